@@ -1,2 +1,467 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-client"
+
 #include "config.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "natter-irc-message.h"
+#include "natter-irc-names.h"
+#include "natter-server-private.h"
+
+/* Lines written per writev(); Linux allows 1024, this is plenty per wake-up. */
+#define FLUSH_IOV_MAX 128
+/* The longest line we buffer: tags plus the body, before 417. */
+#define INPUT_LINE_MAX (NATTER_IRC_TAGS_MAX + NATTER_IRC_LINE_MAX)
+
+G_DEFINE_FINAL_TYPE (NatterClient, natter_client, G_TYPE_OBJECT)
+
+static gboolean natter_client_out_ready (int fd, GIOCondition condition, gpointer user_data);
+
+static void
+natter_client_clear_queue (NatterClient *self)
+{
+  for (guint i = 0; i < self->queue_len; i++)
+    g_bytes_unref (self->queue[(self->queue_head + i) % self->queue_alloc]);
+  self->queue_head = 0;
+  self->queue_len = 0;
+  self->queue_offset = 0;
+  self->queue_bytes = 0;
+}
+
+static void
+natter_client_destroy_sources (NatterClient *self)
+{
+  if (self->in_source != NULL)
+    {
+      g_source_destroy (self->in_source);
+      g_clear_pointer (&self->in_source, g_source_unref);
+    }
+  if (self->out_source != NULL)
+    {
+      g_source_destroy (self->out_source);
+      g_clear_pointer (&self->out_source, g_source_unref);
+    }
+}
+
+static void
+natter_client_finalize (GObject *object)
+{
+  NatterClient *self = (NatterClient *)object;
+
+  natter_client_destroy_sources (self);
+  natter_client_clear_queue (self);
+  g_free (self->queue);
+  if (self->connection != NULL && !self->closed)
+    g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
+  g_clear_object (&self->connection);
+  g_clear_pointer (&self->rooms, g_ptr_array_unref);
+  if (self->partial != NULL)
+    g_string_free (self->partial, TRUE);
+  g_free (self->address);
+  g_free (self->nick);
+  g_free (self->nick_folded);
+  g_free (self->user);
+  g_free (self->realname);
+  g_free (self->prefix);
+  g_free (self->away);
+  g_free (self->quit_reason);
+
+  G_OBJECT_CLASS (natter_client_parent_class)->finalize (object);
+}
+
+static void
+natter_client_class_init (NatterClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = natter_client_finalize;
+}
+
+static void
+natter_client_init (NatterClient *self)
+{
+  self->fd = -1;
+  self->rooms = g_ptr_array_new ();
+}
+
+NatterClient *
+_natter_client_new (NatterServer      *server,
+                    GSocketConnection *connection,
+                    const char        *address)
+{
+  NatterClient *self = g_object_new (NATTER_TYPE_CLIENT, NULL);
+  GSocket *socket = g_socket_connection_get_socket (connection);
+
+  self->server = server;
+  self->connection = g_object_ref (connection);
+  self->fd = g_socket_get_fd (socket);
+  self->address = g_strdup (address);
+  self->connected_us = g_get_monotonic_time ();
+  self->last_input_us = self->connected_us;
+  self->last_message_us = self->connected_us;
+  self->signon = g_get_real_time () / G_USEC_PER_SEC;
+  g_socket_set_blocking (socket, FALSE);
+  natter_token_bucket_init (&self->flood, server->flood_burst, self->connected_us);
+
+  return self;
+}
+
+const char *
+natter_client_get_nick (NatterClient *self)
+{
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
+
+  return self->nick;
+}
+
+const char *
+natter_client_get_address (NatterClient *self)
+{
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
+
+  return self->address;
+}
+
+static void
+natter_client_rebuild_prefix (NatterClient *self)
+{
+  g_free (self->prefix);
+  self->prefix = g_strdup_printf ("%s!%s@%s",
+                                  self->nick ? self->nick : "*",
+                                  self->user ? self->user : "*",
+                                  self->address);
+}
+
+void
+_natter_client_set_nick (NatterClient *self,
+                         const char   *nick)
+{
+  g_free (self->nick);
+  g_free (self->nick_folded);
+  self->nick = g_strdup (nick);
+  self->nick_folded = natter_irc_casefold (nick);
+  natter_client_rebuild_prefix (self);
+}
+
+void
+_natter_client_set_user (NatterClient *self,
+                         const char   *user,
+                         const char   *realname)
+{
+  g_free (self->user);
+  g_free (self->realname);
+  self->user = g_strndup (user, NATTER_USERLEN);
+  self->realname = g_strndup (realname, NATTER_REALNAMELEN);
+  /* The realname is shown in numerics: stop it at a valid UTF-8 boundary. */
+  if (!g_utf8_validate (self->realname, -1, NULL))
+    {
+      g_free (self->realname);
+      self->realname = g_strdup (self->user);
+    }
+  natter_client_rebuild_prefix (self);
+}
+
+/*
+ * Splits @data into lines and hands each to the server. Lines are cut at LF;
+ * a CR before it is dropped. Returns the number of bytes consumed: the tail
+ * after the last LF is left for the caller to keep.
+ */
+static gsize
+natter_client_process (NatterClient *self,
+                       char         *data,
+                       gsize         len)
+{
+  char *p = data;
+  char *end = data + len;
+
+  while (p < end && !self->dead)
+    {
+      char *nl = memchr (p, '\n', end - p);
+      gsize line_len;
+
+      if (nl == NULL)
+        break;
+
+      line_len = nl - p;
+      if (line_len > 0 && p[line_len - 1] == '\r')
+        line_len--;
+      p[line_len] = '\0';
+
+      if (self->discarding)
+        self->discarding = FALSE;
+      else if (line_len > 0)
+        _natter_server_handle_line (self->server, self, p, line_len);
+
+      p = nl + 1;
+    }
+
+  return p - data;
+}
+
+static void
+natter_client_read (NatterClient *self)
+{
+  NatterServer *server = self->server;
+  char *buf = server->read_buffer;
+  gssize n;
+
+  n = recv (self->fd, buf, server->read_buffer_size, 0);
+  if (n < 0)
+    {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return;
+      _natter_server_kill_client (server, self, "Connection closed", FALSE);
+      return;
+    }
+  if (n == 0)
+    {
+      _natter_server_kill_client (server, self, "Connection closed", FALSE);
+      return;
+    }
+
+  if (self->partial != NULL)
+    {
+      gsize consumed;
+
+      g_string_append_len (self->partial, buf, n);
+      consumed = natter_client_process (self, self->partial->str, self->partial->len);
+      if (consumed == self->partial->len)
+        {
+          g_string_free (self->partial, TRUE);
+          self->partial = NULL;
+        }
+      else
+        g_string_erase (self->partial, 0, consumed);
+    }
+  else
+    {
+      gsize consumed = natter_client_process (self, buf, n);
+
+      /* Most reads end on a line boundary; only a cut line costs memory. */
+      if (consumed < (gsize)n && !self->dead)
+        self->partial = g_string_new_len (buf + consumed, n - consumed);
+    }
+
+  if (self->partial != NULL && self->partial->len > INPUT_LINE_MAX && !self->dead)
+    {
+      /* No end of line in sight: refuse it now and skip to its end. */
+      g_string_free (self->partial, TRUE);
+      self->partial = NULL;
+      self->discarding = TRUE;
+      _natter_server_reply (server, self, "417", "Input line was too long", NULL);
+    }
+  else if (self->partial != NULL && self->discarding)
+    {
+      g_string_free (self->partial, TRUE);
+      self->partial = NULL;
+    }
+}
+
+static gboolean
+natter_client_in_ready (int          fd,
+                        GIOCondition condition,
+                        gpointer     user_data)
+{
+  NatterClient *self = user_data;
+  NatterServer *server = self->server;
+
+  g_object_ref (self);
+  natter_client_read (self);
+  /* Everything this read produced, for every recipient, goes out now: one
+   * writev per recipient for the whole batch. */
+  _natter_server_flush (server);
+  g_object_unref (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+void
+_natter_client_start (NatterClient *self)
+{
+  g_assert (self->in_source == NULL);
+
+  self->in_source = g_unix_fd_source_new (self->fd, G_IO_IN);
+  g_source_set_callback (self->in_source, (GSourceFunc)(void (*) (void))natter_client_in_ready,
+                         self, NULL);
+  g_source_attach (self->in_source, self->server->context);
+}
+
+gboolean
+_natter_client_queue (NatterClient *self,
+                      GBytes       *line)
+{
+  gsize size = g_bytes_get_size (line);
+
+  if (self->dead || self->closed)
+    return FALSE;
+
+  if (self->queue_bytes + size > self->server->sendq_max)
+    {
+      _natter_server_kill_client (self->server, self, "SendQ exceeded", FALSE);
+      return FALSE;
+    }
+
+  if (self->queue_len == self->queue_alloc)
+    {
+      guint new_alloc = MAX (8, self->queue_alloc * 2);
+      GBytes **q = g_new (GBytes *, new_alloc);
+
+      for (guint i = 0; i < self->queue_len; i++)
+        q[i] = self->queue[(self->queue_head + i) % self->queue_alloc];
+      g_free (self->queue);
+      self->queue = q;
+      self->queue_alloc = new_alloc;
+      self->queue_head = 0;
+    }
+
+  self->queue[(self->queue_head + self->queue_len) % self->queue_alloc] = g_bytes_ref (line);
+  self->queue_len++;
+  self->queue_bytes += size;
+
+  if (!self->dirty && self->out_source == NULL)
+    _natter_server_mark_dirty (self->server, self);
+
+  return TRUE;
+}
+
+void
+_natter_client_queue_data (NatterClient *self,
+                           const char   *data,
+                           gsize         len)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (data, len);
+
+  _natter_client_queue (self, bytes);
+}
+
+static void
+natter_client_drop_sent (NatterClient *self,
+                         gsize         written)
+{
+  self->queue_bytes -= written;
+  written += self->queue_offset;
+
+  while (self->queue_len > 0)
+    {
+      GBytes *head = self->queue[self->queue_head];
+      gsize size = g_bytes_get_size (head);
+
+      if (written < size)
+        break;
+
+      written -= size;
+      g_bytes_unref (head);
+      self->queue_head = (self->queue_head + 1) % self->queue_alloc;
+      self->queue_len--;
+    }
+
+  self->queue_offset = written;
+}
+
+void
+_natter_client_flush (NatterClient *self)
+{
+  if (self->closed)
+    return;
+
+  while (self->queue_len > 0)
+    {
+      struct iovec iov[FLUSH_IOV_MAX];
+      struct msghdr msg = { 0, };
+      guint n = MIN (self->queue_len, FLUSH_IOV_MAX);
+      gssize written;
+
+      for (guint i = 0; i < n; i++)
+        {
+          GBytes *bytes = self->queue[(self->queue_head + i) % self->queue_alloc];
+          gsize size;
+          const char *data = g_bytes_get_data (bytes, &size);
+
+          if (i == 0)
+            {
+              data += self->queue_offset;
+              size -= self->queue_offset;
+            }
+          iov[i].iov_base = (void *)data;
+          iov[i].iov_len = size;
+        }
+
+      msg.msg_iov = iov;
+      msg.msg_iovlen = n;
+      written = sendmsg (self->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+      if (written < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          if (errno == EAGAIN || errno == EWOULDBLOCK)
+            {
+              /* The kernel buffer is full: wait until it drains. */
+              if (self->out_source == NULL)
+                {
+                  self->out_source = g_unix_fd_source_new (self->fd, G_IO_OUT);
+                  g_source_set_callback (self->out_source,
+                                         (GSourceFunc)(void (*) (void))natter_client_out_ready,
+                                         self, NULL);
+                  g_source_attach (self->out_source, self->server->context);
+                }
+              return;
+            }
+          natter_client_clear_queue (self);
+          _natter_server_kill_client (self->server, self, "Connection closed", FALSE);
+          return;
+        }
+
+      natter_client_drop_sent (self, written);
+    }
+
+  if (self->out_source != NULL)
+    {
+      g_source_destroy (self->out_source);
+      g_clear_pointer (&self->out_source, g_source_unref);
+    }
+}
+
+static gboolean
+natter_client_out_ready (int          fd,
+                         GIOCondition condition,
+                         gpointer     user_data)
+{
+  NatterClient *self = user_data;
+
+  g_object_ref (self);
+  _natter_client_flush (self);
+  g_object_unref (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+void
+_natter_client_close (NatterClient *self)
+{
+  char drain[4096];
+
+  if (self->closed)
+    return;
+
+  natter_client_destroy_sources (self);
+  if (self->queue_len > 0 && self->quit_reason != NULL)
+    _natter_client_flush (self);
+  natter_client_destroy_sources (self);
+  natter_client_clear_queue (self);
+
+  /* Send FIN first and drop what the peer already sent, so that the last
+   * line (ERROR) is not lost to a reset caused by unread input. */
+  shutdown (self->fd, SHUT_WR);
+  while (recv (self->fd, drain, sizeof drain, MSG_DONTWAIT) > 0)
+    ;
+
+  self->closed = TRUE;
+  g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
+}

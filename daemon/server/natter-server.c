@@ -1,2 +1,1124 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-server"
+
 #include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+#include <time.h>
+
+#include "natter-irc-message.h"
+#include "natter-irc-names.h"
+#include "natter-server-private.h"
+#include "natter-token-bucket.h"
+
+#define READ_BUFFER_SIZE (64 * 1024)
+#define LISTEN_BACKLOG 4096
+
+G_DEFINE_FINAL_TYPE (NatterServer, natter_server, G_TYPE_OBJECT)
+G_DEFINE_QUARK (natter-server-error-quark, natter_server_error)
+
+enum {
+  PROP_0,
+  PROP_SERVER_NAME,
+  PROP_NETWORK_NAME,
+  PROP_PASSWORD,
+  PROP_MOTD,
+  PROP_FLOOD_BURST,
+  PROP_FLOOD_RATE,
+  PROP_SENDQ_MAX,
+  PROP_MAX_CLIENTS_PER_IP,
+  PROP_MAX_CLIENTS,
+  PROP_REGISTRATION_TIMEOUT,
+  PROP_PING_INTERVAL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void natter_server_reap (NatterServer *self);
+static void natter_server_schedule_tick (NatterServer *self);
+
+static void
+natter_whowas_free (NatterWhowas *entry)
+{
+  g_free (entry->nick);
+  g_free (entry->nick_folded);
+  g_free (entry->user);
+  g_free (entry->host);
+  g_free (entry->realname);
+  g_free (entry);
+}
+
+static void
+natter_server_dispose (GObject *object)
+{
+  NatterServer *self = (NatterServer *)object;
+
+  if (self->service != NULL)
+    {
+      g_socket_service_stop (self->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+      g_signal_handlers_disconnect_by_data (self->service, self);
+      g_clear_object (&self->service);
+    }
+  if (self->tick_source != NULL)
+    {
+      g_source_destroy (self->tick_source);
+      g_clear_pointer (&self->tick_source, g_source_unref);
+    }
+  if (self->clients != NULL)
+    {
+      GHashTableIter iter;
+      NatterClient *client;
+
+      g_hash_table_iter_init (&iter, self->clients);
+      while (g_hash_table_iter_next (&iter, (gpointer *)&client, NULL))
+        _natter_client_close (client);
+    }
+
+  g_clear_pointer (&self->dirty, g_ptr_array_unref);
+  g_clear_pointer (&self->doomed, g_ptr_array_unref);
+  g_clear_pointer (&self->rooms, g_hash_table_unref);
+  g_clear_pointer (&self->nicks, g_hash_table_unref);
+  g_clear_pointer (&self->clients, g_hash_table_unref);
+
+  G_OBJECT_CLASS (natter_server_parent_class)->dispose (object);
+}
+
+static void
+natter_server_finalize (GObject *object)
+{
+  NatterServer *self = (NatterServer *)object;
+
+  g_queue_clear_full (&self->whowas, (GDestroyNotify)natter_whowas_free);
+  g_clear_pointer (&self->per_address, g_hash_table_unref);
+  g_clear_pointer (&self->commands, g_hash_table_unref);
+  g_clear_pointer (&self->isupport, g_ptr_array_unref);
+  g_clear_pointer (&self->listen_addresses, g_ptr_array_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->read_buffer);
+  g_free (self->created_text);
+  g_free (self->server_name);
+  g_free (self->network_name);
+  g_free (self->password);
+  g_free (self->motd);
+
+  G_OBJECT_CLASS (natter_server_parent_class)->finalize (object);
+}
+
+static void
+natter_server_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  NatterServer *self = NATTER_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVER_NAME:
+      g_value_set_string (value, self->server_name);
+      break;
+    case PROP_NETWORK_NAME:
+      g_value_set_string (value, self->network_name);
+      break;
+    case PROP_PASSWORD:
+      g_value_set_string (value, self->password);
+      break;
+    case PROP_MOTD:
+      g_value_set_string (value, self->motd);
+      break;
+    case PROP_FLOOD_BURST:
+      g_value_set_double (value, self->flood_burst);
+      break;
+    case PROP_FLOOD_RATE:
+      g_value_set_double (value, self->flood_rate);
+      break;
+    case PROP_SENDQ_MAX:
+      g_value_set_uint (value, self->sendq_max);
+      break;
+    case PROP_MAX_CLIENTS_PER_IP:
+      g_value_set_uint (value, self->max_clients_per_ip);
+      break;
+    case PROP_MAX_CLIENTS:
+      g_value_set_uint (value, self->max_clients);
+      break;
+    case PROP_REGISTRATION_TIMEOUT:
+      g_value_set_uint (value, self->registration_timeout_ms);
+      break;
+    case PROP_PING_INTERVAL:
+      g_value_set_uint (value, self->ping_interval_ms);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+natter_server_set_string (NatterServer *self,
+                          char        **field,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  const char *str = g_value_get_string (value);
+
+  if (g_strcmp0 (*field, str) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (str);
+  g_object_notify_by_pspec (G_OBJECT (self), pspec);
+}
+
+static void
+natter_server_set_uint (NatterServer *self,
+                        guint        *field,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  if (*field == g_value_get_uint (value))
+    return;
+  *field = g_value_get_uint (value);
+  g_object_notify_by_pspec (G_OBJECT (self), pspec);
+}
+
+static void
+natter_server_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  NatterServer *self = NATTER_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVER_NAME:
+      natter_server_set_string (self, &self->server_name, value, pspec);
+      break;
+    case PROP_NETWORK_NAME:
+      natter_server_set_string (self, &self->network_name, value, pspec);
+      break;
+    case PROP_PASSWORD:
+      natter_server_set_string (self, &self->password, value, pspec);
+      break;
+    case PROP_MOTD:
+      natter_server_set_string (self, &self->motd, value, pspec);
+      break;
+    case PROP_FLOOD_BURST:
+      self->flood_burst = g_value_get_double (value);
+      g_object_notify_by_pspec (object, pspec);
+      break;
+    case PROP_FLOOD_RATE:
+      self->flood_rate = g_value_get_double (value);
+      g_object_notify_by_pspec (object, pspec);
+      break;
+    case PROP_SENDQ_MAX:
+      natter_server_set_uint (self, &self->sendq_max, value, pspec);
+      break;
+    case PROP_MAX_CLIENTS_PER_IP:
+      natter_server_set_uint (self, &self->max_clients_per_ip, value, pspec);
+      break;
+    case PROP_MAX_CLIENTS:
+      natter_server_set_uint (self, &self->max_clients, value, pspec);
+      break;
+    case PROP_REGISTRATION_TIMEOUT:
+      natter_server_set_uint (self, &self->registration_timeout_ms, value, pspec);
+      natter_server_schedule_tick (self);
+      break;
+    case PROP_PING_INTERVAL:
+      natter_server_set_uint (self, &self->ping_interval_ms, value, pspec);
+      natter_server_schedule_tick (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+natter_server_class_init (NatterServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = natter_server_dispose;
+  object_class->finalize = natter_server_finalize;
+  object_class->get_property = natter_server_get_property;
+  object_class->set_property = natter_server_set_property;
+
+  properties[PROP_SERVER_NAME] =
+    g_param_spec_string ("server-name", NULL, NULL, "natter.local", flags);
+  properties[PROP_NETWORK_NAME] =
+    g_param_spec_string ("network-name", NULL, NULL, "Natter", flags);
+  properties[PROP_PASSWORD] =
+    g_param_spec_string ("password", NULL, NULL, NULL, flags);
+  properties[PROP_MOTD] =
+    g_param_spec_string ("motd", NULL, NULL, NULL, flags);
+  properties[PROP_FLOOD_BURST] =
+    g_param_spec_double ("flood-burst", NULL, NULL, 1, 1e9, 20, flags);
+  properties[PROP_FLOOD_RATE] =
+    g_param_spec_double ("flood-rate", NULL, NULL, 0, 1e9, 4, flags);
+  properties[PROP_SENDQ_MAX] =
+    g_param_spec_uint ("sendq-max", NULL, NULL, 4096, G_MAXUINT, 1024 * 1024, flags);
+  properties[PROP_MAX_CLIENTS_PER_IP] =
+    g_param_spec_uint ("max-clients-per-ip", NULL, NULL, 0, G_MAXUINT, 32, flags);
+  properties[PROP_MAX_CLIENTS] =
+    g_param_spec_uint ("max-clients", NULL, NULL, 0, G_MAXUINT, 10000, flags);
+  properties[PROP_REGISTRATION_TIMEOUT] =
+    g_param_spec_uint ("registration-timeout", NULL, NULL, 10, G_MAXUINT, 30000, flags);
+  properties[PROP_PING_INTERVAL] =
+    g_param_spec_uint ("ping-interval", NULL, NULL, 10, G_MAXUINT, 120000, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+natter_server_init (NatterServer *self)
+{
+  const NatterCommand *commands;
+  guint n_commands;
+  GDateTime *now;
+
+  self->server_name = g_strdup ("natter.local");
+  self->network_name = g_strdup ("Natter");
+  self->flood_burst = 20;
+  self->flood_rate = 4;
+  self->sendq_max = 1024 * 1024;
+  self->max_clients_per_ip = 32;
+  self->max_clients = 10000;
+  self->registration_timeout_ms = 30000;
+  self->ping_interval_ms = 120000;
+
+  self->clients = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->nicks = g_hash_table_new (g_str_hash, g_str_equal);
+  self->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  self->doomed = g_ptr_array_new_with_free_func (g_object_unref);
+  self->listen_addresses = g_ptr_array_new_with_free_func (g_object_unref);
+  self->read_buffer_size = READ_BUFFER_SIZE;
+  self->read_buffer = g_malloc (self->read_buffer_size);
+
+  self->commands = g_hash_table_new (g_str_hash, g_str_equal);
+  commands = _natter_server_get_commands (&n_commands);
+  for (guint i = 0; i < n_commands; i++)
+    g_hash_table_insert (self->commands, (gpointer)commands[i].name, (gpointer)&commands[i]);
+
+  now = g_date_time_new_now_utc ();
+  self->created_text = g_date_time_format (now, "%a %b %d %Y at %H:%M:%S UTC");
+  g_date_time_unref (now);
+
+  self->service = g_socket_service_new ();
+  /* Accept only once natter_server_start() names the main context. */
+  g_socket_service_stop (self->service);
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), LISTEN_BACKLOG);
+}
+
+NatterServer *
+natter_server_new (void)
+{
+  return g_object_new (NATTER_TYPE_SERVER, NULL);
+}
+
+GSocketAddress *
+natter_server_parse_listen_address (const char  *spec,
+                                    GError     **error)
+{
+  g_autofree char *host = NULL;
+  const char *port_str;
+  guint64 port;
+  g_autoptr(GInetAddress) inet = NULL;
+
+  g_return_val_if_fail (spec != NULL, NULL);
+
+  if (spec[0] == '[')
+    {
+      const char *close = strchr (spec, ']');
+
+      if (close == NULL || close[1] != ':')
+        goto invalid;
+      host = g_strndup (spec + 1, close - spec - 1);
+      port_str = close + 2;
+    }
+  else
+    {
+      const char *colon = strrchr (spec, ':');
+
+      if (colon == NULL)
+        {
+          host = g_strdup ("127.0.0.1");
+          port_str = spec;
+        }
+      else
+        {
+          if (strchr (spec, ':') != colon)
+            goto invalid; /* bare IPv6 needs brackets */
+          host = g_strndup (spec, colon - spec);
+          port_str = colon + 1;
+        }
+    }
+
+  if (!g_ascii_string_to_unsigned (port_str, 10, 0, 65535, &port, NULL))
+    goto invalid;
+
+  if (g_str_equal (host, "*") || g_str_equal (host, ""))
+    inet = g_inet_address_new_any (G_SOCKET_FAMILY_IPV6);
+  else if (g_str_equal (host, "localhost"))
+    inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  else
+    inet = g_inet_address_new_from_string (host);
+
+  if (inet == NULL)
+    goto invalid;
+
+  return g_inet_socket_address_new (inet, port);
+
+invalid:
+  g_set_error (error, NATTER_SERVER_ERROR, NATTER_SERVER_ERROR_INVALID_ADDRESS,
+               _("Invalid listen address “%s”: expected ADDRESS:PORT, [IPv6]:PORT or *:PORT"),
+               spec);
+  return NULL;
+}
+
+/* "127.0.0.1", with IPv4-mapped IPv6 shown as IPv4 and a leading ':' guarded
+ * so the host never looks like a trailing parameter. */
+static char *
+natter_server_address_to_host (GSocketAddress *address)
+{
+  GInetAddress *inet;
+  g_autofree char *text = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return g_strdup ("unknown");
+
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
+    {
+      const guint8 *b = g_inet_address_to_bytes (inet);
+      static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+      if (memcmp (b, mapped, sizeof mapped) == 0)
+        return g_strdup_printf ("%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+    }
+
+  text = g_inet_address_to_string (inet);
+  if (text[0] == ':')
+    return g_strconcat ("0", text, NULL);
+  return g_steal_pointer (&text);
+}
+
+static void
+natter_server_refuse (GSocketConnection *connection,
+                      const char        *host,
+                      const char        *reason)
+{
+  g_autofree char *line = g_strdup_printf ("ERROR :Closing Link: %s (%s)\r\n", host, reason);
+  GSocket *socket = g_socket_connection_get_socket (connection);
+
+  g_socket_set_blocking (socket, FALSE);
+  g_socket_send (socket, line, strlen (line), NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+}
+
+static gboolean
+natter_server_incoming (GSocketService    *service,
+                        GSocketConnection *connection,
+                        GObject           *source_object,
+                        gpointer           user_data)
+{
+  NatterServer *self = user_data;
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autofree char *host = NULL;
+  NatterClient *client;
+  guint count;
+
+  if (self->shutting_down)
+    return TRUE;
+
+  remote = g_socket_connection_get_remote_address (connection, NULL);
+  if (remote == NULL)
+    return TRUE;
+  host = natter_server_address_to_host (remote);
+
+  if (self->max_clients > 0 && g_hash_table_size (self->clients) >= self->max_clients)
+    {
+      natter_server_refuse (connection, host, "Server is full");
+      return TRUE;
+    }
+
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, host));
+  if (self->max_clients_per_ip > 0 && count >= self->max_clients_per_ip)
+    {
+      natter_server_refuse (connection, host, "Too many connections from your address");
+      return TRUE;
+    }
+  g_hash_table_insert (self->per_address, g_strdup (host), GUINT_TO_POINTER (count + 1));
+
+  g_debug ("Connection from %s", host);
+
+  client = _natter_client_new (self, connection, host);
+  g_hash_table_add (self->clients, client);
+  _natter_client_start (client);
+
+  return TRUE;
+}
+
+guint16
+natter_server_listen (NatterServer   *self,
+                      GSocketAddress *address,
+                      GError        **error)
+{
+  g_autoptr(GSocketAddress) effective = NULL;
+
+  g_return_val_if_fail (NATTER_IS_SERVER (self), 0);
+  g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (address), 0);
+
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                      NULL, &effective, error))
+    return 0;
+
+  g_ptr_array_add (self->listen_addresses, g_object_ref (effective));
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+}
+
+static gboolean
+natter_server_tick (gpointer user_data)
+{
+  NatterServer *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 reg_timeout = (gint64)self->registration_timeout_ms * 1000;
+  gint64 ping_interval = (gint64)self->ping_interval_ms * 1000;
+  GHashTableIter iter;
+  NatterClient *client;
+
+  g_hash_table_iter_init (&iter, self->clients);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&client, NULL))
+    {
+      if (client->dead)
+        continue;
+
+      if (!client->registered)
+        {
+          if (now - client->connected_us >= reg_timeout)
+            _natter_server_kill_client (self, client, "Registration timed out", TRUE);
+          continue;
+        }
+
+      if (client->ping_sent_us == 0)
+        {
+          if (now - client->last_input_us >= ping_interval)
+            {
+              _natter_server_send (self, client, NULL, "PING", self->server_name, NULL);
+              client->ping_sent_us = now;
+            }
+        }
+      else if (now - client->ping_sent_us >= ping_interval)
+        _natter_server_kill_client (self, client, "Ping timeout", TRUE);
+    }
+
+  _natter_server_flush (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+natter_server_schedule_tick (NatterServer *self)
+{
+  guint interval;
+
+  if (!self->started)
+    return;
+
+  if (self->tick_source != NULL)
+    {
+      g_source_destroy (self->tick_source);
+      g_clear_pointer (&self->tick_source, g_source_unref);
+    }
+
+  /* Timeouts are checked by one timer for all clients, a few times per the
+   * shortest timeout, rather than by a timer per client. */
+  interval = MIN (self->registration_timeout_ms, self->ping_interval_ms) / 4;
+  interval = CLAMP (interval, 10, 1000);
+
+  self->tick_source = g_timeout_source_new (interval);
+  g_source_set_callback (self->tick_source, natter_server_tick, self, NULL);
+  g_source_attach (self->tick_source, self->context);
+}
+
+void
+natter_server_start (NatterServer *self)
+{
+  g_return_if_fail (NATTER_IS_SERVER (self));
+  g_return_if_fail (!self->started);
+
+  self->context = g_main_context_ref_thread_default ();
+  self->started = TRUE;
+
+  g_signal_connect (self->service, "incoming", G_CALLBACK (natter_server_incoming), self);
+  g_socket_service_start (self->service);
+  natter_server_schedule_tick (self);
+}
+
+void
+natter_server_shutdown (NatterServer *self,
+                        const char   *reason)
+{
+  GHashTableIter iter;
+  NatterClient *client;
+
+  g_return_if_fail (NATTER_IS_SERVER (self));
+
+  if (self->shutting_down)
+    return;
+  self->shutting_down = TRUE;
+
+  g_socket_service_stop (self->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+
+  g_hash_table_iter_init (&iter, self->clients);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&client, NULL))
+    _natter_server_kill_client (self, client,
+                                reason != NULL ? reason : "Server shutting down", TRUE);
+
+  _natter_server_flush (self);
+}
+
+guint
+natter_server_get_n_clients (NatterServer *self)
+{
+  g_return_val_if_fail (NATTER_IS_SERVER (self), 0);
+
+  return g_hash_table_size (self->clients);
+}
+
+void
+_natter_server_handle_line (NatterServer *self,
+                            NatterClient *client,
+                            char         *line,
+                            gsize         len)
+{
+  NatterIrcMessage msg;
+  const NatterCommand *command;
+  gsize tags_len = 0;
+  gint64 now = g_get_monotonic_time ();
+  g_autoptr(GError) error = NULL;
+
+  client->last_input_us = now;
+  client->ping_sent_us = 0;
+
+  if (!natter_token_bucket_take (&client->flood, self->flood_burst, self->flood_rate, now))
+    {
+      _natter_server_kill_client (self, client, "Excess Flood", TRUE);
+      return;
+    }
+
+  if (line[0] == '@')
+    {
+      const char *space = memchr (line, ' ', len);
+
+      tags_len = space != NULL ? (gsize)(space - line) + 1 : len;
+    }
+
+  if (tags_len > NATTER_IRC_TAGS_MAX || len - tags_len + 2 > NATTER_IRC_LINE_MAX)
+    {
+      _natter_server_reply (self, client, "417", _("Input line was too long"), NULL);
+      return;
+    }
+
+  if (memchr (line, '\0', len) != NULL)
+    {
+      _natter_server_send (self, client, self->server_name, "FAIL", "*", "INVALID_CHARACTERS",
+                           _("Message rejected, it contains a NUL byte"), NULL);
+      return;
+    }
+
+  if (!g_utf8_validate_len (line, len, NULL))
+    {
+      /* Name the command if it can be found, without trusting the rest. */
+      g_autofree char *copy = g_strndup (line, len);
+      const char *name = "*";
+      g_autofree char *valid_name = NULL;
+
+      if (natter_irc_message_parse (copy, &msg, NULL) && g_utf8_validate (msg.command, -1, NULL))
+        name = valid_name = g_ascii_strup (msg.command, -1);
+
+      _natter_server_send (self, client, self->server_name, "FAIL", name, "INVALID_UTF8",
+                           _("Message rejected, your IRC software MUST use UTF-8 encoding on this network"),
+                           NULL);
+      return;
+    }
+
+  if (!natter_irc_message_parse (line, &msg, &error))
+    {
+      if (g_error_matches (error, NATTER_IRC_ERROR, NATTER_IRC_ERROR_BAD_COMMAND) ||
+          g_error_matches (error, NATTER_IRC_ERROR, NATTER_IRC_ERROR_BAD_TAGS))
+        _natter_server_send (self, client, self->server_name, "FAIL", "*", "INVALID_MESSAGE",
+                             _("Malformed message"), NULL);
+      return;
+    }
+
+  /* Commands are matched case-insensitively; the parser left the bytes ours. */
+  for (char *c = (char *)msg.command; *c != '\0'; c++)
+    *c = g_ascii_toupper (*c);
+
+  command = g_hash_table_lookup (self->commands, msg.command);
+  if (command == NULL)
+    {
+      if (client->registered)
+        _natter_server_reply (self, client, "421", msg.command, _("Unknown command"), NULL);
+      else
+        _natter_server_reply (self, client, "451", _("You have not registered"), NULL);
+      return;
+    }
+
+  if (!client->registered && !command->before_registration)
+    {
+      _natter_server_reply (self, client, "451", _("You have not registered"), NULL);
+      return;
+    }
+
+  if (msg.n_params < command->min_params)
+    {
+      _natter_server_reply (self, client, "461", msg.command, _("Not enough parameters"), NULL);
+      return;
+    }
+
+  command->func (self, client, &msg);
+}
+
+void
+_natter_server_mark_dirty (NatterServer *self,
+                           NatterClient *client)
+{
+  if (client->dirty)
+    return;
+
+  client->dirty = TRUE;
+  g_ptr_array_add (self->dirty, g_object_ref (client));
+}
+
+static void
+natter_server_flush_dirty (NatterServer *self)
+{
+  g_autoptr(GPtrArray) dirty = self->dirty;
+
+  self->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < dirty->len; i++)
+    {
+      NatterClient *client = g_ptr_array_index (dirty, i);
+
+      client->dirty = FALSE;
+      _natter_client_flush (client);
+    }
+}
+
+void
+_natter_server_flush (NatterServer *self)
+{
+  /* Reaping tells others of the departure, which may condemn or dirty more. */
+  while (self->doomed->len > 0 || self->dirty->len > 0)
+    {
+      if (self->doomed->len > 0)
+        natter_server_reap (self);
+      else
+        natter_server_flush_dirty (self);
+    }
+}
+
+static gboolean
+natter_server_reap_cb (gpointer user_data)
+{
+  NatterServer *self = user_data;
+
+  g_clear_pointer (&self->reap_source, g_source_unref);
+  _natter_server_flush (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+void
+_natter_server_kill_client (NatterServer *self,
+                            NatterClient *client,
+                            const char   *reason,
+                            gboolean      send_error)
+{
+  if (client->dead || client->closed)
+    return;
+
+  if (send_error)
+    {
+      g_autofree char *line = g_strdup_printf ("ERROR :Closing Link: %s (%s)\r\n",
+                                               client->address, reason);
+
+      _natter_client_queue_data (client, line, strlen (line));
+      if (client->dead)
+        return; /* the ERROR itself overflowed the send queue */
+    }
+
+  client->dead = TRUE;
+  client->quit_reason = g_strdup (reason);
+  g_ptr_array_add (self->doomed, g_object_ref (client));
+
+  /* Most kills happen while a read is handled and are reaped right after it;
+   * this catches the others. */
+  if (self->reap_source == NULL && self->context != NULL)
+    {
+      self->reap_source = g_idle_source_new ();
+      g_source_set_priority (self->reap_source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (self->reap_source, natter_server_reap_cb, self, NULL);
+      g_source_attach (self->reap_source, self->context);
+    }
+}
+
+static void
+natter_server_reap_one (NatterServer *self,
+                        NatterClient *client)
+{
+  guint count;
+
+  if (client->registered)
+    {
+      const char *params[] = { client->quit_reason };
+      NatterOutLine line;
+
+      _natter_out_line_init (&line, client->prefix, "QUIT", params, 1, NULL);
+      _natter_out_line_send_peers (&line, self, client, FALSE, 0);
+      _natter_out_line_clear (&line);
+
+      _natter_server_remember_whowas (self, client);
+      g_debug ("%s left: %s", client->prefix, client->quit_reason);
+    }
+
+  while (client->rooms->len > 0)
+    {
+      NatterRoom *room = g_ptr_array_index (client->rooms, 0);
+
+      _natter_room_remove_member (room, client);
+      if (g_hash_table_size (room->members) == 0)
+        g_hash_table_remove (self->rooms, room->folded);
+    }
+
+  if (client->nick_folded != NULL && g_hash_table_lookup (self->nicks, client->nick_folded) == client)
+    g_hash_table_remove (self->nicks, client->nick_folded);
+
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, client->address));
+  if (count <= 1)
+    g_hash_table_remove (self->per_address, client->address);
+  else
+    g_hash_table_insert (self->per_address, g_strdup (client->address), GUINT_TO_POINTER (count - 1));
+
+  _natter_client_close (client);
+  g_hash_table_remove (self->clients, client);
+}
+
+static void
+natter_server_reap (NatterServer *self)
+{
+  g_autoptr(GPtrArray) doomed = self->doomed;
+
+  self->doomed = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < doomed->len; i++)
+    natter_server_reap_one (self, g_ptr_array_index (doomed, i));
+}
+
+void
+_natter_server_client_closed (NatterServer *self,
+                              NatterClient *client)
+{
+  _natter_server_kill_client (self, client, "Connection closed", FALSE);
+}
+
+guint32
+_natter_server_next_mark (NatterServer *self)
+{
+  /* Zero is what every new client starts with, so never hand it out. */
+  if (++self->mark == 0)
+    ++self->mark;
+  return self->mark;
+}
+
+NatterClient *
+_natter_server_find_nick (NatterServer *self,
+                          const char   *nick)
+{
+  char folded[NATTER_NICKLEN + 1];
+  gsize len = strlen (nick);
+
+  if (len > NATTER_NICKLEN)
+    return NULL;
+  memcpy (folded, nick, len + 1);
+  natter_irc_casefold_in_place (folded);
+
+  return g_hash_table_lookup (self->nicks, folded);
+}
+
+NatterRoom *
+_natter_server_find_room (NatterServer *self,
+                          const char   *name)
+{
+  g_autofree char *folded = natter_irc_casefold (name);
+
+  return g_hash_table_lookup (self->rooms, folded);
+}
+
+void
+_natter_server_remember_whowas (NatterServer *self,
+                                NatterClient *client)
+{
+  NatterWhowas *entry;
+
+  if (client->nick == NULL)
+    return;
+
+  entry = g_new0 (NatterWhowas, 1);
+  entry->nick = g_strdup (client->nick);
+  entry->nick_folded = g_strdup (client->nick_folded);
+  entry->user = g_strdup (client->user);
+  entry->host = g_strdup (client->address);
+  entry->realname = g_strdup (client->realname);
+  entry->left_at = g_get_real_time () / G_USEC_PER_SEC;
+  g_queue_push_head (&self->whowas, entry);
+
+  while (self->whowas.length > NATTER_WHOWAS_MAX)
+    natter_whowas_free (g_queue_pop_tail (&self->whowas));
+}
+
+/*
+ * Conventional servers write free text as a trailing parameter even when it
+ * is one word ("PRIVMSG #a :hi", "353 … :@alice"), and simple clients rely on
+ * it. Commands whose last parameter is a token (modes, counts, names of
+ * things) keep the minimal form.
+ */
+static gboolean
+natter_server_wants_trailing (const char *command,
+                              guint       n_params)
+{
+  static const char * const tokens_last[] = {
+    "004", "221", "324", "329", "333", "341", "367", "JOIN", "MODE", "NICK", "INVITE", "TAGMSG",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tokens_last); i++)
+    if (g_str_equal (command, tokens_last[i]))
+      return FALSE;
+
+  return n_params >= 2 || g_str_equal (command, "QUIT") || g_str_equal (command, "AWAY");
+}
+
+static void
+natter_server_format (GString            *out,
+                      const char         *tags,
+                      const char         *source,
+                      const char         *command,
+                      const char * const *params,
+                      guint               n_params)
+{
+  if (n_params == 0 || !natter_server_wants_trailing (command, n_params))
+    {
+      natter_irc_format (out, tags, source, command, params, n_params);
+      return;
+    }
+
+  natter_irc_format (out, tags, source, command, params, n_params - 1);
+  g_string_truncate (out, out->len - 2);
+  g_string_append (out, " :");
+  g_string_append (out, params[n_params - 1]);
+  g_string_append (out, "\r\n");
+}
+
+/* A middle parameter must be non-empty, without spaces and not start with ':'. */
+static const char *
+natter_server_safe_middle (const char *param)
+{
+  if (param == NULL || *param == '\0' || *param == ':' || strchr (param, ' ') != NULL)
+    return "*";
+  return param;
+}
+
+static void
+natter_server_send_valist (NatterServer *self,
+                           NatterClient *client,
+                           const char   *source,
+                           const char   *command,
+                           const char   *first_param,
+                           const char   *first_arg,
+                           va_list       args)
+{
+  const char *params[NATTER_IRC_MAX_PARAMS];
+  guint n = 0;
+  const char *p;
+  GString *out;
+
+  if (first_param != NULL)
+    params[n++] = first_param;
+  for (p = first_arg; p != NULL && n < G_N_ELEMENTS (params); p = va_arg (args, const char *))
+    params[n++] = p;
+
+  for (guint i = 0; i + 1 < n; i++)
+    params[i] = natter_server_safe_middle (params[i]);
+
+  out = g_string_sized_new (128);
+  natter_server_format (out, NULL, source, command, params, n);
+  _natter_client_queue_data (client, out->str, out->len);
+  g_string_free (out, TRUE);
+}
+
+void
+_natter_server_reply (NatterServer *self,
+                      NatterClient *client,
+                      const char   *numeric,
+                      ...)
+{
+  va_list args;
+  const char *first;
+
+  va_start (args, numeric);
+  first = va_arg (args, const char *);
+  natter_server_send_valist (self, client, self->server_name, numeric,
+                             _natter_client_target (client), first, args);
+  va_end (args);
+}
+
+void
+_natter_server_send (NatterServer *self,
+                     NatterClient *client,
+                     const char   *source,
+                     const char   *command,
+                     ...)
+{
+  va_list args;
+  const char *first;
+
+  va_start (args, command);
+  first = va_arg (args, const char *);
+  natter_server_send_valist (self, client, source, command, NULL, first, args);
+  va_end (args);
+}
+
+void
+_natter_out_line_init (NatterOutLine      *line,
+                       const char         *source,
+                       const char         *command,
+                       const char * const *params,
+                       guint               n_params,
+                       const char         *client_tags)
+{
+  memset (line, 0, sizeof *line);
+  line->source = source;
+  line->command = command;
+  line->params = params;
+  line->n_params = n_params;
+  line->client_tags = client_tags;
+  line->time_us = g_get_real_time ();
+}
+
+void
+_natter_out_line_clear (NatterOutLine *line)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (line->variants); i++)
+    g_clear_pointer (&line->variants[i], g_bytes_unref);
+}
+
+static GBytes *
+natter_out_line_format (NatterOutLine *line,
+                        guint          variant)
+{
+  GString *out = g_string_sized_new (128);
+  GString *tags = NULL;
+
+  if (variant != 0)
+    {
+      tags = g_string_sized_new (64);
+      if (variant & 1)
+        {
+          time_t secs = line->time_us / G_USEC_PER_SEC;
+          struct tm tm;
+          char buf[32];
+
+          gmtime_r (&secs, &tm);
+          strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+          g_string_append_printf (tags, "time=%s.%03dZ", buf,
+                                  (int)((line->time_us % G_USEC_PER_SEC) / 1000));
+        }
+      if (variant & 2)
+        {
+          if (tags->len > 0)
+            g_string_append_c (tags, ';');
+          g_string_append (tags, line->client_tags);
+        }
+    }
+
+  natter_server_format (out, tags ? tags->str : NULL, line->source, line->command,
+                        line->params, line->n_params);
+  if (tags != NULL)
+    g_string_free (tags, TRUE);
+
+  return g_string_free_to_bytes (out);
+}
+
+void
+_natter_out_line_send (NatterOutLine *line,
+                       NatterServer  *server,
+                       NatterClient  *to)
+{
+  guint variant = 0;
+
+  if (line->required_cap != 0 && !(to->caps & line->required_cap))
+    return;
+
+  if (to->caps & NATTER_CAP_SERVER_TIME)
+    variant |= 1;
+  if ((to->caps & NATTER_CAP_MESSAGE_TAGS) && line->client_tags != NULL)
+    variant |= 2;
+
+  if (line->variants[variant] == NULL)
+    line->variants[variant] = natter_out_line_format (line, variant);
+
+  _natter_client_queue (to, line->variants[variant]);
+}
+
+void
+_natter_out_line_send_room (NatterOutLine *line,
+                            NatterServer  *server,
+                            NatterRoom    *room,
+                            NatterClient  *except)
+{
+  GHashTableIter iter;
+  NatterClient *member;
+
+  g_hash_table_iter_init (&iter, room->members);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&member, NULL))
+    if (member != except)
+      _natter_out_line_send (line, server, member);
+}
+
+void
+_natter_out_line_send_peers (NatterOutLine *line,
+                             NatterServer  *server,
+                             NatterClient  *client,
+                             gboolean       include_self,
+                             guint          cap)
+{
+  guint32 mark = _natter_server_next_mark (server);
+
+  client->mark = mark;
+  if (include_self)
+    _natter_out_line_send (line, server, client);
+
+  for (guint i = 0; i < client->rooms->len; i++)
+    {
+      NatterRoom *room = g_ptr_array_index (client->rooms, i);
+      GHashTableIter iter;
+      NatterClient *member;
+
+      g_hash_table_iter_init (&iter, room->members);
+      while (g_hash_table_iter_next (&iter, (gpointer *)&member, NULL))
+        {
+          if (member->mark == mark)
+            continue;
+          member->mark = mark;
+          if (cap == 0 || (member->caps & cap))
+            _natter_out_line_send (line, server, member);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "natter-client.h"
+#include "natter-server.h"
+#include "natter-token-bucket.h"
+
+G_BEGIN_DECLS
+
+/* IRCv3 capabilities, as bits of NatterClient.caps. */
+typedef enum {
+  NATTER_CAP_AWAY_NOTIFY  = 1 << 0,
+  NATTER_CAP_ECHO_MESSAGE = 1 << 1,
+  NATTER_CAP_MESSAGE_TAGS = 1 << 2,
+  NATTER_CAP_MULTI_PREFIX = 1 << 3,
+  NATTER_CAP_SERVER_TIME  = 1 << 4,
+} NatterCap;
+
+struct _NatterClient
+{
+  GObject            parent_instance;
+
+  NatterServer      *server;        /* unowned: the server outlives its clients */
+  GSocketConnection *connection;
+  int                fd;
+  GSource           *in_source;
+  GSource           *out_source;    /* only while the kernel buffer is full */
+
+  char              *address;       /* peer IP as text */
+  char              *nick;          /* NULL until NICK */
+  char              *nick_folded;
+  char              *user;
+  char              *realname;
+  char              *prefix;        /* "nick!user@host", rebuilt on NICK */
+  char              *away;
+  char              *quit_reason;   /* set once the client is condemned */
+
+  GPtrArray         *rooms;         /* NatterRoom*, unowned (the room owns membership) */
+
+  /* Input: a line cut by the end of a read waits here (NULL when none). */
+  GString           *partial;
+
+  /* Output: a ring of refcounted lines shared with other recipients. */
+  GBytes           **queue;
+  guint              queue_head;
+  guint              queue_len;
+  guint              queue_alloc;
+  gsize              queue_offset;  /* bytes of the head line already sent */
+  gsize              queue_bytes;
+
+  NatterTokenBucket  flood;
+  gint64             connected_us;
+  gint64             last_input_us;
+  gint64             last_message_us; /* for WHOIS idle */
+  gint64             ping_sent_us;
+  gint64             signon;          /* unix time */
+
+  guint32            mark;          /* dedupes broadcasts, see _natter_server_next_mark() */
+  guint              caps;
+  guint              registered     : 1;
+  guint              cap_negotiating : 1;
+  guint              pass_ok        : 1;
+  guint              invisible      : 1;
+  guint              discarding     : 1; /* skipping the rest of an overlong line */
+  guint              dirty          : 1; /* in the server's flush list */
+  guint              dead           : 1; /* in the server's reap list */
+  guint              closed         : 1;
+};
+
+NatterClient *_natter_client_new          (NatterServer      *server,
+                                           GSocketConnection *connection,
+                                           const char        *address);
+/* Starts reading on the thread-default main context. */
+void          _natter_client_start        (NatterClient      *self);
+/* Queues @line; FALSE if the send queue is full (the client is then condemned). */
+gboolean      _natter_client_queue        (NatterClient      *self,
+                                           GBytes            *line);
+void          _natter_client_queue_data   (NatterClient      *self,
+                                           const char        *data,
+                                           gsize              len);
+/* Writes as much of the queue as the socket takes now. */
+void          _natter_client_flush        (NatterClient      *self);
+/* Stops reading, writes what it can and closes the socket. */
+void          _natter_client_close        (NatterClient      *self);
+void          _natter_client_set_nick     (NatterClient      *self,
+                                           const char        *nick);
+void          _natter_client_set_user     (NatterClient      *self,
+                                           const char        *user,
+                                           const char        *realname);
+
+static inline gboolean
+_natter_client_has_cap (NatterClient *self,
+                        NatterCap     cap)
+{
+  return (self->caps & cap) != 0;
+}
+
+/* Nick for numerics: "*" until the client has one. */
+static inline const char *
+_natter_client_target (NatterClient *self)
+{
+  return self->nick != NULL ? self->nick : "*";
+}
+
+G_END_DECLS
