@@ -7,7 +7,8 @@ G_BEGIN_DECLS
 
 /*
  * Names and case mapping. Natter advertises CASEMAPPING=rfc1459: ASCII letters
- * fold to lower case and []\~ fold to {}|^. Bytes >= 0x80 are left alone.
+ * fold to lower case and []\^ fold to {}|~ (so "[Foo]" equals "{foo}" and "A^"
+ * equals "a~"). Bytes >= 0x80 are left alone.
  */
 
 /* RFC 2812 nickname: (letter / special) *(letter / digit / special / "-"),
@@ -15,8 +16,8 @@ G_BEGIN_DECLS
 gboolean natter_irc_nick_is_valid    (const char *nick,
                                       gsize       max_len);
 
-/* '#' followed by 1..@max_len-1 bytes of valid UTF-8 with no space, comma,
- * colon, BEL, NUL, CR or LF. */
+/* '#' followed by 1..@max_len-1 bytes (so at most @max_len bytes in all) of
+ * valid UTF-8 with no space, comma, colon, BEL, NUL, CR or LF. */
 gboolean natter_irc_channel_is_valid (const char *name,
                                       gsize       max_len);
 
@@ -39,7 +40,9 @@ gboolean natter_irc_mask_match       (const char *mask,
                                       const char *subject);
 
 /* Completes a partial mask: "nick" -> "nick!*@*", "u@h" -> "*!u@h",
- * "n!u" -> "n!u@*". Returns a newly allocated string. */
+ * "n!u" -> "n!u@*"; empty parts become "*", and a bare word holding '.' or ':'
+ * (which no nick can) is a host: "*.example.org" -> "*!*@*.example.org".
+ * Returns a newly allocated string. */
 char    *natter_irc_mask_normalize   (const char *mask);
 
 G_END_DECLS
