@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "natter-server.h"
 
@@ -51,6 +53,20 @@ read_first_line (const char  *path,
   return g_steal_pointer (&contents);
 }
 
+/* Every client is a descriptor: take all the kernel allows us. */
+static void
+raise_fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+        g_warning ("Could not raise the open file limit: %s", g_strerror (errno));
+    }
+}
+
 static gboolean
 set_seconds (NatterServer *server,
              const char   *property,
@@ -80,7 +96,7 @@ main (int   argc,
   gint max_clients = -1, max_per_ip = -1, sendq_max = -1;
   gint ping_interval = -1, registration_timeout = -1;
   gdouble flood_burst = -1, flood_rate = -1;
-  gboolean verbose = FALSE, version = FALSE;
+  gboolean verbose = FALSE, version = FALSE, relaxed = FALSE;
   const GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &listen,
       N_("Listen on ADDR:PORT ([::1]:PORT for IPv6, *:PORT for all); may be repeated"), N_("ADDR:PORT") },
@@ -106,6 +122,8 @@ main (int   argc,
       N_("Seconds of silence before a PING, and before a dropped link (default: 120)"), N_("SECONDS") },
     { "registration-timeout", 0, 0, G_OPTION_ARG_INT, &registration_timeout,
       N_("Seconds a connection may take to register (default: 30)"), N_("SECONDS") },
+    { "relaxed-limits", 0, 0, G_OPTION_ARG_NONE, &relaxed,
+      N_("For benchmarks: no flood, per-address or client-count limits, 16 MiB send queues"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
       N_("Log every connection"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
@@ -127,6 +145,7 @@ main (int   argc,
 
   /* A client vanishing mid-write must not kill the server. */
   signal (SIGPIPE, SIG_IGN);
+  raise_fd_limit ();
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("Natter daemon: hosts multi-room IRC chat."));
@@ -191,6 +210,13 @@ main (int   argc,
       g_object_set (server, "motd", motd, NULL);
     }
 
+  if (relaxed)
+    g_object_set (server,
+                  "flood-rate", 0.0,
+                  "max-clients-per-ip", 0,
+                  "max-clients", 0,
+                  "sendq-max", 16 * 1024 * 1024,
+                  NULL);
   if (max_clients >= 0)
     g_object_set (server, "max-clients", (guint)max_clients, NULL);
   if (max_per_ip >= 0)
