@@ -171,6 +171,21 @@ main (int   argc,
   if (verbose)
     g_log_set_debug_enabled (TRUE);
 
+  if (server_name != NULL &&
+      (*server_name == '\0' || strlen (server_name) > 63 ||
+       strpbrk (server_name, " !@:,*?\r\n") != NULL || !g_utf8_validate (server_name, -1, NULL)))
+    {
+      g_printerr (_("natterd: --server-name “%s” is not a valid server name: use a host name such as irc.example.org\n"),
+                  server_name);
+      return EXIT_USAGE;
+    }
+  if (network != NULL &&
+      (*network == '\0' || strlen (network) > 63 || strpbrk (network, " \r\n") != NULL))
+    {
+      g_printerr (_("natterd: --network “%s” is not a valid network name: use one word\n"), network);
+      return EXIT_USAGE;
+    }
+
   server = natter_server_new ();
   g_object_set (server, "server-name", server_name ? server_name : g_get_host_name (), NULL);
   if (network != NULL)
@@ -231,6 +246,14 @@ main (int   argc,
       !set_seconds (server, "registration-timeout", registration_timeout, "--registration-timeout"))
     return EXIT_USAGE;
 
+  /* Handlers go in before the "listening" lines: whoever reads them may
+   * signal us at once. */
+  loop = g_main_loop_new (NULL, FALSE);
+  daemon.loop = loop;
+  daemon.server = server;
+  g_unix_signal_add (SIGINT, on_signal, &daemon);
+  g_unix_signal_add (SIGTERM, on_signal, &daemon);
+
   addresses = listen != NULL ? (const char * const *)listen : default_listen;
 
   /* Check every address before binding any, so a typo binds nothing. */
@@ -266,13 +289,8 @@ main (int   argc,
     }
   fflush (stdout);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  daemon.loop = loop;
-  daemon.server = server;
 
   natter_server_start (server);
-  g_unix_signal_add (SIGINT, on_signal, &daemon);
-  g_unix_signal_add (SIGTERM, on_signal, &daemon);
 
   g_main_loop_run (loop);
 

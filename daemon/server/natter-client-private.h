@@ -95,11 +95,11 @@ _natter_client_has_cap (NatterClient *self,
   return (self->caps & cap) != 0;
 }
 
-/* Nick for numerics: "*" until the client has one. */
+/* Nick for numerics and CAP: "*" until registration completes. */
 static inline const char *
 _natter_client_target (NatterClient *self)
 {
-  return self->nick != NULL ? self->nick : "*";
+  return self->registered ? self->nick : "*";
 }
 
 G_END_DECLS

@@ -354,10 +354,11 @@ cmd_user (NatterServer     *server,
       return;
     }
 
-  /* The username lands in every prefix: keep it to harmless characters. */
+  /* The username lands in every prefix and in WHO replies: keep it to
+   * printable ASCII that cannot end the nick or the user part early. */
   user = g_strndup (msg->params[0], NATTER_USERLEN);
   for (char *c = user; *c != '\0'; c++)
-    if (!g_ascii_isalnum (*c) && strchr ("-_.~", *c) == NULL)
+    if (*c <= ' ' || *c > '~' || *c == '!' || *c == '@' || (c == user && *c == ':'))
       *c = '_';
   if (*user == '\0')
     {
@@ -1470,7 +1471,7 @@ cmd_who (NatterServer     *server,
     {
       NatterClient *who = find_user (server, mask);
 
-      if (who != NULL)
+      if (who != NULL && (!who->invisible || shares_room (client, who)))
         send_who_entry (server, client, who, NULL);
     }
   else
@@ -1500,7 +1501,8 @@ cmd_whois (NatterServer     *server,
            NatterClient     *client,
            NatterIrcMessage *msg)
 {
-  const char *nick = msg->n_params > 1 ? msg->params[1] : msg->params[0];
+  const char *nick = msg->n_params > 1 ? msg->params[1] :
+                     msg->n_params > 0 ? msg->params[0] : "";
   NatterClient *who;
   g_autofree char *idle = NULL;
   g_autofree char *signon = NULL;
@@ -1717,7 +1719,7 @@ static const NatterCommand commands[] = {
   { "USER",      cmd_user,      4, TRUE },
   { "USERHOST",  cmd_userhost,  1, FALSE },
   { "WHO",       cmd_who,       0, FALSE },
-  { "WHOIS",     cmd_whois,     1, FALSE },
+  { "WHOIS",     cmd_whois,     0, FALSE },
   { "WHOWAS",    cmd_whowas,    1, FALSE },
 };
 

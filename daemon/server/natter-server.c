@@ -67,6 +67,11 @@ natter_server_dispose (GObject *object)
       g_source_destroy (self->tick_source);
       g_clear_pointer (&self->tick_source, g_source_unref);
     }
+  if (self->reap_source != NULL)
+    {
+      g_source_destroy (self->reap_source);
+      g_clear_pointer (&self->reap_source, g_source_unref);
+    }
   if (self->clients != NULL)
     {
       GHashTableIter iter;
@@ -902,7 +907,10 @@ natter_server_wants_trailing (const char *command,
     if (g_str_equal (command, tokens_last[i]))
       return FALSE;
 
-  return n_params >= 2 || g_str_equal (command, "QUIT") || g_str_equal (command, "AWAY");
+  return n_params >= 2 ||
+         g_str_equal (command, "QUIT") ||
+         g_str_equal (command, "AWAY") ||
+         g_str_equal (command, "PING");
 }
 
 static void
