@@ -14,7 +14,17 @@ typedef enum {
   NATTER_CAP_MESSAGE_TAGS = 1 << 2,
   NATTER_CAP_MULTI_PREFIX = 1 << 3,
   NATTER_CAP_SERVER_TIME  = 1 << 4,
+  /* Offered only with a store (natter-accounts.c). */
+  NATTER_CAP_ACCOUNT_NOTIFY = 1 << 5,
+  NATTER_CAP_ACCOUNT_TAG    = 1 << 6,
+  NATTER_CAP_BATCH          = 1 << 7,
+  NATTER_CAP_CHATHISTORY    = 1 << 8,
+  NATTER_CAP_EXTENDED_JOIN  = 1 << 9,
+  NATTER_CAP_SASL           = 1 << 10,
 } NatterCap;
+
+/* Logins, SASL and nick protection of one client: natter-accounts.c. */
+typedef struct _NatterAuth NatterAuth;
 
 struct _NatterClient
 {
@@ -34,6 +44,9 @@ struct _NatterClient
   char              *prefix;        /* "nick!user@host", rebuilt on NICK */
   char              *away;
   char              *quit_reason;   /* set once the client is condemned */
+  char              *account;       /* logged-in account name, or NULL */
+  NatterAuth        *auth;          /* NULL until needed */
+  GPtrArray         *silences;      /* SILENCE masks (char*), NULL when none */
 
   GPtrArray         *rooms;         /* NatterRoom*, unowned (the room owns membership) */
 
@@ -65,6 +78,8 @@ struct _NatterClient
   guint              dirty          : 1; /* in the server's flush list */
   guint              dead           : 1; /* in the server's reap list */
   guint              closed         : 1;
+  guint              paused         : 1; /* input held while a command waits on the store */
+  guint              cap_302        : 1; /* CAP LS 302: capabilities with values */
 };
 
 NatterClient *_natter_client_new          (NatterServer      *server,
@@ -78,6 +93,11 @@ gboolean      _natter_client_queue        (NatterClient      *self,
 void          _natter_client_queue_data   (NatterClient      *self,
                                            const char        *data,
                                            gsize              len);
+/* Holds the client's input (the rest of a read included) until resumed,
+ * so that its commands keep their order around an asynchronous one. */
+void          _natter_client_pause        (NatterClient      *self);
+/* Handles what was held, reads again and flushes the server's output. */
+void          _natter_client_resume       (NatterClient      *self);
 /* Writes as much of the queue as the socket takes now. */
 void          _natter_client_flush        (NatterClient      *self);
 /* Stops reading, writes what it can and closes the socket. */

@@ -6,10 +6,13 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "natter-accounts-private.h"
 #include "natter-irc-message.h"
 #include "natter-irc-names.h"
 #include "natter-server-private.h"
@@ -71,6 +74,9 @@ natter_client_finalize (GObject *object)
   g_free (self->prefix);
   g_free (self->away);
   g_free (self->quit_reason);
+  g_free (self->account);
+  g_clear_pointer (&self->auth, _natter_auth_free);
+  g_clear_pointer (&self->silences, g_ptr_array_unref);
 
   G_OBJECT_CLASS (natter_client_parent_class)->finalize (object);
 }
@@ -107,6 +113,8 @@ _natter_client_new (NatterServer      *server,
   self->last_message_us = self->connected_us;
   self->signon = g_get_real_time () / G_USEC_PER_SEC;
   g_socket_set_blocking (socket, FALSE);
+  /* Chat lines are small and latency matters: no Nagle delay. */
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   natter_token_bucket_init (&self->flood, server->flood_burst, self->connected_us);
 
   return self;
@@ -180,7 +188,7 @@ natter_client_process (NatterClient *self,
   char *p = data;
   char *end = data + len;
 
-  while (p < end && !self->dead)
+  while (p < end && !self->dead && !self->paused)
     {
       char *nl = memchr (p, '\n', end - p);
       gsize line_len;
@@ -248,7 +256,7 @@ natter_client_read (NatterClient *self)
         self->partial = g_string_new_len (buf + consumed, n - consumed);
     }
 
-  if (self->partial != NULL && self->partial->len > INPUT_LINE_MAX && !self->dead)
+  if (self->partial != NULL && self->partial->len > INPUT_LINE_MAX && !self->dead && !self->paused)
     {
       /* No end of line in sight: refuse it now and skip to its end. */
       g_string_free (self->partial, TRUE);
@@ -279,6 +287,55 @@ natter_client_in_ready (int          fd,
   g_object_unref (self);
 
   return G_SOURCE_CONTINUE;
+}
+
+void
+_natter_client_pause (NatterClient *self)
+{
+  self->paused = TRUE;
+  if (self->in_source != NULL)
+    {
+      g_source_destroy (self->in_source);
+      g_clear_pointer (&self->in_source, g_source_unref);
+    }
+}
+
+void
+_natter_client_resume (NatterClient *self)
+{
+  NatterServer *server = self->server;
+
+  /* A closed client may have outlived its server. */
+  if (self->closed)
+    return;
+
+  g_object_ref (self);
+
+  if (self->paused)
+    {
+      self->paused = FALSE;
+
+      if (self->partial != NULL && !self->dead)
+        {
+          gsize consumed = natter_client_process (self, self->partial->str, self->partial->len);
+
+          g_string_erase (self->partial, 0, consumed);
+          if (self->partial->len == 0)
+            g_clear_pointer (&self->partial, g_autoptr_cleanup_gstring_free);
+          else if (self->partial->len > INPUT_LINE_MAX && !self->paused && !self->dead)
+            {
+              g_clear_pointer (&self->partial, g_autoptr_cleanup_gstring_free);
+              self->discarding = TRUE;
+              _natter_server_reply (server, self, "417", "Input line was too long", NULL);
+            }
+        }
+
+      if (!self->paused && !self->dead && self->in_source == NULL)
+        _natter_client_start (self);
+    }
+
+  _natter_server_flush (server);
+  g_object_unref (self);
 }
 
 void

@@ -43,6 +43,7 @@ struct _NatterRoom
   GHashTable  *members;        /* NatterClient* -> GUINT_TO_POINTER (NatterMemberFlags) */
   GPtrArray   *bans;           /* NatterBan* */
   GHashTable  *invited;        /* folded nicks let past +i once */
+  char        *founder;        /* account key of a registered room, or NULL */
 };
 
 NatterRoom *_natter_room_new          (const char   *name,

@@ -27,6 +27,7 @@ natter_room_finalize (GObject *object)
   g_free (self->topic);
   g_free (self->topic_setter);
   g_free (self->key);
+  g_free (self->founder);
   g_clear_pointer (&self->members, g_hash_table_unref);
   g_clear_pointer (&self->bans, g_ptr_array_unref);
   g_clear_pointer (&self->invited, g_hash_table_unref);

@@ -6,10 +6,13 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "natter-accounts-private.h"
+#include "natter-history-private.h"
 #include "natter-irc-message.h"
 #include "natter-irc-modes.h"
 #include "natter-irc-names.h"
 #include "natter-server-private.h"
+#include "natter-services-private.h"
 
 #define NAMES_LINE_MAX 400  /* room left in a 353 line after its prefix */
 #define WHO_RESULTS_MAX 500
@@ -20,10 +23,16 @@ static const struct {
   const char *name;
   NatterCap   cap;
 } natter_caps[] = {
+  { "account-notify", NATTER_CAP_ACCOUNT_NOTIFY },
+  { "account-tag", NATTER_CAP_ACCOUNT_TAG },
   { "away-notify", NATTER_CAP_AWAY_NOTIFY },
+  { "batch", NATTER_CAP_BATCH },
+  { "draft/chathistory", NATTER_CAP_CHATHISTORY },
   { "echo-message", NATTER_CAP_ECHO_MESSAGE },
+  { "extended-join", NATTER_CAP_EXTENDED_JOIN },
   { "message-tags", NATTER_CAP_MESSAGE_TAGS },
   { "multi-prefix", NATTER_CAP_MULTI_PREFIX },
+  { "sasl", NATTER_CAP_SASL },
   { "server-time", NATTER_CAP_SERVER_TIME },
 };
 
@@ -135,29 +144,39 @@ send_isupport (NatterServer *server,
       _natter_client_queue_data (client, out->str, out->len);
       g_string_free (out, TRUE);
     }
+
+  /* The store's limits (history pages, silence lists), when there is one. */
+  {
+    const char * const *extra = _natter_accounts_isupport (server);
+    const char *params[NATTER_IRC_MAX_PARAMS];
+    guint n = 0;
+
+    params[n++] = client->nick;
+    for (guint j = 0; extra[j] != NULL && n < per_line + 1; j++)
+      params[n++] = extra[j];
+    if (n > 1)
+      {
+        GString *out = g_string_new (NULL);
+
+        params[n++] = _("are supported by this server");
+        natter_irc_format (out, NULL, server->server_name, "005", params, n);
+        _natter_client_queue_data (client, out->str, out->len);
+        g_string_free (out, TRUE);
+      }
+  }
 }
 
 static void
 send_lusers (NatterServer *server,
              NatterClient *client)
 {
-  GHashTableIter iter;
-  NatterClient *other;
-  guint visible = 0, invisible = 0, unknown = 0;
+  /* Counters, not a walk over every client: LUSERS runs at each registration. */
+  guint invisible = server->n_invisible;
+  guint visible = server->n_registered - invisible;
+  guint unknown = g_hash_table_size (server->clients) - server->n_registered;
   g_autofree char *text251 = NULL, *text255 = NULL, *text265 = NULL, *text266 = NULL;
   g_autofree char *n_rooms = uint_str (g_hash_table_size (server->rooms));
   g_autofree char *n_users = NULL, *n_max = NULL, *n_unknown = NULL;
-
-  g_hash_table_iter_init (&iter, server->clients);
-  while (g_hash_table_iter_next (&iter, (gpointer *)&other, NULL))
-    {
-      if (!other->registered)
-        unknown++;
-      else if (other->invisible)
-        invisible++;
-      else
-        visible++;
-    }
 
   n_users = uint_str (visible + invisible);
   n_max = uint_str (server->max_registered);
@@ -223,10 +242,6 @@ _natter_server_try_register (NatterServer *server,
   g_autofree char *host = NULL;
   g_autofree char *created = NULL;
   g_autofree char *version = NULL;
-  guint n_registered = 0;
-  GHashTableIter iter;
-  NatterClient *other;
-
   if (client->registered || client->dead || client->nick == NULL ||
       client->user == NULL || client->cap_negotiating)
     return;
@@ -241,11 +256,8 @@ _natter_server_try_register (NatterServer *server,
   client->registered = TRUE;
   client->last_input_us = g_get_monotonic_time ();
 
-  g_hash_table_iter_init (&iter, server->clients);
-  while (g_hash_table_iter_next (&iter, (gpointer *)&other, NULL))
-    if (other->registered)
-      n_registered++;
-  server->max_registered = MAX (server->max_registered, n_registered);
+  server->n_registered++;
+  server->max_registered = MAX (server->max_registered, server->n_registered);
 
   version = g_strdup_printf ("natter-%s", PACKAGE_VERSION);
   welcome = g_strdup_printf (_("Welcome to the %s Network, %s"),
@@ -264,6 +276,7 @@ _natter_server_try_register (NatterServer *server,
   send_motd (server, client);
 
   g_debug ("%s registered", client->prefix);
+  _natter_accounts_registered (server, client);
 }
 
 static void
@@ -311,6 +324,12 @@ cmd_nick (NatterServer     *server,
       return;
     }
 
+  if (_natter_services_is_service (server, nick))
+    {
+      _natter_server_reply (server, client, "432", nick, _("Erroneous nickname"), NULL);
+      return;
+    }
+
   folded = natter_irc_casefold (nick);
   owner = g_hash_table_lookup (server->nicks, folded);
   if (owner != NULL && owner != client)
@@ -328,6 +347,7 @@ cmd_nick (NatterServer     *server,
       NatterOutLine line;
 
       _natter_out_line_init (&line, client->prefix, "NICK", params, 1, NULL);
+      line.account = client->account;
       _natter_out_line_send_peers (&line, server, client, TRUE, 0);
       _natter_out_line_clear (&line);
       _natter_server_remember_whowas (server, client);
@@ -338,6 +358,8 @@ cmd_nick (NatterServer     *server,
   _natter_client_set_nick (client, nick);
   g_hash_table_insert (server->nicks, client->nick_folded, client);
 
+  if (client->registered)
+    _natter_accounts_nick_changed (server, client);
   _natter_server_try_register (server, client);
 }
 
@@ -381,11 +403,13 @@ send_cap (NatterServer *server,
 }
 
 static gboolean
-cap_lookup (const char *name,
-            NatterCap  *cap)
+cap_lookup (NatterServer *server,
+            const char   *name,
+            NatterCap    *cap)
 {
   for (guint i = 0; i < G_N_ELEMENTS (natter_caps); i++)
-    if (g_str_equal (natter_caps[i].name, name))
+    if (g_str_equal (natter_caps[i].name, name) &&
+        _natter_accounts_cap_available (server, natter_caps[i].cap))
       {
         *cap = natter_caps[i].cap;
         return TRUE;
@@ -407,14 +431,20 @@ cmd_cap (NatterServer     *server,
 
       if (!client->registered && !list)
         client->cap_negotiating = TRUE;
+      if (!list && msg->n_params > 1 && g_ascii_strtoull (msg->params[1], NULL, 10) >= 302)
+        client->cap_302 = TRUE;
 
       for (guint i = 0; i < G_N_ELEMENTS (natter_caps); i++)
         {
           if (list && !(client->caps & natter_caps[i].cap))
             continue;
+          if (!_natter_accounts_cap_available (server, natter_caps[i].cap))
+            continue;
           if (names->len > 0)
             g_string_append_c (names, ' ');
           g_string_append (names, natter_caps[i].name);
+          if (!list && client->cap_302 && natter_caps[i].cap == NATTER_CAP_SASL)
+            g_string_append (names, "=PLAIN");
         }
 
       send_cap (server, client, sub, names->str);
@@ -440,7 +470,7 @@ cmd_cap (NatterServer     *server,
             name++;
           if (*name == '\0')
             continue;
-          if (!cap_lookup (name, &cap))
+          if (!cap_lookup (server, name, &cap))
             ok = FALSE;
           else if (removing)
             remove |= cap;
@@ -573,6 +603,7 @@ room_broadcast (NatterServer       *server,
   NatterOutLine line;
 
   _natter_out_line_init (&line, source->prefix, command, params, n_params, NULL);
+  line.account = source->account;
   _natter_out_line_send_room (&line, server, room, NULL);
   _natter_out_line_clear (&line);
 }
@@ -583,7 +614,7 @@ room_remove (NatterServer *server,
              NatterClient *client)
 {
   _natter_room_remove_member (room, client);
-  if (g_hash_table_size (room->members) == 0)
+  if (g_hash_table_size (room->members) == 0 && !_natter_accounts_room_persists (server, room))
     g_hash_table_remove (server->rooms, room->folded);
 }
 
@@ -607,7 +638,6 @@ join_room (NatterServer *server,
 {
   g_autofree char *folded = NULL;
   NatterRoom *room;
-  const char *params[1];
 
   if (!natter_irc_channel_is_valid (name, NATTER_CHANNELLEN))
     {
@@ -632,42 +662,44 @@ join_room (NatterServer *server,
     {
       gboolean invited = room->invited != NULL &&
                          g_hash_table_contains (room->invited, client->nick_folded);
+      /* A registered room's founder is let in, and made op, whatever the modes. */
+      gboolean founder = _natter_accounts_is_founder (server, room, client);
 
-      if (room->limit > 0 && g_hash_table_size (room->members) >= room->limit)
+      if (!founder && room->limit > 0 && g_hash_table_size (room->members) >= room->limit)
         {
           _natter_server_reply (server, client, "471", room->name,
                                 _("Cannot join channel (+l)"), NULL);
           return;
         }
-      if ((room->modes & NATTER_ROOM_MODE_INVITE) && !invited)
+      if (!founder && (room->modes & NATTER_ROOM_MODE_INVITE) && !invited)
         {
           _natter_server_reply (server, client, "473", room->name,
                                 _("Cannot join channel (+i)"), NULL);
           return;
         }
-      if (_natter_room_is_banned (room, client->prefix))
+      if (!founder && _natter_room_is_banned (room, client->prefix))
         {
           _natter_server_reply (server, client, "474", room->name,
                                 _("Cannot join channel (+b)"), NULL);
           return;
         }
-      if (room->key != NULL && (key == NULL || !g_str_equal (room->key, key)))
+      if (!founder && room->key != NULL && (key == NULL || !g_str_equal (room->key, key)))
         {
           _natter_server_reply (server, client, "475", room->name,
                                 _("Cannot join channel (+k)"), NULL);
           return;
         }
-      _natter_room_add_member (room, client, 0);
+      _natter_room_add_member (room, client, founder ? NATTER_MEMBER_OP : 0);
     }
   else
     {
       room = _natter_room_new (name, folded);
       g_hash_table_insert (server->rooms, room->folded, room);
       _natter_room_add_member (room, client, NATTER_MEMBER_OP);
+      _natter_accounts_room_created (server, room, client);
     }
 
-  params[0] = room->name;
-  room_broadcast (server, room, client, "JOIN", params, 1);
+  _natter_accounts_send_join (server, room, client);
   send_topic (server, client, room, FALSE);
   send_names (server, client, room);
 }
@@ -790,6 +822,7 @@ cmd_topic (NatterServer     *server,
 
   topic = dup_truncated (msg->params[1], NATTER_TOPICLEN);
   _natter_room_set_topic (room, topic, client->prefix);
+  _natter_accounts_room_changed (server, room);
 
   params[0] = room->name;
   params[1] = topic;
@@ -906,7 +939,8 @@ cmd_invite (NatterServer     *server,
   g_hash_table_add (room->invited, g_strdup (target->nick_folded));
 
   _natter_server_reply (server, client, "341", target->nick, room->name, NULL);
-  _natter_server_send (server, target, client->prefix, "INVITE", target->nick, room->name, NULL);
+  if (!_natter_silence_blocks (target, client))
+    _natter_server_send (server, target, client->prefix, "INVITE", target->nick, room->name, NULL);
 }
 
 static void
@@ -1163,6 +1197,7 @@ room_mode (NatterServer     *server,
       for (guint i = 0; i < args->len && n < G_N_ELEMENTS (params); i++)
         params[n++] = g_ptr_array_index (args, i);
       room_broadcast (server, room, client, "MODE", params, n);
+      _natter_accounts_room_changed (server, room);
     }
 }
 
@@ -1199,6 +1234,8 @@ user_mode (NatterServer     *server,
     if (parse.changes[i].mode == 'i')
       client->invisible = parse.changes[i].adding;
 
+  if (client->invisible != before)
+    server->n_invisible += client->invisible ? 1 : -1;
   if (client->invisible != before)
     _natter_server_send (server, client, client->prefix, "MODE", client->nick,
                          client->invisible ? "+i" : "-i", NULL);
@@ -1327,6 +1364,7 @@ relay_message (NatterServer     *server,
       const char *params[2];
       NatterOutLine line;
       gboolean dup = FALSE;
+      char msgid[NATTER_MSGID_SIZE];
 
       if (*target == '\0')
         continue;
@@ -1335,6 +1373,14 @@ relay_message (NatterServer     *server,
       if (dup)
         continue;
       seen[n_seen++] = g_steal_pointer (&folded);
+
+      /* Service commands carry passwords: only ever to the service alone. */
+      if (_natter_services_is_service (server, target))
+        {
+          if (is_privmsg && n_targets == 1)
+            _natter_services_message (server, client, msg->params[1]);
+          continue;
+        }
 
       if (natter_irc_is_channel (target))
         {
@@ -1359,14 +1405,22 @@ relay_message (NatterServer     *server,
           _natter_out_line_init (&line, client->prefix, command, params, is_tagmsg ? 1 : 2, tags);
           if (is_tagmsg)
             line.required_cap = NATTER_CAP_MESSAGE_TAGS;
+          _natter_history_stamp (server, client, &line, msgid);
           _natter_out_line_send_room (&line, server, room, client);
+          if (!is_tagmsg)
+            _natter_history_record (server, client, &line, room, NULL);
         }
       else
         {
           NatterClient *to = find_user (server, target);
 
           if (to == NULL)
+            to = _natter_accounts_find_logged_in (server, target);
+          if (to == NULL)
             {
+              if (is_privmsg && _natter_history_store_offline (server, client, target,
+                                                                msg->params[1], tags))
+                continue;
               if (is_privmsg)
                 _natter_server_reply (server, client, "401", target,
                                       _("No such nick/channel"), NULL);
@@ -1378,9 +1432,12 @@ relay_message (NatterServer     *server,
           _natter_out_line_init (&line, client->prefix, command, params, is_tagmsg ? 1 : 2, tags);
           if (is_tagmsg)
             line.required_cap = NATTER_CAP_MESSAGE_TAGS;
+          _natter_history_stamp (server, client, &line, msgid);
           /* A note to oneself arrives once, echo-message or not. */
           if (to != client || !_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
             _natter_out_line_send (&line, server, to);
+          if (!is_tagmsg)
+            _natter_history_record (server, client, &line, NULL, to);
           if (is_privmsg && to->away != NULL)
             _natter_server_reply (server, client, "301", to->nick, to->away, NULL);
         }
@@ -1551,6 +1608,7 @@ cmd_whois (NatterServer     *server,
                         server->network_name, NULL);
   if (who->away != NULL)
     _natter_server_reply (server, client, "301", who->nick, who->away, NULL);
+  _natter_accounts_whois (server, client, who);
 
   idle = uint_str ((g_get_monotonic_time () - who->last_message_us) / G_USEC_PER_SEC);
   signon = uint_str (who->signon);
@@ -1594,6 +1652,9 @@ cmd_whowas (NatterServer     *server,
       n++;
     }
 
+  /* After a restart only the store remembers. */
+  if (n == 0 && _natter_history_whowas (server, client, nick))
+    return;
   if (n == 0)
     _natter_server_reply (server, client, "406", nick, _("There was no such nickname"), NULL);
   _natter_server_reply (server, client, "369", nick, _("End of WHOWAS"), NULL);
@@ -1673,6 +1734,7 @@ cmd_away (NatterServer     *server,
     _natter_server_reply (server, client, "305", _("You are no longer marked as being away"), NULL);
 
   _natter_out_line_init (&line, client->prefix, "AWAY", params, n, NULL);
+  line.account = client->account;
   _natter_out_line_send_peers (&line, server, client, FALSE, NATTER_CAP_AWAY_NOTIFY);
   _natter_out_line_clear (&line);
 }
@@ -1695,8 +1757,10 @@ cmd_motd (NatterServer     *server,
 
 static const NatterCommand commands[] = {
   /* name        handler        min  before registration */
+  { "AUTHENTICATE", _natter_accounts_cmd_authenticate, 1, TRUE },
   { "AWAY",      cmd_away,      0, FALSE },
   { "CAP",       cmd_cap,       1, TRUE },
+  { "CHATHISTORY", _natter_history_cmd_chathistory, 1, FALSE },
   { "INVITE",    cmd_invite,    2, FALSE },
   { "ISON",      cmd_ison,      1, FALSE },
   { "JOIN",      cmd_join,      1, FALSE },
@@ -1707,13 +1771,16 @@ static const NatterCommand commands[] = {
   { "MOTD",      cmd_motd,      0, FALSE },
   { "NAMES",     cmd_names,     0, FALSE },
   { "NICK",      cmd_nick,      0, TRUE },
+  { "NICKSERV",  _natter_services_cmd, 0, FALSE },
   { "NOTICE",    cmd_notice,    0, FALSE },
+  { "NS",        _natter_services_cmd, 0, FALSE },
   { "PART",      cmd_part,      1, FALSE },
   { "PASS",      cmd_pass,      1, TRUE },
   { "PING",      cmd_ping,      1, TRUE },
   { "PONG",      cmd_pong,      0, TRUE },
   { "PRIVMSG",   cmd_privmsg,   0, FALSE },
   { "QUIT",      cmd_quit,      0, TRUE },
+  { "SILENCE",   _natter_silence_cmd, 0, FALSE },
   { "TAGMSG",    cmd_tagmsg,    1, FALSE },
   { "TOPIC",     cmd_topic,     1, FALSE },
   { "USER",      cmd_user,      4, TRUE },

@@ -5,6 +5,7 @@
 #include "natter-irc-message.h"
 #include "natter-room-private.h"
 #include "natter-server.h"
+#include "natter-server-store.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,10 @@ G_BEGIN_DECLS
 #define NATTER_CHANLIMIT   50
 #define NATTER_MAXBANS     100
 #define NATTER_WHOWAS_MAX  1024
+
+/* Accounts and history state, natter-accounts.c and natter-history.c. */
+typedef struct _NatterAccounts NatterAccounts;
+typedef struct _NatterHistory  NatterHistory;
 
 typedef struct {
   char   *nick;
@@ -64,6 +69,8 @@ struct _NatterServer
   GSource         *tick_source;
   guint32          mark;
   guint            max_registered;
+  guint            n_registered;  /* LUSERS counters */
+  guint            n_invisible;
 
   GHashTable      *commands;      /* upper-case name -> NatterCommand* */
   char            *created_text;
@@ -73,6 +80,13 @@ struct _NatterServer
    * or leaves its tail in the client's own partial buffer. */
   char            *read_buffer;
   gsize            read_buffer_size;
+
+  /* Persistence: without a store (NULL) the server keeps nothing and offers
+   * no accounts, history or services. */
+  NatterServerStore *store;
+  NatterAccounts  *accounts;
+  NatterHistory   *history;
+  guint            nick_grace_ms;
 };
 
 typedef void (*NatterCommandFunc) (NatterServer     *server,
@@ -136,7 +150,11 @@ typedef struct {
   const char         *client_tags;  /* escaped "+a=b;+c", or NULL */
   guint               required_cap;  /* recipients without it are skipped */
   gint64              time_us;
-  GBytes             *variants[4];
+  const char         *msgid;        /* tag for recipients with message-tags, or NULL */
+  const char         *account;      /* tag for recipients with account-tag, or NULL */
+  const char         *extra_tags;   /* escaped, sent to every recipient (batch=…), or NULL */
+  NatterClient       *from;         /* the sender of a message, for SILENCE, or NULL */
+  GBytes             *variants[16];
 } NatterOutLine;
 
 void    _natter_out_line_init  (NatterOutLine      *line,

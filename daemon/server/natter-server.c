@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "natter-accounts-private.h"
+#include "natter-history-private.h"
 #include "natter-irc-message.h"
 #include "natter-irc-names.h"
 #include "natter-server-private.h"
@@ -31,6 +33,8 @@ enum {
   PROP_MAX_CLIENTS,
   PROP_REGISTRATION_TIMEOUT,
   PROP_PING_INTERVAL,
+  PROP_STORE,
+  PROP_NICK_GRACE,
   N_PROPS
 };
 
@@ -88,6 +92,13 @@ natter_server_dispose (GObject *object)
   g_clear_pointer (&self->nicks, g_hash_table_unref);
   g_clear_pointer (&self->clients, g_hash_table_unref);
 
+  /* What the clients did is committed before the store is let go. */
+  if (self->store != NULL)
+    {
+      natter_server_store_flush (self->store);
+      g_clear_object (&self->store);
+    }
+
   G_OBJECT_CLASS (natter_server_parent_class)->dispose (object);
 }
 
@@ -108,6 +119,8 @@ natter_server_finalize (GObject *object)
   g_free (self->network_name);
   g_free (self->password);
   g_free (self->motd);
+  g_clear_pointer (&self->accounts, _natter_accounts_free);
+  g_clear_pointer (&self->history, _natter_history_free);
 
   G_OBJECT_CLASS (natter_server_parent_class)->finalize (object);
 }
@@ -154,6 +167,12 @@ natter_server_get_property (GObject    *object,
       break;
     case PROP_PING_INTERVAL:
       g_value_set_uint (value, self->ping_interval_ms);
+      break;
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    case PROP_NICK_GRACE:
+      g_value_set_uint (value, self->nick_grace_ms);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -234,6 +253,14 @@ natter_server_set_property (GObject      *object,
       natter_server_set_uint (self, &self->ping_interval_ms, value, pspec);
       natter_server_schedule_tick (self);
       break;
+    case PROP_STORE:
+      g_return_if_fail (!self->started);
+      if (g_set_object (&self->store, g_value_get_object (value)))
+        g_object_notify_by_pspec (object, pspec);
+      break;
+    case PROP_NICK_GRACE:
+      natter_server_set_uint (self, &self->nick_grace_ms, value, pspec);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -272,6 +299,11 @@ natter_server_class_init (NatterServerClass *klass)
     g_param_spec_uint ("registration-timeout", NULL, NULL, 10, G_MAXUINT, 30000, flags);
   properties[PROP_PING_INTERVAL] =
     g_param_spec_uint ("ping-interval", NULL, NULL, 10, G_MAXUINT, 120000, flags);
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, NATTER_TYPE_SERVER_STORE, flags);
+  properties[PROP_NICK_GRACE] =
+    g_param_spec_uint ("nick-grace", NULL, NULL, 10, G_MAXUINT,
+                       NATTER_DEFAULT_NICK_GRACE_MS, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -292,6 +324,7 @@ natter_server_init (NatterServer *self)
   self->max_clients = 10000;
   self->registration_timeout_ms = 30000;
   self->ping_interval_ms = 120000;
+  self->nick_grace_ms = NATTER_DEFAULT_NICK_GRACE_MS;
 
   self->clients = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->nicks = g_hash_table_new (g_str_hash, g_str_equal);
@@ -559,6 +592,7 @@ natter_server_start (NatterServer *self)
 
   self->context = g_main_context_ref_thread_default ();
   self->started = TRUE;
+  _natter_accounts_start (self);
 
   g_signal_connect (self->service, "incoming", G_CALLBACK (natter_server_incoming), self);
   g_socket_service_start (self->service);
@@ -587,6 +621,10 @@ natter_server_shutdown (NatterServer *self,
                                 reason != NULL ? reason : "Server shutting down", TRUE);
 
   _natter_server_flush (self);
+  /* Everything queued, the departures just reaped included, is on disk
+   * when this returns. */
+  if (self->store != NULL)
+    natter_server_store_flush (self->store);
 }
 
 guint
@@ -784,23 +822,32 @@ natter_server_reap_one (NatterServer *self,
 
   if (client->registered)
     {
+      self->n_registered--;
+      if (client->invisible)
+        self->n_invisible--;
+    }
+
+  if (client->registered)
+    {
       const char *params[] = { client->quit_reason };
       NatterOutLine line;
 
       _natter_out_line_init (&line, client->prefix, "QUIT", params, 1, NULL);
+      line.account = client->account;
       _natter_out_line_send_peers (&line, self, client, FALSE, 0);
       _natter_out_line_clear (&line);
 
       _natter_server_remember_whowas (self, client);
       g_debug ("%s left: %s", client->prefix, client->quit_reason);
     }
+  _natter_accounts_client_gone (self, client);
 
   while (client->rooms->len > 0)
     {
       NatterRoom *room = g_ptr_array_index (client->rooms, 0);
 
       _natter_room_remove_member (room, client);
-      if (g_hash_table_size (room->members) == 0)
+      if (g_hash_table_size (room->members) == 0 && !_natter_accounts_room_persists (self, room))
         g_hash_table_remove (self->rooms, room->folded);
     }
 
@@ -883,6 +930,7 @@ _natter_server_remember_whowas (NatterServer *self,
   entry->host = g_strdup (client->address);
   entry->realname = g_strdup (client->realname);
   entry->left_at = g_get_real_time () / G_USEC_PER_SEC;
+  _natter_accounts_remember_seen (self, client);
   g_queue_push_head (&self->whowas, entry);
 
   while (self->whowas.length > NATTER_WHOWAS_MAX)
@@ -901,6 +949,7 @@ natter_server_wants_trailing (const char *command,
 {
   static const char * const tokens_last[] = {
     "004", "221", "324", "329", "333", "341", "367", "JOIN", "MODE", "NICK", "INVITE", "TAGMSG",
+    "BATCH", "CHATHISTORY",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (tokens_last); i++)
@@ -1034,9 +1083,11 @@ natter_out_line_format (NatterOutLine *line,
   GString *out = g_string_sized_new (128);
   GString *tags = NULL;
 
-  if (variant != 0)
+  if (variant != 0 || line->extra_tags != NULL)
     {
       tags = g_string_sized_new (64);
+      if (line->extra_tags != NULL)
+        g_string_append (tags, line->extra_tags);
       if (variant & 1)
         {
           time_t secs = line->time_us / G_USEC_PER_SEC;
@@ -1045,8 +1096,24 @@ natter_out_line_format (NatterOutLine *line,
 
           gmtime_r (&secs, &tm);
           strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+          if (tags->len > 0)
+            g_string_append_c (tags, ';');
           g_string_append_printf (tags, "time=%s.%03dZ", buf,
                                   (int)((line->time_us % G_USEC_PER_SEC) / 1000));
+        }
+      if (variant & 4)
+        {
+          if (tags->len > 0)
+            g_string_append_c (tags, ';');
+          g_string_append (tags, "msgid=");
+          natter_irc_escape_tag_value (tags, line->msgid);
+        }
+      if (variant & 8)
+        {
+          if (tags->len > 0)
+            g_string_append_c (tags, ';');
+          g_string_append (tags, "account=");
+          natter_irc_escape_tag_value (tags, line->account);
         }
       if (variant & 2)
         {
@@ -1073,11 +1140,18 @@ _natter_out_line_send (NatterOutLine *line,
 
   if (line->required_cap != 0 && !(to->caps & line->required_cap))
     return;
+  if (G_UNLIKELY (to->silences != NULL) && line->from != NULL &&
+      _natter_silence_blocks (to, line->from))
+    return;
 
   if (to->caps & NATTER_CAP_SERVER_TIME)
     variant |= 1;
   if ((to->caps & NATTER_CAP_MESSAGE_TAGS) && line->client_tags != NULL)
     variant |= 2;
+  if ((to->caps & NATTER_CAP_MESSAGE_TAGS) && line->msgid != NULL)
+    variant |= 4;
+  if ((to->caps & NATTER_CAP_ACCOUNT_TAG) && line->account != NULL)
+    variant |= 8;
 
   if (line->variants[variant] == NULL)
     line->variants[variant] = natter_out_line_format (line, variant);

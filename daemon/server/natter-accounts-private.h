@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "natter-server-private.h"
+#include "natter-token-bucket.h"
+
+G_BEGIN_DECLS
+
+/*
+ * Accounts (natter-accounts.c) and blocking (natter-silence.c) of the hosted
+ * server. Everything here is a no-op on a server without a store: the hooks
+ * the core calls return at once and the core behaves as it always did.
+ */
+
+#define NATTER_PASSWORD_MIN      5
+#define NATTER_PASSWORD_MAX      300
+#define NATTER_EMAIL_MAX         254
+#define NATTER_SILENCE_MAX       32
+#define NATTER_INBOX_MAX         100   /* undelivered offline messages per account */
+#define NATTER_DEFAULT_NICK_GRACE_MS 60000
+
+typedef struct {
+  char              *key;           /* casefolded name */
+  char              *name;
+  char              *hash;
+  char              *email;
+  gint64             registered;
+  gint64             last_seen;
+  GPtrArray         *silences;      /* char* */
+  guint              inbox_pending;
+  GPtrArray         *online;        /* NatterClient* logged in to it, unowned */
+  NatterTokenBucket  attempts;      /* login attempts, all connections together */
+} NatterAccount;
+
+struct _NatterAccounts
+{
+  GHashTable *accounts;     /* key -> NatterAccount* */
+  GHashTable *registering;  /* keys whose REGISTER is hashing */
+};
+
+struct _NatterAuth
+{
+  char              *account_key;   /* casefolded client->account */
+  GString           *sasl;          /* base64 received so far; NULL: no exchange */
+  NatterTokenBucket  attempts;      /* login attempts on this connection */
+  GSource           *grace;         /* renames an unidentified holder of a registered nick */
+  GHashTable        *offline_told;  /* account keys told their messages wait */
+  guint              inbox_after_registration : 1;
+  guint              inbox_busy     : 1;
+};
+
+/* Called by the core (natter-server.c, natter-server-commands.c). */
+void      _natter_accounts_start            (NatterServer *server);
+void      _natter_accounts_free             (NatterAccounts *accounts);
+void      _natter_auth_free                 (NatterAuth   *auth);
+gboolean  _natter_accounts_cap_available    (NatterServer *server,
+                                             guint         cap);
+/* Extra ISUPPORT tokens, NULL-terminated; empty without a store. */
+const char * const *_natter_accounts_isupport (NatterServer *server);
+void      _natter_accounts_registered       (NatterServer *server,
+                                             NatterClient *client);
+void      _natter_accounts_nick_changed     (NatterServer *server,
+                                             NatterClient *client);
+void      _natter_accounts_client_gone      (NatterServer *server,
+                                             NatterClient *client);
+void      _natter_accounts_remember_seen    (NatterServer *server,
+                                             NatterClient *client);
+/* The JOIN of @client to every member, with account and realname to those
+ * with extended-join. */
+void      _natter_accounts_send_join        (NatterServer *server,
+                                             NatterRoom   *room,
+                                             NatterClient *client);
+gboolean  _natter_accounts_is_founder       (NatterServer *server,
+                                             NatterRoom   *room,
+                                             NatterClient *client);
+void      _natter_accounts_room_created     (NatterServer *server,
+                                             NatterRoom   *room,
+                                             NatterClient *client);
+void      _natter_accounts_room_changed     (NatterServer *server,
+                                             NatterRoom   *room);
+/* An empty room that must not vanish: a registered one. */
+gboolean  _natter_accounts_room_persists    (NatterServer *server,
+                                             NatterRoom   *room);
+void      _natter_accounts_whois            (NatterServer *server,
+                                             NatterClient *client,
+                                             NatterClient *who);
+/* A client logged in to the account named @name, when no one has that nick. */
+NatterClient *_natter_accounts_find_logged_in (NatterServer *server,
+                                               const char   *name);
+void      _natter_accounts_cmd_authenticate (NatterServer     *server,
+                                             NatterClient     *client,
+                                             NatterIrcMessage *msg);
+
+/* For the services and history. */
+NatterAuth    *_natter_client_get_auth      (NatterClient *client);
+NatterAccount *_natter_accounts_lookup      (NatterServer *server,
+                                             const char   *name);
+NatterAccount *_natter_accounts_of_client   (NatterServer *server,
+                                             NatterClient *client);
+/* Whom a client is for private history: its account key when logged in,
+ * "!nick" for an unidentified holder of a registered nick, else "~nick"
+ * (folded nicks). Only the first kind may read private history. */
+char     *_natter_accounts_identity         (NatterServer *server,
+                                             NatterClient *client);
+/* The same for whom @nick stands for: the account of that name, else the
+ * client holding it now, else the nick itself. */
+char     *_natter_accounts_identity_of_nick (NatterServer *server,
+                                             const char   *nick);
+void      _natter_accounts_login            (NatterServer  *server,
+                                             NatterClient  *client,
+                                             NatterAccount *account);
+void      _natter_accounts_logout           (NatterServer *server,
+                                             NatterClient *client);
+/* @name (nick casing), @hash, @email: a new account, saved; NULL if taken. */
+NatterAccount *_natter_accounts_create      (NatterServer *server,
+                                             const char   *name,
+                                             const char   *hash,
+                                             const char   *email);
+void      _natter_accounts_set_hash         (NatterServer  *server,
+                                             NatterAccount *account,
+                                             const char    *hash);
+void      _natter_accounts_drop             (NatterServer  *server,
+                                             NatterAccount *account);
+gboolean  _natter_accounts_is_registering   (NatterServer *server,
+                                             const char   *key);
+void      _natter_accounts_set_registering  (NatterServer *server,
+                                             const char   *key,
+                                             gboolean      registering);
+/* Takes a login attempt from the per-connection and per-account budgets;
+ * FALSE when either is spent. A success gives it back. */
+gboolean  _natter_accounts_take_attempt     (NatterServer  *server,
+                                             NatterClient  *client,
+                                             NatterAccount *account);
+void      _natter_accounts_refund_attempt   (NatterServer  *server,
+                                             NatterClient  *client,
+                                             NatterAccount *account);
+
+/*
+ * Slow password work on a worker thread. @client's input is paused until
+ * @done has run (it runs only if the client is still connected).
+ * Hashing: @result is the new hash, or NULL on failure. Verifying against
+ * @hash: @result is non-NULL when the password matches.
+ */
+typedef void (*NatterPasswordDone) (NatterServer *server,
+                                    NatterClient *client,
+                                    const char   *result,
+                                    gpointer      user_data);
+
+void      _natter_accounts_hash_password    (NatterServer       *server,
+                                             NatterClient       *client,
+                                             const char         *password,
+                                             NatterPasswordDone  done,
+                                             gpointer            user_data,
+                                             GDestroyNotify      destroy);
+void      _natter_accounts_verify_password  (NatterServer       *server,
+                                             NatterClient       *client,
+                                             const char         *password,
+                                             const char         *hash,
+                                             NatterPasswordDone  done,
+                                             gpointer            user_data,
+                                             GDestroyNotify      destroy);
+
+/* natter-silence.c */
+void      _natter_silence_cmd               (NatterServer     *server,
+                                             NatterClient     *client,
+                                             NatterIrcMessage *msg);
+/* TRUE when @to silenced @from: drop what @from sends it. */
+gboolean  _natter_silence_blocks            (NatterClient *to,
+                                             NatterClient *from);
+gboolean  _natter_silence_list_blocks       (GPtrArray    *masks,
+                                             const char   *prefix);
+/* Merges the account's stored list into the client's (at login) and saves
+ * the union. */
+void      _natter_silence_login             (NatterServer  *server,
+                                             NatterClient  *client,
+                                             NatterAccount *account);
+
+G_END_DECLS

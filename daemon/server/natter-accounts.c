@@ -1,0 +1,1116 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-accounts"
+
+#include "config.h"
+
+#include <crypt.h>
+#include <glib/gi18n.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "natter-accounts-private.h"
+#include "natter-history-private.h"
+#include "natter-irc-names.h"
+#include "natter-services-private.h"
+
+/*
+ * Accounts of the hosted server: the in-memory cache of the store's accounts
+ * (loaded at start, written through), logins by NickServ and SASL PLAIN,
+ * nick protection, registered rooms and account-notify / account-tag /
+ * extended-join.
+ *
+ * Password hashing is yescrypt from libcrypt, deliberately slow: it runs on a
+ * worker thread while the client's input waits (_natter_client_pause()).
+ */
+
+/* Login attempts: a few at once, then one more every few seconds, per
+ * connection and per account (an attacker spreading over connections still
+ * meets the account's budget). */
+#define ATTEMPTS_CONN_BURST     5
+#define ATTEMPTS_CONN_RATE      0.2
+#define ATTEMPTS_ACCOUNT_BURST  10
+#define ATTEMPTS_ACCOUNT_RATE   0.1
+
+/* SASL: payload lines are cut at 400 bytes; PLAIN with the longest password
+ * and account fits in three. */
+#define SASL_CHUNK 400
+#define SASL_MAX   (3 * SASL_CHUNK)
+
+static void sasl_reset (NatterAuth *auth);
+
+static void
+natter_account_free (NatterAccount *account)
+{
+  g_free (account->key);
+  g_free (account->name);
+  if (account->hash != NULL)
+    explicit_bzero (account->hash, strlen (account->hash));
+  g_free (account->hash);
+  g_free (account->email);
+  g_ptr_array_unref (account->silences);
+  g_ptr_array_unref (account->online);
+  g_free (account);
+}
+
+static NatterAccount *
+natter_account_new (const char *name,
+                    const char *key)
+{
+  NatterAccount *account = g_new0 (NatterAccount, 1);
+
+  account->name = g_strdup (name);
+  account->key = key != NULL ? g_strdup (key) : natter_irc_casefold (name);
+  account->silences = g_ptr_array_new_with_free_func (g_free);
+  account->online = g_ptr_array_new ();
+  natter_token_bucket_init (&account->attempts, ATTEMPTS_ACCOUNT_BURST, g_get_monotonic_time ());
+
+  return account;
+}
+
+void
+_natter_accounts_free (NatterAccounts *accounts)
+{
+  if (accounts == NULL)
+    return;
+  g_hash_table_unref (accounts->accounts);
+  g_hash_table_unref (accounts->registering);
+  g_free (accounts);
+}
+
+static void
+cancel_grace (NatterAuth *auth)
+{
+  if (auth != NULL && auth->grace != NULL)
+    {
+      g_source_destroy (auth->grace);
+      g_clear_pointer (&auth->grace, g_source_unref);
+    }
+}
+
+void
+_natter_auth_free (NatterAuth *auth)
+{
+  if (auth == NULL)
+    return;
+
+  cancel_grace (auth);
+  if (auth->sasl != NULL)
+    {
+      explicit_bzero (auth->sasl->str, auth->sasl->allocated_len);
+      g_string_free (auth->sasl, TRUE);
+    }
+  g_clear_pointer (&auth->offline_told, g_hash_table_unref);
+  g_free (auth->account_key);
+  g_free (auth);
+}
+
+NatterAuth *
+_natter_client_get_auth (NatterClient *client)
+{
+  if (client->auth == NULL)
+    {
+      client->auth = g_new0 (NatterAuth, 1);
+      natter_token_bucket_init (&client->auth->attempts, ATTEMPTS_CONN_BURST,
+                                g_get_monotonic_time ());
+    }
+
+  return client->auth;
+}
+
+static void
+save_room (NatterServer *server,
+           NatterRoom   *room)
+{
+  NatterStoredRoom stored = {
+    .key = room->folded,
+    .name = room->name,
+    .founder = room->founder,
+    .topic = room->topic,
+    .topic_setter = room->topic_setter,
+    .topic_time = room->topic_time,
+    .modes = room->modes,
+    .key_param = room->key,
+    .limit = room->limit,
+    .created = room->created,
+  };
+
+  natter_server_store_save_room (server->store, &stored);
+}
+
+static void
+save_account (NatterServer  *server,
+              NatterAccount *account)
+{
+  NatterStoredAccount stored = {
+    .key = account->key,
+    .name = account->name,
+    .hash = account->hash,
+    .email = account->email,
+    .registered = account->registered,
+    .last_seen = account->last_seen,
+  };
+
+  natter_server_store_save_account (server->store, &stored);
+}
+
+void
+_natter_accounts_start (NatterServer *server)
+{
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GPtrArray) rooms = NULL;
+  g_autoptr(GError) error = NULL;
+  NatterAccounts *self;
+
+  if (server->store == NULL || server->accounts != NULL)
+    return;
+
+  self = g_new0 (NatterAccounts, 1);
+  self->accounts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                          (GDestroyNotify)natter_account_free);
+  self->registering = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  server->accounts = self;
+  server->history = _natter_history_new ();
+  if (server->nick_grace_ms == 0)
+    server->nick_grace_ms = NATTER_DEFAULT_NICK_GRACE_MS;
+
+  accounts = natter_server_store_load_accounts (server->store, &error);
+  if (accounts == NULL)
+    {
+      g_warning ("Cannot load the accounts: %s", error->message);
+      g_clear_error (&error);
+    }
+  for (guint i = 0; accounts != NULL && i < accounts->len; i++)
+    {
+      NatterStoredAccount *stored = g_ptr_array_index (accounts, i);
+      NatterAccount *account = natter_account_new (stored->name, stored->key);
+
+      account->hash = g_steal_pointer (&stored->hash);
+      account->email = g_steal_pointer (&stored->email);
+      account->registered = stored->registered;
+      account->last_seen = stored->last_seen;
+      account->inbox_pending = stored->inbox_pending;
+      for (guint j = 0; stored->silences[j] != NULL; j++)
+        g_ptr_array_add (account->silences, g_strdup (stored->silences[j]));
+      g_hash_table_insert (self->accounts, account->key, account);
+    }
+
+  /* Registered rooms exist from the start, empty, with their state. */
+  rooms = natter_server_store_load_rooms (server->store, &error);
+  if (rooms == NULL)
+    g_warning ("Cannot load the registered rooms: %s", error->message);
+  for (guint i = 0; rooms != NULL && i < rooms->len; i++)
+    {
+      NatterStoredRoom *stored = g_ptr_array_index (rooms, i);
+      NatterRoom *room;
+
+      if (!g_hash_table_contains (self->accounts, stored->founder) ||
+          g_hash_table_contains (server->rooms, stored->key))
+        continue;
+
+      room = _natter_room_new (stored->name, stored->key);
+      room->founder = g_steal_pointer (&stored->founder);
+      room->topic = g_steal_pointer (&stored->topic);
+      room->topic_setter = g_steal_pointer (&stored->topic_setter);
+      room->topic_time = stored->topic_time;
+      room->modes = stored->modes;
+      room->key = g_steal_pointer (&stored->key_param);
+      room->limit = stored->limit;
+      room->created = stored->created;
+      g_hash_table_insert (server->rooms, room->folded, room);
+    }
+
+  g_debug ("%u accounts, %u registered rooms", g_hash_table_size (self->accounts),
+           rooms != NULL ? rooms->len : 0);
+}
+
+gboolean
+_natter_accounts_cap_available (NatterServer *server,
+                                guint         cap)
+{
+  return server->store != NULL || cap <= NATTER_CAP_SERVER_TIME;
+}
+
+const char * const *
+_natter_accounts_isupport (NatterServer *server)
+{
+  static const char * const none[] = { NULL };
+  static const char * const tokens[] = {
+    "CHATHISTORY=" G_STRINGIFY (NATTER_CHATHISTORY_MAX),
+    "MSGREFTYPES=timestamp,msgid",
+    "SILENCE=" G_STRINGIFY (NATTER_SILENCE_MAX),
+    NULL
+  };
+
+  return server->store != NULL ? tokens : none;
+}
+
+NatterAccount *
+_natter_accounts_lookup (NatterServer *server,
+                         const char   *name)
+{
+  char folded[NATTER_NICKLEN + 1];
+  gsize len;
+
+  if (server->accounts == NULL || name == NULL)
+    return NULL;
+
+  len = strlen (name);
+  if (len > NATTER_NICKLEN)
+    return NULL;
+  memcpy (folded, name, len + 1);
+  natter_irc_casefold_in_place (folded);
+
+  return g_hash_table_lookup (server->accounts->accounts, folded);
+}
+
+NatterAccount *
+_natter_accounts_of_client (NatterServer *server,
+                            NatterClient *client)
+{
+  if (server->accounts == NULL || client->auth == NULL || client->auth->account_key == NULL)
+    return NULL;
+
+  return g_hash_table_lookup (server->accounts->accounts, client->auth->account_key);
+}
+
+static gboolean
+logged_in_as (NatterClient  *client,
+              NatterAccount *account)
+{
+  return client->auth != NULL && client->auth->account_key != NULL &&
+         g_str_equal (client->auth->account_key, account->key);
+}
+
+char *
+_natter_accounts_identity (NatterServer *server,
+                           NatterClient *client)
+{
+  if (client->account != NULL)
+    return g_strdup (client->auth->account_key);
+  if (server->accounts != NULL && client->nick_folded != NULL &&
+      g_hash_table_contains (server->accounts->accounts, client->nick_folded))
+    return g_strconcat ("!", client->nick_folded, NULL);
+  /* Never the same as an account, even one registered later. */
+  return g_strconcat ("~", client->nick_folded, NULL);
+}
+
+char *
+_natter_accounts_identity_of_nick (NatterServer *server,
+                                   const char   *nick)
+{
+  NatterAccount *account = _natter_accounts_lookup (server, nick);
+  NatterClient *who;
+
+  /* A registered nick stands for its account, whoever holds it now. */
+  if (account != NULL)
+    return g_strdup (account->key);
+
+  who = _natter_server_find_nick (server, nick);
+  if (who != NULL && who->registered)
+    return _natter_accounts_identity (server, who);
+
+  {
+    g_autofree char *folded = natter_irc_casefold (nick);
+
+    return g_strconcat ("~", folded, NULL);
+  }
+}
+
+NatterClient *
+_natter_accounts_find_logged_in (NatterServer *server,
+                                 const char   *name)
+{
+  NatterAccount *account = _natter_accounts_lookup (server, name);
+
+  for (guint i = 0; account != NULL && i < account->online->len; i++)
+    {
+      NatterClient *client = g_ptr_array_index (account->online, i);
+
+      if (client->registered && !client->dead)
+        return client;
+    }
+
+  return NULL;
+}
+
+/* Nick protection ---------------------------------------------------------- */
+
+static NatterAccount *
+nick_needs_identify (NatterServer *server,
+                     NatterClient *client)
+{
+  NatterAccount *account;
+
+  if (server->accounts == NULL || !client->registered || client->nick_folded == NULL)
+    return NULL;
+
+  account = g_hash_table_lookup (server->accounts->accounts, client->nick_folded);
+  if (account == NULL || logged_in_as (client, account))
+    return NULL;
+
+  return account;
+}
+
+static void
+force_nick (NatterServer *server,
+            NatterClient *client,
+            const char   *nick)
+{
+  const char *params[] = { nick };
+  NatterOutLine line;
+
+  _natter_out_line_init (&line, client->prefix, "NICK", params, 1, NULL);
+  line.account = client->account;
+  _natter_out_line_send_peers (&line, server, client, TRUE, 0);
+  _natter_out_line_clear (&line);
+  _natter_server_remember_whowas (server, client);
+
+  g_hash_table_remove (server->nicks, client->nick_folded);
+  _natter_client_set_nick (client, nick);
+  g_hash_table_insert (server->nicks, client->nick_folded, client);
+}
+
+static char *
+pick_guest_nick (NatterServer *server)
+{
+  for (;;)
+    {
+      char *nick = g_strdup_printf ("Guest%05d", g_random_int_range (0, 100000));
+      g_autofree char *folded = natter_irc_casefold (nick);
+
+      if (!g_hash_table_contains (server->nicks, folded) &&
+          !g_hash_table_contains (server->accounts->accounts, folded))
+        return nick;
+      g_free (nick);
+    }
+}
+
+static gboolean
+grace_expired_cb (gpointer user_data)
+{
+  NatterClient *client = user_data;
+  NatterServer *server = client->server;
+  g_autofree char *guest = NULL;
+
+  g_clear_pointer (&client->auth->grace, g_source_unref);
+
+  if (client->dead || client->closed || nick_needs_identify (server, client) == NULL)
+    return G_SOURCE_REMOVE;
+
+  guest = pick_guest_nick (server);
+  g_message ("%s did not identify in time: renamed to %s", client->prefix, guest);
+  force_nick (server, client, guest);
+  _natter_services_noticef (server, client, _("You did not identify in time: your nick is now %s."),
+                            guest);
+  _natter_server_flush (server);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+check_nick (NatterServer *server,
+            NatterClient *client)
+{
+  NatterAccount *account = nick_needs_identify (server, client);
+  NatterAuth *auth;
+  guint seconds;
+
+  cancel_grace (client->auth);
+  if (account == NULL)
+    return;
+
+  auth = _natter_client_get_auth (client);
+  seconds = (server->nick_grace_ms + 999) / 1000;
+  _natter_services_noticef (server, client,
+                            g_dngettext (GETTEXT_PACKAGE,
+                                         "%s is a registered nick. Identify with /msg NickServ IDENTIFY <password> within %u second, or you will be renamed.",
+                                         "%s is a registered nick. Identify with /msg NickServ IDENTIFY <password> within %u seconds, or you will be renamed.",
+                                         seconds),
+                            account->name, seconds);
+
+  auth->grace = g_timeout_source_new (server->nick_grace_ms);
+  g_source_set_callback (auth->grace, grace_expired_cb, g_object_ref (client), g_object_unref);
+  g_source_attach (auth->grace, server->context);
+}
+
+void
+_natter_accounts_nick_changed (NatterServer *server,
+                               NatterClient *client)
+{
+  if (server->store == NULL)
+    return;
+
+  check_nick (server, client);
+}
+
+void
+_natter_accounts_registered (NatterServer *server,
+                             NatterClient *client)
+{
+  if (server->store == NULL)
+    return;
+
+  /* Registration ends an exchange the client left unfinished. */
+  if (client->auth != NULL && client->auth->sasl != NULL)
+    {
+      sasl_reset (client->auth);
+      _natter_server_reply (server, client, "906", _("SASL authentication aborted"), NULL);
+    }
+
+  check_nick (server, client);
+  if (client->auth != NULL && client->auth->inbox_after_registration)
+    {
+      client->auth->inbox_after_registration = FALSE;
+      _natter_history_deliver_inbox (server, client);
+    }
+}
+
+/* Logins ------------------------------------------------------------------- */
+
+static void
+send_account_notify (NatterServer *server,
+                     NatterClient *client)
+{
+  const char *params[] = { client->account != NULL ? client->account : "*" };
+  NatterOutLine line;
+
+  if (!client->registered)
+    return;
+
+  _natter_out_line_init (&line, client->prefix, "ACCOUNT", params, 1, NULL);
+  _natter_out_line_send_peers (&line, server, client, FALSE, NATTER_CAP_ACCOUNT_NOTIFY);
+  _natter_out_line_clear (&line);
+}
+
+void
+_natter_accounts_login (NatterServer  *server,
+                        NatterClient  *client,
+                        NatterAccount *account)
+{
+  NatterAuth *auth = _natter_client_get_auth (client);
+  g_autofree char *text = NULL;
+
+  if (logged_in_as (client, account))
+    return;
+  if (client->account != NULL)
+    _natter_accounts_logout (server, client);
+
+  client->account = g_strdup (account->name);
+  auth->account_key = g_strdup (account->key);
+  g_ptr_array_add (account->online, client);
+
+  text = g_strdup_printf (_("You are now logged in as %s"), account->name);
+  _natter_server_reply (server, client, "900", client->prefix, account->name, text, NULL);
+  g_debug ("%s logged in as %s", client->prefix, account->name);
+
+  if (auth->grace != NULL && nick_needs_identify (server, client) == NULL)
+    cancel_grace (auth);
+  _natter_silence_login (server, client, account);
+
+  if (client->registered)
+    {
+      send_account_notify (server, client);
+      _natter_history_deliver_inbox (server, client);
+    }
+  else
+    auth->inbox_after_registration = TRUE;
+}
+
+static void
+forget_online (NatterServer *server,
+               NatterClient *client)
+{
+  NatterAccount *account = _natter_accounts_of_client (server, client);
+
+  if (account == NULL)
+    return;
+
+  g_ptr_array_remove_fast (account->online, client);
+  account->last_seen = g_get_real_time () / G_USEC_PER_SEC;
+  natter_server_store_set_last_seen (server->store, account->key, account->last_seen);
+}
+
+void
+_natter_accounts_logout (NatterServer *server,
+                         NatterClient *client)
+{
+  if (client->account == NULL)
+    return;
+
+  forget_online (server, client);
+  g_clear_pointer (&client->account, g_free);
+  g_clear_pointer (&client->auth->account_key, g_free);
+
+  _natter_server_reply (server, client, "901", client->prefix, _("You are now logged out"), NULL);
+  send_account_notify (server, client);
+  check_nick (server, client);
+}
+
+void
+_natter_accounts_client_gone (NatterServer *server,
+                              NatterClient *client)
+{
+  if (server->store == NULL)
+    return;
+
+  cancel_grace (client->auth);
+  forget_online (server, client);
+}
+
+void
+_natter_accounts_remember_seen (NatterServer *server,
+                                NatterClient *client)
+{
+  NatterStoredSeen seen;
+
+  if (server->store == NULL || client->nick == NULL || !client->registered)
+    return;
+
+  seen.key = client->nick_folded;
+  seen.nick = client->nick;
+  seen.user = client->user;
+  seen.host = client->address;
+  seen.realname = client->realname;
+  seen.account = client->auth != NULL ? client->auth->account_key : NULL;
+  seen.time = g_get_real_time () / G_USEC_PER_SEC;
+  natter_server_store_save_seen (server->store, &seen);
+}
+
+NatterAccount *
+_natter_accounts_create (NatterServer *server,
+                         const char   *name,
+                         const char   *hash,
+                         const char   *email)
+{
+  NatterAccount *account;
+
+  if (_natter_accounts_lookup (server, name) != NULL)
+    return NULL;
+
+  account = natter_account_new (name, NULL);
+  account->hash = g_strdup (hash);
+  account->email = g_strdup (email);
+  account->registered = g_get_real_time () / G_USEC_PER_SEC;
+  g_hash_table_insert (server->accounts->accounts, account->key, account);
+  save_account (server, account);
+  g_debug ("Account %s registered", account->name);
+
+  return account;
+}
+
+void
+_natter_accounts_set_hash (NatterServer  *server,
+                           NatterAccount *account,
+                           const char    *hash)
+{
+  explicit_bzero (account->hash, strlen (account->hash));
+  g_free (account->hash);
+  account->hash = g_strdup (hash);
+  save_account (server, account);
+}
+
+void
+_natter_accounts_drop (NatterServer  *server,
+                       NatterAccount *account)
+{
+  g_autoptr(GPtrArray) online = NULL;
+  GHashTableIter iter;
+  NatterRoom *room;
+
+  /* Out of the table first: the nick is free the moment its owners are
+   * logged out. */
+  g_hash_table_steal (server->accounts->accounts, account->key);
+  online = g_ptr_array_copy (account->online, NULL, NULL);
+  for (guint i = 0; i < online->len; i++)
+    _natter_accounts_logout (server, g_ptr_array_index (online, i));
+
+  g_hash_table_iter_init (&iter, server->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&room))
+    {
+      if (g_strcmp0 (room->founder, account->key) != 0)
+        continue;
+      g_clear_pointer (&room->founder, g_free);
+      if (g_hash_table_size (room->members) == 0)
+        g_hash_table_iter_remove (&iter);
+    }
+
+  natter_server_store_delete_account (server->store, account->key);
+  g_message ("Account %s dropped", account->name);
+  natter_account_free (account);
+}
+
+gboolean
+_natter_accounts_is_registering (NatterServer *server,
+                                 const char   *key)
+{
+  return g_hash_table_contains (server->accounts->registering, key);
+}
+
+void
+_natter_accounts_set_registering (NatterServer *server,
+                                  const char   *key,
+                                  gboolean      registering)
+{
+  if (registering)
+    g_hash_table_add (server->accounts->registering, g_strdup (key));
+  else
+    g_hash_table_remove (server->accounts->registering, key);
+}
+
+gboolean
+_natter_accounts_take_attempt (NatterServer  *server,
+                               NatterClient  *client,
+                               NatterAccount *account)
+{
+  NatterAuth *auth = _natter_client_get_auth (client);
+  gint64 now = g_get_monotonic_time ();
+
+  if (!natter_token_bucket_take (&auth->attempts, ATTEMPTS_CONN_BURST, ATTEMPTS_CONN_RATE, now))
+    return FALSE;
+  if (account != NULL &&
+      !natter_token_bucket_take (&account->attempts, ATTEMPTS_ACCOUNT_BURST,
+                                 ATTEMPTS_ACCOUNT_RATE, now))
+    {
+      auth->attempts.tokens += 1;
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+void
+_natter_accounts_refund_attempt (NatterServer  *server,
+                                 NatterClient  *client,
+                                 NatterAccount *account)
+{
+  NatterAuth *auth = _natter_client_get_auth (client);
+
+  auth->attempts.tokens = MIN (auth->attempts.tokens + 1, ATTEMPTS_CONN_BURST);
+  if (account != NULL)
+    account->attempts.tokens = MIN (account->attempts.tokens + 1, ATTEMPTS_ACCOUNT_BURST);
+}
+
+/* Passwords ---------------------------------------------------------------- */
+
+typedef struct {
+  NatterServer       *server;
+  NatterClient       *client;
+  char               *password;
+  char               *hash;
+  gboolean            verify;
+  NatterPasswordDone  done;
+  gpointer            user_data;
+  GDestroyNotify      destroy;
+} PasswordJob;
+
+static void
+password_job_free (PasswordJob *job)
+{
+  explicit_bzero (job->password, strlen (job->password));
+  g_free (job->password);
+  g_free (job->hash);
+  if (job->destroy != NULL)
+    job->destroy (job->user_data);
+  g_object_unref (job->client);
+  g_object_unref (job->server);
+  g_free (job);
+}
+
+static gboolean
+constant_time_equal (const char *a,
+                     const char *b)
+{
+  gsize la = strlen (a), lb = strlen (b);
+  guint diff = (la != lb);
+
+  for (gsize i = 0; i < lb; i++)
+    diff |= (guchar)b[i] ^ (guchar)(i < la ? a[i] : 0);
+
+  return diff == 0;
+}
+
+static void
+password_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  PasswordJob *job = task_data;
+  struct crypt_data *data = g_new0 (struct crypt_data, 1);
+
+  if (job->verify)
+    {
+      const char *out = crypt_r (job->password, job->hash, data);
+      gboolean ok = out != NULL && out[0] != '*' && constant_time_equal (out, job->hash);
+
+      g_task_return_boolean (task, ok);
+    }
+  else
+    {
+      char *setting = crypt_gensalt_ra ("$y$", 0, NULL, 0);
+      const char *out = setting != NULL ? crypt_r (job->password, setting, data) : NULL;
+
+      if (out == NULL || out[0] == '*')
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                                 "yescrypt is not available from libcrypt");
+      else
+        g_task_return_pointer (task, g_strdup (out), g_free);
+      free (setting);
+    }
+
+  explicit_bzero (data, sizeof *data);
+  g_free (data);
+}
+
+static void
+password_done_cb (GObject      *source_object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  PasswordJob *job = g_task_get_task_data (G_TASK (result));
+  NatterClient *client = job->client;
+  g_autoptr(GError) error = NULL;
+
+  if (job->verify)
+    {
+      gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
+
+      if (!client->dead && !client->closed)
+        job->done (job->server, client, ok ? "" : NULL, job->user_data);
+    }
+  else
+    {
+      g_autofree char *hash = g_task_propagate_pointer (G_TASK (result), &error);
+
+      if (hash == NULL)
+        g_warning ("Cannot hash a password: %s", error->message);
+      if (!client->dead && !client->closed)
+        job->done (job->server, client, hash, job->user_data);
+    }
+
+  _natter_client_resume (client);
+}
+
+static void
+password_job_run (NatterServer       *server,
+                  NatterClient       *client,
+                  const char         *password,
+                  const char         *hash,
+                  NatterPasswordDone  done,
+                  gpointer            user_data,
+                  GDestroyNotify      destroy)
+{
+  g_autoptr(GTask) task = NULL;
+  PasswordJob *job = g_new0 (PasswordJob, 1);
+
+  job->server = g_object_ref (server);
+  job->client = g_object_ref (client);
+  job->password = g_strdup (password);
+  job->hash = g_strdup (hash);
+  job->verify = (hash != NULL);
+  job->done = done;
+  job->user_data = user_data;
+  job->destroy = destroy;
+
+  _natter_client_pause (client);
+
+  task = g_task_new (NULL, NULL, password_done_cb, NULL);
+  g_task_set_source_tag (task, password_job_run);
+  g_task_set_task_data (task, job, (GDestroyNotify)password_job_free);
+  g_task_run_in_thread (task, password_thread);
+}
+
+void
+_natter_accounts_hash_password (NatterServer       *server,
+                                NatterClient       *client,
+                                const char         *password,
+                                NatterPasswordDone  done,
+                                gpointer            user_data,
+                                GDestroyNotify      destroy)
+{
+  password_job_run (server, client, password, NULL, done, user_data, destroy);
+}
+
+void
+_natter_accounts_verify_password (NatterServer       *server,
+                                  NatterClient       *client,
+                                  const char         *password,
+                                  const char         *hash,
+                                  NatterPasswordDone  done,
+                                  gpointer            user_data,
+                                  GDestroyNotify      destroy)
+{
+  g_return_if_fail (hash != NULL);
+
+  password_job_run (server, client, password, hash, done, user_data, destroy);
+}
+
+/* SASL PLAIN --------------------------------------------------------------- */
+
+static void
+sasl_reset (NatterAuth *auth)
+{
+  if (auth->sasl != NULL)
+    {
+      explicit_bzero (auth->sasl->str, auth->sasl->allocated_len);
+      g_string_free (auth->sasl, TRUE);
+      auth->sasl = NULL;
+    }
+}
+
+static void
+sasl_fail (NatterServer *server,
+           NatterClient *client)
+{
+  sasl_reset (_natter_client_get_auth (client));
+  _natter_server_reply (server, client, "904", _("SASL authentication failed"), NULL);
+}
+
+static gboolean
+is_base64 (const char *text,
+           gsize       len)
+{
+  gsize pad = 0;
+
+  if (len == 0 || len % 4 != 0)
+    return FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = text[i];
+
+      if (c == '=')
+        {
+          if (i < len - 2)
+            return FALSE;
+          pad++;
+        }
+      else if (pad > 0 || !(g_ascii_isalnum (c) || c == '+' || c == '/'))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+sasl_verified (NatterServer *server,
+               NatterClient *client,
+               const char   *result,
+               gpointer      user_data)
+{
+  NatterAccount *account = g_hash_table_lookup (server->accounts->accounts, user_data);
+
+  if (result == NULL || account == NULL)
+    {
+      g_message ("Failed SASL login to %s from %s", (const char *)user_data, client->address);
+      _natter_server_reply (server, client, "904", _("SASL authentication failed"), NULL);
+      return;
+    }
+
+  _natter_accounts_refund_attempt (server, client, account);
+  _natter_accounts_login (server, client, account);
+  _natter_server_reply (server, client, "903", _("SASL authentication successful"), NULL);
+}
+
+static void
+sasl_plain (NatterServer *server,
+            NatterClient *client,
+            GString      *payload)
+{
+  g_autofree guchar *decoded = NULL;
+  gsize len = 0;
+  const char *authzid, *authcid, *password;
+  const guchar *nul1, *nul2;
+  NatterAccount *account;
+
+  if (!is_base64 (payload->str, payload->len))
+    {
+      sasl_fail (server, client);
+      return;
+    }
+
+  decoded = g_base64_decode (payload->str, &len);
+  nul1 = memchr (decoded, '\0', len);
+  nul2 = nul1 != NULL ? memchr (nul1 + 1, '\0', len - (nul1 + 1 - decoded)) : NULL;
+  if (nul2 == NULL || memchr (nul2 + 1, '\0', len - (nul2 + 1 - decoded)) != NULL)
+    {
+      explicit_bzero (decoded, len);
+      sasl_fail (server, client);
+      return;
+    }
+
+  /* authzid NUL authcid NUL password: make each a string. */
+  decoded = g_realloc (decoded, len + 1);
+  decoded[len] = '\0';
+  authzid = (const char *)decoded;
+  authcid = authzid + strlen (authzid) + 1;
+  password = authcid + strlen (authcid) + 1;
+
+  account = g_utf8_validate (authcid, -1, NULL) ? _natter_accounts_lookup (server, authcid) : NULL;
+  if (account == NULL || (*authzid != '\0' && !natter_irc_casecmp_equal (authzid, authcid)) ||
+      !_natter_accounts_take_attempt (server, client, account))
+    {
+      explicit_bzero (decoded, len);
+      sasl_fail (server, client);
+      return;
+    }
+
+  _natter_accounts_verify_password (server, client, password, account->hash,
+                                    sasl_verified, g_strdup (account->key), g_free);
+  explicit_bzero (decoded, len);
+}
+
+void
+_natter_accounts_cmd_authenticate (NatterServer     *server,
+                                   NatterClient     *client,
+                                   NatterIrcMessage *msg)
+{
+  const char *param = msg->params[0];
+  gsize len = strlen (param);
+  NatterAuth *auth;
+
+  if (server->store == NULL)
+    {
+      if (client->registered)
+        _natter_server_reply (server, client, "421", msg->command, _("Unknown command"), NULL);
+      else
+        _natter_server_reply (server, client, "451", _("You have not registered"), NULL);
+      return;
+    }
+
+  auth = _natter_client_get_auth (client);
+
+  if (g_str_equal (param, "*"))
+    {
+      sasl_reset (auth);
+      _natter_server_reply (server, client, "906", _("SASL authentication aborted"), NULL);
+      return;
+    }
+
+  if (!_natter_client_has_cap (client, NATTER_CAP_SASL))
+    {
+      sasl_fail (server, client);
+      return;
+    }
+
+  if (client->account != NULL)
+    {
+      sasl_reset (auth);
+      _natter_server_reply (server, client, "907",
+                            _("You have already authenticated using SASL"), NULL);
+      return;
+    }
+
+  if (auth->sasl == NULL)
+    {
+      if (g_ascii_strcasecmp (param, "PLAIN") == 0)
+        {
+          auth->sasl = g_string_new (NULL);
+          _natter_server_send (server, client, NULL, "AUTHENTICATE", "+", NULL);
+          return;
+        }
+      _natter_server_reply (server, client, "908", "PLAIN", _("are available SASL mechanisms"), NULL);
+      sasl_fail (server, client);
+      return;
+    }
+
+  if (len > SASL_CHUNK || auth->sasl->len + len > SASL_MAX)
+    {
+      sasl_reset (auth);
+      _natter_server_reply (server, client, "905", _("SASL message too long"), NULL);
+      return;
+    }
+
+  if (!g_str_equal (param, "+"))
+    g_string_append_len (auth->sasl, param, len);
+  if (len == SASL_CHUNK)
+    return; /* more follows */
+
+  {
+    GString *payload = g_steal_pointer (&auth->sasl);
+
+    sasl_plain (server, client, payload);
+    explicit_bzero (payload->str, payload->allocated_len);
+    g_string_free (payload, TRUE);
+  }
+}
+
+/* Rooms -------------------------------------------------------------------- */
+
+void
+_natter_accounts_send_join (NatterServer *server,
+                            NatterRoom   *room,
+                            NatterClient *client)
+{
+  const char *params[] = { room->name, client->account != NULL ? client->account : "*",
+                           client->realname };
+  NatterOutLine plain, extended;
+  GHashTableIter iter;
+  NatterClient *member;
+
+  _natter_out_line_init (&plain, client->prefix, "JOIN", params, 1, NULL);
+  _natter_out_line_init (&extended, client->prefix, "JOIN", params, 3, NULL);
+  plain.account = extended.account = client->account;
+
+  g_hash_table_iter_init (&iter, room->members);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&member, NULL))
+    {
+      if (_natter_client_has_cap (member, NATTER_CAP_EXTENDED_JOIN))
+        _natter_out_line_send (&extended, server, member);
+      else
+        _natter_out_line_send (&plain, server, member);
+    }
+
+  _natter_out_line_clear (&plain);
+  _natter_out_line_clear (&extended);
+}
+
+gboolean
+_natter_accounts_is_founder (NatterServer *server,
+                             NatterRoom   *room,
+                             NatterClient *client)
+{
+  return room->founder != NULL && client->auth != NULL && client->auth->account_key != NULL &&
+         g_str_equal (room->founder, client->auth->account_key);
+}
+
+void
+_natter_accounts_room_created (NatterServer *server,
+                               NatterRoom   *room,
+                               NatterClient *client)
+{
+  if (server->store == NULL || client->account == NULL || room->founder != NULL)
+    return;
+
+  room->founder = g_strdup (client->auth->account_key);
+  save_room (server, room);
+  _natter_services_noticef (server, client,
+                            _("%s is registered to your account: its topic, key and modes are kept, and you get op back when you join."),
+                            room->name);
+}
+
+void
+_natter_accounts_room_changed (NatterServer *server,
+                               NatterRoom   *room)
+{
+  if (server->store == NULL || room->founder == NULL)
+    return;
+
+  save_room (server, room);
+}
+
+gboolean
+_natter_accounts_room_persists (NatterServer *server,
+                                NatterRoom   *room)
+{
+  return room->founder != NULL;
+}
+
+void
+_natter_accounts_whois (NatterServer *server,
+                        NatterClient *client,
+                        NatterClient *who)
+{
+  if (who->account != NULL)
+    _natter_server_reply (server, client, "330", who->nick, who->account, _("is logged in as"), NULL);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "natter-server-private.h"
+
+G_BEGIN_DECLS
+
+/*
+ * History, msgids, CHATHISTORY and offline messages (natter-history.c).
+ * Without a store every hook returns at once.
+ */
+
+#define NATTER_CHATHISTORY_MAX 100  /* messages per CHATHISTORY page, ISUPPORT */
+#define NATTER_MSGID_SIZE      32
+
+struct _NatterHistory
+{
+  char     msgid_prefix[16];
+  guint64  msgid_serial;
+  guint64  batch_serial;
+};
+
+NatterHistory *_natter_history_new     (void);
+void      _natter_history_free          (NatterHistory *history);
+
+/* Gives @line a msgid (written to @msgid), the sender's account and the
+ * sender itself (for SILENCE). */
+void      _natter_history_stamp         (NatterServer  *server,
+                                         NatterClient  *client,
+                                         NatterOutLine *line,
+                                         char           msgid[NATTER_MSGID_SIZE]);
+/* Queues @line (a PRIVMSG or NOTICE already sent) to history: to @room, or
+ * privately to @to. */
+void      _natter_history_record        (NatterServer  *server,
+                                         NatterClient  *client,
+                                         NatterOutLine *line,
+                                         NatterRoom    *room,
+                                         NatterClient  *to);
+/* A PRIVMSG to @target, a registered account with no one logged in: stored
+ * for its owner's next login. FALSE when @target is no such account. */
+gboolean  _natter_history_store_offline (NatterServer *server,
+                                         NatterClient *client,
+                                         const char   *target,
+                                         const char   *text,
+                                         const char   *tags);
+/* Delivers @client's waiting offline messages in a batch. */
+void      _natter_history_deliver_inbox (NatterServer *server,
+                                         NatterClient *client);
+void      _natter_history_cmd_chathistory (NatterServer     *server,
+                                           NatterClient     *client,
+                                           NatterIrcMessage *msg);
+/* WHOWAS of a nick the memory does not remember: asks the store, answers
+ * later and returns TRUE; FALSE without a store. */
+gboolean  _natter_history_whowas        (NatterServer *server,
+                                         NatterClient *client,
+                                         const char   *nick);
+/* A new batch reference, unique on this server. */
+char     *_natter_history_new_batch     (NatterServer *server);
+/* "2024-01-02T03:04:05.678Z" */
+char     *_natter_history_format_time   (gint64 time_ms);
+
+G_END_DECLS

@@ -1,0 +1,754 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-history"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+#include <time.h>
+
+#include "natter-accounts-private.h"
+#include "natter-history-private.h"
+#include "natter-irc-names.h"
+#include "natter-services-private.h"
+
+/*
+ * History: every room and private PRIVMSG and NOTICE gets a server msgid and
+ * is queued to the store (never waited for). CHATHISTORY (IRCv3
+ * draft/chathistory) reads it back in a "chathistory" batch. A room's history
+ * is for its members; a private conversation's for the two parties, who must
+ * be logged in to read it.
+ *
+ * Offline messages: a PRIVMSG to a registered account that no one is logged
+ * in to is kept in the account's inbox and delivered, oldest first with its
+ * original time, in a "natter/offline" batch at the owner's next login.
+ */
+
+#define MSGID_MAX 64
+#define OFFLINE_BATCH_TYPE "natter/offline"
+
+NatterHistory *
+_natter_history_new (void)
+{
+  NatterHistory *self = g_new0 (NatterHistory, 1);
+
+  /* Seconds since the epoch and some randomness: unique across restarts. */
+  g_snprintf (self->msgid_prefix, sizeof self->msgid_prefix, "%08x%04x",
+              (guint32)(g_get_real_time () / G_USEC_PER_SEC),
+              (guint)g_random_int_range (0, 0x10000));
+
+  return self;
+}
+
+void
+_natter_history_free (NatterHistory *history)
+{
+  g_free (history);
+}
+
+char *
+_natter_history_new_batch (NatterServer *server)
+{
+  return g_strdup_printf ("h%" G_GUINT64_FORMAT, ++server->history->batch_serial);
+}
+
+char *
+_natter_history_format_time (gint64 time_ms)
+{
+  time_t secs = time_ms / 1000;
+  struct tm tm;
+  char buf[32];
+
+  gmtime_r (&secs, &tm);
+  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+
+  return g_strdup_printf ("%s.%03dZ", buf, (int)(time_ms % 1000));
+}
+
+void
+_natter_history_stamp (NatterServer  *server,
+                       NatterClient  *client,
+                       NatterOutLine *line,
+                       char           msgid[NATTER_MSGID_SIZE])
+{
+  if (server->store == NULL)
+    return;
+
+  /* Fixed width: msgids sort in the order they were given, which keeps
+   * their index cheap to append to. */
+  g_snprintf (msgid, NATTER_MSGID_SIZE, "%s%010" G_GINT64_MODIFIER "x",
+              server->history->msgid_prefix, ++server->history->msgid_serial);
+  line->msgid = msgid;
+  line->account = client->account;
+  line->from = client;
+}
+
+static char *
+pair_key (const char *a,
+          const char *b)
+{
+  return strcmp (a, b) <= 0 ? g_strconcat (a, " ", b, NULL) : g_strconcat (b, " ", a, NULL);
+}
+
+void
+_natter_history_record (NatterServer  *server,
+                        NatterClient  *client,
+                        NatterOutLine *line,
+                        NatterRoom    *room,
+                        NatterClient  *to)
+{
+  g_autofree char *from_key = NULL;
+  g_autofree char *to_key = NULL;
+  g_autofree char *pair = NULL;
+  NatterStoredMessage message = { 0, };
+
+  if (server->store == NULL || line->msgid == NULL)
+    return;
+
+  message.msgid = (char *)line->msgid;
+  message.time_ms = line->time_us / 1000;
+  message.target = (char *)line->params[0];
+  message.sender = client->prefix;
+  message.account = client->account;
+  message.command = (char *)line->command;
+  message.text = (char *)line->params[1];
+  message.tags = (char *)line->client_tags;
+
+  if (room != NULL)
+    message.target_key = room->folded;
+  else
+    {
+      /* What the recipient refused is not kept for it either. */
+      if (_natter_silence_blocks (to, client))
+        return;
+      from_key = _natter_accounts_identity (server, client);
+      to_key = _natter_accounts_identity (server, to);
+      pair = pair_key (from_key, to_key);
+      message.target_key = pair;
+      message.from_key = from_key;
+      message.to_key = to_key;
+    }
+
+  natter_server_store_add_message (server->store, &message);
+}
+
+/* Offline messages --------------------------------------------------------- */
+
+gboolean
+_natter_history_store_offline (NatterServer *server,
+                               NatterClient *client,
+                               const char   *target,
+                               const char   *text,
+                               const char   *tags)
+{
+  NatterAccount *account;
+  NatterAuth *auth;
+  NatterStoredMessage message = { 0, };
+  g_autofree char *from_key = NULL;
+  g_autofree char *pair = NULL;
+  const char *params[] = { target, text };
+  char msgid[NATTER_MSGID_SIZE];
+  NatterOutLine line;
+
+  if (server->store == NULL)
+    return FALSE;
+
+  account = _natter_accounts_lookup (server, target);
+  if (account == NULL)
+    return FALSE;
+
+  if (_natter_silence_list_blocks (account->silences, client->prefix))
+    return TRUE;
+
+  if (account->inbox_pending >= NATTER_INBOX_MAX)
+    {
+      _natter_services_noticef (server, client,
+                                _("%s is offline and has too many messages waiting: yours was not kept."),
+                                account->name);
+      return TRUE;
+    }
+
+  _natter_out_line_init (&line, client->prefix, "PRIVMSG", params, 2, tags);
+  _natter_history_stamp (server, client, &line, msgid);
+
+  from_key = _natter_accounts_identity (server, client);
+  pair = pair_key (from_key, account->key);
+  message.msgid = msgid;
+  message.time_ms = line.time_us / 1000;
+  message.target_key = pair;
+  message.target = (char *)target;
+  message.sender = client->prefix;
+  message.account = client->account;
+  message.command = (char *)"PRIVMSG";
+  message.text = (char *)text;
+  message.tags = (char *)tags;
+  message.from_key = from_key;
+  message.to_key = account->key;
+
+  natter_server_store_add_message (server->store, &message);
+  natter_server_store_add_offline (server->store, account->key, &message);
+  account->inbox_pending++;
+
+  auth = _natter_client_get_auth (client);
+  if (auth->offline_told == NULL)
+    auth->offline_told = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (g_hash_table_add (auth->offline_told, g_strdup (account->key)))
+    _natter_server_reply (server, client, "301", target,
+                          _("is offline: your messages will be delivered when they next log in"),
+                          NULL);
+
+  if (_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
+    _natter_out_line_send (&line, server, client);
+  _natter_out_line_clear (&line);
+
+  return TRUE;
+}
+
+typedef struct {
+  NatterServer *server;
+  NatterClient *client;
+  char         *account_key;
+  char         *target;
+  char         *subcommand;
+} Request;
+
+static Request *
+request_new (NatterServer *server,
+             NatterClient *client)
+{
+  Request *request = g_new0 (Request, 1);
+
+  request->server = g_object_ref (server);
+  request->client = g_object_ref (client);
+
+  return request;
+}
+
+static void
+request_free (Request *request)
+{
+  g_object_unref (request->client);
+  g_object_unref (request->server);
+  g_free (request->account_key);
+  g_free (request->target);
+  g_free (request->subcommand);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
+
+static gboolean
+client_alive (NatterClient *client)
+{
+  return !client->dead && !client->closed;
+}
+
+static void
+send_stored (NatterServer        *server,
+             NatterClient        *client,
+             NatterStoredMessage *row,
+             const char          *target,
+             const char          *text,
+             const char          *batch_tag)
+{
+  const char *params[] = { target, text };
+  NatterOutLine line;
+
+  _natter_out_line_init (&line, row->sender, row->command, params, 2, row->tags);
+  line.time_us = row->time_ms * 1000;
+  line.msgid = row->msgid;
+  line.account = row->account;
+  line.extra_tags = batch_tag;
+  _natter_out_line_send (&line, server, client);
+  _natter_out_line_clear (&line);
+}
+
+static void
+inbox_fetched_cb (GObject      *source_object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  NatterServer *server = request->server;
+  NatterClient *client = request->client;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = NULL;
+  g_autofree char *batch = NULL;
+  g_autofree char *batch_tag = NULL;
+  NatterAccount *account;
+
+  rows = natter_server_store_fetch_inbox_finish (NATTER_SERVER_STORE (source_object), result, &error);
+  if (client->closed)
+    return;
+  client->auth->inbox_busy = FALSE;
+
+  account = _natter_accounts_of_client (server, client);
+  if (rows == NULL)
+    {
+      g_warning ("Cannot read the inbox of %s: %s", request->account_key, error->message);
+      return;
+    }
+  if (!client_alive (client) || account == NULL ||
+      !g_str_equal (account->key, request->account_key))
+    return;
+  if (rows->len == 0)
+    {
+      account->inbox_pending = 0;
+      return;
+    }
+
+  _natter_services_noticef (server, client,
+                            g_dngettext (GETTEXT_PACKAGE,
+                                         "%u message arrived while you were away:",
+                                         "%u messages arrived while you were away:",
+                                         rows->len),
+                            rows->len);
+
+  if (_natter_client_has_cap (client, NATTER_CAP_BATCH))
+    {
+      g_autofree char *start = NULL;
+
+      batch = _natter_history_new_batch (server);
+      batch_tag = g_strconcat ("batch=", batch, NULL);
+      start = g_strconcat ("+", batch, NULL);
+      _natter_server_send (server, client, server->server_name, "BATCH", start,
+                           OFFLINE_BATCH_TYPE, NULL);
+    }
+
+  ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), rows->len);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      NatterStoredMessage *row = g_ptr_array_index (rows, i);
+      g_autofree char *text = NULL;
+
+      /* Without server-time the time can only travel in the text. */
+      if (!_natter_client_has_cap (client, NATTER_CAP_SERVER_TIME))
+        {
+          g_autofree char *when = _natter_history_format_time (row->time_ms);
+
+          text = g_strdup_printf ("[%.10s %.8s UTC] %s", when, when + 11, row->text);
+        }
+      send_stored (server, client, row, client->nick, text != NULL ? text : row->text, batch_tag);
+      g_array_append_val (ids, row->id);
+    }
+
+  if (batch != NULL)
+    {
+      g_autofree char *end = g_strconcat ("-", batch, NULL);
+
+      _natter_server_send (server, client, server->server_name, "BATCH", end, NULL);
+    }
+
+  natter_server_store_mark_delivered (server->store, (const gint64 *)(gpointer)ids->data, ids->len);
+  account->inbox_pending -= MIN (account->inbox_pending, rows->len);
+  _natter_server_flush (server);
+}
+
+void
+_natter_history_deliver_inbox (NatterServer *server,
+                               NatterClient *client)
+{
+  NatterAccount *account = _natter_accounts_of_client (server, client);
+  Request *request;
+
+  if (server->store == NULL || account == NULL || account->inbox_pending == 0 ||
+      client->auth->inbox_busy)
+    return;
+
+  client->auth->inbox_busy = TRUE;
+  request = request_new (server, client);
+  request->account_key = g_strdup (account->key);
+  natter_server_store_fetch_inbox_async (server->store, account->key, FALSE, NATTER_INBOX_MAX,
+                                         NULL, inbox_fetched_cb, request);
+}
+
+/* CHATHISTORY -------------------------------------------------------------- */
+
+static void
+fail (NatterServer *server,
+      NatterClient *client,
+      const char   *code,
+      const char   *subcommand,
+      const char   *target,
+      const char   *text)
+{
+  if (target != NULL)
+    _natter_server_send (server, client, server->server_name, "FAIL", "CHATHISTORY", code,
+                         subcommand, target, text, NULL);
+  else
+    _natter_server_send (server, client, server->server_name, "FAIL", "CHATHISTORY", code,
+                         subcommand, text, NULL);
+}
+
+static gboolean
+parse_timestamp (const char *text,
+                 gint64     *time_ms)
+{
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr(GDateTime) when = g_date_time_new_from_iso8601 (text, utc);
+
+  if (when == NULL)
+    return FALSE;
+
+  *time_ms = g_date_time_to_unix (when) * 1000 + g_date_time_get_microsecond (when) / 1000;
+  return TRUE;
+}
+
+static gboolean
+parse_ref (const char       *text,
+           gboolean          star_allowed,
+           NatterHistoryRef *ref)
+{
+  ref->msgid = NULL;
+  ref->time_ms = -1;
+
+  if (star_allowed && g_str_equal (text, "*"))
+    return TRUE;
+  if (g_str_has_prefix (text, "timestamp="))
+    return parse_timestamp (text + strlen ("timestamp="), &ref->time_ms);
+  if (g_str_has_prefix (text, "msgid="))
+    {
+      const char *id = text + strlen ("msgid=");
+      gsize len = strlen (id);
+
+      if (len == 0 || len > MSGID_MAX)
+        return FALSE;
+      ref->msgid = id;
+      ref->time_ms = 0;
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+parse_limit (const char *text,
+             guint      *limit)
+{
+  guint64 value;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT32, &value, NULL))
+    return FALSE;
+
+  *limit = MIN (value, NATTER_CHATHISTORY_MAX);
+  return TRUE;
+}
+
+static void
+history_done_cb (GObject      *source_object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  NatterServer *server = request->server;
+  NatterClient *client = request->client;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *batch = NULL;
+  g_autofree char *batch_tag = NULL;
+
+  rows = natter_server_store_query_history_finish (NATTER_SERVER_STORE (source_object), result, &error);
+
+  if (client_alive (client))
+    {
+      if (rows == NULL)
+        {
+          g_warning ("CHATHISTORY %s %s: %s", request->subcommand, request->target, error->message);
+          fail (server, client, "MESSAGE_ERROR", request->subcommand, request->target,
+                _("Messages could not be retrieved"));
+        }
+      else
+        {
+          if (_natter_client_has_cap (client, NATTER_CAP_BATCH))
+            {
+              g_autofree char *start = NULL;
+
+              batch = _natter_history_new_batch (server);
+              batch_tag = g_strconcat ("batch=", batch, NULL);
+              start = g_strconcat ("+", batch, NULL);
+              _natter_server_send (server, client, server->server_name, "BATCH", start,
+                                   "chathistory", request->target, NULL);
+            }
+
+          for (guint i = 0; i < rows->len; i++)
+            {
+              NatterStoredMessage *row = g_ptr_array_index (rows, i);
+
+              send_stored (server, client, row, row->target, row->text, batch_tag);
+            }
+
+          if (batch != NULL)
+            {
+              g_autofree char *end = g_strconcat ("-", batch, NULL);
+
+              _natter_server_send (server, client, server->server_name, "BATCH", end, NULL);
+            }
+        }
+    }
+
+  _natter_client_resume (client);
+}
+
+static void
+targets_done_cb (GObject      *source_object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  NatterServer *server = request->server;
+  NatterClient *client = request->client;
+  g_autoptr(GPtrArray) targets = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *batch = NULL;
+  g_autofree char *batch_tag = NULL;
+
+  targets = natter_server_store_query_targets_finish (NATTER_SERVER_STORE (source_object), result, &error);
+
+  if (client_alive (client))
+    {
+      if (targets == NULL)
+        {
+          g_warning ("CHATHISTORY TARGETS: %s", error->message);
+          fail (server, client, "MESSAGE_ERROR", "TARGETS", NULL, _("Messages could not be retrieved"));
+        }
+      else
+        {
+          if (_natter_client_has_cap (client, NATTER_CAP_BATCH))
+            {
+              g_autofree char *start = NULL;
+
+              batch = _natter_history_new_batch (server);
+              batch_tag = g_strconcat ("batch=", batch, NULL);
+              start = g_strconcat ("+", batch, NULL);
+              _natter_server_send (server, client, server->server_name, "BATCH", start,
+                                   "draft/chathistory-targets", NULL);
+            }
+
+          for (guint i = 0; i < targets->len; i++)
+            {
+              NatterStoredTarget *target = g_ptr_array_index (targets, i);
+              g_autofree char *when = _natter_history_format_time (target->time_ms);
+              g_autofree char *stamp = g_strconcat ("timestamp=", when, NULL);
+              const char *params[] = { "TARGETS", target->target, stamp };
+              NatterOutLine line;
+
+              _natter_out_line_init (&line, server->server_name, "CHATHISTORY", params, 3, NULL);
+              line.extra_tags = batch_tag;
+              _natter_out_line_send (&line, server, client);
+              _natter_out_line_clear (&line);
+            }
+
+          if (batch != NULL)
+            {
+              g_autofree char *end = g_strconcat ("-", batch, NULL);
+
+              _natter_server_send (server, client, server->server_name, "BATCH", end, NULL);
+            }
+        }
+    }
+
+  _natter_client_resume (client);
+}
+
+static void
+chathistory_targets (NatterServer     *server,
+                     NatterClient     *client,
+                     NatterIrcMessage *msg)
+{
+  NatterHistoryRef from, to;
+  g_autoptr(GPtrArray) room_keys = NULL;
+  g_autofree char *identity = NULL;
+  guint limit;
+
+  if (msg->n_params < 4)
+    {
+      fail (server, client, "NEED_MORE_PARAMS", "TARGETS", NULL, _("Missing parameters"));
+      return;
+    }
+  if (!g_str_has_prefix (msg->params[1], "timestamp=") || !parse_ref (msg->params[1], FALSE, &from) ||
+      !g_str_has_prefix (msg->params[2], "timestamp=") || !parse_ref (msg->params[2], FALSE, &to) ||
+      !parse_limit (msg->params[3], &limit))
+    {
+      fail (server, client, "INVALID_PARAMS", "TARGETS", NULL, _("Invalid parameters"));
+      return;
+    }
+
+  room_keys = g_ptr_array_new ();
+  for (guint i = 0; i < client->rooms->len; i++)
+    g_ptr_array_add (room_keys, ((NatterRoom *)g_ptr_array_index (client->rooms, i))->folded);
+  g_ptr_array_add (room_keys, NULL);
+
+  /* Private conversations only for someone who proved who they are. */
+  if (client->account != NULL)
+    identity = _natter_accounts_identity (server, client);
+
+  _natter_client_pause (client);
+  natter_server_store_query_targets_async (server->store, identity,
+                                           (const char * const *)room_keys->pdata,
+                                           from.time_ms, to.time_ms, limit, NULL,
+                                           targets_done_cb, request_new (server, client));
+}
+
+void
+_natter_history_cmd_chathistory (NatterServer     *server,
+                                 NatterClient     *client,
+                                 NatterIrcMessage *msg)
+{
+  static const struct {
+    const char         *name;
+    NatterHistoryQuery  query;
+    guint               n_refs;
+  } subcommands[] = {
+    { "LATEST", NATTER_HISTORY_LATEST, 1 },
+    { "BEFORE", NATTER_HISTORY_BEFORE, 1 },
+    { "AFTER", NATTER_HISTORY_AFTER, 1 },
+    { "AROUND", NATTER_HISTORY_AROUND, 1 },
+    { "BETWEEN", NATTER_HISTORY_BETWEEN, 2 },
+  };
+  g_autofree char *subcommand = NULL;
+  g_autofree char *target_key = NULL;
+  const char *target;
+  NatterHistoryRef refs[2];
+  guint limit;
+  gint found = -1;
+  Request *request;
+
+  if (server->store == NULL)
+    {
+      _natter_server_reply (server, client, "421", msg->command, _("Unknown command"), NULL);
+      return;
+    }
+
+  subcommand = g_ascii_strup (msg->params[0], -1);
+  if (g_str_equal (subcommand, "TARGETS"))
+    {
+      chathistory_targets (server, client, msg);
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (subcommands); i++)
+    if (g_str_equal (subcommand, subcommands[i].name))
+      found = i;
+  if (found < 0)
+    {
+      fail (server, client, "UNKNOWN_COMMAND", msg->params[0], NULL, _("Unknown command"));
+      return;
+    }
+
+  if (msg->n_params < 3 + subcommands[found].n_refs)
+    {
+      fail (server, client, "NEED_MORE_PARAMS", subcommand, NULL, _("Missing parameters"));
+      return;
+    }
+
+  target = msg->params[1];
+  for (guint i = 0; i < subcommands[found].n_refs; i++)
+    if (!parse_ref (msg->params[2 + i], subcommands[found].query == NATTER_HISTORY_LATEST, &refs[i]))
+      {
+        fail (server, client, "INVALID_PARAMS", subcommand, msg->params[2 + i],
+              _("Invalid message reference"));
+        return;
+      }
+  if (!parse_limit (msg->params[2 + subcommands[found].n_refs], &limit))
+    {
+      fail (server, client, "INVALID_PARAMS", subcommand, msg->params[2 + subcommands[found].n_refs],
+            _("Invalid limit"));
+      return;
+    }
+
+  if (natter_irc_is_channel (target))
+    {
+      NatterRoom *room = _natter_server_find_room (server, target);
+
+      if (room == NULL || !_natter_room_get_member (room, client))
+        {
+          fail (server, client, "INVALID_TARGET", subcommand, target,
+                _("Messages could not be retrieved"));
+          return;
+        }
+      target_key = g_strdup (room->folded);
+    }
+  else
+    {
+      g_autofree char *mine = NULL;
+      g_autofree char *theirs = NULL;
+
+      if (client->account == NULL || !natter_irc_nick_is_valid (target, NATTER_NICKLEN))
+        {
+          fail (server, client, "INVALID_TARGET", subcommand, target,
+                _("Messages could not be retrieved"));
+          return;
+        }
+      mine = _natter_accounts_identity (server, client);
+      theirs = _natter_accounts_identity_of_nick (server, target);
+      target_key = pair_key (mine, theirs);
+    }
+
+  request = request_new (server, client);
+  request->target = g_strdup (target);
+  request->subcommand = g_strdup (subcommand);
+
+  _natter_client_pause (client);
+  natter_server_store_query_history_async (server->store, target_key, subcommands[found].query,
+                                           &refs[0], subcommands[found].n_refs > 1 ? &refs[1] : NULL,
+                                           limit, NULL, history_done_cb, request);
+}
+
+/* WHOWAS after a restart ---------------------------------------------------- */
+
+static void
+whowas_done_cb (GObject      *source_object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  NatterServer *server = request->server;
+  NatterClient *client = request->client;
+  g_autoptr(NatterStoredSeen) seen = NULL;
+  g_autoptr(GError) error = NULL;
+
+  seen = natter_server_store_query_seen_finish (NATTER_SERVER_STORE (source_object), result, &error);
+  if (error != NULL)
+    g_warning ("WHOWAS %s: %s", request->target, error->message);
+
+  if (client_alive (client))
+    {
+      if (seen != NULL)
+        {
+          g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (seen->time);
+          g_autofree char *text = g_date_time_format (when, "%a %b %d %H:%M:%S %Y UTC");
+
+          _natter_server_reply (server, client, "314", seen->nick, seen->user, seen->host, "*",
+                                seen->realname, NULL);
+          _natter_server_reply (server, client, "312", seen->nick, server->server_name, text, NULL);
+        }
+      else
+        _natter_server_reply (server, client, "406", request->target,
+                              _("There was no such nickname"), NULL);
+      _natter_server_reply (server, client, "369", request->target, _("End of WHOWAS"), NULL);
+    }
+
+  _natter_client_resume (client);
+}
+
+gboolean
+_natter_history_whowas (NatterServer *server,
+                        NatterClient *client,
+                        const char   *nick)
+{
+  g_autofree char *key = NULL;
+  Request *request;
+
+  if (server->store == NULL || !natter_irc_nick_is_valid (nick, NATTER_NICKLEN))
+    return FALSE;
+
+  key = natter_irc_casefold (nick);
+  request = request_new (server, client);
+  request->target = g_strdup (nick);
+
+  _natter_client_pause (client);
+  natter_server_store_query_seen_async (server->store, key, NULL, NULL, whowas_done_cb, request);
+
+  return TRUE;
+}

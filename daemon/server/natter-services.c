@@ -1,0 +1,705 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-services"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "natter-accounts-private.h"
+#include "natter-history-private.h"
+#include "natter-irc-names.h"
+#include "natter-services-private.h"
+
+/*
+ * NickServ, the one service nick of a Natter host with a store. Talk to it
+ * with /msg NickServ <command> (or the NICKSERV and NS commands); it answers
+ * with NOTICEs. Its commands:
+ *
+ *   HELP                           this list
+ *   REGISTER <password> [email]    registers the current nick as an account
+ *   IDENTIFY [account] <password>  logs in (SASL PLAIN does the same)
+ *   SET PASSWORD <new password>    changes the password
+ *   INFO [account]                 registration time and last login
+ *   DROP <password>                deletes the account
+ *   SEEN <nick>                    when a nick or account was last online
+ *   INBOX [CLEAR]                  lists the messages kept while offline
+ *                                  (they are delivered at login anyway),
+ *                                  or deletes them
+ *
+ * Messages to services are never echoed, relayed or stored in history: they
+ * carry passwords.
+ */
+
+#define INBOX_LIST_MAX 50
+
+static const struct {
+  const char *syntax;
+  const char *help;
+} help_lines[] = {
+  { "REGISTER <password> [email]", N_("register your current nick as an account") },
+  { "IDENTIFY [account] <password>", N_("log in to your account (SASL PLAIN works too)") },
+  { "SET PASSWORD <new password>", N_("change your password") },
+  { "INFO [account]", N_("when an account was registered and last seen") },
+  { "DROP <password>", N_("delete your account") },
+  { "SEEN <nick>", N_("when a nick or an account was last online") },
+  { "INBOX [CLEAR]", N_("list the messages sent to you while you were offline, or delete them") },
+};
+
+gboolean
+_natter_services_is_service (NatterServer *server,
+                             const char   *nick)
+{
+  return server->store != NULL && natter_irc_casecmp_equal (nick, NATTER_NICKSERV);
+}
+
+void
+_natter_services_notice (NatterServer *server,
+                         NatterClient *client,
+                         const char   *text)
+{
+  g_autofree char *source = g_strdup_printf ("%s!%s@%s", NATTER_NICKSERV, NATTER_NICKSERV,
+                                             server->server_name);
+
+  _natter_server_send (server, client, source, "NOTICE", _natter_client_target (client), text, NULL);
+}
+
+void
+_natter_services_noticef (NatterServer *server,
+                          NatterClient *client,
+                          const char   *format,
+                          ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  _natter_services_notice (server, client, text);
+}
+
+static char *
+format_date (gint64 unix_time)
+{
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (unix_time);
+
+  return g_date_time_format (when, "%Y-%m-%d %H:%M:%S UTC");
+}
+
+static gboolean
+password_ok (NatterServer *server,
+             NatterClient *client,
+             const char   *password)
+{
+  gsize len = strlen (password);
+
+  if (len < NATTER_PASSWORD_MIN || len > NATTER_PASSWORD_MAX)
+    {
+      _natter_services_noticef (server, client,
+                                _("A password must be %d to %d bytes long."),
+                                NATTER_PASSWORD_MIN, NATTER_PASSWORD_MAX);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+require_login (NatterServer *server,
+               NatterClient *client)
+{
+  if (client->account != NULL)
+    return TRUE;
+
+  _natter_services_notice (server, client,
+                           _("You are not logged in. Log in with IDENTIFY first."));
+  return FALSE;
+}
+
+static void
+cmd_help (NatterServer  *server,
+          NatterClient  *client,
+          char         **args)
+{
+  _natter_services_notice (server, client,
+                           _("NickServ keeps accounts. Send it one of these commands with /msg NickServ:"));
+  for (guint i = 0; i < G_N_ELEMENTS (help_lines); i++)
+    _natter_services_noticef (server, client, "  %-30s %s", help_lines[i].syntax,
+                              _(help_lines[i].help));
+  _natter_services_notice (server, client,
+                           _("Messages sent to your account while you are offline are delivered when you next log in."));
+}
+
+/* REGISTER */
+
+typedef struct {
+  char *name;
+  char *key;
+  char *email;
+} Registration;
+
+static void
+registration_free (Registration *registration)
+{
+  g_free (registration->name);
+  g_free (registration->key);
+  g_free (registration->email);
+  g_free (registration);
+}
+
+static void
+register_hashed (NatterServer *server,
+                 NatterClient *client,
+                 const char   *hash,
+                 gpointer      user_data)
+{
+  Registration *registration = user_data;
+  NatterAccount *account;
+
+  _natter_accounts_set_registering (server, registration->key, FALSE);
+
+  if (hash == NULL)
+    {
+      _natter_services_notice (server, client, _("Registration failed. Please try again later."));
+      return;
+    }
+
+  account = _natter_accounts_create (server, registration->name, hash, registration->email);
+  if (account == NULL)
+    {
+      _natter_services_noticef (server, client, _("%s is already registered."), registration->name);
+      return;
+    }
+
+  _natter_services_noticef (server, client, _("%s is now registered to you."), account->name);
+  _natter_accounts_login (server, client, account);
+}
+
+static void
+registration_destroy (gpointer data)
+{
+  registration_free (data);
+}
+
+static void
+cmd_register (NatterServer  *server,
+              NatterClient  *client,
+              char         **args)
+{
+  const char *password = args[0];
+  const char *email = password != NULL ? args[1] : NULL;
+  Registration *registration;
+
+  if (password == NULL)
+    {
+      _natter_services_notice (server, client, _("Syntax: REGISTER <password> [email]"));
+      return;
+    }
+  if (client->account != NULL)
+    {
+      _natter_services_noticef (server, client, _("You are already logged in as %s."), client->account);
+      return;
+    }
+  if (!password_ok (server, client, password))
+    return;
+  if (email != NULL && (strlen (email) > NATTER_EMAIL_MAX || strchr (email, '@') == NULL ||
+                        !g_utf8_validate (email, -1, NULL)))
+    {
+      _natter_services_notice (server, client, _("That is not a valid email address."));
+      return;
+    }
+  if (_natter_accounts_lookup (server, client->nick) != NULL ||
+      _natter_accounts_is_registering (server, client->nick_folded))
+    {
+      _natter_services_noticef (server, client, _("%s is already registered."), client->nick);
+      return;
+    }
+
+  registration = g_new0 (Registration, 1);
+  registration->name = g_strdup (client->nick);
+  registration->key = g_strdup (client->nick_folded);
+  registration->email = g_strdup (email);
+  _natter_accounts_set_registering (server, registration->key, TRUE);
+  _natter_accounts_hash_password (server, client, password, register_hashed, registration,
+                                  registration_destroy);
+}
+
+/* IDENTIFY and DROP: both check the password first. */
+
+typedef enum {
+  CHECKED_IDENTIFY,
+  CHECKED_DROP,
+} CheckedAction;
+
+typedef struct {
+  CheckedAction  action;
+  char          *key;
+} Checked;
+
+static void
+checked_free (gpointer data)
+{
+  Checked *checked = data;
+
+  g_free (checked->key);
+  g_free (checked);
+}
+
+static void
+password_checked (NatterServer *server,
+                  NatterClient *client,
+                  const char   *result,
+                  gpointer      user_data)
+{
+  Checked *checked = user_data;
+  NatterAccount *account = g_hash_table_lookup (server->accounts->accounts, checked->key);
+
+  if (result == NULL || account == NULL)
+    {
+      g_message ("Failed login to %s from %s", checked->key, client->address);
+      _natter_services_noticef (server, client, _("Invalid password for %s."),
+                                account != NULL ? account->name : checked->key);
+      return;
+    }
+
+  _natter_accounts_refund_attempt (server, client, account);
+
+  switch (checked->action)
+    {
+    case CHECKED_IDENTIFY:
+      _natter_accounts_login (server, client, account);
+      _natter_services_noticef (server, client, _("You are now logged in as %s."), account->name);
+      break;
+
+    case CHECKED_DROP:
+      {
+        g_autofree char *name = g_strdup (account->name);
+
+        _natter_accounts_drop (server, account);
+        _natter_services_noticef (server, client, _("The account %s is gone."), name);
+      }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+check_password (NatterServer  *server,
+                NatterClient  *client,
+                NatterAccount *account,
+                const char    *password,
+                CheckedAction  action)
+{
+  Checked *checked;
+
+  if (!_natter_accounts_take_attempt (server, client, account))
+    {
+      _natter_services_notice (server, client,
+                               _("Too many failed logins. Wait a minute before trying again."));
+      return;
+    }
+
+  checked = g_new0 (Checked, 1);
+  checked->action = action;
+  checked->key = g_strdup (account->key);
+  _natter_accounts_verify_password (server, client, password, account->hash,
+                                    password_checked, checked, checked_free);
+}
+
+static void
+cmd_identify (NatterServer  *server,
+              NatterClient  *client,
+              char         **args)
+{
+  const char *name, *password;
+  NatterAccount *account;
+
+  if (args[0] == NULL)
+    {
+      _natter_services_notice (server, client, _("Syntax: IDENTIFY [account] <password>"));
+      return;
+    }
+  if (args[1] != NULL)
+    {
+      name = args[0];
+      password = args[1];
+    }
+  else
+    {
+      name = client->nick;
+      password = args[0];
+    }
+
+  account = _natter_accounts_lookup (server, name);
+  if (account == NULL)
+    {
+      /* Costs an attempt too, so that probing for accounts is as slow. */
+      if (!_natter_accounts_take_attempt (server, client, NULL))
+        _natter_services_notice (server, client,
+                                 _("Too many failed logins. Wait a minute before trying again."));
+      else
+        _natter_services_noticef (server, client, _("%s is not a registered account."), name);
+      return;
+    }
+  if (client->account != NULL && natter_irc_casecmp_equal (client->account, account->name))
+    {
+      _natter_services_noticef (server, client, _("You are already logged in as %s."), account->name);
+      return;
+    }
+
+  check_password (server, client, account, password, CHECKED_IDENTIFY);
+}
+
+static void
+cmd_drop (NatterServer  *server,
+          NatterClient  *client,
+          char         **args)
+{
+  NatterAccount *account;
+
+  if (!require_login (server, client))
+    return;
+  if (args[0] == NULL)
+    {
+      _natter_services_notice (server, client, _("Syntax: DROP <password>"));
+      return;
+    }
+
+  account = _natter_accounts_of_client (server, client);
+  check_password (server, client, account, args[0], CHECKED_DROP);
+}
+
+/* SET PASSWORD */
+
+static void
+password_hashed (NatterServer *server,
+                 NatterClient *client,
+                 const char   *hash,
+                 gpointer      user_data)
+{
+  NatterAccount *account = g_hash_table_lookup (server->accounts->accounts, user_data);
+
+  if (hash == NULL || account == NULL)
+    {
+      _natter_services_notice (server, client, _("The password could not be changed."));
+      return;
+    }
+
+  _natter_accounts_set_hash (server, account, hash);
+  _natter_services_notice (server, client, _("Your password is changed."));
+}
+
+static void
+cmd_set (NatterServer  *server,
+         NatterClient  *client,
+         char         **args)
+{
+  NatterAccount *account;
+
+  if (args[0] == NULL || g_ascii_strcasecmp (args[0], "PASSWORD") != 0 || args[1] == NULL)
+    {
+      _natter_services_notice (server, client, _("Syntax: SET PASSWORD <new password>"));
+      return;
+    }
+  if (!require_login (server, client) || !password_ok (server, client, args[1]))
+    return;
+
+  account = _natter_accounts_of_client (server, client);
+  _natter_accounts_hash_password (server, client, args[1], password_hashed,
+                                  g_strdup (account->key), g_free);
+}
+
+/* INFO */
+
+static void
+cmd_info (NatterServer  *server,
+          NatterClient  *client,
+          char         **args)
+{
+  const char *name = args[0] != NULL ? args[0] : (client->account != NULL ? client->account : client->nick);
+  NatterAccount *account = _natter_accounts_lookup (server, name);
+  g_autofree char *registered = NULL;
+
+  if (account == NULL)
+    {
+      _natter_services_noticef (server, client, _("%s is not a registered account."), name);
+      return;
+    }
+
+  registered = format_date (account->registered);
+  _natter_services_noticef (server, client, _("Account %s, registered %s."), account->name, registered);
+  if (account->online->len > 0)
+    _natter_services_notice (server, client, _("Logged in now."));
+  else if (account->last_seen > 0)
+    {
+      g_autofree char *seen = format_date (account->last_seen);
+
+      _natter_services_noticef (server, client, _("Last seen %s."), seen);
+    }
+  if (client->account != NULL && natter_irc_casecmp_equal (client->account, account->name))
+    {
+      if (account->email != NULL)
+        _natter_services_noticef (server, client, _("Email: %s"), account->email);
+      _natter_services_noticef (server, client,
+                                g_dngettext (GETTEXT_PACKAGE,
+                                             "%u offline message waits in your inbox.",
+                                             "%u offline messages wait in your inbox.",
+                                             account->inbox_pending),
+                                account->inbox_pending);
+    }
+}
+
+/* SEEN and INBOX read the store: the client's input waits for the answer. */
+
+typedef struct {
+  NatterServer *server;
+  NatterClient *client;
+  char         *name;
+} Lookup;
+
+static Lookup *
+lookup_new (NatterServer *server,
+            NatterClient *client,
+            const char   *name)
+{
+  Lookup *lookup = g_new0 (Lookup, 1);
+
+  lookup->server = g_object_ref (server);
+  lookup->client = g_object_ref (client);
+  lookup->name = g_strdup (name);
+  _natter_client_pause (client);
+
+  return lookup;
+}
+
+static void
+lookup_finish (Lookup *lookup)
+{
+  _natter_client_resume (lookup->client);
+  g_object_unref (lookup->client);
+  g_object_unref (lookup->server);
+  g_free (lookup->name);
+  g_free (lookup);
+}
+
+static void
+seen_done_cb (GObject      *source_object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Lookup *lookup = user_data;
+  NatterClient *client = lookup->client;
+  g_autoptr(NatterStoredSeen) seen = NULL;
+  g_autoptr(GError) error = NULL;
+
+  seen = natter_server_store_query_seen_finish (NATTER_SERVER_STORE (source_object), result, &error);
+  if (error != NULL)
+    g_warning ("SEEN %s: %s", lookup->name, error->message);
+
+  if (!client->dead && !client->closed)
+    {
+      if (seen != NULL)
+        {
+          g_autofree char *when = format_date (seen->time);
+
+          _natter_services_noticef (lookup->server, client, _("%s was last seen %s, as %s!%s@%s."),
+                                    lookup->name, when, seen->nick, seen->user, seen->host);
+        }
+      else
+        _natter_services_noticef (lookup->server, client, _("I have never seen %s."), lookup->name);
+    }
+
+  lookup_finish (lookup);
+}
+
+static void
+cmd_seen (NatterServer  *server,
+          NatterClient  *client,
+          char         **args)
+{
+  const char *nick = args[0];
+  NatterClient *who;
+  NatterAccount *account;
+  g_autofree char *key = NULL;
+
+  if (nick == NULL || !natter_irc_nick_is_valid (nick, NATTER_NICKLEN))
+    {
+      _natter_services_notice (server, client, _("Syntax: SEEN <nick>"));
+      return;
+    }
+
+  who = _natter_server_find_nick (server, nick);
+  if (who != NULL && who->registered)
+    {
+      _natter_services_noticef (server, client, _("%s is online now."), who->nick);
+      return;
+    }
+  who = _natter_accounts_find_logged_in (server, nick);
+  if (who != NULL)
+    {
+      _natter_services_noticef (server, client, _("%s is online now, as %s."), nick, who->nick);
+      return;
+    }
+
+  account = _natter_accounts_lookup (server, nick);
+  key = natter_irc_casefold (nick);
+  natter_server_store_query_seen_async (server->store, key, account != NULL ? account->key : NULL,
+                                        NULL, seen_done_cb, lookup_new (server, client, nick));
+}
+
+static void
+inbox_done_cb (GObject      *source_object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Lookup *lookup = user_data;
+  NatterClient *client = lookup->client;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+
+  rows = natter_server_store_fetch_inbox_finish (NATTER_SERVER_STORE (source_object), result, &error);
+  if (error != NULL)
+    g_warning ("INBOX of %s: %s", lookup->name, error->message);
+
+  if (!client->dead && !client->closed)
+    {
+      if (rows == NULL || rows->len == 0)
+        _natter_services_notice (lookup->server, client, _("Your inbox is empty."));
+      else
+        {
+          for (guint i = 0; i < rows->len; i++)
+            {
+              NatterStoredMessage *row = g_ptr_array_index (rows, i);
+              g_autofree char *when = format_date (row->time_ms / 1000);
+              g_autofree char *from = g_strndup (row->sender, strcspn (row->sender, "!"));
+
+              _natter_services_noticef (lookup->server, client, "[%s] <%s> %s", when, from, row->text);
+            }
+          _natter_services_noticef (lookup->server, client,
+                                    g_dngettext (GETTEXT_PACKAGE,
+                                                 "End of inbox: %u message. INBOX CLEAR deletes it.",
+                                                 "End of inbox: %u messages. INBOX CLEAR deletes them.",
+                                                 rows->len),
+                                    rows->len);
+        }
+    }
+
+  lookup_finish (lookup);
+}
+
+static void
+cmd_inbox (NatterServer  *server,
+           NatterClient  *client,
+           char         **args)
+{
+  NatterAccount *account;
+
+  if (!require_login (server, client))
+    return;
+
+  account = _natter_accounts_of_client (server, client);
+  if (args[0] != NULL && g_ascii_strcasecmp (args[0], "CLEAR") == 0)
+    {
+      natter_server_store_clear_inbox (server->store, account->key);
+      account->inbox_pending = 0;
+      _natter_services_notice (server, client, _("Your inbox is empty now."));
+      return;
+    }
+  if (args[0] != NULL)
+    {
+      _natter_services_notice (server, client, _("Syntax: INBOX [CLEAR]"));
+      return;
+    }
+
+  natter_server_store_fetch_inbox_async (server->store, account->key, TRUE, INBOX_LIST_MAX, NULL,
+                                         inbox_done_cb, lookup_new (server, client, account->name));
+}
+
+static const struct {
+  const char *name;
+  void      (*func) (NatterServer *server, NatterClient *client, char **args);
+} service_commands[] = {
+  { "HELP", cmd_help },
+  { "REGISTER", cmd_register },
+  { "IDENTIFY", cmd_identify },
+  { "LOGIN", cmd_identify },
+  { "SET", cmd_set },
+  { "INFO", cmd_info },
+  { "DROP", cmd_drop },
+  { "SEEN", cmd_seen },
+  { "INBOX", cmd_inbox },
+};
+
+static void
+dispatch (NatterServer  *server,
+          NatterClient  *client,
+          char         **args)
+{
+  const char *name = args[0];
+
+  if (name == NULL)
+    {
+      cmd_help (server, client, args + 1);
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (service_commands); i++)
+    if (g_ascii_strcasecmp (name, service_commands[i].name) == 0)
+      {
+        service_commands[i].func (server, client, args + 1);
+        return;
+      }
+
+  _natter_services_noticef (server, client, _("Unknown command %s. /msg NickServ HELP lists them."),
+                            name);
+}
+
+void
+_natter_services_message (NatterServer *server,
+                          NatterClient *client,
+                          const char   *text)
+{
+  g_auto(GStrv) words = g_strsplit (text, " ", 8);
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (words[i][0] != '\0')
+      g_ptr_array_add (args, words[i]);
+  /* The words, then NULLs: commands may look a few words past the end. */
+  for (guint i = 0; i < 4; i++)
+    g_ptr_array_add (args, NULL);
+
+  dispatch (server, client, (char **)args->pdata);
+
+  /* Passwords do not linger in freed memory. */
+  for (guint i = 0; words[i] != NULL; i++)
+    explicit_bzero (words[i], strlen (words[i]));
+}
+
+void
+_natter_services_cmd (NatterServer     *server,
+                      NatterClient     *client,
+                      NatterIrcMessage *msg)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (server->store == NULL)
+    {
+      _natter_server_reply (server, client, "421", msg->command, _("Unknown command"), NULL);
+      return;
+    }
+
+  for (guint i = 0; i < msg->n_params; i++)
+    {
+      if (i > 0)
+        g_string_append_c (text, ' ');
+      g_string_append (text, msg->params[i]);
+    }
+
+  _natter_services_message (server, client, text->str);
+  if (text->len > 0)
+    explicit_bzero (text->str, text->len);
+}

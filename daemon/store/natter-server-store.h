@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The hosted server's database: one SQLite file, server.db, in a data
+ * directory, in WAL mode.
+ *
+ * Writes are queued and return at once; a writer thread with its own
+ * connection commits them in batches (at most batch-delay ms after the first
+ * queued write, or batch-rows rows). Reads run on worker threads, each with a
+ * connection of its own, and see every write queued before they were asked
+ * for. natter_server_store_flush() commits everything queued and waits.
+ */
+
+#define NATTER_SERVER_STORE_ERROR (natter_server_store_error_quark ())
+
+typedef enum {
+  NATTER_SERVER_STORE_ERROR_OPEN,     /* the directory or file cannot be opened */
+  NATTER_SERVER_STORE_ERROR_CORRUPT,  /* not a database, or a damaged one */
+  NATTER_SERVER_STORE_ERROR_VERSION,  /* written by a newer Natter */
+  NATTER_SERVER_STORE_ERROR_FAILED,   /* a query or a migration failed */
+  NATTER_SERVER_STORE_ERROR_CLOSED,
+} NatterServerStoreError;
+
+/* The schema this build writes; older files are migrated forward on open. */
+#define NATTER_SERVER_STORE_SCHEMA_VERSION 2
+#define NATTER_SERVER_STORE_FILENAME "server.db"
+
+#define NATTER_TYPE_SERVER_STORE (natter_server_store_get_type ())
+G_DECLARE_FINAL_TYPE (NatterServerStore, natter_server_store, NATTER, SERVER_STORE, GObject)
+
+/* Records. Names ending in _key are casefolded; strings may be NULL where
+ * noted. */
+
+typedef struct {
+  char   *key;           /* casefolded account name */
+  char   *name;          /* as registered */
+  char   *hash;          /* yescrypt */
+  char   *email;         /* or NULL */
+  gint64  registered;    /* unix seconds */
+  gint64  last_seen;     /* unix seconds, 0 = never logged out */
+  char  **silences;      /* masks, NULL-terminated (never NULL when loaded) */
+  guint   inbox_pending; /* offline messages not yet delivered */
+} NatterStoredAccount;
+
+typedef struct {
+  char   *key;           /* casefolded room name */
+  char   *name;
+  char   *founder;       /* casefolded account */
+  char   *topic;         /* or NULL */
+  char   *topic_setter;
+  gint64  topic_time;
+  guint   modes;         /* NatterRoomMode bits */
+  char   *key_param;     /* +k, or NULL */
+  guint   limit;         /* +l, 0 = none */
+  gint64  created;
+} NatterStoredRoom;
+
+typedef struct {
+  gint64  id;            /* row id (inbox rows: the inbox row) */
+  char   *msgid;
+  gint64  time_ms;       /* unix milliseconds */
+  char   *target_key;    /* conversation: a folded room name, or "a b" */
+  char   *target;        /* as sent: the room name or the recipient's nick */
+  char   *sender;        /* nick!user@host */
+  char   *account;       /* the sender's account, or NULL */
+  char   *command;       /* PRIVMSG or NOTICE */
+  char   *text;
+  char   *tags;          /* client tags, escaped, or NULL */
+  /* Private messages only (NULL for rooms): the two parties. */
+  char   *from_key;
+  char   *to_key;
+  gboolean delivered;    /* inbox rows */
+} NatterStoredMessage;
+
+typedef struct {
+  char   *key;           /* casefolded nick */
+  char   *nick;
+  char   *user;
+  char   *host;
+  char   *realname;
+  char   *account;       /* or NULL */
+  gint64  time;          /* unix seconds it was last online */
+} NatterStoredSeen;
+
+typedef struct {
+  char   *target;        /* room name, or the other party's nick */
+  gint64  time_ms;       /* latest message */
+} NatterStoredTarget;
+
+void natter_stored_account_free (NatterStoredAccount *account);
+void natter_stored_room_free    (NatterStoredRoom    *room);
+void natter_stored_message_free (NatterStoredMessage *message);
+void natter_stored_seen_free    (NatterStoredSeen    *seen);
+void natter_stored_target_free  (NatterStoredTarget  *target);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterStoredAccount, natter_stored_account_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterStoredRoom, natter_stored_room_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterStoredMessage, natter_stored_message_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterStoredSeen, natter_stored_seen_free)
+
+GQuark             natter_server_store_error_quark (void);
+
+/* Creates @data_dir (mode 0700) if needed and opens or creates server.db in
+ * it, migrating an older schema. Never overwrites a file it cannot read. */
+NatterServerStore *natter_server_store_new         (const char *data_dir,
+                                                    GError    **error);
+const char        *natter_server_store_get_path    (NatterServerStore *self);
+
+/* Defaults: 50 ms, 500 rows. */
+void               natter_server_store_set_batch_limits (NatterServerStore *self,
+                                                         guint              delay_ms,
+                                                         guint              max_rows);
+
+/* Commits everything queued so far; blocks until it is on disk. */
+void               natter_server_store_flush       (NatterServerStore *self);
+/* Flushes and stops the writer: later writes are dropped. */
+void               natter_server_store_close       (NatterServerStore *self);
+/* Writes queued and not yet committed. */
+guint              natter_server_store_get_pending (NatterServerStore *self);
+
+/* Loading (blocking: for start-up). Arrays of records, owned by the caller. */
+GPtrArray         *natter_server_store_load_accounts (NatterServerStore *self,
+                                                      GError           **error);
+GPtrArray         *natter_server_store_load_rooms    (NatterServerStore *self,
+                                                      GError           **error);
+
+/* Writes: queued, strings copied, return at once. */
+void natter_server_store_save_account    (NatterServerStore         *self,
+                                          const NatterStoredAccount *account);
+/* Also removes its silences, its inbox and the registration of its rooms. */
+void natter_server_store_delete_account  (NatterServerStore *self,
+                                          const char        *key);
+void natter_server_store_set_last_seen   (NatterServerStore *self,
+                                          const char        *key,
+                                          gint64             when);
+void natter_server_store_save_silences   (NatterServerStore  *self,
+                                          const char         *key,
+                                          const char * const *masks);
+void natter_server_store_save_room       (NatterServerStore      *self,
+                                          const NatterStoredRoom *room);
+void natter_server_store_delete_room     (NatterServerStore *self,
+                                          const char        *key);
+/* History: a room or private message. Returns FALSE when the queue is over
+ * its bound and the row was dropped. */
+gboolean natter_server_store_add_message (NatterServerStore         *self,
+                                          const NatterStoredMessage *message);
+/* An offline message for @account_key (also call add_message for history). */
+void natter_server_store_add_offline     (NatterServerStore         *self,
+                                          const char                *account_key,
+                                          const NatterStoredMessage *message);
+void natter_server_store_mark_delivered  (NatterServerStore *self,
+                                          const gint64      *ids,
+                                          guint              n_ids);
+void natter_server_store_clear_inbox     (NatterServerStore *self,
+                                          const char        *account_key);
+void natter_server_store_save_seen       (NatterServerStore      *self,
+                                          const NatterStoredSeen *seen);
+
+/* Reads. */
+
+typedef enum {
+  NATTER_HISTORY_LATEST,
+  NATTER_HISTORY_BEFORE,
+  NATTER_HISTORY_AFTER,
+  NATTER_HISTORY_AROUND,
+  NATTER_HISTORY_BETWEEN,
+} NatterHistoryQuery;
+
+/* A point in a conversation: a msgid, or a time (msgid NULL). time_ms < 0
+ * with no msgid means "none" (LATEST *). */
+typedef struct {
+  const char *msgid;
+  gint64      time_ms;
+} NatterHistoryRef;
+
+/* Up to @limit messages of @target_key, oldest first. An unknown msgid
+ * gives an empty page. */
+void       natter_server_store_query_history_async  (NatterServerStore      *self,
+                                                     const char             *target_key,
+                                                     NatterHistoryQuery      query,
+                                                     const NatterHistoryRef *ref,
+                                                     const NatterHistoryRef *ref2,
+                                                     guint                   limit,
+                                                     GCancellable           *cancellable,
+                                                     GAsyncReadyCallback     callback,
+                                                     gpointer                user_data);
+GPtrArray *natter_server_store_query_history_finish (NatterServerStore *self,
+                                                     GAsyncResult      *result,
+                                                     GError           **error);
+
+/* Conversations with a message between @from_ms and @to_ms (either order):
+ * the rooms in @room_keys, and private conversations of @identity. Oldest
+ * latest message first, at most @limit. */
+void       natter_server_store_query_targets_async  (NatterServerStore   *self,
+                                                     const char          *identity,
+                                                     const char * const  *room_keys,
+                                                     gint64               from_ms,
+                                                     gint64               to_ms,
+                                                     guint                limit,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+GPtrArray *natter_server_store_query_targets_finish (NatterServerStore *self,
+                                                     GAsyncResult      *result,
+                                                     GError           **error);
+
+/* The inbox of @account_key, oldest first: only undelivered rows, or the
+ * latest @limit of all rows with @all. */
+void       natter_server_store_fetch_inbox_async    (NatterServerStore   *self,
+                                                     const char          *account_key,
+                                                     gboolean             all,
+                                                     guint                limit,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+GPtrArray *natter_server_store_fetch_inbox_finish   (NatterServerStore *self,
+                                                     GAsyncResult      *result,
+                                                     GError           **error);
+
+/* When @nick_key was last online, and (if @account_key is not NULL) the
+ * latest time any nick of that account was; NULL when never. */
+void              natter_server_store_query_seen_async  (NatterServerStore   *self,
+                                                         const char          *nick_key,
+                                                         const char          *account_key,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+NatterStoredSeen *natter_server_store_query_seen_finish (NatterServerStore *self,
+                                                         GAsyncResult      *result,
+                                                         GError           **error);
+
+G_END_DECLS

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-test"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "natter-test-store.h"
+
+char *
+natter_test_store_make_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("natter-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+static void
+remove_tree (GFile *file)
+{
+  g_autoptr(GFileEnumerator) children = NULL;
+  GFileInfo *info;
+
+  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  while (children != NULL && g_file_enumerator_iterate (children, &info, NULL, NULL, NULL) && info != NULL)
+    {
+      g_autoptr(GFile) child = g_file_get_child (file, g_file_info_get_name (info));
+
+      remove_tree (child);
+    }
+  g_file_delete (file, NULL, NULL);
+}
+
+void
+natter_test_store_remove_dir (const char *dir)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (dir == NULL)
+    return;
+  file = g_file_new_for_path (dir);
+  remove_tree (file);
+}
+
+NatterTestServer *
+natter_test_store_server_new (const char *dir,
+                              guint       nick_grace_ms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (dir, &error);
+
+  g_assert_no_error (error);
+
+  return natter_test_server_new ("server-name", "irc.test",
+                                 "store", store,
+                                 "flood-rate", 0.0,
+                                 "nick-grace", nick_grace_ms > 0 ? natter_test_ms (nick_grace_ms) : 60000u,
+                                 NULL);
+}
+
+static gboolean
+read_to_motd_end (NatterTestClient *client,
+                  const char       *nick)
+{
+  for (;;)
+    {
+      g_autofree char *end = g_strdup_printf (":irc.test 422 %s :*", nick);
+      g_autofree char *end2 = g_strdup_printf (":irc.test 376 %s :*", nick);
+      const char *line = natter_test_client_expect (client, ":irc.test *");
+
+      if (line == NULL)
+        return FALSE;
+      if (natter_test_line_matches (end, line) || natter_test_line_matches (end2, line))
+        return TRUE;
+    }
+}
+
+gboolean
+natter_test_store_register_caps (NatterTestClient *client,
+                                 const char       *nick,
+                                 const char       *caps)
+{
+  natter_test_client_set_name (client, nick);
+  natter_test_client_send (client, "CAP LS 302");
+  natter_test_client_sendf (client, "NICK %s", nick);
+  natter_test_client_sendf (client, "USER %s 0 * :Real %s", nick, nick);
+  if (natter_test_client_expect (client, ":irc.test CAP * LS :*") == NULL)
+    return FALSE;
+  if (caps != NULL)
+    {
+      natter_test_client_sendf (client, "CAP REQ :%s", caps);
+      if (natter_test_client_expectf (client, ":irc.test CAP * ACK :%s", caps) == NULL)
+        return FALSE;
+    }
+  natter_test_client_send (client, "CAP END");
+  if (natter_test_client_expectf (client, ":irc.test 001 %s :*", nick) == NULL)
+    return FALSE;
+
+  return read_to_motd_end (client, nick);
+}
+
+gboolean
+natter_test_store_register_sasl (NatterTestClient *client,
+                                 const char       *nick,
+                                 const char       *account,
+                                 const char       *password,
+                                 const char       *caps)
+{
+  g_autofree char *all_caps = caps != NULL ? g_strconcat ("sasl ", caps, NULL) : g_strdup ("sasl");
+  g_autoptr(GString) plain = g_string_new (NULL);
+  g_autofree char *encoded = NULL;
+
+  natter_test_client_set_name (client, nick);
+  natter_test_client_send (client, "CAP LS 302");
+  natter_test_client_sendf (client, "NICK %s", nick);
+  natter_test_client_sendf (client, "USER %s 0 * :Real %s", nick, nick);
+  if (natter_test_client_expect (client, ":irc.test CAP * LS :*sasl=PLAIN*") == NULL)
+    return FALSE;
+  natter_test_client_sendf (client, "CAP REQ :%s", all_caps);
+  if (natter_test_client_expectf (client, ":irc.test CAP * ACK :%s", all_caps) == NULL)
+    return FALSE;
+
+  natter_test_client_send (client, "AUTHENTICATE PLAIN");
+  if (natter_test_client_expect_next (client, "AUTHENTICATE +") == NULL)
+    return FALSE;
+
+  g_string_append_c (plain, '\0');
+  g_string_append (plain, account);
+  g_string_append_c (plain, '\0');
+  g_string_append (plain, password);
+  encoded = g_base64_encode ((const guchar *)plain->str, plain->len);
+  natter_test_client_sendf (client, "AUTHENTICATE %s", encoded);
+  if (natter_test_client_expectf (client, ":irc.test 900 * %s!*@127.0.0.1 * :You are now logged in as *",
+                                  nick) == NULL ||
+      natter_test_client_expect_next (client, ":irc.test 903 * :SASL authentication successful") == NULL)
+    return FALSE;
+
+  natter_test_client_send (client, "CAP END");
+  if (natter_test_client_expectf (client, ":irc.test 001 %s :*", nick) == NULL)
+    return FALSE;
+
+  return read_to_motd_end (client, nick);
+}
+
+gboolean
+natter_test_store_create_account (NatterTestClient *client,
+                                  const char       *password)
+{
+  natter_test_client_sendf (client, "PRIVMSG NickServ :REGISTER %s", password);
+  return natter_test_client_expect (client, ":irc.test 900 *") != NULL;
+}
+
+gboolean
+natter_test_store_identify (NatterTestClient *client,
+                            const char       *password)
+{
+  natter_test_client_sendf (client, "PRIVMSG NickServ :IDENTIFY %s", password);
+  return natter_test_client_expect (client, ":irc.test 900 *") != NULL;
+}
+
+static gboolean
+set_flag_cb (gpointer user_data)
+{
+  *(gboolean *)user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+natter_test_store_wait (const gboolean *done,
+                        guint           timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  GSource *timeout = g_timeout_source_new (natter_test_ms (timeout_ms));
+  GMainContext *context = g_main_context_ref_thread_default ();
+
+  g_source_set_callback (timeout, set_flag_cb, &timed_out, NULL);
+  g_source_attach (timeout, context);
+
+  while (!*done && !timed_out)
+    g_main_context_iteration (context, TRUE);
+
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
+  g_main_context_unref (context);
+
+  return *done;
+}

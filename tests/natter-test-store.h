@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "natter-server-store.h"
+#include "natter-test-client.h"
+
+G_BEGIN_DECLS
+
+/*
+ * Helpers for the tests of the store, accounts and history: temporary data
+ * directories, in-process servers on one, and clients that negotiate
+ * capabilities and log in.
+ */
+
+/* A new empty directory under the temporary directory. */
+char             *natter_test_store_make_dir      (void);
+/* Removes @dir and everything in it. */
+void              natter_test_store_remove_dir    (const char *dir);
+
+/* An in-process server named "irc.test" with a store on @dir; @nick_grace_ms
+ * 0 keeps the default. The server owns the store. */
+NatterTestServer *natter_test_store_server_new    (const char *dir,
+                                                   guint       nick_grace_ms);
+
+/* CAP LS 302, NICK, USER, CAP REQ :@caps (may be NULL), CAP END; reads up
+ * to the end of the MOTD. */
+gboolean          natter_test_store_register_caps (NatterTestClient *client,
+                                                   const char       *nick,
+                                                   const char       *caps);
+/* Registers with SASL PLAIN as @account with @password (and @caps besides
+ * sasl); reads up to the end of the MOTD. */
+gboolean          natter_test_store_register_sasl (NatterTestClient *client,
+                                                   const char       *nick,
+                                                   const char       *account,
+                                                   const char       *password,
+                                                   const char       *caps);
+/* /msg NickServ REGISTER @password on a registered client: waits for 900. */
+gboolean          natter_test_store_create_account (NatterTestClient *client,
+                                                    const char       *password);
+/* /msg NickServ IDENTIFY @password: waits for 900. */
+gboolean          natter_test_store_identify      (NatterTestClient *client,
+                                                   const char       *password);
+
+/* Spins the thread-default main context until *@done, at most @timeout_ms. */
+gboolean          natter_test_store_wait          (const gboolean *done,
+                                                   guint           timeout_ms);
+
+G_END_DECLS

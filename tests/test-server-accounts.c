@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-server-accounts"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "natter-test-store.h"
+
+/*
+ * Accounts over TCP, against an in-process server with a store on a fresh
+ * data directory: NickServ and SASL logins, wrong passwords and their rate
+ * limit, nick protection, account-notify / extended-join / account-tag,
+ * registered rooms across a restart, SILENCE, and last seen.
+ */
+
+#define SILENCE_MS 150
+#define GRACE_MS   400
+
+#define say           natter_test_client_sendf
+#define expect        natter_test_client_expect
+#define expectf       natter_test_client_expectf
+#define expect_next   natter_test_client_expect_next
+#define expect_nextf  natter_test_client_expect_nextf
+#define expect_exact  natter_test_client_expect_exact
+#define silent(c)     natter_test_client_assert_silent ((c), SILENCE_MS)
+
+#define NS ":NickServ!NickServ@irc.test NOTICE "
+
+typedef NatterTestClient Client;
+
+typedef struct {
+  char             *dir;
+  NatterTestServer *server;
+  guint16           port;
+  GPtrArray        *clients;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->dir = natter_test_store_make_dir ();
+  f->server = natter_test_store_server_new (f->dir, GRACE_MS);
+  f->port = natter_test_server_get_port (f->server);
+  f->clients = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_test_client_free);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_clear_pointer (&f->clients, g_ptr_array_unref);
+  g_clear_pointer (&f->server, natter_test_server_free);
+  natter_test_store_remove_dir (f->dir);
+  g_free (f->dir);
+}
+
+/* Stops the server (it commits everything) and starts another on the same
+ * data directory. */
+static void
+restart (Fixture *f)
+{
+  g_ptr_array_set_size (f->clients, 0);
+  g_clear_pointer (&f->server, natter_test_server_free);
+  f->server = natter_test_store_server_new (f->dir, GRACE_MS);
+  f->port = natter_test_server_get_port (f->server);
+}
+
+static Client *
+new_client (Fixture *f)
+{
+  Client *c = natter_test_client_new (f->port);
+
+  g_ptr_array_add (f->clients, c);
+  return c;
+}
+
+static Client *
+new_user (Fixture    *f,
+          const char *nick,
+          const char *caps)
+{
+  Client *c = new_client (f);
+
+  natter_test_store_register_caps (c, nick, caps);
+  return c;
+}
+
+static Client *
+new_sasl_user (Fixture    *f,
+               const char *nick,
+               const char *password,
+               const char *caps)
+{
+  Client *c = new_client (f);
+
+  natter_test_store_register_sasl (c, nick, nick, password, caps);
+  return c;
+}
+
+/* Registers @nick as an account with @password and disconnects. */
+static void
+create_account (Fixture    *f,
+                const char *nick,
+                const char *password)
+{
+  Client *c = new_user (f, nick, NULL);
+
+  natter_test_store_create_account (c, password);
+  say (c, "QUIT");
+  expect (c, "ERROR :*");
+}
+
+/* Tests */
+
+static void
+test_register_and_identify (Fixture       *f,
+                            gconstpointer  data)
+{
+  Client *alice = new_user (f, "alice", NULL);
+  Client *again, *other;
+
+  say (alice, "PRIVMSG NickServ :REGISTER sesame12 alice@example.org");
+  expect_next (alice, NS "alice :alice is now registered to you.");
+  expect_next (alice, ":irc.test 900 alice alice!alice@127.0.0.1 alice :You are now logged in as alice");
+  say (alice, "PRIVMSG NickServ :REGISTER sesame12");
+  expect_next (alice, NS "alice :You are already logged in as alice.");
+  say (alice, "QUIT");
+  expect (alice, "ERROR :*");
+
+  /* The same nick again: told to identify, then identified. */
+  again = new_user (f, "alice", NULL);
+  expect_next (again, NS "alice :alice is a registered nick. Identify with /msg NickServ IDENTIFY <password> within * second*, or you will be renamed.");
+  say (again, "PRIVMSG NickServ :IDENTIFY sesame12");
+  expect_next (again, ":irc.test 900 alice alice!alice@127.0.0.1 alice :You are now logged in as alice");
+  expect_next (again, NS "alice :You are now logged in as alice.");
+  say (again, "WHOIS alice");
+  expect (again, ":irc.test 330 alice alice alice :is logged in as");
+
+  /* IDENTIFY <account> <password> from another nick. */
+  other = new_user (f, "al2", NULL);
+  say (other, "NS IDENTIFY alice sesame12");
+  expect_next (other, ":irc.test 900 al2 al2!al2@127.0.0.1 alice :You are now logged in as alice");
+  expect_next (other, NS "al2 :You are now logged in as alice.");
+
+  /* No password or account ever shows up anywhere it should not. */
+  say (other, "PRIVMSG NickServ :INFO");
+  expect_next (other, NS "al2 :Account alice, registered *");
+  expect_next (other, NS "al2 :Logged in now.");
+  expect_next (other, NS "al2 :Email: alice@example.org");
+  expect_next (other, NS "al2 :0 offline messages wait in your inbox.");
+  silent (other);
+}
+
+static void
+test_sasl_plain (Fixture       *f,
+                 gconstpointer  data)
+{
+  Client *alice, *bob;
+
+  create_account (f, "alice", "sesame12");
+
+  alice = new_sasl_user (f, "alice", "sesame12", NULL);
+  /* No nick protection for the owner. */
+  silent (alice);
+  bob = new_user (f, "bob", NULL);
+  say (bob, "WHOIS alice");
+  expect (bob, ":irc.test 330 bob alice alice :is logged in as");
+  expect (bob, ":irc.test 318 bob alice :End of /WHOIS list");
+
+  /* Already logged in. */
+  say (alice, "AUTHENTICATE PLAIN");
+  expect_next (alice, ":irc.test 907 alice :You have already authenticated using SASL");
+
+  /* A client that logs in under another nick than its account. */
+  {
+    Client *c = new_client (f);
+
+    natter_test_store_register_sasl (c, "ally", "alice", "sesame12", NULL);
+    say (c, "WHOIS ally");
+    expect (c, ":irc.test 330 ally ally alice :is logged in as");
+  }
+}
+
+static void
+test_wrong_password (Fixture       *f,
+                     gconstpointer  data)
+{
+  Client *c, *d;
+  g_autofree char *bad = NULL;
+
+  create_account (f, "alice", "sesame12");
+
+  c = new_user (f, "alice", NULL);
+  expect_next (c, NS "alice :alice is a registered nick.*");
+  say (c, "PRIVMSG NickServ :IDENTIFY wrongpass");
+  expect_next (c, NS "alice :Invalid password for alice.");
+  say (c, "PRIVMSG NickServ :IDENTIFY nobody sesame12");
+  expect_next (c, NS "alice :nobody is not a registered account.");
+  say (c, "WHOIS alice");
+  expect_next (c, ":irc.test 311 alice *");
+  expect (c, ":irc.test 318 alice alice :End of /WHOIS list");
+
+  /* SASL with a wrong password, then with the right one. */
+  d = new_client (f);
+  natter_test_client_set_name (d, "sasl");
+  say (d, "CAP LS 302");
+  say (d, "NICK carol");
+  say (d, "USER carol 0 * :Carol");
+  expect (d, ":irc.test CAP * LS *");
+  say (d, "CAP REQ :sasl");
+  expect_next (d, ":irc.test CAP * ACK :sasl");
+  say (d, "AUTHENTICATE PLAIN");
+  expect_next (d, "AUTHENTICATE +");
+  bad = g_base64_encode ((const guchar *)"\0alice\0wrongpass", 16);
+  say (d, "AUTHENTICATE %s", bad);
+  expect_next (d, ":irc.test 904 * :SASL authentication failed");
+  say (d, "AUTHENTICATE PLAIN");
+  expect_next (d, "AUTHENTICATE +");
+  {
+    g_autofree char *good = g_base64_encode ((const guchar *)"alice\0alice\0sesame12", 20);
+
+    say (d, "AUTHENTICATE %s", good);
+  }
+  expect_next (d, ":irc.test 900 * carol!carol@127.0.0.1 alice :You are now logged in as alice");
+  expect_next (d, ":irc.test 903 * :SASL authentication successful");
+  say (d, "CAP END");
+  expect (d, ":irc.test 001 carol :*");
+}
+
+static void
+test_sasl_errors (Fixture       *f,
+                  gconstpointer  data)
+{
+  Client *c = new_client (f);
+  g_autofree char *too_long = g_strnfill (401, 'A');
+  g_autofree char *no_separator = g_base64_encode ((const guchar *)"alicesesame12", 13);
+
+  create_account (f, "alice", "sesame12");
+
+  natter_test_client_set_name (c, "sasl");
+  say (c, "CAP LS");
+  expect_next (c, ":irc.test CAP * LS :account-notify account-tag away-notify batch draft/chathistory echo-message extended-join message-tags multi-prefix sasl server-time");
+  say (c, "NICK carol");
+  say (c, "USER carol 0 * :Carol");
+
+  /* Without the capability. */
+  say (c, "AUTHENTICATE PLAIN");
+  expect_next (c, ":irc.test 904 * :SASL authentication failed");
+
+  say (c, "CAP REQ :sasl");
+  expect_next (c, ":irc.test CAP * ACK :sasl");
+
+  say (c, "AUTHENTICATE EXTERNAL");
+  expect_next (c, ":irc.test 908 * PLAIN :are available SASL mechanisms");
+  expect_next (c, ":irc.test 904 * :SASL authentication failed");
+
+  say (c, "AUTHENTICATE PLAIN");
+  expect_next (c, "AUTHENTICATE +");
+  say (c, "AUTHENTICATE *");
+  expect_next (c, ":irc.test 906 * :SASL authentication aborted");
+
+  say (c, "AUTHENTICATE PLAIN");
+  expect_next (c, "AUTHENTICATE +");
+  say (c, "AUTHENTICATE !!!not*base64");
+  expect_next (c, ":irc.test 904 * :SASL authentication failed");
+
+  say (c, "AUTHENTICATE PLAIN");
+  expect_next (c, "AUTHENTICATE +");
+  say (c, "AUTHENTICATE %s", no_separator);
+  expect_next (c, ":irc.test 904 * :SASL authentication failed");
+
+  say (c, "AUTHENTICATE PLAIN");
+  expect_next (c, "AUTHENTICATE +");
+  say (c, "AUTHENTICATE %s", too_long);
+  expect_next (c, ":irc.test 905 * :SASL message too long");
+
+  /* Three full chunks and more: too long as a whole. */
+  say (c, "AUTHENTICATE PLAIN");
+  expect_next (c, "AUTHENTICATE +");
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *chunk = g_strnfill (400, 'A');
+
+      say (c, "AUTHENTICATE %s", chunk);
+    }
+  expect_next (c, ":irc.test 905 * :SASL message too long");
+
+  {
+    g_autofree char *unknown = g_base64_encode ((const guchar *)"\0nobody\0sesame12", 16);
+
+    say (c, "AUTHENTICATE PLAIN");
+    expect_next (c, "AUTHENTICATE +");
+    say (c, "AUTHENTICATE %s", unknown);
+    expect_next (c, ":irc.test 904 * :SASL authentication failed");
+  }
+
+  /* The connection still works and registers. */
+  say (c, "CAP END");
+  expect_next (c, ":irc.test 001 carol :*");
+  say (c, "PING :still");
+  expect (c, ":irc.test PONG irc.test :still");
+}
+
+static void
+test_login_rate_limit (Fixture       *f,
+                       gconstpointer  data)
+{
+  Client *a, *b, *c;
+
+  create_account (f, "alice", "sesame12");
+
+  /* Five tries per connection... */
+  a = new_user (f, "mallory", NULL);
+  for (guint i = 0; i < 5; i++)
+    {
+      say (a, "PRIVMSG NickServ :IDENTIFY alice guess%u", i);
+      expect_next (a, NS "mallory :Invalid password for alice.");
+    }
+  say (a, "PRIVMSG NickServ :IDENTIFY alice sesame12");
+  expect_next (a, NS "mallory :Too many failed logins. Wait a minute before trying again.");
+
+  /* ...and ten per account, whichever connections they come from. */
+  b = new_user (f, "mallory2", NULL);
+  for (guint i = 0; i < 5; i++)
+    {
+      say (b, "PRIVMSG NickServ :IDENTIFY alice guess%u", i);
+      expect_next (b, NS "mallory2 :Invalid password for alice.");
+    }
+  c = new_user (f, "mallory3", NULL);
+  say (c, "PRIVMSG NickServ :IDENTIFY alice sesame12");
+  expect_next (c, NS "mallory3 :Too many failed logins. Wait a minute before trying again.");
+  silent (c);
+}
+
+static void
+test_nick_protection (Fixture       *f,
+                      gconstpointer  data)
+{
+  Client *bob, *mallory;
+  const char *line;
+  g_autofree char *guest = NULL;
+
+  create_account (f, "alice", "sesame12");
+
+  bob = new_user (f, "bob", NULL);
+  say (bob, "JOIN #room");
+  expect (bob, ":irc.test 366 bob #room :*");
+
+  mallory = new_user (f, "alice", NULL);
+  expect_next (mallory, NS "alice :alice is a registered nick. Identify with /msg NickServ IDENTIFY <password> within * second*, or you will be renamed.");
+  say (mallory, "JOIN #room");
+  expect (mallory, ":irc.test 366 alice #room :*");
+  expect (bob, ":alice!alice@127.0.0.1 JOIN #room");
+
+  /* The grace period ends: renamed, and everyone sees it. */
+  line = expect (mallory, ":alice!alice@127.0.0.1 NICK Guest*");
+  if (line == NULL)
+    return;
+  guest = g_strdup (line + strlen (":alice!alice@127.0.0.1 NICK "));
+  expect_nextf (mallory, NS "%s :You did not identify in time: your nick is now %s.", guest, guest);
+  expectf (bob, ":alice!alice@127.0.0.1 NICK %s", guest);
+
+  /* Taking it back (by NICK) starts the clock again. */
+  say (mallory, "NICK alice");
+  expectf (mallory, ":%s!alice@127.0.0.1 NICK alice", guest);
+  expect_next (mallory, NS "alice :alice is a registered nick.*");
+}
+
+static void
+test_nick_protection_identified_in_time (Fixture       *f,
+                                         gconstpointer  data)
+{
+  Client *alice;
+
+  create_account (f, "alice", "sesame12");
+
+  alice = new_user (f, "alice", NULL);
+  expect_next (alice, NS "alice :alice is a registered nick.*");
+  natter_test_store_identify (alice, "sesame12");
+  expect_next (alice, NS "alice :You are now logged in as alice.");
+  /* Past the grace period: nothing happens. */
+  natter_test_client_assert_silent (alice, natter_test_ms (GRACE_MS * 2));
+  say (alice, "PING :x");
+  expect_next (alice, ":irc.test PONG irc.test :x");
+}
+
+static void
+test_account_notify_extended_join_account_tag (Fixture       *f,
+                                               gconstpointer  data)
+{
+  Client *bob = new_user (f, "bob", "account-notify extended-join account-tag");
+  Client *carol = new_user (f, "carol", NULL);
+  Client *alice = new_user (f, "alice", NULL);
+
+  say (bob, "JOIN #room");
+  expect (bob, ":irc.test 366 bob #room :*");
+  say (carol, "JOIN #room");
+  expect (carol, ":irc.test 366 carol #room :*");
+  expect_next (bob, ":carol!carol@127.0.0.1 JOIN #room * :Real carol");
+
+  say (alice, "JOIN #room");
+  expect (alice, ":irc.test 366 alice #room :*");
+  expect_next (bob, ":alice!alice@127.0.0.1 JOIN #room * :Real alice");
+  expect_next (carol, ":alice!alice@127.0.0.1 JOIN #room");
+
+  natter_test_store_create_account (alice, "sesame12");
+  expect_next (bob, ":alice!alice@127.0.0.1 ACCOUNT alice");
+  silent (carol);
+
+  say (alice, "PRIVMSG #room :hi");
+  expect_next (bob, "@account=alice :alice!alice@127.0.0.1 PRIVMSG #room :hi");
+  expect_next (carol, ":alice!alice@127.0.0.1 PRIVMSG #room :hi");
+
+  say (alice, "PART #room");
+  expect_next (bob, "@account=alice :alice!alice@127.0.0.1 PART #room");
+  say (alice, "JOIN #room");
+  expect_next (bob, "@account=alice :alice!alice@127.0.0.1 JOIN #room alice :Real alice");
+
+  /* Logging out (DROP) tells them too. */
+  say (alice, "PRIVMSG NickServ :DROP sesame12");
+  expect (alice, ":irc.test 901 alice alice!alice@127.0.0.1 :You are now logged out");
+  expect_next (bob, ":alice!alice@127.0.0.1 ACCOUNT *");
+}
+
+static void
+test_rooms_survive_restart (Fixture       *f,
+                            gconstpointer  data)
+{
+  Client *alice, *bob;
+  g_autofree char *created = NULL;
+  const char *line;
+
+  alice = new_user (f, "alice", NULL);
+  natter_test_store_create_account (alice, "sesame12");
+
+  /* An unregistered creator's room is not kept. */
+  bob = new_user (f, "bob", NULL);
+  say (bob, "JOIN #fleeting");
+  expect (bob, ":irc.test 366 bob #fleeting :*");
+
+  say (alice, "JOIN #tea");
+  expect_next (alice, NS "alice :#tea is registered to your account: its topic, key and modes are kept, and you get op back when you join.");
+  expect (alice, ":irc.test 366 alice #tea :*");
+  say (alice, "TOPIC #tea :Earl Grey, hot");
+  expect_next (alice, ":alice!alice@127.0.0.1 TOPIC #tea :Earl Grey, hot");
+  say (alice, "MODE #tea +kls sekrit 10");
+  expect_next (alice, ":alice!alice@127.0.0.1 MODE #tea +kls sekrit 10");
+  say (alice, "MODE #tea");
+  line = expect_next (alice, ":irc.test 324 alice #tea +nstkl sekrit 10");
+  line = expect_next (alice, ":irc.test 329 alice #tea *");
+  if (line != NULL)
+    created = g_strdup_printf (":irc.test 329 bob #tea %s", line + strlen (":irc.test 329 alice #tea "));
+
+  restart (f);
+
+  bob = new_user (f, "bob", NULL);
+  say (bob, "LIST");
+  expect_next (bob, ":irc.test 321 bob Channel :Users  Name");
+  expect_next (bob, ":irc.test 323 bob :End of /LIST"); /* +s, and bob is not in it */
+  say (bob, "JOIN #tea");
+  expect_next (bob, ":irc.test 475 bob #tea :Cannot join channel (+k)");
+  say (bob, "JOIN #tea sekrit");
+  expect_next (bob, ":bob!bob@127.0.0.1 JOIN #tea");
+  expect_next (bob, ":irc.test 332 bob #tea :Earl Grey, hot");
+  expect_next (bob, ":irc.test 333 bob #tea alice!alice@127.0.0.1 *");
+  expect_next (bob, ":irc.test 353 bob @ #tea :bob");   /* no op for a mere first joiner */
+  expect_next (bob, ":irc.test 366 bob #tea :End of /NAMES list");
+  say (bob, "MODE #tea");
+  expect_next (bob, ":irc.test 324 bob #tea +nstkl sekrit 10");
+  if (created != NULL)
+    expect_exact (bob, created); /* the same creation time */
+  say (bob, "JOIN #fleeting");
+  expect_next (bob, ":bob!bob@127.0.0.1 JOIN #fleeting");
+  expect_next (bob, ":irc.test 353 bob = #fleeting :@bob");
+
+  /* The founder gets in without the key and gets op back. */
+  alice = new_sasl_user (f, "alice", "sesame12", NULL);
+  say (alice, "JOIN #tea");
+  expect_next (alice, ":alice!alice@127.0.0.1 JOIN #tea");
+  expect_next (alice, ":irc.test 332 alice #tea :Earl Grey, hot");
+  expect_next (alice, ":irc.test 333 alice #tea *");
+  expect_next (alice, ":irc.test 353 alice @ #tea :*@alice*");
+  expect_next (alice, ":irc.test 366 alice #tea :End of /NAMES list");
+  expect (bob, ":alice!alice@127.0.0.1 JOIN #tea");
+
+  /* Changes go on being kept. */
+  say (alice, "MODE #tea -k *");
+  expect_next (alice, ":alice!alice@127.0.0.1 MODE #tea -k *");
+  restart (f);
+  bob = new_user (f, "bob", NULL);
+  say (bob, "JOIN #tea");
+  expect_next (bob, ":bob!bob@127.0.0.1 JOIN #tea");
+}
+
+static void
+test_account_management (Fixture       *f,
+                         gconstpointer  data)
+{
+  Client *alice = new_user (f, "alice", NULL);
+  Client *again;
+
+  say (alice, "PRIVMSG NickServ :SET PASSWORD newpass99");
+  expect_next (alice, NS "alice :You are not logged in. Log in with IDENTIFY first.");
+  say (alice, "PRIVMSG NickServ :REGISTER abc");
+  expect_next (alice, NS "alice :A password must be 5 to 300 bytes long.");
+  say (alice, "PRIVMSG NickServ :REGISTER sesame12 not-an-email");
+  expect_next (alice, NS "alice :That is not a valid email address.");
+  natter_test_store_create_account (alice, "sesame12");
+
+  say (alice, "PRIVMSG NickServ :SET PASSWORD newpass99");
+  expect_next (alice, NS "alice :Your password is changed.");
+  say (alice, "PRIVMSG NickServ :FROB");
+  expect_next (alice, NS "alice :Unknown command FROB. /msg NickServ HELP lists them.");
+  say (alice, "PRIVMSG NickServ :HELP");
+  expect_next (alice, NS "alice :NickServ keeps accounts. *");
+  for (guint i = 0; i < 7; i++)
+    expect_next (alice, NS "alice :  *");
+  expect_next (alice, NS "alice :Messages sent to your account while you are offline are delivered when you next log in.");
+  say (alice, "QUIT");
+  expect (alice, "ERROR :*");
+
+  again = new_user (f, "alice", NULL);
+  expect_next (again, NS "alice :alice is a registered nick.*");
+  say (again, "PRIVMSG NickServ :IDENTIFY sesame12");
+  expect_next (again, NS "alice :Invalid password for alice.");
+  natter_test_store_identify (again, "newpass99");
+  expect_next (again, NS "alice :You are now logged in as alice.");
+
+  say (again, "PRIVMSG NickServ :INFO bob");
+  expect_next (again, NS "alice :bob is not a registered account.");
+
+  say (again, "PRIVMSG NickServ :DROP wrongpass");
+  expect_next (again, NS "alice :Invalid password for alice.");
+  say (again, "PRIVMSG NickServ :DROP newpass99");
+  expect_next (again, ":irc.test 901 alice alice!alice@127.0.0.1 :You are now logged out");
+  expect_next (again, NS "alice :The account alice is gone.");
+  say (again, "PRIVMSG NickServ :IDENTIFY newpass99");
+  expect_next (again, NS "alice :alice is not a registered account.");
+  /* The nick is free again: no renaming. */
+  natter_test_client_assert_silent (again, natter_test_ms (GRACE_MS * 2));
+}
+
+static void
+test_silence (Fixture       *f,
+              gconstpointer  data)
+{
+  Client *bob = new_user (f, "bob", NULL);
+  Client *alice = new_user (f, "alice", NULL);
+  Client *carol = new_user (f, "carol", NULL);
+
+  say (bob, "JOIN #room");
+  expect (bob, ":irc.test 366 bob #room :*");
+  say (alice, "JOIN #room");
+  expect (alice, ":irc.test 366 alice #room :*");
+  expect_next (bob, ":alice!alice@127.0.0.1 JOIN #room");
+  say (alice, "JOIN #other");
+  expect (alice, ":irc.test 366 alice #other :*");
+
+  say (bob, "SILENCE +alice");
+  expect_next (bob, ":bob!bob@127.0.0.1 SILENCE +alice!*@*");
+  say (bob, "SILENCE alice,+*!*@spam.example");
+  expect_next (bob, ":bob!bob@127.0.0.1 SILENCE +*!*@spam.example");
+  say (bob, "SILENCE");
+  expect_next (bob, ":irc.test 271 bob bob :alice!*@*");
+  expect_next (bob, ":irc.test 271 bob bob :*!*@spam.example");
+  expect_next (bob, ":irc.test 272 bob :End of Silence List");
+
+  /* Dropped, and alice is told nothing. */
+  say (alice, "PRIVMSG bob :hello?");
+  say (alice, "NOTICE bob :hello?");
+  say (alice, "PRIVMSG #room :hello room");
+  say (alice, "INVITE bob #other");
+  expect_next (alice, ":irc.test 341 alice bob #other");
+  silent (alice);
+  silent (bob);
+
+  /* Others still get through. */
+  say (carol, "PRIVMSG bob :hi bob");
+  expect_next (bob, ":carol!carol@127.0.0.1 PRIVMSG bob :hi bob");
+
+  say (bob, "SILENCE -alice");
+  expect_next (bob, ":bob!bob@127.0.0.1 SILENCE -alice!*@*");
+  say (alice, "PRIVMSG bob :now?");
+  expect_next (bob, ":alice!alice@127.0.0.1 PRIVMSG bob :now?");
+
+  /* The list is bounded and advertised. */
+  for (guint i = 0; i < 31; i++)
+    say (bob, "SILENCE +spammer%u", i);
+  for (guint i = 0; i < 31; i++)
+    expect_nextf (bob, ":bob!bob@127.0.0.1 SILENCE +spammer%u!*@*", i);
+  say (bob, "SILENCE +onemore");
+  expect_next (bob, ":irc.test 511 bob onemore!*@* :Your silence list is full");
+}
+
+static void
+test_silence_kept_with_account (Fixture       *f,
+                                gconstpointer  data)
+{
+  Client *bob = new_user (f, "bob", NULL);
+  Client *mallory;
+
+  natter_test_store_create_account (bob, "sesame12");
+  say (bob, "SILENCE +mallory");
+  expect_next (bob, ":bob!bob@127.0.0.1 SILENCE +mallory!*@*");
+
+  restart (f);
+
+  /* A list made before logging in is merged into the account's. */
+  bob = new_client (f);
+  natter_test_client_set_name (bob, "bob");
+  say (bob, "NICK bob");
+  say (bob, "USER bob 0 * :Bob");
+  expect (bob, ":irc.test 422 bob :*");
+  expect_next (bob, NS "bob :bob is a registered nick.*");
+  say (bob, "SILENCE +troll");
+  expect_next (bob, ":bob!bob@127.0.0.1 SILENCE +troll!*@*");
+  natter_test_store_identify (bob, "sesame12");
+  say (bob, "SILENCE");
+  expect (bob, ":irc.test 271 bob bob :mallory!*@*");
+  expect_next (bob, ":irc.test 271 bob bob :troll!*@*");
+  expect_next (bob, ":irc.test 272 bob :*");
+
+  mallory = new_user (f, "mallory", NULL);
+  say (mallory, "PRIVMSG bob :you cannot block me");
+  silent (bob);
+
+  /* Reapplied at the next login. */
+  say (bob, "QUIT");
+  expect (bob, "ERROR :*");
+  bob = new_sasl_user (f, "bob", "sesame12", NULL);
+  say (bob, "SILENCE");
+  expect_next (bob, ":irc.test 271 bob bob :mallory!*@*");
+  expect_next (bob, ":irc.test 271 bob bob :troll!*@*");
+  expect_next (bob, ":irc.test 272 bob :*");
+  say (mallory, "PRIVMSG bob :still?");
+  silent (bob);
+}
+
+static void
+test_last_seen_after_restart (Fixture       *f,
+                              gconstpointer  data)
+{
+  Client *alice = new_user (f, "alice", NULL);
+  Client *bob;
+
+  natter_test_store_create_account (alice, "sesame12");
+  say (alice, "QUIT :bye");
+  expect (alice, "ERROR :*");
+
+  restart (f);
+
+  bob = new_user (f, "bob", NULL);
+  say (bob, "WHOWAS alice");
+  expect_next (bob, ":irc.test 314 bob alice alice 127.0.0.1 * :Real alice");
+  expect_next (bob, ":irc.test 312 bob alice irc.test :* UTC");
+  expect_next (bob, ":irc.test 369 bob alice :End of WHOWAS");
+  say (bob, "WHOWAS nobody");
+  expect_next (bob, ":irc.test 406 bob nobody :There was no such nickname");
+  expect_next (bob, ":irc.test 369 bob nobody :End of WHOWAS");
+
+  say (bob, "PRIVMSG NickServ :SEEN alice");
+  expect_next (bob, NS "bob :alice was last seen * UTC, as alice!alice@127.0.0.1.");
+  say (bob, "PRIVMSG NickServ :SEEN bob");
+  expect_next (bob, NS "bob :bob is online now.");
+  say (bob, "PRIVMSG NickServ :SEEN nobody");
+  expect_next (bob, NS "bob :I have never seen nobody.");
+
+  /* An account is seen through whatever nick it used. */
+  alice = new_client (f);
+  natter_test_store_register_sasl (alice, "ally", "alice", "sesame12", NULL);
+  say (bob, "PRIVMSG NickServ :SEEN alice");
+  expect_next (bob, NS "bob :alice is online now, as ally.");
+  say (bob, "PRIVMSG NickServ :INFO alice");
+  expect_next (bob, NS "bob :Account alice, registered *");
+  expect_next (bob, NS "bob :Logged in now.");
+  silent (bob);
+}
+
+static void
+test_services_reserved (Fixture       *f,
+                        gconstpointer  data)
+{
+  Client *c = new_client (f);
+  Client *bob;
+
+  natter_test_client_set_name (c, "c");
+  say (c, "NICK NickServ");
+  expect_next (c, ":irc.test 432 * NickServ :Erroneous nickname");
+  say (c, "NICK nickserv");
+  expect_next (c, ":irc.test 432 * nickserv :Erroneous nickname");
+
+  bob = new_user (f, "bob", "echo-message");
+  /* Service commands are neither echoed nor sent along with others. */
+  say (bob, "PRIVMSG NickServ :HELP");
+  expect_next (bob, NS "bob :NickServ keeps accounts. *");
+  for (guint i = 0; i < 8; i++)
+    expect_next (bob, NS "bob :*");
+  say (bob, "NOTICE NickServ :HELP");
+  silent (bob);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_set_nonfatal_assertions ();
+
+#define ADD(path, func) \
+  g_test_add ("/accounts/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("nickserv/register-and-identify", test_register_and_identify);
+  ADD ("nickserv/management", test_account_management);
+  ADD ("nickserv/services-reserved", test_services_reserved);
+  ADD ("sasl/plain", test_sasl_plain);
+  ADD ("sasl/errors", test_sasl_errors);
+  ADD ("login/wrong-password", test_wrong_password);
+  ADD ("login/rate-limit", test_login_rate_limit);
+  ADD ("nick-protection/renamed", test_nick_protection);
+  ADD ("nick-protection/identified-in-time", test_nick_protection_identified_in_time);
+  ADD ("ircv3/account-notify-extended-join-account-tag",
+       test_account_notify_extended_join_account_tag);
+  ADD ("rooms/survive-restart", test_rooms_survive_restart);
+  ADD ("silence/drops-and-lists", test_silence);
+  ADD ("silence/kept-with-account", test_silence_kept_with_account);
+  ADD ("presence/last-seen-after-restart", test_last_seen_after_restart);
+
+  return g_test_run ();
+}

@@ -1,0 +1,866 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-server-store"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "natter-test-store.h"
+
+/*
+ * Unit tests of NatterServerStore: opening, refusing what it must not touch,
+ * migrations, batched commits, reads that see queued writes, history paging
+ * and a reopen after the process died mid-batch.
+ */
+
+typedef struct {
+  char *dir;
+  char *path;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  if (g_test_subprocess ())
+    return;
+  f->dir = natter_test_store_make_dir ();
+  f->path = g_build_filename (f->dir, NATTER_SERVER_STORE_FILENAME, NULL);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  natter_test_store_remove_dir (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+}
+
+/* An independent connection, as another process would see the file. */
+static gint64
+query_int (const char *path,
+           const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 2000);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return value;
+}
+
+static char *
+query_text (const char *path,
+            const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 2000);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return value;
+}
+
+static void
+exec (const char *path,
+      const char *sql)
+{
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+  sqlite3_close (db);
+}
+
+static void
+add_room_message (NatterServerStore *store,
+                  const char        *room,
+                  const char        *msgid,
+                  gint64             time_ms,
+                  const char        *text)
+{
+  NatterStoredMessage message = {
+    .msgid = (char *)msgid,
+    .time_ms = time_ms,
+    .target_key = (char *)room,
+    .target = (char *)room,
+    .sender = (char *)"alice!alice@127.0.0.1",
+    .command = (char *)"PRIVMSG",
+    .text = (char *)text,
+  };
+
+  g_assert_true (natter_server_store_add_message (store, &message));
+}
+
+/* Async results */
+
+typedef struct {
+  gboolean      done;
+  GAsyncResult *result;
+} Wait;
+
+static void
+wait_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Wait *wait = user_data;
+
+  wait->result = g_object_ref (result);
+  wait->done = TRUE;
+}
+
+static GPtrArray *
+query (NatterServerStore  *store,
+       const char         *target,
+       NatterHistoryQuery  kind,
+       const char         *ref1,
+       const char         *ref2,
+       guint               limit)
+{
+  NatterHistoryRef refs[2] = { { NULL, -1 }, { NULL, -1 } };
+  const char *texts[2] = { ref1, ref2 };
+  g_autoptr(GError) error = NULL;
+  Wait wait = { 0 };
+  GPtrArray *rows;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      if (texts[i] == NULL || g_str_equal (texts[i], "*"))
+        continue;
+      if (g_str_has_prefix (texts[i], "t="))
+        refs[i].time_ms = g_ascii_strtoll (texts[i] + 2, NULL, 10);
+      else
+        {
+          refs[i].msgid = texts[i];
+          refs[i].time_ms = 0;
+        }
+    }
+
+  natter_server_store_query_history_async (store, target, kind, &refs[0],
+                                           kind == NATTER_HISTORY_BETWEEN ? &refs[1] : NULL,
+                                           limit, NULL, wait_cb, &wait);
+  g_assert_true (natter_test_store_wait (&wait.done, 5000));
+  rows = natter_server_store_query_history_finish (store, wait.result, &error);
+  g_assert_no_error (error);
+  g_object_unref (wait.result);
+
+  return rows;
+}
+
+/* "m3 m4 m5" */
+static char *
+msgids (GPtrArray *rows)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      NatterStoredMessage *m = g_ptr_array_index (rows, i);
+
+      if (i > 0)
+        g_string_append_c (out, ' ');
+      g_string_append (out, m->msgid);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+assert_page (NatterServerStore  *store,
+             NatterHistoryQuery  kind,
+             const char         *ref1,
+             const char         *ref2,
+             guint               limit,
+             const char         *expected)
+{
+  g_autoptr(GPtrArray) rows = query (store, "#room", kind, ref1, ref2, limit);
+  g_autofree char *got = msgids (rows);
+
+  g_assert_cmpstr (got, ==, expected);
+}
+
+/* Tests */
+
+static void
+test_open_creates_private_file (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = NULL;
+  g_autofree char *nested = g_build_filename (f->dir, "a", "b", NULL);
+  g_autofree char *nested_db = g_build_filename (nested, NATTER_SERVER_STORE_FILENAME, NULL);
+  GStatBuf st;
+
+  store = natter_server_store_new (nested, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (natter_server_store_get_path (store), ==, nested_db);
+
+  g_assert_cmpint (g_stat (nested_db, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (g_stat (nested, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+
+  g_assert_cmpint (query_int (nested_db, "PRAGMA user_version"), ==, NATTER_SERVER_STORE_SCHEMA_VERSION);
+  {
+    g_autofree char *mode = query_text (nested_db, "PRAGMA journal_mode");
+
+    g_assert_cmpstr (mode, ==, "wal");
+  }
+}
+
+static void
+test_migrate_from_empty (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GPtrArray) rooms = NULL;
+
+  /* An empty file, as left by a crash right after creating it. */
+  g_assert_true (g_file_set_contents (f->path, "", 0, NULL));
+
+  store = natter_server_store_new (f->dir, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (query_int (f->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (query_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                       "('accounts', 'rooms', 'history', 'conversations', "
+                                       "'inbox', 'silences', 'seen')"), ==, 7);
+  g_assert_cmpint (query_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'messages'"), ==, 0);
+
+  accounts = natter_server_store_load_accounts (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (accounts->len, ==, 0);
+  rooms = natter_server_store_load_rooms (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rooms->len, ==, 0);
+}
+
+/* What version 1 of the schema wrote, kept here as the file on disk. */
+static const char v1_schema[] =
+  "CREATE TABLE accounts (name TEXT PRIMARY KEY, display TEXT NOT NULL, hash TEXT NOT NULL,"
+  "  email TEXT, registered INTEGER NOT NULL);"
+  "CREATE TABLE rooms (name TEXT PRIMARY KEY, display TEXT NOT NULL, founder TEXT NOT NULL,"
+  "  topic TEXT, topic_setter TEXT, topic_time INTEGER NOT NULL DEFAULT 0,"
+  "  modes INTEGER NOT NULL, created INTEGER NOT NULL);"
+  "CREATE TABLE messages (id INTEGER PRIMARY KEY, target TEXT NOT NULL, sender TEXT NOT NULL,"
+  "  command TEXT NOT NULL, text TEXT NOT NULL, time INTEGER NOT NULL);"
+  "CREATE INDEX messages_by_target ON messages (target, time);"
+  "INSERT INTO accounts VALUES ('alice', 'Alice', '$y$j9T$salt$hash', 'alice@example.org', 1700000000);"
+  "INSERT INTO rooms VALUES ('#tea', '#Tea', 'alice', 'Earl Grey', 'Alice!a@h', 1700000100, 17, 1700000050);"
+  "INSERT INTO messages (target, sender, command, text, time) VALUES"
+  "  ('#tea', 'Alice!a@h', 'PRIVMSG', 'first', 1700000200),"
+  "  ('#tea', 'bob!b@h', 'PRIVMSG', 'second', 1700000201),"
+  "  ('#tea', 'Alice!a@h', 'NOTICE', 'third', 1700000202);"
+  "PRAGMA user_version = 1;";
+
+static void
+test_migrate_from_v1 (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GPtrArray) rooms = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  NatterStoredAccount *account;
+  NatterStoredRoom *room;
+  NatterStoredMessage *m;
+
+  exec (f->path, v1_schema);
+
+  store = natter_server_store_new (f->dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (query_int (f->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (query_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'messages'"), ==, 0);
+
+  accounts = natter_server_store_load_accounts (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (accounts->len, ==, 1);
+  account = g_ptr_array_index (accounts, 0);
+  g_assert_cmpstr (account->key, ==, "alice");
+  g_assert_cmpstr (account->name, ==, "Alice");
+  g_assert_cmpstr (account->hash, ==, "$y$j9T$salt$hash");
+  g_assert_cmpstr (account->email, ==, "alice@example.org");
+  g_assert_cmpint (account->registered, ==, 1700000000);
+  g_assert_cmpint (account->last_seen, ==, 0);
+  g_assert_cmpstr (account->silences[0], ==, NULL);
+
+  rooms = natter_server_store_load_rooms (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rooms->len, ==, 1);
+  room = g_ptr_array_index (rooms, 0);
+  g_assert_cmpstr (room->name, ==, "#Tea");
+  g_assert_cmpstr (room->founder, ==, "alice");
+  g_assert_cmpstr (room->topic, ==, "Earl Grey");
+  g_assert_cmpuint (room->modes, ==, 17);
+  g_assert_null (room->key_param);
+  g_assert_cmpuint (room->limit, ==, 0);
+
+  /* History keeps its order, gains msgids and millisecond times. */
+  rows = query (store, "#tea", NATTER_HISTORY_LATEST, "*", NULL, 10);
+  g_assert_cmpuint (rows->len, ==, 3);
+  m = g_ptr_array_index (rows, 0);
+  g_assert_cmpstr (m->msgid, ==, "v1-1");
+  g_assert_cmpint (m->time_ms, ==, 1700000200000);
+  g_assert_cmpstr (m->target, ==, "#Tea");
+  g_assert_cmpstr (m->text, ==, "first");
+  m = g_ptr_array_index (rows, 2);
+  g_assert_cmpstr (m->command, ==, "NOTICE");
+  g_assert_cmpstr (m->text, ==, "third");
+
+  /* And the new schema takes new rows after the old ones. */
+  add_room_message (store, "#tea", "new-1", 1700000300000, "fourth");
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = query (store, "#tea", NATTER_HISTORY_AFTER, "v1-3", NULL, 10);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (((NatterStoredMessage *)g_ptr_array_index (rows, 0))->text, ==, "fourth");
+}
+
+static void
+assert_refused (Fixture    *f,
+                gint        code,
+                const char *contents,
+                gssize      len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = NULL;
+  g_autofree char *after = NULL;
+  gsize after_len = 0;
+
+  store = natter_server_store_new (f->dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, NATTER_SERVER_STORE_ERROR, code);
+  g_assert_nonnull (strstr (error->message, f->path));
+
+  /* Left exactly as it was. */
+  g_assert_true (g_file_get_contents (f->path, &after, &after_len, NULL));
+  g_assert_cmpmem (after, after_len, contents, len);
+}
+
+static void
+test_open_refuses_garbage (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *junk = g_strnfill (8192, 'x');
+
+  g_assert_true (g_file_set_contents (f->path, junk, 8192, NULL));
+  assert_refused (f, NATTER_SERVER_STORE_ERROR_CORRUPT, junk, 8192);
+}
+
+static void
+test_open_refuses_damaged (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  {
+    g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+
+    g_assert_no_error (error);
+  }
+
+  /* The schema page trampled: the header is fine, the rest is not. */
+  g_assert_true (g_file_get_contents (f->path, &contents, &len, NULL));
+  g_assert_cmpuint (len, >, 200);
+  memset (contents + 100, 0x5a, MIN (len, 4096) - 100);
+  g_assert_true (g_file_set_contents (f->path, contents, len, NULL));
+
+  assert_refused (f, NATTER_SERVER_STORE_ERROR_CORRUPT, contents, len);
+}
+
+static void
+test_open_refuses_foreign (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  exec (f->path, "CREATE TABLE photos (id INTEGER PRIMARY KEY, blob BLOB)");
+  g_assert_true (g_file_get_contents (f->path, &contents, &len, NULL));
+  assert_refused (f, NATTER_SERVER_STORE_ERROR_CORRUPT, contents, len);
+}
+
+static void
+test_open_refuses_newer (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  exec (f->path, "CREATE TABLE future (x); PRAGMA user_version = 99");
+  g_assert_true (g_file_get_contents (f->path, &contents, &len, NULL));
+  assert_refused (f, NATTER_SERVER_STORE_ERROR_VERSION, contents, len);
+}
+
+static void
+test_open_refuses_directory (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = NULL;
+
+  g_assert_cmpint (g_mkdir (f->path, 0700), ==, 0);
+  store = natter_server_store_new (f->dir, &error);
+  g_assert_null (store);
+  g_assert_error (error, NATTER_SERVER_STORE_ERROR, NATTER_SERVER_STORE_ERROR_OPEN);
+}
+
+static gint64
+count_history (Fixture *f)
+{
+  return query_int (f->path, "SELECT count(*) FROM history");
+}
+
+static void
+test_batch_by_rows (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+  gint64 deadline;
+
+  g_assert_no_error (error);
+  /* Batches of 5 rows, and a delay long enough never to end one. */
+  natter_server_store_set_batch_limits (store, 30000, 5);
+
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("m%u", i);
+
+      add_room_message (store, "#room", id, 1000 + i, "text");
+    }
+
+  deadline = g_get_monotonic_time () + natter_test_ms (5000) * 1000;
+  while (count_history (f) < 10 && g_get_monotonic_time () < deadline)
+    g_usleep (10000);
+  g_assert_cmpint (count_history (f), ==, 10);
+
+  /* The last two wait for their batch to fill or for its delay. */
+  g_usleep (200000);
+  g_assert_cmpint (count_history (f), ==, 10);
+  g_assert_cmpuint (natter_server_store_get_pending (store), ==, 2);
+
+  natter_server_store_flush (store);
+  g_assert_cmpint (count_history (f), ==, 12);
+  g_assert_cmpuint (natter_server_store_get_pending (store), ==, 0);
+}
+
+static void
+test_batch_by_delay (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+  gint64 start, deadline;
+
+  g_assert_no_error (error);
+  natter_server_store_set_batch_limits (store, 50, 500);
+
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("m%u", i);
+
+      add_room_message (store, "#room", id, 1000 + i, "text");
+    }
+
+  deadline = start + natter_test_ms (5000) * 1000;
+  while (count_history (f) < 3 && g_get_monotonic_time () < deadline)
+    g_usleep (5000);
+  g_assert_cmpint (count_history (f), ==, 3);
+  /* Committed by the delay, without a flush, and soon. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, natter_test_ms (2000) * 1000);
+}
+
+static void
+test_read_sees_queued_writes (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+
+  g_assert_no_error (error);
+  natter_server_store_set_batch_limits (store, 30000, 100000);
+
+  add_room_message (store, "#room", "a", 1000, "one");
+  add_room_message (store, "#room", "b", 2000, "two");
+
+  /* Not committed yet... */
+  g_usleep (100000);
+  g_assert_cmpint (count_history (f), ==, 0);
+
+  /* ...but a read waits for what was queued before it. */
+  assert_page (store, NATTER_HISTORY_LATEST, "*", NULL, 10, "a b");
+}
+
+static void
+fill_room (NatterServerStore *store)
+{
+  for (guint i = 1; i <= 30; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("m%u", i);
+      g_autofree char *text = g_strdup_printf ("message %u", i);
+
+      add_room_message (store, "#room", id, i * 1000, text);
+    }
+  /* Noise in another conversation, at the same times. */
+  for (guint i = 1; i <= 30; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("o%u", i);
+
+      add_room_message (store, "#other", id, i * 1000, "other");
+    }
+}
+
+static void
+test_history_paging (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+
+  g_assert_no_error (error);
+  fill_room (store);
+
+  assert_page (store, NATTER_HISTORY_LATEST, "*", NULL, 5, "m26 m27 m28 m29 m30");
+  assert_page (store, NATTER_HISTORY_LATEST, "m27", NULL, 10, "m28 m29 m30");
+  assert_page (store, NATTER_HISTORY_LATEST, "t=27000", NULL, 10, "m28 m29 m30");
+  assert_page (store, NATTER_HISTORY_LATEST, "m10", NULL, 3, "m28 m29 m30");
+  assert_page (store, NATTER_HISTORY_BEFORE, "m11", NULL, 5, "m6 m7 m8 m9 m10");
+  assert_page (store, NATTER_HISTORY_BEFORE, "t=11000", NULL, 5, "m6 m7 m8 m9 m10");
+  assert_page (store, NATTER_HISTORY_BEFORE, "m3", NULL, 5, "m1 m2");
+  assert_page (store, NATTER_HISTORY_AFTER, "m20", NULL, 3, "m21 m22 m23");
+  assert_page (store, NATTER_HISTORY_AFTER, "t=20000", NULL, 3, "m21 m22 m23");
+  assert_page (store, NATTER_HISTORY_AFTER, "t=20500", NULL, 3, "m21 m22 m23");
+  assert_page (store, NATTER_HISTORY_AFTER, "m29", NULL, 3, "m30");
+  assert_page (store, NATTER_HISTORY_AROUND, "m15", NULL, 5, "m13 m14 m15 m16 m17");
+  assert_page (store, NATTER_HISTORY_AROUND, "t=15000", NULL, 4, "m13 m14 m15 m16");
+  assert_page (store, NATTER_HISTORY_AROUND, "m1", NULL, 4, "m1 m2 m3 m4");
+  assert_page (store, NATTER_HISTORY_BETWEEN, "m5", "m10", 100, "m6 m7 m8 m9");
+  assert_page (store, NATTER_HISTORY_BETWEEN, "m5", "m10", 2, "m6 m7");
+  assert_page (store, NATTER_HISTORY_BETWEEN, "m10", "m5", 2, "m8 m9");
+  assert_page (store, NATTER_HISTORY_BETWEEN, "t=4500", "t=7000", 100, "m5 m6");
+  assert_page (store, NATTER_HISTORY_BETWEEN, "t=7000", "t=4500", 100, "m5 m6");
+  /* Unknown references give an empty page, not an error. */
+  assert_page (store, NATTER_HISTORY_BEFORE, "nope", NULL, 5, "");
+  assert_page (store, NATTER_HISTORY_AFTER, "o5", NULL, 5, "");
+}
+
+static void
+test_history_same_millisecond (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+
+  g_assert_no_error (error);
+  /* A burst within one millisecond keeps its order; msgids tell them apart. */
+  for (guint i = 1; i <= 6; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("s%u", i);
+
+      add_room_message (store, "#room", id, 5000, "same");
+    }
+
+  assert_page (store, NATTER_HISTORY_BEFORE, "s4", NULL, 2, "s2 s3");
+  assert_page (store, NATTER_HISTORY_AFTER, "s4", NULL, 10, "s5 s6");
+  assert_page (store, NATTER_HISTORY_BETWEEN, "s1", "s6", 10, "s2 s3 s4 s5");
+  assert_page (store, NATTER_HISTORY_BEFORE, "t=5000", NULL, 10, "");
+  assert_page (store, NATTER_HISTORY_AFTER, "t=4999", NULL, 10, "s1 s2 s3 s4 s5 s6");
+}
+
+static void
+test_accounts_roundtrip (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GPtrArray) rooms = NULL;
+  const char *masks[] = { "bad!*@*", "*!*@spam.example", NULL };
+  NatterStoredAccount *account;
+  NatterStoredRoom *room;
+
+  {
+    g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+    NatterStoredAccount alice = { .key = "alice", .name = "Alice", .hash = "$y$x",
+                                  .registered = 42 };
+    NatterStoredAccount bob = { .key = "bob", .name = "bob", .hash = "$y$y", .registered = 43 };
+    NatterStoredRoom tea = { .key = "#tea", .name = "#Tea", .founder = "alice", .topic = "hot",
+                             .topic_setter = "Alice", .topic_time = 7, .modes = 5,
+                             .key_param = "sekrit", .limit = 12, .created = 3 };
+    NatterStoredMessage offline = { .msgid = "x1", .time_ms = 99, .target = "bob",
+                                    .sender = "alice!a@h", .command = "PRIVMSG", .text = "hi" };
+
+    g_assert_no_error (error);
+    natter_server_store_save_account (store, &alice);
+    natter_server_store_save_account (store, &bob);
+    natter_server_store_save_silences (store, "alice", masks);
+    natter_server_store_save_room (store, &tea);
+    natter_server_store_add_offline (store, "bob", &offline);
+    natter_server_store_add_offline (store, "bob", &offline);
+    natter_server_store_set_last_seen (store, "bob", 1234);
+    /* Closing commits. */
+  }
+
+  {
+    g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+
+    g_assert_no_error (error);
+    accounts = natter_server_store_load_accounts (store, &error);
+    g_assert_no_error (error);
+    rooms = natter_server_store_load_rooms (store, &error);
+    g_assert_no_error (error);
+  }
+
+  g_assert_cmpuint (accounts->len, ==, 2);
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      account = g_ptr_array_index (accounts, i);
+      if (g_str_equal (account->key, "alice"))
+        {
+          g_assert_cmpstr (account->name, ==, "Alice");
+          g_assert_cmpuint (g_strv_length (account->silences), ==, 2);
+          g_assert_true (g_strv_contains ((const char * const *)account->silences, "bad!*@*"));
+          g_assert_cmpuint (account->inbox_pending, ==, 0);
+        }
+      else
+        {
+          g_assert_cmpstr (account->key, ==, "bob");
+          g_assert_cmpuint (g_strv_length (account->silences), ==, 0);
+          g_assert_cmpuint (account->inbox_pending, ==, 2);
+          g_assert_cmpint (account->last_seen, ==, 1234);
+        }
+    }
+
+  g_assert_cmpuint (rooms->len, ==, 1);
+  room = g_ptr_array_index (rooms, 0);
+  g_assert_cmpstr (room->key_param, ==, "sekrit");
+  g_assert_cmpuint (room->limit, ==, 12);
+  g_assert_cmpuint (room->modes, ==, 5);
+  g_assert_cmpstr (room->topic, ==, "hot");
+
+  /* Dropping an account takes its rooms, silences and inbox with it. */
+  {
+    g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+
+    g_assert_no_error (error);
+    natter_server_store_delete_account (store, "alice");
+    natter_server_store_delete_account (store, "bob");
+    natter_server_store_flush (store);
+  }
+  g_assert_cmpint (query_int (f->path, "SELECT count(*) FROM accounts"), ==, 0);
+  g_assert_cmpint (query_int (f->path, "SELECT count(*) FROM rooms"), ==, 0);
+  g_assert_cmpint (query_int (f->path, "SELECT count(*) FROM silences"), ==, 0);
+  g_assert_cmpint (query_int (f->path, "SELECT count(*) FROM inbox"), ==, 0);
+}
+
+static void
+test_write_after_close_dropped (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+
+  g_assert_no_error (error);
+  add_room_message (store, "#room", "a", 1, "kept");
+  natter_server_store_close (store);
+  natter_server_store_add_message (store, &(NatterStoredMessage) {
+    .msgid = "b", .time_ms = 2, .target_key = "#room", .target = "#room",
+    .sender = "x!y@z", .command = "PRIVMSG", .text = "late" });
+  natter_server_store_flush (store);
+  g_assert_cmpint (count_history (f), ==, 1);
+}
+
+/* The child writes, commits, writes an open batch and dies by SIGKILL. */
+static void
+crash_child (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  NatterServerStore *store = natter_server_store_new (dir, &error);
+
+  g_assert_no_error (error);
+  natter_server_store_set_batch_limits (store, 60000, 1000000);
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("c%u", i);
+
+      add_room_message (store, "#room", id, 1000 + i, "committed");
+    }
+  natter_server_store_flush (store);
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("l%u", i);
+
+      add_room_message (store, "#room", id, 5000 + i, "lost with the process");
+    }
+  g_usleep (200000);
+  raise (SIGKILL);
+}
+
+static void
+test_reopen_after_crash (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  const char *dir = g_getenv ("NATTER_CRASH_DIR");
+  g_autofree char *path = g_build_filename (dir, NATTER_SERVER_STORE_FILENAME, NULL);
+
+  if (g_test_subprocess ())
+    {
+      crash_child (dir);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+
+  /* The committed batch is there, the open one is not, and the file opens
+   * (its write-ahead log is replayed). */
+  store = natter_server_store_new (dir, &error);
+  g_assert_no_error (error);
+  rows = query (store, "#room", NATTER_HISTORY_LATEST, "*", NULL, 100);
+  g_assert_cmpuint (rows->len, ==, 100);
+  g_assert_cmpstr (((NatterStoredMessage *)g_ptr_array_index (rows, 99))->msgid, ==, "c99");
+  {
+    g_autofree char *check = query_text (path, "PRAGMA integrity_check");
+
+    g_assert_cmpstr (check, ==, "ok");
+  }
+
+  /* And it keeps working. */
+  add_room_message (store, "#room", "after", 9000, "after the crash");
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = query (store, "#room", NATTER_HISTORY_LATEST, "*", NULL, 1);
+  g_assert_cmpstr (((NatterStoredMessage *)g_ptr_array_index (rows, 0))->msgid, ==, "after");
+}
+
+static void
+test_inbox_and_seen (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+  NatterStoredSeen seen = { .key = "bob", .nick = "Bob", .user = "b", .host = "h",
+                            .realname = "Bob B", .account = "bobacct", .time = 100 };
+  NatterStoredSeen seen2 = { .key = "bobby", .nick = "Bobby", .user = "b", .host = "h",
+                             .realname = "Bob B", .account = "bobacct", .time = 200 };
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(NatterStoredSeen) found = NULL;
+  Wait wait = { 0 };
+  gint64 ids[1];
+
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("i%u", i);
+      g_autofree char *text = g_strdup_printf ("note %u", i);
+      NatterStoredMessage m = { .msgid = id, .time_ms = 1000 + i, .target = "bob",
+                                .sender = "alice!a@h", .command = "PRIVMSG", .text = text };
+
+      natter_server_store_add_offline (store, "bob", &m);
+    }
+
+  natter_server_store_fetch_inbox_async (store, "bob", FALSE, 100, NULL, wait_cb, &wait);
+  g_assert_true (natter_test_store_wait (&wait.done, 5000));
+  rows = natter_server_store_fetch_inbox_finish (store, wait.result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&wait.result);
+  g_assert_cmpuint (rows->len, ==, 3);
+  g_assert_cmpstr (((NatterStoredMessage *)g_ptr_array_index (rows, 0))->text, ==, "note 0");
+  ids[0] = ((NatterStoredMessage *)g_ptr_array_index (rows, 0))->id;
+  natter_server_store_mark_delivered (store, ids, 1);
+
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  wait.done = FALSE;
+  natter_server_store_fetch_inbox_async (store, "bob", FALSE, 100, NULL, wait_cb, &wait);
+  g_assert_true (natter_test_store_wait (&wait.done, 5000));
+  rows = natter_server_store_fetch_inbox_finish (store, wait.result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&wait.result);
+  g_assert_cmpuint (rows->len, ==, 2);
+
+  natter_server_store_save_seen (store, &seen);
+  natter_server_store_save_seen (store, &seen2);
+  wait.done = FALSE;
+  natter_server_store_query_seen_async (store, "bob", "bobacct", NULL, wait_cb, &wait);
+  g_assert_true (natter_test_store_wait (&wait.done, 5000));
+  found = natter_server_store_query_seen_finish (store, wait.result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&wait.result);
+  /* The account was online later under another nick. */
+  g_assert_cmpstr (found->nick, ==, "Bobby");
+  g_assert_cmpint (found->time, ==, 200);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *crash_dir = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  /* The crash test's child inherits this; set before any thread starts. */
+  if (g_getenv ("NATTER_CRASH_DIR") == NULL)
+    {
+      crash_dir = natter_test_store_make_dir ();
+      g_setenv ("NATTER_CRASH_DIR", crash_dir, TRUE);
+    }
+
+#define ADD(path, func) \
+  g_test_add ("/store/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("open/creates-private-file", test_open_creates_private_file);
+  ADD ("open/refuses-garbage", test_open_refuses_garbage);
+  ADD ("open/refuses-damaged", test_open_refuses_damaged);
+  ADD ("open/refuses-foreign-database", test_open_refuses_foreign);
+  ADD ("open/refuses-newer-schema", test_open_refuses_newer);
+  ADD ("open/refuses-directory", test_open_refuses_directory);
+  ADD ("migrate/from-empty", test_migrate_from_empty);
+  ADD ("migrate/from-v1", test_migrate_from_v1);
+  ADD ("batch/commit-by-rows", test_batch_by_rows);
+  ADD ("batch/commit-by-delay", test_batch_by_delay);
+  ADD ("batch/read-sees-queued-writes", test_read_sees_queued_writes);
+  ADD ("batch/write-after-close-dropped", test_write_after_close_dropped);
+  ADD ("history/paging", test_history_paging);
+  ADD ("history/same-millisecond", test_history_same_millisecond);
+  ADD ("accounts/roundtrip", test_accounts_roundtrip);
+  ADD ("inbox-and-seen", test_inbox_and_seen);
+  ADD ("crash/reopen", test_reopen_after_crash);
+
+  ret = g_test_run ();
+  natter_test_store_remove_dir (crash_dir);
+
+  return ret;
+}
