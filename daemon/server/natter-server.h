@@ -30,6 +30,11 @@ G_DECLARE_FINAL_TYPE (NatterServer, natter_server, NATTER, SERVER, GObject)
  *   registration-timeout   uint    milliseconds                   (30000)
  *   ping-interval          uint    milliseconds of silence before PING, and again
  *                                  before the client is dropped  (120000)
+ *   store                  NatterServerStore  accounts, registered rooms, history,
+ *                                  offline messages; NULL keeps nothing and offers
+ *                                  no accounts, history or services (NULL)
+ *   nick-grace             uint    milliseconds an unidentified client may hold a
+ *                                  registered nick before it is renamed (60000)
  */
 
 GQuark          natter_server_error_quark          (void);
@@ -54,5 +59,61 @@ void            natter_server_shutdown             (NatterServer   *self,
                                                     const char     *reason);
 
 guint           natter_server_get_n_clients        (NatterServer   *self);
+
+/* Hosting administration (natter-server-admin.c): snapshots for natterd's
+ * D-Bus service, and two ways to show someone out. */
+
+typedef struct {
+  char    *nick;
+  char    *user;
+  char    *address;
+  char    *account;    /* NULL when not logged in */
+  char    *away;       /* NULL when here */
+  char   **rooms;
+  gint64   signon;     /* unix time */
+  guint    idle;       /* seconds since the user last spoke */
+} NatterServerUserInfo;
+
+typedef struct {
+  char     *nick;
+  char     *user;
+  char     *address;
+  gboolean  online;
+  gint64    last_seen; /* unix time: last input, or when the user left */
+} NatterServerSeenInfo;
+
+typedef struct {
+  char  *name;
+  char  *topic;
+  char  *modes;
+  guint  n_members;
+} NatterServerRoomInfo;
+
+void            natter_server_user_info_free       (NatterServerUserInfo *info);
+void            natter_server_seen_info_free       (NatterServerSeenInfo *info);
+void            natter_server_room_info_free       (NatterServerRoomInfo *info);
+
+/* Registered users by nick (NatterServerUserInfo*). */
+GPtrArray      *natter_server_list_users           (NatterServer   *self);
+/* Users online now, then those gone since @since (unix time), newest first
+ * (NatterServerSeenInfo*). */
+GPtrArray      *natter_server_list_seen            (NatterServer   *self,
+                                                    gint64          since);
+/* NatterServerRoomInfo* */
+GPtrArray      *natter_server_list_rooms           (NatterServer   *self);
+/* The addresses listened on, as bound (GSocketAddress*). */
+GPtrArray      *natter_server_get_addresses        (NatterServer   *self);
+/* Disconnects @nick with ERROR; others see it quit. G_IO_ERROR_NOT_FOUND
+ * when nobody has that nick. */
+gboolean        natter_server_kick_user            (NatterServer   *self,
+                                                    const char     *nick,
+                                                    const char     *reason,
+                                                    GError        **error);
+/* Kicks every member of @name (the server as the kicker); the room goes.
+ * G_IO_ERROR_NOT_FOUND when there is no such room. */
+gboolean        natter_server_close_room           (NatterServer   *self,
+                                                    const char     *name,
+                                                    const char     *reason,
+                                                    GError        **error);
 
 G_END_DECLS

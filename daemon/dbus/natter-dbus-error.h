@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Errors as they cross the bus, named org.natter.Error.<Name>. */
+#define NATTER_DBUS_ERROR (natter_dbus_error_quark ())
+
+typedef enum {
+  NATTER_DBUS_ERROR_FAILED,            /* org.natter.Error.Failed */
+  NATTER_DBUS_ERROR_INVALID_ARGUMENT,  /* org.natter.Error.InvalidArgument */
+  NATTER_DBUS_ERROR_NOT_FOUND,         /* org.natter.Error.NotFound */
+  NATTER_DBUS_ERROR_NOT_CONNECTED,     /* org.natter.Error.NotConnected */
+  NATTER_DBUS_ERROR_NOT_HOSTING,       /* org.natter.Error.NotHosting */
+  NATTER_DBUS_ERROR_ALREADY_HOSTING,   /* org.natter.Error.AlreadyHosting */
+  NATTER_DBUS_ERROR_EXISTS,            /* org.natter.Error.Exists */
+  NATTER_DBUS_ERROR_TIMED_OUT,         /* org.natter.Error.TimedOut */
+  NATTER_DBUS_ERROR_REFUSED,           /* org.natter.Error.Refused */
+} NatterDbusError;
+
+GQuark natter_dbus_error_quark  (void);
+
+/* Answers @invocation with @error translated into NATTER_DBUS_ERROR. */
+void   natter_dbus_error_return (GDBusMethodInvocation *invocation,
+                                 const GError          *error);
+
+/* Answers @invocation with org.natter.Error.InvalidArgument. */
+void   natter_dbus_error_return_invalid (GDBusMethodInvocation *invocation,
+                                         const char            *message);
+
+G_END_DECLS

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-dbus"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "natter-dbus-error.h"
+#include "natter-dbus-host.h"
+#include "natter-dbus-service.h"
+
+#define REASON_MAX 255
+/* Ten years: enough for "ever" without overflowing the arithmetic. */
+#define MINUTES_MAX (10u * 366 * 24 * 60)
+
+struct _NatterDbusHost
+{
+  NatterIpcHost1Skeleton  parent_instance;
+
+  NatterDbusService      *service;  /* unowned: it owns us */
+};
+
+static void natter_dbus_host_iface_init (NatterIpcHost1Iface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (NatterDbusHost, natter_dbus_host, NATTER_IPC_TYPE_HOST1_SKELETON,
+                               G_IMPLEMENT_INTERFACE (NATTER_IPC_TYPE_HOST1, natter_dbus_host_iface_init))
+
+/* The hosted server, or NULL after answering @invocation with NotHosting. */
+static NatterServer *
+host_server (NatterDbusHost        *self,
+             GDBusMethodInvocation *invocation)
+{
+  NatterServer *server = natter_dbus_service_get_server (self->service);
+
+  if (server == NULL)
+    g_dbus_method_invocation_return_error_literal (invocation, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_NOT_HOSTING,
+                                                   _("natterd is not hosting"));
+
+  return server;
+}
+
+static gboolean
+natter_dbus_host_handle_list_users (NatterIpcHost1        *iface,
+                                    GDBusMethodInvocation *invocation)
+{
+  NatterDbusHost *self = NATTER_DBUS_HOST (iface);
+  NatterServer *server = host_server (self, invocation);
+  g_autoptr(GPtrArray) users = NULL;
+  GVariantBuilder builder;
+
+  if (server == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+
+  users = natter_server_list_users (server);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < users->len; i++)
+    {
+      NatterServerUserInfo *info = g_ptr_array_index (users, i);
+      GVariantDict dict;
+
+      g_variant_dict_init (&dict, NULL);
+      g_variant_dict_insert (&dict, "nick", "s", info->nick);
+      g_variant_dict_insert (&dict, "user", "s", info->user != NULL ? info->user : "");
+      g_variant_dict_insert (&dict, "address", "s", info->address);
+      g_variant_dict_insert (&dict, "account", "s", info->account != NULL ? info->account : "");
+      g_variant_dict_insert (&dict, "rooms", "^as", info->rooms);
+      g_variant_dict_insert (&dict, "idle", "u", info->idle);
+      g_variant_dict_insert (&dict, "signon", "x", info->signon);
+      g_variant_dict_insert (&dict, "away", "s", info->away != NULL ? info->away : "");
+      g_variant_builder_add_value (&builder, g_variant_dict_end (&dict));
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(aa{sv})", &builder));
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_host_handle_list_recent_users (NatterIpcHost1        *iface,
+                                           GDBusMethodInvocation *invocation,
+                                           guint                  minutes)
+{
+  NatterDbusHost *self = NATTER_DBUS_HOST (iface);
+  NatterServer *server = host_server (self, invocation);
+  g_autoptr(GPtrArray) seen = NULL;
+  GVariantBuilder builder;
+  gint64 since;
+
+  if (server == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+
+  since = g_get_real_time () / G_USEC_PER_SEC - (gint64) MIN (minutes, MINUTES_MAX) * 60;
+  seen = natter_server_list_seen (server, since);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < seen->len; i++)
+    {
+      NatterServerSeenInfo *info = g_ptr_array_index (seen, i);
+      GVariantDict dict;
+
+      g_variant_dict_init (&dict, NULL);
+      g_variant_dict_insert (&dict, "nick", "s", info->nick);
+      g_variant_dict_insert (&dict, "user", "s", info->user != NULL ? info->user : "");
+      g_variant_dict_insert (&dict, "address", "s", info->address);
+      g_variant_dict_insert (&dict, "online", "b", info->online);
+      if (!info->online)
+        g_variant_dict_insert (&dict, "left", "x", info->last_seen);
+      g_variant_builder_add_value (&builder, g_variant_dict_end (&dict));
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(aa{sv})", &builder));
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_host_handle_list_rooms (NatterIpcHost1        *iface,
+                                    GDBusMethodInvocation *invocation)
+{
+  NatterDbusHost *self = NATTER_DBUS_HOST (iface);
+  NatterServer *server = host_server (self, invocation);
+  g_autoptr(GPtrArray) rooms = NULL;
+  GVariantBuilder builder;
+
+  if (server == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+
+  rooms = natter_server_list_rooms (server);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < rooms->len; i++)
+    {
+      NatterServerRoomInfo *info = g_ptr_array_index (rooms, i);
+      GVariantDict dict;
+
+      g_variant_dict_init (&dict, NULL);
+      g_variant_dict_insert (&dict, "name", "s", info->name);
+      g_variant_dict_insert (&dict, "topic", "s", info->topic);
+      g_variant_dict_insert (&dict, "members", "u", info->n_members);
+      g_variant_dict_insert (&dict, "modes", "s", info->modes);
+      g_variant_builder_add_value (&builder, g_variant_dict_end (&dict));
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(aa{sv})", &builder));
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_host_handle_kick_user (NatterIpcHost1        *iface,
+                                   GDBusMethodInvocation *invocation,
+                                   const char            *nick,
+                                   const char            *reason)
+{
+  NatterDbusHost *self = NATTER_DBUS_HOST (iface);
+  NatterServer *server = host_server (self, invocation);
+  g_autoptr(GError) error = NULL;
+
+  if (server == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+
+  if (!natter_session_check_text (reason, REASON_MAX, _("reason"), &error))
+    natter_dbus_error_return (invocation, error);
+  else if (nick[0] == '\0')
+    natter_dbus_error_return_invalid (invocation, _("The nick is empty"));
+  else if (!natter_server_kick_user (server, nick, reason, &error))
+    natter_dbus_error_return (invocation, error);
+  else
+    natter_ipc_host1_complete_kick_user (iface, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_host_handle_close_room (NatterIpcHost1        *iface,
+                                    GDBusMethodInvocation *invocation,
+                                    const char            *room,
+                                    const char            *reason)
+{
+  NatterDbusHost *self = NATTER_DBUS_HOST (iface);
+  NatterServer *server = host_server (self, invocation);
+  g_autoptr(GError) error = NULL;
+
+  if (server == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+
+  if (!natter_session_check_text (reason, REASON_MAX, _("reason"), &error))
+    natter_dbus_error_return (invocation, error);
+  else if (room[0] == '\0')
+    natter_dbus_error_return_invalid (invocation, _("The room name is empty"));
+  else if (!natter_server_close_room (server, room, reason, &error))
+    natter_dbus_error_return (invocation, error);
+  else
+    natter_ipc_host1_complete_close_room (iface, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+natter_dbus_host_iface_init (NatterIpcHost1Iface *iface)
+{
+  iface->handle_list_users = natter_dbus_host_handle_list_users;
+  iface->handle_list_recent_users = natter_dbus_host_handle_list_recent_users;
+  iface->handle_list_rooms = natter_dbus_host_handle_list_rooms;
+  iface->handle_kick_user = natter_dbus_host_handle_kick_user;
+  iface->handle_close_room = natter_dbus_host_handle_close_room;
+}
+
+static void
+natter_dbus_host_class_init (NatterDbusHostClass *klass)
+{
+}
+
+static void
+natter_dbus_host_init (NatterDbusHost *self)
+{
+}
+
+NatterDbusHost *
+natter_dbus_host_new (NatterDbusService *service)
+{
+  NatterDbusHost *self;
+
+  g_return_val_if_fail (NATTER_IS_DBUS_SERVICE (service), NULL);
+
+  self = g_object_new (NATTER_TYPE_DBUS_HOST, NULL);
+  self->service = service;
+
+  return self;
+}

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-dbus"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "natter-dbus-error.h"
+#include "natter-dbus-room.h"
+
+struct _NatterDbusRoom
+{
+  NatterIpcRoom1Skeleton  parent_instance;
+
+  NatterSession          *session;
+  NatterSessionRoom      *room;
+};
+
+static void natter_dbus_room_iface_init (NatterIpcRoom1Iface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (NatterDbusRoom, natter_dbus_room, NATTER_IPC_TYPE_ROOM1_SKELETON,
+                               G_IMPLEMENT_INTERFACE (NATTER_IPC_TYPE_ROOM1, natter_dbus_room_iface_init))
+
+static GVariant *
+members_to_variant (NatterDbusRoom *self)
+{
+  g_autoptr(GPtrArray) members = NULL;
+  GVariantBuilder builder;
+
+  members = natter_session_room_dup_members (self->room, natter_session_get_prefix_symbols (self->session));
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ss)"));
+  for (guint i = 0; i < members->len; i++)
+    {
+      NatterSessionMember *member = g_ptr_array_index (members, i);
+
+      g_variant_builder_add (&builder, "(ss)", member->prefix, member->nick);
+    }
+
+  return g_variant_builder_end (&builder);
+}
+
+static void
+on_room_notify (NatterSessionRoom *room,
+                GParamSpec        *pspec,
+                NatterDbusRoom    *self)
+{
+  NatterIpcRoom1 *iface = NATTER_IPC_ROOM1 (self);
+  const char *name = g_param_spec_get_name (pspec);
+
+  if (g_str_equal (name, "topic"))
+    natter_ipc_room1_set_topic (iface, natter_session_room_get_topic (room));
+  else if (g_str_equal (name, "joined"))
+    natter_ipc_room1_set_joined (iface, natter_session_room_get_joined (room));
+  else if (g_str_equal (name, "unread-count"))
+    natter_ipc_room1_set_unread_count (iface, natter_session_room_get_unread_count (room));
+  else if (g_str_equal (name, "highlight-count"))
+    natter_ipc_room1_set_highlight_count (iface, natter_session_room_get_highlight_count (room));
+  else if (g_str_equal (name, "members"))
+    natter_ipc_room1_set_members (iface, members_to_variant (self));
+}
+
+static gboolean
+natter_dbus_room_handle_mark_read (NatterIpcRoom1        *iface,
+                                   GDBusMethodInvocation *invocation)
+{
+  NatterDbusRoom *self = NATTER_DBUS_ROOM (iface);
+  g_autoptr(GError) error = NULL;
+
+  if (!natter_session_mark_read (self->session, natter_session_room_get_name (self->room), &error))
+    natter_dbus_error_return (invocation, error);
+  else
+    natter_ipc_room1_complete_mark_read (iface, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_room_handle_set_topic (NatterIpcRoom1        *iface,
+                                   GDBusMethodInvocation *invocation,
+                                   const char            *topic)
+{
+  NatterDbusRoom *self = NATTER_DBUS_ROOM (iface);
+  g_autoptr(GError) error = NULL;
+
+  if (natter_session_room_get_kind (self->room) != NATTER_SESSION_ROOM_KIND_ROOM)
+    natter_dbus_error_return_invalid (invocation, _("A private conversation has no topic"));
+  else if (!natter_session_set_topic (self->session, natter_session_room_get_name (self->room), topic, &error))
+    natter_dbus_error_return (invocation, error);
+  else
+    natter_ipc_room1_complete_set_topic (iface, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_room_handle_kick (NatterIpcRoom1        *iface,
+                              GDBusMethodInvocation *invocation,
+                              const char            *nick,
+                              const char            *reason)
+{
+  NatterDbusRoom *self = NATTER_DBUS_ROOM (iface);
+  g_autoptr(GError) error = NULL;
+
+  if (natter_session_room_get_kind (self->room) != NATTER_SESSION_ROOM_KIND_ROOM)
+    natter_dbus_error_return_invalid (invocation, _("Nobody can be kicked from a private conversation"));
+  else if (!natter_session_kick (self->session, natter_session_room_get_name (self->room), nick, reason, &error))
+    natter_dbus_error_return (invocation, error);
+  else
+    natter_ipc_room1_complete_kick (iface, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+natter_dbus_room_iface_init (NatterIpcRoom1Iface *iface)
+{
+  iface->handle_mark_read = natter_dbus_room_handle_mark_read;
+  iface->handle_set_topic = natter_dbus_room_handle_set_topic;
+  iface->handle_kick = natter_dbus_room_handle_kick;
+}
+
+static void
+natter_dbus_room_dispose (GObject *object)
+{
+  NatterDbusRoom *self = (NatterDbusRoom *) object;
+
+  if (self->room != NULL)
+    g_signal_handlers_disconnect_by_data (self->room, self);
+  g_clear_object (&self->room);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (natter_dbus_room_parent_class)->dispose (object);
+}
+
+static void
+natter_dbus_room_class_init (NatterDbusRoomClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = natter_dbus_room_dispose;
+}
+
+static void
+natter_dbus_room_init (NatterDbusRoom *self)
+{
+}
+
+NatterDbusRoom *
+natter_dbus_room_new (NatterSession     *session,
+                      NatterSessionRoom *room,
+                      const char        *session_path)
+{
+  NatterDbusRoom *self;
+  NatterIpcRoom1 *iface;
+
+  g_return_val_if_fail (NATTER_IS_SESSION (session), NULL);
+  g_return_val_if_fail (NATTER_IS_SESSION_ROOM (room), NULL);
+
+  self = g_object_new (NATTER_TYPE_DBUS_ROOM, NULL);
+  self->session = g_object_ref (session);
+  self->room = g_object_ref (room);
+  iface = NATTER_IPC_ROOM1 (self);
+
+  natter_ipc_room1_set_name (iface, natter_session_room_get_name (room));
+  natter_ipc_room1_set_kind (iface, natter_session_room_get_kind (room) == NATTER_SESSION_ROOM_KIND_ROOM
+                                      ? "room" : "private");
+  natter_ipc_room1_set_session (iface, session_path);
+  natter_ipc_room1_set_topic (iface, natter_session_room_get_topic (room));
+  natter_ipc_room1_set_members (iface, members_to_variant (self));
+  natter_ipc_room1_set_joined (iface, natter_session_room_get_joined (room));
+  natter_ipc_room1_set_unread_count (iface, natter_session_room_get_unread_count (room));
+  natter_ipc_room1_set_highlight_count (iface, natter_session_room_get_highlight_count (room));
+
+  g_signal_connect (room, "notify", G_CALLBACK (on_room_notify), self);
+
+  return self;
+}

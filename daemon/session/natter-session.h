@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "natter-session-message.h"
+#include "natter-session-room.h"
+#include "natter-session-store.h"
+
+G_BEGIN_DECLS
+
+#define NATTER_SESSION_ERROR (natter_session_error_quark ())
+
+typedef enum {
+  NATTER_SESSION_ERROR_FAILED,
+  NATTER_SESSION_ERROR_INVALID_ARGUMENT,
+  NATTER_SESSION_ERROR_NOT_FOUND,
+  NATTER_SESSION_ERROR_NOT_CONNECTED,
+  NATTER_SESSION_ERROR_TIMED_OUT,
+  NATTER_SESSION_ERROR_REFUSED,       /* the server said no (a numeric's text) */
+} NatterSessionError;
+
+typedef enum {
+  NATTER_SESSION_STATE_DISCONNECTED,
+  NATTER_SESSION_STATE_CONNECTING,
+  NATTER_SESSION_STATE_CONNECTED,
+  NATTER_SESSION_STATE_RECONNECTING,
+} NatterSessionState;
+
+#define NATTER_TYPE_SESSION_STATE (natter_session_state_get_type ())
+GType natter_session_state_get_type (void) G_GNUC_CONST;
+
+/* "disconnected", "connecting", "connected", "reconnecting" */
+const char *natter_session_state_to_string (NatterSessionState state);
+
+/* How a session paces itself; natter_session_tuning_init() gives the defaults. */
+typedef struct {
+  guint  ping_interval_ms;   /* silence before a keepalive PING, and before the link counts as dead */
+  guint  reconnect_min_ms;   /* first reconnect delay, doubled per failed attempt... */
+  guint  reconnect_max_ms;   /* ...up to this */
+  guint  connect_timeout_ms; /* TCP + TLS + registration */
+  guint  request_timeout_ms; /* JOIN, WHO, LIST replies */
+  guint  flood_burst;        /* lines sent at once */
+  double flood_rate;         /* lines per second after that; <= 0: no flood control */
+} NatterSessionTuning;
+
+void natter_session_tuning_init (NatterSessionTuning *tuning);
+
+/* A LIST entry. */
+typedef struct {
+  char  *name;
+  guint  users;
+  char  *topic;
+} NatterSessionListedRoom;
+
+/* A WHO entry. */
+typedef struct {
+  char     *nick;
+  char     *user;
+  char     *host;
+  char     *server;
+  char     *realname;
+  char     *channel;
+  char     *prefix;
+  gboolean  away;
+} NatterSessionWhoEntry;
+
+#define NATTER_TYPE_SESSION (natter_session_get_type ())
+G_DECLARE_FINAL_TYPE (NatterSession, natter_session, NATTER, SESSION, GObject)
+
+/*
+ * One outgoing IRC connection and everything it knows: registration with CAP
+ * and SASL, keepalive, reconnection with backoff, rooms and their members,
+ * private conversations, the scrollback (through a NatterSessionStore).
+ * Everything runs on the thread-default main context of the caller of
+ * natter_session_new().
+ *
+ * Properties (all notify): id, name, host, port, tls, nick, state,
+ * state-reason, away-message (NULL when not away), network, caps (GStrv),
+ * blocked (GStrv), saved, autoconnect.
+ *
+ * Signals:
+ *   message-received (NatterSessionMessage *)
+ *   state-changed (NatterSessionState, const char *reason)
+ *   room-added (NatterSessionRoom *), room-removed (NatterSessionRoom *)
+ *   certificate-offered (fingerprint, subject, issuer, GStrv errors)
+ */
+
+GQuark              natter_session_error_quark  (void);
+
+/* @record: host, port and nick at least; its id keys the scrollback. */
+NatterSession      *natter_session_new          (NatterSessionStore        *store,
+                                                 const NatterSessionRecord *record,
+                                                 const NatterSessionTuning *tuning);
+
+guint               natter_session_get_id       (NatterSession *self);
+const char         *natter_session_get_name     (NatterSession *self);
+const char         *natter_session_get_host     (NatterSession *self);
+guint16             natter_session_get_port     (NatterSession *self);
+gboolean            natter_session_get_tls      (NatterSession *self);
+/* The nick in use, or the one wanted while not connected. */
+const char         *natter_session_get_nick     (NatterSession *self);
+NatterSessionState  natter_session_get_state    (NatterSession *self);
+const char         *natter_session_get_state_reason (NatterSession *self);
+const char         *natter_session_get_away_message (NatterSession *self);
+const char         *natter_session_get_network  (NatterSession *self);
+/* The capabilities in use, NULL-terminated; free with g_strfreev(). */
+char              **natter_session_dup_caps     (NatterSession *self);
+gboolean            natter_session_has_cap      (NatterSession *self,
+                                                 const char    *cap);
+char              **natter_session_dup_blocked  (NatterSession *self);
+gboolean            natter_session_get_saved    (NatterSession *self);
+gboolean            natter_session_get_autoconnect (NatterSession *self);
+/* Mode symbols by rank, "@+" by default. */
+const char         *natter_session_get_prefix_symbols (NatterSession *self);
+/* The session's rooms and private conversations. */
+GPtrArray          *natter_session_list_rooms   (NatterSession *self);
+NatterSessionRoom  *natter_session_find_room    (NatterSession *self,
+                                                 const char    *name);
+/* @name folded as the server folds names. */
+char               *natter_session_casefold     (NatterSession *self,
+                                                 const char    *name);
+
+/* Connects now, whatever the state (a pending reconnect starts at once). */
+void                natter_session_connect      (NatterSession *self);
+/* Sends QUIT with @reason, closes and stays disconnected. */
+void                natter_session_disconnect   (NatterSession *self,
+                                                 const char    *reason);
+
+/* Completes when the server confirms the join, or fails with its reason. */
+void                natter_session_join_async   (NatterSession        *self,
+                                                 const char           *room,
+                                                 const char           *key,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+gboolean            natter_session_join_finish  (NatterSession        *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+gboolean            natter_session_part         (NatterSession *self,
+                                                 const char    *room,
+                                                 const char    *reason,
+                                                 GError       **error);
+gboolean            natter_session_send         (NatterSession     *self,
+                                                 const char        *target,
+                                                 const char        *text,
+                                                 NatterMessageKind  kind,
+                                                 GError           **error);
+gboolean            natter_session_set_nick     (NatterSession *self,
+                                                 const char    *nick,
+                                                 GError       **error);
+/* @message NULL or "": back. */
+gboolean            natter_session_set_away     (NatterSession *self,
+                                                 const char    *message,
+                                                 GError       **error);
+gboolean            natter_session_set_topic    (NatterSession *self,
+                                                 const char    *room,
+                                                 const char    *topic,
+                                                 GError       **error);
+gboolean            natter_session_kick         (NatterSession *self,
+                                                 const char    *room,
+                                                 const char    *nick,
+                                                 const char    *reason,
+                                                 GError       **error);
+gboolean            natter_session_mark_read    (NatterSession *self,
+                                                 const char    *target,
+                                                 GError       **error);
+gboolean            natter_session_block        (NatterSession *self,
+                                                 const char    *mask,
+                                                 GError       **error);
+gboolean            natter_session_unblock      (NatterSession *self,
+                                                 const char    *mask,
+                                                 GError       **error);
+/* Pins @fingerprint for this host and port, and reconnects. */
+gboolean            natter_session_trust_certificate (NatterSession *self,
+                                                      const char    *fingerprint,
+                                                      GError       **error);
+
+void                natter_session_list_server_rooms_async  (NatterSession        *self,
+                                                             GCancellable         *cancellable,
+                                                             GAsyncReadyCallback   callback,
+                                                             gpointer              user_data);
+/* NatterSessionListedRoom* */
+GPtrArray          *natter_session_list_server_rooms_finish (NatterSession        *self,
+                                                             GAsyncResult         *result,
+                                                             GError              **error);
+void                natter_session_who_async    (NatterSession        *self,
+                                                 const char           *mask,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+/* NatterSessionWhoEntry* */
+GPtrArray          *natter_session_who_finish   (NatterSession        *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+
+void                natter_session_history_async  (NatterSession        *self,
+                                                   const char           *target,
+                                                   NatterScrollbackAnchor   anchor,
+                                                   gint64                value,
+                                                   guint                 limit,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+GPtrArray          *natter_session_history_finish (NatterSession        *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+/* @target NULL: every conversation. */
+void                natter_session_search_async   (NatterSession        *self,
+                                                   const char           *query,
+                                                   const char           *target,
+                                                   guint                 limit,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+GPtrArray          *natter_session_search_finish  (NatterSession        *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+
+void                natter_session_save_async   (NatterSession        *self,
+                                                 const char           *name,
+                                                 gboolean              autoconnect,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+gboolean            natter_session_save_finish  (NatterSession        *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+/* The network was unsaved elsewhere (NatterSessionManager). */
+void                natter_session_set_unsaved  (NatterSession *self);
+
+void                natter_session_listed_room_free (NatterSessionListedRoom *room);
+void                natter_session_who_entry_free   (NatterSessionWhoEntry   *entry);
+
+/* Text that may go on the wire: valid UTF-8 without CR, LF or NUL, at most
+ * @max_len bytes (0: no limit). */
+gboolean            natter_session_check_text   (const char *text,
+                                                 gsize       max_len,
+                                                 const char *what,
+                                                 GError    **error);
+
+G_END_DECLS

@@ -1,0 +1,1709 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-session-store"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "natter-session-store.h"
+
+/* How many queued operations one transaction takes at most. */
+#define BATCH_MAX 512
+#define SCHEMA_VERSION 1
+
+struct _NatterSessionStore
+{
+  GObject      parent_instance;
+
+  char        *path;
+  GThread     *thread;
+  GAsyncQueue *queue;     /* StoreOp* */
+  gboolean     closed;
+
+  GMutex       id_lock;
+  gint64       last_id;
+
+  GMutex       sync_lock;
+  GCond        sync_cond;
+
+  /* Touched only by the SQLite thread once it runs. */
+  sqlite3     *db;
+  GHashTable  *statements; /* SQL text (static) -> sqlite3_stmt* */
+};
+
+G_DEFINE_FINAL_TYPE (NatterSessionStore, natter_session_store, G_TYPE_OBJECT)
+G_DEFINE_QUARK (natter-session-store-error-quark, natter_session_store_error)
+
+typedef struct _StoreOp StoreOp;
+typedef void (*StoreOpFunc) (NatterSessionStore *self,
+                             StoreOp            *op);
+
+struct _StoreOp
+{
+  StoreOpFunc    func;      /* NULL: stop the thread */
+  GTask         *task;      /* NULL for fire-and-forget writes */
+  gpointer       data;
+  GDestroyNotify destroy;
+  gboolean      *done;      /* set under sync_lock after the commit */
+};
+
+static const char *schema_sql =
+  "CREATE TABLE IF NOT EXISTS sessions ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT UNIQUE,"
+  "  host TEXT NOT NULL,"
+  "  port INTEGER NOT NULL,"
+  "  tls INTEGER NOT NULL DEFAULT 0,"
+  "  nick TEXT NOT NULL,"
+  "  username TEXT,"
+  "  realname TEXT,"
+  "  password TEXT,"
+  "  sasl_username TEXT,"
+  "  sasl_password TEXT,"
+  "  away TEXT,"
+  "  saved INTEGER NOT NULL DEFAULT 0,"
+  "  autoconnect INTEGER NOT NULL DEFAULT 0);"
+  "CREATE INDEX IF NOT EXISTS sessions_endpoint ON sessions (host, port, nick);"
+  "CREATE TABLE IF NOT EXISTS session_rooms ("
+  "  session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+  "  folded TEXT NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  key TEXT,"
+  "  PRIMARY KEY (session, folded));"
+  "CREATE TABLE IF NOT EXISTS blocked ("
+  "  session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+  "  mask TEXT NOT NULL,"
+  "  PRIMARY KEY (session, mask));"
+  "CREATE TABLE IF NOT EXISTS certificates ("
+  "  host TEXT NOT NULL,"
+  "  port INTEGER NOT NULL,"
+  "  fingerprint TEXT NOT NULL,"
+  "  PRIMARY KEY (host, port, fingerprint));"
+  "CREATE TABLE IF NOT EXISTS messages ("
+  "  id INTEGER PRIMARY KEY,"
+  "  session INTEGER NOT NULL,"
+  "  target TEXT NOT NULL,"
+  "  folded TEXT NOT NULL,"
+  "  time INTEGER NOT NULL,"
+  "  sender TEXT NOT NULL,"
+  "  text TEXT NOT NULL,"
+  "  kind INTEGER NOT NULL,"
+  "  own INTEGER NOT NULL,"
+  "  highlight INTEGER NOT NULL,"
+  "  msgid TEXT);"
+  "CREATE INDEX IF NOT EXISTS messages_conversation ON messages (session, folded, time, id);"
+  "CREATE UNIQUE INDEX IF NOT EXISTS messages_msgid ON messages (session, msgid) WHERE msgid IS NOT NULL;"
+  "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 ("
+  "  text, content='messages', content_rowid='id');"
+  "CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages BEGIN"
+  "  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);"
+  "END;"
+  "CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages BEGIN"
+  "  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);"
+  "END;"
+  "CREATE TABLE IF NOT EXISTS read_markers ("
+  "  session INTEGER NOT NULL,"
+  "  folded TEXT NOT NULL,"
+  "  last_read INTEGER NOT NULL,"
+  "  PRIMARY KEY (session, folded));";
+
+#define MESSAGE_COLUMNS "id, target, folded, time, sender, text, kind, own, highlight, msgid"
+
+/* Records */
+
+static void
+natter_saved_room_free (NatterSavedRoom *room)
+{
+  g_free (room->name);
+  g_free (room->key);
+  g_free (room);
+}
+
+NatterSessionRecord *
+natter_session_record_new (void)
+{
+  NatterSessionRecord *record = g_new0 (NatterSessionRecord, 1);
+
+  record->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_saved_room_free);
+  record->blocked = g_ptr_array_new_with_free_func (g_free);
+  record->pins = g_ptr_array_new_with_free_func (g_free);
+
+  return record;
+}
+
+NatterSessionRecord *
+natter_session_record_copy (const NatterSessionRecord *record)
+{
+  NatterSessionRecord *copy = natter_session_record_new ();
+
+  copy->id = record->id;
+  copy->name = g_strdup (record->name);
+  copy->host = g_strdup (record->host);
+  copy->port = record->port;
+  copy->tls = record->tls;
+  copy->nick = g_strdup (record->nick);
+  copy->username = g_strdup (record->username);
+  copy->realname = g_strdup (record->realname);
+  copy->password = g_strdup (record->password);
+  copy->sasl_username = g_strdup (record->sasl_username);
+  copy->sasl_password = g_strdup (record->sasl_password);
+  copy->away = g_strdup (record->away);
+  copy->saved = record->saved;
+  copy->autoconnect = record->autoconnect;
+
+  for (guint i = 0; i < record->rooms->len; i++)
+    {
+      const NatterSavedRoom *room = g_ptr_array_index (record->rooms, i);
+      NatterSavedRoom *room_copy = g_new0 (NatterSavedRoom, 1);
+
+      room_copy->name = g_strdup (room->name);
+      room_copy->key = g_strdup (room->key);
+      g_ptr_array_add (copy->rooms, room_copy);
+    }
+  for (guint i = 0; i < record->blocked->len; i++)
+    g_ptr_array_add (copy->blocked, g_strdup (g_ptr_array_index (record->blocked, i)));
+  for (guint i = 0; i < record->pins->len; i++)
+    g_ptr_array_add (copy->pins, g_strdup (g_ptr_array_index (record->pins, i)));
+
+  return copy;
+}
+
+void
+natter_session_record_free (NatterSessionRecord *record)
+{
+  if (record == NULL)
+    return;
+
+  g_free (record->name);
+  g_free (record->host);
+  g_free (record->nick);
+  g_free (record->username);
+  g_free (record->realname);
+  g_free (record->password);
+  g_free (record->sasl_username);
+  g_free (record->sasl_password);
+  g_free (record->away);
+  g_ptr_array_unref (record->rooms);
+  g_ptr_array_unref (record->blocked);
+  g_ptr_array_unref (record->pins);
+  g_free (record);
+}
+
+/* The SQLite thread */
+
+static void
+store_op_free (StoreOp *op)
+{
+  if (op->destroy != NULL && op->data != NULL)
+    op->destroy (op->data);
+  g_clear_object (&op->task);
+  g_free (op);
+}
+
+static sqlite3_stmt *
+store_stmt (NatterSessionStore *self,
+            const char         *sql)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
+
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+
+  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+    {
+      g_warning ("Cannot prepare “%s”: %s", sql, sqlite3_errmsg (self->db));
+      return NULL;
+    }
+  g_hash_table_insert (self->statements, (gpointer) sql, stmt);
+
+  return stmt;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           column,
+           const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, column, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, column);
+}
+
+static char *
+column_dup (sqlite3_stmt *stmt,
+            int           column)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, column);
+
+  return text != NULL ? g_strdup ((const char *) text) : NULL;
+}
+
+static gboolean
+store_exec_stmt (NatterSessionStore  *self,
+                 sqlite3_stmt        *stmt,
+                 GError             **error)
+{
+  int rc;
+
+  if (stmt == NULL)
+    {
+      g_set_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
+                   "%s", sqlite3_errmsg (self->db));
+      return FALSE;
+    }
+
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      g_set_error (error, NATTER_SESSION_STORE_ERROR,
+                   rc == SQLITE_CONSTRAINT ? NATTER_SESSION_STORE_ERROR_EXISTS
+                                           : NATTER_SESSION_STORE_ERROR_FAILED,
+                   "%s", sqlite3_errmsg (self->db));
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+
+  return TRUE;
+}
+
+static void
+return_sqlite_error (NatterSessionStore *self,
+                     StoreOp            *op)
+{
+  g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
+                           "%s", sqlite3_errmsg (self->db));
+}
+
+/* For writes nobody waits for: a failure can only be logged. */
+static void
+store_exec_logged (NatterSessionStore *self,
+                   sqlite3_stmt       *stmt)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!store_exec_stmt (self, stmt, &error))
+    g_warning ("sessions.db write failed: %s", error->message);
+}
+
+static gint64
+store_take_id (NatterSessionStore *self)
+{
+  gint64 id;
+
+  g_mutex_lock (&self->id_lock);
+  id = ++self->last_id;
+  g_mutex_unlock (&self->id_lock);
+
+  return id;
+}
+
+static NatterSessionMessage *
+message_from_row (sqlite3_stmt *stmt)
+{
+  NatterSessionMessage *message = natter_session_message_new ();
+  int kind;
+
+  message->id = sqlite3_column_int64 (stmt, 0);
+  message->target = column_dup (stmt, 1);
+  message->folded = column_dup (stmt, 2);
+  message->time_us = sqlite3_column_int64 (stmt, 3);
+  message->sender = column_dup (stmt, 4);
+  message->text = column_dup (stmt, 5);
+  kind = sqlite3_column_int (stmt, 6);
+  message->kind = kind >= 0 && kind <= NATTER_MESSAGE_KIND_NOTICE ? kind : NATTER_MESSAGE_KIND_TEXT;
+  message->own = sqlite3_column_int (stmt, 7) != 0;
+  message->highlight = sqlite3_column_int (stmt, 8) != 0;
+  message->msgid = column_dup (stmt, 9);
+
+  return message;
+}
+
+static void
+store_insert_message (NatterSessionStore   *self,
+                      guint                 session_id,
+                      NatterSessionMessage *message)
+{
+  sqlite3_stmt *stmt = store_stmt (self,
+    "INSERT OR IGNORE INTO messages (" MESSAGE_COLUMNS ", session)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+
+  if (stmt == NULL)
+    return;
+
+  sqlite3_bind_int64 (stmt, 1, message->id);
+  bind_text (stmt, 2, message->target);
+  bind_text (stmt, 3, message->folded);
+  sqlite3_bind_int64 (stmt, 4, message->time_us);
+  bind_text (stmt, 5, message->sender);
+  bind_text (stmt, 6, message->text);
+  sqlite3_bind_int (stmt, 7, message->kind);
+  sqlite3_bind_int (stmt, 8, message->own);
+  sqlite3_bind_int (stmt, 9, message->highlight);
+  bind_text (stmt, 10, message->msgid);
+  sqlite3_bind_int (stmt, 11, session_id);
+
+  store_exec_logged (self, stmt);
+}
+
+static gpointer
+store_thread (gpointer user_data)
+{
+  NatterSessionStore *self = user_data;
+  gboolean stop = FALSE;
+
+  while (!stop)
+    {
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) store_op_free);
+      StoreOp *op = g_async_queue_pop (self->queue);
+
+      /* Take whatever else is waiting: many messages, one transaction. */
+      do
+        g_ptr_array_add (batch, op);
+      while (batch->len < BATCH_MAX && (op = g_async_queue_try_pop (self->queue)) != NULL);
+
+      sqlite3_exec (self->db, "BEGIN", NULL, NULL, NULL);
+      for (guint i = 0; i < batch->len; i++)
+        {
+          op = g_ptr_array_index (batch, i);
+          if (op->func != NULL)
+            op->func (self, op);
+          else
+            stop = TRUE;
+        }
+      if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        {
+          g_warning ("sessions.db commit failed: %s", sqlite3_errmsg (self->db));
+          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        }
+
+      g_mutex_lock (&self->sync_lock);
+      for (guint i = 0; i < batch->len; i++)
+        {
+          op = g_ptr_array_index (batch, i);
+          if (op->done != NULL)
+            *op->done = TRUE;
+        }
+      g_cond_broadcast (&self->sync_cond);
+      g_mutex_unlock (&self->sync_lock);
+    }
+
+  return NULL;
+}
+
+/* Queues @func with @data. @task, when given, is answered by @func; tasks
+ * have no source object so the last reference may drop on either thread. */
+static void
+store_push (NatterSessionStore *self,
+            StoreOpFunc         func,
+            GTask              *task,
+            gpointer            data,
+            GDestroyNotify      destroy)
+{
+  StoreOp *op;
+
+  if (self->closed)
+    {
+      if (task != NULL)
+        g_task_return_new_error (task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_CLOSED,
+                                 "The session store is closed");
+      if (destroy != NULL && data != NULL)
+        destroy (data);
+      return;
+    }
+
+  op = g_new0 (StoreOp, 1);
+  op->func = func;
+  op->task = task != NULL ? g_object_ref (task) : NULL;
+  op->data = data;
+  op->destroy = destroy;
+  g_async_queue_push (self->queue, op);
+}
+
+/* GObject */
+
+static void
+natter_session_store_finalize (GObject *object)
+{
+  NatterSessionStore *self = (NatterSessionStore *) object;
+
+  natter_session_store_close (self);
+
+  g_clear_pointer (&self->queue, g_async_queue_unref);
+  g_mutex_clear (&self->id_lock);
+  g_mutex_clear (&self->sync_lock);
+  g_cond_clear (&self->sync_cond);
+  g_free (self->path);
+
+  G_OBJECT_CLASS (natter_session_store_parent_class)->finalize (object);
+}
+
+static void
+natter_session_store_class_init (NatterSessionStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = natter_session_store_finalize;
+}
+
+static void
+statement_free (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static void
+natter_session_store_init (NatterSessionStore *self)
+{
+  g_mutex_init (&self->id_lock);
+  g_mutex_init (&self->sync_lock);
+  g_cond_init (&self->sync_cond);
+  self->queue = g_async_queue_new ();
+  self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                            statement_free);
+}
+
+static gboolean
+store_open_db (NatterSessionStore  *self,
+               GError             **error)
+{
+  g_autofree char *dir = g_path_get_dirname (self->path);
+  char *errmsg = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int version = 0;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Cannot create the directory “%s”: %s"), dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  if (sqlite3_open_v2 (self->path, &self->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                       NULL) != SQLITE_OK)
+    {
+      g_set_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
+                   _("Cannot open “%s”: %s"), self->path,
+                   self->db != NULL ? sqlite3_errmsg (self->db) : "out of memory");
+      return FALSE;
+    }
+
+  /* It holds server passwords: only the owner may read it. */
+  g_chmod (self->path, 0600);
+  sqlite3_busy_timeout (self->db, 5000);
+
+  if (sqlite3_exec (self->db,
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA foreign_keys=ON;", NULL, NULL, &errmsg) != SQLITE_OK ||
+      sqlite3_exec (self->db, schema_sql, NULL, NULL, &errmsg) != SQLITE_OK)
+    {
+      g_set_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
+                   _("Cannot set up “%s”: %s"), self->path, errmsg);
+      sqlite3_free (errmsg);
+      return FALSE;
+    }
+
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  if (version > SCHEMA_VERSION)
+    {
+      g_set_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
+                   _("“%s” was written by a newer Natter"), self->path);
+      return FALSE;
+    }
+  sqlite3_exec (self->db, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION), NULL, NULL, NULL);
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT coalesce(max(id), 0) FROM messages", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    self->last_id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  return TRUE;
+}
+
+NatterSessionStore *
+natter_session_store_new (const char  *path,
+                          GError     **error)
+{
+  g_autoptr(NatterSessionStore) self = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  self = g_object_new (NATTER_TYPE_SESSION_STORE, NULL);
+  self->path = g_strdup (path);
+
+  if (!store_open_db (self, error))
+    {
+      self->closed = TRUE;
+      g_clear_pointer (&self->statements, g_hash_table_unref);
+      g_clear_pointer (&self->db, sqlite3_close);
+      return NULL;
+    }
+
+  self->thread = g_thread_new ("natter-sessions-db", store_thread, self);
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+natter_session_store_get_path (NatterSessionStore *self)
+{
+  g_return_val_if_fail (NATTER_IS_SESSION_STORE (self), NULL);
+
+  return self->path;
+}
+
+void
+natter_session_store_close (NatterSessionStore *self)
+{
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+
+  if (self->closed)
+    return;
+
+  store_push (self, NULL, NULL, NULL, NULL);
+  self->closed = TRUE;
+  g_thread_join (g_steal_pointer (&self->thread));
+
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->db, sqlite3_close);
+}
+
+static void
+store_nop (NatterSessionStore *self,
+           StoreOp            *op)
+{
+}
+
+void
+natter_session_store_sync (NatterSessionStore *self)
+{
+  StoreOp *op;
+  gboolean done = FALSE;
+
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+
+  if (self->closed)
+    return;
+
+  op = g_new0 (StoreOp, 1);
+  op->func = store_nop;
+  op->done = &done;
+  g_async_queue_push (self->queue, op);
+
+  g_mutex_lock (&self->sync_lock);
+  while (!done)
+    g_cond_wait (&self->sync_cond, &self->sync_lock);
+  g_mutex_unlock (&self->sync_lock);
+}
+
+gint64
+natter_session_store_next_message_id (NatterSessionStore *self)
+{
+  g_return_val_if_fail (NATTER_IS_SESSION_STORE (self), 0);
+
+  return store_take_id (self);
+}
+
+/* Logging */
+
+typedef struct {
+  guint                 session_id;
+  NatterSessionMessage *message;
+} LogData;
+
+static void
+log_data_free (LogData *data)
+{
+  natter_session_message_unref (data->message);
+  g_free (data);
+}
+
+static void
+store_log_op (NatterSessionStore *self,
+              StoreOp            *op)
+{
+  LogData *data = op->data;
+
+  store_insert_message (self, data->session_id, data->message);
+}
+
+void
+natter_session_store_log (NatterSessionStore   *self,
+                          guint                 session_id,
+                          NatterSessionMessage *message)
+{
+  LogData *data;
+
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+  g_return_if_fail (message != NULL && message->id > 0);
+
+  data = g_new0 (LogData, 1);
+  data->session_id = session_id;
+  data->message = natter_session_message_ref (message);
+  store_push (self, store_log_op, NULL, data, (GDestroyNotify) log_data_free);
+}
+
+/* Backfill */
+
+typedef struct {
+  guint      session_id;
+  GPtrArray *messages;
+} BackfillData;
+
+static void
+backfill_data_free (BackfillData *data)
+{
+  g_ptr_array_unref (data->messages);
+  g_free (data);
+}
+
+static gboolean
+store_has_message (NatterSessionStore   *self,
+                   guint                 session_id,
+                   NatterSessionMessage *message)
+{
+  sqlite3_stmt *stmt;
+  gboolean found;
+
+  if (message->msgid != NULL)
+    {
+      stmt = store_stmt (self, "SELECT 1 FROM messages WHERE session = ?1 AND msgid = ?2");
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int (stmt, 1, session_id);
+      bind_text (stmt, 2, message->msgid);
+      found = sqlite3_step (stmt) == SQLITE_ROW;
+      sqlite3_reset (stmt);
+      if (found)
+        return TRUE;
+    }
+
+  /* The copy logged live may lack the msgid (no message-tags then): the same
+   * words from the same sender at the same moment are the same message. */
+  stmt = store_stmt (self,
+                     "SELECT 1 FROM messages WHERE session = ?1 AND folded = ?2"
+                     " AND time BETWEEN ?3 - 1000000 AND ?3 + 1000000"
+                     " AND sender = ?4 AND text = ?5 AND kind = ?6");
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, session_id);
+  bind_text (stmt, 2, message->folded);
+  sqlite3_bind_int64 (stmt, 3, message->time_us);
+  bind_text (stmt, 4, message->sender);
+  bind_text (stmt, 5, message->text);
+  sqlite3_bind_int (stmt, 6, message->kind);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+
+  return found;
+}
+
+static int
+compare_message_time (gconstpointer a,
+                      gconstpointer b)
+{
+  const NatterSessionMessage *ma = *(NatterSessionMessage * const *) a;
+  const NatterSessionMessage *mb = *(NatterSessionMessage * const *) b;
+
+  if (ma->time_us != mb->time_us)
+    return ma->time_us < mb->time_us ? -1 : 1;
+  return 0;
+}
+
+static void
+store_backfill_op (NatterSessionStore *self,
+                   StoreOp            *op)
+{
+  BackfillData *data = op->data;
+  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref);
+
+  g_ptr_array_sort (data->messages, compare_message_time);
+
+  for (guint i = 0; i < data->messages->len; i++)
+    {
+      NatterSessionMessage *message = g_ptr_array_index (data->messages, i);
+
+      if (store_has_message (self, data->session_id, message))
+        continue;
+
+      message->id = store_take_id (self);
+      store_insert_message (self, data->session_id, message);
+      g_ptr_array_add (added, natter_session_message_ref (message));
+    }
+
+  g_task_return_pointer (op->task, g_steal_pointer (&added), (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+natter_session_store_backfill_async (NatterSessionStore  *self,
+                                     guint                session_id,
+                                     GPtrArray           *messages,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  BackfillData *data;
+
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+  g_return_if_fail (messages != NULL);
+
+  task = g_task_new (NULL, NULL, callback, user_data);
+  g_task_set_source_tag (task, natter_session_store_backfill_async);
+
+  data = g_new0 (BackfillData, 1);
+  data->session_id = session_id;
+  data->messages = g_ptr_array_ref (messages);
+  store_push (self, store_backfill_op, task, data, (GDestroyNotify) backfill_data_free);
+}
+
+GPtrArray *
+natter_session_store_backfill_finish (GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_backfill_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* History and search */
+
+typedef struct {
+  guint                session_id;
+  char                *folded;
+  char                *query;
+  NatterScrollbackAnchor  anchor;
+  gint64               value;
+  guint                limit;
+} QueryData;
+
+static void
+query_data_free (QueryData *data)
+{
+  g_free (data->folded);
+  g_free (data->query);
+  g_free (data);
+}
+
+static void
+store_history_op (NatterSessionStore *self,
+                  StoreOp            *op)
+{
+  QueryData *data = op->data;
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref);
+  sqlite3_stmt *stmt;
+  gboolean descending = TRUE;
+  gint64 anchor_time = 0;
+  int rc;
+
+  if (data->anchor == NATTER_SCROLLBACK_BEFORE_ID || data->anchor == NATTER_SCROLLBACK_AFTER_ID)
+    {
+      gboolean found;
+
+      stmt = store_stmt (self, "SELECT time FROM messages WHERE session = ?1 AND folded = ?2 AND id = ?3");
+      if (stmt == NULL)
+        {
+          return_sqlite_error (self, op);
+          return;
+        }
+      sqlite3_bind_int (stmt, 1, data->session_id);
+      bind_text (stmt, 2, data->folded);
+      sqlite3_bind_int64 (stmt, 3, data->value);
+      found = sqlite3_step (stmt) == SQLITE_ROW;
+      if (found)
+        anchor_time = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+      if (!found)
+        {
+          g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_NOT_FOUND,
+                                   _("No message %" G_GINT64_FORMAT " in this conversation"), data->value);
+          return;
+        }
+    }
+
+  switch (data->anchor)
+    {
+    case NATTER_SCROLLBACK_LATEST:
+      stmt = store_stmt (self, "SELECT " MESSAGE_COLUMNS " FROM messages"
+                               " WHERE session = ?1 AND folded = ?2"
+                               " ORDER BY time DESC, id DESC LIMIT ?3");
+      break;
+    case NATTER_SCROLLBACK_BEFORE_TIME:
+      stmt = store_stmt (self, "SELECT " MESSAGE_COLUMNS " FROM messages"
+                               " WHERE session = ?1 AND folded = ?2 AND time < ?4"
+                               " ORDER BY time DESC, id DESC LIMIT ?3");
+      break;
+    case NATTER_SCROLLBACK_AFTER_TIME:
+      descending = FALSE;
+      stmt = store_stmt (self, "SELECT " MESSAGE_COLUMNS " FROM messages"
+                               " WHERE session = ?1 AND folded = ?2 AND time > ?4"
+                               " ORDER BY time ASC, id ASC LIMIT ?3");
+      break;
+    case NATTER_SCROLLBACK_BEFORE_ID:
+      stmt = store_stmt (self, "SELECT " MESSAGE_COLUMNS " FROM messages"
+                               " WHERE session = ?1 AND folded = ?2"
+                               " AND (time < ?4 OR (time = ?4 AND id < ?5))"
+                               " ORDER BY time DESC, id DESC LIMIT ?3");
+      break;
+    case NATTER_SCROLLBACK_AFTER_ID:
+    default:
+      descending = FALSE;
+      stmt = store_stmt (self, "SELECT " MESSAGE_COLUMNS " FROM messages"
+                               " WHERE session = ?1 AND folded = ?2"
+                               " AND (time > ?4 OR (time = ?4 AND id > ?5))"
+                               " ORDER BY time ASC, id ASC LIMIT ?3");
+      break;
+    }
+  if (stmt == NULL)
+    {
+      return_sqlite_error (self, op);
+      return;
+    }
+
+  sqlite3_bind_int (stmt, 1, data->session_id);
+  bind_text (stmt, 2, data->folded);
+  sqlite3_bind_int (stmt, 3, data->limit);
+  if (data->anchor == NATTER_SCROLLBACK_BEFORE_TIME || data->anchor == NATTER_SCROLLBACK_AFTER_TIME)
+    sqlite3_bind_int64 (stmt, 4, data->value);
+  else if (data->anchor != NATTER_SCROLLBACK_LATEST)
+    {
+      sqlite3_bind_int64 (stmt, 4, anchor_time);
+      sqlite3_bind_int64 (stmt, 5, data->value);
+    }
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (messages, message_from_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      return_sqlite_error (self, op);
+      return;
+    }
+
+  if (descending)
+    for (guint i = 0; i < messages->len / 2; i++)
+      {
+        gpointer tmp = messages->pdata[i];
+
+        messages->pdata[i] = messages->pdata[messages->len - 1 - i];
+        messages->pdata[messages->len - 1 - i] = tmp;
+      }
+
+  g_task_return_pointer (op->task, g_steal_pointer (&messages), (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+natter_session_store_history_async (NatterSessionStore  *self,
+                                    guint                session_id,
+                                    const char          *folded,
+                                    NatterScrollbackAnchor  anchor,
+                                    gint64               value,
+                                    guint                limit,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  QueryData *data;
+
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+  g_return_if_fail (folded != NULL);
+
+  task = g_task_new (NULL, NULL, callback, user_data);
+  g_task_set_source_tag (task, natter_session_store_history_async);
+
+  data = g_new0 (QueryData, 1);
+  data->session_id = session_id;
+  data->folded = g_strdup (folded);
+  data->anchor = anchor;
+  data->value = value;
+  data->limit = CLAMP (limit, 1, NATTER_SCROLLBACK_LIMIT_MAX);
+  store_push (self, store_history_op, task, data, (GDestroyNotify) query_data_free);
+}
+
+GPtrArray *
+natter_session_store_history_finish (GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_history_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+store_search_op (NatterSessionStore *self,
+                 StoreOp            *op)
+{
+  QueryData *data = op->data;
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (data->folded != NULL)
+    stmt = store_stmt (self, "SELECT m.id, m.target, m.folded, m.time, m.sender, m.text, m.kind,"
+                             " m.own, m.highlight, m.msgid"
+                             " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+                             " WHERE messages_fts MATCH ?1 AND m.session = ?2 AND m.folded = ?4"
+                             " ORDER BY m.time DESC, m.id DESC LIMIT ?3");
+  else
+    stmt = store_stmt (self, "SELECT m.id, m.target, m.folded, m.time, m.sender, m.text, m.kind,"
+                             " m.own, m.highlight, m.msgid"
+                             " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+                             " WHERE messages_fts MATCH ?1 AND m.session = ?2"
+                             " ORDER BY m.time DESC, m.id DESC LIMIT ?3");
+  if (stmt == NULL)
+    {
+      g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
+                               "%s", sqlite3_errmsg (self->db));
+      return;
+    }
+
+  bind_text (stmt, 1, data->query);
+  sqlite3_bind_int (stmt, 2, data->session_id);
+  sqlite3_bind_int (stmt, 3, data->limit);
+  if (data->folded != NULL)
+    bind_text (stmt, 4, data->folded);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (messages, message_from_row (stmt));
+
+  if (rc != SQLITE_DONE)
+    {
+      /* A malformed query is the caller's mistake, not a broken store. */
+      g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_INVALID_QUERY,
+                               _("Invalid search: %s"), sqlite3_errmsg (self->db));
+      sqlite3_reset (stmt);
+      return;
+    }
+  sqlite3_reset (stmt);
+
+  g_task_return_pointer (op->task, g_steal_pointer (&messages), (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+natter_session_store_search_async (NatterSessionStore  *self,
+                                   guint                session_id,
+                                   const char          *query,
+                                   const char          *folded,
+                                   guint                limit,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  QueryData *data;
+
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+  g_return_if_fail (query != NULL);
+
+  task = g_task_new (NULL, NULL, callback, user_data);
+  g_task_set_source_tag (task, natter_session_store_search_async);
+
+  data = g_new0 (QueryData, 1);
+  data->session_id = session_id;
+  data->query = g_strdup (query);
+  data->folded = g_strdup (folded);
+  data->limit = CLAMP (limit, 1, NATTER_SCROLLBACK_LIMIT_MAX);
+  store_push (self, store_search_op, task, data, (GDestroyNotify) query_data_free);
+}
+
+GPtrArray *
+natter_session_store_search_finish (GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_search_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Read markers */
+
+typedef struct {
+  guint  unread;
+  guint  highlights;
+  gint64 last_id;
+  gint64 last_time_us;
+} Counts;
+
+static void
+store_counts_op (NatterSessionStore *self,
+                 StoreOp            *op)
+{
+  QueryData *data = op->data;
+  Counts *counts = g_new0 (Counts, 1);
+  sqlite3_stmt *stmt;
+
+  stmt = store_stmt (self,
+                     "SELECT count(*), total(highlight) FROM messages"
+                     " WHERE session = ?1 AND folded = ?2 AND own = 0 AND id >"
+                     " coalesce((SELECT last_read FROM read_markers WHERE session = ?1 AND folded = ?2), 0)");
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int (stmt, 1, data->session_id);
+      bind_text (stmt, 2, data->folded);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          counts->unread = sqlite3_column_int (stmt, 0);
+          counts->highlights = sqlite3_column_int (stmt, 1);
+        }
+      sqlite3_reset (stmt);
+    }
+
+  stmt = store_stmt (self, "SELECT max(id), max(time) FROM messages WHERE session = ?1 AND folded = ?2");
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int (stmt, 1, data->session_id);
+      bind_text (stmt, 2, data->folded);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          counts->last_id = sqlite3_column_int64 (stmt, 0);
+          counts->last_time_us = sqlite3_column_int64 (stmt, 1);
+        }
+      sqlite3_reset (stmt);
+    }
+
+  g_task_return_pointer (op->task, counts, g_free);
+}
+
+void
+natter_session_store_counts_async (NatterSessionStore  *self,
+                                   guint                session_id,
+                                   const char          *folded,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  QueryData *data;
+
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+  g_return_if_fail (folded != NULL);
+
+  task = g_task_new (NULL, NULL, callback, user_data);
+  g_task_set_source_tag (task, natter_session_store_counts_async);
+
+  data = g_new0 (QueryData, 1);
+  data->session_id = session_id;
+  data->folded = g_strdup (folded);
+  store_push (self, store_counts_op, task, data, (GDestroyNotify) query_data_free);
+}
+
+gboolean
+natter_session_store_counts_finish (GAsyncResult  *result,
+                                    guint         *unread,
+                                    guint         *highlights,
+                                    gint64        *last_id,
+                                    gint64        *last_time_us,
+                                    GError       **error)
+{
+  g_autofree Counts *counts = NULL;
+
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_counts_async, FALSE);
+
+  counts = g_task_propagate_pointer (G_TASK (result), error);
+  if (counts == NULL)
+    return FALSE;
+
+  if (unread != NULL)
+    *unread = counts->unread;
+  if (highlights != NULL)
+    *highlights = counts->highlights;
+  if (last_id != NULL)
+    *last_id = counts->last_id;
+  if (last_time_us != NULL)
+    *last_time_us = counts->last_time_us;
+
+  return TRUE;
+}
+
+/* Small writes */
+
+typedef struct {
+  guint   session_id;
+  char   *a;
+  char   *b;
+  char   *c;
+  gint64  value;
+} SmallData;
+
+static void
+small_data_free (SmallData *data)
+{
+  g_free (data->a);
+  g_free (data->b);
+  g_free (data->c);
+  g_free (data);
+}
+
+static void
+store_push_small (NatterSessionStore *self,
+                  StoreOpFunc         func,
+                  guint               session_id,
+                  const char         *a,
+                  const char         *b,
+                  const char         *c,
+                  gint64              value)
+{
+  SmallData *data = g_new0 (SmallData, 1);
+
+  data->session_id = session_id;
+  data->a = g_strdup (a);
+  data->b = g_strdup (b);
+  data->c = g_strdup (c);
+  data->value = value;
+  store_push (self, func, NULL, data, (GDestroyNotify) small_data_free);
+}
+
+static void
+store_mark_read_op (NatterSessionStore *self,
+                    StoreOp            *op)
+{
+  SmallData *data = op->data;
+  sqlite3_stmt *stmt = store_stmt (self,
+    "INSERT INTO read_markers (session, folded, last_read) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (session, folded) DO UPDATE SET last_read = max(last_read, excluded.last_read)");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int (stmt, 1, data->session_id);
+  bind_text (stmt, 2, data->a);
+  sqlite3_bind_int64 (stmt, 3, data->value);
+  store_exec_logged (self, stmt);
+}
+
+void
+natter_session_store_mark_read (NatterSessionStore *self,
+                                guint               session_id,
+                                const char         *folded,
+                                gint64              last_read_id)
+{
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+
+  store_push_small (self, store_mark_read_op, session_id, folded, NULL, NULL, last_read_id);
+}
+
+static void
+store_set_away_op (NatterSessionStore *self,
+                   StoreOp            *op)
+{
+  SmallData *data = op->data;
+  sqlite3_stmt *stmt = store_stmt (self, "UPDATE sessions SET away = ?2 WHERE id = ?1");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int (stmt, 1, data->session_id);
+  bind_text (stmt, 2, data->a);
+  store_exec_logged (self, stmt);
+}
+
+void
+natter_session_store_set_away (NatterSessionStore *self,
+                               guint               session_id,
+                               const char         *away)
+{
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+
+  store_push_small (self, store_set_away_op, session_id, away, NULL, NULL, 0);
+}
+
+static void
+store_add_room_op (NatterSessionStore *self,
+                   StoreOp            *op)
+{
+  SmallData *data = op->data;
+  sqlite3_stmt *stmt = store_stmt (self,
+    "INSERT OR REPLACE INTO session_rooms (session, folded, name, key) VALUES (?1, ?2, ?3, ?4)");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int (stmt, 1, data->session_id);
+  bind_text (stmt, 2, data->a);
+  bind_text (stmt, 3, data->b);
+  bind_text (stmt, 4, data->c);
+  store_exec_logged (self, stmt);
+}
+
+void
+natter_session_store_add_room (NatterSessionStore *self,
+                               guint               session_id,
+                               const char         *folded,
+                               const char         *name,
+                               const char         *key)
+{
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+
+  store_push_small (self, store_add_room_op, session_id, folded, name, key, 0);
+}
+
+static void
+store_remove_room_op (NatterSessionStore *self,
+                      StoreOp            *op)
+{
+  SmallData *data = op->data;
+  sqlite3_stmt *stmt = store_stmt (self, "DELETE FROM session_rooms WHERE session = ?1 AND folded = ?2");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int (stmt, 1, data->session_id);
+  bind_text (stmt, 2, data->a);
+  store_exec_logged (self, stmt);
+}
+
+void
+natter_session_store_remove_room (NatterSessionStore *self,
+                                  guint               session_id,
+                                  const char         *folded)
+{
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+
+  store_push_small (self, store_remove_room_op, session_id, folded, NULL, NULL, 0);
+}
+
+static void
+store_add_blocked_op (NatterSessionStore *self,
+                      StoreOp            *op)
+{
+  SmallData *data = op->data;
+  sqlite3_stmt *stmt = store_stmt (self, "INSERT OR IGNORE INTO blocked (session, mask) VALUES (?1, ?2)");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int (stmt, 1, data->session_id);
+  bind_text (stmt, 2, data->a);
+  store_exec_logged (self, stmt);
+}
+
+void
+natter_session_store_add_blocked (NatterSessionStore *self,
+                                  guint               session_id,
+                                  const char         *mask)
+{
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+
+  store_push_small (self, store_add_blocked_op, session_id, mask, NULL, NULL, 0);
+}
+
+static void
+store_remove_blocked_op (NatterSessionStore *self,
+                         StoreOp            *op)
+{
+  SmallData *data = op->data;
+  sqlite3_stmt *stmt = store_stmt (self, "DELETE FROM blocked WHERE session = ?1 AND mask = ?2");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int (stmt, 1, data->session_id);
+  bind_text (stmt, 2, data->a);
+  store_exec_logged (self, stmt);
+}
+
+void
+natter_session_store_remove_blocked (NatterSessionStore *self,
+                                     guint               session_id,
+                                     const char         *mask)
+{
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+
+  store_push_small (self, store_remove_blocked_op, session_id, mask, NULL, NULL, 0);
+}
+
+static void
+store_add_pin_op (NatterSessionStore *self,
+                  StoreOp            *op)
+{
+  SmallData *data = op->data;
+  sqlite3_stmt *stmt = store_stmt (self,
+    "INSERT OR IGNORE INTO certificates (host, port, fingerprint) VALUES (lower (?1), ?2, ?3)");
+
+  if (stmt == NULL)
+    return;
+  bind_text (stmt, 1, data->a);
+  sqlite3_bind_int (stmt, 2, (int) data->value);
+  bind_text (stmt, 3, data->b);
+  store_exec_logged (self, stmt);
+}
+
+void
+natter_session_store_add_pin (NatterSessionStore *self,
+                              const char         *host,
+                              guint16             port,
+                              const char         *fingerprint)
+{
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+
+  store_push_small (self, store_add_pin_op, 0, host, fingerprint, NULL, port);
+}
+
+/* Sessions */
+
+#define SESSION_COLUMNS "id, name, host, port, tls, nick, username, realname, password," \
+                        " sasl_username, sasl_password, away, saved, autoconnect"
+
+static NatterSessionRecord *
+record_from_row (sqlite3_stmt *stmt)
+{
+  NatterSessionRecord *record = natter_session_record_new ();
+
+  record->id = sqlite3_column_int (stmt, 0);
+  record->name = column_dup (stmt, 1);
+  record->host = column_dup (stmt, 2);
+  record->port = sqlite3_column_int (stmt, 3);
+  record->tls = sqlite3_column_int (stmt, 4) != 0;
+  record->nick = column_dup (stmt, 5);
+  record->username = column_dup (stmt, 6);
+  record->realname = column_dup (stmt, 7);
+  record->password = column_dup (stmt, 8);
+  record->sasl_username = column_dup (stmt, 9);
+  record->sasl_password = column_dup (stmt, 10);
+  record->away = column_dup (stmt, 11);
+  record->saved = sqlite3_column_int (stmt, 12) != 0;
+  record->autoconnect = sqlite3_column_int (stmt, 13) != 0;
+
+  return record;
+}
+
+/* Fills in rooms, blocked masks and pins. */
+static void
+store_load_record_lists (NatterSessionStore  *self,
+                         NatterSessionRecord *record)
+{
+  sqlite3_stmt *stmt;
+
+  g_ptr_array_set_size (record->rooms, 0);
+  g_ptr_array_set_size (record->blocked, 0);
+  g_ptr_array_set_size (record->pins, 0);
+
+  stmt = store_stmt (self, "SELECT name, key FROM session_rooms WHERE session = ?1 ORDER BY rowid");
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int (stmt, 1, record->id);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          NatterSavedRoom *room = g_new0 (NatterSavedRoom, 1);
+
+          room->name = column_dup (stmt, 0);
+          room->key = column_dup (stmt, 1);
+          g_ptr_array_add (record->rooms, room);
+        }
+      sqlite3_reset (stmt);
+    }
+
+  stmt = store_stmt (self, "SELECT mask FROM blocked WHERE session = ?1 ORDER BY rowid");
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int (stmt, 1, record->id);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_ptr_array_add (record->blocked, column_dup (stmt, 0));
+      sqlite3_reset (stmt);
+    }
+
+  stmt = store_stmt (self, "SELECT fingerprint FROM certificates WHERE host = lower (?1) AND port = ?2");
+  if (stmt != NULL)
+    {
+      bind_text (stmt, 1, record->host);
+      sqlite3_bind_int (stmt, 2, record->port);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_ptr_array_add (record->pins, column_dup (stmt, 0));
+      sqlite3_reset (stmt);
+    }
+}
+
+static void
+store_open_session_op (NatterSessionStore *self,
+                       StoreOp            *op)
+{
+  const NatterSessionRecord *wanted = op->data;
+  g_autoptr(NatterSessionRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+
+  stmt = store_stmt (self, "SELECT " SESSION_COLUMNS " FROM sessions"
+                           " WHERE host = ?1 COLLATE NOCASE AND port = ?2 AND nick = ?3"
+                           " ORDER BY saved DESC, id LIMIT 1");
+  if (stmt == NULL)
+    {
+      return_sqlite_error (self, op);
+      return;
+    }
+  bind_text (stmt, 1, wanted->host);
+  sqlite3_bind_int (stmt, 2, wanted->port);
+  bind_text (stmt, 3, wanted->nick);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    record = record_from_row (stmt);
+  sqlite3_reset (stmt);
+
+  if (record == NULL)
+    {
+      stmt = store_stmt (self, "INSERT INTO sessions (host, port, nick) VALUES (?1, ?2, ?3)");
+      if (stmt == NULL)
+        {
+          return_sqlite_error (self, op);
+          return;
+        }
+      bind_text (stmt, 1, wanted->host);
+      sqlite3_bind_int (stmt, 2, wanted->port);
+      bind_text (stmt, 3, wanted->nick);
+      if (!store_exec_stmt (self, stmt, &error))
+        {
+          g_task_return_error (op->task, g_steal_pointer (&error));
+          return;
+        }
+      record = natter_session_record_new ();
+      record->id = sqlite3_last_insert_rowid (self->db);
+    }
+
+  /* What was asked for now wins over what was stored. */
+  stmt = store_stmt (self, "UPDATE sessions SET host = ?2, tls = ?3, username = ?4, realname = ?5,"
+                           " password = ?6, sasl_username = ?7, sasl_password = ?8 WHERE id = ?1");
+  if (stmt == NULL)
+    {
+      return_sqlite_error (self, op);
+      return;
+    }
+  sqlite3_bind_int (stmt, 1, record->id);
+  bind_text (stmt, 2, wanted->host);
+  sqlite3_bind_int (stmt, 3, wanted->tls);
+  bind_text (stmt, 4, wanted->username);
+  bind_text (stmt, 5, wanted->realname);
+  bind_text (stmt, 6, wanted->password);
+  bind_text (stmt, 7, wanted->sasl_username);
+  bind_text (stmt, 8, wanted->sasl_password);
+  if (!store_exec_stmt (self, stmt, &error))
+    {
+      g_task_return_error (op->task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_free (record->host);
+  record->host = g_strdup (wanted->host);
+  record->port = wanted->port;
+  record->tls = wanted->tls;
+  g_free (record->nick);
+  record->nick = g_strdup (wanted->nick);
+  g_free (record->username);
+  record->username = g_strdup (wanted->username);
+  g_free (record->realname);
+  record->realname = g_strdup (wanted->realname);
+  g_free (record->password);
+  record->password = g_strdup (wanted->password);
+  g_free (record->sasl_username);
+  record->sasl_username = g_strdup (wanted->sasl_username);
+  g_free (record->sasl_password);
+  record->sasl_password = g_strdup (wanted->sasl_password);
+  store_load_record_lists (self, record);
+
+  /* An unsaved session starts afresh: the rooms of an earlier visit are not rejoined. */
+  if (!record->saved)
+    {
+      stmt = store_stmt (self, "DELETE FROM session_rooms WHERE session = ?1");
+      if (stmt != NULL)
+        {
+          sqlite3_bind_int (stmt, 1, record->id);
+          store_exec_logged (self, stmt);
+        }
+      g_ptr_array_set_size (record->rooms, 0);
+    }
+
+  g_task_return_pointer (op->task, g_steal_pointer (&record), (GDestroyNotify) natter_session_record_free);
+}
+
+void
+natter_session_store_open_session_async (NatterSessionStore        *self,
+                                         const NatterSessionRecord *record,
+                                         GAsyncReadyCallback        callback,
+                                         gpointer                   user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+  g_return_if_fail (record != NULL && record->host != NULL && record->nick != NULL);
+
+  task = g_task_new (NULL, NULL, callback, user_data);
+  g_task_set_source_tag (task, natter_session_store_open_session_async);
+  store_push (self, store_open_session_op, task, natter_session_record_copy (record),
+              (GDestroyNotify) natter_session_record_free);
+}
+
+NatterSessionRecord *
+natter_session_store_open_session_finish (GAsyncResult  *result,
+                                          GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_open_session_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+store_save_session_op (NatterSessionStore *self,
+                       StoreOp            *op)
+{
+  const NatterSessionRecord *record = op->data;
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+
+  stmt = store_stmt (self, "UPDATE sessions SET name = ?2, saved = 1, autoconnect = ?3, away = ?4 WHERE id = ?1");
+  if (stmt == NULL)
+    {
+      g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
+                               "%s", sqlite3_errmsg (self->db));
+      return;
+    }
+  sqlite3_bind_int (stmt, 1, record->id);
+  bind_text (stmt, 2, record->name);
+  sqlite3_bind_int (stmt, 3, record->autoconnect);
+  bind_text (stmt, 4, record->away);
+
+  if (!store_exec_stmt (self, stmt, &error))
+    {
+      if (g_error_matches (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_EXISTS))
+        g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_EXISTS,
+                                 _("A saved network is already called “%s”"), record->name);
+      else
+        g_task_return_error (op->task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_task_return_boolean (op->task, TRUE);
+}
+
+void
+natter_session_store_save_session_async (NatterSessionStore        *self,
+                                         const NatterSessionRecord *record,
+                                         GAsyncReadyCallback        callback,
+                                         gpointer                   user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+  g_return_if_fail (record != NULL && record->id > 0 && record->name != NULL);
+
+  task = g_task_new (NULL, NULL, callback, user_data);
+  g_task_set_source_tag (task, natter_session_store_save_session_async);
+  store_push (self, store_save_session_op, task, natter_session_record_copy (record),
+              (GDestroyNotify) natter_session_record_free);
+}
+
+gboolean
+natter_session_store_save_session_finish (GAsyncResult  *result,
+                                          GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_save_session_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+store_unsave_op (NatterSessionStore *self,
+                 StoreOp            *op)
+{
+  SmallData *data = op->data;
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = store_stmt (self, "UPDATE sessions SET name = NULL, saved = 0, autoconnect = 0 WHERE name = ?1");
+
+  if (stmt == NULL)
+    {
+      g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
+                               "%s", sqlite3_errmsg (self->db));
+      return;
+    }
+  bind_text (stmt, 1, data->a);
+  if (!store_exec_stmt (self, stmt, &error))
+    {
+      g_task_return_error (op->task, g_steal_pointer (&error));
+      return;
+    }
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_NOT_FOUND,
+                               _("No saved network is called “%s”"), data->a);
+      return;
+    }
+
+  g_task_return_boolean (op->task, TRUE);
+}
+
+void
+natter_session_store_unsave_async (NatterSessionStore  *self,
+                                   const char          *name,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SmallData *data;
+
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+  g_return_if_fail (name != NULL);
+
+  task = g_task_new (NULL, NULL, callback, user_data);
+  g_task_set_source_tag (task, natter_session_store_unsave_async);
+  data = g_new0 (SmallData, 1);
+  data->a = g_strdup (name);
+  store_push (self, store_unsave_op, task, data, (GDestroyNotify) small_data_free);
+}
+
+gboolean
+natter_session_store_unsave_finish (GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_unsave_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+store_list_saved_op (NatterSessionStore *self,
+                     StoreOp            *op)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_record_free);
+  sqlite3_stmt *stmt = store_stmt (self, "SELECT " SESSION_COLUMNS " FROM sessions WHERE saved = 1 ORDER BY name");
+
+  if (stmt == NULL)
+    {
+      g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
+                               "%s", sqlite3_errmsg (self->db));
+      return;
+    }
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (records, record_from_row (stmt));
+  sqlite3_reset (stmt);
+
+  for (guint i = 0; i < records->len; i++)
+    store_load_record_lists (self, g_ptr_array_index (records, i));
+
+  g_task_return_pointer (op->task, g_steal_pointer (&records), (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+natter_session_store_list_saved_async (NatterSessionStore  *self,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
+
+  task = g_task_new (NULL, NULL, callback, user_data);
+  g_task_set_source_tag (task, natter_session_store_list_saved_async);
+  store_push (self, store_list_saved_op, task, NULL, NULL);
+}
+
+GPtrArray *
+natter_session_store_list_saved_finish (GAsyncResult  *result,
+                                        GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_list_saved_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "natter-session-message.h"
+
+G_BEGIN_DECLS
+
+#define NATTER_SESSION_STORE_ERROR (natter_session_store_error_quark ())
+
+typedef enum {
+  NATTER_SESSION_STORE_ERROR_FAILED,
+  NATTER_SESSION_STORE_ERROR_INVALID_QUERY, /* a search the FTS5 syntax refuses */
+  NATTER_SESSION_STORE_ERROR_NOT_FOUND,
+  NATTER_SESSION_STORE_ERROR_EXISTS,
+  NATTER_SESSION_STORE_ERROR_CLOSED,
+} NatterSessionStoreError;
+
+/* A room to rejoin, with its key (NULL when none). */
+typedef struct {
+  char *name;
+  char *key;
+} NatterSavedRoom;
+
+/* The settings of a session as stored; 0 / NULL fields mean "default". */
+typedef struct {
+  guint      id;
+  char      *name;           /* saved network name, NULL while unsaved */
+  char      *host;
+  guint16    port;
+  gboolean   tls;
+  char      *nick;
+  char      *username;
+  char      *realname;
+  char      *password;
+  char      *sasl_username;
+  char      *sasl_password;
+  char      *away;
+  gboolean   saved;
+  gboolean   autoconnect;
+  GPtrArray *rooms;          /* NatterSavedRoom* */
+  GPtrArray *blocked;        /* char* masks */
+  GPtrArray *pins;           /* char* certificate fingerprints for host:port */
+} NatterSessionRecord;
+
+NatterSessionRecord *natter_session_record_new  (void);
+NatterSessionRecord *natter_session_record_copy (const NatterSessionRecord *record);
+void                 natter_session_record_free (NatterSessionRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterSessionRecord, natter_session_record_free)
+
+/* A page request for natter_session_store_history_async(). */
+typedef enum {
+  NATTER_SCROLLBACK_LATEST,
+  NATTER_SCROLLBACK_BEFORE_ID,
+  NATTER_SCROLLBACK_AFTER_ID,
+  NATTER_SCROLLBACK_BEFORE_TIME,
+  NATTER_SCROLLBACK_AFTER_TIME,
+} NatterScrollbackAnchor;
+
+#define NATTER_SCROLLBACK_LIMIT_MAX 500
+
+#define NATTER_TYPE_SESSION_STORE (natter_session_store_get_type ())
+G_DECLARE_FINAL_TYPE (NatterSessionStore, natter_session_store, NATTER, SESSION_STORE, GObject)
+
+/*
+ * sessions.db: saved networks, rooms to rejoin, blocked masks, pinned
+ * certificates, and the scrollback of every conversation with an FTS5 index.
+ * Opening is synchronous (once, at start); everything else is queued to one
+ * SQLite thread that batches writes in transactions and answers reads in
+ * queue order, so a read sees every write queued before it.
+ */
+
+GQuark              natter_session_store_error_quark (void);
+
+NatterSessionStore *natter_session_store_new         (const char          *path,
+                                                      GError             **error);
+const char         *natter_session_store_get_path    (NatterSessionStore  *self);
+/* Writes what is queued and stops the SQLite thread; later calls fail. */
+void                natter_session_store_close       (NatterSessionStore  *self);
+
+/* Message ids are handed out here, so a message has its id before it is written. */
+gint64              natter_session_store_next_message_id (NatterSessionStore *self);
+
+/* Queues @message (with its id set) for writing. */
+void                natter_session_store_log         (NatterSessionStore   *self,
+                                                      guint                 session_id,
+                                                      NatterSessionMessage *message);
+
+/* Writes those of @messages not in the scrollback yet (same msgid, or same
+ * conversation, sender, text and a time within a second), giving them ids;
+ * returns them, oldest first. */
+void                natter_session_store_backfill_async  (NatterSessionStore  *self,
+                                                          guint                session_id,
+                                                          GPtrArray           *messages,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+GPtrArray          *natter_session_store_backfill_finish (GAsyncResult        *result,
+                                                          GError             **error);
+
+void                natter_session_store_history_async   (NatterSessionStore  *self,
+                                                          guint                session_id,
+                                                          const char          *folded,
+                                                          NatterScrollbackAnchor  anchor,
+                                                          gint64               value,
+                                                          guint                limit,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+/* NatterSessionMessage*, oldest first. */
+GPtrArray          *natter_session_store_history_finish  (GAsyncResult        *result,
+                                                          GError             **error);
+
+/* @folded: one conversation, or NULL for all of the session's. */
+void                natter_session_store_search_async    (NatterSessionStore  *self,
+                                                          guint                session_id,
+                                                          const char          *query,
+                                                          const char          *folded,
+                                                          guint                limit,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+/* NatterSessionMessage*, newest first. */
+GPtrArray          *natter_session_store_search_finish   (GAsyncResult        *result,
+                                                          GError             **error);
+
+/* Unread and highlighted messages after the read marker, and the newest
+ * message's id and time (0 when none). */
+void                natter_session_store_counts_async    (NatterSessionStore  *self,
+                                                          guint                session_id,
+                                                          const char          *folded,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+gboolean            natter_session_store_counts_finish   (GAsyncResult        *result,
+                                                          guint               *unread,
+                                                          guint               *highlights,
+                                                          gint64              *last_id,
+                                                          gint64              *last_time_us,
+                                                          GError             **error);
+
+void                natter_session_store_mark_read       (NatterSessionStore  *self,
+                                                          guint                session_id,
+                                                          const char          *folded,
+                                                          gint64               last_read_id);
+
+/* Sessions. A record matching @record's host, port and nick is reused (with
+ * its rooms, blocked masks and pins), otherwise one is added. */
+void                natter_session_store_open_session_async  (NatterSessionStore        *self,
+                                                              const NatterSessionRecord *record,
+                                                              GAsyncReadyCallback        callback,
+                                                              gpointer                   user_data);
+NatterSessionRecord *natter_session_store_open_session_finish (GAsyncResult             *result,
+                                                               GError                  **error);
+/* Saves @record's name, autoconnect and away; fails with EXISTS when another
+ * session has the name. */
+void                natter_session_store_save_session_async  (NatterSessionStore        *self,
+                                                              const NatterSessionRecord *record,
+                                                              GAsyncReadyCallback        callback,
+                                                              gpointer                   user_data);
+gboolean            natter_session_store_save_session_finish (GAsyncResult              *result,
+                                                              GError                   **error);
+/* Unsaves the network called @name; FALSE with NOT_FOUND when none is. */
+void                natter_session_store_unsave_async        (NatterSessionStore        *self,
+                                                              const char                *name,
+                                                              GAsyncReadyCallback        callback,
+                                                              gpointer                   user_data);
+gboolean            natter_session_store_unsave_finish       (GAsyncResult              *result,
+                                                              GError                   **error);
+/* NatterSessionRecord* of every saved network, by name. */
+void                natter_session_store_list_saved_async    (NatterSessionStore        *self,
+                                                              GAsyncReadyCallback        callback,
+                                                              gpointer                   user_data);
+GPtrArray          *natter_session_store_list_saved_finish   (GAsyncResult              *result,
+                                                              GError                   **error);
+
+void                natter_session_store_set_away        (NatterSessionStore  *self,
+                                                          guint                session_id,
+                                                          const char          *away);
+void                natter_session_store_add_room        (NatterSessionStore  *self,
+                                                          guint                session_id,
+                                                          const char          *folded,
+                                                          const char          *name,
+                                                          const char          *key);
+void                natter_session_store_remove_room     (NatterSessionStore  *self,
+                                                          guint                session_id,
+                                                          const char          *folded);
+void                natter_session_store_add_blocked     (NatterSessionStore  *self,
+                                                          guint                session_id,
+                                                          const char          *mask);
+void                natter_session_store_remove_blocked  (NatterSessionStore  *self,
+                                                          guint                session_id,
+                                                          const char          *mask);
+void                natter_session_store_add_pin         (NatterSessionStore  *self,
+                                                          const char          *host,
+                                                          guint16              port,
+                                                          const char          *fingerprint);
+
+/* Waits until everything queued so far is written (for tests and shutdown). */
+void                natter_session_store_sync            (NatterSessionStore  *self);
+
+G_END_DECLS

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-test"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "natter-dbus-service.h"
+#include "natter-session-manager.h"
+#include "natter-session-store.h"
+#include "natter-test-bus.h"
+#include "natter-test-client.h"
+#include "natter-test-fake.h"
+
+/* Says why at once, not only when the test case ends. */
+#define natter_test_fail(...) G_STMT_START { \
+    g_test_message (__VA_ARGS__);               \
+    g_test_fail_printf (__VA_ARGS__);           \
+  } G_STMT_END
+
+typedef struct {
+  NatterTestSignal signal;
+  gboolean         consumed;
+} Recorded;
+
+typedef struct {
+  GThread      *thread;
+  GMainContext *context;
+  GMainLoop    *loop;
+  char         *address;
+  char         *data_dir;
+
+  GMutex        mutex;
+  GCond         cond;
+  gboolean      ready;
+  GError       *error;
+} DaemonThread;
+
+struct _NatterTestBus
+{
+  GTestDBus       *bus;
+  GDBusConnection *connection;
+  guint            subscription;
+  GPtrArray       *signals;   /* Recorded* */
+  char            *data_dir;
+  DaemonThread    *daemon;
+};
+
+/* The daemon's thread */
+
+static void
+on_name_acquired (GDBusConnection *connection,
+                  const char      *name,
+                  gpointer         user_data)
+{
+  DaemonThread *daemon = user_data;
+
+  g_mutex_lock (&daemon->mutex);
+  daemon->ready = TRUE;
+  g_cond_broadcast (&daemon->cond);
+  g_mutex_unlock (&daemon->mutex);
+}
+
+static void
+on_name_lost (GDBusConnection *connection,
+              const char      *name,
+              gpointer         user_data)
+{
+  DaemonThread *daemon = user_data;
+
+  g_mutex_lock (&daemon->mutex);
+  if (!daemon->ready)
+    {
+      g_set_error (&daemon->error, G_IO_ERROR, G_IO_ERROR_FAILED, "could not own %s", name);
+      daemon->ready = TRUE;
+      g_cond_broadcast (&daemon->cond);
+    }
+  g_mutex_unlock (&daemon->mutex);
+}
+
+static gboolean
+manager_is_quiet (gpointer data)
+{
+  return natter_session_manager_is_quiet (data);
+}
+
+static gpointer
+daemon_thread (gpointer user_data)
+{
+  DaemonThread *daemon = user_data;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(NatterSessionStore) store = NULL;
+  g_autoptr(NatterSessionManager) manager = NULL;
+  g_autoptr(NatterDbusService) service = NULL;
+  g_autofree char *path = g_build_filename (daemon->data_dir, "sessions.db", NULL);
+  g_autoptr(GError) error = NULL;
+  guint owner = 0;
+
+  g_main_context_push_thread_default (daemon->context);
+
+  connection = g_dbus_connection_new_for_address_sync (daemon->address,
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  if (connection != NULL)
+    store = natter_session_store_new (path, &error);
+  if (store != NULL)
+    {
+      manager = natter_session_manager_new (store);
+      service = natter_dbus_service_new (connection, manager);
+      if (natter_dbus_service_export (service, &error))
+        owner = g_bus_own_name_on_connection (connection, NATTER_DBUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
+                                              on_name_acquired, on_name_lost, daemon, NULL);
+    }
+
+  if (owner == 0)
+    {
+      g_mutex_lock (&daemon->mutex);
+      daemon->error = g_steal_pointer (&error);
+      daemon->ready = TRUE;
+      g_cond_broadcast (&daemon->cond);
+      g_mutex_unlock (&daemon->mutex);
+    }
+  else
+    {
+      natter_session_manager_restore_async (manager, NULL, NULL);
+      g_main_loop_run (daemon->loop);
+
+      /* As natterd does on SIGTERM: QUIT everywhere, then write everything. */
+      natter_session_manager_shutdown (manager, "natterd shutting down");
+      natter_test_spin_until (manager_is_quiet, manager, 2000);
+      g_bus_unown_name (owner);
+      natter_dbus_service_unexport (service);
+    }
+
+  g_clear_object (&service);
+  g_clear_object (&manager);
+  if (store != NULL)
+    natter_session_store_close (store);
+  g_clear_object (&store);
+  if (connection != NULL)
+    g_dbus_connection_close_sync (connection, NULL, NULL);
+  g_clear_object (&connection);
+
+  while (g_main_context_pending (daemon->context))
+    g_main_context_iteration (daemon->context, FALSE);
+  g_main_context_pop_thread_default (daemon->context);
+
+  return NULL;
+}
+
+static DaemonThread *
+daemon_thread_start (const char *address,
+                     const char *data_dir)
+{
+  DaemonThread *daemon = g_new0 (DaemonThread, 1);
+
+  daemon->address = g_strdup (address);
+  daemon->data_dir = g_strdup (data_dir);
+  daemon->context = g_main_context_new ();
+  daemon->loop = g_main_loop_new (daemon->context, FALSE);
+  g_mutex_init (&daemon->mutex);
+  g_cond_init (&daemon->cond);
+  daemon->thread = g_thread_new ("natterd-dbus", daemon_thread, daemon);
+
+  g_mutex_lock (&daemon->mutex);
+  while (!daemon->ready)
+    g_cond_wait (&daemon->cond, &daemon->mutex);
+  g_mutex_unlock (&daemon->mutex);
+
+  g_assert_no_error (daemon->error);
+
+  return daemon;
+}
+
+static gboolean
+quit_loop_cb (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+daemon_thread_stop (DaemonThread *daemon)
+{
+  g_main_context_invoke (daemon->context, quit_loop_cb, daemon->loop);
+  g_thread_join (daemon->thread);
+
+  g_main_loop_unref (daemon->loop);
+  g_main_context_unref (daemon->context);
+  g_mutex_clear (&daemon->mutex);
+  g_cond_clear (&daemon->cond);
+  g_clear_error (&daemon->error);
+  g_free (daemon->address);
+  g_free (daemon->data_dir);
+  g_free (daemon);
+}
+
+/* The test's side */
+
+static void
+recorded_free (Recorded *recorded)
+{
+  g_free (recorded->signal.path);
+  g_free (recorded->signal.interface);
+  g_free (recorded->signal.member);
+  g_variant_unref (recorded->signal.parameters);
+  g_free (recorded);
+}
+
+static void
+on_signal (GDBusConnection *connection,
+           const char      *sender,
+           const char      *path,
+           const char      *interface,
+           const char      *member,
+           GVariant        *parameters,
+           gpointer         user_data)
+{
+  NatterTestBus *self = user_data;
+  Recorded *recorded = g_new0 (Recorded, 1);
+
+  recorded->signal.path = g_strdup (path);
+  recorded->signal.interface = g_strdup (interface);
+  recorded->signal.member = g_strdup (member);
+  recorded->signal.parameters = g_variant_ref (parameters);
+  g_ptr_array_add (self->signals, recorded);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+
+        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+          remove_tree (child);
+        else
+          g_unlink (child);
+      }
+  g_rmdir (path);
+}
+
+NatterTestBus *
+natter_test_bus_new (const char *service_dir,
+                     gboolean    start_daemon)
+{
+  NatterTestBus *self = g_new0 (NatterTestBus, 1);
+  g_autoptr(GError) error = NULL;
+
+  self->data_dir = g_dir_make_tmp ("natter-dbus-XXXXXX", &error);
+  g_assert_no_error (error);
+  /* An activated natterd keeps its sessions.db here too. */
+  g_setenv ("XDG_DATA_HOME", self->data_dir, TRUE);
+
+  self->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  if (service_dir != NULL)
+    g_test_dbus_add_service_dir (self->bus, service_dir);
+  g_test_dbus_up (self->bus);
+
+  self->connection = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (self->bus),
+                                                             G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  self->signals = g_ptr_array_new_with_free_func ((GDestroyNotify) recorded_free);
+  self->subscription = g_dbus_connection_signal_subscribe (self->connection, NULL, NULL, NULL, NULL, NULL,
+                                                           G_DBUS_SIGNAL_FLAGS_NONE, on_signal, self, NULL);
+
+  if (start_daemon)
+    self->daemon = daemon_thread_start (g_test_dbus_get_bus_address (self->bus), self->data_dir);
+
+  return self;
+}
+
+void
+natter_test_bus_restart_daemon (NatterTestBus *self)
+{
+  g_assert_nonnull (self->daemon);
+
+  daemon_thread_stop (self->daemon);
+  self->daemon = daemon_thread_start (g_test_dbus_get_bus_address (self->bus), self->data_dir);
+}
+
+void
+natter_test_bus_free (NatterTestBus *self)
+{
+  if (self->daemon != NULL)
+    daemon_thread_stop (self->daemon);
+
+  g_dbus_connection_signal_unsubscribe (self->connection, self->subscription);
+  g_dbus_connection_close_sync (self->connection, NULL, NULL);
+  g_clear_object (&self->connection);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_ptr_array_unref (self->signals);
+
+  g_test_dbus_down (self->bus);
+  g_clear_object (&self->bus);
+
+  remove_tree (self->data_dir);
+  g_free (self->data_dir);
+  g_free (self);
+}
+
+GDBusConnection *
+natter_test_bus_get_connection (NatterTestBus *self)
+{
+  return self->connection;
+}
+
+const char *
+natter_test_bus_get_data_dir (NatterTestBus *self)
+{
+  return self->data_dir;
+}
+
+GVariant *
+natter_test_bus_call (NatterTestBus  *self,
+                      const char     *path,
+                      const char     *interface,
+                      const char     *method,
+                      GVariant       *parameters,
+                      GError        **error)
+{
+  return g_dbus_connection_call_sync (self->connection, "org.natter.Daemon", path, interface, method,
+                                      parameters, NULL, G_DBUS_CALL_FLAGS_NONE,
+                                      (int) natter_test_ms (10000), NULL, error);
+}
+
+GVariant *
+natter_test_bus_call_ok (NatterTestBus *self,
+                         const char    *path,
+                         const char    *interface,
+                         const char    *method,
+                         GVariant      *parameters)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *reply = natter_test_bus_call (self, path, interface, method, parameters, &error);
+
+  if (reply == NULL)
+    natter_test_fail ("%s.%s on %s: %s", interface, method, path, error->message);
+
+  return reply;
+}
+
+void
+natter_test_bus_call_fails (NatterTestBus *self,
+                            const char    *path,
+                            const char    *interface,
+                            const char    *method,
+                            GVariant      *parameters,
+                            const char    *error_name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = natter_test_bus_call (self, path, interface, method, parameters, &error);
+  g_autofree char *remote = NULL;
+
+  if (reply != NULL)
+    {
+      natter_test_fail ("%s.%s on %s succeeded; %s was expected", interface, method, path, error_name);
+      return;
+    }
+
+  remote = g_dbus_error_get_remote_error (error);
+  if (g_strcmp0 (remote, error_name) != 0)
+    natter_test_fail ("%s.%s on %s failed with %s (%s); %s was expected",
+                        interface, method, path, remote, error->message, error_name);
+}
+
+GVariant *
+natter_test_bus_get_property (NatterTestBus *self,
+                              const char    *path,
+                              const char    *interface,
+                              const char    *property)
+{
+  g_autoptr(GVariant) reply = NULL;
+  GVariant *value = NULL;
+
+  reply = natter_test_bus_call_ok (self, path, "org.freedesktop.DBus.Properties", "Get",
+                                   g_variant_new ("(ss)", interface, property));
+  if (reply != NULL)
+    g_variant_get (reply, "(v)", &value);
+
+  return value;
+}
+
+typedef struct {
+  NatterTestBus *self;
+  const char    *path;
+  const char    *member;
+  const char    *pattern;
+  Recorded      *found;
+} SignalWait;
+
+static gboolean
+find_signal (gpointer data)
+{
+  SignalWait *wait = data;
+
+  for (guint i = 0; i < wait->self->signals->len; i++)
+    {
+      Recorded *recorded = g_ptr_array_index (wait->self->signals, i);
+      g_autofree char *printed = NULL;
+
+      if (recorded->consumed || g_strcmp0 (recorded->signal.member, wait->member) != 0)
+        continue;
+      if (wait->path != NULL && g_strcmp0 (recorded->signal.path, wait->path) != 0)
+        continue;
+      if (wait->pattern != NULL)
+        {
+          printed = g_variant_print (recorded->signal.parameters, FALSE);
+          if (!g_pattern_match_simple (wait->pattern, printed))
+            continue;
+        }
+
+      recorded->consumed = TRUE;
+      wait->found = recorded;
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+const NatterTestSignal *
+natter_test_bus_wait_signal (NatterTestBus *self,
+                             const char    *path,
+                             const char    *member,
+                             const char    *pattern)
+{
+  SignalWait wait = { self, path, member, pattern, NULL };
+
+  if (g_test_failed ())
+    return NULL;
+
+  if (!natter_test_spin_until (find_signal, &wait, NATTER_TEST_TIMEOUT_MS))
+    {
+      natter_test_fail ("no signal %s on %s matching “%s”", member,
+                          path != NULL ? path : "any path", pattern != NULL ? pattern : "*");
+      return NULL;
+    }
+
+  return &wait.found->signal;
+}
+
+guint
+natter_test_bus_count_signals (NatterTestBus *self,
+                               const char    *path,
+                               const char    *member,
+                               const char    *pattern)
+{
+  guint n = 0;
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  for (guint i = 0; i < self->signals->len; i++)
+    {
+      Recorded *recorded = g_ptr_array_index (self->signals, i);
+      g_autofree char *printed = NULL;
+
+      if (g_strcmp0 (recorded->signal.member, member) != 0 ||
+          (path != NULL && g_strcmp0 (recorded->signal.path, path) != 0))
+        continue;
+      printed = g_variant_print (recorded->signal.parameters, FALSE);
+      if (pattern == NULL || g_pattern_match_simple (pattern, printed))
+        n++;
+    }
+
+  return n;
+}
+
+void
+natter_test_bus_clear_signals (NatterTestBus *self)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_ptr_array_set_size (self->signals, 0);
+}
+
+typedef struct {
+  NatterTestBus *self;
+  const char    *path;
+  const char    *interface;
+  const char    *property;
+  const char    *pattern;
+  char          *last;
+} PropertyWait;
+
+static gboolean
+property_matches (gpointer data)
+{
+  PropertyWait *wait = data;
+  g_autoptr(GVariant) value = natter_test_bus_get_property (wait->self, wait->path, wait->interface,
+                                                            wait->property);
+
+  g_free (wait->last);
+  wait->last = value != NULL ? g_variant_print (value, FALSE) : g_strdup ("(none)");
+  if (g_pattern_match_simple (wait->pattern, wait->last))
+    return TRUE;
+
+  natter_test_spin (20);
+  return FALSE;
+}
+
+gboolean
+natter_test_bus_wait_property (NatterTestBus *self,
+                               const char    *path,
+                               const char    *interface,
+                               const char    *property,
+                               const char    *pattern)
+{
+  PropertyWait wait = { self, path, interface, property, pattern, NULL };
+  gboolean matched;
+
+  if (g_test_failed ())
+    return FALSE;
+
+  matched = natter_test_spin_until (property_matches, &wait, NATTER_TEST_TIMEOUT_MS);
+  if (!matched)
+    natter_test_fail ("%s.%s on %s is %s, not %s", interface, property, path, wait.last, pattern);
+  g_free (wait.last);
+
+  return matched;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/*
+ * A private session bus (GTestDBus) with natterd's D-Bus service running on
+ * a thread of its own (its own main context, its own connection, owning
+ * org.natter.Daemon, sessions.db in a temporary data directory), and a
+ * connection for the test thread that records every signal the daemon
+ * sends. Calls block the test thread; waiting for signals spins the test
+ * thread's main context. Timeouts follow natter_test_ms().
+ */
+
+typedef struct _NatterTestBus NatterTestBus;
+
+typedef struct {
+  char     *path;
+  char     *interface;
+  char     *member;
+  GVariant *parameters;
+} NatterTestSignal;
+
+/* @service_dir: a directory of .service files for activation, or NULL.
+ * @start_daemon: run the in-process daemon (FALSE for activation tests). */
+NatterTestBus    *natter_test_bus_new            (const char    *service_dir,
+                                                  gboolean       start_daemon);
+void              natter_test_bus_free           (NatterTestBus *self);
+GDBusConnection  *natter_test_bus_get_connection (NatterTestBus *self);
+const char       *natter_test_bus_get_data_dir   (NatterTestBus *self);
+/* Stops the in-process daemon (QUIT on every session, store closed) and
+ * starts a new one on the same data directory. */
+void              natter_test_bus_restart_daemon (NatterTestBus *self);
+
+/* org.natter.Daemon @path @interface.@method(@parameters); NULL with @error
+ * on a D-Bus error. @parameters is consumed if floating. */
+GVariant         *natter_test_bus_call           (NatterTestBus *self,
+                                                  const char    *path,
+                                                  const char    *interface,
+                                                  const char    *method,
+                                                  GVariant      *parameters,
+                                                  GError       **error);
+/* As natter_test_bus_call(), failing the test on error. */
+GVariant         *natter_test_bus_call_ok        (NatterTestBus *self,
+                                                  const char    *path,
+                                                  const char    *interface,
+                                                  const char    *method,
+                                                  GVariant      *parameters);
+/* The call fails with the D-Bus error @error_name. */
+void              natter_test_bus_call_fails     (NatterTestBus *self,
+                                                  const char    *path,
+                                                  const char    *interface,
+                                                  const char    *method,
+                                                  GVariant      *parameters,
+                                                  const char    *error_name);
+GVariant         *natter_test_bus_get_property   (NatterTestBus *self,
+                                                  const char    *path,
+                                                  const char    *interface,
+                                                  const char    *property);
+
+/* Waits for a signal @member (on @path, if not NULL) whose parameters
+ * printed with g_variant_print() match the glob @pattern (NULL: any).
+ * Signals before the last one consumed are skipped. Returns the signal,
+ * owned by @self, or NULL after failing the test. */
+const NatterTestSignal *natter_test_bus_wait_signal (NatterTestBus *self,
+                                                     const char    *path,
+                                                     const char    *member,
+                                                     const char    *pattern);
+/* How many signals received so far match, consumed or not. */
+guint             natter_test_bus_count_signals  (NatterTestBus *self,
+                                                  const char    *path,
+                                                  const char    *member,
+                                                  const char    *pattern);
+/* Forgets the signals received so far. */
+void              natter_test_bus_clear_signals  (NatterTestBus *self);
+/* Waits until the property, printed, matches @pattern. */
+gboolean          natter_test_bus_wait_property  (NatterTestBus *self,
+                                                  const char    *path,
+                                                  const char    *interface,
+                                                  const char    *property,
+                                                  const char    *pattern);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterTestBus, natter_test_bus_free)
+
+G_END_DECLS

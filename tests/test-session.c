@@ -1,0 +1,1665 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-session"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "natter-server-store.h"
+#include "natter-session.h"
+#include "natter-session-store.h"
+#include "natter-test-client.h"
+#include "natter-test-fake.h"
+
+/* Says why at once, not only when the test case ends. */
+#define natter_test_fail(...) G_STMT_START { \
+    g_test_message (__VA_ARGS__);               \
+    g_test_fail_printf (__VA_ARGS__);           \
+  } G_STMT_END
+
+/*
+ * NatterSession against the hosted server (in-process, on this thread's main
+ * context, so a restart keeps its port) and against a scripted fake server
+ * for what the hosted one cannot play: TLS, SASL, chathistory replays, a
+ * dead link, other servers' ISUPPORT.
+ */
+
+typedef struct {
+  char               *dir;
+  NatterSessionStore *store;
+  NatterServer       *server;
+  guint16             port;
+  NatterSession      *session;
+  GPtrArray          *messages;   /* NatterSessionMessage* */
+  GPtrArray          *states;     /* GUINT_TO_POINTER (NatterSessionState) */
+  char               *offered;    /* fingerprint of the last certificate-offered */
+  guint               n_offered;
+} Fixture;
+
+/* Helpers */
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+
+        if (g_file_test (child, G_FILE_TEST_IS_DIR))
+          remove_tree (child);
+        else
+          g_unlink (child);
+      }
+  g_rmdir (path);
+}
+
+static void
+iterate (void)
+{
+  for (guint i = 0; i < 1000 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+}
+
+/* Reads @client's lines, letting this thread's main context run in
+ * between, until one matches @pattern. */
+static char *
+client_expect (NatterTestClient *client,
+               const char       *pattern)
+{
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (NATTER_TEST_TIMEOUT_MS) * 1000;
+
+  if (g_test_failed ())
+    return NULL;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autofree char *line = NULL;
+
+      iterate ();
+      line = natter_test_client_read_line (client, 10);
+      if (line != NULL && natter_test_line_matches (pattern, line))
+        return g_steal_pointer (&line);
+      if (line == NULL && natter_test_client_is_closed (client))
+        break;
+    }
+
+  natter_test_fail ("%s: no line matching “%s”", natter_test_client_get_name (client), pattern);
+  return NULL;
+}
+
+static void
+client_silent (NatterTestClient *client,
+               guint             ms)
+{
+  gint64 deadline = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autofree char *line = NULL;
+
+      iterate ();
+      line = natter_test_client_read_line (client, 10);
+      if (line != NULL)
+        {
+          natter_test_fail ("%s: unexpected “%s”", natter_test_client_get_name (client), line);
+          return;
+        }
+    }
+}
+
+/* Registers @nick, letting the main context (the server) run. */
+static NatterTestClient *
+client_new (Fixture    *f,
+            const char *nick)
+{
+  NatterTestClient *client = natter_test_client_new (f->port);
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (NATTER_TEST_TIMEOUT_MS) * 1000;
+
+  natter_test_client_set_name (client, nick);
+  natter_test_client_sendf (client, "NICK %s", nick);
+  natter_test_client_sendf (client, "USER %s 0 * :%s", nick, nick);
+
+  /* Up to the end of the MOTD, or its absence. */
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autofree char *line = NULL;
+
+      iterate ();
+      line = natter_test_client_read_line (client, 10);
+      if (line != NULL && (natter_test_line_matches ("* 376 *", line) ||
+                           natter_test_line_matches ("* 422 *", line)))
+        return client;
+    }
+  natter_test_fail ("%s: not registered", nick);
+
+  return client;
+}
+
+static void
+server_start (Fixture    *f,
+              guint16     port,
+              const char *first_property,
+              ...)
+{
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *spec = g_strdup_printf ("127.0.0.1:%u", port);
+  va_list args;
+
+  va_start (args, first_property);
+  f->server = NATTER_SERVER (g_object_new_valist (NATTER_TYPE_SERVER, first_property, args));
+  va_end (args);
+  g_object_set (f->server, "server-name", "irc.test", "flood-rate", 0.0, NULL);
+
+  address = natter_server_parse_listen_address (spec, &error);
+  g_assert_no_error (error);
+  f->port = natter_server_listen (f->server, address, &error);
+  g_assert_no_error (error);
+  natter_server_start (f->server);
+}
+
+static void
+server_stop (Fixture *f)
+{
+  if (f->server == NULL)
+    return;
+  natter_server_shutdown (f->server, "Server shutting down");
+  iterate ();
+  g_clear_object (&f->server);
+  iterate ();
+}
+
+static void
+on_message (NatterSession        *session,
+            NatterSessionMessage *message,
+            Fixture              *f)
+{
+  g_ptr_array_add (f->messages, natter_session_message_ref (message));
+}
+
+static void
+on_state (NatterSession      *session,
+          NatterSessionState  state,
+          const char         *reason,
+          Fixture            *f)
+{
+  g_test_message ("session: %s (%s)", natter_session_state_to_string (state), reason);
+  g_ptr_array_add (f->states, GUINT_TO_POINTER (state));
+}
+
+static void
+on_offered (NatterSession      *session,
+            const char         *fingerprint,
+            const char         *subject,
+            const char         *issuer,
+            const char * const *errors,
+            Fixture            *f)
+{
+  g_free (f->offered);
+  f->offered = g_strdup (fingerprint);
+  f->n_offered++;
+}
+
+typedef struct {
+  NatterSessionRecord *record;
+  gboolean             done;
+} OpenWait;
+
+static void
+on_record_opened (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  OpenWait *wait = user_data;
+  g_autoptr(GError) error = NULL;
+
+  wait->record = natter_session_store_open_session_finish (result, &error);
+  g_assert_no_error (error);
+  wait->done = TRUE;
+}
+
+static gboolean
+is_done (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+tuning_fast (NatterSessionTuning *tuning)
+{
+  natter_session_tuning_init (tuning);
+  tuning->reconnect_min_ms = 100;
+  tuning->reconnect_max_ms = 400;
+  tuning->flood_rate = 0;
+  tuning->connect_timeout_ms = natter_test_ms (5000);
+  tuning->request_timeout_ms = natter_test_ms (5000);
+}
+
+/* A session for @nick on 127.0.0.1:@port with a record from the store. */
+static NatterSession *
+session_new (Fixture                   *f,
+             guint16                    port,
+             const char                *nick,
+             gboolean                   tls,
+             const NatterSessionTuning *tuning,
+             const char                *password)
+{
+  g_autoptr(NatterSessionRecord) wanted = natter_session_record_new ();
+  OpenWait wait = { NULL, FALSE };
+  NatterSession *session;
+  NatterSessionTuning fast;
+
+  wanted->host = g_strdup ("127.0.0.1");
+  wanted->port = port;
+  wanted->nick = g_strdup (nick);
+  wanted->tls = tls;
+  wanted->password = g_strdup (password);
+  natter_session_store_open_session_async (f->store, wanted, on_record_opened, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_nonnull (wait.record);
+
+  if (tuning == NULL)
+    {
+      tuning_fast (&fast);
+      tuning = &fast;
+    }
+  session = natter_session_new (f->store, wait.record, tuning);
+  natter_session_record_free (wait.record);
+
+  g_signal_connect (session, "message-received", G_CALLBACK (on_message), f);
+  g_signal_connect (session, "state-changed", G_CALLBACK (on_state), f);
+  g_signal_connect (session, "certificate-offered", G_CALLBACK (on_offered), f);
+
+  return session;
+}
+
+typedef struct {
+  NatterSession      *session;
+  NatterSessionState  state;
+} StateWait;
+
+static gboolean
+has_state (gpointer data)
+{
+  StateWait *wait = data;
+
+  return natter_session_get_state (wait->session) == wait->state;
+}
+
+static gboolean
+wait_state (NatterSession      *session,
+            NatterSessionState  state)
+{
+  StateWait wait = { session, state };
+
+  if (g_test_failed ())
+    return FALSE;
+  if (!natter_test_spin_until (has_state, &wait, NATTER_TEST_TIMEOUT_MS))
+    {
+      natter_test_fail ("session state is %s, not %s (%s)",
+                          natter_session_state_to_string (natter_session_get_state (session)),
+                          natter_session_state_to_string (state),
+                          natter_session_get_state_reason (session));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+typedef struct {
+  Fixture    *f;
+  const char *text;
+  guint       from;
+} MessageWait;
+
+static gboolean
+has_message (gpointer data)
+{
+  MessageWait *wait = data;
+
+  for (guint i = wait->from; i < wait->f->messages->len; i++)
+    {
+      NatterSessionMessage *message = g_ptr_array_index (wait->f->messages, i);
+
+      if (natter_test_line_matches (wait->text, message->text))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* The first message received whose text matches @text. */
+static NatterSessionMessage *
+wait_message (Fixture    *f,
+              const char *text)
+{
+  MessageWait wait = { f, text, 0 };
+
+  if (g_test_failed ())
+    return NULL;
+  if (!natter_test_spin_until (has_message, &wait, NATTER_TEST_TIMEOUT_MS))
+    {
+      natter_test_fail ("no message “%s”", text);
+      return NULL;
+    }
+
+  for (guint i = 0; i < f->messages->len; i++)
+    {
+      NatterSessionMessage *message = g_ptr_array_index (f->messages, i);
+
+      if (natter_test_line_matches (text, message->text))
+        return message;
+    }
+
+  return NULL;
+}
+
+static guint
+count_messages (Fixture    *f,
+                const char *text)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < f->messages->len; i++)
+    if (g_strcmp0 (((NatterSessionMessage *) g_ptr_array_index (f->messages, i))->text, text) == 0)
+      n++;
+
+  return n;
+}
+
+typedef struct {
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+  GPtrArray *array;
+} AsyncWait;
+
+static void
+on_joined (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+
+  wait->ok = natter_session_join_finish (NATTER_SESSION (source), result, &wait->error);
+  wait->done = TRUE;
+}
+
+static gboolean
+join (NatterSession  *session,
+      const char     *room,
+      const char     *key,
+      GError        **error)
+{
+  AsyncWait wait = { 0, };
+
+  natter_session_join_async (session, room, key, NULL, on_joined, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  if (!wait.done)
+    {
+      natter_test_fail ("JOIN %s: no answer", room);
+      return FALSE;
+    }
+  if (wait.error != NULL)
+    g_propagate_error (error, wait.error);
+
+  return wait.ok;
+}
+
+static void
+on_history (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+
+  wait->array = natter_session_history_finish (NATTER_SESSION (source), result, &wait->error);
+  wait->done = TRUE;
+}
+
+static GPtrArray *
+history (NatterSession       *session,
+         const char          *target,
+         NatterScrollbackAnchor  anchor,
+         gint64               value,
+         guint                limit)
+{
+  AsyncWait wait = { 0, };
+
+  natter_session_history_async (session, target, anchor, value, limit, on_history, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_no_error (wait.error);
+
+  return wait.array;
+}
+
+static guint
+count_in (GPtrArray  *messages,
+          const char *text)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < messages->len; i++)
+    if (g_strcmp0 (((NatterSessionMessage *) g_ptr_array_index (messages, i))->text, text) == 0)
+      n++;
+
+  return n;
+}
+
+/* Fixture */
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  f->dir = g_dir_make_tmp ("natter-session-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (f->dir, "sessions.db", NULL);
+  f->store = natter_session_store_new (path, &error);
+  g_assert_no_error (error);
+  f->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref);
+  f->states = g_ptr_array_new ();
+}
+
+static gboolean
+is_disconnected (gpointer data)
+{
+  return natter_session_get_state (data) == NATTER_SESSION_STATE_DISCONNECTED;
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  if (f->session != NULL)
+    {
+      natter_session_disconnect (f->session, "bye");
+      natter_test_spin_until (is_disconnected, f->session, 2000);
+      g_signal_handlers_disconnect_by_data (f->session, f);
+      g_clear_object (&f->session);
+    }
+  server_stop (f);
+  natter_session_store_close (f->store);
+  iterate ();
+  g_clear_object (&f->store);
+  g_ptr_array_unref (f->messages);
+  g_ptr_array_unref (f->states);
+  g_free (f->offered);
+  remove_tree (f->dir);
+  g_free (f->dir);
+}
+
+/* Connects a session "alice" to a hosted server. */
+static void
+fixture_set_up_hosted (Fixture       *f,
+                       gconstpointer  data)
+{
+  fixture_set_up (f, data);
+  server_start (f, 0, NULL);
+  f->session = session_new (f, f->port, "alice", FALSE, NULL, NULL);
+  natter_session_connect (f->session);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+}
+
+/* Registration */
+
+static void
+test_register_caps (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_auto(GStrv) caps = NULL;
+
+  g_assert_cmpstr (natter_session_get_nick (f->session), ==, "alice");
+  g_assert_cmpstr (natter_session_get_network (f->session), ==, "Natter");
+
+  caps = natter_session_dup_caps (f->session);
+  g_assert_true (g_strv_contains ((const char * const *) caps, "server-time"));
+  g_assert_true (g_strv_contains ((const char * const *) caps, "echo-message"));
+  g_assert_true (g_strv_contains ((const char * const *) caps, "message-tags"));
+  g_assert_true (g_strv_contains ((const char * const *) caps, "multi-prefix"));
+  g_assert_true (g_strv_contains ((const char * const *) caps, "away-notify"));
+
+  /* The first state was "connecting", then "connected". */
+  g_assert_cmpuint (f->states->len, >=, 2);
+  g_assert_cmpuint (GPOINTER_TO_UINT (f->states->pdata[0]), ==, NATTER_SESSION_STATE_CONNECTING);
+}
+
+static void
+test_register_nick_taken (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) first = NULL;
+
+  server_start (f, 0, NULL);
+  first = client_new (f, "alice");
+
+  f->session = session_new (f, f->port, "alice", FALSE, NULL, NULL);
+  natter_session_connect (f->session);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  g_assert_cmpstr (natter_session_get_nick (f->session), ==, "alice_");
+}
+
+static void
+test_register_server_password (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(NatterSession) wrong = NULL;
+
+  server_start (f, 0, "password", "sesame", NULL);
+
+  f->session = session_new (f, f->port, "alice", FALSE, NULL, "sesame");
+  natter_session_connect (f->session);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+
+  /* A refused password does not mend by retrying: no reconnect loop. */
+  wrong = session_new (f, f->port, "mallory", FALSE, NULL, "guess");
+  natter_session_connect (wrong);
+  wait_state (wrong, NATTER_SESSION_STATE_DISCONNECTED);
+  g_assert_cmpstr (natter_session_get_state_reason (wrong), ==, "The server password was refused");
+  natter_test_spin (300);
+  g_assert_cmpint (natter_session_get_state (wrong), ==, NATTER_SESSION_STATE_DISCONNECTED);
+  g_signal_handlers_disconnect_by_data (wrong, f);
+}
+
+/* Rooms and messages */
+
+static void
+test_room_join_send_receive (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) members = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autofree char *line = NULL;
+  NatterSessionMessage *message;
+  NatterSessionRoom *room;
+
+  g_assert_true (join (f->session, "#room", NULL, &error));
+  g_assert_no_error (error);
+  room = natter_session_find_room (f->session, "#ROOM");
+  g_assert_nonnull (room);
+  g_assert_true (natter_session_room_get_joined (room));
+  g_assert_cmpint (natter_session_room_get_kind (room), ==, NATTER_SESSION_ROOM_KIND_ROOM);
+
+  natter_test_client_send (bob, "JOIN #room");
+  g_free (client_expect (bob, "* 366 *"));
+
+  g_assert_true (natter_session_send (f->session, "#room", "hello bob", NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_no_error (error);
+  line = client_expect (bob, ":alice!*@127.0.0.1 PRIVMSG #room :hello bob");
+
+  /* echo-message: the server's own copy is what gets logged. */
+  message = wait_message (f, "hello bob");
+  g_assert_nonnull (message);
+  g_assert_true (message->own);
+  g_assert_false (message->highlight);
+
+  natter_test_client_send (bob, "PRIVMSG #room :hi alice, welcome");
+  message = wait_message (f, "hi alice, welcome");
+  g_assert_nonnull (message);
+  g_assert_cmpstr (message->sender, ==, "bob");
+  g_assert_cmpstr (message->target, ==, "#room");
+  g_assert_false (message->own);
+  g_assert_true (message->highlight);
+  g_assert_cmpint (message->id, >, 0);
+
+  natter_test_client_send (bob, "PRIVMSG #room :malice is not a mention");
+  message = wait_message (f, "malice is not a mention");
+  g_assert_false (message->highlight);
+
+  g_assert_cmpuint (natter_session_room_get_unread_count (room), ==, 2);
+  g_assert_cmpuint (natter_session_room_get_highlight_count (room), ==, 1);
+  g_assert_true (natter_session_mark_read (f->session, "#room", &error));
+  g_assert_cmpuint (natter_session_room_get_unread_count (room), ==, 0);
+  g_assert_cmpuint (natter_session_room_get_highlight_count (room), ==, 0);
+
+  members = natter_session_room_dup_members (room, natter_session_get_prefix_symbols (f->session));
+  g_assert_cmpuint (members->len, ==, 2);
+  g_assert_cmpstr (((NatterSessionMember *) members->pdata[0])->nick, ==, "alice");
+  g_assert_cmpstr (((NatterSessionMember *) members->pdata[0])->prefix, ==, "@");
+  g_assert_cmpstr (((NatterSessionMember *) members->pdata[1])->nick, ==, "bob");
+
+  /* The scrollback has all three, oldest first. */
+  page = history (f->session, "#room", NATTER_SCROLLBACK_LATEST, 0, 50);
+  g_assert_cmpuint (page->len, ==, 3);
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[0])->text, ==, "hello bob");
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[2])->text, ==, "malice is not a mention");
+}
+
+static void
+test_send_splits_long_text (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GString) received = g_string_new (NULL);
+  g_autoptr(GString) words = g_string_new (NULL);
+  g_autoptr(GString) received_words = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  const char *prefix = ":alice!alice@127.0.0.1 PRIVMSG bob :";
+  guint lines = 0;
+
+  /* 1800 bytes of two-byte characters and no space: cut between characters. */
+  for (guint i = 0; i < 900; i++)
+    g_string_append (text, "é");
+  g_assert_true (natter_session_send (f->session, "bob", text->str, NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_no_error (error);
+
+  while (received->len < text->len && !g_test_failed ())
+    {
+      g_autofree char *line = client_expect (bob, ":alice!*PRIVMSG bob :*");
+
+      if (line == NULL)
+        break;
+      /* As the server relays it, CR LF included, within 512 bytes. */
+      g_assert_cmpuint (strlen (line) + 2, <=, 512);
+      g_assert_true (g_str_has_prefix (line, prefix));
+      g_assert_true (g_utf8_validate (line, -1, NULL));
+      g_string_append (received, line + strlen (prefix));
+      lines++;
+    }
+  g_assert_cmpstr (received->str, ==, text->str);
+  g_assert_cmpuint (lines, >=, 4);
+
+  /* Words: cut at a space, which is dropped. */
+  for (guint i = 0; i < 200; i++)
+    g_string_append_printf (words, "%sword%u", i > 0 ? " " : "", i);
+  g_assert_true (natter_session_send (f->session, "bob", words->str, NATTER_MESSAGE_KIND_TEXT, &error));
+  while (received_words->len < words->len && !g_test_failed ())
+    {
+      g_autofree char *line = client_expect (bob, ":alice!*PRIVMSG bob :*");
+
+      if (line == NULL)
+        break;
+      g_assert_false (g_str_has_suffix (line, " "));
+      if (received_words->len > 0)
+        g_string_append_c (received_words, ' ');
+      g_string_append (received_words, line + strlen (prefix));
+    }
+  g_assert_cmpstr (received_words->str, ==, words->str);
+}
+
+static void
+test_send_refuses_line_breaks (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  static const char * const bad[] = { "hi\r\nQUIT", "hi\nQUIT", "hi\rQUIT", "\r\n" };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (join (f->session, "#room", NULL, NULL));
+  natter_test_client_send (bob, "JOIN #room");
+  g_free (client_expect (bob, "* 366 *"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (natter_session_send (f->session, "#room", bad[i], NATTER_MESSAGE_KIND_TEXT, &error));
+      g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+      g_assert_false (natter_session_send (f->session, bad[i], "hi", NATTER_MESSAGE_KIND_TEXT, &error));
+      g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+      g_assert_false (natter_session_set_topic (f->session, "#room", bad[i], &error));
+      g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+      g_assert_false (natter_session_part (f->session, "#room", bad[i], &error));
+      g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+      g_assert_false (natter_session_set_away (f->session, bad[i], &error));
+      g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+    }
+  g_assert_false (natter_session_send (f->session, "#room", "", NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (natter_session_send (f->session, "#room", "\001DCC SEND x\001", NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* Nothing reached the server: bob hears nothing, alice is still there. */
+  client_silent (bob, 300);
+  g_assert_cmpint (natter_session_get_state (f->session), ==, NATTER_SESSION_STATE_CONNECTED);
+  g_assert_true (natter_session_send (f->session, "#room", "still here", NATTER_MESSAGE_KIND_TEXT, &error));
+  g_free (client_expect (bob, ":alice!*PRIVMSG #room :still here"));
+}
+
+static void
+test_send_action_and_notice (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  NatterSessionMessage *message;
+
+  g_assert_true (natter_session_send (f->session, "bob", "waves", NATTER_MESSAGE_KIND_ACTION, NULL));
+  g_free (client_expect (bob, ":alice!*PRIVMSG bob :\001ACTION waves\001"));
+  g_assert_true (natter_session_send (f->session, "bob", "psst", NATTER_MESSAGE_KIND_NOTICE, NULL));
+  g_free (client_expect (bob, ":alice!*NOTICE bob :psst"));
+
+  natter_test_client_send (bob, "PRIVMSG alice :\001ACTION bows\001");
+  message = wait_message (f, "bows");
+  g_assert_nonnull (message);
+  g_assert_cmpint (message->kind, ==, NATTER_MESSAGE_KIND_ACTION);
+  g_assert_cmpstr (message->target, ==, "bob");
+}
+
+static void
+test_ctcp_version_ping (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+
+  natter_test_client_send (bob, "PRIVMSG alice :\001VERSION\001");
+  g_free (client_expect (bob, ":alice!*NOTICE bob :\001VERSION Natter *\001"));
+  natter_test_client_send (bob, "PRIVMSG alice :\001PING 12345\001");
+  g_free (client_expect (bob, ":alice!*NOTICE bob :\001PING 12345\001"));
+  /* A CTCP request is not a message of the conversation. */
+  g_assert_cmpuint (f->messages->len, ==, 0);
+}
+
+static void
+test_private_conversation (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  NatterSessionRoom *room;
+
+  natter_test_client_send (bob, "PRIVMSG alice :psst");
+  g_assert_nonnull (wait_message (f, "psst"));
+  room = natter_session_find_room (f->session, "BOB");
+  g_assert_nonnull (room);
+  g_assert_cmpint (natter_session_room_get_kind (room), ==, NATTER_SESSION_ROOM_KIND_PRIVATE);
+  g_assert_cmpuint (natter_session_room_get_unread_count (room), ==, 1);
+
+  g_assert_true (natter_session_send (f->session, "bob", "what?", NATTER_MESSAGE_KIND_TEXT, NULL));
+  g_free (client_expect (bob, ":alice!*PRIVMSG bob :what?"));
+  g_assert_nonnull (wait_message (f, "what?"));
+  g_assert_cmpstr (((NatterSessionMessage *) f->messages->pdata[1])->target, ==, "bob");
+  g_assert_cmpuint (natter_session_room_get_unread_count (room), ==, 1);
+}
+
+static void
+test_block_ignores_sender (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  g_autoptr(NatterTestClient) carol = client_new (f, "carol");
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) blocked = NULL;
+
+  g_assert_true (natter_session_block (f->session, "bob", &error));
+  blocked = natter_session_dup_blocked (f->session);
+  g_assert_cmpstr (blocked[0], ==, "bob!*@*");
+
+  natter_test_client_send (bob, "PRIVMSG alice :spam");
+  natter_test_client_send (bob, "PRIVMSG alice :\001VERSION\001");
+  natter_test_client_send (carol, "PRIVMSG alice :hello");
+  g_assert_nonnull (wait_message (f, "hello"));
+  g_assert_cmpuint (count_messages (f, "spam"), ==, 0);
+  client_silent (bob, 200);
+
+  g_assert_true (natter_session_unblock (f->session, "bob", &error));
+  g_assert_false (natter_session_unblock (f->session, "bob", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
+  natter_test_client_send (bob, "PRIVMSG alice :not spam");
+  g_assert_nonnull (wait_message (f, "not spam"));
+}
+
+static void
+test_flood_paces_lines (Fixture       *f,
+                        gconstpointer  data)
+{
+  NatterSessionTuning tuning;
+  g_autoptr(NatterTestClient) bob = NULL;
+  gint64 start, elapsed;
+
+  server_start (f, 0, NULL);
+  bob = client_new (f, "bob");
+  tuning_fast (&tuning);
+  tuning.flood_burst = 2;
+  tuning.flood_rate = 10;
+  f->session = session_new (f, f->port, "alice", FALSE, &tuning, NULL);
+  natter_session_connect (f->session);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  natter_test_spin (300);  /* the registration's JOINs and the like are paced too */
+
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("line %u", i);
+
+      g_assert_true (natter_session_send (f->session, "bob", text, NATTER_MESSAGE_KIND_TEXT, NULL));
+    }
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree char *pattern = g_strdup_printf (":alice!*PRIVMSG bob :line %u", i);
+
+      g_free (client_expect (bob, pattern));
+    }
+  elapsed = g_get_monotonic_time () - start;
+
+  /* Two at once, then one per 100 ms: six more take 0.6 s at least. */
+  g_assert_cmpint (elapsed, >=, 500 * 1000);
+}
+
+static void
+on_history_like_who (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+
+  wait->array = natter_session_who_finish (NATTER_SESSION (source), result, &wait->error);
+  wait->done = TRUE;
+}
+
+static void
+on_list (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+
+  wait->array = natter_session_list_server_rooms_finish (NATTER_SESSION (source), result, &wait->error);
+  wait->done = TRUE;
+}
+
+static void
+test_who_and_list (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  AsyncWait wait = { 0, };
+  GPtrArray *entries;
+
+  g_assert_true (join (f->session, "#room", NULL, NULL));
+  natter_test_client_send (bob, "JOIN #room");
+  g_free (client_expect (bob, "* 366 *"));
+  /* alice came first: she is the operator of a +t room. */
+  g_assert_true (natter_session_set_topic (f->session, "#room", "the topic", NULL));
+  g_free (client_expect (bob, ":alice!*TOPIC #room :the topic"));
+
+  natter_session_who_async (f->session, "#room", NULL, on_history_like_who, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_no_error (wait.error);
+  entries = wait.array;
+  g_assert_cmpuint (entries->len, ==, 2);
+  g_ptr_array_unref (entries);
+
+  memset (&wait, 0, sizeof wait);
+  natter_session_list_server_rooms_async (f->session, NULL, on_list, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_no_error (wait.error);
+  g_assert_cmpuint (wait.array->len, ==, 1);
+  g_assert_cmpstr (((NatterSessionListedRoom *) wait.array->pdata[0])->name, ==, "#room");
+  g_assert_cmpuint (((NatterSessionListedRoom *) wait.array->pdata[0])->users, ==, 2);
+  g_assert_cmpstr (((NatterSessionListedRoom *) wait.array->pdata[0])->topic, ==, "the topic");
+  g_ptr_array_unref (wait.array);
+
+  g_assert_cmpstr (natter_session_room_get_topic (natter_session_find_room (f->session, "#room")), ==, "the topic");
+}
+
+static void
+test_away (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (natter_session_set_away (f->session, "out for lunch", &error));
+  g_assert_cmpstr (natter_session_get_away_message (f->session), ==, "out for lunch");
+  natter_test_spin (100);
+  natter_test_client_send (bob, "PRIVMSG alice :are you there?");
+  g_free (client_expect (bob, "* 301 bob alice :out for lunch"));
+
+  g_assert_true (natter_session_set_away (f->session, "", &error));
+  g_assert_null (natter_session_get_away_message (f->session));
+  natter_test_spin (100);
+  natter_test_client_send (bob, "USERHOST alice");
+  g_free (client_expect (bob, "* 302 bob :alice=+*"));
+}
+
+/* Member and topic tracking against another server's rules */
+
+static char *
+members_string (NatterSession *session,
+                const char    *room_name)
+{
+  NatterSessionRoom *room = natter_session_find_room (session, room_name);
+  g_autoptr(GPtrArray) members = NULL;
+  GString *out = g_string_new (NULL);
+
+  if (room == NULL)
+    return g_string_free (out, FALSE);
+
+  members = natter_session_room_dup_members (room, natter_session_get_prefix_symbols (session));
+  for (guint i = 0; i < members->len; i++)
+    {
+      NatterSessionMember *member = g_ptr_array_index (members, i);
+
+      g_string_append_printf (out, "%s%s%s", i > 0 ? " " : "", member->prefix, member->nick);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+typedef struct {
+  NatterSession *session;
+  const char    *room;
+  const char    *expected;
+} MembersWait;
+
+static gboolean
+has_members (gpointer data)
+{
+  MembersWait *wait = data;
+  g_autofree char *members = members_string (wait->session, wait->room);
+
+  return g_strcmp0 (members, wait->expected) == 0;
+}
+
+static void
+assert_members (NatterSession *session,
+                const char    *room,
+                const char    *expected)
+{
+  MembersWait wait = { session, room, expected };
+
+  if (!natter_test_spin_until (has_members, &wait, NATTER_TEST_TIMEOUT_MS))
+    {
+      g_autofree char *members = members_string (session, room);
+
+      natter_test_fail ("members of %s are “%s”, not “%s”", room, members, expected);
+    }
+}
+
+typedef struct {
+  NatterSession *session;
+  const char    *room;
+  const char    *topic;
+} TopicWait;
+
+static gboolean
+has_topic (gpointer data)
+{
+  TopicWait *wait = data;
+  NatterSessionRoom *room = natter_session_find_room (wait->session, wait->room);
+
+  return room != NULL && g_strcmp0 (natter_session_room_get_topic (room), wait->topic) == 0;
+}
+
+static gboolean
+has_network (gpointer data)
+{
+  return natter_session_get_network (data) != NULL;
+}
+
+static void
+join_on_fake (Fixture        *f,
+              NatterTestFake *fake,
+              const char     *room,
+              const char     *names)
+{
+  AsyncWait wait = { 0, };
+  g_autofree char *pattern = g_strdup_printf ("JOIN %s", room);
+
+  natter_session_join_async (f->session, room, NULL, NULL, on_joined, &wait);
+  natter_test_fake_expect (fake, pattern);
+  natter_test_fake_sendf (fake, ":alice!a@host JOIN %s", room);
+  natter_test_fake_sendf (fake, ":fake.test 353 alice = %s :%s", room, names);
+  natter_test_fake_sendf (fake, ":fake.test 366 alice %s :End of NAMES list", room);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_true (wait.ok);
+}
+
+static void
+test_room_tracking (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GError) error = NULL;
+  TopicWait topic = { NULL, "#a", "Fresh topic" };
+  AsyncWait wait = { 0, };
+  NatterSessionRoom *room;
+
+  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, NULL, NULL);
+  natter_session_connect (f->session);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", "multi-prefix",
+                             "NETWORK=Fake CASEMAPPING=ascii CHANTYPES=#& PREFIX=(qaohv)~&@%+ CHANMODES=beI,k,l,imnst MODES=5");
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  g_assert_true (natter_test_spin_until (has_network, f->session, NATTER_TEST_TIMEOUT_MS));
+  g_assert_cmpstr (natter_session_get_network (f->session), ==, "Fake");
+  g_assert_cmpstr (natter_session_get_prefix_symbols (f->session), ==, "~&@%+");
+
+  join_on_fake (f, fake, "#a", "@~bob %carol +dave alice");
+  assert_members (f->session, "#a", "~@bob %carol +dave alice");
+
+  /* Five changes with arguments, as ngircd's MODES=5 allows. */
+  natter_test_fake_send (fake, ":bob!b@h MODE #a +o-v+b-h+v carol dave *!*@spam carol alice");
+  assert_members (f->session, "#a", "~@bob @carol +alice dave");
+  natter_test_fake_send (fake, ":carol!c@h NICK Caroline");
+  assert_members (f->session, "#a", "~@bob @Caroline +alice dave");
+  natter_test_fake_send (fake, ":dave!d@h PART #a :bye");
+  natter_test_fake_send (fake, ":erin!e@h JOIN #a");
+  assert_members (f->session, "#a", "~@bob @Caroline +alice erin");
+  natter_test_fake_send (fake, ":bob!b@h KICK #a erin :out");
+  natter_test_fake_send (fake, ":Caroline!c@h QUIT :gone");
+  assert_members (f->session, "#a", "~@bob +alice");
+
+  natter_test_fake_send (fake, ":fake.test 332 alice #a :Old topic");
+  natter_test_fake_send (fake, ":bob!b@h TOPIC #a :Fresh topic");
+  topic.session = f->session;
+  g_assert_true (natter_test_spin_until (has_topic, &topic, NATTER_TEST_TIMEOUT_MS));
+
+  /* '&' is a room here, and a refused join says why. */
+  join_on_fake (f, fake, "&local", "alice");
+  natter_session_join_async (f->session, "#locked", "wrong", NULL, on_joined, &wait);
+  natter_test_fake_expect (fake, "JOIN #locked wrong");
+  natter_test_fake_send (fake, ":fake.test 475 alice #locked :Cannot join channel (+k)");
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_false (wait.ok);
+  g_assert_error (wait.error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
+  g_assert_nonnull (strstr (wait.error->message, "Cannot join channel (+k)"));
+  g_clear_error (&wait.error);
+  g_assert_null (natter_session_find_room (f->session, "#locked"));
+
+  /* Kicked: the room stays, not joined, until parted. */
+  natter_test_fake_send (fake, ":bob!b@h KICK #a alice :bye");
+  assert_members (f->session, "#a", "");
+  room = natter_session_find_room (f->session, "#a");
+  g_assert_false (natter_session_room_get_joined (room));
+  g_assert_true (natter_session_part (f->session, "#a", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (natter_session_find_room (f->session, "#a"));
+  natter_test_fake_assert_silent (fake, 100);
+
+  g_assert_false (natter_session_part (f->session, "#nowhere", NULL, &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
+}
+
+/* Keepalive and reconnection */
+
+static void
+test_keepalive_dead_link (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  NatterSessionTuning tuning;
+
+  tuning_fast (&tuning);
+  tuning.ping_interval_ms = natter_test_ms (300);
+  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, &tuning, NULL);
+  natter_session_connect (f->session);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", NULL, NULL);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+
+  /* It answers the server's PING... */
+  natter_test_fake_send (fake, "PING :token123");
+  natter_test_fake_expect (fake, "PONG *token123");
+
+  /* ...and sends its own when the server goes quiet; no answer: a dead link. */
+  natter_test_fake_expect (fake, "PING *");
+  wait_state (f->session, NATTER_SESSION_STATE_RECONNECTING);
+  g_assert_cmpstr (natter_session_get_state_reason (f->session), ==, "Ping timeout");
+  natter_test_fake_wait_connection (fake, 2);
+  natter_test_fake_register (fake, "alice", NULL, NULL);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+}
+
+static char *
+iso_time (gint64 time_us)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (time_us / G_USEC_PER_SEC);
+  g_autofree char *text = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
+
+  return g_strdup_printf ("%s.%03dZ", text, (int) ((time_us % G_USEC_PER_SEC) / 1000));
+}
+
+static void
+test_reconnect_backfill_dedups (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  const char *caps = "batch server-time message-tags draft/chathistory";
+  const char *isupport = "NETWORK=Fake CHANTYPES=# PREFIX=(ov)@+ CHATHISTORY=50";
+  gint64 now = (g_get_real_time () / 1000) * 1000;
+  g_autofree char *t1 = iso_time (now - 300 * G_USEC_PER_SEC);
+  g_autofree char *t2 = iso_time (now - 200 * G_USEC_PER_SEC);
+  g_autofree char *t3 = iso_time (now - 100 * G_USEC_PER_SEC);
+  g_autofree char *t4 = iso_time (now - 50 * G_USEC_PER_SEC);
+  g_autofree char *t5 = iso_time (now - 40 * G_USEC_PER_SEC);
+  g_autofree char *anchor = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  NatterSessionMessage *message;
+
+  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, NULL, NULL);
+  natter_session_connect (f->session);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", caps, isupport);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+
+  join_on_fake (f, fake, "#a", "alice bob");
+  /* Nothing logged yet: the latest the server has. */
+  natter_test_fake_expect (fake, "CHATHISTORY LATEST #a * 50");
+  natter_test_fake_send (fake, ":fake.test BATCH +h1 chathistory #a");
+  natter_test_fake_sendf (fake, "@batch=h1;time=%s;msgid=m1 :bob!b@h PRIVMSG #a :old one", t1);
+  natter_test_fake_sendf (fake, "@batch=h1;time=%s;msgid=m2 :bob!b@h PRIVMSG #a :old two", t2);
+  natter_test_fake_send (fake, ":fake.test BATCH -h1");
+  message = wait_message (f, "old two");
+  g_assert_nonnull (message);
+  g_assert_true (message->history);
+  g_assert_cmpstr (message->msgid, ==, "m2");
+
+  natter_test_fake_sendf (fake, "@time=%s;msgid=m3 :bob!b@h PRIVMSG #a :live three", t3);
+  message = wait_message (f, "live three");
+  g_assert_false (message->history);
+  g_assert_cmpint (message->time_us, ==, now - 100 * G_USEC_PER_SEC);
+
+  /* The link drops; on return the session asks for what came after its
+   * newest message, and the server's answer overlaps what it has. */
+  natter_test_fake_drop (fake);
+  natter_test_fake_wait_connection (fake, 2);
+  natter_test_fake_register (fake, "alice", caps, isupport);
+  natter_test_fake_expect (fake, "JOIN #a");
+  natter_test_fake_send (fake, ":alice!a@host JOIN #a");
+  anchor = g_strdup_printf ("CHATHISTORY LATEST #a timestamp=%s 50", t3);
+  natter_test_fake_expect (fake, anchor);
+  natter_test_fake_send (fake, ":fake.test BATCH +h2 chathistory #a");
+  natter_test_fake_sendf (fake, "@batch=h2;time=%s;msgid=m2 :bob!b@h PRIVMSG #a :old two", t2);
+  natter_test_fake_sendf (fake, "@batch=h2;time=%s;msgid=m3 :bob!b@h PRIVMSG #a :live three", t3);
+  natter_test_fake_sendf (fake, "@batch=h2;time=%s;msgid=m4 :bob!b@h PRIVMSG #a :missed four", t4);
+  /* No msgid: matched by sender, text and time. */
+  natter_test_fake_sendf (fake, "@batch=h2;time=%s :bob!b@h PRIVMSG #a :live three", t3);
+  natter_test_fake_sendf (fake, "@batch=h2;time=%s :bob!b@h PRIVMSG #a :missed five", t5);
+  natter_test_fake_send (fake, ":fake.test BATCH -h2");
+
+  g_assert_nonnull (wait_message (f, "missed five"));
+  natter_test_spin (100);
+  g_assert_cmpuint (count_messages (f, "old one"), ==, 1);
+  g_assert_cmpuint (count_messages (f, "old two"), ==, 1);
+  g_assert_cmpuint (count_messages (f, "live three"), ==, 1);
+  g_assert_cmpuint (count_messages (f, "missed four"), ==, 1);
+  g_assert_cmpuint (count_messages (f, "missed five"), ==, 1);
+
+  page = history (f->session, "#a", NATTER_SCROLLBACK_LATEST, 0, 50);
+  g_assert_cmpuint (page->len, ==, 5);
+  /* In time order, whatever order they arrived in. */
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[0])->text, ==, "old one");
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[3])->text, ==, "missed four");
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[4])->text, ==, "missed five");
+}
+
+static void
+test_reconnect_hosted (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *server_dir = g_dir_make_tmp ("natter-server-XXXXXX", NULL);
+  g_autoptr(NatterServerStore) store1 = NULL;
+  g_autoptr(NatterServerStore) store2 = NULL;
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(NatterTestClient) bob2 = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  NatterSessionTuning tuning;
+  guint16 port;
+  guint n_attempts = 0;
+  gboolean backfill;
+
+  store1 = natter_server_store_new (server_dir, &error);
+  g_assert_no_error (error);
+  server_start (f, 0, "store", store1, NULL);
+  port = f->port;
+
+  bob = client_new (f, "bob");
+  natter_test_client_send (bob, "JOIN #secret");
+  natter_test_client_send (bob, "MODE #secret +k pw");
+  g_free (client_expect (bob, "*MODE #secret +k pw"));
+  natter_test_client_send (bob, "JOIN #plain");
+  g_free (client_expect (bob, "* 366 bob #plain *"));
+
+  tuning_fast (&tuning);
+  tuning.reconnect_min_ms = natter_test_ms (400);
+  tuning.reconnect_max_ms = natter_test_ms (1600);
+  f->session = session_new (f, port, "alice", FALSE, &tuning, NULL);
+  natter_session_connect (f->session);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  backfill = natter_session_has_cap (f->session, "draft/chathistory");
+  g_assert_true (join (f->session, "#secret", "pw", &error));
+  g_assert_no_error (error);
+  g_assert_true (join (f->session, "#plain", NULL, &error));
+  natter_test_client_send (bob, "PRIVMSG #plain :before");
+  g_assert_nonnull (wait_message (f, "before"));
+
+  /* The server goes away for a second: a few attempts fail. */
+  server_stop (f);
+  natter_server_store_close (store1);
+  wait_state (f->session, NATTER_SESSION_STATE_RECONNECTING);
+  natter_test_spin (natter_test_ms (1000));
+  for (guint i = 0; i < f->states->len; i++)
+    if (GPOINTER_TO_UINT (f->states->pdata[i]) == NATTER_SESSION_STATE_RECONNECTING)
+      n_attempts++;
+  g_test_message ("%u reconnecting states while the server was down", n_attempts);
+  g_assert_cmpint (natter_session_get_state (f->session), !=, NATTER_SESSION_STATE_CONNECTED);
+
+  /* It comes back; bob sets the room up again and speaks before alice returns. */
+  store2 = natter_server_store_new (server_dir, &error);
+  g_assert_no_error (error);
+  server_start (f, port, "store", store2, NULL);
+  bob2 = client_new (f, "bob");
+  natter_test_client_send (bob2, "JOIN #secret");
+  natter_test_client_send (bob2, "MODE #secret +k pw");
+  g_free (client_expect (bob2, "*MODE #secret +k pw"));
+  natter_test_client_send (bob2, "JOIN #plain");
+  natter_test_client_send (bob2, "PRIVMSG #plain :while you were away");
+  g_free (client_expect (bob2, "* 366 bob #plain *"));
+  g_assert_cmpint (natter_session_get_state (f->session), !=, NATTER_SESSION_STATE_CONNECTED);
+
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  /* Rejoined both, #secret with its key. */
+  g_free (client_expect (bob2, ":alice!*JOIN #secret"));
+  g_free (client_expect (bob2, ":alice!*JOIN #plain"));
+  g_assert_true (natter_session_room_get_joined (natter_session_find_room (f->session, "#secret")));
+  g_assert_true (natter_session_room_get_joined (natter_session_find_room (f->session, "#plain")));
+
+  if (backfill)
+    {
+      g_assert_nonnull (wait_message (f, "while you were away"));
+      natter_test_spin (200);
+      g_assert_cmpuint (count_messages (f, "while you were away"), ==, 1);
+    }
+  else
+    g_test_message ("the server offers no draft/chathistory: nothing to backfill");
+
+  page = history (f->session, "#plain", NATTER_SCROLLBACK_LATEST, 0, 50);
+  g_assert_cmpuint (count_in (page, "before"), ==, 1);
+  g_assert_cmpuint (count_in (page, "while you were away"), ==, backfill ? 1 : 0);
+
+  natter_session_disconnect (f->session, "bye");
+  natter_test_spin_until (is_disconnected, f->session, 2000);
+  server_stop (f);
+  natter_server_store_close (store2);
+  remove_tree (server_dir);
+}
+
+/* TLS */
+
+static char *
+make_certificate (const char *dir)
+{
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *both = g_build_filename (dir, "both.pem", NULL);
+  g_autofree char *key_text = NULL;
+  g_autofree char *cert_text = NULL;
+  g_autofree char *combined = NULL;
+  const char *argv[] = {
+    "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+    "-subj", "/CN=natter.test", "-keyout", key, "-out", cert, NULL
+  };
+  int status = 0;
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+
+  if (openssl == NULL)
+    return NULL;
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                     G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL) ||
+      !g_spawn_check_wait_status (status, NULL))
+    return NULL;
+
+  g_assert_true (g_file_get_contents (cert, &cert_text, NULL, NULL));
+  g_assert_true (g_file_get_contents (key, &key_text, NULL, NULL));
+  combined = g_strconcat (cert_text, key_text, NULL);
+  g_assert_true (g_file_set_contents (both, combined, -1, NULL));
+
+  return g_steal_pointer (&both);
+}
+
+static char *
+expected_fingerprint (GTlsCertificate *certificate)
+{
+  g_autoptr(GByteArray) der = NULL;
+  g_autofree char *hex = NULL;
+  GString *out = g_string_new (NULL);
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+  for (guint i = 0; hex[i] != '\0'; i += 2)
+    g_string_append_printf (out, "%s%c%c", i > 0 ? ":" : "", g_ascii_toupper (hex[i]), g_ascii_toupper (hex[i + 1]));
+
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_tls_pinning (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *pem = make_certificate (f->dir);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(NatterTestFake) fake = NULL;
+  g_autoptr(NatterSession) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *plain = NULL;
+
+  if (pem == NULL)
+    {
+      g_test_skip ("openssl is needed to make a self-signed certificate");
+      return;
+    }
+  certificate = g_tls_certificate_new_from_file (pem, &error);
+  g_assert_no_error (error);
+  fingerprint = expected_fingerprint (certificate);
+  fake = natter_test_fake_new (certificate);
+
+  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", TRUE, NULL, NULL);
+  natter_session_connect (f->session);
+  wait_state (f->session, NATTER_SESSION_STATE_DISCONNECTED);
+  g_assert_cmpuint (f->n_offered, ==, 1);
+  g_assert_cmpstr (f->offered, ==, fingerprint);
+  g_assert_cmpstr (natter_session_get_state_reason (f->session), ==, "The server’s certificate is not trusted");
+
+  /* No retry loop against a certificate nobody trusted. */
+  natter_test_spin (300);
+  g_assert_cmpint (natter_session_get_state (f->session), ==, NATTER_SESSION_STATE_DISCONNECTED);
+  g_assert_cmpuint (f->n_offered, ==, 1);
+
+  g_assert_false (natter_session_trust_certificate (f->session, "00:11", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* Any spelling of the fingerprint pins it; the session connects. */
+  plain = g_ascii_strdown (fingerprint, -1);
+  for (char *src = plain, *dst = plain;; src++)
+    {
+      if (*src != ':')
+        *dst++ = *src;
+      if (*src == '\0')
+        break;
+    }
+  g_assert_true (natter_session_trust_certificate (f->session, plain, &error));
+  g_assert_no_error (error);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", NULL, NULL);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+
+  /* The pin is stored: another session to the same server trusts it. */
+  natter_session_store_sync (f->store);
+  again = session_new (f, natter_test_fake_get_port (fake), "alice2", TRUE, NULL, NULL);
+  natter_session_connect (again);
+  natter_test_fake_wait_connection (fake, 2);
+  natter_test_fake_register (fake, "alice2", NULL, NULL);
+  wait_state (again, NATTER_SESSION_STATE_CONNECTED);
+  g_assert_cmpuint (f->n_offered, ==, 1);
+  natter_session_disconnect (again, "bye");
+  natter_test_spin_until (is_disconnected, again, 2000);
+  g_signal_handlers_disconnect_by_data (again, f);
+}
+
+/* SASL */
+
+static NatterSession *
+session_new_sasl (Fixture    *f,
+                  guint16     port,
+                  const char *nick,
+                  const char *password)
+{
+  g_autoptr(NatterSessionRecord) wanted = natter_session_record_new ();
+  OpenWait wait = { NULL, FALSE };
+  NatterSessionTuning tuning;
+  NatterSession *session;
+
+  wanted->host = g_strdup ("127.0.0.1");
+  wanted->port = port;
+  wanted->nick = g_strdup (nick);
+  wanted->sasl_username = g_strdup (nick);
+  wanted->sasl_password = g_strdup (password);
+  natter_session_store_open_session_async (f->store, wanted, on_record_opened, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  tuning_fast (&tuning);
+  session = natter_session_new (f->store, wait.record, &tuning);
+  natter_session_record_free (wait.record);
+  g_signal_connect (session, "state-changed", G_CALLBACK (on_state), f);
+
+  return session;
+}
+
+static void
+test_sasl_plain (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(NatterSession) refused = NULL;
+  g_autofree guchar *decoded = NULL;
+  const char *line;
+  gsize len = 0;
+
+  f->session = session_new_sasl (f, natter_test_fake_get_port (fake), "alice", "secret");
+  natter_session_connect (f->session);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", "sasl=PLAIN,EXTERNAL server-time", NULL);
+  natter_test_fake_expect (fake, "AUTHENTICATE PLAIN");
+  natter_test_fake_send (fake, "AUTHENTICATE +");
+  line = natter_test_fake_expect (fake, "AUTHENTICATE *");
+  g_assert_nonnull (line);
+  decoded = g_base64_decode (line + strlen ("AUTHENTICATE "), &len);
+  g_assert_cmpmem (decoded, len, "alice\0alice\0secret", 18);
+  natter_test_fake_send (fake, ":fake.test 900 alice alice!a@h alice :You are now logged in as alice");
+  natter_test_fake_send (fake, ":fake.test 903 alice :SASL authentication successful");
+  natter_test_fake_expect (fake, "CAP END");
+  natter_test_fake_welcome (fake, "alice", NULL);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  g_assert_true (natter_session_has_cap (f->session, "sasl"));
+
+  refused = session_new_sasl (f, natter_test_fake_get_port (fake), "mallory", "guess");
+  natter_session_connect (refused);
+  natter_test_fake_wait_connection (fake, 2);
+  natter_test_fake_register (fake, "mallory", "sasl server-time", NULL);
+  natter_test_fake_expect (fake, "AUTHENTICATE PLAIN");
+  natter_test_fake_send (fake, "AUTHENTICATE +");
+  natter_test_fake_expect (fake, "AUTHENTICATE *");
+  natter_test_fake_send (fake, ":fake.test 904 mallory :SASL authentication failed");
+  wait_state (refused, NATTER_SESSION_STATE_DISCONNECTED);
+  g_assert_cmpstr (natter_session_get_state_reason (refused), ==, "SASL authentication failed");
+  g_signal_handlers_disconnect_by_data (refused, f);
+}
+
+/* The scrollback store */
+
+static NatterSessionMessage *
+make_message (NatterSessionStore *store,
+              const char         *target,
+              gint64              time_us,
+              const char         *sender,
+              const char         *text)
+{
+  NatterSessionMessage *message = natter_session_message_new ();
+
+  message->id = natter_session_store_next_message_id (store);
+  message->target = g_strdup (target);
+  message->folded = g_ascii_strdown (target, -1);
+  message->time_us = time_us;
+  message->sender = g_strdup (sender);
+  message->text = g_strdup (text);
+  message->highlight = strstr (text, "alice") != NULL;
+
+  return message;
+}
+
+static void
+on_store_array (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+
+  if (g_async_result_is_tagged (result, natter_session_store_history_async))
+    wait->array = natter_session_store_history_finish (result, &wait->error);
+  else
+    wait->array = natter_session_store_search_finish (result, &wait->error);
+  wait->done = TRUE;
+}
+
+static GPtrArray *
+store_history (NatterSessionStore  *store,
+               NatterScrollbackAnchor  anchor,
+               gint64               value,
+               guint                limit)
+{
+  AsyncWait wait = { 0, };
+
+  natter_session_store_history_async (store, 1, "#a", anchor, value, limit, on_store_array, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_no_error (wait.error);
+
+  return wait.array;
+}
+
+static GPtrArray *
+store_search (NatterSessionStore  *store,
+              const char          *query,
+              GError             **error)
+{
+  AsyncWait wait = { 0, };
+
+  natter_session_store_search_async (store, 1, query, NULL, 50, on_store_array, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  if (wait.error != NULL)
+    g_propagate_error (error, wait.error);
+
+  return wait.array;
+}
+
+static void
+on_counts (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  guint *counts = user_data;
+
+  g_assert_true (natter_session_store_counts_finish (result, &counts[0], &counts[1], NULL, NULL, NULL));
+  counts[2] = TRUE;
+}
+
+static void
+test_store_history_search (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 base = G_GINT64_CONSTANT (1700000000) * G_USEC_PER_SEC;
+  gint64 ids[30];
+  guint counts[3] = { 0, };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("message %u %s", i, i % 10 == 0 ? "ping alice" : "chatter");
+      g_autoptr(NatterSessionMessage) message = make_message (f->store, "#a", base + i * G_USEC_PER_SEC,
+                                                              "bob", text);
+
+      ids[i] = message->id;
+      natter_session_store_log (f->store, 1, message);
+    }
+
+  page = store_history (f->store, NATTER_SCROLLBACK_LATEST, 0, 10);
+  g_assert_cmpuint (page->len, ==, 10);
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[0])->text, ==, "message 20 ping alice");
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[9])->text, ==, "message 29 chatter");
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  page = store_history (f->store, NATTER_SCROLLBACK_BEFORE_ID, ids[20], 5);
+  g_assert_cmpuint (page->len, ==, 5);
+  g_assert_cmpint (((NatterSessionMessage *) page->pdata[0])->id, ==, ids[15]);
+  g_assert_cmpint (((NatterSessionMessage *) page->pdata[4])->id, ==, ids[19]);
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  page = store_history (f->store, NATTER_SCROLLBACK_AFTER_ID, ids[27], 5);
+  g_assert_cmpuint (page->len, ==, 2);
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  page = store_history (f->store, NATTER_SCROLLBACK_AFTER_TIME, base + 4 * G_USEC_PER_SEC, 3);
+  g_assert_cmpuint (page->len, ==, 3);
+  g_assert_cmpint (((NatterSessionMessage *) page->pdata[0])->id, ==, ids[5]);
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  page = store_history (f->store, NATTER_SCROLLBACK_BEFORE_TIME, base + 2 * G_USEC_PER_SEC, 10);
+  g_assert_cmpuint (page->len, ==, 2);
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  page = store_search (f->store, "ping", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 3);
+  /* Newest first. */
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[0])->text, ==, "message 20 ping alice");
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  page = store_search (f->store, "\"unbalanced", &error);
+  g_assert_null (page);
+  g_assert_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_INVALID_QUERY);
+  g_clear_error (&error);
+
+  natter_session_store_mark_read (f->store, 1, "#a", ids[24]);
+  natter_session_store_counts_async (f->store, 1, "#a", on_counts, counts);
+  natter_test_spin_until (is_done, &counts[2], NATTER_TEST_TIMEOUT_MS);
+  g_assert_cmpuint (counts[0], ==, 5);
+  g_assert_cmpuint (counts[1], ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/session/register/caps-and-network", Fixture, NULL,
+              fixture_set_up_hosted, test_register_caps, fixture_tear_down);
+  g_test_add ("/session/register/nick-taken-tries-alternates", Fixture, NULL,
+              fixture_set_up, test_register_nick_taken, fixture_tear_down);
+  g_test_add ("/session/register/server-password", Fixture, NULL,
+              fixture_set_up, test_register_server_password, fixture_tear_down);
+  g_test_add ("/session/room/join-send-receive", Fixture, NULL,
+              fixture_set_up_hosted, test_room_join_send_receive, fixture_tear_down);
+  g_test_add ("/session/room/tracks-members-and-topic", Fixture, NULL,
+              fixture_set_up, test_room_tracking, fixture_tear_down);
+  g_test_add ("/session/send/splits-long-text", Fixture, NULL,
+              fixture_set_up_hosted, test_send_splits_long_text, fixture_tear_down);
+  g_test_add ("/session/send/refuses-line-breaks", Fixture, NULL,
+              fixture_set_up_hosted, test_send_refuses_line_breaks, fixture_tear_down);
+  g_test_add ("/session/send/action-and-notice", Fixture, NULL,
+              fixture_set_up_hosted, test_send_action_and_notice, fixture_tear_down);
+  g_test_add ("/session/send/flood-control-paces-lines", Fixture, NULL,
+              fixture_set_up, test_flood_paces_lines, fixture_tear_down);
+  g_test_add ("/session/ctcp/answers-version-and-ping", Fixture, NULL,
+              fixture_set_up_hosted, test_ctcp_version_ping, fixture_tear_down);
+  g_test_add ("/session/private/conversation", Fixture, NULL,
+              fixture_set_up_hosted, test_private_conversation, fixture_tear_down);
+  g_test_add ("/session/block/ignores-sender", Fixture, NULL,
+              fixture_set_up_hosted, test_block_ignores_sender, fixture_tear_down);
+  g_test_add ("/session/who-and-list", Fixture, NULL,
+              fixture_set_up_hosted, test_who_and_list, fixture_tear_down);
+  g_test_add ("/session/away", Fixture, NULL,
+              fixture_set_up_hosted, test_away, fixture_tear_down);
+  g_test_add ("/session/keepalive/detects-dead-link", Fixture, NULL,
+              fixture_set_up, test_keepalive_dead_link, fixture_tear_down);
+  g_test_add ("/session/reconnect/backfill-without-duplicates", Fixture, NULL,
+              fixture_set_up, test_reconnect_backfill_dedups, fixture_tear_down);
+  g_test_add ("/session/reconnect/rejoins-rooms-with-keys", Fixture, NULL,
+              fixture_set_up, test_reconnect_hosted, fixture_tear_down);
+  g_test_add ("/session/tls/pins-self-signed-certificate", Fixture, NULL,
+              fixture_set_up, test_tls_pinning, fixture_tear_down);
+  g_test_add ("/session/sasl/plain", Fixture, NULL,
+              fixture_set_up, test_sasl_plain, fixture_tear_down);
+  g_test_add ("/session/store/history-and-search", Fixture, NULL,
+              fixture_set_up, test_store_history_search, fixture_tear_down);
+
+  return g_test_run ();
+}
