@@ -1,0 +1,1471 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natterctl"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "natter-chat.h"
+#include "natter-cli.h"
+#include "natter-cli-output.h"
+
+#define HISTORY_LINES_DEFAULT 20
+
+struct _NatterChat
+{
+  GObject            parent_instance;
+
+  NatterIpcClient   *client;
+  NatterIpcSession1 *session;
+  char              *current;      /* the room or nick plain lines go to */
+  char              *switch_to;    /* room to make current once joined */
+  char              *opening;      /* object path of a session \connect opened */
+  GHashTable        *members;      /* room object path -> GHashTable (nick -> nick) */
+  GPtrArray         *watched;      /* NatterIpcRoom1 * with our notify handlers */
+  char             **pending_rooms;
+
+  /* To find the session again after natterd restarts. */
+  char              *server;
+  guint16            port;
+  char              *nick;
+
+  gboolean           once;
+  gboolean           color;
+  gboolean           quit;
+  gboolean           readline_active;
+  gboolean           in_line_handler; /* readline has accepted a line: no redisplay */
+  int                status;
+};
+
+G_DEFINE_FINAL_TYPE (NatterChat, natter_chat, G_TYPE_OBJECT)
+
+/* Readline's callbacks carry no user data: the one chat running. */
+static NatterChat *running_chat;
+
+static void natter_chat_watch_rooms (NatterChat *self);
+static void natter_chat_unwatch_rooms (NatterChat *self);
+
+/* Output */
+
+/* Prints @line above the prompt and redraws the prompt and the line being
+ * typed, cursor where it was, under it. */
+static void
+chat_print (NatterChat *self,
+            const char *line)
+{
+  /* Before readline runs, and while it hands us a line it has finished
+   * with (the cursor is on a fresh line, the prompt comes after us). */
+  if (!self->readline_active || self->in_line_handler)
+    {
+      fputs (line, stdout);
+      fputs ("\n", stdout);
+      fflush (stdout);
+      return;
+    }
+
+  rl_clear_visible_line ();
+  fputs (line, rl_outstream);
+  fputs ("\n", rl_outstream);
+  fflush (rl_outstream);
+  rl_on_new_line ();
+  rl_redisplay ();
+}
+
+static void chat_printf (NatterChat *self,
+                         const char *format,
+                         ...) G_GNUC_PRINTF (2, 3);
+
+/* A notice from natterctl itself: "-- text", dimmed. */
+static void
+chat_printf (NatterChat *self,
+             const char *format,
+             ...)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *line = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  line = g_strconcat ("-- ", text, NULL);
+  if (self->color)
+    {
+      g_autofree char *painted = natter_cli_paint (TRUE, NATTER_CLI_DIM, line);
+
+      chat_print (self, painted);
+    }
+  else
+    chat_print (self, line);
+}
+
+static void
+chat_error (NatterChat   *self,
+            const GError *error)
+{
+  g_autoptr(GError) copy = g_error_copy (error);
+  g_autofree char *line = NULL;
+  g_autofree char *painted = NULL;
+
+  g_dbus_error_strip_remote_error (copy);
+  line = g_strconcat ("!! ", copy->message, NULL);
+  painted = natter_cli_paint (self->color, NATTER_CLI_RED, line);
+  chat_print (self, painted);
+}
+
+static char *
+build_prompt (NatterChat *self)
+{
+  const char *state = self->session != NULL ? natter_ipc_session1_get_state (self->session) : "";
+  g_autoptr(GString) label = g_string_new (NULL);
+  const char *where;
+
+  if (self->session == NULL)
+    where = "natter";
+  else if (self->current != NULL)
+    where = self->current;
+  else
+    where = natter_ipc_session1_get_nick (self->session);
+
+  g_string_append_printf (label, "[%s", where);
+  if (self->session != NULL && g_strcmp0 (state, "connected") != 0)
+    g_string_append_printf (label, " (%s)", state);
+  g_string_append (label, "]");
+
+  /* \001 and \002 tell readline the colour codes take no columns. */
+  if (self->color)
+    return g_strdup_printf ("\001" NATTER_CLI_BOLD "\002%s\001" NATTER_CLI_RESET "\002 ", label->str);
+
+  return g_strdup_printf ("%s ", label->str);
+}
+
+static void
+update_prompt (NatterChat *self)
+{
+  g_autofree char *prompt = build_prompt (self);
+
+  if (!self->readline_active)
+    return;
+
+  if (self->in_line_handler)
+    {
+      rl_set_prompt (prompt);
+      return;
+    }
+
+  rl_clear_visible_line ();
+  rl_set_prompt (prompt);
+  rl_on_new_line ();
+  rl_redisplay ();
+}
+
+static void
+set_current (NatterChat *self,
+             const char *name)
+{
+  g_free (self->current);
+  self->current = g_strdup (name);
+  update_prompt (self);
+}
+
+/* Rooms */
+
+static GHashTable *
+member_set (NatterIpcRoom1 *room)
+{
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GVariant *members = natter_ipc_room1_get_members (room);
+  GVariantIter iter;
+  const char *prefix, *nick;
+
+  if (members == NULL)
+    return set;
+
+  g_variant_iter_init (&iter, members);
+  while (g_variant_iter_next (&iter, "(&s&s)", &prefix, &nick))
+    g_hash_table_add (set, g_strdup (nick));
+
+  return set;
+}
+
+static char *
+stamp (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  return g_date_time_format (now, "%H:%M");
+}
+
+static void
+print_event (NatterChat *self,
+             const char *arrow,
+             const char *text)
+{
+  g_autofree char *time = stamp ();
+  g_autofree char *line = g_strdup_printf ("%s %s %s", time, arrow, text);
+  g_autofree char *painted = natter_cli_paint (self->color, NATTER_CLI_DIM, line);
+
+  chat_print (self, painted);
+}
+
+static gboolean
+is_own_nick (NatterChat *self,
+             const char *nick)
+{
+  return self->session != NULL &&
+         g_ascii_strcasecmp (nick, natter_ipc_session1_get_nick (self->session)) == 0;
+}
+
+static void
+on_members_changed (NatterIpcRoom1 *room,
+                    GParamSpec     *pspec,
+                    NatterChat     *self)
+{
+  const char *path = natter_ipc_client_get_path (room);
+  const char *name = natter_ipc_room1_get_name (room);
+  GHashTable *before = g_hash_table_lookup (self->members, path);
+  g_autoptr(GHashTable) after = member_set (room);
+  g_autoptr(GPtrArray) joined = g_ptr_array_new ();
+  g_autoptr(GPtrArray) left = g_ptr_array_new ();
+  GHashTableIter iter;
+  const char *nick;
+
+  /* The first list (NAMES after our own join) is no news. */
+  if (before == NULL || g_hash_table_size (before) == 0)
+    {
+      g_hash_table_insert (self->members, g_strdup (path), g_steal_pointer (&after));
+      return;
+    }
+
+  /* Our own comings and goings are told by room-added and room-removed. */
+  g_hash_table_iter_init (&iter, after);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &nick, NULL))
+    if (!g_hash_table_contains (before, nick) && !is_own_nick (self, nick))
+      g_ptr_array_add (joined, (gpointer) nick);
+  g_hash_table_iter_init (&iter, before);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &nick, NULL))
+    if (!g_hash_table_contains (after, nick) && !is_own_nick (self, nick))
+      g_ptr_array_add (left, (gpointer) nick);
+
+  /* One out and one in at once is a nick change. */
+  if (joined->len == 1 && left->len == 1)
+    {
+      g_autofree char *text = g_strdup_printf (_("%s is now known as %s"),
+                                               (char *) g_ptr_array_index (left, 0),
+                                               (char *) g_ptr_array_index (joined, 0));
+
+      print_event (self, "~", text);
+    }
+  else
+    {
+      for (guint i = 0; i < joined->len; i++)
+        {
+          g_autofree char *text = g_strdup_printf (_("%s joined %s"), (char *) g_ptr_array_index (joined, i), name);
+
+          print_event (self, "→", text);
+        }
+      for (guint i = 0; i < left->len; i++)
+        {
+          g_autofree char *text = g_strdup_printf (_("%s left %s"), (char *) g_ptr_array_index (left, i), name);
+
+          print_event (self, "←", text);
+        }
+    }
+
+  g_hash_table_insert (self->members, g_strdup (path), g_steal_pointer (&after));
+}
+
+static void
+on_topic_changed (NatterIpcRoom1 *room,
+                  GParamSpec     *pspec,
+                  NatterChat     *self)
+{
+  g_autofree char *text = g_strdup_printf (_("Topic of %s: %s"), natter_ipc_room1_get_name (room),
+                                           natter_ipc_room1_get_topic (room));
+
+  print_event (self, "*", text);
+}
+
+static void
+watch_room (NatterChat     *self,
+            NatterIpcRoom1 *room)
+{
+  g_hash_table_insert (self->members, g_strdup (natter_ipc_client_get_path (room)), member_set (room));
+  g_signal_connect (room, "notify::members", G_CALLBACK (on_members_changed), self);
+  g_signal_connect (room, "notify::topic", G_CALLBACK (on_topic_changed), self);
+  g_ptr_array_add (self->watched, g_object_ref (room));
+}
+
+static void
+unwatch_room (NatterChat     *self,
+              NatterIpcRoom1 *room)
+{
+  g_signal_handlers_disconnect_by_data (room, self);
+  g_hash_table_remove (self->members, natter_ipc_client_get_path (room));
+  g_ptr_array_remove (self->watched, room);
+}
+
+static void
+natter_chat_watch_rooms (NatterChat *self)
+{
+  g_autoptr(GPtrArray) rooms = NULL;
+
+  if (self->session == NULL)
+    return;
+
+  rooms = natter_ipc_client_list_rooms (self->client, self->session);
+  for (guint i = 0; i < rooms->len; i++)
+    watch_room (self, g_ptr_array_index (rooms, i));
+}
+
+static void
+natter_chat_unwatch_rooms (NatterChat *self)
+{
+  while (self->watched->len > 0)
+    unwatch_room (self, g_ptr_array_index (self->watched, self->watched->len - 1));
+}
+
+static gboolean
+is_room_name (const char *name)
+{
+  return name[0] == '#' || name[0] == '&' || name[0] == '!' || name[0] == '+';
+}
+
+static void
+on_room_added (NatterIpcClient   *client,
+               NatterIpcSession1 *session,
+               NatterIpcRoom1    *room,
+               NatterChat        *self)
+{
+  const char *name = natter_ipc_room1_get_name (room);
+
+  if (session != self->session)
+    return;
+
+  watch_room (self, room);
+
+  if (g_strcmp0 (natter_ipc_room1_get_kind (room), "room") == 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("You joined %s"), name);
+
+      print_event (self, "→", text);
+    }
+
+  if (self->switch_to != NULL && g_ascii_strcasecmp (self->switch_to, name) == 0)
+    {
+      g_clear_pointer (&self->switch_to, g_free);
+      set_current (self, name);
+    }
+  else if (self->current == NULL)
+    set_current (self, name);
+}
+
+static void
+on_room_removed (NatterIpcClient   *client,
+                 NatterIpcSession1 *session,
+                 NatterIpcRoom1    *room,
+                 NatterChat        *self)
+{
+  const char *name = natter_ipc_room1_get_name (room);
+
+  if (session != self->session)
+    return;
+
+  unwatch_room (self, room);
+
+  if (g_strcmp0 (natter_ipc_room1_get_kind (room), "room") == 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("You left %s"), name);
+
+      print_event (self, "←", text);
+    }
+
+  if (self->current != NULL && g_ascii_strcasecmp (self->current, name) == 0)
+    {
+      g_autoptr(GPtrArray) rooms = natter_ipc_client_list_rooms (self->client, self->session);
+
+      set_current (self, rooms->len > 0 ? natter_ipc_room1_get_name (g_ptr_array_index (rooms, 0)) : NULL);
+    }
+}
+
+/* Calls */
+
+static void
+on_call_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(NatterChat) self = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
+  if (reply == NULL)
+    chat_error (self, error);
+}
+
+static void
+call (NatterChat *self,
+      gpointer    proxy,
+      const char *method,
+      GVariant   *parameters)
+{
+  g_dbus_proxy_call (G_DBUS_PROXY (proxy), method, parameters, G_DBUS_CALL_FLAGS_NONE, -1,
+                     NULL, on_call_done, g_object_ref (self));
+}
+
+static void
+join_pending_rooms (NatterChat *self)
+{
+  g_auto(GStrv) rooms = g_steal_pointer (&self->pending_rooms);
+
+  for (guint i = 0; rooms != NULL && rooms[i] != NULL; i++)
+    {
+      if (self->switch_to == NULL)
+        self->switch_to = g_strdup (rooms[i]);
+      call (self, self->session, "Join", g_variant_new ("(ss)", rooms[i], ""));
+    }
+}
+
+static void
+on_state_changed (NatterIpcClient   *client,
+                  NatterIpcSession1 *session,
+                  const char        *state,
+                  const char        *reason,
+                  NatterChat        *self)
+{
+  if (session != self->session)
+    return;
+
+  if (reason != NULL && reason[0] != '\0')
+    chat_printf (self, "%s: %s", state, reason);
+  else
+    chat_printf (self, "%s", state);
+
+  if (g_str_equal (state, "connected"))
+    join_pending_rooms (self);
+
+  update_prompt (self);
+}
+
+static void
+on_nick_changed (NatterIpcSession1 *session,
+                 GParamSpec        *pspec,
+                 NatterChat        *self)
+{
+  g_free (self->nick);
+  self->nick = g_strdup (natter_ipc_session1_get_nick (session));
+  chat_printf (self, _("You are now known as %s"), self->nick);
+  update_prompt (self);
+}
+
+static void
+on_message_received (NatterIpcClient   *client,
+                     NatterIpcSession1 *session,
+                     GVariant          *message,
+                     NatterChat        *self)
+{
+  const char *target = "";
+  g_autofree char *line = NULL;
+  gboolean here;
+
+  if (session != self->session)
+    return;
+
+  g_variant_lookup (message, "target", "&s", &target);
+  here = self->current != NULL && g_ascii_strcasecmp (self->current, target) == 0;
+  line = natter_cli_format_message (message, !here, FALSE, self->color);
+  chat_print (self, line);
+
+  /* A first private message gives the plain lines somewhere to go. */
+  if (self->current == NULL)
+    set_current (self, target);
+}
+
+static void
+on_session_removed (NatterIpcClient   *client,
+                    NatterIpcSession1 *session,
+                    NatterChat        *self)
+{
+  if (session != self->session)
+    return;
+
+  natter_chat_unwatch_rooms (self);
+  g_signal_handlers_disconnect_by_data (self->session, self);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->current, g_free);
+
+  /* natterd going away removes every session; it says so itself. */
+  if (natter_ipc_client_get_running (self->client))
+    chat_printf (self, _("The session was closed; \\connect HOST opens another, /quit leaves"));
+  update_prompt (self);
+}
+
+static void
+on_session_added (NatterIpcClient   *client,
+                  NatterIpcSession1 *session,
+                  NatterChat        *self)
+{
+  const char *path = natter_ipc_client_get_path (session);
+
+  if (self->opening != NULL && g_str_equal (self->opening, path))
+    {
+      g_clear_pointer (&self->opening, g_free);
+      natter_chat_set_session (self, session);
+      return;
+    }
+
+  /* After a restart of natterd, our session comes back (when it was saved). */
+  if (self->session == NULL && self->opening == NULL &&
+      g_strcmp0 (natter_ipc_session1_get_server (session), self->server) == 0 &&
+      natter_ipc_session1_get_port (session) == self->port &&
+      g_strcmp0 (natter_ipc_session1_get_nick (session), self->nick) == 0)
+    natter_chat_set_session (self, session);
+}
+
+static void
+on_daemon_vanished (NatterIpcClient *client,
+                    NatterChat      *self)
+{
+  chat_printf (self, _("natterd went away; waiting for it to come back"));
+}
+
+static void
+on_daemon_appeared (NatterIpcClient *client,
+                    NatterChat      *self)
+{
+  chat_printf (self, _("natterd is back"));
+  if (self->session == NULL)
+    chat_printf (self, _("Your session did not come back: \\connect HOST opens another"));
+}
+
+/* Commands */
+
+typedef struct {
+  const char *name;
+  const char *parameters;
+  const char *summary;
+} ChatCommand;
+
+static const ChatCommand chat_commands[] = {
+  { "/join", N_("ROOM [KEY]"), N_("join a room and make it current") },
+  { "/part", N_("[ROOM] [REASON]"), N_("leave a room (the current one)") },
+  { "/msg", N_("NICK TEXT"), N_("send a private message") },
+  { "/me", N_("TEXT"), N_("send an action") },
+  { "/nick", N_("NICK"), N_("change your nick") },
+  { "/topic", N_("[TEXT]"), N_("show or set the topic") },
+  { "/who", N_("[ROOM]"), N_("list who is in a room") },
+  { "/away", N_("[MESSAGE]"), N_("mark yourself away, or back") },
+  { "/history", N_("[N]"), N_("print the last N messages here") },
+  { "/switch", N_("[ROOM|N]"), N_("change the current room (also Alt+1…9)") },
+  { "/quit", NULL, N_("leave the chat (Ctrl-D too)") },
+  { "/help", NULL, N_("this help") },
+  { "\\help", NULL, N_("this help") },
+  { "\\connect", N_("HOST[:PORT]"), N_("open a session to another server") },
+  { "\\disconnect", N_("[ROOM]"), N_("leave ROOM, or disconnect from the server") },
+};
+
+static void
+print_help (NatterChat *self)
+{
+  chat_printf (self, _("Commands:"));
+  for (guint i = 0; i < G_N_ELEMENTS (chat_commands); i++)
+    {
+      g_autofree char *usage = g_strdup_printf ("%s %s", chat_commands[i].name,
+                                                chat_commands[i].parameters != NULL ? _(chat_commands[i].parameters) : "");
+
+      chat_printf (self, "  %-26s %s", usage, _(chat_commands[i].summary));
+    }
+  chat_printf (self, _("Other lines go to the current room; Tab completes commands, nicks and rooms."));
+}
+
+static gboolean
+need_session (NatterChat *self)
+{
+  if (self->session != NULL)
+    return TRUE;
+
+  chat_printf (self, _("No session: \\connect HOST first"));
+
+  return FALSE;
+}
+
+static gboolean
+need_current (NatterChat *self)
+{
+  if (!need_session (self))
+    return FALSE;
+  if (self->current != NULL)
+    return TRUE;
+
+  chat_printf (self, _("No room: /join #room first, or /msg NICK TEXT"));
+
+  return FALSE;
+}
+
+static void
+on_who_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(NatterChat) self = user_data;
+  g_autoptr(GVariant) users = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) line = g_string_new (NULL);
+  GVariantIter iter;
+  const char *channel = "";
+  GVariant *user;
+
+  if (!natter_ipc_session1_call_who_finish (NATTER_IPC_SESSION1 (source), &users, result, &error))
+    {
+      chat_error (self, error);
+      return;
+    }
+
+  g_variant_iter_init (&iter, users);
+  while ((user = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const char *nick = "", *prefix = "";
+      gboolean away = FALSE;
+
+      g_variant_lookup (user, "nick", "&s", &nick);
+      g_variant_lookup (user, "prefix", "&s", &prefix);
+      g_variant_lookup (user, "channel", "&s", &channel);
+      g_variant_lookup (user, "away", "b", &away);
+      g_string_append_printf (line, " %s%s%s", prefix, nick, away ? _(" (away)") : "");
+      g_variant_unref (user);
+    }
+
+  chat_printf (self, _("Who:%s"), line->len > 0 ? line->str : _(" nobody"));
+}
+
+static void
+on_history_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(NatterChat) self = user_data;
+  g_autoptr(GVariant) messages = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantIter iter;
+  GVariant *message;
+
+  if (!natter_ipc_session1_call_history_finish (NATTER_IPC_SESSION1 (source), &messages, result, &error))
+    {
+      chat_error (self, error);
+      return;
+    }
+
+  if (g_variant_n_children (messages) == 0)
+    chat_printf (self, _("No history"));
+
+  g_variant_iter_init (&iter, messages);
+  while ((message = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autofree char *line = natter_cli_format_message (message, FALSE, TRUE, self->color);
+
+      chat_print (self, line);
+      g_variant_unref (message);
+    }
+}
+
+static void
+on_session_opened (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(NatterChat) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  NatterIpcSession1 *session;
+
+  if (!natter_ipc_daemon1_call_open_session_finish (NATTER_IPC_DAEMON1 (source), &path, result, &error))
+    {
+      g_clear_pointer (&self->opening, g_free);
+      chat_error (self, error);
+      return;
+    }
+
+  session = natter_ipc_client_lookup_session (self->client, path);
+  if (session != NULL)
+    {
+      g_clear_pointer (&self->opening, g_free);
+      natter_chat_set_session (self, session);
+    }
+  else
+    {
+      /* The session's object arrives after the reply: on_session_added. */
+      g_free (self->opening);
+      self->opening = g_steal_pointer (&path);
+    }
+}
+
+static GVariant *
+open_options (const char *host,
+              guint16     port,
+              gboolean    tls,
+              const char *nick)
+{
+  GVariantDict options;
+
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "host", "s", host);
+  g_variant_dict_insert (&options, "nick", "s", nick);
+  if (port != 0)
+    g_variant_dict_insert (&options, "port", "q", port);
+  if (tls)
+    g_variant_dict_insert (&options, "tls", "b", TRUE);
+
+  return g_variant_dict_end (&options);
+}
+
+static void
+command_connect (NatterChat *self,
+                 const char *argument)
+{
+  g_auto(GStrv) words = g_strsplit (argument, " ", 2);
+  g_autofree char *host = NULL;
+  const char *nick;
+  guint64 port = 0;
+  char *colon;
+
+  if (words[0] == NULL || words[0][0] == '\0')
+    {
+      chat_printf (self, _("Usage: \\connect HOST[:PORT]"));
+      return;
+    }
+
+  host = g_strdup (words[0]);
+  colon = strrchr (host, ':');
+  if (colon != NULL && strchr (host, ':') == colon)
+    {
+      if (!g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL))
+        {
+          chat_printf (self, _("“%s” is not a port"), colon + 1);
+          return;
+        }
+      *colon = '\0';
+    }
+
+  nick = self->nick != NULL ? self->nick : g_get_user_name ();
+  chat_printf (self, _("Connecting to %s…"), words[0]);
+  g_free (self->opening);
+  self->opening = g_strdup ("");
+  natter_ipc_daemon1_call_open_session (natter_ipc_client_get_daemon (self->client),
+                                        open_options (host, port, FALSE, nick),
+                                        G_DBUS_CALL_FLAGS_NONE, -1,
+                                        NULL, on_session_opened, g_object_ref (self));
+}
+
+static void
+command_switch (NatterChat *self,
+                const char *argument)
+{
+  g_autoptr(GPtrArray) rooms = NULL;
+  NatterIpcRoom1 *room;
+  guint64 index;
+
+  if (!need_session (self))
+    return;
+
+  rooms = natter_ipc_client_list_rooms (self->client, self->session);
+
+  if (argument[0] == '\0')
+    {
+      g_autoptr(GString) line = g_string_new (NULL);
+
+      for (guint i = 0; i < rooms->len; i++)
+        g_string_append_printf (line, " %u:%s", i + 1, natter_ipc_room1_get_name (g_ptr_array_index (rooms, i)));
+      chat_printf (self, _("Rooms:%s"), line->len > 0 ? line->str : _(" none"));
+      return;
+    }
+
+  if (g_ascii_string_to_unsigned (argument, 10, 1, G_MAXUINT, &index, NULL))
+    {
+      if (index > rooms->len)
+        {
+          chat_printf (self, _("There is no room %s"), argument);
+          return;
+        }
+      set_current (self, natter_ipc_room1_get_name (g_ptr_array_index (rooms, index - 1)));
+      return;
+    }
+
+  room = natter_ipc_client_lookup_room (self->client, self->session, argument);
+  if (room != NULL)
+    set_current (self, natter_ipc_room1_get_name (room));
+  else if (is_room_name (argument))
+    chat_printf (self, _("You are not in %s: /join it"), argument);
+  else
+    set_current (self, argument);
+}
+
+static void
+command_part (NatterChat *self,
+              const char *argument)
+{
+  g_autofree char *room = NULL;
+  const char *reason = "";
+
+  if (!need_session (self))
+    return;
+
+  if (is_room_name (argument))
+    {
+      const char *space = strchr (argument, ' ');
+
+      room = space != NULL ? g_strndup (argument, space - argument) : g_strdup (argument);
+      reason = space != NULL ? space + 1 : "";
+    }
+  else
+    {
+      if (!need_current (self))
+        return;
+      room = g_strdup (self->current);
+      reason = argument;
+    }
+
+  call (self, self->session, "Part", g_variant_new ("(ss)", room, reason));
+}
+
+static void
+command_topic (NatterChat *self,
+               const char *argument)
+{
+  NatterIpcRoom1 *room;
+
+  if (!need_current (self))
+    return;
+
+  room = natter_ipc_client_lookup_room (self->client, self->session, self->current);
+  if (room == NULL)
+    {
+      chat_printf (self, _("You are not in %s"), self->current);
+      return;
+    }
+
+  if (argument[0] == '\0')
+    {
+      const char *topic = natter_ipc_room1_get_topic (room);
+
+      chat_printf (self, _("Topic of %s: %s"), natter_ipc_room1_get_name (room),
+                   topic != NULL && topic[0] != '\0' ? topic : _("(none)"));
+      return;
+    }
+
+  call (self, room, "SetTopic", g_variant_new ("(s)", argument));
+}
+
+static void
+run_command (NatterChat *self,
+             const char *line)
+{
+  g_autofree char *name = NULL;
+  const char *space = strchr (line, ' ');
+  const char *argument = space != NULL ? space + 1 : "";
+
+  name = space != NULL ? g_strndup (line, space - line) : g_strdup (line);
+  while (*argument == ' ')
+    argument++;
+
+  if (g_str_equal (name, "/help") || g_str_equal (name, "\\help") || g_str_equal (name, "/?"))
+    print_help (self);
+  else if (g_str_equal (name, "/quit") || g_str_equal (name, "\\quit") || g_str_equal (name, "/exit"))
+    self->quit = TRUE;
+  else if (g_str_equal (name, "\\connect"))
+    command_connect (self, argument);
+  else if (g_str_equal (name, "/switch") || g_str_equal (name, "/s") || g_str_equal (name, "/window"))
+    command_switch (self, argument);
+  else if (!need_session (self))
+    return;
+  else if (g_str_equal (name, "/join") || g_str_equal (name, "/j"))
+    {
+      g_auto(GStrv) words = g_strsplit (argument, " ", 3);
+
+      if (words[0] == NULL || words[0][0] == '\0')
+        {
+          chat_printf (self, _("Usage: /join ROOM [KEY]"));
+          return;
+        }
+      g_free (self->switch_to);
+      self->switch_to = g_strdup (words[0]);
+      /* Joined already: just go there. */
+      if (natter_ipc_client_lookup_room (self->client, self->session, words[0]) != NULL)
+        command_switch (self, words[0]);
+      call (self, self->session, "Join", g_variant_new ("(ss)", words[0], words[1] != NULL ? words[1] : ""));
+    }
+  else if (g_str_equal (name, "/part") || g_str_equal (name, "/leave"))
+    command_part (self, argument);
+  else if (g_str_equal (name, "\\disconnect"))
+    {
+      if (argument[0] != '\0')
+        command_part (self, argument);
+      else
+        call (self, self->session, "Disconnect", g_variant_new ("(s)", ""));
+    }
+  else if (g_str_equal (name, "/msg") || g_str_equal (name, "/query"))
+    {
+      const char *text = strchr (argument, ' ');
+      g_autofree char *target = text != NULL ? g_strndup (argument, text - argument) : g_strdup (argument);
+
+      if (target[0] == '\0')
+        {
+          chat_printf (self, _("Usage: /msg NICK TEXT"));
+          return;
+        }
+      if (text == NULL || text[1] == '\0')
+        {
+          /* /msg NICK alone: talk to NICK from now on. */
+          set_current (self, target);
+          return;
+        }
+      call (self, self->session, "Send", g_variant_new ("(sss)", target, text + 1, "text"));
+    }
+  else if (g_str_equal (name, "/me"))
+    {
+      if (need_current (self))
+        call (self, self->session, "Send", g_variant_new ("(sss)", self->current, argument, "action"));
+    }
+  else if (g_str_equal (name, "/nick"))
+    {
+      if (argument[0] == '\0')
+        chat_printf (self, _("You are %s"), natter_ipc_session1_get_nick (self->session));
+      else
+        call (self, self->session, "SetNick", g_variant_new ("(s)", argument));
+    }
+  else if (g_str_equal (name, "/topic"))
+    command_topic (self, argument);
+  else if (g_str_equal (name, "/who") || g_str_equal (name, "/names"))
+    {
+      const char *room = argument[0] != '\0' ? argument : self->current;
+
+      if (room == NULL)
+        chat_printf (self, _("Usage: /who ROOM"));
+      else
+        natter_ipc_session1_call_who (self->session, room,
+                                      G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_who_done, g_object_ref (self));
+    }
+  else if (g_str_equal (name, "/away"))
+    {
+      call (self, self->session, "SetAway", g_variant_new ("(s)", argument));
+      chat_printf (self, argument[0] != '\0' ? _("You are marked as away") : _("You are back"));
+    }
+  else if (g_str_equal (name, "/history"))
+    {
+      guint64 lines = HISTORY_LINES_DEFAULT;
+      GVariantDict query;
+
+      if (!need_current (self))
+        return;
+      if (argument[0] != '\0' && !g_ascii_string_to_unsigned (argument, 10, 1, 500, &lines, NULL))
+        {
+          chat_printf (self, _("Usage: /history [N], N from 1 to 500"));
+          return;
+        }
+      g_variant_dict_init (&query, NULL);
+      g_variant_dict_insert (&query, "limit", "u", (guint32) lines);
+      natter_ipc_session1_call_history (self->session, self->current, g_variant_dict_end (&query),
+                                        G_DBUS_CALL_FLAGS_NONE, -1,
+                                        NULL, on_history_done, g_object_ref (self));
+    }
+  else
+    chat_printf (self, _("Unknown command %s: /help lists them"), name);
+}
+
+static void
+handle_line (NatterChat *self,
+             const char *line)
+{
+  if (line[0] == '\0')
+    return;
+
+  /* "//text" sends "/text". */
+  if ((line[0] == '/' && line[1] != '/') || line[0] == '\\')
+    {
+      run_command (self, line);
+      return;
+    }
+  if (line[0] == '/')
+    line++;
+
+  if (need_current (self))
+    call (self, self->session, "Send", g_variant_new ("(sss)", self->current, line, "text"));
+}
+
+/* Readline */
+
+/* The line readline has just accepted, with its prompt, is on the rows
+ * above the cursor: clear them and go back up. */
+static void
+erase_accepted_line (NatterChat *self,
+                     const char *line)
+{
+  g_autofree char *prompt = build_prompt (self);
+  g_autoptr(GString) visible = g_string_new (NULL);
+  guint width;
+  int rows = 0, cols = 0;
+
+  rl_get_screen_size (&rows, &cols);
+  if (cols <= 0)
+    return;
+
+  /* The prompt's \001 \002 markers and colours take no room. */
+  for (const char *p = prompt; *p != '\0'; p++)
+    if (*p != '\001' && *p != '\002')
+      g_string_append_c (visible, *p);
+  width = natter_cli_text_width (visible->str) + natter_cli_text_width (line);
+
+  for (guint i = 0; i <= (width > 0 ? (width - 1) / cols : 0); i++)
+    fputs ("\033[A\r\033[K", rl_outstream);
+  fflush (rl_outstream);
+}
+
+static void
+on_readline_line (char *line)
+{
+  NatterChat *self = running_chat;
+
+  if (line == NULL)
+    {
+      /* Ctrl-D: leave on a line of its own. */
+      fputs ("\n", rl_outstream);
+      self->quit = TRUE;
+      return;
+    }
+
+  if (line[0] != '\0')
+    add_history (line);
+
+  /* A message comes back as one's own message, with its time: the typed
+   * copy above would say it twice. Commands stay, as the context of what
+   * they print. */
+  if (line[0] != '\0' && line[0] != '\\' && (line[0] != '/' || line[1] == '/') &&
+      self->current != NULL && self->session != NULL)
+    erase_accepted_line (self, line);
+
+  self->in_line_handler = TRUE;
+  if (!g_utf8_validate (line, -1, NULL))
+    chat_printf (self, _("That line is not UTF-8; not sent"));
+  else
+    handle_line (self, line);
+  self->in_line_handler = FALSE;
+
+  free (line);
+}
+
+static char *
+command_generator (const char *text,
+                   int         state)
+{
+  static guint index;
+
+  if (state == 0)
+    index = 0;
+
+  while (index < G_N_ELEMENTS (chat_commands))
+    {
+      const char *name = chat_commands[index++].name;
+
+      if (g_str_has_prefix (name, text))
+        return strdup (name);
+    }
+
+  return NULL;
+}
+
+static char *
+word_generator (const char *text,
+                int         state)
+{
+  static GPtrArray *candidates;
+  static guint index;
+  NatterChat *self = running_chat;
+
+  if (state == 0)
+    {
+      g_clear_pointer (&candidates, g_ptr_array_unref);
+      candidates = g_ptr_array_new_with_free_func (g_free);
+      index = 0;
+
+      if (self->session != NULL)
+        {
+          g_autoptr(GPtrArray) rooms = natter_ipc_client_list_rooms (self->client, self->session);
+          NatterIpcRoom1 *current = self->current != NULL
+            ? natter_ipc_client_lookup_room (self->client, self->session, self->current) : NULL;
+
+          /* Nicks of the current room first, then the rooms. */
+          if (current != NULL)
+            {
+              g_autoptr(GHashTable) members = member_set (current);
+              GHashTableIter iter;
+              const char *nick;
+
+              g_hash_table_iter_init (&iter, members);
+              while (g_hash_table_iter_next (&iter, (gpointer *) &nick, NULL))
+                g_ptr_array_add (candidates, g_strdup (nick));
+            }
+          for (guint i = 0; i < rooms->len; i++)
+            g_ptr_array_add (candidates, g_strdup (natter_ipc_room1_get_name (g_ptr_array_index (rooms, i))));
+        }
+    }
+
+  while (index < candidates->len)
+    {
+      const char *candidate = g_ptr_array_index (candidates, index++);
+
+      if (g_ascii_strncasecmp (candidate, text, strlen (text)) == 0)
+        return strdup (candidate);
+    }
+
+  return NULL;
+}
+
+static char **
+complete (const char *text,
+          int         start,
+          int         end)
+{
+  /* Never file names. */
+  rl_attempted_completion_over = 1;
+
+  if (start == 0 && (text[0] == '/' || text[0] == '\\'))
+    return rl_completion_matches (text, command_generator);
+
+  return rl_completion_matches (text, word_generator);
+}
+
+/* Alt+1 … Alt+9 */
+static int
+switch_by_key (int count,
+               int key)
+{
+  NatterChat *self = running_chat;
+  char index[2] = { (char) key, '\0' };
+
+  if (key >= '1' && key <= '9' && self->session != NULL)
+    command_switch (self, index);
+
+  return 0;
+}
+
+static gboolean
+on_stdin (int          fd,
+          GIOCondition condition,
+          gpointer     user_data)
+{
+  NatterChat *self = user_data;
+
+  if (condition & G_IO_IN)
+    rl_callback_read_char ();
+  else if (condition & (G_IO_HUP | G_IO_ERR))
+    self->quit = TRUE;
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Ctrl-C drops the line being typed, as in a shell. */
+static gboolean
+on_sigint (gpointer user_data)
+{
+  NatterChat *self = user_data;
+
+  if (!self->readline_active)
+    return G_SOURCE_CONTINUE;
+
+  rl_replace_line ("", 0);
+  rl_point = rl_end = 0;
+  fputs ("^C\n", rl_outstream);
+  rl_on_new_line ();
+  rl_redisplay ();
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_sigterm (gpointer user_data)
+{
+  ((NatterChat *) user_data)->quit = TRUE;
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_sigwinch (gpointer user_data)
+{
+  rl_resize_terminal ();
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+chat_done (gpointer data)
+{
+  return ((NatterChat *) data)->quit;
+}
+
+/* GObject */
+
+static void
+natter_chat_dispose (GObject *object)
+{
+  NatterChat *self = (NatterChat *) object;
+
+  if (self->session != NULL)
+    natter_chat_unwatch_rooms (self);
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  if (self->client != NULL)
+    g_signal_handlers_disconnect_by_data (self->client, self);
+  g_clear_object (&self->session);
+  g_clear_object (&self->client);
+  g_clear_pointer (&self->members, g_hash_table_unref);
+  g_clear_pointer (&self->watched, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (natter_chat_parent_class)->dispose (object);
+}
+
+static void
+natter_chat_finalize (GObject *object)
+{
+  NatterChat *self = (NatterChat *) object;
+
+  g_free (self->current);
+  g_free (self->switch_to);
+  g_free (self->opening);
+  g_free (self->server);
+  g_free (self->nick);
+  g_strfreev (self->pending_rooms);
+
+  G_OBJECT_CLASS (natter_chat_parent_class)->finalize (object);
+}
+
+static void
+natter_chat_class_init (NatterChatClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = natter_chat_dispose;
+  object_class->finalize = natter_chat_finalize;
+}
+
+static void
+natter_chat_init (NatterChat *self)
+{
+  self->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
+  self->watched = g_ptr_array_new_with_free_func (g_object_unref);
+  self->color = natter_cli_color_wanted (1);
+}
+
+NatterChat *
+natter_chat_new (NatterIpcClient *client)
+{
+  NatterChat *self;
+
+  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (client), NULL);
+
+  self = g_object_new (NATTER_TYPE_CHAT, NULL);
+  self->client = g_object_ref (client);
+
+  g_signal_connect (client, "message-received", G_CALLBACK (on_message_received), self);
+  g_signal_connect (client, "room-added", G_CALLBACK (on_room_added), self);
+  g_signal_connect (client, "room-removed", G_CALLBACK (on_room_removed), self);
+  g_signal_connect (client, "session-added", G_CALLBACK (on_session_added), self);
+  g_signal_connect (client, "session-removed", G_CALLBACK (on_session_removed), self);
+  g_signal_connect (client, "session-state-changed", G_CALLBACK (on_state_changed), self);
+  g_signal_connect (client, "daemon-vanished", G_CALLBACK (on_daemon_vanished), self);
+  g_signal_connect (client, "daemon-appeared", G_CALLBACK (on_daemon_appeared), self);
+
+  return self;
+}
+
+void
+natter_chat_set_once (NatterChat *self,
+                      gboolean    once)
+{
+  g_return_if_fail (NATTER_IS_CHAT (self));
+
+  self->once = once;
+}
+
+void
+natter_chat_set_session (NatterChat        *self,
+                         NatterIpcSession1 *session)
+{
+  g_autoptr(GPtrArray) rooms = NULL;
+
+  g_return_if_fail (NATTER_IS_CHAT (self));
+  g_return_if_fail (NATTER_IPC_IS_SESSION1 (session));
+
+  if (self->session != NULL)
+    {
+      natter_chat_unwatch_rooms (self);
+      g_signal_handlers_disconnect_by_data (self->session, self);
+    }
+  g_set_object (&self->session, session);
+  g_clear_pointer (&self->current, g_free);
+
+  g_free (self->server);
+  self->server = g_strdup (natter_ipc_session1_get_server (session));
+  self->port = natter_ipc_session1_get_port (session);
+  g_free (self->nick);
+  self->nick = g_strdup (natter_ipc_session1_get_nick (session));
+
+  g_signal_connect (session, "notify::nick", G_CALLBACK (on_nick_changed), self);
+  natter_chat_watch_rooms (self);
+
+  rooms = natter_ipc_client_list_rooms (self->client, session);
+  for (guint i = 0; i < rooms->len && self->current == NULL; i++)
+    if (g_strcmp0 (natter_ipc_room1_get_kind (g_ptr_array_index (rooms, i)), "room") == 0)
+      self->current = g_strdup (natter_ipc_room1_get_name (g_ptr_array_index (rooms, i)));
+
+  if (self->readline_active)
+    {
+      chat_printf (self, _("Session %u: %s on %s:%u (%s)"), natter_ipc_session1_get_id (session),
+                   self->nick, self->server, self->port, natter_ipc_session1_get_state (session));
+      if (g_strcmp0 (natter_ipc_session1_get_state (session), "connected") == 0)
+        join_pending_rooms (self);
+      update_prompt (self);
+    }
+}
+
+NatterIpcSession1 *
+natter_chat_get_session (NatterChat *self)
+{
+  g_return_val_if_fail (NATTER_IS_CHAT (self), NULL);
+
+  return self->session;
+}
+
+typedef struct {
+  NatterIpcClient *client;
+  const char      *path;
+} SessionWait;
+
+static gboolean
+session_appeared (gpointer data)
+{
+  SessionWait *wait = data;
+
+  return natter_ipc_client_lookup_session (wait->client, wait->path) != NULL;
+}
+
+static gboolean
+spin_until (gboolean (*done) (gpointer data),
+            gpointer   data,
+            guint      timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+
+  while (!done (data) && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+
+  return done (data);
+}
+
+gboolean
+natter_chat_open (NatterChat  *self,
+                  const char  *host,
+                  guint16      port,
+                  gboolean     tls,
+                  const char  *nick,
+                  GError     **error)
+{
+  g_autofree char *path = NULL;
+  SessionWait wait;
+
+  g_return_val_if_fail (NATTER_IS_CHAT (self), FALSE);
+  g_return_val_if_fail (host != NULL, FALSE);
+  g_return_val_if_fail (nick != NULL, FALSE);
+
+  if (!natter_ipc_daemon1_call_open_session_sync (natter_ipc_client_get_daemon (self->client),
+                                                  open_options (host, port, tls, nick),
+                                                  G_DBUS_CALL_FLAGS_NONE, -1, &path, NULL, error))
+    return FALSE;
+
+  wait.client = self->client;
+  wait.path = path;
+  if (!spin_until (session_appeared, &wait, 5000))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("natterd opened the session but did not publish it"));
+      return FALSE;
+    }
+
+  natter_chat_set_session (self, natter_ipc_client_lookup_session (self->client, path));
+
+  return TRUE;
+}
+
+int
+natter_chat_run (NatterChat         *self,
+                 const char * const *rooms)
+{
+  g_autofree char *prompt = NULL;
+  guint stdin_source, sigint_source, sigterm_source, sigwinch_source;
+
+  g_return_val_if_fail (NATTER_IS_CHAT (self), NATTER_CLI_EXIT_ERROR);
+  g_return_val_if_fail (running_chat == NULL, NATTER_CLI_EXIT_ERROR);
+
+  running_chat = self;
+  self->pending_rooms = g_strdupv ((char **) rooms);
+
+  rl_readline_name = "natterctl";
+  rl_attempted_completion_function = complete;
+  rl_completer_word_break_characters = (char *) " \t\n";
+  /* Signals are the main loop's; readline must not install handlers. */
+  rl_catch_signals = 0;
+  rl_catch_sigwinch = 0;
+  for (char key = '1'; key <= '9'; key++)
+    {
+      char sequence[4] = { '\\', 'e', key, '\0' };
+
+      rl_bind_keyseq (sequence, switch_by_key);
+    }
+  using_history ();
+
+  if (self->session != NULL)
+    g_print (_("Natter chat: session %u, %s on %s:%u (%s). /help lists the commands, Ctrl-D leaves.\n"),
+             natter_ipc_session1_get_id (self->session), self->nick, self->server, self->port,
+             natter_ipc_session1_get_state (self->session));
+
+  prompt = build_prompt (self);
+  rl_callback_handler_install (prompt, on_readline_line);
+  self->readline_active = TRUE;
+
+  stdin_source = g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, self);
+  sigint_source = g_unix_signal_add (SIGINT, on_sigint, self);
+  sigterm_source = g_unix_signal_add (SIGTERM, on_sigterm, self);
+  sigwinch_source = g_unix_signal_add (SIGWINCH, on_sigwinch, self);
+
+  if (self->session != NULL && g_strcmp0 (natter_ipc_session1_get_state (self->session), "connected") == 0)
+    join_pending_rooms (self);
+
+  while (!chat_done (self))
+    g_main_context_iteration (NULL, TRUE);
+
+  g_source_remove (stdin_source);
+  g_source_remove (sigint_source);
+  g_source_remove (sigterm_source);
+  g_source_remove (sigwinch_source);
+
+  rl_callback_handler_remove ();
+  self->readline_active = FALSE;
+  running_chat = NULL;
+
+  if (self->once && self->session != NULL)
+    {
+      natter_ipc_session1_call_disconnect_sync (self->session, "", G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+      natter_ipc_session1_call_close_sync (self->session, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+    }
+
+  return self->status;
+}

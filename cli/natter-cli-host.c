@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natterctl"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+
+#include "natter-cli.h"
+#include "natter-cli-output.h"
+
+/* natterctl host ...: the hosted server, through org.natter.Host1. */
+
+static int
+print_json_root (JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  natter_cli_print_json (root, FALSE);
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+static int
+print_hosting (NatterCli *cli)
+{
+  NatterIpcDaemon1 *daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
+  const char * const *addresses = natter_ipc_daemon1_get_hosting_addresses (daemon);
+  gboolean hosting = natter_ipc_daemon1_get_hosting (daemon);
+
+  if (natter_cli_get_json (cli))
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "hosting");
+      json_builder_add_boolean_value (builder, hosting);
+      json_builder_set_member_name (builder, "addresses");
+      json_builder_begin_array (builder);
+      for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
+        json_builder_add_string_value (builder, addresses[i]);
+      json_builder_end_array (builder);
+      json_builder_set_member_name (builder, "users");
+      json_builder_add_int_value (builder, natter_ipc_daemon1_get_hosting_users (daemon));
+      json_builder_set_member_name (builder, "rooms");
+      json_builder_add_int_value (builder, natter_ipc_daemon1_get_hosting_rooms (daemon));
+      json_builder_end_object (builder);
+
+      return print_json_root (builder);
+    }
+
+  if (!hosting)
+    {
+      g_print (_("Not hosting\n"));
+      return NATTER_CLI_EXIT_OK;
+    }
+
+  g_print (_("Hosting on:"));
+  for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
+    g_print (" %s", addresses[i]);
+  g_print ("\n");
+  g_print (_("Users:      %u\n"), natter_ipc_daemon1_get_hosting_users (daemon));
+  g_print (_("Rooms:      %u\n"), natter_ipc_daemon1_get_hosting_rooms (daemon));
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+typedef struct {
+  NatterIpcDaemon1 *daemon;
+  gboolean          hosting;
+} HostingWait;
+
+static gboolean
+hosting_is (gpointer data)
+{
+  HostingWait *wait = data;
+
+  return natter_ipc_daemon1_get_hosting (wait->daemon) == wait->hosting;
+}
+
+static int
+cmd_host_start (NatterCli              *cli,
+                const NatterCliCommand *command,
+                int                     argc,
+                char                  **argv)
+{
+  g_auto(GStrv) listen = NULL;
+  gboolean tls = FALSE;
+  g_autofree char *server_name = NULL;
+  g_autofree char *network = NULL;
+  g_autofree char *password_file = NULL;
+  g_autofree char *motd_file = NULL;
+  const GOptionEntry entries[] = {
+    { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &listen,
+      N_("Listen on ADDR:PORT ([::1]:PORT for IPv6, *:PORT for all, port 0 for any); may be repeated (default: 127.0.0.1:6667)"),
+      N_("ADDR:PORT") },
+    { "tls", 0, 0, G_OPTION_ARG_NONE, &tls, N_("Accept TLS connections"), NULL },
+    { "server-name", 0, 0, G_OPTION_ARG_STRING, &server_name, N_("Server name shown to clients"), N_("NAME") },
+    { "network", 0, 0, G_OPTION_ARG_STRING, &network, N_("Network name"), N_("NAME") },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
+      N_("Require the server password on the first line of FILE"), N_("FILE") },
+    { "motd-file", 0, 0, G_OPTION_ARG_FILENAME, &motd_file, N_("Message of the day"), N_("FILE") },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) addresses = NULL;
+  NatterIpcDaemon1 *daemon;
+  GVariantDict options;
+  HostingWait wait;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv)) != 0 ||
+      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 0)) != 0)
+    return status;
+
+  g_variant_dict_init (&options, NULL);
+  if (listen != NULL)
+    g_variant_dict_insert (&options, "listen", "^as", listen);
+  /* Passed on as asked: natterd refuses what it cannot do. */
+  if (tls)
+    g_variant_dict_insert (&options, "tls", "b", TRUE);
+  if (server_name != NULL)
+    g_variant_dict_insert (&options, "server-name", "s", server_name);
+  if (network != NULL)
+    g_variant_dict_insert (&options, "network", "s", network);
+  if (password_file != NULL)
+    {
+      g_autofree char *password = natter_cli_read_secret_file (password_file, &error);
+
+      if (password == NULL)
+        {
+          g_variant_dict_clear (&options);
+          return natter_cli_fail (cli, _("Cannot read the password file: %s"), error->message);
+        }
+      g_variant_dict_insert (&options, "password", "s", password);
+    }
+  if (motd_file != NULL)
+    {
+      g_autofree char *motd = NULL;
+
+      if (!g_file_get_contents (motd_file, &motd, NULL, &error) ||
+          !g_utf8_validate (motd, -1, NULL))
+        {
+          g_variant_dict_clear (&options);
+          return natter_cli_fail (cli, _("Cannot read the message of the day: %s"),
+                                  error != NULL ? error->message : _("not UTF-8"));
+        }
+      g_variant_dict_insert (&options, "motd", "s", motd);
+    }
+
+  if ((status = natter_cli_connect (cli)) != 0)
+    {
+      g_variant_dict_clear (&options);
+      return status;
+    }
+
+  daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
+  if (!natter_ipc_daemon1_call_start_hosting_sync (daemon, g_variant_dict_end (&options),
+                                                   G_DBUS_CALL_FLAGS_NONE, -1, &addresses, NULL, &error))
+    return natter_cli_report_error (cli, error);
+
+  /* The properties follow the reply: let them arrive before printing. */
+  wait.daemon = daemon;
+  wait.hosting = TRUE;
+  natter_cli_wait (cli, hosting_is, &wait, 2000);
+
+  if (natter_cli_get_json (cli))
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "hosting");
+      json_builder_add_boolean_value (builder, TRUE);
+      json_builder_set_member_name (builder, "addresses");
+      json_builder_begin_array (builder);
+      for (guint i = 0; addresses[i] != NULL; i++)
+        json_builder_add_string_value (builder, addresses[i]);
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+
+      return print_json_root (builder);
+    }
+
+  for (guint i = 0; addresses[i] != NULL; i++)
+    g_print (_("Hosting on %s\n"), addresses[i]);
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+static int
+cmd_host_stop (NatterCli              *cli,
+               const NatterCliCommand *command,
+               int                     argc,
+               char                  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  NatterIpcDaemon1 *daemon;
+  HostingWait wait;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL,
+                                  _("Every connected client is told the server is closing and disconnected."),
+                                  &argc, &argv)) != 0 ||
+      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 0)) != 0 ||
+      (status = natter_cli_connect (cli)) != 0)
+    return status;
+
+  daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
+  if (!natter_ipc_daemon1_call_stop_hosting_sync (daemon, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
+    return natter_cli_report_error (cli, error);
+
+  wait.daemon = daemon;
+  wait.hosting = FALSE;
+  natter_cli_wait (cli, hosting_is, &wait, 2000);
+
+  if (!natter_cli_get_json (cli))
+    {
+      g_print (_("Hosting stopped\n"));
+      return NATTER_CLI_EXIT_OK;
+    }
+
+  return print_hosting (cli);
+}
+
+static int
+cmd_host_status (NatterCli              *cli,
+                 const NatterCliCommand *command,
+                 int                     argc,
+                 char                  **argv)
+{
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv)) != 0 ||
+      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 0)) != 0 ||
+      (status = natter_cli_connect (cli)) != 0)
+    return status;
+
+  return print_hosting (cli);
+}
+
+static int
+print_dict_list (NatterCli  *cli,
+                 const char *member,
+                 GVariant   *list)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  GVariantIter iter;
+  GVariant *dict;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  g_variant_iter_init (&iter, list);
+  while ((dict = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      natter_cli_json_add_dict (builder, dict);
+      g_variant_unref (dict);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  return print_json_root (builder);
+}
+
+static const char *
+dict_string (GVariant   *dict,
+             const char *key)
+{
+  const char *value = "";
+
+  g_variant_lookup (dict, key, "&s", &value);
+
+  return value;
+}
+
+static char *
+format_duration (guint seconds)
+{
+  if (seconds < 60)
+    return g_strdup_printf (_("%us"), seconds);
+  if (seconds < 3600)
+    return g_strdup_printf (_("%um"), seconds / 60);
+  if (seconds < 86400)
+    return g_strdup_printf (_("%uh%02um"), seconds / 3600, (seconds % 3600) / 60);
+
+  return g_strdup_printf (_("%ud%02uh"), seconds / 86400, (seconds % 86400) / 3600);
+}
+
+static int
+cmd_host_users (NatterCli              *cli,
+                const NatterCliCommand *command,
+                int                     argc,
+                char                  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) users = NULL;
+  g_autoptr(NatterCliTable) table = NULL;
+  GVariantIter iter;
+  GVariant *user;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv)) != 0 ||
+      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 0)) != 0 ||
+      (status = natter_cli_connect (cli)) != 0)
+    return status;
+
+  if (!natter_ipc_host1_call_list_users_sync (natter_ipc_client_get_host (natter_cli_get_client (cli)),
+                                              G_DBUS_CALL_FLAGS_NONE, -1, &users, NULL, &error))
+    return natter_cli_report_error (cli, error);
+
+  if (natter_cli_get_json (cli))
+    return print_dict_list (cli, "users", users);
+
+  table = natter_cli_table_new (_("NICK"), _("ACCOUNT"), _("ADDRESS"), _("IDLE"), _("ROOMS"), _("AWAY"), NULL);
+  g_variant_iter_init (&iter, users);
+  while ((user = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autofree const char **rooms = NULL;
+      g_autofree char *joined = NULL;
+      g_autofree char *idle = NULL;
+      guint32 idle_s = 0;
+      const char *account = dict_string (user, "account");
+
+      if (!g_variant_lookup (user, "rooms", "^a&s", &rooms))
+        rooms = g_new0 (const char *, 1);
+      joined = g_strjoinv (" ", (char **) rooms);
+      g_variant_lookup (user, "idle", "u", &idle_s);
+      idle = format_duration (idle_s);
+      natter_cli_table_add_row (table, dict_string (user, "nick"), account[0] != '\0' ? account : "-",
+                                dict_string (user, "address"), idle, joined, dict_string (user, "away"), NULL);
+      g_variant_unref (user);
+    }
+  natter_cli_table_print (table, natter_cli_get_color (cli));
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+static int
+cmd_host_recent (NatterCli              *cli,
+                 const NatterCliCommand *command,
+                 int                     argc,
+                 char                  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) users = NULL;
+  g_autoptr(NatterCliTable) table = NULL;
+  GVariantIter iter;
+  GVariant *user;
+  guint64 minutes;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL,
+                                  _("Users connected now or gone within the last MINUTES, newest first."),
+                                  &argc, &argv)) != 0 ||
+      (status = natter_cli_check_arguments (cli, command, argc, argv, 1, 1)) != 0)
+    return status;
+  if (!g_ascii_string_to_unsigned (argv[1], 10, 1, 60 * 24 * 366, &minutes, NULL))
+    return natter_cli_usage_error (cli, command, _("“%s” is not a number of minutes"), argv[1]);
+  if ((status = natter_cli_connect (cli)) != 0)
+    return status;
+
+  if (!natter_ipc_host1_call_list_recent_users_sync (natter_ipc_client_get_host (natter_cli_get_client (cli)),
+                                                     minutes,
+                                                     G_DBUS_CALL_FLAGS_NONE, -1, &users, NULL, &error))
+    return natter_cli_report_error (cli, error);
+
+  if (natter_cli_get_json (cli))
+    return print_dict_list (cli, "users", users);
+
+  table = natter_cli_table_new (_("NICK"), _("USER"), _("ADDRESS"), _("SEEN"), NULL);
+  g_variant_iter_init (&iter, users);
+  while ((user = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      gboolean online = FALSE;
+      gint64 left = 0;
+      g_autofree char *seen = NULL;
+
+      g_variant_lookup (user, "online", "b", &online);
+      g_variant_lookup (user, "left", "x", &left);
+      if (online)
+        seen = g_strdup (_("online"));
+      else
+        {
+          g_autofree char *when = natter_cli_format_time (left * G_USEC_PER_SEC, TRUE);
+
+          seen = g_strdup_printf (_("left %s"), when);
+        }
+      natter_cli_table_add_row (table, dict_string (user, "nick"), dict_string (user, "user"),
+                                dict_string (user, "address"), seen, NULL);
+      g_variant_unref (user);
+    }
+  natter_cli_table_print (table, natter_cli_get_color (cli));
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+static int
+cmd_host_rooms (NatterCli              *cli,
+                const NatterCliCommand *command,
+                int                     argc,
+                char                  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) rooms = NULL;
+  g_autoptr(NatterCliTable) table = NULL;
+  GVariantIter iter;
+  GVariant *room;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv)) != 0 ||
+      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 0)) != 0 ||
+      (status = natter_cli_connect (cli)) != 0)
+    return status;
+
+  if (!natter_ipc_host1_call_list_rooms_sync (natter_ipc_client_get_host (natter_cli_get_client (cli)),
+                                              G_DBUS_CALL_FLAGS_NONE, -1, &rooms, NULL, &error))
+    return natter_cli_report_error (cli, error);
+
+  if (natter_cli_get_json (cli))
+    return print_dict_list (cli, "rooms", rooms);
+
+  table = natter_cli_table_new (_("ROOM"), _("MEMBERS"), _("MODES"), _("TOPIC"), NULL);
+  g_variant_iter_init (&iter, rooms);
+  while ((room = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      guint32 members = 0;
+      g_autofree char *count = NULL;
+
+      g_variant_lookup (room, "members", "u", &members);
+      count = g_strdup_printf ("%u", members);
+      natter_cli_table_add_row (table, dict_string (room, "name"), count, dict_string (room, "modes"),
+                                dict_string (room, "topic"), NULL);
+      g_variant_unref (room);
+    }
+  natter_cli_table_print (table, natter_cli_get_color (cli));
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+static int
+kick_or_close (NatterCli              *cli,
+               const NatterCliCommand *command,
+               int                     argc,
+               char                  **argv,
+               gboolean                kick)
+{
+  g_autofree char *reason = NULL;
+  const GOptionEntry entries[] = {
+    { "message", 'm', 0, G_OPTION_ARG_STRING, &reason, N_("The reason given"), N_("TEXT") },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  NatterIpcHost1 *host;
+  gboolean ok;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv)) != 0 ||
+      (status = natter_cli_check_arguments (cli, command, argc, argv, 1, 1)) != 0 ||
+      (status = natter_cli_connect (cli)) != 0)
+    return status;
+
+  host = natter_ipc_client_get_host (natter_cli_get_client (cli));
+  if (reason == NULL)
+    reason = g_strdup (kick ? "Kicked by the host" : "Room closed by the host");
+  if (kick)
+    ok = natter_ipc_host1_call_kick_user_sync (host, argv[1], reason,
+                                               G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  else
+    ok = natter_ipc_host1_call_close_room_sync (host, argv[1], reason,
+                                                G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  if (!ok)
+    return natter_cli_report_error (cli, error);
+
+  if (natter_cli_get_json (cli))
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, kick ? "kicked" : "closed");
+      json_builder_add_string_value (builder, argv[1]);
+      json_builder_end_object (builder);
+
+      return print_json_root (builder);
+    }
+
+  if (kick)
+    g_print (_("Kicked %s\n"), argv[1]);
+  else
+    g_print (_("Closed %s\n"), argv[1]);
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+static int
+cmd_host_kick (NatterCli              *cli,
+               const NatterCliCommand *command,
+               int                     argc,
+               char                  **argv)
+{
+  return kick_or_close (cli, command, argc, argv, TRUE);
+}
+
+static int
+cmd_host_close (NatterCli              *cli,
+                const NatterCliCommand *command,
+                int                     argc,
+                char                  **argv)
+{
+  return kick_or_close (cli, command, argc, argv, FALSE);
+}
+
+const NatterCliCommand natter_cli_host_commands[] = {
+  { "host start", NULL, N_("Start hosting rooms"), cmd_host_start },
+  { "host stop", NULL, N_("Stop hosting"), cmd_host_stop },
+  { "host status", NULL, N_("Show the hosted server's addresses and counts"), cmd_host_status },
+  { "host users", NULL, N_("List the users connected to the hosted server"), cmd_host_users },
+  { "host recent", N_("MINUTES"), N_("List who was here in the last MINUTES"), cmd_host_recent },
+  { "host rooms", NULL, N_("List the hosted rooms"), cmd_host_rooms },
+  { "host kick", N_("NICK"), N_("Disconnect a user from the hosted server"), cmd_host_kick },
+  { "host close", N_("ROOM"), N_("Close a hosted room, kicking everyone"), cmd_host_close },
+  { NULL }
+};

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "natter-ipc-client.h"
+
+G_BEGIN_DECLS
+
+/* natterctl's exit codes (natterctl(1)). */
+typedef enum {
+  NATTER_CLI_EXIT_OK          = 0,
+  NATTER_CLI_EXIT_ERROR       = 1,  /* natterd or the chat server said no */
+  NATTER_CLI_EXIT_USAGE       = 2,  /* bad command line */
+  NATTER_CLI_EXIT_UNREACHABLE = 3,  /* natterd could not be reached or started */
+} NatterCliExit;
+
+#define NATTER_TYPE_CLI (natter_cli_get_type ())
+G_DECLARE_FINAL_TYPE (NatterCli, natter_cli, NATTER, CLI, GObject)
+
+typedef struct _NatterCliCommand NatterCliCommand;
+
+/* Runs a command: @argv[0] is its name, the rest its arguments. Returns a
+ * NatterCliExit. */
+typedef int (*NatterCliCommandFunc) (NatterCli              *cli,
+                                     const NatterCliCommand *command,
+                                     int                     argc,
+                                     char                  **argv);
+
+struct _NatterCliCommand
+{
+  const char           *name;        /* "join", "host start" */
+  const char           *parameters;  /* N_("ROOM[,ROOM]...") */
+  const char           *summary;     /* N_("Join rooms") */
+  NatterCliCommandFunc  func;
+};
+
+/* The tables of cli/natter-cli-session.c and cli/natter-cli-host.c, ended
+ * by an entry whose name is NULL. */
+extern const NatterCliCommand natter_cli_session_commands[];
+extern const NatterCliCommand natter_cli_host_commands[];
+
+/*
+ * NatterCli: the state of one natterctl run: the common options (--json,
+ * -s SESSION), whether colour is wanted, and the connection to natterd.
+ * Errors are printed here, in one voice.
+ */
+NatterCli         *natter_cli_new                 (void);
+
+/* The options every command takes, for a GOptionContext's main group. */
+const GOptionEntry *natter_cli_get_common_entries (NatterCli              *self);
+
+/* Parses @command's options (with the common ones) out of @argc/@argv;
+ * @description goes below the options in --help. Returns
+ * NATTER_CLI_EXIT_OK, or NATTER_CLI_EXIT_USAGE after printing why. */
+int                natter_cli_parse               (NatterCli              *self,
+                                                   const NatterCliCommand *command,
+                                                   const GOptionEntry     *entries,
+                                                   const char             *description,
+                                                   int                    *argc,
+                                                   char                 ***argv);
+/* Prints "natterctl: MESSAGE" and a pointer to the command's help; returns
+ * NATTER_CLI_EXIT_USAGE. */
+int                natter_cli_usage_error         (NatterCli              *self,
+                                                   const NatterCliCommand *command,
+                                                   const char             *format,
+                                                   ...) G_GNUC_PRINTF (3, 4);
+/* Checks that between @min and @max (-1: any) arguments follow the
+ * command's name. */
+int                natter_cli_check_arguments     (NatterCli              *self,
+                                                   const NatterCliCommand *command,
+                                                   int                     argc,
+                                                   char                  **argv,
+                                                   int                     min,
+                                                   int                     max);
+
+/* Prints @error as "natterctl: CAUSE: MESSAGE" (the D-Bus prefix stripped,
+ * org.natter.Error.* named in words); returns NATTER_CLI_EXIT_UNREACHABLE
+ * when natterd is gone, else NATTER_CLI_EXIT_ERROR. */
+int                natter_cli_report_error        (NatterCli              *self,
+                                                   const GError           *error);
+/* Prints "natterctl: MESSAGE"; returns NATTER_CLI_EXIT_ERROR. */
+int                natter_cli_fail                (NatterCli              *self,
+                                                   const char             *format,
+                                                   ...) G_GNUC_PRINTF (2, 3);
+
+gboolean           natter_cli_get_json            (NatterCli              *self);
+gboolean           natter_cli_get_color           (NatterCli              *self);
+const char        *natter_cli_get_session_option  (NatterCli              *self);
+
+/* Connects to natterd (starting it by D-Bus activation). Returns
+ * NATTER_CLI_EXIT_OK or NATTER_CLI_EXIT_UNREACHABLE after printing why. */
+int                natter_cli_connect             (NatterCli              *self);
+NatterIpcClient   *natter_cli_get_client          (NatterCli              *self);
+
+/* The session named by -s (an id, a saved network's name, a server name or
+ * SERVER:PORT), or the only one. NULL with *@status set after printing why. */
+NatterIpcSession1 *natter_cli_choose_session      (NatterCli              *self,
+                                                   int                    *status);
+
+/* Spins the main context until @done (@data) is TRUE or @timeout_ms pass
+ * (0: no limit); returns the last answer of @done. */
+gboolean           natter_cli_wait                (NatterCli              *self,
+                                                   gboolean              (*done) (gpointer data),
+                                                   gpointer                data,
+                                                   guint                   timeout_ms);
+
+/* Reads the first line of @path (for password files). */
+char              *natter_cli_read_secret_file    (const char             *path,
+                                                   GError                **error);
+
+G_END_DECLS

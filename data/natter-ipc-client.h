@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "natter-ipc-generated.h"
+
+G_BEGIN_DECLS
+
+#define NATTER_IPC_BUS_NAME    "org.natter.Daemon"
+#define NATTER_IPC_OBJECT_PATH "/org/natter/Daemon"
+
+/*
+ * org.natter.Error.* as a GError domain: a method call that natterd answers
+ * with one of its errors fails with NATTER_IPC_ERROR and the matching code
+ * (the message still starts with the "GDBus.Error:…" prefix, which
+ * g_dbus_error_strip_remote_error() removes). In a process that also runs
+ * natterd's own D-Bus service (its tests), that service's error domain has
+ * the names first; g_dbus_error_get_remote_error() works either way.
+ */
+#define NATTER_IPC_ERROR (natter_ipc_error_quark ())
+
+typedef enum {
+  NATTER_IPC_ERROR_FAILED,            /* org.natter.Error.Failed */
+  NATTER_IPC_ERROR_INVALID_ARGUMENT,  /* org.natter.Error.InvalidArgument */
+  NATTER_IPC_ERROR_NOT_FOUND,         /* org.natter.Error.NotFound */
+  NATTER_IPC_ERROR_NOT_CONNECTED,     /* org.natter.Error.NotConnected */
+  NATTER_IPC_ERROR_NOT_HOSTING,       /* org.natter.Error.NotHosting */
+  NATTER_IPC_ERROR_ALREADY_HOSTING,   /* org.natter.Error.AlreadyHosting */
+  NATTER_IPC_ERROR_EXISTS,            /* org.natter.Error.Exists */
+  NATTER_IPC_ERROR_TIMED_OUT,         /* org.natter.Error.TimedOut */
+  NATTER_IPC_ERROR_REFUSED,           /* org.natter.Error.Refused */
+} NatterIpcError;
+
+GQuark natter_ipc_error_quark (void);
+
+#define NATTER_IPC_TYPE_CLIENT (natter_ipc_client_get_type ())
+G_DECLARE_FINAL_TYPE (NatterIpcClient, natter_ipc_client, NATTER_IPC, CLIENT, GObject)
+
+/*
+ * NatterIpcClient: natterd as seen from a front end (the window, natterctl).
+ *
+ * It holds the org.natter.Daemon1 and org.natter.Host1 proxies of
+ * /org/natter/Daemon and the object manager client that mirrors every
+ * session (NatterIpcSession1) and room (NatterIpcRoom1), and turns the bus
+ * traffic into a few signals:
+ *
+ *   session-added (NatterIpcSession1 *session)
+ *   session-removed (NatterIpcSession1 *session)
+ *   room-added (NatterIpcSession1 *session, NatterIpcRoom1 *room)
+ *   room-removed (NatterIpcSession1 *session, NatterIpcRoom1 *room)
+ *   message-received (NatterIpcSession1 *session, GVariant *message)
+ *       @message is the a{sv} of org.natter.Session1.MessageReceived
+ *   session-state-changed (NatterIpcSession1 *session, const char *state,
+ *                          const char *reason)
+ *   daemon-vanished ()
+ *       natterd left the bus (it quit or crashed): every session-removed
+ *       and room-removed was emitted before this
+ *   daemon-appeared ()
+ *       natterd is back: its sessions and rooms were added again first
+ *
+ * Property changes (a room's topic, a session's nick...) are the proxies'
+ * own notify signals. The :running property says whether natterd owns its
+ * name; the object stays usable across restarts of natterd. Calling any
+ * method on the Daemon1 proxy starts natterd again by D-Bus activation.
+ *
+ * Everything happens on the thread-default main context of the thread that
+ * called natter_ipc_client_new().
+ */
+
+/* @connection: the bus, or NULL for the session bus. Starts natterd by D-Bus
+ * activation when it is not running. Fails when the bus cannot be reached
+ * or natterd cannot be started; a bus where natterd is not installed gives
+ * a client that is not :running. */
+void                natter_ipc_client_new                (GDBusConnection     *connection,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+NatterIpcClient    *natter_ipc_client_new_finish         (GAsyncResult        *result,
+                                                          GError             **error);
+
+GDBusConnection    *natter_ipc_client_get_connection     (NatterIpcClient     *self);
+GDBusObjectManager *natter_ipc_client_get_object_manager (NatterIpcClient     *self);
+NatterIpcDaemon1   *natter_ipc_client_get_daemon         (NatterIpcClient     *self);
+NatterIpcHost1     *natter_ipc_client_get_host           (NatterIpcClient     *self);
+gboolean            natter_ipc_client_get_running        (NatterIpcClient     *self);
+
+/* NatterIpcSession1 * of the open sessions, sorted by Id. */
+GPtrArray          *natter_ipc_client_list_sessions      (NatterIpcClient     *self);
+/* The session at @object_path, or NULL. (transfer none) */
+NatterIpcSession1  *natter_ipc_client_lookup_session     (NatterIpcClient     *self,
+                                                          const char          *object_path);
+
+/* NatterIpcRoom1 * of @session's rooms and private conversations, sorted
+ * by name. */
+GPtrArray          *natter_ipc_client_list_rooms         (NatterIpcClient     *self,
+                                                          NatterIpcSession1   *session);
+/* @session's room (or private conversation) called @name, compared as IRC
+ * does (case-insensitively, rfc1459), or NULL. (transfer none) */
+NatterIpcRoom1     *natter_ipc_client_lookup_room        (NatterIpcClient     *self,
+                                                          NatterIpcSession1   *session,
+                                                          const char          *name);
+/* The session @room belongs to. (transfer none) */
+NatterIpcSession1  *natter_ipc_client_get_room_session   (NatterIpcClient     *self,
+                                                          NatterIpcRoom1      *room);
+
+/* The object path of @session or @room, for comparisons. */
+const char         *natter_ipc_client_get_path           (gpointer             proxy);
+
+G_END_DECLS

@@ -1,0 +1,718 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-natterctl-chat"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "natter-test-bus.h"
+#include "natter-test-client.h"
+#include "natter-test-ctl.h"
+#include "natter-test-fake.h"
+
+/*
+ * `natterctl chat` driven through a pseudo-terminal, as a person would: keys
+ * go in, and what natterctl writes is played on a small terminal model (the
+ * xterm subset readline uses: cursor moves, erase, insert and delete), so
+ * the tests assert on the screen a person would see, not on bytes.
+ */
+
+#define ROWS 24
+#define COLS 100
+
+/* The terminal */
+
+typedef struct {
+  gunichar cells[ROWS][COLS];
+  int      row;
+  int      col;           /* COLS: at the margin, wrapping on the next character */
+  int      saved_row;
+  int      saved_col;
+  GString *escape;        /* an escape sequence being read, or NULL */
+  guchar   utf8[4];
+  int      utf8_len;
+  int      utf8_need;
+} Term;
+
+static void
+term_clear_cells (Term *term,
+                  int   row,
+                  int   from,
+                  int   to)
+{
+  for (int c = MAX (from, 0); c < MIN (to, COLS); c++)
+    term->cells[row][c] = ' ';
+}
+
+static void
+term_init (Term *term)
+{
+  memset (term, 0, sizeof *term);
+  for (int r = 0; r < ROWS; r++)
+    term_clear_cells (term, r, 0, COLS);
+}
+
+static void
+term_scroll_up (Term *term)
+{
+  memmove (term->cells[0], term->cells[1], sizeof term->cells[0] * (ROWS - 1));
+  term_clear_cells (term, ROWS - 1, 0, COLS);
+}
+
+static void
+term_newline (Term *term)
+{
+  if (term->row == ROWS - 1)
+    term_scroll_up (term);
+  else
+    term->row++;
+}
+
+static void
+term_put (Term     *term,
+          gunichar  c)
+{
+  if (term->col >= COLS)
+    {
+      term->col = 0;
+      term_newline (term);
+    }
+  term->cells[term->row][term->col++] = c;
+}
+
+static int
+param (const char *params,
+       guint       index,
+       int         fallback)
+{
+  g_auto(GStrv) parts = g_strsplit (params, ";", -1);
+  int value;
+
+  if (index >= g_strv_length (parts) || parts[index][0] == '\0')
+    return fallback;
+
+  value = atoi (parts[index]);
+
+  return value;
+}
+
+static void
+term_csi (Term       *term,
+          const char *params,
+          char        final)
+{
+  int n = MAX (param (params, 0, 1), 1);
+  int col = MIN (term->col, COLS - 1);
+
+  /* Private modes (bracketed paste, keypad...) change nothing we draw. */
+  if (params[0] == '?' || params[0] == '>' || params[0] == '=')
+    return;
+
+  switch (final)
+    {
+    case 'A':
+      term->row = MAX (term->row - n, 0);
+      term->col = col;
+      break;
+    case 'B':
+      term->row = MIN (term->row + n, ROWS - 1);
+      term->col = col;
+      break;
+    case 'C':
+      term->col = MIN (col + n, COLS - 1);
+      break;
+    case 'D':
+      term->col = MAX (col - n, 0);
+      break;
+    case 'G':
+      term->col = MIN (n - 1, COLS - 1);
+      break;
+    case 'H':
+    case 'f':
+      term->row = MIN (MAX (param (params, 0, 1), 1), ROWS) - 1;
+      term->col = MIN (MAX (param (params, 1, 1), 1), COLS) - 1;
+      break;
+    case 'J':
+      switch (param (params, 0, 0))
+        {
+        case 0:
+          term_clear_cells (term, term->row, col, COLS);
+          for (int r = term->row + 1; r < ROWS; r++)
+            term_clear_cells (term, r, 0, COLS);
+          break;
+        case 1:
+          for (int r = 0; r < term->row; r++)
+            term_clear_cells (term, r, 0, COLS);
+          term_clear_cells (term, term->row, 0, col + 1);
+          break;
+        default:
+          for (int r = 0; r < ROWS; r++)
+            term_clear_cells (term, r, 0, COLS);
+        }
+      break;
+    case 'K':
+      switch (param (params, 0, 0))
+        {
+        case 0:
+          term_clear_cells (term, term->row, col, COLS);
+          break;
+        case 1:
+          term_clear_cells (term, term->row, 0, col + 1);
+          break;
+        default:
+          term_clear_cells (term, term->row, 0, COLS);
+        }
+      break;
+    case 'P':
+      n = MIN (n, COLS - col);
+      memmove (&term->cells[term->row][col], &term->cells[term->row][col + n],
+               sizeof (gunichar) * (COLS - col - n));
+      term_clear_cells (term, term->row, COLS - n, COLS);
+      break;
+    case '@':
+      n = MIN (n, COLS - col);
+      memmove (&term->cells[term->row][col + n], &term->cells[term->row][col],
+               sizeof (gunichar) * (COLS - col - n));
+      term_clear_cells (term, term->row, col, col + n);
+      break;
+    case 'X':
+      term_clear_cells (term, term->row, col, col + n);
+      break;
+    default:
+      /* m (colours), h, l, r...: nothing to draw. */
+      break;
+    }
+}
+
+static void
+term_escape (Term *term)
+{
+  const char *seq = term->escape->str;
+
+  if (seq[0] == '[')
+    {
+      g_autofree char *params = g_strndup (seq + 1, term->escape->len - 2);
+
+      term_csi (term, params, seq[term->escape->len - 1]);
+    }
+  else if (seq[0] == '7')
+    {
+      term->saved_row = term->row;
+      term->saved_col = term->col;
+    }
+  else if (seq[0] == '8')
+    {
+      term->row = term->saved_row;
+      term->col = term->saved_col;
+    }
+  else if (seq[0] == 'M')
+    term->row = MAX (term->row - 1, 0);
+}
+
+/* Whether the escape sequence read so far is complete. */
+static gboolean
+escape_complete (GString *escape)
+{
+  char first = escape->str[0];
+  char last = escape->str[escape->len - 1];
+
+  if (first == '[')
+    return escape->len > 1 && last >= 0x40 && last <= 0x7e;
+  if (first == ']')
+    return last == '\a' || (escape->len > 1 && last == '\\' && escape->str[escape->len - 2] == '\033');
+  if (first == '(' || first == ')')
+    return escape->len == 2;
+
+  return TRUE;
+}
+
+static void
+term_feed (Term       *term,
+           const char *data,
+           gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      guchar byte = data[i];
+
+      if (term->escape != NULL)
+        {
+          g_string_append_c (term->escape, byte);
+          if (escape_complete (term->escape))
+            {
+              term_escape (term);
+              g_string_free (term->escape, TRUE);
+              term->escape = NULL;
+            }
+          continue;
+        }
+
+      if (term->utf8_need > 0)
+        {
+          term->utf8[term->utf8_len++] = byte;
+          if (term->utf8_len == term->utf8_need)
+            {
+              term_put (term, g_utf8_get_char_validated ((char *) term->utf8, term->utf8_len));
+              term->utf8_need = 0;
+            }
+          continue;
+        }
+
+      switch (byte)
+        {
+        case '\033':
+          term->escape = g_string_new (NULL);
+          break;
+        case '\r':
+          term->col = 0;
+          break;
+        case '\n':
+          term_newline (term);
+          break;
+        case '\b':
+          term->col = MAX (MIN (term->col, COLS - 1) - 1, 0);
+          break;
+        case '\t':
+          term->col = MIN ((term->col / 8 + 1) * 8, COLS - 1);
+          break;
+        case '\a':
+        case '\001':
+        case '\002':
+          break;
+        default:
+          if (byte >= 0xc0)
+            {
+              term->utf8[0] = byte;
+              term->utf8_len = 1;
+              term->utf8_need = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+            }
+          else if (byte >= 0x20)
+            term_put (term, byte);
+        }
+    }
+}
+
+static char *
+term_line (Term *term,
+           int   row)
+{
+  GString *line = g_string_new (NULL);
+
+  for (int c = 0; c < COLS; c++)
+    g_string_append_unichar (line, term->cells[row][c]);
+  while (line->len > 0 && line->str[line->len - 1] == ' ')
+    g_string_truncate (line, line->len - 1);
+
+  return g_string_free (line, FALSE);
+}
+
+static char *
+term_screen (Term *term)
+{
+  GString *screen = g_string_new (NULL);
+
+  for (int r = 0; r < ROWS; r++)
+    {
+      g_autofree char *line = term_line (term, r);
+
+      g_string_append_printf (screen, "%s\n", line);
+    }
+
+  return g_string_free (screen, FALSE);
+}
+
+/* The chat in its pty */
+
+typedef struct {
+  NatterTestBus *bus;
+  guint16        port;
+  pid_t          pid;
+  int            master;
+  Term           term;
+  GString       *raw;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  f->bus = natter_test_bus_new (NULL, TRUE);
+  f->port = natter_test_ctl_start_hosting (f->bus);
+  f->raw = g_string_new (NULL);
+  f->master = -1;
+  term_init (&f->term);
+}
+
+static int
+chat_wait_exit (Fixture *f)
+{
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (10000) * G_TIME_SPAN_MILLISECOND;
+  int status = 0;
+
+  while (f->pid > 0 && g_get_monotonic_time () < deadline)
+    {
+      char buffer[4096];
+
+      /* Keep draining, so it never blocks on a full pty. */
+      while (read (f->master, buffer, sizeof buffer) > 0)
+        ;
+      if (waitpid (f->pid, &status, WNOHANG) == f->pid)
+        {
+          f->pid = 0;
+          return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+        }
+      g_usleep (10000);
+    }
+
+  return -1;
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  if (f->pid > 0)
+    {
+      kill (f->pid, SIGKILL);
+      waitpid (f->pid, NULL, 0);
+    }
+  if (f->master >= 0)
+    close (f->master);
+  g_string_free (f->raw, TRUE);
+  if (f->term.escape != NULL)
+    g_string_free (f->term.escape, TRUE);
+  g_clear_pointer (&f->bus, natter_test_bus_free);
+}
+
+static void
+chat_start (Fixture    *f,
+            const char *first_arg,
+            ...)
+{
+  struct winsize size = { .ws_row = ROWS, .ws_col = COLS };
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) natter_test_ctl_path ());
+  g_ptr_array_add (argv, (gpointer) "chat");
+  va_start (args, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  f->pid = forkpty (&f->master, NULL, NULL, &size);
+  g_assert_cmpint (f->pid, >=, 0);
+
+  if (f->pid == 0)
+    {
+      setenv ("TERM", "xterm", 1);
+      setenv ("LC_ALL", "C.UTF-8", 1);
+      setenv ("INPUTRC", "/dev/null", 1);
+      unsetenv ("NO_COLOR");
+      execv (natter_test_ctl_path (), (char **) argv->pdata);
+      _exit (127);
+    }
+
+  fcntl (f->master, F_SETFL, fcntl (f->master, F_GETFL) | O_NONBLOCK);
+}
+
+/* Reads what natterctl wrote within @ms into the terminal. */
+static void
+chat_pump (Fixture *f,
+           guint    ms)
+{
+  struct pollfd fd = { .fd = f->master, .events = POLLIN };
+  char buffer[4096];
+  ssize_t n;
+
+  if (poll (&fd, 1, ms) <= 0)
+    return;
+
+  while ((n = read (f->master, buffer, sizeof buffer)) > 0)
+    {
+      g_string_append_len (f->raw, buffer, n);
+      term_feed (&f->term, buffer, n);
+    }
+}
+
+static void
+chat_type (Fixture    *f,
+           const char *keys)
+{
+  gsize len = strlen (keys);
+
+  g_assert_cmpint (write (f->master, keys, len), ==, (gssize) len);
+}
+
+static char *
+cursor_line (Fixture *f)
+{
+  return term_line (&f->term, f->term.row);
+}
+
+static gboolean
+screen_has (Fixture    *f,
+            const char *text)
+{
+  g_autofree char *screen = term_screen (&f->term);
+
+  return strstr (screen, text) != NULL;
+}
+
+static void
+fail_with_screen (Fixture    *f,
+                  const char *what)
+{
+  g_autofree char *screen = term_screen (&f->term);
+  g_autofree char *raw = g_strescape (f->raw->str, NULL);
+
+  g_test_message ("raw output: %s", raw);
+  g_test_fail_printf ("%s; the screen:\n%s", what, screen);
+  g_printerr ("%s; the screen:\n%s", what, screen);
+}
+
+static gboolean
+wait_screen (Fixture    *f,
+             const char *text)
+{
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (5000) * G_TIME_SPAN_MILLISECOND;
+
+  if (g_test_failed ())
+    return FALSE;
+
+  while (!screen_has (f, text) && g_get_monotonic_time () < deadline)
+    chat_pump (f, 50);
+
+  if (screen_has (f, text))
+    return TRUE;
+
+  {
+    g_autofree char *what = g_strdup_printf ("“%s” never appeared", text);
+
+    fail_with_screen (f, what);
+  }
+
+  return FALSE;
+}
+
+/* Waits until the line under the cursor reads @expected, cursor at its end. */
+static gboolean
+wait_cursor_line (Fixture    *f,
+                  const char *expected)
+{
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (5000) * G_TIME_SPAN_MILLISECOND;
+
+  if (g_test_failed ())
+    return FALSE;
+
+  for (;;)
+    {
+      g_autofree char *line = cursor_line (f);
+      g_autofree char *trimmed = g_strchomp (g_strdup (expected));
+
+      /* The screen has no trailing blanks; the cursor says where the line ends. */
+      if (g_str_equal (line, trimmed) && f->term.col == (int) g_utf8_strlen (expected, -1))
+        return TRUE;
+      if (g_get_monotonic_time () >= deadline)
+        break;
+      chat_pump (f, 50);
+    }
+
+  {
+    g_autofree char *line = cursor_line (f);
+    g_autofree char *what = g_strdup_printf ("the line being typed is “%s” (cursor at %d), not “%s”",
+                                             line, f->term.col, expected);
+
+    fail_with_screen (f, what);
+  }
+
+  return FALSE;
+}
+
+static void
+chat_start_in_a (Fixture *f)
+{
+  g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", f->port);
+
+  chat_start (f, server, "--nick", "alice", "--join", "#a", NULL);
+  wait_screen (f, "You joined #a");
+  wait_cursor_line (f, "[#a] ");
+}
+
+/* Tests */
+
+static void
+test_incoming_keeps_typed_line (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = natter_test_client_new (f->port);
+  g_autoptr(JsonNode) sessions = NULL;
+  g_autofree char *above = NULL;
+  g_autofree char *typed = NULL;
+
+  chat_start_in_a (f);
+
+  natter_test_client_register (bob, "bob");
+  natter_test_client_send (bob, "JOIN #a");
+  wait_screen (f, "→ bob joined #a");
+
+  /* Half a line typed, then bob speaks. */
+  chat_type (f, "hello wor");
+  wait_cursor_line (f, "[#a] hello wor");
+  natter_test_client_send (bob, "PRIVMSG #a :are you there?");
+  wait_screen (f, "<bob> are you there?");
+
+  /* The message is on a line of its own above; the typed text is intact
+   * below it, the cursor after it. */
+  wait_cursor_line (f, "[#a] hello wor");
+  above = term_line (&f->term, f->term.row - 1);
+  if (!g_regex_match_simple ("^[0-9][0-9]:[0-9][0-9] <bob> are you there\\?$", above, 0, 0))
+    fail_with_screen (f, "the message is not alone on the line above the prompt");
+  g_assert_false (g_test_failed ());
+
+  /* And again, with the cursor in the middle of the line. */
+  chat_type (f, "\033[D\033[D");
+  chat_pump (f, 100);
+  natter_test_client_send (bob, "PRIVMSG #a :hello?");
+  wait_screen (f, "<bob> hello?");
+  chat_pump (f, 100);
+  typed = cursor_line (f);
+  g_assert_cmpstr (typed, ==, "[#a] hello wor");
+  g_assert_cmpint (f->term.col, ==, strlen ("[#a] hello w"));
+
+  /* Finishing the line sends it whole. */
+  chat_type (f, "\005" "ld\r");
+  natter_test_client_expect (bob, ":alice!*@127.0.0.1 PRIVMSG #a :hello world");
+  wait_screen (f, "<alice> hello world");
+  wait_cursor_line (f, "[#a] ");
+  /* Said once, as a message with its time, not also as the typed line. */
+  g_assert_false (screen_has (f, "[#a] hello world"));
+
+  /* A highlight, and /quit: the session stays in natterd. */
+  natter_test_client_send (bob, "PRIVMSG #a :alice: ping");
+  wait_screen (f, "<bob> alice: ping");
+  chat_type (f, "/quit\r");
+  g_assert_cmpint (chat_wait_exit (f), ==, 0);
+  sessions = natter_test_ctl_json ("sessions", NULL);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (sessions), "sessions")), ==, 1);
+}
+
+static void
+test_tab_completion (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = natter_test_client_new (f->port);
+
+  chat_start_in_a (f);
+  natter_test_client_register (bob, "bobby");
+  natter_test_client_send (bob, "JOIN #a");
+  wait_screen (f, "→ bobby joined #a");
+
+  /* Commands */
+  chat_type (f, "/jo\t");
+  wait_cursor_line (f, "[#a] /join ");
+  chat_type (f, "\025\\con\t");
+  wait_cursor_line (f, "[#a] \\connect ");
+
+  /* Nicks of the room, rooms */
+  chat_type (f, "\025hi bo\t");
+  wait_cursor_line (f, "[#a] hi bobby ");
+  chat_type (f, "\025see #\t");
+  wait_cursor_line (f, "[#a] see #a ");
+
+  /* Typed-line history */
+  chat_type (f, "\025first line\r");
+  wait_screen (f, "<alice> first line");
+  chat_type (f, "\033[A");
+  wait_cursor_line (f, "[#a] first line");
+  chat_type (f, "\025/quit\r");
+  g_assert_cmpint (chat_wait_exit (f), ==, 0);
+}
+
+static void
+test_join_and_msg (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = natter_test_client_new (f->port);
+  g_autoptr(JsonNode) sessions = NULL;
+
+  chat_start_in_a (f);
+  natter_test_client_register (bob, "bob");
+  natter_test_client_send (bob, "JOIN #b");
+  natter_test_client_expect (bob, ":irc.test 366 bob #b *");
+
+  /* /join reaches bob over TCP, and makes #b current. */
+  chat_type (f, "/join #b\r");
+  natter_test_client_expect (bob, ":alice!*@127.0.0.1 JOIN #b");
+  wait_cursor_line (f, "[#b] ");
+  chat_type (f, "hi b\r");
+  natter_test_client_expect (bob, ":alice!* PRIVMSG #b :hi b");
+
+  /* /msg to bob; his answer shows who it is from. */
+  chat_type (f, "/msg bob psst\r");
+  natter_test_client_expect (bob, ":alice!* PRIVMSG bob :psst");
+  natter_test_client_send (bob, "PRIVMSG alice :what?");
+  wait_screen (f, " bob <bob> what?");
+
+  /* /me, /topic, /who */
+  chat_type (f, "/me waves\r");
+  natter_test_client_expect (bob, ":alice!* PRIVMSG #b :\001ACTION waves\001");
+  wait_screen (f, "* alice waves");
+  chat_type (f, "/who\r");
+  wait_screen (f, "-- Who: ");
+  wait_screen (f, " bob");
+
+  /* Alt+1 and /switch change the current room. */
+  chat_type (f, "\0331");
+  wait_cursor_line (f, "[#a] ");
+  chat_type (f, "/switch #b\r");
+  wait_cursor_line (f, "[#b] ");
+
+  /* /part leaves, and the prompt goes back to #a. */
+  chat_type (f, "/part\r");
+  natter_test_client_expect (bob, ":alice!* PART #b*");
+  wait_screen (f, "You left #b");
+
+  /* Ctrl-D with --once: the session goes. */
+  chat_type (f, "\004");
+  g_assert_cmpint (chat_wait_exit (f), ==, 0);
+  sessions = natter_test_ctl_json ("sessions", NULL);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (sessions), "sessions")), ==, 1);
+
+  {
+    g_autoptr(JsonNode) after = NULL;
+
+    /* Again with --once: this time the session is closed on the way out. */
+    term_init (&f->term);
+    chat_start (f, "--once", NULL);
+    wait_cursor_line (f, "[#a] ");
+    chat_type (f, "\004");
+    g_assert_cmpint (chat_wait_exit (f), ==, 0);
+    after = natter_test_ctl_json ("sessions", NULL);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (after), "sessions")), ==, 0);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/natterctl/chat/incoming-keeps-typed-line", Fixture, NULL,
+              fixture_set_up, test_incoming_keeps_typed_line, fixture_tear_down);
+  g_test_add ("/natterctl/chat/tab-completion-and-history", Fixture, NULL,
+              fixture_set_up, test_tab_completion, fixture_tear_down);
+  g_test_add ("/natterctl/chat/join-and-msg-reach-tcp", Fixture, NULL,
+              fixture_set_up, test_join_and_msg, fixture_tear_down);
+
+  return g_test_run ();
+}

@@ -1,0 +1,877 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-natterctl"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "natter-ipc-client.h"
+#include "natter-test-bus.h"
+#include "natter-test-client.h"
+#include "natter-test-ctl.h"
+#include "natter-test-fake.h"
+
+/*
+ * natterctl, every command as a subprocess against natterd's D-Bus service on
+ * a private bus (GTestDBus), with natterd hosting on a loopback port and
+ * people joining over TCP: text output, --json structure and exit codes,
+ * error paths included. And NatterIpcClient, the helper natterctl and the
+ * window share, across a restart of natterd.
+ */
+
+typedef struct {
+  NatterTestBus *bus;
+  guint16        port;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  f->bus = natter_test_bus_new (NULL, TRUE);
+}
+
+static void
+fixture_set_up_hosting (Fixture       *f,
+                        gconstpointer  data)
+{
+  fixture_set_up (f, data);
+  f->port = natter_test_ctl_start_hosting (f->bus);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_pointer (&f->bus, natter_test_bus_free);
+}
+
+/* JSON helpers */
+
+static JsonObject *
+object_of (JsonNode *node)
+{
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+
+  return json_node_get_object (node);
+}
+
+static JsonArray *
+member_array (JsonObject *object,
+              const char *name)
+{
+  g_assert_true (json_object_has_member (object, name));
+
+  return json_object_get_array_member (object, name);
+}
+
+/* The element of @array whose string member @key is @value, or NULL. */
+static JsonObject *
+find_element (JsonArray  *array,
+              const char *key,
+              const char *value)
+{
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *element = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (json_object_get_string_member (element, key), value) == 0)
+        return element;
+    }
+
+  return NULL;
+}
+
+static gboolean
+array_has_string (JsonArray  *array,
+                  const char *value)
+{
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (g_strcmp0 (json_array_get_string_element (array, i), value) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+static void
+assert_session_members (JsonObject *session)
+{
+  static const char * const members[] = {
+    "id", "name", "server", "port", "tls", "nick", "state", "state_reason",
+    "away", "away_message", "network", "saved", "autoconnect", "rooms",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    if (!json_object_has_member (session, members[i]))
+      g_test_fail_printf ("a session has no “%s”", members[i]);
+}
+
+static void
+assert_message_members (JsonObject *message)
+{
+  static const char * const members[] = {
+    "id", "time", "time_us", "target", "sender", "text", "kind", "own",
+    "highlight", "history", "msgid",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    if (!json_object_has_member (message, members[i]))
+      g_test_fail_printf ("a message has no “%s”", members[i]);
+}
+
+/* Connects alice (the session) to the hosted server and joins @room. */
+static void
+connect_alice (Fixture    *f,
+               const char *room)
+{
+  g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", f->port);
+  g_autoptr(JsonNode) root = natter_test_ctl_json ("connect", server, "--nick", "alice", "--join", room, NULL);
+  JsonObject *session = json_object_get_object_member (object_of (root), "session");
+
+  assert_session_members (session);
+  g_assert_cmpstr (json_object_get_string_member (session, "nick"), ==, "alice");
+  g_assert_cmpstr (json_object_get_string_member (session, "state"), ==, "connected");
+  g_assert_cmpstr (json_object_get_string_member (session, "server"), ==, "127.0.0.1");
+  g_assert_cmpint (json_object_get_int_member (session, "port"), ==, f->port);
+  g_assert_true (array_has_string (member_array (session, "rooms"), room));
+}
+
+static NatterTestClient *
+join_over_tcp (Fixture    *f,
+               const char *nick,
+               const char *room)
+{
+  NatterTestClient *client = natter_test_client_new (f->port);
+
+  natter_test_client_register (client, nick);
+  natter_test_client_sendf (client, "JOIN %s", room);
+  natter_test_client_expectf (client, ":%s!* JOIN %s", nick, room);
+  natter_test_client_expectf (client, ":irc.test 366 %s %s *", nick, room);
+
+  return client;
+}
+
+/* Help and usage */
+
+static void
+test_help (void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *join_help = NULL;
+  g_autofree char *host_help = NULL;
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "--help", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Usage:"));
+  g_assert_nonnull (strstr (out, "natterctl [OPTION"));
+  g_assert_nonnull (strstr (out, "Commands:"));
+  g_assert_nonnull (strstr (out, "connect HOST[:PORT]"));
+  g_assert_nonnull (strstr (out, "host recent MINUTES"));
+  g_assert_nonnull (strstr (out, "--json"));
+  g_assert_nonnull (strstr (out, "-s, --session=SESSION"));
+  g_assert_nonnull (strstr (out, "3 natterd not reachable"));
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "help", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Commands:"));
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, &join_help, NULL, "help", "join", NULL), ==, 0);
+  g_assert_nonnull (strstr (join_help, "natterctl join [OPTION"));
+  g_assert_nonnull (strstr (join_help, "ROOM[,ROOM]..."));
+  g_assert_nonnull (strstr (join_help, "--key=KEY"));
+  g_assert_nonnull (strstr (join_help, "--json"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "join", "--help", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, join_help);
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, &host_help, NULL, "help", "host", "start", NULL), ==, 0);
+  g_assert_nonnull (strstr (host_help, "natterctl host start [OPTION"));
+  g_assert_nonnull (strstr (host_help, "--listen=ADDR:PORT"));
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "--version", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "natterctl " PACKAGE_VERSION "\n");
+
+  /* No command: the help, on stderr, as a usage error. */
+  g_assert_cmpint (natter_test_ctl_runv (NULL, NULL, &err, (const char *[]) { natter_test_ctl_path (), NULL }), ==, 2);
+  g_assert_nonnull (strstr (err, "Commands:"));
+}
+
+static void
+assert_usage_error (const char *expected,
+                    const char *first_arg,
+                    ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) natter_test_ctl_path ());
+  va_start (args, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  g_assert_cmpint (natter_test_ctl_runv (NULL, &out, &err, (const char **) argv->pdata), ==, 2);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_true (g_str_has_prefix (err, "natterctl: "));
+  if (strstr (err, expected) == NULL)
+    g_test_fail_printf ("expected “%s” in: %s", expected, err);
+  g_assert_nonnull (strstr (err, "Try “natterctl help"));
+}
+
+static void
+test_usage_errors (void)
+{
+  /* None of these needs natterd: they fail before reaching for it. */
+  assert_usage_error ("Unknown command “bogus”", "bogus", NULL);
+  assert_usage_error ("Unknown option --bogus", "--bogus", NULL);
+  assert_usage_error ("Unknown option --frobnicate", "status", "--frobnicate", NULL);
+  assert_usage_error ("Missing arguments: natterctl join", "join", NULL);
+  assert_usage_error ("Missing arguments: natterctl connect", "connect", NULL);
+  assert_usage_error ("Unexpected argument “extra”", "status", "extra", NULL);
+  assert_usage_error ("is not HOST or HOST:PORT", "connect", "example.org:notaport", NULL);
+  assert_usage_error ("is not HOST or HOST:PORT", "connect", "example.org:70000", NULL);
+  assert_usage_error ("-n must be between 1 and 500", "history", "#a", "-n", "0", NULL);
+  assert_usage_error ("at most one of --before and --after", "history", "#a", "--before", "5", "--after", "3", NULL);
+  assert_usage_error ("“host” needs a command", "host", NULL);
+  assert_usage_error ("Unknown command “host frob”", "host", "frob", NULL);
+  assert_usage_error ("is not a number of minutes", "host", "recent", "soon", NULL);
+  assert_usage_error ("Unknown command “bogus”", "help", "bogus", NULL);
+  assert_usage_error ("Cannot parse integer value", "follow", "--count", "many", NULL);
+  assert_usage_error ("--json does not apply", "chat", "--json", NULL);
+}
+
+/* natterd not reachable */
+
+static void
+test_daemon_down (void)
+{
+  /* A bus, but natterd neither runs nor can be activated on it. */
+  g_autoptr(NatterTestBus) bus = natter_test_bus_new (NULL, FALSE);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *address;
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, &err, "status", NULL), ==, 3);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_true (g_str_has_prefix (err, "natterctl: natterd is not"));
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "--json", "sessions", NULL), ==, 3);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "join", "#a", NULL), ==, 3);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "host", "status", NULL), ==, 3);
+
+  /* No bus at all. */
+  address = g_getenv ("DBUS_SESSION_BUS_ADDRESS");
+  g_assert_nonnull (address);
+  {
+    g_autofree char *saved = g_strdup (address);
+
+    g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/natter-test-bus", TRUE);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "status", NULL), ==, 3);
+    g_assert_true (g_str_has_prefix (err, "natterctl: natterd is not reachable: "));
+    /* One line, nothing more. */
+    g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);
+    g_setenv ("DBUS_SESSION_BUS_ADDRESS", saved, TRUE);
+  }
+}
+
+/* status, sessions */
+
+static void
+test_status (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) sessions = NULL;
+  g_autofree char *out = NULL;
+  JsonObject *hosting;
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "status", NULL), ==, 0);
+  g_assert_cmpstr (out, ==,
+                   "natterd " PACKAGE_VERSION "\n"
+                   "Hosting:  no\n"
+                   "Sessions: none\n");
+
+  root = natter_test_ctl_json ("status", NULL);
+  g_assert_cmpstr (json_object_get_string_member (object_of (root), "version"), ==, PACKAGE_VERSION);
+  hosting = json_object_get_object_member (object_of (root), "hosting");
+  g_assert_false (json_object_get_boolean_member (hosting, "active"));
+  g_assert_cmpuint (json_array_get_length (member_array (hosting, "addresses")), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (hosting, "users"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (hosting, "rooms"), ==, 0);
+  g_assert_cmpuint (json_array_get_length (member_array (object_of (root), "sessions")), ==, 0);
+
+  sessions = natter_test_ctl_json ("sessions", NULL);
+  g_assert_cmpuint (json_array_get_length (member_array (object_of (sessions), "sessions")), ==, 0);
+
+  /* With hosting and a session. */
+  f->port = natter_test_ctl_start_hosting (f->bus);
+  connect_alice (f, "#a");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "status", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Hosting:  on 127.0.0.1:"));
+  g_assert_nonnull (strstr (out, "Sessions: 1\n"));
+  g_assert_nonnull (strstr (out, "ID  NAME  SERVER"));
+  g_assert_nonnull (strstr (out, "alice  connected  #a\n"));
+
+  g_clear_pointer (&root, json_node_unref);
+  root = natter_test_ctl_json ("status", NULL);
+  hosting = json_object_get_object_member (object_of (root), "hosting");
+  g_assert_true (json_object_get_boolean_member (hosting, "active"));
+  g_assert_cmpuint (json_array_get_length (member_array (object_of (root), "sessions")), ==, 1);
+}
+
+/* Hosting */
+
+static void
+test_host (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(JsonNode) started = NULL;
+  g_autoptr(JsonNode) status = NULL;
+  g_autoptr(JsonNode) users = NULL;
+  g_autoptr(JsonNode) rooms = NULL;
+  g_autoptr(JsonNode) recent = NULL;
+  g_autoptr(JsonNode) after = NULL;
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(NatterTestClient) carol = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *address;
+  JsonObject *user;
+  JsonObject *room;
+  guint64 port;
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "host", "status", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Not hosting\n");
+
+  /* Not hosting: the admin commands say so, with exit status 1. */
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "host", "users", NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "natterctl: Not hosting: natterd is not hosting\n");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "host", "stop", NULL), ==, 1);
+
+  started = natter_test_ctl_json ("host", "start", "--listen", "127.0.0.1:0", "--server-name", "irc.test", NULL);
+  g_assert_true (json_object_get_boolean_member (object_of (started), "hosting"));
+  address = json_array_get_string_element (member_array (object_of (started), "addresses"), 0);
+  g_assert_true (g_str_has_prefix (address, "127.0.0.1:"));
+  g_assert_true (g_ascii_string_to_unsigned (address + strlen ("127.0.0.1:"), 10, 1, 65535, &port, NULL));
+  f->port = port;
+
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "host", "start", "--listen", "127.0.0.1:0", NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "natterctl: Already hosting: natterd is already hosting\n");
+
+  status = natter_test_ctl_json ("host", "status", NULL);
+  g_assert_true (json_object_get_boolean_member (object_of (status), "hosting"));
+  g_assert_cmpstr (json_array_get_string_element (member_array (object_of (status), "addresses"), 0), ==, address);
+
+  bob = join_over_tcp (f, "bob", "#r");
+  carol = join_over_tcp (f, "carol", "#x");
+
+  users = natter_test_ctl_json ("host", "users", NULL);
+  user = find_element (member_array (object_of (users), "users"), "nick", "bob");
+  g_assert_nonnull (user);
+  g_assert_cmpstr (json_object_get_string_member (user, "address"), ==, "127.0.0.1");
+  g_assert_true (array_has_string (json_object_get_array_member (user, "rooms"), "#r"));
+  g_assert_true (json_object_has_member (user, "idle"));
+  g_assert_true (json_object_has_member (user, "signon"));
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "host", "users", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "NICK   ACCOUNT  ADDRESS    IDLE  ROOMS  AWAY\n"));
+  g_assert_nonnull (strstr (out, "\nbob    -        127.0.0.1  "));
+
+  rooms = natter_test_ctl_json ("host", "rooms", NULL);
+  room = find_element (member_array (object_of (rooms), "rooms"), "name", "#r");
+  g_assert_nonnull (room);
+  g_assert_cmpint (json_object_get_int_member (room, "members"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (room, "modes"), ==, "+nt");
+
+  /* Kick bob: his connection closes, and he is remembered as gone. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "host", "kick", "bob", "-m", "enough", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Kicked bob\n");
+  natter_test_client_expect (bob, "ERROR :*");
+
+  recent = natter_test_ctl_json ("host", "recent", "10", NULL);
+  user = find_element (member_array (object_of (recent), "users"), "nick", "bob");
+  g_assert_nonnull (user);
+  g_assert_false (json_object_get_boolean_member (user, "online"));
+  g_assert_true (json_object_has_member (user, "left"));
+  user = find_element (member_array (object_of (recent), "users"), "nick", "carol");
+  g_assert_nonnull (user);
+  g_assert_true (json_object_get_boolean_member (user, "online"));
+
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "host", "kick", "nobody", NULL), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "natterctl: Not found: "));
+
+  /* Close carol's room: she is kicked out of it. */
+  after = natter_test_ctl_json ("host", "close", "#x", "-m", "closing time", NULL);
+  g_assert_cmpstr (json_object_get_string_member (object_of (after), "closed"), ==, "#x");
+  natter_test_client_expect (carol, ":* KICK #x carol :closing time");
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "host", "stop", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Hosting stopped\n");
+  natter_test_client_expect (carol, "ERROR :*");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "host", "status", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Not hosting\n");
+}
+
+/* One session, every command */
+
+static void
+test_session_commands (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(JsonNode) sent = NULL;
+  g_autoptr(JsonNode) sessions = NULL;
+  g_autoptr(JsonNode) history = NULL;
+  g_autoptr(JsonNode) search = NULL;
+  g_autoptr(JsonNode) who = NULL;
+  g_autoptr(JsonNode) rooms = NULL;
+  g_autoptr(JsonNode) nick = NULL;
+  g_autoptr(JsonNode) away = NULL;
+  g_autoptr(JsonNode) blocked = NULL;
+  g_autoptr(JsonNode) joined = NULL;
+  g_autoptr(JsonNode) closed = NULL;
+  g_autoptr(JsonNode) empty = NULL;
+  g_autofree char *out = NULL;
+  JsonObject *message;
+  JsonArray *messages;
+  JsonObject *session;
+
+  connect_alice (f, "#a");
+  bob = join_over_tcp (f, "bob", "#a");
+
+  /* send: text words, an action, standard input line by line. */
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "send", "#a", "hello", "bob", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "");
+  natter_test_client_expect (bob, ":alice!*@127.0.0.1 PRIVMSG #a :hello bob");
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "me", "#a", "waves", NULL), ==, 0);
+  natter_test_client_expect (bob, ":alice!* PRIVMSG #a :\001ACTION waves\001");
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "notice", "#a", "psst", NULL), ==, 0);
+  natter_test_client_expect (bob, ":alice!* NOTICE #a :psst");
+  sent = natter_test_ctl_json ("send", "#a", "as", "json", NULL);
+  g_assert_cmpstr (json_object_get_string_member (object_of (sent), "target"), ==, "#a");
+  g_assert_cmpint (json_object_get_int_member (object_of (sent), "sent"), ==, 1);
+  natter_test_client_expect (bob, ":alice!* PRIVMSG #a :as json");
+  g_assert_cmpint (natter_test_ctl_run ("line one\r\n\nline two\n", NULL, NULL, "send", "bob", "-", NULL), ==, 0);
+  natter_test_client_expect (bob, ":alice!* PRIVMSG bob :line one");
+  natter_test_client_expect_next (bob, ":alice!* PRIVMSG bob :line two");
+
+  /* Text in, bob answers; it is all in the scrollback. */
+  natter_test_client_send (bob, "PRIVMSG #a :hi alice, how are you");
+  natter_test_spin (natter_test_ms (300));
+
+  history = natter_test_ctl_json ("history", "#a", NULL);
+  messages = member_array (object_of (history), "messages");
+  g_assert_cmpuint (json_array_get_length (messages), >=, 3);
+  message = json_array_get_object_element (messages, 0);
+  assert_message_members (message);
+  g_assert_cmpstr (json_object_get_string_member (message, "text"), ==, "hello bob");
+  g_assert_cmpstr (json_object_get_string_member (message, "sender"), ==, "alice");
+  g_assert_cmpstr (json_object_get_string_member (message, "target"), ==, "#a");
+  g_assert_cmpstr (json_object_get_string_member (message, "kind"), ==, "text");
+  g_assert_true (json_object_get_boolean_member (message, "own"));
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (message, "time"), "Z"));
+  message = json_array_get_object_element (messages, 1);
+  g_assert_cmpstr (json_object_get_string_member (message, "kind"), ==, "action");
+  message = json_array_get_object_element (messages, json_array_get_length (messages) - 1);
+  g_assert_cmpstr (json_object_get_string_member (message, "sender"), ==, "bob");
+  g_assert_false (json_object_get_boolean_member (message, "own"));
+  g_assert_true (json_object_get_boolean_member (message, "highlight"));
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "history", "#a", "-n", "2", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, " <alice> as json\n"));
+  g_assert_true (g_str_has_suffix (out, " <bob> hi alice, how are you [!]\n"));
+
+  search = natter_test_ctl_json ("search", "how", "are", NULL);
+  messages = member_array (object_of (search), "messages");
+  g_assert_cmpuint (json_array_get_length (messages), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 0), "sender"), ==, "bob");
+
+  who = natter_test_ctl_json ("who", "#a", NULL);
+  g_assert_nonnull (find_element (member_array (object_of (who), "users"), "nick", "bob"));
+  g_assert_cmpstr (json_object_get_string_member (find_element (member_array (object_of (who), "users"), "nick", "alice"),
+                                                  "prefix"), ==, "@");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "who", "#a", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "NICK    USER   HOST       AWAY  REAL NAME\n"));
+  g_assert_nonnull (strstr (out, "\n@alice  alice  127.0.0.1  no    "));
+
+  rooms = natter_test_ctl_json ("rooms", NULL);
+  g_assert_cmpint (json_object_get_int_member (find_element (member_array (object_of (rooms), "rooms"), "name", "#a"),
+                                               "users"), ==, 2);
+
+  sessions = natter_test_ctl_json ("sessions", NULL);
+  session = json_array_get_object_element (member_array (object_of (sessions), "sessions"), 0);
+  assert_session_members (session);
+  g_assert_cmpstr (json_object_get_string_member (session, "network"), ==, "Natter");
+
+  /* -s by id and by server name. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "-s", "127.0.0.1", "join", "#b", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Joined #b\n");
+  joined = natter_test_ctl_json ("part", "#b", "-m", "bye", "-s", "1", NULL);
+  g_assert_true (array_has_string (member_array (object_of (joined), "parted"), "#b"));
+
+  nick = natter_test_ctl_json ("nick", "alice2", NULL);
+  g_assert_cmpstr (json_object_get_string_member (object_of (nick), "nick"), ==, "alice2");
+  natter_test_client_expect (bob, ":alice!* NICK alice2");
+
+  away = natter_test_ctl_json ("away", "gone", "fishing", NULL);
+  g_assert_true (json_object_get_boolean_member (object_of (away), "away"));
+  g_assert_cmpstr (json_object_get_string_member (object_of (away), "message"), ==, "gone fishing");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "away", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "You are back\n");
+
+  blocked = natter_test_ctl_json ("block", "bob", NULL);
+  g_assert_cmpuint (json_array_get_length (member_array (object_of (blocked), "blocked")), ==, 1);
+  {
+    g_autofree char *mask = g_strdup (json_array_get_string_element (member_array (object_of (blocked), "blocked"), 0));
+
+    g_assert_true (g_str_has_prefix (mask, "bob"));
+    g_clear_pointer (&blocked, json_node_unref);
+    blocked = natter_test_ctl_json ("unblock", mask, NULL);
+    g_assert_cmpuint (json_array_get_length (member_array (object_of (blocked), "blocked")), ==, 0);
+  }
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "part", "#a", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Left #a\n");
+  natter_test_client_expect (bob, ":alice2!* PART #a*");
+
+  /* Back in, so that bob sees the QUIT. */
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "join", "#a", NULL), ==, 0);
+  natter_test_client_expect (bob, ":alice2!* JOIN #a");
+  closed = natter_test_ctl_json ("disconnect", "-m", "see you", NULL);
+  g_assert_true (json_object_get_boolean_member (object_of (closed), "closed"));
+  natter_test_client_expect (bob, ":alice2!* QUIT :*see you*");
+  empty = natter_test_ctl_json ("sessions", NULL);
+  g_assert_cmpuint (json_array_get_length (member_array (object_of (empty), "sessions")), ==, 0);
+}
+
+/* follow */
+
+static void
+test_follow (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(GSubprocess) json_follow = NULL;
+  g_autoptr(GSubprocess) text_follow = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *text_out = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint sent = 0;
+
+  connect_alice (f, "#a");
+  bob = join_over_tcp (f, "bob", "#a");
+
+  json_follow = natter_test_ctl_spawn ("--json", "follow", "#a", "--count", "2", "--no-own", NULL);
+  text_follow = natter_test_ctl_spawn ("follow", "--count", "1", NULL);
+
+  /* Until both have seen enough: they may subscribe after the first lines. */
+  while (sent < 100 && (g_subprocess_get_identifier (json_follow) != NULL ||
+                        g_subprocess_get_identifier (text_follow) != NULL))
+    {
+      natter_test_client_sendf (bob, "PRIVMSG #a :line %u", sent++);
+      g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "send", "#a", "own line", NULL), ==, 0);
+      natter_test_spin (natter_test_ms (100));
+    }
+
+  g_assert_cmpint (natter_test_ctl_wait (json_follow, &out, NULL), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_cmpstr (lines[2], ==, "");
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      JsonObject *message;
+
+      json_parser_load_from_data (parser, lines[i], -1, &error);
+      g_assert_no_error (error);
+      message = object_of (json_parser_get_root (parser));
+      assert_message_members (message);
+      g_assert_cmpint (json_object_get_int_member (message, "session"), ==, 1);
+      g_assert_cmpstr (json_object_get_string_member (message, "sender"), ==, "bob");
+      g_assert_cmpstr (json_object_get_string_member (message, "target"), ==, "#a");
+      g_assert_false (json_object_get_boolean_member (message, "own"));
+      g_assert_true (g_str_has_prefix (json_object_get_string_member (message, "text"), "line "));
+    }
+
+  g_assert_cmpint (natter_test_ctl_wait (text_follow, &text_out, NULL), ==, 0);
+  g_assert_true (g_regex_match_simple ("^[0-9][0-9]:[0-9][0-9] #a <(bob|alice)> (line [0-9]+|own line)\n$",
+                                       text_out, 0, 0));
+}
+
+/* Errors from natterd and the server */
+
+static void
+test_errors (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(JsonNode) sessions = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", f->port);
+
+  /* No session yet. */
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "join", "#a", NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "natterctl: No session is open; open one with “natterctl connect”\n");
+
+  /* Nobody listens on port 1: the session is refused and not left behind. */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "connect", "127.0.0.1:1", "--nick", "x",
+                                        "--timeout", "10", NULL), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "natterctl: Cannot connect to 127.0.0.1:1: "));
+  sessions = natter_test_ctl_json ("sessions", NULL);
+  g_assert_cmpuint (json_array_get_length (member_array (object_of (sessions), "sessions")), ==, 0);
+
+  /* natterd refuses a bad nick before connecting. */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "connect", server, "--nick", "bad nick", NULL), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "natterctl: Invalid argument: "));
+
+  connect_alice (f, "#a");
+
+  /* An unknown session. */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "-s", "42", "join", "#b", NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "natterctl: Not found: no session “42” (see “natterctl sessions”)\n");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "--session", "irc.example.org", "who", "#a", NULL), ==, 1);
+
+  /* The server says no: a room with a key. */
+  bob = join_over_tcp (f, "bob", "#k");
+  natter_test_client_send (bob, "MODE #k +k secret");
+  natter_test_client_expect (bob, ":bob!* MODE #k +k secret");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "join", "#k", NULL), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "natterctl: Refused by the server: "));
+  g_assert_nonnull (strstr (err, "+k"));
+  g_assert_null (strstr (err, "GDBus.Error"));
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "join", "#k", "--key", "secret", NULL), ==, 0);
+  natter_test_client_expect (bob, ":alice!* JOIN #k");
+
+  /* natterd refuses text it must not put on the wire. */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "send", "#a", "two\rlines", NULL), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "natterctl: Invalid argument: "));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "part", "#nowhere", NULL), ==, 1);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "history", "#a", "--before", "-3", NULL), ==, 2);
+
+  /* Two sessions: which one must be said. */
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "connect", server, "--nick", "alice_two", NULL), ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "join", "#b", NULL), ==, 2);
+  g_assert_true (g_str_has_prefix (err, "natterctl: 2 sessions are open; choose one with -s SESSION"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "-s", "127.0.0.1", "join", "#b", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "names 2 sessions"));
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "-s", "2", "join", "#b", NULL), ==, 0);
+}
+
+/* NatterIpcClient */
+
+typedef struct {
+  NatterIpcClient *client;
+  GError          *error;
+  gboolean         done;
+  GPtrArray       *events;   /* char* */
+  GPtrArray       *messages; /* GVariant* */
+} ClientWatch;
+
+static void
+on_client_ready (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  ClientWatch *watch = user_data;
+
+  watch->client = natter_ipc_client_new_finish (result, &watch->error);
+  watch->done = TRUE;
+}
+
+static gboolean
+watch_done (gpointer data)
+{
+  return ((ClientWatch *) data)->done;
+}
+
+static void
+on_session_event (NatterIpcClient   *client,
+                  NatterIpcSession1 *session,
+                  ClientWatch       *watch)
+{
+  g_ptr_array_add (watch->events, g_strdup_printf ("session %u", natter_ipc_session1_get_id (session)));
+}
+
+static void
+on_room_event (NatterIpcClient   *client,
+               NatterIpcSession1 *session,
+               NatterIpcRoom1    *room,
+               ClientWatch       *watch)
+{
+  g_ptr_array_add (watch->events, g_strdup_printf ("room %u %s", natter_ipc_session1_get_id (session),
+                                                   natter_ipc_room1_get_name (room)));
+}
+
+static void
+on_message (NatterIpcClient   *client,
+            NatterIpcSession1 *session,
+            GVariant          *message,
+            ClientWatch       *watch)
+{
+  g_ptr_array_add (watch->messages, g_variant_ref (message));
+}
+
+static void
+on_daemon_event (NatterIpcClient *client,
+                 ClientWatch     *watch)
+{
+  g_ptr_array_add (watch->events, g_strdup (natter_ipc_client_get_running (client) ? "appeared" : "vanished"));
+}
+
+typedef struct {
+  GPtrArray  *array;
+  const char *wanted;
+} Find;
+
+static gboolean
+has_event (gpointer data)
+{
+  Find *find = data;
+
+  for (guint i = 0; i < find->array->len; i++)
+    if (g_str_equal (g_ptr_array_index (find->array, i), find->wanted))
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+has_message (gpointer data)
+{
+  return ((ClientWatch *) data)->messages->len > 0;
+}
+
+static void
+wait_event (ClientWatch *watch,
+            const char  *wanted)
+{
+  Find find = { watch->events, wanted };
+
+  if (!natter_test_spin_until (has_event, &find, natter_test_ms (5000)))
+    g_test_fail_printf ("no “%s” from NatterIpcClient", wanted);
+}
+
+static void
+test_ipc_client (Fixture       *f,
+                 gconstpointer  data)
+{
+  ClientWatch watch = { 0, };
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(GPtrArray) sessions = NULL;
+  g_autoptr(GPtrArray) rooms = NULL;
+  NatterIpcSession1 *session;
+  const char *text = NULL;
+
+  watch.events = g_ptr_array_new_with_free_func (g_free);
+  watch.messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+
+  natter_ipc_client_new (natter_test_bus_get_connection (f->bus), NULL, on_client_ready, &watch);
+  g_assert_true (natter_test_spin_until (watch_done, &watch, natter_test_ms (5000)));
+  g_assert_no_error (watch.error);
+  g_assert_true (natter_ipc_client_get_running (watch.client));
+  g_assert_cmpstr (natter_ipc_daemon1_get_version (natter_ipc_client_get_daemon (watch.client)), ==, PACKAGE_VERSION);
+
+  g_signal_connect (watch.client, "session-added", G_CALLBACK (on_session_event), &watch);
+  g_signal_connect (watch.client, "room-added", G_CALLBACK (on_room_event), &watch);
+  g_signal_connect (watch.client, "message-received", G_CALLBACK (on_message), &watch);
+  g_signal_connect (watch.client, "daemon-vanished", G_CALLBACK (on_daemon_event), &watch);
+  g_signal_connect (watch.client, "daemon-appeared", G_CALLBACK (on_daemon_event), &watch);
+
+  connect_alice (f, "#a");
+  wait_event (&watch, "session 1");
+  wait_event (&watch, "room 1 #a");
+
+  sessions = natter_ipc_client_list_sessions (watch.client);
+  g_assert_cmpuint (sessions->len, ==, 1);
+  session = g_ptr_array_index (sessions, 0);
+  rooms = natter_ipc_client_list_rooms (watch.client, session);
+  g_assert_cmpuint (rooms->len, ==, 1);
+  g_assert_true (natter_ipc_client_lookup_room (watch.client, session, "#A") == g_ptr_array_index (rooms, 0));
+  g_assert_true (natter_ipc_client_get_room_session (watch.client, g_ptr_array_index (rooms, 0)) == session);
+  g_assert_true (natter_ipc_client_lookup_session (watch.client, natter_ipc_client_get_path (session)) == session);
+
+  bob = join_over_tcp (f, "bob", "#a");
+  natter_test_client_send (bob, "PRIVMSG #a :for the window");
+  g_assert_true (natter_test_spin_until (has_message, &watch, natter_test_ms (5000)));
+  g_variant_lookup (g_ptr_array_index (watch.messages, 0), "text", "&s", &text);
+  g_assert_cmpstr (text, ==, "for the window");
+
+  /* Errors come back in NATTER_IPC_ERROR. */
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (natter_ipc_host1_call_kick_user_sync (natter_ipc_client_get_host (watch.client), "nobody", "",
+                                                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error));
+    g_autofree char *name = g_dbus_error_get_remote_error (error);
+
+    /* (Here natterd's own error domain, which runs in this process, maps it.) */
+    g_assert_cmpstr (name, ==, "org.natter.Error.NotFound");
+  }
+
+  /* natterd restarts: the client says so, both ways, and stays usable. */
+  g_clear_pointer (&sessions, g_ptr_array_unref);
+  g_clear_pointer (&rooms, g_ptr_array_unref);
+  natter_test_bus_restart_daemon (f->bus);
+  wait_event (&watch, "vanished");
+  wait_event (&watch, "appeared");
+  g_assert_true (natter_ipc_client_get_running (watch.client));
+  sessions = natter_ipc_client_list_sessions (watch.client);
+  g_assert_cmpuint (sessions->len, ==, 0);
+  g_assert_false (natter_ipc_daemon1_get_hosting (natter_ipc_client_get_daemon (watch.client)));
+
+  g_clear_object (&watch.client);
+  g_ptr_array_unref (watch.events);
+  g_ptr_array_unref (watch.messages);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/natterctl/help", test_help);
+  g_test_add_func ("/natterctl/usage-errors", test_usage_errors);
+  g_test_add_func ("/natterctl/daemon-down", test_daemon_down);
+  g_test_add ("/natterctl/status", Fixture, NULL, fixture_set_up, test_status, fixture_tear_down);
+  g_test_add ("/natterctl/host", Fixture, NULL, fixture_set_up, test_host, fixture_tear_down);
+  g_test_add ("/natterctl/session/commands", Fixture, NULL, fixture_set_up_hosting, test_session_commands,
+              fixture_tear_down);
+  g_test_add ("/natterctl/session/follow", Fixture, NULL, fixture_set_up_hosting, test_follow, fixture_tear_down);
+  g_test_add ("/natterctl/session/errors", Fixture, NULL, fixture_set_up_hosting, test_errors, fixture_tear_down);
+  g_test_add ("/natterctl/ipc-client/signals-and-restart", Fixture, NULL, fixture_set_up_hosting,
+              test_ipc_client, fixture_tear_down);
+
+  return g_test_run ();
+}
