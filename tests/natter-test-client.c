@@ -316,20 +316,24 @@ trace_enabled (void)
   return enabled;
 }
 
-NatterTestClient *
-natter_test_client_new_full (guint16   port,
-                             int       rcvbuf,
-                             GError  **error)
+static NatterTestClient *
+client_connect (const char  *host,
+                guint16      port,
+                int          rcvbuf,
+                GError     **error)
 {
   g_autoptr(NatterTestClient) self = NULL;
   g_autoptr(GSocketAddress) address = NULL;
   static guint serial;
 
+  address = g_inet_socket_address_new_from_string (host, port);
+  g_assert_nonnull (address);
+
   self = g_new0 (NatterTestClient, 1);
   self->input = g_byte_array_new ();
   self->name = g_strdup_printf ("client%u", ++serial);
 
-  self->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+  self->socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,
                                G_SOCKET_PROTOCOL_TCP, error);
   if (self->socket == NULL)
     return NULL;
@@ -337,11 +341,33 @@ natter_test_client_new_full (guint16   port,
   if (rcvbuf > 0 && !g_socket_set_option (self->socket, SOL_SOCKET, SO_RCVBUF, rcvbuf, error))
     return NULL;
 
-  address = g_inet_socket_address_new_from_string ("127.0.0.1", port);
   if (!g_socket_connect (self->socket, address, NULL, error))
     return NULL;
 
   return g_steal_pointer (&self);
+}
+
+NatterTestClient *
+natter_test_client_new_full (guint16   port,
+                             int       rcvbuf,
+                             GError  **error)
+{
+  return client_connect ("127.0.0.1", port, rcvbuf, error);
+}
+
+NatterTestClient *
+natter_test_client_new_for_address (const char *address,
+                                    guint16     port)
+{
+  g_autoptr(GError) error = NULL;
+  NatterTestClient *self;
+
+  g_return_val_if_fail (address != NULL, NULL);
+
+  self = client_connect (address, port, 0, &error);
+  g_assert_no_error (error);
+
+  return self;
 }
 
 NatterTestClient *
@@ -581,6 +607,7 @@ keep_line (NatterTestClient *self,
 static const char *
 expect_internal (NatterTestClient *self,
                  const char       *pattern,
+                 const char       *alternative,
                  gboolean          next_only,
                  gboolean          exact)
 {
@@ -602,12 +629,16 @@ expect_internal (NatterTestClient *self,
       if (line == NULL)
         {
           log_recent (self);
-          g_test_fail_printf ("%s: expected '%s' but %s", self->name, pattern,
+          g_test_fail_printf ("%s: expected '%s'%s%s%s but %s", self->name, pattern,
+                              alternative ? " or '" : "", alternative ? alternative : "",
+                              alternative ? "'" : "",
                               self->closed ? "the connection was closed" : "nothing matched in time");
           return NULL;
         }
 
       matches = exact ? strcmp (pattern, line) == 0 : natter_test_line_matches (pattern, line);
+      if (!matches && alternative != NULL)
+        matches = natter_test_line_matches (alternative, line);
       if (matches)
         return keep_line (self, g_steal_pointer (&line));
 
@@ -625,7 +656,7 @@ const char *
 natter_test_client_expect (NatterTestClient *self,
                            const char       *pattern)
 {
-  return expect_internal (self, pattern, FALSE, FALSE);
+  return expect_internal (self, pattern, NULL, FALSE, FALSE);
 }
 
 const char *
@@ -640,14 +671,24 @@ natter_test_client_expectf (NatterTestClient *self,
   pattern = g_strdup_vprintf (format, args);
   va_end (args);
 
-  return expect_internal (self, pattern, FALSE, FALSE);
+  return expect_internal (self, pattern, NULL, FALSE, FALSE);
+}
+
+const char *
+natter_test_client_expect_either (NatterTestClient *self,
+                                  const char       *pattern,
+                                  const char       *alternative)
+{
+  g_return_val_if_fail (alternative != NULL, NULL);
+
+  return expect_internal (self, pattern, alternative, FALSE, FALSE);
 }
 
 const char *
 natter_test_client_expect_next (NatterTestClient *self,
                                 const char       *pattern)
 {
-  return expect_internal (self, pattern, TRUE, FALSE);
+  return expect_internal (self, pattern, NULL, TRUE, FALSE);
 }
 
 const char *
@@ -662,14 +703,14 @@ natter_test_client_expect_nextf (NatterTestClient *self,
   pattern = g_strdup_vprintf (format, args);
   va_end (args);
 
-  return expect_internal (self, pattern, TRUE, FALSE);
+  return expect_internal (self, pattern, NULL, TRUE, FALSE);
 }
 
 const char *
 natter_test_client_expect_exact (NatterTestClient *self,
                                  const char       *line)
 {
-  return expect_internal (self, line, TRUE, TRUE);
+  return expect_internal (self, line, NULL, TRUE, TRUE);
 }
 
 gboolean

@@ -54,6 +54,10 @@ NatterTestClient *natter_test_client_new           (guint16           port);
 NatterTestClient *natter_test_client_new_full      (guint16           port,
                                                     int               rcvbuf,
                                                     GError          **error);
+/* As natter_test_client_new(), to @address: a literal IPv4 or IPv6
+ * address ("::1"). */
+NatterTestClient *natter_test_client_new_for_address (const char       *address,
+                                                      guint16           port);
 void              natter_test_client_free          (NatterTestClient *self);
 
 /* The label used in messages; set to the nick by _register(). */
@@ -91,6 +95,10 @@ const char       *natter_test_client_expect        (NatterTestClient *self,
 const char       *natter_test_client_expectf       (NatterTestClient *self,
                                                     const char       *format,
                                                     ...) G_GNUC_PRINTF (2, 3);
+/* Like _expect(), ending at a line that matches either pattern. */
+const char       *natter_test_client_expect_either (NatterTestClient *self,
+                                                    const char       *pattern,
+                                                    const char       *alternative);
 /* Like _expect() but the very next line must match. */
 const char       *natter_test_client_expect_next   (NatterTestClient *self,
                                                     const char       *pattern);
