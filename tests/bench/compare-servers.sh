@@ -1,0 +1,355 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Runs the same natter-bench loads against natterd and ngircd on this machine,
+# servers pinned to CPU 0 and the load generator to CPU 1, three runs per size
+# alternating the servers, and prints the median of every figure per server
+# with the ratio natterd/ngircd. Raw RESULT lines go to a file.
+#
+# Everything listens on and connects to 127.0.0.1 only.
+
+set -uo pipefail
+
+usage () {
+  cat <<EOF
+Usage: $0 [OPTIONS]
+
+  --natterd PATH   natterd to measure (default: \$NATTERD, else a build dir)
+  --bench PATH     natter-bench (default: \$NATTER_BENCH, else next to natterd)
+  --ngircd PATH    ngircd (default: /usr/sbin/ngircd)
+  --quick          one run at small sizes: a smoke test of a minute or two
+  --runs N         runs per size and server (default 3; --quick: 1)
+  --sizes LIST     comma-separated subset of: 500,2000,10000 (quick: 200,1000)
+  --output FILE    where the raw RESULT lines go
+                   (default: ./compare-servers-YYYYmmdd-HHMMSS.results)
+  -h, --help       this text
+EOF
+}
+
+die () {
+  echo "compare-servers: $*" >&2
+  exit 2
+}
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+natterd=${NATTERD:-}
+bench=${NATTER_BENCH:-}
+ngircd=/usr/sbin/ngircd
+quick=0
+runs=
+sizes=
+output=
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --natterd) natterd=$2; shift 2 ;;
+    --bench) bench=$2; shift 2 ;;
+    --ngircd) ngircd=$2; shift 2 ;;
+    --quick) quick=1; shift ;;
+    --runs) runs=$2; shift 2 ;;
+    --sizes) sizes=$2; shift 2 ;;
+    --output) output=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+done
+
+if [ -z "$natterd" ]; then
+  for d in "$here/../../_build" "$here/../../build"; do
+    [ -x "$d/daemon/natterd" ] && natterd="$d/daemon/natterd" && break
+  done
+fi
+[ -n "$natterd" ] && [ -x "$natterd" ] || die "natterd not found: pass --natterd PATH"
+if [ -z "$bench" ]; then
+  bench="$(dirname "$natterd")/../tests/bench/natter-bench"
+fi
+[ -x "$bench" ] || die "natter-bench not found: pass --bench PATH"
+[ -x "$ngircd" ] || die "ngircd not found at $ngircd (apt-get install ngircd)"
+for tool in taskset ss; do
+  command -v $tool >/dev/null || die "$tool is needed"
+done
+py=/usr/bin/python3
+[ -x "$py" ] || die "$py is needed for the table"
+
+if [ $quick = 1 ]; then
+  runs=${runs:-1}
+  sizes=${sizes:-200,1000}
+else
+  runs=${runs:-3}
+  sizes=${sizes:-500,2000,10000}
+fi
+output=${output:-$PWD/compare-servers-$(date +%Y%m%d-%H%M%S).results}
+
+# The loads. Paced rates give about 50,000 deliveries/s whatever the room
+# size: well under any server's capacity and the generator's.
+load_args () {
+  case "$1" in
+    200)   echo "-n 200 -c 1 -s 4 -m 500 -w 64 --paced-rate 200 --paced-seconds 2 --pairs 20 --private-messages 500" ;;
+    1000)  echo "-n 1000 -c 10 -s 4 -m 200 -w 64 --paced-rate 400 --paced-seconds 2 --pairs 20 --private-messages 500" ;;
+    500)   echo "-n 500 -c 1 -s 8 -m 2500 -w 128 --paced-rate 100 --paced-seconds 4 --pairs 50 --private-messages 2000" ;;
+    2000)  echo "-n 2000 -c 1 -s 8 -m 1000 -w 128 --paced-rate 25 --paced-seconds 4 --pairs 50 --private-messages 2000" ;;
+    10000) echo "-n 10000 -c 100 -s 4 -m 100 -w 64 --paced-rate 500 --paced-seconds 4 --pairs 100 --private-messages 250" ;;
+    *) die "unknown size $1" ;;
+  esac
+}
+IFS=, read -r -a size_list <<<"$sizes"
+for s in "${size_list[@]}"; do load_args "$s" >/dev/null; done
+
+ncpu=$(nproc)
+if [ "$ncpu" -ge 2 ]; then
+  server_pin=(taskset -c 0)
+  bench_pin=(taskset -c 1)
+else
+  echo "compare-servers: one CPU only: servers and generator share it" >&2
+  server_pin=()
+  bench_pin=()
+fi
+
+work=$(mktemp -d /tmp/natter-compare.XXXXXX)
+server_pid=
+cleanup () {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port () {
+  "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Waits until $2 (a log) holds $3, or the process $1 dies; 10 s at most.
+wait_for_log () {
+  local i
+  for i in $(seq 100); do
+    grep -q "$3" "$2" 2>/dev/null && return 0
+    kill -0 "$1" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# Each start_* sets server_pid and server_port, or returns non-zero.
+# natterd keeps its store in a fresh directory per run, never in the user's
+# data directory; natterd-memory is the same binary with --memory-only.
+start_natterd () {
+  local log=$work/$1.log data=$work/$1.data
+  shift
+  mkdir -p "$data"
+  if [ $natterd_has_store = 1 ] && [ $# = 0 ]; then
+    set -- --data-dir "$data"
+  fi
+  XDG_DATA_HOME=$data "${server_pin[@]}" "$natterd" --listen 127.0.0.1:0 --relaxed-limits \
+    --server-name bench.natterd.local "$@" >"$log" 2>&1 &
+  server_pid=$!
+  wait_for_log "$server_pid" "$log" "listening on 127.0.0.1:" || return 1
+  server_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n1)
+}
+
+start_natterd_memory () {
+  start_natterd "$1" --memory-only
+}
+
+start_ngircd () {
+  local log=$work/$1.log conf=$work/$1.conf
+  server_port=$(free_port)
+  # Loopback only; no connection, per-address, channel or penalty limits
+  # (MaxPenaltyTime = 0 turns ngircd's flood throttling off); no PAM, DNS or
+  # ident lookups, so registration is not waiting on anything external.
+  cat >"$conf" <<EOF
+[Global]
+	Name = bench.ngircd.local
+	Info = natter benchmark peer
+	AdminInfo1 = natter benchmark
+	AdminInfo2 = loopback only
+	AdminEMail = bench@localhost
+	Listen = 127.0.0.1
+	Ports = $server_port
+	MotdPhrase = bench
+	HelpFile = /dev/null
+[Limits]
+	MaxConnections = 0
+	MaxConnectionsIP = 0
+	MaxJoins = 0
+	MaxPenaltyTime = 0
+	MaxNickLength = 16
+	PingTimeout = 120
+	PongTimeout = 60
+[Options]
+	PAM = no
+	DNS = no
+	Ident = no
+EOF
+  # 10,000 clients need 10,000 descriptors; ngircd does not raise its own limit.
+  (ulimit -n "$(ulimit -Hn)"; exec "${server_pin[@]}" "$ngircd" -n -f "$conf") >"$log" 2>&1 &
+  server_pid=$!
+  wait_for_log "$server_pid" "$log" "Now listening on" || return 1
+}
+
+stop_server () {
+  kill "$server_pid" 2>/dev/null
+  wait "$server_pid" 2>/dev/null
+  server_pid=
+}
+
+# A natterd with a history store is measured with it (the default) and
+# without it (--memory-only), so the table shows what the store costs.
+natterd_has_store=0
+servers=(natterd)
+if "$natterd" --help 2>/dev/null | grep -q -- --memory-only; then
+  natterd_has_store=1
+  servers+=(natterd-memory)
+fi
+servers+=(ngircd)
+
+failures=0
+: >"$output"
+echo "compare-servers: servers: ${servers[*]}; natterd=$natterd ngircd=$ngircd runs=$runs sizes=$sizes" >&2
+echo "compare-servers: raw results in $output" >&2
+start_time=$(date +%s)
+
+for run in $(seq "$runs"); do
+  # Alternate who goes first, so that drift does not favour one server.
+  if [ $((run % 2)) = 1 ]; then
+    order=("${servers[@]}")
+  else
+    order=()
+    for ((i = ${#servers[@]} - 1; i >= 0; i--)); do order+=("${servers[i]}"); done
+  fi
+  for size in "${size_list[@]}"; do
+    for server in "${order[@]}"; do
+      tag=$server-$size-$run
+      if ! "start_${server//-/_}" "$tag"; then
+        echo "compare-servers: $server did not start; its log:" >&2
+        tail -n 20 "$work/$tag.log" >&2
+        echo "RESULT server=$server clients=$size rooms=$(load_args "$size" | awk '{print $4}') status=start-failed errors=1 lost=0 run=$run" >>"$output"
+        failures=$((failures + 1))
+        stop_server
+        continue
+      fi
+      echo "compare-servers: run $run, $size clients, $server (pid $server_pid, port $server_port)" >&2
+      # shellcheck disable=SC2046
+      result=$("${bench_pin[@]}" "$bench" --port "$server_port" --server-pid "$server_pid" \
+                 --server-name "$server" --stall-seconds 20 --timeout 400 -q \
+                 $(load_args "$size") 2>"$work/$tag.bench-err")
+      rc=$?
+      sed 's/^/  /' "$work/$tag.bench-err" >&2
+      if ! kill -0 "$server_pid" 2>/dev/null; then
+        echo "compare-servers: $server died during the run; its log:" >&2
+        tail -n 20 "$work/$tag.log" >&2
+      fi
+      stop_server
+      if [ -z "$result" ]; then
+        result="RESULT server=$server clients=$size rooms=$(load_args "$size" | awk '{print $4}') status=no-result errors=1 lost=0"
+      fi
+      echo "$result run=$run exit=$rc" >>"$output"
+      if [ $rc != 0 ]; then
+        failures=$((failures + 1))
+        echo "compare-servers: $server failed (exit $rc): $(grep -o 'errors=.*' <<<"$result")" >&2
+      fi
+      rm -rf "$work/$tag.data"
+      # natterd should log nothing under load: show what it said.
+      if [ "$server" != ngircd ] && grep -q -v -E "listening on|Shutting down" "$work/$tag.log"; then
+        echo "compare-servers: natterd logged:" >&2
+        grep -v -E "listening on|Shutting down" "$work/$tag.log" | head -n 10 | sed 's/^/  /' >&2
+      fi
+    done
+  done
+done
+
+echo "compare-servers: done in $(($(date +%s) - start_time)) s" >&2
+echo
+
+"$py" - "$output" <<'EOF'
+import statistics
+import sys
+
+# key, label, which way is better
+FIGURES = [
+    ("conn_per_s", "connections/s", "higher"),
+    ("reg_p50_ms", "registration p50 ms", "lower"),
+    ("reg_p99_ms", "registration p99 ms", "lower"),
+    ("join_s", "join phase s", "lower"),
+    ("fanout_deliveries_per_s", "fan-out deliveries/s", "higher"),
+    ("paced_p50_ms", "paced latency p50 ms", "lower"),
+    ("paced_p99_ms", "paced latency p99 ms", "lower"),
+    ("paced_max_ms", "paced latency max ms", "lower"),
+    ("private_msgs_per_s", "private msgs/s", "higher"),
+    ("private_p50_ms", "private p50 ms", "lower"),
+    ("private_p99_ms", "private p99 ms", "lower"),
+    ("rss_idle_kib", "RSS idle KiB", "lower"),
+    ("rss_peak_kib", "RSS peak KiB", "lower"),
+    ("rss_per_client_kib", "RSS/idle client KiB", "lower"),
+    ("cpu_s", "server CPU s", "lower"),
+    ("fanout_cpu_s", "fan-out CPU s", "lower"),
+    ("errors", "errors", "lower"),
+    ("lost", "lost", "lower"),
+]
+
+results = {}
+for line in open(sys.argv[1]):
+    fields = dict(f.split("=", 1) for f in line.split()[1:] if "=" in f)
+    key = (int(fields.get("clients", 0)), fields.get("rooms", "?"))
+    results.setdefault(key, {}).setdefault(fields.get("server"), []).append(fields)
+
+def median(runs, key):
+    values = []
+    for r in runs:
+        try:
+            values.append(float(r[key]))
+        except (KeyError, ValueError):
+            pass
+    return statistics.median(values) if values else None
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:.3f}"
+
+def ratio(a, b):
+    return f"{a / b:.2f}x" if a is not None and b not in (None, 0) else "-"
+
+for (clients, rooms), servers in sorted(results.items()):
+    nat = servers.get("natterd", [])
+    mem = servers.get("natterd-memory", [])
+    ngi = servers.get("ngircd", [])
+    runs = f"natterd {len(nat)}, " + (f"natterd-memory {len(mem)}, " if mem else "") + f"ngircd {len(ngi)}"
+    print(f"== {clients} clients in {rooms} room(s); runs: {runs}; medians ==")
+    head = f"{'figure':<24} {'natterd':>12}"
+    if mem:
+        head += f" {'nat-memory':>12}"
+    head += f" {'ngircd':>12} {'natterd/ngircd':>15}"
+    if mem:
+        head += f" {'memory/ngircd':>14} {'store cost':>11}"
+    print(head + "  better")
+    for key, label, better in FIGURES:
+        a, m, b = median(nat, key), median(mem, key), median(ngi, key)
+        if a is None and b is None and m is None:
+            continue
+        row = f"{label:<24} {fmt(a):>12}"
+        if mem:
+            row += f" {fmt(m):>12}"
+        row += f" {fmt(b):>12} {ratio(a, b):>15}"
+        if mem:
+            row += f" {ratio(m, b):>14} {ratio(a, m):>11}"
+        print(row + f"  {better}")
+    bad = [f"{r.get('server')} run {r.get('run')}: {r.get('status')}"
+           for r in nat + mem + ngi if r.get("status") != "ok"]
+    if bad:
+        print("not ok: " + "; ".join(bad))
+    print()
+EOF
+
+echo "Raw RESULT lines: $output"
+if [ $failures -gt 0 ]; then
+  echo "compare-servers: $failures run(s) failed" >&2
+  exit 1
+fi
+exit 0
