@@ -28,6 +28,15 @@ NATTER_DEPS=(
   netcat-openbsd
   ngircd
   valgrind
+  dbus
+  dbus-daemon
+  openssl
+  # natterctl: its line editor, its JSON, where bash completions go, and
+  # groff to check its man pages.
+  libreadline-dev
+  libjson-glib-dev
+  bash-completion
+  groff-base
 )
 
 die () {

@@ -34,4 +34,17 @@ for arg in "$@"; do
   esac
 done
 
-exec "$builddir/daemon/natterd" "${listen[@]}" "$@"
+natterd=("$builddir/daemon/natterd" "${listen[@]}" "$@")
+
+# natterd holds client sessions on the session bus. Without one (a plain
+# terminal, a container), it gets a bus of its own, and says where it is so
+# gdbus and natterctl in another terminal can reach it.
+if [[ -z ${DBUS_SESSION_BUS_ADDRESS:-} && ! -S ${XDG_RUNTIME_DIR:-/nonexistent}/bus ]] &&
+   command -v dbus-run-session >/dev/null 2>&1; then
+  exec dbus-run-session -- bash -c '
+    echo "run.sh: no session bus, so natterd has its own; in another terminal:"
+    echo "  export DBUS_SESSION_BUS_ADDRESS=\"$DBUS_SESSION_BUS_ADDRESS\""
+    exec "$@"' run.sh "${natterd[@]}"
+fi
+
+exec "${natterd[@]}"
