@@ -33,8 +33,11 @@ struct _NatterClient
   NatterServer      *server;        /* unowned: the server outlives its clients */
   GSocketConnection *connection;
   int                fd;
-  GSource           *in_source;
-  GSource           *out_source;    /* only while the kernel buffer is full */
+  /* Interest in the server's poller: reading unless paused, writing only
+   * while the kernel buffer is full. */
+  guint              watch_in       : 1;
+  guint              watch_out      : 1;
+  guint              watched        : 1; /* known to the poller */
 
   char              *address;       /* peer IP as text */
   char              *nick;          /* NULL until NICK */
@@ -85,8 +88,11 @@ struct _NatterClient
 NatterClient *_natter_client_new          (NatterServer      *server,
                                            GSocketConnection *connection,
                                            const char        *address);
-/* Starts reading on the thread-default main context. */
+/* Starts reading through the server's poller. */
 void          _natter_client_start        (NatterClient      *self);
+/* The poller's callback: @events are epoll bits. */
+void          _natter_client_ready        (NatterClient      *self,
+                                           guint32            events);
 /* Queues @line; FALSE if the send queue is full (the client is then condemned). */
 gboolean      _natter_client_queue        (NatterClient      *self,
                                            GBytes            *line);

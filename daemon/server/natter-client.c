@@ -8,6 +8,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "natter-accounts-private.h"
 #include "natter-irc-message.h"
 #include "natter-irc-names.h"
+#include "natter-poller.h"
 #include "natter-server-private.h"
 
 /* Lines written per writev(); Linux allows 1024, this is plenty per wake-up. */
@@ -24,7 +26,6 @@
 
 G_DEFINE_FINAL_TYPE (NatterClient, natter_client, G_TYPE_OBJECT)
 
-static gboolean natter_client_out_ready (int fd, GIOCondition condition, gpointer user_data);
 
 static void
 natter_client_clear_queue (NatterClient *self)
@@ -38,18 +39,25 @@ natter_client_clear_queue (NatterClient *self)
 }
 
 static void
+natter_client_update_watch (NatterClient *self)
+{
+  guint32 events = (self->watch_in ? EPOLLIN : 0) | (self->watch_out ? EPOLLOUT : 0);
+
+  if (self->closed)
+    return;
+  if (natter_poller_watch (self->server->poller, self->fd, events, self))
+    self->watched = TRUE;
+}
+
+static void
 natter_client_destroy_sources (NatterClient *self)
 {
-  if (self->in_source != NULL)
-    {
-      g_source_destroy (self->in_source);
-      g_clear_pointer (&self->in_source, g_source_unref);
-    }
-  if (self->out_source != NULL)
-    {
-      g_source_destroy (self->out_source);
-      g_clear_pointer (&self->out_source, g_source_unref);
-    }
+  self->watch_in = FALSE;
+  self->watch_out = FALSE;
+  /* A closed client is already forgotten, and may outlive its server. */
+  if (self->watched && !self->closed)
+    natter_poller_remove (self->server->poller, self->fd);
+  self->watched = FALSE;
 }
 
 static void
@@ -271,32 +279,14 @@ natter_client_read (NatterClient *self)
     }
 }
 
-static gboolean
-natter_client_in_ready (int          fd,
-                        GIOCondition condition,
-                        gpointer     user_data)
-{
-  NatterClient *self = user_data;
-  NatterServer *server = self->server;
-
-  g_object_ref (self);
-  natter_client_read (self);
-  /* Everything this read produced, for every recipient, goes out now: one
-   * writev per recipient for the whole batch. */
-  _natter_server_flush (server);
-  g_object_unref (self);
-
-  return G_SOURCE_CONTINUE;
-}
-
 void
 _natter_client_pause (NatterClient *self)
 {
   self->paused = TRUE;
-  if (self->in_source != NULL)
+  if (self->watch_in)
     {
-      g_source_destroy (self->in_source);
-      g_clear_pointer (&self->in_source, g_source_unref);
+      self->watch_in = FALSE;
+      natter_client_update_watch (self);
     }
 }
 
@@ -330,7 +320,7 @@ _natter_client_resume (NatterClient *self)
             }
         }
 
-      if (!self->paused && !self->dead && self->in_source == NULL)
+      if (!self->paused && !self->dead && !self->watch_in)
         _natter_client_start (self);
     }
 
@@ -341,12 +331,22 @@ _natter_client_resume (NatterClient *self)
 void
 _natter_client_start (NatterClient *self)
 {
-  g_assert (self->in_source == NULL);
+  g_assert (!self->watch_in);
 
-  self->in_source = g_unix_fd_source_new (self->fd, G_IO_IN);
-  g_source_set_callback (self->in_source, (GSourceFunc)(void (*) (void))natter_client_in_ready,
-                         self, NULL);
-  g_source_attach (self->in_source, self->server->context);
+  self->watch_in = TRUE;
+  natter_client_update_watch (self);
+}
+
+void
+_natter_client_ready (NatterClient *self,
+                      guint32       events)
+{
+  /* Output first: it frees queue room before reading adds more. The
+   * server flushes everything this batch produced once it is done. */
+  if ((events & EPOLLOUT) && self->watch_out)
+    _natter_client_flush (self);
+  if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && self->watch_in && !self->dead)
+    natter_client_read (self);
 }
 
 gboolean
@@ -381,7 +381,7 @@ _natter_client_queue (NatterClient *self,
   self->queue_len++;
   self->queue_bytes += size;
 
-  if (!self->dirty && self->out_source == NULL)
+  if (!self->dirty && !self->watch_out)
     _natter_server_mark_dirty (self->server, self);
 
   return TRUE;
@@ -460,13 +460,10 @@ _natter_client_flush (NatterClient *self)
           if (errno == EAGAIN || errno == EWOULDBLOCK)
             {
               /* The kernel buffer is full: wait until it drains. */
-              if (self->out_source == NULL)
+              if (!self->watch_out)
                 {
-                  self->out_source = g_unix_fd_source_new (self->fd, G_IO_OUT);
-                  g_source_set_callback (self->out_source,
-                                         (GSourceFunc)(void (*) (void))natter_client_out_ready,
-                                         self, NULL);
-                  g_source_attach (self->out_source, self->server->context);
+                  self->watch_out = TRUE;
+                  natter_client_update_watch (self);
                 }
               return;
             }
@@ -478,25 +475,11 @@ _natter_client_flush (NatterClient *self)
       natter_client_drop_sent (self, written);
     }
 
-  if (self->out_source != NULL)
+  if (self->watch_out)
     {
-      g_source_destroy (self->out_source);
-      g_clear_pointer (&self->out_source, g_source_unref);
+      self->watch_out = FALSE;
+      natter_client_update_watch (self);
     }
-}
-
-static gboolean
-natter_client_out_ready (int          fd,
-                         GIOCondition condition,
-                         gpointer     user_data)
-{
-  NatterClient *self = user_data;
-
-  g_object_ref (self);
-  _natter_client_flush (self);
-  g_object_unref (self);
-
-  return G_SOURCE_CONTINUE;
 }
 
 void

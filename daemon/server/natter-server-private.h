@@ -3,6 +3,7 @@
 
 #include "natter-client-private.h"
 #include "natter-irc-message.h"
+#include "natter-poller.h"
 #include "natter-room-private.h"
 #include "natter-server.h"
 #include "natter-server-store.h"
@@ -53,6 +54,7 @@ struct _NatterServer
   guint            ping_interval_ms;
 
   GSocketService  *service;
+  NatterPoller    *poller;        /* every client socket, one epoll set */
   GMainContext    *context;
   GPtrArray       *listen_addresses;  /* GSocketAddress*, as bound */
   gboolean         started;

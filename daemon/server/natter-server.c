@@ -85,6 +85,7 @@ natter_server_dispose (GObject *object)
       while (g_hash_table_iter_next (&iter, (gpointer *)&client, NULL))
         _natter_client_close (client);
     }
+  g_clear_pointer (&self->poller, natter_poller_free);
 
   g_clear_pointer (&self->dirty, g_ptr_array_unref);
   g_clear_pointer (&self->doomed, g_ptr_array_unref);
@@ -584,14 +585,36 @@ natter_server_schedule_tick (NatterServer *self)
   g_source_attach (self->tick_source, self->context);
 }
 
+static void
+natter_server_client_ready (gpointer data,
+                            guint32  events)
+{
+  _natter_client_ready (data, events);
+}
+
+/* Everything a batch of reads produced, for every recipient, goes out now:
+ * one sendmsg per recipient for the whole batch. */
+static void
+natter_server_flush_batch (gpointer data,
+                           gpointer user_data)
+{
+  _natter_server_flush (data);
+}
+
 void
 natter_server_start (NatterServer *self)
 {
+  g_autoptr(GError) error = NULL;
+
   g_return_if_fail (NATTER_IS_SERVER (self));
   g_return_if_fail (!self->started);
 
   self->context = g_main_context_ref_thread_default ();
   self->started = TRUE;
+  self->poller = natter_poller_new (self->context, natter_server_client_ready,
+                                    natter_server_flush_batch, self, &error);
+  if (self->poller == NULL)
+    g_critical ("Cannot watch client sockets: %s", error->message);
   _natter_accounts_start (self);
 
   g_signal_connect (self->service, "incoming", G_CALLBACK (natter_server_incoming), self);
