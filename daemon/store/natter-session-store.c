@@ -1130,12 +1130,17 @@ natter_session_store_counts_finish (GAsyncResult  *result,
 
 /* Small writes */
 
+/* A fire-and-forget write of one static statement. @binds names, in order,
+ * what goes into ?1, ?2…: 's' the session id, 'a'/'b'/'c' the texts, 'v' the
+ * value. unsave borrows the texts alone. */
 typedef struct {
-  guint   session_id;
-  char   *a;
-  char   *b;
-  char   *c;
-  gint64  value;
+  const char *sql;
+  const char *binds;
+  guint       session_id;
+  char       *a;
+  char       *b;
+  char       *c;
+  gint64      value;
 } SmallData;
 
 static void
@@ -1148,8 +1153,49 @@ small_data_free (SmallData *data)
 }
 
 static void
-store_push_small (NatterSessionStore *self,
-                  StoreOpFunc         func,
+store_write_op (NatterSessionStore *self,
+                StoreOp            *op)
+{
+  SmallData *data = op->data;
+  sqlite3_stmt *stmt = store_stmt (self, data->sql);
+
+  if (stmt == NULL)
+    return;
+
+  for (int i = 0; data->binds[i] != '\0'; i++)
+    {
+      int column = i + 1;
+
+      switch (data->binds[i])
+        {
+        case 's':
+          sqlite3_bind_int (stmt, column, data->session_id);
+          break;
+        case 'a':
+          bind_text (stmt, column, data->a);
+          break;
+        case 'b':
+          bind_text (stmt, column, data->b);
+          break;
+        case 'c':
+          bind_text (stmt, column, data->c);
+          break;
+        case 'v':
+          sqlite3_bind_int64 (stmt, column, data->value);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+
+  store_exec_logged (self, stmt);
+}
+
+/* @sql must be static: it keys the prepared statement cache. */
+static void
+store_push_write (NatterSessionStore *self,
+                  const char         *sql,
+                  const char         *binds,
                   guint               session_id,
                   const char         *a,
                   const char         *b,
@@ -1158,29 +1204,14 @@ store_push_small (NatterSessionStore *self,
 {
   SmallData *data = g_new0 (SmallData, 1);
 
+  data->sql = sql;
+  data->binds = binds;
   data->session_id = session_id;
   data->a = g_strdup (a);
   data->b = g_strdup (b);
   data->c = g_strdup (c);
   data->value = value;
-  store_push (self, func, NULL, data, (GDestroyNotify) small_data_free);
-}
-
-static void
-store_mark_read_op (NatterSessionStore *self,
-                    StoreOp            *op)
-{
-  SmallData *data = op->data;
-  sqlite3_stmt *stmt = store_stmt (self,
-    "INSERT INTO read_markers (session, folded, last_read) VALUES (?1, ?2, ?3)"
-    " ON CONFLICT (session, folded) DO UPDATE SET last_read = max(last_read, excluded.last_read)");
-
-  if (stmt == NULL)
-    return;
-  sqlite3_bind_int (stmt, 1, data->session_id);
-  bind_text (stmt, 2, data->a);
-  sqlite3_bind_int64 (stmt, 3, data->value);
-  store_exec_logged (self, stmt);
+  store_push (self, store_write_op, NULL, data, (GDestroyNotify) small_data_free);
 }
 
 void
@@ -1191,21 +1222,10 @@ natter_session_store_mark_read (NatterSessionStore *self,
 {
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
 
-  store_push_small (self, store_mark_read_op, session_id, folded, NULL, NULL, last_read_id);
-}
-
-static void
-store_set_away_op (NatterSessionStore *self,
-                   StoreOp            *op)
-{
-  SmallData *data = op->data;
-  sqlite3_stmt *stmt = store_stmt (self, "UPDATE sessions SET away = ?2 WHERE id = ?1");
-
-  if (stmt == NULL)
-    return;
-  sqlite3_bind_int (stmt, 1, data->session_id);
-  bind_text (stmt, 2, data->a);
-  store_exec_logged (self, stmt);
+  store_push_write (self,
+                    "INSERT INTO read_markers (session, folded, last_read) VALUES (?1, ?2, ?3)"
+                    " ON CONFLICT (session, folded) DO UPDATE SET last_read = max(last_read, excluded.last_read)",
+                    "sav", session_id, folded, NULL, NULL, last_read_id);
 }
 
 void
@@ -1215,24 +1235,8 @@ natter_session_store_set_away (NatterSessionStore *self,
 {
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
 
-  store_push_small (self, store_set_away_op, session_id, away, NULL, NULL, 0);
-}
-
-static void
-store_add_room_op (NatterSessionStore *self,
-                   StoreOp            *op)
-{
-  SmallData *data = op->data;
-  sqlite3_stmt *stmt = store_stmt (self,
-    "INSERT OR REPLACE INTO session_rooms (session, folded, name, key) VALUES (?1, ?2, ?3, ?4)");
-
-  if (stmt == NULL)
-    return;
-  sqlite3_bind_int (stmt, 1, data->session_id);
-  bind_text (stmt, 2, data->a);
-  bind_text (stmt, 3, data->b);
-  bind_text (stmt, 4, data->c);
-  store_exec_logged (self, stmt);
+  store_push_write (self, "UPDATE sessions SET away = ?2 WHERE id = ?1",
+                    "sa", session_id, away, NULL, NULL, 0);
 }
 
 void
@@ -1244,21 +1248,8 @@ natter_session_store_add_room (NatterSessionStore *self,
 {
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
 
-  store_push_small (self, store_add_room_op, session_id, folded, name, key, 0);
-}
-
-static void
-store_remove_room_op (NatterSessionStore *self,
-                      StoreOp            *op)
-{
-  SmallData *data = op->data;
-  sqlite3_stmt *stmt = store_stmt (self, "DELETE FROM session_rooms WHERE session = ?1 AND folded = ?2");
-
-  if (stmt == NULL)
-    return;
-  sqlite3_bind_int (stmt, 1, data->session_id);
-  bind_text (stmt, 2, data->a);
-  store_exec_logged (self, stmt);
+  store_push_write (self, "INSERT OR REPLACE INTO session_rooms (session, folded, name, key) VALUES (?1, ?2, ?3, ?4)",
+                    "sabc", session_id, folded, name, key, 0);
 }
 
 void
@@ -1268,21 +1259,8 @@ natter_session_store_remove_room (NatterSessionStore *self,
 {
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
 
-  store_push_small (self, store_remove_room_op, session_id, folded, NULL, NULL, 0);
-}
-
-static void
-store_add_blocked_op (NatterSessionStore *self,
-                      StoreOp            *op)
-{
-  SmallData *data = op->data;
-  sqlite3_stmt *stmt = store_stmt (self, "INSERT OR IGNORE INTO blocked (session, mask) VALUES (?1, ?2)");
-
-  if (stmt == NULL)
-    return;
-  sqlite3_bind_int (stmt, 1, data->session_id);
-  bind_text (stmt, 2, data->a);
-  store_exec_logged (self, stmt);
+  store_push_write (self, "DELETE FROM session_rooms WHERE session = ?1 AND folded = ?2",
+                    "sa", session_id, folded, NULL, NULL, 0);
 }
 
 void
@@ -1292,21 +1270,8 @@ natter_session_store_add_blocked (NatterSessionStore *self,
 {
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
 
-  store_push_small (self, store_add_blocked_op, session_id, mask, NULL, NULL, 0);
-}
-
-static void
-store_remove_blocked_op (NatterSessionStore *self,
-                         StoreOp            *op)
-{
-  SmallData *data = op->data;
-  sqlite3_stmt *stmt = store_stmt (self, "DELETE FROM blocked WHERE session = ?1 AND mask = ?2");
-
-  if (stmt == NULL)
-    return;
-  sqlite3_bind_int (stmt, 1, data->session_id);
-  bind_text (stmt, 2, data->a);
-  store_exec_logged (self, stmt);
+  store_push_write (self, "INSERT OR IGNORE INTO blocked (session, mask) VALUES (?1, ?2)",
+                    "sa", session_id, mask, NULL, NULL, 0);
 }
 
 void
@@ -1316,23 +1281,8 @@ natter_session_store_remove_blocked (NatterSessionStore *self,
 {
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
 
-  store_push_small (self, store_remove_blocked_op, session_id, mask, NULL, NULL, 0);
-}
-
-static void
-store_add_pin_op (NatterSessionStore *self,
-                  StoreOp            *op)
-{
-  SmallData *data = op->data;
-  sqlite3_stmt *stmt = store_stmt (self,
-    "INSERT OR IGNORE INTO certificates (host, port, fingerprint) VALUES (lower (?1), ?2, ?3)");
-
-  if (stmt == NULL)
-    return;
-  bind_text (stmt, 1, data->a);
-  sqlite3_bind_int (stmt, 2, (int) data->value);
-  bind_text (stmt, 3, data->b);
-  store_exec_logged (self, stmt);
+  store_push_write (self, "DELETE FROM blocked WHERE session = ?1 AND mask = ?2",
+                    "sa", session_id, mask, NULL, NULL, 0);
 }
 
 void
@@ -1343,7 +1293,8 @@ natter_session_store_add_pin (NatterSessionStore *self,
 {
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
 
-  store_push_small (self, store_add_pin_op, 0, host, fingerprint, NULL, port);
+  store_push_write (self, "INSERT OR IGNORE INTO certificates (host, port, fingerprint) VALUES (lower (?1), ?2, ?3)",
+                    "avb", 0, host, fingerprint, NULL, port);
 }
 
 /* Sessions */
