@@ -12,16 +12,6 @@
 /* natterctl host ...: the hosted server, through org.natter.Host1. */
 
 static int
-print_json_root (JsonBuilder *builder)
-{
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-
-  natter_cli_print_json (root, FALSE);
-
-  return NATTER_CLI_EXIT_OK;
-}
-
-static int
 print_hosting (NatterCli *cli)
 {
   NatterIpcDaemon1 *daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
@@ -36,17 +26,14 @@ print_hosting (NatterCli *cli)
       json_builder_set_member_name (builder, "hosting");
       json_builder_add_boolean_value (builder, hosting);
       json_builder_set_member_name (builder, "addresses");
-      json_builder_begin_array (builder);
-      for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
-        json_builder_add_string_value (builder, addresses[i]);
-      json_builder_end_array (builder);
+      natter_cli_json_add_strv (builder, addresses);
       json_builder_set_member_name (builder, "users");
       json_builder_add_int_value (builder, natter_ipc_daemon1_get_hosting_users (daemon));
       json_builder_set_member_name (builder, "rooms");
       json_builder_add_int_value (builder, natter_ipc_daemon1_get_hosting_rooms (daemon));
       json_builder_end_object (builder);
 
-      return print_json_root (builder);
+      return natter_cli_print_builder (builder);
     }
 
   if (!hosting)
@@ -109,8 +96,7 @@ cmd_host_start (NatterCli              *cli,
   HostingWait wait;
   int status;
 
-  if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 0)) != 0)
+  if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv, 0, 0)) != 0)
     return status;
 
   g_variant_dict_init (&options, NULL);
@@ -172,13 +158,10 @@ cmd_host_start (NatterCli              *cli,
       json_builder_set_member_name (builder, "hosting");
       json_builder_add_boolean_value (builder, TRUE);
       json_builder_set_member_name (builder, "addresses");
-      json_builder_begin_array (builder);
-      for (guint i = 0; addresses[i] != NULL; i++)
-        json_builder_add_string_value (builder, addresses[i]);
-      json_builder_end_array (builder);
+      natter_cli_json_add_strv (builder, (const char * const *) addresses);
       json_builder_end_object (builder);
 
-      return print_json_root (builder);
+      return natter_cli_print_builder (builder);
     }
 
   for (guint i = 0; addresses[i] != NULL; i++)
@@ -200,8 +183,7 @@ cmd_host_stop (NatterCli              *cli,
 
   if ((status = natter_cli_parse (cli, command, NULL,
                                   _("Every connected client is told the server is closing and disconnected."),
-                                  &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 0)) != 0 ||
+                                  &argc, &argv, 0, 0)) != 0 ||
       (status = natter_cli_connect (cli)) != 0)
     return status;
 
@@ -230,47 +212,11 @@ cmd_host_status (NatterCli              *cli,
 {
   int status;
 
-  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 0)) != 0 ||
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
       (status = natter_cli_connect (cli)) != 0)
     return status;
 
   return print_hosting (cli);
-}
-
-static int
-print_dict_list (NatterCli  *cli,
-                 const char *member,
-                 GVariant   *list)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  GVariantIter iter;
-  GVariant *dict;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, member);
-  json_builder_begin_array (builder);
-  g_variant_iter_init (&iter, list);
-  while ((dict = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      natter_cli_json_add_dict (builder, dict);
-      g_variant_unref (dict);
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  return print_json_root (builder);
-}
-
-static const char *
-dict_string (GVariant   *dict,
-             const char *key)
-{
-  const char *value = "";
-
-  g_variant_lookup (dict, key, "&s", &value);
-
-  return value;
 }
 
 static char *
@@ -299,8 +245,7 @@ cmd_host_users (NatterCli              *cli,
   GVariant *user;
   int status;
 
-  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 0)) != 0 ||
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
       (status = natter_cli_connect (cli)) != 0)
     return status;
 
@@ -309,7 +254,7 @@ cmd_host_users (NatterCli              *cli,
     return natter_cli_report_error (cli, error);
 
   if (natter_cli_get_json (cli))
-    return print_dict_list (cli, "users", users);
+    return natter_cli_print_dict_list ("users", users);
 
   table = natter_cli_table_new (_("NICK"), _("ACCOUNT"), _("ADDRESS"), _("IDLE"), _("ROOMS"), _("AWAY"), NULL);
   g_variant_iter_init (&iter, users);
@@ -319,15 +264,17 @@ cmd_host_users (NatterCli              *cli,
       g_autofree char *joined = NULL;
       g_autofree char *idle = NULL;
       guint32 idle_s = 0;
-      const char *account = dict_string (user, "account");
+      const char *account = natter_cli_dict_string (user, "account");
 
       if (!g_variant_lookup (user, "rooms", "^a&s", &rooms))
         rooms = g_new0 (const char *, 1);
       joined = g_strjoinv (" ", (char **) rooms);
       g_variant_lookup (user, "idle", "u", &idle_s);
       idle = format_duration (idle_s);
-      natter_cli_table_add_row (table, dict_string (user, "nick"), account[0] != '\0' ? account : "-",
-                                dict_string (user, "address"), idle, joined, dict_string (user, "away"), NULL);
+      natter_cli_table_add_row (table, natter_cli_dict_string (user, "nick"),
+                                account[0] != '\0' ? account : "-",
+                                natter_cli_dict_string (user, "address"), idle, joined,
+                                natter_cli_dict_string (user, "away"), NULL);
       g_variant_unref (user);
     }
   natter_cli_table_print (table, natter_cli_get_color (cli));
@@ -351,8 +298,7 @@ cmd_host_recent (NatterCli              *cli,
 
   if ((status = natter_cli_parse (cli, command, NULL,
                                   _("Users connected now or gone within the last MINUTES, newest first."),
-                                  &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 1, 1)) != 0)
+                                  &argc, &argv, 1, 1)) != 0)
     return status;
   if (!g_ascii_string_to_unsigned (argv[1], 10, 1, 60 * 24 * 366, &minutes, NULL))
     return natter_cli_usage_error (cli, command, _("“%s” is not a number of minutes"), argv[1]);
@@ -365,7 +311,7 @@ cmd_host_recent (NatterCli              *cli,
     return natter_cli_report_error (cli, error);
 
   if (natter_cli_get_json (cli))
-    return print_dict_list (cli, "users", users);
+    return natter_cli_print_dict_list ("users", users);
 
   table = natter_cli_table_new (_("NICK"), _("USER"), _("ADDRESS"), _("SEEN"), NULL);
   g_variant_iter_init (&iter, users);
@@ -385,8 +331,9 @@ cmd_host_recent (NatterCli              *cli,
 
           seen = g_strdup_printf (_("left %s"), when);
         }
-      natter_cli_table_add_row (table, dict_string (user, "nick"), dict_string (user, "user"),
-                                dict_string (user, "address"), seen, NULL);
+      natter_cli_table_add_row (table, natter_cli_dict_string (user, "nick"),
+                                natter_cli_dict_string (user, "user"),
+                                natter_cli_dict_string (user, "address"), seen, NULL);
       g_variant_unref (user);
     }
   natter_cli_table_print (table, natter_cli_get_color (cli));
@@ -407,8 +354,7 @@ cmd_host_rooms (NatterCli              *cli,
   GVariant *room;
   int status;
 
-  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 0)) != 0 ||
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
       (status = natter_cli_connect (cli)) != 0)
     return status;
 
@@ -417,7 +363,7 @@ cmd_host_rooms (NatterCli              *cli,
     return natter_cli_report_error (cli, error);
 
   if (natter_cli_get_json (cli))
-    return print_dict_list (cli, "rooms", rooms);
+    return natter_cli_print_dict_list ("rooms", rooms);
 
   table = natter_cli_table_new (_("ROOM"), _("MEMBERS"), _("MODES"), _("TOPIC"), NULL);
   g_variant_iter_init (&iter, rooms);
@@ -428,8 +374,9 @@ cmd_host_rooms (NatterCli              *cli,
 
       g_variant_lookup (room, "members", "u", &members);
       count = g_strdup_printf ("%u", members);
-      natter_cli_table_add_row (table, dict_string (room, "name"), count, dict_string (room, "modes"),
-                                dict_string (room, "topic"), NULL);
+      natter_cli_table_add_row (table, natter_cli_dict_string (room, "name"), count,
+                                natter_cli_dict_string (room, "modes"),
+                                natter_cli_dict_string (room, "topic"), NULL);
       g_variant_unref (room);
     }
   natter_cli_table_print (table, natter_cli_get_color (cli));
@@ -454,8 +401,7 @@ kick_or_close (NatterCli              *cli,
   gboolean ok;
   int status;
 
-  if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 1, 1)) != 0 ||
+  if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv, 1, 1)) != 0 ||
       (status = natter_cli_connect (cli)) != 0)
     return status;
 
@@ -472,16 +418,7 @@ kick_or_close (NatterCli              *cli,
     return natter_cli_report_error (cli, error);
 
   if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, kick ? "kicked" : "closed");
-      json_builder_add_string_value (builder, argv[1]);
-      json_builder_end_object (builder);
-
-      return print_json_root (builder);
-    }
+    return natter_cli_print_json_string (kick ? "kicked" : "closed", argv[1]);
 
   if (kick)
     g_print (_("Kicked %s\n"), argv[1]);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "natter-cli.h"
 #include "natter-cli-output.h"
 
 gboolean
@@ -195,6 +196,88 @@ natter_cli_print_json (JsonNode *root,
   fputs (text, stdout);
   fputc ('\n', stdout);
   fflush (stdout);
+}
+
+int
+natter_cli_print_builder (JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  natter_cli_print_json (root, FALSE);
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+int
+natter_cli_print_dict_list (const char *member,
+                            GVariant   *list)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  GVariantIter iter;
+  GVariant *dict;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  g_variant_iter_init (&iter, list);
+  while ((dict = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      natter_cli_json_add_dict (builder, dict);
+      g_variant_unref (dict);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  return natter_cli_print_builder (builder);
+}
+
+int
+natter_cli_print_json_string (const char *member,
+                              const char *value)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, value);
+  json_builder_end_object (builder);
+
+  return natter_cli_print_builder (builder);
+}
+
+void
+natter_cli_json_add_strv (JsonBuilder        *builder,
+                          const char * const *strv)
+{
+  json_builder_begin_array (builder);
+  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
+    json_builder_add_string_value (builder, strv[i]);
+  json_builder_end_array (builder);
+}
+
+int
+natter_cli_print_json_strv (const char         *member,
+                            const char * const *strv)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, member);
+  natter_cli_json_add_strv (builder, strv);
+  json_builder_end_object (builder);
+
+  return natter_cli_print_builder (builder);
+}
+
+const char *
+natter_cli_dict_string (GVariant   *dict,
+                        const char *key)
+{
+  const char *value = "";
+
+  g_variant_lookup (dict, key, "&s", &value);
+
+  return value;
 }
 
 char *

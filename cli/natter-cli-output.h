@@ -54,6 +54,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterCliTable, natter_cli_table_free)
 void         natter_cli_print_json        (JsonNode    *root,
                                            gboolean     compact);
 
+/* @builder's root printed as by natter_cli_print_json(), pretty; returns
+ * NATTER_CLI_EXIT_OK so that a command can end with it. */
+int          natter_cli_print_builder     (JsonBuilder *builder);
+/* Prints { "@member": [ ... ] }, each a{sv} of @list as by
+ * natter_cli_json_add_dict(); returns NATTER_CLI_EXIT_OK. */
+int          natter_cli_print_dict_list   (const char  *member,
+                                           GVariant    *list);
+/* Prints { "@member": "@value" }; returns NATTER_CLI_EXIT_OK. */
+int          natter_cli_print_json_string (const char  *member,
+                                           const char  *value);
+/* Prints { "@member": [ @strv ] } (@strv may be NULL); returns
+ * NATTER_CLI_EXIT_OK. */
+int          natter_cli_print_json_strv   (const char         *member,
+                                           const char * const *strv);
+/* Adds @strv (which may be NULL) as an array of strings. */
+void         natter_cli_json_add_strv     (JsonBuilder        *builder,
+                                           const char * const *strv);
+/* The string @key of the a{sv} @dict, or "" when it has none. */
+const char  *natter_cli_dict_string       (GVariant    *dict,
+                                           const char  *key);
+
 /* Microseconds since the epoch as local "HH:MM" (or with the date and
  * seconds when @long_form). */
 char        *natter_cli_format_time       (gint64       time_us,

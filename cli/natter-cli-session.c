@@ -19,16 +19,6 @@
 #define CONNECT_TIMEOUT_S 30
 #define OBJECT_TIMEOUT_MS 5000
 
-static int
-print_json_root (JsonBuilder *builder)
-{
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-
-  natter_cli_print_json (root, FALSE);
-
-  return NATTER_CLI_EXIT_OK;
-}
-
 static char *
 session_server (NatterIpcSession1 *session)
 {
@@ -107,8 +97,7 @@ cmd_status (NatterCli              *cli,
   const char * const *addresses;
   int status;
 
-  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 0)) != 0 ||
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
       (status = natter_cli_connect (cli)) != 0)
     return status;
 
@@ -129,10 +118,7 @@ cmd_status (NatterCli              *cli,
       json_builder_set_member_name (builder, "active");
       json_builder_add_boolean_value (builder, natter_ipc_daemon1_get_hosting (daemon));
       json_builder_set_member_name (builder, "addresses");
-      json_builder_begin_array (builder);
-      for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
-        json_builder_add_string_value (builder, addresses[i]);
-      json_builder_end_array (builder);
+      natter_cli_json_add_strv (builder, addresses);
       json_builder_set_member_name (builder, "users");
       json_builder_add_int_value (builder, natter_ipc_daemon1_get_hosting_users (daemon));
       json_builder_set_member_name (builder, "rooms");
@@ -149,7 +135,7 @@ cmd_status (NatterCli              *cli,
       json_builder_end_array (builder);
       json_builder_end_object (builder);
 
-      return print_json_root (builder);
+      return natter_cli_print_builder (builder);
     }
 
   g_print (_("natterd %s\n"), natter_ipc_daemon1_get_version (daemon));
@@ -188,8 +174,7 @@ cmd_sessions (NatterCli              *cli,
   g_autoptr(GPtrArray) sessions = NULL;
   int status;
 
-  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 0)) != 0 ||
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
       (status = natter_cli_connect (cli)) != 0)
     return status;
 
@@ -212,7 +197,7 @@ cmd_sessions (NatterCli              *cli,
       json_builder_end_array (builder);
       json_builder_end_object (builder);
 
-      return print_json_root (builder);
+      return natter_cli_print_builder (builder);
     }
 
   print_sessions_table (cli, sessions);
@@ -472,8 +457,7 @@ cmd_connect (NatterCli              *cli,
 
   if ((status = natter_cli_parse (cli, command, entries,
                                   _("Opens a session (or reuses the one to the same server and nick), waits until it is connected and joins the rooms given."),
-                                  &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 1, 1)) != 0)
+                                  &argc, &argv, 1, 1)) != 0)
     return status;
 
   if (!parse_host_port (argv[1], &host, &port))
@@ -605,7 +589,7 @@ cmd_connect (NatterCli              *cli,
       natter_cli_json_add_session (builder, wait.session, session_rooms);
       json_builder_end_object (builder);
 
-      return print_json_root (builder);
+      return natter_cli_print_builder (builder);
     }
   else
     {
@@ -641,8 +625,7 @@ cmd_disconnect (NatterCli              *cli,
 
   if ((status = natter_cli_parse (cli, command, entries,
                                   _("Leaves the server and closes the session; its scrollback stays."),
-                                  &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 0)) != 0 ||
+                                  &argc, &argv, 0, 0)) != 0 ||
       (session = natter_cli_choose_session (cli, &status)) == NULL)
     return status;
 
@@ -667,7 +650,7 @@ cmd_disconnect (NatterCli              *cli,
       json_builder_add_boolean_value (builder, !keep);
       json_builder_end_object (builder);
 
-      return print_json_root (builder);
+      return natter_cli_print_builder (builder);
     }
 
   if (keep)
@@ -685,17 +668,10 @@ print_room_list (NatterCli  *cli,
                  const char *member,
                  GPtrArray  *names)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  /* With a NULL at the end, @names is a string vector. */
+  g_ptr_array_add (names, NULL);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, member);
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < names->len; i++)
-    json_builder_add_string_value (builder, g_ptr_array_index (names, i));
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  return print_json_root (builder);
+  return natter_cli_print_json_strv (member, (const char * const *) names->pdata);
 }
 
 static int
@@ -715,8 +691,7 @@ cmd_join (NatterCli              *cli,
   NatterIpcSession1 *session;
   int status;
 
-  if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 1, -1)) != 0 ||
+  if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv, 1, -1)) != 0 ||
       (session = natter_cli_choose_session (cli, &status)) == NULL)
     return status;
 
@@ -750,8 +725,7 @@ cmd_part (NatterCli              *cli,
   NatterIpcSession1 *session;
   int status;
 
-  if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 1, -1)) != 0 ||
+  if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv, 1, -1)) != 0 ||
       (session = natter_cli_choose_session (cli, &status)) == NULL)
     return status;
 
@@ -791,8 +765,7 @@ send_text (NatterCli              *cli,
 
   if ((status = natter_cli_parse (cli, command, NULL,
                                   _("TEXT is the rest of the command line; “-” reads standard input and sends each line as a message."),
-                                  &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 2, -1)) != 0)
+                                  &argc, &argv, 2, -1)) != 0)
     return status;
 
   target = argv[1];
@@ -853,7 +826,7 @@ send_text (NatterCli              *cli,
       json_builder_add_int_value (builder, lines->len);
       json_builder_end_object (builder);
 
-      return print_json_root (builder);
+      return natter_cli_print_builder (builder);
     }
 
   return NATTER_CLI_EXIT_OK;
@@ -917,8 +890,7 @@ cmd_nick (NatterCli              *cli,
   NickWait wait;
   int status;
 
-  if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 1, 1)) != 0)
+  if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv, 1, 1)) != 0)
     return status;
   if (timeout <= 0)
     return natter_cli_usage_error (cli, command, _("--timeout must be a positive number of seconds"));
@@ -937,16 +909,7 @@ cmd_nick (NatterCli              *cli,
                             argv[1], natter_ipc_session1_get_nick (session));
 
   if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "nick");
-      json_builder_add_string_value (builder, natter_ipc_session1_get_nick (session));
-      json_builder_end_object (builder);
-
-      return print_json_root (builder);
-    }
+    return natter_cli_print_json_string ("nick", natter_ipc_session1_get_nick (session));
 
   g_print (_("You are now known as %s\n"), natter_ipc_session1_get_nick (session));
 
@@ -966,7 +929,7 @@ cmd_away (NatterCli              *cli,
 
   if ((status = natter_cli_parse (cli, command, NULL,
                                   _("With a MESSAGE, marks you away; without, marks you back."),
-                                  &argc, &argv)) != 0 ||
+                                  &argc, &argv, 0, -1)) != 0 ||
       (session = natter_cli_choose_session (cli, &status)) == NULL)
     return status;
 
@@ -985,7 +948,7 @@ cmd_away (NatterCli              *cli,
       json_builder_add_string_value (builder, message);
       json_builder_end_object (builder);
 
-      return print_json_root (builder);
+      return natter_cli_print_builder (builder);
     }
 
   if (message[0] != '\0')
@@ -1030,8 +993,7 @@ cmd_rooms (NatterCli              *cli,
   GVariant *room;
   int status;
 
-  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 0)) != 0 ||
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
       (session = natter_cli_choose_session (cli, &status)) == NULL)
     return status;
 
@@ -1069,7 +1031,7 @@ cmd_rooms (NatterCli              *cli,
       json_builder_end_array (builder);
       json_builder_end_object (builder);
 
-      return print_json_root (builder);
+      return natter_cli_print_builder (builder);
     }
   else
     {
@@ -1091,41 +1053,6 @@ cmd_rooms (NatterCli              *cli,
   return NATTER_CLI_EXIT_OK;
 }
 
-static const char *
-dict_string (GVariant   *dict,
-             const char *key)
-{
-  const char *value = "";
-
-  g_variant_lookup (dict, key, "&s", &value);
-
-  return value;
-}
-
-static int
-print_dict_list (NatterCli  *cli,
-                 const char *member,
-                 GVariant   *list)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  GVariantIter iter;
-  GVariant *dict;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, member);
-  json_builder_begin_array (builder);
-  g_variant_iter_init (&iter, list);
-  while ((dict = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      natter_cli_json_add_dict (builder, dict);
-      g_variant_unref (dict);
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  return print_json_root (builder);
-}
-
 static int
 cmd_who (NatterCli              *cli,
          const NatterCliCommand *command,
@@ -1137,8 +1064,7 @@ cmd_who (NatterCli              *cli,
   NatterIpcSession1 *session;
   int status;
 
-  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 1, 1)) != 0 ||
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 1, 1)) != 0 ||
       (session = natter_cli_choose_session (cli, &status)) == NULL)
     return status;
 
@@ -1146,7 +1072,7 @@ cmd_who (NatterCli              *cli,
     return natter_cli_report_error (cli, error);
 
   if (natter_cli_get_json (cli))
-    return print_dict_list (cli, "users", users);
+    return natter_cli_print_dict_list ("users", users);
   else
     {
       g_autoptr(NatterCliTable) table = natter_cli_table_new (_("NICK"), _("USER"), _("HOST"), _("AWAY"),
@@ -1158,11 +1084,15 @@ cmd_who (NatterCli              *cli,
       while ((user = g_variant_iter_next_value (&iter)) != NULL)
         {
           gboolean away = FALSE;
-          g_autofree char *nick = g_strconcat (dict_string (user, "prefix"), dict_string (user, "nick"), NULL);
+          g_autofree char *nick = g_strconcat (natter_cli_dict_string (user, "prefix"),
+                                               natter_cli_dict_string (user, "nick"), NULL);
 
           g_variant_lookup (user, "away", "b", &away);
-          natter_cli_table_add_row (table, nick, dict_string (user, "user"), dict_string (user, "host"),
-                                    away ? _("yes") : _("no"), dict_string (user, "realname"), NULL);
+          natter_cli_table_add_row (table, nick,
+                                    natter_cli_dict_string (user, "user"),
+                                    natter_cli_dict_string (user, "host"),
+                                    away ? _("yes") : _("no"),
+                                    natter_cli_dict_string (user, "realname"), NULL);
           g_variant_unref (user);
         }
       natter_cli_table_print (table, natter_cli_get_color (cli));
@@ -1199,7 +1129,7 @@ print_messages (NatterCli *cli,
       json_builder_end_array (builder);
       json_builder_end_object (builder);
 
-      return print_json_root (builder);
+      return natter_cli_print_builder (builder);
     }
 
   g_variant_iter_init (&iter, messages);
@@ -1236,8 +1166,7 @@ cmd_history (NatterCli              *cli,
 
   if ((status = natter_cli_parse (cli, command, entries,
                                   _("Prints the scrollback of a room or private conversation, oldest first."),
-                                  &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 1, 1)) != 0)
+                                  &argc, &argv, 1, 1)) != 0)
     return status;
   if (limit < 1 || limit > 500)
     return natter_cli_usage_error (cli, command, _("-n must be between 1 and 500"));
@@ -1282,8 +1211,7 @@ cmd_search (NatterCli              *cli,
 
   if ((status = natter_cli_parse (cli, command, entries,
                                   _("Searches the scrollback (SQLite FTS5 syntax), newest first."),
-                                  &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 1, -1)) != 0)
+                                  &argc, &argv, 1, -1)) != 0)
     return status;
   if (limit < 1 || limit > 500)
     return natter_cli_usage_error (cli, command, _("-n must be between 1 and 500"));
@@ -1312,19 +1240,7 @@ print_blocked (NatterCli         *cli,
   const char * const *blocked = natter_ipc_session1_get_blocked (session);
 
   if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "blocked");
-      json_builder_begin_array (builder);
-      for (guint i = 0; blocked != NULL && blocked[i] != NULL; i++)
-        json_builder_add_string_value (builder, blocked[i]);
-      json_builder_end_array (builder);
-      json_builder_end_object (builder);
-
-      return print_json_root (builder);
-    }
+    return natter_cli_print_json_strv ("blocked", blocked);
 
   for (guint i = 0; blocked != NULL && blocked[i] != NULL; i++)
     g_print ("%s\n", blocked[i]);
@@ -1365,8 +1281,7 @@ block_or_unblock (NatterCli              *cli,
 
   if ((status = natter_cli_parse (cli, command, NULL,
                                   block ? _("Ignores messages from a nick or a nick!user@host mask; without a MASK, lists those blocked.") : NULL,
-                                  &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, block ? 0 : 1, 1)) != 0 ||
+                                  &argc, &argv, block ? 0 : 1, 1)) != 0 ||
       (session = natter_cli_choose_session (cli, &status)) == NULL)
     return status;
 
@@ -1423,8 +1338,7 @@ cmd_trust (NatterCli              *cli,
 
   if ((status = natter_cli_parse (cli, command, NULL,
                                   _("Pins the SHA-256 fingerprint of the server's certificate and reconnects."),
-                                  &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 1, 1)) != 0 ||
+                                  &argc, &argv, 1, 1)) != 0 ||
       (session = natter_cli_choose_session (cli, &status)) == NULL)
     return status;
 
@@ -1433,16 +1347,7 @@ cmd_trust (NatterCli              *cli,
     return natter_cli_report_error (cli, error);
 
   if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "trusted");
-      json_builder_add_string_value (builder, argv[1]);
-      json_builder_end_object (builder);
-
-      return print_json_root (builder);
-    }
+    return natter_cli_print_json_string ("trusted", argv[1]);
 
   g_print (_("Trusted; reconnecting\n"));
 
@@ -1573,8 +1478,7 @@ cmd_follow (NatterCli              *cli,
                                   _("Prints messages as they arrive, until Ctrl-C (or --count N). "
                                     "With --json, one JSON object per line. Without -s and with several "
                                     "sessions open, follows all of them."),
-                                  &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 1)) != 0)
+                                  &argc, &argv, 0, 1)) != 0)
     return status;
   if (count < 0)
     return natter_cli_usage_error (cli, command, _("--count must not be negative"));
@@ -1642,8 +1546,7 @@ cmd_chat (NatterCli              *cli,
 
   if ((status = natter_cli_parse (cli, command, entries,
                                   _("An interactive chat in the terminal. Type /help inside for the commands."),
-                                  &argc, &argv)) != 0 ||
-      (status = natter_cli_check_arguments (cli, command, argc, argv, 0, 1)) != 0)
+                                  &argc, &argv, 0, 1)) != 0)
     return status;
   if (argc == 2 && !parse_host_port (argv[1], &host, &port))
     return natter_cli_usage_error (cli, command, _("“%s” is not HOST or HOST:PORT"), argv[1]);

@@ -78,13 +78,34 @@ natter_cli_get_common_entries (NatterCli *self)
   return self->common_entries;
 }
 
+static int
+check_arguments (NatterCli              *self,
+                 const NatterCliCommand *command,
+                 int                     argc,
+                 char                  **argv,
+                 int                     min,
+                 int                     max)
+{
+  int given = argc - 1;
+
+  if (given < min)
+    return natter_cli_usage_error (self, command, _("Missing arguments: natterctl %s %s"), command->name,
+                                   command->parameters != NULL ? _(command->parameters) : "");
+  if (max >= 0 && given > max)
+    return natter_cli_usage_error (self, command, _("Unexpected argument “%s”"), argv[max + 1]);
+
+  return NATTER_CLI_EXIT_OK;
+}
+
 int
 natter_cli_parse (NatterCli               *self,
                   const NatterCliCommand  *command,
                   const GOptionEntry      *entries,
                   const char              *description,
                   int                     *argc,
-                  char                  ***argv)
+                  char                  ***argv,
+                  int                      min,
+                  int                      max)
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
@@ -112,7 +133,7 @@ natter_cli_parse (NatterCli               *self,
     }
   g_set_prgname (prgname);
 
-  return NATTER_CLI_EXIT_OK;
+  return check_arguments (self, command, *argc, *argv, min, max);
 }
 
 int
@@ -136,25 +157,6 @@ natter_cli_usage_error (NatterCli              *self,
     g_printerr (_("Try “natterctl help”.\n"));
 
   return NATTER_CLI_EXIT_USAGE;
-}
-
-int
-natter_cli_check_arguments (NatterCli              *self,
-                            const NatterCliCommand *command,
-                            int                     argc,
-                            char                  **argv,
-                            int                     min,
-                            int                     max)
-{
-  int given = argc - 1;
-
-  if (given < min)
-    return natter_cli_usage_error (self, command, _("Missing arguments: natterctl %s %s"), command->name,
-                                   command->parameters != NULL ? _(command->parameters) : "");
-  if (max >= 0 && given > max)
-    return natter_cli_usage_error (self, command, _("Unexpected argument “%s”"), argv[max + 1]);
-
-  return NATTER_CLI_EXIT_OK;
 }
 
 static gboolean

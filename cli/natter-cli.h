@@ -51,28 +51,23 @@ NatterCli         *natter_cli_new                 (void);
 const GOptionEntry *natter_cli_get_common_entries (NatterCli              *self);
 
 /* Parses @command's options (with the common ones) out of @argc/@argv;
- * @description goes below the options in --help. Returns
+ * @description goes below the options in --help. Then checks that between
+ * @min and @max (-1: any) arguments follow the command's name. Returns
  * NATTER_CLI_EXIT_OK, or NATTER_CLI_EXIT_USAGE after printing why. */
 int                natter_cli_parse               (NatterCli              *self,
                                                    const NatterCliCommand *command,
                                                    const GOptionEntry     *entries,
                                                    const char             *description,
                                                    int                    *argc,
-                                                   char                 ***argv);
+                                                   char                 ***argv,
+                                                   int                     min,
+                                                   int                     max);
 /* Prints "natterctl: MESSAGE" and a pointer to the command's help; returns
  * NATTER_CLI_EXIT_USAGE. */
 int                natter_cli_usage_error         (NatterCli              *self,
                                                    const NatterCliCommand *command,
                                                    const char             *format,
                                                    ...) G_GNUC_PRINTF (3, 4);
-/* Checks that between @min and @max (-1: any) arguments follow the
- * command's name. */
-int                natter_cli_check_arguments     (NatterCli              *self,
-                                                   const NatterCliCommand *command,
-                                                   int                     argc,
-                                                   char                  **argv,
-                                                   int                     min,
-                                                   int                     max);
 
 /* Prints @error as "natterctl: CAUSE: MESSAGE" (the D-Bus prefix stripped,
  * org.natter.Error.* named in words); returns NATTER_CLI_EXIT_UNREACHABLE
