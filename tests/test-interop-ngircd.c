@@ -6,7 +6,6 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "natter-test-bus.h"
 #include "natter-test-client.h"
@@ -43,12 +42,6 @@ free_port (void)
   bound = g_socket_get_local_address (socket, NULL);
 
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static gboolean
@@ -94,6 +87,10 @@ fixture_set_up (Fixture       *f,
       return;
     }
 
+  /* The bus first: GTestDBus forks a watcher process that would otherwise
+   * inherit the pipe below and keep it open. */
+  f->bus = natter_test_bus_new (NULL, TRUE);
+
   f->dir = g_dir_make_tmp ("natter-ngircd-XXXXXX", &error);
   g_assert_no_error (error);
   g_chmod (f->dir, 0755);
@@ -124,27 +121,29 @@ fixture_set_up (Fixture       *f,
   write_file (f->dir, "help.txt", "No help here.\n");
   config_path = g_build_filename (f->dir, "ngircd.conf", NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  f->ngircd = g_subprocess_launcher_spawn (launcher, &error, NGIRCD, "-n", "-f", config_path, NULL);
+  /* ngircd drops root for "nobody", which clears PR_SET_PDEATHSIG, so a
+   * shell that stays ours stops it when our end of its stdin closes: at
+   * tear-down, or when this test dies. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  f->ngircd = g_subprocess_launcher_spawn (launcher, &error, "/bin/sh", "-c",
+                                           "\"$@\" & server=$!; read -r _; kill $server; wait $server",
+                                           "sh", NGIRCD, "-n", "-f", config_path, NULL);
   g_assert_no_error (error);
 
   deadline = g_get_monotonic_time () + natter_test_ms (10000) * 1000;
   while (!port_open (f->port) && g_get_monotonic_time () < deadline)
     g_usleep (50 * 1000);
   g_assert_true (port_open (f->port));
-
-  f->bus = natter_test_bus_new (NULL, TRUE);
 }
 
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_clear_pointer (&f->bus, natter_test_bus_free);
   if (f->ngircd != NULL)
     {
-      g_subprocess_send_signal (f->ngircd, SIGTERM);
+      g_output_stream_close (g_subprocess_get_stdin_pipe (f->ngircd), NULL, NULL);
       g_subprocess_wait (f->ngircd, NULL, NULL);
       g_clear_object (&f->ngircd);
     }
@@ -162,6 +161,7 @@ fixture_tear_down (Fixture       *f,
       g_rmdir (f->dir);
       g_free (f->dir);
     }
+  g_clear_pointer (&f->bus, natter_test_bus_free);
 }
 
 static char *
