@@ -198,7 +198,10 @@ main (int   argc,
   gboolean version = FALSE;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* NATTER_LOCALEDIR lets an uninstalled build (and its tests) use the
+   * catalogues compiled in the build tree. */
+  bindtextdomain (GETTEXT_PACKAGE,
+                  g_getenv ("NATTER_LOCALEDIR") != NULL ? g_getenv ("NATTER_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -283,8 +283,14 @@ natter_session_check_text (const char  *text,
 
   if (max_len > 0 && len > max_len)
     {
+      /* max_len is a protocol limit well below G_MAXUINT; a plain %u keeps
+       * the message translatable (xgettext cannot expand G_GSIZE_FORMAT). */
       g_set_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT,
-                   _("The %s is longer than %" G_GSIZE_FORMAT " bytes"), what, max_len);
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "The %s is longer than %u byte",
+                                "The %s is longer than %u bytes",
+                                max_len),
+                   what, (guint) MIN (max_len, G_MAXUINT));
       return FALSE;
     }
 

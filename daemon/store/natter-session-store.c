@@ -830,8 +830,10 @@ store_history_op (NatterSessionStore *self,
       sqlite3_reset (stmt);
       if (!found)
         {
+          g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, data->value);
+
           g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_NOT_FOUND,
-                                   _("No message %" G_GINT64_FORMAT " in this conversation"), data->value);
+                                   _("No message %s in this conversation"), id);
           return;
         }
     }
