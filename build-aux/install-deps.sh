@@ -37,6 +37,20 @@ NATTER_DEPS=(
   libjson-glib-dev
   bash-completion
   groff-base
+  # The window: GTK 4 and libadwaita, an X server for its tests (xvfb-run,
+  # xauth), a notification service for them (python3-dbusmock, run with
+  # /usr/bin/python3), validators for its desktop file and metainfo, and the
+  # fonts and icons its screenshots show.
+  libgtk-4-dev
+  libadwaita-1-dev
+  xvfb
+  xauth
+  python3-dbusmock
+  desktop-file-utils
+  appstream
+  librsvg2-common
+  adwaita-icon-theme
+  fonts-cantarell
 )
 
 die () {

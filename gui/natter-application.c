@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "natter-application.h"
+#include "natter-certificate-dialog.h"
+#include "natter-connect-dialog.h"
+#include "natter-irc-uri.h"
+#include "natter-preferences.h"
+#include "natter-session-item.h"
+#include "natter-text.h"
+#include "natter-window.h"
+
+struct _NatterApplication
+{
+  AdwApplication     parent_instance;
+
+  GSettings         *settings;
+  NatterSessionList *session_list;
+  GHashTable        *offered;   /* fingerprints with a dialog open */
+  GPtrArray         *uris;      /* links waiting for natterd: char* */
+};
+
+G_DEFINE_FINAL_TYPE (NatterApplication, natter_application, ADW_TYPE_APPLICATION)
+
+static void
+apply_color_scheme (NatterApplication *self)
+{
+  g_autofree char *scheme = g_settings_get_string (self->settings, "color-scheme");
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+
+  if (g_str_equal (scheme, "light"))
+    adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  else if (g_str_equal (scheme, "dark"))
+    adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_FORCE_DARK);
+  else
+    adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+static void
+on_color_scheme_changed (GSettings         *settings,
+                         const char        *key,
+                         NatterApplication *self)
+{
+  apply_color_scheme (self);
+}
+
+/* Notifications */
+
+static char *
+settings_key (NatterIpcSession1 *session,
+              const char        *target)
+{
+  g_autofree char *folded = natter_text_fold_name (target);
+
+  return g_strdup_printf ("%s:%u/%s", natter_ipc_session1_get_server (session) ?: "",
+                          natter_ipc_session1_get_port (session), folded);
+}
+
+static char *
+level_for_key (NatterApplication *self,
+               const char        *key)
+{
+  g_autoptr(GVariant) levels = g_settings_get_value (self->settings, "room-notifications");
+  const char *level = NULL;
+
+  if (g_variant_lookup (levels, key, "&s", &level))
+    return g_strdup (level);
+
+  return g_strdup ("default");
+}
+
+static gboolean
+any_window_active (NatterApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (gtk_window_is_active (l->data))
+      return TRUE;
+
+  return FALSE;
+}
+
+gboolean
+natter_application_should_notify (NatterApplication *self,
+                                  NatterSessionItem *session,
+                                  GVariant          *message)
+{
+  const char *target = "";
+  gboolean own = FALSE, highlight = FALSE, history = FALSE;
+  g_autofree char *key = NULL;
+  g_autofree char *level = NULL;
+
+  g_return_val_if_fail (NATTER_IS_APPLICATION (self), FALSE);
+  g_return_val_if_fail (NATTER_IS_SESSION_ITEM (session), FALSE);
+
+  g_variant_lookup (message, "target", "&s", &target);
+  g_variant_lookup (message, "own", "b", &own);
+  g_variant_lookup (message, "highlight", "b", &highlight);
+  g_variant_lookup (message, "history", "b", &history);
+
+  if (own || history || any_window_active (self))
+    return FALSE;
+
+  key = settings_key (natter_session_item_get_session (session), target);
+  level = level_for_key (self, key);
+  if (g_str_equal (level, "default"))
+    {
+      g_free (level);
+      level = g_settings_get_string (self->settings, "notifications");
+    }
+
+  if (g_str_equal (level, "none"))
+    return FALSE;
+  if (g_str_equal (level, "all"))
+    return TRUE;
+
+  return highlight || !natter_text_is_room_name (target);
+}
+
+static void
+on_message_received (NatterSessionList *list,
+                     NatterSessionItem *session,
+                     GVariant          *message,
+                     NatterApplication *self)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autoptr(GIcon) icon = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *folded = NULL;
+  const char *target = "", *sender = "", *text = "", *kind = "text";
+  gboolean highlight = FALSE;
+
+  if (!natter_application_should_notify (self, session, message))
+    return;
+
+  g_variant_lookup (message, "target", "&s", &target);
+  g_variant_lookup (message, "sender", "&s", &sender);
+  g_variant_lookup (message, "text", "&s", &text);
+  g_variant_lookup (message, "kind", "&s", &kind);
+  g_variant_lookup (message, "highlight", "b", &highlight);
+
+  if (natter_text_is_room_name (target))
+    /* TRANSLATORS: a notification's title: who wrote, in which room */
+    title = g_strdup_printf (_("%s in %s"), sender, target);
+  else
+    title = g_strdup (sender);
+
+  body = natter_text_strip_formatting (text);
+  if (g_str_equal (kind, "action"))
+    {
+      char *action = g_strdup_printf ("* %s %s", sender, body);
+
+      g_free (body);
+      body = action;
+    }
+
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  icon = g_themed_icon_new (NATTER_APPLICATION_ID);
+  g_notification_set_icon (notification, icon);
+  g_notification_set_priority (notification, highlight ? G_NOTIFICATION_PRIORITY_HIGH
+                                                       : G_NOTIFICATION_PRIORITY_NORMAL);
+  g_notification_set_default_action_and_target (notification, "app.open-conversation", "(ss)",
+                                                natter_session_item_get_object_path (session), target);
+
+  folded = natter_text_fold_name (target);
+  id = g_strdup_printf ("%s/%s", natter_session_item_get_object_path (session), folded);
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+/* Certificates */
+
+static void
+on_certificate_response (AdwMessageDialog  *dialog,
+                         const char        *response,
+                         NatterApplication *self)
+{
+  g_hash_table_remove (self->offered,
+                       natter_certificate_dialog_get_fingerprint (NATTER_CERTIFICATE_DIALOG (dialog)));
+}
+
+static void
+on_certificate_offered (NatterSessionList  *list,
+                        NatterSessionItem  *session,
+                        const char         *fingerprint,
+                        const char         *subject,
+                        const char         *issuer,
+                        const char * const *errors,
+                        NatterApplication  *self)
+{
+  NatterWindow *window;
+  NatterCertificateDialog *dialog;
+
+  /* natterd offers it again at each attempt to reconnect: one dialog. */
+  if (g_hash_table_contains (self->offered, fingerprint))
+    return;
+
+  window = natter_application_get_window (self);
+  dialog = natter_certificate_dialog_new (GTK_WINDOW (window), session, fingerprint, subject, issuer, errors);
+  g_hash_table_add (self->offered, g_strdup (fingerprint));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_certificate_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* irc:// links */
+
+typedef struct {
+  NatterApplication *self;
+  NatterIrcUri       uri;
+  char              *session_path;
+  gulong             handler;
+} OpenLink;
+
+static void
+open_link_free (OpenLink *link)
+{
+  if (link->handler != 0)
+    g_signal_handler_disconnect (natter_session_list_get_sessions (link->self->session_list), link->handler);
+  natter_irc_uri_clear (&link->uri);
+  g_free (link->session_path);
+  g_object_unref (link->self);
+  g_free (link);
+}
+
+static void
+join_link (NatterApplication *self,
+           NatterSessionItem *item,
+           NatterIrcUri      *uri)
+{
+  NatterWindow *window = natter_application_get_window (self);
+
+  gtk_window_present (GTK_WINDOW (window));
+  if (uri->target == NULL)
+    {
+      natter_sidebar_select_item (natter_window_get_sidebar (window), G_OBJECT (item));
+      return;
+    }
+
+  if (!uri->is_nick)
+    natter_session_item_join (item, uri->target, uri->key);
+  natter_window_open_conversation (window, natter_session_item_get_object_path (item), uri->target);
+}
+
+static gboolean
+open_link_if_listed (OpenLink *link)
+{
+  NatterSessionItem *item = natter_session_list_lookup_session (link->self->session_list, link->session_path);
+
+  if (item == NULL)
+    return FALSE;
+
+  join_link (link->self, item, &link->uri);
+  return TRUE;
+}
+
+static void
+on_link_sessions_changed (GListModel *sessions,
+                          guint       position,
+                          guint       removed,
+                          guint       added,
+                          OpenLink   *link)
+{
+  if (open_link_if_listed (link))
+    open_link_free (link);
+}
+
+static void
+on_link_session_opened (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  OpenLink *link = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!natter_ipc_daemon1_call_open_session_finish (NATTER_IPC_DAEMON1 (source), &link->session_path,
+                                                    result, &error))
+    {
+      g_dbus_error_strip_remote_error (error);
+      natter_application_show_error (link->self, error->message);
+      open_link_free (link);
+      return;
+    }
+
+  if (open_link_if_listed (link))
+    open_link_free (link);
+  else
+    link->handler = g_signal_connect (natter_session_list_get_sessions (link->self->session_list),
+                                      "items-changed", G_CALLBACK (on_link_sessions_changed), link);
+}
+
+gboolean
+natter_application_open_uri (NatterApplication  *self,
+                             const char         *uri,
+                             GError            **error)
+{
+  NatterIrcUri parsed;
+  NatterIpcClient *client;
+  GListModel *sessions;
+  g_autofree char *nick = NULL;
+  GVariantDict options;
+  OpenLink *link;
+
+  g_return_val_if_fail (NATTER_IS_APPLICATION (self), FALSE);
+  g_return_val_if_fail (uri != NULL, FALSE);
+
+  if (!natter_irc_uri_parse (uri, &parsed, error))
+    return FALSE;
+
+  client = natter_session_list_get_client (self->session_list);
+  if (client == NULL)
+    {
+      /* natterd is still being reached: try again when it is. */
+      g_ptr_array_add (self->uris, g_strdup (uri));
+      natter_irc_uri_clear (&parsed);
+      return TRUE;
+    }
+
+  /* A session to that server already: use it, whatever its nick. */
+  sessions = natter_session_list_get_sessions (self->session_list);
+  for (guint i = 0; i < g_list_model_get_n_items (sessions); i++)
+    {
+      g_autoptr(NatterSessionItem) item = g_list_model_get_item (sessions, i);
+      NatterIpcSession1 *session = natter_session_item_get_session (item);
+
+      if (g_ascii_strcasecmp (natter_ipc_session1_get_server (session) ?: "", parsed.host) == 0 &&
+          natter_ipc_session1_get_port (session) == parsed.port)
+        {
+          join_link (self, item, &parsed);
+          natter_irc_uri_clear (&parsed);
+          return TRUE;
+        }
+    }
+
+  nick = g_settings_get_string (self->settings, "default-nick");
+  if (nick[0] == '\0')
+    {
+      g_free (nick);
+      nick = g_strdup (g_get_user_name ());
+    }
+
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "host", "s", parsed.host);
+  g_variant_dict_insert (&options, "port", "q", parsed.port);
+  g_variant_dict_insert (&options, "tls", "b", parsed.tls);
+  g_variant_dict_insert (&options, "nick", "s", nick);
+
+  link = g_new0 (OpenLink, 1);
+  link->self = g_object_ref (self);
+  link->uri = parsed;
+  natter_ipc_daemon1_call_open_session (natter_ipc_client_get_daemon (client), g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
+                                        NULL, on_link_session_opened, link);
+
+  return TRUE;
+}
+
+static void
+on_session_list_ready (NatterSessionList *list,
+                       NatterApplication *self)
+{
+  g_autoptr(GPtrArray) uris = g_steal_pointer (&self->uris);
+
+  self->uris = g_ptr_array_new_with_free_func (g_free);
+  if (natter_session_list_get_client (list) == NULL)
+    return;
+
+  for (guint i = 0; i < uris->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!natter_application_open_uri (self, g_ptr_array_index (uris, i), &error))
+        natter_application_show_error (self, error->message);
+    }
+}
+
+/* Actions */
+
+static void
+action_quit (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+action_preferences (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  NatterApplication *self = user_data;
+  NatterPreferences *preferences = natter_preferences_new (self->settings);
+
+  gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (natter_application_get_window (self)));
+  gtk_window_set_modal (GTK_WINDOW (preferences), TRUE);
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
+action_about (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  NatterApplication *self = user_data;
+  const char *developers[] = { _("The Natter developers"), NULL };
+
+  adw_show_about_window (GTK_WINDOW (natter_application_get_window (self)),
+                         "application-name", _("Natter"),
+                         "application-icon", NATTER_APPLICATION_ID,
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Chat on IRC, and host your own rooms"),
+                         "developers", developers,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         /* TRANSLATORS: your names, one per line */
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+action_connect (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  NatterApplication *self = user_data;
+
+  natter_window_show_connect_dialog (natter_application_get_window (self));
+}
+
+static void
+action_host (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  NatterApplication *self = user_data;
+
+  natter_window_show_host_dialog (natter_application_get_window (self));
+}
+
+static void
+action_open_conversation (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  NatterApplication *self = user_data;
+  NatterWindow *window = natter_application_get_window (self);
+  const char *session_path, *name;
+
+  g_variant_get (parameter, "(&s&s)", &session_path, &name);
+  gtk_window_present (GTK_WINDOW (window));
+  natter_window_open_conversation (window, session_path, name);
+}
+
+/* GApplication */
+
+static void
+natter_application_startup (GApplication *application)
+{
+  static const GActionEntry entries[] = {
+    { "quit", action_quit },
+    { "preferences", action_preferences },
+    { "about", action_about },
+    { "connect", action_connect },
+    { "host", action_host },
+    { "open-conversation", action_open_conversation, "(ss)" },
+  };
+  NatterApplication *self = NATTER_APPLICATION (application);
+
+  G_APPLICATION_CLASS (natter_application_parent_class)->startup (application);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", (const char *[]) { "<Control>q", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         (const char *[]) { "<Control>comma", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.connect", (const char *[]) { "<Control>n", NULL });
+
+  self->settings = g_settings_new (NATTER_APPLICATION_ID);
+  g_signal_connect (self->settings, "changed::color-scheme", G_CALLBACK (on_color_scheme_changed), self);
+  apply_color_scheme (self);
+
+  self->session_list = natter_session_list_new (NULL);
+  g_signal_connect (self->session_list, "message-received", G_CALLBACK (on_message_received), self);
+  g_signal_connect (self->session_list, "certificate-offered", G_CALLBACK (on_certificate_offered), self);
+  g_signal_connect (self->session_list, "ready", G_CALLBACK (on_session_list_ready), self);
+}
+
+static void
+natter_application_shutdown (GApplication *application)
+{
+  NatterApplication *self = NATTER_APPLICATION (application);
+
+  if (self->session_list != NULL)
+    g_signal_handlers_disconnect_by_data (self->session_list, self);
+  g_clear_object (&self->session_list);
+
+  G_APPLICATION_CLASS (natter_application_parent_class)->shutdown (application);
+}
+
+static void
+natter_application_activate (GApplication *application)
+{
+  gtk_window_present (GTK_WINDOW (natter_application_get_window (NATTER_APPLICATION (application))));
+}
+
+static void
+natter_application_open (GApplication  *application,
+                         GFile        **files,
+                         int            n_files,
+                         const char    *hint)
+{
+  NatterApplication *self = NATTER_APPLICATION (application);
+
+  gtk_window_present (GTK_WINDOW (natter_application_get_window (self)));
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *uri = g_file_get_uri (files[i]);
+      g_autoptr(GError) error = NULL;
+
+      if (!natter_application_open_uri (self, uri, &error))
+        natter_application_show_error (self, error->message);
+    }
+}
+
+static void
+natter_application_dispose (GObject *object)
+{
+  NatterApplication *self = (NatterApplication *) object;
+
+  g_clear_object (&self->session_list);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->offered, g_hash_table_unref);
+  g_clear_pointer (&self->uris, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (natter_application_parent_class)->dispose (object);
+}
+
+static void
+natter_application_class_init (NatterApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = natter_application_dispose;
+  app_class->startup = natter_application_startup;
+  app_class->shutdown = natter_application_shutdown;
+  app_class->activate = natter_application_activate;
+  app_class->open = natter_application_open;
+}
+
+static void
+natter_application_init (NatterApplication *self)
+{
+  self->offered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->uris = g_ptr_array_new_with_free_func (g_free);
+}
+
+NatterApplication *
+natter_application_new (void)
+{
+  return g_object_new (NATTER_TYPE_APPLICATION,
+                       "application-id", NATTER_APPLICATION_ID,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       "resource-base-path", "/org/natter/Natter",
+                       NULL);
+}
+
+NatterSessionList *
+natter_application_get_session_list (NatterApplication *self)
+{
+  g_return_val_if_fail (NATTER_IS_APPLICATION (self), NULL);
+  return self->session_list;
+}
+
+GSettings *
+natter_application_get_settings (NatterApplication *self)
+{
+  g_return_val_if_fail (NATTER_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+NatterWindow *
+natter_application_get_window (NatterApplication *self)
+{
+  g_return_val_if_fail (NATTER_IS_APPLICATION (self), NULL);
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (NATTER_IS_WINDOW (l->data))
+      return l->data;
+
+  return natter_window_new (self);
+}
+
+char *
+natter_application_dup_notification_level (NatterApplication  *self,
+                                           NatterConversation *conversation)
+{
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (NATTER_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CONVERSATION (conversation), NULL);
+
+  key = natter_conversation_dup_settings_key (conversation);
+
+  return level_for_key (self, key);
+}
+
+void
+natter_application_set_notification_level (NatterApplication  *self,
+                                           NatterConversation *conversation,
+                                           const char         *level)
+{
+  g_autoptr(GVariant) levels = NULL;
+  g_autofree char *key = NULL;
+  GVariantBuilder builder;
+  GVariantIter iter;
+  const char *k, *v;
+
+  g_return_if_fail (NATTER_IS_APPLICATION (self));
+  g_return_if_fail (NATTER_IS_CONVERSATION (conversation));
+  g_return_if_fail (level != NULL);
+
+  key = natter_conversation_dup_settings_key (conversation);
+  levels = g_settings_get_value (self->settings, "room-notifications");
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_iter_init (&iter, levels);
+  while (g_variant_iter_next (&iter, "{&s&s}", &k, &v))
+    if (!g_str_equal (k, key))
+      g_variant_builder_add (&builder, "{ss}", k, v);
+  if (!g_str_equal (level, "default"))
+    g_variant_builder_add (&builder, "{ss}", key, level);
+
+  g_settings_set_value (self->settings, "room-notifications", g_variant_builder_end (&builder));
+}
+
+void
+natter_application_show_error (NatterApplication *self,
+                               const char        *message)
+{
+  GList *windows;
+
+  g_return_if_fail (NATTER_IS_APPLICATION (self));
+
+  g_message ("%s", message);
+  for (windows = gtk_application_get_windows (GTK_APPLICATION (self)); windows != NULL; windows = windows->next)
+    if (NATTER_IS_WINDOW (windows->data))
+      {
+        natter_window_show_toast (windows->data, message);
+        return;
+      }
+}

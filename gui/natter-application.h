@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "natter-conversation.h"
+#include "natter-session-list.h"
+
+G_BEGIN_DECLS
+
+#define NATTER_APPLICATION_ID "org.natter.Natter"
+
+typedef struct _NatterWindow NatterWindow;
+
+#define NATTER_TYPE_APPLICATION (natter_application_get_type ())
+G_DECLARE_FINAL_TYPE (NatterApplication, natter_application, NATTER, APPLICATION, AdwApplication)
+
+/*
+ * The application org.natter.Natter: one NatterSessionList (natterd's
+ * sessions over D-Bus), one main window, the preferences in GSettings,
+ * desktop notifications for mentions and private messages, irc:// and
+ * ircs:// links.
+ */
+
+NatterApplication *natter_application_new                     (void);
+NatterSessionList *natter_application_get_session_list        (NatterApplication  *self);
+GSettings         *natter_application_get_settings            (NatterApplication  *self);
+/* The main window, made when there is none. */
+NatterWindow      *natter_application_get_window              (NatterApplication  *self);
+
+/* "default", "all", "mentions" or "none" for @conversation. */
+char              *natter_application_dup_notification_level  (NatterApplication  *self,
+                                                               NatterConversation *conversation);
+void               natter_application_set_notification_level  (NatterApplication  *self,
+                                                               NatterConversation *conversation,
+                                                               const char         *level);
+/* Shows @message as a toast in the main window. */
+void               natter_application_show_error              (NatterApplication  *self,
+                                                               const char         *message);
+/* Connects (or reuses a session) and joins the room of an irc:// or ircs:// URI. */
+gboolean           natter_application_open_uri                (NatterApplication  *self,
+                                                               const char         *uri,
+                                                               GError            **error);
+/* Whether a message would be notified now (for tests too). */
+gboolean           natter_application_should_notify          (NatterApplication  *self,
+                                                               NatterSessionItem  *session,
+                                                               GVariant           *message);
+
+G_END_DECLS

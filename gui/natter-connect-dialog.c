@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "natter-application.h"
+#include "natter-connect-dialog.h"
+#include "natter-session-item.h"
+
+struct _NatterConnectDialog
+{
+  AdwWindow          parent_instance;
+
+  NatterSessionList *session_list;
+  GCancellable      *cancellable;
+  char              *session_path;   /* opened, waiting for its object */
+  GStrv              rooms;
+  gboolean           save;
+  gulong             items_handler;
+
+  GtkWidget         *connect_button;
+  GtkRevealer       *error_revealer;
+  GtkLabel          *error_label;
+  AdwEntryRow       *host_row;
+  GtkSpinButton     *port_spin;
+  GtkSwitch         *tls_switch;
+  AdwEntryRow       *nick_row;
+  AdwEntryRow       *rooms_row;
+  GtkSwitch         *save_switch;
+  AdwEntryRow       *password_row;
+  AdwEntryRow       *sasl_account_row;
+  AdwEntryRow       *sasl_password_row;
+};
+
+G_DEFINE_FINAL_TYPE (NatterConnectDialog, natter_connect_dialog, ADW_TYPE_WINDOW)
+
+static const char *
+row_text (AdwEntryRow *row)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (row));
+}
+
+static char *
+row_text_stripped (AdwEntryRow *row)
+{
+  return g_strstrip (g_strdup (row_text (row)));
+}
+
+static void
+show_error (NatterConnectDialog *self,
+            const char          *message)
+{
+  gtk_label_set_label (self->error_label, message);
+  gtk_revealer_set_reveal_child (self->error_revealer, message != NULL);
+  gtk_widget_set_sensitive (self->connect_button, TRUE);
+}
+
+static void
+update_sensitivity (NatterConnectDialog *self)
+{
+  g_autofree char *host = row_text_stripped (self->host_row);
+  g_autofree char *nick = row_text_stripped (self->nick_row);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.connect",
+                                 host[0] != '\0' && nick[0] != '\0' && self->session_path == NULL);
+  gtk_widget_set_sensitive (self->connect_button, host[0] != '\0' && nick[0] != '\0');
+}
+
+static void
+on_text_changed (GtkEditable         *editable,
+                 GParamSpec          *pspec,
+                 NatterConnectDialog *self)
+{
+  update_sensitivity (self);
+}
+
+static void
+on_tls_changed (GtkSwitch           *tls_switch,
+                GParamSpec          *pspec,
+                NatterConnectDialog *self)
+{
+  int port = gtk_spin_button_get_value_as_int (self->port_spin);
+
+  /* Follow the usual ports unless the user chose another. */
+  if (gtk_switch_get_active (tls_switch) && port == 6667)
+    gtk_spin_button_set_value (self->port_spin, 6697);
+  else if (!gtk_switch_get_active (tls_switch) && port == 6697)
+    gtk_spin_button_set_value (self->port_spin, 6667);
+}
+
+static void
+on_saved (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!natter_ipc_session1_call_save_finish (NATTER_IPC_SESSION1 (source), result, &error))
+    {
+      GApplication *app = g_application_get_default ();
+
+      g_dbus_error_strip_remote_error (error);
+      if (NATTER_IS_APPLICATION (app))
+        natter_application_show_error (NATTER_APPLICATION (app), error->message);
+    }
+}
+
+static gboolean
+finish_if_listed (NatterConnectDialog *self)
+{
+  NatterSessionItem *item;
+  GtkWindow *parent;
+
+  item = natter_session_list_lookup_session (self->session_list, self->session_path);
+  if (item == NULL)
+    return FALSE;
+
+  for (guint i = 0; self->rooms != NULL && self->rooms[i] != NULL; i++)
+    natter_session_item_join (item, self->rooms[i], "");
+
+  if (self->save)
+    {
+      GVariantDict options;
+
+      g_variant_dict_init (&options, NULL);
+      g_variant_dict_insert (&options, "autoconnect", "b", TRUE);
+      natter_ipc_session1_call_save (natter_session_item_get_session (item), g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
+                                     NULL, on_saved, NULL);
+    }
+
+  parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+  if (parent != NULL)
+    {
+      if (self->rooms != NULL && self->rooms[0] != NULL)
+        gtk_widget_activate_action (GTK_WIDGET (parent), "win.open-conversation", "(ss)",
+                                    self->session_path, self->rooms[0]);
+    }
+
+  g_clear_signal_handler (&self->items_handler, natter_session_list_get_sessions (self->session_list));
+  gtk_window_destroy (GTK_WINDOW (self));
+
+  return TRUE;
+}
+
+static void
+on_sessions_changed (GListModel          *sessions,
+                     guint                position,
+                     guint                removed,
+                     guint                added,
+                     NatterConnectDialog *self)
+{
+  finish_if_listed (self);
+}
+
+static void
+on_opened (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  NatterConnectDialog *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  if (!natter_ipc_daemon1_call_open_session_finish (NATTER_IPC_DAEMON1 (source), &path, result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_dbus_error_strip_remote_error (error);
+      show_error (self, error->message);
+      return;
+    }
+
+  self->session_path = g_steal_pointer (&path);
+  if (!finish_if_listed (self))
+    self->items_handler = g_signal_connect (natter_session_list_get_sessions (self->session_list),
+                                            "items-changed", G_CALLBACK (on_sessions_changed), self);
+}
+
+static void
+action_connect (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  NatterConnectDialog *self = NATTER_CONNECT_DIALOG (widget);
+  NatterIpcClient *client = natter_session_list_get_client (self->session_list);
+  g_autofree char *host = row_text_stripped (self->host_row);
+  g_autofree char *nick = row_text_stripped (self->nick_row);
+  g_autofree char *sasl_account = row_text_stripped (self->sasl_account_row);
+  g_autofree char *rooms = row_text_stripped (self->rooms_row);
+  g_autoptr(GStrvBuilder) room_list = g_strv_builder_new ();
+  g_auto(GStrv) parts = NULL;
+  GVariantDict options;
+
+  if (client == NULL || !natter_ipc_client_get_running (client))
+    {
+      show_error (self, _("natterd is not running"));
+      return;
+    }
+
+  parts = g_strsplit_set (rooms, ", ", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      if (parts[i][0] == '\0')
+        continue;
+      if (strchr ("#&+!", parts[i][0]) == NULL)
+        {
+          g_autofree char *room = g_strconcat ("#", parts[i], NULL);
+
+          g_strv_builder_add (room_list, room);
+        }
+      else
+        g_strv_builder_add (room_list, parts[i]);
+    }
+  g_strfreev (self->rooms);
+  self->rooms = g_strv_builder_end (room_list);
+  self->save = gtk_switch_get_active (self->save_switch);
+
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "host", "s", host);
+  g_variant_dict_insert (&options, "nick", "s", nick);
+  g_variant_dict_insert (&options, "port", "q", (guint16) gtk_spin_button_get_value_as_int (self->port_spin));
+  g_variant_dict_insert (&options, "tls", "b", gtk_switch_get_active (self->tls_switch));
+  if (row_text (self->password_row)[0] != '\0')
+    g_variant_dict_insert (&options, "password", "s", row_text (self->password_row));
+  if (sasl_account[0] != '\0')
+    {
+      g_variant_dict_insert (&options, "sasl-username", "s", sasl_account);
+      g_variant_dict_insert (&options, "sasl-password", "s", row_text (self->sasl_password_row));
+    }
+
+  show_error (self, NULL);
+  gtk_widget_set_sensitive (self->connect_button, FALSE);
+  natter_ipc_daemon1_call_open_session (natter_ipc_client_get_daemon (client), g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
+                                        self->cancellable, on_opened, self);
+}
+
+static void
+natter_connect_dialog_dispose (GObject *object)
+{
+  NatterConnectDialog *self = (NatterConnectDialog *) object;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->session_list != NULL)
+    g_clear_signal_handler (&self->items_handler, natter_session_list_get_sessions (self->session_list));
+  g_clear_object (&self->session_list);
+  gtk_widget_dispose_template (GTK_WIDGET (self), NATTER_TYPE_CONNECT_DIALOG);
+
+  G_OBJECT_CLASS (natter_connect_dialog_parent_class)->dispose (object);
+}
+
+static void
+natter_connect_dialog_finalize (GObject *object)
+{
+  NatterConnectDialog *self = (NatterConnectDialog *) object;
+
+  g_free (self->session_path);
+  g_strfreev (self->rooms);
+
+  G_OBJECT_CLASS (natter_connect_dialog_parent_class)->finalize (object);
+}
+
+static void
+natter_connect_dialog_class_init (NatterConnectDialogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = natter_connect_dialog_dispose;
+  object_class->finalize = natter_connect_dialog_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/natter/Natter/natter-connect-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, connect_button);
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, error_label);
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, host_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, port_spin);
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, tls_switch);
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, nick_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, rooms_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, save_switch);
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, password_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, sasl_account_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, sasl_password_row);
+
+  gtk_widget_class_install_action (widget_class, "dialog.connect", NULL, action_connect);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+natter_connect_dialog_init (NatterConnectDialog *self)
+{
+  GApplication *app = g_application_get_default ();
+  g_autofree char *nick = NULL;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+
+  if (NATTER_IS_APPLICATION (app))
+    nick = g_settings_get_string (natter_application_get_settings (NATTER_APPLICATION (app)), "default-nick");
+  if (nick == NULL || nick[0] == '\0')
+    {
+      g_free (nick);
+      nick = g_strdup (g_get_user_name ());
+    }
+  gtk_editable_set_text (GTK_EDITABLE (self->nick_row), nick);
+
+  g_signal_connect (self->host_row, "notify::text", G_CALLBACK (on_text_changed), self);
+  g_signal_connect (self->nick_row, "notify::text", G_CALLBACK (on_text_changed), self);
+  g_signal_connect (self->tls_switch, "notify::active", G_CALLBACK (on_tls_changed), self);
+  g_signal_connect_swapped (self->host_row, "entry-activated", G_CALLBACK (gtk_widget_grab_focus), self->nick_row);
+  update_sensitivity (self);
+}
+
+NatterConnectDialog *
+natter_connect_dialog_new (NatterSessionList *session_list)
+{
+  NatterConnectDialog *self;
+
+  g_return_val_if_fail (NATTER_IS_SESSION_LIST (session_list), NULL);
+
+  self = g_object_new (NATTER_TYPE_CONNECT_DIALOG, NULL);
+  self->session_list = g_object_ref (session_list);
+
+  return self;
+}
+
+void
+natter_connect_dialog_set_values (NatterConnectDialog *self,
+                                  const char          *host,
+                                  guint16              port,
+                                  gboolean             tls,
+                                  const char          *nick,
+                                  const char          *rooms)
+{
+  g_return_if_fail (NATTER_IS_CONNECT_DIALOG (self));
+
+  if (host != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->host_row), host);
+  gtk_switch_set_active (self->tls_switch, tls);
+  if (port != 0)
+    gtk_spin_button_set_value (self->port_spin, port);
+  if (nick != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->nick_row), nick);
+  if (rooms != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->rooms_row), rooms);
+}

@@ -1,0 +1,1130 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "natter-application.h"
+#include "natter-command.h"
+#include "natter-conversation-view.h"
+#include "natter-message-row.h"
+#include "natter-session-item.h"
+#include "natter-text.h"
+
+#define MARK_READ_DELAY_MS 400
+/* Load an older page when the view comes this close to the top. */
+#define LOAD_MARGIN_PAGES 1.0
+
+struct _NatterConversationView
+{
+  GtkWidget           parent_instance;
+
+  NatterConversation *conversation;
+  NatterMessageModel *model;
+  GtkNoSelection     *selection;
+  GtkStringList      *members;
+  GHashTable         *member_prefixes;  /* folded nick -> "prefix\tnick" */
+  GCancellable       *cancellable;
+  gint64              scroll_to_id;
+  guint               new_below;
+  guint               mark_read_source;
+  guint               stick_source;
+  double              last_value;
+  double              last_upper;
+  guint               pinned : 1;
+  guint               folded : 1;
+  guint               show_events : 1;
+  guint               active : 1;
+  guint               members_known : 1;
+
+  AdwHeaderBar       *header;
+  GtkMenuButton      *title_button;
+  AdwWindowTitle     *window_title;
+  GtkWidget          *topic_popover;
+  GtkLabel           *topic_label;
+  GtkEntry           *topic_entry;
+  GtkToggleButton    *members_button;
+  GtkRevealer        *members_revealer;
+  GtkLabel           *member_count_label;
+  GtkListView        *member_list;
+  GtkScrolledWindow  *scroller;
+  GtkListView        *message_list;
+  GtkRevealer        *loading_revealer;
+  GtkWidget          *jump_button;
+  GtkLabel           *jump_label;
+  NatterCompose      *compose;
+};
+
+enum {
+  PROP_0,
+  PROP_CONVERSATION,
+  PROP_FOLDED,
+  PROP_SHOW_EVENTS,
+  PROP_ACTIVE,
+  N_PROPS
+};
+
+G_DEFINE_FINAL_TYPE (NatterConversationView, natter_conversation_view, GTK_TYPE_WIDGET)
+
+static GParamSpec *properties[N_PROPS];
+
+static void load_older (NatterConversationView *self);
+static gboolean stick_to_bottom (gpointer user_data);
+
+static void
+show_error (NatterConversationView *self,
+            const char             *message)
+{
+  GApplication *app = g_application_get_default ();
+
+  if (NATTER_IS_APPLICATION (app))
+    natter_application_show_error (NATTER_APPLICATION (app), message);
+  else
+    g_message ("%s", message);
+}
+
+static void
+on_call_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(NatterConversationView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
+
+  if (reply == NULL)
+    {
+      g_dbus_error_strip_remote_error (error);
+      show_error (self, error->message);
+    }
+}
+
+static void
+call (NatterConversationView *self,
+      gpointer                proxy,
+      const char             *method,
+      GVariant               *parameters)
+{
+  g_dbus_proxy_call (G_DBUS_PROXY (proxy), method, parameters, G_DBUS_CALL_FLAGS_NONE, -1,
+                     NULL, on_call_done, g_object_ref (self));
+}
+
+static NatterIpcSession1 *
+session (NatterConversationView *self)
+{
+  return self->conversation != NULL ? natter_conversation_get_session (self->conversation) : NULL;
+}
+
+static const char *
+target (NatterConversationView *self)
+{
+  return self->conversation != NULL ? natter_conversation_get_name (self->conversation) : NULL;
+}
+
+/* Scrolling */
+
+static GtkAdjustment *
+vadjustment (NatterConversationView *self)
+{
+  return gtk_scrolled_window_get_vadjustment (self->scroller);
+}
+
+static gboolean
+at_bottom (NatterConversationView *self)
+{
+  GtkAdjustment *adj = vadjustment (self);
+
+  return gtk_adjustment_get_value (adj) >=
+         gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) - 4.0;
+}
+
+static void
+update_jump_button (NatterConversationView *self)
+{
+  gboolean show = self->model != NULL &&
+                  (natter_message_model_get_has_newer (self->model) || !self->pinned);
+
+  if (self->new_below > 0)
+    {
+      g_autofree char *label =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u New Message", "%u New Messages", self->new_below),
+                         self->new_below);
+
+      gtk_label_set_label (self->jump_label, label);
+    }
+  else
+    gtk_label_set_label (self->jump_label, _("Jump to Newest"));
+
+  gtk_widget_set_visible (self->jump_button, show);
+}
+
+static gboolean
+mark_read_now (gpointer user_data)
+{
+  NatterConversationView *self = user_data;
+  NatterIpcRoom1 *room;
+
+  self->mark_read_source = 0;
+  if (self->conversation == NULL || !self->active || !self->pinned)
+    return G_SOURCE_REMOVE;
+
+  room = natter_conversation_get_room (self->conversation);
+  if (room != NULL && (natter_conversation_get_unread_count (self->conversation) > 0 ||
+                       natter_conversation_get_highlight_count (self->conversation) > 0))
+    call (self, room, "MarkRead", NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_mark_read (NatterConversationView *self)
+{
+  if (self->mark_read_source != 0 || self->conversation == NULL || !self->active || !self->pinned)
+    return;
+  if (natter_conversation_get_unread_count (self->conversation) == 0 &&
+      natter_conversation_get_highlight_count (self->conversation) == 0)
+    return;
+
+  self->mark_read_source = g_timeout_add (MARK_READ_DELAY_MS, mark_read_now, self);
+}
+
+static void
+set_pinned (NatterConversationView *self,
+            gboolean                pinned)
+{
+  self->pinned = !!pinned;
+  if (pinned && (self->model == NULL || !natter_message_model_get_has_newer (self->model)))
+    self->new_below = 0;
+  update_jump_button (self);
+  if (pinned)
+    queue_mark_read (self);
+}
+
+void
+natter_conversation_view_scroll_to_bottom (NatterConversationView *self)
+{
+  GtkAdjustment *adj;
+  guint n;
+
+  g_return_if_fail (NATTER_IS_CONVERSATION_VIEW (self));
+
+  if (self->model == NULL)
+    return;
+
+  /* Anchored to the last row, the list stays at the bottom as rows are
+   * measured; the idle corrects what estimates leave. */
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  if (n > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", n - 1);
+  adj = vadjustment (self);
+  if (self->stick_source == 0 && adj != NULL)
+    self->stick_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, stick_to_bottom, self, NULL);
+}
+
+static void
+on_older_loaded (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(NatterConversationView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!natter_message_model_load_older_finish (NATTER_MESSAGE_MODEL (source), result, NULL, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error->message);
+      return;
+    }
+  if (NATTER_MESSAGE_MODEL (source) != self->model)
+    return;
+
+  /* Still at the top (a short page, or a fast scroll): one more. */
+  if (gtk_adjustment_get_value (vadjustment (self)) < gtk_adjustment_get_page_size (vadjustment (self)) * LOAD_MARGIN_PAGES)
+    load_older (self);
+}
+
+static void
+load_older (NatterConversationView *self)
+{
+  if (self->model == NULL ||
+      !natter_message_model_get_has_older (self->model) ||
+      natter_message_model_get_loading (self->model))
+    return;
+
+  natter_message_model_load_older_async (self->model, NULL, on_older_loaded, g_object_ref (self));
+}
+
+static void
+on_newer_loaded (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(NatterConversationView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!natter_message_model_load_newer_finish (NATTER_MESSAGE_MODEL (source), result, NULL, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_error (self, error->message);
+  update_jump_button (self);
+}
+
+static void
+on_value_changed (GtkAdjustment          *adj,
+                  NatterConversationView *self)
+{
+  gboolean bottom = at_bottom (self);
+  double value = gtk_adjustment_get_value (adj);
+  double upper = gtk_adjustment_get_upper (adj);
+  gboolean layout = upper != self->last_upper;
+
+  self->last_upper = upper;
+  if (self->model == NULL)
+    {
+      self->last_value = value;
+      return;
+    }
+
+  /* Only the user scrolling up unpins: the list growing or rows being
+   * measured move the value too, and the idle puts it back at the bottom. */
+  if (bottom && !self->pinned)
+    set_pinned (self, TRUE);
+  else if (!bottom && self->pinned && !layout && value < self->last_value)
+    set_pinned (self, FALSE);
+  self->last_value = value;
+
+  if (gtk_adjustment_get_value (adj) < gtk_adjustment_get_page_size (adj) * LOAD_MARGIN_PAGES)
+    load_older (self);
+  if (bottom && natter_message_model_get_has_newer (self->model) &&
+      !natter_message_model_get_loading (self->model))
+    natter_message_model_load_newer_async (self->model, NULL, on_newer_loaded, g_object_ref (self));
+}
+
+static gboolean
+stick_to_bottom (gpointer user_data)
+{
+  NatterConversationView *self = user_data;
+  GtkAdjustment *adj = vadjustment (self);
+
+  self->stick_source = 0;
+  if (self->pinned && self->model != NULL && !natter_message_model_get_has_newer (self->model) &&
+      !at_bottom (self))
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_adjustment_changed (GtkAdjustment          *adj,
+                       NatterConversationView *self)
+{
+  /* The list grew or was measured anew: stay at the bottom if there. Not
+   * now: the list view is allocating and would take no notice. */
+  if (self->pinned && self->stick_source == 0)
+    self->stick_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, stick_to_bottom, self, NULL);
+}
+
+static void
+on_message_appended (NatterMessageModel     *model,
+                     NatterMessage          *message,
+                     NatterConversationView *self)
+{
+  if (self->pinned)
+    {
+      natter_conversation_view_scroll_to_bottom (self);
+      queue_mark_read (self);
+    }
+  else if (natter_message_get_kind (message) != NATTER_MESSAGE_TYPE_EVENT)
+    {
+      self->new_below++;
+      update_jump_button (self);
+    }
+}
+
+static void
+on_loading_changed (NatterMessageModel     *model,
+                    GParamSpec             *pspec,
+                    NatterConversationView *self)
+{
+  gtk_revealer_set_reveal_child (self->loading_revealer,
+                                 natter_message_model_get_loading (model) &&
+                                 g_list_model_get_n_items (G_LIST_MODEL (model)) > 0);
+}
+
+static void
+on_page_loaded (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(NatterConversationView) self = user_data;
+  NatterMessageModel *model = NATTER_MESSAGE_MODEL (source);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+  guint unread;
+
+  if (g_async_result_is_tagged (result, natter_message_model_load_around_async))
+    ok = natter_message_model_load_around_finish (model, result, &error);
+  else
+    ok = natter_message_model_load_latest_finish (model, result, &error);
+
+  if (!ok)
+    {
+      /* natterd going away mid-call says so in the banner already. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) &&
+          !g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) &&
+          !g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) &&
+          !g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
+        show_error (self, error->message);
+      return;
+    }
+  if (model != self->model)
+    return;
+
+  unread = self->conversation != NULL ? natter_conversation_get_unread_count (self->conversation) : 0;
+  natter_message_model_set_unread (model, unread);
+
+  if (self->scroll_to_id != 0)
+    {
+      guint position = natter_message_model_find_id (model, self->scroll_to_id);
+
+      self->scroll_to_id = 0;
+      self->pinned = FALSE;
+      if (position != G_MAXUINT)
+        gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", position);
+      update_jump_button (self);
+    }
+  else
+    {
+      set_pinned (self, TRUE);
+      natter_conversation_view_scroll_to_bottom (self);
+    }
+}
+
+/* Members, and the joins and parts seen in them */
+
+static const char *
+strip_prefix (const char *entry)
+{
+  return entry + strspn (entry, "~&@%+");
+}
+
+static void
+add_event (NatterConversationView *self,
+           const char             *nick,
+           char                   *text)
+{
+  g_autoptr(NatterMessage) event = NULL;
+
+  event = natter_message_new_event (g_get_real_time (), target (self), nick, text);
+  g_free (text);
+  natter_message_model_append_event (self->model, event);
+}
+
+static void
+update_members (NatterConversationView *self)
+{
+  g_auto(GStrv) members = NULL;
+  g_autoptr(GHashTable) now = NULL;
+  g_autoptr(GPtrArray) joined = g_ptr_array_new ();
+  g_autoptr(GPtrArray) left = g_ptr_array_new ();
+  g_autofree char *count = NULL;
+  guint n;
+
+  members = self->conversation != NULL ? natter_conversation_dup_members (self->conversation)
+                                       : g_new0 (char *, 1);
+  n = g_strv_length (members);
+  gtk_string_list_splice (self->members, 0, g_list_model_get_n_items (G_LIST_MODEL (self->members)),
+                          (const char * const *) members);
+
+  count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u Member", "%u Members", n), n);
+  gtk_label_set_label (self->member_count_label, count);
+
+  {
+    g_autoptr(GStrvBuilder) nicks = g_strv_builder_new ();
+    g_auto(GStrv) strv = NULL;
+
+    for (guint i = 0; i < n; i++)
+      g_strv_builder_add (nicks, strip_prefix (members[i]));
+    strv = g_strv_builder_end (nicks);
+    natter_compose_set_nicks (self->compose, (const char * const *) strv);
+  }
+
+  now = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < n; i++)
+    g_hash_table_insert (now, natter_text_fold_name (strip_prefix (members[i])), members[i]);
+
+  if (self->members_known && self->model != NULL && self->show_events)
+    {
+      GHashTableIter iter;
+      const char *folded, *entry;
+
+      g_hash_table_iter_init (&iter, now);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &folded, (gpointer *) &entry))
+        if (!g_hash_table_contains (self->member_prefixes, folded))
+          g_ptr_array_add (joined, (gpointer) strip_prefix (entry));
+      g_hash_table_iter_init (&iter, self->member_prefixes);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &folded, (gpointer *) &entry))
+        if (!g_hash_table_contains (now, folded))
+          g_ptr_array_add (left, (gpointer) strip_prefix (entry));
+
+      if (joined->len == 1 && left->len == 1)
+        /* TRANSLATORS: an event in a conversation: old nick, new nick */
+        add_event (self, g_ptr_array_index (joined, 0),
+                   g_strdup_printf (_("%s is now known as %s"),
+                                    (char *) g_ptr_array_index (left, 0),
+                                    (char *) g_ptr_array_index (joined, 0)));
+      else if (joined->len + left->len < 20)
+        {
+          for (guint i = 0; i < joined->len; i++)
+            add_event (self, g_ptr_array_index (joined, i),
+                       g_strdup_printf (_("%s joined"), (char *) g_ptr_array_index (joined, i)));
+          for (guint i = 0; i < left->len; i++)
+            add_event (self, g_ptr_array_index (left, i),
+                       g_strdup_printf (_("%s left"), (char *) g_ptr_array_index (left, i)));
+        }
+    }
+
+  g_hash_table_remove_all (self->member_prefixes);
+  for (guint i = 0; i < n; i++)
+    g_hash_table_insert (self->member_prefixes, natter_text_fold_name (strip_prefix (members[i])),
+                         g_strdup (members[i]));
+  self->members_known = n > 0;
+}
+
+static void
+update_header (NatterConversationView *self)
+{
+  const char *topic;
+  g_autofree char *first_line = NULL;
+  gboolean is_room;
+
+  if (self->conversation == NULL)
+    {
+      adw_window_title_set_title (self->window_title, "");
+      adw_window_title_set_subtitle (self->window_title, "");
+      return;
+    }
+
+  is_room = !natter_conversation_get_is_private (self->conversation);
+  topic = natter_conversation_get_topic (self->conversation);
+  adw_window_title_set_title (self->window_title, natter_conversation_get_name (self->conversation));
+
+  if (!is_room)
+    adw_window_title_set_subtitle (self->window_title, _("Private conversation"));
+  else if (!natter_conversation_get_joined (self->conversation))
+    adw_window_title_set_subtitle (self->window_title, _("Not in this room"));
+  else
+    {
+      first_line = natter_text_strip_formatting (topic);
+      g_strdelimit (first_line, "\r\n", ' ');
+      adw_window_title_set_subtitle (self->window_title, first_line);
+    }
+
+  {
+    g_autofree char *markup = NULL;
+
+    if (topic[0] != '\0')
+      markup = natter_text_to_markup (topic);
+    else
+      markup = g_markup_printf_escaped ("<i>%s</i>", _("No topic is set"));
+    gtk_label_set_markup (self->topic_label, markup);
+  }
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->title_button), is_room);
+  gtk_widget_set_visible (GTK_WIDGET (self->topic_entry),
+                          is_room && natter_conversation_get_joined (self->conversation));
+  gtk_widget_set_visible (GTK_WIDGET (self->members_button), is_room);
+  if (!is_room)
+    gtk_toggle_button_set_active (self->members_button, FALSE);
+
+  {
+    g_autofree char *placeholder = g_strdup_printf (_("Message %s"),
+                                                    natter_conversation_get_name (self->conversation));
+
+    natter_compose_set_placeholder (self->compose, placeholder);
+  }
+}
+
+static void
+on_conversation_notify (NatterConversation     *conversation,
+                        GParamSpec             *pspec,
+                        NatterConversationView *self)
+{
+  const char *name = g_param_spec_get_name (pspec);
+
+  if (g_str_equal (name, "members"))
+    update_members (self);
+  else if (g_str_equal (name, "unread-count") || g_str_equal (name, "highlight-count"))
+    queue_mark_read (self);
+  else
+    update_header (self);
+}
+
+static void
+on_member_activate (GtkListView            *list_view,
+                    guint                   position,
+                    NatterConversationView *self)
+{
+  const char *entry = gtk_string_list_get_string (self->members, position);
+  NatterSessionItem *item;
+
+  if (entry == NULL || self->conversation == NULL)
+    return;
+
+  item = natter_conversation_get_session_item (self->conversation);
+  if (item != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.open-conversation", "(ss)",
+                                natter_session_item_get_object_path (item), strip_prefix (entry));
+}
+
+static void
+setup_member (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              gpointer                  user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  GtkWidget *prefix = gtk_label_new (NULL);
+  GtkWidget *nick = gtk_label_new (NULL);
+
+  gtk_widget_add_css_class (prefix, "prefix");
+  gtk_label_set_width_chars (GTK_LABEL (prefix), 1);
+  gtk_label_set_xalign (GTK_LABEL (nick), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (nick), PANGO_ELLIPSIZE_END);
+  gtk_box_append (GTK_BOX (box), prefix);
+  gtk_box_append (GTK_BOX (box), nick);
+  gtk_list_item_set_child (list_item, box);
+}
+
+static void
+bind_member (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             gpointer                  user_data)
+{
+  GtkStringObject *string = gtk_list_item_get_item (list_item);
+  const char *entry = gtk_string_object_get_string (string);
+  const char *nick = strip_prefix (entry);
+  GtkWidget *box = gtk_list_item_get_child (list_item);
+  GtkWidget *prefix_label = gtk_widget_get_first_child (box);
+  GtkWidget *nick_label = gtk_widget_get_next_sibling (prefix_label);
+  g_autofree char *prefix = g_strndup (entry, nick - entry);
+  g_autofree char *color = g_strdup_printf ("nick-%u", natter_text_nick_color (nick));
+
+  /* Only the highest prefix shows, as most clients do. */
+  if (strlen (prefix) > 1)
+    prefix[1] = '\0';
+  gtk_label_set_label (GTK_LABEL (prefix_label), prefix);
+  gtk_label_set_label (GTK_LABEL (nick_label), nick);
+  gtk_widget_set_css_classes (nick_label, (const char *[]) { color, NULL });
+}
+
+/* Sending */
+
+static void
+send_lines (NatterConversationView *self,
+            const char * const     *lines,
+            const char             *kind)
+{
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '\0')
+      call (self, session (self), "Send", g_variant_new ("(sss)", target (self), lines[i], kind));
+}
+
+static void
+on_multiline_response (AdwMessageDialog       *dialog,
+                       const char             *response,
+                       NatterConversationView *self)
+{
+  char **lines = g_object_get_data (G_OBJECT (dialog), "lines");
+
+  if (g_strcmp0 (response, "send") == 0 && self->conversation != NULL)
+    send_lines (self, (const char * const *) lines, "text");
+  else if (lines != NULL)
+    {
+      g_autofree char *text = g_strjoinv ("\n", lines);
+
+      natter_compose_set_text (self->compose, text);
+    }
+}
+
+static void
+send_text (NatterConversationView *self,
+           const char             *text)
+{
+  g_auto(GStrv) split = g_strsplit (text, "\n", -1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) lines = NULL;
+  guint n;
+
+  for (guint i = 0; split[i] != NULL; i++)
+    {
+      g_strchomp (split[i]);
+      if (split[i][0] != '\0')
+        g_strv_builder_add (builder, split[i]);
+    }
+  lines = g_strv_builder_end (builder);
+  n = g_strv_length (lines);
+
+  if (n <= 1)
+    {
+      send_lines (self, (const char * const *) lines, "text");
+      return;
+    }
+
+  {
+    GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+    g_autofree char *heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Send %u Line?", "Send %u Lines?", n), n);
+    AdwMessageDialog *dialog;
+
+    dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading,
+                                                         _("Each line goes out as a message of its own.")));
+    adw_message_dialog_add_responses (dialog,
+                                      "cancel", _("_Cancel"),
+                                      "send", _("_Send"),
+                                      NULL);
+    adw_message_dialog_set_response_appearance (dialog, "send", ADW_RESPONSE_SUGGESTED);
+    adw_message_dialog_set_default_response (dialog, "send");
+    adw_message_dialog_set_close_response (dialog, "cancel");
+    g_object_set_data_full (G_OBJECT (dialog), "lines", g_steal_pointer (&lines), (GDestroyNotify) g_strfreev);
+    g_signal_connect_object (dialog, "response", G_CALLBACK (on_multiline_response), self, 0);
+    gtk_window_present (GTK_WINDOW (dialog));
+  }
+}
+
+static void
+show_help (NatterConversationView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *help = natter_command_dup_help ();
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, _("Commands"), help);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_submit (NatterCompose          *compose,
+           const char             *text,
+           NatterConversationView *self)
+{
+  NatterCommand command;
+  g_autoptr(GError) error = NULL;
+  NatterSessionItem *item;
+  const char *session_path;
+
+  if (self->conversation == NULL)
+    return;
+
+  if (!natter_command_parse (text, &command, &error))
+    {
+      show_error (self, error->message);
+      natter_compose_set_text (compose, text);
+      return;
+    }
+
+  item = natter_conversation_get_session_item (self->conversation);
+  session_path = item != NULL ? natter_session_item_get_object_path (item) : "/";
+
+  switch (command.kind)
+    {
+    case NATTER_COMMAND_TEXT:
+      send_text (self, command.text);
+      break;
+    case NATTER_COMMAND_ME:
+      call (self, session (self), "Send", g_variant_new ("(sss)", target (self), command.text, "action"));
+      break;
+    case NATTER_COMMAND_JOIN:
+      call (self, session (self), "Join", g_variant_new ("(ss)", command.arg, command.text ?: ""));
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.open-conversation", "(ss)", session_path, command.arg);
+      break;
+    case NATTER_COMMAND_PART:
+      call (self, session (self), "Part", g_variant_new ("(ss)", command.arg ?: target (self), command.text ?: ""));
+      break;
+    case NATTER_COMMAND_MSG:
+      call (self, session (self), "Send", g_variant_new ("(sss)", command.arg, command.text, "text"));
+      break;
+    case NATTER_COMMAND_QUERY:
+      if (command.text != NULL)
+        call (self, session (self), "Send", g_variant_new ("(sss)", command.arg, command.text, "text"));
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.open-conversation", "(ss)", session_path, command.arg);
+      break;
+    case NATTER_COMMAND_NICK:
+      call (self, session (self), "SetNick", g_variant_new ("(s)", command.arg));
+      break;
+    case NATTER_COMMAND_TOPIC:
+      if (command.text == NULL)
+        gtk_menu_button_popup (self->title_button);
+      else if (natter_conversation_get_room (self->conversation) != NULL)
+        call (self, natter_conversation_get_room (self->conversation), "SetTopic",
+              g_variant_new ("(s)", command.text));
+      break;
+    case NATTER_COMMAND_AWAY:
+      call (self, session (self), "SetAway", g_variant_new ("(s)", command.text ?: ""));
+      break;
+    case NATTER_COMMAND_HELP:
+      show_help (self);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  natter_command_clear (&command);
+}
+
+static void
+on_topic_activate (GtkEntry               *entry,
+                   NatterConversationView *self)
+{
+  const char *topic = gtk_editable_get_text (GTK_EDITABLE (entry));
+  NatterIpcRoom1 *room = self->conversation != NULL ? natter_conversation_get_room (self->conversation) : NULL;
+
+  if (room != NULL)
+    call (self, room, "SetTopic", g_variant_new ("(s)", topic));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  gtk_popover_popdown (GTK_POPOVER (self->topic_popover));
+}
+
+static void
+action_jump_to_newest (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  NatterConversationView *self = NATTER_CONVERSATION_VIEW (widget);
+
+  if (self->model == NULL)
+    return;
+
+  self->new_below = 0;
+  if (natter_message_model_get_has_newer (self->model))
+    natter_message_model_load_latest_async (self->model, self->cancellable, on_page_loaded, g_object_ref (self));
+  else
+    {
+      set_pinned (self, TRUE);
+      natter_conversation_view_scroll_to_bottom (self);
+    }
+  gtk_widget_grab_focus (GTK_WIDGET (self->compose));
+}
+
+/* Opening */
+
+static void
+open_conversation (NatterConversationView *self,
+                   NatterConversation     *conversation,
+                   gint64                  id,
+                   gint64                  time_us)
+{
+  gboolean same_target = FALSE;
+
+  if (self->conversation != NULL && conversation != NULL &&
+      natter_conversation_get_session (self->conversation) == natter_conversation_get_session (conversation) &&
+      natter_text_names_equal (natter_conversation_get_name (self->conversation),
+                               natter_conversation_get_name (conversation)))
+    same_target = TRUE;
+
+  if (self->conversation != NULL)
+    g_signal_handlers_disconnect_by_data (self->conversation, self);
+  g_clear_handle_id (&self->mark_read_source, g_source_remove);
+  g_set_object (&self->conversation, conversation);
+
+  /* The same conversation, now with its room object (a private one that
+   * started): keep what is loaded. */
+  if (!same_target || id != 0)
+    {
+      g_cancellable_cancel (self->cancellable);
+      g_clear_object (&self->cancellable);
+      if (self->model != NULL)
+        g_signal_handlers_disconnect_by_data (self->model, self);
+      g_clear_object (&self->model);
+      self->new_below = 0;
+      self->members_known = FALSE;
+      g_hash_table_remove_all (self->member_prefixes);
+
+      if (conversation != NULL)
+        {
+          self->cancellable = g_cancellable_new ();
+          self->model = natter_message_model_new (natter_conversation_get_session (conversation),
+                                                  natter_conversation_get_name (conversation));
+          g_signal_connect (self->model, "message-appended", G_CALLBACK (on_message_appended), self);
+          g_signal_connect (self->model, "notify::loading", G_CALLBACK (on_loading_changed), self);
+          self->scroll_to_id = id;
+          self->pinned = id == 0;
+          if (id != 0)
+            natter_message_model_load_around_async (self->model, id, time_us, self->cancellable,
+                                                    on_page_loaded, g_object_ref (self));
+          else
+            natter_message_model_load_latest_async (self->model, self->cancellable,
+                                                    on_page_loaded, g_object_ref (self));
+        }
+      gtk_no_selection_set_model (self->selection, G_LIST_MODEL (self->model));
+    }
+
+  if (conversation != NULL)
+    g_signal_connect (conversation, "notify", G_CALLBACK (on_conversation_notify), self);
+
+  update_header (self);
+  update_members (self);
+  update_jump_button (self);
+  queue_mark_read (self);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONVERSATION]);
+}
+
+/* GObject */
+
+static void
+natter_conversation_view_dispose (GObject *object)
+{
+  NatterConversationView *self = (NatterConversationView *) object;
+
+  open_conversation (self, NULL, 0, 0);
+  g_clear_handle_id (&self->mark_read_source, g_source_remove);
+  g_clear_handle_id (&self->stick_source, g_source_remove);
+  g_clear_object (&self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), NATTER_TYPE_CONVERSATION_VIEW);
+  /* Children without an id are not the template's to drop. */
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
+  g_clear_object (&self->selection);
+  g_clear_object (&self->members);
+  g_clear_pointer (&self->member_prefixes, g_hash_table_unref);
+
+  G_OBJECT_CLASS (natter_conversation_view_parent_class)->dispose (object);
+}
+
+static void
+natter_conversation_view_get_property (GObject    *object,
+                                       guint       prop_id,
+                                       GValue     *value,
+                                       GParamSpec *pspec)
+{
+  NatterConversationView *self = NATTER_CONVERSATION_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONVERSATION:
+      g_value_set_object (value, self->conversation);
+      break;
+    case PROP_FOLDED:
+      g_value_set_boolean (value, self->folded);
+      break;
+    case PROP_SHOW_EVENTS:
+      g_value_set_boolean (value, self->show_events);
+      break;
+    case PROP_ACTIVE:
+      g_value_set_boolean (value, self->active);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+natter_conversation_view_set_property (GObject      *object,
+                                       guint         prop_id,
+                                       const GValue *value,
+                                       GParamSpec   *pspec)
+{
+  NatterConversationView *self = NATTER_CONVERSATION_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONVERSATION:
+      natter_conversation_view_set_conversation (self, g_value_get_object (value));
+      break;
+    case PROP_FOLDED:
+      if (self->folded != g_value_get_boolean (value))
+        {
+          self->folded = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_SHOW_EVENTS:
+      if (self->show_events != g_value_get_boolean (value))
+        {
+          self->show_events = g_value_get_boolean (value);
+          if (!self->show_events && self->model != NULL)
+            natter_message_model_remove_events (self->model);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_ACTIVE:
+      natter_conversation_view_set_active (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+natter_conversation_view_class_init (NatterConversationViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = natter_conversation_view_dispose;
+  object_class->get_property = natter_conversation_view_get_property;
+  object_class->set_property = natter_conversation_view_set_property;
+
+  properties[PROP_CONVERSATION] =
+    g_param_spec_object ("conversation", NULL, NULL, NATTER_TYPE_CONVERSATION, flags);
+  properties[PROP_FOLDED] =
+    g_param_spec_boolean ("folded", NULL, NULL, FALSE, flags);
+  properties[PROP_SHOW_EVENTS] =
+    g_param_spec_boolean ("show-events", NULL, NULL, TRUE, flags);
+  properties[PROP_ACTIVE] =
+    g_param_spec_boolean ("active", NULL, NULL, FALSE, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (NATTER_TYPE_COMPOSE);
+  g_type_ensure (NATTER_TYPE_MESSAGE_ROW);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/natter/Natter/natter-conversation-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, header);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, title_button);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, window_title);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, topic_popover);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, topic_label);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, topic_entry);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, members_button);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, members_revealer);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, member_count_label);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, member_list);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, message_list);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, loading_revealer);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, jump_button);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, jump_label);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, compose);
+
+  gtk_widget_class_install_action (widget_class, "view.jump-to-newest", NULL, action_jump_to_newest);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_End, GDK_CONTROL_MASK, "view.jump-to-newest", NULL);
+}
+
+static void
+natter_conversation_view_init (NatterConversationView *self)
+{
+  g_autoptr(GtkListItemFactory) member_factory = NULL;
+  GtkAdjustment *adj;
+
+  self->show_events = TRUE;
+  self->pinned = TRUE;
+  self->member_prefixes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->selection = gtk_no_selection_new (NULL);
+  gtk_list_view_set_model (self->message_list, GTK_SELECTION_MODEL (self->selection));
+
+  self->members = gtk_string_list_new (NULL);
+  member_factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (member_factory, "setup", G_CALLBACK (setup_member), NULL);
+  g_signal_connect (member_factory, "bind", G_CALLBACK (bind_member), NULL);
+  gtk_list_view_set_factory (self->member_list, member_factory);
+  gtk_list_view_set_model (self->member_list,
+                           GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->members)))));
+  g_signal_connect (self->member_list, "activate", G_CALLBACK (on_member_activate), self);
+
+  adj = vadjustment (self);
+  g_signal_connect (adj, "value-changed", G_CALLBACK (on_value_changed), self);
+  g_signal_connect (adj, "changed", G_CALLBACK (on_adjustment_changed), self);
+
+  g_signal_connect (self->compose, "submit", G_CALLBACK (on_submit), self);
+  g_signal_connect (self->topic_entry, "activate", G_CALLBACK (on_topic_activate), self);
+}
+
+NatterConversation *
+natter_conversation_view_get_conversation (NatterConversationView *self)
+{
+  g_return_val_if_fail (NATTER_IS_CONVERSATION_VIEW (self), NULL);
+  return self->conversation;
+}
+
+void
+natter_conversation_view_set_conversation (NatterConversationView *self,
+                                           NatterConversation     *conversation)
+{
+  g_return_if_fail (NATTER_IS_CONVERSATION_VIEW (self));
+  g_return_if_fail (conversation == NULL || NATTER_IS_CONVERSATION (conversation));
+
+  if (self->conversation == conversation)
+    return;
+
+  open_conversation (self, conversation, 0, 0);
+}
+
+void
+natter_conversation_view_open_at (NatterConversationView *self,
+                                  NatterConversation     *conversation,
+                                  gint64                  id,
+                                  gint64                  time_us)
+{
+  g_return_if_fail (NATTER_IS_CONVERSATION_VIEW (self));
+  g_return_if_fail (NATTER_IS_CONVERSATION (conversation));
+
+  open_conversation (self, conversation, id, time_us);
+}
+
+void
+natter_conversation_view_set_active (NatterConversationView *self,
+                                     gboolean                active)
+{
+  g_return_if_fail (NATTER_IS_CONVERSATION_VIEW (self));
+
+  active = !!active;
+  if (self->active == active)
+    return;
+
+  self->active = active;
+  if (active)
+    queue_mark_read (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
+}
+
+NatterMessageModel *
+natter_conversation_view_get_model (NatterConversationView *self)
+{
+  g_return_val_if_fail (NATTER_IS_CONVERSATION_VIEW (self), NULL);
+  return self->model;
+}
+
+GtkListView *
+natter_conversation_view_get_list_view (NatterConversationView *self)
+{
+  g_return_val_if_fail (NATTER_IS_CONVERSATION_VIEW (self), NULL);
+  return self->message_list;
+}
+
+GtkScrolledWindow *
+natter_conversation_view_get_scroller (NatterConversationView *self)
+{
+  g_return_val_if_fail (NATTER_IS_CONVERSATION_VIEW (self), NULL);
+  return self->scroller;
+}
+
+NatterCompose *
+natter_conversation_view_get_compose (NatterConversationView *self)
+{
+  g_return_val_if_fail (NATTER_IS_CONVERSATION_VIEW (self), NULL);
+  return self->compose;
+}
+
+gboolean
+natter_conversation_view_get_pinned (NatterConversationView *self)
+{
+  g_return_val_if_fail (NATTER_IS_CONVERSATION_VIEW (self), FALSE);
+  return self->pinned;
+}
+
+guint
+natter_conversation_view_get_new_below (NatterConversationView *self)
+{
+  g_return_val_if_fail (NATTER_IS_CONVERSATION_VIEW (self), 0);
+  return self->new_below;
+}

@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "natter-host-dialog.h"
+
+#define REFRESH_SECONDS 5
+
+struct _NatterHostDialog
+{
+  AdwWindow          parent_instance;
+
+  NatterSessionList *session_list;
+  NatterIpcDaemon1  *daemon;
+  NatterIpcHost1    *host;
+  GCancellable      *cancellable;
+  guint              refresh_source;
+  gboolean           syncing;
+  gboolean           hosting;
+  GStrv              addresses;
+
+  AdwToastOverlay   *toast_overlay;
+  GtkSwitch         *hosting_switch;
+  AdwComboRow       *scope_row;
+  GtkSpinButton     *port_spin;
+  AdwActionRow      *address_row;
+  GtkListBox        *users_list;
+  GtkListBox        *recent_list;
+  GtkSpinButton     *minutes_spin;
+};
+
+G_DEFINE_FINAL_TYPE (NatterHostDialog, natter_host_dialog, ADW_TYPE_WINDOW)
+
+static void
+toast (NatterHostDialog *self,
+       const char       *message)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+/* "0.0.0.0:6667" says nothing to the person it is shared with. */
+static char *
+shareable_address (const char *bound)
+{
+  const char *colon = strrchr (bound, ':');
+
+  if (colon != NULL &&
+      (g_str_has_prefix (bound, "0.0.0.0:") || g_str_has_prefix (bound, "*:") || g_str_has_prefix (bound, "[::]:")))
+    return g_strdup_printf ("%s%s", g_get_host_name (), colon);
+
+  return g_strdup (bound);
+}
+
+static void
+sync_state (NatterHostDialog *self)
+{
+  gboolean hosting = self->hosting;
+  const char * const *addresses = (const char * const *) self->addresses;
+
+  self->syncing = TRUE;
+  gtk_switch_set_active (self->hosting_switch, hosting);
+  gtk_switch_set_state (self->hosting_switch, hosting);
+  self->syncing = FALSE;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->scope_row), !hosting);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), !hosting);
+  gtk_widget_set_visible (GTK_WIDGET (self->address_row), hosting && addresses != NULL && addresses[0] != NULL);
+
+  if (hosting && addresses != NULL && addresses[0] != NULL)
+    {
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+      g_auto(GStrv) shared = NULL;
+      g_autofree char *joined = NULL;
+
+      for (guint i = 0; addresses[i] != NULL; i++)
+        {
+          g_autofree char *address = shareable_address (addresses[i]);
+
+          g_strv_builder_add (builder, address);
+        }
+      shared = g_strv_builder_end (builder);
+      joined = g_strjoinv ("\n", shared);
+      adw_action_row_set_subtitle (self->address_row, joined);
+    }
+}
+
+static void
+set_hosting (NatterHostDialog   *self,
+             gboolean            hosting,
+             const char * const *addresses)
+{
+  g_auto(GStrv) old = g_steal_pointer (&self->addresses);
+
+  self->hosting = hosting;
+  self->addresses = g_strdupv ((char **) addresses);
+  sync_state (self);
+}
+
+/* Asked each time rather than read from the proxy's cache: that is the
+ * truth even while the proxy catches up with a restarted natterd. */
+static void
+on_properties (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  NatterHostDialog *self;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) properties = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **addresses = NULL;
+  gboolean hosting = FALSE;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    return;  /* cancelled, or natterd away: the banner says so */
+
+  self = user_data;
+  properties = g_variant_get_child_value (reply, 0);
+  g_variant_lookup (properties, "Hosting", "b", &hosting);
+  g_variant_lookup (properties, "HostingAddresses", "^a&s", &addresses);
+  set_hosting (self, hosting, addresses);
+}
+
+static void
+fetch_state (NatterHostDialog *self)
+{
+  if (self->daemon == NULL)
+    return;
+
+  g_dbus_connection_call (g_dbus_proxy_get_connection (G_DBUS_PROXY (self->daemon)),
+                          NATTER_IPC_BUS_NAME, NATTER_IPC_OBJECT_PATH,
+                          "org.freedesktop.DBus.Properties", "GetAll",
+                          g_variant_new ("(s)", "org.natter.Daemon1"), G_VARIANT_TYPE ("(a{sv})"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable, on_properties, self);
+}
+
+static void
+clear_list (GtkListBox *list)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
+    gtk_list_box_remove (list, child);
+}
+
+static void
+add_placeholder (GtkListBox *list,
+                 const char *text)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), text);
+  gtk_widget_add_css_class (row, "dim-label");
+  gtk_list_box_append (list, row);
+}
+
+static void
+on_users (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  NatterHostDialog *self;
+  g_autoptr(GVariant) users = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantIter iter;
+  GVariant *user;
+
+  if (!natter_ipc_host1_call_list_users_finish (NATTER_IPC_HOST1 (source), &users, result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      self = user_data;
+      clear_list (self->users_list);
+      add_placeholder (self->users_list, _("Not hosting"));
+      return;
+    }
+
+  self = user_data;
+  clear_list (self->users_list);
+  g_variant_iter_init (&iter, users);
+  while ((user = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const char *nick = "", *address = "", *account = "";
+      g_autofree const char **rooms = NULL;
+      g_autofree char *rooms_text = NULL;
+      g_autofree char *subtitle = NULL;
+      GtkWidget *row = adw_action_row_new ();
+
+      g_variant_lookup (user, "nick", "&s", &nick);
+      g_variant_lookup (user, "address", "&s", &address);
+      g_variant_lookup (user, "account", "&s", &account);
+      g_variant_lookup (user, "rooms", "^a&s", &rooms);
+      rooms_text = rooms != NULL ? g_strjoinv (", ", (char **) rooms) : g_strdup ("");
+      subtitle = rooms_text[0] != '\0' ? g_strdup_printf ("%s · %s", address, rooms_text) : g_strdup (address);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nick);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      if (account[0] != '\0')
+        {
+          GtkWidget *image = gtk_image_new_from_icon_name ("emblem-ok-symbolic");
+
+          gtk_widget_set_tooltip_text (image, _("Logged in to an account"));
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), image);
+        }
+      gtk_list_box_append (self->users_list, row);
+      g_variant_unref (user);
+    }
+  if (gtk_widget_get_first_child (GTK_WIDGET (self->users_list)) == NULL)
+    add_placeholder (self->users_list, _("Nobody is connected"));
+}
+
+static void
+on_recent_users (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  NatterHostDialog *self;
+  g_autoptr(GVariant) users = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantIter iter;
+  GVariant *user;
+
+  if (!natter_ipc_host1_call_list_recent_users_finish (NATTER_IPC_HOST1 (source), &users, result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      self = user_data;
+      clear_list (self->recent_list);
+      add_placeholder (self->recent_list, _("Not hosting"));
+      return;
+    }
+
+  self = user_data;
+  clear_list (self->recent_list);
+  g_variant_iter_init (&iter, users);
+  while ((user = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const char *nick = "", *address = "";
+      gboolean online = FALSE;
+      gint64 left = 0;
+      g_autofree char *subtitle = NULL;
+      GtkWidget *row = adw_action_row_new ();
+
+      g_variant_lookup (user, "nick", "&s", &nick);
+      g_variant_lookup (user, "address", "&s", &address);
+      g_variant_lookup (user, "online", "b", &online);
+      g_variant_lookup (user, "left", "x", &left);
+
+      if (online)
+        subtitle = g_strdup_printf (_("%s · online"), address);
+      else
+        {
+          g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (left);
+          g_autofree char *time = when != NULL ? g_date_time_format (when, "%H:%M") : g_strdup ("");
+
+          /* TRANSLATORS: someone who was connected to the hosted server: address, time they left */
+          subtitle = g_strdup_printf (_("%s · left at %s"), address, time);
+        }
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nick);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      gtk_list_box_append (self->recent_list, row);
+      g_variant_unref (user);
+    }
+  if (gtk_widget_get_first_child (GTK_WIDGET (self->recent_list)) == NULL)
+    add_placeholder (self->recent_list, _("Nobody was here"));
+}
+
+void
+natter_host_dialog_refresh (NatterHostDialog *self)
+{
+  g_return_if_fail (NATTER_IS_HOST_DIALOG (self));
+
+  fetch_state (self);
+  if (self->host == NULL)
+    return;
+
+  natter_ipc_host1_call_list_users (self->host, G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable, on_users, self);
+  natter_ipc_host1_call_list_recent_users (self->host, gtk_spin_button_get_value_as_int (self->minutes_spin), G_DBUS_CALL_FLAGS_NONE, -1,
+                                           self->cancellable, on_recent_users, self);
+}
+
+static gboolean
+refresh_timeout (gpointer user_data)
+{
+  natter_host_dialog_refresh (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_daemon_properties_changed (GDBusProxy         *proxy,
+                              GVariant           *changed,
+                              const char * const *invalidated,
+                              NatterHostDialog   *self)
+{
+  natter_host_dialog_refresh (self);
+}
+
+static void
+on_started (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  NatterHostDialog *self;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) addresses = NULL;
+
+  if (!natter_ipc_daemon1_call_start_hosting_finish (NATTER_IPC_DAEMON1 (source), &addresses, result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      self = user_data;
+      g_dbus_error_strip_remote_error (error);
+      toast (self, error->message);
+      sync_state (self);
+      return;
+    }
+
+  self = user_data;
+  set_hosting (self, TRUE, (const char * const *) addresses);
+  natter_host_dialog_refresh (self);
+}
+
+static void
+on_stopped (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  NatterHostDialog *self;
+  g_autoptr(GError) error = NULL;
+
+  if (!natter_ipc_daemon1_call_stop_hosting_finish (NATTER_IPC_DAEMON1 (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      self = user_data;
+      g_dbus_error_strip_remote_error (error);
+      toast (self, error->message);
+    }
+  else
+    set_hosting (user_data, FALSE, NULL);
+
+  natter_host_dialog_refresh (user_data);
+}
+
+static gboolean
+on_switch_state_set (GtkSwitch        *hosting_switch,
+                     gboolean          active,
+                     NatterHostDialog *self)
+{
+  if (self->syncing || self->daemon == NULL)
+    return FALSE;
+
+  if (active)
+    {
+      const char *listen[2] = { NULL, NULL };
+      g_autofree char *address = NULL;
+      GVariantDict options;
+      guint port = gtk_spin_button_get_value_as_int (self->port_spin);
+
+      address = adw_combo_row_get_selected (self->scope_row) == 1 ? g_strdup_printf ("*:%u", port)
+                                                                 : g_strdup_printf ("127.0.0.1:%u", port);
+      listen[0] = address;
+      g_variant_dict_init (&options, NULL);
+      g_variant_dict_insert (&options, "listen", "^as", listen);
+      natter_ipc_daemon1_call_start_hosting (self->daemon, g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
+                                             self->cancellable, on_started, self);
+    }
+  else
+    natter_ipc_daemon1_call_stop_hosting (self->daemon, G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable, on_stopped, self);
+
+  /* The state follows natterd's Hosting property. */
+  return TRUE;
+}
+
+static void
+action_copy_address (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  NatterHostDialog *self = NATTER_HOST_DIALOG (widget);
+  const char *address = adw_action_row_get_subtitle (self->address_row);
+
+  if (address == NULL || address[0] == '\0')
+    return;
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), address);
+  toast (self, _("Address copied"));
+}
+
+static void
+natter_host_dialog_dispose (GObject *object)
+{
+  NatterHostDialog *self = (NatterHostDialog *) object;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
+  if (self->daemon != NULL)
+    g_signal_handlers_disconnect_by_data (self->daemon, self);
+  g_clear_object (&self->daemon);
+  g_clear_object (&self->host);
+  g_clear_object (&self->session_list);
+  g_clear_pointer (&self->addresses, g_strfreev);
+  gtk_widget_dispose_template (GTK_WIDGET (self), NATTER_TYPE_HOST_DIALOG);
+
+  G_OBJECT_CLASS (natter_host_dialog_parent_class)->dispose (object);
+}
+
+static void
+natter_host_dialog_class_init (NatterHostDialogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = natter_host_dialog_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/natter/Natter/natter-host-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, hosting_switch);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, scope_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, port_spin);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, address_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, users_list);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, recent_list);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, minutes_spin);
+
+  gtk_widget_class_install_action (widget_class, "dialog.copy-address", NULL, action_copy_address);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+natter_host_dialog_init (NatterHostDialog *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+
+  g_signal_connect (self->hosting_switch, "state-set", G_CALLBACK (on_switch_state_set), self);
+  g_signal_connect_swapped (self->minutes_spin, "value-changed", G_CALLBACK (natter_host_dialog_refresh), self);
+  self->refresh_source = g_timeout_add_seconds (REFRESH_SECONDS, refresh_timeout, self);
+}
+
+NatterHostDialog *
+natter_host_dialog_new (NatterSessionList *session_list)
+{
+  NatterHostDialog *self;
+  NatterIpcClient *client;
+
+  g_return_val_if_fail (NATTER_IS_SESSION_LIST (session_list), NULL);
+
+  self = g_object_new (NATTER_TYPE_HOST_DIALOG, NULL);
+  self->session_list = g_object_ref (session_list);
+  client = natter_session_list_get_client (session_list);
+  if (client != NULL)
+    {
+      self->daemon = g_object_ref (natter_ipc_client_get_daemon (client));
+      self->host = g_object_ref (natter_ipc_client_get_host (client));
+      g_signal_connect (self->daemon, "g-properties-changed", G_CALLBACK (on_daemon_properties_changed), self);
+      set_hosting (self, natter_ipc_daemon1_get_hosting (self->daemon),
+                   natter_ipc_daemon1_get_hosting_addresses (self->daemon));
+    }
+  natter_host_dialog_refresh (self);
+
+  return self;
+}

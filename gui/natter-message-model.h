@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "natter-ipc-generated.h"
+#include "natter-message.h"
+
+G_BEGIN_DECLS
+
+#define NATTER_MESSAGE_MODEL_PAGE_SIZE 200
+
+#define NATTER_TYPE_MESSAGE_MODEL (natter_message_model_get_type ())
+G_DECLARE_FINAL_TYPE (NatterMessageModel, natter_message_model, NATTER, MESSAGE_MODEL, GObject)
+
+/*
+ * A GListModel of NatterMessage for one conversation, oldest first, fed by
+ * pages of Session1.History and by Session1.MessageReceived. It holds only
+ * the pages loaded so far: the newest first, older ones as the view asks.
+ *
+ * Properties: session, target, loading, has-older, has-newer.
+ * Signal: message-appended (NatterMessage *), for a live message added at
+ * the end.
+ */
+
+NatterMessageModel *natter_message_model_new              (NatterIpcSession1   *session,
+                                                           const char          *target);
+NatterIpcSession1  *natter_message_model_get_session      (NatterMessageModel  *self);
+const char         *natter_message_model_get_target       (NatterMessageModel  *self);
+gboolean            natter_message_model_get_loading      (NatterMessageModel  *self);
+gboolean            natter_message_model_get_has_older    (NatterMessageModel  *self);
+gboolean            natter_message_model_get_has_newer    (NatterMessageModel  *self);
+
+/* Replaces the contents with the newest page. */
+void                natter_message_model_load_latest_async  (NatterMessageModel  *self,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+gboolean            natter_message_model_load_latest_finish (NatterMessageModel  *self,
+                                                             GAsyncResult        *result,
+                                                             GError             **error);
+/* Replaces the contents with a page around message @id, sent at @time_us. */
+void                natter_message_model_load_around_async  (NatterMessageModel  *self,
+                                                             gint64               id,
+                                                             gint64               time_us,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+gboolean            natter_message_model_load_around_finish (NatterMessageModel  *self,
+                                                             GAsyncResult        *result,
+                                                             GError             **error);
+/* Prepends the page before the oldest message loaded; @n_added may be NULL. */
+void                natter_message_model_load_older_async   (NatterMessageModel  *self,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+gboolean            natter_message_model_load_older_finish  (NatterMessageModel  *self,
+                                                             GAsyncResult        *result,
+                                                             guint               *n_added,
+                                                             GError             **error);
+/* Appends the page after the newest message loaded (after load_around). */
+void                natter_message_model_load_newer_async   (NatterMessageModel  *self,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+gboolean            natter_message_model_load_newer_finish  (NatterMessageModel  *self,
+                                                             GAsyncResult        *result,
+                                                             guint               *n_added,
+                                                             GError             **error);
+
+/* The position of message @id, or G_MAXUINT when not loaded. */
+guint               natter_message_model_find_id          (NatterMessageModel  *self,
+                                                           gint64               id);
+/* Puts the unread marker before the last @n_unread messages (0: none). */
+void                natter_message_model_set_unread       (NatterMessageModel  *self,
+                                                           guint                n_unread);
+/* Appends a join/part/nick event seen by the window. */
+void                natter_message_model_append_event     (NatterMessageModel  *self,
+                                                           NatterMessage       *event);
+/* Takes the events out again (when they are hidden). */
+void                natter_message_model_remove_events    (NatterMessageModel  *self);
+
+G_END_DECLS

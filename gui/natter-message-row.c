@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "natter-message-row.h"
+#include "natter-text.h"
+
+struct _NatterMessageRow
+{
+  GtkWidget      parent_instance;
+
+  NatterMessage *message;
+  char          *nick_class;
+
+  GtkLabel      *day_label;
+  GtkWidget     *unread_marker;
+  GtkWidget     *message_box;
+  GtkLabel      *time_label;
+  GtkLabel      *nick_label;
+  GtkLabel      *text_label;
+};
+
+enum {
+  PROP_0,
+  PROP_MESSAGE,
+  N_PROPS
+};
+
+G_DEFINE_FINAL_TYPE (NatterMessageRow, natter_message_row, GTK_TYPE_WIDGET)
+
+static GParamSpec *properties[N_PROPS];
+static guint n_alive;
+
+static void
+set_class (GtkWidget  *widget,
+           const char *name,
+           gboolean    set)
+{
+  if (set)
+    gtk_widget_add_css_class (widget, name);
+  else
+    gtk_widget_remove_css_class (widget, name);
+}
+
+static void
+update_layout (NatterMessageRow *self)
+{
+  NatterMessage *message = self->message;
+  gboolean grouped, day_break;
+
+  if (message == NULL)
+    return;
+
+  grouped = natter_message_get_grouped (message);
+  day_break = natter_message_get_day_break (message);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->day_label), day_break);
+  if (day_break)
+    {
+      g_autofree char *day = natter_text_format_day (natter_message_get_time (message));
+
+      gtk_label_set_label (self->day_label, day);
+    }
+  gtk_widget_set_visible (self->unread_marker, natter_message_get_first_unread (message));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->nick_label),
+                          !grouped && natter_message_get_kind (message) != NATTER_MESSAGE_TYPE_EVENT &&
+                          natter_message_get_kind (message) != NATTER_MESSAGE_TYPE_ACTION);
+  set_class (self->message_box, "first", !grouped);
+}
+
+static void
+on_layout_notify (NatterMessage    *message,
+                  GParamSpec       *pspec,
+                  NatterMessageRow *self)
+{
+  update_layout (self);
+}
+
+static void
+update (NatterMessageRow *self)
+{
+  NatterMessage *message = self->message;
+  const char *sender;
+  g_autofree char *time = NULL;
+  g_autofree char *markup = NULL;
+  g_autofree char *accessible = NULL;
+  NatterMessageType kind;
+
+  if (self->nick_class != NULL)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->nick_label), self->nick_class);
+      g_clear_pointer (&self->nick_class, g_free);
+    }
+  if (message == NULL)
+    return;
+
+  kind = natter_message_get_kind (message);
+  sender = natter_message_get_sender (message);
+  time = natter_text_format_time (natter_message_get_time (message));
+  gtk_label_set_label (self->time_label, time);
+
+  self->nick_class = g_strdup_printf ("nick-%u", natter_text_nick_color (sender));
+  gtk_widget_add_css_class (GTK_WIDGET (self->nick_label), self->nick_class);
+
+  switch (kind)
+    {
+    case NATTER_MESSAGE_TYPE_ACTION:
+      {
+        g_autofree char *text = natter_text_to_markup (natter_message_get_text (message));
+        g_autofree char *nick = g_markup_escape_text (sender, -1);
+
+        markup = g_strdup_printf ("* <span weight=\"bold\">%s</span> %s", nick, text);
+        accessible = g_strdup_printf ("%s %s %s", time, sender, natter_message_get_text (message));
+      }
+      gtk_label_set_label (self->nick_label, sender);
+      break;
+
+    case NATTER_MESSAGE_TYPE_NOTICE:
+      {
+        g_autofree char *nick = g_strdup_printf ("-%s-", sender);
+
+        gtk_label_set_label (self->nick_label, nick);
+        markup = natter_text_to_markup (natter_message_get_text (message));
+        /* TRANSLATORS: how a screen reader reads a notice: time, sender, text */
+        accessible = g_strdup_printf (_("%s, notice from %s: %s"), time, sender, natter_message_get_text (message));
+      }
+      break;
+
+    case NATTER_MESSAGE_TYPE_EVENT:
+      gtk_label_set_label (self->nick_label, sender);
+      markup = g_markup_escape_text (natter_message_get_text (message), -1);
+      accessible = g_strdup_printf ("%s %s", time, natter_message_get_text (message));
+      break;
+
+    case NATTER_MESSAGE_TYPE_TEXT:
+    default:
+      gtk_label_set_label (self->nick_label, sender);
+      markup = natter_text_to_markup (natter_message_get_text (message));
+      /* TRANSLATORS: how a screen reader reads a message: time, sender, text */
+      accessible = g_strdup_printf (_("%s, %s: %s"), time, sender, natter_message_get_text (message));
+      break;
+    }
+
+  gtk_label_set_markup (self->text_label, markup);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+
+  set_class (self->message_box, "action", kind == NATTER_MESSAGE_TYPE_ACTION);
+  set_class (self->message_box, "notice", kind == NATTER_MESSAGE_TYPE_NOTICE);
+  set_class (self->message_box, "event", kind == NATTER_MESSAGE_TYPE_EVENT);
+  set_class (self->message_box, "own", natter_message_get_own (message));
+  set_class (self->message_box, "mention", natter_message_get_highlight (message) && !natter_message_get_own (message));
+
+  update_layout (self);
+}
+
+static void
+natter_message_row_dispose (GObject *object)
+{
+  NatterMessageRow *self = (NatterMessageRow *) object;
+
+  natter_message_row_set_message (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), NATTER_TYPE_MESSAGE_ROW);
+  /* Children without an id are not the template's to drop. */
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
+
+  G_OBJECT_CLASS (natter_message_row_parent_class)->dispose (object);
+}
+
+static void
+natter_message_row_finalize (GObject *object)
+{
+  NatterMessageRow *self = (NatterMessageRow *) object;
+
+  g_free (self->nick_class);
+  n_alive--;
+
+  G_OBJECT_CLASS (natter_message_row_parent_class)->finalize (object);
+}
+
+static void
+natter_message_row_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  NatterMessageRow *self = NATTER_MESSAGE_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MESSAGE:
+      g_value_set_object (value, self->message);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+natter_message_row_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  NatterMessageRow *self = NATTER_MESSAGE_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_MESSAGE:
+      natter_message_row_set_message (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+natter_message_row_class_init (NatterMessageRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = natter_message_row_dispose;
+  object_class->finalize = natter_message_row_finalize;
+  object_class->get_property = natter_message_row_get_property;
+  object_class->set_property = natter_message_row_set_property;
+
+  properties[PROP_MESSAGE] =
+    g_param_spec_object ("message", NULL, NULL, NATTER_TYPE_MESSAGE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/natter/Natter/natter-message-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, day_label);
+  gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, unread_marker);
+  gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, message_box);
+  gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, time_label);
+  gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, nick_label);
+  gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, text_label);
+
+  gtk_widget_class_set_css_name (widget_class, "messagerow");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+natter_message_row_init (NatterMessageRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  n_alive++;
+}
+
+NatterMessage *
+natter_message_row_get_message (NatterMessageRow *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE_ROW (self), NULL);
+  return self->message;
+}
+
+void
+natter_message_row_set_message (NatterMessageRow *self,
+                                NatterMessage    *message)
+{
+  g_return_if_fail (NATTER_IS_MESSAGE_ROW (self));
+  g_return_if_fail (message == NULL || NATTER_IS_MESSAGE (message));
+
+  if (self->message == message)
+    return;
+
+  if (self->message != NULL)
+    g_signal_handlers_disconnect_by_data (self->message, self);
+  g_set_object (&self->message, message);
+  if (message != NULL)
+    {
+      g_signal_connect (message, "notify::grouped", G_CALLBACK (on_layout_notify), self);
+      g_signal_connect (message, "notify::day-break", G_CALLBACK (on_layout_notify), self);
+      g_signal_connect (message, "notify::first-unread", G_CALLBACK (on_layout_notify), self);
+    }
+  update (self);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
+}
+
+guint
+natter_message_row_get_n_alive (void)
+{
+  return n_alive;
+}

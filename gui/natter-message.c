@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "natter-message.h"
+
+/* Messages of one sender this close together share one sender line. */
+#define GROUP_WINDOW_US (5 * G_TIME_SPAN_MINUTE)
+
+struct _NatterMessage
+{
+  GObject            parent_instance;
+
+  gint64             id;
+  gint64             time_us;
+  char              *target;
+  char              *sender;
+  char              *text;
+  NatterMessageType  kind;
+  guint              own : 1;
+  guint              highlight : 1;
+  guint              grouped : 1;
+  guint              day_break : 1;
+  guint              first_unread : 1;
+};
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_TIME,
+  PROP_TARGET,
+  PROP_SENDER,
+  PROP_TEXT,
+  PROP_OWN,
+  PROP_HIGHLIGHT,
+  PROP_GROUPED,
+  PROP_DAY_BREAK,
+  PROP_FIRST_UNREAD,
+  N_PROPS
+};
+
+G_DEFINE_FINAL_TYPE (NatterMessage, natter_message, G_TYPE_OBJECT)
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+natter_message_finalize (GObject *object)
+{
+  NatterMessage *self = (NatterMessage *) object;
+
+  g_free (self->target);
+  g_free (self->sender);
+  g_free (self->text);
+
+  G_OBJECT_CLASS (natter_message_parent_class)->finalize (object);
+}
+
+static void
+natter_message_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  NatterMessage *self = NATTER_MESSAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_int64 (value, self->id);
+      break;
+    case PROP_TIME:
+      g_value_set_int64 (value, self->time_us);
+      break;
+    case PROP_TARGET:
+      g_value_set_string (value, self->target);
+      break;
+    case PROP_SENDER:
+      g_value_set_string (value, self->sender);
+      break;
+    case PROP_TEXT:
+      g_value_set_string (value, self->text);
+      break;
+    case PROP_OWN:
+      g_value_set_boolean (value, self->own);
+      break;
+    case PROP_HIGHLIGHT:
+      g_value_set_boolean (value, self->highlight);
+      break;
+    case PROP_GROUPED:
+      g_value_set_boolean (value, self->grouped);
+      break;
+    case PROP_DAY_BREAK:
+      g_value_set_boolean (value, self->day_break);
+      break;
+    case PROP_FIRST_UNREAD:
+      g_value_set_boolean (value, self->first_unread);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+natter_message_class_init (NatterMessageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = natter_message_finalize;
+  object_class->get_property = natter_message_get_property;
+
+  properties[PROP_ID] =
+    g_param_spec_int64 ("id", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TIME] =
+    g_param_spec_int64 ("time", NULL, NULL, G_MININT64, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TARGET] =
+    g_param_spec_string ("target", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SENDER] =
+    g_param_spec_string ("sender", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TEXT] =
+    g_param_spec_string ("text", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_OWN] =
+    g_param_spec_boolean ("own", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_HIGHLIGHT] =
+    g_param_spec_boolean ("highlight", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_GROUPED] =
+    g_param_spec_boolean ("grouped", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DAY_BREAK] =
+    g_param_spec_boolean ("day-break", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FIRST_UNREAD] =
+    g_param_spec_boolean ("first-unread", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+natter_message_init (NatterMessage *self)
+{
+}
+
+NatterMessage *
+natter_message_new_from_variant (GVariant *dict)
+{
+  NatterMessage *self;
+  const char *kind = "text";
+
+  g_return_val_if_fail (dict != NULL, NULL);
+  g_return_val_if_fail (g_variant_is_of_type (dict, G_VARIANT_TYPE_VARDICT), NULL);
+
+  self = g_object_new (NATTER_TYPE_MESSAGE, NULL);
+  if (!g_variant_lookup (dict, "id", "x", &self->id))
+    self->id = 0;
+  if (!g_variant_lookup (dict, "time", "x", &self->time_us))
+    self->time_us = g_get_real_time ();
+  if (!g_variant_lookup (dict, "target", "s", &self->target))
+    self->target = g_strdup ("");
+  if (!g_variant_lookup (dict, "sender", "s", &self->sender))
+    self->sender = g_strdup ("");
+  if (!g_variant_lookup (dict, "text", "s", &self->text))
+    self->text = g_strdup ("");
+  g_variant_lookup (dict, "kind", "&s", &kind);
+  if (g_strcmp0 (kind, "action") == 0)
+    self->kind = NATTER_MESSAGE_TYPE_ACTION;
+  else if (g_strcmp0 (kind, "notice") == 0)
+    self->kind = NATTER_MESSAGE_TYPE_NOTICE;
+  else
+    self->kind = NATTER_MESSAGE_TYPE_TEXT;
+
+  {
+    gboolean own = FALSE, highlight = FALSE;
+
+    g_variant_lookup (dict, "own", "b", &own);
+    g_variant_lookup (dict, "highlight", "b", &highlight);
+    self->own = !!own;
+    self->highlight = !!highlight;
+  }
+
+  return self;
+}
+
+NatterMessage *
+natter_message_new_event (gint64      time_us,
+                          const char *target,
+                          const char *sender,
+                          const char *text)
+{
+  NatterMessage *self;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  self = g_object_new (NATTER_TYPE_MESSAGE, NULL);
+  self->time_us = time_us;
+  self->target = g_strdup (target != NULL ? target : "");
+  self->sender = g_strdup (sender != NULL ? sender : "");
+  self->text = g_strdup (text);
+  self->kind = NATTER_MESSAGE_TYPE_EVENT;
+
+  return self;
+}
+
+gint64
+natter_message_get_id (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), 0);
+  return self->id;
+}
+
+gint64
+natter_message_get_time (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), 0);
+  return self->time_us;
+}
+
+const char *
+natter_message_get_target (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), NULL);
+  return self->target;
+}
+
+const char *
+natter_message_get_sender (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), NULL);
+  return self->sender;
+}
+
+const char *
+natter_message_get_text (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), NULL);
+  return self->text;
+}
+
+NatterMessageType
+natter_message_get_kind (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), NATTER_MESSAGE_TYPE_TEXT);
+  return self->kind;
+}
+
+gboolean
+natter_message_get_own (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), FALSE);
+  return self->own;
+}
+
+gboolean
+natter_message_get_highlight (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), FALSE);
+  return self->highlight;
+}
+
+gboolean
+natter_message_get_grouped (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), FALSE);
+  return self->grouped;
+}
+
+void
+natter_message_set_grouped (NatterMessage *self,
+                            gboolean       grouped)
+{
+  g_return_if_fail (NATTER_IS_MESSAGE (self));
+
+  grouped = !!grouped;
+  if (self->grouped != grouped)
+    {
+      self->grouped = grouped;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GROUPED]);
+    }
+}
+
+gboolean
+natter_message_get_day_break (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), FALSE);
+  return self->day_break;
+}
+
+void
+natter_message_set_day_break (NatterMessage *self,
+                              gboolean       day_break)
+{
+  g_return_if_fail (NATTER_IS_MESSAGE (self));
+
+  day_break = !!day_break;
+  if (self->day_break != day_break)
+    {
+      self->day_break = day_break;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DAY_BREAK]);
+    }
+}
+
+gboolean
+natter_message_get_first_unread (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), FALSE);
+  return self->first_unread;
+}
+
+void
+natter_message_set_first_unread (NatterMessage *self,
+                                 gboolean       first_unread)
+{
+  g_return_if_fail (NATTER_IS_MESSAGE (self));
+
+  first_unread = !!first_unread;
+  if (self->first_unread != first_unread)
+    {
+      self->first_unread = first_unread;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIRST_UNREAD]);
+    }
+}
+
+static void
+local_day (gint64  time_us,
+           int    *year,
+           int    *day_of_year)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (time_us / G_USEC_PER_SEC);
+
+  if (dt == NULL)
+    {
+      *year = 0;
+      *day_of_year = 0;
+      return;
+    }
+  *year = g_date_time_get_year (dt);
+  *day_of_year = g_date_time_get_day_of_year (dt);
+}
+
+gboolean
+natter_message_starts_day (NatterMessage *self,
+                           NatterMessage *previous)
+{
+  int y1, d1, y2, d2;
+
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), FALSE);
+
+  if (previous == NULL)
+    return TRUE;
+
+  local_day (self->time_us, &y1, &d1);
+  local_day (previous->time_us, &y2, &d2);
+
+  return y1 != y2 || d1 != d2;
+}
+
+gboolean
+natter_message_continues (NatterMessage *self,
+                          NatterMessage *previous)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), FALSE);
+
+  if (previous == NULL)
+    return FALSE;
+  if (self->kind != NATTER_MESSAGE_TYPE_TEXT || previous->kind != NATTER_MESSAGE_TYPE_TEXT)
+    return FALSE;
+  if (g_strcmp0 (self->sender, previous->sender) != 0)
+    return FALSE;
+  if (self->time_us - previous->time_us > GROUP_WINDOW_US || self->time_us < previous->time_us)
+    return FALSE;
+
+  return !natter_message_starts_day (self, previous);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  NATTER_MESSAGE_TYPE_TEXT,
+  NATTER_MESSAGE_TYPE_ACTION,
+  NATTER_MESSAGE_TYPE_NOTICE,
+  /* Someone joined, left, quit or changed nick: seen by the window, not logged. */
+  NATTER_MESSAGE_TYPE_EVENT,
+} NatterMessageType;
+
+#define NATTER_TYPE_MESSAGE (natter_message_get_type ())
+G_DECLARE_FINAL_TYPE (NatterMessage, natter_message, NATTER, MESSAGE, GObject)
+
+/*
+ * One message of a conversation as natterd sent it (an a{sv} of
+ * MessageReceived, History or Search), plus how the conversation view lays
+ * it out next to its neighbours: grouped under the previous sender, first
+ * of a new day, first unread. Only the layout properties change.
+ */
+
+NatterMessage     *natter_message_new_from_variant (GVariant      *dict);
+NatterMessage     *natter_message_new_event        (gint64         time_us,
+                                                    const char    *target,
+                                                    const char    *sender,
+                                                    const char    *text);
+
+gint64             natter_message_get_id           (NatterMessage *self);
+gint64             natter_message_get_time         (NatterMessage *self);
+const char        *natter_message_get_target       (NatterMessage *self);
+const char        *natter_message_get_sender       (NatterMessage *self);
+const char        *natter_message_get_text         (NatterMessage *self);
+NatterMessageType  natter_message_get_kind         (NatterMessage *self);
+gboolean           natter_message_get_own          (NatterMessage *self);
+gboolean           natter_message_get_highlight    (NatterMessage *self);
+
+gboolean           natter_message_get_grouped      (NatterMessage *self);
+void               natter_message_set_grouped      (NatterMessage *self,
+                                                    gboolean       grouped);
+gboolean           natter_message_get_day_break    (NatterMessage *self);
+void               natter_message_set_day_break    (NatterMessage *self,
+                                                    gboolean       day_break);
+gboolean           natter_message_get_first_unread (NatterMessage *self);
+void               natter_message_set_first_unread (NatterMessage *self,
+                                                    gboolean       first_unread);
+
+/* Whether @self follows @previous closely enough to share its sender line. */
+gboolean           natter_message_continues        (NatterMessage *self,
+                                                    NatterMessage *previous);
+/* Whether the two fall on different local days (@previous may be NULL). */
+gboolean           natter_message_starts_day       (NatterMessage *self,
+                                                    NatterMessage *previous);
+
+G_END_DECLS

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "natter-preferences.h"
+
+struct _NatterPreferences
+{
+  AdwPreferencesWindow  parent_instance;
+
+  GSettings            *settings;
+
+  AdwComboRow          *notifications_row;
+  GtkSwitch            *events_switch;
+  AdwEntryRow          *nick_row;
+  AdwComboRow          *style_row;
+};
+
+G_DEFINE_FINAL_TYPE (NatterPreferences, natter_preferences, ADW_TYPE_PREFERENCES_WINDOW)
+
+static const char * const notification_levels[] = { "all", "mentions", "none" };
+static const char * const color_schemes[] = { "system", "light", "dark" };
+
+static gboolean
+string_to_index (GValue   *value,
+                 GVariant *variant,
+                 gpointer  user_data)
+{
+  const char * const *names = user_data;
+  const char *name = g_variant_get_string (variant, NULL);
+
+  for (guint i = 0; i < 3; i++)
+    if (g_str_equal (names[i], name))
+      {
+        g_value_set_uint (value, i);
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+static GVariant *
+index_to_string (const GValue       *value,
+                 const GVariantType *expected_type,
+                 gpointer            user_data)
+{
+  const char * const *names = user_data;
+  guint index = g_value_get_uint (value);
+
+  if (index >= 3)
+    return NULL;
+
+  return g_variant_new_string (names[index]);
+}
+
+static void
+on_nick_changed (AdwEntryRow       *row,
+                 NatterPreferences *self)
+{
+  g_autofree char *nick = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
+
+  g_settings_set_string (self->settings, "default-nick", nick);
+}
+
+static void
+natter_preferences_dispose (GObject *object)
+{
+  NatterPreferences *self = (NatterPreferences *) object;
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), NATTER_TYPE_PREFERENCES);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (natter_preferences_parent_class)->dispose (object);
+}
+
+static void
+natter_preferences_class_init (NatterPreferencesClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = natter_preferences_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/natter/Natter/natter-preferences.ui");
+  gtk_widget_class_bind_template_child (widget_class, NatterPreferences, notifications_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterPreferences, events_switch);
+  gtk_widget_class_bind_template_child (widget_class, NatterPreferences, nick_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterPreferences, style_row);
+}
+
+static void
+natter_preferences_init (NatterPreferences *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+NatterPreferences *
+natter_preferences_new (GSettings *settings)
+{
+  NatterPreferences *self;
+  g_autofree char *nick = NULL;
+
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+
+  self = g_object_new (NATTER_TYPE_PREFERENCES, NULL);
+  self->settings = g_object_ref (settings);
+
+  g_settings_bind_with_mapping (settings, "notifications", self->notifications_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, string_to_index, index_to_string,
+                                (gpointer) notification_levels, NULL);
+  g_settings_bind_with_mapping (settings, "color-scheme", self->style_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, string_to_index, index_to_string,
+                                (gpointer) color_schemes, NULL);
+  g_settings_bind (settings, "show-joins-parts", self->events_switch, "active", G_SETTINGS_BIND_DEFAULT);
+
+  nick = g_settings_get_string (settings, "default-nick");
+  gtk_editable_set_text (GTK_EDITABLE (self->nick_row), nick);
+  g_signal_connect (self->nick_row, "changed", G_CALLBACK (on_nick_changed), self);
+
+  return self;
+}

@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "natter-connect-dialog.h"
+#include "natter-host-dialog.h"
+#include "natter-join-dialog.h"
+#include "natter-quick-switcher.h"
+#include "natter-search-dialog.h"
+#include "natter-session-item.h"
+#include "natter-text.h"
+#include "natter-window.h"
+
+struct _NatterWindow
+{
+  AdwApplicationWindow    parent_instance;
+
+  NatterSessionList      *session_list;
+  GSettings              *settings;
+  /* What to select when it appears: a join under way, a restart of natterd. */
+  char                   *pending_session;
+  char                   *pending_name;
+
+  AdwToastOverlay        *toast_overlay;
+  GtkRevealer            *daemon_revealer;
+  GtkLabel               *daemon_label;
+  AdwLeaflet             *leaflet;
+  GtkWidget              *sidebar_pane;
+  NatterSidebar          *sidebar;
+  GtkStack               *content_stack;
+  AdwStatusPage          *session_page;
+  GtkButton              *session_connect_button;
+  NatterConversationView *conversation_view;
+};
+
+G_DEFINE_FINAL_TYPE (NatterWindow, natter_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+set_pending (NatterWindow *self,
+             const char   *session_path,
+             const char   *name)
+{
+  g_free (self->pending_session);
+  g_free (self->pending_name);
+  self->pending_session = g_strdup (session_path);
+  self->pending_name = g_strdup (name);
+}
+
+static void
+show_content (NatterWindow *self,
+              const char   *page)
+{
+  gtk_stack_set_visible_child_name (self->content_stack, page);
+  if (!g_str_equal (page, "empty"))
+    adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_stack));
+}
+
+static void
+update_session_page (NatterWindow      *self,
+                     NatterSessionItem *item)
+{
+  g_autofree char *subtitle = natter_session_item_dup_subtitle (item);
+  gboolean connected = g_strcmp0 (natter_session_item_get_state (item), "disconnected") != 0;
+
+  adw_status_page_set_title (self->session_page, natter_session_item_get_title (item));
+  adw_status_page_set_description (self->session_page, subtitle);
+  gtk_button_set_label (self->session_connect_button, connected ? _("_Disconnect") : _("_Reconnect"));
+}
+
+static void
+on_session_item_notify (NatterSessionItem *item,
+                        GParamSpec        *pspec,
+                        NatterWindow      *self)
+{
+  if (natter_sidebar_get_selected_item (self->sidebar) == G_OBJECT (item))
+    update_session_page (self, item);
+}
+
+static void
+on_selected_item_changed (NatterSidebar *sidebar,
+                          GParamSpec    *pspec,
+                          NatterWindow  *self)
+{
+  GObject *item = natter_sidebar_get_selected_item (sidebar);
+  NatterConversation *shown = natter_conversation_view_get_conversation (self->conversation_view);
+
+  if (NATTER_IS_CONVERSATION (item))
+    {
+      /* Rows moving around it (one added above) notify too. */
+      if (item == G_OBJECT (shown))
+        return;
+      set_pending (self, NULL, NULL);
+      natter_conversation_view_set_conversation (self->conversation_view, NATTER_CONVERSATION (item));
+      show_content (self, "conversation");
+    }
+  else if (NATTER_IS_SESSION_ITEM (item))
+    {
+      update_session_page (self, NATTER_SESSION_ITEM (item));
+      g_signal_handlers_disconnect_by_func (item, on_session_item_notify, self);
+      g_signal_connect_object (item, "notify", G_CALLBACK (on_session_item_notify), self, 0);
+      show_content (self, "session");
+    }
+  else if (shown == NULL || natter_conversation_get_room (shown) != NULL)
+    {
+      /* Nothing selected; a pending private conversation stays on show. */
+      natter_conversation_view_set_conversation (self->conversation_view, NULL);
+      show_content (self, "empty");
+    }
+}
+
+static void
+on_sidebar_activated (NatterSidebar *sidebar,
+                      GObject       *item,
+                      NatterWindow  *self)
+{
+  if (NATTER_IS_CONVERSATION (item))
+    {
+      adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_stack));
+      gtk_widget_grab_focus (GTK_WIDGET (natter_conversation_view_get_compose (self->conversation_view)));
+    }
+}
+
+static void
+on_conversation_added (NatterSessionList  *list,
+                       NatterConversation *conversation,
+                       NatterWindow       *self)
+{
+  NatterSessionItem *item = natter_conversation_get_session_item (conversation);
+
+  if (self->pending_session == NULL || item == NULL)
+    return;
+  if (g_strcmp0 (natter_session_item_get_object_path (item), self->pending_session) != 0 ||
+      !natter_text_names_equal (natter_conversation_get_name (conversation), self->pending_name))
+    return;
+
+  set_pending (self, NULL, NULL);
+  natter_sidebar_select_item (self->sidebar, G_OBJECT (conversation));
+}
+
+static void
+on_conversation_removed (NatterSessionList  *list,
+                         NatterConversation *conversation,
+                         NatterWindow       *self)
+{
+  NatterSessionItem *item;
+
+  if (natter_conversation_view_get_conversation (self->conversation_view) != conversation)
+    return;
+
+  /* Back to it when it returns (natterd restarting, a rejoin). */
+  item = natter_conversation_get_session_item (conversation);
+  if (item != NULL)
+    set_pending (self, natter_session_item_get_object_path (item), natter_conversation_get_name (conversation));
+  natter_conversation_view_set_conversation (self->conversation_view, NULL);
+  show_content (self, "empty");
+}
+
+static void
+update_daemon_banner (NatterWindow *self)
+{
+  const char *error = natter_session_list_get_error (self->session_list);
+  gboolean running = natter_session_list_get_running (self->session_list);
+  gboolean connecting = natter_session_list_get_client (self->session_list) == NULL && error == NULL;
+
+  if (error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not reach natterd: %s"), error);
+
+      gtk_label_set_label (self->daemon_label, text);
+    }
+  else
+    gtk_label_set_label (self->daemon_label, _("natterd is not running. Waiting for it to come back…"));
+
+  gtk_revealer_set_reveal_child (self->daemon_revealer, !running && !connecting);
+}
+
+static void
+on_running_changed (NatterSessionList *list,
+                    GParamSpec        *pspec,
+                    NatterWindow      *self)
+{
+  update_daemon_banner (self);
+}
+
+static void
+on_is_active_changed (NatterWindow *self,
+                      GParamSpec   *pspec,
+                      gpointer      user_data)
+{
+  natter_conversation_view_set_active (self->conversation_view, gtk_window_is_active (GTK_WINDOW (self)));
+}
+
+/* Actions */
+
+static void
+action_show_sidebar (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  NatterWindow *self = NATTER_WINDOW (widget);
+
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar_pane);
+}
+
+static void
+action_open_conversation (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  const char *session_path, *name;
+
+  g_variant_get (parameter, "(&s&s)", &session_path, &name);
+  natter_window_open_conversation (NATTER_WINDOW (widget), session_path, name);
+}
+
+static void
+action_open_message (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  const char *session_path, *name;
+  gint64 id, time_us;
+
+  g_variant_get (parameter, "(&s&sxx)", &session_path, &name, &id, &time_us);
+  natter_window_open_message (NATTER_WINDOW (widget), session_path, name, id, time_us);
+}
+
+static void
+action_relative (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  NatterWindow *self = NATTER_WINDOW (widget);
+
+  natter_sidebar_select_relative (self->sidebar, g_str_equal (action_name, "win.next-conversation") ? 1 : -1);
+}
+
+static void
+action_dialog (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  NatterWindow *self = NATTER_WINDOW (widget);
+
+  if (g_str_equal (action_name, "win.quick-switcher"))
+    natter_window_show_quick_switcher (self);
+  else if (g_str_equal (action_name, "win.search"))
+    natter_window_show_search_dialog (self);
+  else if (g_str_equal (action_name, "win.join"))
+    natter_window_show_join_dialog (self);
+}
+
+static void
+action_start_daemon (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  natter_session_list_start_daemon (NATTER_WINDOW (widget)->session_list);
+}
+
+static void
+action_toggle_session_connection (GtkWidget  *widget,
+                                  const char *action_name,
+                                  GVariant   *parameter)
+{
+  NatterWindow *self = NATTER_WINDOW (widget);
+  GObject *item = natter_sidebar_get_selected_item (self->sidebar);
+  NatterIpcSession1 *session;
+
+  if (!NATTER_IS_SESSION_ITEM (item))
+    return;
+
+  session = natter_session_item_get_session (NATTER_SESSION_ITEM (item));
+  if (g_strcmp0 (natter_session_item_get_state (NATTER_SESSION_ITEM (item)), "disconnected") != 0)
+    natter_ipc_session1_call_disconnect (session, "", G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
+  else
+    natter_ipc_session1_call_connect (session, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
+}
+
+static void
+action_toggle_members (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  NatterWindow *self = NATTER_WINDOW (widget);
+  GObject *button = gtk_widget_get_template_child (GTK_WIDGET (self->conversation_view),
+                                                     NATTER_TYPE_CONVERSATION_VIEW, "members_button");
+
+  if (GTK_IS_TOGGLE_BUTTON (button) && gtk_widget_get_visible (GTK_WIDGET (button)))
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button),
+                                  !gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)));
+}
+
+/* GObject */
+
+static void
+natter_window_dispose (GObject *object)
+{
+  NatterWindow *self = (NatterWindow *) object;
+
+  if (self->session_list != NULL)
+    g_signal_handlers_disconnect_by_data (self->session_list, self);
+  g_clear_object (&self->session_list);
+  g_clear_object (&self->settings);
+  gtk_widget_dispose_template (GTK_WIDGET (self), NATTER_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (natter_window_parent_class)->dispose (object);
+}
+
+static void
+natter_window_finalize (GObject *object)
+{
+  NatterWindow *self = (NatterWindow *) object;
+
+  g_free (self->pending_session);
+  g_free (self->pending_name);
+
+  G_OBJECT_CLASS (natter_window_parent_class)->finalize (object);
+}
+
+static void
+natter_window_class_init (NatterWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = natter_window_dispose;
+  object_class->finalize = natter_window_finalize;
+
+  g_type_ensure (NATTER_TYPE_SIDEBAR);
+  g_type_ensure (NATTER_TYPE_CONVERSATION_VIEW);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/natter/Natter/natter-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, NatterWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, NatterWindow, daemon_revealer);
+  gtk_widget_class_bind_template_child (widget_class, NatterWindow, daemon_label);
+  gtk_widget_class_bind_template_child (widget_class, NatterWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, NatterWindow, sidebar_pane);
+  gtk_widget_class_bind_template_child (widget_class, NatterWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, NatterWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, NatterWindow, session_page);
+  gtk_widget_class_bind_template_child (widget_class, NatterWindow, session_connect_button);
+  gtk_widget_class_bind_template_child (widget_class, NatterWindow, conversation_view);
+
+  gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, action_show_sidebar);
+  gtk_widget_class_install_action (widget_class, "win.open-conversation", "(ss)", action_open_conversation);
+  gtk_widget_class_install_action (widget_class, "win.open-message", "(ssxx)", action_open_message);
+  gtk_widget_class_install_action (widget_class, "win.previous-conversation", NULL, action_relative);
+  gtk_widget_class_install_action (widget_class, "win.next-conversation", NULL, action_relative);
+  gtk_widget_class_install_action (widget_class, "win.quick-switcher", NULL, action_dialog);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, action_dialog);
+  gtk_widget_class_install_action (widget_class, "win.join", NULL, action_dialog);
+  gtk_widget_class_install_action (widget_class, "win.start-daemon", NULL, action_start_daemon);
+  gtk_widget_class_install_action (widget_class, "win.toggle-session-connection", NULL,
+                                   action_toggle_session_connection);
+  gtk_widget_class_install_action (widget_class, "win.toggle-members", NULL, action_toggle_members);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.quick-switcher", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_j, GDK_CONTROL_MASK, "win.join", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK, "win.previous-conversation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK, "win.next-conversation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.toggle-members", NULL);
+}
+
+static void
+natter_window_init (NatterWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect (self->sidebar, "notify::selected-item", G_CALLBACK (on_selected_item_changed), self);
+  g_signal_connect (self->sidebar, "activated", G_CALLBACK (on_sidebar_activated), self);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (on_is_active_changed), NULL);
+}
+
+NatterWindow *
+natter_window_new (NatterApplication *application)
+{
+  NatterWindow *self;
+
+  g_return_val_if_fail (NATTER_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (NATTER_TYPE_WINDOW, "application", application, NULL);
+  self->session_list = g_object_ref (natter_application_get_session_list (application));
+  self->settings = g_object_ref (natter_application_get_settings (application));
+
+  g_settings_bind (self->settings, "show-joins-parts", self->conversation_view, "show-events",
+                   G_SETTINGS_BIND_GET);
+  natter_sidebar_set_session_list (self->sidebar, self->session_list);
+  g_signal_connect (self->session_list, "conversation-added", G_CALLBACK (on_conversation_added), self);
+  g_signal_connect (self->session_list, "conversation-removed", G_CALLBACK (on_conversation_removed), self);
+  g_signal_connect (self->session_list, "notify::running", G_CALLBACK (on_running_changed), self);
+  g_signal_connect (self->session_list, "notify::error", G_CALLBACK (on_running_changed), self);
+  g_signal_connect_swapped (self->session_list, "ready", G_CALLBACK (update_daemon_banner), self);
+  update_daemon_banner (self);
+
+  return self;
+}
+
+NatterSidebar *
+natter_window_get_sidebar (NatterWindow *self)
+{
+  g_return_val_if_fail (NATTER_IS_WINDOW (self), NULL);
+  return self->sidebar;
+}
+
+NatterConversationView *
+natter_window_get_conversation_view (NatterWindow *self)
+{
+  g_return_val_if_fail (NATTER_IS_WINDOW (self), NULL);
+  return self->conversation_view;
+}
+
+void
+natter_window_open_conversation (NatterWindow *self,
+                                 const char   *session_path,
+                                 const char   *name)
+{
+  NatterConversation *conversation;
+  NatterSessionItem *item;
+
+  g_return_if_fail (NATTER_IS_WINDOW (self));
+  g_return_if_fail (session_path != NULL && name != NULL);
+
+  conversation = natter_session_list_lookup_conversation (self->session_list, session_path, name);
+  if (conversation != NULL)
+    {
+      set_pending (self, NULL, NULL);
+      natter_sidebar_select_item (self->sidebar, G_OBJECT (conversation));
+      return;
+    }
+
+  set_pending (self, session_path, name);
+  item = natter_session_list_lookup_session (self->session_list, session_path);
+  if (item != NULL && !natter_text_is_room_name (name))
+    {
+      /* A private conversation starts with its first message: show it now. */
+      g_autoptr(NatterConversation) pending = natter_conversation_new_pending (item, name);
+
+      natter_sidebar_select_item (self->sidebar, NULL);
+      natter_conversation_view_set_conversation (self->conversation_view, pending);
+      show_content (self, "conversation");
+      gtk_widget_grab_focus (GTK_WIDGET (natter_conversation_view_get_compose (self->conversation_view)));
+    }
+}
+
+void
+natter_window_open_message (NatterWindow *self,
+                            const char   *session_path,
+                            const char   *name,
+                            gint64        id,
+                            gint64        time_us)
+{
+  NatterConversation *conversation;
+  NatterSessionItem *item;
+
+  g_return_if_fail (NATTER_IS_WINDOW (self));
+
+  conversation = natter_session_list_lookup_conversation (self->session_list, session_path, name);
+  if (conversation != NULL)
+    {
+      /* Selecting opens the newest page; then the one around the message. */
+      natter_sidebar_select_item (self->sidebar, G_OBJECT (conversation));
+      natter_conversation_view_open_at (self->conversation_view, conversation, id, time_us);
+      show_content (self, "conversation");
+      return;
+    }
+
+  item = natter_session_list_lookup_session (self->session_list, session_path);
+  if (item != NULL)
+    {
+      /* A conversation no longer open: its scrollback all the same. */
+      g_autoptr(NatterConversation) pending = natter_conversation_new_pending (item, name);
+
+      natter_sidebar_select_item (self->sidebar, NULL);
+      natter_conversation_view_open_at (self->conversation_view, pending, id, time_us);
+      show_content (self, "conversation");
+    }
+}
+
+void
+natter_window_show_toast (NatterWindow *self,
+                          const char   *message)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (NATTER_IS_WINDOW (self));
+
+  toast = adw_toast_new (message);
+  adw_toast_set_timeout (toast, 5);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+NatterSessionItem *
+natter_window_get_current_session (NatterWindow *self)
+{
+  GObject *item;
+  NatterConversation *shown;
+  GListModel *sessions;
+
+  g_return_val_if_fail (NATTER_IS_WINDOW (self), NULL);
+
+  item = natter_sidebar_get_selected_item (self->sidebar);
+  if (NATTER_IS_SESSION_ITEM (item))
+    return NATTER_SESSION_ITEM (item);
+  if (NATTER_IS_CONVERSATION (item))
+    return natter_conversation_get_session_item (NATTER_CONVERSATION (item));
+
+  shown = natter_conversation_view_get_conversation (self->conversation_view);
+  if (shown != NULL)
+    return natter_conversation_get_session_item (shown);
+
+  sessions = natter_session_list_get_sessions (self->session_list);
+  if (g_list_model_get_n_items (sessions) > 0)
+    {
+      g_autoptr(NatterSessionItem) first = g_list_model_get_item (sessions, 0);
+
+      return first;
+    }
+
+  return NULL;
+}
+
+static GtkWindow *
+present_dialog (NatterWindow *self,
+                GtkWindow    *dialog)
+{
+  gtk_window_set_transient_for (dialog, GTK_WINDOW (self));
+  gtk_window_set_modal (dialog, TRUE);
+  gtk_window_present (dialog);
+
+  return dialog;
+}
+
+GtkWindow *
+natter_window_show_connect_dialog (NatterWindow *self)
+{
+  g_return_val_if_fail (NATTER_IS_WINDOW (self), NULL);
+
+  return present_dialog (self, GTK_WINDOW (natter_connect_dialog_new (self->session_list)));
+}
+
+GtkWindow *
+natter_window_show_join_dialog (NatterWindow *self)
+{
+  NatterSessionItem *session;
+
+  g_return_val_if_fail (NATTER_IS_WINDOW (self), NULL);
+
+  session = natter_window_get_current_session (self);
+  if (session == NULL)
+    return natter_window_show_connect_dialog (self);
+
+  return present_dialog (self, GTK_WINDOW (natter_join_dialog_new (session)));
+}
+
+GtkWindow *
+natter_window_show_host_dialog (NatterWindow *self)
+{
+  g_return_val_if_fail (NATTER_IS_WINDOW (self), NULL);
+
+  return present_dialog (self, GTK_WINDOW (natter_host_dialog_new (self->session_list)));
+}
+
+GtkWindow *
+natter_window_show_search_dialog (NatterWindow *self)
+{
+  NatterConversation *shown;
+
+  g_return_val_if_fail (NATTER_IS_WINDOW (self), NULL);
+
+  shown = natter_conversation_view_get_conversation (self->conversation_view);
+
+  return present_dialog (self, GTK_WINDOW (natter_search_dialog_new (self->session_list, shown)));
+}
+
+GtkWindow *
+natter_window_show_quick_switcher (NatterWindow *self)
+{
+  g_return_val_if_fail (NATTER_IS_WINDOW (self), NULL);
+
+  return present_dialog (self, GTK_WINDOW (natter_quick_switcher_new (self->session_list)));
+}
