@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-test"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "natter-session-item.h"
+#include "natter-session-store.h"
+#include "natter-test-gui.h"
+
+gboolean
+natter_test_gui_init (int    *argc,
+                      char ***argv)
+{
+  const char *schema_dir = g_getenv ("NATTER_TEST_SCHEMA_DIR");
+
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  if (schema_dir != NULL)
+    g_setenv ("GSETTINGS_SCHEMA_DIR", schema_dir, TRUE);
+  /* Notifications go to org.freedesktop.Notifications on the test bus. */
+  g_setenv ("GNOTIFICATION_BACKEND", "freedesktop", TRUE);
+  g_setenv ("ADW_DISABLE_PORTAL", "1", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
+  g_setenv ("GDK_DEBUG", "", TRUE);
+  g_unsetenv ("GTK_THEME");
+
+  return gtk_init_check ();
+}
+
+NatterApplication *
+natter_test_gui_app_new (int width,
+                         int height)
+{
+  g_autoptr(GError) error = NULL;
+  NatterApplication *app = natter_application_new ();
+  NatterWindow *window;
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+
+  window = natter_application_get_window (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  g_application_activate (G_APPLICATION (app));
+  natter_test_gui_settle (200);
+
+  return app;
+}
+
+void
+natter_test_gui_app_free (NatterApplication *app)
+{
+  GList *windows;
+
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (app))) != NULL)
+    gtk_window_destroy (windows->data);
+  natter_test_gui_settle (100);
+  g_application_quit (G_APPLICATION (app));
+  g_object_unref (app);
+  natter_test_gui_settle (200);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+
+        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+          remove_tree (child);
+        else
+          g_unlink (child);
+      }
+  g_rmdir (path);
+}
+
+void
+natter_test_gui_leave_bus (NatterTestBus *bus)
+{
+  remove_tree (natter_test_bus_get_data_dir (bus));
+}
+
+gboolean
+natter_test_gui_wait (gboolean (*done) (gpointer data),
+                      gpointer   data,
+                      guint      timeout_ms)
+{
+  return natter_test_spin_until (done, data, timeout_ms);
+}
+
+static gboolean
+frame_passed (gpointer data)
+{
+  return FALSE;
+}
+
+void
+natter_test_gui_settle (guint ms)
+{
+  natter_test_spin_until (frame_passed, NULL, ms);
+}
+
+GtkWidget *
+natter_test_gui_find (GtkWidget *root,
+                      GType      type)
+{
+  if (root == NULL)
+    return NULL;
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = natter_test_gui_find (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+guint
+natter_test_gui_count (GtkWidget *root,
+                       GType      type)
+{
+  guint n = 0;
+
+  if (root == NULL)
+    return 0;
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    n++;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += natter_test_gui_count (child, type);
+
+  return n;
+}
+
+GtkWidget *
+natter_test_gui_find_label (GtkWidget  *root,
+                            const char *text)
+{
+  if (root == NULL)
+    return NULL;
+  if (!gtk_widget_get_visible (root))
+    return NULL;
+  if (GTK_IS_LABEL (root) && gtk_widget_get_mapped (root) &&
+      g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = natter_test_gui_find_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+press_in_phase (GtkWidget           *widget,
+                GtkPropagationPhase  phase,
+                guint                keyval,
+                GdkModifierType      state)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  guint n = g_list_model_get_n_items (controllers);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+      gboolean handled = FALSE;
+
+      if (!GTK_IS_EVENT_CONTROLLER_KEY (controller) ||
+          gtk_event_controller_get_propagation_phase (controller) != phase)
+        continue;
+
+      g_signal_emit_by_name (controller, "key-pressed", keyval, 0, state, &handled);
+      if (handled)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+gboolean
+natter_test_gui_press_key (GtkWidget       *widget,
+                           guint            keyval,
+                           GdkModifierType  state)
+{
+  return press_in_phase (widget, GTK_PHASE_CAPTURE, keyval, state) ||
+         press_in_phase (widget, GTK_PHASE_BUBBLE, keyval, state);
+}
+
+gsize
+natter_test_gui_screenshot (GtkWidget  *widget,
+                            const char *path)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInfo) info = NULL;
+
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  g_return_val_if_fail (renderer != NULL, 0);
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    return 0;
+
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (texture == NULL || !gdk_texture_save_to_png (texture, path))
+    return 0;
+
+  file = g_file_new_for_path (path);
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE, NULL, NULL);
+
+  return info != NULL ? (gsize) g_file_info_get_size (info) : 0;
+}
+
+char *
+natter_test_gui_screenshot_path (const char *name)
+{
+  const char *dir = g_getenv ("NATTER_TEST_SCREENSHOT_DIR");
+
+  if (dir == NULL)
+    dir = g_getenv ("NATTER_TEST_BUILDDIR");
+  if (dir == NULL)
+    dir = ".";
+  g_mkdir_with_parents (dir, 0755);
+
+  return g_build_filename (dir, name, NULL);
+}
+
+NatterConversation *
+natter_test_gui_find_conversation (NatterApplication *app,
+                                   const char        *name)
+{
+  GListModel *conversations = natter_session_list_get_conversations (natter_application_get_session_list (app));
+  guint n = g_list_model_get_n_items (conversations);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NatterConversation) conversation = g_list_model_get_item (conversations, i);
+
+      if (g_ascii_strcasecmp (natter_conversation_get_name (conversation), name) == 0)
+        return conversation;
+    }
+
+  return NULL;
+}
+
+typedef struct {
+  NatterTestBus *bus;
+  const char    *path;
+} StateWait;
+
+static gboolean
+session_connected (gpointer data)
+{
+  StateWait *wait = data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) value = NULL;
+
+  reply = g_dbus_connection_call_sync (natter_test_bus_get_connection (wait->bus), "org.natter.Daemon", wait->path,
+                                       "org.freedesktop.DBus.Properties", "Get",
+                                       g_variant_new ("(ss)", "org.natter.Session1", "State"),
+                                       G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply == NULL)
+    return FALSE;
+  g_variant_get (reply, "(v)", &value);
+
+  return g_strcmp0 (g_variant_get_string (value, NULL), "connected") == 0;
+}
+
+/* natterd exports restored sessions a moment after it starts: poll. */
+static gboolean
+property_is (NatterTestBus *bus,
+             const char    *path,
+             const char    *interface,
+             const char    *property,
+             const char    *pattern)
+{
+  StateWait wait = { bus, path };
+
+  return natter_test_spin_until (session_connected, &wait, 10000);
+}
+
+char *
+natter_test_gui_fill_scrollback (NatterTestBus *bus,
+                                 guint16        port,
+                                 const char    *nick,
+                                 const char    *room,
+                                 guint          n_messages)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) id_value = NULL;
+  g_autoptr(NatterSessionStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *db = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *folded = NULL;
+  GVariantDict options;
+  gint64 now = g_get_real_time ();
+  guint session_id;
+
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "host", "s", "127.0.0.1");
+  g_variant_dict_insert (&options, "port", "q", port);
+  g_variant_dict_insert (&options, "nick", "s", nick);
+  reply = natter_test_bus_call_ok (bus, "/org/natter/Daemon", "org.natter.Daemon1", "OpenSession",
+                                   g_variant_new ("(@a{sv})", g_variant_dict_end (&options)));
+  g_variant_get (reply, "(o)", &path);
+  g_assert_true (property_is (bus, path, "org.natter.Session1", "State", "'connected'"));
+
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (bus, path, "org.natter.Session1", "Join", g_variant_new ("(ss)", room, ""));
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (bus, path, "org.natter.Session1", "Save",
+                                   g_variant_new_parsed ("(@a{sv} {'autoconnect': <true>},)"));
+  id_value = natter_test_bus_get_property (bus, path, "org.natter.Session1", "Id");
+  session_id = g_variant_get_uint32 (id_value);
+
+  /* natterd is idle in the meantime; its restart below reads them all. */
+  db = g_build_filename (natter_test_bus_get_data_dir (bus), "sessions.db", NULL);
+  store = natter_session_store_new (db, &error);
+  g_assert_no_error (error);
+  folded = g_ascii_strdown (room, -1);
+  for (guint i = 0; i < n_messages; i++)
+    {
+      g_autoptr(NatterSessionMessage) message = natter_session_message_new ();
+
+      message->id = natter_session_store_next_message_id (store);
+      message->time_us = now - (gint64) (n_messages - i) * G_TIME_SPAN_MINUTE;
+      message->target = g_strdup (room);
+      message->folded = g_strdup (folded);
+      message->sender = g_strdup (i % 3 == 0 ? "dave" : "carol");
+      message->text = g_strdup_printf ("message %u", i);
+      message->kind = NATTER_MESSAGE_KIND_TEXT;
+      natter_session_store_log (store, session_id, message);
+    }
+  natter_session_store_sync (store);
+  natter_session_store_close (store);
+
+  natter_test_bus_restart_daemon (bus);
+  g_assert_true (property_is (bus, path, "org.natter.Session1", "State", "'connected'"));
+
+  return g_steal_pointer (&path);
+}
+
+guint64
+natter_test_gui_rss_kib (const char *field)
+{
+  g_autofree char *status = NULL;
+  g_autofree char *key = g_strconcat ("\n", field != NULL ? field : "VmRSS", ":", NULL);
+  const char *line;
+  guint64 kib = 0;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return 0;
+
+  line = strstr (status, key);
+  if (line != NULL)
+    kib = g_ascii_strtoull (line + strlen (key), NULL, 10);
+
+  return kib;
+}

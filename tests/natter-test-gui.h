@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "natter-application.h"
+#include "natter-test-bus.h"
+#include "natter-test-client.h"
+#include "natter-test-fake.h"
+#include "natter-window.h"
+
+G_BEGIN_DECLS
+
+/*
+ * Helpers for the window's tests: the real NatterApplication and its window
+ * on the test's private bus (NatterTestBus runs natterd's D-Bus service),
+ * an IRC server for the sessions to connect to, widget lookups, key presses
+ * and screenshots. Everything runs on the test thread's main context; the
+ * waits spin it. Needs a display (the gui suite runs under xvfb-run).
+ */
+
+/* Sets the environment the window needs in a test (memory settings, the
+ * build tree's schema, no portal) and initialises GTK; FALSE when there is
+ * no display. Call first thing in main(). */
+gboolean      natter_test_gui_init             (int          *argc,
+                                                char       ***argv);
+
+/* The application registered on the bus of the environment and activated:
+ * its window is shown at @width x @height. */
+NatterApplication *natter_test_gui_app_new     (int           width,
+                                                int           height);
+
+/* Closes the windows and drops the application, so the private bus can go
+ * down without waiting for its connection to be released. */
+void          natter_test_gui_app_free         (NatterApplication *app);
+
+/* At the end of a test program: GTestDBus would wait for every reference
+ * to the session bus connection (GTK, the application and their proxies
+ * hold many) and fail after 30 s. The dbus-daemon goes with the process
+ * anyway (GTestDBus watches it); only natterd's data directory is removed. */
+void          natter_test_gui_leave_bus        (NatterTestBus *bus);
+
+/* Spins until @done, or @timeout_ms; the answer of @done. */
+gboolean      natter_test_gui_wait             (gboolean    (*done) (gpointer data),
+                                                gpointer      data,
+                                                guint         timeout_ms);
+/* Lets the window lay out and draw. */
+void          natter_test_gui_settle           (guint         ms);
+
+/* The first widget of @type below @root (depth first), or NULL. */
+GtkWidget    *natter_test_gui_find             (GtkWidget    *root,
+                                                GType         type);
+/* How many widgets of @type are below @root. */
+guint         natter_test_gui_count            (GtkWidget    *root,
+                                                GType         type);
+/* The GtkLabel below @root on screen (mapped) showing exactly @text, or NULL. */
+GtkWidget    *natter_test_gui_find_label       (GtkWidget    *root,
+                                                const char   *text);
+
+/* A key press as the key controllers of @widget (capture phase first)
+ * see it; TRUE when one handled it. */
+gboolean      natter_test_gui_press_key        (GtkWidget    *widget,
+                                                guint         keyval,
+                                                GdkModifierType state);
+
+/* Renders @widget (a window) to a PNG at @path through its GskRenderer;
+ * returns the PNG's size in bytes (0 on failure). */
+gsize         natter_test_gui_screenshot       (GtkWidget    *widget,
+                                                const char   *path);
+/* Where screenshots go: $NATTER_TEST_SCREENSHOT_DIR or the build dir. */
+char         *natter_test_gui_screenshot_path  (const char   *name);
+
+/* The conversation called @name in the sidebar's model, or NULL. */
+NatterConversation *natter_test_gui_find_conversation (NatterApplication *app,
+                                                       const char        *name);
+
+/*
+ * A session of @nick to 127.0.0.1:@port, saved, in @room, whose scrollback
+ * holds @n_messages (text from "carol" and "dave", "message 0" up to
+ * "message N-1", one a minute up to now), written straight into
+ * sessions.db; natterd is restarted so it reads them. Returns the session's
+ * object path.
+ */
+char         *natter_test_gui_fill_scrollback  (NatterTestBus *bus,
+                                                guint16        port,
+                                                const char    *nick,
+                                                const char    *room,
+                                                guint          n_messages);
+/* A resident-memory field of /proc/self/status in KiB: NULL for VmRSS, or
+ * RssAnon, RssFile, RssShmem. */
+guint64       natter_test_gui_rss_kib          (const char *field);
+
+G_END_DECLS

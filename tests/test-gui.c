@@ -1,0 +1,725 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-test"
+
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include "natter-compose.h"
+#include "natter-connect-dialog.h"
+#include "natter-conversation-view.h"
+#include "natter-host-dialog.h"
+#include "natter-join-dialog.h"
+#include "natter-message-row.h"
+#include "natter-quick-switcher.h"
+#include "natter-search-dialog.h"
+#include "natter-session-item.h"
+#include "natter-sidebar-row.h"
+#include "natter-test-gui.h"
+
+/*
+ * The window end to end: natterd's D-Bus service on a private bus, an IRC
+ * server (natterd's hosted server on a thread) for the window's session,
+ * and raw IRC clients on the other side. The tests run in order and share
+ * the one window, as a person would use it.
+ */
+
+typedef struct {
+  NatterTestBus     *bus;
+  NatterTestServer  *server;
+  guint16            port;
+  NatterApplication *app;
+  NatterWindow      *window;
+  NatterTestClient  *bob;
+  GSubprocess       *notifier;
+  guint              daemon_vanished;
+} Fixture;
+
+static Fixture f;
+
+/* Lookups */
+
+static NatterConversationView *
+view (void)
+{
+  return natter_window_get_conversation_view (f.window);
+}
+
+static NatterSessionItem *
+first_session (void)
+{
+  GListModel *sessions = natter_session_list_get_sessions (natter_application_get_session_list (f.app));
+  g_autoptr(NatterSessionItem) item = NULL;
+
+  if (g_list_model_get_n_items (sessions) == 0)
+    return NULL;
+  item = g_list_model_get_item (sessions, 0);
+  return item;
+}
+
+static gboolean
+session_connected (gpointer data)
+{
+  NatterSessionItem *item = first_session ();
+
+  return item != NULL && natter_session_item_is_connected (item);
+}
+
+static gboolean
+showing (gpointer data)
+{
+  NatterConversation *shown = natter_conversation_view_get_conversation (view ());
+
+  return shown != NULL && g_ascii_strcasecmp (natter_conversation_get_name (shown), data) == 0 &&
+         natter_conversation_get_room (shown) != NULL &&
+         natter_conversation_view_get_model (view ()) != NULL &&
+         !natter_message_model_get_loading (natter_conversation_view_get_model (view ()));
+}
+
+static NatterMessageRow *
+row_with_text (const char *text)
+{
+  GtkWidget *list = GTK_WIDGET (natter_conversation_view_get_list_view (view ()));
+  GtkWidget *label = natter_test_gui_find_label (list, text);
+
+  while (label != NULL && !NATTER_IS_MESSAGE_ROW (label))
+    label = gtk_widget_get_parent (label);
+
+  return label != NULL ? NATTER_MESSAGE_ROW (label) : NULL;
+}
+
+static gboolean
+row_shown (gpointer data)
+{
+  return row_with_text (data) != NULL;
+}
+
+static void
+type_and_enter (const char *text)
+{
+  NatterCompose *compose = natter_conversation_view_get_compose (view ());
+
+  natter_compose_set_text (compose, text);
+  g_assert_true (natter_test_gui_press_key (GTK_WIDGET (natter_compose_get_text_view (compose)),
+                                            GDK_KEY_Return, 0));
+}
+
+/* Notification service: python3-dbusmock's notification_daemon template. */
+
+static gboolean
+notify_calls_contain (gpointer data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) calls = NULL;
+  GVariantIter iter;
+  const char *method;
+  GVariant *args;
+  guint64 time;
+
+  reply = g_dbus_connection_call_sync (natter_test_bus_get_connection (f.bus),
+                                       "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+                                       "org.freedesktop.DBus.Mock", "GetCalls", NULL,
+                                       G_VARIANT_TYPE ("(a(tsav))"), G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
+  if (reply == NULL)
+    return FALSE;
+
+  calls = g_variant_get_child_value (reply, 0);
+  g_variant_iter_init (&iter, calls);
+  while (g_variant_iter_next (&iter, "(t&s@av)", &time, &method, &args))
+    {
+      g_autoptr(GVariant) held = args;
+
+      if (g_str_equal (method, "Notify") && g_variant_n_children (args) >= 5)
+        {
+          g_autoptr(GVariant) summary = g_variant_get_child_value (args, 3);
+          g_autoptr(GVariant) body = g_variant_get_child_value (args, 4);
+          g_autoptr(GVariant) s = g_variant_get_variant (summary);
+          g_autoptr(GVariant) b = g_variant_get_variant (body);
+
+          if (strstr (g_variant_get_string (b, NULL), data) != NULL)
+            return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+static gboolean
+name_has_owner (const char *name)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned = FALSE;
+
+  reply = g_dbus_connection_call_sync (natter_test_bus_get_connection (f.bus),
+                                       "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "NameHasOwner", g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+
+  return owned;
+}
+
+static gboolean
+notifier_ready (gpointer data)
+{
+  return name_has_owner ("org.freedesktop.Notifications");
+}
+
+/* Tests */
+
+static gboolean
+window_shown (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (f.window)) &&
+         natter_session_list_get_client (natter_application_get_session_list (f.app)) != NULL;
+}
+
+static void
+test_connect_dialog (void)
+{
+  GtkWindow *dialog;
+  GObject *host_row, *port_spin, *nick_row;
+  NatterSessionItem *item;
+  GtkWidget *row;
+
+  g_assert_true (natter_test_gui_wait (window_shown, NULL, 10000));
+
+  dialog = natter_window_show_connect_dialog (f.window);
+  g_assert_true (NATTER_IS_CONNECT_DIALOG (dialog));
+  host_row = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_CONNECT_DIALOG, "host_row");
+  port_spin = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_CONNECT_DIALOG, "port_spin");
+  nick_row = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_CONNECT_DIALOG, "nick_row");
+  gtk_editable_set_text (GTK_EDITABLE (host_row), "127.0.0.1");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (port_spin), f.port);
+  gtk_editable_set_text (GTK_EDITABLE (nick_row), "alice");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.connect", NULL));
+
+  g_assert_true (natter_test_gui_wait (session_connected, NULL, 10000));
+  item = first_session ();
+  g_assert_cmpstr (natter_ipc_session1_get_nick (natter_session_item_get_session (item)), ==, "alice");
+
+  /* The sidebar shows the session with its state. */
+  natter_test_gui_settle (100);
+  row = natter_test_gui_find_label (GTK_WIDGET (natter_window_get_sidebar (f.window)), "Connected as alice");
+  g_assert_nonnull (row);
+}
+
+static void
+test_join_room (void)
+{
+  GtkWindow *dialog;
+  GObject *room_row;
+
+  dialog = natter_window_show_join_dialog (f.window);
+  g_assert_true (NATTER_IS_JOIN_DIALOG (dialog));
+  room_row = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_JOIN_DIALOG, "room_row");
+  gtk_editable_set_text (GTK_EDITABLE (room_row), "natter");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.join", NULL));
+
+  /* "natter" becomes #natter, joined, and opened. */
+  g_assert_true (natter_test_gui_wait (showing, "#natter", 10000));
+  g_assert_nonnull (natter_test_gui_find_conversation (f.app, "#natter"));
+
+  /* Someone to talk to. */
+  f.bob = natter_test_client_new (f.port);
+  natter_test_client_register (f.bob, "bob");
+  natter_test_client_send (f.bob, "JOIN #natter");
+  natter_test_client_expect (f.bob, ":bob!* JOIN #natter");
+}
+
+static void
+test_enter_sends (void)
+{
+  type_and_enter ("hello from the window");
+  natter_test_client_expect (f.bob, ":alice!*@* PRIVMSG #natter :hello from the window");
+
+  /* Our own line shows too, and the compose box is empty again. */
+  g_assert_true (natter_test_gui_wait (row_shown, "hello from the window", 5000));
+  {
+    g_autofree char *left = natter_compose_dup_text (natter_conversation_view_get_compose (view ()));
+
+    g_assert_cmpstr (left, ==, "");
+  }
+
+  /* /me is an action. */
+  type_and_enter ("/me waves");
+  natter_test_client_expect (f.bob, ":alice!*@* PRIVMSG #natter :\001ACTION waves\001");
+}
+
+static void
+test_raw_client_message_appears (void)
+{
+  NatterMessageRow *row;
+
+  natter_test_client_send (f.bob, "PRIVMSG #natter :hi there, see https://example.org/page");
+  g_assert_true (natter_test_gui_wait (row_shown, "hi there, see https://example.org/page", 5000));
+  row = row_with_text ("hi there, see https://example.org/page");
+  g_assert_cmpstr (natter_message_get_sender (natter_message_row_get_message (row)), ==, "bob");
+  g_assert_true (natter_conversation_view_get_pinned (view ()));
+}
+
+static void
+test_compose_keys (void)
+{
+  NatterCompose *compose = natter_conversation_view_get_compose (view ());
+  GtkWidget *text_view = GTK_WIDGET (natter_compose_get_text_view (compose));
+  g_autofree char *completed = NULL;
+  g_autofree char *command = NULL;
+  g_autofree char *recalled = NULL;
+
+  /* Tab completes a member's nick (at the start: "nick: ") and commands. */
+  natter_compose_set_text (compose, "bo");
+  g_assert_true (natter_test_gui_press_key (text_view, GDK_KEY_Tab, 0));
+  completed = natter_compose_dup_text (compose);
+  g_assert_cmpstr (completed, ==, "bob: ");
+  natter_compose_set_text (compose, "/jo");
+  g_assert_true (natter_test_gui_press_key (text_view, GDK_KEY_Tab, 0));
+  command = natter_compose_dup_text (compose);
+  g_assert_cmpstr (command, ==, "/join ");
+
+  /* Up recalls the last line sent. */
+  natter_compose_set_text (compose, "");
+  g_assert_true (natter_test_gui_press_key (text_view, GDK_KEY_Up, 0));
+  recalled = natter_compose_dup_text (compose);
+  g_assert_cmpstr (recalled, ==, "/me waves");
+  g_assert_true (natter_test_gui_press_key (text_view, GDK_KEY_Down, 0));
+  natter_compose_set_text (compose, "");
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* GTK's own */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+
+  return NULL;
+}
+
+static gboolean
+message_dialog_shown (gpointer data)
+{
+  return find_message_dialog () != NULL;
+}
+
+static void
+test_multiline_asks (void)
+{
+  AdwMessageDialog *dialog;
+
+  /* A pasted block of lines is confirmed before it goes out as lines. */
+  type_and_enter ("first pasted line\nsecond pasted line");
+  g_assert_true (natter_test_gui_wait (message_dialog_shown, NULL, 3000));
+  dialog = find_message_dialog ();
+  adw_message_dialog_response (dialog, "send");
+  natter_test_client_expect (f.bob, ":alice!*@* PRIVMSG #natter :first pasted line");
+  natter_test_client_expect (f.bob, ":alice!*@* PRIVMSG #natter :second pasted line");
+}
+
+static GtkWindow *other_window;
+
+static gboolean
+window_inactive (gpointer data)
+{
+  return !gtk_window_is_active (GTK_WINDOW (f.window));
+}
+
+static gboolean
+window_active (gpointer data)
+{
+  return gtk_window_is_active (GTK_WINDOW (f.window));
+}
+
+static void
+unfocus_window (void)
+{
+  /* Another toplevel takes the focus, as another application would. */
+  other_window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (other_window, 200, 100);
+  gtk_window_present (other_window);
+  natter_test_gui_wait (window_inactive, NULL, 3000);
+}
+
+static void
+focus_window (void)
+{
+  g_clear_pointer (&other_window, gtk_window_destroy);
+  gtk_window_present (GTK_WINDOW (f.window));
+  natter_test_gui_wait (window_active, NULL, 3000);
+}
+
+static void
+test_mention_notifies (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("/usr/bin/python3 (with python3-dbusmock) is needed");
+      return;
+    }
+
+  /* Its log of calls goes to stdout: not into the TAP stream. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  f.notifier = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", "-m", "dbusmock",
+                                            "--template", "notification_daemon", NULL);
+  g_assert_no_error (error);
+  if (!natter_test_gui_wait (notifier_ready, NULL, 10000))
+    {
+      g_test_skip ("python3-dbusmock's notification template did not start");
+      return;
+    }
+
+  unfocus_window ();
+  g_assert_false (gtk_window_is_active (GTK_WINDOW (f.window)));
+
+  natter_test_client_send (f.bob, "PRIVMSG #natter :alice: are you there?");
+  g_assert_true (natter_test_gui_wait (notify_calls_contain, "alice: are you there?", 5000));
+
+  /* Not a mention: no notification (mentions and private messages only). */
+  natter_test_client_send (f.bob, "PRIVMSG #natter :just chatting");
+  g_assert_true (natter_test_gui_wait (row_shown, "just chatting", 5000));
+  natter_test_gui_settle (300);
+  g_assert_false (notify_calls_contain ("just chatting"));
+
+  focus_window ();
+
+  /* What a click on the notification does. */
+  natter_window_open_conversation (f.window, natter_session_item_get_object_path (first_session ()), "#natter");
+  g_action_group_activate_action (G_ACTION_GROUP (f.app), "open-conversation",
+                                  g_variant_new ("(ss)", natter_session_item_get_object_path (first_session ()),
+                                                 "#natter"));
+  g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
+}
+
+static guint
+unread_of (const char *name)
+{
+  NatterConversation *conversation = natter_test_gui_find_conversation (f.app, name);
+
+  return conversation != NULL ? natter_conversation_get_unread_count (conversation) : G_MAXUINT;
+}
+
+static gboolean
+unread_is (gpointer data)
+{
+  const char *spec = data;  /* "#room=N" */
+  g_autofree char *name = g_strndup (spec, strchr (spec, '=') - spec);
+
+  return unread_of (name) == (guint) atoi (strchr (spec, '=') + 1);
+}
+
+static void
+test_unread_rise_and_clear (void)
+{
+  NatterConversation *other;
+  GtkWidget *sidebar = GTK_WIDGET (natter_window_get_sidebar (f.window));
+
+  /* A second room, joined with a slash command. */
+  type_and_enter ("/join #other");
+  g_assert_true (natter_test_gui_wait (showing, "#other", 10000));
+  natter_test_client_send (f.bob, "JOIN #other");
+  natter_test_client_expect (f.bob, ":bob!* JOIN #other");
+
+  /* Back to #natter (Alt+Up: the previous conversation). */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.window), "win.previous-conversation", NULL));
+  g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
+
+  natter_test_client_send (f.bob, "PRIVMSG #other :one");
+  natter_test_client_send (f.bob, "PRIVMSG #other :two");
+  natter_test_client_send (f.bob, "PRIVMSG #other :three");
+  g_assert_true (natter_test_gui_wait (unread_is, "#other=3", 5000));
+  natter_test_gui_settle (100);
+  g_assert_nonnull (natter_test_gui_find_label (sidebar, "3"));
+
+  /* Reading it clears the count, in natterd and in the sidebar. */
+  other = natter_test_gui_find_conversation (f.app, "#other");
+  g_assert_true (natter_sidebar_select_item (natter_window_get_sidebar (f.window), G_OBJECT (other)));
+  g_assert_true (natter_test_gui_wait (showing, "#other", 5000));
+  g_assert_true (natter_test_gui_wait (unread_is, "#other=0", 5000));
+  natter_test_gui_settle (100);
+  g_assert_null (natter_test_gui_find_label (sidebar, "3"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.window), "win.previous-conversation", NULL));
+  g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
+}
+
+static void
+on_running (NatterSessionList *list,
+            GParamSpec        *pspec,
+            gpointer           data)
+{
+  if (!natter_session_list_get_running (list))
+    f.daemon_vanished++;
+}
+
+static gboolean
+daemon_vanished (gpointer data)
+{
+  return f.daemon_vanished > 0;
+}
+
+static void
+test_daemon_restart (void)
+{
+  NatterSessionList *list = natter_application_get_session_list (f.app);
+  NatterSessionItem *item = first_session ();
+  GtkWidget *revealer;
+
+  /* Saved, so the new natterd reconnects it. */
+  natter_ipc_session1_call_save_sync (natter_session_item_get_session (item),
+                                      g_variant_new_parsed ("@a{sv} {'autoconnect': <true>}"),
+                                      G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+
+  g_signal_connect (list, "notify::running", G_CALLBACK (on_running), NULL);
+  natter_test_bus_restart_daemon (f.bus);
+
+  /* The window noticed, and comes back to the same conversation. */
+  g_assert_true (natter_test_gui_wait (daemon_vanished, NULL, 10000));
+  g_assert_true (natter_test_gui_wait (session_connected, NULL, 15000));
+  revealer = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f.window), NATTER_TYPE_WINDOW, "daemon_revealer"));
+  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)));
+  g_assert_true (natter_test_gui_wait (showing, "#natter", 15000));
+  g_signal_handlers_disconnect_by_func (list, on_running, NULL);
+
+  /* Old messages come from the scrollback, new ones still arrive. */
+  g_assert_true (natter_test_gui_wait (row_shown, "just chatting", 5000));
+  natter_test_client_send (f.bob, "PRIVMSG #natter :welcome back");
+  g_assert_true (natter_test_gui_wait (row_shown, "welcome back", 5000));
+}
+
+static gboolean
+has_n_results (gpointer data)
+{
+  return g_list_model_get_n_items (natter_search_dialog_get_results (data)) > 0;
+}
+
+static void
+test_search_opens_message (void)
+{
+  GtkWindow *dialog = natter_window_show_search_dialog (f.window);
+  GObject *entry = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_SEARCH_DIALOG, "search_entry");
+  GObject *list = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_SEARCH_DIALOG, "result_list");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "three");
+  g_assert_true (natter_test_gui_wait (has_n_results, dialog, 5000));
+  g_signal_emit_by_name (list, "activate", 0u);
+  g_assert_true (natter_test_gui_wait (showing, "#other", 5000));
+  g_assert_true (natter_test_gui_wait (row_shown, "three", 5000));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.window), "win.previous-conversation", NULL));
+  g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
+}
+
+static void
+test_quick_switcher (void)
+{
+  GtkWindow *switcher = natter_window_show_quick_switcher (f.window);
+  GObject *entry = gtk_widget_get_template_child (GTK_WIDGET (switcher), NATTER_TYPE_QUICK_SWITCHER, "search_entry");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), "oth");
+  g_signal_emit_by_name (entry, "search-changed");
+  g_assert_cmpuint (g_list_model_get_n_items (natter_quick_switcher_get_matches (NATTER_QUICK_SWITCHER (switcher))), ==, 1);
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_true (natter_test_gui_wait (showing, "#other", 5000));
+
+  natter_window_open_conversation (f.window, natter_session_item_get_object_path (first_session ()), "#natter");
+  g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
+}
+
+static void
+test_irc_link (void)
+{
+  g_autofree char *uri = g_strdup_printf ("irc://127.0.0.1:%u/linked", f.port);
+  g_autoptr(GError) error = NULL;
+
+  /* The same server: the open session joins, no second session. */
+  g_assert_true (natter_application_open_uri (f.app, uri, &error));
+  g_assert_no_error (error);
+  g_assert_true (natter_test_gui_wait (showing, "#linked", 10000));
+  g_assert_cmpuint (g_list_model_get_n_items (natter_session_list_get_sessions (natter_application_get_session_list (f.app))), ==, 1);
+
+  natter_window_open_conversation (f.window, natter_session_item_get_object_path (first_session ()), "#natter");
+  g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
+}
+
+static gboolean
+hosting_address_shown (gpointer data)
+{
+  GObject *row = gtk_widget_get_template_child (data, NATTER_TYPE_HOST_DIALOG, "address_row");
+
+  return gtk_widget_get_visible (GTK_WIDGET (row)) &&
+         g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)) ?: "", "127.0.0.1:");
+}
+
+static gboolean
+hosting_stopped (gpointer data)
+{
+  GObject *row = gtk_widget_get_template_child (data, NATTER_TYPE_HOST_DIALOG, "address_row");
+
+  return !gtk_widget_get_visible (GTK_WIDGET (row));
+}
+
+static void
+test_host_dialog (void)
+{
+  GtkWindow *dialog = natter_window_show_host_dialog (f.window);
+  GObject *port_spin = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_HOST_DIALOG, "port_spin");
+  GObject *hosting_switch = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_HOST_DIALOG, "hosting_switch");
+  g_autoptr(GSocketListener) probe = g_socket_listener_new ();
+  guint16 port;
+
+  /* A free port for the hosted server. */
+  port = g_socket_listener_add_any_inet_port (probe, NULL, NULL);
+  g_socket_listener_close (probe);
+
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (port_spin), port);
+  gtk_switch_set_active (GTK_SWITCH (hosting_switch), TRUE);
+  g_assert_true (natter_test_gui_wait (hosting_address_shown, dialog, 5000));
+
+  {
+    g_autoptr(NatterTestClient) carol = natter_test_client_new (port);
+
+    natter_test_client_register (carol, "carol");
+    natter_host_dialog_refresh (NATTER_HOST_DIALOG (dialog));
+    natter_test_gui_settle (300);
+    g_assert_nonnull (natter_test_gui_find_label (GTK_WIDGET (dialog), "carol"));
+  }
+
+  gtk_switch_set_active (GTK_SWITCH (hosting_switch), FALSE);
+  g_assert_true (natter_test_gui_wait (hosting_stopped, dialog, 5000));
+  gtk_window_destroy (dialog);
+}
+
+/* Screenshots: light and dark, wide and narrow. */
+
+static void
+populate_for_screenshot (void)
+{
+  g_autoptr(NatterTestClient) carol = natter_test_client_new (f.port);
+
+  natter_test_client_register (carol, "carol");
+  natter_test_client_send (carol, "JOIN #natter");
+  natter_test_client_expect (carol, ":carol!* JOIN #natter");
+  natter_test_gui_settle (300);
+  natter_test_client_send (f.bob, "TOPIC #natter :Natter development · release notes at https://example.org/natter");
+  natter_test_client_send (carol, "PRIVMSG #natter :Morning! The new sidebar looks great.");
+  natter_test_client_send (f.bob, "PRIVMSG #natter :\001ACTION tips his hat\001");
+  natter_test_client_send (carol, "PRIVMSG #natter :alice, did you try the quick switcher? Ctrl+K");
+  natter_test_client_send (carol, "PRIVMSG #natter :It finds rooms as you type.");
+  g_assert_true (natter_test_gui_wait (row_shown, "It finds rooms as you type.", 5000));
+  type_and_enter ("Yes, and the scrollback loads as I scroll up.");
+  g_assert_true (natter_test_gui_wait (row_shown, "Yes, and the scrollback loads as I scroll up.", 5000));
+  natter_test_client_send (carol, "QUIT :see you");
+  natter_test_gui_settle (500);
+}
+
+static void
+screenshot (const char *name,
+            int         width,
+            int         height,
+            gboolean    dark)
+{
+  g_autofree char *path = natter_test_gui_screenshot_path (name);
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  gsize size;
+
+  adw_style_manager_set_color_scheme (style, dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
+  gtk_window_set_default_size (GTK_WINDOW (f.window), width, height);
+  natter_test_gui_settle (600);
+  natter_conversation_view_scroll_to_bottom (view ());
+  natter_test_gui_settle (300);
+
+  size = natter_test_gui_screenshot (GTK_WIDGET (f.window), path);
+  g_test_message ("screenshot %s: %" G_GSIZE_FORMAT " bytes", path, size);
+  g_assert_cmpuint (size, >, 10000);
+}
+
+static void
+test_screenshots (void)
+{
+  GtkWidget *members = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (view ()),
+                                                                   NATTER_TYPE_CONVERSATION_VIEW,
+                                                                   "members_button"));
+  AdwLeaflet *leaflet = ADW_LEAFLET (gtk_widget_get_template_child (GTK_WIDGET (f.window),
+                                                                    NATTER_TYPE_WINDOW, "leaflet"));
+
+  focus_window ();
+  populate_for_screenshot ();
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (members), TRUE);
+
+  screenshot ("natter-light-wide.png", 1000, 680, FALSE);
+  screenshot ("natter-dark-wide.png", 1000, 680, TRUE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (members), FALSE);
+  screenshot ("natter-light-narrow.png", 400, 680, FALSE);
+  g_assert_true (adw_leaflet_get_folded (leaflet));
+  screenshot ("natter-dark-narrow.png", 400, 680, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "win.show-sidebar", NULL);
+  screenshot ("natter-light-narrow-sidebar.png", 400, 680, FALSE);
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  gtk_window_set_default_size (GTK_WINDOW (f.window), 1000, 680);
+  natter_test_gui_settle (200);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  setlocale (LC_ALL, "");
+  g_test_init (&argc, &argv, NULL);
+
+  if (!natter_test_gui_init (&argc, &argv))
+    {
+      /* A TAP plan of nothing: meson counts the program as skipped. */
+      g_print ("1..0 # SKIP no display: the gui suite runs under xvfb-run\n");
+      return 0;
+    }
+
+  f.bus = natter_test_bus_new (NULL, TRUE);
+  f.server = natter_test_server_new ("server-name", "irc.test", "flood-rate", 0.0, NULL);
+  f.port = natter_test_server_get_port (f.server);
+  f.app = natter_test_gui_app_new (1000, 680);
+  f.window = natter_application_get_window (f.app);
+
+  g_test_add_func ("/gui/connect/dialog-opens-session-in-sidebar", test_connect_dialog);
+  g_test_add_func ("/gui/room/join-dialog-joins-and-opens", test_join_room);
+  g_test_add_func ("/gui/compose/enter-sends-to-room", test_enter_sends);
+  g_test_add_func ("/gui/messages/raw-client-message-appears", test_raw_client_message_appears);
+  g_test_add_func ("/gui/compose/tab-completes-up-recalls", test_compose_keys);
+  g_test_add_func ("/gui/compose/several-lines-ask-first", test_multiline_asks);
+  g_test_add_func ("/gui/notify/mention-while-unfocused", test_mention_notifies);
+  g_test_add_func ("/gui/unread/rise-and-clear-on-reading", test_unread_rise_and_clear);
+  g_test_add_func ("/gui/daemon/window-survives-restart", test_daemon_restart);
+  g_test_add_func ("/gui/search/result-opens-conversation", test_search_opens_message);
+  g_test_add_func ("/gui/keyboard/quick-switcher", test_quick_switcher);
+  g_test_add_func ("/gui/uri/irc-link-joins-room", test_irc_link);
+  g_test_add_func ("/gui/host/start-list-stop", test_host_dialog);
+  g_test_add_func ("/gui/screenshots/light-dark-wide-narrow", test_screenshots);
+
+  status = g_test_run ();
+
+  g_clear_pointer (&f.bob, natter_test_client_free);
+  if (f.notifier != NULL)
+    {
+      g_subprocess_force_exit (f.notifier);
+      g_subprocess_wait (f.notifier, NULL, NULL);
+      g_clear_object (&f.notifier);
+    }
+  natter_test_gui_app_free (g_steal_pointer (&f.app));
+  natter_test_server_free (f.server);
+  natter_test_gui_leave_bus (f.bus);
+
+  return status;
+}
