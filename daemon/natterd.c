@@ -445,7 +445,9 @@ main (int   argc,
   const char * const *addresses;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* As natterctl and the window: an uninstalled build's catalogues. */
+  bindtextdomain (GETTEXT_PACKAGE,
+                  g_getenv ("NATTER_LOCALEDIR") != NULL ? g_getenv ("NATTER_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
