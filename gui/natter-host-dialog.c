@@ -204,6 +204,8 @@ on_users (GObject      *source,
           GtkWidget *image = gtk_image_new_from_icon_name ("emblem-ok-symbolic");
 
           gtk_widget_set_tooltip_text (image, _("Logged in to an account"));
+          gtk_accessible_update_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                          _("Logged in to an account"), -1);
           adw_action_row_add_suffix (ADW_ACTION_ROW (row), image);
         }
       gtk_list_box_append (self->users_list, row);

@@ -671,6 +671,67 @@ test_screenshots (void)
   natter_test_gui_settle (200);
 }
 
+/* Accessibility: every icon-only button has a name a screen reader can say
+ * (GTK 4.8 does not take it from the tooltip). */
+
+static void
+collect_unnamed (GtkWidget *widget,
+                 GPtrArray *unnamed)
+{
+  gboolean icon_only = FALSE;
+
+  /* Not ours: window controls, spin buttons and entry rows bring their
+   * own buttons (libadwaita 1.2 leaves the apply and peek buttons unnamed). */
+  if (GTK_IS_WINDOW_CONTROLS (widget) || GTK_IS_SPIN_BUTTON (widget) || ADW_IS_ENTRY_ROW (widget))
+    return;
+
+  if (GTK_IS_MENU_BUTTON (widget))
+    icon_only = gtk_menu_button_get_icon_name (GTK_MENU_BUTTON (widget)) != NULL &&
+                gtk_menu_button_get_label (GTK_MENU_BUTTON (widget)) == NULL;
+  else if (GTK_IS_BUTTON (widget) && !GTK_IS_MENU_BUTTON (gtk_widget_get_parent (widget)))
+    icon_only = gtk_button_get_icon_name (GTK_BUTTON (widget)) != NULL &&
+                gtk_button_get_label (GTK_BUTTON (widget)) == NULL;
+
+  if (icon_only && !gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
+    g_ptr_array_add (unnamed, g_strdup_printf ("%s %s (%s)", G_OBJECT_TYPE_NAME (gtk_widget_get_root (widget)),
+                                               G_OBJECT_TYPE_NAME (widget),
+                                               GTK_IS_MENU_BUTTON (widget)
+                                                 ? gtk_menu_button_get_icon_name (GTK_MENU_BUTTON (widget))
+                                                 : gtk_button_get_icon_name (GTK_BUTTON (widget))));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_unnamed (child, unnamed);
+}
+
+static void
+test_icon_buttons_named (void)
+{
+  GtkWindow *(*show[]) (NatterWindow *) = {
+    natter_window_show_connect_dialog, natter_window_show_join_dialog, natter_window_show_host_dialog,
+    natter_window_show_search_dialog, natter_window_show_quick_switcher,
+  };
+  g_autoptr(GPtrArray) unnamed = g_ptr_array_new_with_free_func (g_free);
+
+  collect_unnamed (GTK_WIDGET (f.window), unnamed);
+  for (guint i = 0; i < G_N_ELEMENTS (show); i++)
+    {
+      GtkWindow *dialog = show[i] (f.window);
+
+      natter_test_gui_settle (100);
+      collect_unnamed (GTK_WIDGET (dialog), unnamed);
+      gtk_window_destroy (dialog);
+    }
+
+  g_ptr_array_add (unnamed, NULL);
+  if (unnamed->len > 1)
+    {
+      g_autofree char *list = g_strjoinv (", ", (char **) unnamed->pdata);
+
+      g_test_fail_printf ("icon buttons without an accessible label: %s", list);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -707,6 +768,7 @@ main (int   argc,
   g_test_add_func ("/gui/uri/irc-link-joins-room", test_irc_link);
   g_test_add_func ("/gui/host/start-list-stop", test_host_dialog);
   g_test_add_func ("/gui/screenshots/light-dark-wide-narrow", test_screenshots);
+  g_test_add_func ("/gui/a11y/icon-buttons-named", test_icon_buttons_named);
 
   status = g_test_run ();
 
