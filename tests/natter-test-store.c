@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "natter-test-store.h"
@@ -44,6 +45,67 @@ natter_test_store_remove_dir (const char *dir)
     return;
   file = g_file_new_for_path (dir);
   remove_tree (file);
+}
+
+/* The first row of @sql on a read-only connection, or NULL when none; the
+ * caller finalizes the statement and closes the connection. */
+static sqlite3_stmt *
+query_first_row (const char  *path,
+                 const char  *sql,
+                 sqlite3    **db)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (*db, 2000);
+  g_assert_cmpint (sqlite3_prepare_v2 (*db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+
+  return stmt;
+}
+
+gint64
+natter_test_store_query_int (const char *path,
+                             const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = query_first_row (path, sql, &db);
+  gint64 value = -1;
+
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return value;
+}
+
+char *
+natter_test_store_query_text (const char *path,
+                              const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = query_first_row (path, sql, &db);
+  char *value = NULL;
+
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return value;
+}
+
+void
+natter_test_store_exec (const char *path,
+                        const char *sql)
+{
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+  sqlite3_close (db);
 }
 
 NatterTestServer *

@@ -41,6 +41,16 @@ gboolean          natter_test_store_create_account (NatterTestClient *client,
 gboolean          natter_test_store_identify      (NatterTestClient *client,
                                                    const char       *password);
 
+/* SQL on a connection of its own, as another process would see the file:
+ * the first column of the first row (-1 or NULL when there is none), or a
+ * script that must succeed. */
+gint64            natter_test_store_query_int     (const char *path,
+                                                   const char *sql);
+char             *natter_test_store_query_text    (const char *path,
+                                                   const char *sql);
+void              natter_test_store_exec          (const char *path,
+                                                   const char *sql);
+
 /* Spins the thread-default main context until *@done, at most @timeout_ms. */
 gboolean          natter_test_store_wait          (const gboolean *done,
                                                    guint           timeout_ms);

@@ -5,7 +5,6 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,58 +39,6 @@ fixture_teardown (Fixture       *f,
   natter_test_store_remove_dir (f->dir);
   g_free (f->dir);
   g_free (f->path);
-}
-
-/* An independent connection, as another process would see the file. */
-static gint64
-query_int (const char *path,
-           const char *sql)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value = -1;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 2000);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-
-  return value;
-}
-
-static char *
-query_text (const char *path,
-            const char *sql)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  char *value = NULL;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 2000);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-
-  return value;
-}
-
-static void
-exec (const char *path,
-      const char *sql)
-{
-  sqlite3 *db = NULL;
-  char *message = NULL;
-
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
-    g_error ("%s: %s", sql, message);
-  sqlite3_close (db);
 }
 
 static void
@@ -222,9 +169,10 @@ test_open_creates_private_file (Fixture       *f,
   g_assert_cmpint (g_stat (nested, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0700);
 
-  g_assert_cmpint (query_int (nested_db, "PRAGMA user_version"), ==, NATTER_SERVER_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (natter_test_store_query_int (nested_db, "PRAGMA user_version"), ==,
+                   NATTER_SERVER_STORE_SCHEMA_VERSION);
   {
-    g_autofree char *mode = query_text (nested_db, "PRAGMA journal_mode");
+    g_autofree char *mode = natter_test_store_query_text (nested_db, "PRAGMA journal_mode");
 
     g_assert_cmpstr (mode, ==, "wal");
   }
@@ -245,11 +193,12 @@ test_migrate_from_empty (Fixture       *f,
   store = natter_server_store_new (f->dir, &error);
   g_assert_no_error (error);
 
-  g_assert_cmpint (query_int (f->path, "PRAGMA user_version"), ==, 2);
-  g_assert_cmpint (query_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name IN "
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name IN "
                                        "('accounts', 'rooms', 'history', 'conversations', "
                                        "'inbox', 'silences', 'seen')"), ==, 7);
-  g_assert_cmpint (query_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'messages'"), ==, 0);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'messages'"),
+                   ==, 0);
 
   accounts = natter_server_store_load_accounts (store, &error);
   g_assert_no_error (error);
@@ -290,12 +239,13 @@ test_migrate_from_v1 (Fixture       *f,
   NatterStoredRoom *room;
   NatterStoredMessage *m;
 
-  exec (f->path, v1_schema);
+  natter_test_store_exec (f->path, v1_schema);
 
   store = natter_server_store_new (f->dir, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (query_int (f->path, "PRAGMA user_version"), ==, 2);
-  g_assert_cmpint (query_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'messages'"), ==, 0);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'messages'"),
+                   ==, 0);
 
   accounts = natter_server_store_load_accounts (store, &error);
   g_assert_no_error (error);
@@ -401,7 +351,7 @@ test_open_refuses_foreign (Fixture       *f,
   g_autofree char *contents = NULL;
   gsize len = 0;
 
-  exec (f->path, "CREATE TABLE photos (id INTEGER PRIMARY KEY, blob BLOB)");
+  natter_test_store_exec (f->path, "CREATE TABLE photos (id INTEGER PRIMARY KEY, blob BLOB)");
   g_assert_true (g_file_get_contents (f->path, &contents, &len, NULL));
   assert_refused (f, NATTER_SERVER_STORE_ERROR_CORRUPT, contents, len);
 }
@@ -413,7 +363,7 @@ test_open_refuses_newer (Fixture       *f,
   g_autofree char *contents = NULL;
   gsize len = 0;
 
-  exec (f->path, "CREATE TABLE future (x); PRAGMA user_version = 99");
+  natter_test_store_exec (f->path, "CREATE TABLE future (x); PRAGMA user_version = 99");
   g_assert_true (g_file_get_contents (f->path, &contents, &len, NULL));
   assert_refused (f, NATTER_SERVER_STORE_ERROR_VERSION, contents, len);
 }
@@ -434,7 +384,7 @@ test_open_refuses_directory (Fixture       *f,
 static gint64
 count_history (Fixture *f)
 {
-  return query_int (f->path, "SELECT count(*) FROM history");
+  return natter_test_store_query_int (f->path, "SELECT count(*) FROM history");
 }
 
 static void
@@ -674,10 +624,10 @@ test_accounts_roundtrip (Fixture       *f,
     natter_server_store_delete_account (store, "bob");
     natter_server_store_flush (store);
   }
-  g_assert_cmpint (query_int (f->path, "SELECT count(*) FROM accounts"), ==, 0);
-  g_assert_cmpint (query_int (f->path, "SELECT count(*) FROM rooms"), ==, 0);
-  g_assert_cmpint (query_int (f->path, "SELECT count(*) FROM silences"), ==, 0);
-  g_assert_cmpint (query_int (f->path, "SELECT count(*) FROM inbox"), ==, 0);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM accounts"), ==, 0);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM rooms"), ==, 0);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM silences"), ==, 0);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM inbox"), ==, 0);
 }
 
 static void
@@ -751,7 +701,7 @@ test_reopen_after_crash (Fixture       *f,
   g_assert_cmpuint (rows->len, ==, 100);
   g_assert_cmpstr (((NatterStoredMessage *)g_ptr_array_index (rows, 99))->msgid, ==, "c99");
   {
-    g_autofree char *check = query_text (path, "PRAGMA integrity_check");
+    g_autofree char *check = natter_test_store_query_text (path, "PRAGMA integrity_check");
 
     g_assert_cmpstr (check, ==, "ok");
   }
