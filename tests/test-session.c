@@ -11,6 +11,7 @@
 #include "natter-session-store.h"
 #include "natter-test-client.h"
 #include "natter-test-fake.h"
+#include "natter-test-store.h"
 
 /* Says why at once, not only when the test case ends. */
 #define natter_test_fail(...) G_STMT_START { \
@@ -427,11 +428,12 @@ history (NatterSession       *session,
          const char          *target,
          NatterScrollbackAnchor  anchor,
          gint64               value,
-         guint                limit)
+         guint                limit,
+         gboolean             events)
 {
   AsyncWait wait = { 0, };
 
-  natter_session_history_async (session, target, anchor, value, limit, on_history, &wait);
+  natter_session_history_async (session, target, anchor, value, limit, events, on_history, &wait);
   natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
   g_assert_no_error (wait.error);
 
@@ -629,7 +631,7 @@ test_room_join_send_receive (Fixture       *f,
   g_assert_cmpstr (((NatterSessionMember *) members->pdata[1])->nick, ==, "bob");
 
   /* The scrollback has all three, oldest first. */
-  page = history (f->session, "#room", NATTER_SCROLLBACK_LATEST, 0, 50);
+  page = history (f->session, "#room", NATTER_SCROLLBACK_LATEST, 0, 50, FALSE);
   g_assert_cmpuint (page->len, ==, 3);
   g_assert_cmpstr (((NatterSessionMessage *) page->pdata[0])->text, ==, "hello bob");
   g_assert_cmpstr (((NatterSessionMessage *) page->pdata[2])->text, ==, "malice is not a mention");
@@ -1191,7 +1193,7 @@ test_reconnect_backfill_dedups (Fixture       *f,
   g_assert_cmpuint (count_messages (f, "missed four"), ==, 1);
   g_assert_cmpuint (count_messages (f, "missed five"), ==, 1);
 
-  page = history (f->session, "#a", NATTER_SCROLLBACK_LATEST, 0, 50);
+  page = history (f->session, "#a", NATTER_SCROLLBACK_LATEST, 0, 50, FALSE);
   g_assert_cmpuint (page->len, ==, 5);
   /* In time order, whatever order they arrived in. */
   g_assert_cmpstr (((NatterSessionMessage *) page->pdata[0])->text, ==, "old one");
@@ -1280,7 +1282,7 @@ test_reconnect_hosted (Fixture       *f,
   else
     g_test_message ("the server offers no draft/chathistory: nothing to backfill");
 
-  page = history (f->session, "#plain", NATTER_SCROLLBACK_LATEST, 0, 50);
+  page = history (f->session, "#plain", NATTER_SCROLLBACK_LATEST, 0, 50, TRUE);
   g_assert_cmpuint (count_in (page, "before"), ==, 1);
   g_assert_cmpuint (count_in (page, "while you were away"), ==, backfill ? 1 : 0);
 
@@ -1509,15 +1511,18 @@ on_store_array (GObject      *source,
   wait->done = TRUE;
 }
 
+/* A page of session 1's conversation @folded. */
 static GPtrArray *
 store_history (NatterSessionStore  *store,
+               const char          *folded,
                NatterScrollbackAnchor  anchor,
                gint64               value,
-               guint                limit)
+               guint                limit,
+               gboolean             events)
 {
   AsyncWait wait = { 0, };
 
-  natter_session_store_history_async (store, 1, "#a", anchor, value, limit, on_store_array, &wait);
+  natter_session_store_history_async (store, 1, folded, anchor, value, limit, events, on_store_array, &wait);
   natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
   g_assert_no_error (wait.error);
 
@@ -1570,28 +1575,28 @@ test_store_history_search (Fixture       *f,
       natter_session_store_log (f->store, 1, message);
     }
 
-  page = store_history (f->store, NATTER_SCROLLBACK_LATEST, 0, 10);
+  page = store_history (f->store, "#a", NATTER_SCROLLBACK_LATEST, 0, 10, TRUE);
   g_assert_cmpuint (page->len, ==, 10);
   g_assert_cmpstr (((NatterSessionMessage *) page->pdata[0])->text, ==, "message 20 ping alice");
   g_assert_cmpstr (((NatterSessionMessage *) page->pdata[9])->text, ==, "message 29 chatter");
   g_clear_pointer (&page, g_ptr_array_unref);
 
-  page = store_history (f->store, NATTER_SCROLLBACK_BEFORE_ID, ids[20], 5);
+  page = store_history (f->store, "#a", NATTER_SCROLLBACK_BEFORE_ID, ids[20], 5, TRUE);
   g_assert_cmpuint (page->len, ==, 5);
   g_assert_cmpint (((NatterSessionMessage *) page->pdata[0])->id, ==, ids[15]);
   g_assert_cmpint (((NatterSessionMessage *) page->pdata[4])->id, ==, ids[19]);
   g_clear_pointer (&page, g_ptr_array_unref);
 
-  page = store_history (f->store, NATTER_SCROLLBACK_AFTER_ID, ids[27], 5);
+  page = store_history (f->store, "#a", NATTER_SCROLLBACK_AFTER_ID, ids[27], 5, TRUE);
   g_assert_cmpuint (page->len, ==, 2);
   g_clear_pointer (&page, g_ptr_array_unref);
 
-  page = store_history (f->store, NATTER_SCROLLBACK_AFTER_TIME, base + 4 * G_USEC_PER_SEC, 3);
+  page = store_history (f->store, "#a", NATTER_SCROLLBACK_AFTER_TIME, base + 4 * G_USEC_PER_SEC, 3, TRUE);
   g_assert_cmpuint (page->len, ==, 3);
   g_assert_cmpint (((NatterSessionMessage *) page->pdata[0])->id, ==, ids[5]);
   g_clear_pointer (&page, g_ptr_array_unref);
 
-  page = store_history (f->store, NATTER_SCROLLBACK_BEFORE_TIME, base + 2 * G_USEC_PER_SEC, 10);
+  page = store_history (f->store, "#a", NATTER_SCROLLBACK_BEFORE_TIME, base + 2 * G_USEC_PER_SEC, 10, TRUE);
   g_assert_cmpuint (page->len, ==, 2);
   g_clear_pointer (&page, g_ptr_array_unref);
 
@@ -1612,6 +1617,143 @@ test_store_history_search (Fixture       *f,
   natter_test_spin_until (is_done, &counts[2], NATTER_TEST_TIMEOUT_MS);
   g_assert_cmpuint (counts[0], ==, 5);
   g_assert_cmpuint (counts[1], ==, 0);
+}
+
+/* What version 1 of sessions.db held, kept here as the file on disk: the
+ * FTS triggers indexed every row, and there was no subject. */
+static const char v1_sessions_schema[] =
+  "CREATE TABLE sessions (id INTEGER PRIMARY KEY, name TEXT UNIQUE, host TEXT NOT NULL,"
+  "  port INTEGER NOT NULL, tls INTEGER NOT NULL DEFAULT 0, nick TEXT NOT NULL, username TEXT,"
+  "  realname TEXT, password TEXT, sasl_username TEXT, sasl_password TEXT, away TEXT,"
+  "  saved INTEGER NOT NULL DEFAULT 0, autoconnect INTEGER NOT NULL DEFAULT 0);"
+  "CREATE INDEX sessions_endpoint ON sessions (host, port, nick);"
+  "CREATE TABLE session_rooms (session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+  "  folded TEXT NOT NULL, name TEXT NOT NULL, key TEXT, PRIMARY KEY (session, folded));"
+  "CREATE TABLE blocked (session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+  "  mask TEXT NOT NULL, PRIMARY KEY (session, mask));"
+  "CREATE TABLE certificates (host TEXT NOT NULL, port INTEGER NOT NULL, fingerprint TEXT NOT NULL,"
+  "  PRIMARY KEY (host, port, fingerprint));"
+  "CREATE TABLE messages (id INTEGER PRIMARY KEY, session INTEGER NOT NULL, target TEXT NOT NULL,"
+  "  folded TEXT NOT NULL, time INTEGER NOT NULL, sender TEXT NOT NULL, text TEXT NOT NULL,"
+  "  kind INTEGER NOT NULL, own INTEGER NOT NULL, highlight INTEGER NOT NULL, msgid TEXT);"
+  "CREATE INDEX messages_conversation ON messages (session, folded, time, id);"
+  "CREATE UNIQUE INDEX messages_msgid ON messages (session, msgid) WHERE msgid IS NOT NULL;"
+  "CREATE VIRTUAL TABLE messages_fts USING fts5 (text, content='messages', content_rowid='id');"
+  "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
+  "  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);"
+  "END;"
+  "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
+  "  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);"
+  "END;"
+  "CREATE TABLE read_markers (session INTEGER NOT NULL, folded TEXT NOT NULL,"
+  "  last_read INTEGER NOT NULL, PRIMARY KEY (session, folded));"
+  "INSERT INTO sessions (id, host, port, nick) VALUES (1, '127.0.0.1', 6667, 'alice');"
+  "INSERT INTO messages VALUES"
+  "  (7, 1, '#a', '#a', 1700000000000000, 'bob', 'hello from version one', 0, 0, 0, 'm7'),"
+  "  (8, 1, '#a', '#a', 1700000001000000, 'alice', 'waves', 1, 1, 0, NULL),"
+  "  (9, 1, '#a', '#a', 1700000002000000, 'bob', 'alice: still there?', 0, 0, 1, 'm9');"
+  "INSERT INTO read_markers VALUES (1, '#a', 7);"
+  "PRAGMA user_version = 1;";
+
+static NatterSessionMessage *
+make_event (NatterSessionStore *store,
+            NatterMessageKind   kind,
+            const char         *sender,
+            const char         *subject,
+            const char         *text)
+{
+  NatterSessionMessage *event = make_message (store, "#a", g_get_real_time (), sender, text);
+
+  event->kind = kind;
+  event->subject = g_strdup (subject);
+  event->highlight = FALSE;
+
+  return event;
+}
+
+static void
+test_store_migrates_v1 (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "v1.db", NULL);
+  g_autoptr(NatterSessionStore) store = NULL;
+  g_autoptr(NatterSessionMessage) part = NULL;
+  g_autoptr(NatterSessionMessage) nick = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GError) error = NULL;
+  guint counts[3] = { 0, };
+  NatterSessionMessage *message;
+
+  natter_test_store_exec (path, v1_sessions_schema);
+  store = natter_session_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 2);
+
+  /* Every version 1 row is there as it was, and still found by search. */
+  page = store_history (store, "#a", NATTER_SCROLLBACK_LATEST, 0, 50, TRUE);
+  g_assert_cmpuint (page->len, ==, 3);
+  message = page->pdata[0];
+  g_assert_cmpint (message->id, ==, 7);
+  g_assert_cmpstr (message->text, ==, "hello from version one");
+  g_assert_cmpstr (message->msgid, ==, "m7");
+  g_assert_null (message->subject);
+  message = page->pdata[1];
+  g_assert_cmpint (message->kind, ==, NATTER_MESSAGE_KIND_ACTION);
+  g_assert_true (message->own);
+  g_assert_true (((NatterSessionMessage *) page->pdata[2])->highlight);
+  g_clear_pointer (&page, g_ptr_array_unref);
+  page = store_search (store, "version", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 1);
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  /* New rows take ids after the old ones; events keep their subject, are
+   * paged with the messages, and are neither searched nor unread. */
+  part = make_event (store, NATTER_MESSAGE_KIND_PART, "bob", NULL, "so long");
+  nick = make_event (store, NATTER_MESSAGE_KIND_NICK, "carol", "caroline", "");
+  g_assert_cmpint (part->id, >, 9);
+  natter_session_store_log (store, 1, part);
+  natter_session_store_log (store, 1, nick);
+  page = store_history (store, "#a", NATTER_SCROLLBACK_AFTER_ID, 9, 50, TRUE);
+  g_assert_cmpuint (page->len, ==, 2);
+  g_assert_cmpint (((NatterSessionMessage *) page->pdata[0])->kind, ==, NATTER_MESSAGE_KIND_PART);
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[1])->subject, ==, "caroline");
+  g_clear_pointer (&page, g_ptr_array_unref);
+  page = store_history (store, "#a", NATTER_SCROLLBACK_LATEST, 0, 2, FALSE);
+  g_assert_cmpint (((NatterSessionMessage *) page->pdata[1])->id, ==, 9);
+  g_clear_pointer (&page, g_ptr_array_unref);
+  page = store_search (store, "long", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 0);
+  g_clear_pointer (&page, g_ptr_array_unref);
+  natter_session_store_counts_async (store, 1, "#a", on_counts, counts);
+  natter_test_spin_until (is_done, &counts[2], NATTER_TEST_TIMEOUT_MS);
+  g_assert_cmpuint (counts[0], ==, 1);
+  g_assert_cmpuint (counts[1], ==, 1);
+  natter_session_store_close (store);
+  g_clear_object (&store);
+
+  /* A kind this version does not know reads as text, without a subject. */
+  natter_test_store_exec (path, "INSERT INTO messages (id, session, target, folded, time, sender, text,"
+                                " kind, own, highlight, subject)"
+                                " VALUES (99, 1, '#a', '#a', 1800000000000000, 'eve', 'from the future',"
+                                " 42, 0, 0, 'something')");
+  store = natter_session_store_new (path, &error);
+  g_assert_no_error (error);
+  page = store_history (store, "#a", NATTER_SCROLLBACK_LATEST, 0, 1, TRUE);
+  message = page->pdata[0];
+  g_assert_cmpint (message->id, ==, 99);
+  g_assert_cmpint (message->kind, ==, NATTER_MESSAGE_KIND_TEXT);
+  g_assert_null (message->subject);
+  natter_session_store_close (store);
+  g_clear_object (&store);
+
+  /* A file from a newer schema is refused, and left as it was. */
+  natter_test_store_exec (path, "PRAGMA user_version = 99");
+  store = natter_session_store_new (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 99);
 }
 
 int
@@ -1660,6 +1802,8 @@ main (int   argc,
               fixture_set_up, test_sasl_plain, fixture_tear_down);
   g_test_add ("/session/store/history-and-search", Fixture, NULL,
               fixture_set_up, test_store_history_search, fixture_tear_down);
+  g_test_add ("/session/store/migrates-version-1", Fixture, NULL,
+              fixture_set_up, test_store_migrates_v1, fixture_tear_down);
 
   return g_test_run ();
 }

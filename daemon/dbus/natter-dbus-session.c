@@ -466,7 +466,7 @@ natter_dbus_session_handle_history (NatterIpcSession1     *iface,
   static const NatterDbusOption known[] = {
     { "before-id", "x" }, { "after-id", "x" },
     { "before-time", "x" }, { "after-time", "x" },
-    { "limit", "u" },
+    { "limit", "u" }, { "events", "b" },
   };
   static const struct {
     const char *key;
@@ -483,6 +483,7 @@ natter_dbus_session_handle_history (NatterIpcSession1     *iface,
   gint64 value = 0;
   guint limit = HISTORY_LIMIT_DEFAULT;
   guint n_anchors = 0;
+  gboolean events = TRUE;
 
   if (!natter_dbus_options_validate (query, known, G_N_ELEMENTS (known), &error))
     {
@@ -513,7 +514,9 @@ natter_dbus_session_handle_history (NatterIpcSession1     *iface,
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 
-  natter_session_history_async (self->session, target, anchor, value, limit,
+  g_variant_lookup (query, "events", "b", &events);
+
+  natter_session_history_async (self->session, target, anchor, value, limit, events,
                                 on_messages_for_invocation, invocation);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;

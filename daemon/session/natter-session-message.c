@@ -42,16 +42,20 @@ natter_session_message_unref (NatterSessionMessage *self)
   g_free (self->folded);
   g_free (self->sender);
   g_free (self->text);
+  g_free (self->subject);
   g_free (self->msgid);
   g_free (self);
 }
 
-static const char * const kind_names[] = { "text", "action", "notice" };
+static const char * const kind_names[] = {
+  "text", "action", "notice", "join", "part", "quit", "nick", "kick", "topic",
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (kind_names) == NATTER_MESSAGE_KIND_LAST + 1);
 
 const char *
 natter_message_kind_to_string (NatterMessageKind kind)
 {
-  g_return_val_if_fail (kind <= NATTER_MESSAGE_KIND_NOTICE, "text");
+  g_return_val_if_fail (kind <= NATTER_MESSAGE_KIND_LAST, "text");
 
   return kind_names[kind];
 }
@@ -68,7 +72,7 @@ natter_message_kind_from_string (const char        *str,
       return TRUE;
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (kind_names); i++)
+  for (guint i = 0; i <= NATTER_MESSAGE_KIND_LAST_MESSAGE; i++)
     if (strcmp (str, kind_names[i]) == 0)
       {
         *kind = (NatterMessageKind) i;
@@ -76,4 +80,10 @@ natter_message_kind_from_string (const char        *str,
       }
 
   return FALSE;
+}
+
+gboolean
+natter_message_kind_is_event (NatterMessageKind kind)
+{
+  return kind > NATTER_MESSAGE_KIND_LAST_MESSAGE && kind <= NATTER_MESSAGE_KIND_LAST;
 }

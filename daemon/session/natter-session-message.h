@@ -5,11 +5,22 @@
 
 G_BEGIN_DECLS
 
+/* Stored as integers in sessions.db: only ever append. The kinds after
+ * NOTICE are room events, logged with the messages but never unread. */
 typedef enum {
   NATTER_MESSAGE_KIND_TEXT,
   NATTER_MESSAGE_KIND_ACTION,
   NATTER_MESSAGE_KIND_NOTICE,
+  NATTER_MESSAGE_KIND_JOIN,
+  NATTER_MESSAGE_KIND_PART,
+  NATTER_MESSAGE_KIND_QUIT,
+  NATTER_MESSAGE_KIND_NICK,
+  NATTER_MESSAGE_KIND_KICK,
+  NATTER_MESSAGE_KIND_TOPIC,
 } NatterMessageKind;
+
+#define NATTER_MESSAGE_KIND_LAST_MESSAGE NATTER_MESSAGE_KIND_NOTICE
+#define NATTER_MESSAGE_KIND_LAST         NATTER_MESSAGE_KIND_TOPIC
 
 /*
  * One message of a conversation, as logged to the scrollback and published
@@ -22,6 +33,7 @@ typedef struct {
   char              *folded;    /* @target case-folded: the conversation key */
   char              *sender;
   char              *text;
+  char              *subject;   /* nick and kick: the new nick, the nick kicked; else NULL */
   char              *msgid;     /* the server's msgid tag, or NULL */
   NatterMessageKind  kind;
   gboolean           own;
@@ -40,9 +52,12 @@ NatterSessionMessage *natter_session_message_ref      (NatterSessionMessage *sel
 void                  natter_session_message_unref    (NatterSessionMessage *self);
 
 const char           *natter_message_kind_to_string   (NatterMessageKind    kind);
-/* "", "text", "action" or "notice"; FALSE for anything else. */
+/* What may be sent: "", "text", "action" or "notice"; FALSE for anything
+ * else, events included. */
 gboolean              natter_message_kind_from_string (const char          *str,
                                                        NatterMessageKind   *kind);
+/* Join, part, quit, nick, kick or topic: not something anyone said. */
+gboolean              natter_message_kind_is_event    (NatterMessageKind    kind);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterSessionMessage, natter_session_message_unref)
 

@@ -3682,6 +3682,7 @@ natter_session_history_async (NatterSession       *self,
                               NatterScrollbackAnchor  anchor,
                               gint64               value,
                               guint                limit,
+                              gboolean             events,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
@@ -3702,7 +3703,7 @@ natter_session_history_async (NatterSession       *self,
 
   folded = natter_session_casefold (self, target);
   natter_session_store_history_async (self->store, self->record->id, folded, anchor, value, limit,
-                                      on_history, g_steal_pointer (&task));
+                                      events, on_history, g_steal_pointer (&task));
 }
 
 GPtrArray *

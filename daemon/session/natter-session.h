@@ -194,11 +194,13 @@ GPtrArray          *natter_session_who_finish   (NatterSession        *self,
                                                  GAsyncResult         *result,
                                                  GError              **error);
 
+/* @events: room events among the messages, or messages alone. */
 void                natter_session_history_async  (NatterSession        *self,
                                                    const char           *target,
                                                    NatterScrollbackAnchor   anchor,
                                                    gint64                value,
                                                    guint                 limit,
+                                                   gboolean              events,
                                                    GAsyncReadyCallback   callback,
                                                    gpointer              user_data);
 GPtrArray          *natter_session_history_finish (NatterSession        *self,

@@ -13,7 +13,11 @@
 
 /* How many queued operations one transaction takes at most. */
 #define BATCH_MAX 512
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
+
+/* Kinds up to this one are messages; after it come room events. */
+#define LAST_MESSAGE_KIND_SQL "2"
+G_STATIC_ASSERT (NATTER_MESSAGE_KIND_LAST_MESSAGE == 2);
 
 struct _NatterSessionStore
 {
@@ -94,15 +98,20 @@ static const char *schema_sql =
   "  kind INTEGER NOT NULL,"
   "  own INTEGER NOT NULL,"
   "  highlight INTEGER NOT NULL,"
-  "  msgid TEXT);"
+  "  msgid TEXT,"
+  "  subject TEXT);"
   "CREATE INDEX IF NOT EXISTS messages_conversation ON messages (session, folded, time, id);"
   "CREATE UNIQUE INDEX IF NOT EXISTS messages_msgid ON messages (session, msgid) WHERE msgid IS NOT NULL;"
+  /* Search finds what people said: room events (a part or quit reason, a
+   * topic) are never indexed, so no query can return them. */
   "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 ("
   "  text, content='messages', content_rowid='id');"
-  "CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages BEGIN"
+  "CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages"
+  "  WHEN new.kind <= " LAST_MESSAGE_KIND_SQL " BEGIN"
   "  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);"
   "END;"
-  "CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages BEGIN"
+  "CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages"
+  "  WHEN old.kind <= " LAST_MESSAGE_KIND_SQL " BEGIN"
   "  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);"
   "END;"
   "CREATE TABLE IF NOT EXISTS read_markers ("
@@ -111,7 +120,15 @@ static const char *schema_sql =
   "  last_read INTEGER NOT NULL,"
   "  PRIMARY KEY (session, folded));";
 
-#define MESSAGE_COLUMNS "id, target, folded, time, sender, text, kind, own, highlight, msgid"
+/* Version 1 had no events: they bring the subject column, and the FTS
+ * triggers that index every row make way for schema_sql's, which skip
+ * events. Version 1 rows are all messages, so the index stays right. */
+static const char *migrate_1_sql =
+  "ALTER TABLE messages ADD COLUMN subject TEXT;"
+  "DROP TRIGGER IF EXISTS messages_fts_insert;"
+  "DROP TRIGGER IF EXISTS messages_fts_delete;";
+
+#define MESSAGE_COLUMNS "id, target, folded, time, sender, text, kind, own, highlight, msgid, subject"
 
 /* Records */
 
@@ -319,11 +336,20 @@ message_from_row (sqlite3_stmt *stmt)
   message->time_us = sqlite3_column_int64 (stmt, 3);
   message->sender = column_dup (stmt, 4);
   message->text = column_dup (stmt, 5);
-  kind = sqlite3_column_int (stmt, 6);
-  message->kind = kind >= 0 && kind <= NATTER_MESSAGE_KIND_NOTICE ? kind : NATTER_MESSAGE_KIND_TEXT;
   message->own = sqlite3_column_int (stmt, 7) != 0;
   message->highlight = sqlite3_column_int (stmt, 8) != 0;
   message->msgid = column_dup (stmt, 9);
+  message->subject = column_dup (stmt, 10);
+
+  /* A kind from a newer Natter reads as plain text, without its extras. */
+  kind = sqlite3_column_int (stmt, 6);
+  if (kind >= 0 && kind <= NATTER_MESSAGE_KIND_LAST)
+    message->kind = kind;
+  else
+    {
+      message->kind = NATTER_MESSAGE_KIND_TEXT;
+      g_clear_pointer (&message->subject, g_free);
+    }
 
   return message;
 }
@@ -335,7 +361,7 @@ store_insert_message (NatterSessionStore   *self,
 {
   sqlite3_stmt *stmt = store_stmt (self,
     "INSERT OR IGNORE INTO messages (" MESSAGE_COLUMNS ", session)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
 
   if (stmt == NULL)
     return;
@@ -350,7 +376,8 @@ store_insert_message (NatterSessionStore   *self,
   sqlite3_bind_int (stmt, 8, message->own);
   sqlite3_bind_int (stmt, 9, message->highlight);
   bind_text (stmt, 10, message->msgid);
-  sqlite3_bind_int (stmt, 11, session_id);
+  bind_text (stmt, 11, message->subject);
+  sqlite3_bind_int (stmt, 12, session_id);
 
   store_exec_logged (self, stmt);
 }
@@ -473,13 +500,66 @@ natter_session_store_init (NatterSessionStore *self)
 }
 
 static gboolean
+store_set_up_failed (NatterSessionStore  *self,
+                     char                *errmsg,
+                     GError             **error)
+{
+  g_set_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
+               _("Cannot set up “%s”: %s"), self->path,
+               errmsg != NULL ? errmsg : sqlite3_errmsg (self->db));
+  sqlite3_free (errmsg);
+
+  return FALSE;
+}
+
+/* Brings the schema to SCHEMA_VERSION in one transaction, so that another
+ * natterd opening the file meanwhile waits and then finds it done. */
+static gboolean
+store_migrate (NatterSessionStore  *self,
+               GError             **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *errmsg = NULL;
+  int version = -1;
+
+  if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, &errmsg) != SQLITE_OK)
+    return store_set_up_failed (self, errmsg, error);
+
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  if (version > SCHEMA_VERSION)
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      g_set_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
+                   _("“%s” was written by a newer Natter"), self->path);
+      return FALSE;
+    }
+
+  /* Version 0 is a new file: schema_sql makes it whole. */
+  if (version < 0 ||
+      (version == 1 && sqlite3_exec (self->db, migrate_1_sql, NULL, NULL, &errmsg) != SQLITE_OK) ||
+      sqlite3_exec (self->db, schema_sql, NULL, NULL, &errmsg) != SQLITE_OK ||
+      sqlite3_exec (self->db, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION) ";"
+                              "COMMIT", NULL, NULL, &errmsg) != SQLITE_OK)
+    {
+      store_set_up_failed (self, errmsg, error);
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
 store_open_db (NatterSessionStore  *self,
                GError             **error)
 {
   g_autofree char *dir = g_path_get_dirname (self->path);
   char *errmsg = NULL;
   sqlite3_stmt *stmt = NULL;
-  int version = 0;
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
@@ -507,26 +587,10 @@ store_open_db (NatterSessionStore  *self,
   if (sqlite3_exec (self->db,
                     "PRAGMA journal_mode=WAL;"
                     "PRAGMA synchronous=NORMAL;"
-                    "PRAGMA foreign_keys=ON;", NULL, NULL, &errmsg) != SQLITE_OK ||
-      sqlite3_exec (self->db, schema_sql, NULL, NULL, &errmsg) != SQLITE_OK)
-    {
-      g_set_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
-                   _("Cannot set up “%s”: %s"), self->path, errmsg);
-      sqlite3_free (errmsg);
-      return FALSE;
-    }
-
-  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
-      sqlite3_step (stmt) == SQLITE_ROW)
-    version = sqlite3_column_int (stmt, 0);
-  sqlite3_finalize (stmt);
-  if (version > SCHEMA_VERSION)
-    {
-      g_set_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
-                   _("“%s” was written by a newer Natter"), self->path);
-      return FALSE;
-    }
-  sqlite3_exec (self->db, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION), NULL, NULL, NULL);
+                    "PRAGMA foreign_keys=ON;", NULL, NULL, &errmsg) != SQLITE_OK)
+    return store_set_up_failed (self, errmsg, error);
+  if (!store_migrate (self, error))
+    return FALSE;
 
   if (sqlite3_prepare_v2 (self->db, "SELECT coalesce(max(id), 0) FROM messages", -1, &stmt, NULL) == SQLITE_OK &&
       sqlite3_step (stmt) == SQLITE_ROW)
@@ -790,6 +854,7 @@ typedef struct {
   NatterScrollbackAnchor  anchor;
   gint64               value;
   guint                limit;
+  gboolean             events;
 } QueryData;
 
 static void
@@ -843,23 +908,27 @@ store_history_op (NatterSessionStore *self,
     case NATTER_SCROLLBACK_LATEST:
       stmt = store_stmt (self, "SELECT " MESSAGE_COLUMNS " FROM messages"
                                " WHERE session = ?1 AND folded = ?2"
+                               " AND (?6 OR kind <= " LAST_MESSAGE_KIND_SQL ")"
                                " ORDER BY time DESC, id DESC LIMIT ?3");
       break;
     case NATTER_SCROLLBACK_BEFORE_TIME:
       stmt = store_stmt (self, "SELECT " MESSAGE_COLUMNS " FROM messages"
                                " WHERE session = ?1 AND folded = ?2 AND time < ?4"
+                               " AND (?6 OR kind <= " LAST_MESSAGE_KIND_SQL ")"
                                " ORDER BY time DESC, id DESC LIMIT ?3");
       break;
     case NATTER_SCROLLBACK_AFTER_TIME:
       descending = FALSE;
       stmt = store_stmt (self, "SELECT " MESSAGE_COLUMNS " FROM messages"
                                " WHERE session = ?1 AND folded = ?2 AND time > ?4"
+                               " AND (?6 OR kind <= " LAST_MESSAGE_KIND_SQL ")"
                                " ORDER BY time ASC, id ASC LIMIT ?3");
       break;
     case NATTER_SCROLLBACK_BEFORE_ID:
       stmt = store_stmt (self, "SELECT " MESSAGE_COLUMNS " FROM messages"
                                " WHERE session = ?1 AND folded = ?2"
                                " AND (time < ?4 OR (time = ?4 AND id < ?5))"
+                               " AND (?6 OR kind <= " LAST_MESSAGE_KIND_SQL ")"
                                " ORDER BY time DESC, id DESC LIMIT ?3");
       break;
     case NATTER_SCROLLBACK_AFTER_ID:
@@ -868,6 +937,7 @@ store_history_op (NatterSessionStore *self,
       stmt = store_stmt (self, "SELECT " MESSAGE_COLUMNS " FROM messages"
                                " WHERE session = ?1 AND folded = ?2"
                                " AND (time > ?4 OR (time = ?4 AND id > ?5))"
+                               " AND (?6 OR kind <= " LAST_MESSAGE_KIND_SQL ")"
                                " ORDER BY time ASC, id ASC LIMIT ?3");
       break;
     }
@@ -880,6 +950,7 @@ store_history_op (NatterSessionStore *self,
   sqlite3_bind_int (stmt, 1, data->session_id);
   bind_text (stmt, 2, data->folded);
   sqlite3_bind_int (stmt, 3, data->limit);
+  sqlite3_bind_int (stmt, 6, data->events);
   if (data->anchor == NATTER_SCROLLBACK_BEFORE_TIME || data->anchor == NATTER_SCROLLBACK_AFTER_TIME)
     sqlite3_bind_int64 (stmt, 4, data->value);
   else if (data->anchor != NATTER_SCROLLBACK_LATEST)
@@ -916,6 +987,7 @@ natter_session_store_history_async (NatterSessionStore  *self,
                                     NatterScrollbackAnchor  anchor,
                                     gint64               value,
                                     guint                limit,
+                                    gboolean             events,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
@@ -934,6 +1006,7 @@ natter_session_store_history_async (NatterSessionStore  *self,
   data->anchor = anchor;
   data->value = value;
   data->limit = CLAMP (limit, 1, NATTER_SCROLLBACK_LIMIT_MAX);
+  data->events = events;
   store_push (self, store_history_op, task, data, (GDestroyNotify) query_data_free);
 }
 
@@ -957,13 +1030,13 @@ store_search_op (NatterSessionStore *self,
 
   if (data->folded != NULL)
     stmt = store_stmt (self, "SELECT m.id, m.target, m.folded, m.time, m.sender, m.text, m.kind,"
-                             " m.own, m.highlight, m.msgid"
+                             " m.own, m.highlight, m.msgid, m.subject"
                              " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
                              " WHERE messages_fts MATCH ?1 AND m.session = ?2 AND m.folded = ?4"
                              " ORDER BY m.time DESC, m.id DESC LIMIT ?3");
   else
     stmt = store_stmt (self, "SELECT m.id, m.target, m.folded, m.time, m.sender, m.text, m.kind,"
-                             " m.own, m.highlight, m.msgid"
+                             " m.own, m.highlight, m.msgid, m.subject"
                              " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
                              " WHERE messages_fts MATCH ?1 AND m.session = ?2"
                              " ORDER BY m.time DESC, m.id DESC LIMIT ?3");
@@ -1050,7 +1123,8 @@ store_counts_op (NatterSessionStore *self,
 
   stmt = store_stmt (self,
                      "SELECT count(*), total(highlight) FROM messages"
-                     " WHERE session = ?1 AND folded = ?2 AND own = 0 AND id >"
+                     " WHERE session = ?1 AND folded = ?2 AND own = 0"
+                     " AND kind <= " LAST_MESSAGE_KIND_SQL " AND id >"
                      " coalesce((SELECT last_read FROM read_markers WHERE session = ?1 AND folded = ?2), 0)");
   if (stmt != NULL)
     {
@@ -1064,7 +1138,10 @@ store_counts_op (NatterSessionStore *self,
       sqlite3_reset (stmt);
     }
 
-  stmt = store_stmt (self, "SELECT max(id), max(time) FROM messages WHERE session = ?1 AND folded = ?2");
+  /* Not events: this time anchors the chathistory backfill, and our own
+   * join, logged just before, must not hide what was missed. */
+  stmt = store_stmt (self, "SELECT max(id), max(time) FROM messages"
+                           " WHERE session = ?1 AND folded = ?2 AND kind <= " LAST_MESSAGE_KIND_SQL);
   if (stmt != NULL)
     {
       sqlite3_bind_int (stmt, 1, data->session_id);

@@ -104,9 +104,10 @@ void                natter_session_store_history_async   (NatterSessionStore  *s
                                                           NatterScrollbackAnchor  anchor,
                                                           gint64               value,
                                                           guint                limit,
+                                                          gboolean             events,
                                                           GAsyncReadyCallback  callback,
                                                           gpointer             user_data);
-/* NatterSessionMessage*, oldest first. */
+/* NatterSessionMessage*, oldest first; room events among them when @events. */
 GPtrArray          *natter_session_store_history_finish  (GAsyncResult        *result,
                                                           GError             **error);
 
@@ -123,7 +124,7 @@ GPtrArray          *natter_session_store_search_finish   (GAsyncResult        *r
                                                           GError             **error);
 
 /* Unread and highlighted messages after the read marker, and the newest
- * message's id and time (0 when none). */
+ * message's id and time (0 when none). Room events count for none of it. */
 void                natter_session_store_counts_async    (NatterSessionStore  *self,
                                                           guint                session_id,
                                                           const char          *folded,
