@@ -343,6 +343,51 @@ lookup_int64 (GVariant   *dict,
   return value;
 }
 
+gboolean
+natter_cli_message_is_event (GVariant *message)
+{
+  static const char * const said[] = { "", "text", "action", "notice" };
+  const char *kind = lookup_string (message, "kind");
+
+  return !g_strv_contains (said, kind);
+}
+
+/* "bob joined", "carol kicked bob (reason)"... */
+static char *
+describe_event (GVariant *message)
+{
+  const char *kind = lookup_string (message, "kind");
+  const char *sender = lookup_string (message, "sender");
+  const char *subject = lookup_string (message, "subject");
+  const char *text = lookup_string (message, "text");
+  gboolean reason = text[0] != '\0';
+
+  if (g_str_equal (kind, "join"))
+    /* TRANSLATORS: a room event: who joined */
+    return g_strdup_printf (_("%s joined"), sender);
+  if (g_str_equal (kind, "part"))
+    /* TRANSLATORS: a room event: who left, and why */
+    return reason ? g_strdup_printf (_("%s left (%s)"), sender, text)
+                  : g_strdup_printf (_("%s left"), sender);
+  if (g_str_equal (kind, "quit"))
+    /* TRANSLATORS: a room event: who quit the server, and why */
+    return reason ? g_strdup_printf (_("%s quit (%s)"), sender, text)
+                  : g_strdup_printf (_("%s quit"), sender);
+  if (g_str_equal (kind, "nick"))
+    /* TRANSLATORS: a room event: the old nick, then the new one */
+    return g_strdup_printf (_("%s is now %s"), sender, subject);
+  if (g_str_equal (kind, "kick"))
+    /* TRANSLATORS: a room event: who kicked whom, and why */
+    return reason ? g_strdup_printf (_("%s kicked %s (%s)"), sender, subject, text)
+                  : g_strdup_printf (_("%s kicked %s"), sender, subject);
+  if (g_str_equal (kind, "topic"))
+    /* TRANSLATORS: a room event: who set the topic, then the topic */
+    return g_strdup_printf (_("%s changed the topic to: %s"), sender, text);
+
+  /* A kind newer than this natterctl: what it has, untranslated. */
+  return g_strdup_printf ("%s %s %s", sender, kind, text);
+}
+
 char *
 natter_cli_format_message (GVariant *message,
                            gboolean  show_target,
@@ -369,16 +414,28 @@ natter_cli_format_message (GVariant *message,
       g_string_append_printf (line, "%s ", target);
     }
 
-  /* Own messages: the nick in bold without a colour, as irssi does. */
-  painted_nick = natter_cli_paint (color, own ? NATTER_CLI_BOLD : natter_cli_nick_color (sender), sender);
-  painted_text = natter_cli_paint (color && highlight, NATTER_CLI_BOLD, text);
+  if (natter_cli_message_is_event (message))
+    {
+      g_autofree char *event = describe_event (message);
+      g_autofree char *line_text = g_strconcat ("-- ", event, NULL);
 
-  if (g_strcmp0 (kind, "action") == 0)
-    g_string_append_printf (line, "* %s %s", painted_nick, painted_text);
-  else if (g_strcmp0 (kind, "notice") == 0)
-    g_string_append_printf (line, "-%s- %s", painted_nick, painted_text);
+      /* Dim, but a kick of us stands out as a highlight does. */
+      painted_text = natter_cli_paint (color, highlight ? NATTER_CLI_BOLD : NATTER_CLI_DIM, line_text);
+      g_string_append (line, painted_text);
+    }
   else
-    g_string_append_printf (line, "<%s> %s", painted_nick, painted_text);
+    {
+      /* Own messages: the nick in bold without a colour, as irssi does. */
+      painted_nick = natter_cli_paint (color, own ? NATTER_CLI_BOLD : natter_cli_nick_color (sender), sender);
+      painted_text = natter_cli_paint (color && highlight, NATTER_CLI_BOLD, text);
+
+      if (g_strcmp0 (kind, "action") == 0)
+        g_string_append_printf (line, "* %s %s", painted_nick, painted_text);
+      else if (g_strcmp0 (kind, "notice") == 0)
+        g_string_append_printf (line, "-%s- %s", painted_nick, painted_text);
+      else
+        g_string_append_printf (line, "<%s> %s", painted_nick, painted_text);
+    }
 
   /* Without colour the marks still say it. */
   if (!color && highlight)
@@ -394,6 +451,7 @@ natter_cli_json_add_message (JsonBuilder *builder,
   gint64 time_us = lookup_int64 (message, "time");
   g_autofree char *iso = natter_cli_format_iso_time (time_us);
   const char *msgid = NULL;
+  const char *subject = NULL;
 
   json_builder_set_member_name (builder, "id");
   json_builder_add_int_value (builder, lookup_int64 (message, "id"));
@@ -418,6 +476,11 @@ natter_cli_json_add_message (JsonBuilder *builder,
   json_builder_set_member_name (builder, "msgid");
   if (g_variant_lookup (message, "msgid", "&s", &msgid))
     json_builder_add_string_value (builder, msgid);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "subject");
+  if (g_variant_lookup (message, "subject", "&s", &subject))
+    json_builder_add_string_value (builder, subject);
   else
     json_builder_add_null_value (builder);
 }

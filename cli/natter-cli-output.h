@@ -82,16 +82,22 @@ char        *natter_cli_format_time       (gint64       time_us,
 /* ISO 8601 UTC with milliseconds: "2024-05-01T12:00:00.000Z". */
 char        *natter_cli_format_iso_time   (gint64       time_us);
 
+/* TRUE when the message a{sv} is a room event (join, part, quit, nick,
+ * kick, topic), not something someone said. */
+gboolean     natter_cli_message_is_event  (GVariant    *message);
+
 /* A message a{sv} as one line without the trailing newline: time, room
  * (when @show_target), sender and text; own messages marked, highlights
- * bold, actions as "* nick text", notices as "-nick- text". */
+ * bold, actions as "* nick text", notices as "-nick- text", room events
+ * as "-- bob joined", "-- bob is now bobby"... */
 char        *natter_cli_format_message    (GVariant    *message,
                                            gboolean     show_target,
                                            gboolean     long_time,
                                            gboolean     color);
 
 /* Adds the JSON members of a message (see natterctl(1)): id, time, time_us,
- * target, sender, text, kind, own, highlight, history, msgid (or null). */
+ * target, sender, text, kind, own, highlight, history, msgid (or null),
+ * subject (the new or kicked nick of a nick or kick event, else null). */
 void         natter_cli_json_add_message  (JsonBuilder *builder,
                                            GVariant    *message);
 /* Adds the JSON object of a session: id, name, server, port, tls, nick,

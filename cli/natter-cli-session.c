@@ -1152,10 +1152,13 @@ cmd_history (NatterCli              *cli,
 {
   int limit = 50;
   gint64 before = 0, after = 0;
+  gboolean events = FALSE;
   const GOptionEntry entries[] = {
     { "lines", 'n', 0, G_OPTION_ARG_INT, &limit, N_("How many messages, at most 500 (default: 50)"), N_("N") },
     { "before", 0, 0, G_OPTION_ARG_INT64, &before, N_("Only messages older than message ID"), N_("ID") },
     { "after", 0, 0, G_OPTION_ARG_INT64, &after, N_("Only messages newer than message ID"), N_("ID") },
+    { "events", 0, 0, G_OPTION_ARG_NONE, &events,
+      N_("Also show room events: joins, parts, quits, nick changes, kicks, topics"), NULL },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -1165,7 +1168,9 @@ cmd_history (NatterCli              *cli,
   int status;
 
   if ((status = natter_cli_parse (cli, command, entries,
-                                  _("Prints the scrollback of a room or private conversation, oldest first."),
+                                  _("Prints the scrollback of a room or private conversation, oldest first: "
+                                    "what was said, and with --events the joins, parts and other "
+                                    "room events between."),
                                   &argc, &argv, 1, 1)) != 0)
     return status;
   if (limit < 1 || limit > 500)
@@ -1177,6 +1182,8 @@ cmd_history (NatterCli              *cli,
 
   g_variant_dict_init (&query, NULL);
   g_variant_dict_insert (&query, "limit", "u", (guint32) limit);
+  /* natterd leaves them out, so that -n still counts messages. */
+  g_variant_dict_insert (&query, "events", "b", events);
   if (before > 0)
     g_variant_dict_insert (&query, "before-id", "x", before);
   if (after > 0)
@@ -1361,6 +1368,7 @@ typedef struct {
   NatterIpcSession1 *session;   /* NULL: every session */
   const char        *target;
   gboolean           no_own;
+  gboolean           events;
   int                remaining; /* < 0: no limit */
   gboolean           done;
   int                status;
@@ -1391,6 +1399,9 @@ on_follow_message (NatterIpcClient   *client,
   if (follow->target != NULL && !target_equal (target, follow->target))
     return;
   if (follow->no_own && own)
+    return;
+  /* A join is not someone speaking: `--count 1` waits for words. */
+  if (!follow->events && natter_cli_message_is_event (message))
     return;
 
   if (natter_cli_get_json (follow->cli))
@@ -1462,9 +1473,12 @@ cmd_follow (NatterCli              *cli,
 {
   int count = 0;
   gboolean no_own = FALSE;
+  gboolean events = FALSE;
   const GOptionEntry entries[] = {
     { "count", 'c', 0, G_OPTION_ARG_INT, &count, N_("Exit after N messages"), N_("N") },
     { "no-own", 0, 0, G_OPTION_ARG_NONE, &no_own, N_("Leave out your own messages"), NULL },
+    { "events", 0, 0, G_OPTION_ARG_NONE, &events,
+      N_("Also show room events, which then count for --count"), NULL },
     { NULL }
   };
   NatterIpcClient *client;
@@ -1476,6 +1490,7 @@ cmd_follow (NatterCli              *cli,
 
   if ((status = natter_cli_parse (cli, command, entries,
                                   _("Prints messages as they arrive, until Ctrl-C (or --count N). "
+                                    "Room events (joins, parts...) only with --events. "
                                     "With --json, one JSON object per line. Without -s and with several "
                                     "sessions open, follows all of them."),
                                   &argc, &argv, 0, 1)) != 0)
@@ -1489,6 +1504,7 @@ cmd_follow (NatterCli              *cli,
   follow.cli = cli;
   follow.target = argc == 2 ? argv[1] : NULL;
   follow.no_own = no_own;
+  follow.events = events;
   follow.remaining = count > 0 ? count : -1;
 
   sessions = natter_ipc_client_list_sessions (client);

@@ -112,7 +112,7 @@ assert_message_members (JsonObject *message)
 {
   static const char * const members[] = {
     "id", "time", "time_us", "target", "sender", "text", "kind", "own",
-    "highlight", "history", "msgid",
+    "highlight", "history", "msgid", "subject",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (members); i++)
@@ -184,6 +184,13 @@ test_help (void)
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "join", "--help", NULL), ==, 0);
   g_assert_cmpstr (out, ==, join_help);
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "help", "history", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "--events"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "follow", "--help", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "--events"));
 
   g_assert_cmpint (natter_test_ctl_run (NULL, &host_help, NULL, "help", "host", "start", NULL), ==, 0);
   g_assert_nonnull (strstr (host_help, "natterctl host start [OPTION"));
