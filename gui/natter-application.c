@@ -101,7 +101,7 @@ natter_application_should_notify (NatterApplication *self,
   g_variant_lookup (message, "highlight", "b", &highlight);
   g_variant_lookup (message, "history", "b", &history);
 
-  if (own || history || any_window_active (self))
+  if (own || history || natter_message_dict_is_event (message) || any_window_active (self))
     return FALSE;
 
   key = settings_key (natter_session_item_get_session (session), target);

@@ -226,8 +226,12 @@ on_message_received (NatterIpcSession1  *session,
                      GVariant           *dict,
                      NatterMessageModel *self)
 {
-  g_autoptr(NatterMessage) message = natter_message_new_from_variant (dict);
+  g_autoptr(NatterMessage) message = NULL;
 
+  if (natter_message_dict_is_event (dict))
+    return;
+
+  message = natter_message_new_from_variant (dict);
   if (!natter_text_names_equal (natter_message_get_target (message), self->target))
     return;
 
@@ -391,6 +395,8 @@ page_fetch (GTask      *task,
   if (anchor != NULL)
     g_variant_dict_insert (&query, anchor, "x", value);
   g_variant_dict_insert (&query, "limit", "u", limit);
+  /* Pages of messages only: see natter_message_dict_is_event(). */
+  g_variant_dict_insert (&query, "events", "b", FALSE);
 
   natter_ipc_session1_call_history (self->session, self->target, g_variant_dict_end (&query), G_DBUS_CALL_FLAGS_NONE, -1,
                                     g_task_get_cancellable (task), on_history, task);

@@ -190,6 +190,18 @@ natter_message_new_from_variant (GVariant *dict)
   return self;
 }
 
+gboolean
+natter_message_dict_is_event (GVariant *dict)
+{
+  static const char * const said[] = { "text", "action", "notice", NULL };
+  const char *kind = NULL;
+
+  g_return_val_if_fail (dict != NULL, FALSE);
+
+  return g_variant_lookup (dict, "kind", "&s", &kind) && kind[0] != '\0' &&
+         !g_strv_contains (said, kind);
+}
+
 NatterMessage *
 natter_message_new_event (gint64      time_us,
                           const char *target,

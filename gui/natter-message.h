@@ -24,6 +24,11 @@ G_DECLARE_FINAL_TYPE (NatterMessage, natter_message, NATTER, MESSAGE, GObject)
  */
 
 NatterMessage     *natter_message_new_from_variant (GVariant      *dict);
+/* TRUE for a room event natterd logs (join, part, quit, nick, kick,
+ * topic) rather than something said. The window tells joins and parts
+ * from the member list (natter_message_new_event()), so it leaves these
+ * out for now. */
+gboolean           natter_message_dict_is_event    (GVariant      *dict);
 NatterMessage     *natter_message_new_event        (gint64         time_us,
                                                     const char    *target,
                                                     const char    *sender,
