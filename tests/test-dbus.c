@@ -295,10 +295,23 @@ test_session_messages (Fixture       *f,
     assert_property (f, private_path, ROOM_IFACE, "Kind", "'private'");
   }
 
-  /* History: oldest first, bounded, paged by id. */
+  /* History: oldest first, bounded, paged by id; our join first, unless
+   * events are left out. */
   g_clear_pointer (&reply, g_variant_unref);
   reply = natter_test_bus_call_ok (f->bus, session, SESSION_IFACE, "History",
                                    g_variant_new_parsed ("('#room', @a{sv} {})"));
+  g_assert_cmpuint (n_messages (reply), ==, 4);
+  {
+    g_autoptr(GVariant) messages = g_variant_get_child_value (reply, 0);
+    g_autoptr(GVariant) joined = g_variant_get_child_value (messages, 0);
+    const char *kind = NULL;
+
+    g_assert_true (g_variant_lookup (joined, "kind", "&s", &kind));
+    g_assert_cmpstr (kind, ==, "join");
+  }
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, session, SESSION_IFACE, "History",
+                                   g_variant_new_parsed ("('#room', {'events': <false>})"));
   g_assert_cmpuint (n_messages (reply), ==, 3);
   {
     g_autoptr(GVariant) messages = g_variant_get_child_value (reply, 0);
@@ -313,13 +326,13 @@ test_session_messages (Fixture       *f,
   }
   g_clear_pointer (&reply, g_variant_unref);
   reply = natter_test_bus_call_ok (f->bus, session, SESSION_IFACE, "History",
-                                   g_variant_new_parsed ("('#room', {'after-id': <%x>, 'limit': <uint32 1>})",
-                                                         first_id));
+                                   g_variant_new_parsed ("('#room', {'after-id': <%x>, 'limit': <uint32 1>,"
+                                                         " 'events': <false>})", first_id));
   g_assert_cmpuint (n_messages (reply), ==, 1);
   g_clear_pointer (&reply, g_variant_unref);
   reply = natter_test_bus_call_ok (f->bus, session, SESSION_IFACE, "History",
                                    g_variant_new_parsed ("('#room', {'before-id': <%x>})", first_id));
-  g_assert_cmpuint (n_messages (reply), ==, 1);
+  g_assert_cmpuint (n_messages (reply), ==, 2);
 
   /* Search: FTS5 over the scrollback, optionally in one conversation. */
   g_clear_pointer (&reply, g_variant_unref);
@@ -461,6 +474,113 @@ test_session_connect_disconnect_close (Fixture       *f,
   }
   /* The object is gone: NotFound, not a generic D-Bus error. */
   natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "Connect", NULL, E_NOT_FOUND);
+}
+
+/* Room events arrive and are kept like messages, never unread */
+
+/* The last MessageReceived whose printed dict matches @pattern. */
+static GVariant *
+wait_message (Fixture    *f,
+              const char *session,
+              const char *pattern)
+{
+  const NatterTestSignal *signal = natter_test_bus_wait_signal (f->bus, session, "MessageReceived", pattern);
+
+  g_assert_nonnull (signal);
+
+  return g_variant_get_child_value (signal->parameters, 0);
+}
+
+static void
+assert_event (GVariant   *message,
+              const char *kind,
+              const char *sender,
+              const char *subject,
+              const char *text,
+              gboolean    own)
+{
+  const char *value = NULL;
+  gboolean own_value = !own;
+
+  g_assert_true (g_variant_lookup (message, "kind", "&s", &value));
+  g_assert_cmpstr (value, ==, kind);
+  g_assert_true (g_variant_lookup (message, "sender", "&s", &value));
+  g_assert_cmpstr (value, ==, sender);
+  g_assert_true (g_variant_lookup (message, "text", "&s", &value));
+  g_assert_cmpstr (value, ==, text);
+  g_assert_true (g_variant_lookup (message, "own", "b", &own_value));
+  g_assert_cmpint (own_value, ==, own);
+  if (subject == NULL)
+    g_assert_false (g_variant_lookup (message, "subject", "&s", &value));
+  else
+    {
+      g_assert_true (g_variant_lookup (message, "subject", "&s", &value));
+      g_assert_cmpstr (value, ==, subject);
+    }
+}
+
+static void
+test_session_events (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  g_autoptr(NatterTestClient) carol = client_new (f, "carol");
+  g_autofree char *session = open_session (f, "alice");
+  g_autofree char *room = room_path (session, "#room");
+  g_autoptr(GVariant) message = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  natter_test_client_send (bob, "JOIN #room");
+  natter_test_client_expect (bob, "* 366 *");
+  join (f, session, "#room", "");
+  message = wait_message (f, session, "*'kind': <'join'>*");
+  assert_event (message, "join", "alice", NULL, "", TRUE);
+  g_clear_pointer (&message, g_variant_unref);
+
+  natter_test_client_send (carol, "JOIN #room");
+  message = wait_message (f, session, "*'sender': <'carol'>*");
+  assert_event (message, "join", "carol", NULL, "", FALSE);
+  g_clear_pointer (&message, g_variant_unref);
+
+  natter_test_client_send (carol, "PART #room :off to bed");
+  message = wait_message (f, session, "*'kind': <'part'>*");
+  assert_event (message, "part", "carol", NULL, "off to bed", FALSE);
+  g_clear_pointer (&message, g_variant_unref);
+
+  natter_test_client_send (bob, "NICK robert");
+  message = wait_message (f, session, "*'kind': <'nick'>*");
+  assert_event (message, "nick", "bob", "robert", "", FALSE);
+  g_clear_pointer (&message, g_variant_unref);
+
+  /* Then a message: it is the only thing unread. */
+  natter_test_client_send (bob, "PRIVMSG #room :bed already?");
+  message = wait_message (f, session, "*'text': <'bed already?'>*");
+  g_clear_pointer (&message, g_variant_unref);
+  natter_test_bus_wait_property (f->bus, room, ROOM_IFACE, "UnreadCount", "1");
+  assert_property (f, room, ROOM_IFACE, "HighlightCount", "0");
+
+  /* History holds them in order, the subject included. */
+  reply = natter_test_bus_call_ok (f->bus, session, SESSION_IFACE, "History",
+                                   g_variant_new_parsed ("('#room', @a{sv} {})"));
+  g_assert_cmpuint (n_messages (reply), ==, 5);
+  {
+    g_autoptr(GVariant) messages = g_variant_get_child_value (reply, 0);
+
+    message = g_variant_get_child_value (messages, 3);
+    assert_event (message, "nick", "bob", "robert", "", FALSE);
+    g_clear_pointer (&message, g_variant_unref);
+  }
+
+  /* Search finds the message, never the part's reason. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, session, SESSION_IFACE, "Search",
+                                   g_variant_new_parsed ("('bed', @a{sv} {})"));
+  g_assert_cmpuint (n_messages (reply), ==, 1);
+  {
+    g_autofree char *printed = g_variant_print (reply, FALSE);
+
+    g_assert_nonnull (strstr (printed, "'text': <'bed already?'>"));
+  }
 }
 
 /* Bad arguments: named errors, never bytes on the wire */
@@ -942,6 +1062,8 @@ main (int   argc,
               fixture_set_up, test_session_messages, fixture_tear_down);
   g_test_add ("/dbus/session/nick-away-who-topic-kick-block", Fixture, NULL,
               fixture_set_up, test_session_settings, fixture_tear_down);
+  g_test_add ("/dbus/session/events-received-and-kept", Fixture, NULL,
+              fixture_set_up, test_session_events, fixture_tear_down);
   g_test_add ("/dbus/session/disconnect-connect-close", Fixture, NULL,
               fixture_set_up, test_session_connect_disconnect_close, fixture_tear_down);
   g_test_add ("/dbus/session/errors-are-named", Fixture, NULL,

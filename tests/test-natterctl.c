@@ -503,6 +503,22 @@ test_session_commands (Fixture       *f,
   g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "history", "#a", "-n", "2", NULL), ==, 0);
   g_assert_nonnull (strstr (out, " <alice> as json\n"));
   g_assert_true (g_str_has_suffix (out, " <bob> hi alice, how are you [!]\n"));
+  g_assert_null (strstr (out, "joined"));
+
+  /* The joins are in the scrollback too, shown with --events. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "history", "#a", "--events", NULL), ==, 0);
+  g_assert_true (g_regex_match_simple ("^[-0-9]+ [0-9:]+ -- alice joined\n[-0-9]+ [0-9:]+ -- bob joined\n"
+                                       "[-0-9]+ [0-9:]+ <alice> hello bob\n", out, 0, 0));
+  g_clear_pointer (&history, json_node_unref);
+  history = natter_test_ctl_json ("history", "#a", "--events", NULL);
+  messages = member_array (object_of (history), "messages");
+  message = json_array_get_object_element (messages, 1);
+  assert_message_members (message);
+  g_assert_cmpstr (json_object_get_string_member (message, "kind"), ==, "join");
+  g_assert_cmpstr (json_object_get_string_member (message, "sender"), ==, "bob");
+  g_assert_cmpstr (json_object_get_string_member (message, "text"), ==, "");
+  g_assert_true (json_object_get_null_member (message, "subject"));
 
   search = natter_test_ctl_json ("search", "how", "are", NULL);
   messages = member_array (object_of (search), "messages");
@@ -624,6 +640,55 @@ test_follow (Fixture       *f,
   g_assert_cmpint (natter_test_ctl_wait (text_follow, &text_out, NULL), ==, 0);
   g_assert_true (g_regex_match_simple ("^[0-9][0-9]:[0-9][0-9] #a <(bob|alice)> (line [0-9]+|own line)\n$",
                                        text_out, 0, 0));
+}
+
+/* follow waits for words: room events only with --events */
+
+static void
+test_follow_events (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = natter_test_client_new (f->port);
+  g_autoptr(GSubprocess) words = NULL;
+  g_autoptr(GSubprocess) events = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *events_out = NULL;
+  JsonObject *message;
+  guint sent = 0;
+
+  connect_alice (f, "#a");
+  natter_test_client_register (bob, "bob");
+
+  /* The script of natterctl(1) and the README, and its --events twin. */
+  words = natter_test_ctl_spawn ("--json", "follow", "#a", "--count", "1", "--no-own", NULL);
+  events = natter_test_ctl_spawn ("follow", "#a", "--count", "3", "--events", NULL);
+
+  /* bob comes in, speaks and goes, until both have seen enough: the join
+   * comes first, whenever they started listening. */
+  while (sent < 100 && (g_subprocess_get_identifier (words) != NULL ||
+                        g_subprocess_get_identifier (events) != NULL))
+    {
+      natter_test_client_send (bob, "JOIN #a");
+      natter_test_client_sendf (bob, "PRIVMSG #a :line %u", sent++);
+      natter_test_client_send (bob, "PART #a :bye");
+      natter_test_spin (natter_test_ms (100));
+    }
+
+  g_assert_cmpint (natter_test_ctl_wait (words, &out, NULL), ==, 0);
+  json_parser_load_from_data (parser, out, -1, &error);
+  g_assert_no_error (error);
+  message = object_of (json_parser_get_root (parser));
+  assert_message_members (message);
+  g_assert_cmpstr (json_object_get_string_member (message, "kind"), ==, "text");
+  g_assert_cmpstr (json_object_get_string_member (message, "sender"), ==, "bob");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (message, "text"), "line "));
+
+  g_assert_cmpint (natter_test_ctl_wait (events, &events_out, NULL), ==, 0);
+  g_assert_true (g_regex_match_simple ("^([0-9][0-9]:[0-9][0-9] (-- bob joined|<bob> line [0-9]+|-- bob left \\(bye\\))\\n){3}$",
+                                       events_out, 0, 0));
+  g_assert_true (g_regex_match_simple ("-- bob (joined|left)", events_out, 0, 0));
 }
 
 /* Errors from natterd and the server */
@@ -773,10 +838,16 @@ has_event (gpointer data)
   return FALSE;
 }
 
+/* Something said has come, not only room events. */
 static gboolean
 has_message (gpointer data)
 {
-  return ((ClientWatch *) data)->messages->len > 0;
+  GPtrArray *messages = ((ClientWatch *) data)->messages;
+  const char *kind = NULL;
+
+  return messages->len > 0 &&
+         g_variant_lookup (g_ptr_array_index (messages, messages->len - 1), "kind", "&s", &kind) &&
+         g_str_equal (kind, "text");
 }
 
 static void
@@ -831,8 +902,11 @@ test_ipc_client (Fixture       *f,
   bob = join_over_tcp (f, "bob", "#a");
   natter_test_client_send (bob, "PRIVMSG #a :for the window");
   g_assert_true (natter_test_spin_until (has_message, &watch, natter_test_ms (5000)));
-  g_variant_lookup (g_ptr_array_index (watch.messages, 0), "text", "&s", &text);
+  g_variant_lookup (g_ptr_array_index (watch.messages, watch.messages->len - 1), "text", "&s", &text);
   g_assert_cmpstr (text, ==, "for the window");
+  /* Our join and bob's came before it, as room events. */
+  g_variant_lookup (g_ptr_array_index (watch.messages, 0), "kind", "&s", &text);
+  g_assert_cmpstr (text, ==, "join");
 
   /* Errors come back in NATTER_IPC_ERROR. */
   {
@@ -876,6 +950,8 @@ main (int   argc,
   g_test_add ("/natterctl/session/commands", Fixture, NULL, fixture_set_up_hosting, test_session_commands,
               fixture_tear_down);
   g_test_add ("/natterctl/session/follow", Fixture, NULL, fixture_set_up_hosting, test_follow, fixture_tear_down);
+  g_test_add ("/natterctl/session/follow-events", Fixture, NULL, fixture_set_up_hosting, test_follow_events,
+              fixture_tear_down);
   g_test_add ("/natterctl/session/errors", Fixture, NULL, fixture_set_up_hosting, test_errors, fixture_tear_down);
   g_test_add ("/natterctl/ipc-client/signals-and-restart", Fixture, NULL, fixture_set_up_hosting,
               test_ipc_client, fixture_tear_down);

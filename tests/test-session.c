@@ -113,6 +113,43 @@ client_silent (NatterTestClient *client,
     }
 }
 
+typedef char *(*DescribeFunc) (gconstpointer data);
+
+typedef struct {
+  DescribeFunc   describe;
+  gconstpointer  data;
+  const char    *expected;
+} DescribeWait;
+
+static gboolean
+describes_expected (gpointer user_data)
+{
+  DescribeWait *wait = user_data;
+  g_autofree char *now = wait->describe (wait->data);
+
+  return g_strcmp0 (now, wait->expected) == 0;
+}
+
+/* Waits until @describe (@data) gives @expected; fails saying what @what
+ * are instead. */
+static void
+assert_soon (DescribeFunc   describe,
+             gconstpointer  data,
+             const char    *expected,
+             const char    *what)
+{
+  DescribeWait wait = { describe, data, expected };
+
+  if (g_test_failed ())
+    return;
+  if (!natter_test_spin_until (describes_expected, &wait, NATTER_TEST_TIMEOUT_MS))
+    {
+      g_autofree char *now = describe (data);
+
+      natter_test_fail ("%s are “%s”, not “%s”", what, now, expected);
+    }
+}
+
 /* Registers @nick, letting the main context (the server) run. */
 static NatterTestClient *
 client_new (Fixture    *f,
@@ -453,6 +490,98 @@ count_in (GPtrArray  *messages,
   return n;
 }
 
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+typedef struct {
+  Fixture           *f;
+  NatterMessageKind  kind;
+  const char        *sender;
+} EventsOf;
+
+/* Where the events of a kind from a sender received so far were logged:
+ * their targets, sorted, space-separated. */
+static char *
+event_targets (gconstpointer data)
+{
+  const EventsOf *of = data;
+  g_autoptr(GPtrArray) targets = g_ptr_array_new ();
+
+  for (guint i = 0; i < of->f->messages->len; i++)
+    {
+      NatterSessionMessage *message = g_ptr_array_index (of->f->messages, i);
+
+      if (message->kind == of->kind && g_strcmp0 (message->sender, of->sender) == 0)
+        g_ptr_array_add (targets, message->target);
+    }
+  g_ptr_array_sort (targets, compare_strings);
+  g_ptr_array_add (targets, NULL);
+
+  return g_strjoinv (" ", (char **) targets->pdata);
+}
+
+static void
+assert_event_targets (Fixture           *f,
+                      NatterMessageKind  kind,
+                      const char        *sender,
+                      const char        *expected)
+{
+  EventsOf of = { f, kind, sender };
+  g_autofree char *what = g_strdup_printf ("the rooms of %s's %s events", sender,
+                                           natter_message_kind_to_string (kind));
+
+  assert_soon (event_targets, &of, expected, what);
+}
+
+/* The newest event of @kind received for @target. */
+static NatterSessionMessage *
+find_event (Fixture           *f,
+            NatterMessageKind  kind,
+            const char        *target)
+{
+  for (guint i = f->messages->len; i > 0; i--)
+    {
+      NatterSessionMessage *message = g_ptr_array_index (f->messages, i - 1);
+
+      if (message->kind == kind && g_strcmp0 (message->target, target) == 0)
+        return message;
+    }
+
+  g_test_fail_printf ("no %s event in %s", natter_message_kind_to_string (kind), target);
+  return NULL;
+}
+
+/* Waits until @sender's events of @kind are logged in @where (as by
+ * event_targets()), then checks the newest one in @target. */
+static void
+expect_event (Fixture           *f,
+              NatterMessageKind  kind,
+              const char        *sender,
+              const char        *where,
+              const char        *target,
+              const char        *subject,
+              const char        *text,
+              gboolean           own,
+              gboolean           highlight)
+{
+  NatterSessionMessage *event;
+
+  assert_event_targets (f, kind, sender, where);
+  if (g_test_failed () || (event = find_event (f, kind, target)) == NULL)
+    return;
+
+  g_assert_cmpstr (event->sender, ==, sender);
+  g_assert_cmpstr (event->subject, ==, subject);
+  g_assert_cmpstr (event->text, ==, text);
+  g_assert_cmpint (event->own, ==, own);
+  g_assert_cmpint (event->highlight, ==, highlight);
+  g_assert_cmpint (event->id, >, 0);
+}
+
 /* Fixture */
 
 static void
@@ -630,11 +759,21 @@ test_room_join_send_receive (Fixture       *f,
   g_assert_cmpstr (((NatterSessionMember *) members->pdata[0])->prefix, ==, "@");
   g_assert_cmpstr (((NatterSessionMember *) members->pdata[1])->nick, ==, "bob");
 
-  /* The scrollback has all three, oldest first. */
+  /* The scrollback has all three, oldest first... */
   page = history (f->session, "#room", NATTER_SCROLLBACK_LATEST, 0, 50, FALSE);
   g_assert_cmpuint (page->len, ==, 3);
   g_assert_cmpstr (((NatterSessionMessage *) page->pdata[0])->text, ==, "hello bob");
   g_assert_cmpstr (((NatterSessionMessage *) page->pdata[2])->text, ==, "malice is not a mention");
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  /* ...after the two joins, with events. */
+  page = history (f->session, "#room", NATTER_SCROLLBACK_LATEST, 0, 50, TRUE);
+  g_assert_cmpuint (page->len, ==, 5);
+  g_assert_cmpint (((NatterSessionMessage *) page->pdata[0])->kind, ==, NATTER_MESSAGE_KIND_JOIN);
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[0])->sender, ==, "alice");
+  g_assert_cmpint (((NatterSessionMessage *) page->pdata[1])->kind, ==, NATTER_MESSAGE_KIND_JOIN);
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[1])->sender, ==, "bob");
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[2])->text, ==, "hello bob");
 }
 
 static void
@@ -931,11 +1070,17 @@ test_away (Fixture       *f,
 
 /* Member and topic tracking against another server's rules */
 
+typedef struct {
+  NatterSession *session;
+  const char    *room;
+} MembersOf;
+
 static char *
-members_string (NatterSession *session,
-                const char    *room_name)
+members_string (gconstpointer data)
 {
-  NatterSessionRoom *room = natter_session_find_room (session, room_name);
+  const MembersOf *of = data;
+  NatterSession *session = of->session;
+  NatterSessionRoom *room = natter_session_find_room (session, of->room);
   g_autoptr(GPtrArray) members = NULL;
   GString *out = g_string_new (NULL);
 
@@ -953,34 +1098,15 @@ members_string (NatterSession *session,
   return g_string_free (out, FALSE);
 }
 
-typedef struct {
-  NatterSession *session;
-  const char    *room;
-  const char    *expected;
-} MembersWait;
-
-static gboolean
-has_members (gpointer data)
-{
-  MembersWait *wait = data;
-  g_autofree char *members = members_string (wait->session, wait->room);
-
-  return g_strcmp0 (members, wait->expected) == 0;
-}
-
 static void
 assert_members (NatterSession *session,
                 const char    *room,
                 const char    *expected)
 {
-  MembersWait wait = { session, room, expected };
+  MembersOf of = { session, room };
+  g_autofree char *what = g_strdup_printf ("the members of %s", room);
 
-  if (!natter_test_spin_until (has_members, &wait, NATTER_TEST_TIMEOUT_MS))
-    {
-      g_autofree char *members = members_string (session, room);
-
-      natter_test_fail ("members of %s are “%s”, not “%s”", room, members, expected);
-    }
+  assert_soon (members_string, &of, expected, what);
 }
 
 typedef struct {
@@ -1272,6 +1398,8 @@ test_reconnect_hosted (Fixture       *f,
   g_free (client_expect (bob2, ":alice!*JOIN #plain"));
   g_assert_true (natter_session_room_get_joined (natter_session_find_room (f->session, "#secret")));
   g_assert_true (natter_session_room_get_joined (natter_session_find_room (f->session, "#plain")));
+  /* Each rejoin is logged, as the first joins were. */
+  assert_event_targets (f, NATTER_MESSAGE_KIND_JOIN, "alice", "#plain #plain #secret #secret");
 
   if (backfill)
     {
@@ -1619,6 +1747,129 @@ test_store_history_search (Fixture       *f,
   g_assert_cmpuint (counts[1], ==, 0);
 }
 
+/* Room events */
+
+static void
+assert_unread (NatterSession *session,
+               const char    *target,
+               guint          unread,
+               guint          highlights)
+{
+  NatterSessionRoom *room = natter_session_find_room (session, target);
+
+  g_assert_nonnull (room);
+  g_assert_cmpuint (natter_session_room_get_unread_count (room), ==, unread);
+  g_assert_cmpuint (natter_session_room_get_highlight_count (room), ==, highlights);
+}
+
+static void
+test_events_logged (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  g_autoptr(NatterTestClient) carol = client_new (f, "carol");
+  g_autoptr(NatterTestClient) dave = client_new (f, "dave");
+  g_autoptr(NatterSessionStore) reopened = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "sessions.db", NULL);
+  static const char * const rooms[] = { "#own", "#a", "#b", "#c" };
+  static const NatterMessageKind in_a[] = {
+    NATTER_MESSAGE_KIND_JOIN, NATTER_MESSAGE_KIND_JOIN, NATTER_MESSAGE_KIND_TOPIC,
+    NATTER_MESSAGE_KIND_NICK, NATTER_MESSAGE_KIND_KICK, NATTER_MESSAGE_KIND_NICK,
+    NATTER_MESSAGE_KIND_KICK,
+  };
+  NatterSessionMessage *event;
+
+  /* bob runs #a and #b, carol #c, alice #own; alice joins them all. */
+  natter_test_client_send (bob, "JOIN #a,#b");
+  g_free (client_expect (bob, "* 366 bob #b *"));
+  natter_test_client_send (carol, "JOIN #c");
+  g_free (client_expect (carol, "* 366 carol #c *"));
+  for (guint i = 0; i < G_N_ELEMENTS (rooms); i++)
+    g_assert_true (join (f->session, rooms[i], NULL, NULL));
+
+  /* Our own joins are logged; the NAMES that follow them are not events. */
+  expect_event (f, NATTER_MESSAGE_KIND_JOIN, "alice", "#a #b #c #own", "#a", NULL, "", TRUE, FALSE);
+  natter_test_client_send (dave, "JOIN #a");
+  expect_event (f, NATTER_MESSAGE_KIND_JOIN, "dave", "#a", "#a", NULL, "", FALSE, FALSE);
+
+  /* Private conversations with bob and carol. */
+  natter_test_client_send (bob, "PRIVMSG alice :psst");
+  natter_test_client_send (carol, "PRIVMSG alice :hi");
+  g_assert_nonnull (wait_message (f, "psst"));
+  g_assert_nonnull (wait_message (f, "hi"));
+
+  /* A topic set live is an event; the topic shown on joining was not. */
+  natter_test_client_send (bob, "TOPIC #a :new topic");
+  expect_event (f, NATTER_MESSAGE_KIND_TOPIC, "bob", "#a", "#a", NULL, "new topic", FALSE, FALSE);
+
+  /* A nick change or a quit: in every room shared with us, and the
+   * private conversation; in no other room. */
+  natter_test_client_send (bob, "NICK robert");
+  expect_event (f, NATTER_MESSAGE_KIND_NICK, "bob", "#a #b bob", "bob", "robert", "", FALSE, FALSE);
+  natter_test_client_send (bob, "PART #b :later");
+  expect_event (f, NATTER_MESSAGE_KIND_PART, "robert", "#b", "#b", NULL, "later", FALSE, FALSE);
+  natter_test_client_send (carol, "QUIT :gone");
+  expect_event (f, NATTER_MESSAGE_KIND_QUIT, "carol", "#c carol", "carol", NULL, "Quit: gone", FALSE, FALSE);
+  natter_test_client_send (bob, "KICK #a dave :behave");
+  expect_event (f, NATTER_MESSAGE_KIND_KICK, "robert", "#a", "#a", "dave", "behave", FALSE, FALSE);
+
+  /* Our own topic, nick change and part. */
+  g_assert_true (natter_session_set_topic (f->session, "#own", "mine", &error));
+  expect_event (f, NATTER_MESSAGE_KIND_TOPIC, "alice", "#own", "#own", NULL, "mine", TRUE, FALSE);
+  g_assert_true (natter_session_set_nick (f->session, "alice2", &error));
+  expect_event (f, NATTER_MESSAGE_KIND_NICK, "alice", "#a #b #c #own", "#own", "alice2", "", TRUE, FALSE);
+  g_assert_true (natter_session_part (f->session, "#own", "done", &error));
+  expect_event (f, NATTER_MESSAGE_KIND_PART, "alice2", "#own", "#own", NULL, "done", TRUE, FALSE);
+  g_assert_no_error (error);
+
+  /* Kicked: the one event that is a highlight. */
+  natter_test_client_send (bob, "KICK #a alice2 :out");
+  expect_event (f, NATTER_MESSAGE_KIND_KICK, "robert", "#a #a", "#a", "alice2", "out", FALSE, TRUE);
+
+  /* None of it is unread: only the two private messages are. */
+  assert_unread (f->session, "#a", 0, 0);
+  assert_unread (f->session, "#b", 0, 0);
+  assert_unread (f->session, "#c", 0, 0);
+  assert_unread (f->session, "bob", 1, 0);
+  assert_unread (f->session, "carol", 1, 0);
+
+  /* Our own QUIT is not logged. */
+  natter_session_disconnect (f->session, "bye");
+  natter_test_spin_until (is_disconnected, f->session, NATTER_TEST_TIMEOUT_MS);
+  natter_test_spin (100);
+  assert_event_targets (f, NATTER_MESSAGE_KIND_QUIT, "alice2", "");
+
+  /* Everything is in the scrollback, in order, after a restart of the store. */
+  natter_session_store_close (f->store);
+  reopened = natter_session_store_new (path, &error);
+  g_assert_no_error (error);
+  g_set_object (&f->store, reopened);
+  page = store_history (f->store, "#a", NATTER_SCROLLBACK_LATEST, 0, 50, TRUE);
+  g_assert_cmpuint (page->len, ==, G_N_ELEMENTS (in_a));
+  for (guint i = 0; i < page->len; i++)
+    g_assert_cmpint (((NatterSessionMessage *) page->pdata[i])->kind, ==, in_a[i]);
+  event = page->pdata[3];
+  g_assert_cmpstr (event->sender, ==, "bob");
+  g_assert_cmpstr (event->subject, ==, "robert");
+  event = page->pdata[6];
+  g_assert_cmpstr (event->subject, ==, "alice2");
+  g_assert_cmpstr (event->text, ==, "out");
+  g_assert_true (event->highlight);
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  page = store_history (f->store, "#a", NATTER_SCROLLBACK_LATEST, 0, 50, FALSE);
+  g_assert_cmpuint (page->len, ==, 0);
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  /* Search finds what was said, never an event's text. */
+  page = store_search (f->store, "later OR gone OR topic OR behave OR psst", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 1);
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[0])->text, ==, "psst");
+}
+
 /* What version 1 of sessions.db held, kept here as the file on disk: the
  * FTS triggers indexed every row, and there was no subject. */
 static const char v1_sessions_schema[] =
@@ -1804,6 +2055,8 @@ main (int   argc,
               fixture_set_up, test_store_history_search, fixture_tear_down);
   g_test_add ("/session/store/migrates-version-1", Fixture, NULL,
               fixture_set_up, test_store_migrates_v1, fixture_tear_down);
+  g_test_add ("/session/events/logged-in-their-rooms", Fixture, NULL,
+              fixture_set_up_hosted, test_events_logged, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -46,6 +46,8 @@ natter_dbus_message_to_variant (NatterSessionMessage *message)
   g_variant_dict_insert (&dict, "history", "b", message->history);
   if (message->msgid != NULL)
     g_variant_dict_insert (&dict, "msgid", "s", message->msgid);
+  if (message->subject != NULL)
+    g_variant_dict_insert (&dict, "subject", "s", message->subject);
 
   return g_variant_dict_end (&dict);
 }

@@ -454,6 +454,10 @@ natter_session_room_add_message (NatterSessionRoom    *self,
   g_return_if_fail (NATTER_IS_SESSION_ROOM (self));
   g_return_if_fail (message != NULL);
 
+  /* A join or a quit is no news to read. */
+  if (natter_message_kind_is_event (message->kind))
+    return;
+
   self->last_id = MAX (self->last_id, message->id);
   self->last_time_us = MAX (self->last_time_us, message->time_us);
 

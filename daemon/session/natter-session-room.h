@@ -73,7 +73,8 @@ void                   natter_session_room_add_names_member    (NatterSessionRoo
                                                                 const char            *nick,
                                                                 const char            *prefix);
 void                   natter_session_room_end_names           (NatterSessionRoom     *self);
-/* Counts @message (unread, highlight) and remembers it as the newest. */
+/* Counts @message (unread, highlight) and remembers it as the newest;
+ * room events are left out of both. */
 void                   natter_session_room_add_message         (NatterSessionRoom     *self,
                                                                 NatterSessionMessage  *message);
 /* Adds what the scrollback knew before the room object existed. */

@@ -2045,21 +2045,30 @@ session_parse_message (NatterSession    *self,
   return g_steal_pointer (&message);
 }
 
+/* The chathistory batch @msg came in, or NULL when it is live. */
+static Batch *
+session_history_batch (NatterSession    *self,
+                       NatterIrcMessage *msg)
+{
+  g_autofree char *ref = natter_irc_message_dup_tag (msg, "batch");
+  Batch *batch = ref != NULL ? g_hash_table_lookup (self->batches, ref) : NULL;
+
+  return batch != NULL && strcmp (batch->type, "chathistory") == 0 ? batch : NULL;
+}
+
 static void
 session_handle_privmsg (NatterSession    *self,
                         NatterIrcMessage *msg,
                         gboolean          notice)
 {
-  g_autofree char *batch_ref = natter_irc_message_dup_tag (msg, "batch");
+  Batch *batch = session_history_batch (self, msg);
   NatterSessionMessage *message;
-  Batch *batch = batch_ref != NULL ? g_hash_table_lookup (self->batches, batch_ref) : NULL;
-  gboolean history = batch != NULL && strcmp (batch->type, "chathistory") == 0;
 
-  message = session_parse_message (self, msg, notice, history);
+  message = session_parse_message (self, msg, notice, batch != NULL);
   if (message == NULL)
     return;
 
-  if (history)
+  if (batch != NULL)
     g_ptr_array_add (batch->messages, message);
   else
     {
@@ -2205,6 +2214,55 @@ session_request_backfill (NatterSession *self,
 
 /* Rooms and people */
 
+/* Logs a room event in @room and publishes it, like a message but never
+ * unread. @subject: the new nick (nick) or the nick kicked (kick). */
+static void
+session_log_event (NatterSession          *self,
+                   NatterSessionRoom      *room,
+                   const NatterIrcMessage *msg,
+                   NatterMessageKind       kind,
+                   const char             *sender,
+                   const char             *subject,
+                   const char             *text)
+{
+  g_autoptr(NatterSessionMessage) event = natter_session_message_new ();
+
+  event->kind = kind;
+  event->target = g_strdup (natter_session_room_get_name (room));
+  event->folded = g_strdup (natter_session_room_get_folded (room));
+  event->time_us = message_time_us (msg);
+  event->sender = g_strdup (sender);
+  event->subject = g_strdup (subject);
+  event->text = g_strdup (text != NULL ? text : "");
+  event->own = session_nick_equal (self, sender, self->nick);
+  event->highlight = kind == NATTER_MESSAGE_KIND_KICK && session_nick_equal (self, subject, self->nick);
+  /* No msgid: one QUIT or NICK is logged in several rooms, and a msgid is
+   * unique in the scrollback; events are never backfilled, so never
+   * matched by it either. */
+
+  session_deliver (self, event);
+}
+
+/* The rooms @nick_folded is in, and the private conversation with them if
+ * there is one: where their QUIT or NICK is logged. */
+static GPtrArray *
+session_rooms_of (NatterSession *self,
+                  const char    *nick_folded)
+{
+  GPtrArray *rooms = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  NatterSessionRoom *room;
+
+  g_hash_table_iter_init (&iter, self->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
+    if (natter_session_room_get_kind (room) == NATTER_SESSION_ROOM_KIND_ROOM
+        ? natter_session_room_get_member_prefix (room, nick_folded) != NULL
+        : strcmp (natter_session_room_get_folded (room), nick_folded) == 0)
+      g_ptr_array_add (rooms, g_object_ref (room));
+
+  return rooms;
+}
+
 static void
 session_handle_join (NatterSession    *self,
                      NatterIrcMessage *msg)
@@ -2245,13 +2303,17 @@ session_handle_join (NatterSession    *self,
       while ((request = session_find_request (self, REQUEST_JOIN, folded)) != NULL)
         request_finish (request, NULL);
 
+      session_log_event (self, room, msg, NATTER_MESSAGE_KIND_JOIN, nick, NULL, NULL);
       session_request_backfill (self, name);
       return;
     }
 
   room = g_hash_table_lookup (self->rooms, folded);
   if (room != NULL)
-    natter_session_room_set_member (room, nick_folded, nick, "");
+    {
+      natter_session_room_set_member (room, nick_folded, nick, "");
+      session_log_event (self, room, msg, NATTER_MESSAGE_KIND_JOIN, nick, NULL, NULL);
+    }
 }
 
 static void
@@ -2261,16 +2323,22 @@ session_handle_part (NatterSession    *self,
   g_autofree char *nick = source_nick (msg->source);
   g_autofree char *nick_folded = NULL;
   g_auto(GStrv) names = NULL;
+  const char *reason;
 
   if (msg->n_params < 1 || nick == NULL)
     return;
   nick_folded = natter_session_casefold (self, nick);
+  reason = msg->n_params >= 2 ? msg->params[1] : "";
 
   names = g_strsplit (msg->params[0], ",", -1);
   for (guint i = 0; names[i] != NULL; i++)
     {
       g_autofree char *folded = natter_session_casefold (self, names[i]);
       NatterSessionRoom *room = g_hash_table_lookup (self->rooms, folded);
+
+      /* Logged while the room is still there: our own part removes it. */
+      if (room != NULL)
+        session_log_event (self, room, msg, NATTER_MESSAGE_KIND_PART, nick, NULL, reason);
 
       if (session_nick_equal (self, nick, self->nick))
         {
@@ -2287,6 +2355,7 @@ static void
 session_handle_kick (NatterSession    *self,
                      NatterIrcMessage *msg)
 {
+  g_autofree char *kicker = source_nick (msg->source);
   g_autofree char *folded = NULL;
   g_autofree char *nick_folded = NULL;
   NatterSessionRoom *room;
@@ -2296,6 +2365,10 @@ session_handle_kick (NatterSession    *self,
   folded = natter_session_casefold (self, msg->params[0]);
   nick_folded = natter_session_casefold (self, msg->params[1]);
   room = g_hash_table_lookup (self->rooms, folded);
+
+  if (room != NULL && kicker != NULL)
+    session_log_event (self, room, msg, NATTER_MESSAGE_KIND_KICK, kicker, msg->params[1],
+                       msg->n_params >= 3 ? msg->params[2] : "");
 
   if (session_nick_equal (self, msg->params[1], self->nick))
     {
@@ -2324,6 +2397,16 @@ session_handle_quit (NatterSession    *self,
     return;
   nick_folded = natter_session_casefold (self, nick);
 
+  /* Our own QUIT (echoed by some servers) is us leaving, not news. */
+  if (!session_nick_equal (self, nick, self->nick))
+    {
+      g_autoptr(GPtrArray) rooms = session_rooms_of (self, nick_folded);
+
+      for (guint i = 0; i < rooms->len; i++)
+        session_log_event (self, g_ptr_array_index (rooms, i), msg, NATTER_MESSAGE_KIND_QUIT, nick, NULL,
+                           msg->n_params >= 1 ? msg->params[0] : "");
+    }
+
   g_hash_table_iter_init (&iter, self->rooms);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
     natter_session_room_remove_member (room, nick_folded);
@@ -2344,6 +2427,14 @@ session_handle_nick (NatterSession    *self,
 
   old_folded = natter_session_casefold (self, nick);
   new_folded = natter_session_casefold (self, msg->params[0]);
+
+  {
+    g_autoptr(GPtrArray) rooms = session_rooms_of (self, old_folded);
+
+    for (guint i = 0; i < rooms->len; i++)
+      session_log_event (self, g_ptr_array_index (rooms, i), msg, NATTER_MESSAGE_KIND_NICK, nick,
+                         msg->params[0], NULL);
+  }
 
   g_hash_table_iter_init (&iter, self->rooms);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
@@ -2367,6 +2458,25 @@ session_handle_topic (NatterSession    *self,
 
   if (room != NULL)
     natter_session_room_set_topic (room, topic);
+}
+
+/* A TOPIC seen live (not RPL_TOPIC on joining): an event too. */
+static void
+session_handle_topic_change (NatterSession    *self,
+                             NatterIrcMessage *msg)
+{
+  g_autofree char *nick = source_nick (msg->source);
+  g_autofree char *folded = NULL;
+  NatterSessionRoom *room;
+
+  if (msg->n_params < 2)
+    return;
+  folded = natter_session_casefold (self, msg->params[0]);
+  room = g_hash_table_lookup (self->rooms, folded);
+
+  if (room != NULL && nick != NULL)
+    session_log_event (self, room, msg, NATTER_MESSAGE_KIND_TOPIC, nick, NULL, msg->params[1]);
+  session_handle_topic (self, msg->params[0], msg->params[1]);
 }
 
 static void
@@ -2569,6 +2679,18 @@ session_handle_numeric (NatterSession    *self,
     }
 }
 
+static gboolean
+session_is_room_event (const char *command)
+{
+  static const char * const events[] = { "JOIN", "PART", "KICK", "QUIT", "NICK", "TOPIC" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (events); i++)
+    if (g_ascii_strcasecmp (command, events[i]) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
 static void
 session_handle_line (NatterSession *self,
                      char          *line)
@@ -2602,6 +2724,10 @@ session_handle_line (NatterSession *self,
     session_handle_privmsg (self, &msg, TRUE);
   else if (g_ascii_strcasecmp (command, "PING") == 0)
     session_queue (self, TRUE, "PONG", msg.n_params > 0 ? msg.params[0] : "natter", NULL);
+  else if (session_is_room_event (command) && session_history_batch (self, &msg) != NULL)
+    /* Replayed by chathistory (event-playback): history, not a change,
+     * and only PRIVMSG and NOTICE are backfilled. */
+    return;
   else if (g_ascii_strcasecmp (command, "JOIN") == 0)
     session_handle_join (self, &msg);
   else if (g_ascii_strcasecmp (command, "PART") == 0)
@@ -2613,10 +2739,7 @@ session_handle_line (NatterSession *self,
   else if (g_ascii_strcasecmp (command, "NICK") == 0)
     session_handle_nick (self, &msg);
   else if (g_ascii_strcasecmp (command, "TOPIC") == 0)
-    {
-      if (msg.n_params >= 2)
-        session_handle_topic (self, msg.params[0], msg.params[1]);
-    }
+    session_handle_topic_change (self, &msg);
   else if (g_ascii_strcasecmp (command, "MODE") == 0)
     session_handle_mode (self, &msg);
   else if (g_ascii_strcasecmp (command, "BATCH") == 0)

@@ -80,7 +80,8 @@ G_DECLARE_FINAL_TYPE (NatterSession, natter_session, NATTER, SESSION, GObject)
  * blocked (GStrv), saved, autoconnect.
  *
  * Signals:
- *   message-received (NatterSessionMessage *)
+ *   message-received (NatterSessionMessage *): messages and room events
+ *     (join, part, quit, nick, kick, topic), as they are logged
  *   state-changed (NatterSessionState, const char *reason)
  *   room-added (NatterSessionRoom *), room-removed (NatterSessionRoom *)
  *   certificate-offered (fingerprint, subject, issuer, GStrv errors)
