@@ -28,8 +28,8 @@ struct _NatterChat
   char              *current;      /* the room or nick plain lines go to */
   char              *switch_to;    /* room to make current once joined */
   char              *opening;      /* object path of a session \connect opened */
-  GHashTable        *members;      /* room object path -> GHashTable (nick -> nick) */
   GPtrArray         *watched;      /* NatterIpcRoom1 * with our notify handlers */
+  GHashTable        *told_topics;  /* folded room name -> topic a topic event printed */
   char             **pending_rooms;
 
   /* To find the session again after natterd restarts. */
@@ -217,81 +217,25 @@ print_event (NatterChat *self,
   chat_print (self, painted);
 }
 
-static gboolean
-is_own_nick (NatterChat *self,
-             const char *nick)
-{
-  return self->session != NULL &&
-         g_ascii_strcasecmp (nick, natter_ipc_session1_get_nick (self->session)) == 0;
-}
-
-static void
-on_members_changed (NatterIpcRoom1 *room,
-                    GParamSpec     *pspec,
-                    NatterChat     *self)
-{
-  const char *path = natter_ipc_client_get_path (room);
-  const char *name = natter_ipc_room1_get_name (room);
-  GHashTable *before = g_hash_table_lookup (self->members, path);
-  g_autoptr(GHashTable) after = member_set (room);
-  g_autoptr(GPtrArray) joined = g_ptr_array_new ();
-  g_autoptr(GPtrArray) left = g_ptr_array_new ();
-  GHashTableIter iter;
-  const char *nick;
-
-  /* The first list (NAMES after our own join) is no news. */
-  if (before == NULL || g_hash_table_size (before) == 0)
-    {
-      g_hash_table_insert (self->members, g_strdup (path), g_steal_pointer (&after));
-      return;
-    }
-
-  /* Our own comings and goings are told by room-added and room-removed. */
-  g_hash_table_iter_init (&iter, after);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &nick, NULL))
-    if (!g_hash_table_contains (before, nick) && !is_own_nick (self, nick))
-      g_ptr_array_add (joined, (gpointer) nick);
-  g_hash_table_iter_init (&iter, before);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &nick, NULL))
-    if (!g_hash_table_contains (after, nick) && !is_own_nick (self, nick))
-      g_ptr_array_add (left, (gpointer) nick);
-
-  /* One out and one in at once is a nick change. */
-  if (joined->len == 1 && left->len == 1)
-    {
-      g_autofree char *text = g_strdup_printf (_("%s is now known as %s"),
-                                               (char *) g_ptr_array_index (left, 0),
-                                               (char *) g_ptr_array_index (joined, 0));
-
-      print_event (self, "~", text);
-    }
-  else
-    {
-      for (guint i = 0; i < joined->len; i++)
-        {
-          g_autofree char *text = g_strdup_printf (_("%s joined %s"), (char *) g_ptr_array_index (joined, i), name);
-
-          print_event (self, "→", text);
-        }
-      for (guint i = 0; i < left->len; i++)
-        {
-          g_autofree char *text = g_strdup_printf (_("%s left %s"), (char *) g_ptr_array_index (left, i), name);
-
-          print_event (self, "←", text);
-        }
-    }
-
-  g_hash_table_insert (self->members, g_strdup (path), g_steal_pointer (&after));
-}
-
+/* Joins, parts and the like arrive as room events (on_message_received);
+ * the topic is told here when it is not news an event already told. */
 static void
 on_topic_changed (NatterIpcRoom1 *room,
                   GParamSpec     *pspec,
                   NatterChat     *self)
 {
-  g_autofree char *text = g_strdup_printf (_("Topic of %s: %s"), natter_ipc_room1_get_name (room),
-                                           natter_ipc_room1_get_topic (room));
+  g_autofree char *folded = g_ascii_strdown (natter_ipc_room1_get_name (room), -1);
+  const char *told = g_hash_table_lookup (self->told_topics, folded);
+  g_autofree char *text = NULL;
 
+  if (told != NULL && g_strcmp0 (told, natter_ipc_room1_get_topic (room)) == 0)
+    {
+      g_hash_table_remove (self->told_topics, folded);
+      return;
+    }
+
+  text = g_strdup_printf (_("Topic of %s: %s"), natter_ipc_room1_get_name (room),
+                          natter_ipc_room1_get_topic (room));
   print_event (self, "*", text);
 }
 
@@ -299,8 +243,6 @@ static void
 watch_room (NatterChat     *self,
             NatterIpcRoom1 *room)
 {
-  g_hash_table_insert (self->members, g_strdup (natter_ipc_client_get_path (room)), member_set (room));
-  g_signal_connect (room, "notify::members", G_CALLBACK (on_members_changed), self);
   g_signal_connect (room, "notify::topic", G_CALLBACK (on_topic_changed), self);
   g_ptr_array_add (self->watched, g_object_ref (room));
 }
@@ -310,7 +252,6 @@ unwatch_room (NatterChat     *self,
               NatterIpcRoom1 *room)
 {
   g_signal_handlers_disconnect_by_data (room, self);
-  g_hash_table_remove (self->members, natter_ipc_client_get_path (room));
   g_ptr_array_remove (self->watched, room);
 }
 
@@ -351,14 +292,8 @@ on_room_added (NatterIpcClient   *client,
   if (session != self->session)
     return;
 
+  /* Our join is told by its event. */
   watch_room (self, room);
-
-  if (g_strcmp0 (natter_ipc_room1_get_kind (room), "room") == 0)
-    {
-      g_autofree char *text = g_strdup_printf (_("You joined %s"), name);
-
-      print_event (self, "→", text);
-    }
 
   if (self->switch_to != NULL && g_ascii_strcasecmp (self->switch_to, name) == 0)
     {
@@ -380,14 +315,8 @@ on_room_removed (NatterIpcClient   *client,
   if (session != self->session)
     return;
 
+  /* Our part is told by its event. */
   unwatch_room (self, room);
-
-  if (g_strcmp0 (natter_ipc_room1_get_kind (room), "room") == 0)
-    {
-      g_autofree char *text = g_strdup_printf (_("You left %s"), name);
-
-      print_event (self, "←", text);
-    }
 
   if (self->current != NULL && g_ascii_strcasecmp (self->current, name) == 0)
     {
@@ -475,6 +404,8 @@ on_message_received (NatterIpcClient   *client,
                      NatterChat        *self)
 {
   const char *target = "";
+  const char *kind = NULL;
+  const char *text = NULL;
   g_autofree char *line = NULL;
   gboolean here;
 
@@ -483,6 +414,12 @@ on_message_received (NatterIpcClient   *client,
 
   g_variant_lookup (message, "target", "&s", &target);
   here = self->current != NULL && g_ascii_strcasecmp (self->current, target) == 0;
+
+  /* The Topic property follows the event: it need not be told twice. */
+  if (g_variant_lookup (message, "kind", "&s", &kind) && g_str_equal (kind, "topic") &&
+      g_variant_lookup (message, "text", "&s", &text))
+    g_hash_table_insert (self->told_topics, g_ascii_strdown (target, -1), g_strdup (text));
+
   line = natter_cli_format_message (message, !here, FALSE, self->color);
   chat_print (self, line);
 
@@ -1227,8 +1164,8 @@ natter_chat_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->client, self);
   g_clear_object (&self->session);
   g_clear_object (&self->client);
-  g_clear_pointer (&self->members, g_hash_table_unref);
   g_clear_pointer (&self->watched, g_ptr_array_unref);
+  g_clear_pointer (&self->told_topics, g_hash_table_unref);
 
   G_OBJECT_CLASS (natter_chat_parent_class)->dispose (object);
 }
@@ -1260,7 +1197,7 @@ natter_chat_class_init (NatterChatClass *klass)
 static void
 natter_chat_init (NatterChat *self)
 {
-  self->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
+  self->told_topics = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->watched = g_ptr_array_new_with_free_func (g_object_unref);
   self->color = natter_cli_color_wanted (1);
 }

@@ -543,7 +543,7 @@ chat_start_in_a (Fixture *f)
   g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", f->port);
 
   chat_start (f, server, "--nick", "alice", "--join", "#a", NULL);
-  wait_screen (f, "You joined #a");
+  wait_screen (f, "-- alice joined");
   wait_cursor_line (f, "[#a] ");
 }
 
@@ -562,7 +562,7 @@ test_incoming_keeps_typed_line (Fixture       *f,
 
   natter_test_client_register (bob, "bob");
   natter_test_client_send (bob, "JOIN #a");
-  wait_screen (f, "→ bob joined #a");
+  wait_screen (f, "-- bob joined");
 
   /* Half a line typed, then bob speaks. */
   chat_type (f, "hello wor");
@@ -596,9 +596,14 @@ test_incoming_keeps_typed_line (Fixture       *f,
   /* Said once, as a message with its time, not also as the typed line. */
   g_assert_false (screen_has (f, "[#a] hello world"));
 
-  /* A highlight, and /quit: the session stays in natterd. */
+  /* A highlight, room events told in a few words, and /quit: the session
+   * stays in natterd. */
   natter_test_client_send (bob, "PRIVMSG #a :alice: ping");
   wait_screen (f, "<bob> alice: ping");
+  natter_test_client_send (bob, "NICK bobby");
+  wait_screen (f, "-- bob is now bobby");
+  natter_test_client_send (bob, "PART #a :later");
+  wait_screen (f, "-- bobby left (later)");
   chat_type (f, "/quit\r");
   g_assert_cmpint (chat_wait_exit (f), ==, 0);
   sessions = natter_test_ctl_json ("sessions", NULL);
@@ -614,7 +619,7 @@ test_tab_completion (Fixture       *f,
   chat_start_in_a (f);
   natter_test_client_register (bob, "bobby");
   natter_test_client_send (bob, "JOIN #a");
-  wait_screen (f, "→ bobby joined #a");
+  wait_screen (f, "-- bobby joined");
 
   /* Commands */
   chat_type (f, "/jo\t");
@@ -679,7 +684,7 @@ test_join_and_msg (Fixture       *f,
   /* /part leaves, and the prompt goes back to #a. */
   chat_type (f, "/part\r");
   natter_test_client_expect (bob, ":alice!* PART #b*");
-  wait_screen (f, "You left #b");
+  wait_screen (f, "-- alice left");
 
   /* Ctrl-D with --once: the session goes. */
   chat_type (f, "\004");
