@@ -260,6 +260,18 @@ natter_session_item_get_conversations (NatterSessionItem *self)
   return G_LIST_MODEL (self->conversations);
 }
 
+/* (transfer none): the store holds a reference while the conversation is
+ * listed, so callers borrow it until the store changes. */
+static NatterConversation *
+conversation_at (GListStore *store,
+                 guint       position)
+{
+  NatterConversation *conversation = g_list_model_get_item (G_LIST_MODEL (store), position);
+
+  g_object_unref (conversation);
+  return conversation;
+}
+
 static gboolean
 find_path (GListStore *store,
            const char *path,
@@ -269,9 +281,7 @@ find_path (GListStore *store,
 
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(NatterConversation) conversation = g_list_model_get_item (G_LIST_MODEL (store), i);
-
-      if (g_strcmp0 (natter_conversation_get_object_path (conversation), path) == 0)
+      if (g_strcmp0 (natter_conversation_get_object_path (conversation_at (store, i)), path) == 0)
         {
           *position = i;
           return TRUE;
@@ -330,7 +340,7 @@ natter_session_item_find_conversation (NatterSessionItem *self,
   n = g_list_model_get_n_items (G_LIST_MODEL (self->conversations));
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(NatterConversation) conversation = g_list_model_get_item (G_LIST_MODEL (self->conversations), i);
+      NatterConversation *conversation = conversation_at (self->conversations, i);
 
       if (natter_text_names_equal (natter_conversation_get_name (conversation), name))
         return conversation;

@@ -35,6 +35,7 @@ NatterConversation *natter_session_item_add_room          (NatterSessionItem  *s
                                                            NatterIpcRoom1     *room);
 void                natter_session_item_remove_room       (NatterSessionItem  *self,
                                                            const char         *object_path);
+/* (transfer none): the item's list owns it while it is listed. */
 NatterConversation *natter_session_item_find_conversation (NatterSessionItem  *self,
                                                            const char         *name);
 /* Joins @room now, or as soon as the session is connected. */

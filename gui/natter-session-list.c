@@ -43,6 +43,18 @@ G_DEFINE_FINAL_TYPE (NatterSessionList, natter_session_list, G_TYPE_OBJECT)
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+/* (transfer none): the store holds a reference for as long as the item is
+ * listed, so callers borrow it; only the store's own changes may drop it. */
+static NatterSessionItem *
+session_at (NatterSessionList *self,
+            guint              position)
+{
+  NatterSessionItem *item = g_list_model_get_item (G_LIST_MODEL (self->sessions), position);
+
+  g_object_unref (item);
+  return item;
+}
+
 static gboolean
 find_session (NatterSessionList *self,
               const char        *path,
@@ -52,9 +64,7 @@ find_session (NatterSessionList *self,
 
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(NatterSessionItem) item = g_list_model_get_item (G_LIST_MODEL (self->sessions), i);
-
-      if (g_strcmp0 (natter_session_item_get_object_path (item), path) == 0)
+      if (g_strcmp0 (natter_session_item_get_object_path (session_at (self, i)), path) == 0)
         {
           *position = i;
           return TRUE;
@@ -535,7 +545,6 @@ NatterSessionItem *
 natter_session_list_lookup_session (NatterSessionList *self,
                                     const char        *object_path)
 {
-  g_autoptr(NatterSessionItem) item = NULL;
   guint position;
 
   g_return_val_if_fail (NATTER_IS_SESSION_LIST (self), NULL);
@@ -543,9 +552,7 @@ natter_session_list_lookup_session (NatterSessionList *self,
   if (object_path == NULL || !find_session (self, object_path, &position))
     return NULL;
 
-  /* The store keeps it alive. */
-  item = g_list_model_get_item (G_LIST_MODEL (self->sessions), position);
-  return item;
+  return session_at (self, position);
 }
 
 NatterConversation *

@@ -37,6 +37,7 @@ GListModel         *natter_session_list_get_sessions        (NatterSessionList *
 /* Every conversation of every session, in sidebar order. */
 GListModel         *natter_session_list_get_conversations   (NatterSessionList *self);
 
+/* Lookups return (transfer none) pointers: the list owns what it lists. */
 NatterSessionItem  *natter_session_list_lookup_session      (NatterSessionList *self,
                                                              const char        *object_path);
 NatterConversation *natter_session_list_lookup_conversation (NatterSessionList *self,

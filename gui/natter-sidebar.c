@@ -48,12 +48,23 @@ create_children (gpointer item,
   return NULL;
 }
 
+/* (transfer none): a session or a conversation is owned by the session
+ * list's stores while it is listed, so the sidebar only borrows it; the
+ * row's reference is not what keeps it alive. */
+static GObject *
+borrow_item (GtkTreeListRow *row)
+{
+  GObject *item = gtk_tree_list_row_get_item (row);
+
+  g_object_unref (item);
+  return item;
+}
+
 static GObject *
 item_at (NatterSidebar *self,
          guint          position)
 {
   g_autoptr(GtkTreeListRow) row = NULL;
-  g_autoptr(GObject) item = NULL;
 
   if (self->selection == NULL)
     return NULL;
@@ -62,9 +73,7 @@ item_at (NatterSidebar *self,
   if (row == NULL)
     return NULL;
 
-  /* The session list keeps the item alive as long as it is listed. */
-  item = gtk_tree_list_row_get_item (row);
-  return item;
+  return borrow_item (row);
 }
 
 static void
@@ -243,13 +252,7 @@ natter_sidebar_get_selected_item (NatterSidebar *self)
   if (row == NULL)
     return NULL;
 
-  {
-    GObject *item = gtk_tree_list_row_get_item (row);
-
-    /* Owned by the tree model while the row is listed. */
-    g_object_unref (item);
-    return item;
-  }
+  return borrow_item (row);
 }
 
 gboolean

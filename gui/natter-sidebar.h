@@ -22,6 +22,7 @@ G_DECLARE_FINAL_TYPE (NatterSidebar, natter_sidebar, NATTER, SIDEBAR, GtkWidget)
 
 void         natter_sidebar_set_session_list    (NatterSidebar      *self,
                                                  NatterSessionList  *session_list);
+/* (transfer none): owned by the session list while it is listed. */
 GObject     *natter_sidebar_get_selected_item   (NatterSidebar      *self);
 gboolean     natter_sidebar_select_item         (NatterSidebar      *self,
                                                  GObject            *item);
