@@ -12,13 +12,17 @@ struct _NatterSessionList
 {
   GObject          parent_instance;
 
-  GDBusConnection *connection;
+  GDBusConnection *connection;    /* the bus, once reached */
   NatterIpcClient *client;
   GListStore      *sessions;
   GListModel      *conversations;  /* flattened over the sessions */
   GCancellable    *cancellable;
   char            *error;
   guint            resync_source;
+  /* While there is no client: natterd appearing on the bus is the cue to
+   * try again. */
+  guint            name_watch;
+  gboolean         reaching;       /* a client is being made */
 };
 
 enum {
@@ -317,10 +321,25 @@ on_interfaces_changed (GDBusObjectManager *manager,
 }
 
 static void
+set_error (NatterSessionList *self,
+           const char        *error)
+{
+  if (g_strcmp0 (self->error, error) == 0)
+    return;
+
+  g_free (self->error);
+  self->error = g_strdup (error);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+}
+
+static void
 on_running_changed (NatterIpcClient   *client,
                     GParamSpec        *pspec,
                     NatterSessionList *self)
 {
+  /* natterd is back, whatever stood in its way before. */
+  if (natter_ipc_client_get_running (client))
+    set_error (self, NULL);
   queue_resync (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
@@ -341,6 +360,17 @@ populate (NatterSessionList *self)
     }
 }
 
+static void reach (NatterSessionList *self);
+
+static void
+on_name_appeared (GDBusConnection *connection,
+                  const char      *name,
+                  const char      *owner,
+                  gpointer         user_data)
+{
+  reach (user_data);
+}
+
 static void
 on_client_ready (GObject      *source,
                  GAsyncResult *result,
@@ -351,19 +381,28 @@ on_client_ready (GObject      *source,
   NatterIpcClient *client;
 
   client = natter_ipc_client_new_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self->reaching = FALSE;
   if (client == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
       g_dbus_error_strip_remote_error (error);
       g_warning ("Could not reach natterd: %s", error->message);
-      g_free (self->error);
-      self->error = g_strdup (error->message);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+      set_error (self, error->message);
+      /* Not for good: try again when natterd appears (started by hand, by
+       * systemd, or by the window's "Start natterd"). */
+      if (self->name_watch == 0 && self->connection != NULL)
+        self->name_watch = g_bus_watch_name_on_connection (self->connection, NATTER_IPC_BUS_NAME,
+                                                           G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                                           on_name_appeared, NULL, self, NULL);
       g_signal_emit (self, signals[READY], 0);
       return;
     }
 
+  /* From here on the client follows natterd's comings and goings. */
+  if (self->name_watch != 0)
+    g_clear_handle_id (&self->name_watch, g_bus_unwatch_name);
   self->client = client;
   g_signal_connect_object (client, "session-added", G_CALLBACK (on_session_added), self, 0);
   g_signal_connect_object (client, "session-removed", G_CALLBACK (on_session_removed), self, 0);
@@ -378,9 +417,54 @@ on_client_ready (GObject      *source,
                            G_CALLBACK (on_interfaces_changed), self, 0);
   populate (self);
 
+  g_object_freeze_notify (G_OBJECT (self));
+  if (natter_ipc_client_get_running (client))
+    set_error (self, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  g_object_thaw_notify (G_OBJECT (self));
   g_signal_emit (self, signals[READY], 0);
+}
+
+static void
+on_bus_ready (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(NatterSessionList) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection;
+
+  connection = g_bus_get_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self->reaching = FALSE;
+  if (connection == NULL)
+    {
+      g_warning ("Could not reach the session bus: %s", error->message);
+      set_error (self, error->message);
+      g_signal_emit (self, signals[READY], 0);
+      return;
+    }
+
+  self->connection = connection;
+  reach (self);
+}
+
+/* One attempt at a client, unless one is under way or done: the bus first,
+ * then natterd (started by D-Bus activation when it is not running). */
+static void
+reach (NatterSessionList *self)
+{
+  if (self->client != NULL || self->reaching)
+    return;
+
+  self->reaching = TRUE;
+  if (self->connection == NULL)
+    g_bus_get (G_BUS_TYPE_SESSION, self->cancellable, on_bus_ready, g_object_ref (self));
+  else
+    natter_ipc_client_new (self->connection, self->cancellable, on_client_ready, g_object_ref (self));
 }
 
 static gpointer
@@ -403,6 +487,7 @@ natter_session_list_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->resync_source, g_source_remove);
+  g_clear_handle_id (&self->name_watch, g_bus_unwatch_name);
   g_clear_object (&self->client);
   g_clear_object (&self->conversations);
   g_clear_object (&self->sessions);
@@ -501,7 +586,7 @@ natter_session_list_new (GDBusConnection *connection)
 
   self = g_object_new (NATTER_TYPE_SESSION_LIST, NULL);
   self->connection = connection != NULL ? g_object_ref (connection) : NULL;
-  natter_ipc_client_new (connection, self->cancellable, on_client_ready, g_object_ref (self));
+  reach (self);
 
   return self;
 }
@@ -576,28 +661,41 @@ on_started (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
+  g_autoptr(NatterSessionList) self = user_data;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
   if (reply == NULL)
-    g_message ("Could not start natterd: %s", error->message);
+    {
+      g_dbus_error_strip_remote_error (error);
+      g_message ("Could not start natterd: %s", error->message);
+      set_error (self, error->message);
+      return;
+    }
+
+  /* Started (or it was running): the client follows, or is made now. */
+  reach (self);
 }
 
 void
 natter_session_list_start_daemon (NatterSessionList *self)
 {
-  GDBusConnection *connection;
-
   g_return_if_fail (NATTER_IS_SESSION_LIST (self));
 
-  connection = self->client != NULL ? natter_ipc_client_get_connection (self->client) : self->connection;
-  if (connection == NULL)
-    return;
+  /* Not even the bus was reached: that is what to try again. */
+  if (self->connection == NULL)
+    {
+      reach (self);
+      return;
+    }
 
-  g_dbus_connection_call (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+  g_dbus_connection_call (self->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                           "org.freedesktop.DBus", "StartServiceByName",
                           g_variant_new ("(su)", NATTER_IPC_BUS_NAME, 0u),
                           G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
-                          self->cancellable, on_started, NULL);
+                          self->cancellable, on_started, g_object_ref (self));
 }

@@ -19,9 +19,10 @@ G_DECLARE_FINAL_TYPE (NatterSessionList, natter_session_list, NATTER, SESSION_LI
  * fills again when natterd is back.
  *
  * Properties: client (NatterIpcClient, NULL until connected), running,
- * error (why natterd could not be reached, or NULL).
+ * error (why natterd could not be reached or started, or NULL).
+ * Without a client it tries again whenever natterd appears on the bus.
  * Signals:
- *   ready ()  the first connection attempt is over (see :error)
+ *   ready ()  an attempt to reach natterd is over (see :client and :error)
  *   conversation-added (NatterConversation *)
  *   conversation-removed (NatterConversation *)
  *   message-received (NatterSessionItem *, GVariant *message)
@@ -43,7 +44,8 @@ NatterSessionItem  *natter_session_list_lookup_session      (NatterSessionList *
 NatterConversation *natter_session_list_lookup_conversation (NatterSessionList *self,
                                                              const char        *session_path,
                                                              const char        *name);
-/* Asks the bus to start natterd again. */
+/* Asks the bus to start natterd (D-Bus activation); a failure shows in
+ * :error, a success gives a client if there was none. */
 void                natter_session_list_start_daemon        (NatterSessionList *self);
 
 G_END_DECLS
