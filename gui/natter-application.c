@@ -22,6 +22,7 @@ struct _NatterApplication
   NatterSessionList *session_list;
   GHashTable        *offered;   /* fingerprints with a dialog open */
   GPtrArray         *uris;      /* links waiting for natterd: char* */
+  GHashTable        *notified;  /* ids of the notifications on show */
 };
 
 G_DEFINE_FINAL_TYPE (NatterApplication, natter_application, ADW_TYPE_APPLICATION)
@@ -120,6 +121,41 @@ natter_application_should_notify (NatterApplication *self,
   return highlight || !natter_text_is_room_name (target);
 }
 
+/* One notification per conversation: a newer message replaces it, reading
+ * the conversation withdraws it. */
+static char *
+notification_id (NatterSessionItem *session,
+                 const char        *name)
+{
+  g_autofree char *folded = natter_text_fold_name (name);
+
+  return g_strdup_printf ("%s/%s", natter_session_item_get_object_path (session), folded);
+}
+
+static void
+on_unread_changed (NatterConversation *conversation,
+                   GParamSpec         *pspec,
+                   NatterApplication  *self)
+{
+  NatterSessionItem *session = natter_conversation_get_session_item (conversation);
+  g_autofree char *id = NULL;
+
+  if (session == NULL || natter_conversation_get_unread_count (conversation) > 0)
+    return;
+
+  id = notification_id (session, natter_conversation_get_name (conversation));
+  if (g_hash_table_remove (self->notified, id))
+    g_application_withdraw_notification (G_APPLICATION (self), id);
+}
+
+static void
+on_conversation_added (NatterSessionList  *list,
+                       NatterConversation *conversation,
+                       NatterApplication  *self)
+{
+  g_signal_connect_object (conversation, "notify::unread-count", G_CALLBACK (on_unread_changed), self, 0);
+}
+
 static void
 on_message_received (NatterSessionList *list,
                      NatterSessionItem *session,
@@ -131,7 +167,6 @@ on_message_received (NatterSessionList *list,
   g_autofree char *title = NULL;
   g_autofree char *body = NULL;
   g_autofree char *id = NULL;
-  g_autofree char *folded = NULL;
   const char *target = "", *sender = "", *text = "", *kind = "text";
   gboolean highlight = FALSE;
 
@@ -168,9 +203,9 @@ on_message_received (NatterSessionList *list,
   g_notification_set_default_action_and_target (notification, "app.open-conversation", "(ss)",
                                                 natter_session_item_get_object_path (session), target);
 
-  folded = natter_text_fold_name (target);
-  id = g_strdup_printf ("%s/%s", natter_session_item_get_object_path (session), folded);
+  id = notification_id (session, target);
   g_application_send_notification (G_APPLICATION (self), id, notification);
+  g_hash_table_add (self->notified, g_steal_pointer (&id));
 }
 
 /* Certificates */
@@ -483,6 +518,7 @@ natter_application_startup (GApplication *application)
 
   self->session_list = natter_session_list_new (NULL);
   g_signal_connect (self->session_list, "message-received", G_CALLBACK (on_message_received), self);
+  g_signal_connect (self->session_list, "conversation-added", G_CALLBACK (on_conversation_added), self);
   g_signal_connect (self->session_list, "certificate-offered", G_CALLBACK (on_certificate_offered), self);
   g_signal_connect (self->session_list, "ready", G_CALLBACK (on_session_list_ready), self);
 }
@@ -533,6 +569,7 @@ natter_application_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->offered, g_hash_table_unref);
   g_clear_pointer (&self->uris, g_ptr_array_unref);
+  g_clear_pointer (&self->notified, g_hash_table_unref);
 
   G_OBJECT_CLASS (natter_application_parent_class)->dispose (object);
 }
@@ -555,6 +592,7 @@ natter_application_init (NatterApplication *self)
 {
   self->offered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->uris = g_ptr_array_new_with_free_func (g_free);
+  self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 NatterApplication *
