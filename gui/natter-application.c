@@ -22,8 +22,12 @@ struct _NatterApplication
   NatterSessionList *session_list;
   GHashTable        *offered;   /* fingerprints with a dialog open */
   GPtrArray         *uris;      /* links waiting for natterd: char* */
+  GPtrArray         *links;     /* OpenLink*: sessions opened, not listed yet */
   GHashTable        *notified;  /* ids of the notifications on show */
 };
+
+/* How long natterd's session for a link may take to show on the bus. */
+#define LINK_TIMEOUT_SECONDS 30
 
 G_DEFINE_FINAL_TYPE (NatterApplication, natter_application, ADW_TYPE_APPLICATION)
 
@@ -247,8 +251,10 @@ on_certificate_offered (NatterSessionList  *list,
 typedef struct {
   NatterApplication *self;
   NatterIrcUri       uri;
+  char              *text;          /* the link, for messages */
   char              *session_path;
   gulong             handler;
+  guint              timeout;
 } OpenLink;
 
 static void
@@ -256,10 +262,25 @@ open_link_free (OpenLink *link)
 {
   if (link->handler != 0)
     g_signal_handler_disconnect (natter_session_list_get_sessions (link->self->session_list), link->handler);
+  g_clear_handle_id (&link->timeout, g_source_remove);
+  if (link->self->links != NULL)
+    g_ptr_array_remove (link->self->links, link);
   natter_irc_uri_clear (&link->uri);
+  g_free (link->text);
   g_free (link->session_path);
   g_object_unref (link->self);
   g_free (link);
+}
+
+static void
+report_link_failure (NatterApplication *self,
+                     const char        *uri,
+                     const char        *why)
+{
+  /* TRANSLATORS: an irc:// link that could not be opened, and why */
+  g_autofree char *message = g_strdup_printf (_("Could not open “%s”: %s"), uri, why);
+
+  natter_application_show_error (self, message);
 }
 
 static void
@@ -304,6 +325,18 @@ on_link_sessions_changed (GListModel *sessions,
     open_link_free (link);
 }
 
+static gboolean
+on_link_timeout (gpointer user_data)
+{
+  OpenLink *link = user_data;
+
+  link->timeout = 0;
+  report_link_failure (link->self, link->text, _("natterd opened a session but it never appeared"));
+  open_link_free (link);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_link_session_opened (GObject      *source,
                         GAsyncResult *result,
@@ -316,16 +349,23 @@ on_link_session_opened (GObject      *source,
                                                     result, &error))
     {
       g_dbus_error_strip_remote_error (error);
-      natter_application_show_error (link->self, error->message);
+      report_link_failure (link->self, link->text, error->message);
       open_link_free (link);
       return;
     }
 
-  if (open_link_if_listed (link))
-    open_link_free (link);
-  else
-    link->handler = g_signal_connect (natter_session_list_get_sessions (link->self->session_list),
-                                      "items-changed", G_CALLBACK (on_link_sessions_changed), link);
+  /* Shut down meanwhile: nothing left to open it in. */
+  if (link->self->session_list == NULL || open_link_if_listed (link))
+    {
+      open_link_free (link);
+      return;
+    }
+
+  /* Until its object shows up, or not: then say so rather than wait forever. */
+  g_ptr_array_add (link->self->links, link);
+  link->handler = g_signal_connect (natter_session_list_get_sessions (link->self->session_list),
+                                    "items-changed", G_CALLBACK (on_link_sessions_changed), link);
+  link->timeout = g_timeout_add_seconds (LINK_TIMEOUT_SECONDS, on_link_timeout, link);
 }
 
 gboolean
@@ -347,6 +387,14 @@ natter_application_open_uri (NatterApplication  *self,
     return FALSE;
 
   client = natter_session_list_get_client (self->session_list);
+  if (client == NULL && natter_session_list_get_error (self->session_list) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                   /* TRANSLATORS: an irc:// link cannot be opened; %s says why natterd cannot be reached */
+                   _("natterd cannot be reached: %s"), natter_session_list_get_error (self->session_list));
+      natter_irc_uri_clear (&parsed);
+      return FALSE;
+    }
   if (client == NULL)
     {
       /* natterd is still being reached: try again when it is. */
@@ -387,6 +435,7 @@ natter_application_open_uri (NatterApplication  *self,
   link = g_new0 (OpenLink, 1);
   link->self = g_object_ref (self);
   link->uri = parsed;
+  link->text = g_strdup (uri);
   natter_ipc_daemon1_call_open_session (natter_ipc_client_get_daemon (client), g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
                                         NULL, on_link_session_opened, link);
 
@@ -400,15 +449,15 @@ on_session_list_ready (NatterSessionList *list,
   g_autoptr(GPtrArray) uris = g_steal_pointer (&self->uris);
 
   self->uris = g_ptr_array_new_with_free_func (g_free);
-  if (natter_session_list_get_client (list) == NULL)
-    return;
 
   for (guint i = 0; i < uris->len; i++)
     {
+      const char *uri = g_ptr_array_index (uris, i);
       g_autoptr(GError) error = NULL;
 
-      if (!natter_application_open_uri (self, g_ptr_array_index (uris, i), &error))
-        natter_application_show_error (self, error->message);
+      /* Without natterd they fail, with the reason, rather than vanish. */
+      if (!natter_application_open_uri (self, uri, &error))
+        report_link_failure (self, uri, error->message);
     }
 }
 
@@ -528,6 +577,9 @@ natter_application_shutdown (GApplication *application)
 {
   NatterApplication *self = NATTER_APPLICATION (application);
 
+  /* Links still waiting for their session hold the application. */
+  while (self->links->len > 0)
+    open_link_free (g_ptr_array_index (self->links, self->links->len - 1));
   if (self->session_list != NULL)
     g_signal_handlers_disconnect_by_data (self->session_list, self);
   g_clear_object (&self->session_list);
@@ -569,6 +621,7 @@ natter_application_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->offered, g_hash_table_unref);
   g_clear_pointer (&self->uris, g_ptr_array_unref);
+  g_clear_pointer (&self->links, g_ptr_array_unref);
   g_clear_pointer (&self->notified, g_hash_table_unref);
 
   G_OBJECT_CLASS (natter_application_parent_class)->dispose (object);
@@ -592,6 +645,7 @@ natter_application_init (NatterApplication *self)
 {
   self->offered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->uris = g_ptr_array_new_with_free_func (g_free);
+  self->links = g_ptr_array_new ();
   self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
