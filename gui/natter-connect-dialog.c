@@ -16,6 +16,7 @@ struct _NatterConnectDialog
 
   NatterSessionList *session_list;
   GCancellable      *cancellable;
+  gboolean           opening;        /* OpenSession asked, no answer yet */
   char              *session_path;   /* opened, waiting for its object */
   GStrv              rooms;
   gboolean           save;
@@ -49,15 +50,9 @@ row_text_stripped (AdwEntryRow *row)
   return g_strstrip (g_strdup (row_text (row)));
 }
 
-static void
-show_error (NatterConnectDialog *self,
-            const char          *message)
-{
-  gtk_label_set_label (self->error_label, message);
-  gtk_revealer_set_reveal_child (self->error_revealer, message != NULL);
-  gtk_widget_set_sensitive (self->connect_button, TRUE);
-}
-
+/* The action alone decides whether Connect can be pressed (the button
+ * follows it): never while a request is out or its session awaited, so one
+ * dialog opens one session. */
 static void
 update_sensitivity (NatterConnectDialog *self)
 {
@@ -65,8 +60,16 @@ update_sensitivity (NatterConnectDialog *self)
   g_autofree char *nick = row_text_stripped (self->nick_row);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.connect",
-                                 host[0] != '\0' && nick[0] != '\0' && self->session_path == NULL);
-  gtk_widget_set_sensitive (self->connect_button, host[0] != '\0' && nick[0] != '\0');
+                                 host[0] != '\0' && nick[0] != '\0' &&
+                                 !self->opening && self->session_path == NULL);
+}
+
+static void
+show_error (NatterConnectDialog *self,
+            const char          *message)
+{
+  gtk_label_set_label (self->error_label, message);
+  gtk_revealer_set_reveal_child (self->error_revealer, message != NULL);
 }
 
 static void
@@ -164,15 +167,21 @@ on_opened (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
 
-  if (!natter_ipc_daemon1_call_open_session_finish (NATTER_IPC_DAEMON1 (source), &path, result, &error))
+  /* Cancelled: the dialog is gone, self with it. */
+  if (!natter_ipc_daemon1_call_open_session_finish (NATTER_IPC_DAEMON1 (source), &path, result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self->opening = FALSE;
+  if (error != NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
       g_dbus_error_strip_remote_error (error);
       show_error (self, error->message);
+      update_sensitivity (self);
       return;
     }
 
+  g_assert (self->session_path == NULL && self->items_handler == 0);
   self->session_path = g_steal_pointer (&path);
   if (!finish_if_listed (self))
     self->items_handler = g_signal_connect (natter_session_list_get_sessions (self->session_list),
@@ -194,6 +203,8 @@ action_connect (GtkWidget  *widget,
   g_auto(GStrv) parts = NULL;
   GVariantDict options;
 
+  if (self->opening || self->session_path != NULL)
+    return;
   if (client == NULL || !natter_ipc_client_get_running (client))
     {
       show_error (self, _("natterd is not running"));
@@ -232,7 +243,8 @@ action_connect (GtkWidget  *widget,
     }
 
   show_error (self, NULL);
-  gtk_widget_set_sensitive (self->connect_button, FALSE);
+  self->opening = TRUE;
+  update_sensitivity (self);
   natter_ipc_daemon1_call_open_session (natter_ipc_client_get_daemon (client), g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
                                         self->cancellable, on_opened, self);
 }
@@ -242,10 +254,17 @@ natter_connect_dialog_dispose (GObject *object)
 {
   NatterConnectDialog *self = (NatterConnectDialog *) object;
 
+  /* A reply or a new session after this must not find us. */
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   if (self->session_list != NULL)
     g_clear_signal_handler (&self->items_handler, natter_session_list_get_sessions (self->session_list));
+  if (self->host_row != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->host_row, self);
+      g_signal_handlers_disconnect_by_data (self->nick_row, self);
+      g_signal_handlers_disconnect_by_data (self->tls_switch, self);
+    }
   g_clear_object (&self->session_list);
   gtk_widget_dispose_template (GTK_WIDGET (self), NATTER_TYPE_CONNECT_DIALOG);
 
