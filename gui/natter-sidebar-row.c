@@ -89,6 +89,51 @@ notification_level (NatterSidebarRow *self)
   return natter_application_dup_notification_level (app, NATTER_CONVERSATION (self->item));
 }
 
+/* What a screen reader says for a conversation: each part a whole phrase
+ * for translators, the list punctuation theirs too. */
+static char *
+spoken_label (NatterConversation *conversation,
+              guint               unread,
+              guint               highlights,
+              gboolean            muted)
+{
+  const char *name = natter_conversation_get_name (conversation);
+  char *label;
+
+  if (unread > 0)
+    /* TRANSLATORS: a conversation in the sidebar, for screen readers:
+     * its name and how many unread messages it has */
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %u unread message",
+                                          "%s, %u unread messages", unread),
+                             name, unread);
+  else
+    label = g_strdup (name);
+
+  if (highlights > 0)
+    {
+      /* TRANSLATORS: for screen readers, after a conversation's name (and
+       * unread count): how many messages mention the user */
+      char *more = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %u mention",
+                                                 "%s, %u mentions", highlights),
+                                    label, highlights);
+
+      g_free (label);
+      label = more;
+    }
+
+  if (muted)
+    {
+      /* TRANSLATORS: for screen readers, after a conversation's name and
+       * counts: its notifications are muted */
+      char *more = g_strdup_printf (_("%s, notifications off"), label);
+
+      g_free (label);
+      label = more;
+    }
+
+  return label;
+}
+
 static void
 update (NatterSidebarRow *self)
 {
@@ -124,6 +169,7 @@ update (NatterSidebarRow *self)
       guint unread = natter_conversation_get_unread_count (conversation);
       guint highlights = natter_conversation_get_highlight_count (conversation);
       g_autofree char *level = notification_level (self);
+      gboolean muted = g_strcmp0 (level, "none") == 0;
       g_autofree char *description = NULL;
 
       gtk_widget_add_css_class (widget, "conversation");
@@ -138,18 +184,11 @@ update (NatterSidebarRow *self)
                                       ? "avatar-default-symbolic" : "system-users-symbolic");
       gtk_label_set_label (self->title_label, natter_conversation_get_name (conversation));
       gtk_widget_set_visible (GTK_WIDGET (self->subtitle_label), FALSE);
-      gtk_widget_set_visible (GTK_WIDGET (self->muted_icon), g_strcmp0 (level, "none") == 0);
+      gtk_widget_set_visible (GTK_WIDGET (self->muted_icon), muted);
       set_badge (self->unread_badge, highlights > 0 ? 0 : unread);
       set_badge (self->highlight_badge, highlights);
 
-      if (unread > 0)
-        /* TRANSLATORS: a conversation in the sidebar, for screen readers:
-         * its name and how many unread messages it has */
-        description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %u unread message",
-                                                    "%s, %u unread messages", unread),
-                                       natter_conversation_get_name (conversation), unread);
-      else
-        description = g_strdup (natter_conversation_get_name (conversation));
+      description = spoken_label (conversation, unread, highlights, muted);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, description,
                                       -1);
@@ -165,6 +204,10 @@ update (NatterSidebarRow *self)
     gboolean is_conversation = NATTER_IS_CONVERSATION (self->item);
     gboolean is_session = NATTER_IS_SESSION_ITEM (self->item);
     gboolean connected = is_session && natter_session_item_is_connected (NATTER_SESSION_ITEM (self->item));
+    /* Connecting and reconnecting count: Disconnect is how to stop retrying. */
+    gboolean disconnected = is_session &&
+                            g_strcmp0 (natter_session_item_get_state (NATTER_SESSION_ITEM (self->item)),
+                                       "disconnected") == 0;
     static const char * const conversation_actions[] = { "mark-read", "notifications", "leave" };
 
     for (guint i = 0; i < G_N_ELEMENTS (conversation_actions); i++)
@@ -174,7 +217,7 @@ update (NatterSidebarRow *self)
     g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions), "connect")),
                                  is_session && !connected);
     g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions), "disconnect")),
-                                 connected);
+                                 is_session && !disconnected);
     g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions), "close")),
                                  is_session);
   }
