@@ -138,24 +138,205 @@ fetch_state (NatterHostDialog *self)
                           G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable, on_properties, self);
 }
 
-static void
-clear_list (GtkListBox *list)
-{
-  GtkWidget *child;
+/* Lists are refreshed every few seconds: rows are kept, and only what
+ * changed is touched, so keyboard focus and a screen reader's place stay. */
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
-    gtk_list_box_remove (list, child);
+typedef struct {
+  char     *nick;
+  char     *subtitle;
+  gboolean  account;   /* logged in to an account */
+} UserRow;
+
+static void
+user_row_clear (UserRow *user)
+{
+  g_free (user->nick);
+  g_free (user->subtitle);
+}
+
+static const char *
+row_key (GtkListBoxRow *row)
+{
+  return row != NULL ? g_object_get_data (G_OBJECT (row), "natter-nick") : NULL;
+}
+
+static GtkWidget *
+user_row_new (const char *nick)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *image = gtk_image_new_from_icon_name ("emblem-ok-symbolic");
+
+  g_object_set_data_full (G_OBJECT (row), "natter-nick", g_strdup (nick), g_free);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nick);
+  gtk_widget_set_tooltip_text (image, _("Logged in to an account"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Logged in to an account"), -1);
+  gtk_widget_set_visible (image, FALSE);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), image);
+  g_object_set_data (G_OBJECT (row), "natter-account", image);
+
+  return row;
 }
 
 static void
-add_placeholder (GtkListBox *list,
-                 const char *text)
+user_row_update (GtkListBoxRow *row,
+                 const UserRow *user)
 {
-  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *image = g_object_get_data (G_OBJECT (row), "natter-account");
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), text);
-  gtk_widget_add_css_class (row, "dim-label");
-  gtk_list_box_append (list, row);
+  if (g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), user->subtitle) != 0)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), user->subtitle);
+  if (gtk_widget_get_visible (image) != user->account)
+    gtk_widget_set_visible (image, user->account);
+}
+
+/* Makes @list show @users (or @empty when there are none) in their order. */
+static void
+show_users (GtkListBox *list,
+            GArray     *users,
+            const char *empty)
+{
+  GtkListBoxRow *row;
+
+  for (guint i = 0; i < users->len; i++)
+    {
+      const UserRow *user = &g_array_index (users, UserRow, i);
+
+      row = gtk_list_box_get_row_at_index (list, i);
+      if (g_strcmp0 (row_key (row), user->nick) != 0)
+        {
+          GtkListBoxRow *found = NULL;
+
+          for (int j = i + 1; (row = gtk_list_box_get_row_at_index (list, j)) != NULL; j++)
+            if (g_strcmp0 (row_key (row), user->nick) == 0)
+              {
+                found = row;
+                break;
+              }
+
+          /* Moved (the only case that costs a row its focus), or new. */
+          if (found != NULL)
+            {
+              g_object_ref (found);
+              gtk_list_box_remove (list, GTK_WIDGET (found));
+              gtk_list_box_insert (list, GTK_WIDGET (found), i);
+              g_object_unref (found);
+              row = found;
+            }
+          else
+            {
+              row = GTK_LIST_BOX_ROW (user_row_new (user->nick));
+              gtk_list_box_insert (list, GTK_WIDGET (row), i);
+            }
+        }
+      user_row_update (row, user);
+    }
+
+  /* Whatever is left over went away (or was the placeholder). */
+  while ((row = gtk_list_box_get_row_at_index (list, users->len)) != NULL)
+    {
+      if (users->len == 0 && row_key (row) == NULL &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), empty) == 0 &&
+          gtk_list_box_get_row_at_index (list, 1) == NULL)
+        return;
+      gtk_list_box_remove (list, GTK_WIDGET (row));
+    }
+
+  if (users->len == 0)
+    {
+      GtkWidget *placeholder = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (placeholder), empty);
+      gtk_widget_add_css_class (placeholder, "dim-label");
+      gtk_list_box_append (list, placeholder);
+    }
+}
+
+typedef void (*DescribeUser) (GVariant *user,
+                              UserRow  *row);
+
+static void
+describe_connected (GVariant *user,
+                    UserRow  *row)
+{
+  const char *address = "", *account = "";
+  g_autofree const char **rooms = NULL;
+  g_autofree char *rooms_text = NULL;
+
+  g_variant_lookup (user, "address", "&s", &address);
+  g_variant_lookup (user, "account", "&s", &account);
+  g_variant_lookup (user, "rooms", "^a&s", &rooms);
+  rooms_text = rooms != NULL ? g_strjoinv (", ", (char **) rooms) : g_strdup ("");
+  row->subtitle = rooms_text[0] != '\0' ? g_strdup_printf ("%s · %s", address, rooms_text) : g_strdup (address);
+  row->account = account[0] != '\0';
+}
+
+static void
+describe_recent (GVariant *user,
+                 UserRow  *row)
+{
+  const char *address = "";
+  gboolean online = FALSE;
+  gint64 left = 0;
+
+  g_variant_lookup (user, "address", "&s", &address);
+  g_variant_lookup (user, "online", "b", &online);
+  g_variant_lookup (user, "left", "x", &left);
+
+  if (online)
+    row->subtitle = g_strdup_printf (_("%s · online"), address);
+  else
+    {
+      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (left);
+      g_autofree char *time = when != NULL ? g_date_time_format (when, "%H:%M") : g_strdup ("");
+
+      /* TRANSLATORS: someone who was connected to the hosted server: address, time they left */
+      row->subtitle = g_strdup_printf (_("%s · left at %s"), address, time);
+    }
+}
+
+/* The answer to ListUsers or ListRecentUsers, into the list at @list_offset. */
+static void
+show_reply (gpointer      user_data,
+            gsize         list_offset,
+            GVariant     *users,
+            const GError *error,
+            DescribeUser  describe,
+            const char   *empty)
+{
+  NatterHostDialog *self;
+  GtkListBox *list;
+  g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (UserRow));
+  GVariantIter iter;
+  GVariant *user;
+
+  /* Cancelled: the dialog is gone. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = user_data;
+  list = G_STRUCT_MEMBER (GtkListBox *, self, list_offset);
+  g_array_set_clear_func (rows, (GDestroyNotify) user_row_clear);
+  if (error != NULL)
+    {
+      show_users (list, rows, _("Not hosting"));
+      return;
+    }
+
+  g_variant_iter_init (&iter, users);
+  while ((user = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      UserRow row = { NULL, NULL, FALSE };
+
+      g_variant_lookup (user, "nick", "s", &row.nick);
+      if (row.nick != NULL)
+        {
+          describe (user, &row);
+          g_array_append_val (rows, row);
+        }
+      g_variant_unref (user);
+    }
+  show_users (list, rows, empty);
 }
 
 static void
@@ -163,56 +344,11 @@ on_users (GObject      *source,
           GAsyncResult *result,
           gpointer      user_data)
 {
-  NatterHostDialog *self;
   g_autoptr(GVariant) users = NULL;
   g_autoptr(GError) error = NULL;
-  GVariantIter iter;
-  GVariant *user;
 
-  if (!natter_ipc_host1_call_list_users_finish (NATTER_IPC_HOST1 (source), &users, result, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      self = user_data;
-      clear_list (self->users_list);
-      add_placeholder (self->users_list, _("Not hosting"));
-      return;
-    }
-
-  self = user_data;
-  clear_list (self->users_list);
-  g_variant_iter_init (&iter, users);
-  while ((user = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      const char *nick = "", *address = "", *account = "";
-      g_autofree const char **rooms = NULL;
-      g_autofree char *rooms_text = NULL;
-      g_autofree char *subtitle = NULL;
-      GtkWidget *row = adw_action_row_new ();
-
-      g_variant_lookup (user, "nick", "&s", &nick);
-      g_variant_lookup (user, "address", "&s", &address);
-      g_variant_lookup (user, "account", "&s", &account);
-      g_variant_lookup (user, "rooms", "^a&s", &rooms);
-      rooms_text = rooms != NULL ? g_strjoinv (", ", (char **) rooms) : g_strdup ("");
-      subtitle = rooms_text[0] != '\0' ? g_strdup_printf ("%s · %s", address, rooms_text) : g_strdup (address);
-
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nick);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-      if (account[0] != '\0')
-        {
-          GtkWidget *image = gtk_image_new_from_icon_name ("emblem-ok-symbolic");
-
-          gtk_widget_set_tooltip_text (image, _("Logged in to an account"));
-          gtk_accessible_update_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                          _("Logged in to an account"), -1);
-          adw_action_row_add_suffix (ADW_ACTION_ROW (row), image);
-        }
-      gtk_list_box_append (self->users_list, row);
-      g_variant_unref (user);
-    }
-  if (gtk_widget_get_first_child (GTK_WIDGET (self->users_list)) == NULL)
-    add_placeholder (self->users_list, _("Nobody is connected"));
+  natter_ipc_host1_call_list_users_finish (NATTER_IPC_HOST1 (source), &users, result, &error);
+  show_reply (user_data, G_STRUCT_OFFSET (NatterHostDialog, users_list), users, error, describe_connected, _("Nobody is connected"));
 }
 
 static void
@@ -220,56 +356,11 @@ on_recent_users (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  NatterHostDialog *self;
   g_autoptr(GVariant) users = NULL;
   g_autoptr(GError) error = NULL;
-  GVariantIter iter;
-  GVariant *user;
 
-  if (!natter_ipc_host1_call_list_recent_users_finish (NATTER_IPC_HOST1 (source), &users, result, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      self = user_data;
-      clear_list (self->recent_list);
-      add_placeholder (self->recent_list, _("Not hosting"));
-      return;
-    }
-
-  self = user_data;
-  clear_list (self->recent_list);
-  g_variant_iter_init (&iter, users);
-  while ((user = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      const char *nick = "", *address = "";
-      gboolean online = FALSE;
-      gint64 left = 0;
-      g_autofree char *subtitle = NULL;
-      GtkWidget *row = adw_action_row_new ();
-
-      g_variant_lookup (user, "nick", "&s", &nick);
-      g_variant_lookup (user, "address", "&s", &address);
-      g_variant_lookup (user, "online", "b", &online);
-      g_variant_lookup (user, "left", "x", &left);
-
-      if (online)
-        subtitle = g_strdup_printf (_("%s · online"), address);
-      else
-        {
-          g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (left);
-          g_autofree char *time = when != NULL ? g_date_time_format (when, "%H:%M") : g_strdup ("");
-
-          /* TRANSLATORS: someone who was connected to the hosted server: address, time they left */
-          subtitle = g_strdup_printf (_("%s · left at %s"), address, time);
-        }
-
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nick);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-      gtk_list_box_append (self->recent_list, row);
-      g_variant_unref (user);
-    }
-  if (gtk_widget_get_first_child (GTK_WIDGET (self->recent_list)) == NULL)
-    add_placeholder (self->recent_list, _("Nobody was here"));
+  natter_ipc_host1_call_list_recent_users_finish (NATTER_IPC_HOST1 (source), &users, result, &error);
+  show_reply (user_data, G_STRUCT_OFFSET (NatterHostDialog, recent_list), users, error, describe_recent, _("Nobody was here"));
 }
 
 void
