@@ -295,27 +295,67 @@ describe_recent (GVariant *user,
     }
 }
 
-/* The answer to ListUsers or ListRecentUsers, into the list at @list_offset. */
-static void
-show_reply (gpointer      user_data,
-            gsize         list_offset,
-            GVariant     *users,
-            const GError *error,
-            DescribeUser  describe,
-            const char   *empty)
+/* The two lists differ in the call that fills them and how a user reads. */
+typedef struct {
+  gboolean      (*finish)   (NatterIpcHost1  *proxy,
+                             GVariant       **out_users,
+                             GAsyncResult    *result,
+                             GError         **error);
+  gsize           list_offset;
+  DescribeUser    describe;
+  const char     *empty;     /* N_() */
+} UserList;
+
+static const UserList connected_list = {
+  natter_ipc_host1_call_list_users_finish,
+  G_STRUCT_OFFSET (NatterHostDialog, users_list),
+  describe_connected,
+  N_("Nobody is connected"),
+};
+
+static const UserList recent_list = {
+  natter_ipc_host1_call_list_recent_users_finish,
+  G_STRUCT_OFFSET (NatterHostDialog, recent_list),
+  describe_recent,
+  N_("Nobody was here"),
+};
+
+typedef struct {
+  NatterHostDialog *self;    /* not a reference: a cancelled call never looks */
+  const UserList   *list;
+} ListCall;
+
+static ListCall *
+list_call_new (NatterHostDialog *self,
+               const UserList   *list)
 {
-  NatterHostDialog *self;
-  GtkListBox *list;
+  ListCall *call = g_new (ListCall, 1);
+
+  call->self = self;
+  call->list = list;
+
+  return call;
+}
+
+static void
+on_listed (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autofree ListCall *call = user_data;
+  g_autoptr(GVariant) users = NULL;
+  g_autoptr(GError) error = NULL;
   g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (UserRow));
+  GtkListBox *list;
   GVariantIter iter;
   GVariant *user;
 
   /* Cancelled: the dialog is gone. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!call->list->finish (NATTER_IPC_HOST1 (source), &users, result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  self = user_data;
-  list = G_STRUCT_MEMBER (GtkListBox *, self, list_offset);
+  list = G_STRUCT_MEMBER (GtkListBox *, call->self, call->list->list_offset);
   g_array_set_clear_func (rows, (GDestroyNotify) user_row_clear);
   if (error != NULL)
     {
@@ -331,36 +371,12 @@ show_reply (gpointer      user_data,
       g_variant_lookup (user, "nick", "s", &row.nick);
       if (row.nick != NULL)
         {
-          describe (user, &row);
+          call->list->describe (user, &row);
           g_array_append_val (rows, row);
         }
       g_variant_unref (user);
     }
-  show_users (list, rows, empty);
-}
-
-static void
-on_users (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GVariant) users = NULL;
-  g_autoptr(GError) error = NULL;
-
-  natter_ipc_host1_call_list_users_finish (NATTER_IPC_HOST1 (source), &users, result, &error);
-  show_reply (user_data, G_STRUCT_OFFSET (NatterHostDialog, users_list), users, error, describe_connected, _("Nobody is connected"));
-}
-
-static void
-on_recent_users (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GVariant) users = NULL;
-  g_autoptr(GError) error = NULL;
-
-  natter_ipc_host1_call_list_recent_users_finish (NATTER_IPC_HOST1 (source), &users, result, &error);
-  show_reply (user_data, G_STRUCT_OFFSET (NatterHostDialog, recent_list), users, error, describe_recent, _("Nobody was here"));
+  show_users (list, rows, _(call->list->empty));
 }
 
 void
@@ -372,9 +388,11 @@ natter_host_dialog_refresh (NatterHostDialog *self)
   if (self->host == NULL)
     return;
 
-  natter_ipc_host1_call_list_users (self->host, G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable, on_users, self);
-  natter_ipc_host1_call_list_recent_users (self->host, gtk_spin_button_get_value_as_int (self->minutes_spin), G_DBUS_CALL_FLAGS_NONE, -1,
-                                           self->cancellable, on_recent_users, self);
+  natter_ipc_host1_call_list_users (self->host, G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable,
+                                    on_listed, list_call_new (self, &connected_list));
+  natter_ipc_host1_call_list_recent_users (self->host, gtk_spin_button_get_value_as_int (self->minutes_spin),
+                                           G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable,
+                                           on_listed, list_call_new (self, &recent_list));
 }
 
 static gboolean
