@@ -371,6 +371,21 @@ on_name_appeared (GDBusConnection *connection,
   reach (user_data);
 }
 
+/* An attempt failed: say why, and wait for natterd to appear (started by
+ * hand, by systemd, or by the window's "Start natterd") to try again. */
+static void
+attempt_failed (NatterSessionList *self,
+                const char        *why)
+{
+  g_message ("Could not reach natterd: %s", why);
+  set_error (self, why);
+  if (self->name_watch == 0 && self->connection != NULL)
+    self->name_watch = g_bus_watch_name_on_connection (self->connection, NATTER_IPC_BUS_NAME,
+                                                       G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                                       on_name_appeared, NULL, self, NULL);
+  g_signal_emit (self, signals[READY], 0);
+}
+
 static void
 on_client_ready (GObject      *source,
                  GAsyncResult *result,
@@ -388,15 +403,7 @@ on_client_ready (GObject      *source,
   if (client == NULL)
     {
       g_dbus_error_strip_remote_error (error);
-      g_warning ("Could not reach natterd: %s", error->message);
-      set_error (self, error->message);
-      /* Not for good: try again when natterd appears (started by hand, by
-       * systemd, or by the window's "Start natterd"). */
-      if (self->name_watch == 0 && self->connection != NULL)
-        self->name_watch = g_bus_watch_name_on_connection (self->connection, NATTER_IPC_BUS_NAME,
-                                                           G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                                           on_name_appeared, NULL, self, NULL);
-      g_signal_emit (self, signals[READY], 0);
+      attempt_failed (self, error->message);
       return;
     }
 
@@ -440,11 +447,10 @@ on_bus_ready (GObject      *source,
     return;
 
   self->reaching = FALSE;
+  /* Without a bus there is nothing to watch: Start natterd tries again. */
   if (connection == NULL)
     {
-      g_warning ("Could not reach the session bus: %s", error->message);
-      set_error (self, error->message);
-      g_signal_emit (self, signals[READY], 0);
+      attempt_failed (self, error->message);
       return;
     }
 
