@@ -281,12 +281,26 @@ natter_test_bus_new (const char *service_dir,
 }
 
 void
-natter_test_bus_restart_daemon (NatterTestBus *self)
+natter_test_bus_stop_daemon (NatterTestBus *self)
 {
   g_assert_nonnull (self->daemon);
 
-  daemon_thread_stop (self->daemon);
+  g_clear_pointer (&self->daemon, daemon_thread_stop);
+}
+
+void
+natter_test_bus_start_daemon (NatterTestBus *self)
+{
+  g_assert_null (self->daemon);
+
   self->daemon = daemon_thread_start (g_test_dbus_get_bus_address (self->bus), self->data_dir);
+}
+
+void
+natter_test_bus_restart_daemon (NatterTestBus *self)
+{
+  natter_test_bus_stop_daemon (self);
+  natter_test_bus_start_daemon (self);
 }
 
 void
@@ -536,4 +550,66 @@ natter_test_bus_wait_property (NatterTestBus *self,
   g_free (wait.last);
 
   return matched;
+}
+
+gboolean
+natter_test_bus_name_has_owner (NatterTestBus *self,
+                                const char    *name)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned = FALSE;
+
+  reply = g_dbus_connection_call_sync (self->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner", g_variant_new ("(s)", name),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+
+  return owned;
+}
+
+guint32
+natter_test_bus_get_owner_pid (NatterTestBus *self,
+                               const char    *name)
+{
+  g_autoptr(GVariant) reply = NULL;
+  guint32 pid = 0;
+
+  reply = g_dbus_connection_call_sync (self->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                                       g_variant_new ("(s)", name), G_VARIANT_TYPE ("(u)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(u)", &pid);
+
+  return pid;
+}
+
+static gboolean
+process_gone (guint32 pid)
+{
+  g_autofree char *status = NULL;
+  g_autofree char *path = g_strdup_printf ("/proc/%u/status", pid);
+
+  /* Gone, or a zombie its parent (the bus) has not reaped yet. */
+  if (!g_file_get_contents (path, &status, NULL, NULL))
+    return TRUE;
+
+  return strstr (status, "\nState:\tZ") != NULL;
+}
+
+gboolean
+natter_test_bus_wait_process_gone (guint32 pid)
+{
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (NATTER_TEST_TIMEOUT_MS) * 1000;
+
+  /* Without spinning: the process is not ours to hear from. */
+  while (g_get_monotonic_time () < deadline)
+    {
+      if (process_gone (pid))
+        return TRUE;
+      g_usleep (20 * 1000);
+    }
+
+  return FALSE;
 }

@@ -33,6 +33,10 @@ const char       *natter_test_bus_get_data_dir   (NatterTestBus *self);
 /* Stops the in-process daemon (QUIT on every session, store closed) and
  * starts a new one on the same data directory. */
 void              natter_test_bus_restart_daemon (NatterTestBus *self);
+/* The two halves of a restart: natterd away from the bus (its name free for
+ * D-Bus activation), and back (also for a bus made without it). */
+void              natter_test_bus_stop_daemon    (NatterTestBus *self);
+void              natter_test_bus_start_daemon   (NatterTestBus *self);
 
 /* org.natter.Daemon @path @interface.@method(@parameters); NULL with @error
  * on a D-Bus error. @parameters is consumed if floating. */
@@ -81,6 +85,15 @@ gboolean          natter_test_bus_wait_property  (NatterTestBus *self,
                                                   const char    *interface,
                                                   const char    *property,
                                                   const char    *pattern);
+
+/* Whether someone owns @name on the bus, and the process that does (0: none). */
+gboolean          natter_test_bus_name_has_owner (NatterTestBus *self,
+                                                  const char    *name);
+guint32           natter_test_bus_get_owner_pid  (NatterTestBus *self,
+                                                  const char    *name);
+/* Waits (NATTER_TEST_TIMEOUT_MS) for process @pid to exit, as an activated
+ * natterd does after SIGTERM. */
+gboolean          natter_test_bus_wait_process_gone (guint32     pid);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterTestBus, natter_test_bus_free)
 

@@ -434,3 +434,69 @@ natter_test_fake_welcome (NatterTestFake *self,
 
   return !g_test_failed ();
 }
+
+/* Certificates */
+
+static char *
+make_certificate (const char *dir)
+{
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *both = g_build_filename (dir, "both.pem", NULL);
+  g_autofree char *key_text = NULL;
+  g_autofree char *cert_text = NULL;
+  g_autofree char *combined = NULL;
+  const char *argv[] = {
+    "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+    "-subj", "/CN=natter.test", "-keyout", key, "-out", cert, NULL
+  };
+  int status = 0;
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+
+  if (openssl == NULL)
+    return NULL;
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                     G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL) ||
+      !g_spawn_check_wait_status (status, NULL))
+    return NULL;
+
+  g_assert_true (g_file_get_contents (cert, &cert_text, NULL, NULL));
+  g_assert_true (g_file_get_contents (key, &key_text, NULL, NULL));
+  combined = g_strconcat (cert_text, key_text, NULL);
+  g_assert_true (g_file_set_contents (both, combined, -1, NULL));
+
+  return g_steal_pointer (&both);
+}
+
+static char *
+fingerprint_of (GTlsCertificate *certificate)
+{
+  g_autoptr(GByteArray) der = NULL;
+  g_autofree char *hex = NULL;
+  GString *out = g_string_new (NULL);
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+  for (guint i = 0; hex[i] != '\0'; i += 2)
+    g_string_append_printf (out, "%s%c%c", i > 0 ? ":" : "", g_ascii_toupper (hex[i]), g_ascii_toupper (hex[i + 1]));
+
+  return g_string_free (out, FALSE);
+}
+
+NatterTestFake *
+natter_test_fake_new_tls (const char  *dir,
+                          char       **fingerprint)
+{
+  g_autofree char *pem = make_certificate (dir);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (pem == NULL)
+    return NULL;
+
+  certificate = g_tls_certificate_new_from_file (pem, &error);
+  g_assert_no_error (error);
+  *fingerprint = fingerprint_of (certificate);
+
+  return natter_test_fake_new (certificate);
+}

@@ -69,6 +69,12 @@ gboolean        natter_test_fake_welcome       (NatterTestFake   *self,
                                                 const char       *nick,
                                                 const char       *isupport);
 
+/* A fake serving TLS with a self-signed certificate for natter.test that
+ * openssl makes in @dir; @fingerprint gets its SHA-256 fingerprint as
+ * natterd shows it ("AB:CD:…"). NULL without openssl. */
+NatterTestFake *natter_test_fake_new_tls       (const char       *dir,
+                                                char            **fingerprint);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterTestFake, natter_test_fake_free)
 
 G_END_DECLS

@@ -65,8 +65,8 @@ natter_test_gui_app_free (NatterApplication *app)
   natter_test_gui_settle (200);
 }
 
-static void
-remove_tree (const char *path)
+void
+natter_test_gui_remove_tree (const char *path)
 {
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
   const char *name;
@@ -77,7 +77,7 @@ remove_tree (const char *path)
         g_autofree char *child = g_build_filename (path, name, NULL);
 
         if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          remove_tree (child);
+          natter_test_gui_remove_tree (child);
         else
           g_unlink (child);
       }
@@ -87,7 +87,7 @@ remove_tree (const char *path)
 void
 natter_test_gui_leave_bus (NatterTestBus *bus)
 {
-  remove_tree (natter_test_bus_get_data_dir (bus));
+  natter_test_gui_remove_tree (natter_test_bus_get_data_dir (bus));
 }
 
 gboolean
@@ -110,25 +110,170 @@ natter_test_gui_settle (guint ms)
   natter_test_spin_until (frame_passed, NULL, ms);
 }
 
-GtkWidget *
-natter_test_gui_find (GtkWidget *root,
-                      GType      type)
+typedef gboolean (*WidgetMatch) (GtkWidget     *widget,
+                                 gconstpointer  data);
+
+/* Depth first from @root; @shown_only leaves out hidden subtrees. */
+static GtkWidget *
+find_widget (GtkWidget     *root,
+             gboolean       shown_only,
+             WidgetMatch    match,
+             gconstpointer  data)
 {
-  if (root == NULL)
+  if (root == NULL || (shown_only && !gtk_widget_get_visible (root)))
     return NULL;
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+  if (match (root, data))
     return root;
 
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = natter_test_gui_find (child, type);
+      GtkWidget *found = find_widget (child, shown_only, match, data);
 
       if (found != NULL)
         return found;
     }
 
   return NULL;
+}
+
+static gboolean
+is_of_type (GtkWidget     *widget,
+            gconstpointer  data)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, GPOINTER_TO_SIZE (data));
+}
+
+/* Focus */
+
+static gboolean
+window_inactive (gpointer data)
+{
+  return !gtk_window_is_active (data);
+}
+
+static gboolean
+window_active (gpointer data)
+{
+  return gtk_window_is_active (data);
+}
+
+GtkWindow *
+natter_test_gui_unfocus (GtkWindow *window)
+{
+  GtkWindow *other = GTK_WINDOW (gtk_window_new ());
+
+  /* Another toplevel takes the focus, as another application would. */
+  gtk_window_set_default_size (other, 200, 100);
+  gtk_window_present (other);
+  g_assert_true (natter_test_gui_wait (window_inactive, window, 3000));
+
+  return other;
+}
+
+void
+natter_test_gui_focus (GtkWindow  *window,
+                       GtkWindow **other)
+{
+  g_clear_pointer (other, gtk_window_destroy);
+  gtk_window_present (window);
+  g_assert_true (natter_test_gui_wait (window_active, window, 3000));
+}
+
+/* Notifications */
+
+static gboolean
+notifier_ready (gpointer data)
+{
+  return natter_test_bus_name_has_owner (data, "org.freedesktop.Notifications");
+}
+
+GSubprocess *
+natter_test_gui_start_notifier (NatterTestBus *bus)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) notifier = NULL;
+
+  if (!g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
+    return NULL;
+
+  /* Its log of calls goes to stdout: not into the TAP stream. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  notifier = g_subprocess_launcher_spawn (launcher, NULL, "/usr/bin/python3", "-m", "dbusmock",
+                                          "--template", "notification_daemon", NULL);
+  if (notifier != NULL && !natter_test_gui_wait (notifier_ready, bus, 10000))
+    {
+      g_subprocess_force_exit (notifier);
+      g_subprocess_wait (notifier, NULL, NULL);
+      return NULL;
+    }
+
+  return g_steal_pointer (&notifier);
+}
+
+static gboolean
+call_matches (const char *method,
+              GVariant   *args,
+              const char *wanted,
+              const char *text)
+{
+  g_autoptr(GVariant) body = NULL;
+  g_autoptr(GVariant) body_text = NULL;
+
+  if (!g_str_equal (method, wanted))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  if (g_variant_n_children (args) < 5)
+    return FALSE;
+
+  body = g_variant_get_child_value (args, 4);
+  body_text = g_variant_get_variant (body);
+
+  return g_variant_is_of_type (body_text, G_VARIANT_TYPE_STRING) &&
+         strstr (g_variant_get_string (body_text, NULL), text) != NULL;
+}
+
+guint
+natter_test_gui_count_notifier_calls (NatterTestBus *bus,
+                                      const char    *method,
+                                      const char    *text)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) calls = NULL;
+  GVariantIter iter;
+  const char *name;
+  GVariant *args;
+  guint64 time;
+  guint n = 0;
+
+  reply = g_dbus_connection_call_sync (natter_test_bus_get_connection (bus),
+                                       "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+                                       "org.freedesktop.DBus.Mock", "GetCalls", NULL,
+                                       G_VARIANT_TYPE ("(a(tsav))"), G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
+  if (reply == NULL)
+    return 0;
+
+  calls = g_variant_get_child_value (reply, 0);
+  g_variant_iter_init (&iter, calls);
+  while (g_variant_iter_next (&iter, "(t&s@av)", &time, &name, &args))
+    {
+      g_autoptr(GVariant) held = args;
+
+      if (call_matches (name, args, method, text))
+        n++;
+    }
+
+  return n;
+}
+
+/* Widgets */
+
+GtkWidget *
+natter_test_gui_find (GtkWidget *root,
+                      GType      type)
+{
+  return find_widget (root, FALSE, is_of_type, GSIZE_TO_POINTER (type));
 }
 
 guint
@@ -149,25 +294,70 @@ natter_test_gui_count (GtkWidget *root,
   return n;
 }
 
+typedef struct {
+  const char *text;
+  gboolean    prefix;   /* the text starts with it, or is it */
+} LabelMatch;
+
+static gboolean
+is_label_showing (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  const LabelMatch *match = data;
+  const char *text;
+
+  if (!GTK_IS_LABEL (widget) || !gtk_widget_get_mapped (widget))
+    return FALSE;
+
+  text = gtk_label_get_text (GTK_LABEL (widget));
+  return match->prefix ? g_str_has_prefix (text, match->text) : g_strcmp0 (text, match->text) == 0;
+}
+
 GtkWidget *
 natter_test_gui_find_label (GtkWidget  *root,
                             const char *text)
 {
-  if (root == NULL)
-    return NULL;
-  if (!gtk_widget_get_visible (root))
-    return NULL;
-  if (GTK_IS_LABEL (root) && gtk_widget_get_mapped (root) &&
-      g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
-    return root;
+  LabelMatch match = { text, FALSE };
 
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
+  return find_widget (root, TRUE, is_label_showing, &match);
+}
+
+GtkWidget *
+natter_test_gui_find_label_prefix (GtkWidget  *root,
+                                   const char *prefix)
+{
+  LabelMatch match = { prefix, TRUE };
+
+  return find_widget (root, TRUE, is_label_showing, &match);
+}
+
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                    gconstpointer  data)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), data) == 0;
+}
+
+GtkWidget *
+natter_test_gui_find_button (GtkWidget  *root,
+                             const char *label)
+{
+  return find_widget (root, TRUE, is_button_labelled, label);
+}
+
+GtkWindow *
+natter_test_gui_find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* GTK's own */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {
-      GtkWidget *found = natter_test_gui_find_label (child, text);
+      GtkWindow *window = g_list_model_get_item (toplevels, i);
 
-      if (found != NULL)
-        return found;
+      /* Borrowed: GTK's list holds it while it is a toplevel. */
+      g_object_unref (window);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
     }
 
   return NULL;

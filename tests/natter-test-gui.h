@@ -39,6 +39,8 @@ void          natter_test_gui_app_free         (NatterApplication *app);
  * hold many) and fail after 30 s. The dbus-daemon goes with the process
  * anyway (GTestDBus watches it); only natterd's data directory is removed. */
 void          natter_test_gui_leave_bus        (NatterTestBus *bus);
+/* Removes @path and everything below it. */
+void          natter_test_gui_remove_tree      (const char    *path);
 
 /* Spins until @done, or @timeout_ms; the answer of @done. */
 gboolean      natter_test_gui_wait             (gboolean    (*done) (gpointer data),
@@ -56,6 +58,31 @@ guint         natter_test_gui_count            (GtkWidget    *root,
 /* The GtkLabel below @root on screen (mapped) showing exactly @text, or NULL. */
 GtkWidget    *natter_test_gui_find_label       (GtkWidget    *root,
                                                 const char   *text);
+/* The same, for a label whose text starts with @prefix. */
+GtkWidget    *natter_test_gui_find_label_prefix (GtkWidget   *root,
+                                                 const char  *prefix);
+/* The shown GtkButton below @root whose label (mnemonic included) is @label. */
+GtkWidget    *natter_test_gui_find_button      (GtkWidget    *root,
+                                                const char   *label);
+/* A visible toplevel window of @type (a dialog), or NULL. (transfer none) */
+GtkWindow    *natter_test_gui_find_toplevel    (GType         type);
+
+/* Another toplevel takes the focus from @window, as another application
+ * would; returns it. natter_test_gui_focus() destroys it (*@other) and
+ * gives @window the focus back. */
+GtkWindow    *natter_test_gui_unfocus          (GtkWindow    *window);
+void          natter_test_gui_focus            (GtkWindow    *window,
+                                                GtkWindow   **other);
+
+/* python3-dbusmock's notification_daemon template on @bus, owning
+ * org.freedesktop.Notifications; NULL without /usr/bin/python3 and its
+ * dbusmock. */
+GSubprocess  *natter_test_gui_start_notifier   (NatterTestBus *bus);
+/* How many calls of @method the notifier got; with @text, only those whose
+ * body (Notify's fifth argument) holds it. */
+guint         natter_test_gui_count_notifier_calls (NatterTestBus *bus,
+                                                    const char    *method,
+                                                    const char    *text);
 
 /* A key press as the key controllers of @widget (capture phase first)
  * see it; TRUE when one handled it. */

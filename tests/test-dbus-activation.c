@@ -59,62 +59,13 @@ require_natterd (void)
 static gboolean
 name_has_owner (NatterTestBus *bus)
 {
-  g_autoptr(GVariant) reply = NULL;
-  gboolean owned = FALSE;
-
-  reply = g_dbus_connection_call_sync (natter_test_bus_get_connection (bus), "org.freedesktop.DBus",
-                                       "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", "org.natter.Daemon"), G_VARIANT_TYPE ("(b)"),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &owned);
-
-  return owned;
+  return natter_test_bus_name_has_owner (bus, "org.natter.Daemon");
 }
 
 static guint32
 owner_pid (NatterTestBus *bus)
 {
-  g_autoptr(GVariant) reply = NULL;
-  guint32 pid = 0;
-
-  reply = g_dbus_connection_call_sync (natter_test_bus_get_connection (bus), "org.freedesktop.DBus",
-                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                       "GetConnectionUnixProcessID",
-                                       g_variant_new ("(s)", "org.natter.Daemon"), G_VARIANT_TYPE ("(u)"),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(u)", &pid);
-
-  return pid;
-}
-
-static gboolean
-process_gone (gpointer data)
-{
-  g_autofree char *status = NULL;
-  g_autofree char *path = g_strdup_printf ("/proc/%u/status", GPOINTER_TO_UINT (data));
-
-  /* Gone, or a zombie its parent (the bus) has not reaped yet. */
-  if (!g_file_get_contents (path, &status, NULL, NULL))
-    return TRUE;
-
-  return strstr (status, "\nState:\tZ") != NULL;
-}
-
-static gboolean
-wait_process_gone (guint32 pid)
-{
-  gint64 deadline = g_get_monotonic_time () + natter_test_ms (NATTER_TEST_TIMEOUT_MS) * 1000;
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      if (process_gone (GUINT_TO_POINTER (pid)))
-        return TRUE;
-      g_usleep (20 * 1000);
-    }
-
-  return FALSE;
+  return natter_test_bus_get_owner_pid (bus, "org.natter.Daemon");
 }
 
 /* natterd as our own child: killed with us if the test aborts. */
@@ -239,7 +190,7 @@ test_activation (void)
   }
 
   kill (pid, SIGTERM);
-  g_assert_true (wait_process_gone (pid));
+  g_assert_true (natter_test_bus_wait_process_gone (pid));
 }
 
 static void
