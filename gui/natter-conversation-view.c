@@ -30,6 +30,9 @@ struct _NatterConversationView
   GCancellable       *cancellable;
   gint64              scroll_to_id;
   guint               new_below;
+  /* natterd's unread count when the conversation opened: the marker goes
+   * by it even if the count changed before the first page arrived. */
+  guint               unread_at_open;
   guint               mark_read_source;
   guint               stick_source;
   double              last_value;
@@ -39,6 +42,7 @@ struct _NatterConversationView
   guint               show_events : 1;
   guint               active : 1;
   guint               members_known : 1;
+  guint               page_shown : 1;
 
   AdwHeaderBar       *header;
   GtkMenuButton      *title_button;
@@ -161,20 +165,26 @@ update_jump_button (NatterConversationView *self)
   gtk_widget_set_visible (self->jump_button, show);
 }
 
+/* Read means seen: the window focused with this view on show (active),
+ * its first page in the list, and the newest messages in sight (pinned). */
+static gboolean
+can_mark_read (NatterConversationView *self)
+{
+  return self->conversation != NULL &&
+         natter_conversation_get_room (self->conversation) != NULL &&
+         self->active && self->pinned && self->page_shown &&
+         (natter_conversation_get_unread_count (self->conversation) > 0 ||
+          natter_conversation_get_highlight_count (self->conversation) > 0);
+}
+
 static gboolean
 mark_read_now (gpointer user_data)
 {
   NatterConversationView *self = user_data;
-  NatterIpcRoom1 *room;
 
   self->mark_read_source = 0;
-  if (self->conversation == NULL || !self->active || !self->pinned)
-    return G_SOURCE_REMOVE;
-
-  room = natter_conversation_get_room (self->conversation);
-  if (room != NULL && (natter_conversation_get_unread_count (self->conversation) > 0 ||
-                       natter_conversation_get_highlight_count (self->conversation) > 0))
-    call (self, room, "MarkRead", NULL);
+  if (can_mark_read (self))
+    call (self, natter_conversation_get_room (self->conversation), "MarkRead", NULL);
 
   return G_SOURCE_REMOVE;
 }
@@ -182,13 +192,8 @@ mark_read_now (gpointer user_data)
 static void
 queue_mark_read (NatterConversationView *self)
 {
-  if (self->mark_read_source != 0 || self->conversation == NULL || !self->active || !self->pinned)
-    return;
-  if (natter_conversation_get_unread_count (self->conversation) == 0 &&
-      natter_conversation_get_highlight_count (self->conversation) == 0)
-    return;
-
-  self->mark_read_source = g_timeout_add (MARK_READ_DELAY_MS, mark_read_now, self);
+  if (self->mark_read_source == 0 && can_mark_read (self))
+    self->mark_read_source = g_timeout_add (MARK_READ_DELAY_MS, mark_read_now, self);
 }
 
 static void
@@ -196,6 +201,8 @@ set_pinned (NatterConversationView *self,
             gboolean                pinned)
 {
   self->pinned = !!pinned;
+  if (!pinned)
+    g_clear_handle_id (&self->mark_read_source, g_source_remove);
   if (pinned && (self->model == NULL || !natter_message_model_get_has_newer (self->model)))
     self->new_below = 0;
   update_jump_button (self);
@@ -383,8 +390,12 @@ on_page_loaded (GObject      *source,
   if (model != self->model)
     return;
 
+  /* What was unread on opening, or more if more came since; a later page
+   * (a jump to the newest) goes by natterd's count alone. */
   unread = self->conversation != NULL ? natter_conversation_get_unread_count (self->conversation) : 0;
-  natter_message_model_set_unread (model, unread);
+  natter_message_model_set_unread (model, MAX (unread, self->unread_at_open));
+  self->unread_at_open = 0;
+  self->page_shown = TRUE;
 
   if (self->scroll_to_id != 0)
     {
@@ -401,6 +412,7 @@ on_page_loaded (GObject      *source,
       set_pinned (self, TRUE);
       natter_conversation_view_scroll_to_bottom (self);
     }
+  queue_mark_read (self);
 }
 
 /* Members, and the joins and parts seen in them */
@@ -839,6 +851,8 @@ open_conversation (NatterConversationView *self,
         g_signal_handlers_disconnect_by_data (self->model, self);
       g_clear_object (&self->model);
       self->new_below = 0;
+      self->page_shown = FALSE;
+      self->unread_at_open = conversation != NULL ? natter_conversation_get_unread_count (conversation) : 0;
       self->members_known = FALSE;
       g_hash_table_remove_all (self->member_prefixes);
 
@@ -1084,6 +1098,8 @@ natter_conversation_view_set_active (NatterConversationView *self,
   self->active = active;
   if (active)
     queue_mark_read (self);
+  else
+    g_clear_handle_id (&self->mark_read_source, g_source_remove);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
 }
 

@@ -18,8 +18,9 @@ G_DECLARE_FINAL_TYPE (NatterConversationView, natter_conversation_view, NATTER, 
  * the user scrolls up; pinned to the bottom unless the user scrolled away),
  * the member list, and the compose box with its slash commands.
  *
- * Properties: conversation, folded, show-events, active (the window is
- * focused: only then does showing a conversation mark it read).
+ * Properties: conversation, folded, show-events, active (someone can see
+ * the view: the window is focused and the view is the page on show; only
+ * then, scrolled to the newest, is the conversation marked read).
  */
 
 NatterConversation *natter_conversation_view_get_conversation (NatterConversationView *self);

@@ -89,9 +89,13 @@ on_selected_item_changed (NatterSidebar *sidebar,
 
   if (NATTER_IS_CONVERSATION (item))
     {
-      /* Rows moving around it (one added above) notify too. */
+      /* Rows moving around it (one added above) notify too; and coming
+       * back to it from a session's page keeps what is loaded. */
       if (item == G_OBJECT (shown))
-        return;
+        {
+          gtk_stack_set_visible_child_name (self->content_stack, "conversation");
+          return;
+        }
       set_pending (self, NULL, NULL);
       natter_conversation_view_set_conversation (self->conversation_view, NATTER_CONVERSATION (item));
       show_content (self, "conversation");
@@ -185,12 +189,19 @@ on_running_changed (NatterSessionList *list,
   update_daemon_banner (self);
 }
 
+/* A conversation is read only while someone can see it: the window
+ * focused, its page on top of the stack, and not folded away behind the
+ * sidebar in a narrow window. */
 static void
-on_is_active_changed (NatterWindow *self,
-                      GParamSpec   *pspec,
-                      gpointer      user_data)
+update_conversation_active (NatterWindow *self)
 {
-  natter_conversation_view_set_active (self->conversation_view, gtk_window_is_active (GTK_WINDOW (self)));
+  gboolean shown;
+
+  shown = gtk_window_is_active (GTK_WINDOW (self)) &&
+          gtk_stack_get_visible_child (self->content_stack) == GTK_WIDGET (self->conversation_view) &&
+          (!adw_leaflet_get_folded (self->leaflet) ||
+           adw_leaflet_get_visible_child (self->leaflet) == GTK_WIDGET (self->content_stack));
+  natter_conversation_view_set_active (self->conversation_view, shown);
 }
 
 /* Actions */
@@ -305,6 +316,11 @@ natter_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->session_list, self);
   g_clear_object (&self->session_list);
   g_clear_object (&self->settings);
+  /* Pages going away change the visible ones: nothing to update then. */
+  if (self->content_stack != NULL)
+    g_signal_handlers_disconnect_by_data (self->content_stack, self);
+  if (self->leaflet != NULL)
+    g_signal_handlers_disconnect_by_data (self->leaflet, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), NATTER_TYPE_WINDOW);
 
   G_OBJECT_CLASS (natter_window_parent_class)->dispose (object);
@@ -372,7 +388,11 @@ natter_window_init (NatterWindow *self)
 
   g_signal_connect (self->sidebar, "notify::selected-item", G_CALLBACK (on_selected_item_changed), self);
   g_signal_connect (self->sidebar, "activated", G_CALLBACK (on_sidebar_activated), self);
-  g_signal_connect (self, "notify::is-active", G_CALLBACK (on_is_active_changed), NULL);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (update_conversation_active), NULL);
+  g_signal_connect_swapped (self->content_stack, "notify::visible-child",
+                            G_CALLBACK (update_conversation_active), self);
+  g_signal_connect_swapped (self->leaflet, "notify::visible-child", G_CALLBACK (update_conversation_active), self);
+  g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (update_conversation_active), self);
 }
 
 NatterWindow *
