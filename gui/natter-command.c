@@ -35,9 +35,12 @@ split_word (const char  *line,
 }
 
 static gboolean
-usage (GError     **error,
-       const char  *text)
+usage (NatterCommand  *command,
+       GError        **error,
+       const char     *text)
 {
+  /* A failed parse leaves nothing for the caller to free. */
+  natter_command_clear (command);
   g_set_error_literal (error, NATTER_COMMAND_ERROR, NATTER_COMMAND_ERROR_USAGE, text);
   return FALSE;
 }
@@ -64,13 +67,13 @@ natter_command_parse (const char     *line,
 
   split_word (line + 1, &name, &rest);
   if (name == NULL)
-    return usage (error, _("Type a command after the slash, such as /join #room; /help lists them"));
+    return usage (command, error, _("Type a command after the slash, such as /join #room; /help lists them"));
 
   if (g_ascii_strcasecmp (name, "join") == 0 || g_ascii_strcasecmp (name, "j") == 0)
     {
       command->kind = NATTER_COMMAND_JOIN;
       if (rest == NULL)
-        return usage (error, _("Usage: /join ROOM [KEY]"));
+        return usage (command, error, _("Usage: /join ROOM [KEY]"));
       split_word (rest, &command->arg, &command->text);
     }
   else if (g_ascii_strcasecmp (name, "part") == 0 || g_ascii_strcasecmp (name, "leave") == 0)
@@ -87,27 +90,27 @@ natter_command_parse (const char     *line,
       if (rest != NULL)
         split_word (rest, &command->arg, &command->text);
       if (command->arg == NULL || command->text == NULL)
-        return usage (error, _("Usage: /msg NICK TEXT"));
+        return usage (command, error, _("Usage: /msg NICK TEXT"));
     }
   else if (g_ascii_strcasecmp (name, "query") == 0)
     {
       command->kind = NATTER_COMMAND_QUERY;
       if (rest == NULL)
-        return usage (error, _("Usage: /query NICK [TEXT]"));
+        return usage (command, error, _("Usage: /query NICK [TEXT]"));
       split_word (rest, &command->arg, &command->text);
     }
   else if (g_ascii_strcasecmp (name, "me") == 0)
     {
       command->kind = NATTER_COMMAND_ME;
       if (rest == NULL)
-        return usage (error, _("Usage: /me ACTION"));
+        return usage (command, error, _("Usage: /me ACTION"));
       command->text = g_steal_pointer (&rest);
     }
   else if (g_ascii_strcasecmp (name, "nick") == 0)
     {
       command->kind = NATTER_COMMAND_NICK;
       if (rest == NULL || strchr (rest, ' ') != NULL)
-        return usage (error, _("Usage: /nick NEW-NICK"));
+        return usage (command, error, _("Usage: /nick NEW-NICK"));
       command->arg = g_steal_pointer (&rest);
     }
   else if (g_ascii_strcasecmp (name, "topic") == 0)

@@ -34,11 +34,14 @@ typedef enum {
 } NatterCommandError;
 
 GQuark      natter_command_error_quark (void);
-/* Fills @command from @line; FALSE with a translated message on misuse. */
+/* Fills @command from @line; FALSE with a translated message on misuse,
+ * @command then left empty. */
 gboolean    natter_command_parse       (const char     *line,
                                         NatterCommand  *command,
                                         GError        **error);
 void        natter_command_clear       (NatterCommand  *command);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (NatterCommand, natter_command_clear)
+
 /* The /help text, translated. */
 char       *natter_command_dup_help    (void);
 

@@ -59,6 +59,8 @@ struct _NatterConversationView
   GtkRevealer        *loading_revealer;
   GtkWidget          *jump_button;
   GtkLabel           *jump_label;
+  GtkRevealer        *error_revealer;
+  GtkLabel           *error_label;
   NatterCompose      *compose;
 };
 
@@ -88,6 +90,22 @@ show_error (NatterConversationView *self,
     natter_application_show_error (NATTER_APPLICATION (app), message);
   else
     g_message ("%s", message);
+}
+
+/* What was typed cannot be done: said under the messages, by the compose
+ * box, until the text changes. */
+static void
+show_inline_error (NatterConversationView *self,
+                   const char             *message)
+{
+  gtk_label_set_label (self->error_label, message);
+  gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
+}
+
+static void
+hide_inline_error (NatterConversationView *self)
+{
+  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
 }
 
 static void
@@ -722,7 +740,7 @@ on_submit (NatterCompose          *compose,
            const char             *text,
            NatterConversationView *self)
 {
-  NatterCommand command;
+  g_auto(NatterCommand) command = { 0, };
   g_autoptr(GError) error = NULL;
   NatterSessionItem *item;
   const char *session_path;
@@ -732,10 +750,12 @@ on_submit (NatterCompose          *compose,
 
   if (!natter_command_parse (text, &command, &error))
     {
-      show_error (self, error->message);
+      /* The line stays, to be corrected. */
       natter_compose_set_text (compose, text);
+      show_inline_error (self, error->message);
       return;
     }
+  hide_inline_error (self);
 
   item = natter_conversation_get_session_item (self->conversation);
   session_path = item != NULL ? natter_session_item_get_object_path (item) : "/";
@@ -782,8 +802,6 @@ on_submit (NatterCompose          *compose,
     default:
       g_assert_not_reached ();
     }
-
-  natter_command_clear (&command);
 }
 
 static void
@@ -840,6 +858,7 @@ open_conversation (NatterConversationView *self,
     g_signal_handlers_disconnect_by_data (self->conversation, self);
   g_clear_handle_id (&self->mark_read_source, g_source_remove);
   g_set_object (&self->conversation, conversation);
+  hide_inline_error (self);
 
   /* The same conversation, now with its room object (a private one that
    * started): keep what is loaded. */
@@ -1015,6 +1034,8 @@ natter_conversation_view_class_init (NatterConversationViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, loading_revealer);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, jump_button);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, jump_label);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, error_label);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, compose);
 
   gtk_widget_class_install_action (widget_class, "view.jump-to-newest", NULL, action_jump_to_newest);
@@ -1050,6 +1071,8 @@ natter_conversation_view_init (NatterConversationView *self)
   g_signal_connect (adj, "changed", G_CALLBACK (on_adjustment_changed), self);
 
   g_signal_connect (self->compose, "submit", G_CALLBACK (on_submit), self);
+  g_signal_connect_object (gtk_text_view_get_buffer (natter_compose_get_text_view (self->compose)), "changed",
+                           G_CALLBACK (hide_inline_error), self, G_CONNECT_SWAPPED);
   g_signal_connect (self->topic_entry, "activate", G_CALLBACK (on_topic_activate), self);
 }
 
