@@ -26,6 +26,9 @@ struct _NatterCompose
   int            word_start;     /* character offset */
   gboolean       completing;
 
+  /* An input method is composing (Japanese, Chinese…): its keys. */
+  gboolean       preedit;
+
   GtkTextView   *text_view;
   GtkLabel      *placeholder;
   GtkWidget     *send_button;
@@ -211,6 +214,11 @@ on_key_pressed (GtkEventControllerKey *controller,
   GtkTextIter cursor;
   gboolean was_completing = self->completing;
 
+  /* Enter commits the input method's text, arrows pick a candidate: the
+   * text view passes them to the input method after this controller. */
+  if (self->preedit)
+    return FALSE;
+
   state &= gtk_accelerator_get_default_mod_mask ();
   gtk_text_buffer_get_iter_at_mark (text_buffer, &cursor, gtk_text_buffer_get_insert (text_buffer));
 
@@ -252,6 +260,14 @@ on_key_pressed (GtkEventControllerKey *controller,
     default:
       return FALSE;
     }
+}
+
+static void
+on_preedit_changed (GtkTextView   *text_view,
+                    const char    *preedit,
+                    NatterCompose *self)
+{
+  self->preedit = preedit != NULL && preedit[0] != '\0';
 }
 
 static void
@@ -335,6 +351,7 @@ natter_compose_init (NatterCompose *self)
   g_signal_connect (controller, "key-pressed", G_CALLBACK (on_key_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self->text_view), controller);
 
+  g_signal_connect (self->text_view, "preedit-changed", G_CALLBACK (on_preedit_changed), self);
   g_signal_connect (buffer (self), "changed", G_CALLBACK (on_buffer_changed), self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "compose.send", FALSE);
   gtk_text_view_set_top_margin (self->text_view, 2);
