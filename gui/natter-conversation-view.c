@@ -435,12 +435,6 @@ on_page_loaded (GObject      *source,
 
 /* Members, and the joins and parts seen in them */
 
-static const char *
-strip_prefix (const char *entry)
-{
-  return entry + strspn (entry, "~&@%+");
-}
-
 static void
 add_event (NatterConversationView *self,
            const char             *nick,
@@ -477,14 +471,14 @@ update_members (NatterConversationView *self)
     g_auto(GStrv) strv = NULL;
 
     for (guint i = 0; i < n; i++)
-      g_strv_builder_add (nicks, strip_prefix (members[i]));
+      g_strv_builder_add (nicks, natter_text_member_nick (members[i]));
     strv = g_strv_builder_end (nicks);
     natter_compose_set_nicks (self->compose, (const char * const *) strv);
   }
 
   now = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < n; i++)
-    g_hash_table_insert (now, natter_text_fold_name (strip_prefix (members[i])), members[i]);
+    g_hash_table_insert (now, natter_text_fold_name (natter_text_member_nick (members[i])), members[i]);
 
   if (self->members_known && self->model != NULL && self->show_events)
     {
@@ -494,11 +488,11 @@ update_members (NatterConversationView *self)
       g_hash_table_iter_init (&iter, now);
       while (g_hash_table_iter_next (&iter, (gpointer *) &folded, (gpointer *) &entry))
         if (!g_hash_table_contains (self->member_prefixes, folded))
-          g_ptr_array_add (joined, (gpointer) strip_prefix (entry));
+          g_ptr_array_add (joined, (gpointer) natter_text_member_nick (entry));
       g_hash_table_iter_init (&iter, self->member_prefixes);
       while (g_hash_table_iter_next (&iter, (gpointer *) &folded, (gpointer *) &entry))
         if (!g_hash_table_contains (now, folded))
-          g_ptr_array_add (left, (gpointer) strip_prefix (entry));
+          g_ptr_array_add (left, (gpointer) natter_text_member_nick (entry));
 
       if (joined->len == 1 && left->len == 1)
         /* TRANSLATORS: an event in a conversation: old nick, new nick */
@@ -519,7 +513,7 @@ update_members (NatterConversationView *self)
 
   g_hash_table_remove_all (self->member_prefixes);
   for (guint i = 0; i < n; i++)
-    g_hash_table_insert (self->member_prefixes, natter_text_fold_name (strip_prefix (members[i])),
+    g_hash_table_insert (self->member_prefixes, natter_text_fold_name (natter_text_member_nick (members[i])),
                          g_strdup (members[i]));
   self->members_known = n > 0;
 }
@@ -607,7 +601,7 @@ on_member_activate (GtkListView            *list_view,
   item = natter_conversation_get_session_item (self->conversation);
   if (item != NULL)
     gtk_widget_activate_action (GTK_WIDGET (self), "win.open-conversation", "(ss)",
-                                natter_session_item_get_object_path (item), strip_prefix (entry));
+                                natter_session_item_get_object_path (item), natter_text_member_nick (entry));
 }
 
 static void
@@ -635,16 +629,14 @@ bind_member (GtkSignalListItemFactory *factory,
 {
   GtkStringObject *string = gtk_list_item_get_item (list_item);
   const char *entry = gtk_string_object_get_string (string);
-  const char *nick = strip_prefix (entry);
+  const char *nick = natter_text_member_nick (entry);
   GtkWidget *box = gtk_list_item_get_child (list_item);
   GtkWidget *prefix_label = gtk_widget_get_first_child (box);
   GtkWidget *nick_label = gtk_widget_get_next_sibling (prefix_label);
-  g_autofree char *prefix = g_strndup (entry, nick - entry);
+  /* Only the highest prefix shows, as most clients do. */
+  char prefix[2] = { natter_text_member_prefix (entry), '\0' };
   g_autofree char *color = g_strdup_printf ("nick-%u", natter_text_nick_color (nick));
 
-  /* Only the highest prefix shows, as most clients do. */
-  if (strlen (prefix) > 1)
-    prefix[1] = '\0';
   gtk_label_set_label (GTK_LABEL (prefix_label), prefix);
   gtk_label_set_label (GTK_LABEL (nick_label), nick);
   gtk_widget_set_css_classes (nick_label, (const char *[]) { color, NULL });

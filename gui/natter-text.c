@@ -220,6 +220,37 @@ natter_text_mentions (const char *text,
   return FALSE;
 }
 
+/* Highest first; multi-prefix lists several ("@+"). */
+static const char member_prefixes[] = "~&@%+";
+
+const char *
+natter_text_member_nick (const char *entry)
+{
+  g_return_val_if_fail (entry != NULL, NULL);
+
+  return entry + strspn (entry, member_prefixes);
+}
+
+NatterMemberRank
+natter_text_member_rank (const char *entry)
+{
+  const char *nick = natter_text_member_nick (entry);
+  NatterMemberRank rank = NATTER_MEMBER_RANK_NONE;
+
+  for (const char *p = entry; p < nick; p++)
+    rank = MIN (rank, (NatterMemberRank) (strchr (member_prefixes, *p) - member_prefixes));
+
+  return rank;
+}
+
+char
+natter_text_member_prefix (const char *entry)
+{
+  NatterMemberRank rank = natter_text_member_rank (entry);
+
+  return rank < NATTER_MEMBER_RANK_NONE ? member_prefixes[rank] : '\0';
+}
+
 char *
 natter_text_format_time (gint64 time_us)
 {
