@@ -79,6 +79,7 @@ static GParamSpec *properties[N_PROPS];
 
 static void load_older (NatterConversationView *self);
 static gboolean stick_to_bottom (gpointer user_data);
+static void update_topic_entry (NatterConversationView *self);
 
 static void
 show_error (NatterConversationView *self,
@@ -516,6 +517,7 @@ update_members (NatterConversationView *self)
     g_hash_table_insert (self->member_prefixes, natter_text_fold_name (natter_text_member_nick (members[i])),
                          g_strdup (members[i]));
   self->members_known = n > 0;
+  update_topic_entry (self);
 }
 
 static void
@@ -558,8 +560,7 @@ update_header (NatterConversationView *self)
   }
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->title_button), is_room);
-  gtk_widget_set_visible (GTK_WIDGET (self->topic_entry),
-                          is_room && natter_conversation_get_joined (self->conversation));
+  update_topic_entry (self);
   gtk_widget_set_visible (GTK_WIDGET (self->members_button), is_room);
   if (!is_room)
     gtk_toggle_button_set_active (self->members_button, FALSE);
@@ -640,6 +641,194 @@ bind_member (GtkSignalListItemFactory *factory,
   gtk_label_set_label (GTK_LABEL (prefix_label), prefix);
   gtk_label_set_label (GTK_LABEL (nick_label), nick);
   gtk_widget_set_css_classes (nick_label, (const char *[]) { color, NULL });
+}
+
+/* The topic */
+
+/* Whether we are an operator (or higher) of the room shown. */
+static gboolean
+is_operator (NatterConversationView *self)
+{
+  g_auto(GStrv) members = NULL;
+  const char *nick;
+
+  if (self->conversation == NULL || session (self) == NULL)
+    return FALSE;
+
+  nick = natter_ipc_session1_get_nick (session (self));
+  members = natter_conversation_dup_members (self->conversation);
+  for (guint i = 0; members[i] != NULL; i++)
+    if (natter_text_names_equal (natter_text_member_nick (members[i]), nick))
+      return natter_text_member_rank (members[i]) <= NATTER_MEMBER_RANK_OP;
+
+  return FALSE;
+}
+
+static void
+update_topic_entry (NatterConversationView *self)
+{
+  gboolean shown = self->conversation != NULL &&
+                   !natter_conversation_get_is_private (self->conversation) &&
+                   natter_conversation_get_joined (self->conversation);
+
+  /* Room1 does not say whether the room is +t: an operator may set the
+   * topic; anyone else may try, and hears if the server refused. */
+  gtk_widget_set_visible (GTK_WIDGET (self->topic_entry), shown);
+  gtk_entry_set_placeholder_text (self->topic_entry,
+                                  is_operator (self) ? _("Set a new topic")
+                                                     : _("Set a new topic, if the room allows it"));
+}
+
+typedef struct {
+  NatterConversation *conversation;
+  char               *topic;
+} TopicRequest;
+
+static void
+topic_request_free (TopicRequest *request)
+{
+  g_clear_object (&request->conversation);
+  g_free (request->topic);
+  g_free (request);
+}
+
+static void
+topic_refused (GTask *task)
+{
+  TopicRequest *request = g_task_get_task_data (task);
+
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                           _("The topic of %s was not changed: only its operators can set it"),
+                           natter_conversation_get_name (request->conversation));
+}
+
+static void
+on_topic_read_back (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TopicRequest *request = g_task_get_task_data (task);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) topic = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
+  if (reply == NULL)
+    {
+      g_task_return_boolean (task, TRUE);  /* gone, or natterd going: nothing to tell */
+      return;
+    }
+
+  g_variant_get (reply, "(v)", &topic);
+  if (g_variant_is_of_type (topic, G_VARIANT_TYPE_STRING) &&
+      g_strcmp0 (g_variant_get_string (topic, NULL), request->topic) != 0)
+    topic_refused (task);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_topic_barrier (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TopicRequest *request = g_task_get_task_data (task);
+  GDBusProxy *room = G_DBUS_PROXY (natter_conversation_get_room (request->conversation));
+
+  natter_ipc_session1_call_who_finish (NATTER_IPC_SESSION1 (source), NULL, result, NULL);
+  if (room == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* natterd has read the server's answers up to WHO's by now; its
+   * property holds the topic at once (the change signal may come later). */
+  g_dbus_connection_call (g_dbus_proxy_get_connection (room), g_dbus_proxy_get_name (room),
+                          g_dbus_proxy_get_object_path (room), "org.freedesktop.DBus.Properties", "Get",
+                          g_variant_new ("(ss)", "org.natter.Room1", "Topic"), G_VARIANT_TYPE ("(v)"),
+                          G_DBUS_CALL_FLAGS_NONE, -1, g_task_get_cancellable (task), on_topic_read_back,
+                          g_object_ref (task));
+}
+
+static void
+on_set_topic_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  NatterConversationView *self = g_task_get_source_object (task);
+  TopicRequest *request = g_task_get_task_data (task);
+  NatterIpcSession1 *session_proxy = natter_conversation_get_session (request->conversation);
+  g_autoptr(GError) error = NULL;
+
+  if (!natter_ipc_room1_call_set_topic_finish (NATTER_IPC_ROOM1 (source), result, &error))
+    {
+      g_dbus_error_strip_remote_error (error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (self->conversation != request->conversation || is_operator (self) || session_proxy == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* natterd sends TOPIC without waiting, and does not pass a refusal
+   * (482) on: a WHO of our own nick comes back after the server's
+   * answer to TOPIC, whatever it was. */
+  natter_ipc_session1_call_who (session_proxy, natter_ipc_session1_get_nick (session_proxy),
+                                G_DBUS_CALL_FLAGS_NONE, -1, g_task_get_cancellable (task),
+                                on_topic_barrier, g_object_ref (task));
+}
+
+/* Sets the topic of the room shown; fails when the server refused it. */
+static void
+set_topic_async (NatterConversationView *self,
+                 const char             *topic,
+                 GAsyncReadyCallback     callback,
+                 gpointer                user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  NatterIpcRoom1 *room = self->conversation != NULL ? natter_conversation_get_room (self->conversation) : NULL;
+  TopicRequest *request;
+
+  g_task_set_source_tag (task, set_topic_async);
+  if (room == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Only a room has a topic"));
+      return;
+    }
+
+  request = g_new0 (TopicRequest, 1);
+  request->conversation = g_object_ref (self->conversation);
+  request->topic = g_strdup (topic);
+  g_task_set_task_data (task, request, (GDestroyNotify) topic_request_free);
+  natter_ipc_room1_call_set_topic (room, topic, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                   on_set_topic_done, g_steal_pointer (&task));
+}
+
+static gboolean
+set_topic_finish (NatterConversationView  *self,
+                  GAsyncResult            *result,
+                  GError                 **error)
+{
+  g_assert (g_task_is_valid (result, self));
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_topic_set (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  NatterConversationView *self = NATTER_CONVERSATION_VIEW (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!set_topic_finish (self, result, &error))
+    show_inline_error (self, error->message);
 }
 
 /* Sending */
@@ -781,9 +970,8 @@ on_submit (NatterCompose          *compose,
     case NATTER_COMMAND_TOPIC:
       if (command.text == NULL)
         gtk_menu_button_popup (self->title_button);
-      else if (natter_conversation_get_room (self->conversation) != NULL)
-        call (self, natter_conversation_get_room (self->conversation), "SetTopic",
-              g_variant_new ("(s)", command.text));
+      else
+        set_topic_async (self, command.text, on_topic_set, NULL);
       break;
     case NATTER_COMMAND_AWAY:
       call (self, session (self), "SetAway", g_variant_new ("(s)", command.text ?: ""));
@@ -800,11 +988,7 @@ static void
 on_topic_activate (GtkEntry               *entry,
                    NatterConversationView *self)
 {
-  const char *topic = gtk_editable_get_text (GTK_EDITABLE (entry));
-  NatterIpcRoom1 *room = self->conversation != NULL ? natter_conversation_get_room (self->conversation) : NULL;
-
-  if (room != NULL)
-    call (self, room, "SetTopic", g_variant_new ("(s)", topic));
+  set_topic_async (self, gtk_editable_get_text (GTK_EDITABLE (entry)), on_topic_set, NULL);
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
   gtk_popover_popdown (GTK_POPOVER (self->topic_popover));
 }
