@@ -258,7 +258,7 @@ on_older_loaded (GObject      *source,
   g_autoptr(NatterConversationView) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!natter_message_model_load_older_finish (NATTER_MESSAGE_MODEL (source), result, NULL, &error))
+  if (!natter_message_model_load_finish (NATTER_MESSAGE_MODEL (source), result, NULL, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         show_error (self, error->message);
@@ -291,7 +291,7 @@ on_newer_loaded (GObject      *source,
   g_autoptr(NatterConversationView) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!natter_message_model_load_newer_finish (NATTER_MESSAGE_MODEL (source), result, NULL, &error) &&
+  if (!natter_message_model_load_finish (NATTER_MESSAGE_MODEL (source), result, NULL, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     show_error (self, error->message);
   update_jump_button (self);
@@ -387,15 +387,9 @@ on_page_loaded (GObject      *source,
   g_autoptr(NatterConversationView) self = user_data;
   NatterMessageModel *model = NATTER_MESSAGE_MODEL (source);
   g_autoptr(GError) error = NULL;
-  gboolean ok;
   guint unread;
 
-  if (g_async_result_is_tagged (result, natter_message_model_load_around_async))
-    ok = natter_message_model_load_around_finish (model, result, &error);
-  else
-    ok = natter_message_model_load_latest_finish (model, result, &error);
-
-  if (!ok)
+  if (!natter_message_model_load_finish (model, result, NULL, &error))
     {
       /* natterd going away mid-call says so in the banner already. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&

@@ -428,6 +428,21 @@ page_task_new (NatterMessageModel  *self,
   return task;
 }
 
+/* A page asked for with nothing to fetch (none older, or one loading). */
+static void
+return_nothing_loaded (NatterMessageModel  *self,
+                       gpointer             source_tag,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, g_new0 (PageRequest, 1), (GDestroyNotify) page_request_free);
+  g_task_return_boolean (task, TRUE);
+}
+
 void
 natter_message_model_load_latest_async (NatterMessageModel  *self,
                                         GCancellable        *cancellable,
@@ -442,16 +457,6 @@ natter_message_model_load_latest_async (NatterMessageModel  *self,
                         cancellable, callback, user_data);
   set_flags (self, TRUE, self->has_older, FALSE);
   page_fetch (g_steal_pointer (&task), NULL, 0, NATTER_MESSAGE_MODEL_PAGE_SIZE);
-}
-
-gboolean
-natter_message_model_load_latest_finish (NatterMessageModel  *self,
-                                         GAsyncResult        *result,
-                                         GError             **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void
@@ -475,16 +480,6 @@ natter_message_model_load_around_async (NatterMessageModel  *self,
   page_fetch (g_steal_pointer (&task), "before-id", id, NATTER_MESSAGE_MODEL_PAGE_SIZE / 2);
 }
 
-gboolean
-natter_message_model_load_around_finish (NatterMessageModel  *self,
-                                         GAsyncResult        *result,
-                                         GError             **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 void
 natter_message_model_load_older_async (NatterMessageModel  *self,
                                        GCancellable        *cancellable,
@@ -499,33 +494,13 @@ natter_message_model_load_older_async (NatterMessageModel  *self,
   oldest = oldest_id (self);
   if (!self->has_older || oldest == 0 || self->loading)
     {
-      task = g_task_new (self, cancellable, callback, user_data);
-      g_task_set_source_tag (task, natter_message_model_load_older_async);
-      g_task_set_task_data (task, g_new0 (PageRequest, 1), (GDestroyNotify) page_request_free);
-      g_task_return_boolean (task, TRUE);
+      return_nothing_loaded (self, natter_message_model_load_older_async, cancellable, callback, user_data);
       return;
     }
 
   task = page_task_new (self, PAGE_OLDER, natter_message_model_load_older_async,
                         cancellable, callback, user_data);
   page_fetch (g_steal_pointer (&task), "before-id", oldest, NATTER_MESSAGE_MODEL_PAGE_SIZE);
-}
-
-gboolean
-natter_message_model_load_older_finish (NatterMessageModel  *self,
-                                        GAsyncResult        *result,
-                                        guint               *n_added,
-                                        GError             **error)
-{
-  PageRequest *request;
-
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  request = g_task_get_task_data (G_TASK (result));
-  if (n_added != NULL)
-    *n_added = request->n_added;
-
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void
@@ -540,10 +515,7 @@ natter_message_model_load_newer_async (NatterMessageModel  *self,
 
   if (!self->has_newer || self->loading)
     {
-      task = g_task_new (self, cancellable, callback, user_data);
-      g_task_set_source_tag (task, natter_message_model_load_newer_async);
-      g_task_set_task_data (task, g_new0 (PageRequest, 1), (GDestroyNotify) page_request_free);
-      g_task_return_boolean (task, TRUE);
+      return_nothing_loaded (self, natter_message_model_load_newer_async, cancellable, callback, user_data);
       return;
     }
 
@@ -553,10 +525,10 @@ natter_message_model_load_newer_async (NatterMessageModel  *self,
 }
 
 gboolean
-natter_message_model_load_newer_finish (NatterMessageModel  *self,
-                                        GAsyncResult        *result,
-                                        guint               *n_added,
-                                        GError             **error)
+natter_message_model_load_finish (NatterMessageModel  *self,
+                                  GAsyncResult        *result,
+                                  guint               *n_added,
+                                  GError             **error)
 {
   PageRequest *request;
 

@@ -36,9 +36,6 @@ void                natter_message_model_load_latest_async  (NatterMessageModel 
                                                              GCancellable        *cancellable,
                                                              GAsyncReadyCallback  callback,
                                                              gpointer             user_data);
-gboolean            natter_message_model_load_latest_finish (NatterMessageModel  *self,
-                                                             GAsyncResult        *result,
-                                                             GError             **error);
 /* Replaces the contents with a page around message @id, sent at @time_us. */
 void                natter_message_model_load_around_async  (NatterMessageModel  *self,
                                                              gint64               id,
@@ -46,24 +43,18 @@ void                natter_message_model_load_around_async  (NatterMessageModel 
                                                              GCancellable        *cancellable,
                                                              GAsyncReadyCallback  callback,
                                                              gpointer             user_data);
-gboolean            natter_message_model_load_around_finish (NatterMessageModel  *self,
-                                                             GAsyncResult        *result,
-                                                             GError             **error);
-/* Prepends the page before the oldest message loaded; @n_added may be NULL. */
+/* Prepends the page before the oldest message loaded. */
 void                natter_message_model_load_older_async   (NatterMessageModel  *self,
                                                              GCancellable        *cancellable,
                                                              GAsyncReadyCallback  callback,
                                                              gpointer             user_data);
-gboolean            natter_message_model_load_older_finish  (NatterMessageModel  *self,
-                                                             GAsyncResult        *result,
-                                                             guint               *n_added,
-                                                             GError             **error);
 /* Appends the page after the newest message loaded (after load_around). */
 void                natter_message_model_load_newer_async   (NatterMessageModel  *self,
                                                              GCancellable        *cancellable,
                                                              GAsyncReadyCallback  callback,
                                                              gpointer             user_data);
-gboolean            natter_message_model_load_newer_finish  (NatterMessageModel  *self,
+/* Ends any of the loads above; @n_added (may be NULL): messages added. */
+gboolean            natter_message_model_load_finish        (NatterMessageModel  *self,
                                                              GAsyncResult        *result,
                                                              guint               *n_added,
                                                              GError             **error);
