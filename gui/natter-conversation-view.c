@@ -362,7 +362,7 @@ on_message_appended (NatterMessageModel     *model,
       natter_conversation_view_scroll_to_bottom (self);
       queue_mark_read (self);
     }
-  else if (natter_message_get_kind (message) != NATTER_MESSAGE_TYPE_EVENT)
+  else if (!natter_message_is_event (message))
     {
       self->new_below++;
       update_jump_button (self);
@@ -1050,6 +1050,7 @@ open_conversation (NatterConversationView *self,
           self->cancellable = g_cancellable_new ();
           self->model = natter_message_model_new (natter_conversation_get_session (conversation),
                                                   natter_conversation_get_name (conversation));
+          natter_message_model_set_show_membership (self->model, self->show_events);
           g_signal_connect (self->model, "message-appended", G_CALLBACK (on_message_appended), self);
           g_signal_connect (self->model, "notify::loading", G_CALLBACK (on_loading_changed), self);
           self->scroll_to_id = id;
@@ -1152,8 +1153,14 @@ natter_conversation_view_set_property (GObject      *object,
       if (self->show_events != g_value_get_boolean (value))
         {
           self->show_events = g_value_get_boolean (value);
-          if (!self->show_events && self->model != NULL)
-            natter_message_model_remove_events (self->model);
+          if (self->model != NULL)
+            {
+              natter_message_model_set_show_membership (self->model, self->show_events);
+              /* Those hidden so far come back with the page loaded anew. */
+              if (self->show_events && self->pinned && !natter_message_model_get_has_newer (self->model))
+                natter_message_model_load_latest_async (self->model, self->cancellable, on_page_loaded,
+                                                        g_object_ref (self));
+            }
           g_object_notify_by_pspec (object, pspec);
         }
       break;

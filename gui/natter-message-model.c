@@ -25,6 +25,7 @@ struct _NatterMessageModel
   guint               loading : 1;
   guint               has_older : 1;
   guint               has_newer : 1;
+  guint               hide_membership : 1;
 };
 
 enum {
@@ -194,6 +195,22 @@ set_flags (NatterMessageModel *self,
   g_object_thaw_notify (object);
 }
 
+static gboolean
+is_hidden (NatterMessageModel *self,
+           NatterMessage      *message)
+{
+  return self->hide_membership && natter_message_is_membership (message);
+}
+
+static void
+drop_hidden (NatterMessageModel *self,
+             GPtrArray          *messages)
+{
+  for (guint i = messages->len; i > 0; i--)
+    if (is_hidden (self, g_ptr_array_index (messages, i - 1)))
+      g_ptr_array_remove_index (messages, i - 1);
+}
+
 static void
 append_live (NatterMessageModel *self,
              NatterMessage      *message)
@@ -232,7 +249,8 @@ on_message_received (NatterIpcSession1  *session,
     return;
 
   message = natter_message_new_from_variant (dict);
-  if (!natter_text_names_equal (natter_message_get_target (message), self->target))
+  if (!natter_text_names_equal (natter_message_get_target (message), self->target) ||
+      is_hidden (self, message))
     return;
 
   /* Paging towards the newest will fetch it; while a page loads it waits. */
@@ -314,6 +332,7 @@ on_history (GObject      *source,
 
   messages = messages_from_variant (variant);
   full = messages->len >= NATTER_MESSAGE_MODEL_PAGE_SIZE;
+  drop_hidden (self, messages);
 
   switch (request->kind)
     {
@@ -739,12 +758,12 @@ natter_message_model_set_unread (NatterMessageModel *self,
   if (n_unread == 0 || n_items (self) == 0)
     return;
 
-  /* Events are not counted by natterd: skip them counting back. */
+  /* natterd counts neither events nor our own lines: skip them counting back. */
   for (guint i = n_items (self); i > 0; i--)
     {
       NatterMessage *message = item_at (self, i - 1);
 
-      if (natter_message_get_kind (message) == NATTER_MESSAGE_TYPE_EVENT)
+      if (natter_message_is_event (message) || natter_message_get_own (message))
         continue;
       if (--n_unread == 0)
         {
@@ -765,28 +784,40 @@ natter_message_model_append_event (NatterMessageModel *self,
   g_return_if_fail (NATTER_IS_MESSAGE_MODEL (self));
   g_return_if_fail (NATTER_IS_MESSAGE (event));
 
-  if (self->has_newer || self->loading)
+  if (self->has_newer || self->loading || is_hidden (self, event))
     return;
 
   append_live (self, event);
 }
 
+gboolean
+natter_message_model_get_show_membership (NatterMessageModel *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE_MODEL (self), TRUE);
+  return !self->hide_membership;
+}
+
 void
-natter_message_model_remove_events (NatterMessageModel *self)
+natter_message_model_set_show_membership (NatterMessageModel *self,
+                                          gboolean            show)
 {
   g_return_if_fail (NATTER_IS_MESSAGE_MODEL (self));
 
-  /* Events only ever follow the pages, at the newer end. */
-  for (guint i = self->newer->len; i > 0; i--)
-    {
-      NatterMessage *message = g_ptr_array_index (self->newer, i - 1);
-      guint position = self->older->len + i - 1;
+  self->hide_membership = !show;
+  if (show)
+    return;
 
-      if (natter_message_get_kind (message) == NATTER_MESSAGE_TYPE_EVENT)
-        {
-          g_ptr_array_remove_index (self->newer, i - 1);
-          g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
-          relayout (self, position, position + 1);
-        }
+  for (guint position = n_items (self); position > 0; position--)
+    {
+      guint i = position - 1;
+
+      if (!is_hidden (self, item_at (self, i)))
+        continue;
+      if (i < self->older->len)
+        g_ptr_array_remove_index (self->older, self->older->len - 1 - i);
+      else
+        g_ptr_array_remove_index (self->newer, i - self->older->len);
+      g_list_model_items_changed (G_LIST_MODEL (self), i, 1, 0);
+      relayout (self, i, i + 1);
     }
 }

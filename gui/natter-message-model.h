@@ -68,7 +68,11 @@ void                natter_message_model_set_unread       (NatterMessageModel  *
 /* Appends a join/part/nick event seen by the window. */
 void                natter_message_model_append_event     (NatterMessageModel  *self,
                                                            NatterMessage       *event);
-/* Takes the events out again (when they are hidden). */
-void                natter_message_model_remove_events    (NatterMessageModel  *self);
+/* Whether joins, parts, quits and nick changes are kept (the default).
+ * Hiding them takes them out; showing them again takes effect on the
+ * pages loaded from then on. */
+gboolean            natter_message_model_get_show_membership (NatterMessageModel *self);
+void                natter_message_model_set_show_membership (NatterMessageModel *self,
+                                                              gboolean            show);
 
 G_END_DECLS

@@ -67,7 +67,7 @@ update_layout (NatterMessageRow *self)
   gtk_widget_set_visible (self->unread_marker, natter_message_get_first_unread (message));
 
   gtk_widget_set_visible (GTK_WIDGET (self->nick_label),
-                          !grouped && natter_message_get_kind (message) != NATTER_MESSAGE_TYPE_EVENT &&
+                          !grouped && !natter_message_is_event (message) &&
                           natter_message_get_kind (message) != NATTER_MESSAGE_TYPE_ACTION);
   set_class (self->message_box, "first", !grouped);
 }
@@ -131,9 +131,19 @@ update (NatterMessageRow *self)
       break;
 
     case NATTER_MESSAGE_TYPE_EVENT:
-      gtk_label_set_label (self->nick_label, sender);
-      markup = g_markup_escape_text (natter_message_get_text (message), -1);
-      accessible = g_strdup_printf ("%s %s", time, natter_message_get_text (message));
+    case NATTER_MESSAGE_TYPE_JOIN:
+    case NATTER_MESSAGE_TYPE_PART:
+    case NATTER_MESSAGE_TYPE_QUIT:
+    case NATTER_MESSAGE_TYPE_NICK:
+    case NATTER_MESSAGE_TYPE_KICK:
+    case NATTER_MESSAGE_TYPE_TOPIC:
+      {
+        g_autofree char *text = natter_message_dup_event_text (message);
+
+        gtk_label_set_label (self->nick_label, sender);
+        markup = g_markup_escape_text (text, -1);
+        accessible = g_strdup_printf ("%s %s", time, text);
+      }
       break;
 
     case NATTER_MESSAGE_TYPE_TEXT:
@@ -152,7 +162,7 @@ update (NatterMessageRow *self)
 
   set_class (self->message_box, "action", kind == NATTER_MESSAGE_TYPE_ACTION);
   set_class (self->message_box, "notice", kind == NATTER_MESSAGE_TYPE_NOTICE);
-  set_class (self->message_box, "event", kind == NATTER_MESSAGE_TYPE_EVENT);
+  set_class (self->message_box, "event", natter_message_is_event (message));
   set_class (self->message_box, "own", natter_message_get_own (message));
   set_class (self->message_box, "mention", natter_message_get_highlight (message) && !natter_message_get_own (message));
 

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "natter-message.h"
+#include "natter-text.h"
 
 /* Messages of one sender this close together share one sender line. */
 #define GROUP_WINDOW_US (5 * G_TIME_SPAN_MINUTE)
@@ -19,6 +20,7 @@ struct _NatterMessage
   char              *target;
   char              *sender;
   char              *text;
+  char              *subject;
   NatterMessageType  kind;
   guint              own : 1;
   guint              highlight : 1;
@@ -34,6 +36,7 @@ enum {
   PROP_TARGET,
   PROP_SENDER,
   PROP_TEXT,
+  PROP_SUBJECT,
   PROP_OWN,
   PROP_HIGHLIGHT,
   PROP_GROUPED,
@@ -54,6 +57,7 @@ natter_message_finalize (GObject *object)
   g_free (self->target);
   g_free (self->sender);
   g_free (self->text);
+  g_free (self->subject);
 
   G_OBJECT_CLASS (natter_message_parent_class)->finalize (object);
 }
@@ -82,6 +86,9 @@ natter_message_get_property (GObject    *object,
       break;
     case PROP_TEXT:
       g_value_set_string (value, self->text);
+      break;
+    case PROP_SUBJECT:
+      g_value_set_string (value, self->subject);
       break;
     case PROP_OWN:
       g_value_set_boolean (value, self->own);
@@ -126,6 +133,9 @@ natter_message_class_init (NatterMessageClass *klass)
   properties[PROP_TEXT] =
     g_param_spec_string ("text", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SUBJECT] =
+    g_param_spec_string ("subject", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_OWN] =
     g_param_spec_boolean ("own", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -150,6 +160,20 @@ natter_message_init (NatterMessage *self)
 {
 }
 
+static const struct {
+  const char        *name;
+  NatterMessageType  type;
+} kinds[] = {
+  { "action", NATTER_MESSAGE_TYPE_ACTION },
+  { "notice", NATTER_MESSAGE_TYPE_NOTICE },
+  { "join", NATTER_MESSAGE_TYPE_JOIN },
+  { "part", NATTER_MESSAGE_TYPE_PART },
+  { "quit", NATTER_MESSAGE_TYPE_QUIT },
+  { "nick", NATTER_MESSAGE_TYPE_NICK },
+  { "kick", NATTER_MESSAGE_TYPE_KICK },
+  { "topic", NATTER_MESSAGE_TYPE_TOPIC },
+};
+
 NatterMessage *
 natter_message_new_from_variant (GVariant *dict)
 {
@@ -170,13 +194,14 @@ natter_message_new_from_variant (GVariant *dict)
     self->sender = g_strdup ("");
   if (!g_variant_lookup (dict, "text", "s", &self->text))
     self->text = g_strdup ("");
+  if (!g_variant_lookup (dict, "subject", "s", &self->subject))
+    self->subject = g_strdup ("");
   g_variant_lookup (dict, "kind", "&s", &kind);
-  if (g_strcmp0 (kind, "action") == 0)
-    self->kind = NATTER_MESSAGE_TYPE_ACTION;
-  else if (g_strcmp0 (kind, "notice") == 0)
-    self->kind = NATTER_MESSAGE_TYPE_NOTICE;
-  else
-    self->kind = NATTER_MESSAGE_TYPE_TEXT;
+  /* Anything else (newer natterds may say more) reads as text. */
+  self->kind = NATTER_MESSAGE_TYPE_TEXT;
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (g_str_equal (kind, kinds[i].name))
+      self->kind = kinds[i].type;
 
   {
     gboolean own = FALSE, highlight = FALSE;
@@ -217,6 +242,7 @@ natter_message_new_event (gint64      time_us,
   self->target = g_strdup (target != NULL ? target : "");
   self->sender = g_strdup (sender != NULL ? sender : "");
   self->text = g_strdup (text);
+  self->subject = g_strdup ("");
   self->kind = NATTER_MESSAGE_TYPE_EVENT;
 
   return self;
@@ -255,6 +281,13 @@ natter_message_get_text (NatterMessage *self)
 {
   g_return_val_if_fail (NATTER_IS_MESSAGE (self), NULL);
   return self->text;
+}
+
+const char *
+natter_message_get_subject (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), NULL);
+  return self->subject;
 }
 
 NatterMessageType
@@ -338,6 +371,77 @@ natter_message_set_first_unread (NatterMessage *self,
     {
       self->first_unread = first_unread;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIRST_UNREAD]);
+    }
+}
+
+gboolean
+natter_message_is_event (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), FALSE);
+  return self->kind >= NATTER_MESSAGE_TYPE_EVENT;
+}
+
+gboolean
+natter_message_is_membership (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), FALSE);
+
+  switch (self->kind)
+    {
+    case NATTER_MESSAGE_TYPE_EVENT:
+    case NATTER_MESSAGE_TYPE_JOIN:
+    case NATTER_MESSAGE_TYPE_PART:
+    case NATTER_MESSAGE_TYPE_QUIT:
+    case NATTER_MESSAGE_TYPE_NICK:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+char *
+natter_message_dup_event_text (NatterMessage *self)
+{
+  g_autofree char *reason = NULL;
+  const char *sender, *subject;
+
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), NULL);
+
+  sender = self->sender;
+  subject = self->subject;
+  reason = natter_text_strip_formatting (self->text);
+
+  switch (self->kind)
+    {
+    case NATTER_MESSAGE_TYPE_JOIN:
+      return g_strdup_printf (_("%s joined"), sender);
+    case NATTER_MESSAGE_TYPE_PART:
+      if (reason[0] == '\0')
+        return g_strdup_printf (_("%s left"), sender);
+      /* TRANSLATORS: an event in a conversation: nick, reason */
+      return g_strdup_printf (_("%s left (%s)"), sender, reason);
+    case NATTER_MESSAGE_TYPE_QUIT:
+      if (reason[0] == '\0')
+        return g_strdup_printf (_("%s quit"), sender);
+      /* TRANSLATORS: an event in a conversation: nick, reason */
+      return g_strdup_printf (_("%s quit (%s)"), sender, reason);
+    case NATTER_MESSAGE_TYPE_NICK:
+      /* TRANSLATORS: an event in a conversation: old nick, new nick */
+      return g_strdup_printf (_("%s is now known as %s"), sender, subject);
+    case NATTER_MESSAGE_TYPE_KICK:
+      if (reason[0] == '\0')
+        /* TRANSLATORS: an event in a conversation: who kicked, who was kicked */
+        return g_strdup_printf (_("%s kicked %s"), sender, subject);
+      /* TRANSLATORS: an event in a conversation: who kicked, who was kicked, reason */
+      return g_strdup_printf (_("%s kicked %s (%s)"), sender, subject, reason);
+    case NATTER_MESSAGE_TYPE_TOPIC:
+      if (reason[0] == '\0')
+        return g_strdup_printf (_("%s cleared the topic"), sender);
+      /* TRANSLATORS: an event in a conversation: nick, the new topic */
+      return g_strdup_printf (_("%s changed the topic to %s"), sender, reason);
+    case NATTER_MESSAGE_TYPE_EVENT:
+    default:
+      return g_strdup (self->text);
     }
 }
 

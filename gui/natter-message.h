@@ -9,8 +9,17 @@ typedef enum {
   NATTER_MESSAGE_TYPE_TEXT,
   NATTER_MESSAGE_TYPE_ACTION,
   NATTER_MESSAGE_TYPE_NOTICE,
+  /* Room events, from here on: never unread, never grouped. */
   /* Someone joined, left, quit or changed nick: seen by the window, not logged. */
   NATTER_MESSAGE_TYPE_EVENT,
+  /* As natterd logs them: the sender did it; subject is the new nick
+   * (nick) or who was kicked (kick); text the reason, or the new topic. */
+  NATTER_MESSAGE_TYPE_JOIN,
+  NATTER_MESSAGE_TYPE_PART,
+  NATTER_MESSAGE_TYPE_QUIT,
+  NATTER_MESSAGE_TYPE_NICK,
+  NATTER_MESSAGE_TYPE_KICK,
+  NATTER_MESSAGE_TYPE_TOPIC,
 } NatterMessageType;
 
 #define NATTER_TYPE_MESSAGE (natter_message_get_type ())
@@ -39,6 +48,7 @@ gint64             natter_message_get_time         (NatterMessage *self);
 const char        *natter_message_get_target       (NatterMessage *self);
 const char        *natter_message_get_sender       (NatterMessage *self);
 const char        *natter_message_get_text         (NatterMessage *self);
+const char        *natter_message_get_subject      (NatterMessage *self);
 NatterMessageType  natter_message_get_kind         (NatterMessage *self);
 gboolean           natter_message_get_own          (NatterMessage *self);
 gboolean           natter_message_get_highlight    (NatterMessage *self);
@@ -52,6 +62,14 @@ void               natter_message_set_day_break    (NatterMessage *self,
 gboolean           natter_message_get_first_unread (NatterMessage *self);
 void               natter_message_set_first_unread (NatterMessage *self,
                                                     gboolean       first_unread);
+
+/* Whether @self is a room event rather than something someone said. */
+gboolean           natter_message_is_event         (NatterMessage *self);
+/* Whether @self is a join, part, quit or nick change: what the preference
+ * "show joins and parts" hides (kicks and topics always show). */
+gboolean           natter_message_is_membership    (NatterMessage *self);
+/* A room event in words, translated: "bob joined", "bob left (bye)". */
+char              *natter_message_dup_event_text   (NatterMessage *self);
 
 /* Whether @self follows @previous closely enough to share its sender line. */
 gboolean           natter_message_continues        (NatterMessage *self,
