@@ -6,6 +6,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "natter-conversation-view.h"
+#include "natter-message-row.h"
 #include "natter-session-item.h"
 #include "natter-session-store.h"
 #include "natter-test-gui.h"
@@ -462,6 +464,53 @@ natter_test_gui_find_conversation (NatterApplication *app,
   return NULL;
 }
 
+gboolean
+natter_test_gui_showing (NatterWindow *window,
+                         const char   *name)
+{
+  NatterConversationView *view = natter_window_get_conversation_view (window);
+  NatterConversation *shown = natter_conversation_view_get_conversation (view);
+  NatterMessageModel *model = natter_conversation_view_get_model (view);
+
+  return shown != NULL && g_ascii_strcasecmp (natter_conversation_get_name (shown), name) == 0 &&
+         natter_conversation_get_room (shown) != NULL &&
+         model != NULL && !natter_message_model_get_loading (model);
+}
+
+NatterMessageRow *
+natter_test_gui_find_row (NatterWindow *window,
+                          const char   *text)
+{
+  NatterConversationView *view = natter_window_get_conversation_view (window);
+  GtkWidget *list = GTK_WIDGET (natter_conversation_view_get_list_view (view));
+  GtkWidget *label = natter_test_gui_find_label (list, text);
+
+  while (label != NULL && !NATTER_IS_MESSAGE_ROW (label))
+    label = gtk_widget_get_parent (label);
+
+  return label != NULL ? NATTER_MESSAGE_ROW (label) : NULL;
+}
+
+void
+natter_test_gui_type_and_enter (NatterWindow *window,
+                                const char   *text)
+{
+  NatterCompose *compose = natter_conversation_view_get_compose (natter_window_get_conversation_view (window));
+
+  natter_compose_set_text (compose, text);
+  g_assert_true (natter_test_gui_press_key (GTK_WIDGET (natter_compose_get_text_view (compose)),
+                                            GDK_KEY_Return, 0));
+}
+
+guint
+natter_test_gui_unread_of (NatterApplication *app,
+                           const char        *name)
+{
+  NatterConversation *conversation = natter_test_gui_find_conversation (app, name);
+
+  return conversation != NULL ? natter_conversation_get_unread_count (conversation) : G_MAXUINT;
+}
+
 typedef struct {
   NatterTestBus *bus;
   const char    *path;
@@ -498,6 +547,69 @@ property_is (NatterTestBus *bus,
   return natter_test_spin_until (session_connected, &wait, 10000);
 }
 
+typedef void (*FillMessage) (guint                 i,
+                             NatterSessionMessage *message,
+                             gpointer              data);
+
+/* Writes @n_messages into the scrollback of @room, each filled in by
+ * @fill, while natterd is idle; its restart reads them all. */
+static void
+write_scrollback (NatterTestBus *bus,
+                  const char    *path,
+                  const char    *room,
+                  guint          n_messages,
+                  FillMessage    fill,
+                  gpointer       data)
+{
+  g_autoptr(GVariant) id_value = NULL;
+  g_autoptr(NatterSessionStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *db = NULL;
+  g_autofree char *folded = NULL;
+  guint session_id;
+
+  id_value = natter_test_bus_get_property (bus, path, "org.natter.Session1", "Id");
+  session_id = g_variant_get_uint32 (id_value);
+
+  db = g_build_filename (natter_test_bus_get_data_dir (bus), "sessions.db", NULL);
+  store = natter_session_store_new (db, &error);
+  g_assert_no_error (error);
+  folded = g_ascii_strdown (room, -1);
+  for (guint i = 0; i < n_messages; i++)
+    {
+      g_autoptr(NatterSessionMessage) message = natter_session_message_new ();
+
+      message->id = natter_session_store_next_message_id (store);
+      message->target = g_strdup (room);
+      message->folded = g_strdup (folded);
+      message->kind = NATTER_MESSAGE_KIND_TEXT;
+      fill (i, message, data);
+      natter_session_store_log (store, session_id, message);
+    }
+  natter_session_store_sync (store);
+  natter_session_store_close (store);
+
+  natter_test_bus_restart_daemon (bus);
+  g_assert_true (property_is (bus, path, "org.natter.Session1", "State", "'connected'"));
+}
+
+typedef struct {
+  gint64 now;
+  guint  n_messages;
+} Numbered;
+
+static void
+fill_numbered (guint                 i,
+               NatterSessionMessage *message,
+               gpointer              data)
+{
+  Numbered *numbered = data;
+
+  message->time_us = numbered->now - (gint64) (numbered->n_messages - i) * G_TIME_SPAN_MINUTE;
+  message->sender = g_strdup (i % 3 == 0 ? "dave" : "carol");
+  message->text = g_strdup_printf ("message %u", i);
+}
+
 char *
 natter_test_gui_fill_scrollback (NatterTestBus *bus,
                                  guint16        port,
@@ -506,15 +618,9 @@ natter_test_gui_fill_scrollback (NatterTestBus *bus,
                                  guint          n_messages)
 {
   g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) id_value = NULL;
-  g_autoptr(NatterSessionStore) store = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *db = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *folded = NULL;
   GVariantDict options;
-  gint64 now = g_get_real_time ();
-  guint session_id;
+  Numbered numbered = { g_get_real_time (), n_messages };
 
   g_variant_dict_init (&options, NULL);
   g_variant_dict_insert (&options, "host", "s", "127.0.0.1");
@@ -530,34 +636,32 @@ natter_test_gui_fill_scrollback (NatterTestBus *bus,
   g_clear_pointer (&reply, g_variant_unref);
   reply = natter_test_bus_call_ok (bus, path, "org.natter.Session1", "Save",
                                    g_variant_new_parsed ("(@a{sv} {'autoconnect': <true>},)"));
-  id_value = natter_test_bus_get_property (bus, path, "org.natter.Session1", "Id");
-  session_id = g_variant_get_uint32 (id_value);
 
-  /* natterd is idle in the meantime; its restart below reads them all. */
-  db = g_build_filename (natter_test_bus_get_data_dir (bus), "sessions.db", NULL);
-  store = natter_session_store_new (db, &error);
-  g_assert_no_error (error);
-  folded = g_ascii_strdown (room, -1);
-  for (guint i = 0; i < n_messages; i++)
-    {
-      g_autoptr(NatterSessionMessage) message = natter_session_message_new ();
-
-      message->id = natter_session_store_next_message_id (store);
-      message->time_us = now - (gint64) (n_messages - i) * G_TIME_SPAN_MINUTE;
-      message->target = g_strdup (room);
-      message->folded = g_strdup (folded);
-      message->sender = g_strdup (i % 3 == 0 ? "dave" : "carol");
-      message->text = g_strdup_printf ("message %u", i);
-      message->kind = NATTER_MESSAGE_KIND_TEXT;
-      natter_session_store_log (store, session_id, message);
-    }
-  natter_session_store_sync (store);
-  natter_session_store_close (store);
-
-  natter_test_bus_restart_daemon (bus);
-  g_assert_true (property_is (bus, path, "org.natter.Session1", "State", "'connected'"));
+  write_scrollback (bus, path, room, n_messages, fill_numbered, &numbered);
 
   return g_steal_pointer (&path);
+}
+
+static void
+fill_line (guint                 i,
+           NatterSessionMessage *message,
+           gpointer              data)
+{
+  const NatterTestGuiLine *lines = data;
+
+  message->time_us = lines[i].time_us;
+  message->sender = g_strdup (lines[i].sender);
+  message->text = g_strdup (lines[i].text);
+}
+
+void
+natter_test_gui_write_scrollback (NatterTestBus           *bus,
+                                  const char              *session_path,
+                                  const char              *room,
+                                  const NatterTestGuiLine *lines,
+                                  guint                    n_lines)
+{
+  write_scrollback (bus, session_path, room, n_lines, fill_line, (gpointer) lines);
 }
 
 guint64

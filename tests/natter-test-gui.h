@@ -4,6 +4,7 @@
 #include <gtk/gtk.h>
 
 #include "natter-application.h"
+#include "natter-message-row.h"
 #include "natter-test-bus.h"
 #include "natter-test-client.h"
 #include "natter-test-fake.h"
@@ -101,6 +102,20 @@ char         *natter_test_gui_screenshot_path  (const char   *name);
 NatterConversation *natter_test_gui_find_conversation (NatterApplication *app,
                                                        const char        *name);
 
+/* Whether the window shows the conversation @name (case aside), joined
+ * or started, with its first page loaded. */
+gboolean      natter_test_gui_showing          (NatterWindow *window,
+                                                const char   *name);
+/* The message row on screen whose text is exactly @text, or NULL. */
+NatterMessageRow *natter_test_gui_find_row     (NatterWindow *window,
+                                                const char   *text);
+/* Types @text into the compose box and presses Enter. */
+void          natter_test_gui_type_and_enter   (NatterWindow *window,
+                                                const char   *text);
+/* natterd's unread count of the conversation @name, G_MAXUINT if none. */
+guint         natter_test_gui_unread_of        (NatterApplication *app,
+                                                const char        *name);
+
 /*
  * A session of @nick to 127.0.0.1:@port, saved, in @room, whose scrollback
  * holds @n_messages (text from "carol" and "dave", "message 0" up to
@@ -113,6 +128,21 @@ char         *natter_test_gui_fill_scrollback  (NatterTestBus *bus,
                                                 const char    *nick,
                                                 const char    *room,
                                                 guint          n_messages);
+/* One message to write into a scrollback. */
+typedef struct {
+  gint64      time_us;
+  const char *sender;
+  const char *text;
+} NatterTestGuiLine;
+
+/* Writes @lines into the scrollback of @room of the session at
+ * @session_path straight into sessions.db, then restarts natterd so it
+ * reads them (they count as unread). */
+void          natter_test_gui_write_scrollback (NatterTestBus           *bus,
+                                                const char              *session_path,
+                                                const char              *room,
+                                                const NatterTestGuiLine *lines,
+                                                guint                    n_lines);
 /* A resident-memory field of /proc/self/status in KiB: NULL for VmRSS, or
  * RssAnon, RssFile, RssShmem. */
 guint64       natter_test_gui_rss_kib          (const char *field);

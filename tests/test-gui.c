@@ -69,24 +69,13 @@ session_connected (gpointer data)
 static gboolean
 showing (gpointer data)
 {
-  NatterConversation *shown = natter_conversation_view_get_conversation (view ());
-
-  return shown != NULL && g_ascii_strcasecmp (natter_conversation_get_name (shown), data) == 0 &&
-         natter_conversation_get_room (shown) != NULL &&
-         natter_conversation_view_get_model (view ()) != NULL &&
-         !natter_message_model_get_loading (natter_conversation_view_get_model (view ()));
+  return natter_test_gui_showing (f.window, data);
 }
 
 static NatterMessageRow *
 row_with_text (const char *text)
 {
-  GtkWidget *list = GTK_WIDGET (natter_conversation_view_get_list_view (view ()));
-  GtkWidget *label = natter_test_gui_find_label (list, text);
-
-  while (label != NULL && !NATTER_IS_MESSAGE_ROW (label))
-    label = gtk_widget_get_parent (label);
-
-  return label != NULL ? NATTER_MESSAGE_ROW (label) : NULL;
+  return natter_test_gui_find_row (f.window, text);
 }
 
 static gboolean
@@ -98,11 +87,7 @@ row_shown (gpointer data)
 static void
 type_and_enter (const char *text)
 {
-  NatterCompose *compose = natter_conversation_view_get_compose (view ());
-
-  natter_compose_set_text (compose, text);
-  g_assert_true (natter_test_gui_press_key (GTK_WIDGET (natter_compose_get_text_view (compose)),
-                                            GDK_KEY_Return, 0));
+  natter_test_gui_type_and_enter (f.window, text);
 }
 
 /* Notification service: python3-dbusmock's notification_daemon template. */
@@ -166,6 +151,9 @@ notifier_ready (gpointer data)
 {
   return name_has_owner ("org.freedesktop.Notifications");
 }
+
+/* What took the focus from the window, while one has. */
+static GtkWindow *other_window;
 
 /* Tests */
 
@@ -288,26 +276,10 @@ test_compose_keys (void)
   natter_compose_set_text (compose, "");
 }
 
-static AdwMessageDialog *
-find_message_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* GTK's own */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-
-  return NULL;
-}
-
 static gboolean
 message_dialog_shown (gpointer data)
 {
-  return find_message_dialog () != NULL;
+  return natter_test_gui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL;
 }
 
 static void
@@ -318,42 +290,10 @@ test_multiline_asks (void)
   /* A pasted block of lines is confirmed before it goes out as lines. */
   type_and_enter ("first pasted line\nsecond pasted line");
   g_assert_true (natter_test_gui_wait (message_dialog_shown, NULL, 3000));
-  dialog = find_message_dialog ();
+  dialog = ADW_MESSAGE_DIALOG (natter_test_gui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
   adw_message_dialog_response (dialog, "send");
   natter_test_client_expect (f.bob, ":alice!*@* PRIVMSG #natter :first pasted line");
   natter_test_client_expect (f.bob, ":alice!*@* PRIVMSG #natter :second pasted line");
-}
-
-static GtkWindow *other_window;
-
-static gboolean
-window_inactive (gpointer data)
-{
-  return !gtk_window_is_active (GTK_WINDOW (f.window));
-}
-
-static gboolean
-window_active (gpointer data)
-{
-  return gtk_window_is_active (GTK_WINDOW (f.window));
-}
-
-static void
-unfocus_window (void)
-{
-  /* Another toplevel takes the focus, as another application would. */
-  other_window = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_default_size (other_window, 200, 100);
-  gtk_window_present (other_window);
-  natter_test_gui_wait (window_inactive, NULL, 3000);
-}
-
-static void
-focus_window (void)
-{
-  g_clear_pointer (&other_window, gtk_window_destroy);
-  gtk_window_present (GTK_WINDOW (f.window));
-  natter_test_gui_wait (window_active, NULL, 3000);
 }
 
 static void
@@ -379,7 +319,7 @@ test_mention_notifies (void)
       return;
     }
 
-  unfocus_window ();
+  other_window = natter_test_gui_unfocus (GTK_WINDOW (f.window));
   g_assert_false (gtk_window_is_active (GTK_WINDOW (f.window)));
 
   natter_test_client_send (f.bob, "PRIVMSG #natter :alice: are you there?");
@@ -391,7 +331,7 @@ test_mention_notifies (void)
   natter_test_gui_settle (300);
   g_assert_false (notify_calls_contain ("just chatting"));
 
-  focus_window ();
+  natter_test_gui_focus (GTK_WINDOW (f.window), &other_window);
 
   /* What a click on the notification does. */
   natter_window_open_conversation (f.window, natter_session_item_get_object_path (first_session ()), "#natter");
@@ -401,21 +341,13 @@ test_mention_notifies (void)
   g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
 }
 
-static guint
-unread_of (const char *name)
-{
-  NatterConversation *conversation = natter_test_gui_find_conversation (f.app, name);
-
-  return conversation != NULL ? natter_conversation_get_unread_count (conversation) : G_MAXUINT;
-}
-
 static gboolean
 unread_is (gpointer data)
 {
   const char *spec = data;  /* "#room=N" */
   g_autofree char *name = g_strndup (spec, strchr (spec, '=') - spec);
 
-  return unread_of (name) == (guint) atoi (strchr (spec, '=') + 1);
+  return natter_test_gui_unread_of (f.app, name) == (guint) atoi (strchr (spec, '=') + 1);
 }
 
 static void
@@ -653,7 +585,7 @@ test_screenshots (void)
   AdwLeaflet *leaflet = ADW_LEAFLET (gtk_widget_get_template_child (GTK_WIDGET (f.window),
                                                                     NATTER_TYPE_WINDOW, "leaflet"));
 
-  focus_window ();
+  natter_test_gui_focus (GTK_WINDOW (f.window), &other_window);
   populate_for_screenshot ();
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (members), TRUE);
 
