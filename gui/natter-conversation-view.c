@@ -26,7 +26,6 @@ struct _NatterConversationView
   NatterMessageModel *model;
   GtkNoSelection     *selection;
   GtkStringList      *members;
-  GHashTable         *member_prefixes;  /* folded nick -> "prefix\tnick" */
   GCancellable       *cancellable;
   gint64              scroll_to_id;
   guint               new_below;
@@ -41,7 +40,6 @@ struct _NatterConversationView
   guint               folded : 1;
   guint               show_events : 1;
   guint               active : 1;
-  guint               members_known : 1;
   guint               page_shown : 1;
 
   AdwHeaderBar       *header;
@@ -428,27 +426,12 @@ on_page_loaded (GObject      *source,
   queue_mark_read (self);
 }
 
-/* Members, and the joins and parts seen in them */
-
-static void
-add_event (NatterConversationView *self,
-           const char             *nick,
-           char                   *text)
-{
-  g_autoptr(NatterMessage) event = NULL;
-
-  event = natter_message_new_event (g_get_real_time (), target (self), nick, text);
-  g_free (text);
-  natter_message_model_append_event (self->model, event);
-}
+/* Members */
 
 static void
 update_members (NatterConversationView *self)
 {
   g_auto(GStrv) members = NULL;
-  g_autoptr(GHashTable) now = NULL;
-  g_autoptr(GPtrArray) joined = g_ptr_array_new ();
-  g_autoptr(GPtrArray) left = g_ptr_array_new ();
   g_autofree char *count = NULL;
   guint n;
 
@@ -471,46 +454,6 @@ update_members (NatterConversationView *self)
     natter_compose_set_nicks (self->compose, (const char * const *) strv);
   }
 
-  now = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < n; i++)
-    g_hash_table_insert (now, natter_text_fold_name (natter_text_member_nick (members[i])), members[i]);
-
-  if (self->members_known && self->model != NULL && self->show_events)
-    {
-      GHashTableIter iter;
-      const char *folded, *entry;
-
-      g_hash_table_iter_init (&iter, now);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &folded, (gpointer *) &entry))
-        if (!g_hash_table_contains (self->member_prefixes, folded))
-          g_ptr_array_add (joined, (gpointer) natter_text_member_nick (entry));
-      g_hash_table_iter_init (&iter, self->member_prefixes);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &folded, (gpointer *) &entry))
-        if (!g_hash_table_contains (now, folded))
-          g_ptr_array_add (left, (gpointer) natter_text_member_nick (entry));
-
-      if (joined->len == 1 && left->len == 1)
-        /* TRANSLATORS: an event in a conversation: old nick, new nick */
-        add_event (self, g_ptr_array_index (joined, 0),
-                   g_strdup_printf (_("%s is now known as %s"),
-                                    (char *) g_ptr_array_index (left, 0),
-                                    (char *) g_ptr_array_index (joined, 0)));
-      else if (joined->len + left->len < 20)
-        {
-          for (guint i = 0; i < joined->len; i++)
-            add_event (self, g_ptr_array_index (joined, i),
-                       g_strdup_printf (_("%s joined"), (char *) g_ptr_array_index (joined, i)));
-          for (guint i = 0; i < left->len; i++)
-            add_event (self, g_ptr_array_index (left, i),
-                       g_strdup_printf (_("%s left"), (char *) g_ptr_array_index (left, i)));
-        }
-    }
-
-  g_hash_table_remove_all (self->member_prefixes);
-  for (guint i = 0; i < n; i++)
-    g_hash_table_insert (self->member_prefixes, natter_text_fold_name (natter_text_member_nick (members[i])),
-                         g_strdup (members[i]));
-  self->members_known = n > 0;
   update_topic_entry (self);
 }
 
@@ -1042,8 +985,6 @@ open_conversation (NatterConversationView *self,
       self->new_below = 0;
       self->page_shown = FALSE;
       self->unread_at_open = conversation != NULL ? natter_conversation_get_unread_count (conversation) : 0;
-      self->members_known = FALSE;
-      g_hash_table_remove_all (self->member_prefixes);
 
       if (conversation != NULL)
         {
@@ -1097,7 +1038,6 @@ natter_conversation_view_dispose (GObject *object)
   }
   g_clear_object (&self->selection);
   g_clear_object (&self->members);
-  g_clear_pointer (&self->member_prefixes, g_hash_table_unref);
 
   G_OBJECT_CLASS (natter_conversation_view_parent_class)->dispose (object);
 }
@@ -1227,7 +1167,6 @@ natter_conversation_view_init (NatterConversationView *self)
 
   self->show_events = TRUE;
   self->pinned = TRUE;
-  self->member_prefixes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 

@@ -243,12 +243,8 @@ on_message_received (NatterIpcSession1  *session,
                      GVariant           *dict,
                      NatterMessageModel *self)
 {
-  g_autoptr(NatterMessage) message = NULL;
+  g_autoptr(NatterMessage) message = natter_message_new_from_variant (dict);
 
-  if (natter_message_dict_is_event (dict))
-    return;
-
-  message = natter_message_new_from_variant (dict);
   if (!natter_text_names_equal (natter_message_get_target (message), self->target) ||
       is_hidden (self, message))
     return;
@@ -414,8 +410,6 @@ page_fetch (GTask      *task,
   if (anchor != NULL)
     g_variant_dict_insert (&query, anchor, "x", value);
   g_variant_dict_insert (&query, "limit", "u", limit);
-  /* Pages of messages only: see natter_message_dict_is_event(). */
-  g_variant_dict_insert (&query, "events", "b", FALSE);
 
   natter_ipc_session1_call_history (self->session, self->target, g_variant_dict_end (&query), G_DBUS_CALL_FLAGS_NONE, -1,
                                     g_task_get_cancellable (task), on_history, task);
@@ -775,19 +769,6 @@ natter_message_model_set_unread (NatterMessageModel *self,
   /* More unread than loaded: the marker sits above the first one loaded. */
   self->first_unread = g_object_ref (item_at (self, 0));
   natter_message_set_first_unread (self->first_unread, TRUE);
-}
-
-void
-natter_message_model_append_event (NatterMessageModel *self,
-                                   NatterMessage      *event)
-{
-  g_return_if_fail (NATTER_IS_MESSAGE_MODEL (self));
-  g_return_if_fail (NATTER_IS_MESSAGE (event));
-
-  if (self->has_newer || self->loading || is_hidden (self, event))
-    return;
-
-  append_live (self, event);
 }
 
 gboolean

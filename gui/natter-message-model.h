@@ -65,9 +65,6 @@ guint               natter_message_model_find_id          (NatterMessageModel  *
 /* Puts the unread marker before the last @n_unread messages (0: none). */
 void                natter_message_model_set_unread       (NatterMessageModel  *self,
                                                            guint                n_unread);
-/* Appends a join/part/nick event seen by the window. */
-void                natter_message_model_append_event     (NatterMessageModel  *self,
-                                                           NatterMessage       *event);
 /* Whether joins, parts, quits and nick changes are kept (the default).
  * Hiding them takes them out; showing them again takes effect on the
  * pages loaded from then on. */

@@ -130,7 +130,6 @@ update (NatterMessageRow *self)
       }
       break;
 
-    case NATTER_MESSAGE_TYPE_EVENT:
     case NATTER_MESSAGE_TYPE_JOIN:
     case NATTER_MESSAGE_TYPE_PART:
     case NATTER_MESSAGE_TYPE_QUIT:

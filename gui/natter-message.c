@@ -227,27 +227,6 @@ natter_message_dict_is_event (GVariant *dict)
          !g_strv_contains (said, kind);
 }
 
-NatterMessage *
-natter_message_new_event (gint64      time_us,
-                          const char *target,
-                          const char *sender,
-                          const char *text)
-{
-  NatterMessage *self;
-
-  g_return_val_if_fail (text != NULL, NULL);
-
-  self = g_object_new (NATTER_TYPE_MESSAGE, NULL);
-  self->time_us = time_us;
-  self->target = g_strdup (target != NULL ? target : "");
-  self->sender = g_strdup (sender != NULL ? sender : "");
-  self->text = g_strdup (text);
-  self->subject = g_strdup ("");
-  self->kind = NATTER_MESSAGE_TYPE_EVENT;
-
-  return self;
-}
-
 gint64
 natter_message_get_id (NatterMessage *self)
 {
@@ -378,7 +357,7 @@ gboolean
 natter_message_is_event (NatterMessage *self)
 {
   g_return_val_if_fail (NATTER_IS_MESSAGE (self), FALSE);
-  return self->kind >= NATTER_MESSAGE_TYPE_EVENT;
+  return self->kind >= NATTER_MESSAGE_TYPE_JOIN;
 }
 
 gboolean
@@ -388,7 +367,6 @@ natter_message_is_membership (NatterMessage *self)
 
   switch (self->kind)
     {
-    case NATTER_MESSAGE_TYPE_EVENT:
     case NATTER_MESSAGE_TYPE_JOIN:
     case NATTER_MESSAGE_TYPE_PART:
     case NATTER_MESSAGE_TYPE_QUIT:
@@ -439,7 +417,6 @@ natter_message_dup_event_text (NatterMessage *self)
         return g_strdup_printf (_("%s cleared the topic"), sender);
       /* TRANSLATORS: an event in a conversation: nick, the new topic */
       return g_strdup_printf (_("%s changed the topic to %s"), sender, reason);
-    case NATTER_MESSAGE_TYPE_EVENT:
     default:
       return g_strdup (self->text);
     }

@@ -9,11 +9,9 @@ typedef enum {
   NATTER_MESSAGE_TYPE_TEXT,
   NATTER_MESSAGE_TYPE_ACTION,
   NATTER_MESSAGE_TYPE_NOTICE,
-  /* Room events, from here on: never unread, never grouped. */
-  /* Someone joined, left, quit or changed nick: seen by the window, not logged. */
-  NATTER_MESSAGE_TYPE_EVENT,
-  /* As natterd logs them: the sender did it; subject is the new nick
-   * (nick) or who was kicked (kick); text the reason, or the new topic. */
+  /* Room events, from here on, as natterd logs them: never unread, never
+   * grouped. The sender did it; subject is the new nick (nick) or who was
+   * kicked (kick); text the reason, or the new topic. */
   NATTER_MESSAGE_TYPE_JOIN,
   NATTER_MESSAGE_TYPE_PART,
   NATTER_MESSAGE_TYPE_QUIT,
@@ -34,14 +32,8 @@ G_DECLARE_FINAL_TYPE (NatterMessage, natter_message, NATTER, MESSAGE, GObject)
 
 NatterMessage     *natter_message_new_from_variant (GVariant      *dict);
 /* TRUE for a room event natterd logs (join, part, quit, nick, kick,
- * topic) rather than something said. The window tells joins and parts
- * from the member list (natter_message_new_event()), so it leaves these
- * out for now. */
+ * topic) rather than something said: never notified. */
 gboolean           natter_message_dict_is_event    (GVariant      *dict);
-NatterMessage     *natter_message_new_event        (gint64         time_us,
-                                                    const char    *target,
-                                                    const char    *sender,
-                                                    const char    *text);
 
 gint64             natter_message_get_id           (NatterMessage *self);
 gint64             natter_message_get_time         (NatterMessage *self);
