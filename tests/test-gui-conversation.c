@@ -463,6 +463,124 @@ test_mention_and_link (void)
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row_child (row, "message_box")), "mention"));
 }
 
+/* Room events, as natterd logs them */
+
+static gboolean
+row_gone (gpointer data)
+{
+  return natter_test_gui_find_row (f.window, data) == NULL;
+}
+
+/* The room events of the conversation shown, for a failure's message. */
+static char *
+dup_event_texts (void)
+{
+  GListModel *model = G_LIST_MODEL (natter_conversation_view_get_model (view ()));
+  g_autoptr(GString) texts = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(NatterMessage) message = g_list_model_get_item (model, i);
+      g_autofree char *text = NULL;
+
+      if (!natter_message_is_event (message))
+        continue;
+      text = natter_message_dup_event_text (message);
+      g_string_append_printf (texts, "%s“%s”", texts->len > 0 ? ", " : "", text);
+    }
+
+  return g_string_free (g_steal_pointer (&texts), FALSE);
+}
+
+static void
+assert_rows_shown (const char * const *texts)
+{
+  for (guint i = 0; texts[i] != NULL; i++)
+    if (!natter_test_gui_wait (row_shown, (gpointer) texts[i], 10000))
+      {
+        g_autofree char *shown = dup_event_texts ();
+
+        g_test_fail_printf ("no row “%s”; events: %s", texts[i], shown);
+        return;
+      }
+}
+
+static void
+test_room_events (void)
+{
+  const char * const membership[] = {
+    "alice joined", "dan joined", "dan is now known as danny", "danny left (bye now)",
+    /* the server words a quit its own way */
+    "fred joined", "fred quit (Quit: gone)", NULL,
+  };
+  const char * const always[] = {
+    "alice kicked erin (too loud)", "alice changed the topic to Events, logged", NULL,
+  };
+  GSettings *settings = natter_application_get_settings (f.app);
+  g_autoptr(NatterTestClient) dan = NULL;
+  g_autoptr(NatterTestClient) erin = NULL;
+  g_autoptr(NatterTestClient) fred = NULL;
+  g_autoptr(NatterTestClient) gus = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  NatterConversation *events;
+  NatterMessageRow *row;
+
+  type_and_enter ("/join #events");
+  g_assert_true (natter_test_gui_wait (showing, "#events", 10000));
+  events = natter_test_gui_find_conversation (f.app, "#events");
+
+  dan = client_in ("dan", "#events");
+  natter_test_client_send (dan, "NICK danny");
+  natter_test_client_expect (dan, ":dan!* NICK *danny");
+  natter_test_client_send (dan, "PART #events :bye now");
+  natter_test_client_expect (dan, ":danny!* PART #events*");
+  erin = client_in ("erin", "#events");
+  reply = natter_test_bus_call_ok (f.bus, natter_conversation_get_object_path (events), "org.natter.Room1", "Kick",
+                                   g_variant_new ("(ss)", "erin", "too loud"));
+  natter_test_client_expect (erin, ":alice!* KICK #events erin :too loud");
+  fred = client_in ("fred", "#events");
+  natter_test_client_send (fred, "QUIT :gone");
+  type_and_enter ("/topic Events, logged");
+
+  /* Each a compact row of its own, without a sender line. */
+  assert_rows_shown (membership);
+  assert_rows_shown (always);
+  row = natter_test_gui_find_row (f.window, "danny left (bye now)");
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row_child (row, "message_box")), "event"));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (row_child (row, "nick_label"))));
+
+  /* Never unread: events in a room not on show leave it read. */
+  open_conversation ("#days");
+  gus = client_in ("gus", "#events");
+  natter_test_client_send (gus, "PART #events");
+  natter_test_client_expect (gus, ":gus!* PART #events*");
+  assert_unread_stays ("#events=0");
+
+  /* Logged: opened again, they come from History. */
+  open_conversation ("#events");
+  assert_rows_shown (membership);
+  assert_rows_shown (always);
+
+  /* Hidden by the preference, but for kicks and topics; opened again,
+   * still hidden. */
+  g_settings_set_boolean (settings, "show-joins-parts", FALSE);
+  for (guint i = 0; membership[i] != NULL; i++)
+    g_assert_true (natter_test_gui_wait (row_gone, (gpointer) membership[i], 5000));
+  assert_rows_shown (always);
+  open_conversation ("#days");
+  open_conversation ("#events");
+  assert_rows_shown (always);
+  for (guint i = 0; membership[i] != NULL; i++)
+    g_assert_null (natter_test_gui_find_row (f.window, membership[i]));
+
+  /* Shown again. */
+  g_settings_set_boolean (settings, "show-joins-parts", TRUE);
+  assert_rows_shown (membership);
+
+  open_conversation ("#unread");
+}
+
 /* Compose keys */
 
 static void
@@ -830,6 +948,7 @@ main (int   argc,
   g_test_add_func ("/conversation/unread/kept-behind-other-pages", test_unread_behind_other_pages);
   g_test_add_func ("/conversation/scroll/jump-to-newest", test_jump_to_newest);
   g_test_add_func ("/conversation/messages/mention-and-link", test_mention_and_link);
+  g_test_add_func ("/conversation/events/compact-logged-hideable", test_room_events);
   g_test_add_func ("/conversation/compose/shift-enter-and-draft", test_shift_enter_and_draft);
   g_test_add_func ("/conversation/compose/enter-commits-preedit", test_enter_commits_preedit);
   g_test_add_func ("/conversation/members/rank-order-and-private", test_members_in_rank_order);
