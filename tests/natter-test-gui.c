@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <locale.h>
 #include <string.h>
 
 #include "natter-conversation-view.h"
@@ -32,6 +33,23 @@ natter_test_gui_init (int    *argc,
   g_unsetenv ("GTK_THEME");
 
   return gtk_init_check ();
+}
+
+gboolean
+natter_test_gui_main_init (int    *argc,
+                           char ***argv)
+{
+  setlocale (LC_ALL, "");
+  g_test_init (argc, argv, NULL);
+
+  if (!natter_test_gui_init (argc, argv))
+    {
+      /* A TAP plan of nothing: meson counts the program as skipped. */
+      g_print ("1..0 # SKIP no display: the gui suite runs under xvfb-run\n");
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 NatterApplication *
@@ -366,6 +384,21 @@ natter_test_gui_find_toplevel (GType type)
 }
 
 static gboolean
+toplevel_shown (gpointer data)
+{
+  return natter_test_gui_find_toplevel (GPOINTER_TO_SIZE (data)) != NULL;
+}
+
+GtkWindow *
+natter_test_gui_wait_toplevel (GType type,
+                               guint timeout_ms)
+{
+  natter_test_gui_wait (toplevel_shown, GSIZE_TO_POINTER (type), timeout_ms);
+
+  return natter_test_gui_find_toplevel (type);
+}
+
+static gboolean
 press_in_phase (GtkWidget           *widget,
                 GtkPropagationPhase  phase,
                 guint                keyval,
@@ -502,13 +535,16 @@ natter_test_gui_type_and_enter (NatterWindow *window,
                                             GDK_KEY_Return, 0));
 }
 
-guint
-natter_test_gui_unread_of (NatterApplication *app,
-                           const char        *name)
+gboolean
+natter_test_gui_unread_is (NatterApplication *app,
+                           const char        *spec)
 {
+  const char *equals = strchr (spec, '=');
+  g_autofree char *name = g_strndup (spec, equals - spec);
   NatterConversation *conversation = natter_test_gui_find_conversation (app, name);
 
-  return conversation != NULL ? natter_conversation_get_unread_count (conversation) : G_MAXUINT;
+  return conversation != NULL &&
+         natter_conversation_get_unread_count (conversation) == g_ascii_strtoull (equals + 1, NULL, 10);
 }
 
 typedef struct {

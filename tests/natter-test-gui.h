@@ -26,6 +26,12 @@ G_BEGIN_DECLS
 gboolean      natter_test_gui_init             (int          *argc,
                                                 char       ***argv);
 
+/* The start of a gui test program's main(): the locale, g_test_init()
+ * and natter_test_gui_init(). FALSE, with a TAP plan that skips, when
+ * there is no display: main() returns 0 then. */
+gboolean      natter_test_gui_main_init        (int          *argc,
+                                                char       ***argv);
+
 /* The application registered on the bus of the environment and activated:
  * its window is shown at @width x @height. */
 NatterApplication *natter_test_gui_app_new     (int           width,
@@ -67,6 +73,9 @@ GtkWidget    *natter_test_gui_find_button      (GtkWidget    *root,
                                                 const char   *label);
 /* A visible toplevel window of @type (a dialog), or NULL. (transfer none) */
 GtkWindow    *natter_test_gui_find_toplevel    (GType         type);
+/* The same, waited for up to @timeout_ms. */
+GtkWindow    *natter_test_gui_wait_toplevel    (GType         type,
+                                                guint         timeout_ms);
 
 /* Another toplevel takes the focus from @window, as another application
  * would; returns it. natter_test_gui_focus() destroys it (*@other) and
@@ -112,9 +121,10 @@ NatterMessageRow *natter_test_gui_find_row     (NatterWindow *window,
 /* Types @text into the compose box and presses Enter. */
 void          natter_test_gui_type_and_enter   (NatterWindow *window,
                                                 const char   *text);
-/* natterd's unread count of the conversation @name, G_MAXUINT if none. */
-guint         natter_test_gui_unread_of        (NatterApplication *app,
-                                                const char        *name);
+/* Whether natterd's unread count of a conversation is what @spec says,
+ * as "#room=N". */
+gboolean      natter_test_gui_unread_is        (NatterApplication *app,
+                                                const char        *spec);
 
 /*
  * A session of @nick to 127.0.0.1:@port, saved, in @room, whose scrollback

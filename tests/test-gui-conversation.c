@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include <locale.h>
 #include <string.h>
 
 #include "natter-compose.h"
@@ -112,10 +111,7 @@ message_with_text (const char *text)
 static gboolean
 unread_is (gpointer data)
 {
-  const char *spec = data;  /* "#room=N" */
-  g_autofree char *name = g_strndup (spec, strchr (spec, '=') - spec);
-
-  return natter_test_gui_unread_of (f.app, name) == (guint) atoi (strchr (spec, '=') + 1);
+  return natter_test_gui_unread_is (f.app, data);
 }
 
 /* The unread count of @spec ("#room=N") is reached and stays a while:
@@ -809,20 +805,14 @@ test_command_nick_topic_away (void)
   g_assert_true (session_property_is ("Away", "false"));
 }
 
-static gboolean
-message_dialog_shown (gpointer data)
-{
-  return natter_test_gui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL;
-}
-
 static void
 test_command_help_and_unknown (void)
 {
   AdwMessageDialog *dialog;
 
   type_and_enter ("/help");
-  g_assert_true (natter_test_gui_wait (message_dialog_shown, NULL, 5000));
-  dialog = ADW_MESSAGE_DIALOG (natter_test_gui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  dialog = ADW_MESSAGE_DIALOG (natter_test_gui_wait_toplevel (ADW_TYPE_MESSAGE_DIALOG, 5000));
+  g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Commands");
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "/join ROOM [KEY]"));
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "/away [MESSAGE]"));
@@ -912,14 +902,8 @@ main (int   argc,
   int status;
   guint filter;
 
-  setlocale (LC_ALL, "");
-  g_test_init (&argc, &argv, NULL);
-
-  if (!natter_test_gui_init (&argc, &argv))
-    {
-      g_print ("1..0 # SKIP no display: the gui suite runs under xvfb-run\n");
-      return 0;
-    }
+  if (!natter_test_gui_main_init (&argc, &argv))
+    return 0;
 
   f.bus = natter_test_bus_new (NULL, TRUE);
   f.server = natter_test_server_new ("server-name", "irc.test", "flood-rate", 0.0, NULL);
