@@ -193,6 +193,14 @@ test_connect_dialog (void)
   g_assert_nonnull (row);
 }
 
+static gboolean
+topic_is (gpointer data)
+{
+  NatterConversation *conversation = natter_test_gui_find_conversation (f.app, "#natter");
+
+  return conversation != NULL && g_strcmp0 (natter_conversation_get_topic (conversation), data) == 0;
+}
+
 static void
 test_join_room (void)
 {
@@ -208,6 +216,10 @@ test_join_room (void)
   /* "natter" becomes #natter, joined, and opened. */
   g_assert_true (natter_test_gui_wait (showing, "#natter", 10000));
   g_assert_nonnull (natter_test_gui_find_conversation (f.app, "#natter"));
+
+  /* The first in the room is its operator, and may set its topic. */
+  type_and_enter ("/topic Natter development · release notes at https://example.org/natter");
+  g_assert_true (natter_test_gui_wait (topic_is, "Natter development · release notes at https://example.org/natter", 5000));
 
   /* Someone to talk to. */
   f.bob = natter_test_client_new (f.port);
@@ -533,7 +545,6 @@ populate_for_screenshot (void)
   natter_test_client_send (carol, "JOIN #natter");
   natter_test_client_expect (carol, ":carol!* JOIN #natter");
   natter_test_gui_settle (300);
-  natter_test_client_send (f.bob, "TOPIC #natter :Natter development · release notes at https://example.org/natter");
   natter_test_client_send (carol, "PRIVMSG #natter :Morning! The new sidebar looks great.");
   natter_test_client_send (f.bob, "PRIVMSG #natter :\001ACTION tips his hat\001");
   natter_test_client_send (carol, "PRIVMSG #natter :alice, did you try the quick switcher? Ctrl+K");
