@@ -617,155 +617,52 @@ update_topic_entry (NatterConversationView *self)
 }
 
 typedef struct {
-  NatterConversation *conversation;
-  char               *topic;
+  NatterConversationView *self;
+  NatterConversation     *conversation;
 } TopicRequest;
-
-static void
-topic_request_free (TopicRequest *request)
-{
-  g_clear_object (&request->conversation);
-  g_free (request->topic);
-  g_free (request);
-}
-
-static void
-topic_refused (GTask *task)
-{
-  TopicRequest *request = g_task_get_task_data (task);
-
-  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                           _("The topic of %s was not changed: only its operators can set it"),
-                           natter_conversation_get_name (request->conversation));
-}
-
-static void
-on_topic_read_back (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  TopicRequest *request = g_task_get_task_data (task);
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) topic = NULL;
-
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
-  if (reply == NULL)
-    {
-      g_task_return_boolean (task, TRUE);  /* gone, or natterd going: nothing to tell */
-      return;
-    }
-
-  g_variant_get (reply, "(v)", &topic);
-  if (g_variant_is_of_type (topic, G_VARIANT_TYPE_STRING) &&
-      g_strcmp0 (g_variant_get_string (topic, NULL), request->topic) != 0)
-    topic_refused (task);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-on_topic_barrier (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  TopicRequest *request = g_task_get_task_data (task);
-  GDBusProxy *room = G_DBUS_PROXY (natter_conversation_get_room (request->conversation));
-
-  natter_ipc_session1_call_who_finish (NATTER_IPC_SESSION1 (source), NULL, result, NULL);
-  if (room == NULL)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  /* natterd has read the server's answers up to WHO's by now; its
-   * property holds the topic at once (the change signal may come later). */
-  g_dbus_connection_call (g_dbus_proxy_get_connection (room), g_dbus_proxy_get_name (room),
-                          g_dbus_proxy_get_object_path (room), "org.freedesktop.DBus.Properties", "Get",
-                          g_variant_new ("(ss)", "org.natter.Room1", "Topic"), G_VARIANT_TYPE ("(v)"),
-                          G_DBUS_CALL_FLAGS_NONE, -1, g_task_get_cancellable (task), on_topic_read_back,
-                          g_object_ref (task));
-}
-
-static void
-on_set_topic_done (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  NatterConversationView *self = g_task_get_source_object (task);
-  TopicRequest *request = g_task_get_task_data (task);
-  NatterIpcSession1 *session_proxy = natter_conversation_get_session (request->conversation);
-  g_autoptr(GError) error = NULL;
-
-  if (!natter_ipc_room1_call_set_topic_finish (NATTER_IPC_ROOM1 (source), result, &error))
-    {
-      g_dbus_error_strip_remote_error (error);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (self->conversation != request->conversation || is_operator (self) || session_proxy == NULL)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  /* natterd sends TOPIC without waiting, and does not pass a refusal
-   * (482) on: a WHO of our own nick comes back after the server's
-   * answer to TOPIC, whatever it was. */
-  natter_ipc_session1_call_who (session_proxy, natter_ipc_session1_get_nick (session_proxy),
-                                G_DBUS_CALL_FLAGS_NONE, -1, g_task_get_cancellable (task),
-                                on_topic_barrier, g_object_ref (task));
-}
-
-/* Sets the topic of the room shown; fails when the server refused it. */
-static void
-set_topic_async (NatterConversationView *self,
-                 const char             *topic,
-                 GAsyncReadyCallback     callback,
-                 gpointer                user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
-  NatterIpcRoom1 *room = self->conversation != NULL ? natter_conversation_get_room (self->conversation) : NULL;
-  TopicRequest *request;
-
-  g_task_set_source_tag (task, set_topic_async);
-  if (room == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Only a room has a topic"));
-      return;
-    }
-
-  request = g_new0 (TopicRequest, 1);
-  request->conversation = g_object_ref (self->conversation);
-  request->topic = g_strdup (topic);
-  g_task_set_task_data (task, request, (GDestroyNotify) topic_request_free);
-  natter_ipc_room1_call_set_topic (room, topic, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                                   on_set_topic_done, g_steal_pointer (&task));
-}
-
-static gboolean
-set_topic_finish (NatterConversationView  *self,
-                  GAsyncResult            *result,
-                  GError                 **error)
-{
-  g_assert (g_task_is_valid (result, self));
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
 
 static void
 on_topic_set (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  NatterConversationView *self = NATTER_CONVERSATION_VIEW (source);
+  TopicRequest *request = user_data;
+  NatterConversationView *self = request->self;
   g_autoptr(GError) error = NULL;
 
-  if (!set_topic_finish (self, result, &error))
-    show_inline_error (self, error->message);
+  /* natterd answers once the server has; a refusal comes with its reason. */
+  if (!natter_ipc_room1_call_set_topic_finish (NATTER_IPC_ROOM1 (source), result, &error))
+    {
+      g_dbus_error_strip_remote_error (error);
+      if (self->conversation == request->conversation)
+        show_inline_error (self, error->message);
+      else
+        show_error (self, error->message);
+    }
+
+  g_object_unref (request->conversation);
+  g_object_unref (request->self);
+  g_free (request);
+}
+
+/* Sets the topic of the room shown; says so when the server refused it. */
+static void
+set_topic (NatterConversationView *self,
+           const char             *topic)
+{
+  NatterIpcRoom1 *room = self->conversation != NULL ? natter_conversation_get_room (self->conversation) : NULL;
+  TopicRequest *request;
+
+  if (room == NULL)
+    {
+      show_inline_error (self, _("Only a room has a topic"));
+      return;
+    }
+
+  request = g_new0 (TopicRequest, 1);
+  request->self = g_object_ref (self);
+  request->conversation = g_object_ref (self->conversation);
+  natter_ipc_room1_call_set_topic (room, topic, G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_topic_set, request);
 }
 
 /* Sending */
@@ -908,7 +805,7 @@ on_submit (NatterCompose          *compose,
       if (command.text == NULL)
         gtk_menu_button_popup (self->title_button);
       else
-        set_topic_async (self, command.text, on_topic_set, NULL);
+        set_topic (self, command.text);
       break;
     case NATTER_COMMAND_AWAY:
       call (self, session (self), "SetAway", g_variant_new ("(s)", command.text ?: ""));
@@ -925,7 +822,7 @@ static void
 on_topic_activate (GtkEntry               *entry,
                    NatterConversationView *self)
 {
-  set_topic_async (self, gtk_editable_get_text (GTK_EDITABLE (entry)), on_topic_set, NULL);
+  set_topic (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
   gtk_popover_popdown (GTK_POPOVER (self->topic_popover));
 }

@@ -410,22 +410,48 @@ count_messages (Fixture    *f,
   return n;
 }
 
+typedef gboolean (*FinishFunc) (NatterSession *session, GAsyncResult *result, GError **error);
+
 typedef struct {
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-  GPtrArray *array;
+  gboolean    done;
+  gboolean    ok;
+  GError     *error;
+  GPtrArray  *array;
+  FinishFunc  finish;
 } AsyncWait;
 
+/* The answer to a request that returns nothing: @user_data is an
+ * AsyncWait with its finish function. */
 static void
-on_joined (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+on_answered (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
   AsyncWait *wait = user_data;
 
-  wait->ok = natter_session_join_finish (NATTER_SESSION (source), result, &wait->error);
+  wait->ok = wait->finish (NATTER_SESSION (source), result, &wait->error);
   wait->done = TRUE;
+}
+
+/* An AsyncWait for on_answered(). */
+#define ANSWER_WAIT(finish_func) { .finish = finish_func }
+
+/* Waits for the answer to the request @what that @wait is the data of. */
+static gboolean
+wait_answer (AsyncWait   *wait,
+             const char  *what,
+             GError     **error)
+{
+  natter_test_spin_until (is_done, &wait->done, NATTER_TEST_TIMEOUT_MS);
+  if (!wait->done)
+    {
+      natter_test_fail ("%s: no answer", what);
+      return FALSE;
+    }
+  if (wait->error != NULL)
+    g_propagate_error (error, g_steal_pointer (&wait->error));
+
+  return wait->ok;
 }
 
 static gboolean
@@ -434,19 +460,77 @@ join (NatterSession  *session,
       const char     *key,
       GError        **error)
 {
+  AsyncWait wait = ANSWER_WAIT (natter_session_join_finish);
+
+  natter_session_join_async (session, room, key, NULL, on_answered, &wait);
+  return wait_answer (&wait, room, error);
+}
+
+/* Sends and waits until the server took it, or refused it. */
+static gboolean
+send_text (NatterSession      *session,
+           const char         *target,
+           const char         *text,
+           NatterMessageKind   kind,
+           GError            **error)
+{
+  AsyncWait wait = ANSWER_WAIT (natter_session_send_finish);
+
+  natter_session_send_async (session, target, text, kind, NULL, on_answered, &wait);
+  return wait_answer (&wait, text, error);
+}
+
+typedef enum {
+  ASK_SEND,
+  ASK_TOPIC,
+  ASK_KICK,
+  ASK_NICK,
+} Ask;
+
+/* Asks of the session: a message @arg to @where, the topic @arg of the
+ * room @where, a kick of @arg from @where, or the nick @arg. */
+static void
+ask_async (Fixture    *f,
+           Ask         what,
+           const char *where,
+           const char *arg,
+           AsyncWait  *wait)
+{
+  switch (what)
+    {
+    case ASK_SEND:
+      wait->finish = natter_session_send_finish;
+      natter_session_send_async (f->session, where, arg, NATTER_MESSAGE_KIND_TEXT, NULL, on_answered, wait);
+      break;
+    case ASK_TOPIC:
+      wait->finish = natter_session_set_topic_finish;
+      natter_session_set_topic_async (f->session, where, arg, NULL, on_answered, wait);
+      break;
+    case ASK_KICK:
+      wait->finish = natter_session_kick_finish;
+      natter_session_kick_async (f->session, where, arg, "out", NULL, on_answered, wait);
+      break;
+    case ASK_NICK:
+      wait->finish = natter_session_set_nick_finish;
+      natter_session_set_nick_async (f->session, arg, NULL, on_answered, wait);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* The same, and waits for the server's answer. */
+static gboolean
+ask (Fixture     *f,
+     Ask          what,
+     const char  *where,
+     const char  *arg,
+     GError     **error)
+{
   AsyncWait wait = { 0, };
 
-  natter_session_join_async (session, room, key, NULL, on_joined, &wait);
-  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
-  if (!wait.done)
-    {
-      natter_test_fail ("JOIN %s: no answer", room);
-      return FALSE;
-    }
-  if (wait.error != NULL)
-    g_propagate_error (error, wait.error);
-
-  return wait.ok;
+  ask_async (f, what, where, arg, &wait);
+  return wait_answer (&wait, arg, error);
 }
 
 static void
@@ -724,7 +808,7 @@ test_room_join_send_receive (Fixture       *f,
   natter_test_client_send (bob, "JOIN #room");
   g_free (client_expect (bob, "* 366 *"));
 
-  g_assert_true (natter_session_send (f->session, "#room", "hello bob", NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_true (send_text (f->session, "#room", "hello bob", NATTER_MESSAGE_KIND_TEXT, &error));
   g_assert_no_error (error);
   line = client_expect (bob, ":alice!*@127.0.0.1 PRIVMSG #room :hello bob");
 
@@ -792,7 +876,7 @@ test_send_splits_long_text (Fixture       *f,
   /* 1800 bytes of two-byte characters and no space: cut between characters. */
   for (guint i = 0; i < 900; i++)
     g_string_append (text, "é");
-  g_assert_true (natter_session_send (f->session, "bob", text->str, NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_true (send_text (f->session, "bob", text->str, NATTER_MESSAGE_KIND_TEXT, &error));
   g_assert_no_error (error);
 
   while (received->len < text->len && !g_test_failed ())
@@ -814,7 +898,7 @@ test_send_splits_long_text (Fixture       *f,
   /* Words: cut at a space, which is dropped. */
   for (guint i = 0; i < 200; i++)
     g_string_append_printf (words, "%sword%u", i > 0 ? " " : "", i);
-  g_assert_true (natter_session_send (f->session, "bob", words->str, NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_true (send_text (f->session, "bob", words->str, NATTER_MESSAGE_KIND_TEXT, &error));
   while (received_words->len < words->len && !g_test_failed ())
     {
       g_autofree char *line = client_expect (bob, ":alice!*PRIVMSG bob :*");
@@ -843,13 +927,13 @@ test_send_refuses_line_breaks (Fixture       *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_assert_false (natter_session_send (f->session, "#room", bad[i], NATTER_MESSAGE_KIND_TEXT, &error));
+      g_assert_false (send_text (f->session, "#room", bad[i], NATTER_MESSAGE_KIND_TEXT, &error));
       g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
       g_clear_error (&error);
-      g_assert_false (natter_session_send (f->session, bad[i], "hi", NATTER_MESSAGE_KIND_TEXT, &error));
+      g_assert_false (send_text (f->session, bad[i], "hi", NATTER_MESSAGE_KIND_TEXT, &error));
       g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
       g_clear_error (&error);
-      g_assert_false (natter_session_set_topic (f->session, "#room", bad[i], &error));
+      g_assert_false (ask (f, ASK_TOPIC, "#room", bad[i], &error));
       g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
       g_clear_error (&error);
       g_assert_false (natter_session_part (f->session, "#room", bad[i], &error));
@@ -859,17 +943,17 @@ test_send_refuses_line_breaks (Fixture       *f,
       g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
       g_clear_error (&error);
     }
-  g_assert_false (natter_session_send (f->session, "#room", "", NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_false (send_text (f->session, "#room", "", NATTER_MESSAGE_KIND_TEXT, &error));
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
-  g_assert_false (natter_session_send (f->session, "#room", "\001DCC SEND x\001", NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_false (send_text (f->session, "#room", "\001DCC SEND x\001", NATTER_MESSAGE_KIND_TEXT, &error));
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
 
   /* Nothing reached the server: bob hears nothing, alice is still there. */
   client_silent (bob, 300);
   g_assert_cmpint (natter_session_get_state (f->session), ==, NATTER_SESSION_STATE_CONNECTED);
-  g_assert_true (natter_session_send (f->session, "#room", "still here", NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_true (send_text (f->session, "#room", "still here", NATTER_MESSAGE_KIND_TEXT, &error));
   g_free (client_expect (bob, ":alice!*PRIVMSG #room :still here"));
 }
 
@@ -880,9 +964,9 @@ test_send_action_and_notice (Fixture       *f,
   g_autoptr(NatterTestClient) bob = client_new (f, "bob");
   NatterSessionMessage *message;
 
-  g_assert_true (natter_session_send (f->session, "bob", "waves", NATTER_MESSAGE_KIND_ACTION, NULL));
+  g_assert_true (send_text (f->session, "bob", "waves", NATTER_MESSAGE_KIND_ACTION, NULL));
   g_free (client_expect (bob, ":alice!*PRIVMSG bob :\001ACTION waves\001"));
-  g_assert_true (natter_session_send (f->session, "bob", "psst", NATTER_MESSAGE_KIND_NOTICE, NULL));
+  g_assert_true (send_text (f->session, "bob", "psst", NATTER_MESSAGE_KIND_NOTICE, NULL));
   g_free (client_expect (bob, ":alice!*NOTICE bob :psst"));
 
   natter_test_client_send (bob, "PRIVMSG alice :\001ACTION bows\001");
@@ -920,7 +1004,7 @@ test_private_conversation (Fixture       *f,
   g_assert_cmpint (natter_session_room_get_kind (room), ==, NATTER_SESSION_ROOM_KIND_PRIVATE);
   g_assert_cmpuint (natter_session_room_get_unread_count (room), ==, 1);
 
-  g_assert_true (natter_session_send (f->session, "bob", "what?", NATTER_MESSAGE_KIND_TEXT, NULL));
+  g_assert_true (send_text (f->session, "bob", "what?", NATTER_MESSAGE_KIND_TEXT, NULL));
   g_free (client_expect (bob, ":alice!*PRIVMSG bob :what?"));
   g_assert_nonnull (wait_message (f, "what?"));
   g_assert_cmpstr (((NatterSessionMessage *) f->messages->pdata[1])->target, ==, "bob");
@@ -977,7 +1061,7 @@ test_flood_paces_lines (Fixture       *f,
     {
       g_autofree char *text = g_strdup_printf ("line %u", i);
 
-      g_assert_true (natter_session_send (f->session, "bob", text, NATTER_MESSAGE_KIND_TEXT, NULL));
+      g_assert_true (send_text (f->session, "bob", text, NATTER_MESSAGE_KIND_TEXT, NULL));
     }
   for (guint i = 0; i < 8; i++)
     {
@@ -1025,7 +1109,7 @@ test_who_and_list (Fixture       *f,
   natter_test_client_send (bob, "JOIN #room");
   g_free (client_expect (bob, "* 366 *"));
   /* alice came first: she is the operator of a +t room. */
-  g_assert_true (natter_session_set_topic (f->session, "#room", "the topic", NULL));
+  g_assert_true (ask (f, ASK_TOPIC, "#room", "the topic", NULL));
   g_free (client_expect (bob, ":alice!*TOPIC #room :the topic"));
 
   natter_session_who_async (f->session, "#room", NULL, on_history_like_who, &wait);
@@ -1136,10 +1220,10 @@ join_on_fake (Fixture        *f,
               const char     *room,
               const char     *names)
 {
-  AsyncWait wait = { 0, };
+  AsyncWait wait = ANSWER_WAIT (natter_session_join_finish);
   g_autofree char *pattern = g_strdup_printf ("JOIN %s", room);
 
-  natter_session_join_async (f->session, room, NULL, NULL, on_joined, &wait);
+  natter_session_join_async (f->session, room, NULL, NULL, on_answered, &wait);
   natter_test_fake_expect (fake, pattern);
   natter_test_fake_sendf (fake, ":alice!a@host JOIN %s", room);
   natter_test_fake_sendf (fake, ":fake.test 353 alice = %s :%s", room, names);
@@ -1155,7 +1239,7 @@ test_room_tracking (Fixture       *f,
   g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
   g_autoptr(GError) error = NULL;
   TopicWait topic = { NULL, "#a", "Fresh topic" };
-  AsyncWait wait = { 0, };
+  AsyncWait wait = ANSWER_WAIT (natter_session_join_finish);
   NatterSessionRoom *room;
 
   f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, NULL, NULL);
@@ -1190,7 +1274,7 @@ test_room_tracking (Fixture       *f,
 
   /* '&' is a room here, and a refused join says why. */
   join_on_fake (f, fake, "&local", "alice");
-  natter_session_join_async (f->session, "#locked", "wrong", NULL, on_joined, &wait);
+  natter_session_join_async (f->session, "#locked", "wrong", NULL, on_answered, &wait);
   natter_test_fake_expect (fake, "JOIN #locked wrong");
   natter_test_fake_send (fake, ":fake.test 475 alice #locked :Cannot join channel (+k)");
   natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
@@ -1764,9 +1848,9 @@ test_events_logged (Fixture       *f,
   expect_event (f, NATTER_MESSAGE_KIND_KICK, "robert", "#a", "#a", "dave", "behave", FALSE, FALSE);
 
   /* Our own topic, nick change and part. */
-  g_assert_true (natter_session_set_topic (f->session, "#own", "mine", &error));
+  g_assert_true (ask (f, ASK_TOPIC, "#own", "mine", &error));
   expect_event (f, NATTER_MESSAGE_KIND_TOPIC, "alice", "#own", "#own", NULL, "mine", TRUE, FALSE);
-  g_assert_true (natter_session_set_nick (f->session, "alice2", &error));
+  g_assert_true (ask (f, ASK_NICK, NULL, "alice2", &error));
   expect_event (f, NATTER_MESSAGE_KIND_NICK, "alice", "#a #b #c #own", "#own", "alice2", "", TRUE, FALSE);
   g_assert_true (natter_session_part (f->session, "#own", "done", &error));
   expect_event (f, NATTER_MESSAGE_KIND_PART, "alice2", "#own", "#own", NULL, "done", TRUE, FALSE);

@@ -113,7 +113,7 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
     { "username", "s" }, { "realname", "s" }, { "password", "s" },
     { "sasl-username", "s" }, { "sasl-password", "s" },
     { "ping-interval", "u" }, { "reconnect-min", "u" }, { "reconnect-max", "u" },
-    { "flood-burst", "u" }, { "flood-rate", "d" },
+    { "flood-burst", "u" }, { "flood-rate", "d" }, { "request-timeout", "u" },
   };
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
   g_autoptr(NatterSessionRecord) record = natter_session_record_new ();
@@ -184,11 +184,12 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
   g_variant_lookup (options, "reconnect-max", "u", &tuning.reconnect_max_ms);
   g_variant_lookup (options, "flood-burst", "u", &tuning.flood_burst);
   g_variant_lookup (options, "flood-rate", "d", &tuning.flood_rate);
+  g_variant_lookup (options, "request-timeout", "u", &tuning.request_timeout_ms);
   if (tuning.reconnect_min_ms == 0 || tuning.reconnect_max_ms < tuning.reconnect_min_ms ||
       tuning.reconnect_max_ms > 24 * 3600 * 1000 || tuning.flood_burst == 0 || tuning.flood_burst > 1000 ||
-      tuning.flood_rate > 1000)
+      tuning.flood_rate > 1000 || tuning.request_timeout_ms < 100 || tuning.request_timeout_ms > 3600 * 1000)
     {
-      natter_dbus_error_return_invalid (invocation, _("The reconnect or flood settings are out of range"));
+      natter_dbus_error_return_invalid (invocation, _("The reconnect, flood or request timeout settings are out of range"));
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 

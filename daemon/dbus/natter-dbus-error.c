@@ -50,6 +50,8 @@ translate (const GError *error)
         return NATTER_DBUS_ERROR_TIMED_OUT;
       case NATTER_SESSION_ERROR_REFUSED:
         return NATTER_DBUS_ERROR_REFUSED;
+      case NATTER_SESSION_ERROR_EXISTS:
+        return NATTER_DBUS_ERROR_EXISTS;
       case NATTER_SESSION_ERROR_FAILED:
       default:
         return NATTER_DBUS_ERROR_FAILED;
@@ -98,4 +100,60 @@ natter_dbus_error_return_invalid (GDBusMethodInvocation *invocation,
 
   g_dbus_method_invocation_return_error_literal (invocation, NATTER_DBUS_ERROR,
                                                  NATTER_DBUS_ERROR_INVALID_ARGUMENT, message);
+}
+
+typedef struct {
+  GDBusInterfaceSkeleton *skeleton;
+  GDBusMethodInvocation  *invocation;
+} Request;
+
+gpointer
+natter_dbus_request_new (gpointer               skeleton,
+                         GDBusMethodInvocation *invocation)
+{
+  Request *request;
+
+  g_return_val_if_fail (G_IS_DBUS_INTERFACE_SKELETON (skeleton), NULL);
+  g_return_val_if_fail (G_IS_DBUS_METHOD_INVOCATION (invocation), NULL);
+
+  request = g_new0 (Request, 1);
+  request->skeleton = g_object_ref (skeleton);
+  request->invocation = invocation;
+
+  return request;
+}
+
+void
+natter_dbus_request_done (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  static const struct {
+    gpointer tag;
+    gboolean (*finish) (NatterSession *, GAsyncResult *, GError **);
+  } finishes[] = {
+    { natter_session_join_async, natter_session_join_finish },
+    { natter_session_send_async, natter_session_send_finish },
+    { natter_session_set_nick_async, natter_session_set_nick_finish },
+    { natter_session_set_topic_async, natter_session_set_topic_finish },
+    { natter_session_kick_async, natter_session_kick_finish },
+  };
+  Request *request = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (finishes); i++)
+    if (g_async_result_is_tagged (result, finishes[i].tag))
+      done = finishes[i].finish (NATTER_SESSION (source), result, &error);
+  g_assert (done || error != NULL);
+
+  /* The properties the answer changed (Nick, Topic) before the answer. */
+  g_dbus_interface_skeleton_flush (request->skeleton);
+  if (error != NULL)
+    natter_dbus_error_return (request->invocation, error);
+  else
+    g_dbus_method_invocation_return_value (request->invocation, NULL);
+
+  g_object_unref (request->skeleton);
+  g_free (request);
 }

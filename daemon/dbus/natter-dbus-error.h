@@ -30,4 +30,16 @@ void   natter_dbus_error_return (GDBusMethodInvocation *invocation,
 void   natter_dbus_error_return_invalid (GDBusMethodInvocation *invocation,
                                          const char            *message);
 
+/*
+ * For a method answered when a NatterSession request is (join, send,
+ * nick, topic, kick): natter_dbus_request_done() as its callback, with
+ * natter_dbus_request_new() as its data, answers @invocation; @skeleton's
+ * property changes go out before the answer.
+ */
+gpointer natter_dbus_request_new  (gpointer               skeleton,
+                                   GDBusMethodInvocation *invocation);
+void     natter_dbus_request_done (GObject               *source,
+                                   GAsyncResult          *result,
+                                   gpointer               user_data);
+
 G_END_DECLS

@@ -80,14 +80,12 @@ natter_dbus_room_handle_set_topic (NatterIpcRoom1        *iface,
                                    const char            *topic)
 {
   NatterDbusRoom *self = NATTER_DBUS_ROOM (iface);
-  g_autoptr(GError) error = NULL;
 
   if (natter_session_room_get_kind (self->room) != NATTER_SESSION_ROOM_KIND_ROOM)
     natter_dbus_error_return_invalid (invocation, _("A private conversation has no topic"));
-  else if (!natter_session_set_topic (self->session, natter_session_room_get_name (self->room), topic, &error))
-    natter_dbus_error_return (invocation, error);
   else
-    natter_ipc_room1_complete_set_topic (iface, invocation);
+    natter_session_set_topic_async (self->session, natter_session_room_get_name (self->room), topic, NULL,
+                                    natter_dbus_request_done, natter_dbus_request_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -99,14 +97,12 @@ natter_dbus_room_handle_kick (NatterIpcRoom1        *iface,
                               const char            *reason)
 {
   NatterDbusRoom *self = NATTER_DBUS_ROOM (iface);
-  g_autoptr(GError) error = NULL;
 
   if (natter_session_room_get_kind (self->room) != NATTER_SESSION_ROOM_KIND_ROOM)
     natter_dbus_error_return_invalid (invocation, _("Nobody can be kicked from a private conversation"));
-  else if (!natter_session_kick (self->session, natter_session_room_get_name (self->room), nick, reason, &error))
-    natter_dbus_error_return (invocation, error);
   else
-    natter_ipc_room1_complete_kick (iface, invocation);
+    natter_session_kick_async (self->session, natter_session_room_get_name (self->room), nick, reason, NULL,
+                               natter_dbus_request_done, natter_dbus_request_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

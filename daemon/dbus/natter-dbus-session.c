@@ -251,20 +251,6 @@ natter_dbus_session_handle_close (NatterIpcSession1     *iface,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static void
-on_joined (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GDBusMethodInvocation) invocation = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!natter_session_join_finish (NATTER_SESSION (source), result, &error))
-    natter_dbus_error_return (g_steal_pointer (&invocation), error);
-  else
-    g_dbus_method_invocation_return_value (g_steal_pointer (&invocation), NULL);
-}
-
 static gboolean
 natter_dbus_session_handle_join (NatterIpcSession1     *iface,
                                  GDBusMethodInvocation *invocation,
@@ -273,7 +259,8 @@ natter_dbus_session_handle_join (NatterIpcSession1     *iface,
 {
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
 
-  natter_session_join_async (self->session, room, key, NULL, on_joined, invocation);
+  natter_session_join_async (self->session, room, key, NULL, natter_dbus_request_done,
+                             natter_dbus_request_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -303,15 +290,13 @@ natter_dbus_session_handle_send (NatterIpcSession1     *iface,
                                  const char            *kind_name)
 {
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
-  g_autoptr(GError) error = NULL;
   NatterMessageKind kind;
 
   if (!natter_message_kind_from_string (kind_name, &kind))
     natter_dbus_error_return_invalid (invocation, _("The kind must be “text”, “action” or “notice”"));
-  else if (!natter_session_send (self->session, target, text, kind, &error))
-    natter_dbus_error_return (invocation, error);
   else
-    natter_ipc_session1_complete_send (iface, invocation);
+    natter_session_send_async (self->session, target, text, kind, NULL, natter_dbus_request_done,
+                               natter_dbus_request_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -322,12 +307,9 @@ natter_dbus_session_handle_set_nick (NatterIpcSession1     *iface,
                                      const char            *nick)
 {
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
-  g_autoptr(GError) error = NULL;
 
-  if (!natter_session_set_nick (self->session, nick, &error))
-    natter_dbus_error_return (invocation, error);
-  else
-    natter_ipc_session1_complete_set_nick (iface, invocation);
+  natter_session_set_nick_async (self->session, nick, NULL, natter_dbus_request_done,
+                                 natter_dbus_request_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -24,6 +24,10 @@
 #define NICK_ATTEMPTS_MAX 10
 #define LIST_MAX          10000
 #define WHO_MAX           10000
+/* Requests waiting for the server's answer, at most. */
+#define REQUESTS_MAX      256
+/* With echo-message, a message not echoed by then is followed by a PING. */
+#define ECHO_GRACE_MS     1000
 #define HISTORY_BACKFILL_MAX 100
 #define QUIT_GRACE_MS     2000
 /* Without an end of MOTD, rooms are rejoined this long after 001. */
@@ -41,6 +45,10 @@ typedef enum {
   REQUEST_JOIN,
   REQUEST_WHO,
   REQUEST_LIST,
+  REQUEST_SEND,
+  REQUEST_NICK,
+  REQUEST_TOPIC,
+  REQUEST_KICK,
 } RequestKind;
 
 typedef struct _Request Request;
@@ -84,6 +92,10 @@ struct _NatterSession
 
   GQueue               urgent;        /* GBytes*: registration, PONG, QUIT */
   GQueue               normal;        /* GBytes*: paced by the flood bucket */
+  GBytes              *barrier;       /* the PING at the tail of normal, not yet written */
+  guint64              barrier_token;
+  gboolean             barrier_shared; /* sends queued later may go before it */
+  guint64              next_token;
   gboolean             writing;
   gboolean             quitting;
   GSource             *flood_source;
@@ -132,11 +144,16 @@ struct _Request
 {
   NatterSession *self;
   RequestKind    kind;
-  GTask         *task;
-  char          *key;       /* folded room (JOIN) or mask (WHO) */
-  char          *room_key;  /* JOIN: the room's key, kept for rejoining */
-  GPtrArray     *results;
+  GTask         *task;       /* NULL once answered, while more replies to it may come */
+  char          *key;        /* folded room (JOIN, TOPIC, KICK), nick (NICK), target (SEND), or mask (WHO) */
+  char          *subject;    /* KICK: the folded nick */
+  char          *text;       /* what was asked: the topic (TOPIC), nick (NICK), nick to kick (KICK) */
+  char          *room_key;   /* JOIN: the room's key, kept for rejoining */
+  GPtrArray     *results;    /* WHO, LIST: what came; SEND without echo-message: the messages to log */
+  guint          unanswered; /* SEND: lines the server may still echo or refuse */
+  guint64        barrier;    /* the token of the PING after it; its PONG ends the wait */
   GSource       *timeout;
+  GSource       *echo_grace; /* SEND with echo-message: until the PING is sent */
 };
 
 G_DEFINE_FINAL_TYPE (NatterSession, natter_session, G_TYPE_OBJECT)
@@ -206,7 +223,8 @@ natter_session_tuning_init (NatterSessionTuning *tuning)
   tuning->reconnect_min_ms = 1000;
   tuning->reconnect_max_ms = 5 * 60 * 1000;
   tuning->connect_timeout_ms = 60 * 1000;
-  tuning->request_timeout_ms = 60 * 1000;
+  /* Under the 25 s a D-Bus call waits by default: callers hear why. */
+  tuning->request_timeout_ms = 20 * 1000;
   tuning->flood_burst = 8;
   tuning->flood_rate = 2.0;
 }
@@ -531,17 +549,26 @@ clear_source (GSource **source)
     }
 }
 
+/* @func (@data) in @ms on the thread-default main context. */
+static GSource *
+timeout_add (guint        ms,
+             GSourceFunc  func,
+             gpointer     data)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, data, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+
+  return source;
+}
+
 static GSource *
 session_timeout_add (NatterSession *self,
                      guint          ms,
                      GSourceFunc    func)
 {
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, self, NULL);
-  g_source_attach (source, g_main_context_get_thread_default ());
-
-  return source;
+  return timeout_add (ms, func, self);
 }
 
 /* Properties and state */
@@ -615,36 +642,56 @@ session_reset_isupport (NatterSession *self)
   self->chathistory_max = 0;
 }
 
-/* Requests: JOIN, WHO and LIST wait for their replies */
+/* Requests: commands that wait for the server's answer */
+
+static void session_deliver (NatterSession        *self,
+                             NatterSessionMessage *message);
 
 static void
 request_free (Request *request)
 {
   clear_source (&request->timeout);
+  clear_source (&request->echo_grace);
   g_clear_object (&request->task);
   g_clear_pointer (&request->results, g_ptr_array_unref);
   g_free (request->key);
+  g_free (request->subject);
+  g_free (request->text);
   g_free (request->room_key);
   g_free (request);
 }
 
-/* Removes @request and answers it: with @error, else with its results. */
+/* Answers the caller of @request, once: with @error, else with what it
+ * asked for. */
+static void
+request_return (Request *request,
+                GError  *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&request->task);
+
+  if (task == NULL)
+    g_clear_error (&error);
+  else if (error != NULL)
+    g_task_return_error (task, error);
+  else if (request->kind == REQUEST_WHO || request->kind == REQUEST_LIST)
+    g_task_return_pointer (task, g_steal_pointer (&request->results),
+                           (GDestroyNotify) g_ptr_array_unref);
+  else
+    {
+      /* Without echo-message, what was sent is logged once the server took it. */
+      for (guint i = 0; request->results != NULL && i < request->results->len; i++)
+        session_deliver (request->self, g_ptr_array_index (request->results, i));
+      g_task_return_boolean (task, TRUE);
+    }
+}
+
+/* Removes @request and answers it, unless it was answered already. */
 static void
 request_finish (Request *request,
                 GError  *error)
 {
-  NatterSession *self = request->self;
-
-  g_ptr_array_remove (self->requests, request);
-
-  if (error != NULL)
-    g_task_return_error (request->task, error);
-  else if (request->kind == REQUEST_JOIN)
-    g_task_return_boolean (request->task, TRUE);
-  else
-    g_task_return_pointer (request->task, g_steal_pointer (&request->results),
-                           (GDestroyNotify) g_ptr_array_unref);
-
+  g_ptr_array_remove (request->self->requests, request);
+  request_return (request, error);
   request_free (request);
 }
 
@@ -661,21 +708,28 @@ request_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* @task waits for the server; NULL, with @task failed, when too many do. */
 static Request *
 request_new (NatterSession *self,
              RequestKind    kind,
              GTask         *task,
              const char    *key)
 {
-  Request *request = g_new0 (Request, 1);
+  Request *request;
 
+  if (self->requests->len >= REQUESTS_MAX)
+    {
+      g_task_return_new_error (task, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_FAILED,
+                               _("Too many requests are waiting for the server’s answer"));
+      return NULL;
+    }
+
+  request = g_new0 (Request, 1);
   request->self = self;
   request->kind = kind;
   request->task = g_object_ref (task);
   request->key = g_strdup (key);
-  request->timeout = g_timeout_source_new (self->tuning.request_timeout_ms);
-  g_source_set_callback (request->timeout, request_timeout_cb, request, NULL);
-  g_source_attach (request->timeout, g_main_context_get_thread_default ());
+  request->timeout = timeout_add (self->tuning.request_timeout_ms, request_timeout_cb, request);
   g_ptr_array_add (self->requests, request);
 
   return request;
@@ -697,17 +751,192 @@ session_find_request (NatterSession *self,
   return NULL;
 }
 
-static void
-session_fail_requests (NatterSession *self,
-                       RequestKind    kind,
-                       const char    *key,
-                       GError        *error)
+#define KIND(kind) (1u << (kind))
+
+/* Whether the server may still answer @request with an echo or a refusal
+ * naming it. A send may be refused line by line. */
+static gboolean
+request_waits (Request *request)
 {
+  return request->kind == REQUEST_SEND ? request->unanswered > 0 : request->task != NULL;
+}
+
+/* The server answered @request (one line of a send): refused it with
+ * @error, or echoed it. A send fails at its first refusal, and is kept
+ * until each of its lines is answered or its PING is, to take the
+ * refusals of its other lines. */
+static void
+request_answered (Request *request,
+                  GError  *error)
+{
+  if (request->kind == REQUEST_SEND && --request->unanswered > 0)
+    {
+      if (error != NULL)
+        request_return (request, error);
+      return;
+    }
+
+  request_finish (request, error);
+}
+
+/* Our own TOPIC, KICK, NICK or message came back from the server: the
+ * oldest request of @kind naming @name (and @subject) is done. */
+static void
+session_answer_echo (NatterSession *self,
+                     RequestKind    kind,
+                     const char    *name,
+                     const char    *subject)
+{
+  g_autofree char *key = natter_session_casefold (self, name);
+  g_autofree char *folded_subject = subject != NULL ? natter_session_casefold (self, subject) : NULL;
+
+  for (guint i = 0; i < self->requests->len; i++)
+    {
+      Request *request = g_ptr_array_index (self->requests, i);
+
+      if (request->kind == kind && request_waits (request) && g_strcmp0 (request->key, key) == 0 &&
+          g_strcmp0 (request->subject, folded_subject) == 0)
+        {
+          request_answered (request, NULL);
+          return;
+        }
+    }
+}
+
+/* The numerics that refuse a request, and what the refusal means. */
+typedef struct {
+  guint              numeric;
+  guint              param;    /* the parameter naming the request's room, nick or target */
+  gboolean           subject;  /* ...its subject (the nick to kick), not its key */
+  guint              kinds;    /* KIND (RequestKind)s */
+  NatterSessionError code;
+} Refusal;
+
+static const Refusal refusals[] = {
+  { 401, 1, FALSE, KIND (REQUEST_SEND), NATTER_SESSION_ERROR_NOT_FOUND },  /* no such nick */
+  { 401, 1, TRUE, KIND (REQUEST_KICK), NATTER_SESSION_ERROR_NOT_FOUND },
+  { 403, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* no such channel */
+  { 403, 1, FALSE, KIND (REQUEST_SEND) | KIND (REQUEST_TOPIC) | KIND (REQUEST_KICK),
+    NATTER_SESSION_ERROR_NOT_FOUND },
+  { 404, 1, FALSE, KIND (REQUEST_SEND), NATTER_SESSION_ERROR_REFUSED },   /* cannot send to channel */
+  { 405, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* too many channels */
+  { 407, 1, FALSE, KIND (REQUEST_SEND), NATTER_SESSION_ERROR_REFUSED },   /* too many targets */
+  { 432, 1, FALSE, KIND (REQUEST_NICK), NATTER_SESSION_ERROR_INVALID_ARGUMENT },  /* erroneous nick */
+  { 433, 1, FALSE, KIND (REQUEST_NICK), NATTER_SESSION_ERROR_EXISTS },    /* nick in use */
+  { 437, 1, FALSE, KIND (REQUEST_NICK) | KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },  /* unavailable */
+  { 438, 1, FALSE, KIND (REQUEST_NICK), NATTER_SESSION_ERROR_REFUSED },   /* nick change too fast */
+  { 441, 2, FALSE, KIND (REQUEST_KICK), NATTER_SESSION_ERROR_NOT_FOUND }, /* they aren't on that channel */
+  { 442, 1, FALSE, KIND (REQUEST_TOPIC) | KIND (REQUEST_KICK), NATTER_SESSION_ERROR_REFUSED },  /* not on it */
+  { 471, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* +l */
+  { 473, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* +i */
+  { 474, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* +b */
+  { 475, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* +k */
+  { 476, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* bad channel mask */
+  { 477, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* needs a registered nick */
+  { 482, 1, FALSE, KIND (REQUEST_TOPIC) | KIND (REQUEST_KICK), NATTER_SESSION_ERROR_REFUSED },  /* not op */
+};
+
+/* A numeric refusing what we asked: the oldest request it names fails
+ * with the server's text. The server answers in order, and the PING
+ * after each request keeps a later one from taking an earlier one's
+ * answer. */
+static void
+session_handle_refusal (NatterSession    *self,
+                        NatterIrcMessage *msg,
+                        guint             numeric)
+{
+  for (guint i = 0; i < self->requests->len; i++)
+    {
+      Request *request = g_ptr_array_index (self->requests, i);
+
+      if (!request_waits (request))
+        continue;
+
+      for (guint r = 0; r < G_N_ELEMENTS (refusals); r++)
+        {
+          const Refusal *refusal = &refusals[r];
+          g_autofree char *folded = NULL;
+
+          if (refusal->numeric != numeric || !(refusal->kinds & KIND (request->kind)) ||
+              msg->n_params < refusal->param + 2)
+            continue;
+          folded = natter_session_casefold (self, msg->params[refusal->param]);
+          if (g_strcmp0 (folded, refusal->subject ? request->subject : request->key) != 0)
+            continue;
+
+          request_answered (request, g_error_new (NATTER_SESSION_ERROR, refusal->code, "%s: %s",
+                                                  msg->params[1], msg->params[msg->n_params - 1]));
+          return;
+        }
+    }
+}
+
+static Request *
+session_find_barrier (NatterSession *self,
+                      guint64        barrier)
+{
+  for (guint i = 0; i < self->requests->len; i++)
+    {
+      Request *request = g_ptr_array_index (self->requests, i);
+
+      if (request->barrier == barrier)
+        return request;
+    }
+
+  return NULL;
+}
+
+/* The PONG after @request came before its echo: the server read it and
+ * said no more. A message went through (servers echo none without
+ * echo-message, and not all with it); a topic is as asked when it was so
+ * already; a nick or a kick the server did not echo did not happen. */
+static void
+request_not_echoed (Request *request)
+{
+  NatterSession *self = request->self;
+  NatterSessionRoom *room;
+
+  switch (request->kind)
+    {
+    case REQUEST_TOPIC:
+      room = g_hash_table_lookup (self->rooms, request->key);
+      if (room != NULL && g_strcmp0 (natter_session_room_get_topic (room), request->text) == 0)
+        request_finish (request, NULL);
+      else
+        request_finish (request, g_error_new (NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED,
+                                              _("%s: The server did not change the topic"),
+                                              room != NULL ? natter_session_room_get_name (room) : request->key));
+      break;
+    case REQUEST_NICK:
+      request_finish (request, g_error_new (NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED,
+                                            _("%s: The server did not change the nick"), request->text));
+      break;
+    case REQUEST_KICK:
+      request_finish (request, g_error_new (NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED,
+                                            _("%s: The server did not kick them"), request->text));
+      break;
+    default:
+      request_finish (request, NULL);
+      break;
+    }
+}
+
+/* A PONG to a PING that followed requests: the server has read them,
+ * and refused none it has not said so. */
+static void
+session_handle_pong (NatterSession    *self,
+                     NatterIrcMessage *msg)
+{
+  const char *token = msg->n_params > 0 ? msg->params[msg->n_params - 1] : "";
+  guint64 barrier;
   Request *request;
 
-  while ((request = session_find_request (self, kind, key)) != NULL)
-    request_finish (request, g_error_copy (error));
-  g_error_free (error);
+  if (!g_str_has_prefix (token, "natter-") ||
+      !g_ascii_string_to_unsigned (token + strlen ("natter-"), 10, 1, G_MAXUINT64, &barrier, NULL))
+    return;
+
+  while ((request = session_find_barrier (self, barrier)) != NULL)
+    request_not_echoed (request);
 }
 
 static void
@@ -903,6 +1132,89 @@ session_queue (NatterSession *self,
   session_queue_params (self, urgent, command, params, n_params);
 }
 
+/* Before the lines of @request are queued: whether the PING still
+ * waiting at the tail of the queue, after other sends, can follow them
+ * too. It is taken off the queue if so. */
+static gboolean
+session_share_barrier (NatterSession *self,
+                       Request       *request)
+{
+  if (request->kind != REQUEST_SEND || self->barrier == NULL || !self->barrier_shared ||
+      g_queue_peek_tail (&self->normal) != self->barrier)
+    return FALSE;
+
+  /* Without echo-message, refusals of lines to one target that share a
+   * PING could not be told apart. */
+  for (guint i = 0; i < self->requests->len; i++)
+    {
+      Request *other = g_ptr_array_index (self->requests, i);
+
+      if (other->barrier == self->barrier_token && g_strcmp0 (other->key, request->key) == 0)
+        return FALSE;
+    }
+
+  g_queue_pop_tail (&self->normal);
+
+  return TRUE;
+}
+
+/* After the lines of @request: a PING whose PONG says the server has
+ * read them, and would have refused them by then. @shared: the one taken
+ * off by session_share_barrier(). */
+static void
+session_queue_barrier (NatterSession *self,
+                       Request       *request,
+                       gboolean       shared)
+{
+  if (!shared)
+    {
+      g_autofree char *token = g_strdup_printf ("natter-%" G_GUINT64_FORMAT, ++self->next_token);
+      const char *params[] = { token };
+      GString *line = g_string_new (NULL);
+
+      natter_irc_format (line, NULL, NULL, "PING", params, 1);
+      self->barrier = g_string_free_to_bytes (line);
+      self->barrier_token = self->next_token;
+      self->barrier_shared = request->kind == REQUEST_SEND;
+    }
+
+  request->barrier = self->barrier_token;
+  g_queue_push_tail (&self->normal, self->barrier);
+  session_pump (self);
+}
+
+/* Sends @command for @request, and waits for the server's answer. */
+static void
+session_queue_request (NatterSession      *self,
+                       Request            *request,
+                       const char         *command,
+                       const char * const *params,
+                       guint               n_params)
+{
+  session_queue_params (self, FALSE, command, params, n_params);
+  session_queue_barrier (self, request, FALSE);
+}
+
+/* A message sent with echo-message and not echoed yet: a PING after it
+ * tells whether the server took it without echoing it (Natter's own
+ * server keeps what is said to its NickServ to itself). */
+static gboolean
+request_echo_grace_cb (gpointer user_data)
+{
+  Request *request = user_data;
+  NatterSession *self = request->self;
+
+  g_clear_pointer (&request->echo_grace, g_source_unref);
+
+  /* A PING still at the tail of the queue follows the lines already. */
+  if (self->barrier != NULL && g_queue_peek_tail (&self->normal) == self->barrier)
+    request->barrier = self->barrier_token;
+  else
+    session_queue_barrier (self, request, FALSE);
+
+  return G_SOURCE_REMOVE;
+}
+
 typedef struct {
   NatterSession *self;
   GBytes        *bytes;
@@ -977,6 +1289,8 @@ session_pump (NatterSession *self)
           break;
         }
       line = g_queue_pop_head (&self->normal);
+      if (line == self->barrier)
+        self->barrier = NULL;
       g_byte_array_append (buffer, g_bytes_get_data (line, NULL), g_bytes_get_size (line));
       g_bytes_unref (line);
     }
@@ -1030,6 +1344,7 @@ session_teardown (NatterSession *self,
 
   g_queue_clear_full (&self->urgent, (GDestroyNotify) g_bytes_unref);
   g_queue_clear_full (&self->normal, (GDestroyNotify) g_bytes_unref);
+  self->barrier = NULL;
   if (self->partial != NULL)
     g_string_truncate (self->partial, 0);
   self->writing = FALSE;
@@ -2064,6 +2379,14 @@ session_handle_privmsg (NatterSession    *self,
   Batch *batch = session_history_batch (self, msg);
   NatterSessionMessage *message;
 
+  if (batch == NULL && msg->n_params >= 1 && g_hash_table_contains (self->caps_enabled, "echo-message"))
+    {
+      g_autofree char *sender = source_nick (msg->source);
+
+      if (session_nick_equal (self, sender, self->nick))
+        session_answer_echo (self, REQUEST_SEND, msg->params[0], NULL);
+    }
+
   message = session_parse_message (self, msg, notice, batch != NULL);
   if (message == NULL)
     return;
@@ -2382,6 +2705,9 @@ session_handle_kick (NatterSession    *self,
     }
   else if (room != NULL)
     natter_session_room_remove_member (room, nick_folded);
+
+  if (session_nick_equal (self, kicker, self->nick))
+    session_answer_echo (self, REQUEST_KICK, msg->params[0], msg->params[1]);
 }
 
 static void
@@ -2445,6 +2771,7 @@ session_handle_nick (NatterSession    *self,
       session_set_nick_internal (self, msg->params[0]);
       g_free (self->record->nick);
       self->record->nick = g_strdup (msg->params[0]);
+      session_answer_echo (self, REQUEST_NICK, msg->params[0], NULL);
     }
 }
 
@@ -2477,6 +2804,9 @@ session_handle_topic_change (NatterSession    *self,
   if (room != NULL && nick != NULL)
     session_log_event (self, room, msg, NATTER_MESSAGE_KIND_TOPIC, nick, NULL, msg->params[1]);
   session_handle_topic (self, msg->params[0], msg->params[1]);
+
+  if (session_nick_equal (self, nick, self->nick))
+    session_answer_echo (self, REQUEST_TOPIC, msg->params[0], NULL);
 }
 
 static void
@@ -2530,24 +2860,6 @@ session_handle_list_reply (NatterSession    *self,
   entry->users = parse_uint (msg->params[2], 0);
   entry->topic = g_strdup (msg->n_params >= 4 ? msg->params[3] : "");
   g_ptr_array_add (request->results, entry);
-}
-
-static void
-session_handle_join_error (NatterSession    *self,
-                           NatterIrcMessage *msg)
-{
-  g_autofree char *folded = NULL;
-
-  if (msg->n_params < 2)
-    return;
-
-  folded = natter_session_casefold (self, msg->params[1]);
-  if (session_find_request (self, REQUEST_JOIN, folded) == NULL)
-    return;
-
-  session_fail_requests (self, REQUEST_JOIN, folded,
-                         g_error_new (NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED,
-                                      "%s: %s", msg->params[1], msg->params[msg->n_params - 1]));
 }
 
 static void
@@ -2631,25 +2943,14 @@ session_handle_numeric (NatterSession    *self,
                                                           msg->params[msg->n_params - 1]));
         }
       break;
-    case 403: /* no such channel */
-    case 405: /* too many channels */
-    case 437: /* temporarily unavailable */
-    case 471: /* +l */
-    case 473: /* +i */
-    case 474: /* +b */
-    case 475: /* +k */
-    case 476: /* bad channel mask */
-    case 477: /* needs a registered nick */
-      if (!self->registered && numeric == 437)
-        session_try_next_nick (self);
-      else
-        session_handle_join_error (self, msg);
-      break;
     case 431:
     case 432:
     case 433:
+    case 437:
       if (!self->registered)
         session_try_next_nick (self);
+      else
+        session_handle_refusal (self, msg, numeric);
       break;
     case 464: /* password incorrect */
       self->fatal = TRUE;
@@ -2675,6 +2976,7 @@ session_handle_numeric (NatterSession    *self,
         }
       break;
     default:
+      session_handle_refusal (self, msg, numeric);
       break;
     }
 }
@@ -2724,6 +3026,8 @@ session_handle_line (NatterSession *self,
     session_handle_privmsg (self, &msg, TRUE);
   else if (g_ascii_strcasecmp (command, "PING") == 0)
     session_queue (self, TRUE, "PONG", msg.n_params > 0 ? msg.params[0] : "natter", NULL);
+  else if (g_ascii_strcasecmp (command, "PONG") == 0)
+    session_handle_pong (self, &msg);
   else if (session_is_room_event (command) && session_history_batch (self, &msg) != NULL)
     /* Replayed by chathistory (event-playback): history, not a change,
      * and only PRIVMSG and NOTICE are backfilled. */
@@ -3156,9 +3460,14 @@ natter_session_disconnect (NatterSession *self,
 
   if (self->output != NULL && self->registered && !self->quitting)
     {
-      g_queue_clear_full (&self->normal, (GDestroyNotify) g_bytes_unref);
-      session_queue (self, TRUE, "QUIT", reason != NULL && reason[0] != '\0' ? reason : "Leaving", NULL);
+      const char *quit = reason != NULL && reason[0] != '\0' ? reason : "Leaving";
+
+      /* What waits for the server's answer will not have it. */
       self->quitting = TRUE;
+      g_queue_clear_full (&self->normal, (GDestroyNotify) g_bytes_unref);
+      self->barrier = NULL;
+      session_fail_all_requests (self, quit);
+      session_queue (self, TRUE, "QUIT", quit, NULL);
       self->quit_source = session_timeout_add (self, QUIT_GRACE_MS, session_quit_timeout_cb);
       g_free (self->state_reason);
       self->state_reason = g_strdup (reason != NULL ? reason : "");
@@ -3202,6 +3511,53 @@ session_check_room_name (NatterSession  *self,
   return TRUE;
 }
 
+/* A task for one of the _async functions below; NULL, after failing it
+ * with @error, when what it was asked to do was found wrong at once. */
+static GTask *
+session_task_new (NatterSession       *self,
+                  gpointer             source_tag,
+                  GError              *error,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      g_clear_object (&task);
+    }
+
+  return task;
+}
+
+static gboolean
+session_task_finish (NatterSession  *self,
+                     GAsyncResult   *result,
+                     GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gboolean
+session_check_join (NatterSession  *self,
+                    const char     *room,
+                    const char     *key,
+                    GError        **error)
+{
+  if (!session_check_room_name (self, room, error) ||
+      !natter_session_check_text (key, KEY_MAX, _("room key"), error))
+    return FALSE;
+  if (strpbrk (key, " ,") != NULL)
+    return set_invalid (error, _("A room key cannot contain spaces or commas"));
+
+  return session_check_connected (self, error);
+}
+
 void
 natter_session_join_async (NatterSession       *self,
                            const char          *room,
@@ -3219,28 +3575,13 @@ natter_session_join_async (NatterSession       *self,
   g_return_if_fail (NATTER_IS_SESSION (self));
   g_return_if_fail (room != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, natter_session_join_async);
-
   if (key == NULL)
     key = "";
-  if (!session_check_room_name (self, room, &error) ||
-      !natter_session_check_text (key, KEY_MAX, _("room key"), &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (strpbrk (key, " ,") != NULL)
-    {
-      g_task_return_new_error (task, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT,
-                               _("A room key cannot contain spaces or commas"));
-      return;
-    }
-  if (!session_check_connected (self, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+  session_check_join (self, room, key, &error);
+  task = session_task_new (self, natter_session_join_async, g_steal_pointer (&error),
+                           cancellable, callback, user_data);
+  if (task == NULL)
+    return;
 
   folded = natter_session_casefold (self, room);
   existing = g_hash_table_lookup (self->rooms, folded);
@@ -3250,7 +3591,8 @@ natter_session_join_async (NatterSession       *self,
       return;
     }
 
-  request = request_new (self, REQUEST_JOIN, task, folded);
+  if ((request = request_new (self, REQUEST_JOIN, task, folded)) == NULL)
+    return;
   request->room_key = key[0] != '\0' ? g_strdup (key) : NULL;
   if (key[0] != '\0')
     session_queue (self, FALSE, "JOIN", room, key, NULL);
@@ -3263,9 +3605,7 @@ natter_session_join_finish (NatterSession  *self,
                             GAsyncResult   *result,
                             GError        **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return session_task_finish (self, result, error);
 }
 
 gboolean
@@ -3374,20 +3714,12 @@ split_text (const char *text,
   return pieces;
 }
 
-gboolean
-natter_session_send (NatterSession      *self,
-                     const char         *target,
-                     const char         *text,
-                     NatterMessageKind   kind,
-                     GError            **error)
+static gboolean
+session_check_send (NatterSession  *self,
+                    const char     *target,
+                    const char     *text,
+                    GError        **error)
 {
-  g_autoptr(GPtrArray) pieces = NULL;
-  const char *command = kind == NATTER_MESSAGE_KIND_NOTICE ? "NOTICE" : "PRIVMSG";
-  gboolean action = kind == NATTER_MESSAGE_KIND_ACTION;
-  gboolean echo;
-
-  g_return_val_if_fail (NATTER_IS_SESSION (self), FALSE);
-
   if (!natter_session_check_text (target, 0, _("target"), error) ||
       !natter_session_check_text (text, TEXT_MAX, _("text"), error))
     return FALSE;
@@ -3401,51 +3733,89 @@ natter_session_send (NatterSession      *self,
                    _("“%s” is neither a room nor a nick"), target);
       return FALSE;
     }
-  if (!session_check_connected (self, error))
-    return FALSE;
 
-  echo = g_hash_table_contains (self->caps_enabled, "echo-message");
+  return session_check_connected (self, error);
+}
+
+void
+natter_session_send_async (NatterSession       *self,
+                           const char          *target,
+                           const char          *text,
+                           NatterMessageKind    kind,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) pieces = NULL;
+  g_autofree char *folded = NULL;
+  const char *command = kind == NATTER_MESSAGE_KIND_NOTICE ? "NOTICE" : "PRIVMSG";
+  gboolean action = kind == NATTER_MESSAGE_KIND_ACTION;
+  gboolean echo, shared;
+  Request *request;
+
+  g_return_if_fail (NATTER_IS_SESSION (self));
+
+  session_check_send (self, target, text, &error);
+  task = session_task_new (self, natter_session_send_async, g_steal_pointer (&error),
+                           cancellable, callback, user_data);
+  if (task == NULL)
+    return;
+
+  folded = natter_session_casefold (self, target);
+  if ((request = request_new (self, REQUEST_SEND, task, folded)) == NULL)
+    return;
+
   pieces = split_text (text, session_max_payload (self, command, target, action));
+  request->unanswered = pieces->len;
+  /* With echo-message the server's copy answers, and is logged with its
+   * time and msgid; without, a PING after the lines does. */
+  echo = g_hash_table_contains (self->caps_enabled, "echo-message");
+  if (!echo)
+    request->results = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref);
 
+  shared = !echo && session_share_barrier (self, request);
   for (guint i = 0; i < pieces->len; i++)
     {
       const char *piece = g_ptr_array_index (pieces, i);
+      g_autofree char *ctcp = action ? g_strdup_printf ("\001ACTION %s\001", piece) : NULL;
+      NatterSessionMessage *message;
 
-      if (action)
-        {
-          g_autofree char *ctcp = g_strdup_printf ("\001ACTION %s\001", piece);
+      session_queue (self, FALSE, command, target, action ? ctcp : piece, NULL);
+      if (echo)
+        continue;
 
-          session_queue (self, FALSE, command, target, ctcp, NULL);
-        }
-      else
-        session_queue (self, FALSE, command, target, piece, NULL);
-
-      /* With echo-message the server's copy is logged, with its time and msgid. */
-      if (!echo)
-        {
-          g_autoptr(NatterSessionMessage) message = natter_session_message_new ();
-
-          message->target = g_strdup (target);
-          message->folded = natter_session_casefold (self, target);
-          message->sender = g_strdup (natter_session_get_nick (self));
-          message->text = g_strdup (piece);
-          message->kind = kind;
-          message->own = TRUE;
-          message->time_us = g_get_real_time ();
-          session_deliver (self, message);
-        }
+      message = natter_session_message_new ();
+      message->target = g_strdup (target);
+      message->folded = g_strdup (folded);
+      message->sender = g_strdup (natter_session_get_nick (self));
+      message->text = g_strdup (piece);
+      message->kind = kind;
+      message->own = TRUE;
+      message->time_us = g_get_real_time ();
+      g_ptr_array_add (request->results, message);
     }
 
-  return TRUE;
+  if (echo)
+    request->echo_grace = timeout_add (ECHO_GRACE_MS, request_echo_grace_cb, request);
+  else
+    session_queue_barrier (self, request, shared);
 }
 
 gboolean
-natter_session_set_nick (NatterSession  *self,
-                         const char     *nick,
-                         GError        **error)
+natter_session_send_finish (NatterSession  *self,
+                            GAsyncResult   *result,
+                            GError        **error)
 {
-  g_return_val_if_fail (NATTER_IS_SESSION (self), FALSE);
+  return session_task_finish (self, result, error);
+}
 
+static gboolean
+session_check_nick (NatterSession  *self,
+                    const char     *nick,
+                    GError        **error)
+{
   if (!natter_session_check_text (nick, 0, _("nick"), error))
     return FALSE;
   if (nick[0] == '\0')
@@ -3457,18 +3827,60 @@ natter_session_set_nick (NatterSession  *self,
       return FALSE;
     }
 
-  if (self->registered && self->output != NULL)
+  /* Registered: the server is asked, unless we are leaving it. */
+  return !self->registered || self->output == NULL || session_check_connected (self, error);
+}
+
+void
+natter_session_set_nick_async (NatterSession       *self,
+                               const char          *nick,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folded = NULL;
+  Request *request;
+
+  g_return_if_fail (NATTER_IS_SESSION (self));
+
+  session_check_nick (self, nick, &error);
+  task = session_task_new (self, natter_session_set_nick_async, g_steal_pointer (&error),
+                           cancellable, callback, user_data);
+  if (task == NULL)
+    return;
+
+  if (!self->registered || self->output == NULL)
     {
-      session_queue (self, FALSE, "NICK", nick, NULL);
-      return TRUE;
+      g_free (self->record->nick);
+      self->record->nick = g_strdup (nick);
+      if (self->nick == NULL)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NICK]);
+      g_task_return_boolean (task, TRUE);
+      return;
     }
 
-  g_free (self->record->nick);
-  self->record->nick = g_strdup (nick);
-  if (self->nick == NULL)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NICK]);
+  /* Servers say nothing to a change to the very same nick. */
+  if (g_strcmp0 (nick, self->nick) == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
 
-  return TRUE;
+  folded = natter_session_casefold (self, nick);
+  if ((request = request_new (self, REQUEST_NICK, task, folded)) == NULL)
+    return;
+  request->text = g_strdup (nick);
+  session_queue_request (self, request, "NICK", (const char *[]) { nick }, 1);
+}
+
+gboolean
+natter_session_set_nick_finish (NatterSession  *self,
+                                GAsyncResult   *result,
+                                GError        **error)
+{
+  return session_task_finish (self, result, error);
 }
 
 gboolean
@@ -3531,53 +3943,102 @@ session_joined_room (NatterSession  *self,
   return found;
 }
 
-gboolean
-natter_session_set_topic (NatterSession  *self,
-                          const char     *room,
-                          const char     *topic,
-                          GError        **error)
+void
+natter_session_set_topic_async (NatterSession       *self,
+                                const char          *room,
+                                const char          *topic,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
 {
-  NatterSessionRoom *found;
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  NatterSessionRoom *found = NULL;
+  Request *request;
 
-  g_return_val_if_fail (NATTER_IS_SESSION (self), FALSE);
+  g_return_if_fail (NATTER_IS_SESSION (self));
 
-  if (!natter_session_check_text (topic, self->topiclen, _("topic"), error))
-    return FALSE;
-  if ((found = session_joined_room (self, room, error)) == NULL)
-    return FALSE;
+  if (natter_session_check_text (topic, self->topiclen, _("topic"), &error))
+    found = session_joined_room (self, room, &error);
+  task = session_task_new (self, natter_session_set_topic_async, g_steal_pointer (&error),
+                           cancellable, callback, user_data);
+  if (task == NULL)
+    return;
 
-  session_queue (self, FALSE, "TOPIC", natter_session_room_get_name (found), topic, NULL);
-
-  return TRUE;
+  if ((request = request_new (self, REQUEST_TOPIC, task, natter_session_room_get_folded (found))) == NULL)
+    return;
+  request->text = g_strdup (topic);
+  session_queue_request (self, request, "TOPIC",
+                         (const char *[]) { natter_session_room_get_name (found), topic }, 2);
 }
 
 gboolean
-natter_session_kick (NatterSession  *self,
-                     const char     *room,
-                     const char     *nick,
-                     const char     *reason,
-                     GError        **error)
+natter_session_set_topic_finish (NatterSession  *self,
+                                 GAsyncResult   *result,
+                                 GError        **error)
 {
-  NatterSessionRoom *found;
+  return session_task_finish (self, result, error);
+}
 
-  g_return_val_if_fail (NATTER_IS_SESSION (self), FALSE);
+/* The room to kick @nick from, or NULL. */
+static NatterSessionRoom *
+session_check_kick (NatterSession  *self,
+                    const char     *room,
+                    const char     *nick,
+                    const char     *reason,
+                    GError        **error)
+{
+  if (!natter_session_check_text (nick, 0, _("nick"), error) ||
+      !natter_session_check_text (reason, self->kicklen, _("reason"), error))
+    return NULL;
+  if (nick[0] == '\0' || !session_target_is_valid (self, nick) || session_is_channel (self, nick))
+    {
+      set_invalid (error, _("Not a valid nick"));
+      return NULL;
+    }
+
+  return session_joined_room (self, room, error);
+}
+
+void
+natter_session_kick_async (NatterSession       *self,
+                           const char          *room,
+                           const char          *nick,
+                           const char          *reason,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  NatterSessionRoom *found;
+  Request *request;
+
+  g_return_if_fail (NATTER_IS_SESSION (self));
 
   if (reason == NULL)
     reason = "";
-  if (!natter_session_check_text (nick, 0, _("nick"), error) ||
-      !natter_session_check_text (reason, self->kicklen, _("reason"), error))
-    return FALSE;
-  if (nick[0] == '\0' || !session_target_is_valid (self, nick) || session_is_channel (self, nick))
-    return set_invalid (error, _("Not a valid nick"));
-  if ((found = session_joined_room (self, room, error)) == NULL)
-    return FALSE;
+  found = session_check_kick (self, room, nick, reason, &error);
+  task = session_task_new (self, natter_session_kick_async, g_steal_pointer (&error),
+                           cancellable, callback, user_data);
+  if (task == NULL)
+    return;
 
-  if (reason[0] != '\0')
-    session_queue (self, FALSE, "KICK", natter_session_room_get_name (found), nick, reason, NULL);
-  else
-    session_queue (self, FALSE, "KICK", natter_session_room_get_name (found), nick, NULL);
+  if ((request = request_new (self, REQUEST_KICK, task, natter_session_room_get_folded (found))) == NULL)
+    return;
+  request->subject = natter_session_casefold (self, nick);
+  request->text = g_strdup (nick);
+  session_queue_request (self, request, "KICK",
+                         (const char *[]) { natter_session_room_get_name (found), nick, reason },
+                         reason[0] != '\0' ? 3 : 2);
+}
 
-  return TRUE;
+gboolean
+natter_session_kick_finish (NatterSession  *self,
+                            GAsyncResult   *result,
+                            GError        **error)
+{
+  return session_task_finish (self, result, error);
 }
 
 gboolean
@@ -3720,7 +4181,8 @@ natter_session_list_server_rooms_async (NatterSession       *self,
       return;
     }
 
-  request = request_new (self, REQUEST_LIST, task, NULL);
+  if ((request = request_new (self, REQUEST_LIST, task, NULL)) == NULL)
+    return;
   request->results = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_listed_room_free);
   session_queue_params (self, FALSE, "LIST", NULL, 0);
 }
@@ -3768,7 +4230,8 @@ natter_session_who_async (NatterSession       *self,
       return;
     }
 
-  request = request_new (self, REQUEST_WHO, task, mask);
+  if ((request = request_new (self, REQUEST_WHO, task, mask)) == NULL)
+    return;
   request->results = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_who_entry_free);
   session_queue (self, FALSE, "WHO", mask, NULL);
 }

@@ -18,6 +18,7 @@ typedef enum {
   NATTER_SESSION_ERROR_NOT_CONNECTED,
   NATTER_SESSION_ERROR_TIMED_OUT,
   NATTER_SESSION_ERROR_REFUSED,       /* the server said no (a numeric's text) */
+  NATTER_SESSION_ERROR_EXISTS,        /* the server said the nick is taken */
 } NatterSessionError;
 
 typedef enum {
@@ -39,7 +40,7 @@ typedef struct {
   guint  reconnect_min_ms;   /* first reconnect delay, doubled per failed attempt... */
   guint  reconnect_max_ms;   /* ...up to this */
   guint  connect_timeout_ms; /* TCP + TLS + registration */
-  guint  request_timeout_ms; /* JOIN, WHO, LIST replies */
+  guint  request_timeout_ms; /* the server's answer to JOIN, WHO, LIST, PRIVMSG, NICK, TOPIC, KICK */
   guint  flood_burst;        /* lines sent at once */
   double flood_rate;         /* lines per second after that; <= 0: no flood control */
 } NatterSessionTuning;
@@ -142,27 +143,60 @@ gboolean            natter_session_part         (NatterSession *self,
                                                  const char    *room,
                                                  const char    *reason,
                                                  GError       **error);
-gboolean            natter_session_send         (NatterSession     *self,
-                                                 const char        *target,
-                                                 const char        *text,
-                                                 NatterMessageKind  kind,
-                                                 GError           **error);
-gboolean            natter_session_set_nick     (NatterSession *self,
-                                                 const char    *nick,
-                                                 GError       **error);
+/*
+ * These complete once the server has answered: the server's echo, or (for
+ * what it does not echo) the PONG of a PING sent after the command, with
+ * no refusal before it. Its refusal fails them: NATTER_SESSION_ERROR_REFUSED,
+ * _NOT_FOUND (no such nick or room), _EXISTS (nick taken) or
+ * _INVALID_ARGUMENT (a nick the server finds erroneous), with the server's
+ * text; no answer within the request timeout, _TIMED_OUT; the connection
+ * lost or closed meanwhile, _NOT_CONNECTED.
+ */
+/* Text longer than a line is split; it completes when every line is
+ * through, and fails at the first line refused. */
+void                natter_session_send_async   (NatterSession        *self,
+                                                 const char           *target,
+                                                 const char           *text,
+                                                 NatterMessageKind     kind,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+gboolean            natter_session_send_finish  (NatterSession        *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+/* While not connected, the nick is kept for the next registration and
+ * this completes at once. */
+void                natter_session_set_nick_async  (NatterSession        *self,
+                                                    const char           *nick,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean            natter_session_set_nick_finish (NatterSession        *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
 /* @message NULL or "": back. */
 gboolean            natter_session_set_away     (NatterSession *self,
                                                  const char    *message,
                                                  GError       **error);
-gboolean            natter_session_set_topic    (NatterSession *self,
-                                                 const char    *room,
-                                                 const char    *topic,
-                                                 GError       **error);
-gboolean            natter_session_kick         (NatterSession *self,
-                                                 const char    *room,
-                                                 const char    *nick,
-                                                 const char    *reason,
-                                                 GError       **error);
+void                natter_session_set_topic_async  (NatterSession        *self,
+                                                     const char           *room,
+                                                     const char           *topic,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+gboolean            natter_session_set_topic_finish (NatterSession        *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+void                natter_session_kick_async   (NatterSession        *self,
+                                                 const char           *room,
+                                                 const char           *nick,
+                                                 const char           *reason,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+gboolean            natter_session_kick_finish  (NatterSession        *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
 gboolean            natter_session_mark_read    (NatterSession *self,
                                                  const char    *target,
                                                  GError       **error);
