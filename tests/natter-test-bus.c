@@ -366,12 +366,13 @@ natter_test_bus_call_ok (NatterTestBus *self,
 }
 
 void
-natter_test_bus_call_fails (NatterTestBus *self,
-                            const char    *path,
-                            const char    *interface,
-                            const char    *method,
-                            GVariant      *parameters,
-                            const char    *error_name)
+natter_test_bus_call_fails_saying (NatterTestBus *self,
+                                   const char    *path,
+                                   const char    *interface,
+                                   const char    *method,
+                                   GVariant      *parameters,
+                                   const char    *error_name,
+                                   const char    *pattern)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = natter_test_bus_call (self, path, interface, method, parameters, &error);
@@ -385,8 +386,28 @@ natter_test_bus_call_fails (NatterTestBus *self,
 
   remote = g_dbus_error_get_remote_error (error);
   if (g_strcmp0 (remote, error_name) != 0)
-    natter_test_fail ("%s.%s on %s failed with %s (%s); %s was expected",
+    {
+      natter_test_fail ("%s.%s on %s failed with %s (%s); %s was expected",
                         interface, method, path, remote, error->message, error_name);
+      return;
+    }
+
+  g_dbus_error_strip_remote_error (error);
+  g_test_message ("%s.%s: %s", interface, method, error->message);
+  if (pattern != NULL && !natter_test_line_matches (pattern, error->message))
+    natter_test_fail ("%s.%s on %s failed saying “%s”, not “%s”", interface, method, path,
+                      error->message, pattern);
+}
+
+void
+natter_test_bus_call_fails (NatterTestBus *self,
+                            const char    *path,
+                            const char    *interface,
+                            const char    *method,
+                            GVariant      *parameters,
+                            const char    *error_name)
+{
+  natter_test_bus_call_fails_saying (self, path, interface, method, parameters, error_name, NULL);
 }
 
 GVariant *

@@ -59,6 +59,15 @@ void              natter_test_bus_call_fails     (NatterTestBus *self,
                                                   const char    *method,
                                                   GVariant      *parameters,
                                                   const char    *error_name);
+/* The same, with a message (as natterd wrote it) that matches @pattern,
+ * as natter_test_line_matches() does. */
+void              natter_test_bus_call_fails_saying (NatterTestBus *self,
+                                                     const char    *path,
+                                                     const char    *interface,
+                                                     const char    *method,
+                                                     GVariant      *parameters,
+                                                     const char    *error_name,
+                                                     const char    *pattern);
 GVariant         *natter_test_bus_get_property   (NatterTestBus *self,
                                                   const char    *path,
                                                   const char    *interface,

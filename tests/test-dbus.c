@@ -25,6 +25,8 @@
 #define E_INVALID       "org.natter.Error.InvalidArgument"
 #define E_NOT_FOUND     "org.natter.Error.NotFound"
 #define E_NOT_CONNECTED "org.natter.Error.NotConnected"
+#define E_REFUSED       "org.natter.Error.Refused"
+#define E_EXISTS        "org.natter.Error.Exists"
 
 typedef struct {
   NatterTestBus    *bus;
@@ -958,6 +960,148 @@ test_hosting (Fixture       *f,
   assert_property (f, DAEMON_PATH, DAEMON_IFACE, "HostingAddresses", "[]");
 }
 
+/* Session1 and Room1: the chat server's answers */
+
+static void
+test_refusals (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  g_autofree char *session = open_session (f, "alice");
+  g_autofree char *ops = room_path (session, "#ops");
+  g_autofree char *mine = room_path (session, "#mine");
+
+  /* bob runs #ops, alice #mine. */
+  natter_test_client_send (bob, "JOIN #ops");
+  natter_test_client_expect (bob, "* 366 bob #ops *");
+  join (f, session, "#ops", "");
+  join (f, session, "#mine", "");
+
+  natter_test_bus_call_fails_saying (f->bus, ops, ROOM_IFACE, "SetTopic",
+                                     g_variant_new ("(s)", "alice was here"),
+                                     E_REFUSED, "#ops: You're not channel operator");
+  natter_test_bus_call_fails_saying (f->bus, ops, ROOM_IFACE, "Kick",
+                                     g_variant_new ("(ss)", "bob", ""),
+                                     E_REFUSED, "#ops: You're not channel operator");
+  natter_test_bus_call_fails_saying (f->bus, mine, ROOM_IFACE, "Kick",
+                                     g_variant_new ("(ss)", "bob", ""),
+                                     E_NOT_FOUND, "bob: They aren't on that channel");
+  natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "SetNick",
+                                     g_variant_new ("(s)", "bob"),
+                                     E_EXISTS, "bob: Nickname is already in use");
+  natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "Send",
+                                     g_variant_new ("(sss)", "nobody", "hello?", ""),
+                                     E_NOT_FOUND, "nobody: No such nick/channel");
+  natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "Send",
+                                     g_variant_new ("(sss)", "#nowhere", "hello?", ""),
+                                     E_NOT_FOUND, "#nowhere: No such channel");
+  assert_property (f, session, SESSION_IFACE, "Nick", "'alice'");
+  assert_property (f, ops, ROOM_IFACE, "Topic", "''");
+
+  /* What the server takes is done when the call returns. */
+  {
+    g_autoptr(GVariant) reply = natter_test_bus_call_ok (f->bus, mine, ROOM_IFACE, "SetTopic",
+                                                         g_variant_new ("(s)", "mine"));
+  }
+  assert_property (f, mine, ROOM_IFACE, "Topic", "'mine'");
+  {
+    g_autoptr(GVariant) reply = natter_test_bus_call_ok (f->bus, session, SESSION_IFACE, "SetNick",
+                                                         g_variant_new ("(s)", "alicia"));
+  }
+  assert_property (f, session, SESSION_IFACE, "Nick", "'alicia'");
+}
+
+typedef struct {
+  gboolean  done;
+  GError   *error;
+} CallWait;
+
+static void
+on_call_answered (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  CallWait *wait = user_data;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &wait->error);
+
+  wait->done = TRUE;
+}
+
+/* Calls @method without waiting for its answer: @wait has it later. */
+static void
+call_async (Fixture    *f,
+            const char *path,
+            const char *interface,
+            const char *method,
+            GVariant   *parameters,
+            CallWait   *wait)
+{
+  g_dbus_connection_call (natter_test_bus_get_connection (f->bus), "org.natter.Daemon", path, interface,
+                          method, parameters, NULL, G_DBUS_CALL_FLAGS_NONE, (int) natter_test_ms (10000),
+                          NULL, on_call_answered, wait);
+}
+
+static gboolean
+call_answered (gpointer data)
+{
+  return ((CallWait *) data)->done;
+}
+
+static void
+assert_call_fails (CallWait   *wait,
+                   const char *error_name)
+{
+  g_autofree char *remote = NULL;
+
+  g_assert_true (natter_test_spin_until (call_answered, wait, NATTER_TEST_TIMEOUT_MS));
+  g_assert_nonnull (wait->error);
+  remote = g_dbus_error_get_remote_error (wait->error);
+  g_assert_cmpstr (remote, ==, error_name);
+  g_clear_error (&wait->error);
+}
+
+static void
+test_pending (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *other = open_session (f, "alice");
+  g_autofree char *path = NULL;
+  CallWait nick = { 0, }, send = { 0, };
+  GVariantDict dict;
+
+  /* A server that reads and never answers. */
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "host", "s", "127.0.0.1");
+  g_variant_dict_insert (&dict, "port", "q", natter_test_fake_get_port (fake));
+  g_variant_dict_insert (&dict, "nick", "s", "alice");
+  g_variant_dict_insert (&dict, "request-timeout", "u", natter_test_ms (1000));
+  reply = natter_test_bus_call_ok (f->bus, DAEMON_PATH, DAEMON_IFACE, "OpenSession",
+                                   g_variant_new ("(@a{sv})", g_variant_dict_end (&dict)));
+  g_variant_get (reply, "(o)", &path);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", NULL, NULL);
+  natter_test_bus_wait_signal (f->bus, path, "StateChanged", "('connected', *");
+
+  /* While it waits, other sessions and other calls go on. */
+  call_async (f, path, SESSION_IFACE, "SetNick", g_variant_new ("(s)", "alice2"), &nick);
+  natter_test_fake_expect (fake, "NICK alice2");
+  send_text (f, other, "bob", "meanwhile");
+  natter_test_client_expect (bob, ":alice!*PRIVMSG bob :meanwhile");
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, path, SESSION_IFACE, "SetAway", g_variant_new ("(s)", "waiting"));
+  assert_call_fails (&nick, "org.natter.Error.TimedOut");
+
+  /* Disconnecting fails what waits. */
+  call_async (f, path, SESSION_IFACE, "Send", g_variant_new ("(sss)", "bob", "never answered", ""), &send);
+  natter_test_fake_expect (fake, "PRIVMSG bob *never answered");
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, path, SESSION_IFACE, "Disconnect", g_variant_new ("(s)", "bye"));
+  assert_call_fails (&send, E_NOT_CONNECTED);
+}
+
 /* Latency: Send on one session to MessageReceived on another */
 
 typedef struct {
@@ -1068,6 +1212,10 @@ main (int   argc,
               fixture_set_up, test_session_connect_disconnect_close, fixture_tear_down);
   g_test_add ("/dbus/session/errors-are-named", Fixture, NULL,
               fixture_set_up, test_errors, fixture_tear_down);
+  g_test_add ("/dbus/session/server-refusals-are-named", Fixture, NULL,
+              fixture_set_up, test_refusals, fixture_tear_down);
+  g_test_add ("/dbus/session/pending-calls-time-out-or-fail", Fixture, NULL,
+              fixture_set_up, test_pending, fixture_tear_down);
   g_test_add ("/dbus/session/saved-networks-restored", Fixture, NULL,
               fixture_set_up, test_saved_networks, fixture_tear_down);
   g_test_add ("/dbus/session/certificate-offered-and-trusted", Fixture, NULL,
