@@ -1298,6 +1298,47 @@ test_room_tracking (Fixture       *f,
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
 }
 
+static void
+test_block_ignores_events (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  g_autoptr(NatterTestClient) carol = client_new (f, "carol");
+  g_autoptr(GError) error = NULL;
+
+  /* bob runs #room. */
+  natter_test_client_send (bob, "JOIN #room");
+  g_free (client_expect (bob, "* 366 bob #room *"));
+  g_assert_true (join (f->session, "#room", NULL, NULL));
+  g_assert_true (natter_session_block (f->session, "bob", &error));
+
+  /* Nothing bob does is logged, though the room keeps track of him. */
+  natter_test_client_send (bob, "TOPIC #room :by bob");
+  natter_test_client_send (carol, "JOIN #room");
+  assert_members (f->session, "#room", "@bob alice carol");
+  natter_test_client_send (bob, "KICK #room carol :go");
+  assert_members (f->session, "#room", "@bob alice");
+  natter_test_client_send (bob, "PART #room :for a while");
+  assert_members (f->session, "#room", "alice");
+  natter_test_client_send (bob, "JOIN #room");
+  assert_members (f->session, "#room", "alice bob");
+  natter_test_client_send (bob, "NICK bobby");
+  assert_members (f->session, "#room", "alice bobby");
+  g_assert_cmpstr (natter_session_room_get_topic (natter_session_find_room (f->session, "#room")), ==, "by bob");
+
+  /* carol's own events are logged; bob's never were. */
+  expect_event (f, NATTER_MESSAGE_KIND_JOIN, "carol", "#room", "#room", NULL, "", FALSE, FALSE);
+  assert_event_targets (f, NATTER_MESSAGE_KIND_JOIN, "bob", "");
+  assert_event_targets (f, NATTER_MESSAGE_KIND_PART, "bob", "");
+  assert_event_targets (f, NATTER_MESSAGE_KIND_TOPIC, "bob", "");
+  assert_event_targets (f, NATTER_MESSAGE_KIND_KICK, "bob", "");
+  assert_event_targets (f, NATTER_MESSAGE_KIND_NICK, "bob", "");
+
+  /* bobby is not blocked; a quit of his is told. */
+  natter_test_client_send (bob, "QUIT :bye");
+  expect_event (f, NATTER_MESSAGE_KIND_QUIT, "bobby", "#room", "#room", NULL, "Quit: bye", FALSE, FALSE);
+}
+
 /* The server's answers: what Send, SetNick, SetTopic and Kick wait for */
 
 /* Answers the PING line @ping. */
@@ -2498,6 +2539,8 @@ main (int   argc,
               fixture_set_up_hosted, test_private_conversation, fixture_tear_down);
   g_test_add ("/session/block/ignores-sender", Fixture, NULL,
               fixture_set_up_hosted, test_block_ignores_sender, fixture_tear_down);
+  g_test_add ("/session/block/ignores-events", Fixture, NULL,
+              fixture_set_up_hosted, test_block_ignores_events, fixture_tear_down);
   g_test_add ("/session/answers/refusals-named", Fixture, NULL,
               fixture_set_up, test_answers_refusals, fixture_tear_down);
   g_test_add ("/session/answers/accepted", Fixture, NULL,

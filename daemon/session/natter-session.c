@@ -2548,8 +2548,15 @@ session_log_event (NatterSession          *self,
                    const char             *subject,
                    const char             *text)
 {
-  g_autoptr(NatterSessionMessage) event = natter_session_message_new ();
+  g_autoptr(NatterSessionMessage) event = NULL;
+  gboolean own = session_nick_equal (self, sender, self->nick);
 
+  /* Like their messages; but what they do to us is told. */
+  if (!own && msg->source != NULL && session_is_blocked (self, msg->source) &&
+      !session_nick_equal (self, subject, self->nick))
+    return;
+
+  event = natter_session_message_new ();
   event->kind = kind;
   event->target = g_strdup (natter_session_room_get_name (room));
   event->folded = g_strdup (natter_session_room_get_folded (room));
@@ -2557,7 +2564,7 @@ session_log_event (NatterSession          *self,
   event->sender = g_strdup (sender);
   event->subject = g_strdup (subject);
   event->text = g_strdup (text != NULL ? text : "");
-  event->own = session_nick_equal (self, sender, self->nick);
+  event->own = own;
   event->highlight = kind == NATTER_MESSAGE_KIND_KICK && session_nick_equal (self, subject, self->nick);
   /* No msgid: one QUIT or NICK is logged in several rooms, and a msgid is
    * unique in the scrollback; events are never backfilled, so never
