@@ -897,7 +897,9 @@ cmd_nick (NatterCli              *cli,
   if ((session = natter_cli_choose_session (cli, &status)) == NULL)
     return status;
 
-  if (!natter_ipc_session1_call_set_nick_sync (session, argv[1], G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
+  /* natterd answers once the server has: a nick in use or refused fails here. */
+  if (!natter_ipc_session1_call_set_nick_sync (session, argv[1], G_DBUS_CALL_FLAGS_NONE,
+                                               MIN (timeout, G_MAXINT / 1000) * 1000, NULL, &error))
     return natter_cli_report_error (cli, error);
 
   /* While disconnected the nick is only remembered for next time. */

@@ -675,6 +675,12 @@ test_join_and_msg (Fixture       *f,
   wait_screen (f, "-- Who: ");
   wait_screen (f, " bob");
 
+  /* The server says no: its reason, in the chat. */
+  chat_type (f, "/topic mine now\r");
+  wait_screen (f, "!! #b: You're not channel operator");
+  chat_type (f, "/nick bob\r");
+  wait_screen (f, "!! bob: Nickname is already in use");
+
   /* Alt+1 and /switch change the current room. */
   chat_type (f, "\0331");
   wait_cursor_line (f, "[#a] ");

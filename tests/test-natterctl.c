@@ -701,6 +701,7 @@ test_errors (Fixture       *f,
   g_autoptr(JsonNode) sessions = NULL;
   g_autofree char *err = NULL;
   g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", f->port);
+  gint64 start;
 
   /* No session yet. */
   g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "join", "#a", NULL), ==, 1);
@@ -739,6 +740,21 @@ test_errors (Fixture       *f,
   g_assert_null (strstr (err, "GDBus.Error"));
   g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "join", "#k", "--key", "secret", NULL), ==, 0);
   natter_test_client_expect (bob, ":alice!* JOIN #k");
+
+  /* A message nobody gets, a nick taken: the server's reason, at once. */
+  start = g_get_monotonic_time ();
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "send", "nobody", "hello?", NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "natterctl: Not found: nobody: No such nick/channel\n");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "send", "#nowhere", "hello?", NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "natterctl: Not found: #nowhere: No such channel\n");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "nick", "bob", NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "natterctl: Already exists: bob: Nickname is already in use\n");
+  /* Not the ten seconds nick used to wait for a change that never came. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 8 * G_USEC_PER_SEC);
+  natter_test_client_assert_silent (bob, 100);
 
   /* natterd refuses text it must not put on the wire. */
   g_clear_pointer (&err, g_free);
