@@ -510,6 +510,16 @@ natter_test_gui_showing (NatterWindow *window,
          model != NULL && !natter_message_model_get_loading (model);
 }
 
+gboolean
+natter_test_gui_toast_starts (NatterWindow *window,
+                              const char   *prefix)
+{
+  GObject *overlay = gtk_widget_get_template_child (GTK_WIDGET (window), NATTER_TYPE_WINDOW, "toast_overlay");
+
+  /* A toast's title is a label of the window's toast overlay. */
+  return natter_test_gui_find_label_prefix (GTK_WIDGET (overlay), prefix) != NULL;
+}
+
 NatterMessageRow *
 natter_test_gui_find_row (NatterWindow *window,
                           const char   *text)

@@ -115,6 +115,9 @@ NatterConversation *natter_test_gui_find_conversation (NatterApplication *app,
  * or started, with its first page loaded. */
 gboolean      natter_test_gui_showing          (NatterWindow *window,
                                                 const char   *name);
+/* Whether a toast of @window says something starting with @prefix. */
+gboolean      natter_test_gui_toast_starts     (NatterWindow *window,
+                                                const char   *prefix);
 /* The message row on screen whose text is exactly @text, or NULL. */
 NatterMessageRow *natter_test_gui_find_row     (NatterWindow *window,
                                                 const char   *text);

@@ -154,6 +154,12 @@ assert_no_line_with (NatterTestClient *client,
 }
 
 static gboolean
+toast_starts (gpointer data)
+{
+  return natter_test_gui_toast_starts (f.window, data);
+}
+
+static gboolean
 inline_error_is (gpointer data)
 {
   return natter_test_gui_find_label (GTK_WIDGET (view ()), data) != NULL;
@@ -772,6 +778,11 @@ test_command_msg_and_query (void)
   natter_test_gui_settle (500);
   g_assert_false (inline_error_is ("Usage: /msg NICK TEXT"));
 
+  /* To nobody: the server says so. */
+  type_and_enter ("/msg nobody are you there?");
+  g_assert_true (natter_test_gui_wait (toast_starts, "nobody: No such nick/channel", 10000));
+  g_assert_null (natter_test_gui_find_conversation (f.app, "nobody"));
+
   /* /query opens it without a word sent. */
   type_and_enter ("/query carol");
   g_assert_true (natter_test_gui_wait (showing_pending, "carol", 5000));
@@ -810,6 +821,10 @@ test_command_nick_topic_away (void)
   g_assert_true (session_property_is ("Nick", "'alice2'"));
   type_and_enter ("/nick alice");
   natter_test_client_expect (f.bob, ":alice2!*@* NICK *alice");
+  g_assert_true (session_property_is ("Nick", "'alice'"));
+  /* Taken: the server says so, and the nick stays. */
+  type_and_enter ("/nick bob");
+  g_assert_true (natter_test_gui_wait (toast_starts, "bob: Nickname is already in use", 10000));
   g_assert_true (session_property_is ("Nick", "'alice'"));
 
   /* /topic: the first in #cmds is its operator. */

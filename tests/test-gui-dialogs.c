@@ -140,10 +140,7 @@ label_shown (gpointer data)
 static gboolean
 toast_starts (gpointer data)
 {
-  GObject *overlay = gtk_widget_get_template_child (GTK_WIDGET (f.window), NATTER_TYPE_WINDOW, "toast_overlay");
-
-  /* A toast's title is a label of the window's toast overlay. */
-  return natter_test_gui_find_label_prefix (GTK_WIDGET (overlay), data) != NULL;
+  return natter_test_gui_toast_starts (f.window, data);
 }
 
 /* natterd's view of things */
