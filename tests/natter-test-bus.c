@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "natter-dbus-service.h"
@@ -229,25 +228,6 @@ on_signal (GDBusConnection *connection,
   g_ptr_array_add (self->signals, recorded);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          remove_tree (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
 NatterTestBus *
 natter_test_bus_new (const char *service_dir,
                      gboolean    start_daemon)
@@ -319,7 +299,7 @@ natter_test_bus_free (NatterTestBus *self)
   g_test_dbus_down (self->bus);
   g_clear_object (&self->bus);
 
-  remove_tree (self->data_dir);
+  natter_test_remove_tree (self->data_dir);
   g_free (self->data_dir);
   g_free (self);
 }

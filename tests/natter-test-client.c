@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <glib/gstdio.h>
 #include <gobject/gvaluecollector.h>
 
 #include "natter-test-client.h"
@@ -40,6 +41,27 @@ natter_test_line_matches (const char *pattern,
   if (strpbrk (pattern, "*?") == NULL)
     return FALSE;
   return g_pattern_match_simple (pattern, line);
+}
+
+void
+natter_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (path == NULL)
+    return;
+  dir = g_dir_open (path, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        natter_test_remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
 }
 
 /* Server harness */

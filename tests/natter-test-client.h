@@ -27,6 +27,10 @@ guint natter_test_ms (guint ms);
 gboolean natter_test_line_matches (const char *pattern,
                                    const char *line);
 
+/* Removes @path and everything below it, never following a symbolic link;
+ * for the tests' temporary directories. NULL does nothing. */
+void natter_test_remove_tree (const char *path);
+
 typedef struct _NatterTestServer NatterTestServer;
 
 /* Properties as for g_object_new(), NULL-terminated. The server listens on

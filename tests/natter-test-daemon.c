@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <glib/gstdio.h>
 
 #ifdef __linux__
 # include <sys/prctl.h>
@@ -66,27 +65,9 @@ spin_until (const gboolean *done,
 static char *temp_base;
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 remove_temp_base (void)
 {
-  remove_tree (temp_base);
+  natter_test_remove_tree (temp_base);
   g_clear_pointer (&temp_base, g_free);
 }
 

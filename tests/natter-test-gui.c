@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <locale.h>
 #include <string.h>
 
@@ -86,28 +85,9 @@ natter_test_gui_app_free (NatterApplication *app)
 }
 
 void
-natter_test_gui_remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          natter_test_gui_remove_tree (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
-void
 natter_test_gui_leave_bus (NatterTestBus *bus)
 {
-  natter_test_gui_remove_tree (natter_test_bus_get_data_dir (bus));
+  natter_test_remove_tree (natter_test_bus_get_data_dir (bus));
 }
 
 gboolean

@@ -46,8 +46,6 @@ void          natter_test_gui_app_free         (NatterApplication *app);
  * hold many) and fail after 30 s. The dbus-daemon goes with the process
  * anyway (GTestDBus watches it); only natterd's data directory is removed. */
 void          natter_test_gui_leave_bus        (NatterTestBus *bus);
-/* Removes @path and everything below it. */
-void          natter_test_gui_remove_tree      (const char    *path);
 
 /* Spins until @done, or @timeout_ms; the answer of @done. */
 gboolean      natter_test_gui_wait             (gboolean    (*done) (gpointer data),

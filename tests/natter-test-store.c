@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -17,34 +16,6 @@ natter_test_store_make_dir (void)
 
   g_assert_no_error (error);
   return dir;
-}
-
-static void
-remove_tree (GFile *file)
-{
-  g_autoptr(GFileEnumerator) children = NULL;
-  GFileInfo *info;
-
-  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  while (children != NULL && g_file_enumerator_iterate (children, &info, NULL, NULL, NULL) && info != NULL)
-    {
-      g_autoptr(GFile) child = g_file_get_child (file, g_file_info_get_name (info));
-
-      remove_tree (child);
-    }
-  g_file_delete (file, NULL, NULL);
-}
-
-void
-natter_test_store_remove_dir (const char *dir)
-{
-  g_autoptr(GFile) file = NULL;
-
-  if (dir == NULL)
-    return;
-  file = g_file_new_for_path (dir);
-  remove_tree (file);
 }
 
 /* The first row of @sql on a read-only connection, or NULL when none; the

@@ -14,8 +14,6 @@ G_BEGIN_DECLS
 
 /* A new empty directory under the temporary directory. */
 char             *natter_test_store_make_dir      (void);
-/* Removes @dir and everything in it. */
-void              natter_test_store_remove_dir    (const char *dir);
 
 /* An in-process server named "irc.test" with a store on @dir; @nick_grace_ms
  * 0 keeps the default. The server owns the store. */

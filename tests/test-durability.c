@@ -140,7 +140,7 @@ fixture_teardown (Fixture       *f,
       g_subprocess_wait (f->proc, NULL, NULL);
     }
   g_clear_object (&f->proc);
-  natter_test_store_remove_dir (f->dir);
+  natter_test_remove_tree (f->dir);
   g_free (f->dir);
 }
 

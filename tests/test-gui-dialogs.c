@@ -1074,7 +1074,7 @@ main (int   argc,
   natter_test_gui_app_free (g_steal_pointer (&f.app));
   natter_test_server_free (f.server);
   natter_test_gui_leave_bus (f.bus);
-  natter_test_gui_remove_tree (f.dir);
+  natter_test_remove_tree (f.dir);
   g_free (f.dir);
   g_free (f.script);
   g_free (f.natterd);

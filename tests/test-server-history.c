@@ -51,7 +51,7 @@ fixture_teardown (Fixture       *f,
 {
   g_clear_pointer (&f->clients, g_ptr_array_unref);
   g_clear_pointer (&f->server, natter_test_server_free);
-  natter_test_store_remove_dir (f->dir);
+  natter_test_remove_tree (f->dir);
   g_free (f->dir);
 }
 

@@ -36,7 +36,7 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  natter_test_store_remove_dir (f->dir);
+  natter_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->path);
 }
@@ -810,7 +810,7 @@ main (int   argc,
   ADD ("crash/reopen", test_reopen_after_crash);
 
   ret = g_test_run ();
-  natter_test_store_remove_dir (crash_dir);
+  natter_test_remove_tree (crash_dir);
 
   return ret;
 }

@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "natter-server-store.h"
@@ -39,25 +38,6 @@ typedef struct {
 } Fixture;
 
 /* Helpers */
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR))
-          remove_tree (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
 
 static void
 iterate (void)
@@ -708,7 +688,7 @@ fixture_tear_down (Fixture       *f,
   g_ptr_array_unref (f->messages);
   g_ptr_array_unref (f->states);
   g_free (f->offered);
-  remove_tree (f->dir);
+  natter_test_remove_tree (f->dir);
   g_free (f->dir);
 }
 
@@ -1765,7 +1745,7 @@ test_answers_hosted (Fixture       *f,
   natter_test_spin_until (is_disconnected, f->session, 2000);
   server_stop (f);
   natter_server_store_close (store);
-  remove_tree (server_dir);
+  natter_test_remove_tree (server_dir);
 }
 
 /* Keepalive and reconnection */
@@ -1972,7 +1952,7 @@ test_reconnect_hosted (Fixture       *f,
   natter_test_spin_until (is_disconnected, f->session, 2000);
   server_stop (f);
   natter_server_store_close (store2);
-  remove_tree (server_dir);
+  natter_test_remove_tree (server_dir);
 }
 
 /* TLS */
