@@ -35,7 +35,6 @@ struct _NatterConversationView
   guint               mark_read_source;
   guint               stick_source;
   double              last_value;
-  double              last_upper;
   guint               pinned : 1;
   guint               folded : 1;
   guint               show_events : 1;
@@ -301,21 +300,20 @@ on_value_changed (GtkAdjustment          *adj,
 {
   gboolean bottom = at_bottom (self);
   double value = gtk_adjustment_get_value (adj);
-  double upper = gtk_adjustment_get_upper (adj);
-  gboolean layout = upper != self->last_upper;
 
-  self->last_upper = upper;
   if (self->model == NULL)
     {
       self->last_value = value;
       return;
     }
 
-  /* Only the user scrolling up unpins: the list growing or rows being
-   * measured move the value too, and the idle puts it back at the bottom. */
+  /* Only the user scrolling up unpins. The list growing or rows being
+   * measured move the value too, but through gtk_adjustment_configure(),
+   * whose ::changed has already recorded the new value (and the idle puts
+   * it back at the bottom). */
   if (bottom && !self->pinned)
     set_pinned (self, TRUE);
-  else if (!bottom && self->pinned && !layout && value < self->last_value)
+  else if (!bottom && self->pinned && value < self->last_value)
     set_pinned (self, FALSE);
   self->last_value = value;
 
@@ -344,6 +342,10 @@ static void
 on_adjustment_changed (GtkAdjustment          *adj,
                        NatterConversationView *self)
 {
+  /* ::changed comes before the ::value-changed of the same configure, with
+   * the value already in place: a move the layout made is no scroll. */
+  self->last_value = gtk_adjustment_get_value (adj);
+
   /* The list grew or was measured anew: stay at the bottom if there. Not
    * now: the list view is allocating and would take no notice. */
   if (self->pinned && self->stick_source == 0)
