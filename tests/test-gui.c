@@ -402,6 +402,12 @@ daemon_vanished (gpointer data)
   return f.daemon_vanished > 0;
 }
 
+static gboolean
+banner_hidden (gpointer data)
+{
+  return !gtk_revealer_get_reveal_child (GTK_REVEALER (data));
+}
+
 static void
 test_daemon_restart (void)
 {
@@ -421,7 +427,7 @@ test_daemon_restart (void)
   g_assert_true (natter_test_gui_wait (daemon_vanished, NULL, 10000));
   g_assert_true (natter_test_gui_wait (session_connected, NULL, 15000));
   revealer = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f.window), NATTER_TYPE_WINDOW, "daemon_revealer"));
-  g_assert_false (gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)));
+  g_assert_true (natter_test_gui_wait (banner_hidden, revealer, 5000));
   g_assert_true (natter_test_gui_wait (showing, "#natter", 15000));
   g_signal_handlers_disconnect_by_func (list, on_running, NULL);
 
