@@ -2379,7 +2379,9 @@ session_handle_privmsg (NatterSession    *self,
   Batch *batch = session_history_batch (self, msg);
   NatterSessionMessage *message;
 
-  if (batch == NULL && msg->n_params >= 1 && g_hash_table_contains (self->caps_enabled, "echo-message"))
+  /* Our own message, echoed: the send waiting for it is done. */
+  if (batch == NULL && self->requests->len > 0 && msg->n_params >= 1 &&
+      g_hash_table_contains (self->caps_enabled, "echo-message"))
     {
       g_autofree char *sender = source_nick (msg->source);
 
