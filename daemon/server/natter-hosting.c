@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natterd"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "natter-hosting.h"
+
+struct _NatterHosting
+{
+  GObject            parent_instance;
+
+  NatterServerStore *store;
+  NatterServer      *server;  /* NULL when not hosting */
+};
+
+G_DEFINE_FINAL_TYPE (NatterHosting, natter_hosting, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_SERVER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const char * const default_listen[] = { "127.0.0.1:6667", NULL };
+
+G_DEFINE_QUARK (natter-hosting-error-quark, natter_hosting_error)
+
+/* Configuration */
+
+void
+natter_hosting_config_clear (NatterHostingConfig *config)
+{
+  g_return_if_fail (config != NULL);
+
+  g_clear_pointer (&config->listen, g_strfreev);
+  g_clear_pointer (&config->server_name, g_free);
+  g_clear_pointer (&config->network, g_free);
+  g_clear_pointer (&config->password, g_free);
+  g_clear_pointer (&config->password_file, g_free);
+  g_clear_pointer (&config->motd, g_free);
+  g_clear_pointer (&config->motd_file, g_free);
+}
+
+static gboolean
+name_is_valid (const char *name,
+               const char *forbidden)
+{
+  return name[0] != '\0' && strlen (name) <= 63 && strpbrk (name, forbidden) == NULL &&
+         g_utf8_validate (name, -1, NULL);
+}
+
+gboolean
+natter_hosting_server_name_is_valid (const char *name)
+{
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  return name_is_valid (name, " !@:,*?\r\n");
+}
+
+gboolean
+natter_hosting_network_is_valid (const char *name)
+{
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  return name_is_valid (name, " \r\n");
+}
+
+static const char * const *
+config_listen (const NatterHostingConfig *config)
+{
+  if (config->listen == NULL || config->listen[0] == NULL)
+    return default_listen;
+
+  return (const char * const *) config->listen;
+}
+
+/* The first line of @path. */
+static char *
+read_password_file (const char  *path,
+                    GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, &local_error))
+    {
+      g_set_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_FILE,
+                   _("cannot read password file: %s"), local_error->message);
+      return NULL;
+    }
+
+  contents[strcspn (contents, "\r\n")] = '\0';
+  if (contents[0] == '\0')
+    {
+      g_set_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_FILE,
+                   _("the password file “%s” has an empty first line"), path);
+      return NULL;
+    }
+
+  return g_steal_pointer (&contents);
+}
+
+static char *
+read_motd_file (const char  *path,
+                GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *motd = NULL;
+
+  if (!g_file_get_contents (path, &motd, NULL, &local_error))
+    {
+      g_set_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_FILE,
+                   _("cannot read MOTD file: %s"), local_error->message);
+      return NULL;
+    }
+  if (!g_utf8_validate (motd, -1, NULL))
+    {
+      g_set_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_FILE,
+                   _("the MOTD file “%s” is not UTF-8"), path);
+      return NULL;
+    }
+
+  return g_steal_pointer (&motd);
+}
+
+/* -1 keeps the default; the server counts in milliseconds. */
+static gboolean
+check_seconds (gint          seconds,
+               const char   *option,
+               GError      **error)
+{
+  if (seconds < 0 || (seconds > 0 && seconds <= G_MAXINT / 1000))
+    return TRUE;
+
+  g_set_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_INVALID_ARGUMENT,
+               _("%s must be a positive number of seconds"), option);
+  return FALSE;
+}
+
+static gboolean
+check_name (const char  *value,
+            gboolean   (*is_valid) (const char *),
+            const char  *what,
+            GError     **error)
+{
+  if (value == NULL || is_valid (value))
+    return TRUE;
+
+  g_set_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_INVALID_ARGUMENT,
+               _("“%s” is not a valid %s"), value, what);
+  return FALSE;
+}
+
+/* The password and the MOTD, read from their files when named there. */
+static gboolean
+config_read_files (const NatterHostingConfig  *config,
+                   char                      **password,
+                   char                      **motd,
+                   GError                    **error)
+{
+  g_autofree char *read_password = NULL;
+  g_autofree char *read_motd = NULL;
+
+  if (config->password_file != NULL &&
+      (read_password = read_password_file (config->password_file, error)) == NULL)
+    return FALSE;
+  if (config->motd_file != NULL && (read_motd = read_motd_file (config->motd_file, error)) == NULL)
+    return FALSE;
+
+  *password = read_password != NULL ? g_steal_pointer (&read_password) : g_strdup (config->password);
+  *motd = read_motd != NULL ? g_steal_pointer (&read_motd) : g_strdup (config->motd);
+
+  return TRUE;
+}
+
+/* Every address parsed before any is bound, so a typo binds nothing. */
+static GPtrArray *
+config_parse_listen (const NatterHostingConfig  *config,
+                     GError                    **error)
+{
+  const char * const *listen = config_listen (config);
+  g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; listen[i] != NULL; i++)
+    {
+      GSocketAddress *address = natter_server_parse_listen_address (listen[i], error);
+
+      if (address == NULL)
+        return NULL;
+      g_ptr_array_add (addresses, address);
+    }
+
+  return g_steal_pointer (&addresses);
+}
+
+/* Checks @config and makes its server, not listening yet, with the files
+ * read and the addresses parsed into @addresses. */
+static NatterServer *
+config_make_server (const NatterHostingConfig  *config,
+                    GPtrArray                 **addresses,
+                    GError                    **error)
+{
+  g_autoptr(NatterServer) server = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *motd = NULL;
+
+  if (!check_name (config->server_name, natter_hosting_server_name_is_valid, _("server name"), error) ||
+      !check_name (config->network, natter_hosting_network_is_valid, _("network name"), error) ||
+      !config_read_files (config, &password, &motd, error) ||
+      !check_seconds (config->ping_interval, "--ping-interval", error) ||
+      !check_seconds (config->registration_timeout, "--registration-timeout", error) ||
+      !check_seconds (config->nick_grace, "--nick-grace", error) ||
+      (*addresses = config_parse_listen (config, error)) == NULL)
+    return NULL;
+
+  server = natter_server_new ();
+  g_object_set (server, "server-name", config->server_name != NULL ? config->server_name : g_get_host_name (), NULL);
+  if (config->network != NULL)
+    g_object_set (server, "network-name", config->network, NULL);
+  if (password != NULL)
+    g_object_set (server, "password", password, NULL);
+  if (motd != NULL)
+    g_object_set (server, "motd", motd, NULL);
+
+  if (config->relaxed_limits)
+    g_object_set (server,
+                  "flood-rate", 0.0,
+                  "max-clients-per-ip", 0,
+                  "max-clients", 0,
+                  "sendq-max", 16 * 1024 * 1024,
+                  NULL);
+  if (config->max_clients >= 0)
+    g_object_set (server, "max-clients", (guint) config->max_clients, NULL);
+  if (config->max_clients_per_ip >= 0)
+    g_object_set (server, "max-clients-per-ip", (guint) config->max_clients_per_ip, NULL);
+  if (config->flood_burst >= 0)
+    g_object_set (server, "flood-burst", MAX (config->flood_burst, 1.0), NULL);
+  if (config->flood_rate >= 0)
+    g_object_set (server, "flood-rate", config->flood_rate, NULL);
+  if (config->sendq_max >= 0)
+    g_object_set (server, "sendq-max", (guint) MAX (config->sendq_max, 4096), NULL);
+  if (config->ping_interval > 0)
+    g_object_set (server, "ping-interval", (guint) config->ping_interval * 1000, NULL);
+  if (config->registration_timeout > 0)
+    g_object_set (server, "registration-timeout", (guint) config->registration_timeout * 1000, NULL);
+  if (config->nick_grace > 0)
+    g_object_set (server, "nick-grace", (guint) config->nick_grace * 1000, NULL);
+
+  return g_steal_pointer (&server);
+}
+
+gboolean
+natter_hosting_config_check (const NatterHostingConfig  *config,
+                             GError                    **error)
+{
+  g_autoptr(NatterServer) server = NULL;
+  g_autoptr(GPtrArray) addresses = NULL;
+
+  g_return_val_if_fail (config != NULL, FALSE);
+
+  server = config_make_server (config, &addresses, error);
+
+  return server != NULL;
+}
+
+/* GObject */
+
+static void
+natter_hosting_dispose (GObject *object)
+{
+  NatterHosting *self = (NatterHosting *) object;
+
+  g_clear_object (&self->server);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (natter_hosting_parent_class)->dispose (object);
+}
+
+static void
+natter_hosting_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  NatterHosting *self = NATTER_HOSTING (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVER:
+      g_value_set_object (value, self->server);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+natter_hosting_class_init (NatterHostingClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = natter_hosting_dispose;
+  object_class->get_property = natter_hosting_get_property;
+
+  properties[PROP_SERVER] =
+    g_param_spec_object ("server", NULL, NULL, NATTER_TYPE_SERVER,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+natter_hosting_init (NatterHosting *self)
+{
+}
+
+/* Public API */
+
+NatterHosting *
+natter_hosting_new (void)
+{
+  return g_object_new (NATTER_TYPE_HOSTING, NULL);
+}
+
+gboolean
+natter_hosting_open_store (NatterHosting  *self,
+                           const char     *data_dir,
+                           GError        **error)
+{
+  g_autofree char *dir = NULL;
+  NatterServerStore *store;
+
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), FALSE);
+  g_return_val_if_fail (self->store == NULL, FALSE);
+
+  dir = data_dir != NULL ? g_strdup (data_dir) : g_build_filename (g_get_user_data_dir (), "natter", NULL);
+  store = natter_server_store_new (dir, error);
+  if (store == NULL)
+    return FALSE;
+
+  self->store = store;
+
+  return TRUE;
+}
+
+NatterServerStore *
+natter_hosting_get_store (NatterHosting *self)
+{
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
+
+  return self->store;
+}
+
+gboolean
+natter_hosting_start (NatterHosting              *self,
+                      const NatterHostingConfig  *config,
+                      GError                    **error)
+{
+  const char * const *listen;
+  g_autoptr(NatterServer) server = NULL;
+  g_autoptr(GPtrArray) addresses = NULL;
+
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), FALSE);
+  g_return_val_if_fail (config != NULL, FALSE);
+
+  if (self->server != NULL)
+    {
+      g_set_error_literal (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_ALREADY_HOSTING,
+                           _("natterd is already hosting"));
+      return FALSE;
+    }
+
+  server = config_make_server (config, &addresses, error);
+  if (server == NULL)
+    return FALSE;
+  if (self->store != NULL)
+    g_object_set (server, "store", self->store, NULL);
+
+  listen = config_listen (config);
+  for (guint i = 0; i < addresses->len; i++)
+    if (natter_server_listen (server, g_ptr_array_index (addresses, i), error) == 0)
+      {
+        g_prefix_error (error, _("Cannot listen on %s: "), listen[i]);
+        return FALSE;
+      }
+
+  natter_server_start (server);
+  self->server = g_steal_pointer (&server);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);
+
+  return TRUE;
+}
+
+gboolean
+natter_hosting_stop (NatterHosting  *self,
+                     const char     *reason,
+                     GError        **error)
+{
+  g_autoptr(NatterServer) server = NULL;
+
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), FALSE);
+
+  if (natter_hosting_require_server (self, error) == NULL)
+    return FALSE;
+
+  server = g_steal_pointer (&self->server);
+  natter_server_shutdown (server, reason != NULL ? reason : "Server shutting down");
+  g_message ("Hosting stopped");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);
+
+  return TRUE;
+}
+
+NatterServer *
+natter_hosting_get_server (NatterHosting *self)
+{
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
+
+  return self->server;
+}
+
+NatterServer *
+natter_hosting_require_server (NatterHosting  *self,
+                               GError        **error)
+{
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
+
+  if (self->server == NULL)
+    g_set_error_literal (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_NOT_HOSTING,
+                         _("natterd is not hosting"));
+
+  return self->server;
+}
+
+static char *
+address_to_string (GSocketAddress *address)
+{
+  GInetAddress *inet;
+  g_autofree char *host = NULL;
+  guint16 port;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return g_strdup ("?");
+
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+  host = g_inet_address_to_string (inet);
+
+  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%u", host, port);
+
+  return g_strdup_printf ("%s:%u", host, port);
+}
+
+char **
+natter_hosting_dup_addresses (NatterHosting *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
+
+  if (self->server != NULL)
+    {
+      g_autoptr(GPtrArray) addresses = natter_server_get_addresses (self->server);
+
+      for (guint i = 0; i < addresses->len; i++)
+        {
+          g_autofree char *text = address_to_string (g_ptr_array_index (addresses, i));
+
+          g_strv_builder_add (builder, text);
+        }
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+guint
+natter_hosting_get_n_users (NatterHosting *self)
+{
+  g_autoptr(GPtrArray) users = NULL;
+
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), 0);
+
+  if (self->server == NULL)
+    return 0;
+  users = natter_server_list_users (self->server);
+
+  return users->len;
+}
+
+guint
+natter_hosting_get_n_rooms (NatterHosting *self)
+{
+  g_autoptr(GPtrArray) rooms = NULL;
+
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), 0);
+
+  if (self->server == NULL)
+    return 0;
+  rooms = natter_server_list_rooms (self->server);
+
+  return rooms->len;
+}

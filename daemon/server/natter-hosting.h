@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "natter-server.h"
+#include "natter-server-store.h"
+
+G_BEGIN_DECLS
+
+#define NATTER_HOSTING_ERROR (natter_hosting_error_quark ())
+
+typedef enum {
+  NATTER_HOSTING_ERROR_INVALID_ARGUMENT,  /* a setting is not valid */
+  NATTER_HOSTING_ERROR_FILE,              /* a file a setting names cannot be used */
+  NATTER_HOSTING_ERROR_ALREADY_HOSTING,
+  NATTER_HOSTING_ERROR_NOT_HOSTING,
+} NatterHostingError;
+
+/*
+ * What one start of hosting is made from: natterd's hosting options (the
+ * fields are named after them) or StartHosting's. NULL, -1 and FALSE keep
+ * the server's defaults (declare one with NATTER_HOSTING_CONFIG_INIT); an
+ * empty @listen means 127.0.0.1:6667.
+ */
+typedef struct {
+  char     **listen;
+  char      *server_name;           /* NULL: the host name */
+  char      *network;
+  char      *password;
+  char      *password_file;         /* the password is its first line */
+  char      *motd;
+  char      *motd_file;
+  gint       max_clients;
+  gint       max_clients_per_ip;
+  gint       sendq_max;             /* bytes */
+  gint       ping_interval;         /* seconds, as the three below */
+  gint       registration_timeout;
+  gint       nick_grace;
+  gdouble    flood_burst;
+  gdouble    flood_rate;
+  gboolean   relaxed_limits;        /* for benchmarks: no flood or client limits */
+} NatterHostingConfig;
+
+#define NATTER_HOSTING_CONFIG_INIT                                        \
+  { .max_clients = -1, .max_clients_per_ip = -1, .sendq_max = -1,         \
+    .ping_interval = -1, .registration_timeout = -1, .nick_grace = -1,    \
+    .flood_burst = -1, .flood_rate = -1 }
+
+void      natter_hosting_config_clear         (NatterHostingConfig        *config);
+/* Everything natter_hosting_start() checks before it binds: the names, the
+ * files, the limits and the listen addresses (NATTER_SERVER_ERROR_INVALID_ADDRESS). */
+gboolean  natter_hosting_config_check         (const NatterHostingConfig  *config,
+                                               GError                    **error);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (NatterHostingConfig, natter_hosting_config_clear)
+
+/* Names that would break every line the server sends are not valid. */
+gboolean  natter_hosting_server_name_is_valid (const char                 *name);
+gboolean  natter_hosting_network_is_valid     (const char                 *name);
+
+#define NATTER_TYPE_HOSTING (natter_hosting_get_type ())
+G_DECLARE_FINAL_TYPE (NatterHosting, natter_hosting, NATTER, HOSTING, GObject)
+
+/*
+ * natterd's hosted server, whoever starts it: the command line or
+ * StartHosting on D-Bus. It keeps the server store every server it starts
+ * uses, starts one server at a time from a NatterHostingConfig and stops it.
+ *
+ * Property: server (NatterServer, read-only), NULL when not hosting;
+ * notify::server says hosting started or stopped.
+ */
+
+GQuark             natter_hosting_error_quark   (void);
+
+NatterHosting     *natter_hosting_new           (void);
+
+/* Opens @data_dir/server.db (NULL: $XDG_DATA_HOME/natter) for the servers
+ * started from now on. Without it they keep nothing. */
+gboolean           natter_hosting_open_store    (NatterHosting              *self,
+                                                 const char                 *data_dir,
+                                                 GError                    **error);
+NatterServerStore *natter_hosting_get_store     (NatterHosting              *self);
+
+/* Checks @config, makes its server, binds every address (none when one
+ * fails: the error is the bind's, naming the address) and starts it. */
+gboolean           natter_hosting_start         (NatterHosting              *self,
+                                                 const NatterHostingConfig  *config,
+                                                 GError                    **error);
+/* Sends every client ERROR with @reason (NULL: "Server shutting down"). */
+gboolean           natter_hosting_stop          (NatterHosting              *self,
+                                                 const char                 *reason,
+                                                 GError                    **error);
+
+NatterServer      *natter_hosting_get_server    (NatterHosting              *self);
+/* The server, or NULL with NATTER_HOSTING_ERROR_NOT_HOSTING. */
+NatterServer      *natter_hosting_require_server (NatterHosting             *self,
+                                                  GError                   **error);
+
+/* Status: "host:port" ("[host]:port" for IPv6) per address listened on,
+ * empty when not hosting; users registered and rooms open now. */
+char             **natter_hosting_dup_addresses (NatterHosting              *self);
+guint              natter_hosting_get_n_users   (NatterHosting              *self);
+guint              natter_hosting_get_n_rooms   (NatterHosting              *self);
+
+G_END_DECLS
