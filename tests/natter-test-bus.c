@@ -91,6 +91,7 @@ daemon_thread (gpointer user_data)
   g_autoptr(GDBusConnection) connection = NULL;
   g_autoptr(NatterSessionStore) store = NULL;
   g_autoptr(NatterSessionManager) manager = NULL;
+  g_autoptr(NatterHosting) hosting = natter_hosting_new ();
   g_autoptr(NatterDbusService) service = NULL;
   g_autofree char *path = g_build_filename (daemon->data_dir, "sessions.db", NULL);
   g_autoptr(GError) error = NULL;
@@ -107,7 +108,7 @@ daemon_thread (gpointer user_data)
   if (store != NULL)
     {
       manager = natter_session_manager_new (store);
-      service = natter_dbus_service_new (connection, manager);
+      service = natter_dbus_service_new (connection, manager, hosting);
       if (natter_dbus_service_export (service, &error))
         owner = g_bus_own_name_on_connection (connection, NATTER_DBUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
                                               on_name_acquired, on_name_lost, daemon, NULL);
@@ -134,6 +135,7 @@ daemon_thread (gpointer user_data)
     }
 
   g_clear_object (&service);
+  g_clear_object (&hosting);
   g_clear_object (&manager);
   if (store != NULL)
     natter_session_store_close (store);

@@ -9,19 +9,25 @@
 #include "natter-dbus-daemon.h"
 #include "natter-dbus-error.h"
 #include "natter-dbus-options.h"
-#include "natter-dbus-service.h"
 #include "natter-irc-names.h"
 
 #define HOST_MAX      255
 #define USERNAME_MAX  64
 #define REALNAME_MAX  128
 #define PASSWORD_MAX  256
+/* How often the hosting counts (users, rooms) are refreshed on the bus. */
+#define HOSTING_POLL_MS 1000
+#define LISTEN_MAX      16
+#define MOTD_MAX        (64 * 1024)
 
 struct _NatterDbusDaemon
 {
   NatterIpcDaemon1Skeleton  parent_instance;
 
-  NatterDbusService        *service;  /* unowned: it owns us */
+  NatterSessionManager     *manager;
+  NatterHosting            *hosting;
+  GDBusObjectManagerServer *object_manager;
+  GSource                  *hosting_poll;
 };
 
 static void natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface);
@@ -29,12 +35,24 @@ static void natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (NatterDbusDaemon, natter_dbus_daemon, NATTER_IPC_TYPE_DAEMON1_SKELETON,
                                G_IMPLEMENT_INTERFACE (NATTER_IPC_TYPE_DAEMON1, natter_dbus_daemon_iface_init))
 
+/* The object path of @session, or NULL when it is not exported. */
+static char *
+session_path (NatterDbusDaemon *self,
+              NatterSession    *session)
+{
+  g_autofree char *path = g_strdup_printf (NATTER_DBUS_SESSION_PATH_FORMAT, natter_session_get_id (session));
+  g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (self->object_manager),
+                                                                    path);
+
+  return object != NULL ? g_steal_pointer (&path) : NULL;
+}
+
 static void
 return_session_path (NatterDbusDaemon      *self,
                      GDBusMethodInvocation *invocation,
                      NatterSession         *session)
 {
-  const char *path = natter_dbus_service_get_session_path (self->service, session);
+  g_autofree char *path = session_path (self, session);
 
   if (path == NULL)
     g_dbus_method_invocation_return_error_literal (invocation, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_FAILED,
@@ -193,7 +211,7 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 
-  natter_session_manager_open_async (natter_dbus_service_get_manager (self->service), record, &tuning,
+  natter_session_manager_open_async (self->manager, record, &tuning,
                                      on_session_opened, call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -204,13 +222,13 @@ natter_dbus_daemon_handle_list_sessions (NatterIpcDaemon1      *iface,
                                          GDBusMethodInvocation *invocation)
 {
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
-  g_autoptr(GPtrArray) sessions = natter_session_manager_list (natter_dbus_service_get_manager (self->service));
+  g_autoptr(GPtrArray) sessions = natter_session_manager_list (self->manager);
   g_autoptr(GStrvBuilder) paths = g_strv_builder_new ();
   g_auto(GStrv) strv = NULL;
 
   for (guint i = 0; i < sessions->len; i++)
     {
-      const char *path = natter_dbus_service_get_session_path (self->service, g_ptr_array_index (sessions, i));
+      g_autofree char *path = session_path (self, g_ptr_array_index (sessions, i));
 
       if (path != NULL)
         g_strv_builder_add (paths, path);
@@ -246,6 +264,7 @@ on_saved_listed (GObject      *source,
       NatterSession *open = natter_session_manager_lookup (manager, record->id);
       g_autoptr(GStrvBuilder) rooms = g_strv_builder_new ();
       g_auto(GStrv) room_names = NULL;
+      g_autofree char *path = open != NULL ? session_path (call->self, open) : NULL;
       GVariantDict dict;
 
       for (guint r = 0; r < record->rooms->len; r++)
@@ -260,8 +279,8 @@ on_saved_listed (GObject      *source,
       g_variant_dict_insert (&dict, "nick", "s", record->nick);
       g_variant_dict_insert (&dict, "autoconnect", "b", record->autoconnect);
       g_variant_dict_insert (&dict, "rooms", "^as", room_names);
-      if (open != NULL && natter_dbus_service_get_session_path (call->self->service, open) != NULL)
-        g_variant_dict_insert (&dict, "session", "o", natter_dbus_service_get_session_path (call->self->service, open));
+      if (path != NULL)
+        g_variant_dict_insert (&dict, "session", "o", path);
       g_variant_builder_add_value (&builder, g_variant_dict_end (&dict));
     }
 
@@ -274,7 +293,7 @@ natter_dbus_daemon_handle_list_saved_networks (NatterIpcDaemon1      *iface,
 {
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
 
-  natter_session_manager_list_saved_async (natter_dbus_service_get_manager (self->service),
+  natter_session_manager_list_saved_async (self->manager,
                                            on_saved_listed, call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -303,7 +322,7 @@ natter_dbus_daemon_handle_open_saved_network (NatterIpcDaemon1      *iface,
 {
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
 
-  natter_session_manager_open_saved_async (natter_dbus_service_get_manager (self->service), name,
+  natter_session_manager_open_saved_async (self->manager, name,
                                            on_saved_opened, call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -330,10 +349,105 @@ natter_dbus_daemon_handle_remove_saved_network (NatterIpcDaemon1      *iface,
 {
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
 
-  natter_session_manager_remove_saved_async (natter_dbus_service_get_manager (self->service), name,
+  natter_session_manager_remove_saved_async (self->manager, name,
                                              on_saved_removed, call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* Hosting */
+
+static void
+update_hosting (NatterDbusDaemon *self)
+{
+  NatterIpcDaemon1 *iface = NATTER_IPC_DAEMON1 (self);
+  g_auto(GStrv) addresses = natter_hosting_dup_addresses (self->hosting);
+
+  /* The generated setters only notify (and signal PropertiesChanged) on change. */
+  natter_ipc_daemon1_set_hosting (iface, natter_hosting_get_server (self->hosting) != NULL);
+  natter_ipc_daemon1_set_hosting_addresses (iface, (const char * const *) addresses);
+  natter_ipc_daemon1_set_hosting_users (iface, natter_hosting_get_n_users (self->hosting));
+  natter_ipc_daemon1_set_hosting_rooms (iface, natter_hosting_get_n_rooms (self->hosting));
+}
+
+static gboolean
+hosting_poll_cb (gpointer user_data)
+{
+  update_hosting (user_data);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_hosting_poll (NatterDbusDaemon *self)
+{
+  if (self->hosting_poll == NULL)
+    return;
+
+  g_source_destroy (self->hosting_poll);
+  g_clear_pointer (&self->hosting_poll, g_source_unref);
+}
+
+static void
+on_hosting_changed (NatterHosting    *hosting,
+                    GParamSpec       *pspec,
+                    NatterDbusDaemon *self)
+{
+  if (natter_hosting_get_server (hosting) != NULL && self->hosting_poll == NULL)
+    {
+      self->hosting_poll = g_timeout_source_new (HOSTING_POLL_MS);
+      g_source_set_callback (self->hosting_poll, hosting_poll_cb, self, NULL);
+      g_source_attach (self->hosting_poll, g_main_context_get_thread_default ());
+    }
+  else if (natter_hosting_get_server (hosting) == NULL)
+    stop_hosting_poll (self);
+
+  update_hosting (self);
+}
+
+/* StartHosting's options as a hosting configuration, with the bounds on
+ * what the bus may send. */
+static gboolean
+hosting_config_from_options (GVariant             *options,
+                             NatterHostingConfig  *config,
+                             GError              **error)
+{
+  static const NatterDbusOption known[] = {
+    { "listen", "as" }, { "server-name", "s" }, { "network", "s" },
+    { "password", "s" }, { "motd", "s" },
+  };
+
+  if (!natter_dbus_options_validate (options, known, G_N_ELEMENTS (known), error))
+    return FALSE;
+
+  g_variant_lookup (options, "listen", "^as", &config->listen);
+  g_variant_lookup (options, "server-name", "s", &config->server_name);
+  g_variant_lookup (options, "network", "s", &config->network);
+  g_variant_lookup (options, "password", "s", &config->password);
+  g_variant_lookup (options, "motd", "s", &config->motd);
+
+  if (config->password != NULL &&
+      (config->password[0] == '\0' || !natter_session_check_text (config->password, 256, _("password"), error)))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
+                             _("The password is empty"));
+      return FALSE;
+    }
+  if (config->motd != NULL && strlen (config->motd) > MOTD_MAX)
+    {
+      g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
+                           _("The message of the day is too long"));
+      return FALSE;
+    }
+  if (config->listen != NULL && g_strv_length (config->listen) > LISTEN_MAX)
+    {
+      g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
+                           _("Too many listen addresses"));
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 static gboolean
@@ -342,13 +456,20 @@ natter_dbus_daemon_handle_start_hosting (NatterIpcDaemon1      *iface,
                                          GVariant              *options)
 {
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
+  g_auto(NatterHostingConfig) config = NATTER_HOSTING_CONFIG_INIT;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) addresses = NULL;
 
-  if (!natter_dbus_service_start_hosting (self->service, options, &addresses, &error))
-    natter_dbus_error_return (invocation, error);
-  else
-    natter_ipc_daemon1_complete_start_hosting (iface, invocation, (const char * const *) addresses);
+  if (!hosting_config_from_options (options, &config, &error) ||
+      !natter_hosting_start (self->hosting, &config, &error))
+    {
+      natter_dbus_error_return (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  g_message ("Hosting started by D-Bus");
+  addresses = natter_hosting_dup_addresses (self->hosting);
+  natter_ipc_daemon1_complete_start_hosting (iface, invocation, (const char * const *) addresses);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -360,7 +481,7 @@ natter_dbus_daemon_handle_stop_hosting (NatterIpcDaemon1      *iface,
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
   g_autoptr(GError) error = NULL;
 
-  if (!natter_dbus_service_stop_hosting (self->service, NULL, &error))
+  if (!natter_hosting_stop (self->hosting, NULL, &error))
     natter_dbus_error_return (invocation, error);
   else
     natter_ipc_daemon1_complete_stop_hosting (iface, invocation);
@@ -381,8 +502,26 @@ natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface)
 }
 
 static void
+natter_dbus_daemon_dispose (GObject *object)
+{
+  NatterDbusDaemon *self = (NatterDbusDaemon *) object;
+
+  if (self->hosting != NULL)
+    g_signal_handlers_disconnect_by_data (self->hosting, self);
+  stop_hosting_poll (self);
+  g_clear_object (&self->hosting);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->object_manager);
+
+  G_OBJECT_CLASS (natter_dbus_daemon_parent_class)->dispose (object);
+}
+
+static void
 natter_dbus_daemon_class_init (NatterDbusDaemonClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = natter_dbus_daemon_dispose;
 }
 
 static void
@@ -391,15 +530,24 @@ natter_dbus_daemon_init (NatterDbusDaemon *self)
 }
 
 NatterDbusDaemon *
-natter_dbus_daemon_new (NatterDbusService *service)
+natter_dbus_daemon_new (NatterSessionManager     *manager,
+                        NatterHosting            *hosting,
+                        GDBusObjectManagerServer *object_manager)
 {
   NatterDbusDaemon *self;
 
-  g_return_val_if_fail (NATTER_IS_DBUS_SERVICE (service), NULL);
+  g_return_val_if_fail (NATTER_IS_SESSION_MANAGER (manager), NULL);
+  g_return_val_if_fail (NATTER_IS_HOSTING (hosting), NULL);
+  g_return_val_if_fail (G_IS_DBUS_OBJECT_MANAGER_SERVER (object_manager), NULL);
 
   self = g_object_new (NATTER_TYPE_DBUS_DAEMON, NULL);
-  self->service = service;
+  self->manager = g_object_ref (manager);
+  self->hosting = g_object_ref (hosting);
+  self->object_manager = g_object_ref (object_manager);
   natter_ipc_daemon1_set_version (NATTER_IPC_DAEMON1 (self), PACKAGE_VERSION);
+
+  g_signal_connect (hosting, "notify::server", G_CALLBACK (on_hosting_changed), self);
+  on_hosting_changed (hosting, NULL, self);
 
   return self;
 }

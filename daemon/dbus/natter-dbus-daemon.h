@@ -1,16 +1,27 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "natter-hosting.h"
 #include "natter-ipc-generated.h"
+#include "natter-session-manager.h"
 
 G_BEGIN_DECLS
 
-typedef struct _NatterDbusService NatterDbusService;
+#define NATTER_DBUS_PATH "/org/natter/Daemon"
+#define NATTER_DBUS_NAME "org.natter.Daemon"
+/* Below NATTER_DBUS_PATH: one object per session, by its id. */
+#define NATTER_DBUS_SESSION_PATH_FORMAT NATTER_DBUS_PATH "/session/%u"
 
 #define NATTER_TYPE_DBUS_DAEMON (natter_dbus_daemon_get_type ())
 G_DECLARE_FINAL_TYPE (NatterDbusDaemon, natter_dbus_daemon, NATTER, DBUS_DAEMON, NatterIpcDaemon1Skeleton)
 
-/* org.natter.Daemon1; @service owns it and outlives it. */
-NatterDbusDaemon *natter_dbus_daemon_new (NatterDbusService *service);
+/*
+ * org.natter.Daemon1: opens and lists @manager's sessions (their objects
+ * are on @object_manager), starts and stops @hosting and publishes its
+ * status.
+ */
+NatterDbusDaemon *natter_dbus_daemon_new (NatterSessionManager     *manager,
+                                          NatterHosting            *hosting,
+                                          GDBusObjectManagerServer *object_manager);
 
 G_END_DECLS

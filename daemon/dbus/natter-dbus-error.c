@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "natter-dbus-error.h"
+#include "natter-hosting.h"
 #include "natter-server.h"
 #include "natter-session-store.h"
 #include "natter-session.h"
@@ -66,6 +67,20 @@ translate (const GError *error)
         return NATTER_DBUS_ERROR_NOT_FOUND;
       case NATTER_SESSION_STORE_ERROR_EXISTS:
         return NATTER_DBUS_ERROR_EXISTS;
+      default:
+        return NATTER_DBUS_ERROR_FAILED;
+      }
+
+  if (error->domain == NATTER_HOSTING_ERROR)
+    switch ((NatterHostingError) error->code)
+      {
+      case NATTER_HOSTING_ERROR_INVALID_ARGUMENT:
+        return NATTER_DBUS_ERROR_INVALID_ARGUMENT;
+      case NATTER_HOSTING_ERROR_ALREADY_HOSTING:
+        return NATTER_DBUS_ERROR_ALREADY_HOSTING;
+      case NATTER_HOSTING_ERROR_NOT_HOSTING:
+        return NATTER_DBUS_ERROR_NOT_HOSTING;
+      case NATTER_HOSTING_ERROR_FILE:
       default:
         return NATTER_DBUS_ERROR_FAILED;
       }

@@ -7,7 +7,7 @@
 
 #include "natter-dbus-error.h"
 #include "natter-dbus-host.h"
-#include "natter-dbus-service.h"
+#include "natter-session.h"
 
 #define REASON_MAX 255
 /* Ten years: enough for "ever" without overflowing the arithmetic. */
@@ -17,7 +17,7 @@ struct _NatterDbusHost
 {
   NatterIpcHost1Skeleton  parent_instance;
 
-  NatterDbusService      *service;  /* unowned: it owns us */
+  NatterHosting          *hosting;
 };
 
 static void natter_dbus_host_iface_init (NatterIpcHost1Iface *iface);
@@ -30,11 +30,11 @@ static NatterServer *
 host_server (NatterDbusHost        *self,
              GDBusMethodInvocation *invocation)
 {
-  NatterServer *server = natter_dbus_service_get_server (self->service);
+  g_autoptr(GError) error = NULL;
+  NatterServer *server = natter_hosting_require_server (self->hosting, &error);
 
   if (server == NULL)
-    g_dbus_method_invocation_return_error_literal (invocation, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_NOT_HOSTING,
-                                                   _("natterd is not hosting"));
+    natter_dbus_error_return (invocation, error);
 
   return server;
 }
@@ -202,8 +202,19 @@ natter_dbus_host_iface_init (NatterIpcHost1Iface *iface)
 }
 
 static void
+natter_dbus_host_dispose (GObject *object)
+{
+  NatterDbusHost *self = (NatterDbusHost *) object;
+
+  g_clear_object (&self->hosting);
+
+  G_OBJECT_CLASS (natter_dbus_host_parent_class)->dispose (object);
+}
+
+static void
 natter_dbus_host_class_init (NatterDbusHostClass *klass)
 {
+  G_OBJECT_CLASS (klass)->dispose = natter_dbus_host_dispose;
 }
 
 static void
@@ -212,14 +223,14 @@ natter_dbus_host_init (NatterDbusHost *self)
 }
 
 NatterDbusHost *
-natter_dbus_host_new (NatterDbusService *service)
+natter_dbus_host_new (NatterHosting *hosting)
 {
   NatterDbusHost *self;
 
-  g_return_val_if_fail (NATTER_IS_DBUS_SERVICE (service), NULL);
+  g_return_val_if_fail (NATTER_IS_HOSTING (hosting), NULL);
 
   self = g_object_new (NATTER_TYPE_DBUS_HOST, NULL);
-  self->service = service;
+  self->hosting = g_object_ref (hosting);
 
   return self;
 }

@@ -3,22 +3,13 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
-#include <string.h>
-
 #include "natter-dbus-daemon.h"
 #include "natter-dbus-error.h"
 #include "natter-dbus-fallback.h"
 #include "natter-dbus-host.h"
-#include "natter-dbus-options.h"
 #include "natter-dbus-service.h"
 #include "natter-dbus-session.h"
 #include "natter-ipc-generated.h"
-
-/* How often the hosting counts (users, rooms) are refreshed on the bus. */
-#define HOSTING_POLL_MS 1000
-#define LISTEN_MAX      16
-#define MOTD_MAX        (64 * 1024)
 
 struct _NatterDbusService
 {
@@ -32,20 +23,9 @@ struct _NatterDbusService
   GHashTable               *sessions;  /* NatterSession* -> SessionEntry* */
   gboolean                  exported;
   guint                     sessions_fallback;
-
-  NatterServer             *server;
-  NatterServerStore        *server_store;
-  GSource                  *hosting_poll;
 };
 
 G_DEFINE_FINAL_TYPE (NatterDbusService, natter_dbus_service, G_TYPE_OBJECT)
-
-enum {
-  HOSTING_CHANGED,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
 
 /* Sessions */
 
@@ -121,7 +101,7 @@ on_session_added (NatterSessionManager *manager,
                   NatterSession        *session,
                   NatterDbusService    *self)
 {
-  g_autofree char *path = g_strdup_printf (NATTER_DBUS_PATH "/session/%u", natter_session_get_id (session));
+  g_autofree char *path = g_strdup_printf (NATTER_DBUS_SESSION_PATH_FORMAT, natter_session_get_id (session));
   g_autoptr(NatterIpcObjectSkeleton) object = natter_ipc_object_skeleton_new (path);
   SessionEntry *entry;
 
@@ -154,98 +134,6 @@ on_session_removed (NatterSessionManager *manager,
   g_hash_table_remove (self->sessions, session);
 }
 
-/* Hosting */
-
-static char *
-address_to_string (GSocketAddress *address)
-{
-  GInetAddress *inet;
-  g_autofree char *host = NULL;
-  guint16 port;
-
-  if (!G_IS_INET_SOCKET_ADDRESS (address))
-    return g_strdup ("?");
-
-  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
-  host = g_inet_address_to_string (inet);
-
-  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
-    return g_strdup_printf ("[%s]:%u", host, port);
-
-  return g_strdup_printf ("%s:%u", host, port);
-}
-
-static char **
-server_addresses (NatterServer *server)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
-  if (server != NULL)
-    {
-      g_autoptr(GPtrArray) addresses = natter_server_get_addresses (server);
-
-      for (guint i = 0; i < addresses->len; i++)
-        {
-          g_autofree char *text = address_to_string (g_ptr_array_index (addresses, i));
-
-          g_strv_builder_add (builder, text);
-        }
-    }
-
-  return g_strv_builder_end (builder);
-}
-
-static void
-update_hosting (NatterDbusService *self)
-{
-  NatterIpcDaemon1 *iface = NATTER_IPC_DAEMON1 (self->daemon);
-  g_auto(GStrv) addresses = server_addresses (self->server);
-  guint users = 0, rooms = 0;
-
-  if (self->server != NULL)
-    {
-      g_autoptr(GPtrArray) user_list = natter_server_list_users (self->server);
-      g_autoptr(GPtrArray) room_list = natter_server_list_rooms (self->server);
-
-      users = user_list->len;
-      rooms = room_list->len;
-    }
-
-  /* The generated setters only notify (and signal PropertiesChanged) on change. */
-  natter_ipc_daemon1_set_hosting (iface, self->server != NULL);
-  natter_ipc_daemon1_set_hosting_addresses (iface, (const char * const *) addresses);
-  natter_ipc_daemon1_set_hosting_users (iface, users);
-  natter_ipc_daemon1_set_hosting_rooms (iface, rooms);
-}
-
-static gboolean
-hosting_poll_cb (gpointer user_data)
-{
-  update_hosting (user_data);
-
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-hosting_changed (NatterDbusService *self)
-{
-  if (self->server != NULL && self->hosting_poll == NULL)
-    {
-      self->hosting_poll = g_timeout_source_new (HOSTING_POLL_MS);
-      g_source_set_callback (self->hosting_poll, hosting_poll_cb, self, NULL);
-      g_source_attach (self->hosting_poll, g_main_context_get_thread_default ());
-    }
-  else if (self->server == NULL && self->hosting_poll != NULL)
-    {
-      g_source_destroy (self->hosting_poll);
-      g_clear_pointer (&self->hosting_poll, g_source_unref);
-    }
-
-  update_hosting (self);
-  g_signal_emit (self, signals[HOSTING_CHANGED], 0);
-}
-
 /* GObject */
 
 static void
@@ -257,17 +145,10 @@ natter_dbus_service_dispose (GObject *object)
 
   if (self->manager != NULL)
     g_signal_handlers_disconnect_by_data (self->manager, self);
-  if (self->hosting_poll != NULL)
-    {
-      g_source_destroy (self->hosting_poll);
-      g_clear_pointer (&self->hosting_poll, g_source_unref);
-    }
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_object (&self->object_manager);
   g_clear_object (&self->daemon);
   g_clear_object (&self->host);
-  g_clear_object (&self->server);
-  g_clear_object (&self->server_store);
   g_clear_object (&self->manager);
   g_clear_object (&self->connection);
 
@@ -280,10 +161,6 @@ natter_dbus_service_class_init (NatterDbusServiceClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = natter_dbus_service_dispose;
-
-  signals[HOSTING_CHANGED] =
-    g_signal_new ("hosting-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -295,12 +172,14 @@ natter_dbus_service_init (NatterDbusService *self)
 
 NatterDbusService *
 natter_dbus_service_new (GDBusConnection      *connection,
-                         NatterSessionManager *manager)
+                         NatterSessionManager *manager,
+                         NatterHosting        *hosting)
 {
   NatterDbusService *self;
 
   g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), NULL);
   g_return_val_if_fail (NATTER_IS_SESSION_MANAGER (manager), NULL);
+  g_return_val_if_fail (NATTER_IS_HOSTING (hosting), NULL);
 
   /* Registers org.natter.Error.* before any reply needs them. */
   natter_dbus_error_quark ();
@@ -308,13 +187,11 @@ natter_dbus_service_new (GDBusConnection      *connection,
   self = g_object_new (NATTER_TYPE_DBUS_SERVICE, NULL);
   self->connection = g_object_ref (connection);
   self->manager = g_object_ref (manager);
-  self->daemon = natter_dbus_daemon_new (self);
-  self->host = natter_dbus_host_new (self);
+  self->daemon = natter_dbus_daemon_new (manager, hosting, self->object_manager);
+  self->host = natter_dbus_host_new (hosting);
 
   g_signal_connect (manager, "session-added", G_CALLBACK (on_session_added), self);
   g_signal_connect (manager, "session-removed", G_CALLBACK (on_session_removed), self);
-
-  update_hosting (self);
 
   return self;
 }
@@ -386,203 +263,4 @@ natter_dbus_service_unexport (NatterDbusService *self)
   g_dbus_object_manager_server_set_connection (self->object_manager, NULL);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->host));
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->daemon));
-}
-
-NatterSessionManager *
-natter_dbus_service_get_manager (NatterDbusService *self)
-{
-  g_return_val_if_fail (NATTER_IS_DBUS_SERVICE (self), NULL);
-
-  return self->manager;
-}
-
-const char *
-natter_dbus_service_get_session_path (NatterDbusService *self,
-                                      NatterSession     *session)
-{
-  SessionEntry *entry;
-
-  g_return_val_if_fail (NATTER_IS_DBUS_SERVICE (self), NULL);
-
-  entry = g_hash_table_lookup (self->sessions, session);
-
-  return entry != NULL ? natter_dbus_session_get_path (entry->iface) : NULL;
-}
-
-void
-natter_dbus_service_set_server (NatterDbusService *self,
-                                NatterServer      *server)
-{
-  g_return_if_fail (NATTER_IS_DBUS_SERVICE (self));
-  g_return_if_fail (server == NULL || NATTER_IS_SERVER (server));
-
-  if (self->server == server)
-    return;
-
-  g_set_object (&self->server, server);
-  hosting_changed (self);
-}
-
-NatterServer *
-natter_dbus_service_get_server (NatterDbusService *self)
-{
-  g_return_val_if_fail (NATTER_IS_DBUS_SERVICE (self), NULL);
-
-  return self->server;
-}
-
-void
-natter_dbus_service_set_server_store (NatterDbusService *self,
-                                      NatterServerStore *store)
-{
-  g_return_if_fail (NATTER_IS_DBUS_SERVICE (self));
-  g_return_if_fail (store == NULL || NATTER_IS_SERVER_STORE (store));
-
-  g_set_object (&self->server_store, store);
-}
-
-static gboolean
-check_name (const char  *value,
-            const char  *forbidden,
-            const char  *what,
-            GError     **error)
-{
-  if (value[0] == '\0' || strlen (value) > 63 || strpbrk (value, forbidden) != NULL)
-    {
-      g_set_error (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
-                   _("“%s” is not a valid %s"), value, what);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-gboolean
-natter_dbus_service_start_hosting (NatterDbusService   *self,
-                                   GVariant            *options,
-                                   char              ***addresses,
-                                   GError             **error)
-{
-  static const NatterDbusOption known[] = {
-    { "listen", "as" }, { "server-name", "s" }, { "network", "s" },
-    { "password", "s" }, { "motd", "s" },
-  };
-  static const char * const default_listen[] = { "127.0.0.1:6667", NULL };
-  g_autoptr(NatterServer) server = NULL;
-  g_autoptr(GPtrArray) parsed = NULL;
-  g_autofree const char **listen = NULL;
-  const char *server_name = NULL;
-  const char *network = NULL;
-  const char *password = NULL;
-  const char *motd = NULL;
-
-  g_return_val_if_fail (NATTER_IS_DBUS_SERVICE (self), FALSE);
-
-  if (self->server != NULL)
-    {
-      g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_ALREADY_HOSTING,
-                           _("natterd is already hosting"));
-      return FALSE;
-    }
-
-  if (!natter_dbus_options_validate (options, known, G_N_ELEMENTS (known), error))
-    return FALSE;
-
-  g_variant_lookup (options, "listen", "^a&s", &listen);
-  g_variant_lookup (options, "server-name", "&s", &server_name);
-  g_variant_lookup (options, "network", "&s", &network);
-  g_variant_lookup (options, "password", "&s", &password);
-  g_variant_lookup (options, "motd", "&s", &motd);
-
-  if ((server_name != NULL && !check_name (server_name, " !@:,*?\r\n", _("server name"), error)) ||
-      (network != NULL && !check_name (network, " \r\n", _("network name"), error)))
-    return FALSE;
-  if (password != NULL && (password[0] == '\0' || !natter_session_check_text (password, 256, _("password"), error)))
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
-                             _("The password is empty"));
-      return FALSE;
-    }
-  if (motd != NULL && strlen (motd) > MOTD_MAX)
-    {
-      g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
-                           _("The message of the day is too long"));
-      return FALSE;
-    }
-
-  if (listen == NULL || listen[0] == NULL)
-    {
-      g_free (listen);
-      listen = g_memdup2 (default_listen, sizeof default_listen);
-    }
-  if (g_strv_length ((char **) listen) > LISTEN_MAX)
-    {
-      g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
-                           _("Too many listen addresses"));
-      return FALSE;
-    }
-
-  /* Every address is checked before any is bound, as natterd does. */
-  parsed = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; listen[i] != NULL; i++)
-    {
-      GSocketAddress *address = natter_server_parse_listen_address (listen[i], error);
-
-      if (address == NULL)
-        return FALSE;
-      g_ptr_array_add (parsed, address);
-    }
-
-  server = natter_server_new ();
-  g_object_set (server, "server-name", server_name != NULL ? server_name : g_get_host_name (), NULL);
-  if (network != NULL)
-    g_object_set (server, "network-name", network, NULL);
-  if (password != NULL)
-    g_object_set (server, "password", password, NULL);
-  if (motd != NULL)
-    g_object_set (server, "motd", motd, NULL);
-  if (self->server_store != NULL)
-    g_object_set (server, "store", self->server_store, NULL);
-
-  for (guint i = 0; i < parsed->len; i++)
-    if (natter_server_listen (server, g_ptr_array_index (parsed, i), error) == 0)
-      {
-        g_prefix_error (error, _("Cannot listen on %s: "), listen[i]);
-        return FALSE;
-      }
-
-  natter_server_start (server);
-  self->server = g_steal_pointer (&server);
-  g_message ("Hosting started by D-Bus");
-  hosting_changed (self);
-
-  if (addresses != NULL)
-    *addresses = server_addresses (self->server);
-
-  return TRUE;
-}
-
-gboolean
-natter_dbus_service_stop_hosting (NatterDbusService  *self,
-                                  const char         *reason,
-                                  GError            **error)
-{
-  g_autoptr(NatterServer) server = NULL;
-
-  g_return_val_if_fail (NATTER_IS_DBUS_SERVICE (self), FALSE);
-
-  if (self->server == NULL)
-    {
-      g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_NOT_HOSTING,
-                           _("natterd is not hosting"));
-      return FALSE;
-    }
-
-  server = g_steal_pointer (&self->server);
-  natter_server_shutdown (server, reason != NULL ? reason : "Server shutting down");
-  g_message ("Hosting stopped");
-  hosting_changed (self);
-
-  return TRUE;
 }
