@@ -94,6 +94,44 @@ natter_test_make_temp_dir (void)
   return dir;
 }
 
+GSocket *
+natter_test_bind_free_port (gboolean  listen,
+                            guint16  *port)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, address, TRUE, &error);
+  g_assert_no_error (error);
+  if (listen)
+    {
+      g_socket_listen (socket, &error);
+      g_assert_no_error (error);
+    }
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return g_steal_pointer (&socket);
+}
+
+char *
+natter_test_write_temp_file (const char *name,
+                             const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = natter_test_make_temp_dir ();
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
 gboolean
 natter_test_require_natterd (void)
 {

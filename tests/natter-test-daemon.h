@@ -26,6 +26,13 @@ G_BEGIN_DECLS
 gboolean             natter_test_require_natterd (void);
 /* A new empty directory below the per-program temporary directory. */
 char                *natter_test_make_temp_dir   (void);
+/* A file @name holding @contents in a new such directory. */
+char                *natter_test_write_temp_file (const char         *name,
+                                                  const char         *contents);
+/* A socket bound to a free port of 127.0.0.1, listening if @listen; the
+ * port is in @port. */
+GSocket             *natter_test_bind_free_port  (gboolean            listen,
+                                                  guint16            *port);
 /* A launcher with the death signal and a fresh $XDG_DATA_HOME. */
 GSubprocessLauncher *natter_test_launcher_new    (GSubprocessFlags flags);
 

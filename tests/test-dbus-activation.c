@@ -14,6 +14,7 @@
 
 #include "natter-test-bus.h"
 #include "natter-test-client.h"
+#include "natter-test-daemon.h"
 
 /*
  * The natterd executable on a private bus: D-Bus activation from the built
@@ -121,20 +122,6 @@ wait_exit (GSubprocess *process)
   return g_subprocess_get_exit_status (process);
 }
 
-static guint16
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, address, TRUE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 static void
 test_activation (void)
 {
@@ -212,7 +199,7 @@ test_replace (void)
     return;
 
   bus = natter_test_bus_new (NULL, FALSE);
-  port = free_port ();
+  g_object_unref (natter_test_bind_free_port (FALSE, &port));
   listen = g_strdup_printf ("127.0.0.1:%u", port);
   expected = g_strdup_printf ("natterd: listening on 127.0.0.1:%u", port);
 

@@ -126,20 +126,6 @@ test_limits_out_of_range (void)
   g_assert_true (natter_hosting_config_check (&fine, NULL));
 }
 
-static char *
-write_temp_file (const char *name,
-                 const char *contents)
-{
-  g_autofree char *dir = natter_test_make_temp_dir ();
-  char *path = g_build_filename (dir, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-
-  return path;
-}
-
 static void
 test_unreadable_files (void)
 {
@@ -147,8 +133,8 @@ test_unreadable_files (void)
   g_auto(NatterHostingConfig) latin1_motd = NATTER_HOSTING_CONFIG_INIT;
   g_auto(NatterHostingConfig) missing_password = NATTER_HOSTING_CONFIG_INIT;
   g_auto(NatterHostingConfig) empty_password = NATTER_HOSTING_CONFIG_INIT;
-  g_autofree char *latin1 = write_temp_file ("motd", "H\xe9llo\n");
-  g_autofree char *empty = write_temp_file ("password", "\nsecret\n");
+  g_autofree char *latin1 = natter_test_write_temp_file ("motd", "H\xe9llo\n");
+  g_autofree char *empty = natter_test_write_temp_file ("password", "\nsecret\n");
   g_autofree char *latin1_message = g_strdup_printf ("the MOTD file “%s” is not UTF-8", latin1);
   g_autofree char *empty_message = g_strdup_printf ("the password file “%s” has an empty first line", empty);
 
@@ -177,9 +163,11 @@ static gboolean
 counts_reached (gpointer data)
 {
   Counts *counts = data;
+  guint users, rooms;
 
-  return natter_hosting_get_n_users (counts->hosting) == counts->users &&
-         natter_hosting_get_n_rooms (counts->hosting) == counts->rooms;
+  natter_hosting_get_counts (counts->hosting, &users, &rooms);
+
+  return users == counts->users && rooms == counts->rooms;
 }
 
 static void
@@ -188,6 +176,31 @@ on_notify_server (GObject    *object,
                   gpointer    user_data)
 {
   (*(guint *) user_data)++;
+}
+
+/* A hosting object, and a configuration that listens on 127.0.0.1:0. */
+typedef struct {
+  NatterHosting       *hosting;
+  NatterHostingConfig  config;
+  guint                notified;  /* notify::server */
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  f->hosting = natter_hosting_new ();
+  f->config = (NatterHostingConfig) NATTER_HOSTING_CONFIG_INIT;
+  f->config.listen = g_strdupv ((char *[]) { "127.0.0.1:0", NULL });
+  g_signal_connect (f->hosting, "notify::server", G_CALLBACK (on_notify_server), &f->notified);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_object (&f->hosting);
+  natter_hosting_config_clear (&f->config);
 }
 
 /* The port of the only address @hosting listens on. */
@@ -252,161 +265,138 @@ read_until_closed (GSocketConnection *connection)
 }
 
 static void
-test_start_status_stop (void)
+test_start_status_stop (Fixture       *f,
+                        gconstpointer  data)
 {
-  g_autoptr(NatterHosting) hosting = natter_hosting_new ();
-  g_auto(NatterHostingConfig) config = NATTER_HOSTING_CONFIG_INIT;
   g_auto(NatterHostingConfig) again = NATTER_HOSTING_CONFIG_INIT;
   g_autoptr(GSocketConnection) alice = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) addresses = NULL;
   g_autofree char *received = NULL;
   g_autofree char *network = NULL;
-  Counts counts = { hosting, 1, 1 };
-  guint notified = 0;
+  Counts counts = { f->hosting, 1, 1 };
+  Counts none = { f->hosting, 0, 0 };
   guint16 port;
 
-  g_signal_connect (hosting, "notify::server", G_CALLBACK (on_notify_server), &notified);
-
-  g_assert_null (natter_hosting_get_server (hosting));
-  g_assert_null (natter_hosting_require_server (hosting, &error));
+  g_assert_null (natter_hosting_get_server (f->hosting));
+  g_assert_null (natter_hosting_require_server (f->hosting, &error));
   g_assert_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_NOT_HOSTING);
   g_assert_cmpstr (error->message, ==, "natterd is not hosting");
   g_clear_error (&error);
-  addresses = natter_hosting_dup_addresses (hosting);
+  addresses = natter_hosting_dup_addresses (f->hosting);
   g_assert_cmpuint (g_strv_length (addresses), ==, 0);
-  g_assert_cmpuint (natter_hosting_get_n_users (hosting), ==, 0);
+  g_assert_true (counts_reached (&none));
 
-  config.listen = g_strdupv ((char *[]) { "127.0.0.1:0", NULL });
-  config.server_name = g_strdup ("irc.hosting");
-  config.network = g_strdup ("HostNet");
-  config.max_clients = 3;
-  g_assert_true (natter_hosting_start (hosting, &config, &error));
+  f->config.server_name = g_strdup ("irc.hosting");
+  f->config.network = g_strdup ("HostNet");
+  f->config.max_clients = 3;
+  g_assert_true (natter_hosting_start (f->hosting, &f->config, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (notified, ==, 1);
-  g_assert_nonnull (natter_hosting_get_server (hosting));
-  g_object_get (natter_hosting_get_server (hosting), "network-name", &network, NULL);
+  g_assert_cmpuint (f->notified, ==, 1);
+  g_assert_nonnull (natter_hosting_get_server (f->hosting));
+  g_object_get (natter_hosting_get_server (f->hosting), "network-name", &network, NULL);
   g_assert_cmpstr (network, ==, "HostNet");
   /* Without a store, the servers it starts keep nothing. */
-  g_assert_null (natter_hosting_get_store (hosting));
-  port = hosting_port (hosting);
+  g_assert_null (natter_hosting_get_store (f->hosting));
+  port = hosting_port (f->hosting);
   g_assert_cmpuint (port, >, 0);
 
   /* One start at a time, whatever the configuration. */
-  g_assert_false (natter_hosting_start (hosting, &again, &error));
+  g_assert_false (natter_hosting_start (f->hosting, &again, &error));
   g_assert_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_ALREADY_HOSTING);
   g_assert_cmpstr (error->message, ==, "natterd is already hosting");
   g_clear_error (&error);
-  g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpuint (f->notified, ==, 1);
 
   alice = connect_and_say (port, "NICK alice\r\nUSER alice 0 * :Alice\r\nJOIN #hall\r\n");
   g_assert_true (natter_test_spin_until (counts_reached, &counts, NATTER_TEST_TIMEOUT_MS));
 
-  g_assert_true (natter_hosting_stop (hosting, "Going home", &error));
+  g_assert_true (natter_hosting_stop (f->hosting, "Going home", &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (notified, ==, 2);
-  g_assert_null (natter_hosting_get_server (hosting));
+  g_assert_cmpuint (f->notified, ==, 2);
+  g_assert_null (natter_hosting_get_server (f->hosting));
   received = read_until_closed (alice);
   g_assert_nonnull (strstr (received, ":irc.hosting 001 alice "));
   g_assert_nonnull (strstr (received, "ERROR :Closing Link: 127.0.0.1 (Going home)"));
 
   g_clear_pointer (&addresses, g_strfreev);
-  addresses = natter_hosting_dup_addresses (hosting);
+  addresses = natter_hosting_dup_addresses (f->hosting);
   g_assert_cmpuint (g_strv_length (addresses), ==, 0);
-  g_assert_cmpuint (natter_hosting_get_n_users (hosting), ==, 0);
-  g_assert_cmpuint (natter_hosting_get_n_rooms (hosting), ==, 0);
+  g_assert_true (counts_reached (&none));
 
-  g_assert_false (natter_hosting_stop (hosting, NULL, &error));
+  g_assert_false (natter_hosting_stop (f->hosting, NULL, &error));
   g_assert_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_NOT_HOSTING);
-  g_assert_cmpuint (notified, ==, 2);
-}
-
-/* A free port of 127.0.0.1, or one held by @holder when it is not NULL. */
-static guint16
-loopback_port (GSocket **holder)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, address, TRUE, NULL));
-  g_assert_true (g_socket_listen (socket, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  if (holder != NULL)
-    *holder = g_steal_pointer (&socket);
-
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_assert_cmpuint (f->notified, ==, 2);
 }
 
 static void
-test_restart (void)
+test_restart (Fixture       *f,
+              gconstpointer  data)
 {
-  g_autoptr(NatterHosting) hosting = natter_hosting_new ();
-  g_auto(NatterHostingConfig) config = NATTER_HOSTING_CONFIG_INIT;
   g_auto(NatterHostingConfig) busy = NATTER_HOSTING_CONFIG_INIT;
   g_autoptr(GSocket) holder = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *expected = NULL;
-  guint16 port = loopback_port (NULL);
-  guint16 held = loopback_port (&holder);
+  guint16 port, held;
   char free_address[32], held_address[32];
 
+  g_object_unref (natter_test_bind_free_port (FALSE, &port));
+  holder = natter_test_bind_free_port (TRUE, &held);
   g_snprintf (free_address, sizeof free_address, "127.0.0.1:%u", port);
   g_snprintf (held_address, sizeof held_address, "127.0.0.1:%u", held);
 
   /* An address in use fails the start, naming it, and binds nothing. */
   busy.listen = g_strdupv ((char *[]) { free_address, held_address, NULL });
-  g_assert_false (natter_hosting_start (hosting, &busy, &error));
+  g_assert_false (natter_hosting_start (f->hosting, &busy, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
   expected = g_strdup_printf ("Cannot listen on %s: ", held_address);
   g_assert_true (g_str_has_prefix (error->message, expected));
   g_clear_error (&error);
-  g_assert_null (natter_hosting_get_server (hosting));
+  g_assert_null (natter_hosting_get_server (f->hosting));
+  g_assert_cmpuint (f->notified, ==, 0);
 
-  config.listen = g_strdupv ((char *[]) { free_address, NULL });
+  g_strfreev (f->config.listen);
+  f->config.listen = g_strdupv ((char *[]) { free_address, NULL });
   for (guint i = 0; i < 2; i++)
     {
       g_autoptr(GSocketConnection) bob = NULL;
       g_autofree char *received = NULL;
-      Counts counts = { hosting, 1, 0 };
+      Counts counts = { f->hosting, 1, 0 };
 
       g_test_message ("start %u", i + 1);
-      g_assert_true (natter_hosting_start (hosting, &config, &error));
+      g_assert_true (natter_hosting_start (f->hosting, &f->config, &error));
       g_assert_no_error (error);
-      g_assert_cmpuint (hosting_port (hosting), ==, port);
+      g_assert_cmpuint (hosting_port (f->hosting), ==, port);
 
       bob = connect_and_say (port, "NICK bob\r\nUSER bob 0 * :Bob\r\n");
       g_assert_true (natter_test_spin_until (counts_reached, &counts, NATTER_TEST_TIMEOUT_MS));
-      g_assert_true (natter_hosting_stop (hosting, NULL, &error));
+      g_assert_true (natter_hosting_stop (f->hosting, NULL, &error));
       received = read_until_closed (bob);
       g_assert_nonnull (strstr (received, "ERROR :Closing Link: 127.0.0.1 (Server shutting down)"));
     }
+  g_assert_cmpuint (f->notified, ==, 4);
 }
 
 static void
-test_store (void)
+test_store (Fixture       *f,
+            gconstpointer  data)
 {
-  g_autoptr(NatterHosting) hosting = natter_hosting_new ();
   g_autoptr(NatterHosting) broken = natter_hosting_new ();
-  g_auto(NatterHostingConfig) config = NATTER_HOSTING_CONFIG_INIT;
   g_autoptr(NatterServerStore) used = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = natter_test_make_temp_dir ();
   g_autofree char *db = g_build_filename (dir, NATTER_SERVER_STORE_FILENAME, NULL);
-  g_autofree char *file = write_temp_file ("not-a-directory", "");
+  g_autofree char *file = natter_test_write_temp_file ("not-a-directory", "");
 
-  g_assert_true (natter_hosting_open_store (hosting, dir, &error));
+  g_assert_true (natter_hosting_open_store (f->hosting, dir, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_test (db, G_FILE_TEST_EXISTS));
 
   /* Every server it starts keeps its state there. */
-  config.listen = g_strdupv ((char *[]) { "127.0.0.1:0", NULL });
-  g_assert_true (natter_hosting_start (hosting, &config, &error));
-  g_object_get (natter_hosting_get_server (hosting), "store", &used, NULL);
-  g_assert_true (used == natter_hosting_get_store (hosting));
-  g_assert_true (natter_hosting_stop (hosting, NULL, &error));
+  g_assert_true (natter_hosting_start (f->hosting, &f->config, &error));
+  g_object_get (natter_hosting_get_server (f->hosting), "store", &used, NULL);
+  g_assert_true (used == natter_hosting_get_store (f->hosting));
+  g_assert_true (natter_hosting_stop (f->hosting, NULL, &error));
 
   g_assert_false (natter_hosting_open_store (broken, file, &error));
   g_assert_error (error, NATTER_SERVER_STORE_ERROR, NATTER_SERVER_STORE_ERROR_OPEN);
@@ -424,9 +414,9 @@ main (int   argc,
   g_test_add_func ("/hosting/check/bad-names", test_bad_names);
   g_test_add_func ("/hosting/check/limits-out-of-range", test_limits_out_of_range);
   g_test_add_func ("/hosting/check/unreadable-files", test_unreadable_files);
-  g_test_add_func ("/hosting/start-status-stop", test_start_status_stop);
-  g_test_add_func ("/hosting/restart", test_restart);
-  g_test_add_func ("/hosting/store", test_store);
+  g_test_add ("/hosting/start-status-stop", Fixture, NULL, fixture_set_up, test_start_status_stop, fixture_tear_down);
+  g_test_add ("/hosting/restart", Fixture, NULL, fixture_set_up, test_restart, fixture_tear_down);
+  g_test_add ("/hosting/store", Fixture, NULL, fixture_set_up, test_store, fixture_tear_down);
 
   return g_test_run ();
 }

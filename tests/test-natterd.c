@@ -78,46 +78,6 @@ ipv6_loopback_available (void)
   return socket != NULL && g_socket_bind (socket, address, FALSE, NULL);
 }
 
-/* A socket bound to a free port of 127.0.0.1, listening if @listen. */
-static GSocket *
-bind_free_port (gboolean  listen,
-                guint16  *port)
-{
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GError) error = NULL;
-
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_assert_no_error (error);
-  g_socket_bind (socket, address, TRUE, &error);
-  g_assert_no_error (error);
-  if (listen)
-    {
-      g_socket_listen (socket, &error);
-      g_assert_no_error (error);
-    }
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  return g_steal_pointer (&socket);
-}
-
-/* Removed at exit. */
-static char *
-write_temp_file (const char *name,
-                 const char *contents)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = natter_test_make_temp_dir ();
-  char *path = g_build_filename (dir, name, NULL);
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-  return path;
-}
-
 /* Tests */
 
 static void
@@ -193,7 +153,7 @@ test_listen_port_in_use (void)
   if (!natter_test_require_natterd ())
     return;
 
-  socket = bind_free_port (TRUE, &port);
+  socket = natter_test_bind_free_port (TRUE, &port);
   listen = g_strdup_printf ("127.0.0.1:%u", port);
   args[1] = listen;
   run = natter_test_run_natterd (args, NATTER_TEST_EXIT_TIMEOUT_MS);
@@ -319,7 +279,7 @@ test_listen_ipv4_and_ipv6 (void)
 static void
 test_password_file (void)
 {
-  g_autofree char *path = write_temp_file ("password", "open sesame\nnot this line\n");
+  g_autofree char *path = natter_test_write_temp_file ("password", "open sesame\nnot this line\n");
   const char * const args[] = {
     "--server-name", SERVER_NAME, "--listen", "127.0.0.1:0", "--password-file", path, NULL
   };
@@ -381,7 +341,7 @@ test_password_file_missing (void)
 static void
 test_motd_file (void)
 {
-  g_autofree char *path = write_temp_file ("motd", "Welcome to the test server.\nBe nice, héllo ✓\n");
+  g_autofree char *path = natter_test_write_temp_file ("motd", "Welcome to the test server.\nBe nice, héllo ✓\n");
   const char * const args[] = {
     "--server-name", SERVER_NAME, "--listen", "127.0.0.1:0", "--motd-file", path, NULL
   };
@@ -542,7 +502,7 @@ test_restart_rebinds (void)
     return;
 
   /* A port that was free a moment ago. */
-  g_object_unref (bind_free_port (FALSE, &port));
+  g_object_unref (natter_test_bind_free_port (FALSE, &port));
   listen = g_strdup_printf ("127.0.0.1:%u", port);
   args[3] = listen;
 

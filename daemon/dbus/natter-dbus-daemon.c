@@ -362,12 +362,14 @@ update_hosting (NatterDbusDaemon *self)
 {
   NatterIpcDaemon1 *iface = NATTER_IPC_DAEMON1 (self);
   g_auto(GStrv) addresses = natter_hosting_dup_addresses (self->hosting);
+  guint users, rooms;
 
+  natter_hosting_get_counts (self->hosting, &users, &rooms);
   /* The generated setters only notify (and signal PropertiesChanged) on change. */
   natter_ipc_daemon1_set_hosting (iface, natter_hosting_get_server (self->hosting) != NULL);
   natter_ipc_daemon1_set_hosting_addresses (iface, (const char * const *) addresses);
-  natter_ipc_daemon1_set_hosting_users (iface, natter_hosting_get_n_users (self->hosting));
-  natter_ipc_daemon1_set_hosting_rooms (iface, natter_hosting_get_n_rooms (self->hosting));
+  natter_ipc_daemon1_set_hosting_users (iface, users);
+  natter_ipc_daemon1_set_hosting_rooms (iface, rooms);
 }
 
 static gboolean

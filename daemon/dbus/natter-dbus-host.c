@@ -141,13 +141,20 @@ natter_dbus_host_handle_list_rooms (NatterIpcHost1        *iface,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* Kicking a user and closing a room: shows @name's people out with @reason. */
+typedef gboolean (*ShowOut) (NatterServer  *server,
+                             const char    *name,
+                             const char    *reason,
+                             GError       **error);
+
 static gboolean
-natter_dbus_host_handle_kick_user (NatterIpcHost1        *iface,
-                                   GDBusMethodInvocation *invocation,
-                                   const char            *nick,
-                                   const char            *reason)
+show_out (NatterDbusHost        *self,
+          GDBusMethodInvocation *invocation,
+          ShowOut                show_out_func,
+          const char            *name,
+          const char            *empty_name,
+          const char            *reason)
 {
-  NatterDbusHost *self = NATTER_DBUS_HOST (iface);
   NatterServer *server = host_server (self, invocation);
   g_autoptr(GError) error = NULL;
 
@@ -156,14 +163,24 @@ natter_dbus_host_handle_kick_user (NatterIpcHost1        *iface,
 
   if (!natter_session_check_text (reason, REASON_MAX, _("reason"), &error))
     natter_dbus_error_return (invocation, error);
-  else if (nick[0] == '\0')
-    natter_dbus_error_return_invalid (invocation, _("The nick is empty"));
-  else if (!natter_server_kick_user (server, nick, reason, &error))
+  else if (name[0] == '\0')
+    natter_dbus_error_return_invalid (invocation, empty_name);
+  else if (!show_out_func (server, name, reason, &error))
     natter_dbus_error_return (invocation, error);
   else
-    natter_ipc_host1_complete_kick_user (iface, invocation);
+    g_dbus_method_invocation_return_value (invocation, NULL);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_host_handle_kick_user (NatterIpcHost1        *iface,
+                                   GDBusMethodInvocation *invocation,
+                                   const char            *nick,
+                                   const char            *reason)
+{
+  return show_out (NATTER_DBUS_HOST (iface), invocation, natter_server_kick_user,
+                   nick, _("The nick is empty"), reason);
 }
 
 static gboolean
@@ -172,23 +189,8 @@ natter_dbus_host_handle_close_room (NatterIpcHost1        *iface,
                                     const char            *room,
                                     const char            *reason)
 {
-  NatterDbusHost *self = NATTER_DBUS_HOST (iface);
-  NatterServer *server = host_server (self, invocation);
-  g_autoptr(GError) error = NULL;
-
-  if (server == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-
-  if (!natter_session_check_text (reason, REASON_MAX, _("reason"), &error))
-    natter_dbus_error_return (invocation, error);
-  else if (room[0] == '\0')
-    natter_dbus_error_return_invalid (invocation, _("The room name is empty"));
-  else if (!natter_server_close_room (server, room, reason, &error))
-    natter_dbus_error_return (invocation, error);
-  else
-    natter_ipc_host1_complete_close_room (iface, invocation);
-
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return show_out (NATTER_DBUS_HOST (iface), invocation, natter_server_close_room,
+                   room, _("The room name is empty"), reason);
 }
 
 static void

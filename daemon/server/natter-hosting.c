@@ -79,20 +79,30 @@ config_listen (const NatterHostingConfig *config)
   return (const char * const *) config->listen;
 }
 
+/* The contents of @path; @unreadable words the error around the reason. */
+static char *
+read_file (const char  *path,
+           const char  *unreadable,
+           GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  char *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, &local_error))
+    g_set_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_FILE, unreadable, local_error->message);
+
+  return contents;
+}
+
 /* The first line of @path. */
 static char *
 read_password_file (const char  *path,
                     GError     **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *contents = NULL;
+  g_autofree char *contents = read_file (path, _("cannot read password file: %s"), error);
 
-  if (!g_file_get_contents (path, &contents, NULL, &local_error))
-    {
-      g_set_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_FILE,
-                   _("cannot read password file: %s"), local_error->message);
-      return NULL;
-    }
+  if (contents == NULL)
+    return NULL;
 
   contents[strcspn (contents, "\r\n")] = '\0';
   if (contents[0] == '\0')
@@ -109,16 +119,9 @@ static char *
 read_motd_file (const char  *path,
                 GError     **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *motd = NULL;
+  g_autofree char *motd = read_file (path, _("cannot read MOTD file: %s"), error);
 
-  if (!g_file_get_contents (path, &motd, NULL, &local_error))
-    {
-      g_set_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_FILE,
-                   _("cannot read MOTD file: %s"), local_error->message);
-      return NULL;
-    }
-  if (!g_utf8_validate (motd, -1, NULL))
+  if (motd != NULL && !g_utf8_validate (motd, -1, NULL))
     {
       g_set_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_FILE,
                    _("the MOTD file “%s” is not UTF-8"), path);
@@ -480,30 +483,23 @@ natter_hosting_dup_addresses (NatterHosting *self)
   return g_strv_builder_end (builder);
 }
 
-guint
-natter_hosting_get_n_users (NatterHosting *self)
+void
+natter_hosting_get_counts (NatterHosting *self,
+                           guint         *n_users,
+                           guint         *n_rooms)
 {
   g_autoptr(GPtrArray) users = NULL;
-
-  g_return_val_if_fail (NATTER_IS_HOSTING (self), 0);
-
-  if (self->server == NULL)
-    return 0;
-  users = natter_server_list_users (self->server);
-
-  return users->len;
-}
-
-guint
-natter_hosting_get_n_rooms (NatterHosting *self)
-{
   g_autoptr(GPtrArray) rooms = NULL;
 
-  g_return_val_if_fail (NATTER_IS_HOSTING (self), 0);
+  g_return_if_fail (NATTER_IS_HOSTING (self));
+  g_return_if_fail (n_users != NULL && n_rooms != NULL);
 
+  *n_users = *n_rooms = 0;
   if (self->server == NULL)
-    return 0;
-  rooms = natter_server_list_rooms (self->server);
+    return;
 
-  return rooms->len;
+  users = natter_server_list_users (self->server);
+  rooms = natter_server_list_rooms (self->server);
+  *n_users = users->len;
+  *n_rooms = rooms->len;
 }

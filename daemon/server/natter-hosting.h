@@ -100,7 +100,8 @@ NatterServer      *natter_hosting_require_server (NatterHosting             *sel
 /* Status: "host:port" ("[host]:port" for IPv6) per address listened on,
  * empty when not hosting; users registered and rooms open now. */
 char             **natter_hosting_dup_addresses (NatterHosting              *self);
-guint              natter_hosting_get_n_users   (NatterHosting              *self);
-guint              natter_hosting_get_n_rooms   (NatterHosting              *self);
+void               natter_hosting_get_counts    (NatterHosting              *self,
+                                                 guint                      *n_users,
+                                                 guint                      *n_rooms);
 
 G_END_DECLS
