@@ -462,7 +462,9 @@ natter_dbus_daemon_handle_start_hosting (NatterIpcDaemon1      *iface,
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) addresses = NULL;
 
-  if (!hosting_config_from_options (options, &config, &error) ||
+  /* Already hosting is the answer whatever the options: start says so. */
+  if ((natter_hosting_get_server (self->hosting) == NULL &&
+       !hosting_config_from_options (options, &config, &error)) ||
       !natter_hosting_start (self->hosting, &config, &error))
     {
       natter_dbus_error_return (invocation, error);
