@@ -24,6 +24,10 @@ G_BEGIN_DECLS
 #define NATTER_MAXBANS     100
 #define NATTER_WHOWAS_MAX  1024
 
+/* Sizes the command families share. */
+#define NATTER_NAMES_LINE_MAX  400  /* room left in a 353 or 319 line after its prefix */
+#define NATTER_QUIT_REASON_MAX 300
+
 /* Accounts and history state, natter-accounts.c and natter-history.c. */
 typedef struct _NatterAccounts NatterAccounts;
 typedef struct _NatterHistory  NatterHistory;
@@ -92,21 +96,62 @@ struct _NatterServer
   guint            nick_grace_ms;
 };
 
-typedef void (*NatterCommandFunc) (NatterServer     *server,
-                                   NatterClient     *client,
-                                   NatterIrcMessage *msg);
+/* A command's handler; each family declares its handlers with this type. */
+typedef void NatterCommandFunc (NatterServer     *server,
+                                NatterClient     *client,
+                                NatterIrcMessage *msg);
 
 typedef struct {
   const char        *name;
-  NatterCommandFunc  func;
+  NatterCommandFunc *func;
   guint              min_params;
   gboolean           before_registration;
 } NatterCommand;
 
-/* natter-server-commands.c */
+/* natter-server-commands.c: the one command table, and what the families share. */
 const NatterCommand *_natter_server_get_commands (guint *n_commands);
+/* A copy of @s cut to at most @max bytes without splitting a character. */
+char         *_natter_server_dup_truncated (const char   *s,
+                                            gsize         max);
+char         *_natter_server_dup_uint      (guint64       value);
+/* A registered client by nick; clients still registering are not addressable. */
+NatterClient *_natter_server_find_user     (NatterServer *server,
+                                            const char   *nick);
+gboolean      _natter_server_shares_room   (NatterClient *a,
+                                            NatterClient *b);
+
+/* natter-server-registration.c */
 void   _natter_server_try_register   (NatterServer *server,
                                       NatterClient *client);
+NatterCommandFunc _natter_server_cmd_cap, _natter_server_cmd_lusers, _natter_server_cmd_motd,
+                  _natter_server_cmd_nick, _natter_server_cmd_pass, _natter_server_cmd_ping,
+                  _natter_server_cmd_pong, _natter_server_cmd_quit, _natter_server_cmd_user;
+
+/* natter-server-rooms.c */
+NatterCommandFunc _natter_server_cmd_invite, _natter_server_cmd_join, _natter_server_cmd_kick,
+                  _natter_server_cmd_list, _natter_server_cmd_names, _natter_server_cmd_part,
+                  _natter_server_cmd_topic;
+/* @command with @params from @source to every member of @room. */
+void   _natter_server_room_broadcast (NatterServer       *server,
+                                      NatterRoom         *room,
+                                      NatterClient       *source,
+                                      const char         *command,
+                                      const char * const *params,
+                                      guint               n_params);
+/* The room named @name, or NULL after replying 403. */
+NatterRoom *_natter_server_find_room_or_reply (NatterServer *server,
+                                               NatterClient *client,
+                                               const char   *name);
+
+/* natter-server-modes.c */
+NatterCommandFunc _natter_server_cmd_mode;
+
+/* natter-server-messages.c */
+NatterCommandFunc _natter_server_cmd_notice, _natter_server_cmd_privmsg, _natter_server_cmd_tagmsg;
+
+/* natter-server-presence.c */
+NatterCommandFunc _natter_server_cmd_away, _natter_server_cmd_ison, _natter_server_cmd_userhost,
+                  _natter_server_cmd_who, _natter_server_cmd_whois, _natter_server_cmd_whowas;
 
 /* natter-server.c */
 void   _natter_server_handle_line    (NatterServer *self,
@@ -139,5 +184,4 @@ void   _natter_server_send           (NatterServer *self,
                                       const char   *source,
                                       const char   *command,
                                       ...) G_GNUC_NULL_TERMINATED;
-
 G_END_DECLS
