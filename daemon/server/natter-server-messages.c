@@ -49,24 +49,6 @@ client_tags (NatterIrcMessage *msg)
   return g_string_free (out, FALSE);
 }
 
-static gboolean
-can_send_to_room (NatterRoom   *room,
-                  NatterClient *client)
-{
-  guint flags = _natter_room_get_member (room, client);
-
-  if (!flags)
-    return !(room->modes & NATTER_ROOM_MODE_NO_EXTERNAL) &&
-           !(room->modes & NATTER_ROOM_MODE_MODERATED) &&
-           !_natter_room_is_banned (room, client->prefix);
-
-  if (flags & (NATTER_MEMBER_OP | NATTER_MEMBER_VOICE))
-    return TRUE;
-
-  return !(room->modes & NATTER_ROOM_MODE_MODERATED) &&
-         !_natter_room_is_banned (room, client->prefix);
-}
-
 static void
 relay_message (NatterServer     *server,
                NatterClient     *client,
@@ -146,7 +128,7 @@ relay_message (NatterServer     *server,
                 _natter_server_reply (server, client, "403", target, _("No such channel"), NULL);
               continue;
             }
-          if (!can_send_to_room (room, client))
+          if (!_natter_room_can_send (room, client))
             {
               if (is_privmsg)
                 _natter_server_reply (server, client, "404", room->name,

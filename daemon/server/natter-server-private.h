@@ -138,6 +138,14 @@ void   _natter_server_room_broadcast (NatterServer       *server,
                                       const char         *command,
                                       const char * const *params,
                                       guint               n_params);
+/* Replies @numeric, a refusal by one of @room's rules, with its @text; the
+ * user or mask it names is @subject (401, 441, 443, 478). */
+void   _natter_server_reply_refusal  (NatterServer *server,
+                                      NatterClient *client,
+                                      NatterRoom   *room,
+                                      const char   *numeric,
+                                      const char   *text,
+                                      const char   *subject);
 /* The room named @name, or NULL after replying 403. */
 NatterRoom *_natter_server_find_room_or_reply (NatterServer *server,
                                                NatterClient *client,

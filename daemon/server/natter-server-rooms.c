@@ -72,6 +72,24 @@ send_topic (NatterServer *server,
 }
 
 void
+_natter_server_reply_refusal (NatterServer *server,
+                              NatterClient *client,
+                              NatterRoom   *room,
+                              const char   *numeric,
+                              const char   *text,
+                              const char   *subject)
+{
+  if (g_str_equal (numeric, "401"))
+    _natter_server_reply (server, client, numeric, subject, text, NULL);
+  else if (g_str_equal (numeric, "441") || g_str_equal (numeric, "443"))
+    _natter_server_reply (server, client, numeric, subject, room->name, text, NULL);
+  else if (g_str_equal (numeric, "478"))
+    _natter_server_reply (server, client, numeric, room->name, subject, text, NULL);
+  else
+    _natter_server_reply (server, client, numeric, room->name, text, NULL);
+}
+
+void
 _natter_server_room_broadcast (NatterServer       *server,
                                NatterRoom         *room,
                                NatterClient       *source,
@@ -139,33 +157,14 @@ join_room (NatterServer *server,
 
   if (room != NULL)
     {
-      gboolean invited = room->invited != NULL &&
-                         g_hash_table_contains (room->invited, client->nick_folded);
       /* A registered room's founder is let in, and made op, whatever the modes. */
       gboolean founder = _natter_accounts_is_founder (server, room, client);
+      const char *text;
+      const char *numeric = _natter_room_check_join (room, client, key, founder, &text);
 
-      if (!founder && room->limit > 0 && g_hash_table_size (room->members) >= room->limit)
+      if (numeric != NULL)
         {
-          _natter_server_reply (server, client, "471", room->name,
-                                _("Cannot join channel (+l)"), NULL);
-          return;
-        }
-      if (!founder && (room->modes & NATTER_ROOM_MODE_INVITE) && !invited)
-        {
-          _natter_server_reply (server, client, "473", room->name,
-                                _("Cannot join channel (+i)"), NULL);
-          return;
-        }
-      if (!founder && _natter_room_is_banned (room, client->prefix))
-        {
-          _natter_server_reply (server, client, "474", room->name,
-                                _("Cannot join channel (+b)"), NULL);
-          return;
-        }
-      if (!founder && room->key != NULL && (key == NULL || !g_str_equal (room->key, key)))
-        {
-          _natter_server_reply (server, client, "475", room->name,
-                                _("Cannot join channel (+k)"), NULL);
+          _natter_server_reply_refusal (server, client, room, numeric, text, NULL);
           return;
         }
       _natter_room_add_member (room, client, founder ? NATTER_MEMBER_OP : 0);
@@ -267,18 +266,17 @@ _natter_server_cmd_topic (NatterServer     *server,
                           NatterIrcMessage *msg)
 {
   NatterRoom *room = _natter_server_find_room_or_reply (server, client, msg->params[0]);
-  guint flags;
   g_autofree char *topic = NULL;
   const char *params[2];
+  const char *numeric;
+  const char *text;
 
   if (room == NULL)
     return;
 
-  flags = _natter_room_get_member (room, client);
-
   if (msg->n_params < 2)
     {
-      if (!flags && (room->modes & NATTER_ROOM_MODE_SECRET))
+      if (!_natter_room_get_member (room, client) && (room->modes & NATTER_ROOM_MODE_SECRET))
         _natter_server_reply (server, client, "442", room->name,
                               _("You're not on that channel"), NULL);
       else
@@ -286,16 +284,10 @@ _natter_server_cmd_topic (NatterServer     *server,
       return;
     }
 
-  if (!flags)
+  numeric = _natter_room_check_topic (room, client, &text);
+  if (numeric != NULL)
     {
-      _natter_server_reply (server, client, "442", room->name,
-                            _("You're not on that channel"), NULL);
-      return;
-    }
-  if ((room->modes & NATTER_ROOM_MODE_TOPIC_OPS) && !(flags & NATTER_MEMBER_OP))
-    {
-      _natter_server_reply (server, client, "482", room->name,
-                            _("You're not channel operator"), NULL);
+      _natter_server_reply_refusal (server, client, room, numeric, text, NULL);
       return;
     }
 
@@ -386,7 +378,8 @@ _natter_server_cmd_invite (NatterServer     *server,
 {
   NatterClient *target = _natter_server_find_user (server, msg->params[0]);
   NatterRoom *room;
-  guint flags;
+  const char *numeric;
+  const char *text;
 
   if (target == NULL)
     {
@@ -399,17 +392,10 @@ _natter_server_cmd_invite (NatterServer     *server,
   if (room == NULL)
     return;
 
-  flags = _natter_room_get_member (room, client);
-  if (_natter_room_get_member (room, target))
+  numeric = _natter_room_check_invite (room, client, target, &text);
+  if (numeric != NULL)
     {
-      _natter_server_reply (server, client, "443", target->nick, room->name,
-                            _("is already on channel"), NULL);
-      return;
-    }
-  if ((room->modes & NATTER_ROOM_MODE_INVITE) && !(flags & NATTER_MEMBER_OP))
-    {
-      _natter_server_reply (server, client, "482", room->name,
-                            _("You're not channel operator"), NULL);
+      _natter_server_reply_refusal (server, client, room, numeric, text, target->nick);
       return;
     }
 
@@ -431,22 +417,17 @@ _natter_server_cmd_kick (NatterServer     *server,
   NatterClient *target;
   g_autofree char *reason = NULL;
   const char *params[3];
+  const char *numeric;
+  const char *text;
 
   if (room == NULL)
     return;
 
-  if (!(_natter_room_get_member (room, client) & NATTER_MEMBER_OP))
-    {
-      _natter_server_reply (server, client, "482", room->name,
-                            _("You're not channel operator"), NULL);
-      return;
-    }
-
   target = _natter_server_find_user (server, msg->params[1]);
-  if (target == NULL || !_natter_room_get_member (room, target))
+  numeric = _natter_room_check_kick (room, client, target, &text);
+  if (numeric != NULL)
     {
-      _natter_server_reply (server, client, "441", msg->params[1], room->name,
-                            _("They aren't on that channel"), NULL);
+      _natter_server_reply_refusal (server, client, room, numeric, text, msg->params[1]);
       return;
     }
 
