@@ -97,6 +97,8 @@ relay_message (NatterServer     *server,
     {
       const char *target = targets[i];
       g_autofree char *folded = natter_irc_casefold (target);
+      NatterRoom *room = NULL;
+      NatterClient *to = NULL;
       const char *params[2];
       NatterOutLine line;
       gboolean dup = FALSE;
@@ -120,8 +122,7 @@ relay_message (NatterServer     *server,
 
       if (natter_irc_is_channel (target))
         {
-          NatterRoom *room = _natter_server_find_room (server, target);
-
+          room = _natter_server_find_room (server, target);
           if (room == NULL)
             {
               if (is_privmsg)
@@ -135,21 +136,10 @@ relay_message (NatterServer     *server,
                                       _("Cannot send to channel"), NULL);
               continue;
             }
-
-          params[0] = room->name;
-          params[1] = msg->params[1];
-          _natter_out_line_init (&line, client->prefix, command, params, is_tagmsg ? 1 : 2, tags);
-          if (is_tagmsg)
-            line.required_cap = NATTER_CAP_MESSAGE_TAGS;
-          _natter_history_stamp (server, client, &line, msgid);
-          _natter_out_line_send_room (&line, server, room, client);
-          if (!is_tagmsg)
-            _natter_history_record (server, client, &line, room, NULL);
         }
       else
         {
-          NatterClient *to = _natter_server_find_user (server, target);
-
+          to = _natter_server_find_user (server, target);
           if (to == NULL)
             to = _natter_accounts_find_logged_in (server, target);
           if (to == NULL)
@@ -162,21 +152,23 @@ relay_message (NatterServer     *server,
                                       _("No such nick/channel"), NULL);
               continue;
             }
-
-          params[0] = to->nick;
-          params[1] = msg->params[1];
-          _natter_out_line_init (&line, client->prefix, command, params, is_tagmsg ? 1 : 2, tags);
-          if (is_tagmsg)
-            line.required_cap = NATTER_CAP_MESSAGE_TAGS;
-          _natter_history_stamp (server, client, &line, msgid);
-          /* A note to oneself arrives once, echo-message or not. */
-          if (to != client || !_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
-            _natter_out_line_send (&line, server, to);
-          if (!is_tagmsg)
-            _natter_history_record (server, client, &line, NULL, to);
-          if (is_privmsg && to->away != NULL)
-            _natter_server_reply (server, client, "301", to->nick, to->away, NULL);
         }
+
+      params[0] = room != NULL ? room->name : to->nick;
+      params[1] = msg->params[1];
+      _natter_out_line_init (&line, client->prefix, command, params, is_tagmsg ? 1 : 2, tags);
+      if (is_tagmsg)
+        line.required_cap = NATTER_CAP_MESSAGE_TAGS;
+      _natter_history_stamp (server, client, &line, msgid);
+      if (room != NULL)
+        _natter_out_line_send_room (&line, server, room, client);
+      /* A note to oneself arrives once, echo-message or not. */
+      else if (to != client || !_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
+        _natter_out_line_send (&line, server, to);
+      if (!is_tagmsg)
+        _natter_history_record (server, client, &line, room, to);
+      if (is_privmsg && to != NULL && to->away != NULL)
+        _natter_server_reply (server, client, "301", to->nick, to->away, NULL);
 
       if (_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
         _natter_out_line_send (&line, server, client);
