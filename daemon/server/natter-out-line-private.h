@@ -58,5 +58,13 @@ void    _natter_out_line_send_peers (NatterOutLine *line,
                                      NatterClient  *client,
                                      gboolean       include_self,
                                      guint          cap);
+/* @client's own news (NICK, QUIT, AWAY) with @param (or none when NULL),
+ * tagged with its account, sent as by _natter_out_line_send_peers(). */
+void    _natter_out_line_tell_peers (NatterServer  *server,
+                                     NatterClient  *client,
+                                     const char    *command,
+                                     const char    *param,
+                                     gboolean       include_self,
+                                     guint          cap);
 
 G_END_DECLS

@@ -254,23 +254,15 @@ _natter_server_cmd_away (NatterServer     *server,
                          NatterClient     *client,
                          NatterIrcMessage *msg)
 {
-  NatterOutLine line;
-  const char *params[1];
-  guint n = 0;
-
   g_clear_pointer (&client->away, g_free);
 
   if (msg->n_params > 0 && msg->params[0][0] != '\0')
     {
       client->away = _natter_server_dup_truncated (msg->params[0], NATTER_AWAYLEN);
-      params[n++] = client->away;
       _natter_server_reply (server, client, "306", _("You have been marked as being away"), NULL);
     }
   else
     _natter_server_reply (server, client, "305", _("You are no longer marked as being away"), NULL);
 
-  _natter_out_line_init (&line, client->prefix, "AWAY", params, n, NULL);
-  line.account = client->account;
-  _natter_out_line_send_peers (&line, server, client, FALSE, NATTER_CAP_AWAY_NOTIFY);
-  _natter_out_line_clear (&line);
+  _natter_out_line_tell_peers (server, client, "AWAY", client->away, FALSE, NATTER_CAP_AWAY_NOTIFY);
 }

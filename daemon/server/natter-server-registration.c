@@ -272,13 +272,7 @@ _natter_server_cmd_nick (NatterServer     *server,
 
   if (client->registered)
     {
-      const char *params[] = { nick };
-      NatterOutLine line;
-
-      _natter_out_line_init (&line, client->prefix, "NICK", params, 1, NULL);
-      line.account = client->account;
-      _natter_out_line_send_peers (&line, server, client, TRUE, 0);
-      _natter_out_line_clear (&line);
+      _natter_out_line_tell_peers (server, client, "NICK", nick, TRUE, 0);
       _natter_server_remember_whowas (server, client);
     }
 

@@ -851,14 +851,7 @@ natter_server_reap_one (NatterServer *self,
 
   if (client->registered)
     {
-      const char *params[] = { client->quit_reason };
-      NatterOutLine line;
-
-      _natter_out_line_init (&line, client->prefix, "QUIT", params, 1, NULL);
-      line.account = client->account;
-      _natter_out_line_send_peers (&line, self, client, FALSE, 0);
-      _natter_out_line_clear (&line);
-
+      _natter_out_line_tell_peers (self, client, "QUIT", client->quit_reason, FALSE, 0);
       _natter_server_remember_whowas (self, client);
       g_debug ("%s left: %s", client->prefix, client->quit_reason);
     }
