@@ -2,6 +2,7 @@
 #pragma once
 
 #include "natter-client.h"
+#include "natter-irc-modes.h"
 #include "natter-room.h"
 
 G_BEGIN_DECLS
@@ -74,5 +75,58 @@ void        _natter_room_set_topic    (NatterRoom   *self,
 /* "+ntk key" style, with parameters when @with_params. */
 char       *_natter_room_dup_modes    (NatterRoom   *self,
                                        gboolean      with_params);
+
+/*
+ * The room's rules. A refusal is the numeric that says so ("475"), with its
+ * translated text in @text; the caller words the reply, which may carry more
+ * than the room's name.
+ */
+
+/* NULL when @client may join with @key, else 471, 473, 474 or 475. A
+ * registered room's @founder is let in whatever the modes. */
+const char *_natter_room_check_join   (NatterRoom   *self,
+                                       NatterClient *client,
+                                       const char   *key,
+                                       gboolean      founder,
+                                       const char  **text);
+/* Moderation, no external messages and bans. */
+gboolean    _natter_room_can_send     (NatterRoom   *self,
+                                       NatterClient *client);
+/* NULL when @client may set the topic, else 442 or (+t) 482. */
+const char *_natter_room_check_topic  (NatterRoom   *self,
+                                       NatterClient *client,
+                                       const char  **text);
+/* NULL when @client, a member, may invite @target, else 443 or (+i) 482. */
+const char *_natter_room_check_invite (NatterRoom   *self,
+                                       NatterClient *client,
+                                       NatterClient *target,
+                                       const char  **text);
+/* NULL when @client may kick @target (NULL when there is no such user),
+ * else 482 or 441. */
+const char *_natter_room_check_kick   (NatterRoom   *self,
+                                       NatterClient *client,
+                                       NatterClient *target,
+                                       const char  **text);
+
+/* The changes a MODE made, as announced: "+mk-o" and the parameters. */
+typedef struct {
+  GString    *letters;
+  GPtrArray  *args;       /* char* */
+  char        sign;       /* of the last letter written */
+} NatterRoomModeDelta;
+
+void        _natter_room_mode_delta_init  (NatterRoomModeDelta *delta);
+void        _natter_room_mode_delta_clear (NatterRoomModeDelta *delta);
+
+/* Applies @change by @setter, with @target the user an o or v change names
+ * (NULL when there is none by that name). NULL when applied or ignored (the
+ * delta grows only when the room changed), else the refusal: 401, 441, 478,
+ * 482 or 525. */
+const char *_natter_room_apply_mode   (NatterRoom                *self,
+                                       NatterClient              *setter,
+                                       const NatterIrcModeChange *change,
+                                       NatterClient              *target,
+                                       NatterRoomModeDelta       *delta,
+                                       const char               **text);
 
 G_END_DECLS

@@ -3,9 +3,14 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <string.h>
+
 #include "natter-irc-names.h"
 #include "natter-room-private.h"
 #include "natter-server-private.h"
+
+#define KEY_MAX 32
 
 G_DEFINE_FINAL_TYPE (NatterRoom, natter_room, G_TYPE_OBJECT)
 
@@ -239,4 +244,298 @@ _natter_room_dup_modes (NatterRoom *self,
     }
 
   return g_string_free (str, FALSE);
+}
+
+static const char *
+natter_room_refuse (const char  *numeric,
+                    const char  *message,
+                    const char **text)
+{
+  if (text != NULL)
+    *text = message;
+  return numeric;
+}
+
+const char *
+_natter_room_check_join (NatterRoom   *self,
+                         NatterClient *client,
+                         const char   *key,
+                         gboolean      founder,
+                         const char  **text)
+{
+  gboolean invited = self->invited != NULL &&
+                     g_hash_table_contains (self->invited, client->nick_folded);
+
+  if (founder)
+    return NULL;
+  if (self->limit > 0 && g_hash_table_size (self->members) >= self->limit)
+    return natter_room_refuse ("471", _("Cannot join channel (+l)"), text);
+  if ((self->modes & NATTER_ROOM_MODE_INVITE) && !invited)
+    return natter_room_refuse ("473", _("Cannot join channel (+i)"), text);
+  if (_natter_room_is_banned (self, client->prefix))
+    return natter_room_refuse ("474", _("Cannot join channel (+b)"), text);
+  if (self->key != NULL && (key == NULL || !g_str_equal (self->key, key)))
+    return natter_room_refuse ("475", _("Cannot join channel (+k)"), text);
+
+  return NULL;
+}
+
+gboolean
+_natter_room_can_send (NatterRoom   *self,
+                       NatterClient *client)
+{
+  guint flags = _natter_room_get_member (self, client);
+
+  if (!flags)
+    return !(self->modes & NATTER_ROOM_MODE_NO_EXTERNAL) &&
+           !(self->modes & NATTER_ROOM_MODE_MODERATED) &&
+           !_natter_room_is_banned (self, client->prefix);
+
+  if (flags & (NATTER_MEMBER_OP | NATTER_MEMBER_VOICE))
+    return TRUE;
+
+  return !(self->modes & NATTER_ROOM_MODE_MODERATED) &&
+         !_natter_room_is_banned (self, client->prefix);
+}
+
+static const char *
+natter_room_refuse_not_op (const char **text)
+{
+  return natter_room_refuse ("482", _("You're not channel operator"), text);
+}
+
+const char *
+_natter_room_check_topic (NatterRoom   *self,
+                          NatterClient *client,
+                          const char  **text)
+{
+  guint flags = _natter_room_get_member (self, client);
+
+  if (!flags)
+    return natter_room_refuse ("442", _("You're not on that channel"), text);
+  if ((self->modes & NATTER_ROOM_MODE_TOPIC_OPS) && !(flags & NATTER_MEMBER_OP))
+    return natter_room_refuse_not_op (text);
+
+  return NULL;
+}
+
+const char *
+_natter_room_check_invite (NatterRoom   *self,
+                           NatterClient *client,
+                           NatterClient *target,
+                           const char  **text)
+{
+  if (_natter_room_get_member (self, target))
+    return natter_room_refuse ("443", _("is already on channel"), text);
+  if ((self->modes & NATTER_ROOM_MODE_INVITE) &&
+      !(_natter_room_get_member (self, client) & NATTER_MEMBER_OP))
+    return natter_room_refuse_not_op (text);
+
+  return NULL;
+}
+
+const char *
+_natter_room_check_kick (NatterRoom   *self,
+                         NatterClient *client,
+                         NatterClient *target,
+                         const char  **text)
+{
+  if (!(_natter_room_get_member (self, client) & NATTER_MEMBER_OP))
+    return natter_room_refuse_not_op (text);
+  if (target == NULL || !_natter_room_get_member (self, target))
+    return natter_room_refuse ("441", _("They aren't on that channel"), text);
+
+  return NULL;
+}
+
+void
+_natter_room_mode_delta_init (NatterRoomModeDelta *delta)
+{
+  delta->letters = g_string_new (NULL);
+  delta->args = g_ptr_array_new_with_free_func (g_free);
+  delta->sign = 0;
+}
+
+void
+_natter_room_mode_delta_clear (NatterRoomModeDelta *delta)
+{
+  g_string_free (delta->letters, TRUE);
+  g_ptr_array_unref (delta->args);
+}
+
+static void
+natter_room_mode_delta_add (NatterRoomModeDelta *delta,
+                            gboolean             adding,
+                            char                 mode,
+                            const char          *arg)
+{
+  char sign = adding ? '+' : '-';
+
+  if (sign != delta->sign)
+    {
+      g_string_append_c (delta->letters, sign);
+      delta->sign = sign;
+    }
+  g_string_append_c (delta->letters, mode);
+  if (arg != NULL)
+    g_ptr_array_add (delta->args, g_strdup (arg));
+}
+
+static guint
+natter_room_mode_bit (char mode)
+{
+  switch (mode)
+    {
+    case 'i': return NATTER_ROOM_MODE_INVITE;
+    case 'm': return NATTER_ROOM_MODE_MODERATED;
+    case 'n': return NATTER_ROOM_MODE_NO_EXTERNAL;
+    case 's': return NATTER_ROOM_MODE_SECRET;
+    case 't': return NATTER_ROOM_MODE_TOPIC_OPS;
+    default:  return 0;
+    }
+}
+
+static const char *
+natter_room_apply_key (NatterRoom                *self,
+                       const NatterIrcModeChange *change,
+                       NatterRoomModeDelta       *delta,
+                       const char               **text)
+{
+  const char *key = change->arg;
+
+  if (!change->adding)
+    {
+      if (self->key != NULL)
+        {
+          g_clear_pointer (&self->key, g_free);
+          natter_room_mode_delta_add (delta, FALSE, 'k', "*");
+        }
+      return NULL;
+    }
+
+  if (*key == '\0' || strlen (key) > KEY_MAX || strchr (key, ',') != NULL)
+    return natter_room_refuse ("525", _("Key is not well-formed"), text);
+
+  g_free (self->key);
+  self->key = g_strdup (key);
+  natter_room_mode_delta_add (delta, TRUE, 'k', key);
+  return NULL;
+}
+
+static void
+natter_room_apply_limit (NatterRoom                *self,
+                         const NatterIrcModeChange *change,
+                         NatterRoomModeDelta       *delta)
+{
+  guint64 limit;
+
+  if (!change->adding)
+    {
+      if (self->limit > 0)
+        {
+          self->limit = 0;
+          natter_room_mode_delta_add (delta, FALSE, 'l', NULL);
+        }
+      return;
+    }
+
+  if (g_ascii_string_to_unsigned (change->arg, 10, 1, G_MAXINT, &limit, NULL))
+    {
+      g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, limit);
+
+      self->limit = limit;
+      natter_room_mode_delta_add (delta, TRUE, 'l', text);
+    }
+}
+
+static const char *
+natter_room_apply_member (NatterRoom                *self,
+                          const NatterIrcModeChange *change,
+                          NatterClient              *target,
+                          NatterRoomModeDelta       *delta,
+                          const char               **text)
+{
+  guint bit = change->mode == 'o' ? NATTER_MEMBER_OP : NATTER_MEMBER_VOICE;
+  guint flags;
+
+  if (target == NULL)
+    return natter_room_refuse ("401", _("No such nick/channel"), text);
+  flags = _natter_room_get_member (self, target);
+  if (!flags)
+    return natter_room_refuse ("441", _("They aren't on that channel"), text);
+  if (change->adding == ((flags & bit) != 0))
+    return NULL;
+
+  _natter_room_set_member (self, target, change->adding ? (flags | bit) : (flags & ~bit));
+  natter_room_mode_delta_add (delta, change->adding, change->mode, target->nick);
+  return NULL;
+}
+
+static const char *
+natter_room_apply_ban (NatterRoom                *self,
+                       NatterClient              *setter,
+                       const NatterIrcModeChange *change,
+                       NatterRoomModeDelta       *delta,
+                       const char               **text)
+{
+  g_autofree char *mask = natter_irc_mask_normalize (change->arg);
+
+  if (strchr (mask, ' ') != NULL || mask[0] == ':')
+    return NULL;
+
+  if (!change->adding)
+    {
+      if (_natter_room_remove_ban (self, mask))
+        natter_room_mode_delta_add (delta, FALSE, 'b', mask);
+      return NULL;
+    }
+
+  if (self->bans->len >= NATTER_MAXBANS)
+    return natter_room_refuse ("478", _("Channel ban list is full"), text);
+  if (_natter_room_add_ban (self, mask, setter->prefix))
+    natter_room_mode_delta_add (delta, TRUE, 'b', mask);
+  return NULL;
+}
+
+const char *
+_natter_room_apply_mode (NatterRoom                *self,
+                         NatterClient              *setter,
+                         const NatterIrcModeChange *change,
+                         NatterClient              *target,
+                         NatterRoomModeDelta       *delta,
+                         const char               **text)
+{
+  guint bit = natter_room_mode_bit (change->mode);
+
+  if (!(_natter_room_get_member (self, setter) & NATTER_MEMBER_OP))
+    return natter_room_refuse_not_op (text);
+
+  if (bit != 0)
+    {
+      guint before = self->modes;
+
+      if (change->adding)
+        self->modes |= bit;
+      else
+        self->modes &= ~bit;
+      if (self->modes != before)
+        natter_room_mode_delta_add (delta, change->adding, change->mode, NULL);
+      return NULL;
+    }
+
+  switch (change->mode)
+    {
+    case 'k':
+      return natter_room_apply_key (self, change, delta, text);
+    case 'l':
+      natter_room_apply_limit (self, change, delta);
+      return NULL;
+    case 'o':
+    case 'v':
+      return natter_room_apply_member (self, change, target, delta, text);
+    case 'b':
+      return natter_room_apply_ban (self, setter, change, delta, text);
+    default:
+      g_assert_not_reached ();
+    }
 }

@@ -3,6 +3,7 @@
 
 #include "natter-client-private.h"
 #include "natter-irc-message.h"
+#include "natter-out-line-private.h"
 #include "natter-poller.h"
 #include "natter-room-private.h"
 #include "natter-server.h"
@@ -22,6 +23,10 @@ G_BEGIN_DECLS
 #define NATTER_CHANLIMIT   50
 #define NATTER_MAXBANS     100
 #define NATTER_WHOWAS_MAX  1024
+
+/* Sizes the command families share. */
+#define NATTER_NAMES_LINE_MAX  400  /* room left in a 353 or 319 line after its prefix */
+#define NATTER_QUIT_REASON_MAX 300
 
 /* Accounts and history state, natter-accounts.c and natter-history.c. */
 typedef struct _NatterAccounts NatterAccounts;
@@ -91,21 +96,70 @@ struct _NatterServer
   guint            nick_grace_ms;
 };
 
-typedef void (*NatterCommandFunc) (NatterServer     *server,
-                                   NatterClient     *client,
-                                   NatterIrcMessage *msg);
+/* A command's handler; each family declares its handlers with this type. */
+typedef void NatterCommandFunc (NatterServer     *server,
+                                NatterClient     *client,
+                                NatterIrcMessage *msg);
 
 typedef struct {
   const char        *name;
-  NatterCommandFunc  func;
+  NatterCommandFunc *func;
   guint              min_params;
   gboolean           before_registration;
 } NatterCommand;
 
-/* natter-server-commands.c */
+/* natter-server-commands.c: the one command table, and what the families share. */
 const NatterCommand *_natter_server_get_commands (guint *n_commands);
+/* A copy of @s cut to at most @max bytes without splitting a character. */
+char         *_natter_server_dup_truncated (const char   *s,
+                                            gsize         max);
+char         *_natter_server_dup_uint      (guint64       value);
+/* A registered client by nick; clients still registering are not addressable. */
+NatterClient *_natter_server_find_user     (NatterServer *server,
+                                            const char   *nick);
+gboolean      _natter_server_shares_room   (NatterClient *a,
+                                            NatterClient *b);
+
+/* natter-server-registration.c */
 void   _natter_server_try_register   (NatterServer *server,
                                       NatterClient *client);
+NatterCommandFunc _natter_server_cmd_cap, _natter_server_cmd_lusers, _natter_server_cmd_motd,
+                  _natter_server_cmd_nick, _natter_server_cmd_pass, _natter_server_cmd_ping,
+                  _natter_server_cmd_pong, _natter_server_cmd_quit, _natter_server_cmd_user;
+
+/* natter-server-rooms.c */
+NatterCommandFunc _natter_server_cmd_invite, _natter_server_cmd_join, _natter_server_cmd_kick,
+                  _natter_server_cmd_list, _natter_server_cmd_names, _natter_server_cmd_part,
+                  _natter_server_cmd_topic;
+/* @command with @params from @source to every member of @room. */
+void   _natter_server_room_broadcast (NatterServer       *server,
+                                      NatterRoom         *room,
+                                      NatterClient       *source,
+                                      const char         *command,
+                                      const char * const *params,
+                                      guint               n_params);
+/* Replies @numeric, a refusal by one of @room's rules, with its @text; the
+ * user or mask it names is @subject (401, 441, 443, 478). */
+void   _natter_server_reply_refusal  (NatterServer *server,
+                                      NatterClient *client,
+                                      NatterRoom   *room,
+                                      const char   *numeric,
+                                      const char   *text,
+                                      const char   *subject);
+/* The room named @name, or NULL after replying 403. */
+NatterRoom *_natter_server_find_room_or_reply (NatterServer *server,
+                                               NatterClient *client,
+                                               const char   *name);
+
+/* natter-server-modes.c */
+NatterCommandFunc _natter_server_cmd_mode;
+
+/* natter-server-messages.c */
+NatterCommandFunc _natter_server_cmd_notice, _natter_server_cmd_privmsg, _natter_server_cmd_tagmsg;
+
+/* natter-server-presence.c */
+NatterCommandFunc _natter_server_cmd_away, _natter_server_cmd_ison, _natter_server_cmd_userhost,
+                  _natter_server_cmd_who, _natter_server_cmd_whois, _natter_server_cmd_whowas;
 
 /* natter-server.c */
 void   _natter_server_handle_line    (NatterServer *self,
@@ -138,49 +192,4 @@ void   _natter_server_send           (NatterServer *self,
                                       const char   *source,
                                       const char   *command,
                                       ...) G_GNUC_NULL_TERMINATED;
-
-/*
- * A line for many recipients. The bytes differ only by the tags each
- * recipient asked for, so each variant is formatted once, on first use,
- * and shared by reference among all who get it.
- */
-typedef struct {
-  const char         *source;
-  const char         *command;
-  const char * const *params;
-  guint               n_params;
-  const char         *client_tags;  /* escaped "+a=b;+c", or NULL */
-  guint               required_cap;  /* recipients without it are skipped */
-  gint64              time_us;
-  const char         *msgid;        /* tag for recipients with message-tags, or NULL */
-  const char         *account;      /* tag for recipients with account-tag, or NULL */
-  const char         *extra_tags;   /* escaped, sent to every recipient (batch=…), or NULL */
-  NatterClient       *from;         /* the sender of a message, for SILENCE, or NULL */
-  GBytes             *variants[16];
-} NatterOutLine;
-
-void    _natter_out_line_init  (NatterOutLine      *line,
-                                const char         *source,
-                                const char         *command,
-                                const char * const *params,
-                                guint               n_params,
-                                const char         *client_tags);
-void    _natter_out_line_clear (NatterOutLine      *line);
-/* Queues the right variant of @line to @to. */
-void    _natter_out_line_send  (NatterOutLine      *line,
-                                NatterServer       *server,
-                                NatterClient       *to);
-/* To every member of @room but @except (which may be NULL). */
-void    _natter_out_line_send_room (NatterOutLine  *line,
-                                    NatterServer   *server,
-                                    NatterRoom     *room,
-                                    NatterClient   *except);
-/* To @client (if @include_self) and, once each, everyone sharing a room with
- * it; with @cap non-zero only to those with that capability. */
-void    _natter_out_line_send_peers (NatterOutLine *line,
-                                     NatterServer  *server,
-                                     NatterClient  *client,
-                                     gboolean       include_self,
-                                     guint          cap);
-
 G_END_DECLS

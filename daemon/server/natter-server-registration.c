@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-server"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "natter-accounts-private.h"
+#include "natter-irc-message.h"
+#include "natter-irc-modes.h"
+#include "natter-irc-names.h"
+#include "natter-server-private.h"
+#include "natter-services-private.h"
+
+static const struct {
+  const char *name;
+  NatterCap   cap;
+} natter_caps[] = {
+  { "account-notify", NATTER_CAP_ACCOUNT_NOTIFY },
+  { "account-tag", NATTER_CAP_ACCOUNT_TAG },
+  { "away-notify", NATTER_CAP_AWAY_NOTIFY },
+  { "batch", NATTER_CAP_BATCH },
+  { "draft/chathistory", NATTER_CAP_CHATHISTORY },
+  { "echo-message", NATTER_CAP_ECHO_MESSAGE },
+  { "extended-join", NATTER_CAP_EXTENDED_JOIN },
+  { "message-tags", NATTER_CAP_MESSAGE_TAGS },
+  { "multi-prefix", NATTER_CAP_MULTI_PREFIX },
+  { "sasl", NATTER_CAP_SASL },
+  { "server-time", NATTER_CAP_SERVER_TIME },
+};
+
+static void
+send_isupport (NatterServer *server,
+               NatterClient *client)
+{
+  g_autofree char *network = g_strdup_printf ("NETWORK=%s", server->network_name);
+  const char *tokens[] = {
+    "AWAYLEN=" G_STRINGIFY (NATTER_AWAYLEN),
+    "CASEMAPPING=rfc1459",
+    "CHANLIMIT=#:" G_STRINGIFY (NATTER_CHANLIMIT),
+    "CHANMODES=b,k,l,imnst",
+    "CHANNELLEN=" G_STRINGIFY (NATTER_CHANNELLEN),
+    "CHANTYPES=#",
+    "KICKLEN=" G_STRINGIFY (NATTER_KICKLEN),
+    "LINELEN=" G_STRINGIFY (NATTER_IRC_LINE_MAX),
+    "MAXLIST=b:" G_STRINGIFY (NATTER_MAXBANS),
+    "MAXTARGETS=" G_STRINGIFY (NATTER_MAXTARGETS),
+    "MODES=" G_STRINGIFY (NATTER_IRC_MODES_MAX_PARAM_CHANGES),
+    network,
+    "NICKLEN=" G_STRINGIFY (NATTER_NICKLEN),
+    "PREFIX=(ov)@+",
+    "TARGMAX=JOIN:,KICK:1,NAMES:1,NOTICE:" G_STRINGIFY (NATTER_MAXTARGETS)
+      ",PART:,PRIVMSG:" G_STRINGIFY (NATTER_MAXTARGETS) ",WHOIS:1",
+    "TOPICLEN=" G_STRINGIFY (NATTER_TOPICLEN),
+    "USERLEN=" G_STRINGIFY (NATTER_USERLEN),
+    "UTF8ONLY",
+  };
+  const guint per_line = 13;
+
+  for (guint i = 0; i < G_N_ELEMENTS (tokens); i += per_line)
+    {
+      const char *params[NATTER_IRC_MAX_PARAMS];
+      guint n = 0;
+      GString *out = g_string_new (NULL);
+
+      params[n++] = client->nick;
+      for (guint j = i; j < G_N_ELEMENTS (tokens) && j < i + per_line; j++)
+        params[n++] = tokens[j];
+      params[n++] = _("are supported by this server");
+
+      natter_irc_format (out, NULL, server->server_name, "005", params, n);
+      _natter_client_queue_data (client, out->str, out->len);
+      g_string_free (out, TRUE);
+    }
+
+  /* The store's limits (history pages, silence lists), when there is one. */
+  {
+    const char * const *extra = _natter_accounts_isupport (server);
+    const char *params[NATTER_IRC_MAX_PARAMS];
+    guint n = 0;
+
+    params[n++] = client->nick;
+    for (guint j = 0; extra[j] != NULL && n < per_line + 1; j++)
+      params[n++] = extra[j];
+    if (n > 1)
+      {
+        GString *out = g_string_new (NULL);
+
+        params[n++] = _("are supported by this server");
+        natter_irc_format (out, NULL, server->server_name, "005", params, n);
+        _natter_client_queue_data (client, out->str, out->len);
+        g_string_free (out, TRUE);
+      }
+  }
+}
+
+static void
+send_lusers (NatterServer *server,
+             NatterClient *client)
+{
+  /* Counters, not a walk over every client: LUSERS runs at each registration. */
+  guint invisible = server->n_invisible;
+  guint visible = server->n_registered - invisible;
+  guint unknown = g_hash_table_size (server->clients) - server->n_registered;
+  g_autofree char *text251 = NULL, *text255 = NULL, *text265 = NULL, *text266 = NULL;
+  g_autofree char *n_rooms = _natter_server_dup_uint (g_hash_table_size (server->rooms));
+  g_autofree char *n_users = NULL, *n_max = NULL, *n_unknown = NULL;
+
+  n_users = _natter_server_dup_uint (visible + invisible);
+  n_max = _natter_server_dup_uint (server->max_registered);
+  text251 = g_strdup_printf (_("There are %u users and %u invisible on 1 servers"),
+                             visible, invisible);
+  text255 = g_strdup_printf (_("I have %u clients and 0 servers"), visible + invisible);
+  text265 = g_strdup_printf (_("Current local users %u, max %u"),
+                             visible + invisible, server->max_registered);
+  text266 = g_strdup_printf (_("Current global users %u, max %u"),
+                             visible + invisible, server->max_registered);
+
+  _natter_server_reply (server, client, "251", text251, NULL);
+  if (unknown > 0)
+    {
+      n_unknown = _natter_server_dup_uint (unknown);
+      _natter_server_reply (server, client, "253", n_unknown, _("unknown connection(s)"), NULL);
+    }
+  _natter_server_reply (server, client, "254", n_rooms, _("channels formed"), NULL);
+  _natter_server_reply (server, client, "255", text255, NULL);
+  _natter_server_reply (server, client, "265", n_users, n_max, text265, NULL);
+  _natter_server_reply (server, client, "266", n_users, n_max, text266, NULL);
+}
+
+static void
+send_motd (NatterServer *server,
+           NatterClient *client)
+{
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *start = NULL;
+
+  if (server->motd == NULL)
+    {
+      _natter_server_reply (server, client, "422", _("MOTD File is missing"), NULL);
+      return;
+    }
+
+  start = g_strdup_printf (_("- %s Message of the Day -"), server->server_name);
+  _natter_server_reply (server, client, "375", start, NULL);
+
+  lines = g_strsplit (server->motd, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *line = NULL;
+      g_autofree char *cut = NULL;
+
+      /* A trailing newline in the file is not an empty last line. */
+      if (lines[i + 1] == NULL && lines[i][0] == '\0')
+        break;
+      g_strchomp (lines[i]);
+      cut = _natter_server_dup_truncated (lines[i], 400);
+      line = g_strdup_printf ("- %s", cut);
+      _natter_server_reply (server, client, "372", line, NULL);
+    }
+
+  _natter_server_reply (server, client, "376", _("End of /MOTD command."), NULL);
+}
+
+void
+_natter_server_try_register (NatterServer *server,
+                             NatterClient *client)
+{
+  g_autofree char *welcome = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *created = NULL;
+  g_autofree char *version = NULL;
+  if (client->registered || client->dead || client->nick == NULL ||
+      client->user == NULL || client->cap_negotiating)
+    return;
+
+  if (server->password != NULL && !client->pass_ok)
+    {
+      _natter_server_reply (server, client, "464", _("Password incorrect"), NULL);
+      _natter_server_kill_client (server, client, "Bad Password", TRUE);
+      return;
+    }
+
+  client->registered = TRUE;
+  client->last_input_us = g_get_monotonic_time ();
+
+  server->n_registered++;
+  server->max_registered = MAX (server->max_registered, server->n_registered);
+
+  version = g_strdup_printf ("natter-%s", PACKAGE_VERSION);
+  welcome = g_strdup_printf (_("Welcome to the %s Network, %s"),
+                             server->network_name, client->prefix);
+  host = g_strdup_printf (_("Your host is %s, running version %s"),
+                          server->server_name, version);
+  created = g_strdup_printf (_("This server was created %s"), server->created_text);
+
+  _natter_server_reply (server, client, "001", welcome, NULL);
+  _natter_server_reply (server, client, "002", host, NULL);
+  _natter_server_reply (server, client, "003", created, NULL);
+  _natter_server_reply (server, client, "004", server->server_name, version,
+                        "i", "biklmnostv", "bklov", NULL);
+  send_isupport (server, client);
+  send_lusers (server, client);
+  send_motd (server, client);
+
+  g_debug ("%s registered", client->prefix);
+  _natter_accounts_registered (server, client);
+}
+
+void
+_natter_server_cmd_pass (NatterServer     *server,
+                         NatterClient     *client,
+                         NatterIrcMessage *msg)
+{
+  if (client->registered)
+    {
+      _natter_server_reply (server, client, "462", _("You may not reregister"), NULL);
+      return;
+    }
+
+  if (server->password != NULL)
+    {
+      const char *given = msg->params[0];
+      gsize a = strlen (given), b = strlen (server->password);
+      guint diff = a ^ b;
+
+      /* Compare in constant time so the reply time leaks nothing. */
+      for (gsize i = 0; i < b; i++)
+        diff |= (guchar)server->password[i] ^ (guchar)(i < a ? given[i] : 0);
+      client->pass_ok = (diff == 0);
+    }
+}
+
+void
+_natter_server_cmd_nick (NatterServer     *server,
+                         NatterClient     *client,
+                         NatterIrcMessage *msg)
+{
+  const char *nick = msg->n_params > 0 ? msg->params[0] : "";
+  g_autofree char *folded = NULL;
+  NatterClient *owner;
+
+  if (*nick == '\0')
+    {
+      _natter_server_reply (server, client, "431", _("No nickname given"), NULL);
+      return;
+    }
+
+  if (!natter_irc_nick_is_valid (nick, NATTER_NICKLEN))
+    {
+      _natter_server_reply (server, client, "432", nick, _("Erroneous nickname"), NULL);
+      return;
+    }
+
+  if (_natter_services_is_service (server, nick))
+    {
+      _natter_server_reply (server, client, "432", nick, _("Erroneous nickname"), NULL);
+      return;
+    }
+
+  folded = natter_irc_casefold (nick);
+  owner = g_hash_table_lookup (server->nicks, folded);
+  if (owner != NULL && owner != client)
+    {
+      _natter_server_reply (server, client, "433", nick, _("Nickname is already in use"), NULL);
+      return;
+    }
+
+  if (client->nick != NULL && g_str_equal (client->nick, nick))
+    return;
+
+  if (client->registered)
+    {
+      _natter_out_line_tell_peers (server, client, "NICK", nick, TRUE, 0);
+      _natter_server_remember_whowas (server, client);
+    }
+
+  if (client->nick_folded != NULL)
+    g_hash_table_remove (server->nicks, client->nick_folded);
+  _natter_client_set_nick (client, nick);
+  g_hash_table_insert (server->nicks, client->nick_folded, client);
+
+  if (client->registered)
+    _natter_accounts_nick_changed (server, client);
+  _natter_server_try_register (server, client);
+}
+
+void
+_natter_server_cmd_user (NatterServer     *server,
+                         NatterClient     *client,
+                         NatterIrcMessage *msg)
+{
+  g_autofree char *user = NULL;
+
+  if (client->registered)
+    {
+      _natter_server_reply (server, client, "462", _("You may not reregister"), NULL);
+      return;
+    }
+
+  /* The username lands in every prefix and in WHO replies: keep it to
+   * printable ASCII that cannot end the nick or the user part early. */
+  user = g_strndup (msg->params[0], NATTER_USERLEN);
+  for (char *c = user; *c != '\0'; c++)
+    if (*c <= ' ' || *c > '~' || *c == '!' || *c == '@' || (c == user && *c == ':'))
+      *c = '_';
+  if (*user == '\0')
+    {
+      g_free (user);
+      user = g_strdup ("user");
+    }
+
+  _natter_client_set_user (client, user, msg->params[3]);
+  _natter_server_try_register (server, client);
+}
+
+static void
+send_cap (NatterServer *server,
+          NatterClient *client,
+          const char   *sub,
+          const char   *text)
+{
+  _natter_server_send (server, client, server->server_name, "CAP",
+                       _natter_client_target (client), sub, text, NULL);
+}
+
+static gboolean
+cap_lookup (NatterServer *server,
+            const char   *name,
+            NatterCap    *cap)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (natter_caps); i++)
+    if (g_str_equal (natter_caps[i].name, name) &&
+        _natter_accounts_cap_available (server, natter_caps[i].cap))
+      {
+        *cap = natter_caps[i].cap;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+void
+_natter_server_cmd_cap (NatterServer     *server,
+                        NatterClient     *client,
+                        NatterIrcMessage *msg)
+{
+  g_autofree char *sub = g_ascii_strup (msg->params[0], -1);
+
+  if (g_str_equal (sub, "LS") || g_str_equal (sub, "LIST"))
+    {
+      gboolean list = g_str_equal (sub, "LIST");
+      GString *names = g_string_new (NULL);
+
+      if (!client->registered && !list)
+        client->cap_negotiating = TRUE;
+      if (!list && msg->n_params > 1 && g_ascii_strtoull (msg->params[1], NULL, 10) >= 302)
+        client->cap_302 = TRUE;
+
+      for (guint i = 0; i < G_N_ELEMENTS (natter_caps); i++)
+        {
+          if (list && !(client->caps & natter_caps[i].cap))
+            continue;
+          if (!_natter_accounts_cap_available (server, natter_caps[i].cap))
+            continue;
+          if (names->len > 0)
+            g_string_append_c (names, ' ');
+          g_string_append (names, natter_caps[i].name);
+          if (!list && client->cap_302 && natter_caps[i].cap == NATTER_CAP_SASL)
+            g_string_append (names, "=PLAIN");
+        }
+
+      send_cap (server, client, sub, names->str);
+      g_string_free (names, TRUE);
+    }
+  else if (g_str_equal (sub, "REQ"))
+    {
+      const char *wanted = msg->n_params > 1 ? msg->params[1] : "";
+      g_auto(GStrv) names = g_strsplit (wanted, " ", -1);
+      guint add = 0, remove = 0;
+      gboolean ok = TRUE;
+
+      if (!client->registered)
+        client->cap_negotiating = TRUE;
+
+      for (guint i = 0; names[i] != NULL && ok; i++)
+        {
+          const char *name = names[i];
+          gboolean removing = (name[0] == '-');
+          NatterCap cap;
+
+          if (removing)
+            name++;
+          if (*name == '\0')
+            continue;
+          if (!cap_lookup (server, name, &cap))
+            ok = FALSE;
+          else if (removing)
+            remove |= cap;
+          else
+            add |= cap;
+        }
+
+      if (ok)
+        client->caps = (client->caps | add) & ~remove;
+      send_cap (server, client, ok ? "ACK" : "NAK", wanted);
+    }
+  else if (g_str_equal (sub, "END"))
+    {
+      client->cap_negotiating = FALSE;
+      _natter_server_try_register (server, client);
+    }
+  else
+    {
+      _natter_server_reply (server, client, "410", msg->params[0], _("Invalid CAP command"), NULL);
+    }
+}
+
+void
+_natter_server_cmd_ping (NatterServer     *server,
+                         NatterClient     *client,
+                         NatterIrcMessage *msg)
+{
+  _natter_server_send (server, client, server->server_name, "PONG",
+                       server->server_name, msg->params[0], NULL);
+}
+
+void
+_natter_server_cmd_pong (NatterServer     *server,
+                         NatterClient     *client,
+                         NatterIrcMessage *msg)
+{
+  /* Any line counts as a sign of life; handle_line already noted it. */
+}
+
+void
+_natter_server_cmd_quit (NatterServer     *server,
+                         NatterClient     *client,
+                         NatterIrcMessage *msg)
+{
+  g_autofree char *reason = NULL;
+
+  if (msg->n_params > 0 && msg->params[0][0] != '\0')
+    {
+      g_autofree char *cut = _natter_server_dup_truncated (msg->params[0], NATTER_QUIT_REASON_MAX);
+
+      reason = g_strdup_printf ("Quit: %s", cut);
+    }
+  else
+    reason = g_strdup ("Client Quit");
+
+  _natter_server_kill_client (server, client, reason, TRUE);
+}
+
+void
+_natter_server_cmd_lusers (NatterServer     *server,
+                           NatterClient     *client,
+                           NatterIrcMessage *msg)
+{
+  send_lusers (server, client);
+}
+
+void
+_natter_server_cmd_motd (NatterServer     *server,
+                         NatterClient     *client,
+                         NatterIrcMessage *msg)
+{
+  send_motd (server, client);
+}
