@@ -7,6 +7,9 @@
 
 G_BEGIN_DECLS
 
+/* How long natterctl waits for an object natterd published to reach it. */
+#define NATTER_CLI_OBJECT_TIMEOUT_MS 5000
+
 /* natterctl's exit codes (natterctl(1)). */
 typedef enum {
   NATTER_CLI_EXIT_OK          = 0,
@@ -33,6 +36,7 @@ struct _NatterCliCommand
   const char           *parameters;  /* N_("ROOM[,ROOM]...") */
   const char           *summary;     /* N_("Join rooms") */
   NatterCliCommandFunc  func;
+  gconstpointer         data;        /* for @func, when it serves several */
 };
 
 /* The tables of cli/natter-cli-session.c and cli/natter-cli-host.c, ended
@@ -99,6 +103,21 @@ gboolean           natter_cli_wait                (NatterCli              *self,
                                                    gboolean              (*done) (gpointer data),
                                                    gpointer                data,
                                                    guint                   timeout_ms);
+
+/* A GAsyncReadyCallback that keeps the result in *(GAsyncResult **)
+ * @user_data, and the wait for it: an async pair called to its end. */
+void               natter_cli_keep_result         (GObject                *source,
+                                                   GAsyncResult           *result,
+                                                   gpointer                user_data);
+GAsyncResult      *natter_cli_wait_result         (GAsyncResult          **result);
+
+/* A GSourceFunc that sets the gboolean at @flag and goes on: for signals
+ * (g_unix_signal_add()) that end a loop. */
+gboolean           natter_cli_set_flag            (gpointer                flag);
+
+/* "A,B" "C" -> "A" "B" "C": a list option's values, split at commas, the
+ * empty ones left out. */
+char             **natter_cli_split_list          (char                  **values);
 
 /* Reads the first line of @path (for password files). */
 char              *natter_cli_read_secret_file    (const char             *path,
