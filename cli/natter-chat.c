@@ -26,6 +26,7 @@ struct _NatterChat
   NatterIpcClient   *client;
   NatterIpcSession1 *session;
   char              *current;      /* the room or nick plain lines go to */
+  char              *switch_to;    /* room to make current once joined */
   gboolean           opening;      /* \connect asked for a session, not here yet */
   GPtrArray         *watched;      /* NatterIpcRoom1 * with our notify handlers */
   GHashTable        *told_topics;  /* folded room name -> topic a topic event printed */
@@ -343,40 +344,24 @@ call (NatterChat *self,
                      NULL, on_call_done, g_object_ref (self));
 }
 
-static NatterIpcRoom1 *
-join_finish (NatterChat   *self,
-             GAsyncResult *result)
-{
-  g_autoptr(GError) error = NULL;
-  NatterIpcRoom1 *room = natter_ipc_client_join_room_finish (self->client, result, &error);
-
-  /* natterd said joined: a room object late to arrive is told by its event. */
-  if (room == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    chat_error (self, error);
-
-  return room;
-}
-
 static void
 on_joined (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
   g_autoptr(NatterChat) self = user_data;
-  g_autoptr(NatterIpcRoom1) room = join_finish (self, result);
-}
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterIpcRoom1) room = natter_ipc_client_join_room_finish (self->client, result, &error);
+  const char *name = room != NULL ? natter_ipc_room1_get_name (room) : NULL;
 
-static void
-on_joined_go_there (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(NatterChat) self = user_data;
-  g_autoptr(NatterIpcRoom1) room = join_finish (self, result);
-
-  if (room != NULL && self->session != NULL &&
-      natter_ipc_client_get_room_session (self->client, room) == self->session)
-    set_current (self, natter_ipc_room1_get_name (room));
+  /* natterd said joined: a room object late to arrive is told by its event. */
+  if (room == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    chat_error (self, error);
+  else if (name != NULL && self->switch_to != NULL && g_ascii_strcasecmp (self->switch_to, name) == 0)
+    {
+      g_clear_pointer (&self->switch_to, g_free);
+      set_current (self, name);
+    }
 }
 
 /* Joins @name and, with @go_there, makes it current once it is here. */
@@ -386,8 +371,13 @@ join_room (NatterChat *self,
            const char *key,
            gboolean    go_there)
 {
+  if (go_there)
+    {
+      g_free (self->switch_to);
+      self->switch_to = g_strdup (name);
+    }
   natter_ipc_client_join_room (self->client, self->session, name, key, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
-                               go_there ? on_joined_go_there : on_joined, g_object_ref (self));
+                               on_joined, g_object_ref (self));
 }
 
 static void
@@ -396,7 +386,7 @@ join_pending_rooms (NatterChat *self)
   g_auto(GStrv) rooms = g_steal_pointer (&self->pending_rooms);
 
   for (guint i = 0; rooms != NULL && rooms[i] != NULL; i++)
-    join_room (self, rooms[i], "", i == 0);
+    join_room (self, rooms[i], "", self->switch_to == NULL);
 }
 
 static void
@@ -1177,6 +1167,7 @@ natter_chat_finalize (GObject *object)
   NatterChat *self = (NatterChat *) object;
 
   g_free (self->current);
+  g_free (self->switch_to);
   g_free (self->server);
   g_free (self->nick);
   g_strfreev (self->pending_rooms);

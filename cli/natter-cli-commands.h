@@ -18,9 +18,8 @@ typedef int NatterCliCommandImpl (NatterCli              *cli,
                                   int                     argc,
                                   char                  **argv);
 
-/* natter-cli-room.c */
+/* natter-cli-room.c; join also parts, told by command->name. */
 NatterCliCommandImpl natter_cli_room_join;
-NatterCliCommandImpl natter_cli_room_part;
 NatterCliCommandImpl natter_cli_room_list;
 NatterCliCommandImpl natter_cli_room_who;
 /* Joins @rooms (with @keys, nullable) one by one, each until its object is

@@ -51,98 +51,13 @@ natter_cli_room_print_joined (GPtrArray *joined)
 
 /* join, part */
 
-/* Parses join's or part's command line and chooses the session; NULL with
- * *@status set after printing why. */
-static NatterIpcSession1 *
-parse_rooms (NatterCli               *cli,
-             const NatterCliCommand  *command,
-             const GOptionEntry      *entries,
-             int                      argc,
-             char                   **argv,
-             char                  ***rooms,
-             int                     *status)
-{
-  NatterIpcSession1 *session;
-
-  if ((*status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv, 1, -1)) != 0 ||
-      (session = natter_cli_choose_session (cli, status)) == NULL)
-    return NULL;
-
-  *rooms = natter_cli_split_list (argv + 1);
-
-  return session;
-}
-
-/* The rooms joined or left: { "joined": [...] } with --json, else a line each. */
 static int
-print_rooms (NatterCli *cli,
-             GPtrArray *names,
-             gboolean   joined)
+part_all (NatterCli         *cli,
+          NatterIpcSession1 *session,
+          char             **rooms,
+          const char        *reason,
+          GPtrArray         *parted)
 {
-  if (natter_cli_get_json (cli))
-    {
-      /* With a NULL at the end, @names is a string vector. */
-      g_ptr_array_add (names, NULL);
-
-      return natter_cli_print_json_strv (joined ? "joined" : "parted", (const char * const *) names->pdata);
-    }
-
-  if (joined)
-    natter_cli_room_print_joined (names);
-  else
-    for (guint i = 0; i < names->len; i++)
-      g_print (_("Left %s\n"), (char *) g_ptr_array_index (names, i));
-
-  return NATTER_CLI_EXIT_OK;
-}
-
-int
-natter_cli_room_join (NatterCli              *cli,
-                      const NatterCliCommand *command,
-                      int                     argc,
-                      char                  **argv)
-{
-  g_autofree char *key = NULL;
-  const GOptionEntry entries[] = {
-    { "key", 'k', 0, G_OPTION_ARG_STRING, &key, N_("The room's key (password); KEY,KEY for several rooms"), N_("KEY") },
-    { NULL }
-  };
-  g_autoptr(GPtrArray) joined = g_ptr_array_new_with_free_func (g_free);
-  g_auto(GStrv) rooms = NULL;
-  g_auto(GStrv) keys = NULL;
-  NatterIpcSession1 *session;
-  int status;
-
-  if ((session = parse_rooms (cli, command, entries, argc, argv, &rooms, &status)) == NULL)
-    return status;
-
-  if (key != NULL)
-    keys = g_strsplit (key, ",", -1);
-  if ((status = natter_cli_room_join_all (cli, session, rooms, keys, joined)) != 0)
-    return status;
-
-  return print_rooms (cli, joined, TRUE);
-}
-
-int
-natter_cli_room_part (NatterCli              *cli,
-                      const NatterCliCommand *command,
-                      int                     argc,
-                      char                  **argv)
-{
-  g_autofree char *reason = NULL;
-  const GOptionEntry entries[] = {
-    { "message", 'm', 0, G_OPTION_ARG_STRING, &reason, N_("Parting message"), N_("TEXT") },
-    { NULL }
-  };
-  g_autoptr(GPtrArray) parted = g_ptr_array_new_with_free_func (g_free);
-  g_auto(GStrv) rooms = NULL;
-  NatterIpcSession1 *session;
-  int status;
-
-  if ((session = parse_rooms (cli, command, entries, argc, argv, &rooms, &status)) == NULL)
-    return status;
-
   for (guint i = 0; rooms[i] != NULL; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -153,7 +68,61 @@ natter_cli_room_part (NatterCli              *cli,
       g_ptr_array_add (parted, g_strdup (rooms[i]));
     }
 
-  return print_rooms (cli, parted, FALSE);
+  return NATTER_CLI_EXIT_OK;
+}
+
+/* join and part, told apart by the name. */
+int
+natter_cli_room_join (NatterCli              *cli,
+                      const NatterCliCommand *command,
+                      int                     argc,
+                      char                  **argv)
+{
+  gboolean join = g_str_equal (command->name, "join");
+  g_autofree char *key = NULL;
+  g_autofree char *reason = NULL;
+  const GOptionEntry join_entries[] = {
+    { "key", 'k', 0, G_OPTION_ARG_STRING, &key, N_("The room's key (password); KEY,KEY for several rooms"), N_("KEY") },
+    { NULL }
+  };
+  const GOptionEntry part_entries[] = {
+    { "message", 'm', 0, G_OPTION_ARG_STRING, &reason, N_("Parting message"), N_("TEXT") },
+    { NULL }
+  };
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) rooms = NULL;
+  g_auto(GStrv) keys = NULL;
+  NatterIpcSession1 *session;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, join ? join_entries : part_entries, NULL,
+                                  &argc, &argv, 1, -1)) != 0 ||
+      (session = natter_cli_choose_session (cli, &status)) == NULL)
+    return status;
+
+  rooms = natter_cli_split_list (argv + 1);
+  if (key != NULL)
+    keys = g_strsplit (key, ",", -1);
+  status = join ? natter_cli_room_join_all (cli, session, rooms, keys, names)
+                : part_all (cli, session, rooms, reason, names);
+  if (status != NATTER_CLI_EXIT_OK)
+    return status;
+
+  if (natter_cli_get_json (cli))
+    {
+      /* With a NULL at the end, @names is a string vector. */
+      g_ptr_array_add (names, NULL);
+
+      return natter_cli_print_json_strv (join ? "joined" : "parted", (const char * const *) names->pdata);
+    }
+
+  if (join)
+    natter_cli_room_print_joined (names);
+  else
+    for (guint i = 0; i < names->len; i++)
+      g_print (_("Left %s\n"), (char *) g_ptr_array_index (names, i));
+
+  return NATTER_CLI_EXIT_OK;
 }
 
 /* rooms, who */
@@ -250,6 +219,22 @@ natter_cli_room_list (NatterCli              *cli,
   return NATTER_CLI_EXIT_OK;
 }
 
+static void
+add_user_row (NatterCliTable *table,
+              GVariant       *user)
+{
+  gboolean away = FALSE;
+  g_autofree char *nick = g_strconcat (natter_cli_dict_string (user, "prefix"),
+                                       natter_cli_dict_string (user, "nick"), NULL);
+
+  g_variant_lookup (user, "away", "b", &away);
+  natter_cli_table_add_row (table, nick,
+                            natter_cli_dict_string (user, "user"),
+                            natter_cli_dict_string (user, "host"),
+                            away ? _("yes") : _("no"),
+                            natter_cli_dict_string (user, "realname"), NULL);
+}
+
 int
 natter_cli_room_who (NatterCli              *cli,
                      const NatterCliCommand *command,
@@ -268,33 +253,7 @@ natter_cli_room_who (NatterCli              *cli,
   if (!natter_ipc_session1_call_who_sync (session, argv[1], G_DBUS_CALL_FLAGS_NONE, -1, &users, NULL, &error))
     return natter_cli_report_error (cli, error);
 
-  if (natter_cli_get_json (cli))
-    return natter_cli_print_dict_list ("users", users);
-  else
-    {
-      g_autoptr(NatterCliTable) table = natter_cli_table_new (_("NICK"), _("USER"), _("HOST"), _("AWAY"),
-                                                              _("REAL NAME"), NULL);
-      GVariantIter iter;
-      GVariant *user;
-
-      g_variant_iter_init (&iter, users);
-      while ((user = g_variant_iter_next_value (&iter)) != NULL)
-        {
-          gboolean away = FALSE;
-          g_autofree char *nick = g_strconcat (natter_cli_dict_string (user, "prefix"),
-                                               natter_cli_dict_string (user, "nick"), NULL);
-
-          g_variant_lookup (user, "away", "b", &away);
-          natter_cli_table_add_row (table, nick,
-                                    natter_cli_dict_string (user, "user"),
-                                    natter_cli_dict_string (user, "host"),
-                                    away ? _("yes") : _("no"),
-                                    natter_cli_dict_string (user, "realname"), NULL);
-          g_variant_unref (user);
-        }
-      natter_cli_table_print (table, natter_cli_get_color (cli));
-    }
-
-  return NATTER_CLI_EXIT_OK;
+  return natter_cli_print_list (cli, "users", users,
+                                natter_cli_table_new (_("NICK"), _("USER"), _("HOST"), _("AWAY"), _("REAL NAME"), NULL),
+                                add_user_row);
 }
-

@@ -847,7 +847,7 @@ const NatterCliCommand natter_cli_session_commands[] = {
   { "connect", N_("HOST[:PORT]"), N_("Open a session to a chat server"), cmd_connect },
   { "disconnect", NULL, N_("Leave the server and close the session"), cmd_disconnect },
   { "join", N_("ROOM[,ROOM]..."), N_("Join rooms"), natter_cli_room_join },
-  { "part", N_("ROOM[,ROOM]..."), N_("Leave rooms"), natter_cli_room_part },
+  { "part", N_("ROOM[,ROOM]..."), N_("Leave rooms"), natter_cli_room_join },
   { "send", N_("TARGET TEXT...|-"), N_("Send a message to a room or a nick"), natter_cli_message_send, "text" },
   { "me", N_("TARGET TEXT...|-"), N_("Send an action (/me)"), natter_cli_message_send, "action" },
   { "notice", N_("TARGET TEXT...|-"), N_("Send a notice"), natter_cli_message_send, "notice" },

@@ -477,6 +477,33 @@ natter_cli_keep_result (GObject      *source,
   *kept = g_object_ref (result);
 }
 
+int
+natter_cli_print_list (NatterCli        *self,
+                       const char       *member,
+                       GVariant         *list,
+                       NatterCliTable   *table,
+                       NatterCliRowFunc  add_row)
+{
+  g_autoptr(NatterCliTable) owned = table;
+  GVariantIter iter;
+  GVariant *element;
+
+  g_return_val_if_fail (NATTER_IS_CLI (self), NATTER_CLI_EXIT_ERROR);
+
+  if (self->json)
+    return natter_cli_print_dict_list (member, list);
+
+  g_variant_iter_init (&iter, list);
+  while ((element = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      add_row (table, element);
+      g_variant_unref (element);
+    }
+  natter_cli_table_print (table, natter_cli_get_color (self));
+
+  return NATTER_CLI_EXIT_OK;
+}
+
 gboolean
 natter_cli_set_flag (gpointer flag)
 {

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "natter-cli-output.h"
 #include "natter-ipc-client.h"
 
 G_BEGIN_DECLS
@@ -118,6 +119,19 @@ gboolean           natter_cli_set_flag            (gpointer                flag)
 /* "A,B" "C" -> "A" "B" "C": a list option's values, split at commas, the
  * empty ones left out. */
 char             **natter_cli_split_list          (char                  **values);
+
+/* Adds @element's row to @table. */
+typedef void (*NatterCliRowFunc) (NatterCliTable *table,
+                                  GVariant       *element);
+
+/* Prints @list, an aa{sv}: as { "@member": [ ... ] } with --json, else as
+ * @table (taken over) with a row per element from @add_row. Returns
+ * NATTER_CLI_EXIT_OK. */
+int                natter_cli_print_list          (NatterCli              *self,
+                                                   const char             *member,
+                                                   GVariant               *list,
+                                                   NatterCliTable         *table,
+                                                   NatterCliRowFunc        add_row);
 
 /* Reads the first line of @path (for password files). */
 char              *natter_cli_read_secret_file    (const char             *path,

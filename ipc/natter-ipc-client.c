@@ -911,22 +911,26 @@ wait_finish (NatterIpcClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* natterd answered the "do it": now the wait. */
 static void
-on_session_opened (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+on_called (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   Wait *wait = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  gboolean done;
 
-  if (!natter_ipc_daemon1_call_open_session_finish (NATTER_IPC_DAEMON1 (source), &wait->path, result, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+  if (wait->kind == WAIT_SESSION)
+    done = natter_ipc_daemon1_call_open_session_finish (NATTER_IPC_DAEMON1 (source), &wait->path, result, &error);
+  else
+    done = natter_ipc_session1_call_join_finish (NATTER_IPC_SESSION1 (source), result, &error);
 
-  wait_start (g_steal_pointer (&task));
+  if (done)
+    wait_start (g_steal_pointer (&task));
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
 }
 
 void
@@ -946,7 +950,7 @@ natter_ipc_client_open_session (NatterIpcClient     *self,
   task = wait_task_new (self, WAIT_SESSION, NULL, timeout_ms, cancellable, callback, user_data,
                         natter_ipc_client_open_session);
   natter_ipc_daemon1_call_open_session (self->daemon, options, G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
-                                        on_session_opened, task);
+                                        on_called, task);
 }
 
 NatterIpcSession1 *
@@ -983,23 +987,6 @@ natter_ipc_client_wait_connected_finish (NatterIpcClient  *self,
   return session != NULL;
 }
 
-static void
-on_room_joined (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!natter_ipc_session1_call_join_finish (NATTER_IPC_SESSION1 (source), result, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  wait_start (g_steal_pointer (&task));
-}
-
 void
 natter_ipc_client_join_room (NatterIpcClient     *self,
                              NatterIpcSession1   *session,
@@ -1021,7 +1008,7 @@ natter_ipc_client_join_room (NatterIpcClient     *self,
                         natter_ipc_client_join_room);
   ((Wait *) g_task_get_task_data (task))->name = g_strdup (name);
   natter_ipc_session1_call_join (session, name, key != NULL ? key : "", G_DBUS_CALL_FLAGS_NONE, -1,
-                                 cancellable, on_room_joined, task);
+                                 cancellable, on_called, task);
 }
 
 NatterIpcRoom1 *
