@@ -3,11 +3,10 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "natter-ipc-client.h"
 #include "natter-test-bus.h"
 #include "natter-test-client.h"
+#include "natter-test-ctl.h"
 #include "natter-test-fake.h"
 
 /*
@@ -68,32 +67,12 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  const char *listen[] = { "127.0.0.1:0", NULL };
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
-  const char *address;
-  GVariantDict options;
 
   f->bus = natter_test_bus_new (NULL, TRUE);
+  f->port = natter_test_ctl_start_hosting (f->bus);
   f->events = g_ptr_array_new_with_free_func (g_free);
-
-  g_variant_dict_init (&options, NULL);
-  g_variant_dict_insert (&options, "listen", "^as", listen);
-  g_variant_dict_insert (&options, "server-name", "s", "irc.test");
-  reply = natter_test_bus_call_ok (f->bus, "/org/natter/Daemon", "org.natter.Daemon1", "StartHosting",
-                                   g_variant_new ("(@a{sv})", g_variant_dict_end (&options)));
-  g_assert_nonnull (reply);
-  {
-    g_autofree const char **addresses = NULL;
-    guint64 port = 0;
-
-    g_variant_get (reply, "(^a&s)", &addresses);
-    address = strrchr (addresses[0], ':');
-    g_assert_nonnull (address);
-    g_assert_true (g_ascii_string_to_unsigned (address + 1, 10, 1, 65535, &port, NULL));
-    f->port = port;
-  }
 
   natter_ipc_client_new (natter_test_bus_get_connection (f->bus), NULL, on_result, &result);
   f->client = natter_ipc_client_new_finish (wait_result (&result), &error);
