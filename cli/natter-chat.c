@@ -27,7 +27,7 @@ struct _NatterChat
   NatterIpcSession1 *session;
   char              *current;      /* the room or nick plain lines go to */
   char              *switch_to;    /* room to make current once joined */
-  char              *opening;      /* object path of a session \connect opened */
+  gboolean           opening;      /* \connect asked for a session, not here yet */
   GPtrArray         *watched;      /* NatterIpcRoom1 * with our notify handlers */
   GHashTable        *told_topics;  /* folded room name -> topic a topic event printed */
   char             **pending_rooms;
@@ -287,21 +287,13 @@ on_room_added (NatterIpcClient   *client,
                NatterIpcRoom1    *room,
                NatterChat        *self)
 {
-  const char *name = natter_ipc_room1_get_name (room);
-
   if (session != self->session)
     return;
 
   /* Our join is told by its event. */
   watch_room (self, room);
-
-  if (self->switch_to != NULL && g_ascii_strcasecmp (self->switch_to, name) == 0)
-    {
-      g_clear_pointer (&self->switch_to, g_free);
-      set_current (self, name);
-    }
-  else if (self->current == NULL)
-    set_current (self, name);
+  if (self->current == NULL)
+    set_current (self, natter_ipc_room1_get_name (room));
 }
 
 static void
@@ -353,16 +345,48 @@ call (NatterChat *self,
 }
 
 static void
+on_joined (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(NatterChat) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterIpcRoom1) room = natter_ipc_client_join_room_finish (self->client, result, &error);
+  const char *name = room != NULL ? natter_ipc_room1_get_name (room) : NULL;
+
+  /* natterd said joined: a room object late to arrive is told by its event. */
+  if (room == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    chat_error (self, error);
+  else if (name != NULL && self->switch_to != NULL && g_ascii_strcasecmp (self->switch_to, name) == 0)
+    {
+      g_clear_pointer (&self->switch_to, g_free);
+      set_current (self, name);
+    }
+}
+
+/* Joins @name and, with @go_there, makes it current once it is here. */
+static void
+join_room (NatterChat *self,
+           const char *name,
+           const char *key,
+           gboolean    go_there)
+{
+  if (go_there)
+    {
+      g_free (self->switch_to);
+      self->switch_to = g_strdup (name);
+    }
+  natter_ipc_client_join_room (self->client, self->session, name, key, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
+                               on_joined, g_object_ref (self));
+}
+
+static void
 join_pending_rooms (NatterChat *self)
 {
   g_auto(GStrv) rooms = g_steal_pointer (&self->pending_rooms);
 
   for (guint i = 0; rooms != NULL && rooms[i] != NULL; i++)
-    {
-      if (self->switch_to == NULL)
-        self->switch_to = g_strdup (rooms[i]);
-      call (self, self->session, "Join", g_variant_new ("(ss)", rooms[i], ""));
-    }
+    join_room (self, rooms[i], "", self->switch_to == NULL);
 }
 
 static void
@@ -452,17 +476,8 @@ on_session_added (NatterIpcClient   *client,
                   NatterIpcSession1 *session,
                   NatterChat        *self)
 {
-  const char *path = natter_ipc_client_get_path (session);
-
-  if (self->opening != NULL && g_str_equal (self->opening, path))
-    {
-      g_clear_pointer (&self->opening, g_free);
-      natter_chat_set_session (self, session);
-      return;
-    }
-
   /* After a restart of natterd, our session comes back (when it was saved). */
-  if (self->session == NULL && self->opening == NULL &&
+  if (self->session == NULL && !self->opening &&
       g_strcmp0 (natter_ipc_session1_get_server (session), self->server) == 0 &&
       natter_ipc_session1_get_port (session) == self->port &&
       g_strcmp0 (natter_ipc_session1_get_nick (session), self->nick) == 0)
@@ -621,29 +636,18 @@ on_session_opened (GObject      *source,
                    gpointer      user_data)
 {
   g_autoptr(NatterChat) self = user_data;
+  g_autoptr(NatterIpcSession1) session = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
-  NatterIpcSession1 *session;
 
-  if (!natter_ipc_daemon1_call_open_session_finish (NATTER_IPC_DAEMON1 (source), &path, result, &error))
+  self->opening = FALSE;
+  session = natter_ipc_client_open_session_finish (self->client, result, &error);
+  if (session == NULL)
     {
-      g_clear_pointer (&self->opening, g_free);
       chat_error (self, error);
       return;
     }
 
-  session = natter_ipc_client_lookup_session (self->client, path);
-  if (session != NULL)
-    {
-      g_clear_pointer (&self->opening, g_free);
-      natter_chat_set_session (self, session);
-    }
-  else
-    {
-      /* The session's object arrives after the reply: on_session_added. */
-      g_free (self->opening);
-      self->opening = g_steal_pointer (&path);
-    }
+  natter_chat_set_session (self, session);
 }
 
 static GVariant *
@@ -695,12 +699,9 @@ command_connect (NatterChat *self,
 
   nick = self->nick != NULL ? self->nick : g_get_user_name ();
   chat_printf (self, _("Connecting to %s…"), words[0]);
-  g_free (self->opening);
-  self->opening = g_strdup ("");
-  natter_ipc_daemon1_call_open_session (natter_ipc_client_get_daemon (self->client),
-                                        open_options (host, port, FALSE, nick),
-                                        G_DBUS_CALL_FLAGS_NONE, -1,
-                                        NULL, on_session_opened, g_object_ref (self));
+  self->opening = TRUE;
+  natter_ipc_client_open_session (self->client, open_options (host, port, FALSE, nick),
+                                  NATTER_CLI_OBJECT_TIMEOUT_MS, NULL, on_session_opened, g_object_ref (self));
 }
 
 static void
@@ -833,12 +834,10 @@ run_command (NatterChat *self,
           chat_printf (self, _("Usage: /join ROOM [KEY]"));
           return;
         }
-      g_free (self->switch_to);
-      self->switch_to = g_strdup (words[0]);
       /* Joined already: just go there. */
       if (natter_ipc_client_lookup_room (self->client, self->session, words[0]) != NULL)
         command_switch (self, words[0]);
-      call (self, self->session, "Join", g_variant_new ("(ss)", words[0], words[1] != NULL ? words[1] : ""));
+      join_room (self, words[0], words[1] != NULL ? words[1] : "", TRUE);
     }
   else if (g_str_equal (name, "/part") || g_str_equal (name, "/leave"))
     command_part (self, argument);
@@ -1128,14 +1127,6 @@ on_sigint (gpointer user_data)
 }
 
 static gboolean
-on_sigterm (gpointer user_data)
-{
-  ((NatterChat *) user_data)->quit = TRUE;
-
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
 on_sigwinch (gpointer user_data)
 {
   rl_resize_terminal ();
@@ -1177,7 +1168,6 @@ natter_chat_finalize (GObject *object)
 
   g_free (self->current);
   g_free (self->switch_to);
-  g_free (self->opening);
   g_free (self->server);
   g_free (self->nick);
   g_strfreev (self->pending_rooms);
@@ -1282,33 +1272,6 @@ natter_chat_get_session (NatterChat *self)
   return self->session;
 }
 
-typedef struct {
-  NatterIpcClient *client;
-  const char      *path;
-} SessionWait;
-
-static gboolean
-session_appeared (gpointer data)
-{
-  SessionWait *wait = data;
-
-  return natter_ipc_client_lookup_session (wait->client, wait->path) != NULL;
-}
-
-static gboolean
-spin_until (gboolean (*done) (gpointer data),
-            gpointer   data,
-            guint      timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
-
-  while (!done (data) && g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-
-  return done (data);
-}
-
 gboolean
 natter_chat_open (NatterChat  *self,
                   const char  *host,
@@ -1317,27 +1280,20 @@ natter_chat_open (NatterChat  *self,
                   const char  *nick,
                   GError     **error)
 {
-  g_autofree char *path = NULL;
-  SessionWait wait;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(NatterIpcSession1) session = NULL;
 
   g_return_val_if_fail (NATTER_IS_CHAT (self), FALSE);
   g_return_val_if_fail (host != NULL, FALSE);
   g_return_val_if_fail (nick != NULL, FALSE);
 
-  if (!natter_ipc_daemon1_call_open_session_sync (natter_ipc_client_get_daemon (self->client),
-                                                  open_options (host, port, tls, nick),
-                                                  G_DBUS_CALL_FLAGS_NONE, -1, &path, NULL, error))
+  natter_ipc_client_open_session (self->client, open_options (host, port, tls, nick),
+                                  NATTER_CLI_OBJECT_TIMEOUT_MS, NULL, natter_cli_keep_result, &result);
+  session = natter_ipc_client_open_session_finish (self->client, natter_cli_wait_result (&result), error);
+  if (session == NULL)
     return FALSE;
 
-  wait.client = self->client;
-  wait.path = path;
-  if (!spin_until (session_appeared, &wait, 5000))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("natterd opened the session but did not publish it"));
-      return FALSE;
-    }
-
-  natter_chat_set_session (self, natter_ipc_client_lookup_session (self->client, path));
+  natter_chat_set_session (self, session);
 
   return TRUE;
 }
@@ -1380,7 +1336,7 @@ natter_chat_run (NatterChat         *self,
 
   stdin_source = g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, self);
   sigint_source = g_unix_signal_add (SIGINT, on_sigint, self);
-  sigterm_source = g_unix_signal_add (SIGTERM, on_sigterm, self);
+  sigterm_source = g_unix_signal_add (SIGTERM, natter_cli_set_flag, &self->quit);
   sigwinch_source = g_unix_signal_add (SIGWINCH, on_sigwinch, self);
 
   if (self->session != NULL && g_strcmp0 (natter_ipc_session1_get_state (self->session), "connected") == 0)

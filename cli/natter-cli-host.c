@@ -232,6 +232,27 @@ format_duration (guint seconds)
   return g_strdup_printf (_("%ud%02uh"), seconds / 86400, (seconds % 86400) / 3600);
 }
 
+static void
+add_user_row (NatterCliTable *table,
+              GVariant       *user)
+{
+  g_autofree const char **rooms = NULL;
+  g_autofree char *joined = NULL;
+  g_autofree char *idle = NULL;
+  guint32 idle_s = 0;
+  const char *account = natter_cli_dict_string (user, "account");
+
+  if (!g_variant_lookup (user, "rooms", "^a&s", &rooms))
+    rooms = g_new0 (const char *, 1);
+  joined = g_strjoinv (" ", (char **) rooms);
+  g_variant_lookup (user, "idle", "u", &idle_s);
+  idle = format_duration (idle_s);
+  natter_cli_table_add_row (table, natter_cli_dict_string (user, "nick"),
+                            account[0] != '\0' ? account : "-",
+                            natter_cli_dict_string (user, "address"), idle, joined,
+                            natter_cli_dict_string (user, "away"), NULL);
+}
+
 static int
 cmd_host_users (NatterCli              *cli,
                 const NatterCliCommand *command,
@@ -240,9 +261,6 @@ cmd_host_users (NatterCli              *cli,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) users = NULL;
-  g_autoptr(NatterCliTable) table = NULL;
-  GVariantIter iter;
-  GVariant *user;
   int status;
 
   if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
@@ -253,33 +271,33 @@ cmd_host_users (NatterCli              *cli,
                                               G_DBUS_CALL_FLAGS_NONE, -1, &users, NULL, &error))
     return natter_cli_report_error (cli, error);
 
-  if (natter_cli_get_json (cli))
-    return natter_cli_print_dict_list ("users", users);
+  return natter_cli_print_list (cli, "users", users,
+                                natter_cli_table_new (_("NICK"), _("ACCOUNT"), _("ADDRESS"), _("IDLE"), _("ROOMS"),
+                                                      _("AWAY"), NULL),
+                                add_user_row);
+}
 
-  table = natter_cli_table_new (_("NICK"), _("ACCOUNT"), _("ADDRESS"), _("IDLE"), _("ROOMS"), _("AWAY"), NULL);
-  g_variant_iter_init (&iter, users);
-  while ((user = g_variant_iter_next_value (&iter)) != NULL)
+static void
+add_recent_row (NatterCliTable *table,
+                GVariant       *user)
+{
+  gboolean online = FALSE;
+  gint64 left = 0;
+  g_autofree char *seen = NULL;
+
+  g_variant_lookup (user, "online", "b", &online);
+  g_variant_lookup (user, "left", "x", &left);
+  if (online)
+    seen = g_strdup (_("online"));
+  else
     {
-      g_autofree const char **rooms = NULL;
-      g_autofree char *joined = NULL;
-      g_autofree char *idle = NULL;
-      guint32 idle_s = 0;
-      const char *account = natter_cli_dict_string (user, "account");
+      g_autofree char *when = natter_cli_format_time (left * G_USEC_PER_SEC, TRUE);
 
-      if (!g_variant_lookup (user, "rooms", "^a&s", &rooms))
-        rooms = g_new0 (const char *, 1);
-      joined = g_strjoinv (" ", (char **) rooms);
-      g_variant_lookup (user, "idle", "u", &idle_s);
-      idle = format_duration (idle_s);
-      natter_cli_table_add_row (table, natter_cli_dict_string (user, "nick"),
-                                account[0] != '\0' ? account : "-",
-                                natter_cli_dict_string (user, "address"), idle, joined,
-                                natter_cli_dict_string (user, "away"), NULL);
-      g_variant_unref (user);
+      seen = g_strdup_printf (_("left %s"), when);
     }
-  natter_cli_table_print (table, natter_cli_get_color (cli));
-
-  return NATTER_CLI_EXIT_OK;
+  natter_cli_table_add_row (table, natter_cli_dict_string (user, "nick"),
+                            natter_cli_dict_string (user, "user"),
+                            natter_cli_dict_string (user, "address"), seen, NULL);
 }
 
 static int
@@ -290,9 +308,6 @@ cmd_host_recent (NatterCli              *cli,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) users = NULL;
-  g_autoptr(NatterCliTable) table = NULL;
-  GVariantIter iter;
-  GVariant *user;
   guint64 minutes;
   int status;
 
@@ -310,35 +325,23 @@ cmd_host_recent (NatterCli              *cli,
                                                      G_DBUS_CALL_FLAGS_NONE, -1, &users, NULL, &error))
     return natter_cli_report_error (cli, error);
 
-  if (natter_cli_get_json (cli))
-    return natter_cli_print_dict_list ("users", users);
+  return natter_cli_print_list (cli, "users", users,
+                                natter_cli_table_new (_("NICK"), _("USER"), _("ADDRESS"), _("SEEN"), NULL),
+                                add_recent_row);
+}
 
-  table = natter_cli_table_new (_("NICK"), _("USER"), _("ADDRESS"), _("SEEN"), NULL);
-  g_variant_iter_init (&iter, users);
-  while ((user = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      gboolean online = FALSE;
-      gint64 left = 0;
-      g_autofree char *seen = NULL;
+static void
+add_room_row (NatterCliTable *table,
+              GVariant       *room)
+{
+  guint32 members = 0;
+  g_autofree char *count = NULL;
 
-      g_variant_lookup (user, "online", "b", &online);
-      g_variant_lookup (user, "left", "x", &left);
-      if (online)
-        seen = g_strdup (_("online"));
-      else
-        {
-          g_autofree char *when = natter_cli_format_time (left * G_USEC_PER_SEC, TRUE);
-
-          seen = g_strdup_printf (_("left %s"), when);
-        }
-      natter_cli_table_add_row (table, natter_cli_dict_string (user, "nick"),
-                                natter_cli_dict_string (user, "user"),
-                                natter_cli_dict_string (user, "address"), seen, NULL);
-      g_variant_unref (user);
-    }
-  natter_cli_table_print (table, natter_cli_get_color (cli));
-
-  return NATTER_CLI_EXIT_OK;
+  g_variant_lookup (room, "members", "u", &members);
+  count = g_strdup_printf ("%u", members);
+  natter_cli_table_add_row (table, natter_cli_dict_string (room, "name"), count,
+                            natter_cli_dict_string (room, "modes"),
+                            natter_cli_dict_string (room, "topic"), NULL);
 }
 
 static int
@@ -349,9 +352,6 @@ cmd_host_rooms (NatterCli              *cli,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) rooms = NULL;
-  g_autoptr(NatterCliTable) table = NULL;
-  GVariantIter iter;
-  GVariant *room;
   int status;
 
   if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
@@ -362,35 +362,19 @@ cmd_host_rooms (NatterCli              *cli,
                                               G_DBUS_CALL_FLAGS_NONE, -1, &rooms, NULL, &error))
     return natter_cli_report_error (cli, error);
 
-  if (natter_cli_get_json (cli))
-    return natter_cli_print_dict_list ("rooms", rooms);
-
-  table = natter_cli_table_new (_("ROOM"), _("MEMBERS"), _("MODES"), _("TOPIC"), NULL);
-  g_variant_iter_init (&iter, rooms);
-  while ((room = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      guint32 members = 0;
-      g_autofree char *count = NULL;
-
-      g_variant_lookup (room, "members", "u", &members);
-      count = g_strdup_printf ("%u", members);
-      natter_cli_table_add_row (table, natter_cli_dict_string (room, "name"), count,
-                                natter_cli_dict_string (room, "modes"),
-                                natter_cli_dict_string (room, "topic"), NULL);
-      g_variant_unref (room);
-    }
-  natter_cli_table_print (table, natter_cli_get_color (cli));
-
-  return NATTER_CLI_EXIT_OK;
+  return natter_cli_print_list (cli, "rooms", rooms,
+                                natter_cli_table_new (_("ROOM"), _("MEMBERS"), _("MODES"), _("TOPIC"), NULL),
+                                add_room_row);
 }
 
+/* kick and close, told apart by the name. */
 static int
-kick_or_close (NatterCli              *cli,
+cmd_host_kick (NatterCli              *cli,
                const NatterCliCommand *command,
                int                     argc,
-               char                  **argv,
-               gboolean                kick)
+               char                  **argv)
 {
+  gboolean kick = g_str_equal (command->name, "host kick");
   g_autofree char *reason = NULL;
   const GOptionEntry entries[] = {
     { "message", 'm', 0, G_OPTION_ARG_STRING, &reason, N_("The reason given"), N_("TEXT") },
@@ -428,24 +412,6 @@ kick_or_close (NatterCli              *cli,
   return NATTER_CLI_EXIT_OK;
 }
 
-static int
-cmd_host_kick (NatterCli              *cli,
-               const NatterCliCommand *command,
-               int                     argc,
-               char                  **argv)
-{
-  return kick_or_close (cli, command, argc, argv, TRUE);
-}
-
-static int
-cmd_host_close (NatterCli              *cli,
-                const NatterCliCommand *command,
-                int                     argc,
-                char                  **argv)
-{
-  return kick_or_close (cli, command, argc, argv, FALSE);
-}
-
 const NatterCliCommand natter_cli_host_commands[] = {
   { "host start", NULL, N_("Start hosting rooms"), cmd_host_start },
   { "host stop", NULL, N_("Stop hosting"), cmd_host_stop },
@@ -454,6 +420,6 @@ const NatterCliCommand natter_cli_host_commands[] = {
   { "host recent", N_("MINUTES"), N_("List who was here in the last MINUTES"), cmd_host_recent },
   { "host rooms", NULL, N_("List the hosted rooms"), cmd_host_rooms },
   { "host kick", N_("NICK"), N_("Disconnect a user from the hosted server"), cmd_host_kick },
-  { "host close", N_("ROOM"), N_("Close a hosted room, kicking everyone"), cmd_host_close },
+  { "host close", N_("ROOM"), N_("Close a hosted room, kicking everyone"), cmd_host_kick },
   { NULL }
 };

@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,13 +10,14 @@
 #include <unistd.h>
 
 #include "natter-chat.h"
-#include "natter-cli.h"
+#include "natter-cli-commands.h"
 #include "natter-cli-output.h"
 
-/* Commands on the daemon and on one session: status, connect, join... */
+/* The daemon and session nouns: status, sessions, connect, disconnect,
+ * nick, away, block, unblock, trust, chat; and the table of every session
+ * command (natter-cli-commands.h). */
 
 #define CONNECT_TIMEOUT_S 30
-#define OBJECT_TIMEOUT_MS 5000
 
 static char *
 session_server (NatterIpcSession1 *session)
@@ -83,6 +83,23 @@ print_sessions_table (NatterCli *cli,
   natter_cli_table_print (table, color);
 }
 
+/* "sessions": [ ... ] */
+static void
+json_add_sessions (JsonBuilder     *builder,
+                   NatterIpcClient *client,
+                   GPtrArray       *sessions)
+{
+  json_builder_set_member_name (builder, "sessions");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      g_autoptr(GPtrArray) rooms = natter_ipc_client_list_rooms (client, g_ptr_array_index (sessions, i));
+
+      natter_cli_json_add_session (builder, g_ptr_array_index (sessions, i), rooms);
+    }
+  json_builder_end_array (builder);
+}
+
 /* status */
 
 static int
@@ -124,15 +141,7 @@ cmd_status (NatterCli              *cli,
       json_builder_set_member_name (builder, "rooms");
       json_builder_add_int_value (builder, natter_ipc_daemon1_get_hosting_rooms (daemon));
       json_builder_end_object (builder);
-      json_builder_set_member_name (builder, "sessions");
-      json_builder_begin_array (builder);
-      for (guint i = 0; i < sessions->len; i++)
-        {
-          g_autoptr(GPtrArray) rooms = natter_ipc_client_list_rooms (client, g_ptr_array_index (sessions, i));
-
-          natter_cli_json_add_session (builder, g_ptr_array_index (sessions, i), rooms);
-        }
-      json_builder_end_array (builder);
+      json_add_sessions (builder, client, sessions);
       json_builder_end_object (builder);
 
       return natter_cli_print_builder (builder);
@@ -186,15 +195,7 @@ cmd_sessions (NatterCli              *cli,
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "sessions");
-      json_builder_begin_array (builder);
-      for (guint i = 0; i < sessions->len; i++)
-        {
-          g_autoptr(GPtrArray) rooms = natter_ipc_client_list_rooms (client, g_ptr_array_index (sessions, i));
-
-          natter_cli_json_add_session (builder, g_ptr_array_index (sessions, i), rooms);
-        }
-      json_builder_end_array (builder);
+      json_add_sessions (builder, client, sessions);
       json_builder_end_object (builder);
 
       return natter_cli_print_builder (builder);
@@ -256,78 +257,6 @@ parse_host_port (const char  *text,
   return TRUE;
 }
 
-typedef struct {
-  NatterIpcClient   *client;
-  const char        *path;
-  NatterIpcSession1 *session;
-  char              *failure;
-  char              *fingerprint;
-  gboolean           connected;
-} ConnectWait;
-
-static gboolean
-session_appeared (gpointer data)
-{
-  ConnectWait *wait = data;
-
-  wait->session = natter_ipc_client_lookup_session (wait->client, wait->path);
-
-  return wait->session != NULL;
-}
-
-static void
-on_connect_state_changed (NatterIpcClient   *client,
-                          NatterIpcSession1 *session,
-                          const char        *state,
-                          const char        *reason,
-                          ConnectWait       *wait)
-{
-  if (session != wait->session)
-    return;
-
-  if (g_str_equal (state, "connected"))
-    wait->connected = TRUE;
-  else if ((g_str_equal (state, "reconnecting") || g_str_equal (state, "disconnected")) && wait->failure == NULL)
-    wait->failure = g_strdup (reason[0] != '\0' ? reason : state);
-}
-
-static void
-on_certificate_offered (NatterIpcSession1  *session,
-                        const char         *fingerprint,
-                        const char         *subject,
-                        const char         *issuer,
-                        const char * const *errors,
-                        ConnectWait        *wait)
-{
-  g_free (wait->fingerprint);
-  wait->fingerprint = g_strdup (fingerprint);
-}
-
-static gboolean
-connect_settled (gpointer data)
-{
-  ConnectWait *wait = data;
-
-  if (g_strcmp0 (natter_ipc_session1_get_state (wait->session), "connected") == 0)
-    wait->connected = TRUE;
-
-  return wait->connected || wait->failure != NULL;
-}
-
-typedef struct {
-  NatterIpcClient   *client;
-  NatterIpcSession1 *session;
-  const char        *room;
-} RoomWait;
-
-static gboolean
-room_appeared (gpointer data)
-{
-  RoomWait *wait = data;
-
-  return natter_ipc_client_lookup_room (wait->client, wait->session, wait->room) != NULL;
-}
-
 static char *
 prompt_secret (const char *prompt)
 {
@@ -361,56 +290,132 @@ prompt_secret (const char *prompt)
   return buffer[0] != '\0' ? g_strdup (buffer) : NULL;
 }
 
-static int
-join_rooms (NatterCli         *cli,
-            NatterIpcSession1 *session,
-            char             **rooms,
-            char             **keys,
-            GPtrArray         *joined)
+/* OpenSession's options from connect's, the secrets read; NULL with
+ * *@status set after printing why. */
+static GVariant *
+connect_options (NatterCli              *cli,
+                 const NatterCliCommand *command,
+                 const char             *host,
+                 guint16                 port,
+                 gboolean                tls,
+                 const char             *nick,
+                 const char             *password_file,
+                 const char             *sasl,
+                 const char             *sasl_password_file,
+                 int                    *status)
 {
-  for (guint i = 0; rooms[i] != NULL; i++)
+  g_autoptr(GError) error = NULL;
+  GVariantDict options;
+
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "host", "s", host);
+  g_variant_dict_insert (&options, "nick", "s", nick != NULL ? nick : g_get_user_name ());
+  if (port != 0)
+    g_variant_dict_insert (&options, "port", "q", port);
+  if (tls)
+    g_variant_dict_insert (&options, "tls", "b", TRUE);
+
+  if (password_file != NULL)
     {
-      g_autoptr(GError) error = NULL;
-      RoomWait wait = { natter_cli_get_client (cli), session, rooms[i] };
-      const char *key = keys != NULL && i < g_strv_length (keys) ? keys[i] : "";
+      g_autofree char *password = natter_cli_read_secret_file (password_file, &error);
 
-      if (rooms[i][0] == '\0')
-        continue;
-      if (!natter_ipc_session1_call_join_sync (session, rooms[i], key,
-                                               G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
-        return natter_cli_report_error (cli, error);
-
-      /* The reply may overtake the room object's arrival on our side. */
-      natter_cli_wait (cli, room_appeared, &wait, OBJECT_TIMEOUT_MS);
-      g_ptr_array_add (joined, g_strdup (rooms[i]));
+      if (password == NULL)
+        {
+          g_variant_dict_clear (&options);
+          *status = natter_cli_fail (cli, _("Cannot read the password file: %s"), error->message);
+          return NULL;
+        }
+      g_variant_dict_insert (&options, "password", "s", password);
     }
 
-  return NATTER_CLI_EXIT_OK;
-}
-
-static char **
-split_list (char **values)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
-  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+  if (sasl != NULL)
     {
-      g_auto(GStrv) parts = g_strsplit (values[i], ",", -1);
+      g_autofree char *secret = NULL;
 
-      for (guint p = 0; parts[p] != NULL; p++)
-        if (parts[p][0] != '\0')
-          g_strv_builder_add (builder, parts[p]);
+      if (sasl_password_file != NULL)
+        secret = natter_cli_read_secret_file (sasl_password_file, &error);
+      else
+        secret = prompt_secret (_("SASL password: "));
+      if (secret == NULL)
+        {
+          g_variant_dict_clear (&options);
+          if (error != NULL)
+            *status = natter_cli_fail (cli, _("Cannot read the SASL password file: %s"), error->message);
+          else
+            *status = natter_cli_usage_error (cli, command, _("--sasl needs a password"));
+          return NULL;
+        }
+      g_variant_dict_insert (&options, "sasl-username", "s", sasl);
+      g_variant_dict_insert (&options, "sasl-password", "s", secret);
     }
 
-  return g_strv_builder_end (builder);
+  return g_variant_ref_sink (g_variant_dict_end (&options));
 }
 
 static void
-print_joined (NatterCli *cli,
-              GPtrArray *joined)
+on_certificate_offered (NatterIpcSession1  *session,
+                        const char         *fingerprint,
+                        const char         *subject,
+                        const char         *issuer,
+                        const char * const *errors,
+                        char              **offered)
 {
-  for (guint i = 0; i < joined->len; i++)
-    g_print (_("Joined %s\n"), (char *) g_ptr_array_index (joined, i));
+  g_free (*offered);
+  *offered = g_strdup (fingerprint);
+}
+
+/* Opens (or reuses) the session and waits until it is connected; NULL with
+ * *@status set after printing why. (transfer full) */
+static NatterIpcSession1 *
+open_connected (NatterCli *cli,
+                GVariant  *options,
+                int        timeout,
+                int       *status)
+{
+  NatterIpcClient *client = natter_cli_get_client (cli);
+  g_autoptr(GPtrArray) before = natter_ipc_client_list_sessions (client);
+  g_autoptr(NatterIpcSession1) session = NULL;
+  g_autoptr(GAsyncResult) opened = NULL;
+  g_autoptr(GAsyncResult) connected = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *server = NULL;
+  gulong handler;
+
+  natter_ipc_client_open_session (client, options, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
+                                  natter_cli_keep_result, &opened);
+  session = natter_ipc_client_open_session_finish (client, natter_cli_wait_result (&opened), &error);
+  if (session == NULL)
+    {
+      *status = natter_cli_report_error (cli, error);
+      return NULL;
+    }
+
+  handler = g_signal_connect (session, "certificate-offered", G_CALLBACK (on_certificate_offered), &fingerprint);
+  natter_ipc_client_wait_connected (client, session, timeout * 1000, NULL, natter_cli_keep_result, &connected);
+  natter_ipc_client_wait_connected_finish (client, natter_cli_wait_result (&connected), &error);
+  g_signal_handler_disconnect (session, handler);
+  if (error == NULL)
+    return g_steal_pointer (&session);
+
+  server = session_server (session);
+  if (fingerprint != NULL)
+    {
+      g_printerr (_("natterctl: The certificate of %s is not trusted; its SHA-256 fingerprint is\n  %s\n"
+                    "If you trust it: natterctl trust -s %u %s\n"),
+                  server, fingerprint, natter_ipc_session1_get_id (session), fingerprint);
+      /* Keep the session: trusting reconnects it. */
+      *status = NATTER_CLI_EXIT_ERROR;
+      return NULL;
+    }
+
+  /* A session this command made and that cannot connect would retry for
+   * ever in the background: take it away again. */
+  if (!g_ptr_array_find (before, session, NULL))
+    natter_ipc_session1_call_close_sync (session, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+
+  *status = natter_cli_fail (cli, _("Cannot connect to %s: %s"), server, error->message);
+  return NULL;
 }
 
 static int
@@ -441,18 +446,13 @@ cmd_connect (NatterCli              *cli,
     { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, N_("Seconds to wait for the connection (default: 30)"), N_("SECONDS") },
     { NULL }
   };
-  NatterIpcClient *client;
-  g_autofree char *host = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(NatterIpcSession1) session = NULL;
   g_autoptr(GPtrArray) joined = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GVariant) options = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) rooms = NULL;
-  GVariantDict options;
-  ConnectWait wait = { 0, };
-  gboolean existed = FALSE;
+  g_autofree char *host = NULL;
   guint16 port;
-  gulong state_handler, cert_handler;
   int status;
 
   if ((status = natter_cli_parse (cli, command, entries,
@@ -469,102 +469,14 @@ cmd_connect (NatterCli              *cli,
   if (sasl_password_file != NULL && sasl == NULL)
     return natter_cli_usage_error (cli, command, _("--sasl-password-file goes with --sasl"));
 
-  g_variant_dict_init (&options, NULL);
-  g_variant_dict_insert (&options, "host", "s", host);
-  g_variant_dict_insert (&options, "nick", "s", nick != NULL ? nick : g_get_user_name ());
-  if (port != 0)
-    g_variant_dict_insert (&options, "port", "q", port);
-  if (tls)
-    g_variant_dict_insert (&options, "tls", "b", TRUE);
+  options = connect_options (cli, command, host, port, tls, nick, password_file, sasl, sasl_password_file, &status);
+  if (options == NULL)
+    return status;
+  rooms = natter_cli_split_list (join);
 
-  if (password_file != NULL)
-    {
-      g_autofree char *password = natter_cli_read_secret_file (password_file, &error);
-
-      if (password == NULL)
-        {
-          g_variant_dict_clear (&options);
-          return natter_cli_fail (cli, _("Cannot read the password file: %s"), error->message);
-        }
-      g_variant_dict_insert (&options, "password", "s", password);
-    }
-
-  if (sasl != NULL)
-    {
-      g_autofree char *secret = NULL;
-
-      if (sasl_password_file != NULL)
-        secret = natter_cli_read_secret_file (sasl_password_file, &error);
-      else
-        secret = prompt_secret (_("SASL password: "));
-      if (secret == NULL)
-        {
-          g_variant_dict_clear (&options);
-          if (error != NULL)
-            return natter_cli_fail (cli, _("Cannot read the SASL password file: %s"), error->message);
-          return natter_cli_usage_error (cli, command, _("--sasl needs a password"));
-        }
-      g_variant_dict_insert (&options, "sasl-username", "s", sasl);
-      g_variant_dict_insert (&options, "sasl-password", "s", secret);
-    }
-
-  rooms = split_list (join);
-
-  if ((status = natter_cli_connect (cli)) != 0)
-    {
-      g_variant_dict_clear (&options);
-      return status;
-    }
-  client = natter_cli_get_client (cli);
-  before = natter_ipc_client_list_sessions (client);
-
-  if (!natter_ipc_daemon1_call_open_session_sync (natter_ipc_client_get_daemon (client),
-                                                  g_variant_dict_end (&options),
-                                                  G_DBUS_CALL_FLAGS_NONE, -1, &path, NULL, &error))
-    return natter_cli_report_error (cli, error);
-
-  for (guint i = 0; i < before->len; i++)
-    if (g_strcmp0 (natter_ipc_client_get_path (g_ptr_array_index (before, i)), path) == 0)
-      existed = TRUE;
-
-  wait.client = client;
-  wait.path = path;
-  if (!natter_cli_wait (cli, session_appeared, &wait, OBJECT_TIMEOUT_MS))
-    return natter_cli_fail (cli, _("natterd opened the session but did not publish it"));
-
-  state_handler = g_signal_connect (client, "session-state-changed", G_CALLBACK (on_connect_state_changed), &wait);
-  cert_handler = g_signal_connect (wait.session, "certificate-offered", G_CALLBACK (on_certificate_offered), &wait);
-  natter_cli_wait (cli, connect_settled, &wait, timeout * 1000);
-  g_signal_handler_disconnect (client, state_handler);
-  g_signal_handler_disconnect (wait.session, cert_handler);
-
-  if (!wait.connected)
-    {
-      g_autofree char *server = session_server (wait.session);
-      g_autofree char *failure = wait.failure != NULL ? g_steal_pointer (&wait.failure)
-                                                      : g_strdup (_("no answer in time"));
-      guint id = natter_ipc_session1_get_id (wait.session);
-
-      if (wait.fingerprint != NULL)
-        {
-          g_printerr (_("natterctl: The certificate of %s is not trusted; its SHA-256 fingerprint is\n  %s\n"
-                        "If you trust it: natterctl trust -s %u %s\n"),
-                      server, wait.fingerprint, id, wait.fingerprint);
-          g_free (wait.fingerprint);
-          /* Keep the session: trusting reconnects it. */
-          return NATTER_CLI_EXIT_ERROR;
-        }
-
-      /* A session this command made and that cannot connect would retry for
-       * ever in the background: take it away again. */
-      if (!existed)
-        natter_ipc_session1_call_close_sync (wait.session, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-
-      return natter_cli_fail (cli, _("Cannot connect to %s: %s"), server, failure);
-    }
-  g_free (wait.fingerprint);
-
-  if ((status = join_rooms (cli, wait.session, rooms, NULL, joined)) != 0)
+  if ((status = natter_cli_connect (cli)) != 0 ||
+      (session = open_connected (cli, options, timeout, &status)) == NULL ||
+      (status = natter_cli_room_join_all (cli, session, rooms, NULL, joined)) != 0)
     return status;
 
   if (save)
@@ -574,7 +486,7 @@ cmd_connect (NatterCli              *cli,
       g_variant_dict_init (&save_options, NULL);
       if (name != NULL)
         g_variant_dict_insert (&save_options, "name", "s", name);
-      if (!natter_ipc_session1_call_save_sync (wait.session, g_variant_dict_end (&save_options),
+      if (!natter_ipc_session1_call_save_sync (session, g_variant_dict_end (&save_options),
                                                G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
         return natter_cli_report_error (cli, error);
     }
@@ -582,22 +494,22 @@ cmd_connect (NatterCli              *cli,
   if (natter_cli_get_json (cli))
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(GPtrArray) session_rooms = natter_ipc_client_list_rooms (client, wait.session);
+      g_autoptr(GPtrArray) session_rooms = natter_ipc_client_list_rooms (natter_cli_get_client (cli), session);
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "session");
-      natter_cli_json_add_session (builder, wait.session, session_rooms);
+      natter_cli_json_add_session (builder, session, session_rooms);
       json_builder_end_object (builder);
 
       return natter_cli_print_builder (builder);
     }
   else
     {
-      g_autofree char *server = session_server (wait.session);
+      g_autofree char *server = session_server (session);
 
-      g_print (_("Session %u: connected to %s as %s\n"), natter_ipc_session1_get_id (wait.session),
-               server, natter_ipc_session1_get_nick (wait.session));
-      print_joined (cli, joined);
+      g_print (_("Session %u: connected to %s as %s\n"), natter_ipc_session1_get_id (session),
+               server, natter_ipc_session1_get_nick (session));
+      natter_cli_room_print_joined (joined);
     }
 
   return NATTER_CLI_EXIT_OK;
@@ -659,204 +571,6 @@ cmd_disconnect (NatterCli              *cli,
     g_print (_("Session %u closed\n"), id);
 
   return NATTER_CLI_EXIT_OK;
-}
-
-/* join, part */
-
-static int
-print_room_list (NatterCli  *cli,
-                 const char *member,
-                 GPtrArray  *names)
-{
-  /* With a NULL at the end, @names is a string vector. */
-  g_ptr_array_add (names, NULL);
-
-  return natter_cli_print_json_strv (member, (const char * const *) names->pdata);
-}
-
-static int
-cmd_join (NatterCli              *cli,
-          const NatterCliCommand *command,
-          int                     argc,
-          char                  **argv)
-{
-  g_autofree char *key = NULL;
-  const GOptionEntry entries[] = {
-    { "key", 'k', 0, G_OPTION_ARG_STRING, &key, N_("The room's key (password); KEY,KEY for several rooms"), N_("KEY") },
-    { NULL }
-  };
-  g_autoptr(GPtrArray) joined = g_ptr_array_new_with_free_func (g_free);
-  g_auto(GStrv) rooms = NULL;
-  g_auto(GStrv) keys = NULL;
-  NatterIpcSession1 *session;
-  int status;
-
-  if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv, 1, -1)) != 0 ||
-      (session = natter_cli_choose_session (cli, &status)) == NULL)
-    return status;
-
-  rooms = split_list (argv + 1);
-  if (key != NULL)
-    keys = g_strsplit (key, ",", -1);
-  if ((status = join_rooms (cli, session, rooms, keys, joined)) != 0)
-    return status;
-
-  if (natter_cli_get_json (cli))
-    return print_room_list (cli, "joined", joined);
-
-  print_joined (cli, joined);
-
-  return NATTER_CLI_EXIT_OK;
-}
-
-static int
-cmd_part (NatterCli              *cli,
-          const NatterCliCommand *command,
-          int                     argc,
-          char                  **argv)
-{
-  g_autofree char *reason = NULL;
-  const GOptionEntry entries[] = {
-    { "message", 'm', 0, G_OPTION_ARG_STRING, &reason, N_("Parting message"), N_("TEXT") },
-    { NULL }
-  };
-  g_autoptr(GPtrArray) parted = g_ptr_array_new_with_free_func (g_free);
-  g_auto(GStrv) rooms = NULL;
-  NatterIpcSession1 *session;
-  int status;
-
-  if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv, 1, -1)) != 0 ||
-      (session = natter_cli_choose_session (cli, &status)) == NULL)
-    return status;
-
-  rooms = split_list (argv + 1);
-  for (guint i = 0; rooms[i] != NULL; i++)
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (!natter_ipc_session1_call_part_sync (session, rooms[i], reason != NULL ? reason : "",
-                                               G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
-        return natter_cli_report_error (cli, error);
-      g_ptr_array_add (parted, g_strdup (rooms[i]));
-    }
-
-  if (natter_cli_get_json (cli))
-    return print_room_list (cli, "parted", parted);
-
-  for (guint i = 0; i < parted->len; i++)
-    g_print (_("Left %s\n"), (char *) g_ptr_array_index (parted, i));
-
-  return NATTER_CLI_EXIT_OK;
-}
-
-/* send, me */
-
-static int
-send_text (NatterCli              *cli,
-           const NatterCliCommand *command,
-           int                     argc,
-           char                  **argv,
-           const char             *kind)
-{
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  NatterIpcSession1 *session;
-  const char *target;
-  int status;
-
-  if ((status = natter_cli_parse (cli, command, NULL,
-                                  _("TEXT is the rest of the command line; “-” reads standard input and sends each line as a message."),
-                                  &argc, &argv, 2, -1)) != 0)
-    return status;
-
-  target = argv[1];
-  if (argc == 3 && g_str_equal (argv[2], "-"))
-    {
-      g_autoptr(GString) line = g_string_new (NULL);
-      int c;
-
-      while ((c = getchar ()) != EOF)
-        {
-          if (c == '\n')
-            {
-              if (line->len > 0 && line->str[line->len - 1] == '\r')
-                g_string_truncate (line, line->len - 1);
-              if (line->len > 0)
-                g_ptr_array_add (lines, g_strdup (line->str));
-              g_string_truncate (line, 0);
-            }
-          else
-            g_string_append_c (line, c);
-        }
-      if (line->len > 0)
-        g_ptr_array_add (lines, g_strdup (line->str));
-      if (lines->len == 0)
-        return natter_cli_usage_error (cli, command, _("Nothing to send on standard input"));
-    }
-  else
-    g_ptr_array_add (lines, g_strjoinv (" ", argv + 2));
-
-  for (guint i = 0; i < lines->len; i++)
-    {
-      const char *text = g_ptr_array_index (lines, i);
-
-      if (!g_utf8_validate (text, -1, NULL))
-        return natter_cli_usage_error (cli, command, _("The text is not valid UTF-8"));
-    }
-
-  if ((session = natter_cli_choose_session (cli, &status)) == NULL)
-    return status;
-
-  for (guint i = 0; i < lines->len; i++)
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (!natter_ipc_session1_call_send_sync (session, target, g_ptr_array_index (lines, i), kind,
-                                               G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
-        return natter_cli_report_error (cli, error);
-    }
-
-  if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "target");
-      json_builder_add_string_value (builder, target);
-      json_builder_set_member_name (builder, "sent");
-      json_builder_add_int_value (builder, lines->len);
-      json_builder_end_object (builder);
-
-      return natter_cli_print_builder (builder);
-    }
-
-  return NATTER_CLI_EXIT_OK;
-}
-
-static int
-cmd_send (NatterCli              *cli,
-          const NatterCliCommand *command,
-          int                     argc,
-          char                  **argv)
-{
-  return send_text (cli, command, argc, argv, "text");
-}
-
-static int
-cmd_me (NatterCli              *cli,
-        const NatterCliCommand *command,
-        int                     argc,
-        char                  **argv)
-{
-  return send_text (cli, command, argc, argv, "action");
-}
-
-static int
-cmd_notice (NatterCli              *cli,
-            const NatterCliCommand *command,
-            int                     argc,
-            char                  **argv)
-{
-  return send_text (cli, command, argc, argv, "notice");
 }
 
 /* nick, away */
@@ -961,285 +675,6 @@ cmd_away (NatterCli              *cli,
   return NATTER_CLI_EXIT_OK;
 }
 
-/* rooms, who */
-
-static int
-compare_listed_rooms (gconstpointer a,
-                      gconstpointer b)
-{
-  GVariant *room_a = *(GVariant **) a;
-  GVariant *room_b = *(GVariant **) b;
-  const char *name_a, *name_b;
-  guint users_a, users_b;
-
-  g_variant_get (room_a, "(&su&s)", &name_a, &users_a, NULL);
-  g_variant_get (room_b, "(&su&s)", &name_b, &users_b, NULL);
-
-  if (users_a != users_b)
-    return users_a > users_b ? -1 : 1;
-
-  return g_strcmp0 (name_a, name_b);
-}
-
-static int
-cmd_rooms (NatterCli              *cli,
-           const NatterCliCommand *command,
-           int                     argc,
-           char                  **argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) listed = NULL;
-  g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  NatterIpcSession1 *session;
-  GVariantIter iter;
-  GVariant *room;
-  int status;
-
-  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
-      (session = natter_cli_choose_session (cli, &status)) == NULL)
-    return status;
-
-  if (!natter_ipc_session1_call_list_server_rooms_sync (session,
-                                                        G_DBUS_CALL_FLAGS_NONE, -1, &listed, NULL, &error))
-    return natter_cli_report_error (cli, error);
-
-  g_variant_iter_init (&iter, listed);
-  while ((room = g_variant_iter_next_value (&iter)) != NULL)
-    g_ptr_array_add (rooms, room);
-  g_ptr_array_sort (rooms, compare_listed_rooms);
-
-  if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "rooms");
-      json_builder_begin_array (builder);
-      for (guint i = 0; i < rooms->len; i++)
-        {
-          const char *name, *topic;
-          guint users;
-
-          g_variant_get (g_ptr_array_index (rooms, i), "(&su&s)", &name, &users, &topic);
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "name");
-          json_builder_add_string_value (builder, name);
-          json_builder_set_member_name (builder, "users");
-          json_builder_add_int_value (builder, users);
-          json_builder_set_member_name (builder, "topic");
-          json_builder_add_string_value (builder, topic);
-          json_builder_end_object (builder);
-        }
-      json_builder_end_array (builder);
-      json_builder_end_object (builder);
-
-      return natter_cli_print_builder (builder);
-    }
-  else
-    {
-      g_autoptr(NatterCliTable) table = natter_cli_table_new (_("ROOM"), _("USERS"), _("TOPIC"), NULL);
-
-      for (guint i = 0; i < rooms->len; i++)
-        {
-          const char *name, *topic;
-          guint users;
-          g_autofree char *count = NULL;
-
-          g_variant_get (g_ptr_array_index (rooms, i), "(&su&s)", &name, &users, &topic);
-          count = g_strdup_printf ("%u", users);
-          natter_cli_table_add_row (table, name, count, topic, NULL);
-        }
-      natter_cli_table_print (table, natter_cli_get_color (cli));
-    }
-
-  return NATTER_CLI_EXIT_OK;
-}
-
-static int
-cmd_who (NatterCli              *cli,
-         const NatterCliCommand *command,
-         int                     argc,
-         char                  **argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) users = NULL;
-  NatterIpcSession1 *session;
-  int status;
-
-  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 1, 1)) != 0 ||
-      (session = natter_cli_choose_session (cli, &status)) == NULL)
-    return status;
-
-  if (!natter_ipc_session1_call_who_sync (session, argv[1], G_DBUS_CALL_FLAGS_NONE, -1, &users, NULL, &error))
-    return natter_cli_report_error (cli, error);
-
-  if (natter_cli_get_json (cli))
-    return natter_cli_print_dict_list ("users", users);
-  else
-    {
-      g_autoptr(NatterCliTable) table = natter_cli_table_new (_("NICK"), _("USER"), _("HOST"), _("AWAY"),
-                                                              _("REAL NAME"), NULL);
-      GVariantIter iter;
-      GVariant *user;
-
-      g_variant_iter_init (&iter, users);
-      while ((user = g_variant_iter_next_value (&iter)) != NULL)
-        {
-          gboolean away = FALSE;
-          g_autofree char *nick = g_strconcat (natter_cli_dict_string (user, "prefix"),
-                                               natter_cli_dict_string (user, "nick"), NULL);
-
-          g_variant_lookup (user, "away", "b", &away);
-          natter_cli_table_add_row (table, nick,
-                                    natter_cli_dict_string (user, "user"),
-                                    natter_cli_dict_string (user, "host"),
-                                    away ? _("yes") : _("no"),
-                                    natter_cli_dict_string (user, "realname"), NULL);
-          g_variant_unref (user);
-        }
-      natter_cli_table_print (table, natter_cli_get_color (cli));
-    }
-
-  return NATTER_CLI_EXIT_OK;
-}
-
-/* history, search */
-
-static int
-print_messages (NatterCli *cli,
-                GVariant  *messages,
-                gboolean   show_target)
-{
-  GVariantIter iter;
-  GVariant *message;
-
-  if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "messages");
-      json_builder_begin_array (builder);
-      g_variant_iter_init (&iter, messages);
-      while ((message = g_variant_iter_next_value (&iter)) != NULL)
-        {
-          json_builder_begin_object (builder);
-          natter_cli_json_add_message (builder, message);
-          json_builder_end_object (builder);
-          g_variant_unref (message);
-        }
-      json_builder_end_array (builder);
-      json_builder_end_object (builder);
-
-      return natter_cli_print_builder (builder);
-    }
-
-  g_variant_iter_init (&iter, messages);
-  while ((message = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      g_autofree char *line = natter_cli_format_message (message, show_target, TRUE, natter_cli_get_color (cli));
-
-      g_print ("%s\n", line);
-      g_variant_unref (message);
-    }
-
-  return NATTER_CLI_EXIT_OK;
-}
-
-static int
-cmd_history (NatterCli              *cli,
-             const NatterCliCommand *command,
-             int                     argc,
-             char                  **argv)
-{
-  int limit = 50;
-  gint64 before = 0, after = 0;
-  gboolean events = FALSE;
-  const GOptionEntry entries[] = {
-    { "lines", 'n', 0, G_OPTION_ARG_INT, &limit, N_("How many messages, at most 500 (default: 50)"), N_("N") },
-    { "before", 0, 0, G_OPTION_ARG_INT64, &before, N_("Only messages older than message ID"), N_("ID") },
-    { "after", 0, 0, G_OPTION_ARG_INT64, &after, N_("Only messages newer than message ID"), N_("ID") },
-    { "events", 0, 0, G_OPTION_ARG_NONE, &events,
-      N_("Also show room events: joins, parts, quits, nick changes, kicks, topics"), NULL },
-    { NULL }
-  };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) messages = NULL;
-  NatterIpcSession1 *session;
-  GVariantDict query;
-  int status;
-
-  if ((status = natter_cli_parse (cli, command, entries,
-                                  _("Prints the scrollback of a room or private conversation, oldest first: "
-                                    "what was said, and with --events the joins, parts and other "
-                                    "room events between."),
-                                  &argc, &argv, 1, 1)) != 0)
-    return status;
-  if (limit < 1 || limit > 500)
-    return natter_cli_usage_error (cli, command, _("-n must be between 1 and 500"));
-  if (before < 0 || after < 0 || (before > 0 && after > 0))
-    return natter_cli_usage_error (cli, command, _("Give at most one of --before and --after, with a message id"));
-  if ((session = natter_cli_choose_session (cli, &status)) == NULL)
-    return status;
-
-  g_variant_dict_init (&query, NULL);
-  g_variant_dict_insert (&query, "limit", "u", (guint32) limit);
-  /* natterd leaves them out, so that -n still counts messages. */
-  g_variant_dict_insert (&query, "events", "b", events);
-  if (before > 0)
-    g_variant_dict_insert (&query, "before-id", "x", before);
-  if (after > 0)
-    g_variant_dict_insert (&query, "after-id", "x", after);
-
-  if (!natter_ipc_session1_call_history_sync (session, argv[1], g_variant_dict_end (&query),
-                                              G_DBUS_CALL_FLAGS_NONE, -1, &messages, NULL, &error))
-    return natter_cli_report_error (cli, error);
-
-  return print_messages (cli, messages, FALSE);
-}
-
-static int
-cmd_search (NatterCli              *cli,
-            const NatterCliCommand *command,
-            int                     argc,
-            char                  **argv)
-{
-  int limit = 50;
-  g_autofree char *target = NULL;
-  const GOptionEntry entries[] = {
-    { "lines", 'n', 0, G_OPTION_ARG_INT, &limit, N_("How many messages, at most 500 (default: 50)"), N_("N") },
-    { "target", 't', 0, G_OPTION_ARG_STRING, &target, N_("Only in this room or conversation"), N_("TARGET") },
-    { NULL }
-  };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) messages = NULL;
-  g_autofree char *query = NULL;
-  NatterIpcSession1 *session;
-  GVariantDict options;
-  int status;
-
-  if ((status = natter_cli_parse (cli, command, entries,
-                                  _("Searches the scrollback (SQLite FTS5 syntax), newest first."),
-                                  &argc, &argv, 1, -1)) != 0)
-    return status;
-  if (limit < 1 || limit > 500)
-    return natter_cli_usage_error (cli, command, _("-n must be between 1 and 500"));
-  if ((session = natter_cli_choose_session (cli, &status)) == NULL)
-    return status;
-
-  query = g_strjoinv (" ", argv + 1);
-  g_variant_dict_init (&options, NULL);
-  g_variant_dict_insert (&options, "limit", "u", (guint32) limit);
-  if (target != NULL)
-    g_variant_dict_insert (&options, "target", "s", target);
-
-  if (!natter_ipc_session1_call_search_sync (session, query, g_variant_dict_end (&options),
-                                             G_DBUS_CALL_FLAGS_NONE, -1, &messages, NULL, &error))
-    return natter_cli_report_error (cli, error);
-
-  return print_messages (cli, messages, TRUE);
-}
-
 /* block, unblock, trust */
 
 static int
@@ -1278,13 +713,14 @@ blocked_updated (gpointer data)
   return present == wait->present;
 }
 
+/* block and unblock, told apart by the name. */
 static int
-block_or_unblock (NatterCli              *cli,
-                  const NatterCliCommand *command,
-                  int                     argc,
-                  char                  **argv,
-                  gboolean                block)
+cmd_block (NatterCli              *cli,
+           const NatterCliCommand *command,
+           int                     argc,
+           char                  **argv)
 {
+  gboolean block = g_str_equal (command->name, "block");
   NatterIpcSession1 *session;
   int status;
 
@@ -1318,24 +754,6 @@ block_or_unblock (NatterCli              *cli,
 }
 
 static int
-cmd_block (NatterCli              *cli,
-           const NatterCliCommand *command,
-           int                     argc,
-           char                  **argv)
-{
-  return block_or_unblock (cli, command, argc, argv, TRUE);
-}
-
-static int
-cmd_unblock (NatterCli              *cli,
-             const NatterCliCommand *command,
-             int                     argc,
-             char                  **argv)
-{
-  return block_or_unblock (cli, command, argc, argv, FALSE);
-}
-
-static int
 cmd_trust (NatterCli              *cli,
            const NatterCliCommand *command,
            int                     argc,
@@ -1361,179 +779,6 @@ cmd_trust (NatterCli              *cli,
   g_print (_("Trusted; reconnecting\n"));
 
   return NATTER_CLI_EXIT_OK;
-}
-
-/* follow */
-
-typedef struct {
-  NatterCli         *cli;
-  NatterIpcSession1 *session;   /* NULL: every session */
-  const char        *target;
-  gboolean           no_own;
-  gboolean           events;
-  int                remaining; /* < 0: no limit */
-  gboolean           done;
-  int                status;
-} Follow;
-
-static gboolean
-target_equal (const char *a,
-              const char *b)
-{
-  /* As IRC compares names (rfc1459), close enough for a filter. */
-  return g_ascii_strcasecmp (a, b) == 0;
-}
-
-static void
-on_follow_message (NatterIpcClient   *client,
-                   NatterIpcSession1 *session,
-                   GVariant          *message,
-                   Follow            *follow)
-{
-  const char *target = "";
-  gboolean own = FALSE;
-
-  if (follow->done || (follow->session != NULL && session != follow->session))
-    return;
-
-  g_variant_lookup (message, "target", "&s", &target);
-  g_variant_lookup (message, "own", "b", &own);
-  if (follow->target != NULL && !target_equal (target, follow->target))
-    return;
-  if (follow->no_own && own)
-    return;
-  /* A join is not someone speaking: `--count 1` waits for words. */
-  if (!follow->events && natter_cli_message_is_event (message))
-    return;
-
-  if (natter_cli_get_json (follow->cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "session");
-      json_builder_add_int_value (builder, natter_ipc_session1_get_id (session));
-      natter_cli_json_add_message (builder, message);
-      json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      natter_cli_print_json (root, TRUE);
-    }
-  else
-    {
-      g_autofree char *line = natter_cli_format_message (message, follow->target == NULL, FALSE,
-                                                         natter_cli_get_color (follow->cli));
-
-      g_print ("%s\n", line);
-      fflush (stdout);
-    }
-
-  if (follow->remaining > 0 && --follow->remaining == 0)
-    follow->done = TRUE;
-}
-
-static void
-on_follow_session_removed (NatterIpcClient   *client,
-                           NatterIpcSession1 *session,
-                           Follow            *follow)
-{
-  if (follow->session != session)
-    return;
-
-  follow->status = natter_cli_fail (follow->cli, _("The session was closed"));
-  follow->done = TRUE;
-}
-
-static void
-on_follow_vanished (NatterIpcClient *client,
-                    Follow          *follow)
-{
-  g_printerr (_("natterctl: natterd went away\n"));
-  follow->status = NATTER_CLI_EXIT_UNREACHABLE;
-  follow->done = TRUE;
-}
-
-static gboolean
-on_follow_signal (gpointer data)
-{
-  ((Follow *) data)->done = TRUE;
-
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-follow_done (gpointer data)
-{
-  return ((Follow *) data)->done;
-}
-
-static int
-cmd_follow (NatterCli              *cli,
-            const NatterCliCommand *command,
-            int                     argc,
-            char                  **argv)
-{
-  int count = 0;
-  gboolean no_own = FALSE;
-  gboolean events = FALSE;
-  const GOptionEntry entries[] = {
-    { "count", 'c', 0, G_OPTION_ARG_INT, &count, N_("Exit after N messages"), N_("N") },
-    { "no-own", 0, 0, G_OPTION_ARG_NONE, &no_own, N_("Leave out your own messages"), NULL },
-    { "events", 0, 0, G_OPTION_ARG_NONE, &events,
-      N_("Also show room events, which then count for --count"), NULL },
-    { NULL }
-  };
-  NatterIpcClient *client;
-  g_autoptr(GPtrArray) sessions = NULL;
-  Follow follow = { 0, };
-  guint sigint, sigterm;
-  gulong handlers[3];
-  int status;
-
-  if ((status = natter_cli_parse (cli, command, entries,
-                                  _("Prints messages as they arrive, until Ctrl-C (or --count N). "
-                                    "Room events (joins, parts...) only with --events. "
-                                    "With --json, one JSON object per line. Without -s and with several "
-                                    "sessions open, follows all of them."),
-                                  &argc, &argv, 0, 1)) != 0)
-    return status;
-  if (count < 0)
-    return natter_cli_usage_error (cli, command, _("--count must not be negative"));
-  if ((status = natter_cli_connect (cli)) != 0)
-    return status;
-
-  client = natter_cli_get_client (cli);
-  follow.cli = cli;
-  follow.target = argc == 2 ? argv[1] : NULL;
-  follow.no_own = no_own;
-  follow.events = events;
-  follow.remaining = count > 0 ? count : -1;
-
-  sessions = natter_ipc_client_list_sessions (client);
-  if (natter_cli_get_session_option (cli) != NULL || sessions->len <= 1)
-    {
-      follow.session = natter_cli_choose_session (cli, &status);
-      if (follow.session == NULL)
-        return status;
-    }
-
-  /* Line by line, also into a pipe. */
-  setvbuf (stdout, NULL, _IOLBF, 0);
-
-  handlers[0] = g_signal_connect (client, "message-received", G_CALLBACK (on_follow_message), &follow);
-  handlers[1] = g_signal_connect (client, "session-removed", G_CALLBACK (on_follow_session_removed), &follow);
-  handlers[2] = g_signal_connect (client, "daemon-vanished", G_CALLBACK (on_follow_vanished), &follow);
-  sigint = g_unix_signal_add (SIGINT, on_follow_signal, &follow);
-  sigterm = g_unix_signal_add (SIGTERM, on_follow_signal, &follow);
-
-  natter_cli_wait (cli, follow_done, &follow, 0);
-
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
-  for (guint i = 0; i < G_N_ELEMENTS (handlers); i++)
-    g_signal_handler_disconnect (client, handlers[i]);
-
-  return follow.status;
 }
 
 /* chat */
@@ -1583,7 +828,7 @@ cmd_chat (NatterCli              *cli,
         return status;
     }
 
-  rooms = split_list (join);
+  rooms = natter_cli_split_list (join);
   chat = natter_chat_new (natter_cli_get_client (cli));
   natter_chat_set_once (chat, once);
 
@@ -1601,21 +846,21 @@ const NatterCliCommand natter_cli_session_commands[] = {
   { "sessions", NULL, N_("List the open sessions"), cmd_sessions },
   { "connect", N_("HOST[:PORT]"), N_("Open a session to a chat server"), cmd_connect },
   { "disconnect", NULL, N_("Leave the server and close the session"), cmd_disconnect },
-  { "join", N_("ROOM[,ROOM]..."), N_("Join rooms"), cmd_join },
-  { "part", N_("ROOM[,ROOM]..."), N_("Leave rooms"), cmd_part },
-  { "send", N_("TARGET TEXT...|-"), N_("Send a message to a room or a nick"), cmd_send },
-  { "me", N_("TARGET TEXT...|-"), N_("Send an action (/me)"), cmd_me },
-  { "notice", N_("TARGET TEXT...|-"), N_("Send a notice"), cmd_notice },
+  { "join", N_("ROOM[,ROOM]..."), N_("Join rooms"), natter_cli_room_join },
+  { "part", N_("ROOM[,ROOM]..."), N_("Leave rooms"), natter_cli_room_join },
+  { "send", N_("TARGET TEXT...|-"), N_("Send a message to a room or a nick"), natter_cli_message_send, "text" },
+  { "me", N_("TARGET TEXT...|-"), N_("Send an action (/me)"), natter_cli_message_send, "action" },
+  { "notice", N_("TARGET TEXT...|-"), N_("Send a notice"), natter_cli_message_send, "notice" },
   { "nick", N_("NICK"), N_("Change your nick"), cmd_nick },
   { "away", N_("[MESSAGE...]"), N_("Mark yourself away, or back"), cmd_away },
-  { "rooms", NULL, N_("List the rooms on the server"), cmd_rooms },
-  { "who", N_("ROOM|MASK"), N_("List who is in a room"), cmd_who },
-  { "history", N_("TARGET"), N_("Print the scrollback of a conversation"), cmd_history },
-  { "search", N_("QUERY..."), N_("Search the scrollback"), cmd_search },
+  { "rooms", NULL, N_("List the rooms on the server"), natter_cli_room_list },
+  { "who", N_("ROOM|MASK"), N_("List who is in a room"), natter_cli_room_who },
+  { "history", N_("TARGET"), N_("Print the scrollback of a conversation"), natter_cli_message_history },
+  { "search", N_("QUERY..."), N_("Search the scrollback"), natter_cli_message_search },
   { "block", N_("[MASK]"), N_("Ignore a nick or mask, or list those ignored"), cmd_block },
-  { "unblock", N_("MASK"), N_("Stop ignoring a nick or mask"), cmd_unblock },
+  { "unblock", N_("MASK"), N_("Stop ignoring a nick or mask"), cmd_block },
   { "trust", N_("FINGERPRINT"), N_("Trust the server's TLS certificate"), cmd_trust },
-  { "follow", N_("[TARGET]"), N_("Print messages as they arrive"), cmd_follow },
+  { "follow", N_("[TARGET]"), N_("Print messages as they arrive"), natter_cli_message_follow },
   { "chat", N_("[HOST[:PORT]]"), N_("Chat interactively in the terminal"), cmd_chat },
   { NULL }
 };

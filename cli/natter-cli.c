@@ -136,20 +136,28 @@ natter_cli_parse (NatterCli               *self,
   return check_arguments (self, command, *argc, *argv, min, max);
 }
 
+/* "natterctl: MESSAGE", the voice of every failure. */
+static void G_GNUC_PRINTF (1, 0)
+print_failure (const char *format,
+               va_list     args)
+{
+  g_autofree char *message = g_strdup_vprintf (format, args);
+
+  g_printerr ("natterctl: %s\n", message);
+}
+
 int
 natter_cli_usage_error (NatterCli              *self,
                         const NatterCliCommand *command,
                         const char             *format,
                         ...)
 {
-  g_autofree char *message = NULL;
   va_list args;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  print_failure (format, args);
   va_end (args);
 
-  g_printerr ("natterctl: %s\n", message);
   if (command != NULL)
     /* TRANSLATORS: %s is a command, such as "join" */
     g_printerr (_("Try “natterctl help %s”.\n"), command->name);
@@ -257,14 +265,11 @@ natter_cli_fail (NatterCli  *self,
                  const char *format,
                  ...)
 {
-  g_autofree char *message = NULL;
   va_list args;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  print_failure (format, args);
   va_end (args);
-
-  g_printerr ("natterctl: %s\n", message);
 
   return NATTER_CLI_EXIT_ERROR;
 }
@@ -459,6 +464,78 @@ natter_cli_wait (NatterCli  *self,
     g_source_remove (timeout_id);
 
   return result;
+}
+
+void
+natter_cli_keep_result (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  GAsyncResult **kept = user_data;
+
+  g_assert (*kept == NULL);
+  *kept = g_object_ref (result);
+}
+
+int
+natter_cli_print_list (NatterCli        *self,
+                       const char       *member,
+                       GVariant         *list,
+                       NatterCliTable   *table,
+                       NatterCliRowFunc  add_row)
+{
+  g_autoptr(NatterCliTable) owned = table;
+  GVariantIter iter;
+  GVariant *element;
+
+  g_return_val_if_fail (NATTER_IS_CLI (self), NATTER_CLI_EXIT_ERROR);
+
+  if (self->json)
+    return natter_cli_print_dict_list (member, list);
+
+  g_variant_iter_init (&iter, list);
+  while ((element = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      add_row (table, element);
+      g_variant_unref (element);
+    }
+  natter_cli_table_print (table, natter_cli_get_color (self));
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+gboolean
+natter_cli_set_flag (gpointer flag)
+{
+  *(gboolean *) flag = TRUE;
+
+  return G_SOURCE_CONTINUE;
+}
+
+GAsyncResult *
+natter_cli_wait_result (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return *result;
+}
+
+char **
+natter_cli_split_list (char **values)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (values[i], ",", -1);
+
+      for (guint p = 0; parts[p] != NULL; p++)
+        if (parts[p][0] != '\0')
+          g_strv_builder_add (builder, parts[p]);
+    }
+
+  return g_strv_builder_end (builder);
 }
 
 char *

@@ -3,9 +3,13 @@
 
 #include <gio/gio.h>
 
+#include "natter-cli-output.h"
 #include "natter-ipc-client.h"
 
 G_BEGIN_DECLS
+
+/* How long natterctl waits for an object natterd published to reach it. */
+#define NATTER_CLI_OBJECT_TIMEOUT_MS 5000
 
 /* natterctl's exit codes (natterctl(1)). */
 typedef enum {
@@ -33,6 +37,7 @@ struct _NatterCliCommand
   const char           *parameters;  /* N_("ROOM[,ROOM]...") */
   const char           *summary;     /* N_("Join rooms") */
   NatterCliCommandFunc  func;
+  gconstpointer         data;        /* for @func, when it serves several */
 };
 
 /* The tables of cli/natter-cli-session.c and cli/natter-cli-host.c, ended
@@ -99,6 +104,34 @@ gboolean           natter_cli_wait                (NatterCli              *self,
                                                    gboolean              (*done) (gpointer data),
                                                    gpointer                data,
                                                    guint                   timeout_ms);
+
+/* A GAsyncReadyCallback that keeps the result in *(GAsyncResult **)
+ * @user_data, and the wait for it: an async pair called to its end. */
+void               natter_cli_keep_result         (GObject                *source,
+                                                   GAsyncResult           *result,
+                                                   gpointer                user_data);
+GAsyncResult      *natter_cli_wait_result         (GAsyncResult          **result);
+
+/* A GSourceFunc that sets the gboolean at @flag and goes on: for signals
+ * (g_unix_signal_add()) that end a loop. */
+gboolean           natter_cli_set_flag            (gpointer                flag);
+
+/* "A,B" "C" -> "A" "B" "C": a list option's values, split at commas, the
+ * empty ones left out. */
+char             **natter_cli_split_list          (char                  **values);
+
+/* Adds @element's row to @table. */
+typedef void (*NatterCliRowFunc) (NatterCliTable *table,
+                                  GVariant       *element);
+
+/* Prints @list, an aa{sv}: as { "@member": [ ... ] } with --json, else as
+ * @table (taken over) with a row per element from @add_row. Returns
+ * NATTER_CLI_EXIT_OK. */
+int                natter_cli_print_list          (NatterCli              *self,
+                                                   const char             *member,
+                                                   GVariant               *list,
+                                                   NatterCliTable         *table,
+                                                   NatterCliRowFunc        add_row);
 
 /* Reads the first line of @path (for password files). */
 char              *natter_cli_read_secret_file    (const char             *path,

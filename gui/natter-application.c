@@ -22,7 +22,7 @@ struct _NatterApplication
   NatterSessionList *session_list;
   GHashTable        *offered;   /* fingerprints with a dialog open */
   GPtrArray         *uris;      /* links waiting for natterd: char* */
-  GPtrArray         *links;     /* OpenLink*: sessions opened, not listed yet */
+  GPtrArray         *links;     /* OpenLink*: sessions asked for, not here yet */
   GHashTable        *notified;  /* ids of the notifications on show */
 };
 
@@ -249,26 +249,23 @@ on_certificate_offered (NatterSessionList  *list,
 /* irc:// links */
 
 typedef struct {
-  NatterApplication *self;
+  NatterApplication *self;          /* NULL once the application shut down */
   NatterIrcUri       uri;
   char              *text;          /* the link, for messages */
-  char              *session_path;
-  gulong             handler;
-  guint              timeout;
+  GCancellable      *cancellable;
 } OpenLink;
 
 static void
 open_link_free (OpenLink *link)
 {
-  if (link->handler != 0)
-    g_signal_handler_disconnect (natter_session_list_get_sessions (link->self->session_list), link->handler);
-  g_clear_handle_id (&link->timeout, g_source_remove);
-  if (link->self->links != NULL)
-    g_ptr_array_remove (link->self->links, link);
+  if (link->self != NULL)
+    {
+      g_ptr_array_remove (link->self->links, link);
+      g_object_unref (link->self);
+    }
   natter_irc_uri_clear (&link->uri);
   g_free (link->text);
-  g_free (link->session_path);
-  g_object_unref (link->self);
+  g_clear_object (&link->cancellable);
   g_free (link);
 }
 
@@ -302,70 +299,33 @@ join_link (NatterApplication *self,
   natter_window_open_conversation (window, natter_session_item_get_object_path (item), uri->target);
 }
 
-static gboolean
-open_link_if_listed (OpenLink *link)
-{
-  NatterSessionItem *item = natter_session_list_lookup_session (link->self->session_list, link->session_path);
-
-  if (item == NULL)
-    return FALSE;
-
-  join_link (link->self, item, &link->uri);
-  return TRUE;
-}
-
-static void
-on_link_sessions_changed (GListModel *sessions,
-                          guint       position,
-                          guint       removed,
-                          guint       added,
-                          OpenLink   *link)
-{
-  if (open_link_if_listed (link))
-    open_link_free (link);
-}
-
-static gboolean
-on_link_timeout (gpointer user_data)
-{
-  OpenLink *link = user_data;
-
-  link->timeout = 0;
-  report_link_failure (link->self, link->text, _("natterd opened a session but it never appeared"));
-  open_link_free (link);
-
-  return G_SOURCE_REMOVE;
-}
-
 static void
 on_link_session_opened (GObject      *source,
                         GAsyncResult *result,
                         gpointer      user_data)
 {
   OpenLink *link = user_data;
+  NatterApplication *self = link->self;
+  g_autoptr(NatterIpcSession1) session = NULL;
   g_autoptr(GError) error = NULL;
+  NatterSessionItem *item;
 
-  if (!natter_ipc_daemon1_call_open_session_finish (NATTER_IPC_DAEMON1 (source), &link->session_path,
-                                                    result, &error))
-    {
-      g_dbus_error_strip_remote_error (error);
-      report_link_failure (link->self, link->text, error->message);
-      open_link_free (link);
-      return;
-    }
+  session = natter_ipc_client_open_session_finish (NATTER_IPC_CLIENT (source), result, &error);
 
   /* Shut down meanwhile: nothing left to open it in. */
-  if (link->self->session_list == NULL || open_link_if_listed (link))
+  if (self == NULL || self->session_list == NULL)
+    ;
+  else if (session == NULL)
     {
-      open_link_free (link);
-      return;
+      g_dbus_error_strip_remote_error (error);
+      report_link_failure (self, link->text, error->message);
     }
+  else if ((item = natter_session_list_lookup_session (self->session_list, natter_ipc_client_get_path (session))) != NULL)
+    join_link (self, item, &link->uri);
+  else
+    report_link_failure (self, link->text, _("natterd opened a session but it never appeared"));
 
-  /* Until its object shows up, or not: then say so rather than wait forever. */
-  g_ptr_array_add (link->self->links, link);
-  link->handler = g_signal_connect (natter_session_list_get_sessions (link->self->session_list),
-                                    "items-changed", G_CALLBACK (on_link_sessions_changed), link);
-  link->timeout = g_timeout_add_seconds (LINK_TIMEOUT_SECONDS, on_link_timeout, link);
+  open_link_free (link);
 }
 
 gboolean
@@ -436,8 +396,11 @@ natter_application_open_uri (NatterApplication  *self,
   link->self = g_object_ref (self);
   link->uri = parsed;
   link->text = g_strdup (uri);
-  natter_ipc_daemon1_call_open_session (natter_ipc_client_get_daemon (client), g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
-                                        NULL, on_link_session_opened, link);
+  link->cancellable = g_cancellable_new ();
+  /* Until its object shows up, or not: then say so rather than wait forever. */
+  g_ptr_array_add (self->links, link);
+  natter_ipc_client_open_session (client, g_variant_dict_end (&options), LINK_TIMEOUT_SECONDS * 1000,
+                                  link->cancellable, on_link_session_opened, link);
 
   return TRUE;
 }
@@ -577,9 +540,16 @@ natter_application_shutdown (GApplication *application)
 {
   NatterApplication *self = NATTER_APPLICATION (application);
 
-  /* Links still waiting for their session hold the application. */
-  while (self->links->len > 0)
-    open_link_free (g_ptr_array_index (self->links, self->links->len - 1));
+  /* Links still waiting for their session hold the application: they let
+   * go of it, and go themselves when their wait ends, cancelled. */
+  for (guint i = 0; i < self->links->len; i++)
+    {
+      OpenLink *link = g_ptr_array_index (self->links, i);
+
+      g_cancellable_cancel (link->cancellable);
+      g_clear_object (&link->self);
+    }
+  g_ptr_array_set_size (self->links, 0);
   if (self->session_list != NULL)
     g_signal_handlers_disconnect_by_data (self->session_list, self);
   g_clear_object (&self->session_list);

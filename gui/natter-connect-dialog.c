@@ -16,11 +16,9 @@ struct _NatterConnectDialog
 
   NatterSessionList *session_list;
   GCancellable      *cancellable;
-  gboolean           opening;        /* OpenSession asked, no answer yet */
-  char              *session_path;   /* opened, waiting for its object */
+  gboolean           opening;        /* session asked for, not here yet */
   GStrv              rooms;
   gboolean           save;
-  gulong             items_handler;
 
   GtkWidget         *connect_button;
   GtkRevealer       *error_revealer;
@@ -61,7 +59,7 @@ update_sensitivity (NatterConnectDialog *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.connect",
                                  host[0] != '\0' && nick[0] != '\0' &&
-                                 !self->opening && self->session_path == NULL);
+                                 !self->opening);
 }
 
 static void
@@ -111,15 +109,12 @@ on_saved (GObject      *source,
     }
 }
 
-static gboolean
-finish_if_listed (NatterConnectDialog *self)
+static void
+finish (NatterConnectDialog *self,
+        NatterSessionItem   *item)
 {
-  NatterSessionItem *item;
+  const char *session_path = natter_session_item_get_object_path (item);
   GtkWindow *parent;
-
-  item = natter_session_list_lookup_session (self->session_list, self->session_path);
-  if (item == NULL)
-    return FALSE;
 
   for (guint i = 0; self->rooms != NULL && self->rooms[i] != NULL; i++)
     natter_session_item_join (item, self->rooms[i], "");
@@ -139,23 +134,10 @@ finish_if_listed (NatterConnectDialog *self)
     {
       if (self->rooms != NULL && self->rooms[0] != NULL)
         gtk_widget_activate_action (GTK_WIDGET (parent), "win.open-conversation", "(ss)",
-                                    self->session_path, self->rooms[0]);
+                                    session_path, self->rooms[0]);
     }
 
-  g_clear_signal_handler (&self->items_handler, natter_session_list_get_sessions (self->session_list));
   gtk_window_destroy (GTK_WINDOW (self));
-
-  return TRUE;
-}
-
-static void
-on_sessions_changed (GListModel          *sessions,
-                     guint                position,
-                     guint                removed,
-                     guint                added,
-                     NatterConnectDialog *self)
-{
-  finish_if_listed (self);
 }
 
 static void
@@ -164,12 +146,13 @@ on_opened (GObject      *source,
            gpointer      user_data)
 {
   NatterConnectDialog *self = user_data;
+  g_autoptr(NatterIpcSession1) session = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
+  NatterSessionItem *item;
 
   /* Cancelled: the dialog is gone, self with it. */
-  if (!natter_ipc_daemon1_call_open_session_finish (NATTER_IPC_DAEMON1 (source), &path, result, &error) &&
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  session = natter_ipc_client_open_session_finish (NATTER_IPC_CLIENT (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
   self->opening = FALSE;
@@ -181,11 +164,10 @@ on_opened (GObject      *source,
       return;
     }
 
-  g_assert (self->session_path == NULL && self->items_handler == 0);
-  self->session_path = g_steal_pointer (&path);
-  if (!finish_if_listed (self))
-    self->items_handler = g_signal_connect (natter_session_list_get_sessions (self->session_list),
-                                            "items-changed", G_CALLBACK (on_sessions_changed), self);
+  /* The session list heard of it first. */
+  item = natter_session_list_lookup_session (self->session_list, natter_ipc_client_get_path (session));
+  if (item != NULL)
+    finish (self, item);
 }
 
 static void
@@ -203,7 +185,7 @@ action_connect (GtkWidget  *widget,
   g_auto(GStrv) parts = NULL;
   GVariantDict options;
 
-  if (self->opening || self->session_path != NULL)
+  if (self->opening)
     return;
   if (client == NULL || !natter_ipc_client_get_running (client))
     {
@@ -245,8 +227,8 @@ action_connect (GtkWidget  *widget,
   show_error (self, NULL);
   self->opening = TRUE;
   update_sensitivity (self);
-  natter_ipc_daemon1_call_open_session (natter_ipc_client_get_daemon (client), g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
-                                        self->cancellable, on_opened, self);
+  /* As long as it takes: the dialog stays until the session is there. */
+  natter_ipc_client_open_session (client, g_variant_dict_end (&options), 0, self->cancellable, on_opened, self);
 }
 
 static void
@@ -257,8 +239,6 @@ natter_connect_dialog_dispose (GObject *object)
   /* A reply or a new session after this must not find us. */
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->session_list != NULL)
-    g_clear_signal_handler (&self->items_handler, natter_session_list_get_sessions (self->session_list));
   if (self->host_row != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->host_row, self);
@@ -276,7 +256,6 @@ natter_connect_dialog_finalize (GObject *object)
 {
   NatterConnectDialog *self = (NatterConnectDialog *) object;
 
-  g_free (self->session_path);
   g_strfreev (self->rooms);
 
   G_OBJECT_CLASS (natter_connect_dialog_parent_class)->finalize (object);

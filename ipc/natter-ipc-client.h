@@ -104,6 +104,55 @@ NatterIpcRoom1     *natter_ipc_client_lookup_room        (NatterIpcClient     *s
 NatterIpcSession1  *natter_ipc_client_get_room_session   (NatterIpcClient     *self,
                                                           NatterIpcRoom1      *room);
 
+/*
+ * "Do it and wait": natterd answers a call before its new object (or state)
+ * has necessarily reached this side of the bus, so these finish only once
+ * it has, and after every handler of the matching signal (session-added,
+ * room-added, session-state-changed) ran. @timeout_ms bounds the wait after
+ * natterd's answer (0: no limit); past it they fail with
+ * G_IO_ERROR_TIMED_OUT. natterd's own refusals are NATTER_IPC_ERROR.
+ */
+
+/* Daemon1.OpenSession (@options, the a{sv} it takes; consumed if floating),
+ * which may also return an open session to the same server and nick; then
+ * waits for the session's object. Returns it. (transfer full) */
+void                natter_ipc_client_open_session       (NatterIpcClient     *self,
+                                                          GVariant            *options,
+                                                          guint                timeout_ms,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+NatterIpcSession1  *natter_ipc_client_open_session_finish (NatterIpcClient    *self,
+                                                          GAsyncResult        *result,
+                                                          GError             **error);
+
+/* Waits until @session is connected. Fails with NATTER_IPC_ERROR_NOT_CONNECTED,
+ * the reason (or the state) as message, when it goes reconnecting or
+ * disconnected first. */
+void                natter_ipc_client_wait_connected     (NatterIpcClient     *self,
+                                                          NatterIpcSession1   *session,
+                                                          guint                timeout_ms,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+gboolean            natter_ipc_client_wait_connected_finish (NatterIpcClient  *self,
+                                                          GAsyncResult        *result,
+                                                          GError             **error);
+
+/* Session1.Join (@name, @key or ""), then waits for the room's object.
+ * Returns it. (transfer full) */
+void                natter_ipc_client_join_room          (NatterIpcClient     *self,
+                                                          NatterIpcSession1   *session,
+                                                          const char          *name,
+                                                          const char          *key,
+                                                          guint                timeout_ms,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+NatterIpcRoom1     *natter_ipc_client_join_room_finish   (NatterIpcClient     *self,
+                                                          GAsyncResult        *result,
+                                                          GError             **error);
+
 /* The object path of @session or @room, for comparisons. */
 const char         *natter_ipc_client_get_path           (gpointer             proxy);
 

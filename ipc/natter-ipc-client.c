@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "natter-ipc-client.h"
@@ -633,6 +634,389 @@ natter_ipc_client_get_room_session (NatterIpcClient *self,
     session = session_of_room_object (self, room);
 
   return session;
+}
+
+/* Do it and wait */
+
+typedef enum {
+  WAIT_SESSION,    /* the session object at path */
+  WAIT_CONNECTED,  /* session connected */
+  WAIT_ROOM,       /* session's room called name */
+} WaitKind;
+
+typedef struct {
+  WaitKind           kind;
+  char              *path;
+  NatterIpcSession1 *session;
+  char              *name;
+  guint              timeout_ms;
+  gulong             client_handler;
+  gulong             session_handler;
+  GSource           *timeout_source;
+  GSource           *cancel_source;
+} Wait;
+
+static void
+wait_free (Wait *wait)
+{
+  g_assert (wait->client_handler == 0 && wait->session_handler == 0);
+  g_assert (wait->timeout_source == NULL && wait->cancel_source == NULL);
+
+  g_free (wait->path);
+  g_clear_object (&wait->session);
+  g_free (wait->name);
+  g_free (wait);
+}
+
+static GTask *
+wait_task_new (NatterIpcClient     *self,
+               WaitKind             kind,
+               NatterIpcSession1   *session,
+               guint                timeout_ms,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data,
+               gpointer             source_tag)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Wait *wait = g_new0 (Wait, 1);
+
+  wait->kind = kind;
+  wait->session = session != NULL ? g_object_ref (session) : NULL;
+  wait->timeout_ms = timeout_ms;
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, wait, (GDestroyNotify) wait_free);
+
+  return task;
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+/* Returns @task with @object or @error (owned) and drops the reference
+ * that wait_start() took over. */
+static void
+wait_return (GTask    *task,
+             gpointer  object,
+             GError   *error)
+{
+  NatterIpcClient *self = g_task_get_source_object (task);
+  Wait *wait = g_task_get_task_data (task);
+
+  g_clear_signal_handler (&wait->client_handler, self);
+  if (wait->session != NULL)
+    g_clear_signal_handler (&wait->session_handler, wait->session);
+  clear_source (&wait->timeout_source);
+  clear_source (&wait->cancel_source);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_object_ref (object), g_object_unref);
+  g_object_unref (task);
+}
+
+/* The object waited for once it is here; NULL while it is not, or with
+ * @error when it will not be. @state and @reason: a StateChanged, or NULL. */
+static gpointer
+wait_check (NatterIpcClient  *self,
+            Wait             *wait,
+            const char       *state,
+            const char       *reason,
+            GError          **error)
+{
+  switch (wait->kind)
+    {
+    case WAIT_SESSION:
+      return natter_ipc_client_lookup_session (self, wait->path);
+
+    case WAIT_ROOM:
+      return natter_ipc_client_lookup_room (self, wait->session, wait->name);
+
+    case WAIT_CONNECTED:
+      if (g_strcmp0 (natter_ipc_session1_get_state (wait->session), "connected") == 0)
+        return wait->session;
+      if (g_strcmp0 (state, "reconnecting") == 0 || g_strcmp0 (state, "disconnected") == 0)
+        g_set_error_literal (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_CONNECTED,
+                             reason != NULL && reason[0] != '\0' ? reason : state);
+      return NULL;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Returns @task if its wait is over. */
+static gboolean
+wait_settle (GTask      *task,
+             const char *state,
+             const char *reason)
+{
+  GError *error = NULL;
+  gpointer object;
+
+  object = wait_check (g_task_get_source_object (task), g_task_get_task_data (task), state, reason, &error);
+  if (object == NULL && error == NULL)
+    return FALSE;
+
+  wait_return (task, object, error);
+
+  return TRUE;
+}
+
+static void
+on_wait_session_added (NatterIpcClient   *self,
+                       NatterIpcSession1 *session,
+                       GTask             *task)
+{
+  wait_settle (task, NULL, NULL);
+}
+
+static void
+on_wait_room_added (NatterIpcClient   *self,
+                    NatterIpcSession1 *session,
+                    NatterIpcRoom1    *room,
+                    GTask             *task)
+{
+  wait_settle (task, NULL, NULL);
+}
+
+static void
+on_wait_state_changed (NatterIpcClient   *self,
+                       NatterIpcSession1 *session,
+                       const char        *state,
+                       const char        *reason,
+                       GTask             *task)
+{
+  Wait *wait = g_task_get_task_data (task);
+
+  if (session == wait->session)
+    wait_settle (task, state, reason);
+}
+
+static void
+on_wait_state_notify (NatterIpcSession1 *session,
+                      GParamSpec        *pspec,
+                      GTask             *task)
+{
+  wait_settle (task, NULL, NULL);
+}
+
+static gboolean
+on_wait_timeout (gpointer user_data)
+{
+  GTask *task = user_data;
+  Wait *wait = g_task_get_task_data (task);
+  const char *message;
+
+  switch (wait->kind)
+    {
+    case WAIT_SESSION:
+      message = _("natterd opened the session but did not publish it");
+      break;
+    case WAIT_ROOM:
+      message = _("natterd joined the room but did not publish it");
+      break;
+    case WAIT_CONNECTED:
+    default:
+      message = _("no answer in time");
+      break;
+    }
+
+  wait_return (task, NULL, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, message));
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_wait_cancelled (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  GError *error = NULL;
+
+  g_cancellable_set_error_if_cancelled (cancellable, &error);
+  wait_return (user_data, NULL, error);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Takes over a reference to @task and returns it once its wait is over:
+ * at once, on the signal that brings what it waits for (after that
+ * signal's other handlers), on its timeout or when cancelled. */
+static void
+wait_start (GTask *task)
+{
+  NatterIpcClient *self = g_task_get_source_object (task);
+  Wait *wait = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  if (wait_settle (task, NULL, NULL))
+    return;
+
+  switch (wait->kind)
+    {
+    case WAIT_SESSION:
+      wait->client_handler = g_signal_connect_after (self, "session-added",
+                                                     G_CALLBACK (on_wait_session_added), task);
+      break;
+
+    case WAIT_ROOM:
+      wait->client_handler = g_signal_connect_after (self, "room-added", G_CALLBACK (on_wait_room_added), task);
+      break;
+
+    case WAIT_CONNECTED:
+      wait->client_handler = g_signal_connect_after (self, "session-state-changed",
+                                                     G_CALLBACK (on_wait_state_changed), task);
+      wait->session_handler = g_signal_connect_after (wait->session, "notify::state",
+                                                      G_CALLBACK (on_wait_state_notify), task);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (wait->timeout_ms > 0)
+    {
+      wait->timeout_source = g_timeout_source_new (wait->timeout_ms);
+      g_source_set_callback (wait->timeout_source, on_wait_timeout, task, NULL);
+      g_source_set_static_name (wait->timeout_source, "[natter-ipc] wait timeout");
+      g_source_attach (wait->timeout_source, g_task_get_context (task));
+    }
+
+  if (cancellable != NULL)
+    {
+      wait->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (wait->cancel_source, G_SOURCE_FUNC (on_wait_cancelled), task, NULL);
+      g_source_attach (wait->cancel_source, g_task_get_context (task));
+    }
+}
+
+static gpointer
+wait_finish (NatterIpcClient  *self,
+             GAsyncResult     *result,
+             gpointer          source_tag,
+             GError          **error)
+{
+  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* natterd answered the "do it": now the wait. */
+static void
+on_called (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Wait *wait = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gboolean done;
+
+  if (wait->kind == WAIT_SESSION)
+    done = natter_ipc_daemon1_call_open_session_finish (NATTER_IPC_DAEMON1 (source), &wait->path, result, &error);
+  else
+    done = natter_ipc_session1_call_join_finish (NATTER_IPC_SESSION1 (source), result, &error);
+
+  if (done)
+    wait_start (g_steal_pointer (&task));
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+void
+natter_ipc_client_open_session (NatterIpcClient     *self,
+                                GVariant            *options,
+                                guint                timeout_ms,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (NATTER_IPC_IS_CLIENT (self));
+  g_return_if_fail (options != NULL && g_variant_is_of_type (options, G_VARIANT_TYPE_VARDICT));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = wait_task_new (self, WAIT_SESSION, NULL, timeout_ms, cancellable, callback, user_data,
+                        natter_ipc_client_open_session);
+  natter_ipc_daemon1_call_open_session (self->daemon, options, G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
+                                        on_called, task);
+}
+
+NatterIpcSession1 *
+natter_ipc_client_open_session_finish (NatterIpcClient  *self,
+                                       GAsyncResult     *result,
+                                       GError          **error)
+{
+  return wait_finish (self, result, natter_ipc_client_open_session, error);
+}
+
+void
+natter_ipc_client_wait_connected (NatterIpcClient     *self,
+                                  NatterIpcSession1   *session,
+                                  guint                timeout_ms,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (NATTER_IPC_IS_CLIENT (self));
+  g_return_if_fail (NATTER_IPC_IS_SESSION1 (session));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  wait_start (wait_task_new (self, WAIT_CONNECTED, session, timeout_ms, cancellable, callback, user_data,
+                             natter_ipc_client_wait_connected));
+}
+
+gboolean
+natter_ipc_client_wait_connected_finish (NatterIpcClient  *self,
+                                         GAsyncResult     *result,
+                                         GError          **error)
+{
+  g_autoptr(NatterIpcSession1) session = wait_finish (self, result, natter_ipc_client_wait_connected, error);
+
+  return session != NULL;
+}
+
+void
+natter_ipc_client_join_room (NatterIpcClient     *self,
+                             NatterIpcSession1   *session,
+                             const char          *name,
+                             const char          *key,
+                             guint                timeout_ms,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (NATTER_IPC_IS_CLIENT (self));
+  g_return_if_fail (NATTER_IPC_IS_SESSION1 (session));
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = wait_task_new (self, WAIT_ROOM, session, timeout_ms, cancellable, callback, user_data,
+                        natter_ipc_client_join_room);
+  ((Wait *) g_task_get_task_data (task))->name = g_strdup (name);
+  natter_ipc_session1_call_join (session, name, key != NULL ? key : "", G_DBUS_CALL_FLAGS_NONE, -1,
+                                 cancellable, on_called, task);
+}
+
+NatterIpcRoom1 *
+natter_ipc_client_join_room_finish (NatterIpcClient  *self,
+                                    GAsyncResult     *result,
+                                    GError          **error)
+{
+  return wait_finish (self, result, natter_ipc_client_join_room, error);
 }
 
 const char *

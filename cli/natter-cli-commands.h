@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "natter-cli.h"
+
+G_BEGIN_DECLS
+
+/*
+ * natterctl's session commands, one file per noun, all in the one table
+ * natter_cli_session_commands[] (natter-cli-session.c, with the session's
+ * own commands): rooms in natter-cli-room.c, messages in
+ * natter-cli-message.c.
+ */
+
+/* A NatterCliCommandFunc, to declare one. */
+typedef int NatterCliCommandImpl (NatterCli              *cli,
+                                  const NatterCliCommand *command,
+                                  int                     argc,
+                                  char                  **argv);
+
+/* natter-cli-room.c; join also parts, told by command->name. */
+NatterCliCommandImpl natter_cli_room_join;
+NatterCliCommandImpl natter_cli_room_list;
+NatterCliCommandImpl natter_cli_room_who;
+/* Joins @rooms (with @keys, nullable) one by one, each until its object is
+ * here, and adds their names to @joined; a NatterCliExit. */
+int  natter_cli_room_join_all     (NatterCli          *cli,
+                                   NatterIpcSession1  *session,
+                                   char              **rooms,
+                                   char              **keys,
+                                   GPtrArray          *joined);
+void natter_cli_room_print_joined (GPtrArray          *joined);
+
+/* natter-cli-message.c; send's command->data is the kind: "text",
+ * "action" or "notice". */
+NatterCliCommandImpl natter_cli_message_send;
+NatterCliCommandImpl natter_cli_message_history;
+NatterCliCommandImpl natter_cli_message_search;
+NatterCliCommandImpl natter_cli_message_follow;
+
+G_END_DECLS

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natterctl"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "natter-cli-commands.h"
+#include "natter-cli-output.h"
+
+/* The room noun: join, part, rooms, who. */
+
+int
+natter_cli_room_join_all (NatterCli         *cli,
+                          NatterIpcSession1 *session,
+                          char             **rooms,
+                          char             **keys,
+                          GPtrArray         *joined)
+{
+  NatterIpcClient *client = natter_cli_get_client (cli);
+
+  for (guint i = 0; rooms[i] != NULL; i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(NatterIpcRoom1) room = NULL;
+      g_autoptr(GError) error = NULL;
+      const char *key = keys != NULL && i < g_strv_length (keys) ? keys[i] : "";
+
+      if (rooms[i][0] == '\0')
+        continue;
+
+      natter_ipc_client_join_room (client, session, rooms[i], key, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
+                                   natter_cli_keep_result, &result);
+      room = natter_ipc_client_join_room_finish (client, natter_cli_wait_result (&result), &error);
+      /* natterd's reply said joined: a room object late to arrive does not
+       * undo that. */
+      if (room == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        return natter_cli_report_error (cli, error);
+      g_ptr_array_add (joined, g_strdup (rooms[i]));
+    }
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+void
+natter_cli_room_print_joined (GPtrArray *joined)
+{
+  for (guint i = 0; i < joined->len; i++)
+    g_print (_("Joined %s\n"), (char *) g_ptr_array_index (joined, i));
+}
+
+/* join, part */
+
+static int
+part_all (NatterCli         *cli,
+          NatterIpcSession1 *session,
+          char             **rooms,
+          const char        *reason,
+          GPtrArray         *parted)
+{
+  for (guint i = 0; rooms[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!natter_ipc_session1_call_part_sync (session, rooms[i], reason != NULL ? reason : "",
+                                               G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
+        return natter_cli_report_error (cli, error);
+      g_ptr_array_add (parted, g_strdup (rooms[i]));
+    }
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+/* join and part, told apart by the name. */
+int
+natter_cli_room_join (NatterCli              *cli,
+                      const NatterCliCommand *command,
+                      int                     argc,
+                      char                  **argv)
+{
+  gboolean join = g_str_equal (command->name, "join");
+  g_autofree char *key = NULL;
+  g_autofree char *reason = NULL;
+  const GOptionEntry join_entries[] = {
+    { "key", 'k', 0, G_OPTION_ARG_STRING, &key, N_("The room's key (password); KEY,KEY for several rooms"), N_("KEY") },
+    { NULL }
+  };
+  const GOptionEntry part_entries[] = {
+    { "message", 'm', 0, G_OPTION_ARG_STRING, &reason, N_("Parting message"), N_("TEXT") },
+    { NULL }
+  };
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) rooms = NULL;
+  g_auto(GStrv) keys = NULL;
+  NatterIpcSession1 *session;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, join ? join_entries : part_entries, NULL,
+                                  &argc, &argv, 1, -1)) != 0 ||
+      (session = natter_cli_choose_session (cli, &status)) == NULL)
+    return status;
+
+  rooms = natter_cli_split_list (argv + 1);
+  if (key != NULL)
+    keys = g_strsplit (key, ",", -1);
+  status = join ? natter_cli_room_join_all (cli, session, rooms, keys, names)
+                : part_all (cli, session, rooms, reason, names);
+  if (status != NATTER_CLI_EXIT_OK)
+    return status;
+
+  if (natter_cli_get_json (cli))
+    {
+      /* With a NULL at the end, @names is a string vector. */
+      g_ptr_array_add (names, NULL);
+
+      return natter_cli_print_json_strv (join ? "joined" : "parted", (const char * const *) names->pdata);
+    }
+
+  if (join)
+    natter_cli_room_print_joined (names);
+  else
+    for (guint i = 0; i < names->len; i++)
+      g_print (_("Left %s\n"), (char *) g_ptr_array_index (names, i));
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+/* rooms, who */
+
+static int
+compare_listed_rooms (gconstpointer a,
+                      gconstpointer b)
+{
+  GVariant *room_a = *(GVariant **) a;
+  GVariant *room_b = *(GVariant **) b;
+  const char *name_a, *name_b;
+  guint users_a, users_b;
+
+  g_variant_get (room_a, "(&su&s)", &name_a, &users_a, NULL);
+  g_variant_get (room_b, "(&su&s)", &name_b, &users_b, NULL);
+
+  if (users_a != users_b)
+    return users_a > users_b ? -1 : 1;
+
+  return g_strcmp0 (name_a, name_b);
+}
+
+int
+natter_cli_room_list (NatterCli              *cli,
+                      const NatterCliCommand *command,
+                      int                     argc,
+                      char                  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) listed = NULL;
+  g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  NatterIpcSession1 *session;
+  GVariantIter iter;
+  GVariant *room;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
+      (session = natter_cli_choose_session (cli, &status)) == NULL)
+    return status;
+
+  if (!natter_ipc_session1_call_list_server_rooms_sync (session,
+                                                        G_DBUS_CALL_FLAGS_NONE, -1, &listed, NULL, &error))
+    return natter_cli_report_error (cli, error);
+
+  g_variant_iter_init (&iter, listed);
+  while ((room = g_variant_iter_next_value (&iter)) != NULL)
+    g_ptr_array_add (rooms, room);
+  g_ptr_array_sort (rooms, compare_listed_rooms);
+
+  if (natter_cli_get_json (cli))
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "rooms");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < rooms->len; i++)
+        {
+          const char *name, *topic;
+          guint users;
+
+          g_variant_get (g_ptr_array_index (rooms, i), "(&su&s)", &name, &users, &topic);
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "name");
+          json_builder_add_string_value (builder, name);
+          json_builder_set_member_name (builder, "users");
+          json_builder_add_int_value (builder, users);
+          json_builder_set_member_name (builder, "topic");
+          json_builder_add_string_value (builder, topic);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+
+      return natter_cli_print_builder (builder);
+    }
+  else
+    {
+      g_autoptr(NatterCliTable) table = natter_cli_table_new (_("ROOM"), _("USERS"), _("TOPIC"), NULL);
+
+      for (guint i = 0; i < rooms->len; i++)
+        {
+          const char *name, *topic;
+          guint users;
+          g_autofree char *count = NULL;
+
+          g_variant_get (g_ptr_array_index (rooms, i), "(&su&s)", &name, &users, &topic);
+          count = g_strdup_printf ("%u", users);
+          natter_cli_table_add_row (table, name, count, topic, NULL);
+        }
+      natter_cli_table_print (table, natter_cli_get_color (cli));
+    }
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+static void
+add_user_row (NatterCliTable *table,
+              GVariant       *user)
+{
+  gboolean away = FALSE;
+  g_autofree char *nick = g_strconcat (natter_cli_dict_string (user, "prefix"),
+                                       natter_cli_dict_string (user, "nick"), NULL);
+
+  g_variant_lookup (user, "away", "b", &away);
+  natter_cli_table_add_row (table, nick,
+                            natter_cli_dict_string (user, "user"),
+                            natter_cli_dict_string (user, "host"),
+                            away ? _("yes") : _("no"),
+                            natter_cli_dict_string (user, "realname"), NULL);
+}
+
+int
+natter_cli_room_who (NatterCli              *cli,
+                     const NatterCliCommand *command,
+                     int                     argc,
+                     char                  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) users = NULL;
+  NatterIpcSession1 *session;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 1, 1)) != 0 ||
+      (session = natter_cli_choose_session (cli, &status)) == NULL)
+    return status;
+
+  if (!natter_ipc_session1_call_who_sync (session, argv[1], G_DBUS_CALL_FLAGS_NONE, -1, &users, NULL, &error))
+    return natter_cli_report_error (cli, error);
+
+  return natter_cli_print_list (cli, "users", users,
+                                natter_cli_table_new (_("NICK"), _("USER"), _("HOST"), _("AWAY"), _("REAL NAME"), NULL),
+                                add_user_row);
+}
