@@ -355,7 +355,7 @@ on_joined (GObject      *source,
   const char *name = room != NULL ? natter_ipc_room1_get_name (room) : NULL;
 
   /* natterd said joined: a room object late to arrive is told by its event. */
-  if (room == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+  if (room == NULL && !g_error_matches (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_PUBLISHED))
     chat_error (self, error);
   else if (name != NULL && self->switch_to != NULL && g_ascii_strcasecmp (self->switch_to, name) == 0)
     {

@@ -34,7 +34,7 @@ natter_cli_room_join_all (NatterCli         *cli,
       room = natter_ipc_client_join_room_finish (client, natter_cli_wait_result (&result), &error);
       /* natterd's reply said joined: a room object late to arrive does not
        * undo that. */
-      if (room == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+      if (room == NULL && !g_error_matches (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_PUBLISHED))
         return natter_cli_report_error (cli, error);
       g_ptr_array_add (joined, g_strdup (rooms[i]));
     }

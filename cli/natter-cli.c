@@ -226,7 +226,8 @@ describe_cause (const GError *error)
       g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD))
     return _("No longer there");
   if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_TIMEOUT) ||
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
+      g_error_matches (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_PUBLISHED))
     return _("natterd did not answer in time");
 
   return NULL;

@@ -814,23 +814,27 @@ on_wait_timeout (gpointer user_data)
 {
   GTask *task = user_data;
   Wait *wait = g_task_get_task_data (task);
-  const char *message;
+  GError *error;
 
+  /* A session or room natterd said it made but has not shown is not the
+   * same failure as a server that never answered. */
   switch (wait->kind)
     {
     case WAIT_SESSION:
-      message = _("natterd opened the session but did not publish it");
+      error = g_error_new_literal (NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_PUBLISHED,
+                                   _("natterd opened the session but did not publish it"));
       break;
     case WAIT_ROOM:
-      message = _("natterd joined the room but did not publish it");
+      error = g_error_new_literal (NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_PUBLISHED,
+                                   _("natterd joined the room but did not publish it"));
       break;
     case WAIT_CONNECTED:
     default:
-      message = _("no answer in time");
+      error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("no answer in time"));
       break;
     }
 
-  wait_return (task, NULL, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, message));
+  wait_return (task, NULL, error);
 
   return G_SOURCE_REMOVE;
 }

@@ -30,6 +30,8 @@ typedef enum {
   NATTER_IPC_ERROR_EXISTS,            /* org.natter.Error.Exists */
   NATTER_IPC_ERROR_TIMED_OUT,         /* org.natter.Error.TimedOut */
   NATTER_IPC_ERROR_REFUSED,           /* org.natter.Error.Refused */
+  /* Not from natterd: a call it answered made no object appear in time. */
+  NATTER_IPC_ERROR_NOT_PUBLISHED,
 } NatterIpcError;
 
 GQuark natter_ipc_error_quark (void);
