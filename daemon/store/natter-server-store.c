@@ -3,18 +3,9 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gi18n.h>
-#include <glib/gstdio.h>
-#include <sqlite3.h>
 #include <string.h>
-#include <unistd.h>
-#ifdef __linux__
-# include <sys/resource.h>
-# include <sys/syscall.h>
-#endif
 
+#include "natter-database.h"
 #include "natter-server-store.h"
 
 #define DEFAULT_BATCH_DELAY_MS 50
@@ -24,12 +15,8 @@
 #define QUEUE_MAX              200000
 /* Delivered offline messages kept per account for INBOX. */
 #define INBOX_KEEP             500
-#define BUSY_TIMEOUT_MS        5000
-#define WRITER_NICE            5
 
 typedef enum {
-  OP_FLUSH,
-  OP_STOP,
   OP_SAVE_ACCOUNT,
   OP_DELETE_ACCOUNT,
   OP_SET_LAST_SEEN,
@@ -47,35 +34,17 @@ typedef enum {
 
 /* One queued write; its strings live in the same allocation. */
 typedef struct {
-  OpKind      kind;
-  guint64     seq;
-  gint64      num[4];
-  const char *str[OP_MAX_STRINGS];
+  NatterDatabaseJob job;
+  OpKind            kind;
+  gint64            num[4];
+  const char       *str[OP_MAX_STRINGS];
 } StoreOp;
 
 struct _NatterServerStore
 {
-  GObject       parent_instance;
+  GObject         parent_instance;
 
-  char         *dir;
-  char         *path;
-
-  sqlite3      *writer_db;     /* the writer thread's only */
-  GHashTable   *writer_stmts;  /* SQL (static string) -> sqlite3_stmt* */
-  GThread      *writer;
-  GAsyncQueue  *queue;         /* StoreOp* */
-
-  GMutex        mutex;
-  GCond         cond;
-  guint64       queued_seq;    /* last sequence number handed out */
-  guint64       committed_seq; /* last one the writer has committed */
-  gboolean      closed;
-  gboolean      writer_done;
-  GPtrArray    *readers;       /* idle reader connections */
-  guint         dropped;
-
-  gint          batch_delay_ms; /* atomic */
-  gint          batch_rows;     /* atomic */
+  NatterDatabase *database;
 };
 
 G_DEFINE_FINAL_TYPE (NatterServerStore, natter_server_store, G_TYPE_OBJECT)
@@ -174,6 +143,49 @@ static const char * const migrations[] = {
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == NATTER_SERVER_STORE_SCHEMA_VERSION);
 
+static const NatterDatabaseSchema schema = {
+  .version = NATTER_SERVER_STORE_SCHEMA_VERSION,
+  .steps = migrations,
+};
+
+/* The one place database errors become this store's: the codes match. */
+static GError *
+map_error (GError *error)
+{
+  if (error != NULL && error->domain == NATTER_DATABASE_ERROR)
+    {
+      error->domain = NATTER_SERVER_STORE_ERROR;
+      switch ((NatterDatabaseError) error->code)
+        {
+        case NATTER_DATABASE_ERROR_OPEN:
+          error->code = NATTER_SERVER_STORE_ERROR_OPEN;
+          break;
+        case NATTER_DATABASE_ERROR_CORRUPT:
+          error->code = NATTER_SERVER_STORE_ERROR_CORRUPT;
+          break;
+        case NATTER_DATABASE_ERROR_VERSION:
+          error->code = NATTER_SERVER_STORE_ERROR_VERSION;
+          break;
+        case NATTER_DATABASE_ERROR_CLOSED:
+          error->code = NATTER_SERVER_STORE_ERROR_CLOSED;
+          break;
+        case NATTER_DATABASE_ERROR_FAILED:
+        case NATTER_DATABASE_ERROR_CONSTRAINT:
+        default:
+          error->code = NATTER_SERVER_STORE_ERROR_FAILED;
+          break;
+        }
+    }
+  return error;
+}
+
+static void
+map_error_out (GError **error)
+{
+  if (error != NULL)
+    map_error (*error);
+}
+
 /* Records ----------------------------------------------------------------- */
 
 void
@@ -244,120 +256,10 @@ natter_stored_target_free (NatterStoredTarget *target)
   g_free (target);
 }
 
-/* Connections ------------------------------------------------------------- */
-
-static void
-set_sqlite_error (GError    **error,
-                  int         code,
-                  sqlite3    *db,
-                  const char *path,
-                  const char *what)
-{
-  int primary = code & 0xff;
-
-  if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
-    g_set_error (error, NATTER_SERVER_STORE_ERROR, NATTER_SERVER_STORE_ERROR_CORRUPT,
-                 _("The database “%s” is damaged or is not a Natter database (%s). "
-                   "It was left untouched: move it away or restore a backup."),
-                 path, db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (code));
-  else
-    g_set_error (error, NATTER_SERVER_STORE_ERROR, NATTER_SERVER_STORE_ERROR_FAILED,
-                 _("Database “%s”: %s: %s"), path, what,
-                 db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (code));
-}
-
-static sqlite3 *
-open_connection (const char  *path,
-                 GError     **error)
-{
-  sqlite3 *db = NULL;
-  int rc;
-
-  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK)
-    {
-      g_set_error (error, NATTER_SERVER_STORE_ERROR, NATTER_SERVER_STORE_ERROR_OPEN,
-                   _("Cannot open the database “%s”: %s"), path,
-                   db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
-      sqlite3_close (db);
-      return NULL;
-    }
-
-  sqlite3_extended_result_codes (db, 1);
-  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
-
-  return db;
-}
-
-static gboolean
-exec_sql (sqlite3     *db,
-          const char  *path,
-          const char  *sql,
-          GError     **error)
-{
-  char *message = NULL;
-  int rc = sqlite3_exec (db, sql, NULL, NULL, &message);
-
-  sqlite3_free (message);
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (error, rc, db, path, sql);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-query_int (sqlite3     *db,
-           const char  *path,
-           const char  *sql,
-           gint64      *value,
-           GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
-
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    {
-      *value = sqlite3_column_int64 (stmt, 0);
-      sqlite3_finalize (stmt);
-      return TRUE;
-    }
-
-  set_sqlite_error (error, rc, db, path, sql);
-  sqlite3_finalize (stmt);
-  return FALSE;
-}
-
-static sqlite3 *
-reader_acquire (NatterServerStore  *self,
-                GError            **error)
-{
-  sqlite3 *db = NULL;
-
-  g_mutex_lock (&self->mutex);
-  if (self->readers->len > 0)
-    db = g_ptr_array_steal_index_fast (self->readers, self->readers->len - 1);
-  g_mutex_unlock (&self->mutex);
-
-  if (db == NULL)
-    db = open_connection (self->path, error);
-
-  return db;
-}
-
-static void
-reader_release (NatterServerStore *self,
-                sqlite3           *db)
-{
-  g_mutex_lock (&self->mutex);
-  g_ptr_array_add (self->readers, db);
-  g_mutex_unlock (&self->mutex);
-}
-
 /* Queue ------------------------------------------------------------------- */
+
+static void writer_apply (NatterDatabase    *database,
+                          NatterDatabaseJob *job);
 
 static StoreOp *
 op_new (OpKind              kind,
@@ -379,6 +281,8 @@ op_new (OpKind              kind,
 
   op = g_malloc (size);
   memset (op, 0, sizeof *op);
+  op->job.run = writer_apply;
+  op->job.free = g_free;
   op->kind = kind;
   p = (char *)(op + 1);
   for (guint i = 0; i < n_strings; i++)
@@ -393,150 +297,40 @@ op_new (OpKind              kind,
   return op;
 }
 
-/* Returns the sequence number of @op, 0 when the store is closed or (with
- * @bounded) the writer is too far behind. */
-static guint64
+/* FALSE when the store is closed or (with @bounded) the writer is too far
+ * behind: @op is dropped. */
+static gboolean
 op_push_full (NatterServerStore *self,
               StoreOp           *op,
               gboolean           bounded)
 {
-  guint64 seq = 0;
+  if (natter_database_queue (self->database, &op->job, bounded ? QUEUE_MAX : 0, NULL) != 0)
+    return TRUE;
 
-  g_mutex_lock (&self->mutex);
-  if (bounded && self->queued_seq - self->committed_seq >= QUEUE_MAX)
-    {
-      if (self->dropped++ == 0)
-        g_warning ("%s: the writer is falling behind; dropping history rows", self->path);
-    }
-  else if (!self->closed)
-    {
-      seq = op->seq = ++self->queued_seq;
-      g_async_queue_push (self->queue, op);
-      op = NULL;
-    }
-  g_mutex_unlock (&self->mutex);
-
-  if (op != NULL)
-    {
-      g_debug ("%s: write dropped", self->path);
-      g_free (op);
-    }
-
-  return seq;
-}
-
-static guint64
-op_push (NatterServerStore *self,
-         StoreOp           *op)
-{
-  return op_push_full (self, op, FALSE);
-}
-
-/* The sequence number a read must wait for, asking the writer to commit
- * early if it holds anything back. */
-static guint64
-read_barrier (NatterServerStore *self)
-{
-  guint64 target;
-  gboolean behind;
-
-  g_mutex_lock (&self->mutex);
-  target = self->queued_seq;
-  behind = self->committed_seq < target && !self->closed;
-  g_mutex_unlock (&self->mutex);
-
-  if (behind)
-    op_push (self, op_new (OP_FLUSH, NULL, 0));
-
-  return target;
+  g_free (op);
+  return FALSE;
 }
 
 static void
-wait_for_commit (NatterServerStore *self,
-                 guint64            seq)
+op_push (NatterServerStore *self,
+         StoreOp           *op)
 {
-  g_mutex_lock (&self->mutex);
-  while (self->committed_seq < seq && !self->writer_done)
-    g_cond_wait (&self->cond, &self->mutex);
-  g_mutex_unlock (&self->mutex);
+  op_push_full (self, op, FALSE);
 }
 
 /* Writer thread ----------------------------------------------------------- */
 
-static sqlite3_stmt *
-writer_stmt (NatterServerStore *self,
-             const char        *sql)
-{
-  sqlite3_stmt *stmt = g_hash_table_lookup (self->writer_stmts, sql);
-
-  if (stmt == NULL)
-    {
-      int rc = sqlite3_prepare_v3 (self->writer_db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
-
-      if (rc != SQLITE_OK)
-        {
-          g_warning ("%s: cannot prepare “%s”: %s", self->path, sql,
-                     sqlite3_errmsg (self->writer_db));
-          return NULL;
-        }
-      g_hash_table_insert (self->writer_stmts, (gpointer)sql, stmt);
-    }
-
-  return stmt;
-}
-
 static void
-bind_text (sqlite3_stmt *stmt,
-           int           index,
-           const char   *text)
+writer_apply (NatterDatabase    *self,
+              NatterDatabaseJob *job)
 {
-  if (text != NULL)
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_null (stmt, index);
-}
-
-/* Runs @sql with "s" (text) and "i" (int64) arguments as described by @types. */
-static void
-writer_run (NatterServerStore *self,
-            const char        *sql,
-            const char        *types,
-            ...)
-{
-  sqlite3_stmt *stmt = writer_stmt (self, sql);
-  va_list args;
-  int rc;
-
-  if (stmt == NULL)
-    return;
-
-  va_start (args, types);
-  for (int i = 0; types[i] != '\0'; i++)
-    {
-      if (types[i] == 's')
-        bind_text (stmt, i + 1, va_arg (args, const char *));
-      else
-        sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
-    }
-  va_end (args);
-
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    g_warning ("%s: write failed: %s", self->path, sqlite3_errmsg (self->writer_db));
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-}
-
-static void
-writer_apply (NatterServerStore *self,
-              StoreOp           *op)
-{
+  StoreOp *op = (StoreOp *) job;
   const char * const *s = op->str;
 
   switch (op->kind)
     {
     case OP_SAVE_ACCOUNT:
-      writer_run (self,
+      natter_database_run (self,
                   "INSERT INTO accounts (name, display, hash, email, registered, last_seen)"
                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
                   " ON CONFLICT (name) DO UPDATE SET display = excluded.display,"
@@ -545,32 +339,32 @@ writer_apply (NatterServerStore *self,
       break;
 
     case OP_DELETE_ACCOUNT:
-      writer_run (self, "DELETE FROM accounts WHERE name = ?1", "s", s[0]);
-      writer_run (self, "DELETE FROM silences WHERE account = ?1", "s", s[0]);
-      writer_run (self, "DELETE FROM inbox WHERE account = ?1", "s", s[0]);
-      writer_run (self, "DELETE FROM rooms WHERE founder = ?1", "s", s[0]);
+      natter_database_run (self, "DELETE FROM accounts WHERE name = ?1", "s", s[0]);
+      natter_database_run (self, "DELETE FROM silences WHERE account = ?1", "s", s[0]);
+      natter_database_run (self, "DELETE FROM inbox WHERE account = ?1", "s", s[0]);
+      natter_database_run (self, "DELETE FROM rooms WHERE founder = ?1", "s", s[0]);
       break;
 
     case OP_SET_LAST_SEEN:
-      writer_run (self, "UPDATE accounts SET last_seen = ?2 WHERE name = ?1", "si",
+      natter_database_run (self, "UPDATE accounts SET last_seen = ?2 WHERE name = ?1", "si",
                   s[0], op->num[0]);
       break;
 
     case OP_SAVE_SILENCES:
-      writer_run (self, "DELETE FROM silences WHERE account = ?1", "s", s[0]);
+      natter_database_run (self, "DELETE FROM silences WHERE account = ?1", "s", s[0]);
       if (s[1] != NULL)
         {
           g_auto(GStrv) masks = g_strsplit (s[1], " ", -1);
 
           for (guint i = 0; masks[i] != NULL; i++)
             if (masks[i][0] != '\0')
-              writer_run (self, "INSERT OR IGNORE INTO silences (account, mask) VALUES (?1, ?2)",
+              natter_database_run (self, "INSERT OR IGNORE INTO silences (account, mask) VALUES (?1, ?2)",
                           "ss", s[0], masks[i]);
         }
       break;
 
     case OP_SAVE_ROOM:
-      writer_run (self,
+      natter_database_run (self,
                   "INSERT INTO rooms (name, display, founder, topic, topic_setter, topic_time,"
                   " modes, created, key, user_limit)"
                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
@@ -583,11 +377,11 @@ writer_apply (NatterServerStore *self,
       break;
 
     case OP_DELETE_ROOM:
-      writer_run (self, "DELETE FROM rooms WHERE name = ?1", "s", s[0]);
+      natter_database_run (self, "DELETE FROM rooms WHERE name = ?1", "s", s[0]);
       break;
 
     case OP_ADD_MESSAGE:
-      writer_run (self,
+      natter_database_run (self,
                   "INSERT OR IGNORE INTO history (msgid, target_key, target, sender, account,"
                   " command, text, tags, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                   "ssssssssi", s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], op->num[0]);
@@ -597,7 +391,7 @@ writer_apply (NatterServerStore *self,
           gboolean from_first = strcmp (s[8], s[9]) <= 0;
           const char *from_nick = s[10], *to_nick = s[2];
 
-          writer_run (self,
+          natter_database_run (self,
                       "INSERT INTO conversations (key, a, b, a_nick, b_nick, last)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
                       " ON CONFLICT (key) DO UPDATE SET a_nick = excluded.a_nick,"
@@ -610,11 +404,11 @@ writer_apply (NatterServerStore *self,
       break;
 
     case OP_ADD_OFFLINE:
-      writer_run (self,
+      natter_database_run (self,
                   "INSERT INTO inbox (account, msgid, target, sender, sender_account, command,"
                   " text, tags, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                   "ssssssssi", s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], op->num[0]);
-      writer_run (self,
+      natter_database_run (self,
                   "DELETE FROM inbox WHERE account = ?1 AND delivered = 1 AND id NOT IN"
                   " (SELECT id FROM inbox WHERE account = ?1 ORDER BY id DESC LIMIT ?2)",
                   "si", s[0], (gint64)INBOX_KEEP);
@@ -626,17 +420,17 @@ writer_apply (NatterServerStore *self,
 
         for (guint i = 0; ids[i] != NULL; i++)
           if (ids[i][0] != '\0')
-            writer_run (self, "UPDATE inbox SET delivered = 1 WHERE id = ?1", "i",
+            natter_database_run (self, "UPDATE inbox SET delivered = 1 WHERE id = ?1", "i",
                         g_ascii_strtoll (ids[i], NULL, 10));
       }
       break;
 
     case OP_CLEAR_INBOX:
-      writer_run (self, "DELETE FROM inbox WHERE account = ?1", "s", s[0]);
+      natter_database_run (self, "DELETE FROM inbox WHERE account = ?1", "s", s[0]);
       break;
 
     case OP_SAVE_SEEN:
-      writer_run (self,
+      natter_database_run (self,
                   "INSERT INTO seen (nick, display, user, host, realname, account, time)"
                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
                   " ON CONFLICT (nick) DO UPDATE SET display = excluded.display,"
@@ -645,106 +439,9 @@ writer_apply (NatterServerStore *self,
                   "ssssssi", s[0], s[1], s[2], s[3], s[4], s[5], op->num[0]);
       break;
 
-    case OP_FLUSH:
-    case OP_STOP:
     default:
       g_assert_not_reached ();
     }
-}
-
-static void
-writer_exec (NatterServerStore *self,
-             const char        *sql)
-{
-  sqlite3_stmt *stmt = writer_stmt (self, sql);
-  int rc;
-
-  if (stmt == NULL)
-    return;
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_DONE)
-    g_warning ("%s: %s failed: %s", self->path, sql, sqlite3_errmsg (self->writer_db));
-  sqlite3_reset (stmt);
-}
-
-static void
-writer_commit (NatterServerStore *self,
-               guint              rows)
-{
-  sqlite3_stmt *commit = writer_stmt (self, "COMMIT");
-  int rc = commit != NULL ? sqlite3_step (commit) : SQLITE_ERROR;
-
-  if (commit != NULL)
-    sqlite3_reset (commit);
-  if (rc != SQLITE_DONE)
-    {
-      g_warning ("%s: could not commit %u writes: %s", self->path, rows,
-                 sqlite3_errmsg (self->writer_db));
-      writer_exec (self, "ROLLBACK");
-    }
-}
-
-static gpointer
-writer_thread (gpointer user_data)
-{
-  NatterServerStore *self = user_data;
-  gboolean stop = FALSE;
-
-#ifdef __linux__
-  /* Under load the thread serving clients goes first: the queue absorbs
-   * bursts and the writer catches up when there is room. */
-  setpriority (PRIO_PROCESS, (id_t)syscall (SYS_gettid), WRITER_NICE);
-#endif
-
-  while (!stop)
-    {
-      StoreOp *op = g_async_queue_pop (self->queue);
-      guint64 last_seq = op->seq;
-      gint64 deadline = g_get_monotonic_time () + g_atomic_int_get (&self->batch_delay_ms) * 1000;
-      guint max_rows = MAX (1, g_atomic_int_get (&self->batch_rows));
-      guint rows = 0;
-
-      /* One transaction: until the delay since the first write is over, the
-       * batch is full, or someone waits for it (a flush, a read). */
-      while (op != NULL)
-        {
-          gint64 wait;
-
-          last_seq = op->seq;
-          if (op->kind == OP_STOP || op->kind == OP_FLUSH)
-            {
-              stop = (op->kind == OP_STOP);
-              g_free (op);
-              break;
-            }
-
-          if (rows == 0)
-            writer_exec (self, "BEGIN IMMEDIATE");
-          writer_apply (self, op);
-          g_free (op);
-          if (++rows >= max_rows)
-            break;
-
-          wait = deadline - g_get_monotonic_time ();
-          op = wait > 0 ? g_async_queue_timeout_pop (self->queue, wait)
-                        : g_async_queue_try_pop (self->queue);
-        }
-
-      if (rows > 0)
-        writer_commit (self, rows);
-
-      g_mutex_lock (&self->mutex);
-      self->committed_seq = MAX (self->committed_seq, last_seq);
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->mutex);
-    }
-
-  g_mutex_lock (&self->mutex);
-  self->writer_done = TRUE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->mutex);
-
-  return NULL;
 }
 
 /* Object ------------------------------------------------------------------ */
@@ -754,30 +451,7 @@ natter_server_store_finalize (GObject *object)
 {
   NatterServerStore *self = (NatterServerStore *)object;
 
-  natter_server_store_close (self);
-
-  if (self->writer_stmts != NULL)
-    {
-      GHashTableIter iter;
-      sqlite3_stmt *stmt;
-
-      g_hash_table_iter_init (&iter, self->writer_stmts);
-      while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&stmt))
-        sqlite3_finalize (stmt);
-      g_hash_table_unref (self->writer_stmts);
-    }
-  if (self->writer_db != NULL)
-    sqlite3_close (self->writer_db);
-
-  for (guint i = 0; i < self->readers->len; i++)
-    sqlite3_close (g_ptr_array_index (self->readers, i));
-  g_ptr_array_unref (self->readers);
-
-  g_async_queue_unref (self->queue);
-  g_mutex_clear (&self->mutex);
-  g_cond_clear (&self->cond);
-  g_free (self->dir);
-  g_free (self->path);
+  g_clear_object (&self->database);
 
   G_OBJECT_CLASS (natter_server_store_parent_class)->finalize (object);
 }
@@ -793,150 +467,6 @@ natter_server_store_class_init (NatterServerStoreClass *klass)
 static void
 natter_server_store_init (NatterServerStore *self)
 {
-  g_mutex_init (&self->mutex);
-  g_cond_init (&self->cond);
-  self->queue = g_async_queue_new ();
-  self->readers = g_ptr_array_new ();
-  self->batch_delay_ms = DEFAULT_BATCH_DELAY_MS;
-  self->batch_rows = DEFAULT_BATCH_ROWS;
-  /* Nothing runs until the file is open. */
-  self->closed = TRUE;
-  self->writer_done = TRUE;
-}
-
-/* Creates @path, private to its owner (it holds password hashes), unless it
- * exists. SQLite gives the -wal and -shm files the same mode. */
-static gboolean
-create_private_file (const char  *path,
-                     GError     **error)
-{
-  int fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-  if (fd < 0 && errno != EEXIST)
-    {
-      int saved = errno;
-
-      g_set_error (error, NATTER_SERVER_STORE_ERROR, NATTER_SERVER_STORE_ERROR_OPEN,
-                   _("Cannot create the database “%s”: %s"), path, g_strerror (saved));
-      return FALSE;
-    }
-  if (fd >= 0)
-    close (fd);
-  return TRUE;
-}
-
-static gboolean
-natter_server_store_open (NatterServerStore  *self,
-                          GError            **error)
-{
-  g_autofree char *mode = NULL;
-  gint64 version = 0, n_tables = 0;
-
-  if (g_mkdir_with_parents (self->dir, 0700) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, NATTER_SERVER_STORE_ERROR, NATTER_SERVER_STORE_ERROR_OPEN,
-                   _("Cannot create the data directory “%s”: %s"), self->dir, g_strerror (saved));
-      return FALSE;
-    }
-
-  if (g_file_test (self->path, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, NATTER_SERVER_STORE_ERROR, NATTER_SERVER_STORE_ERROR_OPEN,
-                   _("Cannot open the database “%s”: it is a directory"), self->path);
-      return FALSE;
-    }
-
-  if (!create_private_file (self->path, error))
-    return FALSE;
-
-  self->writer_db = open_connection (self->path, error);
-  if (self->writer_db == NULL)
-    return FALSE;
-
-  /* Reading the header and the schema is what finds a file that is not a
-   * database, or a damaged one, before anything is written to it. */
-  if (!query_int (self->writer_db, self->path, "SELECT count(*) FROM sqlite_master", &n_tables, error) ||
-      !query_int (self->writer_db, self->path, "PRAGMA user_version", &version, error))
-    return FALSE;
-
-  if (version > NATTER_SERVER_STORE_SCHEMA_VERSION)
-    {
-      g_set_error (error, NATTER_SERVER_STORE_ERROR, NATTER_SERVER_STORE_ERROR_VERSION,
-                   _("The database “%s” has schema version %d, newer than this natterd "
-                     "knows (%d). It was left untouched."),
-                   self->path, (int)version, NATTER_SERVER_STORE_SCHEMA_VERSION);
-      return FALSE;
-    }
-  if (version == 0 && n_tables > 0)
-    {
-      g_set_error (error, NATTER_SERVER_STORE_ERROR, NATTER_SERVER_STORE_ERROR_CORRUPT,
-                   _("The database “%s” is not a Natter database. It was left untouched."),
-                   self->path);
-      return FALSE;
-    }
-
-  {
-    sqlite3_stmt *stmt = NULL;
-
-    if (sqlite3_prepare_v2 (self->writer_db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) == SQLITE_OK &&
-        sqlite3_step (stmt) == SQLITE_ROW)
-      mode = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
-    sqlite3_finalize (stmt);
-    if (g_strcmp0 (mode, "wal") != 0)
-      {
-        set_sqlite_error (error, sqlite3_errcode (self->writer_db), self->writer_db, self->path,
-                          "PRAGMA journal_mode = WAL");
-        return FALSE;
-      }
-  }
-
-  /* In WAL mode NORMAL loses nothing committed when the process dies; only
-   * a power cut may cost the last transactions. */
-  if (!exec_sql (self->writer_db, self->path, "PRAGMA synchronous = NORMAL", error))
-    return FALSE;
-
-  if (version < NATTER_SERVER_STORE_SCHEMA_VERSION)
-    {
-      g_autofree char *set_version = NULL;
-
-      if (!exec_sql (self->writer_db, self->path, "BEGIN IMMEDIATE", error))
-        return FALSE;
-
-      for (gint64 v = version; v < NATTER_SERVER_STORE_SCHEMA_VERSION; v++)
-        {
-          g_autoptr(GError) local_error = NULL;
-
-          if (!exec_sql (self->writer_db, self->path, migrations[v], &local_error))
-            {
-              exec_sql (self->writer_db, self->path, "ROLLBACK", NULL);
-              g_set_error (error, NATTER_SERVER_STORE_ERROR, NATTER_SERVER_STORE_ERROR_FAILED,
-                           _("Cannot upgrade the database “%s” from schema version %d: %s"),
-                           self->path, (int)v, local_error->message);
-              return FALSE;
-            }
-        }
-
-      set_version = g_strdup_printf ("PRAGMA user_version = %d", NATTER_SERVER_STORE_SCHEMA_VERSION);
-      if (!exec_sql (self->writer_db, self->path, set_version, error) ||
-          !exec_sql (self->writer_db, self->path, "COMMIT", error))
-        {
-          exec_sql (self->writer_db, self->path, "ROLLBACK", NULL);
-          return FALSE;
-        }
-
-      if (version > 0)
-        g_message ("Upgraded %s from schema version %d to %d", self->path, (int)version,
-                   NATTER_SERVER_STORE_SCHEMA_VERSION);
-    }
-
-  self->writer_stmts = g_hash_table_new (NULL, NULL);
-  self->closed = FALSE;
-  self->writer_done = FALSE;
-  self->writer = g_thread_new ("natter-store-writer", writer_thread, self);
-
-  return TRUE;
 }
 
 NatterServerStore *
@@ -944,16 +474,20 @@ natter_server_store_new (const char  *data_dir,
                          GError     **error)
 {
   g_autoptr(NatterServerStore) self = NULL;
+  g_autofree char *path = NULL;
 
   g_return_val_if_fail (data_dir != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  path = g_build_filename (data_dir, NATTER_SERVER_STORE_FILENAME, NULL);
   self = g_object_new (NATTER_TYPE_SERVER_STORE, NULL);
-  self->dir = g_strdup (data_dir);
-  self->path = g_build_filename (data_dir, NATTER_SERVER_STORE_FILENAME, NULL);
-
-  if (!natter_server_store_open (self, error))
-    return NULL;
+  self->database = natter_database_open (path, &schema, NATTER_DATABASE_FLAGS_LOW_PRIORITY, error);
+  if (self->database == NULL)
+    {
+      map_error_out (error);
+      return NULL;
+    }
+  natter_database_set_batch_limits (self->database, DEFAULT_BATCH_DELAY_MS, DEFAULT_BATCH_ROWS);
 
   return g_steal_pointer (&self);
 }
@@ -963,7 +497,7 @@ natter_server_store_get_path (NatterServerStore *self)
 {
   g_return_val_if_fail (NATTER_IS_SERVER_STORE (self), NULL);
 
-  return self->path;
+  return natter_database_get_path (self->database);
 }
 
 void
@@ -973,20 +507,15 @@ natter_server_store_set_batch_limits (NatterServerStore *self,
 {
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 
-  g_atomic_int_set (&self->batch_delay_ms, (gint)MIN (delay_ms, 60000));
-  g_atomic_int_set (&self->batch_rows, (gint)CLAMP (max_rows, 1, 1000000));
+  natter_database_set_batch_limits (self->database, delay_ms, max_rows);
 }
 
 void
 natter_server_store_flush (NatterServerStore *self)
 {
-  guint64 seq;
-
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 
-  seq = op_push (self, op_new (OP_FLUSH, NULL, 0));
-  if (seq != 0)
-    wait_for_commit (self, seq);
+  natter_database_flush (self->database);
 }
 
 void
@@ -994,55 +523,29 @@ natter_server_store_close (NatterServerStore *self)
 {
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 
-  if (self->writer == NULL)
-    return;
-
-  op_push (self, op_new (OP_STOP, NULL, 0));
-  g_mutex_lock (&self->mutex);
-  self->closed = TRUE;
-  g_mutex_unlock (&self->mutex);
-
-  g_thread_join (self->writer);
-  self->writer = NULL;
-
-  if (self->dropped > 0)
-    g_warning ("%s: %u history rows were dropped while the writer fell behind",
-               self->path, self->dropped);
+  natter_database_close (self->database);
 }
 
 guint
 natter_server_store_get_pending (NatterServerStore *self)
 {
-  guint64 pending;
-
   g_return_val_if_fail (NATTER_IS_SERVER_STORE (self), 0);
 
-  g_mutex_lock (&self->mutex);
-  pending = self->queued_seq - self->committed_seq;
-  g_mutex_unlock (&self->mutex);
-
-  return (guint)MIN (pending, G_MAXUINT);
+  return natter_database_get_pending (self->database);
 }
 
 /* Loading ----------------------------------------------------------------- */
 
-static char *
-column_dup (sqlite3_stmt *stmt,
-            int           column)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, column);
-
-  return text != NULL ? g_strdup ((const char *)text) : NULL;
-}
+#define column_dup natter_database_column_dup
 
 /* Runs @sql, handing each row to @row; FALSE with @error set on failure. */
 static gboolean
-load_rows (NatterServerStore  *self,
-           sqlite3            *db,
-           const char         *sql,
-           void              (*row) (sqlite3_stmt *stmt, gpointer data),
-           gpointer            data,
-           GError            **error)
+load_rows (NatterDatabase  *database,
+           sqlite3         *db,
+           const char      *sql,
+           void           (*row) (sqlite3_stmt *stmt, gpointer data),
+           gpointer         data,
+           GError         **error)
 {
   sqlite3_stmt *stmt = NULL;
   int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
@@ -1054,7 +557,7 @@ load_rows (NatterServerStore  *self,
 
   if (rc != SQLITE_DONE)
     {
-      set_sqlite_error (error, rc, db, self->path, sql);
+      natter_database_set_error (database, db, rc, sql, error);
       return FALSE;
     }
   return TRUE;
@@ -1110,37 +613,45 @@ inbox_count_row (sqlite3_stmt *stmt,
     account->inbox_pending = sqlite3_column_int (stmt, 1);
 }
 
-GPtrArray *
-natter_server_store_load_accounts (NatterServerStore  *self,
-                                   GError            **error)
+static gpointer
+load_accounts (NatterDatabase  *database,
+               sqlite3         *db,
+               gpointer         data,
+               GError         **error)
 {
   g_autoptr(GPtrArray) accounts = NULL;
   g_autoptr(GHashTable) by_key = NULL;
   AccountLoad load;
-  gboolean ok;
-  sqlite3 *db;
-
-  g_return_val_if_fail (NATTER_IS_SERVER_STORE (self), NULL);
-
-  db = reader_acquire (self, error);
-  if (db == NULL)
-    return NULL;
-  wait_for_commit (self, read_barrier (self));
 
   accounts = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_account_free);
   by_key = g_hash_table_new (g_str_hash, g_str_equal);
   load.accounts = accounts;
   load.by_key = by_key;
 
-  ok = load_rows (self, db, "SELECT name, display, hash, email, registered, last_seen FROM accounts",
-                  account_row, &load, error) &&
-       load_rows (self, db, "SELECT account, mask FROM silences ORDER BY account, mask",
-                  silence_row, &load, error) &&
-       load_rows (self, db, "SELECT account, count(*) FROM inbox WHERE delivered = 0 GROUP BY account",
-                  inbox_count_row, &load, error);
-  reader_release (self, db);
+  if (!load_rows (database, db, "SELECT name, display, hash, email, registered, last_seen FROM accounts",
+                  account_row, &load, error) ||
+      !load_rows (database, db, "SELECT account, mask FROM silences ORDER BY account, mask",
+                  silence_row, &load, error) ||
+      !load_rows (database, db, "SELECT account, count(*) FROM inbox WHERE delivered = 0 GROUP BY account",
+                  inbox_count_row, &load, error))
+    return NULL;
 
-  return ok ? g_steal_pointer (&accounts) : NULL;
+  return g_steal_pointer (&accounts);
+}
+
+GPtrArray *
+natter_server_store_load_accounts (NatterServerStore  *self,
+                                   GError            **error)
+{
+  GPtrArray *accounts;
+
+  g_return_val_if_fail (NATTER_IS_SERVER_STORE (self), NULL);
+
+  accounts = natter_database_read_sync (self->database, load_accounts, NULL, error);
+  if (accounts == NULL)
+    map_error_out (error);
+
+  return accounts;
 }
 
 static void
@@ -1162,29 +673,36 @@ room_row (sqlite3_stmt *stmt,
   g_ptr_array_add (data, room);
 }
 
+static gpointer
+load_rooms (NatterDatabase  *database,
+            sqlite3         *db,
+            gpointer         data,
+            GError         **error)
+{
+  g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_room_free);
+
+  if (!load_rows (database, db,
+                  "SELECT name, display, founder, topic, topic_setter, topic_time, modes,"
+                  " key, user_limit, created FROM rooms",
+                  room_row, rooms, error))
+    return NULL;
+
+  return g_steal_pointer (&rooms);
+}
+
 GPtrArray *
 natter_server_store_load_rooms (NatterServerStore  *self,
                                 GError            **error)
 {
-  g_autoptr(GPtrArray) rooms = NULL;
-  gboolean ok;
-  sqlite3 *db;
+  GPtrArray *rooms;
 
   g_return_val_if_fail (NATTER_IS_SERVER_STORE (self), NULL);
 
-  db = reader_acquire (self, error);
-  if (db == NULL)
-    return NULL;
-  wait_for_commit (self, read_barrier (self));
+  rooms = natter_database_read_sync (self->database, load_rooms, NULL, error);
+  if (rooms == NULL)
+    map_error_out (error);
 
-  rooms = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_room_free);
-  ok = load_rows (self, db,
-                  "SELECT name, display, founder, topic, topic_setter, topic_time, modes,"
-                  " key, user_limit, created FROM rooms",
-                  room_row, rooms, error);
-  reader_release (self, db);
-
-  return ok ? g_steal_pointer (&rooms) : NULL;
+  return rooms;
 }
 
 /* Writes ------------------------------------------------------------------ */
@@ -1363,7 +881,7 @@ natter_server_store_save_seen (NatterServerStore      *self,
 /* Reads ------------------------------------------------------------------- */
 
 typedef struct {
-  guint64             barrier;
+  NatterDatabaseRead  read;
   NatterHistoryQuery  query;
   char               *target_key;
   char               *msgid[2];
@@ -1387,23 +905,50 @@ read_data_free (ReadData *data)
   g_free (data);
 }
 
-static GTask *
-read_task_new (NatterServerStore   *self,
-               GCancellable        *cancellable,
-               GAsyncReadyCallback  callback,
-               gpointer             user_data,
-               gpointer             source_tag,
-               ReadData           **data_out)
+/* A read of @func's result on a read connection; fill in the returned data,
+ * then start it with read_start(). */
+static ReadData *
+read_new (NatterServerStore      *self,
+          GCancellable           *cancellable,
+          GAsyncReadyCallback     callback,
+          gpointer                user_data,
+          gpointer                source_tag,
+          NatterDatabaseReadFunc  func,
+          GDestroyNotify          result_free,
+          GTask                 **task_out)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   ReadData *data = g_new0 (ReadData, 1);
 
   g_task_set_source_tag (task, source_tag);
-  data->barrier = read_barrier (self);
+  data->read.func = func;
+  data->read.result_free = result_free;
   g_task_set_task_data (task, data, (GDestroyNotify)read_data_free);
-  *data_out = data;
+  *task_out = task;
 
-  return task;
+  return data;
+}
+
+static void
+read_start (NatterServerStore *self,
+            GTask             *task)
+{
+  natter_database_read_async (self->database, task, g_task_get_task_data (task));
+}
+
+static gpointer
+read_finish (NatterServerStore  *self,
+             GAsyncResult       *result,
+             GError            **error)
+{
+  gpointer value;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  value = g_task_propagate_pointer (G_TASK (result), error);
+  map_error_out (error);
+
+  return value;
 }
 
 #define MESSAGE_COLUMNS "id, msgid, time, target_key, target, sender, account, command, text, tags"
@@ -1605,39 +1150,24 @@ run_history_query (sqlite3   *db,
     }
 }
 
-static void
-query_history_thread (GTask        *task,
-                      gpointer      source_object,
-                      gpointer      task_data,
-                      GCancellable *cancellable)
+static gpointer
+query_history_read (NatterDatabase  *database,
+                    sqlite3         *db,
+                    gpointer         user_data,
+                    GError         **error)
 {
-  NatterServerStore *self = source_object;
-  ReadData *data = task_data;
+  ReadData *data = user_data;
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_message_free);
-  GError *error = NULL;
-  sqlite3 *db;
   int rc;
-
-  wait_for_commit (self, data->barrier);
-
-  db = reader_acquire (self, &error);
-  if (db == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
 
   rc = run_history_query (db, data, out);
   if (rc != SQLITE_OK)
     {
-      set_sqlite_error (&error, rc, db, self->path, "history");
-      reader_release (self, db);
-      g_task_return_error (task, error);
-      return;
+      natter_database_set_error (database, db, rc, "history", error);
+      return NULL;
     }
 
-  reader_release (self, db);
-  g_task_return_pointer (task, g_steal_pointer (&out), (GDestroyNotify)g_ptr_array_unref);
+  return g_steal_pointer (&out);
 }
 
 void
@@ -1659,8 +1189,8 @@ natter_server_store_query_history_async (NatterServerStore      *self,
   g_return_if_fail (ref != NULL);
   g_return_if_fail (query != NATTER_HISTORY_BETWEEN || ref2 != NULL);
 
-  task = read_task_new (self, cancellable, callback, user_data,
-                        natter_server_store_query_history_async, &data);
+  data = read_new (self, cancellable, callback, user_data, natter_server_store_query_history_async,
+                   query_history_read, (GDestroyNotify)g_ptr_array_unref, &task);
   data->query = query;
   data->target_key = g_strdup (target_key);
   data->msgid[0] = g_strdup (ref->msgid);
@@ -1672,7 +1202,7 @@ natter_server_store_query_history_async (NatterServerStore      *self,
     }
   data->limit = limit;
 
-  g_task_run_in_thread (task, query_history_thread);
+  read_start (self, task);
 }
 
 GPtrArray *
@@ -1680,9 +1210,7 @@ natter_server_store_query_history_finish (NatterServerStore  *self,
                                           GAsyncResult       *result,
                                           GError            **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return read_finish (self, result, error);
 }
 
 static gint
@@ -1695,30 +1223,18 @@ compare_targets (gconstpointer a,
   return (ta->time_ms > tb->time_ms) - (ta->time_ms < tb->time_ms);
 }
 
-static void
-query_targets_thread (GTask        *task,
-                      gpointer      source_object,
-                      gpointer      task_data,
-                      GCancellable *cancellable)
+static gpointer
+query_targets_read (NatterDatabase  *database,
+                    sqlite3         *db,
+                    gpointer         user_data,
+                    GError         **error)
 {
-  NatterServerStore *self = source_object;
-  ReadData *data = task_data;
+  ReadData *data = user_data;
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_target_free);
   gint64 lo = MIN (data->time_ms[0], data->time_ms[1]);
   gint64 hi = MAX (data->time_ms[0], data->time_ms[1]);
-  GError *error = NULL;
   sqlite3_stmt *stmt = NULL;
-  sqlite3 *db;
   int rc;
-
-  wait_for_commit (self, data->barrier);
-
-  db = reader_acquire (self, &error);
-  if (db == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
 
   rc = sqlite3_prepare_v2 (db,
                            "SELECT target, time FROM history WHERE target_key = ?1"
@@ -1772,18 +1288,15 @@ query_targets_thread (GTask        *task,
 
   if (rc != SQLITE_OK)
     {
-      set_sqlite_error (&error, rc, db, self->path, "targets");
-      reader_release (self, db);
-      g_task_return_error (task, error);
-      return;
+      natter_database_set_error (database, db, rc, "targets", error);
+      return NULL;
     }
-  reader_release (self, db);
 
   g_ptr_array_sort (out, compare_targets);
   if (out->len > data->limit)
     g_ptr_array_set_size (out, data->limit);
 
-  g_task_return_pointer (task, g_steal_pointer (&out), (GDestroyNotify)g_ptr_array_unref);
+  return g_steal_pointer (&out);
 }
 
 void
@@ -1802,15 +1315,15 @@ natter_server_store_query_targets_async (NatterServerStore   *self,
 
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 
-  task = read_task_new (self, cancellable, callback, user_data,
-                        natter_server_store_query_targets_async, &data);
+  data = read_new (self, cancellable, callback, user_data, natter_server_store_query_targets_async,
+                   query_targets_read, (GDestroyNotify)g_ptr_array_unref, &task);
   data->identity = g_strdup (identity);
   data->room_keys = g_strdupv ((char **)room_keys);
   data->time_ms[0] = from_ms;
   data->time_ms[1] = to_ms;
   data->limit = limit;
 
-  g_task_run_in_thread (task, query_targets_thread);
+  read_start (self, task);
 }
 
 GPtrArray *
@@ -1818,33 +1331,19 @@ natter_server_store_query_targets_finish (NatterServerStore  *self,
                                           GAsyncResult       *result,
                                           GError            **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return read_finish (self, result, error);
 }
 
-static void
-fetch_inbox_thread (GTask        *task,
-                    gpointer      source_object,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
+static gpointer
+fetch_inbox_read (NatterDatabase  *database,
+                  sqlite3         *db,
+                  gpointer         user_data,
+                  GError         **error)
 {
-  NatterServerStore *self = source_object;
-  ReadData *data = task_data;
+  ReadData *data = user_data;
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_message_free);
-  GError *error = NULL;
   sqlite3_stmt *stmt = NULL;
-  sqlite3 *db;
   int rc;
-
-  wait_for_commit (self, data->barrier);
-
-  db = reader_acquire (self, &error);
-  if (db == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
 
   rc = sqlite3_prepare_v2 (db,
                            data->all
@@ -1880,12 +1379,9 @@ fetch_inbox_thread (GTask        *task,
 
   if (rc != SQLITE_OK)
     {
-      set_sqlite_error (&error, rc, db, self->path, "inbox");
-      reader_release (self, db);
-      g_task_return_error (task, error);
-      return;
+      natter_database_set_error (database, db, rc, "inbox", error);
+      return NULL;
     }
-  reader_release (self, db);
 
   if (data->all)
     for (guint i = 0, j = out->len; i + 1 < j; i++, j--)
@@ -1896,7 +1392,7 @@ fetch_inbox_thread (GTask        *task,
         out->pdata[j - 1] = tmp;
       }
 
-  g_task_return_pointer (task, g_steal_pointer (&out), (GDestroyNotify)g_ptr_array_unref);
+  return g_steal_pointer (&out);
 }
 
 void
@@ -1914,13 +1410,13 @@ natter_server_store_fetch_inbox_async (NatterServerStore   *self,
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
   g_return_if_fail (account_key != NULL);
 
-  task = read_task_new (self, cancellable, callback, user_data,
-                        natter_server_store_fetch_inbox_async, &data);
+  data = read_new (self, cancellable, callback, user_data, natter_server_store_fetch_inbox_async,
+                   fetch_inbox_read, (GDestroyNotify)g_ptr_array_unref, &task);
   data->account_key = g_strdup (account_key);
   data->all = all;
   data->limit = limit;
 
-  g_task_run_in_thread (task, fetch_inbox_thread);
+  read_start (self, task);
 }
 
 GPtrArray *
@@ -1928,9 +1424,7 @@ natter_server_store_fetch_inbox_finish (NatterServerStore  *self,
                                         GAsyncResult       *result,
                                         GError            **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return read_finish (self, result, error);
 }
 
 static int
@@ -1969,28 +1463,16 @@ seen_lookup (sqlite3           *db,
   return rc;
 }
 
-static void
-query_seen_thread (GTask        *task,
-                   gpointer      source_object,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
+static gpointer
+query_seen_read (NatterDatabase  *database,
+                 sqlite3         *db,
+                 gpointer         user_data,
+                 GError         **error)
 {
-  NatterServerStore *self = source_object;
-  ReadData *data = task_data;
+  ReadData *data = user_data;
   g_autoptr(NatterStoredSeen) by_nick = NULL;
   g_autoptr(NatterStoredSeen) by_account = NULL;
-  GError *error = NULL;
-  sqlite3 *db;
   int rc;
-
-  wait_for_commit (self, data->barrier);
-
-  db = reader_acquire (self, &error);
-  if (db == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
 
   rc = seen_lookup (db, "SELECT nick, display, user, host, realname, account, time FROM seen"
                         " WHERE nick = ?1", data->target_key, &by_nick);
@@ -2001,17 +1483,13 @@ query_seen_thread (GTask        *task,
 
   if (rc != SQLITE_OK)
     {
-      set_sqlite_error (&error, rc, db, self->path, "seen");
-      reader_release (self, db);
-      g_task_return_error (task, error);
-      return;
+      natter_database_set_error (database, db, rc, "seen", error);
+      return NULL;
     }
-  reader_release (self, db);
 
   if (by_account != NULL && (by_nick == NULL || by_account->time > by_nick->time))
-    g_task_return_pointer (task, g_steal_pointer (&by_account), (GDestroyNotify)natter_stored_seen_free);
-  else
-    g_task_return_pointer (task, g_steal_pointer (&by_nick), (GDestroyNotify)natter_stored_seen_free);
+    return g_steal_pointer (&by_account);
+  return g_steal_pointer (&by_nick);
 }
 
 void
@@ -2028,12 +1506,12 @@ natter_server_store_query_seen_async (NatterServerStore   *self,
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
   g_return_if_fail (nick_key != NULL);
 
-  task = read_task_new (self, cancellable, callback, user_data,
-                        natter_server_store_query_seen_async, &data);
+  data = read_new (self, cancellable, callback, user_data, natter_server_store_query_seen_async,
+                   query_seen_read, (GDestroyNotify)natter_stored_seen_free, &task);
   data->target_key = g_strdup (nick_key);
   data->account_key = g_strdup (account_key);
 
-  g_task_run_in_thread (task, query_seen_thread);
+  read_start (self, task);
 }
 
 NatterStoredSeen *
@@ -2041,7 +1519,5 @@ natter_server_store_query_seen_finish (NatterServerStore  *self,
                                        GAsyncResult       *result,
                                        GError            **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return read_finish (self, result, error);
 }
