@@ -321,7 +321,7 @@ op_push (NatterServerStore *self,
 /* Writer thread ----------------------------------------------------------- */
 
 static void
-writer_apply (NatterDatabase    *self,
+writer_apply (NatterDatabase    *database,
               NatterDatabaseJob *job)
 {
   StoreOp *op = (StoreOp *) job;
@@ -330,88 +330,88 @@ writer_apply (NatterDatabase    *self,
   switch (op->kind)
     {
     case OP_SAVE_ACCOUNT:
-      natter_database_run (self,
-                  "INSERT INTO accounts (name, display, hash, email, registered, last_seen)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                  " ON CONFLICT (name) DO UPDATE SET display = excluded.display,"
-                  " hash = excluded.hash, email = excluded.email",
-                  "ssssii", s[0], s[1], s[2], s[3], op->num[0], op->num[1]);
+      natter_database_run (database,
+                           "INSERT INTO accounts (name, display, hash, email, registered, last_seen)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                           " ON CONFLICT (name) DO UPDATE SET display = excluded.display,"
+                           " hash = excluded.hash, email = excluded.email",
+                           "ssssii", s[0], s[1], s[2], s[3], op->num[0], op->num[1]);
       break;
 
     case OP_DELETE_ACCOUNT:
-      natter_database_run (self, "DELETE FROM accounts WHERE name = ?1", "s", s[0]);
-      natter_database_run (self, "DELETE FROM silences WHERE account = ?1", "s", s[0]);
-      natter_database_run (self, "DELETE FROM inbox WHERE account = ?1", "s", s[0]);
-      natter_database_run (self, "DELETE FROM rooms WHERE founder = ?1", "s", s[0]);
+      natter_database_run (database, "DELETE FROM accounts WHERE name = ?1", "s", s[0]);
+      natter_database_run (database, "DELETE FROM silences WHERE account = ?1", "s", s[0]);
+      natter_database_run (database, "DELETE FROM inbox WHERE account = ?1", "s", s[0]);
+      natter_database_run (database, "DELETE FROM rooms WHERE founder = ?1", "s", s[0]);
       break;
 
     case OP_SET_LAST_SEEN:
-      natter_database_run (self, "UPDATE accounts SET last_seen = ?2 WHERE name = ?1", "si",
-                  s[0], op->num[0]);
+      natter_database_run (database, "UPDATE accounts SET last_seen = ?2 WHERE name = ?1", "si",
+                           s[0], op->num[0]);
       break;
 
     case OP_SAVE_SILENCES:
-      natter_database_run (self, "DELETE FROM silences WHERE account = ?1", "s", s[0]);
+      natter_database_run (database, "DELETE FROM silences WHERE account = ?1", "s", s[0]);
       if (s[1] != NULL)
         {
           g_auto(GStrv) masks = g_strsplit (s[1], " ", -1);
 
           for (guint i = 0; masks[i] != NULL; i++)
             if (masks[i][0] != '\0')
-              natter_database_run (self, "INSERT OR IGNORE INTO silences (account, mask) VALUES (?1, ?2)",
-                          "ss", s[0], masks[i]);
+              natter_database_run (database, "INSERT OR IGNORE INTO silences (account, mask) VALUES (?1, ?2)",
+                                   "ss", s[0], masks[i]);
         }
       break;
 
     case OP_SAVE_ROOM:
-      natter_database_run (self,
-                  "INSERT INTO rooms (name, display, founder, topic, topic_setter, topic_time,"
-                  " modes, created, key, user_limit)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-                  " ON CONFLICT (name) DO UPDATE SET display = excluded.display,"
-                  " founder = excluded.founder, topic = excluded.topic,"
-                  " topic_setter = excluded.topic_setter, topic_time = excluded.topic_time,"
-                  " modes = excluded.modes, key = excluded.key, user_limit = excluded.user_limit",
-                  "sssssiiisi", s[0], s[1], s[2], s[3], s[4], op->num[0], op->num[1],
-                  op->num[2], s[5], op->num[3]);
+      natter_database_run (database,
+                           "INSERT INTO rooms (name, display, founder, topic, topic_setter, topic_time,"
+                           " modes, created, key, user_limit)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                           " ON CONFLICT (name) DO UPDATE SET display = excluded.display,"
+                           " founder = excluded.founder, topic = excluded.topic,"
+                           " topic_setter = excluded.topic_setter, topic_time = excluded.topic_time,"
+                           " modes = excluded.modes, key = excluded.key, user_limit = excluded.user_limit",
+                           "sssssiiisi", s[0], s[1], s[2], s[3], s[4], op->num[0], op->num[1],
+                           op->num[2], s[5], op->num[3]);
       break;
 
     case OP_DELETE_ROOM:
-      natter_database_run (self, "DELETE FROM rooms WHERE name = ?1", "s", s[0]);
+      natter_database_run (database, "DELETE FROM rooms WHERE name = ?1", "s", s[0]);
       break;
 
     case OP_ADD_MESSAGE:
-      natter_database_run (self,
-                  "INSERT OR IGNORE INTO history (msgid, target_key, target, sender, account,"
-                  " command, text, tags, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                  "ssssssssi", s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], op->num[0]);
+      natter_database_run (database,
+                           "INSERT OR IGNORE INTO history (msgid, target_key, target, sender, account,"
+                           " command, text, tags, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                           "ssssssssi", s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], op->num[0]);
       if (s[8] != NULL && s[9] != NULL)
         {
           /* A private conversation: remember it for TARGETS. */
           gboolean from_first = strcmp (s[8], s[9]) <= 0;
           const char *from_nick = s[10], *to_nick = s[2];
 
-          natter_database_run (self,
-                      "INSERT INTO conversations (key, a, b, a_nick, b_nick, last)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                      " ON CONFLICT (key) DO UPDATE SET a_nick = excluded.a_nick,"
-                      " b_nick = excluded.b_nick, last = excluded.last",
-                      "sssssi", s[1],
-                      from_first ? s[8] : s[9], from_first ? s[9] : s[8],
-                      from_first ? from_nick : to_nick, from_first ? to_nick : from_nick,
-                      op->num[0]);
+          natter_database_run (database,
+                               "INSERT INTO conversations (key, a, b, a_nick, b_nick, last)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                               " ON CONFLICT (key) DO UPDATE SET a_nick = excluded.a_nick,"
+                               " b_nick = excluded.b_nick, last = excluded.last",
+                               "sssssi", s[1],
+                               from_first ? s[8] : s[9], from_first ? s[9] : s[8],
+                               from_first ? from_nick : to_nick, from_first ? to_nick : from_nick,
+                               op->num[0]);
         }
       break;
 
     case OP_ADD_OFFLINE:
-      natter_database_run (self,
-                  "INSERT INTO inbox (account, msgid, target, sender, sender_account, command,"
-                  " text, tags, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                  "ssssssssi", s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], op->num[0]);
-      natter_database_run (self,
-                  "DELETE FROM inbox WHERE account = ?1 AND delivered = 1 AND id NOT IN"
-                  " (SELECT id FROM inbox WHERE account = ?1 ORDER BY id DESC LIMIT ?2)",
-                  "si", s[0], (gint64)INBOX_KEEP);
+      natter_database_run (database,
+                           "INSERT INTO inbox (account, msgid, target, sender, sender_account, command,"
+                           " text, tags, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                           "ssssssssi", s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], op->num[0]);
+      natter_database_run (database,
+                           "DELETE FROM inbox WHERE account = ?1 AND delivered = 1 AND id NOT IN"
+                           " (SELECT id FROM inbox WHERE account = ?1 ORDER BY id DESC LIMIT ?2)",
+                           "si", s[0], (gint64)INBOX_KEEP);
       break;
 
     case OP_MARK_DELIVERED:
@@ -420,23 +420,23 @@ writer_apply (NatterDatabase    *self,
 
         for (guint i = 0; ids[i] != NULL; i++)
           if (ids[i][0] != '\0')
-            natter_database_run (self, "UPDATE inbox SET delivered = 1 WHERE id = ?1", "i",
-                        g_ascii_strtoll (ids[i], NULL, 10));
+            natter_database_run (database, "UPDATE inbox SET delivered = 1 WHERE id = ?1", "i",
+                                 g_ascii_strtoll (ids[i], NULL, 10));
       }
       break;
 
     case OP_CLEAR_INBOX:
-      natter_database_run (self, "DELETE FROM inbox WHERE account = ?1", "s", s[0]);
+      natter_database_run (database, "DELETE FROM inbox WHERE account = ?1", "s", s[0]);
       break;
 
     case OP_SAVE_SEEN:
-      natter_database_run (self,
-                  "INSERT INTO seen (nick, display, user, host, realname, account, time)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-                  " ON CONFLICT (nick) DO UPDATE SET display = excluded.display,"
-                  " user = excluded.user, host = excluded.host, realname = excluded.realname,"
-                  " account = excluded.account, time = excluded.time",
-                  "ssssssi", s[0], s[1], s[2], s[3], s[4], s[5], op->num[0]);
+      natter_database_run (database,
+                           "INSERT INTO seen (nick, display, user, host, realname, account, time)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                           " ON CONFLICT (nick) DO UPDATE SET display = excluded.display,"
+                           " user = excluded.user, host = excluded.host, realname = excluded.realname,"
+                           " account = excluded.account, time = excluded.time",
+                           "ssssssi", s[0], s[1], s[2], s[3], s[4], s[5], op->num[0]);
       break;
 
     default:
