@@ -76,6 +76,19 @@ natter_database_set_error (NatterDatabase  *self,
                  _("Database “%s”: %s: %s"), self->path, what, message);
 }
 
+void
+natter_database_map_error (GError    **error,
+                           GQuark      domain,
+                           const int  *codes)
+{
+  if (error != NULL && *error != NULL && (*error)->domain == NATTER_DATABASE_ERROR &&
+      (*error)->code >= 0 && (*error)->code < NATTER_DATABASE_N_ERRORS)
+    {
+      (*error)->domain = domain;
+      (*error)->code = codes[(*error)->code];
+    }
+}
+
 static sqlite3 *
 open_connection (NatterDatabase  *self,
                  GError         **error)

@@ -28,6 +28,8 @@ typedef enum {
   NATTER_DATABASE_ERROR_CONSTRAINT, /* a UNIQUE (or other) constraint refused a write */
 } NatterDatabaseError;
 
+#define NATTER_DATABASE_N_ERRORS (NATTER_DATABASE_ERROR_CONSTRAINT + 1)
+
 /* The schema a store writes. steps[v] takes a file from user_version v to
  * v + 1 (NULL: nothing to do); a new file runs @create when there is one,
  * else every step. @pragmas run on every connection. */
@@ -145,6 +147,11 @@ void            natter_database_bind_text   (sqlite3_stmt *stmt,
                                              const char   *text);
 char           *natter_database_column_dup  (sqlite3_stmt *stmt,
                                              int           column);
+/* Moves *@error, when it is a database error, into @domain: @codes,
+ * indexed by NatterDatabaseError, gives each its code there. */
+void            natter_database_map_error   (GError         **error,
+                                             GQuark           domain,
+                                             const int       *codes);
 /* Sets @error from SQLite result @rc on @db (NULL: the database thread's):
  * CORRUPT for a damaged file, CONSTRAINT, else FAILED naming @what. */
 void            natter_database_set_error   (NatterDatabase  *self,

@@ -135,110 +135,19 @@ static const NatterDatabaseSchema schema = {
 
 #define MESSAGE_COLUMNS "id, target, folded, time, sender, text, kind, own, highlight, msgid, subject"
 
-/* Records */
-
-static void
-natter_saved_room_free (NatterSavedRoom *room)
-{
-  g_free (room->name);
-  g_free (room->key);
-  g_free (room);
-}
-
-NatterSessionRecord *
-natter_session_record_new (void)
-{
-  NatterSessionRecord *record = g_new0 (NatterSessionRecord, 1);
-
-  record->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_saved_room_free);
-  record->blocked = g_ptr_array_new_with_free_func (g_free);
-  record->pins = g_ptr_array_new_with_free_func (g_free);
-
-  return record;
-}
-
-NatterSessionRecord *
-natter_session_record_copy (const NatterSessionRecord *record)
-{
-  NatterSessionRecord *copy = natter_session_record_new ();
-
-  copy->id = record->id;
-  copy->name = g_strdup (record->name);
-  copy->host = g_strdup (record->host);
-  copy->port = record->port;
-  copy->tls = record->tls;
-  copy->nick = g_strdup (record->nick);
-  copy->username = g_strdup (record->username);
-  copy->realname = g_strdup (record->realname);
-  copy->password = g_strdup (record->password);
-  copy->sasl_username = g_strdup (record->sasl_username);
-  copy->sasl_password = g_strdup (record->sasl_password);
-  copy->away = g_strdup (record->away);
-  copy->saved = record->saved;
-  copy->autoconnect = record->autoconnect;
-
-  for (guint i = 0; i < record->rooms->len; i++)
-    {
-      const NatterSavedRoom *room = g_ptr_array_index (record->rooms, i);
-      NatterSavedRoom *room_copy = g_new0 (NatterSavedRoom, 1);
-
-      room_copy->name = g_strdup (room->name);
-      room_copy->key = g_strdup (room->key);
-      g_ptr_array_add (copy->rooms, room_copy);
-    }
-  for (guint i = 0; i < record->blocked->len; i++)
-    g_ptr_array_add (copy->blocked, g_strdup (g_ptr_array_index (record->blocked, i)));
-  for (guint i = 0; i < record->pins->len; i++)
-    g_ptr_array_add (copy->pins, g_strdup (g_ptr_array_index (record->pins, i)));
-
-  return copy;
-}
-
-void
-natter_session_record_free (NatterSessionRecord *record)
-{
-  if (record == NULL)
-    return;
-
-  g_free (record->name);
-  g_free (record->host);
-  g_free (record->nick);
-  g_free (record->username);
-  g_free (record->realname);
-  g_free (record->password);
-  g_free (record->sasl_username);
-  g_free (record->sasl_password);
-  g_free (record->away);
-  g_ptr_array_unref (record->rooms);
-  g_ptr_array_unref (record->blocked);
-  g_ptr_array_unref (record->pins);
-  g_free (record);
-}
-
 /* The database thread */
 
 /* The one place database errors become this store's. */
-static GError *
-map_error (GError *error)
-{
-  if (error != NULL && error->domain == NATTER_DATABASE_ERROR)
-    {
-      error->domain = NATTER_SESSION_STORE_ERROR;
-      switch ((NatterDatabaseError) error->code)
-        {
-        case NATTER_DATABASE_ERROR_CLOSED:
-          error->code = NATTER_SESSION_STORE_ERROR_CLOSED;
-          break;
-        case NATTER_DATABASE_ERROR_CONSTRAINT:
-          error->code = NATTER_SESSION_STORE_ERROR_EXISTS;
-          break;
-        default:
-          error->code = NATTER_SESSION_STORE_ERROR_FAILED;
-          break;
-        }
-    }
-  return error;
-}
+static const int error_codes[NATTER_DATABASE_N_ERRORS] = {
+  [NATTER_DATABASE_ERROR_OPEN] = NATTER_SESSION_STORE_ERROR_FAILED,
+  [NATTER_DATABASE_ERROR_CORRUPT] = NATTER_SESSION_STORE_ERROR_FAILED,
+  [NATTER_DATABASE_ERROR_VERSION] = NATTER_SESSION_STORE_ERROR_FAILED,
+  [NATTER_DATABASE_ERROR_FAILED] = NATTER_SESSION_STORE_ERROR_FAILED,
+  [NATTER_DATABASE_ERROR_CLOSED] = NATTER_SESSION_STORE_ERROR_CLOSED,
+  [NATTER_DATABASE_ERROR_CONSTRAINT] = NATTER_SESSION_STORE_ERROR_EXISTS,
+};
+
+#define map_error_out(error) natter_database_map_error ((error), NATTER_SESSION_STORE_ERROR, error_codes)
 
 static gpointer
 store_propagate_pointer (GAsyncResult  *result,
@@ -250,8 +159,7 @@ store_propagate_pointer (GAsyncResult  *result,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
 
   value = g_task_propagate_pointer (G_TASK (result), error);
-  if (error != NULL)
-    map_error (*error);
+  map_error_out (error);
   return value;
 }
 
@@ -265,8 +173,7 @@ store_propagate_boolean (GAsyncResult  *result,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, FALSE);
 
   value = g_task_propagate_boolean (G_TASK (result), error);
-  if (error != NULL)
-    map_error (*error);
+  map_error_out (error);
   return value;
 }
 
@@ -496,8 +403,7 @@ natter_session_store_new (const char  *path,
   self->database = natter_database_open (path, &schema, NATTER_DATABASE_FLAGS_NONE, error);
   if (self->database == NULL)
     {
-      if (error != NULL)
-        map_error (*error);
+      map_error_out (error);
       return NULL;
     }
 
