@@ -21,28 +21,28 @@
 
 struct _NatterDatabase
 {
-  GObject              parent_instance;
+  GObject                     parent_instance;
 
-  char                *path;
+  char                       *path;
   const NatterDatabaseSchema *schema;
-  NatterDatabaseFlags  flags;
+  NatterDatabaseFlags         flags;
 
-  sqlite3             *writer_db;    /* the database thread's only */
-  GHashTable          *statements;   /* SQL (static string) -> sqlite3_stmt* */
-  GThread             *thread;
-  GAsyncQueue         *queue;        /* NatterDatabaseJob* */
+  sqlite3                    *writer_db;      /* the database thread's only */
+  GHashTable                 *statements;     /* SQL (static string) -> sqlite3_stmt* */
+  GThread                    *thread;
+  GAsyncQueue                *queue;          /* NatterDatabaseJob* */
 
-  GMutex               mutex;
-  GCond                cond;
-  guint64              queued_seq;    /* last sequence number handed out */
-  guint64              committed_seq; /* last one the thread has committed */
-  gboolean             closed;
-  gboolean             thread_done;
-  GPtrArray           *readers;       /* idle read connections */
-  guint                dropped;
+  GMutex                      mutex;
+  GCond                       cond;
+  guint64                     queued_seq;     /* last sequence number handed out */
+  guint64                     committed_seq;  /* last one the thread has committed */
+  gboolean                    closed;
+  gboolean                    thread_done;
+  GPtrArray                  *readers;        /* idle read connections */
+  guint                       dropped;
 
-  gint                 batch_delay_ms; /* atomic */
-  gint                 batch_rows;     /* atomic */
+  gint                        batch_delay_ms; /* atomic */
+  gint                        batch_rows;     /* atomic */
 };
 
 G_DEFINE_FINAL_TYPE (NatterDatabase, natter_database, G_TYPE_OBJECT)
