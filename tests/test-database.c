@@ -154,22 +154,6 @@ count_read (NatterDatabase  *database,
   return value;
 }
 
-typedef struct {
-  gboolean      done;
-  GAsyncResult *result;
-} Wait;
-
-static void
-wait_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Wait *wait = user_data;
-
-  wait->result = g_object_ref (result);
-  wait->done = TRUE;
-}
-
 /* The first column of @sql through natter_database_read_async(); -1 with
  * @error set on failure. */
 static gint64
@@ -177,8 +161,8 @@ read_int (NatterDatabase  *database,
           const char      *sql,
           GError         **error)
 {
-  Wait wait = { 0 };
-  g_autoptr(GTask) task = g_task_new (database, NULL, wait_cb, &wait);
+  NatterTestStoreWait wait = { 0 };
+  g_autoptr(GTask) task = g_task_new (database, NULL, natter_test_store_wait_cb, &wait);
   g_autofree gint64 *value = NULL;
   CountRead *count = g_new0 (CountRead, 1);
 
@@ -276,16 +260,12 @@ assert_refused (Fixture    *f,
 {
   g_autoptr(NatterDatabase) database = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *after = NULL;
-  gsize after_len = 0;
 
   database = natter_database_open (f->path, &schema, NATTER_DATABASE_FLAGS_NONE, &error);
   g_assert_null (database);
   g_assert_error (error, NATTER_DATABASE_ERROR, code);
   g_assert_nonnull (strstr (error->message, f->path));
-
-  g_assert_true (g_file_get_contents (f->path, &after, &after_len, NULL));
-  g_assert_cmpmem (after, after_len, contents, len);
+  natter_test_store_assert_contents (f->path, contents, len);
 }
 
 static void
