@@ -195,6 +195,29 @@ natter_test_store_identify (NatterTestClient *client,
   return natter_test_client_expect (client, ":irc.test 900 *") != NULL;
 }
 
+void
+natter_test_store_assert_contents (const char *path,
+                                   const char *contents,
+                                   gsize       len)
+{
+  g_autofree char *after = NULL;
+  gsize after_len = 0;
+
+  g_assert_true (g_file_get_contents (path, &after, &after_len, NULL));
+  g_assert_cmpmem (after, after_len, contents, len);
+}
+
+void
+natter_test_store_wait_cb (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  NatterTestStoreWait *wait = user_data;
+
+  wait->result = g_object_ref (result);
+  wait->done = TRUE;
+}
+
 static gboolean
 set_flag_cb (gpointer user_data)
 {

@@ -49,6 +49,22 @@ char             *natter_test_store_query_text    (const char *path,
 void              natter_test_store_exec          (const char *path,
                                                    const char *sql);
 
+/* Asserts that @path holds exactly @contents: a file left untouched. */
+void              natter_test_store_assert_contents (const char *path,
+                                                     const char *contents,
+                                                     gsize       len);
+
+/* An async result, caught by natter_test_store_wait_cb() (user data: the
+ * NatterTestStoreWait); the caller unrefs @result. */
+typedef struct {
+  gboolean      done;
+  GAsyncResult *result;
+} NatterTestStoreWait;
+
+void              natter_test_store_wait_cb       (GObject      *source,
+                                                   GAsyncResult *result,
+                                                   gpointer      user_data);
+
 /* Spins the thread-default main context until *@done, at most @timeout_ms. */
 gboolean          natter_test_store_wait          (const gboolean *done,
                                                    guint           timeout_ms);

@@ -80,30 +80,14 @@ start (Fixture *f)
   g_assert_cmpuint (f->port, !=, 0);
 }
 
-typedef struct {
-  gboolean      done;
-  GAsyncResult *result;
-} Wait;
-
-static void
-wait_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Wait *wait = user_data;
-
-  wait->result = g_object_ref (result);
-  wait->done = TRUE;
-}
-
 /* Waits for natterd to exit; returns its exit status (-signal if killed). */
 static int
 wait_exit (GSubprocess *proc)
 {
-  Wait wait = { 0 };
+  NatterTestStoreWait wait = { 0 };
   g_autoptr(GError) error = NULL;
 
-  g_subprocess_wait_async (proc, NULL, wait_cb, &wait);
+  g_subprocess_wait_async (proc, NULL, natter_test_store_wait_cb, &wait);
   if (!natter_test_store_wait (&wait.done, EXIT_TIMEOUT_MS))
     {
       g_subprocess_force_exit (proc);
@@ -330,8 +314,6 @@ test_corrupt_database_refused (Fixture       *f,
 {
   g_autofree char *path = NULL;
   g_autofree char *junk = g_strnfill (4096, 'j');
-  g_autofree char *after = NULL;
-  gsize len = 0;
 
   if (skip_without_natterd ())
     return;
@@ -341,8 +323,7 @@ test_corrupt_database_refused (Fixture       *f,
 
   assert_refuses_to_start (f, path);
 
-  g_assert_true (g_file_get_contents (path, &after, &len, NULL));
-  g_assert_cmpmem (after, len, junk, 4096);
+  natter_test_store_assert_contents (path, junk, 4096);
 }
 
 static void

@@ -63,22 +63,6 @@ add_room_message (NatterServerStore *store,
 
 /* Async results */
 
-typedef struct {
-  gboolean      done;
-  GAsyncResult *result;
-} Wait;
-
-static void
-wait_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Wait *wait = user_data;
-
-  wait->result = g_object_ref (result);
-  wait->done = TRUE;
-}
-
 static GPtrArray *
 query (NatterServerStore  *store,
        const char         *target,
@@ -90,7 +74,7 @@ query (NatterServerStore  *store,
   NatterHistoryRef refs[2] = { { NULL, -1 }, { NULL, -1 } };
   const char *texts[2] = { ref1, ref2 };
   g_autoptr(GError) error = NULL;
-  Wait wait = { 0 };
+  NatterTestStoreWait wait = { 0 };
   GPtrArray *rows;
 
   for (guint i = 0; i < 2; i++)
@@ -108,7 +92,7 @@ query (NatterServerStore  *store,
 
   natter_server_store_query_history_async (store, target, kind, &refs[0],
                                            kind == NATTER_HISTORY_BETWEEN ? &refs[1] : NULL,
-                                           limit, NULL, wait_cb, &wait);
+                                           limit, NULL, natter_test_store_wait_cb, &wait);
   g_assert_true (natter_test_store_wait (&wait.done, 5000));
   rows = natter_server_store_query_history_finish (store, wait.result, &error);
   g_assert_no_error (error);
@@ -298,8 +282,6 @@ assert_refused (Fixture    *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(NatterServerStore) store = NULL;
-  g_autofree char *after = NULL;
-  gsize after_len = 0;
 
   store = natter_server_store_new (f->dir, &error);
   g_assert_null (store);
@@ -307,8 +289,7 @@ assert_refused (Fixture    *f,
   g_assert_nonnull (strstr (error->message, f->path));
 
   /* Left exactly as it was. */
-  g_assert_true (g_file_get_contents (f->path, &after, &after_len, NULL));
-  g_assert_cmpmem (after, after_len, contents, len);
+  natter_test_store_assert_contents (f->path, contents, len);
 }
 
 static void
@@ -725,7 +706,7 @@ test_inbox_and_seen (Fixture       *f,
                              .realname = "Bob B", .account = "bobacct", .time = 200 };
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(NatterStoredSeen) found = NULL;
-  Wait wait = { 0 };
+  NatterTestStoreWait wait = { 0 };
   gint64 ids[1];
 
   g_assert_no_error (error);
@@ -740,7 +721,7 @@ test_inbox_and_seen (Fixture       *f,
       natter_server_store_add_offline (store, "bob", &m);
     }
 
-  natter_server_store_fetch_inbox_async (store, "bob", FALSE, 100, NULL, wait_cb, &wait);
+  natter_server_store_fetch_inbox_async (store, "bob", FALSE, 100, NULL, natter_test_store_wait_cb, &wait);
   g_assert_true (natter_test_store_wait (&wait.done, 5000));
   rows = natter_server_store_fetch_inbox_finish (store, wait.result, &error);
   g_assert_no_error (error);
@@ -752,7 +733,7 @@ test_inbox_and_seen (Fixture       *f,
 
   g_clear_pointer (&rows, g_ptr_array_unref);
   wait.done = FALSE;
-  natter_server_store_fetch_inbox_async (store, "bob", FALSE, 100, NULL, wait_cb, &wait);
+  natter_server_store_fetch_inbox_async (store, "bob", FALSE, 100, NULL, natter_test_store_wait_cb, &wait);
   g_assert_true (natter_test_store_wait (&wait.done, 5000));
   rows = natter_server_store_fetch_inbox_finish (store, wait.result, &error);
   g_assert_no_error (error);
@@ -762,7 +743,7 @@ test_inbox_and_seen (Fixture       *f,
   natter_server_store_save_seen (store, &seen);
   natter_server_store_save_seen (store, &seen2);
   wait.done = FALSE;
-  natter_server_store_query_seen_async (store, "bob", "bobacct", NULL, wait_cb, &wait);
+  natter_server_store_query_seen_async (store, "bob", "bobacct", NULL, natter_test_store_wait_cb, &wait);
   g_assert_true (natter_test_store_wait (&wait.done, 5000));
   found = natter_server_store_query_seen_finish (store, wait.result, &error);
   g_assert_no_error (error);

@@ -3,12 +3,10 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
-#include <sqlite3.h>
 #include <string.h>
 
+#include "natter-database.h"
 #include "natter-session-store.h"
 
 /* How many queued operations one transaction takes at most. */
@@ -21,196 +19,163 @@ G_STATIC_ASSERT (NATTER_MESSAGE_KIND_LAST_MESSAGE == 2);
 
 struct _NatterSessionStore
 {
-  GObject      parent_instance;
+  GObject         parent_instance;
 
-  char        *path;
-  GThread     *thread;
-  GAsyncQueue *queue;     /* StoreOp* */
-  gboolean     closed;
+  NatterDatabase *database;
 
-  GMutex       id_lock;
-  gint64       last_id;
-
-  GMutex       sync_lock;
-  GCond        sync_cond;
-
-  /* Touched only by the SQLite thread once it runs. */
-  sqlite3     *db;
-  GHashTable  *statements; /* SQL text (static) -> sqlite3_stmt* */
+  GMutex          id_lock;
+  gint64          last_id;
 };
 
 G_DEFINE_FINAL_TYPE (NatterSessionStore, natter_session_store, G_TYPE_OBJECT)
 G_DEFINE_QUARK (natter-session-store-error-quark, natter_session_store_error)
 
+/* A queued job: reads too run on the database thread, in queue order. */
 typedef struct _StoreOp StoreOp;
 typedef void (*StoreOpFunc) (NatterSessionStore *self,
                              StoreOp            *op);
 
 struct _StoreOp
 {
-  StoreOpFunc    func;      /* NULL: stop the thread */
-  GTask         *task;      /* NULL for fire-and-forget writes */
-  gpointer       data;
-  GDestroyNotify destroy;
-  gboolean      *done;      /* set under sync_lock after the commit */
+  NatterDatabaseJob   job;
+  NatterSessionStore *store;
+  StoreOpFunc         func;
+  GTask              *task;      /* NULL for fire-and-forget writes */
+  gpointer            data;
+  GDestroyNotify      destroy;
 };
 
-static const char *schema_sql =
-  "CREATE TABLE IF NOT EXISTS sessions ("
-  "  id INTEGER PRIMARY KEY,"
-  "  name TEXT UNIQUE,"
-  "  host TEXT NOT NULL,"
-  "  port INTEGER NOT NULL,"
-  "  tls INTEGER NOT NULL DEFAULT 0,"
-  "  nick TEXT NOT NULL,"
-  "  username TEXT,"
-  "  realname TEXT,"
-  "  password TEXT,"
-  "  sasl_username TEXT,"
-  "  sasl_password TEXT,"
-  "  away TEXT,"
-  "  saved INTEGER NOT NULL DEFAULT 0,"
-  "  autoconnect INTEGER NOT NULL DEFAULT 0);"
-  "CREATE INDEX IF NOT EXISTS sessions_endpoint ON sessions (host, port, nick);"
-  "CREATE TABLE IF NOT EXISTS session_rooms ("
-  "  session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
-  "  folded TEXT NOT NULL,"
-  "  name TEXT NOT NULL,"
-  "  key TEXT,"
+/* Search finds what people said: room events (a part or quit reason, a
+ * topic) are never indexed by the FTS triggers, so no query can return them. */
+#define SCHEMA_SQL \
+  "CREATE TABLE IF NOT EXISTS sessions (" \
+  "  id INTEGER PRIMARY KEY," \
+  "  name TEXT UNIQUE," \
+  "  host TEXT NOT NULL," \
+  "  port INTEGER NOT NULL," \
+  "  tls INTEGER NOT NULL DEFAULT 0," \
+  "  nick TEXT NOT NULL," \
+  "  username TEXT," \
+  "  realname TEXT," \
+  "  password TEXT," \
+  "  sasl_username TEXT," \
+  "  sasl_password TEXT," \
+  "  away TEXT," \
+  "  saved INTEGER NOT NULL DEFAULT 0," \
+  "  autoconnect INTEGER NOT NULL DEFAULT 0);" \
+  "CREATE INDEX IF NOT EXISTS sessions_endpoint ON sessions (host, port, nick);" \
+  "CREATE TABLE IF NOT EXISTS session_rooms (" \
+  "  session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE," \
+  "  folded TEXT NOT NULL," \
+  "  name TEXT NOT NULL," \
+  "  key TEXT," \
+  "  PRIMARY KEY (session, folded));" \
+  "CREATE TABLE IF NOT EXISTS blocked (" \
+  "  session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE," \
+  "  mask TEXT NOT NULL," \
+  "  PRIMARY KEY (session, mask));" \
+  "CREATE TABLE IF NOT EXISTS certificates (" \
+  "  host TEXT NOT NULL," \
+  "  port INTEGER NOT NULL," \
+  "  fingerprint TEXT NOT NULL," \
+  "  PRIMARY KEY (host, port, fingerprint));" \
+  "CREATE TABLE IF NOT EXISTS messages (" \
+  "  id INTEGER PRIMARY KEY," \
+  "  session INTEGER NOT NULL," \
+  "  target TEXT NOT NULL," \
+  "  folded TEXT NOT NULL," \
+  "  time INTEGER NOT NULL," \
+  "  sender TEXT NOT NULL," \
+  "  text TEXT NOT NULL," \
+  "  kind INTEGER NOT NULL," \
+  "  own INTEGER NOT NULL," \
+  "  highlight INTEGER NOT NULL," \
+  "  msgid TEXT," \
+  "  subject TEXT);" \
+  "CREATE INDEX IF NOT EXISTS messages_conversation ON messages (session, folded, time, id);" \
+  "CREATE UNIQUE INDEX IF NOT EXISTS messages_msgid ON messages (session, msgid) WHERE msgid IS NOT NULL;" \
+  "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (" \
+  "  text, content='messages', content_rowid='id');" \
+  "CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages" \
+  "  WHEN new.kind <= " LAST_MESSAGE_KIND_SQL " BEGIN" \
+  "  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);" \
+  "END;" \
+  "CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages" \
+  "  WHEN old.kind <= " LAST_MESSAGE_KIND_SQL " BEGIN" \
+  "  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);" \
+  "END;" \
+  "CREATE TABLE IF NOT EXISTS read_markers (" \
+  "  session INTEGER NOT NULL," \
+  "  folded TEXT NOT NULL," \
+  "  last_read INTEGER NOT NULL," \
   "  PRIMARY KEY (session, folded));"
-  "CREATE TABLE IF NOT EXISTS blocked ("
-  "  session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
-  "  mask TEXT NOT NULL,"
-  "  PRIMARY KEY (session, mask));"
-  "CREATE TABLE IF NOT EXISTS certificates ("
-  "  host TEXT NOT NULL,"
-  "  port INTEGER NOT NULL,"
-  "  fingerprint TEXT NOT NULL,"
-  "  PRIMARY KEY (host, port, fingerprint));"
-  "CREATE TABLE IF NOT EXISTS messages ("
-  "  id INTEGER PRIMARY KEY,"
-  "  session INTEGER NOT NULL,"
-  "  target TEXT NOT NULL,"
-  "  folded TEXT NOT NULL,"
-  "  time INTEGER NOT NULL,"
-  "  sender TEXT NOT NULL,"
-  "  text TEXT NOT NULL,"
-  "  kind INTEGER NOT NULL,"
-  "  own INTEGER NOT NULL,"
-  "  highlight INTEGER NOT NULL,"
-  "  msgid TEXT,"
-  "  subject TEXT);"
-  "CREATE INDEX IF NOT EXISTS messages_conversation ON messages (session, folded, time, id);"
-  "CREATE UNIQUE INDEX IF NOT EXISTS messages_msgid ON messages (session, msgid) WHERE msgid IS NOT NULL;"
-  /* Search finds what people said: room events (a part or quit reason, a
-   * topic) are never indexed, so no query can return them. */
-  "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 ("
-  "  text, content='messages', content_rowid='id');"
-  "CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages"
-  "  WHEN new.kind <= " LAST_MESSAGE_KIND_SQL " BEGIN"
-  "  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);"
-  "END;"
-  "CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages"
-  "  WHEN old.kind <= " LAST_MESSAGE_KIND_SQL " BEGIN"
-  "  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);"
-  "END;"
-  "CREATE TABLE IF NOT EXISTS read_markers ("
-  "  session INTEGER NOT NULL,"
-  "  folded TEXT NOT NULL,"
-  "  last_read INTEGER NOT NULL,"
-  "  PRIMARY KEY (session, folded));";
 
 /* Version 1 had no events: they bring the subject column, and the FTS
- * triggers that index every row make way for schema_sql's, which skip
+ * triggers that index every row make way for SCHEMA_SQL's, which skip
  * events. Version 1 rows are all messages, so the index stays right. */
-static const char *migrate_1_sql =
-  "ALTER TABLE messages ADD COLUMN subject TEXT;"
-  "DROP TRIGGER IF EXISTS messages_fts_insert;"
-  "DROP TRIGGER IF EXISTS messages_fts_delete;";
+#define MIGRATE_1_SQL \
+  "ALTER TABLE messages ADD COLUMN subject TEXT;" \
+  "DROP TRIGGER IF EXISTS messages_fts_insert;" \
+  "DROP TRIGGER IF EXISTS messages_fts_delete;"
+
+/* Version 0 is a new file: SCHEMA_SQL makes it whole. */
+static const char * const migrations[] = {
+  NULL,
+  MIGRATE_1_SQL SCHEMA_SQL,
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
+
+static const NatterDatabaseSchema schema = {
+  .version = SCHEMA_VERSION,
+  .steps = migrations,
+  .create = SCHEMA_SQL,
+  .pragmas = "PRAGMA foreign_keys = ON",
+};
 
 #define MESSAGE_COLUMNS "id, target, folded, time, sender, text, kind, own, highlight, msgid, subject"
 
-/* Records */
+/* The database thread */
 
-static void
-natter_saved_room_free (NatterSavedRoom *room)
+/* The one place database errors become this store's. */
+static const int error_codes[NATTER_DATABASE_N_ERRORS] = {
+  [NATTER_DATABASE_ERROR_OPEN] = NATTER_SESSION_STORE_ERROR_FAILED,
+  [NATTER_DATABASE_ERROR_CORRUPT] = NATTER_SESSION_STORE_ERROR_FAILED,
+  [NATTER_DATABASE_ERROR_VERSION] = NATTER_SESSION_STORE_ERROR_FAILED,
+  [NATTER_DATABASE_ERROR_FAILED] = NATTER_SESSION_STORE_ERROR_FAILED,
+  [NATTER_DATABASE_ERROR_CLOSED] = NATTER_SESSION_STORE_ERROR_CLOSED,
+  [NATTER_DATABASE_ERROR_CONSTRAINT] = NATTER_SESSION_STORE_ERROR_EXISTS,
+};
+
+#define map_error_out(error) natter_database_map_error ((error), NATTER_SESSION_STORE_ERROR, error_codes)
+
+static gpointer
+store_propagate_pointer (GAsyncResult  *result,
+                         gpointer       source_tag,
+                         GError       **error)
 {
-  g_free (room->name);
-  g_free (room->key);
-  g_free (room);
+  gpointer value;
+
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+
+  value = g_task_propagate_pointer (G_TASK (result), error);
+  map_error_out (error);
+  return value;
 }
 
-NatterSessionRecord *
-natter_session_record_new (void)
+static gboolean
+store_propagate_boolean (GAsyncResult  *result,
+                         gpointer       source_tag,
+                         GError       **error)
 {
-  NatterSessionRecord *record = g_new0 (NatterSessionRecord, 1);
+  gboolean value;
 
-  record->rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_saved_room_free);
-  record->blocked = g_ptr_array_new_with_free_func (g_free);
-  record->pins = g_ptr_array_new_with_free_func (g_free);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, FALSE);
 
-  return record;
+  value = g_task_propagate_boolean (G_TASK (result), error);
+  map_error_out (error);
+  return value;
 }
-
-NatterSessionRecord *
-natter_session_record_copy (const NatterSessionRecord *record)
-{
-  NatterSessionRecord *copy = natter_session_record_new ();
-
-  copy->id = record->id;
-  copy->name = g_strdup (record->name);
-  copy->host = g_strdup (record->host);
-  copy->port = record->port;
-  copy->tls = record->tls;
-  copy->nick = g_strdup (record->nick);
-  copy->username = g_strdup (record->username);
-  copy->realname = g_strdup (record->realname);
-  copy->password = g_strdup (record->password);
-  copy->sasl_username = g_strdup (record->sasl_username);
-  copy->sasl_password = g_strdup (record->sasl_password);
-  copy->away = g_strdup (record->away);
-  copy->saved = record->saved;
-  copy->autoconnect = record->autoconnect;
-
-  for (guint i = 0; i < record->rooms->len; i++)
-    {
-      const NatterSavedRoom *room = g_ptr_array_index (record->rooms, i);
-      NatterSavedRoom *room_copy = g_new0 (NatterSavedRoom, 1);
-
-      room_copy->name = g_strdup (room->name);
-      room_copy->key = g_strdup (room->key);
-      g_ptr_array_add (copy->rooms, room_copy);
-    }
-  for (guint i = 0; i < record->blocked->len; i++)
-    g_ptr_array_add (copy->blocked, g_strdup (g_ptr_array_index (record->blocked, i)));
-  for (guint i = 0; i < record->pins->len; i++)
-    g_ptr_array_add (copy->pins, g_strdup (g_ptr_array_index (record->pins, i)));
-
-  return copy;
-}
-
-void
-natter_session_record_free (NatterSessionRecord *record)
-{
-  if (record == NULL)
-    return;
-
-  g_free (record->name);
-  g_free (record->host);
-  g_free (record->nick);
-  g_free (record->username);
-  g_free (record->realname);
-  g_free (record->password);
-  g_free (record->sasl_username);
-  g_free (record->sasl_password);
-  g_free (record->away);
-  g_ptr_array_unref (record->rooms);
-  g_ptr_array_unref (record->blocked);
-  g_ptr_array_unref (record->pins);
-  g_free (record);
-}
-
-/* The SQLite thread */
 
 static void
 store_op_free (StoreOp *op)
@@ -221,84 +186,54 @@ store_op_free (StoreOp *op)
   g_free (op);
 }
 
+static void
+store_op_run (NatterDatabase    *database,
+              NatterDatabaseJob *job)
+{
+  StoreOp *op = (StoreOp *) job;
+
+  op->func (op->store, op);
+}
+
+/* A cached statement; NULL (logged) when it does not prepare. */
 static sqlite3_stmt *
 store_stmt (NatterSessionStore *self,
             const char         *sql)
 {
-  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = natter_database_prepare (self->database, sql, &error);
 
-  if (stmt != NULL)
-    {
-      sqlite3_reset (stmt);
-      sqlite3_clear_bindings (stmt);
-      return stmt;
-    }
-
-  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
-    {
-      g_warning ("Cannot prepare “%s”: %s", sql, sqlite3_errmsg (self->db));
-      return NULL;
-    }
-  g_hash_table_insert (self->statements, (gpointer) sql, stmt);
-
+  if (stmt == NULL)
+    g_warning ("%s", error->message);
   return stmt;
 }
 
-static void
-bind_text (sqlite3_stmt *stmt,
-           int           column,
-           const char   *text)
-{
-  if (text != NULL)
-    sqlite3_bind_text (stmt, column, text, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, column);
-}
-
-static char *
-column_dup (sqlite3_stmt *stmt,
-            int           column)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, column);
-
-  return text != NULL ? g_strdup ((const char *) text) : NULL;
-}
+#define bind_text  natter_database_bind_text
+#define column_dup natter_database_column_dup
 
 static gboolean
 store_exec_stmt (NatterSessionStore  *self,
                  sqlite3_stmt        *stmt,
                  GError             **error)
 {
-  int rc;
-
   if (stmt == NULL)
     {
-      g_set_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
-                   "%s", sqlite3_errmsg (self->db));
+      natter_database_set_error (self->database, NULL, SQLITE_ERROR, "prepare", error);
       return FALSE;
     }
 
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    {
-      g_set_error (error, NATTER_SESSION_STORE_ERROR,
-                   rc == SQLITE_CONSTRAINT ? NATTER_SESSION_STORE_ERROR_EXISTS
-                                           : NATTER_SESSION_STORE_ERROR_FAILED,
-                   "%s", sqlite3_errmsg (self->db));
-      sqlite3_reset (stmt);
-      return FALSE;
-    }
-  sqlite3_reset (stmt);
-
-  return TRUE;
+  return natter_database_step (self->database, stmt, error);
 }
 
 static void
 return_sqlite_error (NatterSessionStore *self,
                      StoreOp            *op)
 {
-  g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
-                           "%s", sqlite3_errmsg (self->db));
+  sqlite3 *db = natter_database_get_handle (self->database);
+  GError *error = NULL;
+
+  natter_database_set_error (self->database, db, sqlite3_errcode (db), "sessions.db", &error);
+  g_task_return_error (op->task, error);
 }
 
 /* For writes nobody waits for: a failure can only be logged. */
@@ -382,51 +317,6 @@ store_insert_message (NatterSessionStore   *self,
   store_exec_logged (self, stmt);
 }
 
-static gpointer
-store_thread (gpointer user_data)
-{
-  NatterSessionStore *self = user_data;
-  gboolean stop = FALSE;
-
-  while (!stop)
-    {
-      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) store_op_free);
-      StoreOp *op = g_async_queue_pop (self->queue);
-
-      /* Take whatever else is waiting: many messages, one transaction. */
-      do
-        g_ptr_array_add (batch, op);
-      while (batch->len < BATCH_MAX && (op = g_async_queue_try_pop (self->queue)) != NULL);
-
-      sqlite3_exec (self->db, "BEGIN", NULL, NULL, NULL);
-      for (guint i = 0; i < batch->len; i++)
-        {
-          op = g_ptr_array_index (batch, i);
-          if (op->func != NULL)
-            op->func (self, op);
-          else
-            stop = TRUE;
-        }
-      if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        {
-          g_warning ("sessions.db commit failed: %s", sqlite3_errmsg (self->db));
-          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-        }
-
-      g_mutex_lock (&self->sync_lock);
-      for (guint i = 0; i < batch->len; i++)
-        {
-          op = g_ptr_array_index (batch, i);
-          if (op->done != NULL)
-            *op->done = TRUE;
-        }
-      g_cond_broadcast (&self->sync_cond);
-      g_mutex_unlock (&self->sync_lock);
-    }
-
-  return NULL;
-}
-
 /* Queues @func with @data. @task, when given, is answered by @func; tasks
  * have no source object so the last reference may drop on either thread. */
 static void
@@ -436,24 +326,25 @@ store_push (NatterSessionStore *self,
             gpointer            data,
             GDestroyNotify      destroy)
 {
-  StoreOp *op;
+  StoreOp *op = g_new0 (StoreOp, 1);
+  GError *error = NULL;
 
-  if (self->closed)
-    {
-      if (task != NULL)
-        g_task_return_new_error (task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_CLOSED,
-                                 "The session store is closed");
-      if (destroy != NULL && data != NULL)
-        destroy (data);
-      return;
-    }
-
-  op = g_new0 (StoreOp, 1);
+  op->job.run = store_op_run;
+  op->job.free = (GDestroyNotify) store_op_free;
+  op->store = self;
   op->func = func;
   op->task = task != NULL ? g_object_ref (task) : NULL;
   op->data = data;
   op->destroy = destroy;
-  g_async_queue_push (self->queue, op);
+
+  if (natter_database_queue (self->database, &op->job, 0, &error) == 0)
+    {
+      if (task != NULL)
+        g_task_return_error (task, error);
+      else
+        g_error_free (error);
+      store_op_free (op);
+    }
 }
 
 /* GObject */
@@ -463,13 +354,8 @@ natter_session_store_finalize (GObject *object)
 {
   NatterSessionStore *self = (NatterSessionStore *) object;
 
-  natter_session_store_close (self);
-
-  g_clear_pointer (&self->queue, g_async_queue_unref);
+  g_clear_object (&self->database);
   g_mutex_clear (&self->id_lock);
-  g_mutex_clear (&self->sync_lock);
-  g_cond_clear (&self->sync_cond);
-  g_free (self->path);
 
   G_OBJECT_CLASS (natter_session_store_parent_class)->finalize (object);
 }
@@ -483,121 +369,26 @@ natter_session_store_class_init (NatterSessionStoreClass *klass)
 }
 
 static void
-statement_free (gpointer stmt)
-{
-  sqlite3_finalize (stmt);
-}
-
-static void
 natter_session_store_init (NatterSessionStore *self)
 {
   g_mutex_init (&self->id_lock);
-  g_mutex_init (&self->sync_lock);
-  g_cond_init (&self->sync_cond);
-  self->queue = g_async_queue_new ();
-  self->statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
-                                            statement_free);
 }
 
-static gboolean
-store_set_up_failed (NatterSessionStore  *self,
-                     char                *errmsg,
-                     GError             **error)
+static void
+store_load_last_id_op (NatterSessionStore *self,
+                       StoreOp            *op)
 {
-  g_set_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
-               _("Cannot set up “%s”: %s"), self->path,
-               errmsg != NULL ? errmsg : sqlite3_errmsg (self->db));
-  sqlite3_free (errmsg);
+  sqlite3_stmt *stmt = store_stmt (self, "SELECT coalesce(max(id), 0) FROM messages");
 
-  return FALSE;
-}
-
-/* Brings the schema to SCHEMA_VERSION in one transaction, so that another
- * natterd opening the file meanwhile waits and then finds it done. */
-static gboolean
-store_migrate (NatterSessionStore  *self,
-               GError             **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  char *errmsg = NULL;
-  int version = -1;
-
-  if (sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, &errmsg) != SQLITE_OK)
-    return store_set_up_failed (self, errmsg, error);
-
-  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
-      sqlite3_step (stmt) == SQLITE_ROW)
-    version = sqlite3_column_int (stmt, 0);
-  sqlite3_finalize (stmt);
-
-  if (version > SCHEMA_VERSION)
+  if (stmt == NULL)
+    return;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-      g_set_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
-                   _("“%s” was written by a newer Natter"), self->path);
-      return FALSE;
+      g_mutex_lock (&self->id_lock);
+      self->last_id = sqlite3_column_int64 (stmt, 0);
+      g_mutex_unlock (&self->id_lock);
     }
-
-  /* Version 0 is a new file: schema_sql makes it whole. */
-  if (version < 0 ||
-      (version == 1 && sqlite3_exec (self->db, migrate_1_sql, NULL, NULL, &errmsg) != SQLITE_OK) ||
-      sqlite3_exec (self->db, schema_sql, NULL, NULL, &errmsg) != SQLITE_OK ||
-      sqlite3_exec (self->db, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION) ";"
-                              "COMMIT", NULL, NULL, &errmsg) != SQLITE_OK)
-    {
-      store_set_up_failed (self, errmsg, error);
-      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gboolean
-store_open_db (NatterSessionStore  *self,
-               GError             **error)
-{
-  g_autofree char *dir = g_path_get_dirname (self->path);
-  char *errmsg = NULL;
-  sqlite3_stmt *stmt = NULL;
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Cannot create the directory “%s”: %s"), dir, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  if (sqlite3_open_v2 (self->path, &self->db,
-                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                       NULL) != SQLITE_OK)
-    {
-      g_set_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
-                   _("Cannot open “%s”: %s"), self->path,
-                   self->db != NULL ? sqlite3_errmsg (self->db) : "out of memory");
-      return FALSE;
-    }
-
-  /* It holds server passwords: only the owner may read it. */
-  g_chmod (self->path, 0600);
-  sqlite3_busy_timeout (self->db, 5000);
-
-  if (sqlite3_exec (self->db,
-                    "PRAGMA journal_mode=WAL;"
-                    "PRAGMA synchronous=NORMAL;"
-                    "PRAGMA foreign_keys=ON;", NULL, NULL, &errmsg) != SQLITE_OK)
-    return store_set_up_failed (self, errmsg, error);
-  if (!store_migrate (self, error))
-    return FALSE;
-
-  if (sqlite3_prepare_v2 (self->db, "SELECT coalesce(max(id), 0) FROM messages", -1, &stmt, NULL) == SQLITE_OK &&
-      sqlite3_step (stmt) == SQLITE_ROW)
-    self->last_id = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-
-  return TRUE;
+  sqlite3_reset (stmt);
 }
 
 NatterSessionStore *
@@ -609,17 +400,17 @@ natter_session_store_new (const char  *path,
   g_return_val_if_fail (path != NULL, NULL);
 
   self = g_object_new (NATTER_TYPE_SESSION_STORE, NULL);
-  self->path = g_strdup (path);
-
-  if (!store_open_db (self, error))
+  self->database = natter_database_open (path, &schema, NATTER_DATABASE_FLAGS_NONE, error);
+  if (self->database == NULL)
     {
-      self->closed = TRUE;
-      g_clear_pointer (&self->statements, g_hash_table_unref);
-      g_clear_pointer (&self->db, sqlite3_close);
+      map_error_out (error);
       return NULL;
     }
 
-  self->thread = g_thread_new ("natter-sessions-db", store_thread, self);
+  /* No delay: whatever waits when a batch starts goes in it. */
+  natter_database_set_batch_limits (self->database, 0, BATCH_MAX);
+  store_push (self, store_load_last_id_op, NULL, NULL, NULL);
+  natter_database_flush (self->database);
 
   return g_steal_pointer (&self);
 }
@@ -629,7 +420,7 @@ natter_session_store_get_path (NatterSessionStore *self)
 {
   g_return_val_if_fail (NATTER_IS_SESSION_STORE (self), NULL);
 
-  return self->path;
+  return natter_database_get_path (self->database);
 }
 
 void
@@ -637,43 +428,15 @@ natter_session_store_close (NatterSessionStore *self)
 {
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
 
-  if (self->closed)
-    return;
-
-  store_push (self, NULL, NULL, NULL, NULL);
-  self->closed = TRUE;
-  g_thread_join (g_steal_pointer (&self->thread));
-
-  g_clear_pointer (&self->statements, g_hash_table_unref);
-  g_clear_pointer (&self->db, sqlite3_close);
-}
-
-static void
-store_nop (NatterSessionStore *self,
-           StoreOp            *op)
-{
+  natter_database_close (self->database);
 }
 
 void
 natter_session_store_sync (NatterSessionStore *self)
 {
-  StoreOp *op;
-  gboolean done = FALSE;
-
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
 
-  if (self->closed)
-    return;
-
-  op = g_new0 (StoreOp, 1);
-  op->func = store_nop;
-  op->done = &done;
-  g_async_queue_push (self->queue, op);
-
-  g_mutex_lock (&self->sync_lock);
-  while (!done)
-    g_cond_wait (&self->sync_cond, &self->sync_lock);
-  g_mutex_unlock (&self->sync_lock);
+  natter_database_flush (self->database);
 }
 
 gint64
@@ -840,9 +603,7 @@ GPtrArray *
 natter_session_store_backfill_finish (GAsyncResult  *result,
                                       GError       **error)
 {
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_backfill_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return store_propagate_pointer (result, natter_session_store_backfill_async, error);
 }
 
 /* History and search */
@@ -1014,9 +775,7 @@ GPtrArray *
 natter_session_store_history_finish (GAsyncResult  *result,
                                      GError       **error)
 {
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_history_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return store_propagate_pointer (result, natter_session_store_history_async, error);
 }
 
 static void
@@ -1042,8 +801,7 @@ store_search_op (NatterSessionStore *self,
                              " ORDER BY m.time DESC, m.id DESC LIMIT ?3");
   if (stmt == NULL)
     {
-      g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
-                               "%s", sqlite3_errmsg (self->db));
+      return_sqlite_error (self, op);
       return;
     }
 
@@ -1060,7 +818,8 @@ store_search_op (NatterSessionStore *self,
     {
       /* A malformed query is the caller's mistake, not a broken store. */
       g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_INVALID_QUERY,
-                               _("Invalid search: %s"), sqlite3_errmsg (self->db));
+                               _("Invalid search: %s"),
+                               sqlite3_errmsg (natter_database_get_handle (self->database)));
       sqlite3_reset (stmt);
       return;
     }
@@ -1099,9 +858,7 @@ GPtrArray *
 natter_session_store_search_finish (GAsyncResult  *result,
                                     GError       **error)
 {
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_search_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return store_propagate_pointer (result, natter_session_store_search_async, error);
 }
 
 /* Read markers */
@@ -1189,9 +946,7 @@ natter_session_store_counts_finish (GAsyncResult  *result,
 {
   g_autofree Counts *counts = NULL;
 
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_counts_async, FALSE);
-
-  counts = g_task_propagate_pointer (G_TASK (result), error);
+  counts = store_propagate_pointer (result, natter_session_store_counts_async, error);
   if (counts == NULL)
     return FALSE;
 
@@ -1491,7 +1246,7 @@ store_open_session_op (NatterSessionStore *self,
           return;
         }
       record = natter_session_record_new ();
-      record->id = sqlite3_last_insert_rowid (self->db);
+      record->id = sqlite3_last_insert_rowid (natter_database_get_handle (self->database));
     }
 
   /* What was asked for now wins over what was stored. */
@@ -1570,9 +1325,7 @@ NatterSessionRecord *
 natter_session_store_open_session_finish (GAsyncResult  *result,
                                           GError       **error)
 {
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_open_session_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return store_propagate_pointer (result, natter_session_store_open_session_async, error);
 }
 
 static void
@@ -1586,8 +1339,7 @@ store_save_session_op (NatterSessionStore *self,
   stmt = store_stmt (self, "UPDATE sessions SET name = ?2, saved = 1, autoconnect = ?3, away = ?4 WHERE id = ?1");
   if (stmt == NULL)
     {
-      g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
-                               "%s", sqlite3_errmsg (self->db));
+      return_sqlite_error (self, op);
       return;
     }
   sqlite3_bind_int (stmt, 1, record->id);
@@ -1597,7 +1349,7 @@ store_save_session_op (NatterSessionStore *self,
 
   if (!store_exec_stmt (self, stmt, &error))
     {
-      if (g_error_matches (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_EXISTS))
+      if (g_error_matches (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CONSTRAINT))
         g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_EXISTS,
                                  _("A saved network is already called “%s”"), record->name);
       else
@@ -1629,9 +1381,7 @@ gboolean
 natter_session_store_save_session_finish (GAsyncResult  *result,
                                           GError       **error)
 {
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_save_session_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return store_propagate_boolean (result, natter_session_store_save_session_async, error);
 }
 
 static void
@@ -1644,8 +1394,7 @@ store_unsave_op (NatterSessionStore *self,
 
   if (stmt == NULL)
     {
-      g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
-                               "%s", sqlite3_errmsg (self->db));
+      return_sqlite_error (self, op);
       return;
     }
   bind_text (stmt, 1, data->a);
@@ -1654,7 +1403,7 @@ store_unsave_op (NatterSessionStore *self,
       g_task_return_error (op->task, g_steal_pointer (&error));
       return;
     }
-  if (sqlite3_changes (self->db) == 0)
+  if (sqlite3_changes (natter_database_get_handle (self->database)) == 0)
     {
       g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_NOT_FOUND,
                                _("No saved network is called “%s”"), data->a);
@@ -1687,9 +1436,7 @@ gboolean
 natter_session_store_unsave_finish (GAsyncResult  *result,
                                     GError       **error)
 {
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_unsave_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return store_propagate_boolean (result, natter_session_store_unsave_async, error);
 }
 
 static void
@@ -1701,8 +1448,7 @@ store_list_saved_op (NatterSessionStore *self,
 
   if (stmt == NULL)
     {
-      g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED,
-                               "%s", sqlite3_errmsg (self->db));
+      return_sqlite_error (self, op);
       return;
     }
   while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -1733,7 +1479,5 @@ GPtrArray *
 natter_session_store_list_saved_finish (GAsyncResult  *result,
                                         GError       **error)
 {
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_session_store_list_saved_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return store_propagate_pointer (result, natter_session_store_list_saved_async, error);
 }

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "natter-session-message.h"
+#include "natter-session-record.h"
 
 G_BEGIN_DECLS
 
@@ -16,38 +17,6 @@ typedef enum {
   NATTER_SESSION_STORE_ERROR_EXISTS,
   NATTER_SESSION_STORE_ERROR_CLOSED,
 } NatterSessionStoreError;
-
-/* A room to rejoin, with its key (NULL when none). */
-typedef struct {
-  char *name;
-  char *key;
-} NatterSavedRoom;
-
-/* The settings of a session as stored; 0 / NULL fields mean "default". */
-typedef struct {
-  guint      id;
-  char      *name;           /* saved network name, NULL while unsaved */
-  char      *host;
-  guint16    port;
-  gboolean   tls;
-  char      *nick;
-  char      *username;
-  char      *realname;
-  char      *password;
-  char      *sasl_username;
-  char      *sasl_password;
-  char      *away;
-  gboolean   saved;
-  gboolean   autoconnect;
-  GPtrArray *rooms;          /* NatterSavedRoom* */
-  GPtrArray *blocked;        /* char* masks */
-  GPtrArray *pins;           /* char* certificate fingerprints for host:port */
-} NatterSessionRecord;
-
-NatterSessionRecord *natter_session_record_new  (void);
-NatterSessionRecord *natter_session_record_copy (const NatterSessionRecord *record);
-void                 natter_session_record_free (NatterSessionRecord *record);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterSessionRecord, natter_session_record_free)
 
 /* A page request for natter_session_store_history_async(). */
 typedef enum {

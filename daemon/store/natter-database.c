@@ -1,0 +1,914 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-store"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+#ifdef __linux__
+# include <sys/resource.h>
+# include <sys/syscall.h>
+#endif
+
+#include "natter-database.h"
+
+#define BUSY_TIMEOUT_MS 5000
+#define WRITER_NICE     5
+
+struct _NatterDatabase
+{
+  GObject                     parent_instance;
+
+  char                       *path;
+  const NatterDatabaseSchema *schema;
+  NatterDatabaseFlags         flags;
+
+  sqlite3                    *writer_db;      /* the database thread's only */
+  GHashTable                 *statements;     /* SQL (static string) -> sqlite3_stmt* */
+  GThread                    *thread;
+  GAsyncQueue                *queue;          /* NatterDatabaseJob* */
+
+  GMutex                      mutex;
+  GCond                       cond;
+  guint64                     queued_seq;     /* last sequence number handed out */
+  guint64                     committed_seq;  /* last one the thread has committed */
+  gboolean                    closed;
+  gboolean                    thread_done;
+  GPtrArray                  *readers;        /* idle read connections */
+  guint                       dropped;
+
+  gint                        batch_delay_ms; /* atomic */
+  gint                        batch_rows;     /* atomic */
+};
+
+G_DEFINE_FINAL_TYPE (NatterDatabase, natter_database, G_TYPE_OBJECT)
+G_DEFINE_QUARK (natter-database-error-quark, natter_database_error)
+
+/* Errors and connections ------------------------------------------------- */
+
+void
+natter_database_set_error (NatterDatabase  *self,
+                           sqlite3         *db,
+                           int              rc,
+                           const char      *what,
+                           GError         **error)
+{
+  int primary = rc & 0xff;
+  const char *message;
+
+  if (db == NULL)
+    db = self->writer_db;
+  message = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
+
+  if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
+    g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CORRUPT,
+                 _("The database “%s” is damaged or is not a Natter database (%s). "
+                   "It was left untouched: move it away or restore a backup."),
+                 self->path, message);
+  else
+    g_set_error (error, NATTER_DATABASE_ERROR,
+                 primary == SQLITE_CONSTRAINT ? NATTER_DATABASE_ERROR_CONSTRAINT
+                                              : NATTER_DATABASE_ERROR_FAILED,
+                 _("Database “%s”: %s: %s"), self->path, what, message);
+}
+
+void
+natter_database_map_error (GError    **error,
+                           GQuark      domain,
+                           const int  *codes)
+{
+  if (error != NULL && *error != NULL && (*error)->domain == NATTER_DATABASE_ERROR &&
+      (*error)->code >= 0 && (*error)->code < NATTER_DATABASE_N_ERRORS)
+    {
+      (*error)->domain = domain;
+      (*error)->code = codes[(*error)->code];
+    }
+}
+
+static sqlite3 *
+open_connection (NatterDatabase  *self,
+                 GError         **error)
+{
+  sqlite3 *db = NULL;
+  int rc;
+
+  rc = sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_OPEN,
+                   _("Cannot open the database “%s”: %s"), self->path,
+                   db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+      sqlite3_close (db);
+      return NULL;
+    }
+
+  sqlite3_extended_result_codes (db, 1);
+  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+
+  return db;
+}
+
+static gboolean
+apply_pragmas (NatterDatabase  *self,
+               sqlite3         *db,
+               GError         **error)
+{
+  int rc;
+
+  if (self->schema->pragmas == NULL)
+    return TRUE;
+
+  rc = sqlite3_exec (db, self->schema->pragmas, NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    {
+      natter_database_set_error (self, db, rc, self->schema->pragmas, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+exec_sql (NatterDatabase  *self,
+          const char      *sql,
+          GError         **error)
+{
+  int rc = sqlite3_exec (self->writer_db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      natter_database_set_error (self, NULL, rc, sql, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+query_int (NatterDatabase  *self,
+           const char      *sql,
+           gint64          *value,
+           GError         **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (self->writer_db, sql, -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *value = sqlite3_column_int64 (stmt, 0);
+      sqlite3_finalize (stmt);
+      return TRUE;
+    }
+
+  natter_database_set_error (self, NULL, rc, sql, error);
+  sqlite3_finalize (stmt);
+  return FALSE;
+}
+
+static sqlite3 *
+reader_acquire (NatterDatabase  *self,
+                GError         **error)
+{
+  sqlite3 *db = NULL;
+
+  g_mutex_lock (&self->mutex);
+  if (self->readers->len > 0)
+    db = g_ptr_array_steal_index_fast (self->readers, self->readers->len - 1);
+  g_mutex_unlock (&self->mutex);
+
+  if (db == NULL)
+    {
+      db = open_connection (self, error);
+      if (db != NULL && !apply_pragmas (self, db, error))
+        g_clear_pointer (&db, sqlite3_close);
+    }
+
+  return db;
+}
+
+static void
+reader_release (NatterDatabase *self,
+                sqlite3        *db)
+{
+  g_mutex_lock (&self->mutex);
+  g_ptr_array_add (self->readers, db);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* Queue ------------------------------------------------------------------- */
+
+/* Markers: a flush ends the batch early, a stop ends the thread. */
+static void
+marker_flush (NatterDatabase    *self,
+              NatterDatabaseJob *job)
+{
+}
+
+static void
+marker_stop (NatterDatabase    *self,
+             NatterDatabaseJob *job)
+{
+}
+
+static NatterDatabaseJob *
+marker_new (NatterDatabaseJobFunc run)
+{
+  NatterDatabaseJob *job = g_new0 (NatterDatabaseJob, 1);
+
+  job->run = run;
+  job->free = g_free;
+  return job;
+}
+
+static void
+job_free (NatterDatabaseJob *job)
+{
+  if (job->free != NULL)
+    job->free (job);
+}
+
+static guint64
+queue_locked (NatterDatabase    *self,
+              NatterDatabaseJob *job)
+{
+  guint64 seq = ++self->queued_seq;
+
+  /* The thread may run and free @job as soon as it is pushed. */
+  job->seq = seq;
+  g_async_queue_push (self->queue, job);
+  return seq;
+}
+
+guint64
+natter_database_queue (NatterDatabase    *self,
+                       NatterDatabaseJob *job,
+                       guint              max_pending,
+                       GError           **error)
+{
+  guint64 seq = 0;
+
+  g_return_val_if_fail (NATTER_IS_DATABASE (self), 0);
+  g_return_val_if_fail (job != NULL && job->run != NULL, 0);
+
+  g_mutex_lock (&self->mutex);
+  if (self->closed)
+    g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CLOSED,
+                 "The database “%s” is closed", self->path);
+  else if (max_pending > 0 && self->queued_seq - self->committed_seq >= max_pending)
+    {
+      if (self->dropped++ == 0)
+        g_warning ("%s: the writer is falling behind; dropping rows", self->path);
+      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CLOSED,
+                   "The database “%s” is falling behind", self->path);
+    }
+  else
+    seq = queue_locked (self, job);
+  g_mutex_unlock (&self->mutex);
+
+  if (seq == 0)
+    g_debug ("%s: write dropped", self->path);
+
+  return seq;
+}
+
+/* The sequence number a read must wait for, asking the thread to commit
+ * early if it holds anything back. */
+static guint64
+read_barrier (NatterDatabase *self)
+{
+  guint64 target;
+
+  g_mutex_lock (&self->mutex);
+  target = self->queued_seq;
+  if (self->committed_seq < target && !self->closed)
+    queue_locked (self, marker_new (marker_flush));
+  g_mutex_unlock (&self->mutex);
+
+  return target;
+}
+
+static void
+wait_for_commit (NatterDatabase *self,
+                 guint64         seq)
+{
+  g_mutex_lock (&self->mutex);
+  while (self->committed_seq < seq && !self->thread_done)
+    g_cond_wait (&self->cond, &self->mutex);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* The database thread ----------------------------------------------------- */
+
+sqlite3 *
+natter_database_get_handle (NatterDatabase *self)
+{
+  return self->writer_db;
+}
+
+sqlite3_stmt *
+natter_database_prepare (NatterDatabase  *self,
+                         const char      *sql,
+                         GError         **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
+  int rc;
+
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+
+  rc = sqlite3_prepare_v3 (self->writer_db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      natter_database_set_error (self, NULL, rc, sql, error);
+      return NULL;
+    }
+  g_hash_table_insert (self->statements, (gpointer) sql, stmt);
+
+  return stmt;
+}
+
+gboolean
+natter_database_step (NatterDatabase  *self,
+                      sqlite3_stmt    *stmt,
+                      GError         **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      natter_database_set_error (self, NULL, rc, sqlite3_sql (stmt), error);
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+
+  return TRUE;
+}
+
+void
+natter_database_bind_text (sqlite3_stmt *stmt,
+                           int           index,
+                           const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+char *
+natter_database_column_dup (sqlite3_stmt *stmt,
+                            int           column)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, column);
+
+  return text != NULL ? g_strdup ((const char *) text) : NULL;
+}
+
+gboolean
+natter_database_run (NatterDatabase *self,
+                     const char     *sql,
+                     const char     *types,
+                     ...)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = natter_database_prepare (self, sql, &error);
+  va_list args;
+
+  if (stmt != NULL)
+    {
+      va_start (args, types);
+      for (int i = 0; types[i] != '\0'; i++)
+        {
+          if (types[i] == 's')
+            natter_database_bind_text (stmt, i + 1, va_arg (args, const char *));
+          else
+            sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
+        }
+      va_end (args);
+
+      if (natter_database_step (self, stmt, &error))
+        return TRUE;
+    }
+
+  g_warning ("%s: write failed: %s", self->path, error->message);
+  return FALSE;
+}
+
+static void
+thread_exec (NatterDatabase *self,
+             const char     *sql)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = natter_database_prepare (self, sql, &error);
+
+  if (stmt == NULL || !natter_database_step (self, stmt, &error))
+    g_warning ("%s: %s failed: %s", self->path, sql, error->message);
+}
+
+static void
+thread_commit (NatterDatabase *self,
+               guint           rows)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *commit = natter_database_prepare (self, "COMMIT", &error);
+
+  if (commit == NULL || !natter_database_step (self, commit, &error))
+    {
+      g_warning ("%s: could not commit %u writes: %s", self->path, rows, error->message);
+      thread_exec (self, "ROLLBACK");
+    }
+}
+
+static gpointer
+database_thread (gpointer user_data)
+{
+  NatterDatabase *self = user_data;
+  gboolean stop = FALSE;
+
+#ifdef __linux__
+  /* Under load the thread serving clients goes first: the queue absorbs
+   * bursts and the writer catches up when there is room. */
+  if (self->flags & NATTER_DATABASE_FLAGS_LOW_PRIORITY)
+    setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), WRITER_NICE);
+#endif
+
+  while (!stop)
+    {
+      NatterDatabaseJob *job = g_async_queue_pop (self->queue);
+      guint64 last_seq = job->seq;
+      gint64 deadline = g_get_monotonic_time () + g_atomic_int_get (&self->batch_delay_ms) * 1000;
+      guint max_rows = MAX (1, g_atomic_int_get (&self->batch_rows));
+      guint rows = 0;
+
+      /* One transaction: until the delay since the first job is over, the
+       * batch is full, or someone waits for it (a flush, a read). */
+      while (job != NULL)
+        {
+          gint64 wait;
+
+          last_seq = job->seq;
+          if (job->run == marker_flush || job->run == marker_stop)
+            {
+              stop = (job->run == marker_stop);
+              job_free (job);
+              break;
+            }
+
+          if (rows == 0)
+            thread_exec (self, "BEGIN IMMEDIATE");
+          job->run (self, job);
+          job_free (job);
+          if (++rows >= max_rows)
+            break;
+
+          wait = deadline - g_get_monotonic_time ();
+          job = wait > 0 ? g_async_queue_timeout_pop (self->queue, wait)
+                         : g_async_queue_try_pop (self->queue);
+        }
+
+      if (rows > 0)
+        thread_commit (self, rows);
+
+      g_mutex_lock (&self->mutex);
+      self->committed_seq = MAX (self->committed_seq, last_seq);
+      g_cond_broadcast (&self->cond);
+      g_mutex_unlock (&self->mutex);
+    }
+
+  g_mutex_lock (&self->mutex);
+  self->thread_done = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+
+  return NULL;
+}
+
+/* Object ------------------------------------------------------------------ */
+
+static void
+natter_database_finalize (GObject *object)
+{
+  NatterDatabase *self = (NatterDatabase *) object;
+
+  natter_database_close (self);
+
+  for (guint i = 0; i < self->readers->len; i++)
+    sqlite3_close (g_ptr_array_index (self->readers, i));
+  g_ptr_array_unref (self->readers);
+
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->writer_db, sqlite3_close);
+  g_async_queue_unref (self->queue);
+  g_mutex_clear (&self->mutex);
+  g_cond_clear (&self->cond);
+  g_free (self->path);
+
+  G_OBJECT_CLASS (natter_database_parent_class)->finalize (object);
+}
+
+static void
+natter_database_class_init (NatterDatabaseClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = natter_database_finalize;
+}
+
+static void
+statement_free (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static void
+natter_database_init (NatterDatabase *self)
+{
+  g_mutex_init (&self->mutex);
+  g_cond_init (&self->cond);
+  self->queue = g_async_queue_new ();
+  self->readers = g_ptr_array_new ();
+  self->statements = g_hash_table_new_full (NULL, NULL, NULL, statement_free);
+  self->batch_rows = 1;
+  /* Nothing runs until the file is open. */
+  self->closed = TRUE;
+  self->thread_done = TRUE;
+}
+
+/* Opening ----------------------------------------------------------------- */
+
+/* Creates @path private to its owner (the stores hold password hashes and
+ * server passwords), or makes an existing one private. SQLite gives the
+ * -wal and -shm files the same mode. */
+static gboolean
+create_private_file (NatterDatabase  *self,
+                     GError         **error)
+{
+  int fd = g_open (self->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+  if (fd < 0 && errno != EEXIST)
+    {
+      int saved = errno;
+
+      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_OPEN,
+                   _("Cannot create the database “%s”: %s"), self->path, g_strerror (saved));
+      return FALSE;
+    }
+  if (fd >= 0)
+    close (fd);
+  else
+    g_chmod (self->path, 0600);
+  return TRUE;
+}
+
+static gboolean
+refuse_newer (NatterDatabase  *self,
+              gint64           version,
+              GError         **error)
+{
+  g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_VERSION,
+               _("The database “%s” has schema version %d, newer than this natterd "
+                 "knows (%d). It was left untouched."),
+               self->path, (int) version, (int) self->schema->version);
+  return FALSE;
+}
+
+/* Checks what is on disk before anything is written to it: reading the
+ * header and the schema finds a file that is not a database, or a damaged
+ * one; then a newer schema, and someone else's tables. */
+static gboolean
+check_file (NatterDatabase  *self,
+            GError         **error)
+{
+  gint64 version = 0, n_tables = 0;
+
+  if (!query_int (self, "SELECT count(*) FROM sqlite_master", &n_tables, error) ||
+      !query_int (self, "PRAGMA user_version", &version, error))
+    return FALSE;
+
+  if (version > self->schema->version)
+    return refuse_newer (self, version, error);
+  if (version == 0 && n_tables > 0)
+    {
+      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CORRUPT,
+                   _("The database “%s” is not a Natter database. It was left untouched."),
+                   self->path);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+set_wal (NatterDatabase  *self,
+         GError         **error)
+{
+  g_autofree char *mode = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->writer_db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    mode = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  if (g_strcmp0 (mode, "wal") != 0)
+    {
+      natter_database_set_error (self, NULL, sqlite3_errcode (self->writer_db),
+                                 "PRAGMA journal_mode = WAL", error);
+      return FALSE;
+    }
+
+  /* In WAL mode NORMAL loses nothing committed when the process dies; only
+   * a power cut may cost the last transactions. */
+  return exec_sql (self, "PRAGMA synchronous = NORMAL", error);
+}
+
+static gboolean
+run_steps (NatterDatabase  *self,
+           gint64           version,
+           GError         **error)
+{
+  const NatterDatabaseSchema *schema = self->schema;
+
+  if (version == 0 && schema->create != NULL)
+    return exec_sql (self, schema->create, error);
+
+  for (gint64 v = version; v < schema->version; v++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (schema->steps[v] != NULL && !exec_sql (self, schema->steps[v], &local_error))
+        {
+          g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
+                       _("Cannot upgrade the database “%s” from schema version %d: %s"),
+                       self->path, (int) v, local_error->message);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* Brings the schema up to date in one transaction, reading the version
+ * inside it, so that another natterd opening the file meanwhile waits and
+ * then finds it done. */
+static gboolean
+migrate (NatterDatabase  *self,
+         GError         **error)
+{
+  g_autofree char *set_version = NULL;
+  gint64 version = 0;
+
+  if (!exec_sql (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+
+  if (!query_int (self, "PRAGMA user_version", &version, error) ||
+      (version > self->schema->version && !refuse_newer (self, version, error)))
+    {
+      exec_sql (self, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  if (version == self->schema->version)
+    return exec_sql (self, "COMMIT", error);
+
+  set_version = g_strdup_printf ("PRAGMA user_version = %u", self->schema->version);
+  if (!run_steps (self, version, error) ||
+      !exec_sql (self, set_version, error) ||
+      !exec_sql (self, "COMMIT", error))
+    {
+      exec_sql (self, "ROLLBACK", NULL);
+      return FALSE;
+    }
+
+  if (version > 0)
+    g_message ("Upgraded %s from schema version %d to %u", self->path, (int) version,
+               self->schema->version);
+
+  return TRUE;
+}
+
+static gboolean
+open_file (NatterDatabase  *self,
+           GError         **error)
+{
+  g_autofree char *dir = g_path_get_dirname (self->path);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_OPEN,
+                   _("Cannot create the data directory “%s”: %s"), dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  if (g_file_test (self->path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_OPEN,
+                   _("Cannot open the database “%s”: it is a directory"), self->path);
+      return FALSE;
+    }
+
+  if (!create_private_file (self, error))
+    return FALSE;
+
+  self->writer_db = open_connection (self, error);
+
+  /* The schema's pragmas wait until the file is known to be ours. */
+  return self->writer_db != NULL &&
+         check_file (self, error) &&
+         set_wal (self, error) &&
+         apply_pragmas (self, self->writer_db, error) &&
+         migrate (self, error);
+}
+
+NatterDatabase *
+natter_database_open (const char                 *path,
+                      const NatterDatabaseSchema *schema,
+                      NatterDatabaseFlags         flags,
+                      GError                    **error)
+{
+  g_autoptr(NatterDatabase) self = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (schema != NULL && schema->version > 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (NATTER_TYPE_DATABASE, NULL);
+  self->path = g_strdup (path);
+  self->schema = schema;
+  self->flags = flags;
+
+  if (!open_file (self, error))
+    return NULL;
+
+  self->closed = FALSE;
+  self->thread_done = FALSE;
+  self->thread = g_thread_new ("natter-database", database_thread, self);
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+natter_database_get_path (NatterDatabase *self)
+{
+  g_return_val_if_fail (NATTER_IS_DATABASE (self), NULL);
+
+  return self->path;
+}
+
+void
+natter_database_set_batch_limits (NatterDatabase *self,
+                                  guint           delay_ms,
+                                  guint           max_rows)
+{
+  g_return_if_fail (NATTER_IS_DATABASE (self));
+
+  g_atomic_int_set (&self->batch_delay_ms, (gint) MIN (delay_ms, 60000));
+  g_atomic_int_set (&self->batch_rows, (gint) CLAMP (max_rows, 1, 1000000));
+}
+
+void
+natter_database_flush (NatterDatabase *self)
+{
+  guint64 seq = 0;
+
+  g_return_if_fail (NATTER_IS_DATABASE (self));
+
+  g_mutex_lock (&self->mutex);
+  if (!self->closed)
+    seq = queue_locked (self, marker_new (marker_flush));
+  g_mutex_unlock (&self->mutex);
+
+  if (seq != 0)
+    wait_for_commit (self, seq);
+}
+
+void
+natter_database_close (NatterDatabase *self)
+{
+  g_return_if_fail (NATTER_IS_DATABASE (self));
+
+  if (self->thread == NULL)
+    return;
+
+  /* Nothing can be queued behind the stop. */
+  g_mutex_lock (&self->mutex);
+  queue_locked (self, marker_new (marker_stop));
+  self->closed = TRUE;
+  g_mutex_unlock (&self->mutex);
+
+  g_thread_join (g_steal_pointer (&self->thread));
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->writer_db, sqlite3_close);
+
+  if (self->dropped > 0)
+    g_warning ("%s: %u rows were dropped while the writer fell behind",
+               self->path, self->dropped);
+}
+
+gboolean
+natter_database_is_closed (NatterDatabase *self)
+{
+  gboolean closed;
+
+  g_return_val_if_fail (NATTER_IS_DATABASE (self), TRUE);
+
+  g_mutex_lock (&self->mutex);
+  closed = self->closed;
+  g_mutex_unlock (&self->mutex);
+
+  return closed;
+}
+
+guint
+natter_database_get_pending (NatterDatabase *self)
+{
+  guint64 pending;
+
+  g_return_val_if_fail (NATTER_IS_DATABASE (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  pending = self->queued_seq - self->committed_seq;
+  g_mutex_unlock (&self->mutex);
+
+  return (guint) MIN (pending, G_MAXUINT);
+}
+
+/* Reads ------------------------------------------------------------------- */
+
+static gpointer
+read_now (NatterDatabase          *self,
+          guint64                  barrier,
+          NatterDatabaseReadFunc   func,
+          gpointer                 data,
+          GError                 **error)
+{
+  gpointer result;
+  sqlite3 *db;
+
+  wait_for_commit (self, barrier);
+
+  db = reader_acquire (self, error);
+  if (db == NULL)
+    return NULL;
+  result = func (self, db, data, error);
+  reader_release (self, db);
+
+  return result;
+}
+
+gpointer
+natter_database_read_sync (NatterDatabase          *self,
+                           NatterDatabaseReadFunc   func,
+                           gpointer                 data,
+                           GError                 **error)
+{
+  g_return_val_if_fail (NATTER_IS_DATABASE (self), NULL);
+
+  return read_now (self, read_barrier (self), func, data, error);
+}
+
+static void
+read_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  NatterDatabaseRead *read = task_data;
+  GError *error = NULL;
+  gpointer result;
+
+  result = read_now (read->database, read->barrier, read->func, read, &error);
+  if (error != NULL)
+    {
+      if (result != NULL && read->result_free != NULL)
+        read->result_free (result);
+      g_task_return_error (task, error);
+    }
+  else
+    g_task_return_pointer (task, result, read->result_free);
+}
+
+void
+natter_database_read_async (NatterDatabase     *self,
+                            GTask              *task,
+                            NatterDatabaseRead *read)
+{
+  g_return_if_fail (NATTER_IS_DATABASE (self));
+  g_return_if_fail (G_IS_TASK (task));
+  g_return_if_fail (read != NULL && read->func != NULL);
+  g_return_if_fail (g_task_get_task_data (task) == read);
+
+  /* The task's source object (the store) keeps the database alive. */
+  read->database = self;
+  read->barrier = read_barrier (self);
+  g_task_run_in_thread (task, read_thread);
+}

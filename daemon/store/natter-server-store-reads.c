@@ -1,0 +1,826 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-store"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "natter-database.h"
+#include "natter-server-store-private.h"
+
+#define column_dup natter_database_column_dup
+
+/* Loading ----------------------------------------------------------------- */
+
+/* Runs @sql, handing each row to @row; FALSE with @error set on failure. */
+static gboolean
+load_rows (NatterDatabase  *database,
+           sqlite3         *db,
+           const char      *sql,
+           void           (*row) (sqlite3_stmt *stmt, gpointer data),
+           gpointer         data,
+           GError         **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      row (stmt, data);
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      natter_database_set_error (database, db, rc, sql, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Blocking, for start-up. */
+static GPtrArray *
+load_sync (NatterServerStore       *self,
+           NatterDatabaseReadFunc   func,
+           GError                 **error)
+{
+  GPtrArray *rows;
+
+  g_return_val_if_fail (NATTER_IS_SERVER_STORE (self), NULL);
+
+  rows = natter_database_read_sync (self->database, func, NULL, error);
+  _natter_server_store_map_error (error);
+
+  return rows;
+}
+
+typedef struct {
+  GPtrArray  *accounts;
+  GHashTable *by_key;
+} AccountLoad;
+
+static void
+account_row (sqlite3_stmt *stmt,
+             gpointer      data)
+{
+  AccountLoad *load = data;
+  NatterStoredAccount *account = g_new0 (NatterStoredAccount, 1);
+
+  account->key = column_dup (stmt, 0);
+  account->name = column_dup (stmt, 1);
+  account->hash = column_dup (stmt, 2);
+  account->email = column_dup (stmt, 3);
+  account->registered = sqlite3_column_int64 (stmt, 4);
+  account->last_seen = sqlite3_column_int64 (stmt, 5);
+  account->silences = g_new0 (char *, 1);
+  g_ptr_array_add (load->accounts, account);
+  g_hash_table_insert (load->by_key, account->key, account);
+}
+
+static void
+silence_row (sqlite3_stmt *stmt,
+             gpointer      data)
+{
+  AccountLoad *load = data;
+  NatterStoredAccount *account = g_hash_table_lookup (load->by_key, sqlite3_column_text (stmt, 0));
+  guint n;
+
+  if (account == NULL)
+    return;
+  n = g_strv_length (account->silences);
+  account->silences = g_renew (char *, account->silences, n + 2);
+  account->silences[n] = column_dup (stmt, 1);
+  account->silences[n + 1] = NULL;
+}
+
+static void
+inbox_count_row (sqlite3_stmt *stmt,
+                 gpointer      data)
+{
+  AccountLoad *load = data;
+  NatterStoredAccount *account = g_hash_table_lookup (load->by_key, sqlite3_column_text (stmt, 0));
+
+  if (account != NULL)
+    account->inbox_pending = sqlite3_column_int (stmt, 1);
+}
+
+static gpointer
+load_accounts (NatterDatabase  *database,
+               sqlite3         *db,
+               gpointer         data,
+               GError         **error)
+{
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GHashTable) by_key = NULL;
+  AccountLoad load;
+
+  accounts = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_account_free);
+  by_key = g_hash_table_new (g_str_hash, g_str_equal);
+  load.accounts = accounts;
+  load.by_key = by_key;
+
+  if (!load_rows (database, db, "SELECT name, display, hash, email, registered, last_seen FROM accounts",
+                  account_row, &load, error) ||
+      !load_rows (database, db, "SELECT account, mask FROM silences ORDER BY account, mask",
+                  silence_row, &load, error) ||
+      !load_rows (database, db, "SELECT account, count(*) FROM inbox WHERE delivered = 0 GROUP BY account",
+                  inbox_count_row, &load, error))
+    return NULL;
+
+  return g_steal_pointer (&accounts);
+}
+
+GPtrArray *
+natter_server_store_load_accounts (NatterServerStore  *self,
+                                   GError            **error)
+{
+  return load_sync (self, load_accounts, error);
+}
+
+static void
+room_row (sqlite3_stmt *stmt,
+          gpointer      data)
+{
+  NatterStoredRoom *room = g_new0 (NatterStoredRoom, 1);
+
+  room->key = column_dup (stmt, 0);
+  room->name = column_dup (stmt, 1);
+  room->founder = column_dup (stmt, 2);
+  room->topic = column_dup (stmt, 3);
+  room->topic_setter = column_dup (stmt, 4);
+  room->topic_time = sqlite3_column_int64 (stmt, 5);
+  room->modes = sqlite3_column_int (stmt, 6);
+  room->key_param = column_dup (stmt, 7);
+  room->limit = sqlite3_column_int (stmt, 8);
+  room->created = sqlite3_column_int64 (stmt, 9);
+  g_ptr_array_add (data, room);
+}
+
+static gpointer
+load_rooms (NatterDatabase  *database,
+            sqlite3         *db,
+            gpointer         data,
+            GError         **error)
+{
+  g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_room_free);
+
+  if (!load_rows (database, db,
+                  "SELECT name, display, founder, topic, topic_setter, topic_time, modes,"
+                  " key, user_limit, created FROM rooms",
+                  room_row, rooms, error))
+    return NULL;
+
+  return g_steal_pointer (&rooms);
+}
+
+GPtrArray *
+natter_server_store_load_rooms (NatterServerStore  *self,
+                                GError            **error)
+{
+  return load_sync (self, load_rooms, error);
+}
+
+/* Reads ------------------------------------------------------------------- */
+
+typedef struct {
+  NatterDatabaseRead  read;
+  NatterHistoryQuery  query;
+  char               *target_key;
+  char               *msgid[2];
+  gint64              time_ms[2];
+  guint               limit;
+  gboolean            all;
+  char               *identity;
+  char              **room_keys;
+  char               *account_key;
+} ReadData;
+
+static void
+read_data_free (ReadData *data)
+{
+  g_free (data->target_key);
+  g_free (data->msgid[0]);
+  g_free (data->msgid[1]);
+  g_free (data->identity);
+  g_strfreev (data->room_keys);
+  g_free (data->account_key);
+  g_free (data);
+}
+
+/* A read of @func's result on a read connection; fill in the returned data,
+ * then start it with read_start(). */
+static ReadData *
+read_new (NatterServerStore      *self,
+          GCancellable           *cancellable,
+          GAsyncReadyCallback     callback,
+          gpointer                user_data,
+          gpointer                source_tag,
+          NatterDatabaseReadFunc  func,
+          GDestroyNotify          result_free,
+          GTask                 **task_out)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  ReadData *data = g_new0 (ReadData, 1);
+
+  g_task_set_source_tag (task, source_tag);
+  data->read.func = func;
+  data->read.result_free = result_free;
+  g_task_set_task_data (task, data, (GDestroyNotify)read_data_free);
+  *task_out = task;
+
+  return data;
+}
+
+static void
+read_start (NatterServerStore *self,
+            GTask             *task)
+{
+  natter_database_read_async (self->database, task, g_task_get_task_data (task));
+}
+
+static gpointer
+read_finish (NatterServerStore  *self,
+             GAsyncResult       *result,
+             GError            **error)
+{
+  gpointer value;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  value = g_task_propagate_pointer (G_TASK (result), error);
+  _natter_server_store_map_error (error);
+
+  return value;
+}
+
+#define MESSAGE_COLUMNS "id, msgid, time, target_key, target, sender, account, command, text, tags"
+
+static NatterStoredMessage *
+message_from_row (sqlite3_stmt *stmt)
+{
+  NatterStoredMessage *message = g_new0 (NatterStoredMessage, 1);
+
+  message->id = sqlite3_column_int64 (stmt, 0);
+  message->msgid = column_dup (stmt, 1);
+  message->time_ms = sqlite3_column_int64 (stmt, 2);
+  message->target_key = column_dup (stmt, 3);
+  message->target = column_dup (stmt, 4);
+  message->sender = column_dup (stmt, 5);
+  message->account = column_dup (stmt, 6);
+  message->command = column_dup (stmt, 7);
+  message->text = column_dup (stmt, 8);
+  message->tags = column_dup (stmt, 9);
+
+  return message;
+}
+
+/* Newest-first rows from @start on, oldest first. */
+static void
+reverse_from (GPtrArray *array,
+              guint      start)
+{
+  for (guint i = start, j = array->len; i + 1 < j; i++, j--)
+    {
+      gpointer tmp = array->pdata[i];
+
+      array->pdata[i] = array->pdata[j - 1];
+      array->pdata[j - 1] = tmp;
+    }
+}
+
+/* Appends the rows of a history query bound with @target_key, a time, an id
+ * and a limit (?1 ?2 ?3 ?4) to @out, reversed when @reverse. */
+static int
+collect_history (sqlite3    *db,
+                 const char *sql,
+                 const char *target_key,
+                 gint64      time_ms,
+                 gint64      id,
+                 guint       limit,
+                 gboolean    reverse,
+                 GPtrArray  *out)
+{
+  sqlite3_stmt *stmt = NULL;
+  guint start = out->len;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+
+  sqlite3_bind_text (stmt, 1, target_key, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, time_ms);
+  sqlite3_bind_int64 (stmt, 3, id);
+  sqlite3_bind_int64 (stmt, 4, limit);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (out, message_from_row (stmt));
+  sqlite3_finalize (stmt);
+
+  if (reverse)
+    reverse_from (out, start);
+
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* A reference as (time, id) bounds: messages strictly before it are
+ * (time, id) < (time, before_id); strictly after, (time, id) > (time, after_id). */
+typedef struct {
+  gint64 time_ms;
+  gint64 before_id;
+  gint64 after_id;
+} Point;
+
+static int
+resolve_ref (sqlite3    *db,
+             const char *target_key,
+             const char *msgid,
+             gint64      time_ms,
+             Point      *point,
+             gboolean   *found)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  *found = TRUE;
+  if (msgid == NULL)
+    {
+      point->time_ms = time_ms;
+      point->before_id = G_MININT64;
+      point->after_id = G_MAXINT64;
+      return SQLITE_OK;
+    }
+
+  rc = sqlite3_prepare_v2 (db, "SELECT time, id FROM history WHERE msgid = ?1 AND target_key = ?2",
+                           -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+  sqlite3_bind_text (stmt, 1, msgid, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, target_key, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      point->time_ms = sqlite3_column_int64 (stmt, 0);
+      point->before_id = point->after_id = sqlite3_column_int64 (stmt, 1);
+      rc = SQLITE_OK;
+    }
+  else if (rc == SQLITE_DONE)
+    {
+      *found = FALSE;
+      rc = SQLITE_OK;
+    }
+  sqlite3_finalize (stmt);
+
+  return rc;
+}
+
+#define SELECT_BEFORE "SELECT " MESSAGE_COLUMNS " FROM history WHERE target_key = ?1" \
+                      " AND (time, id) < (?2, ?3) ORDER BY time DESC, id DESC LIMIT ?4"
+#define SELECT_AFTER  "SELECT " MESSAGE_COLUMNS " FROM history WHERE target_key = ?1" \
+                      " AND (time, id) > (?2, ?3) ORDER BY time, id LIMIT ?4"
+#define SELECT_AFTER_LATEST "SELECT " MESSAGE_COLUMNS " FROM history WHERE target_key = ?1" \
+                      " AND (time, id) > (?2, ?3) ORDER BY time DESC, id DESC LIMIT ?4"
+
+static int
+run_history_query (sqlite3   *db,
+                   ReadData  *data,
+                   GPtrArray *out)
+{
+  Point a, b;
+  gboolean found_a = TRUE, found_b = TRUE;
+  int rc;
+
+  if (data->query == NATTER_HISTORY_LATEST && data->msgid[0] == NULL && data->time_ms[0] < 0)
+    return collect_history (db, SELECT_BEFORE, data->target_key, G_MAXINT64, G_MAXINT64,
+                            data->limit, TRUE, out);
+
+  rc = resolve_ref (db, data->target_key, data->msgid[0], data->time_ms[0], &a, &found_a);
+  if (rc == SQLITE_OK && data->query == NATTER_HISTORY_BETWEEN)
+    rc = resolve_ref (db, data->target_key, data->msgid[1], data->time_ms[1], &b, &found_b);
+  if (rc != SQLITE_OK || !found_a || !found_b)
+    return rc;
+
+  switch (data->query)
+    {
+    case NATTER_HISTORY_LATEST:
+      return collect_history (db, SELECT_AFTER_LATEST, data->target_key, a.time_ms, a.after_id,
+                              data->limit, TRUE, out);
+
+    case NATTER_HISTORY_BEFORE:
+      return collect_history (db, SELECT_BEFORE, data->target_key, a.time_ms, a.before_id,
+                              data->limit, TRUE, out);
+
+    case NATTER_HISTORY_AFTER:
+      return collect_history (db, SELECT_AFTER, data->target_key, a.time_ms, a.after_id,
+                              data->limit, FALSE, out);
+
+    case NATTER_HISTORY_AROUND:
+      {
+        guint before = data->limit / 2;
+
+        rc = collect_history (db, SELECT_BEFORE, data->target_key, a.time_ms, a.before_id,
+                              before, TRUE, out);
+        if (rc != SQLITE_OK)
+          return rc;
+        /* The rest from the reference on, the referenced message included. */
+        return collect_history (db, SELECT_AFTER, data->target_key, a.time_ms,
+                                a.before_id == G_MININT64 ? G_MININT64 : a.before_id - 1,
+                                data->limit - out->len, FALSE, out);
+      }
+
+    case NATTER_HISTORY_BETWEEN:
+      {
+        gboolean forward = a.time_ms < b.time_ms ||
+                           (a.time_ms == b.time_ms && a.after_id <= b.before_id);
+        g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_message_free);
+
+        /* Nearest @a first, then keep what lies short of @b. */
+        rc = collect_history (db, forward ? SELECT_AFTER : SELECT_BEFORE, data->target_key,
+                              a.time_ms, forward ? a.after_id : a.before_id, data->limit,
+                              !forward, page);
+        if (rc != SQLITE_OK)
+          return rc;
+        for (guint i = 0; i < page->len; i++)
+          {
+            NatterStoredMessage *m = g_ptr_array_index (page, i);
+            gboolean inside;
+
+            if (forward)
+              inside = m->time_ms < b.time_ms || (m->time_ms == b.time_ms && m->id < b.before_id);
+            else
+              inside = m->time_ms > b.time_ms || (m->time_ms == b.time_ms && m->id > b.after_id);
+            if (inside)
+              g_ptr_array_add (out, g_steal_pointer (&page->pdata[i]));
+          }
+        return SQLITE_OK;
+      }
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gpointer
+query_history_read (NatterDatabase  *database,
+                    sqlite3         *db,
+                    gpointer         user_data,
+                    GError         **error)
+{
+  ReadData *data = user_data;
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_message_free);
+  int rc;
+
+  rc = run_history_query (db, data, out);
+  if (rc != SQLITE_OK)
+    {
+      natter_database_set_error (database, db, rc, "history", error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&out);
+}
+
+void
+natter_server_store_query_history_async (NatterServerStore      *self,
+                                         const char             *target_key,
+                                         NatterHistoryQuery      query,
+                                         const NatterHistoryRef *ref,
+                                         const NatterHistoryRef *ref2,
+                                         guint                   limit,
+                                         GCancellable           *cancellable,
+                                         GAsyncReadyCallback     callback,
+                                         gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ReadData *data;
+
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+  g_return_if_fail (target_key != NULL);
+  g_return_if_fail (ref != NULL);
+  g_return_if_fail (query != NATTER_HISTORY_BETWEEN || ref2 != NULL);
+
+  data = read_new (self, cancellable, callback, user_data, natter_server_store_query_history_async,
+                   query_history_read, (GDestroyNotify)g_ptr_array_unref, &task);
+  data->query = query;
+  data->target_key = g_strdup (target_key);
+  data->msgid[0] = g_strdup (ref->msgid);
+  data->time_ms[0] = ref->time_ms;
+  if (ref2 != NULL)
+    {
+      data->msgid[1] = g_strdup (ref2->msgid);
+      data->time_ms[1] = ref2->time_ms;
+    }
+  data->limit = limit;
+
+  read_start (self, task);
+}
+
+GPtrArray *
+natter_server_store_query_history_finish (NatterServerStore  *self,
+                                          GAsyncResult       *result,
+                                          GError            **error)
+{
+  return read_finish (self, result, error);
+}
+
+static gint
+compare_targets (gconstpointer a,
+                 gconstpointer b)
+{
+  const NatterStoredTarget *ta = *(NatterStoredTarget * const *)a;
+  const NatterStoredTarget *tb = *(NatterStoredTarget * const *)b;
+
+  return (ta->time_ms > tb->time_ms) - (ta->time_ms < tb->time_ms);
+}
+
+static gpointer
+query_targets_read (NatterDatabase  *database,
+                    sqlite3         *db,
+                    gpointer         user_data,
+                    GError         **error)
+{
+  ReadData *data = user_data;
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_target_free);
+  gint64 lo = MIN (data->time_ms[0], data->time_ms[1]);
+  gint64 hi = MAX (data->time_ms[0], data->time_ms[1]);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db,
+                           "SELECT target, time FROM history WHERE target_key = ?1"
+                           " AND time >= ?2 AND time <= ?3 ORDER BY time DESC, id DESC LIMIT 1",
+                           -1, &stmt, NULL);
+  for (guint i = 0; rc == SQLITE_OK && data->room_keys != NULL && data->room_keys[i] != NULL; i++)
+    {
+      sqlite3_bind_text (stmt, 1, data->room_keys[i], -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, lo);
+      sqlite3_bind_int64 (stmt, 3, hi);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          NatterStoredTarget *target = g_new0 (NatterStoredTarget, 1);
+
+          target->target = column_dup (stmt, 0);
+          target->time_ms = sqlite3_column_int64 (stmt, 1);
+          g_ptr_array_add (out, target);
+        }
+      rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? SQLITE_OK : rc;
+      sqlite3_reset (stmt);
+    }
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+
+  if (rc == SQLITE_OK && data->identity != NULL)
+    {
+      rc = sqlite3_prepare_v2 (db,
+                               "SELECT CASE WHEN a = ?1 THEN b_nick ELSE a_nick END, last"
+                               " FROM conversations WHERE (a = ?1 OR b = ?1)"
+                               " AND last >= ?2 AND last <= ?3 ORDER BY last LIMIT ?4",
+                               -1, &stmt, NULL);
+      if (rc == SQLITE_OK)
+        {
+          sqlite3_bind_text (stmt, 1, data->identity, -1, SQLITE_STATIC);
+          sqlite3_bind_int64 (stmt, 2, lo);
+          sqlite3_bind_int64 (stmt, 3, hi);
+          sqlite3_bind_int64 (stmt, 4, data->limit);
+          while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+            {
+              NatterStoredTarget *target = g_new0 (NatterStoredTarget, 1);
+
+              target->target = column_dup (stmt, 0);
+              target->time_ms = sqlite3_column_int64 (stmt, 1);
+              g_ptr_array_add (out, target);
+            }
+          rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+        }
+      sqlite3_finalize (stmt);
+    }
+
+  if (rc != SQLITE_OK)
+    {
+      natter_database_set_error (database, db, rc, "targets", error);
+      return NULL;
+    }
+
+  g_ptr_array_sort (out, compare_targets);
+  if (out->len > data->limit)
+    g_ptr_array_set_size (out, data->limit);
+
+  return g_steal_pointer (&out);
+}
+
+void
+natter_server_store_query_targets_async (NatterServerStore   *self,
+                                         const char          *identity,
+                                         const char * const  *room_keys,
+                                         gint64               from_ms,
+                                         gint64               to_ms,
+                                         guint                limit,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ReadData *data;
+
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+
+  data = read_new (self, cancellable, callback, user_data, natter_server_store_query_targets_async,
+                   query_targets_read, (GDestroyNotify)g_ptr_array_unref, &task);
+  data->identity = g_strdup (identity);
+  data->room_keys = g_strdupv ((char **)room_keys);
+  data->time_ms[0] = from_ms;
+  data->time_ms[1] = to_ms;
+  data->limit = limit;
+
+  read_start (self, task);
+}
+
+GPtrArray *
+natter_server_store_query_targets_finish (NatterServerStore  *self,
+                                          GAsyncResult       *result,
+                                          GError            **error)
+{
+  return read_finish (self, result, error);
+}
+
+static gpointer
+fetch_inbox_read (NatterDatabase  *database,
+                  sqlite3         *db,
+                  gpointer         user_data,
+                  GError         **error)
+{
+  ReadData *data = user_data;
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_message_free);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db,
+                           data->all
+                           ? "SELECT id, msgid, time, target, sender, sender_account, command, text,"
+                             " tags, delivered FROM inbox WHERE account = ?1 ORDER BY id DESC LIMIT ?2"
+                           : "SELECT id, msgid, time, target, sender, sender_account, command, text,"
+                             " tags, delivered FROM inbox WHERE account = ?1 AND delivered = 0"
+                             " ORDER BY id LIMIT ?2",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, data->account_key, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, data->limit);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          NatterStoredMessage *message = g_new0 (NatterStoredMessage, 1);
+
+          message->id = sqlite3_column_int64 (stmt, 0);
+          message->msgid = column_dup (stmt, 1);
+          message->time_ms = sqlite3_column_int64 (stmt, 2);
+          message->target = column_dup (stmt, 3);
+          message->sender = column_dup (stmt, 4);
+          message->account = column_dup (stmt, 5);
+          message->command = column_dup (stmt, 6);
+          message->text = column_dup (stmt, 7);
+          message->tags = column_dup (stmt, 8);
+          message->delivered = sqlite3_column_int (stmt, 9) != 0;
+          g_ptr_array_add (out, message);
+        }
+      rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_OK)
+    {
+      natter_database_set_error (database, db, rc, "inbox", error);
+      return NULL;
+    }
+
+  if (data->all)
+    reverse_from (out, 0);
+
+  return g_steal_pointer (&out);
+}
+
+void
+natter_server_store_fetch_inbox_async (NatterServerStore   *self,
+                                       const char          *account_key,
+                                       gboolean             all,
+                                       guint                limit,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ReadData *data;
+
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+  g_return_if_fail (account_key != NULL);
+
+  data = read_new (self, cancellable, callback, user_data, natter_server_store_fetch_inbox_async,
+                   fetch_inbox_read, (GDestroyNotify)g_ptr_array_unref, &task);
+  data->account_key = g_strdup (account_key);
+  data->all = all;
+  data->limit = limit;
+
+  read_start (self, task);
+}
+
+GPtrArray *
+natter_server_store_fetch_inbox_finish (NatterServerStore  *self,
+                                        GAsyncResult       *result,
+                                        GError            **error)
+{
+  return read_finish (self, result, error);
+}
+
+static int
+seen_lookup (sqlite3           *db,
+             const char        *sql,
+             const char        *key,
+             NatterStoredSeen **seen)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+
+  *seen = NULL;
+  if (rc != SQLITE_OK)
+    return rc;
+
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      NatterStoredSeen *s = g_new0 (NatterStoredSeen, 1);
+
+      s->key = column_dup (stmt, 0);
+      s->nick = column_dup (stmt, 1);
+      s->user = column_dup (stmt, 2);
+      s->host = column_dup (stmt, 3);
+      s->realname = column_dup (stmt, 4);
+      s->account = column_dup (stmt, 5);
+      s->time = sqlite3_column_int64 (stmt, 6);
+      *seen = s;
+      rc = SQLITE_OK;
+    }
+  else if (rc == SQLITE_DONE)
+    rc = SQLITE_OK;
+  sqlite3_finalize (stmt);
+
+  return rc;
+}
+
+static gpointer
+query_seen_read (NatterDatabase  *database,
+                 sqlite3         *db,
+                 gpointer         user_data,
+                 GError         **error)
+{
+  ReadData *data = user_data;
+  g_autoptr(NatterStoredSeen) by_nick = NULL;
+  g_autoptr(NatterStoredSeen) by_account = NULL;
+  int rc;
+
+  rc = seen_lookup (db, "SELECT nick, display, user, host, realname, account, time FROM seen"
+                        " WHERE nick = ?1", data->target_key, &by_nick);
+  if (rc == SQLITE_OK && data->account_key != NULL)
+    rc = seen_lookup (db, "SELECT nick, display, user, host, realname, account, time FROM seen"
+                          " WHERE account = ?1 ORDER BY time DESC LIMIT 1",
+                      data->account_key, &by_account);
+
+  if (rc != SQLITE_OK)
+    {
+      natter_database_set_error (database, db, rc, "seen", error);
+      return NULL;
+    }
+
+  if (by_account != NULL && (by_nick == NULL || by_account->time > by_nick->time))
+    return g_steal_pointer (&by_account);
+  return g_steal_pointer (&by_nick);
+}
+
+void
+natter_server_store_query_seen_async (NatterServerStore   *self,
+                                      const char          *nick_key,
+                                      const char          *account_key,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ReadData *data;
+
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+  g_return_if_fail (nick_key != NULL);
+
+  data = read_new (self, cancellable, callback, user_data, natter_server_store_query_seen_async,
+                   query_seen_read, (GDestroyNotify)natter_stored_seen_free, &task);
+  data->target_key = g_strdup (nick_key);
+  data->account_key = g_strdup (account_key);
+
+  read_start (self, task);
+}
+
+NatterStoredSeen *
+natter_server_store_query_seen_finish (NatterServerStore  *self,
+                                       GAsyncResult       *result,
+                                       GError            **error)
+{
+  return read_finish (self, result, error);
+}

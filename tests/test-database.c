@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-database"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "natter-database.h"
+#include "natter-test-store.h"
+
+/*
+ * Unit tests of NatterDatabase, the engine under both stores: opening and
+ * migrating, refusing what it must not touch, batched writes and the flush
+ * barrier, reads through GTask, closing, and its errors.
+ */
+
+static const char * const steps[] = {
+  /* 0 -> 1 */
+  "CREATE TABLE items (value INTEGER NOT NULL UNIQUE);",
+  /* 1 -> 2 */
+  "ALTER TABLE items ADD COLUMN label TEXT;",
+};
+
+static const NatterDatabaseSchema schema = {
+  .version = G_N_ELEMENTS (steps),
+  .steps = steps,
+};
+
+typedef struct {
+  char *dir;
+  char *path;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->dir = natter_test_store_make_dir ();
+  f->path = g_build_filename (f->dir, "test.db", NULL);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  natter_test_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+}
+
+static NatterDatabase *
+open_database (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  NatterDatabase *database = natter_database_open (f->path, &schema, NATTER_DATABASE_FLAGS_NONE, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (database);
+  return database;
+}
+
+static gint64
+count_items (Fixture *f)
+{
+  return natter_test_store_query_int (f->path, "SELECT count(*) FROM items");
+}
+
+/* Jobs */
+
+typedef struct {
+  NatterDatabaseJob job;
+  gint64            value;
+  GError          **error;  /* where a failure goes, or NULL: logged */
+} InsertJob;
+
+static void
+insert_run (NatterDatabase    *database,
+            NatterDatabaseJob *job)
+{
+  InsertJob *insert = (InsertJob *) job;
+  sqlite3_stmt *stmt;
+
+  if (insert->error == NULL)
+    {
+      natter_database_run (database, "INSERT INTO items (value, label) VALUES (?1, ?2)", "is",
+                           insert->value, "queued");
+      return;
+    }
+
+  stmt = natter_database_prepare (database, "INSERT INTO items (value) VALUES (?1)", insert->error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, insert->value);
+      natter_database_step (database, stmt, insert->error);
+    }
+}
+
+static InsertJob *
+insert_new (gint64   value,
+            GError **error)
+{
+  InsertJob *insert = g_new0 (InsertJob, 1);
+
+  insert->job.run = insert_run;
+  insert->job.free = g_free;
+  insert->value = value;
+  insert->error = error;
+  return insert;
+}
+
+static guint64
+queue_insert (NatterDatabase *database,
+              gint64          value)
+{
+  InsertJob *insert = insert_new (value, NULL);
+  guint64 seq = natter_database_queue (database, &insert->job, 0, NULL);
+
+  g_assert_cmpuint (seq, >, 0);
+  return seq;
+}
+
+/* Reads */
+
+typedef struct {
+  NatterDatabaseRead read;
+  const char        *sql;
+} CountRead;
+
+static gpointer
+count_read (NatterDatabase  *database,
+            sqlite3         *db,
+            gpointer         data,
+            GError         **error)
+{
+  CountRead *count = data;
+  sqlite3_stmt *stmt = NULL;
+  gint64 *value = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, count->sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      value = g_new (gint64, 1);
+      *value = sqlite3_column_int64 (stmt, 0);
+    }
+  else
+    natter_database_set_error (database, db, rc, count->sql, error);
+  sqlite3_finalize (stmt);
+
+  return value;
+}
+
+/* The first column of @sql through natter_database_read_async(); -1 with
+ * @error set on failure. */
+static gint64
+read_int (NatterDatabase  *database,
+          const char      *sql,
+          GError         **error)
+{
+  NatterTestStoreWait wait = { 0 };
+  g_autoptr(GTask) task = g_task_new (database, NULL, natter_test_store_wait_cb, &wait);
+  g_autofree gint64 *value = NULL;
+  CountRead *count = g_new0 (CountRead, 1);
+
+  count->read.func = count_read;
+  count->read.result_free = g_free;
+  count->sql = sql;
+  g_task_set_task_data (task, count, g_free);
+  natter_database_read_async (database, task, &count->read);
+
+  g_assert_true (natter_test_store_wait (&wait.done, 5000));
+  value = g_task_propagate_pointer (G_TASK (wait.result), error);
+  g_object_unref (wait.result);
+
+  return value != NULL ? *value : -1;
+}
+
+/* Opening */
+
+static void
+test_open_migrates (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *nested = g_build_filename (f->dir, "a", "b", "test.db", NULL);
+  g_autofree char *nested_dir = g_path_get_dirname (nested);
+  g_autofree char *mode = NULL;
+  g_autoptr(NatterDatabase) database = NULL;
+  g_autoptr(GError) error = NULL;
+  GStatBuf st;
+
+  database = natter_database_open (nested, &schema, NATTER_DATABASE_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (natter_database_get_path (database), ==, nested);
+
+  g_assert_cmpint (g_stat (nested, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (g_stat (nested_dir, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  g_assert_cmpint (natter_test_store_query_int (nested, "PRAGMA user_version"), ==, 2);
+  mode = natter_test_store_query_text (nested, "PRAGMA journal_mode");
+  g_assert_cmpstr (mode, ==, "wal");
+  g_assert_cmpint (natter_test_store_query_int (nested, "SELECT count(*) FROM pragma_table_info ('items')"
+                                                        " WHERE name = 'label'"), ==, 1);
+}
+
+static void
+test_open_migrates_from_older (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(NatterDatabase) database = NULL;
+
+  /* A version 1 file: only the second step runs, and its rows stay. */
+  natter_test_store_exec (f->path, "CREATE TABLE items (value INTEGER NOT NULL UNIQUE);"
+                                   "INSERT INTO items VALUES (7);"
+                                   "PRAGMA user_version = 1;");
+  database = open_database (f);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT value FROM items"), ==, 7);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM pragma_table_info ('items')"
+                                                         " WHERE name = 'label'"), ==, 1);
+
+  /* Opening the current version again runs nothing. */
+  natter_database_close (database);
+  g_clear_object (&database);
+  database = open_database (f);
+  g_assert_cmpint (count_items (f), ==, 1);
+}
+
+static void
+test_open_failed_step_rolls_back (Fixture       *f,
+                                  gconstpointer  data)
+{
+  static const char * const bad_steps[] = {
+    "CREATE TABLE items (value INTEGER);",
+    "THIS IS NOT SQL;",
+  };
+  static const NatterDatabaseSchema bad = { .version = 2, .steps = bad_steps };
+  g_autoptr(NatterDatabase) database = NULL;
+  g_autoptr(GError) error = NULL;
+
+  database = natter_database_open (f->path, &bad, NATTER_DATABASE_FLAGS_NONE, &error);
+  g_assert_null (database);
+  g_assert_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, f->path));
+
+  /* One transaction: not even the first step is left behind. */
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 0);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM sqlite_master"), ==, 0);
+}
+
+static void
+assert_refused (Fixture    *f,
+                gint        code,
+                const char *contents,
+                gsize       len)
+{
+  g_autoptr(NatterDatabase) database = NULL;
+  g_autoptr(GError) error = NULL;
+
+  database = natter_database_open (f->path, &schema, NATTER_DATABASE_FLAGS_NONE, &error);
+  g_assert_null (database);
+  g_assert_error (error, NATTER_DATABASE_ERROR, code);
+  g_assert_nonnull (strstr (error->message, f->path));
+  natter_test_store_assert_contents (f->path, contents, len);
+}
+
+static void
+test_open_refuses_newer (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  natter_test_store_exec (f->path, "CREATE TABLE future (x); PRAGMA user_version = 3");
+  g_assert_true (g_file_get_contents (f->path, &contents, &len, NULL));
+  assert_refused (f, NATTER_DATABASE_ERROR_VERSION, contents, len);
+}
+
+static void
+test_open_refuses_corrupt (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *junk = g_strnfill (4096, 'j');
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_set_contents (f->path, junk, 4096, NULL));
+  assert_refused (f, NATTER_DATABASE_ERROR_CORRUPT, junk, 4096);
+
+  /* Someone else's database is not ours to migrate. */
+  g_unlink (f->path);
+  natter_test_store_exec (f->path, "CREATE TABLE photos (id INTEGER PRIMARY KEY)");
+  g_assert_true (g_file_get_contents (f->path, &contents, &len, NULL));
+  assert_refused (f, NATTER_DATABASE_ERROR_CORRUPT, contents, len);
+}
+
+static void
+test_open_refuses_directory (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(NatterDatabase) database = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir (f->path, 0700), ==, 0);
+  database = natter_database_open (f->path, &schema, NATTER_DATABASE_FLAGS_NONE, &error);
+  g_assert_null (database);
+  g_assert_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_OPEN);
+}
+
+/* Writes */
+
+static void
+test_batch_visible_after_flush (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(NatterDatabase) database = open_database (f);
+
+  /* A delay that never ends a batch, and no row limit to speak of. */
+  natter_database_set_batch_limits (database, 30000, 100000);
+  for (gint64 i = 0; i < 20; i++)
+    queue_insert (database, i);
+
+  g_usleep (100000);
+  g_assert_cmpint (count_items (f), ==, 0);
+  g_assert_cmpuint (natter_database_get_pending (database), ==, 20);
+
+  natter_database_flush (database);
+  g_assert_cmpint (count_items (f), ==, 20);
+  g_assert_cmpuint (natter_database_get_pending (database), ==, 0);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM items WHERE label = 'queued'"),
+                   ==, 20);
+}
+
+static void
+test_batch_by_rows (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(NatterDatabase) database = open_database (f);
+  gint64 deadline;
+
+  natter_database_set_batch_limits (database, 30000, 4);
+  for (gint64 i = 0; i < 10; i++)
+    queue_insert (database, i);
+
+  deadline = g_get_monotonic_time () + natter_test_ms (5000) * 1000;
+  while (count_items (f) < 8 && g_get_monotonic_time () < deadline)
+    g_usleep (10000);
+  g_assert_cmpint (count_items (f), ==, 8);
+  g_usleep (100000);
+  g_assert_cmpuint (natter_database_get_pending (database), ==, 2);
+
+  natter_database_flush (database);
+  g_assert_cmpint (count_items (f), ==, 10);
+}
+
+static void
+test_queue_bounded (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(NatterDatabase) database = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree InsertJob *refused = NULL;
+
+  /* The warnings go to the parent to check. */
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      g_test_trap_assert_stderr ("*the writer is falling behind*1 rows were dropped*");
+      return;
+    }
+
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  database = open_database (f);
+  refused = insert_new (3, NULL);
+  natter_database_set_batch_limits (database, 30000, 100000);
+  queue_insert (database, 1);
+  queue_insert (database, 2);
+
+  /* Refused jobs stay the caller's. */
+  g_assert_cmpuint (natter_database_queue (database, &refused->job, 2, &error), ==, 0);
+  g_assert_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CLOSED);
+
+  natter_database_flush (database);
+  g_assert_cmpint (count_items (f), ==, 2);
+  natter_database_close (database);
+}
+
+static void
+test_errors_named (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(NatterDatabase) database = open_database (f);
+  g_autoptr(GError) constraint = NULL;
+  g_autoptr(GError) error = NULL;
+  InsertJob *insert;
+
+  queue_insert (database, 1);
+  insert = insert_new (1, &constraint);
+  g_assert_cmpuint (natter_database_queue (database, &insert->job, 0, NULL), >, 0);
+  natter_database_flush (database);
+  g_assert_error (constraint, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CONSTRAINT);
+  g_assert_nonnull (strstr (constraint->message, f->path));
+
+  g_assert_cmpint (read_int (database, "SELECT count(*) FROM nowhere", &error), ==, -1);
+  g_assert_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "nowhere"));
+}
+
+/* Reads */
+
+static void
+test_read_sees_queued_writes (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(NatterDatabase) database = open_database (f);
+  g_autoptr(GError) error = NULL;
+  gint64 *value;
+
+  natter_database_set_batch_limits (database, 30000, 100000);
+  for (gint64 i = 0; i < 5; i++)
+    queue_insert (database, i);
+  g_usleep (50000);
+  g_assert_cmpint (count_items (f), ==, 0);
+
+  /* A read asks for the batch to be committed and waits for it... */
+  g_assert_cmpint (read_int (database, "SELECT count(*) FROM items", &error), ==, 5);
+  g_assert_no_error (error);
+
+  /* ...and so does a blocking one. */
+  queue_insert (database, 5);
+  value = natter_database_read_sync (database, count_read,
+                                     &(CountRead) { .sql = "SELECT count(*) FROM items" }, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (*value, ==, 6);
+  g_free (value);
+}
+
+/* Closing */
+
+static void
+test_close_drains_queue (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(NatterDatabase) database = open_database (f);
+  g_autoptr(GError) error = NULL;
+  g_autofree InsertJob *late = insert_new (100, NULL);
+
+  natter_database_set_batch_limits (database, 30000, 100000);
+  for (gint64 i = 0; i < 50; i++)
+    queue_insert (database, i);
+
+  natter_database_close (database);
+  g_assert_true (natter_database_is_closed (database));
+  g_assert_cmpint (count_items (f), ==, 50);
+
+  /* Later jobs are refused, the barrier returns at once, reads still work. */
+  g_assert_cmpuint (natter_database_queue (database, &late->job, 0, &error), ==, 0);
+  g_assert_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CLOSED);
+  g_clear_error (&error);
+  natter_database_flush (database);
+  g_assert_cmpint (read_int (database, "SELECT count(*) FROM items", &error), ==, 50);
+  g_assert_no_error (error);
+
+  natter_database_close (database);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/database/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("open/migrates", test_open_migrates);
+  ADD ("open/migrates-from-older", test_open_migrates_from_older);
+  ADD ("open/failed-step-rolls-back", test_open_failed_step_rolls_back);
+  ADD ("open/refuses-newer", test_open_refuses_newer);
+  ADD ("open/refuses-corrupt", test_open_refuses_corrupt);
+  ADD ("open/refuses-directory", test_open_refuses_directory);
+  ADD ("write/visible-after-flush", test_batch_visible_after_flush);
+  ADD ("write/batch-by-rows", test_batch_by_rows);
+  ADD ("write/queue-bounded", test_queue_bounded);
+  ADD ("write/errors-named", test_errors_named);
+  ADD ("read/sees-queued-writes", test_read_sees_queued_writes);
+  ADD ("close/drains-queue", test_close_drains_queue);
+
+  return g_test_run ();
+}
