@@ -16,7 +16,8 @@ G_DECLARE_FINAL_TYPE (NatterSessionConnection, natter_session_connection,
  * paced by a token bucket), barrier PINGs whose PONG tells that the server
  * has read what went before, and the keepalive PING. It answers the
  * server's PING itself and knows nothing else of IRC. One object per
- * attempt: once closed, it stays closed.
+ * attempt: once closed, it stays closed. Its pending reads and writes
+ * hold it: close it before dropping it.
  *
  * Signals:
  *   line-received (NatterIrcMessage *): every line but PING and PONG,
