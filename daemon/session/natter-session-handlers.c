@@ -409,9 +409,8 @@ natter_session_block (NatterSession  *self,
   if ((normalized = session_check_mask (mask, error)) == NULL)
     return FALSE;
 
-  for (guint i = 0; i < self->record->blocked->len; i++)
-    if (strcmp (g_ptr_array_index (self->record->blocked, i), normalized) == 0)
-      return TRUE;
+  if (g_ptr_array_find_with_equal_func (self->record->blocked, normalized, g_str_equal, NULL))
+    return TRUE;
 
   natter_session_store_add_blocked (self->store, self->record->id, normalized);
   g_ptr_array_add (self->record->blocked, g_steal_pointer (&normalized));
@@ -426,24 +425,25 @@ natter_session_unblock (NatterSession  *self,
                         GError        **error)
 {
   g_autofree char *normalized = NULL;
+  guint index;
 
   g_return_val_if_fail (NATTER_IS_SESSION (self), FALSE);
 
   if ((normalized = session_check_mask (mask, error)) == NULL)
     return FALSE;
 
-  for (guint i = 0; i < self->record->blocked->len; i++)
-    if (strcmp (g_ptr_array_index (self->record->blocked, i), normalized) == 0)
-      {
-        natter_session_store_remove_blocked (self->store, self->record->id, normalized);
-        g_ptr_array_remove_index (self->record->blocked, i);
-        g_object_notify_by_pspec (G_OBJECT (self), _natter_session_properties[PROP_BLOCKED]);
-        return TRUE;
-      }
+  if (!g_ptr_array_find_with_equal_func (self->record->blocked, normalized, g_str_equal, &index))
+    {
+      g_set_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND,
+                   _("“%s” is not blocked"), normalized);
+      return FALSE;
+    }
 
-  g_set_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND,
-               _("“%s” is not blocked"), normalized);
-  return FALSE;
+  natter_session_store_remove_blocked (self->store, self->record->id, normalized);
+  g_ptr_array_remove_index (self->record->blocked, index);
+  g_object_notify_by_pspec (G_OBJECT (self), _natter_session_properties[PROP_BLOCKED]);
+
+  return TRUE;
 }
 
 static void

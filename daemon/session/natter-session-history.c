@@ -178,16 +178,24 @@ _natter_session_request_backfill (NatterSession *self,
   natter_session_store_counts_async (self->store, self->record->id, folded, on_backfill_anchor, closure);
 }
 
+typedef GPtrArray *(*MessagesFinish) (GAsyncResult  *result,
+                                      GError       **error);
+
+static const MessagesFinish history_finish = natter_session_store_history_finish;
+static const MessagesFinish search_finish = natter_session_store_search_finish;
+
+/* The store's messages, passed on; the task data is the store's _finish. */
 static void
-on_history (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+on_messages (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  const MessagesFinish *finish = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   GPtrArray *messages;
 
-  messages = natter_session_store_history_finish (result, &error);
+  messages = (*finish) (result, &error);
   if (messages == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -210,18 +218,16 @@ natter_session_history_async (NatterSession       *self,
 
   g_return_if_fail (NATTER_IS_SESSION (self));
 
-  task = g_task_new (self, NULL, callback, user_data);
-  g_task_set_source_tag (task, natter_session_history_async);
-
-  if (!natter_session_check_text (target, 256, _("target"), &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+  natter_session_check_text (target, 256, _("target"), &error);
+  task = _natter_session_task_new (self, natter_session_history_async, g_steal_pointer (&error),
+                                   NULL, callback, user_data);
+  if (task == NULL)
+    return;
+  g_task_set_task_data (task, (gpointer) &history_finish, NULL);
 
   folded = natter_session_casefold (self, target);
   natter_session_store_history_async (self->store, self->record->id, folded, anchor, value, limit,
-                                      events, on_history, g_steal_pointer (&task));
+                                      events, on_messages, g_steal_pointer (&task));
 }
 
 GPtrArray *
@@ -229,25 +235,25 @@ natter_session_history_finish (NatterSession  *self,
                                GAsyncResult   *result,
                                GError        **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return _natter_session_task_finish_array (self, result, error);
 }
 
-static void
-on_search (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+static gboolean
+session_check_search (const char  *query,
+                      const char  *target,
+                      GError     **error)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  GPtrArray *messages;
+  if (!natter_session_check_text (query, 1024, _("search"), error) ||
+      (target != NULL && !natter_session_check_text (target, 256, _("target"), error)))
+    return FALSE;
+  if (query[0] == '\0')
+    {
+      g_set_error_literal (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT,
+                           _("The search is empty"));
+      return FALSE;
+    }
 
-  messages = natter_session_store_search_finish (result, &error);
-  if (messages == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, messages, (GDestroyNotify) g_ptr_array_unref);
+  return TRUE;
 }
 
 void
@@ -264,26 +270,17 @@ natter_session_search_async (NatterSession       *self,
 
   g_return_if_fail (NATTER_IS_SESSION (self));
 
-  task = g_task_new (self, NULL, callback, user_data);
-  g_task_set_source_tag (task, natter_session_search_async);
-
-  if (!natter_session_check_text (query, 1024, _("search"), &error) ||
-      (target != NULL && !natter_session_check_text (target, 256, _("target"), &error)))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (query[0] == '\0')
-    {
-      g_task_return_new_error (task, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT,
-                               _("The search is empty"));
-      return;
-    }
+  session_check_search (query, target, &error);
+  task = _natter_session_task_new (self, natter_session_search_async, g_steal_pointer (&error),
+                                   NULL, callback, user_data);
+  if (task == NULL)
+    return;
+  g_task_set_task_data (task, (gpointer) &search_finish, NULL);
 
   if (target != NULL)
     folded = natter_session_casefold (self, target);
   natter_session_store_search_async (self->store, self->record->id, query, folded, limit,
-                                     on_search, g_steal_pointer (&task));
+                                     on_messages, g_steal_pointer (&task));
 }
 
 GPtrArray *
@@ -291,9 +288,7 @@ natter_session_search_finish (NatterSession  *self,
                               GAsyncResult   *result,
                               GError        **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return _natter_session_task_finish_array (self, result, error);
 }
 
 typedef struct {

@@ -153,6 +153,18 @@ void      _natter_session_lost          (NatterSession *self,
 gboolean  _natter_session_is_open       (NatterSession *self);
 gboolean  _natter_session_check_connected (NatterSession  *self,
                                            GError        **error);
+/* A task for one of the _async functions; NULL, after failing it with
+ * @error, when what it was asked to do was found wrong at once. */
+GTask    *_natter_session_task_new      (NatterSession       *self,
+                                         gpointer             source_tag,
+                                         GError              *error,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+/* The array a task of natter_session_*_async() returned. */
+GPtrArray *_natter_session_task_finish_array (NatterSession  *self,
+                                              GAsyncResult   *result,
+                                              GError        **error);
 void      _natter_session_queue_params  (NatterSession      *self,
                                          gboolean            urgent,
                                          const char         *command,

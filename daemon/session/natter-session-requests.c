@@ -533,14 +533,11 @@ natter_session_list_server_rooms_async (NatterSession       *self,
 
   g_return_if_fail (NATTER_IS_SESSION (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, natter_session_list_server_rooms_async);
-
-  if (!_natter_session_check_connected (self, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+  _natter_session_check_connected (self, &error);
+  task = _natter_session_task_new (self, natter_session_list_server_rooms_async, g_steal_pointer (&error),
+                                   cancellable, callback, user_data);
+  if (task == NULL)
+    return;
 
   if ((request = _natter_session_request_new (self, REQUEST_LIST, task, NULL)) == NULL)
     return;
@@ -553,9 +550,24 @@ natter_session_list_server_rooms_finish (NatterSession  *self,
                                          GAsyncResult   *result,
                                          GError        **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return _natter_session_task_finish_array (self, result, error);
+}
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+static gboolean
+session_check_who (NatterSession  *self,
+                   const char     *mask,
+                   GError        **error)
+{
+  if (!natter_session_check_text (mask, MASK_MAX, _("mask"), error))
+    return FALSE;
+  if (mask[0] == '\0' || strpbrk (mask, " ,") != NULL || mask[0] == ':')
+    {
+      g_set_error_literal (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT,
+                           _("Not a valid nick, room or mask"));
+      return FALSE;
+    }
+
+  return _natter_session_check_connected (self, error);
 }
 
 void
@@ -571,25 +583,11 @@ natter_session_who_async (NatterSession       *self,
 
   g_return_if_fail (NATTER_IS_SESSION (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, natter_session_who_async);
-
-  if (!natter_session_check_text (mask, MASK_MAX, _("mask"), &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (mask[0] == '\0' || strpbrk (mask, " ,") != NULL || mask[0] == ':')
-    {
-      g_task_return_new_error (task, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT,
-                               _("Not a valid nick, room or mask"));
-      return;
-    }
-  if (!_natter_session_check_connected (self, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+  session_check_who (self, mask, &error);
+  task = _natter_session_task_new (self, natter_session_who_async, g_steal_pointer (&error),
+                                   cancellable, callback, user_data);
+  if (task == NULL)
+    return;
 
   if ((request = _natter_session_request_new (self, REQUEST_WHO, task, mask)) == NULL)
     return;
@@ -602,8 +600,5 @@ natter_session_who_finish (NatterSession  *self,
                            GAsyncResult   *result,
                            GError        **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return _natter_session_task_finish_array (self, result, error);
 }
-

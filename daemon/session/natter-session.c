@@ -903,15 +903,13 @@ session_check_room_name (NatterSession  *self,
   return TRUE;
 }
 
-/* A task for one of the _async functions below; NULL, after failing it
- * with @error, when what it was asked to do was found wrong at once. */
-static GTask *
-session_task_new (NatterSession       *self,
-                  gpointer             source_tag,
-                  GError              *error,
-                  GCancellable        *cancellable,
-                  GAsyncReadyCallback  callback,
-                  gpointer             user_data)
+GTask *
+_natter_session_task_new (NatterSession       *self,
+                          gpointer             source_tag,
+                          GError              *error,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
@@ -923,6 +921,16 @@ session_task_new (NatterSession       *self,
     }
 
   return task;
+}
+
+GPtrArray *
+_natter_session_task_finish_array (NatterSession  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static gboolean
@@ -970,8 +978,8 @@ natter_session_join_async (NatterSession       *self,
   if (key == NULL)
     key = "";
   session_check_join (self, room, key, &error);
-  task = session_task_new (self, natter_session_join_async, g_steal_pointer (&error),
-                           cancellable, callback, user_data);
+  task = _natter_session_task_new (self, natter_session_join_async, g_steal_pointer (&error),
+                                   cancellable, callback, user_data);
   if (task == NULL)
     return;
 
@@ -1112,8 +1120,8 @@ natter_session_send_async (NatterSession       *self,
   g_return_if_fail (NATTER_IS_SESSION (self));
 
   session_check_send (self, target, text, &error);
-  task = session_task_new (self, natter_session_send_async, g_steal_pointer (&error),
-                           cancellable, callback, user_data);
+  task = _natter_session_task_new (self, natter_session_send_async, g_steal_pointer (&error),
+                                   cancellable, callback, user_data);
   if (task == NULL)
     return;
 
@@ -1200,8 +1208,8 @@ natter_session_set_nick_async (NatterSession       *self,
   g_return_if_fail (NATTER_IS_SESSION (self));
 
   session_check_nick (self, nick, &error);
-  task = session_task_new (self, natter_session_set_nick_async, g_steal_pointer (&error),
-                           cancellable, callback, user_data);
+  task = _natter_session_task_new (self, natter_session_set_nick_async, g_steal_pointer (&error),
+                                   cancellable, callback, user_data);
   if (task == NULL)
     return;
 
@@ -1314,8 +1322,8 @@ natter_session_set_topic_async (NatterSession       *self,
 
   if (natter_session_check_text (topic, self->isupport->topiclen, _("topic"), &error))
     found = session_joined_room (self, room, &error);
-  task = session_task_new (self, natter_session_set_topic_async, g_steal_pointer (&error),
-                           cancellable, callback, user_data);
+  task = _natter_session_task_new (self, natter_session_set_topic_async, g_steal_pointer (&error),
+                                   cancellable, callback, user_data);
   if (task == NULL)
     return;
 
@@ -1375,8 +1383,8 @@ natter_session_kick_async (NatterSession       *self,
   if (reason == NULL)
     reason = "";
   found = session_check_kick (self, room, nick, reason, &error);
-  task = session_task_new (self, natter_session_kick_async, g_steal_pointer (&error),
-                           cancellable, callback, user_data);
+  task = _natter_session_task_new (self, natter_session_kick_async, g_steal_pointer (&error),
+                                   cancellable, callback, user_data);
   if (task == NULL)
     return;
 
