@@ -13,9 +13,11 @@ G_BEGIN_DECLS
  * What the facets of NatterSession share: natter-session.c (properties,
  * signals, the state machine, reconnecting, the public API),
  * -registration.c (CAP, SASL, nicks, welcome, rejoin), -requests.c
- * (commands waiting for the server's answer), -handlers.c (the incoming
- * command table, rooms and events) and -history.c (batches, backfill,
- * the scrollback). The transport is a NatterSessionConnection.
+ * (commands waiting for the server's answer, WHO and LIST), -handlers.c
+ * (the incoming command table, rooms, events, blocking, read markers)
+ * and -history.c (batches, backfill, the scrollback's reads, saving the
+ * network). The transport is a NatterSessionConnection; what the server
+ * advertises, a NatterIsupport.
  */
 
 /* Requests waiting for the server's answer, at most. */
