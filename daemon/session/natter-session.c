@@ -398,9 +398,14 @@ on_connected (GObject      *source,
   g_autoptr(NatterSession) self = user_data;
   NatterSessionConnection *connection = NATTER_SESSION_CONNECTION (source);
   g_autoptr(GError) error = NULL;
+  gboolean connected;
 
-  if (!natter_session_connection_connect_finish (connection, result, &error) &&
-      connection == self->connection)
+  connected = natter_session_connection_connect_finish (connection, result, &error);
+  /* Torn down meanwhile: a newer attempt, or none, is the session's now. */
+  if (connection != self->connection)
+    return;
+
+  if (!connected)
     {
       if (self->offered_fingerprint != NULL)
         {
@@ -418,9 +423,6 @@ on_connected (GObject      *source,
         _natter_session_lost (self, error->message);
       return;
     }
-
-  if (connection != self->connection)
-    return;
 
   _natter_session_register (self);
 }
