@@ -348,6 +348,18 @@ natter_test_fake_clear (NatterTestFake *self)
 }
 
 void
+natter_test_fake_send_raw (NatterTestFake *self,
+                           const char     *data,
+                           gsize           len)
+{
+  if (self->current == NULL || self->current->closed)
+    return;
+
+  g_output_stream_write_all (g_io_stream_get_output_stream (self->current->stream),
+                             data, len, NULL, NULL, NULL);
+}
+
+void
 natter_test_fake_send (NatterTestFake *self,
                        const char     *line)
 {
@@ -357,8 +369,7 @@ natter_test_fake_send (NatterTestFake *self,
     return;
 
   g_test_message ("fake -> %s", line);
-  g_output_stream_write_all (g_io_stream_get_output_stream (self->current->stream),
-                             data, strlen (data), NULL, NULL, NULL);
+  natter_test_fake_send_raw (self, data, strlen (data));
 }
 
 void

@@ -47,6 +47,10 @@ void            natter_test_fake_clear         (NatterTestFake   *self);
 
 void            natter_test_fake_send          (NatterTestFake   *self,
                                                 const char       *line);
+/* @data as it is, without a line end added. */
+void            natter_test_fake_send_raw      (NatterTestFake   *self,
+                                                const char       *data,
+                                                gsize             len);
 void            natter_test_fake_sendf         (NatterTestFake   *self,
                                                 const char       *format,
                                                 ...) G_GNUC_PRINTF (2, 3);

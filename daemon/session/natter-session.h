@@ -6,6 +6,7 @@
 #include "natter-session-message.h"
 #include "natter-session-room.h"
 #include "natter-session-store.h"
+#include "natter-session-text.h"
 
 G_BEGIN_DECLS
 
@@ -265,12 +266,5 @@ void                natter_session_set_unsaved  (NatterSession *self);
 
 void                natter_session_listed_room_free (NatterSessionListedRoom *room);
 void                natter_session_who_entry_free   (NatterSessionWhoEntry   *entry);
-
-/* Text that may go on the wire: valid UTF-8 without CR, LF or NUL, at most
- * @max_len bytes (0: no limit). */
-gboolean            natter_session_check_text   (const char *text,
-                                                 gsize       max_len,
-                                                 const char *what,
-                                                 GError    **error);
 
 G_END_DECLS

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "natter-irc-message.h"
+#include "natter-isupport.h"
+#include "natter-session.h"
+#include "natter-session-connection.h"
+#include "natter-token-bucket.h"
+
+G_BEGIN_DECLS
+
+/*
+ * What the facets of NatterSession share: natter-session.c (properties,
+ * signals, the state machine, reconnecting, the public API),
+ * -registration.c (CAP, SASL, nicks, welcome, rejoin), -requests.c
+ * (commands waiting for the server's answer, WHO and LIST), -handlers.c
+ * (the incoming command table, rooms, events, blocking, read markers)
+ * and -history.c (batches, backfill, the scrollback's reads, saving the
+ * network). The transport is a NatterSessionConnection; what the server
+ * advertises, a NatterIsupport.
+ */
+
+/* Requests waiting for the server's answer, at most. */
+#define NATTER_SESSION_REQUESTS_MAX      256
+#define NATTER_SESSION_HISTORY_BACKFILL_MAX 100
+#define NATTER_SESSION_CTCP_BURST        3
+#define NATTER_SESSION_CTCP_RATE         0.5
+
+typedef enum {
+  REQUEST_JOIN,
+  REQUEST_WHO,
+  REQUEST_LIST,
+  REQUEST_SEND,
+  REQUEST_NICK,
+  REQUEST_TOPIC,
+  REQUEST_KICK,
+} RequestKind;
+
+typedef struct _Request Request;
+
+typedef struct {
+  char      *type;
+  char      *target;
+  GPtrArray *messages;   /* NatterSessionMessage* */
+} Batch;
+
+struct _NatterSession
+{
+  GObject              parent_instance;
+
+  NatterSessionStore  *store;
+  NatterSessionRecord *record;       /* settings, wanted rooms, blocked masks, pins */
+  NatterSessionTuning  tuning;
+
+  NatterSessionState   state;
+  char                *state_reason;
+  gboolean             want_connected;
+  gboolean             fatal;        /* the last failure will not mend by retrying */
+  guint                attempt;      /* failed connections since the last welcome */
+  GSource             *reconnect_source;
+
+  /* The connection; everything here is reset by _natter_session_teardown(). */
+  guint                generation;   /* bumped by every teardown: stale callbacks compare it */
+  NatterSessionConnection *connection;
+  GSource             *timeout_source;
+  GSource             *welcome_source;
+  GSource             *quit_source;
+  char                *error_reason;  /* from the server's ERROR */
+  gboolean             quitting;
+  NatterTokenBucket    ctcp;
+
+  gboolean             registered;
+  gboolean             welcomed;
+  gboolean             cap_negotiating;
+  GHashTable          *caps_offered;  /* name -> value ("" when none) */
+  GHashTable          *caps_enabled;  /* name set */
+  guint                nick_attempt;
+  char                *nick;          /* the nick the server knows us by */
+  char                *user_host;     /* "user@host" as the server shows us */
+
+  /* Offered by the last TLS handshake, when not trusted. */
+  char                *offered_fingerprint;
+  char                *offered_subject;
+  char                *offered_issuer;
+  GTlsCertificateFlags offered_errors;
+
+  NatterIsupport      *isupport;
+
+  GHashTable          *rooms;         /* folded name -> NatterSessionRoom* */
+  GPtrArray           *requests;      /* Request*, oldest first */
+  GHashTable          *batches;       /* reference -> Batch* */
+};
+
+struct _Request
+{
+  NatterSession *self;
+  RequestKind    kind;
+  GTask         *task;       /* NULL once answered, while more replies to it may come */
+  char          *key;        /* folded room (JOIN, TOPIC, KICK), nick (NICK), target (SEND), or mask (WHO) */
+  char          *subject;    /* KICK: the folded nick */
+  char          *text;       /* what was asked: the topic (TOPIC), nick (NICK), nick to kick (KICK) */
+  char          *room_key;   /* JOIN: the room's key, kept for rejoining */
+  GPtrArray     *results;    /* WHO, LIST: what came; SEND without echo-message: the messages to log */
+  guint          unanswered; /* SEND: lines the server may still echo or refuse */
+  guint64        barrier;    /* the token of the PING after it; its PONG ends the wait */
+  GSource       *timeout;
+  GSource       *echo_grace; /* SEND with echo-message: until the PING is sent */
+};
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_NAME,
+  PROP_HOST,
+  PROP_PORT,
+  PROP_TLS,
+  PROP_NICK,
+  PROP_STATE,
+  PROP_STATE_REASON,
+  PROP_AWAY_MESSAGE,
+  PROP_NETWORK,
+  PROP_CAPS,
+  PROP_BLOCKED,
+  PROP_SAVED,
+  PROP_AUTOCONNECT,
+  N_PROPS
+};
+
+enum {
+  MESSAGE_RECEIVED,
+  STATE_CHANGED,
+  ROOM_ADDED,
+  ROOM_REMOVED,
+  CERTIFICATE_OFFERED,
+  N_SIGNALS
+};
+
+extern GParamSpec *_natter_session_properties[N_PROPS];
+extern guint _natter_session_signals[N_SIGNALS];
+
+/* natter-session.c */
+void      _natter_session_clear_source  (GSource      **source);
+/* @func (@data) in @ms on the thread-default main context. */
+GSource  *_natter_session_timeout_add   (guint          ms,
+                                         GSourceFunc    func,
+                                         gpointer       data);
+void      _natter_session_set_state     (NatterSession      *self,
+                                         NatterSessionState  state,
+                                         const char         *reason);
+void      _natter_session_set_nick      (NatterSession *self,
+                                         const char    *nick);
+void      _natter_session_lost          (NatterSession *self,
+                                         const char    *reason);
+/* Connected and registered, with a link to write to. */
+gboolean  _natter_session_is_open       (NatterSession *self);
+gboolean  _natter_session_check_connected (NatterSession  *self,
+                                           GError        **error);
+/* A task for one of the _async functions; NULL, after failing it with
+ * @error, when what it was asked to do was found wrong at once. */
+GTask    *_natter_session_task_new      (NatterSession       *self,
+                                         gpointer             source_tag,
+                                         GError              *error,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+/* The array a task of natter_session_*_async() returned. */
+GPtrArray *_natter_session_task_finish_array (NatterSession  *self,
+                                              GAsyncResult   *result,
+                                              GError        **error);
+void      _natter_session_queue_params  (NatterSession      *self,
+                                         gboolean            urgent,
+                                         const char         *command,
+                                         const char * const *params,
+                                         guint               n_params);
+void      _natter_session_queue         (NatterSession *self,
+                                         gboolean       urgent,
+                                         const char    *command,
+                                         const char    *first_param,
+                                         ...) G_GNUC_NULL_TERMINATED;
+
+/* natter-session-registration.c */
+const char * const *_natter_session_get_wanted_caps (guint *n_caps);
+void      _natter_session_register      (NatterSession    *self);
+void      _natter_session_cap_end       (NatterSession    *self);
+void      _natter_session_try_next_nick (NatterSession    *self);
+void      _natter_session_rejoin        (NatterSession    *self);
+void      _natter_session_handle_welcome (NatterSession    *self,
+                                          NatterIrcMessage *msg);
+void      _natter_session_handle_cap    (NatterSession    *self,
+                                         NatterIrcMessage *msg);
+void      _natter_session_handle_authenticate (NatterSession    *self,
+                                               NatterIrcMessage *msg);
+
+/* natter-session-requests.c */
+/* @task waits for the server; NULL, with @task failed, when too many do. */
+Request  *_natter_session_request_new   (NatterSession *self,
+                                         RequestKind    kind,
+                                         GTask         *task,
+                                         const char    *key);
+/* Removes @request and answers it, unless it was answered already. */
+void      _natter_session_request_finish (Request *request,
+                                          GError  *error);
+Request  *_natter_session_find_request  (NatterSession *self,
+                                         RequestKind    kind,
+                                         const char    *key);
+void      _natter_session_answer_echo   (NatterSession *self,
+                                         RequestKind    kind,
+                                         const char    *name,
+                                         const char    *subject);
+void      _natter_session_handle_refusal (NatterSession    *self,
+                                          NatterIrcMessage *msg,
+                                          guint             numeric);
+/* The PONG of barrier @token came. */
+void      _natter_session_handle_barrier (NatterSession *self,
+                                          guint64        token);
+/* Answers of WHO and LIST (352, 315, 322, 323, 263, 416): FALSE for others. */
+gboolean  _natter_session_handle_reply  (NatterSession    *self,
+                                         NatterIrcMessage *msg,
+                                         guint             numeric);
+void      _natter_session_fail_all_requests (NatterSession *self,
+                                             const char    *reason);
+gboolean  _natter_session_share_barrier (NatterSession *self,
+                                         Request       *request);
+void      _natter_session_queue_barrier (NatterSession *self,
+                                         Request       *request,
+                                         gboolean       shared);
+/* Sends @command for @request, and waits for the server's answer. */
+void      _natter_session_queue_request (NatterSession      *self,
+                                         Request            *request,
+                                         const char         *command,
+                                         const char * const *params,
+                                         guint               n_params);
+/* A send with echo-message: a PING follows if no echo comes soon. */
+void      _natter_session_await_echo    (NatterSession *self,
+                                         Request       *request);
+
+/* natter-session-handlers.c */
+void      _natter_session_handle_line   (NatterSession    *self,
+                                         NatterIrcMessage *msg);
+/* Logs @message in its conversation and publishes it. */
+void      _natter_session_deliver       (NatterSession        *self,
+                                         NatterSessionMessage *message);
+NatterSessionRoom *_natter_session_ensure_room (NatterSession *self,
+                                                const char    *name);
+void      _natter_session_remove_room   (NatterSession     *self,
+                                         NatterSessionRoom *room);
+void      _natter_session_add_wanted    (NatterSession *self,
+                                         const char    *name,
+                                         const char    *key);
+void      _natter_session_remove_wanted (NatterSession *self,
+                                         const char    *folded);
+/* Every room left, as when the connection is lost. */
+void      _natter_session_rooms_left    (NatterSession *self);
+
+/* natter-session-history.c */
+void      _natter_session_batch_free    (Batch *batch);
+/* The chathistory batch @msg came in, or NULL when it is live. */
+Batch    *_natter_session_history_batch (NatterSession    *self,
+                                         NatterIrcMessage *msg);
+void      _natter_session_handle_batch  (NatterSession    *self,
+                                         NatterIrcMessage *msg);
+/* The server's history of @room since what the scrollback holds. */
+void      _natter_session_request_backfill (NatterSession *self,
+                                            const char    *room);
+
+G_END_DECLS

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-session"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "natter-server-store.h"
+#include "natter-test-fake.h"
+#include "natter-test-session-fixture.h"
+#include "natter-test-store.h"
+
+static char *
+iso_time (gint64 time_us)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (time_us / G_USEC_PER_SEC);
+  g_autofree char *text = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
+
+  return g_strdup_printf ("%s.%03dZ", text, (int) ((time_us % G_USEC_PER_SEC) / 1000));
+}
+
+static void
+test_reconnect_backfill_dedups (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  const char *caps = "batch server-time message-tags draft/chathistory";
+  const char *isupport = "NETWORK=Fake CHANTYPES=# PREFIX=(ov)@+ CHATHISTORY=50";
+  gint64 now = (g_get_real_time () / 1000) * 1000;
+  g_autofree char *t1 = iso_time (now - 300 * G_USEC_PER_SEC);
+  g_autofree char *t2 = iso_time (now - 200 * G_USEC_PER_SEC);
+  g_autofree char *t3 = iso_time (now - 100 * G_USEC_PER_SEC);
+  g_autofree char *t4 = iso_time (now - 50 * G_USEC_PER_SEC);
+  g_autofree char *t5 = iso_time (now - 40 * G_USEC_PER_SEC);
+  g_autofree char *anchor = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  NatterSessionMessage *message;
+
+  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, NULL, NULL);
+  natter_session_connect (f->session);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", caps, isupport);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+
+  join_on_fake (f, fake, "#a", "alice bob");
+  /* Nothing logged yet: the latest the server has. */
+  natter_test_fake_expect (fake, "CHATHISTORY LATEST #a * 50");
+  natter_test_fake_send (fake, ":fake.test BATCH +h1 chathistory #a");
+  natter_test_fake_sendf (fake, "@batch=h1;time=%s;msgid=m1 :bob!b@h PRIVMSG #a :old one", t1);
+  natter_test_fake_sendf (fake, "@batch=h1;time=%s;msgid=m2 :bob!b@h PRIVMSG #a :old two", t2);
+  natter_test_fake_send (fake, ":fake.test BATCH -h1");
+  message = wait_message (f, "old two");
+  g_assert_nonnull (message);
+  g_assert_true (message->history);
+  g_assert_cmpstr (message->msgid, ==, "m2");
+
+  natter_test_fake_sendf (fake, "@time=%s;msgid=m3 :bob!b@h PRIVMSG #a :live three", t3);
+  message = wait_message (f, "live three");
+  g_assert_false (message->history);
+  g_assert_cmpint (message->time_us, ==, now - 100 * G_USEC_PER_SEC);
+
+  /* The link drops; on return the session asks for what came after its
+   * newest message, and the server's answer overlaps what it has. */
+  natter_test_fake_drop (fake);
+  natter_test_fake_wait_connection (fake, 2);
+  natter_test_fake_register (fake, "alice", caps, isupport);
+  natter_test_fake_expect (fake, "JOIN #a");
+  natter_test_fake_send (fake, ":alice!a@host JOIN #a");
+  anchor = g_strdup_printf ("CHATHISTORY LATEST #a timestamp=%s 50", t3);
+  natter_test_fake_expect (fake, anchor);
+  natter_test_fake_send (fake, ":fake.test BATCH +h2 chathistory #a");
+  natter_test_fake_sendf (fake, "@batch=h2;time=%s;msgid=m2 :bob!b@h PRIVMSG #a :old two", t2);
+  natter_test_fake_sendf (fake, "@batch=h2;time=%s;msgid=m3 :bob!b@h PRIVMSG #a :live three", t3);
+  natter_test_fake_sendf (fake, "@batch=h2;time=%s;msgid=m4 :bob!b@h PRIVMSG #a :missed four", t4);
+  /* No msgid: matched by sender, text and time. */
+  natter_test_fake_sendf (fake, "@batch=h2;time=%s :bob!b@h PRIVMSG #a :live three", t3);
+  natter_test_fake_sendf (fake, "@batch=h2;time=%s :bob!b@h PRIVMSG #a :missed five", t5);
+  natter_test_fake_send (fake, ":fake.test BATCH -h2");
+
+  g_assert_nonnull (wait_message (f, "missed five"));
+  natter_test_spin (100);
+  g_assert_cmpuint (count_messages (f, "old one"), ==, 1);
+  g_assert_cmpuint (count_messages (f, "old two"), ==, 1);
+  g_assert_cmpuint (count_messages (f, "live three"), ==, 1);
+  g_assert_cmpuint (count_messages (f, "missed four"), ==, 1);
+  g_assert_cmpuint (count_messages (f, "missed five"), ==, 1);
+
+  page = history (f->session, "#a", NATTER_SCROLLBACK_LATEST, 0, 50, FALSE);
+  g_assert_cmpuint (page->len, ==, 5);
+  /* In time order, whatever order they arrived in. */
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[0])->text, ==, "old one");
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[3])->text, ==, "missed four");
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[4])->text, ==, "missed five");
+}
+
+static NatterSessionMessage *
+make_message (NatterSessionStore *store,
+              const char         *target,
+              gint64              time_us,
+              const char         *sender,
+              const char         *text)
+{
+  NatterSessionMessage *message = natter_session_message_new ();
+
+  message->id = natter_session_store_next_message_id (store);
+  message->target = g_strdup (target);
+  message->folded = g_ascii_strdown (target, -1);
+  message->time_us = time_us;
+  message->sender = g_strdup (sender);
+  message->text = g_strdup (text);
+  message->highlight = strstr (text, "alice") != NULL;
+
+  return message;
+}
+
+static void
+on_counts (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  guint *counts = user_data;
+
+  g_assert_true (natter_session_store_counts_finish (result, &counts[0], &counts[1], NULL, NULL, NULL));
+  counts[2] = TRUE;
+}
+
+static void
+test_store_history_search (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 base = G_GINT64_CONSTANT (1700000000) * G_USEC_PER_SEC;
+  gint64 ids[30];
+  guint counts[3] = { 0, };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("message %u %s", i, i % 10 == 0 ? "ping alice" : "chatter");
+      g_autoptr(NatterSessionMessage) message = make_message (f->store, "#a", base + i * G_USEC_PER_SEC,
+                                                              "bob", text);
+
+      ids[i] = message->id;
+      natter_session_store_log (f->store, 1, message);
+    }
+
+  page = store_history (f->store, "#a", NATTER_SCROLLBACK_LATEST, 0, 10, TRUE);
+  g_assert_cmpuint (page->len, ==, 10);
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[0])->text, ==, "message 20 ping alice");
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[9])->text, ==, "message 29 chatter");
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  page = store_history (f->store, "#a", NATTER_SCROLLBACK_BEFORE_ID, ids[20], 5, TRUE);
+  g_assert_cmpuint (page->len, ==, 5);
+  g_assert_cmpint (((NatterSessionMessage *) page->pdata[0])->id, ==, ids[15]);
+  g_assert_cmpint (((NatterSessionMessage *) page->pdata[4])->id, ==, ids[19]);
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  page = store_history (f->store, "#a", NATTER_SCROLLBACK_AFTER_ID, ids[27], 5, TRUE);
+  g_assert_cmpuint (page->len, ==, 2);
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  page = store_history (f->store, "#a", NATTER_SCROLLBACK_AFTER_TIME, base + 4 * G_USEC_PER_SEC, 3, TRUE);
+  g_assert_cmpuint (page->len, ==, 3);
+  g_assert_cmpint (((NatterSessionMessage *) page->pdata[0])->id, ==, ids[5]);
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  page = store_history (f->store, "#a", NATTER_SCROLLBACK_BEFORE_TIME, base + 2 * G_USEC_PER_SEC, 10, TRUE);
+  g_assert_cmpuint (page->len, ==, 2);
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  page = store_search (f->store, "ping", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 3);
+  /* Newest first. */
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[0])->text, ==, "message 20 ping alice");
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  page = store_search (f->store, "\"unbalanced", &error);
+  g_assert_null (page);
+  g_assert_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_INVALID_QUERY);
+  g_clear_error (&error);
+
+  natter_session_store_mark_read (f->store, 1, "#a", ids[24]);
+  natter_session_store_counts_async (f->store, 1, "#a", on_counts, counts);
+  natter_test_spin_until (is_done, &counts[2], NATTER_TEST_TIMEOUT_MS);
+  g_assert_cmpuint (counts[0], ==, 5);
+  g_assert_cmpuint (counts[1], ==, 0);
+}
+
+/* What version 1 of sessions.db held, kept here as the file on disk: the
+ * FTS triggers indexed every row, and there was no subject. */
+static const char v1_sessions_schema[] =
+  "CREATE TABLE sessions (id INTEGER PRIMARY KEY, name TEXT UNIQUE, host TEXT NOT NULL,"
+  "  port INTEGER NOT NULL, tls INTEGER NOT NULL DEFAULT 0, nick TEXT NOT NULL, username TEXT,"
+  "  realname TEXT, password TEXT, sasl_username TEXT, sasl_password TEXT, away TEXT,"
+  "  saved INTEGER NOT NULL DEFAULT 0, autoconnect INTEGER NOT NULL DEFAULT 0);"
+  "CREATE INDEX sessions_endpoint ON sessions (host, port, nick);"
+  "CREATE TABLE session_rooms (session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+  "  folded TEXT NOT NULL, name TEXT NOT NULL, key TEXT, PRIMARY KEY (session, folded));"
+  "CREATE TABLE blocked (session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+  "  mask TEXT NOT NULL, PRIMARY KEY (session, mask));"
+  "CREATE TABLE certificates (host TEXT NOT NULL, port INTEGER NOT NULL, fingerprint TEXT NOT NULL,"
+  "  PRIMARY KEY (host, port, fingerprint));"
+  "CREATE TABLE messages (id INTEGER PRIMARY KEY, session INTEGER NOT NULL, target TEXT NOT NULL,"
+  "  folded TEXT NOT NULL, time INTEGER NOT NULL, sender TEXT NOT NULL, text TEXT NOT NULL,"
+  "  kind INTEGER NOT NULL, own INTEGER NOT NULL, highlight INTEGER NOT NULL, msgid TEXT);"
+  "CREATE INDEX messages_conversation ON messages (session, folded, time, id);"
+  "CREATE UNIQUE INDEX messages_msgid ON messages (session, msgid) WHERE msgid IS NOT NULL;"
+  "CREATE VIRTUAL TABLE messages_fts USING fts5 (text, content='messages', content_rowid='id');"
+  "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
+  "  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);"
+  "END;"
+  "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
+  "  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);"
+  "END;"
+  "CREATE TABLE read_markers (session INTEGER NOT NULL, folded TEXT NOT NULL,"
+  "  last_read INTEGER NOT NULL, PRIMARY KEY (session, folded));"
+  "INSERT INTO sessions (id, host, port, nick) VALUES (1, '127.0.0.1', 6667, 'alice');"
+  "INSERT INTO messages VALUES"
+  "  (7, 1, '#a', '#a', 1700000000000000, 'bob', 'hello from version one', 0, 0, 0, 'm7'),"
+  "  (8, 1, '#a', '#a', 1700000001000000, 'alice', 'waves', 1, 1, 0, NULL),"
+  "  (9, 1, '#a', '#a', 1700000002000000, 'bob', 'alice: still there?', 0, 0, 1, 'm9');"
+  "INSERT INTO read_markers VALUES (1, '#a', 7);"
+  "PRAGMA user_version = 1;";
+
+static NatterSessionMessage *
+make_event (NatterSessionStore *store,
+            NatterMessageKind   kind,
+            const char         *sender,
+            const char         *subject,
+            const char         *text)
+{
+  NatterSessionMessage *event = make_message (store, "#a", g_get_real_time (), sender, text);
+
+  event->kind = kind;
+  event->subject = g_strdup (subject);
+  event->highlight = FALSE;
+
+  return event;
+}
+
+static void
+test_store_migrates_v1 (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "v1.db", NULL);
+  g_autoptr(NatterSessionStore) store = NULL;
+  g_autoptr(NatterSessionMessage) part = NULL;
+  g_autoptr(NatterSessionMessage) nick = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GError) error = NULL;
+  guint counts[3] = { 0, };
+  NatterSessionMessage *message;
+
+  natter_test_store_exec (path, v1_sessions_schema);
+  store = natter_session_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 2);
+
+  /* Every version 1 row is there as it was, and still found by search. */
+  page = store_history (store, "#a", NATTER_SCROLLBACK_LATEST, 0, 50, TRUE);
+  g_assert_cmpuint (page->len, ==, 3);
+  message = page->pdata[0];
+  g_assert_cmpint (message->id, ==, 7);
+  g_assert_cmpstr (message->text, ==, "hello from version one");
+  g_assert_cmpstr (message->msgid, ==, "m7");
+  g_assert_null (message->subject);
+  message = page->pdata[1];
+  g_assert_cmpint (message->kind, ==, NATTER_MESSAGE_KIND_ACTION);
+  g_assert_true (message->own);
+  g_assert_true (((NatterSessionMessage *) page->pdata[2])->highlight);
+  g_clear_pointer (&page, g_ptr_array_unref);
+  page = store_search (store, "version", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 1);
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  /* New rows take ids after the old ones; events keep their subject, are
+   * paged with the messages, and are neither searched nor unread. */
+  part = make_event (store, NATTER_MESSAGE_KIND_PART, "bob", NULL, "so long");
+  nick = make_event (store, NATTER_MESSAGE_KIND_NICK, "carol", "caroline", "");
+  g_assert_cmpint (part->id, >, 9);
+  natter_session_store_log (store, 1, part);
+  natter_session_store_log (store, 1, nick);
+  page = store_history (store, "#a", NATTER_SCROLLBACK_AFTER_ID, 9, 50, TRUE);
+  g_assert_cmpuint (page->len, ==, 2);
+  g_assert_cmpint (((NatterSessionMessage *) page->pdata[0])->kind, ==, NATTER_MESSAGE_KIND_PART);
+  g_assert_cmpstr (((NatterSessionMessage *) page->pdata[1])->subject, ==, "caroline");
+  g_clear_pointer (&page, g_ptr_array_unref);
+  page = store_history (store, "#a", NATTER_SCROLLBACK_LATEST, 0, 2, FALSE);
+  g_assert_cmpint (((NatterSessionMessage *) page->pdata[1])->id, ==, 9);
+  g_clear_pointer (&page, g_ptr_array_unref);
+  page = store_search (store, "long", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 0);
+  g_clear_pointer (&page, g_ptr_array_unref);
+  natter_session_store_counts_async (store, 1, "#a", on_counts, counts);
+  natter_test_spin_until (is_done, &counts[2], NATTER_TEST_TIMEOUT_MS);
+  g_assert_cmpuint (counts[0], ==, 1);
+  g_assert_cmpuint (counts[1], ==, 1);
+  natter_session_store_close (store);
+  g_clear_object (&store);
+
+  /* A kind this version does not know reads as text, without a subject. */
+  natter_test_store_exec (path, "INSERT INTO messages (id, session, target, folded, time, sender, text,"
+                                " kind, own, highlight, subject)"
+                                " VALUES (99, 1, '#a', '#a', 1800000000000000, 'eve', 'from the future',"
+                                " 42, 0, 0, 'something')");
+  store = natter_session_store_new (path, &error);
+  g_assert_no_error (error);
+  page = store_history (store, "#a", NATTER_SCROLLBACK_LATEST, 0, 1, TRUE);
+  message = page->pdata[0];
+  g_assert_cmpint (message->id, ==, 99);
+  g_assert_cmpint (message->kind, ==, NATTER_MESSAGE_KIND_TEXT);
+  g_assert_null (message->subject);
+  natter_session_store_close (store);
+  g_clear_object (&store);
+
+  /* A file from a newer schema is refused, and left as it was. */
+  natter_test_store_exec (path, "PRAGMA user_version = 99");
+  store = natter_session_store_new (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_FAILED);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 99);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/session/reconnect/backfill-without-duplicates", Fixture, NULL,
+              fixture_set_up, test_reconnect_backfill_dedups, fixture_tear_down);
+  g_test_add ("/session/store/history-and-search", Fixture, NULL,
+              fixture_set_up, test_store_history_search, fixture_tear_down);
+  g_test_add ("/session/store/migrates-version-1", Fixture, NULL,
+              fixture_set_up, test_store_migrates_v1, fixture_tear_down);
+
+  return g_test_run ();
+}

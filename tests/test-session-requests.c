@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-session"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "natter-server-store.h"
+#include "natter-test-fake.h"
+#include "natter-test-session-fixture.h"
+#include "natter-test-store.h"
+
+static void
+on_history_like_who (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+
+  wait->array = natter_session_who_finish (NATTER_SESSION (source), result, &wait->error);
+  wait->done = TRUE;
+}
+
+static void
+on_list (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+
+  wait->array = natter_session_list_server_rooms_finish (NATTER_SESSION (source), result, &wait->error);
+  wait->done = TRUE;
+}
+
+static void
+test_who_and_list (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  AsyncWait wait = { 0, };
+  GPtrArray *entries;
+
+  g_assert_true (join (f->session, "#room", NULL, NULL));
+  natter_test_client_send (bob, "JOIN #room");
+  g_free (client_expect (bob, "* 366 *"));
+  /* alice came first: she is the operator of a +t room. */
+  g_assert_true (ask (f, ASK_TOPIC, "#room", "the topic", NULL));
+  g_free (client_expect (bob, ":alice!*TOPIC #room :the topic"));
+
+  natter_session_who_async (f->session, "#room", NULL, on_history_like_who, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_no_error (wait.error);
+  entries = wait.array;
+  g_assert_cmpuint (entries->len, ==, 2);
+  g_ptr_array_unref (entries);
+
+  memset (&wait, 0, sizeof wait);
+  natter_session_list_server_rooms_async (f->session, NULL, on_list, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_no_error (wait.error);
+  g_assert_cmpuint (wait.array->len, ==, 1);
+  g_assert_cmpstr (((NatterSessionListedRoom *) wait.array->pdata[0])->name, ==, "#room");
+  g_assert_cmpuint (((NatterSessionListedRoom *) wait.array->pdata[0])->users, ==, 2);
+  g_assert_cmpstr (((NatterSessionListedRoom *) wait.array->pdata[0])->topic, ==, "the topic");
+  g_ptr_array_unref (wait.array);
+
+  g_assert_cmpstr (natter_session_room_get_topic (natter_session_find_room (f->session, "#room")), ==, "the topic");
+}
+
+/* Answers the PING line @ping. */
+static void
+fake_pong (NatterTestFake *fake,
+           const char     *ping)
+{
+  const char *token;
+
+  if (ping == NULL || !g_str_has_prefix (ping, "PING "))
+    {
+      natter_test_fail ("not a PING: %s", ping);
+      return;
+    }
+  token = strrchr (ping, ' ') + 1;
+  natter_test_fake_sendf (fake, ":fake.test PONG fake.test :%s", token[0] == ':' ? token + 1 : token);
+}
+
+/* Reads the PING that follows a request, and answers it after @reply
+ * (NULL: none), as a server answers in order. */
+static void
+fake_answer (NatterTestFake *fake,
+             const char     *reply)
+{
+  g_autofree char *ping = g_strdup (natter_test_fake_expect (fake, "PING *"));
+
+  if (ping == NULL)
+    return;
+  if (reply != NULL)
+    natter_test_fake_send (fake, reply);
+  fake_pong (fake, ping);
+}
+
+/* A session "alice" on @fake, which offers @caps; in #a, where bob is
+ * the operator. */
+static void
+session_on_fake (Fixture                   *f,
+                 NatterTestFake            *fake,
+                 const char                *caps,
+                 const NatterSessionTuning *tuning)
+{
+  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, tuning, NULL);
+  natter_session_connect (f->session);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", caps, NULL);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  join_on_fake (f, fake, "#a", "@bob alice");
+}
+
+static const struct {
+  Ask                 what;
+  const char         *where;
+  const char         *arg;
+  const char         *line;      /* what the server reads */
+  const char         *refusal;   /* its answer */
+  int                 code;      /* NatterSessionError */
+  const char         *message;
+} refusals[] = {
+  { ASK_SEND, "ghost", "hi", "PRIVMSG ghost *hi", ":fake.test 401 alice ghost :No such nick/channel",
+    NATTER_SESSION_ERROR_NOT_FOUND, "ghost: No such nick/channel" },
+  { ASK_SEND, "#gone", "hi", "PRIVMSG #gone *hi", ":fake.test 403 alice #gone :No such channel",
+    NATTER_SESSION_ERROR_NOT_FOUND, "#gone: No such channel" },
+  { ASK_SEND, "#a", "hi", "PRIVMSG #a *hi", ":fake.test 404 alice #a :Cannot send to channel",
+    NATTER_SESSION_ERROR_REFUSED, "#a: Cannot send to channel" },
+  { ASK_SEND, "bob", "hi", "PRIVMSG bob *hi", ":fake.test 407 alice bob :Too many recipients",
+    NATTER_SESSION_ERROR_REFUSED, "bob: Too many recipients" },
+  { ASK_TOPIC, "#a", "mine", "TOPIC #a *mine", ":fake.test 482 alice #a :You're not channel operator",
+    NATTER_SESSION_ERROR_REFUSED, "#a: You're not channel operator" },
+  { ASK_TOPIC, "#a", "mine", "TOPIC #a *mine", ":fake.test 442 alice #a :You're not on that channel",
+    NATTER_SESSION_ERROR_REFUSED, "#a: You're not on that channel" },
+  { ASK_TOPIC, "#a", "mine", "TOPIC #a *mine", ":fake.test 403 alice #a :No such channel",
+    NATTER_SESSION_ERROR_NOT_FOUND, "#a: No such channel" },
+  { ASK_KICK, "#a", "bob", "KICK #a bob *out", ":fake.test 482 alice #a :You're not channel operator",
+    NATTER_SESSION_ERROR_REFUSED, "#a: You're not channel operator" },
+  { ASK_KICK, "#a", "carol", "KICK #a carol *out", ":fake.test 441 alice carol #a :They aren't on that channel",
+    NATTER_SESSION_ERROR_NOT_FOUND, "carol: They aren't on that channel" },
+  { ASK_KICK, "#a", "ghost", "KICK #a ghost *out", ":fake.test 401 alice ghost :No such nick/channel",
+    NATTER_SESSION_ERROR_NOT_FOUND, "ghost: No such nick/channel" },
+  { ASK_NICK, NULL, "bob", "NICK bob", ":fake.test 433 alice bob :Nickname is already in use",
+    NATTER_SESSION_ERROR_EXISTS, "bob: Nickname is already in use" },
+  { ASK_NICK, NULL, "NickServ", "NICK NickServ", ":fake.test 432 alice NickServ :Erroneous nickname",
+    NATTER_SESSION_ERROR_INVALID_ARGUMENT, "NickServ: Erroneous nickname" },
+  { ASK_NICK, NULL, "held", "NICK held", ":fake.test 437 alice held :Nick/channel is temporarily unavailable",
+    NATTER_SESSION_ERROR_REFUSED, "held: Nick/channel is temporarily unavailable" },
+  { ASK_NICK, NULL, "quick", "NICK quick", ":fake.test 438 alice quick :Nick change too fast",
+    NATTER_SESSION_ERROR_REFUSED, "quick: Nick change too fast" },
+};
+
+static void
+test_answers_refusals (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  session_on_fake (f, fake, NULL, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (refusals) && !g_test_failed (); i++)
+    {
+      AsyncWait wait = { 0, };
+
+      g_test_message ("%s", refusals[i].refusal);
+      ask_async (f, refusals[i].what, refusals[i].where, refusals[i].arg, &wait);
+      natter_test_fake_expect (fake, refusals[i].line);
+      fake_answer (fake, refusals[i].refusal);
+      g_assert_false (wait_answer (&wait, refusals[i].line, &error));
+      g_assert_error (error, NATTER_SESSION_ERROR, refusals[i].code);
+      g_assert_cmpstr (error->message, ==, refusals[i].message);
+      g_clear_error (&error);
+    }
+
+  /* Nothing refused was logged as said, nor changed. */
+  g_assert_cmpuint (count_messages (f, "hi"), ==, 0);
+  g_assert_cmpstr (natter_session_get_nick (f->session), ==, "alice");
+  g_assert_cmpint (natter_session_get_state (f->session), ==, NATTER_SESSION_STATE_CONNECTED);
+}
+
+static void
+test_answers_accepted (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) long_text = g_string_new (NULL);
+  AsyncWait wait = { 0, }, other = { 0, };
+  g_autofree char *ping = NULL;
+  const char *line;
+  guint lines = 0;
+
+  session_on_fake (f, fake, NULL, NULL);
+
+  /* Without echo-message, a message is through when the PING after it
+   * is answered, and only then logged. */
+  ask_async (f, ASK_SEND, "bob", "hi", &wait);
+  natter_test_fake_expect (fake, "PRIVMSG bob *hi");
+  natter_test_spin (100);
+  g_assert_false (wait.done);
+  g_assert_cmpuint (count_messages (f, "hi"), ==, 0);
+  fake_answer (fake, NULL);
+  g_assert_true (wait_answer (&wait, "PRIVMSG", NULL));
+  g_assert_cmpuint (count_messages (f, "hi"), ==, 1);
+
+  /* The echoes of TOPIC, NICK and KICK answer them, as they change things. */
+  memset (&wait, 0, sizeof wait);
+  ask_async (f, ASK_TOPIC, "#a", "fresh", &wait);
+  natter_test_fake_expect (fake, "TOPIC #a *fresh");
+  natter_test_fake_send (fake, ":alice!a@host TOPIC #a :fresh");
+  g_assert_true (wait_answer (&wait, "TOPIC", NULL));
+  fake_answer (fake, NULL);  /* the PING that followed it */
+  g_assert_cmpstr (natter_session_room_get_topic (natter_session_find_room (f->session, "#a")), ==, "fresh");
+  memset (&wait, 0, sizeof wait);
+  ask_async (f, ASK_NICK, NULL, "alice2", &wait);
+  natter_test_fake_expect (fake, "NICK alice2");
+  natter_test_fake_send (fake, ":alice!a@host NICK :alice2");
+  g_assert_true (wait_answer (&wait, "NICK", NULL));
+  fake_answer (fake, NULL);  /* the PING that followed it */
+  g_assert_cmpstr (natter_session_get_nick (f->session), ==, "alice2");
+  memset (&wait, 0, sizeof wait);
+  ask_async (f, ASK_KICK, "#a", "bob", &wait);
+  natter_test_fake_expect (fake, "KICK #a bob *out");
+  natter_test_fake_send (fake, ":alice2!a@host KICK #a bob :out");
+  g_assert_true (wait_answer (&wait, "KICK", NULL));
+  fake_answer (fake, NULL);  /* the PING that followed it */
+  assert_members (f->session, "#a", "alice2");
+
+  /* The same topic again: a server may say nothing; the PONG says it was
+   * not refused. The very same nick is not even asked. */
+  memset (&wait, 0, sizeof wait);
+  ask_async (f, ASK_TOPIC, "#a", "fresh", &wait);
+  fake_answer (fake, NULL);
+  g_assert_true (wait_answer (&wait, "TOPIC", NULL));
+  memset (&wait, 0, sizeof wait);
+  ask_async (f, ASK_NICK, NULL, "alice2", &wait);
+  g_assert_true (wait_answer (&wait, "NICK", NULL));
+
+  /* A new topic, a nick or a kick neither echoed nor refused by the PONG
+   * did not happen. */
+  memset (&wait, 0, sizeof wait);
+  ask_async (f, ASK_TOPIC, "#a", "ignored", &wait);
+  fake_answer (fake, NULL);
+  g_assert_false (wait_answer (&wait, "TOPIC", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
+  g_assert_cmpstr (error->message, ==, "#a: The server did not change the topic");
+  g_clear_error (&error);
+  memset (&wait, 0, sizeof wait);
+  ask_async (f, ASK_NICK, NULL, "ignored", &wait);
+  fake_answer (fake, NULL);
+  g_assert_false (wait_answer (&wait, "NICK", &error));
+  g_assert_cmpstr (error->message, ==, "ignored: The server did not change the nick");
+  g_clear_error (&error);
+  g_assert_cmpstr (natter_session_get_nick (f->session), ==, "alice2");
+
+  /* Long text is several lines and one answer: refused at the first
+   * refusal, and the refusals of its other lines go to no later request. */
+  for (guint i = 0; i < 300; i++)
+    g_string_append_printf (long_text, "%sword%u", i > 0 ? " " : "", i);
+  memset (&wait, 0, sizeof wait);
+  wait.finish = natter_session_send_finish;
+  natter_session_send_async (f->session, "ghost", long_text->str, NATTER_MESSAGE_KIND_TEXT, NULL,
+                             on_answered, &wait);
+  ask_async (f, ASK_SEND, "ghost", "hi", &other);
+  while ((line = natter_test_fake_expect (fake, "*")) != NULL && g_str_has_prefix (line, "PRIVMSG ghost :word"))
+    lines++;
+  g_assert_cmpuint (lines, >=, 3);
+  ping = g_strdup (line);
+  for (guint i = 0; i < lines; i++)
+    natter_test_fake_send (fake, ":fake.test 401 alice2 ghost :No such nick/channel");
+  fake_pong (fake, ping);
+  g_assert_false (wait_answer (&wait, "long text", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  natter_test_fake_expect (fake, "PRIVMSG ghost *hi");
+  fake_answer (fake, NULL);
+  g_assert_true (wait_answer (&other, "PRIVMSG after the long text", NULL));
+
+  /* Sends queued together share a PING, each with its own answer. */
+  memset (&wait, 0, sizeof wait);
+  memset (&other, 0, sizeof other);
+  ask_async (f, ASK_SEND, "bob", "together", &wait);
+  ask_async (f, ASK_SEND, "ghost", "together", &other);
+  natter_test_fake_expect (fake, "PRIVMSG bob *together");
+  natter_test_fake_expect (fake, "PRIVMSG ghost *together");
+  fake_answer (fake, ":fake.test 401 alice2 ghost :No such nick/channel");
+  g_assert_true (wait_answer (&wait, "bob", NULL));
+  g_assert_false (wait_answer (&other, "ghost", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  natter_test_fake_assert_silent (fake, 100);
+}
+
+static void
+test_answers_echo (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  AsyncWait wait = { 0, };
+
+  session_on_fake (f, fake, "echo-message", NULL);
+
+  /* With echo-message, the echo answers, and nothing more is sent. */
+  ask_async (f, ASK_SEND, "bob", "hi", &wait);
+  natter_test_fake_expect (fake, "PRIVMSG bob *hi");
+  natter_test_fake_send (fake, ":alice!a@host PRIVMSG bob :hi");
+  g_assert_true (wait_answer (&wait, "echoed", NULL));
+  g_assert_cmpuint (count_messages (f, "hi"), ==, 1);
+  natter_test_fake_assert_silent (fake, 1500);
+
+  /* Not every message comes back (Natter's own server keeps NickServ's
+   * to itself): a PING follows it, and its PONG answers. */
+  memset (&wait, 0, sizeof wait);
+  ask_async (f, ASK_SEND, "NickServ", "hi", &wait);
+  natter_test_fake_expect (fake, "PRIVMSG NickServ *hi");
+  fake_answer (fake, NULL);
+  g_assert_true (wait_answer (&wait, "not echoed", NULL));
+  g_assert_cmpuint (count_messages (f, "hi"), ==, 1);
+}
+
+static void
+test_answers_timeout_blocks_nothing (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GError) error = NULL;
+  AsyncWait waits[4] = { { 0, }, };
+  AsyncWait wait = { 0, };
+  NatterSessionTuning tuning;
+  gint64 start;
+
+  tuning_fast (&tuning);
+  tuning.request_timeout_ms = natter_test_ms (1000);
+  session_on_fake (f, fake, NULL, &tuning);
+
+  /* A server that never answers: each request times out... */
+  start = g_get_monotonic_time ();
+  for (Ask what = ASK_SEND; what <= ASK_NICK; what++)
+    ask_async (f, what, what == ASK_SEND ? "bob" : "#a", what == ASK_NICK ? "alice2" : "bob", &waits[what]);
+
+  /* ...while another goes on, here answered. */
+  for (guint i = 0; i < G_N_ELEMENTS (waits); i++)
+    natter_test_fake_expect (fake, "PING *");
+  ask_async (f, ASK_SEND, "carol", "hi", &wait);
+  natter_test_fake_expect (fake, "PRIVMSG carol *hi");
+  fake_answer (fake, NULL);
+  g_assert_true (wait_answer (&wait, "answered", NULL));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, natter_test_ms (1000) * 1000);
+
+  for (guint i = 0; i < G_N_ELEMENTS (waits); i++)
+    {
+      g_assert_false (wait_answer (&waits[i], "unanswered", &error));
+      g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_TIMED_OUT);
+      g_clear_error (&error);
+    }
+  g_assert_cmpint (natter_session_get_state (f->session), ==, NATTER_SESSION_STATE_CONNECTED);
+}
+
+/* At most this many requests wait at once (REQUESTS_MAX). */
+#define REQUESTS_MAX 256
+
+static void
+test_answers_disconnect_fails_pending (Fixture       *f,
+                                       gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree AsyncWait *waits = g_new0 (AsyncWait, REQUESTS_MAX + 1);
+  AsyncWait wait = { 0, };
+  gint64 start;
+
+  session_on_fake (f, fake, NULL, NULL);
+
+  /* The connection lost: what waited fails at once. */
+  ask_async (f, ASK_TOPIC, "#a", "lost", &wait);
+  natter_test_fake_expect (fake, "PING *");
+  natter_test_fake_drop (fake);
+  g_assert_false (wait_answer (&wait, "lost", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_CONNECTED);
+  g_clear_error (&error);
+  natter_test_fake_wait_connection (fake, 2);
+  natter_test_fake_register (fake, "alice", NULL, NULL);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  natter_test_fake_expect (fake, "JOIN #a");
+
+  /* As many requests as may wait; one more is refused at once. */
+  for (guint i = 0; i < REQUESTS_MAX; i++)
+    ask_async (f, i % 2 == 0 ? ASK_SEND : ASK_NICK, "bob", i % 2 == 0 ? "hi" : "alice2", &waits[i]);
+  ask_async (f, ASK_SEND, "bob", "hi", &waits[REQUESTS_MAX]);
+  g_assert_false (wait_answer (&waits[REQUESTS_MAX], "one too many", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_FAILED);
+  g_clear_error (&error);
+
+  /* Disconnecting fails them all, at once. */
+  start = g_get_monotonic_time ();
+  natter_session_disconnect (f->session, "bye");
+  for (guint i = 0; i < REQUESTS_MAX; i++)
+    {
+      g_assert_false (wait_answer (&waits[i], "disconnected", &error));
+      g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_CONNECTED);
+      g_clear_error (&error);
+    }
+  g_assert_cmpint (g_get_monotonic_time () - start, <, natter_test_ms (1000) * 1000);
+  natter_test_fake_expect (fake, "QUIT *bye");
+}
+
+/* The answers of Natter's own server, with its NickServ, as a client of
+ * it sees them. */
+static void
+test_answers_hosted (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *server_dir = g_dir_make_tmp ("natter-server-XXXXXX", NULL);
+  g_autoptr(NatterServerStore) store = NULL;
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(NatterTestClient) carol = NULL;
+  g_autoptr(GString) long_text = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  store = natter_server_store_new (server_dir, &error);
+  g_assert_no_error (error);
+  server_start (f, 0, "store", store, NULL);
+  f->session = session_new (f, f->port, "alice", FALSE, NULL, NULL);
+  natter_session_connect (f->session);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  bob = client_new (f, "bob");
+  carol = client_new (f, "carol");
+
+  /* bob runs #ops (+nt) and #ext; alice runs #mine. */
+  natter_test_client_send (bob, "JOIN #ops,#ext");
+  g_free (client_expect (bob, "* 366 bob #ext *"));
+  g_assert_true (join (f->session, "#ops", NULL, NULL));
+  g_assert_true (join (f->session, "#mine", NULL, NULL));
+
+  g_assert_false (ask (f, ASK_TOPIC, "#ops", "alice was here", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
+  g_assert_cmpstr (error->message, ==, "#ops: You're not channel operator");
+  g_clear_error (&error);
+  g_assert_false (ask (f, ASK_KICK, "#ops", "bob", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
+  g_clear_error (&error);
+  g_assert_false (ask (f, ASK_KICK, "#mine", "carol", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "carol: They aren't on that channel");
+  g_clear_error (&error);
+  g_assert_false (ask (f, ASK_NICK, NULL, "bob", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_EXISTS);
+  g_assert_cmpstr (error->message, ==, "bob: Nickname is already in use");
+  g_clear_error (&error);
+  g_assert_false (ask (f, ASK_NICK, NULL, "NickServ", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (send_text (f->session, "nobody", "hello?", NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "nobody: No such nick/channel");
+  g_clear_error (&error);
+  g_assert_false (send_text (f->session, "#nowhere", "hello?", NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (send_text (f->session, "#ext", "from outside", NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
+  g_assert_cmpstr (error->message, ==, "#ext: Cannot send to channel");
+  g_clear_error (&error);
+  for (guint i = 0; i < 300; i++)
+    g_string_append_printf (long_text, "%sword%u", i > 0 ? " " : "", i);
+  g_assert_false (send_text (f->session, "nobody", long_text->str, NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_messages (f, "hello?"), ==, 0);
+
+  /* What the server takes, and NickServ, which does not echo. */
+  g_assert_true (send_text (f->session, "bob", "hello bob", NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_messages (f, "hello bob"), ==, 1);
+  g_assert_true (send_text (f->session, "NickServ", "HELP", NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_true (ask (f, ASK_TOPIC, "#mine", "my room", &error));
+  g_assert_cmpstr (natter_session_room_get_topic (natter_session_find_room (f->session, "#mine")), ==, "my room");
+  natter_test_client_send (carol, "JOIN #mine");
+  g_free (client_expect (carol, "* 366 carol #mine *"));
+  assert_members (f->session, "#mine", "@alice carol");
+  g_assert_true (ask (f, ASK_KICK, "#mine", "carol", &error));
+  g_assert_true (ask (f, ASK_NICK, NULL, "alice2", &error));
+  g_assert_cmpstr (natter_session_get_nick (f->session), ==, "alice2");
+  g_assert_no_error (error);
+
+  natter_session_disconnect (f->session, "bye");
+  natter_test_spin_until (is_disconnected, f->session, 2000);
+  server_stop (f);
+  natter_server_store_close (store);
+  natter_test_remove_tree (server_dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/session/answers/refusals-named", Fixture, NULL,
+              fixture_set_up, test_answers_refusals, fixture_tear_down);
+  g_test_add ("/session/answers/accepted", Fixture, NULL,
+              fixture_set_up, test_answers_accepted, fixture_tear_down);
+  g_test_add ("/session/answers/echo-or-ping", Fixture, NULL,
+              fixture_set_up, test_answers_echo, fixture_tear_down);
+  g_test_add ("/session/answers/timeout-blocks-nothing", Fixture, NULL,
+              fixture_set_up, test_answers_timeout_blocks_nothing, fixture_tear_down);
+  g_test_add ("/session/answers/disconnect-fails-pending", Fixture, NULL,
+              fixture_set_up, test_answers_disconnect_fails_pending, fixture_tear_down);
+  g_test_add ("/session/answers/hosted-server", Fixture, NULL,
+              fixture_set_up, test_answers_hosted, fixture_tear_down);
+  g_test_add ("/session/who-and-list", Fixture, NULL,
+              fixture_set_up_hosted, test_who_and_list, fixture_tear_down);
+
+  return g_test_run ();
+}
