@@ -354,6 +354,69 @@ test_session_messages (Fixture       *f,
   natter_test_bus_wait_signal (f->bus, DAEMON_PATH, "InterfacesRemoved", "*/room/*");
 }
 
+/* What a client has seen of a room when a join event reaches it. */
+typedef struct {
+  const char *room;
+  gboolean    members_has_carol;   /* a PropertiesChanged said so */
+  gboolean    event_seen;
+  gboolean    members_first;
+} OrderProbe;
+
+static void
+on_order_signal (GDBusConnection *connection,
+                 const char      *sender,
+                 const char      *path,
+                 const char      *interface,
+                 const char      *member,
+                 GVariant        *parameters,
+                 gpointer         user_data)
+{
+  OrderProbe *probe = user_data;
+  g_autofree char *printed = g_variant_print (parameters, FALSE);
+
+  if (g_str_equal (member, "PropertiesChanged") && g_str_equal (path, probe->room) &&
+      strstr (printed, "'Members'") != NULL && strstr (printed, "'carol'") != NULL)
+    probe->members_has_carol = TRUE;
+  else if (g_str_equal (member, "MessageReceived") && !probe->event_seen &&
+           strstr (printed, "'kind': <'join'>") != NULL && strstr (printed, "'sender': <'carol'>") != NULL)
+    {
+      probe->event_seen = TRUE;
+      probe->members_first = probe->members_has_carol;
+    }
+}
+
+static gboolean
+order_probe_done (gpointer data)
+{
+  return ((OrderProbe *) data)->event_seen;
+}
+
+/* A front end that shows "carol joined" can complete carol's nick: the
+ * room's properties reach the bus before the event does. */
+static void
+test_members_before_event (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) carol = client_new (f, "carol");
+  g_autofree char *session = open_session (f, "alice");
+  g_autofree char *room = room_path (session, "#room");
+  GDBusConnection *connection = natter_test_bus_get_connection (f->bus);
+  OrderProbe probe = { room, FALSE, FALSE, FALSE };
+  guint subscription;
+
+  join (f, session, "#room", "");
+  natter_test_bus_wait_property (f->bus, room, ROOM_IFACE, "Members", "[('@', 'alice')]");
+
+  subscription = g_dbus_connection_signal_subscribe (connection, NULL, NULL, NULL, NULL, NULL,
+                                                     G_DBUS_SIGNAL_FLAGS_NONE, on_order_signal, &probe, NULL);
+  natter_test_client_send (carol, "JOIN #room");
+  if (!natter_test_spin_until (order_probe_done, &probe, NATTER_TEST_TIMEOUT_MS))
+    g_test_fail_printf ("carol's join never reached the bus");
+  g_dbus_connection_signal_unsubscribe (connection, subscription);
+
+  g_assert_true (probe.members_first);
+}
+
 static void
 test_session_settings (Fixture       *f,
                        gconstpointer  data)
@@ -1208,6 +1271,8 @@ main (int   argc,
               fixture_set_up, test_session_settings, fixture_tear_down);
   g_test_add ("/dbus/session/events-received-and-kept", Fixture, NULL,
               fixture_set_up, test_session_events, fixture_tear_down);
+  g_test_add ("/dbus/room/members-reach-the-bus-before-the-event", Fixture, NULL,
+              fixture_set_up, test_members_before_event, fixture_tear_down);
   g_test_add ("/dbus/session/disconnect-connect-close", Fixture, NULL,
               fixture_set_up, test_session_connect_disconnect_close, fixture_tear_down);
   g_test_add ("/dbus/session/errors-are-named", Fixture, NULL,

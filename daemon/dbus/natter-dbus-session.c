@@ -174,6 +174,19 @@ on_message_received (NatterSession        *session,
                      NatterSessionMessage *message,
                      NatterDbusSession    *self)
 {
+  /* A room event changed the room first (its members, its topic): those
+   * properties go out before the event, so whoever shows "bob joined" can
+   * already complete bob's nick. Text leaves the hot path alone. */
+  if (natter_message_kind_is_event (message->kind))
+    {
+      NatterSessionRoom *room = natter_session_find_room (session, message->target);
+      NatterIpcObjectSkeleton *object = room != NULL ? g_hash_table_lookup (self->rooms, room) : NULL;
+      g_autoptr(NatterIpcRoom1) iface = object != NULL ? natter_ipc_object_get_room1 (NATTER_IPC_OBJECT (object)) : NULL;
+
+      if (iface != NULL)
+        g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (iface));
+    }
+
   natter_ipc_session1_emit_message_received (NATTER_IPC_SESSION1 (self),
                                              natter_dbus_message_to_variant (message));
 }
