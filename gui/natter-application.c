@@ -323,7 +323,7 @@ on_link_session_opened (GObject      *source,
   else if ((item = natter_session_list_lookup_session (self->session_list, natter_ipc_client_get_path (session))) != NULL)
     join_link (self, item, &link->uri);
   else
-    report_link_failure (self, link->text, _("natterd opened a session but it never appeared"));
+    report_link_failure (self, link->text, _("The Natter service opened a session but it never appeared"));
 
   open_link_free (link);
 }
@@ -351,7 +351,7 @@ natter_application_open_uri (NatterApplication  *self,
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
                    /* TRANSLATORS: an irc:// link cannot be opened; %s says why natterd cannot be reached */
-                   _("natterd cannot be reached: %s"), natter_session_list_get_error (self->session_list));
+                   _("The Natter service cannot be reached: %s"), natter_session_list_get_error (self->session_list));
       natter_irc_uri_clear (&parsed);
       return FALSE;
     }

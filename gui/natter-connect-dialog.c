@@ -189,7 +189,7 @@ action_connect (GtkWidget  *widget,
     return;
   if (client == NULL || !natter_ipc_client_get_running (client))
     {
-      show_error (self, _("natterd is not running"));
+      show_error (self, _("The Natter service is not running"));
       return;
     }
 

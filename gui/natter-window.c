@@ -171,12 +171,12 @@ update_daemon_banner (NatterWindow *self)
 
   if (error != NULL)
     {
-      g_autofree char *text = g_strdup_printf (_("Could not reach natterd: %s"), error);
+      g_autofree char *text = g_strdup_printf (_("Could not reach the Natter service: %s"), error);
 
       gtk_label_set_label (self->daemon_label, text);
     }
   else
-    gtk_label_set_label (self->daemon_label, _("natterd is not running. Waiting for it to come back…"));
+    gtk_label_set_label (self->daemon_label, _("The Natter service is not running. Waiting for it to come back…"));
 
   gtk_revealer_set_reveal_child (self->daemon_revealer, !running && !connecting);
 }

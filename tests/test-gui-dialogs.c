@@ -322,10 +322,29 @@ daemon_reached (gpointer data)
 static void
 press_start_natterd (void)
 {
-  GtkWidget *button = natter_test_gui_find_button (banner (), "_Start natterd");
+  GtkWidget *button = natter_test_gui_find_button (banner (), "_Start Natter Service");
 
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
+}
+
+/* The window speaks of Natter: natterd is a name for logs, man pages and
+ * natterctl. Every label below @root, shown or not. */
+static void
+assert_no_label_says_natterd (GtkWidget *root)
+{
+  if (GTK_IS_LABEL (root))
+    {
+      const char *text = gtk_label_get_text (GTK_LABEL (root));
+
+      if (strstr (text, "natterd") != NULL)
+        g_test_message ("a label says natterd: “%s”", text);
+      g_assert_null (strstr (text, "natterd"));
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    assert_no_label_says_natterd (child);
 }
 
 /* Tests */
@@ -334,7 +353,7 @@ static void
 test_unreachable_at_start (void)
 {
   /* The window came up while natterd failed to start (see main()). */
-  g_assert_true (natter_test_gui_wait (banner_says, "Could not reach natterd: ", 10000));
+  g_assert_true (natter_test_gui_wait (banner_says, "Could not reach the Natter service: ", 10000));
   g_test_message ("banner: %s", banner_text ());
   g_assert_nonnull (strstr (banner_text (), "exited"));
   g_assert_null (natter_session_list_get_client (session_list ()));
@@ -344,7 +363,7 @@ test_unreachable_at_start (void)
     g_autoptr(GFile) link = g_file_new_for_uri ("irc://127.0.0.1:1/lost");
 
     g_application_open (G_APPLICATION (f.app), &link, 1, "");
-    g_assert_true (natter_test_gui_wait (toast_starts, "natterd cannot be reached: ", 5000));
+    g_assert_true (natter_test_gui_wait (toast_starts, "The Natter service cannot be reached: ", 5000));
   }
 
   /* natterd appearing later is enough: no restart of the window. */
@@ -388,6 +407,7 @@ test_connect_every_field (void)
   GVariant *network;
   g_autofree char *path = NULL;
 
+  assert_no_label_says_natterd (dialog);
   set_connect_fields (dialog, port, FALSE, "dora");
   gtk_editable_set_text (GTK_EDITABLE (connect_field (dialog, "rooms_row")), "fakeroom, #second");
   gtk_editable_set_text (GTK_EDITABLE (connect_field (dialog, "password_row")), "hunter2");
@@ -913,6 +933,7 @@ test_host_dialog (void)
   GtkWidget *dora_row, *erin_row;
   g_autofree char *copied = NULL;
 
+  assert_no_label_says_natterd (dialog);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (gtk_widget_get_template_child (dialog, NATTER_TYPE_HOST_DIALOG, "port_spin")),
                              port);
   gtk_switch_set_active (GTK_SWITCH (hosting_switch), TRUE);
@@ -988,13 +1009,13 @@ test_start_natterd (void)
 
   /* natterd stops: the banner says so, the sidebar empties. */
   natter_test_bus_stop_daemon (f.bus);
-  g_assert_true (natter_test_gui_wait (banner_says, "natterd is not running", 10000));
+  g_assert_true (natter_test_gui_wait (banner_says, "The Natter service is not running", 10000));
   g_assert_cmpuint (n_sessions (), ==, 0);
 
   /* Start natterd, while it cannot start: the banner says why. */
   set_activation (FALSE);
   press_start_natterd ();
-  g_assert_true (natter_test_gui_wait (banner_says, "Could not reach natterd: ", 10000));
+  g_assert_true (natter_test_gui_wait (banner_says, "Could not reach the Natter service: ", 10000));
   g_test_message ("banner: %s", banner_text ());
   g_assert_nonnull (strstr (banner_text (), "exited"));
 
