@@ -256,15 +256,12 @@ natter_server_close_room (NatterServer  *self,
   for (guint i = 0; i < members->len; i++)
     {
       const char *params[3];
-      NatterOutLine line;
 
       client = g_ptr_array_index (members, i);
       params[0] = room->name;
       params[1] = client->nick;
       params[2] = reason;
-      _natter_out_line_init (&line, self->server_name, "KICK", params, 3, NULL);
-      _natter_out_line_send_room (&line, self, room, NULL);
-      _natter_out_line_clear (&line);
+      _natter_server_room_broadcast (self, room, NULL, "KICK", params, 3);
       _natter_room_remove_member (room, client);
     }
 
