@@ -263,6 +263,45 @@ send_stored (NatterServer        *server,
   _natter_out_line_clear (&line);
 }
 
+/* Opens a batch of @type (with @param, or none when NULL) for @client when
+ * it takes batches: returns its reference, NULL otherwise, and the tag its
+ * lines carry in @tag. */
+static char *
+batch_open (NatterServer  *server,
+            NatterClient  *client,
+            const char    *type,
+            const char    *param,
+            char         **tag)
+{
+  g_autofree char *start = NULL;
+  char *batch;
+
+  *tag = NULL;
+  if (!_natter_client_has_cap (client, NATTER_CAP_BATCH))
+    return NULL;
+
+  batch = _natter_history_new_batch (server);
+  *tag = g_strconcat ("batch=", batch, NULL);
+  start = g_strconcat ("+", batch, NULL);
+  _natter_server_send (server, client, server->server_name, "BATCH", start, type, param, NULL);
+
+  return batch;
+}
+
+static void
+batch_close (NatterServer *server,
+             NatterClient *client,
+             const char   *batch)
+{
+  g_autofree char *end = NULL;
+
+  if (batch == NULL)
+    return;
+
+  end = g_strconcat ("-", batch, NULL);
+  _natter_server_send (server, client, server->server_name, "BATCH", end, NULL);
+}
+
 static void
 inbox_fetched_cb (GObject      *source_object,
                   GAsyncResult *result,
@@ -305,16 +344,7 @@ inbox_fetched_cb (GObject      *source_object,
                                          rows->len),
                             rows->len);
 
-  if (_natter_client_has_cap (client, NATTER_CAP_BATCH))
-    {
-      g_autofree char *start = NULL;
-
-      batch = _natter_history_new_batch (server);
-      batch_tag = g_strconcat ("batch=", batch, NULL);
-      start = g_strconcat ("+", batch, NULL);
-      _natter_server_send (server, client, server->server_name, "BATCH", start,
-                           OFFLINE_BATCH_TYPE, NULL);
-    }
+  batch = batch_open (server, client, OFFLINE_BATCH_TYPE, NULL, &batch_tag);
 
   ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), rows->len);
   for (guint i = 0; i < rows->len; i++)
@@ -333,12 +363,7 @@ inbox_fetched_cb (GObject      *source_object,
       g_array_append_val (ids, row->id);
     }
 
-  if (batch != NULL)
-    {
-      g_autofree char *end = g_strconcat ("-", batch, NULL);
-
-      _natter_server_send (server, client, server->server_name, "BATCH", end, NULL);
-    }
+  batch_close (server, client, batch);
 
   natter_server_store_mark_delivered (server->store, (const gint64 *)(gpointer)ids->data, ids->len);
   account->inbox_pending -= MIN (account->inbox_pending, rows->len);
@@ -435,59 +460,84 @@ parse_limit (const char *text,
   return TRUE;
 }
 
+typedef void (*SendRow) (NatterServer *server,
+                         NatterClient *client,
+                         gpointer      row,
+                         const char   *batch_tag);
+
+static void
+send_history_row (NatterServer *server,
+                  NatterClient *client,
+                  gpointer      data,
+                  const char   *batch_tag)
+{
+  NatterStoredMessage *row = data;
+
+  send_stored (server, client, row, row->target, row->text, batch_tag);
+}
+
+static void
+send_target_row (NatterServer *server,
+                 NatterClient *client,
+                 gpointer      data,
+                 const char   *batch_tag)
+{
+  NatterStoredTarget *target = data;
+  g_autofree char *when = _natter_history_format_time (target->time_ms);
+  g_autofree char *stamp = g_strconcat ("timestamp=", when, NULL);
+  const char *params[] = { "TARGETS", target->target, stamp };
+  NatterOutLine line;
+
+  _natter_out_line_init (&line, server->server_name, "CHATHISTORY", params, 3, NULL);
+  line.extra_tags = batch_tag;
+  _natter_out_line_send (&line, server, client);
+  _natter_out_line_clear (&line);
+}
+
+/* Answers a CHATHISTORY @request with @rows in a batch of @batch_type (with
+ * the request's target), or with a failure when the read failed. */
+static void
+answer_page (Request      *request,
+             GPtrArray    *rows,
+             const GError *error,
+             const char   *batch_type,
+             SendRow       send_row)
+{
+  NatterServer *server = request->server;
+  NatterClient *client = request->client;
+  g_autofree char *batch = NULL;
+  g_autofree char *batch_tag = NULL;
+
+  if (client_alive (client) && rows == NULL)
+    {
+      g_warning ("CHATHISTORY %s%s%s: %s", request->subcommand,
+                 request->target != NULL ? " " : "", request->target != NULL ? request->target : "",
+                 error->message);
+      fail (server, client, "MESSAGE_ERROR", request->subcommand, request->target,
+            _("Messages could not be retrieved"));
+    }
+  else if (client_alive (client))
+    {
+      batch = batch_open (server, client, batch_type, request->target, &batch_tag);
+      for (guint i = 0; i < rows->len; i++)
+        send_row (server, client, g_ptr_array_index (rows, i), batch_tag);
+      batch_close (server, client, batch);
+    }
+
+  _natter_client_resume (client);
+}
+
 static void
 history_done_cb (GObject      *source_object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   g_autoptr(Request) request = user_data;
-  NatterServer *server = request->server;
-  NatterClient *client = request->client;
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *batch = NULL;
-  g_autofree char *batch_tag = NULL;
 
   rows = natter_server_store_query_history_finish (NATTER_SERVER_STORE (source_object), result, &error);
-
-  if (client_alive (client))
-    {
-      if (rows == NULL)
-        {
-          g_warning ("CHATHISTORY %s %s: %s", request->subcommand, request->target, error->message);
-          fail (server, client, "MESSAGE_ERROR", request->subcommand, request->target,
-                _("Messages could not be retrieved"));
-        }
-      else
-        {
-          if (_natter_client_has_cap (client, NATTER_CAP_BATCH))
-            {
-              g_autofree char *start = NULL;
-
-              batch = _natter_history_new_batch (server);
-              batch_tag = g_strconcat ("batch=", batch, NULL);
-              start = g_strconcat ("+", batch, NULL);
-              _natter_server_send (server, client, server->server_name, "BATCH", start,
-                                   "chathistory", request->target, NULL);
-            }
-
-          for (guint i = 0; i < rows->len; i++)
-            {
-              NatterStoredMessage *row = g_ptr_array_index (rows, i);
-
-              send_stored (server, client, row, row->target, row->text, batch_tag);
-            }
-
-          if (batch != NULL)
-            {
-              g_autofree char *end = g_strconcat ("-", batch, NULL);
-
-              _natter_server_send (server, client, server->server_name, "BATCH", end, NULL);
-            }
-        }
-    }
-
-  _natter_client_resume (client);
+  answer_page (request, rows, error, "chathistory", send_history_row);
 }
 
 static void
@@ -496,59 +546,11 @@ targets_done_cb (GObject      *source_object,
                  gpointer      user_data)
 {
   g_autoptr(Request) request = user_data;
-  NatterServer *server = request->server;
-  NatterClient *client = request->client;
   g_autoptr(GPtrArray) targets = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *batch = NULL;
-  g_autofree char *batch_tag = NULL;
 
   targets = natter_server_store_query_targets_finish (NATTER_SERVER_STORE (source_object), result, &error);
-
-  if (client_alive (client))
-    {
-      if (targets == NULL)
-        {
-          g_warning ("CHATHISTORY TARGETS: %s", error->message);
-          fail (server, client, "MESSAGE_ERROR", "TARGETS", NULL, _("Messages could not be retrieved"));
-        }
-      else
-        {
-          if (_natter_client_has_cap (client, NATTER_CAP_BATCH))
-            {
-              g_autofree char *start = NULL;
-
-              batch = _natter_history_new_batch (server);
-              batch_tag = g_strconcat ("batch=", batch, NULL);
-              start = g_strconcat ("+", batch, NULL);
-              _natter_server_send (server, client, server->server_name, "BATCH", start,
-                                   "draft/chathistory-targets", NULL);
-            }
-
-          for (guint i = 0; i < targets->len; i++)
-            {
-              NatterStoredTarget *target = g_ptr_array_index (targets, i);
-              g_autofree char *when = _natter_history_format_time (target->time_ms);
-              g_autofree char *stamp = g_strconcat ("timestamp=", when, NULL);
-              const char *params[] = { "TARGETS", target->target, stamp };
-              NatterOutLine line;
-
-              _natter_out_line_init (&line, server->server_name, "CHATHISTORY", params, 3, NULL);
-              line.extra_tags = batch_tag;
-              _natter_out_line_send (&line, server, client);
-              _natter_out_line_clear (&line);
-            }
-
-          if (batch != NULL)
-            {
-              g_autofree char *end = g_strconcat ("-", batch, NULL);
-
-              _natter_server_send (server, client, server->server_name, "BATCH", end, NULL);
-            }
-        }
-    }
-
-  _natter_client_resume (client);
+  answer_page (request, targets, error, "draft/chathistory-targets", send_target_row);
 }
 
 static void
@@ -559,6 +561,7 @@ chathistory_targets (NatterServer     *server,
   NatterHistoryRef from, to;
   g_autoptr(GPtrArray) room_keys = NULL;
   g_autofree char *identity = NULL;
+  Request *request;
   guint limit;
 
   if (msg->n_params < 4)
@@ -583,11 +586,14 @@ chathistory_targets (NatterServer     *server,
   if (client->account != NULL)
     identity = _natter_accounts_identity (server, client);
 
+  request = request_new (server, client);
+  request->subcommand = g_strdup ("TARGETS");
+
   _natter_client_pause (client);
   natter_server_store_query_targets_async (server->store, identity,
                                            (const char * const *)room_keys->pdata,
                                            from.time_ms, to.time_ms, limit, NULL,
-                                           targets_done_cb, request_new (server, client));
+                                           targets_done_cb, request);
 }
 
 void
