@@ -39,15 +39,16 @@ host_server (NatterDbusHost        *self,
   return server;
 }
 
-/* One a{sv} for each item of a host snapshot. */
+/* One a{sv} for each item of a host snapshot, which it takes. */
 typedef void (*FillDict) (GVariantDict *dict,
                           gconstpointer info);
 
 static void
 return_dicts (GDBusMethodInvocation *invocation,
-              GPtrArray             *infos,
+              GPtrArray             *snapshot,
               FillDict               fill)
 {
+  g_autoptr(GPtrArray) infos = snapshot;
   GVariantBuilder builder;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
@@ -109,13 +110,9 @@ natter_dbus_host_handle_list_users (NatterIpcHost1        *iface,
                                     GDBusMethodInvocation *invocation)
 {
   NatterServer *server = host_server (NATTER_DBUS_HOST (iface), invocation);
-  g_autoptr(GPtrArray) users = NULL;
 
   if (server != NULL)
-    {
-      users = natter_server_list_users (server);
-      return_dicts (invocation, users, fill_user);
-    }
+    return_dicts (invocation, natter_server_list_users (server), fill_user);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -126,15 +123,10 @@ natter_dbus_host_handle_list_recent_users (NatterIpcHost1        *iface,
                                            guint                  minutes)
 {
   NatterServer *server = host_server (NATTER_DBUS_HOST (iface), invocation);
-  g_autoptr(GPtrArray) seen = NULL;
-  gint64 since;
+  gint64 since = g_get_real_time () / G_USEC_PER_SEC - (gint64) MIN (minutes, MINUTES_MAX) * 60;
 
   if (server != NULL)
-    {
-      since = g_get_real_time () / G_USEC_PER_SEC - (gint64) MIN (minutes, MINUTES_MAX) * 60;
-      seen = natter_server_list_seen (server, since);
-      return_dicts (invocation, seen, fill_seen);
-    }
+    return_dicts (invocation, natter_server_list_seen (server, since), fill_seen);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -144,13 +136,9 @@ natter_dbus_host_handle_list_rooms (NatterIpcHost1        *iface,
                                     GDBusMethodInvocation *invocation)
 {
   NatterServer *server = host_server (NATTER_DBUS_HOST (iface), invocation);
-  g_autoptr(GPtrArray) rooms = NULL;
 
   if (server != NULL)
-    {
-      rooms = natter_server_list_rooms (server);
-      return_dicts (invocation, rooms, fill_room);
-    }
+    return_dicts (invocation, natter_server_list_rooms (server), fill_room);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -204,12 +204,21 @@ _natter_history_store_offline (NatterServer *server,
   return TRUE;
 }
 
+typedef void (*SendRow) (NatterServer *server,
+                         NatterClient *client,
+                         gpointer      row,
+                         const char   *batch_tag);
+
 typedef struct {
   NatterServer *server;
   NatterClient *client;
   char         *account_key;
   char         *target;
   char         *subcommand;
+  /* A CHATHISTORY page: how to read it, and each row's line in its batch. */
+  GPtrArray  *(*finish) (NatterServerStore *store, GAsyncResult *result, GError **error);
+  const char   *batch_type;
+  SendRow       send_row;
 } Request;
 
 static Request *
@@ -460,11 +469,6 @@ parse_limit (const char *text,
   return TRUE;
 }
 
-typedef void (*SendRow) (NatterServer *server,
-                         NatterClient *client,
-                         gpointer      row,
-                         const char   *batch_tag);
-
 static void
 send_history_row (NatterServer *server,
                   NatterClient *client,
@@ -494,19 +498,22 @@ send_target_row (NatterServer *server,
   _natter_out_line_clear (&line);
 }
 
-/* Answers a CHATHISTORY @request with @rows in a batch of @batch_type (with
- * the request's target), or with a failure when the read failed. */
+/* Answers a CHATHISTORY request with its page in a batch (with the
+ * request's target), or with a failure when the read failed. */
 static void
-answer_page (Request      *request,
-             GPtrArray    *rows,
-             const GError *error,
-             const char   *batch_type,
-             SendRow       send_row)
+page_done_cb (GObject      *source_object,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
+  g_autoptr(Request) request = user_data;
   NatterServer *server = request->server;
   NatterClient *client = request->client;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *batch = NULL;
   g_autofree char *batch_tag = NULL;
+
+  rows = request->finish (NATTER_SERVER_STORE (source_object), result, &error);
 
   if (client_alive (client) && rows == NULL)
     {
@@ -518,39 +525,13 @@ answer_page (Request      *request,
     }
   else if (client_alive (client))
     {
-      batch = batch_open (server, client, batch_type, request->target, &batch_tag);
+      batch = batch_open (server, client, request->batch_type, request->target, &batch_tag);
       for (guint i = 0; i < rows->len; i++)
-        send_row (server, client, g_ptr_array_index (rows, i), batch_tag);
+        request->send_row (server, client, g_ptr_array_index (rows, i), batch_tag);
       batch_close (server, client, batch);
     }
 
   _natter_client_resume (client);
-}
-
-static void
-history_done_cb (GObject      *source_object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(Request) request = user_data;
-  g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(GError) error = NULL;
-
-  rows = natter_server_store_query_history_finish (NATTER_SERVER_STORE (source_object), result, &error);
-  answer_page (request, rows, error, "chathistory", send_history_row);
-}
-
-static void
-targets_done_cb (GObject      *source_object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(Request) request = user_data;
-  g_autoptr(GPtrArray) targets = NULL;
-  g_autoptr(GError) error = NULL;
-
-  targets = natter_server_store_query_targets_finish (NATTER_SERVER_STORE (source_object), result, &error);
-  answer_page (request, targets, error, "draft/chathistory-targets", send_target_row);
 }
 
 static void
@@ -588,12 +569,15 @@ chathistory_targets (NatterServer     *server,
 
   request = request_new (server, client);
   request->subcommand = g_strdup ("TARGETS");
+  request->finish = natter_server_store_query_targets_finish;
+  request->batch_type = "draft/chathistory-targets";
+  request->send_row = send_target_row;
 
   _natter_client_pause (client);
   natter_server_store_query_targets_async (server->store, identity,
                                            (const char * const *)room_keys->pdata,
                                            from.time_ms, to.time_ms, limit, NULL,
-                                           targets_done_cb, request);
+                                           page_done_cb, request);
 }
 
 void
@@ -694,11 +678,14 @@ _natter_history_cmd_chathistory (NatterServer     *server,
   request = request_new (server, client);
   request->target = g_strdup (target);
   request->subcommand = g_strdup (subcommand);
+  request->finish = natter_server_store_query_history_finish;
+  request->batch_type = "chathistory";
+  request->send_row = send_history_row;
 
   _natter_client_pause (client);
   natter_server_store_query_history_async (server->store, target_key, subcommands[found].query,
                                            &refs[0], subcommands[found].n_refs > 1 ? &refs[1] : NULL,
-                                           limit, NULL, history_done_cb, request);
+                                           limit, NULL, page_done_cb, request);
 }
 
 /* WHOWAS after a restart ---------------------------------------------------- */
