@@ -293,6 +293,37 @@ reverse_from (GPtrArray *array,
     }
 }
 
+typedef gpointer (*RowFunc) (sqlite3_stmt *stmt);
+
+/* Appends what @from_row makes of each row of @sql, bound with @key (?1)
+ * then @n_ints integers (?2…), to @out; returns an SQLite result code. */
+static int
+collect_rows (sqlite3       *db,
+              const char    *sql,
+              const char    *key,
+              const gint64  *ints,
+              guint          n_ints,
+              RowFunc        from_row,
+              GPtrArray     *out)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  for (guint i = 0; i < n_ints; i++)
+    sqlite3_bind_int64 (stmt, 2 + i, ints[i]);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (out, from_row (stmt));
+  sqlite3_finalize (stmt);
+
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* Appends the rows of a history query bound with @target_key, a time, an id
  * and a limit (?1 ?2 ?3 ?4) to @out, reversed when @reverse. */
 static int
@@ -305,27 +336,15 @@ collect_history (sqlite3    *db,
                  gboolean    reverse,
                  GPtrArray  *out)
 {
-  sqlite3_stmt *stmt = NULL;
+  const gint64 ints[] = { time_ms, id, limit };
   guint start = out->len;
   int rc;
 
-  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
-  if (rc != SQLITE_OK)
-    return rc;
-
-  sqlite3_bind_text (stmt, 1, target_key, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, time_ms);
-  sqlite3_bind_int64 (stmt, 3, id);
-  sqlite3_bind_int64 (stmt, 4, limit);
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (out, message_from_row (stmt));
-  sqlite3_finalize (stmt);
-
+  rc = collect_rows (db, sql, target_key, ints, G_N_ELEMENTS (ints), (RowFunc) message_from_row, out);
   if (reverse)
     reverse_from (out, start);
 
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  return rc;
 }
 
 /* A reference as (time, id) bounds: messages strictly before it are
@@ -577,26 +596,16 @@ query_targets_read (NatterDatabase  *database,
       sqlite3_reset (stmt);
     }
   sqlite3_finalize (stmt);
-  stmt = NULL;
 
   if (rc == SQLITE_OK && data->identity != NULL)
     {
-      rc = sqlite3_prepare_v2 (db,
-                               "SELECT CASE WHEN a = ?1 THEN b_nick ELSE a_nick END, last"
-                               " FROM conversations WHERE (a = ?1 OR b = ?1)"
-                               " AND last >= ?2 AND last <= ?3 ORDER BY last LIMIT ?4",
-                               -1, &stmt, NULL);
-      if (rc == SQLITE_OK)
-        {
-          sqlite3_bind_text (stmt, 1, data->identity, -1, SQLITE_STATIC);
-          sqlite3_bind_int64 (stmt, 2, lo);
-          sqlite3_bind_int64 (stmt, 3, hi);
-          sqlite3_bind_int64 (stmt, 4, data->limit);
-          while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-            g_ptr_array_add (out, target_from_row (stmt));
-          rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-        }
-      sqlite3_finalize (stmt);
+      const gint64 ints[] = { lo, hi, data->limit };
+
+      rc = collect_rows (db,
+                         "SELECT CASE WHEN a = ?1 THEN b_nick ELSE a_nick END, last"
+                         " FROM conversations WHERE (a = ?1 OR b = ?1)"
+                         " AND last >= ?2 AND last <= ?3 ORDER BY last LIMIT ?4",
+                         data->identity, ints, G_N_ELEMENTS (ints), (RowFunc) target_from_row, out);
     }
 
   if (rc != SQLITE_OK)
@@ -658,24 +667,14 @@ fetch_inbox_read (NatterDatabase  *database,
 {
   ReadData *data = user_data;
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_message_free);
-  sqlite3_stmt *stmt = NULL;
+  const gint64 limit = data->limit;
   int rc;
 
-  rc = sqlite3_prepare_v2 (db,
-                           data->all
-                           ? INBOX_SELECT "WHERE account = ?1 ORDER BY id DESC LIMIT ?2"
-                           : INBOX_SELECT "WHERE account = ?1 AND delivered = 0 ORDER BY id LIMIT ?2",
-                           -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_text (stmt, 1, data->account_key, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 2, data->limit);
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        g_ptr_array_add (out, message_from_row (stmt));
-      rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-    }
-  sqlite3_finalize (stmt);
-
+  rc = collect_rows (db,
+                     data->all
+                     ? INBOX_SELECT "WHERE account = ?1 ORDER BY id DESC LIMIT ?2"
+                     : INBOX_SELECT "WHERE account = ?1 AND delivered = 0 ORDER BY id LIMIT ?2",
+                     data->account_key, &limit, 1, (RowFunc) message_from_row, out);
   if (rc != SQLITE_OK)
     {
       natter_database_set_error (database, db, rc, "inbox", error);
