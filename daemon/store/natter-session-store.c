@@ -667,6 +667,18 @@ query_data_free (QueryData *data)
   g_free (data);
 }
 
+static QueryData *
+query_data_new (guint       session_id,
+                const char *folded)
+{
+  QueryData *data = g_new0 (QueryData, 1);
+
+  data->session_id = session_id;
+  data->folded = g_strdup (folded);
+
+  return data;
+}
+
 #define HISTORY_SQL(where, order) \
   "SELECT " MESSAGE_COLUMNS " FROM messages WHERE session = ?1 AND folded = ?2" where \
   " AND (?6 OR kind <= " LAST_MESSAGE_KIND_SQL ") ORDER BY " order " LIMIT ?3"
@@ -781,9 +793,7 @@ natter_session_store_history_async (NatterSessionStore  *self,
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
   g_return_if_fail (folded != NULL);
 
-  data = g_new0 (QueryData, 1);
-  data->session_id = session_id;
-  data->folded = g_strdup (folded);
+  data = query_data_new (session_id, folded);
   data->anchor = anchor;
   data->value = value;
   data->limit = CLAMP (limit, 1, NATTER_SCROLLBACK_LIMIT_MAX);
@@ -856,10 +866,8 @@ natter_session_store_search_async (NatterSessionStore  *self,
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
   g_return_if_fail (query != NULL);
 
-  data = g_new0 (QueryData, 1);
-  data->session_id = session_id;
+  data = query_data_new (session_id, folded);
   data->query = g_strdup (query);
-  data->folded = g_strdup (folded);
   data->limit = CLAMP (limit, 1, NATTER_SCROLLBACK_LIMIT_MAX);
   store_push_task (self, store_search_op, natter_session_store_search_async, callback, user_data,
                    data, (GDestroyNotify) query_data_free);
@@ -937,9 +945,7 @@ natter_session_store_counts_async (NatterSessionStore  *self,
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
   g_return_if_fail (folded != NULL);
 
-  data = g_new0 (QueryData, 1);
-  data->session_id = session_id;
-  data->folded = g_strdup (folded);
+  data = query_data_new (session_id, folded);
   store_push_task (self, store_counts_op, natter_session_store_counts_async, callback, user_data,
                    data, (GDestroyNotify) query_data_free);
 }
