@@ -375,7 +375,7 @@ grace_expired_cb (gpointer user_data)
 
   g_clear_pointer (&client->auth->grace, g_source_unref);
 
-  if (client->dead || client->closed || nick_needs_identify (server, client) == NULL)
+  if (!_natter_client_is_alive (client) || nick_needs_identify (server, client) == NULL)
     return G_SOURCE_REMOVE;
 
   guest = pick_guest_nick (server);
@@ -756,7 +756,7 @@ password_done_cb (GObject      *source_object,
     {
       gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
 
-      if (!client->dead && !client->closed)
+      if (_natter_client_is_alive (client))
         job->done (job->server, client, ok ? "" : NULL, job->user_data);
     }
   else
@@ -765,7 +765,7 @@ password_done_cb (GObject      *source_object,
 
       if (hash == NULL)
         g_warning ("Cannot hash a password: %s", error->message);
-      if (!client->dead && !client->closed)
+      if (_natter_client_is_alive (client))
         job->done (job->server, client, hash, job->user_data);
     }
 

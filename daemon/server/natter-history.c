@@ -246,12 +246,6 @@ request_free (Request *request)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
 
-static gboolean
-client_alive (NatterClient *client)
-{
-  return !client->dead && !client->closed;
-}
-
 static void
 send_stored (NatterServer        *server,
              NatterClient        *client,
@@ -337,7 +331,7 @@ inbox_fetched_cb (GObject      *source_object,
       g_warning ("Cannot read the inbox of %s: %s", request->account_key, error->message);
       return;
     }
-  if (!client_alive (client) || account == NULL ||
+  if (!_natter_client_is_alive (client) || account == NULL ||
       !g_str_equal (account->key, request->account_key))
     return;
   if (rows->len == 0)
@@ -515,7 +509,7 @@ page_done_cb (GObject      *source_object,
 
   rows = request->finish (NATTER_SERVER_STORE (source_object), result, &error);
 
-  if (client_alive (client) && rows == NULL)
+  if (_natter_client_is_alive (client) && rows == NULL)
     {
       g_warning ("CHATHISTORY %s%s%s: %s", request->subcommand,
                  request->target != NULL ? " " : "", request->target != NULL ? request->target : "",
@@ -523,7 +517,7 @@ page_done_cb (GObject      *source_object,
       fail (server, client, "MESSAGE_ERROR", request->subcommand, request->target,
             _("Messages could not be retrieved"));
     }
-  else if (client_alive (client))
+  else if (_natter_client_is_alive (client))
     {
       batch = batch_open (server, client, request->batch_type, request->target, &batch_tag);
       for (guint i = 0; i < rows->len; i++)
@@ -705,7 +699,7 @@ whowas_done_cb (GObject      *source_object,
   if (error != NULL)
     g_warning ("WHOWAS %s: %s", request->target, error->message);
 
-  if (client_alive (client))
+  if (_natter_client_is_alive (client))
     {
       if (seen != NULL)
         {

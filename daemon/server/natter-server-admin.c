@@ -89,7 +89,7 @@ natter_server_list_users (NatterServer *self)
 
   g_hash_table_iter_init (&iter, self->clients);
   while (g_hash_table_iter_next (&iter, (gpointer *) &client, NULL))
-    if (client->registered && !client->dead && !client->closed)
+    if (client->registered && _natter_client_is_alive (client))
       g_ptr_array_add (users, user_info_new (client, now));
   g_ptr_array_sort (users, compare_user_info);
 
@@ -119,7 +119,7 @@ natter_server_list_seen (NatterServer *self,
     {
       NatterServerSeenInfo *info;
 
-      if (!client->registered || client->dead || client->closed)
+      if (!client->registered || !_natter_client_is_alive (client))
         continue;
       info = g_new0 (NatterServerSeenInfo, 1);
       info->nick = g_strdup (client->nick);
