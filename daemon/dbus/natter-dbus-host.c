@@ -39,37 +39,80 @@ host_server (NatterDbusHost        *self,
   return server;
 }
 
+/* One a{sv} for each item of a host snapshot, which it takes. */
+typedef void (*FillDict) (GVariantDict *dict,
+                          gconstpointer info);
+
+static void
+return_dicts (GDBusMethodInvocation *invocation,
+              GPtrArray             *snapshot,
+              FillDict               fill)
+{
+  g_autoptr(GPtrArray) infos = snapshot;
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < infos->len; i++)
+    {
+      GVariantDict dict;
+
+      g_variant_dict_init (&dict, NULL);
+      fill (&dict, g_ptr_array_index (infos, i));
+      g_variant_builder_add_value (&builder, g_variant_dict_end (&dict));
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(aa{sv})", &builder));
+}
+
+static void
+fill_user (GVariantDict  *dict,
+           gconstpointer  data)
+{
+  const NatterServerUserInfo *info = data;
+
+  g_variant_dict_insert (dict, "nick", "s", info->nick);
+  g_variant_dict_insert (dict, "user", "s", info->user != NULL ? info->user : "");
+  g_variant_dict_insert (dict, "address", "s", info->address);
+  g_variant_dict_insert (dict, "account", "s", info->account != NULL ? info->account : "");
+  g_variant_dict_insert (dict, "rooms", "^as", info->rooms);
+  g_variant_dict_insert (dict, "idle", "u", info->idle);
+  g_variant_dict_insert (dict, "signon", "x", info->signon);
+  g_variant_dict_insert (dict, "away", "s", info->away != NULL ? info->away : "");
+}
+
+static void
+fill_seen (GVariantDict  *dict,
+           gconstpointer  data)
+{
+  const NatterServerSeenInfo *info = data;
+
+  g_variant_dict_insert (dict, "nick", "s", info->nick);
+  g_variant_dict_insert (dict, "user", "s", info->user != NULL ? info->user : "");
+  g_variant_dict_insert (dict, "address", "s", info->address);
+  g_variant_dict_insert (dict, "online", "b", info->online);
+  if (!info->online)
+    g_variant_dict_insert (dict, "left", "x", info->last_seen);
+}
+
+static void
+fill_room (GVariantDict  *dict,
+           gconstpointer  data)
+{
+  const NatterServerRoomInfo *info = data;
+
+  g_variant_dict_insert (dict, "name", "s", info->name);
+  g_variant_dict_insert (dict, "topic", "s", info->topic);
+  g_variant_dict_insert (dict, "members", "u", info->n_members);
+  g_variant_dict_insert (dict, "modes", "s", info->modes);
+}
+
 static gboolean
 natter_dbus_host_handle_list_users (NatterIpcHost1        *iface,
                                     GDBusMethodInvocation *invocation)
 {
-  NatterDbusHost *self = NATTER_DBUS_HOST (iface);
-  NatterServer *server = host_server (self, invocation);
-  g_autoptr(GPtrArray) users = NULL;
-  GVariantBuilder builder;
+  NatterServer *server = host_server (NATTER_DBUS_HOST (iface), invocation);
 
-  if (server == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-
-  users = natter_server_list_users (server);
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; i < users->len; i++)
-    {
-      NatterServerUserInfo *info = g_ptr_array_index (users, i);
-      GVariantDict dict;
-
-      g_variant_dict_init (&dict, NULL);
-      g_variant_dict_insert (&dict, "nick", "s", info->nick);
-      g_variant_dict_insert (&dict, "user", "s", info->user != NULL ? info->user : "");
-      g_variant_dict_insert (&dict, "address", "s", info->address);
-      g_variant_dict_insert (&dict, "account", "s", info->account != NULL ? info->account : "");
-      g_variant_dict_insert (&dict, "rooms", "^as", info->rooms);
-      g_variant_dict_insert (&dict, "idle", "u", info->idle);
-      g_variant_dict_insert (&dict, "signon", "x", info->signon);
-      g_variant_dict_insert (&dict, "away", "s", info->away != NULL ? info->away : "");
-      g_variant_builder_add_value (&builder, g_variant_dict_end (&dict));
-    }
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(aa{sv})", &builder));
+  if (server != NULL)
+    return_dicts (invocation, natter_server_list_users (server), fill_user);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -79,33 +122,11 @@ natter_dbus_host_handle_list_recent_users (NatterIpcHost1        *iface,
                                            GDBusMethodInvocation *invocation,
                                            guint                  minutes)
 {
-  NatterDbusHost *self = NATTER_DBUS_HOST (iface);
-  NatterServer *server = host_server (self, invocation);
-  g_autoptr(GPtrArray) seen = NULL;
-  GVariantBuilder builder;
-  gint64 since;
+  NatterServer *server = host_server (NATTER_DBUS_HOST (iface), invocation);
+  gint64 since = g_get_real_time () / G_USEC_PER_SEC - (gint64) MIN (minutes, MINUTES_MAX) * 60;
 
-  if (server == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-
-  since = g_get_real_time () / G_USEC_PER_SEC - (gint64) MIN (minutes, MINUTES_MAX) * 60;
-  seen = natter_server_list_seen (server, since);
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; i < seen->len; i++)
-    {
-      NatterServerSeenInfo *info = g_ptr_array_index (seen, i);
-      GVariantDict dict;
-
-      g_variant_dict_init (&dict, NULL);
-      g_variant_dict_insert (&dict, "nick", "s", info->nick);
-      g_variant_dict_insert (&dict, "user", "s", info->user != NULL ? info->user : "");
-      g_variant_dict_insert (&dict, "address", "s", info->address);
-      g_variant_dict_insert (&dict, "online", "b", info->online);
-      if (!info->online)
-        g_variant_dict_insert (&dict, "left", "x", info->last_seen);
-      g_variant_builder_add_value (&builder, g_variant_dict_end (&dict));
-    }
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(aa{sv})", &builder));
+  if (server != NULL)
+    return_dicts (invocation, natter_server_list_seen (server, since), fill_seen);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -114,29 +135,10 @@ static gboolean
 natter_dbus_host_handle_list_rooms (NatterIpcHost1        *iface,
                                     GDBusMethodInvocation *invocation)
 {
-  NatterDbusHost *self = NATTER_DBUS_HOST (iface);
-  NatterServer *server = host_server (self, invocation);
-  g_autoptr(GPtrArray) rooms = NULL;
-  GVariantBuilder builder;
+  NatterServer *server = host_server (NATTER_DBUS_HOST (iface), invocation);
 
-  if (server == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-
-  rooms = natter_server_list_rooms (server);
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; i < rooms->len; i++)
-    {
-      NatterServerRoomInfo *info = g_ptr_array_index (rooms, i);
-      GVariantDict dict;
-
-      g_variant_dict_init (&dict, NULL);
-      g_variant_dict_insert (&dict, "name", "s", info->name);
-      g_variant_dict_insert (&dict, "topic", "s", info->topic);
-      g_variant_dict_insert (&dict, "members", "u", info->n_members);
-      g_variant_dict_insert (&dict, "modes", "s", info->modes);
-      g_variant_builder_add_value (&builder, g_variant_dict_end (&dict));
-    }
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(aa{sv})", &builder));
+  if (server != NULL)
+    return_dicts (invocation, natter_server_list_rooms (server), fill_room);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -351,25 +351,6 @@ nick_needs_identify (NatterServer *server,
   return account;
 }
 
-static void
-force_nick (NatterServer *server,
-            NatterClient *client,
-            const char   *nick)
-{
-  const char *params[] = { nick };
-  NatterOutLine line;
-
-  _natter_out_line_init (&line, client->prefix, "NICK", params, 1, NULL);
-  line.account = client->account;
-  _natter_out_line_send_peers (&line, server, client, TRUE, 0);
-  _natter_out_line_clear (&line);
-  _natter_server_remember_whowas (server, client);
-
-  g_hash_table_remove (server->nicks, client->nick_folded);
-  _natter_client_set_nick (client, nick);
-  g_hash_table_insert (server->nicks, client->nick_folded, client);
-}
-
 static char *
 pick_guest_nick (NatterServer *server)
 {
@@ -394,12 +375,12 @@ grace_expired_cb (gpointer user_data)
 
   g_clear_pointer (&client->auth->grace, g_source_unref);
 
-  if (client->dead || client->closed || nick_needs_identify (server, client) == NULL)
+  if (!_natter_client_is_alive (client) || nick_needs_identify (server, client) == NULL)
     return G_SOURCE_REMOVE;
 
   guest = pick_guest_nick (server);
   g_message ("%s did not identify in time: renamed to %s", client->prefix, guest);
-  force_nick (server, client, guest);
+  _natter_server_rename (server, client, guest);
   _natter_services_noticef (server, client, _("You did not identify in time: your nick is now %s."),
                             guest);
   _natter_server_flush (server);
@@ -775,7 +756,7 @@ password_done_cb (GObject      *source_object,
     {
       gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
 
-      if (!client->dead && !client->closed)
+      if (_natter_client_is_alive (client))
         job->done (job->server, client, ok ? "" : NULL, job->user_data);
     }
   else
@@ -784,7 +765,7 @@ password_done_cb (GObject      *source_object,
 
       if (hash == NULL)
         g_warning ("Cannot hash a password: %s", error->message);
-      if (!client->dead && !client->closed)
+      if (_natter_client_is_alive (client))
         job->done (job->server, client, hash, job->user_data);
     }
 

@@ -121,6 +121,13 @@ _natter_client_has_cap (NatterClient *self,
   return (self->caps & cap) != 0;
 }
 
+/* Neither condemned nor closing: still worth an answer. */
+static inline gboolean
+_natter_client_is_alive (NatterClient *self)
+{
+  return !self->dead && !self->closed;
+}
+
 /* Nick for numerics and CAP: "*" until registration completes. */
 static inline const char *
 _natter_client_target (NatterClient *self)

@@ -355,7 +355,7 @@ _natter_client_queue (NatterClient *self,
 {
   gsize size = g_bytes_get_size (line);
 
-  if (self->dead || self->closed)
+  if (!_natter_client_is_alive (self))
     return FALSE;
 
   if (self->queue_bytes + size > self->server->sendq_max)

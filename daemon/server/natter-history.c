@@ -204,12 +204,21 @@ _natter_history_store_offline (NatterServer *server,
   return TRUE;
 }
 
+typedef void (*SendRow) (NatterServer *server,
+                         NatterClient *client,
+                         gpointer      row,
+                         const char   *batch_tag);
+
 typedef struct {
   NatterServer *server;
   NatterClient *client;
   char         *account_key;
   char         *target;
   char         *subcommand;
+  /* A CHATHISTORY page: how to read it, and each row's line in its batch. */
+  GPtrArray  *(*finish) (NatterServerStore *store, GAsyncResult *result, GError **error);
+  const char   *batch_type;
+  SendRow       send_row;
 } Request;
 
 static Request *
@@ -237,12 +246,6 @@ request_free (Request *request)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
 
-static gboolean
-client_alive (NatterClient *client)
-{
-  return !client->dead && !client->closed;
-}
-
 static void
 send_stored (NatterServer        *server,
              NatterClient        *client,
@@ -261,6 +264,45 @@ send_stored (NatterServer        *server,
   line.extra_tags = batch_tag;
   _natter_out_line_send (&line, server, client);
   _natter_out_line_clear (&line);
+}
+
+/* Opens a batch of @type (with @param, or none when NULL) for @client when
+ * it takes batches: returns its reference, NULL otherwise, and the tag its
+ * lines carry in @tag. */
+static char *
+batch_open (NatterServer  *server,
+            NatterClient  *client,
+            const char    *type,
+            const char    *param,
+            char         **tag)
+{
+  g_autofree char *start = NULL;
+  char *batch;
+
+  *tag = NULL;
+  if (!_natter_client_has_cap (client, NATTER_CAP_BATCH))
+    return NULL;
+
+  batch = _natter_history_new_batch (server);
+  *tag = g_strconcat ("batch=", batch, NULL);
+  start = g_strconcat ("+", batch, NULL);
+  _natter_server_send (server, client, server->server_name, "BATCH", start, type, param, NULL);
+
+  return batch;
+}
+
+static void
+batch_close (NatterServer *server,
+             NatterClient *client,
+             const char   *batch)
+{
+  g_autofree char *end = NULL;
+
+  if (batch == NULL)
+    return;
+
+  end = g_strconcat ("-", batch, NULL);
+  _natter_server_send (server, client, server->server_name, "BATCH", end, NULL);
 }
 
 static void
@@ -289,7 +331,7 @@ inbox_fetched_cb (GObject      *source_object,
       g_warning ("Cannot read the inbox of %s: %s", request->account_key, error->message);
       return;
     }
-  if (!client_alive (client) || account == NULL ||
+  if (!_natter_client_is_alive (client) || account == NULL ||
       !g_str_equal (account->key, request->account_key))
     return;
   if (rows->len == 0)
@@ -305,16 +347,7 @@ inbox_fetched_cb (GObject      *source_object,
                                          rows->len),
                             rows->len);
 
-  if (_natter_client_has_cap (client, NATTER_CAP_BATCH))
-    {
-      g_autofree char *start = NULL;
-
-      batch = _natter_history_new_batch (server);
-      batch_tag = g_strconcat ("batch=", batch, NULL);
-      start = g_strconcat ("+", batch, NULL);
-      _natter_server_send (server, client, server->server_name, "BATCH", start,
-                           OFFLINE_BATCH_TYPE, NULL);
-    }
+  batch = batch_open (server, client, OFFLINE_BATCH_TYPE, NULL, &batch_tag);
 
   ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), rows->len);
   for (guint i = 0; i < rows->len; i++)
@@ -333,12 +366,7 @@ inbox_fetched_cb (GObject      *source_object,
       g_array_append_val (ids, row->id);
     }
 
-  if (batch != NULL)
-    {
-      g_autofree char *end = g_strconcat ("-", batch, NULL);
-
-      _natter_server_send (server, client, server->server_name, "BATCH", end, NULL);
-    }
+  batch_close (server, client, batch);
 
   natter_server_store_mark_delivered (server->store, (const gint64 *)(gpointer)ids->data, ids->len);
   account->inbox_pending -= MIN (account->inbox_pending, rows->len);
@@ -436,9 +464,40 @@ parse_limit (const char *text,
 }
 
 static void
-history_done_cb (GObject      *source_object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+send_history_row (NatterServer *server,
+                  NatterClient *client,
+                  gpointer      data,
+                  const char   *batch_tag)
+{
+  NatterStoredMessage *row = data;
+
+  send_stored (server, client, row, row->target, row->text, batch_tag);
+}
+
+static void
+send_target_row (NatterServer *server,
+                 NatterClient *client,
+                 gpointer      data,
+                 const char   *batch_tag)
+{
+  NatterStoredTarget *target = data;
+  g_autofree char *when = _natter_history_format_time (target->time_ms);
+  g_autofree char *stamp = g_strconcat ("timestamp=", when, NULL);
+  const char *params[] = { "TARGETS", target->target, stamp };
+  NatterOutLine line;
+
+  _natter_out_line_init (&line, server->server_name, "CHATHISTORY", params, 3, NULL);
+  line.extra_tags = batch_tag;
+  _natter_out_line_send (&line, server, client);
+  _natter_out_line_clear (&line);
+}
+
+/* Answers a CHATHISTORY request with its page in a batch (with the
+ * request's target), or with a failure when the read failed. */
+static void
+page_done_cb (GObject      *source_object,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
   g_autoptr(Request) request = user_data;
   NatterServer *server = request->server;
@@ -448,104 +507,22 @@ history_done_cb (GObject      *source_object,
   g_autofree char *batch = NULL;
   g_autofree char *batch_tag = NULL;
 
-  rows = natter_server_store_query_history_finish (NATTER_SERVER_STORE (source_object), result, &error);
+  rows = request->finish (NATTER_SERVER_STORE (source_object), result, &error);
 
-  if (client_alive (client))
+  if (_natter_client_is_alive (client) && rows == NULL)
     {
-      if (rows == NULL)
-        {
-          g_warning ("CHATHISTORY %s %s: %s", request->subcommand, request->target, error->message);
-          fail (server, client, "MESSAGE_ERROR", request->subcommand, request->target,
-                _("Messages could not be retrieved"));
-        }
-      else
-        {
-          if (_natter_client_has_cap (client, NATTER_CAP_BATCH))
-            {
-              g_autofree char *start = NULL;
-
-              batch = _natter_history_new_batch (server);
-              batch_tag = g_strconcat ("batch=", batch, NULL);
-              start = g_strconcat ("+", batch, NULL);
-              _natter_server_send (server, client, server->server_name, "BATCH", start,
-                                   "chathistory", request->target, NULL);
-            }
-
-          for (guint i = 0; i < rows->len; i++)
-            {
-              NatterStoredMessage *row = g_ptr_array_index (rows, i);
-
-              send_stored (server, client, row, row->target, row->text, batch_tag);
-            }
-
-          if (batch != NULL)
-            {
-              g_autofree char *end = g_strconcat ("-", batch, NULL);
-
-              _natter_server_send (server, client, server->server_name, "BATCH", end, NULL);
-            }
-        }
+      g_warning ("CHATHISTORY %s%s%s: %s", request->subcommand,
+                 request->target != NULL ? " " : "", request->target != NULL ? request->target : "",
+                 error->message);
+      fail (server, client, "MESSAGE_ERROR", request->subcommand, request->target,
+            _("Messages could not be retrieved"));
     }
-
-  _natter_client_resume (client);
-}
-
-static void
-targets_done_cb (GObject      *source_object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(Request) request = user_data;
-  NatterServer *server = request->server;
-  NatterClient *client = request->client;
-  g_autoptr(GPtrArray) targets = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *batch = NULL;
-  g_autofree char *batch_tag = NULL;
-
-  targets = natter_server_store_query_targets_finish (NATTER_SERVER_STORE (source_object), result, &error);
-
-  if (client_alive (client))
+  else if (_natter_client_is_alive (client))
     {
-      if (targets == NULL)
-        {
-          g_warning ("CHATHISTORY TARGETS: %s", error->message);
-          fail (server, client, "MESSAGE_ERROR", "TARGETS", NULL, _("Messages could not be retrieved"));
-        }
-      else
-        {
-          if (_natter_client_has_cap (client, NATTER_CAP_BATCH))
-            {
-              g_autofree char *start = NULL;
-
-              batch = _natter_history_new_batch (server);
-              batch_tag = g_strconcat ("batch=", batch, NULL);
-              start = g_strconcat ("+", batch, NULL);
-              _natter_server_send (server, client, server->server_name, "BATCH", start,
-                                   "draft/chathistory-targets", NULL);
-            }
-
-          for (guint i = 0; i < targets->len; i++)
-            {
-              NatterStoredTarget *target = g_ptr_array_index (targets, i);
-              g_autofree char *when = _natter_history_format_time (target->time_ms);
-              g_autofree char *stamp = g_strconcat ("timestamp=", when, NULL);
-              const char *params[] = { "TARGETS", target->target, stamp };
-              NatterOutLine line;
-
-              _natter_out_line_init (&line, server->server_name, "CHATHISTORY", params, 3, NULL);
-              line.extra_tags = batch_tag;
-              _natter_out_line_send (&line, server, client);
-              _natter_out_line_clear (&line);
-            }
-
-          if (batch != NULL)
-            {
-              g_autofree char *end = g_strconcat ("-", batch, NULL);
-
-              _natter_server_send (server, client, server->server_name, "BATCH", end, NULL);
-            }
-        }
+      batch = batch_open (server, client, request->batch_type, request->target, &batch_tag);
+      for (guint i = 0; i < rows->len; i++)
+        request->send_row (server, client, g_ptr_array_index (rows, i), batch_tag);
+      batch_close (server, client, batch);
     }
 
   _natter_client_resume (client);
@@ -559,6 +536,7 @@ chathistory_targets (NatterServer     *server,
   NatterHistoryRef from, to;
   g_autoptr(GPtrArray) room_keys = NULL;
   g_autofree char *identity = NULL;
+  Request *request;
   guint limit;
 
   if (msg->n_params < 4)
@@ -583,11 +561,17 @@ chathistory_targets (NatterServer     *server,
   if (client->account != NULL)
     identity = _natter_accounts_identity (server, client);
 
+  request = request_new (server, client);
+  request->subcommand = g_strdup ("TARGETS");
+  request->finish = natter_server_store_query_targets_finish;
+  request->batch_type = "draft/chathistory-targets";
+  request->send_row = send_target_row;
+
   _natter_client_pause (client);
   natter_server_store_query_targets_async (server->store, identity,
                                            (const char * const *)room_keys->pdata,
                                            from.time_ms, to.time_ms, limit, NULL,
-                                           targets_done_cb, request_new (server, client));
+                                           page_done_cb, request);
 }
 
 void
@@ -688,11 +672,14 @@ _natter_history_cmd_chathistory (NatterServer     *server,
   request = request_new (server, client);
   request->target = g_strdup (target);
   request->subcommand = g_strdup (subcommand);
+  request->finish = natter_server_store_query_history_finish;
+  request->batch_type = "chathistory";
+  request->send_row = send_history_row;
 
   _natter_client_pause (client);
   natter_server_store_query_history_async (server->store, target_key, subcommands[found].query,
                                            &refs[0], subcommands[found].n_refs > 1 ? &refs[1] : NULL,
-                                           limit, NULL, history_done_cb, request);
+                                           limit, NULL, page_done_cb, request);
 }
 
 /* WHOWAS after a restart ---------------------------------------------------- */
@@ -712,7 +699,7 @@ whowas_done_cb (GObject      *source_object,
   if (error != NULL)
     g_warning ("WHOWAS %s: %s", request->target, error->message);
 
-  if (client_alive (client))
+  if (_natter_client_is_alive (client))
     {
       if (seen != NULL)
         {

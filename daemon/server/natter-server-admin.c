@@ -89,7 +89,7 @@ natter_server_list_users (NatterServer *self)
 
   g_hash_table_iter_init (&iter, self->clients);
   while (g_hash_table_iter_next (&iter, (gpointer *) &client, NULL))
-    if (client->registered && !client->dead && !client->closed)
+    if (client->registered && _natter_client_is_alive (client))
       g_ptr_array_add (users, user_info_new (client, now));
   g_ptr_array_sort (users, compare_user_info);
 
@@ -119,7 +119,7 @@ natter_server_list_seen (NatterServer *self,
     {
       NatterServerSeenInfo *info;
 
-      if (!client->registered || client->dead || client->closed)
+      if (!client->registered || !_natter_client_is_alive (client))
         continue;
       info = g_new0 (NatterServerSeenInfo, 1);
       info->nick = g_strdup (client->nick);
@@ -256,15 +256,12 @@ natter_server_close_room (NatterServer  *self,
   for (guint i = 0; i < members->len; i++)
     {
       const char *params[3];
-      NatterOutLine line;
 
       client = g_ptr_array_index (members, i);
       params[0] = room->name;
       params[1] = client->nick;
       params[2] = reason;
-      _natter_out_line_init (&line, self->server_name, "KICK", params, 3, NULL);
-      _natter_out_line_send_room (&line, self, room, NULL);
-      _natter_out_line_clear (&line);
+      _natter_server_room_broadcast (self, room, NULL, "KICK", params, 3);
       _natter_room_remove_member (room, client);
     }
 

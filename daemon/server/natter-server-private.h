@@ -123,6 +123,11 @@ gboolean      _natter_server_shares_room   (NatterClient *a,
 /* natter-server-registration.c */
 void   _natter_server_try_register   (NatterServer *server,
                                       NatterClient *client);
+/* Gives @client @nick, telling its peers when it is registered: the NICK
+ * command's work, without its checks. */
+void   _natter_server_rename         (NatterServer *server,
+                                      NatterClient *client,
+                                      const char   *nick);
 NatterCommandFunc _natter_server_cmd_cap, _natter_server_cmd_lusers, _natter_server_cmd_motd,
                   _natter_server_cmd_nick, _natter_server_cmd_pass, _natter_server_cmd_ping,
                   _natter_server_cmd_pong, _natter_server_cmd_quit, _natter_server_cmd_user;
@@ -131,7 +136,7 @@ NatterCommandFunc _natter_server_cmd_cap, _natter_server_cmd_lusers, _natter_ser
 NatterCommandFunc _natter_server_cmd_invite, _natter_server_cmd_join, _natter_server_cmd_kick,
                   _natter_server_cmd_list, _natter_server_cmd_names, _natter_server_cmd_part,
                   _natter_server_cmd_topic;
-/* @command with @params from @source to every member of @room. */
+/* @command with @params from @source (NULL: the server) to every member of @room. */
 void   _natter_server_room_broadcast (NatterServer       *server,
                                       NatterRoom         *room,
                                       NatterClient       *source,

@@ -233,6 +233,23 @@ _natter_server_cmd_pass (NatterServer     *server,
 }
 
 void
+_natter_server_rename (NatterServer *server,
+                       NatterClient *client,
+                       const char   *nick)
+{
+  if (client->registered)
+    {
+      _natter_out_line_tell_peers (server, client, "NICK", nick, TRUE, 0);
+      _natter_server_remember_whowas (server, client);
+    }
+
+  if (client->nick_folded != NULL)
+    g_hash_table_remove (server->nicks, client->nick_folded);
+  _natter_client_set_nick (client, nick);
+  g_hash_table_insert (server->nicks, client->nick_folded, client);
+}
+
+void
 _natter_server_cmd_nick (NatterServer     *server,
                          NatterClient     *client,
                          NatterIrcMessage *msg)
@@ -270,17 +287,7 @@ _natter_server_cmd_nick (NatterServer     *server,
   if (client->nick != NULL && g_str_equal (client->nick, nick))
     return;
 
-  if (client->registered)
-    {
-      _natter_out_line_tell_peers (server, client, "NICK", nick, TRUE, 0);
-      _natter_server_remember_whowas (server, client);
-    }
-
-  if (client->nick_folded != NULL)
-    g_hash_table_remove (server->nicks, client->nick_folded);
-  _natter_client_set_nick (client, nick);
-  g_hash_table_insert (server->nicks, client->nick_folded, client);
-
+  _natter_server_rename (server, client, nick);
   if (client->registered)
     _natter_accounts_nick_changed (server, client);
   _natter_server_try_register (server, client);

@@ -99,8 +99,9 @@ _natter_server_room_broadcast (NatterServer       *server,
 {
   NatterOutLine line;
 
-  _natter_out_line_init (&line, source->prefix, command, params, n_params, NULL);
-  line.account = source->account;
+  _natter_out_line_init (&line, source != NULL ? source->prefix : server->server_name,
+                         command, params, n_params, NULL);
+  line.account = source != NULL ? source->account : NULL;
   _natter_out_line_send_room (&line, server, room, NULL);
   _natter_out_line_clear (&line);
 }

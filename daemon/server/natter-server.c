@@ -808,7 +808,7 @@ _natter_server_kill_client (NatterServer *self,
                             const char   *reason,
                             gboolean      send_error)
 {
-  if (client->dead || client->closed)
+  if (!_natter_client_is_alive (client))
     return;
 
   if (send_error)

@@ -499,7 +499,7 @@ seen_done_cb (GObject      *source_object,
   if (error != NULL)
     g_warning ("SEEN %s: %s", lookup->name, error->message);
 
-  if (!client->dead && !client->closed)
+  if (_natter_client_is_alive (client))
     {
       if (seen != NULL)
         {
@@ -564,7 +564,7 @@ inbox_done_cb (GObject      *source_object,
   if (error != NULL)
     g_warning ("INBOX of %s: %s", lookup->name, error->message);
 
-  if (!client->dead && !client->closed)
+  if (_natter_client_is_alive (client))
     {
       if (rows == NULL || rows->len == 0)
         _natter_services_notice (lookup->server, client, _("Your inbox is empty."));

@@ -183,6 +183,7 @@ natter_server_store_load_rooms (NatterServerStore  *self,
 
 typedef struct {
   NatterDatabaseRead  read;
+  GTask              *task;      /* until read_start(): the task owns this data */
   NatterHistoryQuery  query;
   char               *target_key;
   char               *msgid[2];
@@ -215,8 +216,7 @@ read_new (NatterServerStore      *self,
           gpointer                user_data,
           gpointer                source_tag,
           NatterDatabaseReadFunc  func,
-          GDestroyNotify          result_free,
-          GTask                 **task_out)
+          GDestroyNotify          result_free)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   ReadData *data = g_new0 (ReadData, 1);
@@ -225,16 +225,18 @@ read_new (NatterServerStore      *self,
   data->read.func = func;
   data->read.result_free = result_free;
   g_task_set_task_data (task, data, (GDestroyNotify)read_data_free);
-  *task_out = task;
+  data->task = task;
 
   return data;
 }
 
 static void
 read_start (NatterServerStore *self,
-            GTask             *task)
+            ReadData          *data)
 {
-  natter_database_read_async (self->database, task, g_task_get_task_data (task));
+  g_autoptr(GTask) task = g_steal_pointer (&data->task);
+
+  natter_database_read_async (self->database, task, &data->read);
 }
 
 static gpointer
@@ -254,6 +256,8 @@ read_finish (NatterServerStore  *self,
 
 #define MESSAGE_COLUMNS "id, msgid, time, target_key, target, sender, account, command, text, tags"
 
+/* A history or inbox row of MESSAGE_COLUMNS (the inbox has no target_key:
+ * it selects NULL there), and the inbox's delivered flag after them. */
 static NatterStoredMessage *
 message_from_row (sqlite3_stmt *stmt)
 {
@@ -269,6 +273,8 @@ message_from_row (sqlite3_stmt *stmt)
   message->command = column_dup (stmt, 7);
   message->text = column_dup (stmt, 8);
   message->tags = column_dup (stmt, 9);
+  if (sqlite3_column_count (stmt) > 10)
+    message->delivered = sqlite3_column_int (stmt, 10) != 0;
 
   return message;
 }
@@ -287,6 +293,37 @@ reverse_from (GPtrArray *array,
     }
 }
 
+typedef gpointer (*RowFunc) (sqlite3_stmt *stmt);
+
+/* Appends what @from_row makes of each row of @sql, bound with @key (?1)
+ * then @n_ints integers (?2…), to @out; returns an SQLite result code. */
+static int
+collect_rows (sqlite3       *db,
+              const char    *sql,
+              const char    *key,
+              const gint64  *ints,
+              guint          n_ints,
+              RowFunc        from_row,
+              GPtrArray     *out)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  for (guint i = 0; i < n_ints; i++)
+    sqlite3_bind_int64 (stmt, 2 + i, ints[i]);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (out, from_row (stmt));
+  sqlite3_finalize (stmt);
+
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* Appends the rows of a history query bound with @target_key, a time, an id
  * and a limit (?1 ?2 ?3 ?4) to @out, reversed when @reverse. */
 static int
@@ -299,27 +336,15 @@ collect_history (sqlite3    *db,
                  gboolean    reverse,
                  GPtrArray  *out)
 {
-  sqlite3_stmt *stmt = NULL;
+  const gint64 ints[] = { time_ms, id, limit };
   guint start = out->len;
   int rc;
 
-  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
-  if (rc != SQLITE_OK)
-    return rc;
-
-  sqlite3_bind_text (stmt, 1, target_key, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, time_ms);
-  sqlite3_bind_int64 (stmt, 3, id);
-  sqlite3_bind_int64 (stmt, 4, limit);
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (out, message_from_row (stmt));
-  sqlite3_finalize (stmt);
-
+  rc = collect_rows (db, sql, target_key, ints, G_N_ELEMENTS (ints), (RowFunc) message_from_row, out);
   if (reverse)
     reverse_from (out, start);
 
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  return rc;
 }
 
 /* A reference as (time, id) bounds: messages strictly before it are
@@ -490,7 +515,6 @@ natter_server_store_query_history_async (NatterServerStore      *self,
                                          GAsyncReadyCallback     callback,
                                          gpointer                user_data)
 {
-  g_autoptr(GTask) task = NULL;
   ReadData *data;
 
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
@@ -499,7 +523,7 @@ natter_server_store_query_history_async (NatterServerStore      *self,
   g_return_if_fail (query != NATTER_HISTORY_BETWEEN || ref2 != NULL);
 
   data = read_new (self, cancellable, callback, user_data, natter_server_store_query_history_async,
-                   query_history_read, (GDestroyNotify)g_ptr_array_unref, &task);
+                   query_history_read, (GDestroyNotify)g_ptr_array_unref);
   data->query = query;
   data->target_key = g_strdup (target_key);
   data->msgid[0] = g_strdup (ref->msgid);
@@ -511,7 +535,7 @@ natter_server_store_query_history_async (NatterServerStore      *self,
     }
   data->limit = limit;
 
-  read_start (self, task);
+  read_start (self, data);
 }
 
 GPtrArray *
@@ -530,6 +554,17 @@ compare_targets (gconstpointer a,
   const NatterStoredTarget *tb = *(NatterStoredTarget * const *)b;
 
   return (ta->time_ms > tb->time_ms) - (ta->time_ms < tb->time_ms);
+}
+
+static NatterStoredTarget *
+target_from_row (sqlite3_stmt *stmt)
+{
+  NatterStoredTarget *target = g_new0 (NatterStoredTarget, 1);
+
+  target->target = column_dup (stmt, 0);
+  target->time_ms = sqlite3_column_int64 (stmt, 1);
+
+  return target;
 }
 
 static gpointer
@@ -556,43 +591,21 @@ query_targets_read (NatterDatabase  *database,
       sqlite3_bind_int64 (stmt, 3, hi);
       rc = sqlite3_step (stmt);
       if (rc == SQLITE_ROW)
-        {
-          NatterStoredTarget *target = g_new0 (NatterStoredTarget, 1);
-
-          target->target = column_dup (stmt, 0);
-          target->time_ms = sqlite3_column_int64 (stmt, 1);
-          g_ptr_array_add (out, target);
-        }
+        g_ptr_array_add (out, target_from_row (stmt));
       rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? SQLITE_OK : rc;
       sqlite3_reset (stmt);
     }
   sqlite3_finalize (stmt);
-  stmt = NULL;
 
   if (rc == SQLITE_OK && data->identity != NULL)
     {
-      rc = sqlite3_prepare_v2 (db,
-                               "SELECT CASE WHEN a = ?1 THEN b_nick ELSE a_nick END, last"
-                               " FROM conversations WHERE (a = ?1 OR b = ?1)"
-                               " AND last >= ?2 AND last <= ?3 ORDER BY last LIMIT ?4",
-                               -1, &stmt, NULL);
-      if (rc == SQLITE_OK)
-        {
-          sqlite3_bind_text (stmt, 1, data->identity, -1, SQLITE_STATIC);
-          sqlite3_bind_int64 (stmt, 2, lo);
-          sqlite3_bind_int64 (stmt, 3, hi);
-          sqlite3_bind_int64 (stmt, 4, data->limit);
-          while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-            {
-              NatterStoredTarget *target = g_new0 (NatterStoredTarget, 1);
+      const gint64 ints[] = { lo, hi, data->limit };
 
-              target->target = column_dup (stmt, 0);
-              target->time_ms = sqlite3_column_int64 (stmt, 1);
-              g_ptr_array_add (out, target);
-            }
-          rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-        }
-      sqlite3_finalize (stmt);
+      rc = collect_rows (db,
+                         "SELECT CASE WHEN a = ?1 THEN b_nick ELSE a_nick END, last"
+                         " FROM conversations WHERE (a = ?1 OR b = ?1)"
+                         " AND last >= ?2 AND last <= ?3 ORDER BY last LIMIT ?4",
+                         data->identity, ints, G_N_ELEMENTS (ints), (RowFunc) target_from_row, out);
     }
 
   if (rc != SQLITE_OK)
@@ -619,20 +632,19 @@ natter_server_store_query_targets_async (NatterServerStore   *self,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   ReadData *data;
 
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 
   data = read_new (self, cancellable, callback, user_data, natter_server_store_query_targets_async,
-                   query_targets_read, (GDestroyNotify)g_ptr_array_unref, &task);
+                   query_targets_read, (GDestroyNotify)g_ptr_array_unref);
   data->identity = g_strdup (identity);
   data->room_keys = g_strdupv ((char **)room_keys);
   data->time_ms[0] = from_ms;
   data->time_ms[1] = to_ms;
   data->limit = limit;
 
-  read_start (self, task);
+  read_start (self, data);
 }
 
 GPtrArray *
@@ -643,6 +655,10 @@ natter_server_store_query_targets_finish (NatterServerStore  *self,
   return read_finish (self, result, error);
 }
 
+/* In MESSAGE_COLUMNS' order. */
+#define INBOX_SELECT "SELECT id, msgid, time, NULL, target, sender, sender_account, command, text," \
+                     " tags, delivered FROM inbox "
+
 static gpointer
 fetch_inbox_read (NatterDatabase  *database,
                   sqlite3         *db,
@@ -651,41 +667,14 @@ fetch_inbox_read (NatterDatabase  *database,
 {
   ReadData *data = user_data;
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_message_free);
-  sqlite3_stmt *stmt = NULL;
+  const gint64 limit = data->limit;
   int rc;
 
-  rc = sqlite3_prepare_v2 (db,
-                           data->all
-                           ? "SELECT id, msgid, time, target, sender, sender_account, command, text,"
-                             " tags, delivered FROM inbox WHERE account = ?1 ORDER BY id DESC LIMIT ?2"
-                           : "SELECT id, msgid, time, target, sender, sender_account, command, text,"
-                             " tags, delivered FROM inbox WHERE account = ?1 AND delivered = 0"
-                             " ORDER BY id LIMIT ?2",
-                           -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_text (stmt, 1, data->account_key, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 2, data->limit);
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        {
-          NatterStoredMessage *message = g_new0 (NatterStoredMessage, 1);
-
-          message->id = sqlite3_column_int64 (stmt, 0);
-          message->msgid = column_dup (stmt, 1);
-          message->time_ms = sqlite3_column_int64 (stmt, 2);
-          message->target = column_dup (stmt, 3);
-          message->sender = column_dup (stmt, 4);
-          message->account = column_dup (stmt, 5);
-          message->command = column_dup (stmt, 6);
-          message->text = column_dup (stmt, 7);
-          message->tags = column_dup (stmt, 8);
-          message->delivered = sqlite3_column_int (stmt, 9) != 0;
-          g_ptr_array_add (out, message);
-        }
-      rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-    }
-  sqlite3_finalize (stmt);
-
+  rc = collect_rows (db,
+                     data->all
+                     ? INBOX_SELECT "WHERE account = ?1 ORDER BY id DESC LIMIT ?2"
+                     : INBOX_SELECT "WHERE account = ?1 AND delivered = 0 ORDER BY id LIMIT ?2",
+                     data->account_key, &limit, 1, (RowFunc) message_from_row, out);
   if (rc != SQLITE_OK)
     {
       natter_database_set_error (database, db, rc, "inbox", error);
@@ -707,19 +696,18 @@ natter_server_store_fetch_inbox_async (NatterServerStore   *self,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   ReadData *data;
 
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
   g_return_if_fail (account_key != NULL);
 
   data = read_new (self, cancellable, callback, user_data, natter_server_store_fetch_inbox_async,
-                   fetch_inbox_read, (GDestroyNotify)g_ptr_array_unref, &task);
+                   fetch_inbox_read, (GDestroyNotify)g_ptr_array_unref);
   data->account_key = g_strdup (account_key);
   data->all = all;
   data->limit = limit;
 
-  read_start (self, task);
+  read_start (self, data);
 }
 
 GPtrArray *
@@ -803,18 +791,17 @@ natter_server_store_query_seen_async (NatterServerStore   *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   ReadData *data;
 
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
   g_return_if_fail (nick_key != NULL);
 
   data = read_new (self, cancellable, callback, user_data, natter_server_store_query_seen_async,
-                   query_seen_read, (GDestroyNotify)natter_stored_seen_free, &task);
+                   query_seen_read, (GDestroyNotify)natter_stored_seen_free);
   data->target_key = g_strdup (nick_key);
   data->account_key = g_strdup (account_key);
 
-  read_start (self, task);
+  read_start (self, data);
 }
 
 NatterStoredSeen *

@@ -347,6 +347,50 @@ store_push (NatterSessionStore *self,
     }
 }
 
+/* Queues @func for an async call, answering @callback from its task. */
+static void
+store_push_task (NatterSessionStore  *self,
+                 StoreOpFunc          func,
+                 gpointer             source_tag,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data,
+                 gpointer             data,
+                 GDestroyNotify       destroy)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  store_push (self, func, task, data, destroy);
+}
+
+/* A cached statement for @op; NULL, with @op answered, when it does not prepare. */
+static sqlite3_stmt *
+store_op_stmt (NatterSessionStore *self,
+               StoreOp            *op,
+               const char         *sql)
+{
+  sqlite3_stmt *stmt = store_stmt (self, sql);
+
+  if (stmt == NULL)
+    return_sqlite_error (self, op);
+  return stmt;
+}
+
+/* Runs a write of @op; FALSE, with @op answered, when it fails. */
+static gboolean
+store_op_exec (NatterSessionStore *self,
+               StoreOp            *op,
+               sqlite3_stmt       *stmt)
+{
+  GError *error = NULL;
+
+  if (store_exec_stmt (self, stmt, &error))
+    return TRUE;
+
+  g_task_return_error (op->task, error);
+  return FALSE;
+}
+
 /* GObject */
 
 static void
@@ -584,19 +628,16 @@ natter_session_store_backfill_async (NatterSessionStore  *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   BackfillData *data;
 
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
   g_return_if_fail (messages != NULL);
 
-  task = g_task_new (NULL, NULL, callback, user_data);
-  g_task_set_source_tag (task, natter_session_store_backfill_async);
-
   data = g_new0 (BackfillData, 1);
   data->session_id = session_id;
   data->messages = g_ptr_array_ref (messages);
-  store_push (self, store_backfill_op, task, data, (GDestroyNotify) backfill_data_free);
+  store_push_task (self, store_backfill_op, natter_session_store_backfill_async, callback, user_data,
+                   data, (GDestroyNotify) backfill_data_free);
 }
 
 GPtrArray *
@@ -626,14 +667,48 @@ query_data_free (QueryData *data)
   g_free (data);
 }
 
+static QueryData *
+query_data_new (guint       session_id,
+                const char *folded)
+{
+  QueryData *data = g_new0 (QueryData, 1);
+
+  data->session_id = session_id;
+  data->folded = g_strdup (folded);
+
+  return data;
+}
+
+#define HISTORY_SQL(where, order) \
+  "SELECT " MESSAGE_COLUMNS " FROM messages WHERE session = ?1 AND folded = ?2" where \
+  " AND (?6 OR kind <= " LAST_MESSAGE_KIND_SQL ") ORDER BY " order " LIMIT ?3"
+#define NEWEST_FIRST "time DESC, id DESC"
+#define OLDEST_FIRST "time ASC, id ASC"
+
+/* Binds: ?1 session, ?2 folded, ?3 limit, ?4 time, ?5 id, ?6 events too. */
+typedef struct {
+  const char *sql;
+  gboolean    descending;
+} HistoryQuery;
+
+static const HistoryQuery history_queries[] = {
+  [NATTER_SCROLLBACK_LATEST] = { HISTORY_SQL ("", NEWEST_FIRST), TRUE },
+  [NATTER_SCROLLBACK_BEFORE_TIME] = { HISTORY_SQL (" AND time < ?4", NEWEST_FIRST), TRUE },
+  [NATTER_SCROLLBACK_AFTER_TIME] = { HISTORY_SQL (" AND time > ?4", OLDEST_FIRST), FALSE },
+  [NATTER_SCROLLBACK_BEFORE_ID] = { HISTORY_SQL (" AND (time < ?4 OR (time = ?4 AND id < ?5))",
+                                                 NEWEST_FIRST), TRUE },
+  [NATTER_SCROLLBACK_AFTER_ID] = { HISTORY_SQL (" AND (time > ?4 OR (time = ?4 AND id > ?5))",
+                                                OLDEST_FIRST), FALSE },
+};
+
 static void
 store_history_op (NatterSessionStore *self,
                   StoreOp            *op)
 {
   QueryData *data = op->data;
   g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref);
+  const HistoryQuery *query;
   sqlite3_stmt *stmt;
-  gboolean descending = TRUE;
   gint64 anchor_time = 0;
   int rc;
 
@@ -641,12 +716,10 @@ store_history_op (NatterSessionStore *self,
     {
       gboolean found;
 
-      stmt = store_stmt (self, "SELECT time FROM messages WHERE session = ?1 AND folded = ?2 AND id = ?3");
+      stmt = store_op_stmt (self, op,
+                            "SELECT time FROM messages WHERE session = ?1 AND folded = ?2 AND id = ?3");
       if (stmt == NULL)
-        {
-          return_sqlite_error (self, op);
-          return;
-        }
+        return;
       sqlite3_bind_int (stmt, 1, data->session_id);
       bind_text (stmt, 2, data->folded);
       sqlite3_bind_int64 (stmt, 3, data->value);
@@ -664,49 +737,12 @@ store_history_op (NatterSessionStore *self,
         }
     }
 
-  switch (data->anchor)
-    {
-    case NATTER_SCROLLBACK_LATEST:
-      stmt = store_stmt (self, "SELECT " MESSAGE_COLUMNS " FROM messages"
-                               " WHERE session = ?1 AND folded = ?2"
-                               " AND (?6 OR kind <= " LAST_MESSAGE_KIND_SQL ")"
-                               " ORDER BY time DESC, id DESC LIMIT ?3");
-      break;
-    case NATTER_SCROLLBACK_BEFORE_TIME:
-      stmt = store_stmt (self, "SELECT " MESSAGE_COLUMNS " FROM messages"
-                               " WHERE session = ?1 AND folded = ?2 AND time < ?4"
-                               " AND (?6 OR kind <= " LAST_MESSAGE_KIND_SQL ")"
-                               " ORDER BY time DESC, id DESC LIMIT ?3");
-      break;
-    case NATTER_SCROLLBACK_AFTER_TIME:
-      descending = FALSE;
-      stmt = store_stmt (self, "SELECT " MESSAGE_COLUMNS " FROM messages"
-                               " WHERE session = ?1 AND folded = ?2 AND time > ?4"
-                               " AND (?6 OR kind <= " LAST_MESSAGE_KIND_SQL ")"
-                               " ORDER BY time ASC, id ASC LIMIT ?3");
-      break;
-    case NATTER_SCROLLBACK_BEFORE_ID:
-      stmt = store_stmt (self, "SELECT " MESSAGE_COLUMNS " FROM messages"
-                               " WHERE session = ?1 AND folded = ?2"
-                               " AND (time < ?4 OR (time = ?4 AND id < ?5))"
-                               " AND (?6 OR kind <= " LAST_MESSAGE_KIND_SQL ")"
-                               " ORDER BY time DESC, id DESC LIMIT ?3");
-      break;
-    case NATTER_SCROLLBACK_AFTER_ID:
-    default:
-      descending = FALSE;
-      stmt = store_stmt (self, "SELECT " MESSAGE_COLUMNS " FROM messages"
-                               " WHERE session = ?1 AND folded = ?2"
-                               " AND (time > ?4 OR (time = ?4 AND id > ?5))"
-                               " AND (?6 OR kind <= " LAST_MESSAGE_KIND_SQL ")"
-                               " ORDER BY time ASC, id ASC LIMIT ?3");
-      break;
-    }
+  /* An anchor this Natter does not know pages forwards, as AFTER_ID did. */
+  query = &history_queries[data->anchor < G_N_ELEMENTS (history_queries) ? data->anchor
+                                                                          : NATTER_SCROLLBACK_AFTER_ID];
+  stmt = store_op_stmt (self, op, query->sql);
   if (stmt == NULL)
-    {
-      return_sqlite_error (self, op);
-      return;
-    }
+    return;
 
   sqlite3_bind_int (stmt, 1, data->session_id);
   bind_text (stmt, 2, data->folded);
@@ -729,7 +765,7 @@ store_history_op (NatterSessionStore *self,
       return;
     }
 
-  if (descending)
+  if (query->descending)
     for (guint i = 0; i < messages->len / 2; i++)
       {
         gpointer tmp = messages->pdata[i];
@@ -752,23 +788,18 @@ natter_session_store_history_async (NatterSessionStore  *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   QueryData *data;
 
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
   g_return_if_fail (folded != NULL);
 
-  task = g_task_new (NULL, NULL, callback, user_data);
-  g_task_set_source_tag (task, natter_session_store_history_async);
-
-  data = g_new0 (QueryData, 1);
-  data->session_id = session_id;
-  data->folded = g_strdup (folded);
+  data = query_data_new (session_id, folded);
   data->anchor = anchor;
   data->value = value;
   data->limit = CLAMP (limit, 1, NATTER_SCROLLBACK_LIMIT_MAX);
   data->events = events;
-  store_push (self, store_history_op, task, data, (GDestroyNotify) query_data_free);
+  store_push_task (self, store_history_op, natter_session_store_history_async, callback, user_data,
+                   data, (GDestroyNotify) query_data_free);
 }
 
 GPtrArray *
@@ -777,6 +808,13 @@ natter_session_store_history_finish (GAsyncResult  *result,
 {
   return store_propagate_pointer (result, natter_session_store_history_async, error);
 }
+
+#define SEARCH_SQL(and_folded) \
+  "SELECT m.id, m.target, m.folded, m.time, m.sender, m.text, m.kind," \
+  " m.own, m.highlight, m.msgid, m.subject" \
+  " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid" \
+  " WHERE messages_fts MATCH ?1 AND m.session = ?2" and_folded \
+  " ORDER BY m.time DESC, m.id DESC LIMIT ?3"
 
 static void
 store_search_op (NatterSessionStore *self,
@@ -787,23 +825,9 @@ store_search_op (NatterSessionStore *self,
   sqlite3_stmt *stmt;
   int rc;
 
-  if (data->folded != NULL)
-    stmt = store_stmt (self, "SELECT m.id, m.target, m.folded, m.time, m.sender, m.text, m.kind,"
-                             " m.own, m.highlight, m.msgid, m.subject"
-                             " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
-                             " WHERE messages_fts MATCH ?1 AND m.session = ?2 AND m.folded = ?4"
-                             " ORDER BY m.time DESC, m.id DESC LIMIT ?3");
-  else
-    stmt = store_stmt (self, "SELECT m.id, m.target, m.folded, m.time, m.sender, m.text, m.kind,"
-                             " m.own, m.highlight, m.msgid, m.subject"
-                             " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
-                             " WHERE messages_fts MATCH ?1 AND m.session = ?2"
-                             " ORDER BY m.time DESC, m.id DESC LIMIT ?3");
+  stmt = store_op_stmt (self, op, data->folded != NULL ? SEARCH_SQL (" AND m.folded = ?4") : SEARCH_SQL (""));
   if (stmt == NULL)
-    {
-      return_sqlite_error (self, op);
-      return;
-    }
+    return;
 
   bind_text (stmt, 1, data->query);
   sqlite3_bind_int (stmt, 2, data->session_id);
@@ -837,21 +861,16 @@ natter_session_store_search_async (NatterSessionStore  *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   QueryData *data;
 
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
   g_return_if_fail (query != NULL);
 
-  task = g_task_new (NULL, NULL, callback, user_data);
-  g_task_set_source_tag (task, natter_session_store_search_async);
-
-  data = g_new0 (QueryData, 1);
-  data->session_id = session_id;
+  data = query_data_new (session_id, folded);
   data->query = g_strdup (query);
-  data->folded = g_strdup (folded);
   data->limit = CLAMP (limit, 1, NATTER_SCROLLBACK_LIMIT_MAX);
-  store_push (self, store_search_op, task, data, (GDestroyNotify) query_data_free);
+  store_push_task (self, store_search_op, natter_session_store_search_async, callback, user_data,
+                   data, (GDestroyNotify) query_data_free);
 }
 
 GPtrArray *
@@ -921,19 +940,14 @@ natter_session_store_counts_async (NatterSessionStore  *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   QueryData *data;
 
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
   g_return_if_fail (folded != NULL);
 
-  task = g_task_new (NULL, NULL, callback, user_data);
-  g_task_set_source_tag (task, natter_session_store_counts_async);
-
-  data = g_new0 (QueryData, 1);
-  data->session_id = session_id;
-  data->folded = g_strdup (folded);
-  store_push (self, store_counts_op, task, data, (GDestroyNotify) query_data_free);
+  data = query_data_new (session_id, folded);
+  store_push_task (self, store_counts_op, natter_session_store_counts_async, callback, user_data,
+                   data, (GDestroyNotify) query_data_free);
 }
 
 gboolean
@@ -1211,17 +1225,13 @@ store_open_session_op (NatterSessionStore *self,
 {
   const NatterSessionRecord *wanted = op->data;
   g_autoptr(NatterSessionRecord) record = NULL;
-  g_autoptr(GError) error = NULL;
   sqlite3_stmt *stmt;
 
-  stmt = store_stmt (self, "SELECT " SESSION_COLUMNS " FROM sessions"
-                           " WHERE host = ?1 COLLATE NOCASE AND port = ?2 AND nick = ?3"
-                           " ORDER BY saved DESC, id LIMIT 1");
+  stmt = store_op_stmt (self, op, "SELECT " SESSION_COLUMNS " FROM sessions"
+                              " WHERE host = ?1 COLLATE NOCASE AND port = ?2 AND nick = ?3"
+                              " ORDER BY saved DESC, id LIMIT 1");
   if (stmt == NULL)
-    {
-      return_sqlite_error (self, op);
-      return;
-    }
+    return;
   bind_text (stmt, 1, wanted->host);
   sqlite3_bind_int (stmt, 2, wanted->port);
   bind_text (stmt, 3, wanted->nick);
@@ -1231,32 +1241,23 @@ store_open_session_op (NatterSessionStore *self,
 
   if (record == NULL)
     {
-      stmt = store_stmt (self, "INSERT INTO sessions (host, port, nick) VALUES (?1, ?2, ?3)");
+      stmt = store_op_stmt (self, op, "INSERT INTO sessions (host, port, nick) VALUES (?1, ?2, ?3)");
       if (stmt == NULL)
-        {
-          return_sqlite_error (self, op);
-          return;
-        }
+        return;
       bind_text (stmt, 1, wanted->host);
       sqlite3_bind_int (stmt, 2, wanted->port);
       bind_text (stmt, 3, wanted->nick);
-      if (!store_exec_stmt (self, stmt, &error))
-        {
-          g_task_return_error (op->task, g_steal_pointer (&error));
-          return;
-        }
+      if (!store_op_exec (self, op, stmt))
+        return;
       record = natter_session_record_new ();
       record->id = sqlite3_last_insert_rowid (natter_database_get_handle (self->database));
     }
 
   /* What was asked for now wins over what was stored. */
-  stmt = store_stmt (self, "UPDATE sessions SET host = ?2, tls = ?3, username = ?4, realname = ?5,"
-                           " password = ?6, sasl_username = ?7, sasl_password = ?8 WHERE id = ?1");
+  stmt = store_op_stmt (self, op, "UPDATE sessions SET host = ?2, tls = ?3, username = ?4, realname = ?5,"
+                              " password = ?6, sasl_username = ?7, sasl_password = ?8 WHERE id = ?1");
   if (stmt == NULL)
-    {
-      return_sqlite_error (self, op);
-      return;
-    }
+    return;
   sqlite3_bind_int (stmt, 1, record->id);
   bind_text (stmt, 2, wanted->host);
   sqlite3_bind_int (stmt, 3, wanted->tls);
@@ -1265,11 +1266,8 @@ store_open_session_op (NatterSessionStore *self,
   bind_text (stmt, 6, wanted->password);
   bind_text (stmt, 7, wanted->sasl_username);
   bind_text (stmt, 8, wanted->sasl_password);
-  if (!store_exec_stmt (self, stmt, &error))
-    {
-      g_task_return_error (op->task, g_steal_pointer (&error));
-      return;
-    }
+  if (!store_op_exec (self, op, stmt))
+    return;
 
   g_free (record->host);
   record->host = g_strdup (wanted->host);
@@ -1310,15 +1308,12 @@ natter_session_store_open_session_async (NatterSessionStore        *self,
                                          GAsyncReadyCallback        callback,
                                          gpointer                   user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
   g_return_if_fail (record != NULL && record->host != NULL && record->nick != NULL);
 
-  task = g_task_new (NULL, NULL, callback, user_data);
-  g_task_set_source_tag (task, natter_session_store_open_session_async);
-  store_push (self, store_open_session_op, task, natter_session_record_copy (record),
-              (GDestroyNotify) natter_session_record_free);
+  store_push_task (self, store_open_session_op, natter_session_store_open_session_async,
+                   callback, user_data,
+                   natter_session_record_copy (record), (GDestroyNotify) natter_session_record_free);
 }
 
 NatterSessionRecord *
@@ -1336,12 +1331,11 @@ store_save_session_op (NatterSessionStore *self,
   g_autoptr(GError) error = NULL;
   sqlite3_stmt *stmt;
 
-  stmt = store_stmt (self, "UPDATE sessions SET name = ?2, saved = 1, autoconnect = ?3, away = ?4 WHERE id = ?1");
+  stmt = store_op_stmt (self, op,
+                        "UPDATE sessions SET name = ?2, saved = 1, autoconnect = ?3, away = ?4"
+                        " WHERE id = ?1");
   if (stmt == NULL)
-    {
-      return_sqlite_error (self, op);
-      return;
-    }
+    return;
   sqlite3_bind_int (stmt, 1, record->id);
   bind_text (stmt, 2, record->name);
   sqlite3_bind_int (stmt, 3, record->autoconnect);
@@ -1366,15 +1360,12 @@ natter_session_store_save_session_async (NatterSessionStore        *self,
                                          GAsyncReadyCallback        callback,
                                          gpointer                   user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
   g_return_if_fail (record != NULL && record->id > 0 && record->name != NULL);
 
-  task = g_task_new (NULL, NULL, callback, user_data);
-  g_task_set_source_tag (task, natter_session_store_save_session_async);
-  store_push (self, store_save_session_op, task, natter_session_record_copy (record),
-              (GDestroyNotify) natter_session_record_free);
+  store_push_task (self, store_save_session_op, natter_session_store_save_session_async,
+                   callback, user_data,
+                   natter_session_record_copy (record), (GDestroyNotify) natter_session_record_free);
 }
 
 gboolean
@@ -1389,20 +1380,15 @@ store_unsave_op (NatterSessionStore *self,
                  StoreOp            *op)
 {
   SmallData *data = op->data;
-  g_autoptr(GError) error = NULL;
-  sqlite3_stmt *stmt = store_stmt (self, "UPDATE sessions SET name = NULL, saved = 0, autoconnect = 0 WHERE name = ?1");
+  sqlite3_stmt *stmt = store_op_stmt (self, op,
+                                      "UPDATE sessions SET name = NULL, saved = 0, autoconnect = 0"
+                                      " WHERE name = ?1");
 
   if (stmt == NULL)
-    {
-      return_sqlite_error (self, op);
-      return;
-    }
+    return;
   bind_text (stmt, 1, data->a);
-  if (!store_exec_stmt (self, stmt, &error))
-    {
-      g_task_return_error (op->task, g_steal_pointer (&error));
-      return;
-    }
+  if (!store_op_exec (self, op, stmt))
+    return;
   if (sqlite3_changes (natter_database_get_handle (self->database)) == 0)
     {
       g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_NOT_FOUND,
@@ -1419,17 +1405,15 @@ natter_session_store_unsave_async (NatterSessionStore  *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   SmallData *data;
 
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
   g_return_if_fail (name != NULL);
 
-  task = g_task_new (NULL, NULL, callback, user_data);
-  g_task_set_source_tag (task, natter_session_store_unsave_async);
   data = g_new0 (SmallData, 1);
   data->a = g_strdup (name);
-  store_push (self, store_unsave_op, task, data, (GDestroyNotify) small_data_free);
+  store_push_task (self, store_unsave_op, natter_session_store_unsave_async, callback, user_data,
+                   data, (GDestroyNotify) small_data_free);
 }
 
 gboolean
@@ -1444,13 +1428,12 @@ store_list_saved_op (NatterSessionStore *self,
                      StoreOp            *op)
 {
   g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_record_free);
-  sqlite3_stmt *stmt = store_stmt (self, "SELECT " SESSION_COLUMNS " FROM sessions WHERE saved = 1 ORDER BY name");
+  sqlite3_stmt *stmt = store_op_stmt (self, op,
+                                      "SELECT " SESSION_COLUMNS " FROM sessions"
+                                      " WHERE saved = 1 ORDER BY name");
 
   if (stmt == NULL)
-    {
-      return_sqlite_error (self, op);
-      return;
-    }
+    return;
   while (sqlite3_step (stmt) == SQLITE_ROW)
     g_ptr_array_add (records, record_from_row (stmt));
   sqlite3_reset (stmt);
@@ -1466,13 +1449,10 @@ natter_session_store_list_saved_async (NatterSessionStore  *self,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
 
-  task = g_task_new (NULL, NULL, callback, user_data);
-  g_task_set_source_tag (task, natter_session_store_list_saved_async);
-  store_push (self, store_list_saved_op, task, NULL, NULL);
+  store_push_task (self, store_list_saved_op, natter_session_store_list_saved_async, callback, user_data,
+                   NULL, NULL);
 }
 
 GPtrArray *
