@@ -9,7 +9,7 @@ G_BEGIN_DECLS
  * natterctl's session commands, one file per noun, all in the one table
  * natter_cli_session_commands[] (natter-cli-session.c, with the session's
  * own commands): rooms in natter-cli-room.c, messages in
- * natter-cli-message.c.
+ * natter-cli-message.c, natterd itself in natter-cli-daemon.c.
  */
 
 /* A NatterCliCommandFunc, to declare one. */
@@ -30,6 +30,9 @@ int  natter_cli_room_join_all     (NatterCli          *cli,
                                    char              **keys,
                                    GPtrArray          *joined);
 void natter_cli_room_print_joined (GPtrArray          *joined);
+
+/* natter-cli-daemon.c */
+NatterCliCommandImpl natter_cli_daemon_shutdown;
 
 /* natter-cli-message.c; send's command->data is the kind: "text",
  * "action" or "notice". */

@@ -862,5 +862,6 @@ const NatterCliCommand natter_cli_session_commands[] = {
   { "trust", N_("FINGERPRINT"), N_("Trust the server's TLS certificate"), cmd_trust },
   { "follow", N_("[TARGET]"), N_("Print messages as they arrive"), natter_cli_message_follow },
   { "chat", N_("[HOST[:PORT]]"), N_("Chat interactively in the terminal"), cmd_chat },
+  { "shutdown", NULL, N_("Stop natterd: hosted clients and sessions are closed cleanly"), natter_cli_daemon_shutdown },
   { NULL }
 };

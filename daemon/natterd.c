@@ -89,6 +89,13 @@ natter_daemon_stop (NatterDaemon *daemon,
   g_timeout_add (20, stop_wait_cb, daemon);
 }
 
+static void
+on_shutdown_requested (NatterDbusService *service,
+                       NatterDaemon      *daemon)
+{
+  natter_daemon_stop (daemon, EXIT_SUCCESS);
+}
+
 static gboolean
 on_signal (gpointer user_data)
 {
@@ -284,6 +291,7 @@ on_bus_ready (GObject      *source,
 
   daemon->manager = natter_session_manager_new (daemon->store);
   daemon->service = natter_dbus_service_new (daemon->connection, daemon->manager, daemon->hosting);
+  g_signal_connect (daemon->service, "shutdown-requested", G_CALLBACK (on_shutdown_requested), daemon);
   if (!natter_dbus_service_export (daemon->service, &error))
     {
       g_printerr ("natterd: %s\n", error->message);

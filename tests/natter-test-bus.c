@@ -109,6 +109,8 @@ daemon_thread (gpointer user_data)
     {
       manager = natter_session_manager_new (store);
       service = natter_dbus_service_new (connection, manager, hosting);
+      /* Daemon1.Shutdown ends the loop, as it ends natterd's. */
+      g_signal_connect_swapped (service, "shutdown-requested", G_CALLBACK (g_main_loop_quit), daemon->loop);
       if (natter_dbus_service_export (service, &error))
         owner = g_bus_own_name_on_connection (connection, NATTER_DBUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
                                               on_name_acquired, on_name_lost, daemon, NULL);

@@ -19,7 +19,8 @@
 /*
  * The natterd executable on a private bus: D-Bus activation from the built
  * tree's service file (tests/services/), natterd --replace handing the bus
- * name and the listening port over, and natterd without any bus.
+ * name and the listening port over, Daemon1.Shutdown, and natterd without
+ * any bus.
  */
 
 #define DAEMON_PATH  "/org/natter/Daemon"
@@ -61,6 +62,16 @@ static gboolean
 name_has_owner (NatterTestBus *bus)
 {
   return natter_test_bus_name_has_owner (bus, "org.natter.Daemon");
+}
+
+/* natterd we spawned ourselves takes the name in its own time. */
+static void
+wait_name_owned (NatterTestBus *bus)
+{
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (NATTER_TEST_TIMEOUT_MS) * 1000;
+
+  while (!name_has_owner (bus) && g_get_monotonic_time () < deadline)
+    g_usleep (20 * 1000);
 }
 
 static guint32
@@ -207,12 +218,7 @@ test_replace (void)
   line = read_line (first_out);
   g_assert_cmpstr (line, ==, expected);
   g_clear_pointer (&line, g_free);
-  {
-    gint64 deadline = g_get_monotonic_time () + natter_test_ms (NATTER_TEST_TIMEOUT_MS) * 1000;
-
-    while (!name_has_owner (bus) && g_get_monotonic_time () < deadline)
-      g_usleep (20 * 1000);
-  }
+  wait_name_owned (bus);
   g_assert_cmpuint (owner_pid (bus), ==, (guint32) atoi (g_subprocess_get_identifier (first)));
 
   client = natter_test_client_new (port);
@@ -236,6 +242,41 @@ test_replace (void)
   g_subprocess_send_signal (second, SIGTERM);
   natter_test_client_expect (client, "ERROR :Closing Link: 127.0.0.1 (Server shutting down)");
   g_assert_cmpint (wait_exit (second), ==, 0);
+  g_assert_false (name_has_owner (bus));
+}
+
+/* Daemon1.Shutdown: answered, then natterd stops as on SIGTERM. */
+static void
+test_shutdown (void)
+{
+  g_autoptr(NatterTestBus) bus = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(NatterTestClient) client = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *prefix = NULL;
+  guint16 port;
+
+  if (!require_natterd ())
+    return;
+
+  bus = natter_test_bus_new (NULL, FALSE);
+  process = natterd_spawn ((const char * const []) { "--listen", "127.0.0.1:0", NULL }, &out);
+  line = read_line (out);
+  prefix = g_strdup ("natterd: listening on 127.0.0.1:");
+  g_assert_true (g_str_has_prefix (line, prefix));
+  port = (guint16) atoi (line + strlen (prefix));
+  wait_name_owned (bus);
+  g_assert_cmpuint (owner_pid (bus), ==, (guint32) atoi (g_subprocess_get_identifier (process)));
+
+  client = natter_test_client_new (port);
+  natter_test_client_register (client, "carol");
+
+  reply = natter_test_bus_call_ok (bus, DAEMON_PATH, DAEMON_IFACE, "Shutdown", NULL);
+  g_assert_cmpstr (g_variant_get_type_string (reply), ==, "()");
+  natter_test_client_expect (client, "ERROR :Closing Link: 127.0.0.1 (Server shutting down)");
+  g_assert_cmpint (wait_exit (process), ==, 0);
   g_assert_false (name_has_owner (bus));
 }
 
@@ -294,6 +335,7 @@ main (int   argc,
 
   g_test_add_func ("/natterd/dbus/activation-starts-natterd", test_activation);
   g_test_add_func ("/natterd/dbus/replace-hands-over-name-and-port", test_replace);
+  g_test_add_func ("/natterd/dbus/shutdown-stops-natterd", test_shutdown);
   g_test_add_func ("/natterd/dbus/no-bus-hosts-only", test_no_bus);
 
   return g_test_run ();

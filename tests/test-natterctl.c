@@ -334,6 +334,40 @@ test_status (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (member_array (object_of (root), "sessions")), ==, 1);
 }
 
+/* shutdown */
+
+static void
+test_shutdown (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  connect_alice (f, "#a");
+
+  /* natterd is off the bus by the time natterctl returns. */
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, &err, "shutdown", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "natterd stopped\n");
+  g_assert_cmpstr (err, ==, "");
+  g_assert_false (natter_test_bus_name_has_owner (f->bus, "org.natter.Daemon"));
+
+  /* Stopping a stopped natterd is done already. */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "shutdown", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "natterd is not running\n");
+  root = natter_test_ctl_json ("shutdown", NULL);
+  g_assert_false (json_object_get_boolean_member (object_of (root), "stopped"));
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "status", NULL), ==, 3);
+
+  /* And --json of a running one (the stopped one's thread joined first). */
+  natter_test_bus_restart_daemon (f->bus);
+  g_clear_pointer (&root, json_node_unref);
+  root = natter_test_ctl_json ("shutdown", NULL);
+  g_assert_true (json_object_get_boolean_member (object_of (root), "stopped"));
+  g_assert_false (natter_test_bus_name_has_owner (f->bus, "org.natter.Daemon"));
+}
+
 /* Hosting */
 
 static void
@@ -963,6 +997,7 @@ main (int   argc,
   g_test_add_func ("/natterctl/daemon-down", test_daemon_down);
   g_test_add ("/natterctl/status", Fixture, NULL, fixture_set_up, test_status, fixture_tear_down);
   g_test_add ("/natterctl/host", Fixture, NULL, fixture_set_up, test_host, fixture_tear_down);
+  g_test_add ("/natterctl/shutdown", Fixture, NULL, fixture_set_up_hosting, test_shutdown, fixture_tear_down);
   g_test_add ("/natterctl/session/commands", Fixture, NULL, fixture_set_up_hosting, test_session_commands,
               fixture_tear_down);
   g_test_add ("/natterctl/session/follow", Fixture, NULL, fixture_set_up_hosting, test_follow, fixture_tear_down);

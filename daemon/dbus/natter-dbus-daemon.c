@@ -32,6 +32,13 @@ struct _NatterDbusDaemon
 
 static void natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface);
 
+enum {
+  SHUTDOWN_REQUESTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 G_DEFINE_FINAL_TYPE_WITH_CODE (NatterDbusDaemon, natter_dbus_daemon, NATTER_IPC_TYPE_DAEMON1_SKELETON,
                                G_IMPLEMENT_INTERFACE (NATTER_IPC_TYPE_DAEMON1, natter_dbus_daemon_iface_init))
 
@@ -493,6 +500,19 @@ natter_dbus_daemon_handle_stop_hosting (NatterIpcDaemon1      *iface,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* Whoever runs the main loop ends it (natterd as on SIGTERM); the reply
+ * goes first, so the caller knows it was heard. */
+static gboolean
+natter_dbus_daemon_handle_shutdown (NatterIpcDaemon1      *iface,
+                                    GDBusMethodInvocation *invocation)
+{
+  g_message ("Shutdown requested on D-Bus by %s", g_dbus_method_invocation_get_sender (invocation));
+  natter_ipc_daemon1_complete_shutdown (iface, invocation);
+  g_signal_emit (iface, signals[SHUTDOWN_REQUESTED], 0);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface)
 {
@@ -503,6 +523,7 @@ natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface)
   iface->handle_remove_saved_network = natter_dbus_daemon_handle_remove_saved_network;
   iface->handle_start_hosting = natter_dbus_daemon_handle_start_hosting;
   iface->handle_stop_hosting = natter_dbus_daemon_handle_stop_hosting;
+  iface->handle_shutdown = natter_dbus_daemon_handle_shutdown;
 }
 
 static void
@@ -526,6 +547,11 @@ natter_dbus_daemon_class_init (NatterDbusDaemonClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = natter_dbus_daemon_dispose;
+
+  /* Shutdown was called: the daemon is to stop. */
+  signals[SHUTDOWN_REQUESTED] =
+    g_signal_new ("shutdown-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

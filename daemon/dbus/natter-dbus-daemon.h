@@ -18,7 +18,8 @@ G_DECLARE_FINAL_TYPE (NatterDbusDaemon, natter_dbus_daemon, NATTER, DBUS_DAEMON,
 /*
  * org.natter.Daemon1: opens and lists @manager's sessions (their objects
  * are on @object_manager), starts and stops @hosting and publishes its
- * status.
+ * status. Shutdown is answered, then signalled as "shutdown-requested"
+ * (no arguments) for whoever runs the main loop to stop.
  */
 NatterDbusDaemon *natter_dbus_daemon_new (NatterSessionManager     *manager,
                                           NatterHosting            *hosting,

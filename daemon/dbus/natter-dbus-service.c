@@ -25,6 +25,13 @@ struct _NatterDbusService
   guint                     sessions_fallback;
 };
 
+enum {
+  SHUTDOWN_REQUESTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 G_DEFINE_FINAL_TYPE (NatterDbusService, natter_dbus_service, G_TYPE_OBJECT)
 
 /* Sessions */
@@ -134,6 +141,12 @@ on_session_removed (NatterSessionManager *manager,
   g_hash_table_remove (self->sessions, session);
 }
 
+static void
+on_shutdown_requested (NatterDbusService *self)
+{
+  g_signal_emit (self, signals[SHUTDOWN_REQUESTED], 0);
+}
+
 /* GObject */
 
 static void
@@ -147,6 +160,8 @@ natter_dbus_service_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->manager, self);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_object (&self->object_manager);
+  if (self->daemon != NULL)
+    g_signal_handlers_disconnect_by_data (self->daemon, self);
   g_clear_object (&self->daemon);
   g_clear_object (&self->host);
   g_clear_object (&self->manager);
@@ -161,6 +176,10 @@ natter_dbus_service_class_init (NatterDbusServiceClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = natter_dbus_service_dispose;
+
+  signals[SHUTDOWN_REQUESTED] =
+    g_signal_new ("shutdown-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -189,6 +208,7 @@ natter_dbus_service_new (GDBusConnection      *connection,
   self->manager = g_object_ref (manager);
   self->daemon = natter_dbus_daemon_new (manager, hosting, self->object_manager);
   self->host = natter_dbus_host_new (hosting);
+  g_signal_connect_swapped (self->daemon, "shutdown-requested", G_CALLBACK (on_shutdown_requested), self);
 
   g_signal_connect (manager, "session-added", G_CALLBACK (on_session_added), self);
   g_signal_connect (manager, "session-removed", G_CALLBACK (on_session_removed), self);

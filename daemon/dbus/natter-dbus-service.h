@@ -16,7 +16,9 @@ G_DECLARE_FINAL_TYPE (NatterDbusService, natter_dbus_service, NATTER, DBUS_SERVI
  * natterd on the bus: org.natter.Daemon1 and org.natter.Host1 at
  * NATTER_DBUS_PATH, and a GDBusObjectManagerServer there with one object
  * per session of @manager (and per room of a session). Hosting is
- * @hosting's, whoever starts it. Owning the bus name is left to the caller.
+ * @hosting's, whoever starts it. Owning the bus name is left to the caller,
+ * and so is stopping: Daemon1.Shutdown, once answered, emits
+ * "shutdown-requested" (no arguments).
  */
 
 NatterDbusService    *natter_dbus_service_new              (GDBusConnection      *connection,
