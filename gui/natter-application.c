@@ -4,6 +4,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
 
 #include "natter-application.h"
 #include "natter-certificate-dialog.h"
@@ -503,6 +506,70 @@ action_open_conversation (GSimpleAction *action,
 
 /* GApplication */
 
+/* The compiled schema the resources carry, read through a file: GLib loads
+ * schemas from directories only. */
+static GSettingsSchema *
+builtin_schema (void)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GSettingsSchemaSource) source = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+
+  bytes = g_resources_lookup_data ("/org/natter/Natter/schemas/gschemas.compiled", 0, NULL);
+  dir = g_dir_make_tmp ("natter-schema-XXXXXX", &error);
+  g_assert (bytes != NULL);
+  if (dir == NULL)
+    g_error ("No directory for the settings schema: %s", error->message);
+
+  path = g_build_filename (dir, "gschemas.compiled", NULL);
+  if (g_file_set_contents (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
+    source = g_settings_schema_source_new_from_directory (dir, NULL, FALSE, &error);
+  /* The source has the file mapped: it can go. */
+  g_unlink (path);
+  g_rmdir (dir);
+  if (source == NULL)
+    g_error ("Could not read the built-in settings schema: %s", error->message);
+
+  return g_settings_schema_source_lookup (source, NATTER_APPLICATION_ID, FALSE);
+}
+
+/* The installed schema; else, run from the build tree, the one compiled
+ * into its data/ beside gui/; else settings that last as long as the
+ * window, rather than GLib aborting on a missing schema. */
+static GSettings *
+open_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsSchemaSource) build_source = NULL;
+  g_autoptr(GSettingsBackend) backend = NULL;
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+
+  if (source != NULL && (schema = g_settings_schema_source_lookup (source, NATTER_APPLICATION_ID, TRUE)) != NULL)
+    return g_settings_new (NATTER_APPLICATION_ID);
+
+  if (exe != NULL)
+    {
+      g_autofree char *bin_dir = g_path_get_dirname (exe);
+      g_autofree char *data_dir = g_build_filename (bin_dir, "..", "data", NULL);
+
+      build_source = g_settings_schema_source_new_from_directory (data_dir, source, FALSE, NULL);
+      if (build_source != NULL)
+        schema = g_settings_schema_source_lookup (build_source, NATTER_APPLICATION_ID, FALSE);
+      if (schema != NULL)
+        return g_settings_new_full (schema, NULL, NULL);
+    }
+
+  g_warning ("Settings schema %s is not installed: using its built-in copy, and the settings last until Natter quits",
+             NATTER_APPLICATION_ID);
+  schema = builtin_schema ();
+  backend = g_memory_settings_backend_new ();
+
+  return g_settings_new_full (schema, backend, NULL);
+}
+
 static void
 natter_application_startup (GApplication *application)
 {
@@ -524,7 +591,7 @@ natter_application_startup (GApplication *application)
                                          (const char *[]) { "<Control>comma", NULL });
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.connect", (const char *[]) { "<Control>n", NULL });
 
-  self->settings = g_settings_new (NATTER_APPLICATION_ID);
+  self->settings = open_settings ();
   g_signal_connect (self->settings, "changed::color-scheme", G_CALLBACK (on_color_scheme_changed), self);
   apply_color_scheme (self);
 

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
 #include "natter-certificate-dialog.h"
 #include "natter-connect-dialog.h"
 #include "natter-conversation-view.h"
@@ -1013,6 +1015,83 @@ test_start_natterd (void)
   g_assert_true (daemon_away (NULL));
 }
 
+/* The schema */
+
+typedef struct {
+  GSubprocess *process;
+  gboolean     answered;
+} WindowProbe;
+
+/* The spawned window exports its window's actions on the bus: it got
+ * through startup and activation. */
+static gboolean
+window_exported (gpointer data)
+{
+  WindowProbe *probe = data;
+  g_autoptr(GVariant) reply = NULL;
+
+  if (g_subprocess_get_identifier (probe->process) == NULL)
+    return TRUE;  /* gone: the caller sees it */
+
+  reply = g_dbus_connection_call_sync (natter_test_bus_get_connection (f.bus), "org.natter.Natter",
+                                       "/org/natter/Natter/window/1", "org.gtk.Actions", "List", NULL,
+                                       G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, 1000, NULL, NULL);
+  probe->answered = reply != NULL;
+
+  return probe->answered;
+}
+
+/* Runs the window @natter with no GSETTINGS_SCHEMA_DIR: it must come up. */
+static void
+run_without_schema_dir (const char *natter)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  WindowProbe probe = { NULL, FALSE };
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_unsetenv (launcher, "GSETTINGS_SCHEMA_DIR");
+  /* GTestDBus unset DISPLAY (against X11 autolaunch): the window needs it. */
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", gdk_display_get_name (gdk_display_get_default ()), TRUE);
+  probe.process = g_subprocess_launcher_spawn (launcher, &error, natter, NULL);
+  g_assert_no_error (error);
+
+  natter_test_gui_wait (window_exported, &probe, 15000);
+  g_assert_nonnull (g_subprocess_get_identifier (probe.process));  /* still running */
+  g_assert_true (probe.answered);
+
+  g_subprocess_send_signal (probe.process, SIGTERM);
+  g_subprocess_wait (probe.process, NULL, NULL);
+  g_clear_object (&probe.process);
+}
+
+static void
+test_without_installed_schema (void)
+{
+  g_autofree char *natter = g_build_filename (g_getenv ("NATTER_TEST_BUILDDIR"), "..", "gui", "natter", NULL);
+  g_autofree char *copy = g_build_filename (f.dir, "bin", "natter", NULL);
+  g_autofree char *bin = g_path_get_dirname (copy);
+  g_autoptr(GFile) from = g_file_new_for_path (natter);
+  g_autoptr(GFile) to = g_file_new_for_path (copy);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_test (natter, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("the built natter is needed");
+      return;
+    }
+
+  /* From the build tree: it finds the schema compiled there. */
+  run_without_schema_dir (natter);
+
+  /* Anywhere else: its built-in copy, with settings in memory. */
+  g_mkdir_with_parents (bin, 0755);
+  g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_chmod (copy, 0755);
+  run_without_schema_dir (copy);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1037,6 +1116,7 @@ main (int   argc,
   f.window = natter_application_get_window (f.app);
 
   g_test_add_func ("/gui-dialogs/startup/unreachable-natterd-recovers", test_unreachable_at_start);
+  g_test_add_func ("/gui-dialogs/startup/without-installed-schema", test_without_installed_schema);
   g_test_add_func ("/gui-dialogs/connect/every-field", test_connect_every_field);
   g_test_add_func ("/gui-dialogs/connect/untrusted-certificate", test_connect_untrusted_certificate);
   g_test_add_func ("/gui-dialogs/sidebar/mark-read", test_sidebar_mark_read);

@@ -10,6 +10,7 @@
 #include "natter-conversation-view.h"
 #include "natter-host-dialog.h"
 #include "natter-join-dialog.h"
+#include "natter-preferences.h"
 #include "natter-message-row.h"
 #include "natter-quick-switcher.h"
 #include "natter-search-dialog.h"
@@ -610,6 +611,50 @@ test_screenshots (void)
   natter_test_gui_settle (200);
 }
 
+/* A widget on its own, at its size on screen. */
+static void
+screenshot_widget (GtkWidget  *widget,
+                   const char *name)
+{
+  g_autofree char *path = natter_test_gui_screenshot_path (name);
+  gsize size;
+
+  natter_test_gui_settle (600);
+  size = natter_test_gui_screenshot (widget, path);
+  g_test_message ("screenshot %s: %" G_GSIZE_FORMAT " bytes", path, size);
+  g_assert_cmpuint (size, >, 1000);
+}
+
+/* The compose box (empty, then with text), the preferences and the host
+ * dialog, as the issue's closing note shows them. */
+static void
+test_screenshots_parts (void)
+{
+  NatterCompose *compose = natter_conversation_view_get_compose (view ());
+  GtkWindow *dialog;
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+  natter_compose_set_text (compose, "");
+  screenshot_widget (GTK_WIDGET (compose), "natter-compose-empty.png");
+  natter_compose_set_text (compose, "A longer message that wraps over more than one line in the compose box, "
+                                    "to show how the box grows with its text while it is being written.");
+  screenshot_widget (GTK_WIDGET (compose), "natter-compose-text.png");
+  natter_compose_set_text (compose, "");
+
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "app.preferences", NULL);
+  dialog = natter_test_gui_wait_toplevel (NATTER_TYPE_PREFERENCES, 3000);
+  g_assert_nonnull (dialog);
+  screenshot_widget (GTK_WIDGET (dialog), "natter-preferences.png");
+  gtk_window_destroy (dialog);
+
+  dialog = natter_window_show_host_dialog (f.window);
+  screenshot_widget (GTK_WIDGET (dialog), "natter-host-dialog.png");
+  gtk_window_destroy (dialog);
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  natter_test_gui_settle (200);
+}
+
 /* Accessibility: every icon-only button has a name a screen reader can say
  * (GTK 4.8 does not take it from the tooltip). */
 
@@ -700,6 +745,7 @@ main (int   argc,
   g_test_add_func ("/gui/uri/irc-link-joins-room", test_irc_link);
   g_test_add_func ("/gui/host/start-list-stop", test_host_dialog);
   g_test_add_func ("/gui/screenshots/light-dark-wide-narrow", test_screenshots);
+  g_test_add_func ("/gui/screenshots/compose-preferences-host", test_screenshots_parts);
   g_test_add_func ("/gui/a11y/icon-buttons-named", test_icon_buttons_named);
 
   status = g_test_run ();
