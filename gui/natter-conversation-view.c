@@ -164,8 +164,10 @@ at_bottom (NatterConversationView *self)
 static void
 update_jump_button (NatterConversationView *self)
 {
+  /* Unpinned but at the bottom (a found message near the end, a
+   * conversation shorter than the view): already at the newest. */
   gboolean show = self->model != NULL &&
-                  (natter_message_model_get_has_newer (self->model) || !self->pinned);
+                  (natter_message_model_get_has_newer (self->model) || (!self->pinned && !at_bottom (self)));
 
   if (self->new_below > 0)
     {
@@ -345,6 +347,7 @@ on_adjustment_changed (GtkAdjustment          *adj,
   /* ::changed comes before the ::value-changed of the same configure, with
    * the value already in place: a move the layout made is no scroll. */
   self->last_value = gtk_adjustment_get_value (adj);
+  update_jump_button (self);
 
   /* The list grew or was measured anew: stay at the bottom if there. Not
    * now: the list view is allocating and would take no notice. */
@@ -498,7 +501,10 @@ update_header (NatterConversationView *self)
     gtk_label_set_markup (self->topic_label, markup);
   }
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->title_button), is_room);
+  /* A private conversation has no topic to open: its title is plain, not
+   * a greyed-out button. */
+  gtk_widget_set_can_target (GTK_WIDGET (self->title_button), is_room);
+  gtk_widget_set_can_focus (GTK_WIDGET (self->title_button), is_room);
   update_topic_entry (self);
   gtk_widget_set_visible (GTK_WIDGET (self->members_button), is_room);
   if (!is_room)

@@ -40,6 +40,14 @@ static Fixture f;
 
 /* Lookups */
 
+static GtkWidget *
+template_child (gpointer    widget,
+                GType       type,
+                const char *name)
+{
+  return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (widget), type, name));
+}
+
 static NatterConversationView *
 view (void)
 {
@@ -453,9 +461,26 @@ test_search_opens_message (void)
 
   gtk_editable_set_text (GTK_EDITABLE (entry), "three");
   g_assert_true (natter_test_gui_wait (has_n_results, dialog, 5000));
-  g_signal_emit_by_name (list, "activate", 0u);
+  /* With the keyboard: Enter in the entry opens the first result. */
+  g_signal_emit_by_name (entry, "activate");
   g_assert_true (natter_test_gui_wait (showing, "#other", 5000));
   g_assert_true (natter_test_gui_wait (row_shown, "three", 5000));
+  /* #other fits in the view: it is at its newest, nothing to jump to. */
+  natter_test_gui_settle (300);
+  g_assert_false (gtk_widget_get_visible (template_child (view (), NATTER_TYPE_CONVERSATION_VIEW, "jump_button")));
+
+  /* Down from the entry goes into the results, where Enter opens one. */
+  dialog = natter_window_show_search_dialog (f.window);
+  entry = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_SEARCH_DIALOG, "search_entry");
+  list = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_SEARCH_DIALOG, "result_list");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "three");
+  g_assert_true (natter_test_gui_wait (has_n_results, dialog, 5000));
+  natter_test_gui_settle (200);
+  g_assert_true (natter_test_gui_press_key (GTK_WIDGET (entry), GDK_KEY_Down, 0));
+  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (dialog)), GTK_WIDGET (list)));
+  /* What Enter on the focused row does. */
+  g_assert_true (gtk_widget_activate (gtk_root_get_focus (GTK_ROOT (dialog))));
+  g_assert_null (natter_test_gui_find_toplevel (NATTER_TYPE_SEARCH_DIALOG));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.window), "win.previous-conversation", NULL));
   g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
@@ -611,6 +636,140 @@ test_screenshots (void)
   natter_test_gui_settle (200);
 }
 
+/* Polish */
+
+static graphene_rect_t
+bounds_in (GtkWidget *widget,
+           GtkWidget *target)
+{
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (widget, target, &bounds));
+  return bounds;
+}
+
+/* The sidebar's header and the conversation's, with the topic under its
+ * title, have one height: their bottom lines meet. */
+static void
+test_headers_line_up (void)
+{
+  GtkWidget *sidebar_pane = template_child (f.window, NATTER_TYPE_WINDOW, "sidebar_pane");
+  GtkWidget *sidebar_header = gtk_widget_get_first_child (sidebar_pane);
+  GtkWidget *header = template_child (view (), NATTER_TYPE_CONVERSATION_VIEW, "header");
+  GtkWidget *title = template_child (view (), NATTER_TYPE_CONVERSATION_VIEW, "window_title");
+
+  g_assert_true (showing ("#natter"));
+  g_assert_cmpstr (adw_window_title_get_subtitle (ADW_WINDOW_TITLE (title)), !=, "");
+  natter_test_gui_settle (200);
+  g_assert_true (ADW_IS_HEADER_BAR (sidebar_header));
+  g_assert_cmpint (gtk_widget_get_height (sidebar_header), ==, gtk_widget_get_height (header));
+}
+
+static gboolean
+compose_height_above (gpointer data)
+{
+  NatterCompose *compose = natter_conversation_view_get_compose (view ());
+
+  GtkWidget *scroller = gtk_widget_get_parent (GTK_WIDGET (natter_compose_get_text_view (compose)));
+
+  return gtk_widget_get_height (scroller) > GPOINTER_TO_INT (data);
+}
+
+/* One line high when empty, the placeholder on the cursor's line; it grows
+ * with its text. */
+static void
+test_compose_one_line (void)
+{
+  NatterCompose *compose = natter_conversation_view_get_compose (view ());
+  GtkTextView *text_view = natter_compose_get_text_view (compose);
+  GtkWidget *scroller = gtk_widget_get_parent (GTK_WIDGET (text_view));
+  GtkWidget *placeholder = template_child (compose, NATTER_TYPE_COMPOSE, "placeholder");
+  GtkTextIter start;
+  GdkRectangle cursor;
+  graphene_rect_t label;
+  int line_y, line_height, empty_height, x, y;
+
+  natter_compose_set_text (compose, "");
+  natter_test_gui_settle (300);
+  gtk_text_buffer_get_start_iter (gtk_text_view_get_buffer (text_view), &start);
+  gtk_text_view_get_line_yrange (text_view, &start, &line_y, &line_height);
+  empty_height = gtk_widget_get_height (scroller);
+  g_test_message ("line %d px, empty box %d px", line_height, empty_height);
+  g_assert_cmpint (empty_height, <, line_height * 3 / 2 + 8);
+
+  /* The placeholder's middle is within the cursor's line. */
+  gtk_text_view_get_cursor_locations (text_view, &start, &cursor, NULL);
+  gtk_text_view_buffer_to_window_coords (text_view, GTK_TEXT_WINDOW_WIDGET, cursor.x, cursor.y, &x, &y);
+  label = bounds_in (placeholder, GTK_WIDGET (text_view));
+  g_assert_true (gtk_widget_get_visible (placeholder));
+  g_assert_cmpfloat (label.origin.y + label.size.height / 2, >=, y);
+  g_assert_cmpfloat (label.origin.y + label.size.height / 2, <=, y + cursor.height);
+
+  natter_compose_set_text (compose, "one\ntwo\nthree");
+  g_assert_true (natter_test_gui_wait (compose_height_above, GINT_TO_POINTER (empty_height + line_height), 3000));
+  natter_compose_set_text (compose, "");
+}
+
+/* Every choice of a preferences' combo row is shown whole. */
+static void
+test_preferences_not_cut (void)
+{
+  GtkWindow *preferences;
+  GtkWidget *label;
+
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "app.preferences", NULL);
+  preferences = natter_test_gui_wait_toplevel (NATTER_TYPE_PREFERENCES, 3000);
+  g_assert_nonnull (preferences);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (template_child (preferences, NATTER_TYPE_PREFERENCES,
+                                                             "notifications_row")), 1);
+  natter_test_gui_settle (300);
+  label = natter_test_gui_find_label (GTK_WIDGET (preferences), "Mentions and Private Messages");
+  g_assert_nonnull (label);
+  g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label))));
+  gtk_window_destroy (preferences);
+}
+
+/* Two boxed lists in a group of the host dialog stand 12 px apart. */
+static void
+test_host_dialog_spaced (void)
+{
+  GtkWindow *dialog = natter_window_show_host_dialog (f.window);
+  GtkWidget *minutes = template_child (dialog, NATTER_TYPE_HOST_DIALOG, "minutes_spin");
+  GtkWidget *recent = template_child (dialog, NATTER_TYPE_HOST_DIALOG, "recent_list");
+  GtkWidget *minutes_list = gtk_widget_get_ancestor (minutes, GTK_TYPE_LIST_BOX);
+  graphene_rect_t above, below;
+
+  natter_test_gui_settle (300);
+  above = bounds_in (minutes_list, GTK_WIDGET (dialog));
+  below = bounds_in (recent, GTK_WIDGET (dialog));
+  g_assert_cmpfloat (below.origin.y - (above.origin.y + above.size.height), >=, 12);
+  gtk_window_destroy (dialog);
+}
+
+static gboolean
+private_listed (gpointer data)
+{
+  return natter_test_gui_find_conversation (f.app, data) != NULL;
+}
+
+/* A private conversation's title reads as a title, not a disabled button. */
+static void
+test_private_title_not_dimmed (void)
+{
+  GtkWidget *title_button = template_child (view (), NATTER_TYPE_CONVERSATION_VIEW, "title_button");
+
+  natter_test_client_send (f.bob, "PRIVMSG alice :a word in private");
+  g_assert_true (natter_test_gui_wait (private_listed, "bob", 5000));
+  natter_window_open_conversation (f.window, natter_session_item_get_object_path (first_session ()), "bob");
+  g_assert_true (natter_test_gui_wait (showing, "bob", 5000));
+  g_assert_true (gtk_widget_is_sensitive (title_button));
+  g_assert_false (gtk_widget_get_can_target (title_button));
+
+  natter_window_open_conversation (f.window, natter_session_item_get_object_path (first_session ()), "#natter");
+  g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
+  g_assert_true (gtk_widget_get_can_target (title_button));
+}
+
 /* A widget on its own, at its size on screen. */
 static void
 screenshot_widget (GtkWidget  *widget,
@@ -744,6 +903,11 @@ main (int   argc,
   g_test_add_func ("/gui/keyboard/quick-switcher", test_quick_switcher);
   g_test_add_func ("/gui/uri/irc-link-joins-room", test_irc_link);
   g_test_add_func ("/gui/host/start-list-stop", test_host_dialog);
+  g_test_add_func ("/gui/polish/headers-line-up", test_headers_line_up);
+  g_test_add_func ("/gui/polish/compose-one-line-grows", test_compose_one_line);
+  g_test_add_func ("/gui/polish/preferences-choices-whole", test_preferences_not_cut);
+  g_test_add_func ("/gui/polish/host-dialog-lists-spaced", test_host_dialog_spaced);
+  g_test_add_func ("/gui/polish/private-title-not-dimmed", test_private_title_not_dimmed);
   g_test_add_func ("/gui/screenshots/light-dark-wide-narrow", test_screenshots);
   g_test_add_func ("/gui/screenshots/compose-preferences-host", test_screenshots_parts);
   g_test_add_func ("/gui/a11y/icon-buttons-named", test_icon_buttons_named);
