@@ -9,6 +9,7 @@
 #include "natter-application.h"
 #include "natter-connect-dialog.h"
 #include "natter-session-item.h"
+#include "natter-window.h"
 
 struct _NatterConnectDialog
 {
@@ -93,23 +94,6 @@ on_tls_changed (GtkSwitch           *tls_switch,
 }
 
 static void
-on_saved (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!natter_ipc_session1_call_save_finish (NATTER_IPC_SESSION1 (source), result, &error))
-    {
-      GApplication *app = g_application_get_default ();
-
-      g_dbus_error_strip_remote_error (error);
-      if (NATTER_IS_APPLICATION (app))
-        natter_application_show_error (NATTER_APPLICATION (app), error->message);
-    }
-}
-
-static void
 finish (NatterConnectDialog *self,
         NatterSessionItem   *item)
 {
@@ -120,18 +104,15 @@ finish (NatterConnectDialog *self,
     natter_session_item_join (item, self->rooms[i], "");
 
   if (self->save)
-    {
-      GVariantDict options;
-
-      g_variant_dict_init (&options, NULL);
-      g_variant_dict_insert (&options, "autoconnect", "b", TRUE);
-      natter_ipc_session1_call_save (natter_session_item_get_session (item), g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
-                                     NULL, on_saved, NULL);
-    }
+    natter_session_item_save_when_connected (item);
 
   parent = gtk_window_get_transient_for (GTK_WINDOW (self));
   if (parent != NULL)
     {
+      /* The session's page says how connecting goes (why it fails); its
+       * first room replaces it once joined. */
+      if (NATTER_IS_WINDOW (parent))
+        natter_sidebar_select_item (natter_window_get_sidebar (NATTER_WINDOW (parent)), G_OBJECT (item));
       if (self->rooms != NULL && self->rooms[0] != NULL)
         gtk_widget_activate_action (GTK_WIDGET (parent), "win.open-conversation", "(ss)",
                                     session_path, self->rooms[0]);

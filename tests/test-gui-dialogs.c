@@ -451,6 +451,89 @@ test_connect_every_field (void)
   close_session (path);
 }
 
+static gboolean
+row_subtitle_says (gpointer data)
+{
+  const char **spec = data;  /* port (as text), text */
+  NatterSessionItem *item = session_on_port ((guint16) g_ascii_strtoull (spec[0], NULL, 10));
+  g_autofree char *subtitle = NULL;
+
+  if (item == NULL || !has_row (item))
+    return FALSE;
+  subtitle = natter_session_item_dup_subtitle (item);
+
+  /* On show in the row, and saying it. */
+  return strstr (subtitle, spec[1]) != NULL && natter_test_gui_find_label (row_of (item), subtitle) != NULL;
+}
+
+static gboolean
+session_banner_says (gpointer data)
+{
+  GtkWidget *banner = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f.window), NATTER_TYPE_WINDOW,
+                                                                 "session_banner"));
+  GtkWidget *label = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f.window), NATTER_TYPE_WINDOW,
+                                                                "session_banner_label"));
+
+  return gtk_revealer_get_reveal_child (GTK_REVEALER (banner)) && gtk_widget_get_mapped (label) &&
+         strstr (gtk_label_get_label (GTK_LABEL (label)), data) != NULL;
+}
+
+static gboolean
+network_saved_on_port (guint16 port)
+{
+  g_autoptr(GVariant) saved = natter_test_bus_call_ok (f.bus, "/org/natter/Daemon", "org.natter.Daemon1",
+                                                       "ListSavedNetworks", NULL);
+  g_autoptr(GVariant) networks = g_variant_get_child_value (saved, 0);
+  GVariantIter iter;
+  GVariant *network;
+  gboolean found = FALSE;
+
+  g_variant_iter_init (&iter, networks);
+  while ((network = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autoptr(GVariant) held = network;
+      guint16 saved_port = 0;
+
+      g_variant_lookup (network, "port", "q", &saved_port);
+      found |= saved_port == port;
+    }
+
+  return found;
+}
+
+/* A server that refuses: the dialog closes on the session's page, whose
+ * banner and sidebar row say why while natterd keeps trying; "Save" waits
+ * for a first success, which never comes. */
+static void
+test_connect_refused (void)
+{
+  guint16 port = closed_port ();
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  const char *refused[] = { port_text, "Connection refused" };
+  GtkWidget *dialog = GTK_WIDGET (natter_window_show_connect_dialog (f.window));
+  g_autofree char *shot = natter_test_gui_screenshot_path ("natter-connect-refused.png");
+  NatterSessionItem *item;
+  g_autofree char *path = NULL;
+
+  set_connect_fields (dialog, port, FALSE, "erin");
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (connect_field (dialog, "save_switch"))));
+  g_assert_true (gtk_widget_activate_action (dialog, "dialog.connect", NULL));
+
+  g_assert_true (natter_test_gui_wait (row_subtitle_says, refused, 15000));
+  g_assert_null (natter_test_gui_find_toplevel (NATTER_TYPE_CONNECT_DIALOG));
+  item = session_on_port (port);
+  path = g_strdup (natter_session_item_get_object_path (item));
+  g_assert_true (natter_sidebar_get_selected_item (natter_window_get_sidebar (f.window)) == G_OBJECT (item));
+  g_assert_true (natter_test_gui_wait (session_banner_says, "Connection refused", 5000));
+  g_assert_true (natter_test_gui_wait (session_banner_says, "keeps trying", 5000));
+  g_assert_cmpstr (natter_session_item_get_state (item), ==, "reconnecting");
+  natter_test_gui_settle (300);
+  g_assert_cmpuint (natter_test_gui_screenshot (GTK_WIDGET (f.window), shot), >, 10000);
+
+  g_assert_false (network_saved_on_port (port));
+  close_session (path);
+}
+
 static void
 click_response (GtkWindow  *dialog,
                 const char *label)
@@ -1119,6 +1202,7 @@ main (int   argc,
   g_test_add_func ("/gui-dialogs/startup/without-installed-schema", test_without_installed_schema);
   g_test_add_func ("/gui-dialogs/connect/every-field", test_connect_every_field);
   g_test_add_func ("/gui-dialogs/connect/untrusted-certificate", test_connect_untrusted_certificate);
+  g_test_add_func ("/gui-dialogs/connect/refused-says-why-not-saved", test_connect_refused);
   g_test_add_func ("/gui-dialogs/sidebar/mark-read", test_sidebar_mark_read);
   g_test_add_func ("/gui-dialogs/sidebar/muted", test_sidebar_muted);
   g_test_add_func ("/gui-dialogs/sidebar/leave", test_sidebar_leave);
