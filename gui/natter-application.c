@@ -27,6 +27,7 @@ struct _NatterApplication
   GPtrArray         *uris;      /* links waiting for natterd: char* */
   GPtrArray         *links;     /* OpenLink*: sessions asked for, not here yet */
   GHashTable        *notified;  /* ids of the notifications on show */
+  GStrv              highlight_words;
 };
 
 /* How long natterd's session for a link may take to show on the bus. */
@@ -54,6 +55,31 @@ on_color_scheme_changed (GSettings         *settings,
                          NatterApplication *self)
 {
   apply_color_scheme (self);
+}
+
+static void
+on_highlight_words_changed (GSettings         *settings,
+                            const char        *key,
+                            NatterApplication *self)
+{
+  g_strfreev (self->highlight_words);
+  self->highlight_words = g_settings_get_strv (settings, "highlight-words");
+}
+
+gboolean
+natter_application_is_mention (NatterApplication *self,
+                               gboolean           highlight,
+                               const char        *text)
+{
+  g_return_val_if_fail (NATTER_IS_APPLICATION (self), highlight);
+
+  if (highlight)
+    return TRUE;
+  for (guint i = 0; text != NULL && self->highlight_words != NULL && self->highlight_words[i] != NULL; i++)
+    if (natter_text_mentions (text, self->highlight_words[i]))
+      return TRUE;
+
+  return FALSE;
 }
 
 /* Notifications */
@@ -108,6 +134,12 @@ natter_application_should_notify (NatterApplication *self,
   g_variant_lookup (message, "own", "b", &own);
   g_variant_lookup (message, "highlight", "b", &highlight);
   g_variant_lookup (message, "history", "b", &history);
+  {
+    const char *text = NULL;
+
+    g_variant_lookup (message, "text", "&s", &text);
+    highlight = natter_application_is_mention (self, highlight, text);
+  }
 
   if (own || history || natter_message_dict_is_event (message) || any_window_active (self))
     return FALSE;
@@ -593,6 +625,8 @@ natter_application_startup (GApplication *application)
 
   self->settings = open_settings ();
   g_signal_connect (self->settings, "changed::color-scheme", G_CALLBACK (on_color_scheme_changed), self);
+  g_signal_connect (self->settings, "changed::highlight-words", G_CALLBACK (on_highlight_words_changed), self);
+  on_highlight_words_changed (self->settings, "highlight-words", self);
   apply_color_scheme (self);
 
   self->session_list = natter_session_list_new (NULL);
@@ -660,6 +694,7 @@ natter_application_dispose (GObject *object)
   g_clear_pointer (&self->uris, g_ptr_array_unref);
   g_clear_pointer (&self->links, g_ptr_array_unref);
   g_clear_pointer (&self->notified, g_hash_table_unref);
+  g_clear_pointer (&self->highlight_words, g_strfreev);
 
   G_OBJECT_CLASS (natter_application_parent_class)->dispose (object);
 }

@@ -25,6 +25,11 @@ G_DECLARE_FINAL_TYPE (NatterApplication, natter_application, NATTER, APPLICATION
 NatterApplication *natter_application_new                     (void);
 NatterSessionList *natter_application_get_session_list        (NatterApplication  *self);
 GSettings         *natter_application_get_settings            (NatterApplication  *self);
+/* Whether a message is a mention: natterd's @highlight (the nick), or
+ * @text holds one of the highlight words of the preferences. */
+gboolean           natter_application_is_mention              (NatterApplication  *self,
+                                                               gboolean            highlight,
+                                                               const char         *text);
 /* The main window, made when there is none. */
 NatterWindow      *natter_application_get_window              (NatterApplication  *self);
 

@@ -770,6 +770,46 @@ test_private_title_not_dimmed (void)
   g_assert_true (gtk_widget_get_can_target (title_button));
 }
 
+static gboolean
+row_is_mention (const char *text)
+{
+  NatterMessageRow *row = row_with_text (text);
+
+  g_assert_nonnull (row);
+  return gtk_widget_has_css_class (template_child (row, NATTER_TYPE_MESSAGE_ROW, "message_box"), "mention");
+}
+
+/* Highlight words from Preferences mark messages as mentions, as the nick
+ * does: whole words only. */
+static void
+test_highlight_words (void)
+{
+  GSettings *settings = natter_application_get_settings (f.app);
+  GtkWindow *preferences;
+  g_auto(GStrv) words = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "app.preferences", NULL);
+  preferences = natter_test_gui_wait_toplevel (NATTER_TYPE_PREFERENCES, 3000);
+  g_assert_nonnull (preferences);
+  gtk_editable_set_text (GTK_EDITABLE (template_child (preferences, NATTER_TYPE_PREFERENCES, "highlight_row")),
+                         "release,  Deploy ,");
+  words = g_settings_get_strv (settings, "highlight-words");
+  g_assert_cmpuint (g_strv_length (words), ==, 2);
+  g_assert_cmpstr (words[0], ==, "release");
+  g_assert_cmpstr (words[1], ==, "Deploy");
+  gtk_window_destroy (preferences);
+
+  natter_test_client_send (f.bob, "PRIVMSG #natter :the release is out");
+  natter_test_client_send (f.bob, "PRIVMSG #natter :still unreleased here");
+  natter_test_client_send (f.bob, "PRIVMSG #natter :time to deploy!");
+  g_assert_true (natter_test_gui_wait (row_shown, "time to deploy!", 5000));
+  g_assert_true (row_is_mention ("the release is out"));
+  g_assert_false (row_is_mention ("still unreleased here"));
+  g_assert_true (row_is_mention ("time to deploy!"));
+
+  g_settings_reset (settings, "highlight-words");
+}
+
 /* A widget on its own, at its size on screen. */
 static void
 screenshot_widget (GtkWidget  *widget,
@@ -903,6 +943,7 @@ main (int   argc,
   g_test_add_func ("/gui/keyboard/quick-switcher", test_quick_switcher);
   g_test_add_func ("/gui/uri/irc-link-joins-room", test_irc_link);
   g_test_add_func ("/gui/host/start-list-stop", test_host_dialog);
+  g_test_add_func ("/gui/mentions/highlight-words", test_highlight_words);
   g_test_add_func ("/gui/polish/headers-line-up", test_headers_line_up);
   g_test_add_func ("/gui/polish/compose-one-line-grows", test_compose_one_line);
   g_test_add_func ("/gui/polish/preferences-choices-whole", test_preferences_not_cut);
