@@ -982,6 +982,22 @@ is_set (gpointer data)
   return *(char **) data != NULL;
 }
 
+typedef struct {
+  GtkWidget *dialog;
+  guint16    port;
+} HostedFields;
+
+static gboolean
+hosted_fields_filled (gpointer data)
+{
+  HostedFields *wait = data;
+
+  return g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (connect_field (wait->dialog, "host_row"))), "127.0.0.1") == 0 &&
+         gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (connect_field (wait->dialog, "port_spin"))) == wait->port &&
+         !gtk_switch_get_active (GTK_SWITCH (connect_field (wait->dialog, "tls_switch"))) &&
+         g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (connect_field (wait->dialog, "rooms_row"))), "#lan") == 0;
+}
+
 static void
 test_host_dialog (void)
 {
@@ -1043,6 +1059,26 @@ test_host_dialog (void)
   g_assert_true (natter_test_gui_wait (is_set, &copied, 5000));
   g_assert_cmpstr (copied, ==, adw_action_row_get_subtitle (ADW_ACTION_ROW (address_row)));
   g_assert_true (g_str_has_prefix (copied, "127.0.0.1:"));
+
+  /* The connect dialog offers this computer's rooms, filled in. */
+  {
+    g_autoptr(NatterTestClient) frank = natter_test_client_new (port);
+    GtkWidget *connect = NULL;
+    GtkWidget *label;
+    HostedFields wait;
+
+    natter_test_client_register (frank, "frank");
+    natter_test_client_send (frank, "JOIN #lan");
+    natter_test_client_expect (frank, ":frank!* JOIN #lan");
+    connect = GTK_WIDGET (natter_window_show_connect_dialog (f.window));
+    natter_test_gui_settle (200);
+    label = natter_test_gui_find_label (connect, "Rooms Hosted on This Computer");
+    g_assert_nonnull (label);
+    g_signal_emit_by_name (gtk_widget_get_ancestor (label, ADW_TYPE_ACTION_ROW), "activated");
+    wait = (HostedFields) { connect, port };
+    g_assert_true (natter_test_gui_wait (hosted_fields_filled, &wait, 5000));
+    gtk_window_destroy (GTK_WINDOW (connect));
+  }
 
   gtk_switch_set_active (GTK_SWITCH (hosting_switch), FALSE);
   g_assert_true (natter_test_gui_wait (hosting_stopped, dialog, 5000));

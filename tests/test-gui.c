@@ -187,6 +187,21 @@ test_connect_dialog (void)
   host_row = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_CONNECT_DIALOG, "host_row");
   port_spin = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_CONNECT_DIALOG, "port_spin");
   nick_row = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_CONNECT_DIALOG, "nick_row");
+
+  /* A first run: well-known networks fill the fields. */
+  {
+    GtkWidget *label = natter_test_gui_find_label (GTK_WIDGET (dialog), "Libera.Chat");
+    GObject *tls_switch = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_CONNECT_DIALOG, "tls_switch");
+
+    g_assert_nonnull (label);
+    g_assert_nonnull (natter_test_gui_find_label (GTK_WIDGET (dialog), "OFTC"));
+    g_signal_emit_by_name (gtk_widget_get_ancestor (label, ADW_TYPE_ACTION_ROW), "activated");
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (host_row)), ==, "irc.libera.chat");
+    g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (port_spin)), ==, 6697);
+    g_assert_true (gtk_switch_get_active (GTK_SWITCH (tls_switch)));
+    gtk_switch_set_active (GTK_SWITCH (tls_switch), FALSE);
+  }
+
   gtk_editable_set_text (GTK_EDITABLE (host_row), "127.0.0.1");
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (port_spin), f.port);
   gtk_editable_set_text (GTK_EDITABLE (nick_row), "alice");
