@@ -17,6 +17,7 @@
 #include "natter-session-item.h"
 #include "natter-sidebar-row.h"
 #include "natter-test-gui.h"
+#include "natter-text.h"
 
 /*
  * The window end to end: natterd's D-Bus service on a private bus, an IRC
@@ -825,6 +826,103 @@ test_highlight_words (void)
   g_settings_reset (settings, "highlight-words");
 }
 
+static gboolean
+has_member (gpointer data)
+{
+  NatterConversation *conversation = natter_conversation_view_get_conversation (view ());
+  g_auto(GStrv) members = conversation != NULL ? natter_conversation_dup_members (conversation) : NULL;
+
+  for (guint i = 0; members != NULL && members[i] != NULL; i++)
+    if (g_str_equal (natter_text_member_nick (members[i]), data))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* Shown, if only as a conversation yet to start. */
+static gboolean
+view_names (gpointer data)
+{
+  NatterConversation *shown = natter_conversation_view_get_conversation (view ());
+
+  return shown != NULL && g_strcmp0 (natter_conversation_get_name (shown), data) == 0;
+}
+
+static gboolean
+whois_answered (gpointer data)
+{
+  return natter_test_gui_find_label_prefix (data, "dave@") != NULL;
+}
+
+static gboolean
+blocked_is (gpointer data)
+{
+  const char * const *blocked = natter_ipc_session1_get_blocked (natter_session_item_get_session (first_session ()));
+  gboolean listed = blocked != NULL && g_strv_contains (blocked, "dave!*@*");
+
+  return listed == GPOINTER_TO_INT (data);
+}
+
+static void
+press_menu_item (GtkPopover *popover,
+                 const char *label)
+{
+  GtkWidget *button = natter_test_gui_find_button (GTK_WIDGET (popover), label);
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+}
+
+/* A member's context menu: whois, ignore and stop ignoring, a private
+ * message, and for the room's operator (alice, who made #ops), a kick. */
+static void
+test_member_menu (void)
+{
+  g_autoptr(NatterTestClient) dave = natter_test_client_new (f.port);
+  GtkWidget *members = template_child (view (), NATTER_TYPE_CONVERSATION_VIEW, "members_button");
+  const char *session_path = natter_session_item_get_object_path (first_session ());
+  GtkPopover *menu;
+
+  type_and_enter ("/join #ops");
+  g_assert_true (natter_test_gui_wait (showing, "#ops", 5000));
+  natter_test_client_register (dave, "dave");
+  natter_test_client_send (dave, "JOIN #ops");
+  natter_test_client_expect (dave, ":dave!* JOIN #ops");
+  g_assert_true (natter_test_gui_wait (has_member, "dave", 5000));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (members), TRUE);
+  natter_test_gui_settle (300);
+
+  menu = natter_conversation_view_popup_member_menu (view (), "dave");
+  g_assert_nonnull (menu);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (menu)));
+  g_assert_true (natter_test_gui_wait (whois_answered, menu, 5000));
+  press_menu_item (menu, "_Ignore");
+  g_assert_true (natter_test_gui_wait (blocked_is, GINT_TO_POINTER (TRUE), 5000));
+
+  menu = natter_conversation_view_popup_member_menu (view (), "dave");
+  press_menu_item (menu, "Stop _Ignoring");
+  g_assert_true (natter_test_gui_wait (blocked_is, GINT_TO_POINTER (FALSE), 5000));
+
+  menu = natter_conversation_view_popup_member_menu (view (), "dave");
+  press_menu_item (menu, "_Private Message");
+  g_assert_true (natter_test_gui_wait (view_names, "dave", 5000));
+  natter_window_open_conversation (f.window, session_path, "#ops");
+  g_assert_true (natter_test_gui_wait (showing, "#ops", 5000));
+
+  menu = natter_conversation_view_popup_member_menu (view (), "dave");
+  press_menu_item (menu, "_Kick");
+  natter_test_client_expect (dave, ":alice!* KICK #ops dave*");
+
+  /* Not an operator of #natter (alice came back after bob): no kick. */
+  natter_window_open_conversation (f.window, session_path, "#natter");
+  g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
+  menu = natter_conversation_view_popup_member_menu (view (), "bob");
+  g_assert_nonnull (natter_test_gui_find_button (GTK_WIDGET (menu), "_Ignore"));
+  g_assert_null (natter_test_gui_find_button (GTK_WIDGET (menu), "_Kick"));
+  gtk_popover_popdown (menu);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (members), FALSE);
+}
+
 /* A widget on its own, at its size on screen. */
 static void
 screenshot_widget (GtkWidget  *widget,
@@ -959,6 +1057,7 @@ main (int   argc,
   g_test_add_func ("/gui/uri/irc-link-joins-room", test_irc_link);
   g_test_add_func ("/gui/host/start-list-stop", test_host_dialog);
   g_test_add_func ("/gui/mentions/highlight-words", test_highlight_words);
+  g_test_add_func ("/gui/members/context-menu", test_member_menu);
   g_test_add_func ("/gui/polish/headers-line-up", test_headers_line_up);
   g_test_add_func ("/gui/polish/compose-one-line-grows", test_compose_one_line);
   g_test_add_func ("/gui/polish/preferences-choices-whole", test_preferences_not_cut);
