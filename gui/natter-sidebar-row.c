@@ -7,6 +7,7 @@
 
 #include "natter-application.h"
 #include "natter-conversation.h"
+#include "natter-network-dialog.h"
 #include "natter-session-item.h"
 #include "natter-sidebar-row.h"
 
@@ -220,6 +221,8 @@ update (NatterSidebarRow *self)
                                  is_session && !disconnected);
     g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions), "close")),
                                  is_session);
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions), "network")),
+                                 is_session);
   }
 }
 
@@ -348,6 +351,19 @@ action_close (GSimpleAction *action,
               gpointer       user_data)
 {
   call_session (user_data, "Close", NULL);
+}
+
+static void
+action_network (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  NatterSidebarRow *self = user_data;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (NATTER_IS_SESSION_ITEM (self->item))
+    gtk_window_present (GTK_WINDOW (natter_network_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                               NATTER_SESSION_ITEM (self->item))));
 }
 
 void
@@ -509,6 +525,7 @@ natter_sidebar_row_init (NatterSidebarRow *self)
     { "connect", action_connect },
     { "disconnect", action_disconnect },
     { "close", action_close },
+    { "network", action_network },
   };
   GtkGesture *gesture;
   NatterApplication *app = get_application ();

@@ -12,6 +12,7 @@
 #include "natter-join-dialog.h"
 #include "natter-preferences.h"
 #include "natter-message-row.h"
+#include "natter-network-dialog.h"
 #include "natter-quick-switcher.h"
 #include "natter-search-dialog.h"
 #include "natter-session-item.h"
@@ -923,6 +924,73 @@ test_member_menu (void)
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (members), FALSE);
 }
 
+static gboolean
+toplevel_gone (gpointer data)
+{
+  return natter_test_gui_find_toplevel (GPOINTER_TO_SIZE (data)) == NULL;
+}
+
+static gboolean
+saved_as (gpointer data)
+{
+  NatterIpcSession1 *session = natter_session_item_get_session (first_session ());
+
+  if (data == NULL)
+    return !natter_ipc_session1_get_saved (session);
+
+  return natter_ipc_session1_get_saved (session) && !natter_ipc_session1_get_autoconnect (session) &&
+         g_strcmp0 (natter_ipc_session1_get_name (session), data) == 0;
+}
+
+static gboolean
+has_row (gpointer data)
+{
+  return g_object_get_data (data, "natter-sidebar-row") != NULL;
+}
+
+static NatterNetworkDialog *
+open_network_dialog (void)
+{
+  NatterSessionItem *item = first_session ();
+  GtkWidget *row;
+
+  g_assert_true (natter_test_gui_wait (has_row, item, 5000));
+  row = g_object_get_data (G_OBJECT (item), "natter-sidebar-row");
+  g_assert_true (gtk_widget_activate_action (row, "row.network", NULL));
+
+  return NATTER_NETWORK_DIALOG (natter_test_gui_wait_toplevel (NATTER_TYPE_NETWORK_DIALOG, 3000));
+}
+
+/* The session's menu edits it as a saved network (name, connecting when
+ * natterd starts) and forgets it. */
+static void
+test_saved_network_edit_forget (void)
+{
+  NatterNetworkDialog *dialog = open_network_dialog ();
+  NatterIpcSession1 *session = natter_session_item_get_session (first_session ());
+  AdwEntryRow *name_row;
+  GtkSwitch *autoconnect;
+
+  g_assert_nonnull (dialog);
+  /* alice's session was saved when it first connected. */
+  g_assert_true (natter_ipc_session1_get_saved (session));
+  name_row = ADW_ENTRY_ROW (natter_test_gui_find (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW));
+  autoconnect = GTK_SWITCH (natter_test_gui_find (GTK_WIDGET (dialog), GTK_TYPE_SWITCH));
+  g_assert_true (gtk_switch_get_active (autoconnect));
+  gtk_editable_set_text (GTK_EDITABLE (name_row), "Test Net");
+  gtk_switch_set_active (autoconnect, FALSE);
+  g_signal_emit_by_name (natter_test_gui_find_button (GTK_WIDGET (dialog), "_Save"), "clicked");
+  g_assert_true (natter_test_gui_wait (saved_as, "Test Net", 5000));
+  g_assert_true (natter_test_gui_wait (toplevel_gone, GSIZE_TO_POINTER (NATTER_TYPE_NETWORK_DIALOG), 3000));
+
+  dialog = open_network_dialog ();
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (natter_test_gui_find (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW))),
+                   ==, "Test Net");
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "forget"));
+  g_signal_emit_by_name (natter_test_gui_find_button (GTK_WIDGET (dialog), "_Forget"), "clicked");
+  g_assert_true (natter_test_gui_wait (saved_as, NULL, 5000));
+}
+
 /* A widget on its own, at its size on screen. */
 static void
 screenshot_widget (GtkWidget  *widget,
@@ -1058,6 +1126,7 @@ main (int   argc,
   g_test_add_func ("/gui/host/start-list-stop", test_host_dialog);
   g_test_add_func ("/gui/mentions/highlight-words", test_highlight_words);
   g_test_add_func ("/gui/members/context-menu", test_member_menu);
+  g_test_add_func ("/gui/sidebar/saved-network-edit-forget", test_saved_network_edit_forget);
   g_test_add_func ("/gui/polish/headers-line-up", test_headers_line_up);
   g_test_add_func ("/gui/polish/compose-one-line-grows", test_compose_one_line);
   g_test_add_func ("/gui/polish/preferences-choices-whole", test_preferences_not_cut);
