@@ -82,6 +82,29 @@ natter_application_is_mention (NatterApplication *self,
   return FALSE;
 }
 
+void
+natter_application_report_call (GObject      *source,
+                                GAsyncResult *result,
+                                gpointer      user_data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  GApplication *app = g_application_get_default ();
+
+  if (G_IS_DBUS_PROXY (source))
+    reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
+  else
+    reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply != NULL)
+    return;
+
+  g_dbus_error_strip_remote_error (error);
+  if (NATTER_IS_APPLICATION (app))
+    natter_application_show_error (NATTER_APPLICATION (app), error->message);
+  else
+    g_message ("%s", error->message);
+}
+
 /* Notifications */
 
 static char *

@@ -42,6 +42,12 @@ void               natter_application_set_notification_level  (NatterApplication
 /* Shows @message as a toast in the main window. */
 void               natter_application_show_error              (NatterApplication  *self,
                                                                const char         *message);
+/* A GAsyncReadyCallback for a D-Bus call of a GDBusProxy or a
+ * GDBusConnection whose reply is not needed: natterd's refusal shows as a
+ * toast of the default application. */
+void               natter_application_report_call             (GObject            *source,
+                                                               GAsyncResult       *result,
+                                                               gpointer            user_data);
 /* Connects (or reuses a session) and joins the room of an irc:// or ircs:// URI. */
 gboolean           natter_application_open_uri                (NatterApplication  *self,
                                                                const char         *uri,

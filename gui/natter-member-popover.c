@@ -50,23 +50,6 @@ is_blocked (NatterMemberPopover *self)
   return FALSE;
 }
 
-static void
-on_called (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  GApplication *app = g_application_get_default ();
-
-  reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
-  if (reply == NULL && NATTER_IS_APPLICATION (app))
-    {
-      g_dbus_error_strip_remote_error (error);
-      natter_application_show_error (NATTER_APPLICATION (app), error->message);
-    }
-}
-
 /* Whois: Session1's Who for the nick, in a line. */
 static char *
 describe_user (GVariant *user)
@@ -148,7 +131,7 @@ on_ignore (NatterMemberPopover *self)
 
   if (session (self) != NULL)
     g_dbus_proxy_call (G_DBUS_PROXY (session (self)), method, g_variant_new ("(s)", self->nick),
-                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_called, NULL);
+                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call, NULL);
   gtk_popover_popdown (GTK_POPOVER (self));
 }
 
@@ -159,7 +142,7 @@ on_kick (NatterMemberPopover *self)
 
   if (room != NULL)
     g_dbus_proxy_call (G_DBUS_PROXY (room), "Kick", g_variant_new ("(ss)", self->nick, ""),
-                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_called, NULL);
+                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call, NULL);
   gtk_popover_popdown (GTK_POPOVER (self));
 }
 

@@ -19,27 +19,6 @@ struct _NatterNetworkDialog
 
 G_DEFINE_FINAL_TYPE (NatterNetworkDialog, natter_network_dialog, ADW_TYPE_MESSAGE_DIALOG)
 
-/* A proxy's call or the connection's: natterd's refusal as a toast. */
-static void
-on_called (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  GApplication *app = g_application_get_default ();
-
-  if (G_IS_DBUS_PROXY (source))
-    reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
-  else
-    reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  if (reply == NULL && NATTER_IS_APPLICATION (app))
-    {
-      g_dbus_error_strip_remote_error (error);
-      natter_application_show_error (NATTER_APPLICATION (app), error->message);
-    }
-}
-
 static void
 natter_network_dialog_response (AdwMessageDialog *dialog,
                                 const char       *response)
@@ -57,7 +36,7 @@ natter_network_dialog_response (AdwMessageDialog *dialog,
         g_variant_dict_insert (&options, "name", "s", name);
       g_variant_dict_insert (&options, "autoconnect", "b", gtk_switch_get_active (self->autoconnect_switch));
       g_dbus_proxy_call (G_DBUS_PROXY (session), "Save", g_variant_new ("(@a{sv})", g_variant_dict_end (&options)),
-                         G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_called, NULL);
+                         G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call, NULL);
     }
   else if (g_str_equal (response, "forget"))
     {
@@ -67,7 +46,7 @@ natter_network_dialog_response (AdwMessageDialog *dialog,
                               g_dbus_proxy_get_name (G_DBUS_PROXY (session)), "/org/natter/Daemon",
                               "org.natter.Daemon1", "RemoveSavedNetwork",
                               g_variant_new ("(s)", natter_ipc_session1_get_name (session)),
-                              NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_called, NULL);
+                              NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call, NULL);
     }
 
   /* libadwaita 1.2 leaves the default handler empty. */

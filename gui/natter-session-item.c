@@ -62,28 +62,11 @@ join_pending (NatterSessionItem *self)
 }
 
 static void
-on_saved (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!natter_ipc_session1_call_save_finish (NATTER_IPC_SESSION1 (source), result, &error))
-    {
-      GApplication *app = g_application_get_default ();
-
-      g_dbus_error_strip_remote_error (error);
-      if (NATTER_IS_APPLICATION (app))
-        natter_application_show_error (NATTER_APPLICATION (app), error->message);
-    }
-}
-
-static void
 save_now (NatterSessionItem *self)
 {
   self->save_pending = FALSE;
-  natter_ipc_session1_call_save (self->session, g_variant_new_parsed ("@a{sv} {'autoconnect': <true>}"),
-                                 G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_saved, NULL);
+  g_dbus_proxy_call (G_DBUS_PROXY (self->session), "Save", g_variant_new_parsed ("({'autoconnect': <true>},)"),
+                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call, NULL);
 }
 
 static void

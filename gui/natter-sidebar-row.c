@@ -245,26 +245,6 @@ on_settings_changed (GSettings        *settings,
 /* Actions */
 
 static void
-log_error (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
-
-  if (reply == NULL)
-    {
-      NatterApplication *app = get_application ();
-
-      g_dbus_error_strip_remote_error (error);
-      if (app != NULL)
-        natter_application_show_error (app, error->message);
-      else
-        g_message ("%s", error->message);
-    }
-}
-
-static void
 action_mark_read (GSimpleAction *action,
                   GVariant      *parameter,
                   gpointer       user_data)
@@ -277,7 +257,7 @@ action_mark_read (GSimpleAction *action,
 
   room = natter_conversation_get_room (NATTER_CONVERSATION (self->item));
   if (room != NULL)
-    g_dbus_proxy_call (G_DBUS_PROXY (room), "MarkRead", NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, log_error, NULL);
+    g_dbus_proxy_call (G_DBUS_PROXY (room), "MarkRead", NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call, NULL);
 }
 
 static void
@@ -310,7 +290,7 @@ action_leave (GSimpleAction *action,
   conversation = NATTER_CONVERSATION (self->item);
   g_dbus_proxy_call (G_DBUS_PROXY (natter_conversation_get_session (conversation)), "Part",
                      g_variant_new ("(ss)", natter_conversation_get_name (conversation), ""),
-                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, log_error, NULL);
+                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call, NULL);
 }
 
 static void
@@ -326,7 +306,7 @@ call_session (NatterSidebarRow *self,
     }
 
   g_dbus_proxy_call (G_DBUS_PROXY (natter_session_item_get_session (NATTER_SESSION_ITEM (self->item))),
-                     method, parameters, G_DBUS_CALL_FLAGS_NONE, -1, NULL, log_error, NULL);
+                     method, parameters, G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call, NULL);
 }
 
 static void

@@ -535,16 +535,6 @@ test_connect_refused (void)
 }
 
 static void
-click_response (GtkWindow  *dialog,
-                const char *label)
-{
-  GtkWidget *button = natter_test_gui_find_button (GTK_WIDGET (dialog), label);
-
-  g_assert_nonnull (button);
-  g_signal_emit_by_name (button, "clicked");
-}
-
-static void
 test_connect_untrusted_certificate (void)
 {
   g_autofree char *fingerprint = NULL;
@@ -576,7 +566,7 @@ test_connect_untrusted_certificate (void)
   path = g_strdup (natter_session_item_get_object_path (session_on_port (port)));
 
   /* Cancel: nothing is pinned, the session stays disconnected. */
-  click_response (offer, "_Cancel");
+  natter_test_gui_click_button (GTK_WIDGET (offer), "_Cancel");
   g_assert_false (toplevel_shown (GSIZE_TO_POINTER (NATTER_TYPE_CERTIFICATE_DIALOG)));
   g_assert_true (state_is (path, "disconnected"));
   natter_test_gui_settle (500);
@@ -592,7 +582,7 @@ test_connect_untrusted_certificate (void)
   g_assert_true (gtk_widget_activate_action (row_of (session_on_port (port)), "row.connect", NULL));
   g_assert_true (natter_test_gui_wait (toplevel_shown, GSIZE_TO_POINTER (NATTER_TYPE_CERTIFICATE_DIALOG), 10000));
   offer = natter_test_gui_find_toplevel (NATTER_TYPE_CERTIFICATE_DIALOG);
-  click_response (offer, "_Trust and Connect");
+  natter_test_gui_click_button (GTK_WIDGET (offer), "_Trust and Connect");
   g_assert_true (natter_test_fake_wait_connection (fake, 1));
   g_assert_true (natter_test_fake_register (fake, "tess", NULL, NULL));
   g_assert_true (state_is (path, "connected"));

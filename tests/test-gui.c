@@ -864,16 +864,6 @@ blocked_is (gpointer data)
   return listed == GPOINTER_TO_INT (data);
 }
 
-static void
-press_menu_item (GtkPopover *popover,
-                 const char *label)
-{
-  GtkWidget *button = natter_test_gui_find_button (GTK_WIDGET (popover), label);
-
-  g_assert_nonnull (button);
-  g_signal_emit_by_name (button, "clicked");
-}
-
 /* A member's context menu: whois, ignore and stop ignoring, a private
  * message, and for the room's operator (alice, who made #ops), a kick. */
 static void
@@ -897,21 +887,21 @@ test_member_menu (void)
   g_assert_nonnull (menu);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (menu)));
   g_assert_true (natter_test_gui_wait (whois_answered, menu, 5000));
-  press_menu_item (menu, "_Ignore");
+  natter_test_gui_click_button (GTK_WIDGET (menu), "_Ignore");
   g_assert_true (natter_test_gui_wait (blocked_is, GINT_TO_POINTER (TRUE), 5000));
 
   menu = natter_conversation_view_popup_member_menu (view (), "dave");
-  press_menu_item (menu, "Stop _Ignoring");
+  natter_test_gui_click_button (GTK_WIDGET (menu), "Stop _Ignoring");
   g_assert_true (natter_test_gui_wait (blocked_is, GINT_TO_POINTER (FALSE), 5000));
 
   menu = natter_conversation_view_popup_member_menu (view (), "dave");
-  press_menu_item (menu, "_Private Message");
+  natter_test_gui_click_button (GTK_WIDGET (menu), "_Private Message");
   g_assert_true (natter_test_gui_wait (view_names, "dave", 5000));
   natter_window_open_conversation (f.window, session_path, "#ops");
   g_assert_true (natter_test_gui_wait (showing, "#ops", 5000));
 
   menu = natter_conversation_view_popup_member_menu (view (), "dave");
-  press_menu_item (menu, "_Kick");
+  natter_test_gui_click_button (GTK_WIDGET (menu), "_Kick");
   natter_test_client_expect (dave, ":alice!* KICK #ops dave*");
 
   /* Not an operator of #natter (alice came back after bob): no kick. */
@@ -979,7 +969,7 @@ test_saved_network_edit_forget (void)
   g_assert_true (gtk_switch_get_active (autoconnect));
   gtk_editable_set_text (GTK_EDITABLE (name_row), "Test Net");
   gtk_switch_set_active (autoconnect, FALSE);
-  g_signal_emit_by_name (natter_test_gui_find_button (GTK_WIDGET (dialog), "_Save"), "clicked");
+  natter_test_gui_click_button (GTK_WIDGET (dialog), "_Save");
   g_assert_true (natter_test_gui_wait (saved_as, "Test Net", 5000));
   g_assert_true (natter_test_gui_wait (toplevel_gone, GSIZE_TO_POINTER (NATTER_TYPE_NETWORK_DIALOG), 3000));
 
@@ -987,7 +977,7 @@ test_saved_network_edit_forget (void)
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (natter_test_gui_find (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW))),
                    ==, "Test Net");
   g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "forget"));
-  g_signal_emit_by_name (natter_test_gui_find_button (GTK_WIDGET (dialog), "_Forget"), "clicked");
+  natter_test_gui_click_button (GTK_WIDGET (dialog), "_Forget");
   g_assert_true (natter_test_gui_wait (saved_as, NULL, 5000));
 }
 
