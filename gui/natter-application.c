@@ -4,6 +4,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
 
 #include "natter-application.h"
 #include "natter-certificate-dialog.h"
@@ -24,6 +27,7 @@ struct _NatterApplication
   GPtrArray         *uris;      /* links waiting for natterd: char* */
   GPtrArray         *links;     /* OpenLink*: sessions asked for, not here yet */
   GHashTable        *notified;  /* ids of the notifications on show */
+  GStrv              highlight_words;
 };
 
 /* How long natterd's session for a link may take to show on the bus. */
@@ -51,6 +55,54 @@ on_color_scheme_changed (GSettings         *settings,
                          NatterApplication *self)
 {
   apply_color_scheme (self);
+}
+
+static void
+on_highlight_words_changed (GSettings         *settings,
+                            const char        *key,
+                            NatterApplication *self)
+{
+  g_strfreev (self->highlight_words);
+  self->highlight_words = g_settings_get_strv (settings, "highlight-words");
+}
+
+gboolean
+natter_application_is_mention (NatterApplication *self,
+                               gboolean           highlight,
+                               const char        *text)
+{
+  g_return_val_if_fail (NATTER_IS_APPLICATION (self), highlight);
+
+  if (highlight)
+    return TRUE;
+  for (guint i = 0; text != NULL && self->highlight_words != NULL && self->highlight_words[i] != NULL; i++)
+    if (natter_text_mentions (text, self->highlight_words[i]))
+      return TRUE;
+
+  return FALSE;
+}
+
+void
+natter_application_report_call (GObject      *source,
+                                GAsyncResult *result,
+                                gpointer      user_data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  GApplication *app = g_application_get_default ();
+
+  if (G_IS_DBUS_PROXY (source))
+    reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
+  else
+    reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply != NULL)
+    return;
+
+  g_dbus_error_strip_remote_error (error);
+  if (NATTER_IS_APPLICATION (app))
+    natter_application_show_error (NATTER_APPLICATION (app), error->message);
+  else
+    g_message ("%s", error->message);
 }
 
 /* Notifications */
@@ -105,6 +157,12 @@ natter_application_should_notify (NatterApplication *self,
   g_variant_lookup (message, "own", "b", &own);
   g_variant_lookup (message, "highlight", "b", &highlight);
   g_variant_lookup (message, "history", "b", &history);
+  {
+    const char *text = NULL;
+
+    g_variant_lookup (message, "text", "&s", &text);
+    highlight = natter_application_is_mention (self, highlight, text);
+  }
 
   if (own || history || natter_message_dict_is_event (message) || any_window_active (self))
     return FALSE;
@@ -503,6 +561,70 @@ action_open_conversation (GSimpleAction *action,
 
 /* GApplication */
 
+/* The compiled schema the resources carry, read through a file: GLib loads
+ * schemas from directories only. */
+static GSettingsSchema *
+builtin_schema (void)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GSettingsSchemaSource) source = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+
+  bytes = g_resources_lookup_data ("/org/natter/Natter/schemas/gschemas.compiled", 0, NULL);
+  dir = g_dir_make_tmp ("natter-schema-XXXXXX", &error);
+  g_assert (bytes != NULL);
+  if (dir == NULL)
+    g_error ("No directory for the settings schema: %s", error->message);
+
+  path = g_build_filename (dir, "gschemas.compiled", NULL);
+  if (g_file_set_contents (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
+    source = g_settings_schema_source_new_from_directory (dir, NULL, FALSE, &error);
+  /* The source has the file mapped: it can go. */
+  g_unlink (path);
+  g_rmdir (dir);
+  if (source == NULL)
+    g_error ("Could not read the built-in settings schema: %s", error->message);
+
+  return g_settings_schema_source_lookup (source, NATTER_APPLICATION_ID, FALSE);
+}
+
+/* The installed schema; else, run from the build tree, the one compiled
+ * into its data/ beside gui/; else settings that last as long as the
+ * window, rather than GLib aborting on a missing schema. */
+static GSettings *
+open_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsSchemaSource) build_source = NULL;
+  g_autoptr(GSettingsBackend) backend = NULL;
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+
+  if (source != NULL && (schema = g_settings_schema_source_lookup (source, NATTER_APPLICATION_ID, TRUE)) != NULL)
+    return g_settings_new (NATTER_APPLICATION_ID);
+
+  if (exe != NULL)
+    {
+      g_autofree char *bin_dir = g_path_get_dirname (exe);
+      g_autofree char *data_dir = g_build_filename (bin_dir, "..", "data", NULL);
+
+      build_source = g_settings_schema_source_new_from_directory (data_dir, source, FALSE, NULL);
+      if (build_source != NULL)
+        schema = g_settings_schema_source_lookup (build_source, NATTER_APPLICATION_ID, FALSE);
+      if (schema != NULL)
+        return g_settings_new_full (schema, NULL, NULL);
+    }
+
+  g_warning ("Settings schema %s is not installed: using its built-in copy, and the settings last until Natter quits",
+             NATTER_APPLICATION_ID);
+  schema = builtin_schema ();
+  backend = g_memory_settings_backend_new ();
+
+  return g_settings_new_full (schema, backend, NULL);
+}
+
 static void
 natter_application_startup (GApplication *application)
 {
@@ -524,8 +646,10 @@ natter_application_startup (GApplication *application)
                                          (const char *[]) { "<Control>comma", NULL });
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.connect", (const char *[]) { "<Control>n", NULL });
 
-  self->settings = g_settings_new (NATTER_APPLICATION_ID);
+  self->settings = open_settings ();
   g_signal_connect (self->settings, "changed::color-scheme", G_CALLBACK (on_color_scheme_changed), self);
+  g_signal_connect (self->settings, "changed::highlight-words", G_CALLBACK (on_highlight_words_changed), self);
+  on_highlight_words_changed (self->settings, "highlight-words", self);
   apply_color_scheme (self);
 
   self->session_list = natter_session_list_new (NULL);
@@ -593,6 +717,7 @@ natter_application_dispose (GObject *object)
   g_clear_pointer (&self->uris, g_ptr_array_unref);
   g_clear_pointer (&self->links, g_ptr_array_unref);
   g_clear_pointer (&self->notified, g_hash_table_unref);
+  g_clear_pointer (&self->highlight_words, g_strfreev);
 
   G_OBJECT_CLASS (natter_application_parent_class)->dispose (object);
 }

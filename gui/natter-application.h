@@ -25,6 +25,11 @@ G_DECLARE_FINAL_TYPE (NatterApplication, natter_application, NATTER, APPLICATION
 NatterApplication *natter_application_new                     (void);
 NatterSessionList *natter_application_get_session_list        (NatterApplication  *self);
 GSettings         *natter_application_get_settings            (NatterApplication  *self);
+/* Whether a message is a mention: natterd's @highlight (the nick), or
+ * @text holds one of the highlight words of the preferences. */
+gboolean           natter_application_is_mention              (NatterApplication  *self,
+                                                               gboolean            highlight,
+                                                               const char         *text);
 /* The main window, made when there is none. */
 NatterWindow      *natter_application_get_window              (NatterApplication  *self);
 
@@ -37,6 +42,12 @@ void               natter_application_set_notification_level  (NatterApplication
 /* Shows @message as a toast in the main window. */
 void               natter_application_show_error              (NatterApplication  *self,
                                                                const char         *message);
+/* A GAsyncReadyCallback for a D-Bus call of a GDBusProxy or a
+ * GDBusConnection whose reply is not needed: natterd's refusal shows as a
+ * toast of the default application. */
+void               natter_application_report_call             (GObject            *source,
+                                                               GAsyncResult       *result,
+                                                               gpointer            user_data);
 /* Connects (or reuses a session) and joins the room of an irc:// or ircs:// URI. */
 gboolean           natter_application_open_uri                (NatterApplication  *self,
                                                                const char         *uri,

@@ -9,6 +9,7 @@
 #include "natter-application.h"
 #include "natter-connect-dialog.h"
 #include "natter-session-item.h"
+#include "natter-window.h"
 
 struct _NatterConnectDialog
 {
@@ -32,6 +33,19 @@ struct _NatterConnectDialog
   AdwEntryRow       *password_row;
   AdwEntryRow       *sasl_account_row;
   AdwEntryRow       *sasl_password_row;
+  AdwPreferencesGroup *suggestions_group;
+};
+
+/* Well-known networks, for a first connection: name, address, TLS port. */
+static const struct {
+  const char *name;
+  const char *host;
+  guint16     port;
+} known_networks[] = {
+  { "Libera.Chat", "irc.libera.chat", 6697 },
+  { "OFTC", "irc.oftc.net", 6697 },
+  { "hackint", "irc.hackint.org", 6697 },
+  { "Rizon", "irc.rizon.net", 6697 },
 };
 
 G_DEFINE_FINAL_TYPE (NatterConnectDialog, natter_connect_dialog, ADW_TYPE_WINDOW)
@@ -93,23 +107,6 @@ on_tls_changed (GtkSwitch           *tls_switch,
 }
 
 static void
-on_saved (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!natter_ipc_session1_call_save_finish (NATTER_IPC_SESSION1 (source), result, &error))
-    {
-      GApplication *app = g_application_get_default ();
-
-      g_dbus_error_strip_remote_error (error);
-      if (NATTER_IS_APPLICATION (app))
-        natter_application_show_error (NATTER_APPLICATION (app), error->message);
-    }
-}
-
-static void
 finish (NatterConnectDialog *self,
         NatterSessionItem   *item)
 {
@@ -120,18 +117,15 @@ finish (NatterConnectDialog *self,
     natter_session_item_join (item, self->rooms[i], "");
 
   if (self->save)
-    {
-      GVariantDict options;
-
-      g_variant_dict_init (&options, NULL);
-      g_variant_dict_insert (&options, "autoconnect", "b", TRUE);
-      natter_ipc_session1_call_save (natter_session_item_get_session (item), g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
-                                     NULL, on_saved, NULL);
-    }
+    natter_session_item_save_when_connected (item);
 
   parent = gtk_window_get_transient_for (GTK_WINDOW (self));
   if (parent != NULL)
     {
+      /* The session's page says how connecting goes (why it fails); its
+       * first room replaces it once joined. */
+      if (NATTER_IS_WINDOW (parent))
+        natter_sidebar_select_item (natter_window_get_sidebar (NATTER_WINDOW (parent)), G_OBJECT (item));
       if (self->rooms != NULL && self->rooms[0] != NULL)
         gtk_widget_activate_action (GTK_WIDGET (parent), "win.open-conversation", "(ss)",
                                     session_path, self->rooms[0]);
@@ -231,6 +225,133 @@ action_connect (GtkWidget  *widget,
   natter_ipc_client_open_session (client, g_variant_dict_end (&options), 0, self->cancellable, on_opened, self);
 }
 
+/* Suggestions */
+
+static void
+on_hosted_rooms (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(NatterConnectDialog) self = user_data;
+  g_autoptr(GVariant) rooms = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autofree char *text = NULL;
+  const char *name;
+
+  if (!natter_ipc_host1_call_list_rooms_finish (NATTER_IPC_HOST1 (source), &rooms, result, NULL) ||
+      self->rooms_row == NULL)
+    return;
+
+  for (gsize i = 0; i < g_variant_n_children (rooms); i++)
+    {
+      g_autoptr(GVariant) room = g_variant_get_child_value (rooms, i);
+
+      if (g_variant_lookup (room, "name", "&s", &name))
+        g_ptr_array_add (names, (gpointer) name);
+    }
+  g_ptr_array_add (names, NULL);
+  text = g_strjoinv (", ", (char **) names->pdata);
+  if (row_text (self->rooms_row)[0] == '\0')
+    gtk_editable_set_text (GTK_EDITABLE (self->rooms_row), text);
+}
+
+static void
+on_suggestion_activated (AdwActionRow        *row,
+                         NatterConnectDialog *self)
+{
+  const char *host = g_object_get_data (G_OBJECT (row), "natter-host");
+  guint16 port = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "natter-port"));
+  gboolean tls = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "natter-tls"));
+  NatterIpcClient *client = natter_session_list_get_client (self->session_list);
+
+  natter_connect_dialog_set_values (self, host, port, tls, NULL, NULL);
+  gtk_widget_grab_focus (GTK_WIDGET (self->nick_row));
+
+  /* This computer's rooms: all of them, as the rooms to join. */
+  if (g_object_get_data (G_OBJECT (row), "natter-hosted") != NULL && client != NULL)
+    natter_ipc_host1_call_list_rooms (natter_ipc_client_get_host (client), G_DBUS_CALL_FLAGS_NONE, -1,
+                                      self->cancellable, on_hosted_rooms, g_object_ref (self));
+}
+
+static void
+add_suggestion (NatterConnectDialog *self,
+                const char          *title,
+                const char          *host,
+                guint16              port,
+                gboolean             tls,
+                gboolean             hosted)
+{
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *subtitle = tls ? g_strdup_printf (_("%s, port %u, TLS"), host, port)
+                                  : g_strdup_printf (_("%s, port %u"), host, port);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  g_object_set_data_full (G_OBJECT (row), "natter-host", g_strdup (host), g_free);
+  g_object_set_data (G_OBJECT (row), "natter-port", GUINT_TO_POINTER (port));
+  g_object_set_data (G_OBJECT (row), "natter-tls", GINT_TO_POINTER (tls));
+  if (hosted)
+    g_object_set_data (G_OBJECT (row), "natter-hosted", GINT_TO_POINTER (TRUE));
+  g_signal_connect (row, "activated", G_CALLBACK (on_suggestion_activated), self);
+  adw_preferences_group_add (self->suggestions_group, row);
+  gtk_widget_set_visible (GTK_WIDGET (self->suggestions_group), TRUE);
+}
+
+/* "127.0.0.1:6667", "[::1]:6667" or "*:6667" as a host to connect to and
+ * a port; FALSE when it is none of those. */
+static gboolean
+parse_hosting_address (const char  *address,
+                       char       **host,
+                       guint16     *port)
+{
+  const char *colon = strrchr (address, ':');
+  g_autofree char *name = NULL;
+  guint64 number;
+
+  if (colon == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &number, NULL))
+    return FALSE;
+
+  name = g_strndup (address, colon - address);
+  if (name[0] == '[' && g_str_has_suffix (name, "]"))
+    {
+      char *bare = g_strndup (name + 1, strlen (name) - 2);
+
+      g_free (name);
+      name = bare;
+    }
+  /* Listening everywhere: this computer is one of them. */
+  if (name[0] == '\0' || g_str_equal (name, "*") || g_str_equal (name, "0.0.0.0") || g_str_equal (name, "::"))
+    {
+      g_free (name);
+      name = g_strdup ("127.0.0.1");
+    }
+
+  *host = g_steal_pointer (&name);
+  *port = (guint16) number;
+  return TRUE;
+}
+
+static void
+add_suggestions (NatterConnectDialog *self)
+{
+  NatterIpcClient *client = natter_session_list_get_client (self->session_list);
+  NatterIpcDaemon1 *daemon = client != NULL ? natter_ipc_client_get_daemon (client) : NULL;
+  const char * const *addresses = daemon != NULL ? natter_ipc_daemon1_get_hosting_addresses (daemon) : NULL;
+  g_autofree char *host = NULL;
+  guint16 port;
+
+  if (daemon != NULL && natter_ipc_daemon1_get_hosting (daemon) && addresses != NULL && addresses[0] != NULL &&
+      parse_hosting_address (addresses[0], &host, &port))
+    add_suggestion (self, _("Rooms Hosted on This Computer"), host, port, FALSE, TRUE);
+
+  /* A first run: nothing to connect to yet. */
+  if (g_list_model_get_n_items (natter_session_list_get_sessions (self->session_list)) > 0)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (known_networks); i++)
+    add_suggestion (self, known_networks[i].name, known_networks[i].host, known_networks[i].port, TRUE, FALSE);
+}
+
 static void
 natter_connect_dialog_dispose (GObject *object)
 {
@@ -283,6 +404,7 @@ natter_connect_dialog_class_init (NatterConnectDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, password_row);
   gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, sasl_account_row);
   gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, sasl_password_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, suggestions_group);
 
   gtk_widget_class_install_action (widget_class, "dialog.connect", NULL, action_connect);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
@@ -322,6 +444,7 @@ natter_connect_dialog_new (NatterSessionList *session_list)
 
   self = g_object_new (NATTER_TYPE_CONNECT_DIALOG, NULL);
   self->session_list = g_object_ref (session_list);
+  add_suggestions (self);
 
   return self;
 }

@@ -10,6 +10,7 @@
 #include "natter-application.h"
 #include "natter-command.h"
 #include "natter-conversation-view.h"
+#include "natter-member-popover.h"
 #include "natter-message-row.h"
 #include "natter-session-item.h"
 #include "natter-text.h"
@@ -164,8 +165,10 @@ at_bottom (NatterConversationView *self)
 static void
 update_jump_button (NatterConversationView *self)
 {
+  /* Unpinned but at the bottom (a found message near the end, a
+   * conversation shorter than the view): already at the newest. */
   gboolean show = self->model != NULL &&
-                  (natter_message_model_get_has_newer (self->model) || !self->pinned);
+                  (natter_message_model_get_has_newer (self->model) || (!self->pinned && !at_bottom (self)));
 
   if (self->new_below > 0)
     {
@@ -345,6 +348,7 @@ on_adjustment_changed (GtkAdjustment          *adj,
   /* ::changed comes before the ::value-changed of the same configure, with
    * the value already in place: a move the layout made is no scroll. */
   self->last_value = gtk_adjustment_get_value (adj);
+  update_jump_button (self);
 
   /* The list grew or was measured anew: stay at the bottom if there. Not
    * now: the list view is allocating and would take no notice. */
@@ -498,7 +502,10 @@ update_header (NatterConversationView *self)
     gtk_label_set_markup (self->topic_label, markup);
   }
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->title_button), is_room);
+  /* A private conversation has no topic to open: its title is plain, not
+   * a greyed-out button. */
+  gtk_widget_set_can_target (GTK_WIDGET (self->title_button), is_room);
+  gtk_widget_set_can_focus (GTK_WIDGET (self->title_button), is_room);
   update_topic_entry (self);
   gtk_widget_set_visible (GTK_WIDGET (self->members_button), is_room);
   if (!is_room)
@@ -544,12 +551,88 @@ on_member_activate (GtkListView            *list_view,
                                 natter_session_item_get_object_path (item), natter_text_member_nick (entry));
 }
 
+static gboolean is_operator (NatterConversationView *self);
+
+static gboolean
+unparent_popover (gpointer data)
+{
+  g_autoptr(GtkWidget) popover = data;
+
+  if (gtk_widget_get_parent (popover) != NULL)
+    gtk_widget_unparent (popover);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_member_popover_closed (GtkPopover *popover)
+{
+  /* Not from its own signal: GTK is still using it. */
+  g_idle_add (unparent_popover, g_object_ref (popover));
+}
+
+static GtkPopover *
+popup_member_menu (NatterConversationView *self,
+                   GtkWidget              *parent,
+                   const char             *nick)
+{
+  NatterMemberPopover *popover;
+
+  if (self->conversation == NULL || natter_conversation_get_is_private (self->conversation))
+    return NULL;
+
+  popover = natter_member_popover_new (self->conversation, nick, is_operator (self));
+  gtk_widget_set_parent (GTK_WIDGET (popover), parent);
+  g_signal_connect (popover, "closed", G_CALLBACK (on_member_popover_closed), NULL);
+  gtk_popover_popup (GTK_POPOVER (popover));
+
+  return GTK_POPOVER (popover);
+}
+
+/* The member row's box: a prefix label, then the nick's. */
+static const char *
+row_nick (GtkWidget *box)
+{
+  return gtk_label_get_label (GTK_LABEL (gtk_widget_get_next_sibling (gtk_widget_get_first_child (box))));
+}
+
+static void
+on_member_pressed (GtkGestureClick        *gesture,
+                   int                     n_press,
+                   double                  x,
+                   double                  y,
+                   NatterConversationView *self)
+{
+  GtkWidget *box = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  popup_member_menu (self, box, row_nick (box));
+}
+
+/* Shift+F10 or Menu on the focused member. */
+static gboolean
+on_member_menu_key (GtkWidget *widget,
+                    GVariant  *args,
+                    gpointer   user_data)
+{
+  NatterConversationView *self = NATTER_CONVERSATION_VIEW (user_data);
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (widget));
+  GtkWidget *box = focus != NULL ? gtk_widget_get_first_child (focus) : NULL;
+
+  if (box == NULL || !GTK_IS_BOX (box) || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->member_list)))
+    return FALSE;
+
+  return popup_member_menu (self, box, row_nick (box)) != NULL;
+}
+
 static void
 setup_member (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
               gpointer                  user_data)
 {
+  NatterConversationView *self = user_data;
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  GtkGesture *click = gtk_gesture_click_new ();
   GtkWidget *prefix = gtk_label_new (NULL);
   GtkWidget *nick = gtk_label_new (NULL);
 
@@ -559,6 +642,9 @@ setup_member (GtkSignalListItemFactory *factory,
   gtk_label_set_ellipsize (GTK_LABEL (nick), PANGO_ELLIPSIZE_END);
   gtk_box_append (GTK_BOX (box), prefix);
   gtk_box_append (GTK_BOX (box), nick);
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_member_pressed), self);
+  gtk_widget_add_controller (box, GTK_EVENT_CONTROLLER (click));
   gtk_list_item_set_child (list_item, box);
 }
 
@@ -1074,12 +1160,23 @@ natter_conversation_view_init (NatterConversationView *self)
 
   self->members = gtk_string_list_new (NULL);
   member_factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (member_factory, "setup", G_CALLBACK (setup_member), NULL);
+  g_signal_connect (member_factory, "setup", G_CALLBACK (setup_member), self);
   g_signal_connect (member_factory, "bind", G_CALLBACK (bind_member), NULL);
   gtk_list_view_set_factory (self->member_list, member_factory);
   gtk_list_view_set_model (self->member_list,
                            GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->members)))));
   g_signal_connect (self->member_list, "activate", G_CALLBACK (on_member_activate), self);
+  {
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+    GtkShortcutAction *action = gtk_callback_action_new (on_member_menu_key, self, NULL);
+
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_alternative_trigger_new (
+                                                              gtk_keyval_trigger_new (GDK_KEY_F10, GDK_SHIFT_MASK),
+                                                              gtk_keyval_trigger_new (GDK_KEY_Menu, 0)),
+                                                            action));
+    gtk_widget_add_controller (GTK_WIDGET (self->member_list), shortcuts);
+  }
 
   adj = vadjustment (self);
   g_signal_connect (adj, "value-changed", G_CALLBACK (on_value_changed), self);
@@ -1089,6 +1186,27 @@ natter_conversation_view_init (NatterConversationView *self)
   g_signal_connect_object (gtk_text_view_get_buffer (natter_compose_get_text_view (self->compose)), "changed",
                            G_CALLBACK (hide_inline_error), self, G_CONNECT_SWAPPED);
   g_signal_connect (self->topic_entry, "activate", G_CALLBACK (on_topic_activate), self);
+}
+
+GtkPopover *
+natter_conversation_view_popup_member_menu (NatterConversationView *self,
+                                            const char             *nick)
+{
+  GtkWidget *parent = GTK_WIDGET (self->member_list);
+
+  g_return_val_if_fail (NATTER_IS_CONVERSATION_VIEW (self), NULL);
+  g_return_val_if_fail (nick != NULL, NULL);
+
+  /* Beside the member's row when it is on show. */
+  for (GtkWidget *row = gtk_widget_get_first_child (parent); row != NULL; row = gtk_widget_get_next_sibling (row))
+    {
+      GtkWidget *box = gtk_widget_get_first_child (row);
+
+      if (GTK_IS_BOX (box) && gtk_widget_get_first_child (box) != NULL && natter_text_names_equal (row_nick (box), nick))
+        return popup_member_menu (self, box, nick);
+    }
+
+  return popup_member_menu (self, parent, nick);
 }
 
 NatterConversation *

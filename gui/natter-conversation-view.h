@@ -24,6 +24,11 @@ G_DECLARE_FINAL_TYPE (NatterConversationView, natter_conversation_view, NATTER, 
  */
 
 NatterConversation *natter_conversation_view_get_conversation (NatterConversationView *self);
+/* The context menu of the member @nick of the room shown (what a right
+ * click, Shift+F10 or Menu on the member's row opens); NULL in a private
+ * conversation. (transfer none) */
+GtkPopover         *natter_conversation_view_popup_member_menu (NatterConversationView *self,
+                                                               const char             *nick);
 void                natter_conversation_view_set_conversation (NatterConversationView *self,
                                                                NatterConversation     *conversation);
 /* Opens @conversation with message @id in sight (a search result). */

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "natter-application.h"
 #include "natter-message-row.h"
 #include "natter-text.h"
 
@@ -78,6 +79,19 @@ on_layout_notify (NatterMessage    *message,
                   NatterMessageRow *self)
 {
   update_layout (self);
+}
+
+/* natterd marks mentions of the nick; the window adds its highlight words. */
+static gboolean
+is_mention (NatterMessage *message)
+{
+  GApplication *app = g_application_get_default ();
+
+  if (!NATTER_IS_APPLICATION (app))
+    return natter_message_get_highlight (message);
+
+  return natter_application_is_mention (NATTER_APPLICATION (app), natter_message_get_highlight (message),
+                                        natter_message_get_text (message));
 }
 
 static void
@@ -163,7 +177,8 @@ update (NatterMessageRow *self)
   set_class (self->message_box, "notice", kind == NATTER_MESSAGE_TYPE_NOTICE);
   set_class (self->message_box, "event", natter_message_is_event (message));
   set_class (self->message_box, "own", natter_message_get_own (message));
-  set_class (self->message_box, "mention", natter_message_get_highlight (message) && !natter_message_get_own (message));
+  set_class (self->message_box, "mention",
+             !natter_message_get_own (message) && !natter_message_is_event (message) && is_mention (message));
 
   update_layout (self);
 }

@@ -16,6 +16,7 @@ struct _NatterPreferences
   AdwComboRow          *notifications_row;
   GtkSwitch            *events_switch;
   AdwEntryRow          *nick_row;
+  AdwEntryRow          *highlight_row;
   AdwComboRow          *style_row;
 };
 
@@ -65,6 +66,23 @@ on_nick_changed (AdwEntryRow       *row,
   g_settings_set_string (self->settings, "default-nick", nick);
 }
 
+/* "release, natter" as ["release", "natter"]: words besides the nick that
+ * make a message a mention. */
+static void
+on_highlight_changed (AdwEntryRow       *row,
+                      NatterPreferences *self)
+{
+  g_auto(GStrv) parts = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (row)), ",", -1);
+  g_autoptr(GStrvBuilder) words = g_strv_builder_new ();
+  g_auto(GStrv) list = NULL;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (*g_strstrip (parts[i]) != '\0')
+      g_strv_builder_add (words, parts[i]);
+  list = g_strv_builder_end (words);
+  g_settings_set_strv (self->settings, "highlight-words", (const char * const *) list);
+}
+
 static void
 natter_preferences_dispose (GObject *object)
 {
@@ -88,6 +106,7 @@ natter_preferences_class_init (NatterPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NatterPreferences, notifications_row);
   gtk_widget_class_bind_template_child (widget_class, NatterPreferences, events_switch);
   gtk_widget_class_bind_template_child (widget_class, NatterPreferences, nick_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterPreferences, highlight_row);
   gtk_widget_class_bind_template_child (widget_class, NatterPreferences, style_row);
 }
 
@@ -102,6 +121,8 @@ natter_preferences_new (GSettings *settings)
 {
   NatterPreferences *self;
   g_autofree char *nick = NULL;
+  g_auto(GStrv) words = NULL;
+  g_autofree char *highlight = NULL;
 
   g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
 
@@ -119,6 +140,11 @@ natter_preferences_new (GSettings *settings)
   nick = g_settings_get_string (settings, "default-nick");
   gtk_editable_set_text (GTK_EDITABLE (self->nick_row), nick);
   g_signal_connect (self->nick_row, "changed", G_CALLBACK (on_nick_changed), self);
+
+  words = g_settings_get_strv (settings, "highlight-words");
+  highlight = g_strjoinv (", ", words);
+  gtk_editable_set_text (GTK_EDITABLE (self->highlight_row), highlight);
+  g_signal_connect (self->highlight_row, "changed", G_CALLBACK (on_highlight_changed), self);
 
   return self;
 }

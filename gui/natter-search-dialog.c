@@ -156,6 +156,33 @@ on_result_activate (GtkListView        *list_view,
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
+/* Enter in the search entry opens the selected result (the first,
+ * unless the user moved); Down goes into the results. */
+static void
+on_entry_activate (GtkSearchEntry     *entry,
+                   NatterSearchDialog *self)
+{
+  GtkSelectionModel *model = gtk_list_view_get_model (self->result_list);
+  guint position = gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (model));
+
+  if (position != GTK_INVALID_LIST_POSITION)
+    on_result_activate (self->result_list, position, self);
+}
+
+static gboolean
+on_entry_key_pressed (GtkEventControllerKey *controller,
+                      guint                  keyval,
+                      guint                  keycode,
+                      GdkModifierType        state,
+                      NatterSearchDialog    *self)
+{
+  if ((keyval != GDK_KEY_Down && keyval != GDK_KEY_KP_Down) ||
+      g_list_model_get_n_items (G_LIST_MODEL (self->results)) == 0)
+    return GDK_EVENT_PROPAGATE;
+
+  return gtk_widget_child_focus (GTK_WIDGET (self->result_list), GTK_DIR_DOWN);
+}
+
 static void
 setup_result (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
@@ -236,6 +263,7 @@ static void
 natter_search_dialog_init (NatterSearchDialog *self)
 {
   g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  GtkEventController *key;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
@@ -250,6 +278,10 @@ natter_search_dialog_init (NatterSearchDialog *self)
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (on_search_changed), self);
   g_signal_connect (self->here_check, "toggled", G_CALLBACK (on_here_toggled), self);
   g_signal_connect (self->result_list, "activate", G_CALLBACK (on_result_activate), self);
+  g_signal_connect (self->search_entry, "activate", G_CALLBACK (on_entry_activate), self);
+  key = gtk_event_controller_key_new ();
+  g_signal_connect (key, "key-pressed", G_CALLBACK (on_entry_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->search_entry), key);
   gtk_search_entry_set_key_capture_widget (self->search_entry, GTK_WIDGET (self));
 }
 

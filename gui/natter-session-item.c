@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "natter-application.h"
 #include "natter-session-item.h"
 #include "natter-text.h"
 
@@ -15,6 +16,7 @@ struct _NatterSessionItem
   NatterIpcSession1 *session;
   GListStore        *conversations;
   GPtrArray         *pending_joins;  /* char* pairs: room, key */
+  gboolean           save_pending;   /* Save once first connected */
 };
 
 enum {
@@ -60,6 +62,14 @@ join_pending (NatterSessionItem *self)
 }
 
 static void
+save_now (NatterSessionItem *self)
+{
+  self->save_pending = FALSE;
+  g_dbus_proxy_call (G_DBUS_PROXY (self->session), "Save", g_variant_new_parsed ("({'autoconnect': <true>},)"),
+                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call, NULL);
+}
+
+static void
 on_session_properties_changed (GDBusProxy         *proxy,
                                GVariant           *changed,
                                const char * const *invalidated,
@@ -75,6 +85,8 @@ on_session_properties_changed (GDBusProxy         *proxy,
 
   if (natter_session_item_is_connected (self) && self->pending_joins->len > 0)
     join_pending (self);
+  if (natter_session_item_is_connected (self) && self->save_pending)
+    save_now (self);
 }
 
 static void
@@ -223,6 +235,21 @@ natter_session_item_get_state (NatterSessionItem *self)
   return state != NULL ? state : "disconnected";
 }
 
+const char *
+natter_session_item_get_state_reason (NatterSessionItem *self)
+{
+  const char *reason;
+
+  g_return_val_if_fail (NATTER_IS_SESSION_ITEM (self), NULL);
+
+  /* Connected, the last failure is history. */
+  if (natter_session_item_is_connected (self))
+    return NULL;
+  reason = natter_ipc_session1_get_state_reason (self->session);
+
+  return reason != NULL && reason[0] != '\0' ? reason : NULL;
+}
+
 gboolean
 natter_session_item_is_connected (NatterSessionItem *self)
 {
@@ -234,6 +261,7 @@ natter_session_item_dup_subtitle (NatterSessionItem *self)
 {
   const char *state;
   const char *nick;
+  const char *reason;
 
   g_return_val_if_fail (NATTER_IS_SESSION_ITEM (self), NULL);
 
@@ -242,13 +270,22 @@ natter_session_item_dup_subtitle (NatterSessionItem *self)
   if (nick == NULL)
     nick = "";
 
+  reason = natter_session_item_get_state_reason (self);
+
   if (g_str_equal (state, "connected"))
     /* TRANSLATORS: a session's state in the sidebar; %s is the user's nick */
     return g_strdup_printf (_("Connected as %s"), nick);
   if (g_str_equal (state, "connecting"))
     return g_strdup (_("Connecting…"));
+  if (g_str_equal (state, "reconnecting") && reason != NULL)
+    /* TRANSLATORS: a session's state in the sidebar; %s is why the last
+     * attempt failed, as natterd says it ("Connection refused") */
+    return g_strdup_printf (_("%s · Retrying…"), reason);
   if (g_str_equal (state, "reconnecting"))
     return g_strdup (_("Reconnecting…"));
+  if (reason != NULL)
+    /* TRANSLATORS: a session's state in the sidebar; %s is why */
+    return g_strdup_printf (_("Disconnected: %s"), reason);
 
   return g_strdup (_("Disconnected"));
 }
@@ -347,6 +384,16 @@ natter_session_item_find_conversation (NatterSessionItem *self,
     }
 
   return NULL;
+}
+
+void
+natter_session_item_save_when_connected (NatterSessionItem *self)
+{
+  g_return_if_fail (NATTER_IS_SESSION_ITEM (self));
+
+  self->save_pending = TRUE;
+  if (natter_session_item_is_connected (self))
+    save_now (self);
 }
 
 void

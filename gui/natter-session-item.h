@@ -29,6 +29,9 @@ const char         *natter_session_item_get_title         (NatterSessionItem  *s
 char               *natter_session_item_dup_subtitle      (NatterSessionItem  *self);
 const char         *natter_session_item_get_state         (NatterSessionItem  *self);
 gboolean            natter_session_item_is_connected      (NatterSessionItem  *self);
+/* Why the session is not connected, as natterd says it ("Connection
+ * refused"), or NULL. */
+const char         *natter_session_item_get_state_reason  (NatterSessionItem  *self);
 GListModel         *natter_session_item_get_conversations (NatterSessionItem  *self);
 
 NatterConversation *natter_session_item_add_room          (NatterSessionItem  *self,
@@ -38,6 +41,9 @@ void                natter_session_item_remove_room       (NatterSessionItem  *s
 /* (transfer none): the item's list owns it while it is listed. */
 NatterConversation *natter_session_item_find_conversation (NatterSessionItem  *self,
                                                            const char         *name);
+/* Saves the session as a network natterd connects when it starts, once it
+ * has connected: a server that never answered is not kept. */
+void                natter_session_item_save_when_connected (NatterSessionItem *self);
 /* Joins @room now, or as soon as the session is connected. */
 void                natter_session_item_join              (NatterSessionItem  *self,
                                                            const char         *room,

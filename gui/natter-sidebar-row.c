@@ -7,6 +7,7 @@
 
 #include "natter-application.h"
 #include "natter-conversation.h"
+#include "natter-network-dialog.h"
 #include "natter-session-item.h"
 #include "natter-sidebar-row.h"
 
@@ -220,6 +221,8 @@ update (NatterSidebarRow *self)
                                  is_session && !disconnected);
     g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions), "close")),
                                  is_session);
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions), "network")),
+                                 is_session);
   }
 }
 
@@ -242,26 +245,6 @@ on_settings_changed (GSettings        *settings,
 /* Actions */
 
 static void
-log_error (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
-
-  if (reply == NULL)
-    {
-      NatterApplication *app = get_application ();
-
-      g_dbus_error_strip_remote_error (error);
-      if (app != NULL)
-        natter_application_show_error (app, error->message);
-      else
-        g_message ("%s", error->message);
-    }
-}
-
-static void
 action_mark_read (GSimpleAction *action,
                   GVariant      *parameter,
                   gpointer       user_data)
@@ -274,7 +257,7 @@ action_mark_read (GSimpleAction *action,
 
   room = natter_conversation_get_room (NATTER_CONVERSATION (self->item));
   if (room != NULL)
-    g_dbus_proxy_call (G_DBUS_PROXY (room), "MarkRead", NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, log_error, NULL);
+    g_dbus_proxy_call (G_DBUS_PROXY (room), "MarkRead", NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call, NULL);
 }
 
 static void
@@ -307,7 +290,7 @@ action_leave (GSimpleAction *action,
   conversation = NATTER_CONVERSATION (self->item);
   g_dbus_proxy_call (G_DBUS_PROXY (natter_conversation_get_session (conversation)), "Part",
                      g_variant_new ("(ss)", natter_conversation_get_name (conversation), ""),
-                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, log_error, NULL);
+                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call, NULL);
 }
 
 static void
@@ -323,7 +306,7 @@ call_session (NatterSidebarRow *self,
     }
 
   g_dbus_proxy_call (G_DBUS_PROXY (natter_session_item_get_session (NATTER_SESSION_ITEM (self->item))),
-                     method, parameters, G_DBUS_CALL_FLAGS_NONE, -1, NULL, log_error, NULL);
+                     method, parameters, G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call, NULL);
 }
 
 static void
@@ -348,6 +331,19 @@ action_close (GSimpleAction *action,
               gpointer       user_data)
 {
   call_session (user_data, "Close", NULL);
+}
+
+static void
+action_network (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  NatterSidebarRow *self = user_data;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (NATTER_IS_SESSION_ITEM (self->item))
+    gtk_window_present (GTK_WINDOW (natter_network_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                               NATTER_SESSION_ITEM (self->item))));
 }
 
 void
@@ -509,6 +505,7 @@ natter_sidebar_row_init (NatterSidebarRow *self)
     { "connect", action_connect },
     { "disconnect", action_disconnect },
     { "close", action_close },
+    { "network", action_network },
   };
   GtkGesture *gesture;
   NatterApplication *app = get_application ();

@@ -32,6 +32,8 @@ struct _NatterWindow
   NatterSidebar          *sidebar;
   GtkStack               *content_stack;
   AdwStatusPage          *session_page;
+  GtkRevealer            *session_banner;
+  GtkLabel               *session_banner_label;
   GtkButton              *session_connect_button;
   NatterConversationView *conversation_view;
 };
@@ -65,9 +67,35 @@ update_session_page (NatterWindow      *self,
   g_autofree char *subtitle = natter_session_item_dup_subtitle (item);
   gboolean connected = g_strcmp0 (natter_session_item_get_state (item), "disconnected") != 0;
 
+  const char *reason = natter_session_item_get_state_reason (item);
+
   adw_status_page_set_title (self->session_page, natter_session_item_get_title (item));
   adw_status_page_set_description (self->session_page, subtitle);
   gtk_button_set_label (self->session_connect_button, connected ? _("_Disconnect") : _("_Reconnect"));
+
+  /* natterd keeps retrying, waiting longer each time: say so, and why. */
+  if (reason != NULL && g_str_equal (natter_session_item_get_state (item), "reconnecting"))
+    {
+      g_autofree char *text =
+        /* TRANSLATORS: a banner over a session that cannot connect; %s is
+         * why, as natterd says it ("Could not connect to irc.example.org:
+         * Connection refused") */
+        g_strdup_printf (_("%s. Natter keeps trying, waiting longer between attempts."), reason);
+
+      gtk_label_set_label (self->session_banner_label, text);
+      gtk_revealer_set_reveal_child (self->session_banner, TRUE);
+    }
+  else if (reason != NULL && !connected)
+    {
+      g_autofree char *text =
+        /* TRANSLATORS: a banner over a disconnected session; %s is why */
+        g_strdup_printf (_("Disconnected: %s"), reason);
+
+      gtk_label_set_label (self->session_banner_label, text);
+      gtk_revealer_set_reveal_child (self->session_banner, TRUE);
+    }
+  else
+    gtk_revealer_set_reveal_child (self->session_banner, FALSE);
 }
 
 static void
@@ -292,6 +320,19 @@ action_toggle_session_connection (GtkWidget  *widget,
 }
 
 static void
+action_retry_session (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  NatterWindow *self = NATTER_WINDOW (widget);
+  GObject *item = natter_sidebar_get_selected_item (self->sidebar);
+
+  if (NATTER_IS_SESSION_ITEM (item))
+    natter_ipc_session1_call_connect (natter_session_item_get_session (NATTER_SESSION_ITEM (item)),
+                                      G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
+}
+
+static void
 action_toggle_members (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
@@ -357,6 +398,8 @@ natter_window_class_init (NatterWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NatterWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, NatterWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, NatterWindow, session_page);
+  gtk_widget_class_bind_template_child (widget_class, NatterWindow, session_banner);
+  gtk_widget_class_bind_template_child (widget_class, NatterWindow, session_banner_label);
   gtk_widget_class_bind_template_child (widget_class, NatterWindow, session_connect_button);
   gtk_widget_class_bind_template_child (widget_class, NatterWindow, conversation_view);
 
@@ -369,6 +412,7 @@ natter_window_class_init (NatterWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.search", NULL, action_dialog);
   gtk_widget_class_install_action (widget_class, "win.join", NULL, action_dialog);
   gtk_widget_class_install_action (widget_class, "win.start-daemon", NULL, action_start_daemon);
+  gtk_widget_class_install_action (widget_class, "win.retry-session", NULL, action_retry_session);
   gtk_widget_class_install_action (widget_class, "win.toggle-session-connection", NULL,
                                    action_toggle_session_connection);
   gtk_widget_class_install_action (widget_class, "win.toggle-members", NULL, action_toggle_members);

@@ -345,6 +345,16 @@ natter_test_gui_find_button (GtkWidget  *root,
   return find_widget (root, TRUE, is_button_labelled, label);
 }
 
+void
+natter_test_gui_click_button (GtkWidget  *root,
+                              const char *label)
+{
+  GtkWidget *button = natter_test_gui_find_button (root, label);
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+}
+
 GtkWindow *
 natter_test_gui_find_toplevel (GType type)
 {

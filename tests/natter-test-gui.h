@@ -69,6 +69,10 @@ GtkWidget    *natter_test_gui_find_label_prefix (GtkWidget   *root,
 /* The shown GtkButton below @root whose label (mnemonic included) is @label. */
 GtkWidget    *natter_test_gui_find_button      (GtkWidget    *root,
                                                 const char   *label);
+/* Clicks the shown button labelled @label below @root; fails the test
+ * when there is none. */
+void          natter_test_gui_click_button     (GtkWidget    *root,
+                                                const char   *label);
 /* A visible toplevel window of @type (a dialog), or NULL. (transfer none) */
 GtkWindow    *natter_test_gui_find_toplevel    (GType         type);
 /* The same, waited for up to @timeout_ms. */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
 #include "natter-certificate-dialog.h"
 #include "natter-connect-dialog.h"
 #include "natter-conversation-view.h"
@@ -469,14 +471,87 @@ test_connect_every_field (void)
   close_session (path);
 }
 
-static void
-click_response (GtkWindow  *dialog,
-                const char *label)
+static gboolean
+row_subtitle_says (gpointer data)
 {
-  GtkWidget *button = natter_test_gui_find_button (GTK_WIDGET (dialog), label);
+  const char **spec = data;  /* port (as text), text */
+  NatterSessionItem *item = session_on_port ((guint16) g_ascii_strtoull (spec[0], NULL, 10));
+  g_autofree char *subtitle = NULL;
 
-  g_assert_nonnull (button);
-  g_signal_emit_by_name (button, "clicked");
+  if (item == NULL || !has_row (item))
+    return FALSE;
+  subtitle = natter_session_item_dup_subtitle (item);
+
+  /* On show in the row, and saying it. */
+  return strstr (subtitle, spec[1]) != NULL && natter_test_gui_find_label (row_of (item), subtitle) != NULL;
+}
+
+static gboolean
+session_banner_says (gpointer data)
+{
+  GtkWidget *banner = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f.window), NATTER_TYPE_WINDOW,
+                                                                 "session_banner"));
+  GtkWidget *label = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f.window), NATTER_TYPE_WINDOW,
+                                                                "session_banner_label"));
+
+  return gtk_revealer_get_reveal_child (GTK_REVEALER (banner)) && gtk_widget_get_mapped (label) &&
+         strstr (gtk_label_get_label (GTK_LABEL (label)), data) != NULL;
+}
+
+static gboolean
+network_saved_on_port (guint16 port)
+{
+  g_autoptr(GVariant) saved = natter_test_bus_call_ok (f.bus, "/org/natter/Daemon", "org.natter.Daemon1",
+                                                       "ListSavedNetworks", NULL);
+  g_autoptr(GVariant) networks = g_variant_get_child_value (saved, 0);
+  GVariantIter iter;
+  GVariant *network;
+  gboolean found = FALSE;
+
+  g_variant_iter_init (&iter, networks);
+  while ((network = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autoptr(GVariant) held = network;
+      guint16 saved_port = 0;
+
+      g_variant_lookup (network, "port", "q", &saved_port);
+      found |= saved_port == port;
+    }
+
+  return found;
+}
+
+/* A server that refuses: the dialog closes on the session's page, whose
+ * banner and sidebar row say why while natterd keeps trying; "Save" waits
+ * for a first success, which never comes. */
+static void
+test_connect_refused (void)
+{
+  guint16 port = closed_port ();
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  const char *refused[] = { port_text, "Connection refused" };
+  GtkWidget *dialog = GTK_WIDGET (natter_window_show_connect_dialog (f.window));
+  g_autofree char *shot = natter_test_gui_screenshot_path ("natter-connect-refused.png");
+  NatterSessionItem *item;
+  g_autofree char *path = NULL;
+
+  set_connect_fields (dialog, port, FALSE, "erin");
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (connect_field (dialog, "save_switch"))));
+  g_assert_true (gtk_widget_activate_action (dialog, "dialog.connect", NULL));
+
+  g_assert_true (natter_test_gui_wait (row_subtitle_says, refused, 15000));
+  g_assert_null (natter_test_gui_find_toplevel (NATTER_TYPE_CONNECT_DIALOG));
+  item = session_on_port (port);
+  path = g_strdup (natter_session_item_get_object_path (item));
+  g_assert_true (natter_sidebar_get_selected_item (natter_window_get_sidebar (f.window)) == G_OBJECT (item));
+  g_assert_true (natter_test_gui_wait (session_banner_says, "Connection refused", 5000));
+  g_assert_true (natter_test_gui_wait (session_banner_says, "keeps trying", 5000));
+  g_assert_cmpstr (natter_session_item_get_state (item), ==, "reconnecting");
+  natter_test_gui_settle (300);
+  g_assert_cmpuint (natter_test_gui_screenshot (GTK_WIDGET (f.window), shot), >, 10000);
+
+  g_assert_false (network_saved_on_port (port));
+  close_session (path);
 }
 
 static void
@@ -511,7 +586,7 @@ test_connect_untrusted_certificate (void)
   path = g_strdup (natter_session_item_get_object_path (session_on_port (port)));
 
   /* Cancel: nothing is pinned, the session stays disconnected. */
-  click_response (offer, "_Cancel");
+  natter_test_gui_click_button (GTK_WIDGET (offer), "_Cancel");
   g_assert_false (toplevel_shown (GSIZE_TO_POINTER (NATTER_TYPE_CERTIFICATE_DIALOG)));
   g_assert_true (state_is (path, "disconnected"));
   natter_test_gui_settle (500);
@@ -527,7 +602,7 @@ test_connect_untrusted_certificate (void)
   g_assert_true (gtk_widget_activate_action (row_of (session_on_port (port)), "row.connect", NULL));
   g_assert_true (natter_test_gui_wait (toplevel_shown, GSIZE_TO_POINTER (NATTER_TYPE_CERTIFICATE_DIALOG), 10000));
   offer = natter_test_gui_find_toplevel (NATTER_TYPE_CERTIFICATE_DIALOG);
-  click_response (offer, "_Trust and Connect");
+  natter_test_gui_click_button (GTK_WIDGET (offer), "_Trust and Connect");
   g_assert_true (natter_test_fake_wait_connection (fake, 1));
   g_assert_true (natter_test_fake_register (fake, "tess", NULL, NULL));
   g_assert_true (state_is (path, "connected"));
@@ -917,6 +992,22 @@ is_set (gpointer data)
   return *(char **) data != NULL;
 }
 
+typedef struct {
+  GtkWidget *dialog;
+  guint16    port;
+} HostedFields;
+
+static gboolean
+hosted_fields_filled (gpointer data)
+{
+  HostedFields *wait = data;
+
+  return g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (connect_field (wait->dialog, "host_row"))), "127.0.0.1") == 0 &&
+         gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (connect_field (wait->dialog, "port_spin"))) == wait->port &&
+         !gtk_switch_get_active (GTK_SWITCH (connect_field (wait->dialog, "tls_switch"))) &&
+         g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (connect_field (wait->dialog, "rooms_row"))), "#lan") == 0;
+}
+
 static void
 test_host_dialog (void)
 {
@@ -980,6 +1071,26 @@ test_host_dialog (void)
   g_assert_cmpstr (copied, ==, adw_action_row_get_subtitle (ADW_ACTION_ROW (address_row)));
   g_assert_true (g_str_has_prefix (copied, "127.0.0.1:"));
 
+  /* The connect dialog offers this computer's rooms, filled in. */
+  {
+    g_autoptr(NatterTestClient) frank = natter_test_client_new (port);
+    GtkWidget *connect = NULL;
+    GtkWidget *label;
+    HostedFields wait;
+
+    natter_test_client_register (frank, "frank");
+    natter_test_client_send (frank, "JOIN #lan");
+    natter_test_client_expect (frank, ":frank!* JOIN #lan");
+    connect = GTK_WIDGET (natter_window_show_connect_dialog (f.window));
+    natter_test_gui_settle (200);
+    label = natter_test_gui_find_label (connect, "Rooms Hosted on This Computer");
+    g_assert_nonnull (label);
+    g_signal_emit_by_name (gtk_widget_get_ancestor (label, ADW_TYPE_ACTION_ROW), "activated");
+    wait = (HostedFields) { connect, port };
+    g_assert_true (natter_test_gui_wait (hosted_fields_filled, &wait, 5000));
+    gtk_window_destroy (GTK_WINDOW (connect));
+  }
+
   gtk_switch_set_active (GTK_SWITCH (hosting_switch), FALSE);
   g_assert_true (natter_test_gui_wait (hosting_stopped, dialog, 5000));
   gtk_window_destroy (GTK_WINDOW (dialog));
@@ -1034,6 +1145,83 @@ test_start_natterd (void)
   g_assert_true (daemon_away (NULL));
 }
 
+/* The schema */
+
+typedef struct {
+  GSubprocess *process;
+  gboolean     answered;
+} WindowProbe;
+
+/* The spawned window exports its window's actions on the bus: it got
+ * through startup and activation. */
+static gboolean
+window_exported (gpointer data)
+{
+  WindowProbe *probe = data;
+  g_autoptr(GVariant) reply = NULL;
+
+  if (g_subprocess_get_identifier (probe->process) == NULL)
+    return TRUE;  /* gone: the caller sees it */
+
+  reply = g_dbus_connection_call_sync (natter_test_bus_get_connection (f.bus), "org.natter.Natter",
+                                       "/org/natter/Natter/window/1", "org.gtk.Actions", "List", NULL,
+                                       G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, 1000, NULL, NULL);
+  probe->answered = reply != NULL;
+
+  return probe->answered;
+}
+
+/* Runs the window @natter with no GSETTINGS_SCHEMA_DIR: it must come up. */
+static void
+run_without_schema_dir (const char *natter)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  WindowProbe probe = { NULL, FALSE };
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_unsetenv (launcher, "GSETTINGS_SCHEMA_DIR");
+  /* GTestDBus unset DISPLAY (against X11 autolaunch): the window needs it. */
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", gdk_display_get_name (gdk_display_get_default ()), TRUE);
+  probe.process = g_subprocess_launcher_spawn (launcher, &error, natter, NULL);
+  g_assert_no_error (error);
+
+  natter_test_gui_wait (window_exported, &probe, 15000);
+  g_assert_nonnull (g_subprocess_get_identifier (probe.process));  /* still running */
+  g_assert_true (probe.answered);
+
+  g_subprocess_send_signal (probe.process, SIGTERM);
+  g_subprocess_wait (probe.process, NULL, NULL);
+  g_clear_object (&probe.process);
+}
+
+static void
+test_without_installed_schema (void)
+{
+  g_autofree char *natter = g_build_filename (g_getenv ("NATTER_TEST_BUILDDIR"), "..", "gui", "natter", NULL);
+  g_autofree char *copy = g_build_filename (f.dir, "bin", "natter", NULL);
+  g_autofree char *bin = g_path_get_dirname (copy);
+  g_autoptr(GFile) from = g_file_new_for_path (natter);
+  g_autoptr(GFile) to = g_file_new_for_path (copy);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_test (natter, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("the built natter is needed");
+      return;
+    }
+
+  /* From the build tree: it finds the schema compiled there. */
+  run_without_schema_dir (natter);
+
+  /* Anywhere else: its built-in copy, with settings in memory. */
+  g_mkdir_with_parents (bin, 0755);
+  g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_chmod (copy, 0755);
+  run_without_schema_dir (copy);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1058,8 +1246,10 @@ main (int   argc,
   f.window = natter_application_get_window (f.app);
 
   g_test_add_func ("/gui-dialogs/startup/unreachable-natterd-recovers", test_unreachable_at_start);
+  g_test_add_func ("/gui-dialogs/startup/without-installed-schema", test_without_installed_schema);
   g_test_add_func ("/gui-dialogs/connect/every-field", test_connect_every_field);
   g_test_add_func ("/gui-dialogs/connect/untrusted-certificate", test_connect_untrusted_certificate);
+  g_test_add_func ("/gui-dialogs/connect/refused-says-why-not-saved", test_connect_refused);
   g_test_add_func ("/gui-dialogs/sidebar/mark-read", test_sidebar_mark_read);
   g_test_add_func ("/gui-dialogs/sidebar/muted", test_sidebar_muted);
   g_test_add_func ("/gui-dialogs/sidebar/leave", test_sidebar_leave);

@@ -10,12 +10,15 @@
 #include "natter-conversation-view.h"
 #include "natter-host-dialog.h"
 #include "natter-join-dialog.h"
+#include "natter-preferences.h"
 #include "natter-message-row.h"
+#include "natter-network-dialog.h"
 #include "natter-quick-switcher.h"
 #include "natter-search-dialog.h"
 #include "natter-session-item.h"
 #include "natter-sidebar-row.h"
 #include "natter-test-gui.h"
+#include "natter-text.h"
 
 /*
  * The window end to end: natterd's D-Bus service on a private bus, an IRC
@@ -38,6 +41,14 @@ typedef struct {
 static Fixture f;
 
 /* Lookups */
+
+static GtkWidget *
+template_child (gpointer    widget,
+                GType       type,
+                const char *name)
+{
+  return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (widget), type, name));
+}
 
 static NatterConversationView *
 view (void)
@@ -178,6 +189,21 @@ test_connect_dialog (void)
   host_row = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_CONNECT_DIALOG, "host_row");
   port_spin = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_CONNECT_DIALOG, "port_spin");
   nick_row = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_CONNECT_DIALOG, "nick_row");
+
+  /* A first run: well-known networks fill the fields. */
+  {
+    GtkWidget *label = natter_test_gui_find_label (GTK_WIDGET (dialog), "Libera.Chat");
+    GObject *tls_switch = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_CONNECT_DIALOG, "tls_switch");
+
+    g_assert_nonnull (label);
+    g_assert_nonnull (natter_test_gui_find_label (GTK_WIDGET (dialog), "OFTC"));
+    g_signal_emit_by_name (gtk_widget_get_ancestor (label, ADW_TYPE_ACTION_ROW), "activated");
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (host_row)), ==, "irc.libera.chat");
+    g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (port_spin)), ==, 6697);
+    g_assert_true (gtk_switch_get_active (GTK_SWITCH (tls_switch)));
+    gtk_switch_set_active (GTK_SWITCH (tls_switch), FALSE);
+  }
+
   gtk_editable_set_text (GTK_EDITABLE (host_row), "127.0.0.1");
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (port_spin), f.port);
   gtk_editable_set_text (GTK_EDITABLE (nick_row), "alice");
@@ -452,9 +478,26 @@ test_search_opens_message (void)
 
   gtk_editable_set_text (GTK_EDITABLE (entry), "three");
   g_assert_true (natter_test_gui_wait (has_n_results, dialog, 5000));
-  g_signal_emit_by_name (list, "activate", 0u);
+  /* With the keyboard: Enter in the entry opens the first result. */
+  g_signal_emit_by_name (entry, "activate");
   g_assert_true (natter_test_gui_wait (showing, "#other", 5000));
   g_assert_true (natter_test_gui_wait (row_shown, "three", 5000));
+  /* #other fits in the view: it is at its newest, nothing to jump to. */
+  natter_test_gui_settle (300);
+  g_assert_false (gtk_widget_get_visible (template_child (view (), NATTER_TYPE_CONVERSATION_VIEW, "jump_button")));
+
+  /* Down from the entry goes into the results, where Enter opens one. */
+  dialog = natter_window_show_search_dialog (f.window);
+  entry = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_SEARCH_DIALOG, "search_entry");
+  list = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_SEARCH_DIALOG, "result_list");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "three");
+  g_assert_true (natter_test_gui_wait (has_n_results, dialog, 5000));
+  natter_test_gui_settle (200);
+  g_assert_true (natter_test_gui_press_key (GTK_WIDGET (entry), GDK_KEY_Down, 0));
+  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (dialog)), GTK_WIDGET (list)));
+  /* What Enter on the focused row does. */
+  g_assert_true (gtk_widget_activate (gtk_root_get_focus (GTK_ROOT (dialog))));
+  g_assert_null (natter_test_gui_find_toplevel (NATTER_TYPE_SEARCH_DIALOG));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.window), "win.previous-conversation", NULL));
   g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
@@ -610,6 +653,378 @@ test_screenshots (void)
   natter_test_gui_settle (200);
 }
 
+/* Polish */
+
+static graphene_rect_t
+bounds_in (GtkWidget *widget,
+           GtkWidget *target)
+{
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (widget, target, &bounds));
+  return bounds;
+}
+
+/* The sidebar's header and the conversation's, with the topic under its
+ * title, have one height: their bottom lines meet. */
+static void
+test_headers_line_up (void)
+{
+  GtkWidget *sidebar_pane = template_child (f.window, NATTER_TYPE_WINDOW, "sidebar_pane");
+  GtkWidget *sidebar_header = gtk_widget_get_first_child (sidebar_pane);
+  GtkWidget *header = template_child (view (), NATTER_TYPE_CONVERSATION_VIEW, "header");
+  GtkWidget *title = template_child (view (), NATTER_TYPE_CONVERSATION_VIEW, "window_title");
+
+  g_assert_true (showing ("#natter"));
+  g_assert_cmpstr (adw_window_title_get_subtitle (ADW_WINDOW_TITLE (title)), !=, "");
+  natter_test_gui_settle (200);
+  g_assert_true (ADW_IS_HEADER_BAR (sidebar_header));
+  g_assert_cmpint (gtk_widget_get_height (sidebar_header), ==, gtk_widget_get_height (header));
+}
+
+static gboolean
+compose_height_above (gpointer data)
+{
+  NatterCompose *compose = natter_conversation_view_get_compose (view ());
+
+  GtkWidget *scroller = gtk_widget_get_parent (GTK_WIDGET (natter_compose_get_text_view (compose)));
+
+  return gtk_widget_get_height (scroller) > GPOINTER_TO_INT (data);
+}
+
+/* One line high when empty, the placeholder on the cursor's line; it grows
+ * with its text. */
+static void
+test_compose_one_line (void)
+{
+  NatterCompose *compose = natter_conversation_view_get_compose (view ());
+  GtkTextView *text_view = natter_compose_get_text_view (compose);
+  GtkWidget *scroller = gtk_widget_get_parent (GTK_WIDGET (text_view));
+  GtkWidget *placeholder = template_child (compose, NATTER_TYPE_COMPOSE, "placeholder");
+  GtkTextIter start;
+  GdkRectangle cursor;
+  graphene_rect_t label;
+  int line_y, line_height, empty_height, x, y;
+
+  natter_compose_set_text (compose, "");
+  natter_test_gui_settle (300);
+  gtk_text_buffer_get_start_iter (gtk_text_view_get_buffer (text_view), &start);
+  gtk_text_view_get_line_yrange (text_view, &start, &line_y, &line_height);
+  empty_height = gtk_widget_get_height (scroller);
+  g_test_message ("line %d px, empty box %d px", line_height, empty_height);
+  g_assert_cmpint (empty_height, <, line_height * 3 / 2 + 8);
+
+  /* The placeholder's middle is within the cursor's line. */
+  gtk_text_view_get_cursor_locations (text_view, &start, &cursor, NULL);
+  gtk_text_view_buffer_to_window_coords (text_view, GTK_TEXT_WINDOW_WIDGET, cursor.x, cursor.y, &x, &y);
+  label = bounds_in (placeholder, GTK_WIDGET (text_view));
+  g_assert_true (gtk_widget_get_visible (placeholder));
+  g_assert_cmpfloat (label.origin.y + label.size.height / 2, >=, y);
+  g_assert_cmpfloat (label.origin.y + label.size.height / 2, <=, y + cursor.height);
+
+  natter_compose_set_text (compose, "one\ntwo\nthree");
+  g_assert_true (natter_test_gui_wait (compose_height_above, GINT_TO_POINTER (empty_height + line_height), 3000));
+  natter_compose_set_text (compose, "");
+}
+
+/* Every choice of a preferences' combo row is shown whole. */
+static void
+test_preferences_not_cut (void)
+{
+  GtkWindow *preferences;
+  GtkWidget *label;
+
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "app.preferences", NULL);
+  preferences = natter_test_gui_wait_toplevel (NATTER_TYPE_PREFERENCES, 3000);
+  g_assert_nonnull (preferences);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (template_child (preferences, NATTER_TYPE_PREFERENCES,
+                                                             "notifications_row")), 1);
+  natter_test_gui_settle (300);
+  label = natter_test_gui_find_label (GTK_WIDGET (preferences), "Mentions and Private Messages");
+  g_assert_nonnull (label);
+  g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label))));
+  gtk_window_destroy (preferences);
+}
+
+/* Two boxed lists in a group of the host dialog stand 12 px apart. */
+static void
+test_host_dialog_spaced (void)
+{
+  GtkWindow *dialog = natter_window_show_host_dialog (f.window);
+  GtkWidget *minutes = template_child (dialog, NATTER_TYPE_HOST_DIALOG, "minutes_spin");
+  GtkWidget *recent = template_child (dialog, NATTER_TYPE_HOST_DIALOG, "recent_list");
+  GtkWidget *minutes_list = gtk_widget_get_ancestor (minutes, GTK_TYPE_LIST_BOX);
+  graphene_rect_t above, below;
+
+  natter_test_gui_settle (300);
+  above = bounds_in (minutes_list, GTK_WIDGET (dialog));
+  below = bounds_in (recent, GTK_WIDGET (dialog));
+  g_assert_cmpfloat (below.origin.y - (above.origin.y + above.size.height), >=, 12);
+  gtk_window_destroy (dialog);
+}
+
+static gboolean
+private_listed (gpointer data)
+{
+  return natter_test_gui_find_conversation (f.app, data) != NULL;
+}
+
+/* A private conversation's title reads as a title, not a disabled button. */
+static void
+test_private_title_not_dimmed (void)
+{
+  GtkWidget *title_button = template_child (view (), NATTER_TYPE_CONVERSATION_VIEW, "title_button");
+
+  natter_test_client_send (f.bob, "PRIVMSG alice :a word in private");
+  g_assert_true (natter_test_gui_wait (private_listed, "bob", 5000));
+  natter_window_open_conversation (f.window, natter_session_item_get_object_path (first_session ()), "bob");
+  g_assert_true (natter_test_gui_wait (showing, "bob", 5000));
+  g_assert_true (gtk_widget_is_sensitive (title_button));
+  g_assert_false (gtk_widget_get_can_target (title_button));
+
+  natter_window_open_conversation (f.window, natter_session_item_get_object_path (first_session ()), "#natter");
+  g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
+  g_assert_true (gtk_widget_get_can_target (title_button));
+}
+
+static gboolean
+row_is_mention (const char *text)
+{
+  NatterMessageRow *row = row_with_text (text);
+
+  g_assert_nonnull (row);
+  return gtk_widget_has_css_class (template_child (row, NATTER_TYPE_MESSAGE_ROW, "message_box"), "mention");
+}
+
+/* Highlight words from Preferences mark messages as mentions, as the nick
+ * does: whole words only. */
+static void
+test_highlight_words (void)
+{
+  GSettings *settings = natter_application_get_settings (f.app);
+  GtkWindow *preferences;
+  g_auto(GStrv) words = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "app.preferences", NULL);
+  preferences = natter_test_gui_wait_toplevel (NATTER_TYPE_PREFERENCES, 3000);
+  g_assert_nonnull (preferences);
+  gtk_editable_set_text (GTK_EDITABLE (template_child (preferences, NATTER_TYPE_PREFERENCES, "highlight_row")),
+                         "release,  Deploy ,");
+  words = g_settings_get_strv (settings, "highlight-words");
+  g_assert_cmpuint (g_strv_length (words), ==, 2);
+  g_assert_cmpstr (words[0], ==, "release");
+  g_assert_cmpstr (words[1], ==, "Deploy");
+  gtk_window_destroy (preferences);
+
+  natter_test_client_send (f.bob, "PRIVMSG #natter :the release is out");
+  natter_test_client_send (f.bob, "PRIVMSG #natter :still unreleased here");
+  natter_test_client_send (f.bob, "PRIVMSG #natter :time to deploy!");
+  g_assert_true (natter_test_gui_wait (row_shown, "time to deploy!", 5000));
+  g_assert_true (row_is_mention ("the release is out"));
+  g_assert_false (row_is_mention ("still unreleased here"));
+  g_assert_true (row_is_mention ("time to deploy!"));
+
+  g_settings_reset (settings, "highlight-words");
+}
+
+static gboolean
+has_member (gpointer data)
+{
+  NatterConversation *conversation = natter_conversation_view_get_conversation (view ());
+  g_auto(GStrv) members = conversation != NULL ? natter_conversation_dup_members (conversation) : NULL;
+
+  for (guint i = 0; members != NULL && members[i] != NULL; i++)
+    if (g_str_equal (natter_text_member_nick (members[i]), data))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* Shown, if only as a conversation yet to start. */
+static gboolean
+view_names (gpointer data)
+{
+  NatterConversation *shown = natter_conversation_view_get_conversation (view ());
+
+  return shown != NULL && g_strcmp0 (natter_conversation_get_name (shown), data) == 0;
+}
+
+static gboolean
+whois_answered (gpointer data)
+{
+  return natter_test_gui_find_label_prefix (data, "dave@") != NULL;
+}
+
+static gboolean
+blocked_is (gpointer data)
+{
+  const char * const *blocked = natter_ipc_session1_get_blocked (natter_session_item_get_session (first_session ()));
+  gboolean listed = blocked != NULL && g_strv_contains (blocked, "dave!*@*");
+
+  return listed == GPOINTER_TO_INT (data);
+}
+
+/* A member's context menu: whois, ignore and stop ignoring, a private
+ * message, and for the room's operator (alice, who made #ops), a kick. */
+static void
+test_member_menu (void)
+{
+  g_autoptr(NatterTestClient) dave = natter_test_client_new (f.port);
+  GtkWidget *members = template_child (view (), NATTER_TYPE_CONVERSATION_VIEW, "members_button");
+  const char *session_path = natter_session_item_get_object_path (first_session ());
+  GtkPopover *menu;
+
+  type_and_enter ("/join #ops");
+  g_assert_true (natter_test_gui_wait (showing, "#ops", 5000));
+  natter_test_client_register (dave, "dave");
+  natter_test_client_send (dave, "JOIN #ops");
+  natter_test_client_expect (dave, ":dave!* JOIN #ops");
+  g_assert_true (natter_test_gui_wait (has_member, "dave", 5000));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (members), TRUE);
+  natter_test_gui_settle (300);
+
+  menu = natter_conversation_view_popup_member_menu (view (), "dave");
+  g_assert_nonnull (menu);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (menu)));
+  g_assert_true (natter_test_gui_wait (whois_answered, menu, 5000));
+  natter_test_gui_click_button (GTK_WIDGET (menu), "_Ignore");
+  g_assert_true (natter_test_gui_wait (blocked_is, GINT_TO_POINTER (TRUE), 5000));
+
+  menu = natter_conversation_view_popup_member_menu (view (), "dave");
+  natter_test_gui_click_button (GTK_WIDGET (menu), "Stop _Ignoring");
+  g_assert_true (natter_test_gui_wait (blocked_is, GINT_TO_POINTER (FALSE), 5000));
+
+  menu = natter_conversation_view_popup_member_menu (view (), "dave");
+  natter_test_gui_click_button (GTK_WIDGET (menu), "_Private Message");
+  g_assert_true (natter_test_gui_wait (view_names, "dave", 5000));
+  natter_window_open_conversation (f.window, session_path, "#ops");
+  g_assert_true (natter_test_gui_wait (showing, "#ops", 5000));
+
+  menu = natter_conversation_view_popup_member_menu (view (), "dave");
+  natter_test_gui_click_button (GTK_WIDGET (menu), "_Kick");
+  natter_test_client_expect (dave, ":alice!* KICK #ops dave*");
+
+  /* Not an operator of #natter (alice came back after bob): no kick. */
+  natter_window_open_conversation (f.window, session_path, "#natter");
+  g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
+  menu = natter_conversation_view_popup_member_menu (view (), "bob");
+  g_assert_nonnull (natter_test_gui_find_button (GTK_WIDGET (menu), "_Ignore"));
+  g_assert_null (natter_test_gui_find_button (GTK_WIDGET (menu), "_Kick"));
+  gtk_popover_popdown (menu);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (members), FALSE);
+}
+
+static gboolean
+toplevel_gone (gpointer data)
+{
+  return natter_test_gui_find_toplevel (GPOINTER_TO_SIZE (data)) == NULL;
+}
+
+static gboolean
+saved_as (gpointer data)
+{
+  NatterIpcSession1 *session = natter_session_item_get_session (first_session ());
+
+  if (data == NULL)
+    return !natter_ipc_session1_get_saved (session);
+
+  return natter_ipc_session1_get_saved (session) && !natter_ipc_session1_get_autoconnect (session) &&
+         g_strcmp0 (natter_ipc_session1_get_name (session), data) == 0;
+}
+
+static gboolean
+has_row (gpointer data)
+{
+  return g_object_get_data (data, "natter-sidebar-row") != NULL;
+}
+
+static NatterNetworkDialog *
+open_network_dialog (void)
+{
+  NatterSessionItem *item = first_session ();
+  GtkWidget *row;
+
+  g_assert_true (natter_test_gui_wait (has_row, item, 5000));
+  row = g_object_get_data (G_OBJECT (item), "natter-sidebar-row");
+  g_assert_true (gtk_widget_activate_action (row, "row.network", NULL));
+
+  return NATTER_NETWORK_DIALOG (natter_test_gui_wait_toplevel (NATTER_TYPE_NETWORK_DIALOG, 3000));
+}
+
+/* The session's menu edits it as a saved network (name, connecting when
+ * natterd starts) and forgets it. */
+static void
+test_saved_network_edit_forget (void)
+{
+  NatterNetworkDialog *dialog = open_network_dialog ();
+  NatterIpcSession1 *session = natter_session_item_get_session (first_session ());
+  AdwEntryRow *name_row;
+  GtkSwitch *autoconnect;
+
+  g_assert_nonnull (dialog);
+  /* alice's session was saved when it first connected. */
+  g_assert_true (natter_ipc_session1_get_saved (session));
+  name_row = ADW_ENTRY_ROW (natter_test_gui_find (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW));
+  autoconnect = GTK_SWITCH (natter_test_gui_find (GTK_WIDGET (dialog), GTK_TYPE_SWITCH));
+  g_assert_true (gtk_switch_get_active (autoconnect));
+  gtk_editable_set_text (GTK_EDITABLE (name_row), "Test Net");
+  gtk_switch_set_active (autoconnect, FALSE);
+  natter_test_gui_click_button (GTK_WIDGET (dialog), "_Save");
+  g_assert_true (natter_test_gui_wait (saved_as, "Test Net", 5000));
+  g_assert_true (natter_test_gui_wait (toplevel_gone, GSIZE_TO_POINTER (NATTER_TYPE_NETWORK_DIALOG), 3000));
+
+  dialog = open_network_dialog ();
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (natter_test_gui_find (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW))),
+                   ==, "Test Net");
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "forget"));
+  natter_test_gui_click_button (GTK_WIDGET (dialog), "_Forget");
+  g_assert_true (natter_test_gui_wait (saved_as, NULL, 5000));
+}
+
+/* A widget on its own, at its size on screen. */
+static void
+screenshot_widget (GtkWidget  *widget,
+                   const char *name)
+{
+  g_autofree char *path = natter_test_gui_screenshot_path (name);
+  gsize size;
+
+  natter_test_gui_settle (600);
+  size = natter_test_gui_screenshot (widget, path);
+  g_test_message ("screenshot %s: %" G_GSIZE_FORMAT " bytes", path, size);
+  g_assert_cmpuint (size, >, 1000);
+}
+
+/* The compose box (empty, then with text), the preferences and the host
+ * dialog, as the issue's closing note shows them. */
+static void
+test_screenshots_parts (void)
+{
+  NatterCompose *compose = natter_conversation_view_get_compose (view ());
+  GtkWindow *dialog;
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+  natter_compose_set_text (compose, "");
+  screenshot_widget (GTK_WIDGET (compose), "natter-compose-empty.png");
+  natter_compose_set_text (compose, "A longer message that wraps over more than one line in the compose box, "
+                                    "to show how the box grows with its text while it is being written.");
+  screenshot_widget (GTK_WIDGET (compose), "natter-compose-text.png");
+  natter_compose_set_text (compose, "");
+
+  gtk_widget_activate_action (GTK_WIDGET (f.window), "app.preferences", NULL);
+  dialog = natter_test_gui_wait_toplevel (NATTER_TYPE_PREFERENCES, 3000);
+  g_assert_nonnull (dialog);
+  screenshot_widget (GTK_WIDGET (dialog), "natter-preferences.png");
+  gtk_window_destroy (dialog);
+
+  dialog = natter_window_show_host_dialog (f.window);
+  screenshot_widget (GTK_WIDGET (dialog), "natter-host-dialog.png");
+  gtk_window_destroy (dialog);
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  natter_test_gui_settle (200);
+}
+
 /* Accessibility: every icon-only button has a name a screen reader can say
  * (GTK 4.8 does not take it from the tooltip). */
 
@@ -699,7 +1114,16 @@ main (int   argc,
   g_test_add_func ("/gui/keyboard/quick-switcher", test_quick_switcher);
   g_test_add_func ("/gui/uri/irc-link-joins-room", test_irc_link);
   g_test_add_func ("/gui/host/start-list-stop", test_host_dialog);
+  g_test_add_func ("/gui/mentions/highlight-words", test_highlight_words);
+  g_test_add_func ("/gui/members/context-menu", test_member_menu);
+  g_test_add_func ("/gui/sidebar/saved-network-edit-forget", test_saved_network_edit_forget);
+  g_test_add_func ("/gui/polish/headers-line-up", test_headers_line_up);
+  g_test_add_func ("/gui/polish/compose-one-line-grows", test_compose_one_line);
+  g_test_add_func ("/gui/polish/preferences-choices-whole", test_preferences_not_cut);
+  g_test_add_func ("/gui/polish/host-dialog-lists-spaced", test_host_dialog_spaced);
+  g_test_add_func ("/gui/polish/private-title-not-dimmed", test_private_title_not_dimmed);
   g_test_add_func ("/gui/screenshots/light-dark-wide-narrow", test_screenshots);
+  g_test_add_func ("/gui/screenshots/compose-preferences-host", test_screenshots_parts);
   g_test_add_func ("/gui/a11y/icon-buttons-named", test_icon_buttons_named);
 
   status = g_test_run ();
