@@ -98,7 +98,7 @@ static void
 assert_session_members (JsonObject *session)
 {
   static const char * const members[] = {
-    "id", "name", "server", "port", "tls", "nick", "state", "state_reason",
+    "id", "name", "server", "port", "tls", "nick", "state", "state_reason", "last_error", "retry_at",
     "away", "away_message", "network", "saved", "autoconnect", "rooms",
   };
 
@@ -623,6 +623,43 @@ test_connect_revives (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (session, "state"), ==, "connected");
 }
 
+/* A session that cannot connect: sessions says why and when it retries. */
+static void
+test_sessions_say_why (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *out = NULL;
+  JsonObject *session;
+  GVariantDict dict;
+  const char *path;
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "host", "s", "127.0.0.1");
+  g_variant_dict_insert (&dict, "port", "q", 1);
+  g_variant_dict_insert (&dict, "nick", "s", "alice");
+  g_variant_dict_insert (&dict, "reconnect-min", "u", 60000);
+  g_variant_dict_insert (&dict, "reconnect-max", "u", 60000);
+  reply = natter_test_bus_call_ok (f->bus, "/org/natter/Daemon", "org.natter.Daemon1", "OpenSession",
+                                   g_variant_new ("(@a{sv})", g_variant_dict_end (&dict)));
+  g_variant_get (reply, "(&o)", &path);
+  natter_test_bus_wait_property (f->bus, path, "org.natter.Session1", "State", "'reconnecting'");
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "sessions", NULL), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "reconnecting"));
+  g_assert_true (g_pattern_match_simple ("*\nSession 1: *Connection refused; retrying in * s\n", out));
+
+  root = natter_test_ctl_json ("sessions", NULL);
+  session = json_array_get_object_element (member_array (object_of (root), "sessions"), 0);
+  assert_session_members (session);
+  g_assert_cmpstr (json_object_get_string_member (session, "state"), ==, "reconnecting");
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (session, "last_error"), "Connection refused"));
+  g_assert_nonnull (strstr (json_object_get_string_member (session, "state_reason"), "; retrying in "));
+  g_assert_cmpint (json_object_get_int_member (session, "retry_at"), >, g_get_real_time () / G_USEC_PER_SEC);
+}
+
 /* follow */
 
 static void
@@ -748,6 +785,9 @@ test_errors (Fixture       *f,
   g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "connect", "127.0.0.1:1", "--nick", "x",
                                         "--timeout", "10", NULL), ==, 1);
   g_assert_true (g_str_has_prefix (err, "natterctl: Cannot connect to 127.0.0.1:1: "));
+  g_assert_nonnull (strstr (err, "Connection refused"));
+  /* Closed again: not retrying. */
+  g_assert_null (strstr (err, "retrying"));
   sessions = natter_test_ctl_json ("sessions", NULL);
   g_assert_cmpuint (json_array_get_length (member_array (object_of (sessions), "sessions")), ==, 0);
 
@@ -1005,6 +1045,8 @@ main (int   argc,
   g_test_add ("/natterctl/session/follow-events", Fixture, NULL, fixture_set_up_hosting, test_follow_events,
               fixture_tear_down);
   g_test_add ("/natterctl/session/errors", Fixture, NULL, fixture_set_up_hosting, test_errors, fixture_tear_down);
+  g_test_add ("/natterctl/session/sessions-say-why", Fixture, NULL, fixture_set_up, test_sessions_say_why,
+              fixture_tear_down);
   g_test_add ("/natterctl/session/connect-revives-disconnected", Fixture, NULL, fixture_set_up_hosting,
               test_connect_revives, fixture_tear_down);
   g_test_add ("/natterctl/ipc-client/signals-and-restart", Fixture, NULL, fixture_set_up_hosting,

@@ -58,6 +58,8 @@ struct _NatterSession
 
   NatterSessionState   state;
   char                *state_reason;
+  char                *last_error;   /* why the last attempt failed; NULL once welcomed */
+  gint64               retry_at;     /* real time of the next attempt, 0 when none waits */
   gboolean             want_connected;
   gboolean             fatal;        /* the last failure will not mend by retrying */
   guint                attempt;      /* failed connections since the last welcome */
@@ -122,6 +124,8 @@ enum {
   PROP_NICK,
   PROP_STATE,
   PROP_STATE_REASON,
+  PROP_LAST_ERROR,
+  PROP_RETRY_AT,
   PROP_AWAY_MESSAGE,
   PROP_NETWORK,
   PROP_CAPS,

@@ -111,6 +111,27 @@ _natter_session_timeout_add (guint        ms,
 
 /* Properties and state */
 
+/* What the last attempt ran into, and when the next one starts (0: none). */
+static void
+session_set_retry (NatterSession *self,
+                   const char    *error,
+                   gint64         retry_at)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  if (g_strcmp0 (self->last_error, error) != 0)
+    {
+      g_free (self->last_error);
+      self->last_error = g_strdup (error);
+      g_object_notify_by_pspec (G_OBJECT (self), _natter_session_properties[PROP_LAST_ERROR]);
+    }
+  if (self->retry_at != retry_at)
+    {
+      self->retry_at = retry_at;
+      g_object_notify_by_pspec (G_OBJECT (self), _natter_session_properties[PROP_RETRY_AT]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
 void
 _natter_session_set_state (NatterSession      *self,
                            NatterSessionState  state,
@@ -120,6 +141,8 @@ _natter_session_set_state (NatterSession      *self,
 
   if (reason == NULL)
     reason = "";
+  if (state == NATTER_SESSION_STATE_CONNECTED)
+    session_set_retry (self, NULL, 0);
 
   if (self->state == state && g_strcmp0 (self->state_reason, reason) == 0)
     return;
@@ -255,16 +278,21 @@ _natter_session_lost (NatterSession *self,
   if (self->want_connected && !self->fatal)
     {
       guint delay = session_backoff_ms (self);
+      g_autofree char *retrying = NULL;
 
       self->attempt++;
       g_debug ("Reconnecting to %s:%u in %u ms", self->record->host, self->record->port, delay);
       _natter_session_clear_source (&self->reconnect_source);
       self->reconnect_source = _natter_session_timeout_add (delay, session_reconnect_cb, self);
-      _natter_session_set_state (self, NATTER_SESSION_STATE_RECONNECTING, why);
+      /* Translators: a connection failed ("Connection refused"); the next attempt is in N seconds. */
+      retrying = g_strdup_printf (_("%s; retrying in %u s"), why, (delay + 999) / 1000);
+      session_set_retry (self, why, g_get_real_time () + (gint64) delay * 1000);
+      _natter_session_set_state (self, NATTER_SESSION_STATE_RECONNECTING, retrying);
     }
   else
     {
       self->want_connected = FALSE;
+      session_set_retry (self, why, 0);
       _natter_session_set_state (self, NATTER_SESSION_STATE_DISCONNECTED, why);
     }
 }
@@ -449,9 +477,15 @@ session_start_connect (NatterSession *self)
   self->timeout_source = _natter_session_timeout_add (self->tuning.connect_timeout_ms,
                                                       session_connect_timeout_cb, self);
 
-  _natter_session_set_state (self,
-                             self->attempt > 0 ? NATTER_SESSION_STATE_RECONNECTING : NATTER_SESSION_STATE_CONNECTING,
-                             self->attempt > 0 ? self->state_reason : NULL);
+  session_set_retry (self, self->last_error, 0);
+  if (self->attempt > 0 && self->last_error != NULL)
+    {
+      g_autofree char *retrying = g_strdup_printf (_("%s; retrying now"), self->last_error);
+
+      _natter_session_set_state (self, NATTER_SESSION_STATE_RECONNECTING, retrying);
+    }
+  else
+    _natter_session_set_state (self, NATTER_SESSION_STATE_CONNECTING, NULL);
 
   natter_session_connection_connect_async (self->connection, self->record->host, self->record->port,
                                            self->record->tls, on_connected, g_object_ref (self));
@@ -485,6 +519,7 @@ natter_session_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_pointer (&self->isupport, natter_isupport_unref);
   g_free (self->state_reason);
+  g_free (self->last_error);
   g_free (self->error_reason);
   g_free (self->nick);
   g_free (self->user_host);
@@ -529,6 +564,12 @@ natter_session_get_property (GObject    *object,
     case PROP_STATE_REASON:
       g_value_set_string (value, self->state_reason);
       break;
+    case PROP_LAST_ERROR:
+      g_value_set_string (value, self->last_error);
+      break;
+    case PROP_RETRY_AT:
+      g_value_set_int64 (value, self->retry_at);
+      break;
     case PROP_AWAY_MESSAGE:
       g_value_set_string (value, self->record->away);
       break;
@@ -571,6 +612,8 @@ natter_session_class_init (NatterSessionClass *klass)
   _natter_session_properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, NATTER_TYPE_SESSION_STATE,
                                                               NATTER_SESSION_STATE_DISCONNECTED, flags);
   _natter_session_properties[PROP_STATE_REASON] = g_param_spec_string ("state-reason", NULL, NULL, NULL, flags);
+  _natter_session_properties[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL, flags);
+  _natter_session_properties[PROP_RETRY_AT] = g_param_spec_int64 ("retry-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
   _natter_session_properties[PROP_AWAY_MESSAGE] = g_param_spec_string ("away-message", NULL, NULL, NULL, flags);
   _natter_session_properties[PROP_NETWORK] = g_param_spec_string ("network", NULL, NULL, NULL, flags);
   _natter_session_properties[PROP_CAPS] = g_param_spec_boxed ("caps", NULL, NULL, G_TYPE_STRV, flags);
@@ -709,6 +752,22 @@ natter_session_get_state_reason (NatterSession *self)
   g_return_val_if_fail (NATTER_IS_SESSION (self), NULL);
 
   return self->state_reason != NULL ? self->state_reason : "";
+}
+
+const char *
+natter_session_get_last_error (NatterSession *self)
+{
+  g_return_val_if_fail (NATTER_IS_SESSION (self), NULL);
+
+  return self->last_error;
+}
+
+gint64
+natter_session_get_retry_at (NatterSession *self)
+{
+  g_return_val_if_fail (NATTER_IS_SESSION (self), 0);
+
+  return self->retry_at;
 }
 
 const char *
@@ -867,6 +926,7 @@ natter_session_disconnect (NatterSession *self,
     return;
 
   session_teardown (self, _("Disconnected"));
+  session_set_retry (self, self->last_error, 0);
   _natter_session_set_state (self, NATTER_SESSION_STATE_DISCONNECTED, reason);
 }
 
