@@ -42,6 +42,13 @@ typedef enum {
 
 typedef struct _Request Request;
 
+/* A room joined with a key: set as its password if we turn out to be
+ * its creator, once the server said whether it has a key already. */
+typedef struct {
+  char     *key;
+  gboolean  asked;   /* its modes were asked for (MODE #room) */
+} RoomKey;
+
 typedef struct {
   char      *type;
   char      *target;
@@ -93,6 +100,7 @@ struct _NatterSession
   NatterIsupport      *isupport;
 
   GHashTable          *rooms;         /* folded name -> NatterSessionRoom* */
+  GHashTable          *room_keys;     /* folded name -> RoomKey*: joined with a key, maybe as creator */
   GPtrArray           *requests;      /* Request*, oldest first */
   GHashTable          *batches;       /* reference -> Batch* */
 };
@@ -188,7 +196,6 @@ void      _natter_session_queue         (NatterSession *self,
                                          ...) G_GNUC_NULL_TERMINATED;
 
 /* natter-session-registration.c */
-const char * const *_natter_session_get_wanted_caps (guint *n_caps);
 void      _natter_session_register      (NatterSession    *self);
 void      _natter_session_cap_end       (NatterSession    *self);
 void      _natter_session_try_next_nick (NatterSession    *self);
@@ -266,6 +273,7 @@ void      _natter_session_remove_wanted (NatterSession *self,
                                          const char    *folded);
 /* Every room left, as when the connection is lost. */
 void      _natter_session_rooms_left    (NatterSession *self);
+void      _natter_session_room_key_free (RoomKey       *room_key);
 
 /* natter-session-history.c */
 void      _natter_session_batch_free    (Batch *batch);

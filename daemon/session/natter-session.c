@@ -512,6 +512,7 @@ natter_session_finalize (GObject *object)
   NatterSession *self = (NatterSession *) object;
 
   g_clear_pointer (&self->requests, g_ptr_array_unref);
+  g_clear_pointer (&self->room_keys, g_hash_table_unref);
   g_clear_pointer (&self->batches, g_hash_table_unref);
   g_clear_pointer (&self->caps_offered, g_hash_table_unref);
   g_clear_pointer (&self->caps_enabled, g_hash_table_unref);
@@ -646,6 +647,8 @@ static void
 natter_session_init (NatterSession *self)
 {
   self->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->room_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) _natter_session_room_key_free);
   self->requests = g_ptr_array_new ();
   self->batches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) _natter_session_batch_free);
   self->caps_offered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -784,33 +787,6 @@ natter_session_get_network (NatterSession *self)
   g_return_val_if_fail (NATTER_IS_SESSION (self), NULL);
 
   return self->isupport->network;
-}
-
-char **
-natter_session_dup_caps (NatterSession *self)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  const char * const *wanted_caps;
-  guint n_caps;
-
-  g_return_val_if_fail (NATTER_IS_SESSION (self), NULL);
-
-  /* In a stable order, for D-Bus and tests alike. */
-  wanted_caps = _natter_session_get_wanted_caps (&n_caps);
-  for (guint i = 0; i < n_caps; i++)
-    if (g_hash_table_contains (self->caps_enabled, wanted_caps[i]))
-      g_strv_builder_add (builder, wanted_caps[i]);
-
-  return g_strv_builder_end (builder);
-}
-
-gboolean
-natter_session_has_cap (NatterSession *self,
-                        const char    *cap)
-{
-  g_return_val_if_fail (NATTER_IS_SESSION (self), FALSE);
-
-  return g_hash_table_contains (self->caps_enabled, cap);
 }
 
 char **
