@@ -660,6 +660,53 @@ test_sessions_say_why (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (session, "retry_at"), >, g_get_real_time () / G_USEC_PER_SEC);
 }
 
+/* With several sessions, a command naming a room goes to the session
+ * that has it; two that have it are named. */
+static void
+test_room_picks_session (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(JsonNode) history = NULL;
+  g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", f->port);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  bob = join_over_tcp (f, "bob", "#both");
+  natter_test_client_send (bob, "JOIN #a,#b");
+  natter_test_client_expect (bob, "* 366 bob #b *");
+  connect_alice (f, "#a");
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "connect", server, "--nick", "carol", "--join", "#b",
+                                        NULL), ==, 0);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "-s", "1", "join", "#both", NULL), ==, 0);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "-s", "2", "join", "#both", NULL), ==, 0);
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "send", "#a", "from alice", NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  natter_test_client_expect (bob, ":alice!* PRIVMSG #a :from alice");
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "send", "#B", "from carol", NULL), ==, 0);
+  natter_test_client_expect (bob, ":carol!* PRIVMSG #b :from carol");
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "who", "#b", NULL), ==, 0);
+  history = natter_test_ctl_json ("history", "#b", NULL);
+  g_assert_nonnull (history);
+
+  /* Both have #both: natterctl names them rather than guess. */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "send", "#both", "who am I?", NULL), ==, 2);
+  g_assert_true (g_str_has_prefix (err, "natterctl: Sessions 1, 2 all have “#both”; choose one with -s SESSION"));
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "-s", "2", "send", "#both", "carol here", NULL), ==, 0);
+  natter_test_client_expect (bob, ":carol!* PRIVMSG #both :carol here");
+  /* Neither has it: as before, -s is needed. */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "send", "#nowhere", "hello?", NULL), ==, 2);
+  g_assert_true (g_str_has_prefix (err, "natterctl: 2 sessions are open; choose one with -s SESSION"));
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "part", "#b", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Left #b\n");
+  natter_test_client_expect (bob, ":carol!* PART #b*");
+  natter_test_client_assert_silent (bob, 100);
+}
+
 /* follow */
 
 static void
@@ -1045,6 +1092,8 @@ main (int   argc,
   g_test_add ("/natterctl/session/follow-events", Fixture, NULL, fixture_set_up_hosting, test_follow_events,
               fixture_tear_down);
   g_test_add ("/natterctl/session/errors", Fixture, NULL, fixture_set_up_hosting, test_errors, fixture_tear_down);
+  g_test_add ("/natterctl/session/room-picks-its-session", Fixture, NULL, fixture_set_up_hosting,
+              test_room_picks_session, fixture_tear_down);
   g_test_add ("/natterctl/session/sessions-say-why", Fixture, NULL, fixture_set_up, test_sessions_say_why,
               fixture_tear_down);
   g_test_add ("/natterctl/session/connect-revives-disconnected", Fixture, NULL, fixture_set_up_hosting,
