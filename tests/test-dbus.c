@@ -1114,20 +1114,10 @@ test_reconnecting_says_why (Fixture       *f,
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) retry_at = NULL;
   g_autoptr(GVariant) last_error = NULL;
-  GVariantDict dict;
-  g_autofree char *path = NULL;
   gint64 now = g_get_real_time ();
-
   /* Nobody listens on port 1. */
-  g_variant_dict_init (&dict, NULL);
-  g_variant_dict_insert (&dict, "host", "s", "127.0.0.1");
-  g_variant_dict_insert (&dict, "port", "q", 1);
-  g_variant_dict_insert (&dict, "nick", "s", "alice");
-  g_variant_dict_insert (&dict, "reconnect-min", "u", 4000);
-  g_variant_dict_insert (&dict, "reconnect-max", "u", 4000);
-  reply = natter_test_bus_call_ok (f->bus, DAEMON_PATH, DAEMON_IFACE, "OpenSession",
-                                   g_variant_new ("(@a{sv})", g_variant_dict_end (&dict)));
-  g_variant_get (reply, "(o)", &path);
+  g_autofree char *path = natter_test_bus_open_session (f->bus, 1, "alice", 4000);
+
   natter_test_bus_wait_signal (f->bus, path, "StateChanged",
                                "('reconnecting', '*Connection refused; retrying in ? s')");
   natter_test_bus_wait_property (f->bus, path, SESSION_IFACE, "StateReason",

@@ -28,16 +28,6 @@ natter_session_whois_free (NatterSessionWhois *whois)
   g_free (whois);
 }
 
-static gboolean
-task_finish (NatterSession  *self,
-             GAsyncResult   *result,
-             GError        **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 /* A nick, room or target as one middle parameter. */
 static gboolean
 check_word (const char  *word,
@@ -289,7 +279,7 @@ natter_session_mode_finish (NatterSession  *self,
                             GAsyncResult   *result,
                             GError        **error)
 {
-  return task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }
 
 /* INVITE */
@@ -329,7 +319,7 @@ natter_session_invite_finish (NatterSession  *self,
                               GAsyncResult   *result,
                               GError        **error)
 {
-  return task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }
 
 gboolean
@@ -439,5 +429,5 @@ natter_session_send_raw_finish (NatterSession  *self,
                                 GAsyncResult   *result,
                                 GError        **error)
 {
-  return task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }

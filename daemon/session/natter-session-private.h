@@ -180,6 +180,10 @@ GTask    *_natter_session_task_new      (NatterSession       *self,
                                          GCancellable        *cancellable,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data);
+/* The boolean a task of natter_session_*_async() returned. */
+gboolean  _natter_session_task_finish   (NatterSession  *self,
+                                         GAsyncResult   *result,
+                                         GError        **error);
 /* The array a task of natter_session_*_async() returned. */
 GPtrArray *_natter_session_task_finish_array (NatterSession  *self,
                                               GAsyncResult   *result,

@@ -971,10 +971,10 @@ _natter_session_task_finish_array (NatterSession  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static gboolean
-session_task_finish (NatterSession  *self,
-                     GAsyncResult   *result,
-                     GError        **error)
+gboolean
+_natter_session_task_finish (NatterSession  *self,
+                             GAsyncResult   *result,
+                             GError        **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
@@ -1043,7 +1043,7 @@ natter_session_join_finish (NatterSession  *self,
                             GAsyncResult   *result,
                             GError        **error)
 {
-  return session_task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }
 
 gboolean
@@ -1208,7 +1208,7 @@ natter_session_send_finish (NatterSession  *self,
                             GAsyncResult   *result,
                             GError        **error)
 {
-  return session_task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }
 
 static gboolean
@@ -1280,7 +1280,7 @@ natter_session_set_nick_finish (NatterSession  *self,
                                 GAsyncResult   *result,
                                 GError        **error)
 {
-  return session_task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }
 
 gboolean
@@ -1378,7 +1378,7 @@ natter_session_set_topic_finish (NatterSession  *self,
                                  GAsyncResult   *result,
                                  GError        **error)
 {
-  return session_task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }
 
 /* The room to kick @nick from, or NULL. */
@@ -1441,7 +1441,7 @@ natter_session_kick_finish (NatterSession  *self,
                             GAsyncResult   *result,
                             GError        **error)
 {
-  return session_task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }
 
 gboolean
