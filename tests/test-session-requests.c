@@ -692,6 +692,53 @@ test_invite (Fixture       *f,
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
 }
 
+/* What the hosted server does not send: an account, an operator, an RFC
+ * 2812 server's 341. */
+static void
+test_whois_invite_other_servers (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GError) error = NULL;
+  AsyncWait wait = { 0, }, invited = ANSWER_WAIT (natter_session_invite_finish);
+  NatterSessionWhois *whois;
+
+  session_on_fake (f, fake, NULL, NULL);
+
+  natter_session_whois_async (f->session, "bob", NULL, on_whois, &wait);
+  natter_test_fake_expect (fake, "WHOIS bob");
+  natter_test_fake_send (fake, ":fake.test 311 alice bob ~b example.org * :Bob B");
+  natter_test_fake_send (fake, ":fake.test 319 alice bob :@#a +#b");
+  natter_test_fake_send (fake, ":fake.test 319 alice bob :#c");
+  natter_test_fake_send (fake, ":fake.test 312 alice bob irc.fake.test :The fake server");
+  natter_test_fake_send (fake, ":fake.test 313 alice bob :is an IRC operator");
+  natter_test_fake_send (fake, ":fake.test 330 alice bob bobaccount :is logged in as");
+  natter_test_fake_send (fake, ":fake.test 317 alice bob 42 1700000000 :seconds idle, signon time");
+  natter_test_fake_send (fake, ":fake.test 318 alice bob :End of /WHOIS list");
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_no_error (wait.error);
+  whois = g_ptr_array_index (wait.array, 0);
+  g_assert_cmpstr (whois->user, ==, "~b");
+  g_assert_cmpstr (whois->host, ==, "example.org");
+  g_assert_cmpstr (whois->realname, ==, "Bob B");
+  g_assert_cmpstr (whois->server, ==, "irc.fake.test");
+  g_assert_cmpstr (whois->server_info, ==, "The fake server");
+  g_assert_cmpstr (whois->account, ==, "bobaccount");
+  g_assert_true (whois->operator);
+  g_assert_cmpint (whois->idle, ==, 42);
+  g_assert_cmpint (whois->signon, ==, 1700000000);
+  g_assert_cmpuint (whois->rooms->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (whois->rooms, 0), ==, "@#a");
+  g_assert_cmpstr (g_ptr_array_index (whois->rooms, 2), ==, "#c");
+  g_clear_pointer (&wait.array, g_ptr_array_unref);
+
+  natter_session_invite_async (f->session, "carol", "#a", NULL, on_answered, &invited);
+  natter_test_fake_expect (fake, "INVITE carol #a");
+  fake_answer (fake, ":fake.test 341 alice #a carol");
+  g_assert_true (wait_answer (&invited, "INVITE", &error));
+  g_assert_no_error (error);
+}
+
 static gboolean
 send_raw (Fixture     *f,
           const char  *line,
@@ -834,6 +881,8 @@ main (int   argc,
               fixture_set_up_hosted, test_who_and_list, fixture_tear_down);
   g_test_add ("/session/whois", Fixture, NULL,
               fixture_set_up_hosted, test_whois, fixture_tear_down);
+  g_test_add ("/session/whois-invite/other-servers", Fixture, NULL,
+              fixture_set_up, test_whois_invite_other_servers, fixture_tear_down);
   g_test_add ("/session/mode/echoed-or-refused", Fixture, NULL,
               fixture_set_up_hosted, test_mode, fixture_tear_down);
   g_test_add ("/session/invite", Fixture, NULL,

@@ -338,9 +338,14 @@ _natter_session_handle_command_reply (NatterSession    *self,
     case 319:
     case 330:
       return handle_whois_reply (self, msg, numeric);
-    case 341: /* me nick #room */
+    case 341: /* me nick #room; RFC 2812 servers: me #room nick */
       if (msg->n_params >= 3)
-        _natter_session_answer_echo (self, REQUEST_INVITE, msg->params[2], msg->params[1]);
+        {
+          gboolean room_first = natter_isupport_is_channel (self->isupport, msg->params[1]);
+
+          _natter_session_answer_echo (self, REQUEST_INVITE, msg->params[room_first ? 1 : 2],
+                                       msg->params[room_first ? 2 : 1]);
+        }
       return TRUE;
     default:
       return FALSE;
