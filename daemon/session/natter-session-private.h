@@ -13,7 +13,8 @@ G_BEGIN_DECLS
  * What the facets of NatterSession share: natter-session.c (properties,
  * signals, the state machine, reconnecting, the public API),
  * -registration.c (CAP, SASL, nicks, welcome, rejoin), -requests.c
- * (commands waiting for the server's answer, WHO and LIST), -handlers.c
+ * (commands waiting for the server's answer, WHO and LIST), -commands.c
+ * (WHOIS, MODE, INVITE and raw lines), -handlers.c
  * (the incoming command table, rooms, events, blocking, read markers)
  * and -history.c (batches, backfill, the scrollback's reads, saving the
  * network). The transport is a NatterSessionConnection; what the server
@@ -34,9 +35,19 @@ typedef enum {
   REQUEST_NICK,
   REQUEST_TOPIC,
   REQUEST_KICK,
+  REQUEST_WHOIS,
+  REQUEST_MODE,
+  REQUEST_INVITE,
 } RequestKind;
 
 typedef struct _Request Request;
+
+/* A room joined with a key: set as its password if we turn out to be
+ * its creator, once the server said whether it has a key already. */
+typedef struct {
+  char     *key;
+  gboolean  asked;   /* its modes were asked for (MODE #room) */
+} RoomKey;
 
 typedef struct {
   char      *type;
@@ -54,6 +65,8 @@ struct _NatterSession
 
   NatterSessionState   state;
   char                *state_reason;
+  char                *last_error;   /* why the last attempt failed; NULL once welcomed */
+  gint64               retry_at;     /* real time of the next attempt, 0 when none waits */
   gboolean             want_connected;
   gboolean             fatal;        /* the last failure will not mend by retrying */
   guint                attempt;      /* failed connections since the last welcome */
@@ -87,6 +100,7 @@ struct _NatterSession
   NatterIsupport      *isupport;
 
   GHashTable          *rooms;         /* folded name -> NatterSessionRoom* */
+  GHashTable          *room_keys;     /* folded name -> RoomKey*: joined with a key, maybe as creator */
   GPtrArray           *requests;      /* Request*, oldest first */
   GHashTable          *batches;       /* reference -> Batch* */
 };
@@ -96,11 +110,12 @@ struct _Request
   NatterSession *self;
   RequestKind    kind;
   GTask         *task;       /* NULL once answered, while more replies to it may come */
-  char          *key;        /* folded room (JOIN, TOPIC, KICK), nick (NICK), target (SEND), or mask (WHO) */
-  char          *subject;    /* KICK: the folded nick */
+  char          *key;        /* folded room (JOIN, TOPIC, KICK, INVITE), nick (NICK, WHOIS), target (SEND, MODE), or mask (WHO) */
+  char          *subject;    /* KICK, INVITE: the folded nick */
   char          *text;       /* what was asked: the topic (TOPIC), nick (NICK), nick to kick (KICK) */
   char          *room_key;   /* JOIN: the room's key, kept for rejoining */
   GPtrArray     *results;    /* WHO, LIST: what came; SEND without echo-message: the messages to log */
+  NatterSessionWhois *whois; /* WHOIS: what came */
   guint          unanswered; /* SEND: lines the server may still echo or refuse */
   guint64        barrier;    /* the token of the PING after it; its PONG ends the wait */
   GSource       *timeout;
@@ -117,6 +132,8 @@ enum {
   PROP_NICK,
   PROP_STATE,
   PROP_STATE_REASON,
+  PROP_LAST_ERROR,
+  PROP_RETRY_AT,
   PROP_AWAY_MESSAGE,
   PROP_NETWORK,
   PROP_CAPS,
@@ -163,6 +180,10 @@ GTask    *_natter_session_task_new      (NatterSession       *self,
                                          GCancellable        *cancellable,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data);
+/* The boolean a task of natter_session_*_async() returned. */
+gboolean  _natter_session_task_finish   (NatterSession  *self,
+                                         GAsyncResult   *result,
+                                         GError        **error);
 /* The array a task of natter_session_*_async() returned. */
 GPtrArray *_natter_session_task_finish_array (NatterSession  *self,
                                               GAsyncResult   *result,
@@ -179,7 +200,6 @@ void      _natter_session_queue         (NatterSession *self,
                                          ...) G_GNUC_NULL_TERMINATED;
 
 /* natter-session-registration.c */
-const char * const *_natter_session_get_wanted_caps (guint *n_caps);
 void      _natter_session_register      (NatterSession    *self);
 void      _natter_session_cap_end       (NatterSession    *self);
 void      _natter_session_try_next_nick (NatterSession    *self);
@@ -234,6 +254,12 @@ void      _natter_session_queue_request (NatterSession      *self,
 void      _natter_session_await_echo    (NatterSession *self,
                                          Request       *request);
 
+/* natter-session-commands.c */
+/* Answers of WHOIS (311-319, 330, 301) and INVITE (341): FALSE for others. */
+gboolean  _natter_session_handle_command_reply (NatterSession    *self,
+                                                NatterIrcMessage *msg,
+                                                guint             numeric);
+
 /* natter-session-handlers.c */
 void      _natter_session_handle_line   (NatterSession    *self,
                                          NatterIrcMessage *msg);
@@ -251,6 +277,7 @@ void      _natter_session_remove_wanted (NatterSession *self,
                                          const char    *folded);
 /* Every room left, as when the connection is lost. */
 void      _natter_session_rooms_left    (NatterSession *self);
+void      _natter_session_room_key_free (RoomKey       *room_key);
 
 /* natter-session-history.c */
 void      _natter_session_batch_free    (Batch *batch);
