@@ -242,10 +242,14 @@ natter_session_item_get_state_reason (NatterSessionItem *self)
 
   g_return_val_if_fail (NATTER_IS_SESSION_ITEM (self), NULL);
 
-  /* Connected, the last failure is history. */
+  /* Connected, the last failure is history. The failure alone where natterd
+   * tells it apart (LastError): the window says "Retrying…" in its own words,
+   * and StateReason would say it again ("…; retrying in 8 s"). */
   if (natter_session_item_is_connected (self))
     return NULL;
-  reason = natter_ipc_session1_get_state_reason (self->session);
+  reason = natter_ipc_session1_get_last_error (self->session);
+  if (reason == NULL || reason[0] == '\0')
+    reason = natter_ipc_session1_get_state_reason (self->session);
 
   return reason != NULL && reason[0] != '\0' ? reason : NULL;
 }

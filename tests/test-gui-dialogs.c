@@ -546,6 +546,14 @@ test_connect_refused (void)
   g_assert_true (natter_sidebar_get_selected_item (natter_window_get_sidebar (f.window)) == G_OBJECT (item));
   g_assert_true (natter_test_gui_wait (session_banner_says, "Connection refused", 5000));
   g_assert_true (natter_test_gui_wait (session_banner_says, "keeps trying", 5000));
+  /* The failure alone (LastError): the window says it retries in its own
+   * words, not natterd's "; retrying in 8 s" a second time. */
+  g_assert_false (session_banner_says ((gpointer) "retrying in"));
+  {
+    g_autofree char *subtitle = natter_session_item_dup_subtitle (item);
+
+    g_assert_null (strstr (subtitle, "retrying in"));
+  }
   g_assert_cmpstr (natter_session_item_get_state (item), ==, "reconnecting");
   natter_test_gui_settle (300);
   g_assert_cmpuint (natter_test_gui_screenshot (GTK_WIDGET (f.window), shot), >, 10000);
