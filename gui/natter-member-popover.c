@@ -50,65 +50,61 @@ is_blocked (NatterMemberPopover *self)
   return FALSE;
 }
 
-/* Whois: Session1's Who for the nick, in a line. */
+/* Whois: Session1's Whois for the nick, a few lines. */
 static char *
-describe_user (GVariant *user)
+describe_user (GVariant *info)
 {
-  const char *name = "", *host = "", *realname = "", *server = "";
-  gboolean away = FALSE;
+  const char *name = "", *host = "", *realname = "", *account = "", *away = "";
+  guint32 idle = 0;
   g_autoptr(GString) text = g_string_new (NULL);
 
-  g_variant_lookup (user, "user", "&s", &name);
-  g_variant_lookup (user, "host", "&s", &host);
-  g_variant_lookup (user, "realname", "&s", &realname);
-  g_variant_lookup (user, "server", "&s", &server);
-  g_variant_lookup (user, "away", "b", &away);
+  g_variant_lookup (info, "user", "&s", &name);
+  g_variant_lookup (info, "host", "&s", &host);
+  g_variant_lookup (info, "realname", "&s", &realname);
+  g_variant_lookup (info, "account", "&s", &account);
+  g_variant_lookup (info, "away", "&s", &away);
 
   g_string_append_printf (text, "%s@%s", name, host);
   if (realname[0] != '\0')
     g_string_append_printf (text, "\n%s", realname);
-  if (server[0] != '\0')
-    /* TRANSLATORS: whois: the server a user is connected to */
-    g_string_append_printf (text, "\n%s", server);
-  if (away)
-    g_string_append_printf (text, "\n%s", _("Away"));
+  if (account[0] != '\0')
+    /* TRANSLATORS: whois: the account a user is logged in to */
+    g_string_append_printf (text, "\n%s", account);
+  if (away[0] != '\0')
+    /* TRANSLATORS: whois: %s is the away message */
+    g_string_append_printf (text, _("\nAway: %s"), away);
+  else if (g_variant_lookup (info, "idle", "u", &idle) && idle >= 60)
+    /* TRANSLATORS: whois: how long a user has not said anything */
+    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "\nIdle for %u minute", "\nIdle for %u minutes",
+                                               idle / 60), idle / 60);
 
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 static void
-on_who (GObject      *source,
-        GAsyncResult *result,
-        gpointer      user_data)
+on_whois (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
 {
   NatterMemberPopover *self = user_data;
-  g_autoptr(GVariant) users = NULL;
+  g_autoptr(GVariant) info = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
 
   /* Cancelled: the popover is gone, self with it. */
-  if (!natter_ipc_session1_call_who_finish (NATTER_IPC_SESSION1 (source), &users, result, &error) &&
+  if (!natter_ipc_session1_call_whois_finish (NATTER_IPC_SESSION1 (source), &info, result, &error) &&
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  if (error != NULL)
+  if (g_error_matches (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_FOUND))
+    text = g_strdup (_("Not online"));
+  else if (error != NULL)
     {
       g_dbus_error_strip_remote_error (error);
       text = g_strdup (error->message);
     }
   else
-    {
-      for (gsize i = 0; i < g_variant_n_children (users) && text == NULL; i++)
-        {
-          g_autoptr(GVariant) user = g_variant_get_child_value (users, i);
-          const char *nick = NULL;
-
-          if (g_variant_lookup (user, "nick", "&s", &nick) && natter_text_names_equal (nick, self->nick))
-            text = describe_user (user);
-        }
-      if (text == NULL)
-        text = g_strdup (_("Not online"));
-    }
+    text = describe_user (info);
 
   gtk_label_set_label (self->whois_label, text);
 }
@@ -144,6 +140,53 @@ on_kick (NatterMemberPopover *self)
     g_dbus_proxy_call (G_DBUS_PROXY (room), "Kick", g_variant_new ("(ss)", self->nick, ""),
                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call, NULL);
   gtk_popover_popdown (GTK_POPOVER (self));
+}
+
+/* The member's prefixes in the room (as Room1's Members gives them), "" when
+ * none or not in the room. */
+static const char *
+member_prefix (NatterMemberPopover *self)
+{
+  NatterIpcRoom1 *room = natter_conversation_get_room (self->conversation);
+  GVariant *members = room != NULL ? natter_ipc_room1_get_members (room) : NULL;
+  GVariantIter iter;
+  const char *prefix, *nick;
+
+  if (members == NULL)
+    return "";
+  g_variant_iter_init (&iter, members);
+  while (g_variant_iter_next (&iter, "(&s&s)", &prefix, &nick))
+    if (natter_text_names_equal (nick, self->nick))
+      return prefix;
+
+  return "";
+}
+
+/* "+o" and the like on the member, in this room: natterd says a refusal. */
+static void
+set_member_mode (NatterMemberPopover *self,
+                 const char          *change)
+{
+  NatterIpcRoom1 *room = natter_conversation_get_room (self->conversation);
+  const char *modes[] = { change, self->nick, NULL };
+
+  if (room != NULL && session (self) != NULL)
+    g_dbus_proxy_call (G_DBUS_PROXY (session (self)), "Mode",
+                       g_variant_new ("(s^as)", natter_ipc_room1_get_name (room), modes),
+                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call, NULL);
+  gtk_popover_popdown (GTK_POPOVER (self));
+}
+
+static void
+on_op (NatterMemberPopover *self)
+{
+  set_member_mode (self, strchr (member_prefix (self), '@') != NULL ? "-o" : "+o");
+}
+
+static void
+on_voice (NatterMemberPopover *self)
+{
+  set_member_mode (self, strchr (member_prefix (self), '+') != NULL ? "-v" : "+v");
 }
 
 static GtkWidget *
@@ -239,12 +282,20 @@ natter_member_popover_new (NatterConversation *conversation,
   add_button (GTK_BOX (box), is_blocked (self) ? _("Stop _Ignoring") : _("_Ignore"), G_CALLBACK (on_ignore), self);
   own_nick = session (self) != NULL ? natter_ipc_session1_get_nick (session (self)) : NULL;
   if (operator && !natter_text_names_equal (own_nick ?: "", nick))
-    add_button (GTK_BOX (box), _("_Kick"), G_CALLBACK (on_kick), self);
+    {
+      const char *prefix = member_prefix (self);
+
+      add_button (GTK_BOX (box), strchr (prefix, '@') != NULL ? _("Remove _Operator") : _("Make _Operator"),
+                  G_CALLBACK (on_op), self);
+      add_button (GTK_BOX (box), strchr (prefix, '+') != NULL ? _("Take _Voice") : _("Give _Voice"),
+                  G_CALLBACK (on_voice), self);
+      add_button (GTK_BOX (box), _("_Kick"), G_CALLBACK (on_kick), self);
+    }
 
   gtk_popover_set_child (GTK_POPOVER (self), box);
 
   if (session (self) != NULL)
-    natter_ipc_session1_call_who (session (self), nick, G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable, on_who, self);
+    natter_ipc_session1_call_whois (session (self), nick, G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable, on_whois, self);
 
   return self;
 }

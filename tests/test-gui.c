@@ -840,6 +840,20 @@ has_member (gpointer data)
   return FALSE;
 }
 
+/* dave is a member with the prefix @data among his prefixes. */
+static gboolean
+dave_has_prefix (gpointer data)
+{
+  NatterConversation *conversation = natter_conversation_view_get_conversation (view ());
+  g_auto(GStrv) members = conversation != NULL ? natter_conversation_dup_members (conversation) : NULL;
+
+  for (guint i = 0; members != NULL && members[i] != NULL; i++)
+    if (g_str_equal (natter_text_member_nick (members[i]), "dave"))
+      return strchr (members[i], *(const char *) data) != NULL && members[i][0] != 'd';
+
+  return FALSE;
+}
+
 /* Shown, if only as a conversation yet to start. */
 static gboolean
 view_names (gpointer data)
@@ -899,6 +913,22 @@ test_member_menu (void)
   g_assert_true (natter_test_gui_wait (view_names, "dave", 5000));
   natter_window_open_conversation (f.window, session_path, "#ops");
   g_assert_true (natter_test_gui_wait (showing, "#ops", 5000));
+
+  /* An operator gives voice and operator status, and takes them back. */
+  menu = natter_conversation_view_popup_member_menu (view (), "dave");
+  natter_test_gui_click_button (GTK_WIDGET (menu), "Give _Voice");
+  natter_test_client_expect (dave, ":alice!* MODE #ops +v dave");
+  g_assert_true (natter_test_gui_wait (dave_has_prefix, "+", 5000));
+  menu = natter_conversation_view_popup_member_menu (view (), "dave");
+  natter_test_gui_click_button (GTK_WIDGET (menu), "Make _Operator");
+  natter_test_client_expect (dave, ":alice!* MODE #ops +o dave");
+  g_assert_true (natter_test_gui_wait (dave_has_prefix, "@", 5000));
+  menu = natter_conversation_view_popup_member_menu (view (), "dave");
+  natter_test_gui_click_button (GTK_WIDGET (menu), "Remove _Operator");
+  natter_test_client_expect (dave, ":alice!* MODE #ops -o dave");
+  menu = natter_conversation_view_popup_member_menu (view (), "dave");
+  natter_test_gui_click_button (GTK_WIDGET (menu), "Take _Voice");
+  natter_test_client_expect (dave, ":alice!* MODE #ops -v dave");
 
   menu = natter_conversation_view_popup_member_menu (view (), "dave");
   natter_test_gui_click_button (GTK_WIDGET (menu), "_Kick");
