@@ -13,37 +13,10 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "natter-chat.h"
+#include "natter-chat-private.h"
 #include "natter-cli.h"
 #include "natter-cli-output.h"
 
-#define HISTORY_LINES_DEFAULT 20
-
-struct _NatterChat
-{
-  GObject            parent_instance;
-
-  NatterIpcClient   *client;
-  NatterIpcSession1 *session;
-  char              *current;      /* the room or nick plain lines go to */
-  char              *switch_to;    /* room to make current once joined */
-  gboolean           opening;      /* \connect asked for a session, not here yet */
-  GPtrArray         *watched;      /* NatterIpcRoom1 * with our notify handlers */
-  GHashTable        *told_topics;  /* folded room name -> topic a topic event printed */
-  char             **pending_rooms;
-
-  /* To find the session again after natterd restarts. */
-  char              *server;
-  guint16            port;
-  char              *nick;
-
-  gboolean           once;
-  gboolean           color;
-  gboolean           quit;
-  gboolean           readline_active;
-  gboolean           in_line_handler; /* readline has accepted a line: no redisplay */
-  int                status;
-};
 
 G_DEFINE_FINAL_TYPE (NatterChat, natter_chat, G_TYPE_OBJECT)
 
@@ -57,8 +30,8 @@ static void natter_chat_unwatch_rooms (NatterChat *self);
 
 /* Prints @line above the prompt and redraws the prompt and the line being
  * typed, cursor where it was, under it. */
-static void
-chat_print (NatterChat *self,
+void
+_natter_chat_print (NatterChat *self,
             const char *line)
 {
   /* Before readline runs, and while it hands us a line it has finished
@@ -79,13 +52,9 @@ chat_print (NatterChat *self,
   rl_redisplay ();
 }
 
-static void chat_printf (NatterChat *self,
-                         const char *format,
-                         ...) G_GNUC_PRINTF (2, 3);
-
 /* A notice from natterctl itself: "-- text", dimmed. */
-static void
-chat_printf (NatterChat *self,
+void
+_natter_chat_printf (NatterChat *self,
              const char *format,
              ...)
 {
@@ -102,14 +71,14 @@ chat_printf (NatterChat *self,
     {
       g_autofree char *painted = natter_cli_paint (TRUE, NATTER_CLI_DIM, line);
 
-      chat_print (self, painted);
+      _natter_chat_print (self, painted);
     }
   else
-    chat_print (self, line);
+    _natter_chat_print (self, line);
 }
 
-static void
-chat_error (NatterChat   *self,
+void
+_natter_chat_error (NatterChat   *self,
             const GError *error)
 {
   g_autoptr(GError) copy = g_error_copy (error);
@@ -119,7 +88,7 @@ chat_error (NatterChat   *self,
   g_dbus_error_strip_remote_error (copy);
   line = g_strconcat ("!! ", copy->message, NULL);
   painted = natter_cli_paint (self->color, NATTER_CLI_RED, line);
-  chat_print (self, painted);
+  _natter_chat_print (self, painted);
 }
 
 static char *
@@ -148,8 +117,8 @@ build_prompt (NatterChat *self)
   return g_strdup_printf ("%s ", label->str);
 }
 
-static void
-update_prompt (NatterChat *self)
+void
+_natter_chat_update_prompt (NatterChat *self)
 {
   g_autofree char *prompt = build_prompt (self);
 
@@ -168,13 +137,13 @@ update_prompt (NatterChat *self)
   rl_redisplay ();
 }
 
-static void
-set_current (NatterChat *self,
+void
+_natter_chat_set_current (NatterChat *self,
              const char *name)
 {
   g_free (self->current);
   self->current = g_strdup (name);
-  update_prompt (self);
+  _natter_chat_update_prompt (self);
 }
 
 /* Rooms */
@@ -214,7 +183,7 @@ print_event (NatterChat *self,
   g_autofree char *line = g_strdup_printf ("%s %s %s", time, arrow, text);
   g_autofree char *painted = natter_cli_paint (self->color, NATTER_CLI_DIM, line);
 
-  chat_print (self, painted);
+  _natter_chat_print (self, painted);
 }
 
 /* Joins, parts and the like arrive as room events (on_message_received);
@@ -275,8 +244,8 @@ natter_chat_unwatch_rooms (NatterChat *self)
     unwatch_room (self, g_ptr_array_index (self->watched, self->watched->len - 1));
 }
 
-static gboolean
-is_room_name (const char *name)
+gboolean
+_natter_chat_is_room_name (const char *name)
 {
   return name[0] == '#' || name[0] == '&' || name[0] == '!' || name[0] == '+';
 }
@@ -293,7 +262,7 @@ on_room_added (NatterIpcClient   *client,
   /* Our join is told by its event. */
   watch_room (self, room);
   if (self->current == NULL)
-    set_current (self, natter_ipc_room1_get_name (room));
+    _natter_chat_set_current (self, natter_ipc_room1_get_name (room));
 }
 
 static void
@@ -314,7 +283,7 @@ on_room_removed (NatterIpcClient   *client,
     {
       g_autoptr(GPtrArray) rooms = natter_ipc_client_list_rooms (self->client, self->session);
 
-      set_current (self, rooms->len > 0 ? natter_ipc_room1_get_name (g_ptr_array_index (rooms, 0)) : NULL);
+      _natter_chat_set_current (self, rooms->len > 0 ? natter_ipc_room1_get_name (g_ptr_array_index (rooms, 0)) : NULL);
     }
 }
 
@@ -331,11 +300,11 @@ on_call_done (GObject      *source,
 
   reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
   if (reply == NULL)
-    chat_error (self, error);
+    _natter_chat_error (self, error);
 }
 
-static void
-call (NatterChat *self,
+void
+_natter_chat_call (NatterChat *self,
       gpointer    proxy,
       const char *method,
       GVariant   *parameters)
@@ -356,17 +325,17 @@ on_joined (GObject      *source,
 
   /* natterd said joined: a room object late to arrive is told by its event. */
   if (room == NULL && !g_error_matches (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_PUBLISHED))
-    chat_error (self, error);
+    _natter_chat_error (self, error);
   else if (name != NULL && self->switch_to != NULL && g_ascii_strcasecmp (self->switch_to, name) == 0)
     {
       g_clear_pointer (&self->switch_to, g_free);
-      set_current (self, name);
+      _natter_chat_set_current (self, name);
     }
 }
 
 /* Joins @name and, with @go_there, makes it current once it is here. */
-static void
-join_room (NatterChat *self,
+void
+_natter_chat_join_room (NatterChat *self,
            const char *name,
            const char *key,
            gboolean    go_there)
@@ -386,7 +355,7 @@ join_pending_rooms (NatterChat *self)
   g_auto(GStrv) rooms = g_steal_pointer (&self->pending_rooms);
 
   for (guint i = 0; rooms != NULL && rooms[i] != NULL; i++)
-    join_room (self, rooms[i], "", self->switch_to == NULL);
+    _natter_chat_join_room (self, rooms[i], "", self->switch_to == NULL);
 }
 
 static void
@@ -400,14 +369,14 @@ on_state_changed (NatterIpcClient   *client,
     return;
 
   if (reason != NULL && reason[0] != '\0')
-    chat_printf (self, "%s: %s", state, reason);
+    _natter_chat_printf (self, "%s: %s", state, reason);
   else
-    chat_printf (self, "%s", state);
+    _natter_chat_printf (self, "%s", state);
 
   if (g_str_equal (state, "connected"))
     join_pending_rooms (self);
 
-  update_prompt (self);
+  _natter_chat_update_prompt (self);
 }
 
 static void
@@ -417,8 +386,8 @@ on_nick_changed (NatterIpcSession1 *session,
 {
   g_free (self->nick);
   self->nick = g_strdup (natter_ipc_session1_get_nick (session));
-  chat_printf (self, _("You are now known as %s"), self->nick);
-  update_prompt (self);
+  _natter_chat_printf (self, _("You are now known as %s"), self->nick);
+  _natter_chat_update_prompt (self);
 }
 
 static void
@@ -445,11 +414,11 @@ on_message_received (NatterIpcClient   *client,
     g_hash_table_insert (self->told_topics, g_ascii_strdown (target, -1), g_strdup (text));
 
   line = natter_cli_format_message (message, !here, FALSE, self->color);
-  chat_print (self, line);
+  _natter_chat_print (self, line);
 
   /* A first private message gives the plain lines somewhere to go. */
   if (self->current == NULL)
-    set_current (self, target);
+    _natter_chat_set_current (self, target);
 }
 
 static void
@@ -467,8 +436,8 @@ on_session_removed (NatterIpcClient   *client,
 
   /* natterd going away removes every session; it says so itself. */
   if (natter_ipc_client_get_running (self->client))
-    chat_printf (self, _("The session was closed; \\connect HOST opens another, /quit leaves"));
-  update_prompt (self);
+    _natter_chat_printf (self, _("The session was closed; \\connect HOST opens another, /quit leaves"));
+  _natter_chat_update_prompt (self);
 }
 
 static void
@@ -488,453 +457,16 @@ static void
 on_daemon_vanished (NatterIpcClient *client,
                     NatterChat      *self)
 {
-  chat_printf (self, _("natterd went away; waiting for it to come back"));
+  _natter_chat_printf (self, _("natterd went away; waiting for it to come back"));
 }
 
 static void
 on_daemon_appeared (NatterIpcClient *client,
                     NatterChat      *self)
 {
-  chat_printf (self, _("natterd is back"));
+  _natter_chat_printf (self, _("natterd is back"));
   if (self->session == NULL)
-    chat_printf (self, _("Your session did not come back: \\connect HOST opens another"));
-}
-
-/* Commands */
-
-typedef struct {
-  const char *name;
-  const char *parameters;
-  const char *summary;
-} ChatCommand;
-
-static const ChatCommand chat_commands[] = {
-  { "/join", N_("ROOM [KEY]"), N_("join a room and make it current") },
-  { "/part", N_("[ROOM] [REASON]"), N_("leave a room (the current one)") },
-  { "/msg", N_("NICK TEXT"), N_("send a private message") },
-  { "/me", N_("TEXT"), N_("send an action") },
-  { "/nick", N_("NICK"), N_("change your nick") },
-  { "/topic", N_("[TEXT]"), N_("show or set the topic") },
-  { "/who", N_("[ROOM]"), N_("list who is in a room") },
-  { "/away", N_("[MESSAGE]"), N_("mark yourself away, or back") },
-  { "/history", N_("[N]"), N_("print the last N messages here") },
-  { "/switch", N_("[ROOM|N]"), N_("change the current room (also Alt+1…9)") },
-  { "/quit", NULL, N_("leave the chat (Ctrl-D too)") },
-  { "/help", NULL, N_("this help") },
-  { "\\help", NULL, N_("this help") },
-  { "\\connect", N_("HOST[:PORT]"), N_("open a session to another server") },
-  { "\\disconnect", N_("[ROOM]"), N_("leave ROOM, or disconnect from the server") },
-};
-
-static void
-print_help (NatterChat *self)
-{
-  chat_printf (self, _("Commands:"));
-  for (guint i = 0; i < G_N_ELEMENTS (chat_commands); i++)
-    {
-      g_autofree char *usage = g_strdup_printf ("%s %s", chat_commands[i].name,
-                                                chat_commands[i].parameters != NULL ? _(chat_commands[i].parameters) : "");
-
-      chat_printf (self, "  %-26s %s", usage, _(chat_commands[i].summary));
-    }
-  chat_printf (self, _("Other lines go to the current room; Tab completes commands, nicks and rooms."));
-}
-
-static gboolean
-need_session (NatterChat *self)
-{
-  if (self->session != NULL)
-    return TRUE;
-
-  chat_printf (self, _("No session: \\connect HOST first"));
-
-  return FALSE;
-}
-
-static gboolean
-need_current (NatterChat *self)
-{
-  if (!need_session (self))
-    return FALSE;
-  if (self->current != NULL)
-    return TRUE;
-
-  chat_printf (self, _("No room: /join #room first, or /msg NICK TEXT"));
-
-  return FALSE;
-}
-
-static void
-on_who_done (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(NatterChat) self = user_data;
-  g_autoptr(GVariant) users = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GString) line = g_string_new (NULL);
-  GVariantIter iter;
-  const char *channel = "";
-  GVariant *user;
-
-  if (!natter_ipc_session1_call_who_finish (NATTER_IPC_SESSION1 (source), &users, result, &error))
-    {
-      chat_error (self, error);
-      return;
-    }
-
-  g_variant_iter_init (&iter, users);
-  while ((user = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      const char *nick = "", *prefix = "";
-      gboolean away = FALSE;
-
-      g_variant_lookup (user, "nick", "&s", &nick);
-      g_variant_lookup (user, "prefix", "&s", &prefix);
-      g_variant_lookup (user, "channel", "&s", &channel);
-      g_variant_lookup (user, "away", "b", &away);
-      g_string_append_printf (line, " %s%s%s", prefix, nick, away ? _(" (away)") : "");
-      g_variant_unref (user);
-    }
-
-  chat_printf (self, _("Who:%s"), line->len > 0 ? line->str : _(" nobody"));
-}
-
-static void
-on_history_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(NatterChat) self = user_data;
-  g_autoptr(GVariant) messages = NULL;
-  g_autoptr(GError) error = NULL;
-  GVariantIter iter;
-  GVariant *message;
-
-  if (!natter_ipc_session1_call_history_finish (NATTER_IPC_SESSION1 (source), &messages, result, &error))
-    {
-      chat_error (self, error);
-      return;
-    }
-
-  if (g_variant_n_children (messages) == 0)
-    chat_printf (self, _("No history"));
-
-  g_variant_iter_init (&iter, messages);
-  while ((message = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      g_autofree char *line = natter_cli_format_message (message, FALSE, TRUE, self->color);
-
-      chat_print (self, line);
-      g_variant_unref (message);
-    }
-}
-
-static void
-on_session_opened (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(NatterChat) self = user_data;
-  g_autoptr(NatterIpcSession1) session = NULL;
-  g_autoptr(GError) error = NULL;
-
-  self->opening = FALSE;
-  session = natter_ipc_client_open_session_finish (self->client, result, &error);
-  if (session == NULL)
-    {
-      chat_error (self, error);
-      return;
-    }
-
-  natter_chat_set_session (self, session);
-}
-
-static GVariant *
-open_options (const char *host,
-              guint16     port,
-              gboolean    tls,
-              const char *nick)
-{
-  GVariantDict options;
-
-  g_variant_dict_init (&options, NULL);
-  g_variant_dict_insert (&options, "host", "s", host);
-  g_variant_dict_insert (&options, "nick", "s", nick);
-  if (port != 0)
-    g_variant_dict_insert (&options, "port", "q", port);
-  if (tls)
-    g_variant_dict_insert (&options, "tls", "b", TRUE);
-
-  return g_variant_dict_end (&options);
-}
-
-static void
-command_connect (NatterChat *self,
-                 const char *argument)
-{
-  g_auto(GStrv) words = g_strsplit (argument, " ", 2);
-  g_autofree char *host = NULL;
-  const char *nick;
-  guint64 port = 0;
-  char *colon;
-
-  if (words[0] == NULL || words[0][0] == '\0')
-    {
-      chat_printf (self, _("Usage: \\connect HOST[:PORT]"));
-      return;
-    }
-
-  host = g_strdup (words[0]);
-  colon = strrchr (host, ':');
-  if (colon != NULL && strchr (host, ':') == colon)
-    {
-      if (!g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL))
-        {
-          chat_printf (self, _("“%s” is not a port"), colon + 1);
-          return;
-        }
-      *colon = '\0';
-    }
-
-  nick = self->nick != NULL ? self->nick : g_get_user_name ();
-  chat_printf (self, _("Connecting to %s…"), words[0]);
-  self->opening = TRUE;
-  natter_ipc_client_open_session (self->client, open_options (host, port, FALSE, nick),
-                                  NATTER_CLI_OBJECT_TIMEOUT_MS, NULL, on_session_opened, g_object_ref (self));
-}
-
-static void
-command_switch (NatterChat *self,
-                const char *argument)
-{
-  g_autoptr(GPtrArray) rooms = NULL;
-  NatterIpcRoom1 *room;
-  guint64 index;
-
-  if (!need_session (self))
-    return;
-
-  rooms = natter_ipc_client_list_rooms (self->client, self->session);
-
-  if (argument[0] == '\0')
-    {
-      g_autoptr(GString) line = g_string_new (NULL);
-
-      for (guint i = 0; i < rooms->len; i++)
-        g_string_append_printf (line, " %u:%s", i + 1, natter_ipc_room1_get_name (g_ptr_array_index (rooms, i)));
-      chat_printf (self, _("Rooms:%s"), line->len > 0 ? line->str : _(" none"));
-      return;
-    }
-
-  if (g_ascii_string_to_unsigned (argument, 10, 1, G_MAXUINT, &index, NULL))
-    {
-      if (index > rooms->len)
-        {
-          chat_printf (self, _("There is no room %s"), argument);
-          return;
-        }
-      set_current (self, natter_ipc_room1_get_name (g_ptr_array_index (rooms, index - 1)));
-      return;
-    }
-
-  room = natter_ipc_client_lookup_room (self->client, self->session, argument);
-  if (room != NULL)
-    set_current (self, natter_ipc_room1_get_name (room));
-  else if (is_room_name (argument))
-    chat_printf (self, _("You are not in %s: /join it"), argument);
-  else
-    set_current (self, argument);
-}
-
-static void
-command_part (NatterChat *self,
-              const char *argument)
-{
-  g_autofree char *room = NULL;
-  const char *reason = "";
-
-  if (!need_session (self))
-    return;
-
-  if (is_room_name (argument))
-    {
-      const char *space = strchr (argument, ' ');
-
-      room = space != NULL ? g_strndup (argument, space - argument) : g_strdup (argument);
-      reason = space != NULL ? space + 1 : "";
-    }
-  else
-    {
-      if (!need_current (self))
-        return;
-      room = g_strdup (self->current);
-      reason = argument;
-    }
-
-  call (self, self->session, "Part", g_variant_new ("(ss)", room, reason));
-}
-
-static void
-command_topic (NatterChat *self,
-               const char *argument)
-{
-  NatterIpcRoom1 *room;
-
-  if (!need_current (self))
-    return;
-
-  room = natter_ipc_client_lookup_room (self->client, self->session, self->current);
-  if (room == NULL)
-    {
-      chat_printf (self, _("You are not in %s"), self->current);
-      return;
-    }
-
-  if (argument[0] == '\0')
-    {
-      const char *topic = natter_ipc_room1_get_topic (room);
-
-      chat_printf (self, _("Topic of %s: %s"), natter_ipc_room1_get_name (room),
-                   topic != NULL && topic[0] != '\0' ? topic : _("(none)"));
-      return;
-    }
-
-  call (self, room, "SetTopic", g_variant_new ("(s)", argument));
-}
-
-static void
-run_command (NatterChat *self,
-             const char *line)
-{
-  g_autofree char *name = NULL;
-  const char *space = strchr (line, ' ');
-  const char *argument = space != NULL ? space + 1 : "";
-
-  name = space != NULL ? g_strndup (line, space - line) : g_strdup (line);
-  while (*argument == ' ')
-    argument++;
-
-  if (g_str_equal (name, "/help") || g_str_equal (name, "\\help") || g_str_equal (name, "/?"))
-    print_help (self);
-  else if (g_str_equal (name, "/quit") || g_str_equal (name, "\\quit") || g_str_equal (name, "/exit"))
-    self->quit = TRUE;
-  else if (g_str_equal (name, "\\connect"))
-    command_connect (self, argument);
-  else if (g_str_equal (name, "/switch") || g_str_equal (name, "/s") || g_str_equal (name, "/window"))
-    command_switch (self, argument);
-  else if (!need_session (self))
-    return;
-  else if (g_str_equal (name, "/join") || g_str_equal (name, "/j"))
-    {
-      g_auto(GStrv) words = g_strsplit (argument, " ", 3);
-
-      if (words[0] == NULL || words[0][0] == '\0')
-        {
-          chat_printf (self, _("Usage: /join ROOM [KEY]"));
-          return;
-        }
-      /* Joined already: just go there. */
-      if (natter_ipc_client_lookup_room (self->client, self->session, words[0]) != NULL)
-        command_switch (self, words[0]);
-      join_room (self, words[0], words[1] != NULL ? words[1] : "", TRUE);
-    }
-  else if (g_str_equal (name, "/part") || g_str_equal (name, "/leave"))
-    command_part (self, argument);
-  else if (g_str_equal (name, "\\disconnect"))
-    {
-      if (argument[0] != '\0')
-        command_part (self, argument);
-      else
-        call (self, self->session, "Disconnect", g_variant_new ("(s)", ""));
-    }
-  else if (g_str_equal (name, "/msg") || g_str_equal (name, "/query"))
-    {
-      const char *text = strchr (argument, ' ');
-      g_autofree char *target = text != NULL ? g_strndup (argument, text - argument) : g_strdup (argument);
-
-      if (target[0] == '\0')
-        {
-          chat_printf (self, _("Usage: /msg NICK TEXT"));
-          return;
-        }
-      if (text == NULL || text[1] == '\0')
-        {
-          /* /msg NICK alone: talk to NICK from now on. */
-          set_current (self, target);
-          return;
-        }
-      call (self, self->session, "Send", g_variant_new ("(sss)", target, text + 1, "text"));
-    }
-  else if (g_str_equal (name, "/me"))
-    {
-      if (need_current (self))
-        call (self, self->session, "Send", g_variant_new ("(sss)", self->current, argument, "action"));
-    }
-  else if (g_str_equal (name, "/nick"))
-    {
-      if (argument[0] == '\0')
-        chat_printf (self, _("You are %s"), natter_ipc_session1_get_nick (self->session));
-      else
-        call (self, self->session, "SetNick", g_variant_new ("(s)", argument));
-    }
-  else if (g_str_equal (name, "/topic"))
-    command_topic (self, argument);
-  else if (g_str_equal (name, "/who") || g_str_equal (name, "/names"))
-    {
-      const char *room = argument[0] != '\0' ? argument : self->current;
-
-      if (room == NULL)
-        chat_printf (self, _("Usage: /who ROOM"));
-      else
-        natter_ipc_session1_call_who (self->session, room,
-                                      G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_who_done, g_object_ref (self));
-    }
-  else if (g_str_equal (name, "/away"))
-    {
-      call (self, self->session, "SetAway", g_variant_new ("(s)", argument));
-      chat_printf (self, argument[0] != '\0' ? _("You are marked as away") : _("You are back"));
-    }
-  else if (g_str_equal (name, "/history"))
-    {
-      guint64 lines = HISTORY_LINES_DEFAULT;
-      GVariantDict query;
-
-      if (!need_current (self))
-        return;
-      if (argument[0] != '\0' && !g_ascii_string_to_unsigned (argument, 10, 1, 500, &lines, NULL))
-        {
-          chat_printf (self, _("Usage: /history [N], N from 1 to 500"));
-          return;
-        }
-      g_variant_dict_init (&query, NULL);
-      g_variant_dict_insert (&query, "limit", "u", (guint32) lines);
-      natter_ipc_session1_call_history (self->session, self->current, g_variant_dict_end (&query),
-                                        G_DBUS_CALL_FLAGS_NONE, -1,
-                                        NULL, on_history_done, g_object_ref (self));
-    }
-  else
-    chat_printf (self, _("Unknown command %s: /help lists them"), name);
-}
-
-static void
-handle_line (NatterChat *self,
-             const char *line)
-{
-  if (line[0] == '\0')
-    return;
-
-  /* "//text" sends "/text". */
-  if ((line[0] == '/' && line[1] != '/') || line[0] == '\\')
-    {
-      run_command (self, line);
-      return;
-    }
-  if (line[0] == '/')
-    line++;
-
-  if (need_current (self))
-    call (self, self->session, "Send", g_variant_new ("(sss)", self->current, line, "text"));
+    _natter_chat_printf (self, _("Your session did not come back: \\connect HOST opens another"));
 }
 
 /* Readline */
@@ -990,9 +522,9 @@ on_readline_line (char *line)
 
   self->in_line_handler = TRUE;
   if (!g_utf8_validate (line, -1, NULL))
-    chat_printf (self, _("That line is not UTF-8; not sent"));
+    _natter_chat_printf (self, _("That line is not UTF-8; not sent"));
   else
-    handle_line (self, line);
+    _natter_chat_handle_line (self, line);
   self->in_line_handler = FALSE;
 
   free (line);
@@ -1007,10 +539,9 @@ command_generator (const char *text,
   if (state == 0)
     index = 0;
 
-  while (index < G_N_ELEMENTS (chat_commands))
+  for (const char *name; (name = _natter_chat_command_name (index)) != NULL;)
     {
-      const char *name = chat_commands[index++].name;
-
+      index++;
       if (g_str_has_prefix (name, text))
         return strdup (name);
     }
@@ -1088,7 +619,7 @@ switch_by_key (int count,
   char index[2] = { (char) key, '\0' };
 
   if (key >= '1' && key <= '9' && self->session != NULL)
-    command_switch (self, index);
+    _natter_chat_switch (self, index);
 
   return 0;
 }
@@ -1256,11 +787,11 @@ natter_chat_set_session (NatterChat        *self,
 
   if (self->readline_active)
     {
-      chat_printf (self, _("Session %u: %s on %s:%u (%s)"), natter_ipc_session1_get_id (session),
+      _natter_chat_printf (self, _("Session %u: %s on %s:%u (%s)"), natter_ipc_session1_get_id (session),
                    self->nick, self->server, self->port, natter_ipc_session1_get_state (session));
       if (g_strcmp0 (natter_ipc_session1_get_state (session), "connected") == 0)
         join_pending_rooms (self);
-      update_prompt (self);
+      _natter_chat_update_prompt (self);
     }
 }
 
@@ -1287,7 +818,7 @@ natter_chat_open (NatterChat  *self,
   g_return_val_if_fail (host != NULL, FALSE);
   g_return_val_if_fail (nick != NULL, FALSE);
 
-  natter_ipc_client_open_session (self->client, open_options (host, port, tls, nick),
+  natter_ipc_client_open_session (self->client, _natter_chat_open_options (host, port, tls, nick),
                                   NATTER_CLI_OBJECT_TIMEOUT_MS, NULL, natter_cli_keep_result, &result);
   session = natter_ipc_client_open_session_finish (self->client, natter_cli_wait_result (&result), error);
   if (session == NULL)

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "natter-chat.h"
+
+G_BEGIN_DECLS
+
+/*
+ * What the facets of NatterChat share: natter-chat.c (output, rooms,
+ * signals, readline) and natter-chat-commands.c (the / and \ commands).
+ */
+
+struct _NatterChat
+{
+  GObject            parent_instance;
+
+  NatterIpcClient   *client;
+  NatterIpcSession1 *session;
+  char              *current;      /* the room or nick plain lines go to */
+  char              *switch_to;    /* room to make current once joined */
+  gboolean           opening;      /* \connect asked for a session, not here yet */
+  GPtrArray         *watched;      /* NatterIpcRoom1 * with our notify handlers */
+  GHashTable        *told_topics;  /* folded room name -> topic a topic event printed */
+  char             **pending_rooms;
+
+  /* To find the session again after natterd restarts. */
+  char              *server;
+  guint16            port;
+  char              *nick;
+
+  gboolean           once;
+  gboolean           color;
+  gboolean           quit;
+  gboolean           readline_active;
+  gboolean           in_line_handler; /* readline has accepted a line: no redisplay */
+  int                status;
+};
+
+/* natter-chat.c */
+void        _natter_chat_print         (NatterChat   *self,
+                                        const char   *line);
+void        _natter_chat_printf        (NatterChat   *self,
+                                        const char   *format,
+                                        ...) G_GNUC_PRINTF (2, 3);
+void        _natter_chat_error         (NatterChat   *self,
+                                        const GError *error);
+void        _natter_chat_update_prompt (NatterChat   *self);
+void        _natter_chat_set_current   (NatterChat   *self,
+                                        const char   *name);
+gboolean    _natter_chat_is_room_name  (const char   *name);
+/* Calls @method on @proxy; a failure is printed. */
+void        _natter_chat_call          (NatterChat   *self,
+                                        gpointer      proxy,
+                                        const char   *method,
+                                        GVariant     *parameters);
+void        _natter_chat_join_room     (NatterChat   *self,
+                                        const char   *name,
+                                        const char   *key,
+                                        gboolean      go_there);
+
+/* natter-chat-commands.c */
+/* The @index-th command's name, or NULL past the last: for completion. */
+const char *_natter_chat_command_name  (guint         index);
+void        _natter_chat_handle_line   (NatterChat   *self,
+                                        const char   *line);
+void        _natter_chat_switch        (NatterChat   *self,
+                                        const char   *argument);
+GVariant   *_natter_chat_open_options  (const char   *host,
+                                        guint16       port,
+                                        gboolean      tls,
+                                        const char   *nick);
+
+G_END_DECLS
