@@ -22,6 +22,10 @@ struct _NatterChat
   GPtrArray         *watched;      /* NatterIpcRoom1 * with our notify handlers */
   GHashTable        *told_topics;  /* folded room name -> topic a topic event printed */
   char             **pending_rooms;
+  /* The quit or nick change last told, and the conversations it came in:
+   * one QUIT or NICK is an event in each of them, one after another. */
+  char              *told_event;
+  GHashTable        *told_event_targets;
 
   /* To find the session again after natterd restarts. */
   char              *server;

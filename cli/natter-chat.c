@@ -343,6 +343,7 @@ _natter_chat_join_room (NatterChat *self,
   if (go_there)
     {
       g_free (self->switch_to);
+  g_free (self->told_event);
       self->switch_to = g_strdup (name);
     }
   natter_ipc_client_join_room (self->client, self->session, name, key, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
@@ -390,6 +391,45 @@ on_nick_changed (NatterIpcSession1 *session,
   _natter_chat_update_prompt (self);
 }
 
+static gboolean
+is_session_event (GVariant *message)
+{
+  const char *kind = natter_cli_dict_string (message, "kind");
+
+  return g_str_equal (kind, "quit") || g_str_equal (kind, "nick");
+}
+
+/* Whether @message repeats the quit or nick change just told, in another
+ * conversation: the terminal is one stream, once is enough. */
+static gboolean
+is_repeated_event (NatterChat *self,
+                   GVariant   *message)
+{
+  g_autofree char *target = g_ascii_strdown (natter_cli_dict_string (message, "target"), -1);
+  g_autofree char *event = NULL;
+
+  if (!is_session_event (message))
+    {
+      g_clear_pointer (&self->told_event, g_free);
+      return FALSE;
+    }
+
+  event = g_strjoin ("\n", natter_cli_dict_string (message, "kind"), natter_cli_dict_string (message, "sender"),
+                     natter_cli_dict_string (message, "subject"), natter_cli_dict_string (message, "text"), NULL);
+  if (g_strcmp0 (event, self->told_event) == 0 && !g_hash_table_contains (self->told_event_targets, target))
+    {
+      g_hash_table_add (self->told_event_targets, g_steal_pointer (&target));
+      return TRUE;
+    }
+
+  g_free (self->told_event);
+  self->told_event = g_steal_pointer (&event);
+  g_hash_table_remove_all (self->told_event_targets);
+  g_hash_table_add (self->told_event_targets, g_steal_pointer (&target));
+
+  return FALSE;
+}
+
 static void
 on_message_received (NatterIpcClient   *client,
                      NatterIpcSession1 *session,
@@ -405,8 +445,13 @@ on_message_received (NatterIpcClient   *client,
   if (session != self->session)
     return;
 
+  if (is_repeated_event (self, message))
+    return;
+
   g_variant_lookup (message, "target", "&s", &target);
-  here = self->current != NULL && g_ascii_strcasecmp (self->current, target) == 0;
+  /* A quit or nick change is the session's news, not one room's. */
+  here = (self->current != NULL && g_ascii_strcasecmp (self->current, target) == 0) ||
+         is_session_event (message);
 
   /* The Topic property follows the event: it need not be told twice. */
   if (g_variant_lookup (message, "kind", "&s", &kind) && g_str_equal (kind, "topic") &&
@@ -688,6 +733,7 @@ natter_chat_dispose (GObject *object)
   g_clear_object (&self->client);
   g_clear_pointer (&self->watched, g_ptr_array_unref);
   g_clear_pointer (&self->told_topics, g_hash_table_unref);
+  g_clear_pointer (&self->told_event_targets, g_hash_table_unref);
 
   G_OBJECT_CLASS (natter_chat_parent_class)->dispose (object);
 }
@@ -720,6 +766,7 @@ natter_chat_init (NatterChat *self)
 {
   self->told_topics = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->watched = g_ptr_array_new_with_free_func (g_object_unref);
+  self->told_event_targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->color = natter_cli_color_wanted (1);
 }
 

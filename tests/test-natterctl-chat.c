@@ -467,6 +467,19 @@ screen_has (Fixture    *f,
   return strstr (screen, text) != NULL;
 }
 
+static guint
+screen_count (Fixture    *f,
+              const char *text)
+{
+  g_autofree char *screen = term_screen (&f->term);
+  guint count = 0;
+
+  for (const char *p = strstr (screen, text); p != NULL; p = strstr (p + 1, text))
+    count++;
+
+  return count;
+}
+
 static void
 fail_with_screen (Fixture    *f,
                   const char *what)
@@ -712,6 +725,57 @@ test_join_and_msg (Fixture       *f,
   }
 }
 
+/* One QUIT or NICK is an event in every room the nick shares with us: the
+ * terminal, one stream, tells it once. */
+static void
+test_quit_told_once (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = natter_test_client_new (f->port);
+  g_autoptr(NatterTestClient) carol = natter_test_client_new (f->port);
+
+  chat_start_in_a (f);
+  chat_type (f, "/join #b\r");
+  wait_cursor_line (f, "[#b] ");
+  natter_test_client_register (bob, "bob");
+  natter_test_client_send (bob, "JOIN #a,#b");
+  natter_test_client_register (carol, "carol");
+  natter_test_client_send (carol, "JOIN #a");
+  wait_screen (f, "carol joined");
+
+  /* carol speaks after each: what came before her line is all there is. */
+  natter_test_client_send (bob, "NICK bobby");
+  natter_test_client_send (carol, "PRIVMSG #a :after the nick");
+  wait_screen (f, "<carol> after the nick");
+  g_assert_cmpuint (screen_count (f, "bob is now bobby"), ==, 1);
+
+  /* The server tells a QUIT when it has closed the connection: after what
+   * carol says next, maybe; so carol waits for it. */
+  natter_test_client_send (bob, "QUIT :bye");
+  wait_screen (f, "bobby quit (Quit: bye)");
+  natter_test_client_send (carol, "PRIVMSG #a :after the quit");
+  wait_screen (f, "<carol> after the quit");
+  if (screen_count (f, "bobby quit (Quit: bye)") != 1)
+    fail_with_screen (f, "the quit is not told once");
+  g_assert_false (g_test_failed ());
+
+  /* Back, and gone again: a new quit is told again. */
+  natter_test_client_free (g_steal_pointer (&bob));
+  bob = natter_test_client_new (f->port);
+  natter_test_client_register (bob, "bobby");
+  natter_test_client_send (bob, "JOIN #a,#b");
+  natter_test_client_send (carol, "PRIVMSG #a :bobby is back");
+  wait_screen (f, "<carol> bobby is back");
+  natter_test_client_send (bob, "QUIT :again");
+  wait_screen (f, "bobby quit (Quit: again)");
+  natter_test_client_send (carol, "PRIVMSG #a :after the second quit");
+  wait_screen (f, "<carol> after the second quit");
+  g_assert_cmpuint (screen_count (f, "bobby quit (Quit: again)"), ==, 1);
+
+  chat_type (f, "/quit\r");
+  g_assert_cmpint (chat_wait_exit (f), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -724,6 +788,9 @@ main (int   argc,
               fixture_set_up, test_tab_completion, fixture_tear_down);
   g_test_add ("/natterctl/chat/join-and-msg-reach-tcp", Fixture, NULL,
               fixture_set_up, test_join_and_msg, fixture_tear_down);
+
+  g_test_add ("/natterctl/chat/quit-told-once", Fixture, NULL,
+              fixture_set_up, test_quit_told_once, fixture_tear_down);
 
   return g_test_run ();
 }
