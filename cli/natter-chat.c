@@ -516,14 +516,26 @@ on_daemon_appeared (NatterIpcClient *client,
 
 /* Readline */
 
+/* Columns the prompt takes: its \001 \002 markers and colours take none. */
+static guint
+prompt_width (NatterChat *self)
+{
+  g_autofree char *prompt = build_prompt (self);
+  g_autoptr(GString) visible = g_string_new (NULL);
+
+  for (const char *p = prompt; *p != '\0'; p++)
+    if (*p != '\001' && *p != '\002')
+      g_string_append_c (visible, *p);
+
+  return natter_cli_text_width (visible->str);
+}
+
 /* The line readline has just accepted, with its prompt, is on the rows
  * above the cursor: clear them and go back up. */
 static void
 erase_accepted_line (NatterChat *self,
                      const char *line)
 {
-  g_autofree char *prompt = build_prompt (self);
-  g_autoptr(GString) visible = g_string_new (NULL);
   guint width;
   int rows = 0, cols = 0;
 
@@ -531,12 +543,7 @@ erase_accepted_line (NatterChat *self,
   if (cols <= 0)
     return;
 
-  /* The prompt's \001 \002 markers and colours take no room. */
-  for (const char *p = prompt; *p != '\0'; p++)
-    if (*p != '\001' && *p != '\002')
-      g_string_append_c (visible, *p);
-  width = natter_cli_text_width (visible->str) + natter_cli_text_width (line);
-
+  width = prompt_width (self) + natter_cli_text_width (line);
   for (guint i = 0; i <= (width > 0 ? (width - 1) / cols : 0); i++)
     fputs ("\033[A\r\033[K", rl_outstream);
   fflush (rl_outstream);
@@ -702,10 +709,33 @@ on_sigint (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A resize: terminals today (VTE, Konsole, kitty, tmux...) rewrap the
+ * prompt and the line at the new width, the cursor staying on its
+ * character, where readline's own redraw assumes the old rows and leaves
+ * a copy of the prompt above. Go up to where the prompt starts now, clear
+ * down and draw it again. (A terminal that does not rewrap, like xterm,
+ * loses a row of what was above when a line newly wraps.) */
 static gboolean
 on_sigwinch (gpointer user_data)
 {
-  rl_resize_terminal ();
+  NatterChat *self = user_data;
+  g_autofree char *before = NULL;
+  guint width;
+  int rows = 0, cols = 0;
+
+  rl_reset_screen_size ();
+  if (!self->readline_active)
+    return G_SOURCE_CONTINUE;
+
+  rl_get_screen_size (&rows, &cols);
+  before = g_strndup (rl_line_buffer, rl_point);
+  width = prompt_width (self) + natter_cli_text_width (before);
+  fputs ("\r", rl_outstream);
+  if (cols > 0 && width / cols > 0)
+    fprintf (rl_outstream, "\033[%uA", width / cols);
+  fputs ("\033[J", rl_outstream);
+  fflush (rl_outstream);
+  rl_forced_update_display ();
 
   return G_SOURCE_CONTINUE;
 }

@@ -9,6 +9,7 @@
 #include <pty.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,7 +33,9 @@
 typedef struct {
   gunichar cells[ROWS][COLS];
   int      row;
-  int      col;           /* COLS: at the margin, wrapping on the next character */
+  int      cols;          /* the width now, at most COLS */
+  int      col;           /* cols: at the margin, wrapping on the next character */
+  gboolean wrapped[ROWS]; /* the row goes on in the next one (it wrapped at the margin) */
   int      saved_row;
   int      saved_col;
   GString *escape;        /* an escape sequence being read, or NULL */
@@ -55,6 +58,7 @@ static void
 term_init (Term *term)
 {
   memset (term, 0, sizeof *term);
+  term->cols = COLS;
   for (int r = 0; r < ROWS; r++)
     term_clear_cells (term, r, 0, COLS);
 }
@@ -63,7 +67,9 @@ static void
 term_scroll_up (Term *term)
 {
   memmove (term->cells[0], term->cells[1], sizeof term->cells[0] * (ROWS - 1));
+  memmove (term->wrapped, term->wrapped + 1, sizeof term->wrapped[0] * (ROWS - 1));
   term_clear_cells (term, ROWS - 1, 0, COLS);
+  term->wrapped[ROWS - 1] = FALSE;
 }
 
 static void
@@ -79,8 +85,9 @@ static void
 term_put (Term     *term,
           gunichar  c)
 {
-  if (term->col >= COLS)
+  if (term->col >= term->cols)
     {
+      term->wrapped[term->row] = TRUE;
       term->col = 0;
       term_newline (term);
     }
@@ -109,7 +116,8 @@ term_csi (Term       *term,
           char        final)
 {
   int n = MAX (param (params, 0, 1), 1);
-  int col = MIN (term->col, COLS - 1);
+  int cols = term->cols;
+  int col = MIN (term->col, cols - 1);
 
   /* Private modes (bracketed paste, keypad...) change nothing we draw. */
   if (params[0] == '?' || params[0] == '>' || params[0] == '=')
@@ -126,26 +134,30 @@ term_csi (Term       *term,
       term->col = col;
       break;
     case 'C':
-      term->col = MIN (col + n, COLS - 1);
+      term->col = MIN (col + n, cols - 1);
       break;
     case 'D':
       term->col = MAX (col - n, 0);
       break;
     case 'G':
-      term->col = MIN (n - 1, COLS - 1);
+      term->col = MIN (n - 1, cols - 1);
       break;
     case 'H':
     case 'f':
       term->row = MIN (MAX (param (params, 0, 1), 1), ROWS) - 1;
-      term->col = MIN (MAX (param (params, 1, 1), 1), COLS) - 1;
+      term->col = MIN (MAX (param (params, 1, 1), 1), cols) - 1;
       break;
     case 'J':
       switch (param (params, 0, 0))
         {
         case 0:
           term_clear_cells (term, term->row, col, COLS);
+          term->wrapped[term->row] = FALSE;
           for (int r = term->row + 1; r < ROWS; r++)
-            term_clear_cells (term, r, 0, COLS);
+            {
+              term_clear_cells (term, r, 0, COLS);
+              term->wrapped[r] = FALSE;
+            }
           break;
         case 1:
           for (int r = 0; r < term->row; r++)
@@ -158,6 +170,8 @@ term_csi (Term       *term,
         }
       break;
     case 'K':
+      /* An erased line no longer goes on in the next one. */
+      term->wrapped[term->row] = FALSE;
       switch (param (params, 0, 0))
         {
         case 0:
@@ -171,15 +185,15 @@ term_csi (Term       *term,
         }
       break;
     case 'P':
-      n = MIN (n, COLS - col);
+      n = MIN (n, cols - col);
       memmove (&term->cells[term->row][col], &term->cells[term->row][col + n],
-               sizeof (gunichar) * (COLS - col - n));
-      term_clear_cells (term, term->row, COLS - n, COLS);
+               sizeof (gunichar) * (cols - col - n));
+      term_clear_cells (term, term->row, cols - n, cols);
       break;
     case '@':
-      n = MIN (n, COLS - col);
+      n = MIN (n, cols - col);
       memmove (&term->cells[term->row][col + n], &term->cells[term->row][col],
-               sizeof (gunichar) * (COLS - col - n));
+               sizeof (gunichar) * (cols - col - n));
       term_clear_cells (term, term->row, col, col + n);
       break;
     case 'X':
@@ -277,10 +291,10 @@ term_feed (Term       *term,
           term_newline (term);
           break;
         case '\b':
-          term->col = MAX (MIN (term->col, COLS - 1) - 1, 0);
+          term->col = MAX (MIN (term->col, term->cols - 1) - 1, 0);
           break;
         case '\t':
-          term->col = MIN ((term->col / 8 + 1) * 8, COLS - 1);
+          term->col = MIN ((term->col / 8 + 1) * 8, term->cols - 1);
           break;
         case '\a':
         case '\001':
@@ -295,6 +309,84 @@ term_feed (Term       *term,
             }
           else if (byte >= 0x20)
             term_put (term, byte);
+        }
+    }
+}
+
+/* A resize to @cols columns as VTE, Konsole, kitty and most terminals do
+ * it: lines that wrapped at the margin are one line again, wrapped anew,
+ * and the cursor stays on its character. The screen here only ever holds
+ * what is above the cursor. */
+static void
+term_resize (Term *term,
+             int   cols)
+{
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  GArray *line = NULL;
+  guint cursor_line = 0, cursor_offset = 0, first = 0, n_rows = 0;
+
+  for (int r = 0; r <= term->row; r++)
+    {
+      int len = COLS;
+
+      if (line == NULL)
+        {
+          line = g_array_new (FALSE, FALSE, sizeof (gunichar));
+          g_ptr_array_add (lines, line);
+        }
+      if (r == term->row)
+        {
+          cursor_line = lines->len - 1;
+          cursor_offset = line->len + MIN (term->col, term->cols);
+        }
+      if (term->wrapped[r])
+        len = term->cols;
+      else
+        while (len > 0 && term->cells[r][len - 1] == ' ')
+          len--;
+      g_array_append_vals (line, term->cells[r], len);
+      if (!term->wrapped[r])
+        line = NULL;
+    }
+
+  /* The rows each line takes now; the top ones go when there are too many. */
+  for (guint i = 0; i < lines->len; i++)
+    {
+      guint len = ((GArray *) g_ptr_array_index (lines, i))->len;
+
+      if (i == cursor_line)
+        len = MAX (len, cursor_offset + 1);
+      n_rows += MAX ((len + cols - 1) / cols, 1);
+    }
+  first = n_rows > ROWS ? n_rows - ROWS : 0;
+
+  for (int r = 0; r < ROWS; r++)
+    {
+      term_clear_cells (term, r, 0, COLS);
+      term->wrapped[r] = FALSE;
+    }
+  term->cols = cols;
+
+  n_rows = 0;
+  for (guint i = 0; i < lines->len; i++)
+    {
+      GArray *text = g_ptr_array_index (lines, i);
+      guint len = i == cursor_line ? MAX (text->len, cursor_offset + 1) : text->len;
+
+      for (guint at = 0; at == 0 || at < len; at += cols, n_rows++)
+        {
+          int r = (int) n_rows - (int) first;
+
+          if (r < 0)
+            continue;
+          for (guint c = 0; c < (guint) cols && at + c < text->len; c++)
+            term->cells[r][c] = g_array_index (text, gunichar, at + c);
+          term->wrapped[r] = at + cols < len;
+          if (i == cursor_line && cursor_offset >= at && cursor_offset < at + cols)
+            {
+              term->row = r;
+              term->col = cursor_offset - at;
+            }
         }
     }
 }
@@ -550,6 +642,44 @@ wait_cursor_line (Fixture    *f,
   return FALSE;
 }
 
+/* The terminal is made @cols wide: it rewraps its lines, then natterctl
+ * hears of it (SIGWINCH). Returns where its output after that starts. */
+static gsize
+chat_resize (Fixture *f,
+             int      cols)
+{
+  struct winsize size = { .ws_row = ROWS, .ws_col = cols };
+
+  chat_pump (f, 0);
+  term_resize (&f->term, cols);
+  g_assert_cmpint (ioctl (f->master, TIOCSWINSZ, &size), ==, 0);
+
+  return f->raw->len;
+}
+
+/* Waits until natterctl wrote @text after @from in its output. */
+static gboolean
+wait_output (Fixture    *f,
+             gsize       from,
+             const char *text)
+{
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (5000) * G_TIME_SPAN_MILLISECOND;
+
+  while (strstr (f->raw->str + from, text) == NULL && g_get_monotonic_time () < deadline)
+    chat_pump (f, 50);
+
+  if (strstr (f->raw->str + from, text) != NULL)
+    return TRUE;
+
+  {
+    g_autofree char *what = g_strdup_printf ("“%s” was never written", text);
+
+    fail_with_screen (f, what);
+  }
+
+  return FALSE;
+}
+
 static void
 chat_start_in_a (Fixture *f)
 {
@@ -776,6 +906,46 @@ test_quit_told_once (Fixture       *f,
   g_assert_cmpint (chat_wait_exit (f), ==, 0);
 }
 
+/* A resize redraws the prompt and the line being typed once, where they
+ * were: no copy left above, nothing above erased. */
+static void
+test_resize_redraws_cleanly (Fixture       *f,
+                             gconstpointer  data)
+{
+  const char *typed = "a line typed long enough to wrap once the terminal is narrow";
+  g_autofree char *line = g_strconcat ("[#a] ", typed, NULL);
+  g_autofree char *tail = NULL;
+  gsize from;
+
+  chat_start_in_a (f);
+  chat_type (f, typed);
+  wait_cursor_line (f, line);
+
+  /* Narrower: the line takes two rows. */
+  from = chat_resize (f, 40);
+  wait_output (f, from, "narrow");
+  tail = g_strndup (line + 40, strlen (line) - 40);
+  wait_cursor_line (f, tail);
+  if (screen_count (f, "[#a] a line") != 1)
+    fail_with_screen (f, "the prompt is there twice after the terminal got narrower");
+  g_assert_false (g_test_failed ());
+  g_assert_true (screen_has (f, "-- alice joined"));
+
+  /* Wider again: one row. */
+  from = chat_resize (f, COLS);
+  wait_output (f, from, "narrow");
+  wait_cursor_line (f, line);
+  if (screen_count (f, "[#a] a line") != 1 || !screen_has (f, "-- alice joined"))
+    fail_with_screen (f, "the terminal got wider: the prompt is there twice, or what was above it went");
+  g_assert_false (g_test_failed ());
+
+  /* The line is intact: it is sent whole. */
+  chat_type (f, "\r");
+  wait_screen (f, "<alice> a line typed long enough");
+  chat_type (f, "/quit\r");
+  g_assert_cmpint (chat_wait_exit (f), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -791,6 +961,9 @@ main (int   argc,
 
   g_test_add ("/natterctl/chat/quit-told-once", Fixture, NULL,
               fixture_set_up, test_quit_told_once, fixture_tear_down);
+
+  g_test_add ("/natterctl/chat/resize-redraws-cleanly", Fixture, NULL,
+              fixture_set_up, test_resize_redraws_cleanly, fixture_tear_down);
 
   return g_test_run ();
 }
