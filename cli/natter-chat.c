@@ -653,13 +653,30 @@ complete (const char *text,
           int         start,
           int         end)
 {
+  NatterChat *self = running_chat;
+  char **matches;
+
   /* Never file names. */
   rl_attempted_completion_over = 1;
+  rl_completion_append_character = ' ';
 
   if (start == 0 && (text[0] == '/' || text[0] == '\\'))
     return rl_completion_matches (text, command_generator);
 
-  return rl_completion_matches (text, word_generator);
+  matches = rl_completion_matches (text, word_generator);
+
+  /* A nick at the start of the line is who the line is for: "bob: ". */
+  if (start == 0 && matches != NULL && matches[1] == NULL && !_natter_chat_is_room_name (matches[0]) &&
+      self->session != NULL && self->current != NULL)
+    {
+      char *addressed = malloc (strlen (matches[0]) + 2);
+
+      strcpy (stpcpy (addressed, matches[0]), ":");
+      free (matches[0]);
+      matches[0] = addressed;
+    }
+
+  return matches;
 }
 
 /* Alt+1 … Alt+9 */

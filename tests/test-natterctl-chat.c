@@ -773,6 +773,9 @@ test_tab_completion (Fixture       *f,
   /* Nicks of the room, rooms */
   chat_type (f, "\025hi bo\t");
   wait_cursor_line (f, "[#a] hi bobby ");
+  /* At the start of the line, a nick is who the line is for. */
+  chat_type (f, "\025bo\t");
+  wait_cursor_line (f, "[#a] bobby: ");
   chat_type (f, "\025see #\t");
   wait_cursor_line (f, "[#a] see #a ");
 
