@@ -1011,6 +1011,101 @@ test_refusals (Fixture       *f,
   assert_property (f, session, SESSION_IFACE, "Nick", "'alicia'");
 }
 
+/* Whois, Mode, Invite and SendRaw */
+static void
+test_whois_mode_invite_raw (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  g_autoptr(NatterTestClient) carol = client_new (f, "carol");
+  g_autofree char *session = open_session (f, "alice");
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) info = NULL;
+  g_autoptr(GVariant) rooms = NULL;
+  g_autofree char *printed = NULL;
+  const char *text;
+  gboolean op = TRUE;
+
+  join (f, session, "#room", "");
+  natter_test_client_send (bob, "JOIN #room");
+  natter_test_client_expect (bob, "* 366 bob #room *");
+
+  reply = natter_test_bus_call_ok (f->bus, session, SESSION_IFACE, "Whois", g_variant_new ("(s)", "bob"));
+  g_assert_cmpstr (g_variant_get_type_string (reply), ==, "(a{sv})");
+  info = g_variant_get_child_value (reply, 0);
+  g_assert_true (g_variant_lookup (info, "nick", "&s", &text));
+  g_assert_cmpstr (text, ==, "bob");
+  g_assert_true (g_variant_lookup (info, "server", "&s", &text));
+  g_assert_cmpstr (text, ==, "irc.test");
+  g_assert_true (g_variant_lookup (info, "away", "&s", &text));
+  g_assert_cmpstr (text, ==, "");
+  g_assert_true (g_variant_lookup (info, "operator", "b", &op));
+  g_assert_false (op);
+  g_assert_true (g_variant_lookup (info, "idle", "u", NULL));
+  g_assert_true (g_variant_lookup (info, "signon", "x", NULL));
+  rooms = g_variant_lookup_value (info, "rooms", G_VARIANT_TYPE_STRING_ARRAY);
+  printed = rooms != NULL ? g_variant_print (rooms, FALSE) : NULL;
+  g_assert_cmpstr (printed, ==, "['#room']");
+  natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "Whois", g_variant_new ("(s)", "ghost"),
+                                     E_NOT_FOUND, "ghost: No such nick/channel");
+  natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "Whois", g_variant_new ("(s)", "bob\r\nQUIT"),
+                              E_INVALID);
+
+  /* Mode: echoed, so the members are new when it returns. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, session, SESSION_IFACE, "Mode",
+                                   g_variant_new ("(s^as)", "#room", (const char *[]) { "+ov", "bob", "bob", NULL }));
+  natter_test_client_expect (bob, ":alice!*MODE #room +ov bob bob");
+  {
+    g_autofree char *room = room_path (session, "#room");
+
+    assert_property (f, room, ROOM_IFACE, "Members", "[('@', 'alice'), ('@+', 'bob')]");
+  }
+  natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "Mode",
+                                     g_variant_new ("(s^as)", "#room", (const char *[]) { "+Z", NULL }),
+                                     E_INVALID, "Z: is unknown mode char to me");
+  natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "Mode",
+                                     g_variant_new ("(s^as)", "#nowhere", (const char *[]) { "+i", NULL }),
+                                     E_NOT_FOUND, "#nowhere: No such channel");
+  natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "Mode",
+                              g_variant_new ("(s^as)", "#room", (const char *[]) { "+k", "a\rb", NULL }), E_INVALID);
+  natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "Mode",
+                              g_variant_new ("(s^as)", "#room", (const char *[]) { NULL }), E_INVALID);
+
+  /* Invite, into a room made invite-only. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, session, SESSION_IFACE, "Mode",
+                                   g_variant_new ("(s^as)", "#room", (const char *[]) { "+i", NULL }));
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, session, SESSION_IFACE, "Invite", g_variant_new ("(ss)", "carol", "#room"));
+  natter_test_client_expect (carol, ":alice!* INVITE carol #room");
+  natter_test_client_send (carol, "JOIN #room");
+  natter_test_client_expect (carol, "* 366 carol #room *");
+  natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "Invite", g_variant_new ("(ss)", "bob", "#room"),
+                                     E_REFUSED, "bob: is already on channel");
+  natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "Invite", g_variant_new ("(ss)", "ghost", "#room"),
+                                     E_NOT_FOUND, "ghost: No such nick/channel");
+
+  /* SendRaw: written as is; what would break the session is refused. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, session, SESSION_IFACE, "SendRaw",
+                                   g_variant_new ("(s)", "NOTICE bob :raw and true"));
+  natter_test_client_expect (bob, ":alice!* NOTICE bob :raw and true");
+  natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "SendRaw", g_variant_new ("(s)", "QUIT :bye"), E_INVALID);
+  natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "SendRaw", g_variant_new ("(s)", "cap END"), E_INVALID);
+  natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "SendRaw",
+                              g_variant_new ("(s)", "NOTICE bob :a\nQUIT"), E_INVALID);
+  assert_property (f, session, SESSION_IFACE, "State", "'connected'");
+
+  natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "Disconnect", g_variant_new ("(s)", "bye\n"), E_INVALID);
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, session, SESSION_IFACE, "Disconnect", g_variant_new ("(s)", "bye"));
+  natter_test_bus_wait_signal (f->bus, session, "StateChanged", "('disconnected', *");
+  natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "SendRaw", g_variant_new ("(s)", "NOTICE bob :late"),
+                              E_NOT_CONNECTED);
+  natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "Whois", g_variant_new ("(s)", "bob"), E_NOT_CONNECTED);
+}
+
 typedef struct {
   gboolean  done;
   GError   *error;
@@ -1212,6 +1307,8 @@ main (int   argc,
               fixture_set_up, test_session_connect_disconnect_close, fixture_tear_down);
   g_test_add ("/dbus/session/errors-are-named", Fixture, NULL,
               fixture_set_up, test_errors, fixture_tear_down);
+  g_test_add ("/dbus/session/whois-mode-invite-raw", Fixture, NULL,
+              fixture_set_up, test_whois_mode_invite_raw, fixture_tear_down);
   g_test_add ("/dbus/session/server-refusals-are-named", Fixture, NULL,
               fixture_set_up, test_refusals, fixture_tear_down);
   g_test_add ("/dbus/session/pending-calls-time-out-or-fail", Fixture, NULL,

@@ -587,6 +587,42 @@ test_session_commands (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (member_array (object_of (empty), "sessions")), ==, 0);
 }
 
+/* connect to a session that was disconnected: it connects again, and
+ * natterctl waits for it as for a new one. */
+static void
+test_connect_revives (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(JsonNode) kept = NULL;
+  g_autoptr(JsonNode) sessions = NULL;
+  g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", f->port);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  JsonObject *session;
+  gint64 start;
+
+  bob = join_over_tcp (f, "bob", "#a");
+  connect_alice (f, "#a");
+  natter_test_client_expect (bob, ":alice!* JOIN #a");
+  kept = natter_test_ctl_json ("disconnect", "--keep", "-m", "later", NULL);
+  g_assert_false (json_object_get_boolean_member (object_of (kept), "closed"));
+  natter_test_client_expect (bob, ":alice!* QUIT :*later*");
+
+  start = g_get_monotonic_time ();
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, &err, "connect", server, "--nick", "alice",
+                                        "--timeout", "10", NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_true (g_str_has_prefix (out, "Session 1: connected to "));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 8 * G_USEC_PER_SEC);
+  /* The same session, back in its room. */
+  natter_test_client_expect (bob, ":alice!* JOIN #a");
+  sessions = natter_test_ctl_json ("sessions", NULL);
+  g_assert_cmpuint (json_array_get_length (member_array (object_of (sessions), "sessions")), ==, 1);
+  session = json_array_get_object_element (member_array (object_of (sessions), "sessions"), 0);
+  g_assert_cmpstr (json_object_get_string_member (session, "state"), ==, "connected");
+}
+
 /* follow */
 
 static void
@@ -969,6 +1005,8 @@ main (int   argc,
   g_test_add ("/natterctl/session/follow-events", Fixture, NULL, fixture_set_up_hosting, test_follow_events,
               fixture_tear_down);
   g_test_add ("/natterctl/session/errors", Fixture, NULL, fixture_set_up_hosting, test_errors, fixture_tear_down);
+  g_test_add ("/natterctl/session/connect-revives-disconnected", Fixture, NULL, fixture_set_up_hosting,
+              test_connect_revives, fixture_tear_down);
   g_test_add ("/natterctl/ipc-client/signals-and-restart", Fixture, NULL, fixture_set_up_hosting,
               test_ipc_client, fixture_tear_down);
 

@@ -494,6 +494,254 @@ test_answers_hosted (Fixture       *f,
   natter_test_remove_tree (server_dir);
 }
 
+static void
+on_whois (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+  NatterSessionWhois *whois = natter_session_whois_finish (NATTER_SESSION (source), result, &wait->error);
+
+  wait->ok = whois != NULL;
+  wait->array = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_whois_free);
+  if (whois != NULL)
+    g_ptr_array_add (wait->array, whois);
+  wait->done = TRUE;
+}
+
+static gboolean
+has_room (NatterSessionWhois *whois,
+          const char         *room)
+{
+  return g_ptr_array_find_with_equal_func (whois->rooms, room, g_str_equal, NULL);
+}
+
+static void
+test_whois (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  AsyncWait ghost = { 0, }, found = { 0, };
+  NatterSessionWhois *whois;
+
+  g_assert_true (join (f->session, "#room", NULL, NULL));
+  natter_test_client_send (bob, "JOIN #room");
+  g_free (client_expect (bob, "* 366 *"));
+  natter_test_client_send (bob, "AWAY :gone fishing");
+  g_free (client_expect (bob, "* 306 *"));
+
+  /* A nick that is not there ends with 401 and 318: the 318 must not end
+   * the WHOIS asked after it. */
+  natter_session_whois_async (f->session, "ghost", NULL, on_whois, &ghost);
+  natter_session_whois_async (f->session, "BOB", NULL, on_whois, &found);
+  natter_test_spin_until (is_done, &found.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_true (ghost.done);
+  g_assert_error (ghost.error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
+  g_assert_cmpstr (ghost.error->message, ==, "ghost: No such nick/channel");
+  g_clear_error (&ghost.error);
+  g_clear_pointer (&ghost.array, g_ptr_array_unref);
+
+  g_assert_no_error (found.error);
+  g_assert_cmpuint (found.array->len, ==, 1);
+  whois = g_ptr_array_index (found.array, 0);
+  g_assert_cmpstr (whois->nick, ==, "bob");
+  g_assert_cmpstr (whois->user, ==, "bob");
+  g_assert_cmpstr (whois->realname, ==, "bob");
+  g_assert_nonnull (whois->host);
+  g_assert_nonnull (whois->server);
+  g_assert_cmpstr (whois->away, ==, "gone fishing");
+  g_assert_true (has_room (whois, "#room"));
+  g_assert_cmpint (whois->idle, >=, 0);
+  g_assert_cmpint (whois->signon, >, 0);
+  g_assert_false (whois->operator);
+  g_assert_null (whois->account);
+  g_clear_pointer (&found.array, g_ptr_array_unref);
+
+  /* Checked before it goes out. */
+  memset (&found, 0, sizeof found);
+  natter_session_whois_async (f->session, "bob\r\nQUIT", NULL, on_whois, &found);
+  natter_test_spin_until (is_done, &found.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_error (found.error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&found.error);
+  g_clear_pointer (&found.array, g_ptr_array_unref);
+  g_assert_cmpint (natter_session_get_state (f->session), ==, NATTER_SESSION_STATE_CONNECTED);
+}
+
+static gboolean
+mode (Fixture             *f,
+      const char          *target,
+      const char * const  *modes,
+      GError             **error)
+{
+  AsyncWait wait = ANSWER_WAIT (natter_session_mode_finish);
+
+  natter_session_mode_async (f->session, target, modes, NULL, on_answered, &wait);
+  return wait_answer (&wait, target, error);
+}
+
+static const struct {
+  const char *target;
+  const char *modes[4];
+  int         code;
+  const char *message;   /* NULL: checked by natterd, not the server */
+} mode_refusals[] = {
+  { "#other", { "+t" }, NATTER_SESSION_ERROR_REFUSED, "#other: You're not channel operator" },
+  { "#nowhere", { "+t" }, NATTER_SESSION_ERROR_NOT_FOUND, "#nowhere: No such channel" },
+  { "#room", { "+Z" }, NATTER_SESSION_ERROR_INVALID_ARGUMENT, "Z: is unknown mode char to me" },
+  { "#room", { "+o", "ghost" }, NATTER_SESSION_ERROR_NOT_FOUND, "ghost: No such nick/channel" },
+  { "#room", { "+o", "carol" }, NATTER_SESSION_ERROR_NOT_FOUND, "carol: They aren't on that channel" },
+  { "alice", { "+Z" }, NATTER_SESSION_ERROR_INVALID_ARGUMENT, "Unknown MODE flag" },
+  { "bob", { "+i" }, NATTER_SESSION_ERROR_REFUSED, "Can't change mode for other users" },
+  { "#room", { "o", "bob" }, NATTER_SESSION_ERROR_INVALID_ARGUMENT, NULL },
+  { "#room", { "+o", "bob carol" }, NATTER_SESSION_ERROR_INVALID_ARGUMENT, NULL },
+  { "#room", { "+k", "a\nb" }, NATTER_SESSION_ERROR_INVALID_ARGUMENT, NULL },
+  { "#room", { NULL }, NATTER_SESSION_ERROR_INVALID_ARGUMENT, NULL },
+};
+
+static void
+test_mode (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  g_autoptr(NatterTestClient) carol = client_new (f, "carol");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *members = NULL;
+
+  g_assert_true (join (f->session, "#room", NULL, NULL));
+  natter_test_client_send (bob, "JOIN #room");
+  g_free (client_expect (bob, "* 366 *"));
+  natter_test_client_send (carol, "JOIN #other");
+  g_free (client_expect (carol, "* 366 *"));
+  g_assert_true (join (f->session, "#other", NULL, NULL));
+  assert_members (f->session, "#room", "@alice bob");
+
+  /* Echoed: the members are as asked when it returns. */
+  g_assert_true (mode (f, "#room", (const char *[]) { "+o", "bob", NULL }, &error));
+  g_assert_no_error (error);
+  g_free (client_expect (bob, ":alice!*MODE #room +o bob"));
+  members = members_string (&(MembersOf) { f->session, "#room" });
+  g_assert_cmpstr (members, ==, "@alice @bob");
+  g_assert_true (mode (f, "#room", (const char *[]) { "+k", "sesame", NULL }, &error));
+  g_free (client_expect (bob, ":alice!*MODE #room +k sesame"));
+  /* Nothing to change: no echo, the PONG answers. */
+  g_assert_true (mode (f, "#room", (const char *[]) { "+o", "bob", NULL }, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (mode_refusals) && !g_test_failed (); i++)
+    {
+      g_test_message ("MODE %s %s", mode_refusals[i].target, mode_refusals[i].modes[0]);
+      g_assert_false (mode (f, mode_refusals[i].target, mode_refusals[i].modes, &error));
+      g_assert_error (error, NATTER_SESSION_ERROR, mode_refusals[i].code);
+      if (mode_refusals[i].message != NULL)
+        g_assert_cmpstr (error->message, ==, mode_refusals[i].message);
+      g_clear_error (&error);
+    }
+  g_assert_cmpint (natter_session_get_state (f->session), ==, NATTER_SESSION_STATE_CONNECTED);
+}
+
+static gboolean
+invite (Fixture     *f,
+        const char  *nick,
+        const char  *room,
+        GError     **error)
+{
+  AsyncWait wait = ANSWER_WAIT (natter_session_invite_finish);
+
+  natter_session_invite_async (f->session, nick, room, NULL, on_answered, &wait);
+  return wait_answer (&wait, nick, error);
+}
+
+static void
+test_invite (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  g_autoptr(NatterTestClient) carol = client_new (f, "carol");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (join (f->session, "#room", NULL, NULL));
+  natter_test_client_send (bob, "JOIN #room");
+  g_free (client_expect (bob, "* 366 *"));
+  natter_test_client_send (bob, "JOIN #bobs");
+  g_free (client_expect (bob, "* 366 bob #bobs *"));
+  g_assert_true (mode (f, "#room", (const char *[]) { "+i", NULL }, NULL));
+
+  natter_test_client_send (carol, "JOIN #room");
+  g_free (client_expect (carol, "* 473 carol #room *"));
+  g_assert_true (invite (f, "carol", "#room", &error));
+  g_assert_no_error (error);
+  g_free (client_expect (carol, ":alice!* INVITE carol #room"));
+  natter_test_client_send (carol, "JOIN #room");
+  g_free (client_expect (carol, "* 366 carol #room *"));
+
+  g_assert_false (invite (f, "bob", "#room", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
+  g_assert_cmpstr (error->message, ==, "bob: is already on channel");
+  g_clear_error (&error);
+  g_assert_false (invite (f, "ghost", "#room", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (invite (f, "carol", "#bobs", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
+  g_assert_cmpstr (error->message, ==, "#bobs: You're not on that channel");
+  g_clear_error (&error);
+  g_assert_false (invite (f, "carol", "#nowhere", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (invite (f, "carol", "#room\r\n", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
+}
+
+static gboolean
+send_raw (Fixture     *f,
+          const char  *line,
+          GError     **error)
+{
+  AsyncWait wait = ANSWER_WAIT (natter_session_send_raw_finish);
+
+  natter_session_send_raw_async (f->session, line, NULL, on_answered, &wait);
+  return wait_answer (&wait, line, error);
+}
+
+static void
+test_send_raw (Fixture       *f,
+               gconstpointer  data)
+{
+  static const char * const refused[] = {
+    "QUIT :bye", "quit", "PASS secret", "CAP LS 302", "AUTHENTICATE PLAIN",
+    "PRIVMSG bob :one\r\nQUIT", "PRIVMSG bob :nul\n", ":alice PRIVMSG bob :hi",
+    "@tag=1 PRIVMSG bob :hi", "", "  ",
+  };
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *too_long = g_strdup_printf ("PRIVMSG bob :%0500d", 7);
+
+  g_assert_true (send_raw (f, "PRIVMSG bob :raw hello", &error));
+  g_assert_no_error (error);
+  g_free (client_expect (bob, ":alice!* PRIVMSG bob :raw hello"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_test_message ("%s", refused[i]);
+      g_assert_false (send_raw (f, refused[i], &error));
+      g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+    }
+  g_assert_false (send_raw (f, too_long, &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* What a raw line changes shows as usual. */
+  g_assert_true (send_raw (f, "JOIN #raw", &error));
+  assert_members (f->session, "#raw", "@alice");
+  g_assert_cmpint (natter_session_get_state (f->session), ==, NATTER_SESSION_STATE_CONNECTED);
+
+  natter_session_disconnect (f->session, "bye");
+  natter_test_spin_until (is_disconnected, f->session, NATTER_TEST_TIMEOUT_MS);
+  g_assert_false (send_raw (f, "PRIVMSG bob :late", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_CONNECTED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -514,6 +762,14 @@ main (int   argc,
               fixture_set_up, test_answers_hosted, fixture_tear_down);
   g_test_add ("/session/who-and-list", Fixture, NULL,
               fixture_set_up_hosted, test_who_and_list, fixture_tear_down);
+  g_test_add ("/session/whois", Fixture, NULL,
+              fixture_set_up_hosted, test_whois, fixture_tear_down);
+  g_test_add ("/session/mode/echoed-or-refused", Fixture, NULL,
+              fixture_set_up_hosted, test_mode, fixture_tear_down);
+  g_test_add ("/session/invite", Fixture, NULL,
+              fixture_set_up_hosted, test_invite, fixture_tear_down);
+  g_test_add ("/session/send-raw", Fixture, NULL,
+              fixture_set_up_hosted, test_send_raw, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -152,6 +152,9 @@ natter_dbus_request_done (GObject      *source,
     { natter_session_set_nick_async, natter_session_set_nick_finish },
     { natter_session_set_topic_async, natter_session_set_topic_finish },
     { natter_session_kick_async, natter_session_kick_finish },
+    { natter_session_mode_async, natter_session_mode_finish },
+    { natter_session_invite_async, natter_session_invite_finish },
+    { natter_session_send_raw_async, natter_session_send_raw_finish },
   };
   Request *request = user_data;
   g_autoptr(GError) error = NULL;

@@ -421,6 +421,96 @@ natter_dbus_session_handle_who (NatterIpcSession1     *iface,
 }
 
 static void
+on_whois (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(NatterSessionWhois) whois = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantDict dict;
+
+  whois = natter_session_whois_finish (NATTER_SESSION (source), result, &error);
+  if (whois == NULL)
+    {
+      natter_dbus_error_return (g_steal_pointer (&invocation), error);
+      return;
+    }
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "nick", "s", whois->nick);
+  g_variant_dict_insert (&dict, "user", "s", whois->user != NULL ? whois->user : "");
+  g_variant_dict_insert (&dict, "host", "s", whois->host != NULL ? whois->host : "");
+  g_variant_dict_insert (&dict, "realname", "s", whois->realname != NULL ? whois->realname : "");
+  g_variant_dict_insert (&dict, "server", "s", whois->server != NULL ? whois->server : "");
+  g_variant_dict_insert (&dict, "server-info", "s", whois->server_info != NULL ? whois->server_info : "");
+  g_variant_dict_insert (&dict, "account", "s", whois->account != NULL ? whois->account : "");
+  g_variant_dict_insert (&dict, "away", "s", whois->away != NULL ? whois->away : "");
+  g_ptr_array_add (whois->rooms, NULL);
+  g_variant_dict_insert_value (&dict, "rooms", g_variant_new_strv ((const char * const *) whois->rooms->pdata, -1));
+  g_variant_dict_insert (&dict, "operator", "b", whois->operator);
+  if (whois->idle >= 0)
+    g_variant_dict_insert (&dict, "idle", "u", (guint32) MIN (whois->idle, G_MAXUINT32));
+  if (whois->signon > 0)
+    g_variant_dict_insert (&dict, "signon", "x", whois->signon);
+  g_dbus_method_invocation_return_value (g_steal_pointer (&invocation),
+                                         g_variant_new_tuple ((GVariant *[]) { g_variant_dict_end (&dict) }, 1));
+}
+
+static gboolean
+natter_dbus_session_handle_whois (NatterIpcSession1     *iface,
+                                  GDBusMethodInvocation *invocation,
+                                  const char            *nick)
+{
+  NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
+
+  natter_session_whois_async (self->session, nick, NULL, on_whois, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_session_handle_mode (NatterIpcSession1     *iface,
+                                 GDBusMethodInvocation *invocation,
+                                 const char            *target,
+                                 const char * const    *modes)
+{
+  NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
+
+  natter_session_mode_async (self->session, target, modes, NULL, natter_dbus_request_done,
+                             natter_dbus_request_new (self, invocation));
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_session_handle_invite (NatterIpcSession1     *iface,
+                                   GDBusMethodInvocation *invocation,
+                                   const char            *nick,
+                                   const char            *room)
+{
+  NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
+
+  natter_session_invite_async (self->session, nick, room, NULL, natter_dbus_request_done,
+                               natter_dbus_request_new (self, invocation));
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_session_handle_send_raw (NatterIpcSession1     *iface,
+                                     GDBusMethodInvocation *invocation,
+                                     const char            *line)
+{
+  NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
+
+  natter_session_send_raw_async (self->session, line, NULL, natter_dbus_request_done,
+                                 natter_dbus_request_new (self, invocation));
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
 on_messages_for_invocation (GObject      *source,
                             GAsyncResult *result,
                             gpointer      user_data)
@@ -640,6 +730,10 @@ natter_dbus_session_iface_init (NatterIpcSession1Iface *iface)
   iface->handle_set_away = natter_dbus_session_handle_set_away;
   iface->handle_list_server_rooms = natter_dbus_session_handle_list_server_rooms;
   iface->handle_who = natter_dbus_session_handle_who;
+  iface->handle_whois = natter_dbus_session_handle_whois;
+  iface->handle_mode = natter_dbus_session_handle_mode;
+  iface->handle_invite = natter_dbus_session_handle_invite;
+  iface->handle_send_raw = natter_dbus_session_handle_send_raw;
   iface->handle_history = natter_dbus_session_handle_history;
   iface->handle_search = natter_dbus_session_handle_search;
   iface->handle_block = natter_dbus_session_handle_block;

@@ -45,6 +45,7 @@ struct _NatterSessionConnection
   guint64            barrier_token;
   gboolean           barrier_shared; /* lines queued later may go before it */
   guint64            next_token;
+  GQueue             awaited;        /* Awaited*: lines of normal someone waits to see written, in order */
   gboolean           writing;
   GSource           *flood_source;
   NatterTokenBucket  flood;
@@ -106,9 +107,38 @@ connection_fail (NatterSessionConnection *self,
 /* Output */
 
 typedef struct {
+  GBytes *line;
+  GTask  *task;
+} Awaited;
+
+typedef struct {
   NatterSessionConnection *self;
   GBytes                  *bytes;
+  GSList                  *tasks;  /* GTask*: their lines are in @bytes */
 } WriteClosure;
+
+static void
+fail_tasks (GSList *tasks)
+{
+  for (GSList *l = tasks; l != NULL; l = l->next)
+    g_task_return_new_error (l->data, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The connection was closed"));
+  g_slist_free_full (tasks, g_object_unref);
+}
+
+/* Every line awaited is dropped unwritten. */
+static void
+fail_awaited (NatterSessionConnection *self)
+{
+  GSList *tasks = NULL;
+  Awaited *awaited;
+
+  while ((awaited = g_queue_pop_head (&self->awaited)) != NULL)
+    {
+      tasks = g_slist_append (tasks, awaited->task);
+      g_free (awaited);
+    }
+  fail_tasks (tasks);
+}
 
 static void
 on_written (GObject      *source,
@@ -120,6 +150,15 @@ on_written (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
+
+  if (error == NULL && !self->closed)
+    {
+      for (GSList *l = closure->tasks; l != NULL; l = l->next)
+        g_task_return_boolean (l->data, TRUE);
+      g_slist_free_full (g_steal_pointer (&closure->tasks), g_object_unref);
+    }
+  else if (closure->tasks != NULL)
+    fail_tasks (g_steal_pointer (&closure->tasks));
 
   if (!self->closed)
     {
@@ -150,7 +189,9 @@ static void
 connection_pump (NatterSessionConnection *self)
 {
   g_autoptr(GByteArray) buffer = NULL;
+  GSList *tasks = NULL;
   WriteClosure *closure;
+  Awaited *awaited;
   GBytes *line;
   gint64 now;
 
@@ -178,6 +219,12 @@ connection_pump (NatterSessionConnection *self)
       line = g_queue_pop_head (&self->normal);
       if (line == self->barrier)
         self->barrier = NULL;
+      awaited = g_queue_peek_head (&self->awaited);
+      if (awaited != NULL && awaited->line == line)
+        {
+          tasks = g_slist_append (tasks, awaited->task);
+          g_free (g_queue_pop_head (&self->awaited));
+        }
       g_byte_array_append (buffer, g_bytes_get_data (line, NULL), g_bytes_get_size (line));
       g_bytes_unref (line);
     }
@@ -197,6 +244,7 @@ connection_pump (NatterSessionConnection *self)
   closure = g_new0 (WriteClosure, 1);
   closure->self = g_object_ref (self);
   closure->bytes = g_byte_array_free_to_bytes (g_steal_pointer (&buffer));
+  closure->tasks = tasks;
   self->writing = TRUE;
   g_output_stream_write_all_async (self->output,
                                    g_bytes_get_data (closure->bytes, NULL),
@@ -240,12 +288,54 @@ natter_session_connection_queue (NatterSessionConnection *self,
 }
 
 void
+natter_session_connection_queue_async (NatterSessionConnection *self,
+                                       const char              *command,
+                                       const char * const      *params,
+                                       guint                    n_params,
+                                       GAsyncReadyCallback      callback,
+                                       gpointer                 user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Awaited *awaited;
+
+  g_return_if_fail (NATTER_IS_SESSION_CONNECTION (self));
+  g_return_if_fail (command != NULL);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, natter_session_connection_queue_async);
+  if (self->closed)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The connection was closed"));
+      return;
+    }
+
+  awaited = g_new0 (Awaited, 1);
+  awaited->line = format_line (command, params, n_params);
+  awaited->task = g_steal_pointer (&task);
+  g_queue_push_tail (&self->awaited, awaited);
+  g_queue_push_tail (&self->normal, g_bytes_ref (awaited->line));
+  g_bytes_unref (awaited->line);
+  connection_pump (self);
+}
+
+gboolean
+natter_session_connection_queue_finish (NatterSessionConnection  *self,
+                                        GAsyncResult             *result,
+                                        GError                  **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
 natter_session_connection_drop_queued (NatterSessionConnection *self)
 {
   g_return_if_fail (NATTER_IS_SESSION_CONNECTION (self));
 
   g_queue_clear_full (&self->normal, (GDestroyNotify) g_bytes_unref);
   self->barrier = NULL;
+  fail_awaited (self);
 }
 
 guint64
@@ -602,6 +692,7 @@ natter_session_connection_close (NatterSessionConnection *self)
   g_queue_clear_full (&self->urgent, (GDestroyNotify) g_bytes_unref);
   g_queue_clear_full (&self->normal, (GDestroyNotify) g_bytes_unref);
   self->barrier = NULL;
+  fail_awaited (self);
   g_string_truncate (self->partial, 0);
   self->writing = FALSE;
   self->ping_sent_us = 0;

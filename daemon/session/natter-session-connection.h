@@ -54,6 +54,17 @@ void                     natter_session_connection_queue      (NatterSessionConn
                                                                const char              *command,
                                                                const char * const      *params,
                                                                guint                    n_params);
+/* Queues a normal line and completes once it is written; fails with
+ * G_IO_ERROR_CLOSED when the connection closes or drops it first. */
+void                     natter_session_connection_queue_async  (NatterSessionConnection *self,
+                                                                 const char              *command,
+                                                                 const char * const      *params,
+                                                                 guint                    n_params,
+                                                                 GAsyncReadyCallback      callback,
+                                                                 gpointer                 user_data);
+gboolean                 natter_session_connection_queue_finish (NatterSessionConnection *self,
+                                                                 GAsyncResult            *result,
+                                                                 GError                 **error);
 /* Drops the normal queue (and the barrier in it). */
 void                     natter_session_connection_drop_queued (NatterSessionConnection *self);
 

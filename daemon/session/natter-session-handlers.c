@@ -283,8 +283,8 @@ session_handle_end_of_names (NatterSession    *self,
  * reads every one.
  */
 static void
-session_handle_mode (NatterSession    *self,
-                     NatterIrcMessage *msg)
+session_apply_mode (NatterSession    *self,
+                    NatterIrcMessage *msg)
 {
   g_autofree char *folded = NULL;
   NatterSessionRoom *room;
@@ -330,6 +330,19 @@ session_handle_mode (NatterSession    *self,
         }
       arg++;
     }
+}
+
+/* Applied before our own MODE's caller hears of it. */
+static void
+session_handle_mode (NatterSession    *self,
+                     NatterIrcMessage *msg)
+{
+  g_autofree char *nick = source_nick (msg->source);
+
+  session_apply_mode (self, msg);
+
+  if (msg->n_params >= 2 && natter_isupport_equal (self->isupport, nick, self->nick))
+    _natter_session_answer_echo (self, REQUEST_MODE, msg->params[0], NULL);
 }
 
 void

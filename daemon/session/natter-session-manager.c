@@ -89,8 +89,13 @@ manager_adopt (NatterSessionManager      *self,
 {
   NatterSession *session = g_hash_table_lookup (self->sessions, GUINT_TO_POINTER (record->id));
 
+  /* Asked for again: one that was disconnected, or waits to retry,
+   * connects now; a connected one stays as it is. */
   if (session != NULL)
-    return g_object_ref (session);
+    {
+      natter_session_connect (session);
+      return g_object_ref (session);
+    }
 
   session = natter_session_new (self->store, record, tuning);
   g_hash_table_insert (self->sessions, GUINT_TO_POINTER (record->id), g_object_ref (session));

@@ -21,7 +21,7 @@ NatterSessionManager *natter_session_manager_new               (NatterSessionSto
 NatterSessionStore   *natter_session_manager_get_store         (NatterSessionManager *self);
 
 /* Opens (and connects) a session, or returns the open one for the same
- * host, port and nick. */
+ * host, port and nick, connecting it now if it is not connected. */
 void                  natter_session_manager_open_async        (NatterSessionManager      *self,
                                                                 const NatterSessionRecord *record,
                                                                 const NatterSessionTuning *tuning,

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
  * What the facets of NatterSession share: natter-session.c (properties,
  * signals, the state machine, reconnecting, the public API),
  * -registration.c (CAP, SASL, nicks, welcome, rejoin), -requests.c
- * (commands waiting for the server's answer, WHO and LIST), -handlers.c
+ * (commands waiting for the server's answer, WHO and LIST), -commands.c
+ * (WHOIS, MODE, INVITE and raw lines), -handlers.c
  * (the incoming command table, rooms, events, blocking, read markers)
  * and -history.c (batches, backfill, the scrollback's reads, saving the
  * network). The transport is a NatterSessionConnection; what the server
@@ -34,6 +35,9 @@ typedef enum {
   REQUEST_NICK,
   REQUEST_TOPIC,
   REQUEST_KICK,
+  REQUEST_WHOIS,
+  REQUEST_MODE,
+  REQUEST_INVITE,
 } RequestKind;
 
 typedef struct _Request Request;
@@ -96,11 +100,12 @@ struct _Request
   NatterSession *self;
   RequestKind    kind;
   GTask         *task;       /* NULL once answered, while more replies to it may come */
-  char          *key;        /* folded room (JOIN, TOPIC, KICK), nick (NICK), target (SEND), or mask (WHO) */
-  char          *subject;    /* KICK: the folded nick */
+  char          *key;        /* folded room (JOIN, TOPIC, KICK, INVITE), nick (NICK, WHOIS), target (SEND, MODE), or mask (WHO) */
+  char          *subject;    /* KICK, INVITE: the folded nick */
   char          *text;       /* what was asked: the topic (TOPIC), nick (NICK), nick to kick (KICK) */
   char          *room_key;   /* JOIN: the room's key, kept for rejoining */
   GPtrArray     *results;    /* WHO, LIST: what came; SEND without echo-message: the messages to log */
+  NatterSessionWhois *whois; /* WHOIS: what came */
   guint          unanswered; /* SEND: lines the server may still echo or refuse */
   guint64        barrier;    /* the token of the PING after it; its PONG ends the wait */
   GSource       *timeout;
@@ -233,6 +238,12 @@ void      _natter_session_queue_request (NatterSession      *self,
 /* A send with echo-message: a PING follows if no echo comes soon. */
 void      _natter_session_await_echo    (NatterSession *self,
                                          Request       *request);
+
+/* natter-session-commands.c */
+/* Answers of WHOIS (311-319, 330, 301) and INVITE (341): FALSE for others. */
+gboolean  _natter_session_handle_command_reply (NatterSession    *self,
+                                                NatterIrcMessage *msg,
+                                                guint             numeric);
 
 /* natter-session-handlers.c */
 void      _natter_session_handle_line   (NatterSession    *self,

@@ -43,6 +43,7 @@ request_free (Request *request)
   _natter_session_clear_source (&request->echo_grace);
   g_clear_object (&request->task);
   g_clear_pointer (&request->results, g_ptr_array_unref);
+  g_clear_pointer (&request->whois, natter_session_whois_free);
   g_free (request->key);
   g_free (request->subject);
   g_free (request->text);
@@ -65,6 +66,9 @@ request_return (Request *request,
   else if (request->kind == REQUEST_WHO || request->kind == REQUEST_LIST)
     g_task_return_pointer (task, g_steal_pointer (&request->results),
                            (GDestroyNotify) g_ptr_array_unref);
+  else if (request->kind == REQUEST_WHOIS)
+    g_task_return_pointer (task, g_steal_pointer (&request->whois),
+                           (GDestroyNotify) natter_session_whois_free);
   else
     {
       /* Without echo-message, what was sent is logged once the server took it. */
@@ -158,7 +162,8 @@ static void
 request_answered (Request *request,
                   GError  *error)
 {
-  if (request->kind == REQUEST_SEND && --request->unanswered > 0)
+  /* A refused WHOIS still ends with 318, which must not end another. */
+  if ((request->kind == REQUEST_SEND && --request->unanswered > 0) || request->kind == REQUEST_WHOIS)
     {
       if (error != NULL)
         request_return (request, error);
@@ -195,18 +200,20 @@ _natter_session_answer_echo (NatterSession *self,
 /* The numerics that refuse a request, and what the refusal means. */
 typedef struct {
   guint              numeric;
-  guint              param;    /* the parameter naming the request's room, nick or target */
+  guint              param;    /* the parameter naming the request's room, nick or target; 0: none
+                                * does, the oldest request of its kinds it is (MODE's 472, 501) */
   gboolean           subject;  /* ...its subject (the nick to kick), not its key */
   guint              kinds;    /* KIND (RequestKind)s */
   NatterSessionError code;
 } Refusal;
 
 static const Refusal refusals[] = {
-  { 401, 1, FALSE, KIND (REQUEST_SEND), NATTER_SESSION_ERROR_NOT_FOUND },  /* no such nick */
-  { 401, 1, TRUE, KIND (REQUEST_KICK), NATTER_SESSION_ERROR_NOT_FOUND },
+  { 401, 1, FALSE, KIND (REQUEST_SEND) | KIND (REQUEST_WHOIS), NATTER_SESSION_ERROR_NOT_FOUND },  /* no such nick */
+  { 401, 1, TRUE, KIND (REQUEST_KICK) | KIND (REQUEST_INVITE), NATTER_SESSION_ERROR_NOT_FOUND },
+  { 401, 0, FALSE, KIND (REQUEST_MODE), NATTER_SESSION_ERROR_NOT_FOUND },  /* the target, or a nick to +o */
   { 403, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* no such channel */
-  { 403, 1, FALSE, KIND (REQUEST_SEND) | KIND (REQUEST_TOPIC) | KIND (REQUEST_KICK),
-    NATTER_SESSION_ERROR_NOT_FOUND },
+  { 403, 1, FALSE, KIND (REQUEST_SEND) | KIND (REQUEST_TOPIC) | KIND (REQUEST_KICK) | KIND (REQUEST_MODE) |
+    KIND (REQUEST_INVITE), NATTER_SESSION_ERROR_NOT_FOUND },
   { 404, 1, FALSE, KIND (REQUEST_SEND), NATTER_SESSION_ERROR_REFUSED },   /* cannot send to channel */
   { 405, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* too many channels */
   { 407, 1, FALSE, KIND (REQUEST_SEND), NATTER_SESSION_ERROR_REFUSED },   /* too many targets */
@@ -214,15 +221,25 @@ static const Refusal refusals[] = {
   { 433, 1, FALSE, KIND (REQUEST_NICK), NATTER_SESSION_ERROR_EXISTS },    /* nick in use */
   { 437, 1, FALSE, KIND (REQUEST_NICK) | KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },  /* unavailable */
   { 438, 1, FALSE, KIND (REQUEST_NICK), NATTER_SESSION_ERROR_REFUSED },   /* nick change too fast */
-  { 441, 2, FALSE, KIND (REQUEST_KICK), NATTER_SESSION_ERROR_NOT_FOUND }, /* they aren't on that channel */
-  { 442, 1, FALSE, KIND (REQUEST_TOPIC) | KIND (REQUEST_KICK), NATTER_SESSION_ERROR_REFUSED },  /* not on it */
+  { 441, 2, FALSE, KIND (REQUEST_KICK) | KIND (REQUEST_MODE), NATTER_SESSION_ERROR_NOT_FOUND }, /* they aren't on that channel */
+  { 442, 1, FALSE, KIND (REQUEST_TOPIC) | KIND (REQUEST_KICK) | KIND (REQUEST_MODE) | KIND (REQUEST_INVITE),
+    NATTER_SESSION_ERROR_REFUSED },  /* not on it */
+  { 443, 1, TRUE, KIND (REQUEST_INVITE), NATTER_SESSION_ERROR_REFUSED },  /* already on it */
+  { 467, 1, FALSE, KIND (REQUEST_MODE), NATTER_SESSION_ERROR_REFUSED },   /* key already set */
   { 471, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* +l */
+  { 472, 0, FALSE, KIND (REQUEST_MODE), NATTER_SESSION_ERROR_INVALID_ARGUMENT },  /* unknown mode */
   { 473, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* +i */
   { 474, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* +b */
   { 475, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* +k */
   { 476, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* bad channel mask */
   { 477, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* needs a registered nick */
-  { 482, 1, FALSE, KIND (REQUEST_TOPIC) | KIND (REQUEST_KICK), NATTER_SESSION_ERROR_REFUSED },  /* not op */
+  { 478, 1, FALSE, KIND (REQUEST_MODE), NATTER_SESSION_ERROR_REFUSED },   /* ban list full */
+  { 482, 1, FALSE, KIND (REQUEST_TOPIC) | KIND (REQUEST_KICK) | KIND (REQUEST_MODE) | KIND (REQUEST_INVITE),
+    NATTER_SESSION_ERROR_REFUSED },  /* not op */
+  { 501, 0, FALSE, KIND (REQUEST_MODE), NATTER_SESSION_ERROR_INVALID_ARGUMENT },  /* unknown user mode */
+  { 502, 0, FALSE, KIND (REQUEST_MODE), NATTER_SESSION_ERROR_REFUSED },   /* another user's modes */
+  { 525, 1, FALSE, KIND (REQUEST_MODE), NATTER_SESSION_ERROR_INVALID_ARGUMENT },  /* bad key */
+  { 696, 1, FALSE, KIND (REQUEST_MODE), NATTER_SESSION_ERROR_INVALID_ARGUMENT },  /* bad mode parameter */
 };
 
 /* A numeric refusing what we asked: the oldest request it names fails
@@ -249,12 +266,17 @@ _natter_session_handle_refusal (NatterSession    *self,
           if (refusal->numeric != numeric || !(refusal->kinds & KIND (request->kind)) ||
               msg->n_params < refusal->param + 2)
             continue;
-          folded = natter_session_casefold (self, msg->params[refusal->param]);
-          if (g_strcmp0 (folded, refusal->subject ? request->subject : request->key) != 0)
+          folded = refusal->param > 0 ? natter_session_casefold (self, msg->params[refusal->param]) : NULL;
+          if (refusal->param > 0 && g_strcmp0 (folded, refusal->subject ? request->subject : request->key) != 0)
             continue;
 
-          request_answered (request, g_error_new (NATTER_SESSION_ERROR, refusal->code, "%s: %s",
-                                                  msg->params[1], msg->params[msg->n_params - 1]));
+          /* "me :text" (501, 502) names nothing. */
+          if (msg->n_params > 2)
+            request_answered (request, g_error_new (NATTER_SESSION_ERROR, refusal->code, "%s: %s",
+                                                    msg->params[1], msg->params[msg->n_params - 1]));
+          else
+            request_answered (request, g_error_new_literal (NATTER_SESSION_ERROR, refusal->code,
+                                                            msg->params[1]));
           return;
         }
     }
@@ -302,6 +324,10 @@ request_not_echoed (Request *request)
     case REQUEST_KICK:
       error = g_error_new (NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED,
                            _("%s: The server did not kick them"), request->text);
+      break;
+    case REQUEST_INVITE:
+      error = g_error_new (NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED,
+                           _("%s: The server did not invite them"), request->text);
       break;
     default:
       break;
@@ -495,6 +521,9 @@ _natter_session_handle_reply (NatterSession    *self,
                               NatterIrcMessage *msg,
                               guint             numeric)
 {
+  if (_natter_session_handle_command_reply (self, msg, numeric))
+    return TRUE;
+
   switch (numeric)
     {
     case 352:

@@ -67,6 +67,22 @@ typedef struct {
   gboolean  away;
 } NatterSessionWhoEntry;
 
+/* What WHOIS told of a nick; NULL or "" for what it did not say. */
+typedef struct {
+  char      *nick;
+  char      *user;
+  char      *host;
+  char      *realname;
+  char      *server;
+  char      *server_info;
+  char      *account;      /* 330: logged in as */
+  char      *away;         /* 301: the away message */
+  GPtrArray *rooms;        /* char*, with the member's prefix: "@#room" */
+  gint64     idle;         /* seconds, -1 when not said */
+  gint64     signon;       /* unix time, 0 when not said */
+  gboolean   operator;     /* 313: a server operator */
+} NatterSessionWhois;
+
 #define NATTER_TYPE_SESSION (natter_session_get_type ())
 G_DECLARE_FINAL_TYPE (NatterSession, natter_session, NATTER, SESSION, GObject)
 
@@ -230,6 +246,49 @@ GPtrArray          *natter_session_who_finish   (NatterSession        *self,
                                                  GAsyncResult         *result,
                                                  GError              **error);
 
+/* WHOIS @nick: completes at its end (318); _NOT_FOUND for no such nick. */
+void                natter_session_whois_async  (NatterSession        *self,
+                                                 const char           *nick,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+NatterSessionWhois *natter_session_whois_finish (NatterSession        *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+/* One MODE line: @target (a room or our nick), then @modes ("+o", "bob").
+ * Completes on the server's echo, or the PONG after it with no refusal
+ * (nothing to change). */
+void                natter_session_mode_async   (NatterSession        *self,
+                                                 const char           *target,
+                                                 const char * const   *modes,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+gboolean            natter_session_mode_finish  (NatterSession        *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+/* Completes on 341; refused (443 already there, 442, 482) or _NOT_FOUND (401, 403). */
+void                natter_session_invite_async  (NatterSession        *self,
+                                                  const char           *nick,
+                                                  const char           *room,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean            natter_session_invite_finish (NatterSession        *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+/* One raw line, without tags or source; PASS, CAP, AUTHENTICATE and QUIT
+ * are refused (they would break the session's state). Completes once the
+ * line is written. */
+void                natter_session_send_raw_async  (NatterSession        *self,
+                                                    const char           *line,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean            natter_session_send_raw_finish (NatterSession        *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+
 /* @events: room events among the messages, or messages alone. */
 void                natter_session_history_async  (NatterSession        *self,
                                                    const char           *target,
@@ -266,5 +325,8 @@ void                natter_session_set_unsaved  (NatterSession *self);
 
 void                natter_session_listed_room_free (NatterSessionListedRoom *room);
 void                natter_session_who_entry_free   (NatterSessionWhoEntry   *entry);
+void                natter_session_whois_free       (NatterSessionWhois      *whois);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterSessionWhois, natter_session_whois_free)
 
 G_END_DECLS
