@@ -12,23 +12,46 @@
 
 #define HISTORY_LINES_DEFAULT 20
 
+typedef void (*ChatCommandFunc) (NatterChat *self,
+                                 const char *argument);
+
 typedef struct {
-  const char *name;
-  const char *parameters;
-  const char *summary;
+  const char     *name;
+  const char     *parameters;
+  const char     *summary;
+  ChatCommandFunc run;          /* NULL: run_command() knows it */
 } ChatCommand;
+
+static void command_whois    (NatterChat *self, const char *argument);
+static void command_list     (NatterChat *self, const char *argument);
+static void command_mode     (NatterChat *self, const char *argument);
+static void command_kick     (NatterChat *self, const char *argument);
+static void command_invite   (NatterChat *self, const char *argument);
+static void command_ignore   (NatterChat *self, const char *argument);
+static void command_unignore (NatterChat *self, const char *argument);
+static void command_quote    (NatterChat *self, const char *argument);
+static void command_windows  (NatterChat *self, const char *argument);
 
 static const ChatCommand chat_commands[] = {
   { "/join", N_("ROOM [KEY]"), N_("join a room and make it current") },
   { "/part", N_("[ROOM] [REASON]"), N_("leave a room (the current one)") },
-  { "/msg", N_("NICK TEXT"), N_("send a private message") },
+  { "/msg", N_("NICK[,NICK...] TEXT"), N_("send a private message, to one or several") },
   { "/me", N_("TEXT"), N_("send an action") },
   { "/nick", N_("NICK"), N_("change your nick") },
   { "/topic", N_("[TEXT]"), N_("show or set the topic") },
   { "/who", N_("[ROOM]"), N_("list who is in a room") },
+  { "/whois", N_("NICK"), N_("tell who NICK is"), command_whois },
+  { "/list", N_("[FILTER]"), N_("list the server's rooms (whose name has FILTER)"), command_list },
+  { "/mode", N_("[TARGET] MODES..."), N_("change modes of a room (the current one) or your own"), command_mode },
+  { "/kick", N_("NICK [REASON]"), N_("kick NICK out of the current room"), command_kick },
+  { "/invite", N_("NICK [ROOM]"), N_("invite NICK to a room (the current one)"), command_invite },
+  { "/ignore", N_("[NICK|MASK]"), N_("ignore someone, or list who is ignored"), command_ignore },
+  { "/unignore", N_("NICK|MASK"), N_("stop ignoring someone"), command_unignore },
   { "/away", N_("[MESSAGE]"), N_("mark yourself away, or back") },
   { "/history", N_("[N]"), N_("print the last N messages here") },
   { "/switch", N_("[ROOM|N]"), N_("change the current room (also Alt+1…9)") },
+  { "/windows", NULL, N_("list the rooms by window number"), command_windows },
+  { "/quote", N_("RAW LINE"), N_("send a raw IRC line to the server"), command_quote },
   { "/quit", NULL, N_("leave the chat (Ctrl-D too)") },
   { "/help", NULL, N_("this help") },
   { "\\help", NULL, N_("this help") },
@@ -168,9 +191,9 @@ on_session_opened (GObject      *source,
 
 GVariant *
 _natter_chat_open_options (const char *host,
-              guint16     port,
-              gboolean    tls,
-              const char *nick)
+                           guint16     port,
+                           gboolean    tls,
+                           const char *nick)
 {
   GVariantDict options;
 
@@ -222,35 +245,28 @@ command_connect (NatterChat *self,
 
 void
 _natter_chat_switch (NatterChat *self,
-                const char *argument)
+                     const char *argument)
 {
-  g_autoptr(GPtrArray) rooms = NULL;
   NatterIpcRoom1 *room;
-  guint64 index;
+  guint64 number;
 
   if (!need_session (self))
     return;
 
-  rooms = natter_ipc_client_list_rooms (self->client, self->session);
-
   if (argument[0] == '\0')
     {
-      g_autoptr(GString) line = g_string_new (NULL);
-
-      for (guint i = 0; i < rooms->len; i++)
-        g_string_append_printf (line, " %u:%s", i + 1, natter_ipc_room1_get_name (g_ptr_array_index (rooms, i)));
-      _natter_chat_printf (self, _("Rooms:%s"), line->len > 0 ? line->str : _(" none"));
+      command_windows (self, argument);
       return;
     }
 
-  if (g_ascii_string_to_unsigned (argument, 10, 1, G_MAXUINT, &index, NULL))
+  if (g_ascii_string_to_unsigned (argument, 10, 1, G_MAXUINT, &number, NULL))
     {
-      if (index > rooms->len)
-        {
-          _natter_chat_printf (self, _("There is no room %s"), argument);
-          return;
-        }
-      _natter_chat_set_current (self, natter_ipc_room1_get_name (g_ptr_array_index (rooms, index - 1)));
+      const char *name = _natter_chat_window_room (self, number);
+
+      if (name == NULL)
+        _natter_chat_printf (self, _("There is no window %s"), argument);
+      else
+        _natter_chat_set_current (self, name);
       return;
     }
 
@@ -319,6 +335,351 @@ command_topic (NatterChat *self,
   _natter_chat_call (self, room, "SetTopic", g_variant_new ("(s)", argument));
 }
 
+/* The commands of the table that have a function: TRUE when @name is one. */
+static gboolean
+run_table_command (NatterChat *self,
+                   const char *name,
+                   const char *argument)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (chat_commands); i++)
+    if (chat_commands[i].run != NULL && g_str_equal (name, chat_commands[i].name))
+      {
+        chat_commands[i].run (self, argument);
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+/* One Send per target: any server takes that, and each refusal says whose. */
+static void
+command_msg (NatterChat *self,
+             const char *targets,
+             const char *text)
+{
+  g_auto(GStrv) each = g_strsplit (targets, ",", -1);
+
+  for (guint i = 0; each[i] != NULL; i++)
+    if (each[i][0] != '\0')
+      _natter_chat_call (self, self->session, "Send", g_variant_new ("(sss)", each[i], text, "text"));
+}
+
+/* Splits "FIRST REST" at the first space; @rest is "" without one. */
+static char *
+first_word (const char  *argument,
+            const char **rest)
+{
+  const char *space = strchr (argument, ' ');
+
+  *rest = "";
+  if (space == NULL)
+    return g_strdup (argument);
+
+  for (*rest = space; **rest == ' '; (*rest)++)
+    ;
+
+  return g_strndup (argument, space - argument);
+}
+
+static void
+on_whois_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(NatterChat) self = user_data;
+  g_autoptr(GVariant) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **rooms = NULL;
+  g_autofree char *joined = NULL;
+  const char *nick;
+  gboolean operator = FALSE;
+  guint32 idle;
+  gint64 signon;
+
+  if (!natter_ipc_session1_call_whois_finish (NATTER_IPC_SESSION1 (source), &info, result, &error))
+    {
+      _natter_chat_error (self, error);
+      return;
+    }
+
+  nick = natter_cli_dict_string (info, "nick");
+  _natter_chat_printf (self, _("%s is %s@%s (%s)"), nick, natter_cli_dict_string (info, "user"),
+                       natter_cli_dict_string (info, "host"), natter_cli_dict_string (info, "realname"));
+  if (g_variant_lookup (info, "rooms", "^a&s", &rooms) && rooms[0] != NULL)
+    {
+      joined = g_strjoinv (" ", (char **) rooms);
+      _natter_chat_printf (self, _("  in: %s"), joined);
+    }
+  if (natter_cli_dict_string (info, "server")[0] != '\0')
+    _natter_chat_printf (self, _("  on: %s (%s)"), natter_cli_dict_string (info, "server"),
+                         natter_cli_dict_string (info, "server-info"));
+  if (natter_cli_dict_string (info, "account")[0] != '\0')
+    _natter_chat_printf (self, _("  logged in as %s"), natter_cli_dict_string (info, "account"));
+  if (natter_cli_dict_string (info, "away")[0] != '\0')
+    _natter_chat_printf (self, _("  away: %s"), natter_cli_dict_string (info, "away"));
+  if (g_variant_lookup (info, "operator", "b", &operator) && operator)
+    _natter_chat_printf (self, _("  is a server operator"));
+  if (g_variant_lookup (info, "idle", "u", &idle))
+    _natter_chat_printf (self, _("  idle for %u s"), idle);
+  if (g_variant_lookup (info, "signon", "x", &signon))
+    {
+      g_autofree char *when = natter_cli_format_time (signon * G_USEC_PER_SEC, TRUE);
+
+      _natter_chat_printf (self, _("  signed on %s"), when);
+    }
+}
+
+static void
+command_whois (NatterChat *self,
+               const char *argument)
+{
+  g_autofree char *nick = NULL;
+  const char *rest;
+
+  nick = first_word (argument, &rest);
+  if (nick[0] == '\0')
+    {
+      _natter_chat_printf (self, _("Usage: /whois NICK"));
+      return;
+    }
+
+  natter_ipc_session1_call_whois (self->session, nick, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                  on_whois_done, g_object_ref (self));
+}
+
+typedef struct {
+  NatterChat *chat;
+  char       *filter;           /* casefolded; "" for every room */
+} ListData;
+
+static void
+list_data_free (ListData *data)
+{
+  g_object_unref (data->chat);
+  g_free (data->filter);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ListData, list_data_free)
+
+static int
+compare_listed_rooms (gconstpointer a,
+                      gconstpointer b)
+{
+  const char *name_a, *name_b;
+
+  g_variant_get (*(GVariant **) a, "(&sus)", &name_a, NULL, NULL);
+  g_variant_get (*(GVariant **) b, "(&sus)", &name_b, NULL, NULL);
+
+  return g_ascii_strcasecmp (name_a, name_b);
+}
+
+static void
+on_list_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(ListData) data = user_data;
+  g_autoptr(GVariant) rooms = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) shown = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  GVariantIter iter;
+  GVariant *room;
+
+  if (!natter_ipc_session1_call_list_server_rooms_finish (NATTER_IPC_SESSION1 (source), &rooms, result, &error))
+    {
+      _natter_chat_error (data->chat, error);
+      return;
+    }
+
+  g_variant_iter_init (&iter, rooms);
+  while ((room = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const char *name;
+      g_autofree char *folded = NULL;
+
+      g_variant_get (room, "(&sus)", &name, NULL, NULL);
+      folded = g_utf8_casefold (name, -1);
+      if (strstr (folded, data->filter) != NULL)
+        g_ptr_array_add (shown, room);
+      else
+        g_variant_unref (room);
+    }
+  g_ptr_array_sort (shown, compare_listed_rooms);
+
+  _natter_chat_printf (data->chat, g_dngettext (GETTEXT_PACKAGE, "%u room on the server", "%u rooms on the server",
+                                                shown->len), shown->len);
+  for (guint i = 0; i < shown->len; i++)
+    {
+      const char *name, *topic;
+      guint32 users;
+
+      g_variant_get (g_ptr_array_index (shown, i), "(&su&s)", &name, &users, &topic);
+      _natter_chat_printf (data->chat, "  %-20s %5u  %s", name, users, topic);
+    }
+}
+
+static void
+command_list (NatterChat *self,
+              const char *argument)
+{
+  ListData *data = g_new0 (ListData, 1);
+
+  data->chat = g_object_ref (self);
+  data->filter = g_utf8_casefold (argument, -1);
+  natter_ipc_session1_call_list_server_rooms (self->session, G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_list_done, data);
+}
+
+/* "/mode #room +o bob", "/mode +o bob" (the current room), "/mode NICK +i". */
+static void
+command_mode (NatterChat *self,
+              const char *argument)
+{
+  g_autofree char *target = NULL;
+  g_auto(GStrv) modes = NULL;
+  const char *rest;
+
+  if (argument[0] == '+' || argument[0] == '-')
+    {
+      if (!need_current (self))
+        return;
+      target = g_strdup (self->current);
+      rest = argument;
+    }
+  else
+    target = first_word (argument, &rest);
+
+  modes = g_strsplit_set (rest, " ", -1);
+  if (target[0] == '\0' || modes[0] == NULL || modes[0][0] == '\0')
+    {
+      _natter_chat_printf (self, _("Usage: /mode [TARGET] MODES..., as /mode #room +o bob"));
+      return;
+    }
+
+  _natter_chat_call (self, self->session, "Mode", g_variant_new ("(s^as)", target, modes));
+}
+
+/* The current room, when it is a room we are in; else says why not. */
+static NatterIpcRoom1 *
+current_room (NatterChat *self)
+{
+  NatterIpcRoom1 *room;
+
+  if (!need_current (self))
+    return NULL;
+
+  room = natter_ipc_client_lookup_room (self->client, self->session, self->current);
+  if (room == NULL || !_natter_chat_is_room_name (self->current))
+    {
+      _natter_chat_printf (self, _("%s is not a room you are in"), self->current);
+      return NULL;
+    }
+
+  return room;
+}
+
+static void
+command_kick (NatterChat *self,
+              const char *argument)
+{
+  g_autofree char *nick = NULL;
+  NatterIpcRoom1 *room;
+  const char *reason;
+
+  nick = first_word (argument, &reason);
+  if (nick[0] == '\0')
+    {
+      _natter_chat_printf (self, _("Usage: /kick NICK [REASON]"));
+      return;
+    }
+
+  room = current_room (self);
+  if (room != NULL)
+    _natter_chat_call (self, room, "Kick", g_variant_new ("(ss)", nick, reason));
+}
+
+static void
+command_invite (NatterChat *self,
+                const char *argument)
+{
+  g_autofree char *nick = NULL;
+  g_autofree char *done = NULL;
+  const char *room;
+
+  nick = first_word (argument, &room);
+  if (nick[0] == '\0')
+    {
+      _natter_chat_printf (self, _("Usage: /invite NICK [ROOM]"));
+      return;
+    }
+  if (room[0] == '\0')
+    {
+      if (!need_current (self))
+        return;
+      room = self->current;
+    }
+
+  done = g_strdup_printf (_("Invited %s to %s"), nick, room);
+  _natter_chat_call_and_tell (self, self->session, "Invite", g_variant_new ("(ss)", nick, room), done);
+}
+
+static void
+command_ignore (NatterChat *self,
+                const char *argument)
+{
+  g_autofree char *done = NULL;
+
+  if (argument[0] == '\0')
+    {
+      const char * const *blocked = natter_ipc_session1_get_blocked (self->session);
+      g_autofree char *list = blocked != NULL && blocked[0] != NULL ? g_strjoinv (" ", (char **) blocked) : NULL;
+
+      _natter_chat_printf (self, _("Ignored: %s"), list != NULL ? list : _("nobody"));
+      return;
+    }
+
+  done = g_strdup_printf (_("Ignoring %s"), argument);
+  _natter_chat_call_and_tell (self, self->session, "Block", g_variant_new ("(s)", argument), done);
+}
+
+static void
+command_unignore (NatterChat *self,
+                  const char *argument)
+{
+  g_autofree char *done = NULL;
+
+  if (argument[0] == '\0')
+    {
+      _natter_chat_printf (self, _("Usage: /unignore NICK|MASK"));
+      return;
+    }
+
+  done = g_strdup_printf (_("No longer ignoring %s"), argument);
+  _natter_chat_call_and_tell (self, self->session, "Unblock", g_variant_new ("(s)", argument), done);
+}
+
+static void
+command_quote (NatterChat *self,
+               const char *argument)
+{
+  if (argument[0] == '\0')
+    {
+      _natter_chat_printf (self, _("Usage: /quote RAW LINE, as /quote WHOWAS bob"));
+      return;
+    }
+
+  _natter_chat_call (self, self->session, "SendRaw", g_variant_new ("(s)", argument));
+}
+
+static void
+command_windows (NatterChat *self,
+                 const char *argument)
+{
+  g_autofree char *list = _natter_chat_list_windows (self);
+
+  _natter_chat_printf (self, _("Windows:%s"), list[0] != '\0' ? list : _(" none"));
+}
+
 static void
 run_command (NatterChat *self,
              const char *line)
@@ -340,6 +701,8 @@ run_command (NatterChat *self,
   else if (g_str_equal (name, "/switch") || g_str_equal (name, "/s") || g_str_equal (name, "/window"))
     _natter_chat_switch (self, argument);
   else if (!need_session (self))
+    return;
+  else if (run_table_command (self, name, argument))
     return;
   else if (g_str_equal (name, "/join") || g_str_equal (name, "/j"))
     {
@@ -371,16 +734,19 @@ run_command (NatterChat *self,
 
       if (target[0] == '\0')
         {
-          _natter_chat_printf (self, _("Usage: /msg NICK TEXT"));
+          _natter_chat_printf (self, _("Usage: /msg NICK[,NICK...] TEXT"));
           return;
         }
       if (text == NULL || text[1] == '\0')
         {
           /* /msg NICK alone: talk to NICK from now on. */
-          _natter_chat_set_current (self, target);
+          if (strchr (target, ',') != NULL)
+            _natter_chat_printf (self, _("Usage: /msg NICK[,NICK...] TEXT"));
+          else
+            _natter_chat_set_current (self, target);
           return;
         }
-      _natter_chat_call (self, self->session, "Send", g_variant_new ("(sss)", target, text + 1, "text"));
+      command_msg (self, target, text + 1);
     }
   else if (g_str_equal (name, "/me"))
     {
@@ -435,7 +801,7 @@ run_command (NatterChat *self,
 
 void
 _natter_chat_handle_line (NatterChat *self,
-             const char *line)
+                          const char *line)
 {
   if (line[0] == '\0')
     return;

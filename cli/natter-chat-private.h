@@ -20,6 +20,7 @@ struct _NatterChat
   char              *switch_to;    /* room to make current once joined */
   gboolean           opening;      /* \connect asked for a session, not here yet */
   GPtrArray         *watched;      /* NatterIpcRoom1 * with our notify handlers */
+  GPtrArray         *windows;      /* room name of each window number - 1; NULL: free */
   GHashTable        *told_topics;  /* folded room name -> topic a topic event printed */
   char             **pending_rooms;
   /* The quit or nick change last told, and the conversations it came in:
@@ -57,10 +58,22 @@ void        _natter_chat_call          (NatterChat   *self,
                                         gpointer      proxy,
                                         const char   *method,
                                         GVariant     *parameters);
+/* The same, and prints @done (when not NULL) once it succeeded. */
+void        _natter_chat_call_and_tell (NatterChat   *self,
+                                        gpointer      proxy,
+                                        const char   *method,
+                                        GVariant     *parameters,
+                                        const char   *done);
 void        _natter_chat_join_room     (NatterChat   *self,
                                         const char   *name,
                                         const char   *key,
                                         gboolean      go_there);
+
+/* The room of window @number (from 1), or NULL. */
+const char *_natter_chat_window_room   (NatterChat   *self,
+                                        guint         number);
+/* " 1:#a 3:#c", or "" when there is no room. */
+char       *_natter_chat_list_windows  (NatterChat   *self);
 
 /* natter-chat-commands.c */
 /* The @index-th command's name, or NULL past the last: for completion. */

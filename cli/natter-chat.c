@@ -32,7 +32,7 @@ static void natter_chat_unwatch_rooms (NatterChat *self);
  * typed, cursor where it was, under it. */
 void
 _natter_chat_print (NatterChat *self,
-            const char *line)
+                    const char *line)
 {
   /* Before readline runs, and while it hands us a line it has finished
    * with (the cursor is on a fresh line, the prompt comes after us). */
@@ -55,8 +55,8 @@ _natter_chat_print (NatterChat *self,
 /* A notice from natterctl itself: "-- text", dimmed. */
 void
 _natter_chat_printf (NatterChat *self,
-             const char *format,
-             ...)
+                     const char *format,
+                     ...)
 {
   g_autofree char *text = NULL;
   g_autofree char *line = NULL;
@@ -79,7 +79,7 @@ _natter_chat_printf (NatterChat *self,
 
 void
 _natter_chat_error (NatterChat   *self,
-            const GError *error)
+                    const GError *error)
 {
   g_autoptr(GError) copy = g_error_copy (error);
   g_autofree char *line = NULL;
@@ -139,7 +139,7 @@ _natter_chat_update_prompt (NatterChat *self)
 
 void
 _natter_chat_set_current (NatterChat *self,
-             const char *name)
+                          const char *name)
 {
   g_free (self->current);
   self->current = g_strdup (name);
@@ -250,6 +250,75 @@ _natter_chat_is_room_name (const char *name)
   return name[0] == '#' || name[0] == '&' || name[0] == '!' || name[0] == '+';
 }
 
+/* Windows: a room keeps its number until it is closed, and a new room
+ * takes the lowest free number, so Alt+N stays where it was. */
+static guint
+window_find (NatterChat *self,
+             const char *name)
+{
+  for (guint i = 0; i < self->windows->len; i++)
+    {
+      const char *room = g_ptr_array_index (self->windows, i);
+
+      if (room != NULL && g_ascii_strcasecmp (room, name) == 0)
+        return i + 1;
+    }
+
+  return 0;
+}
+
+static void
+window_open (NatterChat *self,
+             const char *name)
+{
+  if (window_find (self, name) != 0)
+    return;
+
+  for (guint i = 0; i < self->windows->len; i++)
+    if (g_ptr_array_index (self->windows, i) == NULL)
+      {
+        g_ptr_array_index (self->windows, i) = g_strdup (name);
+        return;
+      }
+  g_ptr_array_add (self->windows, g_strdup (name));
+}
+
+static void
+window_close (NatterChat *self,
+              const char *name)
+{
+  guint number = window_find (self, name);
+
+  if (number == 0)
+    return;
+
+  g_clear_pointer (&g_ptr_array_index (self->windows, number - 1), g_free);
+  while (self->windows->len > 0 && g_ptr_array_index (self->windows, self->windows->len - 1) == NULL)
+    g_ptr_array_remove_index (self->windows, self->windows->len - 1);
+}
+
+const char *
+_natter_chat_window_room (NatterChat *self,
+                          guint       number)
+{
+  if (number == 0 || number > self->windows->len)
+    return NULL;
+
+  return g_ptr_array_index (self->windows, number - 1);
+}
+
+char *
+_natter_chat_list_windows (NatterChat *self)
+{
+  GString *list = g_string_new (NULL);
+
+  for (guint i = 0; i < self->windows->len; i++)
+    if (g_ptr_array_index (self->windows, i) != NULL)
+      g_string_append_printf (list, " %u:%s", i + 1, (const char *) g_ptr_array_index (self->windows, i));
+
+  return g_string_free (list, FALSE);
+}
+
 static void
 on_room_added (NatterIpcClient   *client,
                NatterIpcSession1 *session,
@@ -261,6 +330,7 @@ on_room_added (NatterIpcClient   *client,
 
   /* Our join is told by its event. */
   watch_room (self, room);
+  window_open (self, natter_ipc_room1_get_name (room));
   if (self->current == NULL)
     _natter_chat_set_current (self, natter_ipc_room1_get_name (room));
 }
@@ -278,6 +348,7 @@ on_room_removed (NatterIpcClient   *client,
 
   /* Our part is told by its event. */
   unwatch_room (self, room);
+  window_close (self, name);
 
   if (self->current != NULL && g_ascii_strcasecmp (self->current, name) == 0)
     {
@@ -289,28 +360,59 @@ on_room_removed (NatterIpcClient   *client,
 
 /* Calls */
 
+typedef struct {
+  NatterChat *chat;
+  char       *done;
+} CallData;
+
+static void
+call_data_free (CallData *data)
+{
+  g_object_unref (data->chat);
+  g_free (data->done);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CallData, call_data_free)
+
 static void
 on_call_done (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(NatterChat) self = user_data;
+  g_autoptr(CallData) data = user_data;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
 
   reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
   if (reply == NULL)
-    _natter_chat_error (self, error);
+    _natter_chat_error (data->chat, error);
+  else if (data->done != NULL)
+    _natter_chat_printf (data->chat, "%s", data->done);
+}
+
+void
+_natter_chat_call_and_tell (NatterChat *self,
+                            gpointer    proxy,
+                            const char *method,
+                            GVariant   *parameters,
+                            const char *done)
+{
+  CallData *data = g_new0 (CallData, 1);
+
+  data->chat = g_object_ref (self);
+  data->done = g_strdup (done);
+  g_dbus_proxy_call (G_DBUS_PROXY (proxy), method, parameters, G_DBUS_CALL_FLAGS_NONE, -1,
+                     NULL, on_call_done, data);
 }
 
 void
 _natter_chat_call (NatterChat *self,
-      gpointer    proxy,
-      const char *method,
-      GVariant   *parameters)
+                   gpointer    proxy,
+                   const char *method,
+                   GVariant   *parameters)
 {
-  g_dbus_proxy_call (G_DBUS_PROXY (proxy), method, parameters, G_DBUS_CALL_FLAGS_NONE, -1,
-                     NULL, on_call_done, g_object_ref (self));
+  _natter_chat_call_and_tell (self, proxy, method, parameters, NULL);
 }
 
 static void
@@ -336,9 +438,9 @@ on_joined (GObject      *source,
 /* Joins @name and, with @go_there, makes it current once it is here. */
 void
 _natter_chat_join_room (NatterChat *self,
-           const char *name,
-           const char *key,
-           gboolean    go_there)
+                        const char *name,
+                        const char *key,
+                        gboolean    go_there)
 {
   if (go_there)
     {
@@ -478,6 +580,7 @@ on_session_removed (NatterIpcClient   *client,
   g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_object (&self->session);
   g_clear_pointer (&self->current, g_free);
+  g_ptr_array_set_size (self->windows, 0);
 
   /* natterd going away removes every session; it says so itself. */
   if (natter_ipc_client_get_running (self->client))
@@ -781,6 +884,7 @@ natter_chat_dispose (GObject *object)
   g_clear_pointer (&self->watched, g_ptr_array_unref);
   g_clear_pointer (&self->told_topics, g_hash_table_unref);
   g_clear_pointer (&self->told_event_targets, g_hash_table_unref);
+  g_clear_pointer (&self->windows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (natter_chat_parent_class)->dispose (object);
 }
@@ -814,6 +918,7 @@ natter_chat_init (NatterChat *self)
   self->told_topics = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->watched = g_ptr_array_new_with_free_func (g_object_unref);
   self->told_event_targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->windows = g_ptr_array_new_with_free_func (g_free);
   self->color = natter_cli_color_wanted (1);
 }
 
@@ -875,6 +980,9 @@ natter_chat_set_session (NatterChat        *self,
   natter_chat_watch_rooms (self);
 
   rooms = natter_ipc_client_list_rooms (self->client, session);
+  g_ptr_array_set_size (self->windows, 0);
+  for (guint i = 0; i < rooms->len; i++)
+    window_open (self, natter_ipc_room1_get_name (g_ptr_array_index (rooms, i)));
   for (guint i = 0; i < rooms->len && self->current == NULL; i++)
     if (g_strcmp0 (natter_ipc_room1_get_kind (g_ptr_array_index (rooms, i)), "room") == 0)
       self->current = g_strdup (natter_ipc_room1_get_name (g_ptr_array_index (rooms, i)));

@@ -949,6 +949,123 @@ test_resize_redraws_cleanly (Fixture       *f,
   g_assert_cmpint (chat_wait_exit (f), ==, 0);
 }
 
+/* The IRC commands beyond talking, each seen from the other side. */
+static void
+test_irc_commands (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = natter_test_client_new (f->port);
+
+  chat_start_in_a (f);
+  natter_test_client_register (bob, "bob");
+  natter_test_client_send (bob, "JOIN #a");
+  wait_screen (f, "-- bob joined");
+  natter_test_client_send (bob, "JOIN #lobby");
+  natter_test_client_send (bob, "TOPIC #lobby :fruit talk");
+  natter_test_client_expect (bob, ":bob!* TOPIC #lobby :fruit talk");
+
+  /* In /help, and completed with Tab. */
+  chat_type (f, "/help\r");
+  wait_screen (f, "/whois NICK");
+  wait_screen (f, "/quote RAW LINE");
+  chat_type (f, "/quo\t");
+  wait_cursor_line (f, "[#a] /quote ");
+  chat_type (f, "\025/ign\t");
+  wait_cursor_line (f, "[#a] /ignore ");
+  chat_type (f, "\025");
+
+  /* /list, with a filter */
+  chat_type (f, "/list LOB\r");
+  wait_screen (f, "-- 1 room on the server");
+  wait_screen (f, "#lobby                   1  fruit talk");
+
+  /* /mode, on a room named or the current one */
+  chat_type (f, "/mode #a +v bob\r");
+  natter_test_client_expect (bob, ":alice!* MODE #a +v bob");
+  chat_type (f, "/mode +m\r");
+  natter_test_client_expect (bob, ":alice!* MODE #a +m");
+
+  /* /quote: a raw line */
+  chat_type (f, "/quote PRIVMSG bob :raw hello\r");
+  natter_test_client_expect (bob, ":alice!* PRIVMSG bob :raw hello");
+
+  /* /msg to a list: each gets it, each refusal is told. */
+  chat_type (f, "/msg bob,zed,#a hi all\r");
+  natter_test_client_expect (bob, ":alice!* PRIVMSG bob :hi all");
+  natter_test_client_expect (bob, ":alice!* PRIVMSG #a :hi all");
+  wait_screen (f, "!! zed: No such nick");
+
+  /* /ignore: bob's message never shows; /whois answers after it, on the
+   * same stream, so by then it was dropped. */
+  chat_type (f, "/ignore bob\r");
+  wait_screen (f, "-- Ignoring bob");
+  chat_type (f, "/ignore\r");
+  wait_screen (f, "-- Ignored: bob");
+  natter_test_client_send (bob, "PRIVMSG alice :hidden words");
+  natter_test_client_send (bob, "PING :sync");
+  natter_test_client_expect (bob, "* PONG * :sync");
+  chat_type (f, "/whois bob\r");
+  wait_screen (f, "-- bob is bob@");
+  wait_screen (f, "(Real Name)");
+  wait_screen (f, "--   in: ");
+  chat_type (f, "/unignore bob\r");
+  wait_screen (f, "-- No longer ignoring bob");
+  natter_test_client_send (bob, "PRIVMSG alice :visible words");
+  wait_screen (f, "<bob> visible words");
+  g_assert_false (screen_has (f, "hidden words"));
+
+  /* /kick from the current room, /invite back to it */
+  chat_type (f, "/kick bob behave\r");
+  natter_test_client_expect (bob, ":alice!* KICK #a bob :behave");
+  chat_type (f, "/invite bob\r");
+  natter_test_client_expect (bob, ":alice!* INVITE bob #a");
+  wait_screen (f, "-- Invited bob to #a");
+
+  /* The server's refusal, in its words */
+  chat_type (f, "/whois nobody\r");
+  wait_screen (f, "!! nobody: No such nick");
+
+  chat_type (f, "/quit\r");
+  g_assert_cmpint (chat_wait_exit (f), ==, 0);
+}
+
+/* A room keeps its window number while others come and go; a new one
+ * takes the lowest free number. */
+static void
+test_window_numbers (Fixture       *f,
+                     gconstpointer  data)
+{
+  chat_start_in_a (f);
+  chat_type (f, "/join #b\r");
+  wait_cursor_line (f, "[#b] ");
+  chat_type (f, "/join #c\r");
+  wait_cursor_line (f, "[#c] ");
+  chat_type (f, "/windows\r");
+  wait_screen (f, "-- Windows: 1:#a 2:#b 3:#c");
+
+  chat_type (f, "/part #b\r");
+  wait_screen (f, "#b -- alice left");
+  chat_type (f, "/windows\r");
+  wait_screen (f, "-- Windows: 1:#a 3:#c");
+
+  chat_type (f, "/join #d\r");
+  wait_cursor_line (f, "[#d] ");
+  chat_type (f, "/windows\r");
+  wait_screen (f, "-- Windows: 1:#a 2:#d 3:#c");
+
+  chat_type (f, "\0333");
+  wait_cursor_line (f, "[#c] ");
+  chat_type (f, "/switch 2\r");
+  wait_cursor_line (f, "[#d] ");
+  chat_type (f, "/window 1\r");
+  wait_cursor_line (f, "[#a] ");
+  chat_type (f, "/switch 4\r");
+  wait_screen (f, "-- There is no window 4");
+
+  chat_type (f, "/quit\r");
+  g_assert_cmpint (chat_wait_exit (f), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -967,6 +1084,11 @@ main (int   argc,
 
   g_test_add ("/natterctl/chat/resize-redraws-cleanly", Fixture, NULL,
               fixture_set_up, test_resize_redraws_cleanly, fixture_tear_down);
+
+  g_test_add ("/natterctl/chat/irc-commands", Fixture, NULL,
+              fixture_set_up, test_irc_commands, fixture_tear_down);
+  g_test_add ("/natterctl/chat/window-numbers", Fixture, NULL,
+              fixture_set_up, test_window_numbers, fixture_tear_down);
 
   return g_test_run ();
 }
