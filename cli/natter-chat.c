@@ -350,11 +350,14 @@ on_room_removed (NatterIpcClient   *client,
   unwatch_room (self, room);
   window_close (self, name);
 
+  /* Plain lines go to the room of the lowest window now. */
   if (self->current != NULL && g_ascii_strcasecmp (self->current, name) == 0)
     {
-      g_autoptr(GPtrArray) rooms = natter_ipc_client_list_rooms (self->client, self->session);
+      const char *next = NULL;
 
-      _natter_chat_set_current (self, rooms->len > 0 ? natter_ipc_room1_get_name (g_ptr_array_index (rooms, 0)) : NULL);
+      for (guint i = 0; i < self->windows->len && next == NULL; i++)
+        next = g_ptr_array_index (self->windows, i);
+      _natter_chat_set_current (self, next);
     }
 }
 
