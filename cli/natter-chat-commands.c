@@ -447,21 +447,6 @@ command_whois (NatterChat *self,
                                   on_whois_done, g_object_ref (self));
 }
 
-typedef struct {
-  NatterChat *chat;
-  char       *filter;           /* casefolded; "" for every room */
-} ListData;
-
-static void
-list_data_free (ListData *data)
-{
-  g_object_unref (data->chat);
-  g_free (data->filter);
-  g_free (data);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ListData, list_data_free)
-
 static int
 compare_listed_rooms (gconstpointer a,
                       gconstpointer b)
@@ -479,7 +464,7 @@ on_list_done (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(ListData) data = user_data;
+  g_autoptr(NatterChatCall) data = user_data;  /* text: the filter, casefolded */
   g_autoptr(GVariant) rooms = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) shown = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
@@ -500,7 +485,7 @@ on_list_done (GObject      *source,
 
       g_variant_get (room, "(&sus)", &name, NULL, NULL);
       folded = g_utf8_casefold (name, -1);
-      if (strstr (folded, data->filter) != NULL)
+      if (strstr (folded, data->text) != NULL)
         g_ptr_array_add (shown, room);
       else
         g_variant_unref (room);
@@ -523,11 +508,10 @@ static void
 command_list (NatterChat *self,
               const char *argument)
 {
-  ListData *data = g_new0 (ListData, 1);
+  g_autofree char *filter = g_utf8_casefold (argument, -1);
 
-  data->chat = g_object_ref (self);
-  data->filter = g_utf8_casefold (argument, -1);
-  natter_ipc_session1_call_list_server_rooms (self->session, G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_list_done, data);
+  natter_ipc_session1_call_list_server_rooms (self->session, G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_list_done,
+                                              _natter_chat_call_new (self, filter));
 }
 
 /* "/mode #room +o bob", "/mode +o bob" (the current room), "/mode NICK +i". */

@@ -41,7 +41,18 @@ struct _NatterChat
   int                status;
 };
 
+/* The user data of a call whose answer needs a string besides the chat. */
+typedef struct {
+  NatterChat *chat;
+  char       *text;
+} NatterChatCall;
+
 /* natter-chat.c */
+NatterChatCall *_natter_chat_call_new  (NatterChat   *self,
+                                        const char   *text);
+void        _natter_chat_call_free     (NatterChatCall *data);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterChatCall, _natter_chat_call_free)
+
 void        _natter_chat_print         (NatterChat   *self,
                                         const char   *line);
 void        _natter_chat_printf        (NatterChat   *self,

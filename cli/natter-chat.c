@@ -363,35 +363,40 @@ on_room_removed (NatterIpcClient   *client,
 
 /* Calls */
 
-typedef struct {
-  NatterChat *chat;
-  char       *done;
-} CallData;
-
-static void
-call_data_free (CallData *data)
+NatterChatCall *
+_natter_chat_call_new (NatterChat *self,
+                       const char *text)
 {
-  g_object_unref (data->chat);
-  g_free (data->done);
-  g_free (data);
+  NatterChatCall *data = g_new0 (NatterChatCall, 1);
+
+  data->chat = g_object_ref (self);
+  data->text = g_strdup (text);
+
+  return data;
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CallData, call_data_free)
+void
+_natter_chat_call_free (NatterChatCall *data)
+{
+  g_object_unref (data->chat);
+  g_free (data->text);
+  g_free (data);
+}
 
 static void
 on_call_done (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(CallData) data = user_data;
+  g_autoptr(NatterChatCall) data = user_data;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
 
   reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
   if (reply == NULL)
     _natter_chat_error (data->chat, error);
-  else if (data->done != NULL)
-    _natter_chat_printf (data->chat, "%s", data->done);
+  else if (data->text != NULL)
+    _natter_chat_printf (data->chat, "%s", data->text);
 }
 
 void
@@ -401,12 +406,8 @@ _natter_chat_call_and_tell (NatterChat *self,
                             GVariant   *parameters,
                             const char *done)
 {
-  CallData *data = g_new0 (CallData, 1);
-
-  data->chat = g_object_ref (self);
-  data->done = g_strdup (done);
   g_dbus_proxy_call (G_DBUS_PROXY (proxy), method, parameters, G_DBUS_CALL_FLAGS_NONE, -1,
-                     NULL, on_call_done, data);
+                     NULL, on_call_done, _natter_chat_call_new (self, done));
 }
 
 void

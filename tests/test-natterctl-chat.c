@@ -681,6 +681,13 @@ wait_output (Fixture    *f,
 }
 
 static void
+chat_quit (Fixture *f)
+{
+  chat_type (f, "/quit\r");
+  g_assert_cmpint (chat_wait_exit (f), ==, 0);
+}
+
+static void
 chat_start_in_a (Fixture *f)
 {
   g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", f->port);
@@ -747,8 +754,7 @@ test_incoming_keeps_typed_line (Fixture       *f,
   wait_screen (f, "-- bob is now bobby");
   natter_test_client_send (bob, "PART #a :later");
   wait_screen (f, "-- bobby left (later)");
-  chat_type (f, "/quit\r");
-  g_assert_cmpint (chat_wait_exit (f), ==, 0);
+  chat_quit (f);
   sessions = natter_test_ctl_json ("sessions", NULL);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (sessions), "sessions")), ==, 1);
 }
@@ -905,8 +911,7 @@ test_quit_told_once (Fixture       *f,
   wait_screen (f, "<carol> after the second quit");
   g_assert_cmpuint (screen_count (f, "bobby quit (Quit: again)"), ==, 1);
 
-  chat_type (f, "/quit\r");
-  g_assert_cmpint (chat_wait_exit (f), ==, 0);
+  chat_quit (f);
 }
 
 /* A resize redraws the prompt and the line being typed once, where they
@@ -945,8 +950,7 @@ test_resize_redraws_cleanly (Fixture       *f,
   /* The line is intact: it is sent whole. */
   chat_type (f, "\r");
   wait_screen (f, "<alice> a line typed long enough");
-  chat_type (f, "/quit\r");
-  g_assert_cmpint (chat_wait_exit (f), ==, 0);
+  chat_quit (f);
 }
 
 /* The IRC commands beyond talking, each seen from the other side. */
@@ -1025,8 +1029,7 @@ test_irc_commands (Fixture       *f,
   chat_type (f, "/whois nobody\r");
   wait_screen (f, "!! nobody: No such nick");
 
-  chat_type (f, "/quit\r");
-  g_assert_cmpint (chat_wait_exit (f), ==, 0);
+  chat_quit (f);
 }
 
 /* A room keeps its window number while others come and go; a new one
@@ -1062,8 +1065,7 @@ test_window_numbers (Fixture       *f,
   chat_type (f, "/switch 4\r");
   wait_screen (f, "-- There is no window 4");
 
-  chat_type (f, "/quit\r");
-  g_assert_cmpint (chat_wait_exit (f), ==, 0);
+  chat_quit (f);
 }
 
 int
