@@ -49,7 +49,7 @@ static const ChatCommand chat_commands[] = {
   { "/unignore", N_("NICK|MASK"), N_("stop ignoring someone"), command_unignore },
   { "/away", N_("[MESSAGE]"), N_("mark yourself away, or back") },
   { "/history", N_("[N]"), N_("print the last N messages here") },
-  { "/switch", N_("[ROOM|N]"), N_("change the current room (also Alt+1…9)") },
+  { "/switch", N_("[ROOM|N]"), N_("change the current room (also Alt+1…9, Alt+0)") },
   { "/windows", NULL, N_("list the rooms by window number"), command_windows },
   { "/quote", N_("RAW LINE"), N_("send a raw IRC line to the server"), command_quote },
   { "/quit", NULL, N_("leave the chat (Ctrl-D too)") },
@@ -519,7 +519,9 @@ static void
 command_mode (NatterChat *self,
               const char *argument)
 {
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_autofree char *target = NULL;
+  g_auto(GStrv) words = NULL;
   g_auto(GStrv) modes = NULL;
   const char *rest;
 
@@ -533,7 +535,11 @@ command_mode (NatterChat *self,
   else
     target = first_word (argument, &rest);
 
-  modes = g_strsplit_set (rest, " ", -1);
+  words = g_strsplit (rest, " ", -1);
+  for (guint i = 0; words[i] != NULL; i++)
+    if (words[i][0] != '\0')
+      g_strv_builder_add (builder, words[i]);
+  modes = g_strv_builder_end (builder);
   if (target[0] == '\0' || modes[0] == NULL || modes[0][0] == '\0')
     {
       _natter_chat_printf (self, _("Usage: /mode [TARGET] MODES..., as /mode #room +o bob"));
@@ -607,39 +613,25 @@ command_invite (NatterChat *self,
   _natter_chat_call_and_tell (self, self->session, "Invite", g_variant_new ("(ss)", nick, room), done);
 }
 
+/* The block list is told when it changes (on_blocked_changed). */
 static void
 command_ignore (NatterChat *self,
                 const char *argument)
 {
-  g_autofree char *done = NULL;
-
   if (argument[0] == '\0')
-    {
-      const char * const *blocked = natter_ipc_session1_get_blocked (self->session);
-      g_autofree char *list = blocked != NULL && blocked[0] != NULL ? g_strjoinv (" ", (char **) blocked) : NULL;
-
-      _natter_chat_printf (self, _("Ignored: %s"), list != NULL ? list : _("nobody"));
-      return;
-    }
-
-  done = g_strdup_printf (_("Ignoring %s"), argument);
-  _natter_chat_call_and_tell (self, self->session, "Block", g_variant_new ("(s)", argument), done);
+    _natter_chat_tell_blocked (self);
+  else
+    _natter_chat_call (self, self->session, "Block", g_variant_new ("(s)", argument));
 }
 
 static void
 command_unignore (NatterChat *self,
                   const char *argument)
 {
-  g_autofree char *done = NULL;
-
   if (argument[0] == '\0')
-    {
-      _natter_chat_printf (self, _("Usage: /unignore NICK|MASK"));
-      return;
-    }
-
-  done = g_strdup_printf (_("No longer ignoring %s"), argument);
-  _natter_chat_call_and_tell (self, self->session, "Unblock", g_variant_new ("(s)", argument), done);
+    _natter_chat_printf (self, _("Usage: /unignore NICK|MASK"));
+  else
+    _natter_chat_call (self, self->session, "Unblock", g_variant_new ("(s)", argument));
 }
 
 static void

@@ -63,6 +63,8 @@ void        _natter_chat_error         (NatterChat   *self,
 void        _natter_chat_update_prompt (NatterChat   *self);
 void        _natter_chat_set_current   (NatterChat   *self,
                                         const char   *name);
+/* "Ignored: bob!*@*": the session's block list. */
+void        _natter_chat_tell_blocked  (NatterChat   *self);
 gboolean    _natter_chat_is_room_name  (const char   *name);
 /* Calls @method on @proxy; a failure is printed. */
 void        _natter_chat_call          (NatterChat   *self,

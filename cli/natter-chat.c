@@ -536,6 +536,24 @@ is_repeated_event (NatterChat *self,
   return FALSE;
 }
 
+/* The block list changed (here, or in the window): say what it is now. */
+static void
+on_blocked_changed (NatterIpcSession1 *session,
+                    GParamSpec        *pspec,
+                    NatterChat        *self)
+{
+  _natter_chat_tell_blocked (self);
+}
+
+void
+_natter_chat_tell_blocked (NatterChat *self)
+{
+  const char * const *blocked = natter_ipc_session1_get_blocked (self->session);
+  g_autofree char *list = blocked != NULL && blocked[0] != NULL ? g_strjoinv (" ", (char **) blocked) : NULL;
+
+  _natter_chat_printf (self, _("Ignored: %s"), list != NULL ? list : _("nobody"));
+}
+
 static void
 on_message_received (NatterIpcClient   *client,
                      NatterIpcSession1 *session,
@@ -786,16 +804,16 @@ complete (const char *text,
   return matches;
 }
 
-/* Alt+1 … Alt+9 */
+/* Alt+1 … Alt+9, and Alt+0 for window 10, as in irssi */
 static int
 switch_by_key (int count,
                int key)
 {
   NatterChat *self = running_chat;
-  char index[2] = { (char) key, '\0' };
+  const char *number = key == '0' ? "10" : (const char[]) { (char) key, '\0' };
 
-  if (key >= '1' && key <= '9' && self->session != NULL)
-    _natter_chat_switch (self, index);
+  if (key >= '0' && key <= '9' && self->session != NULL)
+    _natter_chat_switch (self, number);
 
   return 0;
 }
@@ -981,6 +999,7 @@ natter_chat_set_session (NatterChat        *self,
   self->nick = g_strdup (natter_ipc_session1_get_nick (session));
 
   g_signal_connect (session, "notify::nick", G_CALLBACK (on_nick_changed), self);
+  g_signal_connect (session, "notify::blocked", G_CALLBACK (on_blocked_changed), self);
   natter_chat_watch_rooms (self);
 
   rooms = natter_ipc_client_list_rooms (self->client, session);
@@ -1054,7 +1073,7 @@ natter_chat_run (NatterChat         *self,
   /* Signals are the main loop's; readline must not install handlers. */
   rl_catch_signals = 0;
   rl_catch_sigwinch = 0;
-  for (char key = '1'; key <= '9'; key++)
+  for (char key = '0'; key <= '9'; key++)
     {
       char sequence[4] = { '\\', 'e', key, '\0' };
 
