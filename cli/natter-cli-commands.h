@@ -30,6 +30,13 @@ int  natter_cli_room_join_all     (NatterCli          *cli,
                                    char              **keys,
                                    GPtrArray          *joined);
 void natter_cli_room_print_joined (GPtrArray          *joined);
+/* For a command naming rooms or conversations (@names): the session -s
+ * names, or the only one; with several, the one that has all of @names.
+ * NULL with *@status set after printing why (naming the sessions that
+ * have them, when more than one does). */
+NatterIpcSession1 *natter_cli_room_choose_session (NatterCli           *cli,
+                                                   const char * const  *names,
+                                                   int                 *status);
 
 /* natter-cli-message.c; send's command->data is the kind: "text",
  * "action" or "notice". */

@@ -66,7 +66,7 @@ natter_cli_message_send (NatterCli              *cli,
         return natter_cli_usage_error (cli, command, _("The text is not valid UTF-8"));
     }
 
-  if ((session = natter_cli_choose_session (cli, &status)) == NULL)
+  if ((session = natter_cli_room_choose_session (cli, (const char *[]) { target, NULL }, &status)) == NULL)
     return status;
 
   for (guint i = 0; i < lines->len; i++)
@@ -171,7 +171,7 @@ natter_cli_message_history (NatterCli              *cli,
     return natter_cli_usage_error (cli, command, _("-n must be between 1 and 500"));
   if (before < 0 || after < 0 || (before > 0 && after > 0))
     return natter_cli_usage_error (cli, command, _("Give at most one of --before and --after, with a message id"));
-  if ((session = natter_cli_choose_session (cli, &status)) == NULL)
+  if ((session = natter_cli_room_choose_session (cli, (const char *[]) { argv[1], NULL }, &status)) == NULL)
     return status;
 
   g_variant_dict_init (&query, NULL);
@@ -216,7 +216,7 @@ natter_cli_message_search (NatterCli              *cli,
     return status;
   if (limit < 1 || limit > 500)
     return natter_cli_usage_error (cli, command, _("-n must be between 1 and 500"));
-  if ((session = natter_cli_choose_session (cli, &status)) == NULL)
+  if ((session = natter_cli_room_choose_session (cli, (const char *[]) { target, NULL }, &status)) == NULL)
     return status;
 
   query = g_strjoinv (" ", argv + 1);

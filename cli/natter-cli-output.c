@@ -519,6 +519,9 @@ natter_cli_json_add_session (JsonBuilder       *builder,
   add_string (builder, "nick", natter_ipc_session1_get_nick (session));
   add_string (builder, "state", natter_ipc_session1_get_state (session));
   add_string (builder, "state_reason", natter_ipc_session1_get_state_reason (session));
+  add_string (builder, "last_error", natter_ipc_session1_get_last_error (session));
+  json_builder_set_member_name (builder, "retry_at");
+  json_builder_add_int_value (builder, natter_ipc_session1_get_retry_at (session) / G_USEC_PER_SEC);
   add_bool (builder, "away", natter_ipc_session1_get_away (session));
   add_string (builder, "away_message", natter_ipc_session1_get_away_message (session));
   add_string (builder, "network", natter_ipc_session1_get_network (session));

@@ -49,6 +49,52 @@ natter_cli_room_print_joined (GPtrArray *joined)
     g_print (_("Joined %s\n"), (char *) g_ptr_array_index (joined, i));
 }
 
+NatterIpcSession1 *
+natter_cli_room_choose_session (NatterCli           *cli,
+                                const char * const  *names,
+                                int                 *status)
+{
+  NatterIpcClient *client;
+  g_autoptr(GPtrArray) sessions = NULL;
+  g_autoptr(GPtrArray) having = NULL;
+  g_autoptr(GString) ids = NULL;
+
+  if (natter_cli_get_session_option (cli) != NULL || names == NULL || names[0] == NULL)
+    return natter_cli_choose_session (cli, status);
+  if ((*status = natter_cli_connect (cli)) != NATTER_CLI_EXIT_OK)
+    return NULL;
+
+  client = natter_cli_get_client (cli);
+  sessions = natter_ipc_client_list_sessions (client);
+  having = g_ptr_array_new ();
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      NatterIpcSession1 *session = g_ptr_array_index (sessions, i);
+      gboolean all = TRUE;
+
+      for (guint n = 0; names[n] != NULL && all; n++)
+        all = natter_ipc_client_lookup_room (client, session, names[n]) != NULL;
+      if (all)
+        g_ptr_array_add (having, session);
+    }
+
+  /* The client's object manager holds the session. */
+  if (sessions->len > 1 && having->len == 1)
+    return g_ptr_array_index (having, 0);
+  if (sessions->len <= 1 || having->len == 0)
+    return natter_cli_choose_session (cli, status);
+
+  ids = g_string_new (NULL);
+  for (guint i = 0; i < having->len; i++)
+    g_string_append_printf (ids, "%s%u", i > 0 ? ", " : "",
+                            natter_ipc_session1_get_id (g_ptr_array_index (having, i)));
+  *status = natter_cli_usage_error (cli, NULL,
+                                    _("Sessions %s all have “%s”; choose one with -s SESSION (see “natterctl sessions”)"),
+                                    ids->str, names[0]);
+
+  return NULL;
+}
+
 /* join, part */
 
 static int
@@ -96,11 +142,12 @@ natter_cli_room_join (NatterCli              *cli,
   int status;
 
   if ((status = natter_cli_parse (cli, command, join ? join_entries : part_entries, NULL,
-                                  &argc, &argv, 1, -1)) != 0 ||
-      (session = natter_cli_choose_session (cli, &status)) == NULL)
+                                  &argc, &argv, 1, -1)) != 0)
     return status;
 
   rooms = natter_cli_split_list (argv + 1);
+  if ((session = natter_cli_room_choose_session (cli, (const char * const *) rooms, &status)) == NULL)
+    return status;
   if (key != NULL)
     keys = g_strsplit (key, ",", -1);
   status = join ? natter_cli_room_join_all (cli, session, rooms, keys, names)
@@ -247,7 +294,7 @@ natter_cli_room_who (NatterCli              *cli,
   int status;
 
   if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 1, 1)) != 0 ||
-      (session = natter_cli_choose_session (cli, &status)) == NULL)
+      (session = natter_cli_room_choose_session (cli, (const char *[]) { argv[1], NULL }, &status)) == NULL)
     return status;
 
   if (!natter_ipc_session1_call_who_sync (session, argv[1], G_DBUS_CALL_FLAGS_NONE, -1, &users, NULL, &error))

@@ -57,6 +57,28 @@ state_color (const char *state)
   return NATTER_CLI_YELLOW;
 }
 
+/* Why @session is not connected, with the time to its next attempt
+ * counted from now; NULL when connected or there is nothing to say. */
+static char *
+session_reason (NatterIpcSession1 *session)
+{
+  const char *reason = natter_ipc_session1_get_state_reason (session);
+  const char *last_error = natter_ipc_session1_get_last_error (session);
+  gint64 retry_at = natter_ipc_session1_get_retry_at (session);
+
+  if (g_strcmp0 (natter_ipc_session1_get_state (session), "connected") == 0)
+    return NULL;
+  if (retry_at > 0 && last_error != NULL && last_error[0] != '\0')
+    {
+      gint64 left = MAX (0, retry_at - g_get_real_time ());
+
+      return g_strdup_printf (_("%s; retrying in %u s"), last_error,
+                              (guint) ((left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
+    }
+
+  return reason != NULL && reason[0] != '\0' ? g_strdup (reason) : NULL;
+}
+
 static void
 print_sessions_table (NatterCli *cli,
                       GPtrArray *sessions)
@@ -81,6 +103,15 @@ print_sessions_table (NatterCli *cli,
                                 natter_ipc_session1_get_nick (session), painted_state, names, NULL);
     }
   natter_cli_table_print (table, color);
+
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      NatterIpcSession1 *session = g_ptr_array_index (sessions, i);
+      g_autofree char *reason = session_reason (session);
+
+      if (reason != NULL)
+        g_print (_("Session %u: %s\n"), natter_ipc_session1_get_id (session), reason);
+    }
 }
 
 /* "sessions": [ ... ] */
@@ -380,6 +411,7 @@ open_connected (NatterCli *cli,
   g_autoptr(GError) error = NULL;
   g_autofree char *fingerprint = NULL;
   g_autofree char *server = NULL;
+  g_autofree char *last_error = NULL;
   gulong handler;
 
   natter_ipc_client_open_session (client, options, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
@@ -410,9 +442,18 @@ open_connected (NatterCli *cli,
     }
 
   /* A session this command made and that cannot connect would retry for
-   * ever in the background: take it away again. */
+   * ever in the background: take it away again, and say why without the
+   * "retrying in N s" of its state. */
+  last_error = g_strdup (natter_ipc_session1_get_last_error (session));
   if (!g_ptr_array_find (before, session, NULL))
-    natter_ipc_session1_call_close_sync (session, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+    {
+      natter_ipc_session1_call_close_sync (session, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+      if (last_error != NULL && last_error[0] != '\0')
+        {
+          *status = natter_cli_fail (cli, _("Cannot connect to %s: %s"), server, last_error);
+          return NULL;
+        }
+    }
 
   *status = natter_cli_fail (cli, _("Cannot connect to %s: %s"), server, error->message);
   return NULL;

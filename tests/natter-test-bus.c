@@ -347,6 +347,31 @@ natter_test_bus_call_ok (NatterTestBus *self,
   return reply;
 }
 
+char *
+natter_test_bus_open_session (NatterTestBus *self,
+                              guint16        port,
+                              const char    *nick,
+                              guint          reconnect_ms)
+{
+  g_autoptr(GVariant) reply = NULL;
+  GVariantDict dict;
+  char *path = NULL;
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "host", "s", "127.0.0.1");
+  g_variant_dict_insert (&dict, "port", "q", port);
+  g_variant_dict_insert (&dict, "nick", "s", nick);
+  g_variant_dict_insert (&dict, "reconnect-min", "u", reconnect_ms);
+  g_variant_dict_insert (&dict, "reconnect-max", "u", reconnect_ms);
+  reply = natter_test_bus_call_ok (self, "/org/natter/Daemon", "org.natter.Daemon1", "OpenSession",
+                                   g_variant_new ("(@a{sv})", g_variant_dict_end (&dict)));
+  if (reply == NULL)
+    return g_strdup ("/");
+  g_variant_get (reply, "(o)", &path);
+
+  return path;
+}
+
 void
 natter_test_bus_call_fails_saying (NatterTestBus *self,
                                    const char    *path,

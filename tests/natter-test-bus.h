@@ -52,6 +52,12 @@ GVariant         *natter_test_bus_call_ok        (NatterTestBus *self,
                                                   const char    *interface,
                                                   const char    *method,
                                                   GVariant      *parameters);
+/* Daemon1.OpenSession to 127.0.0.1:@port as @nick, reconnecting every
+ * @reconnect_ms when it fails; the session's path, "/" after failing. */
+char             *natter_test_bus_open_session   (NatterTestBus *self,
+                                                  guint16        port,
+                                                  const char    *nick,
+                                                  guint          reconnect_ms);
 /* The call fails with the D-Bus error @error_name. */
 void              natter_test_bus_call_fails     (NatterTestBus *self,
                                                   const char    *path,

@@ -1106,6 +1106,34 @@ test_whois_mode_invite_raw (Fixture       *f,
   natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "Whois", g_variant_new ("(s)", "bob"), E_NOT_CONNECTED);
 }
 
+/* A refused connection: why, that it retries, and when. */
+static void
+test_reconnecting_says_why (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) retry_at = NULL;
+  g_autoptr(GVariant) last_error = NULL;
+  gint64 now = g_get_real_time ();
+  /* Nobody listens on port 1. */
+  g_autofree char *path = natter_test_bus_open_session (f->bus, 1, "alice", 4000);
+
+  natter_test_bus_wait_signal (f->bus, path, "StateChanged",
+                               "('reconnecting', '*Connection refused; retrying in ? s')");
+  natter_test_bus_wait_property (f->bus, path, SESSION_IFACE, "StateReason",
+                                 "'*Connection refused; retrying in ? s'");
+  last_error = natter_test_bus_get_property (f->bus, path, SESSION_IFACE, "LastError");
+  g_assert_true (g_str_has_suffix (g_variant_get_string (last_error, NULL), "Connection refused"));
+  retry_at = natter_test_bus_get_property (f->bus, path, SESSION_IFACE, "RetryAt");
+  g_assert_cmpint (g_variant_get_int64 (retry_at), >, now);
+  g_assert_cmpint (g_variant_get_int64 (retry_at), <=, g_get_real_time () + 4 * G_USEC_PER_SEC);
+
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, path, SESSION_IFACE, "Disconnect", g_variant_new ("(s)", ""));
+  natter_test_bus_wait_property (f->bus, path, SESSION_IFACE, "State", "'disconnected'");
+  assert_property (f, path, SESSION_IFACE, "RetryAt", "0");
+}
+
 typedef struct {
   gboolean  done;
   GError   *error;
@@ -1309,6 +1337,8 @@ main (int   argc,
               fixture_set_up, test_errors, fixture_tear_down);
   g_test_add ("/dbus/session/whois-mode-invite-raw", Fixture, NULL,
               fixture_set_up, test_whois_mode_invite_raw, fixture_tear_down);
+  g_test_add ("/dbus/session/reconnecting-says-why-and-when", Fixture, NULL,
+              fixture_set_up, test_reconnecting_says_why, fixture_tear_down);
   g_test_add ("/dbus/session/server-refusals-are-named", Fixture, NULL,
               fixture_set_up, test_refusals, fixture_tear_down);
   g_test_add ("/dbus/session/pending-calls-time-out-or-fail", Fixture, NULL,

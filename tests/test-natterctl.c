@@ -98,7 +98,7 @@ static void
 assert_session_members (JsonObject *session)
 {
   static const char * const members[] = {
-    "id", "name", "server", "port", "tls", "nick", "state", "state_reason",
+    "id", "name", "server", "port", "tls", "nick", "state", "state_reason", "last_error", "retry_at",
     "away", "away_message", "network", "saved", "autoconnect", "rooms",
   };
 
@@ -623,6 +623,80 @@ test_connect_revives (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (session, "state"), ==, "connected");
 }
 
+/* A session that cannot connect: sessions says why and when it retries. */
+static void
+test_sessions_say_why (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *out = NULL;
+  /* Nobody listens on port 1. */
+  g_autofree char *path = natter_test_bus_open_session (f->bus, 1, "alice", 60000);
+  JsonObject *session;
+
+  natter_test_bus_wait_property (f->bus, path, "org.natter.Session1", "State", "'reconnecting'");
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "sessions", NULL), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "reconnecting"));
+  g_assert_true (g_pattern_match_simple ("*\nSession 1: *Connection refused; retrying in * s\n", out));
+
+  root = natter_test_ctl_json ("sessions", NULL);
+  session = json_array_get_object_element (member_array (object_of (root), "sessions"), 0);
+  assert_session_members (session);
+  g_assert_cmpstr (json_object_get_string_member (session, "state"), ==, "reconnecting");
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (session, "last_error"), "Connection refused"));
+  g_assert_nonnull (strstr (json_object_get_string_member (session, "state_reason"), "; retrying in "));
+  g_assert_cmpint (json_object_get_int_member (session, "retry_at"), >, g_get_real_time () / G_USEC_PER_SEC);
+}
+
+/* With several sessions, a command naming a room goes to the session
+ * that has it; two that have it are named. */
+static void
+test_room_picks_session (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(JsonNode) history = NULL;
+  g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", f->port);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  bob = join_over_tcp (f, "bob", "#both");
+  natter_test_client_send (bob, "JOIN #a,#b");
+  natter_test_client_expect (bob, "* 366 bob #b *");
+  connect_alice (f, "#a");
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "connect", server, "--nick", "carol", "--join", "#b",
+                                        NULL), ==, 0);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "-s", "1", "join", "#both", NULL), ==, 0);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "-s", "2", "join", "#both", NULL), ==, 0);
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "send", "#a", "from alice", NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  natter_test_client_expect (bob, ":alice!* PRIVMSG #a :from alice");
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "send", "#B", "from carol", NULL), ==, 0);
+  natter_test_client_expect (bob, ":carol!* PRIVMSG #b :from carol");
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "who", "#b", NULL), ==, 0);
+  history = natter_test_ctl_json ("history", "#b", NULL);
+  g_assert_nonnull (history);
+
+  /* Both have #both: natterctl names them rather than guess. */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "send", "#both", "who am I?", NULL), ==, 2);
+  g_assert_true (g_str_has_prefix (err, "natterctl: Sessions 1, 2 all have “#both”; choose one with -s SESSION"));
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "-s", "2", "send", "#both", "carol here", NULL), ==, 0);
+  natter_test_client_expect (bob, ":carol!* PRIVMSG #both :carol here");
+  /* Neither has it: as before, -s is needed. */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "send", "#nowhere", "hello?", NULL), ==, 2);
+  g_assert_true (g_str_has_prefix (err, "natterctl: 2 sessions are open; choose one with -s SESSION"));
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "part", "#b", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Left #b\n");
+  natter_test_client_expect (bob, ":carol!* PART #b*");
+  natter_test_client_assert_silent (bob, 100);
+}
+
 /* follow */
 
 static void
@@ -748,6 +822,9 @@ test_errors (Fixture       *f,
   g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "connect", "127.0.0.1:1", "--nick", "x",
                                         "--timeout", "10", NULL), ==, 1);
   g_assert_true (g_str_has_prefix (err, "natterctl: Cannot connect to 127.0.0.1:1: "));
+  g_assert_nonnull (strstr (err, "Connection refused"));
+  /* Closed again: not retrying. */
+  g_assert_null (strstr (err, "retrying"));
   sessions = natter_test_ctl_json ("sessions", NULL);
   g_assert_cmpuint (json_array_get_length (member_array (object_of (sessions), "sessions")), ==, 0);
 
@@ -1005,6 +1082,10 @@ main (int   argc,
   g_test_add ("/natterctl/session/follow-events", Fixture, NULL, fixture_set_up_hosting, test_follow_events,
               fixture_tear_down);
   g_test_add ("/natterctl/session/errors", Fixture, NULL, fixture_set_up_hosting, test_errors, fixture_tear_down);
+  g_test_add ("/natterctl/session/room-picks-its-session", Fixture, NULL, fixture_set_up_hosting,
+              test_room_picks_session, fixture_tear_down);
+  g_test_add ("/natterctl/session/sessions-say-why", Fixture, NULL, fixture_set_up, test_sessions_say_why,
+              fixture_tear_down);
   g_test_add ("/natterctl/session/connect-revives-disconnected", Fixture, NULL, fixture_set_up_hosting,
               test_connect_revives, fixture_tear_down);
   g_test_add ("/natterctl/ipc-client/signals-and-restart", Fixture, NULL, fixture_set_up_hosting,

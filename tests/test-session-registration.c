@@ -103,7 +103,8 @@ test_keepalive_dead_link (Fixture       *f,
   /* ...and sends its own when the server goes quiet; no answer: a dead link. */
   natter_test_fake_expect (fake, "PING *");
   wait_state (f->session, NATTER_SESSION_STATE_RECONNECTING);
-  g_assert_cmpstr (natter_session_get_state_reason (f->session), ==, "Ping timeout");
+  g_assert_cmpstr (natter_session_get_last_error (f->session), ==, "Ping timeout");
+  g_assert_true (g_str_has_prefix (natter_session_get_state_reason (f->session), "Ping timeout; retrying in "));
   natter_test_fake_wait_connection (fake, 2);
   natter_test_fake_register (fake, "alice", NULL, NULL);
   wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
@@ -329,6 +330,51 @@ test_sasl_plain (Fixture       *f,
   g_signal_handlers_disconnect_by_data (refused, f);
 }
 
+/* A refused connection says why, that it retries and when; success
+ * clears it. */
+static void
+test_reconnect_says_why (Fixture       *f,
+                         gconstpointer  data)
+{
+  NatterSessionTuning tuning;
+  g_autofree char *pattern = NULL;
+  gint64 now;
+  guint16 port;
+
+  /* A port nobody listens on any more. */
+  server_start (f, 0, NULL);
+  port = f->port;
+  server_stop (f);
+
+  tuning_fast (&tuning);
+  tuning.reconnect_min_ms = 4000;
+  tuning.reconnect_max_ms = 4000;
+  f->session = session_new (f, port, "alice", FALSE, &tuning, NULL);
+  natter_session_connect (f->session);
+  wait_state (f->session, NATTER_SESSION_STATE_RECONNECTING);
+  now = g_get_real_time ();
+
+  g_test_message ("%s", natter_session_get_state_reason (f->session));
+  g_assert_nonnull (strstr (natter_session_get_last_error (f->session), "Connection refused"));
+  pattern = g_strdup_printf ("%s; retrying in ? s", natter_session_get_last_error (f->session));
+  g_assert_true (g_pattern_match_simple (pattern, natter_session_get_state_reason (f->session)));
+  g_assert_cmpint (natter_session_get_retry_at (f->session), >, now);
+  g_assert_cmpint (natter_session_get_retry_at (f->session), <=, now + 4 * G_USEC_PER_SEC);
+
+  /* Disconnected: no retry waits. */
+  natter_session_disconnect (f->session, NULL);
+  g_assert_cmpint (natter_session_get_state (f->session), ==, NATTER_SESSION_STATE_DISCONNECTED);
+  g_assert_cmpint (natter_session_get_retry_at (f->session), ==, 0);
+
+  /* The server is back: connected, nothing to tell. */
+  server_start (f, port, NULL);
+  natter_session_connect (f->session);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  g_assert_null (natter_session_get_last_error (f->session));
+  g_assert_cmpint (natter_session_get_retry_at (f->session), ==, 0);
+  g_assert_cmpstr (natter_session_get_state_reason (f->session), ==, "");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -343,6 +389,8 @@ main (int   argc,
               fixture_set_up, test_register_server_password, fixture_tear_down);
   g_test_add ("/session/keepalive/detects-dead-link", Fixture, NULL,
               fixture_set_up, test_keepalive_dead_link, fixture_tear_down);
+  g_test_add ("/session/reconnect/says-why-and-when", Fixture, NULL,
+              fixture_set_up, test_reconnect_says_why, fixture_tear_down);
   g_test_add ("/session/reconnect/rejoins-rooms-with-keys", Fixture, NULL,
               fixture_set_up, test_reconnect_hosted, fixture_tear_down);
   g_test_add ("/session/tls/pins-self-signed-certificate", Fixture, NULL,

@@ -692,6 +692,53 @@ test_invite (Fixture       *f,
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
 }
 
+/* What the hosted server does not send: an account, an operator, an RFC
+ * 2812 server's 341. */
+static void
+test_whois_invite_other_servers (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GError) error = NULL;
+  AsyncWait wait = { 0, }, invited = ANSWER_WAIT (natter_session_invite_finish);
+  NatterSessionWhois *whois;
+
+  session_on_fake (f, fake, NULL, NULL);
+
+  natter_session_whois_async (f->session, "bob", NULL, on_whois, &wait);
+  natter_test_fake_expect (fake, "WHOIS bob");
+  natter_test_fake_send (fake, ":fake.test 311 alice bob ~b example.org * :Bob B");
+  natter_test_fake_send (fake, ":fake.test 319 alice bob :@#a +#b");
+  natter_test_fake_send (fake, ":fake.test 319 alice bob :#c");
+  natter_test_fake_send (fake, ":fake.test 312 alice bob irc.fake.test :The fake server");
+  natter_test_fake_send (fake, ":fake.test 313 alice bob :is an IRC operator");
+  natter_test_fake_send (fake, ":fake.test 330 alice bob bobaccount :is logged in as");
+  natter_test_fake_send (fake, ":fake.test 317 alice bob 42 1700000000 :seconds idle, signon time");
+  natter_test_fake_send (fake, ":fake.test 318 alice bob :End of /WHOIS list");
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_no_error (wait.error);
+  whois = g_ptr_array_index (wait.array, 0);
+  g_assert_cmpstr (whois->user, ==, "~b");
+  g_assert_cmpstr (whois->host, ==, "example.org");
+  g_assert_cmpstr (whois->realname, ==, "Bob B");
+  g_assert_cmpstr (whois->server, ==, "irc.fake.test");
+  g_assert_cmpstr (whois->server_info, ==, "The fake server");
+  g_assert_cmpstr (whois->account, ==, "bobaccount");
+  g_assert_true (whois->operator);
+  g_assert_cmpint (whois->idle, ==, 42);
+  g_assert_cmpint (whois->signon, ==, 1700000000);
+  g_assert_cmpuint (whois->rooms->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (whois->rooms, 0), ==, "@#a");
+  g_assert_cmpstr (g_ptr_array_index (whois->rooms, 2), ==, "#c");
+  g_clear_pointer (&wait.array, g_ptr_array_unref);
+
+  natter_session_invite_async (f->session, "carol", "#a", NULL, on_answered, &invited);
+  natter_test_fake_expect (fake, "INVITE carol #a");
+  fake_answer (fake, ":fake.test 341 alice #a carol");
+  g_assert_true (wait_answer (&invited, "INVITE", &error));
+  g_assert_no_error (error);
+}
+
 static gboolean
 send_raw (Fixture     *f,
           const char  *line,
@@ -742,6 +789,76 @@ test_send_raw (Fixture       *f,
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_CONNECTED);
 }
 
+typedef struct {
+  Fixture    *f;
+  const char *room;
+} RoomOf;
+
+/* "keyed", "open" or "none": the hosted room @data names. */
+static char *
+room_key_state (gconstpointer data)
+{
+  const RoomOf *of = data;
+  g_autoptr(GPtrArray) rooms = natter_server_list_rooms (of->f->server);
+
+  for (guint i = 0; i < rooms->len; i++)
+    {
+      NatterServerRoomInfo *info = g_ptr_array_index (rooms, i);
+      g_auto(GStrv) parts = NULL;
+
+      if (g_ascii_strcasecmp (info->name, of->room) != 0)
+        continue;
+      parts = g_strsplit (info->modes, " ", 2);
+      return g_strdup (strchr (parts[0], 'k') != NULL ? "keyed" : "open");
+    }
+
+  return g_strdup ("none");
+}
+
+/* A round trip: what the session sent before is read by then. */
+static void
+who_round_trip (Fixture    *f,
+                const char *mask)
+{
+  AsyncWait wait = { 0, };
+
+  natter_session_who_async (f->session, mask, NULL, on_history_like_who, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_no_error (wait.error);
+  g_clear_pointer (&wait.array, g_ptr_array_unref);
+}
+
+static void
+test_join_key_sets_created_room (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  g_autoptr(GError) error = NULL;
+
+  /* alice makes #secret with a key: it becomes the room's password. */
+  g_assert_true (join (f->session, "#secret", "hunter2", &error));
+  g_assert_no_error (error);
+  assert_soon (room_key_state, &(RoomOf) { f, "#secret" }, "keyed", "the modes of #secret");
+  natter_test_client_send (bob, "JOIN #secret");
+  g_free (client_expect (bob, "* 475 bob #secret *"));
+  natter_test_client_send (bob, "JOIN #secret hunter2");
+  g_free (client_expect (bob, "* 366 bob #secret *"));
+  assert_members (f->session, "#secret", "@alice bob");
+
+  /* A room that was there already is left as it is. */
+  natter_test_client_send (bob, "JOIN #open");
+  g_free (client_expect (bob, "* 366 bob #open *"));
+  g_assert_true (join (f->session, "#open", "mine", &error));
+  assert_members (f->session, "#open", "@bob alice");
+  who_round_trip (f, "#open");
+  g_assert_cmpstr (room_key_state (&(RoomOf) { f, "#open" }), ==, "open");
+  natter_test_client_send (bob, "PART #open");
+  g_free (client_expect (bob, ":bob!* PART #open*"));
+  /* Nor does a member left alone take it over. */
+  who_round_trip (f, "#open");
+  g_assert_cmpstr (room_key_state (&(RoomOf) { f, "#open" }), ==, "open");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -764,10 +881,14 @@ main (int   argc,
               fixture_set_up_hosted, test_who_and_list, fixture_tear_down);
   g_test_add ("/session/whois", Fixture, NULL,
               fixture_set_up_hosted, test_whois, fixture_tear_down);
+  g_test_add ("/session/whois-invite/other-servers", Fixture, NULL,
+              fixture_set_up, test_whois_invite_other_servers, fixture_tear_down);
   g_test_add ("/session/mode/echoed-or-refused", Fixture, NULL,
               fixture_set_up_hosted, test_mode, fixture_tear_down);
   g_test_add ("/session/invite", Fixture, NULL,
               fixture_set_up_hosted, test_invite, fixture_tear_down);
+  g_test_add ("/session/join/key-becomes-created-room-password", Fixture, NULL,
+              fixture_set_up_hosted, test_join_key_sets_created_room, fixture_tear_down);
   g_test_add ("/session/send-raw", Fixture, NULL,
               fixture_set_up_hosted, test_send_raw, fixture_tear_down);
 

@@ -142,6 +142,14 @@ on_session_notify (NatterSession     *session,
     natter_ipc_session1_set_state (iface, natter_session_state_to_string (natter_session_get_state (session)));
   else if (g_str_equal (name, "state-reason"))
     natter_ipc_session1_set_state_reason (iface, natter_session_get_state_reason (session));
+  else if (g_str_equal (name, "last-error"))
+    {
+      const char *last_error = natter_session_get_last_error (session);
+
+      natter_ipc_session1_set_last_error (iface, last_error != NULL ? last_error : "");
+    }
+  else if (g_str_equal (name, "retry-at"))
+    natter_ipc_session1_set_retry_at (iface, natter_session_get_retry_at (session));
   else if (g_str_equal (name, "away-message"))
     {
       const char *away = natter_session_get_away_message (session);
@@ -828,7 +836,8 @@ natter_dbus_session_new (NatterSessionManager     *manager,
   /* Everything else as the notify handler sees it. */
   {
     static const char * const synced[] = {
-      "nick", "state", "state-reason", "away-message", "network", "caps", "blocked",
+      "nick", "state", "state-reason", "last-error", "retry-at", "away-message", "network", "caps",
+      "blocked",
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (synced); i++)

@@ -28,16 +28,6 @@ natter_session_whois_free (NatterSessionWhois *whois)
   g_free (whois);
 }
 
-static gboolean
-task_finish (NatterSession  *self,
-             GAsyncResult   *result,
-             GError        **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 /* A nick, room or target as one middle parameter. */
 static gboolean
 check_word (const char  *word,
@@ -289,7 +279,7 @@ natter_session_mode_finish (NatterSession  *self,
                             GAsyncResult   *result,
                             GError        **error)
 {
-  return task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }
 
 /* INVITE */
@@ -329,7 +319,7 @@ natter_session_invite_finish (NatterSession  *self,
                               GAsyncResult   *result,
                               GError        **error)
 {
-  return task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }
 
 gboolean
@@ -348,9 +338,14 @@ _natter_session_handle_command_reply (NatterSession    *self,
     case 319:
     case 330:
       return handle_whois_reply (self, msg, numeric);
-    case 341: /* me nick #room */
+    case 341: /* me nick #room; RFC 2812 servers: me #room nick */
       if (msg->n_params >= 3)
-        _natter_session_answer_echo (self, REQUEST_INVITE, msg->params[2], msg->params[1]);
+        {
+          gboolean room_first = natter_isupport_is_channel (self->isupport, msg->params[1]);
+
+          _natter_session_answer_echo (self, REQUEST_INVITE, msg->params[room_first ? 1 : 2],
+                                       msg->params[room_first ? 2 : 1]);
+        }
       return TRUE;
     default:
       return FALSE;
@@ -439,5 +434,5 @@ natter_session_send_raw_finish (NatterSession  *self,
                                 GAsyncResult   *result,
                                 GError        **error)
 {
-  return task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }

@@ -195,6 +195,7 @@ _natter_session_rooms_left (NatterSession *self)
   GHashTableIter iter;
   NatterSessionRoom *room;
 
+  g_hash_table_remove_all (self->room_keys);
   g_hash_table_iter_init (&iter, self->rooms);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
     {
@@ -203,6 +204,65 @@ _natter_session_rooms_left (NatterSession *self)
       natter_session_room_clear_members (room);
       natter_session_room_set_joined (room, FALSE);
     }
+}
+
+void
+_natter_session_room_key_free (RoomKey *room_key)
+{
+  g_free (room_key->key);
+  g_free (room_key);
+}
+
+/*
+ * IRC ignores the key of a JOIN that creates a room, so "/join #secret
+ * hunter2" made an open room. When we are the room's only member and its
+ * operator once the names are in (or when the server ops us later), we
+ * made it: its modes are asked for, and the key set unless it has one.
+ */
+static void
+session_check_room_key (NatterSession     *self,
+                        NatterSessionRoom *room)
+{
+  const char *folded = natter_session_room_get_folded (room);
+  RoomKey *room_key = g_hash_table_lookup (self->room_keys, folded);
+  g_autofree char *own = NULL;
+  const char *prefix;
+
+  if (room_key == NULL || room_key->asked)
+    return;
+  if (natter_session_room_get_n_members (room) != 1)
+    {
+      g_hash_table_remove (self->room_keys, folded);
+      return;
+    }
+
+  own = natter_session_casefold (self, self->nick);
+  prefix = natter_session_room_get_member_prefix (room, own);
+  if (prefix == NULL || strchr (prefix, '@') == NULL)
+    return;
+
+  room_key->asked = TRUE;
+  _natter_session_queue (self, FALSE, "MODE", natter_session_room_get_name (room), NULL);
+}
+
+/* 324 me #room +modes [params]: the answer to session_check_room_key(). */
+static void
+session_handle_room_modes (NatterSession    *self,
+                           NatterIrcMessage *msg)
+{
+  g_autofree char *folded = NULL;
+  RoomKey *room_key;
+
+  if (msg->n_params < 3)
+    return;
+  folded = natter_session_casefold (self, msg->params[1]);
+  room_key = g_hash_table_lookup (self->room_keys, folded);
+  if (room_key == NULL || !room_key->asked)
+    return;
+
+  if (strchr (msg->params[2], 'k') == NULL)
+    _natter_session_queue (self, FALSE, "MODE", msg->params[1], "+k", room_key->key, NULL);
+  g_hash_table_remove (self->room_keys, folded);
 }
 
 static void
@@ -273,7 +333,10 @@ session_handle_end_of_names (NatterSession    *self,
   folded = natter_session_casefold (self, msg->params[1]);
   room = g_hash_table_lookup (self->rooms, folded);
   if (room != NULL)
-    natter_session_room_end_names (room);
+    {
+      natter_session_room_end_names (room);
+      session_check_room_key (self, room);
+    }
 }
 
 /*
@@ -326,6 +389,8 @@ session_apply_mode (NatterSession    *self,
               g_autofree char *changed = natter_isupport_prefix_change (self->isupport, prefix, symbol, adding);
 
               natter_session_room_set_member (room, nick_folded, nick, changed);
+              if (adding && symbol == '@' && natter_isupport_equal (self->isupport, nick, self->nick))
+                session_check_room_key (self, room);
             }
         }
       arg++;
@@ -682,6 +747,15 @@ session_handle_join (NatterSession    *self,
       if (request != NULL)
         key = request->room_key;
       _natter_session_add_wanted (self, name, key);
+      /* A rejoin's key is the saved one. */
+      key = session_find_wanted (self, folded, NULL)->key;
+      if (key != NULL && key[0] != '\0')
+        {
+          RoomKey *room_key = g_new0 (RoomKey, 1);
+
+          room_key->key = g_strdup (key);
+          g_hash_table_replace (self->room_keys, g_strdup (folded), room_key);
+        }
 
       room = _natter_session_ensure_room (self, name);
       natter_session_room_clear_members (room);
@@ -731,6 +805,7 @@ session_handle_part (NatterSession    *self,
       if (natter_isupport_equal (self->isupport, nick, self->nick))
         {
           _natter_session_remove_wanted (self, folded);
+          g_hash_table_remove (self->room_keys, folded);
           if (room != NULL)
             _natter_session_remove_room (self, room);
         }
@@ -762,6 +837,7 @@ session_handle_kick (NatterSession    *self,
     {
       /* Kicked: not rejoined on reconnect; the room stays until parted. */
       _natter_session_remove_wanted (self, folded);
+      g_hash_table_remove (self->room_keys, folded);
       if (room != NULL)
         {
           natter_session_room_clear_members (room);
@@ -917,6 +993,9 @@ session_handle_numeric (NatterSession    *self,
     case 332:
       if (msg->n_params >= 3)
         session_handle_topic (self, msg->params[1], msg->params[2]);
+      break;
+    case 324:
+      session_handle_room_modes (self, msg);
       break;
     case 353:
       session_handle_names (self, msg);

@@ -42,6 +42,13 @@ typedef enum {
 
 typedef struct _Request Request;
 
+/* A room joined with a key: set as its password if we turn out to be
+ * its creator, once the server said whether it has a key already. */
+typedef struct {
+  char     *key;
+  gboolean  asked;   /* its modes were asked for (MODE #room) */
+} RoomKey;
+
 typedef struct {
   char      *type;
   char      *target;
@@ -58,6 +65,8 @@ struct _NatterSession
 
   NatterSessionState   state;
   char                *state_reason;
+  char                *last_error;   /* why the last attempt failed; NULL once welcomed */
+  gint64               retry_at;     /* real time of the next attempt, 0 when none waits */
   gboolean             want_connected;
   gboolean             fatal;        /* the last failure will not mend by retrying */
   guint                attempt;      /* failed connections since the last welcome */
@@ -91,6 +100,7 @@ struct _NatterSession
   NatterIsupport      *isupport;
 
   GHashTable          *rooms;         /* folded name -> NatterSessionRoom* */
+  GHashTable          *room_keys;     /* folded name -> RoomKey*: joined with a key, maybe as creator */
   GPtrArray           *requests;      /* Request*, oldest first */
   GHashTable          *batches;       /* reference -> Batch* */
 };
@@ -122,6 +132,8 @@ enum {
   PROP_NICK,
   PROP_STATE,
   PROP_STATE_REASON,
+  PROP_LAST_ERROR,
+  PROP_RETRY_AT,
   PROP_AWAY_MESSAGE,
   PROP_NETWORK,
   PROP_CAPS,
@@ -168,6 +180,10 @@ GTask    *_natter_session_task_new      (NatterSession       *self,
                                          GCancellable        *cancellable,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data);
+/* The boolean a task of natter_session_*_async() returned. */
+gboolean  _natter_session_task_finish   (NatterSession  *self,
+                                         GAsyncResult   *result,
+                                         GError        **error);
 /* The array a task of natter_session_*_async() returned. */
 GPtrArray *_natter_session_task_finish_array (NatterSession  *self,
                                               GAsyncResult   *result,
@@ -184,7 +200,6 @@ void      _natter_session_queue         (NatterSession *self,
                                          ...) G_GNUC_NULL_TERMINATED;
 
 /* natter-session-registration.c */
-const char * const *_natter_session_get_wanted_caps (guint *n_caps);
 void      _natter_session_register      (NatterSession    *self);
 void      _natter_session_cap_end       (NatterSession    *self);
 void      _natter_session_try_next_nick (NatterSession    *self);
@@ -262,6 +277,7 @@ void      _natter_session_remove_wanted (NatterSession *self,
                                          const char    *folded);
 /* Every room left, as when the connection is lost. */
 void      _natter_session_rooms_left    (NatterSession *self);
+void      _natter_session_room_key_free (RoomKey       *room_key);
 
 /* natter-session-history.c */
 void      _natter_session_batch_free    (Batch *batch);

@@ -24,14 +24,6 @@ static const char * const wanted_caps[] = {
   "sasl",
 };
 
-const char * const *
-_natter_session_get_wanted_caps (guint *n_caps)
-{
-  *n_caps = G_N_ELEMENTS (wanted_caps);
-
-  return wanted_caps;
-}
-
 void
 _natter_session_register (NatterSession *self)
 {
@@ -322,3 +314,26 @@ _natter_session_handle_welcome (NatterSession    *self,
   _natter_session_set_state (self, NATTER_SESSION_STATE_CONNECTED, NULL);
 }
 
+char **
+natter_session_dup_caps (NatterSession *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (NATTER_IS_SESSION (self), NULL);
+
+  /* In a stable order, for D-Bus and tests alike. */
+  for (guint i = 0; i < G_N_ELEMENTS (wanted_caps); i++)
+    if (g_hash_table_contains (self->caps_enabled, wanted_caps[i]))
+      g_strv_builder_add (builder, wanted_caps[i]);
+
+  return g_strv_builder_end (builder);
+}
+
+gboolean
+natter_session_has_cap (NatterSession *self,
+                        const char    *cap)
+{
+  g_return_val_if_fail (NATTER_IS_SESSION (self), FALSE);
+
+  return g_hash_table_contains (self->caps_enabled, cap);
+}

@@ -111,6 +111,27 @@ _natter_session_timeout_add (guint        ms,
 
 /* Properties and state */
 
+/* What the last attempt ran into, and when the next one starts (0: none). */
+static void
+session_set_retry (NatterSession *self,
+                   const char    *error,
+                   gint64         retry_at)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  if (g_strcmp0 (self->last_error, error) != 0)
+    {
+      g_free (self->last_error);
+      self->last_error = g_strdup (error);
+      g_object_notify_by_pspec (G_OBJECT (self), _natter_session_properties[PROP_LAST_ERROR]);
+    }
+  if (self->retry_at != retry_at)
+    {
+      self->retry_at = retry_at;
+      g_object_notify_by_pspec (G_OBJECT (self), _natter_session_properties[PROP_RETRY_AT]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
 void
 _natter_session_set_state (NatterSession      *self,
                            NatterSessionState  state,
@@ -120,6 +141,8 @@ _natter_session_set_state (NatterSession      *self,
 
   if (reason == NULL)
     reason = "";
+  if (state == NATTER_SESSION_STATE_CONNECTED)
+    session_set_retry (self, NULL, 0);
 
   if (self->state == state && g_strcmp0 (self->state_reason, reason) == 0)
     return;
@@ -255,16 +278,21 @@ _natter_session_lost (NatterSession *self,
   if (self->want_connected && !self->fatal)
     {
       guint delay = session_backoff_ms (self);
+      g_autofree char *retrying = NULL;
 
       self->attempt++;
       g_debug ("Reconnecting to %s:%u in %u ms", self->record->host, self->record->port, delay);
       _natter_session_clear_source (&self->reconnect_source);
       self->reconnect_source = _natter_session_timeout_add (delay, session_reconnect_cb, self);
-      _natter_session_set_state (self, NATTER_SESSION_STATE_RECONNECTING, why);
+      /* Translators: a connection failed ("Connection refused"); the next attempt is in N seconds. */
+      retrying = g_strdup_printf (_("%s; retrying in %u s"), why, (delay + 999) / 1000);
+      session_set_retry (self, why, g_get_real_time () + (gint64) delay * 1000);
+      _natter_session_set_state (self, NATTER_SESSION_STATE_RECONNECTING, retrying);
     }
   else
     {
       self->want_connected = FALSE;
+      session_set_retry (self, why, 0);
       _natter_session_set_state (self, NATTER_SESSION_STATE_DISCONNECTED, why);
     }
 }
@@ -449,9 +477,15 @@ session_start_connect (NatterSession *self)
   self->timeout_source = _natter_session_timeout_add (self->tuning.connect_timeout_ms,
                                                       session_connect_timeout_cb, self);
 
-  _natter_session_set_state (self,
-                             self->attempt > 0 ? NATTER_SESSION_STATE_RECONNECTING : NATTER_SESSION_STATE_CONNECTING,
-                             self->attempt > 0 ? self->state_reason : NULL);
+  session_set_retry (self, self->last_error, 0);
+  if (self->attempt > 0 && self->last_error != NULL)
+    {
+      g_autofree char *retrying = g_strdup_printf (_("%s; retrying now"), self->last_error);
+
+      _natter_session_set_state (self, NATTER_SESSION_STATE_RECONNECTING, retrying);
+    }
+  else
+    _natter_session_set_state (self, NATTER_SESSION_STATE_CONNECTING, NULL);
 
   natter_session_connection_connect_async (self->connection, self->record->host, self->record->port,
                                            self->record->tls, on_connected, g_object_ref (self));
@@ -478,6 +512,7 @@ natter_session_finalize (GObject *object)
   NatterSession *self = (NatterSession *) object;
 
   g_clear_pointer (&self->requests, g_ptr_array_unref);
+  g_clear_pointer (&self->room_keys, g_hash_table_unref);
   g_clear_pointer (&self->batches, g_hash_table_unref);
   g_clear_pointer (&self->caps_offered, g_hash_table_unref);
   g_clear_pointer (&self->caps_enabled, g_hash_table_unref);
@@ -485,6 +520,7 @@ natter_session_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_pointer (&self->isupport, natter_isupport_unref);
   g_free (self->state_reason);
+  g_free (self->last_error);
   g_free (self->error_reason);
   g_free (self->nick);
   g_free (self->user_host);
@@ -529,6 +565,12 @@ natter_session_get_property (GObject    *object,
     case PROP_STATE_REASON:
       g_value_set_string (value, self->state_reason);
       break;
+    case PROP_LAST_ERROR:
+      g_value_set_string (value, self->last_error);
+      break;
+    case PROP_RETRY_AT:
+      g_value_set_int64 (value, self->retry_at);
+      break;
     case PROP_AWAY_MESSAGE:
       g_value_set_string (value, self->record->away);
       break;
@@ -571,6 +613,8 @@ natter_session_class_init (NatterSessionClass *klass)
   _natter_session_properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, NATTER_TYPE_SESSION_STATE,
                                                               NATTER_SESSION_STATE_DISCONNECTED, flags);
   _natter_session_properties[PROP_STATE_REASON] = g_param_spec_string ("state-reason", NULL, NULL, NULL, flags);
+  _natter_session_properties[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL, flags);
+  _natter_session_properties[PROP_RETRY_AT] = g_param_spec_int64 ("retry-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
   _natter_session_properties[PROP_AWAY_MESSAGE] = g_param_spec_string ("away-message", NULL, NULL, NULL, flags);
   _natter_session_properties[PROP_NETWORK] = g_param_spec_string ("network", NULL, NULL, NULL, flags);
   _natter_session_properties[PROP_CAPS] = g_param_spec_boxed ("caps", NULL, NULL, G_TYPE_STRV, flags);
@@ -603,6 +647,8 @@ static void
 natter_session_init (NatterSession *self)
 {
   self->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->room_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) _natter_session_room_key_free);
   self->requests = g_ptr_array_new ();
   self->batches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) _natter_session_batch_free);
   self->caps_offered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -712,6 +758,22 @@ natter_session_get_state_reason (NatterSession *self)
 }
 
 const char *
+natter_session_get_last_error (NatterSession *self)
+{
+  g_return_val_if_fail (NATTER_IS_SESSION (self), NULL);
+
+  return self->last_error;
+}
+
+gint64
+natter_session_get_retry_at (NatterSession *self)
+{
+  g_return_val_if_fail (NATTER_IS_SESSION (self), 0);
+
+  return self->retry_at;
+}
+
+const char *
 natter_session_get_away_message (NatterSession *self)
 {
   g_return_val_if_fail (NATTER_IS_SESSION (self), NULL);
@@ -725,33 +787,6 @@ natter_session_get_network (NatterSession *self)
   g_return_val_if_fail (NATTER_IS_SESSION (self), NULL);
 
   return self->isupport->network;
-}
-
-char **
-natter_session_dup_caps (NatterSession *self)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  const char * const *wanted_caps;
-  guint n_caps;
-
-  g_return_val_if_fail (NATTER_IS_SESSION (self), NULL);
-
-  /* In a stable order, for D-Bus and tests alike. */
-  wanted_caps = _natter_session_get_wanted_caps (&n_caps);
-  for (guint i = 0; i < n_caps; i++)
-    if (g_hash_table_contains (self->caps_enabled, wanted_caps[i]))
-      g_strv_builder_add (builder, wanted_caps[i]);
-
-  return g_strv_builder_end (builder);
-}
-
-gboolean
-natter_session_has_cap (NatterSession *self,
-                        const char    *cap)
-{
-  g_return_val_if_fail (NATTER_IS_SESSION (self), FALSE);
-
-  return g_hash_table_contains (self->caps_enabled, cap);
 }
 
 char **
@@ -867,6 +902,7 @@ natter_session_disconnect (NatterSession *self,
     return;
 
   session_teardown (self, _("Disconnected"));
+  session_set_retry (self, self->last_error, 0);
   _natter_session_set_state (self, NATTER_SESSION_STATE_DISCONNECTED, reason);
 }
 
@@ -935,10 +971,10 @@ _natter_session_task_finish_array (NatterSession  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static gboolean
-session_task_finish (NatterSession  *self,
-                     GAsyncResult   *result,
-                     GError        **error)
+gboolean
+_natter_session_task_finish (NatterSession  *self,
+                             GAsyncResult   *result,
+                             GError        **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
@@ -1007,7 +1043,7 @@ natter_session_join_finish (NatterSession  *self,
                             GAsyncResult   *result,
                             GError        **error)
 {
-  return session_task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }
 
 gboolean
@@ -1172,7 +1208,7 @@ natter_session_send_finish (NatterSession  *self,
                             GAsyncResult   *result,
                             GError        **error)
 {
-  return session_task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }
 
 static gboolean
@@ -1244,7 +1280,7 @@ natter_session_set_nick_finish (NatterSession  *self,
                                 GAsyncResult   *result,
                                 GError        **error)
 {
-  return session_task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }
 
 gboolean
@@ -1342,7 +1378,7 @@ natter_session_set_topic_finish (NatterSession  *self,
                                  GAsyncResult   *result,
                                  GError        **error)
 {
-  return session_task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }
 
 /* The room to kick @nick from, or NULL. */
@@ -1405,7 +1441,7 @@ natter_session_kick_finish (NatterSession  *self,
                             GAsyncResult   *result,
                             GError        **error)
 {
-  return session_task_finish (self, result, error);
+  return _natter_session_task_finish (self, result, error);
 }
 
 gboolean

@@ -94,7 +94,7 @@ G_DECLARE_FINAL_TYPE (NatterSession, natter_session, NATTER, SESSION, GObject)
  * natter_session_new().
  *
  * Properties (all notify): id, name, host, port, tls, nick, state,
- * state-reason, away-message (NULL when not away), network, caps (GStrv),
+ * state-reason, last-error, retry-at, away-message (NULL when not away), network, caps (GStrv),
  * blocked (GStrv), saved, autoconnect.
  *
  * Signals:
@@ -120,7 +120,12 @@ gboolean            natter_session_get_tls      (NatterSession *self);
 /* The nick in use, or the one wanted while not connected. */
 const char         *natter_session_get_nick     (NatterSession *self);
 NatterSessionState  natter_session_get_state    (NatterSession *self);
+/* While reconnecting: "Connection refused; retrying in 8 s". */
 const char         *natter_session_get_state_reason (NatterSession *self);
+/* Why the last attempt failed or the link was lost; NULL once welcomed. */
+const char         *natter_session_get_last_error (NatterSession *self);
+/* Real time (g_get_real_time()) of the next attempt; 0 when none waits. */
+gint64              natter_session_get_retry_at (NatterSession *self);
 const char         *natter_session_get_away_message (NatterSession *self);
 const char         *natter_session_get_network  (NatterSession *self);
 /* The capabilities in use, NULL-terminated; free with g_strfreev(). */
