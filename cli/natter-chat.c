@@ -449,7 +449,6 @@ _natter_chat_join_room (NatterChat *self,
   if (go_there)
     {
       g_free (self->switch_to);
-  g_free (self->told_event);
       self->switch_to = g_strdup (name);
     }
   natter_ipc_client_join_room (self->client, self->session, name, key, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
@@ -918,6 +917,7 @@ natter_chat_finalize (GObject *object)
 
   g_free (self->current);
   g_free (self->switch_to);
+  g_free (self->told_event);
   g_free (self->server);
   g_free (self->nick);
   g_strfreev (self->pending_rooms);

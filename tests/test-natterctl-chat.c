@@ -924,7 +924,10 @@ test_quit_told_once (Fixture       *f,
     fail_with_screen (f, "the quit is not told once");
   g_assert_false (g_test_failed ());
 
-  /* Back, and gone again: a new quit is told again. */
+  /* A join in between, and bob back and gone again: a new quit is told
+   * again. */
+  chat_type (f, "/join #c\r");
+  wait_cursor_line (f, "[#c] ");
   natter_test_client_free (g_steal_pointer (&bob));
   bob = natter_test_client_new (f->port);
   natter_test_client_register (bob, "bobby");
