@@ -13,37 +13,10 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "natter-chat.h"
+#include "natter-chat-private.h"
 #include "natter-cli.h"
 #include "natter-cli-output.h"
 
-#define HISTORY_LINES_DEFAULT 20
-
-struct _NatterChat
-{
-  GObject            parent_instance;
-
-  NatterIpcClient   *client;
-  NatterIpcSession1 *session;
-  char              *current;      /* the room or nick plain lines go to */
-  char              *switch_to;    /* room to make current once joined */
-  gboolean           opening;      /* \connect asked for a session, not here yet */
-  GPtrArray         *watched;      /* NatterIpcRoom1 * with our notify handlers */
-  GHashTable        *told_topics;  /* folded room name -> topic a topic event printed */
-  char             **pending_rooms;
-
-  /* To find the session again after natterd restarts. */
-  char              *server;
-  guint16            port;
-  char              *nick;
-
-  gboolean           once;
-  gboolean           color;
-  gboolean           quit;
-  gboolean           readline_active;
-  gboolean           in_line_handler; /* readline has accepted a line: no redisplay */
-  int                status;
-};
 
 G_DEFINE_FINAL_TYPE (NatterChat, natter_chat, G_TYPE_OBJECT)
 
@@ -57,9 +30,9 @@ static void natter_chat_unwatch_rooms (NatterChat *self);
 
 /* Prints @line above the prompt and redraws the prompt and the line being
  * typed, cursor where it was, under it. */
-static void
-chat_print (NatterChat *self,
-            const char *line)
+void
+_natter_chat_print (NatterChat *self,
+                    const char *line)
 {
   /* Before readline runs, and while it hands us a line it has finished
    * with (the cursor is on a fresh line, the prompt comes after us). */
@@ -79,15 +52,11 @@ chat_print (NatterChat *self,
   rl_redisplay ();
 }
 
-static void chat_printf (NatterChat *self,
-                         const char *format,
-                         ...) G_GNUC_PRINTF (2, 3);
-
 /* A notice from natterctl itself: "-- text", dimmed. */
-static void
-chat_printf (NatterChat *self,
-             const char *format,
-             ...)
+void
+_natter_chat_printf (NatterChat *self,
+                     const char *format,
+                     ...)
 {
   g_autofree char *text = NULL;
   g_autofree char *line = NULL;
@@ -102,15 +71,15 @@ chat_printf (NatterChat *self,
     {
       g_autofree char *painted = natter_cli_paint (TRUE, NATTER_CLI_DIM, line);
 
-      chat_print (self, painted);
+      _natter_chat_print (self, painted);
     }
   else
-    chat_print (self, line);
+    _natter_chat_print (self, line);
 }
 
-static void
-chat_error (NatterChat   *self,
-            const GError *error)
+void
+_natter_chat_error (NatterChat   *self,
+                    const GError *error)
 {
   g_autoptr(GError) copy = g_error_copy (error);
   g_autofree char *line = NULL;
@@ -119,7 +88,7 @@ chat_error (NatterChat   *self,
   g_dbus_error_strip_remote_error (copy);
   line = g_strconcat ("!! ", copy->message, NULL);
   painted = natter_cli_paint (self->color, NATTER_CLI_RED, line);
-  chat_print (self, painted);
+  _natter_chat_print (self, painted);
 }
 
 static char *
@@ -148,8 +117,8 @@ build_prompt (NatterChat *self)
   return g_strdup_printf ("%s ", label->str);
 }
 
-static void
-update_prompt (NatterChat *self)
+void
+_natter_chat_update_prompt (NatterChat *self)
 {
   g_autofree char *prompt = build_prompt (self);
 
@@ -168,13 +137,13 @@ update_prompt (NatterChat *self)
   rl_redisplay ();
 }
 
-static void
-set_current (NatterChat *self,
-             const char *name)
+void
+_natter_chat_set_current (NatterChat *self,
+                          const char *name)
 {
   g_free (self->current);
   self->current = g_strdup (name);
-  update_prompt (self);
+  _natter_chat_update_prompt (self);
 }
 
 /* Rooms */
@@ -214,7 +183,7 @@ print_event (NatterChat *self,
   g_autofree char *line = g_strdup_printf ("%s %s %s", time, arrow, text);
   g_autofree char *painted = natter_cli_paint (self->color, NATTER_CLI_DIM, line);
 
-  chat_print (self, painted);
+  _natter_chat_print (self, painted);
 }
 
 /* Joins, parts and the like arrive as room events (on_message_received);
@@ -275,10 +244,79 @@ natter_chat_unwatch_rooms (NatterChat *self)
     unwatch_room (self, g_ptr_array_index (self->watched, self->watched->len - 1));
 }
 
-static gboolean
-is_room_name (const char *name)
+gboolean
+_natter_chat_is_room_name (const char *name)
 {
   return name[0] == '#' || name[0] == '&' || name[0] == '!' || name[0] == '+';
+}
+
+/* Windows: a room keeps its number until it is closed, and a new room
+ * takes the lowest free number, so Alt+N stays where it was. */
+static guint
+window_find (NatterChat *self,
+             const char *name)
+{
+  for (guint i = 0; i < self->windows->len; i++)
+    {
+      const char *room = g_ptr_array_index (self->windows, i);
+
+      if (room != NULL && g_ascii_strcasecmp (room, name) == 0)
+        return i + 1;
+    }
+
+  return 0;
+}
+
+static void
+window_open (NatterChat *self,
+             const char *name)
+{
+  if (window_find (self, name) != 0)
+    return;
+
+  for (guint i = 0; i < self->windows->len; i++)
+    if (g_ptr_array_index (self->windows, i) == NULL)
+      {
+        g_ptr_array_index (self->windows, i) = g_strdup (name);
+        return;
+      }
+  g_ptr_array_add (self->windows, g_strdup (name));
+}
+
+static void
+window_close (NatterChat *self,
+              const char *name)
+{
+  guint number = window_find (self, name);
+
+  if (number == 0)
+    return;
+
+  g_clear_pointer (&g_ptr_array_index (self->windows, number - 1), g_free);
+  while (self->windows->len > 0 && g_ptr_array_index (self->windows, self->windows->len - 1) == NULL)
+    g_ptr_array_remove_index (self->windows, self->windows->len - 1);
+}
+
+const char *
+_natter_chat_window_room (NatterChat *self,
+                          guint       number)
+{
+  if (number == 0 || number > self->windows->len)
+    return NULL;
+
+  return g_ptr_array_index (self->windows, number - 1);
+}
+
+char *
+_natter_chat_list_windows (NatterChat *self)
+{
+  GString *list = g_string_new (NULL);
+
+  for (guint i = 0; i < self->windows->len; i++)
+    if (g_ptr_array_index (self->windows, i) != NULL)
+      g_string_append_printf (list, " %u:%s", i + 1, (const char *) g_ptr_array_index (self->windows, i));
+
+  return g_string_free (list, FALSE);
 }
 
 static void
@@ -292,8 +330,9 @@ on_room_added (NatterIpcClient   *client,
 
   /* Our join is told by its event. */
   watch_room (self, room);
+  window_open (self, natter_ipc_room1_get_name (room));
   if (self->current == NULL)
-    set_current (self, natter_ipc_room1_get_name (room));
+    _natter_chat_set_current (self, natter_ipc_room1_get_name (room));
 }
 
 static void
@@ -309,39 +348,75 @@ on_room_removed (NatterIpcClient   *client,
 
   /* Our part is told by its event. */
   unwatch_room (self, room);
+  window_close (self, name);
 
+  /* Plain lines go to the room of the lowest window now. */
   if (self->current != NULL && g_ascii_strcasecmp (self->current, name) == 0)
     {
-      g_autoptr(GPtrArray) rooms = natter_ipc_client_list_rooms (self->client, self->session);
+      const char *next = NULL;
 
-      set_current (self, rooms->len > 0 ? natter_ipc_room1_get_name (g_ptr_array_index (rooms, 0)) : NULL);
+      for (guint i = 0; i < self->windows->len && next == NULL; i++)
+        next = g_ptr_array_index (self->windows, i);
+      _natter_chat_set_current (self, next);
     }
 }
 
 /* Calls */
+
+NatterChatCall *
+_natter_chat_call_new (NatterChat *self,
+                       const char *text)
+{
+  NatterChatCall *data = g_new0 (NatterChatCall, 1);
+
+  data->chat = g_object_ref (self);
+  data->text = g_strdup (text);
+
+  return data;
+}
+
+void
+_natter_chat_call_free (NatterChatCall *data)
+{
+  g_object_unref (data->chat);
+  g_free (data->text);
+  g_free (data);
+}
 
 static void
 on_call_done (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(NatterChat) self = user_data;
+  g_autoptr(NatterChatCall) data = user_data;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
 
   reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
   if (reply == NULL)
-    chat_error (self, error);
+    _natter_chat_error (data->chat, error);
+  else if (data->text != NULL)
+    _natter_chat_printf (data->chat, "%s", data->text);
 }
 
-static void
-call (NatterChat *self,
-      gpointer    proxy,
-      const char *method,
-      GVariant   *parameters)
+void
+_natter_chat_call_and_tell (NatterChat *self,
+                            gpointer    proxy,
+                            const char *method,
+                            GVariant   *parameters,
+                            const char *done)
 {
   g_dbus_proxy_call (G_DBUS_PROXY (proxy), method, parameters, G_DBUS_CALL_FLAGS_NONE, -1,
-                     NULL, on_call_done, g_object_ref (self));
+                     NULL, on_call_done, _natter_chat_call_new (self, done));
+}
+
+void
+_natter_chat_call (NatterChat *self,
+                   gpointer    proxy,
+                   const char *method,
+                   GVariant   *parameters)
+{
+  _natter_chat_call_and_tell (self, proxy, method, parameters, NULL);
 }
 
 static void
@@ -356,20 +431,20 @@ on_joined (GObject      *source,
 
   /* natterd said joined: a room object late to arrive is told by its event. */
   if (room == NULL && !g_error_matches (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_PUBLISHED))
-    chat_error (self, error);
+    _natter_chat_error (self, error);
   else if (name != NULL && self->switch_to != NULL && g_ascii_strcasecmp (self->switch_to, name) == 0)
     {
       g_clear_pointer (&self->switch_to, g_free);
-      set_current (self, name);
+      _natter_chat_set_current (self, name);
     }
 }
 
 /* Joins @name and, with @go_there, makes it current once it is here. */
-static void
-join_room (NatterChat *self,
-           const char *name,
-           const char *key,
-           gboolean    go_there)
+void
+_natter_chat_join_room (NatterChat *self,
+                        const char *name,
+                        const char *key,
+                        gboolean    go_there)
 {
   if (go_there)
     {
@@ -386,7 +461,7 @@ join_pending_rooms (NatterChat *self)
   g_auto(GStrv) rooms = g_steal_pointer (&self->pending_rooms);
 
   for (guint i = 0; rooms != NULL && rooms[i] != NULL; i++)
-    join_room (self, rooms[i], "", self->switch_to == NULL);
+    _natter_chat_join_room (self, rooms[i], "", self->switch_to == NULL);
 }
 
 static void
@@ -400,14 +475,14 @@ on_state_changed (NatterIpcClient   *client,
     return;
 
   if (reason != NULL && reason[0] != '\0')
-    chat_printf (self, "%s: %s", state, reason);
+    _natter_chat_printf (self, "%s: %s", state, reason);
   else
-    chat_printf (self, "%s", state);
+    _natter_chat_printf (self, "%s", state);
 
   if (g_str_equal (state, "connected"))
     join_pending_rooms (self);
 
-  update_prompt (self);
+  _natter_chat_update_prompt (self);
 }
 
 static void
@@ -417,8 +492,65 @@ on_nick_changed (NatterIpcSession1 *session,
 {
   g_free (self->nick);
   self->nick = g_strdup (natter_ipc_session1_get_nick (session));
-  chat_printf (self, _("You are now known as %s"), self->nick);
-  update_prompt (self);
+  _natter_chat_printf (self, _("You are now known as %s"), self->nick);
+  _natter_chat_update_prompt (self);
+}
+
+static gboolean
+is_session_event (GVariant *message)
+{
+  const char *kind = natter_cli_dict_string (message, "kind");
+
+  return g_str_equal (kind, "quit") || g_str_equal (kind, "nick");
+}
+
+/* Whether @message repeats the quit or nick change just told, in another
+ * conversation: the terminal is one stream, once is enough. */
+static gboolean
+is_repeated_event (NatterChat *self,
+                   GVariant   *message)
+{
+  g_autofree char *target = g_ascii_strdown (natter_cli_dict_string (message, "target"), -1);
+  g_autofree char *event = NULL;
+
+  if (!is_session_event (message))
+    {
+      g_clear_pointer (&self->told_event, g_free);
+      return FALSE;
+    }
+
+  event = g_strjoin ("\n", natter_cli_dict_string (message, "kind"), natter_cli_dict_string (message, "sender"),
+                     natter_cli_dict_string (message, "subject"), natter_cli_dict_string (message, "text"), NULL);
+  if (g_strcmp0 (event, self->told_event) == 0 && !g_hash_table_contains (self->told_event_targets, target))
+    {
+      g_hash_table_add (self->told_event_targets, g_steal_pointer (&target));
+      return TRUE;
+    }
+
+  g_free (self->told_event);
+  self->told_event = g_steal_pointer (&event);
+  g_hash_table_remove_all (self->told_event_targets);
+  g_hash_table_add (self->told_event_targets, g_steal_pointer (&target));
+
+  return FALSE;
+}
+
+/* The block list changed (here, or in the window): say what it is now. */
+static void
+on_blocked_changed (NatterIpcSession1 *session,
+                    GParamSpec        *pspec,
+                    NatterChat        *self)
+{
+  _natter_chat_tell_blocked (self);
+}
+
+void
+_natter_chat_tell_blocked (NatterChat *self)
+{
+  const char * const *blocked = natter_ipc_session1_get_blocked (self->session);
+  g_autofree char *list = blocked != NULL && blocked[0] != NULL ? g_strjoinv (" ", (char **) blocked) : NULL;
+
+  _natter_chat_printf (self, _("Ignored: %s"), list != NULL ? list : _("nobody"));
 }
 
 static void
@@ -436,8 +568,13 @@ on_message_received (NatterIpcClient   *client,
   if (session != self->session)
     return;
 
+  if (is_repeated_event (self, message))
+    return;
+
   g_variant_lookup (message, "target", "&s", &target);
-  here = self->current != NULL && g_ascii_strcasecmp (self->current, target) == 0;
+  /* A quit or nick change is the session's news, not one room's. */
+  here = (self->current != NULL && g_ascii_strcasecmp (self->current, target) == 0) ||
+         is_session_event (message);
 
   /* The Topic property follows the event: it need not be told twice. */
   if (g_variant_lookup (message, "kind", "&s", &kind) && g_str_equal (kind, "topic") &&
@@ -445,11 +582,11 @@ on_message_received (NatterIpcClient   *client,
     g_hash_table_insert (self->told_topics, g_ascii_strdown (target, -1), g_strdup (text));
 
   line = natter_cli_format_message (message, !here, FALSE, self->color);
-  chat_print (self, line);
+  _natter_chat_print (self, line);
 
   /* A first private message gives the plain lines somewhere to go. */
   if (self->current == NULL)
-    set_current (self, target);
+    _natter_chat_set_current (self, target);
 }
 
 static void
@@ -464,11 +601,12 @@ on_session_removed (NatterIpcClient   *client,
   g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_object (&self->session);
   g_clear_pointer (&self->current, g_free);
+  g_ptr_array_set_size (self->windows, 0);
 
   /* natterd going away removes every session; it says so itself. */
   if (natter_ipc_client_get_running (self->client))
-    chat_printf (self, _("The session was closed; \\connect HOST opens another, /quit leaves"));
-  update_prompt (self);
+    _natter_chat_printf (self, _("The session was closed; \\connect HOST opens another, /quit leaves"));
+  _natter_chat_update_prompt (self);
 }
 
 static void
@@ -488,456 +626,33 @@ static void
 on_daemon_vanished (NatterIpcClient *client,
                     NatterChat      *self)
 {
-  chat_printf (self, _("natterd went away; waiting for it to come back"));
+  _natter_chat_printf (self, _("natterd went away; waiting for it to come back"));
 }
 
 static void
 on_daemon_appeared (NatterIpcClient *client,
                     NatterChat      *self)
 {
-  chat_printf (self, _("natterd is back"));
+  _natter_chat_printf (self, _("natterd is back"));
   if (self->session == NULL)
-    chat_printf (self, _("Your session did not come back: \\connect HOST opens another"));
-}
-
-/* Commands */
-
-typedef struct {
-  const char *name;
-  const char *parameters;
-  const char *summary;
-} ChatCommand;
-
-static const ChatCommand chat_commands[] = {
-  { "/join", N_("ROOM [KEY]"), N_("join a room and make it current") },
-  { "/part", N_("[ROOM] [REASON]"), N_("leave a room (the current one)") },
-  { "/msg", N_("NICK TEXT"), N_("send a private message") },
-  { "/me", N_("TEXT"), N_("send an action") },
-  { "/nick", N_("NICK"), N_("change your nick") },
-  { "/topic", N_("[TEXT]"), N_("show or set the topic") },
-  { "/who", N_("[ROOM]"), N_("list who is in a room") },
-  { "/away", N_("[MESSAGE]"), N_("mark yourself away, or back") },
-  { "/history", N_("[N]"), N_("print the last N messages here") },
-  { "/switch", N_("[ROOM|N]"), N_("change the current room (also Alt+1…9)") },
-  { "/quit", NULL, N_("leave the chat (Ctrl-D too)") },
-  { "/help", NULL, N_("this help") },
-  { "\\help", NULL, N_("this help") },
-  { "\\connect", N_("HOST[:PORT]"), N_("open a session to another server") },
-  { "\\disconnect", N_("[ROOM]"), N_("leave ROOM, or disconnect from the server") },
-};
-
-static void
-print_help (NatterChat *self)
-{
-  chat_printf (self, _("Commands:"));
-  for (guint i = 0; i < G_N_ELEMENTS (chat_commands); i++)
-    {
-      g_autofree char *usage = g_strdup_printf ("%s %s", chat_commands[i].name,
-                                                chat_commands[i].parameters != NULL ? _(chat_commands[i].parameters) : "");
-
-      chat_printf (self, "  %-26s %s", usage, _(chat_commands[i].summary));
-    }
-  chat_printf (self, _("Other lines go to the current room; Tab completes commands, nicks and rooms."));
-}
-
-static gboolean
-need_session (NatterChat *self)
-{
-  if (self->session != NULL)
-    return TRUE;
-
-  chat_printf (self, _("No session: \\connect HOST first"));
-
-  return FALSE;
-}
-
-static gboolean
-need_current (NatterChat *self)
-{
-  if (!need_session (self))
-    return FALSE;
-  if (self->current != NULL)
-    return TRUE;
-
-  chat_printf (self, _("No room: /join #room first, or /msg NICK TEXT"));
-
-  return FALSE;
-}
-
-static void
-on_who_done (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(NatterChat) self = user_data;
-  g_autoptr(GVariant) users = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GString) line = g_string_new (NULL);
-  GVariantIter iter;
-  const char *channel = "";
-  GVariant *user;
-
-  if (!natter_ipc_session1_call_who_finish (NATTER_IPC_SESSION1 (source), &users, result, &error))
-    {
-      chat_error (self, error);
-      return;
-    }
-
-  g_variant_iter_init (&iter, users);
-  while ((user = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      const char *nick = "", *prefix = "";
-      gboolean away = FALSE;
-
-      g_variant_lookup (user, "nick", "&s", &nick);
-      g_variant_lookup (user, "prefix", "&s", &prefix);
-      g_variant_lookup (user, "channel", "&s", &channel);
-      g_variant_lookup (user, "away", "b", &away);
-      g_string_append_printf (line, " %s%s%s", prefix, nick, away ? _(" (away)") : "");
-      g_variant_unref (user);
-    }
-
-  chat_printf (self, _("Who:%s"), line->len > 0 ? line->str : _(" nobody"));
-}
-
-static void
-on_history_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(NatterChat) self = user_data;
-  g_autoptr(GVariant) messages = NULL;
-  g_autoptr(GError) error = NULL;
-  GVariantIter iter;
-  GVariant *message;
-
-  if (!natter_ipc_session1_call_history_finish (NATTER_IPC_SESSION1 (source), &messages, result, &error))
-    {
-      chat_error (self, error);
-      return;
-    }
-
-  if (g_variant_n_children (messages) == 0)
-    chat_printf (self, _("No history"));
-
-  g_variant_iter_init (&iter, messages);
-  while ((message = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      g_autofree char *line = natter_cli_format_message (message, FALSE, TRUE, self->color);
-
-      chat_print (self, line);
-      g_variant_unref (message);
-    }
-}
-
-static void
-on_session_opened (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(NatterChat) self = user_data;
-  g_autoptr(NatterIpcSession1) session = NULL;
-  g_autoptr(GError) error = NULL;
-
-  self->opening = FALSE;
-  session = natter_ipc_client_open_session_finish (self->client, result, &error);
-  if (session == NULL)
-    {
-      chat_error (self, error);
-      return;
-    }
-
-  natter_chat_set_session (self, session);
-}
-
-static GVariant *
-open_options (const char *host,
-              guint16     port,
-              gboolean    tls,
-              const char *nick)
-{
-  GVariantDict options;
-
-  g_variant_dict_init (&options, NULL);
-  g_variant_dict_insert (&options, "host", "s", host);
-  g_variant_dict_insert (&options, "nick", "s", nick);
-  if (port != 0)
-    g_variant_dict_insert (&options, "port", "q", port);
-  if (tls)
-    g_variant_dict_insert (&options, "tls", "b", TRUE);
-
-  return g_variant_dict_end (&options);
-}
-
-static void
-command_connect (NatterChat *self,
-                 const char *argument)
-{
-  g_auto(GStrv) words = g_strsplit (argument, " ", 2);
-  g_autofree char *host = NULL;
-  const char *nick;
-  guint64 port = 0;
-  char *colon;
-
-  if (words[0] == NULL || words[0][0] == '\0')
-    {
-      chat_printf (self, _("Usage: \\connect HOST[:PORT]"));
-      return;
-    }
-
-  host = g_strdup (words[0]);
-  colon = strrchr (host, ':');
-  if (colon != NULL && strchr (host, ':') == colon)
-    {
-      if (!g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL))
-        {
-          chat_printf (self, _("“%s” is not a port"), colon + 1);
-          return;
-        }
-      *colon = '\0';
-    }
-
-  nick = self->nick != NULL ? self->nick : g_get_user_name ();
-  chat_printf (self, _("Connecting to %s…"), words[0]);
-  self->opening = TRUE;
-  natter_ipc_client_open_session (self->client, open_options (host, port, FALSE, nick),
-                                  NATTER_CLI_OBJECT_TIMEOUT_MS, NULL, on_session_opened, g_object_ref (self));
-}
-
-static void
-command_switch (NatterChat *self,
-                const char *argument)
-{
-  g_autoptr(GPtrArray) rooms = NULL;
-  NatterIpcRoom1 *room;
-  guint64 index;
-
-  if (!need_session (self))
-    return;
-
-  rooms = natter_ipc_client_list_rooms (self->client, self->session);
-
-  if (argument[0] == '\0')
-    {
-      g_autoptr(GString) line = g_string_new (NULL);
-
-      for (guint i = 0; i < rooms->len; i++)
-        g_string_append_printf (line, " %u:%s", i + 1, natter_ipc_room1_get_name (g_ptr_array_index (rooms, i)));
-      chat_printf (self, _("Rooms:%s"), line->len > 0 ? line->str : _(" none"));
-      return;
-    }
-
-  if (g_ascii_string_to_unsigned (argument, 10, 1, G_MAXUINT, &index, NULL))
-    {
-      if (index > rooms->len)
-        {
-          chat_printf (self, _("There is no room %s"), argument);
-          return;
-        }
-      set_current (self, natter_ipc_room1_get_name (g_ptr_array_index (rooms, index - 1)));
-      return;
-    }
-
-  room = natter_ipc_client_lookup_room (self->client, self->session, argument);
-  if (room != NULL)
-    set_current (self, natter_ipc_room1_get_name (room));
-  else if (is_room_name (argument))
-    chat_printf (self, _("You are not in %s: /join it"), argument);
-  else
-    set_current (self, argument);
-}
-
-static void
-command_part (NatterChat *self,
-              const char *argument)
-{
-  g_autofree char *room = NULL;
-  const char *reason = "";
-
-  if (!need_session (self))
-    return;
-
-  if (is_room_name (argument))
-    {
-      const char *space = strchr (argument, ' ');
-
-      room = space != NULL ? g_strndup (argument, space - argument) : g_strdup (argument);
-      reason = space != NULL ? space + 1 : "";
-    }
-  else
-    {
-      if (!need_current (self))
-        return;
-      room = g_strdup (self->current);
-      reason = argument;
-    }
-
-  call (self, self->session, "Part", g_variant_new ("(ss)", room, reason));
-}
-
-static void
-command_topic (NatterChat *self,
-               const char *argument)
-{
-  NatterIpcRoom1 *room;
-
-  if (!need_current (self))
-    return;
-
-  room = natter_ipc_client_lookup_room (self->client, self->session, self->current);
-  if (room == NULL)
-    {
-      chat_printf (self, _("You are not in %s"), self->current);
-      return;
-    }
-
-  if (argument[0] == '\0')
-    {
-      const char *topic = natter_ipc_room1_get_topic (room);
-
-      chat_printf (self, _("Topic of %s: %s"), natter_ipc_room1_get_name (room),
-                   topic != NULL && topic[0] != '\0' ? topic : _("(none)"));
-      return;
-    }
-
-  call (self, room, "SetTopic", g_variant_new ("(s)", argument));
-}
-
-static void
-run_command (NatterChat *self,
-             const char *line)
-{
-  g_autofree char *name = NULL;
-  const char *space = strchr (line, ' ');
-  const char *argument = space != NULL ? space + 1 : "";
-
-  name = space != NULL ? g_strndup (line, space - line) : g_strdup (line);
-  while (*argument == ' ')
-    argument++;
-
-  if (g_str_equal (name, "/help") || g_str_equal (name, "\\help") || g_str_equal (name, "/?"))
-    print_help (self);
-  else if (g_str_equal (name, "/quit") || g_str_equal (name, "\\quit") || g_str_equal (name, "/exit"))
-    self->quit = TRUE;
-  else if (g_str_equal (name, "\\connect"))
-    command_connect (self, argument);
-  else if (g_str_equal (name, "/switch") || g_str_equal (name, "/s") || g_str_equal (name, "/window"))
-    command_switch (self, argument);
-  else if (!need_session (self))
-    return;
-  else if (g_str_equal (name, "/join") || g_str_equal (name, "/j"))
-    {
-      g_auto(GStrv) words = g_strsplit (argument, " ", 3);
-
-      if (words[0] == NULL || words[0][0] == '\0')
-        {
-          chat_printf (self, _("Usage: /join ROOM [KEY]"));
-          return;
-        }
-      /* Joined already: just go there. */
-      if (natter_ipc_client_lookup_room (self->client, self->session, words[0]) != NULL)
-        command_switch (self, words[0]);
-      join_room (self, words[0], words[1] != NULL ? words[1] : "", TRUE);
-    }
-  else if (g_str_equal (name, "/part") || g_str_equal (name, "/leave"))
-    command_part (self, argument);
-  else if (g_str_equal (name, "\\disconnect"))
-    {
-      if (argument[0] != '\0')
-        command_part (self, argument);
-      else
-        call (self, self->session, "Disconnect", g_variant_new ("(s)", ""));
-    }
-  else if (g_str_equal (name, "/msg") || g_str_equal (name, "/query"))
-    {
-      const char *text = strchr (argument, ' ');
-      g_autofree char *target = text != NULL ? g_strndup (argument, text - argument) : g_strdup (argument);
-
-      if (target[0] == '\0')
-        {
-          chat_printf (self, _("Usage: /msg NICK TEXT"));
-          return;
-        }
-      if (text == NULL || text[1] == '\0')
-        {
-          /* /msg NICK alone: talk to NICK from now on. */
-          set_current (self, target);
-          return;
-        }
-      call (self, self->session, "Send", g_variant_new ("(sss)", target, text + 1, "text"));
-    }
-  else if (g_str_equal (name, "/me"))
-    {
-      if (need_current (self))
-        call (self, self->session, "Send", g_variant_new ("(sss)", self->current, argument, "action"));
-    }
-  else if (g_str_equal (name, "/nick"))
-    {
-      if (argument[0] == '\0')
-        chat_printf (self, _("You are %s"), natter_ipc_session1_get_nick (self->session));
-      else
-        call (self, self->session, "SetNick", g_variant_new ("(s)", argument));
-    }
-  else if (g_str_equal (name, "/topic"))
-    command_topic (self, argument);
-  else if (g_str_equal (name, "/who") || g_str_equal (name, "/names"))
-    {
-      const char *room = argument[0] != '\0' ? argument : self->current;
-
-      if (room == NULL)
-        chat_printf (self, _("Usage: /who ROOM"));
-      else
-        natter_ipc_session1_call_who (self->session, room,
-                                      G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_who_done, g_object_ref (self));
-    }
-  else if (g_str_equal (name, "/away"))
-    {
-      call (self, self->session, "SetAway", g_variant_new ("(s)", argument));
-      chat_printf (self, argument[0] != '\0' ? _("You are marked as away") : _("You are back"));
-    }
-  else if (g_str_equal (name, "/history"))
-    {
-      guint64 lines = HISTORY_LINES_DEFAULT;
-      GVariantDict query;
-
-      if (!need_current (self))
-        return;
-      if (argument[0] != '\0' && !g_ascii_string_to_unsigned (argument, 10, 1, 500, &lines, NULL))
-        {
-          chat_printf (self, _("Usage: /history [N], N from 1 to 500"));
-          return;
-        }
-      g_variant_dict_init (&query, NULL);
-      g_variant_dict_insert (&query, "limit", "u", (guint32) lines);
-      natter_ipc_session1_call_history (self->session, self->current, g_variant_dict_end (&query),
-                                        G_DBUS_CALL_FLAGS_NONE, -1,
-                                        NULL, on_history_done, g_object_ref (self));
-    }
-  else
-    chat_printf (self, _("Unknown command %s: /help lists them"), name);
-}
-
-static void
-handle_line (NatterChat *self,
-             const char *line)
-{
-  if (line[0] == '\0')
-    return;
-
-  /* "//text" sends "/text". */
-  if ((line[0] == '/' && line[1] != '/') || line[0] == '\\')
-    {
-      run_command (self, line);
-      return;
-    }
-  if (line[0] == '/')
-    line++;
-
-  if (need_current (self))
-    call (self, self->session, "Send", g_variant_new ("(sss)", self->current, line, "text"));
+    _natter_chat_printf (self, _("Your session did not come back: \\connect HOST opens another"));
 }
 
 /* Readline */
+
+/* Columns the prompt takes: its \001 \002 markers and colours take none. */
+static guint
+prompt_width (NatterChat *self)
+{
+  g_autofree char *prompt = build_prompt (self);
+  g_autoptr(GString) visible = g_string_new (NULL);
+
+  for (const char *p = prompt; *p != '\0'; p++)
+    if (*p != '\001' && *p != '\002')
+      g_string_append_c (visible, *p);
+
+  return natter_cli_text_width (visible->str);
+}
 
 /* The line readline has just accepted, with its prompt, is on the rows
  * above the cursor: clear them and go back up. */
@@ -945,8 +660,6 @@ static void
 erase_accepted_line (NatterChat *self,
                      const char *line)
 {
-  g_autofree char *prompt = build_prompt (self);
-  g_autoptr(GString) visible = g_string_new (NULL);
   guint width;
   int rows = 0, cols = 0;
 
@@ -954,12 +667,7 @@ erase_accepted_line (NatterChat *self,
   if (cols <= 0)
     return;
 
-  /* The prompt's \001 \002 markers and colours take no room. */
-  for (const char *p = prompt; *p != '\0'; p++)
-    if (*p != '\001' && *p != '\002')
-      g_string_append_c (visible, *p);
-  width = natter_cli_text_width (visible->str) + natter_cli_text_width (line);
-
+  width = prompt_width (self) + natter_cli_text_width (line);
   for (guint i = 0; i <= (width > 0 ? (width - 1) / cols : 0); i++)
     fputs ("\033[A\r\033[K", rl_outstream);
   fflush (rl_outstream);
@@ -990,9 +698,9 @@ on_readline_line (char *line)
 
   self->in_line_handler = TRUE;
   if (!g_utf8_validate (line, -1, NULL))
-    chat_printf (self, _("That line is not UTF-8; not sent"));
+    _natter_chat_printf (self, _("That line is not UTF-8; not sent"));
   else
-    handle_line (self, line);
+    _natter_chat_handle_line (self, line);
   self->in_line_handler = FALSE;
 
   free (line);
@@ -1007,10 +715,9 @@ command_generator (const char *text,
   if (state == 0)
     index = 0;
 
-  while (index < G_N_ELEMENTS (chat_commands))
+  for (const char *name; (name = _natter_chat_command_name (index)) != NULL;)
     {
-      const char *name = chat_commands[index++].name;
-
+      index++;
       if (g_str_has_prefix (name, text))
         return strdup (name);
     }
@@ -1070,25 +777,42 @@ complete (const char *text,
           int         start,
           int         end)
 {
+  NatterChat *self = running_chat;
+  char **matches;
+
   /* Never file names. */
   rl_attempted_completion_over = 1;
+  rl_completion_append_character = ' ';
 
   if (start == 0 && (text[0] == '/' || text[0] == '\\'))
     return rl_completion_matches (text, command_generator);
 
-  return rl_completion_matches (text, word_generator);
+  matches = rl_completion_matches (text, word_generator);
+
+  /* A nick at the start of the line is who the line is for: "bob: ". */
+  if (start == 0 && matches != NULL && matches[1] == NULL && !_natter_chat_is_room_name (matches[0]) &&
+      self->session != NULL && self->current != NULL)
+    {
+      char *addressed = malloc (strlen (matches[0]) + 2);
+
+      strcpy (stpcpy (addressed, matches[0]), ":");
+      free (matches[0]);
+      matches[0] = addressed;
+    }
+
+  return matches;
 }
 
-/* Alt+1 … Alt+9 */
+/* Alt+1 … Alt+9, and Alt+0 for window 10, as in irssi */
 static int
 switch_by_key (int count,
                int key)
 {
   NatterChat *self = running_chat;
-  char index[2] = { (char) key, '\0' };
+  const char *number = key == '0' ? "10" : (const char[]) { (char) key, '\0' };
 
-  if (key >= '1' && key <= '9' && self->session != NULL)
-    command_switch (self, index);
+  if (key >= '0' && key <= '9' && self->session != NULL)
+    _natter_chat_switch (self, number);
 
   return 0;
 }
@@ -1126,10 +850,33 @@ on_sigint (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A resize: terminals today (VTE, Konsole, kitty, tmux...) rewrap the
+ * prompt and the line at the new width, the cursor staying on its
+ * character, where readline's own redraw assumes the old rows and leaves
+ * a copy of the prompt above. Go up to where the prompt starts now, clear
+ * down and draw it again. (A terminal that does not rewrap, like xterm,
+ * loses a row of what was above when a line newly wraps.) */
 static gboolean
 on_sigwinch (gpointer user_data)
 {
-  rl_resize_terminal ();
+  NatterChat *self = user_data;
+  g_autofree char *before = NULL;
+  guint width;
+  int rows = 0, cols = 0;
+
+  rl_reset_screen_size ();
+  if (!self->readline_active)
+    return G_SOURCE_CONTINUE;
+
+  rl_get_screen_size (&rows, &cols);
+  before = g_strndup (rl_line_buffer, rl_point);
+  width = prompt_width (self) + natter_cli_text_width (before);
+  fputs ("\r", rl_outstream);
+  if (cols > 0 && width / cols > 0)
+    fprintf (rl_outstream, "\033[%uA", width / cols);
+  fputs ("\033[J", rl_outstream);
+  fflush (rl_outstream);
+  rl_forced_update_display ();
 
   return G_SOURCE_CONTINUE;
 }
@@ -1157,6 +904,8 @@ natter_chat_dispose (GObject *object)
   g_clear_object (&self->client);
   g_clear_pointer (&self->watched, g_ptr_array_unref);
   g_clear_pointer (&self->told_topics, g_hash_table_unref);
+  g_clear_pointer (&self->told_event_targets, g_hash_table_unref);
+  g_clear_pointer (&self->windows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (natter_chat_parent_class)->dispose (object);
 }
@@ -1168,6 +917,7 @@ natter_chat_finalize (GObject *object)
 
   g_free (self->current);
   g_free (self->switch_to);
+  g_free (self->told_event);
   g_free (self->server);
   g_free (self->nick);
   g_strfreev (self->pending_rooms);
@@ -1189,6 +939,8 @@ natter_chat_init (NatterChat *self)
 {
   self->told_topics = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->watched = g_ptr_array_new_with_free_func (g_object_unref);
+  self->told_event_targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->windows = g_ptr_array_new_with_free_func (g_free);
   self->color = natter_cli_color_wanted (1);
 }
 
@@ -1247,20 +999,24 @@ natter_chat_set_session (NatterChat        *self,
   self->nick = g_strdup (natter_ipc_session1_get_nick (session));
 
   g_signal_connect (session, "notify::nick", G_CALLBACK (on_nick_changed), self);
+  g_signal_connect (session, "notify::blocked", G_CALLBACK (on_blocked_changed), self);
   natter_chat_watch_rooms (self);
 
   rooms = natter_ipc_client_list_rooms (self->client, session);
+  g_ptr_array_set_size (self->windows, 0);
+  for (guint i = 0; i < rooms->len; i++)
+    window_open (self, natter_ipc_room1_get_name (g_ptr_array_index (rooms, i)));
   for (guint i = 0; i < rooms->len && self->current == NULL; i++)
     if (g_strcmp0 (natter_ipc_room1_get_kind (g_ptr_array_index (rooms, i)), "room") == 0)
       self->current = g_strdup (natter_ipc_room1_get_name (g_ptr_array_index (rooms, i)));
 
   if (self->readline_active)
     {
-      chat_printf (self, _("Session %u: %s on %s:%u (%s)"), natter_ipc_session1_get_id (session),
+      _natter_chat_printf (self, _("Session %u: %s on %s:%u (%s)"), natter_ipc_session1_get_id (session),
                    self->nick, self->server, self->port, natter_ipc_session1_get_state (session));
       if (g_strcmp0 (natter_ipc_session1_get_state (session), "connected") == 0)
         join_pending_rooms (self);
-      update_prompt (self);
+      _natter_chat_update_prompt (self);
     }
 }
 
@@ -1287,7 +1043,7 @@ natter_chat_open (NatterChat  *self,
   g_return_val_if_fail (host != NULL, FALSE);
   g_return_val_if_fail (nick != NULL, FALSE);
 
-  natter_ipc_client_open_session (self->client, open_options (host, port, tls, nick),
+  natter_ipc_client_open_session (self->client, _natter_chat_open_options (host, port, tls, nick),
                                   NATTER_CLI_OBJECT_TIMEOUT_MS, NULL, natter_cli_keep_result, &result);
   session = natter_ipc_client_open_session_finish (self->client, natter_cli_wait_result (&result), error);
   if (session == NULL)
@@ -1317,7 +1073,7 @@ natter_chat_run (NatterChat         *self,
   /* Signals are the main loop's; readline must not install handlers. */
   rl_catch_signals = 0;
   rl_catch_sigwinch = 0;
-  for (char key = '1'; key <= '9'; key++)
+  for (char key = '0'; key <= '9'; key++)
     {
       char sequence[4] = { '\\', 'e', key, '\0' };
 

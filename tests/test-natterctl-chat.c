@@ -9,6 +9,7 @@
 #include <pty.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,7 +33,9 @@
 typedef struct {
   gunichar cells[ROWS][COLS];
   int      row;
-  int      col;           /* COLS: at the margin, wrapping on the next character */
+  int      cols;          /* the width now, at most COLS */
+  int      col;           /* cols: at the margin, wrapping on the next character */
+  gboolean wrapped[ROWS]; /* the row goes on in the next one (it wrapped at the margin) */
   int      saved_row;
   int      saved_col;
   GString *escape;        /* an escape sequence being read, or NULL */
@@ -55,6 +58,7 @@ static void
 term_init (Term *term)
 {
   memset (term, 0, sizeof *term);
+  term->cols = COLS;
   for (int r = 0; r < ROWS; r++)
     term_clear_cells (term, r, 0, COLS);
 }
@@ -63,7 +67,9 @@ static void
 term_scroll_up (Term *term)
 {
   memmove (term->cells[0], term->cells[1], sizeof term->cells[0] * (ROWS - 1));
+  memmove (term->wrapped, term->wrapped + 1, sizeof term->wrapped[0] * (ROWS - 1));
   term_clear_cells (term, ROWS - 1, 0, COLS);
+  term->wrapped[ROWS - 1] = FALSE;
 }
 
 static void
@@ -79,8 +85,9 @@ static void
 term_put (Term     *term,
           gunichar  c)
 {
-  if (term->col >= COLS)
+  if (term->col >= term->cols)
     {
+      term->wrapped[term->row] = TRUE;
       term->col = 0;
       term_newline (term);
     }
@@ -109,7 +116,8 @@ term_csi (Term       *term,
           char        final)
 {
   int n = MAX (param (params, 0, 1), 1);
-  int col = MIN (term->col, COLS - 1);
+  int cols = term->cols;
+  int col = MIN (term->col, cols - 1);
 
   /* Private modes (bracketed paste, keypad...) change nothing we draw. */
   if (params[0] == '?' || params[0] == '>' || params[0] == '=')
@@ -126,26 +134,30 @@ term_csi (Term       *term,
       term->col = col;
       break;
     case 'C':
-      term->col = MIN (col + n, COLS - 1);
+      term->col = MIN (col + n, cols - 1);
       break;
     case 'D':
       term->col = MAX (col - n, 0);
       break;
     case 'G':
-      term->col = MIN (n - 1, COLS - 1);
+      term->col = MIN (n - 1, cols - 1);
       break;
     case 'H':
     case 'f':
       term->row = MIN (MAX (param (params, 0, 1), 1), ROWS) - 1;
-      term->col = MIN (MAX (param (params, 1, 1), 1), COLS) - 1;
+      term->col = MIN (MAX (param (params, 1, 1), 1), cols) - 1;
       break;
     case 'J':
       switch (param (params, 0, 0))
         {
         case 0:
           term_clear_cells (term, term->row, col, COLS);
+          term->wrapped[term->row] = FALSE;
           for (int r = term->row + 1; r < ROWS; r++)
-            term_clear_cells (term, r, 0, COLS);
+            {
+              term_clear_cells (term, r, 0, COLS);
+              term->wrapped[r] = FALSE;
+            }
           break;
         case 1:
           for (int r = 0; r < term->row; r++)
@@ -158,6 +170,8 @@ term_csi (Term       *term,
         }
       break;
     case 'K':
+      /* An erased line no longer goes on in the next one. */
+      term->wrapped[term->row] = FALSE;
       switch (param (params, 0, 0))
         {
         case 0:
@@ -171,15 +185,15 @@ term_csi (Term       *term,
         }
       break;
     case 'P':
-      n = MIN (n, COLS - col);
+      n = MIN (n, cols - col);
       memmove (&term->cells[term->row][col], &term->cells[term->row][col + n],
-               sizeof (gunichar) * (COLS - col - n));
-      term_clear_cells (term, term->row, COLS - n, COLS);
+               sizeof (gunichar) * (cols - col - n));
+      term_clear_cells (term, term->row, cols - n, cols);
       break;
     case '@':
-      n = MIN (n, COLS - col);
+      n = MIN (n, cols - col);
       memmove (&term->cells[term->row][col + n], &term->cells[term->row][col],
-               sizeof (gunichar) * (COLS - col - n));
+               sizeof (gunichar) * (cols - col - n));
       term_clear_cells (term, term->row, col, col + n);
       break;
     case 'X':
@@ -277,10 +291,10 @@ term_feed (Term       *term,
           term_newline (term);
           break;
         case '\b':
-          term->col = MAX (MIN (term->col, COLS - 1) - 1, 0);
+          term->col = MAX (MIN (term->col, term->cols - 1) - 1, 0);
           break;
         case '\t':
-          term->col = MIN ((term->col / 8 + 1) * 8, COLS - 1);
+          term->col = MIN ((term->col / 8 + 1) * 8, term->cols - 1);
           break;
         case '\a':
         case '\001':
@@ -295,6 +309,84 @@ term_feed (Term       *term,
             }
           else if (byte >= 0x20)
             term_put (term, byte);
+        }
+    }
+}
+
+/* A resize to @cols columns as VTE, Konsole, kitty and most terminals do
+ * it: lines that wrapped at the margin are one line again, wrapped anew,
+ * and the cursor stays on its character. The screen here only ever holds
+ * what is above the cursor. */
+static void
+term_resize (Term *term,
+             int   cols)
+{
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  GArray *line = NULL;
+  guint cursor_line = 0, cursor_offset = 0, first = 0, n_rows = 0;
+
+  for (int r = 0; r <= term->row; r++)
+    {
+      int len = COLS;
+
+      if (line == NULL)
+        {
+          line = g_array_new (FALSE, FALSE, sizeof (gunichar));
+          g_ptr_array_add (lines, line);
+        }
+      if (r == term->row)
+        {
+          cursor_line = lines->len - 1;
+          cursor_offset = line->len + MIN (term->col, term->cols);
+        }
+      if (term->wrapped[r])
+        len = term->cols;
+      else
+        while (len > 0 && term->cells[r][len - 1] == ' ')
+          len--;
+      g_array_append_vals (line, term->cells[r], len);
+      if (!term->wrapped[r])
+        line = NULL;
+    }
+
+  /* The rows each line takes now; the top ones go when there are too many. */
+  for (guint i = 0; i < lines->len; i++)
+    {
+      guint len = ((GArray *) g_ptr_array_index (lines, i))->len;
+
+      if (i == cursor_line)
+        len = MAX (len, cursor_offset + 1);
+      n_rows += MAX ((len + cols - 1) / cols, 1);
+    }
+  first = n_rows > ROWS ? n_rows - ROWS : 0;
+
+  for (int r = 0; r < ROWS; r++)
+    {
+      term_clear_cells (term, r, 0, COLS);
+      term->wrapped[r] = FALSE;
+    }
+  term->cols = cols;
+
+  n_rows = 0;
+  for (guint i = 0; i < lines->len; i++)
+    {
+      GArray *text = g_ptr_array_index (lines, i);
+      guint len = i == cursor_line ? MAX (text->len, cursor_offset + 1) : text->len;
+
+      for (guint at = 0; at == 0 || at < len; at += cols, n_rows++)
+        {
+          int r = (int) n_rows - (int) first;
+
+          if (r < 0)
+            continue;
+          for (guint c = 0; c < (guint) cols && at + c < text->len; c++)
+            term->cells[r][c] = g_array_index (text, gunichar, at + c);
+          term->wrapped[r] = at + cols < len;
+          if (i == cursor_line && cursor_offset >= at && cursor_offset < at + cols)
+            {
+              term->row = r;
+              term->col = cursor_offset - at;
+            }
         }
     }
 }
@@ -467,6 +559,19 @@ screen_has (Fixture    *f,
   return strstr (screen, text) != NULL;
 }
 
+static guint
+screen_count (Fixture    *f,
+              const char *text)
+{
+  g_autofree char *screen = term_screen (&f->term);
+  guint count = 0;
+
+  for (const char *p = strstr (screen, text); p != NULL; p = strstr (p + 1, text))
+    count++;
+
+  return count;
+}
+
 static void
 fail_with_screen (Fixture    *f,
                   const char *what)
@@ -496,6 +601,32 @@ wait_screen (Fixture    *f,
 
   {
     g_autofree char *what = g_strdup_printf ("“%s” never appeared", text);
+
+    fail_with_screen (f, what);
+  }
+
+  return FALSE;
+}
+
+/* Waits until @text is on the screen @count times. */
+static gboolean
+wait_count (Fixture    *f,
+            const char *text,
+            guint       count)
+{
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (5000) * G_TIME_SPAN_MILLISECOND;
+
+  if (g_test_failed ())
+    return FALSE;
+
+  while (screen_count (f, text) < count && g_get_monotonic_time () < deadline)
+    chat_pump (f, 50);
+
+  if (screen_count (f, text) >= count)
+    return TRUE;
+
+  {
+    g_autofree char *what = g_strdup_printf ("“%s” is not there %u times", text, count);
 
     fail_with_screen (f, what);
   }
@@ -535,6 +666,51 @@ wait_cursor_line (Fixture    *f,
   }
 
   return FALSE;
+}
+
+/* The terminal is made @cols wide: it rewraps its lines, then natterctl
+ * hears of it (SIGWINCH). Returns where its output after that starts. */
+static gsize
+chat_resize (Fixture *f,
+             int      cols)
+{
+  struct winsize size = { .ws_row = ROWS, .ws_col = cols };
+
+  chat_pump (f, 0);
+  term_resize (&f->term, cols);
+  g_assert_cmpint (ioctl (f->master, TIOCSWINSZ, &size), ==, 0);
+
+  return f->raw->len;
+}
+
+/* Waits until natterctl wrote @text after @from in its output. */
+static gboolean
+wait_output (Fixture    *f,
+             gsize       from,
+             const char *text)
+{
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (5000) * G_TIME_SPAN_MILLISECOND;
+
+  while (strstr (f->raw->str + from, text) == NULL && g_get_monotonic_time () < deadline)
+    chat_pump (f, 50);
+
+  if (strstr (f->raw->str + from, text) != NULL)
+    return TRUE;
+
+  {
+    g_autofree char *what = g_strdup_printf ("“%s” was never written", text);
+
+    fail_with_screen (f, what);
+  }
+
+  return FALSE;
+}
+
+static void
+chat_quit (Fixture *f)
+{
+  chat_type (f, "/quit\r");
+  g_assert_cmpint (chat_wait_exit (f), ==, 0);
 }
 
 static void
@@ -604,8 +780,7 @@ test_incoming_keeps_typed_line (Fixture       *f,
   wait_screen (f, "-- bob is now bobby");
   natter_test_client_send (bob, "PART #a :later");
   wait_screen (f, "-- bobby left (later)");
-  chat_type (f, "/quit\r");
-  g_assert_cmpint (chat_wait_exit (f), ==, 0);
+  chat_quit (f);
   sessions = natter_test_ctl_json ("sessions", NULL);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (sessions), "sessions")), ==, 1);
 }
@@ -630,6 +805,9 @@ test_tab_completion (Fixture       *f,
   /* Nicks of the room, rooms */
   chat_type (f, "\025hi bo\t");
   wait_cursor_line (f, "[#a] hi bobby ");
+  /* At the start of the line, a nick is who the line is for. */
+  chat_type (f, "\025bo\t");
+  wait_cursor_line (f, "[#a] bobby: ");
   chat_type (f, "\025see #\t");
   wait_cursor_line (f, "[#a] see #a ");
 
@@ -712,6 +890,219 @@ test_join_and_msg (Fixture       *f,
   }
 }
 
+/* One QUIT or NICK is an event in every room the nick shares with us: the
+ * terminal, one stream, tells it once. */
+static void
+test_quit_told_once (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = natter_test_client_new (f->port);
+  g_autoptr(NatterTestClient) carol = natter_test_client_new (f->port);
+
+  chat_start_in_a (f);
+  chat_type (f, "/join #b\r");
+  wait_cursor_line (f, "[#b] ");
+  natter_test_client_register (bob, "bob");
+  natter_test_client_send (bob, "JOIN #a,#b");
+  natter_test_client_register (carol, "carol");
+  natter_test_client_send (carol, "JOIN #a");
+  wait_screen (f, "carol joined");
+
+  /* carol speaks after each: what came before her line is all there is. */
+  natter_test_client_send (bob, "NICK bobby");
+  natter_test_client_send (carol, "PRIVMSG #a :after the nick");
+  wait_screen (f, "<carol> after the nick");
+  g_assert_cmpuint (screen_count (f, "bob is now bobby"), ==, 1);
+
+  /* The server tells a QUIT when it has closed the connection: after what
+   * carol says next, maybe; so carol waits for it. */
+  natter_test_client_send (bob, "QUIT :bye");
+  wait_screen (f, "bobby quit (Quit: bye)");
+  natter_test_client_send (carol, "PRIVMSG #a :after the quit");
+  wait_screen (f, "<carol> after the quit");
+  if (screen_count (f, "bobby quit (Quit: bye)") != 1)
+    fail_with_screen (f, "the quit is not told once");
+  g_assert_false (g_test_failed ());
+
+  /* A join in between, and bob back and gone again: a new quit is told
+   * again. */
+  chat_type (f, "/join #c\r");
+  wait_cursor_line (f, "[#c] ");
+  natter_test_client_free (g_steal_pointer (&bob));
+  bob = natter_test_client_new (f->port);
+  natter_test_client_register (bob, "bobby");
+  natter_test_client_send (bob, "JOIN #a,#b");
+  natter_test_client_send (carol, "PRIVMSG #a :bobby is back");
+  wait_screen (f, "<carol> bobby is back");
+  natter_test_client_send (bob, "QUIT :again");
+  wait_screen (f, "bobby quit (Quit: again)");
+  natter_test_client_send (carol, "PRIVMSG #a :after the second quit");
+  wait_screen (f, "<carol> after the second quit");
+  g_assert_cmpuint (screen_count (f, "bobby quit (Quit: again)"), ==, 1);
+
+  chat_quit (f);
+}
+
+/* A resize redraws the prompt and the line being typed once, where they
+ * were: no copy left above, nothing above erased. */
+static void
+test_resize_redraws_cleanly (Fixture       *f,
+                             gconstpointer  data)
+{
+  const char *typed = "a line typed long enough to wrap once the terminal is narrow";
+  g_autofree char *line = g_strconcat ("[#a] ", typed, NULL);
+  g_autofree char *tail = NULL;
+  gsize from;
+
+  chat_start_in_a (f);
+  chat_type (f, typed);
+  wait_cursor_line (f, line);
+
+  /* Narrower: the line takes two rows. */
+  from = chat_resize (f, 40);
+  wait_output (f, from, "narrow");
+  tail = g_strndup (line + 40, strlen (line) - 40);
+  wait_cursor_line (f, tail);
+  if (screen_count (f, "[#a] a line") != 1)
+    fail_with_screen (f, "the prompt is there twice after the terminal got narrower");
+  g_assert_false (g_test_failed ());
+  g_assert_true (screen_has (f, "-- alice joined"));
+
+  /* Wider again: one row. */
+  from = chat_resize (f, COLS);
+  wait_output (f, from, "narrow");
+  wait_cursor_line (f, line);
+  if (screen_count (f, "[#a] a line") != 1 || !screen_has (f, "-- alice joined"))
+    fail_with_screen (f, "the terminal got wider: the prompt is there twice, or what was above it went");
+  g_assert_false (g_test_failed ());
+
+  /* The line is intact: it is sent whole. */
+  chat_type (f, "\r");
+  wait_screen (f, "<alice> a line typed long enough");
+  chat_quit (f);
+}
+
+/* The IRC commands beyond talking, each seen from the other side. */
+static void
+test_irc_commands (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = natter_test_client_new (f->port);
+
+  chat_start_in_a (f);
+  natter_test_client_register (bob, "bob");
+  natter_test_client_send (bob, "JOIN #a");
+  wait_screen (f, "-- bob joined");
+  natter_test_client_send (bob, "JOIN #lobby");
+  natter_test_client_send (bob, "TOPIC #lobby :fruit talk");
+  natter_test_client_expect (bob, ":bob!* TOPIC #lobby :fruit talk");
+
+  /* In /help, and completed with Tab. */
+  chat_type (f, "/help\r");
+  wait_screen (f, "/whois NICK");
+  wait_screen (f, "/quote RAW LINE");
+  chat_type (f, "/quo\t");
+  wait_cursor_line (f, "[#a] /quote ");
+  chat_type (f, "\025/ign\t");
+  wait_cursor_line (f, "[#a] /ignore ");
+  chat_type (f, "\025");
+
+  /* /list, with a filter */
+  chat_type (f, "/list LOB\r");
+  wait_screen (f, "-- 1 room on the server");
+  wait_screen (f, "#lobby                   1  fruit talk");
+
+  /* /mode, on a room named or the current one */
+  chat_type (f, "/mode #a +v  bob \r");
+  natter_test_client_expect (bob, ":alice!* MODE #a +v bob");
+  chat_type (f, "/mode +m\r");
+  natter_test_client_expect (bob, ":alice!* MODE #a +m");
+
+  /* /quote: a raw line */
+  chat_type (f, "/quote PRIVMSG bob :raw hello\r");
+  natter_test_client_expect (bob, ":alice!* PRIVMSG bob :raw hello");
+
+  /* /msg to a list: each gets it, each refusal is told. */
+  chat_type (f, "/msg bob,zed,#a hi all\r");
+  natter_test_client_expect (bob, ":alice!* PRIVMSG bob :hi all");
+  natter_test_client_expect (bob, ":alice!* PRIVMSG #a :hi all");
+  wait_screen (f, "!! zed: No such nick");
+
+  /* /ignore: bob's message never shows; /whois answers after it, on the
+   * same stream, so by then it was dropped. */
+  chat_type (f, "/ignore\r");
+  wait_screen (f, "-- Ignored: nobody");
+  chat_type (f, "/ignore bob\r");
+  wait_screen (f, "-- Ignored: bob!*@*");
+  natter_test_client_send (bob, "PRIVMSG alice :hidden words");
+  natter_test_client_send (bob, "PING :sync");
+  natter_test_client_expect (bob, "* PONG * :sync");
+  chat_type (f, "/whois bob\r");
+  wait_screen (f, "-- bob is bob@");
+  wait_screen (f, "(Real Name)");
+  wait_screen (f, "--   in: ");
+  chat_type (f, "/unignore bob\r");
+  wait_count (f, "-- Ignored: nobody", 2);
+  natter_test_client_send (bob, "PRIVMSG alice :visible words");
+  wait_screen (f, "<bob> visible words");
+  g_assert_false (screen_has (f, "hidden words"));
+
+  /* /kick from the current room, /invite back to it */
+  chat_type (f, "/kick bob behave\r");
+  natter_test_client_expect (bob, ":alice!* KICK #a bob :behave");
+  chat_type (f, "/invite bob\r");
+  natter_test_client_expect (bob, ":alice!* INVITE bob #a");
+  wait_screen (f, "-- Invited bob to #a");
+
+  /* The server's refusal, in its words */
+  chat_type (f, "/whois nobody\r");
+  wait_screen (f, "!! nobody: No such nick");
+
+  chat_quit (f);
+}
+
+/* A room keeps its window number while others come and go; a new one
+ * takes the lowest free number. */
+static void
+test_window_numbers (Fixture       *f,
+                     gconstpointer  data)
+{
+  chat_start_in_a (f);
+  chat_type (f, "/join #b\r");
+  wait_cursor_line (f, "[#b] ");
+  chat_type (f, "/join #c\r");
+  wait_cursor_line (f, "[#c] ");
+  chat_type (f, "/windows\r");
+  wait_screen (f, "-- Windows: 1:#a 2:#b 3:#c");
+
+  /* Leaving the current room: its window closes (then plain lines go to
+   * the lowest window's room). */
+  chat_type (f, "/switch #b\r");
+  wait_cursor_line (f, "[#b] ");
+  chat_type (f, "/part\r");
+  wait_cursor_line (f, "[#a] ");
+  chat_type (f, "/windows\r");
+  wait_screen (f, "-- Windows: 1:#a 3:#c");
+
+  chat_type (f, "/join #d\r");
+  wait_cursor_line (f, "[#d] ");
+  chat_type (f, "/windows\r");
+  wait_screen (f, "-- Windows: 1:#a 2:#d 3:#c");
+
+  chat_type (f, "\0333");
+  wait_cursor_line (f, "[#c] ");
+  chat_type (f, "/switch 2\r");
+  wait_cursor_line (f, "[#d] ");
+  chat_type (f, "/window 1\r");
+  wait_cursor_line (f, "[#a] ");
+  chat_type (f, "/switch 4\r");
+  wait_screen (f, "-- There is no window 4");
+  chat_type (f, "\0330");
+  wait_screen (f, "-- There is no window 10");
+
+  chat_quit (f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -724,6 +1115,17 @@ main (int   argc,
               fixture_set_up, test_tab_completion, fixture_tear_down);
   g_test_add ("/natterctl/chat/join-and-msg-reach-tcp", Fixture, NULL,
               fixture_set_up, test_join_and_msg, fixture_tear_down);
+
+  g_test_add ("/natterctl/chat/quit-told-once", Fixture, NULL,
+              fixture_set_up, test_quit_told_once, fixture_tear_down);
+
+  g_test_add ("/natterctl/chat/resize-redraws-cleanly", Fixture, NULL,
+              fixture_set_up, test_resize_redraws_cleanly, fixture_tear_down);
+
+  g_test_add ("/natterctl/chat/irc-commands", Fixture, NULL,
+              fixture_set_up, test_irc_commands, fixture_tear_down);
+  g_test_add ("/natterctl/chat/window-numbers", Fixture, NULL,
+              fixture_set_up, test_window_numbers, fixture_tear_down);
 
   return g_test_run ();
 }
