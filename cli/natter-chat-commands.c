@@ -55,7 +55,7 @@ static const ChatCommand chat_commands[] = {
   { "/quit", NULL, N_("leave the chat (Ctrl-D too)") },
   { "/help", NULL, N_("this help") },
   { "\\help", NULL, N_("this help") },
-  { "\\connect", N_("HOST[:PORT]"), N_("open a session to another server") },
+  { "\\connect", N_("[HOST[:PORT]]"), N_("open a session to another server; alone, connect this one again") },
   { "\\disconnect", N_("[ROOM]"), N_("leave ROOM, or disconnect from the server") },
 };
 
@@ -218,6 +218,15 @@ command_connect (NatterChat *self,
   guint64 port = 0;
   char *colon;
 
+  /* Alone, after \\disconnect: the same session connects again and
+   * rejoins its rooms. */
+  if ((words[0] == NULL || words[0][0] == '\0') && self->session != NULL &&
+      g_strcmp0 (natter_ipc_session1_get_state (self->session), "disconnected") == 0)
+    {
+      _natter_chat_printf (self, _("Connecting to %s…"), natter_ipc_session1_get_server (self->session));
+      _natter_chat_call (self, self->session, "Connect", NULL);
+      return;
+    }
   if (words[0] == NULL || words[0][0] == '\0')
     {
       _natter_chat_printf (self, _("Usage: \\connect HOST[:PORT]"));

@@ -1103,6 +1103,39 @@ test_window_numbers (Fixture       *f,
   chat_quit (f);
 }
 
+/* \\disconnect, then \\connect alone or to the same server: the session
+ * connects again and rejoins its rooms. */
+static void
+test_reconnect (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = natter_test_client_new (f->port);
+  g_autofree char *again = g_strdup_printf ("\\connect 127.0.0.1:%u\r", f->port);
+
+  natter_test_client_register (bob, "bob");
+  natter_test_client_send (bob, "JOIN #a");
+  natter_test_client_expect (bob, "* 366 *");
+  chat_start_in_a (f);
+  natter_test_client_expect (bob, ":alice!* JOIN #a");
+
+  chat_type (f, "\\disconnect\r");
+  natter_test_client_expect (bob, ":alice!* QUIT *");
+  wait_screen (f, "-- disconnected");
+  chat_type (f, "\\connect\r");
+  natter_test_client_expect (bob, ":alice!* JOIN #a");
+  wait_count (f, "-- connected", 2);
+
+  chat_type (f, "\\disconnect\r");
+  natter_test_client_expect (bob, ":alice!* QUIT *");
+  wait_count (f, "-- disconnected", 2);
+  chat_type (f, again);
+  natter_test_client_expect (bob, ":alice!* JOIN #a");
+  wait_count (f, "-- connected", 3);
+  chat_type (f, "hello again\r");
+  natter_test_client_expect (bob, ":alice!* PRIVMSG #a :hello again");
+  chat_quit (f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1124,6 +1157,8 @@ main (int   argc,
 
   g_test_add ("/natterctl/chat/irc-commands", Fixture, NULL,
               fixture_set_up, test_irc_commands, fixture_tear_down);
+  g_test_add ("/natterctl/chat/disconnect-then-connect", Fixture, NULL,
+              fixture_set_up, test_reconnect, fixture_tear_down);
   g_test_add ("/natterctl/chat/window-numbers", Fixture, NULL,
               fixture_set_up, test_window_numbers, fixture_tear_down);
 
