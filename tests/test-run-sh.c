@@ -303,9 +303,11 @@ test_no_display (Fixture       *f,
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   const char *line;
+  g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
+  g_autofree char *setsid = g_find_program_in_path ("setsid");
   guint32 pid;
 
-  if (g_find_program_in_path ("dbus-daemon") == NULL || g_find_program_in_path ("setsid") == NULL)
+  if (dbus_daemon == NULL || setsid == NULL)
     {
       g_test_skip ("needs dbus-daemon and setsid");
       return;

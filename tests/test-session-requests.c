@@ -851,12 +851,20 @@ test_join_key_sets_created_room (Fixture       *f,
   g_assert_true (join (f->session, "#open", "mine", &error));
   assert_members (f->session, "#open", "@bob alice");
   who_round_trip (f, "#open");
-  g_assert_cmpstr (room_key_state (&(RoomOf) { f, "#open" }), ==, "open");
+  {
+    g_autofree char *state = room_key_state (&(RoomOf) { f, "#open" });
+
+    g_assert_cmpstr (state, ==, "open");
+  }
   natter_test_client_send (bob, "PART #open");
   g_free (client_expect (bob, ":bob!* PART #open*"));
   /* Nor does a member left alone take it over. */
   who_round_trip (f, "#open");
-  g_assert_cmpstr (room_key_state (&(RoomOf) { f, "#open" }), ==, "open");
+  {
+    g_autofree char *state = room_key_state (&(RoomOf) { f, "#open" });
+
+    g_assert_cmpstr (state, ==, "open");
+  }
 }
 
 int
