@@ -11,6 +11,20 @@
 
 /* natterctl host ...: the hosted server, through org.natter.Host1. */
 
+GVariant *
+natter_cli_hosting_dict (NatterIpcDaemon1 *daemon,
+                         const char       *active_key)
+{
+  const char * const *addresses = natter_ipc_daemon1_get_hosting_addresses (daemon);
+  const char * const none[] = { NULL };
+
+  return g_variant_new_parsed ("{%s: <%b>, 'addresses': <%^as>, 'users': <%u>, 'rooms': <%u>}",
+                               active_key, natter_ipc_daemon1_get_hosting (daemon),
+                               addresses != NULL ? addresses : none,
+                               natter_ipc_daemon1_get_hosting_users (daemon),
+                               natter_ipc_daemon1_get_hosting_rooms (daemon));
+}
+
 static int
 print_hosting (NatterCli *cli)
 {
@@ -19,22 +33,7 @@ print_hosting (NatterCli *cli)
   gboolean hosting = natter_ipc_daemon1_get_hosting (daemon);
 
   if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "hosting");
-      json_builder_add_boolean_value (builder, hosting);
-      json_builder_set_member_name (builder, "addresses");
-      natter_cli_json_add_strv (builder, addresses);
-      json_builder_set_member_name (builder, "users");
-      json_builder_add_int_value (builder, natter_ipc_daemon1_get_hosting_users (daemon));
-      json_builder_set_member_name (builder, "rooms");
-      json_builder_add_int_value (builder, natter_ipc_daemon1_get_hosting_rooms (daemon));
-      json_builder_end_object (builder);
-
-      return natter_cli_print_builder (builder);
-    }
+    return natter_cli_print_json_dict (natter_cli_hosting_dict (daemon, "hosting"));
 
   if (!hosting)
     {
@@ -91,15 +90,14 @@ cmd_host_start (NatterCli              *cli,
   };
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) addresses = NULL;
+  g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
   NatterIpcDaemon1 *daemon;
-  GVariantDict options;
   HostingWait wait;
   int status;
 
   if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv, 0, 0)) != 0)
     return status;
 
-  g_variant_dict_init (&options, NULL);
   if (listen != NULL)
     g_variant_dict_insert (&options, "listen", "^as", listen);
   /* Passed on as asked: natterd refuses what it cannot do. */
@@ -109,36 +107,21 @@ cmd_host_start (NatterCli              *cli,
     g_variant_dict_insert (&options, "server-name", "s", server_name);
   if (network != NULL)
     g_variant_dict_insert (&options, "network", "s", network);
-  if (password_file != NULL)
-    {
-      g_autofree char *password = natter_cli_read_secret_file (password_file, &error);
-
-      if (password == NULL)
-        {
-          g_variant_dict_clear (&options);
-          return natter_cli_fail (cli, _("Cannot read the password file: %s"), error->message);
-        }
-      g_variant_dict_insert (&options, "password", "s", password);
-    }
+  if (!natter_cli_insert_password_file (&options, password_file, &error))
+    return natter_cli_fail (cli, _("Cannot read the password file: %s"), error->message);
   if (motd_file != NULL)
     {
       g_autofree char *motd = NULL;
 
       if (!g_file_get_contents (motd_file, &motd, NULL, &error) ||
           !g_utf8_validate (motd, -1, NULL))
-        {
-          g_variant_dict_clear (&options);
-          return natter_cli_fail (cli, _("Cannot read the message of the day: %s"),
-                                  error != NULL ? error->message : _("not UTF-8"));
-        }
+        return natter_cli_fail (cli, _("Cannot read the message of the day: %s"),
+                                error != NULL ? error->message : _("not UTF-8"));
       g_variant_dict_insert (&options, "motd", "s", motd);
     }
 
   if ((status = natter_cli_connect (cli)) != 0)
-    {
-      g_variant_dict_clear (&options);
-      return status;
-    }
+    return status;
 
   daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
   if (!natter_ipc_daemon1_call_start_hosting_sync (daemon, g_variant_dict_end (&options),
@@ -151,18 +134,8 @@ cmd_host_start (NatterCli              *cli,
   natter_cli_wait (cli, hosting_is, &wait, 2000);
 
   if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "hosting");
-      json_builder_add_boolean_value (builder, TRUE);
-      json_builder_set_member_name (builder, "addresses");
-      natter_cli_json_add_strv (builder, (const char * const *) addresses);
-      json_builder_end_object (builder);
-
-      return natter_cli_print_builder (builder);
-    }
+    return natter_cli_print_json_dict (g_variant_new_parsed ("{'hosting': <true>, 'addresses': <%^as>}",
+                                                             addresses));
 
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print (_("Hosting on %s\n"), addresses[i]);
@@ -219,6 +192,37 @@ cmd_host_status (NatterCli              *cli,
   return print_hosting (cli);
 }
 
+/* Connects and calls Host1's @method (a list: "ListUsers"...); its aa{sv},
+ * or NULL with *@status set after printing why. */
+static GVariant *
+call_host_list (NatterCli  *cli,
+                const char *method,
+                GVariant   *parameters,
+                int        *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  GVariant *list;
+
+  if ((*status = natter_cli_connect (cli)) != 0)
+    {
+      if (parameters != NULL)
+        g_variant_unref (g_variant_ref_sink (parameters));
+      return NULL;
+    }
+
+  reply = g_dbus_proxy_call_sync (G_DBUS_PROXY (natter_ipc_client_get_host (natter_cli_get_client (cli))),
+                                  method, parameters, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  if (reply == NULL)
+    {
+      *status = natter_cli_report_error (cli, error);
+      return NULL;
+    }
+  g_variant_get (reply, "(@aa{sv})", &list);
+
+  return list;
+}
+
 static char *
 format_duration (guint seconds)
 {
@@ -259,17 +263,12 @@ cmd_host_users (NatterCli              *cli,
                 int                     argc,
                 char                  **argv)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) users = NULL;
   int status;
 
   if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
-      (status = natter_cli_connect (cli)) != 0)
+      (users = call_host_list (cli, "ListUsers", NULL, &status)) == NULL)
     return status;
-
-  if (!natter_ipc_host1_call_list_users_sync (natter_ipc_client_get_host (natter_cli_get_client (cli)),
-                                              G_DBUS_CALL_FLAGS_NONE, -1, &users, NULL, &error))
-    return natter_cli_report_error (cli, error);
 
   return natter_cli_print_list (cli, "users", users,
                                 natter_cli_table_new (_("NICK"), _("ACCOUNT"), _("ADDRESS"), _("IDLE"), _("ROOMS"),
@@ -306,7 +305,6 @@ cmd_host_recent (NatterCli              *cli,
                  int                     argc,
                  char                  **argv)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) users = NULL;
   guint64 minutes;
   int status;
@@ -317,13 +315,8 @@ cmd_host_recent (NatterCli              *cli,
     return status;
   if (!g_ascii_string_to_unsigned (argv[1], 10, 1, 60 * 24 * 366, &minutes, NULL))
     return natter_cli_usage_error (cli, command, _("“%s” is not a number of minutes"), argv[1]);
-  if ((status = natter_cli_connect (cli)) != 0)
+  if ((users = call_host_list (cli, "ListRecentUsers", g_variant_new ("(u)", (guint32) minutes), &status)) == NULL)
     return status;
-
-  if (!natter_ipc_host1_call_list_recent_users_sync (natter_ipc_client_get_host (natter_cli_get_client (cli)),
-                                                     minutes,
-                                                     G_DBUS_CALL_FLAGS_NONE, -1, &users, NULL, &error))
-    return natter_cli_report_error (cli, error);
 
   return natter_cli_print_list (cli, "users", users,
                                 natter_cli_table_new (_("NICK"), _("USER"), _("ADDRESS"), _("SEEN"), NULL),
@@ -350,17 +343,12 @@ cmd_host_rooms (NatterCli              *cli,
                 int                     argc,
                 char                  **argv)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) rooms = NULL;
   int status;
 
   if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
-      (status = natter_cli_connect (cli)) != 0)
+      (rooms = call_host_list (cli, "ListRooms", NULL, &status)) == NULL)
     return status;
-
-  if (!natter_ipc_host1_call_list_rooms_sync (natter_ipc_client_get_host (natter_cli_get_client (cli)),
-                                              G_DBUS_CALL_FLAGS_NONE, -1, &rooms, NULL, &error))
-    return natter_cli_report_error (cli, error);
 
   return natter_cli_print_list (cli, "rooms", rooms,
                                 natter_cli_table_new (_("ROOM"), _("MEMBERS"), _("MODES"), _("TOPIC"), NULL),

@@ -79,18 +79,8 @@ natter_cli_message_send (NatterCli              *cli,
     }
 
   if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "target");
-      json_builder_add_string_value (builder, target);
-      json_builder_set_member_name (builder, "sent");
-      json_builder_add_int_value (builder, lines->len);
-      json_builder_end_object (builder);
-
-      return natter_cli_print_builder (builder);
-    }
+    return natter_cli_print_json_dict (g_variant_new_parsed ("{'target': <%s>, 'sent': <%u>}",
+                                                             target, lines->len));
 
   return NATTER_CLI_EXIT_OK;
 }

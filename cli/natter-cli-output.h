@@ -57,6 +57,10 @@ void         natter_cli_print_json        (JsonNode    *root,
 /* @builder's root printed as by natter_cli_print_json(), pretty; returns
  * NATTER_CLI_EXIT_OK so that a command can end with it. */
 int          natter_cli_print_builder     (JsonBuilder *builder);
+/* Prints the a{sv} @dict (a floating one taken over) as by
+ * natter_cli_json_add_dict(), in its order: small answers are written as
+ * g_variant_new_parsed ("{'sent': <%u>}", n). Returns NATTER_CLI_EXIT_OK. */
+int          natter_cli_print_json_dict   (GVariant    *dict);
 /* Prints { "@member": [ ... ] }, each a{sv} of @list as by
  * natter_cli_json_add_dict(); returns NATTER_CLI_EXIT_OK. */
 int          natter_cli_print_dict_list   (const char  *member,

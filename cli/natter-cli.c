@@ -562,3 +562,19 @@ natter_cli_read_secret_file (const char  *path,
 
   return g_steal_pointer (&contents);
 }
+
+gboolean
+natter_cli_insert_password_file (GVariantDict  *options,
+                                 const char    *path,
+                                 GError       **error)
+{
+  g_autofree char *password = NULL;
+
+  if (path == NULL)
+    return TRUE;
+  if ((password = natter_cli_read_secret_file (path, error)) == NULL)
+    return FALSE;
+  g_variant_dict_insert (options, "password", "s", password);
+
+  return TRUE;
+}

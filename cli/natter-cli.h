@@ -45,6 +45,12 @@ struct _NatterCliCommand
 extern const NatterCliCommand natter_cli_session_commands[];
 extern const NatterCliCommand natter_cli_host_commands[];
 
+/* natterd's hosting properties as a floating a{sv} for the JSON answers:
+ * @active_key (whether hosting), addresses, users, rooms. In
+ * cli/natter-cli-host.c, for status too. */
+GVariant          *natter_cli_hosting_dict        (NatterIpcDaemon1       *daemon,
+                                                   const char             *active_key);
+
 /*
  * NatterCli: the state of one natterctl run: the common options (--json,
  * -s SESSION), whether colour is wanted, and the connection to natterd.
@@ -136,5 +142,10 @@ int                natter_cli_print_list          (NatterCli              *self,
 /* Reads the first line of @path (for password files). */
 char              *natter_cli_read_secret_file    (const char             *path,
                                                    GError                **error);
+/* Inserts "password", read so from @path, into @options (nothing when
+ * @path is NULL): the server password of connect and host start. */
+gboolean           natter_cli_insert_password_file (GVariantDict          *options,
+                                                    const char            *path,
+                                                    GError               **error);
 
 G_END_DECLS
