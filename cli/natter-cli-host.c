@@ -192,37 +192,6 @@ cmd_host_status (NatterCli              *cli,
   return print_hosting (cli);
 }
 
-/* Connects and calls Host1's @method (a list: "ListUsers"...); its aa{sv},
- * or NULL with *@status set after printing why. */
-static GVariant *
-call_host_list (NatterCli  *cli,
-                const char *method,
-                GVariant   *parameters,
-                int        *status)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  GVariant *list;
-
-  if ((*status = natter_cli_connect (cli)) != 0)
-    {
-      if (parameters != NULL)
-        g_variant_unref (g_variant_ref_sink (parameters));
-      return NULL;
-    }
-
-  reply = g_dbus_proxy_call_sync (G_DBUS_PROXY (natter_ipc_client_get_host (natter_cli_get_client (cli))),
-                                  method, parameters, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  if (reply == NULL)
-    {
-      *status = natter_cli_report_error (cli, error);
-      return NULL;
-    }
-  g_variant_get (reply, "(@aa{sv})", &list);
-
-  return list;
-}
-
 static char *
 format_duration (guint seconds)
 {
@@ -257,25 +226,6 @@ add_user_row (NatterCliTable *table,
                             natter_cli_dict_string (user, "away"), NULL);
 }
 
-static int
-cmd_host_users (NatterCli              *cli,
-                const NatterCliCommand *command,
-                int                     argc,
-                char                  **argv)
-{
-  g_autoptr(GVariant) users = NULL;
-  int status;
-
-  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
-      (users = call_host_list (cli, "ListUsers", NULL, &status)) == NULL)
-    return status;
-
-  return natter_cli_print_list (cli, "users", users,
-                                natter_cli_table_new (_("NICK"), _("ACCOUNT"), _("ADDRESS"), _("IDLE"), _("ROOMS"),
-                                                      _("AWAY"), NULL),
-                                add_user_row);
-}
-
 static void
 add_recent_row (NatterCliTable *table,
                 GVariant       *user)
@@ -299,30 +249,6 @@ add_recent_row (NatterCliTable *table,
                             natter_cli_dict_string (user, "address"), seen, NULL);
 }
 
-static int
-cmd_host_recent (NatterCli              *cli,
-                 const NatterCliCommand *command,
-                 int                     argc,
-                 char                  **argv)
-{
-  g_autoptr(GVariant) users = NULL;
-  guint64 minutes;
-  int status;
-
-  if ((status = natter_cli_parse (cli, command, NULL,
-                                  _("Users connected now or gone within the last MINUTES, newest first."),
-                                  &argc, &argv, 1, 1)) != 0)
-    return status;
-  if (!g_ascii_string_to_unsigned (argv[1], 10, 1, 60 * 24 * 366, &minutes, NULL))
-    return natter_cli_usage_error (cli, command, _("“%s” is not a number of minutes"), argv[1]);
-  if ((users = call_host_list (cli, "ListRecentUsers", g_variant_new ("(u)", (guint32) minutes), &status)) == NULL)
-    return status;
-
-  return natter_cli_print_list (cli, "users", users,
-                                natter_cli_table_new (_("NICK"), _("USER"), _("ADDRESS"), _("SEEN"), NULL),
-                                add_recent_row);
-}
-
 static void
 add_room_row (NatterCliTable *table,
               GVariant       *room)
@@ -337,22 +263,82 @@ add_room_row (NatterCliTable *table,
                             natter_cli_dict_string (room, "topic"), NULL);
 }
 
+/* host users, rooms and recent: one of Host1's lists, a table or JSON. */
+typedef struct {
+  const char       *method;       /* answering aa{sv} */
+  const char       *member;       /* of the JSON object */
+  NatterCliRowFunc  add_row;
+  const char       *headings[7];  /* N_(), up to a NULL */
+} HostList;
+
+static const HostList host_users = {
+  "ListUsers", "users", add_user_row,
+  { N_("NICK"), N_("ACCOUNT"), N_("ADDRESS"), N_("IDLE"), N_("ROOMS"), N_("AWAY"), NULL }
+};
+static const HostList host_recent = {
+  "ListRecentUsers", "users", add_recent_row,
+  { N_("NICK"), N_("USER"), N_("ADDRESS"), N_("SEEN"), NULL }
+};
+static const HostList host_rooms = {
+  "ListRooms", "rooms", add_room_row,
+  { N_("ROOM"), N_("MEMBERS"), N_("MODES"), N_("TOPIC"), NULL }
+};
+
+/* Connects, calls @list's method with @parameters (floating, or NULL)
+ * and prints its answer. */
 static int
-cmd_host_rooms (NatterCli              *cli,
-                const NatterCliCommand *command,
-                int                     argc,
-                char                  **argv)
+print_host_list (NatterCli      *cli,
+                 const HostList *list,
+                 GVariant       *parameters)
 {
-  g_autoptr(GVariant) rooms = NULL;
+  g_autoptr(GVariant) owned = parameters != NULL ? g_variant_ref_sink (parameters) : NULL;
+  g_autoptr(GVariant) elements = NULL;
+  const char *headings[G_N_ELEMENTS (list->headings)] = { NULL, };
   int status;
 
-  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
-      (rooms = call_host_list (cli, "ListRooms", NULL, &status)) == NULL)
+  if ((status = natter_cli_connect (cli)) != 0 ||
+      (elements = natter_cli_call (cli, natter_ipc_client_get_host (natter_cli_get_client (cli)),
+                                   list->method, owned, &status)) == NULL)
     return status;
 
-  return natter_cli_print_list (cli, "rooms", rooms,
-                                natter_cli_table_new (_("ROOM"), _("MEMBERS"), _("MODES"), _("TOPIC"), NULL),
-                                add_room_row);
+  for (guint i = 0; list->headings[i] != NULL; i++)
+    headings[i] = _(list->headings[i]);
+
+  return natter_cli_print_list (cli, list->member, elements, natter_cli_table_new_strv (headings), list->add_row);
+}
+
+/* users and rooms: command->data is the HostList. */
+static int
+cmd_host_list (NatterCli              *cli,
+               const NatterCliCommand *command,
+               int                     argc,
+               char                  **argv)
+{
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0)
+    return status;
+
+  return print_host_list (cli, command->data, NULL);
+}
+
+static int
+cmd_host_recent (NatterCli              *cli,
+                 const NatterCliCommand *command,
+                 int                     argc,
+                 char                  **argv)
+{
+  guint64 minutes;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL,
+                                  _("Users connected now or gone within the last MINUTES, newest first."),
+                                  &argc, &argv, 1, 1)) != 0)
+    return status;
+  if (!g_ascii_string_to_unsigned (argv[1], 10, 1, 60 * 24 * 366, &minutes, NULL))
+    return natter_cli_usage_error (cli, command, _("“%s” is not a number of minutes"), argv[1]);
+
+  return print_host_list (cli, command->data, g_variant_new ("(u)", (guint32) minutes));
 }
 
 /* kick and close, told apart by the name. */
@@ -404,9 +390,9 @@ const NatterCliCommand natter_cli_host_commands[] = {
   { "host start", NULL, N_("Start hosting rooms"), cmd_host_start },
   { "host stop", NULL, N_("Stop hosting"), cmd_host_stop },
   { "host status", NULL, N_("Show the hosted server's addresses and counts"), cmd_host_status },
-  { "host users", NULL, N_("List the users connected to the hosted server"), cmd_host_users },
-  { "host recent", N_("MINUTES"), N_("List who was here in the last MINUTES"), cmd_host_recent },
-  { "host rooms", NULL, N_("List the hosted rooms"), cmd_host_rooms },
+  { "host users", NULL, N_("List the users connected to the hosted server"), cmd_host_list, &host_users },
+  { "host recent", N_("MINUTES"), N_("List who was here in the last MINUTES"), cmd_host_recent, &host_recent },
+  { "host rooms", NULL, N_("List the hosted rooms"), cmd_host_list, &host_rooms },
   { "host kick", N_("NICK"), N_("Disconnect a user from the hosted server"), cmd_host_kick },
   { "host close", N_("ROOM"), N_("Close a hosted room, kicking everyone"), cmd_host_kick },
   { NULL }

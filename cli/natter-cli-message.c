@@ -145,7 +145,6 @@ natter_cli_message_history (NatterCli              *cli,
       N_("Also show room events: joins, parts, quits, nick changes, kicks, topics"), NULL },
     { NULL }
   };
-  g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) messages = NULL;
   NatterIpcSession1 *session;
   GVariantDict query;
@@ -173,9 +172,10 @@ natter_cli_message_history (NatterCli              *cli,
   if (after > 0)
     g_variant_dict_insert (&query, "after-id", "x", after);
 
-  if (!natter_ipc_session1_call_history_sync (session, argv[1], g_variant_dict_end (&query),
-                                              G_DBUS_CALL_FLAGS_NONE, -1, &messages, NULL, &error))
-    return natter_cli_report_error (cli, error);
+  messages = natter_cli_call (cli, session, "History", g_variant_new ("(s@a{sv})", argv[1], g_variant_dict_end (&query)),
+                              &status);
+  if (messages == NULL)
+    return status;
 
   return print_messages (cli, messages, FALSE);
 }
@@ -193,7 +193,6 @@ natter_cli_message_search (NatterCli              *cli,
     { "target", 't', 0, G_OPTION_ARG_STRING, &target, N_("Only in this room or conversation"), N_("TARGET") },
     { NULL }
   };
-  g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) messages = NULL;
   g_autofree char *query = NULL;
   NatterIpcSession1 *session;
@@ -215,9 +214,10 @@ natter_cli_message_search (NatterCli              *cli,
   if (target != NULL)
     g_variant_dict_insert (&options, "target", "s", target);
 
-  if (!natter_ipc_session1_call_search_sync (session, query, g_variant_dict_end (&options),
-                                             G_DBUS_CALL_FLAGS_NONE, -1, &messages, NULL, &error))
-    return natter_cli_report_error (cli, error);
+  messages = natter_cli_call (cli, session, "Search", g_variant_new ("(s@a{sv})", query, g_variant_dict_end (&options)),
+                              &status);
+  if (messages == NULL)
+    return status;
 
   return print_messages (cli, messages, TRUE);
 }

@@ -91,24 +91,32 @@ struct _NatterCliTable
 };
 
 NatterCliTable *
+natter_cli_table_new_strv (const char * const *headings)
+{
+  NatterCliTable *table = g_new0 (NatterCliTable, 1);
+
+  table->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_ptr_array_add (table->rows, g_strdupv ((char **) headings));
+  table->n_columns = g_strv_length ((char **) headings);
+
+  return table;
+}
+
+NatterCliTable *
 natter_cli_table_new (const char *first_heading,
                       ...)
 {
-  NatterCliTable *table = g_new0 (NatterCliTable, 1);
-  GStrvBuilder *builder = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) headings = NULL;
   va_list args;
 
   va_start (args, first_heading);
   for (const char *heading = first_heading; heading != NULL; heading = va_arg (args, const char *))
     g_strv_builder_add (builder, heading);
   va_end (args);
+  headings = g_strv_builder_end (builder);
 
-  table->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  g_ptr_array_add (table->rows, g_strv_builder_end (builder));
-  table->n_columns = g_strv_length (g_ptr_array_index (table->rows, 0));
-  g_strv_builder_unref (builder);
-
-  return table;
+  return natter_cli_table_new_strv ((const char * const *) headings);
 }
 
 void

@@ -39,6 +39,8 @@ typedef struct _NatterCliTable NatterCliTable;
 /* Column headings, NULL-terminated; they are translated by the caller. */
 NatterCliTable *natter_cli_table_new      (const char  *first_heading,
                                            ...) G_GNUC_NULL_TERMINATED;
+/* The same from a NULL-terminated array. */
+NatterCliTable *natter_cli_table_new_strv (const char * const *headings);
 /* One cell per column, NULL-terminated. */
 void         natter_cli_table_add_row     (NatterCliTable *table,
                                            const char     *first_cell,

@@ -239,19 +239,15 @@ natter_cli_room_list (NatterCli              *cli,
                       int                     argc,
                       char                  **argv)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) listed = NULL;
   g_autoptr(GVariant) rooms = NULL;
   NatterIpcSession1 *session;
   int status;
 
   if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
-      (session = natter_cli_choose_session (cli, &status)) == NULL)
+      (session = natter_cli_choose_session (cli, &status)) == NULL ||
+      (listed = natter_cli_call (cli, session, "ListServerRooms", NULL, &status)) == NULL)
     return status;
-
-  if (!natter_ipc_session1_call_list_server_rooms_sync (session,
-                                                        G_DBUS_CALL_FLAGS_NONE, -1, &listed, NULL, &error))
-    return natter_cli_report_error (cli, error);
 
   rooms = sorted_room_dicts (listed);
 
@@ -282,17 +278,14 @@ natter_cli_room_who (NatterCli              *cli,
                      int                     argc,
                      char                  **argv)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) users = NULL;
   NatterIpcSession1 *session;
   int status;
 
   if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 1, 1)) != 0 ||
-      (session = natter_cli_room_choose_session (cli, (const char *[]) { argv[1], NULL }, &status)) == NULL)
+      (session = natter_cli_room_choose_session (cli, (const char *[]) { argv[1], NULL }, &status)) == NULL ||
+      (users = natter_cli_call (cli, session, "Who", g_variant_new ("(s)", argv[1]), &status)) == NULL)
     return status;
-
-  if (!natter_ipc_session1_call_who_sync (session, argv[1], G_DBUS_CALL_FLAGS_NONE, -1, &users, NULL, &error))
-    return natter_cli_report_error (cli, error);
 
   return natter_cli_print_list (cli, "users", users,
                                 natter_cli_table_new (_("NICK"), _("USER"), _("HOST"), _("AWAY"), _("REAL NAME"), NULL),

@@ -563,6 +563,27 @@ natter_cli_read_secret_file (const char  *path,
   return g_steal_pointer (&contents);
 }
 
+GVariant *
+natter_cli_call (NatterCli  *self,
+                 gpointer    proxy,
+                 const char *method,
+                 GVariant   *parameters,
+                 int        *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_proxy_call_sync (G_DBUS_PROXY (proxy), method, parameters, G_DBUS_CALL_FLAGS_NONE, -1,
+                                  NULL, &error);
+  if (reply == NULL)
+    {
+      *status = natter_cli_report_error (self, error);
+      return NULL;
+    }
+
+  return g_variant_get_child_value (reply, 0);
+}
+
 gboolean
 natter_cli_insert_password_file (GVariantDict  *options,
                                  const char    *path,

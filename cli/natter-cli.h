@@ -104,6 +104,16 @@ NatterIpcClient   *natter_cli_get_client          (NatterCli              *self)
 NatterIpcSession1 *natter_cli_choose_session      (NatterCli              *self,
                                                    int                    *status);
 
+/* Calls @method of @proxy (a generated proxy of natterd's) with
+ * @parameters (floating, or NULL) and returns the reply's first value,
+ * as the generated _call_..._sync() would: for the calls that answer one
+ * value. NULL with *@status set after printing why. */
+GVariant          *natter_cli_call                (NatterCli              *self,
+                                                   gpointer                proxy,
+                                                   const char             *method,
+                                                   GVariant               *parameters,
+                                                   int                    *status);
+
 /* Spins the main context until @done (@data) is TRUE or @timeout_ms pass
  * (0: no limit); returns the last answer of @done. */
 gboolean           natter_cli_wait                (NatterCli              *self,
