@@ -64,6 +64,18 @@ hosting_is (gpointer data)
   return natter_ipc_daemon1_get_hosting (wait->daemon) == wait->hosting;
 }
 
+/* The properties follow the reply to Start/StopHosting: let them arrive
+ * before printing. */
+static void
+wait_hosting (NatterCli        *cli,
+              NatterIpcDaemon1 *daemon,
+              gboolean          hosting)
+{
+  HostingWait wait = { daemon, hosting };
+
+  natter_cli_wait (cli, hosting_is, &wait, 2000);
+}
+
 static int
 cmd_host_start (NatterCli              *cli,
                 const NatterCliCommand *command,
@@ -92,7 +104,6 @@ cmd_host_start (NatterCli              *cli,
   g_auto(GStrv) addresses = NULL;
   g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
   NatterIpcDaemon1 *daemon;
-  HostingWait wait;
   int status;
 
   if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv, 0, 0)) != 0)
@@ -128,10 +139,7 @@ cmd_host_start (NatterCli              *cli,
                                                    G_DBUS_CALL_FLAGS_NONE, -1, &addresses, NULL, &error))
     return natter_cli_report_error (cli, error);
 
-  /* The properties follow the reply: let them arrive before printing. */
-  wait.daemon = daemon;
-  wait.hosting = TRUE;
-  natter_cli_wait (cli, hosting_is, &wait, 2000);
+  wait_hosting (cli, daemon, TRUE);
 
   if (natter_cli_get_json (cli))
     return natter_cli_print_json_dict (g_variant_new_parsed ("{'hosting': <true>, 'addresses': <%^as>}",
@@ -151,7 +159,6 @@ cmd_host_stop (NatterCli              *cli,
 {
   g_autoptr(GError) error = NULL;
   NatterIpcDaemon1 *daemon;
-  HostingWait wait;
   int status;
 
   if ((status = natter_cli_parse (cli, command, NULL,
@@ -164,9 +171,7 @@ cmd_host_stop (NatterCli              *cli,
   if (!natter_ipc_daemon1_call_stop_hosting_sync (daemon, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
     return natter_cli_report_error (cli, error);
 
-  wait.daemon = daemon;
-  wait.hosting = FALSE;
-  natter_cli_wait (cli, hosting_is, &wait, 2000);
+  wait_hosting (cli, daemon, FALSE);
 
   if (!natter_cli_get_json (cli))
     {
@@ -253,11 +258,8 @@ static void
 add_room_row (NatterCliTable *table,
               GVariant       *room)
 {
-  guint32 members = 0;
-  g_autofree char *count = NULL;
+  g_autofree char *count = natter_cli_dict_uint (room, "members");
 
-  g_variant_lookup (room, "members", "u", &members);
-  count = g_strdup_printf ("%u", members);
   natter_cli_table_add_row (table, natter_cli_dict_string (room, "name"), count,
                             natter_cli_dict_string (room, "modes"),
                             natter_cli_dict_string (room, "topic"), NULL);

@@ -87,13 +87,29 @@ natter_cli_message_send (NatterCli              *cli,
 
 /* history, search */
 
+/* -n, the most messages to print. */
+#define LIMIT_ENTRY(limit) \
+  { "lines", 'n', 0, G_OPTION_ARG_INT, &(limit), N_("How many messages, at most 500 (default: 50)"), N_("N") }
+
+/* Calls @method (History or Search) with @text and @options (ended here)
+ * and prints the messages it answers. */
 static int
-print_messages (NatterCli *cli,
-                GVariant  *messages,
-                gboolean   show_target)
+print_messages (NatterCli         *cli,
+                NatterIpcSession1 *session,
+                const char        *method,
+                const char        *text,
+                GVariantDict      *options,
+                gboolean           show_target)
 {
+  g_autoptr(GVariant) messages = NULL;
   GVariantIter iter;
   GVariant *message;
+  int status;
+
+  messages = natter_cli_call (cli, session, method, g_variant_new ("(s@a{sv})", text, g_variant_dict_end (options)),
+                              &status);
+  if (messages == NULL)
+    return status;
 
   if (natter_cli_get_json (cli))
     {
@@ -138,14 +154,13 @@ natter_cli_message_history (NatterCli              *cli,
   gint64 before = 0, after = 0;
   gboolean events = FALSE;
   const GOptionEntry entries[] = {
-    { "lines", 'n', 0, G_OPTION_ARG_INT, &limit, N_("How many messages, at most 500 (default: 50)"), N_("N") },
+    LIMIT_ENTRY (limit),
     { "before", 0, 0, G_OPTION_ARG_INT64, &before, N_("Only messages older than message ID"), N_("ID") },
     { "after", 0, 0, G_OPTION_ARG_INT64, &after, N_("Only messages newer than message ID"), N_("ID") },
     { "events", 0, 0, G_OPTION_ARG_NONE, &events,
       N_("Also show room events: joins, parts, quits, nick changes, kicks, topics"), NULL },
     { NULL }
   };
-  g_autoptr(GVariant) messages = NULL;
   NatterIpcSession1 *session;
   GVariantDict query;
   int status;
@@ -172,12 +187,7 @@ natter_cli_message_history (NatterCli              *cli,
   if (after > 0)
     g_variant_dict_insert (&query, "after-id", "x", after);
 
-  messages = natter_cli_call (cli, session, "History", g_variant_new ("(s@a{sv})", argv[1], g_variant_dict_end (&query)),
-                              &status);
-  if (messages == NULL)
-    return status;
-
-  return print_messages (cli, messages, FALSE);
+  return print_messages (cli, session, "History", argv[1], &query, FALSE);
 }
 
 int
@@ -189,11 +199,10 @@ natter_cli_message_search (NatterCli              *cli,
   int limit = 50;
   g_autofree char *target = NULL;
   const GOptionEntry entries[] = {
-    { "lines", 'n', 0, G_OPTION_ARG_INT, &limit, N_("How many messages, at most 500 (default: 50)"), N_("N") },
+    LIMIT_ENTRY (limit),
     { "target", 't', 0, G_OPTION_ARG_STRING, &target, N_("Only in this room or conversation"), N_("TARGET") },
     { NULL }
   };
-  g_autoptr(GVariant) messages = NULL;
   g_autofree char *query = NULL;
   NatterIpcSession1 *session;
   GVariantDict options;
@@ -214,12 +223,7 @@ natter_cli_message_search (NatterCli              *cli,
   if (target != NULL)
     g_variant_dict_insert (&options, "target", "s", target);
 
-  messages = natter_cli_call (cli, session, "Search", g_variant_new ("(s@a{sv})", query, g_variant_dict_end (&options)),
-                              &status);
-  if (messages == NULL)
-    return status;
-
-  return print_messages (cli, messages, TRUE);
+  return print_messages (cli, session, "Search", query, &options, TRUE);
 }
 
 /* follow */

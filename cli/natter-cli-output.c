@@ -300,6 +300,17 @@ natter_cli_dict_string (GVariant   *dict,
 }
 
 char *
+natter_cli_dict_uint (GVariant   *dict,
+                      const char *key)
+{
+  guint32 value = 0;
+
+  g_variant_lookup (dict, key, "u", &value);
+
+  return g_strdup_printf ("%u", value);
+}
+
+char *
 natter_cli_format_time (gint64   time_us,
                         gboolean long_form)
 {

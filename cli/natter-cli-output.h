@@ -80,6 +80,10 @@ void         natter_cli_json_add_strv     (JsonBuilder        *builder,
 /* The string @key of the a{sv} @dict, or "" when it has none. */
 const char  *natter_cli_dict_string       (GVariant    *dict,
                                            const char  *key);
+/* The uint32 @key of the a{sv} @dict as text, "0" when it has none: a
+ * count for a table's cell. */
+char        *natter_cli_dict_uint         (GVariant    *dict,
+                                           const char  *key);
 
 /* Microseconds since the epoch as local "HH:MM" (or with the date and
  * seconds when @long_form). */

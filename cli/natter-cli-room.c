@@ -224,11 +224,8 @@ static void
 add_listed_room_row (NatterCliTable *table,
                      GVariant       *room)
 {
-  guint32 users = 0;
-  g_autofree char *count = NULL;
+  g_autofree char *count = natter_cli_dict_uint (room, "users");
 
-  g_variant_lookup (room, "users", "u", &users);
-  count = g_strdup_printf ("%u", users);
   natter_cli_table_add_row (table, natter_cli_dict_string (room, "name"), count,
                             natter_cli_dict_string (room, "topic"), NULL);
 }
