@@ -182,12 +182,7 @@ _natter_chat_open_options (const char *host,
   GVariantDict options;
 
   g_variant_dict_init (&options, NULL);
-  g_variant_dict_insert (&options, "host", "s", host);
-  g_variant_dict_insert (&options, "nick", "s", nick);
-  if (port != 0)
-    g_variant_dict_insert (&options, "port", "q", port);
-  if (tls)
-    g_variant_dict_insert (&options, "tls", "b", TRUE);
+  natter_cli_insert_open_options (&options, host, port, tls, nick);
 
   return g_variant_dict_end (&options);
 }

@@ -330,12 +330,7 @@ connect_options (NatterCli              *cli,
   g_autoptr(GError) error = NULL;
   g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
 
-  g_variant_dict_insert (&options, "host", "s", host);
-  g_variant_dict_insert (&options, "nick", "s", nick != NULL ? nick : g_get_user_name ());
-  if (port != 0)
-    g_variant_dict_insert (&options, "port", "q", port);
-  if (tls)
-    g_variant_dict_insert (&options, "tls", "b", TRUE);
+  natter_cli_insert_open_options (&options, host, port, tls, nick != NULL ? nick : g_get_user_name ());
 
   if (!natter_cli_insert_password_file (&options, password_file, &error))
     {

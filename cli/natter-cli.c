@@ -584,6 +584,21 @@ natter_cli_call (NatterCli  *self,
   return g_variant_get_child_value (reply, 0);
 }
 
+void
+natter_cli_insert_open_options (GVariantDict *options,
+                                const char   *host,
+                                guint16       port,
+                                gboolean      tls,
+                                const char   *nick)
+{
+  g_variant_dict_insert (options, "host", "s", host);
+  g_variant_dict_insert (options, "nick", "s", nick);
+  if (port != 0)
+    g_variant_dict_insert (options, "port", "q", port);
+  if (tls)
+    g_variant_dict_insert (options, "tls", "b", TRUE);
+}
+
 gboolean
 natter_cli_insert_password_file (GVariantDict  *options,
                                  const char    *path,

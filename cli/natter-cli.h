@@ -152,6 +152,13 @@ int                natter_cli_print_list          (NatterCli              *self,
 /* Reads the first line of @path (for password files). */
 char              *natter_cli_read_secret_file    (const char             *path,
                                                    GError                **error);
+/* Inserts OpenSession's options for @host into @options: the nick, and
+ * the port and TLS when given (the chat's \connect and natterctl connect). */
+void               natter_cli_insert_open_options (GVariantDict           *options,
+                                                   const char             *host,
+                                                   guint16                 port,
+                                                   gboolean                tls,
+                                                   const char             *nick);
 /* Inserts "password", read so from @path, into @options (nothing when
  * @path is NULL): the server password of connect and host start. */
 gboolean           natter_cli_insert_password_file (GVariantDict          *options,
