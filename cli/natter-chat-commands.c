@@ -103,24 +103,16 @@ need_current (NatterChat *self)
   return FALSE;
 }
 
+/* Who's aa{sv}. */
 static void
-on_who_done (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+tell_who (NatterChat *self,
+          GVariant   *users,
+          const char *text)
 {
-  g_autoptr(NatterChat) self = user_data;
-  g_autoptr(GVariant) users = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GString) line = g_string_new (NULL);
   GVariantIter iter;
   const char *channel = "";
   GVariant *user;
-
-  if (!natter_ipc_session1_call_who_finish (NATTER_IPC_SESSION1 (source), &users, result, &error))
-    {
-      _natter_chat_error (self, error);
-      return;
-    }
 
   g_variant_iter_init (&iter, users);
   while ((user = g_variant_iter_next_value (&iter)) != NULL)
@@ -139,22 +131,14 @@ on_who_done (GObject      *source,
   _natter_chat_printf (self, _("Who:%s"), line->len > 0 ? line->str : _(" nobody"));
 }
 
+/* History's aa{sv}. */
 static void
-on_history_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+tell_history (NatterChat *self,
+              GVariant   *messages,
+              const char *text)
 {
-  g_autoptr(NatterChat) self = user_data;
-  g_autoptr(GVariant) messages = NULL;
-  g_autoptr(GError) error = NULL;
   GVariantIter iter;
   GVariant *message;
-
-  if (!natter_ipc_session1_call_history_finish (NATTER_IPC_SESSION1 (source), &messages, result, &error))
-    {
-      _natter_chat_error (self, error);
-      return;
-    }
 
   if (g_variant_n_children (messages) == 0)
     _natter_chat_printf (self, _("No history"));
@@ -198,12 +182,7 @@ _natter_chat_open_options (const char *host,
   GVariantDict options;
 
   g_variant_dict_init (&options, NULL);
-  g_variant_dict_insert (&options, "host", "s", host);
-  g_variant_dict_insert (&options, "nick", "s", nick);
-  if (port != 0)
-    g_variant_dict_insert (&options, "port", "q", port);
-  if (tls)
-    g_variant_dict_insert (&options, "tls", "b", TRUE);
+  natter_cli_insert_open_options (&options, host, port, tls, nick);
 
   return g_variant_dict_end (&options);
 }
@@ -390,26 +369,18 @@ first_word (const char  *argument,
   return g_strndup (argument, space - argument);
 }
 
+/* Whois's a{sv}. */
 static void
-on_whois_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+tell_whois (NatterChat *self,
+            GVariant   *info,
+            const char *text)
 {
-  g_autoptr(NatterChat) self = user_data;
-  g_autoptr(GVariant) info = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree const char **rooms = NULL;
   g_autofree char *joined = NULL;
   const char *nick;
   gboolean operator = FALSE;
   guint32 idle;
   gint64 signon;
-
-  if (!natter_ipc_session1_call_whois_finish (NATTER_IPC_SESSION1 (source), &info, result, &error))
-    {
-      _natter_chat_error (self, error);
-      return;
-    }
 
   nick = natter_cli_dict_string (info, "nick");
   _natter_chat_printf (self, _("%s is %s@%s (%s)"), nick, natter_cli_dict_string (info, "user"),
@@ -452,8 +423,7 @@ command_whois (NatterChat *self,
       return;
     }
 
-  natter_ipc_session1_call_whois (self->session, nick, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                                  on_whois_done, g_object_ref (self));
+  _natter_chat_call_with_reply (self, self->session, "Whois", g_variant_new ("(s)", nick), tell_whois, NULL);
 }
 
 static int
@@ -468,23 +438,15 @@ compare_listed_rooms (gconstpointer a,
   return g_ascii_strcasecmp (name_a, name_b);
 }
 
+/* ListServerRooms' a(sus), those whose name has @filter (casefolded). */
 static void
-on_list_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+tell_list (NatterChat *self,
+           GVariant   *rooms,
+           const char *filter)
 {
-  g_autoptr(NatterChatCall) data = user_data;  /* text: the filter, casefolded */
-  g_autoptr(GVariant) rooms = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) shown = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   GVariantIter iter;
   GVariant *room;
-
-  if (!natter_ipc_session1_call_list_server_rooms_finish (NATTER_IPC_SESSION1 (source), &rooms, result, &error))
-    {
-      _natter_chat_error (data->chat, error);
-      return;
-    }
 
   g_variant_iter_init (&iter, rooms);
   while ((room = g_variant_iter_next_value (&iter)) != NULL)
@@ -494,14 +456,14 @@ on_list_done (GObject      *source,
 
       g_variant_get (room, "(&sus)", &name, NULL, NULL);
       folded = g_utf8_casefold (name, -1);
-      if (strstr (folded, data->text) != NULL)
+      if (strstr (folded, filter) != NULL)
         g_ptr_array_add (shown, room);
       else
         g_variant_unref (room);
     }
   g_ptr_array_sort (shown, compare_listed_rooms);
 
-  _natter_chat_printf (data->chat, g_dngettext (GETTEXT_PACKAGE, "%u room on the server", "%u rooms on the server",
+  _natter_chat_printf (self, g_dngettext (GETTEXT_PACKAGE, "%u room on the server", "%u rooms on the server",
                                                 shown->len), shown->len);
   for (guint i = 0; i < shown->len; i++)
     {
@@ -509,7 +471,7 @@ on_list_done (GObject      *source,
       guint32 users;
 
       g_variant_get (g_ptr_array_index (shown, i), "(&su&s)", &name, &users, &topic);
-      _natter_chat_printf (data->chat, "  %-20s %5u  %s", name, users, topic);
+      _natter_chat_printf (self, "  %-20s %5u  %s", name, users, topic);
     }
 }
 
@@ -519,8 +481,7 @@ command_list (NatterChat *self,
 {
   g_autofree char *filter = g_utf8_casefold (argument, -1);
 
-  natter_ipc_session1_call_list_server_rooms (self->session, G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_list_done,
-                                              _natter_chat_call_new (self, filter));
+  _natter_chat_call_with_reply (self, self->session, "ListServerRooms", NULL, tell_list, filter);
 }
 
 /* "/mode #room +o bob", "/mode +o bob" (the current room), "/mode NICK +i". */
@@ -754,8 +715,7 @@ run_command (NatterChat *self,
       if (room == NULL)
         _natter_chat_printf (self, _("Usage: /who ROOM"));
       else
-        natter_ipc_session1_call_who (self->session, room,
-                                      G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_who_done, g_object_ref (self));
+        _natter_chat_call_with_reply (self, self->session, "Who", g_variant_new ("(s)", room), tell_who, NULL);
     }
   else if (g_str_equal (name, "/away"))
     {
@@ -776,9 +736,9 @@ run_command (NatterChat *self,
         }
       g_variant_dict_init (&query, NULL);
       g_variant_dict_insert (&query, "limit", "u", (guint32) lines);
-      natter_ipc_session1_call_history (self->session, self->current, g_variant_dict_end (&query),
-                                        G_DBUS_CALL_FLAGS_NONE, -1,
-                                        NULL, on_history_done, g_object_ref (self));
+      _natter_chat_call_with_reply (self, self->session, "History",
+                                    g_variant_new ("(s@a{sv})", self->current, g_variant_dict_end (&query)),
+                                    tell_history, NULL);
     }
   else
     _natter_chat_printf (self, _("Unknown command %s: /help lists them"), name);

@@ -41,10 +41,17 @@ struct _NatterChat
   int                status;
 };
 
+/* What a call's answer goes to: its one value (the reply's first), and the
+ * @text the call was made with. */
+typedef void (*NatterChatReplyFunc) (NatterChat *self,
+                                     GVariant   *value,
+                                     const char *text);
+
 /* The user data of a call whose answer needs a string besides the chat. */
 typedef struct {
-  NatterChat *chat;
-  char       *text;
+  NatterChat          *chat;
+  char                *text;
+  NatterChatReplyFunc  reply;  /* NULL: @text is printed on success */
 } NatterChatCall;
 
 /* natter-chat.c */
@@ -77,6 +84,13 @@ void        _natter_chat_call_and_tell (NatterChat   *self,
                                         const char   *method,
                                         GVariant     *parameters,
                                         const char   *done);
+/* The same, and gives the answer to @reply (with @text) once it succeeded. */
+void        _natter_chat_call_with_reply (NatterChat          *self,
+                                          gpointer             proxy,
+                                          const char          *method,
+                                          GVariant            *parameters,
+                                          NatterChatReplyFunc  reply,
+                                          const char          *text);
 void        _natter_chat_join_room     (NatterChat   *self,
                                         const char   *name,
                                         const char   *key,

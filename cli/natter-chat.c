@@ -395,8 +395,29 @@ on_call_done (GObject      *source,
   reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
   if (reply == NULL)
     _natter_chat_error (data->chat, error);
+  else if (data->reply != NULL)
+    {
+      g_autoptr(GVariant) value = g_variant_get_child_value (reply, 0);
+
+      data->reply (data->chat, value, data->text);
+    }
   else if (data->text != NULL)
     _natter_chat_printf (data->chat, "%s", data->text);
+}
+
+void
+_natter_chat_call_with_reply (NatterChat          *self,
+                              gpointer             proxy,
+                              const char          *method,
+                              GVariant            *parameters,
+                              NatterChatReplyFunc  reply,
+                              const char          *text)
+{
+  NatterChatCall *data = _natter_chat_call_new (self, text);
+
+  data->reply = reply;
+  g_dbus_proxy_call (G_DBUS_PROXY (proxy), method, parameters, G_DBUS_CALL_FLAGS_NONE, -1,
+                     NULL, on_call_done, data);
 }
 
 void

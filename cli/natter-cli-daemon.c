@@ -26,16 +26,7 @@ print_stopped (NatterCli *cli,
                gboolean   stopped)
 {
   if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "stopped");
-      json_builder_add_boolean_value (builder, stopped);
-      json_builder_end_object (builder);
-
-      return natter_cli_print_builder (builder);
-    }
+    return natter_cli_print_json_dict (g_variant_new_parsed ("{'stopped': <%b>}", stopped));
 
   if (stopped)
     g_print (_("natterd stopped\n"));

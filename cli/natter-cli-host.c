@@ -11,6 +11,20 @@
 
 /* natterctl host ...: the hosted server, through org.natter.Host1. */
 
+GVariant *
+natter_cli_hosting_dict (NatterIpcDaemon1 *daemon,
+                         const char       *active_key)
+{
+  const char * const *addresses = natter_ipc_daemon1_get_hosting_addresses (daemon);
+  const char * const none[] = { NULL };
+
+  return g_variant_new_parsed ("{%s: <%b>, 'addresses': <%^as>, 'users': <%u>, 'rooms': <%u>}",
+                               active_key, natter_ipc_daemon1_get_hosting (daemon),
+                               addresses != NULL ? addresses : none,
+                               natter_ipc_daemon1_get_hosting_users (daemon),
+                               natter_ipc_daemon1_get_hosting_rooms (daemon));
+}
+
 static int
 print_hosting (NatterCli *cli)
 {
@@ -19,22 +33,7 @@ print_hosting (NatterCli *cli)
   gboolean hosting = natter_ipc_daemon1_get_hosting (daemon);
 
   if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "hosting");
-      json_builder_add_boolean_value (builder, hosting);
-      json_builder_set_member_name (builder, "addresses");
-      natter_cli_json_add_strv (builder, addresses);
-      json_builder_set_member_name (builder, "users");
-      json_builder_add_int_value (builder, natter_ipc_daemon1_get_hosting_users (daemon));
-      json_builder_set_member_name (builder, "rooms");
-      json_builder_add_int_value (builder, natter_ipc_daemon1_get_hosting_rooms (daemon));
-      json_builder_end_object (builder);
-
-      return natter_cli_print_builder (builder);
-    }
+    return natter_cli_print_json_dict (natter_cli_hosting_dict (daemon, "hosting"));
 
   if (!hosting)
     {
@@ -65,6 +64,18 @@ hosting_is (gpointer data)
   return natter_ipc_daemon1_get_hosting (wait->daemon) == wait->hosting;
 }
 
+/* The properties follow the reply to Start/StopHosting: let them arrive
+ * before printing. */
+static void
+wait_hosting (NatterCli        *cli,
+              NatterIpcDaemon1 *daemon,
+              gboolean          hosting)
+{
+  HostingWait wait = { daemon, hosting };
+
+  natter_cli_wait (cli, hosting_is, &wait, 2000);
+}
+
 static int
 cmd_host_start (NatterCli              *cli,
                 const NatterCliCommand *command,
@@ -91,15 +102,13 @@ cmd_host_start (NatterCli              *cli,
   };
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) addresses = NULL;
+  g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
   NatterIpcDaemon1 *daemon;
-  GVariantDict options;
-  HostingWait wait;
   int status;
 
   if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv, 0, 0)) != 0)
     return status;
 
-  g_variant_dict_init (&options, NULL);
   if (listen != NULL)
     g_variant_dict_insert (&options, "listen", "^as", listen);
   /* Passed on as asked: natterd refuses what it cannot do. */
@@ -109,60 +118,32 @@ cmd_host_start (NatterCli              *cli,
     g_variant_dict_insert (&options, "server-name", "s", server_name);
   if (network != NULL)
     g_variant_dict_insert (&options, "network", "s", network);
-  if (password_file != NULL)
-    {
-      g_autofree char *password = natter_cli_read_secret_file (password_file, &error);
-
-      if (password == NULL)
-        {
-          g_variant_dict_clear (&options);
-          return natter_cli_fail (cli, _("Cannot read the password file: %s"), error->message);
-        }
-      g_variant_dict_insert (&options, "password", "s", password);
-    }
+  if (!natter_cli_insert_password_file (&options, password_file, &error))
+    return natter_cli_fail (cli, _("Cannot read the password file: %s"), error->message);
   if (motd_file != NULL)
     {
       g_autofree char *motd = NULL;
 
       if (!g_file_get_contents (motd_file, &motd, NULL, &error) ||
           !g_utf8_validate (motd, -1, NULL))
-        {
-          g_variant_dict_clear (&options);
-          return natter_cli_fail (cli, _("Cannot read the message of the day: %s"),
-                                  error != NULL ? error->message : _("not UTF-8"));
-        }
+        return natter_cli_fail (cli, _("Cannot read the message of the day: %s"),
+                                error != NULL ? error->message : _("not UTF-8"));
       g_variant_dict_insert (&options, "motd", "s", motd);
     }
 
   if ((status = natter_cli_connect (cli)) != 0)
-    {
-      g_variant_dict_clear (&options);
-      return status;
-    }
+    return status;
 
   daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
   if (!natter_ipc_daemon1_call_start_hosting_sync (daemon, g_variant_dict_end (&options),
                                                    G_DBUS_CALL_FLAGS_NONE, -1, &addresses, NULL, &error))
     return natter_cli_report_error (cli, error);
 
-  /* The properties follow the reply: let them arrive before printing. */
-  wait.daemon = daemon;
-  wait.hosting = TRUE;
-  natter_cli_wait (cli, hosting_is, &wait, 2000);
+  wait_hosting (cli, daemon, TRUE);
 
   if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "hosting");
-      json_builder_add_boolean_value (builder, TRUE);
-      json_builder_set_member_name (builder, "addresses");
-      natter_cli_json_add_strv (builder, (const char * const *) addresses);
-      json_builder_end_object (builder);
-
-      return natter_cli_print_builder (builder);
-    }
+    return natter_cli_print_json_dict (g_variant_new_parsed ("{'hosting': <true>, 'addresses': <%^as>}",
+                                                             addresses));
 
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print (_("Hosting on %s\n"), addresses[i]);
@@ -178,7 +159,6 @@ cmd_host_stop (NatterCli              *cli,
 {
   g_autoptr(GError) error = NULL;
   NatterIpcDaemon1 *daemon;
-  HostingWait wait;
   int status;
 
   if ((status = natter_cli_parse (cli, command, NULL,
@@ -191,9 +171,7 @@ cmd_host_stop (NatterCli              *cli,
   if (!natter_ipc_daemon1_call_stop_hosting_sync (daemon, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
     return natter_cli_report_error (cli, error);
 
-  wait.daemon = daemon;
-  wait.hosting = FALSE;
-  natter_cli_wait (cli, hosting_is, &wait, 2000);
+  wait_hosting (cli, daemon, FALSE);
 
   if (!natter_cli_get_json (cli))
     {
@@ -253,30 +231,6 @@ add_user_row (NatterCliTable *table,
                             natter_cli_dict_string (user, "away"), NULL);
 }
 
-static int
-cmd_host_users (NatterCli              *cli,
-                const NatterCliCommand *command,
-                int                     argc,
-                char                  **argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) users = NULL;
-  int status;
-
-  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
-      (status = natter_cli_connect (cli)) != 0)
-    return status;
-
-  if (!natter_ipc_host1_call_list_users_sync (natter_ipc_client_get_host (natter_cli_get_client (cli)),
-                                              G_DBUS_CALL_FLAGS_NONE, -1, &users, NULL, &error))
-    return natter_cli_report_error (cli, error);
-
-  return natter_cli_print_list (cli, "users", users,
-                                natter_cli_table_new (_("NICK"), _("ACCOUNT"), _("ADDRESS"), _("IDLE"), _("ROOMS"),
-                                                      _("AWAY"), NULL),
-                                add_user_row);
-}
-
 static void
 add_recent_row (NatterCliTable *table,
                 GVariant       *user)
@@ -300,14 +254,82 @@ add_recent_row (NatterCliTable *table,
                             natter_cli_dict_string (user, "address"), seen, NULL);
 }
 
+static void
+add_room_row (NatterCliTable *table,
+              GVariant       *room)
+{
+  g_autofree char *count = natter_cli_dict_uint (room, "members");
+
+  natter_cli_table_add_row (table, natter_cli_dict_string (room, "name"), count,
+                            natter_cli_dict_string (room, "modes"),
+                            natter_cli_dict_string (room, "topic"), NULL);
+}
+
+/* host users, rooms and recent: one of Host1's lists, a table or JSON. */
+typedef struct {
+  const char       *method;       /* answering aa{sv} */
+  const char       *member;       /* of the JSON object */
+  NatterCliRowFunc  add_row;
+  const char       *headings[7];  /* N_(), up to a NULL */
+} HostList;
+
+static const HostList host_users = {
+  "ListUsers", "users", add_user_row,
+  { N_("NICK"), N_("ACCOUNT"), N_("ADDRESS"), N_("IDLE"), N_("ROOMS"), N_("AWAY"), NULL }
+};
+static const HostList host_recent = {
+  "ListRecentUsers", "users", add_recent_row,
+  { N_("NICK"), N_("USER"), N_("ADDRESS"), N_("SEEN"), NULL }
+};
+static const HostList host_rooms = {
+  "ListRooms", "rooms", add_room_row,
+  { N_("ROOM"), N_("MEMBERS"), N_("MODES"), N_("TOPIC"), NULL }
+};
+
+/* Connects, calls @list's method with @parameters (floating, or NULL)
+ * and prints its answer. */
+static int
+print_host_list (NatterCli      *cli,
+                 const HostList *list,
+                 GVariant       *parameters)
+{
+  g_autoptr(GVariant) owned = parameters != NULL ? g_variant_ref_sink (parameters) : NULL;
+  g_autoptr(GVariant) elements = NULL;
+  const char *headings[G_N_ELEMENTS (list->headings)] = { NULL, };
+  int status;
+
+  if ((status = natter_cli_connect (cli)) != 0 ||
+      (elements = natter_cli_call (cli, natter_ipc_client_get_host (natter_cli_get_client (cli)),
+                                   list->method, owned, &status)) == NULL)
+    return status;
+
+  for (guint i = 0; list->headings[i] != NULL; i++)
+    headings[i] = _(list->headings[i]);
+
+  return natter_cli_print_list (cli, list->member, elements, natter_cli_table_new_strv (headings), list->add_row);
+}
+
+/* users and rooms: command->data is the HostList. */
+static int
+cmd_host_list (NatterCli              *cli,
+               const NatterCliCommand *command,
+               int                     argc,
+               char                  **argv)
+{
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0)
+    return status;
+
+  return print_host_list (cli, command->data, NULL);
+}
+
 static int
 cmd_host_recent (NatterCli              *cli,
                  const NatterCliCommand *command,
                  int                     argc,
                  char                  **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) users = NULL;
   guint64 minutes;
   int status;
 
@@ -317,54 +339,8 @@ cmd_host_recent (NatterCli              *cli,
     return status;
   if (!g_ascii_string_to_unsigned (argv[1], 10, 1, 60 * 24 * 366, &minutes, NULL))
     return natter_cli_usage_error (cli, command, _("“%s” is not a number of minutes"), argv[1]);
-  if ((status = natter_cli_connect (cli)) != 0)
-    return status;
 
-  if (!natter_ipc_host1_call_list_recent_users_sync (natter_ipc_client_get_host (natter_cli_get_client (cli)),
-                                                     minutes,
-                                                     G_DBUS_CALL_FLAGS_NONE, -1, &users, NULL, &error))
-    return natter_cli_report_error (cli, error);
-
-  return natter_cli_print_list (cli, "users", users,
-                                natter_cli_table_new (_("NICK"), _("USER"), _("ADDRESS"), _("SEEN"), NULL),
-                                add_recent_row);
-}
-
-static void
-add_room_row (NatterCliTable *table,
-              GVariant       *room)
-{
-  guint32 members = 0;
-  g_autofree char *count = NULL;
-
-  g_variant_lookup (room, "members", "u", &members);
-  count = g_strdup_printf ("%u", members);
-  natter_cli_table_add_row (table, natter_cli_dict_string (room, "name"), count,
-                            natter_cli_dict_string (room, "modes"),
-                            natter_cli_dict_string (room, "topic"), NULL);
-}
-
-static int
-cmd_host_rooms (NatterCli              *cli,
-                const NatterCliCommand *command,
-                int                     argc,
-                char                  **argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) rooms = NULL;
-  int status;
-
-  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
-      (status = natter_cli_connect (cli)) != 0)
-    return status;
-
-  if (!natter_ipc_host1_call_list_rooms_sync (natter_ipc_client_get_host (natter_cli_get_client (cli)),
-                                              G_DBUS_CALL_FLAGS_NONE, -1, &rooms, NULL, &error))
-    return natter_cli_report_error (cli, error);
-
-  return natter_cli_print_list (cli, "rooms", rooms,
-                                natter_cli_table_new (_("ROOM"), _("MEMBERS"), _("MODES"), _("TOPIC"), NULL),
-                                add_room_row);
+  return print_host_list (cli, command->data, g_variant_new ("(u)", (guint32) minutes));
 }
 
 /* kick and close, told apart by the name. */
@@ -416,9 +392,9 @@ const NatterCliCommand natter_cli_host_commands[] = {
   { "host start", NULL, N_("Start hosting rooms"), cmd_host_start },
   { "host stop", NULL, N_("Stop hosting"), cmd_host_stop },
   { "host status", NULL, N_("Show the hosted server's addresses and counts"), cmd_host_status },
-  { "host users", NULL, N_("List the users connected to the hosted server"), cmd_host_users },
-  { "host recent", N_("MINUTES"), N_("List who was here in the last MINUTES"), cmd_host_recent },
-  { "host rooms", NULL, N_("List the hosted rooms"), cmd_host_rooms },
+  { "host users", NULL, N_("List the users connected to the hosted server"), cmd_host_list, &host_users },
+  { "host recent", N_("MINUTES"), N_("List who was here in the last MINUTES"), cmd_host_recent, &host_recent },
+  { "host rooms", NULL, N_("List the hosted rooms"), cmd_host_list, &host_rooms },
   { "host kick", N_("NICK"), N_("Disconnect a user from the hosted server"), cmd_host_kick },
   { "host close", N_("ROOM"), N_("Close a hosted room, kicking everyone"), cmd_host_kick },
   { NULL }

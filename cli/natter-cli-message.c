@@ -79,31 +79,37 @@ natter_cli_message_send (NatterCli              *cli,
     }
 
   if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "target");
-      json_builder_add_string_value (builder, target);
-      json_builder_set_member_name (builder, "sent");
-      json_builder_add_int_value (builder, lines->len);
-      json_builder_end_object (builder);
-
-      return natter_cli_print_builder (builder);
-    }
+    return natter_cli_print_json_dict (g_variant_new_parsed ("{'target': <%s>, 'sent': <%u>}",
+                                                             target, lines->len));
 
   return NATTER_CLI_EXIT_OK;
 }
 
 /* history, search */
 
+/* -n, the most messages to print. */
+#define LIMIT_ENTRY(limit) \
+  { "lines", 'n', 0, G_OPTION_ARG_INT, &(limit), N_("How many messages, at most 500 (default: 50)"), N_("N") }
+
+/* Calls @method (History or Search) with @text and @options (ended here)
+ * and prints the messages it answers. */
 static int
-print_messages (NatterCli *cli,
-                GVariant  *messages,
-                gboolean   show_target)
+print_messages (NatterCli         *cli,
+                NatterIpcSession1 *session,
+                const char        *method,
+                const char        *text,
+                GVariantDict      *options,
+                gboolean           show_target)
 {
+  g_autoptr(GVariant) messages = NULL;
   GVariantIter iter;
   GVariant *message;
+  int status;
+
+  messages = natter_cli_call (cli, session, method, g_variant_new ("(s@a{sv})", text, g_variant_dict_end (options)),
+                              &status);
+  if (messages == NULL)
+    return status;
 
   if (natter_cli_get_json (cli))
     {
@@ -148,15 +154,13 @@ natter_cli_message_history (NatterCli              *cli,
   gint64 before = 0, after = 0;
   gboolean events = FALSE;
   const GOptionEntry entries[] = {
-    { "lines", 'n', 0, G_OPTION_ARG_INT, &limit, N_("How many messages, at most 500 (default: 50)"), N_("N") },
+    LIMIT_ENTRY (limit),
     { "before", 0, 0, G_OPTION_ARG_INT64, &before, N_("Only messages older than message ID"), N_("ID") },
     { "after", 0, 0, G_OPTION_ARG_INT64, &after, N_("Only messages newer than message ID"), N_("ID") },
     { "events", 0, 0, G_OPTION_ARG_NONE, &events,
       N_("Also show room events: joins, parts, quits, nick changes, kicks, topics"), NULL },
     { NULL }
   };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) messages = NULL;
   NatterIpcSession1 *session;
   GVariantDict query;
   int status;
@@ -183,11 +187,7 @@ natter_cli_message_history (NatterCli              *cli,
   if (after > 0)
     g_variant_dict_insert (&query, "after-id", "x", after);
 
-  if (!natter_ipc_session1_call_history_sync (session, argv[1], g_variant_dict_end (&query),
-                                              G_DBUS_CALL_FLAGS_NONE, -1, &messages, NULL, &error))
-    return natter_cli_report_error (cli, error);
-
-  return print_messages (cli, messages, FALSE);
+  return print_messages (cli, session, "History", argv[1], &query, FALSE);
 }
 
 int
@@ -199,12 +199,10 @@ natter_cli_message_search (NatterCli              *cli,
   int limit = 50;
   g_autofree char *target = NULL;
   const GOptionEntry entries[] = {
-    { "lines", 'n', 0, G_OPTION_ARG_INT, &limit, N_("How many messages, at most 500 (default: 50)"), N_("N") },
+    LIMIT_ENTRY (limit),
     { "target", 't', 0, G_OPTION_ARG_STRING, &target, N_("Only in this room or conversation"), N_("TARGET") },
     { NULL }
   };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) messages = NULL;
   g_autofree char *query = NULL;
   NatterIpcSession1 *session;
   GVariantDict options;
@@ -225,11 +223,7 @@ natter_cli_message_search (NatterCli              *cli,
   if (target != NULL)
     g_variant_dict_insert (&options, "target", "s", target);
 
-  if (!natter_ipc_session1_call_search_sync (session, query, g_variant_dict_end (&options),
-                                             G_DBUS_CALL_FLAGS_NONE, -1, &messages, NULL, &error))
-    return natter_cli_report_error (cli, error);
-
-  return print_messages (cli, messages, TRUE);
+  return print_messages (cli, session, "Search", query, &options, TRUE);
 }
 
 /* follow */

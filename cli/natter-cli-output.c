@@ -91,24 +91,32 @@ struct _NatterCliTable
 };
 
 NatterCliTable *
+natter_cli_table_new_strv (const char * const *headings)
+{
+  NatterCliTable *table = g_new0 (NatterCliTable, 1);
+
+  table->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_ptr_array_add (table->rows, g_strdupv ((char **) headings));
+  table->n_columns = g_strv_length ((char **) headings);
+
+  return table;
+}
+
+NatterCliTable *
 natter_cli_table_new (const char *first_heading,
                       ...)
 {
-  NatterCliTable *table = g_new0 (NatterCliTable, 1);
-  GStrvBuilder *builder = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) headings = NULL;
   va_list args;
 
   va_start (args, first_heading);
   for (const char *heading = first_heading; heading != NULL; heading = va_arg (args, const char *))
     g_strv_builder_add (builder, heading);
   va_end (args);
+  headings = g_strv_builder_end (builder);
 
-  table->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  g_ptr_array_add (table->rows, g_strv_builder_end (builder));
-  table->n_columns = g_strv_length (g_ptr_array_index (table->rows, 0));
-  g_strv_builder_unref (builder);
-
-  return table;
+  return natter_cli_table_new_strv ((const char * const *) headings);
 }
 
 void
@@ -209,6 +217,17 @@ natter_cli_print_builder (JsonBuilder *builder)
 }
 
 int
+natter_cli_print_json_dict (GVariant *dict)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (dict);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  natter_cli_json_add_dict (builder, owned);
+
+  return natter_cli_print_builder (builder);
+}
+
+int
 natter_cli_print_dict_list (const char *member,
                             GVariant   *list)
 {
@@ -278,6 +297,17 @@ natter_cli_dict_string (GVariant   *dict,
   g_variant_lookup (dict, key, "&s", &value);
 
   return value;
+}
+
+char *
+natter_cli_dict_uint (GVariant   *dict,
+                      const char *key)
+{
+  guint32 value = 0;
+
+  g_variant_lookup (dict, key, "u", &value);
+
+  return g_strdup_printf ("%u", value);
 }
 
 char *
@@ -444,47 +474,6 @@ natter_cli_format_message (GVariant *message,
   return g_string_free (line, FALSE);
 }
 
-void
-natter_cli_json_add_message (JsonBuilder *builder,
-                             GVariant    *message)
-{
-  gint64 time_us = lookup_int64 (message, "time");
-  g_autofree char *iso = natter_cli_format_iso_time (time_us);
-  const char *msgid = NULL;
-  const char *subject = NULL;
-
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_int_value (builder, lookup_int64 (message, "id"));
-  json_builder_set_member_name (builder, "time");
-  json_builder_add_string_value (builder, iso);
-  json_builder_set_member_name (builder, "time_us");
-  json_builder_add_int_value (builder, time_us);
-  json_builder_set_member_name (builder, "target");
-  json_builder_add_string_value (builder, lookup_string (message, "target"));
-  json_builder_set_member_name (builder, "sender");
-  json_builder_add_string_value (builder, lookup_string (message, "sender"));
-  json_builder_set_member_name (builder, "text");
-  json_builder_add_string_value (builder, lookup_string (message, "text"));
-  json_builder_set_member_name (builder, "kind");
-  json_builder_add_string_value (builder, lookup_string (message, "kind"));
-  json_builder_set_member_name (builder, "own");
-  json_builder_add_boolean_value (builder, lookup_boolean (message, "own"));
-  json_builder_set_member_name (builder, "highlight");
-  json_builder_add_boolean_value (builder, lookup_boolean (message, "highlight"));
-  json_builder_set_member_name (builder, "history");
-  json_builder_add_boolean_value (builder, lookup_boolean (message, "history"));
-  json_builder_set_member_name (builder, "msgid");
-  if (g_variant_lookup (message, "msgid", "&s", &msgid))
-    json_builder_add_string_value (builder, msgid);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "subject");
-  if (g_variant_lookup (message, "subject", "&s", &subject))
-    json_builder_add_string_value (builder, subject);
-  else
-    json_builder_add_null_value (builder);
-}
-
 static void
 add_string (JsonBuilder *builder,
             const char  *name,
@@ -492,6 +481,15 @@ add_string (JsonBuilder *builder,
 {
   json_builder_set_member_name (builder, name);
   json_builder_add_string_value (builder, value != NULL ? value : "");
+}
+
+static void
+add_int (JsonBuilder *builder,
+         const char  *name,
+         gint64       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
 }
 
 static void
@@ -504,24 +502,52 @@ add_bool (JsonBuilder *builder,
 }
 
 void
+natter_cli_json_add_message (JsonBuilder *builder,
+                             GVariant    *message)
+{
+  gint64 time_us = lookup_int64 (message, "time");
+  g_autofree char *iso = natter_cli_format_iso_time (time_us);
+  /* Present in each message, "" or FALSE when it lacks one. */
+  static const char * const strings[] = { "target", "sender", "text", "kind" };
+  static const char * const booleans[] = { "own", "highlight", "history" };
+  /* null when the message lacks one. */
+  static const char * const nullable[] = { "msgid", "subject" };
+
+  add_int (builder, "id", lookup_int64 (message, "id"));
+  add_string (builder, "time", iso);
+  add_int (builder, "time_us", time_us);
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    add_string (builder, strings[i], lookup_string (message, strings[i]));
+  for (guint i = 0; i < G_N_ELEMENTS (booleans); i++)
+    add_bool (builder, booleans[i], lookup_boolean (message, booleans[i]));
+  for (guint i = 0; i < G_N_ELEMENTS (nullable); i++)
+    {
+      const char *value = NULL;
+
+      json_builder_set_member_name (builder, nullable[i]);
+      if (g_variant_lookup (message, nullable[i], "&s", &value))
+        json_builder_add_string_value (builder, value);
+      else
+        json_builder_add_null_value (builder);
+    }
+}
+
+void
 natter_cli_json_add_session (JsonBuilder       *builder,
                              NatterIpcSession1 *session,
                              GPtrArray         *rooms)
 {
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_int_value (builder, natter_ipc_session1_get_id (session));
+  add_int (builder, "id", natter_ipc_session1_get_id (session));
   add_string (builder, "name", natter_ipc_session1_get_name (session));
   add_string (builder, "server", natter_ipc_session1_get_server (session));
-  json_builder_set_member_name (builder, "port");
-  json_builder_add_int_value (builder, natter_ipc_session1_get_port (session));
+  add_int (builder, "port", natter_ipc_session1_get_port (session));
   add_bool (builder, "tls", natter_ipc_session1_get_tls (session));
   add_string (builder, "nick", natter_ipc_session1_get_nick (session));
   add_string (builder, "state", natter_ipc_session1_get_state (session));
   add_string (builder, "state_reason", natter_ipc_session1_get_state_reason (session));
   add_string (builder, "last_error", natter_ipc_session1_get_last_error (session));
-  json_builder_set_member_name (builder, "retry_at");
-  json_builder_add_int_value (builder, natter_ipc_session1_get_retry_at (session) / G_USEC_PER_SEC);
+  add_int (builder, "retry_at", natter_ipc_session1_get_retry_at (session) / G_USEC_PER_SEC);
   add_bool (builder, "away", natter_ipc_session1_get_away (session));
   add_string (builder, "away_message", natter_ipc_session1_get_away_message (session));
   add_string (builder, "network", natter_ipc_session1_get_network (session));

@@ -39,6 +39,8 @@ typedef struct _NatterCliTable NatterCliTable;
 /* Column headings, NULL-terminated; they are translated by the caller. */
 NatterCliTable *natter_cli_table_new      (const char  *first_heading,
                                            ...) G_GNUC_NULL_TERMINATED;
+/* The same from a NULL-terminated array. */
+NatterCliTable *natter_cli_table_new_strv (const char * const *headings);
 /* One cell per column, NULL-terminated. */
 void         natter_cli_table_add_row     (NatterCliTable *table,
                                            const char     *first_cell,
@@ -57,6 +59,10 @@ void         natter_cli_print_json        (JsonNode    *root,
 /* @builder's root printed as by natter_cli_print_json(), pretty; returns
  * NATTER_CLI_EXIT_OK so that a command can end with it. */
 int          natter_cli_print_builder     (JsonBuilder *builder);
+/* Prints the a{sv} @dict (a floating one taken over) as by
+ * natter_cli_json_add_dict(), in its order: small answers are written as
+ * g_variant_new_parsed ("{'sent': <%u>}", n). Returns NATTER_CLI_EXIT_OK. */
+int          natter_cli_print_json_dict   (GVariant    *dict);
 /* Prints { "@member": [ ... ] }, each a{sv} of @list as by
  * natter_cli_json_add_dict(); returns NATTER_CLI_EXIT_OK. */
 int          natter_cli_print_dict_list   (const char  *member,
@@ -73,6 +79,10 @@ void         natter_cli_json_add_strv     (JsonBuilder        *builder,
                                            const char * const *strv);
 /* The string @key of the a{sv} @dict, or "" when it has none. */
 const char  *natter_cli_dict_string       (GVariant    *dict,
+                                           const char  *key);
+/* The uint32 @key of the a{sv} @dict as text, "0" when it has none: a
+ * count for a table's cell. */
+char        *natter_cli_dict_uint         (GVariant    *dict,
                                            const char  *key);
 
 /* Microseconds since the epoch as local "HH:MM" (or with the date and

@@ -192,78 +192,65 @@ compare_listed_rooms (gconstpointer a,
   return g_strcmp0 (name_a, name_b);
 }
 
-int
-natter_cli_room_list (NatterCli              *cli,
-                      const NatterCliCommand *command,
-                      int                     argc,
-                      char                  **argv)
+/* ListServerRooms' a(sus), most users first, as the aa{sv} that
+ * natter_cli_print_list() prints. */
+static GVariant *
+sorted_room_dicts (GVariant *listed)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) listed = NULL;
   g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  NatterIpcSession1 *session;
+  GVariantBuilder dicts;
   GVariantIter iter;
   GVariant *room;
-  int status;
-
-  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
-      (session = natter_cli_choose_session (cli, &status)) == NULL)
-    return status;
-
-  if (!natter_ipc_session1_call_list_server_rooms_sync (session,
-                                                        G_DBUS_CALL_FLAGS_NONE, -1, &listed, NULL, &error))
-    return natter_cli_report_error (cli, error);
 
   g_variant_iter_init (&iter, listed);
   while ((room = g_variant_iter_next_value (&iter)) != NULL)
     g_ptr_array_add (rooms, room);
   g_ptr_array_sort (rooms, compare_listed_rooms);
 
-  if (natter_cli_get_json (cli))
+  g_variant_builder_init (&dicts, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < rooms->len; i++)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      const char *name, *topic;
+      guint users;
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "rooms");
-      json_builder_begin_array (builder);
-      for (guint i = 0; i < rooms->len; i++)
-        {
-          const char *name, *topic;
-          guint users;
-
-          g_variant_get (g_ptr_array_index (rooms, i), "(&su&s)", &name, &users, &topic);
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "name");
-          json_builder_add_string_value (builder, name);
-          json_builder_set_member_name (builder, "users");
-          json_builder_add_int_value (builder, users);
-          json_builder_set_member_name (builder, "topic");
-          json_builder_add_string_value (builder, topic);
-          json_builder_end_object (builder);
-        }
-      json_builder_end_array (builder);
-      json_builder_end_object (builder);
-
-      return natter_cli_print_builder (builder);
-    }
-  else
-    {
-      g_autoptr(NatterCliTable) table = natter_cli_table_new (_("ROOM"), _("USERS"), _("TOPIC"), NULL);
-
-      for (guint i = 0; i < rooms->len; i++)
-        {
-          const char *name, *topic;
-          guint users;
-          g_autofree char *count = NULL;
-
-          g_variant_get (g_ptr_array_index (rooms, i), "(&su&s)", &name, &users, &topic);
-          count = g_strdup_printf ("%u", users);
-          natter_cli_table_add_row (table, name, count, topic, NULL);
-        }
-      natter_cli_table_print (table, natter_cli_get_color (cli));
+      g_variant_get (g_ptr_array_index (rooms, i), "(&su&s)", &name, &users, &topic);
+      g_variant_builder_add_parsed (&dicts, "{'name': <%s>, 'users': <%u>, 'topic': <%s>}", name, users, topic);
     }
 
-  return NATTER_CLI_EXIT_OK;
+  return g_variant_ref_sink (g_variant_builder_end (&dicts));
+}
+
+static void
+add_listed_room_row (NatterCliTable *table,
+                     GVariant       *room)
+{
+  g_autofree char *count = natter_cli_dict_uint (room, "users");
+
+  natter_cli_table_add_row (table, natter_cli_dict_string (room, "name"), count,
+                            natter_cli_dict_string (room, "topic"), NULL);
+}
+
+int
+natter_cli_room_list (NatterCli              *cli,
+                      const NatterCliCommand *command,
+                      int                     argc,
+                      char                  **argv)
+{
+  g_autoptr(GVariant) listed = NULL;
+  g_autoptr(GVariant) rooms = NULL;
+  NatterIpcSession1 *session;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 0, 0)) != 0 ||
+      (session = natter_cli_choose_session (cli, &status)) == NULL ||
+      (listed = natter_cli_call (cli, session, "ListServerRooms", NULL, &status)) == NULL)
+    return status;
+
+  rooms = sorted_room_dicts (listed);
+
+  return natter_cli_print_list (cli, "rooms", rooms,
+                                natter_cli_table_new (_("ROOM"), _("USERS"), _("TOPIC"), NULL),
+                                add_listed_room_row);
 }
 
 static void
@@ -288,17 +275,14 @@ natter_cli_room_who (NatterCli              *cli,
                      int                     argc,
                      char                  **argv)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) users = NULL;
   NatterIpcSession1 *session;
   int status;
 
   if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, 1, 1)) != 0 ||
-      (session = natter_cli_room_choose_session (cli, (const char *[]) { argv[1], NULL }, &status)) == NULL)
+      (session = natter_cli_room_choose_session (cli, (const char *[]) { argv[1], NULL }, &status)) == NULL ||
+      (users = natter_cli_call (cli, session, "Who", g_variant_new ("(s)", argv[1]), &status)) == NULL)
     return status;
-
-  if (!natter_ipc_session1_call_who_sync (session, argv[1], G_DBUS_CALL_FLAGS_NONE, -1, &users, NULL, &error))
-    return natter_cli_report_error (cli, error);
 
   return natter_cli_print_list (cli, "users", users,
                                 natter_cli_table_new (_("NICK"), _("USER"), _("HOST"), _("AWAY"), _("REAL NAME"), NULL),

@@ -157,21 +157,13 @@ cmd_status (NatterCli              *cli,
   if (natter_cli_get_json (cli))
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(GVariant) hosting = g_variant_ref_sink (natter_cli_hosting_dict (daemon, "active"));
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "version");
       json_builder_add_string_value (builder, natter_ipc_daemon1_get_version (daemon));
       json_builder_set_member_name (builder, "hosting");
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "active");
-      json_builder_add_boolean_value (builder, natter_ipc_daemon1_get_hosting (daemon));
-      json_builder_set_member_name (builder, "addresses");
-      natter_cli_json_add_strv (builder, addresses);
-      json_builder_set_member_name (builder, "users");
-      json_builder_add_int_value (builder, natter_ipc_daemon1_get_hosting_users (daemon));
-      json_builder_set_member_name (builder, "rooms");
-      json_builder_add_int_value (builder, natter_ipc_daemon1_get_hosting_rooms (daemon));
-      json_builder_end_object (builder);
+      natter_cli_json_add_dict (builder, hosting);
       json_add_sessions (builder, client, sessions);
       json_builder_end_object (builder);
 
@@ -336,27 +328,14 @@ connect_options (NatterCli              *cli,
                  int                    *status)
 {
   g_autoptr(GError) error = NULL;
-  GVariantDict options;
+  g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
 
-  g_variant_dict_init (&options, NULL);
-  g_variant_dict_insert (&options, "host", "s", host);
-  g_variant_dict_insert (&options, "nick", "s", nick != NULL ? nick : g_get_user_name ());
-  if (port != 0)
-    g_variant_dict_insert (&options, "port", "q", port);
-  if (tls)
-    g_variant_dict_insert (&options, "tls", "b", TRUE);
+  natter_cli_insert_open_options (&options, host, port, tls, nick != NULL ? nick : g_get_user_name ());
 
-  if (password_file != NULL)
+  if (!natter_cli_insert_password_file (&options, password_file, &error))
     {
-      g_autofree char *password = natter_cli_read_secret_file (password_file, &error);
-
-      if (password == NULL)
-        {
-          g_variant_dict_clear (&options);
-          *status = natter_cli_fail (cli, _("Cannot read the password file: %s"), error->message);
-          return NULL;
-        }
-      g_variant_dict_insert (&options, "password", "s", password);
+      *status = natter_cli_fail (cli, _("Cannot read the password file: %s"), error->message);
+      return NULL;
     }
 
   if (sasl != NULL)
@@ -369,7 +348,6 @@ connect_options (NatterCli              *cli,
         secret = prompt_secret (_("SASL password: "));
       if (secret == NULL)
         {
-          g_variant_dict_clear (&options);
           if (error != NULL)
             *status = natter_cli_fail (cli, _("Cannot read the SASL password file: %s"), error->message);
           else
@@ -593,18 +571,7 @@ cmd_disconnect (NatterCli              *cli,
     return natter_cli_report_error (cli, error);
 
   if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "session");
-      json_builder_add_int_value (builder, id);
-      json_builder_set_member_name (builder, "closed");
-      json_builder_add_boolean_value (builder, !keep);
-      json_builder_end_object (builder);
-
-      return natter_cli_print_builder (builder);
-    }
+    return natter_cli_print_json_dict (g_variant_new_parsed ("{'session': <%u>, 'closed': <%b>}", id, !keep));
 
   if (keep)
     g_print (_("Session %u disconnected\n"), id);
@@ -695,18 +662,8 @@ cmd_away (NatterCli              *cli,
     return natter_cli_report_error (cli, error);
 
   if (natter_cli_get_json (cli))
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "away");
-      json_builder_add_boolean_value (builder, message[0] != '\0');
-      json_builder_set_member_name (builder, "message");
-      json_builder_add_string_value (builder, message);
-      json_builder_end_object (builder);
-
-      return natter_cli_print_builder (builder);
-    }
+    return natter_cli_print_json_dict (g_variant_new_parsed ("{'away': <%b>, 'message': <%s>}",
+                                                             message[0] != '\0', message));
 
   if (message[0] != '\0')
     g_print (_("You are marked as away: %s\n"), message);

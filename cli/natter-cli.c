@@ -562,3 +562,55 @@ natter_cli_read_secret_file (const char  *path,
 
   return g_steal_pointer (&contents);
 }
+
+GVariant *
+natter_cli_call (NatterCli  *self,
+                 gpointer    proxy,
+                 const char *method,
+                 GVariant   *parameters,
+                 int        *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_proxy_call_sync (G_DBUS_PROXY (proxy), method, parameters, G_DBUS_CALL_FLAGS_NONE, -1,
+                                  NULL, &error);
+  if (reply == NULL)
+    {
+      *status = natter_cli_report_error (self, error);
+      return NULL;
+    }
+
+  return g_variant_get_child_value (reply, 0);
+}
+
+void
+natter_cli_insert_open_options (GVariantDict *options,
+                                const char   *host,
+                                guint16       port,
+                                gboolean      tls,
+                                const char   *nick)
+{
+  g_variant_dict_insert (options, "host", "s", host);
+  g_variant_dict_insert (options, "nick", "s", nick);
+  if (port != 0)
+    g_variant_dict_insert (options, "port", "q", port);
+  if (tls)
+    g_variant_dict_insert (options, "tls", "b", TRUE);
+}
+
+gboolean
+natter_cli_insert_password_file (GVariantDict  *options,
+                                 const char    *path,
+                                 GError       **error)
+{
+  g_autofree char *password = NULL;
+
+  if (path == NULL)
+    return TRUE;
+  if ((password = natter_cli_read_secret_file (path, error)) == NULL)
+    return FALSE;
+  g_variant_dict_insert (options, "password", "s", password);
+
+  return TRUE;
+}

@@ -45,6 +45,12 @@ struct _NatterCliCommand
 extern const NatterCliCommand natter_cli_session_commands[];
 extern const NatterCliCommand natter_cli_host_commands[];
 
+/* natterd's hosting properties as a floating a{sv} for the JSON answers:
+ * @active_key (whether hosting), addresses, users, rooms. In
+ * cli/natter-cli-host.c, for status too. */
+GVariant          *natter_cli_hosting_dict        (NatterIpcDaemon1       *daemon,
+                                                   const char             *active_key);
+
 /*
  * NatterCli: the state of one natterctl run: the common options (--json,
  * -s SESSION), whether colour is wanted, and the connection to natterd.
@@ -98,6 +104,16 @@ NatterIpcClient   *natter_cli_get_client          (NatterCli              *self)
 NatterIpcSession1 *natter_cli_choose_session      (NatterCli              *self,
                                                    int                    *status);
 
+/* Calls @method of @proxy (a generated proxy of natterd's) with
+ * @parameters (floating, or NULL) and returns the reply's first value,
+ * as the generated _call_..._sync() would: for the calls that answer one
+ * value. NULL with *@status set after printing why. */
+GVariant          *natter_cli_call                (NatterCli              *self,
+                                                   gpointer                proxy,
+                                                   const char             *method,
+                                                   GVariant               *parameters,
+                                                   int                    *status);
+
 /* Spins the main context until @done (@data) is TRUE or @timeout_ms pass
  * (0: no limit); returns the last answer of @done. */
 gboolean           natter_cli_wait                (NatterCli              *self,
@@ -136,5 +152,17 @@ int                natter_cli_print_list          (NatterCli              *self,
 /* Reads the first line of @path (for password files). */
 char              *natter_cli_read_secret_file    (const char             *path,
                                                    GError                **error);
+/* Inserts OpenSession's options for @host into @options: the nick, and
+ * the port and TLS when given (the chat's \connect and natterctl connect). */
+void               natter_cli_insert_open_options (GVariantDict           *options,
+                                                   const char             *host,
+                                                   guint16                 port,
+                                                   gboolean                tls,
+                                                   const char             *nick);
+/* Inserts "password", read so from @path, into @options (nothing when
+ * @path is NULL): the server password of connect and host start. */
+gboolean           natter_cli_insert_password_file (GVariantDict          *options,
+                                                    const char            *path,
+                                                    GError               **error);
 
 G_END_DECLS
