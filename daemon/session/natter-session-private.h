@@ -217,6 +217,18 @@ Request  *_natter_session_request_new   (NatterSession *self,
                                          RequestKind    kind,
                                          GTask         *task,
                                          const char    *key);
+/* The task of an _async call and its request in one: NULL, with the
+ * task answered, when @error (taken) or a full queue says no. @key is
+ * casefolded first when @fold. */
+Request  *_natter_session_request_start (NatterSession       *self,
+                                         RequestKind          kind,
+                                         const char          *key,
+                                         gboolean             fold,
+                                         gpointer             source_tag,
+                                         GError              *error,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
 /* Removes @request and answers it, unless it was answered already. */
 void      _natter_session_request_finish (Request *request,
                                           GError  *error);
