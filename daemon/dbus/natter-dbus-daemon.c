@@ -492,10 +492,8 @@ natter_dbus_daemon_handle_stop_hosting (NatterIpcDaemon1      *iface,
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
   g_autoptr(GError) error = NULL;
 
-  if (!natter_hosting_stop (self->hosting, NULL, &error))
-    natter_dbus_error_return (invocation, error);
-  else
-    natter_ipc_daemon1_complete_stop_hosting (iface, invocation);
+  natter_hosting_stop (self->hosting, NULL, &error);
+  natter_dbus_return (invocation, error);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -108,6 +108,16 @@ natter_dbus_error_return (GDBusMethodInvocation *invocation,
 }
 
 void
+natter_dbus_return (GDBusMethodInvocation *invocation,
+                    const GError          *error)
+{
+  if (error != NULL)
+    natter_dbus_error_return (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+void
 natter_dbus_error_return_invalid (GDBusMethodInvocation *invocation,
                                   const char            *message)
 {
@@ -167,10 +177,7 @@ natter_dbus_request_done (GObject      *source,
 
   /* The properties the answer changed (Nick, Topic) before the answer. */
   g_dbus_interface_skeleton_flush (request->skeleton);
-  if (error != NULL)
-    natter_dbus_error_return (request->invocation, error);
-  else
-    g_dbus_method_invocation_return_value (request->invocation, NULL);
+  natter_dbus_return (request->invocation, error);
 
   g_object_unref (request->skeleton);
   g_free (request);

@@ -26,6 +26,11 @@ GQuark natter_dbus_error_quark  (void);
 void   natter_dbus_error_return (GDBusMethodInvocation *invocation,
                                  const GError          *error);
 
+/* Answers @invocation with @error when set (a failed call), else with
+ * no value. */
+void   natter_dbus_return       (GDBusMethodInvocation *invocation,
+                                 const GError          *error);
+
 /* Answers @invocation with org.natter.Error.InvalidArgument. */
 void   natter_dbus_error_return_invalid (GDBusMethodInvocation *invocation,
                                          const char            *message);

@@ -66,10 +66,8 @@ natter_dbus_room_handle_mark_read (NatterIpcRoom1        *iface,
   NatterDbusRoom *self = NATTER_DBUS_ROOM (iface);
   g_autoptr(GError) error = NULL;
 
-  if (!natter_session_mark_read (self->session, natter_session_room_get_name (self->room), &error))
-    natter_dbus_error_return (invocation, error);
-  else
-    natter_ipc_room1_complete_mark_read (iface, invocation);
+  natter_session_mark_read (self->session, natter_session_room_get_name (self->room), &error);
+  natter_dbus_return (invocation, error);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

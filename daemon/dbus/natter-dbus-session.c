@@ -241,10 +241,8 @@ handle_session_call (NatterIpcSession1     *iface,
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
   g_autoptr(GError) error = NULL;
 
-  if (!call (self->session, arg, &error))
-    natter_dbus_error_return (invocation, error);
-  else
-    g_dbus_method_invocation_return_value (invocation, NULL);
+  call (self->session, arg, &error);
+  natter_dbus_return (invocation, error);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -335,10 +333,8 @@ natter_dbus_session_handle_part (NatterIpcSession1     *iface,
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
   g_autoptr(GError) error = NULL;
 
-  if (!natter_session_part (self->session, room, reason, &error))
-    natter_dbus_error_return (invocation, error);
-  else
-    natter_ipc_session1_complete_part (iface, invocation);
+  natter_session_part (self->session, room, reason, &error);
+  natter_dbus_return (invocation, error);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -700,10 +696,8 @@ on_saved (GObject      *source,
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!natter_session_save_finish (NATTER_SESSION (source), result, &error))
-    natter_dbus_error_return (g_steal_pointer (&invocation), error);
-  else
-    g_dbus_method_invocation_return_value (g_steal_pointer (&invocation), NULL);
+  natter_session_save_finish (NATTER_SESSION (source), result, &error);
+  natter_dbus_return (g_steal_pointer (&invocation), error);
 }
 
 static gboolean
