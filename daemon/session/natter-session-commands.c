@@ -170,7 +170,7 @@ natter_session_whois_async (NatterSession       *self,
 
   if (check_word (nick, _("nick"), &error))
     _natter_session_check_connected (self, &error);
-  request = _natter_session_request_start (self, REQUEST_WHOIS, nick, TRUE,
+  request = _natter_session_request_start (self, REQUEST_WHOIS, nick,
                                            natter_session_whois_async, g_steal_pointer (&error),
                                            cancellable, callback, user_data);
   if (request == NULL)
@@ -253,7 +253,7 @@ natter_session_mode_async (NatterSession       *self,
   g_return_if_fail (NATTER_IS_SESSION (self));
 
   check_mode (self, target, modes, &error);
-  request = _natter_session_request_start (self, REQUEST_MODE, target, TRUE,
+  request = _natter_session_request_start (self, REQUEST_MODE, target,
                                            natter_session_mode_async, g_steal_pointer (&error),
                                            cancellable, callback, user_data);
   if (request == NULL)
@@ -289,7 +289,7 @@ natter_session_invite_async (NatterSession       *self,
 
   if (check_word (nick, _("nick"), &error) && check_word (room, _("room name"), &error))
     _natter_session_check_connected (self, &error);
-  request = _natter_session_request_start (self, REQUEST_INVITE, room, TRUE,
+  request = _natter_session_request_start (self, REQUEST_INVITE, room,
                                            natter_session_invite_async, g_steal_pointer (&error),
                                            cancellable, callback, user_data);
   if (request == NULL)

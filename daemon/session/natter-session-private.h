@@ -218,12 +218,11 @@ Request  *_natter_session_request_new   (NatterSession *self,
                                          GTask         *task,
                                          const char    *key);
 /* The task of an _async call and its request in one: NULL, with the
- * task answered, when @error (taken) or a full queue says no. @key is
- * casefolded first when @fold. */
+ * task answered, when @error (taken) or a full queue says no; keyed by
+ * @key casefolded. */
 Request  *_natter_session_request_start (NatterSession       *self,
                                          RequestKind          kind,
                                          const char          *key,
-                                         gboolean             fold,
                                          gpointer             source_tag,
                                          GError              *error,
                                          GCancellable        *cancellable,

@@ -132,7 +132,6 @@ Request *
 _natter_session_request_start (NatterSession       *self,
                                RequestKind          kind,
                                const char          *key,
-                               gboolean             fold,
                                gpointer             source_tag,
                                GError              *error,
                                GCancellable        *cancellable,
@@ -145,7 +144,7 @@ _natter_session_request_start (NatterSession       *self,
   if (task == NULL)
     return NULL;
 
-  if (fold && key != NULL)
+  if (key != NULL)
     key = folded = natter_session_casefold (self, key);
 
   return _natter_session_request_new (self, kind, task, key);
@@ -585,7 +584,7 @@ natter_session_list_server_rooms_async (NatterSession       *self,
   g_return_if_fail (NATTER_IS_SESSION (self));
 
   _natter_session_check_connected (self, &error);
-  request = _natter_session_request_start (self, REQUEST_LIST, NULL, FALSE,
+  request = _natter_session_request_start (self, REQUEST_LIST, NULL,
                                            natter_session_list_server_rooms_async, g_steal_pointer (&error),
                                            cancellable, callback, user_data);
   if (request == NULL)
@@ -632,7 +631,7 @@ natter_session_who_async (NatterSession       *self,
   g_return_if_fail (NATTER_IS_SESSION (self));
 
   session_check_who (self, mask, &error);
-  request = _natter_session_request_start (self, REQUEST_WHO, mask, FALSE,
+  request = _natter_session_request_start (self, REQUEST_WHO, mask,
                                            natter_session_who_async, g_steal_pointer (&error),
                                            cancellable, callback, user_data);
   if (request == NULL)

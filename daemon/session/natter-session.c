@@ -1156,7 +1156,7 @@ natter_session_send_async (NatterSession       *self,
   g_return_if_fail (NATTER_IS_SESSION (self));
 
   session_check_send (self, target, text, &error);
-  request = _natter_session_request_start (self, REQUEST_SEND, target, TRUE,
+  request = _natter_session_request_start (self, REQUEST_SEND, target,
                                            natter_session_send_async, g_steal_pointer (&error),
                                            cancellable, callback, user_data);
   if (request == NULL)
@@ -1355,7 +1355,7 @@ natter_session_set_topic_async (NatterSession       *self,
   if (natter_session_check_text (topic, self->isupport->topiclen, _("topic"), &error))
     found = session_joined_room (self, room, &error);
   request = _natter_session_request_start (self, REQUEST_TOPIC,
-                                           found != NULL ? natter_session_room_get_folded (found) : NULL, FALSE,
+                                           found != NULL ? natter_session_room_get_folded (found) : NULL,
                                            natter_session_set_topic_async, g_steal_pointer (&error),
                                            cancellable, callback, user_data);
   if (request == NULL)
@@ -1413,7 +1413,7 @@ natter_session_kick_async (NatterSession       *self,
     reason = "";
   found = session_check_kick (self, room, nick, reason, &error);
   request = _natter_session_request_start (self, REQUEST_KICK,
-                                           found != NULL ? natter_session_room_get_folded (found) : NULL, FALSE,
+                                           found != NULL ? natter_session_room_get_folded (found) : NULL,
                                            natter_session_kick_async, g_steal_pointer (&error),
                                            cancellable, callback, user_data);
   if (request == NULL)
