@@ -83,7 +83,7 @@ natter_dbus_room_handle_set_topic (NatterIpcRoom1        *iface,
     natter_dbus_error_return_invalid (invocation, _("A private conversation has no topic"));
   else
     natter_session_set_topic_async (self->session, natter_session_room_get_name (self->room), topic, NULL,
-                                    natter_dbus_request_done, natter_dbus_request_new (self, invocation));
+                                    natter_dbus_request_done, natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -100,7 +100,7 @@ natter_dbus_room_handle_kick (NatterIpcRoom1        *iface,
     natter_dbus_error_return_invalid (invocation, _("Nobody can be kicked from a private conversation"));
   else
     natter_session_kick_async (self->session, natter_session_room_get_name (self->room), nick, reason, NULL,
-                               natter_dbus_request_done, natter_dbus_request_new (self, invocation));
+                               natter_dbus_request_done, natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -319,7 +319,7 @@ natter_dbus_session_handle_join (NatterIpcSession1     *iface,
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
 
   natter_session_join_async (self->session, room, key, NULL, natter_dbus_request_done,
-                             natter_dbus_request_new (self, invocation));
+                             natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -353,7 +353,7 @@ natter_dbus_session_handle_send (NatterIpcSession1     *iface,
     natter_dbus_error_return_invalid (invocation, _("The kind must be “text”, “action” or “notice”"));
   else
     natter_session_send_async (self->session, target, text, kind, NULL, natter_dbus_request_done,
-                               natter_dbus_request_new (self, invocation));
+                               natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -366,7 +366,7 @@ natter_dbus_session_handle_set_nick (NatterIpcSession1     *iface,
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
 
   natter_session_set_nick_async (self->session, nick, NULL, natter_dbus_request_done,
-                                 natter_dbus_request_new (self, invocation));
+                                 natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -527,7 +527,7 @@ natter_dbus_session_handle_mode (NatterIpcSession1     *iface,
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
 
   natter_session_mode_async (self->session, target, modes, NULL, natter_dbus_request_done,
-                             natter_dbus_request_new (self, invocation));
+                             natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -541,7 +541,7 @@ natter_dbus_session_handle_invite (NatterIpcSession1     *iface,
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
 
   natter_session_invite_async (self->session, nick, room, NULL, natter_dbus_request_done,
-                               natter_dbus_request_new (self, invocation));
+                               natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -554,7 +554,7 @@ natter_dbus_session_handle_send_raw (NatterIpcSession1     *iface,
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
 
   natter_session_send_raw_async (self->session, line, NULL, natter_dbus_request_done,
-                                 natter_dbus_request_new (self, invocation));
+                                 natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
