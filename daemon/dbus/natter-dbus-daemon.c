@@ -68,46 +68,25 @@ return_session_path (NatterDbusDaemon      *self,
     g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
 }
 
-typedef struct {
-  NatterDbusDaemon      *self;
-  GDBusMethodInvocation *invocation;
-} Call;
-
-static Call *
-call_new (NatterDbusDaemon      *self,
-          GDBusMethodInvocation *invocation)
-{
-  Call *call = g_new0 (Call, 1);
-
-  call->self = g_object_ref (self);
-  call->invocation = invocation;
-
-  return call;
-}
-
-static void
-call_free (Call *call)
-{
-  g_object_unref (call->self);
-  g_free (call);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
-
+/* OpenSession and OpenSavedNetwork answer alike: the session's path. */
 static void
 on_session_opened (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(Call) call = user_data;
+  g_autoptr(NatterDbusCall) call = user_data;
+  NatterSessionManager *manager = NATTER_SESSION_MANAGER (source);
   g_autoptr(NatterSession) session = NULL;
   g_autoptr(GError) error = NULL;
 
-  session = natter_session_manager_open_finish (NATTER_SESSION_MANAGER (source), result, &error);
+  if (g_async_result_is_tagged (result, natter_session_manager_open_saved_async))
+    session = natter_session_manager_open_saved_finish (manager, result, &error);
+  else
+    session = natter_session_manager_open_finish (manager, result, &error);
   if (session == NULL)
     natter_dbus_error_return (call->invocation, error);
   else
-    return_session_path (call->self, call->invocation, session);
+    return_session_path (NATTER_DBUS_DAEMON (call->skeleton), call->invocation, session);
 }
 
 static gboolean
@@ -219,7 +198,7 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
     }
 
   natter_session_manager_open_async (self->manager, record, &tuning,
-                                     on_session_opened, call_new (self, invocation));
+                                     on_session_opened, natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -251,7 +230,7 @@ on_saved_listed (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(Call) call = user_data;
+  g_autoptr(NatterDbusCall) call = user_data;
   NatterSessionManager *manager = NATTER_SESSION_MANAGER (source);
   g_autoptr(GPtrArray) records = NULL;
   g_autoptr(GError) error = NULL;
@@ -271,7 +250,7 @@ on_saved_listed (GObject      *source,
       NatterSession *open = natter_session_manager_lookup (manager, record->id);
       g_autoptr(GStrvBuilder) rooms = g_strv_builder_new ();
       g_auto(GStrv) room_names = NULL;
-      g_autofree char *path = open != NULL ? session_path (call->self, open) : NULL;
+      g_autofree char *path = open != NULL ? session_path (NATTER_DBUS_DAEMON (call->skeleton), open) : NULL;
       GVariantDict dict;
 
       for (guint r = 0; r < record->rooms->len; r++)
@@ -301,25 +280,9 @@ natter_dbus_daemon_handle_list_saved_networks (NatterIpcDaemon1      *iface,
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
 
   natter_session_manager_list_saved_async (self->manager,
-                                           on_saved_listed, call_new (self, invocation));
+                                           on_saved_listed, natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static void
-on_saved_opened (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(Call) call = user_data;
-  g_autoptr(NatterSession) session = NULL;
-  g_autoptr(GError) error = NULL;
-
-  session = natter_session_manager_open_saved_finish (NATTER_SESSION_MANAGER (source), result, &error);
-  if (session == NULL)
-    natter_dbus_error_return (call->invocation, error);
-  else
-    return_session_path (call->self, call->invocation, session);
 }
 
 static gboolean
@@ -330,7 +293,7 @@ natter_dbus_daemon_handle_open_saved_network (NatterIpcDaemon1      *iface,
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
 
   natter_session_manager_open_saved_async (self->manager, name,
-                                           on_saved_opened, call_new (self, invocation));
+                                           on_session_opened, natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -340,13 +303,11 @@ on_saved_removed (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(Call) call = user_data;
+  g_autoptr(NatterDbusCall) call = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!natter_session_manager_remove_saved_finish (NATTER_SESSION_MANAGER (source), result, &error))
-    natter_dbus_error_return (call->invocation, error);
-  else
-    g_dbus_method_invocation_return_value (call->invocation, NULL);
+  natter_session_manager_remove_saved_finish (NATTER_SESSION_MANAGER (source), result, &error);
+  natter_dbus_return (call->invocation, error);
 }
 
 static gboolean
@@ -357,7 +318,7 @@ natter_dbus_daemon_handle_remove_saved_network (NatterIpcDaemon1      *iface,
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
 
   natter_session_manager_remove_saved_async (self->manager, name,
-                                             on_saved_removed, call_new (self, invocation));
+                                             on_saved_removed, natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -492,10 +453,8 @@ natter_dbus_daemon_handle_stop_hosting (NatterIpcDaemon1      *iface,
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
   g_autoptr(GError) error = NULL;
 
-  if (!natter_hosting_stop (self->hosting, NULL, &error))
-    natter_dbus_error_return (invocation, error);
-  else
-    natter_ipc_daemon1_complete_stop_hosting (iface, invocation);
+  natter_hosting_stop (self->hosting, NULL, &error);
+  natter_dbus_return (invocation, error);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

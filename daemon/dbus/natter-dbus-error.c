@@ -108,6 +108,16 @@ natter_dbus_error_return (GDBusMethodInvocation *invocation,
 }
 
 void
+natter_dbus_return (GDBusMethodInvocation *invocation,
+                    const GError          *error)
+{
+  if (error != NULL)
+    natter_dbus_error_return (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+void
 natter_dbus_error_return_invalid (GDBusMethodInvocation *invocation,
                                   const char            *message)
 {
@@ -117,25 +127,27 @@ natter_dbus_error_return_invalid (GDBusMethodInvocation *invocation,
                                                  NATTER_DBUS_ERROR_INVALID_ARGUMENT, message);
 }
 
-typedef struct {
-  GDBusInterfaceSkeleton *skeleton;
-  GDBusMethodInvocation  *invocation;
-} Request;
-
-gpointer
-natter_dbus_request_new (gpointer               skeleton,
-                         GDBusMethodInvocation *invocation)
+NatterDbusCall *
+natter_dbus_call_new (gpointer               skeleton,
+                      GDBusMethodInvocation *invocation)
 {
-  Request *request;
+  NatterDbusCall *call;
 
   g_return_val_if_fail (G_IS_DBUS_INTERFACE_SKELETON (skeleton), NULL);
   g_return_val_if_fail (G_IS_DBUS_METHOD_INVOCATION (invocation), NULL);
 
-  request = g_new0 (Request, 1);
-  request->skeleton = g_object_ref (skeleton);
-  request->invocation = invocation;
+  call = g_new0 (NatterDbusCall, 1);
+  call->skeleton = g_object_ref (skeleton);
+  call->invocation = invocation;
 
-  return request;
+  return call;
+}
+
+void
+natter_dbus_call_free (NatterDbusCall *call)
+{
+  g_object_unref (call->skeleton);
+  g_free (call);
 }
 
 void
@@ -156,7 +168,7 @@ natter_dbus_request_done (GObject      *source,
     { natter_session_invite_async, natter_session_invite_finish },
     { natter_session_send_raw_async, natter_session_send_raw_finish },
   };
-  Request *request = user_data;
+  g_autoptr(NatterDbusCall) request = user_data;
   g_autoptr(GError) error = NULL;
   gboolean done = FALSE;
 
@@ -167,11 +179,5 @@ natter_dbus_request_done (GObject      *source,
 
   /* The properties the answer changed (Nick, Topic) before the answer. */
   g_dbus_interface_skeleton_flush (request->skeleton);
-  if (error != NULL)
-    natter_dbus_error_return (request->invocation, error);
-  else
-    g_dbus_method_invocation_return_value (request->invocation, NULL);
-
-  g_object_unref (request->skeleton);
-  g_free (request);
+  natter_dbus_return (request->invocation, error);
 }

@@ -26,18 +26,33 @@ GQuark natter_dbus_error_quark  (void);
 void   natter_dbus_error_return (GDBusMethodInvocation *invocation,
                                  const GError          *error);
 
+/* Answers @invocation with @error when set (a failed call), else with
+ * no value. */
+void   natter_dbus_return       (GDBusMethodInvocation *invocation,
+                                 const GError          *error);
+
 /* Answers @invocation with org.natter.Error.InvalidArgument. */
 void   natter_dbus_error_return_invalid (GDBusMethodInvocation *invocation,
                                          const char            *message);
 
+/* A method call answered later, with the object it was made on. */
+typedef struct {
+  GDBusInterfaceSkeleton *skeleton;
+  GDBusMethodInvocation  *invocation;
+} NatterDbusCall;
+
+NatterDbusCall *natter_dbus_call_new  (gpointer               skeleton,
+                                       GDBusMethodInvocation *invocation);
+void            natter_dbus_call_free (NatterDbusCall        *call);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterDbusCall, natter_dbus_call_free)
+
 /*
  * For a method answered when a NatterSession request is (join, send,
  * nick, topic, kick): natter_dbus_request_done() as its callback, with
- * natter_dbus_request_new() as its data, answers @invocation; @skeleton's
+ * a NatterDbusCall as its data, answers the call; the skeleton's
  * property changes go out before the answer.
  */
-gpointer natter_dbus_request_new  (gpointer               skeleton,
-                                   GDBusMethodInvocation *invocation);
 void     natter_dbus_request_done (GObject               *source,
                                    GAsyncResult          *result,
                                    gpointer               user_data);

@@ -167,10 +167,11 @@ show_out (NatterDbusHost        *self,
     natter_dbus_error_return (invocation, error);
   else if (name[0] == '\0')
     natter_dbus_error_return_invalid (invocation, empty_name);
-  else if (!show_out_func (server, name, reason, &error))
-    natter_dbus_error_return (invocation, error);
   else
-    g_dbus_method_invocation_return_value (invocation, NULL);
+    {
+      show_out_func (server, name, reason, &error);
+      natter_dbus_return (invocation, error);
+    }
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

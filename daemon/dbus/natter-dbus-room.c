@@ -66,10 +66,8 @@ natter_dbus_room_handle_mark_read (NatterIpcRoom1        *iface,
   NatterDbusRoom *self = NATTER_DBUS_ROOM (iface);
   g_autoptr(GError) error = NULL;
 
-  if (!natter_session_mark_read (self->session, natter_session_room_get_name (self->room), &error))
-    natter_dbus_error_return (invocation, error);
-  else
-    natter_ipc_room1_complete_mark_read (iface, invocation);
+  natter_session_mark_read (self->session, natter_session_room_get_name (self->room), &error);
+  natter_dbus_return (invocation, error);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -85,7 +83,7 @@ natter_dbus_room_handle_set_topic (NatterIpcRoom1        *iface,
     natter_dbus_error_return_invalid (invocation, _("A private conversation has no topic"));
   else
     natter_session_set_topic_async (self->session, natter_session_room_get_name (self->room), topic, NULL,
-                                    natter_dbus_request_done, natter_dbus_request_new (self, invocation));
+                                    natter_dbus_request_done, natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -102,7 +100,7 @@ natter_dbus_room_handle_kick (NatterIpcRoom1        *iface,
     natter_dbus_error_return_invalid (invocation, _("Nobody can be kicked from a private conversation"));
   else
     natter_session_kick_async (self->session, natter_session_room_get_name (self->room), nick, reason, NULL,
-                               natter_dbus_request_done, natter_dbus_request_new (self, invocation));
+                               natter_dbus_request_done, natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -227,6 +227,44 @@ on_certificate_offered (NatterSession      *session,
 
 /* Methods */
 
+typedef gboolean (*SessionCall) (NatterSession  *session,
+                                 const char     *arg,
+                                 GError        **error);
+
+/* A method the session answers at once, from one string. */
+static gboolean
+handle_session_call (NatterIpcSession1     *iface,
+                     GDBusMethodInvocation *invocation,
+                     SessionCall            call,
+                     const char            *arg)
+{
+  NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
+  g_autoptr(GError) error = NULL;
+
+  call (self->session, arg, &error);
+  natter_dbus_return (invocation, error);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* The limit of a history page or a search, from @options. */
+static gboolean
+lookup_limit (GVariant  *options,
+              guint     *limit,
+              GError   **error)
+{
+  *limit = HISTORY_LIMIT_DEFAULT;
+  g_variant_lookup (options, "limit", "u", limit);
+  if (*limit == 0 || *limit > NATTER_SCROLLBACK_LIMIT_MAX)
+    {
+      g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
+                           _("The limit must be between 1 and 500"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static gboolean
 natter_dbus_session_handle_connect (NatterIpcSession1     *iface,
                                     GDBusMethodInvocation *invocation)
@@ -281,7 +319,7 @@ natter_dbus_session_handle_join (NatterIpcSession1     *iface,
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
 
   natter_session_join_async (self->session, room, key, NULL, natter_dbus_request_done,
-                             natter_dbus_request_new (self, invocation));
+                             natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -295,10 +333,8 @@ natter_dbus_session_handle_part (NatterIpcSession1     *iface,
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
   g_autoptr(GError) error = NULL;
 
-  if (!natter_session_part (self->session, room, reason, &error))
-    natter_dbus_error_return (invocation, error);
-  else
-    natter_ipc_session1_complete_part (iface, invocation);
+  natter_session_part (self->session, room, reason, &error);
+  natter_dbus_return (invocation, error);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -317,7 +353,7 @@ natter_dbus_session_handle_send (NatterIpcSession1     *iface,
     natter_dbus_error_return_invalid (invocation, _("The kind must be “text”, “action” or “notice”"));
   else
     natter_session_send_async (self->session, target, text, kind, NULL, natter_dbus_request_done,
-                               natter_dbus_request_new (self, invocation));
+                               natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -330,7 +366,7 @@ natter_dbus_session_handle_set_nick (NatterIpcSession1     *iface,
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
 
   natter_session_set_nick_async (self->session, nick, NULL, natter_dbus_request_done,
-                                 natter_dbus_request_new (self, invocation));
+                                 natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -340,15 +376,7 @@ natter_dbus_session_handle_set_away (NatterIpcSession1     *iface,
                                      GDBusMethodInvocation *invocation,
                                      const char            *message)
 {
-  NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
-  g_autoptr(GError) error = NULL;
-
-  if (!natter_session_set_away (self->session, message, &error))
-    natter_dbus_error_return (invocation, error);
-  else
-    natter_ipc_session1_complete_set_away (iface, invocation);
-
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return handle_session_call (iface, invocation, natter_session_set_away, message);
 }
 
 static void
@@ -499,7 +527,7 @@ natter_dbus_session_handle_mode (NatterIpcSession1     *iface,
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
 
   natter_session_mode_async (self->session, target, modes, NULL, natter_dbus_request_done,
-                             natter_dbus_request_new (self, invocation));
+                             natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -513,7 +541,7 @@ natter_dbus_session_handle_invite (NatterIpcSession1     *iface,
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
 
   natter_session_invite_async (self->session, nick, room, NULL, natter_dbus_request_done,
-                               natter_dbus_request_new (self, invocation));
+                               natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -526,7 +554,7 @@ natter_dbus_session_handle_send_raw (NatterIpcSession1     *iface,
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
 
   natter_session_send_raw_async (self->session, line, NULL, natter_dbus_request_done,
-                                 natter_dbus_request_new (self, invocation));
+                                 natter_dbus_call_new (self, invocation));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -576,7 +604,7 @@ natter_dbus_session_handle_history (NatterIpcSession1     *iface,
   g_autoptr(GError) error = NULL;
   NatterScrollbackAnchor anchor = NATTER_SCROLLBACK_LATEST;
   gint64 value = 0;
-  guint limit = HISTORY_LIMIT_DEFAULT;
+  guint limit;
   guint n_anchors = 0;
   gboolean events = TRUE;
 
@@ -602,10 +630,9 @@ natter_dbus_session_handle_history (NatterIpcSession1     *iface,
       if (anchors[i].anchor == anchor)
         g_variant_lookup (query, anchors[i].key, "x", &value);
 
-  g_variant_lookup (query, "limit", "u", &limit);
-  if (limit == 0 || limit > NATTER_SCROLLBACK_LIMIT_MAX)
+  if (!lookup_limit (query, &limit, &error))
     {
-      natter_dbus_error_return_invalid (invocation, _("The limit must be between 1 and 500"));
+      natter_dbus_error_return (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 
@@ -629,20 +656,15 @@ natter_dbus_session_handle_search (NatterIpcSession1     *iface,
   NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
   g_autoptr(GError) error = NULL;
   const char *target = NULL;
-  guint limit = HISTORY_LIMIT_DEFAULT;
+  guint limit;
 
-  if (!natter_dbus_options_validate (options, known, G_N_ELEMENTS (known), &error))
+  if (!natter_dbus_options_validate (options, known, G_N_ELEMENTS (known), &error) ||
+      !lookup_limit (options, &limit, &error))
     {
       natter_dbus_error_return (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   g_variant_lookup (options, "target", "&s", &target);
-  g_variant_lookup (options, "limit", "u", &limit);
-  if (limit == 0 || limit > NATTER_SCROLLBACK_LIMIT_MAX)
-    {
-      natter_dbus_error_return_invalid (invocation, _("The limit must be between 1 and 500"));
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
 
   natter_session_search_async (self->session, query, target, limit,
                                on_messages_for_invocation, invocation);
@@ -655,15 +677,7 @@ natter_dbus_session_handle_block (NatterIpcSession1     *iface,
                                   GDBusMethodInvocation *invocation,
                                   const char            *mask)
 {
-  NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
-  g_autoptr(GError) error = NULL;
-
-  if (!natter_session_block (self->session, mask, &error))
-    natter_dbus_error_return (invocation, error);
-  else
-    natter_ipc_session1_complete_block (iface, invocation);
-
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return handle_session_call (iface, invocation, natter_session_block, mask);
 }
 
 static gboolean
@@ -671,15 +685,7 @@ natter_dbus_session_handle_unblock (NatterIpcSession1     *iface,
                                     GDBusMethodInvocation *invocation,
                                     const char            *mask)
 {
-  NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
-  g_autoptr(GError) error = NULL;
-
-  if (!natter_session_unblock (self->session, mask, &error))
-    natter_dbus_error_return (invocation, error);
-  else
-    natter_ipc_session1_complete_unblock (iface, invocation);
-
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return handle_session_call (iface, invocation, natter_session_unblock, mask);
 }
 
 static void
@@ -690,10 +696,8 @@ on_saved (GObject      *source,
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!natter_session_save_finish (NATTER_SESSION (source), result, &error))
-    natter_dbus_error_return (g_steal_pointer (&invocation), error);
-  else
-    g_dbus_method_invocation_return_value (g_steal_pointer (&invocation), NULL);
+  natter_session_save_finish (NATTER_SESSION (source), result, &error);
+  natter_dbus_return (g_steal_pointer (&invocation), error);
 }
 
 static gboolean
@@ -727,15 +731,7 @@ natter_dbus_session_handle_trust_certificate (NatterIpcSession1     *iface,
                                               GDBusMethodInvocation *invocation,
                                               const char            *fingerprint)
 {
-  NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
-  g_autoptr(GError) error = NULL;
-
-  if (!natter_session_trust_certificate (self->session, fingerprint, &error))
-    natter_dbus_error_return (invocation, error);
-  else
-    natter_ipc_session1_complete_trust_certificate (iface, invocation);
-
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return handle_session_call (iface, invocation, natter_session_trust_certificate, fingerprint);
 }
 
 static void

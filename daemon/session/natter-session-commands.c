@@ -163,22 +163,17 @@ natter_session_whois_async (NatterSession       *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *folded = NULL;
   Request *request;
 
   g_return_if_fail (NATTER_IS_SESSION (self));
 
   if (check_word (nick, _("nick"), &error))
     _natter_session_check_connected (self, &error);
-  task = _natter_session_task_new (self, natter_session_whois_async, g_steal_pointer (&error),
-                                   cancellable, callback, user_data);
-  if (task == NULL)
-    return;
-
-  folded = natter_session_casefold (self, nick);
-  if ((request = _natter_session_request_new (self, REQUEST_WHOIS, task, folded)) == NULL)
+  request = _natter_session_request_start (self, REQUEST_WHOIS, nick,
+                                           natter_session_whois_async, g_steal_pointer (&error),
+                                           cancellable, callback, user_data);
+  if (request == NULL)
     return;
   request->whois = g_new0 (NatterSessionWhois, 1);
   request->whois->nick = g_strdup (nick);
@@ -251,22 +246,17 @@ natter_session_mode_async (NatterSession       *self,
                            gpointer             user_data)
 {
   const char *params[NATTER_IRC_MAX_PARAMS];
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *folded = NULL;
   Request *request;
   guint n = 0;
 
   g_return_if_fail (NATTER_IS_SESSION (self));
 
   check_mode (self, target, modes, &error);
-  task = _natter_session_task_new (self, natter_session_mode_async, g_steal_pointer (&error),
-                                   cancellable, callback, user_data);
-  if (task == NULL)
-    return;
-
-  folded = natter_session_casefold (self, target);
-  if ((request = _natter_session_request_new (self, REQUEST_MODE, task, folded)) == NULL)
+  request = _natter_session_request_start (self, REQUEST_MODE, target,
+                                           natter_session_mode_async, g_steal_pointer (&error),
+                                           cancellable, callback, user_data);
+  if (request == NULL)
     return;
   params[n++] = target;
   for (guint i = 0; modes[i] != NULL; i++)
@@ -292,22 +282,17 @@ natter_session_invite_async (NatterSession       *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *folded = NULL;
   Request *request;
 
   g_return_if_fail (NATTER_IS_SESSION (self));
 
   if (check_word (nick, _("nick"), &error) && check_word (room, _("room name"), &error))
     _natter_session_check_connected (self, &error);
-  task = _natter_session_task_new (self, natter_session_invite_async, g_steal_pointer (&error),
-                                   cancellable, callback, user_data);
-  if (task == NULL)
-    return;
-
-  folded = natter_session_casefold (self, room);
-  if ((request = _natter_session_request_new (self, REQUEST_INVITE, task, folded)) == NULL)
+  request = _natter_session_request_start (self, REQUEST_INVITE, room,
+                                           natter_session_invite_async, g_steal_pointer (&error),
+                                           cancellable, callback, user_data);
+  if (request == NULL)
     return;
   request->subject = natter_session_casefold (self, nick);
   request->text = g_strdup (nick);

@@ -279,15 +279,13 @@ static void
 session_handle_names (NatterSession    *self,
                       NatterIrcMessage *msg)
 {
-  g_autofree char *folded = NULL;
   g_auto(GStrv) names = NULL;
   NatterSessionRoom *room;
 
   if (msg->n_params < 3)
     return;
 
-  folded = natter_session_casefold (self, msg->params[msg->n_params - 2]);
-  room = g_hash_table_lookup (self->rooms, folded);
+  room = natter_session_find_room (self, msg->params[msg->n_params - 2]);
   if (room == NULL)
     return;
 
@@ -324,14 +322,12 @@ static void
 session_handle_end_of_names (NatterSession    *self,
                              NatterIrcMessage *msg)
 {
-  g_autofree char *folded = NULL;
   NatterSessionRoom *room;
 
   if (msg->n_params < 2)
     return;
 
-  folded = natter_session_casefold (self, msg->params[1]);
-  room = g_hash_table_lookup (self->rooms, folded);
+  room = natter_session_find_room (self, msg->params[1]);
   if (room != NULL)
     {
       natter_session_room_end_names (room);
@@ -349,7 +345,6 @@ static void
 session_apply_mode (NatterSession    *self,
                     NatterIrcMessage *msg)
 {
-  g_autofree char *folded = NULL;
   NatterSessionRoom *room;
   const char *modes;
   guint arg = 2;
@@ -358,8 +353,7 @@ session_apply_mode (NatterSession    *self,
   if (msg->n_params < 2 || !natter_isupport_is_channel (self->isupport, msg->params[0]))
     return;
 
-  folded = natter_session_casefold (self, msg->params[0]);
-  room = g_hash_table_lookup (self->rooms, folded);
+  room = natter_session_find_room (self, msg->params[0]);
   if (room == NULL)
     return;
 
@@ -921,8 +915,7 @@ session_handle_topic (NatterSession    *self,
                       const char       *name,
                       const char       *topic)
 {
-  g_autofree char *folded = natter_session_casefold (self, name);
-  NatterSessionRoom *room = g_hash_table_lookup (self->rooms, folded);
+  NatterSessionRoom *room = natter_session_find_room (self, name);
 
   if (room != NULL)
     natter_session_room_set_topic (room, topic);
@@ -934,13 +927,11 @@ session_handle_topic_change (NatterSession    *self,
                              NatterIrcMessage *msg)
 {
   g_autofree char *nick = source_nick (msg->source);
-  g_autofree char *folded = NULL;
   NatterSessionRoom *room;
 
   if (msg->n_params < 2)
     return;
-  folded = natter_session_casefold (self, msg->params[0]);
-  room = g_hash_table_lookup (self->rooms, folded);
+  room = natter_session_find_room (self, msg->params[0]);
 
   if (room != NULL && nick != NULL)
     session_log_event (self, room, msg, NATTER_MESSAGE_KIND_TOPIC, nick, NULL, msg->params[1]);

@@ -202,6 +202,24 @@ on_messages (GObject      *source,
     g_task_return_pointer (task, messages, (GDestroyNotify) g_ptr_array_unref);
 }
 
+/* A task answered with what the store's @finish gives; NULL when
+ * @error (taken) answered it at once. */
+static GTask *
+session_messages_task (NatterSession        *self,
+                       gpointer              source_tag,
+                       const MessagesFinish *finish,
+                       GError               *error,
+                       GAsyncReadyCallback   callback,
+                       gpointer              user_data)
+{
+  GTask *task = _natter_session_task_new (self, source_tag, error, NULL, callback, user_data);
+
+  if (task != NULL)
+    g_task_set_task_data (task, (gpointer) finish, NULL);
+
+  return task;
+}
+
 void
 natter_session_history_async (NatterSession       *self,
                               const char          *target,
@@ -219,11 +237,10 @@ natter_session_history_async (NatterSession       *self,
   g_return_if_fail (NATTER_IS_SESSION (self));
 
   natter_session_check_text (target, 256, _("target"), &error);
-  task = _natter_session_task_new (self, natter_session_history_async, g_steal_pointer (&error),
-                                   NULL, callback, user_data);
+  task = session_messages_task (self, natter_session_history_async, &history_finish,
+                                g_steal_pointer (&error), callback, user_data);
   if (task == NULL)
     return;
-  g_task_set_task_data (task, (gpointer) &history_finish, NULL);
 
   folded = natter_session_casefold (self, target);
   natter_session_store_history_async (self->store, self->record->id, folded, anchor, value, limit,
@@ -271,11 +288,10 @@ natter_session_search_async (NatterSession       *self,
   g_return_if_fail (NATTER_IS_SESSION (self));
 
   session_check_search (query, target, &error);
-  task = _natter_session_task_new (self, natter_session_search_async, g_steal_pointer (&error),
-                                   NULL, callback, user_data);
+  task = session_messages_task (self, natter_session_search_async, &search_finish,
+                                g_steal_pointer (&error), callback, user_data);
   if (task == NULL)
     return;
-  g_task_set_task_data (task, (gpointer) &search_finish, NULL);
 
   if (target != NULL)
     folded = natter_session_casefold (self, target);

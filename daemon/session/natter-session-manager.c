@@ -178,22 +178,11 @@ natter_session_manager_open_finish (NatterSessionManager  *self,
 }
 
 static void
-on_saved_listed_for_open (GObject      *source,
-                          GAsyncResult *result,
-                          gpointer      user_data)
+manager_open_saved_record (NatterSessionManager *self,
+                           GTask                *task,
+                           GPtrArray            *records)
 {
-  g_autoptr(GTask) task = user_data;
-  NatterSessionManager *self = g_task_get_source_object (task);
   OpenData *data = g_task_get_task_data (task);
-  g_autoptr(GPtrArray) records = NULL;
-  g_autoptr(GError) error = NULL;
-
-  records = natter_session_store_list_saved_finish (result, &error);
-  if (records == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
 
   for (guint i = 0; i < records->len; i++)
     {
@@ -210,54 +199,11 @@ on_saved_listed_for_open (GObject      *source,
                            _("No saved network is called “%s”"), data->name);
 }
 
-void
-natter_session_manager_open_saved_async (NatterSessionManager *self,
-                                         const char           *name,
-                                         GAsyncReadyCallback   callback,
-                                         gpointer              user_data)
+static guint
+manager_restore_records (NatterSessionManager *self,
+                         GPtrArray            *records)
 {
-  g_autoptr(GTask) task = NULL;
-  OpenData *data;
-
-  g_return_if_fail (NATTER_IS_SESSION_MANAGER (self));
-  g_return_if_fail (name != NULL);
-
-  task = g_task_new (self, NULL, callback, user_data);
-  g_task_set_source_tag (task, natter_session_manager_open_saved_async);
-  data = g_new0 (OpenData, 1);
-  data->name = g_strdup (name);
-  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
-
-  natter_session_store_list_saved_async (self->store, on_saved_listed_for_open, g_steal_pointer (&task));
-}
-
-NatterSession *
-natter_session_manager_open_saved_finish (NatterSessionManager  *self,
-                                          GAsyncResult          *result,
-                                          GError               **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-on_saved_listed_for_restore (GObject      *source,
-                             GAsyncResult *result,
-                             gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  NatterSessionManager *self = g_task_get_source_object (task);
-  g_autoptr(GPtrArray) records = NULL;
-  g_autoptr(GError) error = NULL;
   guint restored = 0;
-
-  records = natter_session_store_list_saved_finish (result, &error);
-  if (records == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
 
   for (guint i = 0; i < records->len; i++)
     {
@@ -272,7 +218,72 @@ on_saved_listed_for_restore (GObject      *source,
         }
     }
 
-  g_task_return_int (task, restored);
+  return restored;
+}
+
+/* Opening by name, restoring and listing all start from the saved
+ * networks; the task's source tag says what to do with them. */
+static void
+on_saved_listed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  NatterSessionManager *self = g_task_get_source_object (task);
+  gpointer tag = g_task_get_source_tag (task);
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+
+  records = natter_session_store_list_saved_finish (result, &error);
+  if (records == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else if (tag == natter_session_manager_open_saved_async)
+    manager_open_saved_record (self, task, records);
+  else if (tag == natter_session_manager_restore_async)
+    g_task_return_int (task, manager_restore_records (self, records));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&records), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+manager_list_saved (NatterSessionManager *self,
+                    gpointer              source_tag,
+                    OpenData             *data,
+                    GAsyncReadyCallback   callback,
+                    gpointer              user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  if (data != NULL)
+    g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
+  natter_session_store_list_saved_async (self->store, on_saved_listed, g_steal_pointer (&task));
+}
+
+void
+natter_session_manager_open_saved_async (NatterSessionManager *self,
+                                         const char           *name,
+                                         GAsyncReadyCallback   callback,
+                                         gpointer              user_data)
+{
+  OpenData *data;
+
+  g_return_if_fail (NATTER_IS_SESSION_MANAGER (self));
+  g_return_if_fail (name != NULL);
+
+  data = g_new0 (OpenData, 1);
+  data->name = g_strdup (name);
+  manager_list_saved (self, natter_session_manager_open_saved_async, data, callback, user_data);
+}
+
+NatterSession *
+natter_session_manager_open_saved_finish (NatterSessionManager  *self,
+                                          GAsyncResult          *result,
+                                          GError               **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 void
@@ -280,13 +291,9 @@ natter_session_manager_restore_async (NatterSessionManager *self,
                                       GAsyncReadyCallback   callback,
                                       gpointer              user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (NATTER_IS_SESSION_MANAGER (self));
 
-  task = g_task_new (self, NULL, callback, user_data);
-  g_task_set_source_tag (task, natter_session_manager_restore_async);
-  natter_session_store_list_saved_async (self->store, on_saved_listed_for_restore, g_steal_pointer (&task));
+  manager_list_saved (self, natter_session_manager_restore_async, NULL, callback, user_data);
 }
 
 guint
@@ -303,34 +310,14 @@ natter_session_manager_restore_finish (NatterSessionManager  *self,
   return n > 0 ? (guint) n : 0;
 }
 
-static void
-on_saved_listed (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  GPtrArray *records;
-
-  records = natter_session_store_list_saved_finish (result, &error);
-  if (records == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, records, (GDestroyNotify) g_ptr_array_unref);
-}
-
 void
 natter_session_manager_list_saved_async (NatterSessionManager *self,
                                          GAsyncReadyCallback   callback,
                                          gpointer              user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (NATTER_IS_SESSION_MANAGER (self));
 
-  task = g_task_new (self, NULL, callback, user_data);
-  g_task_set_source_tag (task, natter_session_manager_list_saved_async);
-  natter_session_store_list_saved_async (self->store, on_saved_listed, g_steal_pointer (&task));
+  manager_list_saved (self, natter_session_manager_list_saved_async, NULL, callback, user_data);
 }
 
 GPtrArray *

@@ -217,6 +217,17 @@ Request  *_natter_session_request_new   (NatterSession *self,
                                          RequestKind    kind,
                                          GTask         *task,
                                          const char    *key);
+/* The task of an _async call and its request in one: NULL, with the
+ * task answered, when @error (taken) or a full queue says no; keyed by
+ * @key casefolded. */
+Request  *_natter_session_request_start (NatterSession       *self,
+                                         RequestKind          kind,
+                                         const char          *key,
+                                         gpointer             source_tag,
+                                         GError              *error,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
 /* Removes @request and answers it, unless it was answered already. */
 void      _natter_session_request_finish (Request *request,
                                           GError  *error);

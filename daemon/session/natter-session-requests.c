@@ -129,6 +129,28 @@ _natter_session_request_new (NatterSession *self,
 }
 
 Request *
+_natter_session_request_start (NatterSession       *self,
+                               RequestKind          kind,
+                               const char          *key,
+                               gpointer             source_tag,
+                               GError              *error,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = _natter_session_task_new (self, source_tag, error, cancellable, callback, user_data);
+  g_autofree char *folded = NULL;
+
+  if (task == NULL)
+    return NULL;
+
+  if (key != NULL)
+    key = folded = natter_session_casefold (self, key);
+
+  return _natter_session_request_new (self, kind, task, key);
+}
+
+Request *
 _natter_session_find_request (NatterSession *self,
                               RequestKind    kind,
                               const char    *key)
@@ -556,19 +578,16 @@ natter_session_list_server_rooms_async (NatterSession       *self,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   Request *request;
 
   g_return_if_fail (NATTER_IS_SESSION (self));
 
   _natter_session_check_connected (self, &error);
-  task = _natter_session_task_new (self, natter_session_list_server_rooms_async, g_steal_pointer (&error),
-                                   cancellable, callback, user_data);
-  if (task == NULL)
-    return;
-
-  if ((request = _natter_session_request_new (self, REQUEST_LIST, task, NULL)) == NULL)
+  request = _natter_session_request_start (self, REQUEST_LIST, NULL,
+                                           natter_session_list_server_rooms_async, g_steal_pointer (&error),
+                                           cancellable, callback, user_data);
+  if (request == NULL)
     return;
   request->results = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_listed_room_free);
   _natter_session_queue_params (self, FALSE, "LIST", NULL, 0);
@@ -606,19 +625,16 @@ natter_session_who_async (NatterSession       *self,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   Request *request;
 
   g_return_if_fail (NATTER_IS_SESSION (self));
 
   session_check_who (self, mask, &error);
-  task = _natter_session_task_new (self, natter_session_who_async, g_steal_pointer (&error),
-                                   cancellable, callback, user_data);
-  if (task == NULL)
-    return;
-
-  if ((request = _natter_session_request_new (self, REQUEST_WHO, task, mask)) == NULL)
+  request = _natter_session_request_start (self, REQUEST_WHO, mask,
+                                           natter_session_who_async, g_steal_pointer (&error),
+                                           cancellable, callback, user_data);
+  if (request == NULL)
     return;
   request->results = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_who_entry_free);
   _natter_session_queue (self, FALSE, "WHO", mask, NULL);

@@ -1146,10 +1146,8 @@ natter_session_send_async (NatterSession       *self,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) pieces = NULL;
-  g_autofree char *folded = NULL;
   const char *command = kind == NATTER_MESSAGE_KIND_NOTICE ? "NOTICE" : "PRIVMSG";
   gboolean action = kind == NATTER_MESSAGE_KIND_ACTION;
   gboolean echo, shared;
@@ -1158,13 +1156,10 @@ natter_session_send_async (NatterSession       *self,
   g_return_if_fail (NATTER_IS_SESSION (self));
 
   session_check_send (self, target, text, &error);
-  task = _natter_session_task_new (self, natter_session_send_async, g_steal_pointer (&error),
-                                   cancellable, callback, user_data);
-  if (task == NULL)
-    return;
-
-  folded = natter_session_casefold (self, target);
-  if ((request = _natter_session_request_new (self, REQUEST_SEND, task, folded)) == NULL)
+  request = _natter_session_request_start (self, REQUEST_SEND, target,
+                                           natter_session_send_async, g_steal_pointer (&error),
+                                           cancellable, callback, user_data);
+  if (request == NULL)
     return;
 
   pieces = natter_session_split_text (text, session_max_payload (self, command, target, action));
@@ -1188,7 +1183,7 @@ natter_session_send_async (NatterSession       *self,
 
       message = natter_session_message_new ();
       message->target = g_strdup (target);
-      message->folded = g_strdup (folded);
+      message->folded = g_strdup (request->key);
       message->sender = g_strdup (natter_session_get_nick (self));
       message->text = g_strdup (piece);
       message->kind = kind;
@@ -1351,7 +1346,6 @@ natter_session_set_topic_async (NatterSession       *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   NatterSessionRoom *found = NULL;
   Request *request;
@@ -1360,12 +1354,10 @@ natter_session_set_topic_async (NatterSession       *self,
 
   if (natter_session_check_text (topic, self->isupport->topiclen, _("topic"), &error))
     found = session_joined_room (self, room, &error);
-  task = _natter_session_task_new (self, natter_session_set_topic_async, g_steal_pointer (&error),
-                                   cancellable, callback, user_data);
-  if (task == NULL)
-    return;
-
-  request = _natter_session_request_new (self, REQUEST_TOPIC, task, natter_session_room_get_folded (found));
+  request = _natter_session_request_start (self, REQUEST_TOPIC,
+                                           found != NULL ? natter_session_room_get_folded (found) : NULL,
+                                           natter_session_set_topic_async, g_steal_pointer (&error),
+                                           cancellable, callback, user_data);
   if (request == NULL)
     return;
   request->text = g_strdup (topic);
@@ -1411,7 +1403,6 @@ natter_session_kick_async (NatterSession       *self,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   NatterSessionRoom *found;
   Request *request;
@@ -1421,12 +1412,10 @@ natter_session_kick_async (NatterSession       *self,
   if (reason == NULL)
     reason = "";
   found = session_check_kick (self, room, nick, reason, &error);
-  task = _natter_session_task_new (self, natter_session_kick_async, g_steal_pointer (&error),
-                                   cancellable, callback, user_data);
-  if (task == NULL)
-    return;
-
-  request = _natter_session_request_new (self, REQUEST_KICK, task, natter_session_room_get_folded (found));
+  request = _natter_session_request_start (self, REQUEST_KICK,
+                                           found != NULL ? natter_session_room_get_folded (found) : NULL,
+                                           natter_session_kick_async, g_steal_pointer (&error),
+                                           cancellable, callback, user_data);
   if (request == NULL)
     return;
   request->subject = natter_session_casefold (self, nick);
