@@ -766,6 +766,53 @@ test_errors (Fixture       *f,
   g_assert_cmpstr (g_variant_get_string (reply, NULL), ==, "connected");
 }
 
+/* OpenSession refuses what it could only retry forever, or what would turn
+ * flood control off unasked; "[::1]" means "::1". */
+static void
+test_open_session_arguments (Fixture       *f,
+                             gconstpointer  data)
+{
+  static const struct {
+    const char *options;
+    const char *message;
+  } bad[] = {
+    { "{'host': <'127.0.0.1'>, 'nick': <'x'>, 'port': <uint16 0>}", "The port must be 1 to 65535" },
+    { "{'host': <'[127.0.0.1]'>, 'nick': <'x'>}", "The host “[127.0.0.1]” is not a host name or an IP address*" },
+    { "{'host': <'[::1'>, 'nick': <'x'>}", "The host “[::1” is not a host name or an IP address*" },
+    { "{'host': <'irc.example.org:6697'>, 'nick': <'x'>}", "The host “irc.example.org:6697” is not*" },
+    { "{'host': <'127.0.0.1'>, 'nick': <'x'>, 'flood-rate': <-1.0>}", "The flood rate must be 0*" },
+    { "{'host': <'127.0.0.1'>, 'nick': <'x'>, 'flood-rate': <nan>}", "The flood rate must be 0*" },
+    { "{'host': <'127.0.0.1'>, 'nick': <'x'>, 'flood-rate': <inf>}", "The flood rate must be 0*" },
+    { "{'host': <'127.0.0.1'>, 'nick': <'x'>, 'flood-burst': <uint32 0>}", "*out of range" },
+  };
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) closed = NULL;
+  g_autofree char *options = NULL;
+  g_autofree char *printed = NULL;
+  const char *session;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("(%s,)", bad[i].options);
+
+      natter_test_bus_call_fails_saying (f->bus, DAEMON_PATH, DAEMON_IFACE, "OpenSession",
+                                         g_variant_parse (G_VARIANT_TYPE ("(a{sv})"), text, NULL, NULL, NULL),
+                                         E_INVALID, bad[i].message);
+    }
+  reply = natter_test_bus_call_ok (f->bus, DAEMON_PATH, DAEMON_IFACE, "ListSessions", NULL);
+  printed = g_variant_print (reply, FALSE);
+  g_assert_cmpstr (printed, ==, "([],)");
+
+  /* The address written as it is next to a port is the address. */
+  g_clear_pointer (&reply, g_variant_unref);
+  options = g_strdup_printf ("({'host': <'[::1]'>, 'nick': <'x'>, 'port': <uint16 %u>},)", f->port);
+  reply = natter_test_bus_call_ok (f->bus, DAEMON_PATH, DAEMON_IFACE, "OpenSession",
+                                   g_variant_new_parsed (options));
+  g_variant_get (reply, "(&o)", &session);
+  assert_property (f, session, SESSION_IFACE, "Server", "'::1'");
+  closed = natter_test_bus_call_ok (f->bus, session, SESSION_IFACE, "Close", NULL);
+}
+
 /* Saved networks */
 
 static void
@@ -1408,6 +1455,8 @@ main (int   argc,
               fixture_set_up, test_refusals, fixture_tear_down);
   g_test_add ("/dbus/session/pending-calls-time-out-or-fail", Fixture, NULL,
               fixture_set_up, test_pending, fixture_tear_down);
+  g_test_add ("/dbus/session/open-session-arguments-refused", Fixture, NULL,
+              fixture_set_up, test_open_session_arguments, fixture_tear_down);
   g_test_add ("/dbus/session/saved-networks-restored", Fixture, NULL,
               fixture_set_up, test_saved_networks, fixture_tear_down);
   g_test_add ("/dbus/session/certificate-offered-and-trusted", Fixture, NULL,

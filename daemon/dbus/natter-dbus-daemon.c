@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
 #include "natter-dbus-daemon.h"
@@ -107,6 +108,39 @@ check_word (const char  *value,
   return TRUE;
 }
 
+/* "[::1]" is how people write an IPv6 address next to a port: it means
+ * "::1", which is what gets resolved. Any other bracket or colon (a port
+ * in the host, "irc.example.org:6697") could never resolve and would be
+ * retried forever, so it is refused. */
+static gboolean
+normalize_host (char   **host,
+                GError **error)
+{
+  gsize len = strlen (*host);
+
+  if (len > 2 && (*host)[0] == '[' && (*host)[len - 1] == ']')
+    {
+      g_autofree char *inner = g_strndup (*host + 1, len - 2);
+
+      if (strchr (inner, ':') != NULL && g_hostname_is_ip_address (inner))
+        {
+          g_free (*host);
+          *host = g_steal_pointer (&inner);
+          return TRUE;
+        }
+    }
+
+  if (strpbrk (*host, "[]") != NULL ||
+      (strchr (*host, ':') != NULL && !g_hostname_is_ip_address (*host)))
+    {
+      g_set_error (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
+                   _("The host “%s” is not a host name or an IP address (give the port in “port”)"), *host);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static gboolean
 natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
                                         GDBusMethodInvocation *invocation,
@@ -135,7 +169,6 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
 
   g_variant_lookup (options, "host", "s", &record->host);
   g_variant_lookup (options, "nick", "s", &record->nick);
-  g_variant_lookup (options, "port", "q", &record->port);
   g_variant_lookup (options, "tls", "b", &record->tls);
   g_variant_lookup (options, "username", "s", &record->username);
   g_variant_lookup (options, "realname", "s", &record->realname);
@@ -144,9 +177,14 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
   g_variant_lookup (options, "sasl-password", "s", &record->sasl_password);
 
   /* The default port goes into the record: it keys the saved session and
-   * the pinned certificates. */
-  if (record->port == 0)
+   * the pinned certificates. Port 0 cannot be connected to. */
+  if (!g_variant_lookup (options, "port", "q", &record->port))
     record->port = record->tls ? 6697 : 6667;
+  else if (record->port == 0)
+    {
+      natter_dbus_error_return_invalid (invocation, _("The port must be 1 to 65535"));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
 
   if (record->host == NULL || record->nick == NULL)
     {
@@ -154,6 +192,7 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   if (!check_word (record->host, HOST_MAX, _("host"), &error) ||
+      !normalize_host (&record->host, &error) ||
       (record->username != NULL && !check_word (record->username, USERNAME_MAX, _("user name"), &error)) ||
       (record->realname != NULL && !natter_session_check_text (record->realname, REALNAME_MAX, _("real name"), &error)) ||
       (record->password != NULL && !check_word (record->password, PASSWORD_MAX, _("password"), &error)) ||
@@ -189,6 +228,12 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
   g_variant_lookup (options, "flood-burst", "u", &tuning.flood_burst);
   g_variant_lookup (options, "flood-rate", "d", &tuning.flood_rate);
   g_variant_lookup (options, "request-timeout", "u", &tuning.request_timeout_ms);
+  /* A negative or NaN rate would turn flood control off unasked: only 0 does. */
+  if (!isfinite (tuning.flood_rate) || tuning.flood_rate < 0)
+    {
+      natter_dbus_error_return_invalid (invocation, _("The flood rate must be 0 (no flood control) to 1000 lines a second"));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
   if (tuning.reconnect_min_ms == 0 || tuning.reconnect_max_ms < tuning.reconnect_min_ms ||
       tuning.reconnect_max_ms > 24 * 3600 * 1000 || tuning.flood_burst == 0 || tuning.flood_burst > 1000 ||
       tuning.flood_rate > 1000 || tuning.request_timeout_ms < 100 || tuning.request_timeout_ms > 3600 * 1000)
