@@ -7,6 +7,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,6 +330,41 @@ natter_daemon_clear (NatterDaemon *daemon)
   g_clear_pointer (&daemon->sessions_path, g_free);
 }
 
+/* --flood-burst, --flood-rate and --ipv6-prefix-length: a number, never
+ * negative, NaN or infinite (-1 would silently mean the default). Their
+ * ranges are natter_hosting_config_check()'s. */
+static gboolean
+parse_number_option (const char  *option_name,
+                     const char  *value,
+                     gpointer     data,
+                     GError     **error)
+{
+  NatterHostingConfig *config = &((NatterDaemon *) data)->config;
+  gboolean integer = g_str_equal (option_name, "--ipv6-prefix-length");
+  char *end = NULL;
+  double number;
+
+  number = g_ascii_strtod (value, &end);
+  if (value[0] == '\0' || end == NULL || *end != '\0' || !isfinite (number) || number < 0 ||
+      (integer && number != (gint) number))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   integer ? _("%s must be a whole number, not “%s”")
+                           : _("%s must be a number of zero or more, not “%s”"),
+                   option_name, value);
+      return FALSE;
+    }
+
+  if (integer)
+    config->ipv6_prefix_length = (gint) number;
+  else if (g_str_equal (option_name, "--flood-burst"))
+    config->flood_burst = number;
+  else
+    config->flood_rate = number;
+
+  return TRUE;
+}
+
 /* Parses the command line into @daemon: -1 to go on, or the exit status. */
 static int
 natter_daemon_parse (NatterDaemon   *daemon,
@@ -352,9 +388,11 @@ natter_daemon_parse (NatterDaemon   *daemon,
       N_("Most simultaneous connections, 0 for no limit (default: 10000)"), N_("N") },
     { "max-clients-per-ip", 0, 0, G_OPTION_ARG_INT, &config->max_clients_per_ip,
       N_("Most connections from one address, 0 for no limit (default: 32)"), N_("N") },
-    { "flood-burst", 0, 0, G_OPTION_ARG_DOUBLE, &config->flood_burst,
+    { "ipv6-prefix-length", 0, 0, G_OPTION_ARG_CALLBACK, parse_number_option,
+      N_("IPv6 clients count per prefix of N bits for --max-clients-per-ip, 1 to 128 (default: 64)"), N_("N") },
+    { "flood-burst", 0, 0, G_OPTION_ARG_CALLBACK, parse_number_option,
       N_("Lines a client may send at once (default: 20)"), N_("N") },
-    { "flood-rate", 0, 0, G_OPTION_ARG_DOUBLE, &config->flood_rate,
+    { "flood-rate", 0, 0, G_OPTION_ARG_CALLBACK, parse_number_option,
       N_("Lines per second a client may send, 0 for no limit (default: 4)"), N_("N") },
     { "sendq-max", 0, 0, G_OPTION_ARG_INT, &config->sendq_max,
       N_("Bytes queued to a client before it is dropped (default: 1048576)"), N_("BYTES") },
@@ -383,11 +421,15 @@ natter_daemon_parse (NatterDaemon   *daemon,
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  GOptionGroup *group = g_option_group_new (NULL, NULL, NULL, daemon, NULL);
   g_autoptr(GError) error = NULL;
 
   g_option_context_set_summary (context, _("Natter daemon: hosts multi-room IRC chat and holds client "
                                             "sessions for the desktop, on the session bus as org.natter.Daemon."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  /* A main group of our own, so the callbacks get @daemon. */
+  g_option_group_add_entries (group, entries);
+  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+  g_option_context_set_main_group (context, group);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("natterd: %s\n", error->message);

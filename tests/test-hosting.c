@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "natter-hosting.h"
@@ -123,6 +124,44 @@ test_limits_out_of_range (void)
   fine.ping_interval = G_MAXINT / 1000;
   fine.registration_timeout = -1;
   fine.nick_grace = 1;
+  g_assert_true (natter_hosting_config_check (&fine, NULL));
+}
+
+/* NaN, infinity or a negative rate used to mean "the default" or "no
+ * flood control" without a word. */
+static void
+test_flood_and_prefix_out_of_range (void)
+{
+  static const struct {
+    double      flood_burst;
+    double      flood_rate;
+    gint        ipv6_prefix_length;
+    const char *message;
+  } cases[] = {
+    { NAN, -1, -1, "--flood-burst must be a number from 1 to 1000000000" },
+    { 0.5, -1, -1, "--flood-burst must be a number from 1 to 1000000000" },
+    { -1, NAN, -1, "--flood-rate must be a number from 0 to 1000000000" },
+    { -1, INFINITY, -1, "--flood-rate must be a number from 0 to 1000000000" },
+    { -1, -2, -1, "--flood-rate must be a number from 0 to 1000000000" },
+    { -1, -1, 0, "--ipv6-prefix-length must be a number from 1 to 128" },
+    { -1, -1, 129, "--ipv6-prefix-length must be a number from 1 to 128" },
+  };
+  g_auto(NatterHostingConfig) fine = NATTER_HOSTING_CONFIG_INIT;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(NatterHostingConfig) config = NATTER_HOSTING_CONFIG_INIT;
+
+      config.flood_burst = cases[i].flood_burst;
+      config.flood_rate = cases[i].flood_rate;
+      config.ipv6_prefix_length = cases[i].ipv6_prefix_length;
+      assert_config_error (&config, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_INVALID_ARGUMENT,
+                           cases[i].message);
+    }
+
+  fine.flood_burst = 1;
+  fine.flood_rate = 0;
+  fine.ipv6_prefix_length = 128;
   g_assert_true (natter_hosting_config_check (&fine, NULL));
 }
 
@@ -414,6 +453,7 @@ main (int   argc,
   g_test_add_func ("/hosting/check/port-out-of-range", test_port_out_of_range);
   g_test_add_func ("/hosting/check/bad-names", test_bad_names);
   g_test_add_func ("/hosting/check/limits-out-of-range", test_limits_out_of_range);
+  g_test_add_func ("/hosting/check/flood-and-prefix-out-of-range", test_flood_and_prefix_out_of_range);
   g_test_add_func ("/hosting/check/unreadable-files", test_unreadable_files);
   g_test_add ("/hosting/start-status-stop", Fixture, NULL, fixture_set_up, test_start_status_stop, fixture_tear_down);
   g_test_add ("/hosting/restart", Fixture, NULL, fixture_set_up, test_restart, fixture_tear_down);

@@ -188,6 +188,41 @@ test_bad_names (void)
     }
 }
 
+/* Limits that would silently mean the default or turn a limit off are
+ * usage errors: -1 is not the default, NaN is not a rate. */
+static void
+test_bad_limits (void)
+{
+  static const char * const cases[][3] = {
+    { "--flood-rate", "-1", NULL },
+    { "--flood-rate", "nan", NULL },
+    { "--flood-rate", "inf", NULL },
+    { "--flood-rate", "4x", NULL },
+    { "--flood-burst", "0", NULL },
+    { "--flood-burst", "-1", NULL },
+    { "--ipv6-prefix-length", "0", NULL },
+    { "--ipv6-prefix-length", "-1", NULL },
+    { "--ipv6-prefix-length", "129", NULL },
+    { "--ipv6-prefix-length", "48.5", NULL },
+  };
+
+  if (!natter_test_require_natterd ())
+    return;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(NatterTestRun) run = NULL;
+
+      g_test_message ("natterd %s '%s'", cases[i][0], cases[i][1]);
+      run = natter_test_run_natterd (cases[i], 2000);
+      if (run->timed_out)
+        g_test_fail_printf ("natterd accepted %s '%s' and kept running", cases[i][0], cases[i][1]);
+      g_assert_cmpint (run->status, ==, 2);
+      g_assert_nonnull (strstr (run->err, cases[i][0]));
+      g_assert_null (strstr (run->out, "listening on"));
+    }
+}
+
 /* A middle parameter starting with ':' would be read as the trailing one,
  * which is why IRC servers write "::1" as "0::1". */
 static void
@@ -616,6 +651,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/natterd/bad-listen", test_bad_listen);
   g_test_add_func ("/natterd/listen-port-in-use", test_listen_port_in_use);
   g_test_add_func ("/natterd/bad-names", test_bad_names);
+  g_test_add_func ("/natterd/bad-limits", test_bad_limits);
   g_test_add_func ("/natterd/listen-ipv4-and-ipv6", test_listen_ipv4_and_ipv6);
   g_test_add_func ("/natterd/password-file", test_password_file);
   g_test_add_func ("/natterd/password-file-missing", test_password_file_missing);

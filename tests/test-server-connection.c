@@ -647,6 +647,37 @@ test_limits_max_clients_per_ip (Fixture       *f,
   natter_test_client_register (new_client (f), "carol");
 }
 
+/* One IPv6 machine usually has a whole /64, so max-clients-per-ip counts
+ * IPv6 per prefix. Only ::1 is an IPv6 loopback address, so two clients of
+ * one /64 cannot connect here: the key they are counted under is tested. */
+static void
+test_limits_ipv6_prefix_key (void)
+{
+  static const struct {
+    const char *host;
+    guint       prefix;
+    const char *key;
+  } cases[] = {
+    { "2001:db8:1:2:aaaa::1", 64, "2001:db8:1:2::/64" },
+    { "2001:db8:1:2:bbbb:cccc:dddd:eeee", 64, "2001:db8:1:2::/64" },
+    { "2001:db8:1:3::1", 64, "2001:db8:1:3::/64" },
+    { "2001:db8:1:2ff::1", 56, "2001:db8:1:200::/56" },
+    { "2001:db8:1:2:aaaa::1", 128, "2001:db8:1:2:aaaa::1" },
+    { "2001:db8:1:2:aaaa::1", 1, "::/1" },
+    { "0::1", 64, "::/64" },
+    { "127.0.0.1", 64, "127.0.0.1" },
+    { "192.0.2.7", 8, "192.0.2.7" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *key = natter_server_address_limit_key (cases[i].host, cases[i].prefix);
+
+      g_test_message ("%s /%u -> %s", cases[i].host, cases[i].prefix, key);
+      g_assert_cmpstr (key, ==, cases[i].key);
+    }
+}
+
 /* Shutdown */
 
 static void
@@ -746,6 +777,7 @@ main (int   argc,
   ADD ("limits/half-open", &registration_timeout_config, test_limits_half_open);
   ADD ("limits/ping-timeout", &ping_config, test_limits_ping_timeout);
   ADD ("limits/max-clients-per-ip", &per_ip_config, test_limits_max_clients_per_ip);
+  g_test_add_func ("/server/limits/ipv6-per-prefix", test_limits_ipv6_prefix_key);
   ADD ("shutdown/error-to-all", NULL, test_shutdown_error_to_all);
   g_test_add_func ("/server/shutdown/unref-while-loop-runs", test_shutdown_unref_while_loop_runs);
 

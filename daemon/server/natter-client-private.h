@@ -40,6 +40,7 @@ struct _NatterClient
   guint              watched        : 1; /* known to the poller */
 
   char              *address;       /* peer IP as text */
+  char              *limit_key;     /* what max-clients-per-ip counts it under */
   char              *nick;          /* NULL until NICK */
   char              *nick_folded;
   char              *user;

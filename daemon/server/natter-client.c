@@ -75,6 +75,7 @@ natter_client_finalize (GObject *object)
   if (self->partial != NULL)
     g_string_free (self->partial, TRUE);
   g_free (self->address);
+  g_free (self->limit_key);
   g_free (self->nick);
   g_free (self->nick_folded);
   g_free (self->user);

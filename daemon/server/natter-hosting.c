@@ -145,6 +145,22 @@ check_seconds (gint          seconds,
   return FALSE;
 }
 
+/* -1 keeps the default; anything else, NaN included, must be in range. */
+static gboolean
+check_range (double       value,
+             double       min,
+             double       max,
+             const char  *option,
+             GError     **error)
+{
+  if (value == -1 || (value >= min && value <= max))
+    return TRUE;
+
+  g_set_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_INVALID_ARGUMENT,
+               _("%s must be a number from %.0f to %.0f"), option, min, max);
+  return FALSE;
+}
+
 static gboolean
 check_name (const char  *value,
             gboolean   (*is_valid) (const char *),
@@ -218,6 +234,9 @@ config_make_server (const NatterHostingConfig  *config,
       !check_seconds (config->ping_interval, "--ping-interval", error) ||
       !check_seconds (config->registration_timeout, "--registration-timeout", error) ||
       !check_seconds (config->nick_grace, "--nick-grace", error) ||
+      !check_range (config->flood_burst, 1, 1e9, "--flood-burst", error) ||
+      !check_range (config->flood_rate, 0, 1e9, "--flood-rate", error) ||
+      !check_range (config->ipv6_prefix_length, 1, 128, "--ipv6-prefix-length", error) ||
       (*addresses = config_parse_listen (config, error)) == NULL)
     return NULL;
 
@@ -241,8 +260,10 @@ config_make_server (const NatterHostingConfig  *config,
     g_object_set (server, "max-clients", (guint) config->max_clients, NULL);
   if (config->max_clients_per_ip >= 0)
     g_object_set (server, "max-clients-per-ip", (guint) config->max_clients_per_ip, NULL);
+  if (config->ipv6_prefix_length > 0)
+    g_object_set (server, "ipv6-prefix-length", (guint) config->ipv6_prefix_length, NULL);
   if (config->flood_burst >= 0)
-    g_object_set (server, "flood-burst", MAX (config->flood_burst, 1.0), NULL);
+    g_object_set (server, "flood-burst", config->flood_burst, NULL);
   if (config->flood_rate >= 0)
     g_object_set (server, "flood-rate", config->flood_rate, NULL);
   if (config->sendq_max >= 0)

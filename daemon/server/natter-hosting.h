@@ -33,6 +33,7 @@ typedef struct {
   char      *motd_file;
   gint       max_clients;
   gint       max_clients_per_ip;
+  gint       ipv6_prefix_length;    /* IPv6 clients count per prefix */
   gint       sendq_max;             /* bytes */
   gint       ping_interval;         /* seconds, as the three below */
   gint       registration_timeout;
@@ -43,7 +44,8 @@ typedef struct {
 } NatterHostingConfig;
 
 #define NATTER_HOSTING_CONFIG_INIT                                        \
-  { .max_clients = -1, .max_clients_per_ip = -1, .sendq_max = -1,         \
+  { .max_clients = -1, .max_clients_per_ip = -1, .ipv6_prefix_length = -1, \
+    .sendq_max = -1,                                                      \
     .ping_interval = -1, .registration_timeout = -1, .nick_grace = -1,    \
     .flood_burst = -1, .flood_rate = -1 }
 

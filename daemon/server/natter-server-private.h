@@ -54,6 +54,7 @@ struct _NatterServer
   double           flood_rate;
   guint            sendq_max;
   guint            max_clients_per_ip;
+  guint            ipv6_prefix_length;  /* IPv6 clients count per prefix */
   guint            max_clients;
   guint            registration_timeout_ms;
   guint            ping_interval_ms;
@@ -68,7 +69,7 @@ struct _NatterServer
   GHashTable      *clients;       /* NatterClient* set, owns a ref */
   GHashTable      *nicks;         /* folded nick -> NatterClient* */
   GHashTable      *rooms;         /* folded name -> NatterRoom*, owns */
-  GHashTable      *per_address;   /* address -> GUINT_TO_POINTER (count) */
+  GHashTable      *per_address;   /* limit key -> GUINT_TO_POINTER (count) */
   GQueue           whowas;        /* NatterWhowas*, newest first */
   GPtrArray       *dirty;         /* clients with output to flush */
   GPtrArray       *doomed;        /* clients to close once the current command is done */

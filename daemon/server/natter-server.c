@@ -34,6 +34,7 @@ enum {
   PROP_PING_INTERVAL,
   PROP_STORE,
   PROP_NICK_GRACE,
+  PROP_IPV6_PREFIX_LENGTH,
   N_PROPS
 };
 
@@ -159,6 +160,9 @@ natter_server_get_property (GObject    *object,
     case PROP_MAX_CLIENTS_PER_IP:
       g_value_set_uint (value, self->max_clients_per_ip);
       break;
+    case PROP_IPV6_PREFIX_LENGTH:
+      g_value_set_uint (value, self->ipv6_prefix_length);
+      break;
     case PROP_MAX_CLIENTS:
       g_value_set_uint (value, self->max_clients);
       break;
@@ -242,6 +246,9 @@ natter_server_set_property (GObject      *object,
     case PROP_MAX_CLIENTS_PER_IP:
       natter_server_set_uint (self, &self->max_clients_per_ip, value, pspec);
       break;
+    case PROP_IPV6_PREFIX_LENGTH:
+      natter_server_set_uint (self, &self->ipv6_prefix_length, value, pspec);
+      break;
     case PROP_MAX_CLIENTS:
       natter_server_set_uint (self, &self->max_clients, value, pspec);
       break;
@@ -293,6 +300,8 @@ natter_server_class_init (NatterServerClass *klass)
     g_param_spec_uint ("sendq-max", NULL, NULL, 4096, G_MAXUINT, 1024 * 1024, flags);
   properties[PROP_MAX_CLIENTS_PER_IP] =
     g_param_spec_uint ("max-clients-per-ip", NULL, NULL, 0, G_MAXUINT, 32, flags);
+  properties[PROP_IPV6_PREFIX_LENGTH] =
+    g_param_spec_uint ("ipv6-prefix-length", NULL, NULL, 1, 128, 64, flags);
   properties[PROP_MAX_CLIENTS] =
     g_param_spec_uint ("max-clients", NULL, NULL, 0, G_MAXUINT, 10000, flags);
   properties[PROP_REGISTRATION_TIMEOUT] =
@@ -321,6 +330,7 @@ natter_server_init (NatterServer *self)
   self->flood_rate = 4;
   self->sendq_max = 1024 * 1024;
   self->max_clients_per_ip = 32;
+  self->ipv6_prefix_length = 64;
   self->max_clients = 10000;
   self->registration_timeout_ms = 30000;
   self->ping_interval_ms = 120000;
@@ -444,6 +454,33 @@ natter_server_address_to_host (GSocketAddress *address)
   return g_steal_pointer (&text);
 }
 
+char *
+natter_server_address_limit_key (const char *host,
+                                 guint       ipv6_prefix_length)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (host);
+  g_autoptr(GInetAddress) network = NULL;
+  g_autofree char *text = NULL;
+  guint8 bytes[16];
+
+  g_return_val_if_fail (host != NULL, NULL);
+
+  if (inet == NULL || g_inet_address_get_family (inet) != G_SOCKET_FAMILY_IPV6 || ipv6_prefix_length >= 128)
+    return g_strdup (host);
+
+  memcpy (bytes, g_inet_address_to_bytes (inet), sizeof bytes);
+  for (guint i = 0; i < sizeof bytes; i++)
+    {
+      guint bits = ipv6_prefix_length > i * 8 ? MIN (ipv6_prefix_length - i * 8, 8) : 0;
+
+      bytes[i] &= (guint8) (0xff00 >> bits);
+    }
+  network = g_inet_address_new_from_bytes (bytes, G_SOCKET_FAMILY_IPV6);
+  text = g_inet_address_to_string (network);
+
+  return g_strdup_printf ("%s/%u", text, ipv6_prefix_length);
+}
+
 static void
 natter_server_refuse (GSocketConnection *connection,
                       const char        *host,
@@ -466,6 +503,7 @@ natter_server_incoming (GSocketService    *service,
   NatterServer *self = user_data;
   g_autoptr(GSocketAddress) remote = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *limit_key = NULL;
   NatterClient *client;
   guint count;
 
@@ -483,17 +521,19 @@ natter_server_incoming (GSocketService    *service,
       return TRUE;
     }
 
-  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, host));
+  limit_key = natter_server_address_limit_key (host, self->ipv6_prefix_length);
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, limit_key));
   if (self->max_clients_per_ip > 0 && count >= self->max_clients_per_ip)
     {
       natter_server_refuse (connection, host, "Too many connections from your address");
       return TRUE;
     }
-  g_hash_table_insert (self->per_address, g_strdup (host), GUINT_TO_POINTER (count + 1));
+  g_hash_table_insert (self->per_address, g_strdup (limit_key), GUINT_TO_POINTER (count + 1));
 
   g_debug ("Connection from %s", host);
 
   client = _natter_client_new (self, connection, host);
+  client->limit_key = g_steal_pointer (&limit_key);
   g_hash_table_add (self->clients, client);
   _natter_client_start (client);
 
@@ -869,11 +909,11 @@ natter_server_reap_one (NatterServer *self,
   if (client->nick_folded != NULL && g_hash_table_lookup (self->nicks, client->nick_folded) == client)
     g_hash_table_remove (self->nicks, client->nick_folded);
 
-  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, client->address));
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, client->limit_key));
   if (count <= 1)
-    g_hash_table_remove (self->per_address, client->address);
+    g_hash_table_remove (self->per_address, client->limit_key);
   else
-    g_hash_table_insert (self->per_address, g_strdup (client->address), GUINT_TO_POINTER (count - 1));
+    g_hash_table_insert (self->per_address, g_strdup (client->limit_key), GUINT_TO_POINTER (count - 1));
 
   _natter_client_close (client);
   g_hash_table_remove (self->clients, client);

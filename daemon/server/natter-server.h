@@ -26,6 +26,8 @@ G_DECLARE_FINAL_TYPE (NatterServer, natter_server, NATTER, SERVER, GObject)
  *   flood-rate             double  lines per second refilled, <= 0 = off (4)
  *   sendq-max              uint    bytes queued to one client before it is dropped (1 MiB)
  *   max-clients-per-ip     uint    0 = unlimited                  (32)
+ *   ipv6-prefix-length     uint    IPv6 clients count per prefix of this
+ *                                  length for max-clients-per-ip, 1 to 128 (64)
  *   max-clients            uint    0 = unlimited                  (10000)
  *   registration-timeout   uint    milliseconds                   (30000)
  *   ping-interval          uint    milliseconds of silence before PING, and again
@@ -45,6 +47,12 @@ NatterServer   *natter_server_new                  (void);
  * address) or "6667" (loopback). */
 GSocketAddress *natter_server_parse_listen_address (const char  *spec,
                                                     GError     **error);
+
+/* What max-clients-per-ip counts @host (as a client's address) under: an
+ * IPv6 address's prefix of @ipv6_prefix_length bits, since one machine
+ * usually has a whole /64; anything else as it is. */
+char           *natter_server_address_limit_key    (const char  *host,
+                                                    guint        ipv6_prefix_length);
 
 /* Listens on @address (port 0 picks one); returns the port bound, 0 on error. */
 guint16         natter_server_listen               (NatterServer   *self,
