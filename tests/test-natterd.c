@@ -162,6 +162,29 @@ test_listen_port_in_use (void)
   g_assert_null (strstr (run->out, "listening on"));
 }
 
+/* Each of @cases ("--option", "value", NULL) makes natterd exit at once
+ * with status 2, naming the option. */
+static void
+assert_usage_errors (const char * const (*cases)[3],
+                     gsize               n_cases)
+{
+  if (!natter_test_require_natterd ())
+    return;
+
+  for (gsize i = 0; i < n_cases; i++)
+    {
+      g_autoptr(NatterTestRun) run = NULL;
+
+      g_test_message ("natterd %s '%s'", cases[i][0], cases[i][1]);
+      run = natter_test_run_natterd (cases[i], 2000);
+      if (run->timed_out)
+        g_test_fail_printf ("natterd accepted %s '%s' and kept running", cases[i][0], cases[i][1]);
+      g_assert_cmpint (run->status, ==, 2);
+      g_assert_nonnull (strstr (run->err, cases[i][0]));
+      g_assert_null (strstr (run->out, "listening on"));
+    }
+}
+
 /* Names that would break every line natterd sends are usage errors. */
 static void
 test_bad_names (void)
@@ -172,20 +195,7 @@ test_bad_names (void)
     { "--network", "My Net", NULL },
   };
 
-  if (!natter_test_require_natterd ())
-    return;
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr(NatterTestRun) run = NULL;
-
-      g_test_message ("natterd %s '%s'", cases[i][0], cases[i][1]);
-      run = natter_test_run_natterd (cases[i], 2000);
-      if (run->timed_out)
-        g_test_fail_printf ("natterd accepted %s '%s' and kept running", cases[i][0], cases[i][1]);
-      g_assert_cmpint (run->status, ==, 2);
-      g_assert_nonnull (strstr (run->err, cases[i][0]));
-    }
+  assert_usage_errors (cases, G_N_ELEMENTS (cases));
 }
 
 /* Limits that would silently mean the default or turn a limit off are
@@ -206,21 +216,7 @@ test_bad_limits (void)
     { "--ipv6-prefix-length", "48.5", NULL },
   };
 
-  if (!natter_test_require_natterd ())
-    return;
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr(NatterTestRun) run = NULL;
-
-      g_test_message ("natterd %s '%s'", cases[i][0], cases[i][1]);
-      run = natter_test_run_natterd (cases[i], 2000);
-      if (run->timed_out)
-        g_test_fail_printf ("natterd accepted %s '%s' and kept running", cases[i][0], cases[i][1]);
-      g_assert_cmpint (run->status, ==, 2);
-      g_assert_nonnull (strstr (run->err, cases[i][0]));
-      g_assert_null (strstr (run->out, "listening on"));
-    }
+  assert_usage_errors (cases, G_N_ELEMENTS (cases));
 }
 
 /* A middle parameter starting with ':' would be read as the trailing one,
