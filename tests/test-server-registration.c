@@ -233,7 +233,7 @@ test_cap_ls_req_ack_nak (Fixture       *f,
 
   natter_test_client_set_name (c, "alice");
   say (c, "CAP LS 302");
-  expect_exact (c, ":irc.test CAP * LS :away-notify echo-message message-tags multi-prefix server-time");
+  expect_exact (c, ":irc.test CAP * LS :away-notify echo-message message-tags multi-prefix server-time userhost-in-names");
   say (c, "CAP REQ :multi-prefix server-time");
   expect_exact (c, ":irc.test CAP * ACK :multi-prefix server-time");
   say (c, "CAP REQ :echo-message bogus-cap");
@@ -259,7 +259,7 @@ test_cap_ls_req_ack_nak (Fixture       *f,
   say (c, "CAP LIST");
   expect_next_with_set (c, ":irc.test CAP alice LIST", "multi-prefix echo-message");
   say (c, "CAP LS");
-  expect_next (c, ":irc.test CAP alice LS :away-notify echo-message message-tags multi-prefix server-time");
+  expect_next (c, ":irc.test CAP alice LS :away-notify echo-message message-tags multi-prefix server-time userhost-in-names");
   say (c, "CAP REQ :away-notify message-tags");
   expect_next (c, ":irc.test CAP alice ACK :away-notify message-tags");
   say (c, "CAP REQ :away-notify nonsense");
@@ -292,7 +292,7 @@ test_cap_req_opens_negotiation (Fixture       *f,
 
     say (d, "NICK bob");
     say (d, "CAP LS 302");
-    expect_exact (d, ":irc.test CAP * LS :away-notify echo-message message-tags multi-prefix server-time");
+    expect_exact (d, ":irc.test CAP * LS :away-notify echo-message message-tags multi-prefix server-time userhost-in-names");
   }
 }
 

@@ -227,7 +227,8 @@ gboolean
 _natter_accounts_cap_available (NatterServer *server,
                                 guint         cap)
 {
-  return server->store != NULL || cap <= NATTER_CAP_SERVER_TIME;
+  return server->store != NULL || cap <= NATTER_CAP_SERVER_TIME ||
+         cap == NATTER_CAP_USERHOST_IN_NAMES;
 }
 
 const char * const *

@@ -28,6 +28,7 @@ static const struct {
   { "multi-prefix", NATTER_CAP_MULTI_PREFIX },
   { "sasl", NATTER_CAP_SASL },
   { "server-time", NATTER_CAP_SERVER_TIME },
+  { "userhost-in-names", NATTER_CAP_USERHOST_IN_NAMES },
 };
 
 static void
