@@ -343,6 +343,7 @@ natter_server_init (NatterServer *self)
 
   now = g_date_time_new_now_utc ();
   self->created_text = g_date_time_format (now, "%a %b %d %Y at %H:%M:%S UTC");
+  self->started_us = g_get_monotonic_time ();
   g_date_time_unref (now);
 
   self->service = g_socket_service_new ();
