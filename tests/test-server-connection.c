@@ -83,6 +83,28 @@ test_input_overlong_line (Fixture       *f,
   silent (alice);
   silent (bob);
 
+  /* Tag data (without '@' and the space) is at most 4094 bytes, and the
+   * limit on the rest does not change with tags. */
+  {
+    g_autofree char *tag_fits = g_strnfill (4094 - strlen ("+x="), 't');
+    g_autofree char *tag_over = g_strnfill (4095 - strlen ("+x="), 't');
+    g_autofree char *tag_far = g_strnfill (8000, 't');
+
+    say (alice, "@+x=%s TAGMSG #o", tag_fits);
+    silent (alice);
+    say (alice, "@+x=%s PRIVMSG #o :tagged", tag_over);
+    expect_next (alice, ":irc.test 417 alice :Input line was too long");
+    say (alice, "@+x=%s PRIVMSG #o :tagged", tag_far);
+    expect_next (alice, ":irc.test 417 alice :Input line was too long");
+    say (alice, "@+x=%s", tag_over);
+    expect_next (alice, ":irc.test 417 alice :Input line was too long");
+    say (alice, "@+x=y PRIVMSG #o :%s", one_more);
+    expect_next (alice, ":irc.test 417 alice :Input line was too long");
+    say (alice, "@+x=y PRIVMSG #o :%s", fits);
+    expect_nextf (bob, ":alice!alice@127.0.0.1 PRIVMSG #o :%s", fits);
+    silent (bob);
+  }
+
   say (alice, "PRIVMSG #o :short again");
   expect_next (bob, ":alice!alice@127.0.0.1 PRIVMSG #o :short again");
   say (alice, "PING :alive");

@@ -54,6 +54,41 @@ test_away_301_and_notify (Fixture       *f,
 }
 
 static void
+test_away_notify_on_join (Fixture       *f,
+                          gconstpointer  data)
+{
+  Client *dave = new_user_with_caps (f, "dave", "away-notify");
+  Client *alice = new_user_with_caps (f, "alice", "away-notify");
+  Client *carol = new_user (f, "carol");
+
+  join_room (alice, "#j", NULL);
+  join_room (carol, "#j", alice, NULL);
+
+  /* dave is away when he joins: alice (away-notify) is told right after
+   * the JOIN, carol (without it) is not, nor is dave himself. */
+  say (dave, "AWAY :on holiday");
+  expect_next (dave, ":irc.test 306 dave :You have been marked as being away");
+  say (dave, "JOIN #j");
+  expect_next (dave, ":dave!dave@127.0.0.1 JOIN #j");
+  expect (dave, ":irc.test 366 dave #j :End of /NAMES list");
+  expect_next (alice, ":dave!dave@127.0.0.1 JOIN #j");
+  expect_next (alice, ":dave!dave@127.0.0.1 AWAY :on holiday");
+  expect_next (carol, ":dave!dave@127.0.0.1 JOIN #j");
+  silent (carol);
+  silent (dave);
+
+  /* Back from holiday, dave joins again with no AWAY line. */
+  say (dave, "PART #j");
+  expect_next (dave, ":dave!dave@127.0.0.1 PART #j");
+  expect_next (alice, ":dave!dave@127.0.0.1 PART #j");
+  expect_next (carol, ":dave!dave@127.0.0.1 PART #j");
+  say (dave, "AWAY");
+  expect_next (dave, ":irc.test 305 dave :You are no longer marked as being away");
+  join_room (dave, "#j", alice, carol, NULL);
+  silent (alice);
+}
+
+static void
 test_who (Fixture       *f,
           gconstpointer  data)
 {
@@ -103,8 +138,13 @@ test_who (Fixture       *f,
   say (alice, "WHO bob");
   expect_exact (alice, ":irc.test 352 alice * bob 127.0.0.1 irc.test bob G :0 Real Name");
   expect_next (alice, ":irc.test 315 alice bob :End of WHO list");
+  /* An exact nick is no mask: +i does not hide bob from it. */
   say (carol, "WHO bob");
+  expect_next (carol, ":irc.test 352 carol * bob 127.0.0.1 irc.test bob G :0 Real Name");
   expect_next (carol, ":irc.test 315 carol bob :End of WHO list");
+  say (carol, "WHO BOB");
+  expect_next (carol, ":irc.test 352 carol * bob 127.0.0.1 irc.test bob G :0 Real Name");
+  expect_next (carol, ":irc.test 315 carol BOB :End of WHO list");
 }
 
 static void
@@ -230,6 +270,7 @@ main (int   argc,
   natter_test_fixture_init (&argc, &argv);
 
   ADD ("away/301-and-notify", NULL, test_away_301_and_notify);
+  ADD ("away/notify-on-join", NULL, test_away_notify_on_join);
   ADD ("who", NULL, test_who);
   ADD ("whois", NULL, test_whois);
   ADD ("whowas", NULL, test_whowas);

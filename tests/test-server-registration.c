@@ -127,6 +127,89 @@ test_registration_user_before_nick (Fixture       *f,
 }
 
 static void
+test_registration_empty_realname (Fixture       *f,
+                                  gconstpointer  data)
+{
+  Client *c = new_client (f);
+
+  natter_test_client_set_name (c, "alice");
+  say (c, "NICK alice");
+  /* An empty realname is a missing parameter (Modern IRC). */
+  say (c, "USER alice 0 * :");
+  expect_next (c, ":irc.test 461 * USER :Not enough parameters");
+  say (c, "USER alice 0 *");
+  expect_next (c, ":irc.test 461 * USER :Not enough parameters");
+  silent (c);
+  say (c, "USER alice 0 * :Alice");
+  expect_next (c, ":irc.test 001 alice :Welcome to the Natter Network, alice!alice@127.0.0.1");
+  expect (c, ":irc.test 422 alice :MOTD File is missing");
+}
+
+static void
+test_server_queries (Fixture       *f,
+                     gconstpointer  data)
+{
+  Client *alice = new_user (f, "alice");
+  const char *line;
+
+  say (alice, "VERSION");
+  expect_next (alice, ":irc.test 351 alice natter-" PACKAGE_VERSION " irc.test :Natter's hosted chat server");
+  expect_next (alice, ":irc.test 005 alice AWAYLEN=200 * :are supported by this server");
+  expect_next (alice, ":irc.test 005 alice * UTF8ONLY :are supported by this server");
+  say (alice, "VERSION irc.elsewhere");
+  expect_next (alice, ":irc.test 402 alice irc.elsewhere :No such server");
+  say (alice, "VERSION IRC.TEST");
+  expect_next (alice, ":irc.test 351 alice natter-" PACKAGE_VERSION " irc.test :Natter's hosted chat server");
+  expect_next (alice, ":irc.test 005 alice AWAYLEN=200 * :are supported by this server");
+  expect_next (alice, ":irc.test 005 alice * UTF8ONLY :are supported by this server");
+
+  /* The human-readable time only; it is the present (within a few seconds). */
+  say (alice, "TIME");
+  line = expect_next (alice, ":irc.test 391 alice irc.test :* UTC");
+  if (line != NULL)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      gboolean found = FALSE;
+
+      for (int back = 0; back < 10 && !found; back++)
+        {
+          g_autoptr(GDateTime) then = g_date_time_add_seconds (now, -back);
+          g_autofree char *text = g_date_time_format (then, "%a %b %d %Y %H:%M:%S UTC");
+          g_autofree char *want = g_strdup_printf (":irc.test 391 alice irc.test :%s", text);
+
+          found = g_str_equal (line, want);
+        }
+      if (!found)
+        g_test_fail_printf ("TIME is not now: %s", line);
+    }
+  say (alice, "TIME irc.elsewhere");
+  expect_next (alice, ":irc.test 402 alice irc.elsewhere :No such server");
+
+  say (alice, "INFO");
+  expect_next (alice, ":irc.test 371 alice :irc.test, natter-" PACKAGE_VERSION ": the chat server of a Natter host");
+  expect_next (alice, ":irc.test 371 alice :Free software under the GNU GPL, version 3 or later");
+  expect_next (alice, ":irc.test 371 alice :Running since * UTC");
+  expect_next (alice, ":irc.test 374 alice :End of INFO list");
+
+  say (alice, "ADMIN");
+  expect_next (alice, ":irc.test 256 alice irc.test :Administrative info");
+  expect_next (alice, ":irc.test 257 alice :The Natter network, hosted by natterd");
+  expect_next (alice, ":irc.test 258 alice :Run by the owner of this Natter host");
+  expect_next (alice, ":irc.test 259 alice :No contact address is published");
+
+  say (alice, "STATS u");
+  expect_next (alice, ":irc.test 242 alice :Server Up 0 days 0:0?:??");
+  expect_next (alice, ":irc.test 219 alice u :End of /STATS report");
+  say (alice, "STATS q");
+  expect_next (alice, ":irc.test 219 alice q :End of /STATS report");
+  say (alice, "STATS u irc.elsewhere");
+  expect_next (alice, ":irc.test 402 alice irc.elsewhere :No such server");
+  say (alice, "STATS");
+  expect_next (alice, ":irc.test 461 alice STATS :Not enough parameters");
+  silent (alice);
+}
+
+static void
 test_registration_network_name (Fixture       *f,
                                 gconstpointer  data)
 {
@@ -233,7 +316,7 @@ test_cap_ls_req_ack_nak (Fixture       *f,
 
   natter_test_client_set_name (c, "alice");
   say (c, "CAP LS 302");
-  expect_exact (c, ":irc.test CAP * LS :away-notify echo-message message-tags multi-prefix server-time");
+  expect_exact (c, ":irc.test CAP * LS :away-notify echo-message message-tags multi-prefix server-time userhost-in-names");
   say (c, "CAP REQ :multi-prefix server-time");
   expect_exact (c, ":irc.test CAP * ACK :multi-prefix server-time");
   say (c, "CAP REQ :echo-message bogus-cap");
@@ -259,7 +342,7 @@ test_cap_ls_req_ack_nak (Fixture       *f,
   say (c, "CAP LIST");
   expect_next_with_set (c, ":irc.test CAP alice LIST", "multi-prefix echo-message");
   say (c, "CAP LS");
-  expect_next (c, ":irc.test CAP alice LS :away-notify echo-message message-tags multi-prefix server-time");
+  expect_next (c, ":irc.test CAP alice LS :away-notify echo-message message-tags multi-prefix server-time userhost-in-names");
   say (c, "CAP REQ :away-notify message-tags");
   expect_next (c, ":irc.test CAP alice ACK :away-notify message-tags");
   say (c, "CAP REQ :away-notify nonsense");
@@ -292,7 +375,7 @@ test_cap_req_opens_negotiation (Fixture       *f,
 
     say (d, "NICK bob");
     say (d, "CAP LS 302");
-    expect_exact (d, ":irc.test CAP * LS :away-notify echo-message message-tags multi-prefix server-time");
+    expect_exact (d, ":irc.test CAP * LS :away-notify echo-message message-tags multi-prefix server-time userhost-in-names");
   }
 }
 
@@ -492,6 +575,8 @@ main (int   argc,
 
   ADD ("registration/welcome", NULL, test_registration_welcome);
   ADD ("registration/user-before-nick", NULL, test_registration_user_before_nick);
+  ADD ("registration/empty-realname", NULL, test_registration_empty_realname);
+  ADD ("server-queries", NULL, test_server_queries);
   ADD ("registration/network-name", &network_config, test_registration_network_name);
   ADD ("registration/username-as-given", NULL, test_registration_username_as_given);
   ADD ("registration/password-refused", &password_config, test_registration_password_refused);

@@ -15,6 +15,36 @@
 /* Rooms */
 
 static void
+test_room_userhost_in_names (Fixture       *f,
+                             gconstpointer  data)
+{
+  Client *alice = new_user (f, "alice");
+  Client *bob = new_client (f);
+  Client *carol = new_user_with_caps (f, "carol", "userhost-in-names multi-prefix");
+
+  natter_test_client_register_full (bob, "bob", "bobuser", "Bob");
+  join_room (alice, "#u", NULL);
+  join_room (bob, "#u", alice, NULL);
+
+  /* With userhost-in-names each name is nick!user@host, prefixes first. */
+  say (carol, "JOIN #u");
+  expect_next (carol, ":carol!carol@127.0.0.1 JOIN #u");
+  expect_next_with_set (carol, ":irc.test 353 carol = #u",
+                        "@alice!alice@127.0.0.1 bob!bobuser@127.0.0.1 carol!carol@127.0.0.1");
+  expect_next (carol, ":irc.test 366 carol #u :End of /NAMES list");
+  say (carol, "NAMES #u");
+  expect_next_with_set (carol, ":irc.test 353 carol = #u",
+                        "@alice!alice@127.0.0.1 bob!bobuser@127.0.0.1 carol!carol@127.0.0.1");
+  expect_next (carol, ":irc.test 366 carol #u :End of /NAMES list");
+
+  /* Without it, nicks only. */
+  expect_next (alice, ":carol!carol@127.0.0.1 JOIN #u");
+  say (alice, "NAMES #u");
+  expect_next_with_set (alice, ":irc.test 353 alice = #u", "@alice bob carol");
+  expect_next (alice, ":irc.test 366 alice #u :End of /NAMES list");
+}
+
+static void
 test_room_join_names_topic (Fixture       *f,
                             gconstpointer  data)
 {
@@ -594,6 +624,7 @@ main (int   argc,
   natter_test_fixture_init (&argc, &argv);
 
   ADD ("room/join-names-topic", NULL, test_room_join_names_topic);
+  ADD ("room/userhost-in-names", NULL, test_room_userhost_in_names);
   ADD ("room/topic-limits", NULL, test_room_topic_limits);
   ADD ("room/join-errors", NULL, test_room_join_errors);
   ADD ("room/empty-vanishes", NULL, test_room_empty_vanishes);

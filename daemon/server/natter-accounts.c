@@ -227,7 +227,8 @@ gboolean
 _natter_accounts_cap_available (NatterServer *server,
                                 guint         cap)
 {
-  return server->store != NULL || cap <= NATTER_CAP_SERVER_TIME;
+  return server->store != NULL || cap <= NATTER_CAP_SERVER_TIME ||
+         cap == NATTER_CAP_USERHOST_IN_NAMES;
 }
 
 const char * const *
@@ -1025,13 +1026,15 @@ _natter_accounts_send_join (NatterServer *server,
 {
   const char *params[] = { room->name, client->account != NULL ? client->account : "*",
                            client->realname };
-  NatterOutLine plain, extended;
+  const char *away_params[] = { client->away };
+  NatterOutLine plain, extended, away;
   GHashTableIter iter;
   NatterClient *member;
 
   _natter_out_line_init (&plain, client->prefix, "JOIN", params, 1, NULL);
   _natter_out_line_init (&extended, client->prefix, "JOIN", params, 3, NULL);
-  plain.account = extended.account = client->account;
+  _natter_out_line_init (&away, client->prefix, "AWAY", away_params, 1, NULL);
+  plain.account = extended.account = away.account = client->account;
 
   g_hash_table_iter_init (&iter, room->members);
   while (g_hash_table_iter_next (&iter, (gpointer *)&member, NULL))
@@ -1040,10 +1043,16 @@ _natter_accounts_send_join (NatterServer *server,
         _natter_out_line_send (&extended, server, member);
       else
         _natter_out_line_send (&plain, server, member);
+
+      /* away-notify: members learn at once that who joined is away. */
+      if (client->away != NULL && member != client &&
+          _natter_client_has_cap (member, NATTER_CAP_AWAY_NOTIFY))
+        _natter_out_line_send (&away, server, member);
     }
 
   _natter_out_line_clear (&plain);
   _natter_out_line_clear (&extended);
+  _natter_out_line_clear (&away);
 }
 
 gboolean

@@ -21,6 +21,7 @@ typedef enum {
   NATTER_CAP_CHATHISTORY    = 1 << 8,
   NATTER_CAP_EXTENDED_JOIN  = 1 << 9,
   NATTER_CAP_SASL           = 1 << 10,
+  NATTER_CAP_USERHOST_IN_NAMES = 1 << 11,
 } NatterCap;
 
 /* Logins, SASL and nick protection of one client: natter-accounts.c. */

@@ -64,7 +64,8 @@ _natter_server_cmd_who (NatterServer     *server,
     {
       NatterClient *who = _natter_server_find_user (server, mask);
 
-      if (who != NULL && (!who->invisible || _natter_server_shares_room (client, who)))
+      /* Invisibility hides from masks, not from whoever names the nick. */
+      if (who != NULL)
         send_who_entry (server, client, who, NULL);
     }
   else

@@ -82,6 +82,7 @@ struct _NatterServer
 
   GHashTable      *commands;      /* upper-case name -> NatterCommand* */
   char            *created_text;
+  gint64           started_us;    /* monotonic, for STATS u */
   GPtrArray       *isupport;      /* "KEY=VALUE" tokens */
 
   /* One read buffer for all clients: a read either ends on line boundaries
@@ -131,7 +132,9 @@ void   _natter_server_rename         (NatterServer *server,
                                       const char   *nick);
 NatterCommandFunc _natter_server_cmd_cap, _natter_server_cmd_lusers, _natter_server_cmd_motd,
                   _natter_server_cmd_nick, _natter_server_cmd_pass, _natter_server_cmd_ping,
-                  _natter_server_cmd_pong, _natter_server_cmd_quit, _natter_server_cmd_user;
+                  _natter_server_cmd_pong, _natter_server_cmd_quit, _natter_server_cmd_user,
+                  _natter_server_cmd_admin, _natter_server_cmd_info, _natter_server_cmd_stats,
+                  _natter_server_cmd_time, _natter_server_cmd_version;
 
 /* natter-server-rooms.c */
 NatterCommandFunc _natter_server_cmd_invite, _natter_server_cmd_join, _natter_server_cmd_kick,

@@ -28,6 +28,7 @@ static const struct {
   { "multi-prefix", NATTER_CAP_MULTI_PREFIX },
   { "sasl", NATTER_CAP_SASL },
   { "server-time", NATTER_CAP_SERVER_TIME },
+  { "userhost-in-names", NATTER_CAP_USERHOST_IN_NAMES },
 };
 
 static void
@@ -306,6 +307,13 @@ _natter_server_cmd_user (NatterServer     *server,
       return;
     }
 
+  /* Modern IRC: an empty realname is a missing parameter. */
+  if (msg->params[3][0] == '\0')
+    {
+      _natter_server_reply (server, client, "461", msg->command, _("Not enough parameters"), NULL);
+      return;
+    }
+
   /* The username lands in every prefix and in WHO replies: keep it to
    * printable ASCII that cannot end the nick or the user part early. */
   user = g_strndup (msg->params[0], NATTER_USERLEN);
@@ -473,4 +481,110 @@ _natter_server_cmd_motd (NatterServer     *server,
                          NatterIrcMessage *msg)
 {
   send_motd (server, client);
+}
+
+/* The server queries take an optional server name: this server's, or 402. */
+static gboolean
+is_this_server_or_reply (NatterServer     *server,
+                         NatterClient     *client,
+                         NatterIrcMessage *msg,
+                         guint             index)
+{
+  if (msg->n_params <= index || g_ascii_strcasecmp (msg->params[index], server->server_name) == 0)
+    return TRUE;
+
+  _natter_server_reply (server, client, "402", msg->params[index], _("No such server"), NULL);
+  return FALSE;
+}
+
+void
+_natter_server_cmd_version (NatterServer     *server,
+                            NatterClient     *client,
+                            NatterIrcMessage *msg)
+{
+  g_autofree char *version = g_strdup_printf ("natter-%s", PACKAGE_VERSION);
+
+  if (!is_this_server_or_reply (server, client, msg, 0))
+    return;
+
+  _natter_server_reply (server, client, "351", version, server->server_name,
+                        _("Natter's hosted chat server"), NULL);
+  send_isupport (server, client);
+}
+
+void
+_natter_server_cmd_time (NatterServer     *server,
+                         NatterClient     *client,
+                         NatterIrcMessage *msg)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *text = g_date_time_format (now, "%a %b %d %Y %H:%M:%S UTC");
+
+  if (!is_this_server_or_reply (server, client, msg, 0))
+    return;
+
+  _natter_server_reply (server, client, "391", server->server_name, text, NULL);
+}
+
+void
+_natter_server_cmd_info (NatterServer     *server,
+                         NatterClient     *client,
+                         NatterIrcMessage *msg)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *started = NULL;
+
+  if (!is_this_server_or_reply (server, client, msg, 0))
+    return;
+
+  name = g_strdup_printf (_("%s, natter-%s: the chat server of a Natter host"),
+                          server->server_name, PACKAGE_VERSION);
+  started = g_strdup_printf (_("Running since %s"), server->created_text);
+  _natter_server_reply (server, client, "371", name, NULL);
+  _natter_server_reply (server, client, "371", _("Free software under the GNU GPL, version 3 or later"), NULL);
+  _natter_server_reply (server, client, "371", started, NULL);
+  _natter_server_reply (server, client, "374", _("End of INFO list"), NULL);
+}
+
+void
+_natter_server_cmd_admin (NatterServer     *server,
+                          NatterClient     *client,
+                          NatterIrcMessage *msg)
+{
+  g_autofree char *network = NULL;
+
+  if (!is_this_server_or_reply (server, client, msg, 0))
+    return;
+
+  /* A Natter host has one administrator: the person running natterd. */
+  network = g_strdup_printf (_("The %s network, hosted by natterd"), server->network_name);
+  _natter_server_reply (server, client, "256", server->server_name, _("Administrative info"), NULL);
+  _natter_server_reply (server, client, "257", network, NULL);
+  _natter_server_reply (server, client, "258", _("Run by the owner of this Natter host"), NULL);
+  _natter_server_reply (server, client, "259", _("No contact address is published"), NULL);
+}
+
+void
+_natter_server_cmd_stats (NatterServer     *server,
+                          NatterClient     *client,
+                          NatterIrcMessage *msg)
+{
+  /* Only the query's first letter counts; unknown letters get just the end. */
+  char letter[2] = { msg->params[0][0], '\0' };
+
+  if (!is_this_server_or_reply (server, client, msg, 1))
+    return;
+
+  if (letter[0] == 'u')
+    {
+      guint64 up = (g_get_monotonic_time () - server->started_us) / G_USEC_PER_SEC;
+      g_autofree char *text = g_strdup_printf (_("Server Up %u days %u:%02u:%02u"),
+                                               (guint)(up / 86400), (guint)(up / 3600 % 24),
+                                               (guint)(up / 60 % 60), (guint)(up % 60));
+
+      _natter_server_reply (server, client, "242", text, NULL);
+    }
+
+  _natter_server_reply (server, client, "219", letter[0] != '\0' ? letter : "*",
+                        _("End of /STATS report"), NULL);
 }

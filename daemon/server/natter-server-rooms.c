@@ -17,6 +17,7 @@ send_names (NatterServer *server,
 {
   gboolean member = _natter_room_get_member (room, client) != 0;
   gboolean multi = _natter_client_has_cap (client, NATTER_CAP_MULTI_PREFIX);
+  gboolean userhost = _natter_client_has_cap (client, NATTER_CAP_USERHOST_IN_NAMES);
 
   if (member || !(room->modes & NATTER_ROOM_MODE_SECRET))
     {
@@ -32,7 +33,10 @@ send_names (NatterServer *server,
           if (!member && other->invisible && !_natter_server_shares_room (client, other))
             continue;
 
-          if (names->len + strlen (other->nick) + 3 > NATTER_NAMES_LINE_MAX)
+          /* userhost-in-names: the prefix (nick!user@host) instead of the nick. */
+          const char *name = userhost ? other->prefix : other->nick;
+
+          if (names->len + strlen (name) + 3 > NATTER_NAMES_LINE_MAX)
             {
               _natter_server_reply (server, client, "353", symbol, room->name, names->str, NULL);
               g_string_truncate (names, 0);
@@ -40,7 +44,7 @@ send_names (NatterServer *server,
           if (names->len > 0)
             g_string_append_c (names, ' ');
           g_string_append (names, _natter_room_prefix (GPOINTER_TO_UINT (value), multi));
-          g_string_append (names, other->nick);
+          g_string_append (names, name);
         }
 
       if (names->len > 0)

@@ -353,6 +353,7 @@ natter_server_init (NatterServer *self)
 
   now = g_date_time_new_now_utc ();
   self->created_text = g_date_time_format (now, "%a %b %d %Y at %H:%M:%S UTC");
+  self->started_us = g_get_monotonic_time ();
   g_date_time_unref (now);
 
   self->service = g_socket_service_new ();
@@ -706,6 +707,7 @@ _natter_server_handle_line (NatterServer *self,
   NatterIrcMessage msg;
   const NatterCommand *command;
   gsize tags_len = 0;
+  gsize tag_data_len = 0;
   gint64 now = g_get_monotonic_time ();
   g_autoptr(GError) error = NULL;
 
@@ -722,10 +724,13 @@ _natter_server_handle_line (NatterServer *self,
     {
       const char *space = memchr (line, ' ', len);
 
-      tags_len = space != NULL ? (gsize)(space - line) + 1 : len;
+      tag_data_len = (space != NULL ? (gsize)(space - line) : len) - 1;
+      tags_len = space != NULL ? tag_data_len + 2 : len;
     }
 
-  if (tags_len > NATTER_IRC_TAGS_MAX || len - tags_len + 2 > NATTER_IRC_LINE_MAX)
+  /* A client's tag data ('@' and the space not counted) is at most 4094
+   * bytes (message-tags), the rest of the line at most 512 with CR LF. */
+  if (tag_data_len > NATTER_IRC_CLIENT_TAGS_MAX || len - tags_len + 2 > NATTER_IRC_LINE_MAX)
     {
       _natter_server_reply (self, client, "417", _("Input line was too long"), NULL);
       return;
