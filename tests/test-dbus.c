@@ -794,9 +794,10 @@ test_open_session_arguments (Fixture       *f,
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autofree char *text = g_strdup_printf ("(%s,)", bad[i].options);
+      /* Not floating: the call takes a reference of its own. */
+      g_autoptr(GVariant) options_in = g_variant_parse (G_VARIANT_TYPE ("(a{sv})"), text, NULL, NULL, NULL);
 
-      natter_test_bus_call_fails_saying (f->bus, DAEMON_PATH, DAEMON_IFACE, "OpenSession",
-                                         g_variant_parse (G_VARIANT_TYPE ("(a{sv})"), text, NULL, NULL, NULL),
+      natter_test_bus_call_fails_saying (f->bus, DAEMON_PATH, DAEMON_IFACE, "OpenSession", options_in,
                                          E_INVALID, bad[i].message);
     }
   reply = natter_test_bus_call_ok (f->bus, DAEMON_PATH, DAEMON_IFACE, "ListSessions", NULL);
