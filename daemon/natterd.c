@@ -13,8 +13,11 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
+#include "natter-auto-away.h"
 #include "natter-dbus-service.h"
 #include "natter-hosting.h"
+#include "natter-idle-monitor.h"
+#include "natter-network-watch.h"
 #include "natter-session-manager.h"
 #include "natter-session-store.h"
 
@@ -49,6 +52,9 @@ typedef struct {
   NatterSessionStore   *store;
   NatterSessionManager *manager;
   NatterDbusService    *service;
+  NatterIdleMonitor    *idle_monitor;    /* the desktop: idle, locked, the network */
+  NatterAutoAway       *auto_away;
+  NatterNetworkWatch   *network_watch;
   guint                 owner_id;
   gboolean              name_owned;
 } NatterDaemon;
@@ -263,6 +269,25 @@ on_name_lost (GDBusConnection *connection,
   natter_daemon_host_only (daemon, "another natterd owns org.natter.Daemon (natterd --replace takes over)");
 }
 
+/* Away while the desktop is idle or locked, and reconnects that follow
+ * the network; the settings beside sessions.db. */
+static void
+natter_daemon_follow_desktop (NatterDaemon *daemon)
+{
+  g_autofree char *path = NULL;
+
+  if (!daemon->memory_only)
+    {
+      g_autofree char *dir = g_path_get_dirname (daemon->sessions_path);
+
+      path = g_build_filename (dir, "auto-away.conf", NULL);
+    }
+  daemon->idle_monitor = natter_idle_monitor_new (daemon->connection);
+  daemon->auto_away = natter_auto_away_new (daemon->manager, daemon->idle_monitor, path);
+  natter_dbus_service_set_auto_away (daemon->service, daemon->auto_away);
+  daemon->network_watch = natter_network_watch_new (daemon->manager, g_network_monitor_get_default ());
+}
+
 static void
 on_bus_ready (GObject      *source,
               GAsyncResult *result,
@@ -292,6 +317,7 @@ on_bus_ready (GObject      *source,
 
   daemon->manager = natter_session_manager_new (daemon->store);
   daemon->service = natter_dbus_service_new (daemon->connection, daemon->manager, daemon->hosting);
+  natter_daemon_follow_desktop (daemon);
   g_signal_connect (daemon->service, "shutdown-requested", G_CALLBACK (on_shutdown_requested), daemon);
   if (!natter_dbus_service_export (daemon->service, &error))
     {
@@ -316,6 +342,9 @@ natter_daemon_clear (NatterDaemon *daemon)
   if (daemon->service != NULL)
     natter_dbus_service_unexport (daemon->service);
   g_clear_object (&daemon->service);
+  g_clear_object (&daemon->network_watch);
+  g_clear_object (&daemon->auto_away);
+  g_clear_object (&daemon->idle_monitor);
   g_clear_object (&daemon->manager);
   /* Everything queued is written before natterd exits. */
   if (daemon->store != NULL)

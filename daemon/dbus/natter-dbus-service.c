@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "natter-dbus-auto-away.h"
 #include "natter-dbus-daemon.h"
 #include "natter-dbus-error.h"
 #include "natter-dbus-fallback.h"
@@ -214,6 +215,15 @@ natter_dbus_service_new (GDBusConnection      *connection,
   g_signal_connect (manager, "session-removed", G_CALLBACK (on_session_removed), self);
 
   return self;
+}
+
+void
+natter_dbus_service_set_auto_away (NatterDbusService *self,
+                                   NatterAutoAway    *auto_away)
+{
+  g_return_if_fail (NATTER_IS_DBUS_SERVICE (self));
+
+  natter_dbus_auto_away_attach (NATTER_IPC_DAEMON1 (self->daemon), auto_away);
 }
 
 gboolean

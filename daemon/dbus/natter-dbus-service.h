@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "natter-auto-away.h"
 #include "natter-dbus-daemon.h"
 #include "natter-hosting.h"
 #include "natter-session-manager.h"
@@ -27,5 +28,9 @@ NatterDbusService    *natter_dbus_service_new              (GDBusConnection     
 gboolean              natter_dbus_service_export           (NatterDbusService    *self,
                                                             GError              **error);
 void                  natter_dbus_service_unexport         (NatterDbusService    *self);
+/* Daemon1's SetAutoAway and auto-away properties, which natterd has and
+ * an embedding program may leave out (the call is then unknown). */
+void                  natter_dbus_service_set_auto_away    (NatterDbusService    *self,
+                                                            NatterAutoAway       *auto_away);
 
 G_END_DECLS

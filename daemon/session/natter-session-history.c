@@ -144,6 +144,9 @@ on_backfill_anchor (GObject      *source,
                     ? MIN (self->isupport->chathistory_max, NATTER_SESSION_HISTORY_BACKFILL_MAX)
                     : NATTER_SESSION_HISTORY_BACKFILL_MAX;
 
+      if (self->metered)
+        max = MIN (max, NATTER_SESSION_HISTORY_METERED_MAX);
+
       if (last_time > 0)
         {
           g_autofree char *stamp = format_timestamp (last_time);

@@ -24,6 +24,8 @@ G_BEGIN_DECLS
 /* Requests waiting for the server's answer, at most. */
 #define NATTER_SESSION_REQUESTS_MAX      256
 #define NATTER_SESSION_HISTORY_BACKFILL_MAX 100
+/* On a metered network: the last page only, what a window shows first. */
+#define NATTER_SESSION_HISTORY_METERED_MAX 25
 #define NATTER_SESSION_CTCP_BURST        3
 #define NATTER_SESSION_CTCP_RATE         0.5
 
@@ -103,6 +105,11 @@ struct _NatterSession
   GHashTable          *room_keys;     /* folded name -> RoomKey*: joined with a key, maybe as creator */
   GPtrArray           *requests;      /* Request*, oldest first */
   GHashTable          *batches;       /* reference -> Batch* */
+
+  /* What the desktop says (natter-session-desktop.c). */
+  char                *auto_away;     /* away while the desktop is idle; NULL otherwise */
+  gboolean             offline;       /* no network: wait for it instead of retrying */
+  gboolean             metered;       /* backfill one short page */
 };
 
 struct _Request
@@ -164,6 +171,9 @@ GSource  *_natter_session_timeout_add   (guint          ms,
 void      _natter_session_set_state     (NatterSession      *self,
                                          NatterSessionState  state,
                                          const char         *reason);
+void      _natter_session_set_retry     (NatterSession *self,
+                                         const char    *error,
+                                         gint64         retry_at);
 void      _natter_session_set_nick      (NatterSession *self,
                                          const char    *nick);
 void      _natter_session_lost          (NatterSession *self,
@@ -300,5 +310,14 @@ void      _natter_session_handle_batch  (NatterSession    *self,
 /* The server's history of @room since what the scrollback holds. */
 void      _natter_session_request_backfill (NatterSession *self,
                                             const char    *room);
+
+/* natter-session-desktop.c */
+/* The away to tell the server: the user's own, else the desktop's. */
+const char *_natter_session_get_effective_away (NatterSession *self);
+/* Forgets the desktop's away; whether there was one. */
+gboolean  _natter_session_clear_auto_away (NatterSession *self);
+/* The connection failed for @why while offline: wait, do not retry. */
+void      _natter_session_wait_for_network (NatterSession *self,
+                                            const char    *why);
 
 G_END_DECLS

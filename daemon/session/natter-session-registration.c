@@ -223,8 +223,8 @@ _natter_session_rejoin (NatterSession *self)
   self->welcomed = TRUE;
   _natter_session_clear_source (&self->welcome_source);
 
-  if (self->record->away != NULL)
-    _natter_session_queue (self, FALSE, "AWAY", self->record->away, NULL);
+  if (_natter_session_get_effective_away (self) != NULL)
+    _natter_session_queue (self, FALSE, "AWAY", _natter_session_get_effective_away (self), NULL);
 
   /* Keys go with the first names of the list, so keyed rooms come first. */
   for (guint i = 0; i < self->record->rooms->len; i++)

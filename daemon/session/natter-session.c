@@ -112,10 +112,10 @@ _natter_session_timeout_add (guint        ms,
 /* Properties and state */
 
 /* What the last attempt ran into, and when the next one starts (0: none). */
-static void
-session_set_retry (NatterSession *self,
-                   const char    *error,
-                   gint64         retry_at)
+void
+_natter_session_set_retry (NatterSession *self,
+                           const char    *error,
+                           gint64         retry_at)
 {
   g_object_freeze_notify (G_OBJECT (self));
   if (g_strcmp0 (self->last_error, error) != 0)
@@ -142,7 +142,7 @@ _natter_session_set_state (NatterSession      *self,
   if (reason == NULL)
     reason = "";
   if (state == NATTER_SESSION_STATE_CONNECTED)
-    session_set_retry (self, NULL, 0);
+    _natter_session_set_retry (self, NULL, 0);
 
   if (self->state == state && g_strcmp0 (self->state_reason, reason) == 0)
     return;
@@ -275,7 +275,9 @@ _natter_session_lost (NatterSession *self,
   g_clear_pointer (&self->error_reason, g_free);
   session_teardown (self, why);
 
-  if (self->want_connected && !self->fatal)
+  if (self->want_connected && !self->fatal && self->offline)
+    _natter_session_wait_for_network (self, why);
+  else if (self->want_connected && !self->fatal)
     {
       guint delay = session_backoff_ms (self);
       g_autofree char *retrying = NULL;
@@ -286,13 +288,13 @@ _natter_session_lost (NatterSession *self,
       self->reconnect_source = _natter_session_timeout_add (delay, session_reconnect_cb, self);
       /* Translators: a connection failed ("Connection refused"); the next attempt is in N seconds. */
       retrying = g_strdup_printf (_("%s; retrying in %u s"), why, (delay + 999) / 1000);
-      session_set_retry (self, why, g_get_real_time () + (gint64) delay * 1000);
+      _natter_session_set_retry (self, why, g_get_real_time () + (gint64) delay * 1000);
       _natter_session_set_state (self, NATTER_SESSION_STATE_RECONNECTING, retrying);
     }
   else
     {
       self->want_connected = FALSE;
-      session_set_retry (self, why, 0);
+      _natter_session_set_retry (self, why, 0);
       _natter_session_set_state (self, NATTER_SESSION_STATE_DISCONNECTED, why);
     }
 }
@@ -477,7 +479,7 @@ session_start_connect (NatterSession *self)
   self->timeout_source = _natter_session_timeout_add (self->tuning.connect_timeout_ms,
                                                       session_connect_timeout_cb, self);
 
-  session_set_retry (self, self->last_error, 0);
+  _natter_session_set_retry (self, self->last_error, 0);
   if (self->attempt > 0 && self->last_error != NULL)
     {
       g_autofree char *retrying = g_strdup_printf (_("%s; retrying now"), self->last_error);
@@ -517,6 +519,7 @@ natter_session_finalize (GObject *object)
   g_clear_pointer (&self->caps_offered, g_hash_table_unref);
   g_clear_pointer (&self->caps_enabled, g_hash_table_unref);
   g_clear_pointer (&self->record, natter_session_record_free);
+  g_clear_pointer (&self->auto_away, g_free);
   g_clear_object (&self->store);
   g_clear_pointer (&self->isupport, natter_isupport_unref);
   g_free (self->state_reason);
@@ -902,7 +905,7 @@ natter_session_disconnect (NatterSession *self,
     return;
 
   session_teardown (self, _("Disconnected"));
-  session_set_retry (self, self->last_error, 0);
+  _natter_session_set_retry (self, self->last_error, 0);
   _natter_session_set_state (self, NATTER_SESSION_STATE_DISCONNECTED, reason);
 }
 
@@ -1290,7 +1293,8 @@ natter_session_set_away (NatterSession  *self,
   if (message != NULL && !natter_session_check_text (message, self->isupport->awaylen, _("away message"), error))
     return FALSE;
 
-  if (g_strcmp0 (self->record->away, message) == 0)
+  /* The user's own away, or return, ends the desktop's. */
+  if (!_natter_session_clear_auto_away (self) && g_strcmp0 (self->record->away, message) == 0)
     return TRUE;
 
   g_free (self->record->away);

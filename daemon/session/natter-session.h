@@ -328,6 +328,24 @@ gboolean            natter_session_save_finish  (NatterSession        *self,
 /* The network was unsaved elsewhere (NatterSessionManager). */
 void                natter_session_set_unsaved  (NatterSession *self);
 
+/*
+ * What the desktop says (natterd's desktop/ watchers). The desktop's away
+ * (NULL: back) is not saved, and never replaces or clears the user's own
+ * (natter_session_set_away(), which ends the desktop's).
+ */
+void                natter_session_set_auto_away (NatterSession *self,
+                                                  const char    *message);
+const char         *natter_session_get_auto_away (NatterSession *self);
+/* While the network is unavailable a session that fails waits for it
+ * instead of retrying; when it returns, a waiting session connects at
+ * once. On a metered network, backfill asks for one short page. */
+void                natter_session_set_network   (NatterSession *self,
+                                                  gboolean       available,
+                                                  gboolean       metered);
+/* The server is this computer (a loopback address or localhost), which
+ * stays reachable without a network. */
+gboolean            natter_session_is_local      (NatterSession *self);
+
 void                natter_session_listed_room_free (NatterSessionListedRoom *room);
 void                natter_session_who_entry_free   (NatterSessionWhoEntry   *entry);
 void                natter_session_whois_free       (NatterSessionWhois      *whois);
