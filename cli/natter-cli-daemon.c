@@ -8,7 +8,7 @@
 #include "natter-cli-commands.h"
 #include "natter-cli-output.h"
 
-/* The daemon itself: natterctl shutdown. */
+/* The daemon itself: natterctl shutdown and auto-away. */
 
 /* natterd gives its sessions 2 s to send QUIT, then writes its stores. */
 #define SHUTDOWN_TIMEOUT_MS 15000
@@ -87,4 +87,146 @@ natter_cli_daemon_shutdown (NatterCli              *cli,
                             SHUTDOWN_TIMEOUT_MS / 1000);
 
   return print_stopped (cli, TRUE);
+}
+
+/* auto-away */
+
+/* "90", "90s", "10m", "1h": seconds; -1 when not a duration. */
+static gint64
+parse_duration (const char *text)
+{
+  guint64 value;
+  char *end = NULL;
+
+  if (!g_ascii_isdigit (text[0]))
+    return -1;
+  value = g_ascii_strtoull (text, &end, 10);
+  if (value > G_MAXUINT32)
+    return -1;
+  if (g_str_equal (end, "") || g_str_equal (end, "s"))
+    return (gint64) value;
+  if (g_str_equal (end, "m"))
+    return (gint64) value * 60;
+  if (g_str_equal (end, "h"))
+    return (gint64) value * 3600;
+
+  return -1;
+}
+
+typedef struct {
+  NatterIpcDaemon1 *daemon;
+  int               enabled;   /* -1: not asked */
+  gint64            delay;     /* -1: not asked */
+  const char       *message;   /* NULL: not asked; "" the default */
+} AutoAwayWait;
+
+/* The proxy has heard of the change (PropertiesChanged). */
+static gboolean
+auto_away_applied (gpointer data)
+{
+  AutoAwayWait *wait = data;
+
+  return (wait->enabled < 0 || natter_ipc_daemon1_get_auto_away (wait->daemon) == wait->enabled) &&
+         (wait->delay < 0 || natter_ipc_daemon1_get_auto_away_delay (wait->daemon) == wait->delay) &&
+         (wait->message == NULL || wait->message[0] == '\0' ||
+          g_strcmp0 (natter_ipc_daemon1_get_auto_away_message (wait->daemon), wait->message) == 0);
+}
+
+static int
+print_auto_away (NatterCli        *cli,
+                 NatterIpcDaemon1 *daemon)
+{
+  gboolean enabled = natter_ipc_daemon1_get_auto_away (daemon);
+  guint delay = natter_ipc_daemon1_get_auto_away_delay (daemon);
+  const char *message = natter_ipc_daemon1_get_auto_away_message (daemon);
+
+  if (natter_cli_get_json (cli))
+    return natter_cli_print_json_dict (g_variant_new_parsed ("{'enabled': <%b>, 'delay': <%u>, 'message': <%s>, "
+                                                             "'away': <%b>}", enabled, delay,
+                                                             message != NULL ? message : "",
+                                                             natter_ipc_daemon1_get_away_from_desktop (daemon)));
+
+  if (!enabled)
+    g_print (_("Auto-away: off\n"));
+  else if (delay == 0)
+    g_print (_("Auto-away: on, as soon as the desktop is idle or locked, as “%s”\n"), message);
+  else
+    g_print (g_dngettext (GETTEXT_PACKAGE,
+                          "Auto-away: on, after the desktop is idle or locked for %u second, as “%s”\n",
+                          "Auto-away: on, after the desktop is idle or locked for %u seconds, as “%s”\n",
+                          delay),
+             delay, message);
+  if (natter_ipc_daemon1_get_away_from_desktop (daemon))
+    g_print (_("Sessions are away now: the desktop is idle or locked\n"));
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+int
+natter_cli_daemon_auto_away (NatterCli              *cli,
+                             const NatterCliCommand *command,
+                             int                     argc,
+                             char                  **argv)
+{
+  g_autofree char *delay_text = NULL;
+  g_autofree char *message = NULL;
+  const GOptionEntry entries[] = {
+    { "delay", 'd', 0, G_OPTION_ARG_STRING, &delay_text,
+      N_("How long the desktop is idle or locked first: 90s, 10m, 1h (0: at once)"), N_("DURATION") },
+    { "message", 'm', 0, G_OPTION_ARG_STRING, &message,
+      N_("The away message (\"\": the default)"), N_("TEXT") },
+    { NULL }
+  };
+  AutoAwayWait wait = { NULL, -1, -1, NULL };
+  g_autoptr(GError) error = NULL;
+  GVariantDict options;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, entries,
+                                  _("Sessions go away while the desktop is idle or locked, and come back "
+                                    "when it is not; an away you set yourself is left alone. Without "
+                                    "arguments, shows the settings."),
+                                  &argc, &argv, 0, 1)) != 0)
+    return status;
+
+  g_variant_dict_init (&options, NULL);
+  if (argc > 1)
+    {
+      if (!g_str_equal (argv[1], "on") && !g_str_equal (argv[1], "off"))
+        return natter_cli_usage_error (cli, command, _("Say on or off, not “%s”"), argv[1]);
+      wait.enabled = g_str_equal (argv[1], "on");
+      g_variant_dict_insert (&options, "enabled", "b", wait.enabled);
+    }
+  if (delay_text != NULL)
+    {
+      wait.delay = parse_duration (delay_text);
+      if (wait.delay < 0)
+        return natter_cli_usage_error (cli, command, _("--delay takes a duration such as 90s, 10m or 1h, not “%s”"),
+                                       delay_text);
+      g_variant_dict_insert (&options, "delay", "u", (guint32) wait.delay);
+    }
+  if (message != NULL)
+    {
+      wait.message = message;
+      g_variant_dict_insert (&options, "message", "s", message);
+    }
+
+  if ((status = natter_cli_connect (cli)) != 0)
+    {
+      g_variant_dict_clear (&options);
+      return status;
+    }
+  wait.daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
+
+  if (wait.enabled >= 0 || wait.delay >= 0 || wait.message != NULL)
+    {
+      if (!natter_ipc_daemon1_call_set_auto_away_sync (wait.daemon, g_variant_dict_end (&options),
+                                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
+        return natter_cli_report_error (cli, error);
+      natter_cli_wait (cli, auto_away_applied, &wait, 5000);
+    }
+  else
+    g_variant_dict_clear (&options);
+
+  return print_auto_away (cli, wait.daemon);
 }

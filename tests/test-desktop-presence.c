@@ -7,6 +7,7 @@
 
 #include "natter-test-bus.h"
 #include "natter-test-client.h"
+#include "natter-test-ctl.h"
 #include "natter-test-daemon.h"
 #include "natter-test-fake.h"
 
@@ -497,6 +498,52 @@ test_settings (Fixture       *f,
   natter_test_fake_expect (fake, "AWAY :back soon");
 }
 
+/* natterctl auto-away: shows, changes, refuses. */
+static void
+test_natterctl (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  JsonObject *object;
+
+  if (f->bus == NULL)
+    return;
+  natterd_start (f);
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "auto-away", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Auto-away: on, after the desktop is idle or locked for 300 seconds, "
+                            "as “Away from the computer”\n");
+
+  root = natter_test_ctl_json ("auto-away", "off", "--delay", "10m", "--message", "out for lunch", NULL);
+  object = json_node_get_object (root);
+  g_assert_false (json_object_get_boolean_member (object, "enabled"));
+  g_assert_cmpint (json_object_get_int_member (object, "delay"), ==, 600);
+  g_assert_cmpstr (json_object_get_string_member (object, "message"), ==, "out for lunch");
+  g_assert_false (json_object_get_boolean_member (object, "away"));
+  natter_test_bus_wait_property (f->bus, DAEMON_PATH, DAEMON_IFACE, "AutoAwayDelay", "600");
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "auto-away", "on", "--delay", "0", "--message", "", NULL),
+                   ==, 0);
+  g_assert_cmpstr (out, ==, "Auto-away: on, as soon as the desktop is idle or locked, as “Away from the computer”\n");
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "auto-away", "--delay", "soon", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--delay takes a duration"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "auto-away", "maybe", NULL), ==, 2);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "auto-away", "--delay", "2d", NULL), ==, 2);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "auto-away", "--delay", "25h", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "at most 86400 seconds"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "auto-away", "--message", "a\nb", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "line break"));
+  natter_test_bus_wait_property (f->bus, DAEMON_PATH, DAEMON_IFACE, "AutoAwayDelay", "0");
+}
+
 /* The network */
 
 /* Down: a session that loses its server waits, "Offline", without retrying;
@@ -604,6 +651,8 @@ main (int   argc,
               fixture_set_up, test_lock, fixture_tear_down);
   g_test_add ("/desktop/auto-away/settings-and-idle-at-start", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_settings, fixture_tear_down);
+  g_test_add ("/desktop/auto-away/natterctl", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_set_up, test_natterctl, fixture_tear_down);
   g_test_add ("/desktop/network/offline-waits-then-reconnects-at-once", Fixture, GINT_TO_POINTER (TRUE),
               fixture_set_up, test_network_offline, fixture_tear_down);
   g_test_add ("/desktop/network/metered-backfills-one-page", Fixture, GINT_TO_POINTER (TRUE),

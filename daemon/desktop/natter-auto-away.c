@@ -114,7 +114,7 @@ update (NatterAutoAway *self)
       return;
     }
 
-  self->delay_source = g_timeout_source_new_seconds (self->delay);
+  self->delay_source = g_timeout_source_new (self->delay * 1000);
   g_source_set_callback (self->delay_source, delay_cb, self, NULL);
   g_source_attach (self->delay_source, g_main_context_get_thread_default ());
 }
