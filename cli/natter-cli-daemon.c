@@ -116,6 +116,7 @@ parse_duration (const char *text)
 typedef struct {
   NatterIpcDaemon1 *daemon;
   int               enabled;   /* -1: not asked */
+  int               without_window;
   gint64            delay;     /* -1: not asked */
   const char       *message;   /* NULL: not asked; "" the default */
 } AutoAwayWait;
@@ -127,6 +128,8 @@ auto_away_applied (gpointer data)
   AutoAwayWait *wait = data;
 
   return (wait->enabled < 0 || natter_ipc_daemon1_get_auto_away (wait->daemon) == wait->enabled) &&
+         (wait->without_window < 0 ||
+          natter_ipc_daemon1_get_away_without_window (wait->daemon) == wait->without_window) &&
          (wait->delay < 0 || natter_ipc_daemon1_get_auto_away_delay (wait->daemon) == wait->delay) &&
          (wait->message == NULL || wait->message[0] == '\0' ||
           g_strcmp0 (natter_ipc_daemon1_get_auto_away_message (wait->daemon), wait->message) == 0);
@@ -142,8 +145,9 @@ print_auto_away (NatterCli        *cli,
 
   if (natter_cli_get_json (cli))
     return natter_cli_print_json_dict (g_variant_new_parsed ("{'enabled': <%b>, 'delay': <%u>, 'message': <%s>, "
-                                                             "'away': <%b>}", enabled, delay,
+                                                             "'without_window': <%b>, 'away': <%b>}", enabled, delay,
                                                              message != NULL ? message : "",
+                                                             natter_ipc_daemon1_get_away_without_window (daemon),
                                                              natter_ipc_daemon1_get_away_from_desktop (daemon)));
 
   if (!enabled)
@@ -156,8 +160,10 @@ print_auto_away (NatterCli        *cli,
                           "Auto-away: on, after the desktop is idle or locked for %u seconds, as “%s”\n",
                           delay),
              delay, message);
+  if (natter_ipc_daemon1_get_away_without_window (daemon))
+    g_print (_("Away too while the window is not running\n"));
   if (natter_ipc_daemon1_get_away_from_desktop (daemon))
-    g_print (_("Sessions are away now: the desktop is idle or locked\n"));
+    g_print (_("Sessions are away now\n"));
 
   return NATTER_CLI_EXIT_OK;
 }
@@ -170,16 +176,19 @@ natter_cli_daemon_auto_away (NatterCli              *cli,
 {
   g_autofree char *delay_text = NULL;
   g_autofree char *message = NULL;
+  g_autofree char *without_window = NULL;
   const GOptionEntry entries[] = {
+    { "without-window", 'w', 0, G_OPTION_ARG_STRING, &without_window,
+      N_("Away too while the window is not running: on or off (default off)"), N_("on|off") },
     { "delay", 'd', 0, G_OPTION_ARG_STRING, &delay_text,
       N_("How long the desktop is idle or locked first: 90s, 10m, 1h (0: at once)"), N_("DURATION") },
     { "message", 'm', 0, G_OPTION_ARG_STRING, &message,
       N_("The away message (\"\": the default)"), N_("TEXT") },
     { NULL }
   };
-  AutoAwayWait wait = { NULL, -1, -1, NULL };
+  AutoAwayWait wait = { NULL, -1, -1, -1, NULL };
   g_autoptr(GError) error = NULL;
-  GVariantDict options;
+  g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
   int status;
 
   if ((status = natter_cli_parse (cli, command, entries,
@@ -189,13 +198,19 @@ natter_cli_daemon_auto_away (NatterCli              *cli,
                                   &argc, &argv, 0, 1)) != 0)
     return status;
 
-  g_variant_dict_init (&options, NULL);
   if (argc > 1)
     {
       if (!g_str_equal (argv[1], "on") && !g_str_equal (argv[1], "off"))
         return natter_cli_usage_error (cli, command, _("Say on or off, not “%s”"), argv[1]);
       wait.enabled = g_str_equal (argv[1], "on");
       g_variant_dict_insert (&options, "enabled", "b", wait.enabled);
+    }
+  if (without_window != NULL)
+    {
+      if (!g_str_equal (without_window, "on") && !g_str_equal (without_window, "off"))
+        return natter_cli_usage_error (cli, command, _("--without-window takes on or off, not “%s”"), without_window);
+      wait.without_window = g_str_equal (without_window, "on");
+      g_variant_dict_insert (&options, "without-window", "b", wait.without_window);
     }
   if (delay_text != NULL)
     {
@@ -212,21 +227,16 @@ natter_cli_daemon_auto_away (NatterCli              *cli,
     }
 
   if ((status = natter_cli_connect (cli)) != 0)
-    {
-      g_variant_dict_clear (&options);
-      return status;
-    }
+    return status;
   wait.daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
 
-  if (wait.enabled >= 0 || wait.delay >= 0 || wait.message != NULL)
+  if (wait.enabled >= 0 || wait.without_window >= 0 || wait.delay >= 0 || wait.message != NULL)
     {
       if (!natter_ipc_daemon1_call_set_auto_away_sync (wait.daemon, g_variant_dict_end (&options),
                                                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
         return natter_cli_report_error (cli, error);
       natter_cli_wait (cli, auto_away_applied, &wait, 5000);
     }
-  else
-    g_variant_dict_clear (&options);
 
   return print_auto_away (cli, wait.daemon);
 }

@@ -498,6 +498,39 @@ test_settings (Fixture       *f,
   natter_test_fake_expect (fake, "AWAY :back soon");
 }
 
+/* Asked to, away while no window runs (its name on the bus), and back
+ * while one does. */
+static void
+test_without_window (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *path = NULL;
+  GSubprocess *window;
+
+  if (f->bus == NULL)
+    return;
+  natterd_start (f);
+  path = open_connected (f, fake, 1, 60000, NULL, NULL);
+
+  root = natter_test_ctl_json ("auto-away", "off", "--without-window", "on", "--delay", "0", NULL);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (root), "without_window"));
+  natter_test_fake_expect (fake, "AWAY :Away from the computer");
+  wait_desktop_away (f, TRUE);
+
+  mock_start (f, "org.natter.Natter", (const char *[]) { "org.natter.Natter", "/org/natter/Natter",
+                                                          "org.gtk.Application", NULL });
+  natter_test_fake_expect (fake, "AWAY");
+  wait_desktop_away (f, FALSE);
+
+  window = g_ptr_array_steal_index (f->mocks, f->mocks->len - 1);
+  g_subprocess_send_signal (window, SIGTERM);
+  g_subprocess_wait (window, NULL, NULL);
+  g_object_unref (window);
+  natter_test_fake_expect (fake, "AWAY :Away from the computer");
+}
+
 /* natterctl auto-away: shows, changes, refuses. */
 static void
 test_natterctl (Fixture       *f,
@@ -651,6 +684,8 @@ main (int   argc,
               fixture_set_up, test_lock, fixture_tear_down);
   g_test_add ("/desktop/auto-away/settings-and-idle-at-start", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_settings, fixture_tear_down);
+  g_test_add ("/desktop/auto-away/without-window", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_set_up, test_without_window, fixture_tear_down);
   g_test_add ("/desktop/auto-away/natterctl", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_natterctl, fixture_tear_down);
   g_test_add ("/desktop/network/offline-waits-then-reconnects-at-once", Fixture, GINT_TO_POINTER (TRUE),

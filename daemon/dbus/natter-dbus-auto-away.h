@@ -6,8 +6,8 @@
 
 G_BEGIN_DECLS
 
-/* Daemon1's auto-away: SetAutoAway, and the AutoAway, AutoAwayDelay,
- * AutoAwayMessage and AwayFromDesktop properties following @auto_away
+/* Daemon1's auto-away: SetAutoAway, and the AutoAway, AwayWithoutWindow,
+ * AutoAwayDelay, AutoAwayMessage and AwayFromDesktop properties following @auto_away
  * (which @daemon keeps). */
 void natter_dbus_auto_away_attach (NatterIpcDaemon1 *daemon,
                                    NatterAutoAway   *auto_away);

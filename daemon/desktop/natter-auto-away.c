@@ -19,6 +19,7 @@ struct _NatterAutoAway
   GFile                *file;      /* NULL: in memory */
 
   gboolean              enabled;
+  gboolean              without_window;   /* away too while no window runs */
   guint                 delay;     /* seconds */
   char                 *message;   /* NULL: the default */
 
@@ -32,6 +33,7 @@ struct _NatterAutoAway
 enum {
   PROP_0,
   PROP_ENABLED,
+  PROP_WITHOUT_WINDOW,
   PROP_DELAY,
   PROP_MESSAGE,
   PROP_AWAY,
@@ -68,7 +70,7 @@ set_away (NatterAutoAway *self,
     return;
 
   self->away = away;
-  g_message ("Desktop %s: sessions %s", away ? "idle" : "back", away ? "away" : "back");
+  g_message ("Auto-away: sessions %s", away ? "away" : "back");
   apply_all (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AWAY]);
 }
@@ -92,13 +94,15 @@ clear_delay (NatterAutoAway *self)
   g_clear_pointer (&self->delay_source, g_source_unref);
 }
 
-/* Away once idle or locked for the delay; back as soon as neither. */
+/* Away once idle or locked (or without a window, if asked) for the
+ * delay; back as soon as none of these. */
 static void
 update (NatterAutoAway *self)
 {
-  gboolean wanted = self->enabled &&
-                    (natter_idle_monitor_get_idle (self->monitor) ||
-                     natter_idle_monitor_get_locked (self->monitor));
+  gboolean wanted = (self->enabled &&
+                     (natter_idle_monitor_get_idle (self->monitor) ||
+                      natter_idle_monitor_get_locked (self->monitor))) ||
+                    (self->without_window && !natter_idle_monitor_get_window (self->monitor));
 
   if (!wanted)
     {
@@ -153,6 +157,7 @@ load (NatterAutoAway *self)
 
   if (g_key_file_has_key (keyfile, GROUP, "enabled", NULL))
     self->enabled = g_key_file_get_boolean (keyfile, GROUP, "enabled", NULL);
+  self->without_window = g_key_file_get_boolean (keyfile, GROUP, "without-window", NULL);
   delay = g_key_file_get_int64 (keyfile, GROUP, "delay", &error);
   if (error == NULL && delay >= 0 && delay <= NATTER_AUTO_AWAY_MAX_DELAY)
     self->delay = (guint) delay;
@@ -200,6 +205,7 @@ write_file (NatterAutoAway *self)
   g_assert (self->writing == NULL);
 
   g_key_file_set_boolean (keyfile, GROUP, "enabled", self->enabled);
+  g_key_file_set_boolean (keyfile, GROUP, "without-window", self->without_window);
   g_key_file_set_int64 (keyfile, GROUP, "delay", self->delay);
   g_key_file_set_string (keyfile, GROUP, "message", self->message != NULL ? self->message : "");
   data = g_key_file_to_data (keyfile, &length, NULL);
@@ -286,6 +292,9 @@ natter_auto_away_get_property (GObject    *object,
     case PROP_ENABLED:
       g_value_set_boolean (value, self->enabled);
       break;
+    case PROP_WITHOUT_WINDOW:
+      g_value_set_boolean (value, self->without_window);
+      break;
     case PROP_DELAY:
       g_value_set_uint (value, self->delay);
       break;
@@ -311,6 +320,7 @@ natter_auto_away_class_init (NatterAutoAwayClass *klass)
   object_class->get_property = natter_auto_away_get_property;
 
   properties[PROP_ENABLED] = g_param_spec_boolean ("enabled", NULL, NULL, TRUE, flags);
+  properties[PROP_WITHOUT_WINDOW] = g_param_spec_boolean ("without-window", NULL, NULL, FALSE, flags);
   properties[PROP_DELAY] = g_param_spec_uint ("delay", NULL, NULL, 0, NATTER_AUTO_AWAY_MAX_DELAY,
                                               NATTER_AUTO_AWAY_DEFAULT_DELAY, flags);
   properties[PROP_MESSAGE] = g_param_spec_string ("message", NULL, NULL, NULL, flags);
@@ -347,6 +357,7 @@ natter_auto_away_new (NatterSessionManager *manager,
 
   g_signal_connect_swapped (monitor, "notify::idle", G_CALLBACK (on_monitor_changed), self);
   g_signal_connect_swapped (monitor, "notify::locked", G_CALLBACK (on_monitor_changed), self);
+  g_signal_connect_swapped (monitor, "notify::window", G_CALLBACK (on_monitor_changed), self);
   g_signal_connect (manager, "session-added", G_CALLBACK (on_session_added), self);
   update (self);
 
@@ -388,6 +399,7 @@ natter_auto_away_get_away (NatterAutoAway *self)
 gboolean
 natter_auto_away_configure (NatterAutoAway  *self,
                             const gboolean  *enabled,
+                            const gboolean  *without_window,
                             const guint     *delay,
                             const char      *message,
                             GError         **error)
@@ -408,6 +420,11 @@ natter_auto_away_configure (NatterAutoAway  *self,
     {
       self->enabled = !!*enabled;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENABLED]);
+    }
+  if (without_window != NULL && self->without_window != !!*without_window)
+    {
+      self->without_window = !!*without_window;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WITHOUT_WINDOW]);
     }
   if (delay != NULL && self->delay != *delay)
     {

@@ -17,15 +17,17 @@ G_DECLARE_FINAL_TYPE (NatterAutoAway, natter_auto_away, NATTER, AUTO_AWAY, GObje
 
 /*
  * Away from the desktop: once @monitor says the desktop is idle or locked
- * for longer than the delay (0: at once), every session of @manager is
- * set away with the message (natter_session_set_auto_away(), which leaves
- * a user's own away alone), and back when it is not.
+ * (or, with without-window, that the window is not running) for longer
+ * than the delay (0: at once), every session of @manager is set away with
+ * the message (natter_session_set_auto_away(), which leaves a user's own
+ * away alone), and back when it is not.
  *
  * The settings are read from the keyfile @path ([auto-away] enabled,
- * delay, message) at start and written by natter_auto_away_save_async();
+ * without-window, delay, message) at start and written by natter_auto_away_save_async();
  * NULL keeps them in memory.
  *
- * Properties (notify): enabled (default TRUE), delay (seconds, default
+ * Properties (notify): enabled (default TRUE), without-window (default
+ * FALSE), delay (seconds, default
  * 300), message (the default "Away from the computer" when none is set),
  * away (the sessions are away now).
  */
@@ -44,6 +46,7 @@ gboolean        natter_auto_away_get_away    (NatterAutoAway       *self);
  * NATTER_SESSION_ERROR_INVALID_ARGUMENT. */
 gboolean        natter_auto_away_configure   (NatterAutoAway       *self,
                                               const gboolean       *enabled,
+                                              const gboolean       *without_window,
                                               const guint          *delay,
                                               const char           *message,
                                               GError              **error);

@@ -40,12 +40,15 @@ struct _NatterIdleMonitor
   Watched          screensavers[G_N_ELEMENTS (screensavers)];
   gboolean         idle;
   gboolean         locked;
+  guint            window_watch;
+  gboolean         window;
 };
 
 enum {
   PROP_0,
   PROP_IDLE,
   PROP_LOCKED,
+  PROP_WINDOW,
   N_PROPS
 };
 
@@ -205,10 +208,40 @@ watched_stop (NatterIdleMonitor *self,
   g_clear_object (&watched->cancellable);
 }
 
+/* The window (a GtkApplication) owns its application id while it runs. */
+static void
+on_window_appeared (GDBusConnection *connection,
+                    const char      *name,
+                    const char      *owner,
+                    gpointer         user_data)
+{
+  NatterIdleMonitor *self = user_data;
+
+  self->window = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WINDOW]);
+}
+
+static void
+on_window_vanished (GDBusConnection *connection,
+                    const char      *name,
+                    gpointer         user_data)
+{
+  NatterIdleMonitor *self = user_data;
+
+  if (!self->window)
+    return;
+  self->window = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WINDOW]);
+}
+
 static void
 natter_idle_monitor_dispose (GObject *object)
 {
   NatterIdleMonitor *self = (NatterIdleMonitor *) object;
+
+  if (self->window_watch != 0)
+    g_bus_unwatch_name (self->window_watch);
+  self->window_watch = 0;
 
   if (self->connection != NULL)
     {
@@ -237,6 +270,9 @@ natter_idle_monitor_get_property (GObject    *object,
     case PROP_LOCKED:
       g_value_set_boolean (value, self->locked);
       break;
+    case PROP_WINDOW:
+      g_value_set_boolean (value, self->window);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -253,6 +289,7 @@ natter_idle_monitor_class_init (NatterIdleMonitorClass *klass)
 
   properties[PROP_IDLE] = g_param_spec_boolean ("idle", NULL, NULL, FALSE, flags);
   properties[PROP_LOCKED] = g_param_spec_boolean ("locked", NULL, NULL, FALSE, flags);
+  properties[PROP_WINDOW] = g_param_spec_boolean ("window", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -274,6 +311,9 @@ natter_idle_monitor_new (GDBusConnection *connection)
   for (guint i = 0; i < G_N_ELEMENTS (screensavers); i++)
     watched_start (self, &self->screensavers[i], screensavers[i].name, screensavers[i].path,
                    screensavers[i].iface, "ActiveChanged");
+  self->window_watch = g_bus_watch_name_on_connection (connection, NATTER_IDLE_MONITOR_WINDOW_NAME,
+                                                       G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                                       on_window_appeared, on_window_vanished, self, NULL);
 
   return self;
 }
@@ -292,4 +332,12 @@ natter_idle_monitor_get_locked (NatterIdleMonitor *self)
   g_return_val_if_fail (NATTER_IS_IDLE_MONITOR (self), FALSE);
 
   return self->locked;
+}
+
+gboolean
+natter_idle_monitor_get_window (NatterIdleMonitor *self)
+{
+  g_return_val_if_fail (NATTER_IS_IDLE_MONITOR (self), FALSE);
+
+  return self->window;
 }
