@@ -404,6 +404,19 @@ test_manual_wins (Fixture       *f,
   wait_desktop_away (f, FALSE);
   expect_nothing_before_mark (f, fake, path, "back-after-manual");
   natter_test_bus_wait_property (f->bus, path, SESSION_IFACE, "AwayMessage", "'brb'");
+
+  /* Back by hand while the desktop is idle: back it is, until next time. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, path, SESSION_IFACE, "SetAway", g_variant_new ("(s)", ""));
+  natter_test_fake_expect (fake, "AWAY");
+  presence_set (f, 3);
+  natter_test_fake_expect (fake, "AWAY :Away from the computer");
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, path, SESSION_IFACE, "SetAway", g_variant_new ("(s)", ""));
+  natter_test_fake_expect (fake, "AWAY");
+  presence_set (f, 0);
+  wait_desktop_away (f, FALSE);
+  expect_nothing_before_mark (f, fake, path, "back-by-hand");
 }
 
 /* Locked: ActiveChanged of either screensaver does what idle does. */
