@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "natter-session.h"
 #include "natter-test-bus.h"
 #include "natter-test-client.h"
 #include "natter-test-ctl.h"
@@ -38,11 +39,17 @@
 #define NM_METERED_YES 1
 #define NM_METERED_NO  2
 
+typedef enum {
+  DESKTOP_ONLY,
+  NETWORK,              /* a NetworkManager stand-in; loopback sessions follow it */
+  NETWORK_LOOPBACK_FREE /* the same, with loopback sessions left alone as in real use */
+} Setup;
+
 typedef struct {
   NatterTestBus *bus;
   GPtrArray     *mocks;     /* GSubprocess* */
   GSubprocess   *natterd;
-  gboolean       network;   /* NetworkManager stand-in, loopback sessions following it */
+  Setup          setup;
 } Fixture;
 
 static gboolean
@@ -205,11 +212,10 @@ natterd_start (Fixture *f)
   g_autoptr(GSubprocessLauncher) launcher = launcher_new (f);
   g_autoptr(GError) error = NULL;
 
-  if (f->network)
-    {
-      g_subprocess_launcher_setenv (launcher, "GIO_USE_NETWORK_MONITOR", "networkmanager", TRUE);
-      g_subprocess_launcher_setenv (launcher, "NATTERD_TEST_NETWORK_LOOPBACK", "1", TRUE);
-    }
+  if (f->setup != DESKTOP_ONLY)
+    g_subprocess_launcher_setenv (launcher, "GIO_USE_NETWORK_MONITOR", "networkmanager", TRUE);
+  if (f->setup == NETWORK)
+    g_subprocess_launcher_setenv (launcher, "NATTERD_TEST_NETWORK_LOOPBACK", "1", TRUE);
   f->natterd = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("NATTERD"), "--no-listen",
                                             "--data-dir", natter_test_bus_get_data_dir (f->bus), NULL);
   g_assert_no_error (error);
@@ -233,13 +239,13 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  f->network = GPOINTER_TO_INT (data);
+  f->setup = GPOINTER_TO_INT (data);
   if (!natter_test_require_natterd () || !have_dbusmock ())
     return;
 
   f->bus = natter_test_bus_new (NULL, FALSE);
   f->mocks = g_ptr_array_new_with_free_func (g_object_unref);
-  if (f->network)
+  if (f->setup != DESKTOP_ONLY)
     {
       mock_start (f, NM_NAME, (const char *[]) { "--system", "--template", "networkmanager", NULL });
       /* Known, not metered: what GNetworkMonitor reads at start. */
@@ -636,6 +642,62 @@ test_network_offline (Fixture       *f,
   natter_test_fake_wait_connection (fake, 3);
 }
 
+/* A session to this computer needs no network: it keeps retrying on its
+ * own, and says why as usual. */
+static void
+test_network_loopback_free (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autofree char *path = NULL;
+
+  if (f->bus == NULL)
+    return;
+  natterd_start (f);
+  path = open_connected (f, fake, 1, 100, NULL, NULL);
+
+  nm_set (f, "State", NM_STATE_DISCONNECTED);
+  natter_test_fake_drop (fake);
+  natter_test_bus_wait_property (f->bus, path, SESSION_IFACE, "StateReason", "*retrying*");
+  natter_test_fake_wait_connection (fake, 2);
+  natter_test_fake_register (fake, "alice", NULL, NULL);
+  natter_test_bus_wait_property (f->bus, path, SESSION_IFACE, "State", "'connected'");
+}
+
+/* Which hosts count as this computer. */
+static void
+test_local_hosts (void)
+{
+  static const struct {
+    const char *host;
+    gboolean    local;
+  } hosts[] = {
+    { "127.0.0.1", TRUE }, { "127.0.1.1", TRUE }, { "::1", TRUE }, { "localhost", TRUE },
+    { "LocalHost", TRUE }, { "natter.localhost", TRUE }, { "10.0.0.1", FALSE }, { "::2", FALSE },
+    { "irc.libera.chat", FALSE }, { "localhost.example.org", FALSE }, { "notlocalhost", FALSE },
+  };
+  g_autofree char *dir = natter_test_make_temp_dir ();
+  g_autofree char *db = g_build_filename (dir, "sessions.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterSessionStore) store = natter_session_store_new (db, &error);
+  NatterSessionTuning tuning;
+
+  g_assert_no_error (error);
+  natter_session_tuning_init (&tuning);
+  for (guint i = 0; i < G_N_ELEMENTS (hosts); i++)
+    {
+      g_autoptr(NatterSessionRecord) record = natter_session_record_new ();
+      g_autoptr(NatterSession) session = NULL;
+
+      record->host = g_strdup (hosts[i].host);
+      record->port = 6667;
+      record->nick = g_strdup ("alice");
+      session = natter_session_new (store, record, &tuning);
+      g_assert_cmpint (natter_session_is_local (session), ==, hosts[i].local);
+    }
+  natter_session_store_close (store);
+}
+
 static void
 join_room (Fixture        *f,
            NatterTestFake *fake,
@@ -689,21 +751,24 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/desktop/auto-away/idle-then-back", Fixture, GINT_TO_POINTER (FALSE),
+  g_test_add ("/desktop/auto-away/idle-then-back", Fixture, GINT_TO_POINTER (DESKTOP_ONLY),
               fixture_set_up, test_idle, fixture_tear_down);
-  g_test_add ("/desktop/auto-away/manual-away-wins", Fixture, GINT_TO_POINTER (FALSE),
+  g_test_add ("/desktop/auto-away/manual-away-wins", Fixture, GINT_TO_POINTER (DESKTOP_ONLY),
               fixture_set_up, test_manual_wins, fixture_tear_down);
-  g_test_add ("/desktop/auto-away/lock", Fixture, GINT_TO_POINTER (FALSE),
+  g_test_add ("/desktop/auto-away/lock", Fixture, GINT_TO_POINTER (DESKTOP_ONLY),
               fixture_set_up, test_lock, fixture_tear_down);
-  g_test_add ("/desktop/auto-away/settings-and-idle-at-start", Fixture, GINT_TO_POINTER (FALSE),
+  g_test_add ("/desktop/auto-away/settings-and-idle-at-start", Fixture, GINT_TO_POINTER (DESKTOP_ONLY),
               fixture_set_up, test_settings, fixture_tear_down);
-  g_test_add ("/desktop/auto-away/without-window", Fixture, GINT_TO_POINTER (FALSE),
+  g_test_add ("/desktop/auto-away/without-window", Fixture, GINT_TO_POINTER (DESKTOP_ONLY),
               fixture_set_up, test_without_window, fixture_tear_down);
-  g_test_add ("/desktop/auto-away/natterctl", Fixture, GINT_TO_POINTER (FALSE),
+  g_test_add ("/desktop/auto-away/natterctl", Fixture, GINT_TO_POINTER (DESKTOP_ONLY),
               fixture_set_up, test_natterctl, fixture_tear_down);
-  g_test_add ("/desktop/network/offline-waits-then-reconnects-at-once", Fixture, GINT_TO_POINTER (TRUE),
+  g_test_add ("/desktop/network/offline-waits-then-reconnects-at-once", Fixture, GINT_TO_POINTER (NETWORK),
               fixture_set_up, test_network_offline, fixture_tear_down);
-  g_test_add ("/desktop/network/metered-backfills-one-page", Fixture, GINT_TO_POINTER (TRUE),
+  g_test_add ("/desktop/network/loopback-needs-no-network", Fixture, GINT_TO_POINTER (NETWORK_LOOPBACK_FREE),
+              fixture_set_up, test_network_loopback_free, fixture_tear_down);
+  g_test_add_func ("/desktop/network/local-hosts", test_local_hosts);
+  g_test_add ("/desktop/network/metered-backfills-one-page", Fixture, GINT_TO_POINTER (NETWORK),
               fixture_set_up, test_network_metered, fixture_tear_down);
 
   return g_test_run ();
