@@ -752,6 +752,11 @@ password_done_cb (GObject      *source_object,
   PasswordJob *job = g_task_get_task_data (G_TASK (result));
   NatterClient *client = job->client;
   g_autoptr(GError) error = NULL;
+  NatterAckMark ack;
+
+  /* What the password work led to (an account saved, dropped) is
+   * acknowledged once on disk. */
+  _natter_server_ack_begin (job->server, client, &ack);
 
   if (job->verify)
     {
@@ -770,6 +775,7 @@ password_done_cb (GObject      *source_object,
         job->done (job->server, client, hash, job->user_data);
     }
 
+  _natter_server_ack_end (job->server, client, &ack);
   _natter_client_resume (client);
 }
 

@@ -170,6 +170,21 @@ NatterCommandFunc _natter_server_cmd_notice, _natter_server_cmd_privmsg, _natter
 NatterCommandFunc _natter_server_cmd_away, _natter_server_cmd_ison, _natter_server_cmd_userhost,
                   _natter_server_cmd_who, _natter_server_cmd_whois, _natter_server_cmd_whowas;
 
+/* natter-server-ack.c: what a command acknowledges waits for the store. */
+typedef struct {
+  guint64 durable;  /* the store's last durable write before the command */
+  guint64 line;     /* the client's lines_queued before the command */
+} NatterAckMark;
+
+void   _natter_server_ack_begin      (NatterServer        *server,
+                                      NatterClient        *client,
+                                      NatterAckMark       *mark);
+/* Holds @client's replies since @mark and its input until what the command
+ * wrote durably is committed (or history is back within a batch). */
+void   _natter_server_ack_end        (NatterServer        *server,
+                                      NatterClient        *client,
+                                      const NatterAckMark *mark);
+
 /* natter-server.c */
 void   _natter_server_handle_line    (NatterServer *self,
                                       NatterClient *client,

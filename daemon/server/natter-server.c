@@ -710,6 +710,7 @@ _natter_server_handle_line (NatterServer *self,
   gsize tag_data_len = 0;
   gint64 now = g_get_monotonic_time ();
   g_autoptr(GError) error = NULL;
+  NatterAckMark ack;
 
   client->last_input_us = now;
   client->ping_sent_us = 0;
@@ -794,7 +795,9 @@ _natter_server_handle_line (NatterServer *self,
       return;
     }
 
+  _natter_server_ack_begin (self, client, &ack);
   command->func (self, client, &msg);
+  _natter_server_ack_end (self, client, &ack);
 }
 
 void

@@ -40,6 +40,9 @@ struct _NatterDatabase
   gboolean                    thread_done;
   GPtrArray                  *readers;        /* idle read connections */
   guint                       dropped;
+  GQueue                      waiters;        /* Waiter*, for natter_database_wait_async() */
+  guint64                     failed_first;   /* the last batch that failed to commit */
+  guint64                     failed_last;
 
   gint                        batch_delay_ms; /* atomic */
   gint                        batch_rows;     /* atomic */
@@ -47,6 +50,12 @@ struct _NatterDatabase
 
 G_DEFINE_FINAL_TYPE (NatterDatabase, natter_database, G_TYPE_OBJECT)
 G_DEFINE_QUARK (natter-database-error-quark, natter_database_error)
+
+/* Someone waiting for job @seq to be committed. */
+typedef struct {
+  guint64  seq;
+  GTask   *task;
+} Waiter;
 
 /* Errors and connections ------------------------------------------------- */
 
@@ -210,6 +219,15 @@ marker_flush (NatterDatabase    *self,
 
 static void
 marker_stop (NatterDatabase    *self,
+             NatterDatabaseJob *job)
+{
+}
+
+/* Someone waits for the batch: commit it as soon as the queue is empty
+ * rather than after the batch delay. Jobs queued meanwhile (by any client)
+ * join it: one commit for all of them. */
+static void
+marker_soon (NatterDatabase    *self,
              NatterDatabaseJob *job)
 {
 }
@@ -414,7 +432,7 @@ thread_exec (NatterDatabase *self,
     g_warning ("%s: %s failed: %s", self->path, sql, error->message);
 }
 
-static void
+static gboolean
 thread_commit (NatterDatabase *self,
                guint           rows)
 {
@@ -425,7 +443,44 @@ thread_commit (NatterDatabase *self,
     {
       g_warning ("%s: could not commit %u writes: %s", self->path, rows, error->message);
       thread_exec (self, "ROLLBACK");
+      return FALSE;
     }
+  return TRUE;
+}
+
+/* Answers the waiters of jobs up to @last_seq, now committed (@ok) or
+ * rolled back; called with the mutex held, answers after releasing it. */
+static GSList *
+take_waiters_locked (NatterDatabase *self,
+                     guint64         last_seq)
+{
+  GSList *done = NULL;
+
+  while (!g_queue_is_empty (&self->waiters) &&
+         ((Waiter *) g_queue_peek_head (&self->waiters))->seq <= last_seq)
+    done = g_slist_prepend (done, g_queue_pop_head (&self->waiters));
+
+  return g_slist_reverse (done);
+}
+
+static void
+answer_waiters (NatterDatabase *self,
+                GSList         *waiters,
+                gboolean        ok)
+{
+  for (GSList *l = waiters; l != NULL; l = l->next)
+    {
+      Waiter *waiter = l->data;
+
+      if (ok)
+        g_task_return_boolean (waiter->task, TRUE);
+      else
+        g_task_return_new_error (waiter->task, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
+                                 _("Database “%s”: a write could not be committed"), self->path);
+      g_object_unref (waiter->task);
+      g_free (waiter);
+    }
+  g_slist_free (waiters);
 }
 
 static gpointer
@@ -448,6 +503,8 @@ database_thread (gpointer user_data)
       gint64 deadline = g_get_monotonic_time () + g_atomic_int_get (&self->batch_delay_ms) * 1000;
       guint max_rows = MAX (1, g_atomic_int_get (&self->batch_rows));
       guint rows = 0;
+      gboolean soon = FALSE, ok = TRUE;
+      GSList *waiters;
 
       /* One transaction: until the delay since the first job is over, the
        * batch is full, or someone waits for it (a flush, a read). */
@@ -463,31 +520,51 @@ database_thread (gpointer user_data)
               break;
             }
 
-          if (rows == 0)
-            thread_exec (self, "BEGIN IMMEDIATE");
-          job->run (self, job);
+          if (job->run == marker_soon)
+            soon = TRUE;
+          else
+            {
+              if (rows == 0)
+                thread_exec (self, "BEGIN IMMEDIATE");
+              job->run (self, job);
+              rows++;
+            }
           job_free (job);
-          if (++rows >= max_rows)
+          if (rows >= max_rows)
             break;
 
-          wait = deadline - g_get_monotonic_time ();
+          wait = soon ? 0 : deadline - g_get_monotonic_time ();
           job = wait > 0 ? g_async_queue_timeout_pop (self->queue, wait)
                          : g_async_queue_try_pop (self->queue);
         }
 
       if (rows > 0)
-        thread_commit (self, rows);
+        ok = thread_commit (self, rows);
 
       g_mutex_lock (&self->mutex);
+      if (!ok)
+        {
+          self->failed_first = self->committed_seq + 1;
+          self->failed_last = last_seq;
+        }
       self->committed_seq = MAX (self->committed_seq, last_seq);
+      waiters = take_waiters_locked (self, self->committed_seq);
       g_cond_broadcast (&self->cond);
       g_mutex_unlock (&self->mutex);
+      answer_waiters (self, waiters, ok);
     }
 
-  g_mutex_lock (&self->mutex);
-  self->thread_done = TRUE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->mutex);
+  {
+    GSList *waiters;
+
+    /* Nothing more will be committed. */
+    g_mutex_lock (&self->mutex);
+    self->thread_done = TRUE;
+    waiters = take_waiters_locked (self, G_MAXUINT64);
+    g_cond_broadcast (&self->cond);
+    g_mutex_unlock (&self->mutex);
+    answer_waiters (self, waiters, FALSE);
+  }
 
   return NULL;
 }
@@ -536,6 +613,8 @@ natter_database_init (NatterDatabase *self)
   g_cond_init (&self->cond);
   self->queue = g_async_queue_new ();
   self->readers = g_ptr_array_new ();
+  g_queue_init (&self->waiters);
+  self->failed_first = 1;
   self->statements = g_hash_table_new_full (NULL, NULL, NULL, statement_free);
   self->batch_rows = 1;
   /* Nothing runs until the file is open. */
@@ -840,6 +919,81 @@ natter_database_get_pending (NatterDatabase *self)
   g_mutex_unlock (&self->mutex);
 
   return (guint) MIN (pending, G_MAXUINT);
+}
+
+static int
+waiter_compare (gconstpointer a,
+                gconstpointer b,
+                gpointer      user_data)
+{
+  guint64 sa = ((const Waiter *) a)->seq, sb = ((const Waiter *) b)->seq;
+
+  return sa < sb ? -1 : sa > sb;
+}
+
+void
+natter_database_wait_async (NatterDatabase      *self,
+                            guint64              seq,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  gboolean failed = FALSE, done = FALSE;
+
+  g_return_if_fail (NATTER_IS_DATABASE (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, natter_database_wait_async);
+
+  g_mutex_lock (&self->mutex);
+  if (seq <= self->committed_seq)
+    {
+      done = TRUE;
+      failed = seq >= self->failed_first && seq <= self->failed_last;
+    }
+  else if (self->thread_done)
+    done = failed = TRUE;
+  else
+    {
+      Waiter *waiter = g_new (Waiter, 1);
+
+      waiter->seq = seq;
+      waiter->task = g_steal_pointer (&task);
+      g_queue_insert_sorted (&self->waiters, waiter, waiter_compare, NULL);
+      if (!self->closed)
+        queue_locked (self, marker_new (marker_soon));
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (done && failed)
+    g_task_return_new_error (task, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
+                             _("Database “%s”: a write could not be committed"), self->path);
+  else if (done)
+    g_task_return_boolean (task, TRUE);
+}
+
+gboolean
+natter_database_wait_finish (NatterDatabase  *self,
+                             GAsyncResult    *result,
+                             GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+guint64
+natter_database_get_queued_seq (NatterDatabase *self)
+{
+  guint64 seq;
+
+  g_return_val_if_fail (NATTER_IS_DATABASE (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  seq = self->queued_seq;
+  g_mutex_unlock (&self->mutex);
+
+  return seq;
 }
 
 /* Reads ------------------------------------------------------------------- */

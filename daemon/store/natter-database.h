@@ -110,6 +110,21 @@ void            natter_database_close       (NatterDatabase *self);
 gboolean        natter_database_is_closed   (NatterDatabase *self);
 /* Jobs queued and not yet committed. */
 guint           natter_database_get_pending (NatterDatabase *self);
+/* The sequence number of the last job queued. */
+guint64         natter_database_get_queued_seq (NatterDatabase *self);
+
+/* Answers once job @seq (from natter_database_queue()) is committed: TRUE,
+ * or an error when its transaction was rolled back or the database closed
+ * first. The batch holding it is committed as soon as the queue is empty
+ * instead of after the batch delay: waiting costs a commit, not the delay.
+ * @callback runs in the thread-default main context of the caller. */
+void            natter_database_wait_async  (NatterDatabase      *self,
+                                             guint64              seq,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean        natter_database_wait_finish (NatterDatabase      *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
 
 /* Reads on read connections. _read_async runs @read->func on a worker thread
  * and answers @task with its result; @task's data must start with @read.

@@ -8,8 +8,8 @@
 #include "natter-database.h"
 #include "natter-server-store-private.h"
 
-#define DEFAULT_BATCH_DELAY_MS 50
-#define DEFAULT_BATCH_ROWS     500
+#define DEFAULT_BATCH_DELAY_MS NATTER_SERVER_STORE_BATCH_DELAY_MS
+#define DEFAULT_BATCH_ROWS     NATTER_SERVER_STORE_BATCH_ROWS
 /* Writes waiting for the writer before history rows are dropped: far more
  * than a second's worth of the busiest room, and a bound on memory. */
 #define QUEUE_MAX              200000
@@ -136,9 +136,13 @@ static const char * const migrations[] = {
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == NATTER_SERVER_STORE_SCHEMA_VERSION);
 
+/* What is acknowledged only once committed must survive a power cut too:
+ * in WAL mode FULL syncs the log at each commit (NORMAL only at
+ * checkpoints). One fsync per batch; the cost is measured in README. */
 static const NatterDatabaseSchema schema = {
   .version = NATTER_SERVER_STORE_SCHEMA_VERSION,
   .steps = migrations,
+  .pragmas = "PRAGMA synchronous = FULL",
 };
 
 /* The one place database errors become this store's: the codes match. */
@@ -284,6 +288,20 @@ op_push (NatterServerStore *self,
   op_push_full (self, op, FALSE);
 }
 
+/* A write someone is told about only once it is on disk: it moves the mark
+ * natter_server_store_get_last_durable() reads. */
+static void
+op_push_durable (NatterServerStore *self,
+                 StoreOp           *op)
+{
+  guint64 seq = natter_database_queue (self->database, &op->job, 0, NULL);
+
+  if (seq == 0)
+    g_free (op);
+  else
+    self->last_durable = seq;
+}
+
 /* Writer thread ----------------------------------------------------------- */
 
 static void
@@ -413,6 +431,23 @@ writer_apply (NatterDatabase    *database,
 /* Object ------------------------------------------------------------------ */
 
 static void
+wait_done_cb (GObject      *source_object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (natter_database_wait_finish (NATTER_DATABASE (source_object), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    {
+      _natter_server_store_map_error (&error);
+      g_task_return_error (task, error);
+    }
+}
+
+static void
 natter_server_store_finalize (GObject *object)
 {
   NatterServerStore *self = (NatterServerStore *)object;
@@ -500,6 +535,47 @@ natter_server_store_get_pending (NatterServerStore *self)
   return natter_database_get_pending (self->database);
 }
 
+guint64
+natter_server_store_get_last_durable (NatterServerStore *self)
+{
+  g_return_val_if_fail (NATTER_IS_SERVER_STORE (self), 0);
+
+  return self->last_durable;
+}
+
+guint64
+natter_server_store_get_last_queued (NatterServerStore *self)
+{
+  g_return_val_if_fail (NATTER_IS_SERVER_STORE (self), 0);
+
+  return natter_database_get_queued_seq (self->database);
+}
+
+void
+natter_server_store_wait_async (NatterServerStore   *self,
+                                guint64              seq,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, natter_server_store_wait_async);
+  natter_database_wait_async (self->database, seq, wait_done_cb, g_steal_pointer (&task));
+}
+
+gboolean
+natter_server_store_wait_finish (NatterServerStore  *self,
+                                 GAsyncResult       *result,
+                                 GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* Writes ------------------------------------------------------------------ */
 
 void
@@ -514,7 +590,7 @@ natter_server_store_save_account (NatterServerStore         *self,
   op = op_new (OP_SAVE_ACCOUNT, strings, G_N_ELEMENTS (strings));
   op->num[0] = account->registered;
   op->num[1] = account->last_seen;
-  op_push (self, op);
+  op_push_durable (self, op);
 }
 
 void
@@ -523,7 +599,7 @@ natter_server_store_delete_account (NatterServerStore *self,
 {
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 
-  op_push (self, op_new (OP_DELETE_ACCOUNT, &key, 1));
+  op_push_durable (self, op_new (OP_DELETE_ACCOUNT, &key, 1));
 }
 
 void
@@ -553,7 +629,7 @@ natter_server_store_save_silences (NatterServerStore  *self,
   joined = masks != NULL ? g_strjoinv (" ", (char **)masks) : NULL;
   strings[0] = key;
   strings[1] = joined;
-  op_push (self, op_new (OP_SAVE_SILENCES, strings, 2));
+  op_push_durable (self, op_new (OP_SAVE_SILENCES, strings, 2));
 }
 
 void
@@ -571,7 +647,7 @@ natter_server_store_save_room (NatterServerStore      *self,
   op->num[1] = room->modes;
   op->num[2] = room->created;
   op->num[3] = room->limit;
-  op_push (self, op);
+  op_push_durable (self, op);
 }
 
 void
@@ -580,7 +656,7 @@ natter_server_store_delete_room (NatterServerStore *self,
 {
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 
-  op_push (self, op_new (OP_DELETE_ROOM, &key, 1));
+  op_push_durable (self, op_new (OP_DELETE_ROOM, &key, 1));
 }
 
 gboolean
@@ -628,7 +704,7 @@ natter_server_store_add_offline (NatterServerStore         *self,
 
   op = op_new (OP_ADD_OFFLINE, strings, G_N_ELEMENTS (strings));
   op->num[0] = message->time_ms;
-  op_push (self, op);
+  op_push_durable (self, op);
 }
 
 void
@@ -655,7 +731,7 @@ natter_server_store_clear_inbox (NatterServerStore *self,
 {
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 
-  op_push (self, op_new (OP_CLEAR_INBOX, &account_key, 1));
+  op_push_durable (self, op_new (OP_CLEAR_INBOX, &account_key, 1));
 }
 
 void

@@ -111,7 +111,19 @@ NatterServerStore *natter_server_store_new         (const char *data_dir,
                                                     GError    **error);
 const char        *natter_server_store_get_path    (NatterServerStore *self);
 
-/* Defaults: 50 ms, 500 rows. */
+/*
+ * The batch bound: history (room and private messages) is committed at most
+ * NATTER_SERVER_STORE_BATCH_DELAY_MS after it was queued, in transactions of
+ * at most NATTER_SERVER_STORE_BATCH_ROWS rows. The server holds a client's
+ * input while more than a batch of rows waits, so a crash loses at most
+ * that much acknowledged history. What is durable (accounts, rooms, inboxes)
+ * is waited for with natter_server_store_wait_async() before it is
+ * acknowledged.
+ */
+#define NATTER_SERVER_STORE_BATCH_DELAY_MS 50
+#define NATTER_SERVER_STORE_BATCH_ROWS     500
+
+/* Defaults: the batch bound above. */
 void               natter_server_store_set_batch_limits (NatterServerStore *self,
                                                          guint              delay_ms,
                                                          guint              max_rows);
@@ -122,6 +134,24 @@ void               natter_server_store_flush       (NatterServerStore *self);
 void               natter_server_store_close       (NatterServerStore *self);
 /* Writes queued and not yet committed. */
 guint              natter_server_store_get_pending (NatterServerStore *self);
+
+/* The sequence number of the last durable write queued: an account saved
+ * or deleted, silences, a registered room saved or deleted, an offline
+ * message, an inbox cleared (0: none yet). A caller compares it before and
+ * after its work to learn whether it must wait before acknowledging. */
+guint64            natter_server_store_get_last_durable (NatterServerStore *self);
+/* The sequence number of the last write queued, durable or not. */
+guint64            natter_server_store_get_last_queued  (NatterServerStore *self);
+/* Answers TRUE once every write up to @seq is committed (synchronously, in
+ * the file), with an error when its transaction failed or the store closed
+ * first. Committing starts at once: no batch delay. */
+void               natter_server_store_wait_async  (NatterServerStore   *self,
+                                                    guint64              seq,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+gboolean           natter_server_store_wait_finish (NatterServerStore   *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
 
 /* Loading (blocking: for start-up). Arrays of records, owned by the caller. */
 GPtrArray         *natter_server_store_load_accounts (NatterServerStore *self,
