@@ -3,6 +3,7 @@
 
 #include "natter-client-private.h"
 #include "natter-irc-message.h"
+#include "natter-listener.h"
 #include "natter-out-line-private.h"
 #include "natter-poller.h"
 #include "natter-room-private.h"
@@ -59,7 +60,7 @@ struct _NatterServer
   guint            registration_timeout_ms;
   guint            ping_interval_ms;
 
-  GSocketService  *service;
+  NatterListener  *listener;
   NatterPoller    *poller;        /* every client socket, one epoll set */
   GMainContext    *context;
   GPtrArray       *listen_addresses;  /* GSocketAddress*, as bound */

@@ -59,12 +59,11 @@ natter_server_dispose (GObject *object)
 {
   NatterServer *self = (NatterServer *)object;
 
-  if (self->service != NULL)
+  if (self->listener != NULL)
     {
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-      g_signal_handlers_disconnect_by_data (self->service, self);
-      g_clear_object (&self->service);
+      natter_listener_close (self->listener);
+      g_signal_handlers_disconnect_by_data (self->listener, self);
+      g_clear_object (&self->listener);
     }
   if (self->tick_source != NULL)
     {
@@ -356,10 +355,8 @@ natter_server_init (NatterServer *self)
   self->started_us = g_get_monotonic_time ();
   g_date_time_unref (now);
 
-  self->service = g_socket_service_new ();
-  /* Accept only once natter_server_start() names the main context. */
-  g_socket_service_stop (self->service);
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), LISTEN_BACKLOG);
+  /* Accepting starts once natter_server_start() names the main context. */
+  self->listener = natter_listener_new (LISTEN_BACKLOG);
 }
 
 NatterServer *
@@ -495,10 +492,9 @@ natter_server_refuse (GSocketConnection *connection,
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
 }
 
-static gboolean
-natter_server_incoming (GSocketService    *service,
+static void
+natter_server_incoming (NatterListener    *listener,
                         GSocketConnection *connection,
-                        GObject           *source_object,
                         gpointer           user_data)
 {
   NatterServer *self = user_data;
@@ -507,19 +503,23 @@ natter_server_incoming (GSocketService    *service,
   g_autofree char *limit_key = NULL;
   NatterClient *client;
   guint count;
+  int fd;
 
   if (self->shutting_down)
-    return TRUE;
+    return;
 
   remote = g_socket_connection_get_remote_address (connection, NULL);
   if (remote == NULL)
-    return TRUE;
+    return;
   host = natter_server_address_to_host (remote);
 
-  if (self->max_clients > 0 && g_hash_table_size (self->clients) >= self->max_clients)
+  /* The last descriptors are kept for the stores and the D-Bus connection. */
+  fd = g_socket_get_fd (g_socket_connection_get_socket (connection));
+  if ((self->max_clients > 0 && g_hash_table_size (self->clients) >= self->max_clients) ||
+      natter_listener_fd_is_reserved (listener, fd))
     {
       natter_server_refuse (connection, host, "Server is full");
-      return TRUE;
+      return;
     }
 
   limit_key = natter_server_address_limit_key (host, self->ipv6_prefix_length);
@@ -527,7 +527,7 @@ natter_server_incoming (GSocketService    *service,
   if (self->max_clients_per_ip > 0 && count >= self->max_clients_per_ip)
     {
       natter_server_refuse (connection, host, "Too many connections from your address");
-      return TRUE;
+      return;
     }
   g_hash_table_insert (self->per_address, g_strdup (limit_key), GUINT_TO_POINTER (count + 1));
 
@@ -537,8 +537,6 @@ natter_server_incoming (GSocketService    *service,
   client->limit_key = g_steal_pointer (&limit_key);
   g_hash_table_add (self->clients, client);
   _natter_client_start (client);
-
-  return TRUE;
 }
 
 guint16
@@ -551,9 +549,7 @@ natter_server_listen (NatterServer   *self,
   g_return_val_if_fail (NATTER_IS_SERVER (self), 0);
   g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (address), 0);
 
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                      NULL, &effective, error))
+  if (!natter_listener_add_address (self->listener, address, &effective, error))
     return 0;
 
   g_ptr_array_add (self->listen_addresses, g_object_ref (effective));
@@ -657,8 +653,8 @@ natter_server_start (NatterServer *self)
     g_critical ("Cannot watch client sockets: %s", error->message);
   _natter_accounts_start (self);
 
-  g_signal_connect (self->service, "incoming", G_CALLBACK (natter_server_incoming), self);
-  g_socket_service_start (self->service);
+  g_signal_connect (self->listener, "incoming", G_CALLBACK (natter_server_incoming), self);
+  natter_listener_start (self->listener);
   natter_server_schedule_tick (self);
 }
 
@@ -675,8 +671,7 @@ natter_server_shutdown (NatterServer *self,
     return;
   self->shutting_down = TRUE;
 
-  g_socket_service_stop (self->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  natter_listener_close (self->listener);
 
   g_hash_table_iter_init (&iter, self->clients);
   while (g_hash_table_iter_next (&iter, (gpointer *)&client, NULL))
