@@ -13,6 +13,12 @@
 #define BACKOFF_MAX_MS    1000
 #define LOG_INTERVAL_US   (60 * G_USEC_PER_SEC)
 
+/* A warning said at most once a minute, with how often it happened since. */
+typedef struct {
+  gint64 logged_us;  /* monotonic; 0: never */
+  guint  unlogged;
+} LogLimit;
+
 struct _NatterListener
 {
   GObject       parent_instance;
@@ -26,11 +32,10 @@ struct _NatterListener
   /* Out of descriptors: accepting again after delay_ms. */
   GSource      *retry;
   guint         delay_ms;
-  gint64        failed_logged_us;  /* monotonic; 0: never */
-  guint         failed_unlogged;   /* failed accepts since that log line */
   gboolean      failing;
-  gint64        reserve_logged_us;
-  guint         reserve_unlogged;
+  gboolean      told;          /* the failure was logged: so will be the recovery */
+  LogLimit      failed_log;    /* failed accepts */
+  LogLimit      reserve_log;   /* connections refused into the reserve */
 };
 
 enum {
@@ -150,6 +155,24 @@ natter_listener_add_address (NatterListener  *self,
 
 /* Out of descriptors ------------------------------------------------------ */
 
+/* Counts one more; TRUE (with the count in *@times) when it is time to say
+ * so again. */
+static gboolean
+log_limit_due (LogLimit *limit,
+               guint    *times)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  limit->unlogged++;
+  if (limit->logged_us != 0 && now - limit->logged_us < LOG_INTERVAL_US)
+    return FALSE;
+
+  *times = limit->unlogged;
+  limit->logged_us = now;
+  limit->unlogged = 0;
+  return TRUE;
+}
+
 static gboolean
 retry_cb (gpointer user_data)
 {
@@ -168,16 +191,14 @@ static void
 natter_listener_back_off (NatterListener *self,
                           const GError   *error)
 {
-  gint64 now = g_get_monotonic_time ();
+  guint times;
 
-  self->failed_unlogged++;
-  if (self->failed_logged_us == 0 || now - self->failed_logged_us >= LOG_INTERVAL_US)
+  if (log_limit_due (&self->failed_log, &times))
     {
       g_warning ("Cannot accept connections: %s (%u times since the last report); "
                  "trying again in %u ms, and reporting at most once a minute",
-                 error->message, self->failed_unlogged, self->delay_ms);
-      self->failed_logged_us = now;
-      self->failed_unlogged = 0;
+                 error->message, times, self->delay_ms);
+      self->told = TRUE;
     }
   self->failing = TRUE;
 
@@ -197,8 +218,9 @@ natter_listener_recovered (NatterListener *self)
     return;
 
   self->failing = FALSE;
-  if (self->failed_unlogged > 0 || self->failed_logged_us != 0)
+  if (self->told)
     g_message ("Accepting connections again");
+  self->told = FALSE;
 }
 
 gboolean
@@ -207,7 +229,7 @@ natter_listener_fd_is_reserved (NatterListener *self,
 {
   struct rlimit limit;
   rlim_t reserve;
-  gint64 now;
+  guint times;
 
   g_return_val_if_fail (NATTER_IS_LISTENER (self), FALSE);
 
@@ -219,16 +241,10 @@ natter_listener_fd_is_reserved (NatterListener *self,
   if ((rlim_t) fd + reserve < limit.rlim_cur)
     return FALSE;
 
-  now = g_get_monotonic_time ();
-  self->reserve_unlogged++;
-  if (self->reserve_logged_us == 0 || now - self->reserve_logged_us >= LOG_INTERVAL_US)
-    {
-      g_warning ("Refusing connections: only %u file descriptors of %u left, kept for natterd "
-                 "itself (%u refused since the last report; reporting at most once a minute)",
-                 (guint) (limit.rlim_cur - fd), (guint) limit.rlim_cur, self->reserve_unlogged);
-      self->reserve_logged_us = now;
-      self->reserve_unlogged = 0;
-    }
+  if (log_limit_due (&self->reserve_log, &times))
+    g_warning ("Refusing connections: only %u file descriptors of %u left, kept for natterd "
+               "itself (%u refused since the last report; reporting at most once a minute)",
+               (guint) (limit.rlim_cur - fd), (guint) limit.rlim_cur, times);
 
   return TRUE;
 }
