@@ -13,7 +13,8 @@
  * committed it; other clients go on meanwhile. History only has to stay
  * within one batch of the disk: a client whose command leaves more than
  * NATTER_SERVER_STORE_BATCH_ROWS writes waiting has its next commands wait
- * until they are committed.
+ * until they are committed (only a client whose command wrote: the others
+ * go on).
  */
 
 void
@@ -22,6 +23,7 @@ _natter_server_ack_begin (NatterServer *self,
                           NatterAckMark *mark)
 {
   mark->durable = self->store != NULL ? natter_server_store_get_last_durable (self->store) : 0;
+  mark->queued = self->store != NULL ? natter_server_store_get_last_queued (self->store) : 0;
   mark->line = client->lines_queued;
 }
 
@@ -64,15 +66,16 @@ _natter_server_ack_end (NatterServer        *self,
                         NatterClient        *client,
                         const NatterAckMark *mark)
 {
-  guint64 durable;
+  guint64 durable, queued;
 
   if (self->store == NULL || client->closed)
     return;
 
   durable = natter_server_store_get_last_durable (self->store);
+  queued = natter_server_store_get_last_queued (self->store);
   if (durable > mark->durable)
     ack_wait (self, client, durable, mark->line);
-  else if (natter_server_store_get_pending (self->store) >= NATTER_SERVER_STORE_BATCH_ROWS)
-    ack_wait (self, client, natter_server_store_get_last_queued (self->store),
-              client->lines_queued);
+  else if (queued > mark->queued &&
+           natter_server_store_get_pending (self->store) >= NATTER_SERVER_STORE_BATCH_ROWS)
+    ack_wait (self, client, queued, client->lines_queued);
 }

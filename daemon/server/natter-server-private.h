@@ -174,6 +174,7 @@ NatterCommandFunc _natter_server_cmd_away, _natter_server_cmd_ison, _natter_serv
 /* natter-server-ack.c: what a command acknowledges waits for the store. */
 typedef struct {
   guint64 durable;  /* the store's last durable write before the command */
+  guint64 queued;   /* and its last write of any kind */
   guint64 line;     /* the client's lines_queued before the command */
 } NatterAckMark;
 
