@@ -450,6 +450,49 @@ test_read_sees_queued_writes (Fixture       *f,
   assert_page (store, NATTER_HISTORY_LATEST, "*", NULL, 10, "a b");
 }
 
+/* A durable write is committed at once when waited for, whatever the batch
+ * delay, with the history queued before it. */
+static void
+test_wait_for_durable (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+  NatterStoredAccount account = {
+    .key = (char *)"alice", .name = (char *)"Alice", .hash = (char *)"$y$x", .registered = 1,
+  };
+  NatterTestStoreWait wait = { 0 };
+  guint64 before, seq;
+
+  g_assert_no_error (error);
+  natter_server_store_set_batch_limits (store, 60000, 100000);
+
+  before = natter_server_store_get_last_durable (store);
+  add_room_message (store, "#room", "a", 1000, "one");
+  g_assert_cmpuint (natter_server_store_get_last_durable (store), ==, before);
+  natter_server_store_save_account (store, &account);
+  seq = natter_server_store_get_last_durable (store);
+  g_assert_cmpuint (seq, >, before);
+  g_assert_cmpuint (natter_server_store_get_last_queued (store), ==, seq);
+
+  natter_server_store_wait_async (store, seq, natter_test_store_wait_cb, &wait);
+  g_assert_true (natter_test_store_wait (&wait.done, natter_test_ms (5000)));
+  g_assert_true (natter_server_store_wait_finish (store, wait.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&wait.result);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM accounts"), ==, 1);
+  g_assert_cmpint (count_history (f), ==, 1);
+
+  /* What comes after the close is never committed: an error, not a hang. */
+  natter_server_store_close (store);
+  wait.done = FALSE;
+  natter_server_store_wait_async (store, seq + 10, natter_test_store_wait_cb, &wait);
+  g_assert_true (natter_test_store_wait (&wait.done, natter_test_ms (5000)));
+  g_assert_false (natter_server_store_wait_finish (store, wait.result, &error));
+  g_assert_nonnull (error);
+  g_clear_object (&wait.result);
+}
+
 static void
 fill_room (NatterServerStore *store)
 {
@@ -784,6 +827,7 @@ main (int   argc,
   ADD ("batch/commit-by-delay", test_batch_by_delay);
   ADD ("batch/read-sees-queued-writes", test_read_sees_queued_writes);
   ADD ("batch/write-after-close-dropped", test_write_after_close_dropped);
+  ADD ("batch/durable-write-waited-for", test_wait_for_durable);
   ADD ("history/paging", test_history_paging);
   ADD ("history/same-millisecond", test_history_same_millisecond);
   ADD ("accounts/roundtrip", test_accounts_roundtrip);

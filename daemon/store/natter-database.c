@@ -507,7 +507,8 @@ database_thread (gpointer user_data)
       GSList *waiters;
 
       /* One transaction: until the delay since the first job is over, the
-       * batch is full, or someone waits for it (a flush, a read). */
+       * batch is full, or someone waits for it (a flush, a read; after a
+       * marker_soon, as soon as nothing more is queued). */
       while (job != NULL)
         {
           gint64 wait;
@@ -942,7 +943,9 @@ natter_database_wait_async (NatterDatabase      *self,
 
   g_return_if_fail (NATTER_IS_DATABASE (self));
 
-  task = g_task_new (self, NULL, callback, user_data);
+  /* No source object: the database thread drops its reference to the
+   * task, and must never drop the last one of the database. */
+  task = g_task_new (NULL, NULL, callback, user_data);
   g_task_set_source_tag (task, natter_database_wait_async);
 
   g_mutex_lock (&self->mutex);
@@ -977,7 +980,7 @@ natter_database_wait_finish (NatterDatabase  *self,
                              GAsyncResult    *result,
                              GError         **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

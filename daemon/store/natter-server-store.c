@@ -436,9 +436,10 @@ wait_done_cb (GObject      *source_object,
               gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  NatterServerStore *self = g_task_get_source_object (task);
   GError *error = NULL;
 
-  if (natter_database_wait_finish (NATTER_DATABASE (source_object), result, &error))
+  if (natter_database_wait_finish (self->database, result, &error))
     g_task_return_boolean (task, TRUE);
   else
     {
