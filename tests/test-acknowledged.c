@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "natter-test-daemon.h"
@@ -255,6 +256,57 @@ test_order_kept (Fixture       *f,
   g_assert_cmpint (natter_test_daemon_stop (f->daemon, SIGTERM), ==, 0);
 }
 
+/* While the disk will not take a write (another process holds server.db's
+ * write lock), the offline message's echo and its sender's next line wait;
+ * other clients' room messages do not. natterd's writer waits 5 s for the
+ * lock: the test holds it for less. */
+static void
+test_others_go_on (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(NatterTestClient) alice = NULL;
+  g_autoptr(NatterTestClient) carol = NULL;
+  g_autoptr(NatterTestClient) dave = NULL;
+  g_autofree char *path = NULL;
+  sqlite3 *db = NULL;
+
+  if (!natter_test_require_natterd ())
+    return;
+
+  start (f);
+  bob = register_account (f, "bob", "bobpass", NULL);
+  natter_test_client_send (bob, "QUIT");
+  natter_test_client_expect (bob, "ERROR *");
+  alice = connect_as (f, "alice", "echo-message");
+  carol = connect_as (f, "carol", NULL);
+  dave = connect_as (f, "dave", NULL);
+  natter_test_client_send (carol, "JOIN #room");
+  natter_test_client_expect (carol, ":irc.test 366 carol #room :*");
+  natter_test_client_send (dave, "JOIN #room");
+  natter_test_client_expect (dave, ":irc.test 366 dave #room :*");
+
+  path = g_build_filename (f->dir, "server.db", NULL);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  /* natterd may be committing a batch (carol's and dave's joins). */
+  sqlite3_busy_timeout (db, natter_test_ms (5000));
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  natter_test_client_send (alice, "PRIVMSG bob :held");
+  natter_test_client_send (alice, "PING :after");
+  natter_test_client_send (carol, "PRIVMSG #room :not held");
+  natter_test_client_expect (dave, ":carol!* PRIVMSG #room :not held");
+  natter_test_client_assert_silent (alice, 300);
+
+  g_assert_cmpint (sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  natter_test_client_expect (alice, ":alice!* PRIVMSG bob :held");
+  natter_test_client_expect_next (alice, ":irc.test PONG irc.test :after");
+
+  g_assert_cmpint (natter_test_daemon_stop (f->daemon, SIGTERM), ==, 0);
+}
+
 /* Room messages are echoed before their batch commits, but never more than
  * a batch ahead of the disk. */
 static void
@@ -304,6 +356,7 @@ main (int   argc,
   ADD ("kill-keeps-acknowledged", test_acknowledged_survives, GINT_TO_POINTER (SIGKILL));
   ADD ("sigterm-keeps-acknowledged", test_acknowledged_survives, GINT_TO_POINTER (SIGTERM));
   ADD ("order-kept", test_order_kept, NULL);
+  ADD ("others-go-on", test_others_go_on, NULL);
   ADD ("history-within-a-batch", test_history_within_a_batch, NULL);
 
   return g_test_run ();
