@@ -81,18 +81,26 @@ register_account (Fixture    *f,
   return c;
 }
 
-/* Everything natterd acknowledged, with natterd then ended by @signum. */
+/* natterd started, with bob's account registered and bob gone. */
+static void
+start_with_bob_away (Fixture *f)
+{
+  g_autoptr(NatterTestClient) bob = NULL;
+
+  start (f);
+  bob = register_account (f, "bob", "bobpass", NULL);
+  natter_test_client_send (bob, "QUIT :away");
+  natter_test_client_expect (bob, "ERROR *");
+}
+
+/* Everything natterd acknowledged after bob left, with natterd then ended
+ * by @signum. */
 static void
 acknowledge_then_end (Fixture *f,
                       int      signum)
 {
-  g_autoptr(NatterTestClient) bob = NULL;
   g_autoptr(NatterTestClient) carol = NULL;
   g_autoptr(NatterTestClient) alice = NULL;
-
-  bob = register_account (f, "bob", "bobpass", NULL);
-  natter_test_client_send (bob, "QUIT :away");
-  natter_test_client_expect (bob, "ERROR *");
 
   carol = register_account (f, "carol", "carolpass", NULL);
   natter_test_client_send (carol, "PRIVMSG NickServ :DROP carolpass");
@@ -181,7 +189,7 @@ test_acknowledged_survives (Fixture       *f,
   if (!natter_test_require_natterd ())
     return;
 
-  start (f);
+  start_with_bob_away (f);
   acknowledge_then_end (f, signum);
   if (g_test_failed ())
     return;
@@ -232,21 +240,15 @@ static void
 test_order_kept (Fixture       *f,
                  gconstpointer  data)
 {
-  g_autoptr(NatterTestClient) bob = NULL;
+  static const char burst[] = "PRIVMSG bob :one\r\nPING :between\r\nPRIVMSG bob :two\r\nPING :after\r\n";
   g_autoptr(NatterTestClient) alice = NULL;
 
   if (!natter_test_require_natterd ())
     return;
 
-  start (f);
-  bob = register_account (f, "bob", "bobpass", NULL);
-  natter_test_client_send (bob, "QUIT");
-  natter_test_client_expect (bob, "ERROR *");
-
+  start_with_bob_away (f);
   alice = connect_as (f, "alice", "echo-message");
-  natter_test_client_send_raw (alice, "PRIVMSG bob :one\r\nPING :between\r\nPRIVMSG bob :two\r\n"
-                                      "PING :after\r\n", strlen ("PRIVMSG bob :one\r\nPING :between\r\n"
-                                                                 "PRIVMSG bob :two\r\nPING :after\r\n"));
+  natter_test_client_send_raw (alice, burst, strlen (burst));
   natter_test_client_expect (alice, ":irc.test 301 alice bob :*");
   natter_test_client_expect_next (alice, ":alice!* PRIVMSG bob :one");
   natter_test_client_expect_next (alice, ":irc.test PONG irc.test :between");
@@ -264,7 +266,6 @@ static void
 test_others_go_on (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(NatterTestClient) bob = NULL;
   g_autoptr(NatterTestClient) alice = NULL;
   g_autoptr(NatterTestClient) carol = NULL;
   g_autoptr(NatterTestClient) dave = NULL;
@@ -274,10 +275,7 @@ test_others_go_on (Fixture       *f,
   if (!natter_test_require_natterd ())
     return;
 
-  start (f);
-  bob = register_account (f, "bob", "bobpass", NULL);
-  natter_test_client_send (bob, "QUIT");
-  natter_test_client_expect (bob, "ERROR *");
+  start_with_bob_away (f);
   alice = connect_as (f, "alice", "echo-message");
   carol = connect_as (f, "carol", NULL);
   dave = connect_as (f, "dave", NULL);
