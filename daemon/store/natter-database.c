@@ -15,6 +15,7 @@
 #endif
 
 #include "natter-database.h"
+#include "natter-database-backup.h"
 
 #define BUSY_TIMEOUT_MS 5000
 #define WRITER_NICE     5
@@ -30,6 +31,7 @@ struct _NatterDatabase
   sqlite3                    *writer_db;      /* the database thread's only */
   GHashTable                 *statements;     /* SQL (static string) -> sqlite3_stmt* */
   GThread                    *thread;
+  GThread                    *writer_thread;  /* as the thread sees itself */
   GAsyncQueue                *queue;          /* NatterDatabaseJob* */
 
   GMutex                      mutex;
@@ -43,7 +45,32 @@ struct _NatterDatabase
 
   gint                        batch_delay_ms; /* atomic */
   gint                        batch_rows;     /* atomic */
+
+  /* Read-only after a write failed as damage (see is_fatal()). */
+  char                       *failure;        /* why, or NULL; under mutex */
+  gboolean                    query_only;     /* the database thread's */
+  GMainContext               *context;        /* of the opener: "failure" is notified there */
+  GSource                    *notify_source;  /* under mutex */
+
+  /* Online backups: the database thread's, but for the schedule. */
+  NatterDatabaseBackup       *backup;         /* being copied */
+  GQueue                      backups_waiting; /* BackupJob* */
+  gint                        backup_keep;    /* atomic */
+  guint                       backup_interval; /* seconds; 0: none */
+  GSource                     *backup_timer;
 };
+
+enum {
+  PROP_0,
+  PROP_FAILURE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void enter_read_only (NatterDatabase *self,
+                             sqlite3        *db,
+                             int             rc);
 
 G_DEFINE_FINAL_TYPE (NatterDatabase, natter_database, G_TYPE_OBJECT)
 G_DEFINE_QUARK (natter-database-error-quark, natter_database_error)
@@ -63,8 +90,15 @@ natter_database_set_error (NatterDatabase  *self,
   if (db == NULL)
     db = self->writer_db;
   message = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
+  enter_read_only (self, db, rc);
 
-  if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
+  if (primary == SQLITE_READONLY && natter_database_is_read_only (self))
+    {
+      g_autofree char *failure = natter_database_dup_failure (self);
+
+      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CLOSED, "%s", failure);
+    }
+  else if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
     g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CORRUPT,
                  _("The database “%s” is damaged or is not a Natter database (%s). "
                    "It was left untouched: move it away or restore a backup."),
@@ -87,6 +121,101 @@ natter_database_map_error (GError    **error,
       (*error)->domain = domain;
       (*error)->code = codes[(*error)->code];
     }
+}
+
+/* Read-only state ---------------------------------------------------------- */
+
+/* What makes the file untrustworthy to write to: damage (CORRUPT, NOTADB),
+ * the disk failing under it (IOERR: a write may be half done), and a full
+ * disk (FULL: every later write would fail too, and what failed is lost).
+ * Not BUSY, LOCKED, CONSTRAINT or NOMEM, which concern one statement. */
+static gboolean
+is_fatal (int rc)
+{
+  int primary = rc & 0xff;
+
+  if (rc == SQLITE_IOERR_NOMEM)
+    return FALSE;
+  return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB ||
+         primary == SQLITE_IOERR || primary == SQLITE_FULL;
+}
+
+static gboolean
+notify_failure_cb (gpointer user_data)
+{
+  NatterDatabase *self = user_data;
+
+  g_mutex_lock (&self->mutex);
+  g_clear_pointer (&self->notify_source, g_source_unref);
+  g_mutex_unlock (&self->mutex);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FAILURE]);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* On any thread, once the database is running. Logs once, and tells the
+ * opener's main context; the database thread stops writing at its next
+ * statement. */
+static void
+enter_read_only (NatterDatabase *self,
+                 sqlite3        *db,
+                 int             rc)
+{
+  if (!is_fatal (rc))
+    return;
+
+  g_mutex_lock (&self->mutex);
+  if (self->failure != NULL || self->thread_done)
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+  self->failure = g_strdup_printf (_("The database “%s” stopped storing anything after a write "
+                                     "failed (%s). Nothing more is kept until natterd is restarted "
+                                     "with a sound file: see “Backups and damaged databases” in "
+                                     "the README to restore a backup."),
+                                   self->path, db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+  g_warning ("%s", self->failure);
+  self->notify_source = g_idle_source_new ();
+  g_source_set_callback (self->notify_source, notify_failure_cb, self, NULL);
+  g_source_attach (self->notify_source, self->context);
+  g_mutex_unlock (&self->mutex);
+
+  if (g_thread_self () == self->writer_thread)
+    {
+      /* Right away: SQLite may have ended the transaction already, and
+       * the batch's next statements would commit on their own. */
+      sqlite3_exec (self->writer_db, "PRAGMA query_only = ON", NULL, NULL, NULL);
+      self->query_only = TRUE;
+    }
+}
+
+gboolean
+natter_database_is_read_only (NatterDatabase *self)
+{
+  gboolean read_only;
+
+  g_return_val_if_fail (NATTER_IS_DATABASE (self), TRUE);
+
+  g_mutex_lock (&self->mutex);
+  read_only = self->failure != NULL;
+  g_mutex_unlock (&self->mutex);
+
+  return read_only;
+}
+
+char *
+natter_database_dup_failure (NatterDatabase *self)
+{
+  char *failure;
+
+  g_return_val_if_fail (NATTER_IS_DATABASE (self), NULL);
+
+  g_mutex_lock (&self->mutex);
+  failure = g_strdup (self->failure);
+  g_mutex_unlock (&self->mutex);
+
+  return failure;
 }
 
 static sqlite3 *
@@ -399,7 +528,9 @@ natter_database_run (NatterDatabase *self,
         return TRUE;
     }
 
-  g_warning ("%s: write failed: %s", self->path, error->message);
+  /* Once read-only, every write fails: that was said once. */
+  if (!natter_database_is_read_only (self))
+    g_warning ("%s: write failed: %s", self->path, error->message);
   return FALSE;
 }
 
@@ -410,8 +541,22 @@ thread_exec (NatterDatabase *self,
   g_autoptr(GError) error = NULL;
   sqlite3_stmt *stmt = natter_database_prepare (self, sql, &error);
 
-  if (stmt == NULL || !natter_database_step (self, stmt, &error))
+  if ((stmt == NULL || !natter_database_step (self, stmt, &error)) &&
+      !natter_database_is_read_only (self))
     g_warning ("%s: %s failed: %s", self->path, sql, error->message);
+}
+
+/* A reader may have found the damage: from then on the writer's
+ * connection refuses every write, and batches are read transactions. */
+static void
+thread_begin (NatterDatabase *self)
+{
+  if (!self->query_only && natter_database_is_read_only (self))
+    {
+      sqlite3_exec (self->writer_db, "PRAGMA query_only = ON", NULL, NULL, NULL);
+      self->query_only = TRUE;
+    }
+  thread_exec (self, self->query_only ? "BEGIN" : "BEGIN IMMEDIATE");
 }
 
 static void
@@ -419,13 +564,108 @@ thread_commit (NatterDatabase *self,
                guint           rows)
 {
   g_autoptr(GError) error = NULL;
-  sqlite3_stmt *commit = natter_database_prepare (self, "COMMIT", &error);
+  sqlite3_stmt *commit;
 
+  /* Nothing of the batch that failed is kept (SQLite may have rolled it
+   * back already), and nothing since was written. */
+  if (self->query_only)
+    {
+      if (!sqlite3_get_autocommit (self->writer_db))
+        sqlite3_exec (self->writer_db, "ROLLBACK", NULL, NULL, NULL);
+      return;
+    }
+
+  commit = natter_database_prepare (self, "COMMIT", &error);
   if (commit == NULL || !natter_database_step (self, commit, &error))
     {
-      g_warning ("%s: could not commit %u writes: %s", self->path, rows, error->message);
+      if (!natter_database_is_read_only (self))
+        g_warning ("%s: could not commit %u writes: %s", self->path, rows, error->message);
       thread_exec (self, "ROLLBACK");
     }
+}
+
+/* Backups, on the database thread ------------------------------------------ */
+
+typedef struct {
+  NatterDatabaseJob job;
+  GTask            *task;  /* NULL: a periodic backup */
+} BackupJob;
+
+static void
+marker_backup (NatterDatabase    *self,
+               NatterDatabaseJob *job)
+{
+}
+
+static void
+backup_job_free (gpointer data)
+{
+  BackupJob *job = data;
+
+  g_clear_object (&job->task);
+  g_free (job);
+}
+
+static void
+backup_job_fail (BackupJob    *job,
+                 const GError *error)
+{
+  if (job->task != NULL)
+    g_task_return_error (job->task, g_error_copy (error));
+  else
+    g_warning ("%s", error->message);
+  job_free (&job->job);
+}
+
+/* Starts the next backup when none is being copied, and copies a chunk. A
+ * damaged or unwritable database is not copied: its copy would push the
+ * last good backups out. */
+static void
+backup_advance (NatterDatabase *self)
+{
+  g_autofree char *failure = natter_database_dup_failure (self);
+  g_autoptr(GError) error = NULL;
+
+  if (failure != NULL)
+    error = g_error_new (NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CLOSED,
+                         _("No backup was made: %s"), failure);
+  if (error != NULL && self->backup != NULL)
+    _natter_database_backup_finish (g_steal_pointer (&self->backup), error);
+
+  while (self->backup == NULL && !g_queue_is_empty (&self->backups_waiting))
+    {
+      BackupJob *job = g_queue_pop_head (&self->backups_waiting);
+      g_autoptr(GError) start_error = NULL;
+
+      if (error != NULL)
+        {
+          backup_job_fail (job, error);
+          continue;
+        }
+      self->backup = _natter_database_backup_start (self->writer_db, self->path, job->task == NULL,
+                                                    g_atomic_int_get (&self->backup_keep),
+                                                    job->task, &start_error);
+      if (self->backup == NULL)
+        backup_job_fail (job, start_error);
+      else
+        job_free (&job->job);
+    }
+
+  if (self->backup != NULL && !_natter_database_backup_step (self->backup))
+    _natter_database_backup_finish (g_steal_pointer (&self->backup), NULL);
+}
+
+static void
+backup_abort_all (NatterDatabase *self)
+{
+  g_autoptr(GError) error = g_error_new_literal (NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CLOSED,
+                                                 _("natterd stopped before the backup was complete"));
+  BackupJob *job;
+
+  if (self->backup != NULL)
+    _natter_database_backup_finish (g_steal_pointer (&self->backup), error);
+  while ((job = g_queue_pop_head (&self->backups_waiting)) != NULL)
+    backup_job_fail (job, error);
 }
 
 static gpointer
@@ -441,13 +681,25 @@ database_thread (gpointer user_data)
     setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), WRITER_NICE);
 #endif
 
+  self->writer_thread = g_thread_self ();
   while (!stop)
     {
-      NatterDatabaseJob *job = g_async_queue_pop (self->queue);
-      guint64 last_seq = job->seq;
-      gint64 deadline = g_get_monotonic_time () + g_atomic_int_get (&self->batch_delay_ms) * 1000;
+      gboolean backing_up = self->backup != NULL || !g_queue_is_empty (&self->backups_waiting);
+      NatterDatabaseJob *job;
+      guint64 last_seq;
+      gint64 deadline;
       guint max_rows = MAX (1, g_atomic_int_get (&self->batch_rows));
       guint rows = 0;
+
+      /* A backup goes on a chunk at a time, between batches. */
+      job = backing_up ? g_async_queue_try_pop (self->queue) : g_async_queue_pop (self->queue);
+      if (job == NULL)
+        {
+          backup_advance (self);
+          continue;
+        }
+      last_seq = job->seq;
+      deadline = g_get_monotonic_time () + g_atomic_int_get (&self->batch_delay_ms) * 1000;
 
       /* One transaction: until the delay since the first job is over, the
        * batch is full, or someone waits for it (a flush, a read). */
@@ -462,9 +714,14 @@ database_thread (gpointer user_data)
               job_free (job);
               break;
             }
+          if (job->run == marker_backup)
+            {
+              g_queue_push_tail (&self->backups_waiting, job);
+              break;
+            }
 
           if (rows == 0)
-            thread_exec (self, "BEGIN IMMEDIATE");
+            thread_begin (self);
           job->run (self, job);
           job_free (job);
           if (++rows >= max_rows)
@@ -482,7 +739,11 @@ database_thread (gpointer user_data)
       self->committed_seq = MAX (self->committed_seq, last_seq);
       g_cond_broadcast (&self->cond);
       g_mutex_unlock (&self->mutex);
+
+      if (!stop)
+        backup_advance (self);
     }
+  backup_abort_all (self);
 
   g_mutex_lock (&self->mutex);
   self->thread_done = TRUE;
@@ -500,6 +761,15 @@ natter_database_finalize (GObject *object)
   NatterDatabase *self = (NatterDatabase *) object;
 
   natter_database_close (self);
+  natter_database_set_backup_schedule (self, 0, 0);
+  /* The database thread is gone: nobody else touches the source now. */
+  if (self->notify_source != NULL)
+    {
+      g_source_destroy (self->notify_source);
+      g_clear_pointer (&self->notify_source, g_source_unref);
+    }
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->failure);
 
   for (guint i = 0; i < self->readers->len; i++)
     sqlite3_close (g_ptr_array_index (self->readers, i));
@@ -516,11 +786,39 @@ natter_database_finalize (GObject *object)
 }
 
 static void
+natter_database_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  NatterDatabase *self = (NatterDatabase *) object;
+
+  switch (prop_id)
+    {
+    case PROP_FAILURE:
+      g_value_take_string (value, natter_database_dup_failure (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 natter_database_class_init (NatterDatabaseClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = natter_database_finalize;
+  object_class->get_property = natter_database_get_property;
+
+  /* Why the database stopped storing, or NULL: notified on the main
+   * context of whoever opened it. */
+  properties[PROP_FAILURE] =
+    g_param_spec_string ("failure", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -538,6 +836,8 @@ natter_database_init (NatterDatabase *self)
   self->readers = g_ptr_array_new ();
   self->statements = g_hash_table_new_full (NULL, NULL, NULL, statement_free);
   self->batch_rows = 1;
+  self->backup_keep = 1;
+  g_queue_init (&self->backups_waiting);
   /* Nothing runs until the file is open. */
   self->closed = TRUE;
   self->thread_done = TRUE;
@@ -567,6 +867,115 @@ create_private_file (NatterDatabase  *self,
   else
     g_chmod (self->path, 0600);
   return TRUE;
+}
+
+/* A new database: made in PATH.new and linked into place once it has its
+ * header, so that a file of that name is never empty, even after a crash
+ * right here. An empty one is then damage, never a first start. */
+static gboolean
+create_new_file (NatterDatabase  *self,
+                 GError         **error)
+{
+  g_autofree char *tmp = g_strconcat (self->path, ".new", NULL);
+  sqlite3 *db = NULL;
+  int fd, rc, saved;
+
+  g_unlink (tmp);
+  fd = g_open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      saved = errno;
+      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_OPEN,
+                   _("Cannot create the database “%s”: %s"), self->path, g_strerror (saved));
+      return FALSE;
+    }
+  close (fd);
+
+  /* WAL mode writes the header; closing removes the -wal and -shm files. */
+  rc = sqlite3_open_v2 (tmp, &db, SQLITE_OPEN_READWRITE, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec (db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_OPEN,
+                   _("Cannot create the database “%s”: %s"), self->path,
+                   db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+      sqlite3_close (db);
+      g_unlink (tmp);
+      return FALSE;
+    }
+  sqlite3_close (db);
+
+  /* A link never replaces what another natterd made meanwhile. */
+  if (link (tmp, self->path) != 0 && errno != EEXIST)
+    {
+      saved = errno;
+      g_unlink (tmp);
+      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_OPEN,
+                   _("Cannot create the database “%s”: %s"), self->path, g_strerror (saved));
+      return FALSE;
+    }
+  g_unlink (tmp);
+
+  return TRUE;
+}
+
+static gboolean
+refuse_empty (NatterDatabase  *self,
+              GError         **error)
+{
+  GStatBuf st;
+
+  if (g_stat (self->path, &st) != 0 || st.st_size > 0)
+    return TRUE;
+
+  g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CORRUPT,
+               _("The database “%s” is empty (0 bytes): it was truncated, and natterd never starts "
+                 "on an empty store in place of the one it held. It was left untouched: restore a "
+                 "backup (see “Backups and damaged databases” in the README), or move it away to "
+                 "start afresh."),
+               self->path);
+  return FALSE;
+}
+
+/* Reads every page once, so that damage inside the file stops natterd now
+ * rather than being found by the first write that lands on it. On a
+ * connection of its own: the writer's cache keeps nothing read here. */
+static gboolean
+quick_check (NatterDatabase  *self,
+             GError         **error)
+{
+  g_autoptr(GString) problems = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+  sqlite3 *db;
+  int rc;
+
+  db = open_connection (self, error);
+  if (db == NULL)
+    return FALSE;
+
+  rc = sqlite3_prepare_v2 (db, "PRAGMA quick_check (5)", -1, &stmt, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *row = (const char *) sqlite3_column_text (stmt, 0);
+
+      if (g_strcmp0 (row, "ok") != 0)
+        g_string_append_printf (problems, "%s%s", problems->len > 0 ? "; " : "", row);
+      rc = SQLITE_OK;
+    }
+  if (rc != SQLITE_DONE)
+    g_string_append_printf (problems, "%s%s", problems->len > 0 ? "; " : "", sqlite3_errmsg (db));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  if (problems->len == 0)
+    return TRUE;
+
+  g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CORRUPT,
+               _("The database “%s” is damaged: its integrity check failed (%s). It was left "
+                 "untouched: restore a backup (see “Backups and damaged databases” in the README)."),
+               self->path, problems->str);
+  return FALSE;
 }
 
 static gboolean
@@ -716,7 +1125,14 @@ open_file (NatterDatabase  *self,
       return FALSE;
     }
 
-  if (!create_private_file (self, error))
+  if (g_str_equal (self->path, ":memory:"))
+    {
+      if (!create_private_file (self, error))
+        return FALSE;
+    }
+  else if ((!g_file_test (self->path, G_FILE_TEST_EXISTS) && !create_new_file (self, error)) ||
+           !refuse_empty (self, error) ||
+           !create_private_file (self, error))
     return FALSE;
 
   self->writer_db = open_connection (self, error);
@@ -724,6 +1140,7 @@ open_file (NatterDatabase  *self,
   /* The schema's pragmas wait until the file is known to be ours. */
   return self->writer_db != NULL &&
          check_file (self, error) &&
+         quick_check (self, error) &&
          set_wal (self, error) &&
          apply_pragmas (self, self->writer_db, error) &&
          migrate (self, error);
@@ -749,6 +1166,7 @@ natter_database_open (const char                 *path,
   if (!open_file (self, error))
     return NULL;
 
+  self->context = g_main_context_ref_thread_default ();
   self->closed = FALSE;
   self->thread_done = FALSE;
   self->thread = g_thread_new ("natter-database", database_thread, self);
@@ -911,4 +1329,131 @@ natter_database_read_async (NatterDatabase     *self,
   read->database = self;
   read->barrier = read_barrier (self);
   g_task_run_in_thread (task, read_thread);
+}
+
+/* Backups ------------------------------------------------------------------ */
+
+static BackupJob *
+backup_job_new (GTask *task)
+{
+  BackupJob *job = g_new0 (BackupJob, 1);
+
+  job->job.run = marker_backup;
+  job->job.free = backup_job_free;
+  job->task = task != NULL ? g_object_ref (task) : NULL;
+  return job;
+}
+
+void
+natter_database_backup_async (NatterDatabase      *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  BackupJob *job;
+
+  g_return_if_fail (NATTER_IS_DATABASE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, natter_database_backup_async);
+  if (g_str_equal (self->path, ":memory:"))
+    {
+      g_task_return_new_error (task, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
+                               _("Nothing is kept on disk: there is nothing to back up"));
+      return;
+    }
+
+  job = backup_job_new (task);
+  if (natter_database_queue (self, &job->job, 0, &error) == 0)
+    {
+      g_task_return_error (task, error);
+      backup_job_free (job);
+    }
+}
+
+char *
+natter_database_backup_finish (NatterDatabase  *self,
+                               GAsyncResult    *result,
+                               GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void arm_backup_timer (NatterDatabase *self,
+                              guint           delay_s);
+
+static gboolean
+backup_timer_cb (gpointer user_data)
+{
+  NatterDatabase *self = user_data;
+  BackupJob *job = backup_job_new (NULL);
+
+  if (natter_database_queue (self, &job->job, 0, NULL) == 0)
+    backup_job_free (job);
+  arm_backup_timer (self, self->backup_interval);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_backup_timer (NatterDatabase *self,
+                  guint           delay_s)
+{
+  if (self->backup_timer != NULL)
+    {
+      g_source_destroy (self->backup_timer);
+      g_clear_pointer (&self->backup_timer, g_source_unref);
+    }
+  if (self->backup_interval == 0)
+    return;
+
+  self->backup_timer = g_timeout_source_new_seconds (delay_s);
+  g_source_set_callback (self->backup_timer, backup_timer_cb, self, NULL);
+  g_source_attach (self->backup_timer, self->context);
+}
+
+/* Seconds until the next periodic backup is due: an interval after the
+ * newest one, so restarts do not put it off. With none yet, soon (a
+ * natterd that never runs a whole interval still gets one). */
+static guint
+next_backup_delay (NatterDatabase *self)
+{
+  g_autofree char *dir_path = _natter_database_backup_dir (self->path);
+  g_autofree char *base = g_path_get_basename (self->path);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  gint64 newest = -1, due;
+  const char *name;
+
+  if (g_str_has_suffix (base, ".db"))
+    base[strlen (base) - 3] = '\0';
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir_path, name, NULL);
+      GStatBuf st;
+
+      if (g_str_has_prefix (name, base) && name[strlen (base)] == '-' &&
+          g_str_has_suffix (name, "Z.db") && g_stat (path, &st) == 0)
+        newest = MAX (newest, (gint64) st.st_mtime);
+    }
+
+  if (newest < 0)
+    return MIN (self->backup_interval, 600);
+  due = newest + self->backup_interval - g_get_real_time () / G_USEC_PER_SEC;
+  return (guint) CLAMP (due, 0, (gint64) self->backup_interval);
+}
+
+void
+natter_database_set_backup_schedule (NatterDatabase *self,
+                                     guint           interval_s,
+                                     guint           keep)
+{
+  g_return_if_fail (NATTER_IS_DATABASE (self));
+
+  self->backup_interval = keep > 0 && !g_str_equal (self->path, ":memory:") ? interval_s : 0;
+  g_atomic_int_set (&self->backup_keep, (gint) MAX (keep, 1));
+  arm_backup_timer (self, self->backup_interval > 0 ? next_backup_delay (self) : 0);
 }
