@@ -110,6 +110,8 @@ GQuark             natter_server_store_error_quark (void);
 NatterServerStore *natter_server_store_new         (const char *data_dir,
                                                     GError    **error);
 const char        *natter_server_store_get_path    (NatterServerStore *self);
+/* The engine under it: its read-only state and backups. */
+struct _NatterDatabase *natter_server_store_get_database (NatterServerStore *self);
 
 /* Defaults: 50 ms, 500 rows. */
 void               natter_server_store_set_batch_limits (NatterServerStore *self,

@@ -467,6 +467,12 @@ natter_session_store_get_path (NatterSessionStore *self)
   return natter_database_get_path (self->database);
 }
 
+NatterDatabase *
+natter_session_store_get_database (NatterSessionStore *self)
+{
+  return self->database;
+}
+
 void
 natter_session_store_close (NatterSessionStore *self)
 {
