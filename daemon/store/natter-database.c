@@ -68,6 +68,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+static gboolean is_fatal (int rc);
 static void enter_read_only (NatterDatabase *self,
                              sqlite3        *db,
                              int             rc);
@@ -92,7 +93,8 @@ natter_database_set_error (NatterDatabase  *self,
   message = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
   enter_read_only (self, db, rc);
 
-  if (primary == SQLITE_READONLY && natter_database_is_read_only (self))
+  /* Once read-only, every failure of a running database says why. */
+  if ((primary == SQLITE_READONLY || is_fatal (rc)) && natter_database_is_read_only (self))
     {
       g_autofree char *failure = natter_database_dup_failure (self);
 
