@@ -15,6 +15,9 @@
 
 /* 4 MiB of 4 KiB pages: the writer waits at most that long between batches. */
 #define STEP_PAGES 1024
+/* With no periodic backup yet, the first one comes soon: a natterd that
+ * never runs a whole interval still gets one. */
+#define FIRST_DELAY_S 600
 
 struct _NatterDatabaseBackup
 {
@@ -171,6 +174,32 @@ prune (NatterDatabaseBackup *self)
       if (g_unlink (path) != 0)
         g_warning ("Cannot remove the old backup %s: %s", path, g_strerror (errno));
     }
+}
+
+guint
+_natter_database_backup_next_delay (const char *db_path,
+                                    guint       interval_s)
+{
+  g_autofree char *dir_path = _natter_database_backup_dir (db_path);
+  g_autofree char *stem = backup_stem (db_path);
+  g_autofree char *prefix = g_strconcat (stem, "-", NULL);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  gint64 newest = -1, due;
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir_path, name, NULL);
+      GStatBuf st;
+
+      if (g_str_has_prefix (name, prefix) && g_str_has_suffix (name, "Z.db") && g_stat (path, &st) == 0)
+        newest = MAX (newest, (gint64) st.st_mtime);
+    }
+
+  if (newest < 0)
+    return MIN (interval_s, FIRST_DELAY_S);
+  due = newest + interval_s - g_get_real_time () / G_USEC_PER_SEC;
+  return (guint) CLAMP (due, 0, (gint64) interval_s);
 }
 
 void

@@ -26,6 +26,11 @@ typedef struct _NatterDatabaseBackup NatterDatabaseBackup;
 /* The directory the backups of the database at @db_path go to. */
 char                 *_natter_database_backup_dir   (const char *db_path);
 
+/* Seconds until the next periodic backup of @db_path is due: an interval
+ * after the newest one on disk, so restarts do not put it off. */
+guint                 _natter_database_backup_next_delay (const char *db_path,
+                                                          guint       interval_s);
+
 /* Opens the copy; NULL with @error when it cannot be created. @task (may be
  * NULL) is answered by _finish() with the path of the backup. */
 NatterDatabaseBackup *_natter_database_backup_start (sqlite3     *source,

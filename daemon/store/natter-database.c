@@ -1418,36 +1418,6 @@ arm_backup_timer (NatterDatabase *self,
   g_source_attach (self->backup_timer, self->context);
 }
 
-/* Seconds until the next periodic backup is due: an interval after the
- * newest one, so restarts do not put it off. With none yet, soon (a
- * natterd that never runs a whole interval still gets one). */
-static guint
-next_backup_delay (NatterDatabase *self)
-{
-  g_autofree char *dir_path = _natter_database_backup_dir (self->path);
-  g_autofree char *base = g_path_get_basename (self->path);
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  gint64 newest = -1, due;
-  const char *name;
-
-  if (g_str_has_suffix (base, ".db"))
-    base[strlen (base) - 3] = '\0';
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir_path, name, NULL);
-      GStatBuf st;
-
-      if (g_str_has_prefix (name, base) && name[strlen (base)] == '-' &&
-          g_str_has_suffix (name, "Z.db") && g_stat (path, &st) == 0)
-        newest = MAX (newest, (gint64) st.st_mtime);
-    }
-
-  if (newest < 0)
-    return MIN (self->backup_interval, 600);
-  due = newest + self->backup_interval - g_get_real_time () / G_USEC_PER_SEC;
-  return (guint) CLAMP (due, 0, (gint64) self->backup_interval);
-}
-
 void
 natter_database_set_backup_schedule (NatterDatabase *self,
                                      guint           interval_s,
@@ -1457,5 +1427,6 @@ natter_database_set_backup_schedule (NatterDatabase *self,
 
   self->backup_interval = keep > 0 && !g_str_equal (self->path, ":memory:") ? interval_s : 0;
   g_atomic_int_set (&self->backup_keep, (gint) MAX (keep, 1));
-  arm_backup_timer (self, self->backup_interval > 0 ? next_backup_delay (self) : 0);
+  arm_backup_timer (self, self->backup_interval > 0
+                          ? _natter_database_backup_next_delay (self->path, self->backup_interval) : 0);
 }
