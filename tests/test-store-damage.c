@@ -229,6 +229,17 @@ poke (const char *path)
   sqlite3_close (db);
 }
 
+/* What natterd wrote goes from the WAL into the file itself, where a
+ * failing disk can then damage it. */
+static void
+checkpoint (const char *path)
+{
+  sqlite3 *db = open_db (path);
+
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
 static char *
 get_string_property (const char *name)
 {
@@ -454,56 +465,92 @@ test_server_read_only (Fixture       *f,
   stop_natterd (f);
 }
 
+typedef struct {
+  const char *path;
+  const char *sql;
+} Query;
+
+static gboolean
+check_query_positive (gpointer data)
+{
+  const Query *q = data;
+
+  return query_int (q->path, q->sql) > 0;
+}
+
 static void
 test_sessions_read_only (Fixture       *f,
                          gconstpointer  data)
 {
   g_autofree char *path = db_path (f, "sessions.db");
+  g_autoptr(NatterTestClient) peer = NULL;
   g_autofree char *property = NULL;
+  g_autofree char *session = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
+  Query logged = { path, "SELECT count(*) FROM messages WHERE text = 'hello 1'" };
   GVariantDict options;
 
   if (!natter_test_require_natterd ())
     return;
 
   start_natterd (f, NULL, NULL);
-  restart (f);
   property = get_string_property ("SessionStoreError");
   g_assert_cmpstr (property, ==, "");
 
-  trample_table (path, "sessions");
-  poke (path);
+  /* A session of natterd's to its own hosted server logs what it gets. */
+  session = natter_test_bus_open_session (bus, natter_test_daemon_get_port (f->daemon, 0), "tester", 100);
+  g_assert_cmpstr (session, !=, "/");
+  peer = connect_client (f, "peer");
+  natter_test_client_send (peer, "PRIVMSG tester :hello 1");
+  g_assert_true (wait_until (check_query_positive, &logged));
 
-  /* Opening a session stores it: that write finds the damage. */
-  g_variant_dict_init (&options, NULL);
-  g_variant_dict_insert (&options, "host", "s", "127.0.0.1");
-  g_variant_dict_insert (&options, "port", "q", natter_test_daemon_get_port (f->daemon, 0));
-  g_variant_dict_insert (&options, "nick", "s", "tester");
-  reply = natter_test_bus_call (bus, "/org/natter/Daemon", "org.natter.Daemon1", "OpenSession",
-                                g_variant_new ("(@a{sv})", g_variant_dict_end (&options)), &error);
-  g_test_message ("OpenSession: %s", error != NULL ? error->message : "ok");
+  /* Everything written so far goes into the file itself; then the
+   * scrollback's pages go bad under natterd. */
+  checkpoint (path);
+  trample_table (path, "messages");
+  poke (path);
+  for (guint i = 2; i <= 5; i++)
+    natter_test_client_sendf (peer, "PRIVMSG tester :hello %u", i);
+  sync_client (peer);
   g_assert_true (wait_until (check_property_set, (gpointer) "SessionStoreError"));
   g_clear_pointer (&property, g_free);
   property = get_string_property ("SessionStoreError");
+  g_test_message ("SessionStoreError: %s", property);
   g_assert_nonnull (strstr (property, path));
+
+  /* Opening another session stores it: refused, saying why. */
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "host", "s", "127.0.0.1");
+  g_variant_dict_insert (&options, "port", "q", natter_test_daemon_get_port (f->daemon, 0));
+  g_variant_dict_insert (&options, "nick", "s", "other");
+  reply = natter_test_bus_call (bus, "/org/natter/Daemon", "org.natter.Daemon1", "OpenSession",
+                                g_variant_new ("(@a{sv})", g_variant_dict_end (&options)), &error);
+  g_assert_null (reply);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, READ_ONLY_LOG));
 
   g_assert_cmpint (natter_test_ctl_run (NULL, &out, &err, "host", "status", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "Sessions:   read-only"));
 
   /* Nothing is backed up from a damaged file. */
   g_clear_error (&error);
-  g_clear_pointer (&reply, g_variant_unref);
   reply = natter_test_bus_call (bus, "/org/natter/Daemon", "org.natter.Daemon1", "Backup", NULL, &error);
   g_assert_null (reply);
   g_assert_nonnull (error);
 
+  /* Logged once, not once per message. */
+  for (guint i = 6; i <= 8; i++)
+    natter_test_client_sendf (peer, "PRIVMSG tester :hello %u", i);
+  sync_client (peer);
   g_clear_pointer (&err, g_free);
   err = natter_test_daemon_dup_stderr (f->daemon);
   g_assert_cmpuint (count_in (err, READ_ONLY_LOG), ==, 1);
+  g_assert_null (strstr (err, "write failed:"));
 
+  g_clear_pointer (&peer, natter_test_client_free);
   stop_natterd (f);
 }
 

@@ -243,7 +243,8 @@ store_exec_logged (NatterSessionStore *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!store_exec_stmt (self, stmt, &error))
+  /* Once read-only, every write fails: that was said once. */
+  if (!store_exec_stmt (self, stmt, &error) && !natter_database_is_read_only (self->database))
     g_warning ("sessions.db write failed: %s", error->message);
 }
 
