@@ -63,12 +63,12 @@ name_owned (void)
   return owned;
 }
 
-/* Spins until @check (polled every 20 ms) holds, at most 20 s. */
+/* Spins until @check (polled every 20 ms) holds, at most 30 s. */
 static gboolean
 wait_until (gboolean (*check) (gpointer data),
             gpointer   data)
 {
-  gint64 deadline = g_get_monotonic_time () + natter_test_ms (20000) * G_TIME_SPAN_MILLISECOND;
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (30000) * G_TIME_SPAN_MILLISECOND;
 
   while (!check (data))
     {
@@ -478,6 +478,14 @@ check_query_positive (gpointer data)
   return query_int (q->path, q->sql) > 0;
 }
 
+static gboolean
+check_connected (gpointer data)
+{
+  g_autoptr(GVariant) state = natter_test_bus_get_property (bus, data, "org.natter.Session1", "State");
+
+  return state != NULL && g_strcmp0 (g_variant_get_string (state, NULL), "connected") == 0;
+}
+
 static void
 test_sessions_read_only (Fixture       *f,
                          gconstpointer  data)
@@ -503,6 +511,7 @@ test_sessions_read_only (Fixture       *f,
   /* A session of natterd's to its own hosted server logs what it gets. */
   session = natter_test_bus_open_session (bus, natter_test_daemon_get_port (f->daemon, 0), "tester", 100);
   g_assert_cmpstr (session, !=, "/");
+  g_assert_true (wait_until (check_connected, session));
   peer = connect_client (f, "peer");
   natter_test_client_send (peer, "PRIVMSG tester :hello 1");
   g_assert_true (wait_until (check_query_positive, &logged));
@@ -637,25 +646,54 @@ typedef struct {
   guint       most;      /* of one store at once */
 } Periodic;
 
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The periodic backups in @dir, sorted, joined by spaces. */
+static char *
+list_periodic (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (is_periodic (name, "server-") || is_periodic (name, "sessions-"))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
 static gboolean
 check_periodic (gpointer data)
 {
   Periodic *p = data;
-  g_autoptr(GDir) dir = g_dir_open (p->dir, 0, NULL);
+  g_autofree char *listing = list_periodic (p->dir);
+  g_autofree char *again = list_periodic (p->dir);
+  g_auto(GStrv) names = NULL;
   guint n_server = 0, n_sessions = 0, seen_server = 0, seen_sessions = 0;
-  const char *name;
   GHashTableIter iter;
   gpointer key;
 
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+  /* A directory read while natterd renames and prunes may mix before and
+   * after: only two identical readings count. */
+  if (!g_str_equal (listing, again))
+    return FALSE;
+  names = g_strsplit (listing, " ", -1);
+  for (guint i = 0; names[i] != NULL; i++)
     {
-      if (is_periodic (name, "server-"))
-        n_server++;
-      else if (is_periodic (name, "sessions-"))
-        n_sessions++;
-      else
+      if (names[i][0] == '\0')
         continue;
-      g_hash_table_add (p->seen, g_strdup (name));
+      if (g_str_has_prefix (names[i], "server-"))
+        n_server++;
+      else
+        n_sessions++;
+      g_hash_table_add (p->seen, g_strdup (names[i]));
     }
   p->most = MAX (p->most, MAX (n_server, n_sessions));
 
