@@ -112,7 +112,11 @@ _natter_database_backup_start (sqlite3     *source,
     }
   close (fd);
 
+  /* A new file, renamed into place once complete: it needs no journal,
+   * and is synced once at the end, off the database thread. */
   rc = sqlite3_open_v2 (self->partial, &self->dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec (self->dest, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF", NULL, NULL, NULL);
   if (rc == SQLITE_OK)
     self->backup = sqlite3_backup_init (self->dest, "main", source, "main");
   if (self->backup == NULL)
@@ -202,22 +206,33 @@ _natter_database_backup_next_delay (const char *db_path,
   return (guint) CLAMP (due, 0, (gint64) interval_s);
 }
 
-void
-_natter_database_backup_finish (NatterDatabaseBackup *self,
-                                const GError         *abort)
+static gboolean
+sync_file (const char *path)
 {
-  int rc = SQLITE_OK;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  gboolean ok = fd >= 0 && fsync (fd) == 0;
 
-  if (self->backup != NULL)
-    rc = sqlite3_backup_finish (g_steal_pointer (&self->backup));
-  if (self->dest != NULL && rc == SQLITE_OK)
-    rc = sqlite3_close (g_steal_pointer (&self->dest));
-  if (self->error == NULL && abort != NULL)
-    self->error = g_error_copy (abort);
-  if (self->error == NULL && rc != SQLITE_OK)
-    g_set_error (&self->error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
-                 _("The backup “%s” failed: %s"), self->path, sqlite3_errstr (rc));
+  if (fd >= 0)
+    close (fd);
+  return ok;
+}
 
+/* Puts the copy in place (or removes it), answers and frees @self. One at
+ * a time: two periodic backups finishing together never leave more than
+ * they keep. */
+static void
+complete (NatterDatabaseBackup *self)
+{
+  static GMutex lock;
+
+  g_mutex_lock (&lock);
+  if (self->error == NULL && !sync_file (self->partial))
+    {
+      int saved = errno;
+
+      g_set_error (&self->error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
+                   _("Cannot write the backup “%s”: %s"), self->path, g_strerror (saved));
+    }
   if (self->error == NULL)
     {
       if (self->periodic)
@@ -229,9 +244,12 @@ _natter_database_backup_finish (NatterDatabaseBackup *self,
           g_set_error (&self->error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
                        _("Cannot write the backup “%s”: %s"), self->path, g_strerror (saved));
         }
+      else
+        sync_file (self->dir);
     }
-  if (self->error != NULL && self->partial != NULL)
+  if (self->error != NULL)
     g_unlink (self->partial);
+  g_mutex_unlock (&lock);
 
   if (self->error == NULL)
     g_message ("Backed up to %s", self->path);
@@ -247,4 +265,43 @@ _natter_database_backup_finish (NatterDatabaseBackup *self,
     }
 
   backup_free (self);
+}
+
+static void
+complete_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  complete (task_data);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+_natter_database_backup_finish (NatterDatabaseBackup *self,
+                                const GError         *abort)
+{
+  g_autoptr(GTask) worker = NULL;
+  int rc = SQLITE_OK;
+
+  if (self->backup != NULL)
+    rc = sqlite3_backup_finish (g_steal_pointer (&self->backup));
+  if (self->dest != NULL && rc == SQLITE_OK)
+    rc = sqlite3_close (g_steal_pointer (&self->dest));
+  if (self->error == NULL && abort != NULL)
+    self->error = g_error_copy (abort);
+  if (self->error == NULL && rc != SQLITE_OK)
+    g_set_error (&self->error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
+                 _("The backup “%s” failed: %s"), self->path, sqlite3_errstr (rc));
+
+  if (self->error != NULL)
+    {
+      complete (self);
+      return;
+    }
+
+  /* Syncing the whole copy may take a while: not on the database thread. */
+  worker = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_task_data (worker, self, NULL);
+  g_task_run_in_thread (worker, complete_thread);
 }
