@@ -49,6 +49,7 @@ struct _NatterDatabase
   /* Read-only after a write failed as damage (see is_fatal()). */
   char                       *failure;        /* why, or NULL; under mutex */
   gboolean                    query_only;     /* the database thread's */
+  guint64                     unkept_from;    /* first job not kept, 0: none; under mutex */
   GMainContext               *context;        /* of the opener: "failure" is notified there */
   GSource                    *notify_source;  /* under mutex */
 
@@ -204,6 +205,20 @@ natter_database_is_read_only (NatterDatabase *self)
   g_mutex_unlock (&self->mutex);
 
   return read_only;
+}
+
+guint64
+natter_database_get_unkept_from (NatterDatabase *self)
+{
+  guint64 seq;
+
+  g_return_val_if_fail (NATTER_IS_DATABASE (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  seq = self->unkept_from;
+  g_mutex_unlock (&self->mutex);
+
+  return seq;
 }
 
 char *
@@ -688,7 +703,7 @@ database_thread (gpointer user_data)
     {
       gboolean backing_up = self->backup != NULL || !g_queue_is_empty (&self->backups_waiting);
       NatterDatabaseJob *job;
-      guint64 last_seq;
+      guint64 first_seq, last_seq;
       gint64 deadline;
       guint max_rows = MAX (1, g_atomic_int_get (&self->batch_rows));
       guint rows = 0;
@@ -700,7 +715,7 @@ database_thread (gpointer user_data)
           backup_advance (self);
           continue;
         }
-      last_seq = job->seq;
+      first_seq = last_seq = job->seq;
       deadline = g_get_monotonic_time () + g_atomic_int_get (&self->batch_delay_ms) * 1000;
 
       /* One transaction: until the delay since the first job is over, the
@@ -738,6 +753,9 @@ database_thread (gpointer user_data)
         thread_commit (self, rows);
 
       g_mutex_lock (&self->mutex);
+      /* The batch that failed was rolled back, as is all that follows. */
+      if (self->query_only && self->unkept_from == 0 && rows > 0)
+        self->unkept_from = first_seq;
       self->committed_seq = MAX (self->committed_seq, last_seq);
       g_cond_broadcast (&self->cond);
       g_mutex_unlock (&self->mutex);

@@ -169,6 +169,11 @@ void            natter_database_set_error   (NatterDatabase  *self,
  * of whoever opened it. */
 gboolean        natter_database_is_read_only (NatterDatabase *self);
 char           *natter_database_dup_failure  (NatterDatabase *self);
+/* The sequence number (as _queue() returns) of the first job whose writes
+ * were not kept: the batch that failed is rolled back. 0 while sound, and
+ * until the failing batch has ended. Jobs from there on count as
+ * "committed" for flushes and barriers, but nothing of theirs is on disk. */
+guint64         natter_database_get_unkept_from (NatterDatabase *self);
 
 /* Online backups (SQLite's backup API, a chunk at a time on the database
  * thread between write batches) into "backups" beside the file, mode 0600:
