@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
 
 #include "natter-dbus-error.h"
 #include "natter-dbus-stores.h"
