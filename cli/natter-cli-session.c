@@ -861,5 +861,6 @@ const NatterCliCommand natter_cli_session_commands[] = {
   { "follow", N_("[TARGET]"), N_("Print messages as they arrive"), natter_cli_message_follow },
   { "chat", N_("[HOST[:PORT]]"), N_("Chat interactively in the terminal"), cmd_chat },
   { "shutdown", NULL, N_("Stop natterd: hosted clients and sessions are closed cleanly"), natter_cli_daemon_shutdown },
+  { "backup", NULL, N_("Back up sessions.db and server.db and print the files' paths"), natter_cli_daemon_backup },
   { NULL }
 };

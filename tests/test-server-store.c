@@ -162,36 +162,6 @@ test_open_creates_private_file (Fixture       *f,
   }
 }
 
-static void
-test_migrate_from_empty (Fixture       *f,
-                         gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NatterServerStore) store = NULL;
-  g_autoptr(GPtrArray) accounts = NULL;
-  g_autoptr(GPtrArray) rooms = NULL;
-
-  /* An empty file, as left by a crash right after creating it. */
-  g_assert_true (g_file_set_contents (f->path, "", 0, NULL));
-
-  store = natter_server_store_new (f->dir, &error);
-  g_assert_no_error (error);
-
-  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 2);
-  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name IN "
-                                       "('accounts', 'rooms', 'history', 'conversations', "
-                                       "'inbox', 'silences', 'seen')"), ==, 7);
-  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'messages'"),
-                   ==, 0);
-
-  accounts = natter_server_store_load_accounts (store, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (accounts->len, ==, 0);
-  rooms = natter_server_store_load_rooms (store, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (rooms->len, ==, 0);
-}
-
 /* What version 1 of the schema wrote, kept here as the file on disk. */
 static const char v1_schema[] =
   "CREATE TABLE accounts (name TEXT PRIMARY KEY, display TEXT NOT NULL, hash TEXT NOT NULL,"
@@ -300,6 +270,29 @@ test_open_refuses_garbage (Fixture       *f,
 
   g_assert_true (g_file_set_contents (f->path, junk, 8192, NULL));
   assert_refused (f, NATTER_SERVER_STORE_ERROR_CORRUPT, junk, 8192);
+}
+
+/* A file that exists and is empty was truncated (natterd never leaves one:
+ * it makes a new file under another name first): it is refused, and left
+ * as it is, never taken for a first start. A missing file is one. */
+static void
+test_open_refuses_empty (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_strconcat (f->path, ".new", NULL);
+
+  g_assert_true (g_file_set_contents (f->path, "", 0, NULL));
+  assert_refused (f, NATTER_SERVER_STORE_ERROR_CORRUPT, "", 0);
+
+  g_assert_cmpint (g_unlink (f->path), ==, 0);
+  {
+    g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 2);
+  g_assert_false (g_file_test (tmp, G_FILE_TEST_EXISTS));
 }
 
 static void
@@ -821,7 +814,7 @@ main (int   argc,
   ADD ("open/refuses-foreign-database", test_open_refuses_foreign);
   ADD ("open/refuses-newer-schema", test_open_refuses_newer);
   ADD ("open/refuses-directory", test_open_refuses_directory);
-  ADD ("migrate/from-empty", test_migrate_from_empty);
+  ADD ("open/refuses-empty", test_open_refuses_empty);
   ADD ("migrate/from-v1", test_migrate_from_v1);
   ADD ("batch/commit-by-rows", test_batch_by_rows);
   ADD ("batch/commit-by-delay", test_batch_by_delay);

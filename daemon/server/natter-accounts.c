@@ -1077,6 +1077,13 @@ _natter_accounts_room_created (NatterServer *server,
 {
   if (server->store == NULL || client->account == NULL || room->founder != NULL)
     return;
+  if (!_natter_server_can_store (server))
+    {
+      _natter_services_noticef (server, client,
+                                _("%s could not be registered to your account: the server cannot store anything now."),
+                                room->name);
+      return;
+    }
 
   room->founder = g_strdup (client->auth->account_key);
   save_room (server, room);

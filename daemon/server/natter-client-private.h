@@ -91,6 +91,7 @@ struct _NatterClient
   guint              closed         : 1;
   guint              paused         : 1; /* input held while a command waits on the store */
   guint              cap_302        : 1; /* CAP LS 302: capabilities with values */
+  guint              told_not_kept  : 1; /* NOTE STORE_READ_ONLY sent */
 };
 
 NatterClient *_natter_client_new          (NatterServer      *server,

@@ -104,6 +104,11 @@ _natter_history_record (NatterServer  *server,
 
   if (server->store == NULL || line->msgid == NULL)
     return;
+  if (!_natter_server_can_store (server))
+    {
+      _natter_server_storage_note (server, client, line->command, line->params[0]);
+      return;
+    }
 
   message.msgid = (char *)line->msgid;
   message.time_ms = line->time_us / 1000;
@@ -156,6 +161,12 @@ _natter_history_store_offline (NatterServer *server,
   account = _natter_accounts_lookup (server, target);
   if (account == NULL)
     return FALSE;
+  /* Kept or refused: never echoed as sent when it is not on disk. */
+  if (!_natter_server_can_store (server))
+    {
+      _natter_server_storage_fail (server, client, "PRIVMSG", target);
+      return TRUE;
+    }
 
   if (_natter_silence_list_blocks (account->silences, client->prefix))
     return TRUE;

@@ -218,4 +218,16 @@ void   _natter_server_send           (NatterServer *self,
                                       const char   *source,
                                       const char   *command,
                                       ...) G_GNUC_NULL_TERMINATED;
+
+/* natter-server-storage.c: a store that can be written to now, and what
+ * a client is told when it is read-only. */
+gboolean _natter_server_can_store    (NatterServer *server);
+void   _natter_server_storage_fail   (NatterServer *server,
+                                      NatterClient *client,
+                                      const char   *command,
+                                      const char   *target);
+void   _natter_server_storage_note   (NatterServer *server,
+                                      NatterClient *client,
+                                      const char   *command,
+                                      const char   *target);
 G_END_DECLS

@@ -649,6 +649,17 @@ dispatch (NatterServer  *server,
   for (guint i = 0; i < G_N_ELEMENTS (service_commands); i++)
     if (g_ascii_strcasecmp (name, service_commands[i].name) == 0)
       {
+        /* What changes an account says so only once it is kept. */
+        if (!_natter_server_can_store (server) &&
+            (g_str_equal (service_commands[i].name, "REGISTER") ||
+             g_str_equal (service_commands[i].name, "SET") ||
+             g_str_equal (service_commands[i].name, "DROP")))
+          {
+            _natter_services_notice (server, client,
+                                     _("The server cannot store anything now (its database failed): "
+                                       "accounts cannot be registered, changed or dropped until it is repaired."));
+            return;
+          }
         service_commands[i].func (server, client, args + 1);
         return;
       }

@@ -175,4 +175,37 @@ void            natter_database_set_error   (NatterDatabase  *self,
                                              const char      *what,
                                              GError         **error);
 
+/* Read-only state: after a write failed as damage (SQLITE_CORRUPT,
+ * SQLITE_NOTADB), a failing disk (SQLITE_IOERR) or a full one
+ * (SQLITE_FULL), or a read found damage, nothing more is written until the
+ * database is opened again: logged once, jobs still run (reads answer,
+ * writes fail with NATTER_DATABASE_ERROR_CLOSED) and the "failure"
+ * property (its message, NULL when sound) is notified on the main context
+ * of whoever opened it. */
+gboolean        natter_database_is_read_only (NatterDatabase *self);
+char           *natter_database_dup_failure  (NatterDatabase *self);
+/* The sequence number (as _queue() returns) of the first job whose writes
+ * were not kept: the batch that failed is rolled back. 0 while sound, and
+ * until the failing batch has ended. Jobs from there on count as
+ * "committed" for flushes and barriers, but nothing of theirs is on disk. */
+guint64         natter_database_get_unkept_from (NatterDatabase *self);
+
+/* Online backups (SQLite's backup API, a chunk at a time on the database
+ * thread between write batches) into "backups" beside the file, mode 0600:
+ * STEM-YYYYmmddTHHMMSS.mmmZ-manual.db on demand, never pruned; periodic
+ * ones STEM-YYYYmmddTHHMMSS.mmmZ.db, of which the @keep newest are kept.
+ * _finish gives the backup's path. A read-only database is not backed up. */
+void            natter_database_backup_async  (NatterDatabase       *self,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+char           *natter_database_backup_finish (NatterDatabase       *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+/* Every @interval_s seconds (0, or @keep 0: none), counted from the newest
+ * periodic backup on disk. */
+void            natter_database_set_backup_schedule (NatterDatabase *self,
+                                                     guint           interval_s,
+                                                     guint           keep);
+
 G_END_DECLS

@@ -502,6 +502,14 @@ natter_server_store_get_path (NatterServerStore *self)
   return natter_database_get_path (self->database);
 }
 
+NatterDatabase *
+natter_server_store_get_database (NatterServerStore *self)
+{
+  g_return_val_if_fail (NATTER_IS_SERVER_STORE (self), NULL);
+
+  return self->database;
+}
+
 void
 natter_server_store_set_batch_limits (NatterServerStore *self,
                                       guint              delay_ms,

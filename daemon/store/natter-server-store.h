@@ -110,6 +110,8 @@ GQuark             natter_server_store_error_quark (void);
 NatterServerStore *natter_server_store_new         (const char *data_dir,
                                                     GError    **error);
 const char        *natter_server_store_get_path    (NatterServerStore *self);
+/* The engine under it: its read-only state and backups. */
+struct _NatterDatabase *natter_server_store_get_database (NatterServerStore *self);
 
 /*
  * The batch bound: history (room and private messages) is committed at most
