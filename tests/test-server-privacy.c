@@ -104,44 +104,12 @@ db_path (Fixture *f)
   return g_build_filename (f->dir, NATTER_SERVER_STORE_FILENAME, NULL);
 }
 
-static Client *
-new_user (Fixture    *f,
-          const char *nick,
-          const char *caps)
-{
-  Client *c = natter_test_client_new (f->port);
-
-  g_ptr_array_add (f->clients, c);
-  natter_test_store_register_caps (c, nick, caps);
-  return c;
-}
-
-/* Registered and logged in to @account with SASL. */
-static Client *
-new_sasl_user (Fixture    *f,
-               const char *nick,
-               const char *account,
-               const char *password,
-               const char *caps)
-{
-  Client *c = natter_test_client_new (f->port);
-
-  g_ptr_array_add (f->clients, c);
-  natter_test_store_register_sasl (c, nick, account, password, caps);
-  return c;
-}
-
-static void
-create_account (Fixture    *f,
-                const char *nick,
-                const char *password)
-{
-  Client *c = new_user (f, nick, NULL);
-
-  natter_test_store_create_account (c, password);
-  say (c, "QUIT");
-  expect (c, "ERROR :*");
-}
+#define new_user(f, nick, caps) \
+  natter_test_store_new_user ((f)->clients, (f)->port, (nick), (caps))
+#define new_sasl_user(f, nick, account, password, caps) \
+  natter_test_store_new_sasl_user ((f)->clients, (f)->port, (nick), (account), (password), (caps))
+#define create_account(f, nick, password) \
+  natter_test_store_add_account ((f)->port, (nick), (password))
 
 static void
 join (Client     *c,
