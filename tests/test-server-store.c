@@ -554,7 +554,9 @@ static const char v2_schema[] =
   "INSERT INTO rooms VALUES ('#tea', '#Tea', 'alice', 'hot', 'Alice', 7, 5, 3, NULL, 0),"
   "  ('#gone', '#Gone', 'dropped', NULL, NULL, 0, 0, 3, NULL, 0);"
   "INSERT INTO history (msgid, target_key, target, sender, account, command, text, time) VALUES"
-  "  ('t1', '#tea', '#Tea', 'Alice!a@h', 'alice', 'PRIVMSG', 'tea time', 1100000),"
+  "  ('t1', '#tea', '#Tea', 'Alice!a@h', 'Alice', 'PRIVMSG', 'tea time', 1100000),"
+  "  ('t2', '#tea', '#Tea', 'Bob!b@h', 'Bob', 'PRIVMSG', 'milk?', 1150000),"
+  "  ('t3', '#tea', '#Tea', 'Bob!b@h', 'Bob', 'PRIVMSG', 'no', 1160000),"
   "  ('p0', 'alice bob', 'bob', 'alice!a@h', 'alice', 'PRIVMSG', 'old', 900000),"
   "  ('p1', 'alice bob', 'bob', 'Alice!a@h', 'alice', 'PRIVMSG', 'hi bob', 1100000),"
   "  ('p2', 'alice bob', 'Alice', 'Bob!b@h', 'bob', 'PRIVMSG', 'hi alice', 1200000),"
@@ -639,8 +641,16 @@ test_migrate_from_v2 (Fixture       *f,
    * registration belonged to someone else. */
   assert_latest (store, "=1 =2", "p1 p2");
   assert_latest (store, "=2 ~carol", "c1");
-  assert_latest (store, "#tea", "t1");
-  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM history"), ==, 4);
+  assert_latest (store, "#tea", "t1 t2 t3");
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM history"), ==, 6);
+
+  /* First joins as well as they can be known: a founder's when the room
+   * was made, a member's when they first spoke. */
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT time FROM first_joins WHERE account = '=2'"
+                                                " AND room = '#tea'"), ==, 3000);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT time FROM first_joins WHERE account = '=1'"
+                                                " AND room = '#tea'"), ==, 1150000);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM first_joins"), ==, 2);
   g_assert_cmpint (natter_test_store_query_int (f->path,
                                                 "SELECT count(*) FROM conversations WHERE key = '=2 ~carol'"
                                                 " AND a = '=2' AND b = '~carol' AND a_nick = 'Alice'"

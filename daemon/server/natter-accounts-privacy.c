@@ -129,6 +129,24 @@ record_first_join (NatterServer  *server,
   natter_server_store_save_first_join (server->store, account->identity, room->folded, time_ms);
 }
 
+/* Join times of rooms @client is no longer in: they go, so that joining and
+ * leaving room after room does not grow the table. */
+static void
+forget_rooms_left (GHashTable   *joined,
+                   NatterClient *client)
+{
+  g_autoptr(GHashTable) current = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter iter;
+  const char *key;
+
+  for (guint i = 0; i < client->rooms->len; i++)
+    g_hash_table_add (current, ((NatterRoom *)g_ptr_array_index (client->rooms, i))->folded);
+  g_hash_table_iter_init (&iter, joined);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&key, NULL))
+    if (!g_hash_table_contains (current, key))
+      g_hash_table_iter_remove (&iter);
+}
+
 void
 _natter_accounts_member_joined (NatterServer *server,
                                 NatterRoom   *room,
@@ -144,6 +162,8 @@ _natter_accounts_member_joined (NatterServer *server,
   auth = _natter_client_get_auth (client);
   if (auth->joined == NULL)
     auth->joined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (g_hash_table_size (auth->joined) > 2 * NATTER_CHANLIMIT)
+    forget_rooms_left (auth->joined, client);
   now_ms = _natter_history_join_mark (server);
   g_hash_table_insert (auth->joined, g_strdup (room->folded), g_memdup2 (&now_ms, sizeof now_ms));
 

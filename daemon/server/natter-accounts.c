@@ -400,7 +400,8 @@ _natter_accounts_evict (NatterServer  *server,
   g_autofree char *guest = pick_guest_nick (server);
 
   g_message ("%s renamed to %s: %s is registered", client->prefix, guest, account->name);
-  _natter_accounts_remember_eviction (account, client);
+  if (!logged_in_as (client, account))
+    _natter_accounts_remember_eviction (account, client);
   _natter_server_rename (server, client, guest);
   cancel_grace (client->auth);
 }

@@ -185,7 +185,17 @@ static const char * const migrations[] = {
   "  room TEXT NOT NULL,"
   "  time INTEGER NOT NULL,"
   "  PRIMARY KEY (account, room));"
-  "CREATE INDEX first_joins_by_room ON first_joins (room);",
+  "CREATE INDEX first_joins_by_room ON first_joins (room);"
+  /* Joins were not kept before: a founder joined when the room was made,
+   * and whoever spoke in a room had joined by then. */
+  "INSERT OR IGNORE INTO first_joins (account, room, time)"
+  "  SELECT founder, name, created * 1000 FROM rooms;"
+  "INSERT OR IGNORE INTO first_joins (account, room, time)"
+  "  SELECT '=' || accounts.id, history.target_key, min (history.time)"
+  "  FROM history JOIN accounts ON accounts.display = history.account"
+  "  WHERE history.target_key IN (SELECT name FROM rooms)"
+  "    AND history.time >= accounts.registered * 1000"
+  "  GROUP BY accounts.id, history.target_key;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == NATTER_SERVER_STORE_SCHEMA_VERSION);
