@@ -209,9 +209,17 @@ test_registered_since_joining (Fixture       *f,
 
   join (bob, "#club");
   assert_history (bob, "#club", NULL);
+  /* Not even when the room last spoke, before bob. */
+  say (bob, "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 10");
+  expect_next (bob, ":irc.test BATCH +* draft/chathistory-targets");
+  expect_next (bob, ":irc.test BATCH -*");
   say (alice, "PRIVMSG #club :welcome bob");
   expect (bob, "* PRIVMSG #club :welcome bob");
   assert_history (bob, "#club", "welcome bob", NULL);
+  say (bob, "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 10");
+  expect_next (bob, ":irc.test BATCH +* draft/chathistory-targets");
+  expect_next (bob, "@batch=* :irc.test CHATHISTORY TARGETS #club timestamp=*");
+  expect_next (bob, ":irc.test BATCH -*");
 
   /* Away and back: bob's account reads from its first join on. */
   say (bob, "PART #club");

@@ -585,6 +585,7 @@ chathistory_targets (NatterServer     *server,
 {
   NatterHistoryRef from, to;
   g_autoptr(GPtrArray) room_keys = NULL;
+  g_autoptr(GArray) room_since = NULL;
   g_autofree char *identity = NULL;
   Request *request;
   guint limit;
@@ -603,8 +604,18 @@ chathistory_targets (NatterServer     *server,
     }
 
   room_keys = g_ptr_array_new ();
+  room_since = g_array_new (FALSE, FALSE, sizeof (gint64));
   for (guint i = 0; i < client->rooms->len; i++)
-    g_ptr_array_add (room_keys, ((NatterRoom *)g_ptr_array_index (client->rooms, i))->folded);
+    {
+      NatterRoom *room = g_ptr_array_index (client->rooms, i);
+      gint64 since;
+
+      /* Not even the time of what the asker may not read. */
+      if (!_natter_accounts_history_since (server, client, room, &since))
+        continue;
+      g_ptr_array_add (room_keys, room->folded);
+      g_array_append_val (room_since, since);
+    }
   g_ptr_array_add (room_keys, NULL);
 
   /* Private conversations only for someone who proved who they are. */
@@ -620,6 +631,7 @@ chathistory_targets (NatterServer     *server,
   _natter_client_pause (client);
   natter_server_store_query_targets_async (server->store, identity,
                                            (const char * const *)room_keys->pdata,
+                                           (const gint64 *)(gpointer)room_since->data,
                                            from.time_ms, to.time_ms, limit, NULL,
                                            page_done_cb, request);
 }

@@ -275,6 +275,7 @@ typedef struct {
   gboolean            all;
   char               *identity;
   char              **room_keys;
+  gint64             *room_since;
   char               *account_key;
 } ReadData;
 
@@ -286,6 +287,7 @@ read_data_free (ReadData *data)
   g_free (data->msgid[1]);
   g_free (data->identity);
   g_strfreev (data->room_keys);
+  g_free (data->room_since);
   g_free (data->account_key);
   g_free (data);
 }
@@ -691,7 +693,7 @@ query_targets_read (NatterDatabase  *database,
   for (guint i = 0; rc == SQLITE_OK && data->room_keys != NULL && data->room_keys[i] != NULL; i++)
     {
       sqlite3_bind_text (stmt, 1, data->room_keys[i], -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 2, lo);
+      sqlite3_bind_int64 (stmt, 2, data->room_since != NULL ? MAX (lo, data->room_since[i]) : lo);
       sqlite3_bind_int64 (stmt, 3, hi);
       rc = sqlite3_step (stmt);
       if (rc == SQLITE_ROW)
@@ -729,6 +731,7 @@ void
 natter_server_store_query_targets_async (NatterServerStore   *self,
                                          const char          *identity,
                                          const char * const  *room_keys,
+                                         const gint64        *room_since,
                                          gint64               from_ms,
                                          gint64               to_ms,
                                          guint                limit,
@@ -744,6 +747,8 @@ natter_server_store_query_targets_async (NatterServerStore   *self,
                    query_targets_read, (GDestroyNotify)g_ptr_array_unref);
   data->identity = g_strdup (identity);
   data->room_keys = g_strdupv ((char **)room_keys);
+  if (room_since != NULL && room_keys != NULL)
+    data->room_since = g_memdup2 (room_since, g_strv_length ((char **)room_keys) * sizeof (gint64));
   data->time_ms[0] = from_ms;
   data->time_ms[1] = to_ms;
   data->limit = limit;

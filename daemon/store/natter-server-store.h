@@ -242,11 +242,13 @@ GPtrArray *natter_server_store_query_history_finish (NatterServerStore *self,
                                                      GError           **error);
 
 /* Conversations with a message between @from_ms and @to_ms (either order):
- * the rooms in @room_keys, and private conversations of @identity. Oldest
- * latest message first, at most @limit. */
+ * the rooms in @room_keys (each counting only from its @room_since, unix
+ * ms, when that is not NULL), and private conversations of @identity.
+ * Oldest latest message first, at most @limit. */
 void       natter_server_store_query_targets_async  (NatterServerStore   *self,
                                                      const char          *identity,
                                                      const char * const  *room_keys,
+                                                     const gint64        *room_since,
                                                      gint64               from_ms,
                                                      gint64               to_ms,
                                                      guint                limit,
