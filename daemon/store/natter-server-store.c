@@ -360,6 +360,45 @@ op_push (NatterServerStore *self,
 
 /* Writer thread ----------------------------------------------------------- */
 
+/* One op, so one transaction: the account and all it kept. */
+static void
+apply_delete_account (NatterDatabase *database,
+                      gint64          id,
+                      const char     *identity)
+{
+  natter_database_run (database, "DELETE FROM accounts WHERE id = ?1", "i", id);
+  natter_database_run (database, "DELETE FROM silences WHERE account = ?1", "s", identity);
+  natter_database_run (database, "DELETE FROM inbox WHERE account = ?1", "s", identity);
+  natter_database_run (database, "DELETE FROM rooms WHERE founder = ?1", "s", identity);
+  natter_database_run (database, "DELETE FROM first_joins WHERE account = ?1", "s", identity);
+  natter_database_run (database,
+                       "DELETE FROM history WHERE target_key IN"
+                       " (SELECT key FROM conversations WHERE a = ?1 OR b = ?1)", "s", identity);
+  natter_database_run (database, "DELETE FROM conversations WHERE a = ?1 OR b = ?1", "s", identity);
+  natter_database_run (database, "UPDATE seen SET account = NULL WHERE account = ?1", "s", identity);
+}
+
+/* The history and first joins of @room_key, gone; with NULL, of every room
+ * that is not registered (rooms, unlike private pairs, have no space in
+ * their keys): those did not outlive the last run. */
+static void
+apply_forget_rooms (NatterDatabase *database,
+                    const char     *room_key)
+{
+  if (room_key != NULL)
+    {
+      natter_database_run (database, "DELETE FROM history WHERE target_key = ?1", "s", room_key);
+      natter_database_run (database, "DELETE FROM first_joins WHERE room = ?1", "s", room_key);
+      return;
+    }
+
+  natter_database_run (database,
+                       "DELETE FROM history WHERE instr (target_key, ' ') = 0"
+                       " AND target_key NOT IN (SELECT name FROM rooms)", "");
+  natter_database_run (database,
+                       "DELETE FROM first_joins WHERE room NOT IN (SELECT name FROM rooms)", "");
+}
+
 static void
 writer_apply (NatterDatabase    *database,
               NatterDatabaseJob *job)
@@ -379,17 +418,7 @@ writer_apply (NatterDatabase    *database,
       break;
 
     case OP_DELETE_ACCOUNT:
-      /* One op, so one transaction: the account and all it kept. */
-      natter_database_run (database, "DELETE FROM accounts WHERE id = ?1", "i", op->num[0]);
-      natter_database_run (database, "DELETE FROM silences WHERE account = ?1", "s", s[0]);
-      natter_database_run (database, "DELETE FROM inbox WHERE account = ?1", "s", s[0]);
-      natter_database_run (database, "DELETE FROM rooms WHERE founder = ?1", "s", s[0]);
-      natter_database_run (database, "DELETE FROM first_joins WHERE account = ?1", "s", s[0]);
-      natter_database_run (database,
-                           "DELETE FROM history WHERE target_key IN"
-                           " (SELECT key FROM conversations WHERE a = ?1 OR b = ?1)", "s", s[0]);
-      natter_database_run (database, "DELETE FROM conversations WHERE a = ?1 OR b = ?1", "s", s[0]);
-      natter_database_run (database, "UPDATE seen SET account = NULL WHERE account = ?1", "s", s[0]);
+      apply_delete_account (database, op->num[0], s[0]);
       break;
 
     case OP_SET_LAST_SEEN:
@@ -487,18 +516,8 @@ writer_apply (NatterDatabase    *database,
       break;
 
     case OP_DELETE_ROOM_HISTORY:
-      natter_database_run (database, "DELETE FROM history WHERE target_key = ?1", "s", s[0]);
-      natter_database_run (database, "DELETE FROM first_joins WHERE room = ?1", "s", s[0]);
-      break;
-
     case OP_PURGE_ROOM_HISTORY:
-      /* Rooms (no space in their keys, unlike private pairs) that are not
-       * registered did not survive the last run. */
-      natter_database_run (database,
-                           "DELETE FROM history WHERE instr (target_key, ' ') = 0"
-                           " AND target_key NOT IN (SELECT name FROM rooms)", "");
-      natter_database_run (database,
-                           "DELETE FROM first_joins WHERE room NOT IN (SELECT name FROM rooms)", "");
+      apply_forget_rooms (database, s[0]);
       break;
 
     case OP_SAVE_FIRST_JOIN:
