@@ -97,6 +97,7 @@ struct _NatterServer
   NatterAccounts  *accounts;
   NatterHistory   *history;
   guint            nick_grace_ms;
+  guint            registered_history;  /* NatterRegisteredHistory */
 };
 
 /* A command's handler; each family declares its handlers with this type. */

@@ -35,6 +35,7 @@ enum {
   PROP_STORE,
   PROP_NICK_GRACE,
   PROP_IPV6_PREFIX_LENGTH,
+  PROP_REGISTERED_HISTORY,
   N_PROPS
 };
 
@@ -177,6 +178,9 @@ natter_server_get_property (GObject    *object,
     case PROP_NICK_GRACE:
       g_value_set_uint (value, self->nick_grace_ms);
       break;
+    case PROP_REGISTERED_HISTORY:
+      g_value_set_string (value, _natter_server_registered_history_name (self->registered_history));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -267,6 +271,20 @@ natter_server_set_property (GObject      *object,
     case PROP_NICK_GRACE:
       natter_server_set_uint (self, &self->nick_grace_ms, value, pspec);
       break;
+    case PROP_REGISTERED_HISTORY:
+      {
+        guint mode;
+
+        if (!natter_server_parse_registered_history (g_value_get_string (value), &mode))
+          g_warning ("registered-history: “%s” is not one of everything, since-joining, nothing",
+                     g_value_get_string (value));
+        else if (mode != self->registered_history)
+          {
+            self->registered_history = mode;
+            g_object_notify_by_pspec (object, pspec);
+          }
+      }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -312,6 +330,8 @@ natter_server_class_init (NatterServerClass *klass)
   properties[PROP_NICK_GRACE] =
     g_param_spec_uint ("nick-grace", NULL, NULL, 10, G_MAXUINT,
                        NATTER_DEFAULT_NICK_GRACE_MS, flags);
+  properties[PROP_REGISTERED_HISTORY] =
+    g_param_spec_string ("registered-history", NULL, NULL, "since-joining", flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -906,7 +926,10 @@ natter_server_reap_one (NatterServer *self,
 
       _natter_room_remove_member (room, client);
       if (g_hash_table_size (room->members) == 0 && !_natter_accounts_room_persists (self, room))
-        g_hash_table_remove (self->rooms, room->folded);
+        {
+          _natter_accounts_room_gone (self, room);
+          g_hash_table_remove (self->rooms, room->folded);
+        }
     }
 
   if (client->nick_folded != NULL && g_hash_table_lookup (self->nicks, client->nick_folded) == client)
