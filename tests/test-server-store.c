@@ -292,7 +292,7 @@ test_open_refuses_empty (Fixture       *f,
 
     g_assert_no_error (error);
   }
-  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 3);
   g_assert_false (g_file_test (tmp, G_FILE_TEST_EXISTS));
 }
 
