@@ -453,7 +453,7 @@ test_wait_for_durable (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
   NatterStoredAccount account = {
-    .key = (char *)"alice", .name = (char *)"Alice", .hash = (char *)"$y$x", .registered = 1,
+    .id = 1, .key = (char *)"alice", .name = (char *)"Alice", .hash = (char *)"$y$x", .registered = 1,
   };
   NatterTestStoreWait wait = { 0 };
   guint64 before, seq;
