@@ -41,6 +41,7 @@ NatterIpcSession1 *natter_cli_room_choose_session (NatterCli           *cli,
 /* natter-cli-daemon.c */
 NatterCliCommandImpl natter_cli_daemon_shutdown;
 NatterCliCommandImpl natter_cli_daemon_auto_away;
+NatterCliCommandImpl natter_cli_daemon_backup;
 
 /* natter-cli-message.c; send's command->data is the kind: "text",
  * "action" or "notice". */

@@ -240,3 +240,33 @@ natter_cli_daemon_auto_away (NatterCli              *cli,
 
   return print_auto_away (cli, wait.daemon);
 }
+
+/* natterctl backup: Daemon1.Backup, every store natterd keeps. */
+int
+natter_cli_daemon_backup (NatterCli              *cli,
+                          const NatterCliCommand *command,
+                          int                     argc,
+                          char                  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) paths = NULL;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL,
+                                  _("Online backups of sessions.db and server.db into the backups directory "
+                                    "beside them; prints their paths."),
+                                  &argc, &argv, 0, 0)) != 0 ||
+      (status = natter_cli_connect (cli)) != 0)
+    return status;
+
+  if (!natter_ipc_daemon1_call_backup_sync (natter_ipc_client_get_daemon (natter_cli_get_client (cli)),
+                                            G_DBUS_CALL_FLAGS_NONE, G_MAXINT, &paths, NULL, &error))
+    return natter_cli_report_error (cli, error);
+
+  if (natter_cli_get_json (cli))
+    return natter_cli_print_json_dict (g_variant_new_parsed ("{'paths': <%^as>}", paths));
+  for (guint i = 0; paths[i] != NULL; i++)
+    g_print ("%s\n", paths[i]);
+
+  return NATTER_CLI_EXIT_OK;
+}

@@ -18,11 +18,28 @@ natter_cli_hosting_dict (NatterIpcDaemon1 *daemon,
   const char * const *addresses = natter_ipc_daemon1_get_hosting_addresses (daemon);
   const char * const none[] = { NULL };
 
-  return g_variant_new_parsed ("{%s: <%b>, 'addresses': <%^as>, 'users': <%u>, 'rooms': <%u>}",
+  const char *store_error = natter_ipc_daemon1_get_hosting_store_error (daemon);
+
+  return g_variant_new_parsed ("{%s: <%b>, 'addresses': <%^as>, 'users': <%u>, 'rooms': <%u>, "
+                               "'store-error': <%s>}",
                                active_key, natter_ipc_daemon1_get_hosting (daemon),
                                addresses != NULL ? addresses : none,
                                natter_ipc_daemon1_get_hosting_users (daemon),
-                               natter_ipc_daemon1_get_hosting_rooms (daemon));
+                               natter_ipc_daemon1_get_hosting_rooms (daemon),
+                               store_error != NULL ? store_error : "");
+}
+
+/* A store that stopped storing: said whatever else is printed. */
+static void
+print_store_errors (NatterIpcDaemon1 *daemon)
+{
+  const char *hosting = natter_ipc_daemon1_get_hosting_store_error (daemon);
+  const char *sessions = natter_ipc_daemon1_get_session_store_error (daemon);
+
+  if (hosting != NULL && hosting[0] != '\0')
+    g_print (_("Store:      read-only: %s\n"), hosting);
+  if (sessions != NULL && sessions[0] != '\0')
+    g_print (_("Sessions:   read-only: %s\n"), sessions);
 }
 
 static int
@@ -38,6 +55,7 @@ print_hosting (NatterCli *cli)
   if (!hosting)
     {
       g_print (_("Not hosting\n"));
+      print_store_errors (daemon);
       return NATTER_CLI_EXIT_OK;
     }
 
@@ -47,6 +65,7 @@ print_hosting (NatterCli *cli)
   g_print ("\n");
   g_print (_("Users:      %u\n"), natter_ipc_daemon1_get_hosting_users (daemon));
   g_print (_("Rooms:      %u\n"), natter_ipc_daemon1_get_hosting_rooms (daemon));
+  print_store_errors (daemon);
 
   return NATTER_CLI_EXIT_OK;
 }
@@ -388,6 +407,35 @@ cmd_host_kick (NatterCli              *cli,
   return NATTER_CLI_EXIT_OK;
 }
 
+static int
+cmd_host_backup (NatterCli              *cli,
+                 const NatterCliCommand *command,
+                 int                     argc,
+                 char                  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL,
+                                  _("An online backup of server.db into the backups directory beside it; "
+                                    "prints its path. Hosted clients are not disturbed."),
+                                  &argc, &argv, 0, 0)) != 0 ||
+      (status = natter_cli_connect (cli)) != 0)
+    return status;
+
+  /* A large file takes a while: no D-Bus timeout. */
+  if (!natter_ipc_host1_call_backup_sync (natter_ipc_client_get_host (natter_cli_get_client (cli)),
+                                          G_DBUS_CALL_FLAGS_NONE, G_MAXINT, &path, NULL, &error))
+    return natter_cli_report_error (cli, error);
+
+  if (natter_cli_get_json (cli))
+    return natter_cli_print_json_string ("path", path);
+  g_print ("%s\n", path);
+
+  return NATTER_CLI_EXIT_OK;
+}
+
 const NatterCliCommand natter_cli_host_commands[] = {
   { "host start", NULL, N_("Start hosting rooms"), cmd_host_start },
   { "host stop", NULL, N_("Stop hosting"), cmd_host_stop },
@@ -397,5 +445,6 @@ const NatterCliCommand natter_cli_host_commands[] = {
   { "host rooms", NULL, N_("List the hosted rooms"), cmd_host_list, &host_rooms },
   { "host kick", N_("NICK"), N_("Disconnect a user from the hosted server"), cmd_host_kick },
   { "host close", N_("ROOM"), N_("Close a hosted room, kicking everyone"), cmd_host_kick },
+  { "host backup", NULL, N_("Back up the hosted server's database and print the file's path"), cmd_host_backup },
   { NULL }
 };

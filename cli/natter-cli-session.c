@@ -862,5 +862,6 @@ const NatterCliCommand natter_cli_session_commands[] = {
   { "chat", N_("[HOST[:PORT]]"), N_("Chat interactively in the terminal"), cmd_chat },
   { "shutdown", NULL, N_("Stop natterd: hosted clients and sessions are closed cleanly"), natter_cli_daemon_shutdown },
   { "auto-away", N_("[on|off]"), N_("Go away while the desktop is idle or locked"), natter_cli_daemon_auto_away },
+  { "backup", NULL, N_("Back up sessions.db and server.db and print the files' paths"), natter_cli_daemon_backup },
   { NULL }
 };

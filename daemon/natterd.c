@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 
 #include "natter-auto-away.h"
+#include "natter-database.h"
 #include "natter-dbus-service.h"
 #include "natter-hosting.h"
 #include "natter-idle-monitor.h"
@@ -27,6 +28,9 @@
 #define QUIT_GRACE_MS 2000
 /* With --replace, how long to retry the listen addresses the old natterd frees. */
 #define REPLACE_BIND_MS 5000
+/* Periodic backups of server.db and sessions.db: daily, the last three. */
+#define BACKUP_INTERVAL_S (24 * 60 * 60)
+#define BACKUP_KEEP       3
 
 /* The daemon's state: its options, the hosting, and the client sessions
  * with the D-Bus service once the session bus is there. */
@@ -42,6 +46,8 @@ typedef struct {
   gboolean              no_listen;
   gboolean              no_bus;
   gboolean              replace;
+  gint                  backup_interval; /* seconds; 0: no periodic backups */
+  gint                  backup_keep;
 
   NatterHosting        *hosting;
   gboolean              bound;           /* the command line's hosting started */
@@ -314,6 +320,8 @@ on_bus_ready (GObject      *source,
       natter_daemon_stop (daemon, EXIT_FAILURE);
       return;
     }
+  natter_database_set_backup_schedule (natter_session_store_get_database (daemon->store),
+                                       (guint) daemon->backup_interval, (guint) daemon->backup_keep);
 
   daemon->manager = natter_session_manager_new (daemon->store);
   daemon->service = natter_dbus_service_new (daemon->connection, daemon->manager, daemon->hosting);
@@ -433,8 +441,15 @@ natter_daemon_parse (NatterDaemon   *daemon,
       N_("Keep accounts, rooms and history in DIR/server.db (default: $XDG_DATA_HOME/natter)"), N_("DIR") },
     { "memory-only", 0, 0, G_OPTION_ARG_NONE, &daemon->memory_only,
       N_("Keep nothing on disk: no accounts, history or offline messages"), NULL },
+    { "backup-interval", 0, 0, G_OPTION_ARG_INT, &daemon->backup_interval,
+      N_("Back up server.db and sessions.db into DIR/backups every SECONDS, 0 for never (default: 86400)"), N_("SECONDS") },
+    { "backup-keep", 0, 0, G_OPTION_ARG_INT, &daemon->backup_keep,
+      N_("Periodic backups kept of each file, 0 for no periodic backups (default: 3)"), N_("N") },
     { "nick-grace", 0, 0, G_OPTION_ARG_INT, &config->nick_grace,
       N_("Seconds a registered nick may be used without identifying (default: 60)"), N_("SECONDS") },
+    { "registered-history", 0, 0, G_OPTION_ARG_STRING, &config->registered_history,
+      N_("History the members of a registered room may read: everything, since-joining (from when "
+         "their account first joined it) or nothing (default: since-joining)"), N_("WHICH") },
     { "relaxed-limits", 0, 0, G_OPTION_ARG_NONE, &config->relaxed_limits,
       N_("For benchmarks: no flood, per-address or client-count limits, 16 MiB send queues"), NULL },
     { "no-listen", 0, 0, G_OPTION_ARG_NONE, &daemon->no_listen,
@@ -511,6 +526,11 @@ natter_daemon_prepare (NatterDaemon *daemon)
       return EXIT_USAGE;
     }
 
+  if (daemon->backup_interval < 0 || daemon->backup_keep < 0)
+    {
+      g_printerr (_("natterd: --backup-interval and --backup-keep must be 0 or more\n"));
+      return EXIT_USAGE;
+    }
   if (daemon->memory_only && daemon->data_dir != NULL)
     {
       g_printerr (_("natterd: --data-dir and --memory-only exclude each other\n"));
@@ -523,6 +543,9 @@ natter_daemon_prepare (NatterDaemon *daemon)
       g_printerr ("natterd: %s\n", error->message);
       return EXIT_FAILURE;
     }
+  if (!daemon->memory_only)
+    natter_database_set_backup_schedule (natter_server_store_get_database (natter_hosting_get_store (daemon->hosting)),
+                                         (guint) daemon->backup_interval, (guint) daemon->backup_keep);
 
   if (daemon->no_bus && daemon->replace)
     {
@@ -548,7 +571,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  NatterDaemon daemon = { .config = NATTER_HOSTING_CONFIG_INIT, };
+  NatterDaemon daemon = { .config = NATTER_HOSTING_CONFIG_INIT,
+                         .backup_interval = BACKUP_INTERVAL_S, .backup_keep = BACKUP_KEEP, };
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GError) error = NULL;
   int status;

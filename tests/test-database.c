@@ -3,9 +3,11 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "natter-database.h"
 #include "natter-test-store.h"
@@ -469,11 +471,172 @@ test_close_drains_queue (Fixture       *f,
   natter_database_close (database);
 }
 
+/* Damage and backups */
+
+/* The file's root page of items overwritten with garbage, as a failing
+ * disk would, once everything is in the file itself; then another
+ * connection writes, so the writer's cache no longer hides the page. */
+static void
+trample_items (Fixture *f)
+{
+  gint64 page_size = natter_test_store_query_int (f->path, "PRAGMA page_size");
+  gint64 root = natter_test_store_query_int (f->path, "SELECT rootpage FROM sqlite_master WHERE name = 'items'");
+  g_autofree char *junk = g_strnfill (page_size, 'j');
+  int fd;
+
+  natter_test_store_exec (f->path, "PRAGMA wal_checkpoint(TRUNCATE)");
+  fd = g_open (f->path, O_WRONLY, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pwrite (fd, junk, page_size, (root - 1) * page_size), ==, page_size);
+  close (fd);
+  natter_test_store_exec (f->path, "CREATE TABLE poke (x); DROP TABLE poke;");
+}
+
+/* Warnings saying a database stopped storing, counted instead of failing
+ * the test; any other warning still does. */
+static gint read_only_warnings;
+
+static GLogWriterOutput
+count_read_only_warnings (GLogLevelFlags   log_level,
+                          const GLogField *fields,
+                          gsize            n_fields,
+                          gpointer         user_data)
+{
+  const char *domain = NULL, *message = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_str_equal (fields[i].key, "GLIB_DOMAIN"))
+        domain = fields[i].value;
+      else if (g_str_equal (fields[i].key, "MESSAGE"))
+        message = fields[i].value;
+    }
+  if ((log_level & G_LOG_LEVEL_WARNING) && g_strcmp0 (domain, "natter-store") == 0 &&
+      message != NULL && strstr (message, "stopped storing anything") != NULL)
+    {
+      g_atomic_int_inc (&read_only_warnings);
+      return G_LOG_WRITER_HANDLED;
+    }
+
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
+
+static void
+on_failure (NatterDatabase *database,
+            GParamSpec     *pspec,
+            gpointer        user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+test_read_only_after_damage (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(NatterDatabase) database = open_database (f);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *failure = NULL;
+  NatterTestStoreWait wait = { 0 };
+  guint notified = 0;
+  guint64 first_lost;
+
+  natter_database_set_batch_limits (database, 0, 1);
+  g_signal_connect (database, "notify::failure", G_CALLBACK (on_failure), &notified);
+  for (gint64 i = 0; i < 50; i++)
+    queue_insert (database, i);
+  natter_database_flush (database);
+  g_assert_false (natter_database_is_read_only (database));
+  g_assert_cmpuint (natter_database_get_unkept_from (database), ==, 0);
+
+  trample_items (f);
+
+  /* One warning, for the first write that finds the damage; none for
+   * those after it (any other warning fails the test). */
+  g_atomic_int_set (&read_only_warnings, 0);
+  first_lost = queue_insert (database, 100);
+  natter_database_flush (database);
+  for (gint64 i = 101; i < 110; i++)
+    queue_insert (database, i);
+  natter_database_flush (database);
+  g_assert_cmpint (g_atomic_int_get (&read_only_warnings), ==, 1);
+
+  g_assert_true (natter_database_is_read_only (database));
+  failure = natter_database_dup_failure (database);
+  g_assert_nonnull (strstr (failure, f->path));
+  g_assert_cmpuint (natter_database_get_unkept_from (database), ==, first_lost);
+  /* Told on the main context of the opener. */
+  while (notified == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (notified, ==, 1);
+
+  /* A write that waits for its result hears why. */
+  {
+    g_autofree InsertJob *insert = insert_new (200, &error);
+
+    insert->job.free = NULL;
+    g_assert_cmpuint (natter_database_queue (database, &insert->job, 0, NULL), >, 0);
+    natter_database_flush (database);
+    g_assert_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CLOSED);
+    g_assert_nonnull (strstr (error->message, "stopped storing anything"));
+    g_clear_error (&error);
+  }
+
+  /* Nothing is backed up from it. */
+  natter_database_backup_async (database, NULL, natter_test_store_wait_cb, &wait);
+  g_assert_true (natter_test_store_wait (&wait.done, 10000));
+  g_assert_null (natter_database_backup_finish (database, wait.result, &error));
+  g_assert_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CLOSED);
+  g_clear_object (&wait.result);
+
+  natter_database_close (database);
+}
+
+static void
+test_backup_on_demand (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(NatterDatabase) database = open_database (f);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *backups = g_build_filename (f->dir, "backups", NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *check = NULL;
+  NatterTestStoreWait wait = { 0 };
+  GStatBuf st;
+
+  natter_database_set_batch_limits (database, 0, 100);
+  for (gint64 i = 0; i < 20000; i++)
+    queue_insert (database, i);
+  natter_database_flush (database);
+
+  /* Writes go on while it is made: the copy holds at least what came
+   * before, and is whole. */
+  natter_database_backup_async (database, NULL, natter_test_store_wait_cb, &wait);
+  for (gint64 i = 20000; i < 21000; i++)
+    queue_insert (database, i);
+  g_assert_true (natter_test_store_wait (&wait.done, 20000));
+  path = natter_database_backup_finish (database, wait.result, &error);
+  g_clear_object (&wait.result);
+  g_assert_no_error (error);
+
+  g_test_message ("backup: %s", path);
+  g_assert_true (g_str_has_prefix (path, backups));
+  g_assert_true (g_str_has_suffix (path, "Z-manual.db"));
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  check = natter_test_store_query_text (path, "PRAGMA quick_check");
+  g_assert_cmpstr (check, ==, "ok");
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM items"), >=, 20000);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 2);
+
+  natter_database_close (database);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  g_log_set_writer_func (count_read_only_warnings, NULL, NULL);
 
 #define ADD(path, func) \
   g_test_add ("/database/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
@@ -490,6 +653,8 @@ main (int   argc,
   ADD ("write/errors-named", test_errors_named);
   ADD ("read/sees-queued-writes", test_read_sees_queued_writes);
   ADD ("close/drains-queue", test_close_drains_queue);
+  ADD ("damage/read-only", test_read_only_after_damage);
+  ADD ("backup/on-demand", test_backup_on_demand);
 
   return g_test_run ();
 }

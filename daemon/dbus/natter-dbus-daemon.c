@@ -10,6 +10,7 @@
 #include "natter-dbus-daemon.h"
 #include "natter-dbus-error.h"
 #include "natter-dbus-options.h"
+#include "natter-dbus-stores.h"
 #include "natter-irc-names.h"
 
 #define HOST_MAX      255
@@ -517,9 +518,28 @@ natter_dbus_daemon_handle_shutdown (NatterIpcDaemon1      *iface,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* sessions.db, then server.db when there is one. */
+static gboolean
+natter_dbus_daemon_handle_backup (NatterIpcDaemon1      *iface,
+                                  GDBusMethodInvocation *invocation)
+{
+  NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
+  NatterServerStore *server_store = natter_hosting_get_store (self->hosting);
+  NatterDatabase *databases[2];
+  guint n = 0;
+
+  databases[n++] = natter_session_store_get_database (natter_session_manager_get_store (self->manager));
+  if (server_store != NULL)
+    databases[n++] = natter_server_store_get_database (server_store);
+  natter_dbus_stores_backup (invocation, databases, n, TRUE);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface)
 {
+  iface->handle_backup = natter_dbus_daemon_handle_backup;
   iface->handle_open_session = natter_dbus_daemon_handle_open_session;
   iface->handle_list_sessions = natter_dbus_daemon_handle_list_sessions;
   iface->handle_list_saved_networks = natter_dbus_daemon_handle_list_saved_networks;
@@ -582,6 +602,14 @@ natter_dbus_daemon_new (NatterSessionManager     *manager,
 
   g_signal_connect (hosting, "notify::server", G_CALLBACK (on_hosting_changed), self);
   on_hosting_changed (hosting, NULL, self);
+
+  natter_dbus_stores_watch (self, "session-store-error",
+                            natter_session_store_get_database (natter_session_manager_get_store (manager)));
+  if (natter_hosting_get_store (hosting) != NULL)
+    natter_dbus_stores_watch (self, "hosting-store-error",
+                              natter_server_store_get_database (natter_hosting_get_store (hosting)));
+  else
+    natter_ipc_daemon1_set_hosting_store_error (NATTER_IPC_DAEMON1 (self), "");
 
   return self;
 }

@@ -7,6 +7,7 @@
 
 #include "natter-dbus-error.h"
 #include "natter-dbus-host.h"
+#include "natter-dbus-stores.h"
 #include "natter-session.h"
 
 #define REASON_MAX 255
@@ -196,9 +197,31 @@ natter_dbus_host_handle_close_room (NatterIpcHost1        *iface,
                    room, _("The room name is empty"), reason);
 }
 
+/* server.db is open whether or not natterd hosts now. */
+static gboolean
+natter_dbus_host_handle_backup (NatterIpcHost1        *iface,
+                                GDBusMethodInvocation *invocation)
+{
+  NatterServerStore *store = natter_hosting_get_store (NATTER_DBUS_HOST (iface)->hosting);
+  NatterDatabase *database;
+
+  if (store == NULL)
+    {
+      g_dbus_method_invocation_return_error_literal (invocation, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_FAILED,
+                                                     _("natterd keeps nothing on disk (--memory-only): there is nothing to back up"));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  database = natter_server_store_get_database (store);
+  natter_dbus_stores_backup (invocation, &database, 1, FALSE);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 natter_dbus_host_iface_init (NatterIpcHost1Iface *iface)
 {
+  iface->handle_backup = natter_dbus_host_handle_backup;
   iface->handle_list_users = natter_dbus_host_handle_list_users;
   iface->handle_list_recent_users = natter_dbus_host_handle_list_recent_users;
   iface->handle_list_rooms = natter_dbus_host_handle_list_rooms;

@@ -65,6 +65,12 @@ struct _NatterClient
   guint              queue_alloc;
   gsize              queue_offset;  /* bytes of the head line already sent */
   gsize              queue_bytes;
+  /* Lines ever queued and ever sent whole: an acknowledgement waiting for
+   * the store holds every line from hold_from on (see _natter_client_hold()). */
+  guint64            lines_queued;
+  guint64            lines_sent;
+  guint64            hold_from;
+  guint              holds;
 
   NatterTokenBucket  flood;
   gint64             connected_us;
@@ -85,6 +91,7 @@ struct _NatterClient
   guint              closed         : 1;
   guint              paused         : 1; /* input held while a command waits on the store */
   guint              cap_302        : 1; /* CAP LS 302: capabilities with values */
+  guint              told_not_kept  : 1; /* NOTE STORE_READ_ONLY sent */
 };
 
 NatterClient *_natter_client_new          (NatterServer      *server,
@@ -106,6 +113,15 @@ void          _natter_client_queue_data   (NatterClient      *self,
 void          _natter_client_pause        (NatterClient      *self);
 /* Handles what was held, reads again and flushes the server's output. */
 void          _natter_client_resume       (NatterClient      *self);
+/* Holds the client's input, and its output from its @from_line-th queued
+ * line on (a count of lines_queued), until as many _natter_client_release():
+ * what acknowledges a write waits until the store has committed it, and the
+ * client's next commands wait behind it. Other clients go on. */
+void          _natter_client_hold         (NatterClient      *self,
+                                           guint64            from_line);
+/* Sends what was held (or with @drop, forgets it) and handles the input. */
+void          _natter_client_release      (NatterClient      *self,
+                                           gboolean           drop);
 /* Writes as much of the queue as the socket takes now. */
 void          _natter_client_flush        (NatterClient      *self);
 /* Stops reading, writes what it can and closes the socket. */

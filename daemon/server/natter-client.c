@@ -36,6 +36,7 @@ natter_client_clear_queue (NatterClient *self)
   self->queue_len = 0;
   self->queue_offset = 0;
   self->queue_bytes = 0;
+  self->lines_sent = self->lines_queued;
 }
 
 static void
@@ -197,7 +198,7 @@ natter_client_process (NatterClient *self,
   char *p = data;
   char *end = data + len;
 
-  while (p < end && !self->dead && !self->paused)
+  while (p < end && !self->dead && !self->paused && self->holds == 0)
     {
       char *nl = memchr (p, '\n', end - p);
       gsize line_len;
@@ -265,7 +266,8 @@ natter_client_read (NatterClient *self)
         self->partial = g_string_new_len (buf + consumed, n - consumed);
     }
 
-  if (self->partial != NULL && self->partial->len > INPUT_LINE_MAX && !self->dead && !self->paused)
+  if (self->partial != NULL && self->partial->len > INPUT_LINE_MAX && !self->dead && !self->paused &&
+      self->holds == 0)
     {
       /* No end of line in sight: refuse it now and skip to its end. */
       g_string_free (self->partial, TRUE);
@@ -291,6 +293,35 @@ _natter_client_pause (NatterClient *self)
     }
 }
 
+/* Handles the input held back, then reads again; unless held again. */
+static void
+natter_client_continue (NatterClient *self)
+{
+  NatterServer *server = self->server;
+
+  if (self->paused || self->holds > 0 || self->dead)
+    return;
+
+  if (self->partial != NULL)
+    {
+      gsize consumed = natter_client_process (self, self->partial->str, self->partial->len);
+
+      g_string_erase (self->partial, 0, consumed);
+      if (self->partial->len == 0)
+        g_clear_pointer (&self->partial, g_autoptr_cleanup_gstring_free);
+      else if (self->partial->len > INPUT_LINE_MAX && !self->paused && self->holds == 0 &&
+               !self->dead)
+        {
+          g_clear_pointer (&self->partial, g_autoptr_cleanup_gstring_free);
+          self->discarding = TRUE;
+          _natter_server_reply (server, self, "417", "Input line was too long", NULL);
+        }
+    }
+
+  if (!self->paused && self->holds == 0 && !self->dead && !self->watch_in)
+    _natter_client_start (self);
+}
+
 void
 _natter_client_resume (NatterClient *self)
 {
@@ -305,24 +336,62 @@ _natter_client_resume (NatterClient *self)
   if (self->paused)
     {
       self->paused = FALSE;
+      natter_client_continue (self);
+    }
 
-      if (self->partial != NULL && !self->dead)
+  _natter_server_flush (server);
+  g_object_unref (self);
+}
+
+void
+_natter_client_hold (NatterClient *self,
+                     guint64       from_line)
+{
+  self->hold_from = self->holds > 0 ? MIN (self->hold_from, from_line) : from_line;
+  self->holds++;
+  if (self->watch_in)
+    {
+      self->watch_in = FALSE;
+      natter_client_update_watch (self);
+    }
+}
+
+void
+_natter_client_release (NatterClient *self,
+                        gboolean      drop)
+{
+  NatterServer *server = self->server;
+
+  g_return_if_fail (self->holds > 0);
+
+  if (self->closed)
+    {
+      self->holds--;
+      return;
+    }
+
+  g_object_ref (self);
+
+  if (drop)
+    {
+      /* Unsent lines from hold_from on are forgotten, newest first. */
+      while (self->queue_len > 0 && self->lines_sent + self->queue_len > self->hold_from &&
+             (self->queue_len > 1 || self->queue_offset == 0))
         {
-          gsize consumed = natter_client_process (self, self->partial->str, self->partial->len);
+          guint last = (self->queue_head + self->queue_len - 1) % self->queue_alloc;
 
-          g_string_erase (self->partial, 0, consumed);
-          if (self->partial->len == 0)
-            g_clear_pointer (&self->partial, g_autoptr_cleanup_gstring_free);
-          else if (self->partial->len > INPUT_LINE_MAX && !self->paused && !self->dead)
-            {
-              g_clear_pointer (&self->partial, g_autoptr_cleanup_gstring_free);
-              self->discarding = TRUE;
-              _natter_server_reply (server, self, "417", "Input line was too long", NULL);
-            }
+          self->queue_bytes -= g_bytes_get_size (self->queue[last]);
+          g_bytes_unref (self->queue[last]);
+          self->queue_len--;
+          self->lines_queued--;
         }
+    }
 
-      if (!self->paused && !self->dead && !self->watch_in)
-        _natter_client_start (self);
+  if (--self->holds == 0)
+    {
+      if (self->queue_len > 0)
+        _natter_server_mark_dirty (server, self);
+      natter_client_continue (self);
     }
 
   _natter_server_flush (server);
@@ -380,6 +449,7 @@ _natter_client_queue (NatterClient *self,
 
   self->queue[(self->queue_head + self->queue_len) % self->queue_alloc] = g_bytes_ref (line);
   self->queue_len++;
+  self->lines_queued++;
   self->queue_bytes += size;
 
   if (!self->dirty && !self->watch_out)
@@ -414,6 +484,7 @@ natter_client_drop_sent (NatterClient *self,
         break;
 
       written -= size;
+      self->lines_sent++;
       g_bytes_unref (head);
       self->queue_head = (self->queue_head + 1) % self->queue_alloc;
       self->queue_len--;
@@ -434,6 +505,16 @@ _natter_client_flush (NatterClient *self)
       struct msghdr msg = { 0, };
       guint n = MIN (self->queue_len, FLUSH_IOV_MAX);
       gssize written;
+
+      /* What acknowledges a write not yet on disk waits. */
+      if (self->holds > 0)
+        {
+          guint64 sendable = self->hold_from > self->lines_sent ? self->hold_from - self->lines_sent : 0;
+
+          n = (guint) MIN ((guint64) n, sendable);
+          if (n == 0)
+            break;
+        }
 
       for (guint i = 0; i < n; i++)
         {

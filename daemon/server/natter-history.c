@@ -81,6 +81,20 @@ _natter_history_stamp (NatterServer  *server,
   line->msgid = msgid;
   line->account = client->account;
   line->from = client;
+
+  if (line->time_us < server->history->join_mark_ms * 1000)
+    line->time_us = server->history->join_mark_ms * 1000;
+  server->history->last_stamp_ms = MAX (server->history->last_stamp_ms, line->time_us / 1000);
+}
+
+gint64
+_natter_history_join_mark (NatterServer *server)
+{
+  NatterHistory *history = server->history;
+  gint64 now_ms = g_get_real_time () / 1000;
+
+  history->join_mark_ms = MAX (history->join_mark_ms, MAX (now_ms, history->last_stamp_ms + 1));
+  return history->join_mark_ms;
 }
 
 static char *
@@ -104,6 +118,11 @@ _natter_history_record (NatterServer  *server,
 
   if (server->store == NULL || line->msgid == NULL)
     return;
+  if (!_natter_server_can_store (server))
+    {
+      _natter_server_storage_note (server, client, line->command, line->params[0]);
+      return;
+    }
 
   message.msgid = (char *)line->msgid;
   message.time_ms = line->time_us / 1000;
@@ -134,6 +153,14 @@ _natter_history_record (NatterServer  *server,
 
 /* Offline messages --------------------------------------------------------- */
 
+static void keep_offline (NatterServer  *server,
+                          NatterClient  *client,
+                          NatterAccount *account,
+                          const char    *target,
+                          const char    *text,
+                          const char    *tags,
+                          gboolean       squatted);
+
 gboolean
 _natter_history_store_offline (NatterServer *server,
                                NatterClient *client,
@@ -142,6 +169,44 @@ _natter_history_store_offline (NatterServer *server,
                                const char   *tags)
 {
   NatterAccount *account;
+
+  if (server->store == NULL)
+    return FALSE;
+
+  account = _natter_accounts_lookup (server, target);
+  if (account == NULL)
+    return FALSE;
+  /* Kept or refused: never echoed as sent when it is not on disk. */
+  if (!_natter_server_can_store (server))
+    {
+      _natter_server_storage_fail (server, client, "PRIVMSG", target);
+      return TRUE;
+    }
+
+  keep_offline (server, client, account, target, text, tags, FALSE);
+  return TRUE;
+}
+
+void
+_natter_history_keep_for_owner (NatterServer  *server,
+                                NatterClient  *client,
+                                NatterAccount *account,
+                                const char    *target,
+                                const char    *text,
+                                const char    *tags)
+{
+  keep_offline (server, client, account, target, text, tags, TRUE);
+}
+
+static void
+keep_offline (NatterServer  *server,
+              NatterClient  *client,
+              NatterAccount *account,
+              const char    *target,
+              const char    *text,
+              const char    *tags,
+              gboolean       squatted)
+{
   NatterAuth *auth;
   NatterStoredMessage message = { 0, };
   g_autofree char *from_key = NULL;
@@ -150,29 +215,22 @@ _natter_history_store_offline (NatterServer *server,
   char msgid[NATTER_MSGID_SIZE];
   NatterOutLine line;
 
-  if (server->store == NULL)
-    return FALSE;
-
-  account = _natter_accounts_lookup (server, target);
-  if (account == NULL)
-    return FALSE;
-
   if (_natter_silence_list_blocks (account->silences, client->prefix))
-    return TRUE;
+    return;
 
   if (account->inbox_pending >= NATTER_INBOX_MAX)
     {
       _natter_services_noticef (server, client,
                                 _("%s is offline and has too many messages waiting: yours was not kept."),
                                 account->name);
-      return TRUE;
+      return;
     }
 
   _natter_out_line_init (&line, client->prefix, "PRIVMSG", params, 2, tags);
   _natter_history_stamp (server, client, &line, msgid);
 
   from_key = _natter_accounts_identity (server, client);
-  pair = pair_key (from_key, account->key);
+  pair = pair_key (from_key, account->identity);
   message.msgid = msgid;
   message.time_ms = line.time_us / 1000;
   message.target_key = pair;
@@ -183,16 +241,21 @@ _natter_history_store_offline (NatterServer *server,
   message.text = (char *)text;
   message.tags = (char *)tags;
   message.from_key = from_key;
-  message.to_key = account->key;
+  message.to_key = account->identity;
 
   natter_server_store_add_message (server->store, &message);
-  natter_server_store_add_offline (server->store, account->key, &message);
+  natter_server_store_add_offline (server->store, account->identity, &message);
   account->inbox_pending++;
 
   auth = _natter_client_get_auth (client);
   if (auth->offline_told == NULL)
     auth->offline_told = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  if (g_hash_table_add (auth->offline_told, g_strdup (account->key)))
+  /* Told at every message: whoever holds the nick may log in any time. */
+  if (squatted)
+    _natter_services_noticef (server, client,
+                              _("%s is not logged in to the account %s: your message is kept for the account's owner."),
+                              target, account->name);
+  else if (g_hash_table_add (auth->offline_told, g_strdup (account->key)))
     _natter_server_reply (server, client, "301", target,
                           _("is offline: your messages will be delivered when they next log in"),
                           NULL);
@@ -200,8 +263,6 @@ _natter_history_store_offline (NatterServer *server,
   if (_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
     _natter_out_line_send (&line, server, client);
   _natter_out_line_clear (&line);
-
-  return TRUE;
 }
 
 typedef void (*SendRow) (NatterServer *server,
@@ -332,7 +393,7 @@ inbox_fetched_cb (GObject      *source_object,
       return;
     }
   if (!_natter_client_is_alive (client) || account == NULL ||
-      !g_str_equal (account->key, request->account_key))
+      !g_str_equal (account->identity, request->account_key))
     return;
   if (rows->len == 0)
     {
@@ -386,8 +447,8 @@ _natter_history_deliver_inbox (NatterServer *server,
 
   client->auth->inbox_busy = TRUE;
   request = request_new (server, client);
-  request->account_key = g_strdup (account->key);
-  natter_server_store_fetch_inbox_async (server->store, account->key, FALSE, NATTER_INBOX_MAX,
+  request->account_key = g_strdup (account->identity);
+  natter_server_store_fetch_inbox_async (server->store, account->identity, FALSE, NATTER_INBOX_MAX,
                                          NULL, inbox_fetched_cb, request);
 }
 
@@ -535,6 +596,7 @@ chathistory_targets (NatterServer     *server,
 {
   NatterHistoryRef from, to;
   g_autoptr(GPtrArray) room_keys = NULL;
+  g_autoptr(GArray) room_since = NULL;
   g_autofree char *identity = NULL;
   Request *request;
   guint limit;
@@ -553,8 +615,18 @@ chathistory_targets (NatterServer     *server,
     }
 
   room_keys = g_ptr_array_new ();
+  room_since = g_array_new (FALSE, FALSE, sizeof (gint64));
   for (guint i = 0; i < client->rooms->len; i++)
-    g_ptr_array_add (room_keys, ((NatterRoom *)g_ptr_array_index (client->rooms, i))->folded);
+    {
+      NatterRoom *room = g_ptr_array_index (client->rooms, i);
+      gint64 since;
+
+      /* Not even the time of what the asker may not read. */
+      if (!_natter_accounts_history_since (server, client, room, &since))
+        continue;
+      g_ptr_array_add (room_keys, room->folded);
+      g_array_append_val (room_since, since);
+    }
   g_ptr_array_add (room_keys, NULL);
 
   /* Private conversations only for someone who proved who they are. */
@@ -570,6 +642,7 @@ chathistory_targets (NatterServer     *server,
   _natter_client_pause (client);
   natter_server_store_query_targets_async (server->store, identity,
                                            (const char * const *)room_keys->pdata,
+                                           (const gint64 *)(gpointer)room_since->data,
                                            from.time_ms, to.time_ms, limit, NULL,
                                            page_done_cb, request);
 }
@@ -596,6 +669,7 @@ _natter_history_cmd_chathistory (NatterServer     *server,
   NatterHistoryRef refs[2];
   guint limit;
   gint found = -1;
+  gint64 since_ms = G_MININT64;
   Request *request;
 
   if (server->store == NULL)
@@ -645,6 +719,7 @@ _natter_history_cmd_chathistory (NatterServer     *server,
     {
       NatterRoom *room = _natter_server_find_room (server, target);
 
+      /* Members only, as the spec's INVALID_TARGET for no permission. */
       if (room == NULL || !_natter_room_get_member (room, client))
         {
           fail (server, client, "INVALID_TARGET", subcommand, target,
@@ -652,6 +727,8 @@ _natter_history_cmd_chathistory (NatterServer     *server,
           return;
         }
       target_key = g_strdup (room->folded);
+      if (!_natter_accounts_history_since (server, client, room, &since_ms))
+        since_ms = G_MAXINT64;
     }
   else
     {
@@ -677,9 +754,9 @@ _natter_history_cmd_chathistory (NatterServer     *server,
   request->send_row = send_history_row;
 
   _natter_client_pause (client);
-  natter_server_store_query_history_async (server->store, target_key, subcommands[found].query,
-                                           &refs[0], subcommands[found].n_refs > 1 ? &refs[1] : NULL,
-                                           limit, NULL, page_done_cb, request);
+  natter_server_store_query_history_since_async (server->store, target_key, subcommands[found].query,
+                                                 &refs[0], subcommands[found].n_refs > 1 ? &refs[1] : NULL,
+                                                 limit, since_ms, NULL, page_done_cb, request);
 }
 
 /* WHOWAS after a restart ---------------------------------------------------- */

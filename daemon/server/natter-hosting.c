@@ -44,6 +44,7 @@ natter_hosting_config_clear (NatterHostingConfig *config)
   g_clear_pointer (&config->password_file, g_free);
   g_clear_pointer (&config->motd, g_free);
   g_clear_pointer (&config->motd_file, g_free);
+  g_clear_pointer (&config->registered_history, g_free);
 }
 
 static gboolean
@@ -145,6 +146,18 @@ check_seconds (gint          seconds,
   return FALSE;
 }
 
+static gboolean
+check_registered_history (const char  *value,
+                          GError     **error)
+{
+  if (value == NULL || natter_server_parse_registered_history (value, NULL))
+    return TRUE;
+
+  g_set_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_INVALID_ARGUMENT,
+               _("%s must be everything, since-joining or nothing"), "--registered-history");
+  return FALSE;
+}
+
 /* -1 keeps the default; anything else, NaN included, must be in range. */
 static gboolean
 check_range (double       value,
@@ -237,6 +250,7 @@ config_make_server (const NatterHostingConfig  *config,
       !check_range (config->flood_burst, 1, 1e9, "--flood-burst", error) ||
       !check_range (config->flood_rate, 0, 1e9, "--flood-rate", error) ||
       !check_range (config->ipv6_prefix_length, 1, 128, "--ipv6-prefix-length", error) ||
+      !check_registered_history (config->registered_history, error) ||
       (*addresses = config_parse_listen (config, error)) == NULL)
     return NULL;
 
@@ -274,6 +288,8 @@ config_make_server (const NatterHostingConfig  *config,
     g_object_set (server, "registration-timeout", (guint) config->registration_timeout * 1000, NULL);
   if (config->nick_grace > 0)
     g_object_set (server, "nick-grace", (guint) config->nick_grace * 1000, NULL);
+  if (config->registered_history != NULL)
+    g_object_set (server, "registered-history", config->registered_history, NULL);
 
   return g_steal_pointer (&server);
 }

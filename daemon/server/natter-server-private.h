@@ -3,6 +3,7 @@
 
 #include "natter-client-private.h"
 #include "natter-irc-message.h"
+#include "natter-listener.h"
 #include "natter-out-line-private.h"
 #include "natter-poller.h"
 #include "natter-room-private.h"
@@ -59,7 +60,7 @@ struct _NatterServer
   guint            registration_timeout_ms;
   guint            ping_interval_ms;
 
-  GSocketService  *service;
+  NatterListener  *listener;
   NatterPoller    *poller;        /* every client socket, one epoll set */
   GMainContext    *context;
   GPtrArray       *listen_addresses;  /* GSocketAddress*, as bound */
@@ -96,6 +97,7 @@ struct _NatterServer
   NatterAccounts  *accounts;
   NatterHistory   *history;
   guint            nick_grace_ms;
+  guint            registered_history;  /* NatterRegisteredHistory */
 };
 
 /* A command's handler; each family declares its handlers with this type. */
@@ -170,6 +172,22 @@ NatterCommandFunc _natter_server_cmd_notice, _natter_server_cmd_privmsg, _natter
 NatterCommandFunc _natter_server_cmd_away, _natter_server_cmd_ison, _natter_server_cmd_userhost,
                   _natter_server_cmd_who, _natter_server_cmd_whois, _natter_server_cmd_whowas;
 
+/* natter-server-ack.c: what a command acknowledges waits for the store. */
+typedef struct {
+  guint64 durable;  /* the store's last durable write before the command */
+  guint64 queued;   /* and its last write of any kind */
+  guint64 line;     /* the client's lines_queued before the command */
+} NatterAckMark;
+
+void   _natter_server_ack_begin      (NatterServer        *server,
+                                      NatterClient        *client,
+                                      NatterAckMark       *mark);
+/* Holds @client's replies since @mark and its input until what the command
+ * wrote durably is committed (or history is back within a batch). */
+void   _natter_server_ack_end        (NatterServer        *server,
+                                      NatterClient        *client,
+                                      const NatterAckMark *mark);
+
 /* natter-server.c */
 void   _natter_server_handle_line    (NatterServer *self,
                                       NatterClient *client,
@@ -201,4 +219,16 @@ void   _natter_server_send           (NatterServer *self,
                                       const char   *source,
                                       const char   *command,
                                       ...) G_GNUC_NULL_TERMINATED;
+
+/* natter-server-storage.c: a store that can be written to now, and what
+ * a client is told when it is read-only. */
+gboolean _natter_server_can_store    (NatterServer *server);
+void   _natter_server_storage_fail   (NatterServer *server,
+                                      NatterClient *client,
+                                      const char   *command,
+                                      const char   *target);
+void   _natter_server_storage_note   (NatterServer *server,
+                                      NatterClient *client,
+                                      const char   *command,
+                                      const char   *target);
 G_END_DECLS

@@ -35,6 +35,7 @@ enum {
   PROP_STORE,
   PROP_NICK_GRACE,
   PROP_IPV6_PREFIX_LENGTH,
+  PROP_REGISTERED_HISTORY,
   N_PROPS
 };
 
@@ -59,12 +60,11 @@ natter_server_dispose (GObject *object)
 {
   NatterServer *self = (NatterServer *)object;
 
-  if (self->service != NULL)
+  if (self->listener != NULL)
     {
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-      g_signal_handlers_disconnect_by_data (self->service, self);
-      g_clear_object (&self->service);
+      natter_listener_close (self->listener);
+      g_signal_handlers_disconnect_by_data (self->listener, self);
+      g_clear_object (&self->listener);
     }
   if (self->tick_source != NULL)
     {
@@ -178,6 +178,9 @@ natter_server_get_property (GObject    *object,
     case PROP_NICK_GRACE:
       g_value_set_uint (value, self->nick_grace_ms);
       break;
+    case PROP_REGISTERED_HISTORY:
+      g_value_set_string (value, _natter_server_registered_history_name (self->registered_history));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -268,6 +271,20 @@ natter_server_set_property (GObject      *object,
     case PROP_NICK_GRACE:
       natter_server_set_uint (self, &self->nick_grace_ms, value, pspec);
       break;
+    case PROP_REGISTERED_HISTORY:
+      {
+        guint mode;
+
+        if (!natter_server_parse_registered_history (g_value_get_string (value), &mode))
+          g_warning ("registered-history: “%s” is not one of everything, since-joining, nothing",
+                     g_value_get_string (value));
+        else if (mode != self->registered_history)
+          {
+            self->registered_history = mode;
+            g_object_notify_by_pspec (object, pspec);
+          }
+      }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -313,6 +330,8 @@ natter_server_class_init (NatterServerClass *klass)
   properties[PROP_NICK_GRACE] =
     g_param_spec_uint ("nick-grace", NULL, NULL, 10, G_MAXUINT,
                        NATTER_DEFAULT_NICK_GRACE_MS, flags);
+  properties[PROP_REGISTERED_HISTORY] =
+    g_param_spec_string ("registered-history", NULL, NULL, "since-joining", flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -356,10 +375,8 @@ natter_server_init (NatterServer *self)
   self->started_us = g_get_monotonic_time ();
   g_date_time_unref (now);
 
-  self->service = g_socket_service_new ();
-  /* Accept only once natter_server_start() names the main context. */
-  g_socket_service_stop (self->service);
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), LISTEN_BACKLOG);
+  /* Accepting starts once natter_server_start() names the main context. */
+  self->listener = natter_listener_new (LISTEN_BACKLOG);
 }
 
 NatterServer *
@@ -495,10 +512,9 @@ natter_server_refuse (GSocketConnection *connection,
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
 }
 
-static gboolean
-natter_server_incoming (GSocketService    *service,
+static void
+natter_server_incoming (NatterListener    *listener,
                         GSocketConnection *connection,
-                        GObject           *source_object,
                         gpointer           user_data)
 {
   NatterServer *self = user_data;
@@ -507,19 +523,23 @@ natter_server_incoming (GSocketService    *service,
   g_autofree char *limit_key = NULL;
   NatterClient *client;
   guint count;
+  int fd;
 
   if (self->shutting_down)
-    return TRUE;
+    return;
 
   remote = g_socket_connection_get_remote_address (connection, NULL);
   if (remote == NULL)
-    return TRUE;
+    return;
   host = natter_server_address_to_host (remote);
 
-  if (self->max_clients > 0 && g_hash_table_size (self->clients) >= self->max_clients)
+  /* The last descriptors are kept for the stores and the D-Bus connection. */
+  fd = g_socket_get_fd (g_socket_connection_get_socket (connection));
+  if ((self->max_clients > 0 && g_hash_table_size (self->clients) >= self->max_clients) ||
+      natter_listener_fd_is_reserved (listener, fd))
     {
       natter_server_refuse (connection, host, "Server is full");
-      return TRUE;
+      return;
     }
 
   limit_key = natter_server_address_limit_key (host, self->ipv6_prefix_length);
@@ -527,7 +547,7 @@ natter_server_incoming (GSocketService    *service,
   if (self->max_clients_per_ip > 0 && count >= self->max_clients_per_ip)
     {
       natter_server_refuse (connection, host, "Too many connections from your address");
-      return TRUE;
+      return;
     }
   g_hash_table_insert (self->per_address, g_strdup (limit_key), GUINT_TO_POINTER (count + 1));
 
@@ -537,8 +557,6 @@ natter_server_incoming (GSocketService    *service,
   client->limit_key = g_steal_pointer (&limit_key);
   g_hash_table_add (self->clients, client);
   _natter_client_start (client);
-
-  return TRUE;
 }
 
 guint16
@@ -551,9 +569,7 @@ natter_server_listen (NatterServer   *self,
   g_return_val_if_fail (NATTER_IS_SERVER (self), 0);
   g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (address), 0);
 
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                      NULL, &effective, error))
+  if (!natter_listener_add_address (self->listener, address, &effective, error))
     return 0;
 
   g_ptr_array_add (self->listen_addresses, g_object_ref (effective));
@@ -657,8 +673,8 @@ natter_server_start (NatterServer *self)
     g_critical ("Cannot watch client sockets: %s", error->message);
   _natter_accounts_start (self);
 
-  g_signal_connect (self->service, "incoming", G_CALLBACK (natter_server_incoming), self);
-  g_socket_service_start (self->service);
+  g_signal_connect (self->listener, "incoming", G_CALLBACK (natter_server_incoming), self);
+  natter_listener_start (self->listener);
   natter_server_schedule_tick (self);
 }
 
@@ -675,8 +691,7 @@ natter_server_shutdown (NatterServer *self,
     return;
   self->shutting_down = TRUE;
 
-  g_socket_service_stop (self->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  natter_listener_close (self->listener);
 
   g_hash_table_iter_init (&iter, self->clients);
   while (g_hash_table_iter_next (&iter, (gpointer *)&client, NULL))
@@ -710,6 +725,7 @@ _natter_server_handle_line (NatterServer *self,
   gsize tag_data_len = 0;
   gint64 now = g_get_monotonic_time ();
   g_autoptr(GError) error = NULL;
+  NatterAckMark ack;
 
   client->last_input_us = now;
   client->ping_sent_us = 0;
@@ -794,7 +810,9 @@ _natter_server_handle_line (NatterServer *self,
       return;
     }
 
+  _natter_server_ack_begin (self, client, &ack);
   command->func (self, client, &msg);
+  _natter_server_ack_end (self, client, &ack);
 }
 
 void
@@ -908,7 +926,10 @@ natter_server_reap_one (NatterServer *self,
 
       _natter_room_remove_member (room, client);
       if (g_hash_table_size (room->members) == 0 && !_natter_accounts_room_persists (self, room))
-        g_hash_table_remove (self->rooms, room->folded);
+        {
+          _natter_accounts_room_gone (self, room);
+          g_hash_table_remove (self->rooms, room->folded);
+        }
     }
 
   if (client->nick_folded != NULL && g_hash_table_lookup (self->nicks, client->nick_folded) == client)

@@ -15,6 +15,8 @@
 #endif
 
 #include "natter-database.h"
+#include "natter-database-backup.h"
+#include "natter-database-file.h"
 
 #define BUSY_TIMEOUT_MS 5000
 #define WRITER_NICE     5
@@ -30,6 +32,7 @@ struct _NatterDatabase
   sqlite3                    *writer_db;      /* the database thread's only */
   GHashTable                 *statements;     /* SQL (static string) -> sqlite3_stmt* */
   GThread                    *thread;
+  GThread                    *writer_thread;  /* as the thread sees itself */
   GAsyncQueue                *queue;          /* NatterDatabaseJob* */
 
   GMutex                      mutex;
@@ -40,13 +43,49 @@ struct _NatterDatabase
   gboolean                    thread_done;
   GPtrArray                  *readers;        /* idle read connections */
   guint                       dropped;
+  GQueue                      waiters;        /* Waiter*, for natter_database_wait_async() */
+  guint64                     failed_first;   /* the last batch that failed to commit */
+  guint64                     failed_last;
 
   gint                        batch_delay_ms; /* atomic */
   gint                        batch_rows;     /* atomic */
+
+  /* Read-only after a write failed as damage (see is_fatal()). */
+  char                       *failure;        /* why, or NULL; under mutex */
+  gboolean                    query_only;     /* the database thread's */
+  guint64                     unkept_from;    /* first job not kept, 0: none; under mutex */
+  GMainContext               *context;        /* of the opener: "failure" is notified there */
+  GSource                    *notify_source;  /* under mutex */
+
+  /* Online backups: the database thread's, but for the schedule. */
+  NatterDatabaseBackup       *backup;         /* being copied */
+  GQueue                      backups_waiting; /* BackupJob* */
+  gint                        backup_keep;    /* atomic */
+  guint                       backup_interval; /* seconds; 0: none */
+  GSource                     *backup_timer;
 };
+
+enum {
+  PROP_0,
+  PROP_FAILURE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static gboolean is_fatal (int rc);
+static void enter_read_only (NatterDatabase *self,
+                             sqlite3        *db,
+                             int             rc);
 
 G_DEFINE_FINAL_TYPE (NatterDatabase, natter_database, G_TYPE_OBJECT)
 G_DEFINE_QUARK (natter-database-error-quark, natter_database_error)
+
+/* Someone waiting for job @seq to be committed. */
+typedef struct {
+  guint64  seq;
+  GTask   *task;
+} Waiter;
 
 /* Errors and connections ------------------------------------------------- */
 
@@ -63,8 +102,16 @@ natter_database_set_error (NatterDatabase  *self,
   if (db == NULL)
     db = self->writer_db;
   message = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
+  enter_read_only (self, db, rc);
 
-  if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
+  /* Once read-only, every failure of a running database says why. */
+  if ((primary == SQLITE_READONLY || is_fatal (rc)) && natter_database_is_read_only (self))
+    {
+      g_autofree char *failure = natter_database_dup_failure (self);
+
+      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CLOSED, "%s", failure);
+    }
+  else if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
     g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CORRUPT,
                  _("The database “%s” is damaged or is not a Natter database (%s). "
                    "It was left untouched: move it away or restore a backup."),
@@ -87,6 +134,115 @@ natter_database_map_error (GError    **error,
       (*error)->domain = domain;
       (*error)->code = codes[(*error)->code];
     }
+}
+
+/* Read-only state ---------------------------------------------------------- */
+
+/* What makes the file untrustworthy to write to: damage (CORRUPT, NOTADB),
+ * the disk failing under it (IOERR: a write may be half done), and a full
+ * disk (FULL: every later write would fail too, and what failed is lost).
+ * Not BUSY, LOCKED, CONSTRAINT or NOMEM, which concern one statement. */
+static gboolean
+is_fatal (int rc)
+{
+  int primary = rc & 0xff;
+
+  if (rc == SQLITE_IOERR_NOMEM)
+    return FALSE;
+  return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB ||
+         primary == SQLITE_IOERR || primary == SQLITE_FULL;
+}
+
+static gboolean
+notify_failure_cb (gpointer user_data)
+{
+  NatterDatabase *self = user_data;
+
+  g_mutex_lock (&self->mutex);
+  g_clear_pointer (&self->notify_source, g_source_unref);
+  g_mutex_unlock (&self->mutex);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FAILURE]);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* On any thread, once the database is running. Logs once, and tells the
+ * opener's main context; the database thread stops writing at its next
+ * statement. */
+static void
+enter_read_only (NatterDatabase *self,
+                 sqlite3        *db,
+                 int             rc)
+{
+  if (!is_fatal (rc))
+    return;
+
+  g_mutex_lock (&self->mutex);
+  if (self->failure != NULL || self->thread_done)
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+  self->failure = g_strdup_printf (_("The database “%s” stopped storing anything after a write "
+                                     "failed (%s). Nothing more is kept until natterd is restarted "
+                                     "with a sound file: see “Backups and damaged databases” in "
+                                     "the README to restore a backup."),
+                                   self->path, db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+  g_warning ("%s", self->failure);
+  self->notify_source = g_idle_source_new ();
+  g_source_set_callback (self->notify_source, notify_failure_cb, self, NULL);
+  g_source_attach (self->notify_source, self->context);
+  g_mutex_unlock (&self->mutex);
+
+  if (g_thread_self () == self->writer_thread)
+    {
+      /* Right away: SQLite may have ended the transaction already, and
+       * the batch's next statements would commit on their own. */
+      sqlite3_exec (self->writer_db, "PRAGMA query_only = ON", NULL, NULL, NULL);
+      self->query_only = TRUE;
+    }
+}
+
+gboolean
+natter_database_is_read_only (NatterDatabase *self)
+{
+  gboolean read_only;
+
+  g_return_val_if_fail (NATTER_IS_DATABASE (self), TRUE);
+
+  g_mutex_lock (&self->mutex);
+  read_only = self->failure != NULL;
+  g_mutex_unlock (&self->mutex);
+
+  return read_only;
+}
+
+guint64
+natter_database_get_unkept_from (NatterDatabase *self)
+{
+  guint64 seq;
+
+  g_return_val_if_fail (NATTER_IS_DATABASE (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  seq = self->unkept_from;
+  g_mutex_unlock (&self->mutex);
+
+  return seq;
+}
+
+char *
+natter_database_dup_failure (NatterDatabase *self)
+{
+  char *failure;
+
+  g_return_val_if_fail (NATTER_IS_DATABASE (self), NULL);
+
+  g_mutex_lock (&self->mutex);
+  failure = g_strdup (self->failure);
+  g_mutex_unlock (&self->mutex);
+
+  return failure;
 }
 
 static sqlite3 *
@@ -210,6 +366,15 @@ marker_flush (NatterDatabase    *self,
 
 static void
 marker_stop (NatterDatabase    *self,
+             NatterDatabaseJob *job)
+{
+}
+
+/* Someone waits for the batch: commit it as soon as the queue is empty
+ * rather than after the batch delay. Jobs queued meanwhile (by any client)
+ * join it: one commit for all of them. */
+static void
+marker_soon (NatterDatabase    *self,
              NatterDatabaseJob *job)
 {
 }
@@ -399,7 +564,9 @@ natter_database_run (NatterDatabase *self,
         return TRUE;
     }
 
-  g_warning ("%s: write failed: %s", self->path, error->message);
+  /* Once read-only, every write fails: that was said once. */
+  if (!natter_database_is_read_only (self))
+    g_warning ("%s: write failed: %s", self->path, error->message);
   return FALSE;
 }
 
@@ -410,22 +577,168 @@ thread_exec (NatterDatabase *self,
   g_autoptr(GError) error = NULL;
   sqlite3_stmt *stmt = natter_database_prepare (self, sql, &error);
 
-  if (stmt == NULL || !natter_database_step (self, stmt, &error))
+  if ((stmt == NULL || !natter_database_step (self, stmt, &error)) &&
+      !natter_database_is_read_only (self))
     g_warning ("%s: %s failed: %s", self->path, sql, error->message);
 }
 
+/* A reader may have found the damage: from then on the writer's
+ * connection refuses every write, and batches are read transactions. */
 static void
+thread_begin (NatterDatabase *self)
+{
+  if (!self->query_only && natter_database_is_read_only (self))
+    {
+      sqlite3_exec (self->writer_db, "PRAGMA query_only = ON", NULL, NULL, NULL);
+      self->query_only = TRUE;
+    }
+  thread_exec (self, self->query_only ? "BEGIN" : "BEGIN IMMEDIATE");
+}
+
+static gboolean
 thread_commit (NatterDatabase *self,
                guint           rows)
 {
   g_autoptr(GError) error = NULL;
-  sqlite3_stmt *commit = natter_database_prepare (self, "COMMIT", &error);
+  sqlite3_stmt *commit;
 
+  /* Nothing of the batch that failed is kept (SQLite may have rolled it
+   * back already), and nothing since was written. */
+  if (self->query_only)
+    {
+      if (!sqlite3_get_autocommit (self->writer_db))
+        sqlite3_exec (self->writer_db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+
+  commit = natter_database_prepare (self, "COMMIT", &error);
   if (commit == NULL || !natter_database_step (self, commit, &error))
     {
-      g_warning ("%s: could not commit %u writes: %s", self->path, rows, error->message);
+      if (!natter_database_is_read_only (self))
+        g_warning ("%s: could not commit %u writes: %s", self->path, rows, error->message);
       thread_exec (self, "ROLLBACK");
+      return FALSE;
     }
+  return TRUE;
+}
+
+/* Answers the waiters of jobs up to @last_seq, now committed (@ok) or
+ * rolled back; called with the mutex held, answers after releasing it. */
+static GSList *
+take_waiters_locked (NatterDatabase *self,
+                     guint64         last_seq)
+{
+  GSList *done = NULL;
+
+  while (!g_queue_is_empty (&self->waiters) &&
+         ((Waiter *) g_queue_peek_head (&self->waiters))->seq <= last_seq)
+    done = g_slist_prepend (done, g_queue_pop_head (&self->waiters));
+
+  return g_slist_reverse (done);
+}
+
+static void
+answer_waiters (NatterDatabase *self,
+                GSList         *waiters,
+                gboolean        ok)
+{
+  for (GSList *l = waiters; l != NULL; l = l->next)
+    {
+      Waiter *waiter = l->data;
+
+      if (ok)
+        g_task_return_boolean (waiter->task, TRUE);
+      else
+        g_task_return_new_error (waiter->task, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
+                                 _("Database “%s”: a write could not be committed"), self->path);
+      g_object_unref (waiter->task);
+      g_free (waiter);
+    }
+  g_slist_free (waiters);
+}
+
+/* Backups, on the database thread ------------------------------------------ */
+
+typedef struct {
+  NatterDatabaseJob job;
+  GTask            *task;  /* NULL: a periodic backup */
+} BackupJob;
+
+static void
+marker_backup (NatterDatabase    *self,
+               NatterDatabaseJob *job)
+{
+}
+
+static void
+backup_job_free (gpointer data)
+{
+  BackupJob *job = data;
+
+  g_clear_object (&job->task);
+  g_free (job);
+}
+
+static void
+backup_job_fail (BackupJob    *job,
+                 const GError *error)
+{
+  if (job->task != NULL)
+    g_task_return_error (job->task, g_error_copy (error));
+  else
+    g_warning ("%s", error->message);
+  job_free (&job->job);
+}
+
+/* Starts the next backup when none is being copied, and copies a chunk. A
+ * damaged or unwritable database is not copied: its copy would push the
+ * last good backups out. */
+static void
+backup_advance (NatterDatabase *self)
+{
+  g_autofree char *failure = natter_database_dup_failure (self);
+  g_autoptr(GError) error = NULL;
+
+  if (failure != NULL)
+    error = g_error_new (NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CLOSED,
+                         _("No backup was made: %s"), failure);
+  if (error != NULL && self->backup != NULL)
+    _natter_database_backup_finish (g_steal_pointer (&self->backup), error);
+
+  while (self->backup == NULL && !g_queue_is_empty (&self->backups_waiting))
+    {
+      BackupJob *job = g_queue_pop_head (&self->backups_waiting);
+      g_autoptr(GError) start_error = NULL;
+
+      if (error != NULL)
+        {
+          backup_job_fail (job, error);
+          continue;
+        }
+      self->backup = _natter_database_backup_start (self->writer_db, self->path, job->task == NULL,
+                                                    g_atomic_int_get (&self->backup_keep),
+                                                    job->task, &start_error);
+      if (self->backup == NULL)
+        backup_job_fail (job, start_error);
+      else
+        job_free (&job->job);
+    }
+
+  if (self->backup != NULL && !_natter_database_backup_step (self->backup))
+    _natter_database_backup_finish (g_steal_pointer (&self->backup), NULL);
+}
+
+static void
+backup_abort_all (NatterDatabase *self)
+{
+  g_autoptr(GError) error = g_error_new_literal (NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CLOSED,
+                                                 _("natterd stopped before the backup was complete"));
+  BackupJob *job;
+
+  if (self->backup != NULL)
+    _natter_database_backup_finish (g_steal_pointer (&self->backup), error);
+  while ((job = g_queue_pop_head (&self->backups_waiting)) != NULL)
+    backup_job_fail (job, error);
 }
 
 static gpointer
@@ -441,16 +754,31 @@ database_thread (gpointer user_data)
     setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), WRITER_NICE);
 #endif
 
+  self->writer_thread = g_thread_self ();
   while (!stop)
     {
-      NatterDatabaseJob *job = g_async_queue_pop (self->queue);
-      guint64 last_seq = job->seq;
-      gint64 deadline = g_get_monotonic_time () + g_atomic_int_get (&self->batch_delay_ms) * 1000;
+      gboolean backing_up = self->backup != NULL || !g_queue_is_empty (&self->backups_waiting);
+      NatterDatabaseJob *job;
+      guint64 first_seq, last_seq;
+      gint64 deadline;
       guint max_rows = MAX (1, g_atomic_int_get (&self->batch_rows));
       guint rows = 0;
+      gboolean soon = FALSE, ok = TRUE;
+      GSList *waiters;
+
+      /* A backup goes on a chunk at a time, between batches. */
+      job = backing_up ? g_async_queue_try_pop (self->queue) : g_async_queue_pop (self->queue);
+      if (job == NULL)
+        {
+          backup_advance (self);
+          continue;
+        }
+      first_seq = last_seq = job->seq;
+      deadline = g_get_monotonic_time () + g_atomic_int_get (&self->batch_delay_ms) * 1000;
 
       /* One transaction: until the delay since the first job is over, the
-       * batch is full, or someone waits for it (a flush, a read). */
+       * batch is full, or someone waits for it (a flush, a read; after a
+       * marker_soon, as soon as nothing more is queued). */
       while (job != NULL)
         {
           gint64 wait;
@@ -462,32 +790,64 @@ database_thread (gpointer user_data)
               job_free (job);
               break;
             }
+          if (job->run == marker_backup)
+            {
+              g_queue_push_tail (&self->backups_waiting, job);
+              break;
+            }
 
-          if (rows == 0)
-            thread_exec (self, "BEGIN IMMEDIATE");
-          job->run (self, job);
+          if (job->run == marker_soon)
+            soon = TRUE;
+          else
+            {
+              if (rows == 0)
+                thread_begin (self);
+              job->run (self, job);
+              rows++;
+            }
           job_free (job);
-          if (++rows >= max_rows)
+          if (rows >= max_rows)
             break;
 
-          wait = deadline - g_get_monotonic_time ();
+          wait = soon ? 0 : deadline - g_get_monotonic_time ();
           job = wait > 0 ? g_async_queue_timeout_pop (self->queue, wait)
                          : g_async_queue_try_pop (self->queue);
         }
 
       if (rows > 0)
-        thread_commit (self, rows);
+        ok = thread_commit (self, rows);
 
       g_mutex_lock (&self->mutex);
+      if (!ok)
+        {
+          self->failed_first = self->committed_seq + 1;
+          self->failed_last = last_seq;
+        }
+      /* The batch that failed was rolled back, as is all that follows. */
+      if (self->query_only && self->unkept_from == 0 && rows > 0)
+        self->unkept_from = first_seq;
       self->committed_seq = MAX (self->committed_seq, last_seq);
+      waiters = take_waiters_locked (self, self->committed_seq);
       g_cond_broadcast (&self->cond);
       g_mutex_unlock (&self->mutex);
-    }
+      answer_waiters (self, waiters, ok);
 
-  g_mutex_lock (&self->mutex);
-  self->thread_done = TRUE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->mutex);
+      if (!stop)
+        backup_advance (self);
+    }
+  backup_abort_all (self);
+
+  {
+    GSList *waiters;
+
+    /* Nothing more will be committed. */
+    g_mutex_lock (&self->mutex);
+    self->thread_done = TRUE;
+    waiters = take_waiters_locked (self, G_MAXUINT64);
+    g_cond_broadcast (&self->cond);
+    g_mutex_unlock (&self->mutex);
+    answer_waiters (self, waiters, FALSE);
+  }
 
   return NULL;
 }
@@ -500,6 +860,15 @@ natter_database_finalize (GObject *object)
   NatterDatabase *self = (NatterDatabase *) object;
 
   natter_database_close (self);
+  natter_database_set_backup_schedule (self, 0, 0);
+  /* The database thread is gone: nobody else touches the source now. */
+  if (self->notify_source != NULL)
+    {
+      g_source_destroy (self->notify_source);
+      g_clear_pointer (&self->notify_source, g_source_unref);
+    }
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->failure);
 
   for (guint i = 0; i < self->readers->len; i++)
     sqlite3_close (g_ptr_array_index (self->readers, i));
@@ -516,11 +885,39 @@ natter_database_finalize (GObject *object)
 }
 
 static void
+natter_database_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  NatterDatabase *self = (NatterDatabase *) object;
+
+  switch (prop_id)
+    {
+    case PROP_FAILURE:
+      g_value_take_string (value, natter_database_dup_failure (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 natter_database_class_init (NatterDatabaseClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = natter_database_finalize;
+  object_class->get_property = natter_database_get_property;
+
+  /* Why the database stopped storing, or NULL: notified on the main
+   * context of whoever opened it. */
+  properties[PROP_FAILURE] =
+    g_param_spec_string ("failure", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -536,38 +933,18 @@ natter_database_init (NatterDatabase *self)
   g_cond_init (&self->cond);
   self->queue = g_async_queue_new ();
   self->readers = g_ptr_array_new ();
+  g_queue_init (&self->waiters);
+  self->failed_first = 1;
   self->statements = g_hash_table_new_full (NULL, NULL, NULL, statement_free);
   self->batch_rows = 1;
+  self->backup_keep = 1;
+  g_queue_init (&self->backups_waiting);
   /* Nothing runs until the file is open. */
   self->closed = TRUE;
   self->thread_done = TRUE;
 }
 
 /* Opening ----------------------------------------------------------------- */
-
-/* Creates @path private to its owner (the stores hold password hashes and
- * server passwords), or makes an existing one private. SQLite gives the
- * -wal and -shm files the same mode. */
-static gboolean
-create_private_file (NatterDatabase  *self,
-                     GError         **error)
-{
-  int fd = g_open (self->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-  if (fd < 0 && errno != EEXIST)
-    {
-      int saved = errno;
-
-      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_OPEN,
-                   _("Cannot create the database “%s”: %s"), self->path, g_strerror (saved));
-      return FALSE;
-    }
-  if (fd >= 0)
-    close (fd);
-  else
-    g_chmod (self->path, 0600);
-  return TRUE;
-}
 
 static gboolean
 refuse_newer (NatterDatabase  *self,
@@ -716,7 +1093,14 @@ open_file (NatterDatabase  *self,
       return FALSE;
     }
 
-  if (!create_private_file (self, error))
+  if (g_str_equal (self->path, ":memory:"))
+    {
+      if (!_natter_database_file_create_private (self->path, error))
+        return FALSE;
+    }
+  else if ((!g_file_test (self->path, G_FILE_TEST_EXISTS) && !_natter_database_file_create_new (self->path, error)) ||
+           !_natter_database_file_refuse_empty (self->path, error) ||
+           !_natter_database_file_create_private (self->path, error))
     return FALSE;
 
   self->writer_db = open_connection (self, error);
@@ -724,6 +1108,7 @@ open_file (NatterDatabase  *self,
   /* The schema's pragmas wait until the file is known to be ours. */
   return self->writer_db != NULL &&
          check_file (self, error) &&
+         _natter_database_file_quick_check (self->path, error) &&
          set_wal (self, error) &&
          apply_pragmas (self, self->writer_db, error) &&
          migrate (self, error);
@@ -749,6 +1134,7 @@ natter_database_open (const char                 *path,
   if (!open_file (self, error))
     return NULL;
 
+  self->context = g_main_context_ref_thread_default ();
   self->closed = FALSE;
   self->thread_done = FALSE;
   self->thread = g_thread_new ("natter-database", database_thread, self);
@@ -842,6 +1228,83 @@ natter_database_get_pending (NatterDatabase *self)
   return (guint) MIN (pending, G_MAXUINT);
 }
 
+static int
+waiter_compare (gconstpointer a,
+                gconstpointer b,
+                gpointer      user_data)
+{
+  guint64 sa = ((const Waiter *) a)->seq, sb = ((const Waiter *) b)->seq;
+
+  return sa < sb ? -1 : sa > sb;
+}
+
+void
+natter_database_wait_async (NatterDatabase      *self,
+                            guint64              seq,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  gboolean failed = FALSE, done = FALSE;
+
+  g_return_if_fail (NATTER_IS_DATABASE (self));
+
+  /* No source object: the database thread drops its reference to the
+   * task, and must never drop the last one of the database. */
+  task = g_task_new (NULL, NULL, callback, user_data);
+  g_task_set_source_tag (task, natter_database_wait_async);
+
+  g_mutex_lock (&self->mutex);
+  if (seq <= self->committed_seq)
+    {
+      done = TRUE;
+      failed = seq >= self->failed_first && seq <= self->failed_last;
+    }
+  else if (self->thread_done)
+    done = failed = TRUE;
+  else
+    {
+      Waiter *waiter = g_new (Waiter, 1);
+
+      waiter->seq = seq;
+      waiter->task = g_steal_pointer (&task);
+      g_queue_insert_sorted (&self->waiters, waiter, waiter_compare, NULL);
+      if (!self->closed)
+        queue_locked (self, marker_new (marker_soon));
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (done && failed)
+    g_task_return_new_error (task, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
+                             _("Database “%s”: a write could not be committed"), self->path);
+  else if (done)
+    g_task_return_boolean (task, TRUE);
+}
+
+gboolean
+natter_database_wait_finish (NatterDatabase  *self,
+                             GAsyncResult    *result,
+                             GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+guint64
+natter_database_get_queued_seq (NatterDatabase *self)
+{
+  guint64 seq;
+
+  g_return_val_if_fail (NATTER_IS_DATABASE (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  seq = self->queued_seq;
+  g_mutex_unlock (&self->mutex);
+
+  return seq;
+}
+
 /* Reads ------------------------------------------------------------------- */
 
 static gpointer
@@ -911,4 +1374,102 @@ natter_database_read_async (NatterDatabase     *self,
   read->database = self;
   read->barrier = read_barrier (self);
   g_task_run_in_thread (task, read_thread);
+}
+
+/* Backups ------------------------------------------------------------------ */
+
+static BackupJob *
+backup_job_new (GTask *task)
+{
+  BackupJob *job = g_new0 (BackupJob, 1);
+
+  job->job.run = marker_backup;
+  job->job.free = backup_job_free;
+  job->task = task != NULL ? g_object_ref (task) : NULL;
+  return job;
+}
+
+void
+natter_database_backup_async (NatterDatabase      *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  BackupJob *job;
+
+  g_return_if_fail (NATTER_IS_DATABASE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, natter_database_backup_async);
+  if (g_str_equal (self->path, ":memory:"))
+    {
+      g_task_return_new_error (task, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
+                               _("Nothing is kept on disk: there is nothing to back up"));
+      return;
+    }
+
+  job = backup_job_new (task);
+  if (natter_database_queue (self, &job->job, 0, &error) == 0)
+    {
+      g_task_return_error (task, error);
+      backup_job_free (job);
+    }
+}
+
+char *
+natter_database_backup_finish (NatterDatabase  *self,
+                               GAsyncResult    *result,
+                               GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void arm_backup_timer (NatterDatabase *self,
+                              guint           delay_s);
+
+static gboolean
+backup_timer_cb (gpointer user_data)
+{
+  NatterDatabase *self = user_data;
+  BackupJob *job = backup_job_new (NULL);
+
+  if (natter_database_queue (self, &job->job, 0, NULL) == 0)
+    backup_job_free (job);
+  arm_backup_timer (self, self->backup_interval);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_backup_timer (NatterDatabase *self,
+                  guint           delay_s)
+{
+  if (self->backup_timer != NULL)
+    {
+      g_source_destroy (self->backup_timer);
+      g_clear_pointer (&self->backup_timer, g_source_unref);
+    }
+  if (self->backup_interval == 0)
+    return;
+
+  self->backup_timer = g_timeout_source_new_seconds (delay_s);
+  g_source_set_callback (self->backup_timer, backup_timer_cb, self, NULL);
+  g_source_attach (self->backup_timer, self->context);
+}
+
+void
+natter_database_set_backup_schedule (NatterDatabase *self,
+                                     guint           interval_s,
+                                     guint           keep)
+{
+  g_return_if_fail (NATTER_IS_DATABASE (self));
+
+  self->backup_interval = keep > 0 && !g_str_equal (self->path, ":memory:") ? interval_s : 0;
+  g_atomic_int_set (&self->backup_keep, (gint) MAX (keep, 1));
+  arm_backup_timer (self, self->backup_interval > 0
+                          ? _natter_database_backup_next_delay (self->path, self->backup_interval) : 0);
 }

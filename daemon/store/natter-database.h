@@ -110,6 +110,21 @@ void            natter_database_close       (NatterDatabase *self);
 gboolean        natter_database_is_closed   (NatterDatabase *self);
 /* Jobs queued and not yet committed. */
 guint           natter_database_get_pending (NatterDatabase *self);
+/* The sequence number of the last job queued. */
+guint64         natter_database_get_queued_seq (NatterDatabase *self);
+
+/* Answers once job @seq (from natter_database_queue()) is committed: TRUE,
+ * or an error when its transaction was rolled back or the database closed
+ * first. The batch holding it is committed as soon as the queue is empty
+ * instead of after the batch delay: waiting costs a commit, not the delay.
+ * @callback runs in the thread-default main context of the caller. */
+void            natter_database_wait_async  (NatterDatabase      *self,
+                                             guint64              seq,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean        natter_database_wait_finish (NatterDatabase      *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
 
 /* Reads on read connections. _read_async runs @read->func on a worker thread
  * and answers @task with its result; @task's data must start with @read.
@@ -159,5 +174,38 @@ void            natter_database_set_error   (NatterDatabase  *self,
                                              int              rc,
                                              const char      *what,
                                              GError         **error);
+
+/* Read-only state: after a write failed as damage (SQLITE_CORRUPT,
+ * SQLITE_NOTADB), a failing disk (SQLITE_IOERR) or a full one
+ * (SQLITE_FULL), or a read found damage, nothing more is written until the
+ * database is opened again: logged once, jobs still run (reads answer,
+ * writes fail with NATTER_DATABASE_ERROR_CLOSED) and the "failure"
+ * property (its message, NULL when sound) is notified on the main context
+ * of whoever opened it. */
+gboolean        natter_database_is_read_only (NatterDatabase *self);
+char           *natter_database_dup_failure  (NatterDatabase *self);
+/* The sequence number (as _queue() returns) of the first job whose writes
+ * were not kept: the batch that failed is rolled back. 0 while sound, and
+ * until the failing batch has ended. Jobs from there on count as
+ * "committed" for flushes and barriers, but nothing of theirs is on disk. */
+guint64         natter_database_get_unkept_from (NatterDatabase *self);
+
+/* Online backups (SQLite's backup API, a chunk at a time on the database
+ * thread between write batches) into "backups" beside the file, mode 0600:
+ * STEM-YYYYmmddTHHMMSS.mmmZ-manual.db on demand, never pruned; periodic
+ * ones STEM-YYYYmmddTHHMMSS.mmmZ.db, of which the @keep newest are kept.
+ * _finish gives the backup's path. A read-only database is not backed up. */
+void            natter_database_backup_async  (NatterDatabase       *self,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+char           *natter_database_backup_finish (NatterDatabase       *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+/* Every @interval_s seconds (0, or @keep 0: none), counted from the newest
+ * periodic backup on disk. */
+void            natter_database_set_backup_schedule (NatterDatabase *self,
+                                                     guint           interval_s,
+                                                     guint           keep);
 
 G_END_DECLS

@@ -14,6 +14,8 @@ struct _NatterServerStore
   GObject         parent_instance;
 
   NatterDatabase *database;
+  /* The last write acknowledged only once committed (main thread only). */
+  guint64         last_durable;
 };
 
 /* Database error codes as this store's, indexed by NatterDatabaseError. */

@@ -27,16 +27,22 @@ typedef enum {
 } NatterServerStoreError;
 
 /* The schema this build writes; older files are migrated forward on open. */
-#define NATTER_SERVER_STORE_SCHEMA_VERSION 2
+#define NATTER_SERVER_STORE_SCHEMA_VERSION 3
 #define NATTER_SERVER_STORE_FILENAME "server.db"
 
 #define NATTER_TYPE_SERVER_STORE (natter_server_store_get_type ())
 G_DECLARE_FINAL_TYPE (NatterServerStore, natter_server_store, NATTER, SERVER_STORE, GObject)
 
 /* Records. Names ending in _key are casefolded; strings may be NULL where
- * noted. */
+ * noted.
+ *
+ * What belongs to an account (its inbox, silences, first joins, private
+ * conversations, registered rooms, last seen nicks) is keyed by its
+ * identity, "=<id>" (natter_server_store_account_identity()), never by its
+ * name: ids are never reused, names are once an account is dropped. */
 
 typedef struct {
+  gint64  id;            /* > 0, never reused */
   char   *key;           /* casefolded account name */
   char   *name;          /* as registered */
   char   *hash;          /* yescrypt */
@@ -50,7 +56,7 @@ typedef struct {
 typedef struct {
   char   *key;           /* casefolded room name */
   char   *name;
-  char   *founder;       /* casefolded account */
+  char   *founder;       /* the founder account's identity */
   char   *topic;         /* or NULL */
   char   *topic_setter;
   gint64  topic_time;
@@ -92,7 +98,14 @@ typedef struct {
   gint64  time_ms;       /* latest message */
 } NatterStoredTarget;
 
+typedef struct {
+  char   *identity;      /* the account's */
+  char   *room_key;
+  gint64  time_ms;       /* unix milliseconds */
+} NatterStoredFirstJoin;
+
 void natter_stored_account_free (NatterStoredAccount *account);
+void natter_stored_first_join_free (NatterStoredFirstJoin *first_join);
 void natter_stored_room_free    (NatterStoredRoom    *room);
 void natter_stored_message_free (NatterStoredMessage *message);
 void natter_stored_seen_free    (NatterStoredSeen    *seen);
@@ -110,8 +123,22 @@ GQuark             natter_server_store_error_quark (void);
 NatterServerStore *natter_server_store_new         (const char *data_dir,
                                                     GError    **error);
 const char        *natter_server_store_get_path    (NatterServerStore *self);
+/* The engine under it: its read-only state and backups. */
+struct _NatterDatabase *natter_server_store_get_database (NatterServerStore *self);
 
-/* Defaults: 50 ms, 500 rows. */
+/*
+ * The batch bound: history (room and private messages) is committed at most
+ * NATTER_SERVER_STORE_BATCH_DELAY_MS after it was queued, in transactions of
+ * at most NATTER_SERVER_STORE_BATCH_ROWS rows. The server holds a client's
+ * input while more than a batch of rows waits, so a crash loses at most
+ * that much acknowledged history. What is durable (accounts, rooms, inboxes)
+ * is waited for with natter_server_store_wait_async() before it is
+ * acknowledged.
+ */
+#define NATTER_SERVER_STORE_BATCH_DELAY_MS 50
+#define NATTER_SERVER_STORE_BATCH_ROWS     500
+
+/* Defaults: the batch bound above. */
 void               natter_server_store_set_batch_limits (NatterServerStore *self,
                                                          guint              delay_ms,
                                                          guint              max_rows);
@@ -123,23 +150,51 @@ void               natter_server_store_close       (NatterServerStore *self);
 /* Writes queued and not yet committed. */
 guint              natter_server_store_get_pending (NatterServerStore *self);
 
+/* The sequence number of the last durable write queued: an account saved
+ * or deleted, silences, a registered room saved or deleted, an offline
+ * message, an inbox cleared (0: none yet). A caller compares it before and
+ * after its work to learn whether it must wait before acknowledging. */
+guint64            natter_server_store_get_last_durable (NatterServerStore *self);
+/* The sequence number of the last write queued, durable or not. */
+guint64            natter_server_store_get_last_queued  (NatterServerStore *self);
+/* Answers TRUE once every write up to @seq is committed (synchronously, in
+ * the file), with an error when its transaction failed or the store closed
+ * first. Committing starts at once: no batch delay. */
+void               natter_server_store_wait_async  (NatterServerStore   *self,
+                                                    guint64              seq,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+gboolean           natter_server_store_wait_finish (NatterServerStore   *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+
 /* Loading (blocking: for start-up). Arrays of records, owned by the caller. */
 GPtrArray         *natter_server_store_load_accounts (NatterServerStore *self,
                                                       GError           **error);
 GPtrArray         *natter_server_store_load_rooms    (NatterServerStore *self,
                                                       GError           **error);
+GPtrArray         *natter_server_store_load_first_joins (NatterServerStore *self,
+                                                         GError           **error);
+/* The highest account id ever given (dropped accounts included), 0 for
+ * none; -1 on error. */
+gint64             natter_server_store_load_last_account_id (NatterServerStore *self,
+                                                             GError           **error);
+
+/* "=<id>": what the account's private data is keyed by. */
+char              *natter_server_store_account_identity (gint64 id);
 
 /* Writes: queued, strings copied, return at once. */
 void natter_server_store_save_account    (NatterServerStore         *self,
                                           const NatterStoredAccount *account);
-/* Also removes its silences, its inbox and the registration of its rooms. */
+/* Also removes, in the same transaction, its silences, its inbox, its first
+ * joins, its private conversations and the registration of its rooms. */
 void natter_server_store_delete_account  (NatterServerStore *self,
-                                          const char        *key);
+                                          gint64             id);
 void natter_server_store_set_last_seen   (NatterServerStore *self,
-                                          const char        *key,
+                                          gint64             id,
                                           gint64             when);
 void natter_server_store_save_silences   (NatterServerStore  *self,
-                                          const char         *key,
+                                          const char         *identity,
                                           const char * const *masks);
 void natter_server_store_save_room       (NatterServerStore      *self,
                                           const NatterStoredRoom *room);
@@ -149,15 +204,28 @@ void natter_server_store_delete_room     (NatterServerStore *self,
  * its bound and the row was dropped. */
 gboolean natter_server_store_add_message (NatterServerStore         *self,
                                           const NatterStoredMessage *message);
-/* An offline message for @account_key (also call add_message for history). */
+/* An offline message for the account @identity (also call add_message for
+ * history). */
 void natter_server_store_add_offline     (NatterServerStore         *self,
-                                          const char                *account_key,
+                                          const char                *identity,
                                           const NatterStoredMessage *message);
 void natter_server_store_mark_delivered  (NatterServerStore *self,
                                           const gint64      *ids,
                                           guint              n_ids);
 void natter_server_store_clear_inbox     (NatterServerStore *self,
-                                          const char        *account_key);
+                                          const char        *identity);
+/* A room's history and first joins, when the room is gone. */
+void natter_server_store_delete_room_history (NatterServerStore *self,
+                                              const char        *room_key);
+/* At start: the history of every room that is not registered (such rooms
+ * did not outlive the last run). */
+void natter_server_store_purge_room_history  (NatterServerStore *self);
+/* When the account @identity first joined the registered room @room_key;
+ * a later call for the same pair changes nothing. */
+void natter_server_store_save_first_join (NatterServerStore *self,
+                                          const char        *identity,
+                                          const char        *room_key,
+                                          gint64             time_ms);
 void natter_server_store_save_seen       (NatterServerStore      *self,
                                           const NatterStoredSeen *seen);
 
@@ -189,16 +257,30 @@ void       natter_server_store_query_history_async  (NatterServerStore      *sel
                                                      GCancellable           *cancellable,
                                                      GAsyncReadyCallback     callback,
                                                      gpointer                user_data);
+/* The same, but only messages sent at or after @since_ms (unix ms): a
+ * reader's view of a room from when they joined it. */
+void       natter_server_store_query_history_since_async (NatterServerStore      *self,
+                                                          const char             *target_key,
+                                                          NatterHistoryQuery      query,
+                                                          const NatterHistoryRef *ref,
+                                                          const NatterHistoryRef *ref2,
+                                                          guint                   limit,
+                                                          gint64                  since_ms,
+                                                          GCancellable           *cancellable,
+                                                          GAsyncReadyCallback     callback,
+                                                          gpointer                user_data);
 GPtrArray *natter_server_store_query_history_finish (NatterServerStore *self,
                                                      GAsyncResult      *result,
                                                      GError           **error);
 
 /* Conversations with a message between @from_ms and @to_ms (either order):
- * the rooms in @room_keys, and private conversations of @identity. Oldest
- * latest message first, at most @limit. */
+ * the rooms in @room_keys (each counting only from its @room_since, unix
+ * ms, when that is not NULL), and private conversations of @identity.
+ * Oldest latest message first, at most @limit. */
 void       natter_server_store_query_targets_async  (NatterServerStore   *self,
                                                      const char          *identity,
                                                      const char * const  *room_keys,
+                                                     const gint64        *room_since,
                                                      gint64               from_ms,
                                                      gint64               to_ms,
                                                      guint                limit,
@@ -209,7 +291,7 @@ GPtrArray *natter_server_store_query_targets_finish (NatterServerStore *self,
                                                      GAsyncResult      *result,
                                                      GError           **error);
 
-/* The inbox of @account_key, oldest first: only undelivered rows, or the
+/* The inbox of the account @identity, oldest first: only undelivered rows, or the
  * latest @limit of all rows with @all. */
 void       natter_server_store_fetch_inbox_async    (NatterServerStore   *self,
                                                      const char          *account_key,
@@ -222,8 +304,9 @@ GPtrArray *natter_server_store_fetch_inbox_finish   (NatterServerStore *self,
                                                      GAsyncResult      *result,
                                                      GError           **error);
 
-/* When @nick_key was last online, and (if @account_key is not NULL) the
- * latest time any nick of that account was; NULL when never. */
+/* When @nick_key was last online, and (if @account_key, an account's
+ * identity, is not NULL) the latest time any nick of that account was; NULL
+ * when never. */
 void              natter_server_store_query_seen_async  (NatterServerStore   *self,
                                                          const char          *nick_key,
                                                          const char          *account_key,

@@ -243,7 +243,8 @@ store_exec_logged (NatterSessionStore *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!store_exec_stmt (self, stmt, &error))
+  /* Once read-only, every write fails: that was said once. */
+  if (!store_exec_stmt (self, stmt, &error) && !natter_database_is_read_only (self->database))
     g_warning ("sessions.db write failed: %s", error->message);
 }
 
@@ -465,6 +466,12 @@ natter_session_store_get_path (NatterSessionStore *self)
   g_return_val_if_fail (NATTER_IS_SESSION_STORE (self), NULL);
 
   return natter_database_get_path (self->database);
+}
+
+NatterDatabase *
+natter_session_store_get_database (NatterSessionStore *self)
+{
+  return self->database;
 }
 
 void

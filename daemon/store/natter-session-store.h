@@ -45,6 +45,8 @@ GQuark              natter_session_store_error_quark (void);
 NatterSessionStore *natter_session_store_new         (const char          *path,
                                                       GError             **error);
 const char         *natter_session_store_get_path    (NatterSessionStore  *self);
+/* The engine under it: its read-only state and backups. */
+struct _NatterDatabase *natter_session_store_get_database (NatterSessionStore *self);
 /* Writes what is queued and stops the SQLite thread; later calls fail. */
 void                natter_session_store_close       (NatterSessionStore  *self);
 

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-server"
+
+#include "config.h"
+
+#include "natter-server-private.h"
+
+/*
+ * Acknowledged means on disk. A command that queued a durable write (an
+ * account, a registered room, an offline message: see
+ * natter_server_store_get_last_durable()) has its replies and echoes held
+ * back, with the client's following commands, until the store has
+ * committed it; other clients go on meanwhile. History only has to stay
+ * within one batch of the disk: a client whose command leaves more than
+ * NATTER_SERVER_STORE_BATCH_ROWS writes waiting has its next commands wait
+ * until they are committed (only a client whose command wrote: the others
+ * go on).
+ */
+
+void
+_natter_server_ack_begin (NatterServer *self,
+                          NatterClient *client,
+                          NatterAckMark *mark)
+{
+  mark->durable = self->store != NULL ? natter_server_store_get_last_durable (self->store) : 0;
+  mark->queued = self->store != NULL ? natter_server_store_get_last_queued (self->store) : 0;
+  mark->line = client->lines_queued;
+}
+
+static void
+ack_done_cb (GObject      *source_object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  NatterClient *client = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = natter_server_store_wait_finish (NATTER_SERVER_STORE (source_object), result, &error);
+
+  if (!ok && !client->closed)
+    g_warning ("Not acknowledging to %s what the store did not keep: %s",
+               client->prefix != NULL ? client->prefix : client->address, error->message);
+
+  /* The store did not keep it: say nothing of it, and show the client out
+   * rather than let it believe it was. */
+  _natter_client_release (client, !ok);
+  if (!ok && !client->closed)
+    {
+      _natter_server_kill_client (client->server, client, "Server storage failed", TRUE);
+      _natter_server_flush (client->server);
+    }
+  g_object_unref (client);
+}
+
+static void
+ack_wait (NatterServer *self,
+          NatterClient *client,
+          guint64       seq,
+          guint64       from_line)
+{
+  _natter_client_hold (client, from_line);
+  natter_server_store_wait_async (self->store, seq, ack_done_cb, g_object_ref (client));
+}
+
+void
+_natter_server_ack_end (NatterServer        *self,
+                        NatterClient        *client,
+                        const NatterAckMark *mark)
+{
+  guint64 durable, queued;
+
+  if (self->store == NULL || client->closed)
+    return;
+
+  durable = natter_server_store_get_last_durable (self->store);
+  queued = natter_server_store_get_last_queued (self->store);
+  if (durable > mark->durable)
+    ack_wait (self, client, durable, mark->line);
+  else if (queued > mark->queued &&
+           natter_server_store_get_pending (self->store) >= NATTER_SERVER_STORE_BATCH_ROWS)
+    ack_wait (self, client, queued, client->lines_queued);
+}

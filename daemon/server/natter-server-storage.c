@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "natter-server"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "natter-database.h"
+#include "natter-server-private.h"
+
+/*
+ * When the store has gone read-only (a damaged or failing server.db), the
+ * server keeps people talking live but acknowledges nothing it cannot keep:
+ * what exists only to be stored (an offline message, an account, a
+ * registered room) is refused with FAIL <command> STORE_READ_ONLY, and what
+ * is relayed anyway (room and private messages) is said once per client,
+ * with NOTE <command> STORE_READ_ONLY, not to be kept in history.
+ */
+
+#define CODE "STORE_READ_ONLY"
+
+gboolean
+_natter_server_can_store (NatterServer *server)
+{
+  return server->store != NULL &&
+         !natter_database_is_read_only (natter_server_store_get_database (server->store));
+}
+
+void
+_natter_server_storage_fail (NatterServer *server,
+                             NatterClient *client,
+                             const char   *command,
+                             const char   *target)
+{
+  const char *text = _("The server cannot store anything now (its database failed): "
+                       "this was not kept. Try again once the server is repaired.");
+
+  if (target != NULL)
+    _natter_server_send (server, client, server->server_name, "FAIL", command, CODE, target, text, NULL);
+  else
+    _natter_server_send (server, client, server->server_name, "FAIL", command, CODE, text, NULL);
+}
+
+void
+_natter_server_storage_note (NatterServer *server,
+                             NatterClient *client,
+                             const char   *command,
+                             const char   *target)
+{
+  if (client->told_not_kept)
+    return;
+  client->told_not_kept = TRUE;
+
+  _natter_server_send (server, client, server->server_name, "NOTE", command, CODE, target,
+                       _("The server cannot store anything now (its database failed): your "
+                         "messages reach those online but are not kept in history."),
+                       NULL);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * What NatterDatabase does to a database file before it opens it for good:
+ * making it (never empty, always private to its owner) and refusing one
+ * that was truncated or is damaged inside, with a message saying what to do.
+ */
+
+gboolean _natter_database_file_create_private (const char  *path,
+                                               GError     **error);
+gboolean _natter_database_file_create_new     (const char  *path,
+                                               GError     **error);
+gboolean _natter_database_file_refuse_empty   (const char  *path,
+                                               GError     **error);
+gboolean _natter_database_file_quick_check    (const char  *path,
+                                               GError     **error);
+
+G_END_DECLS
