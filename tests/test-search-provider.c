@@ -236,11 +236,15 @@ test_every_session (Fixture       *f,
   const char *expected[] = { other, private, thinking, fox, NULL };
   g_auto(GStrv) results = initial (f, (const char *[]) { "quick", NULL });
   g_auto(GStrv) prefix = initial (f, (const char *[]) { "QUI", NULL });
+  g_auto(GStrv) short_prefix = initial (f, (const char *[]) { "qu", NULL });
 
   /* Both sessions, rooms and private conversations; terms are prefixes,
    * in any case. */
   g_assert_cmpstrv (results, expected);
   g_assert_cmpstrv (prefix, expected);
+
+  /* Two letters are a word, not a prefix: that would match nearly all. */
+  g_assert_cmpuint (g_strv_length (short_prefix), ==, 0);
 }
 
 static void
