@@ -17,8 +17,8 @@ G_DECLARE_FINAL_TYPE (NatterSearchProvider, natter_search_provider, NATTER, SEAR
  * every session natterd holds: org.gnome.Shell.SearchProvider2 at
  * NATTER_SEARCH_PROVIDER_PATH, beside natterd's own objects (the .ini file
  * in data/ tells the Shell). Results are messages, the most recently logged
- * first: those with every term as a whole word, or when there are fewer
- * than a handful, those where the last term starts a word; activating one opens the window at it, and "search in Natter"
+ * first: those with every term as a whole word, or when there are none,
+ * those where the last term starts a word; activating one opens the window at it, and "search in Natter"
  * opens the window's search (natter-window-launcher.h).
  */
 

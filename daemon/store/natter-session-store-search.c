@@ -16,8 +16,9 @@
  * the cost follows the limit, not how many messages match, which is what
  * keeps a common word fast in a million-message scrollback. Sorting the
  * matches by time instead would read them all. A prefix query has no such
- * luck (FTS5 merges the whole doclist of every word it matches), so it runs
- * only when the query of whole words found too few.
+ * luck (FTS5 merges the whole doclist of every word it matches, tens of
+ * milliseconds for a common one), so it runs only when the query of whole
+ * words found nothing.
  */
 
 typedef struct {
@@ -108,7 +109,7 @@ find_read (NatterDatabase  *database,
   FindData *data = user_data;
   g_autoptr(GPtrArray) found = find_query (database, db, data, data->query, error);
 
-  if (found != NULL && found->len < data->limit && data->fallback != NULL)
+  if (found != NULL && found->len == 0 && data->fallback != NULL)
     {
       g_clear_pointer (&found, g_ptr_array_unref);
       found = find_query (database, db, data, data->fallback, error);
