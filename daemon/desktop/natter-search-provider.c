@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "natter-dbus-error.h"
 #include "natter-ipc-text.h"
 #include "natter-irc-names.h"
 #include "natter-search-provider.h"
@@ -376,8 +377,9 @@ activate_result (NatterSearchProvider  *self,
 
   if (!parse_result_id (id, &session, &message, &target))
     {
-      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                                             _("Not a search result of Natter: %s"), id);
+      g_autofree char *why = g_strdup_printf (_("Not a search result of Natter: %s"), id);
+
+      natter_dbus_error_return_invalid (invocation, why);
       return;
     }
 
