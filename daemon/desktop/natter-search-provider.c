@@ -206,7 +206,6 @@ on_found (GObject      *source,
       for (guint i = 0; i < found->len; i++)
         {
           char *id = result_id (g_ptr_array_index (found, i));
-
           Remembered *remembered = g_new0 (Remembered, 1);
 
           remembered->found = g_steal_pointer (&found->pdata[i]);
