@@ -29,7 +29,6 @@ typedef struct {
   GPtrArray         *silences;      /* char* */
   guint              inbox_pending;
   GPtrArray         *online;        /* NatterClient* logged in to it, unowned */
-  NatterTokenBucket  attempts;      /* login attempts, all connections together */
 } NatterAccount;
 
 struct _NatterAccounts
@@ -42,7 +41,6 @@ struct _NatterAuth
 {
   char              *account_key;   /* casefolded client->account */
   GString           *sasl;          /* base64 received so far; NULL: no exchange */
-  NatterTokenBucket  attempts;      /* login attempts on this connection */
   GSource           *grace;         /* renames an unidentified holder of a registered nick */
   GHashTable        *offline_told;  /* account keys told their messages wait */
   guint              inbox_after_registration : 1;
@@ -126,15 +124,6 @@ gboolean  _natter_accounts_is_registering   (NatterServer *server,
 void      _natter_accounts_set_registering  (NatterServer *server,
                                              const char   *key,
                                              gboolean      registering);
-/* Takes a login attempt from the per-connection and per-account budgets;
- * FALSE when either is spent. A success gives it back. */
-gboolean  _natter_accounts_take_attempt     (NatterServer  *server,
-                                             NatterClient  *client,
-                                             NatterAccount *account);
-void      _natter_accounts_refund_attempt   (NatterServer  *server,
-                                             NatterClient  *client,
-                                             NatterAccount *account);
-
 /*
  * Slow password work on a worker thread. @client's input is paused until
  * @done has run (it runs only if the client is still connected).

@@ -97,6 +97,14 @@ struct _NatterServer
   NatterAccounts  *accounts;
   NatterHistory   *history;
   guint            nick_grace_ms;
+
+  /* Abuse limits (natter-limits.c, natter-inbox.c), created on first use. */
+  struct _NatterLimits *limits;
+  guint            max_accounts_per_address;  /* an hour; 0: no limit */
+  guint            max_rooms_per_account;     /* registered; 0: no limit */
+  guint            password_threads;
+  guint            inbox_size;
+  guint            inbox_per_sender;          /* 0: a quarter of inbox_size */
 };
 
 /* A command's handler; each family declares its handlers with this type. */

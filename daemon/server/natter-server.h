@@ -37,6 +37,11 @@ G_DECLARE_FINAL_TYPE (NatterServer, natter_server, NATTER, SERVER, GObject)
  *                                  no accounts, history or services (NULL)
  *   nick-grace             uint    milliseconds an unidentified client may hold a
  *                                  registered nick before it is renamed (60000)
+ *   max-accounts-per-address uint  accounts registered per address an hour, 0 = unlimited (5)
+ *   max-rooms-per-account  uint    registered rooms per account, 0 = unlimited (20)
+ *   password-threads       uint    threads hashing and checking passwords (1)
+ *   inbox-size             uint    offline messages kept per account (100)
+ *   inbox-per-sender       uint    of those, from one sender; 0 = a quarter (0)
  */
 
 GQuark          natter_server_error_quark          (void);
