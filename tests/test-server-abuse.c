@@ -52,7 +52,8 @@ fixture_setup (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(NatterServerStore) store = NULL;
 
-  f->dir = natter_test_store_make_dir ();
+  if (f->dir == NULL)
+    f->dir = natter_test_store_make_dir ();
   store = natter_server_store_new (f->dir, &error);
   g_assert_no_error (error);
 
@@ -338,6 +339,280 @@ test_password_loop (Fixture       *f,
   g_assert_cmpuint (changed + refused, ==, LOOPERS * CHANGES);
 }
 
+/* Item 9 ------------------------------------------------------------------- */
+
+static const Limits three_rooms = { { "max-rooms-per-account" }, { 3 } };
+
+static void
+test_accounts_per_address (Fixture       *f,
+                           gconstpointer  data)
+{
+  Client *c;
+
+  /* Five an hour from one address (the default)... */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *nick = g_strdup_printf ("user%u", i);
+
+      c = new_user_from (f, nick, "127.0.0.2");
+      say (c, "NS REGISTER sesame12");
+      expect_nextf (c, NS "%s :%s is now registered to you.", nick, nick);
+    }
+  /* ...then a refusal that says how long to wait, and no account. */
+  c = new_user_from (f, "user5", "127.0.0.2");
+  say (c, "NS REGISTER sesame12");
+  expect_next (c, NS "user5 :Too many accounts were registered from your address; try again in ?? minutes.");
+  say (c, "NS INFO user5");
+  expect_next (c, NS "user5 :user5 is not a registered account.");
+
+  /* Another address is not concerned. */
+  c = new_user_from (f, "other", "127.0.0.3");
+  say (c, "NS REGISTER sesame12");
+  expect_next (c, NS "other :other is now registered to you.");
+}
+
+static void
+test_rooms_per_account (Fixture       *f,
+                        gconstpointer  data)
+{
+  Client *alice = new_user_from (f, "alice", NULL);
+  Client *bob;
+
+  say (alice, "NS REGISTER sesame12");
+  expect (alice, ":irc.test 900 *");
+  for (guint i = 1; i <= 3; i++)
+    {
+      say (alice, "JOIN #room%u", i);
+      expectf (alice, NS "alice :#room%u is registered to your account*", i);
+      expectf (alice, ":irc.test 366 alice #room%u :*", i);
+    }
+  /* The fourth is a room like any other, not registered. */
+  say (alice, "JOIN #room4");
+  expect_next (alice, NS "alice :Your account has 3 registered rooms, the most it may have: #room4 is not registered and ends when it empties.");
+  expect (alice, ":irc.test 366 alice #room4 :*");
+
+  say (alice, "PART #room4");
+  expect (alice, ":alice!alice@127.0.0.1 PART #room4*");
+  say (alice, "PART #room1");
+  expect (alice, ":alice!alice@127.0.0.1 PART #room1*");
+  bob = new_user_from (f, "bob", NULL);
+  say (bob, "LIST");
+  expect_next (bob, ":irc.test 321 bob Channel :Users  Name");
+  natter_test_client_expect_unordered (bob, ":irc.test 322 bob #room1 0 :",
+                                       ":irc.test 322 bob #room2 1 :",
+                                       ":irc.test 322 bob #room3 1 :", NULL);
+  expect_next (bob, ":irc.test 323 bob :End of /LIST");
+}
+
+#define MANY_ROOMS 70000
+
+/* A server whose store already holds MANY_ROOMS registered rooms. */
+static void
+fixture_setup_many_rooms (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = NULL;
+  NatterStoredAccount account = {
+    .key = (char *) "owner", .name = (char *) "owner", .hash = (char *) "$y$x",
+    .registered = 1700000000,
+  };
+
+  f->dir = natter_test_store_make_dir ();
+  store = natter_server_store_new (f->dir, &error);
+  g_assert_no_error (error);
+  natter_server_store_save_account (store, &account);
+  for (guint i = 0; i < MANY_ROOMS; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("#room%05u", i);
+      NatterStoredRoom room = {
+        .key = name, .name = name, .founder = (char *) "owner",
+        .topic = (char *) "a topic long enough to make the list a few megabytes",
+        .created = 1700000000,
+      };
+
+      natter_server_store_save_room (store, &room);
+    }
+  natter_server_store_flush (store);
+  g_clear_object (&store);
+
+  fixture_setup (f, data);
+}
+
+static void
+test_list_many_rooms (Fixture       *f,
+                      gconstpointer  data)
+{
+  Client *lister = new_user_from (f, "lister", NULL);
+  Client *other = new_user_from (f, "other", NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  /* Far more than the send queue (1 MiB) holds at once... */
+  say (lister, "LIST");
+  /* ...while the server answers others. */
+  say (other, "PING :alive");
+  expect_next (other, ":irc.test PONG irc.test :alive");
+  /* Input after LIST waits for its end. */
+  say (lister, "PING :after");
+
+  expect_next (lister, ":irc.test 321 lister Channel :Users  Name");
+  for (guint i = 0; i < MANY_ROOMS && !g_test_failed (); i++)
+    {
+      const char *line = expect_next (lister, ":irc.test 322 lister #room* 0 :a topic *");
+
+      if (line != NULL)
+        g_hash_table_add (seen, g_strndup (line + strlen (":irc.test 322 lister "), 10));
+    }
+  expect_next (lister, ":irc.test 323 lister :End of /LIST");
+  expect_next (lister, ":irc.test PONG irc.test :after");
+  g_assert_cmpuint (g_hash_table_size (seen), ==, MANY_ROOMS);
+}
+
+static void
+test_elist (Fixture       *f,
+            gconstpointer  data)
+{
+  Client *a = new_user_from (f, "a", NULL);
+  Client *b = new_user_from (f, "b", NULL);
+  Client *c = new_user_from (f, "c", NULL);
+  Client *d = new_user_from (f, "d", NULL);
+
+  say (a, "JOIN #apple,#banana,#cherry");
+  expect (a, ":irc.test 366 a #cherry :*");
+  say (b, "JOIN #apple,#cherry");
+  expect (b, ":irc.test 366 b #cherry :*");
+  say (c, "JOIN #apple");
+  expect (c, ":irc.test 366 c #apple :*");
+
+  say (d, "VERSION");
+  expect (d, ":irc.test 005 d * ELIST=MNU * :are supported by this server");
+  expect (d, ":irc.test 005 d * SAFELIST * :are supported by this server");
+  expect (d, ":irc.test 005 d CHATHISTORY=* :are supported by this server");
+
+  /* More than 1 user: #apple (3), #cherry (2). */
+  say (d, "LIST >1");
+  expect_next (d, ":irc.test 321 d Channel :Users  Name");
+  natter_test_client_expect_unordered (d, ":irc.test 322 d #apple 3 :", ":irc.test 322 d #cherry 2 :", NULL);
+  expect_next (d, ":irc.test 323 d :End of /LIST");
+  /* Fewer than 2. */
+  say (d, "LIST <2");
+  expect_next (d, ":irc.test 321 d Channel :Users  Name");
+  expect_next (d, ":irc.test 322 d #banana 1 :");
+  expect_next (d, ":irc.test 323 d :End of /LIST");
+  /* A mask, case-insensitive, and a negated one. */
+  say (d, "LIST *AN*");
+  expect_next (d, ":irc.test 321 d Channel :Users  Name");
+  expect_next (d, ":irc.test 322 d #banana 1 :");
+  expect_next (d, ":irc.test 323 d :End of /LIST");
+  say (d, "LIST !*an*");
+  expect_next (d, ":irc.test 321 d Channel :Users  Name");
+  natter_test_client_expect_unordered (d, ":irc.test 322 d #apple 3 :", ":irc.test 322 d #cherry 2 :", NULL);
+  expect_next (d, ":irc.test 323 d :End of /LIST");
+  /* All conditions hold at once. */
+  say (d, "LIST >1,<3,*e*");
+  expect_next (d, ":irc.test 321 d Channel :Users  Name");
+  expect_next (d, ":irc.test 322 d #cherry 2 :");
+  expect_next (d, ":irc.test 323 d :End of /LIST");
+  /* Names, as before. */
+  say (d, "LIST #banana,#nowhere");
+  expect_next (d, ":irc.test 321 d Channel :Users  Name");
+  expect_next (d, ":irc.test 322 d #banana 1 :");
+  expect_next (d, ":irc.test 323 d :End of /LIST");
+}
+
+/* Item 10 ------------------------------------------------------------------ */
+
+static const Limits small_inbox = { { "inbox-size" }, { 8 } };
+
+#define OFFLINE_301 ":irc.test 301 %s alice :is offline: your messages will be delivered when they next log in"
+
+/* Stops the server and starts another on the same data directory. */
+static void
+restart (Fixture       *f,
+         gconstpointer  data)
+{
+  g_clear_pointer (&f->clients, g_ptr_array_unref);
+  g_clear_pointer (&f->server, natter_test_server_free);
+  fixture_setup (f, data);
+}
+
+static void
+test_inbox_per_sender (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  Client *alice, *bob, *carol, *dave, *m;
+  guint floods = 0;
+
+  create_account (f, "carol", "sesame12");
+  create_account (f, "alice", "sesame12");
+  alice = new_user_from (f, "alice", NULL);
+  natter_test_store_identify (alice, "sesame12");
+  say (alice, "SILENCE +*!*@127.0.0.9");
+  expect (alice, ":alice!alice@127.0.0.1 SILENCE +*!*@127.0.0.9");
+  say (alice, "QUIT");
+  expect (alice, "ERROR :*");
+
+  /* Four strangers flood: two messages each (a quarter of 8), no more. */
+  for (guint a = 0; a < 4; a++)
+    {
+      g_autofree char *source = g_strdup_printf ("127.0.0.%u", 2 + a);
+      g_autofree char *nick = g_strdup_printf ("m%u", a);
+
+      m = new_user_from (f, nick, source);
+      say (m, "PRIVMSG alice :flood %u.1", a);
+      expectf (m, OFFLINE_301, nick);
+      say (m, "PRIVMSG alice :flood %u.2", a);
+      say (m, "PRIVMSG alice :flood %u.3", a);
+      expect_nextf (m, NS "%s :alice is offline and already has 2 messages from you waiting, as many as one sender may leave: yours was not kept.", nick);
+    }
+  /* Another nick from the same address is the same sender. */
+  say (m, "NICK m3b");
+  expect (m, ":m3!*NICK*m3b");
+  say (m, "PRIVMSG alice :flood 3.4");
+  expect_next (m, NS "m3b :alice is offline and already has 2 messages from you waiting, as many as one sender may leave: yours was not kept.");
+
+  /* The counts survive a restart. */
+  restart (f, data);
+  m = new_user_from (f, "m0", "127.0.0.2");
+  say (m, "PRIVMSG alice :flood 0.5");
+  expect_next (m, NS "m0 :alice is offline and already has 2 messages from you waiting, as many as one sender may leave: yours was not kept.");
+
+  /* The inbox is full of the flood, yet others' messages are kept. */
+  bob = new_user_from (f, "bob", "127.0.0.6");
+  say (bob, "PRIVMSG alice :hello from bob");
+  expectf (bob, OFFLINE_301, "bob");
+  carol = new_user_from (f, "carol", NULL);
+  natter_test_store_identify (carol, "sesame12");
+  say (carol, "PRIVMSG alice :hello from carol");
+  expectf (carol, OFFLINE_301, "carol");
+  /* Someone alice blocked is never stored. */
+  dave = new_user_from (f, "dave", "127.0.0.9");
+  say (dave, "PRIVMSG alice :blocked");
+  silent (dave);
+
+  alice = new_user_from (f, "alice", NULL);
+  natter_test_store_identify (alice, "sesame12");
+  expect_next (alice, NS "alice :You are now logged in as alice.");
+  expect_next (alice, NS "alice :8 messages arrived while you were away:");
+  for (guint i = 0; i < 8; i++)
+    {
+      const char *line = expect_next (alice, ":* PRIVMSG alice :[20* UTC] *");
+
+      if (line == NULL)
+        break;
+      g_ptr_array_add (texts, g_strdup (strstr (line, " UTC] ") + 6));
+    }
+  silent (alice);
+  for (guint i = 0; i < texts->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (texts, i), "flood "))
+      floods++;
+  g_assert_cmpuint (floods, ==, 6);
+  g_assert_true (g_ptr_array_find_with_equal_func (texts, "hello from bob", g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (texts, "hello from carol", g_str_equal, NULL));
+  g_assert_false (g_ptr_array_find_with_equal_func (texts, "blocked", g_str_equal, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -351,6 +626,12 @@ main (int   argc,
   ADD ("login/owner-not-locked-out", NULL, test_owner_not_locked_out);
   ADD ("login/account-throttle", NULL, test_account_throttle);
   ADD ("password/loop-throttled-history-bounded", NULL, test_password_loop);
+  ADD ("create/accounts-per-address", NULL, test_accounts_per_address);
+  ADD ("create/rooms-per-account", &three_rooms, test_rooms_per_account);
+  g_test_add ("/abuse/list/70000-rooms", Fixture, NULL, fixture_setup_many_rooms,
+              test_list_many_rooms, fixture_teardown);
+  ADD ("list/elist", NULL, test_elist);
+  ADD ("inbox/per-sender-quota", &small_inbox, test_inbox_per_sender);
 
   return g_test_run ();
 }

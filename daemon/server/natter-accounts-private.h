@@ -16,7 +16,6 @@ G_BEGIN_DECLS
 #define NATTER_PASSWORD_MAX      300
 #define NATTER_EMAIL_MAX         254
 #define NATTER_SILENCE_MAX       32
-#define NATTER_INBOX_MAX         100   /* undelivered offline messages per account */
 #define NATTER_DEFAULT_NICK_GRACE_MS 60000
 
 typedef struct {

@@ -208,6 +208,8 @@ _natter_accounts_start (NatterServer *server)
       g_hash_table_insert (server->rooms, room->folded, room);
     }
 
+  _natter_inbox_start (server);
+
   g_debug ("%u accounts, %u registered rooms", g_hash_table_size (self->accounts),
            rooms != NULL ? rooms->len : 0);
 }

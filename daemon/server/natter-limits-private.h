@@ -68,4 +68,23 @@ gboolean  _natter_limits_room_registration    (NatterServer  *server,
                                                NatterRoom    *room,
                                                char         **refusal);
 
+/* natter-inbox.c: who wrote what waits in each offline inbox. */
+GHashTable *_natter_limits_get_inboxes        (NatterServer  *server);
+/* Reads the store's undelivered messages: once, at start. */
+void      _natter_inbox_start                 (NatterServer  *server);
+/* Whether @account's inbox takes a message from @client now (perhaps
+ * dropping one of a more prolific sender's); FALSE after telling @client
+ * why not. */
+gboolean  _natter_inbox_admit                 (NatterServer  *server,
+                                               NatterClient  *client,
+                                               NatterAccount *account);
+void      _natter_inbox_added                 (NatterServer  *server,
+                                               NatterClient  *client,
+                                               NatterAccount *account,
+                                               const char    *msgid);
+/* @rows (NatterStoredMessage) left the inbox; NULL: all of it. */
+void      _natter_inbox_delivered             (NatterServer  *server,
+                                               const char    *account_key,
+                                               GPtrArray     *rows);
+
 G_END_DECLS

@@ -43,6 +43,7 @@ struct _NatterLimits
   NatterThrottle     *registrations;
   GHashTable         *known;            /* account key -> GPtrArray of address keys */
   GHashTable         *known_addresses;  /* address key -> accounts that know it */
+  GHashTable         *inboxes;          /* account key -> GPtrArray, natter-inbox.c */
 };
 
 void
@@ -59,6 +60,7 @@ _natter_limits_free (NatterLimits *limits)
   g_clear_object (&limits->registrations);
   g_clear_pointer (&limits->known, g_hash_table_unref);
   g_clear_pointer (&limits->known_addresses, g_hash_table_unref);
+  g_clear_pointer (&limits->inboxes, g_hash_table_unref);
   g_free (limits);
 }
 
@@ -82,6 +84,8 @@ get_limits (NatterServer *server)
   limits->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_ptr_array_unref);
   limits->known_addresses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  limits->inboxes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) g_ptr_array_unref);
   server->limits = limits;
 
   return limits;
@@ -222,6 +226,13 @@ _natter_limits_account_dropped (NatterServer *server,
   for (guint i = 0; addresses != NULL && i < addresses->len; i++)
     forget_address (limits, g_ptr_array_index (addresses, i));
   g_hash_table_remove (limits->known, account_key);
+  g_hash_table_remove (limits->inboxes, account_key);
+}
+
+GHashTable *
+_natter_limits_get_inboxes (NatterServer *server)
+{
+  return get_limits (server)->inboxes;
 }
 
 /* Password work ------------------------------------------------------------ */

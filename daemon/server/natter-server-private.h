@@ -147,8 +147,7 @@ NatterCommandFunc _natter_server_cmd_cap, _natter_server_cmd_lusers, _natter_ser
 
 /* natter-server-rooms.c */
 NatterCommandFunc _natter_server_cmd_invite, _natter_server_cmd_join, _natter_server_cmd_kick,
-                  _natter_server_cmd_list, _natter_server_cmd_names, _natter_server_cmd_part,
-                  _natter_server_cmd_topic;
+                  _natter_server_cmd_names, _natter_server_cmd_part, _natter_server_cmd_topic;
 /* @command with @params from @source (NULL: the server) to every member of @room. */
 void   _natter_server_room_broadcast (NatterServer       *server,
                                       NatterRoom         *room,
@@ -168,6 +167,12 @@ void   _natter_server_reply_refusal  (NatterServer *server,
 NatterRoom *_natter_server_find_room_or_reply (NatterServer *server,
                                                NatterClient *client,
                                                const char   *name);
+
+/* natter-server-list.c: LIST at the pace the client reads. */
+NatterCommandFunc _natter_server_cmd_list;
+/* The client's queue is empty: the next chunk of its LIST may go. */
+void   _natter_server_list_drained   (NatterClient *client);
+void   _natter_server_list_cancel    (NatterClient *client);
 
 /* natter-server-modes.c */
 NatterCommandFunc _natter_server_cmd_mode;

@@ -624,6 +624,7 @@ cmd_inbox (NatterServer  *server,
   if (args[0] != NULL && g_ascii_strcasecmp (args[0], "CLEAR") == 0)
     {
       natter_server_store_clear_inbox (server->store, account->key);
+      _natter_inbox_delivered (server, account->key, NULL);
       account->inbox_pending = 0;
       _natter_services_notice (server, client, _("Your inbox is empty now."));
       return;

@@ -28,6 +28,7 @@ typedef enum {
   OP_MARK_DELIVERED,
   OP_CLEAR_INBOX,
   OP_SAVE_SEEN,
+  OP_DROP_OFFLINE,
 } OpKind;
 
 #define OP_MAX_STRINGS 12
@@ -413,6 +414,11 @@ writer_apply (NatterDatabase    *database,
       natter_database_run (database, "DELETE FROM inbox WHERE account = ?1", "s", s[0]);
       break;
 
+    case OP_DROP_OFFLINE:
+      natter_database_run (database, "DELETE FROM inbox WHERE account = ?1 AND msgid = ?2 AND delivered = 0",
+                           "ss", s[0], s[1]);
+      break;
+
     case OP_SAVE_SEEN:
       natter_database_run (database,
                            "INSERT INTO seen (nick, display, user, host, realname, account, time)"
@@ -741,6 +747,18 @@ natter_server_store_clear_inbox (NatterServerStore *self,
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 
   op_push_durable (self, op_new (OP_CLEAR_INBOX, &account_key, 1));
+}
+
+void
+natter_server_store_drop_offline (NatterServerStore *self,
+                                  const char        *account_key,
+                                  const char        *msgid)
+{
+  const char *strings[] = { account_key, msgid };
+
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+
+  op_push (self, op_new (OP_DROP_OFFLINE, strings, G_N_ELEMENTS (strings)));
 }
 
 void

@@ -160,6 +160,10 @@ GPtrArray         *natter_server_store_load_accounts (NatterServerStore *self,
                                                       GError           **error);
 GPtrArray         *natter_server_store_load_rooms    (NatterServerStore *self,
                                                       GError           **error);
+/* Who wrote each undelivered inbox row, oldest first: NatterStoredMessage
+ * with to_key (the inbox's account), msgid, sender and account only. */
+GPtrArray         *natter_server_store_load_inbox_senders (NatterServerStore *self,
+                                                           GError           **error);
 
 /* Writes: queued, strings copied, return at once. */
 void natter_server_store_save_account    (NatterServerStore         *self,
@@ -190,6 +194,10 @@ void natter_server_store_mark_delivered  (NatterServerStore *self,
                                           guint              n_ids);
 void natter_server_store_clear_inbox     (NatterServerStore *self,
                                           const char        *account_key);
+/* Drops one undelivered message from the inbox of @account_key. */
+void natter_server_store_drop_offline    (NatterServerStore *self,
+                                          const char        *account_key,
+                                          const char        *msgid);
 void natter_server_store_save_seen       (NatterServerStore      *self,
                                           const NatterStoredSeen *seen);
 
