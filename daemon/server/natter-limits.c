@@ -244,6 +244,8 @@ _natter_limits_password_change (NatterServer  *server,
                                 char         **refusal)
 {
   NatterLimits *limits = get_limits (server);
+  /* The connection by its address in memory: a later one may inherit a
+   * budget, never more than it. */
   g_autofree char *client_key = g_strdup_printf ("%p", (gpointer) client);
   gint64 now = g_get_monotonic_time ();
   gint64 wait = 0;
