@@ -35,6 +35,10 @@ gboolean  _natter_limits_login_begin          (NatterServer  *server,
 void      _natter_limits_login_succeeded      (NatterServer  *server,
                                                NatterClient  *client,
                                                NatterAccount *account);
+/* @client registered @account: its address is known to it. */
+void      _natter_limits_registered           (NatterServer  *server,
+                                               NatterClient  *client,
+                                               NatterAccount *account);
 void      _natter_limits_account_dropped      (NatterServer  *server,
                                                const char    *account_key);
 

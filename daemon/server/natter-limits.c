@@ -217,6 +217,14 @@ _natter_limits_login_succeeded (NatterServer  *server,
 }
 
 void
+_natter_limits_registered (NatterServer  *server,
+                           NatterClient  *client,
+                           NatterAccount *account)
+{
+  remember (get_limits (server), client, account);
+}
+
+void
 _natter_limits_account_dropped (NatterServer *server,
                                 const char   *account_key)
 {

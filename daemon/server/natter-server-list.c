@@ -35,6 +35,7 @@ struct _NatterListing
   GPtrArray    *not_masks;   /* none of which may match */
   GSource      *idle;
   gboolean      waiting;     /* for the client's queue to drain */
+  gboolean      paused;      /* the client's input, until 323 */
 };
 
 static void
@@ -127,12 +128,22 @@ listing_step (NatterServer *server,
       /* The flush that follows (or EPOLLOUT later) calls back when the
        * queue is empty. */
       listing->waiting = TRUE;
+      if (!listing->paused)
+        {
+          listing->paused = TRUE;
+          _natter_client_pause (client);
+        }
       return;
     }
 
   _natter_server_reply (server, client, "323", _("End of /LIST"), NULL);
-  _natter_server_list_cancel (client);
-  _natter_client_resume (client);
+  {
+    gboolean paused = listing->paused;
+
+    _natter_server_list_cancel (client);
+    if (paused)
+      _natter_client_resume (client);
+  }
 }
 
 static gboolean
@@ -249,6 +260,5 @@ _natter_server_cmd_list (NatterServer     *server,
         g_ptr_array_add (listing->keys, g_strdup (key));
     }
 
-  _natter_client_pause (client);
   listing_step (server, client);
 }

@@ -174,7 +174,7 @@ register_hashed (NatterServer *server,
       _natter_services_noticef (server, client, _("%s is already registered."), registration->name);
       return;
     }
-  _natter_limits_login_succeeded (server, client, account);
+  _natter_limits_registered (server, client, account);
 
   _natter_services_noticef (server, client, _("%s is now registered to you."), account->name);
   _natter_accounts_login (server, client, account);
