@@ -26,7 +26,7 @@
 #define silent(c)     natter_test_client_assert_silent ((c), SILENCE_MS)
 
 #define NS ":NickServ!NickServ@irc.test NOTICE "
-#define THROTTLED "Too many failed attempts from your address; try again in ?? s"
+#define THROTTLED "Too many failed attempts from your address; try again in * s"
 
 typedef NatterTestClient Client;
 
@@ -175,8 +175,10 @@ test_owner_not_locked_out (Fixture       *f,
    * time while the stranger keeps guessing. */
   for (guint i = 0; i < 12; i++)
     {
+      /* (A guess comes back every 30 s: a slow run may see one.) */
       say (mallory, "PRIVMSG NickServ :IDENTIFY alice guess");
-      expect_next (mallory, NS "mallory :" THROTTLED);
+      natter_test_client_expect_either (mallory, NS "mallory :" THROTTLED,
+                                        NS "mallory :Invalid password for alice.");
 
       owner = new_client_from (f, NULL);
       if (i % 2 == 0)
@@ -376,7 +378,7 @@ test_accounts_per_address (Fixture       *f,
   /* ...then a refusal that says how long to wait, and no account. */
   c = new_user_from (f, "user5", "127.0.0.2");
   say (c, "NS REGISTER sesame12");
-  expect_next (c, NS "user5 :Too many accounts were registered from your address; try again in ?? minutes.");
+  expect_next (c, NS "user5 :Too many accounts were registered from your address; try again in * minutes.");
   say (c, "NS INFO user5");
   expect_next (c, NS "user5 :user5 is not a registered account.");
 
