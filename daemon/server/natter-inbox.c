@@ -165,7 +165,7 @@ evict_newest (NatterServer  *server,
       if (!g_str_equal (entry->sender, sender))
         continue;
 
-      g_message ("Inbox of %s full: dropped a message from %s", account->name, sender);
+      g_debug ("Inbox of %s full: dropped a message from %s", account->name, sender);
       natter_server_store_drop_offline (server->store, account->key, entry->msgid);
       account->inbox_pending -= MIN (account->inbox_pending, 1);
       g_ptr_array_remove_index (pending, i - 1);

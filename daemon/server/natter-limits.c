@@ -181,7 +181,7 @@ _natter_limits_login_begin (NatterServer  *server,
     {
       guint seconds = natter_throttle_seconds (wait);
 
-      g_message ("Login from %s throttled for %u s", client->address, seconds);
+      g_debug ("Login from %s throttled for %u s", client->address, seconds);
       *refusal = g_strdup_printf (_("Too many failed attempts from your address; try again in %u s"),
                                   seconds);
       return FALSE;
@@ -193,7 +193,7 @@ _natter_limits_login_begin (NatterServer  *server,
       guint seconds = natter_throttle_seconds (wait);
 
       natter_throttle_give_back (limits->login_address, key);
-      g_message ("Login to %s from %s throttled for %u s", account->name, client->address, seconds);
+      g_debug ("Login to %s from %s throttled for %u s", account->name, client->address, seconds);
       *refusal = g_strdup_printf (_("Too many failed attempts on this account; try again in %u s"),
                                   seconds);
       return FALSE;
@@ -321,7 +321,7 @@ _natter_limits_registration_begin (NatterServer  *server,
     return TRUE;
 
   minutes = (natter_throttle_seconds (wait) + 59) / 60;
-  g_message ("Registration from %s refused: %u accounts an hour", client->address,
+  g_debug ("Registration from %s refused: %u accounts an hour", client->address,
              server->max_accounts_per_address);
   *refusal = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                            "Too many accounts were registered from your address; try again in %u minute.",
