@@ -101,45 +101,11 @@ new_user_from (Fixture    *f,
   return c;
 }
 
-static void
-create_account (Fixture    *f,
-                const char *nick,
-                const char *password)
-{
-  Client *c = new_user_from (f, nick, NULL);
+#define create_account(f, nick, password) \
+  natter_test_store_new_account ((f)->port, (nick), (password))
 
-  natter_test_store_create_account (c, password);
-  say (c, "QUIT");
-  expect (c, "ERROR :*");
-  g_ptr_array_remove (f->clients, c);
-}
-
-/* Starts a SASL PLAIN exchange for @account with @password as @nick, and
- * sends the payload: the next line is the verdict. */
-static void
-sasl_try (Client     *c,
-          const char *nick,
-          const char *account,
-          const char *password)
-{
-  g_autoptr(GString) plain = g_string_new (NULL);
-  g_autofree char *encoded = NULL;
-
-  natter_test_client_set_name (c, nick);
-  say (c, "CAP REQ :sasl");
-  say (c, "NICK %s", nick);
-  say (c, "USER %s 0 * :%s", nick, nick);
-  expect_next (c, ":irc.test CAP * ACK :sasl");
-  say (c, "AUTHENTICATE PLAIN");
-  expect_next (c, "AUTHENTICATE +");
-
-  g_string_append_c (plain, '\0');
-  g_string_append (plain, account);
-  g_string_append_c (plain, '\0');
-  g_string_append (plain, password);
-  encoded = g_base64_encode ((const guchar *) plain->str, plain->len);
-  say (c, "AUTHENTICATE %s", encoded);
-}
+#define sasl_try(c, nick, account, password) \
+  natter_test_store_sasl_send ((c), (nick), (account), (password), NULL)
 
 /* Item 7 ------------------------------------------------------------------- */
 
