@@ -190,6 +190,48 @@ natter_test_store_register_sasl (NatterTestClient *client,
   return read_to_motd_end (client, nick);
 }
 
+NatterTestClient *
+natter_test_store_new_user (GPtrArray  *clients,
+                            guint16     port,
+                            const char *nick,
+                            const char *caps)
+{
+  NatterTestClient *client = natter_test_client_new (port);
+
+  g_ptr_array_add (clients, client);
+  natter_test_store_register_caps (client, nick, caps);
+  return client;
+}
+
+NatterTestClient *
+natter_test_store_new_sasl_user (GPtrArray  *clients,
+                                 guint16     port,
+                                 const char *nick,
+                                 const char *account,
+                                 const char *password,
+                                 const char *caps)
+{
+  NatterTestClient *client = natter_test_client_new (port);
+
+  g_ptr_array_add (clients, client);
+  natter_test_store_register_sasl (client, nick, account, password, caps);
+  return client;
+}
+
+void
+natter_test_store_add_account (guint16     port,
+                               const char *nick,
+                               const char *password)
+{
+  NatterTestClient *client = natter_test_client_new (port);
+
+  natter_test_store_register_caps (client, nick, NULL);
+  natter_test_store_create_account (client, password);
+  natter_test_client_send (client, "QUIT");
+  natter_test_client_expect (client, "ERROR :*");
+  natter_test_client_free (client);
+}
+
 gboolean
 natter_test_store_create_account (NatterTestClient *client,
                                   const char       *password)

@@ -39,6 +39,25 @@ gboolean          natter_test_store_register_sasl (NatterTestClient *client,
                                                    const char       *account,
                                                    const char       *password,
                                                    const char       *caps);
+/* A client of the server on @port, freed with @clients, registered as
+ * @nick with @caps (natter_test_store_register_caps()). */
+NatterTestClient *natter_test_store_new_user      (GPtrArray  *clients,
+                                                   guint16     port,
+                                                   const char *nick,
+                                                   const char *caps);
+/* The same, logged in to @account with SASL PLAIN. */
+NatterTestClient *natter_test_store_new_sasl_user (GPtrArray  *clients,
+                                                   guint16     port,
+                                                   const char *nick,
+                                                   const char *account,
+                                                   const char *password,
+                                                   const char *caps);
+/* Registers the account @nick with @password from a connection of its own,
+ * which then quits. */
+void              natter_test_store_add_account   (guint16     port,
+                                                   const char *nick,
+                                                   const char *password);
+
 /* /msg NickServ REGISTER @password on a registered client: waits for 900. */
 gboolean          natter_test_store_create_account (NatterTestClient *client,
                                                     const char       *password);

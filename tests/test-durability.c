@@ -137,6 +137,11 @@ skip_without_natterd (void)
   return TRUE;
 }
 
+/* #durable is registered to the account "writer" (a room nobody registered
+ * ends with the server, history included); the reader logs in to it too,
+ * to read from the account's first join on. */
+#define WRITER_PASSWORD "writer-pw1"
+
 /* Sends @n numbered messages to #durable from a new client, and returns it
  * once the server has handled them all. */
 static NatterTestClient *
@@ -146,7 +151,8 @@ talk (Fixture *f,
 {
   NatterTestClient *c = natter_test_client_new (f->port);
 
-  natter_test_store_register_caps (c, "writer", "batch server-time message-tags draft/chathistory");
+  natter_test_store_register_sasl (c, "writer", "writer", WRITER_PASSWORD,
+                                   "batch server-time message-tags draft/chathistory");
   natter_test_client_send (c, "JOIN #durable");
   natter_test_client_expect (c, ":irc.test 366 writer #durable :*");
   for (guint i = first; i < first + n; i++)
@@ -165,7 +171,8 @@ read_all (Fixture *f)
   GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *before = NULL;
 
-  natter_test_store_register_caps (c, "reader", "batch server-time message-tags draft/chathistory");
+  natter_test_store_register_sasl (c, "reader", "writer", WRITER_PASSWORD,
+                                   "batch server-time message-tags draft/chathistory");
   natter_test_client_send (c, "JOIN #durable");
   natter_test_client_expect (c, ":irc.test 366 reader #durable :*");
 
@@ -224,6 +231,7 @@ test_sigterm_keeps_everything (Fixture       *f,
     return;
 
   start (f);
+  natter_test_store_add_account (f->port, "writer", WRITER_PASSWORD);
   writer = talk (f, 1, N_MESSAGES);
 
   /* SIGTERM right away: no time for the batch delay to pass. */
@@ -257,6 +265,7 @@ test_kill_loses_at_most_a_batch (Fixture       *f,
     return;
 
   start (f);
+  natter_test_store_add_account (f->port, "writer", WRITER_PASSWORD);
   writer = talk (f, 1, 300);
   /* Longer than a batch may wait: all 300 are committed. */
   g_usleep (natter_test_ms (300) * 1000);

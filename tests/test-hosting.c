@@ -127,6 +127,23 @@ test_limits_out_of_range (void)
   g_assert_true (natter_hosting_config_check (&fine, NULL));
 }
 
+static void
+test_registered_history_values (void)
+{
+  g_auto(NatterHostingConfig) config = NATTER_HOSTING_CONFIG_INIT;
+  const char *good[] = { "everything", "since-joining", "nothing" };
+
+  config.registered_history = g_strdup ("all");
+  assert_config_error (&config, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_INVALID_ARGUMENT,
+                       "--registered-history must be everything, since-joining or nothing");
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_free (config.registered_history);
+      config.registered_history = g_strdup (good[i]);
+      g_assert_true (natter_hosting_config_check (&config, NULL));
+    }
+}
+
 /* NaN, infinity or a negative rate used to mean "the default" or "no
  * flood control" without a word. */
 static void
@@ -455,6 +472,7 @@ main (int   argc,
   g_test_add_func ("/hosting/check/limits-out-of-range", test_limits_out_of_range);
   g_test_add_func ("/hosting/check/flood-and-prefix-out-of-range", test_flood_and_prefix_out_of_range);
   g_test_add_func ("/hosting/check/unreadable-files", test_unreadable_files);
+  g_test_add_func ("/hosting/check/registered-history", test_registered_history_values);
   g_test_add ("/hosting/start-status-stop", Fixture, NULL, fixture_set_up, test_start_status_stop, fixture_tear_down);
   g_test_add ("/hosting/restart", Fixture, NULL, fixture_set_up, test_restart, fixture_tear_down);
   g_test_add ("/hosting/store", Fixture, NULL, fixture_set_up, test_store, fixture_tear_down);

@@ -397,9 +397,10 @@ fixture_setup_many_rooms (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(NatterServerStore) store = NULL;
   NatterStoredAccount account = {
-    .key = (char *) "owner", .name = (char *) "owner", .hash = (char *) "$y$x",
+    .id = 1, .key = (char *) "owner", .name = (char *) "owner", .hash = (char *) "$y$x",
     .registered = 1700000000,
   };
+  g_autofree char *founder = natter_server_store_account_identity (account.id);
 
   f->dir = natter_test_store_make_dir ();
   store = natter_server_store_new (f->dir, &error);
@@ -409,7 +410,7 @@ fixture_setup_many_rooms (Fixture       *f,
     {
       g_autofree char *name = g_strdup_printf ("#room%05u", i);
       NatterStoredRoom room = {
-        .key = name, .name = name, .founder = (char *) "owner",
+        .key = name, .name = name, .founder = founder,
         .topic = (char *) "a topic long enough to make the list a few megabytes",
         .created = 1700000000,
       };

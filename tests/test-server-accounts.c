@@ -358,10 +358,17 @@ test_nick_protection (Fixture       *f,
   expect_nextf (mallory, NS "%s :You did not identify in time: your nick is now %s.", guest, guest);
   expectf (bob, ":alice!alice@127.0.0.1 NICK %s", guest);
 
-  /* Taking it back (by NICK) starts the clock again. */
+  /* Taking it back (by NICK) is refused until logged in. */
+  say (mallory, "NICK alice");
+  expect_nextf (mallory, ":irc.test 433 %s alice :Nickname is registered: log in to its account first",
+                guest);
+  expect_nextf (mallory, NS "%s :alice is registered and you were renamed off it. Log in first: "
+                "/msg NickServ IDENTIFY alice <password>.", guest);
+  silent (bob);
+  say (mallory, "PRIVMSG NickServ :IDENTIFY alice sesame12");
+  expectf (mallory, NS "%s :You are now logged in as alice.", guest);
   say (mallory, "NICK alice");
   expectf (mallory, ":%s!alice@127.0.0.1 NICK alice", guest);
-  expect_next (mallory, NS "alice :alice is a registered nick.*");
 }
 
 static void
@@ -511,7 +518,7 @@ test_account_management (Fixture       *f,
   expect_next (alice, NS "alice :Unknown command FROB. /msg NickServ HELP lists them.");
   say (alice, "PRIVMSG NickServ :HELP");
   expect_next (alice, NS "alice :NickServ keeps accounts. *");
-  for (guint i = 0; i < 7; i++)
+  for (guint i = 0; i < 9; i++)
     expect_next (alice, NS "alice :  *");
   expect_next (alice, NS "alice :Messages sent to your account while you are offline are delivered when you next log in.");
   say (alice, "QUIT");
@@ -691,7 +698,7 @@ test_services_reserved (Fixture       *f,
   /* Service commands are neither echoed nor sent along with others. */
   say (bob, "PRIVMSG NickServ :HELP");
   expect_next (bob, NS "bob :NickServ keeps accounts. *");
-  for (guint i = 0; i < 8; i++)
+  for (guint i = 0; i < 10; i++)
     expect_next (bob, NS "bob :*");
   say (bob, "NOTICE NickServ :HELP");
   silent (bob);

@@ -197,7 +197,7 @@ test_migrate_from_v1 (Fixture       *f,
 
   store = natter_server_store_new (f->dir, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 3);
   g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'messages'"),
                    ==, 0);
 
@@ -206,6 +206,7 @@ test_migrate_from_v1 (Fixture       *f,
   g_assert_cmpuint (accounts->len, ==, 1);
   account = g_ptr_array_index (accounts, 0);
   g_assert_cmpstr (account->key, ==, "alice");
+  g_assert_cmpint (account->id, ==, 1);
   g_assert_cmpstr (account->name, ==, "Alice");
   g_assert_cmpstr (account->hash, ==, "$y$j9T$salt$hash");
   g_assert_cmpstr (account->email, ==, "alice@example.org");
@@ -218,7 +219,7 @@ test_migrate_from_v1 (Fixture       *f,
   g_assert_cmpuint (rooms->len, ==, 1);
   room = g_ptr_array_index (rooms, 0);
   g_assert_cmpstr (room->name, ==, "#Tea");
-  g_assert_cmpstr (room->founder, ==, "alice");
+  g_assert_cmpstr (room->founder, ==, "=1");
   g_assert_cmpstr (room->topic, ==, "Earl Grey");
   g_assert_cmpuint (room->modes, ==, 17);
   g_assert_null (room->key_param);
@@ -291,7 +292,7 @@ test_open_refuses_empty (Fixture       *f,
 
     g_assert_no_error (error);
   }
-  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 3);
   g_assert_false (g_file_test (tmp, G_FILE_TEST_EXISTS));
 }
 
@@ -452,7 +453,7 @@ test_wait_for_durable (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
   NatterStoredAccount account = {
-    .key = (char *)"alice", .name = (char *)"Alice", .hash = (char *)"$y$x", .registered = 1,
+    .id = 1, .key = (char *)"alice", .name = (char *)"Alice", .hash = (char *)"$y$x", .registered = 1,
   };
   NatterTestStoreWait wait = { 0 };
   guint64 before, seq;
@@ -562,6 +563,150 @@ test_history_same_millisecond (Fixture       *f,
   assert_page (store, NATTER_HISTORY_AFTER, "t=4999", NULL, 10, "s1 s2 s3 s4 s5 s6");
 }
 
+/* What version 2 wrote: accounts keyed by name. alice (registered at 1000
+ * s) talked with bob and with carol, who has no account; "old" lines are
+ * from before alice's registration, so from an earlier owner of the name. */
+static const char v2_schema[] =
+  "CREATE TABLE accounts (name TEXT PRIMARY KEY, display TEXT NOT NULL, hash TEXT NOT NULL,"
+  "  email TEXT, registered INTEGER NOT NULL, last_seen INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE rooms (name TEXT PRIMARY KEY, display TEXT NOT NULL, founder TEXT NOT NULL,"
+  "  topic TEXT, topic_setter TEXT, topic_time INTEGER NOT NULL DEFAULT 0,"
+  "  modes INTEGER NOT NULL, created INTEGER NOT NULL, key TEXT,"
+  "  user_limit INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE history (id INTEGER PRIMARY KEY, msgid TEXT NOT NULL UNIQUE,"
+  "  target_key TEXT NOT NULL, target TEXT NOT NULL, sender TEXT NOT NULL, account TEXT,"
+  "  command TEXT NOT NULL, text TEXT NOT NULL, tags TEXT, time INTEGER NOT NULL);"
+  "CREATE INDEX history_by_target ON history (target_key, time, id);"
+  "CREATE TABLE conversations (key TEXT PRIMARY KEY, a TEXT NOT NULL, b TEXT NOT NULL,"
+  "  a_nick TEXT NOT NULL, b_nick TEXT NOT NULL, last INTEGER NOT NULL);"
+  "CREATE TABLE inbox (id INTEGER PRIMARY KEY, account TEXT NOT NULL, msgid TEXT NOT NULL,"
+  "  target TEXT NOT NULL, sender TEXT NOT NULL, sender_account TEXT, command TEXT NOT NULL,"
+  "  text TEXT NOT NULL, tags TEXT, time INTEGER NOT NULL, delivered INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE silences (account TEXT NOT NULL, mask TEXT NOT NULL, PRIMARY KEY (account, mask));"
+  "CREATE TABLE seen (nick TEXT PRIMARY KEY, display TEXT NOT NULL, user TEXT, host TEXT,"
+  "  realname TEXT, account TEXT, time INTEGER NOT NULL);"
+  "INSERT INTO accounts VALUES ('bob', 'Bob', '$y$b', NULL, 500, 600),"
+  "  ('alice', 'Alice', '$y$a', 'a@example.org', 1000, 0);"
+  "INSERT INTO rooms VALUES ('#tea', '#Tea', 'alice', 'hot', 'Alice', 7, 5, 3, NULL, 0),"
+  "  ('#gone', '#Gone', 'dropped', NULL, NULL, 0, 0, 3, NULL, 0);"
+  "INSERT INTO history (msgid, target_key, target, sender, account, command, text, time) VALUES"
+  "  ('t1', '#tea', '#Tea', 'Alice!a@h', 'Alice', 'PRIVMSG', 'tea time', 1100000),"
+  "  ('t2', '#tea', '#Tea', 'Bob!b@h', 'Bob', 'PRIVMSG', 'milk?', 1150000),"
+  "  ('t3', '#tea', '#Tea', 'Bob!b@h', 'Bob', 'PRIVMSG', 'no', 1160000),"
+  "  ('p0', 'alice bob', 'bob', 'alice!a@h', 'alice', 'PRIVMSG', 'old', 900000),"
+  "  ('p1', 'alice bob', 'bob', 'Alice!a@h', 'alice', 'PRIVMSG', 'hi bob', 1100000),"
+  "  ('p2', 'alice bob', 'Alice', 'Bob!b@h', 'bob', 'PRIVMSG', 'hi alice', 1200000),"
+  "  ('c1', '~carol alice', 'carol', 'Alice!a@h', 'alice', 'PRIVMSG', 'hi carol', 1300000);"
+  "INSERT INTO conversations VALUES ('alice bob', 'alice', 'bob', 'Alice', 'Bob', 1200000),"
+  "  ('~carol alice', '~carol', 'alice', 'carol', 'Alice', 1300000);"
+  "INSERT INTO inbox (account, msgid, target, sender, sender_account, command, text, time) VALUES"
+  "  ('alice', 'p2', 'Alice', 'Bob!b@h', 'bob', 'PRIVMSG', 'hi alice', 1200000),"
+  "  ('dropped', 'x', 'dropped', 'Bob!b@h', 'bob', 'PRIVMSG', 'lost', 1200000);"
+  "INSERT INTO silences VALUES ('alice', 'spam!*@*'), ('dropped', 'x!*@*');"
+  "INSERT INTO seen VALUES ('alice', 'Alice', 'a', 'h', 'A', 'alice', 1300),"
+  "  ('zed', 'zed', 'z', 'h', 'Z', NULL, 1400);"
+  "PRAGMA user_version = 2;";
+
+static void
+assert_latest (NatterServerStore *store,
+               const char        *target,
+               const char        *expected)
+{
+  g_autoptr(GPtrArray) rows = query (store, target, NATTER_HISTORY_LATEST, "*", NULL, 10);
+  g_autofree char *got = msgids (rows);
+
+  g_assert_cmpstr (got, ==, expected);
+}
+
+static void
+test_migrate_from_v2 (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GPtrArray) rooms = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  NatterStoredAccount *alice = NULL, *bob = NULL;
+  NatterStoredRoom *room;
+  NatterTestStoreWait wait = { 0 };
+
+  natter_test_store_exec (f->path, v2_schema);
+
+  store = natter_server_store_new (f->dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 3);
+
+  /* Ids in the order the accounts were registered. */
+  accounts = natter_server_store_load_accounts (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (accounts->len, ==, 2);
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      NatterStoredAccount *account = g_ptr_array_index (accounts, i);
+
+      if (g_str_equal (account->key, "alice"))
+        alice = account;
+      else
+        bob = account;
+    }
+  g_assert_nonnull (alice);
+  g_assert_nonnull (bob);
+  g_assert_cmpint (bob->id, ==, 1);
+  g_assert_cmpint (alice->id, ==, 2);
+  g_assert_cmpstr (alice->name, ==, "Alice");
+  g_assert_cmpstr (alice->hash, ==, "$y$a");
+  g_assert_cmpstr (alice->email, ==, "a@example.org");
+  g_assert_cmpint (alice->registered, ==, 1000);
+  g_assert_cmpint (bob->last_seen, ==, 600);
+  g_assert_cmpuint (g_strv_length (alice->silences), ==, 1);
+  g_assert_cmpstr (alice->silences[0], ==, "spam!*@*");
+  g_assert_cmpuint (alice->inbox_pending, ==, 1);
+  g_assert_cmpint (natter_server_store_load_last_account_id (store, &error), ==, 2);
+  g_assert_no_error (error);
+
+  /* A room whose founder is gone was not loaded before either. */
+  rooms = natter_server_store_load_rooms (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rooms->len, ==, 1);
+  room = g_ptr_array_index (rooms, 0);
+  g_assert_cmpstr (room->founder, ==, "=2");
+  g_assert_cmpstr (room->topic, ==, "hot");
+
+  /* Conversations under the identities; what was said before alice's
+   * registration belonged to someone else. */
+  assert_latest (store, "=1 =2", "p1 p2");
+  assert_latest (store, "=2 ~carol", "c1");
+  assert_latest (store, "#tea", "t1 t2 t3");
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM history"), ==, 6);
+
+  /* First joins as well as they can be known: a founder's when the room
+   * was made, a member's when they first spoke. */
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT time FROM first_joins WHERE account = '=2'"
+                                                " AND room = '#tea'"), ==, 3000);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT time FROM first_joins WHERE account = '=1'"
+                                                " AND room = '#tea'"), ==, 1150000);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM first_joins"), ==, 2);
+  g_assert_cmpint (natter_test_store_query_int (f->path,
+                                                "SELECT count(*) FROM conversations WHERE key = '=2 ~carol'"
+                                                " AND a = '=2' AND b = '~carol' AND a_nick = 'Alice'"
+                                                " AND b_nick = 'carol'"), ==, 1);
+
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  natter_server_store_fetch_inbox_async (store, "=2", FALSE, 100, NULL, natter_test_store_wait_cb, &wait);
+  g_assert_true (natter_test_store_wait (&wait.done, 5000));
+  rows = natter_server_store_fetch_inbox_finish (store, wait.result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&wait.result);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (((NatterStoredMessage *)g_ptr_array_index (rows, 0))->text, ==, "hi alice");
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM inbox"), ==, 1);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM silences"), ==, 1);
+
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM seen WHERE account = '=2'"), ==, 1);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM seen"), ==, 2);
+}
+
 static void
 test_accounts_roundtrip (Fixture       *f,
                          gconstpointer  data)
@@ -575,10 +720,10 @@ test_accounts_roundtrip (Fixture       *f,
 
   {
     g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
-    NatterStoredAccount alice = { .key = "alice", .name = "Alice", .hash = "$y$x",
+    NatterStoredAccount alice = { .id = 1, .key = "alice", .name = "Alice", .hash = "$y$x",
                                   .registered = 42 };
-    NatterStoredAccount bob = { .key = "bob", .name = "bob", .hash = "$y$y", .registered = 43 };
-    NatterStoredRoom tea = { .key = "#tea", .name = "#Tea", .founder = "alice", .topic = "hot",
+    NatterStoredAccount bob = { .id = 2, .key = "bob", .name = "bob", .hash = "$y$y", .registered = 43 };
+    NatterStoredRoom tea = { .key = "#tea", .name = "#Tea", .founder = "=1", .topic = "hot",
                              .topic_setter = "Alice", .topic_time = 7, .modes = 5,
                              .key_param = "sekrit", .limit = 12, .created = 3 };
     NatterStoredMessage offline = { .msgid = "x1", .time_ms = 99, .target = "bob",
@@ -587,11 +732,11 @@ test_accounts_roundtrip (Fixture       *f,
     g_assert_no_error (error);
     natter_server_store_save_account (store, &alice);
     natter_server_store_save_account (store, &bob);
-    natter_server_store_save_silences (store, "alice", masks);
+    natter_server_store_save_silences (store, "=1", masks);
     natter_server_store_save_room (store, &tea);
-    natter_server_store_add_offline (store, "bob", &offline);
-    natter_server_store_add_offline (store, "bob", &offline);
-    natter_server_store_set_last_seen (store, "bob", 1234);
+    natter_server_store_add_offline (store, "=2", &offline);
+    natter_server_store_add_offline (store, "=2", &offline);
+    natter_server_store_set_last_seen (store, 2, 1234);
     /* Closing commits. */
   }
 
@@ -637,9 +782,12 @@ test_accounts_roundtrip (Fixture       *f,
     g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
 
     g_assert_no_error (error);
-    natter_server_store_delete_account (store, "alice");
-    natter_server_store_delete_account (store, "bob");
+    natter_server_store_delete_account (store, 1);
+    natter_server_store_delete_account (store, 2);
     natter_server_store_flush (store);
+    /* Their ids are never given again. */
+    g_assert_cmpint (natter_server_store_load_last_account_id (store, &error), ==, 2);
+    g_assert_no_error (error);
   }
   g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM accounts"), ==, 0);
   g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM rooms"), ==, 0);
@@ -816,6 +964,7 @@ main (int   argc,
   ADD ("open/refuses-directory", test_open_refuses_directory);
   ADD ("open/refuses-empty", test_open_refuses_empty);
   ADD ("migrate/from-v1", test_migrate_from_v1);
+  ADD ("migrate/from-v2", test_migrate_from_v2);
   ADD ("batch/commit-by-rows", test_batch_by_rows);
   ADD ("batch/commit-by-delay", test_batch_by_delay);
   ADD ("batch/read-sees-queued-writes", test_read_sees_queued_writes);

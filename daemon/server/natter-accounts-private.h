@@ -19,6 +19,8 @@ G_BEGIN_DECLS
 #define NATTER_DEFAULT_NICK_GRACE_MS 60000
 
 typedef struct {
+  gint64             id;            /* never reused */
+  char              *identity;      /* "=<id>": what its private data is keyed by */
   char              *key;           /* casefolded name */
   char              *name;
   char              *hash;
@@ -28,11 +30,15 @@ typedef struct {
   GPtrArray         *silences;      /* char* */
   guint              inbox_pending;
   GPtrArray         *online;        /* NatterClient* logged in to it, unowned */
+  GHashTable        *first_joins;   /* registered room key -> gint64* unix ms */
+  GHashTable        *evicted;       /* addresses renamed off its nick -> gint64* expiry (monotonic us) */
 } NatterAccount;
 
 struct _NatterAccounts
 {
   GHashTable *accounts;     /* key -> NatterAccount* */
+  GHashTable *by_identity;  /* identity -> NatterAccount*, unowned */
+  gint64      last_id;      /* the highest account id ever given */
   GHashTable *registering;  /* keys whose REGISTER is hashing */
 };
 
@@ -42,6 +48,7 @@ struct _NatterAuth
   GString           *sasl;          /* base64 received so far; NULL: no exchange */
   GSource           *grace;         /* renames an unidentified holder of a registered nick */
   GHashTable        *offline_told;  /* account keys told their messages wait */
+  GHashTable        *joined;        /* room keys -> gint64* unix ms of the current join */
   guint              inbox_after_registration : 1;
   guint              inbox_busy     : 1;
 };
@@ -147,6 +154,49 @@ void      _natter_accounts_verify_password  (NatterServer       *server,
                                              NatterPasswordDone  done,
                                              gpointer            user_data,
                                              GDestroyNotify      destroy);
+
+/* Renames @client, who holds @account's nick without being logged in to
+ * it, to a Guest nick that is free, and keeps its address off the nick
+ * until it logs in. */
+void      _natter_accounts_evict            (NatterServer  *server,
+                                             NatterClient  *client,
+                                             NatterAccount *account);
+
+/* natter-accounts-privacy.c */
+void      _natter_accounts_privacy_start    (NatterServer *server);
+/* At login: first joins of the rooms @client is in; the eviction of its
+ * address forgotten. */
+void      _natter_accounts_privacy_login    (NatterServer  *server,
+                                             NatterClient  *client,
+                                             NatterAccount *account);
+/* @room is about to be freed: its history goes with it. */
+void      _natter_accounts_room_gone        (NatterServer *server,
+                                             NatterRoom   *room);
+/* @room lost its registration: first joins of it are forgotten. */
+void      _natter_accounts_room_unregistered (NatterServer *server,
+                                              NatterRoom   *room);
+/* @client has just joined @room: remembers when (and its account's first
+ * join of a registered room). */
+void      _natter_accounts_member_joined    (NatterServer *server,
+                                             NatterRoom   *room,
+                                             NatterClient *client);
+/* The earliest time of @room's history @client (a member) may read, in
+ * @since_ms; FALSE when it may read none. */
+gboolean  _natter_accounts_history_since    (NatterServer *server,
+                                             NatterClient *client,
+                                             NatterRoom   *room,
+                                             gint64       *since_ms);
+/* The account whose nick @holder has without being logged in to it. */
+NatterAccount *_natter_accounts_squatted    (NatterServer *server,
+                                             NatterClient *holder);
+void      _natter_accounts_remember_eviction (NatterAccount *account,
+                                              NatterClient  *client);
+/* TRUE (and the 433 sent) when @client may not take @nick: it was renamed
+ * off that registered nick and has not logged in to it since. */
+gboolean  _natter_accounts_nick_refused     (NatterServer *server,
+                                             NatterClient *client,
+                                             const char   *nick);
+const char *_natter_server_registered_history_name (guint mode);
 
 /* natter-silence.c */
 void      _natter_silence_cmd               (NatterServer     *server,

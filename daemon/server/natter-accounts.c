@@ -35,6 +35,7 @@ static void sasl_reset (NatterAuth *auth);
 static void
 natter_account_free (NatterAccount *account)
 {
+  g_free (account->identity);
   g_free (account->key);
   g_free (account->name);
   if (account->hash != NULL)
@@ -43,15 +44,22 @@ natter_account_free (NatterAccount *account)
   g_free (account->email);
   g_ptr_array_unref (account->silences);
   g_ptr_array_unref (account->online);
+  g_hash_table_unref (account->first_joins);
+  g_hash_table_unref (account->evicted);
   g_free (account);
 }
 
 static NatterAccount *
 natter_account_new (const char *name,
-                    const char *key)
+                    const char *key,
+                    gint64      id)
 {
   NatterAccount *account = g_new0 (NatterAccount, 1);
 
+  account->id = id;
+  account->identity = natter_server_store_account_identity (id);
+  account->first_joins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  account->evicted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   account->name = g_strdup (name);
   account->key = key != NULL ? g_strdup (key) : natter_irc_casefold (name);
   account->silences = g_ptr_array_new_with_free_func (g_free);
@@ -65,6 +73,7 @@ _natter_accounts_free (NatterAccounts *accounts)
 {
   if (accounts == NULL)
     return;
+  g_hash_table_unref (accounts->by_identity);
   g_hash_table_unref (accounts->accounts);
   g_hash_table_unref (accounts->registering);
   g_free (accounts);
@@ -93,6 +102,7 @@ _natter_auth_free (NatterAuth *auth)
       g_string_free (auth->sasl, TRUE);
     }
   g_clear_pointer (&auth->offline_told, g_hash_table_unref);
+  g_clear_pointer (&auth->joined, g_hash_table_unref);
   g_free (auth->account_key);
   g_free (auth);
 }
@@ -131,6 +141,7 @@ save_account (NatterServer  *server,
               NatterAccount *account)
 {
   NatterStoredAccount stored = {
+    .id = account->id,
     .key = account->key,
     .name = account->name,
     .hash = account->hash,
@@ -157,6 +168,7 @@ _natter_accounts_start (NatterServer *server)
   self->accounts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                           (GDestroyNotify)natter_account_free);
   self->registering = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->by_identity = g_hash_table_new (g_str_hash, g_str_equal);
   server->accounts = self;
   server->history = _natter_history_new ();
   if (server->nick_grace_ms == 0)
@@ -171,7 +183,7 @@ _natter_accounts_start (NatterServer *server)
   for (guint i = 0; accounts != NULL && i < accounts->len; i++)
     {
       NatterStoredAccount *stored = g_ptr_array_index (accounts, i);
-      NatterAccount *account = natter_account_new (stored->name, stored->key);
+      NatterAccount *account = natter_account_new (stored->name, stored->key, stored->id);
 
       account->hash = g_steal_pointer (&stored->hash);
       account->email = g_steal_pointer (&stored->email);
@@ -181,6 +193,15 @@ _natter_accounts_start (NatterServer *server)
       for (guint j = 0; stored->silences[j] != NULL; j++)
         g_ptr_array_add (account->silences, g_strdup (stored->silences[j]));
       g_hash_table_insert (self->accounts, account->key, account);
+      g_hash_table_insert (self->by_identity, account->identity, account);
+    }
+  self->last_id = natter_server_store_load_last_account_id (server->store, &error);
+  if (self->last_id < 0)
+    {
+      /* Never hand out an id that might have been used. */
+      g_warning ("Cannot read the last account id: %s", error->message);
+      g_clear_error (&error);
+      self->last_id = G_MAXINT32;
     }
 
   /* Registered rooms exist from the start, empty, with their state. */
@@ -192,7 +213,7 @@ _natter_accounts_start (NatterServer *server)
       NatterStoredRoom *stored = g_ptr_array_index (rooms, i);
       NatterRoom *room;
 
-      if (!g_hash_table_contains (self->accounts, stored->founder) ||
+      if (!g_hash_table_contains (self->by_identity, stored->founder) ||
           g_hash_table_contains (server->rooms, stored->key))
         continue;
 
@@ -212,6 +233,8 @@ _natter_accounts_start (NatterServer *server)
 
   g_debug ("%u accounts, %u registered rooms", g_hash_table_size (self->accounts),
            rooms != NULL ? rooms->len : 0);
+
+  _natter_accounts_privacy_start (server);
 }
 
 gboolean
@@ -277,8 +300,10 @@ char *
 _natter_accounts_identity (NatterServer *server,
                            NatterClient *client)
 {
-  if (client->account != NULL)
-    return g_strdup (client->auth->account_key);
+  NatterAccount *account = _natter_accounts_of_client (server, client);
+
+  if (account != NULL)
+    return g_strdup (account->identity);
   if (server->accounts != NULL && client->nick_folded != NULL &&
       g_hash_table_contains (server->accounts->accounts, client->nick_folded))
     return g_strconcat ("!", client->nick_folded, NULL);
@@ -295,7 +320,7 @@ _natter_accounts_identity_of_nick (NatterServer *server,
 
   /* A registered nick stands for its account, whoever holds it now. */
   if (account != NULL)
-    return g_strdup (account->key);
+    return g_strdup (account->identity);
 
   who = _natter_server_find_nick (server, nick);
   if (who != NULL && who->registered)
@@ -358,23 +383,35 @@ pick_guest_nick (NatterServer *server)
     }
 }
 
+void
+_natter_accounts_evict (NatterServer  *server,
+                        NatterClient  *client,
+                        NatterAccount *account)
+{
+  g_autofree char *guest = pick_guest_nick (server);
+
+  g_message ("%s renamed to %s: %s is registered", client->prefix, guest, account->name);
+  if (!logged_in_as (client, account))
+    _natter_accounts_remember_eviction (account, client);
+  _natter_server_rename (server, client, guest);
+  cancel_grace (client->auth);
+}
+
 static gboolean
 grace_expired_cb (gpointer user_data)
 {
   NatterClient *client = user_data;
   NatterServer *server = client->server;
-  g_autofree char *guest = NULL;
+  NatterAccount *account;
 
   g_clear_pointer (&client->auth->grace, g_source_unref);
 
-  if (!_natter_client_is_alive (client) || nick_needs_identify (server, client) == NULL)
+  if (!_natter_client_is_alive (client) || (account = nick_needs_identify (server, client)) == NULL)
     return G_SOURCE_REMOVE;
 
-  guest = pick_guest_nick (server);
-  g_message ("%s did not identify in time: renamed to %s", client->prefix, guest);
-  _natter_server_rename (server, client, guest);
+  _natter_accounts_evict (server, client, account);
   _natter_services_noticef (server, client, _("You did not identify in time: your nick is now %s."),
-                            guest);
+                            client->nick);
   _natter_server_flush (server);
 
   return G_SOURCE_REMOVE;
@@ -479,6 +516,7 @@ _natter_accounts_login (NatterServer  *server,
   if (auth->grace != NULL && nick_needs_identify (server, client) == NULL)
     cancel_grace (auth);
   _natter_silence_login (server, client, account);
+  _natter_accounts_privacy_login (server, client, account);
 
   if (client->registered)
     {
@@ -500,7 +538,7 @@ forget_online (NatterServer *server,
 
   g_ptr_array_remove_fast (account->online, client);
   account->last_seen = g_get_real_time () / G_USEC_PER_SEC;
-  natter_server_store_set_last_seen (server->store, account->key, account->last_seen);
+  natter_server_store_set_last_seen (server->store, account->id, account->last_seen);
 }
 
 void
@@ -544,7 +582,11 @@ _natter_accounts_remember_seen (NatterServer *server,
   seen.user = client->user;
   seen.host = client->address;
   seen.realname = client->realname;
-  seen.account = client->auth != NULL ? client->auth->account_key : NULL;
+  {
+    NatterAccount *account = _natter_accounts_of_client (server, client);
+
+    seen.account = account != NULL ? account->identity : NULL;
+  }
   seen.time = g_get_real_time () / G_USEC_PER_SEC;
   natter_server_store_save_seen (server->store, &seen);
 }
@@ -560,11 +602,12 @@ _natter_accounts_create (NatterServer *server,
   if (_natter_accounts_lookup (server, name) != NULL)
     return NULL;
 
-  account = natter_account_new (name, NULL);
+  account = natter_account_new (name, NULL, ++server->accounts->last_id);
   account->hash = g_strdup (hash);
   account->email = g_strdup (email);
   account->registered = g_get_real_time () / G_USEC_PER_SEC;
   g_hash_table_insert (server->accounts->accounts, account->key, account);
+  g_hash_table_insert (server->accounts->by_identity, account->identity, account);
   save_account (server, account);
   g_debug ("Account %s registered", account->name);
 
@@ -593,6 +636,7 @@ _natter_accounts_drop (NatterServer  *server,
   /* Out of the table first: the nick is free the moment its owners are
    * logged out. */
   g_hash_table_steal (server->accounts->accounts, account->key);
+  g_hash_table_remove (server->accounts->by_identity, account->identity);
   online = g_ptr_array_copy (account->online, NULL, NULL);
   for (guint i = 0; i < online->len; i++)
     _natter_accounts_logout (server, g_ptr_array_index (online, i));
@@ -600,15 +644,19 @@ _natter_accounts_drop (NatterServer  *server,
   g_hash_table_iter_init (&iter, server->rooms);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&room))
     {
-      if (g_strcmp0 (room->founder, account->key) != 0)
+      if (g_strcmp0 (room->founder, account->identity) != 0)
         continue;
       g_clear_pointer (&room->founder, g_free);
+      _natter_accounts_room_unregistered (server, room);
       if (g_hash_table_size (room->members) == 0)
-        g_hash_table_iter_remove (&iter);
+        {
+          _natter_accounts_room_gone (server, room);
+          g_hash_table_iter_remove (&iter);
+        }
     }
 
-  natter_server_store_delete_account (server->store, account->key);
-  _natter_limits_account_dropped (server, account->key);
+  natter_server_store_delete_account (server->store, account->id);
+  _natter_limits_account_dropped (server, account);
   g_message ("Account %s dropped", account->name);
   natter_account_free (account);
 }
@@ -1041,6 +1089,8 @@ _natter_accounts_send_join (NatterServer *server,
   _natter_out_line_clear (&plain);
   _natter_out_line_clear (&extended);
   _natter_out_line_clear (&away);
+
+  _natter_accounts_member_joined (server, room, client);
 }
 
 gboolean
@@ -1048,8 +1098,9 @@ _natter_accounts_is_founder (NatterServer *server,
                              NatterRoom   *room,
                              NatterClient *client)
 {
-  return room->founder != NULL && client->auth != NULL && client->auth->account_key != NULL &&
-         g_str_equal (room->founder, client->auth->account_key);
+  NatterAccount *account = _natter_accounts_of_client (server, client);
+
+  return room->founder != NULL && account != NULL && g_str_equal (room->founder, account->identity);
 }
 
 void
@@ -1057,9 +1108,10 @@ _natter_accounts_room_created (NatterServer *server,
                                NatterRoom   *room,
                                NatterClient *client)
 {
+  NatterAccount *account = _natter_accounts_of_client (server, client);
   g_autofree char *refusal = NULL;
 
-  if (server->store == NULL || client->account == NULL || room->founder != NULL)
+  if (server->store == NULL || account == NULL || room->founder != NULL)
     return;
   if (!_natter_server_can_store (server))
     {
@@ -1074,7 +1126,7 @@ _natter_accounts_room_created (NatterServer *server,
       return;
     }
 
-  room->founder = g_strdup (client->auth->account_key);
+  room->founder = g_strdup (account->identity);
   save_room (server, room);
   _natter_services_noticef (server, client,
                             _("%s is registered to your account: its topic, key and modes are kept, and you get op back when you join."),

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "natter-accounts-private.h"
 #include "natter-server-private.h"
 
 G_BEGIN_DECLS
@@ -18,6 +19,10 @@ struct _NatterHistory
   char     msgid_prefix[16];
   guint64  msgid_serial;
   guint64  batch_serial;
+  /* Join times and message times never share a millisecond, so that "from
+   * when they joined" cuts history exactly at the join. */
+  gint64   last_stamp_ms;
+  gint64   join_mark_ms;
 };
 
 NatterHistory *_natter_history_new     (void);
@@ -43,6 +48,17 @@ gboolean  _natter_history_store_offline (NatterServer *server,
                                          const char   *target,
                                          const char   *text,
                                          const char   *tags);
+/* A time for a join, after every message stamped so far and at or before
+ * every later one (unix ms). */
+gint64    _natter_history_join_mark     (NatterServer *server);
+/* A PRIVMSG to @target, the nick of @account held by someone not logged in
+ * to it: kept in @account's inbox for its owner, and the sender told so. */
+void      _natter_history_keep_for_owner (NatterServer  *server,
+                                          NatterClient  *client,
+                                          NatterAccount *account,
+                                          const char    *target,
+                                          const char    *text,
+                                          const char    *tags);
 /* Delivers @client's waiting offline messages in a batch. */
 void      _natter_history_deliver_inbox (NatterServer *server,
                                          NatterClient *client);

@@ -82,6 +82,20 @@ _natter_history_stamp (NatterServer  *server,
   line->msgid = msgid;
   line->account = client->account;
   line->from = client;
+
+  if (line->time_us < server->history->join_mark_ms * 1000)
+    line->time_us = server->history->join_mark_ms * 1000;
+  server->history->last_stamp_ms = MAX (server->history->last_stamp_ms, line->time_us / 1000);
+}
+
+gint64
+_natter_history_join_mark (NatterServer *server)
+{
+  NatterHistory *history = server->history;
+  gint64 now_ms = g_get_real_time () / 1000;
+
+  history->join_mark_ms = MAX (history->join_mark_ms, MAX (now_ms, history->last_stamp_ms + 1));
+  return history->join_mark_ms;
 }
 
 static char *
@@ -140,6 +154,14 @@ _natter_history_record (NatterServer  *server,
 
 /* Offline messages --------------------------------------------------------- */
 
+static void keep_offline (NatterServer  *server,
+                          NatterClient  *client,
+                          NatterAccount *account,
+                          const char    *target,
+                          const char    *text,
+                          const char    *tags,
+                          gboolean       squatted);
+
 gboolean
 _natter_history_store_offline (NatterServer *server,
                                NatterClient *client,
@@ -148,13 +170,6 @@ _natter_history_store_offline (NatterServer *server,
                                const char   *tags)
 {
   NatterAccount *account;
-  NatterAuth *auth;
-  NatterStoredMessage message = { 0, };
-  g_autofree char *from_key = NULL;
-  g_autofree char *pair = NULL;
-  const char *params[] = { target, text };
-  char msgid[NATTER_MSGID_SIZE];
-  NatterOutLine line;
 
   if (server->store == NULL)
     return FALSE;
@@ -169,17 +184,49 @@ _natter_history_store_offline (NatterServer *server,
       return TRUE;
     }
 
+  keep_offline (server, client, account, target, text, tags, FALSE);
+  return TRUE;
+}
+
+void
+_natter_history_keep_for_owner (NatterServer  *server,
+                                NatterClient  *client,
+                                NatterAccount *account,
+                                const char    *target,
+                                const char    *text,
+                                const char    *tags)
+{
+  keep_offline (server, client, account, target, text, tags, TRUE);
+}
+
+static void
+keep_offline (NatterServer  *server,
+              NatterClient  *client,
+              NatterAccount *account,
+              const char    *target,
+              const char    *text,
+              const char    *tags,
+              gboolean       squatted)
+{
+  NatterAuth *auth;
+  NatterStoredMessage message = { 0, };
+  g_autofree char *from_key = NULL;
+  g_autofree char *pair = NULL;
+  const char *params[] = { target, text };
+  char msgid[NATTER_MSGID_SIZE];
+  NatterOutLine line;
+
   if (_natter_silence_list_blocks (account->silences, client->prefix))
-    return TRUE;
+    return;
 
   if (!_natter_inbox_admit (server, client, account))
-    return TRUE;
+    return;
 
   _natter_out_line_init (&line, client->prefix, "PRIVMSG", params, 2, tags);
   _natter_history_stamp (server, client, &line, msgid);
 
   from_key = _natter_accounts_identity (server, client);
-  pair = pair_key (from_key, account->key);
+  pair = pair_key (from_key, account->identity);
   message.msgid = msgid;
   message.time_ms = line.time_us / 1000;
   message.target_key = pair;
@@ -190,17 +237,22 @@ _natter_history_store_offline (NatterServer *server,
   message.text = (char *)text;
   message.tags = (char *)tags;
   message.from_key = from_key;
-  message.to_key = account->key;
+  message.to_key = account->identity;
 
   natter_server_store_add_message (server->store, &message);
-  natter_server_store_add_offline (server->store, account->key, &message);
+  natter_server_store_add_offline (server->store, account->identity, &message);
   _natter_inbox_added (server, client, account, msgid);
   account->inbox_pending++;
 
   auth = _natter_client_get_auth (client);
   if (auth->offline_told == NULL)
     auth->offline_told = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  if (g_hash_table_add (auth->offline_told, g_strdup (account->key)))
+  /* Told at every message: whoever holds the nick may log in any time. */
+  if (squatted)
+    _natter_services_noticef (server, client,
+                              _("%s is not logged in to the account %s: your message is kept for the account's owner."),
+                              target, account->name);
+  else if (g_hash_table_add (auth->offline_told, g_strdup (account->key)))
     _natter_server_reply (server, client, "301", target,
                           _("is offline: your messages will be delivered when they next log in"),
                           NULL);
@@ -208,8 +260,6 @@ _natter_history_store_offline (NatterServer *server,
   if (_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
     _natter_out_line_send (&line, server, client);
   _natter_out_line_clear (&line);
-
-  return TRUE;
 }
 
 typedef void (*SendRow) (NatterServer *server,
@@ -340,7 +390,7 @@ inbox_fetched_cb (GObject      *source_object,
       return;
     }
   if (!_natter_client_is_alive (client) || account == NULL ||
-      !g_str_equal (account->key, request->account_key))
+      !g_str_equal (account->identity, request->account_key))
     return;
   if (rows->len == 0)
     {
@@ -377,7 +427,7 @@ inbox_fetched_cb (GObject      *source_object,
   batch_close (server, client, batch);
 
   natter_server_store_mark_delivered (server->store, (const gint64 *)(gpointer)ids->data, ids->len);
-  _natter_inbox_delivered (server, account->key, rows);
+  _natter_inbox_delivered (server, account->identity, rows);
   account->inbox_pending -= MIN (account->inbox_pending, rows->len);
   _natter_server_flush (server);
 }
@@ -395,8 +445,8 @@ _natter_history_deliver_inbox (NatterServer *server,
 
   client->auth->inbox_busy = TRUE;
   request = request_new (server, client);
-  request->account_key = g_strdup (account->key);
-  natter_server_store_fetch_inbox_async (server->store, account->key, FALSE, server->inbox_size,
+  request->account_key = g_strdup (account->identity);
+  natter_server_store_fetch_inbox_async (server->store, account->identity, FALSE, server->inbox_size,
                                          NULL, inbox_fetched_cb, request);
 }
 
@@ -544,6 +594,7 @@ chathistory_targets (NatterServer     *server,
 {
   NatterHistoryRef from, to;
   g_autoptr(GPtrArray) room_keys = NULL;
+  g_autoptr(GArray) room_since = NULL;
   g_autofree char *identity = NULL;
   Request *request;
   guint limit;
@@ -562,8 +613,18 @@ chathistory_targets (NatterServer     *server,
     }
 
   room_keys = g_ptr_array_new ();
+  room_since = g_array_new (FALSE, FALSE, sizeof (gint64));
   for (guint i = 0; i < client->rooms->len; i++)
-    g_ptr_array_add (room_keys, ((NatterRoom *)g_ptr_array_index (client->rooms, i))->folded);
+    {
+      NatterRoom *room = g_ptr_array_index (client->rooms, i);
+      gint64 since;
+
+      /* Not even the time of what the asker may not read. */
+      if (!_natter_accounts_history_since (server, client, room, &since))
+        continue;
+      g_ptr_array_add (room_keys, room->folded);
+      g_array_append_val (room_since, since);
+    }
   g_ptr_array_add (room_keys, NULL);
 
   /* Private conversations only for someone who proved who they are. */
@@ -579,6 +640,7 @@ chathistory_targets (NatterServer     *server,
   _natter_client_pause (client);
   natter_server_store_query_targets_async (server->store, identity,
                                            (const char * const *)room_keys->pdata,
+                                           (const gint64 *)(gpointer)room_since->data,
                                            from.time_ms, to.time_ms, limit, NULL,
                                            page_done_cb, request);
 }
@@ -605,6 +667,7 @@ _natter_history_cmd_chathistory (NatterServer     *server,
   NatterHistoryRef refs[2];
   guint limit;
   gint found = -1;
+  gint64 since_ms = G_MININT64;
   Request *request;
 
   if (server->store == NULL)
@@ -654,6 +717,7 @@ _natter_history_cmd_chathistory (NatterServer     *server,
     {
       NatterRoom *room = _natter_server_find_room (server, target);
 
+      /* Members only, as the spec's INVALID_TARGET for no permission. */
       if (room == NULL || !_natter_room_get_member (room, client))
         {
           fail (server, client, "INVALID_TARGET", subcommand, target,
@@ -661,6 +725,8 @@ _natter_history_cmd_chathistory (NatterServer     *server,
           return;
         }
       target_key = g_strdup (room->folded);
+      if (!_natter_accounts_history_since (server, client, room, &since_ms))
+        since_ms = G_MAXINT64;
     }
   else
     {
@@ -686,9 +752,9 @@ _natter_history_cmd_chathistory (NatterServer     *server,
   request->send_row = send_history_row;
 
   _natter_client_pause (client);
-  natter_server_store_query_history_async (server->store, target_key, subcommands[found].query,
-                                           &refs[0], subcommands[found].n_refs > 1 ? &refs[1] : NULL,
-                                           limit, NULL, page_done_cb, request);
+  natter_server_store_query_history_since_async (server->store, target_key, subcommands[found].query,
+                                                 &refs[0], subcommands[found].n_refs > 1 ? &refs[1] : NULL,
+                                                 limit, since_ms, NULL, page_done_cb, request);
 }
 
 /* WHOWAS after a restart ---------------------------------------------------- */

@@ -44,6 +44,7 @@ natter_hosting_config_clear (NatterHostingConfig *config)
   g_clear_pointer (&config->password_file, g_free);
   g_clear_pointer (&config->motd, g_free);
   g_clear_pointer (&config->motd_file, g_free);
+  g_clear_pointer (&config->registered_history, g_free);
 }
 
 static gboolean
@@ -142,6 +143,18 @@ check_seconds (gint          seconds,
 
   g_set_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_INVALID_ARGUMENT,
                _("%s must be a positive number of seconds"), option);
+  return FALSE;
+}
+
+static gboolean
+check_registered_history (const char  *value,
+                          GError     **error)
+{
+  if (value == NULL || natter_server_parse_registered_history (value, NULL))
+    return TRUE;
+
+  g_set_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_INVALID_ARGUMENT,
+               _("%s must be everything, since-joining or nothing"), "--registered-history");
   return FALSE;
 }
 
@@ -265,6 +278,7 @@ config_make_server (const NatterHostingConfig  *config,
       !check_range (config->flood_rate, 0, 1e9, "--flood-rate", error) ||
       !check_range (config->ipv6_prefix_length, 1, 128, "--ipv6-prefix-length", error) ||
       !config_check_abuse_limits (config, error) ||
+      !check_registered_history (config->registered_history, error) ||
       (*addresses = config_parse_listen (config, error)) == NULL)
     return NULL;
 
@@ -303,6 +317,8 @@ config_make_server (const NatterHostingConfig  *config,
   if (config->nick_grace > 0)
     g_object_set (server, "nick-grace", (guint) config->nick_grace * 1000, NULL);
   config_set_abuse_limits (config, server);
+  if (config->registered_history != NULL)
+    g_object_set (server, "registered-history", config->registered_history, NULL);
 
   return g_steal_pointer (&server);
 }

@@ -46,6 +46,7 @@ typedef struct {
   gdouble    flood_burst;
   gdouble    flood_rate;
   gboolean   relaxed_limits;        /* for benchmarks: no flood or client limits */
+  char      *registered_history;    /* everything, since-joining or nothing */
 } NatterHostingConfig;
 
 #define NATTER_HOSTING_CONFIG_INIT                                        \

@@ -33,18 +33,19 @@ pending_free (Pending *pending)
   g_free (pending);
 }
 
+/* By the account's identity, as the store keys its inbox. */
 static GPtrArray *
 pending_of (NatterServer *server,
-            const char   *account_key,
+            const char   *identity,
             gboolean      create)
 {
   GHashTable *inboxes = _natter_limits_get_inboxes (server);
-  GPtrArray *pending = g_hash_table_lookup (inboxes, account_key);
+  GPtrArray *pending = g_hash_table_lookup (inboxes, identity);
 
   if (pending == NULL && create)
     {
       pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_free);
-      g_hash_table_insert (inboxes, g_strdup (account_key), pending);
+      g_hash_table_insert (inboxes, g_strdup (identity), pending);
     }
 
   return pending;
@@ -166,7 +167,7 @@ evict_newest (NatterServer  *server,
         continue;
 
       g_debug ("Inbox of %s full: dropped a message from %s", account->name, sender);
-      natter_server_store_drop_offline (server->store, account->key, entry->msgid);
+      natter_server_store_drop_offline (server->store, account->identity, entry->msgid);
       account->inbox_pending -= MIN (account->inbox_pending, 1);
       g_ptr_array_remove_index (pending, i - 1);
       return;
@@ -178,7 +179,7 @@ _natter_inbox_admit (NatterServer  *server,
                      NatterClient  *client,
                      NatterAccount *account)
 {
-  GPtrArray *pending = pending_of (server, account->key, FALSE);
+  GPtrArray *pending = pending_of (server, account->identity, FALSE);
   g_autofree char *sender = sender_of_client (server, client);
   guint quota = server->inbox_per_sender > 0 ? server->inbox_per_sender
                                              : MAX (server->inbox_size / 4, 1);
@@ -218,15 +219,15 @@ _natter_inbox_added (NatterServer  *server,
                      NatterAccount *account,
                      const char    *msgid)
 {
-  add_pending (pending_of (server, account->key, TRUE), msgid, sender_of_client (server, client));
+  add_pending (pending_of (server, account->identity, TRUE), msgid, sender_of_client (server, client));
 }
 
 void
 _natter_inbox_delivered (NatterServer *server,
-                         const char   *account_key,
+                         const char   *identity,
                          GPtrArray    *rows)
 {
-  GPtrArray *pending = pending_of (server, account_key, FALSE);
+  GPtrArray *pending = pending_of (server, identity, FALSE);
   g_autoptr(GHashTable) delivered = g_hash_table_new (g_str_hash, g_str_equal);
 
   if (pending == NULL)
@@ -240,5 +241,5 @@ _natter_inbox_delivered (NatterServer *server,
       g_ptr_array_remove_index (pending, i - 1);
 
   if (pending->len == 0)
-    g_hash_table_remove (_natter_limits_get_inboxes (server), account_key);
+    g_hash_table_remove (_natter_limits_get_inboxes (server), identity);
 }

@@ -40,7 +40,7 @@ void      _natter_limits_registered           (NatterServer  *server,
                                                NatterClient  *client,
                                                NatterAccount *account);
 void      _natter_limits_account_dropped      (NatterServer  *server,
-                                               const char    *account_key);
+                                               NatterAccount *account);
 
 /* A new password for @account (SET PASSWORD). */
 gboolean  _natter_limits_password_change      (NatterServer  *server,
@@ -86,9 +86,10 @@ void      _natter_inbox_added                 (NatterServer  *server,
                                                NatterClient  *client,
                                                NatterAccount *account,
                                                const char    *msgid);
-/* @rows (NatterStoredMessage) left the inbox; NULL: all of it. */
+/* @rows (NatterStoredMessage) left the inbox of the account @identity;
+ * NULL: all of it. */
 void      _natter_inbox_delivered             (NatterServer  *server,
-                                               const char    *account_key,
+                                               const char    *identity,
                                                GPtrArray     *rows);
 
 G_END_DECLS

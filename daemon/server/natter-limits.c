@@ -41,9 +41,9 @@ struct _NatterLimits
   NatterThrottle     *password_client;
   NatterThrottle     *password_account;
   NatterThrottle     *registrations;
-  GHashTable         *known;            /* account key -> GPtrArray of address keys */
+  GHashTable         *known;            /* account identity -> GPtrArray of address keys */
   GHashTable         *known_addresses;  /* address key -> accounts that know it */
-  GHashTable         *inboxes;          /* account key -> GPtrArray, natter-inbox.c */
+  GHashTable         *inboxes;          /* account identity -> GPtrArray, natter-inbox.c */
 };
 
 void
@@ -102,7 +102,7 @@ is_known (NatterLimits  *limits,
           NatterClient  *client,
           NatterAccount *account)
 {
-  GPtrArray *addresses = account != NULL ? g_hash_table_lookup (limits->known, account->key) : NULL;
+  GPtrArray *addresses = account != NULL ? g_hash_table_lookup (limits->known, account->identity) : NULL;
 
   for (guint i = 0; addresses != NULL && i < addresses->len; i++)
     if (g_str_equal (g_ptr_array_index (addresses, i), address_key (client)))
@@ -135,11 +135,11 @@ remember (NatterLimits  *limits,
   if (is_known (limits, client, account))
     return;
 
-  addresses = g_hash_table_lookup (limits->known, account->key);
+  addresses = g_hash_table_lookup (limits->known, account->identity);
   if (addresses == NULL)
     {
       addresses = g_ptr_array_new_with_free_func (g_free);
-      g_hash_table_insert (limits->known, g_strdup (account->key), addresses);
+      g_hash_table_insert (limits->known, g_strdup (account->identity), addresses);
     }
   /* The oldest goes when the list is full. */
   if (addresses->len >= KNOWN_PER_ACCOUNT)
@@ -161,7 +161,7 @@ login_key (NatterLimits  *limits,
            NatterAccount *account)
 {
   if (is_known (limits, client, account))
-    return g_strconcat (address_key (client), " ", account->key, NULL);
+    return g_strconcat (address_key (client), " ", account->identity, NULL);
 
   return g_strdup (address_key (client));
 }
@@ -225,16 +225,16 @@ _natter_limits_registered (NatterServer  *server,
 }
 
 void
-_natter_limits_account_dropped (NatterServer *server,
-                                const char   *account_key)
+_natter_limits_account_dropped (NatterServer  *server,
+                                NatterAccount *account)
 {
   NatterLimits *limits = get_limits (server);
-  GPtrArray *addresses = g_hash_table_lookup (limits->known, account_key);
+  GPtrArray *addresses = g_hash_table_lookup (limits->known, account->identity);
 
   for (guint i = 0; addresses != NULL && i < addresses->len; i++)
     forget_address (limits, g_ptr_array_index (addresses, i));
-  g_hash_table_remove (limits->known, account_key);
-  g_hash_table_remove (limits->inboxes, account_key);
+  g_hash_table_remove (limits->known, account->identity);
+  g_hash_table_remove (limits->inboxes, account->identity);
 }
 
 GHashTable *
@@ -344,16 +344,17 @@ _natter_limits_room_registration (NatterServer  *server,
                                   NatterRoom    *room,
                                   char         **refusal)
 {
+  NatterAccount *account = _natter_accounts_of_client (server, client);
   GHashTableIter iter;
   NatterRoom *other;
   guint n = 0;
 
-  if (server->max_rooms_per_account == 0)
+  if (server->max_rooms_per_account == 0 || account == NULL)
     return TRUE;
 
   g_hash_table_iter_init (&iter, server->rooms);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &other))
-    if (other->founder != NULL && g_str_equal (other->founder, client->auth->account_key))
+    if (other->founder != NULL && g_str_equal (other->founder, account->identity))
       n++;
 
   if (n < server->max_rooms_per_account)

@@ -139,7 +139,22 @@ relay_message (NatterServer     *server,
         }
       else
         {
+          NatterAccount *squatted;
+
           to = _natter_server_find_user (server, target);
+          /* Whoever holds a registered nick without its account is not
+           * who the sender means: the owner gets it, now or later. */
+          if (to != NULL && (squatted = _natter_accounts_squatted (server, to)) != NULL)
+            {
+              to = _natter_accounts_find_logged_in (server, target);
+              if (to == NULL)
+                {
+                  if (is_privmsg)
+                    _natter_history_keep_for_owner (server, client, squatted, target,
+                                                    msg->params[1], tags);
+                  continue;
+                }
+            }
           if (to == NULL)
             to = _natter_accounts_find_logged_in (server, target);
           if (to == NULL)

@@ -97,6 +97,7 @@ struct _NatterServer
   NatterAccounts  *accounts;
   NatterHistory   *history;
   guint            nick_grace_ms;
+  guint            registered_history;  /* NatterRegisteredHistory */
 
   /* Abuse limits (natter-limits.c, natter-inbox.c), created on first use. */
   struct _NatterLimits *limits;

@@ -289,6 +289,8 @@ _natter_server_cmd_nick (NatterServer     *server,
 
   if (client->nick != NULL && g_str_equal (client->nick, nick))
     return;
+  if (_natter_accounts_nick_refused (server, client, nick))
+    return;
 
   _natter_server_rename (server, client, nick);
   if (client->registered)

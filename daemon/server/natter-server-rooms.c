@@ -117,7 +117,10 @@ room_remove (NatterServer *server,
 {
   _natter_room_remove_member (room, client);
   if (g_hash_table_size (room->members) == 0 && !_natter_accounts_room_persists (server, room))
-    g_hash_table_remove (server->rooms, room->folded);
+    {
+      _natter_accounts_room_gone (server, room);
+      g_hash_table_remove (server->rooms, room->folded);
+    }
 }
 
 static void

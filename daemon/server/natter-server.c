@@ -41,6 +41,7 @@ enum {
   PROP_PASSWORD_THREADS,
   PROP_INBOX_SIZE,
   PROP_INBOX_PER_SENDER,
+  PROP_REGISTERED_HISTORY,
   N_PROPS
 };
 
@@ -199,6 +200,9 @@ natter_server_get_property (GObject    *object,
     case PROP_INBOX_PER_SENDER:
       g_value_set_uint (value, self->inbox_per_sender);
       break;
+    case PROP_REGISTERED_HISTORY:
+      g_value_set_string (value, _natter_server_registered_history_name (self->registered_history));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -305,6 +309,20 @@ natter_server_set_property (GObject      *object,
     case PROP_INBOX_PER_SENDER:
       natter_server_set_uint (self, &self->inbox_per_sender, value, pspec);
       break;
+    case PROP_REGISTERED_HISTORY:
+      {
+        guint mode;
+
+        if (!natter_server_parse_registered_history (g_value_get_string (value), &mode))
+          g_warning ("registered-history: “%s” is not one of everything, since-joining, nothing",
+                     g_value_get_string (value));
+        else if (mode != self->registered_history)
+          {
+            self->registered_history = mode;
+            g_object_notify_by_pspec (object, pspec);
+          }
+      }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -363,6 +381,8 @@ natter_server_class_init (NatterServerClass *klass)
     g_param_spec_uint ("inbox-size", NULL, NULL, 4, 100000, NATTER_DEFAULT_INBOX_SIZE, flags);
   properties[PROP_INBOX_PER_SENDER] =
     g_param_spec_uint ("inbox-per-sender", NULL, NULL, 0, 100000, 0, flags);
+  properties[PROP_REGISTERED_HISTORY] =
+    g_param_spec_string ("registered-history", NULL, NULL, "since-joining", flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -961,7 +981,10 @@ natter_server_reap_one (NatterServer *self,
 
       _natter_room_remove_member (room, client);
       if (g_hash_table_size (room->members) == 0 && !_natter_accounts_room_persists (self, room))
-        g_hash_table_remove (self->rooms, room->folded);
+        {
+          _natter_accounts_room_gone (self, room);
+          g_hash_table_remove (self->rooms, room->folded);
+        }
     }
 
   if (client->nick_folded != NULL && g_hash_table_lookup (self->nicks, client->nick_folded) == client)

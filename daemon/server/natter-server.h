@@ -37,6 +37,11 @@ G_DECLARE_FINAL_TYPE (NatterServer, natter_server, NATTER, SERVER, GObject)
  *                                  no accounts, history or services (NULL)
  *   nick-grace             uint    milliseconds an unidentified client may hold a
  *                                  registered nick before it is renamed (60000)
+ *   registered-history     string  what members of a registered room may read:
+ *                                  "since-joining" (from their account's first
+ *                                  join; unidentified members from their
+ *                                  current join), "everything" or "nothing"
+ *                                  ("since-joining")
  *   max-accounts-per-address uint  accounts registered per address an hour, 0 = unlimited (5)
  *   max-rooms-per-account  uint    registered rooms per account, 0 = unlimited (20)
  *   password-threads       uint    threads hashing and checking passwords (1)
@@ -44,7 +49,20 @@ G_DECLARE_FINAL_TYPE (NatterServer, natter_server, NATTER, SERVER, GObject)
  *   inbox-per-sender       uint    of those, from one sender; 0 = a quarter (0)
  */
 
+/* registered-history: what CHATHISTORY shows the members of a registered
+ * room. A room that is not registered loses its history when it ends. */
+typedef enum {
+  NATTER_REGISTERED_HISTORY_SINCE_JOINING, /* from their account's first join */
+  NATTER_REGISTERED_HISTORY_EVERYTHING,
+  NATTER_REGISTERED_HISTORY_NOTHING,
+} NatterRegisteredHistory;
+
 GQuark          natter_server_error_quark          (void);
+
+/* "since-joining", "everything" or "nothing" as a NatterRegisteredHistory;
+ * FALSE for anything else. */
+gboolean        natter_server_parse_registered_history (const char *text,
+                                                        guint      *mode);
 
 NatterServer   *natter_server_new                  (void);
 

@@ -23,6 +23,13 @@ void     _natter_services_message    (NatterServer *server,
 void     _natter_services_cmd        (NatterServer     *server,
                                       NatterClient     *client,
                                       NatterIrcMessage *msg);
+/* GHOST and REGAIN (natter-services-ghost.c); @args after the command. */
+void     _natter_services_cmd_ghost  (NatterServer  *server,
+                                      NatterClient  *client,
+                                      char         **args);
+void     _natter_services_cmd_regain (NatterServer  *server,
+                                      NatterClient  *client,
+                                      char         **args);
 /* A NOTICE from NickServ to @client. */
 void     _natter_services_notice     (NatterServer *server,
                                       NatterClient *client,

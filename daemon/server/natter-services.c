@@ -23,6 +23,9 @@
  *   SET PASSWORD <new password>    changes the password
  *   INFO [account]                 registration time and last login
  *   DROP <password>                deletes the account
+ *   GHOST <nick> [password]        disconnects whoever uses your nick
+ *   REGAIN <nick> [password]       renames them and gives you the nick
+ *                                  (natter-services-ghost.c)
  *   SEEN <nick>                    when a nick or account was last online
  *   INBOX [CLEAR]                  lists the messages kept while offline
  *                                  (they are delivered at login anyway),
@@ -43,6 +46,8 @@ static const struct {
   { "SET PASSWORD <new password>", N_("change your password") },
   { "INFO [account]", N_("when an account was registered and last seen") },
   { "DROP <password>", N_("delete your account") },
+  { "GHOST <nick> [password]", N_("disconnect a session that uses your nick") },
+  { "REGAIN <nick> [password]", N_("rename a session that uses your nick, and take the nick") },
   { "SEEN <nick>", N_("when a nick or an account was last online") },
   { "INBOX [CLEAR]", N_("list the messages sent to you while you were offline, or delete them") },
 };
@@ -245,7 +250,8 @@ typedef enum {
 
 typedef struct {
   CheckedAction  action;
-  char          *key;
+  char          *identity;
+  char          *name;
 } Checked;
 
 static void
@@ -253,7 +259,8 @@ checked_free (gpointer data)
 {
   Checked *checked = data;
 
-  g_free (checked->key);
+  g_free (checked->identity);
+  g_free (checked->name);
   g_free (checked);
 }
 
@@ -264,13 +271,15 @@ password_checked (NatterServer *server,
                   gpointer      user_data)
 {
   Checked *checked = user_data;
-  NatterAccount *account = g_hash_table_lookup (server->accounts->accounts, checked->key);
+  /* By identity: a name dropped and registered again meanwhile is another
+   * account, which this password was not checked against. */
+  NatterAccount *account = g_hash_table_lookup (server->accounts->by_identity, checked->identity);
 
   if (result == NULL || account == NULL)
     {
-      g_message ("Failed login to %s from %s", checked->key, client->address);
+      g_message ("Failed login to %s from %s", checked->name, client->address);
       _natter_services_noticef (server, client, _("Invalid password for %s."),
-                                account != NULL ? account->name : checked->key);
+                                account != NULL ? account->name : checked->name);
       return;
     }
 
@@ -316,7 +325,8 @@ check_password (NatterServer  *server,
 
   checked = g_new0 (Checked, 1);
   checked->action = action;
-  checked->key = g_strdup (account->key);
+  checked->identity = g_strdup (account->identity);
+  checked->name = g_strdup (account->name);
   _natter_accounts_verify_password (server, client, password, account->hash,
                                     password_checked, checked, checked_free);
 }
@@ -393,7 +403,7 @@ password_hashed (NatterServer *server,
                  const char   *hash,
                  gpointer      user_data)
 {
-  NatterAccount *account = g_hash_table_lookup (server->accounts->accounts, user_data);
+  NatterAccount *account = g_hash_table_lookup (server->accounts->by_identity, user_data);
 
   if (hash == NULL || account == NULL)
     {
@@ -429,7 +439,7 @@ cmd_set (NatterServer  *server,
       return;
     }
   _natter_accounts_hash_password (server, client, args[1], password_hashed,
-                                  g_strdup (account->key), g_free);
+                                  g_strdup (account->identity), g_free);
 }
 
 /* INFO */
@@ -566,7 +576,7 @@ cmd_seen (NatterServer  *server,
 
   account = _natter_accounts_lookup (server, nick);
   key = natter_irc_casefold (nick);
-  natter_server_store_query_seen_async (server->store, key, account != NULL ? account->key : NULL,
+  natter_server_store_query_seen_async (server->store, key, account != NULL ? account->identity : NULL,
                                         NULL, seen_done_cb, lookup_new (server, client, nick));
 }
 
@@ -623,8 +633,8 @@ cmd_inbox (NatterServer  *server,
   account = _natter_accounts_of_client (server, client);
   if (args[0] != NULL && g_ascii_strcasecmp (args[0], "CLEAR") == 0)
     {
-      natter_server_store_clear_inbox (server->store, account->key);
-      _natter_inbox_delivered (server, account->key, NULL);
+      natter_server_store_clear_inbox (server->store, account->identity);
+      _natter_inbox_delivered (server, account->identity, NULL);
       account->inbox_pending = 0;
       _natter_services_notice (server, client, _("Your inbox is empty now."));
       return;
@@ -635,7 +645,7 @@ cmd_inbox (NatterServer  *server,
       return;
     }
 
-  natter_server_store_fetch_inbox_async (server->store, account->key, TRUE, INBOX_LIST_MAX, NULL,
+  natter_server_store_fetch_inbox_async (server->store, account->identity, TRUE, INBOX_LIST_MAX, NULL,
                                          inbox_done_cb, lookup_new (server, client, account->name));
 }
 
@@ -650,6 +660,8 @@ static const struct {
   { "SET", cmd_set },
   { "INFO", cmd_info },
   { "DROP", cmd_drop },
+  { "GHOST", _natter_services_cmd_ghost },
+  { "REGAIN", _natter_services_cmd_regain },
   { "SEEN", cmd_seen },
   { "INBOX", cmd_inbox },
 };

@@ -71,7 +71,7 @@ save_account_list (NatterServer  *server,
                    NatterAccount *account)
 {
   g_ptr_array_add (account->silences, NULL);
-  natter_server_store_save_silences (server->store, account->key,
+  natter_server_store_save_silences (server->store, account->identity,
                                      (const char * const *)account->silences->pdata);
   g_ptr_array_set_size (account->silences, account->silences->len - 1);
 }

@@ -55,7 +55,8 @@ load_sync (NatterServerStore       *self,
 
 typedef struct {
   GPtrArray  *accounts;
-  GHashTable *by_key;
+  GHashTable *by_key;      /* identity -> account */
+  GPtrArray  *identities;  /* the keys of by_key */
 } AccountLoad;
 
 static void
@@ -65,15 +66,20 @@ account_row (sqlite3_stmt *stmt,
   AccountLoad *load = data;
   NatterStoredAccount *account = g_new0 (NatterStoredAccount, 1);
 
+  char *identity;
+
   account->key = column_dup (stmt, 0);
   account->name = column_dup (stmt, 1);
   account->hash = column_dup (stmt, 2);
   account->email = column_dup (stmt, 3);
   account->registered = sqlite3_column_int64 (stmt, 4);
   account->last_seen = sqlite3_column_int64 (stmt, 5);
+  account->id = sqlite3_column_int64 (stmt, 6);
   account->silences = g_new0 (char *, 1);
   g_ptr_array_add (load->accounts, account);
-  g_hash_table_insert (load->by_key, account->key, account);
+  identity = natter_server_store_account_identity (account->id);
+  g_ptr_array_add (load->identities, identity);
+  g_hash_table_insert (load->by_key, identity, account);
 }
 
 static void
@@ -111,14 +117,17 @@ load_accounts (NatterDatabase  *database,
 {
   g_autoptr(GPtrArray) accounts = NULL;
   g_autoptr(GHashTable) by_key = NULL;
+  g_autoptr(GPtrArray) identities = NULL;
   AccountLoad load;
 
   accounts = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_account_free);
   by_key = g_hash_table_new (g_str_hash, g_str_equal);
+  identities = g_ptr_array_new_with_free_func (g_free);
   load.accounts = accounts;
   load.by_key = by_key;
+  load.identities = identities;
 
-  if (!load_rows (database, db, "SELECT name, display, hash, email, registered, last_seen FROM accounts",
+  if (!load_rows (database, db, "SELECT name, display, hash, email, registered, last_seen, id FROM accounts",
                   account_row, &load, error) ||
       !load_rows (database, db, "SELECT account, mask FROM silences ORDER BY account, mask",
                   silence_row, &load, error) ||
@@ -180,6 +189,79 @@ natter_server_store_load_rooms (NatterServerStore  *self,
 }
 
 static void
+first_join_row (sqlite3_stmt *stmt,
+                gpointer      data)
+{
+  NatterStoredFirstJoin *first_join = g_new0 (NatterStoredFirstJoin, 1);
+
+  first_join->identity = column_dup (stmt, 0);
+  first_join->room_key = column_dup (stmt, 1);
+  first_join->time_ms = sqlite3_column_int64 (stmt, 2);
+  g_ptr_array_add (data, first_join);
+}
+
+static gpointer
+load_first_joins (NatterDatabase  *database,
+                  sqlite3         *db,
+                  gpointer         data,
+                  GError         **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_first_join_free);
+
+  if (!load_rows (database, db, "SELECT account, room, time FROM first_joins",
+                  first_join_row, rows, error))
+    return NULL;
+
+  return g_steal_pointer (&rows);
+}
+
+GPtrArray *
+natter_server_store_load_first_joins (NatterServerStore  *self,
+                                      GError            **error)
+{
+  return load_sync (self, load_first_joins, error);
+}
+
+static void
+last_id_row (sqlite3_stmt *stmt,
+             gpointer      data)
+{
+  gint64 *last = data;
+
+  *last = MAX (*last, sqlite3_column_int64 (stmt, 0));
+}
+
+static gpointer
+load_last_account_id (NatterDatabase  *database,
+                      sqlite3         *db,
+                      gpointer         data,
+                      GError         **error)
+{
+  gint64 last = 0;
+
+  /* sqlite_sequence remembers the ids of dropped accounts too. */
+  if (!load_rows (database, db, "SELECT seq FROM sqlite_sequence WHERE name = 'accounts'"
+                  " UNION ALL SELECT max (id) FROM accounts", last_id_row, &last, error))
+    return NULL;
+
+  return g_memdup2 (&last, sizeof last);
+}
+
+gint64
+natter_server_store_load_last_account_id (NatterServerStore  *self,
+                                          GError            **error)
+{
+  g_autofree gint64 *last = NULL;
+
+  g_return_val_if_fail (NATTER_IS_SERVER_STORE (self), -1);
+
+  last = natter_database_read_sync (self->database, load_last_account_id, NULL, error);
+  _natter_server_store_map_error (error);
+
+  return last != NULL ? *last : -1;
+}
+
+static void
 inbox_sender_row (sqlite3_stmt *stmt,
                   gpointer      data)
 {
@@ -224,10 +306,12 @@ typedef struct {
   char               *target_key;
   char               *msgid[2];
   gint64              time_ms[2];
+  gint64              since_ms;
   guint               limit;
   gboolean            all;
   char               *identity;
   char              **room_keys;
+  gint64             *room_since;
   char               *account_key;
 } ReadData;
 
@@ -239,6 +323,7 @@ read_data_free (ReadData *data)
   g_free (data->msgid[1]);
   g_free (data->identity);
   g_strfreev (data->room_keys);
+  g_free (data->room_since);
   g_free (data->account_key);
   g_free (data);
 }
@@ -360,8 +445,9 @@ collect_rows (sqlite3       *db,
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* Appends the rows of a history query bound with @target_key, a time, an id
- * and a limit (?1 ?2 ?3 ?4) to @out, reversed when @reverse. */
+/* Appends the rows of a history query bound with @target_key, a time, an id,
+ * a limit and the earliest time (?1 ?2 ?3 ?4 ?5) to @out, reversed when
+ * @reverse. */
 static int
 collect_history (sqlite3    *db,
                  const char *sql,
@@ -369,10 +455,11 @@ collect_history (sqlite3    *db,
                  gint64      time_ms,
                  gint64      id,
                  guint       limit,
+                 gint64      since_ms,
                  gboolean    reverse,
                  GPtrArray  *out)
 {
-  const gint64 ints[] = { time_ms, id, limit };
+  const gint64 ints[] = { time_ms, id, limit, since_ms };
   guint start = out->len;
   int rc;
 
@@ -435,11 +522,13 @@ resolve_ref (sqlite3    *db,
 }
 
 #define SELECT_BEFORE "SELECT " MESSAGE_COLUMNS " FROM history WHERE target_key = ?1" \
-                      " AND (time, id) < (?2, ?3) ORDER BY time DESC, id DESC LIMIT ?4"
+                      " AND (time, id) < (?2, ?3) AND time >= ?5" \
+                      " ORDER BY time DESC, id DESC LIMIT ?4"
 #define SELECT_AFTER  "SELECT " MESSAGE_COLUMNS " FROM history WHERE target_key = ?1" \
-                      " AND (time, id) > (?2, ?3) ORDER BY time, id LIMIT ?4"
+                      " AND (time, id) > (?2, ?3) AND time >= ?5 ORDER BY time, id LIMIT ?4"
 #define SELECT_AFTER_LATEST "SELECT " MESSAGE_COLUMNS " FROM history WHERE target_key = ?1" \
-                      " AND (time, id) > (?2, ?3) ORDER BY time DESC, id DESC LIMIT ?4"
+                      " AND (time, id) > (?2, ?3) AND time >= ?5" \
+                      " ORDER BY time DESC, id DESC LIMIT ?4"
 
 static int
 run_history_query (sqlite3   *db,
@@ -452,7 +541,7 @@ run_history_query (sqlite3   *db,
 
   if (data->query == NATTER_HISTORY_LATEST && data->msgid[0] == NULL && data->time_ms[0] < 0)
     return collect_history (db, SELECT_BEFORE, data->target_key, G_MAXINT64, G_MAXINT64,
-                            data->limit, TRUE, out);
+                            data->limit, data->since_ms, TRUE, out);
 
   rc = resolve_ref (db, data->target_key, data->msgid[0], data->time_ms[0], &a, &found_a);
   if (rc == SQLITE_OK && data->query == NATTER_HISTORY_BETWEEN)
@@ -464,28 +553,28 @@ run_history_query (sqlite3   *db,
     {
     case NATTER_HISTORY_LATEST:
       return collect_history (db, SELECT_AFTER_LATEST, data->target_key, a.time_ms, a.after_id,
-                              data->limit, TRUE, out);
+                              data->limit, data->since_ms, TRUE, out);
 
     case NATTER_HISTORY_BEFORE:
       return collect_history (db, SELECT_BEFORE, data->target_key, a.time_ms, a.before_id,
-                              data->limit, TRUE, out);
+                              data->limit, data->since_ms, TRUE, out);
 
     case NATTER_HISTORY_AFTER:
       return collect_history (db, SELECT_AFTER, data->target_key, a.time_ms, a.after_id,
-                              data->limit, FALSE, out);
+                              data->limit, data->since_ms, FALSE, out);
 
     case NATTER_HISTORY_AROUND:
       {
         guint before = data->limit / 2;
 
         rc = collect_history (db, SELECT_BEFORE, data->target_key, a.time_ms, a.before_id,
-                              before, TRUE, out);
+                              before, data->since_ms, TRUE, out);
         if (rc != SQLITE_OK)
           return rc;
         /* The rest from the reference on, the referenced message included. */
         return collect_history (db, SELECT_AFTER, data->target_key, a.time_ms,
                                 a.before_id == G_MININT64 ? G_MININT64 : a.before_id - 1,
-                                data->limit - out->len, FALSE, out);
+                                data->limit - out->len, data->since_ms, FALSE, out);
       }
 
     case NATTER_HISTORY_BETWEEN:
@@ -497,7 +586,7 @@ run_history_query (sqlite3   *db,
         /* Nearest @a first, then keep what lies short of @b. */
         rc = collect_history (db, forward ? SELECT_AFTER : SELECT_BEFORE, data->target_key,
                               a.time_ms, forward ? a.after_id : a.before_id, data->limit,
-                              !forward, page);
+                              data->since_ms, !forward, page);
         if (rc != SQLITE_OK)
           return rc;
         for (guint i = 0; i < page->len; i++)
@@ -551,6 +640,22 @@ natter_server_store_query_history_async (NatterServerStore      *self,
                                          GAsyncReadyCallback     callback,
                                          gpointer                user_data)
 {
+  natter_server_store_query_history_since_async (self, target_key, query, ref, ref2, limit,
+                                                 G_MININT64, cancellable, callback, user_data);
+}
+
+void
+natter_server_store_query_history_since_async (NatterServerStore      *self,
+                                               const char             *target_key,
+                                               NatterHistoryQuery      query,
+                                               const NatterHistoryRef *ref,
+                                               const NatterHistoryRef *ref2,
+                                               guint                   limit,
+                                               gint64                  since_ms,
+                                               GCancellable           *cancellable,
+                                               GAsyncReadyCallback     callback,
+                                               gpointer                user_data)
+{
   ReadData *data;
 
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
@@ -570,6 +675,7 @@ natter_server_store_query_history_async (NatterServerStore      *self,
       data->time_ms[1] = ref2->time_ms;
     }
   data->limit = limit;
+  data->since_ms = since_ms;
 
   read_start (self, data);
 }
@@ -623,7 +729,7 @@ query_targets_read (NatterDatabase  *database,
   for (guint i = 0; rc == SQLITE_OK && data->room_keys != NULL && data->room_keys[i] != NULL; i++)
     {
       sqlite3_bind_text (stmt, 1, data->room_keys[i], -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 2, lo);
+      sqlite3_bind_int64 (stmt, 2, data->room_since != NULL ? MAX (lo, data->room_since[i]) : lo);
       sqlite3_bind_int64 (stmt, 3, hi);
       rc = sqlite3_step (stmt);
       if (rc == SQLITE_ROW)
@@ -661,6 +767,7 @@ void
 natter_server_store_query_targets_async (NatterServerStore   *self,
                                          const char          *identity,
                                          const char * const  *room_keys,
+                                         const gint64        *room_since,
                                          gint64               from_ms,
                                          gint64               to_ms,
                                          guint                limit,
@@ -676,6 +783,8 @@ natter_server_store_query_targets_async (NatterServerStore   *self,
                    query_targets_read, (GDestroyNotify)g_ptr_array_unref);
   data->identity = g_strdup (identity);
   data->room_keys = g_strdupv ((char **)room_keys);
+  if (room_since != NULL && room_keys != NULL)
+    data->room_since = g_memdup2 (room_since, g_strv_length ((char **)room_keys) * sizeof (gint64));
   data->time_ms[0] = from_ms;
   data->time_ms[1] = to_ms;
   data->limit = limit;

@@ -28,6 +28,9 @@ typedef enum {
   OP_MARK_DELIVERED,
   OP_CLEAR_INBOX,
   OP_SAVE_SEEN,
+  OP_DELETE_ROOM_HISTORY,
+  OP_PURGE_ROOM_HISTORY,
+  OP_SAVE_FIRST_JOIN,
   OP_DROP_OFFLINE,
 } OpKind;
 
@@ -133,6 +136,67 @@ static const char * const migrations[] = {
   "  account TEXT,"
   "  time INTEGER NOT NULL);"
   "CREATE INDEX seen_by_account ON seen (account, time);",
+
+  /* 2 -> 3: everything of an account keyed by its identity, "=<id>" with a
+   * never reused id, not by its name (a dropped name can be registered by
+   * someone else); first joins of registered rooms. Private history from
+   * before a name's current registration belonged to an earlier owner:
+   * it goes. */
+  "CREATE TABLE accounts_v3 ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  name TEXT NOT NULL UNIQUE,"
+  "  display TEXT NOT NULL,"
+  "  hash TEXT NOT NULL,"
+  "  email TEXT,"
+  "  registered INTEGER NOT NULL,"
+  "  last_seen INTEGER NOT NULL DEFAULT 0);"
+  "INSERT INTO accounts_v3 (name, display, hash, email, registered, last_seen)"
+  "  SELECT name, display, hash, email, registered, last_seen FROM accounts"
+  "  ORDER BY registered, rowid;"
+  "DELETE FROM inbox WHERE account NOT IN (SELECT name FROM accounts_v3);"
+  "UPDATE inbox SET account = (SELECT '=' || id FROM accounts_v3 WHERE name = inbox.account);"
+  "DELETE FROM silences WHERE account NOT IN (SELECT name FROM accounts_v3);"
+  "UPDATE silences SET account = (SELECT '=' || id FROM accounts_v3 WHERE name = silences.account);"
+  "DELETE FROM rooms WHERE founder NOT IN (SELECT name FROM accounts_v3);"
+  "UPDATE rooms SET founder = (SELECT '=' || id FROM accounts_v3 WHERE name = rooms.founder);"
+  "UPDATE seen SET account = (SELECT '=' || id FROM accounts_v3 WHERE name = seen.account);"
+  "CREATE TEMP TABLE v3_pairs AS SELECT key AS old_key,"
+  "  COALESCE ((SELECT '=' || id FROM accounts_v3 WHERE name = a), a) AS na,"
+  "  COALESCE ((SELECT '=' || id FROM accounts_v3 WHERE name = b), b) AS nb,"
+  "  1000 * MAX (COALESCE ((SELECT registered FROM accounts_v3 WHERE name = a), 0),"
+  "              COALESCE ((SELECT registered FROM accounts_v3 WHERE name = b), 0)) AS since,"
+  "  a_nick, b_nick, last FROM conversations;"
+  "DELETE FROM history WHERE id IN (SELECT history.id FROM history JOIN v3_pairs"
+  "  ON history.target_key = v3_pairs.old_key WHERE history.time < v3_pairs.since);"
+  "UPDATE history SET target_key = (SELECT CASE WHEN na <= nb THEN na || ' ' || nb"
+  "  ELSE nb || ' ' || na END FROM v3_pairs WHERE old_key = history.target_key)"
+  "  WHERE target_key IN (SELECT old_key FROM v3_pairs);"
+  "DELETE FROM conversations;"
+  "INSERT INTO conversations (key, a, b, a_nick, b_nick, last)"
+  "  SELECT CASE WHEN na <= nb THEN na || ' ' || nb ELSE nb || ' ' || na END,"
+  "         MIN (na, nb), MAX (na, nb),"
+  "         CASE WHEN na <= nb THEN a_nick ELSE b_nick END,"
+  "         CASE WHEN na <= nb THEN b_nick ELSE a_nick END, last"
+  "  FROM v3_pairs;"
+  "DROP TABLE v3_pairs;"
+  "DROP TABLE accounts;"
+  "ALTER TABLE accounts_v3 RENAME TO accounts;"
+  "CREATE TABLE first_joins ("
+  "  account TEXT NOT NULL,"
+  "  room TEXT NOT NULL,"
+  "  time INTEGER NOT NULL,"
+  "  PRIMARY KEY (account, room));"
+  "CREATE INDEX first_joins_by_room ON first_joins (room);"
+  /* Joins were not kept before: a founder joined when the room was made,
+   * and whoever spoke in a room had joined by then. */
+  "INSERT OR IGNORE INTO first_joins (account, room, time)"
+  "  SELECT founder, name, created * 1000 FROM rooms;"
+  "INSERT OR IGNORE INTO first_joins (account, room, time)"
+  "  SELECT '=' || accounts.id, history.target_key, min (history.time)"
+  "  FROM history JOIN accounts ON accounts.display = history.account"
+  "  WHERE history.target_key IN (SELECT name FROM rooms)"
+  "    AND history.time >= accounts.registered * 1000"
+  "  GROUP BY accounts.id, history.target_key;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == NATTER_SERVER_STORE_SCHEMA_VERSION);
@@ -170,6 +234,16 @@ natter_stored_account_free (NatterStoredAccount *account)
   g_free (account->email);
   g_strfreev (account->silences);
   g_free (account);
+}
+
+void
+natter_stored_first_join_free (NatterStoredFirstJoin *first_join)
+{
+  if (first_join == NULL)
+    return;
+  g_free (first_join->identity);
+  g_free (first_join->room_key);
+  g_free (first_join);
 }
 
 void
@@ -305,6 +379,45 @@ op_push_durable (NatterServerStore *self,
 
 /* Writer thread ----------------------------------------------------------- */
 
+/* One op, so one transaction: the account and all it kept. */
+static void
+apply_delete_account (NatterDatabase *database,
+                      gint64          id,
+                      const char     *identity)
+{
+  natter_database_run (database, "DELETE FROM accounts WHERE id = ?1", "i", id);
+  natter_database_run (database, "DELETE FROM silences WHERE account = ?1", "s", identity);
+  natter_database_run (database, "DELETE FROM inbox WHERE account = ?1", "s", identity);
+  natter_database_run (database, "DELETE FROM rooms WHERE founder = ?1", "s", identity);
+  natter_database_run (database, "DELETE FROM first_joins WHERE account = ?1", "s", identity);
+  natter_database_run (database,
+                       "DELETE FROM history WHERE target_key IN"
+                       " (SELECT key FROM conversations WHERE a = ?1 OR b = ?1)", "s", identity);
+  natter_database_run (database, "DELETE FROM conversations WHERE a = ?1 OR b = ?1", "s", identity);
+  natter_database_run (database, "UPDATE seen SET account = NULL WHERE account = ?1", "s", identity);
+}
+
+/* The history and first joins of @room_key, gone; with NULL, of every room
+ * that is not registered (rooms, unlike private pairs, have no space in
+ * their keys): those did not outlive the last run. */
+static void
+apply_forget_rooms (NatterDatabase *database,
+                    const char     *room_key)
+{
+  if (room_key != NULL)
+    {
+      natter_database_run (database, "DELETE FROM history WHERE target_key = ?1", "s", room_key);
+      natter_database_run (database, "DELETE FROM first_joins WHERE room = ?1", "s", room_key);
+      return;
+    }
+
+  natter_database_run (database,
+                       "DELETE FROM history WHERE instr (target_key, ' ') = 0"
+                       " AND target_key NOT IN (SELECT name FROM rooms)", "");
+  natter_database_run (database,
+                       "DELETE FROM first_joins WHERE room NOT IN (SELECT name FROM rooms)", "");
+}
+
 static void
 writer_apply (NatterDatabase    *database,
               NatterDatabaseJob *job)
@@ -316,23 +429,20 @@ writer_apply (NatterDatabase    *database,
     {
     case OP_SAVE_ACCOUNT:
       natter_database_run (database,
-                           "INSERT INTO accounts (name, display, hash, email, registered, last_seen)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                           " ON CONFLICT (name) DO UPDATE SET display = excluded.display,"
+                           "INSERT INTO accounts (id, name, display, hash, email, registered, last_seen)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                           " ON CONFLICT (id) DO UPDATE SET display = excluded.display,"
                            " hash = excluded.hash, email = excluded.email",
-                           "ssssii", s[0], s[1], s[2], s[3], op->num[0], op->num[1]);
+                           "issssii", op->num[2], s[0], s[1], s[2], s[3], op->num[0], op->num[1]);
       break;
 
     case OP_DELETE_ACCOUNT:
-      natter_database_run (database, "DELETE FROM accounts WHERE name = ?1", "s", s[0]);
-      natter_database_run (database, "DELETE FROM silences WHERE account = ?1", "s", s[0]);
-      natter_database_run (database, "DELETE FROM inbox WHERE account = ?1", "s", s[0]);
-      natter_database_run (database, "DELETE FROM rooms WHERE founder = ?1", "s", s[0]);
+      apply_delete_account (database, op->num[0], s[0]);
       break;
 
     case OP_SET_LAST_SEEN:
-      natter_database_run (database, "UPDATE accounts SET last_seen = ?2 WHERE name = ?1", "si",
-                           s[0], op->num[0]);
+      natter_database_run (database, "UPDATE accounts SET last_seen = ?2 WHERE id = ?1", "ii",
+                           op->num[1], op->num[0]);
       break;
 
     case OP_SAVE_SILENCES:
@@ -427,6 +537,17 @@ writer_apply (NatterDatabase    *database,
                            " user = excluded.user, host = excluded.host, realname = excluded.realname,"
                            " account = excluded.account, time = excluded.time",
                            "ssssssi", s[0], s[1], s[2], s[3], s[4], s[5], op->num[0]);
+      break;
+
+    case OP_DELETE_ROOM_HISTORY:
+    case OP_PURGE_ROOM_HISTORY:
+      apply_forget_rooms (database, s[0]);
+      break;
+
+    case OP_SAVE_FIRST_JOIN:
+      natter_database_run (database,
+                           "INSERT OR IGNORE INTO first_joins (account, room, time) VALUES (?1, ?2, ?3)",
+                           "ssi", s[0], s[1], op->num[0]);
       break;
 
     default:
@@ -602,32 +723,48 @@ natter_server_store_save_account (NatterServerStore         *self,
 
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 
+  g_return_if_fail (account->id > 0);
+
   op = op_new (OP_SAVE_ACCOUNT, strings, G_N_ELEMENTS (strings));
   op->num[0] = account->registered;
   op->num[1] = account->last_seen;
+  op->num[2] = account->id;
   op_push_durable (self, op);
+}
+
+char *
+natter_server_store_account_identity (gint64 id)
+{
+  return g_strdup_printf ("=%" G_GINT64_FORMAT, id);
 }
 
 void
 natter_server_store_delete_account (NatterServerStore *self,
-                                    const char        *key)
+                                    gint64             id)
 {
+  g_autofree char *identity = natter_server_store_account_identity (id);
+  const char *strings[] = { identity };
+  StoreOp *op;
+
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 
-  op_push_durable (self, op_new (OP_DELETE_ACCOUNT, &key, 1));
+  op = op_new (OP_DELETE_ACCOUNT, strings, 1);
+  op->num[0] = id;
+  op_push_durable (self, op);
 }
 
 void
 natter_server_store_set_last_seen (NatterServerStore *self,
-                                   const char        *key,
+                                   gint64             id,
                                    gint64             when)
 {
   StoreOp *op;
 
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 
-  op = op_new (OP_SET_LAST_SEEN, &key, 1);
+  op = op_new (OP_SET_LAST_SEEN, NULL, 0);
   op->num[0] = when;
+  op->num[1] = id;
   op_push (self, op);
 }
 
@@ -750,11 +887,44 @@ natter_server_store_clear_inbox (NatterServerStore *self,
 }
 
 void
+natter_server_store_delete_room_history (NatterServerStore *self,
+                                          const char        *room_key)
+{
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+
+  op_push (self, op_new (OP_DELETE_ROOM_HISTORY, &room_key, 1));
+}
+
+void
+natter_server_store_purge_room_history (NatterServerStore *self)
+{
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+
+  op_push (self, op_new (OP_PURGE_ROOM_HISTORY, NULL, 0));
+}
+
+void
+natter_server_store_save_first_join (NatterServerStore *self,
+                                     const char        *identity,
+                                     const char        *room_key,
+                                     gint64             time_ms)
+{
+  const char *strings[] = { identity, room_key };
+  StoreOp *op;
+
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+
+  op = op_new (OP_SAVE_FIRST_JOIN, strings, G_N_ELEMENTS (strings));
+  op->num[0] = time_ms;
+  op_push (self, op);
+}
+
+void
 natter_server_store_drop_offline (NatterServerStore *self,
-                                  const char        *account_key,
+                                  const char        *identity,
                                   const char        *msgid)
 {
-  const char *strings[] = { account_key, msgid };
+  const char *strings[] = { identity, msgid };
 
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 

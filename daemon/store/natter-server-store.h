@@ -27,16 +27,22 @@ typedef enum {
 } NatterServerStoreError;
 
 /* The schema this build writes; older files are migrated forward on open. */
-#define NATTER_SERVER_STORE_SCHEMA_VERSION 2
+#define NATTER_SERVER_STORE_SCHEMA_VERSION 3
 #define NATTER_SERVER_STORE_FILENAME "server.db"
 
 #define NATTER_TYPE_SERVER_STORE (natter_server_store_get_type ())
 G_DECLARE_FINAL_TYPE (NatterServerStore, natter_server_store, NATTER, SERVER_STORE, GObject)
 
 /* Records. Names ending in _key are casefolded; strings may be NULL where
- * noted. */
+ * noted.
+ *
+ * What belongs to an account (its inbox, silences, first joins, private
+ * conversations, registered rooms, last seen nicks) is keyed by its
+ * identity, "=<id>" (natter_server_store_account_identity()), never by its
+ * name: ids are never reused, names are once an account is dropped. */
 
 typedef struct {
+  gint64  id;            /* > 0, never reused */
   char   *key;           /* casefolded account name */
   char   *name;          /* as registered */
   char   *hash;          /* yescrypt */
@@ -50,7 +56,7 @@ typedef struct {
 typedef struct {
   char   *key;           /* casefolded room name */
   char   *name;
-  char   *founder;       /* casefolded account */
+  char   *founder;       /* the founder account's identity */
   char   *topic;         /* or NULL */
   char   *topic_setter;
   gint64  topic_time;
@@ -92,7 +98,14 @@ typedef struct {
   gint64  time_ms;       /* latest message */
 } NatterStoredTarget;
 
+typedef struct {
+  char   *identity;      /* the account's */
+  char   *room_key;
+  gint64  time_ms;       /* unix milliseconds */
+} NatterStoredFirstJoin;
+
 void natter_stored_account_free (NatterStoredAccount *account);
+void natter_stored_first_join_free (NatterStoredFirstJoin *first_join);
 void natter_stored_room_free    (NatterStoredRoom    *room);
 void natter_stored_message_free (NatterStoredMessage *message);
 void natter_stored_seen_free    (NatterStoredSeen    *seen);
@@ -160,22 +173,33 @@ GPtrArray         *natter_server_store_load_accounts (NatterServerStore *self,
                                                       GError           **error);
 GPtrArray         *natter_server_store_load_rooms    (NatterServerStore *self,
                                                       GError           **error);
+GPtrArray         *natter_server_store_load_first_joins (NatterServerStore *self,
+                                                         GError           **error);
 /* Who wrote each undelivered inbox row, oldest first: NatterStoredMessage
- * with to_key (the inbox's account), msgid, sender and account only. */
+ * with to_key (the inbox's account identity), msgid, sender and account
+ * only. */
 GPtrArray         *natter_server_store_load_inbox_senders (NatterServerStore *self,
                                                            GError           **error);
+/* The highest account id ever given (dropped accounts included), 0 for
+ * none; -1 on error. */
+gint64             natter_server_store_load_last_account_id (NatterServerStore *self,
+                                                             GError           **error);
+
+/* "=<id>": what the account's private data is keyed by. */
+char              *natter_server_store_account_identity (gint64 id);
 
 /* Writes: queued, strings copied, return at once. */
 void natter_server_store_save_account    (NatterServerStore         *self,
                                           const NatterStoredAccount *account);
-/* Also removes its silences, its inbox and the registration of its rooms. */
+/* Also removes, in the same transaction, its silences, its inbox, its first
+ * joins, its private conversations and the registration of its rooms. */
 void natter_server_store_delete_account  (NatterServerStore *self,
-                                          const char        *key);
+                                          gint64             id);
 void natter_server_store_set_last_seen   (NatterServerStore *self,
-                                          const char        *key,
+                                          gint64             id,
                                           gint64             when);
 void natter_server_store_save_silences   (NatterServerStore  *self,
-                                          const char         *key,
+                                          const char         *identity,
                                           const char * const *masks);
 void natter_server_store_save_room       (NatterServerStore      *self,
                                           const NatterStoredRoom *room);
@@ -185,19 +209,32 @@ void natter_server_store_delete_room     (NatterServerStore *self,
  * its bound and the row was dropped. */
 gboolean natter_server_store_add_message (NatterServerStore         *self,
                                           const NatterStoredMessage *message);
-/* An offline message for @account_key (also call add_message for history). */
+/* An offline message for the account @identity (also call add_message for
+ * history). */
 void natter_server_store_add_offline     (NatterServerStore         *self,
-                                          const char                *account_key,
+                                          const char                *identity,
                                           const NatterStoredMessage *message);
 void natter_server_store_mark_delivered  (NatterServerStore *self,
                                           const gint64      *ids,
                                           guint              n_ids);
 void natter_server_store_clear_inbox     (NatterServerStore *self,
-                                          const char        *account_key);
-/* Drops one undelivered message from the inbox of @account_key. */
+                                          const char        *identity);
+/* Drops one undelivered message from the inbox of @identity. */
 void natter_server_store_drop_offline    (NatterServerStore *self,
-                                          const char        *account_key,
+                                          const char        *identity,
                                           const char        *msgid);
+/* A room's history and first joins, when the room is gone. */
+void natter_server_store_delete_room_history (NatterServerStore *self,
+                                              const char        *room_key);
+/* At start: the history of every room that is not registered (such rooms
+ * did not outlive the last run). */
+void natter_server_store_purge_room_history  (NatterServerStore *self);
+/* When the account @identity first joined the registered room @room_key;
+ * a later call for the same pair changes nothing. */
+void natter_server_store_save_first_join (NatterServerStore *self,
+                                          const char        *identity,
+                                          const char        *room_key,
+                                          gint64             time_ms);
 void natter_server_store_save_seen       (NatterServerStore      *self,
                                           const NatterStoredSeen *seen);
 
@@ -229,16 +266,30 @@ void       natter_server_store_query_history_async  (NatterServerStore      *sel
                                                      GCancellable           *cancellable,
                                                      GAsyncReadyCallback     callback,
                                                      gpointer                user_data);
+/* The same, but only messages sent at or after @since_ms (unix ms): a
+ * reader's view of a room from when they joined it. */
+void       natter_server_store_query_history_since_async (NatterServerStore      *self,
+                                                          const char             *target_key,
+                                                          NatterHistoryQuery      query,
+                                                          const NatterHistoryRef *ref,
+                                                          const NatterHistoryRef *ref2,
+                                                          guint                   limit,
+                                                          gint64                  since_ms,
+                                                          GCancellable           *cancellable,
+                                                          GAsyncReadyCallback     callback,
+                                                          gpointer                user_data);
 GPtrArray *natter_server_store_query_history_finish (NatterServerStore *self,
                                                      GAsyncResult      *result,
                                                      GError           **error);
 
 /* Conversations with a message between @from_ms and @to_ms (either order):
- * the rooms in @room_keys, and private conversations of @identity. Oldest
- * latest message first, at most @limit. */
+ * the rooms in @room_keys (each counting only from its @room_since, unix
+ * ms, when that is not NULL), and private conversations of @identity.
+ * Oldest latest message first, at most @limit. */
 void       natter_server_store_query_targets_async  (NatterServerStore   *self,
                                                      const char          *identity,
                                                      const char * const  *room_keys,
+                                                     const gint64        *room_since,
                                                      gint64               from_ms,
                                                      gint64               to_ms,
                                                      guint                limit,
@@ -249,7 +300,7 @@ GPtrArray *natter_server_store_query_targets_finish (NatterServerStore *self,
                                                      GAsyncResult      *result,
                                                      GError           **error);
 
-/* The inbox of @account_key, oldest first: only undelivered rows, or the
+/* The inbox of the account @identity, oldest first: only undelivered rows, or the
  * latest @limit of all rows with @all. */
 void       natter_server_store_fetch_inbox_async    (NatterServerStore   *self,
                                                      const char          *account_key,
@@ -262,8 +313,9 @@ GPtrArray *natter_server_store_fetch_inbox_finish   (NatterServerStore *self,
                                                      GAsyncResult      *result,
                                                      GError           **error);
 
-/* When @nick_key was last online, and (if @account_key is not NULL) the
- * latest time any nick of that account was; NULL when never. */
+/* When @nick_key was last online, and (if @account_key, an account's
+ * identity, is not NULL) the latest time any nick of that account was; NULL
+ * when never. */
 void              natter_server_store_query_seen_async  (NatterServerStore   *self,
                                                          const char          *nick_key,
                                                          const char          *account_key,
