@@ -339,10 +339,27 @@ trace_enabled (void)
 }
 
 static NatterTestClient *
+client_connect_from (const char  *source,
+                     const char  *host,
+                     guint16      port,
+                     int          rcvbuf,
+                     GError     **error);
+
+static NatterTestClient *
 client_connect (const char  *host,
                 guint16      port,
                 int          rcvbuf,
                 GError     **error)
+{
+  return client_connect_from (NULL, host, port, rcvbuf, error);
+}
+
+static NatterTestClient *
+client_connect_from (const char  *source,
+                     const char  *host,
+                     guint16      port,
+                     int          rcvbuf,
+                     GError     **error)
 {
   g_autoptr(NatterTestClient) self = NULL;
   g_autoptr(GSocketAddress) address = NULL;
@@ -362,6 +379,15 @@ client_connect (const char  *host,
 
   if (rcvbuf > 0 && !g_socket_set_option (self->socket, SOL_SOCKET, SO_RCVBUF, rcvbuf, error))
     return NULL;
+
+  if (source != NULL)
+    {
+      g_autoptr(GSocketAddress) local = g_inet_socket_address_new_from_string (source, 0);
+
+      g_assert_nonnull (local);
+      if (!g_socket_bind (self->socket, local, FALSE, error))
+        return NULL;
+    }
 
   if (!g_socket_connect (self->socket, address, NULL, error))
     return NULL;
@@ -387,6 +413,21 @@ natter_test_client_new_for_address (const char *address,
   g_return_val_if_fail (address != NULL, NULL);
 
   self = client_connect (address, port, 0, &error);
+  g_assert_no_error (error);
+
+  return self;
+}
+
+NatterTestClient *
+natter_test_client_new_from (const char *source,
+                             guint16     port)
+{
+  g_autoptr(GError) error = NULL;
+  NatterTestClient *self;
+
+  g_return_val_if_fail (source != NULL, NULL);
+
+  self = client_connect_from (source, "127.0.0.1", port, 0, &error);
   g_assert_no_error (error);
 
   return self;

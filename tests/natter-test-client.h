@@ -62,6 +62,10 @@ NatterTestClient *natter_test_client_new_full      (guint16           port,
  * address ("::1"). */
 NatterTestClient *natter_test_client_new_for_address (const char       *address,
                                                       guint16           port);
+/* As natter_test_client_new(), from the local address @source (another
+ * loopback address such as "127.0.0.2": a stranger to the server). */
+NatterTestClient *natter_test_client_new_from      (const char       *source,
+                                                    guint16           port);
 void              natter_test_client_free          (NatterTestClient *self);
 
 /* The label used in messages; set to the nick by _register(). */

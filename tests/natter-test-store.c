@@ -137,11 +137,11 @@ natter_test_store_register_caps (NatterTestClient *client,
 }
 
 gboolean
-natter_test_store_register_sasl (NatterTestClient *client,
-                                 const char       *nick,
-                                 const char       *account,
-                                 const char       *password,
-                                 const char       *caps)
+natter_test_store_sasl_send (NatterTestClient *client,
+                             const char       *nick,
+                             const char       *account,
+                             const char       *password,
+                             const char       *caps)
 {
   g_autofree char *all_caps = caps != NULL ? g_strconcat ("sasl ", caps, NULL) : g_strdup ("sasl");
   g_autoptr(GString) plain = g_string_new (NULL);
@@ -166,7 +166,18 @@ natter_test_store_register_sasl (NatterTestClient *client,
   g_string_append_c (plain, '\0');
   g_string_append (plain, password);
   encoded = g_base64_encode ((const guchar *)plain->str, plain->len);
-  natter_test_client_sendf (client, "AUTHENTICATE %s", encoded);
+  return natter_test_client_sendf (client, "AUTHENTICATE %s", encoded);
+}
+
+gboolean
+natter_test_store_register_sasl (NatterTestClient *client,
+                                 const char       *nick,
+                                 const char       *account,
+                                 const char       *password,
+                                 const char       *caps)
+{
+  if (!natter_test_store_sasl_send (client, nick, account, password, caps))
+    return FALSE;
   if (natter_test_client_expectf (client, ":irc.test 900 * %s!*@127.0.0.1 * :You are now logged in as *",
                                   nick) == NULL ||
       natter_test_client_expect_next (client, ":irc.test 903 * :SASL authentication successful") == NULL)
@@ -227,6 +238,19 @@ natter_test_store_create_account (NatterTestClient *client,
 {
   natter_test_client_sendf (client, "PRIVMSG NickServ :REGISTER %s", password);
   return natter_test_client_expect (client, ":irc.test 900 *") != NULL;
+}
+
+gboolean
+natter_test_store_new_account (guint16     port,
+                               const char *nick,
+                               const char *password)
+{
+  g_autoptr(NatterTestClient) client = natter_test_client_new (port);
+
+  return natter_test_store_register_caps (client, nick, NULL) &&
+         natter_test_store_create_account (client, password) &&
+         natter_test_client_send (client, "QUIT") &&
+         natter_test_client_expect (client, "ERROR :*") != NULL;
 }
 
 gboolean

@@ -25,6 +25,13 @@ NatterTestServer *natter_test_store_server_new    (const char *dir,
 gboolean          natter_test_store_register_caps (NatterTestClient *client,
                                                    const char       *nick,
                                                    const char       *caps);
+/* CAP LS 302, NICK, USER, CAP REQ :sasl @caps, AUTHENTICATE PLAIN and the
+ * payload for @account and @password: the next line is the verdict. */
+gboolean          natter_test_store_sasl_send     (NatterTestClient *client,
+                                                   const char       *nick,
+                                                   const char       *account,
+                                                   const char       *password,
+                                                   const char       *caps);
 /* Registers with SASL PLAIN as @account with @password (and @caps besides
  * sasl); reads up to the end of the MOTD. */
 gboolean          natter_test_store_register_sasl (NatterTestClient *client,
@@ -54,6 +61,11 @@ void              natter_test_store_add_account   (guint16     port,
 /* /msg NickServ REGISTER @password on a registered client: waits for 900. */
 gboolean          natter_test_store_create_account (NatterTestClient *client,
                                                     const char       *password);
+/* Registers @nick as an account with @password from 127.0.0.1 on a
+ * connection of its own, and disconnects. */
+gboolean          natter_test_store_new_account   (guint16           port,
+                                                   const char       *nick,
+                                                   const char       *password);
 /* /msg NickServ IDENTIFY @password: waits for 900. */
 gboolean          natter_test_store_identify      (NatterTestClient *client,
                                                    const char       *password);

@@ -16,7 +16,6 @@ G_BEGIN_DECLS
 #define NATTER_PASSWORD_MAX      300
 #define NATTER_EMAIL_MAX         254
 #define NATTER_SILENCE_MAX       32
-#define NATTER_INBOX_MAX         100   /* undelivered offline messages per account */
 #define NATTER_DEFAULT_NICK_GRACE_MS 60000
 
 typedef struct {
@@ -31,7 +30,6 @@ typedef struct {
   GPtrArray         *silences;      /* char* */
   guint              inbox_pending;
   GPtrArray         *online;        /* NatterClient* logged in to it, unowned */
-  NatterTokenBucket  attempts;      /* login attempts, all connections together */
   GHashTable        *first_joins;   /* registered room key -> gint64* unix ms */
   GHashTable        *evicted;       /* addresses renamed off its nick -> gint64* expiry (monotonic us) */
 } NatterAccount;
@@ -48,7 +46,6 @@ struct _NatterAuth
 {
   char              *account_key;   /* casefolded client->account */
   GString           *sasl;          /* base64 received so far; NULL: no exchange */
-  NatterTokenBucket  attempts;      /* login attempts on this connection */
   GSource           *grace;         /* renames an unidentified holder of a registered nick */
   GHashTable        *offline_told;  /* account keys told their messages wait */
   GHashTable        *joined;        /* room keys -> gint64* unix ms of the current join */
@@ -133,15 +130,6 @@ gboolean  _natter_accounts_is_registering   (NatterServer *server,
 void      _natter_accounts_set_registering  (NatterServer *server,
                                              const char   *key,
                                              gboolean      registering);
-/* Takes a login attempt from the per-connection and per-account budgets;
- * FALSE when either is spent. A success gives it back. */
-gboolean  _natter_accounts_take_attempt     (NatterServer  *server,
-                                             NatterClient  *client,
-                                             NatterAccount *account);
-void      _natter_accounts_refund_attempt   (NatterServer  *server,
-                                             NatterClient  *client,
-                                             NatterAccount *account);
-
 /*
  * Slow password work on a worker thread. @client's input is paused until
  * @done has run (it runs only if the client is still connected).

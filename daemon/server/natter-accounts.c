@@ -11,6 +11,7 @@
 #include "natter-accounts-private.h"
 #include "natter-history-private.h"
 #include "natter-irc-names.h"
+#include "natter-limits-private.h"
 #include "natter-services-private.h"
 
 /*
@@ -19,17 +20,10 @@
  * nick protection, registered rooms and account-notify / account-tag /
  * extended-join.
  *
- * Password hashing is yescrypt from libcrypt, deliberately slow: it runs on a
- * worker thread while the client's input waits (_natter_client_pause()).
+ * Password hashing is yescrypt from libcrypt, deliberately slow: it runs on
+ * the password pool's thread (natter-limits.c) while the client's input
+ * waits (_natter_client_pause()).
  */
-
-/* Login attempts: a few at once, then one more every few seconds, per
- * connection and per account (an attacker spreading over connections still
- * meets the account's budget). */
-#define ATTEMPTS_CONN_BURST     5
-#define ATTEMPTS_CONN_RATE      0.2
-#define ATTEMPTS_ACCOUNT_BURST  10
-#define ATTEMPTS_ACCOUNT_RATE   0.1
 
 /* SASL: payload lines are cut at 400 bytes; PLAIN with the longest password
  * and account fits in three. */
@@ -70,7 +64,6 @@ natter_account_new (const char *name,
   account->key = key != NULL ? g_strdup (key) : natter_irc_casefold (name);
   account->silences = g_ptr_array_new_with_free_func (g_free);
   account->online = g_ptr_array_new ();
-  natter_token_bucket_init (&account->attempts, ATTEMPTS_ACCOUNT_BURST, g_get_monotonic_time ());
 
   return account;
 }
@@ -118,11 +111,7 @@ NatterAuth *
 _natter_client_get_auth (NatterClient *client)
 {
   if (client->auth == NULL)
-    {
-      client->auth = g_new0 (NatterAuth, 1);
-      natter_token_bucket_init (&client->auth->attempts, ATTEMPTS_CONN_BURST,
-                                g_get_monotonic_time ());
-    }
+    client->auth = g_new0 (NatterAuth, 1);
 
   return client->auth;
 }
@@ -239,6 +228,8 @@ _natter_accounts_start (NatterServer *server)
       room->created = stored->created;
       g_hash_table_insert (server->rooms, room->folded, room);
     }
+
+  _natter_inbox_start (server);
 
   g_debug ("%u accounts, %u registered rooms", g_hash_table_size (self->accounts),
            rooms != NULL ? rooms->len : 0);
@@ -665,6 +656,7 @@ _natter_accounts_drop (NatterServer  *server,
     }
 
   natter_server_store_delete_account (server->store, account->id);
+  _natter_limits_account_dropped (server, account);
   g_message ("Account %s dropped", account->name);
   natter_account_free (account);
 }
@@ -685,39 +677,6 @@ _natter_accounts_set_registering (NatterServer *server,
     g_hash_table_add (server->accounts->registering, g_strdup (key));
   else
     g_hash_table_remove (server->accounts->registering, key);
-}
-
-gboolean
-_natter_accounts_take_attempt (NatterServer  *server,
-                               NatterClient  *client,
-                               NatterAccount *account)
-{
-  NatterAuth *auth = _natter_client_get_auth (client);
-  gint64 now = g_get_monotonic_time ();
-
-  if (!natter_token_bucket_take (&auth->attempts, ATTEMPTS_CONN_BURST, ATTEMPTS_CONN_RATE, now))
-    return FALSE;
-  if (account != NULL &&
-      !natter_token_bucket_take (&account->attempts, ATTEMPTS_ACCOUNT_BURST,
-                                 ATTEMPTS_ACCOUNT_RATE, now))
-    {
-      auth->attempts.tokens += 1;
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-void
-_natter_accounts_refund_attempt (NatterServer  *server,
-                                 NatterClient  *client,
-                                 NatterAccount *account)
-{
-  NatterAuth *auth = _natter_client_get_auth (client);
-
-  auth->attempts.tokens = MIN (auth->attempts.tokens + 1, ATTEMPTS_CONN_BURST);
-  if (account != NULL)
-    account->attempts.tokens = MIN (account->attempts.tokens + 1, ATTEMPTS_ACCOUNT_BURST);
 }
 
 /* Passwords ---------------------------------------------------------------- */
@@ -853,7 +812,8 @@ password_job_run (NatterServer       *server,
   task = g_task_new (NULL, NULL, password_done_cb, NULL);
   g_task_set_source_tag (task, password_job_run);
   g_task_set_task_data (task, job, (GDestroyNotify)password_job_free);
-  g_task_run_in_thread (task, password_thread);
+  /* Not GTask's pool: history reads wait there. */
+  _natter_limits_run_password_task (server, client, task, password_thread, job->verify);
 }
 
 void
@@ -943,9 +903,27 @@ sasl_verified (NatterServer *server,
       return;
     }
 
-  _natter_accounts_refund_attempt (server, client, account);
+  _natter_limits_login_succeeded (server, client, account);
   _natter_accounts_login (server, client, account);
   _natter_server_reply (server, client, "903", _("SASL authentication successful"), NULL);
+}
+
+/* Throttled and busy are told apart from a wrong password (904 all the
+ * same: the exchange is over). */
+static gboolean
+sasl_plain_allowed (NatterServer  *server,
+                    NatterClient  *client,
+                    NatterAccount *account)
+{
+  g_autofree char *refusal = NULL;
+
+  if ((account == NULL || _natter_limits_password_pool_ready (server, client, TRUE, &refusal)) &&
+      _natter_limits_login_begin (server, client, account, &refusal))
+    return TRUE;
+
+  sasl_reset (_natter_client_get_auth (client));
+  _natter_server_reply (server, client, "904", refusal, NULL);
+  return FALSE;
 }
 
 static void
@@ -983,8 +961,12 @@ sasl_plain (NatterServer *server,
   password = authcid + strlen (authcid) + 1;
 
   account = g_utf8_validate (authcid, -1, NULL) ? _natter_accounts_lookup (server, authcid) : NULL;
-  if (account == NULL || (*authzid != '\0' && !natter_irc_casecmp_equal (authzid, authcid)) ||
-      !_natter_accounts_take_attempt (server, client, account))
+  if (!sasl_plain_allowed (server, client, account))
+    {
+      explicit_bzero (decoded, len);
+      return;
+    }
+  if (account == NULL || (*authzid != '\0' && !natter_irc_casecmp_equal (authzid, authcid)))
     {
       explicit_bzero (decoded, len);
       sasl_fail (server, client);
@@ -1127,6 +1109,7 @@ _natter_accounts_room_created (NatterServer *server,
                                NatterClient *client)
 {
   NatterAccount *account = _natter_accounts_of_client (server, client);
+  g_autofree char *refusal = NULL;
 
   if (server->store == NULL || account == NULL || room->founder != NULL)
     return;
@@ -1135,6 +1118,11 @@ _natter_accounts_room_created (NatterServer *server,
       _natter_services_noticef (server, client,
                                 _("%s could not be registered to your account: the server cannot store anything now."),
                                 room->name);
+      return;
+    }
+  if (!_natter_limits_room_registration (server, client, room, &refusal))
+    {
+      _natter_services_notice (server, client, refusal);
       return;
     }
 

@@ -26,6 +26,8 @@ typedef enum {
 
 /* Logins, SASL and nick protection of one client: natter-accounts.c. */
 typedef struct _NatterAuth NatterAuth;
+/* A LIST being sent at the client's pace: natter-server-list.c. */
+typedef struct _NatterListing NatterListing;
 
 struct _NatterClient
 {
@@ -52,6 +54,7 @@ struct _NatterClient
   char              *account;       /* logged-in account name, or NULL */
   NatterAuth        *auth;          /* NULL until needed */
   GPtrArray         *silences;      /* SILENCE masks (char*), NULL when none */
+  NatterListing     *listing;       /* NULL unless a LIST is under way */
 
   GPtrArray         *rooms;         /* NatterRoom*, unowned (the room owns membership) */
 

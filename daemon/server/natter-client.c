@@ -87,6 +87,7 @@ natter_client_finalize (GObject *object)
   g_free (self->account);
   g_clear_pointer (&self->auth, _natter_auth_free);
   g_clear_pointer (&self->silences, g_ptr_array_unref);
+  _natter_server_list_cancel (self);
 
   G_OBJECT_CLASS (natter_client_parent_class)->finalize (object);
 }
@@ -562,6 +563,8 @@ _natter_client_flush (NatterClient *self)
       self->watch_out = FALSE;
       natter_client_update_watch (self);
     }
+  if (self->listing != NULL)
+    _natter_server_list_drained (self);
 }
 
 void
@@ -573,6 +576,7 @@ _natter_client_close (NatterClient *self)
     return;
 
   natter_client_destroy_sources (self);
+  _natter_server_list_cancel (self);
   if (self->queue_len > 0 && self->quit_reason != NULL)
     _natter_client_flush (self);
   natter_client_destroy_sources (self);

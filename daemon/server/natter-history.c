@@ -10,6 +10,7 @@
 #include "natter-accounts-private.h"
 #include "natter-history-private.h"
 #include "natter-irc-names.h"
+#include "natter-limits-private.h"
 #include "natter-services-private.h"
 
 /*
@@ -218,13 +219,8 @@ keep_offline (NatterServer  *server,
   if (_natter_silence_list_blocks (account->silences, client->prefix))
     return;
 
-  if (account->inbox_pending >= NATTER_INBOX_MAX)
-    {
-      _natter_services_noticef (server, client,
-                                _("%s is offline and has too many messages waiting: yours was not kept."),
-                                account->name);
-      return;
-    }
+  if (!_natter_inbox_admit (server, client, account))
+    return;
 
   _natter_out_line_init (&line, client->prefix, "PRIVMSG", params, 2, tags);
   _natter_history_stamp (server, client, &line, msgid);
@@ -245,6 +241,7 @@ keep_offline (NatterServer  *server,
 
   natter_server_store_add_message (server->store, &message);
   natter_server_store_add_offline (server->store, account->identity, &message);
+  _natter_inbox_added (server, client, account, msgid);
   account->inbox_pending++;
 
   auth = _natter_client_get_auth (client);
@@ -430,6 +427,7 @@ inbox_fetched_cb (GObject      *source_object,
   batch_close (server, client, batch);
 
   natter_server_store_mark_delivered (server->store, (const gint64 *)(gpointer)ids->data, ids->len);
+  _natter_inbox_delivered (server, account->identity, rows);
   account->inbox_pending -= MIN (account->inbox_pending, rows->len);
   _natter_server_flush (server);
 }
@@ -448,7 +446,7 @@ _natter_history_deliver_inbox (NatterServer *server,
   client->auth->inbox_busy = TRUE;
   request = request_new (server, client);
   request->account_key = g_strdup (account->identity);
-  natter_server_store_fetch_inbox_async (server->store, account->identity, FALSE, NATTER_INBOX_MAX,
+  natter_server_store_fetch_inbox_async (server->store, account->identity, FALSE, server->inbox_size,
                                          NULL, inbox_fetched_cb, request);
 }
 

@@ -230,6 +230,33 @@ config_parse_listen (const NatterHostingConfig  *config,
   return g_steal_pointer (&addresses);
 }
 
+static gboolean
+config_check_abuse_limits (const NatterHostingConfig  *config,
+                           GError                    **error)
+{
+  return check_range (config->max_accounts_per_address, 0, G_MAXINT, "--max-accounts-per-address", error) &&
+         check_range (config->max_rooms_per_account, 0, G_MAXINT, "--max-rooms-per-account", error) &&
+         check_range (config->password_threads, 1, 64, "--password-threads", error) &&
+         check_range (config->inbox_size, 4, 100000, "--inbox-size", error) &&
+         check_range (config->inbox_per_sender, 0, 100000, "--inbox-per-sender", error);
+}
+
+static void
+config_set_abuse_limits (const NatterHostingConfig *config,
+                         NatterServer              *server)
+{
+  if (config->max_accounts_per_address >= 0)
+    g_object_set (server, "max-accounts-per-address", (guint) config->max_accounts_per_address, NULL);
+  if (config->max_rooms_per_account >= 0)
+    g_object_set (server, "max-rooms-per-account", (guint) config->max_rooms_per_account, NULL);
+  if (config->password_threads > 0)
+    g_object_set (server, "password-threads", (guint) config->password_threads, NULL);
+  if (config->inbox_size > 0)
+    g_object_set (server, "inbox-size", (guint) config->inbox_size, NULL);
+  if (config->inbox_per_sender >= 0)
+    g_object_set (server, "inbox-per-sender", (guint) config->inbox_per_sender, NULL);
+}
+
 /* Checks @config and makes its server, not listening yet, with the files
  * read and the addresses parsed into @addresses. */
 static NatterServer *
@@ -250,6 +277,7 @@ config_make_server (const NatterHostingConfig  *config,
       !check_range (config->flood_burst, 1, 1e9, "--flood-burst", error) ||
       !check_range (config->flood_rate, 0, 1e9, "--flood-rate", error) ||
       !check_range (config->ipv6_prefix_length, 1, 128, "--ipv6-prefix-length", error) ||
+      !config_check_abuse_limits (config, error) ||
       !check_registered_history (config->registered_history, error) ||
       (*addresses = config_parse_listen (config, error)) == NULL)
     return NULL;
@@ -288,6 +316,7 @@ config_make_server (const NatterHostingConfig  *config,
     g_object_set (server, "registration-timeout", (guint) config->registration_timeout * 1000, NULL);
   if (config->nick_grace > 0)
     g_object_set (server, "nick-grace", (guint) config->nick_grace * 1000, NULL);
+  config_set_abuse_limits (config, server);
   if (config->registered_history != NULL)
     g_object_set (server, "registered-history", config->registered_history, NULL);
 

@@ -38,6 +38,11 @@ typedef struct {
   gint       ping_interval;         /* seconds, as the three below */
   gint       registration_timeout;
   gint       nick_grace;
+  gint       max_accounts_per_address;  /* an hour */
+  gint       max_rooms_per_account;
+  gint       password_threads;
+  gint       inbox_size;
+  gint       inbox_per_sender;
   gdouble    flood_burst;
   gdouble    flood_rate;
   gboolean   relaxed_limits;        /* for benchmarks: no flood or client limits */
@@ -48,6 +53,8 @@ typedef struct {
   { .max_clients = -1, .max_clients_per_ip = -1, .ipv6_prefix_length = -1, \
     .sendq_max = -1,                                                      \
     .ping_interval = -1, .registration_timeout = -1, .nick_grace = -1,    \
+    .max_accounts_per_address = -1, .max_rooms_per_account = -1,          \
+    .password_threads = -1, .inbox_size = -1, .inbox_per_sender = -1,     \
     .flood_burst = -1, .flood_rate = -1 }
 
 void      natter_hosting_config_clear         (NatterHostingConfig        *config);

@@ -98,6 +98,14 @@ struct _NatterServer
   NatterHistory   *history;
   guint            nick_grace_ms;
   guint            registered_history;  /* NatterRegisteredHistory */
+
+  /* Abuse limits (natter-limits.c, natter-inbox.c), created on first use. */
+  struct _NatterLimits *limits;
+  guint            max_accounts_per_address;  /* an hour; 0: no limit */
+  guint            max_rooms_per_account;     /* registered; 0: no limit */
+  guint            password_threads;
+  guint            inbox_size;
+  guint            inbox_per_sender;          /* 0: a quarter of inbox_size */
 };
 
 /* A command's handler; each family declares its handlers with this type. */
@@ -140,8 +148,7 @@ NatterCommandFunc _natter_server_cmd_cap, _natter_server_cmd_lusers, _natter_ser
 
 /* natter-server-rooms.c */
 NatterCommandFunc _natter_server_cmd_invite, _natter_server_cmd_join, _natter_server_cmd_kick,
-                  _natter_server_cmd_list, _natter_server_cmd_names, _natter_server_cmd_part,
-                  _natter_server_cmd_topic;
+                  _natter_server_cmd_names, _natter_server_cmd_part, _natter_server_cmd_topic;
 /* @command with @params from @source (NULL: the server) to every member of @room. */
 void   _natter_server_room_broadcast (NatterServer       *server,
                                       NatterRoom         *room,
@@ -161,6 +168,12 @@ void   _natter_server_reply_refusal  (NatterServer *server,
 NatterRoom *_natter_server_find_room_or_reply (NatterServer *server,
                                                NatterClient *client,
                                                const char   *name);
+
+/* natter-server-list.c: LIST at the pace the client reads. */
+NatterCommandFunc _natter_server_cmd_list;
+/* The client's queue is empty: the next chunk of its LIST may go. */
+void   _natter_server_list_drained   (NatterClient *client);
+void   _natter_server_list_cancel    (NatterClient *client);
 
 /* natter-server-modes.c */
 NatterCommandFunc _natter_server_cmd_mode;

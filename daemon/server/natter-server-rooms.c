@@ -332,53 +332,6 @@ _natter_server_cmd_names (NatterServer     *server,
   }
 }
 
-static void
-send_list_entry (NatterServer *server,
-                 NatterClient *client,
-                 NatterRoom   *room)
-{
-  g_autofree char *count = NULL;
-
-  if ((room->modes & NATTER_ROOM_MODE_SECRET) && !_natter_room_get_member (room, client))
-    return;
-
-  count = _natter_server_dup_uint (g_hash_table_size (room->members));
-  _natter_server_reply (server, client, "322", room->name, count,
-                        room->topic != NULL ? room->topic : "", NULL);
-}
-
-void
-_natter_server_cmd_list (NatterServer     *server,
-                         NatterClient     *client,
-                         NatterIrcMessage *msg)
-{
-  _natter_server_reply (server, client, "321", "Channel", _("Users  Name"), NULL);
-
-  if (msg->n_params > 0 && msg->params[0][0] != '\0')
-    {
-      g_auto(GStrv) names = g_strsplit (msg->params[0], ",", NATTER_CHANLIMIT + 1);
-
-      for (guint i = 0; names[i] != NULL; i++)
-        {
-          NatterRoom *room = _natter_server_find_room (server, names[i]);
-
-          if (room != NULL)
-            send_list_entry (server, client, room);
-        }
-    }
-  else
-    {
-      GHashTableIter iter;
-      NatterRoom *room;
-
-      g_hash_table_iter_init (&iter, server->rooms);
-      while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&room))
-        send_list_entry (server, client, room);
-    }
-
-  _natter_server_reply (server, client, "323", _("End of /LIST"), NULL);
-}
-
 void
 _natter_server_cmd_invite (NatterServer     *server,
                            NatterClient     *client,

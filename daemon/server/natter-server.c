@@ -10,6 +10,7 @@
 #include "natter-history-private.h"
 #include "natter-irc-message.h"
 #include "natter-irc-names.h"
+#include "natter-limits-private.h"
 #include "natter-server-private.h"
 #include "natter-token-bucket.h"
 
@@ -35,6 +36,11 @@ enum {
   PROP_STORE,
   PROP_NICK_GRACE,
   PROP_IPV6_PREFIX_LENGTH,
+  PROP_MAX_ACCOUNTS_PER_ADDRESS,
+  PROP_MAX_ROOMS_PER_ACCOUNT,
+  PROP_PASSWORD_THREADS,
+  PROP_INBOX_SIZE,
+  PROP_INBOX_PER_SENDER,
   PROP_REGISTERED_HISTORY,
   N_PROPS
 };
@@ -122,6 +128,7 @@ natter_server_finalize (GObject *object)
   g_free (self->motd);
   g_clear_pointer (&self->accounts, _natter_accounts_free);
   g_clear_pointer (&self->history, _natter_history_free);
+  g_clear_pointer (&self->limits, _natter_limits_free);
 
   G_OBJECT_CLASS (natter_server_parent_class)->finalize (object);
 }
@@ -177,6 +184,21 @@ natter_server_get_property (GObject    *object,
       break;
     case PROP_NICK_GRACE:
       g_value_set_uint (value, self->nick_grace_ms);
+      break;
+    case PROP_MAX_ACCOUNTS_PER_ADDRESS:
+      g_value_set_uint (value, self->max_accounts_per_address);
+      break;
+    case PROP_MAX_ROOMS_PER_ACCOUNT:
+      g_value_set_uint (value, self->max_rooms_per_account);
+      break;
+    case PROP_PASSWORD_THREADS:
+      g_value_set_uint (value, self->password_threads);
+      break;
+    case PROP_INBOX_SIZE:
+      g_value_set_uint (value, self->inbox_size);
+      break;
+    case PROP_INBOX_PER_SENDER:
+      g_value_set_uint (value, self->inbox_per_sender);
       break;
     case PROP_REGISTERED_HISTORY:
       g_value_set_string (value, _natter_server_registered_history_name (self->registered_history));
@@ -271,6 +293,22 @@ natter_server_set_property (GObject      *object,
     case PROP_NICK_GRACE:
       natter_server_set_uint (self, &self->nick_grace_ms, value, pspec);
       break;
+    /* The limits read these when first used: set them before start. */
+    case PROP_MAX_ACCOUNTS_PER_ADDRESS:
+      natter_server_set_uint (self, &self->max_accounts_per_address, value, pspec);
+      break;
+    case PROP_MAX_ROOMS_PER_ACCOUNT:
+      natter_server_set_uint (self, &self->max_rooms_per_account, value, pspec);
+      break;
+    case PROP_PASSWORD_THREADS:
+      natter_server_set_uint (self, &self->password_threads, value, pspec);
+      break;
+    case PROP_INBOX_SIZE:
+      natter_server_set_uint (self, &self->inbox_size, value, pspec);
+      break;
+    case PROP_INBOX_PER_SENDER:
+      natter_server_set_uint (self, &self->inbox_per_sender, value, pspec);
+      break;
     case PROP_REGISTERED_HISTORY:
       {
         guint mode;
@@ -330,6 +368,19 @@ natter_server_class_init (NatterServerClass *klass)
   properties[PROP_NICK_GRACE] =
     g_param_spec_uint ("nick-grace", NULL, NULL, 10, G_MAXUINT,
                        NATTER_DEFAULT_NICK_GRACE_MS, flags);
+  properties[PROP_MAX_ACCOUNTS_PER_ADDRESS] =
+    g_param_spec_uint ("max-accounts-per-address", NULL, NULL, 0, G_MAXUINT,
+                       NATTER_DEFAULT_MAX_ACCOUNTS_PER_ADDRESS, flags);
+  properties[PROP_MAX_ROOMS_PER_ACCOUNT] =
+    g_param_spec_uint ("max-rooms-per-account", NULL, NULL, 0, G_MAXUINT,
+                       NATTER_DEFAULT_MAX_ROOMS_PER_ACCOUNT, flags);
+  properties[PROP_PASSWORD_THREADS] =
+    g_param_spec_uint ("password-threads", NULL, NULL, 1, 64,
+                       NATTER_DEFAULT_PASSWORD_THREADS, flags);
+  properties[PROP_INBOX_SIZE] =
+    g_param_spec_uint ("inbox-size", NULL, NULL, 4, 100000, NATTER_DEFAULT_INBOX_SIZE, flags);
+  properties[PROP_INBOX_PER_SENDER] =
+    g_param_spec_uint ("inbox-per-sender", NULL, NULL, 0, 100000, 0, flags);
   properties[PROP_REGISTERED_HISTORY] =
     g_param_spec_string ("registered-history", NULL, NULL, "since-joining", flags);
 
@@ -354,6 +405,10 @@ natter_server_init (NatterServer *self)
   self->registration_timeout_ms = 30000;
   self->ping_interval_ms = 120000;
   self->nick_grace_ms = NATTER_DEFAULT_NICK_GRACE_MS;
+  self->max_accounts_per_address = NATTER_DEFAULT_MAX_ACCOUNTS_PER_ADDRESS;
+  self->max_rooms_per_account = NATTER_DEFAULT_MAX_ROOMS_PER_ACCOUNT;
+  self->password_threads = NATTER_DEFAULT_PASSWORD_THREADS;
+  self->inbox_size = NATTER_DEFAULT_INBOX_SIZE;
 
   self->clients = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->nicks = g_hash_table_new (g_str_hash, g_str_equal);

@@ -42,6 +42,11 @@ G_DECLARE_FINAL_TYPE (NatterServer, natter_server, NATTER, SERVER, GObject)
  *                                  join; unidentified members from their
  *                                  current join), "everything" or "nothing"
  *                                  ("since-joining")
+ *   max-accounts-per-address uint  accounts registered per address an hour, 0 = unlimited (5)
+ *   max-rooms-per-account  uint    registered rooms per account, 0 = unlimited (20)
+ *   password-threads       uint    threads hashing and checking passwords (1)
+ *   inbox-size             uint    offline messages kept per account (100)
+ *   inbox-per-sender       uint    of those, from one sender; 0 = a quarter (0)
  */
 
 /* registered-history: what CHATHISTORY shows the members of a registered

@@ -8,6 +8,7 @@
 
 #include "natter-accounts-private.h"
 #include "natter-irc-names.h"
+#include "natter-limits-private.h"
 #include "natter-services-private.h"
 
 /*
@@ -117,7 +118,7 @@ reclaim_checked (NatterServer *server,
       return;
     }
 
-  _natter_accounts_refund_attempt (server, client, account);
+  _natter_limits_login_succeeded (server, client, account);
   /* Whoever regains a nick holds it as its owner: no grace, no rename. */
   if (what->regain)
     _natter_accounts_login (server, client, account);
@@ -132,6 +133,7 @@ reclaim_start (NatterServer  *server,
 {
   const char *nick = args[0];
   const char *password = nick != NULL ? args[1] : NULL;
+  g_autofree char *refusal = NULL;
   NatterAccount *account;
   Reclaim *what;
 
@@ -169,10 +171,10 @@ reclaim_start (NatterServer  *server,
       reclaim_free (what);
       return;
     }
-  if (!_natter_accounts_take_attempt (server, client, account))
+  if (!_natter_limits_password_pool_ready (server, client, TRUE, &refusal) ||
+      !_natter_limits_login_begin (server, client, account, &refusal))
     {
-      _natter_services_notice (server, client,
-                               _("Too many failed logins. Wait a minute before trying again."));
+      _natter_services_notice (server, client, refusal);
       reclaim_free (what);
       return;
     }

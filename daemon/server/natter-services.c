@@ -9,6 +9,7 @@
 #include "natter-accounts-private.h"
 #include "natter-history-private.h"
 #include "natter-irc-names.h"
+#include "natter-limits-private.h"
 #include "natter-services-private.h"
 
 /*
@@ -166,6 +167,7 @@ register_hashed (NatterServer *server,
 
   if (hash == NULL)
     {
+      _natter_limits_registration_cancelled (server, client);
       _natter_services_notice (server, client, _("Registration failed. Please try again later."));
       return;
     }
@@ -173,9 +175,11 @@ register_hashed (NatterServer *server,
   account = _natter_accounts_create (server, registration->name, hash, registration->email);
   if (account == NULL)
     {
+      _natter_limits_registration_cancelled (server, client);
       _natter_services_noticef (server, client, _("%s is already registered."), registration->name);
       return;
     }
+  _natter_limits_registered (server, client, account);
 
   _natter_services_noticef (server, client, _("%s is now registered to you."), account->name);
   _natter_accounts_login (server, client, account);
@@ -194,6 +198,7 @@ cmd_register (NatterServer  *server,
 {
   const char *password = args[0];
   const char *email = password != NULL ? args[1] : NULL;
+  g_autofree char *refusal = NULL;
   Registration *registration;
 
   if (password == NULL)
@@ -218,6 +223,12 @@ cmd_register (NatterServer  *server,
       _natter_accounts_is_registering (server, client->nick_folded))
     {
       _natter_services_noticef (server, client, _("%s is already registered."), client->nick);
+      return;
+    }
+  if (!_natter_limits_password_pool_ready (server, client, FALSE, &refusal) ||
+      !_natter_limits_registration_begin (server, client, &refusal))
+    {
+      _natter_services_notice (server, client, refusal);
       return;
     }
 
@@ -272,7 +283,7 @@ password_checked (NatterServer *server,
       return;
     }
 
-  _natter_accounts_refund_attempt (server, client, account);
+  _natter_limits_login_succeeded (server, client, account);
 
   switch (checked->action)
     {
@@ -302,12 +313,13 @@ check_password (NatterServer  *server,
                 const char    *password,
                 CheckedAction  action)
 {
+  g_autofree char *refusal = NULL;
   Checked *checked;
 
-  if (!_natter_accounts_take_attempt (server, client, account))
+  if (!_natter_limits_password_pool_ready (server, client, TRUE, &refusal) ||
+      !_natter_limits_login_begin (server, client, account, &refusal))
     {
-      _natter_services_notice (server, client,
-                               _("Too many failed logins. Wait a minute before trying again."));
+      _natter_services_notice (server, client, refusal);
       return;
     }
 
@@ -346,10 +358,11 @@ cmd_identify (NatterServer  *server,
   account = _natter_accounts_lookup (server, name);
   if (account == NULL)
     {
+      g_autofree char *refusal = NULL;
+
       /* Costs an attempt too, so that probing for accounts is as slow. */
-      if (!_natter_accounts_take_attempt (server, client, NULL))
-        _natter_services_notice (server, client,
-                                 _("Too many failed logins. Wait a minute before trying again."));
+      if (!_natter_limits_login_begin (server, client, NULL, &refusal))
+        _natter_services_notice (server, client, refusal);
       else
         _natter_services_noticef (server, client, _("%s is not a registered account."), name);
       return;
@@ -407,6 +420,7 @@ cmd_set (NatterServer  *server,
          NatterClient  *client,
          char         **args)
 {
+  g_autofree char *refusal = NULL;
   NatterAccount *account;
 
   if (args[0] == NULL || g_ascii_strcasecmp (args[0], "PASSWORD") != 0 || args[1] == NULL)
@@ -418,6 +432,12 @@ cmd_set (NatterServer  *server,
     return;
 
   account = _natter_accounts_of_client (server, client);
+  if (!_natter_limits_password_pool_ready (server, client, FALSE, &refusal) ||
+      !_natter_limits_password_change (server, client, account, &refusal))
+    {
+      _natter_services_notice (server, client, refusal);
+      return;
+    }
   _natter_accounts_hash_password (server, client, args[1], password_hashed,
                                   g_strdup (account->identity), g_free);
 }
@@ -614,6 +634,7 @@ cmd_inbox (NatterServer  *server,
   if (args[0] != NULL && g_ascii_strcasecmp (args[0], "CLEAR") == 0)
     {
       natter_server_store_clear_inbox (server->store, account->identity);
+      _natter_inbox_delivered (server, account->identity, NULL);
       account->inbox_pending = 0;
       _natter_services_notice (server, client, _("Your inbox is empty now."));
       return;

@@ -261,6 +261,42 @@ natter_server_store_load_last_account_id (NatterServerStore  *self,
   return last != NULL ? *last : -1;
 }
 
+static void
+inbox_sender_row (sqlite3_stmt *stmt,
+                  gpointer      data)
+{
+  NatterStoredMessage *message = g_new0 (NatterStoredMessage, 1);
+
+  message->to_key = column_dup (stmt, 0);
+  message->msgid = column_dup (stmt, 1);
+  message->sender = column_dup (stmt, 2);
+  message->account = column_dup (stmt, 3);
+  g_ptr_array_add (data, message);
+}
+
+static gpointer
+load_inbox_senders (NatterDatabase  *database,
+                    sqlite3         *db,
+                    gpointer         data,
+                    GError         **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_message_free);
+
+  if (!load_rows (database, db,
+                  "SELECT account, msgid, sender, sender_account FROM inbox WHERE delivered = 0 ORDER BY id",
+                  inbox_sender_row, rows, error))
+    return NULL;
+
+  return g_steal_pointer (&rows);
+}
+
+GPtrArray *
+natter_server_store_load_inbox_senders (NatterServerStore  *self,
+                                        GError            **error)
+{
+  return load_sync (self, load_inbox_senders, error);
+}
+
 /* Reads ------------------------------------------------------------------- */
 
 typedef struct {

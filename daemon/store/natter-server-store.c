@@ -31,6 +31,7 @@ typedef enum {
   OP_DELETE_ROOM_HISTORY,
   OP_PURGE_ROOM_HISTORY,
   OP_SAVE_FIRST_JOIN,
+  OP_DROP_OFFLINE,
 } OpKind;
 
 #define OP_MAX_STRINGS 12
@@ -523,6 +524,11 @@ writer_apply (NatterDatabase    *database,
       natter_database_run (database, "DELETE FROM inbox WHERE account = ?1", "s", s[0]);
       break;
 
+    case OP_DROP_OFFLINE:
+      natter_database_run (database, "DELETE FROM inbox WHERE account = ?1 AND msgid = ?2 AND delivered = 0",
+                           "ss", s[0], s[1]);
+      break;
+
     case OP_SAVE_SEEN:
       natter_database_run (database,
                            "INSERT INTO seen (nick, display, user, host, realname, account, time)"
@@ -911,6 +917,18 @@ natter_server_store_save_first_join (NatterServerStore *self,
   op = op_new (OP_SAVE_FIRST_JOIN, strings, G_N_ELEMENTS (strings));
   op->num[0] = time_ms;
   op_push (self, op);
+}
+
+void
+natter_server_store_drop_offline (NatterServerStore *self,
+                                  const char        *identity,
+                                  const char        *msgid)
+{
+  const char *strings[] = { identity, msgid };
+
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+
+  op_push (self, op_new (OP_DROP_OFFLINE, strings, G_N_ELEMENTS (strings)));
 }
 
 void

@@ -175,6 +175,11 @@ GPtrArray         *natter_server_store_load_rooms    (NatterServerStore *self,
                                                       GError           **error);
 GPtrArray         *natter_server_store_load_first_joins (NatterServerStore *self,
                                                          GError           **error);
+/* Who wrote each undelivered inbox row, oldest first: NatterStoredMessage
+ * with to_key (the inbox's account identity), msgid, sender and account
+ * only. */
+GPtrArray         *natter_server_store_load_inbox_senders (NatterServerStore *self,
+                                                           GError           **error);
 /* The highest account id ever given (dropped accounts included), 0 for
  * none; -1 on error. */
 gint64             natter_server_store_load_last_account_id (NatterServerStore *self,
@@ -214,6 +219,10 @@ void natter_server_store_mark_delivered  (NatterServerStore *self,
                                           guint              n_ids);
 void natter_server_store_clear_inbox     (NatterServerStore *self,
                                           const char        *identity);
+/* Drops one undelivered message from the inbox of @identity. */
+void natter_server_store_drop_offline    (NatterServerStore *self,
+                                          const char        *identity,
+                                          const char        *msgid);
 /* A room's history and first joins, when the room is gone. */
 void natter_server_store_delete_room_history (NatterServerStore *self,
                                               const char        *room_key);
