@@ -39,6 +39,7 @@ typedef struct {
   gboolean              no_listen;
   gboolean              no_bus;
   gboolean              replace;
+  int                   reconnect_alert; /* seconds; 0 for the notifier's default */
 
   NatterHosting        *hosting;
   gboolean              bound;           /* the command line's hosting started */
@@ -293,6 +294,9 @@ on_bus_ready (GObject      *source,
   daemon->manager = natter_session_manager_new (daemon->store);
   daemon->service = natter_dbus_service_new (daemon->connection, daemon->manager, daemon->hosting);
   g_signal_connect (daemon->service, "shutdown-requested", G_CALLBACK (on_shutdown_requested), daemon);
+  if (daemon->reconnect_alert > 0)
+    natter_notifier_set_reconnect_alert (natter_dbus_service_get_notifier (daemon->service),
+                                         (guint) daemon->reconnect_alert);
   if (!natter_dbus_service_export (daemon->service, &error))
     {
       g_printerr ("natterd: %s\n", error->message);
@@ -414,6 +418,8 @@ natter_daemon_parse (NatterDaemon   *daemon,
       N_("Take over from the natterd running on the session bus"), NULL },
     { "no-bus", 0, 0, G_OPTION_ARG_NONE, &daemon->no_bus,
       N_("Stay off the session bus: host only, no client sessions"), NULL },
+    { "reconnect-alert", 0, 0, G_OPTION_ARG_INT, &daemon->reconnect_alert,
+      N_("Notify when a session cannot reconnect for SECONDS (default: 300)"), N_("SECONDS") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
       N_("Log every connection"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
@@ -446,6 +452,12 @@ natter_daemon_parse (NatterDaemon   *daemon,
     {
       g_print ("natterd %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
+    }
+
+  if (daemon->reconnect_alert < 0)
+    {
+      g_printerr (_("natterd: --reconnect-alert must be a number of seconds, not %d\n"), daemon->reconnect_alert);
+      return EXIT_USAGE;
     }
 
   if (verbose)

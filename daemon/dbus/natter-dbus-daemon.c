@@ -27,6 +27,7 @@ struct _NatterDbusDaemon
 
   NatterSessionManager     *manager;
   NatterHosting            *hosting;
+  NatterNotifier           *notifier;
   GDBusObjectManagerServer *object_manager;
   GSource                  *hosting_poll;
 };
@@ -517,9 +518,93 @@ natter_dbus_daemon_handle_shutdown (NatterIpcDaemon1      *iface,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* Notifications */
+
+static gboolean
+natter_dbus_daemon_handle_set_notification_level (NatterIpcDaemon1      *iface,
+                                                  GDBusMethodInvocation *invocation,
+                                                  const char            *level)
+{
+  NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
+  g_autoptr(GError) error = NULL;
+
+  natter_notifier_set_default_level (self->notifier, level, &error);
+  natter_dbus_return (invocation, error);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_daemon_handle_import_notification_levels (NatterIpcDaemon1      *iface,
+                                                      GDBusMethodInvocation *invocation,
+                                                      GVariant              *levels)
+{
+  NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
+  guint imported = natter_notifier_import_levels (self->notifier, levels);
+
+  natter_ipc_daemon1_complete_import_notification_levels (iface, invocation, imported);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_daemon_handle_mute (NatterIpcDaemon1      *iface,
+                                GDBusMethodInvocation *invocation,
+                                guint                  seconds)
+{
+  NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
+
+  natter_notifier_mute (self->notifier, seconds);
+  natter_ipc_daemon1_complete_mute (iface, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_daemon_handle_set_focused_conversation (NatterIpcDaemon1      *iface,
+                                                    GDBusMethodInvocation *invocation,
+                                                    const char            *path,
+                                                    const char            *name)
+{
+  NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  NatterSession *session = NULL;
+  guint64 id = 0;
+
+  if (sender == NULL)
+    {
+      natter_dbus_error_return_invalid (invocation, _("Only a caller on the bus has a focus"));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  if (name[0] != '\0')
+    {
+      const char *prefix = NATTER_DBUS_PATH "/session/";
+
+      if (g_str_has_prefix (path, prefix) &&
+          g_ascii_string_to_unsigned (path + strlen (prefix), 10, 1, G_MAXUINT, &id, NULL))
+        session = natter_session_manager_lookup (self->manager, (guint) id);
+      if (session == NULL)
+        {
+          g_dbus_method_invocation_return_error (invocation, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_NOT_FOUND,
+                                                 _("No session %s"), path);
+          return G_DBUS_METHOD_INVOCATION_HANDLED;
+        }
+    }
+
+  natter_notifier_set_focus (self->notifier, sender, session, name);
+  natter_ipc_daemon1_complete_set_focused_conversation (iface, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface)
 {
+  iface->handle_set_notification_level = natter_dbus_daemon_handle_set_notification_level;
+  iface->handle_import_notification_levels = natter_dbus_daemon_handle_import_notification_levels;
+  iface->handle_mute = natter_dbus_daemon_handle_mute;
+  iface->handle_set_focused_conversation = natter_dbus_daemon_handle_set_focused_conversation;
   iface->handle_open_session = natter_dbus_daemon_handle_open_session;
   iface->handle_list_sessions = natter_dbus_daemon_handle_list_sessions;
   iface->handle_list_saved_networks = natter_dbus_daemon_handle_list_saved_networks;
@@ -539,6 +624,7 @@ natter_dbus_daemon_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->hosting, self);
   stop_hosting_poll (self);
   g_clear_object (&self->hosting);
+  g_clear_object (&self->notifier);
   g_clear_object (&self->manager);
   g_clear_object (&self->object_manager);
 
@@ -566,6 +652,7 @@ natter_dbus_daemon_init (NatterDbusDaemon *self)
 NatterDbusDaemon *
 natter_dbus_daemon_new (NatterSessionManager     *manager,
                         NatterHosting            *hosting,
+                        NatterNotifier           *notifier,
                         GDBusObjectManagerServer *object_manager)
 {
   NatterDbusDaemon *self;
@@ -577,8 +664,11 @@ natter_dbus_daemon_new (NatterSessionManager     *manager,
   self = g_object_new (NATTER_TYPE_DBUS_DAEMON, NULL);
   self->manager = g_object_ref (manager);
   self->hosting = g_object_ref (hosting);
+  self->notifier = g_object_ref (notifier);
   self->object_manager = g_object_ref (object_manager);
   natter_ipc_daemon1_set_version (NATTER_IPC_DAEMON1 (self), PACKAGE_VERSION);
+  g_object_bind_property (notifier, "default-level", self, "notification-level", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (notifier, "muted-until", self, "muted-until", G_BINDING_SYNC_CREATE);
 
   g_signal_connect (hosting, "notify::server", G_CALLBACK (on_hosting_changed), self);
   on_hosting_changed (hosting, NULL, self);

@@ -228,6 +228,9 @@ gboolean            natter_session_block        (NatterSession *self,
 gboolean            natter_session_unblock      (NatterSession *self,
                                                  const char    *mask,
                                                  GError       **error);
+/* Whether a certificate fingerprint is pinned for this host and port:
+ * then a certificate offered is one that no longer matches. */
+gboolean            natter_session_has_pins     (NatterSession *self);
 /* Pins @fingerprint for this host and port, and reconnects. */
 gboolean            natter_session_trust_certificate (NatterSession *self,
                                                       const char    *fingerprint,
