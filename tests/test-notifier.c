@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include "natter-test-bus.h"
@@ -692,6 +693,67 @@ test_actions (Fixture       *f,
   wait_closed (f, id);
 }
 
+/* Connection health, with the real natterd and a short --reconnect-alert:
+ * its session to its own hosted server loses it when hosting stops. */
+
+static gboolean
+daemon_on_bus (gpointer data)
+{
+  return natter_test_bus_name_has_owner (data, "org.natter.Daemon");
+}
+
+static void
+test_health_reconnect (void)
+{
+  const char * const args[] = { "--listen", "127.0.0.1:0", "--reconnect-alert", "1", NULL };
+  g_autoptr(NatterTestDaemon) daemon = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *listen = NULL;
+  g_autoptr(GVariant) problem = NULL;
+  GVariantDict options;
+  Fixture f = { NULL, };
+  const char *title = NULL;
+  guint32 id = 0;
+
+  if (!natter_test_require_natterd ())
+    return;
+  f.bus = natter_test_bus_new (NULL, FALSE);
+  f.notifier = natter_test_bus_start_notifier (f.bus);
+  if (!require_notifier (&f))
+    {
+      natter_test_bus_free (f.bus);
+      return;
+    }
+
+  daemon = natter_test_daemon_start_full (args);
+  g_assert_true (natter_test_spin_until (daemon_on_bus, f.bus, 10000));
+  f.port = natter_test_daemon_get_port (daemon, 0);
+  session = open_session (f.bus, f.port);
+
+  /* Its server gone for longer than the alert: told once. */
+  g_variant_unref (natter_test_bus_call_ok (f.bus, DAEMON_PATH, DAEMON_IFACE, "StopHosting", NULL));
+  problem = wait_notify (&f, "keeps trying", &id);
+  g_assert_nonnull (problem);
+  g_variant_get_child (problem, 3, "&s", &title);
+  g_assert_cmpstr (title, ==, "Cannot reconnect to 127.0.0.1");
+  g_assert_cmpuint (count_notify (&f, "keeps trying"), ==, 1);
+  g_assert_cmpuint (count_closes (&f, id), ==, 0);
+
+  /* Back: withdrawn once the session has reconnected. */
+  listen = g_strdup_printf ("127.0.0.1:%u", f.port);
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "listen", "^as", (const char *[]) { listen, NULL });
+  g_variant_unref (natter_test_bus_call_ok (f.bus, DAEMON_PATH, DAEMON_IFACE, "StartHosting",
+                                            g_variant_new ("(@a{sv})", g_variant_dict_end (&options))));
+  g_assert_true (natter_test_bus_wait_property (f.bus, session, SESSION_IFACE, "State", "'connected'"));
+  wait_closed (&f, id);
+  g_assert_cmpuint (count_notify (&f, "keeps trying"), ==, 1);
+
+  g_assert_cmpint (natter_test_daemon_stop (daemon, SIGTERM), ==, 0);
+  stop_process (&f.notifier);
+  natter_test_bus_free (f.bus);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -705,6 +767,7 @@ main (int   argc,
   g_test_add ("/notifier/mute", Fixture, NULL, fixture_set_up, test_mute, fixture_tear_down);
   g_test_add ("/notifier/focus", Fixture, NULL, fixture_set_up, test_focus, fixture_tear_down);
   g_test_add ("/notifier/actions", Fixture, NULL, fixture_set_up, test_actions, fixture_tear_down);
+  g_test_add_func ("/notifier/health/cannot-reconnect", test_health_reconnect);
 
   return g_test_run ();
 }
