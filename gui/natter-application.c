@@ -559,6 +559,65 @@ action_open_conversation (GSimpleAction *action,
   natter_window_open_conversation (window, session_path, name);
 }
 
+/* natterd's session object path for @session: a path as it is, or a
+ * session id (digits); NULL for anything else. */
+static char *
+session_path_for (const char *session)
+{
+  guint64 id;
+
+  if (g_variant_is_object_path (session))
+    return g_strdup (session);
+  if (g_ascii_string_to_unsigned (session, 10, 1, G_MAXUINT, &id, NULL))
+    return g_strdup_printf ("/org/natter/Daemon/session/%" G_GUINT64_FORMAT, id);
+
+  return NULL;
+}
+
+/* From natterd (a notification, the Shell's search): (session, conversation,
+ * message id or "" for the newest). */
+static void
+action_show_message (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  NatterApplication *self = user_data;
+  NatterWindow *window = natter_application_get_window (self);
+  const char *session, *name, *message;
+  g_autofree char *session_path = NULL;
+  gint64 id = 0;
+
+  g_variant_get (parameter, "(&s&s&s)", &session, &name, &message);
+  gtk_window_present (GTK_WINDOW (window));
+
+  session_path = session_path_for (session);
+  if (session_path == NULL || name[0] == '\0')
+    {
+      g_message ("app.show-message: no session %s or no conversation", session);
+      return;
+    }
+
+  if (message[0] != '\0' && !g_ascii_string_to_signed (message, 10, 1, G_MAXINT64, &id, NULL))
+    g_message ("app.show-message: bad message id %s: opening the newest", message);
+
+  if (id == 0)
+    natter_window_open_conversation (window, session_path, name);
+  else
+    natter_window_open_message (window, session_path, name, id, 0);
+}
+
+static void
+action_search (GSimpleAction *action,
+               GVariant      *parameter,
+               gpointer       user_data)
+{
+  NatterApplication *self = user_data;
+  NatterWindow *window = natter_application_get_window (self);
+
+  gtk_window_present (GTK_WINDOW (window));
+  natter_window_search (window, g_variant_get_string (parameter, NULL));
+}
+
 /* GApplication */
 
 /* The compiled schema the resources carry, read through a file: GLib loads
@@ -635,6 +694,8 @@ natter_application_startup (GApplication *application)
     { "connect", action_connect },
     { "host", action_host },
     { "open-conversation", action_open_conversation, "(ss)" },
+    { "show-message", action_show_message, "(sss)" },
+    { "search", action_search, "s" },
   };
   NatterApplication *self = NATTER_APPLICATION (application);
 

@@ -369,8 +369,19 @@ on_history (GObject      *source,
           /* natterd wants anchors that exist: the message itself comes
            * with those after its time. */
           request->before = g_steal_pointer (&messages);
-          page_fetch (g_steal_pointer (&task), "after-time", request->anchor_time - 1,
-                      NATTER_MESSAGE_MODEL_PAGE_SIZE / 2);
+          if (request->anchor_time > 0)
+            page_fetch (g_steal_pointer (&task), "after-time", request->anchor_time - 1,
+                        NATTER_MESSAGE_MODEL_PAGE_SIZE / 2);
+          else if (request->before->len > 0)
+            /* Its time unknown (a link from natterd): after the one before it. */
+            page_fetch (g_steal_pointer (&task), "after-id",
+                        natter_message_get_id (g_ptr_array_index (request->before,
+                                                                  request->before->len - 1)),
+                        NATTER_MESSAGE_MODEL_PAGE_SIZE / 2);
+          else
+            /* Nothing before it: the conversation's first page. */
+            page_fetch (g_steal_pointer (&task), "after-time", G_MININT64,
+                        NATTER_MESSAGE_MODEL_PAGE_SIZE / 2);
           return;
         }
       {

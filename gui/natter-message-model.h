@@ -36,7 +36,8 @@ void                natter_message_model_load_latest_async  (NatterMessageModel 
                                                              GCancellable        *cancellable,
                                                              GAsyncReadyCallback  callback,
                                                              gpointer             user_data);
-/* Replaces the contents with a page around message @id, sent at @time_us. */
+/* Replaces the contents with a page around message @id, sent at @time_us
+ * (0 when unknown: natterd finds it). */
 void                natter_message_model_load_around_async  (NatterMessageModel  *self,
                                                              gint64               id,
                                                              gint64               time_us,

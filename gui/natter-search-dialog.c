@@ -314,3 +314,16 @@ natter_search_dialog_get_results (NatterSearchDialog *self)
   g_return_val_if_fail (NATTER_IS_SEARCH_DIALOG (self), NULL);
   return G_LIST_MODEL (self->results);
 }
+
+void
+natter_search_dialog_set_query (NatterSearchDialog *self,
+                                const char         *query)
+{
+  g_return_if_fail (NATTER_IS_SEARCH_DIALOG (self));
+  g_return_if_fail (query != NULL);
+
+  /* Terms from outside the window (the Shell) are for every conversation. */
+  gtk_check_button_set_active (self->here_check, FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), query);
+  gtk_editable_set_position (GTK_EDITABLE (self->search_entry), -1);
+}

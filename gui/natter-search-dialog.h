@@ -19,6 +19,9 @@ G_DECLARE_FINAL_TYPE (NatterSearchDialog, natter_search_dialog, NATTER, SEARCH_D
 
 NatterSearchDialog *natter_search_dialog_new        (NatterSessionList  *session_list,
                                                      NatterConversation *conversation);
+/* Searches every session for @query, as if typed. */
+void                natter_search_dialog_set_query  (NatterSearchDialog *self,
+                                                     const char         *query);
 /* Results shown now (NatterMessage), newest first. */
 GListModel         *natter_search_dialog_get_results (NatterSearchDialog *self);
 

@@ -23,6 +23,7 @@ struct _NatterWindow
   /* What to select when it appears: a join under way, a restart of natterd. */
   char                   *pending_session;
   char                   *pending_name;
+  gint64                  pending_id;     /* the message to show in it, or 0 */
 
   AdwToastOverlay        *toast_overlay;
   GtkRevealer            *daemon_revealer;
@@ -49,6 +50,7 @@ set_pending (NatterWindow *self,
   g_free (self->pending_name);
   self->pending_session = g_strdup (session_path);
   self->pending_name = g_strdup (name);
+  self->pending_id = 0;
 }
 
 static void
@@ -161,6 +163,7 @@ on_conversation_added (NatterSessionList  *list,
                        NatterWindow       *self)
 {
   NatterSessionItem *item = natter_conversation_get_session_item (conversation);
+  gint64 id;
 
   if (self->pending_session == NULL || item == NULL)
     return;
@@ -168,8 +171,14 @@ on_conversation_added (NatterSessionList  *list,
       !natter_text_names_equal (natter_conversation_get_name (conversation), self->pending_name))
     return;
 
+  id = self->pending_id;
   set_pending (self, NULL, NULL);
   natter_sidebar_select_item (self->sidebar, G_OBJECT (conversation));
+  if (id != 0)
+    {
+      natter_conversation_view_open_at (self->conversation_view, conversation, id, 0);
+      show_content (self, "conversation");
+    }
 }
 
 static void
@@ -541,7 +550,12 @@ natter_window_open_message (NatterWindow *self,
       natter_sidebar_select_item (self->sidebar, NULL);
       natter_conversation_view_open_at (self->conversation_view, pending, id, time_us);
       show_content (self, "conversation");
+      return;
     }
+
+  /* natterd's sessions not listed yet (the window just started): then. */
+  set_pending (self, session_path, name);
+  self->pending_id = id;
 }
 
 void
@@ -582,6 +596,22 @@ natter_window_get_current_session (NatterWindow *self)
       g_autoptr(NatterSessionItem) first = g_list_model_get_item (sessions, 0);
 
       return first;
+    }
+
+  return NULL;
+}
+
+static GtkWindow *
+find_search_dialog (NatterWindow *self)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (NATTER_IS_SEARCH_DIALOG (window) && gtk_window_get_transient_for (window) == GTK_WINDOW (self))
+        return window;
     }
 
   return NULL;
@@ -638,6 +668,26 @@ natter_window_show_search_dialog (NatterWindow *self)
   shown = natter_conversation_view_get_conversation (self->conversation_view);
 
   return present_dialog (self, GTK_WINDOW (natter_search_dialog_new (self->session_list, shown)));
+}
+
+GtkWindow *
+natter_window_search (NatterWindow *self,
+                      const char   *query)
+{
+  GtkWindow *dialog;
+
+  g_return_val_if_fail (NATTER_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  /* One search dialog: a second search reuses the open one. */
+  dialog = find_search_dialog (self);
+  if (dialog == NULL)
+    dialog = natter_window_show_search_dialog (self);
+  else
+    gtk_window_present (dialog);
+  natter_search_dialog_set_query (NATTER_SEARCH_DIALOG (dialog), query);
+
+  return dialog;
 }
 
 GtkWindow *

@@ -26,6 +26,7 @@ NatterConversationView *natter_window_get_conversation_view     (NatterWindow   
 void                    natter_window_open_conversation         (NatterWindow       *self,
                                                                  const char         *session_path,
                                                                  const char         *name);
+/* The conversation scrolled to message @id, sent at @time_us (0: unknown). */
 void                    natter_window_open_message              (NatterWindow       *self,
                                                                  const char         *session_path,
                                                                  const char         *name,
@@ -40,6 +41,9 @@ GtkWindow              *natter_window_show_connect_dialog       (NatterWindow   
 GtkWindow              *natter_window_show_join_dialog          (NatterWindow       *self);
 GtkWindow              *natter_window_show_host_dialog          (NatterWindow       *self);
 GtkWindow              *natter_window_show_search_dialog        (NatterWindow       *self);
+/* The search dialog, searching every session for @query. */
+GtkWindow              *natter_window_search                    (NatterWindow       *self,
+                                                                 const char         *query);
 GtkWindow              *natter_window_show_quick_switcher       (NatterWindow       *self);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include "natter-dbus-host.h"
 #include "natter-dbus-service.h"
 #include "natter-dbus-session.h"
+#include "natter-search-provider.h"
 #include "natter-ipc-generated.h"
 
 struct _NatterDbusService
@@ -24,6 +25,7 @@ struct _NatterDbusService
   GHashTable               *sessions;  /* NatterSession* -> SessionEntry* */
   gboolean                  exported;
   guint                     sessions_fallback;
+  NatterSearchProvider     *search_provider;
 };
 
 enum {
@@ -156,6 +158,7 @@ natter_dbus_service_dispose (GObject *object)
   NatterDbusService *self = (NatterDbusService *) object;
 
   natter_dbus_service_unexport (self);
+  g_clear_object (&self->search_provider);
 
   if (self->manager != NULL)
     g_signal_handlers_disconnect_by_data (self->manager, self);
@@ -235,6 +238,7 @@ natter_dbus_service_export (NatterDbusService  *self,
                             GError            **error)
 {
   g_autoptr(GPtrArray) sessions = NULL;
+  g_autoptr(GError) provider_error = NULL;
 
   g_return_val_if_fail (NATTER_IS_DBUS_SERVICE (self), FALSE);
 
@@ -253,6 +257,12 @@ natter_dbus_service_export (NatterDbusService  *self,
 
   g_dbus_object_manager_server_set_connection (self->object_manager, self->connection);
   self->exported = TRUE;
+
+  /* The desktop's search: without it natterd still serves everything else. */
+  if (self->search_provider == NULL)
+    self->search_provider = natter_search_provider_new (self->manager);
+  if (!natter_search_provider_export (self->search_provider, self->connection, &provider_error))
+    g_warning ("No search provider for the desktop: %s", provider_error->message);
 
   self->sessions_fallback = natter_dbus_fallback_register (self->connection, NATTER_DBUS_PATH "/session",
                                                            natter_ipc_session1_interface_info (),
@@ -290,6 +300,8 @@ natter_dbus_service_unexport (NatterDbusService *self)
   if (!self->exported)
     return;
   self->exported = FALSE;
+  if (self->search_provider != NULL)
+    natter_search_provider_unexport (self->search_provider);
 
   sessions = g_ptr_array_new_with_free_func (g_object_unref);
   g_hash_table_iter_init (&iter, self->sessions);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "natter-database.h"
-#include "natter-session-store.h"
+#include "natter-session-store-private.h"
 
 /* How many queued operations one transaction takes at most. */
 #define BATCH_MAX 512
@@ -16,16 +16,6 @@
 /* Kinds up to this one are messages; after it come room events. */
 #define LAST_MESSAGE_KIND_SQL "2"
 G_STATIC_ASSERT (NATTER_MESSAGE_KIND_LAST_MESSAGE == 2);
-
-struct _NatterSessionStore
-{
-  GObject         parent_instance;
-
-  NatterDatabase *database;
-
-  GMutex          id_lock;
-  gint64          last_id;
-};
 
 G_DEFINE_FINAL_TYPE (NatterSessionStore, natter_session_store, G_TYPE_OBJECT)
 G_DEFINE_QUARK (natter-session-store-error-quark, natter_session_store_error)
@@ -133,12 +123,11 @@ static const NatterDatabaseSchema schema = {
   .pragmas = "PRAGMA foreign_keys = ON",
 };
 
-#define MESSAGE_COLUMNS "id, target, folded, time, sender, text, kind, own, highlight, msgid, subject"
 
 /* The database thread */
 
 /* The one place database errors become this store's. */
-static const int error_codes[NATTER_DATABASE_N_ERRORS] = {
+const int _natter_session_store_error_codes[NATTER_DATABASE_N_ERRORS] = {
   [NATTER_DATABASE_ERROR_OPEN] = NATTER_SESSION_STORE_ERROR_FAILED,
   [NATTER_DATABASE_ERROR_CORRUPT] = NATTER_SESSION_STORE_ERROR_FAILED,
   [NATTER_DATABASE_ERROR_VERSION] = NATTER_SESSION_STORE_ERROR_FAILED,
@@ -147,7 +136,7 @@ static const int error_codes[NATTER_DATABASE_N_ERRORS] = {
   [NATTER_DATABASE_ERROR_CONSTRAINT] = NATTER_SESSION_STORE_ERROR_EXISTS,
 };
 
-#define map_error_out(error) natter_database_map_error ((error), NATTER_SESSION_STORE_ERROR, error_codes)
+#define map_error_out(error) _natter_session_store_map_error (error)
 
 static gpointer
 store_propagate_pointer (GAsyncResult  *result,
@@ -259,8 +248,8 @@ store_take_id (NatterSessionStore *self)
   return id;
 }
 
-static NatterSessionMessage *
-message_from_row (sqlite3_stmt *stmt)
+NatterSessionMessage *
+_natter_session_store_message_from_row (sqlite3_stmt *stmt)
 {
   NatterSessionMessage *message = natter_session_message_new ();
   int kind;
@@ -757,7 +746,7 @@ store_history_op (NatterSessionStore *self,
     }
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (messages, message_from_row (stmt));
+    g_ptr_array_add (messages, _natter_session_store_message_from_row (stmt));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
@@ -836,7 +825,7 @@ store_search_op (NatterSessionStore *self,
     bind_text (stmt, 4, data->folded);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (messages, message_from_row (stmt));
+    g_ptr_array_add (messages, _natter_session_store_message_from_row (stmt));
 
   if (rc != SQLITE_DONE)
     {

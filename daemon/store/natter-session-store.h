@@ -92,6 +92,30 @@ void                natter_session_store_search_async    (NatterSessionStore  *s
 GPtrArray          *natter_session_store_search_finish   (GAsyncResult        *result,
                                                           GError             **error);
 
+/* A message natter_session_store_find_async() found, and its session. */
+typedef struct {
+  guint                 session_id;
+  NatterSessionMessage *message;
+} NatterSessionFound;
+
+void                natter_session_found_free            (NatterSessionFound  *found);
+
+/* An FTS5 @query over every conversation of the sessions @session_ids, on
+ * a read connection: at most @limit messages, the most recently logged
+ * first. Fails with INVALID_QUERY when FTS5 refuses @query. */
+void                natter_session_store_find_async      (NatterSessionStore  *self,
+                                                          const char          *query,
+                                                          const guint         *session_ids,
+                                                          guint                n_session_ids,
+                                                          guint                limit,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+/* NatterSessionFound*, the most recently logged first. */
+GPtrArray          *natter_session_store_find_finish     (NatterSessionStore  *self,
+                                                          GAsyncResult        *result,
+                                                          GError             **error);
+
 /* Unread and highlighted messages after the read marker, and the newest
  * message's id and time (0 when none). Room events count for none of it. */
 void                natter_session_store_counts_async    (NatterSessionStore  *self,
