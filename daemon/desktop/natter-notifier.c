@@ -9,12 +9,11 @@
 #include "natter-dbus-daemon.h"
 #include "natter-ipc-text.h"
 #include "natter-notifier-private.h"
+#include "natter-window-launcher.h"
 
 #define NOTIFICATIONS_NAME      "org.freedesktop.Notifications"
 #define NOTIFICATIONS_PATH      "/org/freedesktop/Notifications"
 #define NOTIFICATIONS_INTERFACE "org.freedesktop.Notifications"
-#define WINDOW_NAME             "org.natter.Natter"
-#define WINDOW_PATH             "/org/natter/Natter"
 #define BODY_MAX                400
 
 /* One notification on show (or on its way), a conversation's or a problem's. */
@@ -228,20 +227,27 @@ _natter_notifier_withdraw (NatterNotifier *self,
   close_now (self, shown);
 }
 
-/* The window, started by D-Bus activation if need be, does @action. */
+/* The window could not be reached: the click is lost, and said so. */
 static void
-activate_window_action (NatterNotifier *self,
-                        const char     *action,
-                        GVariant       *target)
+on_message_shown (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
-  GVariantBuilder parameter;
+  g_autoptr(GError) error = NULL;
 
-  g_variant_builder_init (&parameter, G_VARIANT_TYPE ("av"));
-  g_variant_builder_add (&parameter, "v", target);
-  g_dbus_connection_call (self->connection, WINDOW_NAME, WINDOW_PATH, "org.freedesktop.Application",
-                          "ActivateAction",
-                          g_variant_new ("(sava{sv})", action, &parameter, NULL),
-                          NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
+  if (!natter_window_launcher_show_message_finish (result, &error))
+    g_message ("Cannot open the window: %s", error->message);
+}
+
+static void
+on_reply_shown (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!natter_window_launcher_reply_finish (result, &error))
+    g_message ("Cannot open the reply box: %s", error->message);
 }
 
 static void
@@ -278,12 +284,12 @@ on_action_invoked (GDBusConnection *connection,
       _natter_notifier_withdraw (self, key);
     }
   else if (g_str_equal (action, "reply"))
-    activate_window_action (self, "reply", g_variant_new ("(ss)", session_path, shown->name));
+    natter_window_launcher_reply (self->connection, session_path, shown->name, NULL, on_reply_shown, NULL);
   else if (g_str_equal (action, "default"))
     {
       message_id = g_strdup_printf ("%" G_GINT64_FORMAT, shown->message_id);
-      activate_window_action (self, "show-message",
-                              g_variant_new ("(sss)", session_path, shown->name, message_id));
+      natter_window_launcher_show_message (self->connection, session_path, shown->name, message_id,
+                                           NULL, on_message_shown, NULL);
     }
 }
 
