@@ -14,6 +14,7 @@
 #include "natter-message-row.h"
 #include "natter-network-dialog.h"
 #include "natter-quick-switcher.h"
+#include "natter-reply-dialog.h"
 #include "natter-search-dialog.h"
 #include "natter-session-item.h"
 #include "natter-sidebar-row.h"
@@ -135,6 +136,38 @@ notify_calls_contain (gpointer data)
           if (strstr (g_variant_get_string (b, NULL), data) != NULL)
             return TRUE;
         }
+    }
+
+  return FALSE;
+}
+
+/* Whether the Notify with @text offers @action: natterd's do ("mark-read",
+ * "reply"), the window's own GNotifications never did. */
+static gboolean
+notify_has_action (const char *text,
+                   const char *action)
+{
+  g_autoptr(GVariant) calls = natter_test_bus_notifier_calls (f.bus);
+  GVariantIter iter;
+  const char *method;
+  GVariant *args;
+  guint64 time;
+
+  g_variant_iter_init (&iter, calls);
+  while (g_variant_iter_next (&iter, "(t&s@av)", &time, &method, &args))
+    {
+      g_autoptr(GVariant) held = args;
+      g_autoptr(GVariant) body = NULL;
+      g_autoptr(GVariant) actions = NULL;
+      g_autofree const char **names = NULL;
+
+      if (!g_str_equal (method, "Notify") || g_variant_n_children (args) < 6)
+        continue;
+      g_variant_get_child (args, 4, "v", &body);
+      g_variant_get_child (args, 5, "v", &actions);
+      names = g_variant_get_strv (actions, NULL);
+      if (strstr (g_variant_get_string (body, NULL), text) != NULL && g_strv_contains (names, action))
+        return TRUE;
     }
 
   return FALSE;
@@ -355,6 +388,10 @@ test_mention_notifies (void)
 
   natter_test_client_send (f.bob, "PRIVMSG #natter :alice: are you there?");
   g_assert_true (natter_test_gui_wait (notify_calls_contain, "alice: are you there?", 5000));
+  /* natterd's, with its actions; the window raises none of its own. */
+  natter_test_gui_settle (300);
+  g_assert_cmpuint (natter_test_bus_count_notifier_calls (f.bus, "Notify", "alice: are you there?"), ==, 1);
+  g_assert_true (notify_has_action ("alice: are you there?", "mark-read"));
 
   /* Not a mention: no notification (mentions and private messages only). */
   natter_test_client_send (f.bob, "PRIVMSG #natter :just chatting");
@@ -370,6 +407,32 @@ test_mention_notifies (void)
                                   g_variant_new ("(ss)", natter_session_item_get_object_path (first_session ()),
                                                  "#natter"));
   g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
+}
+
+static void
+test_reply_box (void)
+{
+  GtkWindow *dialog;
+  GtkWidget *entry;
+
+  /* The window closed (natterd runs on): Reply brings only the small box. */
+  gtk_widget_set_visible (GTK_WIDGET (f.window), FALSE);
+  g_action_group_activate_action (G_ACTION_GROUP (f.app), "reply",
+                                  g_variant_new ("(ss)", natter_session_item_get_object_path (first_session ()),
+                                                 "#natter"));
+  dialog = natter_test_gui_wait_toplevel (NATTER_TYPE_REPLY_DIALOG, 3000);
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (natter_reply_dialog_get_name (NATTER_REPLY_DIALOG (dialog)), ==, "#natter");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (f.window)));
+
+  entry = natter_test_gui_find (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW);
+  g_assert_nonnull (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "replied from the box");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "send");
+  natter_test_client_expect (f.bob, ":alice!*@* PRIVMSG #natter :replied from the box");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (f.window)));
+
+  gtk_window_present (GTK_WINDOW (f.window));
 }
 
 static gboolean
@@ -1138,6 +1201,7 @@ main (int   argc,
   g_test_add_func ("/gui/compose/tab-completes-up-recalls", test_compose_keys);
   g_test_add_func ("/gui/compose/several-lines-ask-first", test_multiline_asks);
   g_test_add_func ("/gui/notify/mention-while-unfocused", test_mention_notifies);
+  g_test_add_func ("/gui/notify/reply-box-sends", test_reply_box);
   g_test_add_func ("/gui/unread/rise-and-clear-on-reading", test_unread_rise_and_clear);
   g_test_add_func ("/gui/daemon/window-survives-restart", test_daemon_restart);
   g_test_add_func ("/gui/search/result-opens-conversation", test_search_opens_message);
