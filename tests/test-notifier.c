@@ -754,6 +754,75 @@ test_health_reconnect (void)
   natter_test_bus_free (f.bus);
 }
 
+/* A certificate that no longer matches the one pinned for its server:
+ * told once, withdrawn once the new one is trusted and the session is in. */
+static void
+test_health_certificate_changed (void)
+{
+  g_autofree char *dir = natter_test_make_temp_dir ();
+  g_autofree char *fingerprint = NULL;
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new_tls (dir, &fingerprint);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) problem = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *other = NULL;
+  GVariantDict options;
+  Fixture f = { NULL, };
+  const char *title = NULL, *body = NULL;
+  guint32 id = 0;
+
+  if (fake == NULL)
+    {
+      g_test_skip ("openssl is needed to make a self-signed certificate");
+      return;
+    }
+  f.bus = natter_test_bus_new (NULL, TRUE);
+  f.notifier = natter_test_bus_start_notifier (f.bus);
+  if (!require_notifier (&f))
+    {
+      natter_test_bus_free (f.bus);
+      return;
+    }
+
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "host", "s", "127.0.0.1");
+  g_variant_dict_insert (&options, "port", "q", natter_test_fake_get_port (fake));
+  g_variant_dict_insert (&options, "tls", "b", TRUE);
+  g_variant_dict_insert (&options, "nick", "s", "tess");
+  reply = natter_test_bus_call_ok (f.bus, DAEMON_PATH, DAEMON_IFACE, "OpenSession",
+                                   g_variant_new ("(@a{sv})", g_variant_dict_end (&options)));
+  g_variant_get (reply, "(o)", &session);
+
+  /* Never trusted: the window's to ask, nothing changed. */
+  natter_test_bus_wait_signal (f.bus, session, "CertificateOffered", NULL);
+  g_assert_true (natter_test_bus_wait_property (f.bus, session, SESSION_IFACE, "State", "'disconnected'"));
+
+  /* Pinned to another certificate: this one no longer matches. */
+  other = g_strjoinv (":", (char *[]) { "AA", "AA", "AA", "AA", "AA", "AA", "AA", "AA", "AA", "AA", "AA",
+                                        "AA", "AA", "AA", "AA", "AA", "AA", "AA", "AA", "AA", "AA", "AA",
+                                        "AA", "AA", "AA", "AA", "AA", "AA", "AA", "AA", "AA", "AA", NULL });
+  g_variant_unref (natter_test_bus_call_ok (f.bus, session, SESSION_IFACE, "TrustCertificate",
+                                            g_variant_new ("(s)", other)));
+  problem = wait_notify (&f, "no longer matches", &id);
+  g_assert_nonnull (problem);
+  g_variant_get_child (problem, 3, "&s", &title);
+  g_assert_cmpstr (title, ==, "The certificate of 127.0.0.1 changed");
+  g_variant_get_child (problem, 4, "&s", &body);
+  g_assert_nonnull (strstr (body, fingerprint));
+  g_assert_cmpuint (count_notify (&f, "no longer matches"), ==, 1);
+
+  /* The new one trusted: in, and withdrawn. */
+  g_variant_unref (natter_test_bus_call_ok (f.bus, session, SESSION_IFACE, "TrustCertificate",
+                                            g_variant_new ("(s)", fingerprint)));
+  g_assert_true (natter_test_fake_wait_connection (fake, 1));
+  g_assert_true (natter_test_fake_register (fake, "tess", NULL, NULL));
+  g_assert_true (natter_test_bus_wait_property (f.bus, session, SESSION_IFACE, "State", "'connected'"));
+  wait_closed (&f, id);
+
+  natter_test_bus_free (f.bus);
+  stop_process (&f.notifier);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -768,6 +837,7 @@ main (int   argc,
   g_test_add ("/notifier/focus", Fixture, NULL, fixture_set_up, test_focus, fixture_tear_down);
   g_test_add ("/notifier/actions", Fixture, NULL, fixture_set_up, test_actions, fixture_tear_down);
   g_test_add_func ("/notifier/health/cannot-reconnect", test_health_reconnect);
+  g_test_add_func ("/notifier/health/certificate-changed", test_health_certificate_changed);
 
   return g_test_run ();
 }
