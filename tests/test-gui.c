@@ -106,39 +106,7 @@ type_and_enter (const char *text)
 static gboolean
 notify_calls_contain (gpointer data)
 {
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) calls = NULL;
-  GVariantIter iter;
-  const char *method;
-  GVariant *args;
-  guint64 time;
-
-  reply = g_dbus_connection_call_sync (natter_test_bus_get_connection (f.bus),
-                                       "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
-                                       "org.freedesktop.DBus.Mock", "GetCalls", NULL,
-                                       G_VARIANT_TYPE ("(a(tsav))"), G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
-  if (reply == NULL)
-    return FALSE;
-
-  calls = g_variant_get_child_value (reply, 0);
-  g_variant_iter_init (&iter, calls);
-  while (g_variant_iter_next (&iter, "(t&s@av)", &time, &method, &args))
-    {
-      g_autoptr(GVariant) held = args;
-
-      if (g_str_equal (method, "Notify") && g_variant_n_children (args) >= 5)
-        {
-          g_autoptr(GVariant) summary = g_variant_get_child_value (args, 3);
-          g_autoptr(GVariant) body = g_variant_get_child_value (args, 4);
-          g_autoptr(GVariant) s = g_variant_get_variant (summary);
-          g_autoptr(GVariant) b = g_variant_get_variant (body);
-
-          if (strstr (g_variant_get_string (b, NULL), data) != NULL)
-            return TRUE;
-        }
-    }
-
-  return FALSE;
+  return natter_test_bus_count_notifier_calls (f.bus, "Notify", data) > 0;
 }
 
 /* Whether the Notify with @text offers @action: natterd's do ("mark-read",
@@ -1179,6 +1147,48 @@ test_icon_buttons_named (void)
     }
 }
 
+/* What an older window kept in GSettings, before natterd kept the levels
+ * (the memory backend is the process's: the application reads these). */
+static void
+seed_old_notification_settings (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("org.natter.Natter");
+  g_autofree char *key = g_strdup_printf ("127.0.0.1:%u/#elsewhere", f.port);
+  GVariantBuilder levels;
+
+  g_variant_builder_init (&levels, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_builder_add (&levels, "{ss}", key, "all");
+  g_settings_set_value (settings, "room-notifications", g_variant_builder_end (&levels));
+  g_settings_set_string (settings, "notifications", "mentions");
+}
+
+static gboolean
+migrated (gpointer data)
+{
+  return g_settings_get_boolean (natter_application_get_settings (f.app), "notifications-migrated");
+}
+
+static void
+test_levels_moved_to_natterd (void)
+{
+  g_autofree char *key = g_strdup_printf ("127.0.0.1:%u/#elsewhere", f.port);
+  g_autoptr(GVariant) reply = NULL;
+  GVariantBuilder levels;
+  guint32 imported = 1;
+
+  g_assert_true (natter_test_gui_wait (migrated, NULL, 10000));
+
+  /* natterd has the old level for #elsewhere: importing it again takes nothing. */
+  g_variant_builder_init (&levels, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_builder_add (&levels, "{ss}", key, "none");
+  reply = natter_test_bus_call_ok (f.bus, "/org/natter/Daemon", "org.natter.Daemon1", "ImportNotificationLevels",
+                                   g_variant_new ("(@a{ss})", g_variant_builder_end (&levels)));
+  g_variant_get (reply, "(u)", &imported);
+  g_assert_cmpuint (imported, ==, 0);
+  g_assert_true (natter_test_bus_wait_property (f.bus, "/org/natter/Daemon", "org.natter.Daemon1",
+                                                "NotificationLevel", "'mentions'"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1191,6 +1201,7 @@ main (int   argc,
   f.bus = natter_test_bus_new (NULL, TRUE);
   f.server = natter_test_server_new ("server-name", "irc.test", "flood-rate", 0.0, NULL);
   f.port = natter_test_server_get_port (f.server);
+  seed_old_notification_settings ();
   f.app = natter_test_gui_app_new (1000, 680);
   f.window = natter_application_get_window (f.app);
 
@@ -1202,6 +1213,7 @@ main (int   argc,
   g_test_add_func ("/gui/compose/several-lines-ask-first", test_multiline_asks);
   g_test_add_func ("/gui/notify/mention-while-unfocused", test_mention_notifies);
   g_test_add_func ("/gui/notify/reply-box-sends", test_reply_box);
+  g_test_add_func ("/gui/notify/levels-moved-to-natterd", test_levels_moved_to_natterd);
   g_test_add_func ("/gui/unread/rise-and-clear-on-reading", test_unread_rise_and_clear);
   g_test_add_func ("/gui/daemon/window-survives-restart", test_daemon_restart);
   g_test_add_func ("/gui/search/result-opens-conversation", test_search_opens_message);

@@ -227,27 +227,21 @@ _natter_notifier_withdraw (NatterNotifier *self,
   close_now (self, shown);
 }
 
-/* The window could not be reached: the click is lost, and said so. */
+typedef gboolean (*LaunchFinish) (GAsyncResult *result,
+                                  GError      **error);
+
+/* The window could not be reached: the click is lost, and said so.
+ * @user_data: the launcher's finish function. */
 static void
-on_message_shown (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+on_window_answered (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
+  LaunchFinish finish = (LaunchFinish) user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!natter_window_launcher_show_message_finish (result, &error))
+  if (!finish (result, &error))
     g_message ("Cannot open the window: %s", error->message);
-}
-
-static void
-on_reply_shown (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!natter_window_launcher_reply_finish (result, &error))
-    g_message ("Cannot open the reply box: %s", error->message);
 }
 
 static void
@@ -284,12 +278,14 @@ on_action_invoked (GDBusConnection *connection,
       _natter_notifier_withdraw (self, key);
     }
   else if (g_str_equal (action, "reply"))
-    natter_window_launcher_reply (self->connection, session_path, shown->name, NULL, on_reply_shown, NULL);
+    natter_window_launcher_reply (self->connection, session_path, shown->name, NULL, on_window_answered,
+                                  (gpointer) natter_window_launcher_reply_finish);
   else if (g_str_equal (action, "default"))
     {
       message_id = g_strdup_printf ("%" G_GINT64_FORMAT, shown->message_id);
       natter_window_launcher_show_message (self->connection, session_path, shown->name, message_id,
-                                           NULL, on_message_shown, NULL);
+                                           NULL, on_window_answered,
+                                           (gpointer) natter_window_launcher_show_message_finish);
     }
 }
 
