@@ -185,6 +185,7 @@ cmd_status (NatterCli              *cli,
     }
   else
     g_print (_("Hosting:  no\n"));
+  /* Said only while muted: otherwise notifications are as the desktop has them. */
   if (natter_ipc_daemon1_get_muted_until (daemon) > g_get_real_time ())
     {
       g_autofree char *muted = natter_cli_notify_format_muted (natter_ipc_daemon1_get_muted_until (daemon));
@@ -192,9 +193,6 @@ cmd_status (NatterCli              *cli,
       /* TRANSLATORS: %s is "muted until 14:30" */
       g_print (_("Notify:   %s\n"), muted);
     }
-  else
-    /* TRANSLATORS: %s is the notification level: all, mentions or none */
-    g_print (_("Notify:   %s\n"), natter_ipc_daemon1_get_notification_level (daemon));
 
   if (sessions->len == 0)
     {
