@@ -205,6 +205,70 @@ test_search (void)
   gtk_window_destroy (dialog);
 }
 
+/* GNOME Shell's side: natterd's search provider finds a message, and
+ * activating it opens the real window there; "search in Natter" opens the
+ * window's search. */
+static void
+test_search_provider (void)
+{
+  Showing showing = { "#launch", message_id (42) };
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) again = NULL;
+  g_auto(GStrv) results = NULL;
+  GtkWindow *dialog;
+  GObject *entry;
+
+  reply = natter_test_bus_call_ok (bus, "/org/natter/SearchProvider", "org.gnome.Shell.SearchProvider2",
+                                   "GetInitialResultSet",
+                                   g_variant_new ("(^as)", (const char *[]) { "message", "42", NULL }));
+  g_variant_get (reply, "(^as)", &results);
+  g_assert_cmpuint (g_strv_length (results), ==, 1);
+
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (bus, "/org/natter/SearchProvider", "org.gnome.Shell.SearchProvider2",
+                                   "ActivateResult",
+                                   g_variant_new ("(s^asu)", results[0],
+                                                  (const char *[]) { "message", "42", NULL }, 0));
+  g_assert_true (natter_test_gui_wait (showing_message, &showing, 20000));
+  natter_test_gui_settle (300);
+  g_assert_nonnull (natter_test_gui_find_row (natter_application_get_window (app), "message 42"));
+
+  again = natter_test_bus_call_ok (bus, "/org/natter/SearchProvider", "org.gnome.Shell.SearchProvider2",
+                                   "LaunchSearch",
+                                   g_variant_new ("(^asu)", (const char *[]) { "\"message", "43\"", NULL }, 0));
+  g_assert_true (natter_test_gui_wait (search_shows, GUINT_TO_POINTER (1), 20000));
+  dialog = natter_test_gui_find_toplevel (NATTER_TYPE_SEARCH_DIALOG);
+  entry = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_SEARCH_DIALOG, "search_entry");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "\"message 43\"");
+  gtk_window_destroy (dialog);
+}
+
+static gboolean
+no_sessions (gpointer data)
+{
+  NatterSessionList *list = natter_application_get_session_list (app);
+
+  return g_list_model_get_n_items (natter_session_list_get_sessions (list)) == 0;
+}
+
+/* A window that has just started does not know natterd's sessions yet:
+ * the message is shown when they come. */
+static void
+test_show_message_before_sessions (void)
+{
+  Showing showing = { "#launch", message_id (7) };
+  g_autofree char *msgid = g_strdup_printf ("%" G_GINT64_FORMAT, showing.id);
+
+  natter_test_bus_stop_daemon (bus);
+  g_assert_true (natter_test_gui_wait (no_sessions, NULL, 20000));
+
+  show_message (session_path, "#launch", msgid);
+  natter_test_bus_start_daemon (bus);
+  g_assert_true (natter_test_gui_wait (showing_message, &showing, 30000));
+  natter_test_gui_settle (300);
+  g_assert_nonnull (natter_test_gui_find_row (natter_application_get_window (app), "message 7"));
+}
+
 /* Unlike natter_test_gui_app_new()'s, this one owns org.natter.Natter on
  * the bus, as the window does on a desktop: natterd finds it there. */
 static NatterApplication *
@@ -240,6 +304,9 @@ main (int   argc,
   g_test_add_func ("/gui/desktop/show-message", test_show_message);
   g_test_add_func ("/gui/desktop/show-message-by-session-id", test_show_message_by_session_id);
   g_test_add_func ("/gui/desktop/search", test_search);
+  g_test_add_func ("/gui/desktop/search-provider", test_search_provider);
+  /* Last: it restarts natterd. */
+  g_test_add_func ("/gui/desktop/show-message-before-sessions", test_show_message_before_sessions);
   status = g_test_run ();
 
   natter_test_gui_app_free (g_steal_pointer (&app));

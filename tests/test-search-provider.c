@@ -32,33 +32,14 @@ typedef struct {
   GPtrArray        *activated;  /* "action parameter", printed */
 } Fixture;
 
-static GVariant *
-session_options (guint16     port,
-                 const char *nick)
-{
-  GVariantDict dict;
-
-  g_variant_dict_init (&dict, NULL);
-  g_variant_dict_insert (&dict, "host", "s", "127.0.0.1");
-  g_variant_dict_insert (&dict, "port", "q", port);
-  g_variant_dict_insert (&dict, "nick", "s", nick);
-  g_variant_dict_insert (&dict, "flood-rate", "d", 0.0);
-
-  return g_variant_new ("(@a{sv})", g_variant_dict_end (&dict));
-}
-
 static char *
 open_session (Fixture    *f,
               const char *nick,
               const char *room)
 {
-  g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) joined = NULL;
-  char *path = NULL;
+  char *path = natter_test_bus_open_session (f->bus, f->port, nick, 1000);
 
-  reply = natter_test_bus_call_ok (f->bus, DAEMON_PATH, "org.natter.Daemon1", "OpenSession",
-                                   session_options (f->port, nick));
-  g_variant_get (reply, "(o)", &path);
   natter_test_bus_wait_signal (f->bus, path, "StateChanged", "('connected', *");
   joined = natter_test_bus_call_ok (f->bus, path, SESSION_IFACE, "Join", g_variant_new ("(ss)", room, ""));
 
@@ -236,11 +217,15 @@ test_every_session (Fixture       *f,
   const char *expected[] = { other, private, thinking, fox, NULL };
   g_auto(GStrv) results = initial (f, (const char *[]) { "quick", NULL });
   g_auto(GStrv) prefix = initial (f, (const char *[]) { "QUI", NULL });
+  g_auto(GStrv) short_prefix = initial (f, (const char *[]) { "qu", NULL });
 
   /* Both sessions, rooms and private conversations; terms are prefixes,
    * in any case. */
   g_assert_cmpstrv (results, expected);
   g_assert_cmpstrv (prefix, expected);
+
+  /* Two letters are a word, not a prefix: that would match nearly all. */
+  g_assert_cmpuint (g_strv_length (short_prefix), ==, 0);
 }
 
 static void
@@ -406,7 +391,7 @@ test_activate (Fixture       *f,
   /* Not one of natterd's ids: refused, nothing opened. */
   natter_test_bus_call_fails (f->bus, NATTER_SEARCH_PROVIDER_PATH, PROVIDER_IFACE, "ActivateResult",
                               g_variant_new ("(s^asu)", "bogus", (const char *[]) { NULL }, 0),
-                              "org.freedesktop.DBus.Error.InvalidArgs");
+                              "org.natter.Error.InvalidArgument");
   g_assert_cmpuint (f->activated->len, ==, 2);
 }
 

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "natter-dbus-error.h"
 #include "natter-ipc-text.h"
 #include "natter-irc-names.h"
 #include "natter-search-provider.h"
@@ -88,10 +89,15 @@ has_alnum (const char *term)
   return FALSE;
 }
 
+/* A prefix this short matches most words, and costs FTS5 what they all do. */
+#define PREFIX_MIN_CHARS 3
+
 char *
-natter_search_provider_build_query (const char * const *terms)
+natter_search_provider_build_query (const char * const *terms,
+                                    gboolean            prefix)
 {
   g_autoptr(GString) query = g_string_new (NULL);
+  const char *last = NULL;
 
   g_return_val_if_fail (terms != NULL, NULL);
 
@@ -112,11 +118,19 @@ natter_search_provider_build_query (const char * const *terms)
             g_string_append_c (query, '"');
           g_string_append_c (query, *p);
         }
-      g_string_append (query, "\"*");
+      g_string_append_c (query, '"');
+      last = terms[i];
     }
 
   if (query->len == 0)
     return NULL;
+  if (prefix)
+    {
+      /* Only the last term is still being typed: the Shell splits at spaces. */
+      if (g_utf8_strlen (last, -1) < PREFIX_MIN_CHARS)
+        return NULL;
+      g_string_append_c (query, '*');
+    }
 
   return g_string_free (g_steal_pointer (&query), FALSE);
 }
@@ -192,7 +206,6 @@ on_found (GObject      *source,
       for (guint i = 0; i < found->len; i++)
         {
           char *id = result_id (g_ptr_array_index (found, i));
-
           Remembered *remembered = g_new0 (Remembered, 1);
 
           remembered->found = g_steal_pointer (&found->pdata[i]);
@@ -211,7 +224,8 @@ search (NatterSearchProvider  *self,
         GDBusMethodInvocation *invocation)
 {
   g_autoptr(GPtrArray) sessions = natter_session_manager_list (self->manager);
-  g_autofree char *query = natter_search_provider_build_query (terms);
+  g_autofree char *query = natter_search_provider_build_query (terms, FALSE);
+  g_autofree char *prefix = natter_search_provider_build_query (terms, TRUE);
   g_autofree guint *session_ids = NULL;
   Search *data;
 
@@ -229,7 +243,7 @@ search (NatterSearchProvider  *self,
   data->self = g_object_ref (self);
   data->invocation = g_object_ref (invocation);
   data->terms = g_strdupv ((char **) terms);
-  natter_session_store_find_async (natter_session_manager_get_store (self->manager), query,
+  natter_session_store_find_async (natter_session_manager_get_store (self->manager), query, prefix,
                                    session_ids, sessions->len, MAX_RESULTS, NULL, on_found, data);
 }
 
@@ -362,8 +376,9 @@ activate_result (NatterSearchProvider  *self,
 
   if (!parse_result_id (id, &session, &message, &target))
     {
-      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
-                                             _("Not a search result of Natter: %s"), id);
+      g_autofree char *why = g_strdup_printf (_("Not a search result of Natter: %s"), id);
+
+      natter_dbus_error_return_invalid (invocation, why);
       return;
     }
 

@@ -17,7 +17,8 @@ G_DECLARE_FINAL_TYPE (NatterSearchProvider, natter_search_provider, NATTER, SEAR
  * every session natterd holds: org.gnome.Shell.SearchProvider2 at
  * NATTER_SEARCH_PROVIDER_PATH, beside natterd's own objects (the .ini file
  * in data/ tells the Shell). Results are messages, the most recently logged
- * first; activating one opens the window at it, and "search in Natter"
+ * first: those with every term as a whole word, or when there are none,
+ * those where the last term starts a word; activating one opens the window at it, and "search in Natter"
  * opens the window's search (natter-window-launcher.h).
  */
 
@@ -27,9 +28,11 @@ gboolean              natter_search_provider_export   (NatterSearchProvider  *se
                                                        GError               **error);
 void                  natter_search_provider_unexport (NatterSearchProvider  *self);
 
-/* The FTS5 query for the Shell's @terms: each one a prefix, all of them
- * needed, nothing in them read as FTS5 syntax. NULL when no term has a
- * letter or a digit (nothing could match). */
-char                 *natter_search_provider_build_query (const char * const *terms);
+/* The FTS5 query for the Shell's @terms: all of them needed, as whole
+ * words or, with @prefix, the last one as the start of a word (NULL when
+ * it is shorter than 3 characters); nothing in them read as FTS5 syntax.
+ * NULL when no term has a letter or a digit (nothing could match). */
+char                 *natter_search_provider_build_query (const char * const *terms,
+                                                          gboolean            prefix);
 
 G_END_DECLS

@@ -15,12 +15,16 @@
  * It walks the FTS index by rowid, newest first, and stops at the limit:
  * the cost follows the limit, not how many messages match, which is what
  * keeps a common word fast in a million-message scrollback. Sorting the
- * matches by time instead would read them all.
+ * matches by time instead would read them all. A prefix query has no such
+ * luck (FTS5 merges the whole doclist of every word it matches, tens of
+ * milliseconds for a common one), so it runs only when the query of whole
+ * words found nothing.
  */
 
 typedef struct {
   NatterDatabaseRead  read;
   char               *query;
+  char               *fallback;
   GHashTable         *sessions;  /* session ids (GUINT_TO_POINTER) to keep */
   guint               limit;
 } FindData;
@@ -29,6 +33,7 @@ static void
 find_data_free (FindData *data)
 {
   g_free (data->query);
+  g_free (data->fallback);
   g_clear_pointer (&data->sessions, g_hash_table_unref);
   g_free (data);
 }
@@ -48,13 +53,13 @@ natter_session_found_free (NatterSessionFound *found)
   " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid" \
   " WHERE messages_fts MATCH ?1 ORDER BY messages_fts.rowid DESC"
 
-static gpointer
-find_read (NatterDatabase  *database,
-           sqlite3         *db,
-           gpointer         user_data,
-           GError         **error)
+static GPtrArray *
+find_query (NatterDatabase  *database,
+            sqlite3         *db,
+            FindData        *data,
+            const char      *query,
+            GError         **error)
 {
-  FindData *data = user_data;
   g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_found_free);
   sqlite3_stmt *stmt = NULL;
   int rc;
@@ -66,7 +71,7 @@ find_read (NatterDatabase  *database,
       return NULL;
     }
 
-  natter_database_bind_text (stmt, 1, data->query);
+  natter_database_bind_text (stmt, 1, query);
   while (found->len < data->limit && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       guint session_id = sqlite3_column_int (stmt, 11);
@@ -95,9 +100,28 @@ find_read (NatterDatabase  *database,
   return g_steal_pointer (&found);
 }
 
+static gpointer
+find_read (NatterDatabase  *database,
+           sqlite3         *db,
+           gpointer         user_data,
+           GError         **error)
+{
+  FindData *data = user_data;
+  g_autoptr(GPtrArray) found = find_query (database, db, data, data->query, error);
+
+  if (found != NULL && found->len == 0 && data->fallback != NULL)
+    {
+      g_clear_pointer (&found, g_ptr_array_unref);
+      found = find_query (database, db, data, data->fallback, error);
+    }
+
+  return g_steal_pointer (&found);
+}
+
 void
 natter_session_store_find_async (NatterSessionStore  *self,
                                  const char          *query,
+                                 const char          *fallback,
                                  const guint         *session_ids,
                                  guint                n_session_ids,
                                  guint                limit,
@@ -119,6 +143,7 @@ natter_session_store_find_async (NatterSessionStore  *self,
   data->read.func = find_read;
   data->read.result_free = (GDestroyNotify) g_ptr_array_unref;
   data->query = g_strdup (query);
+  data->fallback = g_strdup (fallback);
   data->limit = CLAMP (limit, 1, NATTER_SCROLLBACK_LIMIT_MAX);
   data->sessions = g_hash_table_new (NULL, NULL);
   for (guint i = 0; i < n_session_ids; i++)

@@ -102,9 +102,12 @@ void                natter_session_found_free            (NatterSessionFound  *f
 
 /* An FTS5 @query over every conversation of the sessions @session_ids, on
  * a read connection: at most @limit messages, the most recently logged
- * first. Fails with INVALID_QUERY when FTS5 refuses @query. */
+ * first; when that finds none, the @fallback query's instead (if not NULL:
+ * a broader and slower one). Fails with INVALID_QUERY when FTS5 refuses a
+ * query. */
 void                natter_session_store_find_async      (NatterSessionStore  *self,
                                                           const char          *query,
+                                                          const char          *fallback,
                                                           const guint         *session_ids,
                                                           guint                n_session_ids,
                                                           guint                limit,
