@@ -754,6 +754,71 @@ test_health_reconnect (void)
   natter_test_bus_free (f.bus);
 }
 
+/* natterd started as D-Bus activation starts it, without --listen, finds
+ * the default address taken: it runs on for the sessions, says so once, and
+ * hosts once the address is free. */
+static void
+test_health_default_address_taken (void)
+{
+  g_autoptr(GSocket) taken = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GInetAddress) loopback = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) natterd = NULL;
+  g_autoptr(GVariant) problem = NULL;
+  g_autoptr(GError) error = NULL;
+  Fixture f = { NULL, };
+  const char *title = NULL;
+  guint32 id = 0;
+
+  if (!natter_test_require_natterd ())
+    return;
+
+  /* The bus first: GTestDBus forks a watcher (without exec) that would
+   * keep a copy of the socket, and the address, after the test closes it. */
+  f.bus = natter_test_bus_new (NULL, FALSE);
+  f.notifier = natter_test_bus_start_notifier (f.bus);
+  if (!require_notifier (&f))
+    {
+      natter_test_bus_free (f.bus);
+      return;
+    }
+
+  taken = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  address = g_inet_socket_address_new (loopback, 6667);
+  if (!g_socket_bind (taken, address, TRUE, NULL) || !g_socket_listen (taken, NULL))
+    {
+      g_test_skip ("127.0.0.1:6667, natterd's default address, is in use by something else");
+      stop_process (&f.notifier);
+      natter_test_bus_free (f.bus);
+      return;
+    }
+
+  launcher = natter_test_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  natterd = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("NATTERD"), NULL);
+  g_assert_no_error (error);
+  g_assert_true (natter_test_spin_until (daemon_on_bus, f.bus, 10000));
+
+  problem = wait_notify (&f, "as soon as it is free", &id);
+  g_assert_nonnull (problem);
+  g_variant_get_child (problem, 3, "&s", &title);
+  g_assert_cmpstr (title, ==, "Natter is not hosting your rooms");
+  g_assert_true (natter_test_bus_wait_property (f.bus, DAEMON_PATH, DAEMON_IFACE, "Hosting", "false"));
+
+  /* Free: natterd hosts there, and withdraws it. */
+  g_socket_close (taken, NULL);
+  wait_closed (&f, id);
+  g_assert_true (natter_test_bus_wait_property (f.bus, DAEMON_PATH, DAEMON_IFACE, "Hosting", "true"));
+  g_assert_cmpuint (count_notify (&f, "as soon as it is free"), ==, 1);
+
+  g_subprocess_send_signal (natterd, SIGTERM);
+  g_assert_true (g_subprocess_wait_check (natterd, NULL, NULL));
+  stop_process (&f.notifier);
+  natter_test_bus_free (f.bus);
+}
+
 /* A certificate that no longer matches the one pinned for its server:
  * told once, withdrawn once the new one is trusted and the session is in. */
 static void
@@ -838,6 +903,7 @@ main (int   argc,
   g_test_add ("/notifier/actions", Fixture, NULL, fixture_set_up, test_actions, fixture_tear_down);
   g_test_add_func ("/notifier/health/cannot-reconnect", test_health_reconnect);
   g_test_add_func ("/notifier/health/certificate-changed", test_health_certificate_changed);
+  g_test_add_func ("/notifier/health/default-address-taken", test_health_default_address_taken);
 
   return g_test_run ();
 }
