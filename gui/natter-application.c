@@ -57,6 +57,19 @@ on_color_scheme_changed (GSettings         *settings,
   apply_color_scheme (self);
 }
 
+/* natterd raises the notifications: it needs the words to know a mention. */
+static void
+push_highlight_words (NatterApplication *self)
+{
+  NatterIpcClient *client = self->session_list != NULL ? natter_session_list_get_client (self->session_list) : NULL;
+
+  if (client != NULL)
+    natter_ipc_daemon1_call_set_highlight_words (natter_ipc_client_get_daemon (client),
+                                                 (const char * const *) self->highlight_words,
+                                                 G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call,
+                                                 NULL);
+}
+
 static void
 on_highlight_words_changed (GSettings         *settings,
                             const char        *key,
@@ -64,6 +77,7 @@ on_highlight_words_changed (GSettings         *settings,
 {
   g_strfreev (self->highlight_words);
   self->highlight_words = g_settings_get_strv (settings, "highlight-words");
+  push_highlight_words (self);
 }
 
 gboolean
@@ -333,6 +347,7 @@ on_session_list_ready (NatterSessionList *list,
 
   self->uris = g_ptr_array_new_with_free_func (g_free);
   migrate_notification_levels (self);
+  push_highlight_words (self);
 
   for (guint i = 0; i < uris->len; i++)
     {

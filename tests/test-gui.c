@@ -846,6 +846,9 @@ test_highlight_words (void)
   g_assert_cmpstr (words[0], ==, "release");
   g_assert_cmpstr (words[1], ==, "Deploy");
   gtk_window_destroy (preferences);
+  /* natterd, which raises the notifications, knows them too. */
+  g_assert_true (natter_test_bus_wait_property (f.bus, "/org/natter/Daemon", "org.natter.Daemon1",
+                                                "HighlightWords", "['release', 'Deploy']"));
 
   natter_test_client_send (f.bob, "PRIVMSG #natter :the release is out");
   natter_test_client_send (f.bob, "PRIVMSG #natter :still unreleased here");

@@ -421,6 +421,15 @@ test_room_mentions_and_levels (Fixture       *f,
   g_assert_cmpstr (title, ==, "bob in #natter");
   g_assert_cmpuint (count_notify (f, "just chatting"), ==, 0);
 
+  /* A highlight word is a mention too (whole words, case aside). */
+  g_variant_unref (natter_test_bus_call_ok (f->bus, DAEMON_PATH, DAEMON_IFACE, "SetHighlightWords",
+                                            g_variant_new_parsed ("(['pizza', ''],)")));
+  g_assert_true (natter_test_bus_wait_property (f->bus, DAEMON_PATH, DAEMON_IFACE, "HighlightWords", "['pizza']"));
+  natter_test_client_send (f->bob, "PRIVMSG #natter :no pizzas here");
+  natter_test_client_send (f->bob, "PRIVMSG #natter :who wants PIZZA?");
+  g_variant_unref (wait_notify (f, "who wants PIZZA?", NULL));
+  g_assert_cmpuint (count_notify (f, "no pizzas here"), ==, 0);
+
   /* Muted room: nothing, while a private message still notifies. */
   level = natter_test_bus_get_property (f->bus, room, ROOM_IFACE, "NotificationLevel");
   g_assert_cmpstr (g_variant_get_string (level, NULL), ==, "default");

@@ -548,6 +548,19 @@ natter_dbus_daemon_handle_import_notification_levels (NatterIpcDaemon1      *ifa
 }
 
 static gboolean
+natter_dbus_daemon_handle_set_highlight_words (NatterIpcDaemon1      *iface,
+                                               GDBusMethodInvocation *invocation,
+                                               const char * const    *words)
+{
+  NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
+
+  natter_notifier_set_highlight_words (self->notifier, words);
+  natter_ipc_daemon1_complete_set_highlight_words (iface, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 natter_dbus_daemon_handle_mute (NatterIpcDaemon1      *iface,
                                 GDBusMethodInvocation *invocation,
                                 guint                  seconds)
@@ -604,6 +617,7 @@ natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface)
   iface->handle_set_notification_level = natter_dbus_daemon_handle_set_notification_level;
   iface->handle_import_notification_levels = natter_dbus_daemon_handle_import_notification_levels;
   iface->handle_mute = natter_dbus_daemon_handle_mute;
+  iface->handle_set_highlight_words = natter_dbus_daemon_handle_set_highlight_words;
   iface->handle_set_focused_conversation = natter_dbus_daemon_handle_set_focused_conversation;
   iface->handle_open_session = natter_dbus_daemon_handle_open_session;
   iface->handle_list_sessions = natter_dbus_daemon_handle_list_sessions;
@@ -669,6 +683,7 @@ natter_dbus_daemon_new (NatterSessionManager     *manager,
   natter_ipc_daemon1_set_version (NATTER_IPC_DAEMON1 (self), PACKAGE_VERSION);
   g_object_bind_property (notifier, "default-level", self, "notification-level", G_BINDING_SYNC_CREATE);
   g_object_bind_property (notifier, "muted-until", self, "muted-until", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (notifier, "highlight-words", self, "highlight-words", G_BINDING_SYNC_CREATE);
 
   g_signal_connect (hosting, "notify::server", G_CALLBACK (on_hosting_changed), self);
   on_hosting_changed (hosting, NULL, self);

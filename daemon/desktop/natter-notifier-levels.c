@@ -302,6 +302,37 @@ natter_notifier_import_levels (NatterNotifier *self,
   return n;
 }
 
+/* Highlight words */
+
+void
+natter_notifier_set_highlight_words (NatterNotifier     *self,
+                                     const char * const *words)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_if_fail (NATTER_IS_NOTIFIER (self));
+
+  for (guint i = 0; words != NULL && words[i] != NULL; i++)
+    if (words[i][0] != '\0')
+      g_strv_builder_add (builder, words[i]);
+  g_strfreev (self->highlight_words);
+  self->highlight_words = g_strv_builder_end (builder);
+
+  g_key_file_set_string_list (self->state, GROUP_NOTIFICATIONS, "HighlightWords",
+                              (const char * const *) self->highlight_words,
+                              g_strv_length (self->highlight_words));
+  save (self);
+  g_object_notify_by_pspec (G_OBJECT (self), _natter_notifier_properties[NATTER_NOTIFIER_PROP_HIGHLIGHT_WORDS]);
+}
+
+const char * const *
+natter_notifier_get_highlight_words (NatterNotifier *self)
+{
+  g_return_val_if_fail (NATTER_IS_NOTIFIER (self), NULL);
+
+  return (const char * const *) self->highlight_words;
+}
+
 /* Focus */
 
 static void
@@ -386,6 +417,9 @@ _natter_notifier_levels_init (NatterNotifier *self)
   level = g_key_file_get_string (self->state, GROUP_NOTIFICATIONS, "Level", NULL);
   self->default_level = g_strdup (natter_notifier_level_is_valid (level, FALSE) ? level : "mentions");
   self->muted_until = g_key_file_get_int64 (self->state, GROUP_NOTIFICATIONS, "MutedUntil", NULL);
+  self->highlight_words = g_key_file_get_string_list (self->state, GROUP_NOTIFICATIONS, "HighlightWords", NULL, NULL);
+  if (self->highlight_words == NULL)
+    self->highlight_words = g_new0 (char *, 1);
   schedule_unmute (self);
 }
 
@@ -404,5 +438,6 @@ _natter_notifier_levels_clear (NatterNotifier *self)
   g_clear_pointer (&self->focus, g_hash_table_unref);
   g_clear_pointer (&self->state, g_key_file_unref);
   g_clear_pointer (&self->default_level, g_free);
+  g_clear_pointer (&self->highlight_words, g_strfreev);
   g_clear_pointer (&self->state_path, g_free);
 }

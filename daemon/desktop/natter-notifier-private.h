@@ -24,6 +24,7 @@ struct _NatterNotifier
   char                 *state_path;
   GKeyFile             *state;
   char                 *default_level;
+  GStrv                 highlight_words;
   gint64                muted_until;
   guint                 unmute_source;
   gboolean              saving;
@@ -47,6 +48,7 @@ enum {
   NATTER_NOTIFIER_PROP_DEFAULT_LEVEL,
   NATTER_NOTIFIER_PROP_MUTED_UNTIL,
   NATTER_NOTIFIER_PROP_RECONNECT_ALERT,
+  NATTER_NOTIFIER_PROP_HIGHLIGHT_WORDS,
   NATTER_NOTIFIER_N_PROPS
 };
 

@@ -314,10 +314,25 @@ on_notification_closed (GDBusConnection *connection,
 /* Messages */
 
 static gboolean
+is_mention (NatterNotifier       *self,
+            NatterSession        *session,
+            NatterSessionMessage *message)
+{
+  if (message->highlight)
+    return TRUE;
+  for (guint i = 0; self->highlight_words != NULL && self->highlight_words[i] != NULL; i++)
+    if (natter_session_mentions (session, message->text, self->highlight_words[i]))
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
 should_notify (NatterNotifier       *self,
                NatterSession        *session,
                NatterSessionMessage *message,
-               gboolean             *is_private)
+               gboolean             *is_private,
+               gboolean             *mention)
 {
   NatterSessionRoom *room;
   const char *level;
@@ -329,9 +344,10 @@ should_notify (NatterNotifier       *self,
   *is_private = room != NULL ? natter_session_room_get_kind (room) == NATTER_SESSION_ROOM_KIND_PRIVATE
                              : strchr ("#&+!", message->target[0]) == NULL;
 
+  *mention = is_mention (self, session, message);
   level = _natter_notifier_effective_level (self, session, message->target);
   if (g_str_equal (level, "none") ||
-      (g_str_equal (level, "mentions") && !message->highlight && !*is_private))
+      (g_str_equal (level, "mentions") && !*mention && !*is_private))
     return FALSE;
 
   return !_natter_notifier_is_muted (self) && !_natter_notifier_is_focused (self, session, message->folded);
@@ -350,10 +366,10 @@ on_message_received (NatterSession        *session,
   g_autofree char *text = NULL;
   g_autofree char *body = NULL;
   g_autofree char *key = NULL;
-  gboolean is_private = FALSE;
+  gboolean is_private = FALSE, mention = FALSE;
   Shown *shown;
 
-  if (!should_notify (self, session, message, &is_private))
+  if (!should_notify (self, session, message, &is_private, &mention))
     return;
 
   if (is_private)
@@ -384,7 +400,7 @@ on_message_received (NatterSession        *session,
 
   g_debug ("Notifying %s: %s", title, body);
   key = _natter_notifier_conversation_key (session, message->folded);
-  shown = show (self, key, title, body, message->highlight ? 2 : 1, "im.received", actions);
+  shown = show (self, key, title, body, mention ? 2 : 1, "im.received", actions);
   g_set_object (&shown->session, session);
   g_free (shown->name);
   shown->name = g_strdup (message->target);
@@ -540,6 +556,9 @@ natter_notifier_get_property (GObject    *object,
     case NATTER_NOTIFIER_PROP_RECONNECT_ALERT:
       g_value_set_uint (value, self->reconnect_alert);
       break;
+    case NATTER_NOTIFIER_PROP_HIGHLIGHT_WORDS:
+      g_value_set_boxed (value, self->highlight_words);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -560,6 +579,8 @@ natter_notifier_class_init (NatterNotifierClass *klass)
     g_param_spec_int64 ("muted-until", NULL, NULL, 0, G_MAXINT64, 0, flags);
   _natter_notifier_properties[NATTER_NOTIFIER_PROP_RECONNECT_ALERT] =
     g_param_spec_uint ("reconnect-alert", NULL, NULL, 1, G_MAXUINT, NATTER_NOTIFIER_RECONNECT_ALERT_DEFAULT, flags);
+  _natter_notifier_properties[NATTER_NOTIFIER_PROP_HIGHLIGHT_WORDS] =
+    g_param_spec_boxed ("highlight-words", NULL, NULL, G_TYPE_STRV, flags);
   g_object_class_install_properties (object_class, NATTER_NOTIFIER_N_PROPS, _natter_notifier_properties);
 
   signals[LEVELS_CHANGED] =

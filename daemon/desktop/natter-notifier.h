@@ -34,7 +34,7 @@ G_DECLARE_FINAL_TYPE (NatterNotifier, natter_notifier, NATTER, NOTIFIER, GObject
  * Without a notification service, each of these is a log line.
  *
  * Properties: default-level (s), muted-until (x, real time in µs, 0 when
- * not muted), reconnect-alert (u, seconds). Signal: levels-changed, when
+ * not muted), reconnect-alert (u, seconds), highlight-words (GStrv). Signal: levels-changed, when
  * any conversation's level changed.
  */
 
@@ -64,6 +64,11 @@ gboolean        natter_notifier_set_level          (NatterNotifier       *self,
  * has no level for yet are taken; invalid ones are skipped. */
 guint           natter_notifier_import_levels      (NatterNotifier       *self,
                                                     GVariant             *levels);
+
+/* Words that make a message a mention, besides the nick. */
+void            natter_notifier_set_highlight_words (NatterNotifier     *self,
+                                                     const char * const *words);
+const char * const *natter_notifier_get_highlight_words (NatterNotifier *self);
 
 /* Nothing is raised for @seconds from now; 0 ends the mute. */
 void            natter_notifier_mute               (NatterNotifier       *self,
