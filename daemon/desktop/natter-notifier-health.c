@@ -49,7 +49,7 @@ reconnect_alert_cb (gpointer user_data)
   g_autofree char *title = NULL;
   g_autofree char *body = NULL;
 
-  watch->reconnect_source = 0;
+  _natter_notifier_clear_source (&watch->reconnect_source);
   if (natter_session_get_state (session) == NATTER_SESSION_STATE_CONNECTED)
     return G_SOURCE_REMOVE;
 
@@ -74,21 +74,22 @@ on_state_changed (NatterSession      *session,
   switch (state)
     {
     case NATTER_SESSION_STATE_CONNECTED:
-      g_clear_handle_id (&watch->reconnect_source, g_source_remove);
+      _natter_notifier_clear_source (&watch->reconnect_source);
       clear_problem (watch, "reconnect");
       clear_problem (watch, "certificate");
       break;
     case NATTER_SESSION_STATE_DISCONNECTED:
       /* Not trying any more: nothing to wait for (a changed certificate stays told). */
-      g_clear_handle_id (&watch->reconnect_source, g_source_remove);
+      _natter_notifier_clear_source (&watch->reconnect_source);
       clear_problem (watch, "reconnect");
       break;
     case NATTER_SESSION_STATE_CONNECTING:
     case NATTER_SESSION_STATE_RECONNECTING:
     default:
       /* Counted from the first attempt since it was last connected. */
-      if (watch->reconnect_source == 0)
-        watch->reconnect_source = g_timeout_add_seconds (watch->self->reconnect_alert, reconnect_alert_cb, watch);
+      if (watch->reconnect_source == NULL)
+        watch->reconnect_source = _natter_notifier_timeout_add (watch->self->reconnect_alert, reconnect_alert_cb,
+                                                                watch);
       break;
     }
 }
@@ -131,7 +132,7 @@ void
 _natter_notifier_health_unwatch (NatterNotifier *self,
                                  SessionWatch   *watch)
 {
-  g_clear_handle_id (&watch->reconnect_source, g_source_remove);
+  _natter_notifier_clear_source (&watch->reconnect_source);
   clear_problem (watch, "reconnect");
   clear_problem (watch, "certificate");
 }

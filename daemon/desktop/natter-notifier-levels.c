@@ -121,7 +121,7 @@ unmute_cb (gpointer user_data)
 {
   NatterNotifier *self = user_data;
 
-  self->unmute_source = 0;
+  _natter_notifier_clear_source (&self->unmute_source);
   g_object_notify_by_pspec (G_OBJECT (self), _natter_notifier_properties[NATTER_NOTIFIER_PROP_MUTED_UNTIL]);
 
   return G_SOURCE_REMOVE;
@@ -132,10 +132,10 @@ schedule_unmute (NatterNotifier *self)
 {
   gint64 left = self->muted_until - g_get_real_time ();
 
-  g_clear_handle_id (&self->unmute_source, g_source_remove);
+  _natter_notifier_clear_source (&self->unmute_source);
   if (left > 0)
-    self->unmute_source = g_timeout_add_seconds ((guint) MIN (left / G_USEC_PER_SEC + 1, G_MAXUINT),
-                                                 unmute_cb, self);
+    self->unmute_source = _natter_notifier_timeout_add ((guint) MIN (left / G_USEC_PER_SEC + 1, G_MAXUINT),
+                                                        unmute_cb, self);
 }
 
 void
@@ -434,7 +434,7 @@ _natter_notifier_levels_clear (NatterNotifier *self)
     g_warning ("Cannot save the notification settings: %s", error->message);
   self->save_again = FALSE;
 
-  g_clear_handle_id (&self->unmute_source, g_source_remove);
+  _natter_notifier_clear_source (&self->unmute_source);
   g_clear_pointer (&self->focus, g_hash_table_unref);
   g_clear_pointer (&self->state, g_key_file_unref);
   g_clear_pointer (&self->default_level, g_free);

@@ -26,7 +26,7 @@ struct _NatterNotifier
   char                 *default_level;
   GStrv                 highlight_words;
   gint64                muted_until;
-  guint                 unmute_source;
+  GSource              *unmute_source;
   gboolean              saving;
   gboolean              save_again;
   GHashTable           *focus;      /* sender -> Focus* */
@@ -40,7 +40,7 @@ typedef struct {
   NatterNotifier *self;
   NatterSession  *session;
   GHashTable     *rooms;            /* NatterSessionRoom* (ref) */
-  guint           reconnect_source; /* the alert's timer while not connected */
+  GSource        *reconnect_source; /* the alert's timer while not connected */
 } SessionWatch;
 
 enum {
@@ -73,6 +73,12 @@ void      _natter_notifier_health_unwatch (NatterNotifier *self,
                                            SessionWatch   *watch);
 
 /* natter-notifier.c */
+/* @func (@data) in @seconds on the thread-default main context (natterd's
+ * own, or a test's daemon thread). */
+GSource  *_natter_notifier_timeout_add    (guint           seconds,
+                                           GSourceFunc     func,
+                                           gpointer        data);
+void      _natter_notifier_clear_source   (GSource       **source);
 /* "c/<session id>/<folded name>": the key of a conversation's notification. */
 char     *_natter_notifier_conversation_key (NatterSession *session,
                                              const char    *folded);

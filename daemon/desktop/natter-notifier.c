@@ -60,6 +60,28 @@ shown_remove (NatterNotifier *self,
   g_hash_table_remove (self->shown, shown->key);
 }
 
+GSource *
+_natter_notifier_timeout_add (guint       seconds,
+                              GSourceFunc func,
+                              gpointer    data)
+{
+  GSource *source = g_timeout_source_new_seconds (seconds);
+
+  g_source_set_callback (source, func, data, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+
+  return source;
+}
+
+void
+_natter_notifier_clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
 char *
 _natter_notifier_conversation_key (NatterSession *session,
                                    const char    *folded)
