@@ -168,8 +168,9 @@ notify_calls (Fixture *f)
       for (gsize i = 0; i < g_variant_n_children (args); i++)
         {
           g_autoptr(GVariant) boxed = g_variant_get_child_value (args, i);
+          g_autoptr(GVariant) value = g_variant_get_variant (boxed);
 
-          g_variant_builder_add_value (&builder, g_variant_get_variant (boxed));
+          g_variant_builder_add_value (&builder, value);
         }
       call.args = g_variant_ref_sink (g_variant_builder_end (&builder));
       g_variant_get_child (call.args, 1, "u", &replaces);
