@@ -24,7 +24,6 @@ struct _NatterWindow
   char                   *pending_session;
   char                   *pending_name;
   gint64                  pending_id;     /* the message to show in it, or 0 */
-  char                   *focus_told;     /* "session\nname" natterd was told is in front */
 
   AdwToastOverlay        *toast_overlay;
   GtkRevealer            *daemon_revealer;
@@ -38,6 +37,8 @@ struct _NatterWindow
   GtkLabel               *session_banner_label;
   GtkButton              *session_connect_button;
   NatterConversationView *conversation_view;
+
+  char                   *focus_told;     /* "session\nname" natterd was told is in front */
 };
 
 G_DEFINE_FINAL_TYPE (NatterWindow, natter_window, ADW_TYPE_APPLICATION_WINDOW)

@@ -328,6 +328,21 @@ test_multiline_asks (void)
   natter_test_client_expect (f.bob, ":alice!*@* PRIVMSG #natter :second pasted line");
 }
 
+/* A call on the window's connection returns once natterd has handled
+ * what the window sent before it (its SetFocusedConversation): natterd
+ * handles its methods in order, on its main context (not Peer.Ping, which
+ * GDBus answers on its own thread). */
+static void
+natterd_heard_window (void)
+{
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_sync (g_application_get_dbus_connection (G_APPLICATION (f.app)),
+                                       "org.natter.Daemon", "/org/natter/Daemon", "org.natter.Daemon1",
+                                       "ListSessions", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
+  g_assert_nonnull (reply);
+}
+
 static void
 test_mention_notifies (void)
 {
@@ -351,8 +366,17 @@ test_mention_notifies (void)
       return;
     }
 
+  /* Focused on #natter: the window told natterd, which raises nothing for it. */
+  other_window = NULL;
+  natter_test_gui_focus (GTK_WINDOW (f.window), &other_window);
+  g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
+  natterd_heard_window ();
+  natter_test_client_send (f.bob, "PRIVMSG #natter :alice: seen right here");
+  g_assert_true (natter_test_gui_wait (row_shown, "alice: seen right here", 5000));
+
   other_window = natter_test_gui_unfocus (GTK_WINDOW (f.window));
   g_assert_false (gtk_window_is_active (GTK_WINDOW (f.window)));
+  natterd_heard_window ();
 
   natter_test_client_send (f.bob, "PRIVMSG #natter :alice: are you there?");
   g_assert_true (natter_test_gui_wait (notify_calls_contain, "alice: are you there?", 5000));
@@ -360,6 +384,8 @@ test_mention_notifies (void)
   natter_test_gui_settle (300);
   g_assert_cmpuint (natter_test_bus_count_notifier_calls (f.bus, "Notify", "alice: are you there?"), ==, 1);
   g_assert_true (notify_has_action ("alice: are you there?", "mark-read"));
+  /* natterd handles bob's lines in order: the first was seen, and not raised. */
+  g_assert_cmpuint (natter_test_bus_count_notifier_calls (f.bus, "Notify", "seen right here"), ==, 0);
 
   /* Not a mention: no notification (mentions and private messages only). */
   natter_test_client_send (f.bob, "PRIVMSG #natter :just chatting");
