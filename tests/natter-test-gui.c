@@ -182,6 +182,17 @@ natter_test_gui_focus (GtkWindow  *window,
 
 /* Notifications */
 
+void
+natter_test_gui_natterd_heard (NatterApplication *app)
+{
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_sync (g_application_get_dbus_connection (G_APPLICATION (app)),
+                                       "org.natter.Daemon", "/org/natter/Daemon", "org.natter.Daemon1",
+                                       "ListSessions", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
+  g_assert_nonnull (reply);
+}
+
 GSubprocess *
 natter_test_gui_start_notifier (NatterTestBus *bus)
 {

@@ -705,6 +705,7 @@ test_sidebar_muted (void)
   /* Muted: no notification, while the same mention in #one has one. The
    * app handles messages in order, so once #one's is out, #two's was seen. */
   other_window = natter_test_gui_unfocus (GTK_WINDOW (f.window));
+  natter_test_gui_natterd_heard (f.app);
   natter_test_client_send (f.bob, "PRIVMSG #two :alice: a muted mention");
   natter_test_client_send (f.bob, "PRIVMSG #one :alice: a loud mention");
   g_assert_true (natter_test_gui_wait (notified, "a loud mention", 5000));
@@ -828,6 +829,7 @@ test_preferences (void)
   g_assert_true (natter_test_bus_wait_property (f.bus, "/org/natter/Daemon", "org.natter.Daemon1",
                                                 "NotificationLevel", "'none'"));
   other_window = natter_test_gui_unfocus (GTK_WINDOW (f.window));
+  natter_test_gui_natterd_heard (f.app);
   highlights = natter_conversation_get_highlight_count (natter_test_gui_find_conversation (f.app, "#one"));
   natter_test_client_send (f.bob, "PRIVMSG #one :alice: said while notifications were off");
   /* The count comes after the message signal: the app has seen it. */
@@ -864,6 +866,7 @@ test_private_message_withdrawn (void)
     return;
 
   other_window = natter_test_gui_unfocus (GTK_WINDOW (f.window));
+  natter_test_gui_natterd_heard (f.app);
   natter_test_client_send (f.bob, "PRIVMSG alice :psst, just between us");
   g_assert_true (natter_test_gui_wait (notified, "psst, just between us", 5000));
   g_assert_true (natter_test_gui_wait (conversation_listed, "bob", 5000));

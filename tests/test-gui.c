@@ -328,21 +328,6 @@ test_multiline_asks (void)
   natter_test_client_expect (f.bob, ":alice!*@* PRIVMSG #natter :second pasted line");
 }
 
-/* A call on the window's connection returns once natterd has handled
- * what the window sent before it (its SetFocusedConversation): natterd
- * handles its methods in order, on its main context (not Peer.Ping, which
- * GDBus answers on its own thread). */
-static void
-natterd_heard_window (void)
-{
-  g_autoptr(GVariant) reply = NULL;
-
-  reply = g_dbus_connection_call_sync (g_application_get_dbus_connection (G_APPLICATION (f.app)),
-                                       "org.natter.Daemon", "/org/natter/Daemon", "org.natter.Daemon1",
-                                       "ListSessions", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
-  g_assert_nonnull (reply);
-}
-
 static void
 test_mention_notifies (void)
 {
@@ -370,13 +355,13 @@ test_mention_notifies (void)
   other_window = NULL;
   natter_test_gui_focus (GTK_WINDOW (f.window), &other_window);
   g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
-  natterd_heard_window ();
+  natter_test_gui_natterd_heard (f.app);
   natter_test_client_send (f.bob, "PRIVMSG #natter :alice: seen right here");
   g_assert_true (natter_test_gui_wait (row_shown, "alice: seen right here", 5000));
 
   other_window = natter_test_gui_unfocus (GTK_WINDOW (f.window));
   g_assert_false (gtk_window_is_active (GTK_WINDOW (f.window)));
-  natterd_heard_window ();
+  natter_test_gui_natterd_heard (f.app);
 
   natter_test_client_send (f.bob, "PRIVMSG #natter :alice: are you there?");
   g_assert_true (natter_test_gui_wait (notify_calls_contain, "alice: are you there?", 5000));
