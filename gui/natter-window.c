@@ -24,6 +24,7 @@ struct _NatterWindow
   char                   *pending_session;
   char                   *pending_name;
   gint64                  pending_id;     /* the message to show in it, or 0 */
+  gint64                  opened_at;      /* the message the conversation on show opened at, or 0 */
 
   AdwToastOverlay        *toast_overlay;
   GtkRevealer            *daemon_revealer;
@@ -129,6 +130,7 @@ on_selected_item_changed (NatterSidebar *sidebar,
           return;
         }
       set_pending (self, NULL, NULL);
+      self->opened_at = 0;
       natter_conversation_view_set_conversation (self->conversation_view, NATTER_CONVERSATION (item));
       show_content (self, "conversation");
     }
@@ -179,6 +181,7 @@ on_conversation_added (NatterSessionList  *list,
   if (id != 0)
     {
       natter_conversation_view_open_at (self->conversation_view, conversation, id, 0);
+      self->opened_at = id;
       show_content (self, "conversation");
     }
 }
@@ -189,14 +192,22 @@ on_conversation_removed (NatterSessionList  *list,
                          NatterWindow       *self)
 {
   NatterSessionItem *item;
+  NatterMessageModel *model;
 
   if (natter_conversation_view_get_conversation (self->conversation_view) != conversation)
     return;
 
-  /* Back to it when it returns (natterd restarting, a rejoin). */
+  /* Back to it when it returns (natterd restarting, a rejoin), at the
+   * message it was opened at unless the newest are on show by now. */
   item = natter_conversation_get_session_item (conversation);
+  model = natter_conversation_view_get_model (self->conversation_view);
   if (item != NULL)
-    set_pending (self, natter_session_item_get_object_path (item), natter_conversation_get_name (conversation));
+    {
+      set_pending (self, natter_session_item_get_object_path (item), natter_conversation_get_name (conversation));
+      if (model == NULL || natter_message_model_get_loading (model) ||
+          natter_message_model_get_has_newer (model) || g_list_model_get_n_items (G_LIST_MODEL (model)) == 0)
+        self->pending_id = self->opened_at;
+    }
   natter_conversation_view_set_conversation (self->conversation_view, NULL);
   show_content (self, "empty");
 }
@@ -580,6 +591,7 @@ natter_window_open_message (NatterWindow *self,
       /* Selecting opens the newest page; then the one around the message. */
       natter_sidebar_select_item (self->sidebar, G_OBJECT (conversation));
       natter_conversation_view_open_at (self->conversation_view, conversation, id, time_us);
+      self->opened_at = id;
       show_content (self, "conversation");
       return;
     }
@@ -592,6 +604,7 @@ natter_window_open_message (NatterWindow *self,
 
       natter_sidebar_select_item (self->sidebar, NULL);
       natter_conversation_view_open_at (self->conversation_view, pending, id, time_us);
+      self->opened_at = id;
       show_content (self, "conversation");
       return;
     }

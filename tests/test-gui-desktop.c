@@ -111,6 +111,12 @@ assert_in_order (NatterMessageModel *model)
 }
 
 static gboolean
+row_shown (gpointer data)
+{
+  return natter_test_gui_find_row (natter_application_get_window (app), data) != NULL;
+}
+
+static gboolean
 room_listed (gpointer data)
 {
   return natter_test_gui_find_conversation (app, "#launch") != NULL;
@@ -150,8 +156,7 @@ test_show_message (void)
   show_message (session_path, "#launch", msgid);
   g_assert_true (natter_test_gui_wait (showing_message, &showing, 20000));
   g_assert_true (natter_message_model_get_has_newer (natter_conversation_view_get_model (natter_window_get_conversation_view (window))));
-  natter_test_gui_settle (300);
-  g_assert_nonnull (natter_test_gui_find_row (window, "message 10"));
+  g_assert_true (natter_test_gui_wait (row_shown, "message 10", 20000));
   assert_in_order (natter_conversation_view_get_model (natter_window_get_conversation_view (window)));
 }
 
@@ -166,8 +171,7 @@ test_show_message_by_session_id (void)
   /* The first message of the conversation: nothing before it. */
   show_message (session_id, "#launch", msgid);
   g_assert_true (natter_test_gui_wait (showing_message, &first, 20000));
-  natter_test_gui_settle (300);
-  g_assert_nonnull (natter_test_gui_find_row (natter_application_get_window (app), "message 0"));
+  g_assert_true (natter_test_gui_wait (row_shown, "message 0", 20000));
   assert_in_order (natter_conversation_view_get_model (natter_window_get_conversation_view (natter_application_get_window (app))));
 }
 
@@ -230,8 +234,7 @@ test_search_provider (void)
                                    g_variant_new ("(s^asu)", results[0],
                                                   (const char *[]) { "message", "42", NULL }, 0));
   g_assert_true (natter_test_gui_wait (showing_message, &showing, 20000));
-  natter_test_gui_settle (300);
-  g_assert_nonnull (natter_test_gui_find_row (natter_application_get_window (app), "message 42"));
+  g_assert_true (natter_test_gui_wait (row_shown, "message 42", 20000));
 
   again = natter_test_bus_call_ok (bus, "/org/natter/SearchProvider", "org.gnome.Shell.SearchProvider2",
                                    "LaunchSearch",
@@ -265,8 +268,7 @@ test_show_message_before_sessions (void)
   show_message (session_path, "#launch", msgid);
   natter_test_bus_start_daemon (bus);
   g_assert_true (natter_test_gui_wait (showing_message, &showing, 30000));
-  natter_test_gui_settle (300);
-  g_assert_nonnull (natter_test_gui_find_row (natter_application_get_window (app), "message 7"));
+  g_assert_true (natter_test_gui_wait (row_shown, "message 7", 20000));
 }
 
 /* Unlike natter_test_gui_app_new()'s, this one owns org.natter.Natter on
