@@ -18,6 +18,8 @@
 #define MARK_READ_DELAY_MS 400
 /* Load an older page when the view comes this close to the top. */
 #define LOAD_MARGIN_PAGES 1.0
+/* How long the message a link opened the view at stays highlighted. */
+#define FLASH_MS 3000
 
 struct _NatterConversationView
 {
@@ -35,6 +37,8 @@ struct _NatterConversationView
   guint               unread_at_open;
   guint               mark_read_source;
   guint               stick_source;
+  NatterMessage      *flashing;
+  guint               flash_source;
   double              last_value;
   guint               pinned : 1;
   guint               folded : 1;
@@ -76,6 +80,8 @@ G_DEFINE_FINAL_TYPE (NatterConversationView, natter_conversation_view, GTK_TYPE_
 static GParamSpec *properties[N_PROPS];
 
 static void load_older (NatterConversationView *self);
+static void flash (NatterConversationView *self,
+                   NatterMessage          *message);
 static gboolean stick_to_bottom (gpointer user_data);
 static void update_topic_entry (NatterConversationView *self);
 
@@ -421,7 +427,12 @@ on_page_loaded (GObject      *source,
       self->scroll_to_id = 0;
       self->pinned = FALSE;
       if (position != G_MAXUINT)
-        gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", position);
+        {
+          g_autoptr(NatterMessage) message = g_list_model_get_item (G_LIST_MODEL (model), position);
+
+          gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", position);
+          flash (self, message);
+        }
       update_jump_button (self);
     }
   else
@@ -939,12 +950,43 @@ action_jump_to_newest (GtkWidget  *widget,
 /* Opening */
 
 static void
+stop_flash (NatterConversationView *self)
+{
+  g_clear_handle_id (&self->flash_source, g_source_remove);
+  if (self->flashing != NULL)
+    natter_message_set_flash (self->flashing, FALSE);
+  g_clear_object (&self->flashing);
+}
+
+static gboolean
+flash_done_cb (gpointer user_data)
+{
+  NatterConversationView *self = user_data;
+
+  self->flash_source = 0;
+  stop_flash (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+flash (NatterConversationView *self,
+       NatterMessage          *message)
+{
+  stop_flash (self);
+  self->flashing = g_object_ref (message);
+  natter_message_set_flash (message, TRUE);
+  self->flash_source = g_timeout_add (FLASH_MS, flash_done_cb, self);
+}
+
+static void
 open_conversation (NatterConversationView *self,
                    NatterConversation     *conversation,
                    gint64                  id,
                    gint64                  time_us)
 {
   gboolean same_target = FALSE;
+
+  stop_flash (self);
 
   if (self->conversation != NULL && conversation != NULL &&
       natter_conversation_get_session (self->conversation) == natter_conversation_get_session (conversation) &&

@@ -71,6 +71,7 @@ update_layout (NatterMessageRow *self)
                           !grouped && !natter_message_is_event (message) &&
                           natter_message_get_kind (message) != NATTER_MESSAGE_TYPE_ACTION);
   set_class (self->message_box, "first", !grouped);
+  set_class (self->message_box, "flash", natter_message_get_flash (message));
 }
 
 static void
@@ -308,6 +309,7 @@ natter_message_row_set_message (NatterMessageRow *self,
       g_signal_connect (message, "notify::grouped", G_CALLBACK (on_layout_notify), self);
       g_signal_connect (message, "notify::day-break", G_CALLBACK (on_layout_notify), self);
       g_signal_connect (message, "notify::first-unread", G_CALLBACK (on_layout_notify), self);
+      g_signal_connect (message, "notify::flash", G_CALLBACK (on_layout_notify), self);
     }
   update (self);
 

@@ -27,6 +27,7 @@ struct _NatterMessage
   guint              grouped : 1;
   guint              day_break : 1;
   guint              first_unread : 1;
+  guint              flash : 1;
 };
 
 enum {
@@ -42,6 +43,7 @@ enum {
   PROP_GROUPED,
   PROP_DAY_BREAK,
   PROP_FIRST_UNREAD,
+  PROP_FLASH,
   N_PROPS
 };
 
@@ -105,6 +107,9 @@ natter_message_get_property (GObject    *object,
     case PROP_FIRST_UNREAD:
       g_value_set_boolean (value, self->first_unread);
       break;
+    case PROP_FLASH:
+      g_value_set_boolean (value, self->flash);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -150,6 +155,9 @@ natter_message_class_init (NatterMessageClass *klass)
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_FIRST_UNREAD] =
     g_param_spec_boolean ("first-unread", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FLASH] =
+    g_param_spec_boolean ("flash", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -350,6 +358,27 @@ natter_message_set_first_unread (NatterMessage *self,
     {
       self->first_unread = first_unread;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIRST_UNREAD]);
+    }
+}
+
+gboolean
+natter_message_get_flash (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), FALSE);
+  return self->flash;
+}
+
+void
+natter_message_set_flash (NatterMessage *self,
+                          gboolean       flash)
+{
+  g_return_if_fail (NATTER_IS_MESSAGE (self));
+
+  flash = !!flash;
+  if (self->flash != flash)
+    {
+      self->flash = flash;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FLASH]);
     }
 }
 

@@ -54,6 +54,10 @@ void               natter_message_set_day_break    (NatterMessage *self,
 gboolean           natter_message_get_first_unread (NatterMessage *self);
 void               natter_message_set_first_unread (NatterMessage *self,
                                                     gboolean       first_unread);
+/* Shown highlighted for a moment: the message a link opened the window at. */
+gboolean           natter_message_get_flash        (NatterMessage *self);
+void               natter_message_set_flash        (NatterMessage *self,
+                                                    gboolean       flash);
 
 /* Whether @self is a room event rather than something someone said. */
 gboolean           natter_message_is_event         (NatterMessage *self);

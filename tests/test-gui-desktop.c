@@ -116,6 +116,41 @@ row_shown (gpointer data)
   return natter_test_gui_find_row (natter_application_get_window (app), data) != NULL;
 }
 
+static NatterMessage *
+shown_message (gint64 id)
+{
+  NatterWindow *window = natter_application_get_window (app);
+  NatterMessageModel *model = natter_conversation_view_get_model (natter_window_get_conversation_view (window));
+  guint position = natter_message_model_find_id (model, id);
+
+  g_assert_cmpuint (position, !=, G_MAXUINT);
+  return g_list_model_get_item (G_LIST_MODEL (model), position);
+}
+
+static gboolean
+message_flashing (gint64 id)
+{
+  g_autoptr(NatterMessage) message = shown_message (id);
+  NatterMessageRow *row = natter_test_gui_find_row (natter_application_get_window (app),
+                                                    natter_message_get_text (message));
+  GtkWidget *box = gtk_widget_get_first_child (GTK_WIDGET (row));
+  gboolean styled = FALSE;
+
+  /* The row's message box carries the class the style sheet highlights. */
+  for (; box != NULL; box = gtk_widget_get_next_sibling (box))
+    styled |= gtk_widget_has_css_class (box, "flash");
+
+  return natter_message_get_flash (message) && styled;
+}
+
+static gboolean
+flash_over (gpointer data)
+{
+  g_autoptr(NatterMessage) message = shown_message (*(gint64 *) data);
+
+  return !natter_message_get_flash (message);
+}
+
 static gboolean
 room_listed (gpointer data)
 {
@@ -157,6 +192,9 @@ test_show_message (void)
   g_assert_true (natter_test_gui_wait (showing_message, &showing, 20000));
   g_assert_true (natter_message_model_get_has_newer (natter_conversation_view_get_model (natter_window_get_conversation_view (window))));
   g_assert_true (natter_test_gui_wait (row_shown, "message 10", 20000));
+  /* Highlighted for a moment, then not. */
+  g_assert_true (message_flashing (showing.id));
+  g_assert_true (natter_test_gui_wait (flash_over, &showing.id, 20000));
   assert_in_order (natter_conversation_view_get_model (natter_window_get_conversation_view (window)));
 }
 
