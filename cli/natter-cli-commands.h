@@ -43,6 +43,12 @@ NatterCliCommandImpl natter_cli_daemon_shutdown;
 NatterCliCommandImpl natter_cli_daemon_auto_away;
 NatterCliCommandImpl natter_cli_daemon_backup;
 
+/* natter-cli-notify.c */
+NatterCliCommandImpl natter_cli_notify_read;
+NatterCliCommandImpl natter_cli_notify_mute;
+/* "muted until 14:30" (the day too when not today), @muted_until in µs. */
+char *natter_cli_notify_format_muted (gint64 muted_until);
+
 /* natter-cli-message.c; send's command->data is the kind: "text",
  * "action" or "notice". */
 NatterCliCommandImpl natter_cli_message_send;

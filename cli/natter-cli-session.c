@@ -164,6 +164,10 @@ cmd_status (NatterCli              *cli,
       json_builder_add_string_value (builder, natter_ipc_daemon1_get_version (daemon));
       json_builder_set_member_name (builder, "hosting");
       natter_cli_json_add_dict (builder, hosting);
+      json_builder_set_member_name (builder, "notification-level");
+      json_builder_add_string_value (builder, natter_ipc_daemon1_get_notification_level (daemon));
+      json_builder_set_member_name (builder, "muted-until");
+      json_builder_add_int_value (builder, natter_ipc_daemon1_get_muted_until (daemon));
       json_add_sessions (builder, client, sessions);
       json_builder_end_object (builder);
 
@@ -181,6 +185,14 @@ cmd_status (NatterCli              *cli,
     }
   else
     g_print (_("Hosting:  no\n"));
+  /* Said only while muted: otherwise notifications are as the desktop has them. */
+  if (natter_ipc_daemon1_get_muted_until (daemon) > g_get_real_time ())
+    {
+      g_autofree char *muted = natter_cli_notify_format_muted (natter_ipc_daemon1_get_muted_until (daemon));
+
+      /* TRANSLATORS: %s is "muted until 14:30" */
+      g_print (_("Notify:   %s\n"), muted);
+    }
 
   if (sessions->len == 0)
     {
@@ -859,6 +871,8 @@ const NatterCliCommand natter_cli_session_commands[] = {
   { "unblock", N_("MASK"), N_("Stop ignoring a nick or mask"), cmd_block },
   { "trust", N_("FINGERPRINT"), N_("Trust the server's TLS certificate"), cmd_trust },
   { "follow", N_("[TARGET]"), N_("Print messages as they arrive"), natter_cli_message_follow },
+  { "read", N_("TARGET..."), N_("Mark conversations read"), natter_cli_notify_read },
+  { "mute", N_("DURATION|off"), N_("Silence notifications for a while"), natter_cli_notify_mute },
   { "chat", N_("[HOST[:PORT]]"), N_("Chat interactively in the terminal"), cmd_chat },
   { "shutdown", NULL, N_("Stop natterd: hosted clients and sessions are closed cleanly"), natter_cli_daemon_shutdown },
   { "auto-away", N_("[on|off]"), N_("Go away while the desktop is idle or locked"), natter_cli_daemon_auto_away },

@@ -31,6 +31,9 @@
 /* Periodic backups of server.db and sessions.db: daily, the last three. */
 #define BACKUP_INTERVAL_S (24 * 60 * 60)
 #define BACKUP_KEEP       3
+/* How often natterd tries again for the default address, taken when it started. */
+#define HOST_RETRY_S 2
+#define HOST_PROBLEM "hosting/address-in-use"
 
 /* The daemon's state: its options, the hosting, and the client sessions
  * with the D-Bus service once the session bus is there. */
@@ -48,9 +51,13 @@ typedef struct {
   gboolean              replace;
   gint                  backup_interval; /* seconds; 0: no periodic backups */
   gint                  backup_keep;
+  int                   reconnect_alert; /* seconds; 0 for the notifier's default */
 
   NatterHosting        *hosting;
   gboolean              bound;           /* the command line's hosting started */
+  gboolean              host_waiting;    /* the default address was taken: retried, and told */
+  guint                 host_retry_id;
+  char                 *host_failure;
   gint64                bind_deadline;
 
   char                 *sessions_path;   /* sessions.db, or ":memory:" */
@@ -210,8 +217,57 @@ natter_daemon_host_only (NatterDaemon *daemon,
       natter_daemon_stop (daemon, EXIT_FAILURE);
       return;
     }
+  if (daemon->host_waiting)
+    {
+      g_printerr ("natterd: %s\n", daemon->host_failure);
+      natter_daemon_stop (daemon, EXIT_FAILURE);
+      return;
+    }
 
   g_message ("%s: hosting only, no client sessions", why);
+}
+
+/* The default address (natterd started without --listen, as D-Bus
+ * activation and the systemd unit start it) was taken: rather than leave
+ * the desktop without its sessions, natterd runs on, says so once, and
+ * hosts as soon as the address is free (or StartHosting hosts). */
+static gboolean
+host_retry_cb (gpointer user_data)
+{
+  NatterDaemon *daemon = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean in_use = FALSE;
+
+  if (daemon->stopping)
+    return G_SOURCE_CONTINUE;
+  if (natter_hosting_get_server (daemon->hosting) == NULL && !natter_daemon_host (daemon, &in_use, &error))
+    {
+      if (!in_use)
+        g_message ("Cannot host yet: %s", error->message);
+      return G_SOURCE_CONTINUE;
+    }
+
+  daemon->host_waiting = FALSE;
+  daemon->host_retry_id = 0;
+  if (daemon->service != NULL)
+    natter_notifier_clear_problem (natter_dbus_service_get_notifier (daemon->service), HOST_PROBLEM);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+natter_daemon_wait_to_host (NatterDaemon *daemon)
+{
+  g_autofree char *body = NULL;
+
+  if (!daemon->host_waiting || daemon->host_retry_id != 0)
+    return;
+
+  /* TRANSLATORS: a notification's body; %s says which address is taken and why */
+  body = g_strdup_printf (_("%s. Natter hosts your rooms as soon as it is free."), daemon->host_failure);
+  natter_notifier_report_problem (natter_dbus_service_get_notifier (daemon->service), HOST_PROBLEM,
+                                  _("Natter is not hosting your rooms"), body);
+  daemon->host_retry_id = g_timeout_add_seconds (HOST_RETRY_S, host_retry_cb, daemon);
 }
 
 static void
@@ -224,7 +280,8 @@ on_name_acquired (GDBusConnection *connection,
   daemon->name_owned = TRUE;
   g_message ("On the session bus as %s", name);
 
-  if (!daemon->no_listen && !daemon->bound)
+  natter_daemon_wait_to_host (daemon);
+  if (!daemon->no_listen && !daemon->bound && !daemon->host_waiting)
     {
       daemon->bind_deadline = g_get_monotonic_time () + REPLACE_BIND_MS * G_TIME_SPAN_MILLISECOND;
       if (replace_bind_cb (daemon) == G_SOURCE_CONTINUE)
@@ -327,6 +384,9 @@ on_bus_ready (GObject      *source,
   daemon->service = natter_dbus_service_new (daemon->connection, daemon->manager, daemon->hosting);
   natter_daemon_follow_desktop (daemon);
   g_signal_connect (daemon->service, "shutdown-requested", G_CALLBACK (on_shutdown_requested), daemon);
+  if (daemon->reconnect_alert > 0)
+    natter_notifier_set_reconnect_alert (natter_dbus_service_get_notifier (daemon->service),
+                                         (guint) daemon->reconnect_alert);
   if (!natter_dbus_service_export (daemon->service, &error))
     {
       g_printerr ("natterd: %s\n", error->message);
@@ -345,6 +405,8 @@ on_bus_ready (GObject      *source,
 static void
 natter_daemon_clear (NatterDaemon *daemon)
 {
+  g_clear_handle_id (&daemon->host_retry_id, g_source_remove);
+  g_clear_pointer (&daemon->host_failure, g_free);
   if (daemon->owner_id != 0)
     g_bus_unown_name (daemon->owner_id);
   if (daemon->service != NULL)
@@ -468,6 +530,8 @@ natter_daemon_parse (NatterDaemon   *daemon,
       N_("Take over from the natterd running on the session bus"), NULL },
     { "no-bus", 0, 0, G_OPTION_ARG_NONE, &daemon->no_bus,
       N_("Stay off the session bus: host only, no client sessions"), NULL },
+    { "reconnect-alert", 0, 0, G_OPTION_ARG_INT, &daemon->reconnect_alert,
+      N_("Notify when a session cannot reconnect for SECONDS (default: 300)"), N_("SECONDS") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
       N_("Log every connection"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
@@ -500,6 +564,12 @@ natter_daemon_parse (NatterDaemon   *daemon,
     {
       g_print ("natterd %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
+    }
+
+  if (daemon->reconnect_alert < 0)
+    {
+      g_printerr (_("natterd: --reconnect-alert must be a number of seconds, not %d\n"), daemon->reconnect_alert);
+      return EXIT_USAGE;
     }
 
   if (verbose)
@@ -585,6 +655,7 @@ main (int   argc,
                          .backup_interval = BACKUP_INTERVAL_S, .backup_keep = BACKUP_KEEP, };
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean in_use = FALSE;
   int status;
 
   setlocale (LC_ALL, "");
@@ -616,11 +687,20 @@ main (int   argc,
 
   /* With --replace the addresses are the old natterd's until it lets go of
    * the bus name: they are bound once the name is ours. */
-  if (!daemon.no_listen && !daemon.replace && !natter_daemon_host (&daemon, NULL, &error))
+  if (!daemon.no_listen && !daemon.replace && !natter_daemon_host (&daemon, &in_use, &error))
     {
-      g_printerr ("natterd: %s\n", error->message);
-      natter_daemon_clear (&daemon);
-      return EXIT_FAILURE;
+      /* An address asked for is a promise; the default one is not worth
+       * losing the sessions over: hosting waits for it (see host_retry_cb). */
+      if (!in_use || daemon.config.listen != NULL || daemon.no_bus || !session_bus_available ())
+        {
+          g_printerr ("natterd: %s\n", error->message);
+          natter_daemon_clear (&daemon);
+          return EXIT_FAILURE;
+        }
+      g_printerr (_("natterd: %s; hosting starts once it is free\n"), error->message);
+      daemon.host_waiting = TRUE;
+      daemon.host_failure = g_strdup (error->message);
+      g_clear_error (&error);
     }
 
   if (daemon.no_bus)

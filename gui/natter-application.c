@@ -13,6 +13,7 @@
 #include "natter-connect-dialog.h"
 #include "natter-irc-uri.h"
 #include "natter-preferences.h"
+#include "natter-reply-dialog.h"
 #include "natter-session-item.h"
 #include "natter-text.h"
 #include "natter-window.h"
@@ -26,7 +27,6 @@ struct _NatterApplication
   GHashTable        *offered;   /* fingerprints with a dialog open */
   GPtrArray         *uris;      /* links waiting for natterd: char* */
   GPtrArray         *links;     /* OpenLink*: sessions asked for, not here yet */
-  GHashTable        *notified;  /* ids of the notifications on show */
   GStrv              highlight_words;
 };
 
@@ -57,6 +57,19 @@ on_color_scheme_changed (GSettings         *settings,
   apply_color_scheme (self);
 }
 
+/* natterd raises the notifications: it needs the words to know a mention. */
+static void
+push_highlight_words (NatterApplication *self)
+{
+  NatterIpcClient *client = self->session_list != NULL ? natter_session_list_get_client (self->session_list) : NULL;
+
+  if (client != NULL)
+    natter_ipc_daemon1_call_set_highlight_words (natter_ipc_client_get_daemon (client),
+                                                 (const char * const *) self->highlight_words,
+                                                 G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call,
+                                                 NULL);
+}
+
 static void
 on_highlight_words_changed (GSettings         *settings,
                             const char        *key,
@@ -64,6 +77,7 @@ on_highlight_words_changed (GSettings         *settings,
 {
   g_strfreev (self->highlight_words);
   self->highlight_words = g_settings_get_strv (settings, "highlight-words");
+  push_highlight_words (self);
 }
 
 gboolean
@@ -105,169 +119,31 @@ natter_application_report_call (GObject      *source,
     g_message ("%s", error->message);
 }
 
-/* Notifications */
-
-static char *
-settings_key (NatterIpcSession1 *session,
-              const char        *target)
-{
-  g_autofree char *folded = natter_text_fold_name (target);
-
-  return g_strdup_printf ("%s:%u/%s", natter_ipc_session1_get_server (session) ?: "",
-                          natter_ipc_session1_get_port (session), folded);
-}
-
-static char *
-level_for_key (NatterApplication *self,
-               const char        *key)
-{
-  g_autoptr(GVariant) levels = g_settings_get_value (self->settings, "room-notifications");
-  const char *level = NULL;
-
-  if (g_variant_lookup (levels, key, "&s", &level))
-    return g_strdup (level);
-
-  return g_strdup ("default");
-}
-
-static gboolean
-any_window_active (NatterApplication *self)
-{
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
-    if (gtk_window_is_active (l->data))
-      return TRUE;
-
-  return FALSE;
-}
-
-gboolean
-natter_application_should_notify (NatterApplication *self,
-                                  NatterSessionItem *session,
-                                  GVariant          *message)
-{
-  const char *target = "";
-  gboolean own = FALSE, highlight = FALSE, history = FALSE;
-  g_autofree char *key = NULL;
-  g_autofree char *level = NULL;
-
-  g_return_val_if_fail (NATTER_IS_APPLICATION (self), FALSE);
-  g_return_val_if_fail (NATTER_IS_SESSION_ITEM (session), FALSE);
-
-  g_variant_lookup (message, "target", "&s", &target);
-  g_variant_lookup (message, "own", "b", &own);
-  g_variant_lookup (message, "highlight", "b", &highlight);
-  g_variant_lookup (message, "history", "b", &history);
-  {
-    const char *text = NULL;
-
-    g_variant_lookup (message, "text", "&s", &text);
-    highlight = natter_application_is_mention (self, highlight, text);
-  }
-
-  if (own || history || natter_message_dict_is_event (message) || any_window_active (self))
-    return FALSE;
-
-  key = settings_key (natter_session_item_get_session (session), target);
-  level = level_for_key (self, key);
-  if (g_str_equal (level, "default"))
-    {
-      g_free (level);
-      level = g_settings_get_string (self->settings, "notifications");
-    }
-
-  if (g_str_equal (level, "none"))
-    return FALSE;
-  if (g_str_equal (level, "all"))
-    return TRUE;
-
-  return highlight || !natter_text_is_room_name (target);
-}
-
-/* One notification per conversation: a newer message replaces it, reading
- * the conversation withdraws it. */
-static char *
-notification_id (NatterSessionItem *session,
-                 const char        *name)
-{
-  g_autofree char *folded = natter_text_fold_name (name);
-
-  return g_strdup_printf ("%s/%s", natter_session_item_get_object_path (session), folded);
-}
+/* Notifications: natterd raises them, with the levels it keeps. The
+ * window's former settings go to natterd once. */
 
 static void
-on_unread_changed (NatterConversation *conversation,
-                   GParamSpec         *pspec,
-                   NatterApplication  *self)
+migrate_notification_levels (NatterApplication *self)
 {
-  NatterSessionItem *session = natter_conversation_get_session_item (conversation);
-  g_autofree char *id = NULL;
+  NatterIpcClient *client = natter_session_list_get_client (self->session_list);
+  g_autoptr(GVariant) levels = NULL;
+  g_autoptr(GVariant) global = NULL;
+  NatterIpcDaemon1 *daemon;
 
-  if (session == NULL || natter_conversation_get_unread_count (conversation) > 0)
+  if (client == NULL || g_settings_get_boolean (self->settings, "notifications-migrated"))
     return;
 
-  id = notification_id (session, natter_conversation_get_name (conversation));
-  if (g_hash_table_remove (self->notified, id))
-    g_application_withdraw_notification (G_APPLICATION (self), id);
-}
-
-static void
-on_conversation_added (NatterSessionList  *list,
-                       NatterConversation *conversation,
-                       NatterApplication  *self)
-{
-  g_signal_connect_object (conversation, "notify::unread-count", G_CALLBACK (on_unread_changed), self, 0);
-}
-
-static void
-on_message_received (NatterSessionList *list,
-                     NatterSessionItem *session,
-                     GVariant          *message,
-                     NatterApplication *self)
-{
-  g_autoptr(GNotification) notification = NULL;
-  g_autoptr(GIcon) icon = NULL;
-  g_autofree char *title = NULL;
-  g_autofree char *body = NULL;
-  g_autofree char *id = NULL;
-  const char *target = "", *sender = "", *text = "", *kind = "text";
-  gboolean highlight = FALSE;
-
-  if (!natter_application_should_notify (self, session, message))
-    return;
-
-  g_variant_lookup (message, "target", "&s", &target);
-  g_variant_lookup (message, "sender", "&s", &sender);
-  g_variant_lookup (message, "text", "&s", &text);
-  g_variant_lookup (message, "kind", "&s", &kind);
-  g_variant_lookup (message, "highlight", "b", &highlight);
-
-  if (natter_text_is_room_name (target))
-    /* TRANSLATORS: a notification's title: who wrote, in which room */
-    title = g_strdup_printf (_("%s in %s"), sender, target);
-  else
-    title = g_strdup (sender);
-
-  body = natter_text_strip_formatting (text);
-  if (g_str_equal (kind, "action"))
-    {
-      char *action = g_strdup_printf ("* %s %s", sender, body);
-
-      g_free (body);
-      body = action;
-    }
-
-  notification = g_notification_new (title);
-  g_notification_set_body (notification, body);
-  icon = g_themed_icon_new (NATTER_APPLICATION_ID);
-  g_notification_set_icon (notification, icon);
-  g_notification_set_priority (notification, highlight ? G_NOTIFICATION_PRIORITY_HIGH
-                                                       : G_NOTIFICATION_PRIORITY_NORMAL);
-  g_notification_set_default_action_and_target (notification, "app.open-conversation", "(ss)",
-                                                natter_session_item_get_object_path (session), target);
-
-  id = notification_id (session, target);
-  g_application_send_notification (G_APPLICATION (self), id, notification);
-  g_hash_table_add (self->notified, g_steal_pointer (&id));
+  daemon = natter_ipc_client_get_daemon (client);
+  levels = g_settings_get_value (self->settings, "room-notifications");
+  if (g_variant_n_children (levels) > 0)
+    natter_ipc_daemon1_call_import_notification_levels (daemon, levels, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                                        natter_application_report_call, NULL);
+  global = g_settings_get_user_value (self->settings, "notifications");
+  if (global != NULL)
+    natter_ipc_daemon1_call_set_notification_level (daemon, g_variant_get_string (global, NULL),
+                                                    G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                                    natter_application_report_call, NULL);
+  g_settings_set_boolean (self->settings, "notifications-migrated", TRUE);
 }
 
 /* Certificates */
@@ -470,6 +346,8 @@ on_session_list_ready (NatterSessionList *list,
   g_autoptr(GPtrArray) uris = g_steal_pointer (&self->uris);
 
   self->uris = g_ptr_array_new_with_free_func (g_free);
+  migrate_notification_levels (self);
+  push_highlight_words (self);
 
   for (guint i = 0; i < uris->len; i++)
     {
@@ -498,7 +376,10 @@ action_preferences (GSimpleAction *action,
                     gpointer       user_data)
 {
   NatterApplication *self = user_data;
-  NatterPreferences *preferences = natter_preferences_new (self->settings);
+  NatterIpcClient *client = natter_session_list_get_client (self->session_list);
+  NatterPreferences *preferences = natter_preferences_new (self->settings,
+                                                           client != NULL ? natter_ipc_client_get_daemon (client)
+                                                                          : NULL);
 
   gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (natter_application_get_window (self)));
   gtk_window_set_modal (GTK_WINDOW (preferences), TRUE);
@@ -606,6 +487,31 @@ action_show_message (GSimpleAction *action,
     natter_window_open_message (window, session_path, name, id, 0);
 }
 
+/* From a notification's Reply: a small box for the conversation, without
+ * the main window. */
+static void
+action_reply (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  NatterApplication *self = user_data;
+  const char *session, *name;
+  g_autofree char *session_path = NULL;
+  NatterReplyDialog *dialog;
+
+  g_variant_get (parameter, "(&s&s)", &session, &name);
+  session_path = session_path_for (session);
+  if (session_path == NULL || name[0] == '\0')
+    {
+      g_message ("app.reply: no session %s or no conversation", session);
+      return;
+    }
+
+  dialog = natter_reply_dialog_new (g_application_get_dbus_connection (G_APPLICATION (self)), session_path, name);
+  gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 action_search (GSimpleAction *action,
                GVariant      *parameter,
@@ -696,6 +602,7 @@ natter_application_startup (GApplication *application)
     { "open-conversation", action_open_conversation, "(ss)" },
     { "show-message", action_show_message, "(sss)" },
     { "search", action_search, "s" },
+    { "reply", action_reply, "(ss)" },
   };
   NatterApplication *self = NATTER_APPLICATION (application);
 
@@ -714,8 +621,6 @@ natter_application_startup (GApplication *application)
   apply_color_scheme (self);
 
   self->session_list = natter_session_list_new (NULL);
-  g_signal_connect (self->session_list, "message-received", G_CALLBACK (on_message_received), self);
-  g_signal_connect (self->session_list, "conversation-added", G_CALLBACK (on_conversation_added), self);
   g_signal_connect (self->session_list, "certificate-offered", G_CALLBACK (on_certificate_offered), self);
   g_signal_connect (self->session_list, "ready", G_CALLBACK (on_session_list_ready), self);
 }
@@ -777,7 +682,6 @@ natter_application_dispose (GObject *object)
   g_clear_pointer (&self->offered, g_hash_table_unref);
   g_clear_pointer (&self->uris, g_ptr_array_unref);
   g_clear_pointer (&self->links, g_ptr_array_unref);
-  g_clear_pointer (&self->notified, g_hash_table_unref);
   g_clear_pointer (&self->highlight_words, g_strfreev);
 
   G_OBJECT_CLASS (natter_application_parent_class)->dispose (object);
@@ -802,7 +706,6 @@ natter_application_init (NatterApplication *self)
   self->offered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->uris = g_ptr_array_new_with_free_func (g_free);
   self->links = g_ptr_array_new ();
-  self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 NatterApplication *
@@ -845,14 +748,10 @@ char *
 natter_application_dup_notification_level (NatterApplication  *self,
                                            NatterConversation *conversation)
 {
-  g_autofree char *key = NULL;
-
   g_return_val_if_fail (NATTER_IS_APPLICATION (self), NULL);
   g_return_val_if_fail (NATTER_IS_CONVERSATION (conversation), NULL);
 
-  key = natter_conversation_dup_settings_key (conversation);
-
-  return level_for_key (self, key);
+  return g_strdup (natter_conversation_get_notification_level (conversation));
 }
 
 void
@@ -860,28 +759,16 @@ natter_application_set_notification_level (NatterApplication  *self,
                                            NatterConversation *conversation,
                                            const char         *level)
 {
-  g_autoptr(GVariant) levels = NULL;
-  g_autofree char *key = NULL;
-  GVariantBuilder builder;
-  GVariantIter iter;
-  const char *k, *v;
+  NatterIpcRoom1 *room;
 
   g_return_if_fail (NATTER_IS_APPLICATION (self));
   g_return_if_fail (NATTER_IS_CONVERSATION (conversation));
   g_return_if_fail (level != NULL);
 
-  key = natter_conversation_dup_settings_key (conversation);
-  levels = g_settings_get_value (self->settings, "room-notifications");
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
-  g_variant_iter_init (&iter, levels);
-  while (g_variant_iter_next (&iter, "{&s&s}", &k, &v))
-    if (!g_str_equal (k, key))
-      g_variant_builder_add (&builder, "{ss}", k, v);
-  if (!g_str_equal (level, "default"))
-    g_variant_builder_add (&builder, "{ss}", key, level);
-
-  g_settings_set_value (self->settings, "room-notifications", g_variant_builder_end (&builder));
+  room = natter_conversation_get_room (conversation);
+  if (room != NULL)
+    natter_ipc_room1_call_set_notification_level (room, level, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                                  natter_application_report_call, NULL);
 }
 
 void

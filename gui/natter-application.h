@@ -18,8 +18,9 @@ G_DECLARE_FINAL_TYPE (NatterApplication, natter_application, NATTER, APPLICATION
 /*
  * The application org.natter.Natter: one NatterSessionList (natterd's
  * sessions over D-Bus), one main window, the preferences in GSettings,
- * desktop notifications for mentions and private messages, irc:// and
- * ircs:// links.
+ * irc:// and ircs:// links. natterd raises the desktop notifications, with
+ * the levels it keeps: the window moves its former ones there once, and
+ * says which conversation it shows focused.
  */
 
 NatterApplication *natter_application_new                     (void);
@@ -33,7 +34,8 @@ gboolean           natter_application_is_mention              (NatterApplication
 /* The main window, made when there is none. */
 NatterWindow      *natter_application_get_window              (NatterApplication  *self);
 
-/* "default", "all", "mentions" or "none" for @conversation. */
+/* "default", "all", "mentions" or "none" for @conversation, as natterd
+ * keeps it; setting it asks natterd (the conversation notifies once done). */
 char              *natter_application_dup_notification_level  (NatterApplication  *self,
                                                                NatterConversation *conversation);
 void               natter_application_set_notification_level  (NatterApplication  *self,
@@ -52,9 +54,5 @@ void               natter_application_report_call             (GObject          
 gboolean           natter_application_open_uri                (NatterApplication  *self,
                                                                const char         *uri,
                                                                GError            **error);
-/* Whether a message would be notified now (for tests too). */
-gboolean           natter_application_should_notify          (NatterApplication  *self,
-                                                               NatterSessionItem  *session,
-                                                               GVariant           *message);
 
 G_END_DECLS

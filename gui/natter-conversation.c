@@ -31,6 +31,7 @@ enum {
   PROP_JOINED,
   PROP_UNREAD_COUNT,
   PROP_HIGHLIGHT_COUNT,
+  PROP_NOTIFICATION_LEVEL,
   N_PROPS
 };
 
@@ -55,6 +56,7 @@ on_room_properties_changed (GDBusProxy         *proxy,
     { "Joined", PROP_JOINED },
     { "UnreadCount", PROP_UNREAD_COUNT },
     { "HighlightCount", PROP_HIGHLIGHT_COUNT },
+    { "NotificationLevel", PROP_NOTIFICATION_LEVEL },
   };
   GObject *object = G_OBJECT (self);
 
@@ -135,6 +137,9 @@ natter_conversation_get_property (GObject    *object,
     case PROP_HIGHLIGHT_COUNT:
       g_value_set_uint (value, natter_conversation_get_highlight_count (self));
       break;
+    case PROP_NOTIFICATION_LEVEL:
+      g_value_set_string (value, natter_conversation_get_notification_level (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -170,6 +175,8 @@ natter_conversation_class_init (NatterConversationClass *klass)
     g_param_spec_uint ("unread-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_HIGHLIGHT_COUNT] =
     g_param_spec_uint ("highlight-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_NOTIFICATION_LEVEL] =
+    g_param_spec_string ("notification-level", NULL, NULL, "default", flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -353,19 +360,16 @@ natter_conversation_dup_members (NatterConversation *self)
   return g_strv_builder_end (builder);
 }
 
-char *
-natter_conversation_dup_settings_key (NatterConversation *self)
+const char *
+natter_conversation_get_notification_level (NatterConversation *self)
 {
-  g_autofree char *folded = NULL;
+  const char *level;
 
   g_return_val_if_fail (NATTER_IS_CONVERSATION (self), NULL);
 
-  folded = natter_text_fold_name (natter_conversation_get_name (self));
+  level = self->room != NULL ? natter_ipc_room1_get_notification_level (self->room) : NULL;
 
-  return g_strdup_printf ("%s:%u/%s",
-                          natter_ipc_session1_get_server (self->session) ?: "",
-                          natter_ipc_session1_get_port (self->session),
-                          folded);
+  return level != NULL && level[0] != '\0' ? level : "default";
 }
 
 int

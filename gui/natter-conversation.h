@@ -40,8 +40,8 @@ guint               natter_conversation_get_unread_count (NatterConversation *se
 guint               natter_conversation_get_highlight_count (NatterConversation *self);
 /* "prefix" + nick, highest prefix first, as natterd orders them. */
 char              **natter_conversation_dup_members      (NatterConversation *self);
-/* A key for per-conversation settings: "server:port/folded name". */
-char               *natter_conversation_dup_settings_key (NatterConversation *self);
+/* natterd's notification level for it: "default", "all", "mentions" or "none". */
+const char         *natter_conversation_get_notification_level (NatterConversation *self);
 /* Orders rooms before private conversations, then by name. */
 int                 natter_conversation_compare          (gconstpointer       a,
                                                           gconstpointer       b,

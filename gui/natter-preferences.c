@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "natter-application.h"
 #include "natter-preferences.h"
 
 struct _NatterPreferences
@@ -12,6 +13,7 @@ struct _NatterPreferences
   AdwPreferencesWindow  parent_instance;
 
   GSettings            *settings;
+  NatterIpcDaemon1     *daemon;      /* natterd keeps the notification level */
 
   AdwComboRow          *notifications_row;
   GtkSwitch            *events_switch;
@@ -90,8 +92,33 @@ natter_preferences_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), NATTER_TYPE_PREFERENCES);
   g_clear_object (&self->settings);
+  g_clear_object (&self->daemon);
 
   G_OBJECT_CLASS (natter_preferences_parent_class)->dispose (object);
+}
+
+static void
+on_daemon_level_changed (NatterPreferences *self)
+{
+  const char *level = natter_ipc_daemon1_get_notification_level (self->daemon);
+
+  for (guint i = 0; level != NULL && i < G_N_ELEMENTS (notification_levels); i++)
+    if (g_str_equal (level, notification_levels[i]))
+      adw_combo_row_set_selected (self->notifications_row, i);
+}
+
+static void
+on_level_selected (NatterPreferences *self)
+{
+  guint selected = adw_combo_row_get_selected (self->notifications_row);
+
+  if (self->daemon == NULL || selected >= G_N_ELEMENTS (notification_levels) ||
+      g_strcmp0 (natter_ipc_daemon1_get_notification_level (self->daemon), notification_levels[selected]) == 0)
+    return;
+
+  natter_ipc_daemon1_call_set_notification_level (self->daemon, notification_levels[selected],
+                                                  G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                                  natter_application_report_call, NULL);
 }
 
 static void
@@ -117,7 +144,8 @@ natter_preferences_init (NatterPreferences *self)
 }
 
 NatterPreferences *
-natter_preferences_new (GSettings *settings)
+natter_preferences_new (GSettings        *settings,
+                        NatterIpcDaemon1 *daemon)
 {
   NatterPreferences *self;
   g_autofree char *nick = NULL;
@@ -129,9 +157,16 @@ natter_preferences_new (GSettings *settings)
   self = g_object_new (NATTER_TYPE_PREFERENCES, NULL);
   self->settings = g_object_ref (settings);
 
-  g_settings_bind_with_mapping (settings, "notifications", self->notifications_row, "selected",
-                                G_SETTINGS_BIND_DEFAULT, string_to_index, index_to_string,
-                                (gpointer) notification_levels, NULL);
+  /* natterd's: without it running, there is nothing to set. */
+  if (daemon != NULL)
+    {
+      self->daemon = g_object_ref (daemon);
+      on_daemon_level_changed (self);
+      g_signal_connect_object (daemon, "notify::notification-level", G_CALLBACK (on_daemon_level_changed),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_swapped (self->notifications_row, "notify::selected", G_CALLBACK (on_level_selected), self);
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->notifications_row), daemon != NULL);
   g_settings_bind_with_mapping (settings, "color-scheme", self->style_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, string_to_index, index_to_string,
                                 (gpointer) color_schemes, NULL);

@@ -18,7 +18,6 @@ struct _NatterSidebarRow
   GObject            *item;
   GSimpleActionGroup *actions;
   GtkWidget          *popover;
-  GSettings          *settings;
 
   GtkImage           *icon;
   GtkLabel           *title_label;
@@ -234,14 +233,6 @@ on_item_notify (GObject          *item,
   update (self);
 }
 
-static void
-on_settings_changed (GSettings        *settings,
-                     const char       *key,
-                     NatterSidebarRow *self)
-{
-  update (self);
-}
-
 /* Actions */
 
 static void
@@ -412,9 +403,6 @@ natter_sidebar_row_dispose (GObject *object)
 
   natter_sidebar_row_set_item (self, NULL);
   g_clear_pointer (&self->popover, gtk_widget_unparent);
-  if (self->settings != NULL)
-    g_signal_handlers_disconnect_by_data (self->settings, self);
-  g_clear_object (&self->settings);
   g_clear_object (&self->actions);
   gtk_widget_dispose_template (GTK_WIDGET (self), NATTER_TYPE_SIDEBAR_ROW);
   /* Children without an id are not the template's to drop. */
@@ -508,7 +496,6 @@ natter_sidebar_row_init (NatterSidebarRow *self)
     { "network", action_network },
   };
   GtkGesture *gesture;
-  NatterApplication *app = get_application ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -525,13 +512,6 @@ natter_sidebar_row_init (NatterSidebarRow *self)
   gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (gesture), TRUE);
   g_signal_connect (gesture, "pressed", G_CALLBACK (on_long_press), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (gesture));
-
-  if (app != NULL)
-    {
-      self->settings = g_object_ref (natter_application_get_settings (app));
-      g_signal_connect (self->settings, "changed::room-notifications",
-                        G_CALLBACK (on_settings_changed), self);
-    }
 }
 
 GObject *

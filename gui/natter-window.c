@@ -38,6 +38,8 @@ struct _NatterWindow
   GtkLabel               *session_banner_label;
   GtkButton              *session_connect_button;
   NatterConversationView *conversation_view;
+
+  char                   *focus_told;     /* "session\nname" natterd was told is in front */
 };
 
 G_DEFINE_FINAL_TYPE (NatterWindow, natter_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -252,6 +254,40 @@ update_conversation_active (NatterWindow *self)
   natter_conversation_view_set_active (self->conversation_view, shown);
 }
 
+/* natterd raises no notification for the conversation in front of the
+ * user: it is told which one that is whenever that changes. */
+static void
+update_focus (NatterWindow *self)
+{
+  NatterConversation *conversation = natter_conversation_view_get_conversation (self->conversation_view);
+  NatterIpcClient *client = self->session_list != NULL ? natter_session_list_get_client (self->session_list) : NULL;
+  NatterSessionItem *session = conversation != NULL ? natter_conversation_get_session_item (conversation) : NULL;
+  const char *path = "/", *name = "";
+  g_autofree char *told = NULL;
+  gboolean active = FALSE;
+
+  if (client == NULL || !natter_session_list_get_running (self->session_list))
+    {
+      g_clear_pointer (&self->focus_told, g_free);
+      return;
+    }
+
+  g_object_get (self->conversation_view, "active", &active, NULL);
+  if (active && session != NULL)
+    {
+      path = natter_session_item_get_object_path (session);
+      name = natter_conversation_get_name (conversation);
+    }
+  told = g_strconcat (path, "\n", name, NULL);
+  if (g_strcmp0 (told, self->focus_told) == 0)
+    return;
+
+  g_free (self->focus_told);
+  self->focus_told = g_steal_pointer (&told);
+  natter_ipc_daemon1_call_set_focused_conversation (natter_ipc_client_get_daemon (client), path, name,
+                                                    G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
+}
+
 /* Actions */
 
 static void
@@ -375,8 +411,11 @@ natter_window_dispose (GObject *object)
 
   if (self->session_list != NULL)
     g_signal_handlers_disconnect_by_data (self->session_list, self);
+  if (self->conversation_view != NULL)
+    g_signal_handlers_disconnect_by_data (self->conversation_view, self);
   g_clear_object (&self->session_list);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->focus_told, g_free);
   /* Pages going away change the visible ones: nothing to update then. */
   if (self->content_stack != NULL)
     g_signal_handlers_disconnect_by_data (self->content_stack, self);
@@ -457,6 +496,8 @@ natter_window_init (NatterWindow *self)
                             G_CALLBACK (update_conversation_active), self);
   g_signal_connect_swapped (self->leaflet, "notify::visible-child", G_CALLBACK (update_conversation_active), self);
   g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (update_conversation_active), self);
+  g_signal_connect_swapped (self->conversation_view, "notify::active", G_CALLBACK (update_focus), self);
+  g_signal_connect_swapped (self->conversation_view, "notify::conversation", G_CALLBACK (update_focus), self);
 }
 
 NatterWindow *
@@ -478,6 +519,8 @@ natter_window_new (NatterApplication *application)
   g_signal_connect (self->session_list, "notify::running", G_CALLBACK (on_running_changed), self);
   g_signal_connect (self->session_list, "notify::error", G_CALLBACK (on_running_changed), self);
   g_signal_connect_swapped (self->session_list, "ready", G_CALLBACK (update_daemon_banner), self);
+  /* A natterd (re)started knows of no focus: it is told again. */
+  g_signal_connect_swapped (self->session_list, "notify::running", G_CALLBACK (update_focus), self);
   update_daemon_banner (self);
 
   return self;

@@ -643,3 +643,94 @@ natter_test_bus_wait_process_gone (guint32 pid)
 
   return FALSE;
 }
+
+/* Notification service: python3-dbusmock's notification_daemon template. */
+
+static gboolean
+notifier_ready (gpointer data)
+{
+  return natter_test_bus_name_has_owner (data, "org.freedesktop.Notifications");
+}
+
+GSubprocess *
+natter_test_bus_start_notifier (NatterTestBus *self)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) notifier = NULL;
+
+  if (!g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
+    return NULL;
+
+  /* Its log of calls goes to stdout: not into the TAP stream. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  notifier = g_subprocess_launcher_spawn (launcher, NULL, "/usr/bin/python3", "-m", "dbusmock",
+                                          "--template", "notification_daemon", NULL);
+  if (notifier != NULL && !natter_test_spin_until (notifier_ready, self, 10000))
+    {
+      g_subprocess_force_exit (notifier);
+      g_subprocess_wait (notifier, NULL, NULL);
+      return NULL;
+    }
+
+  return g_steal_pointer (&notifier);
+}
+
+static gboolean
+call_matches (const char *method,
+              GVariant   *args,
+              const char *wanted,
+              const char *text)
+{
+  g_autoptr(GVariant) body = NULL;
+  g_autoptr(GVariant) body_text = NULL;
+
+  if (!g_str_equal (method, wanted))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  if (g_variant_n_children (args) < 5)
+    return FALSE;
+
+  body = g_variant_get_child_value (args, 4);
+  body_text = g_variant_get_variant (body);
+
+  return g_variant_is_of_type (body_text, G_VARIANT_TYPE_STRING) &&
+         strstr (g_variant_get_string (body_text, NULL), text) != NULL;
+}
+
+GVariant *
+natter_test_bus_notifier_calls (NatterTestBus *self)
+{
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_sync (self->connection,
+                                       "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+                                       "org.freedesktop.DBus.Mock", "GetCalls", NULL,
+                                       G_VARIANT_TYPE ("(a(tsav))"), G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
+
+  return reply != NULL ? g_variant_get_child_value (reply, 0) : g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("(tsav)"), NULL, 0));
+}
+
+guint
+natter_test_bus_count_notifier_calls (NatterTestBus *self,
+                                      const char    *method,
+                                      const char    *text)
+{
+  g_autoptr(GVariant) calls = natter_test_bus_notifier_calls (self);
+  GVariantIter iter;
+  const char *name;
+  GVariant *args;
+  guint64 time;
+  guint n = 0;
+
+  g_variant_iter_init (&iter, calls);
+  while (g_variant_iter_next (&iter, "(t&s@av)", &time, &name, &args))
+    {
+      g_autoptr(GVariant) held = args;
+
+      if (call_matches (name, args, method, text))
+        n++;
+    }
+
+  return n;
+}

@@ -110,6 +110,18 @@ guint32           natter_test_bus_get_owner_pid  (NatterTestBus *self,
  * natterd does after SIGTERM. */
 gboolean          natter_test_bus_wait_process_gone (guint32     pid);
 
+/* python3-dbusmock's notification_daemon template on the bus, once it
+ * owns org.freedesktop.Notifications; NULL without /usr/bin/python3 or
+ * python3-dbusmock. */
+GSubprocess      *natter_test_bus_start_notifier (NatterTestBus *self);
+/* The calls it got: a(tsav), as org.freedesktop.DBus.Mock.GetCalls. */
+GVariant         *natter_test_bus_notifier_calls (NatterTestBus *self);
+/* How many calls of @method it got; with @text, only those whose body
+ * (the fifth argument) contains @text. */
+guint             natter_test_bus_count_notifier_calls (NatterTestBus *self,
+                                                        const char    *method,
+                                                        const char    *text);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterTestBus, natter_test_bus_free)
 
 G_END_DECLS

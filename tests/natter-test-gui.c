@@ -182,56 +182,21 @@ natter_test_gui_focus (GtkWindow  *window,
 
 /* Notifications */
 
-static gboolean
-notifier_ready (gpointer data)
+void
+natter_test_gui_natterd_heard (NatterApplication *app)
 {
-  return natter_test_bus_name_has_owner (data, "org.freedesktop.Notifications");
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_sync (g_application_get_dbus_connection (G_APPLICATION (app)),
+                                       "org.natter.Daemon", "/org/natter/Daemon", "org.natter.Daemon1",
+                                       "ListSessions", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
+  g_assert_nonnull (reply);
 }
 
 GSubprocess *
 natter_test_gui_start_notifier (NatterTestBus *bus)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) notifier = NULL;
-
-  if (!g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
-    return NULL;
-
-  /* Its log of calls goes to stdout: not into the TAP stream. */
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  notifier = g_subprocess_launcher_spawn (launcher, NULL, "/usr/bin/python3", "-m", "dbusmock",
-                                          "--template", "notification_daemon", NULL);
-  if (notifier != NULL && !natter_test_gui_wait (notifier_ready, bus, 10000))
-    {
-      g_subprocess_force_exit (notifier);
-      g_subprocess_wait (notifier, NULL, NULL);
-      return NULL;
-    }
-
-  return g_steal_pointer (&notifier);
-}
-
-static gboolean
-call_matches (const char *method,
-              GVariant   *args,
-              const char *wanted,
-              const char *text)
-{
-  g_autoptr(GVariant) body = NULL;
-  g_autoptr(GVariant) body_text = NULL;
-
-  if (!g_str_equal (method, wanted))
-    return FALSE;
-  if (text == NULL)
-    return TRUE;
-  if (g_variant_n_children (args) < 5)
-    return FALSE;
-
-  body = g_variant_get_child_value (args, 4);
-  body_text = g_variant_get_variant (body);
-
-  return g_variant_is_of_type (body_text, G_VARIANT_TYPE_STRING) &&
-         strstr (g_variant_get_string (body_text, NULL), text) != NULL;
+  return natter_test_bus_start_notifier (bus);
 }
 
 guint
@@ -239,32 +204,7 @@ natter_test_gui_count_notifier_calls (NatterTestBus *bus,
                                       const char    *method,
                                       const char    *text)
 {
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) calls = NULL;
-  GVariantIter iter;
-  const char *name;
-  GVariant *args;
-  guint64 time;
-  guint n = 0;
-
-  reply = g_dbus_connection_call_sync (natter_test_bus_get_connection (bus),
-                                       "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
-                                       "org.freedesktop.DBus.Mock", "GetCalls", NULL,
-                                       G_VARIANT_TYPE ("(a(tsav))"), G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
-  if (reply == NULL)
-    return 0;
-
-  calls = g_variant_get_child_value (reply, 0);
-  g_variant_iter_init (&iter, calls);
-  while (g_variant_iter_next (&iter, "(t&s@av)", &time, &name, &args))
-    {
-      g_autoptr(GVariant) held = args;
-
-      if (call_matches (name, args, method, text))
-        n++;
-    }
-
-  return n;
+  return natter_test_bus_count_notifier_calls (bus, method, text);
 }
 
 /* Widgets */

@@ -86,6 +86,12 @@ GtkWindow    *natter_test_gui_unfocus          (GtkWindow    *window);
 void          natter_test_gui_focus            (GtkWindow    *window,
                                                 GtkWindow   **other);
 
+/* Returns once natterd has handled what the window of @app sent it so far
+ * (its SetFocusedConversation as it gains or loses the focus): a method
+ * call on the window's connection, which natterd answers in order on its
+ * main context (not Peer.Ping, which GDBus answers on its own thread). */
+void          natter_test_gui_natterd_heard    (NatterApplication *app);
+
 /* python3-dbusmock's notification_daemon template on @bus, owning
  * org.freedesktop.Notifications; NULL without /usr/bin/python3 and its
  * dbusmock. */

@@ -678,6 +678,12 @@ spoken_as (gpointer data)
   return mismatch == NULL;
 }
 
+static gboolean
+level_is_none (gpointer data)
+{
+  return g_str_equal (natter_conversation_get_notification_level (data), "none");
+}
+
 static void
 test_sidebar_muted (void)
 {
@@ -688,13 +694,18 @@ test_sidebar_muted (void)
   if (!require_notifier ())
     return;
 
+  /* The level is natterd's: set there, and the conversation follows. */
   g_assert_true (gtk_widget_activate_action (row_of (two), "row.notifications", "s", "none"));
+  g_assert_true (natter_test_bus_wait_property (f.bus, room_path ("#two"), "org.natter.Room1",
+                                                "NotificationLevel", "'none'"));
+  g_assert_true (natter_test_gui_wait (level_is_none, two, 5000));
   level = natter_application_dup_notification_level (f.app, two);
   g_assert_cmpstr (level, ==, "none");
 
   /* Muted: no notification, while the same mention in #one has one. The
    * app handles messages in order, so once #one's is out, #two's was seen. */
   other_window = natter_test_gui_unfocus (GTK_WINDOW (f.window));
+  natter_test_gui_natterd_heard (f.app);
   natter_test_client_send (f.bob, "PRIVMSG #two :alice: a muted mention");
   natter_test_client_send (f.bob, "PRIVMSG #one :alice: a loud mention");
   g_assert_true (natter_test_gui_wait (notified, "a loud mention", 5000));
@@ -813,11 +824,12 @@ test_preferences (void)
       return;
     }
 
-  /* Notifications: none means none, even for a mention. */
+  /* Notifications, natterd's level: none means none, even for a mention. */
   adw_combo_row_set_selected (ADW_COMBO_ROW (notifications_row), 2);
-  level = g_settings_get_string (settings, "notifications");
-  g_assert_cmpstr (level, ==, "none");
+  g_assert_true (natter_test_bus_wait_property (f.bus, "/org/natter/Daemon", "org.natter.Daemon1",
+                                                "NotificationLevel", "'none'"));
   other_window = natter_test_gui_unfocus (GTK_WINDOW (f.window));
+  natter_test_gui_natterd_heard (f.app);
   highlights = natter_conversation_get_highlight_count (natter_test_gui_find_conversation (f.app, "#one"));
   natter_test_client_send (f.bob, "PRIVMSG #one :alice: said while notifications were off");
   /* The count comes after the message signal: the app has seen it. */
@@ -827,6 +839,8 @@ test_preferences (void)
 
   /* Back to mentions: the next one is notified, the earlier never was. */
   adw_combo_row_set_selected (ADW_COMBO_ROW (notifications_row), 1);
+  g_assert_true (natter_test_bus_wait_property (f.bus, "/org/natter/Daemon", "org.natter.Daemon1",
+                                                "NotificationLevel", "'mentions'"));
   natter_test_client_send (f.bob, "PRIVMSG #one :alice: said with notifications on");
   g_assert_true (natter_test_gui_wait (notified, "said with notifications on", 5000));
   g_assert_cmpuint (count_calls ("Notify", "said while notifications were off"), ==, 0);
@@ -852,6 +866,7 @@ test_private_message_withdrawn (void)
     return;
 
   other_window = natter_test_gui_unfocus (GTK_WINDOW (f.window));
+  natter_test_gui_natterd_heard (f.app);
   natter_test_client_send (f.bob, "PRIVMSG alice :psst, just between us");
   g_assert_true (natter_test_gui_wait (notified, "psst, just between us", 5000));
   g_assert_true (natter_test_gui_wait (conversation_listed, "bob", 5000));

@@ -14,6 +14,7 @@
 #include "natter-message-row.h"
 #include "natter-network-dialog.h"
 #include "natter-quick-switcher.h"
+#include "natter-reply-dialog.h"
 #include "natter-search-dialog.h"
 #include "natter-session-item.h"
 #include "natter-sidebar-row.h"
@@ -105,36 +106,36 @@ type_and_enter (const char *text)
 static gboolean
 notify_calls_contain (gpointer data)
 {
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) calls = NULL;
+  return natter_test_bus_count_notifier_calls (f.bus, "Notify", data) > 0;
+}
+
+/* Whether the Notify with @text offers @action: natterd's do ("mark-read",
+ * "reply"), the window's own GNotifications never did. */
+static gboolean
+notify_has_action (const char *text,
+                   const char *action)
+{
+  g_autoptr(GVariant) calls = natter_test_bus_notifier_calls (f.bus);
   GVariantIter iter;
   const char *method;
   GVariant *args;
   guint64 time;
 
-  reply = g_dbus_connection_call_sync (natter_test_bus_get_connection (f.bus),
-                                       "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
-                                       "org.freedesktop.DBus.Mock", "GetCalls", NULL,
-                                       G_VARIANT_TYPE ("(a(tsav))"), G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
-  if (reply == NULL)
-    return FALSE;
-
-  calls = g_variant_get_child_value (reply, 0);
   g_variant_iter_init (&iter, calls);
   while (g_variant_iter_next (&iter, "(t&s@av)", &time, &method, &args))
     {
       g_autoptr(GVariant) held = args;
+      g_autoptr(GVariant) body = NULL;
+      g_autoptr(GVariant) actions = NULL;
+      g_autofree const char **names = NULL;
 
-      if (g_str_equal (method, "Notify") && g_variant_n_children (args) >= 5)
-        {
-          g_autoptr(GVariant) summary = g_variant_get_child_value (args, 3);
-          g_autoptr(GVariant) body = g_variant_get_child_value (args, 4);
-          g_autoptr(GVariant) s = g_variant_get_variant (summary);
-          g_autoptr(GVariant) b = g_variant_get_variant (body);
-
-          if (strstr (g_variant_get_string (b, NULL), data) != NULL)
-            return TRUE;
-        }
+      if (!g_str_equal (method, "Notify") || g_variant_n_children (args) < 6)
+        continue;
+      g_variant_get_child (args, 4, "v", &body);
+      g_variant_get_child (args, 5, "v", &actions);
+      names = g_variant_get_strv (actions, NULL);
+      if (strstr (g_variant_get_string (body, NULL), text) != NULL && g_strv_contains (names, action))
+        return TRUE;
     }
 
   return FALSE;
@@ -350,11 +351,26 @@ test_mention_notifies (void)
       return;
     }
 
+  /* Focused on #natter: the window told natterd, which raises nothing for it. */
+  other_window = NULL;
+  natter_test_gui_focus (GTK_WINDOW (f.window), &other_window);
+  g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
+  natter_test_gui_natterd_heard (f.app);
+  natter_test_client_send (f.bob, "PRIVMSG #natter :alice: seen right here");
+  g_assert_true (natter_test_gui_wait (row_shown, "alice: seen right here", 5000));
+
   other_window = natter_test_gui_unfocus (GTK_WINDOW (f.window));
   g_assert_false (gtk_window_is_active (GTK_WINDOW (f.window)));
+  natter_test_gui_natterd_heard (f.app);
 
   natter_test_client_send (f.bob, "PRIVMSG #natter :alice: are you there?");
   g_assert_true (natter_test_gui_wait (notify_calls_contain, "alice: are you there?", 5000));
+  /* natterd's, with its actions; the window raises none of its own. */
+  natter_test_gui_settle (300);
+  g_assert_cmpuint (natter_test_bus_count_notifier_calls (f.bus, "Notify", "alice: are you there?"), ==, 1);
+  g_assert_true (notify_has_action ("alice: are you there?", "mark-read"));
+  /* natterd handles bob's lines in order: the first was seen, and not raised. */
+  g_assert_cmpuint (natter_test_bus_count_notifier_calls (f.bus, "Notify", "seen right here"), ==, 0);
 
   /* Not a mention: no notification (mentions and private messages only). */
   natter_test_client_send (f.bob, "PRIVMSG #natter :just chatting");
@@ -370,6 +386,32 @@ test_mention_notifies (void)
                                   g_variant_new ("(ss)", natter_session_item_get_object_path (first_session ()),
                                                  "#natter"));
   g_assert_true (natter_test_gui_wait (showing, "#natter", 5000));
+}
+
+static void
+test_reply_box (void)
+{
+  GtkWindow *dialog;
+  GtkWidget *entry;
+
+  /* The window closed (natterd runs on): Reply brings only the small box. */
+  gtk_widget_set_visible (GTK_WIDGET (f.window), FALSE);
+  g_action_group_activate_action (G_ACTION_GROUP (f.app), "reply",
+                                  g_variant_new ("(ss)", natter_session_item_get_object_path (first_session ()),
+                                                 "#natter"));
+  dialog = natter_test_gui_wait_toplevel (NATTER_TYPE_REPLY_DIALOG, 3000);
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (natter_reply_dialog_get_name (NATTER_REPLY_DIALOG (dialog)), ==, "#natter");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (f.window)));
+
+  entry = natter_test_gui_find (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW);
+  g_assert_nonnull (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "replied from the box");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "send");
+  natter_test_client_expect (f.bob, ":alice!*@* PRIVMSG #natter :replied from the box");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (f.window)));
+
+  gtk_window_present (GTK_WINDOW (f.window));
 }
 
 static gboolean
@@ -815,6 +857,9 @@ test_highlight_words (void)
   g_assert_cmpstr (words[0], ==, "release");
   g_assert_cmpstr (words[1], ==, "Deploy");
   gtk_window_destroy (preferences);
+  /* natterd, which raises the notifications, knows them too. */
+  g_assert_true (natter_test_bus_wait_property (f.bus, "/org/natter/Daemon", "org.natter.Daemon1",
+                                                "HighlightWords", "['release', 'Deploy']"));
 
   natter_test_client_send (f.bob, "PRIVMSG #natter :the release is out");
   natter_test_client_send (f.bob, "PRIVMSG #natter :still unreleased here");
@@ -1116,6 +1161,48 @@ test_icon_buttons_named (void)
     }
 }
 
+/* What an older window kept in GSettings, before natterd kept the levels
+ * (the memory backend is the process's: the application reads these). */
+static void
+seed_old_notification_settings (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("org.natter.Natter");
+  g_autofree char *key = g_strdup_printf ("127.0.0.1:%u/#elsewhere", f.port);
+  GVariantBuilder levels;
+
+  g_variant_builder_init (&levels, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_builder_add (&levels, "{ss}", key, "all");
+  g_settings_set_value (settings, "room-notifications", g_variant_builder_end (&levels));
+  g_settings_set_string (settings, "notifications", "mentions");
+}
+
+static gboolean
+migrated (gpointer data)
+{
+  return g_settings_get_boolean (natter_application_get_settings (f.app), "notifications-migrated");
+}
+
+static void
+test_levels_moved_to_natterd (void)
+{
+  g_autofree char *key = g_strdup_printf ("127.0.0.1:%u/#elsewhere", f.port);
+  g_autoptr(GVariant) reply = NULL;
+  GVariantBuilder levels;
+  guint32 imported = 1;
+
+  g_assert_true (natter_test_gui_wait (migrated, NULL, 10000));
+
+  /* natterd has the old level for #elsewhere: importing it again takes nothing. */
+  g_variant_builder_init (&levels, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_builder_add (&levels, "{ss}", key, "none");
+  reply = natter_test_bus_call_ok (f.bus, "/org/natter/Daemon", "org.natter.Daemon1", "ImportNotificationLevels",
+                                   g_variant_new ("(@a{ss})", g_variant_builder_end (&levels)));
+  g_variant_get (reply, "(u)", &imported);
+  g_assert_cmpuint (imported, ==, 0);
+  g_assert_true (natter_test_bus_wait_property (f.bus, "/org/natter/Daemon", "org.natter.Daemon1",
+                                                "NotificationLevel", "'mentions'"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1128,6 +1215,7 @@ main (int   argc,
   f.bus = natter_test_bus_new (NULL, TRUE);
   f.server = natter_test_server_new ("server-name", "irc.test", "flood-rate", 0.0, NULL);
   f.port = natter_test_server_get_port (f.server);
+  seed_old_notification_settings ();
   f.app = natter_test_gui_app_new (1000, 680);
   f.window = natter_application_get_window (f.app);
 
@@ -1138,6 +1226,8 @@ main (int   argc,
   g_test_add_func ("/gui/compose/tab-completes-up-recalls", test_compose_keys);
   g_test_add_func ("/gui/compose/several-lines-ask-first", test_multiline_asks);
   g_test_add_func ("/gui/notify/mention-while-unfocused", test_mention_notifies);
+  g_test_add_func ("/gui/notify/reply-box-sends", test_reply_box);
+  g_test_add_func ("/gui/notify/levels-moved-to-natterd", test_levels_moved_to_natterd);
   g_test_add_func ("/gui/unread/rise-and-clear-on-reading", test_unread_rise_and_clear);
   g_test_add_func ("/gui/daemon/window-survives-restart", test_daemon_restart);
   g_test_add_func ("/gui/search/result-opens-conversation", test_search_opens_message);

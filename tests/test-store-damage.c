@@ -486,10 +486,17 @@ check_connected (gpointer data)
   return state != NULL && g_strcmp0 (g_variant_get_string (state, NULL), "connected") == 0;
 }
 
+static gboolean
+check_notified (gpointer data)
+{
+  return natter_test_bus_count_notifier_calls (bus, "Notify", data) == 1;
+}
+
 static void
 test_sessions_read_only (Fixture       *f,
                          gconstpointer  data)
 {
+  g_autoptr(GSubprocess) notifier = NULL;
   g_autofree char *path = db_path (f, "sessions.db");
   g_autoptr(NatterTestClient) peer = NULL;
   g_autofree char *property = NULL;
@@ -504,6 +511,9 @@ test_sessions_read_only (Fixture       *f,
   if (!natter_test_require_natterd ())
     return;
 
+  /* The desktop is told once, by a notification. */
+  notifier = natter_test_bus_start_notifier (bus);
+  g_assert_nonnull (notifier);
   start_natterd (f, NULL, NULL);
   property = get_string_property ("SessionStoreError");
   g_assert_cmpstr (property, ==, "");
@@ -529,6 +539,7 @@ test_sessions_read_only (Fixture       *f,
   property = get_string_property ("SessionStoreError");
   g_test_message ("SessionStoreError: %s", property);
   g_assert_nonnull (strstr (property, path));
+  g_assert_true (wait_until (check_notified, (gpointer) path));
 
   /* Opening another session stores it: refused, saying why. */
   g_variant_dict_init (&options, NULL);
@@ -558,9 +569,12 @@ test_sessions_read_only (Fixture       *f,
   err = natter_test_daemon_dup_stderr (f->daemon);
   g_assert_cmpuint (count_in (err, READ_ONLY_LOG), ==, 1);
   g_assert_null (strstr (err, "write failed:"));
+  g_assert_cmpuint (natter_test_bus_count_notifier_calls (bus, "Notify", path), ==, 1);
 
   g_clear_pointer (&peer, natter_test_client_free);
   stop_natterd (f);
+  g_subprocess_force_exit (notifier);
+  g_subprocess_wait (notifier, NULL, NULL);
 }
 
 /* Backups --------------------------------------------------------------------- */

@@ -28,6 +28,7 @@ struct _NatterDbusDaemon
 
   NatterSessionManager     *manager;
   NatterHosting            *hosting;
+  NatterNotifier           *notifier;
   GDBusObjectManagerServer *object_manager;
   GSource                  *hosting_poll;
 };
@@ -536,10 +537,108 @@ natter_dbus_daemon_handle_backup (NatterIpcDaemon1      *iface,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* Notifications */
+
+static gboolean
+natter_dbus_daemon_handle_set_notification_level (NatterIpcDaemon1      *iface,
+                                                  GDBusMethodInvocation *invocation,
+                                                  const char            *level)
+{
+  NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
+  g_autoptr(GError) error = NULL;
+
+  natter_notifier_set_default_level (self->notifier, level, &error);
+  natter_dbus_return (invocation, error);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_daemon_handle_import_notification_levels (NatterIpcDaemon1      *iface,
+                                                      GDBusMethodInvocation *invocation,
+                                                      GVariant              *levels)
+{
+  NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
+  guint imported = natter_notifier_import_levels (self->notifier, levels);
+
+  natter_ipc_daemon1_complete_import_notification_levels (iface, invocation, imported);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_daemon_handle_set_highlight_words (NatterIpcDaemon1      *iface,
+                                               GDBusMethodInvocation *invocation,
+                                               const char * const    *words)
+{
+  NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
+
+  natter_notifier_set_highlight_words (self->notifier, words);
+  natter_ipc_daemon1_complete_set_highlight_words (iface, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_daemon_handle_mute (NatterIpcDaemon1      *iface,
+                                GDBusMethodInvocation *invocation,
+                                guint                  seconds)
+{
+  NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
+
+  natter_notifier_mute (self->notifier, seconds);
+  natter_ipc_daemon1_complete_mute (iface, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_daemon_handle_set_focused_conversation (NatterIpcDaemon1      *iface,
+                                                    GDBusMethodInvocation *invocation,
+                                                    const char            *path,
+                                                    const char            *name)
+{
+  NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  NatterSession *session = NULL;
+  guint64 id = 0;
+
+  if (sender == NULL)
+    {
+      natter_dbus_error_return_invalid (invocation, _("Only a caller on the bus has a focus"));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  if (name[0] != '\0')
+    {
+      const char *prefix = NATTER_DBUS_PATH "/session/";
+
+      if (g_str_has_prefix (path, prefix) &&
+          g_ascii_string_to_unsigned (path + strlen (prefix), 10, 1, G_MAXUINT, &id, NULL))
+        session = natter_session_manager_lookup (self->manager, (guint) id);
+      if (session == NULL)
+        {
+          g_dbus_method_invocation_return_error (invocation, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_NOT_FOUND,
+                                                 _("No session %s"), path);
+          return G_DBUS_METHOD_INVOCATION_HANDLED;
+        }
+    }
+
+  natter_notifier_set_focus (self->notifier, sender, session, name);
+  natter_ipc_daemon1_complete_set_focused_conversation (iface, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface)
 {
   iface->handle_backup = natter_dbus_daemon_handle_backup;
+  iface->handle_set_notification_level = natter_dbus_daemon_handle_set_notification_level;
+  iface->handle_import_notification_levels = natter_dbus_daemon_handle_import_notification_levels;
+  iface->handle_mute = natter_dbus_daemon_handle_mute;
+  iface->handle_set_highlight_words = natter_dbus_daemon_handle_set_highlight_words;
+  iface->handle_set_focused_conversation = natter_dbus_daemon_handle_set_focused_conversation;
   iface->handle_open_session = natter_dbus_daemon_handle_open_session;
   iface->handle_list_sessions = natter_dbus_daemon_handle_list_sessions;
   iface->handle_list_saved_networks = natter_dbus_daemon_handle_list_saved_networks;
@@ -559,6 +658,7 @@ natter_dbus_daemon_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->hosting, self);
   stop_hosting_poll (self);
   g_clear_object (&self->hosting);
+  g_clear_object (&self->notifier);
   g_clear_object (&self->manager);
   g_clear_object (&self->object_manager);
 
@@ -583,9 +683,42 @@ natter_dbus_daemon_init (NatterDbusDaemon *self)
 {
 }
 
+/* A store gone read-only is told once on the desktop (the reason is in
+ * natterd's log already), and withdrawn when it is sound again. */
+static void
+on_store_error (NatterDbusDaemon *self,
+                GParamSpec       *pspec)
+{
+  gboolean sessions = g_str_equal (pspec->name, "session-store-error");
+  const char *key = sessions ? "store/sessions" : "store/hosting";
+  NatterServerStore *server_store = natter_hosting_get_store (self->hosting);
+  NatterDatabase *database;
+  g_autofree char *failure = NULL;
+  g_autofree char *body = NULL;
+
+  g_object_get (self, pspec->name, &failure, NULL);
+  if (failure == NULL || failure[0] == '\0')
+    {
+      natter_notifier_clear_problem (self->notifier, key);
+      return;
+    }
+
+  database = sessions ? natter_session_store_get_database (natter_session_manager_get_store (self->manager))
+                      : server_store != NULL ? natter_server_store_get_database (server_store) : NULL;
+  /* TRANSLATORS: a notification's body; %s is a file's path */
+  body = g_strdup_printf (_("A write to “%s” failed, and nothing more is kept until Natter is "
+                            "restarted with a sound file. natterd's log says why."),
+                          database != NULL ? natter_database_get_path (database) : "");
+  natter_notifier_report_problem (self->notifier, key,
+                                  sessions ? _("Natter cannot save your conversations")
+                                           : _("Your hosted rooms cannot be saved"),
+                                  body);
+}
+
 NatterDbusDaemon *
 natter_dbus_daemon_new (NatterSessionManager     *manager,
                         NatterHosting            *hosting,
+                        NatterNotifier           *notifier,
                         GDBusObjectManagerServer *object_manager)
 {
   NatterDbusDaemon *self;
@@ -597,12 +730,18 @@ natter_dbus_daemon_new (NatterSessionManager     *manager,
   self = g_object_new (NATTER_TYPE_DBUS_DAEMON, NULL);
   self->manager = g_object_ref (manager);
   self->hosting = g_object_ref (hosting);
+  self->notifier = g_object_ref (notifier);
   self->object_manager = g_object_ref (object_manager);
   natter_ipc_daemon1_set_version (NATTER_IPC_DAEMON1 (self), PACKAGE_VERSION);
+  g_object_bind_property (notifier, "default-level", self, "notification-level", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (notifier, "muted-until", self, "muted-until", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (notifier, "highlight-words", self, "highlight-words", G_BINDING_SYNC_CREATE);
 
   g_signal_connect (hosting, "notify::server", G_CALLBACK (on_hosting_changed), self);
   on_hosting_changed (hosting, NULL, self);
 
+  g_signal_connect (self, "notify::session-store-error", G_CALLBACK (on_store_error), NULL);
+  g_signal_connect (self, "notify::hosting-store-error", G_CALLBACK (on_store_error), NULL);
   natter_dbus_stores_watch (self, "session-store-error",
                             natter_session_store_get_database (natter_session_manager_get_store (manager)));
   if (natter_hosting_get_store (hosting) != NULL)

@@ -3,6 +3,7 @@
 
 #include "natter-hosting.h"
 #include "natter-ipc-generated.h"
+#include "natter-notifier.h"
 #include "natter-session-manager.h"
 
 G_BEGIN_DECLS
@@ -18,11 +19,12 @@ G_DECLARE_FINAL_TYPE (NatterDbusDaemon, natter_dbus_daemon, NATTER, DBUS_DAEMON,
 /*
  * org.natter.Daemon1: opens and lists @manager's sessions (their objects
  * are on @object_manager), starts and stops @hosting and publishes its
- * status. Shutdown is answered, then signalled as "shutdown-requested"
+ * status, and @notifier's levels, mute and focus. Shutdown is answered, then signalled as "shutdown-requested"
  * (no arguments) for whoever runs the main loop to stop.
  */
 NatterDbusDaemon *natter_dbus_daemon_new (NatterSessionManager     *manager,
                                           NatterHosting            *hosting,
+                                          NatterNotifier           *notifier,
                                           GDBusObjectManagerServer *object_manager);
 
 G_END_DECLS

@@ -14,6 +14,7 @@ struct _NatterDbusRoom
 
   NatterSession          *session;
   NatterSessionRoom      *room;
+  NatterNotifier         *notifier;
 };
 
 static void natter_dbus_room_iface_init (NatterIpcRoom1Iface *iface);
@@ -106,8 +107,34 @@ natter_dbus_room_handle_kick (NatterIpcRoom1        *iface,
 }
 
 static void
+on_levels_changed (NatterNotifier *notifier,
+                   NatterDbusRoom *self)
+{
+  natter_ipc_room1_set_notification_level (NATTER_IPC_ROOM1 (self),
+                                           natter_notifier_get_level (notifier, self->session,
+                                                                      natter_session_room_get_name (self->room)));
+}
+
+static gboolean
+natter_dbus_room_handle_set_notification_level (NatterIpcRoom1        *iface,
+                                                GDBusMethodInvocation *invocation,
+                                                const char            *level)
+{
+  NatterDbusRoom *self = NATTER_DBUS_ROOM (iface);
+  g_autoptr(GError) error = NULL;
+
+  natter_notifier_set_level (self->notifier, self->session, natter_session_room_get_name (self->room), level,
+                             &error);
+  on_levels_changed (self->notifier, self);
+  natter_dbus_return (invocation, error);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
 natter_dbus_room_iface_init (NatterIpcRoom1Iface *iface)
 {
+  iface->handle_set_notification_level = natter_dbus_room_handle_set_notification_level;
   iface->handle_mark_read = natter_dbus_room_handle_mark_read;
   iface->handle_set_topic = natter_dbus_room_handle_set_topic;
   iface->handle_kick = natter_dbus_room_handle_kick;
@@ -120,6 +147,9 @@ natter_dbus_room_dispose (GObject *object)
 
   if (self->room != NULL)
     g_signal_handlers_disconnect_by_data (self->room, self);
+  if (self->notifier != NULL)
+    g_signal_handlers_disconnect_by_data (self->notifier, self);
+  g_clear_object (&self->notifier);
   g_clear_object (&self->room);
   g_clear_object (&self->session);
 
@@ -142,17 +172,20 @@ natter_dbus_room_init (NatterDbusRoom *self)
 NatterDbusRoom *
 natter_dbus_room_new (NatterSession     *session,
                       NatterSessionRoom *room,
-                      const char        *session_path)
+                      const char        *session_path,
+                      NatterNotifier    *notifier)
 {
   NatterDbusRoom *self;
   NatterIpcRoom1 *iface;
 
   g_return_val_if_fail (NATTER_IS_SESSION (session), NULL);
   g_return_val_if_fail (NATTER_IS_SESSION_ROOM (room), NULL);
+  g_return_val_if_fail (NATTER_IS_NOTIFIER (notifier), NULL);
 
   self = g_object_new (NATTER_TYPE_DBUS_ROOM, NULL);
   self->session = g_object_ref (session);
   self->room = g_object_ref (room);
+  self->notifier = g_object_ref (notifier);
   iface = NATTER_IPC_ROOM1 (self);
 
   natter_ipc_room1_set_name (iface, natter_session_room_get_name (room));
@@ -165,7 +198,10 @@ natter_dbus_room_new (NatterSession     *session,
   natter_ipc_room1_set_unread_count (iface, natter_session_room_get_unread_count (room));
   natter_ipc_room1_set_highlight_count (iface, natter_session_room_get_highlight_count (room));
 
+  on_levels_changed (notifier, self);
+
   g_signal_connect (room, "notify", G_CALLBACK (on_room_notify), self);
+  g_signal_connect (notifier, "levels-changed", G_CALLBACK (on_levels_changed), self);
 
   return self;
 }

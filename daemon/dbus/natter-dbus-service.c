@@ -22,6 +22,7 @@ struct _NatterDbusService
   GDBusObjectManagerServer *object_manager;
   NatterDbusDaemon         *daemon;
   NatterDbusHost           *host;
+  NatterNotifier           *notifier;
   GHashTable               *sessions;  /* NatterSession* -> SessionEntry* */
   gboolean                  exported;
   guint                     sessions_fallback;
@@ -119,7 +120,7 @@ on_session_added (NatterSessionManager *manager,
     return;
 
   entry = g_new0 (SessionEntry, 1);
-  entry->iface = natter_dbus_session_new (manager, session, self->object_manager, path);
+  entry->iface = natter_dbus_session_new (manager, self->notifier, session, self->object_manager, path);
   natter_ipc_object_skeleton_set_session1 (object, NATTER_IPC_SESSION1 (entry->iface));
   g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (object));
   entry->object = g_steal_pointer (&object);
@@ -168,6 +169,7 @@ natter_dbus_service_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->daemon, self);
   g_clear_object (&self->daemon);
   g_clear_object (&self->host);
+  g_clear_object (&self->notifier);
   g_clear_object (&self->manager);
   g_clear_object (&self->connection);
 
@@ -199,10 +201,21 @@ natter_dbus_service_new (GDBusConnection      *connection,
                          NatterHosting        *hosting)
 {
   NatterDbusService *self;
+  const char *store_path;
+  g_autofree char *state_path = NULL;
 
   g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), NULL);
   g_return_val_if_fail (NATTER_IS_SESSION_MANAGER (manager), NULL);
   g_return_val_if_fail (NATTER_IS_HOSTING (hosting), NULL);
+
+  /* The notification settings beside sessions.db, or in memory with it. */
+  store_path = natter_session_store_get_path (natter_session_manager_get_store (manager));
+  if (store_path != NULL && !g_str_equal (store_path, ":memory:"))
+    {
+      g_autofree char *dir = g_path_get_dirname (store_path);
+
+      state_path = g_build_filename (dir, "notifications.conf", NULL);
+    }
 
   /* Registers org.natter.Error.* before any reply needs them. */
   natter_dbus_error_quark ();
@@ -210,7 +223,8 @@ natter_dbus_service_new (GDBusConnection      *connection,
   self = g_object_new (NATTER_TYPE_DBUS_SERVICE, NULL);
   self->connection = g_object_ref (connection);
   self->manager = g_object_ref (manager);
-  self->daemon = natter_dbus_daemon_new (manager, hosting, self->object_manager);
+  self->notifier = natter_notifier_new (connection, manager, state_path);
+  self->daemon = natter_dbus_daemon_new (manager, hosting, self->notifier, self->object_manager);
   self->host = natter_dbus_host_new (hosting);
   g_signal_connect_swapped (self->daemon, "shutdown-requested", G_CALLBACK (on_shutdown_requested), self);
 
@@ -274,6 +288,14 @@ natter_dbus_service_export (NatterDbusService  *self,
     }
 
   return TRUE;
+}
+
+NatterNotifier *
+natter_dbus_service_get_notifier (NatterDbusService *self)
+{
+  g_return_val_if_fail (NATTER_IS_DBUS_SERVICE (self), NULL);
+
+  return self->notifier;
 }
 
 void

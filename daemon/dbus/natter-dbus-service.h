@@ -6,6 +6,7 @@
 #include "natter-auto-away.h"
 #include "natter-dbus-daemon.h"
 #include "natter-hosting.h"
+#include "natter-notifier.h"
 #include "natter-session-manager.h"
 
 G_BEGIN_DECLS
@@ -19,7 +20,8 @@ G_DECLARE_FINAL_TYPE (NatterDbusService, natter_dbus_service, NATTER, DBUS_SERVI
  * per session of @manager (and per room of a session). Hosting is
  * @hosting's, whoever starts it. Owning the bus name is left to the caller,
  * and so is stopping: Daemon1.Shutdown, once answered, emits
- * "shutdown-requested" (no arguments).
+ * "shutdown-requested" (no arguments). Desktop notifications are its
+ * NatterNotifier's, with their settings beside the sessions' store.
  */
 
 NatterDbusService    *natter_dbus_service_new              (GDBusConnection      *connection,
@@ -32,5 +34,6 @@ void                  natter_dbus_service_unexport         (NatterDbusService   
  * an embedding program may leave out (the call is then unknown). */
 void                  natter_dbus_service_set_auto_away    (NatterDbusService    *self,
                                                             NatterAutoAway       *auto_away);
+NatterNotifier       *natter_dbus_service_get_notifier     (NatterDbusService    *self);
 
 G_END_DECLS

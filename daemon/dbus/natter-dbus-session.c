@@ -19,6 +19,7 @@ struct _NatterDbusSession
 
   NatterSessionManager      *manager;
   NatterSession             *session;
+  NatterNotifier            *notifier;
   GDBusObjectManagerServer  *object_manager;
   char                      *path;
   GHashTable                *rooms;  /* NatterSessionRoom* -> NatterIpcObjectSkeleton* */
@@ -82,7 +83,7 @@ on_room_added (NatterSession     *session,
 {
   g_autofree char *path = room_path (self, room);
   g_autoptr(NatterIpcObjectSkeleton) object = natter_ipc_object_skeleton_new (path);
-  g_autoptr(NatterDbusRoom) iface = natter_dbus_room_new (session, room, self->path);
+  g_autoptr(NatterDbusRoom) iface = natter_dbus_room_new (session, room, self->path, self->notifier);
 
   natter_ipc_object_skeleton_set_room1 (object, NATTER_IPC_ROOM1 (iface));
   g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (object));
@@ -772,6 +773,7 @@ natter_dbus_session_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_pointer (&self->rooms, g_hash_table_unref);
   g_clear_object (&self->session);
+  g_clear_object (&self->notifier);
   g_clear_object (&self->manager);
   g_clear_object (&self->object_manager);
 
@@ -805,6 +807,7 @@ natter_dbus_session_init (NatterDbusSession *self)
 
 NatterDbusSession *
 natter_dbus_session_new (NatterSessionManager     *manager,
+                         NatterNotifier           *notifier,
                          NatterSession            *session,
                          GDBusObjectManagerServer *object_manager,
                          const char               *path)
@@ -822,6 +825,7 @@ natter_dbus_session_new (NatterSessionManager     *manager,
   self = g_object_new (NATTER_TYPE_DBUS_SESSION, NULL);
   self->manager = g_object_ref (manager);
   self->session = g_object_ref (session);
+  self->notifier = g_object_ref (notifier);
   self->object_manager = g_object_ref (object_manager);
   self->path = g_strdup (path);
   iface = NATTER_IPC_SESSION1 (self);

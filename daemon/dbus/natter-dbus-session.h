@@ -2,6 +2,7 @@
 #pragma once
 
 #include "natter-ipc-generated.h"
+#include "natter-notifier.h"
 #include "natter-session-manager.h"
 
 G_BEGIN_DECLS
@@ -14,6 +15,7 @@ G_DECLARE_FINAL_TYPE (NatterDbusSession, natter_dbus_session, NATTER, DBUS_SESSI
  * as children of @path on @object_manager as they come and go.
  */
 NatterDbusSession *natter_dbus_session_new          (NatterSessionManager     *manager,
+                                                     NatterNotifier           *notifier,
                                                      NatterSession            *session,
                                                      GDBusObjectManagerServer *object_manager,
                                                      const char               *path);

@@ -98,3 +98,29 @@ natter_window_launcher_search_finish (GAsyncResult  *result,
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+void
+natter_window_launcher_reply (GDBusConnection     *connection,
+                              const char          *session,
+                              const char          *target,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (G_IS_DBUS_CONNECTION (connection));
+  g_return_if_fail (session != NULL);
+  g_return_if_fail (target != NULL);
+
+  activate_action (connection, "reply", g_variant_new ("(ss)", session, target),
+                   natter_window_launcher_reply, cancellable, callback, user_data);
+}
+
+gboolean
+natter_window_launcher_reply_finish (GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_window_launcher_reply, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

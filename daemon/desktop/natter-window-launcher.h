@@ -36,4 +36,15 @@ void     natter_window_launcher_search              (GDBusConnection     *connec
 gboolean natter_window_launcher_search_finish       (GAsyncResult        *result,
                                                      GError             **error);
 
+/* app.reply: the window's small reply box for conversation @target of
+ * @session (its object path), without the main window. */
+void     natter_window_launcher_reply               (GDBusConnection     *connection,
+                                                     const char          *session,
+                                                     const char          *target,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+gboolean natter_window_launcher_reply_finish        (GAsyncResult        *result,
+                                                     GError             **error);
+
 G_END_DECLS

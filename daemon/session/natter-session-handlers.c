@@ -47,10 +47,10 @@ is_nick_char (char c)
 }
 
 /* A highlight: the nick as a word of the text, case-insensitively. */
-static gboolean
-session_mentions (NatterSession *self,
-                  const char    *text,
-                  const char    *nick)
+gboolean
+natter_session_mentions (NatterSession *self,
+                         const char    *text,
+                         const char    *nick)
 {
   gsize nick_len;
 
@@ -615,7 +615,7 @@ session_parse_message (NatterSession    *self,
   message->time_us = message_time_us (msg);
   message->msgid = natter_irc_message_dup_tag (msg, "msgid");
   message->own = own;
-  message->highlight = !own && session_mentions (self, message->text, self->nick);
+  message->highlight = !own && natter_session_mentions (self, message->text, self->nick);
   message->history = history;
 
   return g_steal_pointer (&message);

@@ -337,3 +337,11 @@ natter_session_has_cap (NatterSession *self,
 
   return g_hash_table_contains (self->caps_enabled, cap);
 }
+
+gboolean
+natter_session_has_pins (NatterSession *self)
+{
+  g_return_val_if_fail (NATTER_IS_SESSION (self), FALSE);
+
+  return self->record->pins->len > 0;
+}

@@ -228,6 +228,14 @@ gboolean            natter_session_block        (NatterSession *self,
 gboolean            natter_session_unblock      (NatterSession *self,
                                                  const char    *mask,
                                                  GError       **error);
+/* Whether @text holds @word (a nick, a highlight word) as a word, folded
+ * as the server folds nicks. */
+gboolean            natter_session_mentions     (NatterSession *self,
+                                                 const char    *text,
+                                                 const char    *word);
+/* Whether a certificate fingerprint is pinned for this host and port:
+ * then a certificate offered is one that no longer matches. */
+gboolean            natter_session_has_pins     (NatterSession *self);
 /* Pins @fingerprint for this host and port, and reconnects. */
 gboolean            natter_session_trust_certificate (NatterSession *self,
                                                       const char    *fingerprint,
