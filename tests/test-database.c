@@ -181,6 +181,18 @@ read_int (NatterDatabase  *database,
   return value != NULL ? *value : -1;
 }
 
+/* The same through natter_database_read_sync(). */
+static gint64
+read_int_sync (NatterDatabase  *database,
+               const char      *sql,
+               GError         **error)
+{
+  g_autofree gint64 *value = natter_database_read_sync (database, count_read,
+                                                        &(CountRead) { .sql = sql }, error);
+
+  return value != NULL ? *value : -1;
+}
+
 /* Opening */
 
 static void
@@ -421,7 +433,6 @@ test_read_sees_queued_writes (Fixture       *f,
 {
   g_autoptr(NatterDatabase) database = open_database (f);
   g_autoptr(GError) error = NULL;
-  gint64 *value;
 
   natter_database_set_batch_limits (database, 30000, 100000);
   for (gint64 i = 0; i < 5; i++)
@@ -435,11 +446,8 @@ test_read_sees_queued_writes (Fixture       *f,
 
   /* ...and so does a blocking one. */
   queue_insert (database, 5);
-  value = natter_database_read_sync (database, count_read,
-                                     &(CountRead) { .sql = "SELECT count(*) FROM items" }, &error);
+  g_assert_cmpint (read_int_sync (database, "SELECT count(*) FROM items", &error), ==, 6);
   g_assert_no_error (error);
-  g_assert_cmpint (*value, ==, 6);
-  g_free (value);
 }
 
 /* In memory (natterd --memory-only): nothing on disk, and reads see what
@@ -453,7 +461,6 @@ test_memory_reads_see_writes (Fixture       *f,
   g_autoptr(NatterDatabase) other = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GDir) dir = NULL;
-  gint64 *value;
 
   /* SQLite would make a file named ":memory:" relative to here. */
   g_assert_cmpint (g_chdir (f->dir), ==, 0);
@@ -470,11 +477,8 @@ test_memory_reads_see_writes (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (read_int (database, "SELECT sum(value) FROM items", &error), ==, 10);
   queue_insert (database, 5);
-  value = natter_database_read_sync (database, count_read,
-                                     &(CountRead) { .sql = "SELECT count(*) FROM items" }, &error);
+  g_assert_cmpint (read_int_sync (database, "SELECT count(*) FROM items", &error), ==, 6);
   g_assert_no_error (error);
-  g_assert_cmpint (*value, ==, 6);
-  g_free (value);
 
   /* A failing read says why, and the database goes on. */
   g_assert_cmpint (read_int (database, "SELECT count(*) FROM nowhere", &error), ==, -1);
@@ -486,12 +490,9 @@ test_memory_reads_see_writes (Fixture       *f,
   /* Each database in memory is its own; none is in WAL mode. */
   g_assert_cmpint (read_int (other, "SELECT count(*) FROM items", &error), ==, 0);
   g_assert_no_error (error);
-  value = natter_database_read_sync (database, count_read,
-                                     &(CountRead) { .sql = "SELECT journal_mode = 'memory' FROM pragma_journal_mode" },
-                                     &error);
+  g_assert_cmpint (read_int_sync (database, "SELECT journal_mode = 'memory' FROM pragma_journal_mode", &error),
+                   ==, 1);
   g_assert_no_error (error);
-  g_assert_cmpint (*value, ==, 1);
-  g_free (value);
 
   /* Closed: reads fail rather than wait. */
   natter_database_close (database);

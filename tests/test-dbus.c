@@ -1464,7 +1464,6 @@ test_memory_only (void)
   g_autofree char *session = NULL;
   g_autofree char *room = NULL;
   Fixture f = { 0 };
-  gint64 deadline;
 
   if (!natter_test_require_natterd ())
     return;
@@ -1476,11 +1475,7 @@ test_memory_only (void)
   daemon = natter_test_daemon_start_full (args);
   f.port = natter_test_daemon_get_port (daemon, 0);
 
-  deadline = g_get_monotonic_time () + natter_test_ms (NATTER_TEST_START_TIMEOUT_MS) * 1000;
-  while (!natter_test_bus_name_has_owner (f.bus, "org.natter.Daemon") &&
-         g_get_monotonic_time () < deadline)
-    g_usleep (20 * 1000);
-  if (!natter_test_bus_name_has_owner (f.bus, "org.natter.Daemon"))
+  if (!natter_test_bus_wait_name_owner (f.bus, "org.natter.Daemon"))
     {
       g_autofree char *err = natter_test_daemon_dup_stderr (daemon);
 
