@@ -46,8 +46,9 @@ dup_user_mode_delta (const char   *before,
 
   for (int pass = 0; pass < 2; pass++)
     {
-      const char *from = pass == 0 ? after : before;
-      const char *to = pass == 0 ? before : after;
+      /* What went first, then what came. */
+      const char *from = pass == 0 ? before : after;
+      const char *to = pass == 0 ? after : before;
 
       for (const char *p = from + 1; *p != '\0'; p++)
         if (strchr (to + 1, *p) == NULL)

@@ -387,8 +387,13 @@ _natter_server_cmd_kick (NatterServer     *server,
     return;
 
   target = _natter_server_find_user (server, msg->params[1]);
-  if (!client->oper || target == NULL || !_natter_room_get_member (room, target))
+  if (!client->oper)
     numeric = _natter_room_check_kick (room, client, target, &text);
+  else if (target == NULL || !_natter_room_get_member (room, target))
+    {
+      numeric = "441";
+      text = _("They aren't on that channel");
+    }
   if (numeric != NULL)
     {
       _natter_server_reply_refusal (server, client, room, numeric, text, msg->params[1]);
