@@ -52,6 +52,21 @@ new_oper (Fixture    *f,
   return c;
 }
 
+/* An operator, alice, and bob and carol in #a. */
+static Client *
+new_room_with_oper (Fixture  *f,
+                    Client  **bob,
+                    Client  **carol)
+{
+  Client *alice = new_oper (f, "alice");
+
+  *bob = new_user (f, "bob");
+  *carol = new_user (f, "carol");
+  join_room (*bob, "#a", NULL);
+  join_room (*carol, "#a", *bob, NULL);
+  return alice;
+}
+
 static void
 test_oper (Fixture       *f,
            gconstpointer  data)
@@ -158,12 +173,8 @@ static void
 test_kill (Fixture       *f,
            gconstpointer  data)
 {
-  Client *alice = new_oper (f, "alice");
-  Client *bob = new_user (f, "bob");
-  Client *carol = new_user (f, "carol");
-
-  join_room (bob, "#a", NULL);
-  join_room (carol, "#a", bob, NULL);
+  Client *bob, *carol;
+  Client *alice = new_room_with_oper (f, &bob, &carol);
 
   say (bob, "KILL carol :Go away");
   expect_next (bob, ":irc.test 481 bob :Permission Denied- You're not an IRC operator");
@@ -217,13 +228,9 @@ static void
 test_kick_override (Fixture       *f,
                     gconstpointer  data)
 {
-  Client *alice = new_oper (f, "alice");
-  Client *bob = new_user (f, "bob");
-  Client *carol = new_user (f, "carol");
+  Client *bob, *carol;
+  Client *alice = new_room_with_oper (f, &bob, &carol);
   Client *dave = new_user (f, "dave");
-
-  join_room (bob, "#a", NULL);
-  join_room (carol, "#a", bob, NULL);
 
   say (dave, "KICK #a carol :Out");
   expect_next (dave, ":irc.test 442 dave #a :You're not on that channel");
@@ -249,12 +256,8 @@ static void
 test_closeroom (Fixture       *f,
                 gconstpointer  data)
 {
-  Client *alice = new_oper (f, "alice");
-  Client *bob = new_user (f, "bob");
-  Client *carol = new_user (f, "carol");
-
-  join_room (bob, "#a", NULL);
-  join_room (carol, "#a", bob, NULL);
+  Client *bob, *carol;
+  Client *alice = new_room_with_oper (f, &bob, &carol);
 
   say (bob, "CLOSEROOM #a");
   expect_next (bob, ":irc.test 481 bob :Permission Denied- You're not an IRC operator");
@@ -271,23 +274,34 @@ test_closeroom (Fixture       *f,
   silent (carol);
 }
 
-/* natterd --hash-password prints a hash the accounts' check accepts. */
-static void
-test_hash_password (void)
+/* natterd --hash-password with @input: its exit status, @out and @err. */
+static int
+hash_password (const char  *input,
+               char       **out,
+               char       **err)
 {
   g_autoptr(GSubprocess) natterd = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
 
   natterd = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                               G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
                               g_getenv ("NATTERD"), "--hash-password", NULL);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (natterd, PASSWORD "\n", NULL, &out, &err, &error);
+  g_subprocess_communicate_utf8 (natterd, input, NULL, out, err, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (natterd));
-  g_assert_cmpint (g_subprocess_get_exit_status (natterd), ==, 0);
+
+  return g_subprocess_get_exit_status (natterd);
+}
+
+/* natterd --hash-password prints a hash the accounts' check accepts. */
+static void
+test_hash_password (void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (hash_password (PASSWORD "\n", &out, &err), ==, 0);
   g_assert_true (g_str_has_prefix (out, "$y$"));
   g_assert_true (g_str_has_suffix (out, "\n"));
   out[strlen (out) - 1] = '\0';
@@ -297,16 +311,9 @@ test_hash_password (void)
   g_assert_cmpstr (err, ==, "");
 
   /* Nothing to hash. */
-  g_clear_object (&natterd);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
-  natterd = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                              G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                              g_getenv ("NATTERD"), "--hash-password", NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (natterd, "", NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_subprocess_get_exit_status (natterd), ==, 1);
+  g_assert_cmpint (hash_password ("", &out, &err), ==, 1);
   g_assert_cmpstr (out, ==, "");
   g_assert_cmpstr (err, ==, "natterd: No password given\n");
 }

@@ -153,6 +153,13 @@ _natter_client_is_alive (NatterClient *self)
   return !self->dead && !self->closed;
 }
 
+/* What max-clients-per-ip and the abuse limits count @self under. */
+static inline const char *
+_natter_client_limit_key (NatterClient *self)
+{
+  return self->limit_key != NULL ? self->limit_key : self->address;
+}
+
 /* Nick for numerics and CAP: "*" until registration completes. */
 static inline const char *
 _natter_client_target (NatterClient *self)

@@ -192,12 +192,6 @@ find_block (NatterServer *server,
   return NULL;
 }
 
-static const char *
-address_key (NatterClient *client)
-{
-  return client->limit_key != NULL ? client->limit_key : client->address;
-}
-
 static void
 become_oper (NatterServer *server,
              NatterClient *client,
@@ -229,7 +223,7 @@ oper_checked (NatterServer *server,
       return;
     }
 
-  natter_throttle_give_back (get_opers (server)->failures, address_key (client));
+  natter_throttle_give_back (get_opers (server)->failures, _natter_client_limit_key (client));
   become_oper (server, client, name);
 }
 
@@ -245,7 +239,7 @@ _natter_server_cmd_oper (NatterServer     *server,
   g_autofree char *refusal = NULL;
   gint64 wait = 0;
 
-  if (!natter_throttle_take (opers->failures, address_key (client), g_get_monotonic_time (), &wait))
+  if (!natter_throttle_take (opers->failures, _natter_client_limit_key (client), g_get_monotonic_time (), &wait))
     {
       g_autofree char *text = g_strdup_printf (_("Too many failed attempts from your address; try again in %u s"),
                                                natter_throttle_seconds (wait));
@@ -266,7 +260,7 @@ _natter_server_cmd_oper (NatterServer     *server,
 
   if (!_natter_limits_password_pool_ready (server, client, TRUE, &refusal))
     {
-      natter_throttle_give_back (opers->failures, address_key (client));
+      natter_throttle_give_back (opers->failures, _natter_client_limit_key (client));
       _natter_server_reply (server, client, "491", refusal, NULL);
       return;
     }
