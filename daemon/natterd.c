@@ -466,6 +466,26 @@ parse_number_option (const char  *option_name,
   return TRUE;
 }
 
+/* natterd --hash-password: the exit status. */
+static int
+print_password_hash (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = natter_password_read (stdin, &error);
+  g_autofree char *hash = password != NULL ? natter_password_hash (password, &error) : NULL;
+
+  if (password != NULL)
+    explicit_bzero (password, strlen (password));
+  if (hash == NULL)
+    {
+      g_printerr ("natterd: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  g_print ("%s\n", hash);
+
+  return EXIT_SUCCESS;
+}
+
 /* Parses the command line into @daemon: -1 to go on, or the exit status. */
 static int
 natter_daemon_parse (NatterDaemon   *daemon,
@@ -576,20 +596,7 @@ natter_daemon_parse (NatterDaemon   *daemon,
     }
 
   if (hash_password)
-    {
-      g_autofree char *password = natter_password_read (stdin, &error);
-      g_autofree char *hash = password != NULL ? natter_password_hash (password, &error) : NULL;
-
-      if (password != NULL)
-        explicit_bzero (password, strlen (password));
-      if (hash == NULL)
-        {
-          g_printerr ("natterd: %s\n", error->message);
-          return EXIT_FAILURE;
-        }
-      g_print ("%s\n", hash);
-      return EXIT_SUCCESS;
-    }
+    return print_password_hash ();
 
   if (daemon->reconnect_alert < 0)
     {
