@@ -1053,6 +1053,16 @@ test_hosting (Fixture       *f,
     g_assert_true (found);
   }
 
+  /* WALLOPS from the owner, an operator with no OPER: to +w users only. */
+  natter_test_client_send (carol, "MODE carol +w");
+  natter_test_client_expect (carol, ":carol!carol@127.0.0.1 MODE carol +w");
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, DAEMON_PATH, HOST_IFACE, "SendWallops",
+                                   g_variant_new ("(s)", "Maintenance at noon"));
+  natter_test_client_expect (carol, ":irc.host WALLOPS :Maintenance at noon");
+  natter_test_client_assert_silent (dave, 150);
+  natter_test_bus_call_fails (f->bus, DAEMON_PATH, HOST_IFACE, "SendWallops", g_variant_new ("(s)", ""), E_INVALID);
+
   /* Kick a user; close a room. */
   g_clear_pointer (&reply, g_variant_unref);
   reply = natter_test_bus_call_ok (f->bus, DAEMON_PATH, HOST_IFACE, "KickUser", g_variant_new ("(ss)", "dave", "spam"));

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "natter-accounts-private.h"
 #include "natter-irc-modes.h"
@@ -22,9 +23,44 @@ static const NatterIrcModeSpec user_mode_spec = {
   .list = "",
   .always = "",
   .when_set = "",
-  .never = "i",
+  .never = "iow",
   .prefix = "",
 };
+
+/* "+iw": @client's user modes. */
+static char *
+dup_user_modes (NatterClient *client)
+{
+  return g_strdup_printf ("+%s%s%s", client->invisible ? "i" : "", client->oper ? "o" : "",
+                          client->wallops ? "w" : "");
+}
+
+/* "-o+w": from the modes @before to @client's now. */
+static char *
+dup_user_mode_delta (const char   *before,
+                     NatterClient *client)
+{
+  g_autofree char *after = dup_user_modes (client);
+  GString *delta = g_string_new (NULL);
+  char sign = 0;
+
+  for (int pass = 0; pass < 2; pass++)
+    {
+      /* What went first, then what came. */
+      const char *from = pass == 0 ? before : after;
+      const char *to = pass == 0 ? after : before;
+
+      for (const char *p = from + 1; *p != '\0'; p++)
+        if (strchr (to + 1, *p) == NULL)
+          {
+            if (sign != (pass == 0 ? '-' : '+'))
+              g_string_append_c (delta, sign = (pass == 0 ? '-' : '+'));
+            g_string_append_c (delta, *p);
+          }
+    }
+
+  return g_string_free (delta, FALSE);
+}
 
 static void
 send_ban_list (NatterServer *server,
@@ -134,6 +170,8 @@ user_mode (NatterServer     *server,
 {
   NatterIrcModeParse parse;
   gboolean before = client->invisible;
+  g_autofree char *modes_before = dup_user_modes (client);
+  g_autofree char *delta = NULL;
 
   if (!natter_irc_casecmp_equal (msg->params[0], client->nick))
     {
@@ -148,7 +186,7 @@ user_mode (NatterServer     *server,
 
   if (msg->n_params < 2)
     {
-      _natter_server_reply (server, client, "221", client->invisible ? "+i" : "+", NULL);
+      _natter_server_reply (server, client, "221", modes_before, NULL);
       return;
     }
 
@@ -159,12 +197,14 @@ user_mode (NatterServer     *server,
   for (guint i = 0; i < parse.n_changes; i++)
     if (parse.changes[i].mode == 'i')
       client->invisible = parse.changes[i].adding;
+    else
+      _natter_opers_user_mode (server, client, parse.changes[i].mode, parse.changes[i].adding);
 
   if (client->invisible != before)
     server->n_invisible += client->invisible ? 1 : -1;
-  if (client->invisible != before)
-    _natter_server_send (server, client, client->prefix, "MODE", client->nick,
-                         client->invisible ? "+i" : "-i", NULL);
+  delta = dup_user_mode_delta (modes_before, client);
+  if (delta[0] != '\0')
+    _natter_server_send (server, client, client->prefix, "MODE", client->nick, delta, NULL);
 }
 
 void
