@@ -39,3 +39,25 @@ natter_fuzz_init (gboolean quiet)
       g_set_printerr_handler (fuzz_print_nothing);
     }
 }
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+natter_fuzz_spin_until (gboolean (*done) (gpointer data),
+                        gpointer   data,
+                        guint      timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  guint timeout = g_timeout_add (timeout_ms, on_timeout, &timed_out);
+
+  while (!done (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (timeout);
+  return done (data);
+}

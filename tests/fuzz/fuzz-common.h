@@ -26,4 +26,10 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
  * keeps the input; with @quiet, messages, warnings, g_print() and g_printerr() are not printed. */
 void natter_fuzz_init (gboolean quiet);
 
+/* Spins the thread-default main context until @done (@data) says so or
+ * @timeout_ms pass; returns the last answer of @done. */
+gboolean natter_fuzz_spin_until (gboolean (*done) (gpointer data),
+                                 gpointer   data,
+                                 guint      timeout_ms);
+
 G_END_DECLS

@@ -20,11 +20,11 @@
 
 #include <gio/gio.h>
 #include <glib-unix.h>
-#include <glib/gstdio.h>
 
 #include "fuzz-common.h"
 #include "natter-server.h"
 #include "natter-server-store.h"
+#include "natter-test-client.h"
 
 #define CHECK NATTER_FUZZ_CHECK
 
@@ -72,20 +72,6 @@ server_start (void)
 }
 
 static void
-remove_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (path, name, NULL);
-      g_unlink (file);
-    }
-  g_rmdir (path);
-}
-
-static void
 server_stop (void)
 {
   natter_server_shutdown (server, NULL);
@@ -94,7 +80,7 @@ server_stop (void)
   g_clear_object (&store);
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  remove_dir (data_dir);
+  natter_test_remove_tree (data_dir);
   g_clear_pointer (&data_dir, g_free);
 }
 
@@ -169,33 +155,12 @@ client_send (FuzzClient *c,
 }
 
 static gboolean
-on_timeout (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
 all_done (FuzzClient *clients)
 {
   for (guint i = 0; i < N_CLIENTS; i++)
     if (!clients[i].done)
       return FALSE;
   return TRUE;
-}
-
-/* Spins the main context until @done says so or WAIT_MS pass. */
-static void
-spin_until (gboolean (*done) (gpointer),
-            gpointer  data)
-{
-  gboolean timed_out = FALSE;
-  guint timeout = g_timeout_add (WAIT_MS, on_timeout, &timed_out);
-
-  while (!done (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (timeout);
 }
 
 static gboolean
@@ -251,7 +216,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       g_string_free (out[i], TRUE);
     }
 
-  spin_until (clients_done, clients);
+  natter_fuzz_spin_until (clients_done, clients, WAIT_MS);
 
   for (guint i = 0; i < N_CLIENTS; i++)
     {
@@ -260,7 +225,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       close (clients[i].fd);
       g_string_free (clients[i].tail, TRUE);
     }
-  spin_until (server_empty, NULL);
+  natter_fuzz_spin_until (server_empty, NULL, WAIT_MS);
 
   if (++n_inputs % RESET_EVERY == 0)
     {

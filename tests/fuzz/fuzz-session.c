@@ -21,11 +21,11 @@
 
 #include <gio/gio.h>
 #include <glib-unix.h>
-#include <glib/gstdio.h>
 
 #include "fuzz-common.h"
 #include "natter-session.h"
 #include "natter-session-store.h"
+#include "natter-test-client.h"
 
 #define CHECK NATTER_FUZZ_CHECK
 
@@ -188,51 +188,16 @@ fake_listen (void)
 }
 
 static gboolean
-on_timeout (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Spins the main context until @done says so or WAIT_MS pass. */
-static gboolean
-spin_until (gboolean (*done) (void))
-{
-  gboolean timed_out = FALSE;
-  guint timeout = g_timeout_add (WAIT_MS, on_timeout, &timed_out);
-
-  while (!done () && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (timeout);
-  return done ();
-}
-
-static gboolean
-is_registered (void)
+is_registered (gpointer data)
 {
   return fake.registered && session != NULL &&
          natter_session_get_state (session) == NATTER_SESSION_STATE_CONNECTED;
 }
 
 static gboolean
-answered (void)
+answered (gpointer data)
 {
   return fake.pong || fake.fd < 0;
-}
-
-static void
-remove_dir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (path, name, NULL);
-      g_unlink (file);
-    }
-  g_rmdir (path);
 }
 
 static void
@@ -277,7 +242,7 @@ session_stop (void)
   g_clear_object (&store);
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  remove_dir (store_dir);
+  natter_test_remove_tree (store_dir);
   g_clear_pointer (&store_dir, g_free);
   g_clear_pointer (&store_path, g_free);
 }
@@ -297,17 +262,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
   /* After a hang-up the session comes back by itself: register it again. */
-  if (!spin_until (is_registered))
+  if (!natter_fuzz_spin_until (is_registered, NULL, WAIT_MS))
     {
       session_stop ();
       session_start ();
-      CHECK (spin_until (is_registered));
+      CHECK (natter_fuzz_spin_until (is_registered, NULL, WAIT_MS));
     }
 
   fake.pong = FALSE;
   fake_send ((const char *) data, size);
   fake_send ("\r\nPING :" END_TOKEN "\r\n", strlen ("\r\nPING :" END_TOKEN "\r\n"));
-  spin_until (answered);
+  natter_fuzz_spin_until (answered, NULL, WAIT_MS);
 
   if (++n_inputs % RESET_EVERY == 0)
     {
