@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -141,6 +142,9 @@ on_readable (int          fd,
       return G_SOURCE_REMOVE;
     }
 
+  /* ACK at once: the session's next small write waits for it (Nagle),
+   * and a delayed ACK costs 40 ms. */
+  setsockopt (fd, IPPROTO_TCP, TCP_QUICKACK, &(int) { 1 }, sizeof (int));
   g_string_append_len (fake.in, buf, n);
   while ((nl = memchr (fake.in->str, '\n', fake.in->len)) != NULL)
     {
@@ -166,6 +170,8 @@ on_connection (int          fd,
   /* One connection at a time: a reconnect replaces the old one. */
   fake_hang_up ();
   fake.fd = conn;
+  setsockopt (conn, IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof (int));
+  setsockopt (conn, IPPROTO_TCP, TCP_QUICKACK, &(int) { 1 }, sizeof (int));
   fake.watch = g_unix_fd_add (conn, G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, NULL);
 
   return G_SOURCE_CONTINUE;
@@ -261,6 +267,8 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
+  g_autoptr(GString) input = NULL;
+
   /* After a hang-up the session comes back by itself: register it again. */
   if (!natter_fuzz_spin_until (is_registered, NULL, WAIT_MS))
     {
@@ -270,8 +278,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     }
 
   fake.pong = FALSE;
-  fake_send ((const char *) data, size);
-  fake_send ("\r\nPING :" END_TOKEN "\r\n", strlen ("\r\nPING :" END_TOKEN "\r\n"));
+  /* One write: a second small one would wait for the first's ACK. */
+  input = g_string_new_len ((const char *) data, size);
+  g_string_append (input, "\r\nPING :" END_TOKEN "\r\n");
+  fake_send (input->str, input->len);
   natter_fuzz_spin_until (answered, NULL, WAIT_MS);
 
   if (++n_inputs % RESET_EVERY == 0)
