@@ -723,6 +723,10 @@ session_handle_join (NatterSession    *self,
   if (msg->n_params < 1 || nick == NULL)
     return;
   name = msg->params[0];
+  /* A server may send anything: a name no room can have (with a space, say)
+   * would become a room whose name breaks every line about it. */
+  if (!natter_isupport_channel_is_valid (self->isupport, name))
+    return;
   folded = natter_session_casefold (self, name);
   nick_folded = natter_session_casefold (self, nick);
 
