@@ -1015,7 +1015,8 @@ session_handle_numeric (NatterSession    *self,
     case 465: /* banned */
       self->fatal = TRUE;
       g_free (self->error_reason);
-      self->error_reason = g_strdup (msg->params[msg->n_params - 1]);
+      /* Without a reason, the ERROR that follows gives one. */
+      self->error_reason = msg->n_params > 0 ? g_strdup (msg->params[msg->n_params - 1]) : NULL;
       break;
     case 903: /* SASL success */
       _natter_session_cap_end (self);
