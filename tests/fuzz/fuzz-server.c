@@ -228,6 +228,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     {
       if (clients[i].watch != 0)
         g_source_remove (clients[i].watch);
+      /* A reset, not a close: a TIME_WAIT per connection, hundreds a
+       * second, would use up the ephemeral ports within a minute. */
+      setsockopt (clients[i].fd, SOL_SOCKET, SO_LINGER,
+                  &(struct linger) { .l_onoff = 1, .l_linger = 0 }, sizeof (struct linger));
       close (clients[i].fd);
       g_string_free (clients[i].tail, TRUE);
     }
