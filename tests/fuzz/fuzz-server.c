@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -131,15 +132,33 @@ client_connect (void)
 {
   struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = g_htons (port),
                              .sin_addr.s_addr = g_htonl (INADDR_LOOPBACK) };
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
   /* Blocking connect: the listen backlog takes it before the server's
-   * main context accepts. */
-  CHECK (fd >= 0);
-  CHECK (connect (fd, (struct sockaddr *) &sin, sizeof sin) == 0);
-  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof (int));
-  setsockopt (fd, IPPROTO_TCP, TCP_QUICKACK, &(int) { 1 }, sizeof (int));
-  return fd;
+   * main context accepts. Loopback can still refuse for a moment (a full
+   * backlog, no free port): try again after letting the server run. */
+  for (guint attempt = 0; ; attempt++)
+    {
+      int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      int saved;
+
+      CHECK (fd >= 0);
+      if (connect (fd, (struct sockaddr *) &sin, sizeof sin) == 0)
+        {
+          setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof (int));
+          setsockopt (fd, IPPROTO_TCP, TCP_QUICKACK, &(int) { 1 }, sizeof (int));
+          return fd;
+        }
+      saved = errno;
+      close (fd);
+      if (attempt == 100)
+        {
+          fprintf (stderr, "fuzz-server: cannot connect to the server: %s\n", g_strerror (saved));
+          abort ();
+        }
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (10000);
+    }
 }
 
 static void
