@@ -501,6 +501,29 @@ test_room_invalid_join_ignored (Fixture       *f,
   natter_test_fake_assert_silent (fake, 200);
 }
 
+/* Found by tests/fuzz/fuzz-session: a CTCP request from a source with no
+ * nick ("!u@h") or one starting with ':' was answered with a NOTICE whose
+ * target natter_irc_format() refused with a critical. */
+static void
+test_ctcp_from_invalid_nick_ignored (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+
+  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, NULL, NULL);
+  natter_session_connect (f->session);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", "", NULL);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+
+  natter_test_fake_send (fake, ":!u@h PRIVMSG alice :\001PING 1\001");
+  natter_test_fake_send (fake, "::x!u@h PRIVMSG alice :\001VERSION\001");
+  natter_test_fake_send (fake, ":bob!u@h PRIVMSG alice :\001PING 3\001");
+  /* The first answer is bob's. */
+  g_assert_cmpstr (natter_test_fake_expect (fake, "NOTICE *"), ==, "NOTICE bob :\001PING 3\001");
+  natter_test_fake_assert_silent (fake, 200);
+}
+
 static void
 test_block_ignores_events (Fixture       *f,
                            gconstpointer  data)
@@ -685,6 +708,8 @@ main (int   argc,
               fixture_set_up, test_flood_paces_lines, fixture_tear_down);
   g_test_add ("/session/ctcp/answers-version-and-ping", Fixture, NULL,
               fixture_set_up_hosted, test_ctcp_version_ping, fixture_tear_down);
+  g_test_add ("/session/ctcp/ignores-invalid-nicks", Fixture, NULL,
+              fixture_set_up, test_ctcp_from_invalid_nick_ignored, fixture_tear_down);
   g_test_add ("/session/private/conversation", Fixture, NULL,
               fixture_set_up_hosted, test_private_conversation, fixture_tear_down);
   g_test_add ("/session/block/ignores-sender", Fixture, NULL,

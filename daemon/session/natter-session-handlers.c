@@ -526,6 +526,9 @@ session_answer_ctcp (NatterSession *self,
 {
   g_autofree char *reply = NULL;
 
+  /* A source with no nick, or one no line can name, gets no answer. */
+  if (!natter_isupport_target_is_valid (self->isupport, nick))
+    return;
   if (!natter_token_bucket_take (&self->ctcp, NATTER_SESSION_CTCP_BURST, NATTER_SESSION_CTCP_RATE,
                                  g_get_monotonic_time ()))
     return;
