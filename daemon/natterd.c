@@ -446,8 +446,9 @@ parse_number_option (const char  *option_name,
   double number;
 
   number = g_ascii_strtod (value, &end);
+  /* Only a number within gint's range may be converted to one. */
   if (value[0] == '\0' || end == NULL || *end != '\0' || !isfinite (number) || number < 0 ||
-      (integer && number != (gint) number))
+      (integer && (number > G_MAXINT || number != (gint) number)))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    integer ? _("%s must be a whole number, not “%s”")
