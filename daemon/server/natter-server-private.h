@@ -65,6 +65,7 @@ struct _NatterServer
   GMainContext    *context;
   GPtrArray       *listen_addresses;  /* GSocketAddress*, as bound */
   gboolean         started;
+  gboolean         told_opers_read_only; /* operators were told the store failed */
   gboolean         shutting_down;
 
   GHashTable      *clients;       /* NatterClient* set, owns a ref */
@@ -264,4 +265,7 @@ void   _natter_server_storage_note   (NatterServer *server,
                                       NatterClient *client,
                                       const char   *command,
                                       const char   *target);
+/* Tells @client, an operator, that the store is read-only, if it is. */
+void   _natter_server_storage_tell_oper (NatterServer *server,
+                                         NatterClient *client);
 G_END_DECLS
