@@ -231,6 +231,66 @@ test_flood_others_unaffected (Fixture       *f,
     expect_nextf (bob, ":alice!alice@127.0.0.1 PRIVMSG #o :flood %u, some text to make it longer", i);
 }
 
+typedef struct
+{
+  Client        *client;
+  gint           stop;
+} Flooder;
+
+/* Writes as fast as the socket takes, until told to stop or cut off. */
+static gpointer
+flooder_thread (gpointer data)
+{
+  Flooder *flooder = data;
+  g_autoptr(GString) chunk = g_string_new (NULL);
+
+  while (chunk->len < 64 * 1024)
+    g_string_append (chunk, "PRIVMSG #n :nonstop, as fast as the socket takes it\r\n");
+  while (!g_atomic_int_get (&flooder->stop) &&
+         natter_test_client_send_raw (flooder->client, chunk->str, chunk->len))
+    ;
+
+  return NULL;
+}
+
+/*
+ * A client that never stops writing is dropped once its backlog passes the
+ * bound, and neither its flood nor its drop holds up a third client.
+ */
+static void
+test_flood_nonstop (Fixture       *f,
+                    gconstpointer  data)
+{
+  Client *alice = new_user (f, "alice");
+  Client *bob = new_user (f, "bob");
+  Client *carol = new_user (f, "carol");
+  g_autoptr(GArray) rtts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  Flooder flooder = { alice, 0 };
+  GThread *thread;
+  gint64 end;
+
+  join_room (alice, "#n", NULL);
+  join_room (bob, "#n", alice, NULL);
+
+  thread = g_thread_new ("flooder", flooder_thread, &flooder);
+
+  /* Round trips during the flood, the drop and after, for 3 s. */
+  end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  for (guint i = 0; g_get_monotonic_time () < end && !g_test_failed (); i++)
+    {
+      gint64 rtt = round_trip (carol, i);
+
+      g_array_append_val (rtts, rtt);
+    }
+  g_atomic_int_set (&flooder.stop, 1);
+  g_thread_join (thread);
+  if (!g_test_failed ())
+    report_round_trips (rtts);
+
+  expect (bob, ":alice!alice@127.0.0.1 QUIT :Excess Flood");
+  g_assert_cmpuint (natter_test_server_get_n_clients (f->server), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -241,6 +301,7 @@ main (int   argc,
   g_test_add_func ("/server/flood/backlog", test_flood_backlog);
   ADD ("flood/held-then-processed", &fast_flood_config, test_flood_held_then_processed);
   ADD ("flood/others-unaffected", &fast_flood_config, test_flood_others_unaffected);
+  ADD ("flood/nonstop", &fast_flood_config, test_flood_nonstop);
 
   return g_test_run ();
 }

@@ -24,6 +24,9 @@
 #define FLUSH_IOV_MAX 128
 /* The longest line we buffer: tags plus the body, before 417. */
 #define INPUT_LINE_MAX (NATTER_IRC_TAGS_MAX + NATTER_IRC_LINE_MAX)
+/* Input dropped at most when closing: a client that keeps writing (a
+ * flooder) would otherwise hold the server in that loop for as long. */
+#define CLOSE_DRAIN_MAX (256 * 1024)
 
 G_DEFINE_FINAL_TYPE (NatterClient, natter_client, G_TYPE_OBJECT)
 
@@ -670,8 +673,14 @@ _natter_client_close (NatterClient *self)
   /* Send FIN first and drop what the peer already sent, so that the last
    * line (ERROR) is not lost to a reset caused by unread input. */
   shutdown (self->fd, SHUT_WR);
-  while (recv (self->fd, drain, sizeof drain, MSG_DONTWAIT) > 0)
-    ;
+  for (gsize drained = 0; drained < CLOSE_DRAIN_MAX; )
+    {
+      gssize n = recv (self->fd, drain, sizeof drain, MSG_DONTWAIT);
+
+      if (n <= 0)
+        break;
+      drained += n;
+    }
 
   self->closed = TRUE;
   g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
