@@ -32,6 +32,36 @@ compare_gint64 (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
+/* alice sends @n lines "PRIVMSG @room :@text I" (I from 1) in one write,
+ * then @tail (a whole line or NULL). */
+static void
+paste (Client     *alice,
+       const char *room,
+       const char *text,
+       guint       n,
+       const char *tail)
+{
+  g_autoptr(GString) lines = g_string_new (NULL);
+
+  for (guint i = 1; i <= n; i++)
+    g_string_append_printf (lines, "PRIVMSG %s :%s %u\r\n", room, text, i);
+  if (tail != NULL)
+    g_string_append (lines, tail);
+  natter_test_client_send_raw (alice, lines->str, lines->len);
+}
+
+/* The next lines of @c are alice's lines @from to @to of paste(). */
+static void
+expect_pasted (Client     *c,
+               const char *room,
+               const char *text,
+               guint       from,
+               guint       to)
+{
+  for (guint i = from; i <= to && !g_test_failed (); i++)
+    expect_nextf (c, ":alice!alice@127.0.0.1 PRIVMSG %s :%s %u", room, text, i);
+}
+
 /* PING to PONG for @c (not in any room, so nothing else arrives), in µs. */
 static gint64
 round_trip (Client     *c,
@@ -71,24 +101,20 @@ test_flood_paste (Fixture       *f,
   Client *bob = new_user (f, "bob");
   Client *dave = new_user (f, "dave");
   Client *carol = new_user (f, "carol");
-  g_autoptr(GString) paste = g_string_new (NULL);
   g_autoptr(GArray) rtts = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   join_room (alice, "#p", NULL);
   join_room (bob, "#p", alice, NULL);
   join_room (dave, "#p", alice, bob, NULL);
 
-  for (guint i = 1; i <= 200; i++)
-    g_string_append_printf (paste, "PRIVMSG #p :line %u of the paste, ordinary text\r\n", i);
-  g_string_append (paste, "PING :after-paste\r\n");
-  natter_test_client_send_raw (alice, paste->str, paste->len);
+  paste (alice, "#p", "a line of the paste, ordinary text", 200, "PING :after-paste\r\n");
 
   /* 20 at once, then 4 a second: about 45 s, each line within 250 ms of
    * the one before, far inside the per-line timeout. */
   for (guint i = 1; i <= 200 && !g_test_failed (); i++)
     {
-      expect_nextf (bob, ":alice!alice@127.0.0.1 PRIVMSG #p :line %u of the paste, ordinary text", i);
-      expect_nextf (dave, ":alice!alice@127.0.0.1 PRIVMSG #p :line %u of the paste, ordinary text", i);
+      expect_pasted (bob, "#p", "a line of the paste, ordinary text", i, i);
+      expect_pasted (dave, "#p", "a line of the paste, ordinary text", i, i);
       if (i % 5 == 0)
         {
           gint64 rtt = round_trip (carol, i);
@@ -117,8 +143,9 @@ test_flood_backlog (void)
                             "flood-backlog", 4096u, NULL);
   g_autoptr(NatterTestClient) alice = natter_test_client_new (natter_test_server_get_port (server));
   g_autoptr(NatterTestClient) bob = natter_test_client_new (natter_test_server_get_port (server));
-  g_autoptr(GString) lines = g_string_new (NULL);
   g_autofree char *padding = g_strnfill (60, 'x');
+  g_autofree char *held = g_strconcat ("held ", padding, NULL);
+  g_autofree char *more = g_strconcat ("more ", padding, NULL);
   guint delivered = 0;
   char *line;
 
@@ -128,17 +155,11 @@ test_flood_backlog (void)
   join_room (bob, "#b", alice, NULL);
 
   /* 30 lines of about 90 bytes: 2.7 KB waits at most, under 4096. */
-  for (guint i = 1; i <= 30; i++)
-    g_string_append_printf (lines, "PRIVMSG #b :held %u %s\r\n", i, padding);
-  natter_test_client_send_raw (alice, lines->str, lines->len);
-  for (guint i = 1; i <= 30 && !g_test_failed (); i++)
-    expect_nextf (bob, ":alice!alice@127.0.0.1 PRIVMSG #b :held %u %s", i, padding);
+  paste (alice, "#b", held, 30, NULL);
+  expect_pasted (bob, "#b", held, 1, 30);
 
   /* 200 more, 18 KB: past the bound. */
-  g_string_truncate (lines, 0);
-  for (guint i = 1; i <= 200; i++)
-    g_string_append_printf (lines, "PRIVMSG #b :more %u %s\r\n", i, padding);
-  natter_test_client_send_raw (alice, lines->str, lines->len);
+  paste (alice, "#b", more, 200, NULL);
 
   expect_next (alice, "ERROR :Closing Link: 127.0.0.1 (Excess Flood)");
   expect_closed (alice);
@@ -146,8 +167,8 @@ test_flood_backlog (void)
   /* bob sees the first of them in order, then the QUIT. */
   while ((line = natter_test_client_read_line (bob, natter_test_ms (NATTER_TEST_TIMEOUT_MS))) != NULL)
     {
-      g_autofree char *wanted = g_strdup_printf (":alice!alice@127.0.0.1 PRIVMSG #b :more %u %s",
-                                                 delivered + 1, padding);
+      g_autofree char *wanted = g_strdup_printf (":alice!alice@127.0.0.1 PRIVMSG #b :%s %u",
+                                                 more, delivered + 1);
       gboolean quit = g_str_equal (line, ":alice!alice@127.0.0.1 QUIT :Excess Flood");
 
       if (!quit && !g_str_equal (line, wanted))
@@ -173,18 +194,12 @@ test_flood_held_then_processed (Fixture       *f,
 {
   Client *alice = new_user (f, "alice");
   Client *bob = new_user (f, "bob");
-  g_autoptr(GString) burst = g_string_new (NULL);
 
   join_room (alice, "#h", NULL);
   join_room (bob, "#h", alice, NULL);
 
-  for (guint i = 1; i <= 40; i++)
-    g_string_append_printf (burst, "PRIVMSG #h :burst %u\r\n", i);
-  g_string_append (burst, "TOPIC #h :after the burst\r\n");
-  natter_test_client_send_raw (alice, burst->str, burst->len);
-
-  for (guint i = 1; i <= 40 && !g_test_failed (); i++)
-    expect_nextf (bob, ":alice!alice@127.0.0.1 PRIVMSG #h :burst %u", i);
+  paste (alice, "#h", "burst", 40, "TOPIC #h :after the burst\r\n");
+  expect_pasted (bob, "#h", "burst", 1, 40);
   expect_next (bob, ":alice!alice@127.0.0.1 TOPIC #h :after the burst");
   expect_next (alice, ":alice!alice@127.0.0.1 TOPIC #h :after the burst");
 
@@ -204,17 +219,14 @@ test_flood_others_unaffected (Fixture       *f,
   Client *alice = new_user (f, "alice");
   Client *bob = new_user (f, "bob");
   Client *carol = new_user (f, "carol");
-  g_autoptr(GString) paste = g_string_new (NULL);
   g_autoptr(GArray) rtts = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   join_room (alice, "#o", NULL);
   join_room (bob, "#o", alice, NULL);
 
   /* About 48 KB: 800 lines, 40 s of sending at 20 a second. */
-  for (guint i = 1; i <= 800; i++)
-    g_string_append_printf (paste, "PRIVMSG #o :flood %u, some text to make it longer\r\n", i);
-  natter_test_client_send_raw (alice, paste->str, paste->len);
-  expect_next (bob, ":alice!alice@127.0.0.1 PRIVMSG #o :flood 1, some text to make it longer");
+  paste (alice, "#o", "flood, with some text to make it longer", 800, NULL);
+  expect_pasted (bob, "#o", "flood, with some text to make it longer", 1, 1);
 
   for (guint i = 0; i < 40 && !g_test_failed (); i++)
     {
@@ -227,8 +239,7 @@ test_flood_others_unaffected (Fixture       *f,
 
   /* alice is slowed down, not dropped; bob got her lines in order. */
   g_assert_cmpuint (natter_test_server_get_n_clients (f->server), ==, 3);
-  for (guint i = 2; i <= 20 && !g_test_failed (); i++)
-    expect_nextf (bob, ":alice!alice@127.0.0.1 PRIVMSG #o :flood %u, some text to make it longer", i);
+  expect_pasted (bob, "#o", "flood, with some text to make it longer", 2, 20);
 }
 
 typedef struct
