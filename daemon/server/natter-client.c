@@ -318,9 +318,16 @@ natter_client_read (NatterClient *self)
 {
   NatterServer *server = self->server;
   char *buf = server->read_buffer;
+  gsize size = server->read_buffer_size;
   gssize n;
 
-  n = recv (self->fd, buf, server->read_buffer_size, 0);
+  /* Under flood control, read about what the bucket lets through: what is
+   * read beyond it is kept until handled, and a flooder's rest is better
+   * left in the kernel, pushing back, than in our memory. */
+  if (server->flood_rate > 0)
+    size = MIN (size, (gsize) (MAX (self->flood.tokens, 1.0f) + 1) * NATTER_IRC_LINE_MAX);
+
+  n = recv (self->fd, buf, size, 0);
   if (n < 0)
     {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
