@@ -62,6 +62,10 @@ expect_pasted (Client     *c,
     expect_nextf (c, ":alice!alice@127.0.0.1 PRIVMSG %s :%s %u", room, text, i);
 }
 
+/* Between two round trips of fast_flood_config's measuring client: under
+ * its own rate (20 lines/s), or it would measure its own pacing. */
+#define ROUND_TRIP_GAP_US (100 * 1000)
+
 /* PING to PONG for @c (not in any room, so nothing else arrives), in µs. */
 static gint64
 round_trip (Client     *c,
@@ -73,6 +77,23 @@ round_trip (Client     *c,
   expectf (c, ":irc.test PONG irc.test :rt%u", i);
 
   return g_get_monotonic_time () - start;
+}
+
+/* Round trips of @c into @rtts, ROUND_TRIP_GAP_US apart, @n of them or
+ * until @end_us (monotonic), whichever comes first. */
+static void
+time_round_trips (Client *c,
+                  GArray *rtts,
+                  guint   n,
+                  gint64  end_us)
+{
+  for (guint i = 0; i < n && g_get_monotonic_time () < end_us && !g_test_failed (); i++)
+    {
+      gint64 rtt = round_trip (c, i);
+
+      g_array_append_val (rtts, rtt);
+      g_usleep (ROUND_TRIP_GAP_US);
+    }
 }
 
 static void
@@ -228,12 +249,7 @@ test_flood_others_unaffected (Fixture       *f,
   paste (alice, "#o", "flood, with some text to make it longer", 800, NULL);
   expect_pasted (bob, "#o", "flood, with some text to make it longer", 1, 1);
 
-  for (guint i = 0; i < 40 && !g_test_failed (); i++)
-    {
-      gint64 rtt = round_trip (carol, i);
-
-      g_array_append_val (rtts, rtt);
-    }
+  time_round_trips (carol, rtts, 40, G_MAXINT64);
   if (!g_test_failed ())
     report_round_trips (rtts);
 
@@ -278,7 +294,6 @@ test_flood_nonstop (Fixture       *f,
   g_autoptr(GArray) rtts = g_array_new (FALSE, FALSE, sizeof (gint64));
   Flooder flooder = { alice, 0 };
   GThread *thread;
-  gint64 end;
 
   join_room (alice, "#n", NULL);
   join_room (bob, "#n", alice, NULL);
@@ -286,13 +301,7 @@ test_flood_nonstop (Fixture       *f,
   thread = g_thread_new ("flooder", flooder_thread, &flooder);
 
   /* Round trips during the flood, the drop and after, for 3 s. */
-  end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
-  for (guint i = 0; g_get_monotonic_time () < end && !g_test_failed (); i++)
-    {
-      gint64 rtt = round_trip (carol, i);
-
-      g_array_append_val (rtts, rtt);
-    }
+  time_round_trips (carol, rtts, G_MAXUINT, g_get_monotonic_time () + 3 * G_USEC_PER_SEC);
   g_atomic_int_set (&flooder.stop, 1);
   g_thread_join (thread);
   if (!g_test_failed ())
