@@ -22,6 +22,9 @@ G_BEGIN_DECLS
 #define NATTER_REALNAMELEN 128
 #define NATTER_MAXTARGETS  4
 #define NATTER_CHANLIMIT   50
+/* Bytes over the flood rate that may wait before Excess Flood: a few
+ * hundred lines of a paste (--flood-backlog). */
+#define NATTER_DEFAULT_FLOOD_BACKLOG (64 * 1024)
 #define NATTER_MAXBANS     100
 #define NATTER_WHOWAS_MAX  1024
 
@@ -53,6 +56,7 @@ struct _NatterServer
   char            *motd;
   double           flood_burst;
   double           flood_rate;
+  guint            flood_backlog;   /* bytes sent but not yet handled before Excess Flood */
   guint            sendq_max;
   guint            max_clients_per_ip;
   guint            ipv6_prefix_length;  /* IPv6 clients count per prefix */
