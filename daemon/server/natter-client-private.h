@@ -22,6 +22,10 @@ typedef enum {
   NATTER_CAP_EXTENDED_JOIN  = 1 << 9,
   NATTER_CAP_SASL           = 1 << 10,
   NATTER_CAP_USERHOST_IN_NAMES = 1 << 11,
+  NATTER_CAP_EXTENDED_MONITOR  = 1 << 12,
+  NATTER_CAP_SETNAME           = 1 << 13,
+  NATTER_CAP_INVITE_NOTIFY     = 1 << 14,
+  NATTER_CAP_NO_IMPLICIT_NAMES = 1 << 15,
 } NatterCap;
 
 /* Logins, SASL and nick protection of one client: natter-accounts.c. */
@@ -55,6 +59,7 @@ struct _NatterClient
   NatterAuth        *auth;          /* NULL until needed */
   GPtrArray         *silences;      /* SILENCE masks (char*), NULL when none */
   NatterListing     *listing;       /* NULL unless a LIST is under way */
+  GPtrArray         *monitoring;    /* MONITOR nicks (char*) as given, NULL when none */
 
   GPtrArray         *rooms;         /* NatterRoom*, unowned (the room owns membership) */
 
@@ -95,6 +100,7 @@ struct _NatterClient
   guint              paused         : 1; /* input held while a command waits on the store */
   guint              cap_302        : 1; /* CAP LS 302: capabilities with values */
   guint              told_not_kept  : 1; /* NOTE STORE_READ_ONLY sent */
+  guint              bot            : 1; /* user mode +B */
 };
 
 NatterClient *_natter_client_new          (NatterServer      *server,

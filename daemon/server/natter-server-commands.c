@@ -7,6 +7,7 @@
 
 #include "natter-accounts-private.h"
 #include "natter-history-private.h"
+#include "natter-monitor-private.h"
 #include "natter-server-private.h"
 #include "natter-services-private.h"
 
@@ -76,6 +77,7 @@ static const NatterCommand commands[] = {
   { "LIST",         _natter_server_cmd_list,            0, FALSE },
   { "LUSERS",       _natter_server_cmd_lusers,          0, FALSE },
   { "MODE",         _natter_server_cmd_mode,            1, FALSE },
+  { "MONITOR",      _natter_server_cmd_monitor,         1, FALSE },
   { "MOTD",         _natter_server_cmd_motd,            0, FALSE },
   { "NAMES",        _natter_server_cmd_names,           0, FALSE },
   { "NICK",         _natter_server_cmd_nick,            0, TRUE  },

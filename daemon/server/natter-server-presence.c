@@ -9,6 +9,7 @@
 #include "natter-accounts-private.h"
 #include "natter-history-private.h"
 #include "natter-irc-names.h"
+#include "natter-monitor-private.h"
 #include "natter-server-private.h"
 
 #define WHO_RESULTS_MAX 500
@@ -265,5 +266,5 @@ _natter_server_cmd_away (NatterServer     *server,
   else
     _natter_server_reply (server, client, "305", _("You are no longer marked as being away"), NULL);
 
-  _natter_out_line_tell_peers (server, client, "AWAY", client->away, FALSE, NATTER_CAP_AWAY_NOTIFY);
+  _natter_monitor_tell_peers (server, client, "AWAY", client->away, FALSE, NATTER_CAP_AWAY_NOTIFY);
 }

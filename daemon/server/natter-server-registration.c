@@ -10,6 +10,7 @@
 #include "natter-irc-message.h"
 #include "natter-irc-modes.h"
 #include "natter-irc-names.h"
+#include "natter-monitor-private.h"
 #include "natter-server-private.h"
 #include "natter-services-private.h"
 
@@ -24,6 +25,7 @@ static const struct {
   { "draft/chathistory", NATTER_CAP_CHATHISTORY },
   { "echo-message", NATTER_CAP_ECHO_MESSAGE },
   { "extended-join", NATTER_CAP_EXTENDED_JOIN },
+  { "extended-monitor", NATTER_CAP_EXTENDED_MONITOR },
   { "message-tags", NATTER_CAP_MESSAGE_TAGS },
   { "multi-prefix", NATTER_CAP_MULTI_PREFIX },
   { "sasl", NATTER_CAP_SASL },
@@ -49,6 +51,7 @@ send_isupport (NatterServer *server,
     "MAXLIST=b:" G_STRINGIFY (NATTER_MAXBANS),
     "MAXTARGETS=" G_STRINGIFY (NATTER_MAXTARGETS),
     "MODES=" G_STRINGIFY (NATTER_IRC_MODES_MAX_PARAM_CHANGES),
+    "MONITOR=" G_STRINGIFY (NATTER_MONITOR_MAX),
     network,
     "NICKLEN=" G_STRINGIFY (NATTER_NICKLEN),
     "PREFIX=(ov)@+",
@@ -209,6 +212,7 @@ _natter_server_try_register (NatterServer *server,
 
   g_debug ("%s registered", client->prefix);
   _natter_accounts_registered (server, client);
+  _natter_monitor_signon (server, client);
 }
 
 void
@@ -240,16 +244,25 @@ _natter_server_rename (NatterServer *server,
                        NatterClient *client,
                        const char   *nick)
 {
+  g_autofree char *folded = natter_irc_casefold (nick);
+  /* MONITOR watches nicks: a new one is a signoff and a signon, a change
+   * of case neither. */
+  gboolean renamed = client->nick_folded == NULL || !g_str_equal (client->nick_folded, folded);
+
   if (client->registered)
     {
       _natter_out_line_tell_peers (server, client, "NICK", nick, TRUE, 0);
       _natter_server_remember_whowas (server, client);
+      if (renamed)
+        _natter_monitor_signoff (server, client);
     }
 
   if (client->nick_folded != NULL)
     g_hash_table_remove (server->nicks, client->nick_folded);
   _natter_client_set_nick (client, nick);
   g_hash_table_insert (server->nicks, client->nick_folded, client);
+  if (renamed)
+    _natter_monitor_signon (server, client);
 }
 
 void

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-server"
+
+#include "config.h"
+
+#include "natter-test-server-fixture.h"
+
+/*
+ * The hosted server's IRCv3 extensions beyond messaging: MONITOR and
+ * extended-monitor, setname, invite-notify, no-implicit-names and bot mode,
+ * each with and without its capability.
+ */
+
+/* MONITOR */
+
+static void
+test_monitor_commands (Fixture       *f,
+                       gconstpointer  data)
+{
+  Client *alice = new_user (f, "alice");
+  Client *bob = new_user (f, "bob");
+
+  say (alice, "VERSION");
+  expect (alice, ":irc.test 005 alice * MONITOR=100 *");
+  expect (alice, ":irc.test 005 alice *:are supported by this server");
+
+  /* Online with a hostmask, offline as given; invalid nicks are skipped. */
+  say (alice, "MONITOR + Bob,nobody,#room");
+  expect_next (alice, ":irc.test 730 alice :bob!bob@127.0.0.1");
+  expect_next (alice, ":irc.test 731 alice :nobody");
+  silent (alice);
+  /* Once only, whatever the case. */
+  say (alice, "MONITOR + BOB");
+  expect_next (alice, ":irc.test 730 alice :bob!bob@127.0.0.1");
+  say (alice, "MONITOR L");
+  expect_next (alice, ":irc.test 732 alice :Bob,nobody");
+  expect_next (alice, ":irc.test 733 alice :End of MONITOR list");
+  say (alice, "MONITOR S");
+  expect_next (alice, ":irc.test 730 alice :bob!bob@127.0.0.1");
+  expect_next (alice, ":irc.test 731 alice :nobody");
+
+  /* No output for - and C. */
+  say (alice, "MONITOR - NOBODY");
+  say (alice, "MONITOR L");
+  expect_next (alice, ":irc.test 732 alice :Bob");
+  expect_next (alice, ":irc.test 733 alice :End of MONITOR list");
+  say (alice, "MONITOR C");
+  say (alice, "MONITOR L");
+  expect_next (alice, ":irc.test 733 alice :End of MONITOR list");
+  say (alice, "MONITOR S");
+  silent (alice);
+
+  say (alice, "MONITOR +");
+  expect_next (alice, ":irc.test 461 alice MONITOR :Not enough parameters");
+  silent (bob);
+}
+
+static void
+test_monitor_full (Fixture       *f,
+                   gconstpointer  data)
+{
+  Client *alice = new_user (f, "alice");
+  GString *list = g_string_new (NULL);
+
+  for (guint i = 0; i < 99; i++)
+    g_string_append_printf (list, "%sn%u", i > 0 ? "," : "", i);
+  say (alice, "MONITOR + %s", list->str);
+  expect_next (alice, ":irc.test 731 alice :n0,n1,n2,*,n97,n98");
+
+  /* The 100th fits, the rest are refused as sent, and nothing is added. */
+  say (alice, "MONITOR + n0,x1,x2,x3");
+  expect_next (alice, ":irc.test 734 alice 100 x2,x3 :Monitor list is full.");
+  expect_next (alice, ":irc.test 731 alice :n0,x1");
+  say (alice, "MONITOR S");
+  expect (alice, ":irc.test 731 alice :*,x1");
+  silent (alice);
+  g_string_free (list, TRUE);
+}
+
+static void
+test_monitor_notifications (Fixture       *f,
+                            gconstpointer  data)
+{
+  Client *alice = new_user (f, "alice");
+  Client *carol = new_user (f, "carol");
+  Client *bob;
+
+  say (alice, "MONITOR + bob,robert");
+  expect_next (alice, ":irc.test 731 alice :bob,robert");
+  say (carol, "MONITOR + robert");
+  expect_next (carol, ":irc.test 731 carol :robert");
+
+  /* Registration is a signon. */
+  bob = new_user (f, "bob");
+  expect_next (alice, ":irc.test 730 * :bob!bob@127.0.0.1");
+  silent (carol);
+
+  /* A new nick is a signoff and a signon; a new case is neither. */
+  say (bob, "NICK Bob");
+  expect_next (bob, ":bob!bob@127.0.0.1 NICK Bob");
+  say (bob, "NICK robert");
+  expect_next (bob, ":Bob!bob@127.0.0.1 NICK robert");
+  expect_next (alice, ":irc.test 731 * :Bob");
+  expect_next (alice, ":irc.test 730 * :robert!bob@127.0.0.1");
+  expect_next (carol, ":irc.test 730 * :robert!bob@127.0.0.1");
+
+  /* A quit, and one who monitors no more. */
+  say (carol, "MONITOR - robert");
+  say (bob, "QUIT :bye");
+  expect_next (alice, ":irc.test 731 * :robert");
+  silent (carol);
+
+  /* Leaving empties the watcher's list: a new client by that nick comes
+   * and goes unnoticed by anyone. */
+  say (carol, "QUIT");
+  expect_next (carol, "ERROR :Closing Link: 127.0.0.1 (Client Quit)");
+  expect_closed (carol);
+  bob = new_user (f, "robert");
+  expect_next (alice, ":irc.test 730 * :robert!robert@127.0.0.1");
+  silent (alice);
+}
+
+static void
+test_extended_monitor (Fixture       *f,
+                       gconstpointer  data)
+{
+  Client *ext = new_user_with_caps (f, "ext", "extended-monitor away-notify");
+  Client *plain = new_user_with_caps (f, "plain", "away-notify");
+  Client *noaway = new_user_with_caps (f, "noaway", "extended-monitor");
+  Client *mate = new_user_with_caps (f, "mate", "extended-monitor away-notify");
+  Client *bob = new_user (f, "bob");
+
+  say (ext, "MONITOR + bob");
+  expect_next (ext, ":irc.test 730 ext :bob!bob@127.0.0.1");
+  say (plain, "MONITOR + bob");
+  expect_next (plain, ":irc.test 730 plain :bob!bob@127.0.0.1");
+  say (noaway, "MONITOR + bob");
+  expect_next (noaway, ":irc.test 730 noaway :bob!bob@127.0.0.1");
+  say (mate, "MONITOR + bob");
+  expect_next (mate, ":irc.test 730 mate :bob!bob@127.0.0.1");
+  /* mate also shares a room with bob: told once. */
+  join_room (mate, "#r", NULL);
+  join_room (bob, "#r", mate, NULL);
+
+  say (bob, "AWAY :out");
+  expect_next (bob, ":irc.test 306 bob :You have been marked as being away");
+  expect_next (ext, ":bob!bob@127.0.0.1 AWAY :out");
+  expect_next (mate, ":bob!bob@127.0.0.1 AWAY :out");
+  silent (mate);
+  /* Without extended-monitor, or without away-notify: nothing. */
+  silent (plain);
+  silent (noaway);
+
+  say (bob, "AWAY");
+  expect_next (ext, ":bob!bob@127.0.0.1 AWAY");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  natter_test_fixture_init (&argc, &argv);
+
+  ADD ("ircv3/monitor/commands", NULL, test_monitor_commands);
+  ADD ("ircv3/monitor/full", NULL, test_monitor_full);
+  ADD ("ircv3/monitor/notifications", NULL, test_monitor_notifications);
+  ADD ("ircv3/extended-monitor", NULL, test_extended_monitor);
+
+  return g_test_run ();
+}
