@@ -21,8 +21,9 @@ test_monitor_commands (Fixture       *f,
   Client *bob = new_user (f, "bob");
 
   say (alice, "VERSION");
-  expect (alice, ":irc.test 005 alice * MONITOR=100 *");
-  expect (alice, ":irc.test 005 alice *:are supported by this server");
+  expect (alice, ":irc.test 005 alice *MONITOR=100 *");
+  say (alice, "PING sync");
+  expect (alice, ":irc.test PONG irc.test :sync");
 
   /* Online with a hostmask, offline as given; invalid nicks are skipped. */
   say (alice, "MONITOR + Bob,nobody,#room");
@@ -155,6 +156,72 @@ test_extended_monitor (Fixture       *f,
   expect_next (ext, ":bob!bob@127.0.0.1 AWAY");
 }
 
+/* setname */
+
+static void
+test_setname (Fixture       *f,
+              gconstpointer  data)
+{
+  Client *alice = new_user_with_caps (f, "alice", "setname");
+  Client *bob = new_user_with_caps (f, "bob", "setname");
+  Client *carol = new_user (f, "carol");
+  Client *dave = new_user_with_caps (f, "dave", "setname");
+  g_autofree char *long_name = g_strnfill (129, 'x');
+
+  say (alice, "VERSION");
+  expect (alice, ":irc.test 005 alice *NAMELEN=128 *");
+  say (alice, "PING sync");
+  expect (alice, ":irc.test PONG irc.test :sync");
+  join_room (alice, "#s", NULL);
+  join_room (bob, "#s", alice, NULL);
+  join_room (carol, "#s", alice, bob, NULL);
+
+  say (alice, "SETNAME :Alice Liddell");
+  expect_next (alice, ":alice!alice@127.0.0.1 SETNAME :Alice Liddell");
+  expect_next (bob, ":alice!alice@127.0.0.1 SETNAME :Alice Liddell");
+  /* carol lacks the capability, dave shares no room. */
+  silent (carol);
+  silent (dave);
+  say (carol, "WHOIS alice");
+  expect_next (carol, ":irc.test 311 carol alice alice 127.0.0.1 * :Alice Liddell");
+  expect (carol, ":irc.test 318 carol alice :End of /WHOIS list");
+  say (alice, "SETNAME Alice");
+  expect_next (alice, ":alice!alice@127.0.0.1 SETNAME Alice");
+  expect_next (bob, ":alice!alice@127.0.0.1 SETNAME Alice");
+
+  /* Without the capability: changed silently. */
+  say (carol, "SETNAME :Carol C");
+  expect_next (bob, ":carol!carol@127.0.0.1 SETNAME :Carol C");
+  expect_next (alice, ":carol!carol@127.0.0.1 SETNAME :Carol C");
+  silent (carol);
+  say (carol, "WHO carol");
+  expect_next (carol, ":irc.test 352 carol * carol 127.0.0.1 irc.test carol H :0 Carol C");
+  expect_next (carol, ":irc.test 315 carol carol :End of WHO list");
+
+  /* Too long, empty: refused, and the name stays. */
+  say (alice, "SETNAME :%s", long_name);
+  expect_next (alice, ":irc.test FAIL SETNAME INVALID_REALNAME :Realname is not valid");
+  say (alice, "SETNAME :");
+  expect_next (alice, ":irc.test FAIL SETNAME INVALID_REALNAME :Realname is not valid");
+  say (alice, "SETNAME");
+  expect_next (alice, ":irc.test 461 alice SETNAME :Not enough parameters");
+  silent (bob);
+  say (bob, "WHOIS alice");
+  expect_next (bob, ":irc.test 311 bob alice alice 127.0.0.1 * :Alice");
+  expect (bob, ":irc.test 318 bob alice :End of /WHOIS list");
+
+  /* extended-monitor: a watcher who shares no room is told too. */
+  say (dave, "CAP REQ extended-monitor");
+  expect_next (dave, ":irc.test CAP dave ACK :extended-monitor");
+  say (dave, "MONITOR + alice");
+  expect_next (dave, ":irc.test 730 dave :alice!alice@127.0.0.1");
+  say (alice, "SETNAME :Alice again");
+  expect_next (alice, ":alice!alice@127.0.0.1 SETNAME :Alice again");
+  expect_next (bob, ":alice!alice@127.0.0.1 SETNAME :Alice again");
+  expect_next (dave, ":alice!alice@127.0.0.1 SETNAME :Alice again");
+  silent (carol);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -165,6 +232,7 @@ main (int   argc,
   ADD ("ircv3/monitor/full", NULL, test_monitor_full);
   ADD ("ircv3/monitor/notifications", NULL, test_monitor_notifications);
   ADD ("ircv3/extended-monitor", NULL, test_extended_monitor);
+  ADD ("ircv3/setname", NULL, test_setname);
 
   return g_test_run ();
 }

@@ -10,6 +10,9 @@ G_BEGIN_DECLS
 
 NatterCommandFunc _natter_server_cmd_monitor;
 
+/* natter-server-ircv3.c */
+NatterCommandFunc _natter_server_cmd_setname;
+
 /* @client is now known by its nick (registration, or a new nick): its
  * watchers get 730. */
 void   _natter_monitor_signon     (NatterServer  *server,

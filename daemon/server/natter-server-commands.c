@@ -90,6 +90,7 @@ static const NatterCommand commands[] = {
   { "PONG",         _natter_server_cmd_pong,            0, TRUE  },
   { "PRIVMSG",      _natter_server_cmd_privmsg,         0, FALSE },
   { "QUIT",         _natter_server_cmd_quit,            0, TRUE  },
+  { "SETNAME",      _natter_server_cmd_setname,         1, FALSE },
   { "SILENCE",      _natter_silence_cmd,                0, FALSE },
   { "STATS",        _natter_server_cmd_stats,           1, FALSE },
   { "TAGMSG",       _natter_server_cmd_tagmsg,          1, FALSE },

@@ -30,6 +30,7 @@ static const struct {
   { "multi-prefix", NATTER_CAP_MULTI_PREFIX },
   { "sasl", NATTER_CAP_SASL },
   { "server-time", NATTER_CAP_SERVER_TIME },
+  { "setname", NATTER_CAP_SETNAME },
   { "userhost-in-names", NATTER_CAP_USERHOST_IN_NAMES },
 };
 
@@ -52,6 +53,7 @@ send_isupport (NatterServer *server,
     "MAXTARGETS=" G_STRINGIFY (NATTER_MAXTARGETS),
     "MODES=" G_STRINGIFY (NATTER_IRC_MODES_MAX_PARAM_CHANGES),
     "MONITOR=" G_STRINGIFY (NATTER_MONITOR_MAX),
+    "NAMELEN=" G_STRINGIFY (NATTER_REALNAMELEN),
     network,
     "NICKLEN=" G_STRINGIFY (NATTER_NICKLEN),
     "PREFIX=(ov)@+",
