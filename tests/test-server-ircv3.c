@@ -222,6 +222,49 @@ test_setname (Fixture       *f,
   silent (carol);
 }
 
+/* invite-notify */
+
+static void
+test_invite_notify (Fixture       *f,
+                    gconstpointer  data)
+{
+  Client *alice = new_user_with_caps (f, "alice", "invite-notify");
+  Client *op = new_user_with_caps (f, "op", "invite-notify");
+  Client *member = new_user_with_caps (f, "member", "invite-notify");
+  Client *plain = new_user (f, "plain");
+  Client *bob = new_user_with_caps (f, "bob", "invite-notify");
+  Client *dan = new_user (f, "dan");
+
+  join_room (alice, "#n", NULL);
+  join_room (op, "#n", alice, NULL);
+  join_room (member, "#n", alice, op, NULL);
+  join_room (plain, "#n", alice, op, member, NULL);
+
+  /* An open room: every member with the capability but the inviter and
+   * the invited; the invited gets the usual INVITE. */
+  say (member, "INVITE bob #n");
+  expect_next (member, ":irc.test 341 member bob #n");
+  expect_next (bob, ":member!member@127.0.0.1 INVITE bob #n");
+  expect_next (alice, ":member!member@127.0.0.1 INVITE bob #n");
+  expect_next (op, ":member!member@127.0.0.1 INVITE bob #n");
+  silent (member);
+  silent (plain);
+
+  /* +i: only those who may invite, the operators. */
+  say (alice, "MODE #n +io op");
+  expect_next_modes (alice, ":alice!alice@127.0.0.1 MODE #n", "io", "op");
+  expect_next_modes (op, ":alice!alice@127.0.0.1 MODE #n", "io", "op");
+  expect_next_modes (member, ":alice!alice@127.0.0.1 MODE #n", "io", "op");
+  expect_next_modes (plain, ":alice!alice@127.0.0.1 MODE #n", "io", "op");
+  say (alice, "INVITE dan #n");
+  expect_next (alice, ":irc.test 341 alice dan #n");
+  expect_next (dan, ":alice!alice@127.0.0.1 INVITE dan #n");
+  expect_next (op, ":alice!alice@127.0.0.1 INVITE dan #n");
+  silent (member);
+  silent (plain);
+  silent (alice);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -233,6 +276,7 @@ main (int   argc,
   ADD ("ircv3/monitor/notifications", NULL, test_monitor_notifications);
   ADD ("ircv3/extended-monitor", NULL, test_extended_monitor);
   ADD ("ircv3/setname", NULL, test_setname);
+  ADD ("ircv3/invite-notify", NULL, test_invite_notify);
 
   return g_test_run ();
 }

@@ -11,8 +11,8 @@
 #include "natter-accounts-private.h"
 #include "natter-history-private.h"
 #include "natter-irc-names.h"
+#include "natter-ircv3-private.h"
 #include "natter-limits-private.h"
-#include "natter-monitor-private.h"
 #include "natter-services-private.h"
 
 /*

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "natter-irc-names.h"
-#include "natter-monitor-private.h"
+#include "natter-ircv3-private.h"
 
 /*
  * MONITOR (ircv3.net/specs/extensions/monitor): each client keeps the nicks

@@ -7,7 +7,7 @@
 
 #include "natter-accounts-private.h"
 #include "natter-history-private.h"
-#include "natter-monitor-private.h"
+#include "natter-ircv3-private.h"
 #include "natter-server-private.h"
 #include "natter-services-private.h"
 

@@ -6,12 +6,12 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "natter-monitor-private.h"
+#include "natter-ircv3-private.h"
 #include "natter-server-private.h"
 
 /*
- * IRCv3 commands that are no family's own: SETNAME (ircv3.net/specs/
- * extensions/setname).
+ * IRCv3 commands and notifications that are no family's own: SETNAME
+ * (ircv3.net/specs/extensions/setname) and invite-notify.
  */
 
 static gboolean
@@ -55,5 +55,36 @@ _natter_server_cmd_setname (NatterServer     *server,
   line.account = client->account;
   line.required_cap = NATTER_CAP_SETNAME;
   _natter_monitor_send_peers (&line, server, client, TRUE, NATTER_CAP_SETNAME);
+  _natter_out_line_clear (&line);
+}
+
+void
+_natter_server_invite_notify (NatterServer *server,
+                              NatterRoom   *room,
+                              NatterClient *inviter,
+                              NatterClient *target)
+{
+  const char *params[] = { target->nick, room->name };
+  gboolean ops_only = (room->modes & NATTER_ROOM_MODE_INVITE) != 0;
+  GHashTableIter iter;
+  NatterClient *member;
+  gpointer value;
+  NatterOutLine line;
+
+  /* Those who could have sent the INVITE themselves: in a +i room only
+   * its operators, otherwise every member. */
+  _natter_out_line_init (&line, inviter->prefix, "INVITE", params, 2, NULL);
+  line.account = inviter->account;
+  line.required_cap = NATTER_CAP_INVITE_NOTIFY;
+  line.from = inviter;
+  g_hash_table_iter_init (&iter, room->members);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&member, &value))
+    {
+      if (member == inviter || member == target)
+        continue;
+      if (ops_only && !(GPOINTER_TO_UINT (value) & NATTER_MEMBER_OP))
+        continue;
+      _natter_out_line_send (&line, server, member);
+    }
   _natter_out_line_clear (&line);
 }

@@ -9,7 +9,7 @@
 #include "natter-accounts-private.h"
 #include "natter-history-private.h"
 #include "natter-irc-names.h"
-#include "natter-monitor-private.h"
+#include "natter-ircv3-private.h"
 #include "natter-server-private.h"
 
 #define WHO_RESULTS_MAX 500

@@ -10,7 +10,7 @@
 #include "natter-irc-message.h"
 #include "natter-irc-modes.h"
 #include "natter-irc-names.h"
-#include "natter-monitor-private.h"
+#include "natter-ircv3-private.h"
 #include "natter-server-private.h"
 #include "natter-services-private.h"
 
@@ -26,6 +26,7 @@ static const struct {
   { "echo-message", NATTER_CAP_ECHO_MESSAGE },
   { "extended-join", NATTER_CAP_EXTENDED_JOIN },
   { "extended-monitor", NATTER_CAP_EXTENDED_MONITOR },
+  { "invite-notify", NATTER_CAP_INVITE_NOTIFY },
   { "message-tags", NATTER_CAP_MESSAGE_TAGS },
   { "multi-prefix", NATTER_CAP_MULTI_PREFIX },
   { "sasl", NATTER_CAP_SASL },

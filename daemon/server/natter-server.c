@@ -10,8 +10,8 @@
 #include "natter-history-private.h"
 #include "natter-irc-message.h"
 #include "natter-irc-names.h"
+#include "natter-ircv3-private.h"
 #include "natter-limits-private.h"
-#include "natter-monitor-private.h"
 #include "natter-server-private.h"
 #include "natter-token-bucket.h"
 

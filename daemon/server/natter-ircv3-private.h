@@ -5,13 +5,18 @@
 
 G_BEGIN_DECLS
 
-/* IRCv3 MONITOR and extended-monitor: natter-monitor.c. */
+/* IRCv3 beyond messaging. MONITOR and extended-monitor: natter-monitor.c. */
 #define NATTER_MONITOR_MAX 100
 
 NatterCommandFunc _natter_server_cmd_monitor;
 
 /* natter-server-ircv3.c */
 NatterCommandFunc _natter_server_cmd_setname;
+/* invite-notify: @inviter's INVITE of @target to @room's members with it. */
+void   _natter_server_invite_notify (NatterServer *server,
+                                     NatterRoom   *room,
+                                     NatterClient *inviter,
+                                     NatterClient *target);
 
 /* @client is now known by its nick (registration, or a new nick): its
  * watchers get 730. */
