@@ -265,6 +265,39 @@ test_invite_notify (Fixture       *f,
   silent (alice);
 }
 
+/* no-implicit-names */
+
+static void
+test_no_implicit_names (Fixture       *f,
+                        gconstpointer  data)
+{
+  Client *alice = new_user (f, "alice");
+  Client *bob = new_user_with_caps (f, "bob", "no-implicit-names");
+
+  join_room (alice, "#q", NULL);
+  say (alice, "TOPIC #q :quiet");
+  expect_next (alice, ":alice!alice@127.0.0.1 TOPIC #q :quiet");
+
+  /* The JOIN and the topic, no NAMES. */
+  say (bob, "JOIN #q");
+  expect_next (bob, ":bob!bob@127.0.0.1 JOIN #q");
+  expect_next (bob, ":irc.test 332 bob #q :quiet");
+  expect_next (bob, ":irc.test 333 bob #q alice!alice@127.0.0.1 *");
+  silent (bob);
+  expect_next (alice, ":bob!bob@127.0.0.1 JOIN #q");
+
+  /* An explicit NAMES as usual. */
+  say (bob, "NAMES #q");
+  expect_next_with_set (bob, ":irc.test 353 bob = #q", "@alice bob");
+  expect_next (bob, ":irc.test 366 bob #q :End of /NAMES list");
+
+  /* Without the capability: NAMES after every JOIN. */
+  say (alice, "JOIN #q2");
+  expect_next (alice, ":alice!alice@127.0.0.1 JOIN #q2");
+  expect_next (alice, ":irc.test 353 alice = #q2 :@alice");
+  expect_next (alice, ":irc.test 366 alice #q2 :End of /NAMES list");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -277,6 +310,7 @@ main (int   argc,
   ADD ("ircv3/extended-monitor", NULL, test_extended_monitor);
   ADD ("ircv3/setname", NULL, test_setname);
   ADD ("ircv3/invite-notify", NULL, test_invite_notify);
+  ADD ("ircv3/no-implicit-names", NULL, test_no_implicit_names);
 
   return g_test_run ();
 }

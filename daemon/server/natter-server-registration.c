@@ -29,6 +29,7 @@ static const struct {
   { "invite-notify", NATTER_CAP_INVITE_NOTIFY },
   { "message-tags", NATTER_CAP_MESSAGE_TAGS },
   { "multi-prefix", NATTER_CAP_MULTI_PREFIX },
+  { "no-implicit-names", NATTER_CAP_NO_IMPLICIT_NAMES },
   { "sasl", NATTER_CAP_SASL },
   { "server-time", NATTER_CAP_SERVER_TIME },
   { "setname", NATTER_CAP_SETNAME },

@@ -188,7 +188,8 @@ join_room (NatterServer *server,
 
   _natter_accounts_send_join (server, room, client);
   send_topic (server, client, room, FALSE);
-  send_names (server, client, room);
+  if (!_natter_client_has_cap (client, NATTER_CAP_NO_IMPLICIT_NAMES))
+    send_names (server, client, room);
 }
 
 void
