@@ -298,6 +298,73 @@ test_no_implicit_names (Fixture       *f,
   expect_next (alice, ":irc.test 366 alice #q2 :End of /NAMES list");
 }
 
+/* Bot mode */
+
+static void
+test_bot_mode (Fixture       *f,
+               gconstpointer  data)
+{
+  Client *robo = new_user (f, "robo");
+  Client *tagged = new_user_with_caps (f, "tagged", "message-tags");
+  Client *plain = new_user (f, "plain");
+
+  say (robo, "VERSION");
+  expect (robo, ":irc.test 005 robo *BOT=B *");
+  say (robo, "PING sync");
+  expect (robo, ":irc.test PONG irc.test :sync");
+
+  join_room (robo, "#b", NULL);
+  join_room (tagged, "#b", robo, NULL);
+  join_room (plain, "#b", robo, tagged, NULL);
+
+  /* Before +B: no tag, no flag. */
+  say (robo, "PRIVMSG #b :beep");
+  expect_next (tagged, ":robo!robo@127.0.0.1 PRIVMSG #b :beep");
+  expect_next (plain, ":robo!robo@127.0.0.1 PRIVMSG #b :beep");
+
+  say (robo, "MODE robo +Bi");
+  expect_next (robo, ":robo!robo@127.0.0.1 MODE robo +Bi");
+  say (robo, "MODE robo");
+  expect_next (robo, ":irc.test 221 robo +Bi");
+  say (robo, "MODE robo -i+B");
+  expect_next (robo, ":robo!robo@127.0.0.1 MODE robo -i");
+
+  /* The tag for those with message-tags, client tags kept; TAGMSG too. */
+  say (robo, "@+draft/reply=x PRIVMSG #b :boop");
+  expect_next (tagged, "@bot;+draft/reply=x :robo!robo@127.0.0.1 PRIVMSG #b :boop");
+  expect_next (plain, ":robo!robo@127.0.0.1 PRIVMSG #b :boop");
+  say (robo, "NOTICE tagged :hi");
+  expect_next (tagged, "@bot :robo!robo@127.0.0.1 NOTICE tagged :hi");
+  say (robo, "TAGMSG #b");
+  expect_next (tagged, "@bot :robo!robo@127.0.0.1 TAGMSG #b");
+  silent (plain);
+
+  /* WHO flag and WHOIS 335. */
+  say (plain, "WHO robo");
+  expect_next (plain, ":irc.test 352 plain * robo 127.0.0.1 irc.test robo HB :0 Real Name");
+  expect_next (plain, ":irc.test 315 plain robo :End of WHO list");
+  say (plain, "WHO #b");
+  expect (plain, ":irc.test 352 plain #b robo 127.0.0.1 irc.test robo HB@ :0 Real Name");
+  expect (plain, ":irc.test 315 plain #b :End of WHO list");
+  say (plain, "WHOIS robo");
+  expect (plain, ":irc.test 312 plain robo irc.test *");
+  expect_next (plain, ":irc.test 335 plain robo :is a bot");
+  expect (plain, ":irc.test 318 plain robo :End of /WHOIS list");
+  say (plain, "WHOIS tagged");
+  expect (plain, ":irc.test 312 plain tagged irc.test *");
+  expect_next (plain, ":irc.test 317 plain tagged *");
+  expect_next (plain, ":irc.test 318 plain tagged :End of /WHOIS list");
+
+  /* -B: an ordinary user again. */
+  say (robo, "MODE robo -B");
+  expect_next (robo, ":robo!robo@127.0.0.1 MODE robo -B");
+  say (robo, "PRIVMSG #b :human now");
+  expect_next (tagged, ":robo!robo@127.0.0.1 PRIVMSG #b :human now");
+  expect_next (plain, ":robo!robo@127.0.0.1 PRIVMSG #b :human now");
+  say (plain, "WHO robo");
+  expect_next (plain, ":irc.test 352 plain * robo 127.0.0.1 irc.test robo H :0 Real Name");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -311,6 +378,7 @@ main (int   argc,
   ADD ("ircv3/setname", NULL, test_setname);
   ADD ("ircv3/invite-notify", NULL, test_invite_notify);
   ADD ("ircv3/no-implicit-names", NULL, test_no_implicit_names);
+  ADD ("ircv3/bot-mode", NULL, test_bot_mode);
 
   return g_test_run ();
 }

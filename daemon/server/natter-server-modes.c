@@ -22,7 +22,7 @@ static const NatterIrcModeSpec user_mode_spec = {
   .list = "",
   .always = "",
   .when_set = "",
-  .never = "i",
+  .never = "Bi",
   .prefix = "",
 };
 
@@ -127,13 +127,46 @@ room_mode (NatterServer     *server,
     }
   _natter_room_mode_delta_clear (&delta);
 }
+/* "+Bi": the user modes @client has. */
+static void
+append_user_modes (GString      *out,
+                   NatterClient *client)
+{
+  g_string_append_c (out, '+');
+  if (client->bot)
+    g_string_append_c (out, 'B');
+  if (client->invisible)
+    g_string_append_c (out, 'i');
+}
+
+/* Appends @letter to @delta ("+i-B") when @now differs from @before. */
+static void
+append_change (GString  *delta,
+               char     *sign,
+               char      letter,
+               gboolean  before,
+               gboolean  now)
+{
+  if (before == now)
+    return;
+  if (*sign != (now ? '+' : '-'))
+    {
+      *sign = now ? '+' : '-';
+      g_string_append_c (delta, *sign);
+    }
+  g_string_append_c (delta, letter);
+}
+
 static void
 user_mode (NatterServer     *server,
            NatterClient     *client,
            NatterIrcMessage *msg)
 {
   NatterIrcModeParse parse;
-  gboolean before = client->invisible;
+  gboolean invisible = client->invisible;
+  gboolean bot = client->bot;
+  g_autoptr(GString) delta = NULL;
+  char sign = '\0';
 
   if (!natter_irc_casecmp_equal (msg->params[0], client->nick))
     {
@@ -148,7 +181,10 @@ user_mode (NatterServer     *server,
 
   if (msg->n_params < 2)
     {
-      _natter_server_reply (server, client, "221", client->invisible ? "+i" : "+", NULL);
+      g_autoptr(GString) modes = g_string_new (NULL);
+
+      append_user_modes (modes, client);
+      _natter_server_reply (server, client, "221", modes->str, NULL);
       return;
     }
 
@@ -159,12 +195,17 @@ user_mode (NatterServer     *server,
   for (guint i = 0; i < parse.n_changes; i++)
     if (parse.changes[i].mode == 'i')
       client->invisible = parse.changes[i].adding;
+    else if (parse.changes[i].mode == 'B')
+      client->bot = parse.changes[i].adding;
 
-  if (client->invisible != before)
+  if (client->invisible != invisible)
     server->n_invisible += client->invisible ? 1 : -1;
-  if (client->invisible != before)
-    _natter_server_send (server, client, client->prefix, "MODE", client->nick,
-                         client->invisible ? "+i" : "-i", NULL);
+
+  delta = g_string_new (NULL);
+  append_change (delta, &sign, 'B', bot, client->bot);
+  append_change (delta, &sign, 'i', invisible, client->invisible);
+  if (delta->len > 0)
+    _natter_server_send (server, client, client->prefix, "MODE", client->nick, delta->str, NULL);
 }
 
 void

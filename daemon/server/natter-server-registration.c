@@ -43,6 +43,7 @@ send_isupport (NatterServer *server,
   g_autofree char *network = g_strdup_printf ("NETWORK=%s", server->network_name);
   const char *tokens[] = {
     "AWAYLEN=" G_STRINGIFY (NATTER_AWAYLEN),
+    "BOT=B",
     "CASEMAPPING=rfc1459",
     "CHANLIMIT=#:" G_STRINGIFY (NATTER_CHANLIMIT),
     "CHANMODES=b,k,l,imnst",
@@ -209,7 +210,7 @@ _natter_server_try_register (NatterServer *server,
   _natter_server_reply (server, client, "002", host, NULL);
   _natter_server_reply (server, client, "003", created, NULL);
   _natter_server_reply (server, client, "004", server->server_name, version,
-                        "i", "biklmnostv", "bklov", NULL);
+                        "Bi", "biklmnostv", "bklov", NULL);
   send_isupport (server, client);
   send_lusers (server, client);
   send_motd (server, client);
