@@ -11,6 +11,26 @@
  * each with and without its capability.
  */
 
+/* VERSION lists @token among the 005 lines. */
+static void
+expect_isupport (Client     *c,
+                 const char *token)
+{
+  say (c, "VERSION");
+  expectf (c, ":irc.test 005 %s *%s *", nick (c), token);
+  say (c, "PING sync");
+  expect (c, ":irc.test PONG irc.test :sync");
+}
+
+/* @watcher monitors @who, who is online. */
+static void
+monitor_online (Client     *watcher,
+                const char *who)
+{
+  say (watcher, "MONITOR + %s", who);
+  expect_nextf (watcher, ":irc.test 730 %s :%s!%s@127.0.0.1", nick (watcher), who, who);
+}
+
 /* MONITOR */
 
 static void
@@ -20,10 +40,7 @@ test_monitor_commands (Fixture       *f,
   Client *alice = new_user (f, "alice");
   Client *bob = new_user (f, "bob");
 
-  say (alice, "VERSION");
-  expect (alice, ":irc.test 005 alice *MONITOR=100 *");
-  say (alice, "PING sync");
-  expect (alice, ":irc.test PONG irc.test :sync");
+  expect_isupport (alice, "MONITOR=100");
 
   /* Online with a hostmask, offline as given; invalid nicks are skipped. */
   say (alice, "MONITOR + Bob,nobody,#room");
@@ -131,14 +148,10 @@ test_extended_monitor (Fixture       *f,
   Client *mate = new_user_with_caps (f, "mate", "extended-monitor away-notify");
   Client *bob = new_user (f, "bob");
 
-  say (ext, "MONITOR + bob");
-  expect_next (ext, ":irc.test 730 ext :bob!bob@127.0.0.1");
-  say (plain, "MONITOR + bob");
-  expect_next (plain, ":irc.test 730 plain :bob!bob@127.0.0.1");
-  say (noaway, "MONITOR + bob");
-  expect_next (noaway, ":irc.test 730 noaway :bob!bob@127.0.0.1");
-  say (mate, "MONITOR + bob");
-  expect_next (mate, ":irc.test 730 mate :bob!bob@127.0.0.1");
+  monitor_online (ext, "bob");
+  monitor_online (plain, "bob");
+  monitor_online (noaway, "bob");
+  monitor_online (mate, "bob");
   /* mate also shares a room with bob: told once. */
   join_room (mate, "#r", NULL);
   join_room (bob, "#r", mate, NULL);
@@ -168,10 +181,7 @@ test_setname (Fixture       *f,
   Client *dave = new_user_with_caps (f, "dave", "setname");
   g_autofree char *long_name = g_strnfill (129, 'x');
 
-  say (alice, "VERSION");
-  expect (alice, ":irc.test 005 alice *NAMELEN=128 *");
-  say (alice, "PING sync");
-  expect (alice, ":irc.test PONG irc.test :sync");
+  expect_isupport (alice, "NAMELEN=128");
   join_room (alice, "#s", NULL);
   join_room (bob, "#s", alice, NULL);
   join_room (carol, "#s", alice, bob, NULL);
@@ -213,8 +223,7 @@ test_setname (Fixture       *f,
   /* extended-monitor: a watcher who shares no room is told too. */
   say (dave, "CAP REQ extended-monitor");
   expect_next (dave, ":irc.test CAP dave ACK :extended-monitor");
-  say (dave, "MONITOR + alice");
-  expect_next (dave, ":irc.test 730 dave :alice!alice@127.0.0.1");
+  monitor_online (dave, "alice");
   say (alice, "SETNAME :Alice again");
   expect_next (alice, ":alice!alice@127.0.0.1 SETNAME :Alice again");
   expect_next (bob, ":alice!alice@127.0.0.1 SETNAME :Alice again");
@@ -308,10 +317,7 @@ test_bot_mode (Fixture       *f,
   Client *tagged = new_user_with_caps (f, "tagged", "message-tags");
   Client *plain = new_user (f, "plain");
 
-  say (robo, "VERSION");
-  expect (robo, ":irc.test 005 robo *BOT=B *");
-  say (robo, "PING sync");
-  expect (robo, ":irc.test PONG irc.test :sync");
+  expect_isupport (robo, "BOT=B");
 
   join_room (robo, "#b", NULL);
   join_room (tagged, "#b", robo, NULL);

@@ -35,12 +35,5 @@ void   _natter_monitor_send_peers (NatterOutLine *line,
                                    NatterClient  *client,
                                    gboolean       include_self,
                                    guint          cap);
-/* As _natter_out_line_tell_peers(), with the watchers as above. */
-void   _natter_monitor_tell_peers (NatterServer  *server,
-                                   NatterClient  *client,
-                                   const char    *command,
-                                   const char    *param,
-                                   gboolean       include_self,
-                                   guint          cap);
 
 G_END_DECLS

@@ -302,20 +302,3 @@ _natter_monitor_send_peers (NatterOutLine *line,
         _natter_out_line_send (line, server, watcher);
     }
 }
-
-void
-_natter_monitor_tell_peers (NatterServer *server,
-                            NatterClient *client,
-                            const char   *command,
-                            const char   *param,
-                            gboolean      include_self,
-                            guint         cap)
-{
-  const char *params[] = { param };
-  NatterOutLine line;
-
-  _natter_out_line_init (&line, client->prefix, command, params, param != NULL ? 1 : 0, NULL);
-  line.account = client->account;
-  _natter_monitor_send_peers (&line, server, client, include_self, cap);
-  _natter_out_line_clear (&line);
-}

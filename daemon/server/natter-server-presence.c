@@ -258,6 +258,9 @@ _natter_server_cmd_away (NatterServer     *server,
                          NatterClient     *client,
                          NatterIrcMessage *msg)
 {
+  const char *params[1];
+  NatterOutLine line;
+
   g_clear_pointer (&client->away, g_free);
 
   if (msg->n_params > 0 && msg->params[0][0] != '\0')
@@ -268,5 +271,10 @@ _natter_server_cmd_away (NatterServer     *server,
   else
     _natter_server_reply (server, client, "305", _("You are no longer marked as being away"), NULL);
 
-  _natter_monitor_tell_peers (server, client, "AWAY", client->away, FALSE, NATTER_CAP_AWAY_NOTIFY);
+  /* To peers and (extended-monitor) watchers with away-notify. */
+  params[0] = client->away;
+  _natter_out_line_init (&line, client->prefix, "AWAY", params, client->away != NULL ? 1 : 0, NULL);
+  line.account = client->account;
+  _natter_monitor_send_peers (&line, server, client, FALSE, NATTER_CAP_AWAY_NOTIFY);
+  _natter_out_line_clear (&line);
 }
