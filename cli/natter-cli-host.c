@@ -408,6 +408,31 @@ cmd_host_kick (NatterCli              *cli,
 }
 
 static int
+cmd_host_wallops (NatterCli              *cli,
+                  const NatterCliCommand *command,
+                  int                     argc,
+                  char                  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL,
+                                  _("WALLOPS from the server to every user with user mode +w."),
+                                  &argc, &argv, 1, 1)) != 0 ||
+      (status = natter_cli_connect (cli)) != 0)
+    return status;
+
+  if (!natter_ipc_host1_call_send_wallops_sync (natter_ipc_client_get_host (natter_cli_get_client (cli)),
+                                                argv[1], G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
+    return natter_cli_report_error (cli, error);
+
+  if (natter_cli_get_json (cli))
+    return natter_cli_print_json_string ("sent", argv[1]);
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+static int
 cmd_host_backup (NatterCli              *cli,
                  const NatterCliCommand *command,
                  int                     argc,
@@ -445,6 +470,7 @@ const NatterCliCommand natter_cli_host_commands[] = {
   { "host rooms", NULL, N_("List the hosted rooms"), cmd_host_list, &host_rooms },
   { "host kick", N_("NICK"), N_("Disconnect a user from the hosted server"), cmd_host_kick },
   { "host close", N_("ROOM"), N_("Close a hosted room, kicking everyone"), cmd_host_kick },
+  { "host wallops", N_("TEXT"), N_("Send WALLOPS to the hosted server's users with mode +w"), cmd_host_wallops },
   { "host backup", NULL, N_("Back up the hosted server's database and print the file's path"), cmd_host_backup },
   { NULL }
 };

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "natter-auto-away.h"
@@ -19,6 +20,7 @@
 #include "natter-hosting.h"
 #include "natter-idle-monitor.h"
 #include "natter-network-watch.h"
+#include "natter-password.h"
 #include "natter-session-manager.h"
 #include "natter-session-store.h"
 
@@ -464,6 +466,26 @@ parse_number_option (const char  *option_name,
   return TRUE;
 }
 
+/* natterd --hash-password: the exit status. */
+static int
+print_password_hash (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = natter_password_read (stdin, &error);
+  g_autofree char *hash = password != NULL ? natter_password_hash (password, &error) : NULL;
+
+  if (password != NULL)
+    explicit_bzero (password, strlen (password));
+  if (hash == NULL)
+    {
+      g_printerr ("natterd: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  g_print ("%s\n", hash);
+
+  return EXIT_SUCCESS;
+}
+
 /* Parses the command line into @daemon: -1 to go on, or the exit status. */
 static int
 natter_daemon_parse (NatterDaemon   *daemon,
@@ -471,7 +493,7 @@ natter_daemon_parse (NatterDaemon   *daemon,
                      char          **argv)
 {
   NatterHostingConfig *config = &daemon->config;
-  gboolean verbose = FALSE, version = FALSE;
+  gboolean verbose = FALSE, version = FALSE, hash_password = FALSE;
   const GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &config->listen,
       N_("Listen on ADDR:PORT ([::1]:PORT for IPv6, *:PORT for all); may be repeated"), N_("ADDR:PORT") },
@@ -522,6 +544,13 @@ natter_daemon_parse (NatterDaemon   *daemon,
     { "registered-history", 0, 0, G_OPTION_ARG_STRING, &config->registered_history,
       N_("History the members of a registered room may read: everything, since-joining (from when "
          "their account first joined it) or nothing (default: since-joining)"), N_("WHICH") },
+    { "oper", 0, 0, G_OPTION_ARG_STRING_ARRAY, &config->opers,
+      N_("An IRC operator: NAME, a HASH from --hash-password, and optionally the SHA-256 of the "
+         "client certificate OPER requires; may be repeated"), N_("NAME:HASH[:CERTFP]") },
+    { "oper-file", 0, 0, G_OPTION_ARG_FILENAME, &config->oper_file,
+      N_("IRC operators from FILE: a group per operator, with hash= and optionally certfp="), N_("FILE") },
+    { "hash-password", 0, 0, G_OPTION_ARG_NONE, &hash_password,
+      N_("Read a password (from standard input, or asked for on a terminal), print its hash for --oper and exit"), NULL },
     { "relaxed-limits", 0, 0, G_OPTION_ARG_NONE, &config->relaxed_limits,
       N_("For benchmarks: no flood, per-address or client-count limits, 16 MiB send queues"), NULL },
     { "no-listen", 0, 0, G_OPTION_ARG_NONE, &daemon->no_listen,
@@ -565,6 +594,9 @@ natter_daemon_parse (NatterDaemon   *daemon,
       g_print ("natterd %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
     }
+
+  if (hash_password)
+    return print_password_hash ();
 
   if (daemon->reconnect_alert < 0)
     {

@@ -598,6 +598,18 @@ natter_test_bus_name_has_owner (NatterTestBus *self,
   return owned;
 }
 
+gboolean
+natter_test_bus_wait_name_owner (NatterTestBus *self,
+                                 const char    *name)
+{
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (NATTER_TEST_TIMEOUT_MS) * 1000;
+
+  while (!natter_test_bus_name_has_owner (self, name) && g_get_monotonic_time () < deadline)
+    g_usleep (20 * 1000);
+
+  return natter_test_bus_name_has_owner (self, name);
+}
+
 guint32
 natter_test_bus_get_owner_pid (NatterTestBus *self,
                                const char    *name)

@@ -104,6 +104,10 @@ gboolean          natter_test_bus_wait_property  (NatterTestBus *self,
 /* Whether someone owns @name on the bus, and the process that does (0: none). */
 gboolean          natter_test_bus_name_has_owner (NatterTestBus *self,
                                                   const char    *name);
+/* Waits (NATTER_TEST_TIMEOUT_MS) until someone owns @name: a natterd the
+ * test spawned takes it in its own time. FALSE when nobody did. */
+gboolean          natter_test_bus_wait_name_owner (NatterTestBus *self,
+                                                   const char    *name);
 guint32           natter_test_bus_get_owner_pid  (NatterTestBus *self,
                                                   const char    *name);
 /* Waits (NATTER_TEST_TIMEOUT_MS) for process @pid to exit, as an activated

@@ -181,6 +181,18 @@ read_int (NatterDatabase  *database,
   return value != NULL ? *value : -1;
 }
 
+/* The same through natter_database_read_sync(). */
+static gint64
+read_int_sync (NatterDatabase  *database,
+               const char      *sql,
+               GError         **error)
+{
+  g_autofree gint64 *value = natter_database_read_sync (database, count_read,
+                                                        &(CountRead) { .sql = sql }, error);
+
+  return value != NULL ? *value : -1;
+}
+
 /* Opening */
 
 static void
@@ -421,7 +433,6 @@ test_read_sees_queued_writes (Fixture       *f,
 {
   g_autoptr(NatterDatabase) database = open_database (f);
   g_autoptr(GError) error = NULL;
-  gint64 *value;
 
   natter_database_set_batch_limits (database, 30000, 100000);
   for (gint64 i = 0; i < 5; i++)
@@ -435,11 +446,66 @@ test_read_sees_queued_writes (Fixture       *f,
 
   /* ...and so does a blocking one. */
   queue_insert (database, 5);
-  value = natter_database_read_sync (database, count_read,
-                                     &(CountRead) { .sql = "SELECT count(*) FROM items" }, &error);
+  g_assert_cmpint (read_int_sync (database, "SELECT count(*) FROM items", &error), ==, 6);
   g_assert_no_error (error);
-  g_assert_cmpint (*value, ==, 6);
-  g_free (value);
+}
+
+/* In memory (natterd --memory-only): nothing on disk, and reads see what
+ * the writer wrote, though a read connection of their own would not. */
+static void
+test_memory_reads_see_writes (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *cwd = g_get_current_dir ();
+  g_autoptr(NatterDatabase) database = NULL;
+  g_autoptr(NatterDatabase) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+
+  /* SQLite would make a file named ":memory:" relative to here. */
+  g_assert_cmpint (g_chdir (f->dir), ==, 0);
+  database = natter_database_open (":memory:", &schema, NATTER_DATABASE_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (database);
+  other = natter_database_open (":memory:", &schema, NATTER_DATABASE_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+
+  natter_database_set_batch_limits (database, 30000, 100000);
+  for (gint64 i = 0; i < 5; i++)
+    queue_insert (database, i);
+  g_assert_cmpint (read_int (database, "SELECT count(*) FROM items", &error), ==, 5);
+  g_assert_no_error (error);
+  g_assert_cmpint (read_int (database, "SELECT sum(value) FROM items", &error), ==, 10);
+  queue_insert (database, 5);
+  g_assert_cmpint (read_int_sync (database, "SELECT count(*) FROM items", &error), ==, 6);
+  g_assert_no_error (error);
+
+  /* A failing read says why, and the database goes on. */
+  g_assert_cmpint (read_int (database, "SELECT count(*) FROM nowhere", &error), ==, -1);
+  g_assert_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED);
+  g_clear_error (&error);
+  g_assert_cmpint (read_int (database, "SELECT count(*) FROM items", &error), ==, 6);
+  g_assert_no_error (error);
+
+  /* Each database in memory is its own; none is in WAL mode. */
+  g_assert_cmpint (read_int (other, "SELECT count(*) FROM items", &error), ==, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (read_int_sync (database, "SELECT journal_mode = 'memory' FROM pragma_journal_mode", &error),
+                   ==, 1);
+  g_assert_no_error (error);
+
+  /* Closed: reads fail rather than wait. */
+  natter_database_close (database);
+  g_assert_cmpint (read_int (database, "SELECT count(*) FROM items", &error), ==, -1);
+  g_assert_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CLOSED);
+  g_clear_error (&error);
+  g_clear_object (&database);
+  g_clear_object (&other);
+
+  dir = g_dir_open (f->dir, 0, &error);
+  g_assert_no_error (error);
+  g_assert_null (g_dir_read_name (dir));
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
 }
 
 /* Closing */
@@ -652,6 +718,7 @@ main (int   argc,
   ADD ("write/queue-bounded", test_queue_bounded);
   ADD ("write/errors-named", test_errors_named);
   ADD ("read/sees-queued-writes", test_read_sees_queued_writes);
+  ADD ("memory/reads-see-writes", test_memory_reads_see_writes);
   ADD ("close/drains-queue", test_close_drains_queue);
   ADD ("damage/read-only", test_read_only_after_damage);
   ADD ("backup/on-demand", test_backup_on_demand);

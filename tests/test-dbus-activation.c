@@ -68,10 +68,7 @@ name_has_owner (NatterTestBus *bus)
 static void
 wait_name_owned (NatterTestBus *bus)
 {
-  gint64 deadline = g_get_monotonic_time () + natter_test_ms (NATTER_TEST_TIMEOUT_MS) * 1000;
-
-  while (!name_has_owner (bus) && g_get_monotonic_time () < deadline)
-    g_usleep (20 * 1000);
+  natter_test_bus_wait_name_owner (bus, "org.natter.Daemon");
 }
 
 static guint32

@@ -3,10 +3,13 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "natter-test-bus.h"
 #include "natter-test-client.h"
+#include "natter-test-daemon.h"
 #include "natter-test-fake.h"
 
 /*
@@ -1050,6 +1053,16 @@ test_hosting (Fixture       *f,
     g_assert_true (found);
   }
 
+  /* WALLOPS from the owner, an operator with no OPER: to +w users only. */
+  natter_test_client_send (carol, "MODE carol +w");
+  natter_test_client_expect (carol, ":carol!carol@127.0.0.1 MODE carol +w");
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, DAEMON_PATH, HOST_IFACE, "SendWallops",
+                                   g_variant_new ("(s)", "Maintenance at noon"));
+  natter_test_client_expect (carol, ":irc.host WALLOPS :Maintenance at noon");
+  natter_test_client_assert_silent (dave, 150);
+  natter_test_bus_call_fails (f->bus, DAEMON_PATH, HOST_IFACE, "SendWallops", g_variant_new ("(s)", ""), E_INVALID);
+
   /* Kick a user; close a room. */
   g_clear_pointer (&reply, g_variant_unref);
   reply = natter_test_bus_call_ok (f->bus, DAEMON_PATH, HOST_IFACE, "KickUser", g_variant_new ("(ss)", "dave", "spam"));
@@ -1428,6 +1441,99 @@ test_latency (Fixture       *f,
     }
 }
 
+/* Nothing in @path (a directory), not even an empty file. */
+static void
+assert_dir_empty (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = g_dir_open (path, 0, &error);
+  const char *name;
+
+  g_assert_no_error (error);
+  name = g_dir_read_name (dir);
+  if (name != NULL)
+    g_test_fail_printf ("“%s” appeared in %s", name, path);
+}
+
+/* The real natterd --memory-only on the bus (its own process: the
+ * in-process daemon always has a file), hosting the server its session
+ * talks to. It starts, History and Search read what the session wrote,
+ * and nothing reaches the disk: no file named ":memory:" in its working
+ * directory, nothing in its data directory. */
+static void
+test_memory_only (void)
+{
+  static const char * const args[] = {
+    "--memory-only", "--server-name", "irc.test", "--listen", "127.0.0.1:0", NULL
+  };
+  g_autofree char *cwd = g_get_current_dir ();
+  g_autofree char *work = NULL;
+  g_autoptr(NatterTestDaemon) daemon = NULL;
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *room = NULL;
+  Fixture f = { 0 };
+
+  if (!natter_test_require_natterd ())
+    return;
+
+  /* natterd runs where the test does. */
+  work = natter_test_make_temp_dir ();
+  g_assert_cmpint (g_chdir (work), ==, 0);
+  f.bus = natter_test_bus_new (NULL, FALSE);
+  daemon = natter_test_daemon_start_full (args);
+  f.port = natter_test_daemon_get_port (daemon, 0);
+
+  if (!natter_test_bus_wait_name_owner (f.bus, "org.natter.Daemon"))
+    {
+      g_autofree char *err = natter_test_daemon_dup_stderr (daemon);
+
+      g_error ("natterd --memory-only never owned org.natter.Daemon: %s", err);
+    }
+
+  session = open_session (&f, "alice");
+  bob = client_new (&f, "bob");
+  natter_test_client_send (bob, "JOIN #room");
+  natter_test_client_expect (bob, "* 366 *");
+  join (&f, session, "#room", "");
+  room = room_path (session, "#room");
+  natter_test_bus_wait_property (f.bus, room, ROOM_IFACE, "Members", "[('@', 'bob'), ('', 'alice')]");
+
+  send_text (&f, session, "#room", "hello bob");
+  natter_test_client_expect (bob, ":alice!*PRIVMSG #room :hello bob");
+  natter_test_client_send (bob, "PRIVMSG #room :hi alice");
+  natter_test_bus_wait_signal (f.bus, session, "MessageReceived", "*'text': <'hi alice'>*");
+  natter_test_client_send (bob, "PRIVMSG alice :just us");
+  natter_test_bus_wait_signal (f.bus, session, "MessageReceived", "*'text': <'just us'>*");
+
+  reply = natter_test_bus_call_ok (f.bus, session, SESSION_IFACE, "History",
+                                   g_variant_new_parsed ("('#room', {'events': <false>})"));
+  g_assert_cmpuint (n_messages (reply), ==, 2);
+  {
+    g_autofree char *printed = g_variant_print (reply, FALSE);
+
+    g_assert_true (g_pattern_match_simple ("*'hello bob'*'hi alice'*", printed));
+  }
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f.bus, session, SESSION_IFACE, "Search",
+                                   g_variant_new_parsed ("('hello OR just', @a{sv} {})"));
+  g_assert_cmpuint (n_messages (reply), ==, 2);
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f.bus, session, SESSION_IFACE, "Search",
+                                   g_variant_new_parsed ("('alice', {'target': <'#room'>})"));
+  g_assert_cmpuint (n_messages (reply), ==, 1);
+
+  g_assert_cmpint (natter_test_daemon_stop (daemon, SIGTERM), ==, 0);
+  assert_dir_empty (work);
+  assert_dir_empty (natter_test_daemon_get_data_home (daemon));
+  assert_dir_empty (natter_test_bus_get_data_dir (f.bus));
+
+  g_clear_pointer (&f.bus, natter_test_bus_free);
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+  g_rmdir (work);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1466,6 +1572,8 @@ main (int   argc,
               fixture_set_up, test_hosting, fixture_tear_down);
   g_test_add ("/dbus/latency/send-to-message-received", Fixture, NULL,
               fixture_set_up, test_latency, fixture_tear_down);
+
+  g_test_add_func ("/dbus/daemon/memory-only", test_memory_only);
 
   return g_test_run ();
 }

@@ -459,6 +459,14 @@ test_host (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (object_of (after), "closed"), ==, "#x");
   natter_test_client_expect (carol, ":* KICK #x carol :closing time");
 
+  /* WALLOPS to +w users. */
+  natter_test_client_send (carol, "MODE carol +w");
+  natter_test_client_expect (carol, ":carol!* MODE carol +w");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "host", "wallops", "Back in five", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "");
+  natter_test_client_expect (carol, ":irc.test WALLOPS :Back in five");
+
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "host", "stop", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "Hosting stopped\n");

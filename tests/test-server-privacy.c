@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "natter-password.h"
 #include "natter-test-store.h"
 
 /*
@@ -31,11 +32,15 @@
 
 typedef NatterTestClient Client;
 
-/* A test's server: its registered-history and nick-grace. */
+/* A test's server: its registered-history, nick-grace and operator. */
 typedef struct {
   const char *registered_history;  /* NULL: the default */
   guint       nick_grace_ms;       /* 0: 60 s */
+  gboolean    oper;                /* an operator "root" with OPER_PASSWORD */
 } Config;
+
+#define OPER_PASSWORD "rootpass12"
+
 
 typedef struct {
   char             *dir;
@@ -50,6 +55,7 @@ static const Config everything_config = { "everything", 0 };
 static const Config nothing_config = { "nothing", 0 };
 static const Config since_joining_config = { "since-joining", 0 };
 static const Config short_grace_config = { NULL, 300 };
+static const Config oper_config = { NULL, 0, TRUE };
 
 static void
 start_server (Fixture *f)
@@ -59,7 +65,17 @@ start_server (Fixture *f)
   guint grace = f->config->nick_grace_ms > 0 ? natter_test_ms (f->config->nick_grace_ms) : 60000u;
 
   g_assert_no_error (error);
-  if (f->config->registered_history != NULL)
+  if (f->config->oper)
+    {
+      g_autofree char *hash = natter_password_hash (OPER_PASSWORD, NULL);
+      g_autofree char *root = g_strconcat ("root:", hash, NULL);
+      const char *operators[] = { root, NULL };
+
+      f->server = natter_test_server_new ("server-name", "irc.test", "store", store,
+                                          "flood-rate", 0.0, "nick-grace", grace,
+                                          "operators", operators, NULL);
+    }
+  else if (f->config->registered_history != NULL)
     f->server = natter_test_server_new ("server-name", "irc.test", "store", store,
                                         "flood-rate", 0.0, "nick-grace", grace,
                                         "registered-history", f->config->registered_history,
@@ -169,6 +185,32 @@ test_recreated_room_reads_nothing (Fixture       *f,
   alice = new_user (f, "alice", CAPS);
   join (alice, "#secret");
   assert_history (alice, "#secret", NULL);
+  silent (alice);
+}
+
+/* A room an operator closes ends as one whose last member left. */
+static void
+test_closed_room_reads_nothing (Fixture       *f,
+                                gconstpointer  data)
+{
+  Client *alice = new_user (f, "alice", CAPS);
+  Client *mallory = new_user (f, "mallory", CAPS);
+
+  say (alice, "OPER root :" OPER_PASSWORD);
+  expect_next (alice, ":irc.test 381 alice :You are now an IRC operator");
+  expect_next (alice, ":alice!alice@127.0.0.1 MODE alice +o");
+  join (alice, "#secret");
+  say (alice, "PRIVMSG #secret :the plan");
+  assert_history (alice, "#secret", "the plan", NULL);
+
+  say (alice, "CLOSEROOM #secret");
+  expect_next (alice, "@time=* :irc.test KICK #secret alice :Room closed by alice");
+
+  say (mallory, "JOIN #secret");
+  expect_next (mallory, "@time=* :mallory!mallory@127.0.0.1 JOIN #secret");
+  expect_next (mallory, ":irc.test 353 mallory = #secret :@mallory");
+  expect_next (mallory, ":irc.test 366 mallory #secret :End of /NAMES list");
+  assert_history (mallory, "#secret", NULL);
   silent (alice);
 }
 
@@ -504,6 +546,7 @@ main (int   argc,
   g_test_add ("/privacy/" path, Fixture, config, fixture_setup, func, fixture_teardown)
 
   ADD ("room/recreated-reads-nothing", NULL, test_recreated_room_reads_nothing);
+  ADD ("room/closed-reads-nothing", &oper_config, test_closed_room_reads_nothing);
   ADD ("registered/since-joining", NULL, test_registered_since_joining);
   ADD ("registered/since-joining-set", &since_joining_config, test_registered_since_joining);
   ADD ("registered/everything", &everything_config, test_registered_everything);

@@ -52,7 +52,7 @@ test_registration_welcome (Fixture       *f,
   expect_next (c, ":irc.test 001 alice :Welcome to the Natter Network, alice!alice@127.0.0.1");
   expect_next (c, ":irc.test 002 alice :Your host is irc.test, running version natter-0.1.0");
   expect_next (c, ":irc.test 003 alice :This server was created *");
-  expect_next (c, ":irc.test 004 alice irc.test natter-0.1.0 Bi biklmnostv bklov");
+  expect_next (c, ":irc.test 004 alice irc.test natter-0.1.0 Biow biklmnostv bklov");
   if (g_test_failed ())
     return;
 

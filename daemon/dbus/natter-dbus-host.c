@@ -11,6 +11,8 @@
 #include "natter-session.h"
 
 #define REASON_MAX 255
+/* What fits a WALLOPS line after the server's name. */
+#define WALLOPS_MAX 400
 /* Ten years: enough for "ever" without overflowing the arithmetic. */
 #define MINUTES_MAX (10u * 366 * 24 * 60)
 
@@ -197,6 +199,30 @@ natter_dbus_host_handle_close_room (NatterIpcHost1        *iface,
                    room, _("The room name is empty"), reason);
 }
 
+static gboolean
+natter_dbus_host_handle_send_wallops (NatterIpcHost1        *iface,
+                                      GDBusMethodInvocation *invocation,
+                                      const char            *text)
+{
+  NatterServer *server = host_server (NATTER_DBUS_HOST (iface), invocation);
+  g_autoptr(GError) error = NULL;
+
+  if (server == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+
+  if (!natter_session_check_text (text, WALLOPS_MAX, _("text"), &error))
+    natter_dbus_error_return (invocation, error);
+  else if (text[0] == '\0')
+    natter_dbus_error_return_invalid (invocation, _("The text is empty"));
+  else
+    {
+      natter_server_send_wallops (server, text);
+      natter_dbus_return (invocation, NULL);
+    }
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* server.db is open whether or not natterd hosts now. */
 static gboolean
 natter_dbus_host_handle_backup (NatterIpcHost1        *iface,
@@ -227,6 +253,7 @@ natter_dbus_host_iface_init (NatterIpcHost1Iface *iface)
   iface->handle_list_rooms = natter_dbus_host_handle_list_rooms;
   iface->handle_kick_user = natter_dbus_host_handle_kick_user;
   iface->handle_close_room = natter_dbus_host_handle_close_room;
+  iface->handle_send_wallops = natter_dbus_host_handle_send_wallops;
 }
 
 static void

@@ -3,7 +3,6 @@
 
 #include "config.h"
 
-#include <crypt.h>
 #include <glib/gi18n.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "natter-irc-names.h"
 #include "natter-ircv3-private.h"
 #include "natter-limits-private.h"
+#include "natter-password.h"
 #include "natter-services-private.h"
 
 /*
@@ -707,19 +707,6 @@ password_job_free (PasswordJob *job)
   g_free (job);
 }
 
-static gboolean
-constant_time_equal (const char *a,
-                     const char *b)
-{
-  gsize la = strlen (a), lb = strlen (b);
-  guint diff = (la != lb);
-
-  for (gsize i = 0; i < lb; i++)
-    diff |= (guchar)b[i] ^ (guchar)(i < la ? a[i] : 0);
-
-  return diff == 0;
-}
-
 static void
 password_thread (GTask        *task,
                  gpointer      source_object,
@@ -727,30 +714,19 @@ password_thread (GTask        *task,
                  GCancellable *cancellable)
 {
   PasswordJob *job = task_data;
-  struct crypt_data *data = g_new0 (struct crypt_data, 1);
 
   if (job->verify)
-    {
-      const char *out = crypt_r (job->password, job->hash, data);
-      gboolean ok = out != NULL && out[0] != '*' && constant_time_equal (out, job->hash);
-
-      g_task_return_boolean (task, ok);
-    }
+    g_task_return_boolean (task, natter_password_verify (job->password, job->hash));
   else
     {
-      char *setting = crypt_gensalt_ra ("$y$", 0, NULL, 0);
-      const char *out = setting != NULL ? crypt_r (job->password, setting, data) : NULL;
+      GError *error = NULL;
+      char *hash = natter_password_hash (job->password, &error);
 
-      if (out == NULL || out[0] == '*')
-        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
-                                 "yescrypt is not available from libcrypt");
+      if (hash == NULL)
+        g_task_return_error (task, error);
       else
-        g_task_return_pointer (task, g_strdup (out), g_free);
-      free (setting);
+        g_task_return_pointer (task, hash, g_free);
     }
-
-  explicit_bzero (data, sizeof *data);
-  g_free (data);
 }
 
 static void

@@ -59,6 +59,8 @@ struct _NatterClient
   NatterAuth        *auth;          /* NULL until needed */
   GPtrArray         *silences;      /* SILENCE masks (char*), NULL when none */
   NatterListing     *listing;       /* NULL unless a LIST is under way */
+  char              *oper_name;     /* the operator block it OPERed with, NULL if not +o */
+  char              *certfp;        /* SHA-256 of its TLS certificate (hex); NULL on plain TCP */
   GPtrArray         *monitoring;    /* MONITOR nicks (char*) as given, NULL when none */
 
   GPtrArray         *rooms;         /* NatterRoom*, unowned (the room owns membership) */
@@ -100,6 +102,8 @@ struct _NatterClient
   guint              paused         : 1; /* input held while a command waits on the store */
   guint              cap_302        : 1; /* CAP LS 302: capabilities with values */
   guint              told_not_kept  : 1; /* NOTE STORE_READ_ONLY sent */
+  guint              oper           : 1; /* user mode +o, only through OPER */
+  guint              wallops        : 1; /* user mode +w */
   guint              bot            : 1; /* user mode +B */
 };
 
@@ -153,6 +157,13 @@ static inline gboolean
 _natter_client_is_alive (NatterClient *self)
 {
   return !self->dead && !self->closed;
+}
+
+/* What max-clients-per-ip and the abuse limits count @self under. */
+static inline const char *
+_natter_client_limit_key (NatterClient *self)
+{
+  return self->limit_key != NULL ? self->limit_key : self->address;
 }
 
 /* Nick for numerics and CAP: "*" until registration completes. */

@@ -83,6 +83,8 @@ natter_client_finalize (GObject *object)
   g_free (self->realname);
   g_free (self->prefix);
   g_free (self->away);
+  g_free (self->oper_name);
+  g_free (self->certfp);
   g_free (self->quit_reason);
   g_free (self->account);
   g_clear_pointer (&self->auth, _natter_auth_free);

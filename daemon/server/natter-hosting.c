@@ -45,6 +45,8 @@ natter_hosting_config_clear (NatterHostingConfig *config)
   g_clear_pointer (&config->motd, g_free);
   g_clear_pointer (&config->motd_file, g_free);
   g_clear_pointer (&config->registered_history, g_free);
+  g_clear_pointer (&config->opers, g_strfreev);
+  g_clear_pointer (&config->oper_file, g_free);
 }
 
 static gboolean
@@ -210,6 +212,56 @@ config_read_files (const NatterHostingConfig  *config,
   return TRUE;
 }
 
+/* The operator blocks of --oper and --oper-file, each checked. */
+static char **
+config_read_opers (const NatterHostingConfig  *config,
+                   GError                    **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) specs = NULL;
+
+  if (config->opers != NULL)
+    g_strv_builder_addv (builder, (const char **) config->opers);
+  if (config->oper_file != NULL)
+    {
+      g_autoptr(GKeyFile) file = g_key_file_new ();
+      g_auto(GStrv) groups = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (!g_key_file_load_from_file (file, config->oper_file, G_KEY_FILE_NONE, &local_error))
+        {
+          g_set_error (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_FILE,
+                       _("Cannot read the operators in %s: %s"), config->oper_file, local_error->message);
+          return NULL;
+        }
+      groups = g_key_file_get_groups (file, NULL);
+      for (guint i = 0; groups[i] != NULL; i++)
+        {
+          g_autofree char *hash = g_key_file_get_string (file, groups[i], "hash", NULL);
+          g_autofree char *certfp = g_key_file_get_string (file, groups[i], "certfp", NULL);
+          g_autofree char *spec = g_strconcat (groups[i], ":", hash != NULL ? hash : "",
+                                               certfp != NULL ? ":" : NULL, certfp, NULL);
+
+          g_strv_builder_add (builder, spec);
+        }
+    }
+
+  specs = g_strv_builder_end (builder);
+  for (guint i = 0; specs[i] != NULL; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!natter_server_parse_oper (specs[i], NULL, NULL, NULL, &local_error))
+        {
+          g_set_error_literal (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_INVALID_ARGUMENT,
+                               local_error->message);
+          return NULL;
+        }
+    }
+
+  return g_steal_pointer (&specs);
+}
+
 /* Every address parsed before any is bound, so a typo binds nothing. */
 static GPtrArray *
 config_parse_listen (const NatterHostingConfig  *config,
@@ -267,6 +319,7 @@ config_make_server (const NatterHostingConfig  *config,
   g_autoptr(NatterServer) server = NULL;
   g_autofree char *password = NULL;
   g_autofree char *motd = NULL;
+  g_auto(GStrv) opers = NULL;
 
   if (!check_name (config->server_name, natter_hosting_server_name_is_valid, _("server name"), error) ||
       !check_name (config->network, natter_hosting_network_is_valid, _("network name"), error) ||
@@ -279,6 +332,7 @@ config_make_server (const NatterHostingConfig  *config,
       !check_range (config->ipv6_prefix_length, 1, 128, "--ipv6-prefix-length", error) ||
       !config_check_abuse_limits (config, error) ||
       !check_registered_history (config->registered_history, error) ||
+      (opers = config_read_opers (config, error)) == NULL ||
       (*addresses = config_parse_listen (config, error)) == NULL)
     return NULL;
 
@@ -319,6 +373,8 @@ config_make_server (const NatterHostingConfig  *config,
   config_set_abuse_limits (config, server);
   if (config->registered_history != NULL)
     g_object_set (server, "registered-history", config->registered_history, NULL);
+  if (opers[0] != NULL)
+    g_object_set (server, "operators", opers, NULL);
 
   return g_steal_pointer (&server);
 }

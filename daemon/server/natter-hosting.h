@@ -47,6 +47,8 @@ typedef struct {
   gdouble    flood_rate;
   gboolean   relaxed_limits;        /* for benchmarks: no flood or client limits */
   char      *registered_history;    /* everything, since-joining or nothing */
+  char     **opers;                 /* operator blocks, "NAME:HASH[:CERTFP]" */
+  char      *oper_file;             /* more: a key file, a group per operator (hash, certfp) */
 } NatterHostingConfig;
 
 #define NATTER_HOSTING_CONFIG_INIT                                        \

@@ -91,12 +91,6 @@ get_limits (NatterServer *server)
   return limits;
 }
 
-static const char *
-address_key (NatterClient *client)
-{
-  return client->limit_key != NULL ? client->limit_key : client->address;
-}
-
 static gboolean
 is_known (NatterLimits  *limits,
           NatterClient  *client,
@@ -105,7 +99,7 @@ is_known (NatterLimits  *limits,
   GPtrArray *addresses = account != NULL ? g_hash_table_lookup (limits->known, account->identity) : NULL;
 
   for (guint i = 0; addresses != NULL && i < addresses->len; i++)
-    if (g_str_equal (g_ptr_array_index (addresses, i), address_key (client)))
+    if (g_str_equal (g_ptr_array_index (addresses, i), _natter_client_limit_key (client)))
       return TRUE;
 
   return FALSE;
@@ -128,7 +122,7 @@ remember (NatterLimits  *limits,
           NatterClient  *client,
           NatterAccount *account)
 {
-  const char *address = address_key (client);
+  const char *address = _natter_client_limit_key (client);
   GPtrArray *addresses;
   guint n;
 
@@ -161,9 +155,9 @@ login_key (NatterLimits  *limits,
            NatterAccount *account)
 {
   if (is_known (limits, client, account))
-    return g_strconcat (address_key (client), " ", account->identity, NULL);
+    return g_strconcat (_natter_client_limit_key (client), " ", account->identity, NULL);
 
-  return g_strdup (address_key (client));
+  return g_strdup (_natter_client_limit_key (client));
 }
 
 gboolean
@@ -276,7 +270,7 @@ is_urgent (NatterLimits *limits,
            NatterClient *client,
            gboolean      verify)
 {
-  return verify && g_hash_table_contains (limits->known_addresses, address_key (client));
+  return verify && g_hash_table_contains (limits->known_addresses, _natter_client_limit_key (client));
 }
 
 gboolean
@@ -317,7 +311,7 @@ _natter_limits_registration_begin (NatterServer  *server,
   gint64 wait = 0;
   guint minutes;
 
-  if (natter_throttle_take (limits->registrations, address_key (client), g_get_monotonic_time (), &wait))
+  if (natter_throttle_take (limits->registrations, _natter_client_limit_key (client), g_get_monotonic_time (), &wait))
     return TRUE;
 
   minutes = (natter_throttle_seconds (wait) + 59) / 60;
@@ -335,7 +329,7 @@ void
 _natter_limits_registration_cancelled (NatterServer *server,
                                        NatterClient *client)
 {
-  natter_throttle_give_back (get_limits (server)->registrations, address_key (client));
+  natter_throttle_give_back (get_limits (server)->registrations, _natter_client_limit_key (client));
 }
 
 gboolean

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "natter-accounts-private.h"
 #include "natter-server-private.h"
 
 /* What the hosting administration (natterd's org.natter.Host1) sees of the
@@ -265,8 +266,14 @@ natter_server_close_room (NatterServer  *self,
       _natter_room_remove_member (room, client);
     }
 
-  if (g_hash_table_lookup (self->rooms, room->folded) == room)
-    g_hash_table_remove (self->rooms, room->folded);
+  /* As when its last member leaves: an unregistered room ends with its
+   * history; a registered one stays, empty, as registered rooms do. */
+  if (g_hash_table_lookup (self->rooms, room->folded) == room &&
+      !_natter_accounts_room_persists (self, room))
+    {
+      _natter_accounts_room_gone (self, room);
+      g_hash_table_remove (self->rooms, room->folded);
+    }
   g_object_unref (room);
   _natter_server_flush (self);
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "natter-accounts-private.h"
 #include "natter-irc-modes.h"
@@ -22,9 +23,44 @@ static const NatterIrcModeSpec user_mode_spec = {
   .list = "",
   .always = "",
   .when_set = "",
-  .never = "Bi",
+  .never = "Biow",
   .prefix = "",
 };
+
+/* "+Biw": @client's user modes. */
+static char *
+dup_user_modes (NatterClient *client)
+{
+  return g_strdup_printf ("+%s%s%s%s", client->bot ? "B" : "", client->invisible ? "i" : "",
+                          client->oper ? "o" : "", client->wallops ? "w" : "");
+}
+
+/* "-o+w": from the modes @before to @client's now. */
+static char *
+dup_user_mode_delta (const char   *before,
+                     NatterClient *client)
+{
+  g_autofree char *after = dup_user_modes (client);
+  GString *delta = g_string_new (NULL);
+  char sign = 0;
+
+  for (int pass = 0; pass < 2; pass++)
+    {
+      /* What went first, then what came. */
+      const char *from = pass == 0 ? before : after;
+      const char *to = pass == 0 ? after : before;
+
+      for (const char *p = from + 1; *p != '\0'; p++)
+        if (strchr (to + 1, *p) == NULL)
+          {
+            if (sign != (pass == 0 ? '-' : '+'))
+              g_string_append_c (delta, sign = (pass == 0 ? '-' : '+'));
+            g_string_append_c (delta, *p);
+          }
+    }
+
+  return g_string_free (delta, FALSE);
+}
 
 static void
 send_ban_list (NatterServer *server,
@@ -127,46 +163,15 @@ room_mode (NatterServer     *server,
     }
   _natter_room_mode_delta_clear (&delta);
 }
-/* "+Bi": the user modes @client has. */
-static void
-append_user_modes (GString      *out,
-                   NatterClient *client)
-{
-  g_string_append_c (out, '+');
-  if (client->bot)
-    g_string_append_c (out, 'B');
-  if (client->invisible)
-    g_string_append_c (out, 'i');
-}
-
-/* Appends @letter to @delta ("+i-B") when @now differs from @before. */
-static void
-append_change (GString  *delta,
-               char     *sign,
-               char      letter,
-               gboolean  before,
-               gboolean  now)
-{
-  if (before == now)
-    return;
-  if (*sign != (now ? '+' : '-'))
-    {
-      *sign = now ? '+' : '-';
-      g_string_append_c (delta, *sign);
-    }
-  g_string_append_c (delta, letter);
-}
-
 static void
 user_mode (NatterServer     *server,
            NatterClient     *client,
            NatterIrcMessage *msg)
 {
   NatterIrcModeParse parse;
-  gboolean invisible = client->invisible;
-  gboolean bot = client->bot;
-  g_autoptr(GString) delta = NULL;
-  char sign = '\0';
+  gboolean before = client->invisible;
+  g_autofree char *modes_before = dup_user_modes (client);
+  g_autofree char *delta = NULL;
 
   if (!natter_irc_casecmp_equal (msg->params[0], client->nick))
     {
@@ -181,10 +186,7 @@ user_mode (NatterServer     *server,
 
   if (msg->n_params < 2)
     {
-      g_autoptr(GString) modes = g_string_new (NULL);
-
-      append_user_modes (modes, client);
-      _natter_server_reply (server, client, "221", modes->str, NULL);
+      _natter_server_reply (server, client, "221", modes_before, NULL);
       return;
     }
 
@@ -197,15 +199,14 @@ user_mode (NatterServer     *server,
       client->invisible = parse.changes[i].adding;
     else if (parse.changes[i].mode == 'B')
       client->bot = parse.changes[i].adding;
+    else
+      _natter_opers_user_mode (server, client, parse.changes[i].mode, parse.changes[i].adding);
 
-  if (client->invisible != invisible)
+  if (client->invisible != before)
     server->n_invisible += client->invisible ? 1 : -1;
-
-  delta = g_string_new (NULL);
-  append_change (delta, &sign, 'B', bot, client->bot);
-  append_change (delta, &sign, 'i', invisible, client->invisible);
-  if (delta->len > 0)
-    _natter_server_send (server, client, client->prefix, "MODE", client->nick, delta->str, NULL);
+  delta = dup_user_mode_delta (modes_before, client);
+  if (delta[0] != '\0')
+    _natter_server_send (server, client, client->prefix, "MODE", client->nick, delta, NULL);
 }
 
 void

@@ -27,7 +27,8 @@ send_who_entry (NatterServer *server,
   if (room != NULL)
     prefix = _natter_room_prefix (_natter_room_get_member (room, who),
                                   _natter_client_has_cap (client, NATTER_CAP_MULTI_PREFIX));
-  flags = g_strdup_printf ("%s%s%s", who->away != NULL ? "G" : "H", who->bot ? "B" : "", prefix);
+  flags = g_strdup_printf ("%s%s%s%s", who->away != NULL ? "G" : "H", who->oper ? "*" : "",
+                           who->bot ? "B" : "", prefix);
 
   _natter_server_reply (server, client, "352", room != NULL ? room->name : "*",
                         who->user, who->address, server->server_name, who->nick,
@@ -146,6 +147,8 @@ _natter_server_cmd_whois (NatterServer     *server,
                         server->network_name, NULL);
   if (who->away != NULL)
     _natter_server_reply (server, client, "301", who->nick, who->away, NULL);
+  if (who->oper)
+    _natter_server_reply (server, client, "313", who->nick, _("is an IRC operator"), NULL);
   _natter_accounts_whois (server, client, who);
   if (who->bot)
     _natter_server_reply (server, client, "335", who->nick, _("is a bot"), NULL);

@@ -107,6 +107,9 @@ struct _NatterServer
   guint            password_threads;
   guint            inbox_size;
   guint            inbox_per_sender;          /* 0: a quarter of inbox_size */
+
+  /* Operator blocks and failed OPERs (natter-server-opers.c); NULL: none. */
+  struct _NatterOpers *opers;
 };
 
 /* A command's handler; each family declares its handlers with this type. */
@@ -185,6 +188,23 @@ NatterCommandFunc _natter_server_cmd_notice, _natter_server_cmd_privmsg, _natter
 /* natter-server-presence.c */
 NatterCommandFunc _natter_server_cmd_away, _natter_server_cmd_ison, _natter_server_cmd_userhost,
                   _natter_server_cmd_who, _natter_server_cmd_whois, _natter_server_cmd_whowas;
+
+/* natter-server-opers.c: operators (OPER, KILL, WALLOPS, CLOSEROOM). */
+NatterCommandFunc _natter_server_cmd_oper, _natter_server_cmd_kill, _natter_server_cmd_wallops,
+                  _natter_server_cmd_closeroom;
+typedef struct _NatterOpers NatterOpers;
+/* The "operators" property: blocks as "NAME:HASH[:CERTFP]"; a bad one is
+ * skipped with a warning (natterd checks them before). */
+void      _natter_opers_set        (NatterServer       *server,
+                                    const char * const *specs);
+char    **_natter_opers_dup_specs  (NatterServer       *server);
+void      _natter_opers_free       (NatterOpers        *opers);
+/* User mode @letter (o or w) of @client set or cleared by MODE: TRUE when
+ * it changed. +o is never set this way. */
+gboolean  _natter_opers_user_mode  (NatterServer       *server,
+                                    NatterClient       *client,
+                                    char                letter,
+                                    gboolean            adding);
 
 /* natter-server-ack.c: what a command acknowledges waits for the store. */
 typedef struct {

@@ -210,7 +210,7 @@ _natter_server_try_register (NatterServer *server,
   _natter_server_reply (server, client, "002", host, NULL);
   _natter_server_reply (server, client, "003", created, NULL);
   _natter_server_reply (server, client, "004", server->server_name, version,
-                        "Bi", "biklmnostv", "bklov", NULL);
+                        "Biow", "biklmnostv", "bklov", NULL);
   send_isupport (server, client);
   send_lusers (server, client);
   send_motd (server, client);

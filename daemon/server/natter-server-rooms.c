@@ -377,18 +377,26 @@ _natter_server_cmd_kick (NatterServer     *server,
                          NatterClient     *client,
                          NatterIrcMessage *msg)
 {
-  NatterRoom *room = find_member_room_or_reply (server, client, msg->params[0]);
+  /* Operators kick from any room, member or not (natter-server-opers.c). */
+  NatterRoom *room = client->oper ? _natter_server_find_room_or_reply (server, client, msg->params[0])
+                                  : find_member_room_or_reply (server, client, msg->params[0]);
   NatterClient *target;
   g_autofree char *reason = NULL;
   const char *params[3];
-  const char *numeric;
+  const char *numeric = NULL;
   const char *text;
 
   if (room == NULL)
     return;
 
   target = _natter_server_find_user (server, msg->params[1]);
-  numeric = _natter_room_check_kick (room, client, target, &text);
+  if (!client->oper)
+    numeric = _natter_room_check_kick (room, client, target, &text);
+  else if (target == NULL || !_natter_room_get_member (room, target))
+    {
+      numeric = "441";
+      text = _("They aren't on that channel");
+    }
   if (numeric != NULL)
     {
       _natter_server_reply_refusal (server, client, room, numeric, text, msg->params[1]);
@@ -402,6 +410,8 @@ _natter_server_cmd_kick (NatterServer     *server,
   params[1] = target->nick;
   params[2] = reason;
   _natter_server_room_broadcast (server, room, client, "KICK", params, 3);
+  if (!_natter_room_get_member (room, client))
+    _natter_server_send (server, client, client->prefix, "KICK", room->name, target->nick, reason, NULL);
   room_remove (server, room, target);
 }
 

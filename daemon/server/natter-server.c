@@ -43,6 +43,7 @@ enum {
   PROP_INBOX_SIZE,
   PROP_INBOX_PER_SENDER,
   PROP_REGISTERED_HISTORY,
+  PROP_OPERATORS,
   N_PROPS
 };
 
@@ -131,6 +132,7 @@ natter_server_finalize (GObject *object)
   g_clear_pointer (&self->accounts, _natter_accounts_free);
   g_clear_pointer (&self->history, _natter_history_free);
   g_clear_pointer (&self->limits, _natter_limits_free);
+  g_clear_pointer (&self->opers, _natter_opers_free);
 
   G_OBJECT_CLASS (natter_server_parent_class)->finalize (object);
 }
@@ -204,6 +206,9 @@ natter_server_get_property (GObject    *object,
       break;
     case PROP_REGISTERED_HISTORY:
       g_value_set_string (value, _natter_server_registered_history_name (self->registered_history));
+      break;
+    case PROP_OPERATORS:
+      g_value_take_boxed (value, _natter_opers_dup_specs (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -325,6 +330,9 @@ natter_server_set_property (GObject      *object,
           }
       }
       break;
+    case PROP_OPERATORS:
+      _natter_opers_set (self, g_value_get_boxed (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -385,6 +393,8 @@ natter_server_class_init (NatterServerClass *klass)
     g_param_spec_uint ("inbox-per-sender", NULL, NULL, 0, 100000, 0, flags);
   properties[PROP_REGISTERED_HISTORY] =
     g_param_spec_string ("registered-history", NULL, NULL, "since-joining", flags);
+  properties[PROP_OPERATORS] =
+    g_param_spec_boxed ("operators", NULL, NULL, G_TYPE_STRV, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

@@ -47,6 +47,9 @@ G_DECLARE_FINAL_TYPE (NatterServer, natter_server, NATTER, SERVER, GObject)
  *   password-threads       uint    threads hashing and checking passwords (1)
  *   inbox-size             uint    offline messages kept per account (100)
  *   inbox-per-sender       uint    of those, from one sender; 0 = a quarter (0)
+ *   operators              GStrv   operator blocks, "NAME:HASH[:CERTFP]": HASH from
+ *                                  natterd --hash-password, CERTFP the SHA-256 of the
+ *                                  client certificate OPER also requires (NULL)
  */
 
 /* registered-history: what CHATHISTORY shows the members of a registered
@@ -146,5 +149,20 @@ gboolean        natter_server_close_room           (NatterServer   *self,
                                                     const char     *name,
                                                     const char     *reason,
                                                     GError        **error);
+
+/* Operators (natter-server-opers.c). */
+
+/* Splits an operator block "NAME:HASH[:CERTFP]" (HASH a crypt(3) string such
+ * as natterd --hash-password prints, CERTFP hex, colons allowed), any of the
+ * outputs may be NULL; NATTER_SERVER_ERROR_FAILED when it is not one. */
+gboolean        natter_server_parse_oper           (const char     *spec,
+                                                    char          **name,
+                                                    char          **hash,
+                                                    char          **certfp,
+                                                    GError        **error);
+/* WALLOPS from the server itself to every user with +w (the host's owner
+ * over D-Bus). */
+void            natter_server_send_wallops         (NatterServer   *self,
+                                                    const char     *text);
 
 G_END_DECLS

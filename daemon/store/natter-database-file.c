@@ -149,3 +149,32 @@ _natter_database_file_quick_check (const char  *path,
                path, problems->str);
   return FALSE;
 }
+
+/* Before the first connection: the directory (0700) and the file (0600)
+ * exist, and the file is not a directory, nor an empty leftover. */
+gboolean
+_natter_database_file_prepare (const char  *path,
+                               GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_OPEN,
+                   _("Cannot create the data directory “%s”: %s"), dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_OPEN,
+                   _("Cannot open the database “%s”: it is a directory"), path);
+      return FALSE;
+    }
+
+  return (g_file_test (path, G_FILE_TEST_EXISTS) || _natter_database_file_create_new (path, error)) &&
+         _natter_database_file_refuse_empty (path, error) &&
+         _natter_database_file_create_private (path, error);
+}

@@ -19,5 +19,8 @@ gboolean _natter_database_file_refuse_empty   (const char  *path,
                                                GError     **error);
 gboolean _natter_database_file_quick_check    (const char  *path,
                                                GError     **error);
+/* All of the above but the check, in order, for a file about to be opened. */
+gboolean _natter_database_file_prepare        (const char  *path,
+                                               GError     **error);
 
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include "natter-database.h"
 #include "natter-database-backup.h"
 #include "natter-database-file.h"
+#include "natter-database-memory.h"
 
 #define BUSY_TIMEOUT_MS 5000
 #define WRITER_NICE     5
@@ -1075,32 +1076,10 @@ static gboolean
 open_file (NatterDatabase  *self,
            GError         **error)
 {
-  g_autofree char *dir = g_path_get_dirname (self->path);
+  /* In memory nothing is on disk: no file to make or check, and no WAL. */
+  gboolean memory = _natter_database_is_memory (self->path);
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_OPEN,
-                   _("Cannot create the data directory “%s”: %s"), dir, g_strerror (saved));
-      return FALSE;
-    }
-
-  if (g_file_test (self->path, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_OPEN,
-                   _("Cannot open the database “%s”: it is a directory"), self->path);
-      return FALSE;
-    }
-
-  if (g_str_equal (self->path, ":memory:"))
-    {
-      if (!_natter_database_file_create_private (self->path, error))
-        return FALSE;
-    }
-  else if ((!g_file_test (self->path, G_FILE_TEST_EXISTS) && !_natter_database_file_create_new (self->path, error)) ||
-           !_natter_database_file_refuse_empty (self->path, error) ||
-           !_natter_database_file_create_private (self->path, error))
+  if (!memory && !_natter_database_file_prepare (self->path, error))
     return FALSE;
 
   self->writer_db = open_connection (self, error);
@@ -1108,8 +1087,8 @@ open_file (NatterDatabase  *self,
   /* The schema's pragmas wait until the file is known to be ours. */
   return self->writer_db != NULL &&
          check_file (self, error) &&
-         _natter_database_file_quick_check (self->path, error) &&
-         set_wal (self, error) &&
+         (memory || (_natter_database_file_quick_check (self->path, error) &&
+                     set_wal (self, error))) &&
          apply_pragmas (self, self->writer_db, error) &&
          migrate (self, error);
 }
@@ -1318,6 +1297,8 @@ read_now (NatterDatabase          *self,
   sqlite3 *db;
 
   wait_for_commit (self, barrier);
+  if (_natter_database_is_memory (self->path))
+    return _natter_database_memory_read (self, func, data, error);
 
   db = reader_acquire (self, error);
   if (db == NULL)
@@ -1403,7 +1384,7 @@ natter_database_backup_async (NatterDatabase      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, natter_database_backup_async);
-  if (g_str_equal (self->path, ":memory:"))
+  if (_natter_database_is_memory (self->path))
     {
       g_task_return_new_error (task, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
                                _("Nothing is kept on disk: there is nothing to back up"));
@@ -1468,7 +1449,7 @@ natter_database_set_backup_schedule (NatterDatabase *self,
 {
   g_return_if_fail (NATTER_IS_DATABASE (self));
 
-  self->backup_interval = keep > 0 && !g_str_equal (self->path, ":memory:") ? interval_s : 0;
+  self->backup_interval = keep > 0 && !_natter_database_is_memory (self->path) ? interval_s : 0;
   g_atomic_int_set (&self->backup_keep, (gint) MAX (keep, 1));
   arm_backup_timer (self, self->backup_interval > 0
                           ? _natter_database_backup_next_delay (self->path, self->backup_interval) : 0);

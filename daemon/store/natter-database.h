@@ -14,6 +14,10 @@ G_BEGIN_DECLS
  * worker threads with read connections of their own after a barrier that
  * waits for every write queued before them to be committed.
  *
+ * The path ":memory:" (natterd --memory-only) is a database in memory:
+ * nothing on disk, no WAL, and reads run on the database thread (see
+ * natter-database-memory.h).
+ *
  * A store keeps its schema, its migrations and its typed API on top.
  */
 
