@@ -51,6 +51,10 @@ NATTER_DEPS=(
   librsvg2-common
   adwaita-icon-theme
   fonts-cantarell
+  # The fuzzing harnesses (tests/fuzz, built in _build-fuzz/): clang and
+  # its libFuzzer and sanitizer runtimes.
+  clang
+  libclang-rt-14-dev
 )
 
 die () {

@@ -11,8 +11,13 @@
 #   build-aux/test.sh [--sanitize] [MESON-TEST-ARG...]
 #                                        e.g. --suite unit, or test names
 #
+# Without MESON-TEST-ARGs, the fuzzing harnesses then run too (a few
+# seconds each, `--suite fuzz` in _build-fuzz/, built with clang,
+# -Dfuzzing=true and ASan/UBSan).
+#
 # Environment: NATTER_TEST_JOBS (default 2) parallel tests;
-# NATTER_TEST_TIMEOUT (default 2400) seconds before the whole run is stopped.
+# NATTER_TEST_TIMEOUT (default 2400) seconds before the whole run is stopped;
+# NATTER_TEST_FUZZ=0 skips the fuzzing harnesses.
 
 set -euo pipefail
 
@@ -24,6 +29,10 @@ if [[ ${1:-} == --sanitize ]]; then
   shift
   builddir=_build-asan
   setup_args=('-Db_sanitize=address,undefined')
+fi
+run_fuzz=0
+if [[ $# -eq 0 && ${NATTER_TEST_FUZZ:-1} != 0 ]]; then
+  run_fuzz=1
 fi
 
 build-aux/install-deps.sh
@@ -70,10 +79,12 @@ fi
 
 # One plain closing line counted from meson's own log of this run (named
 # testlog.json, or testlog-WRAPPER.json and the like with --wrap/--setup).
-log=$(find "$logdir" -maxdepth 1 -name 'testlog*.json' -newer "$logdir/.test-sh-start" \
-        -printf '%T@ %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-)
-if [[ -n $log ]]; then
-  python3 - "$log" <<'EOF' || true
+summarize () {
+  local logdir=$1 label=$2 log
+  log=$(find "$logdir" -maxdepth 1 -name 'testlog*.json' -newer "$logdir/.test-sh-start" \
+          -printf '%T@ %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-)
+  if [[ -n $log ]]; then
+    python3 - "$log" "$label" <<'EOF' || true
 import json, sys
 passed = failed = skipped = 0
 with open(sys.argv[1], encoding="utf-8") as f:
@@ -88,8 +99,43 @@ with open(sys.argv[1], encoding="utf-8") as f:
             skipped += 1
         else:
             failed += 1
-print(f"natter: {passed} passed, {failed} failed, {skipped} skipped")
+print(f"{sys.argv[2]}: {passed} passed, {failed} failed, {skipped} skipped")
 EOF
+  fi
+}
+
+# The fuzzing harnesses, a few seconds each over their seed corpora, in a
+# build of their own (clang, libFuzzer, ASan, UBSan). What they find is
+# kept in _build-fuzz/tests/fuzz/*.work/artifacts/.
+fuzz_status=0
+if [[ $run_fuzz -eq 1 ]]; then
+  fuzzdir=_build-fuzz
+  fuzz_args=(-Dfuzzing=true -Db_sanitize=address,undefined -Dgui=disabled)
+  if [[ ! -f $fuzzdir/meson-private/coredata.dat ]]; then
+    CC=clang meson setup "${fuzz_args[@]}" "$fuzzdir" || fuzz_status=$?
+  elif [[ ! -f $fuzzdir/build.ninja ]]; then
+    CC=clang meson setup --reconfigure "${fuzz_args[@]}" "$fuzzdir" \
+      || CC=clang meson setup --wipe "${fuzz_args[@]}" "$fuzzdir" || fuzz_status=$?
+  fi
+  if [[ $fuzz_status -eq 0 ]] && ! ninja -C "$fuzzdir"; then
+    echo "test.sh: build failed in $fuzzdir/" >&2
+    fuzz_status=1
+  fi
+  if [[ $fuzz_status -eq 0 ]]; then
+    mkdir -p "$fuzzdir/meson-logs"
+    touch "$fuzzdir/meson-logs/.test-sh-start"
+    timeout --foreground --kill-after=60 600 \
+      meson test -C "$fuzzdir" --print-errorlogs --suite fuzz </dev/null \
+      || fuzz_status=$?
+  fi
+fi
+
+summarize "$logdir" natter
+if [[ $run_fuzz -eq 1 ]]; then
+  summarize "$fuzzdir/meson-logs" 'natter fuzz'
+  if [[ $status -eq 0 ]]; then
+    status=$fuzz_status
+  fi
 fi
 
 exit "$status"

@@ -446,8 +446,9 @@ parse_number_option (const char  *option_name,
   double number;
 
   number = g_ascii_strtod (value, &end);
+  /* Only a number within gint's range may be converted to one. */
   if (value[0] == '\0' || end == NULL || *end != '\0' || !isfinite (number) || number < 0 ||
-      (integer && number != (gint) number))
+      (integer && (number > G_MAXINT || number != (gint) number)))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    integer ? _("%s must be a whole number, not “%s”")
@@ -515,6 +516,9 @@ natter_daemon_parse (NatterDaemon   *daemon,
       N_("Lines a client may send at once (default: 20)"), N_("N") },
     { "flood-rate", 0, 0, G_OPTION_ARG_CALLBACK, parse_number_option,
       N_("Lines per second a client may send, 0 for no limit (default: 4)"), N_("N") },
+    { "flood-backlog", 0, 0, G_OPTION_ARG_INT, &config->flood_backlog,
+      N_("Bytes over the flood rate waiting to be handled before a client is dropped (default: 65536)"),
+      N_("BYTES") },
     { "sendq-max", 0, 0, G_OPTION_ARG_INT, &config->sendq_max,
       N_("Bytes queued to a client before it is dropped (default: 1048576)"), N_("BYTES") },
     { "ping-interval", 0, 0, G_OPTION_ARG_INT, &config->ping_interval,

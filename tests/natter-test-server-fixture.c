@@ -10,7 +10,6 @@
 const ServerConfig network_config = { .network_name = "TestNet" };
 const ServerConfig password_config = { .password = "sesame" };
 const ServerConfig motd_config = { .motd = "First line\nSecond line" };
-const ServerConfig flood_config = { .flood_burst = 5, .flood_rate = 1 };
 const ServerConfig sendq_config = { .sendq_max = 65536 };
 const ServerConfig registration_timeout_config = { .registration_timeout = 300 };
 const ServerConfig ping_config = { .ping_interval = 300 };

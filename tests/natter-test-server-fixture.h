@@ -48,7 +48,6 @@ typedef struct
 extern const ServerConfig network_config;
 extern const ServerConfig password_config;
 extern const ServerConfig motd_config;
-extern const ServerConfig flood_config;
 extern const ServerConfig sendq_config;
 extern const ServerConfig registration_timeout_config;
 extern const ServerConfig ping_config;

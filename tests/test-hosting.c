@@ -176,8 +176,18 @@ test_flood_and_prefix_out_of_range (void)
                            cases[i].message);
     }
 
+  /* A backlog bound under a few lines would drop any paste. */
+  {
+    g_auto(NatterHostingConfig) backlog = NATTER_HOSTING_CONFIG_INIT;
+
+    backlog.flood_backlog = 4095;
+    assert_config_error (&backlog, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_INVALID_ARGUMENT,
+                         "--flood-backlog must be a number from 4096 to 2147483647");
+  }
+
   fine.flood_burst = 1;
   fine.flood_rate = 0;
+  fine.flood_backlog = 4096;
   fine.ipv6_prefix_length = 128;
   g_assert_true (natter_hosting_config_check (&fine, NULL));
 }

@@ -214,6 +214,9 @@ test_bad_limits (void)
     { "--ipv6-prefix-length", "-1", NULL },
     { "--ipv6-prefix-length", "129", NULL },
     { "--ipv6-prefix-length", "48.5", NULL },
+    /* Out of gint's range (tests/fuzz/corpus/fuzz-config/ubsan-ipv6-prefix
+     * checks it was not converted to one: clang's UBSan says so). */
+    { "--ipv6-prefix-length", "1.3e10", NULL },
   };
 
   assert_usage_errors (cases, G_N_ELEMENTS (cases));

@@ -375,53 +375,6 @@ test_format_trailing_rule (Fixture       *f,
 /* Limits */
 
 static void
-test_limits_flood (Fixture       *f,
-                   gconstpointer  data)
-{
-  Client *alice = new_user (f, "alice");
-  Client *bob = new_user (f, "bob");
-  g_autoptr(GString) burst = g_string_new (NULL);
-  guint delivered = 0;
-  char *line;
-
-  join_room (alice, "#f", NULL);
-  join_room (bob, "#f", alice, NULL);
-
-  for (guint i = 0; i < 30; i++)
-    g_string_append_printf (burst, "PRIVMSG #f :flood %u\r\n", i);
-  send_bytes (alice, burst->str, burst->len);
-
-  expect_next (alice, "ERROR :Closing Link: 127.0.0.1 (Excess Flood)");
-  expect_closed (alice);
-
-  /* bob saw at most the burst, then the QUIT. */
-  while ((line = natter_test_client_read_line (bob, NATTER_TEST_TIMEOUT_MS)) != NULL)
-    {
-      gboolean quit = g_str_equal (line, ":alice!alice@127.0.0.1 QUIT :Excess Flood");
-
-      if (!quit && !g_str_has_prefix (line, ":alice!alice@127.0.0.1 PRIVMSG #f :flood "))
-        g_test_fail_printf ("bob received '%s'", line);
-      g_free (line);
-      if (quit)
-        break;
-      delivered++;
-    }
-  if (line == NULL)
-    g_test_fail_printf ("bob never saw alice's QUIT :Excess Flood");
-  g_assert_cmpuint (delivered, <=, 5);
-  g_test_message ("%u of 30 lines were delivered before the flood cut-off", delivered);
-
-  /* The server keeps serving. */
-  {
-    Client *carol = new_user (f, "carol");
-
-    join_room (carol, "#f", bob, NULL);
-    say (bob, "PRIVMSG #f :still here");
-    expect_next (carol, ":bob!bob@127.0.0.1 PRIVMSG #f :still here");
-  }
-}
-
-static void
 test_limits_slow_reader (Fixture       *f,
                          gconstpointer  data)
 {
@@ -792,7 +745,6 @@ main (int   argc,
   ADD ("input/nul-injection", NULL, test_input_nul_injection);
   ADD ("input/crlf-split", NULL, test_input_crlf_split);
   ADD ("format/trailing-rule", NULL, test_format_trailing_rule);
-  ADD ("limits/flood", &flood_config, test_limits_flood);
   ADD ("limits/slow-reader", &sendq_config, test_limits_slow_reader);
   ADD ("limits/registration-timeout", &registration_timeout_config,
        test_limits_registration_timeout);

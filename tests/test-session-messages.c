@@ -471,6 +471,65 @@ test_room_tracking (Fixture       *f,
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
 }
 
+/* alice, registered on @fake with @caps and @isupport. */
+static void
+alice_on_fake (Fixture        *f,
+               NatterTestFake *fake,
+               const char     *caps,
+               const char     *isupport)
+{
+  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, NULL, NULL);
+  natter_session_connect (f->session);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", caps, isupport);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+}
+
+/* Found by tests/fuzz/fuzz-session: a server's JOIN to a name with a space
+ * became a room, and its history request a line natter_irc_format()
+ * refused with a critical. */
+static void
+test_room_invalid_join_ignored (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+
+  alice_on_fake (f, fake, "batch server-time message-tags draft/chathistory",
+                 "NETWORK=Fake CHANTYPES=#: PREFIX=(ov)@+");
+
+  natter_test_fake_send (fake, ":alice!a@host JOIN :fake.test CAP f#a");
+  natter_test_fake_send (fake, ":alice!a@host JOIN :#bad room");
+  natter_test_fake_send (fake, ":alice!a@host JOIN ::colon");
+  /* Lines are handled in order: once #good is there, so would they be. */
+  join_on_fake (f, fake, "#good", "alice");
+  natter_test_fake_expect (fake, "CHATHISTORY LATEST #good *");
+
+  g_assert_nonnull (natter_session_find_room (f->session, "#good"));
+  g_assert_null (natter_session_find_room (f->session, "fake.test CAP f#a"));
+  g_assert_null (natter_session_find_room (f->session, "#bad room"));
+  g_assert_null (natter_session_find_room (f->session, ":colon"));
+  natter_test_fake_assert_silent (fake, 200);
+}
+
+/* Found by tests/fuzz/fuzz-session: a CTCP request from a source with no
+ * nick ("!u@h") or one starting with ':' was answered with a NOTICE whose
+ * target natter_irc_format() refused with a critical. */
+static void
+test_ctcp_from_invalid_nick_ignored (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+
+  alice_on_fake (f, fake, "", NULL);
+
+  natter_test_fake_send (fake, ":!u@h PRIVMSG alice :\001PING 1\001");
+  natter_test_fake_send (fake, "::x!u@h PRIVMSG alice :\001VERSION\001");
+  natter_test_fake_send (fake, ":bob!u@h PRIVMSG alice :\001PING 3\001");
+  /* The first answer is bob's. */
+  g_assert_cmpstr (natter_test_fake_expect (fake, "NOTICE *"), ==, "NOTICE bob :\001PING 3\001");
+  natter_test_fake_assert_silent (fake, 200);
+}
+
 static void
 test_block_ignores_events (Fixture       *f,
                            gconstpointer  data)
@@ -643,6 +702,8 @@ main (int   argc,
               fixture_set_up_hosted, test_room_join_send_receive, fixture_tear_down);
   g_test_add ("/session/room/tracks-members-and-topic", Fixture, NULL,
               fixture_set_up, test_room_tracking, fixture_tear_down);
+  g_test_add ("/session/room/invalid-join-ignored", Fixture, NULL,
+              fixture_set_up, test_room_invalid_join_ignored, fixture_tear_down);
   g_test_add ("/session/send/splits-long-text", Fixture, NULL,
               fixture_set_up_hosted, test_send_splits_long_text, fixture_tear_down);
   g_test_add ("/session/send/refuses-line-breaks", Fixture, NULL,
@@ -653,6 +714,8 @@ main (int   argc,
               fixture_set_up, test_flood_paces_lines, fixture_tear_down);
   g_test_add ("/session/ctcp/answers-version-and-ping", Fixture, NULL,
               fixture_set_up_hosted, test_ctcp_version_ping, fixture_tear_down);
+  g_test_add ("/session/ctcp/ignores-invalid-nicks", Fixture, NULL,
+              fixture_set_up, test_ctcp_from_invalid_nick_ignored, fixture_tear_down);
   g_test_add ("/session/private/conversation", Fixture, NULL,
               fixture_set_up_hosted, test_private_conversation, fixture_tear_down);
   g_test_add ("/session/block/ignores-sender", Fixture, NULL,

@@ -81,6 +81,39 @@ test_register_server_password (Fixture       *f,
   g_signal_handlers_disconnect_by_data (wrong, f);
 }
 
+/* A ban (465) is fatal: no reconnect loop. Found by tests/fuzz/fuzz-session:
+ * a 465 with no parameter at all read far outside the message. */
+static void
+test_register_banned (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(NatterSession) bare = NULL;
+
+  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, NULL, NULL);
+  natter_session_connect (f->session);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_expect (fake, "USER *");
+  natter_test_fake_send (fake, ":fake.test 465 alice :You are banned from this server");
+  natter_test_fake_send (fake, "ERROR :Closing Link: alice (Banned)");
+  natter_test_fake_drop (fake);
+  wait_state (f->session, NATTER_SESSION_STATE_DISCONNECTED);
+  g_assert_cmpstr (natter_session_get_state_reason (f->session), ==, "You are banned from this server");
+
+  bare = session_new (f, natter_test_fake_get_port (fake), "mallory", FALSE, NULL, NULL);
+  natter_session_connect (bare);
+  natter_test_fake_wait_connection (fake, 2);
+  natter_test_fake_expect (fake, "USER *");
+  natter_test_fake_send (fake, ":fake.test 465");
+  natter_test_fake_send (fake, "ERROR :Closing Link: mallory (Banned)");
+  natter_test_fake_drop (fake);
+  wait_state (bare, NATTER_SESSION_STATE_DISCONNECTED);
+  g_assert_cmpstr (natter_session_get_state_reason (bare), ==, "Closing Link: mallory (Banned)");
+  natter_test_spin (300);
+  g_assert_cmpint (natter_test_fake_get_n_connections (fake), ==, 2);
+  g_signal_handlers_disconnect_by_data (bare, f);
+}
+
 static void
 test_keepalive_dead_link (Fixture       *f,
                           gconstpointer  data)
@@ -387,6 +420,8 @@ main (int   argc,
               fixture_set_up, test_register_nick_taken, fixture_tear_down);
   g_test_add ("/session/register/server-password", Fixture, NULL,
               fixture_set_up, test_register_server_password, fixture_tear_down);
+  g_test_add ("/session/register/banned", Fixture, NULL,
+              fixture_set_up, test_register_banned, fixture_tear_down);
   g_test_add ("/session/keepalive/detects-dead-link", Fixture, NULL,
               fixture_set_up, test_keepalive_dead_link, fixture_tear_down);
   g_test_add ("/session/reconnect/says-why-and-when", Fixture, NULL,

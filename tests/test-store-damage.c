@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 
+#include "natter-password.h"
 #include "natter-test-bus.h"
 #include "natter-test-ctl.h"
 #include "natter-test-daemon.h"
@@ -40,6 +41,9 @@ typedef struct {
 /* One private session bus for the whole program: each test's natterd owns
  * org.natter.Daemon on it in turn. */
 static NatterTestBus *bus;
+/* An operator "root" with OPER_PASSWORD, in every natterd here. */
+#define OPER_PASSWORD "rootpass12"
+static char *oper_block;
 
 static char *
 db_path (Fixture    *f,
@@ -94,7 +98,7 @@ start_natterd (Fixture    *f,
                const char *extra2)
 {
   const char *args[] = { "--server-name", "irc.test", "--listen", "127.0.0.1:0", "--flood-rate", "0",
-                         "--data-dir", f->dir, extra1, extra2, NULL };
+                         "--oper", oper_block, "--data-dir", f->dir, extra1, extra2, NULL };
 
   f->daemon = natter_test_daemon_start_full (args);
   g_assert_true (wait_until (check_name_owned, GINT_TO_POINTER (TRUE)));
@@ -375,6 +379,7 @@ static void
 test_server_read_only (Fixture       *f,
                        gconstpointer  data)
 {
+  g_autoptr(NatterTestClient) root = NULL;
   g_autofree char *path = db_path (f, "server.db");
   g_autoptr(NatterTestClient) alice = NULL;
   g_autoptr(NatterTestClient) bob = NULL;
@@ -400,6 +405,9 @@ test_server_read_only (Fixture       *f,
   property = get_string_property ("HostingStoreError");
   g_assert_cmpstr (property, ==, "");
 
+  root = connect_client (f, "root");
+  natter_test_client_send (root, "OPER root :" OPER_PASSWORD);
+  natter_test_client_expect (root, ":irc.test 381 root :*");
   alice = connect_client (f, "alice");
   g_assert_true (natter_test_store_identify (alice, "secret"));
   bob = connect_client (f, "bob");
@@ -429,6 +437,8 @@ test_server_read_only (Fixture       *f,
   natter_test_client_send (alice, "PING :after-offline");
   natter_test_client_expect_next (alice, ":irc.test FAIL PRIVMSG STORE_READ_ONLY dave :*");
   natter_test_client_expect_next (alice, ":irc.test PONG irc.test :after-offline");
+  /* Operators are told, once. */
+  natter_test_client_expect (root, ":irc.test NOTICE root :*" READ_ONLY_LOG "*");
 
   /* Room messages go on live, said once not to be kept. */
   natter_test_client_send (alice, "PRIVMSG #room :live one");
@@ -458,6 +468,7 @@ test_server_read_only (Fixture       *f,
   g_assert_cmpuint (count_in (err, READ_ONLY_LOG), ==, 1);
   g_assert_null (strstr (err, ": write failed:"));
 
+  g_clear_pointer (&root, natter_test_client_free);
   g_clear_pointer (&alice, natter_test_client_free);
   g_clear_pointer (&bob, natter_test_client_free);
   g_clear_pointer (&carol, natter_test_client_free);
@@ -767,6 +778,11 @@ main (int   argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
+  {
+    g_autofree char *hash = natter_password_hash (OPER_PASSWORD, NULL);
+
+    oper_block = g_strconcat ("root:", hash, NULL);
+  }
 
 #define ADD(path, func) \
   g_test_add ("/store-damage/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)

@@ -170,6 +170,37 @@ test_small_steps (void)
   g_assert_cmpuint (allowed, ==, 6);
 }
 
+/* The wait until the next token is exact enough for a timer: a take at
+ * that moment succeeds, a take a little before does not. */
+static void
+test_wait (void)
+{
+  static const double rates[] = { 4, 1, 0.5, 20, 1000 };
+
+  for (guint r = 0; r < G_N_ELEMENTS (rates); r++)
+    {
+      NatterTokenBucket bucket;
+      gint64 now = T0;
+      gint64 wait;
+
+      natter_token_bucket_init (&bucket, 3, T0);
+      g_assert_cmpint (natter_token_bucket_wait_us (&bucket, rates[r], now), ==, 0);
+      g_assert_cmpuint (take_all (&bucket, 3, rates[r], now), ==, 3);
+
+      for (guint i = 0; i < 5; i++)
+        {
+          wait = natter_token_bucket_wait_us (&bucket, rates[r], now);
+          g_assert_cmpint (wait, >, 0);
+          g_assert_cmpint (wait, <=, SEC (1 / rates[r]) + 1);
+          if (wait > 1000)
+            g_assert_false (natter_token_bucket_take (&bucket, 3, rates[r], now + wait - 1000));
+          now += wait;
+          g_assert_true (natter_token_bucket_take (&bucket, 3, rates[r], now));
+          g_assert_false (natter_token_bucket_take (&bucket, 3, rates[r], now));
+        }
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -183,6 +214,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/token-bucket/unlimited", test_unlimited);
   g_test_add_func ("/token-bucket/clock-backwards", test_clock_backwards);
   g_test_add_func ("/token-bucket/small-steps", test_small_steps);
+  g_test_add_func ("/token-bucket/wait", test_wait);
 
   return g_test_run ();
 }

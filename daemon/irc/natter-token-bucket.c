@@ -61,3 +61,26 @@ natter_token_bucket_take (NatterTokenBucket *bucket,
 
   return TRUE;
 }
+
+gint64
+natter_token_bucket_wait_us (const NatterTokenBucket *bucket,
+                             double                   rate,
+                             gint64                   now_us)
+{
+  double missing;
+  double wait;
+  gint64 due;
+
+  g_return_val_if_fail (bucket != NULL, 0);
+  g_return_val_if_fail (rate > 0.0, 0);
+
+  /* Counted from the last refill, as natter_token_bucket_take() refills. */
+  missing = 1.0 - (double) bucket->tokens;
+  if (missing <= 0.0)
+    return 0;
+  /* Rounded up: a timer that fires early would find no token yet. */
+  wait = missing * G_USEC_PER_SEC / rate;
+  due = bucket->last_us + (gint64) wait + 1;
+
+  return MAX (due - now_us, 0);
+}

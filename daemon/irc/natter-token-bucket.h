@@ -26,4 +26,10 @@ gboolean natter_token_bucket_take (NatterTokenBucket *bucket,
                                    double             rate,
                                    gint64             now_us);
 
+/* Microseconds from @now_us until the bucket holds a whole token again
+ * (0 if it does now), for a timer instead of polling. @rate must be > 0. */
+gint64   natter_token_bucket_wait_us (const NatterTokenBucket *bucket,
+                                      double                   rate,
+                                      gint64                   now_us);
+
 G_END_DECLS

@@ -83,6 +83,7 @@ struct _NatterClient
   guint              holds;
 
   NatterTokenBucket  flood;
+  GSource           *flood_timer;   /* wakes a flooded client when its next token is due */
   gint64             connected_us;
   gint64             last_input_us;
   gint64             last_message_us; /* for WHOIS idle */
@@ -100,6 +101,7 @@ struct _NatterClient
   guint              dead           : 1; /* in the server's reap list */
   guint              closed         : 1;
   guint              paused         : 1; /* input held while a command waits on the store */
+  guint              flooded        : 1; /* input held until the flood bucket has a token */
   guint              cap_302        : 1; /* CAP LS 302: capabilities with values */
   guint              told_not_kept  : 1; /* NOTE STORE_READ_ONLY sent */
   guint              oper           : 1; /* user mode +o, only through OPER */

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -23,6 +24,9 @@
 #define FLUSH_IOV_MAX 128
 /* The longest line we buffer: tags plus the body, before 417. */
 #define INPUT_LINE_MAX (NATTER_IRC_TAGS_MAX + NATTER_IRC_LINE_MAX)
+/* Input dropped at most when closing: a client that keeps writing (a
+ * flooder) would otherwise hold the server in that loop for as long. */
+#define CLOSE_DRAIN_MAX (256 * 1024)
 
 G_DEFINE_FINAL_TYPE (NatterClient, natter_client, G_TYPE_OBJECT)
 
@@ -53,6 +57,11 @@ natter_client_update_watch (NatterClient *self)
 static void
 natter_client_destroy_sources (NatterClient *self)
 {
+  if (self->flood_timer != NULL)
+    {
+      g_source_destroy (self->flood_timer);
+      g_clear_pointer (&self->flood_timer, g_source_unref);
+    }
   self->watch_in = FALSE;
   self->watch_out = FALSE;
   /* A closed client is already forgotten, and may outlive its server. */
@@ -189,6 +198,84 @@ _natter_client_set_user (NatterClient *self,
   natter_client_rebuild_prefix (self);
 }
 
+/* Input is handled only while nothing holds it back. */
+static gboolean
+natter_client_input_held (NatterClient *self)
+{
+  return self->dead || self->paused || self->holds > 0 || self->flooded;
+}
+
+/* Bytes the client sent that are not handled yet: what we read and keep,
+ * and what waits in the kernel since we stopped reading. */
+static gsize
+natter_client_backlog (NatterClient *self)
+{
+  int unread = 0;
+
+  if (ioctl (self->fd, FIONREAD, &unread) < 0)
+    unread = 0;
+
+  return (self->partial != NULL ? self->partial->len : 0) + (gsize) MAX (unread, 0);
+}
+
+static void natter_client_continue (NatterClient *self);
+
+static gboolean
+natter_client_flood_cb (gpointer data)
+{
+  NatterClient *self = data;
+  NatterServer *server = self->server;
+
+  /* Returning G_SOURCE_REMOVE destroys it; dispatch holds its own ref. */
+  g_clear_pointer (&self->flood_timer, g_source_unref);
+  self->flooded = FALSE;
+  if (self->closed || self->dead)
+    return G_SOURCE_REMOVE;
+
+  g_object_ref (self);
+  /* Slowing down is for bursts: who keeps sending faster than the rate
+   * for long is dropped once what waits exceeds the bound. */
+  if (natter_client_backlog (self) > server->flood_backlog)
+    _natter_server_kill_client (server, self, "Excess Flood", TRUE);
+  else
+    natter_client_continue (self);
+  _natter_server_flush (server);
+  g_object_unref (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/*
+ * Takes a token for one line. Without one, the client's input waits
+ * ("fake lag"): its socket is not read, so TCP slows the sender down, until
+ * a timer set for when the next token is due.
+ */
+static gboolean
+natter_client_take_token (NatterClient *self)
+{
+  NatterServer *server = self->server;
+  gint64 now = g_get_monotonic_time ();
+  gint64 wait_us;
+
+  if (natter_token_bucket_take (&self->flood, server->flood_burst, server->flood_rate, now))
+    return TRUE;
+
+  self->flooded = TRUE;
+  if (self->watch_in)
+    {
+      self->watch_in = FALSE;
+      natter_client_update_watch (self);
+    }
+  wait_us = natter_token_bucket_wait_us (&self->flood, server->flood_rate, now);
+  g_assert (self->flood_timer == NULL);
+  self->flood_timer = g_timeout_source_new ((guint) MIN ((wait_us + 999) / 1000, G_MAXUINT));
+  g_source_set_static_name (self->flood_timer, "natter-client-flood");
+  g_source_set_callback (self->flood_timer, natter_client_flood_cb, self, NULL);
+  g_source_attach (self->flood_timer, server->context);
+
+  return FALSE;
+}
+
 /*
  * Splits @data into lines and hands each to the server. Lines are cut at LF;
  * a CR before it is dropped. Returns the number of bytes consumed: the tail
@@ -202,7 +289,7 @@ natter_client_process (NatterClient *self,
   char *p = data;
   char *end = data + len;
 
-  while (p < end && !self->dead && !self->paused && self->holds == 0)
+  while (p < end && !natter_client_input_held (self))
     {
       char *nl = memchr (p, '\n', end - p);
       gsize line_len;
@@ -213,6 +300,9 @@ natter_client_process (NatterClient *self,
       line_len = nl - p;
       if (line_len > 0 && p[line_len - 1] == '\r')
         line_len--;
+      /* Checked before the line is cut, so that it can wait whole. */
+      if (line_len > 0 && !self->discarding && !natter_client_take_token (self))
+        break;
       p[line_len] = '\0';
 
       if (self->discarding)
@@ -231,9 +321,16 @@ natter_client_read (NatterClient *self)
 {
   NatterServer *server = self->server;
   char *buf = server->read_buffer;
+  gsize size = server->read_buffer_size;
   gssize n;
 
-  n = recv (self->fd, buf, server->read_buffer_size, 0);
+  /* Under flood control, read about what the bucket lets through: what is
+   * read beyond it is kept until handled, and a flooder's rest is better
+   * left in the kernel, pushing back, than in our memory. */
+  if (server->flood_rate > 0)
+    size = MIN (size, (gsize) (MAX (self->flood.tokens, 1.0f) + 1) * NATTER_IRC_LINE_MAX);
+
+  n = recv (self->fd, buf, size, 0);
   if (n < 0)
     {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -270,8 +367,7 @@ natter_client_read (NatterClient *self)
         self->partial = g_string_new_len (buf + consumed, n - consumed);
     }
 
-  if (self->partial != NULL && self->partial->len > INPUT_LINE_MAX && !self->dead && !self->paused &&
-      self->holds == 0)
+  if (self->partial != NULL && self->partial->len > INPUT_LINE_MAX && !natter_client_input_held (self))
     {
       /* No end of line in sight: refuse it now and skip to its end. */
       g_string_free (self->partial, TRUE);
@@ -303,7 +399,7 @@ natter_client_continue (NatterClient *self)
 {
   NatterServer *server = self->server;
 
-  if (self->paused || self->holds > 0 || self->dead)
+  if (natter_client_input_held (self))
     return;
 
   if (self->partial != NULL)
@@ -313,8 +409,7 @@ natter_client_continue (NatterClient *self)
       g_string_erase (self->partial, 0, consumed);
       if (self->partial->len == 0)
         g_clear_pointer (&self->partial, g_autoptr_cleanup_gstring_free);
-      else if (self->partial->len > INPUT_LINE_MAX && !self->paused && self->holds == 0 &&
-               !self->dead)
+      else if (self->partial->len > INPUT_LINE_MAX && !natter_client_input_held (self))
         {
           g_clear_pointer (&self->partial, g_autoptr_cleanup_gstring_free);
           self->discarding = TRUE;
@@ -322,7 +417,7 @@ natter_client_continue (NatterClient *self)
         }
     }
 
-  if (!self->paused && self->holds == 0 && !self->dead && !self->watch_in)
+  if (!natter_client_input_held (self) && !self->watch_in)
     _natter_client_start (self);
 }
 
@@ -588,8 +683,14 @@ _natter_client_close (NatterClient *self)
   /* Send FIN first and drop what the peer already sent, so that the last
    * line (ERROR) is not lost to a reset caused by unread input. */
   shutdown (self->fd, SHUT_WR);
-  while (recv (self->fd, drain, sizeof drain, MSG_DONTWAIT) > 0)
-    ;
+  for (gsize drained = 0; drained < CLOSE_DRAIN_MAX; )
+    {
+      gssize n = recv (self->fd, drain, sizeof drain, MSG_DONTWAIT);
+
+      if (n <= 0)
+        break;
+      drained += n;
+    }
 
   self->closed = TRUE;
   g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);

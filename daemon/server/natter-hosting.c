@@ -329,6 +329,7 @@ config_make_server (const NatterHostingConfig  *config,
       !check_seconds (config->nick_grace, "--nick-grace", error) ||
       !check_range (config->flood_burst, 1, 1e9, "--flood-burst", error) ||
       !check_range (config->flood_rate, 0, 1e9, "--flood-rate", error) ||
+      !check_range (config->flood_backlog, 4096, G_MAXINT, "--flood-backlog", error) ||
       !check_range (config->ipv6_prefix_length, 1, 128, "--ipv6-prefix-length", error) ||
       !config_check_abuse_limits (config, error) ||
       !check_registered_history (config->registered_history, error) ||
@@ -362,6 +363,8 @@ config_make_server (const NatterHostingConfig  *config,
     g_object_set (server, "flood-burst", config->flood_burst, NULL);
   if (config->flood_rate >= 0)
     g_object_set (server, "flood-rate", config->flood_rate, NULL);
+  if (config->flood_backlog >= 0)
+    g_object_set (server, "flood-backlog", (guint) config->flood_backlog, NULL);
   if (config->sendq_max >= 0)
     g_object_set (server, "sendq-max", (guint) MAX (config->sendq_max, 4096), NULL);
   if (config->ping_interval > 0)

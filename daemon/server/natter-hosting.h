@@ -45,6 +45,7 @@ typedef struct {
   gint       inbox_per_sender;
   gdouble    flood_burst;
   gdouble    flood_rate;
+  gint       flood_backlog;         /* bytes */
   gboolean   relaxed_limits;        /* for benchmarks: no flood or client limits */
   char      *registered_history;    /* everything, since-joining or nothing */
   char     **opers;                 /* operator blocks, "NAME:HASH[:CERTFP]" */
@@ -57,7 +58,7 @@ typedef struct {
     .ping_interval = -1, .registration_timeout = -1, .nick_grace = -1,    \
     .max_accounts_per_address = -1, .max_rooms_per_account = -1,          \
     .password_threads = -1, .inbox_size = -1, .inbox_per_sender = -1,     \
-    .flood_burst = -1, .flood_rate = -1 }
+    .flood_burst = -1, .flood_rate = -1, .flood_backlog = -1 }
 
 void      natter_hosting_config_clear         (NatterHostingConfig        *config);
 /* Everything natter_hosting_start() checks before it binds: the names, the

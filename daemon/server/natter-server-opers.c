@@ -206,6 +206,7 @@ become_oper (NatterServer *server,
   _natter_server_reply (server, client, "381", _("You are now an IRC operator"), NULL);
   if (!was)
     _natter_server_send (server, client, client->prefix, "MODE", client->nick, "+o", NULL);
+  _natter_server_storage_tell_oper (server, client);
 }
 
 static void

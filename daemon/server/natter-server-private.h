@@ -22,6 +22,9 @@ G_BEGIN_DECLS
 #define NATTER_REALNAMELEN 128
 #define NATTER_MAXTARGETS  4
 #define NATTER_CHANLIMIT   50
+/* Bytes over the flood rate that may wait before Excess Flood: a few
+ * hundred lines of a paste (--flood-backlog). */
+#define NATTER_DEFAULT_FLOOD_BACKLOG (64 * 1024)
 #define NATTER_MAXBANS     100
 #define NATTER_WHOWAS_MAX  1024
 
@@ -53,6 +56,7 @@ struct _NatterServer
   char            *motd;
   double           flood_burst;
   double           flood_rate;
+  guint            flood_backlog;   /* bytes sent but not yet handled before Excess Flood */
   guint            sendq_max;
   guint            max_clients_per_ip;
   guint            ipv6_prefix_length;  /* IPv6 clients count per prefix */
@@ -65,6 +69,7 @@ struct _NatterServer
   GMainContext    *context;
   GPtrArray       *listen_addresses;  /* GSocketAddress*, as bound */
   gboolean         started;
+  gboolean         told_opers_read_only; /* operators were told the store failed */
   gboolean         shutting_down;
 
   GHashTable      *clients;       /* NatterClient* set, owns a ref */
@@ -265,4 +270,7 @@ void   _natter_server_storage_note   (NatterServer *server,
                                       NatterClient *client,
                                       const char   *command,
                                       const char   *target);
+/* Tells @client, an operator, that the store is read-only, if it is. */
+void   _natter_server_storage_tell_oper (NatterServer *server,
+                                         NatterClient *client);
 G_END_DECLS

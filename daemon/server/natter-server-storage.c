@@ -19,11 +19,44 @@
 
 #define CODE "STORE_READ_ONLY"
 
+void
+_natter_server_storage_tell_oper (NatterServer *server,
+                                  NatterClient *client)
+{
+  g_autofree char *failure = NULL;
+
+  if (server->store == NULL || !client->oper)
+    return;
+  failure = natter_database_dup_failure (natter_server_store_get_database (server->store));
+  if (failure != NULL)
+    _natter_server_send (server, client, server->server_name, "NOTICE", client->nick, failure, NULL);
+}
+
+/* Operators hear of it once, when the server first meets the failure;
+ * one who OPERs later is told then. */
+static void
+tell_opers (NatterServer *server)
+{
+  GHashTableIter iter;
+  NatterClient *client;
+
+  server->told_opers_read_only = TRUE;
+  g_hash_table_iter_init (&iter, server->clients);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &client))
+    if (client->registered && _natter_client_is_alive (client))
+      _natter_server_storage_tell_oper (server, client);
+}
+
 gboolean
 _natter_server_can_store (NatterServer *server)
 {
-  return server->store != NULL &&
-         !natter_database_is_read_only (natter_server_store_get_database (server->store));
+  if (server->store == NULL)
+    return FALSE;
+  if (!natter_database_is_read_only (natter_server_store_get_database (server->store)))
+    return TRUE;
+  if (!server->told_opers_read_only)
+    tell_opers (server);
+  return FALSE;
 }
 
 void

@@ -29,6 +29,7 @@ enum {
   PROP_MOTD,
   PROP_FLOOD_BURST,
   PROP_FLOOD_RATE,
+  PROP_FLOOD_BACKLOG,
   PROP_SENDQ_MAX,
   PROP_MAX_CLIENTS_PER_IP,
   PROP_MAX_CLIENTS,
@@ -165,6 +166,9 @@ natter_server_get_property (GObject    *object,
     case PROP_FLOOD_RATE:
       g_value_set_double (value, self->flood_rate);
       break;
+    case PROP_FLOOD_BACKLOG:
+      g_value_set_uint (value, self->flood_backlog);
+      break;
     case PROP_SENDQ_MAX:
       g_value_set_uint (value, self->sendq_max);
       break;
@@ -272,6 +276,9 @@ natter_server_set_property (GObject      *object,
       self->flood_rate = g_value_get_double (value);
       g_object_notify_by_pspec (object, pspec);
       break;
+    case PROP_FLOOD_BACKLOG:
+      natter_server_set_uint (self, &self->flood_backlog, value, pspec);
+      break;
     case PROP_SENDQ_MAX:
       natter_server_set_uint (self, &self->sendq_max, value, pspec);
       break;
@@ -361,6 +368,10 @@ natter_server_class_init (NatterServerClass *klass)
     g_param_spec_double ("flood-burst", NULL, NULL, 1, 1e9, 20, flags);
   properties[PROP_FLOOD_RATE] =
     g_param_spec_double ("flood-rate", NULL, NULL, 0, 1e9, 4, flags);
+  /* Bytes a client sent beyond its flood rate that may wait to be handled. */
+  properties[PROP_FLOOD_BACKLOG] =
+    g_param_spec_uint ("flood-backlog", NULL, NULL, 4096, G_MAXUINT,
+                       NATTER_DEFAULT_FLOOD_BACKLOG, flags);
   properties[PROP_SENDQ_MAX] =
     g_param_spec_uint ("sendq-max", NULL, NULL, 4096, G_MAXUINT, 1024 * 1024, flags);
   properties[PROP_MAX_CLIENTS_PER_IP] =
@@ -410,6 +421,7 @@ natter_server_init (NatterServer *self)
   self->network_name = g_strdup ("Natter");
   self->flood_burst = 20;
   self->flood_rate = 4;
+  self->flood_backlog = NATTER_DEFAULT_FLOOD_BACKLOG;
   self->sendq_max = 1024 * 1024;
   self->max_clients_per_ip = 32;
   self->ipv6_prefix_length = 64;
@@ -796,12 +808,6 @@ _natter_server_handle_line (NatterServer *self,
 
   client->last_input_us = now;
   client->ping_sent_us = 0;
-
-  if (!natter_token_bucket_take (&client->flood, self->flood_burst, self->flood_rate, now))
-    {
-      _natter_server_kill_client (self, client, "Excess Flood", TRUE);
-      return;
-    }
 
   if (line[0] == '@')
     {

@@ -272,7 +272,9 @@ natter_isupport_channel_is_valid (const NatterIsupport *self,
   if (!g_utf8_validate (name, -1, NULL))
     return FALSE;
 
-  return strpbrk (name, " ,\a\r\n") == NULL;
+  /* A leading ':' (a hostile CHANTYPES may allow one) could not be sent
+   * as a middle parameter. */
+  return name[0] != ':' && strpbrk (name, " ,\a\r\n") == NULL;
 }
 
 gboolean

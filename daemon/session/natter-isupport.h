@@ -58,8 +58,8 @@ gboolean        natter_isupport_equal       (const NatterIsupport *self,
                                              const char           *b);
 gboolean        natter_isupport_is_channel  (const NatterIsupport *self,
                                              const char           *name);
-/* A channel name the server would take: a channel type, a length within
- * CHANNELLEN, no space, comma or control characters. */
+/* A channel name the server would take: a channel type (never ':'), a
+ * length within CHANNELLEN, no space, comma or control characters. */
 gboolean        natter_isupport_channel_is_valid (const NatterIsupport *self,
                                                   const char           *name);
 /* A channel as above, or something that may be a nick anywhere. */

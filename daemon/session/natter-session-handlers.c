@@ -526,6 +526,9 @@ session_answer_ctcp (NatterSession *self,
 {
   g_autofree char *reply = NULL;
 
+  /* A source with no nick, or one no line can name, gets no answer. */
+  if (!natter_isupport_target_is_valid (self->isupport, nick))
+    return;
   if (!natter_token_bucket_take (&self->ctcp, NATTER_SESSION_CTCP_BURST, NATTER_SESSION_CTCP_RATE,
                                  g_get_monotonic_time ()))
     return;
@@ -723,6 +726,10 @@ session_handle_join (NatterSession    *self,
   if (msg->n_params < 1 || nick == NULL)
     return;
   name = msg->params[0];
+  /* A server may send anything: a name no room can have (with a space, say)
+   * would become a room whose name breaks every line about it. */
+  if (!natter_isupport_channel_is_valid (self->isupport, name))
+    return;
   folded = natter_session_casefold (self, name);
   nick_folded = natter_session_casefold (self, nick);
 
@@ -1011,7 +1018,8 @@ session_handle_numeric (NatterSession    *self,
     case 465: /* banned */
       self->fatal = TRUE;
       g_free (self->error_reason);
-      self->error_reason = g_strdup (msg->params[msg->n_params - 1]);
+      /* Without a reason, the ERROR that follows gives one. */
+      self->error_reason = msg->n_params > 0 ? g_strdup (msg->params[msg->n_params - 1]) : NULL;
       break;
     case 903: /* SASL success */
       _natter_session_cap_end (self);

@@ -623,6 +623,27 @@ thread_commit (NatterDatabase *self,
   return TRUE;
 }
 
+/* After a commit that holds a job marked sync: what synchronous=FULL does
+ * at every commit in WAL mode (the log synced), for the batches that need
+ * it only, so that history batches pay no fsync. */
+static gboolean
+thread_sync_log (NatterDatabase *self)
+{
+  sqlite3_file *log = NULL;
+  int rc;
+
+  if (sqlite3_file_control (self->writer_db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log) != SQLITE_OK ||
+      log == NULL || log->pMethods == NULL)
+    return TRUE;  /* no log: a memory database */
+
+  rc = log->pMethods->xSync (log, SQLITE_SYNC_NORMAL);
+  if (rc == SQLITE_OK)
+    return TRUE;
+
+  enter_read_only (self, NULL, rc);
+  return FALSE;
+}
+
 /* Answers the waiters of jobs up to @last_seq, now committed (@ok) or
  * rolled back; called with the mutex held, answers after releasing it. */
 static GSList *
@@ -764,7 +785,7 @@ database_thread (gpointer user_data)
       gint64 deadline;
       guint max_rows = MAX (1, g_atomic_int_get (&self->batch_rows));
       guint rows = 0;
-      gboolean soon = FALSE, ok = TRUE;
+      gboolean soon = FALSE, sync = FALSE, ok = TRUE;
       GSList *waiters;
 
       /* A backup goes on a chunk at a time, between batches. */
@@ -801,6 +822,7 @@ database_thread (gpointer user_data)
             soon = TRUE;
           else
             {
+              sync |= job->sync;
               if (rows == 0)
                 thread_begin (self);
               job->run (self, job);
@@ -816,7 +838,7 @@ database_thread (gpointer user_data)
         }
 
       if (rows > 0)
-        ok = thread_commit (self, rows);
+        ok = thread_commit (self, rows) && (!sync || thread_sync_log (self));
 
       g_mutex_lock (&self->mutex);
       if (!ok)

@@ -63,6 +63,7 @@ struct _NatterDatabaseJob
 {
   NatterDatabaseJobFunc run;   /* on the database thread, inside a transaction */
   GDestroyNotify        free;  /* after it ran; NULL: nothing to free */
+  gboolean              sync;  /* its commit is synced to disk before it is answered */
   /*< private >*/
   guint64               seq;
 };
