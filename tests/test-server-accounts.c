@@ -241,7 +241,7 @@ test_sasl_errors (Fixture       *f,
 
   natter_test_client_set_name (c, "sasl");
   say (c, "CAP LS");
-  expect_next (c, ":irc.test CAP * LS :account-notify account-tag away-notify batch draft/chathistory echo-message extended-join message-tags multi-prefix sasl server-time userhost-in-names");
+  expect_next (c, ":irc.test CAP * LS :account-notify account-tag away-notify batch draft/chathistory echo-message extended-join extended-monitor invite-notify message-tags multi-prefix no-implicit-names sasl server-time setname userhost-in-names");
   say (c, "NICK carol");
   say (c, "USER carol 0 * :Carol");
 
@@ -425,6 +425,30 @@ test_account_notify_extended_join_account_tag (Fixture       *f,
   say (alice, "PRIVMSG NickServ :DROP sesame12");
   expect (alice, ":irc.test 901 alice alice!alice@127.0.0.1 :You are now logged out");
   expect_next (bob, ":alice!alice@127.0.0.1 ACCOUNT *");
+}
+
+/* extended-monitor: ACCOUNT for a monitored user who shares no room. */
+static void
+test_extended_monitor_account (Fixture       *f,
+                               gconstpointer  data)
+{
+  Client *ext = new_user (f, "ext", "extended-monitor account-notify");
+  Client *plain = new_user (f, "plain", "account-notify");
+  Client *alice = new_user (f, "alice", NULL);
+
+  say (ext, "MONITOR + alice");
+  expect_next (ext, ":irc.test 730 ext :alice!alice@127.0.0.1");
+  say (plain, "MONITOR + alice");
+  expect_next (plain, ":irc.test 730 plain :alice!alice@127.0.0.1");
+
+  natter_test_store_create_account (alice, "sesame12");
+  expect_next (ext, ":alice!alice@127.0.0.1 ACCOUNT alice");
+  silent (plain);
+
+  say (alice, "PRIVMSG NickServ :DROP sesame12");
+  expect (alice, ":irc.test 901 alice alice!alice@127.0.0.1 :You are now logged out");
+  expect_next (ext, ":alice!alice@127.0.0.1 ACCOUNT *");
+  silent (plain);
 }
 
 static void
@@ -725,6 +749,7 @@ main (int   argc,
   ADD ("nick-protection/identified-in-time", test_nick_protection_identified_in_time);
   ADD ("ircv3/account-notify-extended-join-account-tag",
        test_account_notify_extended_join_account_tag);
+  ADD ("ircv3/extended-monitor-account", test_extended_monitor_account);
   ADD ("rooms/survive-restart", test_rooms_survive_restart);
   ADD ("silence/drops-and-lists", test_silence);
   ADD ("silence/kept-with-account", test_silence_kept_with_account);

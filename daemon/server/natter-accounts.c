@@ -10,6 +10,7 @@
 #include "natter-accounts-private.h"
 #include "natter-history-private.h"
 #include "natter-irc-names.h"
+#include "natter-ircv3-private.h"
 #include "natter-limits-private.h"
 #include "natter-password.h"
 #include "natter-services-private.h"
@@ -242,7 +243,8 @@ _natter_accounts_cap_available (NatterServer *server,
                                 guint         cap)
 {
   return server->store != NULL || cap <= NATTER_CAP_SERVER_TIME ||
-         cap == NATTER_CAP_USERHOST_IN_NAMES;
+         (cap & (NATTER_CAP_USERHOST_IN_NAMES | NATTER_CAP_EXTENDED_MONITOR | NATTER_CAP_SETNAME |
+                 NATTER_CAP_INVITE_NOTIFY | NATTER_CAP_NO_IMPLICIT_NAMES)) != 0;
 }
 
 const char * const *
@@ -488,7 +490,7 @@ send_account_notify (NatterServer *server,
     return;
 
   _natter_out_line_init (&line, client->prefix, "ACCOUNT", params, 1, NULL);
-  _natter_out_line_send_peers (&line, server, client, FALSE, NATTER_CAP_ACCOUNT_NOTIFY);
+  _natter_monitor_send_peers (&line, server, client, FALSE, NATTER_CAP_ACCOUNT_NOTIFY);
   _natter_out_line_clear (&line);
 }
 

@@ -22,6 +22,10 @@ typedef enum {
   NATTER_CAP_EXTENDED_JOIN  = 1 << 9,
   NATTER_CAP_SASL           = 1 << 10,
   NATTER_CAP_USERHOST_IN_NAMES = 1 << 11,
+  NATTER_CAP_EXTENDED_MONITOR  = 1 << 12,
+  NATTER_CAP_SETNAME           = 1 << 13,
+  NATTER_CAP_INVITE_NOTIFY     = 1 << 14,
+  NATTER_CAP_NO_IMPLICIT_NAMES = 1 << 15,
 } NatterCap;
 
 /* Logins, SASL and nick protection of one client: natter-accounts.c. */
@@ -57,6 +61,7 @@ struct _NatterClient
   NatterListing     *listing;       /* NULL unless a LIST is under way */
   char              *oper_name;     /* the operator block it OPERed with, NULL if not +o */
   char              *certfp;        /* SHA-256 of its TLS certificate (hex); NULL on plain TCP */
+  GPtrArray         *monitoring;    /* MONITOR nicks (char*) as given, NULL when none */
 
   GPtrArray         *rooms;         /* NatterRoom*, unowned (the room owns membership) */
 
@@ -101,6 +106,7 @@ struct _NatterClient
   guint              told_not_kept  : 1; /* NOTE STORE_READ_ONLY sent */
   guint              oper           : 1; /* user mode +o, only through OPER */
   guint              wallops        : 1; /* user mode +w */
+  guint              bot            : 1; /* user mode +B */
 };
 
 NatterClient *_natter_client_new          (NatterServer      *server,

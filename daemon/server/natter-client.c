@@ -98,6 +98,7 @@ natter_client_finalize (GObject *object)
   g_free (self->account);
   g_clear_pointer (&self->auth, _natter_auth_free);
   g_clear_pointer (&self->silences, g_ptr_array_unref);
+  g_clear_pointer (&self->monitoring, g_ptr_array_unref);
   _natter_server_list_cancel (self);
 
   G_OBJECT_CLASS (natter_client_parent_class)->finalize (object);

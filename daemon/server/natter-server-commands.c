@@ -7,6 +7,7 @@
 
 #include "natter-accounts-private.h"
 #include "natter-history-private.h"
+#include "natter-ircv3-private.h"
 #include "natter-server-private.h"
 #include "natter-services-private.h"
 
@@ -78,6 +79,7 @@ static const NatterCommand commands[] = {
   { "LIST",         _natter_server_cmd_list,            0, FALSE },
   { "LUSERS",       _natter_server_cmd_lusers,          0, FALSE },
   { "MODE",         _natter_server_cmd_mode,            1, FALSE },
+  { "MONITOR",      _natter_server_cmd_monitor,         1, FALSE },
   { "MOTD",         _natter_server_cmd_motd,            0, FALSE },
   { "NAMES",        _natter_server_cmd_names,           0, FALSE },
   { "NICK",         _natter_server_cmd_nick,            0, TRUE  },
@@ -91,6 +93,7 @@ static const NatterCommand commands[] = {
   { "PONG",         _natter_server_cmd_pong,            0, TRUE  },
   { "PRIVMSG",      _natter_server_cmd_privmsg,         0, FALSE },
   { "QUIT",         _natter_server_cmd_quit,            0, TRUE  },
+  { "SETNAME",      _natter_server_cmd_setname,         1, FALSE },
   { "SILENCE",      _natter_silence_cmd,                0, FALSE },
   { "STATS",        _natter_server_cmd_stats,           1, FALSE },
   { "TAGMSG",       _natter_server_cmd_tagmsg,          1, FALSE },

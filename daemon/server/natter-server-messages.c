@@ -91,6 +91,15 @@ relay_message (NatterServer     *server,
     }
 
   tags = client_tags (msg);
+  /* Bot mode: the bot tag rides with the client-only tags, to those with
+   * message-tags, and into history with them. */
+  if (G_UNLIKELY (client->bot))
+    {
+      char *with_bot = g_strconcat ("bot", tags != NULL ? ";" : NULL, tags, NULL);
+
+      g_free (tags);
+      tags = with_bot;
+    }
   client->last_message_us = g_get_monotonic_time ();
 
   for (guint i = 0; i < n_targets; i++)

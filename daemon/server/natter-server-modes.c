@@ -23,16 +23,16 @@ static const NatterIrcModeSpec user_mode_spec = {
   .list = "",
   .always = "",
   .when_set = "",
-  .never = "iow",
+  .never = "Biow",
   .prefix = "",
 };
 
-/* "+iw": @client's user modes. */
+/* "+Biw": @client's user modes. */
 static char *
 dup_user_modes (NatterClient *client)
 {
-  return g_strdup_printf ("+%s%s%s", client->invisible ? "i" : "", client->oper ? "o" : "",
-                          client->wallops ? "w" : "");
+  return g_strdup_printf ("+%s%s%s%s", client->bot ? "B" : "", client->invisible ? "i" : "",
+                          client->oper ? "o" : "", client->wallops ? "w" : "");
 }
 
 /* "-o+w": from the modes @before to @client's now. */
@@ -197,6 +197,8 @@ user_mode (NatterServer     *server,
   for (guint i = 0; i < parse.n_changes; i++)
     if (parse.changes[i].mode == 'i')
       client->invisible = parse.changes[i].adding;
+    else if (parse.changes[i].mode == 'B')
+      client->bot = parse.changes[i].adding;
     else
       _natter_opers_user_mode (server, client, parse.changes[i].mode, parse.changes[i].adding);
 

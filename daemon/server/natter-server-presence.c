@@ -9,6 +9,7 @@
 #include "natter-accounts-private.h"
 #include "natter-history-private.h"
 #include "natter-irc-names.h"
+#include "natter-ircv3-private.h"
 #include "natter-server-private.h"
 
 #define WHO_RESULTS_MAX 500
@@ -26,7 +27,8 @@ send_who_entry (NatterServer *server,
   if (room != NULL)
     prefix = _natter_room_prefix (_natter_room_get_member (room, who),
                                   _natter_client_has_cap (client, NATTER_CAP_MULTI_PREFIX));
-  flags = g_strdup_printf ("%s%s%s", who->away != NULL ? "G" : "H", who->oper ? "*" : "", prefix);
+  flags = g_strdup_printf ("%s%s%s%s", who->away != NULL ? "G" : "H", who->oper ? "*" : "",
+                           who->bot ? "B" : "", prefix);
 
   _natter_server_reply (server, client, "352", room != NULL ? room->name : "*",
                         who->user, who->address, server->server_name, who->nick,
@@ -148,6 +150,8 @@ _natter_server_cmd_whois (NatterServer     *server,
   if (who->oper)
     _natter_server_reply (server, client, "313", who->nick, _("is an IRC operator"), NULL);
   _natter_accounts_whois (server, client, who);
+  if (who->bot)
+    _natter_server_reply (server, client, "335", who->nick, _("is a bot"), NULL);
 
   idle = _natter_server_dup_uint ((g_get_monotonic_time () - who->last_message_us) / G_USEC_PER_SEC);
   signon = _natter_server_dup_uint (who->signon);
@@ -257,6 +261,9 @@ _natter_server_cmd_away (NatterServer     *server,
                          NatterClient     *client,
                          NatterIrcMessage *msg)
 {
+  const char *params[1];
+  NatterOutLine line;
+
   g_clear_pointer (&client->away, g_free);
 
   if (msg->n_params > 0 && msg->params[0][0] != '\0')
@@ -267,5 +274,10 @@ _natter_server_cmd_away (NatterServer     *server,
   else
     _natter_server_reply (server, client, "305", _("You are no longer marked as being away"), NULL);
 
-  _natter_out_line_tell_peers (server, client, "AWAY", client->away, FALSE, NATTER_CAP_AWAY_NOTIFY);
+  /* To peers and (extended-monitor) watchers with away-notify. */
+  params[0] = client->away;
+  _natter_out_line_init (&line, client->prefix, "AWAY", params, client->away != NULL ? 1 : 0, NULL);
+  line.account = client->account;
+  _natter_monitor_send_peers (&line, server, client, FALSE, NATTER_CAP_AWAY_NOTIFY);
+  _natter_out_line_clear (&line);
 }

@@ -75,6 +75,7 @@ struct _NatterServer
   GHashTable      *clients;       /* NatterClient* set, owns a ref */
   GHashTable      *nicks;         /* folded nick -> NatterClient* */
   GHashTable      *rooms;         /* folded name -> NatterRoom*, owns */
+  GHashTable      *monitors;      /* folded nick -> GPtrArray of watching NatterClient*, or NULL */
   GHashTable      *per_address;   /* limit key -> GUINT_TO_POINTER (count) */
   GQueue           whowas;        /* NatterWhowas*, newest first */
   GPtrArray       *dirty;         /* clients with output to flush */

@@ -10,6 +10,7 @@
 #include "natter-irc-message.h"
 #include "natter-irc-modes.h"
 #include "natter-irc-names.h"
+#include "natter-ircv3-private.h"
 #include "natter-server-private.h"
 #include "natter-services-private.h"
 
@@ -24,10 +25,14 @@ static const struct {
   { "draft/chathistory", NATTER_CAP_CHATHISTORY },
   { "echo-message", NATTER_CAP_ECHO_MESSAGE },
   { "extended-join", NATTER_CAP_EXTENDED_JOIN },
+  { "extended-monitor", NATTER_CAP_EXTENDED_MONITOR },
+  { "invite-notify", NATTER_CAP_INVITE_NOTIFY },
   { "message-tags", NATTER_CAP_MESSAGE_TAGS },
   { "multi-prefix", NATTER_CAP_MULTI_PREFIX },
+  { "no-implicit-names", NATTER_CAP_NO_IMPLICIT_NAMES },
   { "sasl", NATTER_CAP_SASL },
   { "server-time", NATTER_CAP_SERVER_TIME },
+  { "setname", NATTER_CAP_SETNAME },
   { "userhost-in-names", NATTER_CAP_USERHOST_IN_NAMES },
 };
 
@@ -38,6 +43,7 @@ send_isupport (NatterServer *server,
   g_autofree char *network = g_strdup_printf ("NETWORK=%s", server->network_name);
   const char *tokens[] = {
     "AWAYLEN=" G_STRINGIFY (NATTER_AWAYLEN),
+    "BOT=B",
     "CASEMAPPING=rfc1459",
     "CHANLIMIT=#:" G_STRINGIFY (NATTER_CHANLIMIT),
     "CHANMODES=b,k,l,imnst",
@@ -49,6 +55,8 @@ send_isupport (NatterServer *server,
     "MAXLIST=b:" G_STRINGIFY (NATTER_MAXBANS),
     "MAXTARGETS=" G_STRINGIFY (NATTER_MAXTARGETS),
     "MODES=" G_STRINGIFY (NATTER_IRC_MODES_MAX_PARAM_CHANGES),
+    "MONITOR=" G_STRINGIFY (NATTER_MONITOR_MAX),
+    "NAMELEN=" G_STRINGIFY (NATTER_REALNAMELEN),
     network,
     "NICKLEN=" G_STRINGIFY (NATTER_NICKLEN),
     "PREFIX=(ov)@+",
@@ -202,13 +210,14 @@ _natter_server_try_register (NatterServer *server,
   _natter_server_reply (server, client, "002", host, NULL);
   _natter_server_reply (server, client, "003", created, NULL);
   _natter_server_reply (server, client, "004", server->server_name, version,
-                        "i", "biklmnostv", "bklov", NULL);
+                        "Biow", "biklmnostv", "bklov", NULL);
   send_isupport (server, client);
   send_lusers (server, client);
   send_motd (server, client);
 
   g_debug ("%s registered", client->prefix);
   _natter_accounts_registered (server, client);
+  _natter_monitor_signon (server, client);
 }
 
 void
@@ -240,16 +249,25 @@ _natter_server_rename (NatterServer *server,
                        NatterClient *client,
                        const char   *nick)
 {
+  g_autofree char *folded = natter_irc_casefold (nick);
+  /* MONITOR watches nicks: a new one is a signoff and a signon, a change
+   * of case neither. */
+  gboolean renamed = client->nick_folded == NULL || !g_str_equal (client->nick_folded, folded);
+
   if (client->registered)
     {
       _natter_out_line_tell_peers (server, client, "NICK", nick, TRUE, 0);
       _natter_server_remember_whowas (server, client);
+      if (renamed)
+        _natter_monitor_signoff (server, client);
     }
 
   if (client->nick_folded != NULL)
     g_hash_table_remove (server->nicks, client->nick_folded);
   _natter_client_set_nick (client, nick);
   g_hash_table_insert (server->nicks, client->nick_folded, client);
+  if (renamed)
+    _natter_monitor_signon (server, client);
 }
 
 void

@@ -8,6 +8,7 @@
 
 #include "natter-accounts-private.h"
 #include "natter-irc-names.h"
+#include "natter-ircv3-private.h"
 #include "natter-server-private.h"
 
 static void
@@ -187,7 +188,8 @@ join_room (NatterServer *server,
 
   _natter_accounts_send_join (server, room, client);
   send_topic (server, client, room, FALSE);
-  send_names (server, client, room);
+  if (!_natter_client_has_cap (client, NATTER_CAP_NO_IMPLICIT_NAMES))
+    send_names (server, client, room);
 }
 
 void
@@ -367,6 +369,7 @@ _natter_server_cmd_invite (NatterServer     *server,
   _natter_server_reply (server, client, "341", target->nick, room->name, NULL);
   if (!_natter_silence_blocks (target, client))
     _natter_server_send (server, target, client->prefix, "INVITE", target->nick, room->name, NULL);
+  _natter_server_invite_notify (server, room, client, target);
 }
 
 void

@@ -10,6 +10,7 @@
 #include "natter-history-private.h"
 #include "natter-irc-message.h"
 #include "natter-irc-names.h"
+#include "natter-ircv3-private.h"
 #include "natter-limits-private.h"
 #include "natter-server-private.h"
 #include "natter-token-bucket.h"
@@ -98,6 +99,7 @@ natter_server_dispose (GObject *object)
   g_clear_pointer (&self->dirty, g_ptr_array_unref);
   g_clear_pointer (&self->doomed, g_ptr_array_unref);
   g_clear_pointer (&self->rooms, g_hash_table_unref);
+  g_clear_pointer (&self->monitors, g_hash_table_unref);
   g_clear_pointer (&self->nicks, g_hash_table_unref);
   g_clear_pointer (&self->clients, g_hash_table_unref);
 
@@ -986,10 +988,12 @@ natter_server_reap_one (NatterServer *self,
   if (client->registered)
     {
       _natter_out_line_tell_peers (self, client, "QUIT", client->quit_reason, FALSE, 0);
+      _natter_monitor_signoff (self, client);
       _natter_server_remember_whowas (self, client);
       g_debug ("%s left: %s", client->prefix, client->quit_reason);
     }
   _natter_accounts_client_gone (self, client);
+  _natter_monitor_forget (self, client);
 
   while (client->rooms->len > 0)
     {
