@@ -468,6 +468,13 @@ test_server_read_only (Fixture       *f,
   g_assert_cmpuint (count_in (err, READ_ONLY_LOG), ==, 1);
   g_assert_null (strstr (err, ": write failed:"));
 
+  /* A change that cannot be kept holds live, and the client stays. */
+  natter_test_client_send (alice, "TOPIC #room :live only");
+  natter_test_client_send (alice, "PING :after-topic");
+  natter_test_client_expect (bob, ":alice!* TOPIC #room :live only");
+  natter_test_client_expect (alice, ":alice!* TOPIC #room :live only");
+  natter_test_client_expect_next (alice, ":irc.test PONG irc.test :after-topic");
+
   g_clear_pointer (&root, natter_test_client_free);
   g_clear_pointer (&alice, natter_test_client_free);
   g_clear_pointer (&bob, natter_test_client_free);

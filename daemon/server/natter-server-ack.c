@@ -36,6 +36,19 @@ ack_done_cb (GObject      *source_object,
   g_autoptr(GError) error = NULL;
   gboolean ok = natter_server_store_wait_finish (NATTER_SERVER_STORE (source_object), result, &error);
 
+  /* A store gone read-only: what the command changed holds live (a topic,
+   * a SILENCE list), as room messages do, and the client is told once that
+   * it is not kept. Account changes and offline messages never get here:
+   * they are refused before they are made. */
+  if (!ok && !client->closed && !_natter_server_can_store (client->server))
+    {
+      _natter_client_release (client, FALSE);
+      _natter_server_storage_note (client->server, client, "*", NULL);
+      _natter_server_flush (client->server);
+      g_object_unref (client);
+      return;
+    }
+
   if (!ok && !client->closed)
     g_warning ("Not acknowledging to %s what the store did not keep: %s",
                client->prefix != NULL ? client->prefix : client->address, error->message);

@@ -80,12 +80,15 @@ _natter_server_storage_note (NatterServer *server,
                              const char   *command,
                              const char   *target)
 {
+  const char *text = _("The server cannot store anything now (its database failed): your "
+                       "messages reach those online but are not kept in history.");
+
   if (client->told_not_kept)
     return;
   client->told_not_kept = TRUE;
 
-  _natter_server_send (server, client, server->server_name, "NOTE", command, CODE, target,
-                       _("The server cannot store anything now (its database failed): your "
-                         "messages reach those online but are not kept in history."),
-                       NULL);
+  if (target != NULL)
+    _natter_server_send (server, client, server->server_name, "NOTE", command, CODE, target, text, NULL);
+  else
+    _natter_server_send (server, client, server->server_name, "NOTE", command, CODE, text, NULL);
 }
