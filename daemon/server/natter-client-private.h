@@ -107,6 +107,7 @@ struct _NatterClient
   guint              oper           : 1; /* user mode +o, only through OPER */
   guint              wallops        : 1; /* user mode +w */
   guint              bot            : 1; /* user mode +B */
+  guint              tls            : 1; /* came through a TLS listener */
 };
 
 NatterClient *_natter_client_new          (NatterServer      *server,
