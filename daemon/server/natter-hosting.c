@@ -6,15 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "natter-hosting.h"
-
-struct _NatterHosting
-{
-  GObject            parent_instance;
-
-  NatterServerStore *store;
-  NatterServer      *server;  /* NULL when not hosting */
-};
+#include "natter-hosting-private.h"
 
 G_DEFINE_FINAL_TYPE (NatterHosting, natter_hosting, G_TYPE_OBJECT)
 
@@ -73,8 +65,8 @@ natter_hosting_network_is_valid (const char *name)
   return name_is_valid (name, " \r\n");
 }
 
-static const char * const *
-config_listen (const NatterHostingConfig *config)
+const char * const *
+_natter_hosting_config_listen (const NatterHostingConfig *config)
 {
   if (config->listen == NULL || config->listen[0] == NULL)
     return default_listen;
@@ -267,7 +259,7 @@ static GPtrArray *
 config_parse_listen (const NatterHostingConfig  *config,
                      GError                    **error)
 {
-  const char * const *listen = config_listen (config);
+  const char * const *listen = _natter_hosting_config_listen (config);
   g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; listen[i] != NULL; i++)
@@ -311,8 +303,8 @@ config_set_abuse_limits (const NatterHostingConfig *config,
 
 /* Checks @config and makes its server, not listening yet, with the files
  * read and the addresses parsed into @addresses. */
-static NatterServer *
-config_make_server (const NatterHostingConfig  *config,
+NatterServer *
+_natter_hosting_make_server (const NatterHostingConfig  *config,
                     GPtrArray                 **addresses,
                     GError                    **error)
 {
@@ -391,7 +383,7 @@ natter_hosting_config_check (const NatterHostingConfig  *config,
 
   g_return_val_if_fail (config != NULL, FALSE);
 
-  server = config_make_server (config, &addresses, error);
+  server = _natter_hosting_make_server (config, &addresses, error);
 
   return server != NULL;
 }
@@ -405,6 +397,7 @@ natter_hosting_dispose (GObject *object)
 
   g_clear_object (&self->server);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->listeners, g_ptr_array_unref);
 
   G_OBJECT_CLASS (natter_hosting_parent_class)->dispose (object);
 }
@@ -446,6 +439,29 @@ natter_hosting_class_init (NatterHostingClass *klass)
 static void
 natter_hosting_init (NatterHosting *self)
 {
+  self->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) _natter_hosting_listener_free);
+}
+
+void
+_natter_hosting_listener_free (NatterHostingListener *listener)
+{
+  g_free (listener->kind);
+  g_free (listener->spec);
+  g_clear_object (&listener->effective);
+  g_free (listener);
+}
+
+GSocketAddress *
+_natter_hosting_listen (NatterServer    *server,
+                        GSocketAddress  *address,
+                        GError         **error)
+{
+  guint16 port = natter_server_listen (server, address, error);
+
+  if (port == 0)
+    return NULL;
+
+  return g_inet_socket_address_new (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)), port);
 }
 
 /* Public API */
@@ -504,19 +520,29 @@ natter_hosting_start (NatterHosting              *self,
       return FALSE;
     }
 
-  server = config_make_server (config, &addresses, error);
+  server = _natter_hosting_make_server (config, &addresses, error);
   if (server == NULL)
     return FALSE;
   if (self->store != NULL)
     g_object_set (server, "store", self->store, NULL);
 
-  listen = config_listen (config);
+  listen = _natter_hosting_config_listen (config);
+  g_ptr_array_set_size (self->listeners, 0);
   for (guint i = 0; i < addresses->len; i++)
-    if (natter_server_listen (server, g_ptr_array_index (addresses, i), error) == 0)
-      {
-        g_prefix_error (error, _("Cannot listen on %s: "), listen[i]);
-        return FALSE;
-      }
+    {
+      NatterHostingListener *listener = g_new0 (NatterHostingListener, 1);
+
+      listener->kind = g_strdup ("listen");
+      listener->spec = g_strdup (listen[i]);
+      listener->effective = _natter_hosting_listen (server, g_ptr_array_index (addresses, i), error);
+      g_ptr_array_add (self->listeners, listener);
+      if (listener->effective == NULL)
+        {
+          g_ptr_array_set_size (self->listeners, 0);
+          g_prefix_error (error, _("Cannot listen on %s: "), listen[i]);
+          return FALSE;
+        }
+    }
 
   natter_server_start (server);
   self->server = g_steal_pointer (&server);
@@ -538,6 +564,7 @@ natter_hosting_stop (NatterHosting  *self,
     return FALSE;
 
   server = g_steal_pointer (&self->server);
+  g_ptr_array_set_size (self->listeners, 0);
   natter_server_shutdown (server, reason != NULL ? reason : "Server shutting down");
   g_message ("Hosting stopped");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);

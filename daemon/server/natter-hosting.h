@@ -105,6 +105,15 @@ gboolean           natter_hosting_stop          (NatterHosting              *sel
                                                  const char                 *reason,
                                                  GError                    **error);
 
+/* natterd's reload (natter-hosting-reload.c): the running server takes
+ * @config's settings for new connections (natter_server_apply_settings())
+ * and opens and closes listeners to match it, dropping nobody. All or
+ * nothing: an invalid @config or an address that cannot be bound changes
+ * nothing. Not hosting, @config is only checked. */
+gboolean           natter_hosting_reconfigure   (NatterHosting              *self,
+                                                 const NatterHostingConfig  *config,
+                                                 GError                    **error);
+
 NatterServer      *natter_hosting_get_server    (NatterHosting              *self);
 /* The server, or NULL with NATTER_HOSTING_ERROR_NOT_HOSTING. */
 NatterServer      *natter_hosting_require_server (NatterHosting             *self,

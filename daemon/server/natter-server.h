@@ -165,4 +165,20 @@ gboolean        natter_server_parse_oper           (const char     *spec,
 void            natter_server_send_wallops         (NatterServer   *self,
                                                     const char     *text);
 
+/* A running server reconfigured (natter-server-config.c), for natterd's
+ * reload: nobody is dropped, and what changes applies to new connections
+ * (the flood and send-queue limits also to clients' next lines). */
+
+/* Takes every setting that may change while clients are connected from
+ * @settings, a server made from the new configuration but not started:
+ * the password, the MOTD, the flood, client and send-queue limits, the
+ * timeouts, the abuse limits, registered-history and the operators. Not
+ * the names clients already saw, nor password-threads. */
+void            natter_server_apply_settings       (NatterServer   *self,
+                                                    NatterServer   *settings);
+/* Stops listening on @effective (an address as natter_server_listen()
+ * bound it: its port, not 0); FALSE when it was not listened on. */
+gboolean        natter_server_unlisten             (NatterServer   *self,
+                                                    GSocketAddress *effective);
+
 G_END_DECLS
