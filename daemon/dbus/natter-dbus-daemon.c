@@ -31,6 +31,8 @@ struct _NatterDbusDaemon
   NatterNotifier           *notifier;
   GDBusObjectManagerServer *object_manager;
   GSource                  *hosting_poll;
+  NatterDbusConfigHooks     config_hooks;
+  gpointer                  config_data;
 };
 
 static void natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface);
@@ -487,6 +489,8 @@ natter_dbus_daemon_handle_start_hosting (NatterIpcDaemon1      *iface,
     }
 
   g_message ("Hosting started by D-Bus");
+  if (self->config_hooks.hosting_changed != NULL)
+    self->config_hooks.hosting_changed (self->config_data, &config);
   addresses = natter_hosting_dup_addresses (self->hosting);
   natter_ipc_daemon1_complete_start_hosting (iface, invocation, (const char * const *) addresses);
 
@@ -500,7 +504,25 @@ natter_dbus_daemon_handle_stop_hosting (NatterIpcDaemon1      *iface,
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
   g_autoptr(GError) error = NULL;
 
-  natter_hosting_stop (self->hosting, NULL, &error);
+  if (natter_hosting_stop (self->hosting, NULL, &error) && self->config_hooks.hosting_changed != NULL)
+    self->config_hooks.hosting_changed (self->config_data, NULL);
+  natter_dbus_return (invocation, error);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_daemon_handle_reload (NatterIpcDaemon1      *iface,
+                                  GDBusMethodInvocation *invocation)
+{
+  NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
+  g_autoptr(GError) error = NULL;
+
+  if (self->config_hooks.reload == NULL)
+    g_set_error_literal (&error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_FAILED,
+                         _("This natterd has no configuration file"));
+  else if (self->config_hooks.reload (self->config_data, &error))
+    update_hosting (self);
   natter_dbus_return (invocation, error);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -646,6 +668,7 @@ natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface)
   iface->handle_remove_saved_network = natter_dbus_daemon_handle_remove_saved_network;
   iface->handle_start_hosting = natter_dbus_daemon_handle_start_hosting;
   iface->handle_stop_hosting = natter_dbus_daemon_handle_stop_hosting;
+  iface->handle_reload = natter_dbus_daemon_handle_reload;
   iface->handle_shutdown = natter_dbus_daemon_handle_shutdown;
 }
 
@@ -751,4 +774,15 @@ natter_dbus_daemon_new (NatterSessionManager     *manager,
     natter_ipc_daemon1_set_hosting_store_error (NATTER_IPC_DAEMON1 (self), "");
 
   return self;
+}
+
+void
+natter_dbus_daemon_set_config_hooks (NatterDbusDaemon            *self,
+                                     const NatterDbusConfigHooks *hooks,
+                                     gpointer                     user_data)
+{
+  g_return_if_fail (NATTER_IS_DBUS_DAEMON (self));
+
+  self->config_hooks = hooks != NULL ? *hooks : (NatterDbusConfigHooks) { 0 };
+  self->config_data = user_data;
 }
