@@ -202,6 +202,37 @@ cmd_host_stop (NatterCli              *cli,
 }
 
 static int
+cmd_host_reload (NatterCli              *cli,
+                 const NatterCliCommand *command,
+                 int                     argc,
+                 char                  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  NatterIpcDaemon1 *daemon;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL,
+                                  _("natterd reads natterd.conf again: new limits, MOTD and password apply to "
+                                    "new connections, listeners open and close, and nobody is disconnected. "
+                                    "A file with an error changes nothing."),
+                                  &argc, &argv, 0, 0)) != 0 ||
+      (status = natter_cli_connect (cli)) != 0)
+    return status;
+
+  daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
+  if (!natter_ipc_daemon1_call_reload_sync (daemon, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
+    return natter_cli_report_error (cli, error);
+
+  if (!natter_cli_get_json (cli))
+    {
+      g_print (_("Configuration reloaded\n"));
+      return NATTER_CLI_EXIT_OK;
+    }
+
+  return print_hosting (cli);
+}
+
+static int
 cmd_host_status (NatterCli              *cli,
                  const NatterCliCommand *command,
                  int                     argc,
@@ -465,6 +496,7 @@ const NatterCliCommand natter_cli_host_commands[] = {
   { "host start", NULL, N_("Start hosting rooms"), cmd_host_start },
   { "host stop", NULL, N_("Stop hosting"), cmd_host_stop },
   { "host status", NULL, N_("Show the hosted server's addresses and counts"), cmd_host_status },
+  { "host reload", NULL, N_("Read natterd.conf again without disconnecting anyone"), cmd_host_reload },
   { "host users", NULL, N_("List the users connected to the hosted server"), cmd_host_list, &host_users },
   { "host recent", N_("MINUTES"), N_("List who was here in the last MINUTES"), cmd_host_recent, &host_recent },
   { "host rooms", NULL, N_("List the hosted rooms"), cmd_host_list, &host_rooms },
