@@ -155,9 +155,12 @@ natter_test_launcher_new (GSubprocessFlags flags)
 {
   GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
   g_autofree char *data_home = natter_test_make_temp_dir ();
+  g_autofree char *config_home = g_build_filename (data_home, "config", NULL);
 
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
+  /* natterd.conf too: never the user's, never another test's. */
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config_home, TRUE);
 
   return launcher;
 }
