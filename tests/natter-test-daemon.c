@@ -506,6 +506,15 @@ natter_test_daemon_connect (NatterTestDaemon *self,
   return natter_test_client_new_for_address (bare, natter_test_daemon_get_port (self, i));
 }
 
+void
+natter_test_daemon_send_signal (NatterTestDaemon *self,
+                                int               signum)
+{
+  g_return_if_fail (self != NULL);
+
+  g_subprocess_send_signal (self->proc, signum);
+}
+
 int
 natter_test_daemon_stop (NatterTestDaemon *self,
                          int               signum)

@@ -82,6 +82,9 @@ char                *natter_test_daemon_dup_stderr     (NatterTestDaemon  *self)
 /* A client connected to the @i-th listening address. */
 NatterTestClient    *natter_test_daemon_connect        (NatterTestDaemon  *self,
                                                         guint              i);
+/* Sends @signum and returns: SIGHUP, which natterd lives through. */
+void                 natter_test_daemon_send_signal    (NatterTestDaemon  *self,
+                                                        int                signum);
 /* Sends @signum and waits for natterd to end, at most
  * NATTER_TEST_EXIT_TIMEOUT_MS; then kills it and fails the test. Returns
  * how it ended, as NatterTestRun.status does. */
