@@ -529,6 +529,58 @@ test_hosting_kept (void)
   g_assert_cmpint (natter_test_daemon_stop (natterd, SIGTERM), ==, 0);
 }
 
+/* Docs ---------------------------------------------------------------------- */
+
+/* Every option natterd --help lists that the file may hold has its line in
+ * data/natterd.conf.example and its entry in natterd(1). */
+static void
+test_example_lists_every_key (void)
+{
+  const char *args[] = { "--help", NULL };
+  g_autoptr(NatterTestRun) run = NULL;
+  g_autofree char *example_path = g_build_filename (g_getenv ("NATTER_TEST_SRCDIR"), "..", "data",
+                                                    "natterd.conf.example", NULL);
+  g_autofree char *man_path = g_build_filename (g_getenv ("NATTER_TEST_SRCDIR"), "..", "data", "natterd.1", NULL);
+  g_autofree char *example = NULL;
+  g_autofree char *man = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n_keys = 0;
+
+  if (!natter_test_require_natterd ())
+    return;
+
+  example = read_text (example_path);
+  man = read_text (man_path);
+  run = natter_test_run_natterd (args, NATTER_TEST_START_TIMEOUT_MS);
+  g_assert_cmpint (run->status, ==, 0);
+  lines = g_strsplit (run->out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *option = strstr (g_strchug (lines[i]), "--");
+      g_autofree char *name = NULL;
+      g_autofree char *line = NULL;
+      g_autoptr(GString) man_name = NULL;
+
+      if (option == NULL || lines[i][0] != '-')
+        continue;
+      name = g_strndup (option + 2, strcspn (option + 2, "= "));
+      if (g_strv_contains ((const char * const[]) { "help", "help-all", "version", "hash-password", "replace",
+                                                    "config", "no-config", NULL }, name))
+        continue;
+      n_keys++;
+      line = g_strdup_printf ("\n#%s=", name);
+      if (strstr (example, line) == NULL)
+        g_error ("natterd.conf.example has no line “#%s=”", name);
+      /* Every dash of the option's name is "\\-" in roff. */
+      man_name = g_string_new ("--");
+      g_string_append (man_name, name);
+      g_string_replace (man_name, "-", "\\-", 0);
+      if (strstr (man, man_name->str) == NULL)
+        g_error ("natterd.1 does not document %s", man_name->str);
+    }
+  g_assert_cmpuint (n_keys, >, 20);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -543,6 +595,7 @@ main (int   argc,
   g_test_add_func ("/natterd-config/sighup/bad-file-refused", test_sighup_bad_file);
   g_test_add_func ("/natterd-config/reload-on-the-bus", test_reload_on_the_bus);
   g_test_add_func ("/natterd-config/hosting-kept", test_hosting_kept);
+  g_test_add_func ("/natterd-config/example-lists-every-key", test_example_lists_every_key);
 
   return g_test_run ();
 }
