@@ -364,6 +364,48 @@ natter_daemon_follow_desktop (NatterDaemon *daemon)
 static void natter_daemon_free_options (gpointer options);
 static gpointer natter_daemon_new_options (void);
 
+/* A configuration that cannot be used, as it crosses the bus: the file's
+ * mistakes (and the command line's) are invalid arguments. */
+static void
+set_config_error (GError       **error,
+                  const GError  *local_error)
+{
+  gboolean invalid = local_error->domain == G_OPTION_ERROR ||
+                     g_error_matches (local_error, NATTER_DAEMON_CONFIG_ERROR, NATTER_DAEMON_CONFIG_ERROR_INVALID) ||
+                     g_error_matches (local_error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_INVALID_ARGUMENT) ||
+                     g_error_matches (local_error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_FILE);
+
+  g_set_error_literal (error, NATTER_DBUS_ERROR,
+                       invalid ? NATTER_DBUS_ERROR_INVALID_ARGUMENT : NATTER_DBUS_ERROR_FAILED,
+                       local_error->message);
+}
+
+/* What StartHosting starts from: natterd.conf as it is now, the command
+ * line over it. */
+static gboolean
+natter_daemon_load_hosting (gpointer              user_data,
+                            NatterHostingConfig  *config,
+                            GError              **error)
+{
+  NatterDaemon *daemon = user_data;
+  NatterDaemon *fresh = natter_daemon_new_options ();
+  g_autoptr(GError) local_error = NULL;
+
+  if (!natter_daemon_config_load (daemon->conf, fresh, &local_error))
+    {
+      natter_daemon_free_options (fresh);
+      set_config_error (error, local_error);
+      return FALSE;
+    }
+
+  natter_hosting_config_clear (config);
+  *config = fresh->config;
+  fresh->config = (NatterHostingConfig) NATTER_HOSTING_CONFIG_INIT;
+  natter_daemon_free_options (fresh);
+
+  return TRUE;
+}
+
 /* SIGHUP and Daemon1.Reload: natterd.conf again, the command line over it;
  * hosting takes it without dropping anyone, or nothing changes. */
 static gboolean
@@ -386,15 +428,8 @@ natter_daemon_reload (gpointer   user_data,
   if (!natter_daemon_config_load (daemon->conf, fresh, &local_error) ||
       !natter_hosting_reconfigure (daemon->hosting, &fresh->config, &local_error))
     {
-      gboolean invalid = local_error->domain == G_OPTION_ERROR ||
-                         g_error_matches (local_error, NATTER_DAEMON_CONFIG_ERROR, NATTER_DAEMON_CONFIG_ERROR_INVALID) ||
-                         g_error_matches (local_error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_INVALID_ARGUMENT) ||
-                         g_error_matches (local_error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_FILE);
-
       natter_daemon_free_options (fresh);
-      g_set_error_literal (error, NATTER_DBUS_ERROR,
-                           invalid ? NATTER_DBUS_ERROR_INVALID_ARGUMENT : NATTER_DBUS_ERROR_FAILED,
-                           local_error->message);
+      set_config_error (error, local_error);
       return FALSE;
     }
 
@@ -434,7 +469,7 @@ on_hosting_changed_by_bus (gpointer                   user_data,
 }
 
 static const NatterDbusConfigHooks daemon_config_hooks = {
-  natter_daemon_reload, on_hosting_changed_by_bus,
+  natter_daemon_reload, natter_daemon_load_hosting, on_hosting_changed_by_bus,
 };
 
 static void

@@ -441,7 +441,7 @@ test_hosting_kept (void)
   guint16 port = free_port ();
   guint16 port2 = free_port ();
   g_autofree char *conf = write_config (NULL, "# Kept as it is\n[natterd]\n# my own limit\n"
-                                              "max-clients=50\nno-listen=true\n");
+                                              "max-clients=1\nno-listen=true\n");
   g_autofree char *dir = g_path_get_dirname (conf);
   g_autofree char *password_path = g_build_filename (dir, "natterd.password", NULL);
   g_autofree char *text = NULL;
@@ -469,7 +469,7 @@ test_hosting_kept (void)
   text = read_text (conf);
   g_test_message ("natterd.conf:\n%s", text);
   g_assert_true (g_str_has_prefix (text, "# Kept as it is\n"));
-  g_assert_nonnull (strstr (text, "\n# my own limit\nmax-clients=50\n"));
+  g_assert_nonnull (strstr (text, "\n# my own limit\nmax-clients=1\n"));
   line = g_strdup_printf ("\nlisten=127.0.0.1:%u;\n", port);
   g_assert_nonnull (strstr (text, line));
   g_assert_nonnull (strstr (text, "\nserver-name=kept.test\n"));
@@ -480,6 +480,19 @@ test_hosting_kept (void)
   password = read_text (password_path);
   g_assert_cmpstr (password, ==, "sekrit\n");
   assert_mode_0600 (password_path);
+
+  /* StartHosting took the file's limit. */
+  {
+    g_autoptr(NatterTestClient) bob = natter_test_client_new (port);
+    g_autoptr(NatterTestClient) carol = NULL;
+
+    say (bob, "PASS sekrit");
+    say (bob, "NICK bob");
+    say (bob, "USER bob 0 * :Bob");
+    expect (bob, ":kept.test 001 bob *");
+    carol = natter_test_client_new (port);
+    expect (carol, "ERROR :Closing Link: * (Server is full)");
+  }
 
   g_subprocess_send_signal (first, SIGTERM);
   g_assert_true (g_subprocess_wait (first, NULL, &error));

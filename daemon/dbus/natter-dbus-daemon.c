@@ -469,6 +469,29 @@ hosting_config_from_options (GVariant             *options,
   return TRUE;
 }
 
+/* The configuration @options start from; StartHosting sets these fields
+ * itself, absent meaning none. */
+static gboolean
+load_base_config (NatterDbusDaemon     *self,
+                  NatterHostingConfig  *config,
+                  GError              **error)
+{
+  if (self->config_hooks.load == NULL)
+    return TRUE;
+  if (!self->config_hooks.load (self->config_data, config, error))
+    return FALSE;
+
+  g_clear_pointer (&config->listen, g_strfreev);
+  g_clear_pointer (&config->server_name, g_free);
+  g_clear_pointer (&config->network, g_free);
+  g_clear_pointer (&config->password, g_free);
+  g_clear_pointer (&config->password_file, g_free);
+  g_clear_pointer (&config->motd, g_free);
+  g_clear_pointer (&config->motd_file, g_free);
+
+  return TRUE;
+}
+
 static gboolean
 natter_dbus_daemon_handle_start_hosting (NatterIpcDaemon1      *iface,
                                          GDBusMethodInvocation *invocation,
@@ -481,7 +504,8 @@ natter_dbus_daemon_handle_start_hosting (NatterIpcDaemon1      *iface,
 
   /* Already hosting is the answer whatever the options: start says so. */
   if ((natter_hosting_get_server (self->hosting) == NULL &&
-       !hosting_config_from_options (options, &config, &error)) ||
+       (!load_base_config (self, &config, &error) ||
+        !hosting_config_from_options (options, &config, &error))) ||
       !natter_hosting_start (self->hosting, &config, &error))
     {
       natter_dbus_error_return (invocation, error);
