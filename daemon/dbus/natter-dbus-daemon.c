@@ -469,8 +469,8 @@ hosting_config_from_options (GVariant             *options,
   return TRUE;
 }
 
-/* The configuration @options start from; StartHosting sets these fields
- * itself, absent meaning none. */
+/* The configuration StartHosting's options start from; it sets the
+ * hosting's identity itself, an option absent meaning none. */
 static gboolean
 load_base_config (NatterDbusDaemon     *self,
                   NatterHostingConfig  *config,
@@ -481,13 +481,7 @@ load_base_config (NatterDbusDaemon     *self,
   if (!self->config_hooks.load (self->config_data, config, error))
     return FALSE;
 
-  g_clear_pointer (&config->listen, g_strfreev);
-  g_clear_pointer (&config->server_name, g_free);
-  g_clear_pointer (&config->network, g_free);
-  g_clear_pointer (&config->password, g_free);
-  g_clear_pointer (&config->password_file, g_free);
-  g_clear_pointer (&config->motd, g_free);
-  g_clear_pointer (&config->motd_file, g_free);
+  natter_hosting_config_clear_identity (config);
 
   return TRUE;
 }

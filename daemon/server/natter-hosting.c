@@ -25,7 +25,7 @@ G_DEFINE_QUARK (natter-hosting-error-quark, natter_hosting_error)
 /* Configuration */
 
 void
-natter_hosting_config_clear (NatterHostingConfig *config)
+natter_hosting_config_clear_identity (NatterHostingConfig *config)
 {
   g_return_if_fail (config != NULL);
 
@@ -36,6 +36,14 @@ natter_hosting_config_clear (NatterHostingConfig *config)
   g_clear_pointer (&config->password_file, g_free);
   g_clear_pointer (&config->motd, g_free);
   g_clear_pointer (&config->motd_file, g_free);
+}
+
+void
+natter_hosting_config_clear (NatterHostingConfig *config)
+{
+  g_return_if_fail (config != NULL);
+
+  natter_hosting_config_clear_identity (config);
   g_clear_pointer (&config->registered_history, g_free);
   g_clear_pointer (&config->opers, g_strfreev);
   g_clear_pointer (&config->oper_file, g_free);

@@ -61,6 +61,9 @@ typedef struct {
     .flood_burst = -1, .flood_rate = -1, .flood_backlog = -1 }
 
 void      natter_hosting_config_clear         (NatterHostingConfig        *config);
+/* Clears what StartHosting gives itself: where and as what the server is
+ * reached (the listeners, the names, the password, the MOTD). */
+void      natter_hosting_config_clear_identity (NatterHostingConfig       *config);
 /* Everything natter_hosting_start() checks before it binds: the names, the
  * files, the limits and the listen addresses (NATTER_SERVER_ERROR_INVALID_ADDRESS). */
 gboolean  natter_hosting_config_check         (const NatterHostingConfig  *config,

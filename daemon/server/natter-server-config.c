@@ -7,7 +7,8 @@
 #include "natter-server-private.h"
 
 /* What may change under connected clients: each is read when a client
- * connects or sends, or when the limit is next checked. */
+ * connects or sends, or when the limit is next checked. A TLS listener's
+ * certificate, read by the handshakes of new connections, belongs here too. */
 static const char * const live_settings[] = {
   "password", "motd",
   "flood-burst", "flood-rate", "flood-backlog", "sendq-max",
