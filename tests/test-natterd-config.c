@@ -224,6 +224,19 @@ test_bad_file_at_start (void)
   assert_refused ("[natterd]\nversion=true\n", "line 2, key “version”: there is no such setting");
   assert_refused ("[natterd]\nlisten=127.0.0.1:0\n[other]\nx=1\n", "line 3: unknown group [other]");
   assert_refused ("[natterd]\nlisten=127.0.0.1:0\nthis is not a setting\n", "line 3: ");
+
+  /* A file named on the command line must be there; and be read or not. */
+  {
+    const char *missing[] = { "--no-bus", "--config", "/nonexistent/natterd.conf", NULL };
+    const char *both[] = { "--no-bus", "--config", "/nonexistent/natterd.conf", "--no-config", NULL };
+    g_autoptr(NatterTestRun) run = natter_test_run_natterd (missing, NATTER_TEST_START_TIMEOUT_MS);
+    g_autoptr(NatterTestRun) run_both = natter_test_run_natterd (both, NATTER_TEST_START_TIMEOUT_MS);
+
+    g_assert_cmpint (run->status, ==, 2);
+    g_assert_nonnull (strstr (run->err, "natterd: Cannot read the configuration: "));
+    g_assert_cmpint (run_both->status, ==, 2);
+    g_assert_nonnull (strstr (run_both->err, "--config and --no-config exclude each other"));
+  }
 }
 
 /* SIGHUP ------------------------------------------------------------------- */
