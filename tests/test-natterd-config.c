@@ -405,6 +405,22 @@ test_reload_on_the_bus (void)
   assert_alive (alice);
   assert_alive (bob);
 
+  /* An address that cannot be bound: nothing of the file is taken. */
+  {
+    guint16 busy_port = 0;
+    g_autoptr(GSocket) busy = natter_test_bind_free_port (TRUE, &busy_port);
+    g_autofree char *taken = g_strdup_printf ("[natterd]\nserver-name=" SERVER_NAME "\n"
+                                              "listen=127.0.0.1:%u;127.0.0.1:%u\nmotd-file=%s\n",
+                                              port, busy_port, motd3);
+    g_autoptr(NatterTestClient) dave = NULL;
+
+    g_free (write_config (conf, taken));
+    natter_test_bus_call_fails_saying (bus, DAEMON_PATH, DAEMON_IFACE, "Reload", NULL,
+                                       "org.natter.Error.Failed", "Cannot listen on 127.0.0.1:*");
+    dave = connect_registered (port, "dave");
+    expect (dave, "* 372 dave :- Second MOTD");
+  }
+
   g_free (contents);
   contents = limits_config (port, 10, motd3);
   g_free (write_config (conf, contents));
