@@ -241,6 +241,25 @@ test_bad_file_at_start (void)
 
 /* SIGHUP ------------------------------------------------------------------- */
 
+/* natterd, off the bus, on @conf. */
+static NatterTestDaemon *
+start_on (const char *conf)
+{
+  const char *args[] = { "--no-bus", "--config", conf, NULL };
+
+  return natter_test_daemon_start_full (args);
+}
+
+/* @contents into @conf, then SIGHUP. */
+static void
+rewrite_and_hup (NatterTestDaemon *natterd,
+                 const char       *conf,
+                 const char       *contents)
+{
+  g_free (write_config (conf, contents));
+  natter_test_daemon_send_signal (natterd, SIGHUP);
+}
+
 static char *
 limits_config (guint16     port,
                guint       max_clients,
@@ -258,7 +277,6 @@ test_sighup_limits_and_motd (void)
   g_autofree char *motd2 = natter_test_write_temp_file ("motd", "Second MOTD\n");
   g_autofree char *contents = limits_config (port, 3, motd1);
   g_autofree char *conf = write_config (NULL, contents);
-  const char *args[] = { "--no-bus", "--config", conf, NULL };
   g_autoptr(NatterTestDaemon) natterd = NULL;
   g_autoptr(NatterTestClient) alice = NULL;
   g_autoptr(NatterTestClient) bob = NULL;
@@ -267,14 +285,13 @@ test_sighup_limits_and_motd (void)
   if (!natter_test_require_natterd ())
     return;
 
-  natterd = natter_test_daemon_start_full (args);
+  natterd = start_on (conf);
   alice = connect_registered (port, "alice");
   expect (alice, ":" SERVER_NAME " 372 alice :- First MOTD");
 
   g_free (contents);
   contents = limits_config (port, 2, motd2);
-  g_free (write_config (conf, contents));
-  natter_test_daemon_send_signal (natterd, SIGHUP);
+  rewrite_and_hup (natterd, conf, contents);
   wait_stderr (natterd, "Configuration reloaded", 1);
 
   bob = connect_registered (port, "bob");
@@ -295,7 +312,6 @@ test_sighup_listeners (void)
   g_autofree char *contents = g_strdup_printf ("[natterd]\nlisten=127.0.0.1:%u\n", port1);
   g_autofree char *conf = write_config (NULL, contents);
   g_autofree char *reloaded = g_strdup_printf ("[natterd]\nlisten=127.0.0.1:%u\n", port2);
-  const char *args[] = { "--no-bus", "--config", conf, NULL };
   g_autoptr(NatterTestDaemon) natterd = NULL;
   g_autoptr(NatterTestClient) alice = NULL;
   g_autoptr(NatterTestClient) bob = NULL;
@@ -303,13 +319,12 @@ test_sighup_listeners (void)
   if (!natter_test_require_natterd ())
     return;
 
-  natterd = natter_test_daemon_start_full (args);
+  natterd = start_on (conf);
   g_assert_true (port_refuses (port2));
   alice = connect_registered (port1, "alice");
   expect (alice, "* 001 alice *");
 
-  g_free (write_config (conf, reloaded));
-  natter_test_daemon_send_signal (natterd, SIGHUP);
+  rewrite_and_hup (natterd, conf, reloaded);
   wait_stderr (natterd, "Configuration reloaded", 1);
 
   bob = connect_registered (port2, "bob");
@@ -331,7 +346,6 @@ test_sighup_bad_file (void)
   g_autofree char *conf = write_config (NULL, contents);
   g_autofree char *bad = g_strdup_printf ("[natterd]\nlisten=127.0.0.1:%u\nmax-clients=1\nflood-burst=lots\n", port2);
   g_autofree char *said = NULL;
-  const char *args[] = { "--no-bus", "--config", conf, NULL };
   g_autoptr(NatterTestDaemon) natterd = NULL;
   g_autoptr(NatterTestClient) alice = NULL;
   g_autoptr(NatterTestClient) bob = NULL;
@@ -339,12 +353,11 @@ test_sighup_bad_file (void)
   if (!natter_test_require_natterd ())
     return;
 
-  natterd = natter_test_daemon_start_full (args);
+  natterd = start_on (conf);
   alice = connect_registered (port1, "alice");
   expect (alice, "* 001 alice *");
 
-  g_free (write_config (conf, bad));
-  natter_test_daemon_send_signal (natterd, SIGHUP);
+  rewrite_and_hup (natterd, conf, bad);
   said = g_strdup_printf ("Configuration not reloaded: %s, line 4, key “flood-burst”", conf);
   wait_stderr (natterd, said, 1);
 
