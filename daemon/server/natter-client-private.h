@@ -67,6 +67,8 @@ struct _NatterClient
   char              *oper_name;     /* the operator block it OPERed with, NULL if not +o */
   char              *certfp;        /* SHA-256 of its TLS certificate (hex); NULL on plain TCP */
   GPtrArray         *monitoring;    /* MONITOR nicks (char*) as given, NULL when none */
+  GPtrArray         *sent_msgids;   /* its latest msgids while without an account (REDACT), or NULL */
+  struct _NatterMultiline *multiline; /* a draft/multiline batch being received, or NULL */
 
   GPtrArray         *rooms;         /* NatterRoom*, unowned (the room owns membership) */
 

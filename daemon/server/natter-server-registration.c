@@ -24,6 +24,8 @@ static const struct {
   { "batch", NATTER_CAP_BATCH },
   { "draft/account-registration", NATTER_CAP_ACCOUNT_REGISTRATION },
   { "draft/chathistory", NATTER_CAP_CHATHISTORY },
+  { "draft/message-redaction", NATTER_CAP_MESSAGE_REDACTION },
+  { "draft/multiline", NATTER_CAP_MULTILINE },
   { "echo-message", NATTER_CAP_ECHO_MESSAGE },
   { "extended-join", NATTER_CAP_EXTENDED_JOIN },
   { "extended-monitor", NATTER_CAP_EXTENDED_MONITOR },
@@ -47,6 +49,8 @@ append_cap_value (NatterServer *server,
 
   if (cap == NATTER_CAP_ACCOUNT_REGISTRATION)
     value = _natter_accounts_registration_cap_value (server);
+  else if (cap == NATTER_CAP_MULTILINE)
+    value = NATTER_MULTILINE_CAP_VALUE;
   if (value != NULL)
     g_string_append_printf (names, "=%s", value);
 }
