@@ -278,6 +278,41 @@ test_errors (Fixture       *f,
   expect_next (plain, ":irc.test BATCH -*");
 }
 
+/* To a person: a NOTICE batch arrives whole (no echo without
+ * echo-message); a batch mixing commands, or to nobody, does not. */
+static void
+test_private (Fixture       *f,
+              gconstpointer  data)
+{
+  Client *alice = new_user (f, "alice", ML_CAPS);
+  Client *bob = new_user (f, "bob", ML_CAPS);
+  const char *line;
+  g_autofree char *ref = NULL;
+
+  say (alice, "BATCH +n draft/multiline bob");
+  say (alice, "@batch=n NOTICE bob :first");
+  say (alice, "@batch=n NOTICE bob :second");
+  say (alice, "BATCH -n");
+  line = expect_next (bob, "@msgid=* " ALICE " BATCH +* draft/multiline bob");
+  ref = batch_ref (line);
+  expect_nextf (bob, "@batch=%s " ALICE " NOTICE bob :first", ref);
+  expect_nextf (bob, "@batch=%s " ALICE " NOTICE bob :second", ref);
+  expect_nextf (bob, ALICE " BATCH -%s", ref);
+  silent (alice);
+
+  /* A mix of commands, and a target nobody holds. */
+  say (alice, "BATCH +m draft/multiline bob");
+  say (alice, "@batch=m NOTICE bob :first");
+  say (alice, "@batch=m PRIVMSG bob :second");
+  say (alice, "BATCH -m");
+  expect_next (alice, ":irc.test FAIL BATCH MULTILINE_INVALID :Invalid multiline batch");
+  say (alice, "BATCH +x draft/multiline nobody");
+  say (alice, "@batch=x PRIVMSG nobody :hi");
+  say (alice, "BATCH -x");
+  expect_next (alice, ":irc.test 401 alice nobody :No such nick/channel");
+  silent (bob);
+}
+
 /* Under flood control (5 lines at once, then 2 a second), a 100-line
  * message arrives at once and whole; the next line waits its turn. */
 static void
@@ -320,6 +355,7 @@ main (int   argc,
 
   ADD ("delivery", test_delivery);
   ADD ("errors", test_errors);
+  ADD ("private", test_private);
   ADD ("flood", test_flood);
 
   return g_test_run ();
