@@ -22,42 +22,9 @@
 
 typedef NatterTestClient Client;
 
-typedef struct {
-  char             *dir;
-  NatterTestServer *server;
-  guint16           port;
-  GPtrArray        *clients;
-} Fixture;
+typedef NatterTestStoreFixture Fixture;
 
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->dir = natter_test_store_make_dir ();
-  if (data != NULL)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
-
-      g_assert_no_error (error);
-      f->server = natter_test_server_new ("server-name", "irc.test", "store", store,
-                                          "flood-rate", 0.0, "password", (const char *)data, NULL);
-    }
-  else
-    f->server = natter_test_store_server_new (f->dir, 0);
-  f->port = natter_test_server_get_port (f->server);
-  f->clients = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_test_client_free);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_clear_pointer (&f->clients, g_ptr_array_unref);
-  g_clear_pointer (&f->server, natter_test_server_free);
-  natter_test_remove_tree (f->dir);
-  g_free (f->dir);
-}
+static const NatterTestStoreConfig password_config = { .password = "letmein" };
 
 static Client *
 new_client (Fixture    *f,
@@ -224,14 +191,15 @@ main (int   argc,
   g_test_set_nonfatal_assertions ();
 
 #define ADD(path, data, func) \
-  g_test_add ("/account-registration/" path, Fixture, data, fixture_setup, func, fixture_teardown)
+  g_test_add ("/account-registration/" path, Fixture, data, natter_test_store_fixture_setup, func, \
+              natter_test_store_fixture_teardown)
 
   ADD ("cap-value", NULL, test_cap_value);
   ADD ("before-connect", NULL, test_before_connect);
   ADD ("after-connect", NULL, test_after_connect);
   ADD ("taken", NULL, test_taken);
   ADD ("per-address", NULL, test_per_address);
-  ADD ("password", "letmein", test_password);
+  ADD ("password", &password_config, test_password);
   g_test_add_func ("/account-registration/no-store", test_no_store);
 
   return g_test_run ();

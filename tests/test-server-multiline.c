@@ -27,44 +27,10 @@
 
 typedef NatterTestClient Client;
 
-typedef struct {
-  char             *dir;
-  NatterTestServer *server;
-  guint16           port;
-  GPtrArray        *clients;
-} Fixture;
+typedef NatterTestStoreFixture Fixture;
 
-static NatterTestServer *
-server_new (const char *dir,
-            double      flood_rate)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NatterServerStore) store = natter_server_store_new (dir, &error);
-
-  g_assert_no_error (error);
-  return natter_test_server_new ("server-name", "irc.test", "store", store,
-                                 "flood-rate", flood_rate, "flood-burst", 5.0, NULL);
-}
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->dir = natter_test_store_make_dir ();
-  f->server = server_new (f->dir, 0.0);
-  f->port = natter_test_server_get_port (f->server);
-  f->clients = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_test_client_free);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_clear_pointer (&f->clients, g_ptr_array_unref);
-  g_clear_pointer (&f->server, natter_test_server_free);
-  natter_test_remove_tree (f->dir);
-  g_free (f->dir);
-}
+/* 5 lines at once, then 2 a second. */
+static const NatterTestStoreConfig flood_config = { .flood_rate = 2.0, .flood_burst = 5.0 };
 
 static Client *
 new_user (Fixture    *f,
@@ -74,28 +40,20 @@ new_user (Fixture    *f,
   return natter_test_store_new_user (f->clients, f->port, nick, caps);
 }
 
-/* The reference of the batch a "… BATCH +ref …" @line opens. */
 static char *
 batch_ref (const char *line)
 {
-  const char *p = line != NULL ? strstr (line, " BATCH +") : NULL;
+  char *ref = natter_test_store_batch_ref (line);
 
-  if (p == NULL)
-    return g_strdup ("?");
-  p += strlen (" BATCH +");
-  return g_strndup (p, strcspn (p, " "));
+  return ref != NULL ? ref : g_strdup ("?");
 }
 
-/* The msgid tag of @line. */
 static char *
 msgid_of (const char *line)
 {
-  const char *p = line != NULL ? strstr (line, "msgid=") : NULL;
+  char *msgid = natter_test_store_tag_value (line, "msgid");
 
-  if (p == NULL)
-    return g_strdup ("?");
-  p += strlen ("msgid=");
-  return g_strndup (p, strcspn (p, "; "));
+  return msgid != NULL ? msgid : g_strdup ("?");
 }
 
 static void
@@ -175,10 +133,7 @@ test_delivery (Fixture       *f,
   silent (dave);
 
   /* One message in history, across a restart. */
-  g_ptr_array_set_size (f->clients, 0);
-  g_clear_pointer (&f->server, natter_test_server_free);
-  f->server = server_new (f->dir, 0.0);
-  f->port = natter_test_server_get_port (f->server);
+  natter_test_store_fixture_start (f);
   alice = natter_test_client_new (f->port);
   g_ptr_array_add (f->clients, alice);
   g_assert_true (natter_test_store_register_sasl (alice, "alice", "alice", "sesame12",
@@ -321,9 +276,6 @@ test_flood (Fixture       *f,
 {
   Client *alice, *bob;
 
-  g_clear_pointer (&f->server, natter_test_server_free);
-  f->server = server_new (f->dir, 2.0);
-  f->port = natter_test_server_get_port (f->server);
   alice = new_user (f, "alice", ML_CAPS);
   bob = new_user (f, "bob", NULL);
   say (alice, "JOIN #ml");
@@ -350,13 +302,14 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
 
-#define ADD(path, func) \
-  g_test_add ("/multiline/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, config, func) \
+  g_test_add ("/multiline/" path, Fixture, config, natter_test_store_fixture_setup, func, \
+              natter_test_store_fixture_teardown)
 
-  ADD ("delivery", test_delivery);
-  ADD ("errors", test_errors);
-  ADD ("private", test_private);
-  ADD ("flood", test_flood);
+  ADD ("delivery", NULL, test_delivery);
+  ADD ("errors", NULL, test_errors);
+  ADD ("private", NULL, test_private);
+  ADD ("flood", &flood_config, test_flood);
 
   return g_test_run ();
 }

@@ -27,47 +27,7 @@
 
 typedef NatterTestClient Client;
 
-typedef struct {
-  char             *dir;
-  NatterTestServer *server;
-  guint16           port;
-  GPtrArray        *clients;
-} Fixture;
-
-static NatterTestServer *
-server_new (const char *dir)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NatterServerStore) store = natter_server_store_new (dir, &error);
-  /* NAME:HASH of "opensesame", as natterd --hash-password makes it. */
-  g_autofree char *hash = natter_password_hash ("opensesame", NULL);
-  g_autofree char *spec = g_strdup_printf ("root:%s", hash);
-  const char *opers[] = { spec, NULL };
-
-  g_assert_no_error (error);
-  return natter_test_server_new ("server-name", "irc.test", "store", store, "flood-rate", 0.0,
-                                 "operators", opers, NULL);
-}
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->dir = natter_test_store_make_dir ();
-  f->server = server_new (f->dir);
-  f->port = natter_test_server_get_port (f->server);
-  f->clients = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_test_client_free);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_clear_pointer (&f->clients, g_ptr_array_unref);
-  g_clear_pointer (&f->server, natter_test_server_free);
-  natter_test_remove_tree (f->dir);
-  g_free (f->dir);
-}
+typedef NatterTestStoreFixture Fixture;
 
 static Client *
 new_user (Fixture    *f,
@@ -92,12 +52,9 @@ new_sasl_user (Fixture    *f,
 static char *
 msgid_of (const char *line)
 {
-  const char *p = line != NULL ? strstr (line, "msgid=") : NULL;
+  char *msgid = natter_test_store_tag_value (line, "msgid");
 
-  if (p == NULL)
-    return g_strdup ("?");
-  p += strlen ("msgid=");
-  return g_strndup (p, strcspn (p, "; "));
+  return msgid != NULL ? msgid : g_strdup ("?");
 }
 
 /* @c says @text in #rd and reads its echo: the msgid. */
@@ -209,10 +166,7 @@ test_redact (Fixture       *f,
 
   /* History serves only what is left, after a restart too. */
   expect_history (alice, "four", NULL);
-  g_ptr_array_set_size (f->clients, 0);
-  g_clear_pointer (&f->server, natter_test_server_free);
-  f->server = server_new (f->dir);
-  f->port = natter_test_server_get_port (f->server);
+  natter_test_store_fixture_start (f);
   alice = new_sasl_user (f, "alice", "batch message-tags draft/chathistory");
   join (alice, NULL);
   expect_history (alice, "four", NULL);
@@ -253,11 +207,19 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* An operator block "root" with the password "opensesame", as
+   * natterd --hash-password makes its hash. */
+  g_autofree char *hash = natter_password_hash ("opensesame", NULL);
+  g_autofree char *root = g_strconcat ("root:", hash, NULL);
+  const char *operators[] = { root, NULL };
+  NatterTestStoreConfig config = { .operators = operators };
+
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
 
 #define ADD(path, func) \
-  g_test_add ("/redaction/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add ("/redaction/" path, Fixture, &config, natter_test_store_fixture_setup, func, \
+              natter_test_store_fixture_teardown)
 
   ADD ("redact", test_redact);
   ADD ("room-op-and-private", test_room_op_and_private);
