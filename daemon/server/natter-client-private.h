@@ -26,6 +26,11 @@ typedef enum {
   NATTER_CAP_SETNAME           = 1 << 13,
   NATTER_CAP_INVITE_NOTIFY     = 1 << 14,
   NATTER_CAP_NO_IMPLICIT_NAMES = 1 << 15,
+  /* draft/account-registration, draft/multiline, draft/message-redaction:
+   * bits apart from the others' new ones, for a clean merge. */
+  NATTER_CAP_ACCOUNT_REGISTRATION = 1 << 24,
+  NATTER_CAP_MULTILINE            = 1 << 25,
+  NATTER_CAP_MESSAGE_REDACTION    = 1 << 26,
 } NatterCap;
 
 /* Logins, SASL and nick protection of one client: natter-accounts.c. */
@@ -62,6 +67,8 @@ struct _NatterClient
   char              *oper_name;     /* the operator block it OPERed with, NULL if not +o */
   char              *certfp;        /* SHA-256 of its TLS certificate (hex); NULL on plain TCP */
   GPtrArray         *monitoring;    /* MONITOR nicks (char*) as given, NULL when none */
+  GPtrArray         *sent_msgids;   /* its latest msgids while without an account (REDACT), or NULL */
+  struct _NatterMultiline *multiline; /* a draft/multiline batch being received, or NULL */
 
   GPtrArray         *rooms;         /* NatterRoom*, unowned (the room owns membership) */
 

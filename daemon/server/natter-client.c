@@ -17,6 +17,7 @@
 #include "natter-accounts-private.h"
 #include "natter-irc-message.h"
 #include "natter-irc-names.h"
+#include "natter-ircv3-private.h"
 #include "natter-poller.h"
 #include "natter-server-private.h"
 
@@ -99,6 +100,8 @@ natter_client_finalize (GObject *object)
   g_clear_pointer (&self->auth, _natter_auth_free);
   g_clear_pointer (&self->silences, g_ptr_array_unref);
   g_clear_pointer (&self->monitoring, g_ptr_array_unref);
+  g_clear_pointer (&self->sent_msgids, g_ptr_array_unref);
+  g_clear_pointer (&self->multiline, _natter_multiline_free);
   _natter_server_list_cancel (self);
 
   G_OBJECT_CLASS (natter_client_parent_class)->finalize (object);
@@ -301,7 +304,8 @@ natter_client_process (NatterClient *self,
       if (line_len > 0 && p[line_len - 1] == '\r')
         line_len--;
       /* Checked before the line is cut, so that it can wait whole. */
-      if (line_len > 0 && !self->discarding && !natter_client_take_token (self))
+      if (line_len > 0 && !self->discarding && !_natter_multiline_is_open (self) &&
+          !natter_client_take_token (self))
         break;
       p[line_len] = '\0';
 

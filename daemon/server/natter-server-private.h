@@ -189,6 +189,10 @@ NatterCommandFunc _natter_server_cmd_mode;
 
 /* natter-server-messages.c */
 NatterCommandFunc _natter_server_cmd_notice, _natter_server_cmd_privmsg, _natter_server_cmd_tagmsg;
+/* The client-only tags of @msg that travel with what @client sends (and
+ * the bot tag of a bot), escaped; NULL for none. */
+char  *_natter_server_client_tags    (NatterClient     *client,
+                                      NatterIrcMessage *msg);
 
 /* natter-server-presence.c */
 NatterCommandFunc _natter_server_cmd_away, _natter_server_cmd_ison, _natter_server_cmd_userhost,

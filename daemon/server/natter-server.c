@@ -861,6 +861,10 @@ _natter_server_handle_line (NatterServer *self,
   for (char *c = (char *)msg.command; *c != '\0'; c++)
     *c = g_ascii_toupper (*c);
 
+  /* The lines of a draft/multiline batch wait for its end. */
+  if (G_UNLIKELY (client->multiline != NULL) && _natter_multiline_take (self, client, &msg))
+    return;
+
   command = g_hash_table_lookup (self->commands, msg.command);
   if (command == NULL)
     {
