@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "natter-hosting.h"
+#include "natter-hosting-tls-private.h"
+#include "natter-tls-certificate.h"
 
 struct _NatterHosting
 {
@@ -14,6 +16,9 @@ struct _NatterHosting
 
   NatterServerStore *store;
   NatterServer      *server;  /* NULL when not hosting */
+  char              *data_dir; /* of the store; NULL without one */
+  char              *tls_fingerprint; /* NULL without a TLS listener */
+  gboolean           tls_self_signed;
 };
 
 G_DEFINE_FINAL_TYPE (NatterHosting, natter_hosting, G_TYPE_OBJECT)
@@ -38,6 +43,9 @@ natter_hosting_config_clear (NatterHostingConfig *config)
   g_return_if_fail (config != NULL);
 
   g_clear_pointer (&config->listen, g_strfreev);
+  g_clear_pointer (&config->listen_tls, g_strfreev);
+  g_clear_pointer (&config->tls_certificate, g_free);
+  g_clear_pointer (&config->tls_key, g_free);
   g_clear_pointer (&config->server_name, g_free);
   g_clear_pointer (&config->network, g_free);
   g_clear_pointer (&config->password, g_free);
@@ -76,8 +84,10 @@ natter_hosting_network_is_valid (const char *name)
 static const char * const *
 config_listen (const NatterHostingConfig *config)
 {
+  static const char * const none[] = { NULL };
+
   if (config->listen == NULL || config->listen[0] == NULL)
-    return default_listen;
+    return config->listen_tls != NULL && config->listen_tls[0] != NULL ? none : default_listen;
 
   return (const char * const *) config->listen;
 }
@@ -264,10 +274,9 @@ config_read_opers (const NatterHostingConfig  *config,
 
 /* Every address parsed before any is bound, so a typo binds nothing. */
 static GPtrArray *
-config_parse_listen (const NatterHostingConfig  *config,
-                     GError                    **error)
+config_parse_listen (const char * const  *listen,
+                     GError             **error)
 {
-  const char * const *listen = config_listen (config);
   g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; listen[i] != NULL; i++)
@@ -314,8 +323,12 @@ config_set_abuse_limits (const NatterHostingConfig *config,
 static NatterServer *
 config_make_server (const NatterHostingConfig  *config,
                     GPtrArray                 **addresses,
+                    GPtrArray                 **tls_addresses,
                     GError                    **error)
 {
+  const char * const *listen_tls = (const char * const *) config->listen_tls;
+  static const char * const none[] = { NULL };
+
   g_autoptr(NatterServer) server = NULL;
   g_autofree char *password = NULL;
   g_autofree char *motd = NULL;
@@ -334,7 +347,9 @@ config_make_server (const NatterHostingConfig  *config,
       !config_check_abuse_limits (config, error) ||
       !check_registered_history (config->registered_history, error) ||
       (opers = config_read_opers (config, error)) == NULL ||
-      (*addresses = config_parse_listen (config, error)) == NULL)
+      !_natter_hosting_tls_check (config, error) ||
+      (*addresses = config_parse_listen (config_listen (config), error)) == NULL ||
+      (*tls_addresses = config_parse_listen (listen_tls != NULL ? listen_tls : none, error)) == NULL)
     return NULL;
 
   server = natter_server_new ();
@@ -388,10 +403,11 @@ natter_hosting_config_check (const NatterHostingConfig  *config,
 {
   g_autoptr(NatterServer) server = NULL;
   g_autoptr(GPtrArray) addresses = NULL;
+  g_autoptr(GPtrArray) tls_addresses = NULL;
 
   g_return_val_if_fail (config != NULL, FALSE);
 
-  server = config_make_server (config, &addresses, error);
+  server = config_make_server (config, &addresses, &tls_addresses, error);
 
   return server != NULL;
 }
@@ -405,6 +421,8 @@ natter_hosting_dispose (GObject *object)
 
   g_clear_object (&self->server);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->data_dir, g_free);
+  g_clear_pointer (&self->tls_fingerprint, g_free);
 
   G_OBJECT_CLASS (natter_hosting_parent_class)->dispose (object);
 }
@@ -473,6 +491,7 @@ natter_hosting_open_store (NatterHosting  *self,
     return FALSE;
 
   self->store = store;
+  self->data_dir = g_steal_pointer (&dir);
 
   return TRUE;
 }
@@ -493,6 +512,9 @@ natter_hosting_start (NatterHosting              *self,
   const char * const *listen;
   g_autoptr(NatterServer) server = NULL;
   g_autoptr(GPtrArray) addresses = NULL;
+  g_autoptr(GPtrArray) tls_addresses = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  gboolean self_signed = FALSE;
 
   g_return_val_if_fail (NATTER_IS_HOSTING (self), FALSE);
   g_return_val_if_fail (config != NULL, FALSE);
@@ -504,9 +526,20 @@ natter_hosting_start (NatterHosting              *self,
       return FALSE;
     }
 
-  server = config_make_server (config, &addresses, error);
+  server = config_make_server (config, &addresses, &tls_addresses, error);
   if (server == NULL)
     return FALSE;
+  if (tls_addresses->len > 0)
+    {
+      g_autofree char *name = NULL;
+
+      g_object_get (server, "server-name", &name, NULL);
+      certificate = _natter_hosting_tls_certificate (config, self->data_dir, name, tls_addresses,
+                                                     &self_signed, error);
+      if (certificate == NULL)
+        return FALSE;
+      natter_server_set_tls_certificate (server, certificate);
+    }
   if (self->store != NULL)
     g_object_set (server, "store", self->store, NULL);
 
@@ -517,7 +550,17 @@ natter_hosting_start (NatterHosting              *self,
         g_prefix_error (error, _("Cannot listen on %s: "), listen[i]);
         return FALSE;
       }
+  for (guint i = 0; i < tls_addresses->len; i++)
+    if (natter_server_listen_tls (server, g_ptr_array_index (tls_addresses, i), error) == 0)
+      {
+        g_prefix_error (error, _("Cannot listen on %s: "), config->listen_tls[i]);
+        return FALSE;
+      }
 
+  g_clear_pointer (&self->tls_fingerprint, g_free);
+  if (certificate != NULL)
+    self->tls_fingerprint = natter_tls_certificate_fingerprint (certificate);
+  self->tls_self_signed = self_signed;
   natter_server_start (server);
   self->server = g_steal_pointer (&server);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);
@@ -586,16 +629,15 @@ address_to_string (GSocketAddress *address)
   return g_strdup_printf ("%s:%u", host, port);
 }
 
-char **
-natter_hosting_dup_addresses (NatterHosting *self)
+static char **
+dup_addresses (NatterServer *server,
+               GPtrArray    *(*get) (NatterServer *))
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
-  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
-
-  if (self->server != NULL)
+  if (server != NULL)
     {
-      g_autoptr(GPtrArray) addresses = natter_server_get_addresses (self->server);
+      g_autoptr(GPtrArray) addresses = get (server);
 
       for (guint i = 0; i < addresses->len; i++)
         {
@@ -606,6 +648,40 @@ natter_hosting_dup_addresses (NatterHosting *self)
     }
 
   return g_strv_builder_end (builder);
+}
+
+char **
+natter_hosting_dup_addresses (NatterHosting *self)
+{
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
+
+  return dup_addresses (self->server, natter_server_get_addresses);
+}
+
+char **
+natter_hosting_dup_tls_addresses (NatterHosting *self)
+{
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
+
+  return dup_addresses (self->server, natter_server_get_tls_addresses);
+}
+
+const char *
+natter_hosting_get_tls_fingerprint (NatterHosting *self)
+{
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
+
+  if (self->server == NULL || self->tls_fingerprint == NULL)
+    return "";
+  return self->tls_fingerprint;
+}
+
+gboolean
+natter_hosting_get_tls_self_signed (NatterHosting *self)
+{
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), FALSE);
+
+  return self->server != NULL && self->tls_fingerprint != NULL && self->tls_self_signed;
 }
 
 void
