@@ -111,6 +111,7 @@ struct _NatterClient
   guint              bot            : 1; /* user mode +B */
   guint              tls            : 1; /* came through a TLS listener */
   guint              handshaking    : 1; /* TLS handshake under way: no I/O yet */
+  guint              tls_buffered   : 1; /* the last TLS read filled the buffer: more may wait in TLS */
 
   /* TLS (natter-client-tls.c): reads and writes go through tls_stream's
    * pollable streams instead of the socket; NULL on plain TCP. */

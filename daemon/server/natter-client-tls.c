@@ -151,6 +151,9 @@ _natter_client_tls_receive (NatterClient *self,
   gssize n;
 
   n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buf, size, NULL, &error);
+  /* GnuTLS reads from the socket no more than the record it decrypts, and
+   * hands it out no more than asked: only a full read can leave some. */
+  self->tls_buffered = n > 0 && (gsize) n == size;
   if (n < 0)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -198,12 +201,7 @@ _natter_client_tls_send (NatterClient       *self,
 gboolean
 _natter_client_tls_pending (NatterClient *self)
 {
-  GInputStream *input;
-
-  if (self->tls_stream == NULL || self->handshaking)
-    return FALSE;
-
-  input = g_io_stream_get_input_stream (self->tls_stream);
-
-  return g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (input));
+  /* g_pollable_input_stream_is_readable() only asks the socket (in
+   * glib-networking 2.74): it does not see a record decrypted in part. */
+  return self->tls_stream != NULL && !self->handshaking && self->tls_buffered;
 }
