@@ -129,6 +129,7 @@ cmd_host_start (NatterCli              *cli,
                 char                  **argv)
 {
   g_auto(GStrv) listen = NULL;
+  g_auto(GStrv) listen_tls = NULL;
   gboolean tls = FALSE;
   g_autofree char *server_name = NULL;
   g_autofree char *network = NULL;
@@ -139,6 +140,8 @@ cmd_host_start (NatterCli              *cli,
       N_("Listen on ADDR:PORT ([::1]:PORT for IPv6, *:PORT for all, port 0 for any); may be repeated (default: 127.0.0.1:6667)"),
       N_("ADDR:PORT") },
     { "tls", 0, 0, G_OPTION_ARG_NONE, &tls, N_("Accept TLS connections"), NULL },
+    { "listen-tls", 0, 0, G_OPTION_ARG_STRING_ARRAY, &listen_tls,
+      N_("Listen for TLS on ADDR:PORT, as --listen; may be repeated"), N_("ADDR:PORT") },
     { "server-name", 0, 0, G_OPTION_ARG_STRING, &server_name, N_("Server name shown to clients"), N_("NAME") },
     { "network", 0, 0, G_OPTION_ARG_STRING, &network, N_("Network name"), N_("NAME") },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
@@ -157,6 +160,8 @@ cmd_host_start (NatterCli              *cli,
 
   if (listen != NULL)
     g_variant_dict_insert (&options, "listen", "^as", listen);
+  if (listen_tls != NULL)
+    g_variant_dict_insert (&options, "listen-tls", "^as", listen_tls);
   /* Passed on as asked: natterd refuses what it cannot do. */
   if (tls)
     g_variant_dict_insert (&options, "tls", "b", TRUE);
@@ -193,6 +198,7 @@ cmd_host_start (NatterCli              *cli,
 
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print (_("Hosting on %s\n"), addresses[i]);
+  print_tls (daemon);
 
   return NATTER_CLI_EXIT_OK;
 }
