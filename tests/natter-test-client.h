@@ -80,6 +80,11 @@ NatterTestClient *natter_test_client_new_from      (const char       *source,
 NatterTestClient *natter_test_client_new_tls       (guint16           port,
                                                     GTlsCertificate  *client_certificate,
                                                     GError          **error);
+/* @rcvbuf as for natter_test_client_new_full(). */
+NatterTestClient *natter_test_client_new_tls_full  (guint16           port,
+                                                    int               rcvbuf,
+                                                    GTlsCertificate  *client_certificate,
+                                                    GError          **error);
 GTlsCertificate  *natter_test_client_get_peer_certificate (NatterTestClient *self);
 void              natter_test_client_free          (NatterTestClient *self);
 

@@ -33,11 +33,14 @@ typedef struct {
   guint registration_timeout;  /* ms; 0: the default */
   double flood_rate;           /* 0: off */
   double flood_burst;          /* 0: the default */
+  guint sendq_max;             /* 0: the default */
 } TlsConfig;
 
-static const TlsConfig quick_timeout = { 1000, 0, 0 };
+static const TlsConfig quick_timeout = { 1000, 0, 0, 0 };
 /* Reads of about a line: most of a TLS record waits decrypted in TLS. */
-static const TlsConfig small_reads = { 0, 200, 1 };
+static const TlsConfig small_reads = { 0, 200, 1, 0 };
+/* Room for more than the kernel's socket buffers (4 MiB at most). */
+static const TlsConfig big_sendq = { 0, 0, 0, 32 * 1024 * 1024 };
 
 static char *
 hex_fingerprint (GTlsCertificate *certificate)
@@ -62,6 +65,8 @@ setup (Fixture       *f,
                                           "flood-rate", config != NULL ? config->flood_rate : 0.0,
                                           "flood-burst", config != NULL && config->flood_burst > 0 ? config->flood_burst : 20.0,
                                           "operators", operators,
+                                          "sendq-max", config != NULL && config->sendq_max > 0
+                                            ? config->sendq_max : 1024 * 1024,
                                           "registration-timeout",
                                           config != NULL && config->registration_timeout > 0
                                             ? config->registration_timeout : 30000,
@@ -168,6 +173,30 @@ test_record_read_in_parts (Fixture       *f,
   g_assert_true (natter_test_client_send_raw (alice, paste->str, paste->len));
   for (guint i = 0; i < 40; i++)
     expect_nextf (bob, ":alice!alice@127.0.0.1 PRIVMSG bob :line %u of a paste that arrives as one record", i);
+}
+
+/* Output a TLS client does not read in time waits, whole, in order: the
+ * socket full, a TLS record already made is sent first when it drains. */
+static void
+test_slow_reader (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  Client *alice = natter_test_client_new_tls_full (natter_test_server_get_tls_port (f->server), 4096, NULL, &error);
+  Client *bob = new_user (f, "bob");
+  g_autofree char *filler = g_strnfill (300, 'x');
+
+  g_assert_no_error (error);
+  g_ptr_array_add (f->clients, alice);
+  g_assert_true (natter_test_client_register (alice, "alice"));
+
+  /* About 10 MB: more than the socket buffers hold, less than the send queue. */
+  for (guint i = 0; i < 30000; i++)
+    say (bob, "PRIVMSG alice :%u %s", i, filler);
+  say (bob, "PING :sent");
+  expect (bob, ":irc.test PONG irc.test :sent");
+  for (guint i = 0; i < 30000; i++)
+    expect_nextf (alice, ":bob!bob@127.0.0.1 PRIVMSG alice :%u %s", i, filler);
 }
 
 /* A client certificate is shown to its owner and operators, not others. */
@@ -427,6 +456,7 @@ main (int   argc,
 
   ADD_TLS ("tls/tls-and-plain", NULL, test_tls_and_plain);
   ADD_TLS ("tls/record-read-in-parts", &small_reads, test_record_read_in_parts);
+  ADD_TLS ("tls/slow-reader", &big_sendq, test_slow_reader);
   ADD_TLS ("tls/client-certificate", NULL, test_client_certificate);
   ADD_TLS ("tls/oper-certificate", NULL, test_oper_certificate);
   ADD_TLS ("tls/half-open", &quick_timeout, test_half_open);

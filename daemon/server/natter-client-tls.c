@@ -4,9 +4,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "natter-server-private.h"
+
+/* The most plaintext one TLS record holds. */
+#define TLS_RECORD_MAX 16384
 
 /*
  * A hosted client that came through a TLS listener. The handshake runs in
@@ -171,23 +175,28 @@ _natter_client_tls_send (NatterClient       *self,
 {
   g_autoptr(GError) error = NULL;
   GOutputStream *output = g_io_stream_get_output_stream (self->tls_stream);
-  GOutputVector vectors[128];
-  GPollableReturn ret;
-  gsize written = 0;
+  /* One TLS record's worth: lines written one by one would each cost a
+   * record (29 bytes more, an encryption) and a send(). */
+  char record[TLS_RECORD_MAX];
+  gsize len = 0;
+  gssize written;
 
-  n = MIN (n, G_N_ELEMENTS (vectors));
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < n && len < sizeof record; i++)
     {
-      vectors[i].buffer = iov[i].iov_base;
-      vectors[i].size = iov[i].iov_len;
+      gsize take = MIN (iov[i].iov_len, sizeof record - len);
+
+      memcpy (record + len, iov[i].iov_base, take);
+      len += take;
     }
 
-  ret = g_pollable_output_stream_writev_nonblocking (G_POLLABLE_OUTPUT_STREAM (output), vectors, n,
-                                                     &written, NULL, &error);
-  if (ret == G_POLLABLE_RETURN_OK)
-    return (gssize) written;
+  /* After WOULD_BLOCK, GnuTLS sends the record it made first and counts
+   * what that one held: the queue's head is the same bytes until then. */
+  written = g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (output), record, len,
+                                                        NULL, &error);
+  if (written >= 0)
+    return written;
 
-  if (ret == G_POLLABLE_RETURN_WOULD_BLOCK)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     errno = EAGAIN;
   else
     {
