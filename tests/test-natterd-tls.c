@@ -69,6 +69,26 @@ start (const char *data_dir,
   return natter_test_daemon_start_full (args);
 }
 
+/* Starts natterd, checks that the fingerprint it prints is the one a
+ * client sees, stops it; returns the fingerprint. */
+static char *
+run_once (const char *data_dir,
+          const char *certificate,
+          const char *key)
+{
+  g_autoptr(NatterTestDaemon) natterd = start (data_dir, certificate, key);
+  g_autofree char *printed = NULL;
+  g_autofree char *seen = NULL;
+  guint16 port;
+
+  printed = read_tls_line (natterd, &port);
+  seen = fingerprint_seen (port);
+  g_assert_cmpstr (printed, ==, seen);
+  g_assert_cmpint (natter_test_daemon_stop (natterd, SIGTERM), ==, 0);
+
+  return g_steal_pointer (&printed);
+}
+
 static void
 assert_mode (const char *path,
              guint       mode)
@@ -87,11 +107,8 @@ test_self_signed_kept (void)
   g_autofree char *dir = NULL;
   g_autofree char *tls_dir = NULL;
   g_autofree char *key = NULL;
-  g_autofree char *printed = NULL;
-  g_autofree char *seen = NULL;
-  g_autofree char *printed_again = NULL;
-  g_autofree char *seen_again = NULL;
-  guint16 port;
+  g_autofree char *first = NULL;
+  g_autofree char *again = NULL;
 
   if (!natter_test_require_natterd ())
     return;
@@ -100,27 +117,12 @@ test_self_signed_kept (void)
   tls_dir = g_build_filename (dir, "tls", NULL);
   key = g_build_filename (tls_dir, "server.key", NULL);
 
-  {
-    g_autoptr(NatterTestDaemon) natterd = start (dir, NULL, NULL);
-
-    printed = read_tls_line (natterd, &port);
-    seen = fingerprint_seen (port);
-    g_assert_cmpstr (printed, ==, seen);
-    g_assert_cmpint (natter_test_daemon_stop (natterd, SIGTERM), ==, 0);
-  }
-
+  first = run_once (dir, NULL, NULL);
   assert_mode (tls_dir, 0700);
   assert_mode (key, 0600);
 
-  {
-    g_autoptr(NatterTestDaemon) natterd = start (dir, NULL, NULL);
-
-    printed_again = read_tls_line (natterd, &port);
-    seen_again = fingerprint_seen (port);
-    g_assert_cmpstr (printed_again, ==, printed);
-    g_assert_cmpstr (seen_again, ==, printed);
-    g_assert_cmpint (natter_test_daemon_stop (natterd, SIGTERM), ==, 0);
-  }
+  again = run_once (dir, NULL, NULL);
+  g_assert_cmpstr (again, ==, first);
 }
 
 /* A configured pair is used as it is, and nothing is made. */
@@ -134,11 +136,9 @@ test_configured_pair (void)
   g_autofree char *made_dir = NULL;
   g_autofree char *expected = NULL;
   g_autofree char *printed = NULL;
-  g_autofree char *seen = NULL;
   g_autoptr(GTlsCertificate) pair = NULL;
   g_autoptr(GError) error = NULL;
   const char *names[] = { "elsewhere.test", NULL };
-  guint16 port;
 
   if (!natter_test_require_natterd ())
     return;
@@ -151,15 +151,8 @@ test_configured_pair (void)
   certificate = g_build_filename (pair_dir, "server.crt", NULL);
   key = g_build_filename (pair_dir, "server.key", NULL);
 
-  {
-    g_autoptr(NatterTestDaemon) natterd = start (dir, certificate, key);
-
-    printed = read_tls_line (natterd, &port);
-    seen = fingerprint_seen (port);
-    g_assert_cmpstr (printed, ==, expected);
-    g_assert_cmpstr (seen, ==, expected);
-    g_assert_cmpint (natter_test_daemon_stop (natterd, SIGTERM), ==, 0);
-  }
+  printed = run_once (dir, certificate, key);
+  g_assert_cmpstr (printed, ==, expected);
 
   made_dir = g_build_filename (dir, "tls", NULL);
   g_assert_false (g_file_test (made_dir, G_FILE_TEST_EXISTS));

@@ -42,14 +42,7 @@ static const TlsConfig small_reads = { 0, 200, 1, 0 };
 /* Room for more than the kernel's socket buffers (4 MiB at most). */
 static const TlsConfig big_sendq = { 0, 0, 0, 32 * 1024 * 1024 };
 
-static char *
-hex_fingerprint (GTlsCertificate *certificate)
-{
-  g_autoptr(GByteArray) der = NULL;
-
-  g_object_get (certificate, "certificate", &der, NULL);
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
-}
+#define hex_fingerprint natter_tls_certificate_fingerprint_hex
 
 static void
 setup (Fixture       *f,

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "natter-server-private.h"
+#include "natter-tls-certificate.h"
 
 /* The most plaintext one TLS record holds. */
 #define TLS_RECORD_MAX 16384
@@ -29,18 +30,6 @@ accept_any_certificate (GTlsConnection       *connection,
                         gpointer              user_data)
 {
   return TRUE;
-}
-
-static char *
-certificate_fingerprint_hex (GTlsCertificate *certificate)
-{
-  g_autoptr(GByteArray) der = NULL;
-
-  g_object_get (certificate, "certificate", &der, NULL);
-  if (der == NULL)
-    return NULL;
-
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
 }
 
 static void
@@ -90,7 +79,7 @@ handshake_cb (GObject      *source,
   if (peer != NULL)
     {
       g_free (self->certfp);
-      self->certfp = certificate_fingerprint_hex (peer);
+      self->certfp = natter_tls_certificate_fingerprint_hex (peer);
     }
   g_debug ("TLS handshake with %s done%s", self->address, peer != NULL ? ", client certificate" : "");
 

@@ -215,18 +215,28 @@ natter_tls_certificate_load_or_create (const char         *dir,
 }
 
 char *
-natter_tls_certificate_fingerprint (GTlsCertificate *certificate)
+natter_tls_certificate_fingerprint_hex (GTlsCertificate *certificate)
 {
   g_autoptr(GByteArray) der = NULL;
-  g_autofree char *hex = NULL;
-  GString *text;
 
   g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
 
   g_object_get (certificate, "certificate", &der, NULL);
   if (der == NULL)
     return g_strdup ("");
-  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+}
+
+char *
+natter_tls_certificate_fingerprint (GTlsCertificate *certificate)
+{
+  g_autofree char *hex = NULL;
+  GString *text;
+
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+
+  hex = natter_tls_certificate_fingerprint_hex (certificate);
 
   text = g_string_sized_new (strlen (hex) * 3 / 2);
   for (gsize i = 0; hex[i] != '\0'; i += 2)
