@@ -5,6 +5,8 @@
 #include "natter-server.h"
 #include "natter-token-bucket.h"
 
+#include <sys/uio.h>
+
 G_BEGIN_DECLS
 
 /* IRCv3 capabilities, as bits of NatterClient.caps. */
@@ -115,11 +117,36 @@ struct _NatterClient
   guint              wallops        : 1; /* user mode +w */
   guint              bot            : 1; /* user mode +B */
   guint              tls            : 1; /* came through a TLS listener */
+  guint              handshaking    : 1; /* TLS handshake under way: no I/O yet */
+  guint              tls_buffered   : 1; /* the last TLS read filled the buffer: more may wait in TLS */
+
+  /* TLS (natter-client-tls.c): reads and writes go through tls_stream's
+   * pollable streams instead of the socket; NULL on plain TCP. */
+  GIOStream         *tls_stream;
+  GCancellable      *tls_cancellable;
+  GSource           *tls_pending;   /* reads what TLS decrypted but we did not take yet */
 };
 
 NatterClient *_natter_client_new          (NatterServer      *server,
                                            GSocketConnection *connection,
                                            const char        *address);
+/* TLS (natter-client-tls.c): wraps the connection in a GTlsServerConnection
+ * with @certificate and handshakes in the background; the client is read
+ * once it is done, and dropped quietly if it fails. */
+void          _natter_client_tls_begin    (NatterClient      *self,
+                                           GTlsCertificate   *certificate);
+/* recv() and sendmsg() through TLS: -1 with errno EAGAIN when it would
+ * block, another errno on failure. */
+gssize        _natter_client_tls_receive  (NatterClient      *self,
+                                           char              *buf,
+                                           gsize              size);
+gssize        _natter_client_tls_send     (NatterClient      *self,
+                                           const struct iovec *iov,
+                                           guint              n);
+/* TRUE when TLS holds decrypted input that epoll cannot see. */
+gboolean      _natter_client_tls_pending  (NatterClient      *self);
+/* Stops a handshake under way; the socket is closed when it has stopped. */
+void          _natter_client_tls_abort    (NatterClient      *self);
 /* Starts reading through the server's poller. */
 void          _natter_client_start        (NatterClient      *self);
 /* The poller's callback: @events are epoll bits. */
