@@ -26,12 +26,17 @@ typedef enum {
   NATTER_CAP_SETNAME           = 1 << 13,
   NATTER_CAP_INVITE_NOTIFY     = 1 << 14,
   NATTER_CAP_NO_IMPLICIT_NAMES = 1 << 15,
+  NATTER_CAP_LABELED_RESPONSE  = 1 << 16,
+  NATTER_CAP_STANDARD_REPLIES  = 1 << 17,
+  NATTER_CAP_READ_MARKER       = 1 << 18,
 } NatterCap;
 
 /* Logins, SASL and nick protection of one client: natter-accounts.c. */
 typedef struct _NatterAuth NatterAuth;
 /* A LIST being sent at the client's pace: natter-server-list.c. */
 typedef struct _NatterListing NatterListing;
+/* A labelled command's answer being gathered: natter-server-label.c. */
+typedef struct _NatterLabel NatterLabel;
 
 struct _NatterClient
 {
@@ -62,6 +67,8 @@ struct _NatterClient
   char              *oper_name;     /* the operator block it OPERed with, NULL if not +o */
   char              *certfp;        /* SHA-256 of its TLS certificate (hex); NULL on plain TCP */
   GPtrArray         *monitoring;    /* MONITOR nicks (char*) as given, NULL when none */
+  NatterLabel       *label;         /* NULL unless a labelled command is answering */
+  GHashTable        *read_markers;  /* without an account: folded target -> gint64* ms, or NULL */
 
   GPtrArray         *rooms;         /* NatterRoom*, unowned (the room owns membership) */
 

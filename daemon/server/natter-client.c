@@ -18,6 +18,7 @@
 #include "natter-irc-message.h"
 #include "natter-irc-names.h"
 #include "natter-poller.h"
+#include "natter-server-batch-private.h"
 #include "natter-server-private.h"
 
 /* Lines written per writev(); Linux allows 1024, this is plenty per wake-up. */
@@ -99,6 +100,8 @@ natter_client_finalize (GObject *object)
   g_clear_pointer (&self->auth, _natter_auth_free);
   g_clear_pointer (&self->silences, g_ptr_array_unref);
   g_clear_pointer (&self->monitoring, g_ptr_array_unref);
+  g_clear_pointer (&self->label, _natter_label_free);
+  g_clear_pointer (&self->read_markers, g_hash_table_unref);
   _natter_server_list_cancel (self);
 
   G_OBJECT_CLASS (natter_client_parent_class)->finalize (object);
@@ -435,6 +438,8 @@ _natter_client_resume (NatterClient *self)
   if (self->paused)
     {
       self->paused = FALSE;
+      /* The command that waited is done: its labelled answer goes first. */
+      _natter_label_end (self);
       natter_client_continue (self);
     }
 
@@ -526,6 +531,9 @@ _natter_client_queue (NatterClient *self,
 
   if (!_natter_client_is_alive (self))
     return FALSE;
+
+  if (G_UNLIKELY (self->label != NULL) && _natter_label_capture (self, line))
+    return TRUE;
 
   if (self->queue_bytes + size > self->server->sendq_max)
     {

@@ -78,6 +78,7 @@ static const NatterCommand commands[] = {
   { "KILL",         _natter_server_cmd_kill,            2, FALSE },
   { "LIST",         _natter_server_cmd_list,            0, FALSE },
   { "LUSERS",       _natter_server_cmd_lusers,          0, FALSE },
+  { "MARKREAD",     _natter_server_cmd_markread,        0, FALSE },
   { "MODE",         _natter_server_cmd_mode,            1, FALSE },
   { "MONITOR",      _natter_server_cmd_monitor,         1, FALSE },
   { "MOTD",         _natter_server_cmd_motd,            0, FALSE },

@@ -10,6 +10,7 @@
 #include "natter-history-private.h"
 #include "natter-irc-message.h"
 #include "natter-irc-names.h"
+#include "natter-server-batch-private.h"
 #include "natter-server-private.h"
 #include "natter-services-private.h"
 
@@ -47,6 +48,24 @@ client_tags (NatterIrcMessage *msg)
     }
 
   return g_string_free (out, FALSE);
+}
+
+/* Whether the escaped client tags @tags hold the tag @key. */
+static gboolean
+has_tag (const char *tags,
+         const char *key)
+{
+  gsize key_len = strlen (key);
+
+  for (const char *p = tags; p != NULL && *p != '\0'; )
+    {
+      const char *semi = strchr (p, ';');
+
+      if (strncmp (p, key, key_len) == 0 && (p[key_len] == '\0' || p[key_len] == ';' || p[key_len] == '='))
+        return TRUE;
+      p = semi != NULL ? semi + 1 : NULL;
+    }
+  return FALSE;
 }
 
 static void
@@ -179,7 +198,7 @@ relay_message (NatterServer     *server,
         }
 
       params[0] = room != NULL ? room->name : to->nick;
-      params[1] = msg->params[1];
+      params[1] = is_tagmsg ? "" : msg->params[1];
       _natter_out_line_init (&line, client->prefix, command, params, is_tagmsg ? 1 : 2, tags);
       if (is_tagmsg)
         line.required_cap = NATTER_CAP_MESSAGE_TAGS;
@@ -187,9 +206,14 @@ relay_message (NatterServer     *server,
       if (room != NULL)
         _natter_out_line_send_room (&line, server, room, client);
       /* A note to oneself arrives once, echo-message or not. */
-      else if (to != client || !_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
+      else if (to != client)
         _natter_out_line_send (&line, server, to);
-      if (!is_tagmsg)
+      /* What it receives is not the answer: only an echo carries a label. */
+      else if (!_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
+        _natter_label_send_unlabelled (&line, server, to);
+      /* A TAGMSG is of the moment (typing), except a reaction, which
+       * history keeps for CHATHISTORY to replay. */
+      if (!is_tagmsg || has_tag (tags, "+draft/react"))
         _natter_history_record (server, client, &line, room, to);
       if (is_privmsg && to != NULL && to->away != NULL)
         _natter_server_reply (server, client, "301", to->nick, to->away, NULL);

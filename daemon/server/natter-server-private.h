@@ -83,6 +83,7 @@ struct _NatterServer
   GSource         *reap_source;
   GSource         *tick_source;
   guint32          mark;
+  guint64          batch_serial;  /* natter-server-batch.c */
   guint            max_registered;
   guint            n_registered;  /* LUSERS counters */
   guint            n_invisible;

@@ -32,6 +32,7 @@ typedef enum {
   OP_PURGE_ROOM_HISTORY,
   OP_SAVE_FIRST_JOIN,
   OP_DROP_OFFLINE,
+  OP_SAVE_READ_MARKER,
 } OpKind;
 
 #define OP_MAX_STRINGS 12
@@ -46,6 +47,15 @@ typedef struct {
 
 G_DEFINE_FINAL_TYPE (NatterServerStore, natter_server_store, G_TYPE_OBJECT)
 G_DEFINE_QUARK (natter-server-store-error-quark, natter_server_store_error)
+
+/* 3 -> 4: draft/read-marker, the last message an account has read in each
+ * conversation (its folded room name or nick). */
+#define MIGRATE_READ_MARKERS_SQL \
+  "CREATE TABLE read_markers (" \
+  "  account TEXT NOT NULL," \
+  "  target TEXT NOT NULL," \
+  "  time INTEGER NOT NULL," \
+  "  PRIMARY KEY (account, target));"
 
 /*
  * Schema migrations: migrations[i] takes a file from user_version i to i + 1.
@@ -197,6 +207,8 @@ static const char * const migrations[] = {
   "  WHERE history.target_key IN (SELECT name FROM rooms)"
   "    AND history.time >= accounts.registered * 1000"
   "  GROUP BY accounts.id, history.target_key;",
+
+  MIGRATE_READ_MARKERS_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == NATTER_SERVER_STORE_SCHEMA_VERSION);
@@ -244,6 +256,16 @@ natter_stored_first_join_free (NatterStoredFirstJoin *first_join)
   g_free (first_join->identity);
   g_free (first_join->room_key);
   g_free (first_join);
+}
+
+void
+natter_stored_read_marker_free (NatterStoredReadMarker *marker)
+{
+  if (marker == NULL)
+    return;
+  g_free (marker->identity);
+  g_free (marker->target_key);
+  g_free (marker);
 }
 
 void
@@ -392,6 +414,7 @@ apply_delete_account (NatterDatabase *database,
   natter_database_run (database, "DELETE FROM inbox WHERE account = ?1", "s", identity);
   natter_database_run (database, "DELETE FROM rooms WHERE founder = ?1", "s", identity);
   natter_database_run (database, "DELETE FROM first_joins WHERE account = ?1", "s", identity);
+  natter_database_run (database, "DELETE FROM read_markers WHERE account = ?1", "s", identity);
   natter_database_run (database,
                        "DELETE FROM history WHERE target_key IN"
                        " (SELECT key FROM conversations WHERE a = ?1 OR b = ?1)", "s", identity);
@@ -549,6 +572,14 @@ writer_apply (NatterDatabase    *database,
     case OP_SAVE_FIRST_JOIN:
       natter_database_run (database,
                            "INSERT OR IGNORE INTO first_joins (account, room, time) VALUES (?1, ?2, ?3)",
+                           "ssi", s[0], s[1], op->num[0]);
+      break;
+
+    case OP_SAVE_READ_MARKER:
+      /* Only ever forward, whatever order batches commit in. */
+      natter_database_run (database,
+                           "INSERT INTO read_markers (account, target, time) VALUES (?1, ?2, ?3)"
+                           " ON CONFLICT (account, target) DO UPDATE SET time = MAX (time, excluded.time)",
                            "ssi", s[0], s[1], op->num[0]);
       break;
 
@@ -919,6 +950,22 @@ natter_server_store_save_first_join (NatterServerStore *self,
   op = op_new (OP_SAVE_FIRST_JOIN, strings, G_N_ELEMENTS (strings));
   op->num[0] = time_ms;
   op_push (self, op);
+}
+
+void
+natter_server_store_save_read_marker (NatterServerStore *self,
+                                      const char        *identity,
+                                      const char        *target_key,
+                                      gint64             time_ms)
+{
+  const char *strings[] = { identity, target_key };
+  StoreOp *op;
+
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+
+  op = op_new (OP_SAVE_READ_MARKER, strings, G_N_ELEMENTS (strings));
+  op->num[0] = time_ms;
+  op_push_durable (self, op);
 }
 
 void
