@@ -141,6 +141,18 @@ NatterClient *_natter_server_find_user     (NatterServer *server,
                                             const char   *nick);
 gboolean      _natter_server_shares_room   (NatterClient *a,
                                             NatterClient *b);
+/* A standard reply @type (FAIL, WARN or NOTE) of @command with @code, its
+ * @context (or NULL) and @text, for a code of natterd's own: a client
+ * without standard-replies gets @text as a server NOTICE instead. Codes a
+ * negotiated specification defines (CHATHISTORY, SETNAME, MARKREAD) go as
+ * they are. */
+void          _natter_server_standard_reply (NatterServer *server,
+                                             NatterClient *client,
+                                             const char   *type,
+                                             const char   *command,
+                                             const char   *code,
+                                             const char   *context,
+                                             const char   *text);
 
 /* natter-server-registration.c */
 void   _natter_server_try_register   (NatterServer *server,
