@@ -96,14 +96,14 @@ _natter_read_marker_joined (NatterServer *server,
                             NatterClient *client,
                             NatterRoom   *room)
 {
-  NatterAccount *account;
-  GHashTable *markers;
+  NatterAccount *account = _natter_accounts_of_client (server, client);
+  GHashTable *markers = account != NULL ? account->read_markers : client->read_markers;
 
   if (!_natter_client_has_cap (client, NATTER_CAP_READ_MARKER))
     return;
 
-  markers = markers_of (server, client, &account);
-  send_marker (server, client, room->name, g_hash_table_lookup (markers, room->folded));
+  send_marker (server, client, room->name,
+               markers != NULL ? g_hash_table_lookup (markers, room->folded) : NULL);
 }
 
 /* The marker moved: every connection of the account with the capability
