@@ -77,20 +77,6 @@ send_marker (NatterServer *server,
                        stamp != NULL ? stamp : "*", NULL);
 }
 
-static void
-fail (NatterServer *server,
-      NatterClient *client,
-      const char   *code,
-      const char   *context,
-      const char   *text)
-{
-  if (context != NULL)
-    _natter_server_send (server, client, server->server_name, "FAIL", "MARKREAD", code, context,
-                         text, NULL);
-  else
-    _natter_server_send (server, client, server->server_name, "FAIL", "MARKREAD", code, text, NULL);
-}
-
 void
 _natter_read_marker_joined (NatterServer *server,
                             NatterClient *client,
@@ -145,7 +131,8 @@ _natter_server_cmd_markread (NatterServer     *server,
 
   if (msg->n_params < 1 || msg->params[0][0] == '\0')
     {
-      fail (server, client, "NEED_MORE_PARAMS", NULL, _("Missing parameters"));
+      _natter_server_send_reply (server, client, "FAIL", "MARKREAD", "NEED_MORE_PARAMS", NULL,
+                                 _("Missing parameters"));
       return;
     }
 
@@ -154,7 +141,8 @@ _natter_server_cmd_markread (NatterServer     *server,
                                          : natter_irc_nick_is_valid (target, NATTER_NICKLEN);
   if (!valid)
     {
-      fail (server, client, "INVALID_PARAMS", target, _("Invalid parameters"));
+      _natter_server_send_reply (server, client, "FAIL", "MARKREAD", "INVALID_PARAMS", target,
+                                 _("Invalid parameters"));
       return;
     }
 
@@ -171,7 +159,8 @@ _natter_server_cmd_markread (NatterServer     *server,
   if (!g_str_has_prefix (msg->params[1], "timestamp=") ||
       !_natter_history_parse_time (msg->params[1] + strlen ("timestamp="), &time_ms))
     {
-      fail (server, client, "INVALID_PARAMS", msg->params[1], _("Invalid parameters"));
+      _natter_server_send_reply (server, client, "FAIL", "MARKREAD", "INVALID_PARAMS", msg->params[1],
+                                 _("Invalid parameters"));
       return;
     }
 

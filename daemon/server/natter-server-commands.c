@@ -63,6 +63,21 @@ _natter_server_find_user (NatterServer *server,
 }
 
 void
+_natter_server_send_reply (NatterServer *server,
+                           NatterClient *client,
+                           const char   *type,
+                           const char   *command,
+                           const char   *code,
+                           const char   *context,
+                           const char   *text)
+{
+  if (context != NULL)
+    _natter_server_send (server, client, server->server_name, type, command, code, context, text, NULL);
+  else
+    _natter_server_send (server, client, server->server_name, type, command, code, text, NULL);
+}
+
+void
 _natter_server_standard_reply (NatterServer *server,
                                NatterClient *client,
                                const char   *type,
@@ -71,13 +86,11 @@ _natter_server_standard_reply (NatterServer *server,
                                const char   *context,
                                const char   *text)
 {
-  if (!_natter_client_has_cap (client, NATTER_CAP_STANDARD_REPLIES))
+  if (_natter_client_has_cap (client, NATTER_CAP_STANDARD_REPLIES))
+    _natter_server_send_reply (server, client, type, command, code, context, text);
+  else
     _natter_server_send (server, client, server->server_name, "NOTICE", _natter_client_target (client),
                          text, NULL);
-  else if (context != NULL)
-    _natter_server_send (server, client, server->server_name, type, command, code, context, text, NULL);
-  else
-    _natter_server_send (server, client, server->server_name, type, command, code, text, NULL);
 }
 
 static const NatterCommand commands[] = {

@@ -142,10 +142,17 @@ NatterClient *_natter_server_find_user     (NatterServer *server,
 gboolean      _natter_server_shares_room   (NatterClient *a,
                                             NatterClient *b);
 /* A standard reply @type (FAIL, WARN or NOTE) of @command with @code, its
- * @context (or NULL) and @text, for a code of natterd's own: a client
- * without standard-replies gets @text as a server NOTICE instead. Codes a
- * negotiated specification defines (CHATHISTORY, SETNAME, MARKREAD) go as
- * they are. */
+ * @context (or NULL) and @text: as it is, for a code a specification the
+ * client uses defines (CHATHISTORY, SETNAME, MARKREAD). */
+void          _natter_server_send_reply     (NatterServer *server,
+                                             NatterClient *client,
+                                             const char   *type,
+                                             const char   *command,
+                                             const char   *code,
+                                             const char   *context,
+                                             const char   *text);
+/* The same for a code of natterd's own: a client without standard-replies
+ * gets @text as a server NOTICE instead. */
 void          _natter_server_standard_reply (NatterServer *server,
                                              NatterClient *client,
                                              const char   *type,
