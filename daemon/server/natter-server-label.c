@@ -164,41 +164,32 @@ finish (NatterClient *client)
 {
   NatterLabel *label = client->label;
   NatterServer *server = client->server;
+  g_autofree char *end = NULL;
 
-  if (label->ref != NULL)
-    {
-      g_autofree char *end = g_strconcat ("-", label->ref, NULL);
-
-      client->label = NULL;
-      _natter_server_send (server, client, server->server_name, "BATCH", end, NULL);
-    }
-  else if (label->lines->len == 0)
+  client->label = NULL;
+  if (label->ref == NULL && label->lines->len == 0)
     {
       g_autofree char *ack = g_strdup_printf ("@%s :%s ACK\r\n", label->tag, server->server_name);
 
-      client->label = NULL;
       _natter_client_queue_data (client, ack, strlen (ack));
     }
-  else if (label->lines->len == 1)
+  else if (label->ref == NULL && label->lines->len == 1)
     {
       g_autoptr(GBytes) tagged = _natter_batch_tag_line (g_ptr_array_index (label->lines, 0), label->tag);
 
-      client->label = NULL;
       _natter_client_queue (client, tagged);
     }
   else
     {
-      g_autofree char *end = NULL;
-
-      open_batch (client, label);
+      /* Several lines, or a batch already streaming. */
+      if (label->ref == NULL)
+        open_batch (client, label);
       for (guint i = 0; i < label->lines->len; i++)
         push_in_batch (client, label, g_ptr_array_index (label->lines, i));
       end = g_strconcat ("-", label->ref, NULL);
-      client->label = NULL;
       _natter_server_send (server, client, server->server_name, "BATCH", end, NULL);
     }
 
-  client->label = NULL;
   _natter_label_free (label);
 }
 
