@@ -67,8 +67,6 @@ struct _NatterClient
   char              *oper_name;     /* the operator block it OPERed with, NULL if not +o */
   char              *certfp;        /* SHA-256 of its TLS certificate (hex); NULL on plain TCP */
   GPtrArray         *monitoring;    /* MONITOR nicks (char*) as given, NULL when none */
-  NatterLabel       *label;         /* NULL unless a labelled command is answering */
-  GHashTable        *read_markers;  /* without an account: folded target -> gint64* ms, or NULL */
 
   GPtrArray         *rooms;         /* NatterRoom*, unowned (the room owns membership) */
 
@@ -115,6 +113,10 @@ struct _NatterClient
   guint              wallops        : 1; /* user mode +w */
   guint              bot            : 1; /* user mode +B */
   guint              tls            : 1; /* came through a TLS listener */
+
+  /* Last, off the lines fan-out reads. */
+  NatterLabel       *label;         /* NULL unless a labelled command is answering */
+  GHashTable        *read_markers;  /* without an account: folded target -> gint64* ms, or NULL */
 };
 
 NatterClient *_natter_client_new          (NatterServer      *server,

@@ -532,7 +532,9 @@ _natter_client_queue (NatterClient *self,
   if (!_natter_client_is_alive (self))
     return FALSE;
 
-  if (G_UNLIKELY (self->label != NULL) && _natter_label_capture (self, line))
+  /* Compared with what the server holds anyway: fan-out to others reads
+   * nothing more of theirs. */
+  if (G_UNLIKELY (self == self->server->capturing) && _natter_label_capture (self, line))
     return TRUE;
 
   if (self->queue_bytes + size > self->server->sendq_max)

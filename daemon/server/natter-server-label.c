@@ -15,8 +15,10 @@
  * The answer to a labelled command is gathered on the side, in its
  * sender's NatterClient.label, rather than marked in its queue: its size
  * decides its form (ACK, one line, a batch), and what other clients send it
- * meanwhile must stay out. Only _natter_client_queue() looks, and only for a
- * client that has a label: fan-out to everyone else is untouched.
+ * meanwhile must stay out. _natter_client_queue() compares each recipient
+ * with NatterServer.capturing, the one client whose answer is being
+ * gathered at this moment (while its command or continuation runs): fan-out
+ * to everyone else reads nothing more of theirs.
  */
 struct _NatterLabel
 {
@@ -25,7 +27,7 @@ struct _NatterLabel
   gsize      bytes;
   char      *ref;        /* streaming: the open labeled-response batch */
   char      *batch_tag;  /* and its "batch=ref" */
-  guint      capturing : 1;
+  NatterClient *outer;   /* who was gathering before, should commands nest */
 };
 
 void
@@ -40,16 +42,33 @@ _natter_label_free (NatterLabel *label)
   g_free (label);
 }
 
+static void
+start_capturing (NatterClient *client)
+{
+  client->label->outer = client->server->capturing;
+  client->server->capturing = client;
+}
+
+static void
+stop_capturing (NatterClient *client)
+{
+  if (client->server->capturing == client)
+    client->server->capturing = client->label->outer;
+}
+
 /* Queues @line to @client past the label. */
 static void
 push (NatterClient *client,
       GBytes       *line)
 {
-  NatterLabel *label = client->label;
+  NatterServer *server = client->server;
+  NatterClient *capturing = server->capturing;
 
-  client->label = NULL;
+  server->capturing = NULL;
   _natter_client_queue (client, line);
-  client->label = label;
+  /* Unless the client was just shown out, and its label dropped. */
+  if (client->label != NULL || capturing != client)
+    server->capturing = capturing;
 }
 
 static gboolean
@@ -127,8 +146,8 @@ _natter_label_begin (NatterServer     *server,
   label = g_new0 (NatterLabel, 1);
   label->tag = g_string_free (tag, FALSE);
   label->lines = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  label->capturing = TRUE;
   client->label = label;
+  start_capturing (client);
 }
 
 gboolean
@@ -138,7 +157,7 @@ _natter_label_capture (NatterClient *client,
   NatterLabel *label = client->label;
   gsize size = g_bytes_get_size (line);
 
-  if (!label->capturing)
+  if (label == NULL)
     return FALSE;
 
   if (label->ref != NULL)
@@ -166,6 +185,7 @@ finish (NatterClient *client)
   NatterServer *server = client->server;
   g_autofree char *end = NULL;
 
+  stop_capturing (client);
   client->label = NULL;
   if (label->ref == NULL && label->lines->len == 0)
     {
@@ -202,7 +222,7 @@ _natter_label_end (NatterClient *client)
   /* An asynchronous command answers later: meanwhile, what others send
    * this client is not part of the answer. */
   if (client->paused)
-    client->label->capturing = FALSE;
+    stop_capturing (client);
   else
     finish (client);
 }
@@ -210,8 +230,8 @@ _natter_label_end (NatterClient *client)
 void
 _natter_label_continue (NatterClient *client)
 {
-  if (client->label != NULL)
-    client->label->capturing = TRUE;
+  if (client->label != NULL && _natter_client_is_alive (client))
+    start_capturing (client);
 }
 
 void
@@ -237,6 +257,7 @@ _natter_label_drop (NatterClient *client)
   if (label == NULL)
     return;
 
+  stop_capturing (client);
   client->label = NULL;
   for (guint i = 0; i < label->lines->len; i++)
     _natter_client_queue (client, g_ptr_array_index (label->lines, i));
@@ -248,9 +269,10 @@ _natter_label_send_unlabelled (NatterOutLine *line,
                                NatterServer  *server,
                                NatterClient  *client)
 {
-  NatterLabel *label = client->label;
+  NatterClient *capturing = server->capturing;
 
-  client->label = NULL;
+  server->capturing = NULL;
   _natter_out_line_send (line, server, client);
-  client->label = label;
+  if (client->label != NULL || capturing != client)
+    server->capturing = capturing;
 }

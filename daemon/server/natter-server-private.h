@@ -84,6 +84,7 @@ struct _NatterServer
   GSource         *tick_source;
   guint32          mark;
   guint64          batch_serial;  /* natter-server-batch.c */
+  NatterClient    *capturing;     /* whose labelled answer is being gathered now, natter-server-label.c */
   guint            max_registered;
   guint            n_registered;  /* LUSERS counters */
   guint            n_invisible;
