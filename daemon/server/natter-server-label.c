@@ -45,6 +45,8 @@ _natter_label_free (NatterLabel *label)
 static void
 start_capturing (NatterClient *client)
 {
+  if (client->server->capturing == client)
+    return;
   client->label->outer = client->server->capturing;
   client->server->capturing = client;
 }
