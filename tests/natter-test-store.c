@@ -311,3 +311,32 @@ natter_test_store_wait (const gboolean *done,
 
   return *done;
 }
+
+void
+natter_test_store_fixture_setup (NatterTestStoreFixture *f,
+                                 gconstpointer           data)
+{
+  f->dir = natter_test_store_make_dir ();
+  f->server = natter_test_store_server_new (f->dir, 0);
+  f->port = natter_test_server_get_port (f->server);
+  f->clients = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_test_client_free);
+}
+
+void
+natter_test_store_fixture_teardown (NatterTestStoreFixture *f,
+                                    gconstpointer           data)
+{
+  g_clear_pointer (&f->clients, g_ptr_array_unref);
+  g_clear_pointer (&f->server, natter_test_server_free);
+  natter_test_remove_tree (f->dir);
+  g_free (f->dir);
+}
+
+void
+natter_test_store_fixture_restart (NatterTestStoreFixture *f)
+{
+  g_ptr_array_set_size (f->clients, 0);
+  g_clear_pointer (&f->server, natter_test_server_free);
+  f->server = natter_test_store_server_new (f->dir, 0);
+  f->port = natter_test_server_get_port (f->server);
+}

@@ -100,4 +100,20 @@ void              natter_test_store_wait_cb       (GObject      *source,
 gboolean          natter_test_store_wait          (const gboolean *done,
                                                    guint           timeout_ms);
 
+/* A fixture for g_test_add(): a server on a fresh data directory, and the
+ * clients freed with it. */
+typedef struct {
+  char             *dir;
+  NatterTestServer *server;
+  guint16           port;
+  GPtrArray        *clients;
+} NatterTestStoreFixture;
+
+void              natter_test_store_fixture_setup    (NatterTestStoreFixture *f,
+                                                      gconstpointer           data);
+void              natter_test_store_fixture_teardown (NatterTestStoreFixture *f,
+                                                      gconstpointer           data);
+/* Drops the clients and starts a new server on the same directory. */
+void              natter_test_store_fixture_restart  (NatterTestStoreFixture *f);
+
 G_END_DECLS

@@ -27,41 +27,12 @@
 
 typedef NatterTestClient Client;
 
-typedef struct {
-  char             *dir;
-  NatterTestServer *server;
-  guint16           port;
-  GPtrArray        *clients;
-} Fixture;
+typedef NatterTestStoreFixture Fixture;
 
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->dir = natter_test_store_make_dir ();
-  f->server = natter_test_store_server_new (f->dir, 0);
-  f->port = natter_test_server_get_port (f->server);
-  f->clients = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_test_client_free);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_clear_pointer (&f->clients, g_ptr_array_unref);
-  g_clear_pointer (&f->server, natter_test_server_free);
-  natter_test_remove_tree (f->dir);
-  g_free (f->dir);
-}
-
-static void
-restart (Fixture *f)
-{
-  g_ptr_array_set_size (f->clients, 0);
-  g_clear_pointer (&f->server, natter_test_server_free);
-  f->server = natter_test_store_server_new (f->dir, 0);
-  f->port = natter_test_server_get_port (f->server);
-}
+#define restart(f) natter_test_store_fixture_restart (f)
+#define ADD(path, func) \
+  g_test_add ("/server/ircv3/" path, Fixture, NULL, \
+              natter_test_store_fixture_setup, func, natter_test_store_fixture_teardown)
 
 static Client *
 new_user (Fixture    *f,
@@ -449,18 +420,12 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
 
-  g_test_add ("/server/ircv3/labeled-response/forms", Fixture, NULL,
-              fixture_setup, test_label_forms, fixture_teardown);
-  g_test_add ("/server/ircv3/labeled-response/async", Fixture, NULL,
-              fixture_setup, test_label_async, fixture_teardown);
-  g_test_add ("/server/ircv3/labeled-response/list", Fixture, NULL,
-              fixture_setup, test_label_list, fixture_teardown);
-  g_test_add ("/server/ircv3/client-tags", Fixture, NULL,
-              fixture_setup, test_client_tags, fixture_teardown);
-  g_test_add ("/server/ircv3/read-marker/account", Fixture, NULL,
-              fixture_setup, test_read_marker, fixture_teardown);
-  g_test_add ("/server/ircv3/read-marker/guest", Fixture, NULL,
-              fixture_setup, test_read_marker_guest, fixture_teardown);
+  ADD ("labeled-response/forms", test_label_forms);
+  ADD ("labeled-response/async", test_label_async);
+  ADD ("labeled-response/list", test_label_list);
+  ADD ("client-tags", test_client_tags);
+  ADD ("read-marker/account", test_read_marker);
+  ADD ("read-marker/guest", test_read_marker_guest);
 
   return g_test_run ();
 }
