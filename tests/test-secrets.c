@@ -402,6 +402,10 @@ test_keyring_saved_network (Fixture       *f,
   g_autofree char *server = NULL;
   g_autofree char *sasl = NULL;
   g_autofree char *keyfile = data_file (f, "secrets.keyfile");
+  g_autoptr(GVariant) sessions = NULL;
+  g_autoptr(GVariant) renamed = NULL;
+  g_autofree const char **paths = NULL;
+  GVariantBuilder options;
 
   if (!start_keyring (f))
     return;
@@ -426,14 +430,70 @@ test_keyring_saved_network (Fixture       *f,
   start_natterd (f);
   play_login (f, "alice", SERVER_PASSWORD, SASL_PASSWORD);
 
-  natter_test_bus_call_ok (bus, "/org/natter/Daemon", "org.natter.Daemon1", "RemoveSavedNetwork",
-                           g_variant_new ("(s)", "fakenet"));
+  /* Saved under another name, they go with it. */
+  sessions = natter_test_bus_call_ok (bus, "/org/natter/Daemon", "org.natter.Daemon1", "ListSessions", NULL);
+  g_variant_get (sessions, "(^a&o)", &paths);
+  g_assert_cmpuint (g_strv_length ((char **) paths), ==, 1);
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&options, "{sv}", "name", g_variant_new_string ("renamed"));
+  renamed = natter_test_bus_call_ok (bus, paths[0], "org.natter.Session1", "Save",
+                                     g_variant_new ("(a{sv})", &options));
   g_clear_pointer (&server, g_free);
   g_clear_pointer (&sasl, g_free);
   server = keyring_lookup ("fakenet", "server-password");
-  sasl = keyring_lookup ("fakenet", "sasl-password");
+  g_assert_null (server);
+  server = keyring_lookup ("renamed", "server-password");
+  sasl = keyring_lookup ("renamed", "sasl-password");
+  g_assert_cmpstr (server, ==, SERVER_PASSWORD);
+  g_assert_cmpstr (sasl, ==, SASL_PASSWORD);
+
+  natter_test_bus_call_ok (bus, "/org/natter/Daemon", "org.natter.Daemon1", "RemoveSavedNetwork",
+                           g_variant_new ("(s)", "renamed"));
+  g_clear_pointer (&server, g_free);
+  g_clear_pointer (&sasl, g_free);
+  server = keyring_lookup ("renamed", "server-password");
+  sasl = keyring_lookup ("renamed", "sasl-password");
   g_assert_null (server);
   g_assert_null (sasl);
+}
+
+/* A keyring whose collection stays locked, with no prompt to unlock it (no
+ * display, no prompter): the file, as with no keyring. */
+static void
+test_keyring_locked (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autofree char *program = g_find_program_in_path ("gnome-keyring-daemon");
+  g_autofree char *now = NULL;
+  g_autofree char *locked_data = g_build_filename (f->keyring_home, "data", NULL);
+  g_autofree char *run = g_build_filename (f->keyring_home, "run", NULL);
+  g_autoptr(GError) error = NULL;
+
+  /* The login keyring made and unlocked once... */
+  if (!start_keyring (f))
+    return;
+  stop_keyring (f);
+
+  /* ...then the keyring again, without unlocking it. */
+  launcher = natter_test_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", locked_data, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", run, TRUE);
+  g_subprocess_launcher_setenv (launcher, "HOME", f->keyring_home, TRUE);
+  f->keyring = g_subprocess_launcher_spawn (launcher, &error, program, "--foreground", "--components=secrets",
+                                            NULL);
+  g_assert_no_error (error);
+  g_assert_true (wait_name ("org.freedesktop.secrets", TRUE));
+
+  start_natterd (f);
+  now = wait_backend ();
+  g_assert_cmpstr (now, ==, "file");
+  wait_log (f, FALLBACK_LOG ": its default collection");
+  open_and_save (f, "fakenet");
+  assert_nowhere (f, SERVER_PASSWORD);
+  stop_natterd (f);
+  start_natterd (f);
+  play_login (f, "alice", SERVER_PASSWORD, SASL_PASSWORD);
 }
 
 /* sessions.db as version 2 left it: saved passwords in clear. */
@@ -694,6 +754,8 @@ main (int   argc,
               fixture_set_up, test_keyring_saved_network, fixture_tear_down);
   g_test_add ("/secrets/keyring/migrates-old-sessions-db", Fixture, NULL,
               fixture_set_up, test_keyring_migrates, fixture_tear_down);
+  g_test_add ("/secrets/keyring/locked-without-prompt", Fixture, NULL,
+              fixture_set_up, test_keyring_locked, fixture_tear_down);
   g_test_add ("/secrets/migration/keeps-what-cannot-be-stored", Fixture, NULL,
               fixture_set_up, test_migration_keeps_unstored, fixture_tear_down);
   g_test_add ("/secrets/file/fallback-then-keyring", Fixture, NULL,
