@@ -505,31 +505,7 @@ write_version_2 (Fixture *f,
   g_autofree char *rows = NULL;
 
   g_assert_cmpint (g_mkdir_with_parents (f->dir, 0700), ==, 0);
-  natter_test_store_exec (path,
-    "CREATE TABLE sessions (id INTEGER PRIMARY KEY, name TEXT UNIQUE, host TEXT NOT NULL,"
-    "  port INTEGER NOT NULL, tls INTEGER NOT NULL DEFAULT 0, nick TEXT NOT NULL, username TEXT,"
-    "  realname TEXT, password TEXT, sasl_username TEXT, sasl_password TEXT, away TEXT,"
-    "  saved INTEGER NOT NULL DEFAULT 0, autoconnect INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX sessions_endpoint ON sessions (host, port, nick);"
-    "CREATE TABLE session_rooms (session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
-    "  folded TEXT NOT NULL, name TEXT NOT NULL, key TEXT, PRIMARY KEY (session, folded));"
-    "CREATE TABLE blocked (session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
-    "  mask TEXT NOT NULL, PRIMARY KEY (session, mask));"
-    "CREATE TABLE certificates (host TEXT NOT NULL, port INTEGER NOT NULL, fingerprint TEXT NOT NULL,"
-    "  PRIMARY KEY (host, port, fingerprint));"
-    "CREATE TABLE messages (id INTEGER PRIMARY KEY, session INTEGER NOT NULL, target TEXT NOT NULL,"
-    "  folded TEXT NOT NULL, time INTEGER NOT NULL, sender TEXT NOT NULL, text TEXT NOT NULL,"
-    "  kind INTEGER NOT NULL, own INTEGER NOT NULL, highlight INTEGER NOT NULL, msgid TEXT, subject TEXT);"
-    "CREATE INDEX messages_conversation ON messages (session, folded, time, id);"
-    "CREATE UNIQUE INDEX messages_msgid ON messages (session, msgid) WHERE msgid IS NOT NULL;"
-    "CREATE VIRTUAL TABLE messages_fts USING fts5 (text, content='messages', content_rowid='id');"
-    "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.kind <= 2 BEGIN"
-    "  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text); END;"
-    "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.kind <= 2 BEGIN"
-    "  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text); END;"
-    "CREATE TABLE read_markers (session INTEGER NOT NULL, folded TEXT NOT NULL,"
-    "  last_read INTEGER NOT NULL, PRIMARY KEY (session, folded));"
-    "PRAGMA user_version = 2;");
+  natter_test_store_exec (path, NATTER_TEST_SESSIONS_V2_SQL);
   rows = g_strdup_printf (
     "INSERT INTO sessions (id, name, host, port, nick, password, sasl_username, sasl_password, saved, autoconnect)"
     "  VALUES (1, 'oldnet', '127.0.0.1', %u, 'bob', '" OLD_SERVER_PASSWORD "', 'bob', '"
