@@ -29,6 +29,7 @@ struct _NatterSecrets
   gboolean       writing;
   GPtrArray     *write_waiters;   /* GTask* answered by the next write */
   guint          moving;          /* file secrets on their way to the keyring */
+  guint          moved;
 };
 
 G_DEFINE_FINAL_TYPE (NatterSecrets, natter_secrets, G_TYPE_OBJECT)
@@ -393,7 +394,7 @@ on_file_secret_moved (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (secret_password_store_finish (result, &error))
-    file_set (self, move->network, move->kind, NULL);
+    self->moved += file_set (self, move->network, move->kind, NULL);
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_warning ("Cannot move the %s of the network “%s” from %s into the keyring: %s; it stays there",
                kind_names[move->kind], move->network, self->file, error->message);
@@ -402,8 +403,13 @@ on_file_secret_moved (GObject      *source,
     {
       g_autoptr(GTask) save = g_task_new (self, NULL, on_moved_file_saved, NULL);
 
-      g_message ("Moved the secrets of %s into the keyring", self->file);
-      file_save (self, save);
+      if (self->moved > 0)
+        {
+          g_message ("Moved %u secrets from %s into the keyring", self->moved, self->file);
+          file_save (self, save);
+        }
+      else
+        g_task_return_boolean (save, TRUE);
       secrets_ready (self, NATTER_SECRETS_BACKEND_SECRET_SERVICE);
     }
 
@@ -568,10 +574,11 @@ on_file_loaded (GObject      *source,
     }
   else
     {
-      if (!g_key_file_load_from_data (self->keyfile, contents, length, G_KEY_FILE_NONE, &error))
+      /* GKeyFile's message may quote a line of it, which may be a secret. */
+      if (!g_key_file_load_from_data (self->keyfile, contents, length, G_KEY_FILE_NONE, NULL))
         {
-          g_warning ("The secrets file %s is damaged (%s); natterd leaves it as it is", self->file,
-                     error->message);
+          g_warning ("The secrets file %s is damaged (not a key file); natterd leaves it as it is",
+                     self->file);
           self->file_damaged = TRUE;
         }
       explicit_bzero (contents, length);
