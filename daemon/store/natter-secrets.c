@@ -200,7 +200,7 @@ file_write_free (FileWrite *write)
   g_free (write->path);
   if (write->data != NULL)
     {
-      /* The old contents held secrets too: not left in freed memory. */
+      /* It holds secrets: not left in freed memory. */
       explicit_bzero (write->data, write->length);
       g_free (write->data);
     }

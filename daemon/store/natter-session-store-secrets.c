@@ -324,16 +324,12 @@ on_legacy_read (GObject      *source,
     }
 }
 
-typedef struct {
-  NatterDatabaseRead read;
-} LegacyRead;
-
 void
 natter_session_store_set_secrets (NatterSessionStore *self,
                                   NatterSecrets      *secrets)
 {
   g_autoptr(GTask) task = NULL;
-  LegacyRead *read;
+  NatterDatabaseRead *read;
 
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
   g_return_if_fail (NATTER_IS_SECRETS (secrets));
@@ -344,11 +340,11 @@ natter_session_store_set_secrets (NatterSessionStore *self,
   self->secrets_waiting = g_ptr_array_new_with_free_func (g_object_unref);
 
   task = g_task_new (NULL, NULL, on_legacy_read, g_object_ref (self));
-  read = g_new0 (LegacyRead, 1);
-  read->read.func = read_legacy;
-  read->read.result_free = (GDestroyNotify) g_ptr_array_unref;
+  read = g_new0 (NatterDatabaseRead, 1);
+  read->func = read_legacy;
+  read->result_free = (GDestroyNotify) g_ptr_array_unref;
   g_task_set_task_data (task, read, g_free);
-  natter_database_read_async (self->database, task, &read->read);
+  natter_database_read_async (self->database, task, read);
 }
 
 NatterSecrets *
