@@ -111,12 +111,13 @@ start_keyring (Fixture *f)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autofree char *program = g_find_program_in_path ("gnome-keyring-daemon");
+  g_autofree char *secret_tool = g_find_program_in_path ("secret-tool");
   g_autofree char *data = g_build_filename (f->keyring_home, "data", NULL);
   g_autofree char *run = g_build_filename (f->keyring_home, "run", NULL);
   g_autoptr(GError) error = NULL;
   GOutputStream *input;
 
-  if (program == NULL || g_find_program_in_path ("secret-tool") == NULL)
+  if (program == NULL || secret_tool == NULL)
     {
       g_test_skip ("needs gnome-keyring-daemon and secret-tool (build-aux/install-deps.sh)");
       return FALSE;
