@@ -24,6 +24,8 @@ NATTER_DEPS=(
   glib-networking
   libsqlite3-dev
   libcrypt-dev
+  # Client sessions: SCRAM-SHA-256 and client certificates (GnuTLS).
+  libgnutls28-dev
   python3-irc
   netcat-openbsd
   ngircd

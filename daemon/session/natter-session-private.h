@@ -5,6 +5,7 @@
 #include "natter-isupport.h"
 #include "natter-session.h"
 #include "natter-session-connection.h"
+#include "natter-session-scram.h"
 #include "natter-token-bucket.h"
 
 G_BEGIN_DECLS
@@ -92,6 +93,12 @@ struct _NatterSession
   guint                nick_attempt;
   char                *nick;          /* the nick the server knows us by */
   char                *user_host;     /* "user@host" as the server shows us */
+
+  /* SASL (natter-session-sasl.c), reset by every teardown. */
+  const char          *sasl_mechanism; /* the one asked for; NULL when none */
+  guint                sasl_step;
+  NatterSessionScram  *scram;
+  GString             *sasl_in;       /* the server's payload, while its chunks come */
 
   /* Offered by the last TLS handshake, when not trusted. */
   char                *offered_fingerprint;
@@ -218,8 +225,22 @@ void      _natter_session_handle_welcome (NatterSession    *self,
                                           NatterIrcMessage *msg);
 void      _natter_session_handle_cap    (NatterSession    *self,
                                          NatterIrcMessage *msg);
+
+/* natter-session-sasl.c */
+/* The mechanism to use of those the server offers in @offered (the value
+ * of its sasl capability, "" when it lists none); NULL when none fits or
+ * there is nothing to log in with. */
+const char *_natter_session_sasl_mechanism (NatterSession *self,
+                                            const char    *offered);
+/* sasl was acknowledged: starts the exchange, or ends CAP. */
+void      _natter_session_sasl_start    (NatterSession    *self);
+void      _natter_session_sasl_reset    (NatterSession    *self);
 void      _natter_session_handle_authenticate (NatterSession    *self,
                                                NatterIrcMessage *msg);
+/* 902-906. */
+void      _natter_session_handle_sasl_numeric (NatterSession    *self,
+                                               NatterIrcMessage *msg,
+                                               guint             numeric);
 
 /* natter-session-requests.c */
 /* @task waits for the server; NULL, with @task failed, when too many do. */

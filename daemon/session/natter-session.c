@@ -42,6 +42,7 @@ natter_session_tuning_init (NatterSessionTuning *tuning)
   tuning->request_timeout_ms = 20 * 1000;
   tuning->flood_burst = 8;
   tuning->flood_rate = 2.0;
+  tuning->scram_nonce = NULL;
 }
 
 const char *
@@ -235,6 +236,7 @@ session_teardown (NatterSession *self,
       g_object_notify_by_pspec (G_OBJECT (self), _natter_session_properties[PROP_CAPS]);
     }
   g_hash_table_remove_all (self->batches);
+  _natter_session_sasl_reset (self);
 
   _natter_session_fail_all_requests (self, reason);
   _natter_session_rooms_left (self);
@@ -527,6 +529,8 @@ natter_session_finalize (GObject *object)
   g_free (self->error_reason);
   g_free (self->nick);
   g_free (self->user_host);
+  if (self->sasl_in != NULL)
+    g_string_free (self->sasl_in, TRUE);
   g_free (self->offered_fingerprint);
   g_free (self->offered_subject);
   g_free (self->offered_issuer);

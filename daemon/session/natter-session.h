@@ -44,6 +44,7 @@ typedef struct {
   guint  request_timeout_ms; /* the server's answer to JOIN, WHO, LIST, PRIVMSG, NICK, TOPIC, KICK */
   guint  flood_burst;        /* lines sent at once */
   double flood_rate;         /* lines per second after that; <= 0: no flood control */
+  const char *scram_nonce;   /* tests only: a fixed SCRAM client nonce; NULL: random */
 } NatterSessionTuning;
 
 void natter_session_tuning_init (NatterSessionTuning *tuning);

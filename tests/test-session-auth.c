@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-session"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "natter-session-scram.h"
+#include "natter-test-fake.h"
+#include "natter-test-session-fixture.h"
+
+/*
+ * How a client session logs in: SCRAM-SHA-256 against the exchange of
+ * RFC 7677 section 3 (the client alone, then a session against the fake
+ * server playing it), a server that cannot prove it knows the password,
+ * and PLAIN where SCRAM is not offered.
+ */
+
+#define RFC_USER          "user"
+#define RFC_PASSWORD      "pencil"
+#define RFC_NONCE         "rOprNGfwEbeRWgbNEkqO"
+#define RFC_CLIENT_FIRST  "n,,n=user,r=rOprNGfwEbeRWgbNEkqO"
+#define RFC_SERVER_FIRST  "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0," \
+                          "s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
+#define RFC_CLIENT_FINAL  "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0," \
+                          "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+#define RFC_SERVER_FINAL  "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+/* The same length, another signature. */
+#define WRONG_SERVER_FINAL "v=7rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+
+typedef struct {
+  gboolean  done;
+  char     *client_final;
+  GError   *error;
+} FinalWait;
+
+typedef struct {
+  NatterSessionScram *scram;
+  FinalWait           wait;
+} FinalCall;
+
+static void
+on_final_call (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  FinalCall *call = user_data;
+
+  call->wait.client_final = natter_session_scram_client_final_finish (call->scram, result,
+                                                                      &call->wait.error);
+  call->wait.done = TRUE;
+}
+
+/* The client-final message for @server_first, waited for on this context. */
+static char *
+client_final (NatterSessionScram  *scram,
+              const char          *server_first,
+              GError             **error)
+{
+  FinalCall call = { scram, { FALSE, NULL, NULL } };
+
+  natter_session_scram_client_final_async (scram, server_first, NULL, on_final_call, &call);
+  g_assert_true (natter_test_spin_until (is_done, &call.wait.done, NATTER_TEST_TIMEOUT_MS));
+  if (call.wait.error != NULL)
+    g_propagate_error (error, call.wait.error);
+
+  return call.wait.client_final;
+}
+
+static void
+test_scram_rfc7677 (void)
+{
+  g_autoptr(NatterSessionScram) scram = natter_session_scram_new (RFC_USER, RFC_PASSWORD, RFC_NONCE);
+  g_autoptr(NatterSessionScram) wrong = natter_session_scram_new (RFC_USER, RFC_PASSWORD, RFC_NONCE);
+  g_autoptr(NatterSessionScram) random = natter_session_scram_new ("a,b=c", RFC_PASSWORD, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *final = NULL;
+  g_autofree char *wrong_final = NULL;
+
+  g_assert_cmpstr (natter_session_scram_client_first (scram), ==, RFC_CLIENT_FIRST);
+  final = client_final (scram, RFC_SERVER_FIRST, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (final, ==, RFC_CLIENT_FINAL);
+  g_assert_true (natter_session_scram_verify_server_final (scram, RFC_SERVER_FINAL, &error));
+  g_assert_no_error (error);
+
+  /* A server that does not know the password cannot sign. */
+  wrong_final = client_final (wrong, RFC_SERVER_FIRST, &error);
+  g_assert_no_error (error);
+  g_assert_false (natter_session_scram_verify_server_final (wrong, WRONG_SERVER_FINAL, &error));
+  g_assert_error (error, NATTER_SESSION_SCRAM_ERROR, NATTER_SESSION_SCRAM_ERROR_SIGNATURE);
+  g_clear_error (&error);
+  g_assert_false (natter_session_scram_verify_server_final (wrong, "v=", &error));
+  g_assert_error (error, NATTER_SESSION_SCRAM_ERROR, NATTER_SESSION_SCRAM_ERROR_SIGNATURE);
+  g_clear_error (&error);
+
+  /* Names are escaped; a random nonce is there, 24 characters long. */
+  g_assert_true (g_str_has_prefix (natter_session_scram_client_first (random), "n,,n=a=2Cb=3Dc,r="));
+  g_assert_cmpuint (strlen (strstr (natter_session_scram_client_first (random), ",r=") + 3), ==, 24);
+}
+
+static void
+test_scram_refuses_bad_server_first (void)
+{
+  static const char * const bad[] = {
+    "r=someoneelse,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",       /* not our nonce */
+    "r=" RFC_NONCE ",s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",     /* not extended */
+    "r=" RFC_NONCE "x,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=0",       /* no iterations */
+    "r=" RFC_NONCE "x,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=99999999999",
+    "r=" RFC_NONCE "x,i=4096",                                /* no salt */
+    "m=ext,r=" RFC_NONCE "x,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+    "",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(NatterSessionScram) scram = natter_session_scram_new (RFC_USER, RFC_PASSWORD, RFC_NONCE);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *final = client_final (scram, bad[i], &error);
+
+      g_test_message ("%s", bad[i]);
+      g_assert_null (final);
+      g_assert_error (error, NATTER_SESSION_SCRAM_ERROR, NATTER_SESSION_SCRAM_ERROR_MALFORMED);
+    }
+}
+
+/* Many iterations are salted in a thread: the main context keeps running. */
+static void
+test_scram_salts_off_main_loop (void)
+{
+  g_autoptr(NatterSessionScram) scram = natter_session_scram_new (RFC_USER, RFC_PASSWORD, RFC_NONCE);
+  FinalCall call = { scram, { FALSE, NULL, NULL } };
+
+  natter_session_scram_client_final_async (scram,
+                                           "r=" RFC_NONCE "x,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=200000",
+                                           NULL, on_final_call, &call);
+  g_assert_false (call.wait.done);
+  g_assert_true (natter_test_spin_until (is_done, &call.wait.done, NATTER_TEST_TIMEOUT_MS));
+  g_assert_no_error (call.wait.error);
+  g_assert_true (g_str_has_prefix (call.wait.client_final, "c=biws,r=" RFC_NONCE "x,p="));
+  g_assert_cmpstr (call.wait.client_final, !=, RFC_CLIENT_FINAL);
+  g_free (call.wait.client_final);
+}
+
+static NatterSession *
+session_new_sasl (Fixture    *f,
+                  guint16     port,
+                  const char *account,
+                  const char *password)
+{
+  g_autoptr(NatterSessionRecord) wanted = natter_session_record_new ();
+  OpenWait wait = { NULL, FALSE };
+  NatterSessionTuning tuning;
+  NatterSession *session;
+
+  wanted->host = g_strdup ("127.0.0.1");
+  wanted->port = port;
+  wanted->nick = g_strdup ("alice");
+  wanted->sasl_username = g_strdup (account);
+  wanted->sasl_password = g_strdup (password);
+  natter_session_store_open_session_async (f->store, wanted, on_record_opened, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  tuning_fast (&tuning);
+  tuning.scram_nonce = RFC_NONCE;
+  session = natter_session_new (f->store, wait.record, &tuning);
+  natter_session_record_free (wait.record);
+  g_signal_connect (session, "state-changed", G_CALLBACK (on_state), f);
+
+  return session;
+}
+
+static void
+fake_send_sasl (NatterTestFake *fake,
+                const char     *message)
+{
+  g_autofree char *encoded = g_base64_encode ((const guchar *) message, strlen (message));
+
+  natter_test_fake_sendf (fake, "AUTHENTICATE %s", encoded);
+}
+
+static void
+fake_expect_sasl (NatterTestFake *fake,
+                  const char     *message)
+{
+  g_autofree char *encoded = g_base64_encode ((const guchar *) message, strlen (message));
+  g_autofree char *line = g_strdup_printf ("AUTHENTICATE %s", encoded);
+
+  natter_test_fake_expect (fake, line);
+}
+
+/* The fake plays RFC 7677's server up to its client-final message. */
+static NatterTestFake *
+fake_scram_until_final (Fixture *f)
+{
+  NatterTestFake *fake = natter_test_fake_new (NULL);
+
+  f->session = session_new_sasl (f, natter_test_fake_get_port (fake), RFC_USER, RFC_PASSWORD);
+  natter_session_connect (f->session);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", "sasl=PLAIN,SCRAM-SHA-256,EXTERNAL server-time", NULL);
+  natter_test_fake_expect (fake, "AUTHENTICATE SCRAM-SHA-256");
+  natter_test_fake_send (fake, "AUTHENTICATE +");
+  fake_expect_sasl (fake, RFC_CLIENT_FIRST);
+  fake_send_sasl (fake, RFC_SERVER_FIRST);
+  fake_expect_sasl (fake, RFC_CLIENT_FINAL);
+
+  return fake;
+}
+
+static void
+test_scram_end_to_end (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = fake_scram_until_final (f);
+
+  fake_send_sasl (fake, RFC_SERVER_FINAL);
+  natter_test_fake_expect (fake, "AUTHENTICATE +");
+  natter_test_fake_send (fake, ":fake.test 900 alice alice!a@h user :You are now logged in as user");
+  natter_test_fake_send (fake, ":fake.test 903 alice :SASL authentication successful");
+  natter_test_fake_expect (fake, "CAP END");
+  natter_test_fake_welcome (fake, "alice", NULL);
+  g_assert_true (wait_state (f->session, NATTER_SESSION_STATE_CONNECTED));
+  g_assert_null (natter_session_get_last_error (f->session));
+}
+
+static void
+test_scram_wrong_signature (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = fake_scram_until_final (f);
+  const char *error;
+
+  fake_send_sasl (fake, WRONG_SERVER_FINAL);
+  /* The exchange is aborted ("*" is a glob: the line is checked whole). */
+  g_assert_cmpstr (natter_test_fake_expect (fake, "AUTHENTICATE *"), ==, "AUTHENTICATE *");
+  g_assert_true (wait_state (f->session, NATTER_SESSION_STATE_DISCONNECTED));
+  error = natter_session_get_last_error (f->session);
+  g_test_message ("%s", error);
+  g_assert_true (g_str_has_prefix (error, "SASL authentication failed: "));
+  g_assert_nonnull (strstr (error, "signature"));
+  /* Not retried: a server that fakes a login is not used for one. */
+  g_assert_cmpint (natter_session_get_retry_at (f->session), ==, 0);
+  g_assert_cmpuint (natter_test_fake_get_n_connections (fake), ==, 1);
+}
+
+/* 903 without the server's signature: the server did not prove anything. */
+static void
+test_scram_success_without_proof (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = fake_scram_until_final (f);
+
+  natter_test_fake_send (fake, ":fake.test 903 alice :SASL authentication successful");
+  g_assert_true (wait_state (f->session, NATTER_SESSION_STATE_DISCONNECTED));
+  g_assert_nonnull (strstr (natter_session_get_last_error (f->session), "prove"));
+}
+
+/* Without SCRAM on offer, PLAIN. */
+static void
+test_plain_fallback (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autofree guchar *decoded = NULL;
+  const char *line;
+  gsize len = 0;
+
+  f->session = session_new_sasl (f, natter_test_fake_get_port (fake), RFC_USER, RFC_PASSWORD);
+  natter_session_connect (f->session);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", "sasl=EXTERNAL,PLAIN server-time", NULL);
+  natter_test_fake_expect (fake, "AUTHENTICATE PLAIN");
+  natter_test_fake_send (fake, "AUTHENTICATE +");
+  line = natter_test_fake_expect (fake, "AUTHENTICATE *");
+  g_assert_nonnull (line);
+  decoded = g_base64_decode (line + strlen ("AUTHENTICATE "), &len);
+  g_assert_cmpmem (decoded, len, "user\0user\0pencil", 16);
+  natter_test_fake_send (fake, ":fake.test 903 alice :SASL authentication successful");
+  natter_test_fake_expect (fake, "CAP END");
+  natter_test_fake_welcome (fake, "alice", NULL);
+  g_assert_true (wait_state (f->session, NATTER_SESSION_STATE_CONNECTED));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/session/auth/scram/rfc7677-exchange", test_scram_rfc7677);
+  g_test_add_func ("/session/auth/scram/refuses-bad-server-first", test_scram_refuses_bad_server_first);
+  g_test_add_func ("/session/auth/scram/salts-off-main-loop", test_scram_salts_off_main_loop);
+  g_test_add ("/session/auth/scram/end-to-end-rfc7677", Fixture, NULL,
+              fixture_set_up, test_scram_end_to_end, fixture_tear_down);
+  g_test_add ("/session/auth/scram/wrong-server-signature-refused", Fixture, NULL,
+              fixture_set_up, test_scram_wrong_signature, fixture_tear_down);
+  g_test_add ("/session/auth/scram/success-without-proof-refused", Fixture, NULL,
+              fixture_set_up, test_scram_success_without_proof, fixture_tear_down);
+  g_test_add ("/session/auth/plain/fallback-without-scram", Fixture, NULL,
+              fixture_set_up, test_plain_fallback, fixture_tear_down);
+
+  return g_test_run ();
+}
