@@ -12,6 +12,7 @@
 #include "natter-chat.h"
 #include "natter-cli-commands.h"
 #include "natter-cli-output.h"
+#include "natter-irc-uri.h"
 
 /* The daemon and session nouns: status, sessions, connect, disconnect,
  * nick, away, block, unblock, trust, chat; and the table of every session
@@ -337,6 +338,7 @@ connect_options (NatterCli              *cli,
                  const char             *password_file,
                  const char             *sasl,
                  const char             *sasl_password_file,
+                 const char             *certfp,
                  int                    *status)
 {
   g_autoptr(GError) error = NULL;
@@ -370,7 +372,35 @@ connect_options (NatterCli              *cli,
       g_variant_dict_insert (&options, "sasl-password", "s", secret);
     }
 
+  if (certfp != NULL)
+    g_variant_dict_insert (&options, "certfp", "s", certfp);
+
   return g_variant_ref_sink (g_variant_dict_end (&options));
+}
+
+/* A link's room goes first in @rooms, with its key: the keys for
+ * natter_cli_room_join_all(), NULL when the link has no key. */
+static char **
+link_room (NatterIrcUri   *link,
+           char         ***rooms)
+{
+  g_autoptr(GStrvBuilder) all = NULL;
+  g_autoptr(GStrvBuilder) keys = NULL;
+
+  if (link->target == NULL || link->is_nick)
+    return NULL;
+
+  all = g_strv_builder_new ();
+  g_strv_builder_add (all, link->target);
+  g_strv_builder_addv (all, (const char **) *rooms);
+  g_strfreev (*rooms);
+  *rooms = g_strv_builder_end (all);
+  if (link->key == NULL)
+    return NULL;
+
+  keys = g_strv_builder_new ();
+  g_strv_builder_add (keys, link->key);
+  return g_strv_builder_end (keys);
 }
 
 static void
@@ -482,7 +512,9 @@ cmd_connect (NatterCli              *cli,
   g_autoptr(GVariant) options = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) rooms = NULL;
+  g_auto(GStrv) keys = NULL;
   g_autofree char *host = NULL;
+  g_auto(NatterIrcUri) link = { NULL };
   guint16 port;
   int status;
 
@@ -491,7 +523,15 @@ cmd_connect (NatterCli              *cli,
                                   &argc, &argv, 1, 1)) != 0)
     return status;
 
-  if (!parse_host_port (argv[1], &host, &port))
+  if (g_str_has_prefix (argv[1], "irc://") || g_str_has_prefix (argv[1], "ircs://"))
+    {
+      if (!natter_irc_uri_parse (argv[1], &link, &error))
+        return natter_cli_usage_error (cli, command, "%s", error->message);
+      host = g_strdup (link.host);
+      port = link.port;
+      tls = link.tls;
+    }
+  else if (!parse_host_port (argv[1], &host, &port))
     return natter_cli_usage_error (cli, command, _("“%s” is not HOST or HOST:PORT"), argv[1]);
   if (timeout <= 0)
     return natter_cli_usage_error (cli, command, _("--timeout must be a positive number of seconds"));
@@ -500,14 +540,16 @@ cmd_connect (NatterCli              *cli,
   if (sasl_password_file != NULL && sasl == NULL)
     return natter_cli_usage_error (cli, command, _("--sasl-password-file goes with --sasl"));
 
-  options = connect_options (cli, command, host, port, tls, nick, password_file, sasl, sasl_password_file, &status);
+  options = connect_options (cli, command, host, port, tls, nick, password_file, sasl, sasl_password_file,
+                             link.certfp, &status);
   if (options == NULL)
     return status;
   rooms = natter_cli_split_list (join);
+  keys = link_room (&link, &rooms);
 
   if ((status = natter_cli_connect (cli)) != 0 ||
       (session = open_connected (cli, options, timeout, &status)) == NULL ||
-      (status = natter_cli_room_join_all (cli, session, rooms, NULL, joined)) != 0)
+      (status = natter_cli_room_join_all (cli, session, rooms, keys, joined)) != 0)
     return status;
 
   if (save)

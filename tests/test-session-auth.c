@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "natter-irc-uri.h"
 #include "natter-session-scram.h"
 #include "natter-test-fake.h"
 #include "natter-test-session-fixture.h"
@@ -281,6 +282,44 @@ test_plain_fallback (Fixture       *f,
   g_assert_true (wait_state (f->session, NATTER_SESSION_STATE_CONNECTED));
 }
 
+/* The links natterctl and the window open: what the issue's invite link
+ * carries, whether the query follows the room or is inside its fragment. */
+static void
+test_link_parse (void)
+{
+  static const struct {
+    const char *uri;
+    const char *host;
+    guint16     port;
+    gboolean    tls;
+    const char *target;
+    const char *key;
+    const char *certfp;
+  } links[] = {
+    { "ircs://192.168.1.5:6697/#room?key=K&certfp=ab:CD", "192.168.1.5", 6697, TRUE, "#room", "K", "ab:CD" },
+    { "ircs://example.org/room?certfp=00ff", "example.org", 6697, TRUE, "#room", NULL, "00ff" },
+    { "irc://example.org:7000/%23room?key=a%26b", "example.org", 7000, FALSE, "#room", "a&b", NULL },
+    { "ircs://[::1]:6697/#room", "::1", 6697, TRUE, "#room", NULL, NULL },
+    { "irc://example.org", "example.org", 6667, FALSE, NULL, NULL, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (links); i++)
+    {
+      g_auto(NatterIrcUri) uri = { NULL };
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", links[i].uri);
+      g_assert_true (natter_irc_uri_parse (links[i].uri, &uri, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (uri.host, ==, links[i].host);
+      g_assert_cmpuint (uri.port, ==, links[i].port);
+      g_assert_cmpint (uri.tls, ==, links[i].tls);
+      g_assert_cmpstr (uri.target, ==, links[i].target);
+      g_assert_cmpstr (uri.key, ==, links[i].key);
+      g_assert_cmpstr (uri.certfp, ==, links[i].certfp);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -288,6 +327,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/session/auth/scram/rfc7677-exchange", test_scram_rfc7677);
+  g_test_add_func ("/session/auth/link/parses-key-and-certfp", test_link_parse);
   g_test_add_func ("/session/auth/scram/refuses-bad-server-first", test_scram_refuses_bad_server_first);
   g_test_add_func ("/session/auth/scram/salts-off-main-loop", test_scram_salts_off_main_loop);
   g_test_add ("/session/auth/scram/end-to-end-rfc7677", Fixture, NULL,

@@ -154,11 +154,13 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
     { "sasl-username", "s" }, { "sasl-password", "s" },
     { "ping-interval", "u" }, { "reconnect-min", "u" }, { "reconnect-max", "u" },
     { "flood-burst", "u" }, { "flood-rate", "d" }, { "request-timeout", "u" },
+    { "certfp", "s" },
   };
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
   g_autoptr(NatterSessionRecord) record = natter_session_record_new ();
   g_autoptr(GError) error = NULL;
   NatterSessionTuning tuning;
+  const char *certfp = NULL;
   guint seconds;
 
   natter_session_tuning_init (&tuning);
@@ -208,6 +210,20 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
     {
       natter_dbus_error_return (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  /* A link's certfp: pinned before the first connection. */
+  if (g_variant_lookup (options, "certfp", "&s", &certfp))
+    {
+      char *pin = natter_session_normalize_fingerprint (certfp);
+
+      if (pin == NULL || !record->tls)
+        {
+          natter_dbus_error_return_invalid (invocation, pin == NULL ? _("“certfp” is not a SHA-256 fingerprint")
+                                                                    : _("“certfp” needs “tls”"));
+          g_free (pin);
+          return G_DBUS_METHOD_INVOCATION_HANDLED;
+        }
+      g_ptr_array_add (record->pins, pin);
     }
   if (!natter_irc_nick_is_valid (record->nick, 64))
     {

@@ -660,6 +660,24 @@ natter_session_connection_connect_finish (NatterSessionConnection  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+char *
+natter_session_connection_dup_peer_fingerprint (NatterSessionConnection *self)
+{
+  GIOStream *base;
+  GTlsCertificate *certificate;
+
+  g_return_val_if_fail (NATTER_IS_SESSION_CONNECTION (self), NULL);
+
+  if (!G_IS_TCP_WRAPPER_CONNECTION (self->stream))
+    return NULL;
+  base = g_tcp_wrapper_connection_get_base_io_stream (G_TCP_WRAPPER_CONNECTION (self->stream));
+  if (!G_IS_TLS_CONNECTION (base))
+    return NULL;
+  certificate = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (base));
+
+  return certificate != NULL ? certificate_fingerprint (certificate) : NULL;
+}
+
 gboolean
 natter_session_connection_is_open (NatterSessionConnection *self)
 {

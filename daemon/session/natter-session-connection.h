@@ -43,6 +43,9 @@ void                     natter_session_connection_connect_async  (NatterSession
 gboolean                 natter_session_connection_connect_finish (NatterSessionConnection *self,
                                                                    GAsyncResult            *result,
                                                                    GError                 **error);
+/* The SHA-256 fingerprint ("AB:CD:…") of the server's TLS certificate;
+ * NULL without TLS or before the handshake. */
+char                    *natter_session_connection_dup_peer_fingerprint (NatterSessionConnection *self);
 /* Connected, and not closed. */
 gboolean                 natter_session_connection_is_open    (NatterSessionConnection *self);
 /* Stops everything at once; queued lines are dropped. */

@@ -226,6 +226,16 @@ void      _natter_session_handle_welcome (NatterSession    *self,
 void      _natter_session_handle_cap    (NatterSession    *self,
                                          NatterIrcMessage *msg);
 
+/* natter-session-tls.c */
+gboolean  _natter_session_is_pinned     (NatterSession *self,
+                                         const char    *fingerprint);
+/* A certificate that matches none of the pins: refused, never offered. */
+void      _natter_session_refuse_pin    (NatterSession *self,
+                                         const char    *fingerprint);
+/* After a handshake that trusted a certificate for itself (a CA's):
+ * FALSE, with the connection refused, when pins exist and it is not one. */
+gboolean  _natter_session_check_peer_pin (NatterSession *self);
+
 /* natter-session-sasl.c */
 /* The mechanism to use of those the server offers in @offered (the value
  * of its sasl capability, "" when it lists none); NULL when none fits or

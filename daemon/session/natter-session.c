@@ -341,9 +341,8 @@ on_accept_certificate (NatterSessionConnection *connection,
 {
   NatterSession *self = user_data;
 
-  for (guint i = 0; i < self->record->pins->len; i++)
-    if (g_strcmp0 (g_ptr_array_index (self->record->pins, i), fingerprint) == 0)
-      return TRUE;
+  if (_natter_session_is_pinned (self, fingerprint))
+    return TRUE;
 
   g_free (self->offered_fingerprint);
   self->offered_fingerprint = g_strdup (fingerprint);
@@ -437,6 +436,11 @@ on_connected (GObject      *source,
   if (connection != self->connection)
     return;
 
+  if (!connected && self->offered_fingerprint != NULL && self->record->pins->len > 0)
+    {
+      _natter_session_refuse_pin (self, self->offered_fingerprint);
+      return;
+    }
   if (!connected)
     {
       if (self->offered_fingerprint != NULL)
@@ -455,6 +459,8 @@ on_connected (GObject      *source,
         _natter_session_lost (self, error->message);
       return;
     }
+  if (!_natter_session_check_peer_pin (self))
+    return;
 
   _natter_session_register (self);
 }
