@@ -282,6 +282,151 @@ test_plain_fallback (Fixture       *f,
   g_assert_true (wait_state (f->session, NATTER_SESSION_STATE_CONNECTED));
 }
 
+/* STS */
+
+/* A TLS fake with its certificate in a directory of its own under @f's. */
+static NatterTestFake *
+tls_fake_new (Fixture     *f,
+              const char  *name,
+              char       **fingerprint)
+{
+  g_autofree char *dir = g_build_filename (f->dir, name, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+
+  return natter_test_fake_new_tls (dir, fingerprint);
+}
+
+/* @session's first attempt, with @fingerprint pinned (as the user would
+ * after trusting it) so that the fake's certificate passes wherever the
+ * session is sent. */
+static void
+connect_pinned (NatterSession *session,
+                const char    *fingerprint)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (natter_session_trust_certificate (session, fingerprint, &error));
+  g_assert_no_error (error);
+}
+
+static void
+reconnect (NatterSession *session)
+{
+  natter_session_disconnect (session, "again");
+  g_assert_true (natter_test_spin_until (is_disconnected, session, NATTER_TEST_TIMEOUT_MS));
+  natter_session_connect (session);
+}
+
+static void
+session_close (Fixture       *f,
+               NatterSession *session)
+{
+  natter_session_disconnect (session, "bye");
+  natter_test_spin_until (is_disconnected, session, NATTER_TEST_TIMEOUT_MS);
+  g_signal_handlers_disconnect_by_data (session, f);
+  g_object_unref (session);
+}
+
+/* A policy received over TLS is stored and sends every later plain-text
+ * connection to that host to TLS on its port; duration=0 removes it; a
+ * policy whose TLS port fails is reported, with no fallback to plain. */
+static void
+test_sts_stored_and_honoured (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *fingerprint = NULL;
+  NatterTestFake *tls = tls_fake_new (f, "tls", &fingerprint);
+  g_autoptr(NatterTestFake) plain = natter_test_fake_new (NULL);
+  NatterSession *secure, *later;
+  guint16 tls_port;
+  const char *error;
+
+  if (tls == NULL)
+    {
+      g_test_skip ("openssl is needed to make a self-signed certificate");
+      return;
+    }
+  tls_port = natter_test_fake_get_port (tls);
+
+  /* Over TLS: stored. */
+  secure = session_new (f, tls_port, "alice", TRUE, NULL, NULL);
+  connect_pinned (secure, fingerprint);
+  g_assert_true (natter_test_fake_wait_connection (tls, 1));
+  natter_test_fake_register (tls, "alice", "sts=duration=300 server-time", NULL);
+  g_assert_true (wait_state (secure, NATTER_SESSION_STATE_CONNECTED));
+
+  /* A plain-text session to the host goes to TLS on the policy's port. */
+  later = session_new (f, natter_test_fake_get_port (plain), "bob", FALSE, NULL, NULL);
+  connect_pinned (later, fingerprint);
+  g_assert_true (natter_test_fake_wait_connection (tls, 2));
+  natter_test_fake_register (tls, "bob", NULL, NULL);
+  g_assert_true (wait_state (later, NATTER_SESSION_STATE_CONNECTED));
+  g_assert_cmpuint (natter_test_fake_get_n_connections (plain), ==, 0);
+
+  /* duration=0 over TLS: the policy is gone, plain text is plain again. */
+  reconnect (secure);
+  g_assert_true (natter_test_fake_wait_connection (tls, 3));
+  natter_test_fake_register (tls, "alice", "sts=duration=0 server-time", NULL);
+  g_assert_true (wait_state (secure, NATTER_SESSION_STATE_CONNECTED));
+  reconnect (later);
+  g_assert_true (natter_test_fake_wait_connection (plain, 1));
+  natter_test_fake_register (plain, "bob", NULL, NULL);
+  g_assert_true (wait_state (later, NATTER_SESSION_STATE_CONNECTED));
+
+  /* A policy again, and its TLS port closed: said, and no plain text. */
+  reconnect (secure);
+  g_assert_true (natter_test_fake_wait_connection (tls, 4));
+  natter_test_fake_register (tls, "alice", "sts=duration=300", NULL);
+  g_assert_true (wait_state (secure, NATTER_SESSION_STATE_CONNECTED));
+  session_close (f, secure);
+  natter_test_fake_free (tls);
+  reconnect (later);
+  g_assert_true (wait_state (later, NATTER_SESSION_STATE_RECONNECTING));
+  error = natter_session_get_last_error (later);
+  g_test_message ("%s", error);
+  g_assert_true (g_str_has_prefix (error, "The server’s STS policy requires TLS on port "));
+  g_assert_nonnull (strstr (error, "and it failed"));
+  g_assert_cmpuint (natter_test_fake_get_n_connections (plain), ==, 1);
+  session_close (f, later);
+}
+
+/* Over plain text, sts is followed at once (TLS on its port) but never
+ * stored: the next session to the host starts in plain text again. */
+static void
+test_sts_plain_text_upgrades (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *fingerprint = NULL;
+  g_autoptr(NatterTestFake) tls = tls_fake_new (f, "tls", &fingerprint);
+  g_autoptr(NatterTestFake) plain = natter_test_fake_new (NULL);
+  NatterSession *again;
+
+  if (tls == NULL)
+    {
+      g_test_skip ("openssl is needed to make a self-signed certificate");
+      return;
+    }
+
+  f->session = session_new (f, natter_test_fake_get_port (plain), "alice", FALSE, NULL, NULL);
+  connect_pinned (f->session, fingerprint);
+  g_assert_true (natter_test_fake_wait_connection (plain, 1));
+  natter_test_fake_expect (plain, "CAP LS 302");
+  natter_test_fake_sendf (plain, ":fake.test CAP * LS :server-time sts=port=%u,duration=300",
+                          natter_test_fake_get_port (tls));
+  g_assert_true (natter_test_fake_wait_connection (tls, 1));
+  natter_test_fake_register (tls, "alice", "server-time", NULL);
+  g_assert_true (wait_state (f->session, NATTER_SESSION_STATE_CONNECTED));
+  g_assert_true (natter_session_get_tls (f->session) == FALSE);
+
+  again = session_new (f, natter_test_fake_get_port (plain), "bob", FALSE, NULL, NULL);
+  natter_session_connect (again);
+  g_assert_true (natter_test_fake_wait_connection (plain, 2));
+  natter_test_fake_expect (plain, "CAP LS 302");
+  g_assert_cmpuint (natter_test_fake_get_n_connections (tls), ==, 1);
+  session_close (f, again);
+}
+
 /* The links natterctl and the window open: what the issue's invite link
  * carries, whether the query follows the room or is inside its fragment. */
 static void
@@ -338,6 +483,10 @@ main (int   argc,
               fixture_set_up, test_scram_success_without_proof, fixture_tear_down);
   g_test_add ("/session/auth/plain/fallback-without-scram", Fixture, NULL,
               fixture_set_up, test_plain_fallback, fixture_tear_down);
+  g_test_add ("/session/auth/sts/stored-and-honoured", Fixture, NULL,
+              fixture_set_up, test_sts_stored_and_honoured, fixture_tear_down);
+  g_test_add ("/session/auth/sts/plain-text-upgrades-not-stored", Fixture, NULL,
+              fixture_set_up, test_sts_plain_text_upgrades, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -94,6 +94,13 @@ struct _NatterSession
   char                *nick;          /* the nick the server knows us by */
   char                *user_host;     /* "user@host" as the server shows us */
 
+  /* Where this attempt connects (natter-session-tls.c): the record's
+   * endpoint, or TLS on the port of an STS policy. */
+  guint16              connect_port;
+  gboolean             connect_tls;
+  gboolean             sts_upgraded;  /* TLS because a policy says so */
+  guint16              sts_port;      /* a plain-text sts said TLS on this port: for the session's life */
+
   /* SASL (natter-session-sasl.c), reset by every teardown. */
   const char          *sasl_mechanism; /* the one asked for; NULL when none */
   guint                sasl_step;
@@ -171,6 +178,8 @@ extern guint _natter_session_signals[N_SIGNALS];
 
 /* natter-session.c */
 void      _natter_session_clear_source  (GSource      **source);
+/* A new attempt at once, as if asked to connect. */
+void      _natter_session_restart       (NatterSession *self);
 /* @func (@data) in @ms on the thread-default main context. */
 GSource  *_natter_session_timeout_add   (guint          ms,
                                          GSourceFunc    func,
@@ -235,6 +244,21 @@ void      _natter_session_refuse_pin    (NatterSession *self,
 /* After a handshake that trusted a certificate for itself (a CA's):
  * FALSE, with the connection refused, when pins exist and it is not one. */
 gboolean  _natter_session_check_peer_pin (NatterSession *self);
+
+/* Connects @self->connection where the record says, or where an STS
+ * policy (this session's, or the store's for the host) upgrades it to;
+ * @callback as for natter_session_connection_connect_async(), with a
+ * reference to @self as its data. */
+void      _natter_session_connect_endpoint (NatterSession       *self,
+                                            GAsyncReadyCallback  callback);
+/* Why the connection failed: @error->message, or that the STS policy
+ * required TLS and it failed. (transfer full) */
+char     *_natter_session_describe_failure (NatterSession *self,
+                                            const char    *message);
+/* The server's sts capability (CAP LS or NEW): TRUE when the session is
+ * reconnecting over TLS because of it, and registration must stop. */
+gboolean  _natter_session_handle_sts    (NatterSession *self,
+                                         const char    *value);
 
 /* natter-session-sasl.c */
 /* The mechanism to use of those the server offers in @offered (the value

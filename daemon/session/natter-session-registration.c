@@ -85,6 +85,9 @@ _natter_session_handle_cap (NatterSession    *self,
 
       if (more)
         return;
+      if (g_hash_table_contains (self->caps_offered, "sts") &&
+          _natter_session_handle_sts (self, g_hash_table_lookup (self->caps_offered, "sts")))
+        return;
 
       request = g_string_new (NULL);
       for (guint i = 0; i < G_N_ELEMENTS (wanted_caps); i++)

@@ -53,3 +53,125 @@ _natter_session_check_peer_pin (NatterSession *self)
   _natter_session_refuse_pin (self, fingerprint);
   return FALSE;
 }
+
+/* STS (IRCv3 sts) */
+
+static void
+connect_to (NatterSession       *self,
+            guint16              port,
+            gboolean             tls,
+            gboolean             upgraded,
+            GAsyncReadyCallback  callback)
+{
+  self->connect_port = port;
+  self->connect_tls = tls;
+  self->sts_upgraded = upgraded;
+  if (upgraded)
+    g_debug ("STS: connecting to %s over TLS on port %u", self->record->host, port);
+  natter_session_connection_connect_async (self->connection, self->record->host, port, tls,
+                                           callback, g_object_ref (self));
+}
+
+typedef struct {
+  NatterSession           *self;
+  NatterSessionConnection *connection;
+  GAsyncReadyCallback      callback;
+} StsWait;
+
+static void
+on_sts_looked_up (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  StsWait *wait = user_data;
+  g_autoptr(NatterSession) self = wait->self;
+  g_autoptr(NatterSessionConnection) connection = wait->connection;
+  GAsyncReadyCallback callback = wait->callback;
+  g_autoptr(NatterSessionSts) sts = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_free (wait);
+  sts = natter_session_store_lookup_sts_finish (NATTER_SESSION_STORE (source), result, &error);
+  if (error != NULL)
+    g_warning ("Cannot read the STS policy of %s: %s", self->record->host, error->message);
+  /* Torn down meanwhile: a newer attempt, or none, is the session's now. */
+  if (self->connection != connection)
+    return;
+
+  if (sts != NULL)
+    connect_to (self, sts->port, TRUE, TRUE, callback);
+  else
+    connect_to (self, self->record->port, FALSE, FALSE, callback);
+}
+
+void
+_natter_session_connect_endpoint (NatterSession       *self,
+                                  GAsyncReadyCallback  callback)
+{
+  StsWait *wait;
+
+  if (self->record->tls)
+    {
+      connect_to (self, self->record->port, TRUE, FALSE, callback);
+      return;
+    }
+  if (self->sts_port != 0)
+    {
+      connect_to (self, self->sts_port, TRUE, TRUE, callback);
+      return;
+    }
+
+  /* Plain text only where no policy says otherwise: ask before every attempt. */
+  wait = g_new0 (StsWait, 1);
+  wait->self = g_object_ref (self);
+  wait->connection = g_object_ref (self->connection);
+  wait->callback = callback;
+  natter_session_store_lookup_sts_async (self->store, self->record->host, on_sts_looked_up, wait);
+}
+
+char *
+_natter_session_describe_failure (NatterSession *self,
+                                  const char    *message)
+{
+  if (!self->sts_upgraded)
+    return g_strdup (message);
+
+  /* Translators: the server told us to use TLS (an STS policy); %u is a port, %s why it failed. */
+  return g_strdup_printf (_("The server’s STS policy requires TLS on port %u, and it failed: %s"),
+                          self->connect_port, message);
+}
+
+gboolean
+_natter_session_handle_sts (NatterSession *self,
+                            const char    *value)
+{
+  g_auto(GStrv) keys = g_strsplit (value, ",", -1);
+  guint64 port = 0;
+  guint64 duration = 0;
+  gboolean has_port = FALSE, has_duration = FALSE;
+
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (keys[i], "port="))
+        has_port = g_ascii_string_to_unsigned (keys[i] + 5, 10, 1, 65535, &port, NULL);
+      else if (g_str_has_prefix (keys[i], "duration="))
+        has_duration = g_ascii_string_to_unsigned (keys[i] + 9, 10, 0, G_MAXUINT64, &duration, NULL);
+    }
+
+  /* Over TLS, the policy is kept (duration=0 forgets it); over plain
+   * text it is never kept, only followed: TLS at once, on its port. */
+  if (self->connect_tls)
+    {
+      if (has_duration)
+        natter_session_store_set_sts (self->store, self->record->host, self->connect_port, duration);
+      return FALSE;
+    }
+  if (!has_port)
+    return FALSE;
+
+  g_debug ("STS: %s says TLS on port %u; reconnecting", self->record->host, (guint) port);
+  self->sts_port = (guint16) port;
+  _natter_session_restart (self);
+
+  return TRUE;
+}

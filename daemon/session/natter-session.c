@@ -456,7 +456,11 @@ on_connected (GObject      *source,
           _natter_session_lost (self, _("The server’s certificate is not trusted"));
         }
       else
-        _natter_session_lost (self, error->message);
+        {
+          g_autofree char *why = _natter_session_describe_failure (self, error->message);
+
+          _natter_session_lost (self, why);
+        }
       return;
     }
   if (!_natter_session_check_peer_pin (self))
@@ -497,8 +501,16 @@ session_start_connect (NatterSession *self)
   else
     _natter_session_set_state (self, NATTER_SESSION_STATE_CONNECTING, NULL);
 
-  natter_session_connection_connect_async (self->connection, self->record->host, self->record->port,
-                                           self->record->tls, on_connected, g_object_ref (self));
+  _natter_session_connect_endpoint (self, on_connected);
+}
+
+void
+_natter_session_restart (NatterSession *self)
+{
+  self->want_connected = TRUE;
+  self->attempt = 0;
+  _natter_session_clear_source (&self->reconnect_source);
+  session_start_connect (self);
 }
 
 /* GObject */
@@ -1466,12 +1478,7 @@ natter_session_trust_certificate (NatterSession  *self,
   g_ptr_array_add (self->record->pins, g_steal_pointer (&normalized));
 
   if (self->state != NATTER_SESSION_STATE_CONNECTED)
-    {
-      self->want_connected = TRUE;
-      self->attempt = 0;
-      _natter_session_clear_source (&self->reconnect_source);
-      session_start_connect (self);
-    }
+    _natter_session_restart (self);
 
   return TRUE;
 }

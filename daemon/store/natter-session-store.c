@@ -11,7 +11,7 @@
 
 /* How many queued operations one transaction takes at most. */
 #define BATCH_MAX 512
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 /* Kinds up to this one are messages; after it come room events. */
 #define LAST_MESSAGE_KIND_SQL "2"
@@ -108,10 +108,20 @@ struct _StoreOp
   "DROP TRIGGER IF EXISTS messages_fts_insert;" \
   "DROP TRIGGER IF EXISTS messages_fts_delete;"
 
+/* Version 2 had no STS policies (issue 15): servers' "sts" capability,
+ * received over TLS, keyed by host (natter-session-store-sts.c). */
+#define MIGRATE_STS_SQL \
+  "CREATE TABLE IF NOT EXISTS sts_policies (" \
+  "  host TEXT PRIMARY KEY," \
+  "  port INTEGER NOT NULL," \
+  "  duration INTEGER NOT NULL," \
+  "  expiry INTEGER NOT NULL);"
+
 /* Version 0 is a new file: SCHEMA_SQL makes it whole. */
 static const char * const migrations[] = {
   NULL,
   MIGRATE_1_SQL SCHEMA_SQL,
+  MIGRATE_STS_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
@@ -119,7 +129,7 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
 static const NatterDatabaseSchema schema = {
   .version = SCHEMA_VERSION,
   .steps = migrations,
-  .create = SCHEMA_SQL,
+  .create = SCHEMA_SQL MIGRATE_STS_SQL,
   .pragmas = "PRAGMA foreign_keys = ON",
 };
 
