@@ -339,6 +339,7 @@ connect_options (NatterCli              *cli,
                  const char             *sasl,
                  const char             *sasl_password_file,
                  const char             *certfp,
+                 gboolean                client_cert,
                  int                    *status)
 {
   g_autoptr(GError) error = NULL;
@@ -374,6 +375,8 @@ connect_options (NatterCli              *cli,
 
   if (certfp != NULL)
     g_variant_dict_insert (&options, "certfp", "s", certfp);
+  if (client_cert)
+    g_variant_dict_insert (&options, "client-certificate", "b", TRUE);
 
   return g_variant_ref_sink (g_variant_dict_end (&options));
 }
@@ -486,7 +489,7 @@ cmd_connect (NatterCli              *cli,
              char                  **argv)
 {
   g_autofree char *nick = NULL;
-  gboolean tls = FALSE, save = FALSE;
+  gboolean tls = FALSE, save = FALSE, client_cert = FALSE;
   g_autofree char *password_file = NULL;
   g_autofree char *sasl = NULL;
   g_autofree char *sasl_password_file = NULL;
@@ -501,6 +504,8 @@ cmd_connect (NatterCli              *cli,
     { "sasl", 0, 0, G_OPTION_ARG_STRING, &sasl, N_("Log in to ACCOUNT with SASL"), N_("ACCOUNT") },
     { "sasl-password-file", 0, 0, G_OPTION_ARG_FILENAME, &sasl_password_file,
       N_("The SASL password on the first line of FILE (default: ask, or read standard input)"), N_("FILE") },
+    { "client-cert", 0, 0, G_OPTION_ARG_NONE, &client_cert,
+      N_("Present this network's client certificate (made the first time) and log in with SASL EXTERNAL"), NULL },
     { "join", 'j', 0, G_OPTION_ARG_STRING_ARRAY, &join, N_("Join ROOM once connected; may be repeated"), N_("ROOM[,ROOM]") },
     { "save", 0, 0, G_OPTION_ARG_NONE, &save, N_("Save the network: natterd reconnects to it when it starts"), NULL },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Name of the saved network (default: the host)"), N_("NAME") },
@@ -539,9 +544,11 @@ cmd_connect (NatterCli              *cli,
     return natter_cli_usage_error (cli, command, _("--name goes with --save"));
   if (sasl_password_file != NULL && sasl == NULL)
     return natter_cli_usage_error (cli, command, _("--sasl-password-file goes with --sasl"));
+  if (client_cert && !tls)
+    return natter_cli_usage_error (cli, command, _("--client-cert goes with --tls"));
 
   options = connect_options (cli, command, host, port, tls, nick, password_file, sasl, sasl_password_file,
-                             link.certfp, &status);
+                             link.certfp, client_cert, &status);
   if (options == NULL)
     return status;
   rooms = natter_cli_split_list (join);
@@ -580,8 +587,12 @@ cmd_connect (NatterCli              *cli,
     {
       g_autofree char *server = session_server (session);
 
+      const char *client_fingerprint = natter_ipc_session1_get_client_certificate_fingerprint (session);
+
       g_print (_("Session %u: connected to %s as %s\n"), natter_ipc_session1_get_id (session),
                server, natter_ipc_session1_get_nick (session));
+      if (client_fingerprint != NULL && client_fingerprint[0] != '\0')
+        g_print (_("Client certificate SHA-256 %s\n"), client_fingerprint);
       natter_cli_room_print_joined (joined);
     }
 

@@ -1193,6 +1193,64 @@ test_connect_link_certfp (Fixture       *f,
   natter_test_remove_tree (dir);
 }
 
+/* --client-cert: the certificate natterd makes is presented in the
+ * handshake and said; a saved network remembers the choice. */
+static void
+test_connect_client_cert (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("natter-cert-XXXXXX", NULL);
+  g_autofree char *fingerprint = NULL;
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new_tls (dir, &fingerprint);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GVariant) saved = NULL;
+  g_autoptr(GVariant) networks = NULL;
+  g_autoptr(GVariant) network = NULL;
+  g_autofree char *hex = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *said = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  gboolean client_cert = FALSE;
+
+  if (fake == NULL)
+    {
+      g_test_skip ("openssl is needed to make a self-signed certificate");
+      return;
+    }
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "connect", "127.0.0.1:1", "--client-cert", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--client-cert goes with --tls"));
+
+  hex = link_spelling (fingerprint);
+  link = g_strdup_printf ("ircs://127.0.0.1:%u/?certfp=%s", natter_test_fake_get_port (fake), hex);
+  process = natter_test_ctl_spawn ("connect", link, "--nick", "alice", "--client-cert", "--save", "--name", "fake",
+                                   NULL);
+  g_assert_true (natter_test_fake_wait_connection (fake, 1));
+  shown = natter_test_fake_dup_peer_fingerprint (fake);
+  g_assert_nonnull (shown);
+  natter_test_fake_register (fake, "alice", "sasl=EXTERNAL", NULL);
+  natter_test_fake_expect (fake, "AUTHENTICATE EXTERNAL");
+  natter_test_fake_send (fake, "AUTHENTICATE +");
+  natter_test_fake_expect (fake, "AUTHENTICATE +");
+  natter_test_fake_send (fake, ":fake.test 903 alice :SASL authentication successful");
+  natter_test_fake_expect (fake, "CAP END");
+  natter_test_fake_welcome (fake, "alice", NULL);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_wait (process, &out, &err), ==, 0);
+  g_test_message ("%s%s", out, err);
+  said = g_strdup_printf ("Client certificate SHA-256 %s\n", shown);
+  g_assert_nonnull (strstr (out, said));
+
+  saved = natter_test_bus_call_ok (f->bus, "/org/natter/Daemon", "org.natter.Daemon1", "ListSavedNetworks", NULL);
+  g_variant_get (saved, "(@aa{sv})", &networks);
+  network = g_variant_get_child_value (networks, 0);
+  g_assert_true (g_variant_lookup (network, "client-certificate", "b", &client_cert));
+  g_assert_true (client_cert);
+
+  natter_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1219,6 +1277,8 @@ main (int   argc,
               test_connect_revives, fixture_tear_down);
   g_test_add ("/natterctl/session/connect-link-pins-certfp", Fixture, NULL, fixture_set_up,
               test_connect_link_certfp, fixture_tear_down);
+  g_test_add ("/natterctl/session/connect-client-cert-saved", Fixture, NULL, fixture_set_up,
+              test_connect_client_cert, fixture_tear_down);
   g_test_add ("/natterctl/ipc-client/signals-and-restart", Fixture, NULL, fixture_set_up_hosting,
               test_ipc_client, fixture_tear_down);
 

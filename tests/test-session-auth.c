@@ -3,7 +3,9 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "natter-irc-uri.h"
 #include "natter-session-scram.h"
@@ -427,6 +429,118 @@ test_sts_plain_text_upgrades (Fixture       *f,
   session_close (f, again);
 }
 
+/* EXTERNAL */
+
+/* A TLS session presenting the network's client certificate; with an
+ * account and password when @account is given. */
+static NatterSession *
+session_new_cert (Fixture    *f,
+                  guint16     port,
+                  const char *nick,
+                  const char *account,
+                  const char *password)
+{
+  g_autoptr(NatterSessionRecord) wanted = natter_session_record_new ();
+  OpenWait wait = { NULL, FALSE };
+  NatterSessionTuning tuning;
+  NatterSession *session;
+
+  wanted->host = g_strdup ("127.0.0.1");
+  wanted->port = port;
+  wanted->tls = TRUE;
+  wanted->nick = g_strdup (nick);
+  wanted->client_cert = TRUE;
+  wanted->sasl_username = g_strdup (account);
+  wanted->sasl_password = g_strdup (password);
+  natter_session_store_open_session_async (f->store, wanted, on_record_opened, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_true (wait.record->client_cert);
+  tuning_fast (&tuning);
+  tuning.scram_nonce = RFC_NONCE;
+  session = natter_session_new (f->store, wait.record, &tuning);
+  natter_session_record_free (wait.record);
+  g_signal_connect (session, "state-changed", G_CALLBACK (on_state), f);
+
+  return session;
+}
+
+static guint
+file_mode (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+
+  return st.st_mode & 0777;
+}
+
+/* The certificate is made once per network, kept 0600, presented in the
+ * handshake and used with EXTERNAL before anything else; a server that
+ * does not know it yet gets the password instead. */
+static void
+test_external_client_cert (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *fingerprint = NULL;
+  g_autoptr(NatterTestFake) tls = tls_fake_new (f, "tls", &fingerprint);
+  g_autofree char *dir = g_build_filename (f->dir, "client-certs", NULL);
+  g_autofree char *crt = g_build_filename (dir, "127.0.0.1.crt", NULL);
+  g_autofree char *key = g_build_filename (dir, "127.0.0.1.key", NULL);
+  g_autofree char *shown = NULL;
+  g_autofree char *shown_again = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *key_text = NULL;
+  NatterSession *again;
+
+  if (tls == NULL)
+    {
+      g_test_skip ("openssl is needed to make a self-signed certificate");
+      return;
+    }
+
+  f->session = session_new_cert (f, natter_test_fake_get_port (tls), "alice", NULL, NULL);
+  connect_pinned (f->session, fingerprint);
+  g_assert_true (natter_test_fake_wait_connection (tls, 1));
+  shown = natter_test_fake_dup_peer_fingerprint (tls);
+  g_assert_nonnull (shown);
+  g_assert_cmpstr (shown, ==, natter_session_get_client_certificate_fingerprint (f->session));
+  natter_test_fake_register (tls, "alice", "sasl=PLAIN,SCRAM-SHA-256,EXTERNAL server-time", NULL);
+  natter_test_fake_expect (tls, "AUTHENTICATE EXTERNAL");
+  natter_test_fake_send (tls, "AUTHENTICATE +");
+  g_assert_cmpstr (natter_test_fake_expect (tls, "AUTHENTICATE *"), ==, "AUTHENTICATE +");
+  natter_test_fake_send (tls, ":fake.test 900 alice alice!a@h alice :You are now logged in as alice");
+  natter_test_fake_send (tls, ":fake.test 903 alice :SASL authentication successful");
+  natter_test_fake_expect (tls, "CAP END");
+  natter_test_fake_welcome (tls, "alice", NULL);
+  g_assert_true (wait_state (f->session, NATTER_SESSION_STATE_CONNECTED));
+
+  /* Kept, private, an ECDSA key. */
+  g_assert_cmpuint (file_mode (dir), ==, 0700);
+  g_assert_cmpuint (file_mode (crt), ==, 0600);
+  g_assert_cmpuint (file_mode (key), ==, 0600);
+  g_assert_true (g_file_get_contents (key, &key_text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (key_text, "-----BEGIN PRIVATE KEY-----"));
+  first = g_strdup (shown);
+
+  /* Another session to the network shows the same one; EXTERNAL refused,
+   * it logs in with its password (SCRAM) on the same connection. */
+  again = session_new_cert (f, natter_test_fake_get_port (tls), "bob", RFC_USER, RFC_PASSWORD);
+  connect_pinned (again, fingerprint);
+  g_assert_true (natter_test_fake_wait_connection (tls, 2));
+  shown_again = natter_test_fake_dup_peer_fingerprint (tls);
+  g_assert_cmpstr (shown_again, ==, first);
+  natter_test_fake_register (tls, "bob", "sasl=EXTERNAL,SCRAM-SHA-256 server-time", NULL);
+  natter_test_fake_expect (tls, "AUTHENTICATE EXTERNAL");
+  natter_test_fake_send (tls, "AUTHENTICATE +");
+  natter_test_fake_expect (tls, "AUTHENTICATE +");
+  natter_test_fake_send (tls, ":fake.test 904 bob :SASL authentication failed");
+  natter_test_fake_expect (tls, "AUTHENTICATE SCRAM-SHA-256");
+  natter_test_fake_send (tls, "AUTHENTICATE +");
+  fake_expect_sasl (tls, RFC_CLIENT_FIRST);
+  g_assert_cmpint (natter_session_get_state (again), ==, NATTER_SESSION_STATE_CONNECTING);
+  session_close (f, again);
+}
+
 /* The links natterctl and the window open: what the issue's invite link
  * carries, whether the query follows the room or is inside its fragment. */
 static void
@@ -483,6 +597,8 @@ main (int   argc,
               fixture_set_up, test_scram_success_without_proof, fixture_tear_down);
   g_test_add ("/session/auth/plain/fallback-without-scram", Fixture, NULL,
               fixture_set_up, test_plain_fallback, fixture_tear_down);
+  g_test_add ("/session/auth/external/client-certificate-made-kept-presented", Fixture, NULL,
+              fixture_set_up, test_external_client_cert, fixture_tear_down);
   g_test_add ("/session/auth/sts/stored-and-honoured", Fixture, NULL,
               fixture_set_up, test_sts_stored_and_honoured, fixture_tear_down);
   g_test_add ("/session/auth/sts/plain-text-upgrades-not-stored", Fixture, NULL,

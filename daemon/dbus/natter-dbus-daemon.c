@@ -154,7 +154,7 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
     { "sasl-username", "s" }, { "sasl-password", "s" },
     { "ping-interval", "u" }, { "reconnect-min", "u" }, { "reconnect-max", "u" },
     { "flood-burst", "u" }, { "flood-rate", "d" }, { "request-timeout", "u" },
-    { "certfp", "s" },
+    { "certfp", "s" }, { "client-certificate", "b" },
   };
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
   g_autoptr(NatterSessionRecord) record = natter_session_record_new ();
@@ -179,6 +179,7 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
   g_variant_lookup (options, "password", "s", &record->password);
   g_variant_lookup (options, "sasl-username", "s", &record->sasl_username);
   g_variant_lookup (options, "sasl-password", "s", &record->sasl_password);
+  g_variant_lookup (options, "client-certificate", "b", &record->client_cert);
 
   /* The default port goes into the record: it keys the saved session and
    * the pinned certificates. Port 0 cannot be connected to. */
@@ -209,6 +210,11 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
   if (!natter_session_check_text (record->nick, 64, _("nick"), &error))
     {
       natter_dbus_error_return (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  if (record->client_cert && !record->tls)
+    {
+      natter_dbus_error_return_invalid (invocation, _("“client-certificate” needs “tls”"));
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   /* A link's certfp: pinned before the first connection. */
@@ -327,6 +333,7 @@ on_saved_listed (GObject      *source,
       g_variant_dict_insert (&dict, "tls", "b", record->tls);
       g_variant_dict_insert (&dict, "nick", "s", record->nick);
       g_variant_dict_insert (&dict, "autoconnect", "b", record->autoconnect);
+      g_variant_dict_insert (&dict, "client-certificate", "b", record->client_cert);
       g_variant_dict_insert (&dict, "rooms", "^as", room_names);
       if (path != NULL)
         g_variant_dict_insert (&dict, "session", "o", path);

@@ -99,6 +99,8 @@ struct _NatterSession
   guint16              connect_port;
   gboolean             connect_tls;
   gboolean             sts_upgraded;  /* TLS because a policy says so */
+  GTlsCertificate     *client_certificate; /* the network's, once loaded (record->client_cert) */
+  char                *client_fingerprint;
   guint16              sts_port;      /* a plain-text sts said TLS on this port: for the session's life */
 
   /* SASL (natter-session-sasl.c), reset by every teardown. */
@@ -106,6 +108,7 @@ struct _NatterSession
   guint                sasl_step;
   NatterSessionScram  *scram;
   GString             *sasl_in;       /* the server's payload, while its chunks come */
+  gboolean             sasl_external_refused; /* 904 to EXTERNAL on this connection */
 
   /* Offered by the last TLS handshake, when not trusted. */
   char                *offered_fingerprint;
@@ -161,6 +164,7 @@ enum {
   PROP_BLOCKED,
   PROP_SAVED,
   PROP_AUTOCONNECT,
+  PROP_CLIENT_CERTIFICATE_FINGERPRINT,
   N_PROPS
 };
 
@@ -236,6 +240,7 @@ void      _natter_session_handle_cap    (NatterSession    *self,
                                          NatterIrcMessage *msg);
 
 /* natter-session-tls.c */
+void      _natter_session_tls_finalize  (NatterSession *self);
 gboolean  _natter_session_is_pinned     (NatterSession *self,
                                          const char    *fingerprint);
 /* A certificate that matches none of the pins: refused, never offered. */

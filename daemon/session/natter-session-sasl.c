@@ -34,19 +34,32 @@ sasl_possible (NatterSession *self)
          self->record->sasl_password != NULL;
 }
 
+/* EXTERNAL: the client certificate presented in this TLS handshake,
+ * unless the server refused it already on this connection. */
+static gboolean
+external_possible (NatterSession *self)
+{
+  return self->client_certificate != NULL && self->connect_tls && !self->sasl_external_refused;
+}
+
 const char *
 _natter_session_sasl_mechanism (NatterSession *self,
                                 const char    *offered)
 {
   g_auto(GStrv) listed = NULL;
 
-  if (!sasl_possible (self) || self->registered || offered == NULL)
+  if (self->registered || offered == NULL)
     return NULL;
-  /* No list (CAP 301): PLAIN, which every server has. */
+  /* No list (CAP 301): PLAIN, which every server has, or the certificate. */
   if (offered[0] == '\0')
-    return "PLAIN";
+    return sasl_possible (self) ? "PLAIN" : external_possible (self) ? "EXTERNAL" : NULL;
 
   listed = g_strsplit (offered, ",", -1);
+  /* The certificate first: nothing secret crosses the wire at all. */
+  if (external_possible (self) && g_strv_contains ((const char * const *) listed, "EXTERNAL"))
+    return "EXTERNAL";
+  if (!sasl_possible (self))
+    return NULL;
   for (guint i = 0; i < G_N_ELEMENTS (mechanisms); i++)
     if (g_strv_contains ((const char * const *) listed, mechanisms[i]))
       return mechanisms[i];
@@ -54,8 +67,9 @@ _natter_session_sasl_mechanism (NatterSession *self,
   return NULL;
 }
 
-void
-_natter_session_sasl_reset (NatterSession *self)
+/* The exchange under way, not what this connection learned. */
+static void
+sasl_clear (NatterSession *self)
 {
   self->sasl_mechanism = NULL;
   self->sasl_step = SASL_IDLE;
@@ -65,12 +79,19 @@ _natter_session_sasl_reset (NatterSession *self)
 }
 
 void
+_natter_session_sasl_reset (NatterSession *self)
+{
+  sasl_clear (self);
+  self->sasl_external_refused = FALSE;
+}
+
+void
 _natter_session_sasl_start (NatterSession *self)
 {
   const char *offered = g_hash_table_lookup (self->caps_offered, "sasl");
   const char *mechanism = _natter_session_sasl_mechanism (self, offered != NULL ? offered : "");
 
-  _natter_session_sasl_reset (self);
+  sasl_clear (self);
   if (mechanism == NULL)
     {
       _natter_session_cap_end (self);
@@ -230,6 +251,12 @@ _natter_session_handle_authenticate (NatterSession    *self,
         return;
       if (strcmp (self->sasl_mechanism, "PLAIN") == 0)
         send_plain (self);
+      else if (strcmp (self->sasl_mechanism, "EXTERNAL") == 0)
+        {
+          /* No authorization identity: the account the certificate is bound to. */
+          _natter_session_queue (self, TRUE, "AUTHENTICATE", "+", NULL);
+          self->sasl_step = SASL_SENT;
+        }
       else
         {
           const char *first;
@@ -268,9 +295,21 @@ _natter_session_handle_sasl_numeric (NatterSession    *self,
           sasl_fail (self, _("the server did not prove it knows the password"));
           return;
         }
-      _natter_session_sasl_reset (self);
+      sasl_clear (self);
       _natter_session_cap_end (self);
       return;
+    }
+
+  /* A certificate the server does not know (yet): a password, if there is one. */
+  if (numeric == 904 && g_strcmp0 (self->sasl_mechanism, "EXTERNAL") == 0)
+    {
+      self->sasl_external_refused = TRUE;
+      if (sasl_possible (self))
+        {
+          _natter_session_sasl_start (self);
+          if (self->sasl_mechanism != NULL)
+            return;
+        }
     }
 
   /* 902, 904, 905, 906: refused or aborted. */

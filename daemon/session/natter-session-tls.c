@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "natter-session-client-cert.h"
 #include "natter-session-private.h"
 
 /*
@@ -54,6 +55,110 @@ _natter_session_check_peer_pin (NatterSession *self)
   return FALSE;
 }
 
+/* Client certificates */
+
+void
+_natter_session_tls_finalize (NatterSession *self)
+{
+  g_clear_object (&self->client_certificate);
+  g_clear_pointer (&self->client_fingerprint, g_free);
+}
+
+const char *
+natter_session_get_client_certificate_fingerprint (NatterSession *self)
+{
+  g_return_val_if_fail (NATTER_IS_SESSION (self), NULL);
+
+  return self->client_fingerprint;
+}
+
+/* Beside sessions.db; NULL when it lives in memory only. */
+static char *
+client_cert_dir (NatterSession *self)
+{
+  const char *path = natter_session_store_get_path (self->store);
+  g_autofree char *dir = NULL;
+
+  if (path == NULL || path[0] == ':')
+    return NULL;
+  dir = g_path_get_dirname (path);
+
+  return g_build_filename (dir, "client-certs", NULL);
+}
+
+typedef struct {
+  NatterSession           *self;
+  NatterSessionConnection *connection;
+  GAsyncReadyCallback      callback;
+  guint16                  port;
+  gboolean                 upgraded;
+} Pending;
+
+static Pending *
+pending_new (NatterSession       *self,
+             GAsyncReadyCallback  callback,
+             guint16              port,
+             gboolean             upgraded)
+{
+  Pending *pending = g_new0 (Pending, 1);
+
+  pending->self = g_object_ref (self);
+  pending->connection = g_object_ref (self->connection);
+  pending->callback = callback;
+  pending->port = port;
+  pending->upgraded = upgraded;
+
+  return pending;
+}
+
+static void
+pending_free (Pending *pending)
+{
+  g_object_unref (pending->self);
+  g_object_unref (pending->connection);
+  g_free (pending);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Pending, pending_free)
+
+static void connect_to (NatterSession       *self,
+                        guint16              port,
+                        gboolean             tls,
+                        gboolean             upgraded,
+                        GAsyncReadyCallback  callback);
+
+static void
+on_client_cert_loaded (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(Pending) pending = user_data;
+  NatterSession *self = pending->self;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GError) error = NULL;
+
+  certificate = natter_session_client_cert_load_finish (result, &error);
+  /* Torn down meanwhile: a newer attempt, or none, is the session's now. */
+  if (self->connection != pending->connection)
+    return;
+
+  if (certificate == NULL)
+    {
+      g_autofree char *why = NULL;
+
+      /* Translators: %s says why (a file that cannot be read, for example). */
+      why = g_strdup_printf (_("The client certificate cannot be used: %s"), error->message);
+      self->fatal = TRUE;
+      _natter_session_lost (self, why);
+      return;
+    }
+
+  self->client_certificate = g_steal_pointer (&certificate);
+  self->client_fingerprint = natter_session_certificate_fingerprint (self->client_certificate);
+  g_object_notify_by_pspec (G_OBJECT (self), _natter_session_properties[PROP_CLIENT_CERTIFICATE_FINGERPRINT]);
+  connect_to (self, pending->port, TRUE, pending->upgraded, pending->callback);
+}
+
 /* STS (IRCv3 sts) */
 
 static void
@@ -63,53 +168,55 @@ connect_to (NatterSession       *self,
             gboolean             upgraded,
             GAsyncReadyCallback  callback)
 {
+  gboolean with_cert = tls && self->record->client_cert;
+
+  /* The certificate is read (or made) once, off the main loop. */
+  if (with_cert && self->client_certificate == NULL)
+    {
+      g_autofree char *dir = client_cert_dir (self);
+
+      natter_session_client_cert_load_async (dir, self->record->host, NULL, on_client_cert_loaded,
+                                             pending_new (self, callback, port, upgraded));
+      return;
+    }
+
   self->connect_port = port;
   self->connect_tls = tls;
   self->sts_upgraded = upgraded;
   if (upgraded)
     g_debug ("STS: connecting to %s over TLS on port %u", self->record->host, port);
+  natter_session_connection_set_certificate (self->connection, with_cert ? self->client_certificate : NULL);
   natter_session_connection_connect_async (self->connection, self->record->host, port, tls,
                                            callback, g_object_ref (self));
 }
-
-typedef struct {
-  NatterSession           *self;
-  NatterSessionConnection *connection;
-  GAsyncReadyCallback      callback;
-} StsWait;
 
 static void
 on_sts_looked_up (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  StsWait *wait = user_data;
-  g_autoptr(NatterSession) self = wait->self;
-  g_autoptr(NatterSessionConnection) connection = wait->connection;
-  GAsyncReadyCallback callback = wait->callback;
+  g_autoptr(Pending) pending = user_data;
+  NatterSession *self = pending->self;
   g_autoptr(NatterSessionSts) sts = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_free (wait);
   sts = natter_session_store_lookup_sts_finish (NATTER_SESSION_STORE (source), result, &error);
   if (error != NULL)
     g_warning ("Cannot read the STS policy of %s: %s", self->record->host, error->message);
   /* Torn down meanwhile: a newer attempt, or none, is the session's now. */
-  if (self->connection != connection)
+  if (self->connection != pending->connection)
     return;
 
   if (sts != NULL)
-    connect_to (self, sts->port, TRUE, TRUE, callback);
+    connect_to (self, sts->port, TRUE, TRUE, pending->callback);
   else
-    connect_to (self, self->record->port, FALSE, FALSE, callback);
+    connect_to (self, self->record->port, FALSE, FALSE, pending->callback);
 }
 
 void
 _natter_session_connect_endpoint (NatterSession       *self,
                                   GAsyncReadyCallback  callback)
 {
-  StsWait *wait;
-
   if (self->record->tls)
     {
       connect_to (self, self->record->port, TRUE, FALSE, callback);
@@ -122,11 +229,8 @@ _natter_session_connect_endpoint (NatterSession       *self,
     }
 
   /* Plain text only where no policy says otherwise: ask before every attempt. */
-  wait = g_new0 (StsWait, 1);
-  wait->self = g_object_ref (self);
-  wait->connection = g_object_ref (self->connection);
-  wait->callback = callback;
-  natter_session_store_lookup_sts_async (self->store, self->record->host, on_sts_looked_up, wait);
+  natter_session_store_lookup_sts_async (self->store, self->record->host, on_sts_looked_up,
+                                         pending_new (self, callback, 0, FALSE));
 }
 
 char *

@@ -552,6 +552,7 @@ natter_session_finalize (GObject *object)
   g_free (self->offered_fingerprint);
   g_free (self->offered_subject);
   g_free (self->offered_issuer);
+  _natter_session_tls_finalize (self);
 
   G_OBJECT_CLASS (natter_session_parent_class)->finalize (object);
 }
@@ -602,6 +603,9 @@ natter_session_get_property (GObject    *object,
     case PROP_NETWORK:
       g_value_set_string (value, self->isupport->network);
       break;
+    case PROP_CLIENT_CERTIFICATE_FINGERPRINT:
+      g_value_set_string (value, self->client_fingerprint);
+      break;
     case PROP_CAPS:
       g_value_take_boxed (value, natter_session_dup_caps (self));
       break;
@@ -646,6 +650,8 @@ natter_session_class_init (NatterSessionClass *klass)
   _natter_session_properties[PROP_BLOCKED] = g_param_spec_boxed ("blocked", NULL, NULL, G_TYPE_STRV, flags);
   _natter_session_properties[PROP_SAVED] = g_param_spec_boolean ("saved", NULL, NULL, FALSE, flags);
   _natter_session_properties[PROP_AUTOCONNECT] = g_param_spec_boolean ("autoconnect", NULL, NULL, FALSE, flags);
+  _natter_session_properties[PROP_CLIENT_CERTIFICATE_FINGERPRINT] =
+    g_param_spec_string ("client-certificate-fingerprint", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, _natter_session_properties);
 
   _natter_session_signals[MESSAGE_RECEIVED] =

@@ -32,6 +32,7 @@ typedef struct {
   char      *away;
   gboolean   saved;
   gboolean   autoconnect;
+  gboolean   client_cert;    /* present the network's client certificate (SASL EXTERNAL) */
   GPtrArray *rooms;          /* NatterSavedRoom* */
   GPtrArray *blocked;        /* char* masks */
   GPtrArray *pins;           /* char* certificate fingerprints for host:port */

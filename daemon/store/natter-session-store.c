@@ -108,20 +108,22 @@ struct _StoreOp
   "DROP TRIGGER IF EXISTS messages_fts_insert;" \
   "DROP TRIGGER IF EXISTS messages_fts_delete;"
 
-/* Version 2 had no STS policies (issue 15): servers' "sts" capability,
- * received over TLS, keyed by host (natter-session-store-sts.c). */
-#define MIGRATE_STS_SQL \
+/* Version 2 had no client authentication (issue 15): servers' STS
+ * policies, received over TLS, keyed by host (natter-session-store-sts.c),
+ * and whether a session presents its network's client certificate. */
+#define MIGRATE_CLIENT_AUTH_SQL \
   "CREATE TABLE IF NOT EXISTS sts_policies (" \
   "  host TEXT PRIMARY KEY," \
   "  port INTEGER NOT NULL," \
   "  duration INTEGER NOT NULL," \
-  "  expiry INTEGER NOT NULL);"
+  "  expiry INTEGER NOT NULL);" \
+  "ALTER TABLE sessions ADD COLUMN client_cert INTEGER NOT NULL DEFAULT 0;"
 
 /* Version 0 is a new file: SCHEMA_SQL makes it whole. */
 static const char * const migrations[] = {
   NULL,
   MIGRATE_1_SQL SCHEMA_SQL,
-  MIGRATE_STS_SQL,
+  MIGRATE_CLIENT_AUTH_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
@@ -129,7 +131,7 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
 static const NatterDatabaseSchema schema = {
   .version = SCHEMA_VERSION,
   .steps = migrations,
-  .create = SCHEMA_SQL MIGRATE_STS_SQL,
+  .create = SCHEMA_SQL MIGRATE_CLIENT_AUTH_SQL,
   .pragmas = "PRAGMA foreign_keys = ON",
 };
 
@@ -1154,7 +1156,7 @@ natter_session_store_add_pin (NatterSessionStore *self,
 /* Sessions */
 
 #define SESSION_COLUMNS "id, name, host, port, tls, nick, username, realname, password," \
-                        " sasl_username, sasl_password, away, saved, autoconnect"
+                        " sasl_username, sasl_password, away, saved, autoconnect, client_cert"
 
 static NatterSessionRecord *
 record_from_row (sqlite3_stmt *stmt)
@@ -1175,6 +1177,7 @@ record_from_row (sqlite3_stmt *stmt)
   record->away = column_dup (stmt, 11);
   record->saved = sqlite3_column_int (stmt, 12) != 0;
   record->autoconnect = sqlite3_column_int (stmt, 13) != 0;
+  record->client_cert = sqlite3_column_int (stmt, 14) != 0;
 
   return record;
 }
@@ -1261,7 +1264,8 @@ store_open_session_op (NatterSessionStore *self,
 
   /* What was asked for now wins over what was stored. */
   stmt = store_op_stmt (self, op, "UPDATE sessions SET host = ?2, tls = ?3, username = ?4, realname = ?5,"
-                              " password = ?6, sasl_username = ?7, sasl_password = ?8 WHERE id = ?1");
+                              " password = ?6, sasl_username = ?7, sasl_password = ?8, client_cert = ?9"
+                              " WHERE id = ?1");
   if (stmt == NULL)
     return;
   sqlite3_bind_int (stmt, 1, record->id);
@@ -1272,6 +1276,7 @@ store_open_session_op (NatterSessionStore *self,
   bind_text (stmt, 6, wanted->password);
   bind_text (stmt, 7, wanted->sasl_username);
   bind_text (stmt, 8, wanted->sasl_password);
+  sqlite3_bind_int (stmt, 9, wanted->client_cert);
   if (!store_op_exec (self, op, stmt))
     return;
 
@@ -1291,6 +1296,7 @@ store_open_session_op (NatterSessionStore *self,
   record->sasl_username = g_strdup (wanted->sasl_username);
   g_free (record->sasl_password);
   record->sasl_password = g_strdup (wanted->sasl_password);
+  record->client_cert = wanted->client_cert;
   store_load_record_lists (self, record);
 
   /* An unsaved session starts afresh: the rooms of an earlier visit are not rejoined. */
