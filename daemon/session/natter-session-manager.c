@@ -121,10 +121,14 @@ manager_add_pins (NatterSessionManager *self,
 
       if (open != NULL)
         natter_session_trust_certificate (open, pin, NULL);
-      else if (!g_ptr_array_find_with_equal_func (record->pins, pin, g_str_equal, &index))
+      else
         {
-          natter_session_store_add_pin (self->store, record->host, record->port, pin);
-          g_ptr_array_add (record->pins, g_strdup (pin));
+          record->pins_strict = TRUE;
+          if (!g_ptr_array_find_with_equal_func (record->pins, pin, g_str_equal, &index))
+            {
+              natter_session_store_add_pin (self->store, record->host, record->port, pin);
+              g_ptr_array_add (record->pins, g_strdup (pin));
+            }
         }
     }
 }

@@ -243,11 +243,12 @@ void      _natter_session_handle_cap    (NatterSession    *self,
 void      _natter_session_tls_finalize  (NatterSession *self);
 gboolean  _natter_session_is_pinned     (NatterSession *self,
                                          const char    *fingerprint);
-/* A certificate that matches none of the pins: refused, never offered. */
+/* A certificate that matches none of a link's pins: refused, never offered. */
 void      _natter_session_refuse_pin    (NatterSession *self,
                                          const char    *fingerprint);
 /* After a handshake that trusted a certificate for itself (a CA's):
- * FALSE, with the connection refused, when pins exist and it is not one. */
+ * FALSE, with the connection refused, when a link's pins hold the session
+ * and it is not one of them. */
 gboolean  _natter_session_check_peer_pin (NatterSession *self);
 
 /* Connects @self->connection where the record says, or where an STS

@@ -10,10 +10,13 @@
 
 /*
  * What a session trusts of a TLS server: certificates pinned by
- * TrustCertificate() or by a link's certfp. Once a server has pins, no
- * other certificate is accepted, not even one a CA signed, and none is
- * offered to the user: a changed certificate is what pinning is there to
- * catch.
+ * TrustCertificate() or by a link's certfp. A session opened with a link's
+ * certfp is held to its pins (pins_strict): no other certificate is
+ * accepted, not even one a CA signed, and none is offered to be trusted,
+ * since the link said which one to expect. Otherwise a certificate that
+ * changed is offered again (CertificateOffered), for the user to judge.
+ *
+ * Also the client certificate a session presents, and STS policies.
  */
 
 gboolean
@@ -45,7 +48,7 @@ _natter_session_check_peer_pin (NatterSession *self)
 {
   g_autofree char *fingerprint = NULL;
 
-  if (self->record->pins->len == 0)
+  if (!self->record->pins_strict)
     return TRUE;
   fingerprint = natter_session_connection_dup_peer_fingerprint (self->connection);
   if (fingerprint == NULL || _natter_session_is_pinned (self, fingerprint))

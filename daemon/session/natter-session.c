@@ -436,7 +436,7 @@ on_connected (GObject      *source,
   if (connection != self->connection)
     return;
 
-  if (!connected && self->offered_fingerprint != NULL && self->record->pins->len > 0)
+  if (!connected && self->offered_fingerprint != NULL && self->record->pins_strict)
     {
       _natter_session_refuse_pin (self, self->offered_fingerprint);
       return;

@@ -36,6 +36,8 @@ typedef struct {
   GPtrArray *rooms;          /* NatterSavedRoom* */
   GPtrArray *blocked;        /* char* masks */
   GPtrArray *pins;           /* char* certificate fingerprints for host:port */
+  gboolean   pins_strict;    /* not stored: pinned by a link (certfp) when opened; another
+                              * certificate is refused, not offered to be trusted */
 } NatterSessionRecord;
 
 NatterSessionRecord *natter_session_record_new  (void);
