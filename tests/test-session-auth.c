@@ -145,31 +145,31 @@ test_scram_salts_off_main_loop (void)
   g_free (call.wait.client_final);
 }
 
+/* A session to 127.0.0.1:@port as alice, logging in to @account, with
+ * RFC 7677's client nonce; over TLS presenting the network's client
+ * certificate when @client_cert. */
 static NatterSession *
-session_new_sasl (Fixture    *f,
-                  guint16     port,
-                  const char *account,
-                  const char *password)
+session_new_login (Fixture    *f,
+                   guint16     port,
+                   const char *nick,
+                   gboolean    client_cert,
+                   const char *account,
+                   const char *password)
 {
   g_autoptr(NatterSessionRecord) wanted = natter_session_record_new ();
-  OpenWait wait = { NULL, FALSE };
   NatterSessionTuning tuning;
-  NatterSession *session;
 
   wanted->host = g_strdup ("127.0.0.1");
   wanted->port = port;
-  wanted->nick = g_strdup ("alice");
+  wanted->nick = g_strdup (nick);
+  wanted->tls = client_cert;
+  wanted->client_cert = client_cert;
   wanted->sasl_username = g_strdup (account);
   wanted->sasl_password = g_strdup (password);
-  natter_session_store_open_session_async (f->store, wanted, on_record_opened, &wait);
-  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
   tuning_fast (&tuning);
   tuning.scram_nonce = RFC_NONCE;
-  session = natter_session_new (f->store, wait.record, &tuning);
-  natter_session_record_free (wait.record);
-  g_signal_connect (session, "state-changed", G_CALLBACK (on_state), f);
 
-  return session;
+  return session_new_for (f, wanted, &tuning);
 }
 
 static void
@@ -197,7 +197,7 @@ fake_scram_until_final (Fixture *f)
 {
   NatterTestFake *fake = natter_test_fake_new (NULL);
 
-  f->session = session_new_sasl (f, natter_test_fake_get_port (fake), RFC_USER, RFC_PASSWORD);
+  f->session = session_new_login (f, natter_test_fake_get_port (fake), "alice", FALSE, RFC_USER, RFC_PASSWORD);
   natter_session_connect (f->session);
   natter_test_fake_wait_connection (fake, 1);
   natter_test_fake_register (fake, "alice", "sasl=PLAIN,SCRAM-SHA-256,EXTERNAL server-time", NULL);
@@ -268,7 +268,7 @@ test_plain_fallback (Fixture       *f,
   const char *line;
   gsize len = 0;
 
-  f->session = session_new_sasl (f, natter_test_fake_get_port (fake), RFC_USER, RFC_PASSWORD);
+  f->session = session_new_login (f, natter_test_fake_get_port (fake), "alice", FALSE, RFC_USER, RFC_PASSWORD);
   natter_session_connect (f->session);
   natter_test_fake_wait_connection (fake, 1);
   natter_test_fake_register (fake, "alice", "sasl=EXTERNAL,PLAIN server-time", NULL);
@@ -431,39 +431,6 @@ test_sts_plain_text_upgrades (Fixture       *f,
 
 /* EXTERNAL */
 
-/* A TLS session presenting the network's client certificate; with an
- * account and password when @account is given. */
-static NatterSession *
-session_new_cert (Fixture    *f,
-                  guint16     port,
-                  const char *nick,
-                  const char *account,
-                  const char *password)
-{
-  g_autoptr(NatterSessionRecord) wanted = natter_session_record_new ();
-  OpenWait wait = { NULL, FALSE };
-  NatterSessionTuning tuning;
-  NatterSession *session;
-
-  wanted->host = g_strdup ("127.0.0.1");
-  wanted->port = port;
-  wanted->tls = TRUE;
-  wanted->nick = g_strdup (nick);
-  wanted->client_cert = TRUE;
-  wanted->sasl_username = g_strdup (account);
-  wanted->sasl_password = g_strdup (password);
-  natter_session_store_open_session_async (f->store, wanted, on_record_opened, &wait);
-  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
-  g_assert_true (wait.record->client_cert);
-  tuning_fast (&tuning);
-  tuning.scram_nonce = RFC_NONCE;
-  session = natter_session_new (f->store, wait.record, &tuning);
-  natter_session_record_free (wait.record);
-  g_signal_connect (session, "state-changed", G_CALLBACK (on_state), f);
-
-  return session;
-}
-
 static guint
 file_mode (const char *path)
 {
@@ -498,7 +465,7 @@ test_external_client_cert (Fixture       *f,
       return;
     }
 
-  f->session = session_new_cert (f, natter_test_fake_get_port (tls), "alice", NULL, NULL);
+  f->session = session_new_login (f, natter_test_fake_get_port (tls), "alice", TRUE, NULL, NULL);
   connect_pinned (f->session, fingerprint);
   g_assert_true (natter_test_fake_wait_connection (tls, 1));
   shown = natter_test_fake_dup_peer_fingerprint (tls);
@@ -524,7 +491,7 @@ test_external_client_cert (Fixture       *f,
 
   /* Another session to the network shows the same one; EXTERNAL refused,
    * it logs in with its password (SCRAM) on the same connection. */
-  again = session_new_cert (f, natter_test_fake_get_port (tls), "bob", RFC_USER, RFC_PASSWORD);
+  again = session_new_login (f, natter_test_fake_get_port (tls), "bob", TRUE, RFC_USER, RFC_PASSWORD);
   connect_pinned (again, fingerprint);
   g_assert_true (natter_test_fake_wait_connection (tls, 2));
   shown_again = natter_test_fake_dup_peer_fingerprint (tls);
