@@ -29,6 +29,8 @@ NATTER_DEPS=(
   python3-irc
   netcat-openbsd
   ngircd
+  # A second real IRC server for the sessions' interop tests: STS over TLS.
+  inspircd
   valgrind
   dbus
   dbus-daemon
