@@ -24,11 +24,14 @@ NATTER_DEPS=(
   glib-networking
   libsqlite3-dev
   libcrypt-dev
-  # The self-signed certificate of TLS hosting.
+  # GnuTLS: TLS hosting's self-signed certificate, SCRAM-SHA-256 and client
+  # certificates of client sessions.
   libgnutls28-dev
   python3-irc
   netcat-openbsd
   ngircd
+  # A second real IRC server for the sessions' interop tests: STS over TLS.
+  inspircd
   valgrind
   dbus
   dbus-daemon

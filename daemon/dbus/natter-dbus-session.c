@@ -176,6 +176,12 @@ on_session_notify (NatterSession     *session,
     natter_ipc_session1_set_saved (iface, natter_session_get_saved (session));
   else if (g_str_equal (name, "autoconnect"))
     natter_ipc_session1_set_autoconnect (iface, natter_session_get_autoconnect (session));
+  else if (g_str_equal (name, "client-certificate-fingerprint"))
+    {
+      const char *fingerprint = natter_session_get_client_certificate_fingerprint (session);
+
+      natter_ipc_session1_set_client_certificate_fingerprint (iface, fingerprint != NULL ? fingerprint : "");
+    }
 }
 
 static void
@@ -850,7 +856,7 @@ natter_dbus_session_new (NatterSessionManager     *manager,
   {
     static const char * const synced[] = {
       "nick", "state", "state-reason", "last-error", "retry-at", "away-message", "network", "caps",
-      "blocked",
+      "blocked", "client-certificate-fingerprint",
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (synced); i++)

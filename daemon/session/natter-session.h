@@ -44,6 +44,7 @@ typedef struct {
   guint  request_timeout_ms; /* the server's answer to JOIN, WHO, LIST, PRIVMSG, NICK, TOPIC, KICK */
   guint  flood_burst;        /* lines sent at once */
   double flood_rate;         /* lines per second after that; <= 0: no flood control */
+  const char *scram_nonce;   /* tests only: a fixed SCRAM client nonce; NULL: random */
 } NatterSessionTuning;
 
 void natter_session_tuning_init (NatterSessionTuning *tuning);
@@ -128,6 +129,9 @@ const char         *natter_session_get_last_error (NatterSession *self);
 gint64              natter_session_get_retry_at (NatterSession *self);
 const char         *natter_session_get_away_message (NatterSession *self);
 const char         *natter_session_get_network  (NatterSession *self);
+/* The SHA-256 fingerprint of the client certificate presented (SASL
+ * EXTERNAL), once loaded; NULL without one. */
+const char         *natter_session_get_client_certificate_fingerprint (NatterSession *self);
 /* The capabilities in use, NULL-terminated; free with g_strfreev(). */
 char              **natter_session_dup_caps     (NatterSession *self);
 gboolean            natter_session_has_cap      (NatterSession *self,
