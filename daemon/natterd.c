@@ -165,6 +165,10 @@ natter_daemon_host (NatterDaemon  *daemon,
   addresses = natter_hosting_dup_addresses (daemon->hosting);
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print ("natterd: listening on %s\n", addresses[i]);
+  g_clear_pointer (&addresses, g_strfreev);
+  addresses = natter_hosting_dup_websocket_addresses (daemon->hosting);
+  for (guint i = 0; addresses[i] != NULL; i++)
+    g_print ("natterd: listening for WebSocket clients on %s\n", addresses[i]);
   fflush (stdout);
   daemon->bound = TRUE;
 
@@ -498,6 +502,8 @@ natter_daemon_parse (NatterDaemon   *daemon,
   const GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &config->listen,
       N_("Listen on ADDR:PORT ([::1]:PORT for IPv6, *:PORT for all); may be repeated"), N_("ADDR:PORT") },
+    { "listen-ws", 0, 0, G_OPTION_ARG_STRING_ARRAY, &config->listen_ws,
+      N_("Accept WebSocket clients (IRCv3 WebSocket) on ADDR:PORT; may be repeated"), N_("ADDR:PORT") },
     { "server-name", 0, 0, G_OPTION_ARG_STRING, &config->server_name,
       N_("Server name shown to clients (default: the host name)"), N_("NAME") },
     { "network", 0, 0, G_OPTION_ARG_STRING, &config->network,

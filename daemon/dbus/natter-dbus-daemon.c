@@ -432,6 +432,7 @@ hosting_config_from_options (GVariant             *options,
   static const NatterDbusOption known[] = {
     { "listen", "as" }, { "server-name", "s" }, { "network", "s" },
     { "password", "s" }, { "motd", "s" },
+    { "listen-ws", "as" },
   };
 
   if (!natter_dbus_options_validate (options, known, G_N_ELEMENTS (known), error))
@@ -442,6 +443,7 @@ hosting_config_from_options (GVariant             *options,
   g_variant_lookup (options, "network", "s", &config->network);
   g_variant_lookup (options, "password", "s", &config->password);
   g_variant_lookup (options, "motd", "s", &config->motd);
+  g_variant_lookup (options, "listen-ws", "^as", &config->listen_ws);
 
   if (config->password != NULL &&
       (config->password[0] == '\0' || !natter_session_check_text (config->password, 256, _("password"), error)))
@@ -457,7 +459,8 @@ hosting_config_from_options (GVariant             *options,
                            _("The message of the day is too long"));
       return FALSE;
     }
-  if (config->listen != NULL && g_strv_length (config->listen) > LISTEN_MAX)
+  if ((config->listen != NULL && g_strv_length (config->listen) > LISTEN_MAX) ||
+      (config->listen_ws != NULL && g_strv_length (config->listen_ws) > LISTEN_MAX))
     {
       g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
                            _("Too many listen addresses"));

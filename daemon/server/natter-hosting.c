@@ -47,6 +47,7 @@ natter_hosting_config_clear (NatterHostingConfig *config)
   g_clear_pointer (&config->registered_history, g_free);
   g_clear_pointer (&config->opers, g_strfreev);
   g_clear_pointer (&config->oper_file, g_free);
+  g_clear_pointer (&config->listen_ws, g_strfreev);
 }
 
 static gboolean
@@ -264,13 +265,12 @@ config_read_opers (const NatterHostingConfig  *config,
 
 /* Every address parsed before any is bound, so a typo binds nothing. */
 static GPtrArray *
-config_parse_listen (const NatterHostingConfig  *config,
-                     GError                    **error)
+parse_addresses (const char * const  *listen,
+                 GError             **error)
 {
-  const char * const *listen = config_listen (config);
   g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_object_unref);
 
-  for (guint i = 0; listen[i] != NULL; i++)
+  for (guint i = 0; listen != NULL && listen[i] != NULL; i++)
     {
       GSocketAddress *address = natter_server_parse_listen_address (listen[i], error);
 
@@ -280,6 +280,13 @@ config_parse_listen (const NatterHostingConfig  *config,
     }
 
   return g_steal_pointer (&addresses);
+}
+
+static GPtrArray *
+config_parse_listen (const NatterHostingConfig  *config,
+                     GError                    **error)
+{
+  return parse_addresses (config_listen (config), error);
 }
 
 static gboolean
@@ -309,6 +316,35 @@ config_set_abuse_limits (const NatterHostingConfig *config,
     g_object_set (server, "inbox-per-sender", (guint) config->inbox_per_sender, NULL);
 }
 
+static gboolean
+config_check_listen_ws (const NatterHostingConfig  *config,
+                        GError                    **error)
+{
+  g_autoptr(GPtrArray) addresses = parse_addresses ((const char * const *) config->listen_ws, error);
+
+  return addresses != NULL;
+}
+
+/* The WebSocket listeners of @config on @server, after the TCP ones. */
+static gboolean
+config_listen_ws (const NatterHostingConfig  *config,
+                  NatterServer               *server,
+                  GError                    **error)
+{
+  g_autoptr(GPtrArray) addresses = parse_addresses ((const char * const *) config->listen_ws, error);
+
+  if (addresses == NULL)
+    return FALSE;
+  for (guint i = 0; i < addresses->len; i++)
+    if (natter_server_listen_websocket (server, g_ptr_array_index (addresses, i), NULL, error) == 0)
+      {
+        g_prefix_error (error, _("Cannot listen for WebSocket clients on %s: "), config->listen_ws[i]);
+        return FALSE;
+      }
+
+  return TRUE;
+}
+
 /* Checks @config and makes its server, not listening yet, with the files
  * read and the addresses parsed into @addresses. */
 static NatterServer *
@@ -334,7 +370,8 @@ config_make_server (const NatterHostingConfig  *config,
       !config_check_abuse_limits (config, error) ||
       !check_registered_history (config->registered_history, error) ||
       (opers = config_read_opers (config, error)) == NULL ||
-      (*addresses = config_parse_listen (config, error)) == NULL)
+      (*addresses = config_parse_listen (config, error)) == NULL ||
+      !config_check_listen_ws (config, error))
     return NULL;
 
   server = natter_server_new ();
@@ -517,6 +554,8 @@ natter_hosting_start (NatterHosting              *self,
         g_prefix_error (error, _("Cannot listen on %s: "), listen[i]);
         return FALSE;
       }
+  if (!config_listen_ws (config, server, error))
+    return FALSE;
 
   natter_server_start (server);
   self->server = g_steal_pointer (&server);
@@ -596,6 +635,28 @@ natter_hosting_dup_addresses (NatterHosting *self)
   if (self->server != NULL)
     {
       g_autoptr(GPtrArray) addresses = natter_server_get_addresses (self->server);
+
+      for (guint i = 0; i < addresses->len; i++)
+        {
+          g_autofree char *text = address_to_string (g_ptr_array_index (addresses, i));
+
+          g_strv_builder_add (builder, text);
+        }
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+char **
+natter_hosting_dup_websocket_addresses (NatterHosting *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
+
+  if (self->server != NULL)
+    {
+      g_autoptr(GPtrArray) addresses = natter_server_get_websocket_addresses (self->server);
 
       for (guint i = 0; i < addresses->len; i++)
         {

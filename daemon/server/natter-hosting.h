@@ -50,6 +50,7 @@ typedef struct {
   char      *registered_history;    /* everything, since-joining or nothing */
   char     **opers;                 /* operator blocks, "NAME:HASH[:CERTFP]" */
   char      *oper_file;             /* more: a key file, a group per operator (hash, certfp) */
+  char     **listen_ws;             /* WebSocket listeners, ADDR:PORT; none by default */
 } NatterHostingConfig;
 
 #define NATTER_HOSTING_CONFIG_INIT                                        \
@@ -113,6 +114,8 @@ NatterServer      *natter_hosting_require_server (NatterHosting             *sel
 /* Status: "host:port" ("[host]:port" for IPv6) per address listened on,
  * empty when not hosting; users registered and rooms open now. */
 char             **natter_hosting_dup_addresses (NatterHosting              *self);
+/* The same for the WebSocket listeners. */
+char             **natter_hosting_dup_websocket_addresses (NatterHosting *self);
 void               natter_hosting_get_counts    (NatterHosting              *self,
                                                  guint                      *n_users,
                                                  guint                      *n_rooms);

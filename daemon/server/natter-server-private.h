@@ -115,7 +115,29 @@ struct _NatterServer
 
   /* Operator blocks and failed OPERs (natter-server-opers.c); NULL: none. */
   struct _NatterOpers *opers;
+
+  /* WebSocket listeners and their clients (natter-server-websocket.c);
+   * NULL until the first --listen-ws. */
+  struct _NatterWebsockets *websockets;
 };
+
+/* natter-server.c: the one way in for every listener. Applies the client
+ * limits to @connection from @host (refusing with ERROR and closing it) and
+ * otherwise makes it a client; NULL when refused. */
+NatterClient *_natter_server_accept          (NatterServer      *server,
+                                              GSocketConnection *connection,
+                                              const char        *host);
+/* "127.0.0.1" for a peer address, IPv4-mapped IPv6 shown as IPv4. */
+char         *_natter_server_address_to_host (GSocketAddress    *address);
+
+/* natter-server-websocket.c */
+/* Accepts on the addresses bound before natter_server_start(). */
+void          _natter_websockets_start       (NatterServer      *server);
+/* Stops accepting WebSockets; those open see their client's last lines out. */
+void          _natter_websockets_stop        (NatterServer      *server);
+/* Stops accepting WebSockets and closes them all, now. */
+void          _natter_websockets_close       (NatterServer      *server);
+void          _natter_websockets_free        (struct _NatterWebsockets *websockets);
 
 /* A command's handler; each family declares its handlers with this type. */
 typedef void NatterCommandFunc (NatterServer     *server,
