@@ -27,6 +27,9 @@ G_BEGIN_DECLS
 #define NATTER_DEFAULT_FLOOD_BACKLOG (64 * 1024)
 #define NATTER_MAXBANS     100
 #define NATTER_WHOWAS_MAX  1024
+/* WHOLAST (natter-server-wholast.c): how far back, how many lines. */
+#define NATTER_WHOLAST_MAX_MINUTES 1440
+#define NATTER_WHOLAST_MAX_ENTRIES 100
 
 /* Sizes the command families share. */
 #define NATTER_NAMES_LINE_MAX  400  /* room left in a 353 or 319 line after its prefix */
@@ -43,6 +46,7 @@ typedef struct {
   char   *host;
   char   *realname;
   gint64  left_at;     /* unix time */
+  gboolean invisible;  /* +i when it left: WHOLAST shows it to operators only */
 } NatterWhowas;
 
 struct _NatterServer
@@ -215,6 +219,9 @@ NatterCommandFunc _natter_server_cmd_notice, _natter_server_cmd_privmsg, _natter
 /* natter-server-presence.c */
 NatterCommandFunc _natter_server_cmd_away, _natter_server_cmd_ison, _natter_server_cmd_userhost,
                   _natter_server_cmd_who, _natter_server_cmd_whois, _natter_server_cmd_whowas;
+
+/* natter-server-wholast.c */
+NatterCommandFunc _natter_server_cmd_wholast;
 
 /* natter-server-opers.c: operators (OPER, KILL, WALLOPS, CLOSEROOM). */
 NatterCommandFunc _natter_server_cmd_oper, _natter_server_cmd_kill, _natter_server_cmd_wallops,

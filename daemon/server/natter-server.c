@@ -1104,6 +1104,7 @@ _natter_server_remember_whowas (NatterServer *self,
   entry->host = g_strdup (client->address);
   entry->realname = g_strdup (client->realname);
   entry->left_at = g_get_real_time () / G_USEC_PER_SEC;
+  entry->invisible = client->invisible;
   _natter_accounts_remember_seen (self, client);
   g_queue_push_head (&self->whowas, entry);
 
