@@ -535,6 +535,36 @@ raw_ws_send (GSocket    *socket,
   g_socket_send (socket, line, len, NULL, NULL);
 }
 
+/* A WebSocket peer that vanishes without a close frame leaves as a TCP
+ * client that vanishes does; the bridge lets go of both ends. */
+static void
+test_abrupt_close (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(NatterTestClient) tcp = NULL;
+  g_autoptr(GSocket) web = NULL;
+
+  fixture_start (&f, 32, 1024 * 1024);
+  tcp = tcp_user (&f, "tcp");
+  say (tcp, "JOIN #room");
+  expect (tcp, ":irc.test 366 tcp #room *");
+
+  web = raw_ws_connect (f.ws_port);
+  raw_ws_send (web, "NICK gone");
+  raw_ws_send (web, "USER gone 0 * :Gone");
+  raw_ws_send (web, "JOIN #room");
+  expect (tcp, ":gone!gone@127.0.0.1 JOIN #room");
+  /* Half a frame, then nothing: the peer is gone mid-message. */
+  g_socket_send (web, "\x81\x85", 2, NULL, NULL);
+  g_socket_close (web, NULL);
+  expect (tcp, ":gone!gone@127.0.0.1 QUIT :*");
+  for (guint i = 0; i < 500 && natter_server_get_n_clients (f.server) > 1; i++)
+    g_usleep (10000);
+  g_assert_cmpuint (natter_server_get_n_clients (f.server), ==, 1);
+
+  fixture_stop (&f);
+}
+
 /* A WebSocket client that stops reading is dropped by the send queue limit,
  * as a TCP one is, and the room goes on. */
 static void
@@ -614,6 +644,7 @@ main (int    argc,
   g_test_add_func ("/server/websocket/client-preference", test_client_preference);
   g_test_add_func ("/server/websocket/per-address-limit", test_per_address_limit);
   g_test_add_func ("/server/websocket/refused-messages", test_refused_messages);
+  g_test_add_func ("/server/websocket/abrupt-close", test_abrupt_close);
   g_test_add_func ("/server/websocket/slow-reader", test_slow_reader);
 
   return g_test_run ();
