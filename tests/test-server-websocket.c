@@ -25,6 +25,7 @@ typedef struct
   NatterServer *server;
   guint         max_clients_per_ip;
   guint         sendq_max;
+  guint         registration_timeout;  /* ms; 0: 30 s */
   guint16       port;
   guint16       ws_port;
   GMutex        mutex;
@@ -46,6 +47,7 @@ server_thread (gpointer user_data)
                             "flood-rate", 0.0,
                             "max-clients-per-ip", f->max_clients_per_ip,
                             "sendq-max", f->sendq_max,
+                            "registration-timeout", f->registration_timeout != 0 ? f->registration_timeout : 30000,
                             NULL);
   f->port = natter_server_listen (f->server, address, &error);
   g_assert_no_error (error);
@@ -565,6 +567,68 @@ test_abrupt_close (void)
   fixture_stop (&f);
 }
 
+/* A TCP connection to the WebSocket port that never finishes its
+ * handshake: closed after the registration timeout; and no more of them
+ * at once from one address than max-clients-per-ip. */
+static GSocket *
+raw_tcp_connect (guint16 port)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+
+  g_assert_true (g_socket_connect (socket, address, NULL, NULL));
+  g_socket_set_timeout (socket, natter_test_ms (NATTER_TEST_TIMEOUT_MS) / 1000 + 1);
+  return g_steal_pointer (&socket);
+}
+
+/* TRUE when the server closes @socket (end of stream) in time. */
+static gboolean
+raw_is_closed_by_server (GSocket *socket)
+{
+  char c;
+
+  return g_socket_receive (socket, &c, 1, NULL, NULL) == 0;
+}
+
+static void
+test_handshake_bounds (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GSocket) first = NULL;
+  g_autoptr(GSocket) second = NULL;
+  g_autoptr(GSocket) third = NULL;
+  gint64 start;
+
+  f.registration_timeout = 1000;
+  fixture_start (&f, 2, 1024 * 1024);
+
+  first = raw_tcp_connect (f.ws_port);
+  second = raw_tcp_connect (f.ws_port);
+  third = raw_tcp_connect (f.ws_port);
+  /* The third from 127.0.0.1 while two handshakes wait: closed at once. */
+  start = g_get_monotonic_time ();
+  g_assert_true (raw_is_closed_by_server (third));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 900 * 1000);
+
+  /* The others, silent, after the registration timeout. */
+  g_assert_true (raw_is_closed_by_server (first));
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 500 * 1000);
+  g_assert_true (raw_is_closed_by_server (second));
+
+  /* And the address may come in again. */
+  {
+    const char *protocols[] = { "text.ircv3.net", NULL };
+    Ws *web = ws_new (f.ws_port, protocols);
+
+    ws_register (web, "back", SOUP_WEBSOCKET_DATA_TEXT);
+    ws_free (web);
+  }
+
+  fixture_stop (&f);
+}
+
 /* A WebSocket client that stops reading is dropped by the send queue limit,
  * as a TCP one is, and the room goes on. */
 static void
@@ -645,6 +709,7 @@ main (int    argc,
   g_test_add_func ("/server/websocket/per-address-limit", test_per_address_limit);
   g_test_add_func ("/server/websocket/refused-messages", test_refused_messages);
   g_test_add_func ("/server/websocket/abrupt-close", test_abrupt_close);
+  g_test_add_func ("/server/websocket/handshake-bounds", test_handshake_bounds);
   g_test_add_func ("/server/websocket/slow-reader", test_slow_reader);
 
   return g_test_run ();
