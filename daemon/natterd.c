@@ -15,7 +15,9 @@
 #include <sys/resource.h>
 
 #include "natter-auto-away.h"
+#include "natter-daemon-config.h"
 #include "natter-database.h"
+#include "natter-dbus-error.h"
 #include "natter-dbus-service.h"
 #include "natter-hosting.h"
 #include "natter-idle-monitor.h"
@@ -54,6 +56,12 @@ typedef struct {
   gint                  backup_interval; /* seconds; 0: no periodic backups */
   gint                  backup_keep;
   int                   reconnect_alert; /* seconds; 0 for the notifier's default */
+  gboolean              verbose;
+  gboolean              version;
+  gboolean              hash_password;
+  char                 *config_file;     /* --config */
+  gboolean              no_config;
+  NatterDaemonConfig   *conf;            /* natterd.conf, under the command line */
 
   NatterHosting        *hosting;
   gboolean              bound;           /* the command line's hosting started */
@@ -166,6 +174,10 @@ natter_daemon_host (NatterDaemon  *daemon,
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print ("natterd: listening on %s\n", addresses[i]);
   g_clear_pointer (&addresses, g_strfreev);
+  addresses = natter_hosting_dup_tls_addresses (daemon->hosting);
+  for (guint i = 0; addresses[i] != NULL; i++)
+    g_print ("natterd: TLS on %s, certificate SHA-256 %s\n", addresses[i],
+             natter_hosting_get_tls_fingerprint (daemon->hosting));
   addresses = natter_hosting_dup_websocket_addresses (daemon->hosting);
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print ("natterd: listening for WebSocket clients on %s\n", addresses[i]);
@@ -357,6 +369,117 @@ natter_daemon_follow_desktop (NatterDaemon *daemon)
   daemon->network_watch = natter_network_watch_new (daemon->manager, g_network_monitor_get_default ());
 }
 
+static void natter_daemon_free_options (gpointer options);
+static gpointer natter_daemon_new_options (void);
+
+/* A configuration that cannot be used, as it crosses the bus: the file's
+ * mistakes (and the command line's) are invalid arguments. */
+static void
+set_config_error (GError       **error,
+                  const GError  *local_error)
+{
+  gboolean invalid = local_error->domain == G_OPTION_ERROR ||
+                     g_error_matches (local_error, NATTER_DAEMON_CONFIG_ERROR, NATTER_DAEMON_CONFIG_ERROR_INVALID) ||
+                     g_error_matches (local_error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_INVALID_ARGUMENT) ||
+                     g_error_matches (local_error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_FILE);
+
+  g_set_error_literal (error, NATTER_DBUS_ERROR,
+                       invalid ? NATTER_DBUS_ERROR_INVALID_ARGUMENT : NATTER_DBUS_ERROR_FAILED,
+                       local_error->message);
+}
+
+/* What StartHosting starts from: natterd.conf as it is now, the command
+ * line over it. */
+static gboolean
+natter_daemon_load_hosting (gpointer              user_data,
+                            NatterHostingConfig  *config,
+                            GError              **error)
+{
+  NatterDaemon *daemon = user_data;
+  NatterDaemon *fresh = natter_daemon_new_options ();
+  g_autoptr(GError) local_error = NULL;
+
+  if (!natter_daemon_config_load (daemon->conf, fresh, &local_error))
+    {
+      natter_daemon_free_options (fresh);
+      set_config_error (error, local_error);
+      return FALSE;
+    }
+
+  natter_hosting_config_clear (config);
+  *config = fresh->config;
+  fresh->config = (NatterHostingConfig) NATTER_HOSTING_CONFIG_INIT;
+  natter_daemon_free_options (fresh);
+
+  return TRUE;
+}
+
+/* SIGHUP and Daemon1.Reload: natterd.conf again, the command line over it;
+ * hosting takes it without dropping anyone, or nothing changes. */
+static gboolean
+natter_daemon_reload (gpointer   user_data,
+                      GError   **error)
+{
+  NatterDaemon *daemon = user_data;
+  NatterDaemon *fresh;
+  NatterHostingConfig running;
+  g_autoptr(GError) local_error = NULL;
+
+  if (natter_daemon_config_get_path (daemon->conf) == NULL)
+    {
+      g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_FAILED,
+                           _("natterd runs without a configuration file (--no-config)"));
+      return FALSE;
+    }
+
+  fresh = natter_daemon_new_options ();
+  if (!natter_daemon_config_load (daemon->conf, fresh, &local_error) ||
+      !natter_hosting_reconfigure (daemon->hosting, &fresh->config, &local_error))
+    {
+      natter_daemon_free_options (fresh);
+      set_config_error (error, local_error);
+      return FALSE;
+    }
+
+  /* What a later start of hosting is made from. */
+  running = daemon->config;
+  daemon->config = fresh->config;
+  fresh->config = running;
+  g_log_set_debug_enabled (fresh->verbose);
+  natter_daemon_free_options (fresh);
+  g_message ("Configuration reloaded from %s", natter_daemon_config_get_path (daemon->conf));
+
+  return TRUE;
+}
+
+static gboolean
+on_reload_signal (gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!natter_daemon_reload (user_data, &error))
+    g_warning ("Configuration not reloaded: %s", error->message);
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Hosting started or stopped on the bus (the window, natterctl host) is
+ * kept in natterd.conf, so the next natterd hosts the same. */
+static void
+on_hosting_changed_by_bus (gpointer                   user_data,
+                           const NatterHostingConfig *config)
+{
+  NatterDaemon *daemon = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!natter_daemon_config_save_hosting (daemon->conf, config, &error))
+    g_warning ("%s", error->message);
+}
+
+static const NatterDbusConfigHooks daemon_config_hooks = {
+  natter_daemon_reload, natter_daemon_load_hosting, on_hosting_changed_by_bus,
+};
+
 static void
 on_bus_ready (GObject      *source,
               GAsyncResult *result,
@@ -389,6 +512,7 @@ on_bus_ready (GObject      *source,
   daemon->manager = natter_session_manager_new (daemon->store);
   daemon->service = natter_dbus_service_new (daemon->connection, daemon->manager, daemon->hosting);
   natter_daemon_follow_desktop (daemon);
+  natter_dbus_service_set_config_hooks (daemon->service, &daemon_config_hooks, daemon);
   g_signal_connect (daemon->service, "shutdown-requested", G_CALLBACK (on_shutdown_requested), daemon);
   if (daemon->reconnect_alert > 0)
     natter_notifier_set_reconnect_alert (natter_dbus_service_get_notifier (daemon->service),
@@ -431,6 +555,8 @@ natter_daemon_clear (NatterDaemon *daemon)
   g_clear_object (&daemon->connection);
   g_clear_object (&daemon->hosting);
   natter_hosting_config_clear (&daemon->config);
+  g_clear_object (&daemon->conf);
+  g_clear_pointer (&daemon->config_file, g_free);
   g_clear_pointer (&daemon->data_dir, g_free);
   g_clear_pointer (&daemon->sessions_path, g_free);
 }
@@ -491,17 +617,21 @@ print_password_hash (void)
   return EXIT_SUCCESS;
 }
 
-/* Parses the command line into @daemon: -1 to go on, or the exit status. */
-static int
-natter_daemon_parse (NatterDaemon   *daemon,
-                     int             argc,
-                     char          **argv)
+/* natterd's options, pointing into @daemon: the command line's and, but for
+ * the one-shot ones, natterd.conf's keys (natter-daemon-config.c). */
+static GOptionEntry *
+natter_daemon_entries (NatterDaemon *daemon)
 {
   NatterHostingConfig *config = &daemon->config;
-  gboolean verbose = FALSE, version = FALSE, hash_password = FALSE;
   const GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &config->listen,
       N_("Listen on ADDR:PORT ([::1]:PORT for IPv6, *:PORT for all); may be repeated"), N_("ADDR:PORT") },
+    { "listen-tls", 0, 0, G_OPTION_ARG_STRING_ARRAY, &config->listen_tls,
+      N_("Listen for TLS on ADDR:PORT, as --listen; may be repeated"), N_("ADDR:PORT") },
+    { "tls-certificate", 0, 0, G_OPTION_ARG_FILENAME, &config->tls_certificate,
+      N_("TLS certificate (PEM) for --listen-tls (default: a self-signed one made in DIR/tls)"), N_("FILE") },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &config->tls_key,
+      N_("Private key (PEM) of --tls-certificate"), N_("FILE") },
     { "listen-ws", 0, 0, G_OPTION_ARG_STRING_ARRAY, &config->listen_ws,
       N_("Accept WebSocket clients (IRCv3 WebSocket) on ADDR:PORT; may be repeated"), N_("ADDR:PORT") },
     { "server-name", 0, 0, G_OPTION_ARG_STRING, &config->server_name,
@@ -559,7 +689,7 @@ natter_daemon_parse (NatterDaemon   *daemon,
          "client certificate OPER requires; may be repeated"), N_("NAME:HASH[:CERTFP]") },
     { "oper-file", 0, 0, G_OPTION_ARG_FILENAME, &config->oper_file,
       N_("IRC operators from FILE: a group per operator, with hash= and optionally certfp="), N_("FILE") },
-    { "hash-password", 0, 0, G_OPTION_ARG_NONE, &hash_password,
+    { "hash-password", 0, 0, G_OPTION_ARG_NONE, &daemon->hash_password,
       N_("Read a password (from standard input, or asked for on a terminal), print its hash for --oper and exit"), NULL },
     { "relaxed-limits", 0, 0, G_OPTION_ARG_NONE, &config->relaxed_limits,
       N_("For benchmarks: no flood, per-address or client-count limits, 16 MiB send queues"), NULL },
@@ -571,93 +701,182 @@ natter_daemon_parse (NatterDaemon   *daemon,
       N_("Stay off the session bus: host only, no client sessions"), NULL },
     { "reconnect-alert", 0, 0, G_OPTION_ARG_INT, &daemon->reconnect_alert,
       N_("Notify when a session cannot reconnect for SECONDS (default: 300)"), N_("SECONDS") },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &daemon->verbose,
       N_("Log every connection"), NULL },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version,
+    { "version", 0, 0, G_OPTION_ARG_NONE, &daemon->version,
       N_("Print the version and exit"), NULL },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &daemon->config_file,
+      N_("Read the options from FILE (default: $XDG_CONFIG_HOME/natter/natterd.conf)"), N_("FILE") },
+    { "no-config", 0, 0, G_OPTION_ARG_NONE, &daemon->no_config,
+      N_("Read no configuration file: the command line only"), NULL },
     { NULL }
   };
+
+  return g_memdup2 (entries, sizeof entries);
+}
+
+/* Options natterd.conf cannot hold: they do something once. */
+static const char * const one_shot_options[] = {
+  "version", "hash-password", "replace", "config", "no-config", NULL
+};
+
+static gpointer
+natter_daemon_new_options (void)
+{
+  NatterDaemon *daemon = g_new0 (NatterDaemon, 1);
+
+  daemon->config = (NatterHostingConfig) NATTER_HOSTING_CONFIG_INIT;
+  daemon->backup_interval = BACKUP_INTERVAL_S;
+  daemon->backup_keep = BACKUP_KEEP;
+
+  return daemon;
+}
+
+static void
+natter_daemon_free_options (gpointer options)
+{
+  natter_daemon_clear (options);
+  g_free (options);
+}
+
+/* The options together, from the command line or the file: what a typo
+ * would make of them is refused before anything is bound. */
+static gboolean
+natter_daemon_check (gpointer   options,
+                     GError   **error)
+{
+  NatterDaemon *daemon = options;
+  const NatterHostingConfig *config = &daemon->config;
+
+  if (daemon->reconnect_alert < 0)
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 _("--reconnect-alert must be a number of seconds, not %d"), daemon->reconnect_alert);
+  else if (config->server_name != NULL && !natter_hosting_server_name_is_valid (config->server_name))
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 _("--server-name “%s” is not a valid server name: use a host name such as irc.example.org"),
+                 config->server_name);
+  else if (config->network != NULL && !natter_hosting_network_is_valid (config->network))
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 _("--network “%s” is not a valid network name: use one word"), config->network);
+  /* The files, the limits and every address. */
+  else if (!natter_hosting_config_check (config, error))
+    return FALSE;
+  else if (daemon->backup_interval < 0 || daemon->backup_keep < 0)
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         _("--backup-interval and --backup-keep must be 0 or more"));
+  else if (daemon->memory_only && daemon->data_dir != NULL)
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         _("--data-dir and --memory-only exclude each other"));
+  else if (daemon->no_bus && daemon->replace)
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         _("--no-bus and --replace exclude each other"));
+  else if (daemon->no_bus && daemon->no_listen)
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         _("--no-bus and --no-listen leave nothing to do"));
+  else
+    return TRUE;
+
+  return FALSE;
+}
+
+static const NatterDaemonConfigOptions daemon_options = {
+  natter_daemon_new_options, natter_daemon_free_options,
+  (GOptionEntry *(*) (gpointer)) natter_daemon_entries, natter_daemon_check,
+};
+
+/* The command line alone, for --help, --version and which file to read:
+ * -1 to go on, or the exit status. */
+static int
+natter_daemon_parse_command_line (NatterDaemon  *probe,
+                                  char         **argv)
+{
+  g_autofree GOptionEntry *entries = natter_daemon_entries (probe);
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
-  GOptionGroup *group = g_option_group_new (NULL, NULL, NULL, daemon, NULL);
+  GOptionGroup *group = g_option_group_new (NULL, NULL, NULL, probe, NULL);
+  g_auto(GStrv) args = g_strdupv (argv);
   g_autoptr(GError) error = NULL;
 
   g_option_context_set_summary (context, _("Natter daemon: hosts multi-room IRC chat and holds client "
                                             "sessions for the desktop, on the session bus as org.natter.Daemon."));
-  /* A main group of our own, so the callbacks get @daemon. */
+  g_option_context_set_description (context, _("Every option but --version, --hash-password, --replace, "
+                                                "--config and --no-config may also be set in natterd.conf "
+                                                "(see natterd(1)); the command line wins."));
+  /* A main group of our own, so the callbacks get @probe. */
   g_option_group_add_entries (group, entries);
   g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
   g_option_context_set_main_group (context, group);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
+  if (!g_option_context_parse_strv (context, &args, &error))
     {
       g_printerr ("natterd: %s\n", error->message);
       g_printerr (_("Run “%s --help” to see the options.\n"), argv[0]);
       return EXIT_USAGE;
     }
-  if (argc > 1)
+  if (args[0] != NULL && args[1] != NULL)
     {
-      g_printerr (_("natterd: unexpected argument “%s”\n"), argv[1]);
+      g_printerr (_("natterd: unexpected argument “%s”\n"), args[1]);
       return EXIT_USAGE;
     }
 
-  if (version)
+  if (probe->version)
     {
       g_print ("natterd %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
     }
 
-  if (hash_password)
+  if (probe->hash_password)
     return print_password_hash ();
 
-  if (daemon->reconnect_alert < 0)
+  if (probe->config_file != NULL && probe->no_config)
     {
-      g_printerr (_("natterd: --reconnect-alert must be a number of seconds, not %d\n"), daemon->reconnect_alert);
+      g_printerr (_("natterd: --config and --no-config exclude each other\n"));
       return EXIT_USAGE;
     }
-
-  if (verbose)
-    g_log_set_debug_enabled (TRUE);
 
   return -1;
 }
 
-/* Checks the options together and opens the hosting's store: -1 to go on,
- * or the exit status. Nothing is bound yet. */
+/* Parses natterd.conf and the command line over it into @daemon: -1 to go
+ * on, or the exit status. */
 static int
-natter_daemon_prepare (NatterDaemon *daemon)
+natter_daemon_parse (NatterDaemon   *daemon,
+                     char          **argv)
 {
-  const NatterHostingConfig *config = &daemon->config;
+  NatterDaemon *probe = natter_daemon_new_options ();
+  g_autofree char *path = NULL;
   g_autoptr(GError) error = NULL;
+  int status = natter_daemon_parse_command_line (probe, argv);
 
-  if (config->server_name != NULL && !natter_hosting_server_name_is_valid (config->server_name))
-    {
-      g_printerr (_("natterd: --server-name “%s” is not a valid server name: use a host name such as irc.example.org\n"),
-                  config->server_name);
-      return EXIT_USAGE;
-    }
-  if (config->network != NULL && !natter_hosting_network_is_valid (config->network))
-    {
-      g_printerr (_("natterd: --network “%s” is not a valid network name: use one word\n"), config->network);
-      return EXIT_USAGE;
-    }
-  /* The files, the limits and every address, so a typo binds nothing. */
-  if (!natter_hosting_config_check (config, &error))
+  if (status < 0 && !probe->no_config)
+    path = probe->config_file != NULL ? g_strdup (probe->config_file) : natter_daemon_config_default_path ();
+  if (status < 0)
+    daemon->conf = natter_daemon_config_new (path, probe->config_file != NULL, (const char * const *) argv,
+                                             &daemon_options, one_shot_options);
+  natter_daemon_free_options (probe);
+  if (status >= 0)
+    return status;
+
+  if (!natter_daemon_config_load (daemon->conf, daemon, &error))
     {
       g_printerr ("natterd: %s\n", error->message);
+      /* A file the command line names that cannot be used is not a usage error. */
       if (g_error_matches (error, NATTER_HOSTING_ERROR, NATTER_HOSTING_ERROR_FILE))
         return EXIT_FAILURE;
       return EXIT_USAGE;
     }
 
-  if (daemon->backup_interval < 0 || daemon->backup_keep < 0)
-    {
-      g_printerr (_("natterd: --backup-interval and --backup-keep must be 0 or more\n"));
-      return EXIT_USAGE;
-    }
-  if (daemon->memory_only && daemon->data_dir != NULL)
-    {
-      g_printerr (_("natterd: --data-dir and --memory-only exclude each other\n"));
-      return EXIT_USAGE;
-    }
+  if (daemon->verbose)
+    g_log_set_debug_enabled (TRUE);
+
+  return -1;
+}
+
+/* Opens the hosting's store: -1 to go on, or the exit status. Nothing is
+ * bound yet. */
+static int
+natter_daemon_prepare (NatterDaemon *daemon)
+{
+  g_autoptr(GError) error = NULL;
+
   daemon->hosting = natter_hosting_new ();
   /* Never start without the state people rely on, nor replace it. */
   if (!daemon->memory_only && !natter_hosting_open_store (daemon->hosting, daemon->data_dir, &error))
@@ -669,16 +888,6 @@ natter_daemon_prepare (NatterDaemon *daemon)
     natter_database_set_backup_schedule (natter_server_store_get_database (natter_hosting_get_store (daemon->hosting)),
                                          (guint) daemon->backup_interval, (guint) daemon->backup_keep);
 
-  if (daemon->no_bus && daemon->replace)
-    {
-      g_printerr (_("natterd: --no-bus and --replace exclude each other\n"));
-      return EXIT_USAGE;
-    }
-  if (daemon->no_bus && daemon->no_listen)
-    {
-      g_printerr (_("natterd: --no-bus and --no-listen leave nothing to do\n"));
-      return EXIT_USAGE;
-    }
   if (daemon->memory_only)
     daemon->sessions_path = g_strdup (":memory:");
   else if (daemon->data_dir != NULL)
@@ -711,7 +920,7 @@ main (int   argc,
   signal (SIGPIPE, SIG_IGN);
   raise_fd_limit ();
 
-  status = natter_daemon_parse (&daemon, argc, argv);
+  status = natter_daemon_parse (&daemon, argv);
   if (status < 0)
     status = natter_daemon_prepare (&daemon);
   if (status >= 0)
@@ -726,6 +935,7 @@ main (int   argc,
   daemon.loop = loop;
   g_unix_signal_add (SIGINT, on_signal, &daemon);
   g_unix_signal_add (SIGTERM, on_signal, &daemon);
+  g_unix_signal_add (SIGHUP, on_reload_signal, &daemon);
 
   /* With --replace the addresses are the old natterd's until it lets go of
    * the bus name: they are bound once the name is ours. */

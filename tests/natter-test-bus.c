@@ -243,6 +243,12 @@ natter_test_bus_new (const char *service_dir,
   g_assert_no_error (error);
   /* An activated natterd keeps its sessions.db here too. */
   g_setenv ("XDG_DATA_HOME", self->data_dir, TRUE);
+  /* And an activated natterd's natterd.conf: StartHosting writes it. */
+  {
+    g_autofree char *config_home = g_build_filename (self->data_dir, "config", NULL);
+
+    g_setenv ("XDG_CONFIG_HOME", config_home, TRUE);
+  }
 
   self->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   if (service_dir != NULL)

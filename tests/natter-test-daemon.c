@@ -155,9 +155,12 @@ natter_test_launcher_new (GSubprocessFlags flags)
 {
   GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
   g_autofree char *data_home = natter_test_make_temp_dir ();
+  g_autofree char *config_home = g_build_filename (data_home, "config", NULL);
 
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
+  /* natterd.conf too: never the user's, never another test's. */
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config_home, TRUE);
 
   return launcher;
 }
@@ -428,6 +431,23 @@ natter_test_daemon_start_full (const char * const *args)
   return g_steal_pointer (&self);
 }
 
+char *
+natter_test_daemon_read_line (NatterTestDaemon *self)
+{
+  g_autoptr(GError) error = NULL;
+  char *line;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  line = read_stdout_line (self, &error);
+  if (line != NULL)
+    g_test_message ("natterd: stdout: %s", line);
+  else if (error != NULL)
+    g_test_message ("natterd: stdout: %s", error->message);
+
+  return line;
+}
+
 NatterTestDaemon *
 natter_test_daemon_start (void)
 {
@@ -501,6 +521,15 @@ natter_test_daemon_connect (NatterTestDaemon *self,
     bare = g_strdup (address);
 
   return natter_test_client_new_for_address (bare, natter_test_daemon_get_port (self, i));
+}
+
+void
+natter_test_daemon_send_signal (NatterTestDaemon *self,
+                                int               signum)
+{
+  g_return_if_fail (self != NULL);
+
+  g_subprocess_send_signal (self->proc, signum);
 }
 
 int

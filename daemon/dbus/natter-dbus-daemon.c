@@ -31,6 +31,8 @@ struct _NatterDbusDaemon
   NatterNotifier           *notifier;
   GDBusObjectManagerServer *object_manager;
   GSource                  *hosting_poll;
+  NatterDbusConfigHooks     config_hooks;
+  gpointer                  config_data;
 };
 
 static void natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface);
@@ -377,12 +379,16 @@ update_hosting (NatterDbusDaemon *self)
 {
   NatterIpcDaemon1 *iface = NATTER_IPC_DAEMON1 (self);
   g_auto(GStrv) addresses = natter_hosting_dup_addresses (self->hosting);
+  g_auto(GStrv) tls_addresses = natter_hosting_dup_tls_addresses (self->hosting);
   guint users, rooms;
 
   natter_hosting_get_counts (self->hosting, &users, &rooms);
   /* The generated setters only notify (and signal PropertiesChanged) on change. */
   natter_ipc_daemon1_set_hosting (iface, natter_hosting_get_server (self->hosting) != NULL);
   natter_ipc_daemon1_set_hosting_addresses (iface, (const char * const *) addresses);
+  natter_ipc_daemon1_set_hosting_tls_addresses (iface, (const char * const *) tls_addresses);
+  natter_ipc_daemon1_set_hosting_tls_fingerprint (iface, natter_hosting_get_tls_fingerprint (self->hosting));
+  natter_ipc_daemon1_set_hosting_tls_self_signed (iface, natter_hosting_get_tls_self_signed (self->hosting));
   natter_ipc_daemon1_set_hosting_users (iface, users);
   natter_ipc_daemon1_set_hosting_rooms (iface, rooms);
 }
@@ -432,6 +438,7 @@ hosting_config_from_options (GVariant             *options,
   static const NatterDbusOption known[] = {
     { "listen", "as" }, { "server-name", "s" }, { "network", "s" },
     { "password", "s" }, { "motd", "s" },
+    { "listen-tls", "as" }, { "tls-certificate", "s" }, { "tls-key", "s" },
     { "listen-ws", "as" },
   };
 
@@ -443,6 +450,9 @@ hosting_config_from_options (GVariant             *options,
   g_variant_lookup (options, "network", "s", &config->network);
   g_variant_lookup (options, "password", "s", &config->password);
   g_variant_lookup (options, "motd", "s", &config->motd);
+  g_variant_lookup (options, "listen-tls", "^as", &config->listen_tls);
+  g_variant_lookup (options, "tls-certificate", "s", &config->tls_certificate);
+  g_variant_lookup (options, "tls-key", "s", &config->tls_key);
   g_variant_lookup (options, "listen-ws", "^as", &config->listen_ws);
 
   if (config->password != NULL &&
@@ -460,12 +470,30 @@ hosting_config_from_options (GVariant             *options,
       return FALSE;
     }
   if ((config->listen != NULL && g_strv_length (config->listen) > LISTEN_MAX) ||
+      (config->listen_tls != NULL && g_strv_length (config->listen_tls) > LISTEN_MAX) ||
       (config->listen_ws != NULL && g_strv_length (config->listen_ws) > LISTEN_MAX))
     {
       g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
                            _("Too many listen addresses"));
       return FALSE;
     }
+
+  return TRUE;
+}
+
+/* The configuration StartHosting's options start from; it sets the
+ * hosting's identity itself, an option absent meaning none. */
+static gboolean
+load_base_config (NatterDbusDaemon     *self,
+                  NatterHostingConfig  *config,
+                  GError              **error)
+{
+  if (self->config_hooks.load == NULL)
+    return TRUE;
+  if (!self->config_hooks.load (self->config_data, config, error))
+    return FALSE;
+
+  natter_hosting_config_clear_identity (config);
 
   return TRUE;
 }
@@ -482,7 +510,8 @@ natter_dbus_daemon_handle_start_hosting (NatterIpcDaemon1      *iface,
 
   /* Already hosting is the answer whatever the options: start says so. */
   if ((natter_hosting_get_server (self->hosting) == NULL &&
-       !hosting_config_from_options (options, &config, &error)) ||
+       (!load_base_config (self, &config, &error) ||
+        !hosting_config_from_options (options, &config, &error))) ||
       !natter_hosting_start (self->hosting, &config, &error))
     {
       natter_dbus_error_return (invocation, error);
@@ -490,6 +519,8 @@ natter_dbus_daemon_handle_start_hosting (NatterIpcDaemon1      *iface,
     }
 
   g_message ("Hosting started by D-Bus");
+  if (self->config_hooks.hosting_changed != NULL)
+    self->config_hooks.hosting_changed (self->config_data, &config);
   addresses = natter_hosting_dup_addresses (self->hosting);
   natter_ipc_daemon1_complete_start_hosting (iface, invocation, (const char * const *) addresses);
 
@@ -503,7 +534,25 @@ natter_dbus_daemon_handle_stop_hosting (NatterIpcDaemon1      *iface,
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
   g_autoptr(GError) error = NULL;
 
-  natter_hosting_stop (self->hosting, NULL, &error);
+  if (natter_hosting_stop (self->hosting, NULL, &error) && self->config_hooks.hosting_changed != NULL)
+    self->config_hooks.hosting_changed (self->config_data, NULL);
+  natter_dbus_return (invocation, error);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_daemon_handle_reload (NatterIpcDaemon1      *iface,
+                                  GDBusMethodInvocation *invocation)
+{
+  NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
+  g_autoptr(GError) error = NULL;
+
+  if (self->config_hooks.reload == NULL)
+    g_set_error_literal (&error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_FAILED,
+                         _("This natterd has no configuration file"));
+  else if (self->config_hooks.reload (self->config_data, &error))
+    update_hosting (self);
   natter_dbus_return (invocation, error);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -649,6 +698,7 @@ natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface)
   iface->handle_remove_saved_network = natter_dbus_daemon_handle_remove_saved_network;
   iface->handle_start_hosting = natter_dbus_daemon_handle_start_hosting;
   iface->handle_stop_hosting = natter_dbus_daemon_handle_stop_hosting;
+  iface->handle_reload = natter_dbus_daemon_handle_reload;
   iface->handle_shutdown = natter_dbus_daemon_handle_shutdown;
 }
 
@@ -754,4 +804,15 @@ natter_dbus_daemon_new (NatterSessionManager     *manager,
     natter_ipc_daemon1_set_hosting_store_error (NATTER_IPC_DAEMON1 (self), "");
 
   return self;
+}
+
+void
+natter_dbus_daemon_set_config_hooks (NatterDbusDaemon            *self,
+                                     const NatterDbusConfigHooks *hooks,
+                                     gpointer                     user_data)
+{
+  g_return_if_fail (NATTER_IS_DBUS_DAEMON (self));
+
+  self->config_hooks = hooks != NULL ? *hooks : (NatterDbusConfigHooks) { 0 };
+  self->config_data = user_data;
 }

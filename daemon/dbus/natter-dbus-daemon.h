@@ -27,4 +27,27 @@ NatterDbusDaemon *natter_dbus_daemon_new (NatterSessionManager     *manager,
                                           NatterNotifier           *notifier,
                                           GDBusObjectManagerServer *object_manager);
 
+/*
+ * What natterd does with its configuration file, which a program embedding
+ * the service may not have. Reload() calls @reload (without it, Reload
+ * fails). StartHosting starts from what @load gives (natterd.conf's limits,
+ * operators...; without it, the defaults), its own options replacing
+ * listen, server-name, network, the password and the MOTD. A StartHosting
+ * or StopHosting that succeeded calls @hosting_changed with the hosting
+ * started (NULL: stopped), to keep it.
+ */
+typedef struct {
+  gboolean (*reload)          (gpointer                   user_data,
+                               GError                   **error);
+  gboolean (*load)            (gpointer                   user_data,
+                               NatterHostingConfig       *config,
+                               GError                   **error);
+  void     (*hosting_changed) (gpointer                   user_data,
+                               const NatterHostingConfig *config);
+} NatterDbusConfigHooks;
+
+void natter_dbus_daemon_set_config_hooks (NatterDbusDaemon            *self,
+                                          const NatterDbusConfigHooks *hooks,
+                                          gpointer                     user_data);
+
 G_END_DECLS

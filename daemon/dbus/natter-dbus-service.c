@@ -243,6 +243,16 @@ natter_dbus_service_set_auto_away (NatterDbusService *self,
   natter_dbus_auto_away_attach (NATTER_IPC_DAEMON1 (self->daemon), auto_away);
 }
 
+void
+natter_dbus_service_set_config_hooks (NatterDbusService           *self,
+                                      const NatterDbusConfigHooks *hooks,
+                                      gpointer                     user_data)
+{
+  g_return_if_fail (NATTER_IS_DBUS_SERVICE (self));
+
+  natter_dbus_daemon_set_config_hooks (self->daemon, hooks, user_data);
+}
+
 gboolean
 natter_dbus_service_export (NatterDbusService  *self,
                             GError            **error)

@@ -35,5 +35,9 @@ void                  natter_dbus_service_unexport         (NatterDbusService   
 void                  natter_dbus_service_set_auto_away    (NatterDbusService    *self,
                                                             NatterAutoAway       *auto_away);
 NatterNotifier       *natter_dbus_service_get_notifier     (NatterDbusService    *self);
+/* Daemon1's Reload and the keeping of hosting: see NatterDbusConfigHooks. */
+void                  natter_dbus_service_set_config_hooks (NatterDbusService           *self,
+                                                            const NatterDbusConfigHooks *hooks,
+                                                            gpointer                     user_data);
 
 G_END_DECLS

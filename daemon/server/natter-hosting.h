@@ -21,10 +21,13 @@ typedef enum {
  * What one start of hosting is made from: natterd's hosting options (the
  * fields are named after them) or StartHosting's. NULL, -1 and FALSE keep
  * the server's defaults (declare one with NATTER_HOSTING_CONFIG_INIT); an
- * empty @listen means 127.0.0.1:6667.
+ * empty @listen means 127.0.0.1:6667, unless @listen_tls names any.
  */
 typedef struct {
   char     **listen;
+  char     **listen_tls;            /* TLS listeners, the same syntax */
+  char      *tls_certificate;       /* PEM; NULL: a self-signed one */
+  char      *tls_key;               /* PEM, with tls_certificate */
   char      *server_name;           /* NULL: the host name */
   char      *network;
   char      *password;
@@ -62,6 +65,9 @@ typedef struct {
     .flood_burst = -1, .flood_rate = -1, .flood_backlog = -1 }
 
 void      natter_hosting_config_clear         (NatterHostingConfig        *config);
+/* Clears what StartHosting gives itself: where and as what the server is
+ * reached (the listeners, the names, the password, the MOTD). */
+void      natter_hosting_config_clear_identity (NatterHostingConfig       *config);
 /* Everything natter_hosting_start() checks before it binds: the names, the
  * files, the limits and the listen addresses (NATTER_SERVER_ERROR_INVALID_ADDRESS). */
 gboolean  natter_hosting_config_check         (const NatterHostingConfig  *config,
@@ -106,6 +112,15 @@ gboolean           natter_hosting_stop          (NatterHosting              *sel
                                                  const char                 *reason,
                                                  GError                    **error);
 
+/* natterd's reload (natter-hosting-reload.c): the running server takes
+ * @config's settings for new connections (natter_server_apply_settings())
+ * and opens and closes listeners to match it, dropping nobody. All or
+ * nothing: an invalid @config or an address that cannot be bound changes
+ * nothing. Not hosting, @config is only checked. */
+gboolean           natter_hosting_reconfigure   (NatterHosting              *self,
+                                                 const NatterHostingConfig  *config,
+                                                 GError                    **error);
+
 NatterServer      *natter_hosting_get_server    (NatterHosting              *self);
 /* The server, or NULL with NATTER_HOSTING_ERROR_NOT_HOSTING. */
 NatterServer      *natter_hosting_require_server (NatterHosting             *self,
@@ -114,6 +129,12 @@ NatterServer      *natter_hosting_require_server (NatterHosting             *sel
 /* Status: "host:port" ("[host]:port" for IPv6) per address listened on,
  * empty when not hosting; users registered and rooms open now. */
 char             **natter_hosting_dup_addresses (NatterHosting              *self);
+/* The same for the TLS listeners. */
+char             **natter_hosting_dup_tls_addresses (NatterHosting          *self);
+/* The TLS certificate's SHA-256 ("AB:CD:..."), "" without a TLS listener;
+ * whether it is the self-signed one natterd made. */
+const char        *natter_hosting_get_tls_fingerprint (NatterHosting        *self);
+gboolean           natter_hosting_get_tls_self_signed (NatterHosting        *self);
 /* The same for the WebSocket listeners. */
 char             **natter_hosting_dup_websocket_addresses (NatterHosting *self);
 void               natter_hosting_get_counts    (NatterHosting              *self,

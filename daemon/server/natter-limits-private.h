@@ -23,6 +23,8 @@ G_BEGIN_DECLS
 typedef struct _NatterLimits NatterLimits;
 
 void      _natter_limits_free                 (NatterLimits  *limits);
+/* max-accounts-per-address changed: counting starts afresh at the new rate. */
+void      _natter_limits_registrations_changed (NatterServer *server);
 
 /* A login attempt (SASL, IDENTIFY, anything checking a password) by
  * @client to @account (NULL: no such account). */

@@ -91,6 +91,18 @@ get_limits (NatterServer *server)
   return limits;
 }
 
+void
+_natter_limits_registrations_changed (NatterServer *server)
+{
+  double per_hour = server->max_accounts_per_address;
+
+  /* Created on first use, with the limit of that time. */
+  if (server->limits == NULL)
+    return;
+  g_clear_object (&server->limits->registrations);
+  server->limits->registrations = natter_throttle_new (per_hour, per_hour / 3600);
+}
+
 static gboolean
 is_known (NatterLimits  *limits,
           NatterClient  *client,

@@ -153,6 +153,47 @@ natter_listener_add_address (NatterListener  *self,
   return TRUE;
 }
 
+/* Both IP socket addresses, the same address and port. */
+static gboolean
+socket_address_equal (GSocketAddress *a,
+                      GSocketAddress *b)
+{
+  if (!G_IS_INET_SOCKET_ADDRESS (a) || !G_IS_INET_SOCKET_ADDRESS (b))
+    return FALSE;
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (a)) ==
+           g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (b)) &&
+         g_inet_address_equal (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (a)),
+                               g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (b)));
+}
+
+gboolean
+natter_listener_remove_address (NatterListener *self,
+                                GSocketAddress *effective)
+{
+  g_return_val_if_fail (NATTER_IS_LISTENER (self), FALSE);
+  g_return_val_if_fail (G_IS_SOCKET_ADDRESS (effective), FALSE);
+
+  for (guint i = 0; i < self->sockets->len; i++)
+    {
+      GSocket *socket = g_ptr_array_index (self->sockets, i);
+      g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
+
+      if (local == NULL || !socket_address_equal (local, effective))
+        continue;
+
+      /* The sources are one per socket: watch the rest afresh. */
+      natter_listener_unwatch (self);
+      g_socket_close (socket, NULL);
+      g_ptr_array_remove_index (self->sockets, i);
+      if (self->started && self->retry == NULL)
+        natter_listener_watch (self);
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
 /* Out of descriptors ------------------------------------------------------ */
 
 /* Counts one more; TRUE (with the count in *@times) when it is time to say

@@ -35,6 +35,10 @@ gboolean        natter_listener_add_address    (NatterListener  *self,
                                                 GSocketAddress  *address,
                                                 GSocketAddress **effective,
                                                 GError         **error);
+/* Stops listening on the socket bound to @effective (as add_address gave
+ * it) and closes it; FALSE when there is none. */
+gboolean        natter_listener_remove_address (NatterListener  *self,
+                                                GSocketAddress  *effective);
 /* Accepts in the thread-default main context of the caller. */
 void            natter_listener_start          (NatterListener  *self);
 void            natter_listener_stop           (NatterListener  *self);

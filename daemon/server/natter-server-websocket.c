@@ -43,6 +43,7 @@ struct _NatterWebsockets
 typedef struct {
   NatterServer      *server;
   GSocketConnection *connection;
+  GIOStream         *stream;       /* @connection, or TLS over it */
   SoupServer        *soup_server;  /* this connection's alone */
   GSource           *timeout;
   char              *host;
@@ -72,6 +73,7 @@ ws_handshake_free (WsHandshake *handshake)
       soup_server_disconnect (handshake->soup_server);
       g_object_unref (handshake->soup_server);
     }
+  g_clear_object (&handshake->stream);
   g_object_unref (handshake->connection);
   g_free (handshake->host);
   g_free (handshake->limit_key);
@@ -140,6 +142,8 @@ natter_websockets_handler (SoupServer              *soup_server,
   g_autoptr(GError) error = NULL;
   g_autoptr(NatterWebsocketBridge) bridge = NULL;
   g_autofree char *host = g_strdup (handshake->host);
+  gboolean tls = G_IS_TLS_CONNECTION (handshake->stream);
+  NatterClient *client;
   GSocket *peer_socket = g_socket_connection_get_socket (handshake->connection);
 
   /* Out of descriptors: the peer is told, as a TCP client would be. */
@@ -162,8 +166,11 @@ natter_websockets_handler (SoupServer              *soup_server,
   g_hash_table_add (ws->bridges, g_object_ref (bridge));
   natter_websocket_bridge_start (bridge);
 
-  /* Refused (limits), the ERROR line reaches the peer, then the close. */
-  _natter_server_accept (server, theirs, host);
+  /* Refused (limits), the ERROR line reaches the peer, then the close.
+   * The socketpair is plain; wss:// was TLS up to the bridge. */
+  client = _natter_server_accept (server, theirs, host, NULL);
+  if (client != NULL)
+    client->tls = tls;
 }
 
 /* libsoup picks the first of its own protocols the client offers; the
@@ -249,6 +256,7 @@ ws_handshake_start (WsHandshake      *handshake,
     stream = g_object_ref (G_IO_STREAM (handshake->connection));
   if (stream == NULL)
     return FALSE;
+  handshake->stream = g_object_ref (stream);
 
   /* Any path and any Origin: IRC carries no cookies or other ambient
    * credentials a page could borrow (README, "WebSocket"). */

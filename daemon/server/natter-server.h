@@ -85,6 +85,19 @@ guint16         natter_server_listen               (NatterServer   *self,
                                                     GSocketAddress *address,
                                                     GError        **error);
 
+/* TLS (natter-server-tls.c). The certificate (with its private key) every
+ * TLS listener presents; set it before natter_server_listen_tls(). */
+void            natter_server_set_tls_certificate  (NatterServer    *self,
+                                                    GTlsCertificate *certificate);
+GTlsCertificate *natter_server_get_tls_certificate (NatterServer    *self);
+/* Listens for TLS on @address (port 0 picks one): clients handshake first,
+ * client certificates are requested, not required. Returns the port bound,
+ * 0 on error. */
+guint16         natter_server_listen_tls           (NatterServer    *self,
+                                                    GSocketAddress  *address,
+                                                    GError         **error);
+/* The TLS addresses listened on, as bound (GSocketAddress*). */
+GPtrArray      *natter_server_get_tls_addresses    (NatterServer    *self);
 /* Listens for WebSocket clients (IRCv3 WebSocket: text.ircv3.net and
  * binary.ircv3.net) on @address, over TLS with @certificate if not NULL;
  * they are clients under the same limits as the TCP ones. Returns the port
@@ -175,5 +188,21 @@ gboolean        natter_server_parse_oper           (const char     *spec,
  * over D-Bus). */
 void            natter_server_send_wallops         (NatterServer   *self,
                                                     const char     *text);
+
+/* A running server reconfigured (natter-server-config.c), for natterd's
+ * reload: nobody is dropped, and what changes applies to new connections
+ * (the flood and send-queue limits also to clients' next lines). */
+
+/* Takes every setting that may change while clients are connected from
+ * @settings, a server made from the new configuration but not started:
+ * the password, the MOTD, the flood, client and send-queue limits, the
+ * timeouts, the abuse limits, registered-history and the operators. Not
+ * the names clients already saw, nor password-threads. */
+void            natter_server_apply_settings       (NatterServer   *self,
+                                                    NatterServer   *settings);
+/* Stops listening on @effective (an address as natter_server_listen()
+ * bound it: its port, not 0); FALSE when it was not listened on. */
+gboolean        natter_server_unlisten             (NatterServer   *self,
+                                                    GSocketAddress *effective);
 
 G_END_DECLS

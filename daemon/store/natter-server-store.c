@@ -32,6 +32,7 @@ typedef enum {
   OP_PURGE_ROOM_HISTORY,
   OP_SAVE_FIRST_JOIN,
   OP_DROP_OFFLINE,
+  OP_REDACT_MESSAGE,
 } OpKind;
 
 #define OP_MAX_STRINGS 12
@@ -46,6 +47,11 @@ typedef struct {
 
 G_DEFINE_FINAL_TYPE (NatterServerStore, natter_server_store, G_TYPE_OBJECT)
 G_DEFINE_QUARK (natter-server-store-error-quark, natter_server_store_error)
+
+/* 3 -> 4: redacted messages stay (for operators reading the file) but
+ * history no longer serves them. */
+#define MIGRATE_REDACTION_SQL \
+  "ALTER TABLE history ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0;"
 
 /*
  * Schema migrations: migrations[i] takes a file from user_version i to i + 1.
@@ -197,6 +203,8 @@ static const char * const migrations[] = {
   "  WHERE history.target_key IN (SELECT name FROM rooms)"
   "    AND history.time >= accounts.registered * 1000"
   "  GROUP BY accounts.id, history.target_key;",
+
+  MIGRATE_REDACTION_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == NATTER_SERVER_STORE_SCHEMA_VERSION);
@@ -529,6 +537,10 @@ writer_apply (NatterDatabase    *database,
     case OP_DROP_OFFLINE:
       natter_database_run (database, "DELETE FROM inbox WHERE account = ?1 AND msgid = ?2 AND delivered = 0",
                            "ss", s[0], s[1]);
+      break;
+
+    case OP_REDACT_MESSAGE:
+      natter_database_run (database, "UPDATE history SET redacted = 1 WHERE msgid = ?1", "s", s[0]);
       break;
 
     case OP_SAVE_SEEN:
@@ -931,6 +943,15 @@ natter_server_store_drop_offline (NatterServerStore *self,
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 
   op_push (self, op_new (OP_DROP_OFFLINE, strings, G_N_ELEMENTS (strings)));
+}
+
+void
+natter_server_store_redact_message (NatterServerStore *self,
+                                    const char        *msgid)
+{
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+
+  op_push (self, op_new (OP_REDACT_MESSAGE, &msgid, 1));
 }
 
 void
