@@ -65,6 +65,10 @@ NATTER_DEPS=(
   # its libFuzzer and sanitizer runtimes.
   clang
   libclang-rt-14-dev
+  # WebSocket listeners (libsoup 3's server; its client in the tests) and a
+  # WebSocket client nobody here wrote for the interop test.
+  libsoup-3.0-dev
+  python3-websockets
 )
 
 die () {

@@ -482,6 +482,62 @@ test_host (Fixture       *f,
   g_assert_cmpstr (out, ==, "Not hosting\n");
 }
 
+/* whoelse, wholast and send to a list, against natterd's own host. */
+static void
+test_who_last (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(NatterTestClient) carol = NULL;
+  g_autoptr(JsonNode) online = NULL;
+  g_autoptr(JsonNode) lately = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  JsonArray *users;
+  JsonObject *user;
+
+  connect_alice (f, "#a");
+  bob = join_over_tcp (f, "bob", "#a");
+  carol = natter_test_client_new (f->port);
+  natter_test_client_register (carol, "carol");
+  natter_test_client_send (carol, "QUIT :bye");
+  natter_test_client_expect (carol, "ERROR *");
+
+  online = natter_test_ctl_json ("whoelse", NULL);
+  users = member_array (object_of (online), "users");
+  g_assert_cmpuint (json_array_get_length (users), ==, 2);
+  user = json_array_get_object_element (users, 1);
+  g_assert_cmpstr (json_object_get_string_member (user, "nick"), ==, "bob");
+  g_assert_cmpstr (json_object_get_string_member (user, "user"), ==, "bob");
+  g_assert_cmpstr (json_object_get_string_member (user, "host"), ==, "127.0.0.1");
+  g_assert_true (json_object_get_boolean_member (user, "online"));
+  g_assert_cmpint (json_object_get_int_member (user, "minutes"), ==, 0);
+
+  lately = natter_test_ctl_json ("wholast", "10", NULL);
+  users = member_array (object_of (lately), "users");
+  g_assert_cmpuint (json_array_get_length (users), ==, 3);
+  user = json_array_get_object_element (users, 2);
+  g_assert_cmpstr (json_object_get_string_member (user, "nick"), ==, "carol");
+  g_assert_false (json_object_get_boolean_member (user, "online"));
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "wholast", "10", NULL), ==, 0);
+  g_assert_cmpstr (out, ==,
+                   "NICK   USER   HOST       SEEN\n"
+                   "alice  alice  127.0.0.1  online, idle 0 min\n"
+                   "bob    bob    127.0.0.1  online, idle 0 min\n"
+                   "carol  carol  127.0.0.1  left 0 min ago\n");
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "wholast", "1441", NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "natterctl: Invalid argument: The server looks back at most 1440 minutes\n");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "wholast", "soon", NULL), ==, 2);
+
+  /* send to a list: one message each. */
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "send", "bob,#a", "hi", "all", NULL), ==, 0);
+  natter_test_client_expect (bob, ":alice!*@127.0.0.1 PRIVMSG bob :hi all");
+  natter_test_client_expect (bob, ":alice!*@127.0.0.1 PRIVMSG #a :hi all");
+}
+
 /* TLS hosting: natterctl shows the listeners and the fingerprint a client
  * sees, as text and JSON. */
 static void
@@ -1313,6 +1369,7 @@ main (int   argc,
   g_test_add ("/natterctl/session/follow-events", Fixture, NULL, fixture_set_up_hosting, test_follow_events,
               fixture_tear_down);
   g_test_add ("/natterctl/session/errors", Fixture, NULL, fixture_set_up_hosting, test_errors, fixture_tear_down);
+  g_test_add ("/natterctl/session/who-last", Fixture, NULL, fixture_set_up_hosting, test_who_last, fixture_tear_down);
   g_test_add ("/natterctl/session/room-picks-its-session", Fixture, NULL, fixture_set_up_hosting,
               test_room_picks_session, fixture_tear_down);
   g_test_add ("/natterctl/session/sessions-say-why", Fixture, NULL, fixture_set_up, test_sessions_say_why,

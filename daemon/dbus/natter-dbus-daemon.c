@@ -462,6 +462,7 @@ hosting_config_from_options (GVariant             *options,
     { "listen", "as" }, { "server-name", "s" }, { "network", "s" },
     { "password", "s" }, { "motd", "s" },
     { "listen-tls", "as" }, { "tls-certificate", "s" }, { "tls-key", "s" },
+    { "listen-ws", "as" },
   };
 
   if (!natter_dbus_options_validate (options, known, G_N_ELEMENTS (known), error))
@@ -475,6 +476,7 @@ hosting_config_from_options (GVariant             *options,
   g_variant_lookup (options, "listen-tls", "^as", &config->listen_tls);
   g_variant_lookup (options, "tls-certificate", "s", &config->tls_certificate);
   g_variant_lookup (options, "tls-key", "s", &config->tls_key);
+  g_variant_lookup (options, "listen-ws", "^as", &config->listen_ws);
 
   if (config->password != NULL &&
       (config->password[0] == '\0' || !natter_session_check_text (config->password, 256, _("password"), error)))
@@ -491,7 +493,8 @@ hosting_config_from_options (GVariant             *options,
       return FALSE;
     }
   if ((config->listen != NULL && g_strv_length (config->listen) > LISTEN_MAX) ||
-      (config->listen_tls != NULL && g_strv_length (config->listen_tls) > LISTEN_MAX))
+      (config->listen_tls != NULL && g_strv_length (config->listen_tls) > LISTEN_MAX) ||
+      (config->listen_ws != NULL && g_strv_length (config->listen_ws) > LISTEN_MAX))
     {
       g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
                            _("Too many listen addresses"));

@@ -632,6 +632,9 @@ session_handle_privmsg (NatterSession    *self,
   Batch *batch = _natter_session_history_batch (self, msg);
   NatterSessionMessage *message;
 
+  if (notice && batch == NULL && _natter_session_handle_wholast (self, msg))
+    return;
+
   /* Our own message, echoed: the send waiting for it is done. */
   if (batch == NULL && self->requests->len > 0 && msg->n_params >= 1 &&
       g_hash_table_contains (self->caps_enabled, "echo-message"))

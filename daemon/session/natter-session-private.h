@@ -41,6 +41,7 @@ typedef enum {
   REQUEST_WHOIS,
   REQUEST_MODE,
   REQUEST_INVITE,
+  REQUEST_WHOLAST,
 } RequestKind;
 
 typedef struct _Request Request;
@@ -315,6 +316,10 @@ void      _natter_session_handle_refusal (NatterSession    *self,
 /* The PONG of barrier @token came. */
 void      _natter_session_handle_barrier (NatterSession *self,
                                           guint64        token);
+/* natter-session-seen.c: a server NOTICE answering WHOLAST; FALSE for
+ * any other message. */
+gboolean  _natter_session_handle_wholast (NatterSession    *self,
+                                          NatterIrcMessage *msg);
 /* Answers of WHO and LIST (352, 315, 322, 323, 263, 416): FALSE for others. */
 gboolean  _natter_session_handle_reply  (NatterSession    *self,
                                          NatterIrcMessage *msg,
