@@ -93,6 +93,9 @@ test_oper (Fixture       *f,
   say (bob, "WHO alice");
   expect_exact (bob, ":irc.test 352 bob * alice 127.0.0.1 irc.test alice H* :0 Real Name");
   expect_next (bob, ":irc.test 315 bob alice :End of WHO list");
+  /* USERHOST marks operators with '*' after the nick (Modern IRC's isop). */
+  say (bob, "USERHOST alice bob");
+  expect_exact (bob, ":irc.test 302 bob :alice*=+alice@127.0.0.1 bob=+bob@127.0.0.1");
   say (bob, "WHO #a");
   natter_test_client_expect_unordered (
       bob,
