@@ -63,6 +63,7 @@ send_topic (NatterServer *server,
             gboolean      say_none)
 {
   g_autofree char *when = NULL;
+  g_autofree char *setter = NULL;
 
   if (room->topic == NULL)
     {
@@ -71,9 +72,13 @@ send_topic (NatterServer *server,
       return;
     }
 
+  /* The setter is kept as a full prefix; Modern IRC's 333 gives its nick. */
   when = _natter_server_dup_uint (room->topic_time);
+  setter = room->topic_setter != NULL
+           ? g_strndup (room->topic_setter, strcspn (room->topic_setter, "!"))
+           : g_strdup (server->server_name);
   _natter_server_reply (server, client, "332", room->name, room->topic, NULL);
-  _natter_server_reply (server, client, "333", room->name, room->topic_setter, when, NULL);
+  _natter_server_reply (server, client, "333", room->name, setter, when, NULL);
 }
 
 void
