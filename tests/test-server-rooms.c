@@ -340,6 +340,11 @@ test_room_limit (Fixture       *f,
   Client *carol = new_user (f, "carol");
 
   join_room (alice, "#l", NULL);
+  /* A limit that is not a positive number: ERR_INVALIDMODEPARAM, nothing set. */
+  say (alice, "MODE #l +l many");
+  expect_next (alice, ":irc.test 696 alice #l l many :The limit must be a positive whole number");
+  say (alice, "MODE #l +l 0");
+  expect_next (alice, ":irc.test 696 alice #l l 0 :The limit must be a positive whole number");
   say (alice, "MODE #l +l 2");
   expect_next (alice, ":alice!alice@127.0.0.1 MODE #l +l 2");
   join_room (bob, "#l", alice, NULL);
