@@ -202,6 +202,8 @@ become_oper (NatterServer *server,
   g_free (client->oper_name);
   client->oper_name = g_strdup (name);
   client->oper = TRUE;
+  if (!was)
+    server->n_opers++;
   g_message ("%s is an operator (block %s)", client->prefix, name);
   _natter_server_reply (server, client, "381", _("You are now an IRC operator"), NULL);
   if (!was)
@@ -288,6 +290,7 @@ _natter_opers_user_mode (NatterServer *server,
   if (letter == 'o' && !adding && client->oper)
     {
       client->oper = FALSE;
+      server->n_opers--;
       g_clear_pointer (&client->oper_name, g_free);
       return TRUE;
     }

@@ -98,6 +98,7 @@ struct _NatterServer
   guint            max_registered;
   guint            n_registered;  /* LUSERS counters */
   guint            n_invisible;
+  guint            n_opers;       /* clients with +o, for 252 */
 
   GHashTable      *commands;      /* upper-case name -> NatterCommand* */
   char            *created_text;

@@ -141,7 +141,7 @@ send_lusers (NatterServer *server,
   guint unknown = g_hash_table_size (server->clients) - server->n_registered;
   g_autofree char *text251 = NULL, *text255 = NULL, *text265 = NULL, *text266 = NULL;
   g_autofree char *n_rooms = _natter_server_dup_uint (g_hash_table_size (server->rooms));
-  g_autofree char *n_users = NULL, *n_max = NULL, *n_unknown = NULL;
+  g_autofree char *n_users = NULL, *n_max = NULL, *n_unknown = NULL, *n_opers = NULL;
 
   n_users = _natter_server_dup_uint (visible + invisible);
   n_max = _natter_server_dup_uint (server->max_registered);
@@ -154,6 +154,12 @@ send_lusers (NatterServer *server,
                              visible + invisible, server->max_registered);
 
   _natter_server_reply (server, client, "251", text251, NULL);
+  /* 252 and 253 count something only when there is something to count. */
+  if (server->n_opers > 0)
+    {
+      n_opers = _natter_server_dup_uint (server->n_opers);
+      _natter_server_reply (server, client, "252", n_opers, _("operator(s) online"), NULL);
+    }
   if (unknown > 0)
     {
       n_unknown = _natter_server_dup_uint (unknown);

@@ -1034,6 +1034,8 @@ natter_server_reap_one (NatterServer *self,
       self->n_registered--;
       if (client->invisible)
         self->n_invisible--;
+      if (client->oper)
+        self->n_opers--;
     }
 
   if (client->registered)
