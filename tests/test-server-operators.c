@@ -212,6 +212,8 @@ test_kill (Fixture       *f,
   expect_next (alice, ":irc.test 461 alice KILL :Not enough parameters");
   say (alice, "KILL nobody :Go away");
   expect_next (alice, ":irc.test 401 alice nobody :No such nick/channel");
+  say (alice, "KILL IRC.test :Go away");
+  expect_next (alice, ":irc.test 483 alice :You can't kill a server!");
   silent (carol);
 
   say (alice, "KILL carol :Go away");

@@ -323,6 +323,13 @@ _natter_server_cmd_kill (NatterServer     *server,
   if (!require_oper (server, client))
     return;
 
+  /* Modern IRC has its own numeric for naming this server. */
+  if (g_ascii_strcasecmp (msg->params[0], server->server_name) == 0)
+    {
+      _natter_server_reply (server, client, "483", _("You can't kill a server!"), NULL);
+      return;
+    }
+
   victim = _natter_server_find_user (server, msg->params[0]);
   if (victim == NULL)
     {
