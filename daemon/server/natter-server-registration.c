@@ -154,7 +154,8 @@ send_lusers (NatterServer *server,
                              visible + invisible, server->max_registered);
 
   _natter_server_reply (server, client, "251", text251, NULL);
-  /* 252 and 253 count something only when there is something to count. */
+  /* 252-254 count something only when there is something to count: Modern
+   * IRC's counts there are positive. */
   if (server->n_opers > 0)
     {
       n_opers = _natter_server_dup_uint (server->n_opers);
@@ -165,7 +166,8 @@ send_lusers (NatterServer *server,
       n_unknown = _natter_server_dup_uint (unknown);
       _natter_server_reply (server, client, "253", n_unknown, _("unknown connection(s)"), NULL);
     }
-  _natter_server_reply (server, client, "254", n_rooms, _("channels formed"), NULL);
+  if (g_hash_table_size (server->rooms) > 0)
+    _natter_server_reply (server, client, "254", n_rooms, _("channels formed"), NULL);
   _natter_server_reply (server, client, "255", text255, NULL);
   _natter_server_reply (server, client, "265", n_users, n_max, text265, NULL);
   _natter_server_reply (server, client, "266", n_users, n_max, text266, NULL);
