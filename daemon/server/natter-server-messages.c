@@ -209,6 +209,8 @@ relay_message (NatterServer     *server,
       if (_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
         _natter_out_line_send (&line, server, client);
       _natter_out_line_clear (&line);
+      if (room != NULL && is_privmsg)
+        _natter_server_hook (server, message, room->name, client->nick, msg->params[1]);
     }
 
   for (guint j = 0; j < n_seen; j++)

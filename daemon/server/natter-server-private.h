@@ -115,7 +115,17 @@ struct _NatterServer
 
   /* Operator blocks and failed OPERs (natter-server-opers.c); NULL: none. */
   struct _NatterOpers *opers;
+
+  /* An embedding program's hooks (natter-server-hooks.c). */
+  NatterServerHooks hooks;
 };
+
+/* Calls hook @name if there is one: one test when there is none. */
+#define _natter_server_hook(server, name, ...)                             \
+  G_STMT_START {                                                          \
+    if (G_UNLIKELY ((server)->hooks.name != NULL))                        \
+      (server)->hooks.name ((server)->hooks.data, __VA_ARGS__);           \
+  } G_STMT_END
 
 /* A command's handler; each family declares its handlers with this type. */
 typedef void NatterCommandFunc (NatterServer     *server,
