@@ -9,6 +9,7 @@
  * Then connect any IRC client to it, join a room and say something.
  */
 #include <glib-unix.h>
+#include <locale.h>
 #include <natter.h>
 
 static void
@@ -51,6 +52,7 @@ main (int   argc,
   g_auto(GStrv) bound = NULL;
   const char *listen[] = { argc > 1 ? argv[1] : "127.0.0.1:6667", NULL };
 
+  setlocale (LC_ALL, "");
   natter_host_set_listen_addresses (host, listen);
   natter_host_set_server_name (host, "echo.natter");
   g_signal_connect (host, "message", G_CALLBACK (on_message), NULL);
