@@ -55,6 +55,13 @@ NATTER_DEPS=(
   # its libFuzzer and sanitizer runtimes.
   clang
   libclang-rt-14-dev
+  # libnatter-1 (lib/): its introspection data, the API reference
+  # (-Ddocs=true), and the Python and GJS that run the examples.
+  gobject-introspection
+  libgirepository1.0-dev
+  gi-docgen
+  gjs
+  python3-gi
 )
 
 die () {
