@@ -497,8 +497,9 @@ natter_host_class_init (NatterHostClass *klass)
    * @self: the host
    * @name: the room's name, such as "#lobby"
    *
-   * A room has been created by its first member joining, or a registered
-   * room has been loaded from the data directory.
+   * A room has been created by its first member joining. The registered
+   * rooms of a [property@Natter.Host:data-dir] are open from the start,
+   * empty, without this signal: [method@Natter.Host.dup_rooms] lists them.
    */
   signals[ROOM_ADDED] =
     g_signal_new ("room-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

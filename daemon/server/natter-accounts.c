@@ -228,7 +228,6 @@ _natter_accounts_start (NatterServer *server)
       room->limit = stored->limit;
       room->created = stored->created;
       g_hash_table_insert (server->rooms, room->folded, room);
-      _natter_server_hook (server, room_added, room->name);
     }
 
   _natter_inbox_start (server);
