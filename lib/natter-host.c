@@ -359,16 +359,10 @@ natter_host_set_property (GObject      *object,
 }
 
 static void
-natter_host_class_init (NatterHostClass *klass)
+install_properties (GObjectClass *object_class)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
   GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
-
-  object_class->dispose = natter_host_dispose;
-  object_class->finalize = natter_host_finalize;
-  object_class->get_property = natter_host_get_property;
-  object_class->set_property = natter_host_set_property;
 
   /**
    * NatterHost:listen-addresses: (getter get_listen_addresses) (setter set_listen_addresses)
@@ -468,7 +462,11 @@ natter_host_class_init (NatterHostClass *klass)
     g_param_spec_uint ("n-rooms", NULL, NULL, 0, G_MAXUINT, 0, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+}
 
+static void
+install_signals (GObjectClass *klass)
+{
   /**
    * NatterHost::user-connected:
    * @self: the host
@@ -533,6 +531,20 @@ natter_host_class_init (NatterHostClass *klass)
     g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 3,
                   G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+static void
+natter_host_class_init (NatterHostClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = natter_host_dispose;
+  object_class->finalize = natter_host_finalize;
+  object_class->get_property = natter_host_get_property;
+  object_class->set_property = natter_host_set_property;
+
+  install_properties (object_class);
+  install_signals (object_class);
 }
 
 static void
