@@ -520,7 +520,9 @@ install_signals (GObjectClass *klass)
    * @self: the host
    * @room: the room's name
    * @nick: who said it
-   * @text: what was said, as sent (an action is `\001ACTION text\001`)
+   * @text: what was said, as sent (an action is `\001ACTION text\001`;
+   *   a multiline message, IRCv3 `draft/multiline`, comes whole, its lines
+   *   joined by "\n")
    *
    * A user has said something in a room (an IRC `PRIVMSG` to a room),
    * after every member has been sent it. Messages the host posts itself are

@@ -225,8 +225,24 @@ wait_event (Recorder   *r,
     }
 }
 
+/* Removes @dir and the files in it. */
+static void
+remove_dir (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+/* A running host; with @data_dir non-NULL, one that keeps its store there. */
 static NatterHost *
-start_host (void)
+start_host_in (const char *data_dir)
 {
   const char *listen[] = { "127.0.0.1:0", NULL };
   g_autoptr(GError) error = NULL;
@@ -234,12 +250,19 @@ start_host (void)
                                    "listen-addresses", listen,
                                    "server-name", "host.test",
                                    "network", "TestNet",
+                                   "data-dir", data_dir,
                                    NULL);
 
   g_assert_true (natter_host_start (host, &error));
   g_assert_no_error (error);
   g_assert_true (natter_host_get_running (host));
   return host;
+}
+
+static NatterHost *
+start_host (void)
+{
+  return start_host_in (NULL);
 }
 
 static void
@@ -420,6 +443,39 @@ test_host_post_long (void)
   client_free (c);
 }
 
+/* draft/multiline is offered with a store only. */
+static void
+test_host_multiline (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("natter-host-XXXXXX", NULL);
+  NatterHost *host = start_host_in (dir);
+  Recorder r = { g_ptr_array_new_with_free_func (g_free) };
+  Client *c = client_new (host);
+
+  g_signal_connect (host, "message", G_CALLBACK (on_message), &r);
+  client_send (c, "CAP LS 302");
+  client_send (c, "NICK frank");
+  client_send (c, "USER frank 0 * :frank");
+  client_send (c, "CAP REQ :batch draft/multiline");
+  g_free (client_expect (c, ":* CAP * ACK :*draft/multiline*"));
+  client_send (c, "CAP END");
+  g_free (client_expect (c, ":* 001 frank *"));
+  client_send (c, "JOIN #lobby");
+  g_free (client_expect (c, "* 366 frank #lobby *"));
+
+  client_send (c, "BATCH +m1 draft/multiline #lobby");
+  client_send (c, "@batch=m1 PRIVMSG #lobby :first line");
+  client_send (c, "@batch=m1 PRIVMSG #lobby :second line");
+  client_send (c, "BATCH -m1");
+  wait_event (&r, "message #lobby frank first line\nsecond line");
+  g_assert_cmpuint (r.events->len, ==, 1);
+
+  client_free (c);
+  g_ptr_array_unref (r.events);
+  g_object_unref (host);
+  remove_dir (dir);
+}
+
 static void
 stop_on_message (NatterHost *host,
                  const char *room,
@@ -457,8 +513,6 @@ test_host_data_dir (void)
   const char *listen[] = { "127.0.0.1:0", NULL };
   g_autoptr(GError) error = NULL;
   g_autoptr(NatterHost) host = natter_host_new ();
-  g_autoptr(GDir) d = NULL;
-  const char *name;
 
   g_assert_true (natter_host_get_memory_only (host));
   natter_host_set_listen_addresses (host, listen);
@@ -475,14 +529,7 @@ test_host_data_dir (void)
   natter_host_set_data_dir (host, dir);
   natter_host_set_memory_only (host, TRUE);
   g_assert_null (natter_host_get_data_dir (host));
-
-  d = g_dir_open (dir, 0, NULL);
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
+  remove_dir (dir);
 }
 
 int
@@ -494,6 +541,7 @@ main (int   argc,
   g_test_add_func ("/host/signals", test_host_signals);
   g_test_add_func ("/host/errors", test_host_errors);
   g_test_add_func ("/host/post-long", test_host_post_long);
+  g_test_add_func ("/host/multiline", test_host_multiline);
   g_test_add_func ("/host/stop-in-handler", test_host_stop_in_handler);
   g_test_add_func ("/host/data-dir", test_host_data_dir);
 
