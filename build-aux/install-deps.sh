@@ -69,6 +69,13 @@ NATTER_DEPS=(
   # WebSocket client nobody here wrote for the interop test.
   libsoup-3.0-dev
   python3-websockets
+  # libnatter-1 (lib/): its introspection data, the API reference
+  # (-Ddocs=true), and the Python and GJS that run the examples.
+  gobject-introspection
+  libgirepository1.0-dev
+  gi-docgen
+  gjs
+  python3-gi
 )
 
 die () {

@@ -132,6 +132,9 @@ struct _NatterServer
   /* WebSocket listeners and their clients (natter-server-websocket.c);
    * NULL until the first --listen-ws. */
   struct _NatterWebsockets *websockets;
+
+  /* An embedding program's hooks (natter-server-hooks.c). */
+  NatterServerHooks hooks;
 };
 
 /* natter-server.c: the one way in for every listener. Applies the client
@@ -153,6 +156,13 @@ void          _natter_websockets_stop        (NatterServer      *server);
 /* Stops accepting WebSockets and closes them all, now. */
 void          _natter_websockets_close       (NatterServer      *server);
 void          _natter_websockets_free        (struct _NatterWebsockets *websockets);
+
+/* Calls hook @name if there is one: one test when there is none. */
+#define _natter_server_hook(server, name, ...)                             \
+  G_STMT_START {                                                          \
+    if (G_UNLIKELY ((server)->hooks.name != NULL))                        \
+      (server)->hooks.name ((server)->hooks.data, __VA_ARGS__);           \
+  } G_STMT_END
 
 /* A command's handler; each family declares its handlers with this type. */
 typedef void NatterCommandFunc (NatterServer     *server,

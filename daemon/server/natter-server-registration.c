@@ -251,6 +251,7 @@ _natter_server_try_register (NatterServer *server,
   g_debug ("%s registered", client->prefix);
   _natter_accounts_registered (server, client);
   _natter_monitor_signon (server, client);
+  _natter_server_hook (server, user_connected, client->nick);
 }
 
 void

@@ -125,6 +125,7 @@ room_remove (NatterServer *server,
   if (g_hash_table_size (room->members) == 0 && !_natter_accounts_room_persists (server, room))
     {
       _natter_accounts_room_gone (server, room);
+      _natter_server_hook (server, room_removed, room->name);
       g_hash_table_remove (server->rooms, room->folded);
     }
 }
@@ -189,6 +190,7 @@ join_room (NatterServer *server,
       g_hash_table_insert (server->rooms, room->folded, room);
       _natter_room_add_member (room, client, NATTER_MEMBER_OP);
       _natter_accounts_room_created (server, room, client);
+      _natter_server_hook (server, room_added, room->name);
     }
 
   _natter_accounts_send_join (server, room, client);

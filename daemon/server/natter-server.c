@@ -1044,6 +1044,7 @@ natter_server_reap_one (NatterServer *self,
       _natter_monitor_signoff (self, client);
       _natter_server_remember_whowas (self, client);
       g_debug ("%s left: %s", client->prefix, client->quit_reason);
+      _natter_server_hook (self, user_disconnected, client->nick);
     }
   _natter_accounts_client_gone (self, client);
   _natter_monitor_forget (self, client);
@@ -1056,6 +1057,7 @@ natter_server_reap_one (NatterServer *self,
       if (g_hash_table_size (room->members) == 0 && !_natter_accounts_room_persists (self, room))
         {
           _natter_accounts_room_gone (self, room);
+          _natter_server_hook (self, room_removed, room->name);
           g_hash_table_remove (self->rooms, room->folded);
         }
     }
