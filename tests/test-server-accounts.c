@@ -252,9 +252,13 @@ test_sasl_errors (Fixture       *f,
   say (c, "CAP REQ :sasl");
   expect_next (c, ":irc.test CAP * ACK :sasl");
 
-  say (c, "AUTHENTICATE EXTERNAL");
-  expect_next (c, ":irc.test 908 * PLAIN :are available SASL mechanisms");
+  say (c, "AUTHENTICATE DIGEST-MD5");
+  expect_next (c, ":irc.test 908 * PLAIN,EXTERNAL,SCRAM-SHA-256 :are available SASL mechanisms");
   expect_next (c, ":irc.test 904 * :SASL authentication failed");
+
+  /* EXTERNAL without a client certificate. */
+  say (c, "AUTHENTICATE EXTERNAL");
+  expect_next (c, ":irc.test 904 * :SASL EXTERNAL needs a TLS client certificate");
 
   say (c, "AUTHENTICATE PLAIN");
   expect_next (c, "AUTHENTICATE +");
@@ -542,7 +546,7 @@ test_account_management (Fixture       *f,
   expect_next (alice, NS "alice :Unknown command FROB. /msg NickServ HELP lists them.");
   say (alice, "PRIVMSG NickServ :HELP");
   expect_next (alice, NS "alice :NickServ keeps accounts. *");
-  for (guint i = 0; i < 9; i++)
+  for (guint i = 0; i < 10; i++)
     expect_next (alice, NS "alice :  *");
   expect_next (alice, NS "alice :Messages sent to your account while you are offline are delivered when you next log in.");
   say (alice, "QUIT");
@@ -722,7 +726,7 @@ test_services_reserved (Fixture       *f,
   /* Service commands are neither echoed nor sent along with others. */
   say (bob, "PRIVMSG NickServ :HELP");
   expect_next (bob, NS "bob :NickServ keeps accounts. *");
-  for (guint i = 0; i < 10; i++)
+  for (guint i = 0; i < 11; i++)
     expect_next (bob, NS "bob :*");
   say (bob, "NOTICE NickServ :HELP");
   silent (bob);

@@ -434,6 +434,7 @@ hosting_config_from_options (GVariant             *options,
   static const NatterDbusOption known[] = {
     { "listen", "as" }, { "server-name", "s" }, { "network", "s" },
     { "password", "s" }, { "motd", "s" },
+    { "allow-plaintext-passwords", "b" },
   };
 
   if (!natter_dbus_options_validate (options, known, G_N_ELEMENTS (known), error))
@@ -444,6 +445,7 @@ hosting_config_from_options (GVariant             *options,
   g_variant_lookup (options, "network", "s", &config->network);
   g_variant_lookup (options, "password", "s", &config->password);
   g_variant_lookup (options, "motd", "s", &config->motd);
+  g_variant_lookup (options, "allow-plaintext-passwords", "b", &config->allow_plaintext_passwords);
 
   if (config->password != NULL &&
       (config->password[0] == '\0' || !natter_session_check_text (config->password, 256, _("password"), error)))

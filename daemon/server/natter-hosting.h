@@ -50,6 +50,7 @@ typedef struct {
   char      *registered_history;    /* everything, since-joining or nothing */
   char     **opers;                 /* operator blocks, "NAME:HASH[:CERTFP]" */
   char      *oper_file;             /* more: a key file, a group per operator (hash, certfp) */
+  gboolean   allow_plaintext_passwords; /* SASL PLAIN and NickServ over plain TCP from other machines */
 } NatterHostingConfig;
 
 #define NATTER_HOSTING_CONFIG_INIT                                        \

@@ -115,7 +115,22 @@ struct _NatterServer
 
   /* Operator blocks and failed OPERs (natter-server-opers.c); NULL: none. */
   struct _NatterOpers *opers;
+
+  /* Passwords in clear (SASL PLAIN, NickServ) over plain TCP from another
+   * machine are refused unless allowed (natter-accounts-sasl.c). Tests,
+   * which have only loopback, set NATTER_TEST_LOOPBACK_IS_REMOTE=1 in the
+   * environment before the server is made to count it as another machine. */
+  gboolean         allow_plaintext_passwords;
+  gboolean         loopback_is_remote;
 };
+
+/*
+ * Test seam: client->certfp is set by the TLS listener only. Until the
+ * tests can make TLS connections with client certificates, the test
+ * harness (natter_test_server_set_certfp() in tests/natter-test-client.c)
+ * assigns it on the server's thread to a connection it has accepted;
+ * nothing in natterd does that.
+ */
 
 /* A command's handler; each family declares its handlers with this type. */
 typedef void NatterCommandFunc (NatterServer     *server,
@@ -204,6 +219,8 @@ void      _natter_opers_set        (NatterServer       *server,
                                     const char * const *specs);
 char    **_natter_opers_dup_specs  (NatterServer       *server);
 void      _natter_opers_free       (NatterOpers        *opers);
+/* "AB:cd:01" or "abcd01" as "abcd01"; NULL when it is not hex. */
+char     *_natter_server_normalize_fingerprint (const char *text);
 /* User mode @letter (o or w) of @client set or cleared by MODE: TRUE when
  * it changed. +o is never set this way. */
 gboolean  _natter_opers_user_mode  (NatterServer       *server,

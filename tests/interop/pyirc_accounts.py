@@ -151,7 +151,8 @@ class Session:
         # irc.client takes the first parameter ("*") as the event's target.
         args = event.arguments
         if len(args) >= 2 and args[0] == "LS":
-            if "sasl=PLAIN" in args[1].split():
+            offered = [cap.split("=", 1) for cap in args[1].split()]
+            if ["sasl", "PLAIN,EXTERNAL,SCRAM-SHA-256"] in offered:
                 self.step("SASL PLAIN offered in CAP LS 302")
             connection.send_raw("CAP REQ :sasl draft/chathistory")
         elif len(args) >= 2 and args[0] == "ACK":
