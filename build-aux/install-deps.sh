@@ -55,6 +55,10 @@ NATTER_DEPS=(
   # its libFuzzer and sanitizer runtimes.
   clang
   libclang-rt-14-dev
+  # The hosted server's SCRAM-SHA-256 (GnuTLS), and GNU SASL's command-line
+  # client that logs in with it in tests/test-server-scram.c.
+  libgnutls28-dev
+  gsasl
 )
 
 die () {
