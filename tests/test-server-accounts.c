@@ -732,6 +732,237 @@ test_services_reserved (Fixture       *f,
   silent (bob);
 }
 
+/* Certificates and SASL EXTERNAL. The connections get their certificate
+ * fingerprint through the test seam (natter_test_server_set_certfp()), as
+ * the TLS listener gives it: an end-to-end test over TLS comes with it. */
+
+#define CERT_A "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
+#define CERT_B "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define CERT_B_COLONS "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF"
+
+/* A connection with the client certificate @certfp. */
+static Client *
+new_client_with_cert (Fixture    *f,
+                      const char *certfp)
+{
+  Client *c = new_client (f);
+
+  natter_test_server_set_certfp (f->server, c, certfp);
+  return c;
+}
+
+/* Logs in with SASL EXTERNAL, @authzid_base64 the payload ("+": none). */
+static void
+external_login (Client     *c,
+                const char *nick,
+                const char *authzid_base64)
+{
+  natter_test_client_set_name (c, nick);
+  say (c, "CAP LS 302");
+  say (c, "NICK %s", nick);
+  say (c, "USER %s 0 * :Real %s", nick, nick);
+  expect (c, ":irc.test CAP * LS :*");
+  say (c, "CAP REQ :sasl");
+  expect_next (c, ":irc.test CAP * ACK :sasl");
+  say (c, "AUTHENTICATE EXTERNAL");
+  expect_next (c, "AUTHENTICATE +");
+  say (c, "AUTHENTICATE %s", authzid_base64);
+}
+
+static void
+test_cert_commands (Fixture       *f,
+                    gconstpointer  data)
+{
+  Client *alice, *bob, *anon;
+
+  create_account (f, "alice", "sesame12");
+  create_account (f, "bob", "sesame34");
+
+  anon = new_client_with_cert (f, CERT_A);
+  natter_test_store_register_caps (anon, "anon", NULL);
+  say (anon, "PRIVMSG NickServ :CERT ADD");
+  expect_next (anon, NS "anon :You are not logged in. Log in with IDENTIFY first.");
+
+  alice = new_client_with_cert (f, CERT_A);
+  natter_test_store_register_sasl (alice, "alice", "alice", "sesame12", NULL);
+  say (alice, "PRIVMSG NickServ :CERT LIST");
+  expect_next (alice, NS "alice :Your account has no certificates. CERT ADD adds the one you are connected with.");
+  say (alice, "PRIVMSG NickServ :CERT ADD");
+  expect_next (alice, NS "alice :" CERT_A " added: that certificate logs you in to alice with SASL EXTERNAL.");
+  say (alice, "PRIVMSG NickServ :CERT ADD " CERT_A);
+  expect_next (alice, NS "alice :" CERT_A " is already on your account.");
+  say (alice, "PRIVMSG NickServ :CERT ADD " CERT_B_COLONS);
+  expect_next (alice, NS "alice :" CERT_B " added: that certificate logs you in to alice with SASL EXTERNAL.");
+  say (alice, "PRIVMSG NickServ :CERT ADD abcdef");
+  expect_next (alice, NS "alice :abcdef is not a SHA-256 fingerprint: 64 hexadecimal digits, colons allowed.");
+  say (alice, "PRIVMSG NickServ :CERT ADD " CERT_A "zz");
+  expect_next (alice, NS "alice :" CERT_A "zz is not a SHA-256 fingerprint: 64 hexadecimal digits, colons allowed.");
+  say (alice, "PRIVMSG NickServ :CERT");
+  expect_next (alice, NS "alice :Syntax: CERT ADD [fingerprint], CERT DEL <fingerprint> or CERT LIST");
+  say (alice, "PRIVMSG NickServ :CERT LIST");
+  expect_next (alice, NS "alice :Certificates of alice:");
+  expect_next (alice, NS "alice :  " CERT_A);
+  expect_next (alice, NS "alice :  " CERT_B);
+  expect_next (alice, NS "alice :End of the list: 2 certificates.");
+
+  /* A fingerprint belongs to one account. */
+  bob = new_client (f);
+  natter_test_store_register_sasl (bob, "bob", "bob", "sesame34", NULL);
+  say (bob, "PRIVMSG NickServ :CERT ADD");
+  expect_next (bob, NS "bob :Your connection has no client certificate: connect with one, or give its fingerprint with CERT ADD <fingerprint>.");
+  say (bob, "PRIVMSG NickServ :CERT ADD " CERT_B);
+  expect_next (bob, NS "bob :" CERT_B " belongs to another account.");
+  say (bob, "PRIVMSG NickServ :CERT DEL " CERT_B);
+  expect_next (bob, NS "bob :" CERT_B " is not on your account.");
+
+  say (alice, "PRIVMSG NickServ :CERT DEL " CERT_B_COLONS);
+  expect_next (alice, NS "alice :" CERT_B " removed from your account.");
+  say (bob, "PRIVMSG NickServ :CERT ADD " CERT_B);
+  expect_next (bob, NS "bob :" CERT_B " added: that certificate logs you in to bob with SASL EXTERNAL.");
+
+  /* Kept across a restart. */
+  restart (f);
+  alice = new_client (f);
+  natter_test_store_register_sasl (alice, "alice", "alice", "sesame12", NULL);
+  say (alice, "PRIVMSG NickServ :CERT LIST");
+  expect_next (alice, NS "alice :Certificates of alice:");
+  expect_next (alice, NS "alice :  " CERT_A);
+  expect_next (alice, NS "alice :End of the list: 1 certificate.");
+}
+
+static void
+test_sasl_external (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *alice64 = g_base64_encode ((const guchar *)"Alice", 5);
+  g_autofree char *bob64 = g_base64_encode ((const guchar *)"bob", 3);
+  Client *alice, *c;
+
+  create_account (f, "alice", "sesame12");
+  alice = new_client (f);
+  natter_test_store_register_sasl (alice, "alice", "alice", "sesame12", NULL);
+  say (alice, "PRIVMSG NickServ :CERT ADD " CERT_A);
+  expect_next (alice, NS "alice :" CERT_A " added: *");
+
+  /* The certificate alone, then with the account named (any case). */
+  c = new_client_with_cert (f, CERT_A);
+  external_login (c, "ally", "+");
+  expect_next (c, ":irc.test 900 * ally!ally@127.0.0.1 alice :You are now logged in as alice");
+  expect_next (c, ":irc.test 903 * :SASL authentication successful");
+  say (c, "CAP END");
+  expect_next (c, ":irc.test 001 ally :*");
+
+  c = new_client_with_cert (f, CERT_A);
+  external_login (c, "al2", alice64);
+  expect_next (c, ":irc.test 900 * al2!al2@127.0.0.1 alice :You are now logged in as alice");
+  expect_next (c, ":irc.test 903 * :SASL authentication successful");
+
+  /* Another account named: refused. */
+  c = new_client_with_cert (f, CERT_A);
+  external_login (c, "al3", bob64);
+  expect_next (c, ":irc.test 904 * :SASL authentication failed");
+
+  /* A certificate no account has. */
+  c = new_client_with_cert (f, CERT_B);
+  external_login (c, "stranger", "+");
+  expect_next (c, ":irc.test 904 * :No account has your client certificate: log in another way and add it with /msg NickServ CERT ADD");
+
+  /* The account dropped: its certificates go with it. */
+  say (alice, "PRIVMSG NickServ :DROP sesame12");
+  expect (alice, NS "alice :The account alice is gone.");
+  c = new_client_with_cert (f, CERT_A);
+  external_login (c, "al4", "+");
+  expect_next (c, ":irc.test 904 * :No account has your client certificate: *");
+}
+
+/* Passwords over plain TCP from another machine (127.0.0.1 counted as
+ * one: NATTER_TEST_LOOPBACK_IS_REMOTE=1 while the server is made). */
+static void
+start_remote_server (Fixture  *f,
+                     gboolean  allow)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = NULL;
+
+  g_ptr_array_set_size (f->clients, 0);
+  g_clear_pointer (&f->server, natter_test_server_free);
+  store = natter_server_store_new (f->dir, &error);
+  g_assert_no_error (error);
+  g_setenv ("NATTER_TEST_LOOPBACK_IS_REMOTE", "1", TRUE);
+  f->server = natter_test_server_new ("server-name", "irc.test",
+                                      "store", store,
+                                      "flood-rate", 0.0,
+                                      "nick-grace", natter_test_ms (GRACE_MS),
+                                      "allow-plaintext-passwords", allow,
+                                      NULL);
+  g_unsetenv ("NATTER_TEST_LOOPBACK_IS_REMOTE");
+  f->port = natter_test_server_get_port (f->server);
+}
+
+#define PLAINTEXT_REFUSED \
+  "This server takes passwords only over TLS: your connection is not encrypted, so what you sent " \
+  "was not used. Connect with TLS (or log in with SASL SCRAM-SHA-256, which sends no password)."
+
+static void
+test_plaintext_refused (Fixture       *f,
+                        gconstpointer  data)
+{
+  Client *c, *alice;
+
+  create_account (f, "alice", "sesame12");
+  alice = new_client (f);
+  natter_test_store_register_sasl (alice, "alice", "alice", "sesame12", NULL);
+  say (alice, "PRIVMSG NickServ :CERT ADD " CERT_A);
+  expect_next (alice, NS "alice :" CERT_A " added: *");
+
+  start_remote_server (f, FALSE);
+
+  /* SASL PLAIN: refused before the password is sent. */
+  c = new_client (f);
+  natter_test_client_set_name (c, "c");
+  say (c, "CAP REQ :sasl");
+  expect_next (c, ":irc.test CAP * ACK :sasl");
+  say (c, "AUTHENTICATE PLAIN");
+  expect_next (c, ":irc.test 904 * :SASL PLAIN needs TLS on this server: connect with TLS, or use SCRAM-SHA-256");
+
+  /* NickServ, whatever carries a password. */
+  c = new_user (f, "carol", NULL);
+  say (c, "PRIVMSG NickServ :REGISTER sesame56");
+  expect_next (c, NS "carol :" PLAINTEXT_REFUSED);
+  say (c, "PRIVMSG NickServ :IDENTIFY alice sesame12");
+  expect_next (c, NS "carol :" PLAINTEXT_REFUSED);
+  say (c, "NS LOGIN alice sesame12");
+  expect_next (c, NS "carol :" PLAINTEXT_REFUSED);
+  say (c, "PRIVMSG NickServ :GHOST alice sesame12");
+  expect_next (c, NS "carol :" PLAINTEXT_REFUSED);
+  /* What carries none still works. */
+  say (c, "PRIVMSG NickServ :INFO alice");
+  expect_next (c, NS "carol :Account alice, registered *");
+  expect_next (c, NS "carol :Last seen *");
+  say (c, "PRIVMSG NickServ :REGISTER");
+  expect_next (c, NS "carol :Syntax: REGISTER <password> [email]");
+
+  /* Logged in without a password (EXTERNAL), still no password in clear. */
+  alice = new_client_with_cert (f, CERT_A);
+  external_login (alice, "alice", "+");
+  expect_next (alice, ":irc.test 900 * alice!alice@127.0.0.1 alice :You are now logged in as alice");
+  expect_next (alice, ":irc.test 903 * :SASL authentication successful");
+  say (alice, "CAP END");
+  expect (alice, ":irc.test 422 alice :*");
+  say (alice, "PRIVMSG NickServ :SET PASSWORD opensesame");
+  expect_next (alice, NS "alice :" PLAINTEXT_REFUSED);
+  say (alice, "PRIVMSG NickServ :DROP sesame12");
+  expect_next (alice, NS "alice :" PLAINTEXT_REFUSED);
+
+  /* allow-plaintext-passwords (natterd --allow-plaintext-passwords). */
+  start_remote_server (f, TRUE);
+  c = new_client (f);
+  natter_test_store_register_sasl (c, "alice", "alice", "sesame12", NULL);
+  c = new_user (f, "carol", NULL);
+  say (c, "PRIVMSG NickServ :IDENTIFY alice sesame12");
+  expect_next (c, ":irc.test 900 carol carol!carol@127.0.0.1 alice :You are now logged in as alice");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -758,6 +989,9 @@ main (int   argc,
   ADD ("silence/drops-and-lists", test_silence);
   ADD ("silence/kept-with-account", test_silence_kept_with_account);
   ADD ("presence/last-seen-after-restart", test_last_seen_after_restart);
+  ADD ("cert/add-del-list", test_cert_commands);
+  ADD ("sasl/external", test_sasl_external);
+  ADD ("plaintext/refused-off-loopback", test_plaintext_refused);
 
   return g_test_run ();
 }

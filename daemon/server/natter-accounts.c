@@ -656,8 +656,11 @@ static void
 save_certfps (NatterServer  *server,
               NatterAccount *account)
 {
-  g_autoptr(GPtrArray) list = g_ptr_array_copy (account->certfps, NULL, NULL);
+  /* Not g_ptr_array_copy(): that would free the strings with the copy. */
+  g_autoptr(GPtrArray) list = g_ptr_array_sized_new (account->certfps->len + 1);
 
+  for (guint i = 0; i < account->certfps->len; i++)
+    g_ptr_array_add (list, g_ptr_array_index (account->certfps, i));
   g_ptr_array_add (list, NULL);
   natter_server_store_save_certfps (server->store, account->identity, (const char * const *)list->pdata);
 }
