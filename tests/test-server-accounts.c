@@ -757,15 +757,7 @@ external_login (Client     *c,
                 const char *nick,
                 const char *authzid_base64)
 {
-  natter_test_client_set_name (c, nick);
-  say (c, "CAP LS 302");
-  say (c, "NICK %s", nick);
-  say (c, "USER %s 0 * :Real %s", nick, nick);
-  expect (c, ":irc.test CAP * LS :*");
-  say (c, "CAP REQ :sasl");
-  expect_next (c, ":irc.test CAP * ACK :sasl");
-  say (c, "AUTHENTICATE EXTERNAL");
-  expect_next (c, "AUTHENTICATE +");
+  natter_test_store_sasl_start (c, nick, "EXTERNAL", NULL);
   say (c, "AUTHENTICATE %s", authzid_base64);
 }
 

@@ -95,22 +95,7 @@ create_account (Fixture    *f,
   expect (c, "ERROR :*");
 }
 
-/* CAP LS 302 (which must offer SCRAM-SHA-256), NICK, USER, CAP REQ :sasl,
- * AUTHENTICATE SCRAM-SHA-256 and its "+". */
-static void
-start_scram (Client     *c,
-             const char *nick)
-{
-  natter_test_client_set_name (c, nick);
-  say (c, "CAP LS 302");
-  say (c, "NICK %s", nick);
-  say (c, "USER %s 0 * :Real %s", nick, nick);
-  expect (c, ":irc.test CAP * LS :*sasl=PLAIN,EXTERNAL,SCRAM-SHA-256 *");
-  say (c, "CAP REQ :sasl");
-  expect (c, ":irc.test CAP * ACK :sasl");
-  say (c, "AUTHENTICATE SCRAM-SHA-256");
-  expect_next (c, "AUTHENTICATE +");
-}
+#define start_scram(c, nick) natter_test_store_sasl_start ((c), (nick), "SCRAM-SHA-256", NULL)
 
 /* @message as AUTHENTICATE lines of 400 bytes, "+" after a last full one. */
 static void

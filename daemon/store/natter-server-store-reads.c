@@ -84,36 +84,38 @@ account_row (sqlite3_stmt *stmt,
   g_hash_table_insert (load->by_key, identity, account);
 }
 
+/* Rows of (account identity, text): the text appended to a list of the
+ * account's, found at @offset in NatterStoredAccount. */
 static void
-silence_row (sqlite3_stmt *stmt,
-             gpointer      data)
+append_account_row (AccountLoad  *load,
+                    sqlite3_stmt *stmt,
+                    gsize         offset)
 {
-  AccountLoad *load = data;
   NatterStoredAccount *account = g_hash_table_lookup (load->by_key, sqlite3_column_text (stmt, 0));
+  char ***list;
   guint n;
 
   if (account == NULL)
     return;
-  n = g_strv_length (account->silences);
-  account->silences = g_renew (char *, account->silences, n + 2);
-  account->silences[n] = column_dup (stmt, 1);
-  account->silences[n + 1] = NULL;
+  list = G_STRUCT_MEMBER_P (account, offset);
+  n = g_strv_length (*list);
+  *list = g_renew (char *, *list, n + 2);
+  (*list)[n] = column_dup (stmt, 1);
+  (*list)[n + 1] = NULL;
+}
+
+static void
+silence_row (sqlite3_stmt *stmt,
+             gpointer      data)
+{
+  append_account_row (data, stmt, G_STRUCT_OFFSET (NatterStoredAccount, silences));
 }
 
 static void
 certfp_row (sqlite3_stmt *stmt,
             gpointer      data)
 {
-  AccountLoad *load = data;
-  NatterStoredAccount *account = g_hash_table_lookup (load->by_key, sqlite3_column_text (stmt, 0));
-  guint n;
-
-  if (account == NULL)
-    return;
-  n = g_strv_length (account->certfps);
-  account->certfps = g_renew (char *, account->certfps, n + 2);
-  account->certfps[n] = column_dup (stmt, 1);
-  account->certfps[n + 1] = NULL;
+  append_account_row (data, stmt, G_STRUCT_OFFSET (NatterStoredAccount, certfps));
 }
 
 static void
