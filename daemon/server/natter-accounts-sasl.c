@@ -247,6 +247,7 @@ scram_first (NatterServer *server,
   g_autofree char *user = NULL, *authzid = NULL, *refusal = NULL, *server_first = NULL;
   NatterAccount *account;
 
+  g_clear_pointer (&auth->scram, natter_scram_exchange_free);
   auth->scram = natter_scram_exchange_new ();
   if (!natter_scram_exchange_client_first (auth->scram, message, &user, &authzid, &error))
     {
