@@ -226,7 +226,7 @@ parse_credentials (const char  *credentials,
     return FALSE;
   p = credentials + strlen (CREDENTIALS_PREFIX);
   count = g_ascii_strtoull (p, &end, 10);
-  if (end == p || *end != ':' || count < NATTER_SCRAM_ITERATIONS || count > G_MAXINT32)
+  if (end == p || *end != ':' || count < NATTER_SCRAM_MIN_ITERATIONS || count > G_MAXINT32)
     return FALSE;
   colon = end;
   dollar = strchr (colon, '$');

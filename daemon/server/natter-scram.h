@@ -23,7 +23,10 @@ G_BEGIN_DECLS
  */
 
 #define NATTER_SCRAM_MECHANISM  "SCRAM-SHA-256"
-#define NATTER_SCRAM_ITERATIONS 4096
+/* New credentials get NATTER_SCRAM_ITERATIONS; stored ones are read with
+ * any count from RFC 7677's minimum on, so raising it later keeps them. */
+#define NATTER_SCRAM_ITERATIONS     4096
+#define NATTER_SCRAM_MIN_ITERATIONS 4096
 #define NATTER_SCRAM_SALT_LEN   16
 
 #define NATTER_SCRAM_ERROR (natter_scram_error_quark ())
