@@ -24,6 +24,8 @@ NATTER_DEPS=(
   glib-networking
   libsqlite3-dev
   libcrypt-dev
+  # The self-signed certificate of TLS hosting.
+  libgnutls28-dev
   python3-irc
   netcat-openbsd
   ngircd

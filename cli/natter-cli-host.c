@@ -16,17 +16,23 @@ natter_cli_hosting_dict (NatterIpcDaemon1 *daemon,
                          const char       *active_key)
 {
   const char * const *addresses = natter_ipc_daemon1_get_hosting_addresses (daemon);
+  const char * const *tls_addresses = natter_ipc_daemon1_get_hosting_tls_addresses (daemon);
   const char * const none[] = { NULL };
+  const char *fingerprint = natter_ipc_daemon1_get_hosting_tls_fingerprint (daemon);
 
   const char *store_error = natter_ipc_daemon1_get_hosting_store_error (daemon);
 
   return g_variant_new_parsed ("{%s: <%b>, 'addresses': <%^as>, 'users': <%u>, 'rooms': <%u>, "
-                               "'store-error': <%s>}",
+                               "'store-error': <%s>, 'tls-addresses': <%^as>, 'tls-fingerprint': <%s>, "
+                               "'tls-self-signed': <%b>}",
                                active_key, natter_ipc_daemon1_get_hosting (daemon),
                                addresses != NULL ? addresses : none,
                                natter_ipc_daemon1_get_hosting_users (daemon),
                                natter_ipc_daemon1_get_hosting_rooms (daemon),
-                               store_error != NULL ? store_error : "");
+                               store_error != NULL ? store_error : "",
+                               tls_addresses != NULL ? tls_addresses : none,
+                               fingerprint != NULL ? fingerprint : "",
+                               natter_ipc_daemon1_get_hosting_tls_self_signed (daemon));
 }
 
 /* A store that stopped storing: said whatever else is printed. */
@@ -40,6 +46,26 @@ print_store_errors (NatterIpcDaemon1 *daemon)
     g_print (_("Store:      read-only: %s\n"), hosting);
   if (sessions != NULL && sessions[0] != '\0')
     g_print (_("Sessions:   read-only: %s\n"), sessions);
+}
+
+/* The TLS listeners and the certificate's fingerprint, to check by hand. */
+static void
+print_tls (NatterIpcDaemon1 *daemon)
+{
+  const char * const *addresses = natter_ipc_daemon1_get_hosting_tls_addresses (daemon);
+  const char *fingerprint = natter_ipc_daemon1_get_hosting_tls_fingerprint (daemon);
+
+  if (addresses == NULL || addresses[0] == NULL)
+    return;
+
+  g_print (_("TLS on:"));
+  for (guint i = 0; addresses[i] != NULL; i++)
+    g_print (" %s", addresses[i]);
+  g_print ("\n");
+  if (natter_ipc_daemon1_get_hosting_tls_self_signed (daemon))
+    g_print (_("Certificate SHA-256 (self-signed): %s\n"), fingerprint);
+  else
+    g_print (_("Certificate SHA-256: %s\n"), fingerprint);
 }
 
 static int
@@ -63,6 +89,7 @@ print_hosting (NatterCli *cli)
   for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
     g_print (" %s", addresses[i]);
   g_print ("\n");
+  print_tls (daemon);
   g_print (_("Users:      %u\n"), natter_ipc_daemon1_get_hosting_users (daemon));
   g_print (_("Rooms:      %u\n"), natter_ipc_daemon1_get_hosting_rooms (daemon));
   print_store_errors (daemon);
@@ -102,6 +129,7 @@ cmd_host_start (NatterCli              *cli,
                 char                  **argv)
 {
   g_auto(GStrv) listen = NULL;
+  g_auto(GStrv) listen_tls = NULL;
   gboolean tls = FALSE;
   g_autofree char *server_name = NULL;
   g_autofree char *network = NULL;
@@ -112,6 +140,8 @@ cmd_host_start (NatterCli              *cli,
       N_("Listen on ADDR:PORT ([::1]:PORT for IPv6, *:PORT for all, port 0 for any); may be repeated (default: 127.0.0.1:6667)"),
       N_("ADDR:PORT") },
     { "tls", 0, 0, G_OPTION_ARG_NONE, &tls, N_("Accept TLS connections"), NULL },
+    { "listen-tls", 0, 0, G_OPTION_ARG_STRING_ARRAY, &listen_tls,
+      N_("Listen for TLS on ADDR:PORT, as --listen; may be repeated"), N_("ADDR:PORT") },
     { "server-name", 0, 0, G_OPTION_ARG_STRING, &server_name, N_("Server name shown to clients"), N_("NAME") },
     { "network", 0, 0, G_OPTION_ARG_STRING, &network, N_("Network name"), N_("NAME") },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
@@ -130,6 +160,8 @@ cmd_host_start (NatterCli              *cli,
 
   if (listen != NULL)
     g_variant_dict_insert (&options, "listen", "^as", listen);
+  if (listen_tls != NULL)
+    g_variant_dict_insert (&options, "listen-tls", "^as", listen_tls);
   /* Passed on as asked: natterd refuses what it cannot do. */
   if (tls)
     g_variant_dict_insert (&options, "tls", "b", TRUE);
@@ -166,6 +198,7 @@ cmd_host_start (NatterCli              *cli,
 
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print (_("Hosting on %s\n"), addresses[i]);
+  print_tls (daemon);
 
   return NATTER_CLI_EXIT_OK;
 }

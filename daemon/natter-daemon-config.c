@@ -609,6 +609,13 @@ natter_daemon_config_save_hosting (NatterDaemonConfig         *self,
                                     g_strv_length (config->listen));
       else
         g_key_file_remove_key (file, GROUP, "listen", NULL);
+      if (config->listen_tls != NULL && config->listen_tls[0] != NULL)
+        g_key_file_set_string_list (file, GROUP, "listen-tls", (const char * const *) config->listen_tls,
+                                    g_strv_length (config->listen_tls));
+      else
+        g_key_file_remove_key (file, GROUP, "listen-tls", NULL);
+      set_or_remove (file, "tls-certificate", config->tls_certificate);
+      set_or_remove (file, "tls-key", config->tls_key);
       set_or_remove (file, "server-name", config->server_name);
       set_or_remove (file, "network", config->network);
       if (!save_text_file (self, file, "password-file", PASSWORD_FILE, config->password, &local_error) ||

@@ -173,6 +173,11 @@ natter_daemon_host (NatterDaemon  *daemon,
   addresses = natter_hosting_dup_addresses (daemon->hosting);
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print ("natterd: listening on %s\n", addresses[i]);
+  g_clear_pointer (&addresses, g_strfreev);
+  addresses = natter_hosting_dup_tls_addresses (daemon->hosting);
+  for (guint i = 0; addresses[i] != NULL; i++)
+    g_print ("natterd: TLS on %s, certificate SHA-256 %s\n", addresses[i],
+             natter_hosting_get_tls_fingerprint (daemon->hosting));
   fflush (stdout);
   daemon->bound = TRUE;
 
@@ -618,6 +623,12 @@ natter_daemon_entries (NatterDaemon *daemon)
   const GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &config->listen,
       N_("Listen on ADDR:PORT ([::1]:PORT for IPv6, *:PORT for all); may be repeated"), N_("ADDR:PORT") },
+    { "listen-tls", 0, 0, G_OPTION_ARG_STRING_ARRAY, &config->listen_tls,
+      N_("Listen for TLS on ADDR:PORT, as --listen; may be repeated"), N_("ADDR:PORT") },
+    { "tls-certificate", 0, 0, G_OPTION_ARG_FILENAME, &config->tls_certificate,
+      N_("TLS certificate (PEM) for --listen-tls (default: a self-signed one made in DIR/tls)"), N_("FILE") },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &config->tls_key,
+      N_("Private key (PEM) of --tls-certificate"), N_("FILE") },
     { "server-name", 0, 0, G_OPTION_ARG_STRING, &config->server_name,
       N_("Server name shown to clients (default: the host name)"), N_("NAME") },
     { "network", 0, 0, G_OPTION_ARG_STRING, &config->network,

@@ -80,6 +80,8 @@ struct _NatterTestServer
   /* Touched only by the server thread. */
   NatterServer *server;
   gboolean shut_down;
+  GTlsCertificate *tls_certificate;  /* NULL: no TLS listener */
+  guint16 tls_port;
 
   GMutex mutex;
   GCond cond;
@@ -152,6 +154,13 @@ server_thread (gpointer user_data)
   address = natter_server_parse_listen_address ("127.0.0.1:0", &error);
   if (address != NULL)
     port = natter_server_listen (self->server, address, &error);
+  if (port != 0 && self->tls_certificate != NULL)
+    {
+      natter_server_set_tls_certificate (self->server, self->tls_certificate);
+      self->tls_port = natter_server_listen_tls (self->server, address, &error);
+      if (self->tls_port == 0)
+        port = 0;
+    }
   if (port != 0)
     natter_server_start (self->server);
   else if (error == NULL)
@@ -179,15 +188,17 @@ server_thread (gpointer user_data)
   return NULL;
 }
 
-NatterTestServer *
-natter_test_server_new_valist (const char *first_property_name,
-                               va_list     args)
+static NatterTestServer *
+server_new_valist (GTlsCertificate *certificate,
+                   const char      *first_property_name,
+                   va_list          args)
 {
   NatterTestServer *self;
   GObjectClass *klass;
   const char *name;
 
   self = g_new0 (NatterTestServer, 1);
+  self->tls_certificate = certificate != NULL ? g_object_ref (certificate) : NULL;
   self->names = g_ptr_array_new ();
   self->values = g_array_new (FALSE, TRUE, sizeof (GValue));
   g_array_set_clear_func (self->values, (GDestroyNotify) g_value_unset);
@@ -226,6 +237,38 @@ natter_test_server_new_valist (const char *first_property_name,
   g_assert_cmpuint (self->port, !=, 0);
 
   return self;
+}
+
+NatterTestServer *
+natter_test_server_new_valist (const char *first_property_name,
+                               va_list     args)
+{
+  return server_new_valist (NULL, first_property_name, args);
+}
+
+NatterTestServer *
+natter_test_server_new_tls (GTlsCertificate *certificate,
+                            const char      *first_property_name,
+                            ...)
+{
+  NatterTestServer *self;
+  va_list args;
+
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+
+  va_start (args, first_property_name);
+  self = server_new_valist (certificate, first_property_name, args);
+  va_end (args);
+
+  return self;
+}
+
+guint16
+natter_test_server_get_tls_port (NatterTestServer *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->tls_port;
 }
 
 NatterTestServer *
@@ -336,6 +379,7 @@ natter_test_server_free (NatterTestServer *self)
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->context);
   g_ptr_array_unref (self->names);
+  g_clear_object (&self->tls_certificate);
   g_array_unref (self->values);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
@@ -347,6 +391,7 @@ natter_test_server_free (NatterTestServer *self)
 struct _NatterTestClient
 {
   GSocket *socket;
+  GIOStream *tls;        /* GTlsClientConnection; NULL on plain TCP */
   GByteArray *input;
   char *name;
   char *last_line;
@@ -474,12 +519,67 @@ natter_test_client_new (guint16 port)
   return self;
 }
 
+static gboolean
+accept_any_certificate (GTlsConnection       *connection,
+                        GTlsCertificate      *peer_cert,
+                        GTlsCertificateFlags  errors,
+                        gpointer              user_data)
+{
+  return TRUE;
+}
+
+NatterTestClient *
+natter_test_client_new_tls (guint16           port,
+                            GTlsCertificate  *client_certificate,
+                            GError          **error)
+{
+  return natter_test_client_new_tls_full (port, 0, client_certificate, error);
+}
+
+NatterTestClient *
+natter_test_client_new_tls_full (guint16           port,
+                                 int               rcvbuf,
+                                 GTlsCertificate  *client_certificate,
+                                 GError          **error)
+{
+  g_autoptr(NatterTestClient) self = client_connect ("127.0.0.1", port, rcvbuf, error);
+  g_autoptr(GSocketConnection) connection = NULL;
+
+  if (self == NULL)
+    return NULL;
+
+  connection = g_socket_connection_factory_create_connection (self->socket);
+  self->tls = g_tls_client_connection_new (G_IO_STREAM (connection), NULL, error);
+  if (self->tls == NULL)
+    return NULL;
+  if (client_certificate != NULL)
+    g_tls_connection_set_certificate (G_TLS_CONNECTION (self->tls), client_certificate);
+  g_signal_connect (self->tls, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+
+  /* The handshake blocks, bounded by the socket's timeout. */
+  g_socket_set_timeout (self->socket, (natter_test_ms (NATTER_TEST_TIMEOUT_MS) + 999) / 1000);
+  if (!g_tls_connection_handshake (G_TLS_CONNECTION (self->tls), NULL, error))
+    return NULL;
+  g_socket_set_timeout (self->socket, 0);
+
+  return g_steal_pointer (&self);
+}
+
+GTlsCertificate *
+natter_test_client_get_peer_certificate (NatterTestClient *self)
+{
+  g_return_val_if_fail (self != NULL && self->tls != NULL, NULL);
+
+  return g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (self->tls));
+}
+
 void
 natter_test_client_free (NatterTestClient *self)
 {
   if (self == NULL)
     return;
 
+  g_clear_object (&self->tls);
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
@@ -523,7 +623,10 @@ natter_test_client_send_raw (NatterTestClient *self,
       g_autoptr(GError) error = NULL;
       gssize n;
 
-      n = g_socket_send (self->socket, p, len, NULL, &error);
+      if (self->tls != NULL)
+        n = g_output_stream_write (g_io_stream_get_output_stream (self->tls), p, len, NULL, &error);
+      else
+        n = g_socket_send (self->socket, p, len, NULL, &error);
       if (n < 0)
         {
           g_test_message ("%s: send failed: %s", self->name, error->message);
@@ -636,6 +739,12 @@ deadline_in (guint timeout_ms)
   return g_get_monotonic_time () + (gint64) natter_test_ms (timeout_ms) * 1000;
 }
 
+static GPollableInputStream *
+tls_input (NatterTestClient *self)
+{
+  return G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (self->tls));
+}
+
 /* @deadline: monotonic time in microseconds. */
 static char *
 read_line_until (NatterTestClient *self,
@@ -645,7 +754,9 @@ read_line_until (NatterTestClient *self,
     {
       g_autoptr(GError) error = NULL;
       char *line;
-      char buf[8192];
+      /* A whole TLS record: GnuTLS keeps what a read leaves of one where
+       * neither the socket nor is_readable() shows it. */
+      char buf[16384];
       gint64 remaining;
       gssize n;
 
@@ -656,11 +767,16 @@ read_line_until (NatterTestClient *self,
         return NULL;
 
       remaining = MAX (deadline - g_get_monotonic_time (), 0);
-      if (!g_socket_condition_timed_wait (self->socket, G_IO_IN | G_IO_HUP | G_IO_ERR,
+      /* TLS may hold decrypted input the socket no longer shows. */
+      if (!(self->tls != NULL && g_pollable_input_stream_is_readable (tls_input (self))) &&
+          !g_socket_condition_timed_wait (self->socket, G_IO_IN | G_IO_HUP | G_IO_ERR,
                                           remaining, NULL, &error))
         return NULL;
 
-      n = g_socket_receive_with_blocking (self->socket, buf, sizeof buf, FALSE, NULL, &error);
+      if (self->tls != NULL)
+        n = g_pollable_input_stream_read_nonblocking (tls_input (self), buf, sizeof buf, NULL, &error);
+      else
+        n = g_socket_receive_with_blocking (self->socket, buf, sizeof buf, FALSE, NULL, &error);
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         continue;
       if (n <= 0)

@@ -39,7 +39,14 @@ NatterTestServer *natter_test_server_new           (const char       *first_prop
                                                     ...) G_GNUC_NULL_TERMINATED;
 NatterTestServer *natter_test_server_new_valist    (const char       *first_property_name,
                                                     va_list           args);
+/* As natter_test_server_new(), also listening for TLS on 127.0.0.1 with
+ * @certificate (natter_server_listen_tls()). */
+NatterTestServer *natter_test_server_new_tls       (GTlsCertificate  *certificate,
+                                                    const char       *first_property_name,
+                                                    ...) G_GNUC_NULL_TERMINATED;
 guint16           natter_test_server_get_port      (NatterTestServer *self);
+/* The TLS port; 0 without one. */
+guint16           natter_test_server_get_tls_port  (NatterTestServer *self);
 /* Asks the server thread and waits for the answer. */
 guint             natter_test_server_get_n_clients (NatterTestServer *self);
 typedef struct _NatterTestClient NatterTestClient;
@@ -75,6 +82,19 @@ NatterTestClient *natter_test_client_new_for_address (const char       *address,
  * loopback address such as "127.0.0.2": a stranger to the server). */
 NatterTestClient *natter_test_client_new_from      (const char       *source,
                                                     guint16           port);
+/* A TLS client (GTlsClientConnection) to 127.0.0.1:@port, presenting
+ * @client_certificate when not NULL; any server certificate is accepted
+ * (check natter_test_client_get_peer_certificate()). NULL and @error when
+ * the handshake fails. */
+NatterTestClient *natter_test_client_new_tls       (guint16           port,
+                                                    GTlsCertificate  *client_certificate,
+                                                    GError          **error);
+/* @rcvbuf as for natter_test_client_new_full(). */
+NatterTestClient *natter_test_client_new_tls_full  (guint16           port,
+                                                    int               rcvbuf,
+                                                    GTlsCertificate  *client_certificate,
+                                                    GError          **error);
+GTlsCertificate  *natter_test_client_get_peer_certificate (NatterTestClient *self);
 void              natter_test_client_free          (NatterTestClient *self);
 
 /* The label used in messages; set to the nick by _register(). */

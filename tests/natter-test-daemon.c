@@ -431,6 +431,23 @@ natter_test_daemon_start_full (const char * const *args)
   return g_steal_pointer (&self);
 }
 
+char *
+natter_test_daemon_read_line (NatterTestDaemon *self)
+{
+  g_autoptr(GError) error = NULL;
+  char *line;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  line = read_stdout_line (self, &error);
+  if (line != NULL)
+    g_test_message ("natterd: stdout: %s", line);
+  else if (error != NULL)
+    g_test_message ("natterd: stdout: %s", error->message);
+
+  return line;
+}
+
 NatterTestDaemon *
 natter_test_daemon_start (void)
 {

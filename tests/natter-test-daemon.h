@@ -71,6 +71,10 @@ NatterTestDaemon    *natter_test_daemon_start          (void);
  * stderr is captured, and copied to the test's. */
 NatterTestDaemon    *natter_test_daemon_start_full     (const char * const *args);
 guint                natter_test_daemon_get_n_listening (NatterTestDaemon  *self);
+/* The next line natterd prints on stdout after the "listening on" ones
+ * (such as "natterd: TLS on ..."), without its newline; NULL at the end of
+ * its output or after NATTER_TEST_START_TIMEOUT_MS. */
+char                *natter_test_daemon_read_line      (NatterTestDaemon  *self);
 /* As printed: "127.0.0.1", "[::1]". */
 const char          *natter_test_daemon_get_address    (NatterTestDaemon  *self,
                                                         guint              i);

@@ -321,3 +321,85 @@ natter_test_store_wait (const gboolean *done,
 
   return *done;
 }
+
+/* A fixture of a server on a data directory ------------------------------- */
+
+void
+natter_test_store_fixture_start (NatterTestStoreFixture *f)
+{
+  const NatterTestStoreConfig *config = f->config;
+  const char * const no_operators[] = { NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = NULL;
+
+  if (f->clients != NULL)
+    g_ptr_array_set_size (f->clients, 0);
+  else
+    f->clients = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_test_client_free);
+  g_clear_pointer (&f->server, natter_test_server_free);
+
+  store = natter_server_store_new (f->dir, &error);
+  g_assert_no_error (error);
+  f->server = natter_test_server_new ("server-name", "irc.test", "store", store,
+                                      "flood-rate", config != NULL ? config->flood_rate : 0.0,
+                                      "flood-burst", config != NULL && config->flood_burst > 0
+                                                     ? config->flood_burst : 20.0,
+                                      "password", config != NULL ? config->password : NULL,
+                                      "operators", config != NULL && config->operators != NULL
+                                                   ? config->operators : no_operators,
+                                      NULL);
+  f->port = natter_test_server_get_port (f->server);
+}
+
+void
+natter_test_store_fixture_setup (NatterTestStoreFixture *f,
+                                 gconstpointer           data)
+{
+  f->dir = natter_test_store_make_dir ();
+  f->config = data;
+  natter_test_store_fixture_start (f);
+}
+
+void
+natter_test_store_fixture_teardown (NatterTestStoreFixture *f,
+                                    gconstpointer           data)
+{
+  g_clear_pointer (&f->clients, g_ptr_array_unref);
+  g_clear_pointer (&f->server, natter_test_server_free);
+  natter_test_remove_tree (f->dir);
+  g_free (f->dir);
+}
+
+char *
+natter_test_store_tag_value (const char *line,
+                             const char *key)
+{
+  g_autofree char *tags = NULL;
+  g_auto(GStrv) parts = NULL;
+  const char *space;
+  gsize len = strlen (key);
+
+  if (line == NULL || line[0] != '@' || (space = strchr (line, ' ')) == NULL)
+    return NULL;
+  tags = g_strndup (line + 1, space - line - 1);
+  parts = g_strsplit (tags, ";", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      if (strncmp (parts[i], key, len) == 0 && parts[i][len] == '=')
+        return g_strdup (parts[i] + len + 1);
+      if (g_str_equal (parts[i], key))
+        return g_strdup ("");
+    }
+  return NULL;
+}
+
+char *
+natter_test_store_batch_ref (const char *line)
+{
+  const char *p = line != NULL ? strstr (line, " BATCH +") : NULL;
+
+  if (p == NULL)
+    return NULL;
+  p += strlen (" BATCH +");
+  return g_strndup (p, strcspn (p, " "));
+}

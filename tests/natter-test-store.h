@@ -106,4 +106,37 @@ void              natter_test_store_wait_cb       (GObject      *source,
 gboolean          natter_test_store_wait          (const gboolean *done,
                                                    guint           timeout_ms);
 
+/* The fixture of tests on a server with a store: a data directory and a
+ * server "irc.test" on it, configured by a NatterTestStoreConfig (the
+ * test's data; NULL for the defaults: flood control off, no password, no
+ * operators). */
+typedef struct {
+  double              flood_rate;   /* 0: off */
+  double              flood_burst;  /* 0: 20 */
+  const char         *password;
+  const char * const *operators;    /* "NAME:HASH" blocks */
+} NatterTestStoreConfig;
+
+typedef struct {
+  char                        *dir;
+  const NatterTestStoreConfig *config;
+  NatterTestServer            *server;
+  guint16                      port;
+  GPtrArray                   *clients;  /* freed with the server */
+} NatterTestStoreFixture;
+
+void              natter_test_store_fixture_setup    (NatterTestStoreFixture *f,
+                                                      gconstpointer           data);
+void              natter_test_store_fixture_teardown (NatterTestStoreFixture *f,
+                                                      gconstpointer           data);
+/* (Re)starts the server on the fixture's directory; the clients of the one
+ * before are freed first. */
+void              natter_test_store_fixture_start    (NatterTestStoreFixture *f);
+
+/* The value of the tag @key of @line ("" when it has none), or NULL. */
+char             *natter_test_store_tag_value        (const char *line,
+                                                      const char *key);
+/* The reference a "… BATCH +ref …" @line opens, or NULL. */
+char             *natter_test_store_batch_ref        (const char *line);
+
 G_END_DECLS

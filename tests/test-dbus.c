@@ -11,6 +11,7 @@
 #include "natter-test-client.h"
 #include "natter-test-daemon.h"
 #include "natter-test-fake.h"
+#include "natter-tls-certificate.h"
 
 /*
  * natterd's D-Bus API on a private bus: every method and signal of
@@ -955,6 +956,44 @@ test_certificate (Fixture       *f,
 
 /* Host1 and hosting */
 
+/* TLS hosting from StartHosting: the fingerprint on the bus is the one a
+ * client sees, and it goes when hosting stops. */
+static void
+test_hosting_tls (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GVariant) addresses = NULL;
+  g_autoptr(GVariant) fingerprint = NULL;
+  g_autoptr(NatterTestClient) alice = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *seen = NULL;
+  const char *address;
+  guint16 port;
+
+  g_variant_unref (natter_test_bus_call_ok (f->bus, DAEMON_PATH, DAEMON_IFACE, "StartHosting",
+                                            g_variant_new_parsed ("({'listen-tls': <['127.0.0.1:0']>},)")));
+  natter_test_bus_wait_property (f->bus, DAEMON_PATH, DAEMON_IFACE, "HostingTlsSelfSigned", "true");
+  assert_property (f, DAEMON_PATH, DAEMON_IFACE, "HostingAddresses", "[]");
+
+  addresses = natter_test_bus_get_property (f->bus, DAEMON_PATH, DAEMON_IFACE, "HostingTlsAddresses");
+  g_assert_cmpuint (g_variant_n_children (addresses), ==, 1);
+  g_variant_get_child (addresses, 0, "&s", &address);
+  g_assert_true (g_str_has_prefix (address, "127.0.0.1:"));
+  port = (guint16) g_ascii_strtoull (strrchr (address, ':') + 1, NULL, 10);
+
+  alice = natter_test_client_new_tls (port, NULL, &error);
+  g_assert_no_error (error);
+  natter_test_client_register (alice, "alice");
+  seen = natter_tls_certificate_fingerprint (natter_test_client_get_peer_certificate (alice));
+  fingerprint = natter_test_bus_get_property (f->bus, DAEMON_PATH, DAEMON_IFACE, "HostingTlsFingerprint");
+  g_assert_cmpstr (g_variant_get_string (fingerprint, NULL), ==, seen);
+
+  g_variant_unref (natter_test_bus_call_ok (f->bus, DAEMON_PATH, DAEMON_IFACE, "StopHosting", NULL));
+  natter_test_bus_wait_property (f->bus, DAEMON_PATH, DAEMON_IFACE, "HostingTlsFingerprint", "''");
+  assert_property (f, DAEMON_PATH, DAEMON_IFACE, "HostingTlsAddresses", "[]");
+  assert_property (f, DAEMON_PATH, DAEMON_IFACE, "HostingTlsSelfSigned", "false");
+}
+
 static void
 test_hosting (Fixture       *f,
               gconstpointer  data)
@@ -1573,6 +1612,8 @@ main (int   argc,
               fixture_set_up, test_certificate, fixture_tear_down);
   g_test_add ("/dbus/host/start-admin-stop", Fixture, NULL,
               fixture_set_up, test_hosting, fixture_tear_down);
+  g_test_add ("/dbus/host/tls-fingerprint", Fixture, NULL,
+              fixture_set_up, test_hosting_tls, fixture_tear_down);
   g_test_add ("/dbus/latency/send-to-message-received", Fixture, NULL,
               fixture_set_up, test_latency, fixture_tear_down);
 

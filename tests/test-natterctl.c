@@ -8,6 +8,7 @@
 #include "natter-ipc-client.h"
 #include "natter-test-bus.h"
 #include "natter-test-client.h"
+#include "natter-tls-certificate.h"
 #include "natter-test-ctl.h"
 #include "natter-test-fake.h"
 
@@ -474,6 +475,44 @@ test_host (Fixture       *f,
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "host", "status", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "Not hosting\n");
+}
+
+/* TLS hosting: natterctl shows the listeners and the fingerprint a client
+ * sees, as text and JSON. */
+static void
+test_host_tls (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(JsonNode) status = NULL;
+  g_autoptr(NatterTestClient) alice = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *seen = NULL;
+  g_autofree char *expected = NULL;
+  const char *address;
+  guint64 port;
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "host", "start", "--listen-tls", "127.0.0.1:0", NULL), ==, 0);
+  status = natter_test_ctl_json ("host", "status", NULL);
+  address = json_array_get_string_element (member_array (object_of (status), "tls_addresses"), 0);
+  g_assert_true (g_str_has_prefix (address, "127.0.0.1:"));
+  g_assert_true (g_ascii_string_to_unsigned (address + strlen ("127.0.0.1:"), 10, 1, 65535, &port, NULL));
+  g_assert_cmpuint (json_array_get_length (member_array (object_of (status), "addresses")), ==, 0);
+  g_assert_true (json_object_get_boolean_member (object_of (status), "tls_self_signed"));
+
+  alice = natter_test_client_new_tls ((guint16) port, NULL, &error);
+  g_assert_no_error (error);
+  seen = natter_tls_certificate_fingerprint (natter_test_client_get_peer_certificate (alice));
+  g_assert_cmpstr (json_object_get_string_member (object_of (status), "tls_fingerprint"), ==, seen);
+
+  expected = g_strdup_printf ("TLS on: %s\nCertificate SHA-256 (self-signed): %s\n", address, seen);
+  g_assert_nonnull (strstr (out, expected));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "host", "status", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, expected));
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "host", "stop", NULL), ==, 0);
 }
 
 /* One session, every command */
@@ -1118,6 +1157,7 @@ main (int   argc,
   g_test_add_func ("/natterctl/daemon-down", test_daemon_down);
   g_test_add ("/natterctl/status", Fixture, NULL, fixture_set_up, test_status, fixture_tear_down);
   g_test_add ("/natterctl/host", Fixture, NULL, fixture_set_up, test_host, fixture_tear_down);
+  g_test_add ("/natterctl/host-tls", Fixture, NULL, fixture_set_up, test_host_tls, fixture_tear_down);
   g_test_add ("/natterctl/shutdown", Fixture, NULL, fixture_set_up_hosting, test_shutdown, fixture_tear_down);
   g_test_add ("/natterctl/session/commands", Fixture, NULL, fixture_set_up_hosting, test_session_commands,
               fixture_tear_down);

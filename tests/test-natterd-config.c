@@ -376,6 +376,50 @@ test_sighup_listeners (void)
   g_assert_cmpint (natter_test_daemon_stop (natterd, SIGTERM), ==, 0);
 }
 
+/* A TLS listener named by a reload opens, with natterd's certificate, and
+ * one dropped by the next reload closes. */
+static void
+test_sighup_tls_listeners (void)
+{
+  guint16 port1 = free_port ();
+  guint16 port2 = free_port ();
+  g_autofree char *contents = g_strdup_printf ("[natterd]\nlisten=127.0.0.1:%u\n", port1);
+  g_autofree char *conf = write_config (NULL, contents);
+  g_autofree char *with_tls = g_strdup_printf ("[natterd]\nlisten=127.0.0.1:%u\nlisten-tls=127.0.0.1:%u\n",
+                                               port1, port2);
+  g_autoptr(NatterTestDaemon) natterd = NULL;
+  g_autoptr(NatterTestClient) alice = NULL;
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!natter_test_require_natterd ())
+    return;
+
+  natterd = start_on (conf);
+  g_assert_true (port_refuses (port2));
+  alice = connect_registered (port1, "alice");
+  expect (alice, "* 001 alice *");
+
+  rewrite_and_hup (natterd, conf, with_tls);
+  wait_stderr (natterd, "Configuration reloaded", 1);
+  bob = natter_test_client_new_tls (port2, NULL, &error);
+  g_assert_no_error (error);
+  natter_test_client_set_name (bob, "bob");
+  say (bob, "NICK bob");
+  say (bob, "USER bob 0 * :bob");
+  expect (bob, "* 001 bob *");
+  assert_alive (alice);
+
+  rewrite_and_hup (natterd, conf, contents);
+  wait_stderr (natterd, "Configuration reloaded", 2);
+  g_assert_true (port_refuses (port2));
+  /* Closing the TLS listener dropped nobody who came through it. */
+  assert_alive (bob);
+  assert_alive (alice);
+
+  g_assert_cmpint (natter_test_daemon_stop (natterd, SIGTERM), ==, 0);
+}
+
 static void
 test_sighup_bad_file (void)
 {
@@ -686,6 +730,7 @@ main (int   argc,
   g_test_add_func ("/natterd-config/bad-file-at-start", test_bad_file_at_start);
   g_test_add_func ("/natterd-config/sighup/limits-and-motd", test_sighup_limits_and_motd);
   g_test_add_func ("/natterd-config/sighup/listeners", test_sighup_listeners);
+  g_test_add_func ("/natterd-config/sighup/tls-listeners", test_sighup_tls_listeners);
   g_test_add_func ("/natterd-config/sighup/plaintext-passwords", test_sighup_plaintext_passwords);
   g_test_add_func ("/natterd-config/sighup/bad-file-refused", test_sighup_bad_file);
   g_test_add_func ("/natterd-config/reload-on-the-bus", test_reload_on_the_bus);

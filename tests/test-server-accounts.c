@@ -241,7 +241,7 @@ test_sasl_errors (Fixture       *f,
 
   natter_test_client_set_name (c, "sasl");
   say (c, "CAP LS");
-  expect_next (c, ":irc.test CAP * LS :account-notify account-tag away-notify batch draft/chathistory echo-message extended-join extended-monitor invite-notify message-tags multi-prefix no-implicit-names sasl server-time setname userhost-in-names");
+  expect_next (c, ":irc.test CAP * LS :account-notify account-tag away-notify batch draft/account-registration draft/chathistory draft/message-redaction draft/multiline echo-message extended-join extended-monitor invite-notify message-tags multi-prefix no-implicit-names sasl server-time setname userhost-in-names");
   say (c, "NICK carol");
   say (c, "USER carol 0 * :Carol");
 
@@ -921,6 +921,9 @@ test_plaintext_refused (Fixture       *f,
   c = new_user (f, "carol", NULL);
   say (c, "PRIVMSG NickServ :REGISTER sesame56");
   expect_next (c, NS "carol :" PLAINTEXT_REFUSED);
+  /* The IRCv3 REGISTER command too. */
+  say (c, "REGISTER * * sesame56");
+  expect_next (c, ":irc.test FAIL REGISTER TLS_REQUIRED carol :" PLAINTEXT_REFUSED);
   say (c, "PRIVMSG NickServ :IDENTIFY alice sesame12");
   expect_next (c, NS "carol :" PLAINTEXT_REFUSED);
   say (c, "NS LOGIN alice sesame12");

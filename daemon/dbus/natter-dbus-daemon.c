@@ -379,12 +379,16 @@ update_hosting (NatterDbusDaemon *self)
 {
   NatterIpcDaemon1 *iface = NATTER_IPC_DAEMON1 (self);
   g_auto(GStrv) addresses = natter_hosting_dup_addresses (self->hosting);
+  g_auto(GStrv) tls_addresses = natter_hosting_dup_tls_addresses (self->hosting);
   guint users, rooms;
 
   natter_hosting_get_counts (self->hosting, &users, &rooms);
   /* The generated setters only notify (and signal PropertiesChanged) on change. */
   natter_ipc_daemon1_set_hosting (iface, natter_hosting_get_server (self->hosting) != NULL);
   natter_ipc_daemon1_set_hosting_addresses (iface, (const char * const *) addresses);
+  natter_ipc_daemon1_set_hosting_tls_addresses (iface, (const char * const *) tls_addresses);
+  natter_ipc_daemon1_set_hosting_tls_fingerprint (iface, natter_hosting_get_tls_fingerprint (self->hosting));
+  natter_ipc_daemon1_set_hosting_tls_self_signed (iface, natter_hosting_get_tls_self_signed (self->hosting));
   natter_ipc_daemon1_set_hosting_users (iface, users);
   natter_ipc_daemon1_set_hosting_rooms (iface, rooms);
 }
@@ -434,6 +438,7 @@ hosting_config_from_options (GVariant             *options,
   static const NatterDbusOption known[] = {
     { "listen", "as" }, { "server-name", "s" }, { "network", "s" },
     { "password", "s" }, { "motd", "s" },
+    { "listen-tls", "as" }, { "tls-certificate", "s" }, { "tls-key", "s" },
     { "allow-plaintext-passwords", "b" },
   };
 
@@ -445,6 +450,9 @@ hosting_config_from_options (GVariant             *options,
   g_variant_lookup (options, "network", "s", &config->network);
   g_variant_lookup (options, "password", "s", &config->password);
   g_variant_lookup (options, "motd", "s", &config->motd);
+  g_variant_lookup (options, "listen-tls", "^as", &config->listen_tls);
+  g_variant_lookup (options, "tls-certificate", "s", &config->tls_certificate);
+  g_variant_lookup (options, "tls-key", "s", &config->tls_key);
   g_variant_lookup (options, "allow-plaintext-passwords", "b", &config->allow_plaintext_passwords);
 
   if (config->password != NULL &&
@@ -461,7 +469,8 @@ hosting_config_from_options (GVariant             *options,
                            _("The message of the day is too long"));
       return FALSE;
     }
-  if (config->listen != NULL && g_strv_length (config->listen) > LISTEN_MAX)
+  if ((config->listen != NULL && g_strv_length (config->listen) > LISTEN_MAX) ||
+      (config->listen_tls != NULL && g_strv_length (config->listen_tls) > LISTEN_MAX))
     {
       g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
                            _("Too many listen addresses"));

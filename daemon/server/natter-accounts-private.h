@@ -122,6 +122,8 @@ void      _natter_sasl_reset                (NatterAuth       *auth);
  * to allow it (allow-plaintext-passwords). */
 gboolean  _natter_accounts_plaintext_refused (NatterServer    *server,
                                               NatterClient    *client);
+/* What a client sending a password there is told (translated). */
+const char *_natter_accounts_plaintext_refusal (void);
 
 /* For the services and history. */
 NatterAuth    *_natter_client_get_auth      (NatterClient *client);
@@ -221,6 +223,43 @@ void      _natter_accounts_verify_password  (NatterServer       *server,
 void      _natter_accounts_evict            (NatterServer  *server,
                                              NatterClient  *client,
                                              NatterAccount *account);
+
+/* natter-accounts-register.c: registering the current nick, for NickServ
+ * and the REGISTER command alike; the front end words the outcome. */
+typedef enum {
+  NATTER_REGISTER_SUCCESS,
+  NATTER_REGISTER_ALREADY_AUTHENTICATED,
+  NATTER_REGISTER_WEAK_PASSWORD,          /* too short */
+  NATTER_REGISTER_UNACCEPTABLE_PASSWORD,  /* too long */
+  NATTER_REGISTER_INVALID_EMAIL,
+  NATTER_REGISTER_ACCOUNT_EXISTS,
+  NATTER_REGISTER_UNAVAILABLE,            /* a limit or the password pool: later */
+  NATTER_REGISTER_FAILED,
+} NatterRegisterOutcome;
+
+/* @account: the name the outcome is about; @text: translated, for the user. */
+typedef void (*NatterRegisterReply) (NatterServer          *server,
+                                     NatterClient          *client,
+                                     NatterRegisterOutcome  outcome,
+                                     const char            *account,
+                                     const char            *text);
+
+/* Registers @client's nick with @password (and @email, or NULL) and logs it
+ * in; @reply is told the outcome, now or once the password is hashed. */
+void      _natter_accounts_register         (NatterServer        *server,
+                                             NatterClient        *client,
+                                             const char          *password,
+                                             const char          *email,
+                                             NatterRegisterReply  reply);
+gboolean  _natter_accounts_email_is_valid   (const char          *email);
+/* The draft/account-registration capability's value, or NULL for none. */
+const char *_natter_accounts_registration_cap_value (NatterServer *server);
+void      _natter_accounts_cmd_register     (NatterServer     *server,
+                                             NatterClient     *client,
+                                             NatterIrcMessage *msg);
+void      _natter_accounts_cmd_verify       (NatterServer     *server,
+                                             NatterClient     *client,
+                                             NatterIrcMessage *msg);
 
 /* natter-accounts-privacy.c */
 void      _natter_accounts_privacy_start    (NatterServer *server);

@@ -113,6 +113,14 @@ _natter_accounts_plaintext_refused (NatterServer *server,
   return !g_inet_address_get_is_loopback (address) || server->loopback_is_remote;
 }
 
+const char *
+_natter_accounts_plaintext_refusal (void)
+{
+  return _("This server takes passwords only over TLS: your connection is not encrypted, so what you "
+           "sent was not used. Connect with TLS (or log in with SASL SCRAM-SHA-256, which sends no "
+           "password).");
+}
+
 static gboolean
 is_base64 (const char *text,
            gsize       len)

@@ -5,6 +5,8 @@
 #include "natter-server.h"
 #include "natter-token-bucket.h"
 
+#include <sys/uio.h>
+
 G_BEGIN_DECLS
 
 /* IRCv3 capabilities, as bits of NatterClient.caps. */
@@ -26,6 +28,11 @@ typedef enum {
   NATTER_CAP_SETNAME           = 1 << 13,
   NATTER_CAP_INVITE_NOTIFY     = 1 << 14,
   NATTER_CAP_NO_IMPLICIT_NAMES = 1 << 15,
+  /* draft/account-registration, draft/multiline, draft/message-redaction:
+   * bits apart from the others' new ones, for a clean merge. */
+  NATTER_CAP_ACCOUNT_REGISTRATION = 1 << 24,
+  NATTER_CAP_MULTILINE            = 1 << 25,
+  NATTER_CAP_MESSAGE_REDACTION    = 1 << 26,
 } NatterCap;
 
 /* Logins, SASL and nick protection of one client: natter-accounts.c. */
@@ -62,6 +69,8 @@ struct _NatterClient
   char              *oper_name;     /* the operator block it OPERed with, NULL if not +o */
   char              *certfp;        /* SHA-256 of its TLS certificate (hex); NULL on plain TCP */
   GPtrArray         *monitoring;    /* MONITOR nicks (char*) as given, NULL when none */
+  GPtrArray         *sent_msgids;   /* its latest msgids while without an account (REDACT), or NULL */
+  struct _NatterMultiline *multiline; /* a draft/multiline batch being received, or NULL */
 
   GPtrArray         *rooms;         /* NatterRoom*, unowned (the room owns membership) */
 
@@ -108,11 +117,36 @@ struct _NatterClient
   guint              wallops        : 1; /* user mode +w */
   guint              bot            : 1; /* user mode +B */
   guint              tls            : 1; /* came through a TLS listener */
+  guint              handshaking    : 1; /* TLS handshake under way: no I/O yet */
+  guint              tls_buffered   : 1; /* the last TLS read filled the buffer: more may wait in TLS */
+
+  /* TLS (natter-client-tls.c): reads and writes go through tls_stream's
+   * pollable streams instead of the socket; NULL on plain TCP. */
+  GIOStream         *tls_stream;
+  GCancellable      *tls_cancellable;
+  GSource           *tls_pending;   /* reads what TLS decrypted but we did not take yet */
 };
 
 NatterClient *_natter_client_new          (NatterServer      *server,
                                            GSocketConnection *connection,
                                            const char        *address);
+/* TLS (natter-client-tls.c): wraps the connection in a GTlsServerConnection
+ * with @certificate and handshakes in the background; the client is read
+ * once it is done, and dropped quietly if it fails. */
+void          _natter_client_tls_begin    (NatterClient      *self,
+                                           GTlsCertificate   *certificate);
+/* recv() and sendmsg() through TLS: -1 with errno EAGAIN when it would
+ * block, another errno on failure. */
+gssize        _natter_client_tls_receive  (NatterClient      *self,
+                                           char              *buf,
+                                           gsize              size);
+gssize        _natter_client_tls_send     (NatterClient      *self,
+                                           const struct iovec *iov,
+                                           guint              n);
+/* TRUE when TLS holds decrypted input that epoll cannot see. */
+gboolean      _natter_client_tls_pending  (NatterClient      *self);
+/* Stops a handshake under way; the socket is closed when it has stopped. */
+void          _natter_client_tls_abort    (NatterClient      *self);
 /* Starts reading through the server's poller. */
 void          _natter_client_start        (NatterClient      *self);
 /* The poller's callback: @events are epoll bits. */

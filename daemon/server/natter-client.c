@@ -17,6 +17,7 @@
 #include "natter-accounts-private.h"
 #include "natter-irc-message.h"
 #include "natter-irc-names.h"
+#include "natter-ircv3-private.h"
 #include "natter-poller.h"
 #include "natter-server-private.h"
 
@@ -62,6 +63,11 @@ natter_client_destroy_sources (NatterClient *self)
       g_source_destroy (self->flood_timer);
       g_clear_pointer (&self->flood_timer, g_source_unref);
     }
+  if (self->tls_pending != NULL)
+    {
+      g_source_destroy (self->tls_pending);
+      g_clear_pointer (&self->tls_pending, g_source_unref);
+    }
   self->watch_in = FALSE;
   self->watch_out = FALSE;
   /* A closed client is already forgotten, and may outlive its server. */
@@ -80,6 +86,8 @@ natter_client_finalize (GObject *object)
   g_free (self->queue);
   if (self->connection != NULL && !self->closed)
     g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
+  g_clear_object (&self->tls_stream);
+  g_clear_object (&self->tls_cancellable);
   g_clear_object (&self->connection);
   g_clear_pointer (&self->rooms, g_ptr_array_unref);
   if (self->partial != NULL)
@@ -99,6 +107,8 @@ natter_client_finalize (GObject *object)
   g_clear_pointer (&self->auth, _natter_auth_free);
   g_clear_pointer (&self->silences, g_ptr_array_unref);
   g_clear_pointer (&self->monitoring, g_ptr_array_unref);
+  g_clear_pointer (&self->sent_msgids, g_ptr_array_unref);
+  g_clear_pointer (&self->multiline, _natter_multiline_free);
   _natter_server_list_cancel (self);
 
   G_OBJECT_CLASS (natter_client_parent_class)->finalize (object);
@@ -301,7 +311,8 @@ natter_client_process (NatterClient *self,
       if (line_len > 0 && p[line_len - 1] == '\r')
         line_len--;
       /* Checked before the line is cut, so that it can wait whole. */
-      if (line_len > 0 && !self->discarding && !natter_client_take_token (self))
+      if (line_len > 0 && !self->discarding && !_natter_multiline_is_open (self) &&
+          !natter_client_take_token (self))
         break;
       p[line_len] = '\0';
 
@@ -314,6 +325,40 @@ natter_client_process (NatterClient *self,
     }
 
   return p - data;
+}
+
+static void natter_client_read (NatterClient *self);
+
+static gboolean
+natter_client_tls_pending_cb (gpointer data)
+{
+  NatterClient *self = data;
+
+  g_clear_pointer (&self->tls_pending, g_source_unref);
+  if (self->closed || !self->watch_in || natter_client_input_held (self))
+    return G_SOURCE_REMOVE;
+
+  g_object_ref (self);
+  natter_client_read (self);
+  _natter_server_flush (self->server);
+  g_object_unref (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* TLS decrypts whole records: what a read left of one waits in TLS, not in
+ * the kernel, so epoll will not say it is there. Read it from an idle. */
+static void
+natter_client_check_tls_pending (NatterClient *self)
+{
+  if (self->tls_pending != NULL || !self->watch_in || natter_client_input_held (self) ||
+      !_natter_client_tls_pending (self))
+    return;
+
+  self->tls_pending = g_idle_source_new ();
+  g_source_set_static_name (self->tls_pending, "natter-client-tls-pending");
+  g_source_set_callback (self->tls_pending, natter_client_tls_pending_cb, self, NULL);
+  g_source_attach (self->tls_pending, self->server->context);
 }
 
 static void
@@ -330,7 +375,10 @@ natter_client_read (NatterClient *self)
   if (server->flood_rate > 0)
     size = MIN (size, (gsize) (MAX (self->flood.tokens, 1.0f) + 1) * NATTER_IRC_LINE_MAX);
 
-  n = recv (self->fd, buf, size, 0);
+  if (G_UNLIKELY (self->tls))
+    n = _natter_client_tls_receive (self, buf, size);
+  else
+    n = recv (self->fd, buf, size, 0);
   if (n < 0)
     {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -380,6 +428,9 @@ natter_client_read (NatterClient *self)
       g_string_free (self->partial, TRUE);
       self->partial = NULL;
     }
+
+  if (G_UNLIKELY (self->tls))
+    natter_client_check_tls_pending (self);
 }
 
 void
@@ -504,6 +555,9 @@ _natter_client_start (NatterClient *self)
 
   self->watch_in = TRUE;
   natter_client_update_watch (self);
+  /* Input held back (flood control, a pause) may already be decrypted. */
+  if (G_UNLIKELY (self->tls))
+    natter_client_check_tls_pending (self);
 }
 
 void
@@ -595,7 +649,7 @@ natter_client_drop_sent (NatterClient *self,
 void
 _natter_client_flush (NatterClient *self)
 {
-  if (self->closed)
+  if (self->closed || self->handshaking)
     return;
 
   while (self->queue_len > 0)
@@ -632,7 +686,10 @@ _natter_client_flush (NatterClient *self)
 
       msg.msg_iov = iov;
       msg.msg_iovlen = n;
-      written = sendmsg (self->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (G_UNLIKELY (self->tls))
+        written = _natter_client_tls_send (self, iov, n);
+      else
+        written = sendmsg (self->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 
       if (written < 0)
         {
@@ -675,6 +732,14 @@ _natter_client_close (NatterClient *self)
 
   natter_client_destroy_sources (self);
   _natter_server_list_cancel (self);
+  if (self->handshaking)
+    {
+      /* The handshake thread still uses the socket: handshake_cb closes it. */
+      natter_client_clear_queue (self);
+      _natter_client_tls_abort (self);
+      self->closed = TRUE;
+      return;
+    }
   if (self->queue_len > 0 && self->quit_reason != NULL)
     _natter_client_flush (self);
   natter_client_destroy_sources (self);

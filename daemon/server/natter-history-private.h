@@ -70,6 +70,9 @@ void      _natter_history_cmd_chathistory (NatterServer     *server,
 gboolean  _natter_history_whowas        (NatterServer *server,
                                          NatterClient *client,
                                          const char   *nick);
+/* The history key of the private conversation of identities @a and @b. */
+char     *_natter_history_pair_key      (const char *a,
+                                         const char *b);
 /* A new batch reference, unique on this server. */
 char     *_natter_history_new_batch     (NatterServer *server);
 /* "2024-01-02T03:04:05.678Z" */

@@ -10,6 +10,7 @@
 #include "natter-accounts-private.h"
 #include "natter-history-private.h"
 #include "natter-irc-names.h"
+#include "natter-ircv3-private.h"
 #include "natter-limits-private.h"
 #include "natter-services-private.h"
 
@@ -103,6 +104,13 @@ pair_key (const char *a,
           const char *b)
 {
   return strcmp (a, b) <= 0 ? g_strconcat (a, " ", b, NULL) : g_strconcat (b, " ", a, NULL);
+}
+
+char *
+_natter_history_pair_key (const char *a,
+                          const char *b)
+{
+  return pair_key (a, b);
 }
 
 void
@@ -530,7 +538,10 @@ send_history_row (NatterServer *server,
 {
   NatterStoredMessage *row = data;
 
-  send_stored (server, client, row, row->target, row->text, batch_tag);
+  if (G_UNLIKELY (strchr (row->text, '\n') != NULL))
+    _natter_multiline_send_stored (server, client, row, batch_tag);
+  else
+    send_stored (server, client, row, row->target, row->text, batch_tag);
 }
 
 static void

@@ -19,19 +19,31 @@ struct _NatterHosting
   NatterServerStore *store;
   NatterServer      *server;     /* NULL when not hosting */
   GPtrArray         *listeners;  /* NatterHostingListener*, of the running server */
+  char              *data_dir;   /* of the store; NULL without one */
+  char              *tls_fingerprint; /* NULL without a TLS listener */
+  gboolean           tls_self_signed;
 };
 
 void                 _natter_hosting_listener_free (NatterHostingListener      *listener);
 /* Checks @config and makes its server, not listening yet, with the files
- * read and the addresses of @config->listen parsed into @addresses. */
+ * read and the addresses of @config->listen and ->listen_tls parsed into
+ * @addresses and @tls_addresses. */
 NatterServer        *_natter_hosting_make_server   (const NatterHostingConfig  *config,
                                                     GPtrArray                 **addresses,
+                                                    GPtrArray                 **tls_addresses,
                                                     GError                    **error);
 /* @config->listen, or the default address when it is empty. */
 const char * const  *_natter_hosting_config_listen (const NatterHostingConfig  *config);
 /* Binds @address for @server; the address bound (its port when @address
  * asked for 0), NULL with @error. */
 GSocketAddress      *_natter_hosting_listen        (NatterServer               *server,
+                                                    GSocketAddress             *address,
+                                                    GError                    **error);
+/* @config->listen_tls, never NULL. */
+const char * const  *_natter_hosting_config_listen_tls (const NatterHostingConfig *config);
+/* As _natter_hosting_listen(), on a TLS listener: the server must have its
+ * certificate. */
+GSocketAddress      *_natter_hosting_listen_tls    (NatterServer               *server,
                                                     GSocketAddress             *address,
                                                     GError                    **error);
 

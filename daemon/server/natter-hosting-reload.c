@@ -6,6 +6,8 @@
 #include <glib/gi18n.h>
 
 #include "natter-hosting-private.h"
+#include "natter-hosting-tls-private.h"
+#include "natter-tls-certificate.h"
 
 /*
  * The kinds of listener a configuration names, each a list of addresses:
@@ -21,7 +23,36 @@ typedef struct {
 
 static const ListenerKind listener_kinds[] = {
   { "listen", _natter_hosting_config_listen, _natter_hosting_listen },
+  { "listen-tls", _natter_hosting_config_listen_tls, _natter_hosting_listen_tls },
 };
+
+/* The certificate is read again, so a renewed one is presented to the next
+ * connections; those already connected keep their session. */
+static gboolean
+reload_certificate (NatterHosting             *self,
+                    const NatterHostingConfig *config,
+                    GPtrArray                 *tls_addresses,
+                    GError                   **error)
+{
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autofree char *name = NULL;
+  gboolean self_signed = FALSE;
+
+  if (tls_addresses->len == 0)
+    return TRUE;
+
+  g_object_get (self->server, "server-name", &name, NULL);
+  certificate = _natter_hosting_tls_certificate (config, self->data_dir, name, tls_addresses,
+                                                 &self_signed, error);
+  if (certificate == NULL)
+    return FALSE;
+  natter_server_set_tls_certificate (self->server, certificate);
+  g_free (self->tls_fingerprint);
+  self->tls_fingerprint = natter_tls_certificate_fingerprint (certificate);
+  self->tls_self_signed = self_signed;
+
+  return TRUE;
+}
 
 static gboolean
 is_listening (NatterHosting *self,
@@ -104,16 +135,19 @@ natter_hosting_reconfigure (NatterHosting              *self,
 {
   g_autoptr(NatterServer) settings = NULL;
   g_autoptr(GPtrArray) addresses = NULL;
+  g_autoptr(GPtrArray) tls_addresses = NULL;
   g_autoptr(GPtrArray) opened = NULL;
 
   g_return_val_if_fail (NATTER_IS_HOSTING (self), FALSE);
   g_return_val_if_fail (config != NULL, FALSE);
 
-  settings = _natter_hosting_make_server (config, &addresses, error);
+  settings = _natter_hosting_make_server (config, &addresses, &tls_addresses, error);
   if (settings == NULL)
     return FALSE;
   if (self->server == NULL)
     return TRUE;
+  if (!reload_certificate (self, config, tls_addresses, error))
+    return FALSE;
 
   /* New listeners first: the only step that can fail. */
   opened = g_ptr_array_new_with_free_func ((GDestroyNotify) _natter_hosting_listener_free);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "natter-hosting-private.h"
+#include "natter-hosting-tls-private.h"
+#include "natter-tls-certificate.h"
 
 G_DEFINE_FINAL_TYPE (NatterHosting, natter_hosting, G_TYPE_OBJECT)
 
@@ -30,6 +32,9 @@ natter_hosting_config_clear_identity (NatterHostingConfig *config)
   g_return_if_fail (config != NULL);
 
   g_clear_pointer (&config->listen, g_strfreev);
+  g_clear_pointer (&config->listen_tls, g_strfreev);
+  g_clear_pointer (&config->tls_certificate, g_free);
+  g_clear_pointer (&config->tls_key, g_free);
   g_clear_pointer (&config->server_name, g_free);
   g_clear_pointer (&config->network, g_free);
   g_clear_pointer (&config->password, g_free);
@@ -76,8 +81,10 @@ natter_hosting_network_is_valid (const char *name)
 const char * const *
 _natter_hosting_config_listen (const NatterHostingConfig *config)
 {
+  static const char * const none[] = { NULL };
+
   if (config->listen == NULL || config->listen[0] == NULL)
-    return default_listen;
+    return config->listen_tls != NULL && config->listen_tls[0] != NULL ? none : default_listen;
 
   return (const char * const *) config->listen;
 }
@@ -264,10 +271,9 @@ config_read_opers (const NatterHostingConfig  *config,
 
 /* Every address parsed before any is bound, so a typo binds nothing. */
 static GPtrArray *
-config_parse_listen (const NatterHostingConfig  *config,
-                     GError                    **error)
+config_parse_listen (const char * const  *listen,
+                     GError             **error)
 {
-  const char * const *listen = _natter_hosting_config_listen (config);
   g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; listen[i] != NULL; i++)
@@ -316,6 +322,7 @@ config_set_abuse_limits (const NatterHostingConfig *config,
 NatterServer *
 _natter_hosting_make_server (const NatterHostingConfig  *config,
                     GPtrArray                 **addresses,
+                    GPtrArray                 **tls_addresses,
                     GError                    **error)
 {
   g_autoptr(NatterServer) server = NULL;
@@ -336,7 +343,9 @@ _natter_hosting_make_server (const NatterHostingConfig  *config,
       !config_check_abuse_limits (config, error) ||
       !check_registered_history (config->registered_history, error) ||
       (opers = config_read_opers (config, error)) == NULL ||
-      (*addresses = config_parse_listen (config, error)) == NULL)
+      !_natter_hosting_tls_check (config, error) ||
+      (*addresses = config_parse_listen (_natter_hosting_config_listen (config), error)) == NULL ||
+      (*tls_addresses = config_parse_listen (_natter_hosting_config_listen_tls (config), error)) == NULL)
     return NULL;
 
   server = natter_server_new ();
@@ -390,10 +399,11 @@ natter_hosting_config_check (const NatterHostingConfig  *config,
 {
   g_autoptr(NatterServer) server = NULL;
   g_autoptr(GPtrArray) addresses = NULL;
+  g_autoptr(GPtrArray) tls_addresses = NULL;
 
   g_return_val_if_fail (config != NULL, FALSE);
 
-  server = _natter_hosting_make_server (config, &addresses, error);
+  server = _natter_hosting_make_server (config, &addresses, &tls_addresses, error);
 
   return server != NULL;
 }
@@ -408,6 +418,8 @@ natter_hosting_dispose (GObject *object)
   g_clear_object (&self->server);
   g_clear_object (&self->store);
   g_clear_pointer (&self->listeners, g_ptr_array_unref);
+  g_clear_pointer (&self->data_dir, g_free);
+  g_clear_pointer (&self->tls_fingerprint, g_free);
 
   G_OBJECT_CLASS (natter_hosting_parent_class)->dispose (object);
 }
@@ -474,6 +486,27 @@ _natter_hosting_listen (NatterServer    *server,
   return g_inet_socket_address_new (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)), port);
 }
 
+const char * const *
+_natter_hosting_config_listen_tls (const NatterHostingConfig *config)
+{
+  static const char * const none[] = { NULL };
+
+  return config->listen_tls != NULL ? (const char * const *) config->listen_tls : none;
+}
+
+GSocketAddress *
+_natter_hosting_listen_tls (NatterServer    *server,
+                            GSocketAddress  *address,
+                            GError         **error)
+{
+  guint16 port = natter_server_listen_tls (server, address, error);
+
+  if (port == 0)
+    return NULL;
+
+  return g_inet_socket_address_new (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)), port);
+}
+
 /* Public API */
 
 NatterHosting *
@@ -499,6 +532,7 @@ natter_hosting_open_store (NatterHosting  *self,
     return FALSE;
 
   self->store = store;
+  self->data_dir = g_steal_pointer (&dir);
 
   return TRUE;
 }
@@ -519,6 +553,9 @@ natter_hosting_start (NatterHosting              *self,
   const char * const *listen;
   g_autoptr(NatterServer) server = NULL;
   g_autoptr(GPtrArray) addresses = NULL;
+  g_autoptr(GPtrArray) tls_addresses = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  gboolean self_signed = FALSE;
 
   g_return_val_if_fail (NATTER_IS_HOSTING (self), FALSE);
   g_return_val_if_fail (config != NULL, FALSE);
@@ -530,9 +567,20 @@ natter_hosting_start (NatterHosting              *self,
       return FALSE;
     }
 
-  server = _natter_hosting_make_server (config, &addresses, error);
+  server = _natter_hosting_make_server (config, &addresses, &tls_addresses, error);
   if (server == NULL)
     return FALSE;
+  if (tls_addresses->len > 0)
+    {
+      g_autofree char *name = NULL;
+
+      g_object_get (server, "server-name", &name, NULL);
+      certificate = _natter_hosting_tls_certificate (config, self->data_dir, name, tls_addresses,
+                                                     &self_signed, error);
+      if (certificate == NULL)
+        return FALSE;
+      natter_server_set_tls_certificate (server, certificate);
+    }
   if (self->store != NULL)
     g_object_set (server, "store", self->store, NULL);
 
@@ -553,7 +601,26 @@ natter_hosting_start (NatterHosting              *self,
           return FALSE;
         }
     }
+  for (guint i = 0; i < tls_addresses->len; i++)
+    {
+      NatterHostingListener *listener = g_new0 (NatterHostingListener, 1);
 
+      listener->kind = g_strdup ("listen-tls");
+      listener->spec = g_strdup (config->listen_tls[i]);
+      listener->effective = _natter_hosting_listen_tls (server, g_ptr_array_index (tls_addresses, i), error);
+      g_ptr_array_add (self->listeners, listener);
+      if (listener->effective == NULL)
+        {
+          g_ptr_array_set_size (self->listeners, 0);
+          g_prefix_error (error, _("Cannot listen on %s: "), config->listen_tls[i]);
+          return FALSE;
+        }
+    }
+
+  g_clear_pointer (&self->tls_fingerprint, g_free);
+  if (certificate != NULL)
+    self->tls_fingerprint = natter_tls_certificate_fingerprint (certificate);
+  self->tls_self_signed = self_signed;
   natter_server_start (server);
   self->server = g_steal_pointer (&server);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);
@@ -623,16 +690,15 @@ address_to_string (GSocketAddress *address)
   return g_strdup_printf ("%s:%u", host, port);
 }
 
-char **
-natter_hosting_dup_addresses (NatterHosting *self)
+static char **
+dup_addresses (NatterServer *server,
+               GPtrArray    *(*get) (NatterServer *))
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
-  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
-
-  if (self->server != NULL)
+  if (server != NULL)
     {
-      g_autoptr(GPtrArray) addresses = natter_server_get_addresses (self->server);
+      g_autoptr(GPtrArray) addresses = get (server);
 
       for (guint i = 0; i < addresses->len; i++)
         {
@@ -643,6 +709,40 @@ natter_hosting_dup_addresses (NatterHosting *self)
     }
 
   return g_strv_builder_end (builder);
+}
+
+char **
+natter_hosting_dup_addresses (NatterHosting *self)
+{
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
+
+  return dup_addresses (self->server, natter_server_get_addresses);
+}
+
+char **
+natter_hosting_dup_tls_addresses (NatterHosting *self)
+{
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
+
+  return dup_addresses (self->server, natter_server_get_tls_addresses);
+}
+
+const char *
+natter_hosting_get_tls_fingerprint (NatterHosting *self)
+{
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
+
+  if (self->server == NULL || self->tls_fingerprint == NULL)
+    return "";
+  return self->tls_fingerprint;
+}
+
+gboolean
+natter_hosting_get_tls_self_signed (NatterHosting *self)
+{
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), FALSE);
+
+  return self->server != NULL && self->tls_fingerprint != NULL && self->tls_self_signed;
 }
 
 void

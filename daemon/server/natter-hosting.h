@@ -21,10 +21,13 @@ typedef enum {
  * What one start of hosting is made from: natterd's hosting options (the
  * fields are named after them) or StartHosting's. NULL, -1 and FALSE keep
  * the server's defaults (declare one with NATTER_HOSTING_CONFIG_INIT); an
- * empty @listen means 127.0.0.1:6667.
+ * empty @listen means 127.0.0.1:6667, unless @listen_tls names any.
  */
 typedef struct {
   char     **listen;
+  char     **listen_tls;            /* TLS listeners, the same syntax */
+  char      *tls_certificate;       /* PEM; NULL: a self-signed one */
+  char      *tls_key;               /* PEM, with tls_certificate */
   char      *server_name;           /* NULL: the host name */
   char      *network;
   char      *password;
@@ -126,6 +129,12 @@ NatterServer      *natter_hosting_require_server (NatterHosting             *sel
 /* Status: "host:port" ("[host]:port" for IPv6) per address listened on,
  * empty when not hosting; users registered and rooms open now. */
 char             **natter_hosting_dup_addresses (NatterHosting              *self);
+/* The same for the TLS listeners. */
+char             **natter_hosting_dup_tls_addresses (NatterHosting          *self);
+/* The TLS certificate's SHA-256 ("AB:CD:..."), "" without a TLS listener;
+ * whether it is the self-signed one natterd made. */
+const char        *natter_hosting_get_tls_fingerprint (NatterHosting        *self);
+gboolean           natter_hosting_get_tls_self_signed (NatterHosting        *self);
 void               natter_hosting_get_counts    (NatterHosting              *self,
                                                  guint                      *n_users,
                                                  guint                      *n_rooms);

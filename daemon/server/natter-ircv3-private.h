@@ -18,6 +18,36 @@ void   _natter_server_invite_notify (NatterServer *server,
                                      NatterClient *inviter,
                                      NatterClient *target);
 
+/* natter-server-redaction.c: draft/message-redaction. */
+NatterCommandFunc _natter_server_cmd_redact;
+/* @client sent the message @msgid: without an account, it may redact it
+ * while it stays connected. */
+void   _natter_redaction_sent     (NatterClient  *client,
+                                   const char    *msgid);
+
+/* natter-server-multiline.c: draft/multiline batches from clients. */
+#define NATTER_MULTILINE_MAX_BYTES 4096
+#define NATTER_MULTILINE_MAX_LINES 100
+#define NATTER_MULTILINE_CAP_VALUE "max-bytes=4096,max-lines=100"
+
+typedef struct _NatterMultiline NatterMultiline;
+
+void   _natter_multiline_free     (NatterMultiline *multiline);
+NatterCommandFunc _natter_server_cmd_batch;
+/* A stored message with line breaks, sent to @client in @outer_tag's
+ * batch: as a multiline batch if it takes them, else line by line. */
+void   _natter_multiline_send_stored (NatterServer        *server,
+                                      NatterClient        *client,
+                                      NatterStoredMessage *row,
+                                      const char          *outer_tag);
+/* A batch is open and its lines take no flood token (up to max-lines). */
+gboolean _natter_multiline_is_open (NatterClient   *client);
+/* TRUE when @msg is a line of @client's open batch: it is taken (or
+ * refused) there, not handled as a command. */
+gboolean _natter_multiline_take   (NatterServer     *server,
+                                   NatterClient     *client,
+                                   NatterIrcMessage *msg);
+
 /* @client is now known by its nick (registration, or a new nick): its
  * watchers get 730. */
 void   _natter_monitor_signon     (NatterServer  *server,

@@ -29,6 +29,9 @@ natter_out_wants_trailing (const char *command,
   for (guint i = 0; i < G_N_ELEMENTS (tokens_last); i++)
     if (g_str_equal (command, tokens_last[i]))
       return FALSE;
+  /* REDACT <target> <msgid> [:reason]: only the reason is free text. */
+  if (g_str_equal (command, "REDACT"))
+    return n_params == 3;
 
   return n_params >= 2 ||
          g_str_equal (command, "QUIT") ||

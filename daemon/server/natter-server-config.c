@@ -50,18 +50,24 @@ natter_server_unlisten (NatterServer   *self,
   g_return_val_if_fail (NATTER_IS_SERVER (self), FALSE);
   g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (effective), FALSE);
 
-  if (!natter_listener_remove_address (self->listener, effective))
-    return FALSE;
+  GPtrArray *bound_addresses = self->listen_addresses;
 
-  for (guint i = 0; i < self->listen_addresses->len; i++)
+  if (!natter_listener_remove_address (self->listener, effective))
     {
-      GInetSocketAddress *bound = g_ptr_array_index (self->listen_addresses, i);
+      if (self->tls_listener == NULL || !natter_listener_remove_address (self->tls_listener, effective))
+        return FALSE;
+      bound_addresses = self->tls_addresses;
+    }
+
+  for (guint i = 0; i < bound_addresses->len; i++)
+    {
+      GInetSocketAddress *bound = g_ptr_array_index (bound_addresses, i);
 
       if (g_inet_socket_address_get_port (bound) == g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective)) &&
           g_inet_address_equal (g_inet_socket_address_get_address (bound),
                                 g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (effective))))
         {
-          g_ptr_array_remove_index (self->listen_addresses, i);
+          g_ptr_array_remove_index (bound_addresses, i);
           break;
         }
     }

@@ -10,6 +10,7 @@
 #include "natter-history-private.h"
 #include "natter-irc-message.h"
 #include "natter-irc-names.h"
+#include "natter-ircv3-private.h"
 #include "natter-server-private.h"
 #include "natter-services-private.h"
 
@@ -47,6 +48,24 @@ client_tags (NatterIrcMessage *msg)
     }
 
   return g_string_free (out, FALSE);
+}
+
+char *
+_natter_server_client_tags (NatterClient     *client,
+                            NatterIrcMessage *msg)
+{
+  char *tags = client_tags (msg);
+
+  /* Bot mode: the bot tag rides with the client-only tags, to those with
+   * message-tags, and into history with them. */
+  if (G_UNLIKELY (client->bot))
+    {
+      char *with_bot = g_strconcat ("bot", tags != NULL ? ";" : NULL, tags, NULL);
+
+      g_free (tags);
+      tags = with_bot;
+    }
+  return tags;
 }
 
 static void
@@ -90,16 +109,7 @@ relay_message (NatterServer     *server,
       return;
     }
 
-  tags = client_tags (msg);
-  /* Bot mode: the bot tag rides with the client-only tags, to those with
-   * message-tags, and into history with them. */
-  if (G_UNLIKELY (client->bot))
-    {
-      char *with_bot = g_strconcat ("bot", tags != NULL ? ";" : NULL, tags, NULL);
-
-      g_free (tags);
-      tags = with_bot;
-    }
+  tags = _natter_server_client_tags (client, msg);
   client->last_message_us = g_get_monotonic_time ();
 
   for (guint i = 0; i < n_targets; i++)
@@ -184,6 +194,8 @@ relay_message (NatterServer     *server,
       if (is_tagmsg)
         line.required_cap = NATTER_CAP_MESSAGE_TAGS;
       _natter_history_stamp (server, client, &line, msgid);
+      if (!is_tagmsg)
+        _natter_redaction_sent (client, line.msgid);
       if (room != NULL)
         _natter_out_line_send_room (&line, server, room, client);
       /* A note to oneself arrives once, echo-message or not. */

@@ -150,6 +150,13 @@ _natter_server_cmd_whois (NatterServer     *server,
   if (who->oper)
     _natter_server_reply (server, client, "313", who->nick, _("is an IRC operator"), NULL);
   _natter_accounts_whois (server, client, who);
+  /* A certificate fingerprint identifies its owner: only to them and opers. */
+  if (who->certfp != NULL && (who == client || client->oper))
+    {
+      g_autofree char *text = g_strdup_printf (_("has client certificate fingerprint %s"), who->certfp);
+
+      _natter_server_reply (server, client, "276", who->nick, text, NULL);
+    }
   if (who->bot)
     _natter_server_reply (server, client, "335", who->nick, _("is a bot"), NULL);
 

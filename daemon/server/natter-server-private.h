@@ -65,6 +65,12 @@ struct _NatterServer
   guint            ping_interval_ms;
 
   NatterListener  *listener;
+  /* TLS (natter-server-tls.c): its own listener, so each accepted
+   * connection is known to be TLS or not; NULL until listened on. */
+  NatterListener  *tls_listener;
+  GTlsCertificate *tls_certificate;
+  GPtrArray       *tls_addresses;  /* GSocketAddress*, as bound */
+  guint            tls_handshake_failures;
   NatterPoller    *poller;        /* every client socket, one epoll set */
   GMainContext    *context;
   GPtrArray       *listen_addresses;  /* GSocketAddress*, as bound */
@@ -204,6 +210,10 @@ NatterCommandFunc _natter_server_cmd_mode;
 
 /* natter-server-messages.c */
 NatterCommandFunc _natter_server_cmd_notice, _natter_server_cmd_privmsg, _natter_server_cmd_tagmsg;
+/* The client-only tags of @msg that travel with what @client sends (and
+ * the bot tag of a bot), escaped; NULL for none. */
+char  *_natter_server_client_tags    (NatterClient     *client,
+                                      NatterIrcMessage *msg);
 
 /* natter-server-presence.c */
 NatterCommandFunc _natter_server_cmd_away, _natter_server_cmd_ison, _natter_server_cmd_userhost,
@@ -259,6 +269,11 @@ void   _natter_server_kill_client    (NatterServer *self,
                                       gboolean      send_error);
 void   _natter_server_client_closed  (NatterServer *self,
                                       NatterClient *client);
+/* The listeners' "incoming" handler; @user_data the server. A connection
+ * from the TLS listener handshakes first. */
+void   _natter_server_incoming       (NatterListener    *listener,
+                                      GSocketConnection *connection,
+                                      gpointer           user_data);
 guint32 _natter_server_next_mark     (NatterServer *self);
 NatterClient *_natter_server_find_nick (NatterServer *self,
                                         const char   *nick);

@@ -22,7 +22,10 @@ static const struct {
   { "account-tag", NATTER_CAP_ACCOUNT_TAG },
   { "away-notify", NATTER_CAP_AWAY_NOTIFY },
   { "batch", NATTER_CAP_BATCH },
+  { "draft/account-registration", NATTER_CAP_ACCOUNT_REGISTRATION },
   { "draft/chathistory", NATTER_CAP_CHATHISTORY },
+  { "draft/message-redaction", NATTER_CAP_MESSAGE_REDACTION },
+  { "draft/multiline", NATTER_CAP_MULTILINE },
   { "echo-message", NATTER_CAP_ECHO_MESSAGE },
   { "extended-join", NATTER_CAP_EXTENDED_JOIN },
   { "extended-monitor", NATTER_CAP_EXTENDED_MONITOR },
@@ -35,6 +38,22 @@ static const struct {
   { "setname", NATTER_CAP_SETNAME },
   { "userhost-in-names", NATTER_CAP_USERHOST_IN_NAMES },
 };
+
+/* The values of the capabilities in natter-server-ircv3.c's care. */
+static void
+append_cap_value (NatterServer *server,
+                  GString      *names,
+                  NatterCap     cap)
+{
+  const char *value = NULL;
+
+  if (cap == NATTER_CAP_ACCOUNT_REGISTRATION)
+    value = _natter_accounts_registration_cap_value (server);
+  else if (cap == NATTER_CAP_MULTILINE)
+    value = NATTER_MULTILINE_CAP_VALUE;
+  if (value != NULL)
+    g_string_append_printf (names, "=%s", value);
+}
 
 static void
 send_isupport (NatterServer *server,
@@ -405,6 +424,8 @@ _natter_server_cmd_cap (NatterServer     *server,
           g_string_append (names, natter_caps[i].name);
           if (!list && client->cap_302 && natter_caps[i].cap == NATTER_CAP_SASL)
             g_string_append (names, "=" NATTER_SASL_MECHANISMS);
+          if (!list && client->cap_302)
+            append_cap_value (server, names, natter_caps[i].cap);
         }
 
       send_cap (server, client, sub, names->str);

@@ -76,6 +76,13 @@ natter_server_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->listener, self);
       g_clear_object (&self->listener);
     }
+  if (self->tls_listener != NULL)
+    {
+      natter_listener_close (self->tls_listener);
+      g_signal_handlers_disconnect_by_data (self->tls_listener, self);
+      g_clear_object (&self->tls_listener);
+    }
+  g_clear_object (&self->tls_certificate);
   if (self->tick_source != NULL)
     {
       g_source_destroy (self->tick_source);
@@ -124,6 +131,7 @@ natter_server_finalize (GObject *object)
   g_clear_pointer (&self->commands, g_hash_table_unref);
   g_clear_pointer (&self->isupport, g_ptr_array_unref);
   g_clear_pointer (&self->listen_addresses, g_ptr_array_unref);
+  g_clear_pointer (&self->tls_addresses, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->read_buffer);
   g_free (self->created_text);
@@ -607,10 +615,10 @@ natter_server_refuse (GSocketConnection *connection,
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
 }
 
-static void
-natter_server_incoming (NatterListener    *listener,
-                        GSocketConnection *connection,
-                        gpointer           user_data)
+void
+_natter_server_incoming (NatterListener    *listener,
+                         GSocketConnection *connection,
+                         gpointer           user_data)
 {
   NatterServer *self = user_data;
   g_autoptr(GSocketAddress) remote = NULL;
@@ -651,7 +659,10 @@ natter_server_incoming (NatterListener    *listener,
   client = _natter_client_new (self, connection, host);
   client->limit_key = g_steal_pointer (&limit_key);
   g_hash_table_add (self->clients, client);
-  _natter_client_start (client);
+  if (listener == self->tls_listener)
+    _natter_client_tls_begin (client, self->tls_certificate);
+  else
+    _natter_client_start (client);
 }
 
 guint16
@@ -768,8 +779,13 @@ natter_server_start (NatterServer *self)
     g_critical ("Cannot watch client sockets: %s", error->message);
   _natter_accounts_start (self);
 
-  g_signal_connect (self->listener, "incoming", G_CALLBACK (natter_server_incoming), self);
+  g_signal_connect (self->listener, "incoming", G_CALLBACK (_natter_server_incoming), self);
   natter_listener_start (self->listener);
+  if (self->tls_listener != NULL)
+    {
+      g_signal_connect (self->tls_listener, "incoming", G_CALLBACK (_natter_server_incoming), self);
+      natter_listener_start (self->tls_listener);
+    }
   natter_server_schedule_tick (self);
 }
 
@@ -787,6 +803,8 @@ natter_server_shutdown (NatterServer *self,
   self->shutting_down = TRUE;
 
   natter_listener_close (self->listener);
+  if (self->tls_listener != NULL)
+    natter_listener_close (self->tls_listener);
 
   g_hash_table_iter_init (&iter, self->clients);
   while (g_hash_table_iter_next (&iter, (gpointer *)&client, NULL))
@@ -876,6 +894,10 @@ _natter_server_handle_line (NatterServer *self,
   /* Commands are matched case-insensitively; the parser left the bytes ours. */
   for (char *c = (char *)msg.command; *c != '\0'; c++)
     *c = g_ascii_toupper (*c);
+
+  /* The lines of a draft/multiline batch wait for its end. */
+  if (G_UNLIKELY (client->multiline != NULL) && _natter_multiline_take (self, client, &msg))
+    return;
 
   command = g_hash_table_lookup (self->commands, msg.command);
   if (command == NULL)

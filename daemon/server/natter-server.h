@@ -85,6 +85,20 @@ guint16         natter_server_listen               (NatterServer   *self,
                                                     GSocketAddress *address,
                                                     GError        **error);
 
+/* TLS (natter-server-tls.c). The certificate (with its private key) every
+ * TLS listener presents; set it before natter_server_listen_tls(). */
+void            natter_server_set_tls_certificate  (NatterServer    *self,
+                                                    GTlsCertificate *certificate);
+GTlsCertificate *natter_server_get_tls_certificate (NatterServer    *self);
+/* Listens for TLS on @address (port 0 picks one): clients handshake first,
+ * client certificates are requested, not required. Returns the port bound,
+ * 0 on error. */
+guint16         natter_server_listen_tls           (NatterServer    *self,
+                                                    GSocketAddress  *address,
+                                                    GError         **error);
+/* The TLS addresses listened on, as bound (GSocketAddress*). */
+GPtrArray      *natter_server_get_tls_addresses    (NatterServer    *self);
+
 /* Starts accepting on the thread-default main context of the caller. */
 void            natter_server_start                (NatterServer   *self);
 

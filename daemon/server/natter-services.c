@@ -142,59 +142,16 @@ cmd_help (NatterServer  *server,
                            _("Messages sent to your account while you are offline are delivered when you next log in."));
 }
 
-/* REGISTER */
-
-typedef struct {
-  char *name;
-  char *key;
-  char *email;
-} Registration;
+/* REGISTER: natter-accounts-register.c, worded as NOTICEs. */
 
 static void
-registration_free (Registration *registration)
+register_reply (NatterServer          *server,
+                NatterClient          *client,
+                NatterRegisterOutcome  outcome,
+                const char            *account,
+                const char            *text)
 {
-  g_free (registration->name);
-  g_free (registration->key);
-  g_free (registration->email);
-  g_free (registration);
-}
-
-static void
-register_hashed (NatterServer *server,
-                 NatterClient *client,
-                 const char   *hash,
-                 const char   *scram,
-                 gpointer      user_data)
-{
-  Registration *registration = user_data;
-  NatterAccount *account;
-
-  _natter_accounts_set_registering (server, registration->key, FALSE);
-
-  if (hash == NULL)
-    {
-      _natter_limits_registration_cancelled (server, client);
-      _natter_services_notice (server, client, _("Registration failed. Please try again later."));
-      return;
-    }
-
-  account = _natter_accounts_create (server, registration->name, hash, scram, registration->email);
-  if (account == NULL)
-    {
-      _natter_limits_registration_cancelled (server, client);
-      _natter_services_noticef (server, client, _("%s is already registered."), registration->name);
-      return;
-    }
-  _natter_limits_registered (server, client, account);
-
-  _natter_services_noticef (server, client, _("%s is now registered to you."), account->name);
-  _natter_accounts_login (server, client, account);
-}
-
-static void
-registration_destroy (gpointer data)
-{
-  registration_free (data);
+  _natter_services_notice (server, client, text);
 }
 
 static void
@@ -204,47 +161,14 @@ cmd_register (NatterServer  *server,
 {
   const char *password = args[0];
   const char *email = password != NULL ? args[1] : NULL;
-  g_autofree char *refusal = NULL;
-  Registration *registration;
 
   if (password == NULL)
     {
       _natter_services_notice (server, client, _("Syntax: REGISTER <password> [email]"));
       return;
     }
-  if (client->account != NULL)
-    {
-      _natter_services_noticef (server, client, _("You are already logged in as %s."), client->account);
-      return;
-    }
-  if (!password_ok (server, client, password))
-    return;
-  if (email != NULL && (strlen (email) > NATTER_EMAIL_MAX || strchr (email, '@') == NULL ||
-                        !g_utf8_validate (email, -1, NULL)))
-    {
-      _natter_services_notice (server, client, _("That is not a valid email address."));
-      return;
-    }
-  if (_natter_accounts_lookup (server, client->nick) != NULL ||
-      _natter_accounts_is_registering (server, client->nick_folded))
-    {
-      _natter_services_noticef (server, client, _("%s is already registered."), client->nick);
-      return;
-    }
-  if (!_natter_limits_password_pool_ready (server, client, FALSE, &refusal) ||
-      !_natter_limits_registration_begin (server, client, &refusal))
-    {
-      _natter_services_notice (server, client, refusal);
-      return;
-    }
 
-  registration = g_new0 (Registration, 1);
-  registration->name = g_strdup (client->nick);
-  registration->key = g_strdup (client->nick_folded);
-  registration->email = g_strdup (email);
-  _natter_accounts_set_registering (server, registration->key, TRUE);
-  _natter_accounts_hash_password (server, client, password, register_hashed, registration,
-                                  registration_destroy);
+  _natter_accounts_register (server, client, password, email, register_reply);
 }
 
 /* IDENTIFY and DROP: both check the password first. */
@@ -703,10 +627,7 @@ dispatch (NatterServer  *server,
     }
   if (carries_password (args) && _natter_accounts_plaintext_refused (server, client))
     {
-      _natter_services_notice (server, client,
-                               _("This server takes passwords only over TLS: your connection is not "
-                                 "encrypted, so what you sent was not used. Connect with TLS (or log in "
-                                 "with SASL SCRAM-SHA-256, which sends no password)."));
+      _natter_services_notice (server, client, _natter_accounts_plaintext_refusal ());
       return;
     }
 

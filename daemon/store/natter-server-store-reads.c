@@ -543,12 +543,12 @@ resolve_ref (sqlite3    *db,
   return rc;
 }
 
-#define SELECT_BEFORE "SELECT " MESSAGE_COLUMNS " FROM history WHERE target_key = ?1" \
+#define SELECT_BEFORE "SELECT " MESSAGE_COLUMNS " FROM history WHERE target_key = ?1 AND redacted = 0" \
                       " AND (time, id) < (?2, ?3) AND time >= ?5" \
                       " ORDER BY time DESC, id DESC LIMIT ?4"
-#define SELECT_AFTER  "SELECT " MESSAGE_COLUMNS " FROM history WHERE target_key = ?1" \
+#define SELECT_AFTER  "SELECT " MESSAGE_COLUMNS " FROM history WHERE target_key = ?1 AND redacted = 0" \
                       " AND (time, id) > (?2, ?3) AND time >= ?5 ORDER BY time, id LIMIT ?4"
-#define SELECT_AFTER_LATEST "SELECT " MESSAGE_COLUMNS " FROM history WHERE target_key = ?1" \
+#define SELECT_AFTER_LATEST "SELECT " MESSAGE_COLUMNS " FROM history WHERE target_key = ?1 AND redacted = 0" \
                       " AND (time, id) > (?2, ?3) AND time >= ?5" \
                       " ORDER BY time DESC, id DESC LIMIT ?4"
 
@@ -881,6 +881,68 @@ GPtrArray *
 natter_server_store_fetch_inbox_finish (NatterServerStore  *self,
                                         GAsyncResult       *result,
                                         GError            **error)
+{
+  return read_finish (self, result, error);
+}
+
+static gpointer
+lookup_message_read (NatterDatabase  *database,
+                     sqlite3         *db,
+                     gpointer         user_data,
+                     GError         **error)
+{
+  static const char sql[] = "SELECT " MESSAGE_COLUMNS " FROM history"
+                            " WHERE msgid = ?1 AND target_key = ?2 AND redacted = 0";
+  ReadData *data = user_data;
+  NatterStoredMessage *message = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, data->msgid[0], -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, data->target_key, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        message = message_from_row (stmt);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      natter_database_set_error (database, db, rc, sql, error);
+      return NULL;
+    }
+
+  return message;
+}
+
+void
+natter_server_store_lookup_message_async (NatterServerStore   *self,
+                                          const char          *msgid,
+                                          const char          *target_key,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  ReadData *data;
+
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+  g_return_if_fail (msgid != NULL && target_key != NULL);
+
+  data = read_new (self, cancellable, callback, user_data, natter_server_store_lookup_message_async,
+                   lookup_message_read, (GDestroyNotify)natter_stored_message_free);
+  data->msgid[0] = g_strdup (msgid);
+  data->target_key = g_strdup (target_key);
+
+  read_start (self, data);
+}
+
+NatterStoredMessage *
+natter_server_store_lookup_message_finish (NatterServerStore  *self,
+                                           GAsyncResult       *result,
+                                           GError            **error)
 {
   return read_finish (self, result, error);
 }

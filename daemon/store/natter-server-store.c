@@ -32,6 +32,7 @@ typedef enum {
   OP_PURGE_ROOM_HISTORY,
   OP_SAVE_FIRST_JOIN,
   OP_DROP_OFFLINE,
+  OP_REDACT_MESSAGE,
   OP_SAVE_CERTFPS,
 } OpKind;
 
@@ -48,7 +49,12 @@ typedef struct {
 G_DEFINE_FINAL_TYPE (NatterServerStore, natter_server_store, G_TYPE_OBJECT)
 G_DEFINE_QUARK (natter-server-store-error-quark, natter_server_store_error)
 
-/* 3 -> 4: SCRAM-SHA-256 credentials of an account (NULL until its password
+/* 3 -> 4: redacted messages stay (for operators reading the file) but
+ * history no longer serves them. */
+#define MIGRATE_REDACTION_SQL \
+  "ALTER TABLE history ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0;"
+
+/* 4 -> 5: SCRAM-SHA-256 credentials of an account (NULL until its password
  * is next set or used), and the client certificate fingerprints that log
  * in to an account with SASL EXTERNAL, each bound to at most one. */
 #define MIGRATE_SCRAM_EXTERNAL_SQL \
@@ -210,6 +216,7 @@ static const char * const migrations[] = {
   "    AND history.time >= accounts.registered * 1000"
   "  GROUP BY accounts.id, history.target_key;",
 
+  MIGRATE_REDACTION_SQL,
   MIGRATE_SCRAM_EXTERNAL_SQL,
 };
 
@@ -561,6 +568,10 @@ writer_apply (NatterDatabase    *database,
     case OP_DROP_OFFLINE:
       natter_database_run (database, "DELETE FROM inbox WHERE account = ?1 AND msgid = ?2 AND delivered = 0",
                            "ss", s[0], s[1]);
+      break;
+
+    case OP_REDACT_MESSAGE:
+      natter_database_run (database, "UPDATE history SET redacted = 1 WHERE msgid = ?1", "s", s[0]);
       break;
 
     case OP_SAVE_SEEN:
@@ -983,6 +994,15 @@ natter_server_store_drop_offline (NatterServerStore *self,
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 
   op_push (self, op_new (OP_DROP_OFFLINE, strings, G_N_ELEMENTS (strings)));
+}
+
+void
+natter_server_store_redact_message (NatterServerStore *self,
+                                    const char        *msgid)
+{
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+
+  op_push (self, op_new (OP_REDACT_MESSAGE, &msgid, 1));
 }
 
 void

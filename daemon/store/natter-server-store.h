@@ -27,7 +27,7 @@ typedef enum {
 } NatterServerStoreError;
 
 /* The schema this build writes; older files are migrated forward on open. */
-#define NATTER_SERVER_STORE_SCHEMA_VERSION 4
+#define NATTER_SERVER_STORE_SCHEMA_VERSION 5
 #define NATTER_SERVER_STORE_FILENAME "server.db"
 
 #define NATTER_TYPE_SERVER_STORE (natter_server_store_get_type ())
@@ -231,6 +231,9 @@ void natter_server_store_clear_inbox     (NatterServerStore *self,
 void natter_server_store_drop_offline    (NatterServerStore *self,
                                           const char        *identity,
                                           const char        *msgid);
+/* History no longer serves the message @msgid (draft/message-redaction). */
+void natter_server_store_redact_message  (NatterServerStore *self,
+                                          const char        *msgid);
 /* A room's history and first joins, when the room is gone. */
 void natter_server_store_delete_room_history (NatterServerStore *self,
                                               const char        *room_key);
@@ -320,6 +323,18 @@ void       natter_server_store_fetch_inbox_async    (NatterServerStore   *self,
 GPtrArray *natter_server_store_fetch_inbox_finish   (NatterServerStore *self,
                                                      GAsyncResult      *result,
                                                      GError           **error);
+
+/* The message @msgid of the history of @target_key, unless redacted; NULL
+ * (and no error) when there is none. */
+void                 natter_server_store_lookup_message_async  (NatterServerStore   *self,
+                                                                const char          *msgid,
+                                                                const char          *target_key,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+NatterStoredMessage *natter_server_store_lookup_message_finish (NatterServerStore *self,
+                                                                GAsyncResult      *result,
+                                                                GError           **error);
 
 /* When @nick_key was last online, and (if @account_key, an account's
  * identity, is not NULL) the latest time any nick of that account was; NULL

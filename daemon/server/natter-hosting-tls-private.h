@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "natter-hosting.h"
+
+G_BEGIN_DECLS
+
+/* The certificate TLS listeners present: the configured PEM pair, or the
+ * self-signed one kept in @data_dir/tls (in memory when @data_dir is NULL),
+ * made for @server_name and the addresses of @tls_addresses
+ * (GInetSocketAddress*). */
+GTlsCertificate *_natter_hosting_tls_certificate (const NatterHostingConfig  *config,
+                                                  const char                 *data_dir,
+                                                  const char                 *server_name,
+                                                  GPtrArray                  *tls_addresses,
+                                                  gboolean                   *self_signed,
+                                                  GError                    **error);
+/* The TLS settings make sense together. */
+gboolean         _natter_hosting_tls_check       (const NatterHostingConfig  *config,
+                                                  GError                    **error);
+
+G_END_DECLS
