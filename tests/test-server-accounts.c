@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "natter-test-store.h"
+#include "natter-tls-certificate.h"
 
 /*
  * Accounts over TCP, against an in-process server with a store on a fresh
@@ -958,6 +959,84 @@ test_plaintext_refused (Fixture       *f,
   expect_next (c, ":irc.test 900 carol carol!carol@127.0.0.1 alice :You are now logged in as alice");
 }
 
+/* Over a real TLS listener, from "another machine": passwords are fine
+ * there, and a client certificate bound with CERT ADD logs in with SASL
+ * EXTERNAL; over the plain listener neither. */
+static void
+test_tls_end_to_end (Fixture       *f,
+                     gconstpointer  data)
+{
+  const char * const names[] = { "irc.test", NULL };
+  const char * const addresses[] = { "127.0.0.1", NULL };
+  g_autoptr(GTlsCertificate) server_certificate = NULL;
+  g_autoptr(GTlsCertificate) client_certificate = NULL;
+  g_autoptr(NatterServerStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *certfp = NULL;
+  g_autofree char *line = NULL;
+  Client *alice, *c;
+  guint16 tls_port;
+
+  server_certificate = natter_tls_certificate_load_or_create (NULL, names, addresses, NULL, &error);
+  g_assert_no_error (error);
+  client_certificate = natter_tls_certificate_load_or_create (NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  certfp = natter_tls_certificate_fingerprint_hex (client_certificate);
+
+  g_clear_pointer (&f->server, natter_test_server_free);
+  store = natter_server_store_new (f->dir, &error);
+  g_assert_no_error (error);
+  g_setenv ("NATTER_TEST_LOOPBACK_IS_REMOTE", "1", TRUE);
+  f->server = natter_test_server_new_tls (server_certificate,
+                                          "server-name", "irc.test",
+                                          "store", store,
+                                          "flood-rate", 0.0,
+                                          "nick-grace", natter_test_ms (GRACE_MS),
+                                          NULL);
+  g_unsetenv ("NATTER_TEST_LOOPBACK_IS_REMOTE");
+  f->port = natter_test_server_get_port (f->server);
+  tls_port = natter_test_server_get_tls_port (f->server);
+
+  /* Over TLS: REGISTER, and the certificate bound by its fingerprint. */
+  alice = natter_test_client_new_tls (tls_port, NULL, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (f->clients, alice);
+  natter_test_store_register_caps (alice, "alice", NULL);
+  natter_test_store_create_account (alice, "sesame12");
+  say (alice, "PRIVMSG NickServ :CERT ADD");
+  expect_next (alice, NS "alice :Your connection has no client certificate: *");
+  say (alice, "PRIVMSG NickServ :CERT ADD %s", certfp);
+  expect_nextf (alice, NS "alice :%s added: that certificate logs you in to alice with SASL EXTERNAL.", certfp);
+
+  /* The certificate's connection: EXTERNAL, and CERT ADD knows it. */
+  c = natter_test_client_new_tls (tls_port, client_certificate, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (f->clients, c);
+  external_login (c, "ally", "+");
+  expect_next (c, ":irc.test 900 * ally!ally@127.0.0.1 alice :You are now logged in as alice");
+  expect_next (c, ":irc.test 903 * :SASL authentication successful");
+  say (c, "CAP END");
+  expect (c, ":irc.test 422 ally :*");
+  say (c, "PRIVMSG NickServ :CERT ADD");
+  expect_nextf (c, NS "ally :%s is already on your account.", certfp);
+
+  /* SASL PLAIN over TLS. */
+  c = natter_test_client_new_tls (tls_port, NULL, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (f->clients, c);
+  natter_test_store_register_sasl (c, "al2", "alice", "sesame12", NULL);
+
+  /* The plain listener: neither. */
+  c = new_client (f);
+  natter_test_client_set_name (c, "al4");
+  say (c, "CAP REQ :sasl");
+  expect_next (c, ":irc.test CAP * ACK :sasl");
+  say (c, "AUTHENTICATE EXTERNAL");
+  expect_next (c, ":irc.test 904 * :SASL EXTERNAL needs a TLS client certificate");
+  say (c, "AUTHENTICATE PLAIN");
+  expect_next (c, ":irc.test 904 * :SASL PLAIN needs TLS on this server: connect with TLS, or use SCRAM-SHA-256");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -987,6 +1066,7 @@ main (int   argc,
   ADD ("cert/add-del-list", test_cert_commands);
   ADD ("sasl/external", test_sasl_external);
   ADD ("plaintext/refused-off-loopback", test_plaintext_refused);
+  ADD ("tls/external-and-passwords", test_tls_end_to_end);
 
   return g_test_run ();
 }
