@@ -10,7 +10,6 @@
 #include <glib/gstdio.h>
 #include <gobject/gvaluecollector.h>
 
-#include "natter-server-private.h"
 #include "natter-test-client.h"
 
 #define RECENT_LINES 12
@@ -310,34 +309,6 @@ natter_test_server_get_n_clients (NatterTestServer *self)
   run_in_server_thread (self, get_n_clients_in_thread, &n);
 
   return n;
-}
-
-typedef struct {
-  guint16     port;
-  const char *certfp;
-  gboolean    found;
-} CertfpCall;
-
-static void
-set_certfp_in_thread (NatterTestServer *self,
-                      gpointer          data)
-{
-  CertfpCall *call = data;
-  GHashTableIter iter;
-  NatterClient *client;
-
-  g_hash_table_iter_init (&iter, self->server->clients);
-  while (g_hash_table_iter_next (&iter, (gpointer *)&client, NULL))
-    {
-      g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (client->connection, NULL);
-
-      if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote) ||
-          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote)) != call->port)
-        continue;
-      g_free (client->certfp);
-      client->certfp = g_strdup (call->certfp);
-      call->found = TRUE;
-    }
 }
 
 static void
@@ -1080,36 +1051,4 @@ natter_test_client_register (NatterTestClient *self,
                              const char       *nick)
 {
   return natter_test_client_register_full (self, nick, nick, "Real Name");
-}
-
-/* Test seam */
-
-gboolean
-natter_test_server_set_certfp (NatterTestServer *self,
-                               NatterTestClient *client,
-                               const char       *certfp)
-{
-  g_autoptr(GSocketAddress) local = NULL;
-  CertfpCall call = { 0, certfp, FALSE };
-  gint64 deadline = g_get_monotonic_time () + natter_test_ms (NATTER_TEST_TIMEOUT_MS) * G_TIME_SPAN_MILLISECOND;
-
-  g_return_val_if_fail (self != NULL && client != NULL, FALSE);
-
-  local = g_socket_get_local_address (client->socket, NULL);
-  g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (local), FALSE);
-  call.port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-
-  /* The server may not have accepted the connection yet. */
-  for (;;)
-    {
-      run_in_server_thread (self, set_certfp_in_thread, &call);
-      if (call.found)
-        return TRUE;
-      if (g_get_monotonic_time () >= deadline)
-        break;
-      g_usleep (10 * G_TIME_SPAN_MILLISECOND);
-    }
-
-  g_test_fail_printf ("the server never accepted the connection from port %u", call.port);
-  return FALSE;
 }

@@ -49,15 +49,6 @@ guint16           natter_test_server_get_port      (NatterTestServer *self);
 guint16           natter_test_server_get_tls_port  (NatterTestServer *self);
 /* Asks the server thread and waits for the answer. */
 guint             natter_test_server_get_n_clients (NatterTestServer *self);
-typedef struct _NatterTestClient NatterTestClient;
-
-/* The test seam of natter-server-private.h: the server's side of @client
- * gets @certfp (lower-case hex SHA-256, NULL for none) as its TLS client
- * certificate's fingerprint, as the TLS listener would set it. Waits for
- * the server to accept the connection. */
-gboolean          natter_test_server_set_certfp    (NatterTestServer *self,
-                                                    NatterTestClient *client,
-                                                    const char       *certfp);
 /* natter_server_shutdown() in the server thread; the loop keeps running so
  * the goodbyes can be written. */
 void              natter_test_server_shutdown      (NatterTestServer *self);

@@ -34,17 +34,50 @@ typedef struct {
   char             *dir;
   NatterTestServer *server;
   guint16           port;
+  guint16           tls_port;
   GPtrArray        *clients;
 } Fixture;
+
+/* Made once in main(): the server's, and two client certificates with
+ * their fingerprints as the server keeps them (lower-case hex), and B's as
+ * "AB:CD:..." too. */
+static GTlsCertificate *server_cert, *cert_a, *cert_b;
+static char *certfp_a, *certfp_b, *certfp_b_colons;
+
+/* A server with a store on f->dir, listening on plain TCP and TLS.
+ * @remote: it counts 127.0.0.1 as another machine, for the rule on
+ * passwords in clear (NATTER_TEST_LOOPBACK_IS_REMOTE=1 while it is made);
+ * @allow: allow-plaintext-passwords. */
+static void
+start_server (Fixture  *f,
+              gboolean  remote,
+              gboolean  allow)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+
+  g_assert_no_error (error);
+  if (remote)
+    g_setenv ("NATTER_TEST_LOOPBACK_IS_REMOTE", "1", TRUE);
+  f->server = natter_test_server_new_tls (server_cert,
+                                          "server-name", "irc.test",
+                                          "store", store,
+                                          "flood-rate", 0.0,
+                                          "nick-grace", natter_test_ms (GRACE_MS),
+                                          "allow-plaintext-passwords", allow,
+                                          NULL);
+  g_unsetenv ("NATTER_TEST_LOOPBACK_IS_REMOTE");
+  f->port = natter_test_server_get_port (f->server);
+  f->tls_port = natter_test_server_get_tls_port (f->server);
+}
 
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   f->dir = natter_test_store_make_dir ();
-  f->server = natter_test_store_server_new (f->dir, GRACE_MS);
-  f->port = natter_test_server_get_port (f->server);
   f->clients = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_test_client_free);
+  start_server (f, FALSE, FALSE);
 }
 
 static void
@@ -64,8 +97,7 @@ restart (Fixture *f)
 {
   g_ptr_array_set_size (f->clients, 0);
   g_clear_pointer (&f->server, natter_test_server_free);
-  f->server = natter_test_store_server_new (f->dir, GRACE_MS);
-  f->port = natter_test_server_get_port (f->server);
+  start_server (f, FALSE, FALSE);
 }
 
 static Client *
@@ -733,22 +765,18 @@ test_services_reserved (Fixture       *f,
   silent (bob);
 }
 
-/* Certificates and SASL EXTERNAL. The connections get their certificate
- * fingerprint through the test seam (natter_test_server_set_certfp()), as
- * the TLS listener gives it: an end-to-end test over TLS comes with it. */
+/* Certificates and SASL EXTERNAL, over the TLS listener. */
 
-#define CERT_A "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
-#define CERT_B "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-#define CERT_B_COLONS "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF"
-
-/* A connection with the client certificate @certfp. */
+/* A TLS connection presenting @certificate (NULL: none). */
 static Client *
-new_client_with_cert (Fixture    *f,
-                      const char *certfp)
+new_client_with_cert (Fixture         *f,
+                      GTlsCertificate *certificate)
 {
-  Client *c = new_client (f);
+  g_autoptr(GError) error = NULL;
+  Client *c = natter_test_client_new_tls (f->tls_port, certificate, &error);
 
-  natter_test_server_set_certfp (f->server, c, certfp);
+  g_assert_no_error (error);
+  g_ptr_array_add (f->clients, c);
   return c;
 }
 
@@ -771,31 +799,31 @@ test_cert_commands (Fixture       *f,
   create_account (f, "alice", "sesame12");
   create_account (f, "bob", "sesame34");
 
-  anon = new_client_with_cert (f, CERT_A);
+  anon = new_client_with_cert (f, cert_a);
   natter_test_store_register_caps (anon, "anon", NULL);
   say (anon, "PRIVMSG NickServ :CERT ADD");
   expect_next (anon, NS "anon :You are not logged in. Log in with IDENTIFY first.");
 
-  alice = new_client_with_cert (f, CERT_A);
+  alice = new_client_with_cert (f, cert_a);
   natter_test_store_register_sasl (alice, "alice", "alice", "sesame12", NULL);
   say (alice, "PRIVMSG NickServ :CERT LIST");
   expect_next (alice, NS "alice :Your account has no certificates. CERT ADD adds the one you are connected with.");
   say (alice, "PRIVMSG NickServ :CERT ADD");
-  expect_next (alice, NS "alice :" CERT_A " added: that certificate logs you in to alice with SASL EXTERNAL.");
-  say (alice, "PRIVMSG NickServ :CERT ADD " CERT_A);
-  expect_next (alice, NS "alice :" CERT_A " is already on your account.");
-  say (alice, "PRIVMSG NickServ :CERT ADD " CERT_B_COLONS);
-  expect_next (alice, NS "alice :" CERT_B " added: that certificate logs you in to alice with SASL EXTERNAL.");
+  expect_nextf (alice, NS "alice :%s added: that certificate logs you in to alice with SASL EXTERNAL.", certfp_a);
+  say (alice, "PRIVMSG NickServ :CERT ADD %s", certfp_a);
+  expect_nextf (alice, NS "alice :%s is already on your account.", certfp_a);
+  say (alice, "PRIVMSG NickServ :CERT ADD %s", certfp_b_colons);
+  expect_nextf (alice, NS "alice :%s added: that certificate logs you in to alice with SASL EXTERNAL.", certfp_b);
   say (alice, "PRIVMSG NickServ :CERT ADD abcdef");
   expect_next (alice, NS "alice :abcdef is not a SHA-256 fingerprint: 64 hexadecimal digits, colons allowed.");
-  say (alice, "PRIVMSG NickServ :CERT ADD " CERT_A "zz");
-  expect_next (alice, NS "alice :" CERT_A "zz is not a SHA-256 fingerprint: 64 hexadecimal digits, colons allowed.");
+  say (alice, "PRIVMSG NickServ :CERT ADD %szz", certfp_a);
+  expect_nextf (alice, NS "alice :%szz is not a SHA-256 fingerprint: 64 hexadecimal digits, colons allowed.", certfp_a);
   say (alice, "PRIVMSG NickServ :CERT");
   expect_next (alice, NS "alice :Syntax: CERT ADD [fingerprint], CERT DEL <fingerprint> or CERT LIST");
   say (alice, "PRIVMSG NickServ :CERT LIST");
   expect_next (alice, NS "alice :Certificates of alice:");
-  expect_next (alice, NS "alice :  " CERT_A);
-  expect_next (alice, NS "alice :  " CERT_B);
+  expect_nextf (alice, NS "alice :  %s", certfp_a);
+  expect_nextf (alice, NS "alice :  %s", certfp_b);
   expect_next (alice, NS "alice :End of the list: 2 certificates.");
 
   /* A fingerprint belongs to one account. */
@@ -803,15 +831,15 @@ test_cert_commands (Fixture       *f,
   natter_test_store_register_sasl (bob, "bob", "bob", "sesame34", NULL);
   say (bob, "PRIVMSG NickServ :CERT ADD");
   expect_next (bob, NS "bob :Your connection has no client certificate: connect with one, or give its fingerprint with CERT ADD <fingerprint>.");
-  say (bob, "PRIVMSG NickServ :CERT ADD " CERT_B);
-  expect_next (bob, NS "bob :" CERT_B " belongs to another account.");
-  say (bob, "PRIVMSG NickServ :CERT DEL " CERT_B);
-  expect_next (bob, NS "bob :" CERT_B " is not on your account.");
+  say (bob, "PRIVMSG NickServ :CERT ADD %s", certfp_b);
+  expect_nextf (bob, NS "bob :%s belongs to another account.", certfp_b);
+  say (bob, "PRIVMSG NickServ :CERT DEL %s", certfp_b);
+  expect_nextf (bob, NS "bob :%s is not on your account.", certfp_b);
 
-  say (alice, "PRIVMSG NickServ :CERT DEL " CERT_B_COLONS);
-  expect_next (alice, NS "alice :" CERT_B " removed from your account.");
-  say (bob, "PRIVMSG NickServ :CERT ADD " CERT_B);
-  expect_next (bob, NS "bob :" CERT_B " added: that certificate logs you in to bob with SASL EXTERNAL.");
+  say (alice, "PRIVMSG NickServ :CERT DEL %s", certfp_b_colons);
+  expect_nextf (alice, NS "alice :%s removed from your account.", certfp_b);
+  say (bob, "PRIVMSG NickServ :CERT ADD %s", certfp_b);
+  expect_nextf (bob, NS "bob :%s added: that certificate logs you in to bob with SASL EXTERNAL.", certfp_b);
 
   /* Kept across a restart. */
   restart (f);
@@ -819,7 +847,7 @@ test_cert_commands (Fixture       *f,
   natter_test_store_register_sasl (alice, "alice", "alice", "sesame12", NULL);
   say (alice, "PRIVMSG NickServ :CERT LIST");
   expect_next (alice, NS "alice :Certificates of alice:");
-  expect_next (alice, NS "alice :  " CERT_A);
+  expect_nextf (alice, NS "alice :  %s", certfp_a);
   expect_next (alice, NS "alice :End of the list: 1 certificate.");
 }
 
@@ -834,62 +862,49 @@ test_sasl_external (Fixture       *f,
   create_account (f, "alice", "sesame12");
   alice = new_client (f);
   natter_test_store_register_sasl (alice, "alice", "alice", "sesame12", NULL);
-  say (alice, "PRIVMSG NickServ :CERT ADD " CERT_A);
-  expect_next (alice, NS "alice :" CERT_A " added: *");
+  say (alice, "PRIVMSG NickServ :CERT ADD %s", certfp_a);
+  expect_nextf (alice, NS "alice :%s added: *", certfp_a);
 
   /* The certificate alone, then with the account named (any case). */
-  c = new_client_with_cert (f, CERT_A);
+  c = new_client_with_cert (f, cert_a);
   external_login (c, "ally", "+");
   expect_next (c, ":irc.test 900 * ally!ally@127.0.0.1 alice :You are now logged in as alice");
   expect_next (c, ":irc.test 903 * :SASL authentication successful");
   say (c, "CAP END");
   expect_next (c, ":irc.test 001 ally :*");
 
-  c = new_client_with_cert (f, CERT_A);
+  c = new_client_with_cert (f, cert_a);
   external_login (c, "al2", alice64);
   expect_next (c, ":irc.test 900 * al2!al2@127.0.0.1 alice :You are now logged in as alice");
   expect_next (c, ":irc.test 903 * :SASL authentication successful");
 
   /* Another account named: refused. */
-  c = new_client_with_cert (f, CERT_A);
+  c = new_client_with_cert (f, cert_a);
   external_login (c, "al3", bob64);
   expect_next (c, ":irc.test 904 * :SASL authentication failed");
 
   /* A certificate no account has. */
-  c = new_client_with_cert (f, CERT_B);
+  c = new_client_with_cert (f, cert_b);
   external_login (c, "stranger", "+");
   expect_next (c, ":irc.test 904 * :No account has your client certificate: log in another way and add it with /msg NickServ CERT ADD");
 
   /* The account dropped: its certificates go with it. */
   say (alice, "PRIVMSG NickServ :DROP sesame12");
   expect (alice, NS "alice :The account alice is gone.");
-  c = new_client_with_cert (f, CERT_A);
+  c = new_client_with_cert (f, cert_a);
   external_login (c, "al4", "+");
   expect_next (c, ":irc.test 904 * :No account has your client certificate: *");
 }
 
 /* Passwords over plain TCP from another machine (127.0.0.1 counted as
- * one: NATTER_TEST_LOOPBACK_IS_REMOTE=1 while the server is made). */
+ * one). */
 static void
 start_remote_server (Fixture  *f,
                      gboolean  allow)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NatterServerStore) store = NULL;
-
   g_ptr_array_set_size (f->clients, 0);
   g_clear_pointer (&f->server, natter_test_server_free);
-  store = natter_server_store_new (f->dir, &error);
-  g_assert_no_error (error);
-  g_setenv ("NATTER_TEST_LOOPBACK_IS_REMOTE", "1", TRUE);
-  f->server = natter_test_server_new ("server-name", "irc.test",
-                                      "store", store,
-                                      "flood-rate", 0.0,
-                                      "nick-grace", natter_test_ms (GRACE_MS),
-                                      "allow-plaintext-passwords", allow,
-                                      NULL);
-  g_unsetenv ("NATTER_TEST_LOOPBACK_IS_REMOTE");
-  f->port = natter_test_server_get_port (f->server);
+  start_server (f, TRUE, allow);
 }
 
 #define PLAINTEXT_REFUSED \
@@ -905,8 +920,8 @@ test_plaintext_refused (Fixture       *f,
   create_account (f, "alice", "sesame12");
   alice = new_client (f);
   natter_test_store_register_sasl (alice, "alice", "alice", "sesame12", NULL);
-  say (alice, "PRIVMSG NickServ :CERT ADD " CERT_A);
-  expect_next (alice, NS "alice :" CERT_A " added: *");
+  say (alice, "PRIVMSG NickServ :CERT ADD %s", certfp_a);
+  expect_nextf (alice, NS "alice :%s added: *", certfp_a);
 
   start_remote_server (f, FALSE);
 
@@ -938,24 +953,23 @@ test_plaintext_refused (Fixture       *f,
   say (c, "PRIVMSG NickServ :REGISTER");
   expect_next (c, NS "carol :Syntax: REGISTER <password> [email]");
 
-  /* Logged in without a password (EXTERNAL), still no password in clear. */
-  alice = new_client_with_cert (f, CERT_A);
+  /* Over TLS from the same machine, passwords are fine (SET PASSWORD and
+   * DROP over plain TCP: test-server-scram.c, logged in with SCRAM). */
+  alice = new_client_with_cert (f, cert_a);
   external_login (alice, "alice", "+");
   expect_next (alice, ":irc.test 900 * alice!alice@127.0.0.1 alice :You are now logged in as alice");
   expect_next (alice, ":irc.test 903 * :SASL authentication successful");
   say (alice, "CAP END");
   expect (alice, ":irc.test 422 alice :*");
   say (alice, "PRIVMSG NickServ :SET PASSWORD opensesame");
-  expect_next (alice, NS "alice :" PLAINTEXT_REFUSED);
-  say (alice, "PRIVMSG NickServ :DROP sesame12");
-  expect_next (alice, NS "alice :" PLAINTEXT_REFUSED);
+  expect_next (alice, NS "alice :Your password is changed.");
 
   /* allow-plaintext-passwords (natterd --allow-plaintext-passwords). */
   start_remote_server (f, TRUE);
   c = new_client (f);
-  natter_test_store_register_sasl (c, "alice", "alice", "sesame12", NULL);
+  natter_test_store_register_sasl (c, "alice", "alice", "opensesame", NULL);
   c = new_user (f, "carol", NULL);
-  say (c, "PRIVMSG NickServ :IDENTIFY alice sesame12");
+  say (c, "PRIVMSG NickServ :IDENTIFY alice opensesame");
   expect_next (c, ":irc.test 900 carol carol!carol@127.0.0.1 alice :You are now logged in as alice");
 }
 
@@ -966,41 +980,13 @@ static void
 test_tls_end_to_end (Fixture       *f,
                      gconstpointer  data)
 {
-  const char * const names[] = { "irc.test", NULL };
-  const char * const addresses[] = { "127.0.0.1", NULL };
-  g_autoptr(GTlsCertificate) server_certificate = NULL;
-  g_autoptr(GTlsCertificate) client_certificate = NULL;
-  g_autoptr(NatterServerStore) store = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *certfp = NULL;
-  g_autofree char *line = NULL;
   Client *alice, *c;
-  guint16 tls_port;
+  const char *certfp = certfp_a;
 
-  server_certificate = natter_tls_certificate_load_or_create (NULL, names, addresses, NULL, &error);
-  g_assert_no_error (error);
-  client_certificate = natter_tls_certificate_load_or_create (NULL, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  certfp = natter_tls_certificate_fingerprint_hex (client_certificate);
-
-  g_clear_pointer (&f->server, natter_test_server_free);
-  store = natter_server_store_new (f->dir, &error);
-  g_assert_no_error (error);
-  g_setenv ("NATTER_TEST_LOOPBACK_IS_REMOTE", "1", TRUE);
-  f->server = natter_test_server_new_tls (server_certificate,
-                                          "server-name", "irc.test",
-                                          "store", store,
-                                          "flood-rate", 0.0,
-                                          "nick-grace", natter_test_ms (GRACE_MS),
-                                          NULL);
-  g_unsetenv ("NATTER_TEST_LOOPBACK_IS_REMOTE");
-  f->port = natter_test_server_get_port (f->server);
-  tls_port = natter_test_server_get_tls_port (f->server);
+  start_remote_server (f, FALSE);
 
   /* Over TLS: REGISTER, and the certificate bound by its fingerprint. */
-  alice = natter_test_client_new_tls (tls_port, NULL, &error);
-  g_assert_no_error (error);
-  g_ptr_array_add (f->clients, alice);
+  alice = new_client_with_cert (f, NULL);
   natter_test_store_register_caps (alice, "alice", NULL);
   natter_test_store_create_account (alice, "sesame12");
   say (alice, "PRIVMSG NickServ :CERT ADD");
@@ -1009,9 +995,7 @@ test_tls_end_to_end (Fixture       *f,
   expect_nextf (alice, NS "alice :%s added: that certificate logs you in to alice with SASL EXTERNAL.", certfp);
 
   /* The certificate's connection: EXTERNAL, and CERT ADD knows it. */
-  c = natter_test_client_new_tls (tls_port, client_certificate, &error);
-  g_assert_no_error (error);
-  g_ptr_array_add (f->clients, c);
+  c = new_client_with_cert (f, cert_a);
   external_login (c, "ally", "+");
   expect_next (c, ":irc.test 900 * ally!ally@127.0.0.1 alice :You are now logged in as alice");
   expect_next (c, ":irc.test 903 * :SASL authentication successful");
@@ -1021,9 +1005,7 @@ test_tls_end_to_end (Fixture       *f,
   expect_nextf (c, NS "ally :%s is already on your account.", certfp);
 
   /* SASL PLAIN over TLS. */
-  c = natter_test_client_new_tls (tls_port, NULL, &error);
-  g_assert_no_error (error);
-  g_ptr_array_add (f->clients, c);
+  c = new_client_with_cert (f, NULL);
   natter_test_store_register_sasl (c, "al2", "alice", "sesame12", NULL);
 
   /* The plain listener: neither. */
@@ -1041,8 +1023,23 @@ int
 main (int   argc,
       char *argv[])
 {
+  const char * const names[] = { "irc.test", NULL };
+  const char * const addresses[] = { "127.0.0.1", NULL };
+  g_autoptr(GError) error = NULL;
+  int status;
+
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
+
+  server_cert = natter_tls_certificate_load_or_create (NULL, names, addresses, NULL, &error);
+  g_assert_no_error (error);
+  cert_a = natter_tls_certificate_load_or_create (NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  cert_b = natter_tls_certificate_load_or_create (NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  certfp_a = natter_tls_certificate_fingerprint_hex (cert_a);
+  certfp_b = natter_tls_certificate_fingerprint_hex (cert_b);
+  certfp_b_colons = natter_tls_certificate_fingerprint (cert_b);
 
 #define ADD(path, func) \
   g_test_add ("/accounts/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
@@ -1068,5 +1065,12 @@ main (int   argc,
   ADD ("plaintext/refused-off-loopback", test_plaintext_refused);
   ADD ("tls/external-and-passwords", test_tls_end_to_end);
 
-  return g_test_run ();
+  status = g_test_run ();
+  g_clear_object (&server_cert);
+  g_clear_object (&cert_a);
+  g_clear_object (&cert_b);
+  g_free (certfp_a);
+  g_free (certfp_b);
+  g_free (certfp_b_colons);
+  return status;
 }

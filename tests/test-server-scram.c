@@ -463,6 +463,10 @@ test_set_password (Fixture       *f,
   scram_login (c, "alice2", "alice", "opensesame");
 }
 
+#define PLAINTEXT_REFUSED \
+  "This server takes passwords only over TLS: your connection is not encrypted, so what you sent " \
+  "was not used. Connect with TLS (or log in with SASL SCRAM-SHA-256, which sends no password)."
+
 /* Over plain TCP from "another machine": PLAIN is refused before the
  * password is sent, SCRAM works (no password on the wire). */
 static void
@@ -486,6 +490,13 @@ test_plaintext (Fixture       *f,
 
   c = new_client (f);
   scram_login (c, "alice", "alice", "sesame12");
+
+  /* Logged in without a password on the wire, still none may cross it. */
+  natter_test_client_expect (c, ":irc.test 422 alice :*");
+  say (c, "PRIVMSG NickServ :SET PASSWORD opensesame");
+  expect_next (c, NS "alice :" PLAINTEXT_REFUSED);
+  say (c, "PRIVMSG NickServ :DROP sesame12");
+  expect_next (c, NS "alice :" PLAINTEXT_REFUSED);
 }
 
 static char *

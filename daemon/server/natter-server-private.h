@@ -130,14 +130,6 @@ struct _NatterServer
   gboolean         loopback_is_remote;
 };
 
-/*
- * Test seam: client->certfp is set by the TLS listener only. Until the
- * tests can make TLS connections with client certificates, the test
- * harness (natter_test_server_set_certfp() in tests/natter-test-client.c)
- * assigns it on the server's thread to a connection it has accepted;
- * nothing in natterd does that.
- */
-
 /* A command's handler; each family declares its handlers with this type. */
 typedef void NatterCommandFunc (NatterServer     *server,
                                 NatterClient     *client,
