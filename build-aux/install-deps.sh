@@ -53,6 +53,11 @@ NATTER_DEPS=(
   librsvg2-common
   adwaita-icon-theme
   fonts-cantarell
+  # Saved networks' passwords: libsecret, and for its tests a real keyring
+  # (gnome-keyring) and secret-tool to read it.
+  libsecret-1-dev
+  gnome-keyring
+  libsecret-tools
   # The fuzzing harnesses (tests/fuzz, built in _build-fuzz/): clang and
   # its libFuzzer and sanitizer runtimes.
   clang

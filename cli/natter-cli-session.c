@@ -133,6 +133,16 @@ json_add_sessions (JsonBuilder     *builder,
 
 /* status */
 
+/* Said only when it is not the keyring: the fallback is worth knowing. */
+static void
+print_secrets_backend (const char *backend)
+{
+  if (g_strcmp0 (backend, "file") == 0)
+    g_print (_("Secrets:  no keyring; saved passwords are in natterd's file secrets.keyfile (mode 0600)\n"));
+  else if (g_strcmp0 (backend, "memory") == 0)
+    g_print (_("Secrets:  saved passwords are kept in memory only\n"));
+}
+
 static int
 cmd_status (NatterCli              *cli,
             const NatterCliCommand *command,
@@ -168,6 +178,8 @@ cmd_status (NatterCli              *cli,
       json_builder_add_string_value (builder, natter_ipc_daemon1_get_notification_level (daemon));
       json_builder_set_member_name (builder, "muted-until");
       json_builder_add_int_value (builder, natter_ipc_daemon1_get_muted_until (daemon));
+      json_builder_set_member_name (builder, "secrets-backend");
+      json_builder_add_string_value (builder, natter_ipc_daemon1_get_secrets_backend (daemon));
       json_add_sessions (builder, client, sessions);
       json_builder_end_object (builder);
 
@@ -193,6 +205,8 @@ cmd_status (NatterCli              *cli,
       /* TRANSLATORS: %s is "muted until 14:30" */
       g_print (_("Notify:   %s\n"), muted);
     }
+
+  print_secrets_backend (natter_ipc_daemon1_get_secrets_backend (daemon));
 
   if (sessions->len == 0)
     {

@@ -304,8 +304,12 @@ test_status (Fixture       *f,
   g_assert_cmpstr (out, ==,
                    "natterd " PACKAGE_VERSION "\n"
                    "Hosting:  no\n"
+                   "Secrets:  no keyring; saved passwords are in natterd's file secrets.keyfile (mode 0600)\n"
                    "Sessions: none\n");
 
+  root = natter_test_ctl_json ("status", NULL);
+  g_assert_cmpstr (json_object_get_string_member (object_of (root), "secrets-backend"), ==, "file");
+  g_clear_pointer (&root, json_node_unref);
   root = natter_test_ctl_json ("status", NULL);
   g_assert_cmpstr (json_object_get_string_member (object_of (root), "version"), ==, PACKAGE_VERSION);
   hosting = json_object_get_object_member (object_of (root), "hosting");

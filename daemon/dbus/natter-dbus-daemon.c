@@ -767,6 +767,19 @@ on_store_error (NatterDbusDaemon *self,
                                   body);
 }
 
+/* Undecided yet (NULL) is "" on the bus. */
+static gboolean
+backend_to_bus (GBinding     *binding,
+                const GValue *from,
+                GValue       *to,
+                gpointer      user_data)
+{
+  const char *backend = g_value_get_string (from);
+
+  g_value_set_string (to, backend != NULL ? backend : "");
+  return TRUE;
+}
+
 NatterDbusDaemon *
 natter_dbus_daemon_new (NatterSessionManager     *manager,
                         NatterHosting            *hosting,
@@ -788,6 +801,11 @@ natter_dbus_daemon_new (NatterSessionManager     *manager,
   g_object_bind_property (notifier, "default-level", self, "notification-level", G_BINDING_SYNC_CREATE);
   g_object_bind_property (notifier, "muted-until", self, "muted-until", G_BINDING_SYNC_CREATE);
   g_object_bind_property (notifier, "highlight-words", self, "highlight-words", G_BINDING_SYNC_CREATE);
+  natter_ipc_daemon1_set_secrets_backend (NATTER_IPC_DAEMON1 (self), "");
+  if (natter_session_store_get_secrets (natter_session_manager_get_store (manager)) != NULL)
+    g_object_bind_property_full (natter_session_store_get_secrets (natter_session_manager_get_store (manager)),
+                                 "backend", self, "secrets-backend", G_BINDING_SYNC_CREATE,
+                                 backend_to_bus, NULL, NULL, NULL);
 
   g_signal_connect (hosting, "notify::server", G_CALLBACK (on_hosting_changed), self);
   on_hosting_changed (hosting, NULL, self);

@@ -236,7 +236,8 @@ _natter_accounts_cmd_register (NatterServer     *server,
   /* No standard code says "use TLS": one of our own, the text says it. */
   if (_natter_accounts_plaintext_refused (server, client))
     {
-      fail (server, client, "REGISTER", "TLS_REQUIRED", client->nick, _natter_accounts_plaintext_refusal ());
+      _natter_server_standard_reply (server, client, "FAIL", "REGISTER", "TLS_REQUIRED", client->nick,
+                                     _natter_accounts_plaintext_refusal ());
       explicit_bzero ((char *)password, strlen (password));
       return;
     }

@@ -89,6 +89,8 @@ struct _NatterServer
   GSource         *reap_source;
   GSource         *tick_source;
   guint32          mark;
+  guint64          batch_serial;  /* natter-server-batch.c */
+  NatterClient    *capturing;     /* whose labelled answer is being gathered now, natter-server-label.c */
   guint            max_registered;
   guint            n_registered;  /* LUSERS counters */
   guint            n_invisible;
@@ -153,6 +155,25 @@ NatterClient *_natter_server_find_user     (NatterServer *server,
                                             const char   *nick);
 gboolean      _natter_server_shares_room   (NatterClient *a,
                                             NatterClient *b);
+/* A standard reply @type (FAIL, WARN or NOTE) of @command with @code, its
+ * @context (or NULL) and @text: as it is, for a code a specification the
+ * client uses defines (CHATHISTORY, SETNAME, MARKREAD). */
+void          _natter_server_send_reply     (NatterServer *server,
+                                             NatterClient *client,
+                                             const char   *type,
+                                             const char   *command,
+                                             const char   *code,
+                                             const char   *context,
+                                             const char   *text);
+/* The same for a code of natterd's own: a client without standard-replies
+ * gets @text as a server NOTICE instead. */
+void          _natter_server_standard_reply (NatterServer *server,
+                                             NatterClient *client,
+                                             const char   *type,
+                                             const char   *command,
+                                             const char   *code,
+                                             const char   *context,
+                                             const char   *text);
 
 /* natter-server-registration.c */
 void   _natter_server_try_register   (NatterServer *server,

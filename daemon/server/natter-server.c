@@ -12,6 +12,7 @@
 #include "natter-irc-names.h"
 #include "natter-ircv3-private.h"
 #include "natter-limits-private.h"
+#include "natter-server-batch-private.h"
 #include "natter-server-private.h"
 #include "natter-token-bucket.h"
 
@@ -922,7 +923,9 @@ _natter_server_handle_line (NatterServer *self,
     }
 
   _natter_server_ack_begin (self, client, &ack);
+  _natter_label_begin (self, client, &msg);
   command->func (self, client, &msg);
+  _natter_label_end (client);
   _natter_server_ack_end (self, client, &ack);
 }
 
@@ -984,6 +987,13 @@ _natter_server_kill_client (NatterServer *self,
 {
   if (!_natter_client_is_alive (client))
     return;
+  /* What a labelled command said so far goes out before the ERROR. */
+  if (G_UNLIKELY (client->label != NULL))
+    {
+      _natter_label_drop (client);
+      if (!_natter_client_is_alive (client))
+        return;
+    }
 
   if (send_error)
     {

@@ -33,6 +33,7 @@ typedef enum {
   OP_SAVE_FIRST_JOIN,
   OP_DROP_OFFLINE,
   OP_REDACT_MESSAGE,
+  OP_SAVE_READ_MARKER,
   OP_SAVE_CERTFPS,
 } OpKind;
 
@@ -53,8 +54,16 @@ G_DEFINE_QUARK (natter-server-store-error-quark, natter_server_store_error)
  * history no longer serves them. */
 #define MIGRATE_REDACTION_SQL \
   "ALTER TABLE history ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0;"
+/* 4 -> 5: draft/read-marker, the last message an account has read in each
+ * conversation (its folded room name or nick). */
+#define MIGRATE_READ_MARKERS_SQL \
+  "CREATE TABLE read_markers (" \
+  "  account TEXT NOT NULL," \
+  "  target TEXT NOT NULL," \
+  "  time INTEGER NOT NULL," \
+  "  PRIMARY KEY (account, target));"
 
-/* 4 -> 5: SCRAM-SHA-256 credentials of an account (NULL until its password
+/* 5 -> 6: SCRAM-SHA-256 credentials of an account (NULL until its password
  * is next set or used), and the client certificate fingerprints that log
  * in to an account with SASL EXTERNAL, each bound to at most one. */
 #define MIGRATE_SCRAM_EXTERNAL_SQL \
@@ -217,6 +226,7 @@ static const char * const migrations[] = {
   "  GROUP BY accounts.id, history.target_key;",
 
   MIGRATE_REDACTION_SQL,
+  MIGRATE_READ_MARKERS_SQL,
   MIGRATE_SCRAM_EXTERNAL_SQL,
 };
 
@@ -269,6 +279,16 @@ natter_stored_first_join_free (NatterStoredFirstJoin *first_join)
   g_free (first_join->identity);
   g_free (first_join->room_key);
   g_free (first_join);
+}
+
+void
+natter_stored_read_marker_free (NatterStoredReadMarker *marker)
+{
+  if (marker == NULL)
+    return;
+  g_free (marker->identity);
+  g_free (marker->target_key);
+  g_free (marker);
 }
 
 void
@@ -417,6 +437,7 @@ apply_delete_account (NatterDatabase *database,
   natter_database_run (database, "DELETE FROM inbox WHERE account = ?1", "s", identity);
   natter_database_run (database, "DELETE FROM rooms WHERE founder = ?1", "s", identity);
   natter_database_run (database, "DELETE FROM first_joins WHERE account = ?1", "s", identity);
+  natter_database_run (database, "DELETE FROM read_markers WHERE account = ?1", "s", identity);
   natter_database_run (database, "DELETE FROM certfps WHERE account = ?1", "s", identity);
   natter_database_run (database,
                        "DELETE FROM history WHERE target_key IN"
@@ -592,6 +613,14 @@ writer_apply (NatterDatabase    *database,
     case OP_SAVE_FIRST_JOIN:
       natter_database_run (database,
                            "INSERT OR IGNORE INTO first_joins (account, room, time) VALUES (?1, ?2, ?3)",
+                           "ssi", s[0], s[1], op->num[0]);
+      break;
+
+    case OP_SAVE_READ_MARKER:
+      /* Only ever forward, whatever order batches commit in. */
+      natter_database_run (database,
+                           "INSERT INTO read_markers (account, target, time) VALUES (?1, ?2, ?3)"
+                           " ON CONFLICT (account, target) DO UPDATE SET time = MAX (time, excluded.time)",
                            "ssi", s[0], s[1], op->num[0]);
       break;
 
@@ -982,6 +1011,22 @@ natter_server_store_save_first_join (NatterServerStore *self,
   op = op_new (OP_SAVE_FIRST_JOIN, strings, G_N_ELEMENTS (strings));
   op->num[0] = time_ms;
   op_push (self, op);
+}
+
+void
+natter_server_store_save_read_marker (NatterServerStore *self,
+                                      const char        *identity,
+                                      const char        *target_key,
+                                      gint64             time_ms)
+{
+  const char *strings[] = { identity, target_key };
+  StoreOp *op;
+
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+
+  op = op_new (OP_SAVE_READ_MARKER, strings, G_N_ELEMENTS (strings));
+  op->num[0] = time_ms;
+  op_push_durable (self, op);
 }
 
 void

@@ -151,8 +151,12 @@ class Session:
         # irc.client takes the first parameter ("*") as the event's target.
         args = event.arguments
         if len(args) >= 2 and args[0] == "LS":
-            offered = [cap.split("=", 1) for cap in args[1].split()]
-            if ["sasl", "PLAIN,EXTERNAL,SCRAM-SHA-256"] in offered:
+            # CAP 302: "LS * :caps" lines continue until one without "*".
+            offered = args[-1].split()
+            self.offered = getattr(self, "offered", []) + offered
+            if len(args) >= 3 and args[1] == "*":
+                return
+            if "sasl=PLAIN,EXTERNAL,SCRAM-SHA-256" in self.offered:
                 self.step("SASL PLAIN offered in CAP LS 302")
             connection.send_raw("CAP REQ :sasl draft/chathistory")
         elif len(args) >= 2 and args[0] == "ACK":
