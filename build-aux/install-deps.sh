@@ -24,11 +24,14 @@ NATTER_DEPS=(
   glib-networking
   libsqlite3-dev
   libcrypt-dev
-  # The self-signed certificate of TLS hosting.
+  # GnuTLS: TLS hosting's self-signed certificate, SCRAM-SHA-256 and client
+  # certificates of client sessions.
   libgnutls28-dev
   python3-irc
   netcat-openbsd
   ngircd
+  # A second real IRC server for the sessions' interop tests: STS over TLS.
+  inspircd
   valgrind
   dbus
   dbus-daemon
@@ -62,6 +65,10 @@ NATTER_DEPS=(
   # its libFuzzer and sanitizer runtimes.
   clang
   libclang-rt-14-dev
+  # WebSocket listeners (libsoup 3's server; its client in the tests) and a
+  # WebSocket client nobody here wrote for the interop test.
+  libsoup-3.0-dev
+  python3-websockets
   # The hosted server's SCRAM-SHA-256 (GnuTLS), and GNU SASL's command-line
   # client that logs in with it in tests/test-server-scram.c.
   libgnutls28-dev

@@ -181,6 +181,9 @@ natter_daemon_host (NatterDaemon  *daemon,
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print ("natterd: TLS on %s, certificate SHA-256 %s\n", addresses[i],
              natter_hosting_get_tls_fingerprint (daemon->hosting));
+  addresses = natter_hosting_dup_websocket_addresses (daemon->hosting);
+  for (guint i = 0; addresses[i] != NULL; i++)
+    g_print ("natterd: listening for WebSocket clients on %s\n", addresses[i]);
   fflush (stdout);
   daemon->bound = TRUE;
 
@@ -668,6 +671,8 @@ natter_daemon_entries (NatterDaemon *daemon)
       N_("TLS certificate (PEM) for --listen-tls (default: a self-signed one made in DIR/tls)"), N_("FILE") },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &config->tls_key,
       N_("Private key (PEM) of --tls-certificate"), N_("FILE") },
+    { "listen-ws", 0, 0, G_OPTION_ARG_STRING_ARRAY, &config->listen_ws,
+      N_("Accept WebSocket clients (IRCv3 WebSocket) on ADDR:PORT; may be repeated"), N_("ADDR:PORT") },
     { "server-name", 0, 0, G_OPTION_ARG_STRING, &config->server_name,
       N_("Server name shown to clients (default: the host name)"), N_("NAME") },
     { "network", 0, 0, G_OPTION_ARG_STRING, &config->network,

@@ -520,11 +520,12 @@ write_version_2 (Fixture *f,
 }
 
 static void
-assert_version_3 (Fixture *f)
+assert_migrated (Fixture *f)
 {
   g_autofree char *path = data_file (f, "sessions.db");
 
-  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 3);
+  /* Version 3 took the passwords out; 4 (client authentication) keeps that. */
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 4);
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM pragma_table_info ('sessions')"
                                                       " WHERE name LIKE '%password%'"), ==, 0);
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM messages"), ==, 1);
@@ -560,7 +561,7 @@ test_keyring_migrates (Fixture       *f,
                                                       " WHERE name = 'secrets_to_move'"), ==, 0);
 
   stop_natterd (f);
-  assert_version_3 (f);
+  assert_migrated (f);
   assert_nowhere (f, OLD_SERVER_PASSWORD);
   assert_nowhere (f, OLD_SASL_PASSWORD);
   assert_nowhere (f, UNSAVED_PASSWORD);
@@ -588,7 +589,7 @@ test_migration_keeps_unstored (Fixture       *f,
   /* The search below would find them. */
   found = find_bytes (f->dir, OLD_SERVER_PASSWORD, "secrets.keyfile");
   g_assert_cmpstr (found, ==, path);
-  assert_version_3 (f);
+  assert_migrated (f);
 
   /* The next start moves them. */
   g_assert_cmpint (g_rmdir (keyfile), ==, 0);

@@ -34,7 +34,7 @@ static const char * const isupport_tokens[] = {
   "CHANNELLEN=64", "CHANTYPES=#", "CLIENTTAGDENY=", "ELIST=MNU", "KICKLEN=255", "LINELEN=512", "MAXLIST=b:100",
   "MAXTARGETS=4", "MODES=4", "MONITOR=100", "NAMELEN=128", "NETWORK=Natter", "NICKLEN=30", "PREFIX=(ov)@+", "SAFELIST",
   "TARGMAX=JOIN:,KICK:1,NAMES:1,NOTICE:4,PART:,PRIVMSG:4,WHOIS:1", "TOPICLEN=390",
-  "USERLEN=16", "UTF8ONLY", NULL
+  "USERLEN=16", "UTF8ONLY", "natter.chat/WHOLAST=1440", NULL
 };
 
 static void
@@ -155,13 +155,13 @@ test_server_queries (Fixture       *f,
   say (alice, "VERSION");
   expect_next (alice, ":irc.test 351 alice natter-" PACKAGE_VERSION " irc.test :Natter's hosted chat server");
   expect_next (alice, ":irc.test 005 alice AWAYLEN=200 * :are supported by this server");
-  expect_next (alice, ":irc.test 005 alice * UTF8ONLY :are supported by this server");
+  expect_next (alice, ":irc.test 005 alice * natter.chat/WHOLAST=1440 :are supported by this server");
   say (alice, "VERSION irc.elsewhere");
   expect_next (alice, ":irc.test 402 alice irc.elsewhere :No such server");
   say (alice, "VERSION IRC.TEST");
   expect_next (alice, ":irc.test 351 alice natter-" PACKAGE_VERSION " irc.test :Natter's hosted chat server");
   expect_next (alice, ":irc.test 005 alice AWAYLEN=200 * :are supported by this server");
-  expect_next (alice, ":irc.test 005 alice * UTF8ONLY :are supported by this server");
+  expect_next (alice, ":irc.test 005 alice * natter.chat/WHOLAST=1440 :are supported by this server");
 
   /* The human-readable time only; it is the present (within a few seconds). */
   say (alice, "TIME");

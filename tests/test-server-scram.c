@@ -6,6 +6,7 @@
 #include <gnutls/crypto.h>
 #include <string.h>
 
+#include "natter-session-scram.h"
 #include "natter-test-store.h"
 
 /*
@@ -577,6 +578,72 @@ test_gsasl (Fixture       *f,
   expect_next (c, ":irc.test 903 * :SASL authentication successful");
 }
 
+typedef struct {
+  NatterSessionScram *scram;
+  gboolean            done;
+  char               *client_final;
+  GError             *error;
+} SessionFinal;
+
+static void
+session_final_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  SessionFinal *call = user_data;
+
+  call->client_final = natter_session_scram_client_final_finish (call->scram, result, &call->error);
+  call->done = TRUE;
+}
+
+static gboolean
+timed_out_cb (gpointer user_data)
+{
+  *(gboolean *)user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Natter's own client side (natter-session-scram.c, what client sessions
+ * log in with) against the server's, message for message. */
+static void
+test_natter_session_client (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(NatterSessionScram) scram = natter_session_scram_new ("alice", "sesame12", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *server_first = NULL, *server_final = NULL, *other = NULL;
+  SessionFinal call = { scram, FALSE, NULL, NULL };
+  gboolean timed_out = FALSE;
+  guint n_lines, timeout;
+  Client *c;
+
+  create_account (f, "alice", "sesame12");
+  c = new_client (f);
+  start_scram (c, "alice");
+
+  send_message (c, natter_session_scram_client_first (scram));
+  server_first = read_message (c, &n_lines, &other);
+  g_assert_nonnull (server_first);
+  natter_session_scram_client_final_async (scram, server_first, NULL, session_final_cb, &call);
+  timeout = g_timeout_add (natter_test_ms (NATTER_TEST_TIMEOUT_MS), timed_out_cb, &timed_out);
+  while (!call.done && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (timeout);
+  g_assert_true (call.done);
+  g_assert_no_error (call.error);
+
+  send_message (c, call.client_final);
+  server_final = read_message (c, &n_lines, &other);
+  g_assert_nonnull (server_final);
+  g_assert_true (natter_session_scram_verify_server_final (scram, server_final, &error));
+  g_assert_no_error (error);
+  say (c, "AUTHENTICATE +");
+  expect_next (c, ":irc.test 900 * alice!alice@127.0.0.1 alice :You are now logged in as alice");
+  expect_next (c, ":irc.test 903 * :SASL authentication successful");
+  g_free (call.client_final);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -595,6 +662,7 @@ main (int   argc,
   ADD ("set-password", test_set_password);
   ADD ("plaintext-from-another-machine", test_plaintext);
   ADD ("gsasl", test_gsasl);
+  ADD ("natter-session-client", test_natter_session_client);
 
   return g_test_run ();
 }

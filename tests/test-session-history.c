@@ -232,7 +232,10 @@ test_store_migrates_v1 (Fixture       *f,
   natter_test_store_exec (path, v1_sessions_schema);
   store = natter_session_store_new (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 3);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 4);
+  /* Version 4: the STS policies' table, and no session presents a client certificate. */
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM sts_policies"), ==, 0);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM sessions WHERE client_cert"), ==, 0);
 
   /* Every version 1 row is there as it was, and still found by search. */
   page = store_history (store, "#a", NATTER_SCROLLBACK_LATEST, 0, 50, TRUE);

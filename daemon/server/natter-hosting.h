@@ -53,6 +53,7 @@ typedef struct {
   char      *registered_history;    /* everything, since-joining or nothing */
   char     **opers;                 /* operator blocks, "NAME:HASH[:CERTFP]" */
   char      *oper_file;             /* more: a key file, a group per operator (hash, certfp) */
+  char     **listen_ws;             /* WebSocket listeners, ADDR:PORT; none by default */
   gboolean   allow_plaintext_passwords; /* SASL PLAIN and NickServ over plain TCP from other machines */
 } NatterHostingConfig;
 
@@ -135,6 +136,8 @@ char             **natter_hosting_dup_tls_addresses (NatterHosting          *sel
  * whether it is the self-signed one natterd made. */
 const char        *natter_hosting_get_tls_fingerprint (NatterHosting        *self);
 gboolean           natter_hosting_get_tls_self_signed (NatterHosting        *self);
+/* The same for the WebSocket listeners. */
+char             **natter_hosting_dup_websocket_addresses (NatterHosting *self);
 void               natter_hosting_get_counts    (NatterHosting              *self,
                                                  guint                      *n_users,
                                                  guint                      *n_rooms);

@@ -141,6 +141,7 @@ static const NatterCommand commands[] = {
   { "WALLOPS",      _natter_server_cmd_wallops,         1, FALSE },
   { "WHO",          _natter_server_cmd_who,             0, FALSE },
   { "WHOIS",        _natter_server_cmd_whois,           0, FALSE },
+  { "WHOLAST",      _natter_server_cmd_wholast,         1, FALSE },
   { "WHOWAS",       _natter_server_cmd_whowas,          1, FALSE },
 };
 

@@ -89,6 +89,8 @@ send_isupport (NatterServer *server,
     "TOPICLEN=" G_STRINGIFY (NATTER_TOPICLEN),
     "USERLEN=" G_STRINGIFY (NATTER_USERLEN),
     "UTF8ONLY",
+    /* Vendor tokens last (natter-server-wholast.c). */
+    "natter.chat/WHOLAST=" G_STRINGIFY (NATTER_WHOLAST_MAX_MINUTES),
   };
   const guint per_line = 13;
 

@@ -105,12 +105,41 @@ manager_adopt (NatterSessionManager      *self,
   return session;
 }
 
+/* Pinned before the first connection, so that it is verified already;
+ * an open session takes them as TrustCertificate() does. */
+static void
+manager_add_pins (NatterSessionManager *self,
+                  NatterSessionRecord  *record,
+                  GPtrArray            *pins)
+{
+  NatterSession *open = g_hash_table_lookup (self->sessions, GUINT_TO_POINTER (record->id));
+
+  for (guint i = 0; pins != NULL && i < pins->len; i++)
+    {
+      const char *pin = g_ptr_array_index (pins, i);
+      guint index;
+
+      if (open != NULL)
+        natter_session_trust_certificate (open, pin, NULL);
+      else
+        {
+          record->pins_strict = TRUE;
+          if (!g_ptr_array_find_with_equal_func (record->pins, pin, g_str_equal, &index))
+            {
+              natter_session_store_add_pin (self->store, record->host, record->port, pin);
+              g_ptr_array_add (record->pins, g_strdup (pin));
+            }
+        }
+    }
+}
+
 typedef struct {
   NatterSessionTuning  tuning;
   gboolean             has_tuning;
   char                *name;
   NatterSessionRecord *record;    /* opened, until adopted */
   GPtrArray           *records;   /* saved ones to open, once their passwords are in */
+  GPtrArray           *pins;      /* fingerprints to pin before connecting (a link's certfp) */
 } OpenData;
 
 static void
@@ -119,6 +148,7 @@ open_data_free (OpenData *data)
   g_free (data->name);
   g_clear_pointer (&data->record, natter_session_record_free);
   g_clear_pointer (&data->records, g_ptr_array_unref);
+  g_clear_pointer (&data->pins, g_ptr_array_unref);
   g_free (data);
 }
 
@@ -156,6 +186,7 @@ on_session_opened (GObject      *source,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  manager_add_pins (self, data->record, data->pins);
 
   /* What was asked for now wins over what was stored, passwords too. */
   if (data->record->saved)
@@ -186,6 +217,12 @@ natter_session_manager_open_async (NatterSessionManager      *self,
   g_task_set_source_tag (task, natter_session_manager_open_async);
 
   data = g_new0 (OpenData, 1);
+  if (record->pins->len > 0)
+    {
+      data->pins = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; i < record->pins->len; i++)
+        g_ptr_array_add (data->pins, g_strdup (g_ptr_array_index (record->pins, i)));
+    }
   if (tuning != NULL)
     {
       data->tuning = *tuning;

@@ -22,6 +22,7 @@ const NatterPrivateFile natter_private_files[] = {
   { "secrets.keyfile", 0600, FALSE },
   { "backups", 0700, TRUE },
   { "tls", 0700, TRUE },
+  { "client-certs", 0700, TRUE },
 };
 
 const gsize natter_n_private_files = G_N_ELEMENTS (natter_private_files);

@@ -11,7 +11,7 @@
 
 /* How many queued operations one transaction takes at most. */
 #define BATCH_MAX 512
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 /* Kinds up to this one are messages; after it come room events. */
 #define LAST_MESSAGE_KIND_SQL "2"
@@ -125,12 +125,23 @@ struct _StoreOp
   "  WHERE saved = 1 AND name IS NOT NULL AND sasl_password IS NOT NULL AND sasl_password != '';" \
   "ALTER TABLE sessions DROP COLUMN password;" \
   "ALTER TABLE sessions DROP COLUMN sasl_password;"
+/* Version 3 had no client authentication (issue 15): servers' STS
+ * policies, received over TLS, keyed by host (natter-session-store-sts.c),
+ * and whether a session presents its network's client certificate. */
+#define MIGRATE_CLIENT_AUTH_SQL \
+  "CREATE TABLE IF NOT EXISTS sts_policies (" \
+  "  host TEXT PRIMARY KEY," \
+  "  port INTEGER NOT NULL," \
+  "  duration INTEGER NOT NULL," \
+  "  expiry INTEGER NOT NULL);" \
+  "ALTER TABLE sessions ADD COLUMN client_cert INTEGER NOT NULL DEFAULT 0;"
 
 /* Version 0 is a new file: SCHEMA_SQL makes it whole. */
 static const char * const migrations[] = {
   NULL,
   MIGRATE_1_SQL SCHEMA_SQL,
   MIGRATE_SECRETS_SQL,
+  MIGRATE_CLIENT_AUTH_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
@@ -138,7 +149,7 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
 static const NatterDatabaseSchema schema = {
   .version = SCHEMA_VERSION,
   .steps = migrations,
-  .create = SCHEMA_SQL,
+  .create = SCHEMA_SQL MIGRATE_CLIENT_AUTH_SQL,
   .pragmas = "PRAGMA foreign_keys = ON",
 };
 
@@ -1165,7 +1176,7 @@ natter_session_store_add_pin (NatterSessionStore *self,
 
 /* No password: those are the secrets store's (natter-session-store-secrets.c). */
 #define SESSION_COLUMNS "id, name, host, port, tls, nick, username, realname," \
-                        " sasl_username, away, saved, autoconnect"
+                        " sasl_username, away, saved, autoconnect, client_cert"
 
 static NatterSessionRecord *
 record_from_row (sqlite3_stmt *stmt)
@@ -1184,6 +1195,7 @@ record_from_row (sqlite3_stmt *stmt)
   record->away = column_dup (stmt, 9);
   record->saved = sqlite3_column_int (stmt, 10) != 0;
   record->autoconnect = sqlite3_column_int (stmt, 11) != 0;
+  record->client_cert = sqlite3_column_int (stmt, 12) != 0;
 
   return record;
 }
@@ -1270,7 +1282,7 @@ store_open_session_op (NatterSessionStore *self,
 
   /* What was asked for now wins over what was stored. */
   stmt = store_op_stmt (self, op, "UPDATE sessions SET host = ?2, tls = ?3, username = ?4, realname = ?5,"
-                              " sasl_username = ?6 WHERE id = ?1");
+                              " sasl_username = ?6, client_cert = ?7 WHERE id = ?1");
   if (stmt == NULL)
     return;
   sqlite3_bind_int (stmt, 1, record->id);
@@ -1279,6 +1291,7 @@ store_open_session_op (NatterSessionStore *self,
   bind_text (stmt, 4, wanted->username);
   bind_text (stmt, 5, wanted->realname);
   bind_text (stmt, 6, wanted->sasl_username);
+  sqlite3_bind_int (stmt, 7, wanted->client_cert);
   if (!store_op_exec (self, op, stmt))
     return;
 
@@ -1298,6 +1311,7 @@ store_open_session_op (NatterSessionStore *self,
   record->sasl_username = g_strdup (wanted->sasl_username);
   g_free (record->sasl_password);
   record->sasl_password = g_strdup (wanted->sasl_password);
+  record->client_cert = wanted->client_cert;
   store_load_record_lists (self, record);
 
   /* An unsaved session starts afresh: the rooms of an earlier visit are not rejoined. */

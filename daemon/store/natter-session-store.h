@@ -232,6 +232,32 @@ void                natter_session_store_forget_secrets_async  (NatterSessionSto
                                                                 gpointer             user_data);
 gboolean            natter_session_store_forget_secrets_finish (GAsyncResult        *result,
                                                                 GError             **error);
+/* STS policies (IRCv3 sts, received over TLS), one per host: TLS on @port
+ * until @expiry (real time, µs). natter-session-store-sts.c. */
+typedef struct {
+  char    *host;
+  guint16  port;
+  guint64  duration;   /* seconds, as the server said */
+  gint64   expiry;
+} NatterSessionSts;
+
+void                natter_session_sts_free              (NatterSessionSts    *sts);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterSessionSts, natter_session_sts_free)
+
+/* Stores the policy for @host; a @duration of 0 removes it. */
+void                natter_session_store_set_sts         (NatterSessionStore  *self,
+                                                          const char          *host,
+                                                          guint16              port,
+                                                          guint64              duration);
+/* The policy in force for @host: NULL, without an error, when none is
+ * (or it expired). */
+void                natter_session_store_lookup_sts_async  (NatterSessionStore  *self,
+                                                            const char          *host,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+NatterSessionSts   *natter_session_store_lookup_sts_finish (NatterSessionStore  *self,
+                                                            GAsyncResult        *result,
+                                                            GError             **error);
 
 /* Waits until everything queued so far is written (for tests and shutdown). */
 void                natter_session_store_sync            (NatterSessionStore  *self);
