@@ -814,6 +814,19 @@ new_client_with_cert (Fixture         *f,
   return c;
 }
 
+/* 900 and 903 for @nick logged in to @account, then the registration. */
+static void
+expect_external_login (Client     *c,
+                       const char *nick,
+                       const char *account)
+{
+  expect_nextf (c, ":irc.test 900 * %s!%s@127.0.0.1 %s :You are now logged in as %s", nick, nick, account,
+                account);
+  expect_next (c, ":irc.test 903 * :SASL authentication successful");
+  say (c, "CAP END");
+  expectf (c, ":irc.test 422 %s :*", nick);
+}
+
 /* Logs in with SASL EXTERNAL, @authzid_base64 the payload ("+": none). */
 static void
 external_login (Client     *c,
@@ -902,10 +915,7 @@ test_sasl_external (Fixture       *f,
   /* The certificate alone, then with the account named (any case). */
   c = new_client_with_cert (f, cert_a);
   external_login (c, "ally", "+");
-  expect_next (c, ":irc.test 900 * ally!ally@127.0.0.1 alice :You are now logged in as alice");
-  expect_next (c, ":irc.test 903 * :SASL authentication successful");
-  say (c, "CAP END");
-  expect_next (c, ":irc.test 001 ally :*");
+  expect_external_login (c, "ally", "alice");
 
   c = new_client_with_cert (f, cert_a);
   external_login (c, "al2", alice64);
@@ -998,10 +1008,7 @@ test_plaintext_refused (Fixture       *f,
    * DROP over plain TCP: test-server-scram.c, logged in with SCRAM). */
   alice = new_client_with_cert (f, cert_a);
   external_login (alice, "alice", "+");
-  expect_next (alice, ":irc.test 900 * alice!alice@127.0.0.1 alice :You are now logged in as alice");
-  expect_next (alice, ":irc.test 903 * :SASL authentication successful");
-  say (alice, "CAP END");
-  expect (alice, ":irc.test 422 alice :*");
+  expect_external_login (alice, "alice", "alice");
   say (alice, "PRIVMSG NickServ :SET PASSWORD opensesame");
   expect_next (alice, NS "alice :Your password is changed.");
 
@@ -1038,10 +1045,7 @@ test_tls_end_to_end (Fixture       *f,
   /* The certificate's connection: EXTERNAL, and CERT ADD knows it. */
   c = new_client_with_cert (f, cert_a);
   external_login (c, "ally", "+");
-  expect_next (c, ":irc.test 900 * ally!ally@127.0.0.1 alice :You are now logged in as alice");
-  expect_next (c, ":irc.test 903 * :SASL authentication successful");
-  say (c, "CAP END");
-  expect (c, ":irc.test 422 ally :*");
+  expect_external_login (c, "ally", "alice");
   say (c, "PRIVMSG NickServ :CERT ADD");
   expect_nextf (c, NS "ally :%s is already on your account.", certfp);
 
