@@ -69,9 +69,8 @@ get_opers (NatterServer *server)
   return server->opers;
 }
 
-/* "AB:cd:01" or "abcd01" as "abcd01"; NULL when it is not hex. */
-static char *
-normalize_fingerprint (const char *text)
+char *
+_natter_server_normalize_fingerprint (const char *text)
 {
   GString *out = g_string_new (NULL);
 
@@ -116,7 +115,7 @@ natter_server_parse_oper (const char  *spec,
                    spec);
       return FALSE;
     }
-  if (parts[2] != NULL && (fingerprint = normalize_fingerprint (parts[2])) == NULL)
+  if (parts[2] != NULL && (fingerprint = _natter_server_normalize_fingerprint (parts[2])) == NULL)
     {
       g_set_error (error, NATTER_SERVER_ERROR, NATTER_SERVER_ERROR_FAILED,
                    _("The certificate fingerprint of operator “%s” is not hexadecimal"), parts[0]);

@@ -133,6 +133,12 @@ struct _NatterServer
    * NULL until the first --listen-ws. */
   struct _NatterWebsockets *websockets;
 
+  /* Passwords in clear (SASL PLAIN, NickServ) over plain TCP from another
+   * machine are refused unless allowed (natter-accounts-sasl.c). Tests,
+   * which have only loopback, set NATTER_TEST_LOOPBACK_IS_REMOTE=1 in the
+   * environment before the server is made to count it as another machine. */
+  gboolean         allow_plaintext_passwords;
+  gboolean         loopback_is_remote;
   /* An embedding program's hooks (natter-server-hooks.c). */
   NatterServerHooks hooks;
 };
@@ -277,6 +283,8 @@ void      _natter_opers_set        (NatterServer       *server,
                                     const char * const *specs);
 char    **_natter_opers_dup_specs  (NatterServer       *server);
 void      _natter_opers_free       (NatterOpers        *opers);
+/* "AB:cd:01" or "abcd01" as "abcd01"; NULL when it is not hex. */
+char     *_natter_server_normalize_fingerprint (const char *text);
 /* User mode @letter (o or w) of @client set or cleared by MODE: TRUE when
  * it changed. +o is never set this way. */
 gboolean  _natter_opers_user_mode  (NatterServer       *server,

@@ -449,7 +449,7 @@ _natter_server_cmd_cap (NatterServer     *server,
             g_string_append_c (names, ' ');
           g_string_append (names, natter_caps[i].name);
           if (!list && client->cap_302 && natter_caps[i].cap == NATTER_CAP_SASL)
-            g_string_append (names, "=PLAIN");
+            g_string_append (names, "=" NATTER_SASL_MECHANISMS);
           if (!list && client->cap_302)
             append_cap_value (server, names, natter_caps[i].cap);
         }
