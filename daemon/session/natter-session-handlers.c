@@ -449,6 +449,7 @@ natter_session_mark_read (NatterSession  *self,
   if (last_id > 0)
     natter_session_store_mark_read (self->store, self->record->id,
                                     natter_session_room_get_folded (room), last_id);
+  _natter_session_send_marker (self, room);
 
   return TRUE;
 }
@@ -1076,6 +1077,7 @@ static const Handler handlers[] = {
   { "ERROR",        session_handle_error,                FALSE },
   { "JOIN",         session_handle_join,                 TRUE },
   { "KICK",         session_handle_kick,                 TRUE },
+  { "MARKREAD",     _natter_session_handle_markread,     FALSE },
   { "MODE",         session_handle_mode,                 FALSE },
   { "NICK",         session_handle_nick,                 TRUE },
   { "NOTICE",       session_handle_notice,               FALSE },

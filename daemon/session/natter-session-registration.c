@@ -21,6 +21,7 @@ static const char * const wanted_caps[] = {
   "away-notify",
   "batch",
   "draft/chathistory",
+  "draft/read-marker",
   "sasl",
 };
 
