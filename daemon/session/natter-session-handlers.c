@@ -1075,6 +1075,7 @@ static const Handler handlers[] = {
   { "BATCH",        _natter_session_handle_batch,        FALSE },
   { "CAP",          _natter_session_handle_cap,          FALSE },
   { "ERROR",        session_handle_error,                FALSE },
+  { "FAIL",         _natter_session_handle_fail,         FALSE },
   { "JOIN",         session_handle_join,                 TRUE },
   { "KICK",         session_handle_kick,                 TRUE },
   { "MARKREAD",     _natter_session_handle_markread,     FALSE },
@@ -1084,6 +1085,7 @@ static const Handler handlers[] = {
   { "PART",         session_handle_part,                 TRUE },
   { "PRIVMSG",      session_handle_privmsg_text,         FALSE },
   { "QUIT",         session_handle_quit,                 TRUE },
+  { "REDACT",       _natter_session_handle_redact,       FALSE },
   { "TOPIC",        session_handle_topic_change,         TRUE },
 };
 

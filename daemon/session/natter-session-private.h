@@ -42,6 +42,7 @@ typedef enum {
   REQUEST_MODE,
   REQUEST_INVITE,
   REQUEST_WHOLAST,
+  REQUEST_REDACT,
 } RequestKind;
 
 typedef struct _Request Request;
@@ -175,6 +176,7 @@ enum {
   ROOM_ADDED,
   ROOM_REMOVED,
   CERTIFICATE_OFFERED,
+  MESSAGE_DELETED,
   N_SIGNALS
 };
 
@@ -385,6 +387,13 @@ void      _natter_session_send_marker   (NatterSession     *self,
                                          NatterSessionRoom *room);
 void      _natter_session_handle_markread (NatterSession    *self,
                                            NatterIrcMessage *msg);
+
+/* natter-session-redaction.c: draft/message-redaction */
+void      _natter_session_handle_redact (NatterSession    *self,
+                                         NatterIrcMessage *msg);
+/* FAIL (standard-replies): for now, a refused REDACT. */
+void      _natter_session_handle_fail   (NatterSession    *self,
+                                         NatterIrcMessage *msg);
 
 /* natter-session-desktop.c */
 /* The away to tell the server: the user's own, else the desktop's. */

@@ -22,6 +22,7 @@ static const char * const wanted_caps[] = {
   "batch",
   "draft/chathistory",
   "draft/read-marker",
+  "draft/message-redaction",
   "sasl",
 };
 

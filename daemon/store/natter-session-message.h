@@ -17,10 +17,11 @@ typedef enum {
   NATTER_MESSAGE_KIND_NICK,
   NATTER_MESSAGE_KIND_KICK,
   NATTER_MESSAGE_KIND_TOPIC,
+  NATTER_MESSAGE_KIND_DELETED,  /* a message the server redacted: text gone */
 } NatterMessageKind;
 
 #define NATTER_MESSAGE_KIND_LAST_MESSAGE NATTER_MESSAGE_KIND_NOTICE
-#define NATTER_MESSAGE_KIND_LAST         NATTER_MESSAGE_KIND_TOPIC
+#define NATTER_MESSAGE_KIND_LAST         NATTER_MESSAGE_KIND_DELETED
 
 /*
  * One message of a conversation, as logged to the scrollback and published
