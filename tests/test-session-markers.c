@@ -42,20 +42,6 @@ assert_unread (NatterSession *session,
                     room != NULL ? natter_session_room_get_unread_count (room) : 0, unread);
 }
 
-/* alice, registered on @fake offering @caps, in #m with bob. */
-static void
-alice_in_room (Fixture        *f,
-               NatterTestFake *fake,
-               const char     *caps)
-{
-  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, NULL, NULL);
-  natter_session_connect (f->session);
-  natter_test_fake_wait_connection (fake, 1);
-  natter_test_fake_register (fake, "alice", caps, NULL);
-  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
-  join_on_fake (f, fake, "#m", "bob alice");
-}
-
 static void
 test_fake_with_cap (Fixture       *f,
                     gconstpointer  data)
@@ -64,7 +50,7 @@ test_fake_with_cap (Fixture       *f,
   g_autoptr(GError) error = NULL;
   NatterSessionRoom *room;
 
-  alice_in_room (f, fake, "server-time message-tags draft/read-marker");
+  alice_in_room_on_fake (f, fake, "server-time message-tags draft/read-marker");
   g_assert_true (natter_session_has_cap (f->session, "draft/read-marker"));
   /* What the server knows on join: nothing yet. */
   natter_test_fake_send (fake, ":fake.test MARKREAD #m *");
@@ -114,7 +100,7 @@ test_fake_without_cap (Fixture       *f,
   g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
   g_autoptr(GError) error = NULL;
 
-  alice_in_room (f, fake, "server-time message-tags");
+  alice_in_room_on_fake (f, fake, "server-time message-tags");
   g_assert_false (natter_session_has_cap (f->session, "draft/read-marker"));
 
   natter_test_fake_send (fake, "@time=2026-03-04T05:06:07.100Z :bob!b@h PRIVMSG #m :one");

@@ -48,19 +48,6 @@ wait_deleted (Deletions  *deletions,
 }
 
 static void
-alice_in_room (Fixture        *f,
-               NatterTestFake *fake,
-               const char     *caps)
-{
-  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, NULL, NULL);
-  natter_session_connect (f->session);
-  natter_test_fake_wait_connection (fake, 1);
-  natter_test_fake_register (fake, "alice", caps, NULL);
-  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
-  join_on_fake (f, fake, "#m", "bob alice");
-}
-
-static void
 delete_async (Fixture    *f,
               const char *msgid,
               const char *reason,
@@ -97,7 +84,7 @@ test_fake_with_cap (Fixture       *f,
   g_autofree char *path = NULL;
   NatterSessionMessage *message;
 
-  alice_in_room (f, fake, "server-time message-tags echo-message draft/message-redaction");
+  alice_in_room_on_fake (f, fake, "server-time message-tags echo-message draft/message-redaction");
   g_assert_true (natter_session_has_cap (f->session, "draft/message-redaction"));
   g_signal_connect (f->session, "message-deleted", G_CALLBACK (on_deleted), &deletions);
 
@@ -185,7 +172,7 @@ test_fake_without_cap (Fixture       *f,
   AsyncWait wait = ANSWER_WAIT (natter_session_delete_message_finish);
   g_autoptr(GError) error = NULL;
 
-  alice_in_room (f, fake, "server-time message-tags");
+  alice_in_room_on_fake (f, fake, "server-time message-tags");
   natter_test_fake_send (fake, "@msgid=b1 :bob!b@h PRIVMSG #m :hello");
   g_assert_nonnull (wait_message (f, "hello"));
 
