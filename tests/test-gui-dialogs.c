@@ -686,6 +686,33 @@ test_message_delete (void)
   close_session (path);
 }
 
+static gboolean
+window_unread_is (gpointer data)
+{
+  return natter_test_gui_unread_is (f.app, data);
+}
+
+/* Read on another client of the account (draft/read-marker, issue 16):
+ * the sidebar's count clears at once. */
+static void
+test_read_elsewhere (void)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autofree char *path = open_session (natter_test_fake_get_port (fake), "dot");
+
+  g_assert_true (natter_test_fake_wait_connection (fake, 1));
+  g_assert_true (natter_test_fake_register (fake, "dot", "server-time message-tags draft/read-marker", NULL));
+  g_assert_true (state_is (path, "connected"));
+  natter_test_fake_send (fake, "@time=2026-03-04T05:06:07.000Z :carol!c@h PRIVMSG dot :one");
+  natter_test_fake_send (fake, "@time=2026-03-04T05:06:08.000Z :carol!c@h PRIVMSG dot :two");
+  g_assert_true (natter_test_gui_wait (window_unread_is, "carol=2", 5000));
+
+  natter_test_fake_send (fake, ":fake.test MARKREAD carol timestamp=2026-03-04T05:06:08.000Z");
+  g_assert_true (natter_test_gui_wait (window_unread_is, "carol=0", 5000));
+
+  close_session (path);
+}
+
 /* The sidebar's context menu, on alice's session to the hosted server */
 
 static const char *
@@ -1342,6 +1369,7 @@ main (int   argc,
   g_test_add_func ("/gui-dialogs/connect/untrusted-certificate", test_connect_untrusted_certificate);
   g_test_add_func ("/gui-dialogs/connect/refused-says-why-not-saved", test_connect_refused);
   g_test_add_func ("/gui-dialogs/message/delete", test_message_delete);
+  g_test_add_func ("/gui-dialogs/sidebar/read-elsewhere", test_read_elsewhere);
   g_test_add_func ("/gui-dialogs/sidebar/mark-read", test_sidebar_mark_read);
   g_test_add_func ("/gui-dialogs/sidebar/muted", test_sidebar_muted);
   g_test_add_func ("/gui-dialogs/sidebar/leave", test_sidebar_leave);
