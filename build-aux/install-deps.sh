@@ -69,6 +69,8 @@ NATTER_DEPS=(
   # WebSocket client nobody here wrote for the interop test.
   libsoup-3.0-dev
   python3-websockets
+  # certtool, for the test CA of the STS test (tests/interop/pyws_tls.py).
+  gnutls-bin
 )
 
 die () {
