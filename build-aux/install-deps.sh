@@ -71,6 +71,8 @@ NATTER_DEPS=(
   python3-websockets
   # certtool, for the test CA of the STS test (tests/interop/pyws_tls.py).
   gnutls-bin
+  # WeeChat, a real IRC client over TLS (tests/interop/weechat_tls.py).
+  weechat-headless
 )
 
 die () {
