@@ -256,6 +256,10 @@ ws_handshake_start (WsHandshake      *handshake,
     stream = g_object_ref (G_IO_STREAM (handshake->connection));
   if (stream == NULL)
     return FALSE;
+  /* No client certificates here: no trust list of the system's CAs, as
+   * natter-client-tls.c. */
+  if (G_IS_TLS_CONNECTION (stream))
+    g_tls_connection_set_database (G_TLS_CONNECTION (stream), NULL);
   handshake->stream = g_object_ref (stream);
 
   /* Any path and any Origin: IRC carries no cookies or other ambient
