@@ -80,6 +80,10 @@ NATTER_DEPS=(
   gi-docgen
   gjs
   python3-gi
+  # certtool, for the test CA of the STS test (tests/interop/pyws_tls.py).
+  gnutls-bin
+  # WeeChat, a real IRC client over TLS (tests/interop/weechat_tls.py).
+  weechat-headless
 )
 
 die () {
