@@ -181,6 +181,7 @@ natter_daemon_host (NatterDaemon  *daemon,
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print ("natterd: TLS on %s, certificate SHA-256 %s\n", addresses[i],
              natter_hosting_get_tls_fingerprint (daemon->hosting));
+  g_clear_pointer (&addresses, g_strfreev);
   addresses = natter_hosting_dup_websocket_addresses (daemon->hosting);
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print ("natterd: listening for WebSocket clients on %s\n", addresses[i]);

@@ -24,6 +24,7 @@ typedef struct {
 static const ListenerKind listener_kinds[] = {
   { "listen", _natter_hosting_config_listen, _natter_hosting_listen },
   { "listen-tls", _natter_hosting_config_listen_tls, _natter_hosting_listen_tls },
+  { "listen-ws", _natter_hosting_config_listen_ws, _natter_hosting_listen_ws },
 };
 
 /* The certificate is read again, so a renewed one is presented to the next

@@ -320,29 +320,9 @@ static gboolean
 config_check_listen_ws (const NatterHostingConfig  *config,
                         GError                    **error)
 {
-  g_autoptr(GPtrArray) addresses = config_parse_listen ((const char * const *) config->listen_ws, error);
+  g_autoptr(GPtrArray) addresses = config_parse_listen (_natter_hosting_config_listen_ws (config), error);
 
   return addresses != NULL;
-}
-
-/* The WebSocket listeners of @config on @server, after the TCP ones. */
-static gboolean
-config_listen_ws (const NatterHostingConfig  *config,
-                  NatterServer               *server,
-                  GError                    **error)
-{
-  g_autoptr(GPtrArray) addresses = config_parse_listen ((const char * const *) config->listen_ws, error);
-
-  if (addresses == NULL)
-    return FALSE;
-  for (guint i = 0; i < addresses->len; i++)
-    if (natter_server_listen_websocket (server, g_ptr_array_index (addresses, i), NULL, error) == 0)
-      {
-        g_prefix_error (error, _("Cannot listen for WebSocket clients on %s: "), config->listen_ws[i]);
-        return FALSE;
-      }
-
-  return TRUE;
 }
 
 /* Checks @config and makes its server, not listening yet, with the files
@@ -502,17 +482,23 @@ _natter_hosting_listener_free (NatterHostingListener *listener)
   g_free (listener);
 }
 
+/* @address with the @port it was bound at; NULL when binding failed (0). */
+static GSocketAddress *
+bound_at (GSocketAddress *address,
+          guint16         port)
+{
+  if (port == 0)
+    return NULL;
+
+  return g_inet_socket_address_new (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)), port);
+}
+
 GSocketAddress *
 _natter_hosting_listen (NatterServer    *server,
                         GSocketAddress  *address,
                         GError         **error)
 {
-  guint16 port = natter_server_listen (server, address, error);
-
-  if (port == 0)
-    return NULL;
-
-  return g_inet_socket_address_new (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)), port);
+  return bound_at (address, natter_server_listen (server, address, error));
 }
 
 const char * const *
@@ -528,12 +514,23 @@ _natter_hosting_listen_tls (NatterServer    *server,
                             GSocketAddress  *address,
                             GError         **error)
 {
-  guint16 port = natter_server_listen_tls (server, address, error);
+  return bound_at (address, natter_server_listen_tls (server, address, error));
+}
 
-  if (port == 0)
-    return NULL;
+const char * const *
+_natter_hosting_config_listen_ws (const NatterHostingConfig *config)
+{
+  static const char * const none[] = { NULL };
 
-  return g_inet_socket_address_new (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)), port);
+  return config->listen_ws != NULL ? (const char * const *) config->listen_ws : none;
+}
+
+GSocketAddress *
+_natter_hosting_listen_ws (NatterServer    *server,
+                           GSocketAddress  *address,
+                           GError         **error)
+{
+  return bound_at (address, natter_server_listen_websocket (server, address, NULL, error));
 }
 
 /* Public API */
@@ -574,15 +571,44 @@ natter_hosting_get_store (NatterHosting *self)
   return self->store;
 }
 
+/* Binds @addresses, parsed from @specs, for @server with @bind, each a
+ * listener of @kind in self->listeners. */
+static gboolean
+listen_kind (NatterHosting       *self,
+             NatterServer        *server,
+             const char          *kind,
+             const char * const  *specs,
+             GPtrArray           *addresses,
+             GSocketAddress     *(*bind) (NatterServer *, GSocketAddress *, GError **),
+             GError             **error)
+{
+  for (guint i = 0; i < addresses->len; i++)
+    {
+      NatterHostingListener *listener = g_new0 (NatterHostingListener, 1);
+
+      listener->kind = g_strdup (kind);
+      listener->spec = g_strdup (specs[i]);
+      listener->effective = bind (server, g_ptr_array_index (addresses, i), error);
+      g_ptr_array_add (self->listeners, listener);
+      if (listener->effective == NULL)
+        {
+          g_prefix_error (error, _("Cannot listen on %s: "), specs[i]);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
 gboolean
 natter_hosting_start (NatterHosting              *self,
                       const NatterHostingConfig  *config,
                       GError                    **error)
 {
-  const char * const *listen;
   g_autoptr(NatterServer) server = NULL;
   g_autoptr(GPtrArray) addresses = NULL;
   g_autoptr(GPtrArray) tls_addresses = NULL;
+  g_autoptr(GPtrArray) ws_addresses = NULL;
   g_autoptr(GTlsCertificate) certificate = NULL;
   gboolean self_signed = FALSE;
 
@@ -599,6 +625,10 @@ natter_hosting_start (NatterHosting              *self,
   server = _natter_hosting_make_server (config, &addresses, &tls_addresses, error);
   if (server == NULL)
     return FALSE;
+  /* Parsed by _natter_hosting_make_server() already: cannot fail. */
+  ws_addresses = config_parse_listen (_natter_hosting_config_listen_ws (config), error);
+  if (ws_addresses == NULL)
+    return FALSE;
   if (tls_addresses->len > 0)
     {
       g_autofree char *name = NULL;
@@ -613,40 +643,13 @@ natter_hosting_start (NatterHosting              *self,
   if (self->store != NULL)
     g_object_set (server, "store", self->store, NULL);
 
-  listen = _natter_hosting_config_listen (config);
   g_ptr_array_set_size (self->listeners, 0);
-  for (guint i = 0; i < addresses->len; i++)
-    {
-      NatterHostingListener *listener = g_new0 (NatterHostingListener, 1);
-
-      listener->kind = g_strdup ("listen");
-      listener->spec = g_strdup (listen[i]);
-      listener->effective = _natter_hosting_listen (server, g_ptr_array_index (addresses, i), error);
-      g_ptr_array_add (self->listeners, listener);
-      if (listener->effective == NULL)
-        {
-          g_ptr_array_set_size (self->listeners, 0);
-          g_prefix_error (error, _("Cannot listen on %s: "), listen[i]);
-          return FALSE;
-        }
-    }
-  for (guint i = 0; i < tls_addresses->len; i++)
-    {
-      NatterHostingListener *listener = g_new0 (NatterHostingListener, 1);
-
-      listener->kind = g_strdup ("listen-tls");
-      listener->spec = g_strdup (config->listen_tls[i]);
-      listener->effective = _natter_hosting_listen_tls (server, g_ptr_array_index (tls_addresses, i), error);
-      g_ptr_array_add (self->listeners, listener);
-      if (listener->effective == NULL)
-        {
-          g_ptr_array_set_size (self->listeners, 0);
-          g_prefix_error (error, _("Cannot listen on %s: "), config->listen_tls[i]);
-          return FALSE;
-        }
-    }
-
-  if (!config_listen_ws (config, server, error))
+  if (!listen_kind (self, server, "listen", _natter_hosting_config_listen (config), addresses,
+                    _natter_hosting_listen, error) ||
+      !listen_kind (self, server, "listen-tls", _natter_hosting_config_listen_tls (config), tls_addresses,
+                    _natter_hosting_listen_tls, error) ||
+      !listen_kind (self, server, "listen-ws", _natter_hosting_config_listen_ws (config), ws_addresses,
+                    _natter_hosting_listen_ws, error))
     {
       g_ptr_array_set_size (self->listeners, 0);
       return FALSE;

@@ -152,6 +152,9 @@ void          _natter_websockets_stop        (NatterServer      *server);
 /* Stops accepting WebSockets and closes them all, now. */
 void          _natter_websockets_close       (NatterServer      *server);
 void          _natter_websockets_free        (struct _NatterWebsockets *websockets);
+/* Closes the WebSocket listener bound to @effective; FALSE when none is. */
+gboolean      _natter_websockets_unlisten    (NatterServer      *server,
+                                              GSocketAddress    *effective);
 
 /* A command's handler; each family declares its handlers with this type. */
 typedef void NatterCommandFunc (NatterServer     *server,
