@@ -51,6 +51,21 @@ print_store_errors (NatterIpcDaemon1 *daemon)
     g_print (_("Sessions:   read-only: %s\n"), sessions);
 }
 
+/* "@label ADDRESS ADDRESS..." on a line; FALSE (nothing printed) without any. */
+static gboolean
+print_addresses (const char         *label,
+                 const char * const *addresses)
+{
+  if (addresses == NULL || addresses[0] == NULL)
+    return FALSE;
+
+  g_print ("%s", label);
+  for (guint i = 0; addresses[i] != NULL; i++)
+    g_print (" %s", addresses[i]);
+  g_print ("\n");
+  return TRUE;
+}
+
 /* The TLS listeners and the certificate's fingerprint, to check by hand. */
 static void
 print_tls (NatterIpcDaemon1 *daemon)
@@ -58,13 +73,8 @@ print_tls (NatterIpcDaemon1 *daemon)
   const char * const *addresses = natter_ipc_daemon1_get_hosting_tls_addresses (daemon);
   const char *fingerprint = natter_ipc_daemon1_get_hosting_tls_fingerprint (daemon);
 
-  if (addresses == NULL || addresses[0] == NULL)
+  if (!print_addresses (_("TLS on:"), addresses))
     return;
-
-  g_print (_("TLS on:"));
-  for (guint i = 0; addresses[i] != NULL; i++)
-    g_print (" %s", addresses[i]);
-  g_print ("\n");
   if (natter_ipc_daemon1_get_hosting_tls_self_signed (daemon))
     g_print (_("Certificate SHA-256 (self-signed): %s\n"), fingerprint);
   else
@@ -75,15 +85,7 @@ print_tls (NatterIpcDaemon1 *daemon)
 static void
 print_websocket (NatterIpcDaemon1 *daemon)
 {
-  const char * const *addresses = natter_ipc_daemon1_get_hosting_websocket_addresses (daemon);
-
-  if (addresses == NULL || addresses[0] == NULL)
-    return;
-
-  g_print (_("WebSocket on:"));
-  for (guint i = 0; addresses[i] != NULL; i++)
-    g_print (" %s", addresses[i]);
-  g_print ("\n");
+  print_addresses (_("WebSocket on:"), natter_ipc_daemon1_get_hosting_websocket_addresses (daemon));
 }
 
 static int

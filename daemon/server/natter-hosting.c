@@ -482,6 +482,15 @@ _natter_hosting_listener_free (NatterHostingListener *listener)
   g_free (listener);
 }
 
+/* @strv, or an empty list for NULL. */
+static const char * const *
+strv_or_none (char **strv)
+{
+  static const char * const none[] = { NULL };
+
+  return strv != NULL ? (const char * const *) strv : none;
+}
+
 /* @address with the @port it was bound at; NULL when binding failed (0). */
 static GSocketAddress *
 bound_at (GSocketAddress *address,
@@ -504,9 +513,7 @@ _natter_hosting_listen (NatterServer    *server,
 const char * const *
 _natter_hosting_config_listen_tls (const NatterHostingConfig *config)
 {
-  static const char * const none[] = { NULL };
-
-  return config->listen_tls != NULL ? (const char * const *) config->listen_tls : none;
+  return strv_or_none (config->listen_tls);
 }
 
 GSocketAddress *
@@ -520,9 +527,7 @@ _natter_hosting_listen_tls (NatterServer    *server,
 const char * const *
 _natter_hosting_config_listen_ws (const NatterHostingConfig *config)
 {
-  static const char * const none[] = { NULL };
-
-  return config->listen_ws != NULL ? (const char * const *) config->listen_ws : none;
+  return strv_or_none (config->listen_ws);
 }
 
 GSocketAddress *
