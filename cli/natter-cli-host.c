@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "natter-cli.h"
 #include "natter-cli-output.h"
@@ -17,6 +18,7 @@ natter_cli_hosting_dict (NatterIpcDaemon1 *daemon,
 {
   const char * const *addresses = natter_ipc_daemon1_get_hosting_addresses (daemon);
   const char * const *tls_addresses = natter_ipc_daemon1_get_hosting_tls_addresses (daemon);
+  const char * const *ws_addresses = natter_ipc_daemon1_get_hosting_websocket_addresses (daemon);
   const char * const none[] = { NULL };
   const char *fingerprint = natter_ipc_daemon1_get_hosting_tls_fingerprint (daemon);
 
@@ -24,7 +26,7 @@ natter_cli_hosting_dict (NatterIpcDaemon1 *daemon,
 
   return g_variant_new_parsed ("{%s: <%b>, 'addresses': <%^as>, 'users': <%u>, 'rooms': <%u>, "
                                "'store-error': <%s>, 'tls-addresses': <%^as>, 'tls-fingerprint': <%s>, "
-                               "'tls-self-signed': <%b>}",
+                               "'tls-self-signed': <%b>, 'websocket-addresses': <%^as>}",
                                active_key, natter_ipc_daemon1_get_hosting (daemon),
                                addresses != NULL ? addresses : none,
                                natter_ipc_daemon1_get_hosting_users (daemon),
@@ -32,7 +34,8 @@ natter_cli_hosting_dict (NatterIpcDaemon1 *daemon,
                                store_error != NULL ? store_error : "",
                                tls_addresses != NULL ? tls_addresses : none,
                                fingerprint != NULL ? fingerprint : "",
-                               natter_ipc_daemon1_get_hosting_tls_self_signed (daemon));
+                               natter_ipc_daemon1_get_hosting_tls_self_signed (daemon),
+                               ws_addresses != NULL ? ws_addresses : none);
 }
 
 /* A store that stopped storing: said whatever else is printed. */
@@ -48,6 +51,21 @@ print_store_errors (NatterIpcDaemon1 *daemon)
     g_print (_("Sessions:   read-only: %s\n"), sessions);
 }
 
+/* "@label ADDRESS ADDRESS..." on a line; FALSE (nothing printed) without any. */
+static gboolean
+print_addresses (const char         *label,
+                 const char * const *addresses)
+{
+  if (addresses == NULL || addresses[0] == NULL)
+    return FALSE;
+
+  g_print ("%s", label);
+  for (guint i = 0; addresses[i] != NULL; i++)
+    g_print (" %s", addresses[i]);
+  g_print ("\n");
+  return TRUE;
+}
+
 /* The TLS listeners and the certificate's fingerprint, to check by hand. */
 static void
 print_tls (NatterIpcDaemon1 *daemon)
@@ -55,17 +73,19 @@ print_tls (NatterIpcDaemon1 *daemon)
   const char * const *addresses = natter_ipc_daemon1_get_hosting_tls_addresses (daemon);
   const char *fingerprint = natter_ipc_daemon1_get_hosting_tls_fingerprint (daemon);
 
-  if (addresses == NULL || addresses[0] == NULL)
+  if (!print_addresses (_("TLS on:"), addresses))
     return;
-
-  g_print (_("TLS on:"));
-  for (guint i = 0; addresses[i] != NULL; i++)
-    g_print (" %s", addresses[i]);
-  g_print ("\n");
   if (natter_ipc_daemon1_get_hosting_tls_self_signed (daemon))
     g_print (_("Certificate SHA-256 (self-signed): %s\n"), fingerprint);
   else
     g_print (_("Certificate SHA-256: %s\n"), fingerprint);
+}
+
+/* The WebSocket listeners, when there are. */
+static void
+print_websocket (NatterIpcDaemon1 *daemon)
+{
+  print_addresses (_("WebSocket on:"), natter_ipc_daemon1_get_hosting_websocket_addresses (daemon));
 }
 
 static int
@@ -90,6 +110,7 @@ print_hosting (NatterCli *cli)
     g_print (" %s", addresses[i]);
   g_print ("\n");
   print_tls (daemon);
+  print_websocket (daemon);
   g_print (_("Users:      %u\n"), natter_ipc_daemon1_get_hosting_users (daemon));
   g_print (_("Rooms:      %u\n"), natter_ipc_daemon1_get_hosting_rooms (daemon));
   print_store_errors (daemon);
@@ -122,6 +143,32 @@ wait_hosting (NatterCli        *cli,
   natter_cli_wait (cli, hosting_is, &wait, 2000);
 }
 
+/* --tls: beside each plain listener ADDR:PORT, a TLS one on ADDR:6697
+ * (ADDR:0, any free port, beside one asking for port 0), after @listen_tls. */
+static char **
+tls_listeners_beside (const char * const *listen,
+                      const char * const *listen_tls)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (listen_tls != NULL)
+    g_strv_builder_addv (builder, (const char **) listen_tls);
+  for (guint i = 0; listen[i] != NULL; i++)
+    {
+      const char *colon = strrchr (listen[i], ':');
+      g_autofree char *address = NULL;
+
+      /* natterd refuses the plain address itself. */
+      if (colon == NULL)
+        continue;
+      address = g_strdup_printf ("%.*s:%s", (int) (colon - listen[i]), listen[i],
+                                 g_str_equal (colon + 1, "0") ? "0" : "6697");
+      g_strv_builder_add (builder, address);
+    }
+
+  return g_strv_builder_end (builder);
+}
+
 static int
 cmd_host_start (NatterCli              *cli,
                 const NatterCliCommand *command,
@@ -130,6 +177,7 @@ cmd_host_start (NatterCli              *cli,
 {
   g_auto(GStrv) listen = NULL;
   g_auto(GStrv) listen_tls = NULL;
+  g_auto(GStrv) listen_ws = NULL;
   gboolean tls = FALSE;
   g_autofree char *server_name = NULL;
   g_autofree char *network = NULL;
@@ -139,9 +187,12 @@ cmd_host_start (NatterCli              *cli,
     { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &listen,
       N_("Listen on ADDR:PORT ([::1]:PORT for IPv6, *:PORT for all, port 0 for any); may be repeated (default: 127.0.0.1:6667)"),
       N_("ADDR:PORT") },
-    { "tls", 0, 0, G_OPTION_ARG_NONE, &tls, N_("Accept TLS connections"), NULL },
+    { "tls", 0, 0, G_OPTION_ARG_NONE, &tls,
+      N_("Also accept TLS on port 6697 of each --listen address (any free port where it asks for port 0)"), NULL },
     { "listen-tls", 0, 0, G_OPTION_ARG_STRING_ARRAY, &listen_tls,
       N_("Listen for TLS on ADDR:PORT, as --listen; may be repeated"), N_("ADDR:PORT") },
+    { "listen-ws", 0, 0, G_OPTION_ARG_STRING_ARRAY, &listen_ws,
+      N_("Listen for WebSocket clients on ADDR:PORT, as --listen; may be repeated"), N_("ADDR:PORT") },
     { "server-name", 0, 0, G_OPTION_ARG_STRING, &server_name, N_("Server name shown to clients"), N_("NAME") },
     { "network", 0, 0, G_OPTION_ARG_STRING, &network, N_("Network name"), N_("NAME") },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
@@ -158,13 +209,23 @@ cmd_host_start (NatterCli              *cli,
   if ((status = natter_cli_parse (cli, command, entries, NULL, &argc, &argv, 0, 0)) != 0)
     return status;
 
+  if (tls)
+    {
+      char **beside;
+
+      /* natterd's default, named: with TLS listeners it would have none. */
+      if (listen == NULL)
+        listen = g_strsplit ("127.0.0.1:6667", ";", -1);
+      beside = tls_listeners_beside ((const char * const *) listen, (const char * const *) listen_tls);
+      g_strfreev (listen_tls);
+      listen_tls = beside;
+    }
   if (listen != NULL)
     g_variant_dict_insert (&options, "listen", "^as", listen);
   if (listen_tls != NULL)
     g_variant_dict_insert (&options, "listen-tls", "^as", listen_tls);
-  /* Passed on as asked: natterd refuses what it cannot do. */
-  if (tls)
-    g_variant_dict_insert (&options, "tls", "b", TRUE);
+  if (listen_ws != NULL)
+    g_variant_dict_insert (&options, "listen-ws", "^as", listen_ws);
   if (server_name != NULL)
     g_variant_dict_insert (&options, "server-name", "s", server_name);
   if (network != NULL)

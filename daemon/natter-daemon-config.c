@@ -614,6 +614,11 @@ natter_daemon_config_save_hosting (NatterDaemonConfig         *self,
                                     g_strv_length (config->listen_tls));
       else
         g_key_file_remove_key (file, GROUP, "listen-tls", NULL);
+      if (config->listen_ws != NULL && config->listen_ws[0] != NULL)
+        g_key_file_set_string_list (file, GROUP, "listen-ws", (const char * const *) config->listen_ws,
+                                    g_strv_length (config->listen_ws));
+      else
+        g_key_file_remove_key (file, GROUP, "listen-ws", NULL);
       set_or_remove (file, "tls-certificate", config->tls_certificate);
       set_or_remove (file, "tls-key", config->tls_key);
       set_or_remove (file, "server-name", config->server_name);

@@ -994,6 +994,37 @@ test_hosting_tls (Fixture       *f,
   assert_property (f, DAEMON_PATH, DAEMON_IFACE, "HostingTlsSelfSigned", "false");
 }
 
+/* WebSocket listeners from StartHosting are on the bus, with the port
+ * bound, and go when hosting stops. */
+static void
+test_hosting_websocket (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GVariant) addresses = NULL;
+  g_autoptr(GVariant) plain = NULL;
+  const char *address;
+  const char *plain_address;
+
+  g_variant_unref (natter_test_bus_call_ok (f->bus, DAEMON_PATH, DAEMON_IFACE, "StartHosting",
+                                            g_variant_new_parsed ("({'listen': <['127.0.0.1:0']>, "
+                                                                  "'listen-ws': <['127.0.0.1:0']>},)")));
+  natter_test_bus_wait_property (f->bus, DAEMON_PATH, DAEMON_IFACE, "HostingWebsocketAddresses",
+                                 "['127.0.0.1:*']");
+  addresses = natter_test_bus_get_property (f->bus, DAEMON_PATH, DAEMON_IFACE, "HostingWebsocketAddresses");
+  g_assert_cmpuint (g_variant_n_children (addresses), ==, 1);
+  g_variant_get_child (addresses, 0, "&s", &address);
+  g_assert_cmpstr (address, !=, "127.0.0.1:0");
+  /* Not among the plain ones, nor the plain one among them. */
+  plain = natter_test_bus_get_property (f->bus, DAEMON_PATH, DAEMON_IFACE, "HostingAddresses");
+  g_assert_cmpuint (g_variant_n_children (plain), ==, 1);
+  g_variant_get_child (plain, 0, "&s", &plain_address);
+  g_assert_cmpstr (plain_address, !=, address);
+  assert_property (f, DAEMON_PATH, DAEMON_IFACE, "HostingTlsAddresses", "[]");
+
+  g_variant_unref (natter_test_bus_call_ok (f->bus, DAEMON_PATH, DAEMON_IFACE, "StopHosting", NULL));
+  natter_test_bus_wait_property (f->bus, DAEMON_PATH, DAEMON_IFACE, "HostingWebsocketAddresses", "[]");
+}
+
 static void
 test_hosting (Fixture       *f,
               gconstpointer  data)
@@ -1635,6 +1666,8 @@ main (int   argc,
               fixture_set_up, test_hosting, fixture_tear_down);
   g_test_add ("/dbus/host/tls-fingerprint", Fixture, NULL,
               fixture_set_up, test_hosting_tls, fixture_tear_down);
+  g_test_add ("/dbus/host/websocket-addresses", Fixture, NULL,
+              fixture_set_up, test_hosting_websocket, fixture_tear_down);
   g_test_add ("/dbus/latency/send-to-message-received", Fixture, NULL,
               fixture_set_up, test_latency, fixture_tear_down);
 

@@ -657,6 +657,80 @@ test_host_tls (Fixture       *f,
   g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "host", "stop", NULL), ==, 0);
 }
 
+/* WebSocket hosting: natterctl host start --listen-ws, and status shows the
+ * WebSocket listeners as text and JSON. */
+static void
+test_host_websocket (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(JsonNode) status = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *expected = NULL;
+  const char *address;
+  guint64 port;
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "host", "start", "--listen", "127.0.0.1:0",
+                                        "--listen-ws", "127.0.0.1:0", NULL), ==, 0);
+  status = natter_test_ctl_json ("host", "status", NULL);
+  address = json_array_get_string_element (member_array (object_of (status), "websocket_addresses"), 0);
+  g_assert_nonnull (address);
+  g_assert_true (g_str_has_prefix (address, "127.0.0.1:"));
+  g_assert_true (g_ascii_string_to_unsigned (address + strlen ("127.0.0.1:"), 10, 1, 65535, &port, NULL));
+  g_assert_cmpuint (json_array_get_length (member_array (object_of (status), "websocket_addresses")), ==, 1);
+  g_assert_cmpuint (json_array_get_length (member_array (object_of (status), "addresses")), ==, 1);
+
+  expected = g_strdup_printf ("\nWebSocket on: %s\n", address);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "host", "status", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, expected));
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "host", "stop", NULL), ==, 0);
+  g_clear_pointer (&status, json_node_unref);
+  status = natter_test_ctl_json ("host", "status", NULL);
+  g_assert_cmpuint (json_array_get_length (member_array (object_of (status), "websocket_addresses")), ==, 0);
+}
+
+/* natterctl host start --tls: a TLS listener beside each plain one, on port
+ * 6697 of its address, or any free port beside one on port 0. */
+static void
+test_host_start_tls (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(JsonNode) status = NULL;
+  g_autoptr(NatterTestClient) alice = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *tls;
+  const char *address;
+  guint64 port;
+
+  /* An address of loopback's own, so that nothing else holds its 6697. */
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "host", "start", "--listen", "127.42.97.1:6667",
+                                        "--tls", NULL), ==, 0);
+  status = natter_test_ctl_json ("host", "status", NULL);
+  tls = member_array (object_of (status), "tls_addresses");
+  g_assert_cmpuint (json_array_get_length (tls), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (tls, 0), ==, "127.42.97.1:6697");
+  g_assert_cmpstr (json_array_get_string_element (member_array (object_of (status), "addresses"), 0),
+                   ==, "127.42.97.1:6667");
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "host", "stop", NULL), ==, 0);
+
+  /* Port 0: any free port for both, and a TLS client is served there. */
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "host", "start", "--listen", "127.0.0.1:0",
+                                        "--tls", NULL), ==, 0);
+  g_clear_pointer (&status, json_node_unref);
+  status = natter_test_ctl_json ("host", "status", NULL);
+  tls = member_array (object_of (status), "tls_addresses");
+  g_assert_cmpuint (json_array_get_length (tls), ==, 1);
+  address = json_array_get_string_element (tls, 0);
+  g_assert_true (g_str_has_prefix (address, "127.0.0.1:"));
+  g_assert_true (g_ascii_string_to_unsigned (address + strlen ("127.0.0.1:"), 10, 1, 65535, &port, NULL));
+  g_assert_cmpuint (json_array_get_length (member_array (object_of (status), "addresses")), ==, 1);
+  alice = natter_test_client_new_tls ((guint16) port, NULL, &error);
+  g_assert_no_error (error);
+  natter_test_client_register (alice, "alice");
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "host", "stop", NULL), ==, 0);
+}
+
 /* One session, every command */
 
 static void
@@ -1443,6 +1517,8 @@ main (int   argc,
   g_test_add ("/natterctl/status", Fixture, NULL, fixture_set_up, test_status, fixture_tear_down);
   g_test_add ("/natterctl/host", Fixture, NULL, fixture_set_up, test_host, fixture_tear_down);
   g_test_add ("/natterctl/host-tls", Fixture, NULL, fixture_set_up, test_host_tls, fixture_tear_down);
+  g_test_add ("/natterctl/host-websocket", Fixture, NULL, fixture_set_up, test_host_websocket, fixture_tear_down);
+  g_test_add ("/natterctl/host-start-tls", Fixture, NULL, fixture_set_up, test_host_start_tls, fixture_tear_down);
   g_test_add ("/natterctl/shutdown", Fixture, NULL, fixture_set_up_hosting, test_shutdown, fixture_tear_down);
   g_test_add ("/natterctl/session/commands", Fixture, NULL, fixture_set_up_hosting, test_session_commands,
               fixture_tear_down);

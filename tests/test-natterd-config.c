@@ -420,6 +420,68 @@ test_sighup_tls_listeners (void)
   g_assert_cmpint (natter_test_daemon_stop (natterd, SIGTERM), ==, 0);
 }
 
+/* TRUE when @port answers a WebSocket handshake (IRCv3's text
+ * subprotocol) by switching protocols. */
+static gboolean
+ws_handshake (guint16 port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterTestClient) client = natter_test_client_new_full (port, 0, &error);
+
+  if (client == NULL)
+    return FALSE;
+  natter_test_client_set_name (client, "ws");
+  say (client, "GET / HTTP/1.1");
+  say (client, "Host: 127.0.0.1:%u", port);
+  say (client, "Upgrade: websocket");
+  say (client, "Connection: Upgrade");
+  say (client, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==");
+  say (client, "Sec-WebSocket-Version: 13");
+  say (client, "Sec-WebSocket-Protocol: text.ircv3.net");
+  natter_test_client_send (client, "");
+  return expect (client, "HTTP/1.1 101 *") != NULL;
+}
+
+/* A WebSocket listener named by a reload opens and one dropped by the next
+ * reload closes, as plain and TLS ones do. */
+static void
+test_sighup_ws_listeners (void)
+{
+  guint16 port1 = free_port ();
+  guint16 port2 = free_port ();
+  g_autofree char *contents = g_strdup_printf ("[natterd]\nlisten=127.0.0.1:%u\n", port1);
+  g_autofree char *conf = write_config (NULL, contents);
+  g_autofree char *with_ws = g_strdup_printf ("[natterd]\nlisten=127.0.0.1:%u\nlisten-ws=127.0.0.1:%u\n",
+                                              port1, port2);
+  g_autoptr(NatterTestDaemon) natterd = NULL;
+  g_autoptr(NatterTestClient) alice = NULL;
+
+  if (!natter_test_require_natterd ())
+    return;
+
+  natterd = start_on (conf);
+  g_assert_true (port_refuses (port2));
+  alice = connect_registered (port1, "alice");
+  expect (alice, "* 001 alice *");
+
+  rewrite_and_hup (natterd, conf, with_ws);
+  wait_stderr (natterd, "Configuration reloaded", 1);
+  g_assert_true (ws_handshake (port2));
+  assert_alive (alice);
+
+  rewrite_and_hup (natterd, conf, contents);
+  wait_stderr (natterd, "Configuration reloaded", 2);
+  g_assert_true (port_refuses (port2));
+  assert_alive (alice);
+
+  /* And back: the WebSocket listener opens again once closed. */
+  rewrite_and_hup (natterd, conf, with_ws);
+  wait_stderr (natterd, "Configuration reloaded", 3);
+  g_assert_true (ws_handshake (port2));
+
+  g_assert_cmpint (natter_test_daemon_stop (natterd, SIGTERM), ==, 0);
+}
+
 static void
 test_sighup_bad_file (void)
 {
@@ -544,15 +606,19 @@ assert_mode_0600 (const char *path)
 static void
 start_hosting (NatterTestBus *bus,
                guint16        port,
+               guint16        ws_port,
                const char    *password)
 {
   g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autofree char *ws_address = g_strdup_printf ("127.0.0.1:%u", ws_port);
   const char *listen[] = { address, NULL };
+  const char *listen_ws[] = { ws_address, NULL };
   g_autoptr(GVariant) reply = NULL;
   GVariantDict options;
 
   g_variant_dict_init (&options, NULL);
   g_variant_dict_insert (&options, "listen", "^as", listen);
+  g_variant_dict_insert (&options, "listen-ws", "^as", listen_ws);
   g_variant_dict_insert (&options, "server-name", "s", "kept.test");
   g_variant_dict_insert (&options, "password", "s", password);
   reply = natter_test_bus_call_ok (bus, DAEMON_PATH, DAEMON_IFACE, "StartHosting",
@@ -565,6 +631,7 @@ test_hosting_kept (void)
   g_autoptr(NatterTestBus) bus = NULL;
   guint16 port = free_port ();
   guint16 port2 = free_port ();
+  guint16 ws_port = free_port ();
   g_autofree char *conf = write_config (NULL, "# Kept as it is\n[natterd]\n# my own limit\n"
                                               "max-clients=1\nno-listen=true\n");
   g_autofree char *dir = g_path_get_dirname (conf);
@@ -590,7 +657,7 @@ test_hosting_kept (void)
   g_assert_true (natter_test_bus_wait_name_owner (bus, "org.natter.Daemon"));
   g_assert_true (natter_test_bus_wait_property (bus, DAEMON_PATH, DAEMON_IFACE, "Hosting", "false"));
 
-  start_hosting (bus, port, "sekrit");
+  start_hosting (bus, port, ws_port, "sekrit");
   text = read_text (conf);
   g_test_message ("natterd.conf:\n%s", text);
   g_assert_true (g_str_has_prefix (text, "# Kept as it is\n"));
@@ -599,6 +666,9 @@ test_hosting_kept (void)
   g_assert_nonnull (strstr (text, line));
   g_assert_nonnull (strstr (text, "\nserver-name=kept.test\n"));
   g_assert_nonnull (strstr (text, "\npassword-file=natterd.password\n"));
+  g_free (line);
+  line = g_strdup_printf ("\nlisten-ws=127.0.0.1:%u;\n", ws_port);
+  g_assert_nonnull (strstr (text, line));
   g_assert_null (strstr (text, "no-listen"));
   g_assert_null (strstr (text, "sekrit"));
   assert_mode_0600 (conf);
@@ -637,6 +707,12 @@ test_hosting_kept (void)
   natterd = natter_test_daemon_start_full (args);
   g_assert_cmpuint (natter_test_daemon_get_port (natterd, 0), ==, port);
   g_assert_true (natter_test_bus_wait_name_owner (bus, "org.natter.Daemon"));
+  /* Its WebSocket listener too. */
+  {
+    g_autofree char *ws_addresses = g_strdup_printf ("['127.0.0.1:%u']", ws_port);
+
+    natter_test_bus_wait_property (bus, DAEMON_PATH, DAEMON_IFACE, "HostingWebsocketAddresses", ws_addresses);
+  }
   alice = natter_test_client_new (port);
   say (alice, "PASS sekrit");
   say (alice, "NICK alice");
@@ -662,6 +738,7 @@ test_hosting_kept (void)
     g_assert_null (strstr (text, "no-listen"));
     /* No password this time: none is named. */
     g_assert_null (strstr (text, "password-file"));
+    g_assert_null (strstr (text, "listen-ws"));
   }
 
   g_assert_cmpint (natter_test_daemon_stop (natterd, SIGTERM), ==, 0);
@@ -732,6 +809,7 @@ main (int   argc,
   g_test_add_func ("/natterd-config/sighup/listeners", test_sighup_listeners);
   g_test_add_func ("/natterd-config/sighup/tls-listeners", test_sighup_tls_listeners);
   g_test_add_func ("/natterd-config/sighup/plaintext-passwords", test_sighup_plaintext_passwords);
+  g_test_add_func ("/natterd-config/sighup/ws-listeners", test_sighup_ws_listeners);
   g_test_add_func ("/natterd-config/sighup/bad-file-refused", test_sighup_bad_file);
   g_test_add_func ("/natterd-config/reload-on-the-bus", test_reload_on_the_bus);
   g_test_add_func ("/natterd-config/hosting-kept", test_hosting_kept);

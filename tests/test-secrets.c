@@ -458,6 +458,115 @@ test_keyring_saved_network (Fixture       *f,
   g_assert_null (sasl);
 }
 
+/* The TLS fake's next connection: the fingerprint of the client
+ * certificate natterd presented, once it has registered. */
+static char *
+client_cert_presented (Fixture        *f,
+                       NatterTestFake *tls,
+                       guint           connections)
+{
+  char *shown;
+
+  g_assert_true (natter_test_fake_wait_connection (tls, connections));
+  shown = natter_test_fake_dup_peer_fingerprint (tls);
+  g_assert_nonnull (shown);
+  natter_test_fake_register (tls, "alice", NULL, NULL);
+  return shown;
+}
+
+/* A saved network's client certificate key is in the keyring, not on disk
+ * (the certificate is), and the next natterd presents the same
+ * certificate; a key file from before the keyring is moved into it. */
+static void
+test_keyring_client_key (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *tls_dir = g_build_filename (f->keyring_home, "tls-fake", NULL);
+  g_autofree char *server_fp = NULL;
+  g_autoptr(NatterTestFake) tls = NULL;
+  g_autofree char *crt = g_build_filename (f->dir, "client-certs", "127.0.0.1.crt", NULL);
+  g_autofree char *key_file = g_build_filename (f->dir, "client-certs", "127.0.0.1.key", NULL);
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *third = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *moved = NULL;
+  g_auto(GStrv) key_lines = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantDict options;
+  const char *path;
+  int status;
+
+  if (!start_keyring (f))
+    return;
+  g_assert_cmpint (g_mkdir_with_parents (tls_dir, 0700), ==, 0);
+  tls = natter_test_fake_new_tls (tls_dir, &server_fp);
+  if (tls == NULL)
+    {
+      g_test_skip ("openssl is needed to make a self-signed certificate");
+      return;
+    }
+  start_natterd (f);
+  g_assert_cmpstr (wait_backend (), ==, "secret-service");
+
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "host", "s", "127.0.0.1");
+  g_variant_dict_insert (&options, "port", "q", natter_test_fake_get_port (tls));
+  g_variant_dict_insert (&options, "tls", "b", TRUE);
+  g_variant_dict_insert (&options, "certfp", "s", server_fp);
+  g_variant_dict_insert (&options, "client-certificate", "b", TRUE);
+  g_variant_dict_insert (&options, "nick", "s", "alice");
+  reply = natter_test_bus_call_ok (bus, "/org/natter/Daemon", "org.natter.Daemon1", "OpenSession",
+                                   g_variant_new ("(@a{sv})", g_variant_dict_end (&options)));
+  g_variant_get (reply, "(&o)", &path);
+  first = client_cert_presented (f, tls, 1);
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "name", "s", "certnet");
+  g_variant_dict_insert (&options, "autoconnect", "b", TRUE);
+  saved = natter_test_bus_call_ok (bus, path, "org.natter.Session1", "Save",
+                                   g_variant_new ("(@a{sv})", g_variant_dict_end (&options)));
+
+  /* The key in the keyring, under the certificate file's name; on disk
+   * only the certificate. */
+  key = keyring_lookup ("127.0.0.1", "client-key");
+  g_assert_nonnull (key);
+  g_assert_true (g_str_has_prefix (key, "-----BEGIN PRIVATE KEY-----\n"));
+  g_assert_true (g_file_test (crt, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (key_file, G_FILE_TEST_EXISTS));
+  key_lines = g_strsplit (key, "\n", -1);
+  g_assert_cmpuint (g_strv_length (key_lines), >=, 3);
+  stop_natterd (f);
+  assert_nowhere (f, key_lines[1]);
+  g_assert_null (find_bytes (f->dir, key_lines[1], NULL));
+
+  /* The next natterd presents the same certificate. */
+  start_natterd (f);
+  second = client_cert_presented (f, tls, 2);
+  g_assert_cmpstr (second, ==, first);
+  stop_natterd (f);
+
+  /* A key kept in a file, as before the keyring: moved into it, the file
+   * removed, the same certificate presented. */
+  g_assert_true (g_file_set_contents_full (key_file, key, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error));
+  g_assert_no_error (error);
+  {
+    const char *argv[] = { "secret-tool", "clear", "network", "127.0.0.1", "kind", "client-key", NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                                 &status, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_null (keyring_lookup ("127.0.0.1", "client-key"));
+  start_natterd (f);
+  third = client_cert_presented (f, tls, 3);
+  g_assert_cmpstr (third, ==, first);
+  moved = keyring_lookup ("127.0.0.1", "client-key");
+  g_assert_cmpstr (moved, ==, key);
+  g_assert_false (g_file_test (key_file, G_FILE_TEST_EXISTS));
+}
+
 /* A keyring whose collection stays locked, with no prompt to unlock it (no
  * display, no prompter): the file, as with no keyring. */
 static void
@@ -728,6 +837,8 @@ main (int   argc,
 
   bus = natter_test_bus_new (NULL, FALSE);
 
+  g_test_add ("/secrets/keyring/client-certificate-key", Fixture, NULL,
+              fixture_set_up, test_keyring_client_key, fixture_tear_down);
   g_test_add ("/secrets/keyring/saved-network", Fixture, NULL,
               fixture_set_up, test_keyring_saved_network, fixture_tear_down);
   g_test_add ("/secrets/keyring/migrates-old-sessions-db", Fixture, NULL,

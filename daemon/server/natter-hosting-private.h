@@ -46,5 +46,17 @@ const char * const  *_natter_hosting_config_listen_tls (const NatterHostingConfi
 GSocketAddress      *_natter_hosting_listen_tls    (NatterServer               *server,
                                                     GSocketAddress             *address,
                                                     GError                    **error);
+/* @config->listen_ws, never NULL. */
+const char * const  *_natter_hosting_config_listen_ws (const NatterHostingConfig *config);
+/* As _natter_hosting_listen(), on a WebSocket listener. */
+GSocketAddress      *_natter_hosting_listen_ws     (NatterServer               *server,
+                                                    GSocketAddress             *address,
+                                                    GError                    **error);
+/* @config->listen_wss, never NULL; bound over TLS with the server's
+ * certificate, which must be set. */
+const char * const  *_natter_hosting_config_listen_wss (const NatterHostingConfig *config);
+GSocketAddress      *_natter_hosting_listen_wss    (NatterServer               *server,
+                                                    GSocketAddress             *address,
+                                                    GError                    **error);
 
 G_END_DECLS

@@ -24,6 +24,8 @@ typedef struct {
 static const ListenerKind listener_kinds[] = {
   { "listen", _natter_hosting_config_listen, _natter_hosting_listen },
   { "listen-tls", _natter_hosting_config_listen_tls, _natter_hosting_listen_tls },
+  { "listen-ws", _natter_hosting_config_listen_ws, _natter_hosting_listen_ws },
+  { "listen-wss", _natter_hosting_config_listen_wss, _natter_hosting_listen_wss },
 };
 
 /* The certificate is read again, so a renewed one is presented to the next
@@ -35,17 +37,19 @@ reload_certificate (NatterHosting             *self,
                     GError                   **error)
 {
   g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GPtrArray) named = _natter_hosting_tls_named_addresses (config, tls_addresses);
   g_autofree char *name = NULL;
   gboolean self_signed = FALSE;
 
-  if (tls_addresses->len == 0)
+  /* TLS listeners and secure WebSocket ones present the certificate. */
+  if (named->len == 0)
     {
       natter_server_set_sts (self->server, 0, 0);
       return TRUE;
     }
 
   g_object_get (self->server, "server-name", &name, NULL);
-  certificate = _natter_hosting_tls_certificate (config, self->data_dir, name, tls_addresses,
+  certificate = _natter_hosting_tls_certificate (config, self->data_dir, name, named,
                                                  &self_signed, error);
   if (certificate == NULL)
     return FALSE;

@@ -323,36 +323,14 @@ static gboolean
 config_check_listen_ws (const NatterHostingConfig  *config,
                         GError                    **error)
 {
-  g_autoptr(GPtrArray) addresses = config_parse_listen ((const char * const *) config->listen_ws, error);
+  g_autoptr(GPtrArray) addresses = config_parse_listen (_natter_hosting_config_listen_ws (config), error);
   g_autoptr(GPtrArray) secure = NULL;
 
   if (addresses == NULL)
     return FALSE;
-  secure = config_parse_listen ((const char * const *) config->listen_wss, error);
+  secure = config_parse_listen (_natter_hosting_config_listen_wss (config), error);
 
   return secure != NULL;
-}
-
-/* The WebSocket listeners of @specs on @server, over TLS with @certificate
- * if not NULL. */
-static gboolean
-config_listen_ws (char                      **specs,
-                  NatterServer               *server,
-                  GTlsCertificate            *certificate,
-                  GError                    **error)
-{
-  g_autoptr(GPtrArray) addresses = config_parse_listen ((const char * const *) specs, error);
-
-  if (addresses == NULL)
-    return FALSE;
-  for (guint i = 0; i < addresses->len; i++)
-    if (natter_server_listen_websocket (server, g_ptr_array_index (addresses, i), certificate, error) == 0)
-      {
-        g_prefix_error (error, _("Cannot listen for WebSocket clients on %s: "), specs[i]);
-        return FALSE;
-      }
-
-  return TRUE;
 }
 
 /* Checks @config and makes its server, not listening yet, with the files
@@ -512,25 +490,38 @@ _natter_hosting_listener_free (NatterHostingListener *listener)
   g_free (listener);
 }
 
-GSocketAddress *
-_natter_hosting_listen (NatterServer    *server,
-                        GSocketAddress  *address,
-                        GError         **error)
+/* @strv, or an empty list for NULL. */
+static const char * const *
+strv_or_none (char **strv)
 {
-  guint16 port = natter_server_listen (server, address, error);
+  static const char * const none[] = { NULL };
 
+  return strv != NULL ? (const char * const *) strv : none;
+}
+
+/* @address with the @port it was bound at; NULL when binding failed (0). */
+static GSocketAddress *
+bound_at (GSocketAddress *address,
+          guint16         port)
+{
   if (port == 0)
     return NULL;
 
   return g_inet_socket_address_new (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)), port);
 }
 
+GSocketAddress *
+_natter_hosting_listen (NatterServer    *server,
+                        GSocketAddress  *address,
+                        GError         **error)
+{
+  return bound_at (address, natter_server_listen (server, address, error));
+}
+
 const char * const *
 _natter_hosting_config_listen_tls (const NatterHostingConfig *config)
 {
-  static const char * const none[] = { NULL };
-
-  return config->listen_tls != NULL ? (const char * const *) config->listen_tls : none;
+  return strv_or_none (config->listen_tls);
 }
 
 GSocketAddress *
@@ -538,12 +529,36 @@ _natter_hosting_listen_tls (NatterServer    *server,
                             GSocketAddress  *address,
                             GError         **error)
 {
-  guint16 port = natter_server_listen_tls (server, address, error);
+  return bound_at (address, natter_server_listen_tls (server, address, error));
+}
 
-  if (port == 0)
-    return NULL;
+const char * const *
+_natter_hosting_config_listen_ws (const NatterHostingConfig *config)
+{
+  return strv_or_none (config->listen_ws);
+}
 
-  return g_inet_socket_address_new (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)), port);
+GSocketAddress *
+_natter_hosting_listen_ws (NatterServer    *server,
+                           GSocketAddress  *address,
+                           GError         **error)
+{
+  return bound_at (address, natter_server_listen_websocket (server, address, NULL, error));
+}
+
+const char * const *
+_natter_hosting_config_listen_wss (const NatterHostingConfig *config)
+{
+  return strv_or_none (config->listen_wss);
+}
+
+GSocketAddress *
+_natter_hosting_listen_wss (NatterServer    *server,
+                            GSocketAddress  *address,
+                            GError         **error)
+{
+  return bound_at (address, natter_server_listen_websocket (server, address,
+                                                            natter_server_get_tls_certificate (server), error));
 }
 
 /* Public API */
@@ -584,15 +599,45 @@ natter_hosting_get_store (NatterHosting *self)
   return self->store;
 }
 
+/* Binds @addresses, parsed from @specs, for @server with @bind, each a
+ * listener of @kind in self->listeners. */
+static gboolean
+listen_kind (NatterHosting       *self,
+             NatterServer        *server,
+             const char          *kind,
+             const char * const  *specs,
+             GPtrArray           *addresses,
+             GSocketAddress     *(*bind) (NatterServer *, GSocketAddress *, GError **),
+             GError             **error)
+{
+  for (guint i = 0; i < addresses->len; i++)
+    {
+      NatterHostingListener *listener = g_new0 (NatterHostingListener, 1);
+
+      listener->kind = g_strdup (kind);
+      listener->spec = g_strdup (specs[i]);
+      listener->effective = bind (server, g_ptr_array_index (addresses, i), error);
+      g_ptr_array_add (self->listeners, listener);
+      if (listener->effective == NULL)
+        {
+          g_prefix_error (error, _("Cannot listen on %s: "), specs[i]);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
 gboolean
 natter_hosting_start (NatterHosting              *self,
                       const NatterHostingConfig  *config,
                       GError                    **error)
 {
-  const char * const *listen;
   g_autoptr(NatterServer) server = NULL;
   g_autoptr(GPtrArray) addresses = NULL;
   g_autoptr(GPtrArray) tls_addresses = NULL;
+  g_autoptr(GPtrArray) ws_addresses = NULL;
+  g_autoptr(GPtrArray) wss_addresses = NULL;
   g_autoptr(GTlsCertificate) certificate = NULL;
   gboolean self_signed = FALSE;
 
@@ -609,7 +654,14 @@ natter_hosting_start (NatterHosting              *self,
   server = _natter_hosting_make_server (config, &addresses, &tls_addresses, error);
   if (server == NULL)
     return FALSE;
-  if (tls_addresses->len > 0 || (config->listen_wss != NULL && config->listen_wss[0] != NULL))
+  /* Parsed by _natter_hosting_make_server() already: cannot fail. */
+  ws_addresses = config_parse_listen (_natter_hosting_config_listen_ws (config), error);
+  if (ws_addresses == NULL)
+    return FALSE;
+  wss_addresses = config_parse_listen (_natter_hosting_config_listen_wss (config), error);
+  if (wss_addresses == NULL)
+    return FALSE;
+  if (tls_addresses->len > 0 || wss_addresses->len > 0)
     {
       g_autofree char *name = NULL;
       g_autoptr(GPtrArray) named = _natter_hosting_tls_named_addresses (config, tls_addresses);
@@ -624,41 +676,15 @@ natter_hosting_start (NatterHosting              *self,
   if (self->store != NULL)
     g_object_set (server, "store", self->store, NULL);
 
-  listen = _natter_hosting_config_listen (config);
   g_ptr_array_set_size (self->listeners, 0);
-  for (guint i = 0; i < addresses->len; i++)
-    {
-      NatterHostingListener *listener = g_new0 (NatterHostingListener, 1);
-
-      listener->kind = g_strdup ("listen");
-      listener->spec = g_strdup (listen[i]);
-      listener->effective = _natter_hosting_listen (server, g_ptr_array_index (addresses, i), error);
-      g_ptr_array_add (self->listeners, listener);
-      if (listener->effective == NULL)
-        {
-          g_ptr_array_set_size (self->listeners, 0);
-          g_prefix_error (error, _("Cannot listen on %s: "), listen[i]);
-          return FALSE;
-        }
-    }
-  for (guint i = 0; i < tls_addresses->len; i++)
-    {
-      NatterHostingListener *listener = g_new0 (NatterHostingListener, 1);
-
-      listener->kind = g_strdup ("listen-tls");
-      listener->spec = g_strdup (config->listen_tls[i]);
-      listener->effective = _natter_hosting_listen_tls (server, g_ptr_array_index (tls_addresses, i), error);
-      g_ptr_array_add (self->listeners, listener);
-      if (listener->effective == NULL)
-        {
-          g_ptr_array_set_size (self->listeners, 0);
-          g_prefix_error (error, _("Cannot listen on %s: "), config->listen_tls[i]);
-          return FALSE;
-        }
-    }
-
-  if (!config_listen_ws (config->listen_ws, server, NULL, error) ||
-      !config_listen_ws (config->listen_wss, server, certificate, error))
+  if (!listen_kind (self, server, "listen", _natter_hosting_config_listen (config), addresses,
+                    _natter_hosting_listen, error) ||
+      !listen_kind (self, server, "listen-tls", _natter_hosting_config_listen_tls (config), tls_addresses,
+                    _natter_hosting_listen_tls, error) ||
+      !listen_kind (self, server, "listen-ws", _natter_hosting_config_listen_ws (config), ws_addresses,
+                    _natter_hosting_listen_ws, error) ||
+      !listen_kind (self, server, "listen-wss", _natter_hosting_config_listen_wss (config), wss_addresses,
+                    _natter_hosting_listen_wss, error))
     {
       g_ptr_array_set_size (self->listeners, 0);
       return FALSE;

@@ -153,10 +153,9 @@ natter_listener_add_address (NatterListener  *self,
   return TRUE;
 }
 
-/* Both IP socket addresses, the same address and port. */
-static gboolean
-socket_address_equal (GSocketAddress *a,
-                      GSocketAddress *b)
+gboolean
+natter_listener_address_equal (GSocketAddress *a,
+                               GSocketAddress *b)
 {
   if (!G_IS_INET_SOCKET_ADDRESS (a) || !G_IS_INET_SOCKET_ADDRESS (b))
     return FALSE;
@@ -179,7 +178,7 @@ natter_listener_remove_address (NatterListener *self,
       GSocket *socket = g_ptr_array_index (self->sockets, i);
       g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
 
-      if (local == NULL || !socket_address_equal (local, effective))
+      if (local == NULL || !natter_listener_address_equal (local, effective))
         continue;
 
       /* The sources are one per socket: watch the rest afresh. */

@@ -39,6 +39,9 @@ gboolean        natter_listener_add_address    (NatterListener  *self,
  * it) and closes it; FALSE when there is none. */
 gboolean        natter_listener_remove_address (NatterListener  *self,
                                                 GSocketAddress  *effective);
+/* Both IP socket addresses, the same address and port. */
+gboolean        natter_listener_address_equal  (GSocketAddress  *a,
+                                                GSocketAddress  *b);
 /* Accepts in the thread-default main context of the caller. */
 void            natter_listener_start          (NatterListener  *self);
 void            natter_listener_stop           (NatterListener  *self);

@@ -54,23 +54,18 @@ natter_server_unlisten (NatterServer   *self,
 
   if (!natter_listener_remove_address (self->listener, effective))
     {
-      if (self->tls_listener == NULL || !natter_listener_remove_address (self->tls_listener, effective))
-        return FALSE;
-      bound_addresses = self->tls_addresses;
+      if (self->tls_listener != NULL && natter_listener_remove_address (self->tls_listener, effective))
+        bound_addresses = self->tls_addresses;
+      else
+        return _natter_websockets_unlisten (self, effective);
     }
 
   for (guint i = 0; i < bound_addresses->len; i++)
-    {
-      GInetSocketAddress *bound = g_ptr_array_index (bound_addresses, i);
-
-      if (g_inet_socket_address_get_port (bound) == g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective)) &&
-          g_inet_address_equal (g_inet_socket_address_get_address (bound),
-                                g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (effective))))
-        {
-          g_ptr_array_remove_index (bound_addresses, i);
-          break;
-        }
-    }
+    if (natter_listener_address_equal (g_ptr_array_index (bound_addresses, i), effective))
+      {
+        g_ptr_array_remove_index (bound_addresses, i);
+        break;
+      }
 
   return TRUE;
 }

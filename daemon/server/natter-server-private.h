@@ -177,6 +177,9 @@ char         *_natter_server_sts_value       (NatterServer      *server,
     if (G_UNLIKELY ((server)->hooks.name != NULL))                        \
       (server)->hooks.name ((server)->hooks.data, __VA_ARGS__);           \
   } G_STMT_END
+/* Closes the WebSocket listener bound to @effective; FALSE when none is. */
+gboolean      _natter_websockets_unlisten    (NatterServer      *server,
+                                              GSocketAddress    *effective);
 
 /* A command's handler; each family declares its handlers with this type. */
 typedef void NatterCommandFunc (NatterServer     *server,

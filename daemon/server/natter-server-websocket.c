@@ -343,6 +343,9 @@ natter_websockets_ensure (NatterServer *server)
       ws->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       ws->bridges = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
       server->websockets = ws;
+      /* The first WebSocket listener may come with a reload. */
+      if (server->started)
+        natter_listener_start (ws->listener);
     }
 
   return server->websockets;
@@ -382,6 +385,27 @@ websocket_addresses (NatterServer *self,
         g_ptr_array_add (addresses, g_object_ref (g_ptr_array_index (self->websockets->addresses, i)));
 
   return addresses;
+}
+
+gboolean
+_natter_websockets_unlisten (NatterServer   *server,
+                             GSocketAddress *effective)
+{
+  NatterWebsockets *ws = server->websockets;
+  guint index;
+
+  if (ws == NULL || !natter_listener_remove_address (ws->listener, effective))
+    return FALSE;
+  for (index = 0; index < ws->addresses->len; index++)
+    if (natter_listener_address_equal (g_ptr_array_index (ws->addresses, index), effective))
+      break;
+  if (index < ws->addresses->len)
+    {
+      g_ptr_array_remove_index (ws->addresses, index);
+      g_ptr_array_remove_index (ws->certificates, index);
+    }
+
+  return TRUE;
 }
 
 GPtrArray *

@@ -13,20 +13,40 @@
 
 #include "natter-session-client-cert.h"
 #include "natter-session-text.h"
+#include "natter-secrets.h"
 
 /* Ten years: a client certificate is an identity, not a server's promise. */
 #define CLIENT_CERT_DAYS (10 * 365)
 
 typedef struct {
-  char *dir;
-  char *network;
+  char          *dir;          /* NULL: nothing kept on disk */
+  char          *network;
+  char          *stem;         /* the files' name, and the key's in the secrets */
+  NatterSecrets *secrets;
+  char          *cert_pem;
+  char          *key_pem;
+  gboolean       legacy_key;   /* a STEM.key file exists, from before the secrets */
+  gboolean       key_stored;   /* key_pem is in the secrets: no STEM.key needed */
+  gboolean       made;         /* cert_pem is new: to be written */
 } LoadData;
+
+static void
+clear_secret (char **text)
+{
+  if (*text != NULL)
+    memset (*text, 0, strlen (*text));
+  g_clear_pointer (text, g_free);
+}
 
 static void
 load_data_free (LoadData *data)
 {
   g_free (data->dir);
   g_free (data->network);
+  g_free (data->stem);
+  g_clear_object (&data->secrets);
+  g_free (data->cert_pem);
+  clear_secret (&data->key_pem);
   g_free (data);
 }
 
@@ -133,92 +153,114 @@ client_cert_make (const char  *network,
   return TRUE;
 }
 
-/* Storage: the only two functions that know where the files are. */
+/* Storage: the certificate in DIR/STEM.crt (0600, in a 0700 directory),
+ * its key in the secrets under STEM. A STEM.key file is the key as kept
+ * before the secrets: moved into them, and removed once they hold it. */
 
-/* FALSE without an error when there is none yet. */
-static gboolean
-client_cert_load (const char  *dir,
-                  const char  *stem,
-                  char       **cert_pem,
-                  char       **key_pem,
-                  GError     **error)
+static char *
+cert_file (LoadData   *data,
+           const char *extension)
 {
-  g_autofree char *crt_name = g_strconcat (stem, ".crt", NULL);
-  g_autofree char *key_name = g_strconcat (stem, ".key", NULL);
-  g_autofree char *crt_path = g_build_filename (dir, crt_name, NULL);
-  g_autofree char *key_path = g_build_filename (dir, key_name, NULL);
-  g_autoptr(GError) local = NULL;
+  g_autofree char *name = g_strconcat (data->stem, extension, NULL);
 
-  if (!g_file_get_contents (crt_path, cert_pem, NULL, &local))
-    {
-      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return FALSE;
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  if (!g_file_get_contents (key_path, key_pem, NULL, error))
-    {
-      g_clear_pointer (cert_pem, g_free);
-      return FALSE;
-    }
-
-  return TRUE;
+  return g_build_filename (data->dir, name, NULL);
 }
 
-static gboolean
-client_cert_store (const char  *dir,
-                   const char  *stem,
-                   const char  *cert_pem,
-                   const char  *key_pem,
-                   GError     **error)
-{
-  g_autofree char *crt_name = g_strconcat (stem, ".crt", NULL);
-  g_autofree char *key_name = g_strconcat (stem, ".key", NULL);
-  g_autofree char *crt_path = g_build_filename (dir, crt_name, NULL);
-  g_autofree char *key_path = g_build_filename (dir, key_name, NULL);
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Cannot make the directory %s: %s"), dir, g_strerror (saved));
-      return FALSE;
-    }
-
-  /* The key first: a certificate without its key would be loaded in vain. */
-  return g_file_set_contents_full (key_path, key_pem, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error) &&
-         g_file_set_contents_full (crt_path, cert_pem, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
-}
-
+/* Either file may be missing: NULL in its field. */
 static void
-load_thread (GTask        *task,
+read_thread (GTask        *task,
              gpointer      source_object,
              gpointer      task_data,
              GCancellable *cancellable)
 {
   LoadData *data = task_data;
-  g_autofree char *stem = file_stem (data->network);
-  g_autofree char *cert_pem = NULL;
-  g_autofree char *key_pem = NULL;
-  g_autofree char *both = NULL;
-  GTlsCertificate *certificate;
+  g_autofree char *crt_path = cert_file (data, ".crt");
+  g_autofree char *key_path = cert_file (data, ".key");
   GError *error = NULL;
 
-  if (data->dir == NULL || !client_cert_load (data->dir, stem, &cert_pem, &key_pem, &error))
+  if (!g_file_get_contents (crt_path, &data->cert_pem, NULL, &error))
     {
-      if (error != NULL ||
-          !client_cert_make (data->network, &cert_pem, &key_pem, &error) ||
-          (data->dir != NULL && !client_cert_store (data->dir, stem, cert_pem, key_pem, &error)))
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         {
           g_task_return_error (task, error);
           return;
         }
-      g_debug ("Made a client certificate for %s", data->network);
+      g_clear_error (&error);
+    }
+  if (!g_file_get_contents (key_path, &data->key_pem, NULL, &error))
+    {
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      g_clear_error (&error);
+    }
+  data->legacy_key = data->key_pem != NULL;
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+make_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  LoadData *data = task_data;
+  GError *error = NULL;
+
+  g_clear_pointer (&data->cert_pem, g_free);
+  clear_secret (&data->key_pem);
+  if (!client_cert_make (data->network, &data->cert_pem, &data->key_pem, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  data->made = TRUE;
+  g_debug ("Made a client certificate for %s", data->network);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Writes a new certificate, removes a key file the secrets now hold, and
+ * returns the certificate with its key. */
+static void
+finish_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  LoadData *data = task_data;
+  g_autofree char *both = NULL;
+  GTlsCertificate *certificate;
+  GError *error = NULL;
+
+  if (data->made && data->dir != NULL)
+    {
+      g_autofree char *crt_path = cert_file (data, ".crt");
+
+      if (g_mkdir_with_parents (data->dir, 0700) != 0)
+        {
+          int saved = errno;
+
+          g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
+                                   _("Cannot make the directory %s: %s"), data->dir, g_strerror (saved));
+          return;
+        }
+      if (!g_file_set_contents_full (crt_path, data->cert_pem, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  if (data->legacy_key && data->key_stored)
+    {
+      g_autofree char *key_path = cert_file (data, ".key");
+
+      if (g_unlink (key_path) != 0 && errno != ENOENT)
+        g_warning ("Cannot remove %s, whose key is in the secrets now: %s", key_path, g_strerror (errno));
     }
 
-  both = g_strconcat (cert_pem, key_pem, NULL);
-  memset (key_pem, 0, strlen (key_pem));
+  both = g_strconcat (data->cert_pem, data->key_pem, NULL);
   certificate = g_tls_certificate_new_from_pem (both, -1, &error);
   memset (both, 0, strlen (both));
   if (certificate == NULL)
@@ -227,8 +269,132 @@ load_thread (GTask        *task,
     g_task_return_pointer (task, certificate, g_object_unref);
 }
 
+/* Runs @func on @task's data in a thread, then @done with @task. */
+static void
+run_step (GTask               *task,
+          GTaskThreadFunc      func,
+          GAsyncReadyCallback  done)
+{
+  g_autoptr(GTask) step = g_task_new (NULL, g_task_get_cancellable (task), done, g_object_ref (task));
+
+  g_task_set_task_data (step, g_task_get_task_data (task), NULL);
+  g_task_run_in_thread (step, func);
+}
+
+static void
+on_finished (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GTlsCertificate *certificate;
+  GError *error = NULL;
+
+  certificate = g_task_propagate_pointer (G_TASK (result), &error);
+  if (certificate == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, certificate, g_object_unref);
+}
+
+static void
+on_key_stored (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LoadData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!natter_secrets_store_finish (data->secrets, result, &error))
+    {
+      /* A new key not kept would make a new identity at each start. */
+      if (!data->legacy_key || data->made)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      /* The file keeps the key until the secrets take it. */
+      g_warning ("Cannot move the client certificate key of %s into the secrets: %s",
+                 data->network, error->message);
+    }
+  else
+    data->key_stored = TRUE;
+
+  run_step (task, finish_thread, on_finished);
+}
+
+static void
+store_key (GTask *task)
+{
+  LoadData *data = g_task_get_task_data (task);
+
+  natter_secrets_store_async (data->secrets, data->stem, NATTER_SECRET_CLIENT_KEY, data->key_pem,
+                              g_task_get_cancellable (task), on_key_stored, g_object_ref (task));
+}
+
+static void
+on_made (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_task_return_error (task, error);
+  else
+    store_key (task);
+}
+
+static void
+on_key_looked_up (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LoadData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  char *key = natter_secrets_lookup_finish (data->secrets, result, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else if (key != NULL)
+    {
+      /* The secrets' copy wins over a leftover file. */
+      clear_secret (&data->key_pem);
+      data->key_pem = key;
+      data->key_stored = TRUE;
+      run_step (task, finish_thread, on_finished);
+    }
+  else if (data->legacy_key)
+    store_key (task);
+  else
+    /* A certificate whose key is gone: a new pair. */
+    run_step (task, make_thread, on_made);
+}
+
+static void
+on_read (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LoadData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_task_return_error (task, error);
+  else if (data->cert_pem == NULL)
+    run_step (task, make_thread, on_made);
+  else
+    natter_secrets_lookup_async (data->secrets, data->stem, NATTER_SECRET_CLIENT_KEY,
+                                 g_task_get_cancellable (task), on_key_looked_up, g_object_ref (task));
+}
+
 void
 natter_session_client_cert_load_async (const char          *dir,
+                                       NatterSecrets       *secrets,
                                        const char          *network,
                                        GCancellable        *cancellable,
                                        GAsyncReadyCallback  callback,
@@ -237,15 +403,27 @@ natter_session_client_cert_load_async (const char          *dir,
   g_autoptr(GTask) task = NULL;
   LoadData *data;
 
+  g_return_if_fail (secrets == NULL || NATTER_IS_SECRETS (secrets));
   g_return_if_fail (network != NULL && network[0] != '\0');
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, natter_session_client_cert_load_async);
+  if (secrets == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("No secrets store to keep the client certificate's key in"));
+      return;
+    }
   data = g_new0 (LoadData, 1);
   data->dir = g_strdup (dir);
   data->network = g_strdup (network);
+  data->stem = file_stem (network);
+  data->secrets = g_object_ref (secrets);
   g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
-  g_task_run_in_thread (task, load_thread);
+  if (dir != NULL)
+    run_step (task, read_thread, on_read);
+  else
+    run_step (task, make_thread, on_made);
 }
 
 GTlsCertificate *

@@ -178,7 +178,8 @@ connect_to (NatterSession       *self,
     {
       g_autofree char *dir = client_cert_dir (self);
 
-      natter_session_client_cert_load_async (dir, self->record->host, NULL, on_client_cert_loaded,
+      natter_session_client_cert_load_async (dir, natter_session_store_get_secrets (self->store),
+                                             self->record->host, NULL, on_client_cert_loaded,
                                              pending_new (self, callback, port, upgraded));
       return;
     }
