@@ -19,4 +19,8 @@ GTlsCertificate *_natter_hosting_tls_certificate (const NatterHostingConfig  *co
 gboolean         _natter_hosting_tls_check       (const NatterHostingConfig  *config,
                                                   GError                    **error);
 
+/* Adds the addresses (text) of the machine's interfaces that are up, but
+ * link-local ones, loopback included, in the order the kernel lists them. */
+void             _natter_hosting_add_machine_addresses (GPtrArray        *out);
+
 G_END_DECLS

@@ -134,6 +134,17 @@ char             **natter_hosting_dup_tls_addresses (NatterHosting          *sel
  * whether it is the self-signed one natterd made. */
 const char        *natter_hosting_get_tls_fingerprint (NatterHosting        *self);
 gboolean           natter_hosting_get_tls_self_signed (NatterHosting        *self);
+/* Invite links (natter-hosting-share.c). Opens TLS listeners at @port on
+ * the plain listeners' addresses unless there is one already (a reload
+ * from natterd.conf closes them again unless the file names them). */
+gboolean           natter_hosting_ensure_tls    (NatterHosting              *self,
+                                                 guint16                     port,
+                                                 GError                    **error);
+/* "IP:PORT" of the first TLS listener as another machine reaches it: for
+ * a wildcard, the first address of an interface that is up, not loopback
+ * (IPv4 first); loopback only when that is all there is. NULL without a
+ * TLS listener. */
+char              *natter_hosting_dup_share_address (NatterHosting          *self);
 void               natter_hosting_get_counts    (NatterHosting              *self,
                                                  guint                      *n_users,
                                                  guint                      *n_rooms);
