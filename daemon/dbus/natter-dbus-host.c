@@ -9,7 +9,6 @@
 #include "natter-dbus-host.h"
 #include "natter-dbus-stores.h"
 #include "natter-session.h"
-#include "natter-tls-certificate.h"
 
 #define REASON_MAX 255
 /* What fits a WALLOPS line after the server's name. */
@@ -224,18 +223,6 @@ natter_dbus_host_handle_send_wallops (NatterIpcHost1        *iface,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static char *
-invite_link (NatterServer *server,
-             const char   *address,
-             const char   *room,
-             const char   *key)
-{
-  g_autofree char *certfp = natter_tls_certificate_fingerprint_hex (natter_server_get_tls_certificate (server));
-  g_autofree char *escaped = g_uri_escape_string (room + 1, NULL, FALSE);
-
-  return g_strdup_printf ("ircs://%s/#%s?key=%s&certfp=%s", address, escaped, key, certfp);
-}
-
 static gboolean
 natter_dbus_host_handle_create_private_room (NatterIpcHost1        *iface,
                                             GDBusMethodInvocation *invocation,
@@ -248,7 +235,6 @@ natter_dbus_host_handle_create_private_room (NatterIpcHost1        *iface,
   guint16 port = 6697;
   g_autofree char *room = NULL;
   g_autofree char *key = NULL;
-  g_autofree char *address = NULL;
   g_autofree char *link = NULL;
 
   if (server == NULL)
@@ -270,8 +256,7 @@ natter_dbus_host_handle_create_private_room (NatterIpcHost1        *iface,
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 
-  address = natter_hosting_dup_share_address (self->hosting);
-  link = invite_link (server, address, room, key);
+  link = natter_hosting_dup_invite_link (self->hosting, room, key);
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(sss)", room, key, link));
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;

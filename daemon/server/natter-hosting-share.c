@@ -191,3 +191,27 @@ natter_hosting_dup_share_address (NatterHosting *self)
 
   return spec_for (inet, g_inet_socket_address_get_port (first));
 }
+
+char *
+natter_hosting_dup_invite_link (NatterHosting *self,
+                                const char    *room,
+                                const char    *key)
+{
+  g_autofree char *address = natter_hosting_dup_share_address (self);
+  g_autofree char *certfp = NULL;
+  g_autofree char *escaped = NULL;
+
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
+
+  if (address == NULL)
+    return NULL;
+  certfp = natter_tls_certificate_fingerprint_hex (natter_server_get_tls_certificate (self->server));
+  if (room == NULL)
+    return g_strdup_printf ("ircs://%s/?certfp=%s", address, certfp);
+
+  /* The room after '#', as people write it; the key is letters and digits. */
+  escaped = g_uri_escape_string (room + 1, NULL, FALSE);
+  if (key == NULL)
+    return g_strdup_printf ("ircs://%s/#%s?certfp=%s", address, escaped, certfp);
+  return g_strdup_printf ("ircs://%s/#%s?key=%s&certfp=%s", address, escaped, key, certfp);
+}

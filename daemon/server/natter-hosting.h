@@ -145,6 +145,12 @@ gboolean           natter_hosting_ensure_tls    (NatterHosting              *sel
  * (IPv4 first); loopback only when that is all there is. NULL without a
  * TLS listener. */
 char              *natter_hosting_dup_share_address (NatterHosting          *self);
+/* "ircs://IP:PORT/#ROOM?key=KEY&certfp=HEX" at that address with the TLS
+ * certificate's SHA-256 for clients to pin; without @room
+ * "ircs://IP:PORT/?certfp=HEX". NULL without a TLS listener. */
+char              *natter_hosting_dup_invite_link (NatterHosting            *self,
+                                                   const char               *room,
+                                                   const char               *key);
 void               natter_hosting_get_counts    (NatterHosting              *self,
                                                  guint                      *n_users,
                                                  guint                      *n_rooms);
