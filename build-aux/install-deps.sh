@@ -29,6 +29,8 @@ NATTER_DEPS=(
   python3-irc
   netcat-openbsd
   ngircd
+  # WeeChat over TLS joining a private room (test-private-room).
+  weechat-headless
   valgrind
   dbus
   dbus-daemon
