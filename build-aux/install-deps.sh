@@ -24,11 +24,14 @@ NATTER_DEPS=(
   glib-networking
   libsqlite3-dev
   libcrypt-dev
-  # The self-signed certificate of TLS hosting.
+  # GnuTLS: TLS hosting's self-signed certificate, SCRAM-SHA-256 and client
+  # certificates of client sessions.
   libgnutls28-dev
   python3-irc
   netcat-openbsd
   ngircd
+  # A second real IRC server for the sessions' interop tests: STS over TLS.
+  inspircd
   # WeeChat over TLS joining a private room (test-private-room).
   weechat-headless
   valgrind
@@ -55,10 +58,19 @@ NATTER_DEPS=(
   librsvg2-common
   adwaita-icon-theme
   fonts-cantarell
+  # Saved networks' passwords: libsecret, and for its tests a real keyring
+  # (gnome-keyring) and secret-tool to read it.
+  libsecret-1-dev
+  gnome-keyring
+  libsecret-tools
   # The fuzzing harnesses (tests/fuzz, built in _build-fuzz/): clang and
   # its libFuzzer and sanitizer runtimes.
   clang
   libclang-rt-14-dev
+  # WebSocket listeners (libsoup 3's server; its client in the tests) and a
+  # WebSocket client nobody here wrote for the interop test.
+  libsoup-3.0-dev
+  python3-websockets
 )
 
 die () {

@@ -8,6 +8,7 @@
 
 #include "natter-chat-private.h"
 #include "natter-cli.h"
+#include "natter-cli-commands.h"
 #include "natter-cli-output.h"
 
 #define HISTORY_LINES_DEFAULT 20
@@ -31,6 +32,8 @@ static void command_ignore   (NatterChat *self, const char *argument);
 static void command_unignore (NatterChat *self, const char *argument);
 static void command_quote    (NatterChat *self, const char *argument);
 static void command_windows  (NatterChat *self, const char *argument);
+static void command_whoelse  (NatterChat *self, const char *argument);
+static void command_wholast  (NatterChat *self, const char *argument);
 
 static const ChatCommand chat_commands[] = {
   { "/join", N_("ROOM [KEY]"), N_("join a room and make it current") },
@@ -41,6 +44,9 @@ static const ChatCommand chat_commands[] = {
   { "/topic", N_("[TEXT]"), N_("show or set the topic") },
   { "/who", N_("[ROOM]"), N_("list who is in a room") },
   { "/whois", N_("NICK"), N_("tell who NICK is"), command_whois },
+  { "/whoelse", NULL, N_("list who is on the server now (Natter hosts)"), command_whoelse },
+  { "/wholast", N_("MINUTES"), N_("list who is on the server and who left in the last MINUTES (Natter hosts)"),
+    command_wholast },
   { "/list", N_("[FILTER]"), N_("list the server's rooms (whose name has FILTER)"), command_list },
   { "/mode", N_("[TARGET] MODES..."), N_("change modes of a room (the current one) or your own"), command_mode },
   { "/kick", N_("NICK [REASON]"), N_("kick NICK out of the current room"), command_kick },
@@ -424,6 +430,51 @@ command_whois (NatterChat *self,
     }
 
   _natter_chat_call_with_reply (self, self->session, "Whois", g_variant_new ("(s)", nick), tell_whois, NULL);
+}
+
+/* WhoLast's aa{sv}: one line each. */
+static void
+tell_seen (NatterChat *self,
+           GVariant   *users,
+           const char *text)
+{
+  GVariantIter iter;
+  GVariant *user;
+
+  if (g_variant_n_children (users) == 0)
+    _natter_chat_printf (self, _("Nobody"));
+  g_variant_iter_init (&iter, users);
+  while ((user = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autofree char *seen = natter_cli_room_format_seen (user);
+
+      _natter_chat_printf (self, "  %s (%s@%s) %s", natter_cli_dict_string (user, "nick"),
+                           natter_cli_dict_string (user, "user"), natter_cli_dict_string (user, "host"), seen);
+      g_variant_unref (user);
+    }
+}
+
+static void
+command_whoelse (NatterChat *self,
+                 const char *argument)
+{
+  _natter_chat_call_with_reply (self, self->session, "WhoElse", NULL, tell_seen, NULL);
+}
+
+static void
+command_wholast (NatterChat *self,
+                 const char *argument)
+{
+  guint64 minutes;
+
+  if (!g_ascii_string_to_unsigned (argument, 10, 0, G_MAXUINT32, &minutes, NULL))
+    {
+      _natter_chat_printf (self, _("Usage: /wholast MINUTES"));
+      return;
+    }
+
+  _natter_chat_call_with_reply (self, self->session, "WhoLast", g_variant_new ("(u)", (guint32) minutes),
+                                tell_seen, NULL);
 }
 
 static int

@@ -22,6 +22,10 @@ typedef int NatterCliCommandImpl (NatterCli              *cli,
 NatterCliCommandImpl natter_cli_room_join;
 NatterCliCommandImpl natter_cli_room_list;
 NatterCliCommandImpl natter_cli_room_who;
+/* whoelse and wholast, told by command->name. */
+NatterCliCommandImpl natter_cli_room_who_last;
+/* "online, idle 3 min" or "left 12 min ago", for a WhoLast entry. */
+char *natter_cli_room_format_seen (GVariant *user);
 /* Joins @rooms (with @keys, nullable) one by one, each until its object is
  * here, and adds their names to @joined; a NatterCliExit. */
 int  natter_cli_room_join_all     (NatterCli          *cli,

@@ -553,6 +553,8 @@ natter_cli_json_add_session (JsonBuilder       *builder,
   add_string (builder, "network", natter_ipc_session1_get_network (session));
   add_bool (builder, "saved", natter_ipc_session1_get_saved (session));
   add_bool (builder, "autoconnect", natter_ipc_session1_get_autoconnect (session));
+  add_string (builder, "client_certificate_fingerprint",
+              natter_ipc_session1_get_client_certificate_fingerprint (session));
   json_builder_set_member_name (builder, "rooms");
   json_builder_begin_array (builder);
   for (guint i = 0; rooms != NULL && i < rooms->len; i++)

@@ -288,3 +288,59 @@ natter_cli_room_who (NatterCli              *cli,
                                 natter_cli_table_new (_("NICK"), _("USER"), _("HOST"), _("AWAY"), _("REAL NAME"), NULL),
                                 add_user_row);
 }
+
+/* WhoLast's "online, idle 3 min" or "left 12 min ago". */
+char *
+natter_cli_room_format_seen (GVariant *user)
+{
+  gboolean online = FALSE;
+  guint32 minutes = 0;
+
+  g_variant_lookup (user, "online", "b", &online);
+  g_variant_lookup (user, "minutes", "u", &minutes);
+  if (online)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "online, idle %u min", "online, idle %u min", minutes),
+                            minutes);
+
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "left %u min ago", "left %u min ago", minutes), minutes);
+}
+
+static void
+add_seen_row (NatterCliTable *table,
+              GVariant       *user)
+{
+  g_autofree char *seen = natter_cli_room_format_seen (user);
+
+  natter_cli_table_add_row (table, natter_cli_dict_string (user, "nick"),
+                            natter_cli_dict_string (user, "user"),
+                            natter_cli_dict_string (user, "host"),
+                            seen, NULL);
+}
+
+/* whoelse: who is on the server now; wholast N: and who left in N minutes. */
+int
+natter_cli_room_who_last (NatterCli              *cli,
+                          const NatterCliCommand *command,
+                          int                     argc,
+                          char                  **argv)
+{
+  gboolean last = g_str_equal (command->name, "wholast");
+  g_autoptr(GVariant) users = NULL;
+  NatterIpcSession1 *session;
+  guint64 minutes = 0;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL, NULL, &argc, &argv, last ? 1 : 0, last ? 1 : 0)) != 0)
+    return status;
+  if (last && !g_ascii_string_to_unsigned (argv[1], 10, 0, G_MAXUINT32, &minutes, NULL))
+    return natter_cli_usage_error (cli, command, _("MINUTES must be a whole number"));
+
+  if ((session = natter_cli_choose_session (cli, &status)) == NULL ||
+      (users = last ? natter_cli_call (cli, session, "WhoLast", g_variant_new ("(u)", (guint32) minutes), &status)
+                    : natter_cli_call (cli, session, "WhoElse", NULL, &status)) == NULL)
+    return status;
+
+  return natter_cli_print_list (cli, "users", users,
+                                natter_cli_table_new (_("NICK"), _("USER"), _("HOST"), _("SEEN"), NULL),
+                                add_seen_row);
+}

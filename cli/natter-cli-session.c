@@ -12,6 +12,7 @@
 #include "natter-chat.h"
 #include "natter-cli-commands.h"
 #include "natter-cli-output.h"
+#include "natter-irc-uri.h"
 
 /* The daemon and session nouns: status, sessions, connect, disconnect,
  * nick, away, block, unblock, trust, chat; and the table of every session
@@ -133,6 +134,16 @@ json_add_sessions (JsonBuilder     *builder,
 
 /* status */
 
+/* Said only when it is not the keyring: the fallback is worth knowing. */
+static void
+print_secrets_backend (const char *backend)
+{
+  if (g_strcmp0 (backend, "file") == 0)
+    g_print (_("Secrets:  no keyring; saved passwords are in natterd's file secrets.keyfile (mode 0600)\n"));
+  else if (g_strcmp0 (backend, "memory") == 0)
+    g_print (_("Secrets:  saved passwords are kept in memory only\n"));
+}
+
 static int
 cmd_status (NatterCli              *cli,
             const NatterCliCommand *command,
@@ -168,6 +179,8 @@ cmd_status (NatterCli              *cli,
       json_builder_add_string_value (builder, natter_ipc_daemon1_get_notification_level (daemon));
       json_builder_set_member_name (builder, "muted-until");
       json_builder_add_int_value (builder, natter_ipc_daemon1_get_muted_until (daemon));
+      json_builder_set_member_name (builder, "secrets-backend");
+      json_builder_add_string_value (builder, natter_ipc_daemon1_get_secrets_backend (daemon));
       json_add_sessions (builder, client, sessions);
       json_builder_end_object (builder);
 
@@ -193,6 +206,8 @@ cmd_status (NatterCli              *cli,
       /* TRANSLATORS: %s is "muted until 14:30" */
       g_print (_("Notify:   %s\n"), muted);
     }
+
+  print_secrets_backend (natter_ipc_daemon1_get_secrets_backend (daemon));
 
   if (sessions->len == 0)
     {
@@ -337,6 +352,8 @@ connect_options (NatterCli              *cli,
                  const char             *password_file,
                  const char             *sasl,
                  const char             *sasl_password_file,
+                 const char             *certfp,
+                 gboolean                client_cert,
                  int                    *status)
 {
   g_autoptr(GError) error = NULL;
@@ -370,7 +387,37 @@ connect_options (NatterCli              *cli,
       g_variant_dict_insert (&options, "sasl-password", "s", secret);
     }
 
+  if (certfp != NULL)
+    g_variant_dict_insert (&options, "certfp", "s", certfp);
+  if (client_cert)
+    g_variant_dict_insert (&options, "client-certificate", "b", TRUE);
+
   return g_variant_ref_sink (g_variant_dict_end (&options));
+}
+
+/* A link's room goes first in @rooms, with its key: the keys for
+ * natter_cli_room_join_all(), NULL when the link has no key. */
+static char **
+link_room (NatterIrcUri   *link,
+           char         ***rooms)
+{
+  g_autoptr(GStrvBuilder) all = NULL;
+  g_autoptr(GStrvBuilder) keys = NULL;
+
+  if (link->target == NULL || link->is_nick)
+    return NULL;
+
+  all = g_strv_builder_new ();
+  g_strv_builder_add (all, link->target);
+  g_strv_builder_addv (all, (const char **) *rooms);
+  g_strfreev (*rooms);
+  *rooms = g_strv_builder_end (all);
+  if (link->key == NULL)
+    return NULL;
+
+  keys = g_strv_builder_new ();
+  g_strv_builder_add (keys, link->key);
+  return g_strv_builder_end (keys);
 }
 
 static void
@@ -456,7 +503,7 @@ cmd_connect (NatterCli              *cli,
              char                  **argv)
 {
   g_autofree char *nick = NULL;
-  gboolean tls = FALSE, save = FALSE;
+  gboolean tls = FALSE, save = FALSE, client_cert = FALSE;
   g_autofree char *password_file = NULL;
   g_autofree char *sasl = NULL;
   g_autofree char *sasl_password_file = NULL;
@@ -471,6 +518,8 @@ cmd_connect (NatterCli              *cli,
     { "sasl", 0, 0, G_OPTION_ARG_STRING, &sasl, N_("Log in to ACCOUNT with SASL"), N_("ACCOUNT") },
     { "sasl-password-file", 0, 0, G_OPTION_ARG_FILENAME, &sasl_password_file,
       N_("The SASL password on the first line of FILE (default: ask, or read standard input)"), N_("FILE") },
+    { "client-cert", 0, 0, G_OPTION_ARG_NONE, &client_cert,
+      N_("Present this network's client certificate (made the first time) and log in with SASL EXTERNAL"), NULL },
     { "join", 'j', 0, G_OPTION_ARG_STRING_ARRAY, &join, N_("Join ROOM once connected; may be repeated"), N_("ROOM[,ROOM]") },
     { "save", 0, 0, G_OPTION_ARG_NONE, &save, N_("Save the network: natterd reconnects to it when it starts"), NULL },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Name of the saved network (default: the host)"), N_("NAME") },
@@ -482,7 +531,9 @@ cmd_connect (NatterCli              *cli,
   g_autoptr(GVariant) options = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) rooms = NULL;
+  g_auto(GStrv) keys = NULL;
   g_autofree char *host = NULL;
+  g_auto(NatterIrcUri) link = { NULL };
   guint16 port;
   int status;
 
@@ -491,7 +542,15 @@ cmd_connect (NatterCli              *cli,
                                   &argc, &argv, 1, 1)) != 0)
     return status;
 
-  if (!parse_host_port (argv[1], &host, &port))
+  if (g_str_has_prefix (argv[1], "irc://") || g_str_has_prefix (argv[1], "ircs://"))
+    {
+      if (!natter_irc_uri_parse (argv[1], &link, &error))
+        return natter_cli_usage_error (cli, command, "%s", error->message);
+      host = g_strdup (link.host);
+      port = link.port;
+      tls = link.tls;
+    }
+  else if (!parse_host_port (argv[1], &host, &port))
     return natter_cli_usage_error (cli, command, _("“%s” is not HOST or HOST:PORT"), argv[1]);
   if (timeout <= 0)
     return natter_cli_usage_error (cli, command, _("--timeout must be a positive number of seconds"));
@@ -499,15 +558,19 @@ cmd_connect (NatterCli              *cli,
     return natter_cli_usage_error (cli, command, _("--name goes with --save"));
   if (sasl_password_file != NULL && sasl == NULL)
     return natter_cli_usage_error (cli, command, _("--sasl-password-file goes with --sasl"));
+  if (client_cert && !tls)
+    return natter_cli_usage_error (cli, command, _("--client-cert goes with --tls"));
 
-  options = connect_options (cli, command, host, port, tls, nick, password_file, sasl, sasl_password_file, &status);
+  options = connect_options (cli, command, host, port, tls, nick, password_file, sasl, sasl_password_file,
+                             link.certfp, client_cert, &status);
   if (options == NULL)
     return status;
   rooms = natter_cli_split_list (join);
+  keys = link_room (&link, &rooms);
 
   if ((status = natter_cli_connect (cli)) != 0 ||
       (session = open_connected (cli, options, timeout, &status)) == NULL ||
-      (status = natter_cli_room_join_all (cli, session, rooms, NULL, joined)) != 0)
+      (status = natter_cli_room_join_all (cli, session, rooms, keys, joined)) != 0)
     return status;
 
   if (save)
@@ -538,8 +601,12 @@ cmd_connect (NatterCli              *cli,
     {
       g_autofree char *server = session_server (session);
 
+      const char *client_fingerprint = natter_ipc_session1_get_client_certificate_fingerprint (session);
+
       g_print (_("Session %u: connected to %s as %s\n"), natter_ipc_session1_get_id (session),
                server, natter_ipc_session1_get_nick (session));
+      if (client_fingerprint != NULL && client_fingerprint[0] != '\0')
+        g_print (_("Client certificate SHA-256 %s\n"), client_fingerprint);
       natter_cli_room_print_joined (joined);
     }
 
@@ -865,6 +932,9 @@ const NatterCliCommand natter_cli_session_commands[] = {
   { "away", N_("[MESSAGE...]"), N_("Mark yourself away, or back"), cmd_away },
   { "rooms", NULL, N_("List the rooms on the server"), natter_cli_room_list },
   { "who", N_("ROOM|MASK"), N_("List who is in a room"), natter_cli_room_who },
+  { "whoelse", NULL, N_("List who is on the server now (Natter hosts)"), natter_cli_room_who_last },
+  { "wholast", N_("MINUTES"), N_("List who is on the server and who left in the last MINUTES (Natter hosts)"),
+    natter_cli_room_who_last },
   { "history", N_("TARGET"), N_("Print the scrollback of a conversation"), natter_cli_message_history },
   { "search", N_("QUERY..."), N_("Search the scrollback"), natter_cli_message_search },
   { "block", N_("[MASK]"), N_("Ignore a nick or mask, or list those ignored"), cmd_block },

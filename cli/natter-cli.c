@@ -212,6 +212,7 @@ describe_cause (const GError *error)
     { "org.natter.Error.Exists", N_("Already exists") },
     { "org.natter.Error.TimedOut", N_("The server did not answer in time") },
     { "org.natter.Error.Refused", N_("Refused by the server") },
+    { "org.natter.Error.NotSupported", N_("Not supported by the server") },
     { "org.natter.Error.Failed", N_("natterd failed") },
   };
   g_autofree char *remote = g_dbus_error_get_remote_error (error);

@@ -23,6 +23,8 @@
 #include "natter-idle-monitor.h"
 #include "natter-network-watch.h"
 #include "natter-password.h"
+#include "natter-private-files.h"
+#include "natter-secrets.h"
 #include "natter-session-manager.h"
 #include "natter-session-store.h"
 
@@ -73,6 +75,7 @@ typedef struct {
   char                 *sessions_path;   /* sessions.db, or ":memory:" */
   GDBusConnection      *connection;
   NatterSessionStore   *store;
+  NatterSecrets        *secrets;         /* saved networks' passwords */
   NatterSessionManager *manager;
   NatterDbusService    *service;
   NatterIdleMonitor    *idle_monitor;    /* the desktop: idle, locked, the network */
@@ -178,6 +181,9 @@ natter_daemon_host (NatterDaemon  *daemon,
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print ("natterd: TLS on %s, certificate SHA-256 %s\n", addresses[i],
              natter_hosting_get_tls_fingerprint (daemon->hosting));
+  addresses = natter_hosting_dup_websocket_addresses (daemon->hosting);
+  for (guint i = 0; addresses[i] != NULL; i++)
+    g_print ("natterd: listening for WebSocket clients on %s\n", addresses[i]);
   fflush (stdout);
   daemon->bound = TRUE;
 
@@ -477,6 +483,38 @@ static const NatterDbusConfigHooks daemon_config_hooks = {
   natter_daemon_reload, natter_daemon_load_hosting, on_hosting_changed_by_bus,
 };
 
+/* Where saved passwords are is said once; only the fallback at message level. */
+static void
+on_secrets_backend (NatterSecrets *secrets,
+                    GParamSpec    *pspec,
+                    NatterDaemon  *daemon)
+{
+  const char *backend = natter_secrets_get_backend (secrets);
+
+  if (g_strcmp0 (backend, NATTER_SECRETS_BACKEND_FILE) == 0)
+    g_message ("No keyring for saved passwords: %s. They are kept in %s (mode 0600) instead",
+               natter_secrets_get_fallback_reason (secrets), natter_secrets_get_file (secrets));
+  else if (g_strcmp0 (backend, NATTER_SECRETS_BACKEND_SECRET_SERVICE) == 0)
+    g_debug ("Saved passwords are kept in the keyring (Secret Service)");
+}
+
+static void
+natter_daemon_open_secrets (NatterDaemon *daemon)
+{
+  g_autofree char *file = NULL;
+
+  if (!daemon->memory_only)
+    {
+      g_autofree char *dir = g_path_get_dirname (daemon->sessions_path);
+
+      file = g_build_filename (dir, "secrets.keyfile", NULL);
+    }
+  daemon->secrets = natter_secrets_new (file, TRUE);
+  g_signal_connect (daemon->secrets, "notify::backend", G_CALLBACK (on_secrets_backend), daemon);
+  on_secrets_backend (daemon->secrets, NULL, daemon);
+  natter_session_store_set_secrets (daemon->store, daemon->secrets);
+}
+
 static void
 on_bus_ready (GObject      *source,
               GAsyncResult *result,
@@ -505,6 +543,7 @@ on_bus_ready (GObject      *source,
     }
   natter_database_set_backup_schedule (natter_session_store_get_database (daemon->store),
                                        (guint) daemon->backup_interval, (guint) daemon->backup_keep);
+  natter_daemon_open_secrets (daemon);
 
   daemon->manager = natter_session_manager_new (daemon->store);
   daemon->service = natter_dbus_service_new (daemon->connection, daemon->manager, daemon->hosting);
@@ -547,6 +586,9 @@ natter_daemon_clear (NatterDaemon *daemon)
   if (daemon->store != NULL)
     natter_session_store_close (daemon->store);
   g_clear_object (&daemon->store);
+  if (daemon->secrets != NULL)
+    g_signal_handlers_disconnect_by_data (daemon->secrets, daemon);
+  g_clear_object (&daemon->secrets);
   if (daemon->connection != NULL)
     g_dbus_connection_flush_sync (daemon->connection, NULL, NULL);
   g_clear_object (&daemon->connection);
@@ -629,6 +671,8 @@ natter_daemon_entries (NatterDaemon *daemon)
       N_("TLS certificate (PEM) for --listen-tls (default: a self-signed one made in DIR/tls)"), N_("FILE") },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &config->tls_key,
       N_("Private key (PEM) of --tls-certificate"), N_("FILE") },
+    { "listen-ws", 0, 0, G_OPTION_ARG_STRING_ARRAY, &config->listen_ws,
+      N_("Accept WebSocket clients (IRCv3 WebSocket) on ADDR:PORT; may be repeated"), N_("ADDR:PORT") },
     { "server-name", 0, 0, G_OPTION_ARG_STRING, &config->server_name,
       N_("Server name shown to clients (default: the host name)"), N_("NAME") },
     { "network", 0, 0, G_OPTION_ARG_STRING, &config->network,
@@ -873,6 +917,17 @@ natter_daemon_prepare (NatterDaemon *daemon)
   g_autoptr(GError) error = NULL;
 
   daemon->hosting = natter_hosting_new ();
+  if (!daemon->memory_only)
+    {
+      g_autofree char *dir = daemon->data_dir != NULL ? g_strdup (daemon->data_dir)
+                                                      : g_build_filename (g_get_user_data_dir (), "natter", NULL);
+
+      if (!natter_private_files_check (dir, natter_private_files, natter_n_private_files, &error))
+        {
+          g_printerr ("natterd: %s\n", error->message);
+          return EXIT_FAILURE;
+        }
+    }
   /* Never start without the state people rely on, nor replace it. */
   if (!daemon->memory_only && !natter_hosting_open_store (daemon->hosting, daemon->data_dir, &error))
     {

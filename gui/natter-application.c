@@ -325,6 +325,9 @@ natter_application_open_uri (NatterApplication  *self,
   g_variant_dict_insert (&options, "port", "q", parsed.port);
   g_variant_dict_insert (&options, "tls", "b", parsed.tls);
   g_variant_dict_insert (&options, "nick", "s", nick);
+  /* The link's fingerprint is pinned before natterd first connects. */
+  if (parsed.certfp != NULL)
+    g_variant_dict_insert (&options, "certfp", "s", parsed.certfp);
 
   link = g_new0 (OpenLink, 1);
   link->self = g_object_ref (self);

@@ -33,6 +33,8 @@ struct _NatterConnectDialog
   AdwEntryRow       *password_row;
   AdwEntryRow       *sasl_account_row;
   AdwEntryRow       *sasl_password_row;
+  AdwActionRow      *client_cert_row;
+  GtkSwitch         *client_cert_switch;
   AdwPreferencesGroup *suggestions_group;
 };
 
@@ -210,6 +212,8 @@ action_connect (GtkWidget  *widget,
   g_variant_dict_insert (&options, "nick", "s", nick);
   g_variant_dict_insert (&options, "port", "q", (guint16) gtk_spin_button_get_value_as_int (self->port_spin));
   g_variant_dict_insert (&options, "tls", "b", gtk_switch_get_active (self->tls_switch));
+  if (gtk_switch_get_active (self->tls_switch) && gtk_switch_get_active (self->client_cert_switch))
+    g_variant_dict_insert (&options, "client-certificate", "b", TRUE);
   if (row_text (self->password_row)[0] != '\0')
     g_variant_dict_insert (&options, "password", "s", row_text (self->password_row));
   if (sasl_account[0] != '\0')
@@ -404,6 +408,8 @@ natter_connect_dialog_class_init (NatterConnectDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, password_row);
   gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, sasl_account_row);
   gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, sasl_password_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, client_cert_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, client_cert_switch);
   gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, suggestions_group);
 
   gtk_widget_class_install_action (widget_class, "dialog.connect", NULL, action_connect);
@@ -431,6 +437,8 @@ natter_connect_dialog_init (NatterConnectDialog *self)
   g_signal_connect (self->host_row, "notify::text", G_CALLBACK (on_text_changed), self);
   g_signal_connect (self->nick_row, "notify::text", G_CALLBACK (on_text_changed), self);
   g_signal_connect (self->tls_switch, "notify::active", G_CALLBACK (on_tls_changed), self);
+  /* A client certificate is shown in the TLS handshake: without TLS, none. */
+  g_object_bind_property (self->tls_switch, "active", self->client_cert_row, "sensitive", G_BINDING_SYNC_CREATE);
   g_signal_connect_swapped (self->host_row, "entry-activated", G_CALLBACK (gtk_widget_grab_focus), self->nick_row);
   update_sensitivity (self);
 }

@@ -107,6 +107,11 @@ daemon_thread (gpointer user_data)
     store = natter_session_store_new (path, &error);
   if (store != NULL)
     {
+      g_autofree char *secrets_file = g_build_filename (daemon->data_dir, "secrets.keyfile", NULL);
+      g_autoptr(NatterSecrets) secrets = natter_secrets_new (secrets_file, FALSE);
+
+      /* natterd's fallback file: the keyring is tested with natterd itself. */
+      natter_session_store_set_secrets (store, secrets);
       manager = natter_session_manager_new (store);
       service = natter_dbus_service_new (connection, manager, hosting);
       /* Daemon1.Shutdown ends the loop, as it ends natterd's. */

@@ -165,6 +165,15 @@ on_handshake (GObject      *source,
 }
 
 static gboolean
+on_accept_any (GTlsConnection       *connection,
+               GTlsCertificate      *certificate,
+               GTlsCertificateFlags  errors,
+               gpointer              user_data)
+{
+  return TRUE;
+}
+
+static gboolean
 on_incoming (GSocketService    *service,
              GSocketConnection *connection,
              GObject           *source_object,
@@ -184,6 +193,10 @@ on_incoming (GSocketService    *service,
 
       conn->stream = g_tls_server_connection_new (G_IO_STREAM (connection), self->certificate, &error);
       g_assert_no_error (error);
+      /* A client certificate is asked for, never required, and any is
+       * taken: the test reads what was shown. */
+      g_object_set (conn->stream, "authentication-mode", G_TLS_AUTHENTICATION_REQUESTED, NULL);
+      g_signal_connect (conn->stream, "accept-certificate", G_CALLBACK (on_accept_any), NULL);
       /* Counted as a connection once the handshake succeeds. */
       g_ptr_array_add (self->handshaking, conn);
       g_tls_connection_handshake_async (G_TLS_CONNECTION (conn->stream), G_PRIORITY_DEFAULT,
@@ -260,6 +273,20 @@ has_connection (gpointer data)
   WaitConnection *wait = data;
 
   return wait->fake->connections->len >= wait->n;
+}
+
+static char *fingerprint_of (GTlsCertificate *certificate);
+
+char *
+natter_test_fake_dup_peer_fingerprint (NatterTestFake *self)
+{
+  GTlsCertificate *certificate;
+
+  if (self->current == NULL || !G_IS_TLS_CONNECTION (self->current->stream))
+    return NULL;
+  certificate = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (self->current->stream));
+
+  return certificate != NULL ? fingerprint_of (certificate) : NULL;
 }
 
 gboolean

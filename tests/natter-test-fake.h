@@ -34,6 +34,10 @@ guint           natter_test_fake_get_n_connections (NatterTestFake *self);
 gboolean        natter_test_fake_wait_connection (NatterTestFake *self,
                                                   guint           n);
 
+/* The fingerprint ("AB:CD:…") of the client certificate the current TLS
+ * connection presented (one is asked for, never required); NULL without. */
+char           *natter_test_fake_dup_peer_fingerprint (NatterTestFake *self);
+
 /* Reads lines of the current connection until one matches @pattern (as
  * natter_test_line_matches()); NULL after failing the test. The line stays
  * valid until the next read. */

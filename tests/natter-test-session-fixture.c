@@ -194,6 +194,30 @@ tuning_fast (NatterSessionTuning *tuning)
   tuning->request_timeout_ms = natter_test_ms (5000);
 }
 
+NatterSession *
+session_new_for (Fixture                   *f,
+                 const NatterSessionRecord *wanted,
+                 const NatterSessionTuning *tuning)
+{
+  OpenWait wait = { NULL, FALSE };
+  NatterSessionTuning fast;
+  NatterSession *session;
+
+  natter_session_store_open_session_async (f->store, wanted, on_record_opened, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_nonnull (wait.record);
+  if (tuning == NULL)
+    {
+      tuning_fast (&fast);
+      tuning = &fast;
+    }
+  session = natter_session_new (f->store, wait.record, tuning);
+  natter_session_record_free (wait.record);
+  g_signal_connect (session, "state-changed", G_CALLBACK (on_state), f);
+
+  return session;
+}
+
 /* A session for @nick on 127.0.0.1:@port with a record from the store. */
 NatterSession *
 session_new (Fixture                   *f,
@@ -204,29 +228,15 @@ session_new (Fixture                   *f,
              const char                *password)
 {
   g_autoptr(NatterSessionRecord) wanted = natter_session_record_new ();
-  OpenWait wait = { NULL, FALSE };
   NatterSession *session;
-  NatterSessionTuning fast;
 
   wanted->host = g_strdup ("127.0.0.1");
   wanted->port = port;
   wanted->nick = g_strdup (nick);
   wanted->tls = tls;
   wanted->password = g_strdup (password);
-  natter_session_store_open_session_async (f->store, wanted, on_record_opened, &wait);
-  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
-  g_assert_nonnull (wait.record);
-
-  if (tuning == NULL)
-    {
-      tuning_fast (&fast);
-      tuning = &fast;
-    }
-  session = natter_session_new (f->store, wait.record, tuning);
-  natter_session_record_free (wait.record);
-
+  session = session_new_for (f, wanted, tuning);
   g_signal_connect (session, "message-received", G_CALLBACK (on_message), f);
-  g_signal_connect (session, "state-changed", G_CALLBACK (on_state), f);
   g_signal_connect (session, "certificate-offered", G_CALLBACK (on_offered), f);
 
   return session;

@@ -148,6 +148,12 @@ NatterSession *session_new (Fixture                   *f,
                             const NatterSessionTuning *tuning,
                             const char                *password);
 
+/* A session with the record the store opens for @wanted (NULL @tuning:
+ * tuning_fast()); its state changes go to @f. */
+NatterSession *session_new_for (Fixture                   *f,
+                                const NatterSessionRecord *wanted,
+                                const NatterSessionTuning *tuning);
+
 gboolean has_state (gpointer data);
 
 gboolean wait_state (NatterSession      *session,

@@ -80,6 +80,46 @@ char             *natter_test_store_query_text    (const char *path,
 void              natter_test_store_exec          (const char *path,
                                                    const char *sql);
 
+/* sessions.db's tables as older Natters left them, for migration tests.
+ * Version 1: FTS triggers over every row, no subject, passwords in clear. */
+#define NATTER_TEST_SESSIONS_V1_SQL \
+  "CREATE TABLE sessions (id INTEGER PRIMARY KEY, name TEXT UNIQUE, host TEXT NOT NULL," \
+  "  port INTEGER NOT NULL, tls INTEGER NOT NULL DEFAULT 0, nick TEXT NOT NULL, username TEXT," \
+  "  realname TEXT, password TEXT, sasl_username TEXT, sasl_password TEXT, away TEXT," \
+  "  saved INTEGER NOT NULL DEFAULT 0, autoconnect INTEGER NOT NULL DEFAULT 0);" \
+  "CREATE INDEX sessions_endpoint ON sessions (host, port, nick);" \
+  "CREATE TABLE session_rooms (session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE," \
+  "  folded TEXT NOT NULL, name TEXT NOT NULL, key TEXT, PRIMARY KEY (session, folded));" \
+  "CREATE TABLE blocked (session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE," \
+  "  mask TEXT NOT NULL, PRIMARY KEY (session, mask));" \
+  "CREATE TABLE certificates (host TEXT NOT NULL, port INTEGER NOT NULL, fingerprint TEXT NOT NULL," \
+  "  PRIMARY KEY (host, port, fingerprint));" \
+  "CREATE TABLE messages (id INTEGER PRIMARY KEY, session INTEGER NOT NULL, target TEXT NOT NULL," \
+  "  folded TEXT NOT NULL, time INTEGER NOT NULL, sender TEXT NOT NULL, text TEXT NOT NULL," \
+  "  kind INTEGER NOT NULL, own INTEGER NOT NULL, highlight INTEGER NOT NULL, msgid TEXT);" \
+  "CREATE INDEX messages_conversation ON messages (session, folded, time, id);" \
+  "CREATE UNIQUE INDEX messages_msgid ON messages (session, msgid) WHERE msgid IS NOT NULL;" \
+  "CREATE VIRTUAL TABLE messages_fts USING fts5 (text, content='messages', content_rowid='id');" \
+  "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN" \
+  "  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);" \
+  "END;" \
+  "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN" \
+  "  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);" \
+  "END;" \
+  "CREATE TABLE read_markers (session INTEGER NOT NULL, folded TEXT NOT NULL," \
+  "  last_read INTEGER NOT NULL, PRIMARY KEY (session, folded));"
+/* Version 2: room events (a subject; the triggers index messages only). */
+#define NATTER_TEST_SESSIONS_V2_SQL \
+  NATTER_TEST_SESSIONS_V1_SQL \
+  "ALTER TABLE messages ADD COLUMN subject TEXT;" \
+  "DROP TRIGGER messages_fts_insert;" \
+  "DROP TRIGGER messages_fts_delete;" \
+  "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.kind <= 2 BEGIN" \
+  "  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text); END;" \
+  "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.kind <= 2 BEGIN" \
+  "  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text); END;" \
+  "PRAGMA user_version = 2;"
+
 /* Asserts that @path holds exactly @contents: a file left untouched. */
 void              natter_test_store_assert_contents (const char *path,
                                                      const char *contents,

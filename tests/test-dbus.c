@@ -1355,7 +1355,7 @@ test_pending (Fixture       *f,
   g_autoptr(GVariant) reply = NULL;
   g_autofree char *other = open_session (f, "alice");
   g_autofree char *path = NULL;
-  CallWait nick = { 0, }, send = { 0, };
+  CallWait nick = { 0, }, send = { 0, }, who = { 0, };
   GVariantDict dict;
 
   /* A server that reads and never answers. */
@@ -1370,6 +1370,27 @@ test_pending (Fixture       *f,
   natter_test_fake_wait_connection (fake, 1);
   natter_test_fake_register (fake, "alice", NULL, NULL);
   natter_test_bus_wait_signal (f->bus, path, "StateChanged", "('connected', *");
+
+  /* WhoElse and WhoLast: a Natter host answers (natter.chat/WHOLAST);
+   * this server does not offer it, and is not asked. */
+  reply = natter_test_bus_call_ok (f->bus, other, SESSION_IFACE, "WhoLast", g_variant_new ("(u)", 5));
+  {
+    g_autoptr(GVariant) users = g_variant_get_child_value (reply, 0);
+    g_autoptr(GVariant) first = NULL;
+    const char *first_nick = NULL;
+    gboolean online = FALSE;
+
+    g_assert_cmpuint (g_variant_n_children (users), ==, 2);
+    first = g_variant_get_child_value (users, 0);
+    g_assert_true (g_variant_lookup (first, "nick", "&s", &first_nick));
+    g_assert_cmpstr (first_nick, ==, "alice");
+    g_assert_true (g_variant_lookup (first, "online", "b", &online));
+    g_assert_true (online);
+  }
+  g_clear_pointer (&reply, g_variant_unref);
+  call_async (f, path, SESSION_IFACE, "WhoElse", NULL, &who);
+  assert_call_fails (&who, "org.natter.Error.NotSupported");
+  natter_test_fake_assert_silent (fake, 100);
 
   /* While it waits, other sessions and other calls go on. */
   call_async (f, path, SESSION_IFACE, "SetNick", g_variant_new ("(s)", "alice2"), &nick);

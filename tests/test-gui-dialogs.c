@@ -581,7 +581,11 @@ test_connect_untrusted_certificate (void)
   port = natter_test_fake_get_port (fake);
 
   dialog = GTK_WIDGET (natter_window_show_connect_dialog (f.window));
+  /* The client certificate goes with TLS only. */
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (connect_field (dialog, "client_cert_row"))));
   set_connect_fields (dialog, port, TRUE, "tess");
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (connect_field (dialog, "client_cert_row"))));
+  gtk_switch_set_active (GTK_SWITCH (connect_field (dialog, "client_cert_switch")), TRUE);
   gtk_switch_set_active (GTK_SWITCH (connect_field (dialog, "save_switch")), FALSE);
   g_assert_true (gtk_widget_activate_action (dialog, "dialog.connect", NULL));
 
@@ -614,6 +618,15 @@ test_connect_untrusted_certificate (void)
   g_assert_true (natter_test_fake_wait_connection (fake, 1));
   g_assert_true (natter_test_fake_register (fake, "tess", NULL, NULL));
   g_assert_true (state_is (path, "connected"));
+
+  /* The switch asked for the client certificate: the server saw it. */
+  {
+    g_autofree char *shown = natter_test_fake_dup_peer_fingerprint (fake);
+    NatterIpcSession1 *session = natter_session_item_get_session (session_on_port (port));
+
+    g_assert_nonnull (shown);
+    g_assert_cmpstr (natter_ipc_session1_get_client_certificate_fingerprint (session), ==, shown);
+  }
 
   close_session (path);
 }

@@ -1028,6 +1028,15 @@ test_irc_commands (Fixture       *f,
   natter_test_client_expect (bob, ":alice!* PRIVMSG #a :hi all");
   wait_screen (f, "!! zed: No such nick");
 
+  /* /whoelse and /wholast: the Natter host's WHOLAST, one line each. */
+  chat_type (f, "/whoelse\r");
+  wait_screen (f, "--   alice (alice@127.0.0.1) online, idle 0 min");
+  wait_screen (f, "--   bob (bob@127.0.0.1) online, idle 0 min");
+  chat_type (f, "/wholast 2000\r");
+  wait_screen (f, "!! The server looks back at most 1440 minutes");
+  chat_type (f, "/wholast soon\r");
+  wait_screen (f, "-- Usage: /wholast MINUTES");
+
   /* /ignore: bob's message never shows; /whois answers after it, on the
    * same stream, so by then it was dropped. */
   chat_type (f, "/ignore\r");

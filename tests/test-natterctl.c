@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "natter-ipc-client.h"
@@ -304,8 +305,12 @@ test_status (Fixture       *f,
   g_assert_cmpstr (out, ==,
                    "natterd " PACKAGE_VERSION "\n"
                    "Hosting:  no\n"
+                   "Secrets:  no keyring; saved passwords are in natterd's file secrets.keyfile (mode 0600)\n"
                    "Sessions: none\n");
 
+  root = natter_test_ctl_json ("status", NULL);
+  g_assert_cmpstr (json_object_get_string_member (object_of (root), "secrets-backend"), ==, "file");
+  g_clear_pointer (&root, json_node_unref);
   root = natter_test_ctl_json ("status", NULL);
   g_assert_cmpstr (json_object_get_string_member (object_of (root), "version"), ==, PACKAGE_VERSION);
   hosting = json_object_get_object_member (object_of (root), "hosting");
@@ -475,6 +480,62 @@ test_host (Fixture       *f,
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "host", "status", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "Not hosting\n");
+}
+
+/* whoelse, wholast and send to a list, against natterd's own host. */
+static void
+test_who_last (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(NatterTestClient) carol = NULL;
+  g_autoptr(JsonNode) online = NULL;
+  g_autoptr(JsonNode) lately = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  JsonArray *users;
+  JsonObject *user;
+
+  connect_alice (f, "#a");
+  bob = join_over_tcp (f, "bob", "#a");
+  carol = natter_test_client_new (f->port);
+  natter_test_client_register (carol, "carol");
+  natter_test_client_send (carol, "QUIT :bye");
+  natter_test_client_expect (carol, "ERROR *");
+
+  online = natter_test_ctl_json ("whoelse", NULL);
+  users = member_array (object_of (online), "users");
+  g_assert_cmpuint (json_array_get_length (users), ==, 2);
+  user = json_array_get_object_element (users, 1);
+  g_assert_cmpstr (json_object_get_string_member (user, "nick"), ==, "bob");
+  g_assert_cmpstr (json_object_get_string_member (user, "user"), ==, "bob");
+  g_assert_cmpstr (json_object_get_string_member (user, "host"), ==, "127.0.0.1");
+  g_assert_true (json_object_get_boolean_member (user, "online"));
+  g_assert_cmpint (json_object_get_int_member (user, "minutes"), ==, 0);
+
+  lately = natter_test_ctl_json ("wholast", "10", NULL);
+  users = member_array (object_of (lately), "users");
+  g_assert_cmpuint (json_array_get_length (users), ==, 3);
+  user = json_array_get_object_element (users, 2);
+  g_assert_cmpstr (json_object_get_string_member (user, "nick"), ==, "carol");
+  g_assert_false (json_object_get_boolean_member (user, "online"));
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "wholast", "10", NULL), ==, 0);
+  g_assert_cmpstr (out, ==,
+                   "NICK   USER   HOST       SEEN\n"
+                   "alice  alice  127.0.0.1  online, idle 0 min\n"
+                   "bob    bob    127.0.0.1  online, idle 0 min\n"
+                   "carol  carol  127.0.0.1  left 0 min ago\n");
+
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "wholast", "1441", NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "natterctl: Invalid argument: The server looks back at most 1440 minutes\n");
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "wholast", "soon", NULL), ==, 2);
+
+  /* send to a list: one message each. */
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "send", "bob,#a", "hi", "all", NULL), ==, 0);
+  natter_test_client_expect (bob, ":alice!*@127.0.0.1 PRIVMSG bob :hi all");
+  natter_test_client_expect (bob, ":alice!*@127.0.0.1 PRIVMSG #a :hi all");
 }
 
 /* TLS hosting: natterctl shows the listeners and the fingerprint a client
@@ -1146,6 +1207,149 @@ test_ipc_client (Fixture       *f,
   g_ptr_array_unref (watch.messages);
 }
 
+/* "AB:CD:…" as a link may spell it: lower case, no colons. */
+static char *
+link_spelling (const char *fingerprint)
+{
+  GString *hex = g_string_new (NULL);
+
+  for (const char *p = fingerprint; *p != '\0'; p++)
+    if (*p != ':')
+      g_string_append_c (hex, g_ascii_tolower (*p));
+
+  return g_string_free (hex, FALSE);
+}
+
+/* An ircs:// link with certfp: the certificate is pinned before the first
+ * connection, so it connects with no prompt and joins the room with its
+ * key; another server's certificate under that pin is refused, not
+ * offered. */
+static void
+test_connect_link_certfp (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("natter-link-XXXXXX", NULL);
+  g_autofree char *other_dir = g_build_filename (dir, "other", NULL);
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *other_fingerprint = NULL;
+  g_autoptr(NatterTestFake) fake = NULL;
+  g_autoptr(NatterTestFake) impostor = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *hex = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *wrong_link = NULL;
+  g_autofree char *plain_link = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *bad_err = NULL;
+
+  g_assert_cmpint (g_mkdir (other_dir, 0700), ==, 0);
+  fake = natter_test_fake_new_tls (dir, &fingerprint);
+  impostor = natter_test_fake_new_tls (other_dir, &other_fingerprint);
+  if (fake == NULL || impostor == NULL)
+    {
+      g_test_skip ("openssl is needed to make a self-signed certificate");
+      return;
+    }
+  g_assert_cmpstr (fingerprint, !=, other_fingerprint);
+  hex = link_spelling (fingerprint);
+
+  link = g_strdup_printf ("ircs://127.0.0.1:%u/#secret?key=sesame&certfp=%s",
+                          natter_test_fake_get_port (fake), hex);
+  process = natter_test_ctl_spawn ("connect", link, "--nick", "alice", NULL);
+  g_assert_true (natter_test_fake_wait_connection (fake, 1));
+  natter_test_fake_register (fake, "alice", NULL, NULL);
+  natter_test_fake_expect (fake, "JOIN #secret sesame");
+  natter_test_fake_send (fake, ":alice!a@host JOIN #secret");
+  natter_test_fake_send (fake, ":fake.test 366 alice #secret :End of NAMES list");
+  g_assert_cmpint (natter_test_ctl_wait (process, &out, &err), ==, 0);
+  g_test_message ("%s%s", out, err);
+  g_assert_nonnull (strstr (out, "connected to 127.0.0.1"));
+  g_assert_nonnull (strstr (out, "#secret"));
+
+  /* The same pin for a server showing another certificate: refused. */
+  wrong_link = g_strdup_printf ("ircs://127.0.0.1:%u/#secret?certfp=%s",
+                                natter_test_fake_get_port (impostor), fingerprint);
+  g_clear_object (&process);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  process = natter_test_ctl_spawn ("connect", wrong_link, "--nick", "alice", NULL);
+  g_assert_cmpint (natter_test_ctl_wait (process, &out, &err), ==, 1);
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, "does not match the pinned fingerprint"));
+  g_assert_nonnull (strstr (err, other_fingerprint));
+  g_assert_null (strstr (err, "natterctl trust"));
+
+  /* A certfp that is no fingerprint, or without TLS, is refused. */
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &bad_err, "connect",
+                                        "ircs://127.0.0.1:1/#secret?certfp=00:11", NULL), !=, 0);
+  g_assert_nonnull (strstr (bad_err, "not a SHA-256 fingerprint"));
+  g_clear_pointer (&bad_err, g_free);
+  plain_link = g_strdup_printf ("irc://127.0.0.1:1/#secret?certfp=%s", hex);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &bad_err, "connect", plain_link, NULL), !=, 0);
+  g_assert_nonnull (strstr (bad_err, "needs"));
+
+  natter_test_remove_tree (dir);
+}
+
+/* --client-cert: the certificate natterd makes is presented in the
+ * handshake and said; a saved network remembers the choice. */
+static void
+test_connect_client_cert (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("natter-cert-XXXXXX", NULL);
+  g_autofree char *fingerprint = NULL;
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new_tls (dir, &fingerprint);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GVariant) saved = NULL;
+  g_autoptr(GVariant) networks = NULL;
+  g_autoptr(GVariant) network = NULL;
+  g_autofree char *hex = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *said = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  gboolean client_cert = FALSE;
+
+  if (fake == NULL)
+    {
+      g_test_skip ("openssl is needed to make a self-signed certificate");
+      return;
+    }
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "connect", "127.0.0.1:1", "--client-cert", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--client-cert goes with --tls"));
+
+  hex = link_spelling (fingerprint);
+  link = g_strdup_printf ("ircs://127.0.0.1:%u/?certfp=%s", natter_test_fake_get_port (fake), hex);
+  process = natter_test_ctl_spawn ("connect", link, "--nick", "alice", "--client-cert", "--save", "--name", "fake",
+                                   NULL);
+  g_assert_true (natter_test_fake_wait_connection (fake, 1));
+  shown = natter_test_fake_dup_peer_fingerprint (fake);
+  g_assert_nonnull (shown);
+  natter_test_fake_register (fake, "alice", "sasl=EXTERNAL", NULL);
+  natter_test_fake_expect (fake, "AUTHENTICATE EXTERNAL");
+  natter_test_fake_send (fake, "AUTHENTICATE +");
+  natter_test_fake_expect (fake, "AUTHENTICATE +");
+  natter_test_fake_send (fake, ":fake.test 903 alice :SASL authentication successful");
+  natter_test_fake_expect (fake, "CAP END");
+  natter_test_fake_welcome (fake, "alice", NULL);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_wait (process, &out, &err), ==, 0);
+  g_test_message ("%s%s", out, err);
+  said = g_strdup_printf ("Client certificate SHA-256 %s\n", shown);
+  g_assert_nonnull (strstr (out, said));
+
+  saved = natter_test_bus_call_ok (f->bus, "/org/natter/Daemon", "org.natter.Daemon1", "ListSavedNetworks", NULL);
+  g_variant_get (saved, "(@aa{sv})", &networks);
+  network = g_variant_get_child_value (networks, 0);
+  g_assert_true (g_variant_lookup (network, "client-certificate", "b", &client_cert));
+  g_assert_true (client_cert);
+
+  natter_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1165,12 +1369,17 @@ main (int   argc,
   g_test_add ("/natterctl/session/follow-events", Fixture, NULL, fixture_set_up_hosting, test_follow_events,
               fixture_tear_down);
   g_test_add ("/natterctl/session/errors", Fixture, NULL, fixture_set_up_hosting, test_errors, fixture_tear_down);
+  g_test_add ("/natterctl/session/who-last", Fixture, NULL, fixture_set_up_hosting, test_who_last, fixture_tear_down);
   g_test_add ("/natterctl/session/room-picks-its-session", Fixture, NULL, fixture_set_up_hosting,
               test_room_picks_session, fixture_tear_down);
   g_test_add ("/natterctl/session/sessions-say-why", Fixture, NULL, fixture_set_up, test_sessions_say_why,
               fixture_tear_down);
   g_test_add ("/natterctl/session/connect-revives-disconnected", Fixture, NULL, fixture_set_up_hosting,
               test_connect_revives, fixture_tear_down);
+  g_test_add ("/natterctl/session/connect-link-pins-certfp", Fixture, NULL, fixture_set_up,
+              test_connect_link_certfp, fixture_tear_down);
+  g_test_add ("/natterctl/session/connect-client-cert-saved", Fixture, NULL, fixture_set_up,
+              test_connect_client_cert, fixture_tear_down);
   g_test_add ("/natterctl/ipc-client/signals-and-restart", Fixture, NULL, fixture_set_up_hosting,
               test_ipc_client, fixture_tear_down);
 

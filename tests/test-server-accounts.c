@@ -208,7 +208,7 @@ test_wrong_password (Fixture       *f,
   say (d, "CAP LS 302");
   say (d, "NICK carol");
   say (d, "USER carol 0 * :Carol");
-  expect (d, ":irc.test CAP * LS *");
+  expect (d, ":irc.test CAP * LS :*");
   say (d, "CAP REQ :sasl");
   expect_next (d, ":irc.test CAP * ACK :sasl");
   say (d, "AUTHENTICATE PLAIN");
@@ -229,6 +229,40 @@ test_wrong_password (Fixture       *f,
   expect (d, ":irc.test 001 carol :*");
 }
 
+/* CAP LS 302 with every capability's value does not fit one line: it goes
+ * on several, each within 512 bytes, all but the last marked "*". */
+static void
+test_cap_ls_302_lines (Fixture       *f,
+                       gconstpointer  data)
+{
+  Client *c = new_client (f);
+  g_autoptr(GString) all = g_string_new (NULL);
+  guint continued = 0;
+
+  say (c, "CAP LS 302");
+  for (;;)
+    {
+      g_autofree char *line = natter_test_client_read_line (c, 5000);
+
+      g_assert_nonnull (line);
+      g_assert_cmpuint (strlen (line) + 2, <=, 512);
+      if (g_str_has_prefix (line, ":irc.test CAP * LS * :"))
+        {
+          continued++;
+          g_string_append_printf (all, " %s", line + strlen (":irc.test CAP * LS * :"));
+          continue;
+        }
+      g_assert_true (g_str_has_prefix (line, ":irc.test CAP * LS :"));
+      g_string_append_printf (all, " %s ", line + strlen (":irc.test CAP * LS :"));
+      break;
+    }
+  g_assert_cmpuint (continued, >=, 1);
+  g_assert_nonnull (strstr (all->str, " sasl=PLAIN"));
+  g_assert_nonnull (strstr (all->str, " draft/multiline=max-bytes=4096,max-lines=100 "));
+  g_assert_nonnull (strstr (all->str, " userhost-in-names "));
+  g_assert_nonnull (strstr (all->str, " account-notify "));
+}
+
 static void
 test_sasl_errors (Fixture       *f,
                   gconstpointer  data)
@@ -241,7 +275,7 @@ test_sasl_errors (Fixture       *f,
 
   natter_test_client_set_name (c, "sasl");
   say (c, "CAP LS");
-  expect_next (c, ":irc.test CAP * LS :account-notify account-tag away-notify batch draft/account-registration draft/chathistory draft/message-redaction draft/multiline echo-message extended-join extended-monitor invite-notify message-tags multi-prefix no-implicit-names sasl server-time setname userhost-in-names");
+  expect_next (c, ":irc.test CAP * LS :account-notify account-tag away-notify batch draft/account-registration draft/chathistory draft/message-redaction draft/multiline draft/read-marker echo-message extended-join extended-monitor invite-notify labeled-response message-tags multi-prefix no-implicit-names sasl server-time setname standard-replies userhost-in-names");
   say (c, "NICK carol");
   say (c, "USER carol 0 * :Carol");
 
@@ -754,6 +788,7 @@ main (int   argc,
   ADD ("silence/drops-and-lists", test_silence);
   ADD ("silence/kept-with-account", test_silence_kept_with_account);
   ADD ("presence/last-seen-after-restart", test_last_seen_after_restart);
+  ADD ("ircv3/cap-ls-302-lines", test_cap_ls_302_lines);
 
   return g_test_run ();
 }

@@ -692,7 +692,7 @@ test_without_store (void)
 
   natter_test_client_set_name (c, "alice");
   say (c, "CAP LS 302");
-  expect_next (c, ":irc.test CAP * LS :away-notify echo-message extended-monitor invite-notify message-tags multi-prefix no-implicit-names server-time setname userhost-in-names");
+  expect_next (c, ":irc.test CAP * LS :away-notify batch draft/read-marker echo-message extended-monitor invite-notify labeled-response message-tags multi-prefix no-implicit-names server-time setname standard-replies userhost-in-names");
   say (c, "CAP REQ :sasl");
   expect_next (c, ":irc.test CAP * NAK :sasl");
   say (c, "CAP REQ :message-tags echo-message");

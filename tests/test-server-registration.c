@@ -31,10 +31,10 @@ expect_next_lusers (Client     *c,
 
 static const char * const isupport_tokens[] = {
   "AWAYLEN=200", "BOT=B", "CASEMAPPING=rfc1459", "CHANLIMIT=#:50", "CHANMODES=b,k,l,imnst",
-  "CHANNELLEN=64", "CHANTYPES=#", "ELIST=MNU", "KICKLEN=255", "LINELEN=512", "MAXLIST=b:100",
+  "CHANNELLEN=64", "CHANTYPES=#", "CLIENTTAGDENY=", "ELIST=MNU", "KICKLEN=255", "LINELEN=512", "MAXLIST=b:100",
   "MAXTARGETS=4", "MODES=4", "MONITOR=100", "NAMELEN=128", "NETWORK=Natter", "NICKLEN=30", "PREFIX=(ov)@+", "SAFELIST",
   "TARGMAX=JOIN:,KICK:1,NAMES:1,NOTICE:4,PART:,PRIVMSG:4,WHOIS:1", "TOPICLEN=390",
-  "USERLEN=16", "UTF8ONLY", NULL
+  "USERLEN=16", "UTF8ONLY", "natter.chat/WHOLAST=1440", NULL
 };
 
 static void
@@ -155,13 +155,13 @@ test_server_queries (Fixture       *f,
   say (alice, "VERSION");
   expect_next (alice, ":irc.test 351 alice natter-" PACKAGE_VERSION " irc.test :Natter's hosted chat server");
   expect_next (alice, ":irc.test 005 alice AWAYLEN=200 * :are supported by this server");
-  expect_next (alice, ":irc.test 005 alice * UTF8ONLY :are supported by this server");
+  expect_next (alice, ":irc.test 005 alice * natter.chat/WHOLAST=1440 :are supported by this server");
   say (alice, "VERSION irc.elsewhere");
   expect_next (alice, ":irc.test 402 alice irc.elsewhere :No such server");
   say (alice, "VERSION IRC.TEST");
   expect_next (alice, ":irc.test 351 alice natter-" PACKAGE_VERSION " irc.test :Natter's hosted chat server");
   expect_next (alice, ":irc.test 005 alice AWAYLEN=200 * :are supported by this server");
-  expect_next (alice, ":irc.test 005 alice * UTF8ONLY :are supported by this server");
+  expect_next (alice, ":irc.test 005 alice * natter.chat/WHOLAST=1440 :are supported by this server");
 
   /* The human-readable time only; it is the present (within a few seconds). */
   say (alice, "TIME");
@@ -316,7 +316,7 @@ test_cap_ls_req_ack_nak (Fixture       *f,
 
   natter_test_client_set_name (c, "alice");
   say (c, "CAP LS 302");
-  expect_exact (c, ":irc.test CAP * LS :away-notify echo-message extended-monitor invite-notify message-tags multi-prefix no-implicit-names server-time setname userhost-in-names");
+  expect_exact (c, ":irc.test CAP * LS :away-notify batch draft/read-marker echo-message extended-monitor invite-notify labeled-response message-tags multi-prefix no-implicit-names server-time setname standard-replies userhost-in-names");
   say (c, "CAP REQ :multi-prefix server-time");
   expect_exact (c, ":irc.test CAP * ACK :multi-prefix server-time");
   say (c, "CAP REQ :echo-message bogus-cap");
@@ -342,7 +342,7 @@ test_cap_ls_req_ack_nak (Fixture       *f,
   say (c, "CAP LIST");
   expect_next_with_set (c, ":irc.test CAP alice LIST", "multi-prefix echo-message");
   say (c, "CAP LS");
-  expect_next (c, ":irc.test CAP alice LS :away-notify echo-message extended-monitor invite-notify message-tags multi-prefix no-implicit-names server-time setname userhost-in-names");
+  expect_next (c, ":irc.test CAP alice LS :away-notify batch draft/read-marker echo-message extended-monitor invite-notify labeled-response message-tags multi-prefix no-implicit-names server-time setname standard-replies userhost-in-names");
   say (c, "CAP REQ :away-notify message-tags");
   expect_next (c, ":irc.test CAP alice ACK :away-notify message-tags");
   say (c, "CAP REQ :away-notify nonsense");
@@ -375,7 +375,7 @@ test_cap_req_opens_negotiation (Fixture       *f,
 
     say (d, "NICK bob");
     say (d, "CAP LS 302");
-    expect_exact (d, ":irc.test CAP * LS :away-notify echo-message extended-monitor invite-notify message-tags multi-prefix no-implicit-names server-time setname userhost-in-names");
+    expect_exact (d, ":irc.test CAP * LS :away-notify batch draft/read-marker echo-message extended-monitor invite-notify labeled-response message-tags multi-prefix no-implicit-names server-time setname standard-replies userhost-in-names");
   }
 }
 

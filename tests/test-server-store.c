@@ -197,7 +197,8 @@ test_migrate_from_v1 (Fixture       *f,
 
   store = natter_server_store_new (f->dir, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, NATTER_SERVER_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==,
+                   NATTER_SERVER_STORE_SCHEMA_VERSION);
   g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'messages'"),
                    ==, 0);
 
@@ -292,7 +293,8 @@ test_open_refuses_empty (Fixture       *f,
 
     g_assert_no_error (error);
   }
-  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, NATTER_SERVER_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==,
+                   NATTER_SERVER_STORE_SCHEMA_VERSION);
   g_assert_false (g_file_test (tmp, G_FILE_TEST_EXISTS));
 }
 
@@ -635,7 +637,8 @@ test_migrate_from_v2 (Fixture       *f,
 
   store = natter_server_store_new (f->dir, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, NATTER_SERVER_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==,
+                   NATTER_SERVER_STORE_SCHEMA_VERSION);
 
   /* Ids in the order the accounts were registered. */
   accounts = natter_server_store_load_accounts (store, &error);

@@ -191,31 +191,7 @@ test_store_history_search (Fixture       *f,
 /* What version 1 of sessions.db held, kept here as the file on disk: the
  * FTS triggers indexed every row, and there was no subject. */
 static const char v1_sessions_schema[] =
-  "CREATE TABLE sessions (id INTEGER PRIMARY KEY, name TEXT UNIQUE, host TEXT NOT NULL,"
-  "  port INTEGER NOT NULL, tls INTEGER NOT NULL DEFAULT 0, nick TEXT NOT NULL, username TEXT,"
-  "  realname TEXT, password TEXT, sasl_username TEXT, sasl_password TEXT, away TEXT,"
-  "  saved INTEGER NOT NULL DEFAULT 0, autoconnect INTEGER NOT NULL DEFAULT 0);"
-  "CREATE INDEX sessions_endpoint ON sessions (host, port, nick);"
-  "CREATE TABLE session_rooms (session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
-  "  folded TEXT NOT NULL, name TEXT NOT NULL, key TEXT, PRIMARY KEY (session, folded));"
-  "CREATE TABLE blocked (session INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
-  "  mask TEXT NOT NULL, PRIMARY KEY (session, mask));"
-  "CREATE TABLE certificates (host TEXT NOT NULL, port INTEGER NOT NULL, fingerprint TEXT NOT NULL,"
-  "  PRIMARY KEY (host, port, fingerprint));"
-  "CREATE TABLE messages (id INTEGER PRIMARY KEY, session INTEGER NOT NULL, target TEXT NOT NULL,"
-  "  folded TEXT NOT NULL, time INTEGER NOT NULL, sender TEXT NOT NULL, text TEXT NOT NULL,"
-  "  kind INTEGER NOT NULL, own INTEGER NOT NULL, highlight INTEGER NOT NULL, msgid TEXT);"
-  "CREATE INDEX messages_conversation ON messages (session, folded, time, id);"
-  "CREATE UNIQUE INDEX messages_msgid ON messages (session, msgid) WHERE msgid IS NOT NULL;"
-  "CREATE VIRTUAL TABLE messages_fts USING fts5 (text, content='messages', content_rowid='id');"
-  "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
-  "  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);"
-  "END;"
-  "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
-  "  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);"
-  "END;"
-  "CREATE TABLE read_markers (session INTEGER NOT NULL, folded TEXT NOT NULL,"
-  "  last_read INTEGER NOT NULL, PRIMARY KEY (session, folded));"
+  NATTER_TEST_SESSIONS_V1_SQL
   "INSERT INTO sessions (id, host, port, nick) VALUES (1, '127.0.0.1', 6667, 'alice');"
   "INSERT INTO messages VALUES"
   "  (7, 1, '#a', '#a', 1700000000000000, 'bob', 'hello from version one', 0, 0, 0, 'm7'),"
@@ -256,7 +232,10 @@ test_store_migrates_v1 (Fixture       *f,
   natter_test_store_exec (path, v1_sessions_schema);
   store = natter_session_store_new (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 4);
+  /* Version 4: the STS policies' table, and no session presents a client certificate. */
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM sts_policies"), ==, 0);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM sessions WHERE client_cert"), ==, 0);
 
   /* Every version 1 row is there as it was, and still found by search. */
   page = store_history (store, "#a", NATTER_SCROLLBACK_LATEST, 0, 50, TRUE);

@@ -311,23 +311,14 @@ session_new_sasl (Fixture    *f,
                   const char *password)
 {
   g_autoptr(NatterSessionRecord) wanted = natter_session_record_new ();
-  OpenWait wait = { NULL, FALSE };
-  NatterSessionTuning tuning;
-  NatterSession *session;
 
   wanted->host = g_strdup ("127.0.0.1");
   wanted->port = port;
   wanted->nick = g_strdup (nick);
   wanted->sasl_username = g_strdup (nick);
   wanted->sasl_password = g_strdup (password);
-  natter_session_store_open_session_async (f->store, wanted, on_record_opened, &wait);
-  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
-  tuning_fast (&tuning);
-  session = natter_session_new (f->store, wait.record, &tuning);
-  natter_session_record_free (wait.record);
-  g_signal_connect (session, "state-changed", G_CALLBACK (on_state), f);
 
-  return session;
+  return session_new_for (f, wanted, NULL);
 }
 
 static void

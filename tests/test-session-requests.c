@@ -67,6 +67,93 @@ test_who_and_list (Fixture       *f,
   g_assert_cmpstr (natter_session_room_get_topic (natter_session_find_room (f->session, "#room")), ==, "the topic");
 }
 
+static void session_on_fake (Fixture                   *f,
+                             NatterTestFake            *fake,
+                             const char                *caps,
+                             const NatterSessionTuning *tuning);
+
+static void
+on_who_last (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+
+  wait->array = natter_session_who_last_finish (NATTER_SESSION (source), result, &wait->error);
+  wait->done = TRUE;
+}
+
+static NatterSessionSeen *
+seen_at (GPtrArray *seen,
+         guint      i)
+{
+  g_assert_cmpuint (i, <, seen->len);
+  return g_ptr_array_index (seen, i);
+}
+
+/* WhoElse / WhoLast against the hosted server: online first, then gone. */
+static void
+test_who_last (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = client_new (f, "bob");
+  g_autoptr(NatterTestClient) carol = client_new (f, "carol");
+  AsyncWait wait = { 0, };
+
+  natter_test_client_send (carol, "QUIT :bye");
+  g_free (client_expect (carol, "ERROR *"));
+
+  natter_session_who_last_async (f->session, 10, NULL, on_who_last, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_no_error (wait.error);
+  g_assert_cmpuint (wait.array->len, ==, 3);
+  g_assert_cmpstr (seen_at (wait.array, 0)->nick, ==, "alice");
+  g_assert_true (seen_at (wait.array, 0)->online);
+  g_assert_cmpstr (seen_at (wait.array, 1)->nick, ==, "bob");
+  g_assert_cmpstr (seen_at (wait.array, 1)->user, ==, "bob");
+  g_assert_cmpstr (seen_at (wait.array, 1)->host, ==, "127.0.0.1");
+  g_assert_true (seen_at (wait.array, 1)->online);
+  g_assert_cmpstr (seen_at (wait.array, 2)->nick, ==, "carol");
+  g_assert_false (seen_at (wait.array, 2)->online);
+  g_assert_cmpuint (seen_at (wait.array, 2)->minutes, ==, 0);
+  g_ptr_array_unref (wait.array);
+
+  /* 0 minutes is who is online; over the server's 1440, refused here. */
+  memset (&wait, 0, sizeof wait);
+  natter_session_who_last_async (f->session, 0, NULL, on_who_last, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_no_error (wait.error);
+  g_assert_cmpuint (wait.array->len, ==, 2);
+  g_ptr_array_unref (wait.array);
+
+  memset (&wait, 0, sizeof wait);
+  natter_session_who_last_async (f->session, 1441, NULL, on_who_last, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_error (wait.error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&wait.error);
+
+  /* The server's WHOLAST lines did not become notices in the scrollback. */
+  for (guint i = 0; i < f->messages->len; i++)
+    g_assert_false (g_str_has_prefix (((NatterSessionMessage *) g_ptr_array_index (f->messages, i))->text,
+                                      "WHOLAST"));
+}
+
+/* A server without natter.chat/WHOLAST: not supported, nothing sent. */
+static void
+test_who_last_not_supported (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  AsyncWait wait = { 0, };
+
+  session_on_fake (f, fake, NULL, NULL);
+  natter_session_who_last_async (f->session, 0, NULL, on_who_last, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_error (wait.error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_SUPPORTED);
+  g_clear_error (&wait.error);
+  natter_test_fake_assert_silent (fake, 200);
+}
+
 /* Answers the PING line @ping. */
 static void
 fake_pong (NatterTestFake *fake,
@@ -887,6 +974,10 @@ main (int   argc,
               fixture_set_up, test_answers_hosted, fixture_tear_down);
   g_test_add ("/session/who-and-list", Fixture, NULL,
               fixture_set_up_hosted, test_who_and_list, fixture_tear_down);
+  g_test_add ("/session/who-last", Fixture, NULL,
+              fixture_set_up_hosted, test_who_last, fixture_tear_down);
+  g_test_add ("/session/who-last/not-supported", Fixture, NULL,
+              fixture_set_up, test_who_last_not_supported, fixture_tear_down);
   g_test_add ("/session/whois", Fixture, NULL,
               fixture_set_up_hosted, test_whois, fixture_tear_down);
   g_test_add ("/session/whois-invite/other-servers", Fixture, NULL,

@@ -410,6 +410,8 @@ test_server_read_only (Fixture       *f,
   natter_test_client_expect (root, ":irc.test 381 root :*");
   alice = connect_client (f, "alice");
   g_assert_true (natter_test_store_identify (alice, "secret"));
+  natter_test_client_send (alice, "CAP REQ standard-replies");
+  natter_test_client_expect (alice, ":irc.test CAP alice ACK :standard-replies");
   bob = connect_client (f, "bob");
   carol = connect_client (f, "carol");
   natter_test_client_send (alice, "JOIN #room");
@@ -451,6 +453,8 @@ test_server_read_only (Fixture       *f,
   natter_test_client_expect (bob, ":alice!* PRIVMSG #room :live one");
   natter_test_client_expect (bob, ":alice!* PRIVMSG #room :live two");
   natter_test_client_send (bob, "PRIVMSG #room :still here");
+  /* Without standard-replies, the same news as a NOTICE. */
+  natter_test_client_expect_next (bob, ":irc.test NOTICE bob :The server cannot store anything now*");
   natter_test_client_expect (carol, ":bob!* PRIVMSG #room :still here");
 
   /* No account is made that could not be kept. */

@@ -156,11 +156,13 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
     { "sasl-username", "s" }, { "sasl-password", "s" },
     { "ping-interval", "u" }, { "reconnect-min", "u" }, { "reconnect-max", "u" },
     { "flood-burst", "u" }, { "flood-rate", "d" }, { "request-timeout", "u" },
+    { "certfp", "s" }, { "client-certificate", "b" },
   };
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
   g_autoptr(NatterSessionRecord) record = natter_session_record_new ();
   g_autoptr(GError) error = NULL;
   NatterSessionTuning tuning;
+  const char *certfp = NULL;
   guint seconds;
 
   natter_session_tuning_init (&tuning);
@@ -179,6 +181,7 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
   g_variant_lookup (options, "password", "s", &record->password);
   g_variant_lookup (options, "sasl-username", "s", &record->sasl_username);
   g_variant_lookup (options, "sasl-password", "s", &record->sasl_password);
+  g_variant_lookup (options, "client-certificate", "b", &record->client_cert);
 
   /* The default port goes into the record: it keys the saved session and
    * the pinned certificates. Port 0 cannot be connected to. */
@@ -210,6 +213,25 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
     {
       natter_dbus_error_return (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  if (record->client_cert && !record->tls)
+    {
+      natter_dbus_error_return_invalid (invocation, _("“client-certificate” needs “tls”"));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  /* A link's certfp: pinned before the first connection. */
+  if (g_variant_lookup (options, "certfp", "&s", &certfp))
+    {
+      char *pin = natter_session_normalize_fingerprint (certfp);
+
+      if (pin == NULL || !record->tls)
+        {
+          natter_dbus_error_return_invalid (invocation, pin == NULL ? _("“certfp” is not a SHA-256 fingerprint")
+                                                                    : _("“certfp” needs “tls”"));
+          g_free (pin);
+          return G_DBUS_METHOD_INVOCATION_HANDLED;
+        }
+      g_ptr_array_add (record->pins, pin);
     }
   if (!natter_irc_nick_is_valid (record->nick, 64))
     {
@@ -313,6 +335,7 @@ on_saved_listed (GObject      *source,
       g_variant_dict_insert (&dict, "tls", "b", record->tls);
       g_variant_dict_insert (&dict, "nick", "s", record->nick);
       g_variant_dict_insert (&dict, "autoconnect", "b", record->autoconnect);
+      g_variant_dict_insert (&dict, "client-certificate", "b", record->client_cert);
       g_variant_dict_insert (&dict, "rooms", "^as", room_names);
       if (path != NULL)
         g_variant_dict_insert (&dict, "session", "o", path);
@@ -441,6 +464,7 @@ hosting_config_from_options (GVariant             *options,
     { "listen", "as" }, { "server-name", "s" }, { "network", "s" },
     { "password", "s" }, { "motd", "s" },
     { "listen-tls", "as" }, { "tls-certificate", "s" }, { "tls-key", "s" },
+    { "listen-ws", "as" },
   };
 
   if (!natter_dbus_options_validate (options, known, G_N_ELEMENTS (known), error))
@@ -454,6 +478,7 @@ hosting_config_from_options (GVariant             *options,
   g_variant_lookup (options, "listen-tls", "^as", &config->listen_tls);
   g_variant_lookup (options, "tls-certificate", "s", &config->tls_certificate);
   g_variant_lookup (options, "tls-key", "s", &config->tls_key);
+  g_variant_lookup (options, "listen-ws", "^as", &config->listen_ws);
 
   if (config->password != NULL &&
       (config->password[0] == '\0' || !natter_session_check_text (config->password, 256, _("password"), error)))
@@ -470,7 +495,8 @@ hosting_config_from_options (GVariant             *options,
       return FALSE;
     }
   if ((config->listen != NULL && g_strv_length (config->listen) > LISTEN_MAX) ||
-      (config->listen_tls != NULL && g_strv_length (config->listen_tls) > LISTEN_MAX))
+      (config->listen_tls != NULL && g_strv_length (config->listen_tls) > LISTEN_MAX) ||
+      (config->listen_ws != NULL && g_strv_length (config->listen_ws) > LISTEN_MAX))
     {
       g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
                            _("Too many listen addresses"));
@@ -767,6 +793,19 @@ on_store_error (NatterDbusDaemon *self,
                                   body);
 }
 
+/* Undecided yet (NULL) is "" on the bus. */
+static gboolean
+backend_to_bus (GBinding     *binding,
+                const GValue *from,
+                GValue       *to,
+                gpointer      user_data)
+{
+  const char *backend = g_value_get_string (from);
+
+  g_value_set_string (to, backend != NULL ? backend : "");
+  return TRUE;
+}
+
 NatterDbusDaemon *
 natter_dbus_daemon_new (NatterSessionManager     *manager,
                         NatterHosting            *hosting,
@@ -788,6 +827,11 @@ natter_dbus_daemon_new (NatterSessionManager     *manager,
   g_object_bind_property (notifier, "default-level", self, "notification-level", G_BINDING_SYNC_CREATE);
   g_object_bind_property (notifier, "muted-until", self, "muted-until", G_BINDING_SYNC_CREATE);
   g_object_bind_property (notifier, "highlight-words", self, "highlight-words", G_BINDING_SYNC_CREATE);
+  natter_ipc_daemon1_set_secrets_backend (NATTER_IPC_DAEMON1 (self), "");
+  if (natter_session_store_get_secrets (natter_session_manager_get_store (manager)) != NULL)
+    g_object_bind_property_full (natter_session_store_get_secrets (natter_session_manager_get_store (manager)),
+                                 "backend", self, "secrets-backend", G_BINDING_SYNC_CREATE,
+                                 backend_to_bus, NULL, NULL, NULL);
 
   g_signal_connect (hosting, "notify::server", G_CALLBACK (on_hosting_changed), self);
   on_hosting_changed (hosting, NULL, self);

@@ -19,6 +19,7 @@ static const GDBusErrorEntry error_entries[] = {
   { NATTER_DBUS_ERROR_EXISTS, "org.natter.Error.Exists" },
   { NATTER_DBUS_ERROR_TIMED_OUT, "org.natter.Error.TimedOut" },
   { NATTER_DBUS_ERROR_REFUSED, "org.natter.Error.Refused" },
+  { NATTER_DBUS_ERROR_NOT_SUPPORTED, "org.natter.Error.NotSupported" },
 };
 
 GQuark
@@ -53,6 +54,8 @@ translate (const GError *error)
         return NATTER_DBUS_ERROR_REFUSED;
       case NATTER_SESSION_ERROR_EXISTS:
         return NATTER_DBUS_ERROR_EXISTS;
+      case NATTER_SESSION_ERROR_NOT_SUPPORTED:
+        return NATTER_DBUS_ERROR_NOT_SUPPORTED;
       case NATTER_SESSION_ERROR_FAILED:
       default:
         return NATTER_DBUS_ERROR_FAILED;

@@ -18,6 +18,7 @@ typedef enum {
   NATTER_DBUS_ERROR_EXISTS,            /* org.natter.Error.Exists */
   NATTER_DBUS_ERROR_TIMED_OUT,         /* org.natter.Error.TimedOut */
   NATTER_DBUS_ERROR_REFUSED,           /* org.natter.Error.Refused */
+  NATTER_DBUS_ERROR_NOT_SUPPORTED,     /* org.natter.Error.NotSupported */
 } NatterDbusError;
 
 GQuark natter_dbus_error_quark  (void);

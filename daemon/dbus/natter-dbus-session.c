@@ -176,6 +176,12 @@ on_session_notify (NatterSession     *session,
     natter_ipc_session1_set_saved (iface, natter_session_get_saved (session));
   else if (g_str_equal (name, "autoconnect"))
     natter_ipc_session1_set_autoconnect (iface, natter_session_get_autoconnect (session));
+  else if (g_str_equal (name, "client-certificate-fingerprint"))
+    {
+      const char *fingerprint = natter_session_get_client_certificate_fingerprint (session);
+
+      natter_ipc_session1_set_client_certificate_fingerprint (iface, fingerprint != NULL ? fingerprint : "");
+    }
 }
 
 static void
@@ -471,6 +477,64 @@ natter_dbus_session_handle_who (NatterIpcSession1     *iface,
 }
 
 static void
+on_who_last (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(GPtrArray) seen = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantBuilder builder;
+
+  seen = natter_session_who_last_finish (NATTER_SESSION (source), result, &error);
+  if (seen == NULL)
+    {
+      natter_dbus_error_return (g_steal_pointer (&invocation), error);
+      return;
+    }
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < seen->len; i++)
+    {
+      NatterSessionSeen *entry = g_ptr_array_index (seen, i);
+      GVariantDict dict;
+
+      g_variant_dict_init (&dict, NULL);
+      g_variant_dict_insert (&dict, "nick", "s", entry->nick);
+      g_variant_dict_insert (&dict, "user", "s", entry->user);
+      g_variant_dict_insert (&dict, "host", "s", entry->host);
+      g_variant_dict_insert (&dict, "online", "b", entry->online);
+      g_variant_dict_insert (&dict, "minutes", "u", entry->minutes);
+      g_variant_builder_add_value (&builder, g_variant_dict_end (&dict));
+    }
+  g_dbus_method_invocation_return_value (g_steal_pointer (&invocation),
+                                         g_variant_new ("(aa{sv})", &builder));
+}
+
+static gboolean
+natter_dbus_session_handle_who_else (NatterIpcSession1     *iface,
+                                     GDBusMethodInvocation *invocation)
+{
+  NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
+
+  natter_session_who_last_async (self->session, 0, NULL, on_who_last, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+natter_dbus_session_handle_who_last (NatterIpcSession1     *iface,
+                                     GDBusMethodInvocation *invocation,
+                                     guint                  minutes)
+{
+  NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
+
+  natter_session_who_last_async (self->session, minutes, NULL, on_who_last, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
 on_whois (GObject      *source,
           GAsyncResult *result,
           gpointer      user_data)
@@ -749,6 +813,8 @@ natter_dbus_session_iface_init (NatterIpcSession1Iface *iface)
   iface->handle_list_server_rooms = natter_dbus_session_handle_list_server_rooms;
   iface->handle_who = natter_dbus_session_handle_who;
   iface->handle_whois = natter_dbus_session_handle_whois;
+  iface->handle_who_else = natter_dbus_session_handle_who_else;
+  iface->handle_who_last = natter_dbus_session_handle_who_last;
   iface->handle_mode = natter_dbus_session_handle_mode;
   iface->handle_invite = natter_dbus_session_handle_invite;
   iface->handle_send_raw = natter_dbus_session_handle_send_raw;
@@ -850,7 +916,7 @@ natter_dbus_session_new (NatterSessionManager     *manager,
   {
     static const char * const synced[] = {
       "nick", "state", "state-reason", "last-error", "retry-at", "away-message", "network", "caps",
-      "blocked",
+      "blocked", "client-certificate-fingerprint",
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (synced); i++)

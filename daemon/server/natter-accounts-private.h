@@ -31,6 +31,7 @@ typedef struct {
   guint              inbox_pending;
   GPtrArray         *online;        /* NatterClient* logged in to it, unowned */
   GHashTable        *first_joins;   /* registered room key -> gint64* unix ms */
+  GHashTable        *read_markers;  /* folded target -> gint64* unix ms (draft/read-marker) */
   GHashTable        *evicted;       /* addresses renamed off its nick -> gint64* expiry (monotonic us) */
 } NatterAccount;
 

@@ -13,6 +13,7 @@
 #include "natter-ircv3-private.h"
 #include "natter-limits-private.h"
 #include "natter-password.h"
+#include "natter-server-batch-private.h"
 #include "natter-services-private.h"
 
 /*
@@ -46,6 +47,7 @@ natter_account_free (NatterAccount *account)
   g_ptr_array_unref (account->silences);
   g_ptr_array_unref (account->online);
   g_hash_table_unref (account->first_joins);
+  g_hash_table_unref (account->read_markers);
   g_hash_table_unref (account->evicted);
   g_free (account);
 }
@@ -60,6 +62,7 @@ natter_account_new (const char *name,
   account->id = id;
   account->identity = natter_server_store_account_identity (id);
   account->first_joins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  account->read_markers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   account->evicted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   account->name = g_strdup (name);
   account->key = key != NULL ? g_strdup (key) : natter_irc_casefold (name);
@@ -236,6 +239,7 @@ _natter_accounts_start (NatterServer *server)
            rooms != NULL ? rooms->len : 0);
 
   _natter_accounts_privacy_start (server);
+  _natter_read_markers_start (server);
 }
 
 gboolean
@@ -244,7 +248,9 @@ _natter_accounts_cap_available (NatterServer *server,
 {
   return server->store != NULL || cap <= NATTER_CAP_SERVER_TIME ||
          (cap & (NATTER_CAP_USERHOST_IN_NAMES | NATTER_CAP_EXTENDED_MONITOR | NATTER_CAP_SETNAME |
-                 NATTER_CAP_INVITE_NOTIFY | NATTER_CAP_NO_IMPLICIT_NAMES)) != 0;
+                 NATTER_CAP_INVITE_NOTIFY | NATTER_CAP_NO_IMPLICIT_NAMES | NATTER_CAP_BATCH |
+                 NATTER_CAP_LABELED_RESPONSE | NATTER_CAP_STANDARD_REPLIES |
+                 NATTER_CAP_READ_MARKER)) != 0;
 }
 
 const char * const *
@@ -742,6 +748,7 @@ password_done_cb (GObject      *source_object,
   /* What the password work led to (an account saved, dropped) is
    * acknowledged once on disk. */
   _natter_server_ack_begin (job->server, client, &ack);
+  _natter_label_continue (client);
 
   if (job->verify)
     {

@@ -33,12 +33,17 @@ typedef enum {
   NATTER_CAP_ACCOUNT_REGISTRATION = 1 << 24,
   NATTER_CAP_MULTILINE            = 1 << 25,
   NATTER_CAP_MESSAGE_REDACTION    = 1 << 26,
+  NATTER_CAP_LABELED_RESPONSE  = 1 << 16,
+  NATTER_CAP_STANDARD_REPLIES  = 1 << 17,
+  NATTER_CAP_READ_MARKER       = 1 << 18,
 } NatterCap;
 
 /* Logins, SASL and nick protection of one client: natter-accounts.c. */
 typedef struct _NatterAuth NatterAuth;
 /* A LIST being sent at the client's pace: natter-server-list.c. */
 typedef struct _NatterListing NatterListing;
+/* A labelled command's answer being gathered: natter-server-label.c. */
+typedef struct _NatterLabel NatterLabel;
 
 struct _NatterClient
 {
@@ -125,6 +130,10 @@ struct _NatterClient
   GIOStream         *tls_stream;
   GCancellable      *tls_cancellable;
   GSource           *tls_pending;   /* reads what TLS decrypted but we did not take yet */
+
+  /* Last, off the lines fan-out reads. */
+  NatterLabel       *label;         /* NULL unless a labelled command is answering */
+  GHashTable        *read_markers;  /* without an account: folded target -> gint64* ms, or NULL */
 };
 
 NatterClient *_natter_client_new          (NatterServer      *server,

@@ -19,6 +19,7 @@
 #include "natter-irc-names.h"
 #include "natter-ircv3-private.h"
 #include "natter-poller.h"
+#include "natter-server-batch-private.h"
 #include "natter-server-private.h"
 
 /* Lines written per writev(); Linux allows 1024, this is plenty per wake-up. */
@@ -109,6 +110,8 @@ natter_client_finalize (GObject *object)
   g_clear_pointer (&self->monitoring, g_ptr_array_unref);
   g_clear_pointer (&self->sent_msgids, g_ptr_array_unref);
   g_clear_pointer (&self->multiline, _natter_multiline_free);
+  g_clear_pointer (&self->label, _natter_label_free);
+  g_clear_pointer (&self->read_markers, g_hash_table_unref);
   _natter_server_list_cancel (self);
 
   G_OBJECT_CLASS (natter_client_parent_class)->finalize (object);
@@ -486,6 +489,8 @@ _natter_client_resume (NatterClient *self)
   if (self->paused)
     {
       self->paused = FALSE;
+      /* The command that waited is done: its labelled answer goes first. */
+      _natter_label_end (self);
       natter_client_continue (self);
     }
 
@@ -580,6 +585,11 @@ _natter_client_queue (NatterClient *self,
 
   if (!_natter_client_is_alive (self))
     return FALSE;
+
+  /* Compared with what the server holds anyway: fan-out to others reads
+   * nothing more of theirs. */
+  if (G_UNLIKELY (self == self->server->capturing) && _natter_label_capture (self, line))
+    return TRUE;
 
   if (self->queue_bytes + size > self->server->sendq_max)
     {

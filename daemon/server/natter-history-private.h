@@ -18,7 +18,6 @@ struct _NatterHistory
 {
   char     msgid_prefix[16];
   guint64  msgid_serial;
-  guint64  batch_serial;
   /* Join times and message times never share a millisecond, so that "from
    * when they joined" cuts history exactly at the join. */
   gint64   last_stamp_ms;
@@ -73,9 +72,10 @@ gboolean  _natter_history_whowas        (NatterServer *server,
 /* The history key of the private conversation of identities @a and @b. */
 char     *_natter_history_pair_key      (const char *a,
                                          const char *b);
-/* A new batch reference, unique on this server. */
-char     *_natter_history_new_batch     (NatterServer *server);
 /* "2024-01-02T03:04:05.678Z" */
 char     *_natter_history_format_time   (gint64 time_ms);
+/* The other way: FALSE when @text is no ISO 8601 time. */
+gboolean  _natter_history_parse_time    (const char *text,
+                                         gint64     *time_ms);
 
 G_END_DECLS

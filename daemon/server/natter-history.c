@@ -12,6 +12,7 @@
 #include "natter-irc-names.h"
 #include "natter-ircv3-private.h"
 #include "natter-limits-private.h"
+#include "natter-server-batch-private.h"
 #include "natter-services-private.h"
 
 /*
@@ -46,12 +47,6 @@ void
 _natter_history_free (NatterHistory *history)
 {
   g_free (history);
-}
-
-char *
-_natter_history_new_batch (NatterServer *server)
-{
-  return g_strdup_printf ("h%" G_GUINT64_FORMAT, ++server->history->batch_serial);
 }
 
 char *
@@ -139,7 +134,7 @@ _natter_history_record (NatterServer  *server,
   message.sender = client->prefix;
   message.account = client->account;
   message.command = (char *)line->command;
-  message.text = (char *)line->params[1];
+  message.text = line->n_params > 1 ? (char *)line->params[1] : (char *)"";
   message.tags = (char *)line->client_tags;
 
   if (room != NULL)
@@ -321,54 +316,19 @@ send_stored (NatterServer        *server,
              const char          *batch_tag)
 {
   const char *params[] = { target, text };
+  gboolean tagmsg = g_str_equal (row->command, "TAGMSG");
   NatterOutLine line;
 
-  _natter_out_line_init (&line, row->sender, row->command, params, 2, row->tags);
+  _natter_out_line_init (&line, row->sender, row->command, params, tagmsg ? 1 : 2, row->tags);
+  /* A kept reaction, like any TAGMSG, only to those with message-tags. */
+  if (tagmsg)
+    line.required_cap = NATTER_CAP_MESSAGE_TAGS;
   line.time_us = row->time_ms * 1000;
   line.msgid = row->msgid;
   line.account = row->account;
   line.extra_tags = batch_tag;
   _natter_out_line_send (&line, server, client);
   _natter_out_line_clear (&line);
-}
-
-/* Opens a batch of @type (with @param, or none when NULL) for @client when
- * it takes batches: returns its reference, NULL otherwise, and the tag its
- * lines carry in @tag. */
-static char *
-batch_open (NatterServer  *server,
-            NatterClient  *client,
-            const char    *type,
-            const char    *param,
-            char         **tag)
-{
-  g_autofree char *start = NULL;
-  char *batch;
-
-  *tag = NULL;
-  if (!_natter_client_has_cap (client, NATTER_CAP_BATCH))
-    return NULL;
-
-  batch = _natter_history_new_batch (server);
-  *tag = g_strconcat ("batch=", batch, NULL);
-  start = g_strconcat ("+", batch, NULL);
-  _natter_server_send (server, client, server->server_name, "BATCH", start, type, param, NULL);
-
-  return batch;
-}
-
-static void
-batch_close (NatterServer *server,
-             NatterClient *client,
-             const char   *batch)
-{
-  g_autofree char *end = NULL;
-
-  if (batch == NULL)
-    return;
-
-  end = g_strconcat ("-", batch, NULL);
-  _natter_server_send (server, client, server->server_name, "BATCH", end, NULL);
 }
 
 static void
@@ -413,7 +373,7 @@ inbox_fetched_cb (GObject      *source_object,
                                          rows->len),
                             rows->len);
 
-  batch = batch_open (server, client, OFFLINE_BATCH_TYPE, NULL, &batch_tag);
+  batch = _natter_batch_open (server, client, OFFLINE_BATCH_TYPE, NULL, &batch_tag);
 
   ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), rows->len);
   for (guint i = 0; i < rows->len; i++)
@@ -432,7 +392,7 @@ inbox_fetched_cb (GObject      *source_object,
       g_array_append_val (ids, row->id);
     }
 
-  batch_close (server, client, batch);
+  _natter_batch_close (server, client, batch);
 
   natter_server_store_mark_delivered (server->store, (const gint64 *)(gpointer)ids->data, ids->len);
   _natter_inbox_delivered (server, account->identity, rows);
@@ -476,9 +436,9 @@ fail (NatterServer *server,
                          subcommand, text, NULL);
 }
 
-static gboolean
-parse_timestamp (const char *text,
-                 gint64     *time_ms)
+gboolean
+_natter_history_parse_time (const char *text,
+                            gint64     *time_ms)
 {
   g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
   g_autoptr(GDateTime) when = g_date_time_new_from_iso8601 (text, utc);
@@ -501,7 +461,7 @@ parse_ref (const char       *text,
   if (star_allowed && g_str_equal (text, "*"))
     return TRUE;
   if (g_str_has_prefix (text, "timestamp="))
-    return parse_timestamp (text + strlen ("timestamp="), &ref->time_ms);
+    return _natter_history_parse_time (text + strlen ("timestamp="), &ref->time_ms);
   if (g_str_has_prefix (text, "msgid="))
     {
       const char *id = text + strlen ("msgid=");
@@ -577,6 +537,7 @@ page_done_cb (GObject      *source_object,
   g_autofree char *batch = NULL;
   g_autofree char *batch_tag = NULL;
 
+  _natter_label_continue (client);
   rows = request->finish (NATTER_SERVER_STORE (source_object), result, &error);
 
   if (_natter_client_is_alive (client) && rows == NULL)
@@ -589,10 +550,10 @@ page_done_cb (GObject      *source_object,
     }
   else if (_natter_client_is_alive (client))
     {
-      batch = batch_open (server, client, request->batch_type, request->target, &batch_tag);
+      batch = _natter_batch_open (server, client, request->batch_type, request->target, &batch_tag);
       for (guint i = 0; i < rows->len; i++)
         request->send_row (server, client, g_ptr_array_index (rows, i), batch_tag);
-      batch_close (server, client, batch);
+      _natter_batch_close (server, client, batch);
     }
 
   _natter_client_resume (client);
@@ -781,6 +742,7 @@ whowas_done_cb (GObject      *source_object,
   g_autoptr(NatterStoredSeen) seen = NULL;
   g_autoptr(GError) error = NULL;
 
+  _natter_label_continue (client);
   seen = natter_server_store_query_seen_finish (NATTER_SERVER_STORE (source_object), result, &error);
   if (error != NULL)
     g_warning ("WHOWAS %s: %s", request->target, error->message);

@@ -33,6 +33,7 @@ natter_hosting_config_clear_identity (NatterHostingConfig *config)
 
   g_clear_pointer (&config->listen, g_strfreev);
   g_clear_pointer (&config->listen_tls, g_strfreev);
+  g_clear_pointer (&config->listen_ws, g_strfreev);
   g_clear_pointer (&config->tls_certificate, g_free);
   g_clear_pointer (&config->tls_key, g_free);
   g_clear_pointer (&config->server_name, g_free);
@@ -276,7 +277,7 @@ config_parse_listen (const char * const  *listen,
 {
   g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_object_unref);
 
-  for (guint i = 0; listen[i] != NULL; i++)
+  for (guint i = 0; listen != NULL && listen[i] != NULL; i++)
     {
       GSocketAddress *address = natter_server_parse_listen_address (listen[i], error);
 
@@ -315,6 +316,35 @@ config_set_abuse_limits (const NatterHostingConfig *config,
     g_object_set (server, "inbox-per-sender", (guint) config->inbox_per_sender, NULL);
 }
 
+static gboolean
+config_check_listen_ws (const NatterHostingConfig  *config,
+                        GError                    **error)
+{
+  g_autoptr(GPtrArray) addresses = config_parse_listen ((const char * const *) config->listen_ws, error);
+
+  return addresses != NULL;
+}
+
+/* The WebSocket listeners of @config on @server, after the TCP ones. */
+static gboolean
+config_listen_ws (const NatterHostingConfig  *config,
+                  NatterServer               *server,
+                  GError                    **error)
+{
+  g_autoptr(GPtrArray) addresses = config_parse_listen ((const char * const *) config->listen_ws, error);
+
+  if (addresses == NULL)
+    return FALSE;
+  for (guint i = 0; i < addresses->len; i++)
+    if (natter_server_listen_websocket (server, g_ptr_array_index (addresses, i), NULL, error) == 0)
+      {
+        g_prefix_error (error, _("Cannot listen for WebSocket clients on %s: "), config->listen_ws[i]);
+        return FALSE;
+      }
+
+  return TRUE;
+}
+
 /* Checks @config and makes its server, not listening yet, with the files
  * read and the addresses parsed into @addresses. */
 NatterServer *
@@ -343,7 +373,8 @@ _natter_hosting_make_server (const NatterHostingConfig  *config,
       (opers = config_read_opers (config, error)) == NULL ||
       !_natter_hosting_tls_check (config, error) ||
       (*addresses = config_parse_listen (_natter_hosting_config_listen (config), error)) == NULL ||
-      (*tls_addresses = config_parse_listen (_natter_hosting_config_listen_tls (config), error)) == NULL)
+      (*tls_addresses = config_parse_listen (_natter_hosting_config_listen_tls (config), error)) == NULL ||
+      !config_check_listen_ws (config, error))
     return NULL;
 
   server = natter_server_new ();
@@ -615,6 +646,12 @@ natter_hosting_start (NatterHosting              *self,
         }
     }
 
+  if (!config_listen_ws (config, server, error))
+    {
+      g_ptr_array_set_size (self->listeners, 0);
+      return FALSE;
+    }
+
   g_clear_pointer (&self->tls_fingerprint, g_free);
   if (certificate != NULL)
     self->tls_fingerprint = natter_tls_certificate_fingerprint (certificate);
@@ -715,6 +752,14 @@ natter_hosting_dup_addresses (NatterHosting *self)
   g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
 
   return dup_addresses (self->server, natter_server_get_addresses);
+}
+
+char **
+natter_hosting_dup_websocket_addresses (NatterHosting *self)
+{
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
+
+  return dup_addresses (self->server, natter_server_get_websocket_addresses);
 }
 
 char **

@@ -53,6 +53,7 @@ typedef struct {
   char      *registered_history;    /* everything, since-joining or nothing */
   char     **opers;                 /* operator blocks, "NAME:HASH[:CERTFP]" */
   char      *oper_file;             /* more: a key file, a group per operator (hash, certfp) */
+  char     **listen_ws;             /* WebSocket listeners, ADDR:PORT; none by default */
 } NatterHostingConfig;
 
 #define NATTER_HOSTING_CONFIG_INIT                                        \
@@ -134,6 +135,8 @@ char             **natter_hosting_dup_tls_addresses (NatterHosting          *sel
  * whether it is the self-signed one natterd made. */
 const char        *natter_hosting_get_tls_fingerprint (NatterHosting        *self);
 gboolean           natter_hosting_get_tls_self_signed (NatterHosting        *self);
+/* The same for the WebSocket listeners. */
+char             **natter_hosting_dup_websocket_addresses (NatterHosting *self);
 /* Invite links (natter-hosting-share.c). Opens TLS listeners at @port on
  * the plain listeners' addresses unless there is one already (a reload
  * from natterd.conf closes them again unless the file names them). */

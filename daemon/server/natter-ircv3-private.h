@@ -10,6 +10,16 @@ G_BEGIN_DECLS
 
 NatterCommandFunc _natter_server_cmd_monitor;
 
+/* draft/read-marker (natter-read-marker.c): MARKREAD, one marker per
+ * account and conversation in server.db, per connection without one. */
+NatterCommandFunc _natter_server_cmd_markread;
+/* Loads the stored markers into their accounts (at start, with a store). */
+void   _natter_read_markers_start (NatterServer *server);
+/* @client (with the capability) has just joined @room: its marker. */
+void   _natter_read_marker_joined (NatterServer *server,
+                                   NatterClient *client,
+                                   NatterRoom   *room);
+
 /* natter-server-ircv3.c */
 NatterCommandFunc _natter_server_cmd_setname;
 /* invite-notify: @inviter's INVITE of @target to @room's members with it. */

@@ -23,7 +23,7 @@ natter_out_wants_trailing (const char *command,
 {
   static const char * const tokens_last[] = {
     "004", "221", "324", "329", "333", "341", "367", "JOIN", "MODE", "NICK", "INVITE", "TAGMSG",
-    "BATCH", "CHATHISTORY",
+    "BATCH", "CHATHISTORY", "MARKREAD",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (tokens_last); i++)

@@ -62,6 +62,37 @@ _natter_server_find_user (NatterServer *server,
   return (client != NULL && client->registered) ? client : NULL;
 }
 
+void
+_natter_server_send_reply (NatterServer *server,
+                           NatterClient *client,
+                           const char   *type,
+                           const char   *command,
+                           const char   *code,
+                           const char   *context,
+                           const char   *text)
+{
+  if (context != NULL)
+    _natter_server_send (server, client, server->server_name, type, command, code, context, text, NULL);
+  else
+    _natter_server_send (server, client, server->server_name, type, command, code, text, NULL);
+}
+
+void
+_natter_server_standard_reply (NatterServer *server,
+                               NatterClient *client,
+                               const char   *type,
+                               const char   *command,
+                               const char   *code,
+                               const char   *context,
+                               const char   *text)
+{
+  if (_natter_client_has_cap (client, NATTER_CAP_STANDARD_REPLIES))
+    _natter_server_send_reply (server, client, type, command, code, context, text);
+  else
+    _natter_server_send (server, client, server->server_name, "NOTICE", _natter_client_target (client),
+                         text, NULL);
+}
+
 static const NatterCommand commands[] = {
   /* name         handler                             min  before registration */
   { "ADMIN",        _natter_server_cmd_admin,           0, FALSE },
@@ -79,6 +110,7 @@ static const NatterCommand commands[] = {
   { "KILL",         _natter_server_cmd_kill,            2, FALSE },
   { "LIST",         _natter_server_cmd_list,            0, FALSE },
   { "LUSERS",       _natter_server_cmd_lusers,          0, FALSE },
+  { "MARKREAD",     _natter_server_cmd_markread,        0, FALSE },
   { "MODE",         _natter_server_cmd_mode,            1, FALSE },
   { "MONITOR",      _natter_server_cmd_monitor,         1, FALSE },
   { "MOTD",         _natter_server_cmd_motd,            0, FALSE },
@@ -109,6 +141,7 @@ static const NatterCommand commands[] = {
   { "WALLOPS",      _natter_server_cmd_wallops,         1, FALSE },
   { "WHO",          _natter_server_cmd_who,             0, FALSE },
   { "WHOIS",        _natter_server_cmd_whois,           0, FALSE },
+  { "WHOLAST",      _natter_server_cmd_wholast,         1, FALSE },
   { "WHOWAS",       _natter_server_cmd_whowas,          1, FALSE },
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "natter-irc-names.h"
+#include "natter-server-batch-private.h"
 #include "natter-server-private.h"
 
 /*
@@ -153,7 +154,9 @@ listing_idle_cb (gpointer user_data)
   NatterServer *server = client->server;
 
   g_clear_pointer (&client->listing->idle, g_source_unref);
+  _natter_label_continue (client);
   listing_step (server, client);
+  _natter_label_end (client);
   _natter_server_flush (server);
 
   return G_SOURCE_REMOVE;
@@ -232,6 +235,9 @@ _natter_server_cmd_list (NatterServer     *server,
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   NatterListing *listing;
 
+  /* Paced by the client's queue, so a labelled LIST cannot wait to be
+   * counted: its batch opens now. */
+  _natter_label_stream (client);
   _natter_server_reply (server, client, "321", "Channel", _("Users  Name"), NULL);
 
   _natter_server_list_cancel (client);

@@ -11,6 +11,7 @@
 #include "natter-irc-message.h"
 #include "natter-irc-names.h"
 #include "natter-ircv3-private.h"
+#include "natter-server-batch-private.h"
 #include "natter-server-private.h"
 #include "natter-services-private.h"
 
@@ -68,6 +69,65 @@ _natter_server_client_tags (NatterClient     *client,
   return tags;
 }
 
+/* Whether the escaped client tags @tags hold the tag @key. */
+static gboolean
+has_tag (const char *tags,
+         const char *key)
+{
+  gsize key_len = strlen (key);
+
+  for (const char *p = tags; p != NULL && *p != '\0'; )
+    {
+      const char *semi = strchr (p, ';');
+
+      if (strncmp (p, key, key_len) == 0 && (p[key_len] == '\0' || p[key_len] == ';' || p[key_len] == '='))
+        return TRUE;
+      p = semi != NULL ? semi + 1 : NULL;
+    }
+  return FALSE;
+}
+
+/* @command (with @text, NULL for a TAGMSG) from @client to @room or @to:
+ * delivered, echoed, kept. */
+static void
+deliver (NatterServer *server,
+         NatterClient *client,
+         const char   *command,
+         NatterRoom   *room,
+         NatterClient *to,
+         const char   *text,
+         const char   *tags)
+{
+  const char *params[] = { room != NULL ? room->name : to->nick, text };
+  char msgid[NATTER_MSGID_SIZE];
+  NatterOutLine line;
+
+  _natter_out_line_init (&line, client->prefix, command, params, text != NULL ? 2 : 1, tags);
+  if (text == NULL)
+    line.required_cap = NATTER_CAP_MESSAGE_TAGS;
+  _natter_history_stamp (server, client, &line, msgid);
+  if (room != NULL)
+    _natter_out_line_send_room (&line, server, room, client);
+  /* A note to oneself arrives once, echo-message or not. */
+  else if (to != client)
+    _natter_out_line_send (&line, server, to);
+  /* What it receives is not the answer: only an echo carries a label. */
+  else if (!_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
+    _natter_label_send_unlabelled (&line, server, to);
+  /* A TAGMSG is of the moment (typing), except a reaction, which history
+   * keeps for CHATHISTORY to replay. */
+  if (text != NULL)
+    _natter_redaction_sent (client, line.msgid);
+  if (text != NULL || has_tag (tags, "+draft/react"))
+    _natter_history_record (server, client, &line, room, to);
+  if (g_str_equal (command, "PRIVMSG") && to != NULL && to->away != NULL)
+    _natter_server_reply (server, client, "301", to->nick, to->away, NULL);
+
+  if (_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
+    _natter_out_line_send (&line, server, client);
+  _natter_out_line_clear (&line);
+}
+
 static void
 relay_message (NatterServer     *server,
                NatterClient     *client,
@@ -118,10 +178,7 @@ relay_message (NatterServer     *server,
       g_autofree char *folded = natter_irc_casefold (target);
       NatterRoom *room = NULL;
       NatterClient *to = NULL;
-      const char *params[2];
-      NatterOutLine line;
       gboolean dup = FALSE;
-      char msgid[NATTER_MSGID_SIZE];
 
       if (*target == '\0')
         continue;
@@ -188,27 +245,7 @@ relay_message (NatterServer     *server,
             }
         }
 
-      params[0] = room != NULL ? room->name : to->nick;
-      params[1] = msg->params[1];
-      _natter_out_line_init (&line, client->prefix, command, params, is_tagmsg ? 1 : 2, tags);
-      if (is_tagmsg)
-        line.required_cap = NATTER_CAP_MESSAGE_TAGS;
-      _natter_history_stamp (server, client, &line, msgid);
-      if (!is_tagmsg)
-        _natter_redaction_sent (client, line.msgid);
-      if (room != NULL)
-        _natter_out_line_send_room (&line, server, room, client);
-      /* A note to oneself arrives once, echo-message or not. */
-      else if (to != client || !_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
-        _natter_out_line_send (&line, server, to);
-      if (!is_tagmsg)
-        _natter_history_record (server, client, &line, room, to);
-      if (is_privmsg && to != NULL && to->away != NULL)
-        _natter_server_reply (server, client, "301", to->nick, to->away, NULL);
-
-      if (_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
-        _natter_out_line_send (&line, server, client);
-      _natter_out_line_clear (&line);
+      deliver (server, client, command, room, to, is_tagmsg ? NULL : msg->params[1], tags);
     }
 
   for (guint j = 0; j < n_seen; j++)

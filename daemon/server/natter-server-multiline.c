@@ -9,6 +9,7 @@
 #include "natter-accounts-private.h"
 #include "natter-history-private.h"
 #include "natter-irc-names.h"
+#include "natter-server-batch-private.h"
 #include "natter-ircv3-private.h"
 #include "natter-services-private.h"
 
@@ -350,7 +351,7 @@ deliver (NatterServer    *server,
          NatterClient    *client,
          NatterMultiline *multiline)
 {
-  g_autofree char *batch_ref = _natter_history_new_batch (server);
+  g_autofree char *batch_ref = _natter_batch_new_ref (server);
   g_autofree char *text = NULL;
   const char *params[2];
   char msgid[NATTER_MSGID_SIZE];
@@ -505,7 +506,7 @@ _natter_multiline_send_stored (NatterServer        *server,
   if ((client->caps & (NATTER_CAP_MULTILINE | NATTER_CAP_BATCH)) ==
       (NATTER_CAP_MULTILINE | NATTER_CAP_BATCH))
     {
-      g_autofree char *ref = _natter_history_new_batch (server);
+      g_autofree char *ref = _natter_batch_new_ref (server);
       g_autofree char *open_ref = g_strconcat ("+", ref, NULL);
       g_autofree char *close_ref = g_strconcat ("-", ref, NULL);
       g_autofree char *inner_tag = g_strconcat ("batch=", ref, NULL);

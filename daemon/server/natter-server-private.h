@@ -27,6 +27,9 @@ G_BEGIN_DECLS
 #define NATTER_DEFAULT_FLOOD_BACKLOG (64 * 1024)
 #define NATTER_MAXBANS     100
 #define NATTER_WHOWAS_MAX  1024
+/* WHOLAST (natter-server-wholast.c): how far back, how many lines. */
+#define NATTER_WHOLAST_MAX_MINUTES 1440
+#define NATTER_WHOLAST_MAX_ENTRIES 100
 
 /* Sizes the command families share. */
 #define NATTER_NAMES_LINE_MAX  400  /* room left in a 353 or 319 line after its prefix */
@@ -43,6 +46,7 @@ typedef struct {
   char   *host;
   char   *realname;
   gint64  left_at;     /* unix time */
+  gboolean invisible;  /* +i when it left: WHOLAST shows it to operators only */
 } NatterWhowas;
 
 struct _NatterServer
@@ -89,6 +93,8 @@ struct _NatterServer
   GSource         *reap_source;
   GSource         *tick_source;
   guint32          mark;
+  guint64          batch_serial;  /* natter-server-batch.c */
+  NatterClient    *capturing;     /* whose labelled answer is being gathered now, natter-server-label.c */
   guint            max_registered;
   guint            n_registered;  /* LUSERS counters */
   guint            n_invisible;
@@ -121,7 +127,31 @@ struct _NatterServer
 
   /* Operator blocks and failed OPERs (natter-server-opers.c); NULL: none. */
   struct _NatterOpers *opers;
+
+  /* WebSocket listeners and their clients (natter-server-websocket.c);
+   * NULL until the first --listen-ws. */
+  struct _NatterWebsockets *websockets;
 };
+
+/* natter-server.c: the one way in for every listener. Applies the client
+ * limits to @connection from @host (refusing with ERROR and closing it) and
+ * otherwise makes it a client, over TLS with @certificate if not NULL;
+ * NULL when refused. */
+NatterClient *_natter_server_accept          (NatterServer      *server,
+                                              GSocketConnection *connection,
+                                              const char        *host,
+                                              GTlsCertificate   *certificate);
+/* "127.0.0.1" for a peer address, IPv4-mapped IPv6 shown as IPv4. */
+char         *_natter_server_address_to_host (GSocketAddress    *address);
+
+/* natter-server-websocket.c */
+/* Accepts on the addresses bound before natter_server_start(). */
+void          _natter_websockets_start       (NatterServer      *server);
+/* Stops accepting WebSockets; those open see their client's last lines out. */
+void          _natter_websockets_stop        (NatterServer      *server);
+/* Stops accepting WebSockets and closes them all, now. */
+void          _natter_websockets_close       (NatterServer      *server);
+void          _natter_websockets_free        (struct _NatterWebsockets *websockets);
 
 /* A command's handler; each family declares its handlers with this type. */
 typedef void NatterCommandFunc (NatterServer     *server,
@@ -146,6 +176,25 @@ NatterClient *_natter_server_find_user     (NatterServer *server,
                                             const char   *nick);
 gboolean      _natter_server_shares_room   (NatterClient *a,
                                             NatterClient *b);
+/* A standard reply @type (FAIL, WARN or NOTE) of @command with @code, its
+ * @context (or NULL) and @text: as it is, for a code a specification the
+ * client uses defines (CHATHISTORY, SETNAME, MARKREAD). */
+void          _natter_server_send_reply     (NatterServer *server,
+                                             NatterClient *client,
+                                             const char   *type,
+                                             const char   *command,
+                                             const char   *code,
+                                             const char   *context,
+                                             const char   *text);
+/* The same for a code of natterd's own: a client without standard-replies
+ * gets @text as a server NOTICE instead. */
+void          _natter_server_standard_reply (NatterServer *server,
+                                             NatterClient *client,
+                                             const char   *type,
+                                             const char   *command,
+                                             const char   *code,
+                                             const char   *context,
+                                             const char   *text);
 
 /* natter-server-registration.c */
 void   _natter_server_try_register   (NatterServer *server,
@@ -203,6 +252,9 @@ char  *_natter_server_client_tags    (NatterClient     *client,
 /* natter-server-presence.c */
 NatterCommandFunc _natter_server_cmd_away, _natter_server_cmd_ison, _natter_server_cmd_userhost,
                   _natter_server_cmd_who, _natter_server_cmd_whois, _natter_server_cmd_whowas;
+
+/* natter-server-wholast.c */
+NatterCommandFunc _natter_server_cmd_wholast;
 
 /* natter-server-opers.c: operators (OPER, KILL, WALLOPS, CLOSEROOM). */
 NatterCommandFunc _natter_server_cmd_oper, _natter_server_cmd_kill, _natter_server_cmd_wallops,

@@ -26,16 +26,19 @@ static const struct {
   { "draft/chathistory", NATTER_CAP_CHATHISTORY },
   { "draft/message-redaction", NATTER_CAP_MESSAGE_REDACTION },
   { "draft/multiline", NATTER_CAP_MULTILINE },
+  { "draft/read-marker", NATTER_CAP_READ_MARKER },
   { "echo-message", NATTER_CAP_ECHO_MESSAGE },
   { "extended-join", NATTER_CAP_EXTENDED_JOIN },
   { "extended-monitor", NATTER_CAP_EXTENDED_MONITOR },
   { "invite-notify", NATTER_CAP_INVITE_NOTIFY },
+  { "labeled-response", NATTER_CAP_LABELED_RESPONSE },
   { "message-tags", NATTER_CAP_MESSAGE_TAGS },
   { "multi-prefix", NATTER_CAP_MULTI_PREFIX },
   { "no-implicit-names", NATTER_CAP_NO_IMPLICIT_NAMES },
   { "sasl", NATTER_CAP_SASL },
   { "server-time", NATTER_CAP_SERVER_TIME },
   { "setname", NATTER_CAP_SETNAME },
+  { "standard-replies", NATTER_CAP_STANDARD_REPLIES },
   { "userhost-in-names", NATTER_CAP_USERHOST_IN_NAMES },
 };
 
@@ -68,6 +71,7 @@ send_isupport (NatterServer *server,
     "CHANMODES=b,k,l,imnst",
     "CHANNELLEN=" G_STRINGIFY (NATTER_CHANNELLEN),
     "CHANTYPES=#",
+    "CLIENTTAGDENY=",
     "ELIST=MNU",
     "KICKLEN=" G_STRINGIFY (NATTER_KICKLEN),
     "LINELEN=" G_STRINGIFY (NATTER_IRC_LINE_MAX),
@@ -85,6 +89,8 @@ send_isupport (NatterServer *server,
     "TOPICLEN=" G_STRINGIFY (NATTER_TOPICLEN),
     "USERLEN=" G_STRINGIFY (NATTER_USERLEN),
     "UTF8ONLY",
+    /* Vendor tokens last (natter-server-wholast.c). */
+    "natter.chat/WHOLAST=" G_STRINGIFY (NATTER_WHOLAST_MAX_MINUTES),
   };
   const guint per_line = 13;
 
@@ -371,6 +377,10 @@ _natter_server_cmd_user (NatterServer     *server,
   _natter_server_try_register (server, client);
 }
 
+/* Capabilities (with values) on one CAP LS or LIST line before the next
+ * goes on another: 512 bytes less the prefix, the nick and a long value. */
+#define CAP_LINE_MAX 300
+
 static void
 send_cap (NatterServer *server,
           NatterClient *client,
@@ -419,6 +429,13 @@ _natter_server_cmd_cap (NatterServer     *server,
             continue;
           if (!_natter_accounts_cap_available (server, natter_caps[i].cap))
             continue;
+          /* Past what one line holds, CAP 302 continues on another. */
+          if (client->cap_302 && names->len > CAP_LINE_MAX)
+            {
+              _natter_server_send (server, client, server->server_name, "CAP",
+                                   _natter_client_target (client), sub, "*", names->str, NULL);
+              g_string_truncate (names, 0);
+            }
           if (names->len > 0)
             g_string_append_c (names, ' ');
           g_string_append (names, natter_caps[i].name);

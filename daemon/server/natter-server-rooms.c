@@ -188,6 +188,7 @@ join_room (NatterServer *server,
 
   _natter_accounts_send_join (server, room, client);
   send_topic (server, client, room, FALSE);
+  _natter_read_marker_joined (server, client, room);
   if (!_natter_client_has_cap (client, NATTER_CAP_NO_IMPLICIT_NAMES))
     send_names (server, client, room);
 }

@@ -14,7 +14,8 @@
  * what exists only to be stored (an offline message, an account, a
  * registered room) is refused with FAIL <command> STORE_READ_ONLY, and what
  * is relayed anyway (room and private messages) is said once per client,
- * with NOTE <command> STORE_READ_ONLY, not to be kept in history.
+ * with NOTE <command> STORE_READ_ONLY, not to be kept in history. A client
+ * without standard-replies reads the same text in a NOTICE.
  */
 
 #define CODE "STORE_READ_ONLY"
@@ -68,10 +69,7 @@ _natter_server_storage_fail (NatterServer *server,
   const char *text = _("The server cannot store anything now (its database failed): "
                        "this was not kept. Try again once the server is repaired.");
 
-  if (target != NULL)
-    _natter_server_send (server, client, server->server_name, "FAIL", command, CODE, target, text, NULL);
-  else
-    _natter_server_send (server, client, server->server_name, "FAIL", command, CODE, text, NULL);
+  _natter_server_standard_reply (server, client, "FAIL", command, CODE, target, text);
 }
 
 void
@@ -87,8 +85,5 @@ _natter_server_storage_note (NatterServer *server,
     return;
   client->told_not_kept = TRUE;
 
-  if (target != NULL)
-    _natter_server_send (server, client, server->server_name, "NOTE", command, CODE, target, text, NULL);
-  else
-    _natter_server_send (server, client, server->server_name, "NOTE", command, CODE, text, NULL);
+  _natter_server_standard_reply (server, client, "NOTE", command, CODE, target, text);
 }

@@ -12,6 +12,7 @@
 #include "natter-irc-names.h"
 #include "natter-ircv3-private.h"
 #include "natter-limits-private.h"
+#include "natter-server-batch-private.h"
 #include "natter-server-private.h"
 #include "natter-token-bucket.h"
 
@@ -101,6 +102,8 @@ natter_server_dispose (GObject *object)
       while (g_hash_table_iter_next (&iter, (gpointer *)&client, NULL))
         _natter_client_close (client);
     }
+  if (self->websockets != NULL)
+    _natter_websockets_close (self);
   g_clear_pointer (&self->poller, natter_poller_free);
 
   g_clear_pointer (&self->dirty, g_ptr_array_unref);
@@ -142,6 +145,7 @@ natter_server_finalize (GObject *object)
   g_clear_pointer (&self->history, _natter_history_free);
   g_clear_pointer (&self->limits, _natter_limits_free);
   g_clear_pointer (&self->opers, _natter_opers_free);
+  g_clear_pointer (&self->websockets, _natter_websockets_free);
 
   G_OBJECT_CLASS (natter_server_parent_class)->finalize (object);
 }
@@ -534,8 +538,8 @@ invalid:
 
 /* "127.0.0.1", with IPv4-mapped IPv6 shown as IPv4 and a leading ':' guarded
  * so the host never looks like a trailing parameter. */
-static char *
-natter_server_address_to_host (GSocketAddress *address)
+char *
+_natter_server_address_to_host (GSocketAddress *address)
 {
   GInetAddress *inet;
   g_autofree char *text = NULL;
@@ -599,34 +603,24 @@ natter_server_refuse (GSocketConnection *connection,
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
 }
 
-void
-_natter_server_incoming (NatterListener    *listener,
-                         GSocketConnection *connection,
-                         gpointer           user_data)
+NatterClient *
+_natter_server_accept (NatterServer      *self,
+                       GSocketConnection *connection,
+                       const char        *host,
+                       GTlsCertificate   *certificate)
 {
-  NatterServer *self = user_data;
-  g_autoptr(GSocketAddress) remote = NULL;
-  g_autofree char *host = NULL;
   g_autofree char *limit_key = NULL;
   NatterClient *client;
   guint count;
   int fd;
 
-  if (self->shutting_down)
-    return;
-
-  remote = g_socket_connection_get_remote_address (connection, NULL);
-  if (remote == NULL)
-    return;
-  host = natter_server_address_to_host (remote);
-
   /* The last descriptors are kept for the stores and the D-Bus connection. */
   fd = g_socket_get_fd (g_socket_connection_get_socket (connection));
   if ((self->max_clients > 0 && g_hash_table_size (self->clients) >= self->max_clients) ||
-      natter_listener_fd_is_reserved (listener, fd))
+      natter_listener_fd_is_reserved (self->listener, fd))
     {
       natter_server_refuse (connection, host, "Server is full");
-      return;
+      return NULL;
     }
 
   limit_key = natter_server_address_limit_key (host, self->ipv6_prefix_length);
@@ -634,7 +628,7 @@ _natter_server_incoming (NatterListener    *listener,
   if (self->max_clients_per_ip > 0 && count >= self->max_clients_per_ip)
     {
       natter_server_refuse (connection, host, "Too many connections from your address");
-      return;
+      return NULL;
     }
   g_hash_table_insert (self->per_address, g_strdup (limit_key), GUINT_TO_POINTER (count + 1));
 
@@ -643,10 +637,32 @@ _natter_server_incoming (NatterListener    *listener,
   client = _natter_client_new (self, connection, host);
   client->limit_key = g_steal_pointer (&limit_key);
   g_hash_table_add (self->clients, client);
-  if (listener == self->tls_listener)
-    _natter_client_tls_begin (client, self->tls_certificate);
+  if (certificate != NULL)
+    _natter_client_tls_begin (client, certificate);
   else
     _natter_client_start (client);
+
+  return client;
+}
+
+void
+_natter_server_incoming (NatterListener    *listener,
+                         GSocketConnection *connection,
+                         gpointer           user_data)
+{
+  NatterServer *self = user_data;
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autofree char *host = NULL;
+
+  if (self->shutting_down)
+    return;
+
+  remote = g_socket_connection_get_remote_address (connection, NULL);
+  if (remote == NULL)
+    return;
+  host = _natter_server_address_to_host (remote);
+
+  _natter_server_accept (self, connection, host, listener == self->tls_listener ? self->tls_certificate : NULL);
 }
 
 guint16
@@ -770,6 +786,8 @@ natter_server_start (NatterServer *self)
       g_signal_connect (self->tls_listener, "incoming", G_CALLBACK (_natter_server_incoming), self);
       natter_listener_start (self->tls_listener);
     }
+  if (self->websockets != NULL)
+    _natter_websockets_start (self);
   natter_server_schedule_tick (self);
 }
 
@@ -789,6 +807,8 @@ natter_server_shutdown (NatterServer *self,
   natter_listener_close (self->listener);
   if (self->tls_listener != NULL)
     natter_listener_close (self->tls_listener);
+  if (self->websockets != NULL)
+    _natter_websockets_stop (self);
 
   g_hash_table_iter_init (&iter, self->clients);
   while (g_hash_table_iter_next (&iter, (gpointer *)&client, NULL))
@@ -906,7 +926,9 @@ _natter_server_handle_line (NatterServer *self,
     }
 
   _natter_server_ack_begin (self, client, &ack);
+  _natter_label_begin (self, client, &msg);
   command->func (self, client, &msg);
+  _natter_label_end (client);
   _natter_server_ack_end (self, client, &ack);
 }
 
@@ -968,6 +990,13 @@ _natter_server_kill_client (NatterServer *self,
 {
   if (!_natter_client_is_alive (client))
     return;
+  /* What a labelled command said so far goes out before the ERROR. */
+  if (G_UNLIKELY (client->label != NULL))
+    {
+      _natter_label_drop (client);
+      if (!_natter_client_is_alive (client))
+        return;
+    }
 
   if (send_error)
     {
@@ -1108,6 +1137,7 @@ _natter_server_remember_whowas (NatterServer *self,
   entry->host = g_strdup (client->address);
   entry->realname = g_strdup (client->realname);
   entry->left_at = g_get_real_time () / G_USEC_PER_SEC;
+  entry->invisible = client->invisible;
   _natter_accounts_remember_seen (self, client);
   g_queue_push_head (&self->whowas, entry);
 

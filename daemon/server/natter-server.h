@@ -98,6 +98,16 @@ guint16         natter_server_listen_tls           (NatterServer    *self,
                                                     GError         **error);
 /* The TLS addresses listened on, as bound (GSocketAddress*). */
 GPtrArray      *natter_server_get_tls_addresses    (NatterServer    *self);
+/* Listens for WebSocket clients (IRCv3 WebSocket: text.ircv3.net and
+ * binary.ircv3.net) on @address, over TLS with @certificate if not NULL;
+ * they are clients under the same limits as the TCP ones. Returns the port
+ * bound, 0 on error. natter-server-websocket.c */
+guint16         natter_server_listen_websocket     (NatterServer    *self,
+                                                    GSocketAddress  *address,
+                                                    GTlsCertificate *certificate,
+                                                    GError         **error);
+/* The WebSocket addresses listened on, as bound (GSocketAddress*). */
+GPtrArray      *natter_server_get_websocket_addresses (NatterServer *self);
 
 /* Starts accepting on the thread-default main context of the caller. */
 void            natter_server_start                (NatterServer   *self);

@@ -10,6 +10,7 @@
 #include "natter-history-private.h"
 #include "natter-irc-names.h"
 #include "natter-limits-private.h"
+#include "natter-server-batch-private.h"
 #include "natter-services-private.h"
 
 /*
@@ -450,6 +451,7 @@ seen_done_cb (GObject      *source_object,
   g_autoptr(NatterStoredSeen) seen = NULL;
   g_autoptr(GError) error = NULL;
 
+  _natter_label_continue (client);
   seen = natter_server_store_query_seen_finish (NATTER_SERVER_STORE (source_object), result, &error);
   if (error != NULL)
     g_warning ("SEEN %s: %s", lookup->name, error->message);
@@ -515,6 +517,7 @@ inbox_done_cb (GObject      *source_object,
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) error = NULL;
 
+  _natter_label_continue (client);
   rows = natter_server_store_fetch_inbox_finish (NATTER_SERVER_STORE (source_object), result, &error);
   if (error != NULL)
     g_warning ("INBOX of %s: %s", lookup->name, error->message);

@@ -69,6 +69,7 @@ natter_isupport_reset (NatterIsupport *self)
   self->awaylen = 200;
   self->userlen = 10;
   self->chathistory_max = 0;
+  self->wholast_max = 0;
 }
 
 static guint
@@ -166,6 +167,8 @@ parse_token (NatterIsupport *self,
     }
   else if (strcmp (key, "CHATHISTORY") == 0)
     self->chathistory_max = parse_uint (value, CHATHISTORY_DEFAULT);
+  else if (strcmp (key, "natter.chat/WHOLAST") == 0)
+    self->wholast_max = parse_uint (value, 60);
   else
     for (guint i = 0; i < G_N_ELEMENTS (limits); i++)
       if (strcmp (key, limits[i].name) == 0)

@@ -33,6 +33,7 @@ typedef struct {
   guint          awaylen;
   guint          userlen;
   guint          chathistory_max;  /* 0: not advertised */
+  guint          wholast_max;      /* natter.chat/WHOLAST: most minutes; 0: not offered */
 } NatterIsupport;
 
 #define NATTER_TYPE_ISUPPORT (natter_isupport_get_type ())

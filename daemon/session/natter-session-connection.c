@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "natter-irc-message.h"
+#include "natter-session-client-cert.h"
 #include "natter-session-connection.h"
 #include "natter-session-text.h"
 #include "natter-token-bucket.h"
@@ -26,6 +27,7 @@ struct _NatterSessionConnection
   double             flood_rate;
 
   GSocketClient     *socket_client;
+  GTlsCertificate   *certificate;    /* ours, presented in the handshake */
   GCancellable      *cancellable;
   GIOStream         *stream;
   GInputStream      *input;
@@ -536,20 +538,6 @@ natter_session_connection_start_keepalive (NatterSessionConnection *self,
 
 /* Connecting */
 
-static char *
-certificate_fingerprint (GTlsCertificate *certificate)
-{
-  g_autoptr(GByteArray) der = NULL;
-  g_autofree char *hex = NULL;
-
-  g_object_get (certificate, "certificate", &der, NULL);
-  if (der == NULL)
-    return NULL;
-  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
-
-  return natter_session_normalize_fingerprint (hex);
-}
-
 static gboolean
 on_accept_certificate (GTlsConnection       *connection,
                        GTlsCertificate      *certificate,
@@ -557,7 +545,7 @@ on_accept_certificate (GTlsConnection       *connection,
                        gpointer              user_data)
 {
   NatterSessionConnection *self = user_data;
-  g_autofree char *fingerprint = certificate_fingerprint (certificate);
+  g_autofree char *fingerprint = natter_session_certificate_fingerprint (certificate);
   gboolean accepted = FALSE;
 
   if (fingerprint == NULL)
@@ -577,8 +565,12 @@ on_socket_client_event (GSocketClient      *client,
   NatterSessionConnection *self = user_data;
 
   if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && G_IS_TLS_CLIENT_CONNECTION (connection))
-    g_signal_connect_object (connection, "accept-certificate",
-                             G_CALLBACK (on_accept_certificate), self, 0);
+    {
+      g_signal_connect_object (connection, "accept-certificate",
+                               G_CALLBACK (on_accept_certificate), self, 0);
+      if (self->certificate != NULL)
+        g_tls_connection_set_certificate (G_TLS_CONNECTION (connection), self->certificate);
+    }
 }
 
 static void
@@ -660,6 +652,34 @@ natter_session_connection_connect_finish (NatterSessionConnection  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+void
+natter_session_connection_set_certificate (NatterSessionConnection *self,
+                                           GTlsCertificate         *certificate)
+{
+  g_return_if_fail (NATTER_IS_SESSION_CONNECTION (self));
+  g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
+
+  g_set_object (&self->certificate, certificate);
+}
+
+char *
+natter_session_connection_dup_peer_fingerprint (NatterSessionConnection *self)
+{
+  GIOStream *base;
+  GTlsCertificate *certificate;
+
+  g_return_val_if_fail (NATTER_IS_SESSION_CONNECTION (self), NULL);
+
+  if (!G_IS_TCP_WRAPPER_CONNECTION (self->stream))
+    return NULL;
+  base = g_tcp_wrapper_connection_get_base_io_stream (G_TCP_WRAPPER_CONNECTION (self->stream));
+  if (!G_IS_TLS_CONNECTION (base))
+    return NULL;
+  certificate = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (base));
+
+  return certificate != NULL ? natter_session_certificate_fingerprint (certificate) : NULL;
+}
+
 gboolean
 natter_session_connection_is_open (NatterSessionConnection *self)
 {
@@ -716,6 +736,7 @@ natter_session_connection_finalize (GObject *object)
   NatterSessionConnection *self = NATTER_SESSION_CONNECTION (object);
 
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->certificate);
   g_string_free (self->partial, TRUE);
   g_free (self->read_buffer);
 

@@ -43,6 +43,12 @@ void                     natter_session_connection_connect_async  (NatterSession
 gboolean                 natter_session_connection_connect_finish (NatterSessionConnection *self,
                                                                    GAsyncResult            *result,
                                                                    GError                 **error);
+/* Our certificate (with its key) for the TLS handshake, before connecting. */
+void                     natter_session_connection_set_certificate (NatterSessionConnection *self,
+                                                                    GTlsCertificate         *certificate);
+/* The SHA-256 fingerprint ("AB:CD:…") of the server's TLS certificate;
+ * NULL without TLS or before the handshake. */
+char                    *natter_session_connection_dup_peer_fingerprint (NatterSessionConnection *self);
 /* Connected, and not closed. */
 gboolean                 natter_session_connection_is_open    (NatterSessionConnection *self);
 /* Stops everything at once; queued lines are dropped. */

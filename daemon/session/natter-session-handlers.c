@@ -632,6 +632,9 @@ session_handle_privmsg (NatterSession    *self,
   Batch *batch = _natter_session_history_batch (self, msg);
   NatterSessionMessage *message;
 
+  if (notice && batch == NULL && _natter_session_handle_wholast (self, msg))
+    return;
+
   /* Our own message, echoed: the send waiting for it is done. */
   if (batch == NULL && self->requests->len > 0 && msg->n_params >= 1 &&
       g_hash_table_contains (self->caps_enabled, "echo-message"))
@@ -1022,17 +1025,11 @@ session_handle_numeric (NatterSession    *self,
       self->error_reason = msg->n_params > 0 ? g_strdup (msg->params[msg->n_params - 1]) : NULL;
       break;
     case 903: /* SASL success */
-      _natter_session_cap_end (self);
-      break;
     case 902:
     case 904:
     case 905:
     case 906:
-      if (!self->registered)
-        {
-          self->fatal = TRUE;
-          _natter_session_lost (self, _("SASL authentication failed"));
-        }
+      _natter_session_handle_sasl_numeric (self, msg, numeric);
       break;
     default:
       _natter_session_handle_refusal (self, msg, numeric);

@@ -311,21 +311,33 @@ natter_session_search_finish (NatterSession  *self,
 }
 
 typedef struct {
-  char     *name;
-  gboolean  autoconnect;
+  char                *name;
+  gboolean             autoconnect;
+  NatterSessionRecord *record;    /* as saved, passwords included */
+  char                *old_name;  /* the name it was saved as before, if any */
+  GError              *error;     /* the secrets store's */
 } SaveData;
 
 static void
 save_data_free (SaveData *data)
 {
   g_free (data->name);
+  g_clear_pointer (&data->record, natter_session_record_free);
+  g_free (data->old_name);
+  g_clear_error (&data->error);
   g_free (data);
 }
 
+static void on_saved (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data);
+
+/* The passwords go with the name: kept under the new one, forgotten under
+ * the old one. */
 static void
-on_saved (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
+on_save_stored (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   NatterSession *self = g_task_get_source_object (task);
@@ -338,6 +350,24 @@ on_saved (GObject      *source,
       return;
     }
 
+  natter_session_store_keep_secrets_async (self->store, data->record, data->old_name,
+                                           on_saved, g_steal_pointer (&task));
+}
+
+static void
+on_saved (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  NatterSession *self = g_task_get_source_object (task);
+  SaveData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  /* Saved all the same: the error says what was not kept. */
+  if (!natter_session_store_keep_secrets_finish (result, &error))
+    data->error = g_steal_pointer (&error);
+
   g_free (self->record->name);
   self->record->name = g_strdup (data->name);
   self->record->saved = TRUE;
@@ -349,7 +379,10 @@ on_saved (GObject      *source,
   g_object_notify_by_pspec (G_OBJECT (self), _natter_session_properties[PROP_AUTOCONNECT]);
   g_object_thaw_notify (G_OBJECT (self));
 
-  g_task_return_boolean (task, TRUE);
+  if (data->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&data->error));
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 void
@@ -380,13 +413,17 @@ natter_session_save_async (NatterSession       *self,
   data = g_new0 (SaveData, 1);
   data->name = g_strdup (name);
   data->autoconnect = autoconnect;
+  if (self->record->saved)
+    data->old_name = g_strdup (self->record->name);
   g_task_set_task_data (task, data, (GDestroyNotify) save_data_free);
 
   record = natter_session_record_copy (self->record);
   g_free (record->name);
   record->name = g_strdup (name);
+  record->saved = TRUE;
   record->autoconnect = autoconnect;
-  natter_session_store_save_session_async (self->store, record, on_saved, g_steal_pointer (&task));
+  data->record = natter_session_record_copy (record);
+  natter_session_store_save_session_async (self->store, record, on_save_stored, g_steal_pointer (&task));
 }
 
 gboolean

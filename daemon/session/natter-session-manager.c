@@ -105,17 +105,69 @@ manager_adopt (NatterSessionManager      *self,
   return session;
 }
 
+/* Pinned before the first connection, so that it is verified already;
+ * an open session takes them as TrustCertificate() does. */
+static void
+manager_add_pins (NatterSessionManager *self,
+                  NatterSessionRecord  *record,
+                  GPtrArray            *pins)
+{
+  NatterSession *open = g_hash_table_lookup (self->sessions, GUINT_TO_POINTER (record->id));
+
+  for (guint i = 0; pins != NULL && i < pins->len; i++)
+    {
+      const char *pin = g_ptr_array_index (pins, i);
+      guint index;
+
+      if (open != NULL)
+        natter_session_trust_certificate (open, pin, NULL);
+      else
+        {
+          record->pins_strict = TRUE;
+          if (!g_ptr_array_find_with_equal_func (record->pins, pin, g_str_equal, &index))
+            {
+              natter_session_store_add_pin (self->store, record->host, record->port, pin);
+              g_ptr_array_add (record->pins, g_strdup (pin));
+            }
+        }
+    }
+}
+
 typedef struct {
-  NatterSessionTuning tuning;
-  gboolean            has_tuning;
-  char               *name;
+  NatterSessionTuning  tuning;
+  gboolean             has_tuning;
+  char                *name;
+  NatterSessionRecord *record;    /* opened, until adopted */
+  GPtrArray           *records;   /* saved ones to open, once their passwords are in */
+  GPtrArray           *pins;      /* fingerprints to pin before connecting (a link's certfp) */
 } OpenData;
 
 static void
 open_data_free (OpenData *data)
 {
   g_free (data->name);
+  g_clear_pointer (&data->record, natter_session_record_free);
+  g_clear_pointer (&data->records, g_ptr_array_unref);
+  g_clear_pointer (&data->pins, g_ptr_array_unref);
   g_free (data);
+}
+
+static void
+on_opened_secrets_kept (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  NatterSessionManager *self = g_task_get_source_object (task);
+  OpenData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  /* The session has them all the same: only a later start would miss them. */
+  if (!natter_session_store_keep_secrets_finish (result, &error))
+    g_warning ("The saved network “%s” connects, but %s", data->record->name, error->message);
+
+  g_task_return_pointer (task, manager_adopt (self, data->record, data->has_tuning ? &data->tuning : NULL),
+                         g_object_unref);
 }
 
 static void
@@ -126,17 +178,25 @@ on_session_opened (GObject      *source,
   g_autoptr(GTask) task = user_data;
   NatterSessionManager *self = g_task_get_source_object (task);
   OpenData *data = g_task_get_task_data (task);
-  g_autoptr(NatterSessionRecord) record = NULL;
   g_autoptr(GError) error = NULL;
 
-  record = natter_session_store_open_session_finish (result, &error);
-  if (record == NULL)
+  data->record = natter_session_store_open_session_finish (result, &error);
+  if (data->record == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  manager_add_pins (self, data->record, data->pins);
 
-  g_task_return_pointer (task, manager_adopt (self, record, data->has_tuning ? &data->tuning : NULL),
+  /* What was asked for now wins over what was stored, passwords too. */
+  if (data->record->saved)
+    {
+      natter_session_store_keep_secrets_async (self->store, data->record, NULL,
+                                               on_opened_secrets_kept, g_steal_pointer (&task));
+      return;
+    }
+
+  g_task_return_pointer (task, manager_adopt (self, data->record, data->has_tuning ? &data->tuning : NULL),
                          g_object_unref);
 }
 
@@ -157,6 +217,12 @@ natter_session_manager_open_async (NatterSessionManager      *self,
   g_task_set_source_tag (task, natter_session_manager_open_async);
 
   data = g_new0 (OpenData, 1);
+  if (record->pins->len > 0)
+    {
+      data->pins = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; i < record->pins->len; i++)
+        g_ptr_array_add (data->pins, g_strdup (g_ptr_array_index (record->pins, i)));
+    }
   if (tuning != NULL)
     {
       data->tuning = *tuning;
@@ -177,28 +243,6 @@ natter_session_manager_open_finish (NatterSessionManager  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static void
-manager_open_saved_record (NatterSessionManager *self,
-                           GTask                *task,
-                           GPtrArray            *records)
-{
-  OpenData *data = g_task_get_task_data (task);
-
-  for (guint i = 0; i < records->len; i++)
-    {
-      NatterSessionRecord *record = g_ptr_array_index (records, i);
-
-      if (g_strcmp0 (record->name, data->name) == 0)
-        {
-          g_task_return_pointer (task, manager_adopt (self, record, NULL), g_object_unref);
-          return;
-        }
-    }
-
-  g_task_return_new_error (task, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND,
-                           _("No saved network is called “%s”"), data->name);
-}
-
 static guint
 manager_restore_records (NatterSessionManager *self,
                          GPtrArray            *records)
@@ -209,7 +253,7 @@ manager_restore_records (NatterSessionManager *self,
     {
       NatterSessionRecord *record = g_ptr_array_index (records, i);
 
-      if (record->autoconnect && !g_hash_table_contains (self->sessions, GUINT_TO_POINTER (record->id)))
+      if (!g_hash_table_contains (self->sessions, GUINT_TO_POINTER (record->id)))
         {
           g_autoptr(NatterSession) session = manager_adopt (self, record, NULL);
 
@@ -219,6 +263,60 @@ manager_restore_records (NatterSessionManager *self,
     }
 
   return restored;
+}
+
+/* Opening a saved network waits for its passwords. */
+static void
+on_saved_secrets_loaded (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  NatterSessionManager *self = g_task_get_source_object (task);
+  OpenData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!natter_session_store_load_secrets_finish (result, &error))
+    {
+      if (g_task_get_source_tag (task) == natter_session_manager_restore_async)
+        g_warning ("The saved networks are not restored: %s", error->message);
+      g_task_return_error (task, g_steal_pointer (&error));
+    }
+  else if (g_task_get_source_tag (task) == natter_session_manager_restore_async)
+    g_task_return_int (task, manager_restore_records (self, data->records));
+  else
+    g_task_return_pointer (task, manager_adopt (self, g_ptr_array_index (data->records, 0), NULL),
+                           g_object_unref);
+}
+
+/* The saved networks @task opens (the one by name, or those to restore),
+ * with their passwords. */
+static void
+manager_open_saved_records (NatterSessionManager *self,
+                            GTask                *task,
+                            GPtrArray            *records)
+{
+  OpenData *data = g_task_get_task_data (task);
+  gboolean restore = g_task_get_source_tag (task) == natter_session_manager_restore_async;
+
+  data->records = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_record_free);
+  for (guint i = 0; i < records->len; i++)
+    {
+      NatterSessionRecord *record = g_ptr_array_index (records, i);
+
+      if (restore ? record->autoconnect && !g_hash_table_contains (self->sessions, GUINT_TO_POINTER (record->id))
+                  : g_strcmp0 (record->name, data->name) == 0)
+        g_ptr_array_add (data->records, natter_session_record_copy (record));
+    }
+
+  if (!restore && data->records->len == 0)
+    g_task_return_new_error (task, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND,
+                             _("No saved network is called “%s”"), data->name);
+  else if (restore && data->records->len == 0)
+    g_task_return_int (task, 0);
+  else
+    natter_session_store_load_secrets_async (self->store, data->records, on_saved_secrets_loaded,
+                                             g_object_ref (task));
 }
 
 /* Opening by name, restoring and listing all start from the saved
@@ -237,10 +335,8 @@ on_saved_listed (GObject      *source,
   records = natter_session_store_list_saved_finish (result, &error);
   if (records == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
-  else if (tag == natter_session_manager_open_saved_async)
-    manager_open_saved_record (self, task, records);
-  else if (tag == natter_session_manager_restore_async)
-    g_task_return_int (task, manager_restore_records (self, records));
+  else if (tag == natter_session_manager_open_saved_async || tag == natter_session_manager_restore_async)
+    manager_open_saved_records (self, task, records);
   else
     g_task_return_pointer (task, g_steal_pointer (&records), (GDestroyNotify) g_ptr_array_unref);
 }
@@ -293,7 +389,7 @@ natter_session_manager_restore_async (NatterSessionManager *self,
 {
   g_return_if_fail (NATTER_IS_SESSION_MANAGER (self));
 
-  manager_list_saved (self, natter_session_manager_restore_async, NULL, callback, user_data);
+  manager_list_saved (self, natter_session_manager_restore_async, g_new0 (OpenData, 1), callback, user_data);
 }
 
 guint
@@ -331,6 +427,22 @@ natter_session_manager_list_saved_finish (NatterSessionManager  *self,
 }
 
 static void
+on_unsaved_secrets_forgotten (GObject      *source,
+                              GAsyncResult *result,
+                              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  const char *name = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  /* Forgotten as a saved network all the same. */
+  if (!natter_session_store_forget_secrets_finish (result, &error))
+    g_warning ("Forgot the saved network “%s”, but not its passwords: %s", name, error->message);
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
 on_unsaved (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
@@ -357,7 +469,8 @@ on_unsaved (GObject      *source,
     if (g_strcmp0 (natter_session_get_name (session), name) == 0)
       natter_session_set_unsaved (session);
 
-  g_task_return_boolean (task, TRUE);
+  natter_session_store_forget_secrets_async (self->store, name, on_unsaved_secrets_forgotten,
+                                             g_steal_pointer (&task));
 }
 
 void

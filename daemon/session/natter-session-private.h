@@ -5,6 +5,7 @@
 #include "natter-isupport.h"
 #include "natter-session.h"
 #include "natter-session-connection.h"
+#include "natter-session-scram.h"
 #include "natter-token-bucket.h"
 
 G_BEGIN_DECLS
@@ -40,6 +41,7 @@ typedef enum {
   REQUEST_WHOIS,
   REQUEST_MODE,
   REQUEST_INVITE,
+  REQUEST_WHOLAST,
 } RequestKind;
 
 typedef struct _Request Request;
@@ -92,6 +94,22 @@ struct _NatterSession
   guint                nick_attempt;
   char                *nick;          /* the nick the server knows us by */
   char                *user_host;     /* "user@host" as the server shows us */
+
+  /* Where this attempt connects (natter-session-tls.c): the record's
+   * endpoint, or TLS on the port of an STS policy. */
+  guint16              connect_port;
+  gboolean             connect_tls;
+  gboolean             sts_upgraded;  /* TLS because a policy says so */
+  GTlsCertificate     *client_certificate; /* the network's, once loaded (record->client_cert) */
+  char                *client_fingerprint;
+  guint16              sts_port;      /* a plain-text sts said TLS on this port: for the session's life */
+
+  /* SASL (natter-session-sasl.c), reset by every teardown. */
+  const char          *sasl_mechanism; /* the one asked for; NULL when none */
+  guint                sasl_step;
+  NatterSessionScram  *scram;
+  GString             *sasl_in;       /* the server's payload, while its chunks come */
+  gboolean             sasl_external_refused; /* 904 to EXTERNAL on this connection */
 
   /* Offered by the last TLS handshake, when not trusted. */
   char                *offered_fingerprint;
@@ -147,6 +165,7 @@ enum {
   PROP_BLOCKED,
   PROP_SAVED,
   PROP_AUTOCONNECT,
+  PROP_CLIENT_CERTIFICATE_FINGERPRINT,
   N_PROPS
 };
 
@@ -164,6 +183,8 @@ extern guint _natter_session_signals[N_SIGNALS];
 
 /* natter-session.c */
 void      _natter_session_clear_source  (GSource      **source);
+/* A new attempt at once, as if asked to connect. */
+void      _natter_session_restart       (NatterSession *self);
 /* @func (@data) in @ms on the thread-default main context. */
 GSource  *_natter_session_timeout_add   (guint          ms,
                                          GSourceFunc    func,
@@ -218,8 +239,49 @@ void      _natter_session_handle_welcome (NatterSession    *self,
                                           NatterIrcMessage *msg);
 void      _natter_session_handle_cap    (NatterSession    *self,
                                          NatterIrcMessage *msg);
+
+/* natter-session-tls.c */
+void      _natter_session_tls_finalize  (NatterSession *self);
+gboolean  _natter_session_is_pinned     (NatterSession *self,
+                                         const char    *fingerprint);
+/* A certificate that matches none of a link's pins: refused, never offered. */
+void      _natter_session_refuse_pin    (NatterSession *self,
+                                         const char    *fingerprint);
+/* After a handshake that trusted a certificate for itself (a CA's):
+ * FALSE, with the connection refused, when a link's pins hold the session
+ * and it is not one of them. */
+gboolean  _natter_session_check_peer_pin (NatterSession *self);
+
+/* Connects @self->connection where the record says, or where an STS
+ * policy (this session's, or the store's for the host) upgrades it to;
+ * @callback as for natter_session_connection_connect_async(), with a
+ * reference to @self as its data. */
+void      _natter_session_connect_endpoint (NatterSession       *self,
+                                            GAsyncReadyCallback  callback);
+/* Why the connection failed: @error->message, or that the STS policy
+ * required TLS and it failed. (transfer full) */
+char     *_natter_session_describe_failure (NatterSession *self,
+                                            const char    *message);
+/* The server's sts capability (CAP LS or NEW): TRUE when the session is
+ * reconnecting over TLS because of it, and registration must stop. */
+gboolean  _natter_session_handle_sts    (NatterSession *self,
+                                         const char    *value);
+
+/* natter-session-sasl.c */
+/* The mechanism to use of those the server offers in @offered (the value
+ * of its sasl capability, "" when it lists none); NULL when none fits or
+ * there is nothing to log in with. */
+const char *_natter_session_sasl_mechanism (NatterSession *self,
+                                            const char    *offered);
+/* sasl was acknowledged: starts the exchange, or ends CAP. */
+void      _natter_session_sasl_start    (NatterSession    *self);
+void      _natter_session_sasl_reset    (NatterSession    *self);
 void      _natter_session_handle_authenticate (NatterSession    *self,
                                                NatterIrcMessage *msg);
+/* 902-906. */
+void      _natter_session_handle_sasl_numeric (NatterSession    *self,
+                                               NatterIrcMessage *msg,
+                                               guint             numeric);
 
 /* natter-session-requests.c */
 /* @task waits for the server; NULL, with @task failed, when too many do. */
@@ -254,6 +316,10 @@ void      _natter_session_handle_refusal (NatterSession    *self,
 /* The PONG of barrier @token came. */
 void      _natter_session_handle_barrier (NatterSession *self,
                                           guint64        token);
+/* natter-session-seen.c: a server NOTICE answering WHOLAST; FALSE for
+ * any other message. */
+gboolean  _natter_session_handle_wholast (NatterSession    *self,
+                                          NatterIrcMessage *msg);
 /* Answers of WHO and LIST (352, 315, 322, 323, 263, 416): FALSE for others. */
 gboolean  _natter_session_handle_reply  (NatterSession    *self,
                                          NatterIrcMessage *msg,

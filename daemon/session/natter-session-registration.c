@@ -51,13 +51,6 @@ _natter_session_cap_end (NatterSession *self)
   _natter_session_queue (self, TRUE, "CAP", "END", NULL);
 }
 
-static gboolean
-session_sasl_possible (NatterSession *self)
-{
-  return self->record->sasl_username != NULL && self->record->sasl_username[0] != '\0' &&
-         self->record->sasl_password != NULL;
-}
-
 void
 _natter_session_handle_cap (NatterSession    *self,
                             NatterIrcMessage *msg)
@@ -92,6 +85,9 @@ _natter_session_handle_cap (NatterSession    *self,
 
       if (more)
         return;
+      if (g_hash_table_contains (self->caps_offered, "sts") &&
+          _natter_session_handle_sts (self, g_hash_table_lookup (self->caps_offered, "sts")))
+        return;
 
       request = g_string_new (NULL);
       for (guint i = 0; i < G_N_ELEMENTS (wanted_caps); i++)
@@ -100,9 +96,7 @@ _natter_session_handle_cap (NatterSession    *self,
 
           if (value == NULL || g_hash_table_contains (self->caps_enabled, wanted_caps[i]))
             continue;
-          if (strcmp (wanted_caps[i], "sasl") == 0 &&
-              (!session_sasl_possible (self) || self->registered ||
-               (value[0] != '\0' && strstr (value, "PLAIN") == NULL)))
+          if (strcmp (wanted_caps[i], "sasl") == 0 && _natter_session_sasl_mechanism (self, value) == NULL)
             continue;
           if (request->len > 0)
             g_string_append_c (request, ' ');
@@ -127,9 +121,8 @@ _natter_session_handle_cap (NatterSession    *self,
         }
       g_object_notify_by_pspec (G_OBJECT (self), _natter_session_properties[PROP_CAPS]);
 
-      if (g_hash_table_contains (self->caps_enabled, "sasl") && session_sasl_possible (self) &&
-          !self->registered)
-        _natter_session_queue (self, TRUE, "AUTHENTICATE", "PLAIN", NULL);
+      if (g_hash_table_contains (self->caps_enabled, "sasl") && !self->registered)
+        _natter_session_sasl_start (self);
       else
         _natter_session_cap_end (self);
     }
@@ -146,36 +139,6 @@ _natter_session_handle_cap (NatterSession    *self,
         }
       g_object_notify_by_pspec (G_OBJECT (self), _natter_session_properties[PROP_CAPS]);
     }
-}
-
-void
-_natter_session_handle_authenticate (NatterSession    *self,
-                                     NatterIrcMessage *msg)
-{
-  g_autoptr(GString) plain = NULL;
-  g_autofree char *encoded = NULL;
-  gsize len;
-
-  if (msg->n_params < 1 || strcmp (msg->params[0], "+") != 0 || !session_sasl_possible (self))
-    return;
-
-  plain = g_string_new (self->record->sasl_username);
-  g_string_append_c (plain, '\0');
-  g_string_append (plain, self->record->sasl_username);
-  g_string_append_c (plain, '\0');
-  g_string_append (plain, self->record->sasl_password);
-  encoded = g_base64_encode ((const guchar *) plain->str, plain->len);
-
-  /* AUTHENTICATE carries 400 bytes at most; a full last chunk is followed by "+". */
-  len = strlen (encoded);
-  for (gsize off = 0; off < len; off += 400)
-    {
-      g_autofree char *chunk = g_strndup (encoded + off, 400);
-
-      _natter_session_queue (self, TRUE, "AUTHENTICATE", chunk, NULL);
-    }
-  if (len % 400 == 0)
-    _natter_session_queue (self, TRUE, "AUTHENTICATE", "+", NULL);
 }
 
 void

@@ -63,7 +63,7 @@ request_return (Request *request,
     g_clear_error (&error);
   else if (error != NULL)
     g_task_return_error (task, error);
-  else if (request->kind == REQUEST_WHO || request->kind == REQUEST_LIST)
+  else if (request->kind == REQUEST_WHO || request->kind == REQUEST_LIST || request->kind == REQUEST_WHOLAST)
     g_task_return_pointer (task, g_steal_pointer (&request->results),
                            (GDestroyNotify) g_ptr_array_unref);
   else if (request->kind == REQUEST_WHOIS)

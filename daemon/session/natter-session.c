@@ -42,6 +42,7 @@ natter_session_tuning_init (NatterSessionTuning *tuning)
   tuning->request_timeout_ms = 20 * 1000;
   tuning->flood_burst = 8;
   tuning->flood_rate = 2.0;
+  tuning->scram_nonce = NULL;
 }
 
 const char *
@@ -235,6 +236,7 @@ session_teardown (NatterSession *self,
       g_object_notify_by_pspec (G_OBJECT (self), _natter_session_properties[PROP_CAPS]);
     }
   g_hash_table_remove_all (self->batches);
+  _natter_session_sasl_reset (self);
 
   _natter_session_fail_all_requests (self, reason);
   _natter_session_rooms_left (self);
@@ -339,9 +341,8 @@ on_accept_certificate (NatterSessionConnection *connection,
 {
   NatterSession *self = user_data;
 
-  for (guint i = 0; i < self->record->pins->len; i++)
-    if (g_strcmp0 (g_ptr_array_index (self->record->pins, i), fingerprint) == 0)
-      return TRUE;
+  if (_natter_session_is_pinned (self, fingerprint))
+    return TRUE;
 
   g_free (self->offered_fingerprint);
   self->offered_fingerprint = g_strdup (fingerprint);
@@ -435,6 +436,11 @@ on_connected (GObject      *source,
   if (connection != self->connection)
     return;
 
+  if (!connected && self->offered_fingerprint != NULL && self->record->pins_strict)
+    {
+      _natter_session_refuse_pin (self, self->offered_fingerprint);
+      return;
+    }
   if (!connected)
     {
       if (self->offered_fingerprint != NULL)
@@ -450,9 +456,15 @@ on_connected (GObject      *source,
           _natter_session_lost (self, _("The server’s certificate is not trusted"));
         }
       else
-        _natter_session_lost (self, error->message);
+        {
+          g_autofree char *why = _natter_session_describe_failure (self, error->message);
+
+          _natter_session_lost (self, why);
+        }
       return;
     }
+  if (!_natter_session_check_peer_pin (self))
+    return;
 
   _natter_session_register (self);
 }
@@ -489,8 +501,16 @@ session_start_connect (NatterSession *self)
   else
     _natter_session_set_state (self, NATTER_SESSION_STATE_CONNECTING, NULL);
 
-  natter_session_connection_connect_async (self->connection, self->record->host, self->record->port,
-                                           self->record->tls, on_connected, g_object_ref (self));
+  _natter_session_connect_endpoint (self, on_connected);
+}
+
+void
+_natter_session_restart (NatterSession *self)
+{
+  self->want_connected = TRUE;
+  self->attempt = 0;
+  _natter_session_clear_source (&self->reconnect_source);
+  session_start_connect (self);
 }
 
 /* GObject */
@@ -527,9 +547,12 @@ natter_session_finalize (GObject *object)
   g_free (self->error_reason);
   g_free (self->nick);
   g_free (self->user_host);
+  if (self->sasl_in != NULL)
+    g_string_free (self->sasl_in, TRUE);
   g_free (self->offered_fingerprint);
   g_free (self->offered_subject);
   g_free (self->offered_issuer);
+  _natter_session_tls_finalize (self);
 
   G_OBJECT_CLASS (natter_session_parent_class)->finalize (object);
 }
@@ -580,6 +603,9 @@ natter_session_get_property (GObject    *object,
     case PROP_NETWORK:
       g_value_set_string (value, self->isupport->network);
       break;
+    case PROP_CLIENT_CERTIFICATE_FINGERPRINT:
+      g_value_set_string (value, self->client_fingerprint);
+      break;
     case PROP_CAPS:
       g_value_take_boxed (value, natter_session_dup_caps (self));
       break;
@@ -624,6 +650,8 @@ natter_session_class_init (NatterSessionClass *klass)
   _natter_session_properties[PROP_BLOCKED] = g_param_spec_boxed ("blocked", NULL, NULL, G_TYPE_STRV, flags);
   _natter_session_properties[PROP_SAVED] = g_param_spec_boolean ("saved", NULL, NULL, FALSE, flags);
   _natter_session_properties[PROP_AUTOCONNECT] = g_param_spec_boolean ("autoconnect", NULL, NULL, FALSE, flags);
+  _natter_session_properties[PROP_CLIENT_CERTIFICATE_FINGERPRINT] =
+    g_param_spec_string ("client-certificate-fingerprint", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, _natter_session_properties);
 
   _natter_session_signals[MESSAGE_RECEIVED] =
@@ -1456,12 +1484,7 @@ natter_session_trust_certificate (NatterSession  *self,
   g_ptr_array_add (self->record->pins, g_steal_pointer (&normalized));
 
   if (self->state != NATTER_SESSION_STATE_CONNECTED)
-    {
-      self->want_connected = TRUE;
-      self->attempt = 0;
-      _natter_session_clear_source (&self->reconnect_source);
-      session_start_connect (self);
-    }
+    _natter_session_restart (self);
 
   return TRUE;
 }

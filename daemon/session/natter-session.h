@@ -20,6 +20,7 @@ typedef enum {
   NATTER_SESSION_ERROR_TIMED_OUT,
   NATTER_SESSION_ERROR_REFUSED,       /* the server said no (a numeric's text) */
   NATTER_SESSION_ERROR_EXISTS,        /* the server said the nick is taken */
+  NATTER_SESSION_ERROR_NOT_SUPPORTED, /* the server does not offer it */
 } NatterSessionError;
 
 typedef enum {
@@ -44,6 +45,7 @@ typedef struct {
   guint  request_timeout_ms; /* the server's answer to JOIN, WHO, LIST, PRIVMSG, NICK, TOPIC, KICK */
   guint  flood_burst;        /* lines sent at once */
   double flood_rate;         /* lines per second after that; <= 0: no flood control */
+  const char *scram_nonce;   /* tests only: a fixed SCRAM client nonce; NULL: random */
 } NatterSessionTuning;
 
 void natter_session_tuning_init (NatterSessionTuning *tuning);
@@ -66,6 +68,15 @@ typedef struct {
   char     *prefix;
   gboolean  away;
 } NatterSessionWhoEntry;
+
+/* Someone online, or gone lately, by the server's WHOLAST. */
+typedef struct {
+  char     *nick;
+  char     *user;
+  char     *host;
+  gboolean  online;
+  guint     minutes;   /* online: idle for; gone: since */
+} NatterSessionSeen;
 
 /* What WHOIS told of a nick; NULL or "" for what it did not say. */
 typedef struct {
@@ -128,6 +139,9 @@ const char         *natter_session_get_last_error (NatterSession *self);
 gint64              natter_session_get_retry_at (NatterSession *self);
 const char         *natter_session_get_away_message (NatterSession *self);
 const char         *natter_session_get_network  (NatterSession *self);
+/* The SHA-256 fingerprint of the client certificate presented (SASL
+ * EXTERNAL), once loaded; NULL without one. */
+const char         *natter_session_get_client_certificate_fingerprint (NatterSession *self);
 /* The capabilities in use, NULL-terminated; free with g_strfreev(). */
 char              **natter_session_dup_caps     (NatterSession *self);
 gboolean            natter_session_has_cap      (NatterSession *self,
@@ -258,6 +272,21 @@ void                natter_session_who_async    (NatterSession        *self,
 GPtrArray          *natter_session_who_finish   (NatterSession        *self,
                                                  GAsyncResult         *result,
                                                  GError              **error);
+
+/* Who is online (@minutes 0) and who left in the last @minutes, by the
+ * server's WHOLAST (natter-session-seen.c): _NOT_SUPPORTED when the server
+ * does not offer it (ISUPPORT natter.chat/WHOLAST), _INVALID_ARGUMENT over
+ * the server's most minutes. */
+void                natter_session_who_last_async  (NatterSession        *self,
+                                                    guint                 minutes,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+/* NatterSessionSeen* */
+GPtrArray          *natter_session_who_last_finish (NatterSession        *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+void                natter_session_seen_free       (NatterSessionSeen    *seen);
 
 /* WHOIS @nick: completes at its end (318); _NOT_FOUND for no such nick. */
 void                natter_session_whois_async  (NatterSession        *self,

@@ -805,6 +805,12 @@ database_thread (gpointer user_data)
         {
           gint64 wait;
 
+          /* A job alone waits for the batch before it to be committed. */
+          if (job->alone && rows > 0)
+            {
+              g_async_queue_push_front (self->queue, job);
+              break;
+            }
           last_seq = job->seq;
           if (job->run == marker_flush || job->run == marker_stop)
             {
@@ -820,6 +826,12 @@ database_thread (gpointer user_data)
 
           if (job->run == marker_soon)
             soon = TRUE;
+          else if (job->alone)
+            {
+              job->run (self, job);
+              job_free (job);
+              break;
+            }
           else
             {
               sync |= job->sync;

@@ -64,6 +64,7 @@ struct _NatterDatabaseJob
   NatterDatabaseJobFunc run;   /* on the database thread, inside a transaction */
   GDestroyNotify        free;  /* after it ran; NULL: nothing to free */
   gboolean              sync;  /* its commit is synced to disk before it is answered */
+  gboolean              alone; /* runs between batches, outside any transaction (checkpoints) */
   /*< private >*/
   guint64               seq;
 };

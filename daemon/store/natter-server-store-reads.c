@@ -223,6 +223,40 @@ natter_server_store_load_first_joins (NatterServerStore  *self,
 }
 
 static void
+read_marker_row (sqlite3_stmt *stmt,
+                 gpointer      data)
+{
+  NatterStoredReadMarker *marker = g_new0 (NatterStoredReadMarker, 1);
+
+  marker->identity = column_dup (stmt, 0);
+  marker->target_key = column_dup (stmt, 1);
+  marker->time_ms = sqlite3_column_int64 (stmt, 2);
+  g_ptr_array_add (data, marker);
+}
+
+static gpointer
+load_read_markers (NatterDatabase  *database,
+                   sqlite3         *db,
+                   gpointer         data,
+                   GError         **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_stored_read_marker_free);
+
+  if (!load_rows (database, db, "SELECT account, target, time FROM read_markers",
+                  read_marker_row, rows, error))
+    return NULL;
+
+  return g_steal_pointer (&rows);
+}
+
+GPtrArray *
+natter_server_store_load_read_markers (NatterServerStore  *self,
+                                       GError            **error)
+{
+  return load_sync (self, load_read_markers, error);
+}
+
+static void
 last_id_row (sqlite3_stmt *stmt,
              gpointer      data)
 {

@@ -33,6 +33,7 @@ typedef enum {
   OP_SAVE_FIRST_JOIN,
   OP_DROP_OFFLINE,
   OP_REDACT_MESSAGE,
+  OP_SAVE_READ_MARKER,
 } OpKind;
 
 #define OP_MAX_STRINGS 12
@@ -52,6 +53,14 @@ G_DEFINE_QUARK (natter-server-store-error-quark, natter_server_store_error)
  * history no longer serves them. */
 #define MIGRATE_REDACTION_SQL \
   "ALTER TABLE history ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0;"
+/* 4 -> 5: draft/read-marker, the last message an account has read in each
+ * conversation (its folded room name or nick). */
+#define MIGRATE_READ_MARKERS_SQL \
+  "CREATE TABLE read_markers (" \
+  "  account TEXT NOT NULL," \
+  "  target TEXT NOT NULL," \
+  "  time INTEGER NOT NULL," \
+  "  PRIMARY KEY (account, target));"
 
 /*
  * Schema migrations: migrations[i] takes a file from user_version i to i + 1.
@@ -205,6 +214,7 @@ static const char * const migrations[] = {
   "  GROUP BY accounts.id, history.target_key;",
 
   MIGRATE_REDACTION_SQL,
+  MIGRATE_READ_MARKERS_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == NATTER_SERVER_STORE_SCHEMA_VERSION);
@@ -252,6 +262,16 @@ natter_stored_first_join_free (NatterStoredFirstJoin *first_join)
   g_free (first_join->identity);
   g_free (first_join->room_key);
   g_free (first_join);
+}
+
+void
+natter_stored_read_marker_free (NatterStoredReadMarker *marker)
+{
+  if (marker == NULL)
+    return;
+  g_free (marker->identity);
+  g_free (marker->target_key);
+  g_free (marker);
 }
 
 void
@@ -400,6 +420,7 @@ apply_delete_account (NatterDatabase *database,
   natter_database_run (database, "DELETE FROM inbox WHERE account = ?1", "s", identity);
   natter_database_run (database, "DELETE FROM rooms WHERE founder = ?1", "s", identity);
   natter_database_run (database, "DELETE FROM first_joins WHERE account = ?1", "s", identity);
+  natter_database_run (database, "DELETE FROM read_markers WHERE account = ?1", "s", identity);
   natter_database_run (database,
                        "DELETE FROM history WHERE target_key IN"
                        " (SELECT key FROM conversations WHERE a = ?1 OR b = ?1)", "s", identity);
@@ -561,6 +582,14 @@ writer_apply (NatterDatabase    *database,
     case OP_SAVE_FIRST_JOIN:
       natter_database_run (database,
                            "INSERT OR IGNORE INTO first_joins (account, room, time) VALUES (?1, ?2, ?3)",
+                           "ssi", s[0], s[1], op->num[0]);
+      break;
+
+    case OP_SAVE_READ_MARKER:
+      /* Only ever forward, whatever order batches commit in. */
+      natter_database_run (database,
+                           "INSERT INTO read_markers (account, target, time) VALUES (?1, ?2, ?3)"
+                           " ON CONFLICT (account, target) DO UPDATE SET time = MAX (time, excluded.time)",
                            "ssi", s[0], s[1], op->num[0]);
       break;
 
@@ -931,6 +960,22 @@ natter_server_store_save_first_join (NatterServerStore *self,
   op = op_new (OP_SAVE_FIRST_JOIN, strings, G_N_ELEMENTS (strings));
   op->num[0] = time_ms;
   op_push (self, op);
+}
+
+void
+natter_server_store_save_read_marker (NatterServerStore *self,
+                                      const char        *identity,
+                                      const char        *target_key,
+                                      gint64             time_ms)
+{
+  const char *strings[] = { identity, target_key };
+  StoreOp *op;
+
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+
+  op = op_new (OP_SAVE_READ_MARKER, strings, G_N_ELEMENTS (strings));
+  op->num[0] = time_ms;
+  op_push_durable (self, op);
 }
 
 void

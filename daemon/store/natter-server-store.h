@@ -27,7 +27,7 @@ typedef enum {
 } NatterServerStoreError;
 
 /* The schema this build writes; older files are migrated forward on open. */
-#define NATTER_SERVER_STORE_SCHEMA_VERSION 4
+#define NATTER_SERVER_STORE_SCHEMA_VERSION 5
 #define NATTER_SERVER_STORE_FILENAME "server.db"
 
 #define NATTER_TYPE_SERVER_STORE (natter_server_store_get_type ())
@@ -104,8 +104,15 @@ typedef struct {
   gint64  time_ms;       /* unix milliseconds */
 } NatterStoredFirstJoin;
 
+typedef struct {
+  char   *identity;      /* the account's */
+  char   *target_key;    /* folded room name or nick */
+  gint64  time_ms;       /* the last message read, unix milliseconds */
+} NatterStoredReadMarker;
+
 void natter_stored_account_free (NatterStoredAccount *account);
 void natter_stored_first_join_free (NatterStoredFirstJoin *first_join);
+void natter_stored_read_marker_free (NatterStoredReadMarker *marker);
 void natter_stored_room_free    (NatterStoredRoom    *room);
 void natter_stored_message_free (NatterStoredMessage *message);
 void natter_stored_seen_free    (NatterStoredSeen    *seen);
@@ -175,6 +182,8 @@ GPtrArray         *natter_server_store_load_rooms    (NatterServerStore *self,
                                                       GError           **error);
 GPtrArray         *natter_server_store_load_first_joins (NatterServerStore *self,
                                                          GError           **error);
+GPtrArray         *natter_server_store_load_read_markers (NatterServerStore *self,
+                                                          GError           **error);
 /* Who wrote each undelivered inbox row, oldest first: NatterStoredMessage
  * with to_key (the inbox's account identity), msgid, sender and account
  * only. */
@@ -238,6 +247,12 @@ void natter_server_store_save_first_join (NatterServerStore *self,
                                           const char        *identity,
                                           const char        *room_key,
                                           gint64             time_ms);
+/* The account @identity has read @target_key up to @time_ms (only ever
+ * moves forward); durable. */
+void natter_server_store_save_read_marker (NatterServerStore *self,
+                                           const char        *identity,
+                                           const char        *target_key,
+                                           gint64             time_ms);
 void natter_server_store_save_seen       (NatterServerStore      *self,
                                           const NatterStoredSeen *seen);
 

@@ -44,6 +44,8 @@ natter_session_record_copy (const NatterSessionRecord *record)
   copy->away = g_strdup (record->away);
   copy->saved = record->saved;
   copy->autoconnect = record->autoconnect;
+  copy->client_cert = record->client_cert;
+  copy->pins_strict = record->pins_strict;
 
   for (guint i = 0; i < record->rooms->len; i++)
     {

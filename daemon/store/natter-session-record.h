@@ -32,9 +32,12 @@ typedef struct {
   char      *away;
   gboolean   saved;
   gboolean   autoconnect;
+  gboolean   client_cert;    /* present the network's client certificate (SASL EXTERNAL) */
   GPtrArray *rooms;          /* NatterSavedRoom* */
   GPtrArray *blocked;        /* char* masks */
   GPtrArray *pins;           /* char* certificate fingerprints for host:port */
+  gboolean   pins_strict;    /* not stored: pinned by a link (certfp) when opened; another
+                              * certificate is refused, not offered to be trusted */
 } NatterSessionRecord;
 
 NatterSessionRecord *natter_session_record_new  (void);

@@ -6,8 +6,9 @@
 
 G_BEGIN_DECLS
 
-/* Shared by natter-session-store.c (opening, the writer, history) and
- * natter-session-store-search.c (the search over every session). */
+/* Shared by natter-session-store.c (opening, the writer, history),
+ * natter-session-store-search.c (the search over every session) and
+ * natter-session-store-secrets.c (saved networks' passwords). */
 
 struct _NatterSessionStore
 {
@@ -17,7 +18,17 @@ struct _NatterSessionStore
 
   GMutex          id_lock;
   gint64          last_id;
+
+  /* Saved networks' passwords (natter-session-store-secrets.c). */
+  NatterSecrets  *secrets;
+  GHashTable     *unmoved;         /* "KIND NETWORK" -> a secret version 2 kept, not moved yet */
+  GPtrArray      *secrets_waiting; /* calls waiting for the move */
+  guint           moving;
+  gboolean        secrets_ready;
 };
+
+/* Frees what natter_session_store_set_secrets() set up. */
+void _natter_session_store_secrets_clear (NatterSessionStore *self);
 
 /* Database error codes as this store's, indexed by NatterDatabaseError. */
 extern const int _natter_session_store_error_codes[NATTER_DATABASE_N_ERRORS];

@@ -11,7 +11,7 @@
 
 /* How many queued operations one transaction takes at most. */
 #define BATCH_MAX 512
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 4
 
 /* Kinds up to this one are messages; after it come room events. */
 #define LAST_MESSAGE_KIND_SQL "2"
@@ -47,9 +47,7 @@ struct _StoreOp
   "  nick TEXT NOT NULL," \
   "  username TEXT," \
   "  realname TEXT," \
-  "  password TEXT," \
   "  sasl_username TEXT," \
-  "  sasl_password TEXT," \
   "  away TEXT," \
   "  saved INTEGER NOT NULL DEFAULT 0," \
   "  autoconnect INTEGER NOT NULL DEFAULT 0);" \
@@ -108,10 +106,42 @@ struct _StoreOp
   "DROP TRIGGER IF EXISTS messages_fts_insert;" \
   "DROP TRIGGER IF EXISTS messages_fts_delete;"
 
+/* Version 2 kept saved networks' passwords in clear: they wait in
+ * secrets_to_move until the secrets store has them (see
+ * natter-session-store-secrets.c), and the columns go. secure_delete
+ * zeroes what is deleted, here and later on this connection, so no old
+ * bytes stay in free space. Passwords of unsaved sessions were never read
+ * again (opening one sets them anew): they go with the columns. */
+#define MIGRATE_SECRETS_SQL \
+  "PRAGMA secure_delete = ON;" \
+  "CREATE TABLE secrets_to_move (" \
+  "  network TEXT NOT NULL," \
+  "  kind TEXT NOT NULL," \
+  "  secret TEXT NOT NULL," \
+  "  PRIMARY KEY (network, kind));" \
+  "INSERT OR IGNORE INTO secrets_to_move SELECT name, 'server-password', password FROM sessions" \
+  "  WHERE saved = 1 AND name IS NOT NULL AND password IS NOT NULL AND password != '';" \
+  "INSERT OR IGNORE INTO secrets_to_move SELECT name, 'sasl-password', sasl_password FROM sessions" \
+  "  WHERE saved = 1 AND name IS NOT NULL AND sasl_password IS NOT NULL AND sasl_password != '';" \
+  "ALTER TABLE sessions DROP COLUMN password;" \
+  "ALTER TABLE sessions DROP COLUMN sasl_password;"
+/* Version 3 had no client authentication (issue 15): servers' STS
+ * policies, received over TLS, keyed by host (natter-session-store-sts.c),
+ * and whether a session presents its network's client certificate. */
+#define MIGRATE_CLIENT_AUTH_SQL \
+  "CREATE TABLE IF NOT EXISTS sts_policies (" \
+  "  host TEXT PRIMARY KEY," \
+  "  port INTEGER NOT NULL," \
+  "  duration INTEGER NOT NULL," \
+  "  expiry INTEGER NOT NULL);" \
+  "ALTER TABLE sessions ADD COLUMN client_cert INTEGER NOT NULL DEFAULT 0;"
+
 /* Version 0 is a new file: SCHEMA_SQL makes it whole. */
 static const char * const migrations[] = {
   NULL,
   MIGRATE_1_SQL SCHEMA_SQL,
+  MIGRATE_SECRETS_SQL,
+  MIGRATE_CLIENT_AUTH_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
@@ -119,7 +149,7 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
 static const NatterDatabaseSchema schema = {
   .version = SCHEMA_VERSION,
   .steps = migrations,
-  .create = SCHEMA_SQL,
+  .create = SCHEMA_SQL MIGRATE_CLIENT_AUTH_SQL,
   .pragmas = "PRAGMA foreign_keys = ON",
 };
 
@@ -388,6 +418,7 @@ natter_session_store_finalize (GObject *object)
 {
   NatterSessionStore *self = (NatterSessionStore *) object;
 
+  _natter_session_store_secrets_clear (self);
   g_clear_object (&self->database);
   g_mutex_clear (&self->id_lock);
 
@@ -1143,8 +1174,9 @@ natter_session_store_add_pin (NatterSessionStore *self,
 
 /* Sessions */
 
-#define SESSION_COLUMNS "id, name, host, port, tls, nick, username, realname, password," \
-                        " sasl_username, sasl_password, away, saved, autoconnect"
+/* No password: those are the secrets store's (natter-session-store-secrets.c). */
+#define SESSION_COLUMNS "id, name, host, port, tls, nick, username, realname," \
+                        " sasl_username, away, saved, autoconnect, client_cert"
 
 static NatterSessionRecord *
 record_from_row (sqlite3_stmt *stmt)
@@ -1159,12 +1191,11 @@ record_from_row (sqlite3_stmt *stmt)
   record->nick = column_dup (stmt, 5);
   record->username = column_dup (stmt, 6);
   record->realname = column_dup (stmt, 7);
-  record->password = column_dup (stmt, 8);
-  record->sasl_username = column_dup (stmt, 9);
-  record->sasl_password = column_dup (stmt, 10);
-  record->away = column_dup (stmt, 11);
-  record->saved = sqlite3_column_int (stmt, 12) != 0;
-  record->autoconnect = sqlite3_column_int (stmt, 13) != 0;
+  record->sasl_username = column_dup (stmt, 8);
+  record->away = column_dup (stmt, 9);
+  record->saved = sqlite3_column_int (stmt, 10) != 0;
+  record->autoconnect = sqlite3_column_int (stmt, 11) != 0;
+  record->client_cert = sqlite3_column_int (stmt, 12) != 0;
 
   return record;
 }
@@ -1251,7 +1282,7 @@ store_open_session_op (NatterSessionStore *self,
 
   /* What was asked for now wins over what was stored. */
   stmt = store_op_stmt (self, op, "UPDATE sessions SET host = ?2, tls = ?3, username = ?4, realname = ?5,"
-                              " password = ?6, sasl_username = ?7, sasl_password = ?8 WHERE id = ?1");
+                              " sasl_username = ?6, client_cert = ?7 WHERE id = ?1");
   if (stmt == NULL)
     return;
   sqlite3_bind_int (stmt, 1, record->id);
@@ -1259,9 +1290,8 @@ store_open_session_op (NatterSessionStore *self,
   sqlite3_bind_int (stmt, 3, wanted->tls);
   bind_text (stmt, 4, wanted->username);
   bind_text (stmt, 5, wanted->realname);
-  bind_text (stmt, 6, wanted->password);
-  bind_text (stmt, 7, wanted->sasl_username);
-  bind_text (stmt, 8, wanted->sasl_password);
+  bind_text (stmt, 6, wanted->sasl_username);
+  sqlite3_bind_int (stmt, 7, wanted->client_cert);
   if (!store_op_exec (self, op, stmt))
     return;
 
@@ -1281,6 +1311,7 @@ store_open_session_op (NatterSessionStore *self,
   record->sasl_username = g_strdup (wanted->sasl_username);
   g_free (record->sasl_password);
   record->sasl_password = g_strdup (wanted->sasl_password);
+  record->client_cert = wanted->client_cert;
   store_load_record_lists (self, record);
 
   /* An unsaved session starts afresh: the rooms of an earlier visit are not rejoined. */

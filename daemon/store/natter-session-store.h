@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "natter-secrets.h"
 #include "natter-session-message.h"
 #include "natter-session-record.h"
 
@@ -191,6 +192,72 @@ void                natter_session_store_add_pin         (NatterSessionStore  *s
                                                           const char          *host,
                                                           guint16              port,
                                                           const char          *fingerprint);
+
+/* Saved networks' passwords (natter-session-store-secrets.c): sessions.db
+ * keeps none, @secrets does, under the network's saved name. Set once,
+ * right after opening: it starts moving the passwords an older sessions.db
+ * kept into @secrets, a row at a time, each row deleted once @secrets has
+ * its password (one it cannot keep stays, and serves, until the next
+ * start). The calls below wait for that move. Without secrets, passwords
+ * live only as long as their session. */
+void                natter_session_store_set_secrets     (NatterSessionStore  *self,
+                                                          NatterSecrets       *secrets);
+NatterSecrets      *natter_session_store_get_secrets     (NatterSessionStore  *self);
+/* Answers once the move is over (for tests). */
+void                natter_session_store_wait_secrets_async  (NatterSessionStore  *self,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+gboolean            natter_session_store_wait_secrets_finish (GAsyncResult        *result,
+                                                              GError             **error);
+/* Fills in the passwords of the saved ones among @records (NatterSessionRecord*). */
+void                natter_session_store_load_secrets_async  (NatterSessionStore  *self,
+                                                              GPtrArray           *records,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+gboolean            natter_session_store_load_secrets_finish (GAsyncResult        *result,
+                                                              GError             **error);
+/* Keeps @record's passwords under its saved name (forgetting those it has
+ * none of), and forgets those of @old_name when that is another name. */
+void                natter_session_store_keep_secrets_async  (NatterSessionStore        *self,
+                                                              const NatterSessionRecord *record,
+                                                              const char                *old_name,
+                                                              GAsyncReadyCallback        callback,
+                                                              gpointer                   user_data);
+gboolean            natter_session_store_keep_secrets_finish (GAsyncResult              *result,
+                                                              GError                   **error);
+/* Forgets the passwords of the network that was saved as @name. */
+void                natter_session_store_forget_secrets_async  (NatterSessionStore  *self,
+                                                                const char          *name,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+gboolean            natter_session_store_forget_secrets_finish (GAsyncResult        *result,
+                                                                GError             **error);
+/* STS policies (IRCv3 sts, received over TLS), one per host: TLS on @port
+ * until @expiry (real time, µs). natter-session-store-sts.c. */
+typedef struct {
+  char    *host;
+  guint16  port;
+  guint64  duration;   /* seconds, as the server said */
+  gint64   expiry;
+} NatterSessionSts;
+
+void                natter_session_sts_free              (NatterSessionSts    *sts);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterSessionSts, natter_session_sts_free)
+
+/* Stores the policy for @host; a @duration of 0 removes it. */
+void                natter_session_store_set_sts         (NatterSessionStore  *self,
+                                                          const char          *host,
+                                                          guint16              port,
+                                                          guint64              duration);
+/* The policy in force for @host: NULL, without an error, when none is
+ * (or it expired). */
+void                natter_session_store_lookup_sts_async  (NatterSessionStore  *self,
+                                                            const char          *host,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+NatterSessionSts   *natter_session_store_lookup_sts_finish (NatterSessionStore  *self,
+                                                            GAsyncResult        *result,
+                                                            GError             **error);
 
 /* Waits until everything queued so far is written (for tests and shutdown). */
 void                natter_session_store_sync            (NatterSessionStore  *self);

@@ -151,7 +151,12 @@ class Session:
         # irc.client takes the first parameter ("*") as the event's target.
         args = event.arguments
         if len(args) >= 2 and args[0] == "LS":
-            if "sasl=PLAIN" in args[1].split():
+            # CAP 302: "LS * :caps" lines continue until one without "*".
+            offered = args[-1].split()
+            self.offered = getattr(self, "offered", []) + offered
+            if len(args) >= 3 and args[1] == "*":
+                return
+            if any(c.startswith("sasl=") and "PLAIN" in c[5:].split(",") for c in self.offered):
                 self.step("SASL PLAIN offered in CAP LS 302")
             connection.send_raw("CAP REQ :sasl draft/chathistory")
         elif len(args) >= 2 and args[0] == "ACK":

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "natter-irc-uri.h"
-#include "natter-text.h"
 
 gboolean
 natter_irc_uri_parse (const char    *uri,
@@ -16,13 +15,16 @@ natter_irc_uri_parse (const char    *uri,
 {
   g_autoptr(GUri) parsed = NULL;
   const char *scheme, *path, *query;
+  g_autofree char *fragment_room = NULL;
+  const char *fragment_query = NULL;
 
   g_return_val_if_fail (uri != NULL, FALSE);
   g_return_val_if_fail (result != NULL, FALSE);
 
   memset (result, 0, sizeof *result);
 
-  parsed = g_uri_parse (uri, G_URI_FLAGS_NON_DNS | G_URI_FLAGS_ENCODED_PATH, error);
+  parsed = g_uri_parse (uri, G_URI_FLAGS_NON_DNS | G_URI_FLAGS_ENCODED_PATH | G_URI_FLAGS_ENCODED_QUERY |
+                       G_URI_FLAGS_ENCODED_FRAGMENT, error);
   if (parsed == NULL)
     return FALSE;
 
@@ -59,30 +61,42 @@ natter_irc_uri_parse (const char    *uri,
 
       if (target != NULL && target[0] != '\0' && strpbrk (target, " \r\n") == NULL)
         {
-          if (!result->is_nick && !natter_text_is_room_name (target))
+          if (!result->is_nick && strchr ("#&+!", target[0]) == NULL)
             result->target = g_strconcat ("#", target, NULL);
           else
             result->target = g_steal_pointer (&target);
         }
     }
 
-  /* irc://host/#room: the browser-style reading makes "room" a fragment. */
-  if (result->target == NULL && g_uri_get_fragment (parsed) != NULL && g_uri_get_fragment (parsed)[0] != '\0')
+  /* irc://host/#room: the browser-style reading makes "room" a fragment,
+   * and in irc://host/#room?key=K the query is part of it. */
+  if (g_uri_get_fragment (parsed) != NULL)
     {
-      g_autofree char *fragment = g_uri_unescape_string (g_uri_get_fragment (parsed), NULL);
+      const char *question = strchr (g_uri_get_fragment (parsed), '?');
+
+      fragment_room = question != NULL ? g_strndup (g_uri_get_fragment (parsed), question - g_uri_get_fragment (parsed))
+                                       : g_strdup (g_uri_get_fragment (parsed));
+      fragment_query = question != NULL ? question + 1 : NULL;
+    }
+  if (result->target == NULL && fragment_room != NULL && fragment_room[0] != '\0')
+    {
+      g_autofree char *fragment = g_uri_unescape_string (fragment_room, NULL);
 
       if (fragment != NULL && strpbrk (fragment, " ,\r\n") == NULL)
         result->target = g_strconcat ("#", fragment, NULL);
     }
 
-  query = g_uri_get_query (parsed);
+  query = g_uri_get_query (parsed) != NULL ? g_uri_get_query (parsed) : fragment_query;
   if (query != NULL)
     {
       g_autoptr(GHashTable) params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
       const char *key = params != NULL ? g_hash_table_lookup (params, "key") : NULL;
+      const char *certfp = params != NULL ? g_hash_table_lookup (params, "certfp") : NULL;
 
       if (key != NULL && key[0] != '\0')
         result->key = g_strdup (key);
+      if (certfp != NULL && certfp[0] != '\0')
+        result->certfp = g_strdup (certfp);
     }
 
   return TRUE;
@@ -96,4 +110,5 @@ natter_irc_uri_clear (NatterIrcUri *uri)
   g_clear_pointer (&uri->host, g_free);
   g_clear_pointer (&uri->target, g_free);
   g_clear_pointer (&uri->key, g_free);
+  g_clear_pointer (&uri->certfp, g_free);
 }
