@@ -55,37 +55,15 @@ shown (GtkWidget  *dialog,
   return gtk_widget_get_visible (GTK_WIDGET (child (dialog, name)));
 }
 
-static void
-on_clipboard_text (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  char **text = user_data;
-
-  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
-  if (*text == NULL)
-    *text = g_strdup ("");
-}
-
-static gboolean
-is_set (gpointer data)
-{
-  return *(char **) data != NULL;
-}
-
 /* What @action (a copy button's) puts on the clipboard. */
 static char *
 copied_by (GtkWidget  *dialog,
            const char *action)
 {
-  char *copied = NULL;
-
   gdk_clipboard_set_text (gtk_widget_get_clipboard (dialog), "");
   g_assert_true (gtk_widget_activate_action (dialog, action, NULL));
-  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (dialog), NULL, on_clipboard_text, &copied);
-  g_assert_true (natter_test_gui_wait (is_set, &copied, 5000));
 
-  return copied;
+  return natter_test_gui_read_clipboard (dialog);
 }
 
 static gboolean
@@ -319,30 +297,6 @@ natterd_on_bus (gpointer data)
   return owned;
 }
 
-/* "natterd: TLS on 127.0.0.1:PORT, certificate SHA-256 AB:CD:..." */
-static void
-read_tls_line (void)
-{
-  g_autofree char *line = natter_test_daemon_read_line (f.natterd);
-  g_autofree char *digits = NULL;
-  const char *port, *sha;
-  guint64 value = 0;
-
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "natterd: TLS on 127.0.0.1:"));
-  port = line + strlen ("natterd: TLS on 127.0.0.1:");
-  digits = g_strndup (port, strcspn (port, ","));
-  g_assert_true (g_ascii_string_to_unsigned (digits, 10, 1, 65535, &value, NULL));
-  f.tls_port = value;
-  sha = strstr (line, "SHA-256 ");
-  g_assert_nonnull (sha);
-  f.fingerprint = g_strdup (sha + strlen ("SHA-256 "));
-  f.certfp = g_ascii_strdown (f.fingerprint, -1);
-  for (char *in = f.certfp, *out = f.certfp;; in++)
-    if (*in != ':' && (*out++ = *in) == '\0')
-      break;
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -363,7 +317,7 @@ main (int   argc,
   f.bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (f.bus);
   f.natterd = natter_test_daemon_start_full (args);
-  read_tls_line ();
+  f.tls_port = natter_test_daemon_read_tls_line (f.natterd, &f.fingerprint, &f.certfp);
   connection = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (f.bus),
                                                        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
                                                        G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,

@@ -89,28 +89,6 @@ parse_port (const char *text,
   return port;
 }
 
-/* "natterd: TLS on 127.0.0.1:PORT, certificate SHA-256 AB:CD:..." */
-static void
-read_tls_line (Fixture *f)
-{
-  g_autofree char *line = natter_test_daemon_read_line (f->host);
-  g_autofree char *colons = NULL;
-  const char *sha;
-
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "natterd: TLS on 127.0.0.1:"));
-  f->tls_port = parse_port (line + strlen ("natterd: TLS on 127.0.0.1:"), ",");
-  sha = strstr (line, "SHA-256 ");
-  g_assert_nonnull (sha);
-  colons = g_strdup (sha + strlen ("SHA-256 "));
-  f->fingerprint = g_ascii_strdown (colons, -1);
-  /* Links carry it without colons. */
-  for (char *in = f->fingerprint, *out = f->fingerprint;; in++)
-    if (*in != ':' && (*out++ = *in) == '\0')
-      break;
-  g_assert_cmpuint (strlen (f->fingerprint), ==, 64);
-}
-
 /* Reads until a line matches @pattern, for up to @timeout_ms. */
 static void
 wait_for_line (NatterTestClient *client,
@@ -145,7 +123,7 @@ fixture_set_up (Fixture       *f,
   g_test_dbus_up (f->bus);
   use_bus (f->bus);
   f->host = natter_test_daemon_start_full (args);
-  read_tls_line (f);
+  f->tls_port = natter_test_daemon_read_tls_line (f->host, NULL, &f->fingerprint);
   wait_for_natterctl ();
 
   /* The host's own nick, registered: the room is kept for its account. */

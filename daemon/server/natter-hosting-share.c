@@ -42,23 +42,11 @@ ensure_certificate (NatterHosting *self,
                     GError       **error)
 {
   g_auto(NatterHostingConfig) config = NATTER_HOSTING_CONFIG_INIT;
-  g_autoptr(GTlsCertificate) certificate = NULL;
-  g_autofree char *name = NULL;
-  gboolean self_signed = FALSE;
 
   if (natter_server_get_tls_certificate (self->server) != NULL && self->tls_fingerprint != NULL)
     return TRUE;
 
-  g_object_get (self->server, "server-name", &name, NULL);
-  certificate = _natter_hosting_tls_certificate (&config, self->data_dir, name, addresses, &self_signed, error);
-  if (certificate == NULL)
-    return FALSE;
-  natter_server_set_tls_certificate (self->server, certificate);
-  g_free (self->tls_fingerprint);
-  self->tls_fingerprint = natter_tls_certificate_fingerprint (certificate);
-  self->tls_self_signed = self_signed;
-
-  return TRUE;
+  return _natter_hosting_load_certificate (self, &config, addresses, error);
 }
 
 gboolean
