@@ -196,6 +196,10 @@ test_create (Fixture       *f,
                                         "#kitchen", NULL), ==, 1);
   g_assert_nonnull (strstr (err, "exists"));
   g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "host", "private-room", "--nick", "alice",
+                                        "no spaces", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "is not a valid room name"));
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "host", "private-room", "--nick", "nobody", NULL), ==, 1);
   g_assert_nonnull (strstr (err, "not an account"));
   g_clear_pointer (&err, g_free);

@@ -113,7 +113,12 @@ natter_server_create_private_room (NatterServer  *self,
     room_name = g_strdup (name);
   else
     room_name = g_strconcat ("#", name, NULL);
-  if (room_name == NULL || !natter_irc_channel_is_valid (room_name, NATTER_CHANNELLEN))
+  if (room_name == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("No free room name found: give one"));
+      return NULL;
+    }
+  if (!natter_irc_channel_is_valid (room_name, NATTER_CHANNELLEN))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    _("“%s” is not a valid room name"), name);
