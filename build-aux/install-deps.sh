@@ -71,6 +71,17 @@ NATTER_DEPS=(
   # WebSocket client nobody here wrote for the interop test.
   libsoup-3.0-dev
   python3-websockets
+  # The hosted server's SCRAM-SHA-256 (GnuTLS), and GNU SASL's command-line
+  # client that logs in with it in tests/test-server-scram.c.
+  libgnutls28-dev
+  gsasl
+  # libnatter-1 (lib/): its introspection data, the API reference
+  # (-Ddocs=true), and the Python and GJS that run the examples.
+  gobject-introspection
+  libgirepository1.0-dev
+  gi-docgen
+  gjs
+  python3-gi
 )
 
 die () {

@@ -728,6 +728,8 @@ natter_daemon_entries (NatterDaemon *daemon)
          "client certificate OPER requires; may be repeated"), N_("NAME:HASH[:CERTFP]") },
     { "oper-file", 0, 0, G_OPTION_ARG_FILENAME, &config->oper_file,
       N_("IRC operators from FILE: a group per operator, with hash= and optionally certfp="), N_("FILE") },
+    { "allow-plaintext-passwords", 0, 0, G_OPTION_ARG_NONE, &config->allow_plaintext_passwords,
+      N_("Take passwords (SASL PLAIN, NickServ) over plain TCP from other machines too, not only over TLS"), NULL },
     { "hash-password", 0, 0, G_OPTION_ARG_NONE, &daemon->hash_password,
       N_("Read a password (from standard input, or asked for on a terminal), print its hash for --oper and exit"), NULL },
     { "relaxed-limits", 0, 0, G_OPTION_ARG_NONE, &config->relaxed_limits,

@@ -137,28 +137,38 @@ natter_test_store_register_caps (NatterTestClient *client,
 }
 
 gboolean
+natter_test_store_sasl_start (NatterTestClient *client,
+                              const char       *nick,
+                              const char       *mechanism,
+                              const char       *caps)
+{
+  g_autofree char *all_caps = caps != NULL ? g_strconcat ("sasl ", caps, NULL) : g_strdup ("sasl");
+
+  natter_test_client_set_name (client, nick);
+  natter_test_client_send (client, "CAP LS 302");
+  natter_test_client_sendf (client, "NICK %s", nick);
+  natter_test_client_sendf (client, "USER %s 0 * :Real %s", nick, nick);
+  if (natter_test_client_expect (client, ":irc.test CAP * LS :*sasl=PLAIN,EXTERNAL,SCRAM-SHA-256 *") == NULL)
+    return FALSE;
+  natter_test_client_sendf (client, "CAP REQ :%s", all_caps);
+  if (natter_test_client_expectf (client, ":irc.test CAP * ACK :%s", all_caps) == NULL)
+    return FALSE;
+
+  natter_test_client_sendf (client, "AUTHENTICATE %s", mechanism);
+  return natter_test_client_expect_next (client, "AUTHENTICATE +") != NULL;
+}
+
+gboolean
 natter_test_store_sasl_send (NatterTestClient *client,
                              const char       *nick,
                              const char       *account,
                              const char       *password,
                              const char       *caps)
 {
-  g_autofree char *all_caps = caps != NULL ? g_strconcat ("sasl ", caps, NULL) : g_strdup ("sasl");
   g_autoptr(GString) plain = g_string_new (NULL);
   g_autofree char *encoded = NULL;
 
-  natter_test_client_set_name (client, nick);
-  natter_test_client_send (client, "CAP LS 302");
-  natter_test_client_sendf (client, "NICK %s", nick);
-  natter_test_client_sendf (client, "USER %s 0 * :Real %s", nick, nick);
-  if (natter_test_client_expect (client, ":irc.test CAP * LS :*sasl=PLAIN*") == NULL)
-    return FALSE;
-  natter_test_client_sendf (client, "CAP REQ :%s", all_caps);
-  if (natter_test_client_expectf (client, ":irc.test CAP * ACK :%s", all_caps) == NULL)
-    return FALSE;
-
-  natter_test_client_send (client, "AUTHENTICATE PLAIN");
-  if (natter_test_client_expect_next (client, "AUTHENTICATE +") == NULL)
+  if (!natter_test_store_sasl_start (client, nick, "PLAIN", caps))
     return FALSE;
 
   g_string_append_c (plain, '\0');

@@ -25,6 +25,12 @@ NatterTestServer *natter_test_store_server_new    (const char *dir,
 gboolean          natter_test_store_register_caps (NatterTestClient *client,
                                                    const char       *nick,
                                                    const char       *caps);
+/* CAP LS 302 (which must offer every SASL mechanism), NICK, USER,
+ * CAP REQ :sasl @caps (may be NULL), AUTHENTICATE @mechanism and its "+". */
+gboolean          natter_test_store_sasl_start    (NatterTestClient *client,
+                                                   const char       *nick,
+                                                   const char       *mechanism,
+                                                   const char       *caps);
 /* CAP LS 302, NICK, USER, CAP REQ :sasl @caps, AUTHENTICATE PLAIN and the
  * payload for @account and @password: the next line is the verdict. */
 gboolean          natter_test_store_sasl_send     (NatterTestClient *client,

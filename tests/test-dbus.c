@@ -1014,9 +1014,12 @@ test_hosting (Fixture       *f,
                               g_variant_new_parsed ("({'listen': <['nowhere:x']>},)"), E_INVALID);
   natter_test_bus_call_fails (f->bus, DAEMON_PATH, DAEMON_IFACE, "StartHosting",
                               g_variant_new_parsed ("({'server-name': <'bad name'>},)"), E_INVALID);
+  natter_test_bus_call_fails (f->bus, DAEMON_PATH, DAEMON_IFACE, "StartHosting",
+                              g_variant_new_parsed ("({'allow-plaintext-passwords': <'yes'>},)"), E_INVALID);
 
   reply = natter_test_bus_call_ok (f->bus, DAEMON_PATH, DAEMON_IFACE, "StartHosting",
-                                   g_variant_new_parsed ("({'listen': <['127.0.0.1:0']>, 'server-name': <'irc.host'>},)"));
+                                   g_variant_new_parsed ("({'listen': <['127.0.0.1:0']>, 'server-name': <'irc.host'>,"
+                                                         " 'allow-plaintext-passwords': <true>},)"));
   addresses = g_variant_get_child_value (reply, 0);
   g_assert_cmpuint (g_variant_n_children (addresses), ==, 1);
   g_variant_get_child (addresses, 0, "&s", &address);

@@ -304,6 +304,45 @@ test_sighup_limits_and_motd (void)
   g_assert_cmpint (natter_test_daemon_stop (natterd, SIGTERM), ==, 0);
 }
 
+/* allow-plaintext-passwords takes effect at the next SASL PLAIN; natterd
+ * counts 127.0.0.1 as another machine (NATTER_TEST_LOOPBACK_IS_REMOTE=1). */
+static void
+test_sighup_plaintext_passwords (void)
+{
+  guint16 port = free_port ();
+  g_autofree char *strict = g_strdup_printf ("[natterd]\nserver-name=" SERVER_NAME "\nlisten=127.0.0.1:%u\n", port);
+  g_autofree char *allowing = g_strconcat (strict, "allow-plaintext-passwords=true\n", NULL);
+  g_autofree char *conf = write_config (NULL, strict);
+  g_autoptr(NatterTestDaemon) natterd = NULL;
+  g_autoptr(NatterTestClient) before = NULL;
+  g_autoptr(NatterTestClient) after = NULL;
+
+  if (!natter_test_require_natterd ())
+    return;
+
+  g_setenv ("NATTER_TEST_LOOPBACK_IS_REMOTE", "1", TRUE);
+  natterd = start_on (conf);
+  g_unsetenv ("NATTER_TEST_LOOPBACK_IS_REMOTE");
+  before = natter_test_client_new (port);
+  say (before, "CAP REQ :sasl");
+  expect (before, ":" SERVER_NAME " CAP * ACK :sasl");
+  say (before, "AUTHENTICATE PLAIN");
+  expect (before, ":" SERVER_NAME " 904 * :SASL PLAIN needs TLS on this server: connect with TLS, or use SCRAM-SHA-256");
+
+  rewrite_and_hup (natterd, conf, allowing);
+  wait_stderr (natterd, "Configuration reloaded", 1);
+  after = natter_test_client_new (port);
+  say (after, "CAP REQ :sasl");
+  expect (after, ":" SERVER_NAME " CAP * ACK :sasl");
+  say (after, "AUTHENTICATE PLAIN");
+  expect (after, "AUTHENTICATE +");
+  /* The connection from before takes it as well. */
+  say (before, "AUTHENTICATE PLAIN");
+  expect (before, "AUTHENTICATE +");
+
+  g_assert_cmpint (natter_test_daemon_stop (natterd, SIGTERM), ==, 0);
+}
+
 static void
 test_sighup_listeners (void)
 {
@@ -692,6 +731,7 @@ main (int   argc,
   g_test_add_func ("/natterd-config/sighup/limits-and-motd", test_sighup_limits_and_motd);
   g_test_add_func ("/natterd-config/sighup/listeners", test_sighup_listeners);
   g_test_add_func ("/natterd-config/sighup/tls-listeners", test_sighup_tls_listeners);
+  g_test_add_func ("/natterd-config/sighup/plaintext-passwords", test_sighup_plaintext_passwords);
   g_test_add_func ("/natterd-config/sighup/bad-file-refused", test_sighup_bad_file);
   g_test_add_func ("/natterd-config/reload-on-the-bus", test_reload_on_the_bus);
   g_test_add_func ("/natterd-config/hosting-kept", test_hosting_kept);

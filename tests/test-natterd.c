@@ -409,6 +409,40 @@ test_motd_file (void)
   stop_cleanly (natterd, SIGTERM);
 }
 
+/* Passwords in clear from "another machine" (127.0.0.1, with the test
+ * setting NATTER_TEST_LOOPBACK_IS_REMOTE=1 for natterd): refused unless
+ * natterd runs with --allow-plaintext-passwords. */
+static void
+test_allow_plaintext_passwords (void)
+{
+  const char * const strict[] = { "--server-name", SERVER_NAME, "--listen", "127.0.0.1:0", NULL };
+  const char * const allowing[] = {
+    "--server-name", SERVER_NAME, "--listen", "127.0.0.1:0", "--allow-plaintext-passwords", NULL
+  };
+
+  if (!natter_test_require_natterd ())
+    return;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(NatterTestDaemon) natterd = NULL;
+      g_autoptr(NatterTestClient) c = NULL;
+
+      g_setenv ("NATTER_TEST_LOOPBACK_IS_REMOTE", "1", TRUE);
+      natterd = natter_test_daemon_start_full (i == 0 ? strict : allowing);
+      g_unsetenv ("NATTER_TEST_LOOPBACK_IS_REMOTE");
+      c = connect_as (natterd, 0, "c");
+      say (c, "CAP REQ :sasl");
+      expect_next (c, ":" SERVER_NAME " CAP * ACK :sasl");
+      say (c, "AUTHENTICATE PLAIN");
+      if (i == 0)
+        expect_next (c, ":" SERVER_NAME " 904 * :SASL PLAIN needs TLS on this server: connect with TLS, or use SCRAM-SHA-256");
+      else
+        expect_next (c, "AUTHENTICATE +");
+      stop_cleanly (natterd, SIGTERM);
+    }
+}
+
 static void
 test_no_motd (void)
 {
@@ -650,6 +684,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/natterd/bad-listen", test_bad_listen);
   g_test_add_func ("/natterd/listen-port-in-use", test_listen_port_in_use);
   g_test_add_func ("/natterd/bad-names", test_bad_names);
+  g_test_add_func ("/natterd/allow-plaintext-passwords", test_allow_plaintext_passwords);
   g_test_add_func ("/natterd/bad-limits", test_bad_limits);
   g_test_add_func ("/natterd/listen-ipv4-and-ipv6", test_listen_ipv4_and_ipv6);
   g_test_add_func ("/natterd/password-file", test_password_file);

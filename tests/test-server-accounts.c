@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "natter-test-store.h"
+#include "natter-tls-certificate.h"
 
 /*
  * Accounts over TCP, against an in-process server with a store on a fresh
@@ -33,17 +34,50 @@ typedef struct {
   char             *dir;
   NatterTestServer *server;
   guint16           port;
+  guint16           tls_port;
   GPtrArray        *clients;
 } Fixture;
+
+/* Made once in main(): the server's, and two client certificates with
+ * their fingerprints as the server keeps them (lower-case hex), and B's as
+ * "AB:CD:..." too. */
+static GTlsCertificate *server_cert, *cert_a, *cert_b;
+static char *certfp_a, *certfp_b, *certfp_b_colons;
+
+/* A server with a store on f->dir, listening on plain TCP and TLS.
+ * @remote: it counts 127.0.0.1 as another machine, for the rule on
+ * passwords in clear (NATTER_TEST_LOOPBACK_IS_REMOTE=1 while it is made);
+ * @allow: allow-plaintext-passwords. */
+static void
+start_server (Fixture  *f,
+              gboolean  remote,
+              gboolean  allow)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+
+  g_assert_no_error (error);
+  if (remote)
+    g_setenv ("NATTER_TEST_LOOPBACK_IS_REMOTE", "1", TRUE);
+  f->server = natter_test_server_new_tls (server_cert,
+                                          "server-name", "irc.test",
+                                          "store", store,
+                                          "flood-rate", 0.0,
+                                          "nick-grace", natter_test_ms (GRACE_MS),
+                                          "allow-plaintext-passwords", allow,
+                                          NULL);
+  g_unsetenv ("NATTER_TEST_LOOPBACK_IS_REMOTE");
+  f->port = natter_test_server_get_port (f->server);
+  f->tls_port = natter_test_server_get_tls_port (f->server);
+}
 
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   f->dir = natter_test_store_make_dir ();
-  f->server = natter_test_store_server_new (f->dir, GRACE_MS);
-  f->port = natter_test_server_get_port (f->server);
   f->clients = g_ptr_array_new_with_free_func ((GDestroyNotify)natter_test_client_free);
+  start_server (f, FALSE, FALSE);
 }
 
 static void
@@ -63,8 +97,7 @@ restart (Fixture *f)
 {
   g_ptr_array_set_size (f->clients, 0);
   g_clear_pointer (&f->server, natter_test_server_free);
-  f->server = natter_test_store_server_new (f->dir, GRACE_MS);
-  f->port = natter_test_server_get_port (f->server);
+  start_server (f, FALSE, FALSE);
 }
 
 static Client *
@@ -286,9 +319,13 @@ test_sasl_errors (Fixture       *f,
   say (c, "CAP REQ :sasl");
   expect_next (c, ":irc.test CAP * ACK :sasl");
 
-  say (c, "AUTHENTICATE EXTERNAL");
-  expect_next (c, ":irc.test 908 * PLAIN :are available SASL mechanisms");
+  say (c, "AUTHENTICATE DIGEST-MD5");
+  expect_next (c, ":irc.test 908 * PLAIN,EXTERNAL,SCRAM-SHA-256 :are available SASL mechanisms");
   expect_next (c, ":irc.test 904 * :SASL authentication failed");
+
+  /* EXTERNAL without a client certificate. */
+  say (c, "AUTHENTICATE EXTERNAL");
+  expect_next (c, ":irc.test 904 * :SASL EXTERNAL needs a TLS client certificate");
 
   say (c, "AUTHENTICATE PLAIN");
   expect_next (c, "AUTHENTICATE +");
@@ -525,7 +562,7 @@ test_rooms_survive_restart (Fixture       *f,
   say (bob, "JOIN #tea sekrit");
   expect_next (bob, ":bob!bob@127.0.0.1 JOIN #tea");
   expect_next (bob, ":irc.test 332 bob #tea :Earl Grey, hot");
-  expect_next (bob, ":irc.test 333 bob #tea alice!alice@127.0.0.1 *");
+  expect_next (bob, ":irc.test 333 bob #tea alice *");
   expect_next (bob, ":irc.test 353 bob @ #tea :bob");   /* no op for a mere first joiner */
   expect_next (bob, ":irc.test 366 bob #tea :End of /NAMES list");
   say (bob, "MODE #tea");
@@ -576,7 +613,7 @@ test_account_management (Fixture       *f,
   expect_next (alice, NS "alice :Unknown command FROB. /msg NickServ HELP lists them.");
   say (alice, "PRIVMSG NickServ :HELP");
   expect_next (alice, NS "alice :NickServ keeps accounts. *");
-  for (guint i = 0; i < 9; i++)
+  for (guint i = 0; i < 10; i++)
     expect_next (alice, NS "alice :  *");
   expect_next (alice, NS "alice :Messages sent to your account while you are offline are delivered when you next log in.");
   say (alice, "QUIT");
@@ -756,18 +793,298 @@ test_services_reserved (Fixture       *f,
   /* Service commands are neither echoed nor sent along with others. */
   say (bob, "PRIVMSG NickServ :HELP");
   expect_next (bob, NS "bob :NickServ keeps accounts. *");
-  for (guint i = 0; i < 10; i++)
+  for (guint i = 0; i < 11; i++)
     expect_next (bob, NS "bob :*");
   say (bob, "NOTICE NickServ :HELP");
   silent (bob);
+}
+
+/* Certificates and SASL EXTERNAL, over the TLS listener. */
+
+/* A TLS connection presenting @certificate (NULL: none). */
+static Client *
+new_client_with_cert (Fixture         *f,
+                      GTlsCertificate *certificate)
+{
+  g_autoptr(GError) error = NULL;
+  Client *c = natter_test_client_new_tls (f->tls_port, certificate, &error);
+
+  g_assert_no_error (error);
+  g_ptr_array_add (f->clients, c);
+  return c;
+}
+
+/* 900 and 903 for @nick logged in to @account, then the registration. */
+static void
+expect_external_login (Client     *c,
+                       const char *nick,
+                       const char *account)
+{
+  expect_nextf (c, ":irc.test 900 * %s!%s@127.0.0.1 %s :You are now logged in as %s", nick, nick, account,
+                account);
+  expect_next (c, ":irc.test 903 * :SASL authentication successful");
+  say (c, "CAP END");
+  expectf (c, ":irc.test 422 %s :*", nick);
+}
+
+/* Logs in with SASL EXTERNAL, @authzid_base64 the payload ("+": none). */
+static void
+external_login (Client     *c,
+                const char *nick,
+                const char *authzid_base64)
+{
+  natter_test_store_sasl_start (c, nick, "EXTERNAL", NULL);
+  say (c, "AUTHENTICATE %s", authzid_base64);
+}
+
+static void
+test_cert_commands (Fixture       *f,
+                    gconstpointer  data)
+{
+  Client *alice, *bob, *anon;
+
+  create_account (f, "alice", "sesame12");
+  create_account (f, "bob", "sesame34");
+
+  anon = new_client_with_cert (f, cert_a);
+  natter_test_store_register_caps (anon, "anon", NULL);
+  say (anon, "PRIVMSG NickServ :CERT ADD");
+  expect_next (anon, NS "anon :You are not logged in. Log in with IDENTIFY first.");
+
+  alice = new_client_with_cert (f, cert_a);
+  natter_test_store_register_sasl (alice, "alice", "alice", "sesame12", NULL);
+  say (alice, "PRIVMSG NickServ :CERT LIST");
+  expect_next (alice, NS "alice :Your account has no certificates. CERT ADD adds the one you are connected with.");
+  say (alice, "PRIVMSG NickServ :CERT ADD");
+  expect_nextf (alice, NS "alice :%s added: that certificate logs you in to alice with SASL EXTERNAL.", certfp_a);
+  say (alice, "PRIVMSG NickServ :CERT ADD %s", certfp_a);
+  expect_nextf (alice, NS "alice :%s is already on your account.", certfp_a);
+  say (alice, "PRIVMSG NickServ :CERT ADD %s", certfp_b_colons);
+  expect_nextf (alice, NS "alice :%s added: that certificate logs you in to alice with SASL EXTERNAL.", certfp_b);
+  say (alice, "PRIVMSG NickServ :CERT ADD abcdef");
+  expect_next (alice, NS "alice :abcdef is not a SHA-256 fingerprint: 64 hexadecimal digits, colons allowed.");
+  say (alice, "PRIVMSG NickServ :CERT ADD %szz", certfp_a);
+  expect_nextf (alice, NS "alice :%szz is not a SHA-256 fingerprint: 64 hexadecimal digits, colons allowed.", certfp_a);
+  say (alice, "PRIVMSG NickServ :CERT");
+  expect_next (alice, NS "alice :Syntax: CERT ADD [fingerprint], CERT DEL <fingerprint> or CERT LIST");
+  say (alice, "PRIVMSG NickServ :CERT LIST");
+  expect_next (alice, NS "alice :Certificates of alice:");
+  expect_nextf (alice, NS "alice :  %s", certfp_a);
+  expect_nextf (alice, NS "alice :  %s", certfp_b);
+  expect_next (alice, NS "alice :End of the list: 2 certificates.");
+
+  /* A fingerprint belongs to one account. */
+  bob = new_client (f);
+  natter_test_store_register_sasl (bob, "bob", "bob", "sesame34", NULL);
+  say (bob, "PRIVMSG NickServ :CERT ADD");
+  expect_next (bob, NS "bob :Your connection has no client certificate: connect with one, or give its fingerprint with CERT ADD <fingerprint>.");
+  say (bob, "PRIVMSG NickServ :CERT ADD %s", certfp_b);
+  expect_nextf (bob, NS "bob :%s belongs to another account.", certfp_b);
+  say (bob, "PRIVMSG NickServ :CERT DEL %s", certfp_b);
+  expect_nextf (bob, NS "bob :%s is not on your account.", certfp_b);
+
+  say (alice, "PRIVMSG NickServ :CERT DEL %s", certfp_b_colons);
+  expect_nextf (alice, NS "alice :%s removed from your account.", certfp_b);
+  say (bob, "PRIVMSG NickServ :CERT ADD %s", certfp_b);
+  expect_nextf (bob, NS "bob :%s added: that certificate logs you in to bob with SASL EXTERNAL.", certfp_b);
+
+  /* Kept across a restart. */
+  restart (f);
+  alice = new_client (f);
+  natter_test_store_register_sasl (alice, "alice", "alice", "sesame12", NULL);
+  say (alice, "PRIVMSG NickServ :CERT LIST");
+  expect_next (alice, NS "alice :Certificates of alice:");
+  expect_nextf (alice, NS "alice :  %s", certfp_a);
+  expect_next (alice, NS "alice :End of the list: 1 certificate.");
+}
+
+static void
+test_sasl_external (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *alice64 = g_base64_encode ((const guchar *)"Alice", 5);
+  g_autofree char *bob64 = g_base64_encode ((const guchar *)"bob", 3);
+  Client *alice, *c;
+
+  create_account (f, "alice", "sesame12");
+  alice = new_client (f);
+  natter_test_store_register_sasl (alice, "alice", "alice", "sesame12", NULL);
+  say (alice, "PRIVMSG NickServ :CERT ADD %s", certfp_a);
+  expect_nextf (alice, NS "alice :%s added: *", certfp_a);
+
+  /* The certificate alone, then with the account named (any case). */
+  c = new_client_with_cert (f, cert_a);
+  external_login (c, "ally", "+");
+  expect_external_login (c, "ally", "alice");
+
+  c = new_client_with_cert (f, cert_a);
+  external_login (c, "al2", alice64);
+  expect_next (c, ":irc.test 900 * al2!al2@127.0.0.1 alice :You are now logged in as alice");
+  expect_next (c, ":irc.test 903 * :SASL authentication successful");
+
+  /* Another account named: refused. */
+  c = new_client_with_cert (f, cert_a);
+  external_login (c, "al3", bob64);
+  expect_next (c, ":irc.test 904 * :SASL authentication failed");
+
+  /* A certificate no account has. */
+  c = new_client_with_cert (f, cert_b);
+  external_login (c, "stranger", "+");
+  expect_next (c, ":irc.test 904 * :No account has your client certificate: log in another way and add it with /msg NickServ CERT ADD");
+
+  /* The account dropped: its certificates go with it. */
+  say (alice, "PRIVMSG NickServ :DROP sesame12");
+  expect (alice, NS "alice :The account alice is gone.");
+  c = new_client_with_cert (f, cert_a);
+  external_login (c, "al4", "+");
+  expect_next (c, ":irc.test 904 * :No account has your client certificate: *");
+}
+
+/* Passwords over plain TCP from another machine (127.0.0.1 counted as
+ * one). */
+static void
+start_remote_server (Fixture  *f,
+                     gboolean  allow)
+{
+  g_ptr_array_set_size (f->clients, 0);
+  g_clear_pointer (&f->server, natter_test_server_free);
+  start_server (f, TRUE, allow);
+}
+
+#define PLAINTEXT_REFUSED \
+  "This server takes passwords only over TLS: your connection is not encrypted, so what you sent " \
+  "was not used. Connect with TLS (or log in with SASL SCRAM-SHA-256, which sends no password)."
+
+static void
+test_plaintext_refused (Fixture       *f,
+                        gconstpointer  data)
+{
+  Client *c, *alice;
+
+  create_account (f, "alice", "sesame12");
+  alice = new_client (f);
+  natter_test_store_register_sasl (alice, "alice", "alice", "sesame12", NULL);
+  say (alice, "PRIVMSG NickServ :CERT ADD %s", certfp_a);
+  expect_nextf (alice, NS "alice :%s added: *", certfp_a);
+
+  start_remote_server (f, FALSE);
+
+  /* SASL PLAIN: refused before the password is sent. */
+  c = new_client (f);
+  natter_test_client_set_name (c, "c");
+  say (c, "CAP REQ :sasl");
+  expect_next (c, ":irc.test CAP * ACK :sasl");
+  say (c, "AUTHENTICATE PLAIN");
+  expect_next (c, ":irc.test 904 * :SASL PLAIN needs TLS on this server: connect with TLS, or use SCRAM-SHA-256");
+
+  /* NickServ, whatever carries a password. */
+  c = new_user (f, "carol", NULL);
+  say (c, "PRIVMSG NickServ :REGISTER sesame56");
+  expect_next (c, NS "carol :" PLAINTEXT_REFUSED);
+  /* The IRCv3 REGISTER command too: a code of natterd's own, as a NOTICE
+   * to a client without standard-replies. */
+  say (c, "REGISTER * * sesame56");
+  expect_next (c, ":irc.test NOTICE carol :" PLAINTEXT_REFUSED);
+  {
+    Client *d = new_user (f, "dave", "standard-replies");
+
+    say (d, "REGISTER * * sesame56");
+    expect_next (d, ":irc.test FAIL REGISTER TLS_REQUIRED dave :" PLAINTEXT_REFUSED);
+  }
+  say (c, "PRIVMSG NickServ :IDENTIFY alice sesame12");
+  expect_next (c, NS "carol :" PLAINTEXT_REFUSED);
+  say (c, "NS LOGIN alice sesame12");
+  expect_next (c, NS "carol :" PLAINTEXT_REFUSED);
+  say (c, "PRIVMSG NickServ :GHOST alice sesame12");
+  expect_next (c, NS "carol :" PLAINTEXT_REFUSED);
+  /* What carries none still works. */
+  say (c, "PRIVMSG NickServ :INFO alice");
+  expect_next (c, NS "carol :Account alice, registered *");
+  expect_next (c, NS "carol :Last seen *");
+  say (c, "PRIVMSG NickServ :REGISTER");
+  expect_next (c, NS "carol :Syntax: REGISTER <password> [email]");
+
+  /* Over TLS from the same machine, passwords are fine (SET PASSWORD and
+   * DROP over plain TCP: test-server-scram.c, logged in with SCRAM). */
+  alice = new_client_with_cert (f, cert_a);
+  external_login (alice, "alice", "+");
+  expect_external_login (alice, "alice", "alice");
+  say (alice, "PRIVMSG NickServ :SET PASSWORD opensesame");
+  expect_next (alice, NS "alice :Your password is changed.");
+
+  /* allow-plaintext-passwords (natterd --allow-plaintext-passwords). */
+  start_remote_server (f, TRUE);
+  c = new_client (f);
+  natter_test_store_register_sasl (c, "alice", "alice", "opensesame", NULL);
+  c = new_user (f, "carol", NULL);
+  say (c, "PRIVMSG NickServ :IDENTIFY alice opensesame");
+  expect_next (c, ":irc.test 900 carol carol!carol@127.0.0.1 alice :You are now logged in as alice");
+}
+
+/* Over a real TLS listener, from "another machine": passwords are fine
+ * there, and a client certificate bound with CERT ADD logs in with SASL
+ * EXTERNAL; over the plain listener neither. */
+static void
+test_tls_end_to_end (Fixture       *f,
+                     gconstpointer  data)
+{
+  Client *alice, *c;
+  const char *certfp = certfp_a;
+
+  start_remote_server (f, FALSE);
+
+  /* Over TLS: REGISTER, and the certificate bound by its fingerprint. */
+  alice = new_client_with_cert (f, NULL);
+  natter_test_store_register_caps (alice, "alice", NULL);
+  natter_test_store_create_account (alice, "sesame12");
+  say (alice, "PRIVMSG NickServ :CERT ADD");
+  expect_next (alice, NS "alice :Your connection has no client certificate: *");
+  say (alice, "PRIVMSG NickServ :CERT ADD %s", certfp);
+  expect_nextf (alice, NS "alice :%s added: that certificate logs you in to alice with SASL EXTERNAL.", certfp);
+
+  /* The certificate's connection: EXTERNAL, and CERT ADD knows it. */
+  c = new_client_with_cert (f, cert_a);
+  external_login (c, "ally", "+");
+  expect_external_login (c, "ally", "alice");
+  say (c, "PRIVMSG NickServ :CERT ADD");
+  expect_nextf (c, NS "ally :%s is already on your account.", certfp);
+
+  /* SASL PLAIN over TLS. */
+  c = new_client_with_cert (f, NULL);
+  natter_test_store_register_sasl (c, "al2", "alice", "sesame12", NULL);
+
+  /* The plain listener: neither. */
+  c = new_client (f);
+  natter_test_client_set_name (c, "al4");
+  say (c, "CAP REQ :sasl");
+  expect_next (c, ":irc.test CAP * ACK :sasl");
+  say (c, "AUTHENTICATE EXTERNAL");
+  expect_next (c, ":irc.test 904 * :SASL EXTERNAL needs a TLS client certificate");
+  say (c, "AUTHENTICATE PLAIN");
+  expect_next (c, ":irc.test 904 * :SASL PLAIN needs TLS on this server: connect with TLS, or use SCRAM-SHA-256");
 }
 
 int
 main (int   argc,
       char *argv[])
 {
+  const char * const names[] = { "irc.test", NULL };
+  const char * const addresses[] = { "127.0.0.1", NULL };
+  g_autoptr(GError) error = NULL;
+  int status;
+
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions ();
+
+  server_cert = natter_tls_certificate_load_or_create (NULL, names, addresses, NULL, &error);
+  g_assert_no_error (error);
+  cert_a = natter_tls_certificate_load_or_create (NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  cert_b = natter_tls_certificate_load_or_create (NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  certfp_a = natter_tls_certificate_fingerprint_hex (cert_a);
+  certfp_b = natter_tls_certificate_fingerprint_hex (cert_b);
+  certfp_b_colons = natter_tls_certificate_fingerprint (cert_b);
 
 #define ADD(path, func) \
   g_test_add ("/accounts/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
@@ -789,6 +1106,17 @@ main (int   argc,
   ADD ("silence/kept-with-account", test_silence_kept_with_account);
   ADD ("presence/last-seen-after-restart", test_last_seen_after_restart);
   ADD ("ircv3/cap-ls-302-lines", test_cap_ls_302_lines);
+  ADD ("cert/add-del-list", test_cert_commands);
+  ADD ("sasl/external", test_sasl_external);
+  ADD ("plaintext/refused-off-loopback", test_plaintext_refused);
+  ADD ("tls/external-and-passwords", test_tls_end_to_end);
 
-  return g_test_run ();
+  status = g_test_run ();
+  g_clear_object (&server_cert);
+  g_clear_object (&cert_a);
+  g_clear_object (&cert_b);
+  g_free (certfp_a);
+  g_free (certfp_b);
+  g_free (certfp_b_colons);
+  return status;
 }

@@ -93,6 +93,17 @@ test_oper (Fixture       *f,
   say (bob, "WHO alice");
   expect_exact (bob, ":irc.test 352 bob * alice 127.0.0.1 irc.test alice H* :0 Real Name");
   expect_next (bob, ":irc.test 315 bob alice :End of WHO list");
+  /* USERHOST marks operators with '*' after the nick (Modern IRC's isop). */
+  say (bob, "USERHOST alice bob");
+  expect_exact (bob, ":irc.test 302 bob :alice*=+alice@127.0.0.1 bob=+bob@127.0.0.1");
+  /* LUSERS counts operators online (252) while there are any. */
+  say (bob, "LUSERS");
+  expect_next (bob, ":irc.test 251 bob :There are 2 users and 0 invisible on 1 servers");
+  expect_next (bob, ":irc.test 252 bob 1 :operator(s) online");
+  expect_next (bob, ":irc.test 254 bob 1 :channels formed");
+  expect_next (bob, ":irc.test 255 bob :*");
+  expect_next (bob, ":irc.test 265 bob *");
+  expect_next (bob, ":irc.test 266 bob *");
   say (bob, "WHO #a");
   natter_test_client_expect_unordered (
       bob,
@@ -126,8 +137,27 @@ test_oper (Fixture       *f,
   say (bob, "WHO alice");
   expect_next (bob, ":irc.test 352 bob * alice 127.0.0.1 irc.test alice H :0 Real Name");
   expect_next (bob, ":irc.test 315 bob alice :End of WHO list");
+  say (bob, "LUSERS");
+  expect_next (bob, ":irc.test 251 bob :There are 2 users and 0 invisible on 1 servers");
+  expect_next (bob, ":irc.test 254 bob 1 :channels formed");
+  expect_next (bob, ":irc.test 255 bob :*");
+  expect_next (bob, ":irc.test 265 bob *");
+  expect_next (bob, ":irc.test 266 bob *");
   say (alice, "MODE alice +o");
   silent (alice);
+
+  /* An operator who leaves is no longer counted. */
+  say (alice, "OPER root :" PASSWORD);
+  expect_next (alice, ":irc.test 381 alice :You are now an IRC operator");
+  expect_next (alice, ":alice!alice@127.0.0.1 MODE alice +o");
+  say (alice, "QUIT");
+  expect_next (bob, ":alice!alice@127.0.0.1 QUIT :Client Quit");
+  say (bob, "LUSERS");
+  expect_next (bob, ":irc.test 251 bob :There are 1 users and 0 invisible on 1 servers");
+  expect_next (bob, ":irc.test 254 bob 1 :channels formed");
+  expect_next (bob, ":irc.test 255 bob :*");
+  expect_next (bob, ":irc.test 265 bob *");
+  expect_next (bob, ":irc.test 266 bob *");
 }
 
 /* A block that names a certificate takes only a connection with that
@@ -182,6 +212,8 @@ test_kill (Fixture       *f,
   expect_next (alice, ":irc.test 461 alice KILL :Not enough parameters");
   say (alice, "KILL nobody :Go away");
   expect_next (alice, ":irc.test 401 alice nobody :No such nick/channel");
+  say (alice, "KILL IRC.test :Go away");
+  expect_next (alice, ":irc.test 483 alice :You can't kill a server!");
   silent (carol);
 
   say (alice, "KILL carol :Go away");

@@ -178,7 +178,8 @@ test_whois (Fixture       *f,
   expect_next (alice, ":irc.test 312 alice bob irc.test :Natter");
   expect_next (alice, ":irc.test 301 alice bob :building");
   expect_next (alice, ":irc.test 317 alice bob * * :seconds idle, signon time");
-  expect_next (alice, ":irc.test 318 alice bob :End of /WHOIS list");
+  /* Modern IRC: 318 gives the nick exactly as asked, case and all. */
+  expect_next (alice, ":irc.test 318 alice BOB :End of /WHOIS list");
 
   /* A member of the +s room sees it; carol shares #b only. */
   join_room (alice, "#s", bob, NULL);

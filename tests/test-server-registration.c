@@ -12,16 +12,19 @@
  * the welcome burst with ISUPPORT, LUSERS and MOTD.
  */
 
-/* Reads the LUSERS numerics; @unknown: the 253 line is expected. */
+/* Reads the LUSERS numerics; @unknown: the 253 line is expected; @rooms:
+ * the 254 line is (never a zero count, as Modern IRC's counts are positive). */
 static void
 expect_next_lusers (Client     *c,
                     const char *who,
-                    gboolean    unknown)
+                    gboolean    unknown,
+                    guint       rooms)
 {
   expect_nextf (c, ":irc.test 251 %s :*", who);
   if (unknown)
     expect_nextf (c, ":irc.test 253 %s * :*", who);
-  expect_nextf (c, ":irc.test 254 %s * :*", who);
+  if (rooms > 0)
+    expect_nextf (c, ":irc.test 254 %s %u :channels formed", who, rooms);
   expect_nextf (c, ":irc.test 255 %s :*", who);
   expect_nextf (c, ":irc.test 265 %s *", who);
   expect_nextf (c, ":irc.test 266 %s *", who);
@@ -103,7 +106,6 @@ test_registration_welcome (Fixture       *f,
       g_test_fail_printf ("ISUPPORT has unexpected tokens: %s", joined);
     }
 
-  expect_next (c, ":irc.test 254 alice * :*");
   expect_next (c, ":irc.test 255 alice :*");
   expect_next (c, ":irc.test 265 alice *");
   expect_next (c, ":irc.test 266 alice *");
@@ -545,12 +547,19 @@ test_lusers_motd (Fixture       *f,
 
   /* An unregistered connection shows up as 253. */
   say (alice, "LUSERS");
-  expect_next_lusers (alice, "alice", TRUE);
+  expect_next_lusers (alice, "alice", TRUE, 0);
   silent (alice);
 
   natter_test_client_register (unknown, "bob");
   say (alice, "LUSERS");
-  expect_next_lusers (alice, "alice", FALSE);
+  expect_next_lusers (alice, "alice", FALSE, 0);
+  silent (alice);
+
+  /* A room formed: 254 counts it. */
+  say (alice, "JOIN #a");
+  expect (alice, ":irc.test 366 alice #a :End of /NAMES list");
+  say (alice, "LUSERS");
+  expect_next_lusers (alice, "alice", FALSE, 1);
   silent (alice);
 }
 
@@ -563,7 +572,7 @@ test_motd_missing (Fixture       *f,
   say (alice, "MOTD");
   expect_next (alice, ":irc.test 422 alice :MOTD File is missing");
   say (alice, "LUSERS");
-  expect_next_lusers (alice, "alice", FALSE);
+  expect_next_lusers (alice, "alice", FALSE, 0);
   silent (alice);
 }
 

@@ -70,13 +70,13 @@ test_room_join_names_topic (Fixture       *f,
   expect_next (alice, ":bob!bob@127.0.0.1 JOIN #a");
   expect_next (bob, ":bob!bob@127.0.0.1 JOIN #a");
   expect_next (bob, ":irc.test 332 bob #a :Welcome to room a");
-  expect_next (bob, ":irc.test 333 bob #a alice* *");
+  expect_next (bob, ":irc.test 333 bob #a alice *");
   expect_next_with_set (bob, ":irc.test 353 bob = #a", "@alice bob");
   expect_next (bob, ":irc.test 366 bob #a :End of /NAMES list");
 
   say (bob, "TOPIC #a");
   expect_next (bob, ":irc.test 332 bob #a :Welcome to room a");
-  expect_next (bob, ":irc.test 333 bob #a alice* *");
+  expect_next (bob, ":irc.test 333 bob #a alice *");
 
   /* New rooms are +t: only ops set the topic. */
   say (bob, "TOPIC #a :mine now");
@@ -340,6 +340,11 @@ test_room_limit (Fixture       *f,
   Client *carol = new_user (f, "carol");
 
   join_room (alice, "#l", NULL);
+  /* A limit that is not a positive number: ERR_INVALIDMODEPARAM, nothing set. */
+  say (alice, "MODE #l +l many");
+  expect_next (alice, ":irc.test 696 alice #l l many :The limit must be a positive whole number");
+  say (alice, "MODE #l +l 0");
+  expect_next (alice, ":irc.test 696 alice #l l 0 :The limit must be a positive whole number");
   say (alice, "MODE #l +l 2");
   expect_next (alice, ":alice!alice@127.0.0.1 MODE #l +l 2");
   join_room (bob, "#l", alice, NULL);

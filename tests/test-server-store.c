@@ -214,6 +214,11 @@ test_migrate_from_v1 (Fixture       *f,
   g_assert_cmpint (account->registered, ==, 1700000000);
   g_assert_cmpint (account->last_seen, ==, 0);
   g_assert_cmpstr (account->silences[0], ==, NULL);
+  /* Version 4: no SCRAM credentials until the password is next used, no
+   * certificates. */
+  g_assert_null (account->scram);
+  g_assert_nonnull (account->certfps);
+  g_assert_null (account->certfps[0]);
 
   rooms = natter_server_store_load_rooms (store, &error);
   g_assert_no_error (error);
@@ -724,7 +729,8 @@ test_accounts_roundtrip (Fixture       *f,
   {
     g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
     NatterStoredAccount alice = { .id = 1, .key = "alice", .name = "Alice", .hash = "$y$x",
-                                  .registered = 42 };
+                                  .registered = 42, .scram = "SCRAM-SHA-256$4096:c2FsdA==$a:b" };
+    const char *certfps[] = { "ab01", "cd02", NULL };
     NatterStoredAccount bob = { .id = 2, .key = "bob", .name = "bob", .hash = "$y$y", .registered = 43 };
     NatterStoredRoom tea = { .key = "#tea", .name = "#Tea", .founder = "=1", .topic = "hot",
                              .topic_setter = "Alice", .topic_time = 7, .modes = 5,
@@ -736,6 +742,8 @@ test_accounts_roundtrip (Fixture       *f,
     natter_server_store_save_account (store, &alice);
     natter_server_store_save_account (store, &bob);
     natter_server_store_save_silences (store, "=1", masks);
+    natter_server_store_save_certfps (store, "=2", certfps);
+    natter_server_store_save_certfps (store, "=2", certfps + 1);
     natter_server_store_save_room (store, &tea);
     natter_server_store_add_offline (store, "=2", &offline);
     natter_server_store_add_offline (store, "=2", &offline);
@@ -763,6 +771,8 @@ test_accounts_roundtrip (Fixture       *f,
           g_assert_cmpuint (g_strv_length (account->silences), ==, 2);
           g_assert_true (g_strv_contains ((const char * const *)account->silences, "bad!*@*"));
           g_assert_cmpuint (account->inbox_pending, ==, 0);
+          g_assert_cmpstr (account->scram, ==, "SCRAM-SHA-256$4096:c2FsdA==$a:b");
+          g_assert_cmpstr (account->certfps[0], ==, NULL);
         }
       else
         {
@@ -770,6 +780,10 @@ test_accounts_roundtrip (Fixture       *f,
           g_assert_cmpuint (g_strv_length (account->silences), ==, 0);
           g_assert_cmpuint (account->inbox_pending, ==, 2);
           g_assert_cmpint (account->last_seen, ==, 1234);
+          g_assert_null (account->scram);
+          /* The list as last saved. */
+          g_assert_cmpuint (g_strv_length (account->certfps), ==, 1);
+          g_assert_cmpstr (account->certfps[0], ==, "cd02");
         }
     }
 

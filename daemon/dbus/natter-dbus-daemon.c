@@ -465,6 +465,7 @@ hosting_config_from_options (GVariant             *options,
     { "password", "s" }, { "motd", "s" },
     { "listen-tls", "as" }, { "tls-certificate", "s" }, { "tls-key", "s" },
     { "listen-ws", "as" },
+    { "allow-plaintext-passwords", "b" },
   };
 
   if (!natter_dbus_options_validate (options, known, G_N_ELEMENTS (known), error))
@@ -479,6 +480,7 @@ hosting_config_from_options (GVariant             *options,
   g_variant_lookup (options, "tls-certificate", "s", &config->tls_certificate);
   g_variant_lookup (options, "tls-key", "s", &config->tls_key);
   g_variant_lookup (options, "listen-ws", "^as", &config->listen_ws);
+  g_variant_lookup (options, "allow-plaintext-passwords", "b", &config->allow_plaintext_passwords);
 
   if (config->password != NULL &&
       (config->password[0] == '\0' || !natter_session_check_text (config->password, 256, _("password"), error)))

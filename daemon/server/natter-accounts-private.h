@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "natter-scram.h"
 #include "natter-server-private.h"
 #include "natter-token-bucket.h"
 
@@ -24,10 +25,12 @@ typedef struct {
   char              *key;           /* casefolded name */
   char              *name;
   char              *hash;
+  char              *scram;         /* SCRAM-SHA-256 credentials, NULL until derived */
   char              *email;
   gint64             registered;
   gint64             last_seen;
   GPtrArray         *silences;      /* char* */
+  GPtrArray         *certfps;       /* char*, lower-case hex SHA-256s for SASL EXTERNAL */
   guint              inbox_pending;
   GPtrArray         *online;        /* NatterClient* logged in to it, unowned */
   GHashTable        *first_joins;   /* registered room key -> gint64* unix ms */
@@ -41,12 +44,25 @@ struct _NatterAccounts
   GHashTable *by_identity;  /* identity -> NatterAccount*, unowned */
   gint64      last_id;      /* the highest account id ever given */
   GHashTable *registering;  /* keys whose REGISTER is hashing */
+  GHashTable *by_certfp;    /* certificate fingerprint -> NatterAccount*, unowned */
 };
+
+/* SASL mechanisms (natter-accounts-sasl.c). */
+typedef enum {
+  NATTER_SASL_NONE,
+  NATTER_SASL_PLAIN,
+  NATTER_SASL_SCRAM,
+  NATTER_SASL_EXTERNAL,
+} NatterSaslMech;
 
 struct _NatterAuth
 {
   char              *account_key;   /* casefolded client->account */
   GString           *sasl;          /* base64 received so far; NULL: no exchange */
+  NatterSaslMech     sasl_mech;     /* of the exchange under way */
+  guint              scram_step;    /* messages of a SCRAM exchange answered so far */
+  NatterScramExchange *scram;
+  char              *scram_identity; /* the account a SCRAM exchange is for */
   GSource           *grace;         /* renames an unidentified holder of a registered nick */
   GHashTable        *offline_told;  /* account keys told their messages wait */
   GHashTable        *joined;        /* room keys -> gint64* unix ms of the current join */
@@ -92,9 +108,23 @@ void      _natter_accounts_whois            (NatterServer *server,
 /* A client logged in to the account named @name, when no one has that nick. */
 NatterClient *_natter_accounts_find_logged_in (NatterServer *server,
                                                const char   *name);
+
+/* natter-accounts-sasl.c: AUTHENTICATE with PLAIN, SCRAM-SHA-256 and
+ * EXTERNAL, and where passwords may be sent in clear. */
 void      _natter_accounts_cmd_authenticate (NatterServer     *server,
                                              NatterClient     *client,
                                              NatterIrcMessage *msg);
+/* Ends an exchange under way, forgetting what it received. */
+void      _natter_sasl_reset                (NatterAuth       *auth);
+/* The mechanisms, as CAP LS 302 and 908 list them. */
+#define NATTER_SASL_MECHANISMS "PLAIN,EXTERNAL," NATTER_SCRAM_MECHANISM
+/* TRUE when a password must not cross @client's connection in clear: it
+ * is neither TLS nor from a loopback address, and the server was not told
+ * to allow it (allow-plaintext-passwords). */
+gboolean  _natter_accounts_plaintext_refused (NatterServer    *server,
+                                              NatterClient    *client);
+/* What a client sending a password there is told (translated). */
+const char *_natter_accounts_plaintext_refusal (void);
 
 /* For the services and history. */
 NatterAuth    *_natter_client_get_auth      (NatterClient *client);
@@ -116,14 +146,29 @@ void      _natter_accounts_login            (NatterServer  *server,
                                              NatterAccount *account);
 void      _natter_accounts_logout           (NatterServer *server,
                                              NatterClient *client);
-/* @name (nick casing), @hash, @email: a new account, saved; NULL if taken. */
+/* @name (nick casing), @hash, @scram (may be NULL), @email: a new
+ * account, saved; NULL if taken. */
 NatterAccount *_natter_accounts_create      (NatterServer *server,
                                              const char   *name,
                                              const char   *hash,
+                                             const char   *scram,
                                              const char   *email);
+/* A new password's yescrypt @hash and SCRAM credentials (NULL: none). */
 void      _natter_accounts_set_hash         (NatterServer  *server,
                                              NatterAccount *account,
-                                             const char    *hash);
+                                             const char    *hash,
+                                             const char    *scram);
+/* Certificate fingerprints for SASL EXTERNAL (NickServ CERT): the account
+ * a fingerprint belongs to, or NULL; adding one another account has is a
+ * programming error (check first). */
+NatterAccount *_natter_accounts_by_certfp   (NatterServer  *server,
+                                             const char    *certfp);
+void      _natter_accounts_add_certfp       (NatterServer  *server,
+                                             NatterAccount *account,
+                                             const char    *certfp);
+gboolean  _natter_accounts_remove_certfp    (NatterServer  *server,
+                                             NatterAccount *account,
+                                             const char    *certfp);
 void      _natter_accounts_drop             (NatterServer  *server,
                                              NatterAccount *account);
 gboolean  _natter_accounts_is_registering   (NatterServer *server,
@@ -134,16 +179,33 @@ void      _natter_accounts_set_registering  (NatterServer *server,
 /*
  * Slow password work on a worker thread. @client's input is paused until
  * @done has run (it runs only if the client is still connected).
- * Hashing: @result is the new hash, or NULL on failure. Verifying against
- * @hash: @result is non-NULL when the password matches.
+ * Verifying against @hash: @result is non-NULL when the password matches.
  */
 typedef void (*NatterPasswordDone) (NatterServer *server,
                                     NatterClient *client,
                                     const char   *result,
                                     gpointer      user_data);
+/* Hashing: @hash is the new yescrypt hash, or NULL on failure; @scram the
+ * SCRAM-SHA-256 credentials derived with it (NULL when the password has
+ * none: natter-scram.h). */
+typedef void (*NatterSecretsDone)  (NatterServer *server,
+                                    NatterClient *client,
+                                    const char   *hash,
+                                    const char   *scram,
+                                    gpointer      user_data);
 
 void      _natter_accounts_hash_password    (NatterServer       *server,
                                              NatterClient       *client,
+                                             const char         *password,
+                                             NatterSecretsDone   done,
+                                             gpointer            user_data,
+                                             GDestroyNotify      destroy);
+/* Checks @password against @account's hash; when it matches and the
+ * account has no SCRAM credentials yet, derives them on the same thread
+ * and keeps them (accounts older than SCRAM get them at their next login). */
+void      _natter_accounts_check_password   (NatterServer       *server,
+                                             NatterClient       *client,
+                                             NatterAccount      *account,
                                              const char         *password,
                                              NatterPasswordDone  done,
                                              gpointer            user_data,

@@ -45,6 +45,7 @@ static void
 register_hashed (NatterServer *server,
                  NatterClient *client,
                  const char   *hash,
+                 const char   *scram,
                  gpointer      user_data)
 {
   Registration *registration = user_data;
@@ -61,7 +62,7 @@ register_hashed (NatterServer *server,
       return;
     }
 
-  account = _natter_accounts_create (server, registration->name, hash, registration->email);
+  account = _natter_accounts_create (server, registration->name, hash, scram, registration->email);
   if (account == NULL)
     {
       _natter_limits_registration_cancelled (server, client);
@@ -230,6 +231,14 @@ _natter_accounts_cmd_register (NatterServer     *server,
     {
       fail (server, client, "REGISTER", "TEMPORARILY_UNAVAILABLE", client->nick,
             _("The server cannot store anything now (its database failed): accounts cannot be registered until it is repaired."));
+      return;
+    }
+  /* No standard code says "use TLS": one of our own, the text says it. */
+  if (_natter_accounts_plaintext_refused (server, client))
+    {
+      _natter_server_standard_reply (server, client, "FAIL", "REGISTER", "TLS_REQUIRED", client->nick,
+                                     _natter_accounts_plaintext_refusal ());
+      explicit_bzero ((char *)password, strlen (password));
       return;
     }
 

@@ -18,7 +18,8 @@
 
 /*
  * Accounts of the hosted server: the in-memory cache of the store's accounts
- * (loaded at start, written through), logins by NickServ and SASL PLAIN,
+ * (loaded at start, written through), logins by NickServ (SASL is in
+ * natter-accounts-sasl.c),
  * nick protection, registered rooms and account-notify / account-tag /
  * extended-join.
  *
@@ -26,13 +27,6 @@
  * the password pool's thread (natter-limits.c) while the client's input
  * waits (_natter_client_pause()).
  */
-
-/* SASL: payload lines are cut at 400 bytes; PLAIN with the longest password
- * and account fits in three. */
-#define SASL_CHUNK 400
-#define SASL_MAX   (3 * SASL_CHUNK)
-
-static void sasl_reset (NatterAuth *auth);
 
 static void
 natter_account_free (NatterAccount *account)
@@ -43,8 +37,12 @@ natter_account_free (NatterAccount *account)
   if (account->hash != NULL)
     explicit_bzero (account->hash, strlen (account->hash));
   g_free (account->hash);
+  if (account->scram != NULL)
+    explicit_bzero (account->scram, strlen (account->scram));
+  g_free (account->scram);
   g_free (account->email);
   g_ptr_array_unref (account->silences);
+  g_ptr_array_unref (account->certfps);
   g_ptr_array_unref (account->online);
   g_hash_table_unref (account->first_joins);
   g_hash_table_unref (account->read_markers);
@@ -67,6 +65,7 @@ natter_account_new (const char *name,
   account->name = g_strdup (name);
   account->key = key != NULL ? g_strdup (key) : natter_irc_casefold (name);
   account->silences = g_ptr_array_new_with_free_func (g_free);
+  account->certfps = g_ptr_array_new_with_free_func (g_free);
   account->online = g_ptr_array_new ();
 
   return account;
@@ -78,6 +77,7 @@ _natter_accounts_free (NatterAccounts *accounts)
   if (accounts == NULL)
     return;
   g_hash_table_unref (accounts->by_identity);
+  g_hash_table_unref (accounts->by_certfp);
   g_hash_table_unref (accounts->accounts);
   g_hash_table_unref (accounts->registering);
   g_free (accounts);
@@ -100,11 +100,7 @@ _natter_auth_free (NatterAuth *auth)
     return;
 
   cancel_grace (auth);
-  if (auth->sasl != NULL)
-    {
-      explicit_bzero (auth->sasl->str, auth->sasl->allocated_len);
-      g_string_free (auth->sasl, TRUE);
-    }
+  _natter_sasl_reset (auth);
   g_clear_pointer (&auth->offline_told, g_hash_table_unref);
   g_clear_pointer (&auth->joined, g_hash_table_unref);
   g_free (auth->account_key);
@@ -149,6 +145,7 @@ save_account (NatterServer  *server,
     .key = account->key,
     .name = account->name,
     .hash = account->hash,
+    .scram = account->scram,
     .email = account->email,
     .registered = account->registered,
     .last_seen = account->last_seen,
@@ -173,6 +170,7 @@ _natter_accounts_start (NatterServer *server)
                                           (GDestroyNotify)natter_account_free);
   self->registering = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->by_identity = g_hash_table_new (g_str_hash, g_str_equal);
+  self->by_certfp = g_hash_table_new (g_str_hash, g_str_equal);
   server->accounts = self;
   server->history = _natter_history_new ();
   if (server->nick_grace_ms == 0)
@@ -191,11 +189,24 @@ _natter_accounts_start (NatterServer *server)
 
       account->hash = g_steal_pointer (&stored->hash);
       account->email = g_steal_pointer (&stored->email);
+      /* Unreadable credentials are derived again at the next login. */
+      if (natter_scram_credentials_valid (stored->scram))
+        account->scram = g_steal_pointer (&stored->scram);
+      else if (stored->scram != NULL)
+        g_warning ("The SCRAM credentials of %s cannot be read: they are made again at its next login",
+                   stored->name);
       account->registered = stored->registered;
       account->last_seen = stored->last_seen;
       account->inbox_pending = stored->inbox_pending;
       for (guint j = 0; stored->silences[j] != NULL; j++)
         g_ptr_array_add (account->silences, g_strdup (stored->silences[j]));
+      for (guint j = 0; stored->certfps[j] != NULL; j++)
+        if (!g_hash_table_contains (self->by_certfp, stored->certfps[j]))
+          {
+            g_ptr_array_add (account->certfps, g_strdup (stored->certfps[j]));
+            g_hash_table_insert (self->by_certfp, g_ptr_array_index (account->certfps, account->certfps->len - 1),
+                                 account);
+          }
       g_hash_table_insert (self->accounts, account->key, account);
       g_hash_table_insert (self->by_identity, account->identity, account);
     }
@@ -471,7 +482,7 @@ _natter_accounts_registered (NatterServer *server,
   /* Registration ends an exchange the client left unfinished. */
   if (client->auth != NULL && client->auth->sasl != NULL)
     {
-      sasl_reset (client->auth);
+      _natter_sasl_reset (client->auth);
       _natter_server_reply (server, client, "906", _("SASL authentication aborted"), NULL);
     }
 
@@ -603,6 +614,7 @@ NatterAccount *
 _natter_accounts_create (NatterServer *server,
                          const char   *name,
                          const char   *hash,
+                         const char   *scram,
                          const char   *email)
 {
   NatterAccount *account;
@@ -612,6 +624,7 @@ _natter_accounts_create (NatterServer *server,
 
   account = natter_account_new (name, NULL, ++server->accounts->last_id);
   account->hash = g_strdup (hash);
+  account->scram = g_strdup (scram);
   account->email = g_strdup (email);
   account->registered = g_get_real_time () / G_USEC_PER_SEC;
   g_hash_table_insert (server->accounts->accounts, account->key, account);
@@ -622,15 +635,81 @@ _natter_accounts_create (NatterServer *server,
   return account;
 }
 
+static void
+replace_secret (char       **secret,
+                const char  *value)
+{
+  if (*secret != NULL)
+    explicit_bzero (*secret, strlen (*secret));
+  g_free (*secret);
+  *secret = g_strdup (value);
+}
+
 void
 _natter_accounts_set_hash (NatterServer  *server,
                            NatterAccount *account,
-                           const char    *hash)
+                           const char    *hash,
+                           const char    *scram)
 {
-  explicit_bzero (account->hash, strlen (account->hash));
-  g_free (account->hash);
-  account->hash = g_strdup (hash);
+  replace_secret (&account->hash, hash);
+  replace_secret (&account->scram, scram);
   save_account (server, account);
+}
+
+/* Certificates --------------------------------------------------------------- */
+
+static void
+save_certfps (NatterServer  *server,
+              NatterAccount *account)
+{
+  /* Not g_ptr_array_copy(): that would free the strings with the copy. */
+  g_autoptr(GPtrArray) list = g_ptr_array_sized_new (account->certfps->len + 1);
+
+  for (guint i = 0; i < account->certfps->len; i++)
+    g_ptr_array_add (list, g_ptr_array_index (account->certfps, i));
+  g_ptr_array_add (list, NULL);
+  natter_server_store_save_certfps (server->store, account->identity, (const char * const *)list->pdata);
+}
+
+NatterAccount *
+_natter_accounts_by_certfp (NatterServer *server,
+                            const char   *certfp)
+{
+  if (server->accounts == NULL || certfp == NULL)
+    return NULL;
+
+  return g_hash_table_lookup (server->accounts->by_certfp, certfp);
+}
+
+void
+_natter_accounts_add_certfp (NatterServer  *server,
+                             NatterAccount *account,
+                             const char    *certfp)
+{
+  char *copy = g_strdup (certfp);
+
+  g_return_if_fail (!g_hash_table_contains (server->accounts->by_certfp, certfp));
+
+  g_ptr_array_add (account->certfps, copy);
+  g_hash_table_insert (server->accounts->by_certfp, copy, account);
+  save_certfps (server, account);
+}
+
+gboolean
+_natter_accounts_remove_certfp (NatterServer  *server,
+                                NatterAccount *account,
+                                const char    *certfp)
+{
+  for (guint i = 0; i < account->certfps->len; i++)
+    if (g_str_equal (g_ptr_array_index (account->certfps, i), certfp))
+      {
+        g_hash_table_remove (server->accounts->by_certfp, certfp);
+        g_ptr_array_remove_index (account->certfps, i);
+        save_certfps (server, account);
+        return TRUE;
+      }
+
+  return FALSE;
 }
 
 void
@@ -645,6 +724,8 @@ _natter_accounts_drop (NatterServer  *server,
    * logged out. */
   g_hash_table_steal (server->accounts->accounts, account->key);
   g_hash_table_remove (server->accounts->by_identity, account->identity);
+  for (guint i = 0; i < account->certfps->len; i++)
+    g_hash_table_remove (server->accounts->by_certfp, g_ptr_array_index (account->certfps, i));
   online = g_ptr_array_copy (account->online, NULL, NULL);
   for (guint i = 0; i < online->len; i++)
     _natter_accounts_logout (server, g_ptr_array_index (online, i));
@@ -695,9 +776,14 @@ typedef struct {
   char               *password;
   char               *hash;
   gboolean            verify;
-  NatterPasswordDone  done;
+  NatterPasswordDone  done;         /* verifying */
+  NatterSecretsDone   secrets_done; /* hashing */
   gpointer            user_data;
   GDestroyNotify      destroy;
+  /* SCRAM credentials derived on the thread (hashing; verifying for an
+   * account, @identity, that had none). */
+  char               *identity;
+  char               *scram;
 } PasswordJob;
 
 static void
@@ -706,6 +792,10 @@ password_job_free (PasswordJob *job)
   explicit_bzero (job->password, strlen (job->password));
   g_free (job->password);
   g_free (job->hash);
+  g_free (job->identity);
+  if (job->scram != NULL)
+    explicit_bzero (job->scram, strlen (job->scram));
+  g_free (job->scram);
   if (job->destroy != NULL)
     job->destroy (job->user_data);
   g_object_unref (job->client);
@@ -720,19 +810,51 @@ password_thread (GTask        *task,
                  GCancellable *cancellable)
 {
   PasswordJob *job = task_data;
+  g_autoptr(GError) scram_error = NULL;
 
   if (job->verify)
-    g_task_return_boolean (task, natter_password_verify (job->password, job->hash));
+    {
+      gboolean ok = natter_password_verify (job->password, job->hash);
+
+      if (ok && job->identity != NULL)
+        job->scram = natter_scram_new_credentials (job->password, &scram_error);
+      g_task_return_boolean (task, ok);
+    }
   else
     {
       GError *error = NULL;
       char *hash = natter_password_hash (job->password, &error);
 
+      if (hash != NULL)
+        job->scram = natter_scram_new_credentials (job->password, &scram_error);
       if (hash == NULL)
         g_task_return_error (task, error);
       else
         g_task_return_pointer (task, hash, g_free);
     }
+
+  /* A password SASLprep refuses logs in with PLAIN only. */
+  if (scram_error != NULL)
+    g_debug ("No SCRAM credentials: %s", scram_error->message);
+}
+
+/* Credentials derived at a login are kept if the password they were
+ * derived from is still the account's. */
+static void
+keep_derived_scram (PasswordJob *job)
+{
+  NatterAccount *account;
+
+  if (job->scram == NULL || job->identity == NULL)
+    return;
+
+  account = g_hash_table_lookup (job->server->accounts->by_identity, job->identity);
+  if (account == NULL || account->scram != NULL || g_strcmp0 (account->hash, job->hash) != 0)
+    return;
+
+  account->scram = g_steal_pointer (&job->scram);
+  save_account (job->server, account);
+  g_debug ("SCRAM-SHA-256 credentials derived for %s", account->name);
 }
 
 static void
@@ -754,6 +876,8 @@ password_done_cb (GObject      *source_object,
     {
       gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
 
+      if (ok)
+        keep_derived_scram (job);
       if (_natter_client_is_alive (client))
         job->done (job->server, client, ok ? "" : NULL, job->user_data);
     }
@@ -764,23 +888,21 @@ password_done_cb (GObject      *source_object,
       if (hash == NULL)
         g_warning ("Cannot hash a password: %s", error->message);
       if (_natter_client_is_alive (client))
-        job->done (job->server, client, hash, job->user_data);
+        job->secrets_done (job->server, client, hash, hash != NULL ? job->scram : NULL, job->user_data);
     }
 
   _natter_server_ack_end (job->server, client, &ack);
   _natter_client_resume (client);
 }
 
-static void
-password_job_run (NatterServer       *server,
-                  NatterClient       *client,
-                  const char         *password,
-                  const char         *hash,
-                  NatterPasswordDone  done,
-                  gpointer            user_data,
-                  GDestroyNotify      destroy)
+static PasswordJob *
+password_job_new (NatterServer   *server,
+                  NatterClient   *client,
+                  const char     *password,
+                  const char     *hash,
+                  gpointer        user_data,
+                  GDestroyNotify  destroy)
 {
-  g_autoptr(GTask) task = NULL;
   PasswordJob *job = g_new0 (PasswordJob, 1);
 
   job->server = g_object_ref (server);
@@ -788,9 +910,18 @@ password_job_run (NatterServer       *server,
   job->password = g_strdup (password);
   job->hash = g_strdup (hash);
   job->verify = (hash != NULL);
-  job->done = done;
   job->user_data = user_data;
   job->destroy = destroy;
+
+  return job;
+}
+
+static void
+password_job_run (PasswordJob *job)
+{
+  g_autoptr(GTask) task = NULL;
+  NatterServer *server = job->server;
+  NatterClient *client = job->client;
 
   _natter_client_pause (client);
 
@@ -805,11 +936,14 @@ void
 _natter_accounts_hash_password (NatterServer       *server,
                                 NatterClient       *client,
                                 const char         *password,
-                                NatterPasswordDone  done,
+                                NatterSecretsDone   done,
                                 gpointer            user_data,
                                 GDestroyNotify      destroy)
 {
-  password_job_run (server, client, password, NULL, done, user_data, destroy);
+  PasswordJob *job = password_job_new (server, client, password, NULL, user_data, destroy);
+
+  job->secrets_done = done;
+  password_job_run (job);
 }
 
 void
@@ -821,221 +955,30 @@ _natter_accounts_verify_password (NatterServer       *server,
                                   gpointer            user_data,
                                   GDestroyNotify      destroy)
 {
+  PasswordJob *job;
+
   g_return_if_fail (hash != NULL);
 
-  password_job_run (server, client, password, hash, done, user_data, destroy);
-}
-
-/* SASL PLAIN --------------------------------------------------------------- */
-
-static void
-sasl_reset (NatterAuth *auth)
-{
-  if (auth->sasl != NULL)
-    {
-      explicit_bzero (auth->sasl->str, auth->sasl->allocated_len);
-      g_string_free (auth->sasl, TRUE);
-      auth->sasl = NULL;
-    }
-}
-
-static void
-sasl_fail (NatterServer *server,
-           NatterClient *client)
-{
-  sasl_reset (_natter_client_get_auth (client));
-  _natter_server_reply (server, client, "904", _("SASL authentication failed"), NULL);
-}
-
-static gboolean
-is_base64 (const char *text,
-           gsize       len)
-{
-  gsize pad = 0;
-
-  if (len == 0 || len % 4 != 0)
-    return FALSE;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = text[i];
-
-      if (c == '=')
-        {
-          if (i < len - 2)
-            return FALSE;
-          pad++;
-        }
-      else if (pad > 0 || !(g_ascii_isalnum (c) || c == '+' || c == '/'))
-        return FALSE;
-    }
-
-  return TRUE;
-}
-
-static void
-sasl_verified (NatterServer *server,
-               NatterClient *client,
-               const char   *result,
-               gpointer      user_data)
-{
-  NatterAccount *account = g_hash_table_lookup (server->accounts->accounts, user_data);
-
-  if (result == NULL || account == NULL)
-    {
-      g_message ("Failed SASL login to %s from %s", (const char *)user_data, client->address);
-      _natter_server_reply (server, client, "904", _("SASL authentication failed"), NULL);
-      return;
-    }
-
-  _natter_limits_login_succeeded (server, client, account);
-  _natter_accounts_login (server, client, account);
-  _natter_server_reply (server, client, "903", _("SASL authentication successful"), NULL);
-}
-
-/* Throttled and busy are told apart from a wrong password (904 all the
- * same: the exchange is over). */
-static gboolean
-sasl_plain_allowed (NatterServer  *server,
-                    NatterClient  *client,
-                    NatterAccount *account)
-{
-  g_autofree char *refusal = NULL;
-
-  if ((account == NULL || _natter_limits_password_pool_ready (server, client, TRUE, &refusal)) &&
-      _natter_limits_login_begin (server, client, account, &refusal))
-    return TRUE;
-
-  sasl_reset (_natter_client_get_auth (client));
-  _natter_server_reply (server, client, "904", refusal, NULL);
-  return FALSE;
-}
-
-static void
-sasl_plain (NatterServer *server,
-            NatterClient *client,
-            GString      *payload)
-{
-  g_autofree guchar *decoded = NULL;
-  gsize len = 0;
-  const char *authzid, *authcid, *password;
-  const guchar *nul1, *nul2;
-  NatterAccount *account;
-
-  if (!is_base64 (payload->str, payload->len))
-    {
-      sasl_fail (server, client);
-      return;
-    }
-
-  decoded = g_base64_decode (payload->str, &len);
-  nul1 = memchr (decoded, '\0', len);
-  nul2 = nul1 != NULL ? memchr (nul1 + 1, '\0', len - (nul1 + 1 - decoded)) : NULL;
-  if (nul2 == NULL || memchr (nul2 + 1, '\0', len - (nul2 + 1 - decoded)) != NULL)
-    {
-      explicit_bzero (decoded, len);
-      sasl_fail (server, client);
-      return;
-    }
-
-  /* authzid NUL authcid NUL password: make each a string. */
-  decoded = g_realloc (decoded, len + 1);
-  decoded[len] = '\0';
-  authzid = (const char *)decoded;
-  authcid = authzid + strlen (authzid) + 1;
-  password = authcid + strlen (authcid) + 1;
-
-  account = g_utf8_validate (authcid, -1, NULL) ? _natter_accounts_lookup (server, authcid) : NULL;
-  if (!sasl_plain_allowed (server, client, account))
-    {
-      explicit_bzero (decoded, len);
-      return;
-    }
-  if (account == NULL || (*authzid != '\0' && !natter_irc_casecmp_equal (authzid, authcid)))
-    {
-      explicit_bzero (decoded, len);
-      sasl_fail (server, client);
-      return;
-    }
-
-  _natter_accounts_verify_password (server, client, password, account->hash,
-                                    sasl_verified, g_strdup (account->key), g_free);
-  explicit_bzero (decoded, len);
+  job = password_job_new (server, client, password, hash, user_data, destroy);
+  job->done = done;
+  password_job_run (job);
 }
 
 void
-_natter_accounts_cmd_authenticate (NatterServer     *server,
-                                   NatterClient     *client,
-                                   NatterIrcMessage *msg)
+_natter_accounts_check_password (NatterServer       *server,
+                                 NatterClient       *client,
+                                 NatterAccount      *account,
+                                 const char         *password,
+                                 NatterPasswordDone  done,
+                                 gpointer            user_data,
+                                 GDestroyNotify      destroy)
 {
-  const char *param = msg->params[0];
-  gsize len = strlen (param);
-  NatterAuth *auth;
+  PasswordJob *job = password_job_new (server, client, password, account->hash, user_data, destroy);
 
-  if (server->store == NULL)
-    {
-      if (client->registered)
-        _natter_server_reply (server, client, "421", msg->command, _("Unknown command"), NULL);
-      else
-        _natter_server_reply (server, client, "451", _("You have not registered"), NULL);
-      return;
-    }
-
-  auth = _natter_client_get_auth (client);
-
-  if (g_str_equal (param, "*"))
-    {
-      sasl_reset (auth);
-      _natter_server_reply (server, client, "906", _("SASL authentication aborted"), NULL);
-      return;
-    }
-
-  if (!_natter_client_has_cap (client, NATTER_CAP_SASL))
-    {
-      sasl_fail (server, client);
-      return;
-    }
-
-  if (client->account != NULL)
-    {
-      sasl_reset (auth);
-      _natter_server_reply (server, client, "907",
-                            _("You have already authenticated using SASL"), NULL);
-      return;
-    }
-
-  if (auth->sasl == NULL)
-    {
-      if (g_ascii_strcasecmp (param, "PLAIN") == 0)
-        {
-          auth->sasl = g_string_new (NULL);
-          _natter_server_send (server, client, NULL, "AUTHENTICATE", "+", NULL);
-          return;
-        }
-      _natter_server_reply (server, client, "908", "PLAIN", _("are available SASL mechanisms"), NULL);
-      sasl_fail (server, client);
-      return;
-    }
-
-  if (len > SASL_CHUNK || auth->sasl->len + len > SASL_MAX)
-    {
-      sasl_reset (auth);
-      _natter_server_reply (server, client, "905", _("SASL message too long"), NULL);
-      return;
-    }
-
-  if (!g_str_equal (param, "+"))
-    g_string_append_len (auth->sasl, param, len);
-  if (len == SASL_CHUNK)
-    return; /* more follows */
-
-  {
-    GString *payload = g_steal_pointer (&auth->sasl);
-
-    sasl_plain (server, client, payload);
-    explicit_bzero (payload->str, payload->allocated_len);
-    g_string_free (payload, TRUE);
-  }
+  job->done = done;
+  if (account->scram == NULL)
+    job->identity = g_strdup (account->identity);
+  password_job_run (job);
 }
 
 /* Rooms -------------------------------------------------------------------- */

@@ -314,6 +314,8 @@ config_set_abuse_limits (const NatterHostingConfig *config,
     g_object_set (server, "inbox-size", (guint) config->inbox_size, NULL);
   if (config->inbox_per_sender >= 0)
     g_object_set (server, "inbox-per-sender", (guint) config->inbox_per_sender, NULL);
+  if (config->allow_plaintext_passwords)
+    g_object_set (server, "allow-plaintext-passwords", TRUE, NULL);
 }
 
 static gboolean

@@ -54,6 +54,7 @@ typedef struct {
   char     **opers;                 /* operator blocks, "NAME:HASH[:CERTFP]" */
   char      *oper_file;             /* more: a key file, a group per operator (hash, certfp) */
   char     **listen_ws;             /* WebSocket listeners, ADDR:PORT; none by default */
+  gboolean   allow_plaintext_passwords; /* SASL PLAIN and NickServ over plain TCP from other machines */
 } NatterHostingConfig;
 
 #define NATTER_HOSTING_CONFIG_INIT                                        \

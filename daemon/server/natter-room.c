@@ -428,10 +428,11 @@ natter_room_apply_key (NatterRoom                *self,
   return NULL;
 }
 
-static void
+static const char *
 natter_room_apply_limit (NatterRoom                *self,
                          const NatterIrcModeChange *change,
-                         NatterRoomModeDelta       *delta)
+                         NatterRoomModeDelta       *delta,
+                         const char               **text)
 {
   guint64 limit;
 
@@ -442,16 +443,19 @@ natter_room_apply_limit (NatterRoom                *self,
           self->limit = 0;
           natter_room_mode_delta_add (delta, FALSE, 'l', NULL);
         }
-      return;
+      return NULL;
     }
 
-  if (g_ascii_string_to_unsigned (change->arg, 10, 1, G_MAXINT, &limit, NULL))
-    {
-      g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT, limit);
+  if (!g_ascii_string_to_unsigned (change->arg, 10, 1, G_MAXINT, &limit, NULL))
+    return natter_room_refuse ("696", _("The limit must be a positive whole number"), text);
 
-      self->limit = limit;
-      natter_room_mode_delta_add (delta, TRUE, 'l', text);
-    }
+  {
+    g_autofree char *value = g_strdup_printf ("%" G_GUINT64_FORMAT, limit);
+
+    self->limit = limit;
+    natter_room_mode_delta_add (delta, TRUE, 'l', value);
+  }
+  return NULL;
 }
 
 static const char *
@@ -534,8 +538,7 @@ _natter_room_apply_mode (NatterRoom                *self,
     case 'k':
       return natter_room_apply_key (self, change, delta, text);
     case 'l':
-      natter_room_apply_limit (self, change, delta);
-      return NULL;
+      return natter_room_apply_limit (self, change, delta, text);
     case 'o':
     case 'v':
       return natter_room_apply_member (self, change, target, delta, text);

@@ -272,6 +272,7 @@ natter_server_close_room (NatterServer  *self,
       !_natter_accounts_room_persists (self, room))
     {
       _natter_accounts_room_gone (self, room);
+      _natter_server_hook (self, room_removed, room->name);
       g_hash_table_remove (self->rooms, room->folded);
     }
   g_object_unref (room);

@@ -16,6 +16,7 @@ static const char * const live_settings[] = {
   "registration-timeout", "ping-interval", "nick-grace",
   "max-accounts-per-address", "max-rooms-per-account", "inbox-size", "inbox-per-sender",
   "registered-history", "operators",
+  "allow-plaintext-passwords",
 };
 
 void

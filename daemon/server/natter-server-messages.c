@@ -122,6 +122,8 @@ deliver (NatterServer *server,
     _natter_history_record (server, client, &line, room, to);
   if (g_str_equal (command, "PRIVMSG") && to != NULL && to->away != NULL)
     _natter_server_reply (server, client, "301", to->nick, to->away, NULL);
+  if (room != NULL && text != NULL && g_str_equal (command, "PRIVMSG"))
+    _natter_server_hook (server, message, room->name, client->nick, text);
 
   if (_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
     _natter_out_line_send (&line, server, client);

@@ -138,6 +138,13 @@ room_mode (NatterServer     *server,
             _natter_server_reply_refusal (server, client, room, numeric, text, NULL);
           refused = TRUE;
         }
+      else if (g_str_equal (numeric, "696"))
+        {
+          /* ERR_INVALIDMODEPARAM names the mode and the refused parameter. */
+          char letter[2] = { change->mode, '\0' };
+
+          _natter_server_reply (server, client, numeric, room->name, letter, change->arg, text, NULL);
+        }
       else if (change->mode == 'b')
         {
           g_autofree char *mask = natter_irc_mask_normalize (change->arg);

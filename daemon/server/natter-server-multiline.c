@@ -397,6 +397,8 @@ deliver (NatterServer    *server,
   _natter_out_line_clear (&whole);
 
   delivery_clear (&delivery);
+  if (room != NULL && g_str_equal (multiline->command, "PRIVMSG"))
+    _natter_server_hook (server, message, room->name, client->nick, text);
 }
 
 /* BATCH ------------------------------------------------------------------- */

@@ -69,9 +69,8 @@ get_opers (NatterServer *server)
   return server->opers;
 }
 
-/* "AB:cd:01" or "abcd01" as "abcd01"; NULL when it is not hex. */
-static char *
-normalize_fingerprint (const char *text)
+char *
+_natter_server_normalize_fingerprint (const char *text)
 {
   GString *out = g_string_new (NULL);
 
@@ -116,7 +115,7 @@ natter_server_parse_oper (const char  *spec,
                    spec);
       return FALSE;
     }
-  if (parts[2] != NULL && (fingerprint = normalize_fingerprint (parts[2])) == NULL)
+  if (parts[2] != NULL && (fingerprint = _natter_server_normalize_fingerprint (parts[2])) == NULL)
     {
       g_set_error (error, NATTER_SERVER_ERROR, NATTER_SERVER_ERROR_FAILED,
                    _("The certificate fingerprint of operator “%s” is not hexadecimal"), parts[0]);
@@ -202,6 +201,8 @@ become_oper (NatterServer *server,
   g_free (client->oper_name);
   client->oper_name = g_strdup (name);
   client->oper = TRUE;
+  if (!was)
+    server->n_opers++;
   g_message ("%s is an operator (block %s)", client->prefix, name);
   _natter_server_reply (server, client, "381", _("You are now an IRC operator"), NULL);
   if (!was)
@@ -288,6 +289,7 @@ _natter_opers_user_mode (NatterServer *server,
   if (letter == 'o' && !adding && client->oper)
     {
       client->oper = FALSE;
+      server->n_opers--;
       g_clear_pointer (&client->oper_name, g_free);
       return TRUE;
     }
@@ -319,6 +321,13 @@ _natter_server_cmd_kill (NatterServer     *server,
 
   if (!require_oper (server, client))
     return;
+
+  /* Modern IRC has its own numeric for naming this server. */
+  if (g_ascii_strcasecmp (msg->params[0], server->server_name) == 0)
+    {
+      _natter_server_reply (server, client, "483", _("You can't kill a server!"), NULL);
+      return;
+    }
 
   victim = _natter_server_find_user (server, msg->params[0]);
   if (victim == NULL)

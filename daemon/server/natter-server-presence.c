@@ -27,8 +27,9 @@ send_who_entry (NatterServer *server,
   if (room != NULL)
     prefix = _natter_room_prefix (_natter_room_get_member (room, who),
                                   _natter_client_has_cap (client, NATTER_CAP_MULTI_PREFIX));
+  /* Modern IRC's order: away, operator, channel prefix, then other flags. */
   flags = g_strdup_printf ("%s%s%s%s", who->away != NULL ? "G" : "H", who->oper ? "*" : "",
-                           who->bot ? "B" : "", prefix);
+                           prefix, who->bot ? "B" : "");
 
   _natter_server_reply (server, client, "352", room != NULL ? room->name : "*",
                         who->user, who->address, server->server_name, who->nick,
@@ -164,7 +165,8 @@ _natter_server_cmd_whois (NatterServer     *server,
   signon = _natter_server_dup_uint (who->signon);
   _natter_server_reply (server, client, "317", who->nick, idle, signon,
                         _("seconds idle, signon time"), NULL);
-  _natter_server_reply (server, client, "318", who->nick, _("End of /WHOIS list"), NULL);
+  /* 318 names the nick exactly as asked, case and all (Modern IRC). */
+  _natter_server_reply (server, client, "318", nick, _("End of /WHOIS list"), NULL);
 }
 
 void
@@ -255,8 +257,8 @@ _natter_server_cmd_userhost (NatterServer     *server,
         continue;
       if (reply->len > 0)
         g_string_append_c (reply, ' ');
-      g_string_append_printf (reply, "%s=%c%s@%s", who->nick, who->away ? '-' : '+',
-                              who->user, who->address);
+      g_string_append_printf (reply, "%s%s=%c%s@%s", who->nick, who->oper ? "*" : "",
+                              who->away ? '-' : '+', who->user, who->address);
     }
 
   _natter_server_reply (server, client, "302", reply->str, NULL);

@@ -98,6 +98,7 @@ struct _NatterServer
   guint            max_registered;
   guint            n_registered;  /* LUSERS counters */
   guint            n_invisible;
+  guint            n_opers;       /* clients with +o, for 252 */
 
   GHashTable      *commands;      /* upper-case name -> NatterCommand* */
   char            *created_text;
@@ -131,6 +132,15 @@ struct _NatterServer
   /* WebSocket listeners and their clients (natter-server-websocket.c);
    * NULL until the first --listen-ws. */
   struct _NatterWebsockets *websockets;
+
+  /* Passwords in clear (SASL PLAIN, NickServ) over plain TCP from another
+   * machine are refused unless allowed (natter-accounts-sasl.c). Tests,
+   * which have only loopback, set NATTER_TEST_LOOPBACK_IS_REMOTE=1 in the
+   * environment before the server is made to count it as another machine. */
+  gboolean         allow_plaintext_passwords;
+  gboolean         loopback_is_remote;
+  /* An embedding program's hooks (natter-server-hooks.c). */
+  NatterServerHooks hooks;
 };
 
 /* natter-server.c: the one way in for every listener. Applies the client
@@ -152,6 +162,13 @@ void          _natter_websockets_stop        (NatterServer      *server);
 /* Stops accepting WebSockets and closes them all, now. */
 void          _natter_websockets_close       (NatterServer      *server);
 void          _natter_websockets_free        (struct _NatterWebsockets *websockets);
+
+/* Calls hook @name if there is one: one test when there is none. */
+#define _natter_server_hook(server, name, ...)                             \
+  G_STMT_START {                                                          \
+    if (G_UNLIKELY ((server)->hooks.name != NULL))                        \
+      (server)->hooks.name ((server)->hooks.data, __VA_ARGS__);           \
+  } G_STMT_END
 
 /* A command's handler; each family declares its handlers with this type. */
 typedef void NatterCommandFunc (NatterServer     *server,
@@ -266,6 +283,8 @@ void      _natter_opers_set        (NatterServer       *server,
                                     const char * const *specs);
 char    **_natter_opers_dup_specs  (NatterServer       *server);
 void      _natter_opers_free       (NatterOpers        *opers);
+/* "AB:cd:01" or "abcd01" as "abcd01"; NULL when it is not hex. */
+char     *_natter_server_normalize_fingerprint (const char *text);
 /* User mode @letter (o or w) of @client set or cleared by MODE: TRUE when
  * it changed. +o is never set this way. */
 gboolean  _natter_opers_user_mode  (NatterServer       *server,

@@ -141,7 +141,7 @@ send_lusers (NatterServer *server,
   guint unknown = g_hash_table_size (server->clients) - server->n_registered;
   g_autofree char *text251 = NULL, *text255 = NULL, *text265 = NULL, *text266 = NULL;
   g_autofree char *n_rooms = _natter_server_dup_uint (g_hash_table_size (server->rooms));
-  g_autofree char *n_users = NULL, *n_max = NULL, *n_unknown = NULL;
+  g_autofree char *n_users = NULL, *n_max = NULL, *n_unknown = NULL, *n_opers = NULL;
 
   n_users = _natter_server_dup_uint (visible + invisible);
   n_max = _natter_server_dup_uint (server->max_registered);
@@ -154,12 +154,20 @@ send_lusers (NatterServer *server,
                              visible + invisible, server->max_registered);
 
   _natter_server_reply (server, client, "251", text251, NULL);
+  /* 252-254 count something only when there is something to count: Modern
+   * IRC's counts there are positive. */
+  if (server->n_opers > 0)
+    {
+      n_opers = _natter_server_dup_uint (server->n_opers);
+      _natter_server_reply (server, client, "252", n_opers, _("operator(s) online"), NULL);
+    }
   if (unknown > 0)
     {
       n_unknown = _natter_server_dup_uint (unknown);
       _natter_server_reply (server, client, "253", n_unknown, _("unknown connection(s)"), NULL);
     }
-  _natter_server_reply (server, client, "254", n_rooms, _("channels formed"), NULL);
+  if (g_hash_table_size (server->rooms) > 0)
+    _natter_server_reply (server, client, "254", n_rooms, _("channels formed"), NULL);
   _natter_server_reply (server, client, "255", text255, NULL);
   _natter_server_reply (server, client, "265", n_users, n_max, text265, NULL);
   _natter_server_reply (server, client, "266", n_users, n_max, text266, NULL);
@@ -243,6 +251,7 @@ _natter_server_try_register (NatterServer *server,
   g_debug ("%s registered", client->prefix);
   _natter_accounts_registered (server, client);
   _natter_monitor_signon (server, client);
+  _natter_server_hook (server, user_connected, client->nick);
 }
 
 void
@@ -440,7 +449,7 @@ _natter_server_cmd_cap (NatterServer     *server,
             g_string_append_c (names, ' ');
           g_string_append (names, natter_caps[i].name);
           if (!list && client->cap_302 && natter_caps[i].cap == NATTER_CAP_SASL)
-            g_string_append (names, "=PLAIN");
+            g_string_append (names, "=" NATTER_SASL_MECHANISMS);
           if (!list && client->cap_302)
             append_cap_value (server, names, natter_caps[i].cap);
         }

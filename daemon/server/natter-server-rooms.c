@@ -63,6 +63,7 @@ send_topic (NatterServer *server,
             gboolean      say_none)
 {
   g_autofree char *when = NULL;
+  g_autofree char *setter = NULL;
 
   if (room->topic == NULL)
     {
@@ -71,9 +72,13 @@ send_topic (NatterServer *server,
       return;
     }
 
+  /* The setter is kept as a full prefix; Modern IRC's 333 gives its nick. */
   when = _natter_server_dup_uint (room->topic_time);
+  setter = room->topic_setter != NULL
+           ? g_strndup (room->topic_setter, strcspn (room->topic_setter, "!"))
+           : g_strdup (server->server_name);
   _natter_server_reply (server, client, "332", room->name, room->topic, NULL);
-  _natter_server_reply (server, client, "333", room->name, room->topic_setter, when, NULL);
+  _natter_server_reply (server, client, "333", room->name, setter, when, NULL);
 }
 
 void
@@ -120,6 +125,7 @@ room_remove (NatterServer *server,
   if (g_hash_table_size (room->members) == 0 && !_natter_accounts_room_persists (server, room))
     {
       _natter_accounts_room_gone (server, room);
+      _natter_server_hook (server, room_removed, room->name);
       g_hash_table_remove (server->rooms, room->folded);
     }
 }
@@ -184,6 +190,7 @@ join_room (NatterServer *server,
       g_hash_table_insert (server->rooms, room->folded, room);
       _natter_room_add_member (room, client, NATTER_MEMBER_OP);
       _natter_accounts_room_created (server, room, client);
+      _natter_server_hook (server, room_added, room->name);
     }
 
   _natter_accounts_send_join (server, room, client);

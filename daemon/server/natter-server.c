@@ -46,6 +46,7 @@ enum {
   PROP_INBOX_PER_SENDER,
   PROP_REGISTERED_HISTORY,
   PROP_OPERATORS,
+  PROP_ALLOW_PLAINTEXT_PASSWORDS,
   N_PROPS
 };
 
@@ -226,6 +227,9 @@ natter_server_get_property (GObject    *object,
     case PROP_OPERATORS:
       g_value_take_boxed (value, _natter_opers_dup_specs (self));
       break;
+    case PROP_ALLOW_PLAINTEXT_PASSWORDS:
+      g_value_set_boolean (value, self->allow_plaintext_passwords);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -329,6 +333,13 @@ natter_server_set_property (GObject      *object,
     case PROP_PASSWORD_THREADS:
       natter_server_set_uint (self, &self->password_threads, value, pspec);
       break;
+    case PROP_ALLOW_PLAINTEXT_PASSWORDS:
+      if (self->allow_plaintext_passwords != g_value_get_boolean (value))
+        {
+          self->allow_plaintext_passwords = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
     case PROP_INBOX_SIZE:
       natter_server_set_uint (self, &self->inbox_size, value, pspec);
       break;
@@ -418,6 +429,9 @@ natter_server_class_init (NatterServerClass *klass)
     g_param_spec_string ("registered-history", NULL, NULL, "since-joining", flags);
   properties[PROP_OPERATORS] =
     g_param_spec_boxed ("operators", NULL, NULL, G_TYPE_STRV, flags);
+  /* Passwords (SASL PLAIN, NickServ) over plain TCP from another machine. */
+  properties[PROP_ALLOW_PLAINTEXT_PASSWORDS] =
+    g_param_spec_boolean ("allow-plaintext-passwords", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -445,6 +459,8 @@ natter_server_init (NatterServer *self)
   self->max_rooms_per_account = NATTER_DEFAULT_MAX_ROOMS_PER_ACCOUNT;
   self->password_threads = NATTER_DEFAULT_PASSWORD_THREADS;
   self->inbox_size = NATTER_DEFAULT_INBOX_SIZE;
+  /* Tests only: they have no other address than loopback to come from. */
+  self->loopback_is_remote = g_strcmp0 (g_getenv ("NATTER_TEST_LOOPBACK_IS_REMOTE"), "1") == 0;
 
   self->clients = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->nicks = g_hash_table_new (g_str_hash, g_str_equal);
@@ -1034,6 +1050,8 @@ natter_server_reap_one (NatterServer *self,
       self->n_registered--;
       if (client->invisible)
         self->n_invisible--;
+      if (client->oper)
+        self->n_opers--;
     }
 
   if (client->registered)
@@ -1042,6 +1060,7 @@ natter_server_reap_one (NatterServer *self,
       _natter_monitor_signoff (self, client);
       _natter_server_remember_whowas (self, client);
       g_debug ("%s left: %s", client->prefix, client->quit_reason);
+      _natter_server_hook (self, user_disconnected, client->nick);
     }
   _natter_accounts_client_gone (self, client);
   _natter_monitor_forget (self, client);
@@ -1054,6 +1073,7 @@ natter_server_reap_one (NatterServer *self,
       if (g_hash_table_size (room->members) == 0 && !_natter_accounts_room_persists (self, room))
         {
           _natter_accounts_room_gone (self, room);
+          _natter_server_hook (self, room_removed, room->name);
           g_hash_table_remove (self->rooms, room->folded);
         }
     }

@@ -220,4 +220,37 @@ void            natter_server_apply_settings       (NatterServer   *self,
 gboolean        natter_server_unlisten             (NatterServer   *self,
                                                     GSocketAddress *effective);
 
+/* Hooks (natter-server-hooks.c): what an embedding program (libnatter-1's
+ * NatterHost) hears of. Each is called after the event, on the server's
+ * context; a NULL callback costs one test. Callbacks must not shut the
+ * server down. */
+typedef struct {
+  void     (*user_connected)    (gpointer    data,
+                                 const char *nick);
+  void     (*user_disconnected) (gpointer    data,
+                                 const char *nick);
+  void     (*room_added)        (gpointer    data,
+                                 const char *name);
+  void     (*room_removed)      (gpointer    data,
+                                 const char *name);
+  /* A PRIVMSG said in @room by @nick. */
+  void     (*message)           (gpointer    data,
+                                 const char *room,
+                                 const char *nick,
+                                 const char *text);
+  gpointer   data;
+} NatterServerHooks;
+
+/* @hooks NULL: none. */
+void            natter_server_set_hooks            (NatterServer            *self,
+                                                    const NatterServerHooks *hooks);
+/* A PRIVMSG to room @name from the server itself (its name as the source),
+ * split at UTF-8 boundaries when long. G_IO_ERROR_NOT_FOUND when there is
+ * no such room, G_IO_ERROR_INVALID_ARGUMENT for empty text or text with
+ * CR, LF or NUL (@text is NUL-terminated: none can be inside). */
+gboolean        natter_server_post_message         (NatterServer   *self,
+                                                    const char     *name,
+                                                    const char     *text,
+                                                    GError        **error);
+
 G_END_DECLS

@@ -30,6 +30,13 @@ void     _natter_services_cmd_ghost  (NatterServer  *server,
 void     _natter_services_cmd_regain (NatterServer  *server,
                                       NatterClient  *client,
                                       char         **args);
+/* CERT (natter-services-cert.c); @args after the command. */
+void     _natter_services_cmd_cert   (NatterServer  *server,
+                                      NatterClient  *client,
+                                      char         **args);
+/* TRUE when @client is logged in; else tells it to log in first. */
+gboolean _natter_services_require_login (NatterServer *server,
+                                         NatterClient *client);
 /* A NOTICE from NickServ to @client. */
 void     _natter_services_notice     (NatterServer *server,
                                       NatterClient *client,

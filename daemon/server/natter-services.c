@@ -27,13 +27,17 @@
  *   GHOST <nick> [password]        disconnects whoever uses your nick
  *   REGAIN <nick> [password]       renames them and gives you the nick
  *                                  (natter-services-ghost.c)
+ *   CERT ADD|DEL|LIST [fingerprint] client certificates that log in with
+ *                                  SASL EXTERNAL (natter-services-cert.c)
  *   SEEN <nick>                    when a nick or account was last online
  *   INBOX [CLEAR]                  lists the messages kept while offline
  *                                  (they are delivered at login anyway),
  *                                  or deletes them
  *
  * Messages to services are never echoed, relayed or stored in history: they
- * carry passwords.
+ * carry passwords. Commands with a password are refused over plain TCP
+ * from another machine unless the server allows it
+ * (_natter_accounts_plaintext_refused()).
  */
 
 #define INBOX_LIST_MAX 50
@@ -49,6 +53,7 @@ static const struct {
   { "DROP <password>", N_("delete your account") },
   { "GHOST <nick> [password]", N_("disconnect a session that uses your nick") },
   { "REGAIN <nick> [password]", N_("rename a session that uses your nick, and take the nick") },
+  { "CERT ADD|DEL|LIST [fingerprint]", N_("client certificates that log you in with SASL EXTERNAL") },
   { "SEEN <nick>", N_("when a nick or an account was last online") },
   { "INBOX [CLEAR]", N_("list the messages sent to you while you were offline, or delete them") },
 };
@@ -112,9 +117,9 @@ password_ok (NatterServer *server,
   return TRUE;
 }
 
-static gboolean
-require_login (NatterServer *server,
-               NatterClient *client)
+gboolean
+_natter_services_require_login (NatterServer *server,
+                                NatterClient *client)
 {
   if (client->account != NULL)
     return TRUE;
@@ -253,8 +258,8 @@ check_password (NatterServer  *server,
   checked->action = action;
   checked->identity = g_strdup (account->identity);
   checked->name = g_strdup (account->name);
-  _natter_accounts_verify_password (server, client, password, account->hash,
-                                    password_checked, checked, checked_free);
+  _natter_accounts_check_password (server, client, account, password,
+                                   password_checked, checked, checked_free);
 }
 
 static void
@@ -309,7 +314,7 @@ cmd_drop (NatterServer  *server,
 {
   NatterAccount *account;
 
-  if (!require_login (server, client))
+  if (!_natter_services_require_login (server, client))
     return;
   if (args[0] == NULL)
     {
@@ -327,6 +332,7 @@ static void
 password_hashed (NatterServer *server,
                  NatterClient *client,
                  const char   *hash,
+                 const char   *scram,
                  gpointer      user_data)
 {
   NatterAccount *account = g_hash_table_lookup (server->accounts->by_identity, user_data);
@@ -337,7 +343,7 @@ password_hashed (NatterServer *server,
       return;
     }
 
-  _natter_accounts_set_hash (server, account, hash);
+  _natter_accounts_set_hash (server, account, hash, scram);
   _natter_services_notice (server, client, _("Your password is changed."));
 }
 
@@ -354,7 +360,7 @@ cmd_set (NatterServer  *server,
       _natter_services_notice (server, client, _("Syntax: SET PASSWORD <new password>"));
       return;
     }
-  if (!require_login (server, client) || !password_ok (server, client, args[1]))
+  if (!_natter_services_require_login (server, client) || !password_ok (server, client, args[1]))
     return;
 
   account = _natter_accounts_of_client (server, client);
@@ -555,7 +561,7 @@ cmd_inbox (NatterServer  *server,
 {
   NatterAccount *account;
 
-  if (!require_login (server, client))
+  if (!_natter_services_require_login (server, client))
     return;
 
   account = _natter_accounts_of_client (server, client);
@@ -592,7 +598,23 @@ static const struct {
   { "REGAIN", _natter_services_cmd_regain },
   { "SEEN", cmd_seen },
   { "INBOX", cmd_inbox },
+  { "CERT", _natter_services_cmd_cert },
 };
+
+/* Whether @args (a command and its words) carry a password. */
+static gboolean
+carries_password (char **args)
+{
+  const char * const always[] = { "REGISTER", "IDENTIFY", "LOGIN", "SET", "DROP" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (always); i++)
+    if (g_ascii_strcasecmp (args[0], always[i]) == 0)
+      return args[1] != NULL;
+
+  /* GHOST and REGAIN: NICK [PASSWORD]. */
+  return (g_ascii_strcasecmp (args[0], "GHOST") == 0 || g_ascii_strcasecmp (args[0], "REGAIN") == 0) &&
+         args[1] != NULL && args[2] != NULL;
+}
 
 static void
 dispatch (NatterServer  *server,
@@ -604,6 +626,11 @@ dispatch (NatterServer  *server,
   if (name == NULL)
     {
       cmd_help (server, client, args + 1);
+      return;
+    }
+  if (carries_password (args) && _natter_accounts_plaintext_refused (server, client))
+    {
+      _natter_services_notice (server, client, _natter_accounts_plaintext_refusal ());
       return;
     }
 

@@ -75,27 +75,47 @@ account_row (sqlite3_stmt *stmt,
   account->registered = sqlite3_column_int64 (stmt, 4);
   account->last_seen = sqlite3_column_int64 (stmt, 5);
   account->id = sqlite3_column_int64 (stmt, 6);
+  account->scram = column_dup (stmt, 7);
   account->silences = g_new0 (char *, 1);
+  account->certfps = g_new0 (char *, 1);
   g_ptr_array_add (load->accounts, account);
   identity = natter_server_store_account_identity (account->id);
   g_ptr_array_add (load->identities, identity);
   g_hash_table_insert (load->by_key, identity, account);
 }
 
+/* Rows of (account identity, text): the text appended to a list of the
+ * account's, found at @offset in NatterStoredAccount. */
 static void
-silence_row (sqlite3_stmt *stmt,
-             gpointer      data)
+append_account_row (AccountLoad  *load,
+                    sqlite3_stmt *stmt,
+                    gsize         offset)
 {
-  AccountLoad *load = data;
   NatterStoredAccount *account = g_hash_table_lookup (load->by_key, sqlite3_column_text (stmt, 0));
+  char ***list;
   guint n;
 
   if (account == NULL)
     return;
-  n = g_strv_length (account->silences);
-  account->silences = g_renew (char *, account->silences, n + 2);
-  account->silences[n] = column_dup (stmt, 1);
-  account->silences[n + 1] = NULL;
+  list = G_STRUCT_MEMBER_P (account, offset);
+  n = g_strv_length (*list);
+  *list = g_renew (char *, *list, n + 2);
+  (*list)[n] = column_dup (stmt, 1);
+  (*list)[n + 1] = NULL;
+}
+
+static void
+silence_row (sqlite3_stmt *stmt,
+             gpointer      data)
+{
+  append_account_row (data, stmt, G_STRUCT_OFFSET (NatterStoredAccount, silences));
+}
+
+static void
+certfp_row (sqlite3_stmt *stmt,
+            gpointer      data)
+{
+  append_account_row (data, stmt, G_STRUCT_OFFSET (NatterStoredAccount, certfps));
 }
 
 static void
@@ -127,10 +147,12 @@ load_accounts (NatterDatabase  *database,
   load.by_key = by_key;
   load.identities = identities;
 
-  if (!load_rows (database, db, "SELECT name, display, hash, email, registered, last_seen, id FROM accounts",
+  if (!load_rows (database, db, "SELECT name, display, hash, email, registered, last_seen, id, scram FROM accounts",
                   account_row, &load, error) ||
       !load_rows (database, db, "SELECT account, mask FROM silences ORDER BY account, mask",
                   silence_row, &load, error) ||
+      !load_rows (database, db, "SELECT account, certfp FROM certfps ORDER BY added, certfp",
+                  certfp_row, &load, error) ||
       !load_rows (database, db, "SELECT account, count(*) FROM inbox WHERE delivered = 0 GROUP BY account",
                   inbox_count_row, &load, error))
     return NULL;

@@ -34,6 +34,7 @@ typedef enum {
   OP_DROP_OFFLINE,
   OP_REDACT_MESSAGE,
   OP_SAVE_READ_MARKER,
+  OP_SAVE_CERTFPS,
 } OpKind;
 
 #define OP_MAX_STRINGS 12
@@ -61,6 +62,17 @@ G_DEFINE_QUARK (natter-server-store-error-quark, natter_server_store_error)
   "  target TEXT NOT NULL," \
   "  time INTEGER NOT NULL," \
   "  PRIMARY KEY (account, target));"
+
+/* 5 -> 6: SCRAM-SHA-256 credentials of an account (NULL until its password
+ * is next set or used), and the client certificate fingerprints that log
+ * in to an account with SASL EXTERNAL, each bound to at most one. */
+#define MIGRATE_SCRAM_EXTERNAL_SQL \
+  "ALTER TABLE accounts ADD COLUMN scram TEXT;" \
+  "CREATE TABLE certfps (" \
+  "  certfp TEXT PRIMARY KEY," \
+  "  account TEXT NOT NULL," \
+  "  added INTEGER NOT NULL);" \
+  "CREATE INDEX certfps_by_account ON certfps (account);"
 
 /*
  * Schema migrations: migrations[i] takes a file from user_version i to i + 1.
@@ -215,6 +227,7 @@ static const char * const migrations[] = {
 
   MIGRATE_REDACTION_SQL,
   MIGRATE_READ_MARKERS_SQL,
+  MIGRATE_SCRAM_EXTERNAL_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == NATTER_SERVER_STORE_SCHEMA_VERSION);
@@ -250,7 +263,11 @@ natter_stored_account_free (NatterStoredAccount *account)
   g_free (account->name);
   g_free (account->hash);
   g_free (account->email);
+  if (account->scram != NULL)
+    explicit_bzero (account->scram, strlen (account->scram));
+  g_free (account->scram);
   g_strfreev (account->silences);
+  g_strfreev (account->certfps);
   g_free (account);
 }
 
@@ -421,6 +438,7 @@ apply_delete_account (NatterDatabase *database,
   natter_database_run (database, "DELETE FROM rooms WHERE founder = ?1", "s", identity);
   natter_database_run (database, "DELETE FROM first_joins WHERE account = ?1", "s", identity);
   natter_database_run (database, "DELETE FROM read_markers WHERE account = ?1", "s", identity);
+  natter_database_run (database, "DELETE FROM certfps WHERE account = ?1", "s", identity);
   natter_database_run (database,
                        "DELETE FROM history WHERE target_key IN"
                        " (SELECT key FROM conversations WHERE a = ?1 OR b = ?1)", "s", identity);
@@ -460,11 +478,11 @@ writer_apply (NatterDatabase    *database,
     {
     case OP_SAVE_ACCOUNT:
       natter_database_run (database,
-                           "INSERT INTO accounts (id, name, display, hash, email, registered, last_seen)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                           "INSERT INTO accounts (id, name, display, hash, email, registered, last_seen, scram)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
                            " ON CONFLICT (id) DO UPDATE SET display = excluded.display,"
-                           " hash = excluded.hash, email = excluded.email",
-                           "issssii", op->num[2], s[0], s[1], s[2], s[3], op->num[0], op->num[1]);
+                           " hash = excluded.hash, email = excluded.email, scram = excluded.scram",
+                           "issssiis", op->num[2], s[0], s[1], s[2], s[3], op->num[0], op->num[1], s[4]);
       break;
 
     case OP_DELETE_ACCOUNT:
@@ -486,6 +504,19 @@ writer_apply (NatterDatabase    *database,
             if (masks[i][0] != '\0')
               natter_database_run (database, "INSERT OR IGNORE INTO silences (account, mask) VALUES (?1, ?2)",
                                    "ss", s[0], masks[i]);
+        }
+      break;
+
+    case OP_SAVE_CERTFPS:
+      natter_database_run (database, "DELETE FROM certfps WHERE account = ?1", "s", s[0]);
+      if (s[1] != NULL)
+        {
+          g_auto(GStrv) certfps = g_strsplit (s[1], " ", -1);
+
+          for (guint i = 0; certfps[i] != NULL; i++)
+            if (certfps[i][0] != '\0')
+              natter_database_run (database, "INSERT INTO certfps (certfp, account, added) VALUES (?1, ?2, ?3)",
+                                   "ssi", certfps[i], s[0], op->num[0]);
         }
       break;
 
@@ -761,7 +792,8 @@ void
 natter_server_store_save_account (NatterServerStore         *self,
                                   const NatterStoredAccount *account)
 {
-  const char *strings[] = { account->key, account->name, account->hash, account->email };
+  const char *strings[] = { account->key, account->name, account->hash, account->email,
+                            account->scram };
   StoreOp *op;
 
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
@@ -825,6 +857,25 @@ natter_server_store_save_silences (NatterServerStore  *self,
   strings[0] = key;
   strings[1] = joined;
   op_push_durable (self, op_new (OP_SAVE_SILENCES, strings, 2));
+}
+
+void
+natter_server_store_save_certfps (NatterServerStore  *self,
+                                  const char         *identity,
+                                  const char * const *certfps)
+{
+  g_autofree char *joined = NULL;
+  const char *strings[2];
+  StoreOp *op;
+
+  g_return_if_fail (NATTER_IS_SERVER_STORE (self));
+
+  joined = certfps != NULL ? g_strjoinv (" ", (char **)certfps) : NULL;
+  strings[0] = identity;
+  strings[1] = joined;
+  op = op_new (OP_SAVE_CERTFPS, strings, 2);
+  op->num[0] = g_get_real_time () / G_USEC_PER_SEC;
+  op_push_durable (self, op);
 }
 
 void

@@ -27,7 +27,7 @@ typedef enum {
 } NatterServerStoreError;
 
 /* The schema this build writes; older files are migrated forward on open. */
-#define NATTER_SERVER_STORE_SCHEMA_VERSION 5
+#define NATTER_SERVER_STORE_SCHEMA_VERSION 6
 #define NATTER_SERVER_STORE_FILENAME "server.db"
 
 #define NATTER_TYPE_SERVER_STORE (natter_server_store_get_type ())
@@ -51,6 +51,9 @@ typedef struct {
   gint64  last_seen;     /* unix seconds, 0 = never logged out */
   char  **silences;      /* masks, NULL-terminated (never NULL when loaded) */
   guint   inbox_pending; /* offline messages not yet delivered */
+  char   *scram;         /* SCRAM-SHA-256 credentials (natter-scram.h), or NULL */
+  char  **certfps;       /* client certificate SHA-256s (lower-case hex), NULL-terminated
+                          * (never NULL when loaded); saved apart, with _save_certfps() */
 } NatterStoredAccount;
 
 typedef struct {
@@ -210,6 +213,11 @@ void natter_server_store_set_last_seen   (NatterServerStore *self,
 void natter_server_store_save_silences   (NatterServerStore  *self,
                                           const char         *identity,
                                           const char * const *masks);
+/* The whole list of certificate fingerprints of the account @identity
+ * (each belongs to one account at most: the caller checks). */
+void natter_server_store_save_certfps    (NatterServerStore  *self,
+                                          const char         *identity,
+                                          const char * const *certfps);
 void natter_server_store_save_room       (NatterServerStore      *self,
                                           const NatterStoredRoom *room);
 void natter_server_store_delete_room     (NatterServerStore *self,

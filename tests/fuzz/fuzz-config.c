@@ -117,7 +117,7 @@ static void
 fuzz_command_line (const char *text)
 {
   NatterDaemon daemon = { .config = NATTER_HOSTING_CONFIG_INIT, };
-  g_autofree char *joined = g_strconcat ("natterd\n", text, NULL);
+  g_autofree char *joined = g_strconcat ("natterd\n--no-config\n", text, NULL);
   g_auto(GStrv) args = g_strsplit (joined, "\n", 64);
   /* The parser rearranges argv: keep the strings to free them. */
   g_autofree char **argv = g_memdup2 (args, sizeof (char *) * (g_strv_length (args) + 1));
@@ -127,7 +127,7 @@ fuzz_command_line (const char *text)
   if (would_exit (args))
     return;
 
-  status = natter_daemon_parse (&daemon, g_strv_length (argv), argv);
+  status = natter_daemon_parse (&daemon, argv);
   if (status < 0)
     {
       NatterHostingConfig *config = &daemon.config;

@@ -156,7 +156,7 @@ class Session:
             self.offered = getattr(self, "offered", []) + offered
             if len(args) >= 3 and args[1] == "*":
                 return
-            if any(c.startswith("sasl=") and "PLAIN" in c[5:].split(",") for c in self.offered):
+            if "sasl=PLAIN,EXTERNAL,SCRAM-SHA-256" in self.offered:
                 self.step("SASL PLAIN offered in CAP LS 302")
             connection.send_raw("CAP REQ :sasl draft/chathistory")
         elif len(args) >= 2 and args[0] == "ACK":
