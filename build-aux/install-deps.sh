@@ -32,8 +32,6 @@ NATTER_DEPS=(
   ngircd
   # A second real IRC server for the sessions' interop tests: STS over TLS.
   inspircd
-  # WeeChat over TLS joining a private room (test-private-room).
-  weechat-headless
   valgrind
   dbus
   dbus-daemon
@@ -82,6 +80,11 @@ NATTER_DEPS=(
   gi-docgen
   gjs
   python3-gi
+  # certtool, for the test CA of the STS test (tests/interop/pyws_tls.py).
+  gnutls-bin
+  # WeeChat, a real IRC client over TLS (tests/interop/weechat_tls.py,
+  # test-private-room).
+  weechat-headless
 )
 
 die () {

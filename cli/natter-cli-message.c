@@ -405,3 +405,39 @@ natter_cli_message_follow (NatterCli              *cli,
   return follow.status;
 }
 
+
+/* delete: draft/message-redaction, by the msgid `history --json` shows. */
+int
+natter_cli_message_delete (NatterCli              *cli,
+                           const NatterCliCommand *command,
+                           int                     argc,
+                           char                  **argv)
+{
+  g_autofree char *reason = NULL;
+  const GOptionEntry entries[] = {
+    { "reason", 'r', 0, G_OPTION_ARG_STRING, &reason, N_("Why, as the server shows it"), N_("TEXT") },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  NatterIpcSession1 *session;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, entries,
+                                  _("Deletes a message by its ID (\"msgid\" in history --json): your own, "
+                                    "or as an operator anyone's. The server must offer "
+                                    "draft/message-redaction."),
+                                  &argc, &argv, 1, 1)) != 0 ||
+      (session = natter_cli_choose_session (cli, &status)) == NULL)
+    return status;
+
+  if (!natter_ipc_session1_call_delete_message_sync (session, argv[1], reason != NULL ? reason : "",
+                                                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
+    return natter_cli_report_error (cli, error);
+
+  if (natter_cli_get_json (cli))
+    return natter_cli_print_json_string ("deleted", argv[1]);
+
+  g_print (_("Deleted\n"));
+
+  return NATTER_CLI_EXIT_OK;
+}

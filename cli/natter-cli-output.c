@@ -413,6 +413,9 @@ describe_event (GVariant *message)
   if (g_str_equal (kind, "topic"))
     /* TRANSLATORS: a room event: who set the topic, then the topic */
     return g_strdup_printf (_("%s changed the topic to: %s"), sender, text);
+  if (g_str_equal (kind, "deleted"))
+    /* TRANSLATORS: where a message was before the server deleted it */
+    return g_strdup_printf (_("%s: message deleted"), sender);
 
   /* A kind newer than this natterctl: what it has, untranslated. */
   return g_strdup_printf ("%s %s %s", sender, kind, text);

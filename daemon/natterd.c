@@ -164,6 +164,7 @@ natter_daemon_host (NatterDaemon  *daemon,
 {
   g_autoptr(GError) local_error = NULL;
   g_auto(GStrv) addresses = NULL;
+  g_auto(GStrv) secure = NULL;
 
   if (!natter_hosting_start (daemon->hosting, &daemon->config, &local_error))
     {
@@ -181,9 +182,15 @@ natter_daemon_host (NatterDaemon  *daemon,
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print ("natterd: TLS on %s, certificate SHA-256 %s\n", addresses[i],
              natter_hosting_get_tls_fingerprint (daemon->hosting));
+  g_clear_pointer (&addresses, g_strfreev);
   addresses = natter_hosting_dup_websocket_addresses (daemon->hosting);
+  secure = natter_hosting_dup_secure_websocket_addresses (daemon->hosting);
   for (guint i = 0; addresses[i] != NULL; i++)
-    g_print ("natterd: listening for WebSocket clients on %s\n", addresses[i]);
+    if (g_strv_contains ((const char * const *) secure, addresses[i]))
+      g_print ("natterd: WebSocket TLS on %s, certificate SHA-256 %s\n", addresses[i],
+               natter_hosting_get_tls_fingerprint (daemon->hosting));
+    else
+      g_print ("natterd: listening for WebSocket clients on %s\n", addresses[i]);
   fflush (stdout);
   daemon->bound = TRUE;
 
@@ -673,6 +680,12 @@ natter_daemon_entries (NatterDaemon *daemon)
       N_("Private key (PEM) of --tls-certificate"), N_("FILE") },
     { "listen-ws", 0, 0, G_OPTION_ARG_STRING_ARRAY, &config->listen_ws,
       N_("Accept WebSocket clients (IRCv3 WebSocket) on ADDR:PORT; may be repeated"), N_("ADDR:PORT") },
+    { "listen-wss", 0, 0, G_OPTION_ARG_STRING_ARRAY, &config->listen_wss,
+      N_("Accept WebSocket clients over TLS (wss://) on ADDR:PORT, with the TLS certificate; may be repeated"),
+      N_("ADDR:PORT") },
+    { "sts-duration", 0, 0, G_OPTION_ARG_INT, &config->sts_duration,
+      N_("Seconds clients keep the STS policy advertised with a CA-signed --tls-certificate (default: 31536000)"),
+      N_("SECONDS") },
     { "server-name", 0, 0, G_OPTION_ARG_STRING, &config->server_name,
       N_("Server name shown to clients (default: the host name)"), N_("NAME") },
     { "network", 0, 0, G_OPTION_ARG_STRING, &config->network,

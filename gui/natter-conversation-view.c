@@ -151,6 +151,20 @@ target (NatterConversationView *self)
   return self->conversation != NULL ? natter_conversation_get_name (self->conversation) : NULL;
 }
 
+/* A message row's menu: Delete (draft/message-redaction). natterd answers
+ * once the server relayed it; the row changes on MessageDeleted. */
+static void
+delete_message_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  NatterConversationView *self = NATTER_CONVERSATION_VIEW (widget);
+
+  if (session (self) != NULL)
+    call (self, session (self), "DeleteMessage",
+          g_variant_new ("(ss)", g_variant_get_string (parameter, NULL), ""));
+}
+
 /* Scrolling */
 
 static GtkAdjustment *
@@ -1147,6 +1161,7 @@ natter_conversation_view_class_init (NatterConversationViewClass *klass)
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
   object_class->dispose = natter_conversation_view_dispose;
+  gtk_widget_class_install_action (widget_class, "view.delete-message", "s", delete_message_action);
   object_class->get_property = natter_conversation_view_get_property;
   object_class->set_property = natter_conversation_view_set_property;
 

@@ -22,6 +22,7 @@ struct _NatterMessageModel
   NatterMessage      *first_unread;
   GCancellable       *cancellable;  /* the pending page, if any */
   gulong              message_handler;
+  gulong              deleted_handler;
   guint               loading : 1;
   guint               has_older : 1;
   guint               has_newer : 1;
@@ -261,6 +262,37 @@ on_message_received (NatterIpcSession1  *session,
     return;
 
   append_live (self, message);
+}
+
+/* natterd deleted a message: its row becomes "message deleted" in place. */
+static void
+on_message_deleted (NatterIpcSession1  *session,
+                    const char         *target,
+                    const char         *msgid,
+                    NatterMessageModel *self)
+{
+  if (!natter_text_names_equal (target, self->target))
+    return;
+
+  for (guint i = 0; i < n_items (self); i++)
+    {
+      NatterMessage *message = item_at (self, i);
+      gpointer *slot;
+
+      if (g_strcmp0 (natter_message_get_msgid (message), msgid) != 0 ||
+          natter_message_get_kind (message) == NATTER_MESSAGE_TYPE_DELETED)
+        continue;
+
+      slot = i < self->older->len ? &self->older->pdata[self->older->len - 1 - i]
+                                  : &self->newer->pdata[i - self->older->len];
+      *slot = natter_message_new_deleted (message);
+      if (self->first_unread == message)
+        g_set_object (&self->first_unread, *slot);
+      g_object_unref (message);
+      relayout (self, i, i + 2);
+      g_list_model_items_changed (G_LIST_MODEL (self), i, 1, 1);
+      return;
+    }
 }
 
 /* Paging */
@@ -576,6 +608,7 @@ natter_message_model_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_signal_handler (&self->message_handler, self->session);
+  g_clear_signal_handler (&self->deleted_handler, self->session);
   g_clear_object (&self->session);
   g_clear_object (&self->first_unread);
 
@@ -681,6 +714,8 @@ natter_message_model_new (NatterIpcSession1 *session,
   self->target = g_strdup (target);
   self->message_handler = g_signal_connect (session, "message-received",
                                             G_CALLBACK (on_message_received), self);
+  self->deleted_handler = g_signal_connect (session, "message-deleted",
+                                            G_CALLBACK (on_message_deleted), self);
 
   return self;
 }

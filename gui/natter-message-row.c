@@ -22,6 +22,7 @@ struct _NatterMessageRow
   GtkLabel      *time_label;
   GtkLabel      *nick_label;
   GtkLabel      *text_label;
+  GtkWidget     *menu;        /* the popover of a right click, while open */
 };
 
 enum {
@@ -151,6 +152,7 @@ update (NatterMessageRow *self)
     case NATTER_MESSAGE_TYPE_NICK:
     case NATTER_MESSAGE_TYPE_KICK:
     case NATTER_MESSAGE_TYPE_TOPIC:
+    case NATTER_MESSAGE_TYPE_DELETED:
       {
         g_autofree char *text = natter_message_dup_event_text (message);
 
@@ -184,10 +186,76 @@ update (NatterMessageRow *self)
   update_layout (self);
 }
 
+static gboolean
+unparent_menu (gpointer data)
+{
+  GtkWidget *popover = data;
+
+  if (gtk_widget_get_parent (popover) != NULL)
+    gtk_widget_unparent (popover);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_menu_closed (GtkPopover       *popover,
+                NatterMessageRow *self)
+{
+  /* Not from inside its own signal: unparent once it is done. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, unparent_menu, g_object_ref (popover), g_object_unref);
+  if (self->menu == GTK_WIDGET (popover))
+    self->menu = NULL;
+}
+
+/* What can be done to the message: Delete, with its msgid, for what was
+ * said (the server decides whether it is ours to delete). */
+static void
+on_secondary_click (GtkGestureClick  *gesture,
+                    int               n_press,
+                    double            x,
+                    double            y,
+                    NatterMessageRow *self)
+{
+  g_autoptr(GMenu) menu = NULL;
+  g_autoptr(GMenuItem) item = NULL;
+  const char *msgid;
+
+  if (self->message == NULL || natter_message_is_event (self->message) ||
+      (msgid = natter_message_get_msgid (self->message)) == NULL || self->menu != NULL)
+    return;
+
+  if (gesture != NULL)
+    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  menu = g_menu_new ();
+  item = g_menu_item_new (_("_Delete"), NULL);
+  g_menu_item_set_action_and_target_value (item, "view.delete-message", g_variant_new_string (msgid));
+  g_menu_append_item (menu, item);
+
+  self->menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
+  gtk_widget_set_parent (self->menu, GTK_WIDGET (self));
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->menu), &(GdkRectangle) { (int) x, (int) y, 1, 1 });
+  g_signal_connect (self->menu, "closed", G_CALLBACK (on_menu_closed), self);
+  gtk_popover_popup (GTK_POPOVER (self->menu));
+}
+
+GtkWidget *
+natter_message_row_popup_menu (NatterMessageRow *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE_ROW (self), NULL);
+
+  on_secondary_click (NULL, 1, 0, 0, self);
+  return self->menu;
+}
+
 static void
 natter_message_row_dispose (GObject *object)
 {
   NatterMessageRow *self = (NatterMessageRow *) object;
+
+  if (self->menu != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->menu, self);
+      gtk_widget_unparent (g_steal_pointer (&self->menu));
+    }
 
   natter_message_row_set_message (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), NATTER_TYPE_MESSAGE_ROW);
@@ -280,7 +348,12 @@ natter_message_row_class_init (NatterMessageRowClass *klass)
 static void
 natter_message_row_init (NatterMessageRow *self)
 {
+  GtkGesture *click = gtk_gesture_click_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_secondary_click), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
   n_alive++;
 }
 

@@ -21,6 +21,9 @@ G_DECLARE_FINAL_TYPE (NatterMessageRow, natter_message_row, NATTER, MESSAGE_ROW,
 NatterMessage *natter_message_row_get_message (NatterMessageRow *self);
 void           natter_message_row_set_message (NatterMessageRow *self,
                                                NatterMessage    *message);
+/* The message's menu (Delete), as a right click opens it; NULL for a
+ * message without a msgid or a room event. */
+GtkWidget     *natter_message_row_popup_menu  (NatterMessageRow *self);
 /* Rows alive now, for tests: only those near the visible part exist. */
 guint          natter_message_row_get_n_alive (void);
 

@@ -21,6 +21,7 @@ struct _NatterMessage
   char              *sender;
   char              *text;
   char              *subject;
+  char              *msgid;
   NatterMessageType  kind;
   guint              own : 1;
   guint              highlight : 1;
@@ -60,6 +61,7 @@ natter_message_finalize (GObject *object)
   g_free (self->sender);
   g_free (self->text);
   g_free (self->subject);
+  g_free (self->msgid);
 
   G_OBJECT_CLASS (natter_message_parent_class)->finalize (object);
 }
@@ -180,6 +182,7 @@ static const struct {
   { "nick", NATTER_MESSAGE_TYPE_NICK },
   { "kick", NATTER_MESSAGE_TYPE_KICK },
   { "topic", NATTER_MESSAGE_TYPE_TOPIC },
+  { "deleted", NATTER_MESSAGE_TYPE_DELETED },
 };
 
 NatterMessage *
@@ -204,6 +207,7 @@ natter_message_new_from_variant (GVariant *dict)
     self->text = g_strdup ("");
   if (!g_variant_lookup (dict, "subject", "s", &self->subject))
     self->subject = g_strdup ("");
+  g_variant_lookup (dict, "msgid", "s", &self->msgid);
   g_variant_lookup (dict, "kind", "&s", &kind);
   /* Anything else (newer natterds may say more) reads as text. */
   self->kind = NATTER_MESSAGE_TYPE_TEXT;
@@ -221,6 +225,35 @@ natter_message_new_from_variant (GVariant *dict)
   }
 
   return self;
+}
+
+const char *
+natter_message_get_msgid (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), NULL);
+  return self->msgid;
+}
+
+NatterMessage *
+natter_message_new_deleted (NatterMessage *self)
+{
+  NatterMessage *deleted;
+
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), NULL);
+
+  deleted = g_object_new (NATTER_TYPE_MESSAGE, NULL);
+  deleted->id = self->id;
+  deleted->time_us = self->time_us;
+  deleted->target = g_strdup (self->target);
+  deleted->sender = g_strdup (self->sender);
+  deleted->text = g_strdup ("");
+  deleted->subject = g_strdup ("");
+  deleted->msgid = g_strdup (self->msgid);
+  deleted->kind = NATTER_MESSAGE_TYPE_DELETED;
+  deleted->own = self->own;
+  deleted->first_unread = self->first_unread;
+
+  return deleted;
 }
 
 gboolean
@@ -422,6 +455,9 @@ natter_message_dup_event_text (NatterMessage *self)
     {
     case NATTER_MESSAGE_TYPE_JOIN:
       return g_strdup_printf (_("%s joined"), sender);
+    case NATTER_MESSAGE_TYPE_DELETED:
+      /* TRANSLATORS: where a message was before the server deleted it: its sender */
+      return g_strdup_printf (_("%s: message deleted"), sender);
     case NATTER_MESSAGE_TYPE_PART:
       if (reason[0] == '\0')
         return g_strdup_printf (_("%s left"), sender);

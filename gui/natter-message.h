@@ -18,6 +18,8 @@ typedef enum {
   NATTER_MESSAGE_TYPE_NICK,
   NATTER_MESSAGE_TYPE_KICK,
   NATTER_MESSAGE_TYPE_TOPIC,
+  /* Deleted by the server (draft/message-redaction): its text is gone. */
+  NATTER_MESSAGE_TYPE_DELETED,
 } NatterMessageType;
 
 #define NATTER_TYPE_MESSAGE (natter_message_get_type ())
@@ -44,6 +46,10 @@ const char        *natter_message_get_subject      (NatterMessage *self);
 NatterMessageType  natter_message_get_kind         (NatterMessage *self);
 gboolean           natter_message_get_own          (NatterMessage *self);
 gboolean           natter_message_get_highlight    (NatterMessage *self);
+/* The server's msgid, or NULL: what DeleteMessage takes. */
+const char        *natter_message_get_msgid        (NatterMessage *self);
+/* A copy of @self as natterd has it once deleted: kind deleted, no text. */
+NatterMessage     *natter_message_new_deleted      (NatterMessage *self);
 
 gboolean           natter_message_get_grouped      (NatterMessage *self);
 void               natter_message_set_grouped      (NatterMessage *self,

@@ -606,6 +606,19 @@ join_on_fake (Fixture        *f,
 }
 
 void
+alice_in_room_on_fake (Fixture        *f,
+                       NatterTestFake *fake,
+                       const char     *caps)
+{
+  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, NULL, NULL);
+  natter_session_connect (f->session);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", caps, NULL);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  join_on_fake (f, fake, "#m", "bob alice");
+}
+
+void
 on_store_array (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)

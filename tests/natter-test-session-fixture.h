@@ -252,6 +252,11 @@ void join_on_fake (Fixture        *f,
                    const char     *room,
                    const char     *names);
 
+/* alice, registered on @fake offering @caps, in #m with bob. */
+void alice_in_room_on_fake (Fixture        *f,
+                            NatterTestFake *fake,
+                            const char     *caps);
+
 void on_store_array (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data);

@@ -631,6 +631,88 @@ test_connect_untrusted_certificate (void)
   close_session (path);
 }
 
+/* A message's menu: Delete (draft/message-redaction, issue 16) */
+
+static gboolean
+message_row_shown (gpointer data)
+{
+  return natter_test_gui_find_row (f.window, data) != NULL;
+}
+
+static void
+test_message_delete (void)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  guint16 port = natter_test_fake_get_port (fake);
+  g_autofree char *path = open_session (port, "dot");
+  g_autofree char *action = NULL;
+  g_autoptr(GVariant) target = NULL;
+  NatterMessageRow *row;
+  GMenuModel *menu;
+  GtkWidget *popover;
+
+  g_assert_true (natter_test_fake_wait_connection (fake, 1));
+  g_assert_true (natter_test_fake_register (fake, "dot", "server-time message-tags echo-message draft/message-redaction",
+                                            NULL));
+  g_assert_true (state_is (path, "connected"));
+  natter_test_fake_send (fake, ":dot!d@host JOIN #del");
+  natter_test_fake_send (fake, ":fake.test 366 dot #del :End of NAMES list");
+  g_assert_true (natter_test_gui_wait (conversation_listed, "#del", 5000));
+  natter_window_open_conversation (f.window, path, "#del");
+  g_assert_true (natter_test_gui_wait (showing, "#del", 5000));
+  natter_test_fake_send (fake, "@msgid=m1 :bob!b@h PRIVMSG #del :regrettable words");
+  g_assert_true (natter_test_gui_wait (message_row_shown, "regrettable words", 5000));
+
+  /* A right click's menu offers Delete for this msgid. */
+  row = natter_test_gui_find_row (f.window, "regrettable words");
+  popover = natter_message_row_popup_menu (row);
+  g_assert_nonnull (popover);
+  menu = gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover));
+  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, 1);
+  g_assert_true (g_menu_model_get_item_attribute (menu, 0, G_MENU_ATTRIBUTE_ACTION, "s", &action));
+  target = g_menu_model_get_item_attribute_value (menu, 0, G_MENU_ATTRIBUTE_TARGET, G_VARIANT_TYPE_STRING);
+  g_assert_cmpstr (g_variant_get_string (target, NULL), ==, "m1");
+  g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (row), action, target));
+  gtk_popover_popdown (GTK_POPOVER (popover));
+
+  /* natterd asks the server; the server's REDACT changes the row. */
+  g_assert_nonnull (natter_test_fake_expect (fake, "REDACT #del m1"));
+  natter_test_fake_send (fake, ":dot!d@host REDACT #del m1");
+  g_assert_true (natter_test_gui_wait (message_row_shown, "bob: message deleted", 5000));
+  g_assert_null (natter_test_gui_find_row (f.window, "regrettable words"));
+  /* A room event has no menu. */
+  g_assert_null (natter_message_row_popup_menu (natter_test_gui_find_row (f.window, "bob: message deleted")));
+
+  close_session (path);
+}
+
+static gboolean
+window_unread_is (gpointer data)
+{
+  return natter_test_gui_unread_is (f.app, data);
+}
+
+/* Read on another client of the account (draft/read-marker, issue 16):
+ * the sidebar's count clears at once. */
+static void
+test_read_elsewhere (void)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autofree char *path = open_session (natter_test_fake_get_port (fake), "dot");
+
+  g_assert_true (natter_test_fake_wait_connection (fake, 1));
+  g_assert_true (natter_test_fake_register (fake, "dot", "server-time message-tags draft/read-marker", NULL));
+  g_assert_true (state_is (path, "connected"));
+  natter_test_fake_send (fake, "@time=2026-03-04T05:06:07.000Z :carol!c@h PRIVMSG dot :one");
+  natter_test_fake_send (fake, "@time=2026-03-04T05:06:08.000Z :carol!c@h PRIVMSG dot :two");
+  g_assert_true (natter_test_gui_wait (window_unread_is, "carol=2", 5000));
+
+  natter_test_fake_send (fake, ":fake.test MARKREAD carol timestamp=2026-03-04T05:06:08.000Z");
+  g_assert_true (natter_test_gui_wait (window_unread_is, "carol=0", 5000));
+
+  close_session (path);
+}
+
 /* The sidebar's context menu, on alice's session to the hosted server */
 
 static const char *
@@ -1267,6 +1349,8 @@ main (int   argc,
   g_test_add_func ("/gui-dialogs/connect/every-field", test_connect_every_field);
   g_test_add_func ("/gui-dialogs/connect/untrusted-certificate", test_connect_untrusted_certificate);
   g_test_add_func ("/gui-dialogs/connect/refused-says-why-not-saved", test_connect_refused);
+  g_test_add_func ("/gui-dialogs/message/delete", test_message_delete);
+  g_test_add_func ("/gui-dialogs/sidebar/read-elsewhere", test_read_elsewhere);
   g_test_add_func ("/gui-dialogs/sidebar/mark-read", test_sidebar_mark_read);
   g_test_add_func ("/gui-dialogs/sidebar/muted", test_sidebar_muted);
   g_test_add_func ("/gui-dialogs/sidebar/leave", test_sidebar_leave);

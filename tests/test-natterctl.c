@@ -154,6 +154,28 @@ join_over_tcp (Fixture    *f,
   return client;
 }
 
+/* The msgid of the message of @target whose text is @text, once natterd
+ * has it in the scrollback with one. */
+static char *
+wait_msgid (const char *target,
+            const char *text)
+{
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (NATTER_TEST_TIMEOUT_MS) * 1000;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(JsonNode) history = natter_test_ctl_json ("history", target, NULL);
+      JsonObject *message = find_element (member_array (object_of (history), "messages"), "text", text);
+
+      if (message != NULL && json_object_get_string_member (message, "msgid") != NULL)
+        return g_strdup (json_object_get_string_member (message, "msgid"));
+      natter_test_spin (50);
+    }
+
+  g_test_fail_printf ("no “%s” with a msgid in %s", text, target);
+  return NULL;
+}
+
 /* Help and usage */
 
 static void
@@ -483,6 +505,65 @@ test_host (Fixture       *f,
 }
 
 /* whoelse, wholast and send to a list, against natterd's own host. */
+/* natterctl delete MSGID (issue 16), against a server offering
+ * draft/message-redaction: the scripted fake, since the tests' in-process
+ * natterd hosts without a store, so without msgids. */
+static void
+test_delete (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", natter_test_fake_get_port (fake));
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(JsonNode) history = NULL;
+  g_autofree char *msgid = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  JsonObject *message;
+
+  process = natter_test_ctl_spawn ("connect", server, "--nick", "alice", "--join", "#a", NULL);
+  g_assert_true (natter_test_fake_wait_connection (fake, 1));
+  natter_test_fake_register (fake, "alice", "server-time message-tags echo-message draft/message-redaction", NULL);
+  natter_test_fake_expect (fake, "JOIN #a");
+  natter_test_fake_send (fake, ":alice!a@host JOIN #a");
+  natter_test_fake_send (fake, ":fake.test 366 alice #a :End of NAMES list");
+  g_assert_cmpint (natter_test_ctl_wait (process, NULL, NULL), ==, 0);
+  g_clear_object (&process);
+
+  natter_test_fake_send (fake, "@msgid=b1 :bob!b@h PRIVMSG #a :buy cheap pills");
+  natter_test_fake_send (fake, "@msgid=b2 :bob!b@h PRIVMSG #a :a fine day");
+  msgid = wait_msgid ("#a", "buy cheap pills");
+  g_assert_cmpstr (msgid, ==, "b1");
+  g_free (wait_msgid ("#a", "a fine day"));
+
+  process = natter_test_ctl_spawn ("delete", "b1", "--reason", "spam", NULL);
+  natter_test_fake_expect (fake, "REDACT #a b1 spam");
+  natter_test_fake_send (fake, ":alice!a@host REDACT #a b1 :spam");
+  g_assert_cmpint (natter_test_ctl_wait (process, &out, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Deleted\n");
+  g_clear_object (&process);
+
+  history = natter_test_ctl_json ("history", "#a", "--events", NULL);
+  message = find_element (member_array (object_of (history), "messages"), "msgid", "b1");
+  g_assert_nonnull (message);
+  g_assert_cmpstr (json_object_get_string_member (message, "kind"), ==, "deleted");
+  g_assert_cmpstr (json_object_get_string_member (message, "text"), ==, "");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "history", "#a", "--events", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "bob: message deleted\n"));
+  g_assert_null (strstr (out, "pills"));
+
+  /* The server's refusal, in its words; a msgid natterd never saw. */
+  process = natter_test_ctl_spawn ("delete", "b2", NULL);
+  natter_test_fake_expect (fake, "REDACT #a b2");
+  natter_test_fake_send (fake, ":fake.test FAIL REDACT REDACT_FORBIDDEN #a b2 :You are not authorised to delete this message");
+  g_assert_cmpint (natter_test_ctl_wait (process, NULL, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "You are not authorised to delete this message"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "delete", "no-such-msgid", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "No message “no-such-msgid” in the scrollback"));
+}
+
 static void
 test_who_last (Fixture       *f,
                gconstpointer  data)
@@ -1370,6 +1451,7 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/natterctl/session/errors", Fixture, NULL, fixture_set_up_hosting, test_errors, fixture_tear_down);
   g_test_add ("/natterctl/session/who-last", Fixture, NULL, fixture_set_up_hosting, test_who_last, fixture_tear_down);
+  g_test_add ("/natterctl/session/delete", Fixture, NULL, fixture_set_up, test_delete, fixture_tear_down);
   g_test_add ("/natterctl/session/room-picks-its-session", Fixture, NULL, fixture_set_up_hosting,
               test_room_picks_session, fixture_tear_down);
   g_test_add ("/natterctl/session/sessions-say-why", Fixture, NULL, fixture_set_up, test_sessions_say_why,

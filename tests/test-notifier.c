@@ -899,6 +899,46 @@ test_health_certificate_changed (void)
   stop_process (&f.notifier);
 }
 
+/* Read on another client of the account (draft/read-marker, issue 16):
+ * the server's MARKREAD clears the count and withdraws the notification. */
+static void
+test_read_elsewhere (void)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *room = NULL;
+  Fixture f = { NULL, };
+  guint32 id = 0;
+
+  f.bus = natter_test_bus_new (NULL, TRUE);
+  f.notifier = natter_test_bus_start_notifier (f.bus);
+  if (!require_notifier (&f))
+    {
+      natter_test_bus_free (f.bus);
+      return;
+    }
+
+  reply = natter_test_bus_call_ok (f.bus, DAEMON_PATH, DAEMON_IFACE, "OpenSession",
+                                   session_options (natter_test_fake_get_port (fake)));
+  g_variant_get (reply, "(o)", &session);
+  g_assert_true (natter_test_fake_wait_connection (fake, 1));
+  g_assert_true (natter_test_fake_register (fake, "alice", "server-time message-tags draft/read-marker", NULL));
+  g_assert_true (natter_test_bus_wait_property (f.bus, session, SESSION_IFACE, "State", "'connected'"));
+
+  natter_test_fake_send (fake, "@time=2026-03-04T05:06:07.000Z :bob!b@h PRIVMSG alice :lunch at noon?");
+  g_assert_nonnull (wait_notify (&f, "lunch at noon?", &id));
+  room = room_path (session, "bob");
+  g_assert_true (natter_test_bus_wait_property (f.bus, room, ROOM_IFACE, "UnreadCount", "1"));
+
+  natter_test_fake_send (fake, ":fake.test MARKREAD bob timestamp=2026-03-04T05:06:07.000Z");
+  g_assert_true (natter_test_bus_wait_property (f.bus, room, ROOM_IFACE, "UnreadCount", "0"));
+  wait_closed (&f, id);
+
+  natter_test_bus_free (f.bus);
+  stop_process (&f.notifier);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -912,6 +952,7 @@ main (int   argc,
   g_test_add ("/notifier/mute", Fixture, NULL, fixture_set_up, test_mute, fixture_tear_down);
   g_test_add ("/notifier/focus", Fixture, NULL, fixture_set_up, test_focus, fixture_tear_down);
   g_test_add ("/notifier/actions", Fixture, NULL, fixture_set_up, test_actions, fixture_tear_down);
+  g_test_add_func ("/notifier/private/read-elsewhere", test_read_elsewhere);
   g_test_add_func ("/notifier/health/cannot-reconnect", test_health_reconnect);
   g_test_add_func ("/notifier/health/certificate-changed", test_health_certificate_changed);
   g_test_add_func ("/notifier/health/default-address-taken", test_health_default_address_taken);

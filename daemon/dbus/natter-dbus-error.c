@@ -172,6 +172,7 @@ natter_dbus_request_done (GObject      *source,
     { natter_session_mode_async, natter_session_mode_finish },
     { natter_session_invite_async, natter_session_invite_finish },
     { natter_session_send_raw_async, natter_session_send_raw_finish },
+    { natter_session_delete_message_async, natter_session_delete_message_finish },
   };
   g_autoptr(NatterDbusCall) request = user_data;
   g_autoptr(GError) error = NULL;

@@ -232,6 +232,15 @@ on_certificate_offered (NatterSession      *session,
                                                 fingerprint, subject, issuer, errors);
 }
 
+static void
+on_message_deleted (NatterSession     *session,
+                    const char        *target,
+                    const char        *msgid,
+                    NatterDbusSession *self)
+{
+  natter_ipc_session1_emit_message_deleted (NATTER_IPC_SESSION1 (self), target, msgid);
+}
+
 /* Methods */
 
 typedef gboolean (*SessionCall) (NatterSession  *session,
@@ -624,6 +633,20 @@ natter_dbus_session_handle_send_raw (NatterIpcSession1     *iface,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+natter_dbus_session_handle_delete_message (NatterIpcSession1     *iface,
+                                           GDBusMethodInvocation *invocation,
+                                           const char            *msgid,
+                                           const char            *reason)
+{
+  NatterDbusSession *self = NATTER_DBUS_SESSION (iface);
+
+  natter_session_delete_message_async (self->session, msgid, reason, NULL, natter_dbus_request_done,
+                                       natter_dbus_call_new (self, invocation));
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 on_messages_for_invocation (GObject      *source,
                             GAsyncResult *result,
@@ -818,6 +841,7 @@ natter_dbus_session_iface_init (NatterIpcSession1Iface *iface)
   iface->handle_mode = natter_dbus_session_handle_mode;
   iface->handle_invite = natter_dbus_session_handle_invite;
   iface->handle_send_raw = natter_dbus_session_handle_send_raw;
+  iface->handle_delete_message = natter_dbus_session_handle_delete_message;
   iface->handle_history = natter_dbus_session_handle_history;
   iface->handle_search = natter_dbus_session_handle_search;
   iface->handle_block = natter_dbus_session_handle_block;
@@ -909,6 +933,7 @@ natter_dbus_session_new (NatterSessionManager     *manager,
   g_signal_connect (session, "message-received", G_CALLBACK (on_message_received), self);
   g_signal_connect (session, "state-changed", G_CALLBACK (on_state_changed), self);
   g_signal_connect (session, "certificate-offered", G_CALLBACK (on_certificate_offered), self);
+  g_signal_connect (session, "message-deleted", G_CALLBACK (on_message_deleted), self);
   g_signal_connect (session, "room-added", G_CALLBACK (on_room_added), self);
   g_signal_connect (session, "room-removed", G_CALLBACK (on_room_removed), self);
 

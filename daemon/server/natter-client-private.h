@@ -121,12 +121,13 @@ struct _NatterClient
   guint              oper           : 1; /* user mode +o, only through OPER */
   guint              wallops        : 1; /* user mode +w */
   guint              bot            : 1; /* user mode +B */
-  guint              tls            : 1; /* came through a TLS listener */
+  guint              tls            : 1; /* came through a TLS listener (wss:// too: then the socket is plain) */
   guint              handshaking    : 1; /* TLS handshake under way: no I/O yet */
   guint              tls_buffered   : 1; /* the last TLS read filled the buffer: more may wait in TLS */
 
   /* TLS (natter-client-tls.c): reads and writes go through tls_stream's
-   * pollable streams instead of the socket; NULL on plain TCP. */
+   * pollable streams instead of the socket; NULL on plain TCP and for
+   * WebSocket clients, whose TLS ends in the bridge. */
   GIOStream         *tls_stream;
   GCancellable      *tls_cancellable;
   GSource           *tls_pending;   /* reads what TLS decrypted but we did not take yet */

@@ -378,7 +378,7 @@ natter_client_read (NatterClient *self)
   if (server->flood_rate > 0)
     size = MIN (size, (gsize) (MAX (self->flood.tokens, 1.0f) + 1) * NATTER_IRC_LINE_MAX);
 
-  if (G_UNLIKELY (self->tls))
+  if (G_UNLIKELY (self->tls_stream != NULL))
     n = _natter_client_tls_receive (self, buf, size);
   else
     n = recv (self->fd, buf, size, 0);
@@ -432,7 +432,7 @@ natter_client_read (NatterClient *self)
       self->partial = NULL;
     }
 
-  if (G_UNLIKELY (self->tls))
+  if (G_UNLIKELY (self->tls_stream != NULL))
     natter_client_check_tls_pending (self);
 }
 
@@ -561,7 +561,7 @@ _natter_client_start (NatterClient *self)
   self->watch_in = TRUE;
   natter_client_update_watch (self);
   /* Input held back (flood control, a pause) may already be decrypted. */
-  if (G_UNLIKELY (self->tls))
+  if (G_UNLIKELY (self->tls_stream != NULL))
     natter_client_check_tls_pending (self);
 }
 
@@ -696,7 +696,7 @@ _natter_client_flush (NatterClient *self)
 
       msg.msg_iov = iov;
       msg.msg_iovlen = n;
-      if (G_UNLIKELY (self->tls))
+      if (G_UNLIKELY (self->tls_stream != NULL))
         written = _natter_client_tls_send (self, iov, n);
       else
         written = sendmsg (self->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);

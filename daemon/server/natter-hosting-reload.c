@@ -39,7 +39,10 @@ _natter_hosting_load_certificate (NatterHosting             *self,
   gboolean self_signed = FALSE;
 
   if (tls_addresses->len == 0)
-    return TRUE;
+    {
+      natter_server_set_sts (self->server, 0, 0);
+      return TRUE;
+    }
 
   g_object_get (self->server, "server-name", &name, NULL);
   certificate = _natter_hosting_tls_certificate (config, self->data_dir, name, tls_addresses,
@@ -173,6 +176,10 @@ natter_hosting_reconfigure (NatterHosting              *self,
       g_message ("Now listening on %s", listener->spec);
       g_ptr_array_add (self->listeners, listener);
     }
+  /* After the listeners change: the policy names the first TLS port. */
+  if (tls_addresses->len > 0)
+    _natter_hosting_tls_set_sts (config, self->server, natter_server_get_tls_certificate (self->server),
+                                 self->tls_self_signed);
 
   return TRUE;
 }

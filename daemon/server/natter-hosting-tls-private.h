@@ -19,6 +19,20 @@ GTlsCertificate *_natter_hosting_tls_certificate (const NatterHostingConfig  *co
 gboolean         _natter_hosting_tls_check       (const NatterHostingConfig  *config,
                                                   GError                    **error);
 
+/* The default duration of the STS policy: a year, in seconds. */
+#define NATTER_HOSTING_STS_DURATION (365 * 24 * 3600)
+
+/* The addresses the self-signed certificate names: @tls_addresses and
+ * those of @config->listen_wss (GInetSocketAddress*). */
+GPtrArray       *_natter_hosting_tls_named_addresses (const NatterHostingConfig *config,
+                                                      GPtrArray                 *tls_addresses);
+/* Sets @server's IRCv3 STS policy: on its first TLS listener's port, only
+ * with a configured certificate signed by a CA (the "configured and not
+ * self-signed" rule); none otherwise. */
+void             _natter_hosting_tls_set_sts     (const NatterHostingConfig  *config,
+                                                  NatterServer               *server,
+                                                  GTlsCertificate            *certificate,
+                                                  gboolean                    self_signed);
 /* Adds the addresses (text) of the machine's interfaces that are up, but
  * link-local ones, loopback included, in the order the kernel lists them. */
 void             _natter_hosting_add_machine_addresses (GPtrArray        *out);

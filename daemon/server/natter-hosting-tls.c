@@ -124,3 +124,53 @@ _natter_hosting_tls_check (const NatterHostingConfig  *config,
 
   return TRUE;
 }
+
+GPtrArray *
+_natter_hosting_tls_named_addresses (const NatterHostingConfig *config,
+                                     GPtrArray                 *tls_addresses)
+{
+  GPtrArray *named = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < tls_addresses->len; i++)
+    g_ptr_array_add (named, g_object_ref (g_ptr_array_index (tls_addresses, i)));
+  /* Already checked by _natter_hosting_make_server(). */
+  for (guint i = 0; config->listen_wss != NULL && config->listen_wss[i] != NULL; i++)
+    {
+      GSocketAddress *address = natter_server_parse_listen_address (config->listen_wss[i], NULL);
+
+      if (address != NULL)
+        g_ptr_array_add (named, address);
+    }
+
+  return named;
+}
+
+/* Issued by someone else than itself. (Verifying it with itself as the
+ * trusted CA does not tell: GnuTLS trusts a certificate found in the trust
+ * list, whoever signed it.) */
+static gboolean
+certificate_is_ca_signed (GTlsCertificate *certificate)
+{
+  g_autofree char *subject = g_tls_certificate_get_subject_name (certificate);
+  g_autofree char *issuer = g_tls_certificate_get_issuer_name (certificate);
+
+  return subject != NULL && issuer != NULL && !g_str_equal (subject, issuer);
+}
+
+void
+_natter_hosting_tls_set_sts (const NatterHostingConfig *config,
+                             NatterServer              *server,
+                             GTlsCertificate           *certificate,
+                             gboolean                   self_signed)
+{
+  g_autoptr(GPtrArray) tls_addresses = natter_server_get_tls_addresses (server);
+  guint duration = config->sts_duration >= 0 ? (guint) config->sts_duration : NATTER_HOSTING_STS_DURATION;
+  guint16 port = 0;
+
+  /* A policy clients would enforce against a certificate they cannot
+   * verify would lock them out: none with the self-signed one. */
+  if (certificate != NULL && !self_signed && tls_addresses->len > 0 &&
+      certificate_is_ca_signed (certificate))
+    port = g_inet_socket_address_get_port (g_ptr_array_index (tls_addresses, 0));
+  natter_server_set_sts (server, port, duration);
+}

@@ -34,6 +34,7 @@ natter_hosting_config_clear_identity (NatterHostingConfig *config)
   g_clear_pointer (&config->listen, g_strfreev);
   g_clear_pointer (&config->listen_tls, g_strfreev);
   g_clear_pointer (&config->listen_ws, g_strfreev);
+  g_clear_pointer (&config->listen_wss, g_strfreev);
   g_clear_pointer (&config->tls_certificate, g_free);
   g_clear_pointer (&config->tls_key, g_free);
   g_clear_pointer (&config->server_name, g_free);
@@ -323,24 +324,31 @@ config_check_listen_ws (const NatterHostingConfig  *config,
                         GError                    **error)
 {
   g_autoptr(GPtrArray) addresses = config_parse_listen ((const char * const *) config->listen_ws, error);
+  g_autoptr(GPtrArray) secure = NULL;
 
-  return addresses != NULL;
+  if (addresses == NULL)
+    return FALSE;
+  secure = config_parse_listen ((const char * const *) config->listen_wss, error);
+
+  return secure != NULL;
 }
 
-/* The WebSocket listeners of @config on @server, after the TCP ones. */
+/* The WebSocket listeners of @specs on @server, over TLS with @certificate
+ * if not NULL. */
 static gboolean
-config_listen_ws (const NatterHostingConfig  *config,
+config_listen_ws (char                      **specs,
                   NatterServer               *server,
+                  GTlsCertificate            *certificate,
                   GError                    **error)
 {
-  g_autoptr(GPtrArray) addresses = config_parse_listen ((const char * const *) config->listen_ws, error);
+  g_autoptr(GPtrArray) addresses = config_parse_listen ((const char * const *) specs, error);
 
   if (addresses == NULL)
     return FALSE;
   for (guint i = 0; i < addresses->len; i++)
-    if (natter_server_listen_websocket (server, g_ptr_array_index (addresses, i), NULL, error) == 0)
+    if (natter_server_listen_websocket (server, g_ptr_array_index (addresses, i), certificate, error) == 0)
       {
-        g_prefix_error (error, _("Cannot listen for WebSocket clients on %s: "), config->listen_ws[i]);
+        g_prefix_error (error, _("Cannot listen for WebSocket clients on %s: "), specs[i]);
         return FALSE;
       }
 
@@ -601,12 +609,13 @@ natter_hosting_start (NatterHosting              *self,
   server = _natter_hosting_make_server (config, &addresses, &tls_addresses, error);
   if (server == NULL)
     return FALSE;
-  if (tls_addresses->len > 0)
+  if (tls_addresses->len > 0 || (config->listen_wss != NULL && config->listen_wss[0] != NULL))
     {
       g_autofree char *name = NULL;
+      g_autoptr(GPtrArray) named = _natter_hosting_tls_named_addresses (config, tls_addresses);
 
       g_object_get (server, "server-name", &name, NULL);
-      certificate = _natter_hosting_tls_certificate (config, self->data_dir, name, tls_addresses,
+      certificate = _natter_hosting_tls_certificate (config, self->data_dir, name, named,
                                                      &self_signed, error);
       if (certificate == NULL)
         return FALSE;
@@ -648,7 +657,8 @@ natter_hosting_start (NatterHosting              *self,
         }
     }
 
-  if (!config_listen_ws (config, server, error))
+  if (!config_listen_ws (config->listen_ws, server, NULL, error) ||
+      !config_listen_ws (config->listen_wss, server, certificate, error))
     {
       g_ptr_array_set_size (self->listeners, 0);
       return FALSE;
@@ -658,6 +668,7 @@ natter_hosting_start (NatterHosting              *self,
   if (certificate != NULL)
     self->tls_fingerprint = natter_tls_certificate_fingerprint (certificate);
   self->tls_self_signed = self_signed;
+  _natter_hosting_tls_set_sts (config, server, certificate, self_signed);
   natter_server_start (server);
   self->server = g_steal_pointer (&server);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);
@@ -762,6 +773,14 @@ natter_hosting_dup_websocket_addresses (NatterHosting *self)
   g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
 
   return dup_addresses (self->server, natter_server_get_websocket_addresses);
+}
+
+char **
+natter_hosting_dup_secure_websocket_addresses (NatterHosting *self)
+{
+  g_return_val_if_fail (NATTER_IS_HOSTING (self), NULL);
+
+  return dup_addresses (self->server, natter_server_get_secure_websocket_addresses);
 }
 
 char **

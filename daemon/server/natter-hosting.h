@@ -55,6 +55,8 @@ typedef struct {
   char      *oper_file;             /* more: a key file, a group per operator (hash, certfp) */
   char     **listen_ws;             /* WebSocket listeners, ADDR:PORT; none by default */
   gboolean   allow_plaintext_passwords; /* SASL PLAIN and NickServ over plain TCP from other machines */
+  char     **listen_wss;            /* WebSocket over TLS, with the TLS certificate */
+  gint       sts_duration;          /* seconds of the STS policy, with a CA-signed certificate */
 } NatterHostingConfig;
 
 #define NATTER_HOSTING_CONFIG_INIT                                        \
@@ -63,7 +65,8 @@ typedef struct {
     .ping_interval = -1, .registration_timeout = -1, .nick_grace = -1,    \
     .max_accounts_per_address = -1, .max_rooms_per_account = -1,          \
     .password_threads = -1, .inbox_size = -1, .inbox_per_sender = -1,     \
-    .flood_burst = -1, .flood_rate = -1, .flood_backlog = -1 }
+    .flood_burst = -1, .flood_rate = -1, .flood_backlog = -1,           \
+    .sts_duration = -1 }
 
 void      natter_hosting_config_clear         (NatterHostingConfig        *config);
 /* Clears what StartHosting gives itself: where and as what the server is
@@ -138,6 +141,8 @@ const char        *natter_hosting_get_tls_fingerprint (NatterHosting        *sel
 gboolean           natter_hosting_get_tls_self_signed (NatterHosting        *self);
 /* The same for the WebSocket listeners. */
 char             **natter_hosting_dup_websocket_addresses (NatterHosting *self);
+/* Those of them over TLS (--listen-wss), with the TLS certificate. */
+char             **natter_hosting_dup_secure_websocket_addresses (NatterHosting *self);
 /* Invite links (natter-hosting-share.c). Opens TLS listeners at @port on
  * the plain listeners' addresses unless there is one already (a reload
  * from natterd.conf closes them again unless the file names them). */

@@ -75,6 +75,10 @@ struct _NatterServer
   GTlsCertificate *tls_certificate;
   GPtrArray       *tls_addresses;  /* GSocketAddress*, as bound */
   guint            tls_handshake_failures;
+  /* IRCv3 STS (natter-server-tls.c): the TLS port plain clients are sent
+   * to and the policy's duration; 0: no policy is advertised. */
+  guint16          sts_port;
+  guint            sts_duration;
   NatterPoller    *poller;        /* every client socket, one epoll set */
   GMainContext    *context;
   GPtrArray       *listen_addresses;  /* GSocketAddress*, as bound */
@@ -162,6 +166,10 @@ void          _natter_websockets_stop        (NatterServer      *server);
 /* Stops accepting WebSockets and closes them all, now. */
 void          _natter_websockets_close       (NatterServer      *server);
 void          _natter_websockets_free        (struct _NatterWebsockets *websockets);
+/* natter-server-tls.c: the value of the sts capability for @client (port
+ * on a plain connection, duration on a TLS one), NULL without a policy. */
+char         *_natter_server_sts_value       (NatterServer      *server,
+                                              NatterClient      *client);
 
 /* Calls hook @name if there is one: one test when there is none. */
 #define _natter_server_hook(server, name, ...)                             \

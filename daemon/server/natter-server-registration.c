@@ -453,6 +453,15 @@ _natter_server_cmd_cap (NatterServer     *server,
           if (!list && client->cap_302)
             append_cap_value (server, names, natter_caps[i].cap);
         }
+      /* sts is only advertised, never requested: it is not in natter_caps,
+       * and its value only means something to a CAP 302 client. */
+      if (!list && client->cap_302)
+        {
+          g_autofree char *sts = _natter_server_sts_value (server, client);
+
+          if (sts != NULL)
+            g_string_append_printf (names, "%ssts=%s", names->len > 0 ? " " : "", sts);
+        }
 
       send_cap (server, client, sub, names->str);
       g_string_free (names, TRUE);

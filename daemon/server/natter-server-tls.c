@@ -84,3 +84,29 @@ natter_server_get_tls_addresses (NatterServer *self)
 
   return addresses;
 }
+
+void
+natter_server_set_sts (NatterServer *self,
+                       guint16       port,
+                       guint         duration)
+{
+  g_return_if_fail (NATTER_IS_SERVER (self));
+
+  self->sts_port = port;
+  self->sts_duration = duration;
+}
+
+char *
+_natter_server_sts_value (NatterServer *server,
+                          NatterClient *client)
+{
+  if (server->sts_port == 0)
+    return NULL;
+  /* The spec: a plain connection needs the port to upgrade to (its
+   * duration is ignored by clients), a secure one the duration to keep the
+   * policy for. */
+  if (!client->tls)
+    return g_strdup_printf ("port=%u,duration=%u", server->sts_port, server->sts_duration);
+
+  return g_strdup_printf ("duration=%u", server->sts_duration);
+}

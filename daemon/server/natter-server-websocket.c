@@ -256,6 +256,10 @@ ws_handshake_start (WsHandshake      *handshake,
     stream = g_object_ref (G_IO_STREAM (handshake->connection));
   if (stream == NULL)
     return FALSE;
+  /* No client certificates here: no trust list of the system's CAs, as
+   * natter-client-tls.c. */
+  if (G_IS_TLS_CONNECTION (stream))
+    g_tls_connection_set_database (G_TLS_CONNECTION (stream), NULL);
   handshake->stream = g_object_ref (stream);
 
   /* Any path and any Origin: IRC carries no cookies or other ambient
@@ -366,19 +370,34 @@ natter_server_listen_websocket (NatterServer    *self,
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
 }
 
+static GPtrArray *
+websocket_addresses (NatterServer *self,
+                     gboolean      secure_only)
+{
+  GPtrArray *addresses = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (self->websockets != NULL)
+    for (guint i = 0; i < self->websockets->addresses->len; i++)
+      if (!secure_only || g_ptr_array_index (self->websockets->certificates, i) != NULL)
+        g_ptr_array_add (addresses, g_object_ref (g_ptr_array_index (self->websockets->addresses, i)));
+
+  return addresses;
+}
+
 GPtrArray *
 natter_server_get_websocket_addresses (NatterServer *self)
 {
-  GPtrArray *addresses;
-
   g_return_val_if_fail (NATTER_IS_SERVER (self), NULL);
 
-  addresses = g_ptr_array_new_with_free_func (g_object_unref);
-  if (self->websockets != NULL)
-    for (guint i = 0; i < self->websockets->addresses->len; i++)
-      g_ptr_array_add (addresses, g_object_ref (g_ptr_array_index (self->websockets->addresses, i)));
+  return websocket_addresses (self, FALSE);
+}
 
-  return addresses;
+GPtrArray *
+natter_server_get_secure_websocket_addresses (NatterServer *self)
+{
+  g_return_val_if_fail (NATTER_IS_SERVER (self), NULL);
+
+  return websocket_addresses (self, TRUE);
 }
 
 void

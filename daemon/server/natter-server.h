@@ -98,6 +98,11 @@ guint16         natter_server_listen_tls           (NatterServer    *self,
                                                     GError         **error);
 /* The TLS addresses listened on, as bound (GSocketAddress*). */
 GPtrArray      *natter_server_get_tls_addresses    (NatterServer    *self);
+/* The IRCv3 STS policy (sts capability): plain clients are told to use TLS
+ * on @port for @duration seconds; @port 0 advertises none. */
+void            natter_server_set_sts              (NatterServer    *self,
+                                                    guint16          port,
+                                                    guint            duration);
 /* Listens for WebSocket clients (IRCv3 WebSocket: text.ircv3.net and
  * binary.ircv3.net) on @address, over TLS with @certificate if not NULL;
  * they are clients under the same limits as the TCP ones. Returns the port
@@ -108,6 +113,8 @@ guint16         natter_server_listen_websocket     (NatterServer    *self,
                                                     GError         **error);
 /* The WebSocket addresses listened on, as bound (GSocketAddress*). */
 GPtrArray      *natter_server_get_websocket_addresses (NatterServer *self);
+/* Those of them over TLS (wss://). */
+GPtrArray      *natter_server_get_secure_websocket_addresses (NatterServer *self);
 
 /* Starts accepting on the thread-default main context of the caller. */
 void            natter_server_start                (NatterServer   *self);

@@ -449,6 +449,7 @@ natter_session_mark_read (NatterSession  *self,
   if (last_id > 0)
     natter_session_store_mark_read (self->store, self->record->id,
                                     natter_session_room_get_folded (room), last_id);
+  _natter_session_send_marker (self, room);
 
   return TRUE;
 }
@@ -1074,14 +1075,17 @@ static const Handler handlers[] = {
   { "BATCH",        _natter_session_handle_batch,        FALSE },
   { "CAP",          _natter_session_handle_cap,          FALSE },
   { "ERROR",        session_handle_error,                FALSE },
+  { "FAIL",         _natter_session_handle_fail,         FALSE },
   { "JOIN",         session_handle_join,                 TRUE },
   { "KICK",         session_handle_kick,                 TRUE },
+  { "MARKREAD",     _natter_session_handle_markread,     FALSE },
   { "MODE",         session_handle_mode,                 FALSE },
   { "NICK",         session_handle_nick,                 TRUE },
   { "NOTICE",       session_handle_notice,               FALSE },
   { "PART",         session_handle_part,                 TRUE },
   { "PRIVMSG",      session_handle_privmsg_text,         FALSE },
   { "QUIT",         session_handle_quit,                 TRUE },
+  { "REDACT",       _natter_session_handle_redact,       FALSE },
   { "TOPIC",        session_handle_topic_change,         TRUE },
 };
 

@@ -18,8 +18,9 @@ _natter_session_batch_free (Batch *batch)
   g_free (batch);
 }
 
-static char *
-format_timestamp (gint64 time_us)
+/* An IRCv3 server-time timestamp, to the millisecond. */
+char *
+_natter_session_format_timestamp (gint64 time_us)
 {
   g_autoptr(GDateTime) base = g_date_time_new_from_unix_utc (time_us / G_USEC_PER_SEC);
   g_autofree char *text = NULL;
@@ -149,7 +150,7 @@ on_backfill_anchor (GObject      *source,
 
       if (last_time > 0)
         {
-          g_autofree char *stamp = format_timestamp (last_time);
+          g_autofree char *stamp = _natter_session_format_timestamp (last_time);
 
           anchor = g_strconcat ("timestamp=", stamp, NULL);
         }

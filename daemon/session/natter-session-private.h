@@ -42,6 +42,7 @@ typedef enum {
   REQUEST_MODE,
   REQUEST_INVITE,
   REQUEST_WHOLAST,
+  REQUEST_REDACT,
 } RequestKind;
 
 typedef struct _Request Request;
@@ -175,6 +176,7 @@ enum {
   ROOM_ADDED,
   ROOM_REMOVED,
   CERTIFICATE_OFFERED,
+  MESSAGE_DELETED,
   N_SIGNALS
 };
 
@@ -371,11 +373,27 @@ void      _natter_session_batch_free    (Batch *batch);
 /* The chathistory batch @msg came in, or NULL when it is live. */
 Batch    *_natter_session_history_batch (NatterSession    *self,
                                          NatterIrcMessage *msg);
+char     *_natter_session_format_timestamp (gint64 time_us);
 void      _natter_session_handle_batch  (NatterSession    *self,
                                          NatterIrcMessage *msg);
 /* The server's history of @room since what the scrollback holds. */
 void      _natter_session_request_backfill (NatterSession *self,
                                             const char    *room);
+
+/* natter-session-markers.c */
+/* draft/read-marker: tells the server @room is read up to its newest
+ * message, when the server offers the capability. */
+void      _natter_session_send_marker   (NatterSession     *self,
+                                         NatterSessionRoom *room);
+void      _natter_session_handle_markread (NatterSession    *self,
+                                           NatterIrcMessage *msg);
+
+/* natter-session-redaction.c: draft/message-redaction */
+void      _natter_session_handle_redact (NatterSession    *self,
+                                         NatterIrcMessage *msg);
+/* FAIL (standard-replies): for now, a refused REDACT. */
+void      _natter_session_handle_fail   (NatterSession    *self,
+                                         NatterIrcMessage *msg);
 
 /* natter-session-desktop.c */
 /* The away to tell the server: the user's own, else the desktop's. */

@@ -21,6 +21,8 @@ static const char * const wanted_caps[] = {
   "away-notify",
   "batch",
   "draft/chathistory",
+  "draft/read-marker",
+  "draft/message-redaction",
   "sasl",
 };
 

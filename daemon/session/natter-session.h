@@ -114,6 +114,7 @@ G_DECLARE_FINAL_TYPE (NatterSession, natter_session, NATTER, SESSION, GObject)
  *   state-changed (NatterSessionState, const char *reason)
  *   room-added (NatterSessionRoom *), room-removed (NatterSessionRoom *)
  *   certificate-offered (fingerprint, subject, issuer, GStrv errors)
+ *   message-deleted (const char *target, const char *msgid): redacted
  */
 
 GQuark              natter_session_error_quark  (void);
@@ -287,6 +288,20 @@ GPtrArray          *natter_session_who_last_finish (NatterSession        *self,
                                                     GAsyncResult         *result,
                                                     GError              **error);
 void                natter_session_seen_free       (NatterSessionSeen    *seen);
+
+/* Deletes the message @msgid (draft/message-redaction), ours or, as an
+ * operator, anyone's: the server decides. Completes when the server
+ * relays the deletion; _NOT_SUPPORTED without the capability, _NOT_FOUND
+ * for a msgid not in the scrollback, _REFUSED with the server's text. */
+void                natter_session_delete_message_async  (NatterSession        *self,
+                                                          const char           *msgid,
+                                                          const char           *reason,
+                                                          GCancellable         *cancellable,
+                                                          GAsyncReadyCallback   callback,
+                                                          gpointer              user_data);
+gboolean            natter_session_delete_message_finish (NatterSession        *self,
+                                                          GAsyncResult         *result,
+                                                          GError              **error);
 
 /* WHOIS @nick: completes at its end (318); _NOT_FOUND for no such nick. */
 void                natter_session_whois_async  (NatterSession        *self,

@@ -49,6 +49,7 @@ natter_session_message_unref (NatterSessionMessage *self)
 
 static const char * const kind_names[] = {
   "text", "action", "notice", "join", "part", "quit", "nick", "kick", "topic",
+  "deleted",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (kind_names) == NATTER_MESSAGE_KIND_LAST + 1);
 

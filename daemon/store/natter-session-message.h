@@ -6,7 +6,8 @@
 G_BEGIN_DECLS
 
 /* Stored as integers in sessions.db: only ever append. The kinds after
- * NOTICE are room events, logged with the messages but never unread. */
+ * NOTICE are room events, logged with the messages but never unread, and
+ * DELETED: a message the server redacted, kept in its place without text. */
 typedef enum {
   NATTER_MESSAGE_KIND_TEXT,
   NATTER_MESSAGE_KIND_ACTION,
@@ -17,10 +18,11 @@ typedef enum {
   NATTER_MESSAGE_KIND_NICK,
   NATTER_MESSAGE_KIND_KICK,
   NATTER_MESSAGE_KIND_TOPIC,
+  NATTER_MESSAGE_KIND_DELETED,  /* a message the server redacted: text gone */
 } NatterMessageKind;
 
 #define NATTER_MESSAGE_KIND_LAST_MESSAGE NATTER_MESSAGE_KIND_NOTICE
-#define NATTER_MESSAGE_KIND_LAST         NATTER_MESSAGE_KIND_TOPIC
+#define NATTER_MESSAGE_KIND_LAST         NATTER_MESSAGE_KIND_DELETED
 
 /*
  * One message of a conversation, as logged to the scrollback and published
@@ -56,7 +58,8 @@ const char           *natter_message_kind_to_string   (NatterMessageKind    kind
  * else, events included. */
 gboolean              natter_message_kind_from_string (const char          *str,
                                                        NatterMessageKind   *kind);
-/* Join, part, quit, nick, kick or topic: not something anyone said. */
+/* Join, part, quit, nick, kick, topic or deleted: not something anyone
+ * says now. */
 gboolean              natter_message_kind_is_event    (NatterMessageKind    kind);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NatterSessionMessage, natter_session_message_unref)

@@ -259,6 +259,21 @@ NatterSessionSts   *natter_session_store_lookup_sts_finish (NatterSessionStore  
                                                             GAsyncResult        *result,
                                                             GError             **error);
 
+/* draft/message-redaction (natter-session-store-redaction.c): the message
+ * @msgid of session @session_id becomes kind "deleted", its text and its
+ * search row gone; and the message of a msgid, or NULL. */
+void                natter_session_store_redact          (NatterSessionStore  *self,
+                                                          gint64               session_id,
+                                                          const char          *msgid);
+void                natter_session_store_find_message_async  (NatterSessionStore  *self,
+                                                              gint64               session_id,
+                                                              const char          *msgid,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+NatterSessionMessage *natter_session_store_find_message_finish (NatterSessionStore  *self,
+                                                                GAsyncResult        *result,
+                                                                GError             **error);
+
 /* Waits until everything queued so far is written (for tests and shutdown). */
 void                natter_session_store_sync            (NatterSessionStore  *self);
 

@@ -22,6 +22,9 @@ Usage: $0 [OPTIONS]
   --sizes LIST     comma-separated subset of: 500,2000,10000 (quick: 200,1000)
   --output FILE    where the raw RESULT lines go
                    (default: ./compare-servers-YYYYmmdd-HHMMSS.results)
+  --tls            over TLS instead: natterd over TLS, natterd plain, and
+                   InspIRCd over TLS (ssl_gnutls) when it is installed
+  --inspircd PATH  InspIRCd for --tls (default: /usr/sbin/inspircd)
   -h, --help       this text
 EOF
 }
@@ -35,6 +38,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 natterd=${NATTERD:-}
 bench=${NATTER_BENCH:-}
 ngircd=/usr/sbin/ngircd
+inspircd=/usr/sbin/inspircd
+tls=0
 quick=0
 runs=
 sizes=
@@ -45,6 +50,8 @@ while [ $# -gt 0 ]; do
     --natterd) natterd=$2; shift 2 ;;
     --bench) bench=$2; shift 2 ;;
     --ngircd) ngircd=$2; shift 2 ;;
+    --inspircd) inspircd=$2; shift 2 ;;
+    --tls) tls=1; shift ;;
     --quick) quick=1; shift ;;
     --runs) runs=$2; shift 2 ;;
     --sizes) sizes=$2; shift 2 ;;
@@ -64,7 +71,7 @@ if [ -z "$bench" ]; then
   bench="$(dirname "$natterd")/../tests/bench/natter-bench"
 fi
 [ -x "$bench" ] || die "natter-bench not found: pass --bench PATH"
-[ -x "$ngircd" ] || die "ngircd not found at $ngircd (apt-get install ngircd)"
+[ $tls = 1 ] || [ -x "$ngircd" ] || die "ngircd not found at $ngircd (apt-get install ngircd)"
 for tool in taskset ss; do
   command -v $tool >/dev/null || die "$tool is needed"
 done
@@ -153,6 +160,52 @@ start_natterd_memory () {
   start_natterd "$1" --memory-only
 }
 
+# natterd as start_natterd, measured on a TLS listener (its self-signed
+# certificate, made in the run's data directory).
+start_natterd_tls () {
+  local log=$work/$1.log
+  start_natterd "$1" --data-dir "$work/$1.data" --listen-tls 127.0.0.1:0 || return 1
+  wait_for_log "$server_pid" "$log" "TLS on 127.0.0.1:" || return 1
+  server_port=$(sed -n 's/.*TLS on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$log" | head -n1)
+}
+
+# InspIRCd 3 on a TLS port (ssl_gnutls), with limits as open as ngircd's:
+# no connection, per-address or channel limits, no fake lag, queues large
+# enough for the fan-out window.
+start_inspircd_tls () {
+  local log=$work/$1.log conf=$work/$1.conf dir=$work/$1.tls
+  server_port=$(free_port)
+  mkdir -p "$dir"
+  certtool --generate-privkey --key-type=ecdsa --outfile "$dir/key.pem" >/dev/null 2>&1 &&
+    printf 'cn = "bench.inspircd.local"\ntls_www_server\nsigning_key\nexpiration_days = 2\n' >"$dir/tmpl" &&
+    certtool --generate-self-signed --load-privkey "$dir/key.pem" --template "$dir/tmpl" \
+      --outfile "$dir/cert.pem" >/dev/null 2>&1 || return 1
+  cat >"$conf" <<EOF
+<server name="bench.inspircd.local" description="natter benchmark peer" network="Bench">
+<admin name="natter" nick="natter" email="bench@localhost">
+<bind address="127.0.0.1" port="$server_port" type="clients" sslprofile="bench">
+<module name="ssl_gnutls">
+<sslprofile name="bench" provider="gnutls" certfile="$dir/cert.pem" keyfile="$dir/key.pem" dhfile="" requestclientcert="no">
+<connect allow="*" timeout="60" localmax="100000" globalmax="100000" limit="100000" maxchans="100"
+         useident="no" resolvehostnames="no" fakelag="no" threshold="1000000" commandrate="100000000" penaltythreshold="1000000"
+         recvq="1048576" softsendq="1048576" hardsendq="67108864" pingfreq="120">
+<performance somaxconn="4096" softlimit="100000" clonesonconnect="no">
+<security hidesplits="no" announceinvites="none" runasroot="yes">
+<pid file="$work/$1.pid">
+<options allowhalfop="no">
+EOF
+  (ulimit -n "$(ulimit -Hn)"; exec "${server_pin[@]}" "$inspircd" --nofork --runasroot --nolog --config "$conf") >"$log" 2>&1 &
+  server_pid=$!
+  local i
+  for i in $(seq 100); do
+    "$py" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
+      "$server_port" 2>/dev/null && return 0
+    kill -0 "$server_pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
 start_ngircd () {
   local log=$work/$1.log conf=$work/$1.conf
   server_port=$(free_port)
@@ -201,9 +254,22 @@ natterd_has_store=0
 servers=(natterd)
 if "$natterd" --help 2>/dev/null | grep -q -- --memory-only; then
   natterd_has_store=1
-  servers+=(natterd-memory)
+  [ $tls = 1 ] || servers+=(natterd-memory)
 fi
-servers+=(ngircd)
+if [ $tls = 1 ]; then
+  servers=(natterd-tls natterd)
+  if [ ! -x "$inspircd" ]; then
+    echo "compare-servers: --tls: InspIRCd is not installed ($inspircd): natterd only" >&2
+  elif [ ! -e /usr/lib/inspircd/modules/m_ssl_gnutls.so ]; then
+    echo "compare-servers: --tls: InspIRCd has no ssl_gnutls module: natterd only" >&2
+  elif ! command -v certtool >/dev/null; then
+    echo "compare-servers: --tls: certtool (gnutls-bin) is needed for InspIRCd's certificate: natterd only" >&2
+  else
+    servers+=(inspircd-tls)
+  fi
+else
+  servers+=(ngircd)
+fi
 
 failures=0
 : >"$output"
@@ -232,8 +298,10 @@ for run in $(seq "$runs"); do
       fi
       echo "compare-servers: run $run, $size clients, $server (pid $server_pid, port $server_port)" >&2
       # shellcheck disable=SC2046
+      tls_flag=()
+      [[ $server == *-tls ]] && tls_flag=(--tls)
       result=$("${bench_pin[@]}" "$bench" --port "$server_port" --server-pid "$server_pid" \
-                 --server-name "$server" --stall-seconds 20 --timeout 400 -q \
+                 --server-name "$server" --stall-seconds 20 --timeout 400 -q "${tls_flag[@]}" \
                  $(load_args "$size") 2>"$work/$tag.bench-err")
       rc=$?
       sed 's/^/  /' "$work/$tag.bench-err" >&2
@@ -252,9 +320,9 @@ for run in $(seq "$runs"); do
       fi
       rm -rf "$work/$tag.data"
       # natterd should log nothing under load: show what it said.
-      if [ "$server" != ngircd ] && grep -q -v -E "listening on|Shutting down" "$work/$tag.log"; then
+      if [[ $server == natterd* ]] && grep -q -v -E "listening on|TLS on|Shutting down" "$work/$tag.log"; then
         echo "compare-servers: natterd logged:" >&2
-        grep -v -E "listening on|Shutting down" "$work/$tag.log" | head -n 10 | sed 's/^/  /' >&2
+        grep -v -E "listening on|TLS on|Shutting down" "$work/$tag.log" | head -n 10 | sed 's/^/  /' >&2
       fi
     done
   done
@@ -316,7 +384,28 @@ def fmt(v):
 def ratio(a, b):
     return f"{a / b:.2f}x" if a is not None and b not in (None, 0) else "-"
 
+def tls_table(clients, rooms, servers):
+    tls, plain, insp = (servers.get(k, []) for k in ("natterd-tls", "natterd", "inspircd-tls"))
+    print(f"== {clients} clients in {rooms} room(s), TLS; runs: natterd-tls {len(tls)}, "
+          f"natterd {len(plain)}, inspircd-tls {len(insp)}; medians ==")
+    print(f"{'figure':<24} {'natterd-tls':>12} {'natterd':>12} {'inspircd-tls':>12}"
+          f" {'tls/plain':>10} {'natterd/insp':>13}  better")
+    for key, label, better in FIGURES:
+        a, p, i = median(tls, key), median(plain, key), median(insp, key)
+        if a is None and p is None and i is None:
+            continue
+        print(f"{label:<24} {fmt(a):>12} {fmt(p):>12} {fmt(i):>12}"
+              f" {ratio(a, p):>10} {ratio(a, i):>13}  {better}")
+    bad = [f"{r.get('server')} run {r.get('run')}: {r.get('status')}"
+           for r in tls + plain + insp if r.get("status") != "ok"]
+    if bad:
+        print("not ok: " + "; ".join(bad))
+    print()
+
 for (clients, rooms), servers in sorted(results.items()):
+    if "natterd-tls" in servers:
+        tls_table(clients, rooms, servers)
+        continue
     nat = servers.get("natterd", [])
     mem = servers.get("natterd-memory", [])
     ngi = servers.get("ngircd", [])

@@ -32,6 +32,9 @@
  * line received for --stall-seconds is a stall. PINGs are answered at all
  * times. One RESULT line goes to stdout; the exit status is non-zero on a
  * stall, on errors or on lost lines.
+ *
+ * With --tls every client speaks TLS (bench-tls.c): the registration
+ * latency then includes the handshake.
  */
 
 #include <arpa/inet.h>
@@ -44,6 +47,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "bench-tls.h"
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -89,6 +94,8 @@ typedef struct {
   guint8   joined;
   guint8   want_out;
   guint8   discarding;
+  guint8   handshaking;     /* --tls: connected, TLS handshake under way */
+  gnutls_session_t tls;     /* --tls only */
   guint16  in_len;
   guint32  room;
   gint64   started_ns;
@@ -149,6 +156,7 @@ typedef struct {
   char    *phases;
   char    *nick_prefix;
   gboolean quiet;
+  gboolean tls;
   gboolean do_fanout;
   gboolean do_paced;
   gboolean do_private;
@@ -365,6 +373,7 @@ client_fail (Bench      *b,
     return;
 
   bench_error (b, "client %s%u: %s", b->nick_prefix, idx, reason);
+  g_clear_pointer (&c->tls, bench_tls_free);
   if (c->fd >= 0)
     {
       epoll_ctl (b->epfd, EPOLL_CTL_DEL, c->fd, NULL);
@@ -388,6 +397,17 @@ client_fail (Bench      *b,
     }
 }
 
+/* send() or its TLS equivalent. */
+static gssize
+client_io_send (Client     *c,
+                const char *data,
+                gsize       len)
+{
+  if (c->tls != NULL)
+    return bench_tls_send (c->tls, data, len);
+  return send (c->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static void
 client_flush (Bench   *b,
               guint32  idx)
@@ -400,7 +420,7 @@ client_flush (Bench   *b,
       client_set_events (b, idx, FALSE);
       return;
     }
-  n = send (c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  n = client_io_send (c, c->out, c->out_len);
   if (n < 0)
     {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -432,7 +452,7 @@ client_send (Bench      *b,
 
   if (c->out_len == 0)
     {
-      n = send (c->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+      n = client_io_send (c, data, len);
       if (n < 0)
         {
           if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -471,6 +491,48 @@ client_register (Bench   *b,
   client_send (b, idx, buf, len);
 }
 
+/* --tls: a step of the handshake; registers once it is done. */
+static void
+client_handshake (Bench   *b,
+                  guint32  idx)
+{
+  Client *c = &b->clients[idx];
+  gboolean want_out = FALSE;
+  const char *error = NULL;
+
+  switch (bench_tls_handshake (c->tls, &want_out, &error))
+    {
+    case 1:
+      c->handshaking = FALSE;
+      client_set_events (b, idx, FALSE);
+      client_register (b, idx);
+      break;
+    case 0:
+      client_set_events (b, idx, want_out);
+      break;
+    default:
+      client_fail (b, idx, error);
+    }
+}
+
+/* Connected: registers, or over TLS starts the handshake first. */
+static void
+client_start (Bench   *b,
+              guint32  idx)
+{
+  Client *c = &b->clients[idx];
+
+  if (!b->tls)
+    {
+      client_set_events (b, idx, FALSE);
+      client_register (b, idx);
+      return;
+    }
+  c->tls = bench_tls_new (c->fd);
+  c->handshaking = TRUE;
+  client_handshake (b, idx);
+}
+
 static void
 client_connect (Bench   *b,
                 guint32  idx)
@@ -500,10 +562,7 @@ client_connect (Bench   *b,
     g_error ("epoll_ctl: %s", g_strerror (errno));
 
   if (connect (fd, (struct sockaddr *)&b->addr, sizeof b->addr) == 0)
-    {
-      client_set_events (b, idx, FALSE);
-      client_register (b, idx);
-    }
+    client_start (b, idx);
   else if (errno != EINPROGRESS)
     client_fail (b, idx, g_strerror (errno));
 }
@@ -523,8 +582,7 @@ client_connected (Bench   *b,
       client_fail (b, idx, g_strerror (err));
       return;
     }
-  client_set_events (b, idx, FALSE);
-  client_register (b, idx);
+  client_start (b, idx);
 }
 
 /* --- lines from the server ----------------------------------------------- */
@@ -778,7 +836,10 @@ client_read (Bench   *b,
   gssize n;
 
   memcpy (buf, c->in, c->in_len);
-  n = recv (c->fd, buf + c->in_len, READ_SIZE, 0);
+  if (c->tls != NULL)
+    n = bench_tls_recv (c->tls, buf + c->in_len, READ_SIZE);
+  else
+    n = recv (c->fd, buf + c->in_len, READ_SIZE, 0);
   b->recv_calls++;
   if (n < 0)
     {
@@ -836,14 +897,22 @@ bench_dispatch (Bench   *b,
 
   if (c->state == CLIENT_DEAD)
     return;
-  if (c->state == CLIENT_CONNECTING)
+  if (c->state == CLIENT_CONNECTING && !c->handshaking)
     {
       client_connected (b, idx);
+      return;
+    }
+  if (c->handshaking)
+    {
+      client_handshake (b, idx);
       return;
     }
   if (events & EPOLLOUT)
     client_flush (b, idx);
   if (c->state != CLIENT_DEAD && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+    client_read (b, idx);
+  /* What GnuTLS already decrypted, epoll does not announce again. */
+  while (c->state != CLIENT_DEAD && c->tls != NULL && bench_tls_pending (c->tls))
     client_read (b, idx);
 }
 
@@ -1492,6 +1561,7 @@ main (int   argc,
     { "stall-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &b->stall_seconds, "Fail after this long without progress (default 15)", "SECONDS" },
     { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &b->timeout_seconds, "Fail when the whole run takes longer (default 900)", "SECONDS" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &b->quiet, "Print only the RESULT line and errors", NULL },
+    { "tls", 0, 0, G_OPTION_ARG_NONE, &b->tls, "Connect over TLS (any certificate is accepted)", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -1525,6 +1595,8 @@ main (int   argc,
     }
 
   raise_fd_limit ();
+  if (b->tls)
+    bench_tls_init ();
   bench_setup (b);
   b->now = now_ns ();
   b->deadline_ns = b->now + (gint64)(b->timeout_seconds * 1e9);
