@@ -82,7 +82,8 @@ NATTER_DEPS=(
   python3-gi
   # certtool, for the test CA of the STS test (tests/interop/pyws_tls.py).
   gnutls-bin
-  # WeeChat, a real IRC client over TLS (tests/interop/weechat_tls.py).
+  # WeeChat, a real IRC client over TLS (tests/interop/weechat_tls.py,
+  # test-private-room).
   weechat-headless
 )
 

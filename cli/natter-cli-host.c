@@ -586,6 +586,60 @@ cmd_host_backup (NatterCli              *cli,
   return NATTER_CLI_EXIT_OK;
 }
 
+static int
+cmd_host_private_room (NatterCli              *cli,
+                       const NatterCliCommand *command,
+                       int                     argc,
+                       char                  **argv)
+{
+  g_autofree char *nick = NULL;
+  int tls_port = 6697;
+  const GOptionEntry entries[] = {
+    { "nick", 'n', 0, G_OPTION_ARG_STRING, &nick,
+      N_("Your account on the hosted server, the room's op (default: your user name)"), N_("NICK") },
+    { "tls-port", 0, 0, G_OPTION_ARG_INT, &tls_port,
+      N_("Port of the TLS listener opened when there is none (default 6697)"), N_("PORT") },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *link = NULL;
+  GVariantDict options;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, entries,
+                                  _("Creates a room only the people you give its link can find and join: "
+                                    "secret, invite-only, with a random key, yours, reached over TLS. "
+                                    "Prints the room, its key and the ircs:// link to send."),
+                                  &argc, &argv, 0, 1)) != 0)
+    return status;
+  if (tls_port < 0 || tls_port > 65535)
+    return natter_cli_usage_error (cli, command, _("--tls-port must be a port number"));
+  if ((status = natter_cli_connect (cli)) != 0)
+    return status;
+
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "nick", "s", nick != NULL ? nick : g_get_user_name ());
+  g_variant_dict_insert (&options, "tls-port", "q", (guint16) tls_port);
+  if (argc > 1)
+    g_variant_dict_insert (&options, "name", "s", argv[1]);
+  if (!natter_ipc_host1_call_create_private_room_sync (natter_ipc_client_get_host (natter_cli_get_client (cli)),
+                                                       g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
+                                                       &room, &key, &link, NULL, &error))
+    return natter_cli_report_error (cli, error);
+
+  if (natter_cli_get_json (cli))
+    return natter_cli_print_json_dict (g_variant_new_parsed ("{'room': <%s>, 'key': <%s>, 'link': <%s>}",
+                                                             room, key, link));
+
+  g_print (_("Room: %s\n"), room);
+  g_print (_("Key:  %s\n"), key);
+  g_print (_("Link: %s\n"), link);
+
+  return NATTER_CLI_EXIT_OK;
+}
+
 const NatterCliCommand natter_cli_host_commands[] = {
   { "host start", NULL, N_("Start hosting rooms"), cmd_host_start },
   { "host stop", NULL, N_("Stop hosting"), cmd_host_stop },
@@ -598,5 +652,6 @@ const NatterCliCommand natter_cli_host_commands[] = {
   { "host close", N_("ROOM"), N_("Close a hosted room, kicking everyone"), cmd_host_kick },
   { "host wallops", N_("TEXT"), N_("Send WALLOPS to the hosted server's users with mode +w"), cmd_host_wallops },
   { "host backup", NULL, N_("Back up the hosted server's database and print the file's path"), cmd_host_backup },
+  { "host private-room", N_("[NAME]"), N_("Create a private room and print its invite link"), cmd_host_private_room },
   { NULL }
 };

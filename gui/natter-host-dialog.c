@@ -22,12 +22,23 @@ struct _NatterHostDialog
   gboolean           syncing;
   gboolean           hosting;
   GStrv              addresses;
+  char              *tls_fingerprint;  /* "" without TLS */
+  char              *tls_link;         /* ircs://IP:PORT/?certfp=HEX, "" without TLS */
 
+  AdwToast          *toast;  /* the last one */
   AdwToastOverlay   *toast_overlay;
   GtkSwitch         *hosting_switch;
   AdwComboRow       *scope_row;
   GtkSpinButton     *port_spin;
+  GtkSwitch         *tls_switch;
+  GtkSpinButton     *tls_port_spin;
+  AdwActionRow      *plain_warning_row;
+  AdwPasswordEntryRow *password_row;
   AdwActionRow      *address_row;
+  AdwActionRow      *fingerprint_row;
+  AdwPreferencesGroup *private_group;
+  AdwEntryRow       *nick_row;
+  AdwActionRow      *private_link_row;
   GtkListBox        *users_list;
   GtkListBox        *recent_list;
   GtkSpinButton     *minutes_spin;
@@ -35,11 +46,16 @@ struct _NatterHostDialog
 
 G_DEFINE_FINAL_TYPE (NatterHostDialog, natter_host_dialog, ADW_TYPE_WINDOW)
 
+/* The newest toast replaces the one shown: no queue of stale news. */
 static void
 toast (NatterHostDialog *self,
        const char       *message)
 {
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+  if (self->toast != NULL)
+    adw_toast_dismiss (self->toast);
+  g_clear_object (&self->toast);
+  self->toast = adw_toast_new (message);
+  adw_toast_overlay_add_toast (self->toast_overlay, g_object_ref (self->toast));
 }
 
 /* "0.0.0.0:6667" says nothing to the person it is shared with. */
@@ -64,13 +80,32 @@ sync_state (NatterHostDialog *self)
   self->syncing = TRUE;
   gtk_switch_set_active (self->hosting_switch, hosting);
   gtk_switch_set_state (self->hosting_switch, hosting);
+  /* While hosting, the switch says whether TLS is on. */
+  if (hosting && self->tls_fingerprint != NULL)
+    gtk_switch_set_active (self->tls_switch, self->tls_fingerprint[0] != '\0');
   self->syncing = FALSE;
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->scope_row), !hosting);
   gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), !hosting);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->tls_switch), !hosting);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->tls_port_spin), !hosting);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->password_row), !hosting);
+  gtk_widget_set_visible (GTK_WIDGET (self->plain_warning_row),
+                          adw_combo_row_get_selected (self->scope_row) == 1 && !gtk_switch_get_active (self->tls_switch));
   gtk_widget_set_visible (GTK_WIDGET (self->address_row), hosting && addresses != NULL && addresses[0] != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->private_group), hosting);
+  gtk_widget_set_visible (GTK_WIDGET (self->fingerprint_row), hosting && self->tls_fingerprint != NULL &&
+                                                              self->tls_fingerprint[0] != '\0');
+  if (self->tls_fingerprint != NULL)
+    adw_action_row_set_subtitle (self->fingerprint_row, self->tls_fingerprint);
 
-  if (hosting && addresses != NULL && addresses[0] != NULL)
+  /* With TLS, what to share is the link that pins the certificate. */
+  if (hosting && self->tls_link != NULL && self->tls_link[0] != '\0')
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->address_row), TRUE);
+      adw_action_row_set_subtitle (self->address_row, self->tls_link);
+    }
+  else if (hosting && addresses != NULL && addresses[0] != NULL)
     {
       g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
       g_auto(GStrv) shared = NULL;
@@ -100,6 +135,17 @@ set_hosting (NatterHostDialog   *self,
   sync_state (self);
 }
 
+static void
+set_tls (NatterHostDialog *self,
+         const char       *fingerprint,
+         const char       *link)
+{
+  g_free (self->tls_fingerprint);
+  self->tls_fingerprint = g_strdup (fingerprint != NULL ? fingerprint : "");
+  g_free (self->tls_link);
+  self->tls_link = g_strdup (link != NULL ? link : "");
+}
+
 /* Asked each time rather than read from the proxy's cache: that is the
  * truth even while the proxy catches up with a restarted natterd. */
 static void
@@ -112,6 +158,7 @@ on_properties (GObject      *source,
   g_autoptr(GVariant) properties = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree const char **addresses = NULL;
+  const char *fingerprint = NULL, *link = NULL;
   gboolean hosting = FALSE;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
@@ -122,6 +169,9 @@ on_properties (GObject      *source,
   properties = g_variant_get_child_value (reply, 0);
   g_variant_lookup (properties, "Hosting", "b", &hosting);
   g_variant_lookup (properties, "HostingAddresses", "^a&s", &addresses);
+  g_variant_lookup (properties, "HostingTlsFingerprint", "&s", &fingerprint);
+  g_variant_lookup (properties, "HostingTlsLink", "&s", &link);
+  set_tls (self, fingerprint, link);
   set_hosting (self, hosting, addresses);
 }
 
@@ -468,16 +518,25 @@ on_switch_state_set (GtkSwitch        *hosting_switch,
 
   if (active)
     {
-      const char *listen[2] = { NULL, NULL };
-      g_autofree char *address = NULL;
-      GVariantDict options;
+      gboolean everyone = adw_combo_row_get_selected (self->scope_row) == 1;
+      gboolean tls = gtk_switch_get_active (self->tls_switch);
+      const char *scope = everyone ? "*" : "127.0.0.1";
+      const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
       guint port = gtk_spin_button_get_value_as_int (self->port_spin);
+      /* With TLS, the plain listener stays on this computer: nothing in
+       * clear reaches the network. */
+      g_autofree char *address = g_strdup_printf ("%s:%u", tls ? "127.0.0.1" : scope, port);
+      g_autofree char *tls_address = g_strdup_printf ("%s:%d", scope, gtk_spin_button_get_value_as_int (self->tls_port_spin));
+      const char *listen[2] = { address, NULL };
+      const char *listen_tls[2] = { tls_address, NULL };
+      GVariantDict options;
 
-      address = adw_combo_row_get_selected (self->scope_row) == 1 ? g_strdup_printf ("*:%u", port)
-                                                                 : g_strdup_printf ("127.0.0.1:%u", port);
-      listen[0] = address;
       g_variant_dict_init (&options, NULL);
       g_variant_dict_insert (&options, "listen", "^as", listen);
+      if (tls)
+        g_variant_dict_insert (&options, "listen-tls", "^as", listen_tls);
+      if (password[0] != '\0')
+        g_variant_dict_insert (&options, "password", "s", password);
       natter_ipc_daemon1_call_start_hosting (self->daemon, g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
                                              self->cancellable, on_started, self);
     }
@@ -488,19 +547,108 @@ on_switch_state_set (GtkSwitch        *hosting_switch,
   return TRUE;
 }
 
+/* The copy buttons copy their row's subtitle. */
+static void
+copy_subtitle (NatterHostDialog *self,
+               AdwActionRow     *row,
+               const char       *done)
+{
+  const char *text = adw_action_row_get_subtitle (row);
+
+  if (text == NULL || text[0] == '\0')
+    return;
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+  toast (self, done);
+}
+
 static void
 action_copy_address (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *parameter)
 {
   NatterHostDialog *self = NATTER_HOST_DIALOG (widget);
-  const char *address = adw_action_row_get_subtitle (self->address_row);
 
-  if (address == NULL || address[0] == '\0')
+  copy_subtitle (self, self->address_row, _("Address copied"));
+}
+
+static void
+action_copy_fingerprint (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  NatterHostDialog *self = NATTER_HOST_DIALOG (widget);
+
+  copy_subtitle (self, self->fingerprint_row, _("Fingerprint copied"));
+}
+
+static void
+action_copy_private_link (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  NatterHostDialog *self = NATTER_HOST_DIALOG (widget);
+
+  copy_subtitle (self, self->private_link_row, _("Invite link copied"));
+}
+
+static void
+on_private_room_created (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  NatterHostDialog *self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *link = NULL;
+
+  if (!natter_ipc_host1_call_create_private_room_finish (NATTER_IPC_HOST1 (source), &room, &key, &link,
+                                                         result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      self = user_data;
+      g_dbus_error_strip_remote_error (error);
+      toast (self, error->message);
+      return;
+    }
+
+  self = user_data;
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->private_link_row), room);
+  adw_action_row_set_subtitle (self->private_link_row, link);
+  gtk_widget_set_visible (GTK_WIDGET (self->private_link_row), TRUE);
+  /* Its TLS listener may be new. */
+  natter_host_dialog_refresh (self);
+}
+
+static void
+action_create_private_room (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  NatterHostDialog *self = NATTER_HOST_DIALOG (widget);
+  const char *nick = gtk_editable_get_text (GTK_EDITABLE (self->nick_row));
+  GVariantDict options;
+
+  if (self->host == NULL)
     return;
 
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), address);
-  toast (self, _("Address copied"));
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "nick", "s", nick);
+  g_variant_dict_insert (&options, "tls-port", "q", (guint16) gtk_spin_button_get_value_as_int (self->tls_port_spin));
+  natter_ipc_host1_call_create_private_room (self->host, g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
+                                             self->cancellable, on_private_room_created, self);
+}
+
+/* Hosting for the network turns TLS on; the warning says what plain text
+ * would give away. */
+static void
+on_scope_changed (NatterHostDialog *self)
+{
+  if (adw_combo_row_get_selected (self->scope_row) == 1)
+    gtk_switch_set_active (self->tls_switch, TRUE);
+  sync_state (self);
 }
 
 static void
@@ -517,6 +665,9 @@ natter_host_dialog_dispose (GObject *object)
   g_clear_object (&self->host);
   g_clear_object (&self->session_list);
   g_clear_pointer (&self->addresses, g_strfreev);
+  g_clear_pointer (&self->tls_fingerprint, g_free);
+  g_clear_pointer (&self->tls_link, g_free);
+  g_clear_object (&self->toast);
   gtk_widget_dispose_template (GTK_WIDGET (self), NATTER_TYPE_HOST_DIALOG);
 
   G_OBJECT_CLASS (natter_host_dialog_parent_class)->dispose (object);
@@ -536,11 +687,22 @@ natter_host_dialog_class_init (NatterHostDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, scope_row);
   gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, port_spin);
   gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, address_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, tls_switch);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, tls_port_spin);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, plain_warning_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, password_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, fingerprint_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, private_group);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, nick_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, private_link_row);
   gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, users_list);
   gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, recent_list);
   gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, minutes_spin);
 
   gtk_widget_class_install_action (widget_class, "dialog.copy-address", NULL, action_copy_address);
+  gtk_widget_class_install_action (widget_class, "dialog.copy-fingerprint", NULL, action_copy_fingerprint);
+  gtk_widget_class_install_action (widget_class, "dialog.copy-private-link", NULL, action_copy_private_link);
+  gtk_widget_class_install_action (widget_class, "dialog.create-private-room", NULL, action_create_private_room);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
@@ -552,6 +714,9 @@ natter_host_dialog_init (NatterHostDialog *self)
 
   g_signal_connect (self->hosting_switch, "state-set", G_CALLBACK (on_switch_state_set), self);
   g_signal_connect_swapped (self->minutes_spin, "value-changed", G_CALLBACK (natter_host_dialog_refresh), self);
+  g_signal_connect_swapped (self->scope_row, "notify::selected", G_CALLBACK (on_scope_changed), self);
+  g_signal_connect_swapped (self->tls_switch, "notify::active", G_CALLBACK (sync_state), self);
+  gtk_editable_set_text (GTK_EDITABLE (self->nick_row), g_get_user_name ());
   self->refresh_source = g_timeout_add_seconds (REFRESH_SECONDS, refresh_timeout, self);
 }
 
@@ -571,6 +736,8 @@ natter_host_dialog_new (NatterSessionList *session_list)
       self->daemon = g_object_ref (natter_ipc_client_get_daemon (client));
       self->host = g_object_ref (natter_ipc_client_get_host (client));
       g_signal_connect (self->daemon, "g-properties-changed", G_CALLBACK (on_daemon_properties_changed), self);
+      set_tls (self, natter_ipc_daemon1_get_hosting_tls_fingerprint (self->daemon),
+               natter_ipc_daemon1_get_hosting_tls_link (self->daemon));
       set_hosting (self, natter_ipc_daemon1_get_hosting (self->daemon),
                    natter_ipc_daemon1_get_hosting_addresses (self->daemon));
     }

@@ -12,8 +12,12 @@ G_DECLARE_FINAL_TYPE (NatterHostDialog, natter_host_dialog, NATTER, HOST_DIALOG,
 
 /*
  * Hosting: start and stop natterd's server (this computer only, or every
- * interface, on a port), the address to share with a copy button, who is
- * connected (Host1.ListUsers) and who was here lately (ListRecentUsers).
+ * interface, on a port; with TLS, on by default for the network, the plain
+ * listener then kept on this computer; a server password), the address to
+ * share (the ircs:// link with the certificate's fingerprint under TLS) and
+ * the fingerprint with copy buttons, a private room made with one button
+ * (Host1.CreatePrivateRoom) and its invite link, who is connected
+ * (Host1.ListUsers) and who was here lately (ListRecentUsers).
  */
 
 NatterHostDialog *natter_host_dialog_new     (NatterSessionList *session_list);

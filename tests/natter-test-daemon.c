@@ -448,6 +448,40 @@ natter_test_daemon_read_line (NatterTestDaemon *self)
   return line;
 }
 
+guint16
+natter_test_daemon_read_tls_line (NatterTestDaemon  *self,
+                                  char             **fingerprint,
+                                  char             **certfp)
+{
+  static const char prefix[] = "natterd: TLS on 127.0.0.1:";
+  g_autofree char *line = natter_test_daemon_read_line (self);
+  g_autofree char *digits = NULL;
+  const char *sha;
+  guint64 port = 0;
+
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, prefix));
+  digits = g_strndup (line + strlen (prefix), strcspn (line + strlen (prefix), ","));
+  g_assert_true (g_ascii_string_to_unsigned (digits, 10, 1, 65535, &port, NULL));
+  sha = strstr (line, "SHA-256 ");
+  g_assert_nonnull (sha);
+  sha += strlen ("SHA-256 ");
+  if (fingerprint != NULL)
+    *fingerprint = g_strdup (sha);
+  if (certfp != NULL)
+    {
+      GString *hex = g_string_new (NULL);
+
+      for (const char *c = sha; *c != '\0'; c++)
+        if (*c != ':')
+          g_string_append_c (hex, g_ascii_tolower (*c));
+      g_assert_cmpuint (hex->len, ==, 64);
+      *certfp = g_string_free (hex, FALSE);
+    }
+
+  return port;
+}
+
 NatterTestDaemon *
 natter_test_daemon_start (void)
 {

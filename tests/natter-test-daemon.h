@@ -75,6 +75,13 @@ guint                natter_test_daemon_get_n_listening (NatterTestDaemon  *self
  * (such as "natterd: TLS on ..."), without its newline; NULL at the end of
  * its output or after NATTER_TEST_START_TIMEOUT_MS. */
 char                *natter_test_daemon_read_line      (NatterTestDaemon  *self);
+/* Reads the next line, which must be "natterd: TLS on 127.0.0.1:PORT,
+ * certificate SHA-256 AB:CD:..."; returns PORT, the fingerprint as printed
+ * in @fingerprint and as links carry it (lower-case hex, no colons) in
+ * @certfp (both nullable). */
+guint16              natter_test_daemon_read_tls_line  (NatterTestDaemon  *self,
+                                                        char             **fingerprint,
+                                                        char             **certfp);
 /* As printed: "127.0.0.1", "[::1]". */
 const char          *natter_test_daemon_get_address    (NatterTestDaemon  *self,
                                                         guint              i);

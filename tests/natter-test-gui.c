@@ -395,6 +395,35 @@ natter_test_gui_screenshot (GtkWidget  *widget,
   return info != NULL ? (gsize) g_file_info_get_size (info) : 0;
 }
 
+static void
+on_clipboard_text (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  char **text = user_data;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  if (*text == NULL)
+    *text = g_strdup ("");
+}
+
+static gboolean
+text_read (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+char *
+natter_test_gui_read_clipboard (GtkWidget *widget)
+{
+  char *text = NULL;
+
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, on_clipboard_text, &text);
+  g_assert_true (natter_test_gui_wait (text_read, &text, 5000));
+
+  return text;
+}
+
 char *
 natter_test_gui_screenshot_path (const char *name)
 {

@@ -112,6 +112,9 @@ gboolean      natter_test_gui_press_key        (GtkWidget    *widget,
  * returns the PNG's size in bytes (0 on failure). */
 gsize         natter_test_gui_screenshot       (GtkWidget    *widget,
                                                 const char   *path);
+/* The text on @widget's clipboard, read (asynchronously) within 5 s; ""
+ * when there is none. */
+char         *natter_test_gui_read_clipboard   (GtkWidget    *widget);
 /* Where screenshots go: $NATTER_TEST_SCREENSHOT_DIR or the build dir. */
 char         *natter_test_gui_screenshot_path  (const char   *name);
 

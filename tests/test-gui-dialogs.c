@@ -1092,24 +1092,6 @@ user_row_shown (gpointer data)
   return user_row (data) != NULL;
 }
 
-static void
-on_clipboard_text (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  char **text = user_data;
-
-  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
-  if (*text == NULL)
-    *text = g_strdup ("");
-}
-
-static gboolean
-is_set (gpointer data)
-{
-  return *(char **) data != NULL;
-}
-
 typedef struct {
   GtkWidget *dialog;
   guint16    port;
@@ -1184,8 +1166,7 @@ test_host_dialog (void)
 
   /* The copy button puts the address on the clipboard. */
   g_assert_true (gtk_widget_activate_action (dialog, "dialog.copy-address", NULL));
-  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (dialog), NULL, on_clipboard_text, &copied);
-  g_assert_true (natter_test_gui_wait (is_set, &copied, 5000));
+  copied = natter_test_gui_read_clipboard (dialog);
   g_assert_cmpstr (copied, ==, adw_action_row_get_subtitle (ADW_ACTION_ROW (address_row)));
   g_assert_true (g_str_has_prefix (copied, "127.0.0.1:"));
 

@@ -64,6 +64,15 @@ static const JoinCase join_cases[] = {
   { "invite-only and banned", NATTER_ROOM_MODE_INVITE, NULL, 0, TRUE, "alice!*@*", FALSE, FALSE,
     NULL, "473" },
   { "banned with a wrong key", 0, "sesame", 0, TRUE, "alice!*@*", FALSE, FALSE, "x", "474" },
+  /* +i +k: the key is the invitation (private rooms' invite links). */
+  { "invite-only with a key, right key", NATTER_ROOM_MODE_INVITE, "sesame", 0, TRUE, NULL, FALSE,
+    FALSE, "sesame", NULL },
+  { "invite-only with a key, wrong key", NATTER_ROOM_MODE_INVITE, "sesame", 0, TRUE, NULL, FALSE,
+    FALSE, "Sesame", "473" },
+  { "invite-only with a key, no key", NATTER_ROOM_MODE_INVITE, "sesame", 0, TRUE, NULL, FALSE,
+    FALSE, NULL, "473" },
+  { "invited to a room with a key, no key", NATTER_ROOM_MODE_INVITE, "sesame", 0, TRUE, NULL, TRUE,
+    FALSE, NULL, "475" },
   { "founder passes everything", NATTER_ROOM_MODE_INVITE, "sesame", 1, TRUE, "alice!*@*",
     FALSE, TRUE, NULL, NULL },
 };

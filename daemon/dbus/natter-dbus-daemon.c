@@ -404,6 +404,7 @@ update_hosting (NatterDbusDaemon *self)
   g_auto(GStrv) addresses = natter_hosting_dup_addresses (self->hosting);
   g_auto(GStrv) tls_addresses = natter_hosting_dup_tls_addresses (self->hosting);
   g_auto(GStrv) ws_addresses = natter_hosting_dup_websocket_addresses (self->hosting);
+  g_autofree char *tls_link = natter_hosting_dup_invite_link (self->hosting, NULL, NULL);
   guint users, rooms;
 
   natter_hosting_get_counts (self->hosting, &users, &rooms);
@@ -414,6 +415,7 @@ update_hosting (NatterDbusDaemon *self)
   natter_ipc_daemon1_set_hosting_tls_fingerprint (iface, natter_hosting_get_tls_fingerprint (self->hosting));
   natter_ipc_daemon1_set_hosting_tls_self_signed (iface, natter_hosting_get_tls_self_signed (self->hosting));
   natter_ipc_daemon1_set_hosting_websocket_addresses (iface, (const char * const *) ws_addresses);
+  natter_ipc_daemon1_set_hosting_tls_link (iface, tls_link != NULL ? tls_link : "");
   natter_ipc_daemon1_set_hosting_users (iface, users);
   natter_ipc_daemon1_set_hosting_rooms (iface, rooms);
 }

@@ -95,6 +95,8 @@ translate (const GError *error)
     return NATTER_DBUS_ERROR_NOT_FOUND;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
     return NATTER_DBUS_ERROR_INVALID_ARGUMENT;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+    return NATTER_DBUS_ERROR_EXISTS;
 
   return NATTER_DBUS_ERROR_FAILED;
 }

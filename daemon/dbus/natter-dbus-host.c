@@ -223,6 +223,45 @@ natter_dbus_host_handle_send_wallops (NatterIpcHost1        *iface,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+natter_dbus_host_handle_create_private_room (NatterIpcHost1        *iface,
+                                            GDBusMethodInvocation *invocation,
+                                            GVariant              *options)
+{
+  NatterDbusHost *self = NATTER_DBUS_HOST (iface);
+  NatterServer *server = host_server (self, invocation);
+  g_autoptr(GError) error = NULL;
+  const char *name = NULL, *nick = NULL;
+  guint16 port = 6697;
+  g_autofree char *room = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *link = NULL;
+
+  if (server == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+
+  g_variant_lookup (options, "name", "&s", &name);
+  g_variant_lookup (options, "nick", "&s", &nick);
+  g_variant_lookup (options, "tls-port", "q", &port);
+  if (nick == NULL || nick[0] == '\0')
+    {
+      natter_dbus_error_return_invalid (invocation, _("Say whose room it is: the “nick” of your account on this server"));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  if (!natter_hosting_ensure_tls (self->hosting, port, &error) ||
+      (room = natter_server_create_private_room (server, name, nick, &key, &error)) == NULL)
+    {
+      natter_dbus_error_return (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  link = natter_hosting_dup_invite_link (self->hosting, room, key);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(sss)", room, key, link));
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* server.db is open whether or not natterd hosts now. */
 static gboolean
 natter_dbus_host_handle_backup (NatterIpcHost1        *iface,
@@ -254,6 +293,7 @@ natter_dbus_host_iface_init (NatterIpcHost1Iface *iface)
   iface->handle_kick_user = natter_dbus_host_handle_kick_user;
   iface->handle_close_room = natter_dbus_host_handle_close_room;
   iface->handle_send_wallops = natter_dbus_host_handle_send_wallops;
+  iface->handle_create_private_room = natter_dbus_host_handle_create_private_room;
 }
 
 static void

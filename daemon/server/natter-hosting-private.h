@@ -59,4 +59,12 @@ GSocketAddress      *_natter_hosting_listen_wss    (NatterServer               *
                                                     GSocketAddress             *address,
                                                     GError                    **error);
 
+/* The running server takes @config's certificate (the self-signed one for
+ * @tls_addresses without one), and the status its fingerprint; nothing
+ * when @tls_addresses is empty. */
+gboolean             _natter_hosting_load_certificate (NatterHosting             *self,
+                                                       const NatterHostingConfig *config,
+                                                       GPtrArray                 *tls_addresses,
+                                                       GError                   **error);
+
 G_END_DECLS

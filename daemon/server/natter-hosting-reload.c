@@ -30,11 +30,11 @@ static const ListenerKind listener_kinds[] = {
 
 /* The certificate is read again, so a renewed one is presented to the next
  * connections; those already connected keep their session. */
-static gboolean
-reload_certificate (NatterHosting             *self,
-                    const NatterHostingConfig *config,
-                    GPtrArray                 *tls_addresses,
-                    GError                   **error)
+gboolean
+_natter_hosting_load_certificate (NatterHosting             *self,
+                                  const NatterHostingConfig *config,
+                                  GPtrArray                 *tls_addresses,
+                                  GError                   **error)
 {
   g_autoptr(GTlsCertificate) certificate = NULL;
   g_autoptr(GPtrArray) named = _natter_hosting_tls_named_addresses (config, tls_addresses);
@@ -153,7 +153,7 @@ natter_hosting_reconfigure (NatterHosting              *self,
     return FALSE;
   if (self->server == NULL)
     return TRUE;
-  if (!reload_certificate (self, config, tls_addresses, error))
+  if (!_natter_hosting_load_certificate (self, config, tls_addresses, error))
     return FALSE;
 
   /* New listeners first: the only step that can fail. */

@@ -33,5 +33,8 @@ void             _natter_hosting_tls_set_sts     (const NatterHostingConfig  *co
                                                   NatterServer               *server,
                                                   GTlsCertificate            *certificate,
                                                   gboolean                    self_signed);
+/* Adds the addresses (text) of the machine's interfaces that are up, but
+ * link-local ones, loopback included, in the order the kernel lists them. */
+void             _natter_hosting_add_machine_addresses (GPtrArray        *out);
 
 G_END_DECLS

@@ -14,8 +14,8 @@
 
 /* The machine's own addresses, for a certificate that listens on all of
  * them; link-local IPv6 ones are of no use in a URL. */
-static void
-add_machine_addresses (GPtrArray *out)
+void
+_natter_hosting_add_machine_addresses (GPtrArray *out)
 {
   struct ifaddrs *list = NULL;
 
@@ -67,7 +67,7 @@ certificate_addresses (GPtrArray *tls_addresses)
         g_ptr_array_add (out, g_inet_address_to_string (inet));
     }
   if (wildcard)
-    add_machine_addresses (out);
+    _natter_hosting_add_machine_addresses (out);
   g_ptr_array_add (out, NULL);
 
   return (char **) g_ptr_array_free (out, FALSE);

@@ -143,6 +143,23 @@ gboolean           natter_hosting_get_tls_self_signed (NatterHosting        *sel
 char             **natter_hosting_dup_websocket_addresses (NatterHosting *self);
 /* Those of them over TLS (--listen-wss), with the TLS certificate. */
 char             **natter_hosting_dup_secure_websocket_addresses (NatterHosting *self);
+/* Invite links (natter-hosting-share.c). Opens TLS listeners at @port on
+ * the plain listeners' addresses unless there is one already (a reload
+ * from natterd.conf closes them again unless the file names them). */
+gboolean           natter_hosting_ensure_tls    (NatterHosting              *self,
+                                                 guint16                     port,
+                                                 GError                    **error);
+/* "IP:PORT" of the first TLS listener as another machine reaches it: for
+ * a wildcard, the first address of an interface that is up, not loopback
+ * (IPv4 first); loopback only when that is all there is. NULL without a
+ * TLS listener. */
+char              *natter_hosting_dup_share_address (NatterHosting          *self);
+/* "ircs://IP:PORT/#ROOM?key=KEY&certfp=HEX" at that address with the TLS
+ * certificate's SHA-256 for clients to pin; without @room
+ * "ircs://IP:PORT/?certfp=HEX". NULL without a TLS listener. */
+char              *natter_hosting_dup_invite_link (NatterHosting            *self,
+                                                   const char               *room,
+                                                   const char               *key);
 void               natter_hosting_get_counts    (NatterHosting              *self,
                                                  guint                      *n_users,
                                                  guint                      *n_rooms);

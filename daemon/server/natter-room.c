@@ -266,6 +266,12 @@ _natter_room_check_join (NatterRoom   *self,
   gboolean invited = self->invited != NULL &&
                      g_hash_table_contains (self->invited, client->nick_folded);
 
+  /* On a +i room with a key, the key is the invitation: whoever holds it
+   * was given it (a private room's invite link), and anyone else is told
+   * +i, not that a key would do. */
+  if (self->key != NULL && key != NULL && g_str_equal (self->key, key))
+    invited = TRUE;
+
   if (founder)
     return NULL;
   if (self->limit > 0 && g_hash_table_size (self->members) >= self->limit)

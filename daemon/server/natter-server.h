@@ -181,6 +181,21 @@ gboolean        natter_server_close_room           (NatterServer   *self,
                                                     const char     *reason,
                                                     GError        **error);
 
+/* Private rooms (natter-server-private-room.c). */
+
+/* A random room key: 22 letters and digits from GnuTLS's key generator. */
+char           *natter_server_make_room_key        (void);
+/* Makes the room @name (NULL or "": "#private-" and four random letters;
+ * "#" is added when missing) +s +i +k with a random key, registered to the
+ * account named @founder, who gets op when joining; returns its name and
+ * the key in @key. G_IO_ERROR_EXISTS when it exists, INVALID_ARGUMENT for
+ * a bad name or no such account, NOT_SUPPORTED without a store. */
+char           *natter_server_create_private_room  (NatterServer   *self,
+                                                    const char     *name,
+                                                    const char     *founder,
+                                                    char          **key,
+                                                    GError        **error);
+
 /* Operators (natter-server-opers.c). */
 
 /* Splits an operator block "NAME:HASH[:CERTFP]" (HASH a crypt(3) string such
