@@ -467,6 +467,35 @@ apply_forget_rooms (NatterDatabase *database,
                        "DELETE FROM first_joins WHERE room NOT IN (SELECT name FROM rooms)", "");
 }
 
+/* A message for history; a private one also names its conversation. */
+static void
+apply_add_message (NatterDatabase *database,
+                   StoreOp        *op)
+{
+  const char * const *s = op->str;
+
+  natter_database_run (database,
+                       "INSERT OR IGNORE INTO history (msgid, target_key, target, sender, account,"
+                       " command, text, tags, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                       "ssssssssi", s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], op->num[0]);
+  if (s[8] != NULL && s[9] != NULL)
+    {
+      /* A private conversation: remember it for TARGETS. */
+      gboolean from_first = strcmp (s[8], s[9]) <= 0;
+      const char *from_nick = s[10], *to_nick = s[2];
+
+      natter_database_run (database,
+                           "INSERT INTO conversations (key, a, b, a_nick, b_nick, last)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                           " ON CONFLICT (key) DO UPDATE SET a_nick = excluded.a_nick,"
+                           " b_nick = excluded.b_nick, last = excluded.last",
+                           "sssssi", s[1],
+                           from_first ? s[8] : s[9], from_first ? s[9] : s[8],
+                           from_first ? from_nick : to_nick, from_first ? to_nick : from_nick,
+                           op->num[0]);
+    }
+}
+
 static void
 writer_apply (NatterDatabase    *database,
               NatterDatabaseJob *job)
@@ -538,26 +567,7 @@ writer_apply (NatterDatabase    *database,
       break;
 
     case OP_ADD_MESSAGE:
-      natter_database_run (database,
-                           "INSERT OR IGNORE INTO history (msgid, target_key, target, sender, account,"
-                           " command, text, tags, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                           "ssssssssi", s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], op->num[0]);
-      if (s[8] != NULL && s[9] != NULL)
-        {
-          /* A private conversation: remember it for TARGETS. */
-          gboolean from_first = strcmp (s[8], s[9]) <= 0;
-          const char *from_nick = s[10], *to_nick = s[2];
-
-          natter_database_run (database,
-                               "INSERT INTO conversations (key, a, b, a_nick, b_nick, last)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                               " ON CONFLICT (key) DO UPDATE SET a_nick = excluded.a_nick,"
-                               " b_nick = excluded.b_nick, last = excluded.last",
-                               "sssssi", s[1],
-                               from_first ? s[8] : s[9], from_first ? s[9] : s[8],
-                               from_first ? from_nick : to_nick, from_first ? to_nick : from_nick,
-                               op->num[0]);
-        }
+      apply_add_message (database, op);
       break;
 
     case OP_ADD_OFFLINE:
