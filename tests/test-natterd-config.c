@@ -376,54 +376,37 @@ test_sighup_listeners (void)
   g_assert_cmpint (natter_test_daemon_stop (natterd, SIGTERM), ==, 0);
 }
 
-/* A TLS listener named by a reload opens, with natterd's certificate, and
- * one dropped by the next reload closes. */
-static void
-test_sighup_tls_listeners (void)
+/* TRUE when a TLS client registers on @port (the one staying connected is
+ * kept in *@kept). */
+static gboolean
+tls_registers (guint16            port,
+               NatterTestClient **kept)
 {
-  guint16 port1 = free_port ();
-  guint16 port2 = free_port ();
-  g_autofree char *contents = g_strdup_printf ("[natterd]\nlisten=127.0.0.1:%u\n", port1);
-  g_autofree char *conf = write_config (NULL, contents);
-  g_autofree char *with_tls = g_strdup_printf ("[natterd]\nlisten=127.0.0.1:%u\nlisten-tls=127.0.0.1:%u\n",
-                                               port1, port2);
-  g_autoptr(NatterTestDaemon) natterd = NULL;
-  g_autoptr(NatterTestClient) alice = NULL;
-  g_autoptr(NatterTestClient) bob = NULL;
   g_autoptr(GError) error = NULL;
+  NatterTestClient *client = natter_test_client_new_tls (port, NULL, &error);
+  /* The one kept may still be connected: another nick. */
+  const char *nick = *kept == NULL ? "bob" : "carol";
 
-  if (!natter_test_require_natterd ())
-    return;
-
-  natterd = start_on (conf);
-  g_assert_true (port_refuses (port2));
-  alice = connect_registered (port1, "alice");
-  expect (alice, "* 001 alice *");
-
-  rewrite_and_hup (natterd, conf, with_tls);
-  wait_stderr (natterd, "Configuration reloaded", 1);
-  bob = natter_test_client_new_tls (port2, NULL, &error);
-  g_assert_no_error (error);
-  natter_test_client_set_name (bob, "bob");
-  say (bob, "NICK bob");
-  say (bob, "USER bob 0 * :bob");
-  expect (bob, "* 001 bob *");
-  assert_alive (alice);
-
-  rewrite_and_hup (natterd, conf, contents);
-  wait_stderr (natterd, "Configuration reloaded", 2);
-  g_assert_true (port_refuses (port2));
-  /* Closing the TLS listener dropped nobody who came through it. */
-  assert_alive (bob);
-  assert_alive (alice);
-
-  g_assert_cmpint (natter_test_daemon_stop (natterd, SIGTERM), ==, 0);
+  if (client == NULL)
+    return FALSE;
+  natter_test_client_set_name (client, nick);
+  say (client, "NICK %s", nick);
+  say (client, "USER %s 0 * :%s", nick, nick);
+  if (natter_test_client_expectf (client, "* 001 %s *", nick) == NULL)
+    {
+      natter_test_client_free (client);
+      return FALSE;
+    }
+  g_clear_pointer (kept, natter_test_client_free);
+  *kept = client;
+  return TRUE;
 }
 
 /* TRUE when @port answers a WebSocket handshake (IRCv3's text
  * subprotocol) by switching protocols. */
 static gboolean
-ws_handshake (guint16 port)
+ws_handshake (guint16            port,
+              NatterTestClient **kept)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(NatterTestClient) client = natter_test_client_new_full (port, 0, &error);
@@ -442,19 +425,30 @@ ws_handshake (guint16 port)
   return expect (client, "HTTP/1.1 101 *") != NULL;
 }
 
-/* A WebSocket listener named by a reload opens and one dropped by the next
- * reload closes, as plain and TLS ones do. */
+typedef struct {
+  const char *key;   /* the natterd.conf key of the listener kind */
+  gboolean  (*works) (guint16 port, NatterTestClient **kept);
+} ListenerKindTest;
+
+static const ListenerKindTest tls_kind = { "listen-tls", tls_registers };
+static const ListenerKindTest ws_kind = { "listen-ws", ws_handshake };
+
+/* A listener of another kind named by a reload opens (a TLS one with
+ * natterd's certificate), one dropped by the next reload closes without
+ * dropping whoever came through it, and a third opens it again. */
 static void
-test_sighup_ws_listeners (void)
+test_sighup_listener_kind (gconstpointer data)
 {
+  const ListenerKindTest *kind = data;
   guint16 port1 = free_port ();
   guint16 port2 = free_port ();
   g_autofree char *contents = g_strdup_printf ("[natterd]\nlisten=127.0.0.1:%u\n", port1);
   g_autofree char *conf = write_config (NULL, contents);
-  g_autofree char *with_ws = g_strdup_printf ("[natterd]\nlisten=127.0.0.1:%u\nlisten-ws=127.0.0.1:%u\n",
-                                              port1, port2);
+  g_autofree char *with_kind = g_strdup_printf ("[natterd]\nlisten=127.0.0.1:%u\n%s=127.0.0.1:%u\n",
+                                                port1, kind->key, port2);
   g_autoptr(NatterTestDaemon) natterd = NULL;
   g_autoptr(NatterTestClient) alice = NULL;
+  NatterTestClient *kept = NULL;
 
   if (!natter_test_require_natterd ())
     return;
@@ -464,21 +458,23 @@ test_sighup_ws_listeners (void)
   alice = connect_registered (port1, "alice");
   expect (alice, "* 001 alice *");
 
-  rewrite_and_hup (natterd, conf, with_ws);
+  rewrite_and_hup (natterd, conf, with_kind);
   wait_stderr (natterd, "Configuration reloaded", 1);
-  g_assert_true (ws_handshake (port2));
+  g_assert_true (kind->works (port2, &kept));
   assert_alive (alice);
 
   rewrite_and_hup (natterd, conf, contents);
   wait_stderr (natterd, "Configuration reloaded", 2);
   g_assert_true (port_refuses (port2));
   assert_alive (alice);
+  if (kept != NULL)
+    assert_alive (kept);
 
-  /* And back: the WebSocket listener opens again once closed. */
-  rewrite_and_hup (natterd, conf, with_ws);
+  rewrite_and_hup (natterd, conf, with_kind);
   wait_stderr (natterd, "Configuration reloaded", 3);
-  g_assert_true (ws_handshake (port2));
+  g_assert_true (kind->works (port2, &kept));
 
+  g_clear_pointer (&kept, natter_test_client_free);
   g_assert_cmpint (natter_test_daemon_stop (natterd, SIGTERM), ==, 0);
 }
 
@@ -807,9 +803,9 @@ main (int   argc,
   g_test_add_func ("/natterd-config/bad-file-at-start", test_bad_file_at_start);
   g_test_add_func ("/natterd-config/sighup/limits-and-motd", test_sighup_limits_and_motd);
   g_test_add_func ("/natterd-config/sighup/listeners", test_sighup_listeners);
-  g_test_add_func ("/natterd-config/sighup/tls-listeners", test_sighup_tls_listeners);
+  g_test_add_data_func ("/natterd-config/sighup/tls-listeners", &tls_kind, test_sighup_listener_kind);
   g_test_add_func ("/natterd-config/sighup/plaintext-passwords", test_sighup_plaintext_passwords);
-  g_test_add_func ("/natterd-config/sighup/ws-listeners", test_sighup_ws_listeners);
+  g_test_add_data_func ("/natterd-config/sighup/ws-listeners", &ws_kind, test_sighup_listener_kind);
   g_test_add_func ("/natterd-config/sighup/bad-file-refused", test_sighup_bad_file);
   g_test_add_func ("/natterd-config/reload-on-the-bus", test_reload_on_the_bus);
   g_test_add_func ("/natterd-config/hosting-kept", test_hosting_kept);
