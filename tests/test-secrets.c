@@ -509,7 +509,11 @@ test_keyring_client_key (Fixture       *f,
       return;
     }
   start_natterd (f);
-  g_assert_cmpstr (wait_backend (), ==, "secret-service");
+  {
+    g_autofree char *decided = wait_backend ();
+
+    g_assert_cmpstr (decided, ==, "secret-service");
+  }
 
   g_variant_dict_init (&options, NULL);
   g_variant_dict_insert (&options, "host", "s", "127.0.0.1");
