@@ -196,11 +196,18 @@ ws_new (guint16             port,
   return c;
 }
 
+static gboolean ws_is_closed (Ws *c);
+
 static void
 ws_free (Ws *c)
 {
+  /* The closing handshake finishes before the connection goes, or libsoup
+   * still holds it when the test ends. */
   if (c->ws != NULL && soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (c->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    {
+      soup_websocket_connection_close (c->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+      iterate_until (ws_is_closed, c);
+    }
   g_clear_object (&c->ws);
   g_clear_object (&c->session);
   g_queue_clear_full (&c->lines, g_free);
