@@ -5,8 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "natter-host.h"
-#include "natter-hosting.h"
+#include "natter-host-private.h"
 
 /**
  * NatterHost:
@@ -35,27 +34,15 @@
  * the host keeps nothing: no accounts, no registered rooms, no history. With
  * one it keeps them in `server.db` there, as natterd does.
  *
- * TLS and WebSocket listeners are not offered by this version.
+ * Besides plain IRC it can listen for IRC over TLS
+ * ([property@Natter.Host:tls-listen-addresses], with a certificate of its
+ * own or one it makes; clients pin [property@Natter.Host:tls-fingerprint])
+ * and for IRCv3 WebSocket clients
+ * ([property@Natter.Host:websocket-listen-addresses]), and it bounds what
+ * each client may take ([property@Natter.Host:max-clients-per-address],
+ * [property@Natter.Host:flood-rate] and the other limits).
  */
 
-struct _NatterHost
-{
-  GObject        parent_instance;
-
-  NatterHosting *hosting;
-  GStrv          listen_addresses;
-  char          *server_name;
-  char          *network;
-  char          *data_dir;
-  char          *password;
-  guint          max_clients;
-  gboolean       memory_only;
-  gboolean       store_opened;
-
-  /* Hooks being delivered: a stop asked for meanwhile waits for them. */
-  guint          in_hook;
-  guint          stop_idle;
-};
 
 enum {
   PROP_0,
@@ -211,7 +198,30 @@ notify_state (NatterHost *self)
   g_object_notify_by_pspec (object, properties[PROP_BOUND_ADDRESSES]);
   g_object_notify_by_pspec (object, properties[PROP_N_USERS]);
   g_object_notify_by_pspec (object, properties[PROP_N_ROOMS]);
+  _natter_host_settings_notify_state (self);
   g_object_thaw_notify (object);
+}
+
+/* Hosting starts and stops through the host's methods and, in natterd,
+ * through the hosting itself (D-Bus's StartHosting, natterd's retries):
+ * whoever started a server, the host hears it and tells. */
+static void
+on_server_changed (NatterHosting *hosting,
+                   GParamSpec    *pspec,
+                   NatterHost    *self)
+{
+  NatterServer *server = natter_hosting_get_server (hosting);
+
+  if (server != NULL)
+    {
+      NatterServerHooks hooks = host_hooks;
+
+      hooks.data = self;
+      natter_server_set_hooks (server, &hooks);
+    }
+  else
+    g_clear_handle_id (&self->stop_idle, g_source_remove);
+  notify_state (self);
 }
 
 static void
@@ -225,7 +235,6 @@ stop_now (NatterHost *self)
 
   natter_server_set_hooks (server, NULL);
   natter_hosting_stop (self->hosting, NULL, NULL);
-  notify_state (self);
 }
 
 static gboolean
@@ -247,6 +256,8 @@ natter_host_dispose (GObject *object)
   if (self->hosting != NULL)
     {
       NatterServer *server = natter_hosting_get_server (self->hosting);
+
+      g_signal_handlers_disconnect_by_data (self->hosting, self);
 
       g_clear_handle_id (&self->stop_idle, g_source_remove);
       if (server != NULL)
@@ -270,6 +281,7 @@ natter_host_finalize (GObject *object)
   g_free (self->network);
   g_free (self->data_dir);
   g_free (self->password);
+  _natter_host_settings_finalize (self);
 
   G_OBJECT_CLASS (natter_host_parent_class)->finalize (object);
 }
@@ -318,7 +330,8 @@ natter_host_get_property (GObject    *object,
       g_value_set_uint (value, natter_host_get_n_rooms (self));
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!_natter_host_get_setting (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -354,7 +367,8 @@ natter_host_set_property (GObject      *object,
       natter_host_set_password (self, g_value_get_string (value));
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!_natter_host_set_setting (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -546,6 +560,7 @@ natter_host_class_init (NatterHostClass *klass)
   object_class->set_property = natter_host_set_property;
 
   install_properties (object_class);
+  _natter_host_install_settings (object_class);
   install_signals (object_class);
 }
 
@@ -554,6 +569,8 @@ natter_host_init (NatterHost *self)
 {
   self->hosting = natter_hosting_new ();
   self->memory_only = TRUE;
+  _natter_host_settings_init (self);
+  g_signal_connect (self->hosting, "notify::server", G_CALLBACK (on_server_changed), self);
 }
 
 /**
@@ -581,7 +598,7 @@ fill_config (NatterHost          *self,
   config->password = g_strdup (self->password);
   if (self->max_clients > 0)
     config->max_clients = self->max_clients;
-  /* TLS and WebSocket listeners go here when NatterHostingConfig has them. */
+  _natter_host_settings_fill (self, config);
 }
 
 /**
@@ -600,7 +617,6 @@ natter_host_start (NatterHost  *self,
                    GError     **error)
 {
   g_auto(NatterHostingConfig) config = NATTER_HOSTING_CONFIG_INIT;
-  NatterServerHooks hooks;
 
   g_return_val_if_fail (NATTER_IS_HOST (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -626,16 +642,12 @@ natter_host_start (NatterHost  *self,
         }
       self->store_opened = TRUE;
     }
+  /* on_server_changed() sets the hooks and tells. */
   if (!natter_hosting_start (self->hosting, &config, error))
     {
       map_error (error);
       return FALSE;
     }
-
-  hooks = host_hooks;
-  hooks.data = self;
-  natter_server_set_hooks (natter_hosting_get_server (self->hosting), &hooks);
-  notify_state (self);
 
   return TRUE;
 }
@@ -1081,4 +1093,55 @@ natter_host_dup_rooms (NatterHost *self)
         g_strv_builder_add (builder, ((NatterServerRoomInfo *) g_ptr_array_index (rooms, i))->name);
     }
   return g_strv_builder_end (builder);
+}
+
+/* For natterd (natter-host-private.h). */
+
+NatterHosting *
+natter_host_get_hosting (NatterHost *self)
+{
+  g_return_val_if_fail (NATTER_IS_HOST (self), NULL);
+
+  return self->hosting;
+}
+
+gboolean
+natter_host_start_with_config (NatterHost                *self,
+                               const NatterHostingConfig *config,
+                               GError                   **error)
+{
+  g_return_val_if_fail (NATTER_IS_HOST (self), FALSE);
+
+  return natter_hosting_start (self->hosting, config, error);
+}
+
+gboolean
+natter_host_stop_with_reason (NatterHost  *self,
+                              const char  *reason,
+                              GError     **error)
+{
+  NatterServer *server;
+
+  g_return_val_if_fail (NATTER_IS_HOST (self), FALSE);
+
+  server = natter_hosting_get_server (self->hosting);
+  if (server != NULL)
+    natter_server_set_hooks (server, NULL);
+
+  return natter_hosting_stop (self->hosting, reason, error);
+}
+
+gboolean
+natter_host_reconfigure (NatterHost                *self,
+                         const NatterHostingConfig *config,
+                         GError                   **error)
+{
+  g_return_val_if_fail (NATTER_IS_HOST (self), FALSE);
+
+  if (!natter_hosting_reconfigure (self->hosting, config, error))
+    return FALSE;
+  if (natter_hosting_get_server (self->hosting) != NULL)
+    notify_state (self);
+
+  return TRUE;
 }
