@@ -19,6 +19,7 @@
 #include "natter-database.h"
 #include "natter-dbus-error.h"
 #include "natter-dbus-service.h"
+#include "natter-host-private.h"
 #include "natter-hosting.h"
 #include "natter-idle-monitor.h"
 #include "natter-network-watch.h"
@@ -65,7 +66,8 @@ typedef struct {
   gboolean              no_config;
   NatterDaemonConfig   *conf;            /* natterd.conf, under the command line */
 
-  NatterHosting        *hosting;
+  NatterHost           *host;            /* libnatter-1's NatterHost: hosting goes through it */
+  NatterHosting        *hosting;         /* the host's, for its store and status */
   gboolean              bound;           /* the command line's hosting started */
   gboolean              host_waiting;    /* the default address was taken: retried, and told */
   guint                 host_retry_id;
@@ -111,8 +113,8 @@ natter_daemon_stop (NatterDaemon *daemon,
   daemon->stopping = TRUE;
   daemon->exit_status = status;
 
-  if (natter_hosting_get_server (daemon->hosting) != NULL)
-    natter_hosting_stop (daemon->hosting, "Server shutting down", NULL);
+  if (natter_host_get_running (daemon->host))
+    natter_host_stop_with_reason (daemon->host, "Server shutting down", NULL);
   if (daemon->manager != NULL)
     natter_session_manager_shutdown (daemon->manager, "natterd shutting down");
 
@@ -166,7 +168,7 @@ natter_daemon_host (NatterDaemon  *daemon,
   g_auto(GStrv) addresses = NULL;
   g_auto(GStrv) secure = NULL;
 
-  if (!natter_hosting_start (daemon->hosting, &daemon->config, &local_error))
+  if (!natter_host_start_with_config (daemon->host, &daemon->config, &local_error))
     {
       if (in_use != NULL)
         *in_use = g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
@@ -174,21 +176,21 @@ natter_daemon_host (NatterDaemon  *daemon,
       return FALSE;
     }
 
-  addresses = natter_hosting_dup_addresses (daemon->hosting);
+  addresses = natter_host_dup_bound_addresses (daemon->host);
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print ("natterd: listening on %s\n", addresses[i]);
   g_clear_pointer (&addresses, g_strfreev);
-  addresses = natter_hosting_dup_tls_addresses (daemon->hosting);
+  addresses = natter_host_dup_bound_tls_addresses (daemon->host);
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print ("natterd: TLS on %s, certificate SHA-256 %s\n", addresses[i],
-             natter_hosting_get_tls_fingerprint (daemon->hosting));
+             natter_host_get_tls_fingerprint (daemon->host));
   g_clear_pointer (&addresses, g_strfreev);
-  addresses = natter_hosting_dup_websocket_addresses (daemon->hosting);
+  addresses = natter_host_dup_bound_websocket_addresses (daemon->host);
   secure = natter_hosting_dup_secure_websocket_addresses (daemon->hosting);
   for (guint i = 0; addresses[i] != NULL; i++)
     if (g_strv_contains ((const char * const *) secure, addresses[i]))
       g_print ("natterd: WebSocket TLS on %s, certificate SHA-256 %s\n", addresses[i],
-               natter_hosting_get_tls_fingerprint (daemon->hosting));
+               natter_host_get_tls_fingerprint (daemon->host));
     else
       g_print ("natterd: listening for WebSocket clients on %s\n", addresses[i]);
   fflush (stdout);
@@ -268,7 +270,7 @@ host_retry_cb (gpointer user_data)
 
   if (daemon->stopping)
     return G_SOURCE_CONTINUE;
-  if (natter_hosting_get_server (daemon->hosting) == NULL && !natter_daemon_host (daemon, &in_use, &error))
+  if (!natter_host_get_running (daemon->host) && !natter_daemon_host (daemon, &in_use, &error))
     {
       if (!in_use)
         g_message ("Cannot host yet: %s", error->message);
@@ -444,7 +446,7 @@ natter_daemon_reload (gpointer   user_data,
 
   fresh = natter_daemon_new_options ();
   if (!natter_daemon_config_load (daemon->conf, fresh, &local_error) ||
-      !natter_hosting_reconfigure (daemon->hosting, &fresh->config, &local_error))
+      !natter_host_reconfigure (daemon->host, &fresh->config, &local_error))
     {
       natter_daemon_free_options (fresh);
       set_config_error (error, local_error);
@@ -553,7 +555,7 @@ on_bus_ready (GObject      *source,
   natter_daemon_open_secrets (daemon);
 
   daemon->manager = natter_session_manager_new (daemon->store);
-  daemon->service = natter_dbus_service_new (daemon->connection, daemon->manager, daemon->hosting);
+  daemon->service = natter_dbus_service_new (daemon->connection, daemon->manager, daemon->host);
   natter_daemon_follow_desktop (daemon);
   natter_dbus_service_set_config_hooks (daemon->service, &daemon_config_hooks, daemon);
   g_signal_connect (daemon->service, "shutdown-requested", G_CALLBACK (on_shutdown_requested), daemon);
@@ -600,6 +602,7 @@ natter_daemon_clear (NatterDaemon *daemon)
     g_dbus_connection_flush_sync (daemon->connection, NULL, NULL);
   g_clear_object (&daemon->connection);
   g_clear_object (&daemon->hosting);
+  g_clear_object (&daemon->host);
   natter_hosting_config_clear (&daemon->config);
   g_clear_object (&daemon->conf);
   g_clear_pointer (&daemon->config_file, g_free);
@@ -931,7 +934,8 @@ natter_daemon_prepare (NatterDaemon *daemon)
 {
   g_autoptr(GError) error = NULL;
 
-  daemon->hosting = natter_hosting_new ();
+  daemon->host = natter_host_new ();
+  daemon->hosting = g_object_ref (natter_host_get_hosting (daemon->host));
   if (!daemon->memory_only)
     {
       g_autofree char *dir = daemon->data_dir != NULL ? g_strdup (daemon->data_dir)

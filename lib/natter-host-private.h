@@ -5,7 +5,7 @@
  * natterd needs (it hosts through a NatterHost too). Not installed; the
  * functions are G_GNUC_INTERNAL, never exported by libnatter-1. */
 
-#include "natter-host.h"
+#include "natter.h"
 #include "natter-hosting.h"
 
 G_BEGIN_DECLS

@@ -27,7 +27,9 @@ struct _NatterDbusDaemon
   NatterIpcDaemon1Skeleton  parent_instance;
 
   NatterSessionManager     *manager;
-  NatterHosting            *hosting;
+  NatterHost               *host;      /* natterd hosts through it */
+  NatterHosting            *hosting;   /* the host's */
+  guint                     hosting_idle;
   NatterNotifier           *notifier;
   GDBusObjectManagerServer *object_manager;
   GSource                  *hosting_poll;
@@ -405,19 +407,39 @@ update_hosting (NatterDbusDaemon *self)
   g_auto(GStrv) tls_addresses = natter_hosting_dup_tls_addresses (self->hosting);
   g_auto(GStrv) ws_addresses = natter_hosting_dup_websocket_addresses (self->hosting);
   g_autofree char *tls_link = natter_hosting_dup_invite_link (self->hosting, NULL, NULL);
-  guint users, rooms;
 
-  natter_hosting_get_counts (self->hosting, &users, &rooms);
   /* The generated setters only notify (and signal PropertiesChanged) on change. */
-  natter_ipc_daemon1_set_hosting (iface, natter_hosting_get_server (self->hosting) != NULL);
+  natter_ipc_daemon1_set_hosting (iface, natter_host_get_running (self->host));
   natter_ipc_daemon1_set_hosting_addresses (iface, (const char * const *) addresses);
   natter_ipc_daemon1_set_hosting_tls_addresses (iface, (const char * const *) tls_addresses);
   natter_ipc_daemon1_set_hosting_tls_fingerprint (iface, natter_hosting_get_tls_fingerprint (self->hosting));
   natter_ipc_daemon1_set_hosting_tls_self_signed (iface, natter_hosting_get_tls_self_signed (self->hosting));
   natter_ipc_daemon1_set_hosting_websocket_addresses (iface, (const char * const *) ws_addresses);
   natter_ipc_daemon1_set_hosting_tls_link (iface, tls_link != NULL ? tls_link : "");
-  natter_ipc_daemon1_set_hosting_users (iface, users);
-  natter_ipc_daemon1_set_hosting_rooms (iface, rooms);
+  natter_ipc_daemon1_set_hosting_users (iface, natter_host_get_n_users (self->host));
+  natter_ipc_daemon1_set_hosting_rooms (iface, natter_host_get_n_rooms (self->host));
+}
+
+static gboolean
+hosting_idle_cb (gpointer user_data)
+{
+  NatterDbusDaemon *self = user_data;
+
+  self->hosting_idle = 0;
+  update_hosting (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* NatterHost tells who comes and goes and which rooms open and end as it
+ * happens: the bus hears it at once, a burst of them once. */
+static void
+on_host_counts_changed (NatterHost       *host,
+                        GParamSpec       *pspec,
+                        NatterDbusDaemon *self)
+{
+  if (self->hosting_idle == 0)
+    self->hosting_idle = g_idle_add (hosting_idle_cb, self);
 }
 
 static gboolean
@@ -438,18 +460,20 @@ stop_hosting_poll (NatterDbusDaemon *self)
   g_clear_pointer (&self->hosting_poll, g_source_unref);
 }
 
+/* The poll catches what NatterHost has no event for (rooms that services
+ * register or drop while empty). */
 static void
-on_hosting_changed (NatterHosting    *hosting,
+on_hosting_changed (NatterHost       *host,
                     GParamSpec       *pspec,
                     NatterDbusDaemon *self)
 {
-  if (natter_hosting_get_server (hosting) != NULL && self->hosting_poll == NULL)
+  if (natter_host_get_running (host) && self->hosting_poll == NULL)
     {
       self->hosting_poll = g_timeout_source_new (HOSTING_POLL_MS);
       g_source_set_callback (self->hosting_poll, hosting_poll_cb, self, NULL);
       g_source_attach (self->hosting_poll, g_main_context_get_thread_default ());
     }
-  else if (natter_hosting_get_server (hosting) == NULL)
+  else if (!natter_host_get_running (host))
     stop_hosting_poll (self);
 
   update_hosting (self);
@@ -541,7 +565,7 @@ natter_dbus_daemon_handle_start_hosting (NatterIpcDaemon1      *iface,
   if ((natter_hosting_get_server (self->hosting) == NULL &&
        (!load_base_config (self, &config, &error) ||
         !hosting_config_from_options (options, &config, &error))) ||
-      !natter_hosting_start (self->hosting, &config, &error))
+      !natter_host_start_with_config (self->host, &config, &error))
     {
       natter_dbus_error_return (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -563,7 +587,7 @@ natter_dbus_daemon_handle_stop_hosting (NatterIpcDaemon1      *iface,
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
   g_autoptr(GError) error = NULL;
 
-  if (natter_hosting_stop (self->hosting, NULL, &error) && self->config_hooks.hosting_changed != NULL)
+  if (natter_host_stop_with_reason (self->host, NULL, &error) && self->config_hooks.hosting_changed != NULL)
     self->config_hooks.hosting_changed (self->config_data, NULL);
   natter_dbus_return (invocation, error);
 
@@ -738,8 +762,12 @@ natter_dbus_daemon_dispose (GObject *object)
 
   if (self->hosting != NULL)
     g_signal_handlers_disconnect_by_data (self->hosting, self);
+  if (self->host != NULL)
+    g_signal_handlers_disconnect_by_data (self->host, self);
   stop_hosting_poll (self);
+  g_clear_handle_id (&self->hosting_idle, g_source_remove);
   g_clear_object (&self->hosting);
+  g_clear_object (&self->host);
   g_clear_object (&self->notifier);
   g_clear_object (&self->manager);
   g_clear_object (&self->object_manager);
@@ -812,18 +840,21 @@ backend_to_bus (GBinding     *binding,
 
 NatterDbusDaemon *
 natter_dbus_daemon_new (NatterSessionManager     *manager,
-                        NatterHosting            *hosting,
+                        NatterHost               *host,
                         NatterNotifier           *notifier,
                         GDBusObjectManagerServer *object_manager)
 {
   NatterDbusDaemon *self;
+  NatterHosting *hosting;
 
   g_return_val_if_fail (NATTER_IS_SESSION_MANAGER (manager), NULL);
-  g_return_val_if_fail (NATTER_IS_HOSTING (hosting), NULL);
+  g_return_val_if_fail (NATTER_IS_HOST (host), NULL);
   g_return_val_if_fail (G_IS_DBUS_OBJECT_MANAGER_SERVER (object_manager), NULL);
 
   self = g_object_new (NATTER_TYPE_DBUS_DAEMON, NULL);
   self->manager = g_object_ref (manager);
+  self->host = g_object_ref (host);
+  hosting = natter_host_get_hosting (host);
   self->hosting = g_object_ref (hosting);
   self->notifier = g_object_ref (notifier);
   self->object_manager = g_object_ref (object_manager);
@@ -837,8 +868,10 @@ natter_dbus_daemon_new (NatterSessionManager     *manager,
                                  "backend", self, "secrets-backend", G_BINDING_SYNC_CREATE,
                                  backend_to_bus, NULL, NULL, NULL);
 
-  g_signal_connect (hosting, "notify::server", G_CALLBACK (on_hosting_changed), self);
-  on_hosting_changed (hosting, NULL, self);
+  g_signal_connect (host, "notify::running", G_CALLBACK (on_hosting_changed), self);
+  g_signal_connect (host, "notify::n-users", G_CALLBACK (on_host_counts_changed), self);
+  g_signal_connect (host, "notify::n-rooms", G_CALLBACK (on_host_counts_changed), self);
+  on_hosting_changed (host, NULL, self);
 
   g_signal_connect (self, "notify::session-store-error", G_CALLBACK (on_store_error), NULL);
   g_signal_connect (self, "notify::hosting-store-error", G_CALLBACK (on_store_error), NULL);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "natter-hosting.h"
+#include "natter-host-private.h"
 #include "natter-ipc-generated.h"
 #include "natter-notifier.h"
 #include "natter-session-manager.h"
@@ -18,12 +18,12 @@ G_DECLARE_FINAL_TYPE (NatterDbusDaemon, natter_dbus_daemon, NATTER, DBUS_DAEMON,
 
 /*
  * org.natter.Daemon1: opens and lists @manager's sessions (their objects
- * are on @object_manager), starts and stops @hosting and publishes its
+ * are on @object_manager), starts and stops @host's hosting and publishes its
  * status, and @notifier's levels, mute and focus. Shutdown is answered, then signalled as "shutdown-requested"
  * (no arguments) for whoever runs the main loop to stop.
  */
 NatterDbusDaemon *natter_dbus_daemon_new (NatterSessionManager     *manager,
-                                          NatterHosting            *hosting,
+                                          NatterHost               *host,
                                           NatterNotifier           *notifier,
                                           GDBusObjectManagerServer *object_manager);
 
