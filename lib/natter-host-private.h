@@ -80,6 +80,12 @@ gboolean       _natter_host_set_setting            (NatterHost          *self,
 G_GNUC_INTERNAL
 void           _natter_host_settings_fill          (NatterHost          *self,
                                                     NatterHostingConfig *config);
+/* Replaces the string *@field with @value, telling @pspec's listeners. */
+G_GNUC_INTERNAL
+void           _natter_host_set_string             (NatterHost          *self,
+                                                    char               **field,
+                                                    const char          *value,
+                                                    GParamSpec          *pspec);
 /* Tells the listeners of what a start, a stop or a reload changes. */
 G_GNUC_INTERNAL
 void           _natter_host_settings_notify_state  (NatterHost          *self);

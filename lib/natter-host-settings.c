@@ -103,11 +103,7 @@ set_string (NatterHost  *self,
             const char  *value,
             guint        prop_id)
 {
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), SETTING (prop_id));
+  _natter_host_set_string (self, field, value, SETTING (prop_id));
 }
 
 /* The field of an integer limit. */

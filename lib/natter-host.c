@@ -742,18 +742,26 @@ natter_host_post_message (NatterHost  *self,
   return TRUE;
 }
 
-/* Replaces the string *@field with @value, telling @pspec's listeners. */
+void
+_natter_host_set_string (NatterHost  *self,
+                         char       **field,
+                         const char  *value,
+                         GParamSpec  *pspec)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), pspec);
+}
+
 static void
 set_string (NatterHost  *self,
             char       **field,
             const char  *value,
             guint        prop)
 {
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+  _natter_host_set_string (self, field, value, properties[prop]);
 }
 
 /**

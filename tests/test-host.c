@@ -801,23 +801,35 @@ test_host_invalid_settings (void)
 
 /* The limits reach the server: beyond them a client gets the protocol's
  * ERROR and is closed. */
+/* Starts @host, whose limits let one client in: a second one is refused
+ * with @refusal. The first one, registered. */
+static Client *
+refuse_second (NatterHost *host,
+               const char *refusal)
+{
+  g_autoptr(GError) error = NULL;
+  Client *first, *second;
+
+  g_assert_true (natter_host_start (host, &error));
+  g_assert_no_error (error);
+  first = client_new (host);
+  client_register (first, "first");
+  second = client_new (host);
+  g_free (client_expect (second, refusal));
+  client_free (second);
+  return first;
+}
+
 static void
 test_host_limits (void)
 {
   const char *listen[] = { "127.0.0.1:0", NULL };
-  g_autoptr(GError) error = NULL;
   NatterHost *host;
-  Client *a, *b;
+  Client *a;
   int per_address;
 
   host = g_object_new (NATTER_TYPE_HOST, "listen-addresses", listen, "max-clients", 1, NULL);
-  g_assert_true (natter_host_start (host, &error));
-  g_assert_no_error (error);
-  a = client_new (host);
-  client_register (a, "first");
-  b = client_new (host);
-  g_free (client_expect (b, "ERROR :Closing Link: * (Server is full)"));
-  client_free (b);
+  a = refuse_second (host, "ERROR :Closing Link: * (Server is full)");
   client_free (a);
   g_object_unref (host);
 
@@ -826,13 +838,7 @@ test_host_limits (void)
                        "sendq-max", 65536, "inbox-size", 10, NULL);
   g_object_get (host, "max-clients-per-address", &per_address, NULL);
   g_assert_cmpint (per_address, ==, 1);
-  g_assert_true (natter_host_start (host, &error));
-  g_assert_no_error (error);
-  a = client_new (host);
-  client_register (a, "first");
-  b = client_new (host);
-  g_free (client_expect (b, "ERROR :Closing Link: * (Too many connections from your address)"));
-  client_free (b);
+  a = refuse_second (host, "ERROR :Closing Link: * (Too many connections from your address)");
   /* 200 lines of 90 bytes faster than 20 a second: more than the 4096
    * bytes of backlog wait (the default bound, 64 KiB, would hold them). */
   client_send (a, "JOIN #flood");
