@@ -39,7 +39,7 @@ struct _NatterHost
 
   /* Hooks being delivered: a stop asked for meanwhile waits for them. */
   guint          in_hook;
-  guint          stop_idle;
+  GSource       *stop_idle;
 };
 
 /* natter-host-settings.c */

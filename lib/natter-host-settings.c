@@ -311,7 +311,8 @@ install_websocket (GObjectClass *object_class)
    * NatterHost:secure-websocket-listen-addresses: (getter get_secure_websocket_listen_addresses) (setter set_secure_websocket_listen_addresses)
    *
    * Where the host listens for WebSocket clients over TLS (`wss://`), with
-   * the certificate of [property@Natter.Host:tls-listen-addresses].
+   * the TLS certificate: [property@Natter.Host:tls-certificate-file], or
+   * the self-signed one as for [property@Natter.Host:tls-listen-addresses].
    */
   install (object_class, NATTER_HOST_PROP_SECURE_WEBSOCKET_LISTEN_ADDRESSES,
            g_param_spec_boxed ("secure-websocket-listen-addresses", NULL, NULL, G_TYPE_STRV, rw));

@@ -202,6 +202,14 @@ notify_state (NatterHost *self)
   g_object_thaw_notify (object);
 }
 
+static void
+clear_stop_idle (NatterHost *self)
+{
+  if (self->stop_idle != NULL)
+    g_source_destroy (self->stop_idle);
+  g_clear_pointer (&self->stop_idle, g_source_unref);
+}
+
 /* Hosting starts and stops through the host's methods and, in natterd,
  * through the hosting itself (D-Bus's StartHosting, natterd's retries):
  * whoever started a server, the host hears it and tells. */
@@ -220,7 +228,7 @@ on_server_changed (NatterHosting *hosting,
       natter_server_set_hooks (server, &hooks);
     }
   else
-    g_clear_handle_id (&self->stop_idle, g_source_remove);
+    clear_stop_idle (self);
   notify_state (self);
 }
 
@@ -229,7 +237,7 @@ stop_now (NatterHost *self)
 {
   NatterServer *server = natter_hosting_get_server (self->hosting);
 
-  g_clear_handle_id (&self->stop_idle, g_source_remove);
+  clear_stop_idle (self);
   if (server == NULL)
     return;
 
@@ -242,7 +250,7 @@ stop_idle_cb (gpointer user_data)
 {
   NatterHost *self = user_data;
 
-  self->stop_idle = 0;
+  g_clear_pointer (&self->stop_idle, g_source_unref);
   stop_now (self);
 
   return G_SOURCE_REMOVE;
@@ -259,7 +267,7 @@ natter_host_dispose (GObject *object)
 
       g_signal_handlers_disconnect_by_data (self->hosting, self);
 
-      g_clear_handle_id (&self->stop_idle, g_source_remove);
+      clear_stop_idle (self);
       if (server != NULL)
         {
           natter_server_set_hooks (server, NULL);
@@ -675,8 +683,13 @@ natter_host_stop (NatterHost *self)
   if (self->in_hook > 0)
     {
       natter_server_set_hooks (server, NULL);
-      if (self->stop_idle == 0)
-        self->stop_idle = g_idle_add (stop_idle_cb, self);
+      /* On the host's context, which need not be the global default one. */
+      if (self->stop_idle == NULL)
+        {
+          self->stop_idle = g_idle_source_new ();
+          g_source_set_callback (self->stop_idle, stop_idle_cb, self, NULL);
+          g_source_attach (self->stop_idle, g_main_context_get_thread_default ());
+        }
       return;
     }
   stop_now (self);
@@ -693,7 +706,7 @@ natter_host_get_running (NatterHost *self)
 {
   g_return_val_if_fail (NATTER_IS_HOST (self), FALSE);
 
-  return natter_hosting_get_server (self->hosting) != NULL && self->stop_idle == 0;
+  return natter_hosting_get_server (self->hosting) != NULL && self->stop_idle == NULL;
 }
 
 /**

@@ -923,12 +923,26 @@ ws_expect (Ws         *w,
     }
 }
 
+static gboolean
+ws_accept_pinned (SoupMessage          *msg,
+                  GTlsCertificate      *peer,
+                  GTlsCertificateFlags  errors,
+                  const char           *pin)
+{
+  return accept_pinned (NULL, peer, errors, pin);
+}
+
+/* A host listening for WebSocket clients only on @ws or @wss (and on
+ * plain IRC); a client connects, with TLS pinned to the host's fingerprint
+ * for wss, registers, and the host answers its ping in a room. */
 static void
-test_host_websocket (void)
+check_websocket (const char *scheme,
+                 const char *property)
 {
   const char *listen[] = { "127.0.0.1:0", NULL };
   const char *protocols[] = { "text.ircv3.net", NULL };
-  g_autoptr(NatterHost) host = natter_host_new ();
+  g_autoptr(NatterHost) host = g_object_new (NATTER_TYPE_HOST, "listen-addresses", listen, property, listen,
+                                             "server-name", "host.test", NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GError) error = NULL;
@@ -936,18 +950,17 @@ test_host_websocket (void)
   g_autofree char *uri = NULL;
   Ws w = { NULL, G_QUEUE_INIT, FALSE };
 
-  natter_host_set_listen_addresses (host, listen);
-  natter_host_set_websocket_listen_addresses (host, listen);
-  g_assert_cmpstrv (natter_host_get_websocket_listen_addresses (host), listen);
-  natter_host_set_server_name (host, "host.test");
   g_signal_connect (host, "message", G_CALLBACK (pong_on_message), NULL);
   g_assert_true (natter_host_start (host, &error));
   g_assert_no_error (error);
   bound = natter_host_dup_bound_websocket_addresses (host);
   g_assert_cmpuint (g_strv_length (bound), ==, 1);
 
-  uri = g_strdup_printf ("ws://%s/", bound[0]);
+  uri = g_strdup_printf ("%s://%s/", scheme, bound[0]);
   msg = soup_message_new ("GET", uri);
+  if (natter_host_get_tls_fingerprint (host) != NULL)
+    g_signal_connect (msg, "accept-certificate", G_CALLBACK (ws_accept_pinned),
+                      (gpointer) natter_host_get_tls_fingerprint (host));
   soup_session_websocket_connect_async (session, msg, NULL, (char **) protocols, G_PRIORITY_DEFAULT,
                                         NULL, ws_connected_cb, &w);
   iterate_while_null ((gpointer *) &w.ws);
@@ -966,6 +979,22 @@ test_host_websocket (void)
     g_main_context_iteration (NULL, TRUE);
   g_clear_object (&w.ws);
   g_queue_clear_full (&w.lines, g_free);
+}
+
+static void
+test_host_websocket (void)
+{
+  const char *listen[] = { "127.0.0.1:0", NULL };
+  g_autoptr(NatterHost) host = natter_host_new ();
+
+  natter_host_set_websocket_listen_addresses (host, listen);
+  g_assert_cmpstrv (natter_host_get_websocket_listen_addresses (host), listen);
+  natter_host_set_secure_websocket_listen_addresses (host, listen);
+  g_assert_cmpstrv (natter_host_get_secure_websocket_listen_addresses (host), listen);
+
+  check_websocket ("ws", "websocket-listen-addresses");
+  /* wss alone has a certificate made for it. */
+  check_websocket ("wss", "secure-websocket-listen-addresses");
 }
 
 int

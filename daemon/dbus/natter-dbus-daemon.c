@@ -29,7 +29,7 @@ struct _NatterDbusDaemon
   NatterSessionManager     *manager;
   NatterHost               *host;      /* natterd hosts through it */
   NatterHosting            *hosting;   /* the host's */
-  guint                     hosting_idle;
+  GSource                  *hosting_idle;
   NatterNotifier           *notifier;
   GDBusObjectManagerServer *object_manager;
   GSource                  *hosting_poll;
@@ -425,21 +425,25 @@ hosting_idle_cb (gpointer user_data)
 {
   NatterDbusDaemon *self = user_data;
 
-  self->hosting_idle = 0;
+  g_clear_pointer (&self->hosting_idle, g_source_unref);
   update_hosting (self);
 
   return G_SOURCE_REMOVE;
 }
 
 /* NatterHost tells who comes and goes and which rooms open and end as it
- * happens: the bus hears it at once, a burst of them once. */
+ * happens: the bus hears it at once, a burst of them once. On the host's
+ * context, which need not be the global default one. */
 static void
 on_host_counts_changed (NatterHost       *host,
                         GParamSpec       *pspec,
                         NatterDbusDaemon *self)
 {
-  if (self->hosting_idle == 0)
-    self->hosting_idle = g_idle_add (hosting_idle_cb, self);
+  if (self->hosting_idle != NULL)
+    return;
+  self->hosting_idle = g_idle_source_new ();
+  g_source_set_callback (self->hosting_idle, hosting_idle_cb, self, NULL);
+  g_source_attach (self->hosting_idle, g_main_context_get_thread_default ());
 }
 
 static gboolean
@@ -765,7 +769,9 @@ natter_dbus_daemon_dispose (GObject *object)
   if (self->host != NULL)
     g_signal_handlers_disconnect_by_data (self->host, self);
   stop_hosting_poll (self);
-  g_clear_handle_id (&self->hosting_idle, g_source_remove);
+  if (self->hosting_idle != NULL)
+    g_source_destroy (self->hosting_idle);
+  g_clear_pointer (&self->hosting_idle, g_source_unref);
   g_clear_object (&self->hosting);
   g_clear_object (&self->host);
   g_clear_object (&self->notifier);
