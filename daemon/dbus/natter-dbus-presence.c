@@ -9,13 +9,14 @@
 GVariant *
 natter_dbus_presence_info (NatterSession *session,
                            const char    *nick,
-                           const char    *prefixes)
+                           const char    *prefixes,
+                           gboolean       member)
 {
   const NatterSessionPerson *person = natter_session_get_person (session, nick);
   NatterPresence presence = person != NULL ? person->presence : NATTER_PRESENCE_UNKNOWN;
   GVariantBuilder builder;
 
-  if (prefixes != NULL && presence != NATTER_PRESENCE_AWAY)
+  if (member && presence != NATTER_PRESENCE_AWAY)
     presence = NATTER_PRESENCE_ONLINE;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
@@ -39,7 +40,7 @@ on_presence_changed (NatterSession     *session,
                      const char        *nick,
                      NatterIpcSession1 *iface)
 {
-  natter_ipc_session1_emit_presence_changed (iface, nick, natter_dbus_presence_info (session, nick, NULL));
+  natter_ipc_session1_emit_presence_changed (iface, nick, natter_dbus_presence_info (session, nick, NULL, FALSE));
 }
 
 void

@@ -11,11 +11,12 @@ G_BEGIN_DECLS
  * Session1.PresenceChanged and Room1.MemberInfo carry it.
  */
 
-/* @prefixes: a member's, with the "prefixes" key; NULL: a private peer,
- * without it. A member nothing is known of is "online": in the room. */
+/* @prefixes: with the "prefixes" key; NULL: without it. A room @member
+ * is at least "online": in the room. */
 GVariant *natter_dbus_presence_info  (NatterSession *session,
                                       const char    *nick,
-                                      const char    *prefixes);
+                                      const char    *prefixes,
+                                      gboolean       member);
 
 /* Emits Session1.PresenceChanged on @iface for @session's changes, until
  * the handlers with @iface as data are disconnected from @session. */

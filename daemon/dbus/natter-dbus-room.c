@@ -49,14 +49,22 @@ member_info_to_variant (NatterDbusRoom *self)
   g_autoptr(GPtrArray) members = NULL;
   GVariantBuilder builder;
 
-  members = natter_session_room_dup_members (self->room, natter_session_get_prefix_symbols (self->session));
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  /* A private conversation's: its peer. */
+  if (natter_session_room_get_kind (self->room) == NATTER_SESSION_ROOM_KIND_PRIVATE)
+    {
+      g_variant_builder_add_value (&builder, natter_dbus_presence_info (self->session,
+                                                                        natter_session_room_get_name (self->room),
+                                                                        "", FALSE));
+      return g_variant_builder_end (&builder);
+    }
+  members = natter_session_room_dup_members (self->room, natter_session_get_prefix_symbols (self->session));
   for (guint i = 0; i < members->len; i++)
     {
       NatterSessionMember *member = g_ptr_array_index (members, i);
 
       g_variant_builder_add_value (&builder, natter_dbus_presence_info (self->session, member->nick,
-                                                                        member->prefix));
+                                                                        member->prefix, TRUE));
     }
 
   return g_variant_builder_end (&builder);
@@ -95,6 +103,7 @@ update_peer (NatterDbusRoom *self)
                                  natter_presence_to_string (person != NULL ? person->presence
                                                                            : NATTER_PRESENCE_UNKNOWN));
   natter_ipc_room1_set_real_name (NATTER_IPC_ROOM1 (self), person != NULL ? person->real_name : "");
+  member_info_changed (self);
 }
 
 static void
