@@ -555,6 +555,8 @@ update_header (NatterConversationView *self)
   }
 }
 
+static const char *row_nick (GtkWidget *box);
+
 static void
 on_conversation_notify (NatterConversation     *conversation,
                         GParamSpec             *pspec,
@@ -562,9 +564,19 @@ on_conversation_notify (NatterConversation     *conversation,
 {
   const char *name = g_param_spec_get_name (pspec);
 
-  if (g_str_equal (name, "members") || g_str_equal (name, "member-info"))
+  if (g_str_equal (name, "members"))
+    update_members (self);
+  else if (g_str_equal (name, "member-info"))
     {
-      update_members (self);
+      /* In place: a new list would take an open member menu with it. */
+      for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->member_list)); row != NULL;
+           row = gtk_widget_get_next_sibling (row))
+        {
+          GtkWidget *box = gtk_widget_get_first_child (row);
+
+          if (GTK_IS_BOX (box) && gtk_widget_get_first_child (box) != NULL)
+            natter_member_row_show_presence (box, self->conversation, row_nick (box));
+        }
       update_header (self);
     }
   else if (g_str_equal (name, "unread-count") || g_str_equal (name, "highlight-count"))

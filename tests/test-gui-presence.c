@@ -150,11 +150,18 @@ member_row (const char *nick)
   return label != NULL ? gtk_widget_get_parent (label) : NULL;
 }
 
+/* The row's third child: prefix, nick, then the away icon. */
+static GtkWidget *
+away_icon (GtkWidget *box)
+{
+  return gtk_widget_get_next_sibling (gtk_widget_get_next_sibling (gtk_widget_get_first_child (box)));
+}
+
 static gboolean
 member_away (gpointer data)
 {
   GtkWidget *box = member_row (data);
-  GtkWidget *icon = box != NULL ? gtk_widget_get_last_child (box) : NULL;
+  GtkWidget *icon = box != NULL ? away_icon (box) : NULL;
 
   return icon != NULL && gtk_widget_get_visible (icon) && gtk_widget_has_css_class (box, "away");
 }
@@ -164,7 +171,7 @@ member_here (gpointer data)
 {
   GtkWidget *box = member_row (data);
 
-  return box != NULL && !gtk_widget_get_visible (gtk_widget_get_last_child (box)) &&
+  return box != NULL && !gtk_widget_get_visible (away_icon (box)) &&
          !gtk_widget_has_css_class (box, "away");
 }
 
