@@ -247,7 +247,6 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(GVariant) reply = NULL;
-  GVariantDict options;
   int status;
 
   if (!natter_test_gui_main_init (&argc, &argv))
@@ -256,16 +255,8 @@ main (int   argc,
   f.bus = natter_test_bus_new (NULL, TRUE);
   f.server = natter_test_server_new ("server-name", "irc.test", "flood-rate", 0.0, NULL);
   f.port = natter_test_server_get_port (f.server);
-
-  g_variant_dict_init (&options, NULL);
-  g_variant_dict_insert (&options, "host", "s", "127.0.0.1");
-  g_variant_dict_insert (&options, "port", "q", f.port);
-  g_variant_dict_insert (&options, "nick", "s", "alice");
-  reply = natter_test_bus_call_ok (f.bus, "/org/natter/Daemon", "org.natter.Daemon1", "OpenSession",
-                                   g_variant_new ("(@a{sv})", g_variant_dict_end (&options)));
-  g_variant_get (reply, "(o)", &f.session_path);
+  f.session_path = natter_test_bus_open_session (f.bus, f.port, "alice", 100);
   g_assert_true (natter_test_gui_wait (session_connected, NULL, 10000));
-  g_clear_pointer (&reply, g_variant_unref);
   reply = natter_test_bus_call_ok (f.bus, f.session_path, "org.natter.Session1", "Join",
                                    g_variant_new ("(ss)", "#m", ""));
 

@@ -48,20 +48,6 @@ assert_person (NatterSession *session,
 }
 
 static void
-alice_on_fake (Fixture                   *f,
-               NatterTestFake            *fake,
-               const char                *caps,
-               const char                *isupport,
-               const NatterSessionTuning *tuning)
-{
-  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, tuning, NULL);
-  natter_session_connect (f->session);
-  natter_test_fake_wait_connection (fake, 1);
-  natter_test_fake_register (fake, "alice", caps, isupport);
-  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
-}
-
-static void
 test_monitor (Fixture       *f,
               gconstpointer  data)
 {
