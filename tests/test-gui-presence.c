@@ -175,6 +175,25 @@ member_here (gpointer data)
          !gtk_widget_has_css_class (box, "away");
 }
 
+static gboolean
+screenshot_taken (gpointer data)
+{
+  natter_test_gui_settle (100);
+
+  return natter_test_gui_screenshot (GTK_WIDGET (f.window), data) > 0;
+}
+
+/* The window as it is now, once it has been drawn. */
+static void
+screenshot (const char *name)
+{
+  g_autofree char *path = natter_test_gui_screenshot_path (name);
+
+  if (!natter_test_gui_wait (screenshot_taken, path, 10000))
+    g_test_fail_printf ("no screenshot %s: the window is %d x %d", path,
+                        gtk_widget_get_width (GTK_WIDGET (f.window)), gtk_widget_get_height (GTK_WIDGET (f.window)));
+}
+
 static void
 test_private_peer (void)
 {
@@ -192,12 +211,7 @@ test_private_peer (void)
   natter_test_client_send (bob, "AWAY :at lunch");
   assert_row ("bob", "user-away-symbolic", "Robert Paulson\nAway: at lunch");
   assert_subtitle ("Away: at lunch");
-  {
-    g_autofree char *path = natter_test_gui_screenshot_path ("presence.png");
-
-    natter_test_gui_settle (300);
-    g_assert_cmpuint (natter_test_gui_screenshot (GTK_WIDGET (f.window), path), >, 0);
-  }
+  screenshot ("presence.png");
 
   natter_test_client_send (bob, "AWAY");
   assert_subtitle ("Robert Paulson");
@@ -222,12 +236,7 @@ test_away_member (void)
   g_assert_true (natter_test_gui_wait (member_here, "dave", 10000));
   box = member_row ("carol");
   g_assert_cmpstr (gtk_widget_get_tooltip_text (box), ==, "Away: in a meeting");
-  {
-    g_autofree char *path = natter_test_gui_screenshot_path ("presence-members.png");
-
-    natter_test_gui_settle (300);
-    g_assert_cmpuint (natter_test_gui_screenshot (GTK_WIDGET (f.window), path), >, 0);
-  }
+  screenshot ("presence-members.png");
 
   natter_test_client_send (carol, "AWAY");
   g_assert_true (natter_test_gui_wait (member_here, "carol", 10000));

@@ -172,6 +172,7 @@ parse_token (NatterIsupport *self,
   else if (strcmp (key, "natter.chat/WHOLAST") == 0)
     self->wholast_max = parse_uint (value, 60);
   else if (strcmp (key, "MONITOR") == 0)
+    /* Without a value the server says no limit; ours is 100. */
     self->monitor_max = CLAMP (parse_uint (value, 100), 1, 1000);
   else if (strcmp (key, "WHOX") == 0)
     self->whox = TRUE;

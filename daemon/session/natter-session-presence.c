@@ -31,12 +31,9 @@
 #define ACCOUNT_MAX      64
 #define USER_HOST_MAX    256
 #define AWAY_MAX         512
-/* MONITOR with no value: no limit said; ours. */
-#define MONITOR_DEFAULT  100
 
 struct _NatterSessionPresence
 {
-  NatterSession *session;         /* not a reference: it owns us */
   GHashTable    *people;          /* folded nick -> NatterSessionPerson* */
   GHashTable    *monitored;       /* folded nick set: sent with MONITOR + */
   GHashTable    *new_peers;       /* folded -> nick: to tell the server at the next flush */
@@ -958,7 +955,6 @@ _natter_session_presence_new (NatterSession *self)
 {
   NatterSessionPresence *state = g_new0 (NatterSessionPresence, 1);
 
-  state->session = self;
   state->people = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) person_free);
   state->monitored = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   state->new_peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
