@@ -183,6 +183,45 @@ test_ison_fallback (Fixture       *f,
   natter_test_fake_expect (fake, "USERHOST carol");
 }
 
+/* MONITOR=1: one peer watched, the other polled; a full list (734)
+ * sends the refused one to ISON too. */
+static void
+test_monitor_limit (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  NatterSessionTuning tuning;
+  g_autofree char *watched = NULL;
+  const char *other;
+  const char *line;
+
+  tuning_fast (&tuning);
+  tuning.ison_interval_ms = 200;
+  alice_on_fake (f, fake, PRESENCE_CAPS, "NETWORK=Fake CASEMAPPING=rfc1459 CHANTYPES=# MONITOR=1", &tuning);
+  natter_test_fake_send (fake, ":bob!b@host PRIVMSG alice :one");
+  natter_test_fake_send (fake, ":carol!c@host PRIVMSG alice :two");
+  wait_message (f, "two");
+
+  line = natter_test_fake_expect (fake, "MONITOR + *");
+  watched = g_strdup (line + strlen ("MONITOR + "));
+  g_assert_true (g_str_equal (watched, "bob") || g_str_equal (watched, "carol"));
+  other = g_str_equal (watched, "bob") ? "carol" : "bob";
+  line = natter_test_fake_expect (fake, "ISON *");
+  g_assert_cmpstr (line + strlen ("ISON "), ==, other);
+  natter_test_fake_sendf (fake, ":fake.test 303 alice :%s", other);
+  assert_person (f->session, other, "online|||");
+
+  /* The server's list is full after all: both are polled. */
+  natter_test_fake_sendf (fake, ":fake.test 734 alice 1 %s :Monitor list is full.", watched);
+  line = natter_test_fake_expect (fake, "ISON *");
+  while (strstr (line, watched) == NULL)
+    {
+      natter_test_fake_send (fake, ":fake.test 303 alice :");
+      line = natter_test_fake_expect (fake, "ISON *");
+    }
+  g_assert_nonnull (strstr (line, other));
+}
+
 /* A server naming strangers by the thousand, overlong and invalid text. */
 static void
 test_hostile (Fixture       *f,
@@ -360,6 +399,8 @@ main (int   argc,
               fixture_set_up, test_caps_off, fixture_tear_down);
   g_test_add ("/session/presence/ison-fallback", Fixture, NULL,
               fixture_set_up, test_ison_fallback, fixture_tear_down);
+  g_test_add ("/session/presence/monitor-limit", Fixture, NULL,
+              fixture_set_up, test_monitor_limit, fixture_tear_down);
   g_test_add ("/session/presence/hostile-server", Fixture, NULL,
               fixture_set_up, test_hostile, fixture_tear_down);
   g_test_add ("/session/presence/hosted", Fixture, NULL,
