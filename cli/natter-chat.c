@@ -144,6 +144,7 @@ _natter_chat_set_current (NatterChat *self,
   g_free (self->current);
   self->current = g_strdup (name);
   _natter_chat_update_prompt (self);
+  _natter_chat_tell_peer (self, name);
 }
 
 /* Rooms */
@@ -174,10 +175,10 @@ stamp (void)
   return g_date_time_format (now, "%H:%M");
 }
 
-static void
-print_event (NatterChat *self,
-             const char *arrow,
-             const char *text)
+void
+_natter_chat_print_event (NatterChat *self,
+                          const char *arrow,
+                          const char *text)
 {
   g_autofree char *time = stamp ();
   g_autofree char *line = g_strdup_printf ("%s %s %s", time, arrow, text);
@@ -205,7 +206,7 @@ on_topic_changed (NatterIpcRoom1 *room,
 
   text = g_strdup_printf (_("Topic of %s: %s"), natter_ipc_room1_get_name (room),
                           natter_ipc_room1_get_topic (room));
-  print_event (self, "*", text);
+  _natter_chat_print_event (self, "*", text);
 }
 
 static void
@@ -213,6 +214,7 @@ watch_room (NatterChat     *self,
             NatterIpcRoom1 *room)
 {
   g_signal_connect (room, "notify::topic", G_CALLBACK (on_topic_changed), self);
+  _natter_chat_seed_presence (self, room);
   g_ptr_array_add (self->watched, g_object_ref (room));
 }
 
@@ -925,6 +927,7 @@ natter_chat_dispose (GObject *object)
   g_clear_object (&self->client);
   g_clear_pointer (&self->watched, g_ptr_array_unref);
   g_clear_pointer (&self->told_topics, g_hash_table_unref);
+  g_clear_pointer (&self->told_presence, g_hash_table_unref);
   g_clear_pointer (&self->told_event_targets, g_hash_table_unref);
   g_clear_pointer (&self->windows, g_ptr_array_unref);
 
@@ -959,6 +962,8 @@ static void
 natter_chat_init (NatterChat *self)
 {
   self->told_topics = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->told_presence = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify) g_variant_unref);
   self->watched = g_ptr_array_new_with_free_func (g_object_unref);
   self->told_event_targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->windows = g_ptr_array_new_with_free_func (g_free);
@@ -1021,6 +1026,7 @@ natter_chat_set_session (NatterChat        *self,
 
   g_signal_connect (session, "notify::nick", G_CALLBACK (on_nick_changed), self);
   g_signal_connect (session, "notify::blocked", G_CALLBACK (on_blocked_changed), self);
+  g_signal_connect (session, "presence-changed", G_CALLBACK (_natter_chat_on_presence_changed), self);
   natter_chat_watch_rooms (self);
 
   rooms = natter_ipc_client_list_rooms (self->client, session);

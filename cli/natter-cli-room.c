@@ -7,6 +7,7 @@
 
 #include "natter-cli-commands.h"
 #include "natter-cli-output.h"
+#include "natter-cli-presence.h"
 
 /* The room noun: join, part, rooms, who. */
 
@@ -257,15 +258,14 @@ static void
 add_user_row (NatterCliTable *table,
               GVariant       *user)
 {
-  gboolean away = FALSE;
   g_autofree char *nick = g_strconcat (natter_cli_dict_string (user, "prefix"),
                                        natter_cli_dict_string (user, "nick"), NULL);
+  g_autofree char *presence = natter_cli_presence_describe (user);
 
-  g_variant_lookup (user, "away", "b", &away);
   natter_cli_table_add_row (table, nick,
                             natter_cli_dict_string (user, "user"),
                             natter_cli_dict_string (user, "host"),
-                            away ? _("yes") : _("no"),
+                            presence,
                             natter_cli_dict_string (user, "realname"), NULL);
 }
 
@@ -276,6 +276,7 @@ natter_cli_room_who (NatterCli              *cli,
                      char                  **argv)
 {
   g_autoptr(GVariant) users = NULL;
+  g_autoptr(GVariant) merged = NULL;
   NatterIpcSession1 *session;
   int status;
 
@@ -284,8 +285,14 @@ natter_cli_room_who (NatterCli              *cli,
       (users = natter_cli_call (cli, session, "Who", g_variant_new ("(s)", argv[1]), &status)) == NULL)
     return status;
 
-  return natter_cli_print_list (cli, "users", users,
-                                natter_cli_table_new (_("NICK"), _("USER"), _("HOST"), _("AWAY"), _("REAL NAME"), NULL),
+  /* What natterd knows besides: away messages, accounts, an offline peer. */
+  merged = natter_cli_presence_merge_who (natter_ipc_client_lookup_room (natter_cli_get_client (cli), session,
+                                                                         argv[1]),
+                                          users);
+
+  return natter_cli_print_list (cli, "users", merged,
+                                natter_cli_table_new (_("NICK"), _("USER"), _("HOST"), _("PRESENCE"), _("REAL NAME"),
+                                                      NULL),
                                 add_user_row);
 }
 

@@ -828,8 +828,8 @@ test_session_commands (Fixture       *f,
                                                   "prefix"), ==, "@");
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "who", "#a", NULL), ==, 0);
-  g_assert_true (g_str_has_prefix (out, "NICK    USER   HOST       AWAY  REAL NAME\n"));
-  g_assert_nonnull (strstr (out, "\n@alice  alice  127.0.0.1  no    "));
+  g_assert_true (g_str_has_prefix (out, "NICK    USER   HOST       PRESENCE  REAL NAME\n"));
+  g_assert_nonnull (strstr (out, "\n@alice  alice  127.0.0.1  online    "));
 
   rooms = natter_test_ctl_json ("rooms", NULL);
   g_assert_cmpint (json_object_get_int_member (find_element (member_array (object_of (rooms), "rooms"), "name", "#a"),
@@ -1505,6 +1505,75 @@ test_connect_client_cert (Fixture       *f,
   natter_test_remove_tree (dir);
 }
 
+/* `who --json NICK` once natterd says NICK is @presence (it hears the
+ * news unasked, in its own time). */
+static JsonNode *
+wait_who (const char *nick,
+          const char *presence)
+{
+  gint64 end = g_get_monotonic_time () + natter_test_ms (NATTER_TEST_TIMEOUT_MS) * 1000;
+
+  do
+    {
+      g_autoptr(JsonNode) who = natter_test_ctl_json ("who", nick, NULL);
+      JsonArray *users = member_array (object_of (who), "users");
+
+      if (json_array_get_length (users) == 1 &&
+          g_strcmp0 (json_object_get_string_member (json_array_get_object_element (users, 0), "presence"),
+                     presence) == 0)
+        return g_steal_pointer (&who);
+      natter_test_spin (50);
+    }
+  while (g_get_monotonic_time () < end);
+
+  g_test_fail_printf ("%s is not %s in who", nick, presence);
+  return NULL;
+}
+
+static JsonObject *
+first_user (JsonNode *who)
+{
+  return json_array_get_object_element (member_array (object_of (who), "users"), 0);
+}
+
+static void
+test_who_presence (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = NULL;
+  g_autoptr(JsonNode) away = NULL;
+  g_autoptr(JsonNode) offline = NULL;
+  g_autofree char *out = NULL;
+  JsonObject *user;
+
+  connect_alice (f, "#a");
+  bob = join_over_tcp (f, "bob", "#a");
+  natter_test_client_send (bob, "SETNAME :Robert Paulson");
+  natter_test_client_send (bob, "AWAY :at lunch");
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "send", "bob", "hi", NULL), ==, 0);
+
+  away = wait_who ("bob", "away");
+  user = first_user (away);
+  g_assert_cmpstr (json_object_get_string_member (user, "away_message"), ==, "at lunch");
+  g_assert_cmpstr (json_object_get_string_member (user, "realname"), ==, "Robert Paulson");
+  g_assert_cmpstr (json_object_get_string_member (user, "account"), ==, "");
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "who", "bob", NULL), ==, 0);
+  g_assert_cmpstr (out, ==,
+                   "NICK  USER  HOST       PRESENCE         REAL NAME\n"
+                   "bob   bob   127.0.0.1  away (at lunch)  Robert Paulson\n");
+
+  /* Gone: WHO finds nobody, natterd knows the peer is offline. */
+  natter_test_client_send (bob, "QUIT :bye");
+  offline = wait_who ("bob", "offline");
+  user = first_user (offline);
+  g_assert_cmpstr (json_object_get_string_member (user, "realname"), ==, "Robert Paulson");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "who", "bob", NULL), ==, 0);
+  g_assert_cmpstr (out, ==,
+                   "NICK  USER  HOST  PRESENCE  REAL NAME\n"
+                   "bob               offline   Robert Paulson\n");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1527,6 +1596,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/natterctl/session/errors", Fixture, NULL, fixture_set_up_hosting, test_errors, fixture_tear_down);
   g_test_add ("/natterctl/session/who-last", Fixture, NULL, fixture_set_up_hosting, test_who_last, fixture_tear_down);
+  g_test_add ("/natterctl/session/who-presence", Fixture, NULL, fixture_set_up_hosting, test_who_presence,
+              fixture_tear_down);
   g_test_add ("/natterctl/session/delete", Fixture, NULL, fixture_set_up, test_delete, fixture_tear_down);
   g_test_add ("/natterctl/session/room-picks-its-session", Fixture, NULL, fixture_set_up_hosting,
               test_room_picks_session, fixture_tear_down);

@@ -24,6 +24,11 @@ static const char * const wanted_caps[] = {
   "draft/read-marker",
   "draft/message-redaction",
   "sasl",
+  "extended-monitor",
+  "account-notify",
+  "setname",
+  "chghost",
+  "extended-join",
 };
 
 void
@@ -187,6 +192,7 @@ _natter_session_rejoin (NatterSession *self)
     }
   self->welcomed = TRUE;
   _natter_session_clear_source (&self->welcome_source);
+  _natter_session_presence_start (self);
 
   if (_natter_session_get_effective_away (self) != NULL)
     _natter_session_queue (self, FALSE, "AWAY", _natter_session_get_effective_away (self), NULL);

@@ -43,6 +43,7 @@ natter_session_tuning_init (NatterSessionTuning *tuning)
   tuning->flood_burst = 8;
   tuning->flood_rate = 2.0;
   tuning->scram_nonce = NULL;
+  tuning->ison_interval_ms = 60 * 1000;
 }
 
 const char *
@@ -240,6 +241,7 @@ session_teardown (NatterSession *self,
 
   _natter_session_fail_all_requests (self, reason);
   _natter_session_rooms_left (self);
+  _natter_session_presence_reset (self);
 }
 
 static gboolean
@@ -533,6 +535,7 @@ natter_session_finalize (GObject *object)
 {
   NatterSession *self = (NatterSession *) object;
 
+  g_clear_pointer (&self->presence, _natter_session_presence_free);
   g_clear_pointer (&self->requests, g_ptr_array_unref);
   g_clear_pointer (&self->room_keys, g_hash_table_unref);
   g_clear_pointer (&self->batches, g_hash_table_unref);
@@ -675,6 +678,7 @@ natter_session_class_init (NatterSessionClass *klass)
   _natter_session_signals[MESSAGE_DELETED] =
     g_signal_new ("message-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  _natter_session_presence_class_init (object_class);
 }
 
 static void
@@ -684,6 +688,7 @@ natter_session_init (NatterSession *self)
   self->room_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) _natter_session_room_key_free);
   self->requests = g_ptr_array_new ();
+  self->presence = _natter_session_presence_new (self);
   self->batches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) _natter_session_batch_free);
   self->caps_offered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->caps_enabled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

@@ -46,6 +46,7 @@ typedef struct {
   guint  flood_burst;        /* lines sent at once */
   double flood_rate;         /* lines per second after that; <= 0: no flood control */
   const char *scram_nonce;   /* tests only: a fixed SCRAM client nonce; NULL: random */
+  guint  ison_interval_ms;   /* ISON polling of private peers where the server has no MONITOR */
 } NatterSessionTuning;
 
 void natter_session_tuning_init (NatterSessionTuning *tuning);
