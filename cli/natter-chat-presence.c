@@ -24,7 +24,7 @@ find_peer (NatterChat *self,
 
   if (self->session == NULL)
     return NULL;
-  room = natter_ipc_client_lookup_room (self->client, self->session, nick);
+  room = natter_client_lookup_room (self->client, self->session, nick);
 
   return room != NULL && g_strcmp0 (natter_ipc_room1_get_kind (room), "private") == 0 ? room : NULL;
 }
