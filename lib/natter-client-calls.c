@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "natter-client.h"
+#include "natter-client-private.h"
 
 /* Thin wrappers over a room's session and the room itself, so that a
  * script does not have to find the session, build a{sv} options or strip
@@ -37,11 +38,20 @@ room_session_or_fail (NatterClient   *self,
   return session;
 }
 
+/* natterd's refusals as NATTER_CLIENT_ERROR, without the remote prefix. */
 static void
 return_error (GTask  *task,
               GError *error)
 {
+  g_autofree char *name = g_dbus_error_get_remote_error (error);
+  int code = name != NULL ? _natter_client_error_code (name) : -1;
+
   g_dbus_error_strip_remote_error (error);
+  if (code >= 0)
+    {
+      error->domain = NATTER_CLIENT_ERROR;
+      error->code = code;
+    }
   g_task_return_error (task, error);
 }
 

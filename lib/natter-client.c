@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "natter-client.h"
+#include "natter-client-private.h"
 
 struct _NatterClient
 {
@@ -106,6 +107,18 @@ natter_client_error_quark (void)
     }
 
   return (GQuark) quark;
+}
+
+/* The NATTER_CLIENT_ERROR code of a remote error's name, or -1: where
+ * natterd's own service runs in the process, its domain has the names. */
+int
+_natter_client_error_code (const char *dbus_error_name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (error_entries); i++)
+    if (g_strcmp0 (error_entries[i].dbus_error_name, dbus_error_name) == 0)
+      return error_entries[i].error_code;
+
+  return -1;
 }
 
 /* IRC's rfc1459 casemapping: A-Z and []\~ fold to a-z and {}|^. */
