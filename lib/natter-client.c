@@ -109,6 +109,18 @@ natter_client_error_quark (void)
   return (GQuark) quark;
 }
 
+G_DEFINE_ENUM_TYPE (NatterClientError, natter_client_error,
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_FAILED, "failed"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_INVALID_ARGUMENT, "invalid-argument"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_NOT_FOUND, "not-found"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_NOT_CONNECTED, "not-connected"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_NOT_HOSTING, "not-hosting"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_ALREADY_HOSTING, "already-hosting"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_EXISTS, "exists"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_TIMED_OUT, "timed-out"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_REFUSED, "refused"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_NOT_PUBLISHED, "not-published"))
+
 /* The NATTER_CLIENT_ERROR code of a remote error's name, or -1: where
  * natterd's own service runs in the process, its domain has the names. */
 int

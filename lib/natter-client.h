@@ -69,7 +69,10 @@ typedef enum {
 } NatterClientError;
 
 NATTER_AVAILABLE_IN_ALL
-GQuark natter_client_error_quark (void);
+GQuark natter_client_error_quark    (void);
+NATTER_AVAILABLE_IN_ALL
+GType  natter_client_error_get_type (void);
+#define NATTER_TYPE_CLIENT_ERROR (natter_client_error_get_type ())
 
 #define NATTER_TYPE_CLIENT (natter_client_get_type ())
 NATTER_AVAILABLE_IN_ALL
