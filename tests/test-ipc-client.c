@@ -360,6 +360,25 @@ message_text (GVariant *messages,
   return text;
 }
 
+/* @nick's session, connected, in @name: its room. */
+static NatterIpcRoom1 *
+connected_in (Fixture            *f,
+              const char         *nick,
+              const char         *name,
+              NatterIpcSession1 **session)
+{
+  g_autoptr(GError) error = NULL;
+  NatterIpcRoom1 *room;
+
+  *session = open_session (f, f->port, nick, &error);
+  g_assert_no_error (error);
+  g_assert_true (wait_connected (f, *session, natter_test_ms (5000), &error));
+  room = join_room (f, *session, name, &error);
+  g_assert_no_error (error);
+
+  return room;
+}
+
 static void
 test_calls (Fixture       *f,
             gconstpointer  data)
@@ -376,16 +395,8 @@ test_calls (Fixture       *f,
   g_autoptr(GError) error = NULL;
   gsize n;
 
-  alice = open_session (f, f->port, "alice", &error);
-  g_assert_no_error (error);
-  g_assert_true (wait_connected (f, alice, natter_test_ms (5000), &error));
-  bob = open_session (f, f->port, "bob", &error);
-  g_assert_no_error (error);
-  g_assert_true (wait_connected (f, bob, natter_test_ms (5000), &error));
-  alice_room = join_room (f, alice, "#calls", &error);
-  g_assert_no_error (error);
-  bob_room = join_room (f, bob, "#calls", &error);
-  g_assert_no_error (error);
+  alice_room = connected_in (f, "alice", "#calls", &alice);
+  bob_room = connected_in (f, "bob", "#calls", &bob);
 
   g_assert_true (call_send (f, alice_room, "first words", &error));
   g_assert_no_error (error);
@@ -436,11 +447,7 @@ test_calls_refused (Fixture       *f,
   g_autoptr(NatterIpcRoom1) room = NULL;
   g_autoptr(GError) error = NULL;
 
-  session = open_session (f, f->port, "alice", &error);
-  g_assert_no_error (error);
-  g_assert_true (wait_connected (f, session, natter_test_ms (5000), &error));
-  room = join_room (f, session, "#calls", &error);
-  g_assert_no_error (error);
+  room = connected_in (f, "alice", "#calls", &session);
 
   /* natterd's refusal, in NatterClient's domain and without the
    * "GDBus.Error:" prefix, even with natterd's own domain in the process. */
