@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "natter-client.h"
 #include "natter-client-private.h"
 
@@ -34,7 +36,7 @@ room_session_or_fail (NatterClient   *self,
 
   if (session == NULL)
     g_task_return_new_error (task, NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_NOT_FOUND,
-                             "No session for room %s", natter_ipc_room1_get_name (room));
+                             _("No session for room %s"), natter_ipc_room1_get_name (room));
   return session;
 }
 
