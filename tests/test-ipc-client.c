@@ -316,6 +316,146 @@ test_join_room_refused (Fixture       *f,
   assert_remote_error (error, "org.natter.Error.InvalidArgument");
 }
 
+/* The thin calls: each one D-Bus call, finished with natterd's answer. */
+
+static gboolean
+call_send (Fixture         *f,
+           NatterIpcRoom1  *room,
+           const char      *text,
+           GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  natter_client_send (f->client, room, text, NULL, NULL, on_result, &result);
+
+  return natter_client_send_finish (f->client, wait_result (&result), error);
+}
+
+static gboolean
+unread_is (gpointer data)
+{
+  gpointer *args = data;
+
+  return natter_ipc_room1_get_unread_count (args[0]) == GPOINTER_TO_UINT (args[1]);
+}
+
+static void
+assert_unread (NatterIpcRoom1 *room,
+               guint           count)
+{
+  gpointer args[] = { room, GUINT_TO_POINTER (count) };
+
+  g_assert_true (natter_test_spin_until (unread_is, args, natter_test_ms (10000)));
+}
+
+static const char *
+message_text (GVariant *messages,
+              gsize     i)
+{
+  g_autoptr(GVariant) message = g_variant_get_child_value (messages, i);
+  const char *text = NULL;
+
+  g_assert_true (g_variant_lookup (message, "text", "&s", &text));
+  /* The array keeps the string. */
+  return text;
+}
+
+/* @nick's session, connected, in @name: its room. */
+static NatterIpcRoom1 *
+connected_in (Fixture            *f,
+              const char         *nick,
+              const char         *name,
+              NatterIpcSession1 **session)
+{
+  g_autoptr(GError) error = NULL;
+  NatterIpcRoom1 *room;
+
+  *session = open_session (f, f->port, nick, &error);
+  g_assert_no_error (error);
+  g_assert_true (wait_connected (f, *session, natter_test_ms (5000), &error));
+  room = join_room (f, *session, name, &error);
+  g_assert_no_error (error);
+
+  return room;
+}
+
+static void
+test_calls (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(NatterIpcSession1) alice = NULL;
+  g_autoptr(NatterIpcSession1) bob = NULL;
+  g_autoptr(NatterIpcRoom1) alice_room = NULL;
+  g_autoptr(NatterIpcRoom1) bob_room = NULL;
+  g_autoptr(GAsyncResult) history_result = NULL;
+  g_autoptr(GAsyncResult) search_result = NULL;
+  g_autoptr(GAsyncResult) read_result = NULL;
+  g_autoptr(GVariant) history = NULL;
+  g_autoptr(GVariant) found = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize n;
+
+  alice_room = connected_in (f, "alice", "#calls", &alice);
+  bob_room = connected_in (f, "bob", "#calls", &bob);
+
+  g_assert_true (call_send (f, alice_room, "first words", &error));
+  g_assert_no_error (error);
+  g_assert_true (call_send (f, alice_room, "second words", &error));
+  g_assert_no_error (error);
+  assert_unread (bob_room, 2);
+
+  /* The latest page, oldest first, room events included; then the page
+   * before the second message holds the first and not the second. */
+  natter_client_get_history (f->client, bob_room, 0, 0, NULL, on_result, &history_result);
+  history = natter_client_get_history_finish (f->client, wait_result (&history_result), &error);
+  g_assert_no_error (error);
+  n = g_variant_n_children (history);
+  g_assert_cmpuint (n, >=, 2);
+  g_assert_cmpstr (message_text (history, n - 2), ==, "first words");
+  g_assert_cmpstr (message_text (history, n - 1), ==, "second words");
+  {
+    g_autoptr(GVariant) last = g_variant_get_child_value (history, n - 1);
+    g_autoptr(GAsyncResult) before_result = NULL;
+    g_autoptr(GVariant) before = NULL;
+    gint64 id = 0;
+
+    g_assert_true (g_variant_lookup (last, "id", "x", &id));
+    natter_client_get_history (f->client, bob_room, id, 1, NULL, on_result, &before_result);
+    before = natter_client_get_history_finish (f->client, wait_result (&before_result), &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_variant_n_children (before), ==, 1);
+    g_assert_cmpstr (message_text (before, 0), ==, "first words");
+  }
+
+  natter_client_search (f->client, bob, "second", bob_room, 0, NULL, on_result, &search_result);
+  found = natter_client_search_finish (f->client, wait_result (&search_result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (found), ==, 1);
+  g_assert_cmpstr (message_text (found, 0), ==, "second words");
+
+  natter_client_mark_read (f->client, bob_room, NULL, on_result, &read_result);
+  g_assert_true (natter_client_mark_read_finish (f->client, wait_result (&read_result), &error));
+  g_assert_no_error (error);
+  assert_unread (bob_room, 0);
+}
+
+static void
+test_calls_refused (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(NatterIpcSession1) session = NULL;
+  g_autoptr(NatterIpcRoom1) room = NULL;
+  g_autoptr(GError) error = NULL;
+
+  room = connected_in (f, "alice", "#calls", &session);
+
+  /* natterd's refusal, in NatterClient's domain and without the
+   * "GDBus.Error:" prefix, even with natterd's own domain in the process. */
+  g_assert_false (call_send (f, room, "two\nlines", &error));
+  g_assert_error (error, NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_INVALID_ARGUMENT);
+  g_assert_false (g_str_has_prefix (error->message, "GDBus.Error:"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -338,6 +478,10 @@ main (int   argc,
               fixture_set_up, test_join_room, fixture_tear_down);
   g_test_add ("/ipc-client/join-room/refused", Fixture, NULL,
               fixture_set_up, test_join_room_refused, fixture_tear_down);
+  g_test_add ("/ipc-client/calls/send-history-search-mark-read", Fixture, NULL,
+              fixture_set_up, test_calls, fixture_tear_down);
+  g_test_add ("/ipc-client/calls/refused", Fixture, NULL,
+              fixture_set_up, test_calls_refused, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "natter-client.h"
+#include "natter-client-private.h"
 
 struct _NatterClient
 {
@@ -24,6 +25,27 @@ struct _NatterClient
   gboolean            running;
 };
 
+/**
+ * NatterClient:
+ *
+ * natterd as seen from another program: the client the window and
+ * natterctl share.
+ *
+ * It holds the [iface@Natter.IpcDaemon1] and [iface@Natter.IpcHost1] proxies
+ * of `/org/natter/Daemon` and an object manager client that mirrors every
+ * session ([iface@Natter.IpcSession1]) and room ([iface@Natter.IpcRoom1]),
+ * and turns the bus traffic into a few signals. A room's topic, members or
+ * unread count, a session's nick or state are the proxies' properties, with
+ * their notify signals; the proxies' methods are natterd's D-Bus API. The
+ * client stays usable across restarts of natterd:
+ * [signal@Natter.Client::daemon-vanished] and
+ * [signal@Natter.Client::daemon-appeared] tell them.
+ *
+ * Natterd answers a call before its new object (or state) has necessarily
+ * reached this side of the bus: natter_client_open_session(),
+ * natter_client_wait_connected() and natter_client_join_room() finish only
+ * once it has.
+ */
 G_DEFINE_FINAL_TYPE (NatterClient, natter_client, G_TYPE_OBJECT)
 
 enum {
@@ -59,6 +81,14 @@ static const GDBusErrorEntry error_entries[] = {
   { NATTER_CLIENT_ERROR_REFUSED, "org.natter.Error.Refused" },
 };
 
+/**
+ * natter_client_error_quark:
+ *
+ * The error domain of [error@Natter.ClientError]: natterd's D-Bus errors
+ * `org.natter.Error.*`, registered with g_dbus_error_register_error().
+ *
+ * Returns: the quark of `NATTER_CLIENT_ERROR`
+ */
 GQuark
 natter_client_error_quark (void)
 {
@@ -77,6 +107,30 @@ natter_client_error_quark (void)
     }
 
   return (GQuark) quark;
+}
+
+G_DEFINE_ENUM_TYPE (NatterClientError, natter_client_error,
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_FAILED, "failed"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_INVALID_ARGUMENT, "invalid-argument"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_NOT_FOUND, "not-found"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_NOT_CONNECTED, "not-connected"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_NOT_HOSTING, "not-hosting"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_ALREADY_HOSTING, "already-hosting"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_EXISTS, "exists"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_TIMED_OUT, "timed-out"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_REFUSED, "refused"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_NOT_PUBLISHED, "not-published"))
+
+/* The NATTER_CLIENT_ERROR code of a remote error's name, or -1: where
+ * natterd's own service runs in the process, its domain has the names. */
+int
+_natter_client_error_code (const char *dbus_error_name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (error_entries); i++)
+    if (g_strcmp0 (error_entries[i].dbus_error_name, dbus_error_name) == 0)
+      return error_entries[i].error_code;
+
+  return -1;
 }
 
 /* IRC's rfc1459 casemapping: A-Z and []\~ fold to a-z and {}|^. */
@@ -277,32 +331,100 @@ natter_client_class_init (NatterClientClass *klass)
   object_class->dispose = natter_client_dispose;
   object_class->get_property = natter_client_get_property;
 
+  /**
+   * NatterClient:running:
+   *
+   * Whether natterd owns its name on the bus.
+   */
   properties[PROP_RUNNING] =
     g_param_spec_boolean ("running", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /**
+   * NatterClient::session-added:
+   * @self: the client
+   * @session: the new session
+   *
+   * A session was opened, or natterd came back with it.
+   */
   signals[SESSION_ADDED] =
     g_signal_new ("session-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, NATTER_IPC_TYPE_SESSION1);
+  /**
+   * NatterClient::session-removed:
+   * @self: the client
+   * @session: the session that went
+   *
+   * A session was closed, or natterd left the bus.
+   */
   signals[SESSION_REMOVED] =
     g_signal_new ("session-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, NATTER_IPC_TYPE_SESSION1);
+  /**
+   * NatterClient::room-added:
+   * @self: the client
+   * @session: the session of @room
+   * @room: the new room or private conversation
+   *
+   * A room was joined, or a private conversation began.
+   */
   signals[ROOM_ADDED] =
     g_signal_new ("room-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, NATTER_IPC_TYPE_SESSION1, NATTER_IPC_TYPE_ROOM1);
+  /**
+   * NatterClient::room-removed:
+   * @self: the client
+   * @session: the session @room belonged to
+   * @room: the room that went
+   *
+   * A room was left (or its session closed).
+   */
   signals[ROOM_REMOVED] =
     g_signal_new ("room-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, NATTER_IPC_TYPE_SESSION1, NATTER_IPC_TYPE_ROOM1);
+  /**
+   * NatterClient::message-received:
+   * @self: the client
+   * @session: the session the message came on
+   * @message: the a{sv} of `Session1.MessageReceived`: "target", "sender",
+   *   "text", "kind", "time", "id", "own", "highlight"...
+   *
+   * A message was said (or sent by us) in a room or private conversation
+   * of @session, or a room event was logged there.
+   */
   signals[MESSAGE_RECEIVED] =
     g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, NATTER_IPC_TYPE_SESSION1, G_TYPE_VARIANT);
+  /**
+   * NatterClient::session-state-changed:
+   * @self: the client
+   * @session: the session
+   * @state: "connecting", "connected", "reconnecting" or "disconnected"
+   * @reason: why, or ""
+   *
+   * @session's state changed.
+   */
   signals[SESSION_STATE_CHANGED] =
     g_signal_new ("session-state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 3, NATTER_IPC_TYPE_SESSION1, G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * NatterClient::daemon-vanished:
+   * @self: the client
+   *
+   * natterd left the bus (it quit or crashed): every
+   * [signal@Natter.Client::session-removed] and
+   * [signal@Natter.Client::room-removed] was emitted before this.
+   */
   signals[DAEMON_VANISHED] =
     g_signal_new ("daemon-vanished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * NatterClient::daemon-appeared:
+   * @self: the client
+   *
+   * natterd is back: its sessions and rooms were added again first.
+   */
   signals[DAEMON_APPEARED] =
     g_signal_new ("daemon-appeared", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -434,6 +556,23 @@ on_bus_ready (GObject      *source,
   start (task);
 }
 
+/**
+ * natter_client_new:
+ * @connection: (nullable): the bus, or %NULL for the session bus
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the client is ready
+ * @user_data: (closure): data for @callback
+ *
+ * Connects to natterd on @connection: its [iface@Natter.IpcDaemon1] and
+ * [iface@Natter.IpcHost1] proxies and an object manager client over its
+ * sessions and rooms. Starts natterd by D-Bus activation when it is not
+ * running. Fails when the bus cannot be reached or natterd cannot be
+ * started; on a bus where natterd is not installed the client is not
+ * [property@Natter.Client:running].
+ *
+ * Everything happens on the thread-default main context of the caller.
+ * Finish with natter_client_new_finish().
+ */
 void
 natter_client_new (GDBusConnection     *connection,
                        GCancellable        *cancellable,
@@ -459,6 +598,15 @@ natter_client_new (GDBusConnection     *connection,
     g_bus_get (G_BUS_TYPE_SESSION, cancellable, on_bus_ready, g_object_ref (task));
 }
 
+/**
+ * natter_client_new_finish:
+ * @result: the result given to the callback of natter_client_new()
+ * @error: return location for a #GError
+ *
+ * Finishes natter_client_new().
+ *
+ * Returns: (transfer full): the client, or %NULL with @error set
+ */
 NatterClient *
 natter_client_new_finish (GAsyncResult  *result,
                               GError       **error)
@@ -469,6 +617,12 @@ natter_client_new_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/**
+ * natter_client_get_connection:
+ * @self: a #NatterClient
+ *
+ * Returns: (transfer none): the bus the client talks to natterd on
+ */
 GDBusConnection *
 natter_client_get_connection (NatterClient *self)
 {
@@ -477,6 +631,15 @@ natter_client_get_connection (NatterClient *self)
   return self->connection;
 }
 
+/**
+ * natter_client_get_object_manager:
+ * @self: a #NatterClient
+ *
+ * The object manager client that mirrors natterd's sessions
+ * ([iface@Natter.IpcSession1]) and rooms ([iface@Natter.IpcRoom1]).
+ *
+ * Returns: (transfer none): the object manager
+ */
 GDBusObjectManager *
 natter_client_get_object_manager (NatterClient *self)
 {
@@ -485,6 +648,15 @@ natter_client_get_object_manager (NatterClient *self)
   return self->manager;
 }
 
+/**
+ * natter_client_get_daemon:
+ * @self: a #NatterClient
+ *
+ * The `org.natter.Daemon1` proxy: open sessions, hosting, notification
+ * levels. Calling a method on it starts natterd again by D-Bus activation.
+ *
+ * Returns: (transfer none): the Daemon1 proxy
+ */
 NatterIpcDaemon1 *
 natter_client_get_daemon (NatterClient *self)
 {
@@ -493,6 +665,14 @@ natter_client_get_daemon (NatterClient *self)
   return self->daemon;
 }
 
+/**
+ * natter_client_get_host:
+ * @self: a #NatterClient
+ *
+ * The `org.natter.Host1` proxy: the users and rooms natterd hosts.
+ *
+ * Returns: (transfer none): the Host1 proxy
+ */
 NatterIpcHost1 *
 natter_client_get_host (NatterClient *self)
 {
@@ -501,6 +681,12 @@ natter_client_get_host (NatterClient *self)
   return self->host;
 }
 
+/**
+ * natter_client_get_running:
+ * @self: a #NatterClient
+ *
+ * Returns: whether natterd owns its name on the bus now
+ */
 gboolean
 natter_client_get_running (NatterClient *self)
 {
@@ -519,6 +705,14 @@ compare_sessions (gconstpointer a,
   return id_a < id_b ? -1 : id_a > id_b;
 }
 
+/**
+ * natter_client_list_sessions:
+ * @self: a #NatterClient
+ *
+ * The open sessions, sorted by their Id.
+ *
+ * Returns: (transfer container) (element-type NatterIpcSession1): the sessions
+ */
 GPtrArray *
 natter_client_list_sessions (NatterClient *self)
 {
@@ -541,6 +735,13 @@ natter_client_list_sessions (NatterClient *self)
   return sessions;
 }
 
+/**
+ * natter_client_lookup_session:
+ * @self: a #NatterClient
+ * @object_path: a session's object path
+ *
+ * Returns: (transfer none) (nullable): the session at @object_path, or %NULL
+ */
 NatterIpcSession1 *
 natter_client_lookup_session (NatterClient *self,
                                   const char      *object_path)
@@ -569,6 +770,15 @@ compare_rooms (gconstpointer a,
                     natter_ipc_room1_get_name (*(NatterIpcRoom1 **) b));
 }
 
+/**
+ * natter_client_list_rooms:
+ * @self: a #NatterClient
+ * @session: a session of @self
+ *
+ * @session's rooms and private conversations, sorted by name.
+ *
+ * Returns: (transfer container) (element-type NatterIpcRoom1): the rooms
+ */
 GPtrArray *
 natter_client_list_rooms (NatterClient   *self,
                               NatterIpcSession1 *session)
@@ -595,6 +805,17 @@ natter_client_list_rooms (NatterClient   *self,
   return rooms;
 }
 
+/**
+ * natter_client_lookup_room:
+ * @self: a #NatterClient
+ * @session: a session of @self
+ * @name: a room's name, or the nick of a private conversation
+ *
+ * Finds @session's room (or private conversation) called @name, compared
+ * as IRC does (case-insensitively, rfc1459).
+ *
+ * Returns: (transfer none) (nullable): the room, or %NULL
+ */
 NatterIpcRoom1 *
 natter_client_lookup_room (NatterClient   *self,
                                NatterIpcSession1 *session,
@@ -620,6 +841,13 @@ natter_client_lookup_room (NatterClient   *self,
   return NULL;
 }
 
+/**
+ * natter_client_get_room_session:
+ * @self: a #NatterClient
+ * @room: a room of @self
+ *
+ * Returns: (transfer none) (nullable): the session @room belongs to
+ */
 NatterIpcSession1 *
 natter_client_get_room_session (NatterClient *self,
                                     NatterIpcRoom1  *room)
@@ -937,6 +1165,23 @@ on_called (GObject      *source,
     g_task_return_error (task, g_steal_pointer (&error));
 }
 
+/**
+ * natter_client_open_session:
+ * @self: a #NatterClient
+ * @options: the a{sv} of `Daemon1.OpenSession` ("host" and "nick" at least);
+ *   consumed if floating
+ * @timeout_ms: how long to wait for the session after natterd answered, in
+ *   milliseconds (0: no limit)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the session is there
+ * @user_data: (closure): data for @callback
+ *
+ * Opens a session (or finds the open one to the same server and nick) and
+ * waits until its object has reached this side of the bus and every
+ * handler of [signal@Natter.Client::session-added] ran. Past @timeout_ms it
+ * fails with `G_IO_ERROR_TIMED_OUT`; natterd's own refusals are
+ * `NATTER_CLIENT_ERROR`. Finish with natter_client_open_session_finish().
+ */
 void
 natter_client_open_session (NatterClient     *self,
                                 GVariant            *options,
@@ -957,6 +1202,16 @@ natter_client_open_session (NatterClient     *self,
                                         on_called, task);
 }
 
+/**
+ * natter_client_open_session_finish:
+ * @self: a #NatterClient
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes natter_client_open_session().
+ *
+ * Returns: (transfer full): the session, or %NULL with @error set
+ */
 NatterIpcSession1 *
 natter_client_open_session_finish (NatterClient  *self,
                                        GAsyncResult     *result,
@@ -965,6 +1220,21 @@ natter_client_open_session_finish (NatterClient  *self,
   return wait_finish (self, result, natter_client_open_session, error);
 }
 
+/**
+ * natter_client_wait_connected:
+ * @self: a #NatterClient
+ * @session: a session of @self
+ * @timeout_ms: how long to wait, in milliseconds (0: no limit)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when @session is connected, or cannot be
+ * @user_data: (closure): data for @callback
+ *
+ * Waits until @session is connected. Fails with
+ * `NATTER_CLIENT_ERROR_NOT_CONNECTED`, the reason (or the state) as message,
+ * when it goes reconnecting or disconnected first, and with
+ * `G_IO_ERROR_TIMED_OUT` past @timeout_ms. Finish with
+ * natter_client_wait_connected_finish().
+ */
 void
 natter_client_wait_connected (NatterClient     *self,
                                   NatterIpcSession1   *session,
@@ -981,6 +1251,16 @@ natter_client_wait_connected (NatterClient     *self,
                              natter_client_wait_connected));
 }
 
+/**
+ * natter_client_wait_connected_finish:
+ * @self: a #NatterClient
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes natter_client_wait_connected().
+ *
+ * Returns: %TRUE when the session is connected
+ */
 gboolean
 natter_client_wait_connected_finish (NatterClient  *self,
                                          GAsyncResult     *result,
@@ -991,6 +1271,23 @@ natter_client_wait_connected_finish (NatterClient  *self,
   return session != NULL;
 }
 
+/**
+ * natter_client_join_room:
+ * @self: a #NatterClient
+ * @session: a connected session of @self
+ * @name: the room to join
+ * @key: (nullable): its key, or %NULL
+ * @timeout_ms: how long to wait for the room after natterd answered, in
+ *   milliseconds (0: no limit)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the room is there
+ * @user_data: (closure): data for @callback
+ *
+ * Joins @name (`Session1.Join`) and waits until the room's object has
+ * reached this side of the bus and every handler of
+ * [signal@Natter.Client::room-added] ran. Finish with
+ * natter_client_join_room_finish().
+ */
 void
 natter_client_join_room (NatterClient     *self,
                              NatterIpcSession1   *session,
@@ -1015,6 +1312,16 @@ natter_client_join_room (NatterClient     *self,
                                  cancellable, on_called, task);
 }
 
+/**
+ * natter_client_join_room_finish:
+ * @self: a #NatterClient
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes natter_client_join_room().
+ *
+ * Returns: (transfer full): the room, or %NULL with @error set
+ */
 NatterIpcRoom1 *
 natter_client_join_room_finish (NatterClient  *self,
                                     GAsyncResult     *result,
@@ -1023,6 +1330,12 @@ natter_client_join_room_finish (NatterClient  *self,
   return wait_finish (self, result, natter_client_join_room, error);
 }
 
+/**
+ * natter_client_get_path:
+ * @proxy: (type Gio.DBusProxy): a session's or a room's proxy
+ *
+ * Returns: the object path of @proxy, for comparisons
+ */
 const char *
 natter_client_get_path (gpointer proxy)
 {
