@@ -468,7 +468,9 @@ hosting_config_from_options (GVariant             *options,
     { "listen-tls", "as" }, { "tls-certificate", "s" }, { "tls-key", "s" },
     { "listen-ws", "as" },
     { "allow-plaintext-passwords", "b" },
+    { "announce", "b" }, { "announce-name", "s" },
   };
+  gboolean announce;
 
   if (!natter_dbus_options_validate (options, known, G_N_ELEMENTS (known), error))
     return FALSE;
@@ -483,6 +485,15 @@ hosting_config_from_options (GVariant             *options,
   g_variant_lookup (options, "tls-key", "s", &config->tls_key);
   g_variant_lookup (options, "listen-ws", "^as", &config->listen_ws);
   g_variant_lookup (options, "allow-plaintext-passwords", "b", &config->allow_plaintext_passwords);
+  if (g_variant_lookup (options, "announce", "b", &announce))
+    config->no_announce = !announce;
+  if (g_variant_lookup (options, "announce-name", "s", &config->announce_name) &&
+      !natter_hosting_announce_name_is_valid (config->announce_name))
+    {
+      g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
+                           _("The announce name must be 1 to 63 bytes of printable text"));
+      return FALSE;
+    }
 
   if (config->password != NULL &&
       (config->password[0] == '\0' || !natter_session_check_text (config->password, 256, _("password"), error)))
@@ -832,6 +843,10 @@ natter_dbus_daemon_new (NatterSessionManager     *manager,
   g_object_bind_property (notifier, "muted-until", self, "muted-until", G_BINDING_SYNC_CREATE);
   g_object_bind_property (notifier, "highlight-words", self, "highlight-words", G_BINDING_SYNC_CREATE);
   natter_ipc_daemon1_set_secrets_backend (NATTER_IPC_DAEMON1 (self), "");
+  /* Nearby hosts and the announcement, until NatterNearby says more. */
+  natter_ipc_daemon1_set_nearby_hosts (NATTER_IPC_DAEMON1 (self), g_variant_new ("aa{sv}", NULL));
+  natter_ipc_daemon1_set_nearby_error (NATTER_IPC_DAEMON1 (self), "");
+  natter_ipc_daemon1_set_hosting_announced_name (NATTER_IPC_DAEMON1 (self), "");
   if (natter_session_store_get_secrets (natter_session_manager_get_store (manager)) != NULL)
     g_object_bind_property_full (natter_session_store_get_secrets (natter_session_manager_get_store (manager)),
                                  "backend", self, "secrets-backend", G_BINDING_SYNC_CREATE,
