@@ -21,6 +21,7 @@
 #include "natter-dbus-service.h"
 #include "natter-hosting.h"
 #include "natter-idle-monitor.h"
+#include "natter-nearby-announce.h"
 #include "natter-network-watch.h"
 #include "natter-password.h"
 #include "natter-private-files.h"
@@ -81,6 +82,8 @@ typedef struct {
   NatterIdleMonitor    *idle_monitor;    /* the desktop: idle, locked, the network */
   NatterAutoAway       *auto_away;
   NatterNetworkWatch   *network_watch;
+  NatterNearby         *nearby;          /* hosts nearby, and announcing ours (Avahi) */
+  NatterNearbyAnnounce *announce;
   guint                 owner_id;
   gboolean              name_owned;
 } NatterDaemon;
@@ -377,6 +380,9 @@ natter_daemon_follow_desktop (NatterDaemon *daemon)
   daemon->auto_away = natter_auto_away_new (daemon->manager, daemon->idle_monitor, path);
   natter_dbus_service_set_auto_away (daemon->service, daemon->auto_away);
   daemon->network_watch = natter_network_watch_new (daemon->manager, g_network_monitor_get_default ());
+  daemon->nearby = natter_nearby_new ();
+  daemon->announce = natter_nearby_announce_new (daemon->nearby, daemon->hosting);
+  natter_dbus_service_set_nearby (daemon->service, daemon->nearby, daemon->announce);
 }
 
 static void natter_daemon_free_options (gpointer options);
@@ -586,6 +592,8 @@ natter_daemon_clear (NatterDaemon *daemon)
     natter_dbus_service_unexport (daemon->service);
   g_clear_object (&daemon->service);
   g_clear_object (&daemon->network_watch);
+  g_clear_object (&daemon->announce);
+  g_clear_object (&daemon->nearby);
   g_clear_object (&daemon->auto_away);
   g_clear_object (&daemon->idle_monitor);
   g_clear_object (&daemon->manager);

@@ -9,6 +9,7 @@
 
 #include "natter-dbus-daemon.h"
 #include "natter-dbus-error.h"
+#include "natter-dbus-nearby.h"
 #include "natter-dbus-options.h"
 #include "natter-dbus-stores.h"
 #include "natter-irc-names.h"
@@ -33,6 +34,7 @@ struct _NatterDbusDaemon
   GSource                  *hosting_poll;
   NatterDbusConfigHooks     config_hooks;
   gpointer                  config_data;
+  NatterNearby             *nearby;
 };
 
 static void natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface);
@@ -156,7 +158,7 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
     { "sasl-username", "s" }, { "sasl-password", "s" },
     { "ping-interval", "u" }, { "reconnect-min", "u" }, { "reconnect-max", "u" },
     { "flood-burst", "u" }, { "flood-rate", "d" }, { "request-timeout", "u" },
-    { "certfp", "s" }, { "client-certificate", "b" },
+    { "certfp", "s" }, { "client-certificate", "b" }, { "nearby", "s" },
   };
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
   g_autoptr(NatterSessionRecord) record = natter_session_record_new ();
@@ -170,6 +172,13 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
   if (!natter_dbus_options_validate (options, known, G_N_ELEMENTS (known), &error))
     {
       natter_dbus_error_return (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  /* A host nearby: its address, port and certificate, then back here. */
+  if (g_variant_lookup_value (options, "nearby", NULL) != NULL)
+    {
+      g_variant_unref (g_variant_lookup_value (options, "nearby", NULL));
+      natter_dbus_nearby_open_session (iface, self->nearby, invocation, options);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 
@@ -754,6 +763,7 @@ natter_dbus_daemon_dispose (GObject *object)
   g_clear_object (&self->notifier);
   g_clear_object (&self->manager);
   g_clear_object (&self->object_manager);
+  g_clear_object (&self->nearby);
 
   G_OBJECT_CLASS (natter_dbus_daemon_parent_class)->dispose (object);
 }
@@ -877,4 +887,16 @@ natter_dbus_daemon_set_config_hooks (NatterDbusDaemon            *self,
 
   self->config_hooks = hooks != NULL ? *hooks : (NatterDbusConfigHooks) { 0 };
   self->config_data = user_data;
+}
+
+void
+natter_dbus_daemon_set_nearby (NatterDbusDaemon     *self,
+                               NatterNearby         *nearby,
+                               NatterNearbyAnnounce *announce)
+{
+  g_return_if_fail (NATTER_IS_DBUS_DAEMON (self));
+  g_return_if_fail (NATTER_IS_NEARBY (nearby));
+
+  g_set_object (&self->nearby, nearby);
+  natter_dbus_nearby_bind (NATTER_IPC_DAEMON1 (self), nearby, announce);
 }
