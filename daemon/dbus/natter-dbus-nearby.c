@@ -72,8 +72,12 @@ natter_dbus_nearby_bind (NatterIpcDaemon1     *daemon,
 typedef struct {
   NatterIpcDaemon1      *daemon;
   GDBusMethodInvocation *invocation;
-  GVariant              *options;      /* OpenSession's, "nearby" replaced */
+  GVariant              *options;      /* OpenSession's */
+  GVariant              *host;         /* as NearbyHosts has it */
   char                  *name;
+  char                 **addresses;
+  guint                  next;         /* the address tried next */
+  guint16                port;
   char                  *fingerprint;  /* announced: 64 lower-case hex digits */
 } Opening;
 
@@ -83,6 +87,8 @@ opening_free (Opening *opening)
   g_object_unref (opening->daemon);
   g_object_unref (opening->invocation);
   g_variant_unref (opening->options);
+  g_variant_unref (opening->host);
+  g_strfreev (opening->addresses);
   g_free (opening->name);
   g_free (opening->fingerprint);
   g_free (opening);
@@ -90,13 +96,22 @@ opening_free (Opening *opening)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Opening, opening_free)
 
+static GVariant *options_for_host (GVariant   *options,
+                                   GVariant   *host,
+                                   const char *address);
+
+/* OpenSession proper, at @address. */
 static void
-open_with (Opening *opening)
+open_at (Opening    *opening,
+         const char *address)
 {
   NatterIpcDaemon1Iface *iface = NATTER_IPC_DAEMON1_GET_IFACE (opening->daemon);
+  g_autoptr(GVariant) options = options_for_host (opening->options, opening->host, address);
 
-  iface->handle_open_session (opening->daemon, opening->invocation, opening->options);
+  iface->handle_open_session (opening->daemon, opening->invocation, options);
 }
+
+static void probe_next (Opening *opening);
 
 /* "AB:CD:…" from "abcd…". */
 static char *
@@ -147,6 +162,12 @@ on_probed (GObject      *source,
   GTlsCertificate *certificate;
 
   connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (connection == NULL && opening->addresses[opening->next] != NULL)
+    {
+      /* Its other addresses (IPv6 after IPv4) may be the ones it listens on. */
+      probe_next (g_steal_pointer (&opening));
+      return;
+    }
   if (connection == NULL)
     {
       g_dbus_method_invocation_return_error (opening->invocation, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_FAILED,
@@ -174,7 +195,19 @@ on_probed (GObject      *source,
       return;
     }
 
-  open_with (opening);
+  open_at (opening, opening->addresses[opening->next - 1]);
+}
+
+static void
+probe_next (Opening *opening)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  const char *address = opening->addresses[opening->next++];
+
+  g_socket_client_set_tls (client, TRUE);
+  g_socket_client_set_timeout (client, PROBE_TIMEOUT_S);
+  g_signal_connect (client, "event", G_CALLBACK (on_probe_event), NULL);
+  g_socket_client_connect_to_host_async (client, address, opening->port, NULL, on_probed, opening);
 }
 
 /* OpenSession's options with the host's address, port, TLS and
@@ -213,12 +246,10 @@ natter_dbus_nearby_open_session (NatterIpcDaemon1      *daemon,
   static const char * const replaced[] = { "host", "port", "tls", "certfp" };
   g_autoptr(Opening) opening = NULL;
   g_autoptr(GVariant) host = NULL;
-  g_autoptr(GSocketClient) client = NULL;
-  g_autofree const char **addresses = NULL;
+  g_auto(GStrv) addresses = NULL;
   const char *name = NULL;
   const char *fingerprint = "";
   gboolean tls = FALSE;
-  guint16 port = 0;
 
   g_return_if_fail (NATTER_IPC_IS_DAEMON1 (daemon));
 
@@ -240,7 +271,7 @@ natter_dbus_nearby_open_session (NatterIpcDaemon1      *daemon,
         }
     }
   host = nearby != NULL ? natter_nearby_lookup (nearby, name) : NULL;
-  if (host == NULL || !g_variant_lookup (host, "addresses", "^a&s", &addresses) || addresses[0] == NULL)
+  if (host == NULL || !g_variant_lookup (host, "addresses", "^as", &addresses) || addresses[0] == NULL)
     {
       g_dbus_method_invocation_return_error (invocation, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_NOT_FOUND,
                                              _("No host nearby is called “%s”"), name);
@@ -250,24 +281,21 @@ natter_dbus_nearby_open_session (NatterIpcDaemon1      *daemon,
   opening = g_new0 (Opening, 1);
   opening->daemon = g_object_ref (daemon);
   opening->invocation = g_object_ref (invocation);
-  opening->options = options_for_host (options, host, addresses[0]);
+  opening->options = g_variant_ref (options);
+  opening->host = g_variant_ref (host);
   opening->name = g_strdup (name);
+  opening->addresses = g_steal_pointer (&addresses);
   g_variant_lookup (host, "tls", "b", &tls);
-  g_variant_lookup (host, "port", "q", &port);
+  g_variant_lookup (host, "port", "q", &opening->port);
   g_variant_lookup (host, "fingerprint", "&s", &fingerprint);
   if (!tls || fingerprint[0] == '\0')
     {
-      open_with (opening);
+      open_at (opening, opening->addresses[0]);
       return;
     }
 
   /* The certificate is looked at before any session is made, so that a
    * host presenting another one is refused by this call, by name. */
   opening->fingerprint = g_strdup (fingerprint);
-  client = g_socket_client_new ();
-  g_socket_client_set_tls (client, TRUE);
-  g_socket_client_set_timeout (client, PROBE_TIMEOUT_S);
-  g_signal_connect (client, "event", G_CALLBACK (on_probe_event), NULL);
-  g_socket_client_connect_to_host_async (client, addresses[0], port, NULL, on_probed,
-                                         g_steal_pointer (&opening));
+  probe_next (g_steal_pointer (&opening));
 }

@@ -19,17 +19,19 @@
 #define RETRY_S         5
 /* Services resolved at once: two per host is the usual, a few more for
  * hosts seen on several interfaces. */
-#define SIGHTINGS_MAX   (NATTER_NEARBY_HOSTS_MAX * 4)
+#define SIGHTINGS_MAX   (NATTER_NEARBY_HOSTS_MAX * 8)
 #define NETWORK_MAX     64
 #define HOST_NAME_MAX_  255
 
 /* One service of a host, as one browser saw it on one interface and
- * protocol, and what its resolver last said. */
+ * protocol, and what its resolver for one address protocol (IPv4 or IPv6:
+ * a resolver finds one address) last said. */
 typedef struct {
   struct _NatterNearby *nearby;
   struct _NearbyHost   *host;
   AvahiIfIndex          interface;
   AvahiProtocol         protocol;
+  AvahiProtocol         aprotocol;
   gboolean              tls;
   AvahiServiceResolver *resolver;
   gboolean              resolved;
@@ -212,12 +214,14 @@ host_to_variant (NearbyHost *host)
       if (sighting->resolved && sighting->tls)
         tls = TRUE;
     }
-  for (guint i = 0; i < host->sightings->len; i++)
+  /* IPv4 first: a listener on an IPv4 address is the usual. */
+  for (guint n = 0; n < 2 * host->sightings->len; n++)
     {
-      Sighting *sighting = g_ptr_array_index (host->sightings, i);
+      Sighting *sighting = g_ptr_array_index (host->sightings, n % host->sightings->len);
+      AvahiProtocol wanted = n < host->sightings->len ? AVAHI_PROTO_INET : AVAHI_PROTO_INET6;
       gboolean known = FALSE;
 
-      if (!sighting->resolved || sighting->tls != tls)
+      if (!sighting->resolved || sighting->tls != tls || sighting->aprotocol != wanted)
         continue;
       if (first == NULL)
         first = sighting;
@@ -355,6 +359,35 @@ find_sighting (NearbyHost    *host,
   return NULL;
 }
 
+static Sighting *
+resolve (NatterNearby  *self,
+         NearbyHost    *host,
+         AvahiIfIndex   interface,
+         AvahiProtocol  protocol,
+         AvahiProtocol  aprotocol,
+         const char    *type,
+         const char    *domain)
+{
+  Sighting *sighting = g_new0 (Sighting, 1);
+
+  sighting->nearby = self;
+  sighting->host = host;
+  sighting->interface = interface;
+  sighting->protocol = protocol;
+  sighting->aprotocol = aprotocol;
+  sighting->tls = g_str_equal (type, NATTER_NEARBY_TYPE_TLS);
+  sighting->resolver = avahi_service_resolver_new (self->client, interface, protocol, host->name, type, domain,
+                                                   aprotocol, 0, on_resolved, sighting);
+  if (sighting->resolver == NULL)
+    {
+      g_debug ("Cannot resolve “%s”: %s", host->name, avahi_strerror (avahi_client_errno (self->client)));
+      sighting_free (sighting);
+      return NULL;
+    }
+
+  return sighting;
+}
+
 static void
 sighting_removed (gpointer data)
 {
@@ -396,23 +429,19 @@ add_sighting (NatterNearby  *self,
       return;
     }
 
-  sighting = g_new0 (Sighting, 1);
-  sighting->nearby = self;
-  sighting->host = host;
-  sighting->interface = interface;
-  sighting->protocol = protocol;
-  sighting->tls = tls;
-  sighting->resolver = avahi_service_resolver_new (self->client, interface, protocol, name, type, domain,
-                                                   AVAHI_PROTO_UNSPEC, 0, on_resolved, sighting);
-  if (sighting->resolver == NULL)
+  /* Both address protocols: the addresses of all resolutions are kept. */
+  for (guint i = 0; i < 2; i++)
     {
-      g_debug ("Cannot resolve “%s”: %s", name, avahi_strerror (avahi_client_errno (self->client)));
-      sighting_free (sighting);
-      update_host (self, host);
-      return;
+      sighting = resolve (self, host, interface, protocol, i == 0 ? AVAHI_PROTO_INET : AVAHI_PROTO_INET6,
+                          type, domain);
+      if (sighting != NULL)
+        {
+          self->n_sightings++;
+          g_ptr_array_add (host->sightings, sighting);
+        }
     }
-  self->n_sightings++;
-  g_ptr_array_add (host->sightings, sighting);
+  if (host->sightings->len == 0)
+    update_host (self, host);
 }
 
 static void
@@ -423,12 +452,13 @@ remove_sighting (NatterNearby  *self,
                  const char    *type)
 {
   NearbyHost *host = g_hash_table_lookup (self->hosts, name);
-  Sighting *sighting = host != NULL ? find_sighting (host, interface, protocol,
-                                                     g_str_equal (type, NATTER_NEARBY_TYPE_TLS)) : NULL;
+  gboolean tls = g_str_equal (type, NATTER_NEARBY_TYPE_TLS);
+  Sighting *sighting;
 
-  if (sighting == NULL)
+  if (host == NULL)
     return;
-  g_ptr_array_remove (host->sightings, sighting);
+  while ((sighting = find_sighting (host, interface, protocol, tls)) != NULL)
+    g_ptr_array_remove (host->sightings, sighting);
   update_host (self, host);
 }
 
