@@ -233,6 +233,26 @@ wait_host (Peer       *peer,
   return NULL;
 }
 
+/* Waits until @peer's host @name announces @users people connected. */
+static void
+wait_users (Peer       *peer,
+            const char *name,
+            guint       users)
+{
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (FIND_TIMEOUT_MS) * 1000;
+  guint now = 0;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GVariant) host = find_host (peer, name);
+
+      if (host != NULL && g_variant_lookup (host, "users", "u", &now) && now == users)
+        return;
+      spin ();
+    }
+  g_test_fail_printf ("“%s” announces %u users, not %u", name, now, users);
+}
+
 static gboolean
 has_signal (Peer       *peer,
             const char *pattern)
@@ -440,6 +460,9 @@ test_found_and_connected (void)
   natter_test_client_register (alice, "alice");
   natter_test_client_send (alice, "JOIN #nearby");
   natter_test_client_expect (alice, ":alice!* JOIN #nearby");
+  /* users= follows, within a few seconds, and B sees the change. */
+  wait_users (b, "Alice nearby", 1);
+  wait_signal (b, "NearbyHostChanged*'users': <uint32 1>*");
 
   opened = peer_call (b, "OpenSession", g_variant_new_parsed ("({'nearby': <'Alice nearby'>, 'nick': <'bob'>},)"),
                       &error);
@@ -558,6 +581,29 @@ test_fingerprint_mismatch (void)
   g_assert_cmpstr (remote, ==, "org.natter.Error.NotFound");
 
   unpublish (mallory);
+
+  /* What a hostile announcement says is checked before it is passed on:
+   * a fingerprint that is not one, a count that is not a number, a
+   * network name too long. */
+  {
+    g_autofree char *long_network = g_strdup_printf ("network=%0100d", 7);
+    const char *argv[] = { "avahi-publish", "-s", "Hostile", "_ircs._tcp", port, "fp=zz';DROP", "users=lots",
+                           long_network, "natter=1", NULL };
+    GSubprocess *hostile = publish (argv);
+    const char *text = NULL;
+    guint users = 99;
+
+    g_clear_pointer (&host, g_variant_unref);
+    host = wait_host (b, "Hostile", TRUE);
+    g_assert_nonnull (host);
+    g_assert_true (g_variant_lookup (host, "fingerprint", "&s", &text));
+    g_assert_cmpstr (text, ==, "");
+    g_assert_true (g_variant_lookup (host, "network", "&s", &text));
+    g_assert_cmpstr (text, ==, "");
+    g_assert_true (g_variant_lookup (host, "users", "u", &users));
+    g_assert_cmpuint (users, ==, 0);
+    unpublish (hostile);
+  }
 }
 
 /* Waits until @peer lists the marker, published after what must not be
@@ -584,6 +630,9 @@ test_nothing_announced (void)
   const char *loopback_args[] = { "--listen", "127.0.0.1:0", "--listen-tls", "127.0.0.1:0",
                                   "--announce-name", "Loopback only", "--no-config", NULL };
   const char *b_args[] = { "--listen", "127.0.0.1:0", "--no-config", NULL };
+  g_autofree char *contents = NULL;
+  g_autofree char *conf = NULL;
+  g_autofree char *kept = NULL;
 
   if (!require_avahi ())
     return;
@@ -595,9 +644,10 @@ test_nothing_announced (void)
 
   listen = listen_arg ();
   loopback = peer_start (loopback_args, NULL);
+  contents = g_strdup_printf ("[natterd]\nlisten=%s\nannounce-name=Quiet\nno-announce=true\n", listen);
+  conf = natter_test_write_temp_file ("natterd.conf", contents);
   {
-    const char *quiet_args[] = { "--listen", listen, "--announce-name", "Quiet", "--no-announce",
-                                 "--no-config", NULL };
+    const char *quiet_args[] = { "--config", conf, NULL };
 
     quiet = peer_start (quiet_args, NULL);
   }
@@ -626,6 +676,11 @@ test_nothing_announced (void)
     g_assert_no_error (error);
     wait_marker (b, "Marker two");
     g_assert_null (find_host (b, "By the bus"));
+    /* Kept like the other StartHosting options. */
+    g_assert_true (g_file_get_contents (conf, &kept, NULL, NULL));
+    g_assert_nonnull (strstr (kept, "no-announce=true"));
+    g_assert_nonnull (strstr (kept, "announce-name=By the bus"));
+    g_clear_pointer (&kept, g_free);
 
     g_clear_pointer (&reply, g_variant_unref);
     reply = peer_call (quiet, "StopHosting", NULL, &error);
@@ -638,6 +693,21 @@ test_nothing_announced (void)
     reply = wait_host (b, "By the bus", TRUE);
     g_assert_nonnull (reply);
     wait_property (quiet, "HostingAnnouncedName", "'By the bus'");
+    g_assert_true (g_file_get_contents (conf, &kept, NULL, NULL));
+    g_assert_null (strstr (kept, "no-announce"));
+  }
+
+  /* A reload (SIGHUP) with another name: announced under it instead. */
+  g_clear_pointer (&contents, g_free);
+  contents = g_strdup_printf ("[natterd]\nlisten=%s\nannounce-name=Reloaded\n", listen);
+  g_assert_true (g_file_set_contents (conf, contents, -1, NULL));
+  natter_test_daemon_send_signal (quiet->daemon, SIGHUP);
+  {
+    g_autoptr(GVariant) reloaded = wait_host (b, "Reloaded", TRUE);
+    g_autoptr(GVariant) gone = wait_host (b, "By the bus", FALSE);
+
+    g_assert_nonnull (reloaded);
+    g_assert_nonnull (gone);
   }
 }
 
