@@ -753,6 +753,70 @@ test_collision (void)
   g_assert_null (find_host (second, "Same name #2"));
 }
 
+/* avahi-daemon stops and comes back: B says why it lists nothing
+ * meanwhile, and A is announced again without being told. */
+static void
+test_avahi_restart (void)
+{
+  g_autofree char *listen = NULL;
+  g_autoptr(Peer) a = NULL;
+  g_autoptr(Peer) b = NULL;
+  g_autoptr(GVariant) host = NULL;
+  g_autoptr(GVariant) gone = NULL;
+  g_autoptr(GVariant) again = NULL;
+  g_autoptr(GVariant) why = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) avahi = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *b_args[] = { "--listen", "127.0.0.1:0", "--no-config", NULL };
+  const char *conf = g_getenv ("NATTER_TEST_AVAHI_CONF");
+  gint64 deadline;
+  int status = -1;
+
+  if (!require_avahi ())
+    return;
+  if (conf == NULL)
+    {
+      g_test_skip ("needs NATTER_TEST_AVAHI_CONF (tests/nearby/run-avahi.sh)");
+      return;
+    }
+
+  listen = listen_arg ();
+  {
+    const char *a_args[] = { "--listen", listen, "--announce-name", "Comes back", "--no-config", NULL };
+
+    a = peer_start (a_args, NULL);
+  }
+  b = peer_start (b_args, NULL);
+  host = wait_host (b, "Comes back", TRUE);
+  g_assert_nonnull (host);
+
+  g_assert_true (g_spawn_command_line_sync ("avahi-daemon -k", NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  gone = wait_host (b, "Comes back", FALSE);
+  g_assert_nonnull (gone);
+  why = peer_property (b, "NearbyError");
+  g_assert_cmpstr (g_variant_get_string (why, NULL), !=, "");
+  wait_property (a, "HostingAnnounced", "false");
+
+  /* Started again; it ends with this program (the launcher's death
+   * signal), or with the namespace. */
+  launcher = natter_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  avahi = g_subprocess_launcher_spawn (launcher, &error, "avahi-daemon", "--no-drop-root", "--no-chroot",
+                                       "--no-rlimits", "-f", conf, NULL);
+  g_assert_no_error (error);
+  /* natterd tries again every few seconds: a longer wait. */
+  deadline = g_get_monotonic_time () + natter_test_ms (3 * FIND_TIMEOUT_MS) * 1000;
+  while (again == NULL && g_get_monotonic_time () < deadline)
+    {
+      again = find_host (b, "Comes back");
+      spin ();
+    }
+  g_assert_nonnull (again);
+  wait_property (b, "NearbyError", "''");
+  wait_property (a, "HostingAnnounced", "true");
+}
+
 /* No system bus, so no Avahi: NearbyError says why, natterctl nearby
  * prints it, and hosting and sessions work as ever. */
 static void
@@ -812,6 +876,7 @@ main (int   argc,
   g_test_add_func ("/nearby/fingerprint-mismatch", test_fingerprint_mismatch);
   g_test_add_func ("/nearby/nothing-announced", test_nothing_announced);
   g_test_add_func ("/nearby/collision", test_collision);
+  g_test_add_func ("/nearby/avahi-restart", test_avahi_restart);
   g_test_add_func ("/nearby/fallback", test_fallback);
 
   return g_test_run ();

@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Runs PROGRAM [ARGS...] beside a real avahi-daemon of its own, in a network
-# namespace of its own (and a mount namespace, for avahi-daemon's runtime
-# directory): lo and a dummy (or veth) interface nattertest0 (MULTICAST,
-# 10.77.0.1/24),
+# Runs PROGRAM [ARGS...] beside a real avahi-daemon of its own, in network,
+# mount (avahi-daemon's runtime directory) and PID namespaces of its own:
+# lo and a dummy (or veth) interface nattertest0 (MULTICAST, 10.77.0.1/24),
 # a private system bus (DBUS_SYSTEM_BUS_ADDRESS) and avahi-daemon on it,
 # allowed on nattertest0 only. PROGRAM gets NATTER_TEST_NEARBY_ADDRESS, the
-# address to host on. Everything ends with the namespace, even on failure.
+# address to host on, and NATTER_TEST_AVAHI_CONF, avahi-daemon's
+# configuration (to restart it). Everything ends with the namespaces, even
+# on failure.
 #
 # Needs root (CI runs the suite as root), unshare, ip, dbus-daemon and
 # avahi-daemon; without them it exits 77 (skipped) and says why.
@@ -30,7 +31,9 @@ if [ "${NATTER_TEST_IN_NETNS:-}" != 1 ]; then
       skip "$tool is not installed (build-aux/install-deps.sh installs it)"
   done
   export PATH="$PATH:/usr/sbin:/sbin"
-  NATTER_TEST_IN_NETNS=1 exec unshare --net --mount --propagation private -- "$0" "$@"
+  # A PID namespace too: when this script (its first process) ends, the
+  # kernel ends every process started in it.
+  NATTER_TEST_IN_NETNS=1 exec unshare --net --mount --propagation private --pid --fork --mount-proc -- "$0" "$@"
 fi
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/natter-avahi.XXXXXX") || exit 1
@@ -40,6 +43,8 @@ cleanup () {
     kill "$pid" 2>/dev/null
   done
   wait 2>/dev/null
+  # One the test restarted itself, by its pid file.
+  avahi-daemon -k 2>/dev/null
   umount /run/avahi-daemon 2>/dev/null
   rm -rf "$dir"
 }
@@ -125,4 +130,6 @@ if [ -z "$ready" ]; then
 fi
 
 export NATTER_TEST_NEARBY_ADDRESS=10.77.0.1
+# For a test that restarts avahi-daemon: how it was started.
+export NATTER_TEST_AVAHI_CONF="$dir/avahi-daemon.conf"
 "$@"
