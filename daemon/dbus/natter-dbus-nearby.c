@@ -8,6 +8,7 @@
 
 #include "natter-dbus-error.h"
 #include "natter-dbus-nearby.h"
+#include "natter-session-text.h"
 #include "natter-tls-certificate.h"
 
 /* How long the look at a nearby host's certificate may take. */
@@ -113,22 +114,6 @@ open_at (Opening    *opening,
 
 static void probe_next (Opening *opening);
 
-/* "AB:CD:…" from "abcd…". */
-static char *
-with_colons (const char *hex)
-{
-  GString *text = g_string_new (NULL);
-
-  for (gsize i = 0; hex[i] != '\0'; i++)
-    {
-      if (i > 0 && i % 2 == 0)
-        g_string_append_c (text, ':');
-      g_string_append_c (text, g_ascii_toupper (hex[i]));
-    }
-
-  return g_string_free (text, FALSE);
-}
-
 /* Any certificate is looked at: the announced fingerprint decides. */
 static gboolean
 accept_any (GTlsConnection       *connection,
@@ -180,18 +165,18 @@ on_probed (GObject      *source,
   g_io_stream_close_async (G_IO_STREAM (connection), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
   if (g_strcmp0 (presented, opening->fingerprint) != 0)
     {
-      g_autofree char *announced = with_colons (opening->fingerprint);
-      g_autofree char *shown = with_colons (presented);
+      g_autofree char *announced = natter_session_normalize_fingerprint (opening->fingerprint);
+      g_autofree char *shown = natter_session_normalize_fingerprint (presented);
 
       g_message ("Refused “%s”: its certificate (SHA-256 %s) is not the one it announced (%s)",
-                 opening->name, shown, announced);
+                 opening->name, shown != NULL ? shown : "?", announced);
       /* TRANSLATORS: the first %s is a name on the network, the others SHA-256 fingerprints */
       g_dbus_method_invocation_return_error (opening->invocation, NATTER_DBUS_ERROR,
                                              NATTER_DBUS_ERROR_CERTIFICATE_MISMATCH,
                                              _("“%s” announced the certificate SHA-256 %s, but presents "
                                                "SHA-256 %s: refused. A name on the local network is only "
                                                "as trustworthy as the network."),
-                                             opening->name, announced, shown);
+                                             opening->name, announced, shown != NULL ? shown : "?");
       return;
     }
 

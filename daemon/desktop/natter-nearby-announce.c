@@ -12,6 +12,7 @@
 #include <avahi-common/malloc.h>
 
 #include "natter-nearby-announce.h"
+#include "natter-tls-certificate.h"
 
 /* How often the number of people connected is looked at (and announced
  * when it changed): mDNS is no place for second-by-second updates. */
@@ -159,15 +160,11 @@ make_txt (NatterNearbyAnnounce *self,
   txt = avahi_string_list_add_printf (txt, "users=%u", self->users);
   txt = avahi_string_list_add_printf (txt, "password=%s", password != NULL ? "yes" : "no");
   txt = avahi_string_list_add (txt, "natter=1");
-  if (tls)
+  if (tls && natter_server_get_tls_certificate (server) != NULL)
     {
-      GString *hex = g_string_new (NULL);
+      g_autofree char *hex = natter_tls_certificate_fingerprint_hex (natter_server_get_tls_certificate (server));
 
-      for (const char *p = natter_hosting_get_tls_fingerprint (self->hosting); *p != '\0'; p++)
-        if (*p != ':')
-          g_string_append_c (hex, g_ascii_tolower (*p));
-      txt = avahi_string_list_add_printf (txt, "fp=%s", hex->str);
-      g_string_free (hex, TRUE);
+      txt = avahi_string_list_add_printf (txt, "fp=%s", hex);
     }
 
   return avahi_string_list_reverse (txt);

@@ -12,6 +12,7 @@
 #include <avahi-common/malloc.h>
 #include <avahi-glib/glib-watch.h>
 
+#include "natter-hosting.h"
 #include "natter-nearby.h"
 
 /* How long natterd waits before it makes a new Avahi client after one
@@ -126,22 +127,6 @@ nearby_host_free (NearbyHost *host)
   g_free (host);
 }
 
-/* Printable UTF-8 of 1 to @max bytes: what may reach the bus. */
-static gboolean
-is_clean_text (const char *text,
-               gsize       max)
-{
-  gsize len = text != NULL ? strlen (text) : 0;
-
-  if (len == 0 || len > max || !g_utf8_validate (text, len, NULL))
-    return FALSE;
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    if (!g_unichar_isprint (g_utf8_get_char (p)))
-      return FALSE;
-
-  return TRUE;
-}
-
 static gboolean
 is_fingerprint (const char *value)
 {
@@ -185,7 +170,7 @@ sighting_take_txt (Sighting        *sighting,
   guint64 count = 0;
 
   g_free (sighting->network);
-  sighting->network = g_strdup (is_clean_text (network, NETWORK_MAX) ? network : "");
+  sighting->network = g_strdup (natter_hosting_text_is_printable (network, NETWORK_MAX) ? network : "");
   if (users == NULL || !g_ascii_string_to_unsigned (users, 10, 0, 10000000, &count, NULL))
     count = 0;
   sighting->users = (guint) count;
@@ -322,7 +307,8 @@ on_resolved (AvahiServiceResolver   *resolver,
 {
   Sighting *sighting = user_data;
 
-  if (event == AVAHI_RESOLVER_FOUND && port != 0 && address != NULL && is_clean_text (host_name, HOST_NAME_MAX_))
+  if (event == AVAHI_RESOLVER_FOUND && port != 0 && address != NULL &&
+      natter_hosting_text_is_printable (host_name, HOST_NAME_MAX_))
     {
       sighting->resolved = TRUE;
       g_free (sighting->host_name);
@@ -409,7 +395,7 @@ add_sighting (NatterNearby  *self,
   NearbyHost *host = g_hash_table_lookup (self->hosts, name);
   Sighting *sighting;
 
-  if (!is_clean_text (name, 63))
+  if (!natter_hosting_announce_name_is_valid (name))
     return;
   if (host == NULL)
     {

@@ -25,20 +25,24 @@ enum {
 static guint signals[N_SIGNALS];
 
 gboolean
-natter_hosting_announce_name_is_valid (const char *name)
+natter_hosting_text_is_printable (const char *text,
+                                  gsize       max)
 {
-  gsize len;
+  gsize len = text != NULL ? strlen (text) : 0;
 
-  if (name == NULL)
+  if (len == 0 || len > max || !g_utf8_validate (text, len, NULL))
     return FALSE;
-  len = strlen (name);
-  if (len == 0 || len > ANNOUNCE_NAME_MAX || !g_utf8_validate (name, len, NULL))
-    return FALSE;
-  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
     if (!g_unichar_isprint (g_utf8_get_char (p)))
       return FALSE;
 
   return TRUE;
+}
+
+gboolean
+natter_hosting_announce_name_is_valid (const char *name)
+{
+  return natter_hosting_text_is_printable (name, ANNOUNCE_NAME_MAX);
 }
 
 void

@@ -173,5 +173,9 @@ gboolean           natter_hosting_get_announce      (NatterHosting          *sel
 const char        *natter_hosting_get_announce_name (NatterHosting          *self);
 /* What a name announced may be: UTF-8, printable, 1 to 63 bytes. */
 gboolean           natter_hosting_announce_name_is_valid (const char        *name);
+/* @text is 1 to @max bytes of printable UTF-8 (no control characters):
+ * what an announcement may carry. */
+gboolean           natter_hosting_text_is_printable (const char             *text,
+                                                     gsize                   max);
 
 G_END_DECLS
