@@ -61,6 +61,7 @@ struct _NatterNearby
   gboolean             running;
   AvahiServiceBrowser *browsers[2];
   guint                retry_id;
+  guint                forget_id;
   char                *error;
   GHashTable          *hosts;      /* name -> NearbyHost* */
   guint                n_sightings;
@@ -510,6 +511,7 @@ forget_all (NatterNearby *self)
 static void
 stop_client (NatterNearby *self)
 {
+  g_clear_handle_id (&self->forget_id, g_source_remove);
   if (self->client == NULL)
     return;
 
@@ -535,6 +537,38 @@ schedule_retry (NatterNearby *self)
 {
   if (self->retry_id == 0)
     self->retry_id = g_timeout_add_seconds (RETRY_S, retry_cb, self);
+}
+
+/* avahi-daemon went away: what it told is forgotten at once (a failed
+ * client is freed, and made again later; one that waits for the daemon to
+ * come back keeps waiting). */
+static gboolean
+forget_cb (gpointer user_data)
+{
+  NatterNearby *self = user_data;
+
+  self->forget_id = 0;
+  if (self->client != NULL && avahi_client_get_state (self->client) == AVAHI_CLIENT_FAILURE)
+    {
+      stop_client (self);
+      return G_SOURCE_REMOVE;
+    }
+  if (self->running)
+    {
+      self->running = FALSE;
+      g_signal_emit (self, signals[CLIENT_LOST], 0);
+    }
+  forget_all (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_forget (NatterNearby *self)
+{
+  /* Not from inside the client's own callback. */
+  if (self->forget_id == 0)
+    self->forget_id = g_idle_add (forget_cb, self);
 }
 
 static void
@@ -587,6 +621,7 @@ on_client_state (AvahiClient      *client,
 
     case AVAHI_CLIENT_CONNECTING:
       set_error (self, _("The Avahi service (avahi-daemon) is not running"));
+      schedule_forget (self);
       break;
 
     case AVAHI_CLIENT_FAILURE:
@@ -597,7 +632,7 @@ on_client_state (AvahiClient      *client,
         /* TRANSLATORS: %s is Avahi's own message, in English */
         why = g_strdup_printf (_("The Avahi service failed: %s"), avahi_strerror (avahi_client_errno (client)));
         set_error (self, why);
-        /* Not from inside the client's own callback. */
+        schedule_forget (self);
         schedule_retry (self);
       }
       break;
@@ -638,6 +673,7 @@ natter_nearby_dispose (GObject *object)
   NatterNearby *self = (NatterNearby *) object;
 
   g_clear_handle_id (&self->retry_id, g_source_remove);
+  g_clear_handle_id (&self->forget_id, g_source_remove);
   stop_client (self);
   g_clear_pointer (&self->poll, avahi_glib_poll_free);
 
