@@ -121,12 +121,15 @@ add_host_row (NatterCliTable *table,
   g_autofree char *fingerprint = format_fingerprint (host);
   const char *name = "";
 
+  g_autofree char *users = natter_cli_dict_uint (host, "users");
+
   g_variant_lookup (host, "name", "&s", &name);
   natter_cli_table_add_row (table, name, address,
                             lookup_flag (host, "tls") ? _("yes") : _("no"),
                             fingerprint,
                             lookup_flag (host, "password") ? _("yes") : _("no"),
                             lookup_flag (host, "natter") ? _("yes") : _("no"),
+                            users,
                             NULL);
 }
 
@@ -134,7 +137,7 @@ static NatterCliTable *
 new_table (void)
 {
   return natter_cli_table_new (_("NAME"), _("ADDRESS"), _("TLS"), _("FINGERPRINT"), _("PASSWORD"),
-                               _("NATTER"), NULL);
+                               _("NATTER"), _("USERS"), NULL);
 }
 
 /* --watch: one line per change, or with --json one compact object. */
