@@ -406,6 +406,47 @@ session_call (Peer       *peer,
   g_assert_no_error (error);
 }
 
+/* `natterctl chat` on a terminal (script(1) makes one), typed @lines; its
+ * output until it has printed @until, or the timeout. */
+static char *
+run_chat (const char *lines,
+          const char *until)
+{
+  g_autoptr(GSubprocessLauncher) launcher = natter_test_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                      G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                      G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocess) chat = NULL;
+  g_autoptr(GError) error = NULL;
+  /* Session 1, bob's: there are several. */
+  g_autofree char *command = g_strdup_printf ("%s -s 1 chat", natter_test_ctl_path ());
+  GPollableInputStream *out;
+  GString *seen = g_string_new (NULL);
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (FIND_TIMEOUT_MS) * 1000;
+
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  chat = g_subprocess_launcher_spawn (launcher, &error, "script", "-qec", command, "/dev/null", NULL);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (chat), lines, strlen (lines), NULL, NULL, &error);
+  g_assert_no_error (error);
+  out = G_POLLABLE_INPUT_STREAM (g_subprocess_get_stdout_pipe (chat));
+  while (strstr (seen->str, until) == NULL && g_get_monotonic_time () < deadline)
+    {
+      char buffer[4096];
+      gssize n = g_pollable_input_stream_read_nonblocking (out, buffer, sizeof buffer, NULL, NULL);
+
+      if (n > 0)
+        g_string_append_len (seen, buffer, n);
+      else if (n == 0)
+        break;
+      else
+        spin ();
+    }
+  g_subprocess_force_exit (chat);
+  g_subprocess_wait (chat, NULL, NULL);
+
+  return g_string_free (seen, FALSE);
+}
+
 /* A hosts, announced; B lists it with its TLS port and fingerprint, opens
  * it by name (OpenSession "nearby", then natterctl connect nearby:NAME),
  * and messages go both ways; A stops hosting and B drops it. */
@@ -498,6 +539,18 @@ test_found_and_connected (void)
   g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "connect", "nearby:Alice nearby", "--nick", "carol",
                                         "--join", "#nearby", "--timeout", "30", NULL), ==, 0);
   natter_test_client_expect (alice, ":carol!* JOIN #nearby");
+
+  /* The chat: \connect alone lists the hosts nearby, \connect NAME opens one. */
+  if (g_find_program_in_path ("script") != NULL)
+    {
+      g_autofree char *listed = run_chat ("\\connect\n", "Alice nearby");
+      g_autofree char *connecting = NULL;
+
+      g_assert_nonnull (strstr (listed, "Hosts nearby"));
+      g_assert_nonnull (strstr (listed, "Alice nearby"));
+      connecting = run_chat ("\\connect Alice nearby\n", "Session 1: bob");
+      g_assert_nonnull (strstr (connecting, "Connecting to Alice nearby, nearby"));
+    }
 
   /* A stops hosting: B drops it. */
   g_ptr_array_set_size (b->signals, 0);
