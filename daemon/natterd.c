@@ -380,8 +380,6 @@ natter_daemon_follow_desktop (NatterDaemon *daemon)
   daemon->auto_away = natter_auto_away_new (daemon->manager, daemon->idle_monitor, path);
   natter_dbus_service_set_auto_away (daemon->service, daemon->auto_away);
   daemon->network_watch = natter_network_watch_new (daemon->manager, g_network_monitor_get_default ());
-  daemon->nearby = natter_nearby_new ();
-  daemon->announce = natter_nearby_announce_new (daemon->nearby, daemon->hosting);
   natter_dbus_service_set_nearby (daemon->service, daemon->nearby, daemon->announce);
 }
 
@@ -1013,6 +1011,10 @@ main (int   argc,
   g_unix_signal_add (SIGINT, on_signal, &daemon);
   g_unix_signal_add (SIGTERM, on_signal, &daemon);
   g_unix_signal_add (SIGHUP, on_reload_signal, &daemon);
+  /* Hosts nearby and the announcement of the hosting: on the system bus,
+   * so with or without a session bus. */
+  daemon.nearby = natter_nearby_new ();
+  daemon.announce = natter_nearby_announce_new (daemon.nearby, daemon.hosting);
 
   /* With --replace the addresses are the old natterd's until it lets go of
    * the bus name: they are bound once the name is ours. */

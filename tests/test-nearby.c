@@ -795,6 +795,15 @@ test_collision (void)
   two = wait_host (b, "Same name #2", TRUE);
   g_assert_nonnull (one);
   g_assert_nonnull (two);
+  /* A natterd that only hosts, with no session bus, is announced too. */
+  {
+    const char *args[] = { "--listen", listen, "--announce-name", "Host only", "--no-bus", "--no-config", NULL };
+    g_autoptr(NatterTestDaemon) host_only = natter_test_daemon_start_full (args);
+    g_autoptr(GVariant) seen = wait_host (b, "Host only", TRUE);
+
+    g_assert_nonnull (seen);
+    natter_test_daemon_stop (host_only, SIGTERM);
+  }
   first_name = peer_property (first, "HostingAnnouncedName");
   second_name = peer_property (second, "HostingAnnouncedName");
   g_assert_cmpstr (g_variant_get_string (first_name, NULL), ==, "Same name");
