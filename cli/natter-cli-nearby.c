@@ -245,7 +245,7 @@ natter_cli_nearby (NatterCli              *cli,
     { NULL }
   };
   NatterIpcDaemon1 *daemon;
-  GVariant *hosts;
+  g_autoptr(GVariant) hosts = NULL;
   const char *error;
   int status;
 
@@ -259,9 +259,9 @@ natter_cli_nearby (NatterCli              *cli,
     return status;
 
   daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
-  hosts = natter_ipc_daemon1_get_nearby_hosts (daemon);
+  hosts = natter_ipc_daemon1_dup_nearby_hosts (daemon);
   if (hosts == NULL)
-    hosts = g_variant_new ("aa{sv}", NULL);
+    hosts = g_variant_ref_sink (g_variant_new ("aa{sv}", NULL));
   error = natter_ipc_daemon1_get_nearby_error (daemon);
   if (g_variant_n_children (hosts) == 0 && error != NULL && error[0] != '\0' && !watching)
     {

@@ -355,6 +355,14 @@ unpublish (GSubprocess *process)
   g_object_unref (process);
 }
 
+static gboolean
+have_program (const char *name)
+{
+  g_autofree char *path = g_find_program_in_path (name);
+
+  return path != NULL;
+}
+
 static char *
 listen_arg (void)
 {
@@ -541,7 +549,7 @@ test_found_and_connected (void)
   natter_test_client_expect (alice, ":carol!* JOIN #nearby");
 
   /* The chat: \connect alone lists the hosts nearby, \connect NAME opens one. */
-  if (g_find_program_in_path ("script") != NULL)
+  if (have_program ("script"))
     {
       g_autofree char *listed = run_chat ("\\connect\n", "Alice nearby");
       g_autofree char *connecting = NULL;
@@ -584,7 +592,7 @@ test_fingerprint_mismatch (void)
 
   if (!require_avahi ())
     return;
-  if (!g_find_program_in_path ("avahi-publish"))
+  if (!have_program ("avahi-publish"))
     {
       g_test_skip ("needs avahi-publish (avahi-utils)");
       return;
@@ -689,7 +697,7 @@ test_nothing_announced (void)
 
   if (!require_avahi ())
     return;
-  if (!g_find_program_in_path ("avahi-publish"))
+  if (!have_program ("avahi-publish"))
     {
       g_test_skip ("needs avahi-publish (avahi-utils)");
       return;
