@@ -165,6 +165,7 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
   g_autoptr(GError) error = NULL;
   NatterSessionTuning tuning;
   const char *certfp = NULL;
+  const char *nearby = NULL;
   guint seconds;
 
   natter_session_tuning_init (&tuning);
@@ -175,9 +176,8 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   /* A host nearby: its address, port and certificate, then back here. */
-  if (g_variant_lookup_value (options, "nearby", NULL) != NULL)
+  if (g_variant_lookup (options, "nearby", "&s", &nearby))
     {
-      g_variant_unref (g_variant_lookup_value (options, "nearby", NULL));
       natter_dbus_nearby_open_session (iface, self->nearby, invocation, options);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
