@@ -13,7 +13,7 @@
 void
 _natter_chat_list_nearby (NatterChat *self)
 {
-  NatterIpcDaemon1 *daemon = natter_ipc_client_get_daemon (self->client);
+  NatterIpcDaemon1 *daemon = natter_client_get_daemon (self->client);
   GVariant *hosts = natter_ipc_daemon1_get_nearby_hosts (daemon);
   const char *error = natter_ipc_daemon1_get_nearby_error (daemon);
   GVariantIter iter;
@@ -43,7 +43,7 @@ gboolean
 _natter_chat_connect_nearby (NatterChat *self,
                              const char *name)
 {
-  NatterIpcDaemon1 *daemon = natter_ipc_client_get_daemon (self->client);
+  NatterIpcDaemon1 *daemon = natter_client_get_daemon (self->client);
   g_autoptr(GVariant) host = natter_cli_nearby_lookup (daemon, name);
   g_autoptr(GVariant) options = NULL;
   GVariantDict dict;
@@ -57,7 +57,7 @@ _natter_chat_connect_nearby (NatterChat *self,
   options = g_variant_ref_sink (g_variant_dict_end (&dict));
   _natter_chat_printf (self, _("Connecting to %s, nearby…"), name);
   self->opening = TRUE;
-  natter_ipc_client_open_session (self->client, options, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
+  natter_client_open_session (self->client, options, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
                                   _natter_chat_on_session_opened, g_object_ref (self));
 
   return TRUE;

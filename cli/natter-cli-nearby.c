@@ -258,7 +258,7 @@ natter_cli_nearby (NatterCli              *cli,
       (status = natter_cli_connect (cli)) != 0)
     return status;
 
-  daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
+  daemon = natter_client_get_daemon (natter_cli_get_client (cli));
   hosts = natter_ipc_daemon1_dup_nearby_hosts (daemon);
   if (hosts == NULL)
     hosts = g_variant_ref_sink (g_variant_new ("aa{sv}", NULL));
