@@ -61,7 +61,7 @@ static const ChatCommand chat_commands[] = {
   { "/quit", NULL, N_("leave the chat (Ctrl-D too)") },
   { "/help", NULL, N_("this help") },
   { "\\help", NULL, N_("this help") },
-  { "\\connect", N_("[HOST[:PORT]]"), N_("open a session to another server; alone, connect this one again") },
+  { "\\connect", N_("[HOST[:PORT]|NAME]"), N_("open a session to another server or a host nearby; alone, connect this one again or list the hosts nearby") },
   { "\\disconnect", N_("[ROOM]"), N_("leave ROOM, or disconnect from the server") },
 };
 
@@ -159,8 +159,8 @@ tell_history (NatterChat *self,
     }
 }
 
-static void
-on_session_opened (GObject      *source,
+void
+_natter_chat_on_session_opened (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
@@ -214,9 +214,11 @@ command_connect (NatterChat *self,
     }
   if (words[0] == NULL || words[0][0] == '\0')
     {
-      _natter_chat_printf (self, _("Usage: \\connect HOST[:PORT]"));
+      _natter_chat_list_nearby (self);
       return;
     }
+  if (_natter_chat_connect_nearby (self, argument))
+    return;
 
   host = g_strdup (words[0]);
   colon = strrchr (host, ':');
@@ -234,7 +236,8 @@ command_connect (NatterChat *self,
   _natter_chat_printf (self, _("Connecting to %s…"), words[0]);
   self->opening = TRUE;
   natter_client_open_session (self->client, _natter_chat_open_options (host, port, FALSE, nick),
-                                  NATTER_CLI_OBJECT_TIMEOUT_MS, NULL, on_session_opened, g_object_ref (self));
+                                  NATTER_CLI_OBJECT_TIMEOUT_MS, NULL, _natter_chat_on_session_opened,
+                                  g_object_ref (self));
 }
 
 void

@@ -131,5 +131,16 @@ void        _natter_chat_on_presence_changed (NatterIpcSession1 *session,
 /* "bob (Robert Paulson): away (lunch)", when @name is a peer known of. */
 void        _natter_chat_tell_peer     (NatterChat   *self,
                                         const char   *name);
+/* natter-chat-nearby.c: \connect alone lists the hosts nearby (or says
+ * why there are none); \connect NAME opens the host nearby called @name,
+ * FALSE when none is. */
+void        _natter_chat_list_nearby    (NatterChat   *self);
+/* OpenSession's answer to \connect: the chat takes the session (a
+ * reference to the chat is the user data). */
+void        _natter_chat_on_session_opened (GObject      *source,
+                                            GAsyncResult *result,
+                                            gpointer      user_data);
+gboolean    _natter_chat_connect_nearby (NatterChat   *self,
+                                         const char   *name);
 
 G_END_DECLS

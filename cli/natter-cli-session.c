@@ -534,11 +534,12 @@ cmd_connect (NatterCli              *cli,
   g_auto(GStrv) keys = NULL;
   g_autofree char *host = NULL;
   g_auto(NatterIrcUri) link = { NULL };
-  guint16 port;
+  const char *nearby = NULL;
+  guint16 port = 0;
   int status;
 
   if ((status = natter_cli_parse (cli, command, entries,
-                                  _("Opens a session (or reuses the one to the same server and nick), waits until it is connected and joins the rooms given."),
+                                  _("Opens a session (or reuses the one to the same server and nick), waits until it is connected and joins the rooms given. nearby:NAME is a host of “natterctl nearby”: its announced TLS fingerprint is pinned."),
                                   &argc, &argv, 1, 1)) != 0)
     return status;
 
@@ -549,6 +550,15 @@ cmd_connect (NatterCli              *cli,
       host = g_strdup (link.host);
       port = link.port;
       tls = link.tls;
+    }
+  else if (g_str_has_prefix (argv[1], "nearby:"))
+    {
+      /* natterd knows its address, port, TLS and fingerprint. */
+      nearby = argv[1] + strlen ("nearby:");
+      host = g_strdup (nearby);
+      if (nearby[0] == '\0' || tls)
+        return natter_cli_usage_error (cli, command, nearby[0] == '\0' ? _("“nearby:” needs a name (natterctl nearby lists them)")
+                                                                        : _("A host nearby says itself whether it takes TLS"));
     }
   else if (!parse_host_port (argv[1], &host, &port))
     return natter_cli_usage_error (cli, command, _("“%s” is not HOST or HOST:PORT"), argv[1]);
@@ -565,6 +575,13 @@ cmd_connect (NatterCli              *cli,
                              link.certfp, client_cert, &status);
   if (options == NULL)
     return status;
+  if (nearby != NULL)
+    {
+      GVariant *plain = g_steal_pointer (&options);
+
+      options = natter_cli_nearby_options (plain, nearby);
+      g_variant_unref (plain);
+    }
   rooms = natter_cli_split_list (join);
   keys = link_room (&link, &rooms);
 
@@ -921,7 +938,7 @@ cmd_chat (NatterCli              *cli,
 const NatterCliCommand natter_cli_session_commands[] = {
   { "status", NULL, N_("Show natterd's version, hosting and sessions"), cmd_status },
   { "sessions", NULL, N_("List the open sessions"), cmd_sessions },
-  { "connect", N_("HOST[:PORT]"), N_("Open a session to a chat server"), cmd_connect },
+  { "connect", N_("HOST[:PORT]|nearby:NAME"), N_("Open a session to a chat server"), cmd_connect },
   { "disconnect", NULL, N_("Leave the server and close the session"), cmd_disconnect },
   { "join", N_("ROOM[,ROOM]..."), N_("Join rooms"), natter_cli_room_join },
   { "part", N_("ROOM[,ROOM]..."), N_("Leave rooms"), natter_cli_room_join },
@@ -948,5 +965,6 @@ const NatterCliCommand natter_cli_session_commands[] = {
   { "shutdown", NULL, N_("Stop natterd: hosted clients and sessions are closed cleanly"), natter_cli_daemon_shutdown },
   { "auto-away", N_("[on|off]"), N_("Go away while the desktop is idle or locked"), natter_cli_daemon_auto_away },
   { "backup", NULL, N_("Back up sessions.db and server.db and print the files' paths"), natter_cli_daemon_backup },
+  { "nearby", NULL, N_("List the chat hosts found on the local network"), natter_cli_nearby },
   { NULL }
 };

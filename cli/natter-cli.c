@@ -214,6 +214,7 @@ describe_cause (const GError *error)
     { "org.natter.Error.Refused", N_("Refused by the server") },
     { "org.natter.Error.NotSupported", N_("Not supported by the server") },
     { "org.natter.Error.Failed", N_("natterd failed") },
+    { "org.natter.Error.CertificateMismatch", N_("Certificate mismatch") },
   };
   g_autofree char *remote = g_dbus_error_get_remote_error (error);
 

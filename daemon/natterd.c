@@ -22,6 +22,7 @@
 #include "natter-host-private.h"
 #include "natter-hosting.h"
 #include "natter-idle-monitor.h"
+#include "natter-nearby-announce.h"
 #include "natter-network-watch.h"
 #include "natter-password.h"
 #include "natter-private-files.h"
@@ -83,6 +84,8 @@ typedef struct {
   NatterIdleMonitor    *idle_monitor;    /* the desktop: idle, locked, the network */
   NatterAutoAway       *auto_away;
   NatterNetworkWatch   *network_watch;
+  NatterNearby         *nearby;          /* hosts nearby, and announcing ours (Avahi) */
+  NatterNearbyAnnounce *announce;
   guint                 owner_id;
   gboolean              name_owned;
 } NatterDaemon;
@@ -379,6 +382,7 @@ natter_daemon_follow_desktop (NatterDaemon *daemon)
   daemon->auto_away = natter_auto_away_new (daemon->manager, daemon->idle_monitor, path);
   natter_dbus_service_set_auto_away (daemon->service, daemon->auto_away);
   daemon->network_watch = natter_network_watch_new (daemon->manager, g_network_monitor_get_default ());
+  natter_dbus_service_set_nearby (daemon->service, daemon->nearby, daemon->announce);
 }
 
 static void natter_daemon_free_options (gpointer options);
@@ -588,6 +592,8 @@ natter_daemon_clear (NatterDaemon *daemon)
     natter_dbus_service_unexport (daemon->service);
   g_clear_object (&daemon->service);
   g_clear_object (&daemon->network_watch);
+  g_clear_object (&daemon->announce);
+  g_clear_object (&daemon->nearby);
   g_clear_object (&daemon->auto_away);
   g_clear_object (&daemon->idle_monitor);
   g_clear_object (&daemon->manager);
@@ -746,6 +752,10 @@ natter_daemon_entries (NatterDaemon *daemon)
       N_("IRC operators from FILE: a group per operator, with hash= and optionally certfp="), N_("FILE") },
     { "allow-plaintext-passwords", 0, 0, G_OPTION_ARG_NONE, &config->allow_plaintext_passwords,
       N_("Take passwords (SASL PLAIN, NickServ) over plain TCP from other machines too, not only over TLS"), NULL },
+    { "no-announce", 0, 0, G_OPTION_ARG_NONE, &config->no_announce,
+      N_("Do not announce the hosting on the local network (mDNS/DNS-SD through Avahi)"), NULL },
+    { "announce-name", 0, 0, G_OPTION_ARG_STRING, &config->announce_name,
+      N_("Name the hosting is announced under on the local network (default: “REAL NAME on HOST”)"), N_("NAME") },
     { "hash-password", 0, 0, G_OPTION_ARG_NONE, &daemon->hash_password,
       N_("Read a password (from standard input, or asked for on a terminal), print its hash for --oper and exit"), NULL },
     { "relaxed-limits", 0, 0, G_OPTION_ARG_NONE, &config->relaxed_limits,
@@ -1005,6 +1015,10 @@ main (int   argc,
   g_unix_signal_add (SIGINT, on_signal, &daemon);
   g_unix_signal_add (SIGTERM, on_signal, &daemon);
   g_unix_signal_add (SIGHUP, on_reload_signal, &daemon);
+  /* Hosts nearby and the announcement of the hosting: on the system bus,
+   * so with or without a session bus. */
+  daemon.nearby = natter_nearby_new ();
+  daemon.announce = natter_nearby_announce_new (daemon.nearby, daemon.hosting);
 
   /* With --replace the addresses are the old natterd's until it lets go of
    * the bus name: they are bound once the name is ours. */

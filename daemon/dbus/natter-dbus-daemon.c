@@ -9,6 +9,7 @@
 
 #include "natter-dbus-daemon.h"
 #include "natter-dbus-error.h"
+#include "natter-dbus-nearby.h"
 #include "natter-dbus-options.h"
 #include "natter-dbus-stores.h"
 #include "natter-irc-names.h"
@@ -35,6 +36,7 @@ struct _NatterDbusDaemon
   GSource                  *hosting_poll;
   NatterDbusConfigHooks     config_hooks;
   gpointer                  config_data;
+  NatterNearby             *nearby;
 };
 
 static void natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface);
@@ -158,13 +160,14 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
     { "sasl-username", "s" }, { "sasl-password", "s" },
     { "ping-interval", "u" }, { "reconnect-min", "u" }, { "reconnect-max", "u" },
     { "flood-burst", "u" }, { "flood-rate", "d" }, { "request-timeout", "u" },
-    { "certfp", "s" }, { "client-certificate", "b" },
+    { "certfp", "s" }, { "client-certificate", "b" }, { "nearby", "s" },
   };
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
   g_autoptr(NatterSessionRecord) record = natter_session_record_new ();
   g_autoptr(GError) error = NULL;
   NatterSessionTuning tuning;
   const char *certfp = NULL;
+  const char *nearby = NULL;
   guint seconds;
 
   natter_session_tuning_init (&tuning);
@@ -172,6 +175,12 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
   if (!natter_dbus_options_validate (options, known, G_N_ELEMENTS (known), &error))
     {
       natter_dbus_error_return (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  /* A host nearby: its address, port and certificate, then back here. */
+  if (g_variant_lookup (options, "nearby", "&s", &nearby))
+    {
+      natter_dbus_nearby_open_session (iface, self->nearby, invocation, options);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 
@@ -496,7 +505,9 @@ hosting_config_from_options (GVariant             *options,
     { "listen-tls", "as" }, { "tls-certificate", "s" }, { "tls-key", "s" },
     { "listen-ws", "as" },
     { "allow-plaintext-passwords", "b" },
+    { "announce", "b" }, { "announce-name", "s" },
   };
+  gboolean announce;
 
   if (!natter_dbus_options_validate (options, known, G_N_ELEMENTS (known), error))
     return FALSE;
@@ -511,6 +522,15 @@ hosting_config_from_options (GVariant             *options,
   g_variant_lookup (options, "tls-key", "s", &config->tls_key);
   g_variant_lookup (options, "listen-ws", "^as", &config->listen_ws);
   g_variant_lookup (options, "allow-plaintext-passwords", "b", &config->allow_plaintext_passwords);
+  if (g_variant_lookup (options, "announce", "b", &announce))
+    config->no_announce = !announce;
+  if (g_variant_lookup (options, "announce-name", "s", &config->announce_name) &&
+      !natter_hosting_announce_name_is_valid (config->announce_name))
+    {
+      g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
+                           _("The announce name must be 1 to 63 bytes of printable text"));
+      return FALSE;
+    }
 
   if (config->password != NULL &&
       (config->password[0] == '\0' || !natter_session_check_text (config->password, 256, _("password"), error)))
@@ -777,6 +797,7 @@ natter_dbus_daemon_dispose (GObject *object)
   g_clear_object (&self->notifier);
   g_clear_object (&self->manager);
   g_clear_object (&self->object_manager);
+  g_clear_object (&self->nearby);
 
   G_OBJECT_CLASS (natter_dbus_daemon_parent_class)->dispose (object);
 }
@@ -869,6 +890,10 @@ natter_dbus_daemon_new (NatterSessionManager     *manager,
   g_object_bind_property (notifier, "muted-until", self, "muted-until", G_BINDING_SYNC_CREATE);
   g_object_bind_property (notifier, "highlight-words", self, "highlight-words", G_BINDING_SYNC_CREATE);
   natter_ipc_daemon1_set_secrets_backend (NATTER_IPC_DAEMON1 (self), "");
+  /* Nearby hosts and the announcement, until NatterNearby says more. */
+  natter_ipc_daemon1_set_nearby_hosts (NATTER_IPC_DAEMON1 (self), g_variant_new ("aa{sv}", NULL));
+  natter_ipc_daemon1_set_nearby_error (NATTER_IPC_DAEMON1 (self), "");
+  natter_ipc_daemon1_set_hosting_announced_name (NATTER_IPC_DAEMON1 (self), "");
   if (natter_session_store_get_secrets (natter_session_manager_get_store (manager)) != NULL)
     g_object_bind_property_full (natter_session_store_get_secrets (natter_session_manager_get_store (manager)),
                                  "backend", self, "secrets-backend", G_BINDING_SYNC_CREATE,
@@ -901,4 +926,16 @@ natter_dbus_daemon_set_config_hooks (NatterDbusDaemon            *self,
 
   self->config_hooks = hooks != NULL ? *hooks : (NatterDbusConfigHooks) { 0 };
   self->config_data = user_data;
+}
+
+void
+natter_dbus_daemon_set_nearby (NatterDbusDaemon     *self,
+                               NatterNearby         *nearby,
+                               NatterNearbyAnnounce *announce)
+{
+  g_return_if_fail (NATTER_IS_DBUS_DAEMON (self));
+  g_return_if_fail (NATTER_IS_NEARBY (nearby));
+
+  g_set_object (&self->nearby, nearby);
+  natter_dbus_nearby_bind (NATTER_IPC_DAEMON1 (self), nearby, announce);
 }

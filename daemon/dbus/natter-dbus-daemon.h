@@ -3,6 +3,7 @@
 
 #include "natter-host-private.h"
 #include "natter-ipc-generated.h"
+#include "natter-nearby-announce.h"
 #include "natter-notifier.h"
 #include "natter-session-manager.h"
 
@@ -49,5 +50,12 @@ typedef struct {
 void natter_dbus_daemon_set_config_hooks (NatterDbusDaemon            *self,
                                           const NatterDbusConfigHooks *hooks,
                                           gpointer                     user_data);
+
+/* Hosts nearby on Daemon1 (NearbyHosts..., OpenSession's "nearby") and
+ * the announcement of the hosting (HostingAnnounced...). Without it,
+ * NearbyHosts stays empty and "nearby" finds nothing. */
+void natter_dbus_daemon_set_nearby (NatterDbusDaemon     *self,
+                                    NatterNearby         *nearby,
+                                    NatterNearbyAnnounce *announce);
 
 G_END_DECLS

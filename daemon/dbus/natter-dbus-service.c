@@ -244,6 +244,16 @@ natter_dbus_service_set_auto_away (NatterDbusService *self,
 }
 
 void
+natter_dbus_service_set_nearby (NatterDbusService    *self,
+                                NatterNearby         *nearby,
+                                NatterNearbyAnnounce *announce)
+{
+  g_return_if_fail (NATTER_IS_DBUS_SERVICE (self));
+
+  natter_dbus_daemon_set_nearby (self->daemon, nearby, announce);
+}
+
+void
 natter_dbus_service_set_config_hooks (NatterDbusService           *self,
                                       const NatterDbusConfigHooks *hooks,
                                       gpointer                     user_data)

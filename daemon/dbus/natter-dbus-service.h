@@ -34,6 +34,11 @@ void                  natter_dbus_service_unexport         (NatterDbusService   
  * an embedding program may leave out (the call is then unknown). */
 void                  natter_dbus_service_set_auto_away    (NatterDbusService    *self,
                                                             NatterAutoAway       *auto_away);
+/* Hosts nearby and the announcement of the hosting (Avahi), which natterd
+ * has and an embedding program may leave out. */
+void                  natter_dbus_service_set_nearby       (NatterDbusService    *self,
+                                                            NatterNearby         *nearby,
+                                                            NatterNearbyAnnounce *announce);
 NatterNotifier       *natter_dbus_service_get_notifier     (NatterDbusService    *self);
 /* Daemon1's Reload and the keeping of hosting: see NatterDbusConfigHooks. */
 void                  natter_dbus_service_set_config_hooks (NatterDbusService           *self,
