@@ -22,8 +22,10 @@
 #include "natter-server-batch-private.h"
 #include "natter-server-private.h"
 
-/* Lines written per writev(); Linux allows 1024, this is plenty per wake-up. */
-#define FLUSH_IOV_MAX 128
+/* Lines written per sendmsg(): Linux's most (UIO_MAXIOV). A fan-out wake-up
+ * queues up to senders × window lines per member; with fewer iovecs a
+ * member would cost several sendmsg() calls per wake-up. */
+#define FLUSH_IOV_MAX 1024
 /* The longest line we buffer: tags plus the body, before 417. */
 #define INPUT_LINE_MAX (NATTER_IRC_TAGS_MAX + NATTER_IRC_LINE_MAX)
 /* Input dropped at most when closing: a client that keeps writing (a
