@@ -114,6 +114,11 @@ struct _NatterServer
   char            *read_buffer;
   gsize            read_buffer_size;
 
+  /* The chunk that relayed lines are cut from, end to end, and how much of
+   * it is used (natter-out-line.c). */
+  GBytes          *out_arena;
+  gsize            out_arena_used;
+
   /* Persistence: without a store (NULL) the server keeps nothing and offers
    * no accounts, history or services. */
   NatterServerStore *store;

@@ -137,6 +137,7 @@ natter_server_finalize (GObject *object)
   g_clear_pointer (&self->tls_addresses, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->read_buffer);
+  g_clear_pointer (&self->out_arena, g_bytes_unref);
   g_free (self->created_text);
   g_free (self->server_name);
   g_free (self->network_name);
