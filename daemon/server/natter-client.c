@@ -554,7 +554,9 @@ _natter_client_release (NatterClient *self,
       natter_client_continue (self);
     }
 
-  _natter_server_flush (server);
+  /* The senders waiting on one commit are released one after the other:
+   * what they relayed goes out together. */
+  _natter_server_flush_soon (server);
   g_object_unref (self);
 }
 

@@ -95,6 +95,7 @@ struct _NatterServer
   GPtrArray       *dirty;         /* clients with output to flush */
   GPtrArray       *doomed;        /* clients to close once the current command is done */
   GSource         *reap_source;
+  GSource         *flush_source;  /* _natter_server_flush_soon() */
   GSource         *tick_source;
   guint32          mark;
   guint64          batch_serial;  /* natter-server-batch.c */
@@ -332,6 +333,9 @@ void   _natter_server_handle_line    (NatterServer *self,
 void   _natter_server_mark_dirty     (NatterServer *self,
                                       NatterClient *client);
 void   _natter_server_flush          (NatterServer *self);
+/* Flushes once the callbacks ready now have run: many store
+ * acknowledgements of one commit then cost one sendmsg per recipient. */
+void   _natter_server_flush_soon     (NatterServer *self);
 /* Condemns @client: it leaves with @reason once the current command is done. */
 void   _natter_server_kill_client    (NatterServer *self,
                                       NatterClient *client,
