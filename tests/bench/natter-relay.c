@@ -55,6 +55,7 @@ typedef struct {
   gboolean   want_out;
   GString   *in;
   GString   *out;
+  gsize      out_sent;    /* bytes at the start of out already sent */
   GPtrArray *rooms;       /* GPtrArray * of the rooms it is in (members arrays) */
 } Client;
 
@@ -307,20 +308,31 @@ client_flush (Relay  *r,
 {
   gssize n;
 
-  if (c->fd < 0 || c->out->len == 0)
+  if (c->fd < 0 || c->out->len == c->out_sent)
     return;
-  n = send (c->fd, c->out->str, c->out->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  n = send (c->fd, c->out->str + c->out_sent, c->out->len - c->out_sent, MSG_NOSIGNAL | MSG_DONTWAIT);
   if (n < 0 && errno != EAGAIN && errno != EINTR)
     {
       client_close (r, c);
       return;
     }
   if (n > 0)
-    g_string_erase (c->out, 0, n);
-  if (c->out->len > OUT_MAX)
+    c->out_sent += n;
+  /* Moved down only when what was sent is most of it: no memmove per send. */
+  if (c->out_sent == c->out->len)
+    {
+      g_string_truncate (c->out, 0);
+      c->out_sent = 0;
+    }
+  else if (c->out_sent > c->out->len / 2)
+    {
+      g_string_erase (c->out, 0, c->out_sent);
+      c->out_sent = 0;
+    }
+  if (c->out->len - c->out_sent > OUT_MAX)
     client_close (r, c);
   else
-    client_set_out (r, c, c->out->len > 0);
+    client_set_out (r, c, c->out->len > c->out_sent);
 }
 
 static void
