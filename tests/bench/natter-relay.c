@@ -102,6 +102,18 @@ client_set_out (Relay  *r,
   epoll_ctl (r->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
+/* Flushed (or freed, once closed) at the end of this wake-up. */
+static void
+mark_dirty (Relay  *r,
+            Client *c)
+{
+  if (!c->dirty)
+    {
+      c->dirty = TRUE;
+      g_ptr_array_add (r->dirty, c);
+    }
+}
+
 static void
 client_close (Relay  *r,
               Client *c)
@@ -115,11 +127,7 @@ client_close (Relay  *r,
   close (c->fd);
   c->fd = -1;
   /* Freed by the next flush_dirty(), once nothing of this wake-up uses it. */
-  if (!c->dirty)
-    {
-      c->dirty = TRUE;
-      g_ptr_array_add (r->dirty, c);
-    }
+  mark_dirty (r, c);
 }
 
 static void
@@ -131,11 +139,7 @@ queue (Relay      *r,
   if (c->fd < 0)
     return;
   g_string_append_len (c->out, data, len);
-  if (!c->dirty)
-    {
-      c->dirty = TRUE;
-      g_ptr_array_add (r->dirty, c);
-    }
+  mark_dirty (r, c);
 }
 
 static void
