@@ -87,7 +87,7 @@ _natter_out_line_clear (NatterOutLine *line)
 
 /* Relayed lines are cut from shared chunks, one after the other: the lines
  * a wake-up queues to a member then lie end to end in memory, and
- * _natter_client_flush() hands the kernel one iovec for the run instead of
+ * _natter_irc_client_flush() hands the kernel one iovec for the run instead of
  * one per line. A chunk lives as long as any line cut from it. */
 #define OUT_ARENA_SIZE (32 * 1024)
 
@@ -177,7 +177,7 @@ natter_out_line_format (NatterOutLine *line,
 void
 _natter_out_line_send (NatterOutLine *line,
                        NatterServer  *server,
-                       NatterClient  *to)
+                       NatterIrcClient  *to)
 {
   guint variant = 0;
 
@@ -199,17 +199,17 @@ _natter_out_line_send (NatterOutLine *line,
   if (line->variants[variant] == NULL)
     line->variants[variant] = natter_out_line_format (line, server, variant);
 
-  _natter_client_queue (to, line->variants[variant]);
+  _natter_irc_client_queue (to, line->variants[variant]);
 }
 
 void
 _natter_out_line_send_room (NatterOutLine *line,
                             NatterServer  *server,
                             NatterRoom    *room,
-                            NatterClient  *except)
+                            NatterIrcClient  *except)
 {
   GHashTableIter iter;
-  NatterClient *member;
+  NatterIrcClient *member;
 
   g_hash_table_iter_init (&iter, room->members);
   while (g_hash_table_iter_next (&iter, (gpointer *)&member, NULL))
@@ -220,7 +220,7 @@ _natter_out_line_send_room (NatterOutLine *line,
 void
 _natter_out_line_send_peers (NatterOutLine *line,
                              NatterServer  *server,
-                             NatterClient  *client,
+                             NatterIrcClient  *client,
                              gboolean       include_self,
                              guint          cap)
 {
@@ -234,7 +234,7 @@ _natter_out_line_send_peers (NatterOutLine *line,
     {
       NatterRoom *room = g_ptr_array_index (client->rooms, i);
       GHashTableIter iter;
-      NatterClient *member;
+      NatterIrcClient *member;
 
       g_hash_table_iter_init (&iter, room->members);
       while (g_hash_table_iter_next (&iter, (gpointer *)&member, NULL))
@@ -250,7 +250,7 @@ _natter_out_line_send_peers (NatterOutLine *line,
 
 void
 _natter_out_line_tell_peers (NatterServer *server,
-                             NatterClient *client,
+                             NatterIrcClient *client,
                              const char   *command,
                              const char   *param,
                              gboolean      include_self,
