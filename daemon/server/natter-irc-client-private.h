@@ -86,7 +86,7 @@ struct _NatterIrcClient
   GBytes           **queue;
   guint              queue_head;
   guint              queue_len;
-  guint              queue_alloc;
+  guint              queue_alloc;   /* 0 or a power of two: indexes are masked */
   gsize              queue_offset;  /* bytes of the head line already sent */
   gsize              queue_bytes;
   /* Lines ever queued and ever sent whole: an acknowledgement waiting for

@@ -22,8 +22,13 @@
 #include "natter-server-batch-private.h"
 #include "natter-server-private.h"
 
-/* Lines written per writev(); Linux allows 1024, this is plenty per wake-up. */
-#define FLUSH_IOV_MAX 128
+/* Lines written per sendmsg(): Linux's most (UIO_MAXIOV). A fan-out wake-up
+ * queues up to senders × window lines per member; with fewer iovecs a
+ * member would cost several sendmsg() calls per wake-up. */
+#define FLUSH_IOV_MAX 1024
+/* Lines looked at per sendmsg(): lines that lie end to end in memory (cut
+ * from one chunk, natter-out-line.c) share an iovec. */
+#define FLUSH_LINES_MAX (4 * FLUSH_IOV_MAX)
 /* The longest line we buffer: tags plus the body, before 417. */
 #define INPUT_LINE_MAX (NATTER_IRC_TAGS_MAX + NATTER_IRC_LINE_MAX)
 /* Input dropped at most when closing: a client that keeps writing (a
@@ -37,7 +42,7 @@ static void
 natter_irc_client_clear_queue (NatterIrcClient *self)
 {
   for (guint i = 0; i < self->queue_len; i++)
-    g_bytes_unref (self->queue[(self->queue_head + i) % self->queue_alloc]);
+    g_bytes_unref (self->queue[(self->queue_head + i) & (self->queue_alloc - 1)]);
   self->queue_head = 0;
   self->queue_len = 0;
   self->queue_offset = 0;
@@ -533,7 +538,7 @@ _natter_irc_client_release (NatterIrcClient *self,
       while (self->queue_len > 0 && self->lines_sent + self->queue_len > self->hold_from &&
              (self->queue_len > 1 || self->queue_offset == 0))
         {
-          guint last = (self->queue_head + self->queue_len - 1) % self->queue_alloc;
+          guint last = (self->queue_head + self->queue_len - 1) & (self->queue_alloc - 1);
 
           self->queue_bytes -= g_bytes_get_size (self->queue[last]);
           g_bytes_unref (self->queue[last]);
@@ -549,7 +554,9 @@ _natter_irc_client_release (NatterIrcClient *self,
       natter_irc_client_continue (self);
     }
 
-  _natter_server_flush (server);
+  /* The senders waiting on one commit are released one after the other:
+   * what they relayed goes out together. */
+  _natter_server_flush_soon (server);
   g_object_unref (self);
 }
 
@@ -599,18 +606,19 @@ _natter_irc_client_queue (NatterIrcClient *self,
 
   if (self->queue_len == self->queue_alloc)
     {
+      /* Doubling from 8 keeps it a power of two, for the masks. */
       guint new_alloc = MAX (8, self->queue_alloc * 2);
       GBytes **q = g_new (GBytes *, new_alloc);
 
       for (guint i = 0; i < self->queue_len; i++)
-        q[i] = self->queue[(self->queue_head + i) % self->queue_alloc];
+        q[i] = self->queue[(self->queue_head + i) & (self->queue_alloc - 1)];
       g_free (self->queue);
       self->queue = q;
       self->queue_alloc = new_alloc;
       self->queue_head = 0;
     }
 
-  self->queue[(self->queue_head + self->queue_len) % self->queue_alloc] = g_bytes_ref (line);
+  self->queue[(self->queue_head + self->queue_len) & (self->queue_alloc - 1)] = g_bytes_ref (line);
   self->queue_len++;
   self->lines_queued++;
   self->queue_bytes += size;
@@ -649,7 +657,7 @@ natter_irc_client_drop_sent (NatterIrcClient *self,
       written -= size;
       self->lines_sent++;
       g_bytes_unref (head);
-      self->queue_head = (self->queue_head + 1) % self->queue_alloc;
+      self->queue_head = (self->queue_head + 1) & (self->queue_alloc - 1);
       self->queue_len--;
     }
 
@@ -666,7 +674,8 @@ _natter_irc_client_flush (NatterIrcClient *self)
     {
       struct iovec iov[FLUSH_IOV_MAX];
       struct msghdr msg = { 0, };
-      guint n = MIN (self->queue_len, FLUSH_IOV_MAX);
+      guint n = MIN (self->queue_len, FLUSH_LINES_MAX);
+      guint n_iov = 0;
       gssize written;
 
       /* What acknowledges a write not yet on disk waits. */
@@ -681,7 +690,7 @@ _natter_irc_client_flush (NatterIrcClient *self)
 
       for (guint i = 0; i < n; i++)
         {
-          GBytes *bytes = self->queue[(self->queue_head + i) % self->queue_alloc];
+          GBytes *bytes = self->queue[(self->queue_head + i) & (self->queue_alloc - 1)];
           gsize size;
           const char *data = g_bytes_get_data (bytes, &size);
 
@@ -690,14 +699,22 @@ _natter_irc_client_flush (NatterIrcClient *self)
               data += self->queue_offset;
               size -= self->queue_offset;
             }
-          iov[i].iov_base = (void *)data;
-          iov[i].iov_len = size;
+          if (n_iov > 0 && (const char *)iov[n_iov - 1].iov_base + iov[n_iov - 1].iov_len == data)
+            iov[n_iov - 1].iov_len += size;
+          else if (n_iov < FLUSH_IOV_MAX)
+            {
+              iov[n_iov].iov_base = (void *)data;
+              iov[n_iov].iov_len = size;
+              n_iov++;
+            }
+          else
+            break;
         }
 
       msg.msg_iov = iov;
-      msg.msg_iovlen = n;
+      msg.msg_iovlen = n_iov;
       if (G_UNLIKELY (self->tls_stream != NULL))
-        written = _natter_irc_client_tls_send (self, iov, n);
+        written = _natter_irc_client_tls_send (self, iov, n_iov);
       else
         written = sendmsg (self->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 

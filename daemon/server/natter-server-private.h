@@ -95,6 +95,7 @@ struct _NatterServer
   GPtrArray       *dirty;         /* clients with output to flush */
   GPtrArray       *doomed;        /* clients to close once the current command is done */
   GSource         *reap_source;
+  GSource         *flush_source;  /* _natter_server_flush_soon() */
   GSource         *tick_source;
   guint32          mark;
   guint64          batch_serial;  /* natter-server-batch.c */
@@ -113,6 +114,11 @@ struct _NatterServer
    * or leaves its tail in the client's own partial buffer. */
   char            *read_buffer;
   gsize            read_buffer_size;
+
+  /* The chunk that relayed lines are cut from, end to end, and how much of
+   * it is used (natter-out-line.c). */
+  GBytes          *out_arena;
+  gsize            out_arena_used;
 
   /* Persistence: without a store (NULL) the server keeps nothing and offers
    * no accounts, history or services. */
@@ -327,6 +333,9 @@ void   _natter_server_handle_line    (NatterServer *self,
 void   _natter_server_mark_dirty     (NatterServer *self,
                                       NatterIrcClient *client);
 void   _natter_server_flush          (NatterServer *self);
+/* Flushes once the callbacks ready now have run: many store
+ * acknowledgements of one commit then cost one sendmsg per recipient. */
+void   _natter_server_flush_soon     (NatterServer *self);
 /* Condemns @client: it leaves with @reason once the current command is done. */
 void   _natter_server_kill_client    (NatterServer *self,
                                       NatterIrcClient *client,

@@ -94,6 +94,11 @@ natter_server_dispose (GObject *object)
       g_source_destroy (self->reap_source);
       g_clear_pointer (&self->reap_source, g_source_unref);
     }
+  if (self->flush_source != NULL)
+    {
+      g_source_destroy (self->flush_source);
+      g_clear_pointer (&self->flush_source, g_source_unref);
+    }
   if (self->clients != NULL)
     {
       GHashTableIter iter;
@@ -137,6 +142,7 @@ natter_server_finalize (GObject *object)
   g_clear_pointer (&self->tls_addresses, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->read_buffer);
+  g_clear_pointer (&self->out_arena, g_bytes_unref);
   g_free (self->created_text);
   g_free (self->server_name);
   g_free (self->network_name);
@@ -985,6 +991,37 @@ _natter_server_flush (NatterServer *self)
       else
         natter_server_flush_dirty (self);
     }
+}
+
+static gboolean
+natter_server_flush_soon_cb (gpointer user_data)
+{
+  NatterServer *self = user_data;
+
+  g_clear_pointer (&self->flush_source, g_source_unref);
+  _natter_server_flush (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+void
+_natter_server_flush_soon (NatterServer *self)
+{
+  if (self->context == NULL)
+    {
+      _natter_server_flush (self);
+      return;
+    }
+  if (self->flush_source != NULL)
+    return;
+
+  /* Below the default priority: the other acknowledgements of the same
+   * commit, and the clients' input, are handled first. */
+  self->flush_source = g_idle_source_new ();
+  g_source_set_priority (self->flush_source, G_PRIORITY_DEFAULT + 1);
+  g_source_set_static_name (self->flush_source, "natter-server-flush");
+  g_source_set_callback (self->flush_source, natter_server_flush_soon_cb, self, NULL);
+  g_source_attach (self->flush_source, self->context);
 }
 
 static gboolean
