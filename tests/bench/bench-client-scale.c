@@ -48,23 +48,7 @@
 
 /* Medians and verdicts */
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static double
-percentile (GArray *values,
-            double  p)
-{
-  g_array_sort (values, compare_doubles);
-
-  return g_array_index (values, double, (guint) MIN (values->len - 1, p * values->len));
-}
+#define percentile natter_bench_percentile
 
 static guint n_over;
 

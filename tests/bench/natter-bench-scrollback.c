@@ -78,13 +78,40 @@ pick_cumulative (const double *cumulative,
   return lo;
 }
 
+const char *
+natter_bench_pick_word (GRand *rand)
+{
+  const Vocabulary *vocabulary = get_vocabulary ();
+
+  return vocabulary->words[pick_cumulative (vocabulary->zipf, VOCABULARY, g_rand_double (rand))];
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+double
+natter_bench_percentile (GArray *values,
+                         double  p)
+{
+  g_return_val_if_fail (values->len > 0, 0);
+
+  g_array_sort (values, compare_doubles);
+
+  return g_array_index (values, double, (guint) MIN (values->len - 1, p * values->len));
+}
+
 /* Chat lengths: mostly a few words, now and then a paragraph (geometric,
  * mean about ten words, at most 70). */
 static void
 append_words (GString *text,
               GRand   *rand)
 {
-  const Vocabulary *vocabulary = get_vocabulary ();
   guint n_words = 1;
 
   while (n_words < 70 && g_rand_double (rand) > 0.1)
@@ -93,8 +120,7 @@ append_words (GString *text,
     {
       if (text->len > 0)
         g_string_append_c (text, ' ');
-      g_string_append (text, vocabulary->words[pick_cumulative (vocabulary->zipf, VOCABULARY,
-                                                                 g_rand_double (rand))]);
+      g_string_append (text, natter_bench_pick_word (rand));
     }
 }
 

@@ -45,5 +45,12 @@ char     *natter_bench_conversation_name (guint index);
 
 /* A chat line of realistic length from @rand, for live traffic. */
 char     *natter_bench_make_text (GRand *rand);
+/* One pseudo-word, the first of the 5,000 the most frequent (Zipf): "the",
+ * "and", "hello", then made of syllables. */
+const char *natter_bench_pick_word (GRand *rand);
+
+/* The value at fraction @p (0 to 1) of @values (doubles), which it sorts. */
+double    natter_bench_percentile (GArray *values,
+                                   double  p);
 
 G_END_DECLS
