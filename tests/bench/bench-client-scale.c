@@ -27,6 +27,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -449,6 +450,127 @@ wait_state (Bus        *bus,
     }
 }
 
+/* The bytes natterd's write calls hand to sessions.db and its WAL, as
+ * strace sees them (when installed): what SQLite writes, whatever the
+ * kernel's writeback does with it. */
+typedef struct {
+  GSubprocess *strace;
+  char        *log;
+} Tracer;
+
+static gboolean
+trace_start (Tracer      *tracer,
+             GSubprocess *daemon,
+             const char  *dir)
+{
+  g_autofree char *strace = g_find_program_in_path ("strace");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  char *line;
+
+  if (strace == NULL)
+    return FALSE;
+  tracer->log = g_build_filename (dir, "strace.log", NULL);
+  tracer->strace = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
+                                     strace, "-f", "-s", "0", "-e", "trace=pwrite64,pwritev,pwritev2,write",
+                                     "-e", "signal=none", "-o", tracer->log,
+                                     "-p", g_subprocess_get_identifier (daemon), NULL);
+  if (tracer->strace == NULL)
+    return FALSE;
+  /* Attached once it says so (a line per thread). */
+  lines = g_data_input_stream_new (g_subprocess_get_stderr_pipe (tracer->strace));
+  while ((line = g_data_input_stream_read_line (lines, NULL, NULL, NULL)) != NULL)
+    {
+      gboolean attached = strstr (line, "attached") != NULL;
+
+      g_free (line);
+      if (attached)
+        return TRUE;
+    }
+  g_clear_object (&tracer->strace);
+
+  return FALSE;
+}
+
+/* Which of natterd's descriptors are sessions.db and its WAL. */
+static GHashTable *
+database_fds (GSubprocess *daemon)
+{
+  g_autofree char *fd_dir = g_strdup_printf ("/proc/%s/fd", g_subprocess_get_identifier (daemon));
+  g_autoptr(GDir) dir = g_dir_open (fd_dir, 0, NULL);
+  GHashTable *fds = g_hash_table_new (NULL, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *link = g_build_filename (fd_dir, name, NULL);
+      g_autofree char *target = g_file_read_link (link, NULL);
+
+      if (target != NULL && (g_str_has_suffix (target, "/sessions.db") || g_str_has_suffix (target, "/sessions.db-wal")))
+        g_hash_table_add (fds, GUINT_TO_POINTER ((guint) atoi (name)));
+    }
+
+  return fds;
+}
+
+/* Stops tracing; the bytes written to the database, or -1. */
+static double
+trace_stop (Tracer      *tracer,
+            GSubprocess *daemon)
+{
+  g_autoptr(GHashTable) fds = database_fds (daemon);
+  g_autoptr(GHashTable) pending = g_hash_table_new (NULL, NULL);  /* thread -> fd */
+  g_autofree char *log = NULL;
+  g_auto(GStrv) lines = NULL;
+  double bytes = 0;
+
+  g_subprocess_send_signal (tracer->strace, SIGINT);
+  g_subprocess_wait (tracer->strace, NULL, NULL);
+  g_clear_object (&tracer->strace);
+  if (!g_file_get_contents (tracer->log, &log, NULL, NULL))
+    return -1;
+  g_unlink (tracer->log);
+  g_clear_pointer (&tracer->log, g_free);
+
+  /* "TID  pwrite64(FD, ..., N, OFFSET) = N", or split in two by another
+   * thread: "TID  pwrite64(FD, ... <unfinished ...>" and
+   * "TID  <... pwrite64 resumed>) = N". */
+  lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *end = NULL;
+      guint tid = (guint) g_ascii_strtoull (lines[i], &end, 10);
+      const char *call = end != NULL ? end + strspn (end, " ") : "";
+      const char *result = strstr (call, ") = ");
+      guint fd;
+
+      if (g_str_has_prefix (call, "<..."))
+        {
+          if (result == NULL || !g_hash_table_contains (pending, GUINT_TO_POINTER (tid)))
+            continue;
+          fd = GPOINTER_TO_UINT (g_hash_table_lookup (pending, GUINT_TO_POINTER (tid)));
+          g_hash_table_remove (pending, GUINT_TO_POINTER (tid));
+        }
+      else
+        {
+          const char *paren = strchr (call, '(');
+
+          if (paren == NULL)
+            continue;
+          fd = (guint) g_ascii_strtoull (paren + 1, NULL, 10);
+          if (strstr (call, "<unfinished") != NULL)
+            {
+              g_hash_table_insert (pending, GUINT_TO_POINTER (tid), GUINT_TO_POINTER (fd));
+              continue;
+            }
+        }
+      if (result != NULL && g_hash_table_contains (fds, GUINT_TO_POINTER (fd)))
+        bytes += MAX (0, g_ascii_strtoll (result + strlen (") = "), NULL, 10));
+    }
+
+  return bytes;
+}
+
 static void
 bench_writes (Bus         *bus,
               GSubprocess *daemon,
@@ -460,8 +582,10 @@ bench_writes (Bus         *bus,
   g_autoptr(GArray) per_message = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) files_per_message = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) rates = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) traced = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GRand) rand = g_rand_new_with_seed (23);
+  Tracer tracer = { NULL, };
   g_autofree char *path = NULL;
   g_autofree char *figure = NULL;
   NatterTestClient *feeder;
@@ -495,6 +619,7 @@ bench_writes (Bus         *bus,
       guint64 files_before = file_size (dir, "sessions.db") + file_size (dir, "sessions.db-wal");
       guint64 files_after;
       g_autofree char *last = NULL;
+      gboolean tracing = trace_start (&tracer, daemon, dir);
       gint64 start = g_get_monotonic_time ();
       double value;
 
@@ -527,10 +652,19 @@ bench_writes (Bus         *bus,
       files_after = file_size (dir, "sessions.db") + file_size (dir, "sessions.db-wal");
       value = ((double) files_after - (double) files_before) / n_messages;
       g_array_append_val (files_per_message, value);
+      if (tracing && (value = trace_stop (&tracer, daemon)) >= 0)
+        {
+          printf ("#   run %u: %.0f bytes written to sessions.db and its WAL, %.0f per message\n", run + 1, value,
+                  value / n_messages);
+          value /= n_messages;
+          g_array_append_val (traced, value);
+        }
     }
 
   figure = g_strdup_printf ("write amplification, %u messages", n_messages);
   report (figure, per_message, BUDGET_WRITE_B, "B/msg", "(/proc/PID/io write_bytes)");
+  if (traced->len > 0)
+    report ("  the same, written to sessions.db + WAL", traced, BUDGET_WRITE_B, "B/msg", "(strace: pwrite64, write)");
   printf ("%-44s median %9.0f B/msg   (no budget: sessions.db + WAL growth)\n", "  files grown by",
           percentile (files_per_message, 0.5));
   printf ("%-44s median %9.0f msg/s   (no budget: sent to in History)\n", "  stored", percentile (rates, 0.5));
