@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <epoxy/gl.h>
 
 #include "natter-compose.h"
 #include "natter-conversation-view.h"
@@ -170,6 +171,24 @@ text_shown (gpointer data)
                                      wait->text) != NULL;
 }
 
+/* Which GL implementation the GL renderer gets (Mesa's llvmpipe on Xvfb). */
+static void
+print_gl_renderer (GtkWidget *window)
+{
+  g_autoptr(GdkGLContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+
+  context = gdk_surface_create_gl_context (gtk_native_get_surface (GTK_NATIVE (window)), &error);
+  if (context == NULL || !gdk_gl_context_realize (context, &error))
+    {
+      printf ("gl-renderer: none (%s)\n", error->message);
+      return;
+    }
+  gdk_gl_context_make_current (context);
+  printf ("gl-renderer: %s, %s\n", (const char *) glGetString (GL_RENDERER), (const char *) glGetString (GL_VERSION));
+  gdk_gl_context_clear_current ();
+}
+
 static int
 run_window (guint16     port,
             const char *session_path,
@@ -227,6 +246,7 @@ run_window (guint16     port,
   /* Mapped library code (libLLVM for llvmpipe, GTK) is shared with every
    * other process; anonymous memory is what this window alone costs. */
   printf ("renderer-ran: %s\n", G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))));
+  print_gl_renderer (GTK_WIDGET (window));
   printf ("window-rss-split-mb: anonymous %.1f, file-backed %.1f, shared memory %.1f\n",
           natter_test_gui_rss_kib ("RssAnon") / 1024.0, natter_test_gui_rss_kib ("RssFile") / 1024.0,
           natter_test_gui_rss_kib ("RssShmem") / 1024.0);
