@@ -265,7 +265,7 @@ n_messages_of (GVariant *reply)
   return g_variant_n_children (messages);
 }
 
-/* One call @runs times after a warm-up, checking what it returns. */
+/* One call CALL_RUNS times after a warm-up, checking what it returns. */
 static void
 bench_call (Bus        *bus,
             const char *figure,
