@@ -129,6 +129,9 @@ struct _NatterSession
   char                *auto_away;     /* away while the desktop is idle; NULL otherwise */
   gboolean             offline;       /* no network: wait for it instead of retrying */
   gboolean             metered;       /* backfill one short page */
+
+  /* natter-session-replies.c: the msgid the message being sent answers. */
+  const char          *out_reply_to;
 };
 
 struct _Request
@@ -177,6 +180,7 @@ enum {
   ROOM_REMOVED,
   CERTIFICATE_OFFERED,
   MESSAGE_DELETED,
+  REACTIONS_CHANGED,
   N_SIGNALS
 };
 
@@ -391,8 +395,25 @@ void      _natter_session_handle_markread (NatterSession    *self,
 /* natter-session-redaction.c: draft/message-redaction */
 void      _natter_session_handle_redact (NatterSession    *self,
                                          NatterIrcMessage *msg);
+/* A msgid as a parameter or tag: short, one word; else _INVALID_ARGUMENT. */
+gboolean  _natter_session_check_msgid   (const char  *msgid,
+                                         GError     **error);
 /* FAIL (standard-replies): for now, a refused REDACT. */
 void      _natter_session_handle_fail   (NatterSession    *self,
+                                         NatterIrcMessage *msg);
+
+/* natter-session-replies.c: +draft/reply and +draft/react */
+void      _natter_session_replies_class_init (GObjectClass     *klass);
+/* The valid +draft/reply of @msg, or NULL. */
+char     *_natter_session_dup_reply_to  (NatterSession    *self,
+                                         NatterIrcMessage *msg);
+/* PRIVMSG or NOTICE @target :@text, as a reply to self->out_reply_to
+ * when set (tagged where the server takes client tags). */
+void      _natter_session_queue_message (NatterSession    *self,
+                                         const char       *command,
+                                         const char       *target,
+                                         const char       *text);
+void      _natter_session_handle_tagmsg (NatterSession    *self,
                                          NatterIrcMessage *msg);
 
 /* natter-session-desktop.c */
