@@ -296,6 +296,76 @@ test_fake_reply_plain (Fixture       *f,
   g_assert_cmpstr (mine->reply_to, ==, "b1");
 }
 
+/* Two Natter sessions on natterd's own host (which gives msgids and
+ * relays client tags): a reply and a reaction go across. */
+static void
+test_hosted_two_sessions (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *server_dir = natter_test_store_make_dir ();
+  g_autoptr(NatterTestServer) server = natter_test_store_server_new (server_dir, 0);
+  guint16 port = natter_test_server_get_port (server);
+  g_autoptr(NatterSessionRecord) wanted = natter_session_record_new ();
+  g_autoptr(NatterSession) bob = NULL;
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
+  Changes changes = { changed };
+  Fixture bobs = { .messages = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref) };
+  AsyncWait wait = ANSWER_WAIT (natter_session_send_reply_finish);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *question_id = NULL;
+  g_autofree char *expected = NULL;
+  NatterSessionMessage *message;
+
+  wanted->host = g_strdup ("127.0.0.1");
+  wanted->port = port;
+  wanted->nick = g_strdup ("alice");
+  f->session = session_new_for (f, wanted, NULL);
+  g_free (wanted->nick);
+  wanted->nick = g_strdup ("bob");
+  bob = session_new_for (f, wanted, NULL);
+  g_signal_connect (f->session, "message-received", G_CALLBACK (on_message), f);
+  g_signal_connect (bob, "message-received", G_CALLBACK (on_message), &bobs);
+  g_signal_connect (bob, "reactions-changed", G_CALLBACK (on_reactions), &changes);
+
+  natter_session_connect (f->session);
+  natter_session_connect (bob);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  wait_state (bob, NATTER_SESSION_STATE_CONNECTED);
+  g_assert_true (natter_session_has_cap (f->session, "message-tags"));
+  g_assert_true (join (f->session, "#m", NULL, &error));
+  g_assert_true (join (bob, "#m", NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (send_text (bob, "#m", "who wants tea?", NATTER_MESSAGE_KIND_TEXT, &error));
+  g_assert_no_error (error);
+  message = wait_message (f, "who wants tea?");
+  g_assert_nonnull (message);
+  g_assert_nonnull (message->msgid);
+  question_id = g_strdup (message->msgid);
+
+  /* alice replies: bob sees the link. */
+  reply_async (f, "#m", question_id, "me please", &wait);
+  g_assert_true (wait_answer (&wait, "SendReply", &error));
+  g_assert_no_error (error);
+  message = wait_message (&bobs, "me please");
+  g_assert_nonnull (message);
+  g_assert_cmpstr (message->reply_to, ==, question_id);
+
+  /* alice reacts: bob's scrollback has it. */
+  g_assert_true (react (f, "#m", question_id, "🎉", &error));
+  g_assert_no_error (error);
+  expected = g_strdup_printf ("#m %s {'🎉': ['alice']}", question_id);
+  wait_change (&changes, expected);
+
+  natter_session_disconnect (bob, NULL);
+  wait_state (bob, NATTER_SESSION_STATE_DISCONNECTED);
+  g_signal_handlers_disconnect_by_data (bob, &bobs);
+  g_signal_handlers_disconnect_by_data (bob, &changes);
+  g_ptr_array_unref (bobs.messages);
+  g_clear_pointer (&server, natter_test_server_free);
+  natter_test_remove_tree (server_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -308,6 +378,8 @@ main (int   argc,
               fixture_set_up, test_fake_without_tags, fixture_tear_down);
   g_test_add ("/session/replies/fake-reply-plain", Fixture, NULL,
               fixture_set_up, test_fake_reply_plain, fixture_tear_down);
+  g_test_add ("/session/replies/hosted-two-sessions", Fixture, NULL,
+              fixture_set_up, test_hosted_two_sessions, fixture_tear_down);
 
   return g_test_run ();
 }
