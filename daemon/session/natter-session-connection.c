@@ -282,12 +282,18 @@ natter_session_connection_queue (NatterSessionConnection *self,
                                  const char * const      *params,
                                  guint                    n_params)
 {
-  natter_session_connection_queue_tagged (self, urgent, NULL, command, params, n_params);
+  g_return_if_fail (NATTER_IS_SESSION_CONNECTION (self));
+  g_return_if_fail (command != NULL);
+
+  if (self->closed)
+    return;
+
+  g_queue_push_tail (urgent ? &self->urgent : &self->normal, format_line (command, params, n_params));
+  connection_pump (self);
 }
 
 void
 natter_session_connection_queue_tagged (NatterSessionConnection *self,
-                                        gboolean                 urgent,
                                         const char              *tags,
                                         const char              *command,
                                         const char * const      *params,
@@ -300,7 +306,7 @@ natter_session_connection_queue_tagged (NatterSessionConnection *self,
   if (self->closed)
     return;
 
-  g_queue_push_tail (urgent ? &self->urgent : &self->normal, format_tagged_line (tags, command, params, n_params));
+  g_queue_push_tail (&self->normal, format_tagged_line (tags, command, params, n_params));
   connection_pump (self);
 }
 

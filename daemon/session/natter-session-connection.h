@@ -60,10 +60,9 @@ void                     natter_session_connection_queue      (NatterSessionConn
                                                                const char              *command,
                                                                const char * const      *params,
                                                                guint                    n_params);
-/* The same with IRCv3 @tags: a raw, escaped tag section without '@'
- * (NULL: none), free of spaces, CR and LF. */
+/* A normal line with the IRCv3 tag section @tags: raw, escaped, without
+ * the '@' (NULL: none), free of spaces, CR and LF. */
 void                     natter_session_connection_queue_tagged (NatterSessionConnection *self,
-                                                                 gboolean                 urgent,
                                                                  const char              *tags,
                                                                  const char              *command,
                                                                  const char * const      *params,

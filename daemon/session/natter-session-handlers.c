@@ -1087,7 +1087,7 @@ static const Handler handlers[] = {
   { "PRIVMSG",      session_handle_privmsg_text,         FALSE },
   { "QUIT",         session_handle_quit,                 TRUE },
   { "REDACT",       _natter_session_handle_redact,       FALSE },
-  { "TAGMSG",       _natter_session_handle_tagmsg,       FALSE },
+  { "TAGMSG",       _natter_session_handle_react,        FALSE },
   { "TOPIC",        session_handle_topic_change,         TRUE },
 };
 

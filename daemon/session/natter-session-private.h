@@ -413,7 +413,8 @@ void      _natter_session_queue_message (NatterSession    *self,
                                          const char       *command,
                                          const char       *target,
                                          const char       *text);
-void      _natter_session_handle_tagmsg (NatterSession    *self,
+/* A TAGMSG's +draft/react; other tags are not its business. */
+void      _natter_session_handle_react  (NatterSession    *self,
                                          NatterIrcMessage *msg);
 
 /* natter-session-desktop.c */

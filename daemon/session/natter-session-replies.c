@@ -141,7 +141,7 @@ _natter_session_queue_message (NatterSession *self,
   tags = g_string_new ("+draft/reply=");
   natter_irc_escape_tag_value (tags, self->out_reply_to);
   if (self->connection != NULL)
-    natter_session_connection_queue_tagged (self->connection, FALSE, tags->str, command,
+    natter_session_connection_queue_tagged (self->connection, tags->str, command,
                                             params, G_N_ELEMENTS (params));
 }
 
@@ -306,7 +306,7 @@ react_found_cb (GObject      *source,
   natter_irc_escape_tag_value (tags, data->text);
   g_string_append (tags, ";+draft/reply=");
   natter_irc_escape_tag_value (tags, data->msgid);
-  natter_session_connection_queue_tagged (self->connection, FALSE, tags->str, "TAGMSG",
+  natter_session_connection_queue_tagged (self->connection, tags->str, "TAGMSG",
                                           (const char *[]) { data->target }, 1);
 
   /* With echo-message ours comes back like anyone's; without, it is ours
@@ -359,8 +359,8 @@ natter_session_react_finish (NatterSession  *self,
 /* "@+draft/react=R;+draft/reply=MSGID TAGMSG target", from anyone, us
  * included (echo-message). Other client tags (+typing) are not ours. */
 void
-_natter_session_handle_tagmsg (NatterSession    *self,
-                               NatterIrcMessage *msg)
+_natter_session_handle_react (NatterSession    *self,
+                              NatterIrcMessage *msg)
 {
   g_autofree char *reaction = NULL;
   g_autofree char *reply_to = NULL;
