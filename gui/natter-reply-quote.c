@@ -81,6 +81,9 @@ natter_reply_quote_init (NatterReplyQuote *self)
   gtk_widget_add_css_class (self->cancel, "flat");
   gtk_widget_set_valign (self->cancel, GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (self->cancel, _("Cancel the reply"));
+  /* GTK 4.8 does not name an icon button from its tooltip. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->cancel), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Cancel the reply"), -1);
   g_signal_connect (self->cancel, "clicked", G_CALLBACK (on_cancel), self);
   gtk_widget_set_parent (self->cancel, GTK_WIDGET (self));
   gtk_widget_set_visible (self->cancel, FALSE);
