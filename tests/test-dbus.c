@@ -1464,6 +1464,23 @@ open_on_fake (Fixture        *f,
   return path;
 }
 
+/* The message of @page (aa{sv}) whose msgid is @msgid, or NULL. */
+static GVariant *
+find_by_msgid (GVariant   *page,
+               const char *msgid)
+{
+  for (gsize i = 0; i < g_variant_n_children (page); i++)
+    {
+      g_autoptr(GVariant) message = g_variant_get_child_value (page, i);
+      const char *id = NULL;
+
+      if (g_variant_lookup (message, "msgid", "&s", &id) && g_str_equal (id, msgid))
+        return g_steal_pointer (&message);
+    }
+
+  return NULL;
+}
+
 /* Replies and reactions (issue 16): SendReply and React, their named
  * errors, reply-to and msgid in MessageReceived, History and Search,
  * reactions in History and ReactionsChanged. */
@@ -1548,6 +1565,36 @@ test_replies_reactions (Fixture       *f,
     g_autofree char *printed = g_variant_print (reply, FALSE);
 
     g_assert_true (g_pattern_match_simple ("*'msgid': <'a1'>*'reply-to': <'b1'>*", printed));
+  }
+
+  /* natterd restarts: History still has the link and the reactions. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, path, SESSION_IFACE, "Save",
+                                   g_variant_new_parsed ("({'name': <'tea'>, 'autoconnect': <true>},)"));
+  natter_test_bus_wait_property (f->bus, path, SESSION_IFACE, "Saved", "true");
+  natter_test_bus_clear_signals (f->bus);
+  natter_test_bus_restart_daemon (f->bus);
+  g_assert_true (natter_test_fake_wait_connection (fake, 2));
+  natter_test_fake_register (fake, "alice", "server-time message-tags echo-message", NULL);
+  natter_test_bus_wait_signal (f->bus, path, "StateChanged", "('connected', *");
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, path, SESSION_IFACE, "History",
+                                   g_variant_new_parsed ("('#m', @a{sv} {'events': <false>})"));
+  {
+    g_autoptr(GVariant) page = g_variant_get_child_value (reply, 0);
+    g_autoptr(GVariant) question = find_by_msgid (page, "b1");
+    g_autoptr(GVariant) answer = find_by_msgid (page, "a1");
+    g_autoptr(GVariant) kept = NULL;
+    g_autofree char *printed = NULL;
+
+    g_assert_nonnull (question);
+    g_assert_nonnull (answer);
+    kept = g_variant_lookup_value (question, "reactions", G_VARIANT_TYPE ("a{sas}"));
+    g_assert_nonnull (kept);
+    printed = g_variant_print (kept, FALSE);
+    g_assert_cmpstr (printed, ==, "{'👍': ['alice']}");
+    g_assert_true (g_variant_lookup (answer, "reply-to", "&s", &value));
+    g_assert_cmpstr (value, ==, "b1");
   }
 
   /* A server without message-tags takes no reaction. */
