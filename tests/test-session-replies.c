@@ -296,6 +296,40 @@ test_fake_reply_plain (Fixture       *f,
   g_assert_cmpstr (mine->reply_to, ==, "b1");
 }
 
+/* Reactions replayed by chathistory with the messages they name. */
+static void
+test_fake_backfill (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
+  Changes changes = { changed };
+  g_autoptr(GPtrArray) page = NULL;
+  g_autofree char *printed = NULL;
+
+  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, NULL, NULL);
+  g_signal_connect (f->session, "reactions-changed", G_CALLBACK (on_reactions), &changes);
+  natter_session_connect (f->session);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", "batch server-time message-tags draft/chathistory",
+                             "NETWORK=Fake CHANTYPES=# PREFIX=(ov)@+ CHATHISTORY=50");
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  join_on_fake (f, fake, "#m", "alice bob");
+  natter_test_fake_expect (fake, "CHATHISTORY LATEST #m * 50");
+  natter_test_fake_send (fake, ":fake.test BATCH +h1 chathistory #m");
+  natter_test_fake_send (fake, "@batch=h1;time=2026-01-01T10:00:00.000Z;msgid=h1 :bob!b@h PRIVMSG #m :while you were out");
+  natter_test_fake_send (fake, "@batch=h1;time=2026-01-01T10:01:00.000Z;msgid=h2;+draft/reply=h1 :carol!c@h PRIVMSG #m :ok");
+  natter_test_fake_send (fake, "@batch=h1;time=2026-01-01T10:02:00.000Z;msgid=h3;+draft/react=👍;+draft/reply=h1 :carol!c@h TAGMSG #m");
+  natter_test_fake_send (fake, ":fake.test BATCH -h1");
+  wait_change (&changes, "#m h1 {'👍': ['carol']}");
+
+  natter_session_store_sync (f->store);
+  page = store_history (f->store, "#m", NATTER_SCROLLBACK_LATEST, 0, 50, FALSE);
+  printed = print_reactions (stored (page, "h1"));
+  g_assert_cmpstr (printed, ==, "{'👍': ['carol']}");
+  g_assert_cmpstr (stored (page, "h2")->reply_to, ==, "h1");
+}
+
 /* Two Natter sessions on natterd's own host (which gives msgids and
  * relays client tags): a reply and a reaction go across. */
 static void
@@ -378,6 +412,8 @@ main (int   argc,
               fixture_set_up, test_fake_without_tags, fixture_tear_down);
   g_test_add ("/session/replies/fake-reply-plain", Fixture, NULL,
               fixture_set_up, test_fake_reply_plain, fixture_tear_down);
+  g_test_add ("/session/replies/fake-backfill", Fixture, NULL,
+              fixture_set_up, test_fake_backfill, fixture_tear_down);
   g_test_add ("/session/replies/hosted-two-sessions", Fixture, NULL,
               fixture_set_up, test_hosted_two_sessions, fixture_tear_down);
 

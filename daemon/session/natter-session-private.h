@@ -58,6 +58,7 @@ typedef struct {
   char      *type;
   char      *target;
   GPtrArray *messages;   /* NatterSessionMessage* */
+  GPtrArray *reactions;  /* chathistory: GStrv {target, msgid, reaction, nick}, stored after the messages; or NULL */
 } Batch;
 
 struct _NatterSession
@@ -416,6 +417,9 @@ void      _natter_session_queue_message (NatterSession    *self,
 /* A TAGMSG's +draft/react; other tags are not its business. */
 void      _natter_session_handle_react  (NatterSession    *self,
                                          NatterIrcMessage *msg);
+/* At the end of chathistory @batch: its reactions, once its messages are queued to the store. */
+void      _natter_session_replies_batch_end (NatterSession *self,
+                                             Batch         *batch);
 
 /* natter-session-desktop.c */
 /* The away to tell the server: the user's own, else the desktop's. */

@@ -22,6 +22,8 @@
 #define TAGS_CAP "message-tags"
 /* Longer than any emoji sequence, short enough to show as a button. */
 #define REACTION_MAX 64
+/* Reactions one chathistory batch may hold back until its end. */
+#define BATCH_REACTIONS_MAX 4096
 
 typedef struct {
   char              *target;
@@ -367,6 +369,7 @@ _natter_session_handle_react (NatterSession    *self,
   g_autofree char *sender = NULL;
   const char *end;
   const char *target;
+  Batch *batch;
 
   if (msg->n_params < 1 || msg->source == NULL)
     return;
@@ -394,7 +397,31 @@ _natter_session_handle_react (NatterSession    *self,
   else
     target = sender;
 
+  /* Replayed history: the message it names may be in the same batch, and
+   * is stored only at its end. */
+  batch = _natter_session_history_batch (self, msg);
+  if (batch != NULL)
+    {
+      if (batch->reactions == NULL)
+        batch->reactions = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+      if (batch->reactions->len < BATCH_REACTIONS_MAX)
+        g_ptr_array_add (batch->reactions, g_strdupv ((char *[]) { (char *) target, reply_to, reaction, sender, NULL }));
+      return;
+    }
+
   session_add_reaction (self, target, reply_to, reaction, sender);
+}
+
+void
+_natter_session_replies_batch_end (NatterSession *self,
+                                   Batch         *batch)
+{
+  for (guint i = 0; batch->reactions != NULL && i < batch->reactions->len; i++)
+    {
+      char **r = g_ptr_array_index (batch->reactions, i);
+
+      session_add_reaction (self, r[0], r[1], r[2], r[3]);
+    }
 }
 
 void
