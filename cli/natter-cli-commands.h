@@ -58,6 +58,7 @@ char *natter_cli_notify_format_muted (gint64 muted_until);
 NatterCliCommandImpl natter_cli_message_send;
 NatterCliCommandImpl natter_cli_message_history;
 NatterCliCommandImpl natter_cli_message_delete;
+NatterCliCommandImpl natter_cli_message_react;
 NatterCliCommandImpl natter_cli_message_search;
 NatterCliCommandImpl natter_cli_message_follow;
 

@@ -21,6 +21,12 @@ natter_cli_message_send (NatterCli              *cli,
                          char                  **argv)
 {
   const char *kind = command->data;
+  g_autofree char *reply_to = NULL;
+  const GOptionEntry entries[] = {
+    { "reply-to", 0, 0, G_OPTION_ARG_STRING, &reply_to,
+      N_("Reply to the message with this ID (\"msgid\" in history --json)"), N_("MSGID") },
+    { NULL }
+  };
   g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) targets = NULL;
@@ -29,7 +35,7 @@ natter_cli_message_send (NatterCli              *cli,
   const char *target;
   int status;
 
-  if ((status = natter_cli_parse (cli, command, NULL,
+  if ((status = natter_cli_parse (cli, command, entries,
                                   _("TEXT is the rest of the command line; “-” reads standard input and sends each line as a message."),
                                   &argc, &argv, 2, -1)) != 0)
     return status;
@@ -87,8 +93,15 @@ natter_cli_message_send (NatterCli              *cli,
       {
         g_autoptr(GError) error = NULL;
 
-        if (!natter_ipc_session1_call_send_sync (session, targets[t], g_ptr_array_index (lines, i), kind,
-                                                 G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
+        gboolean sent;
+
+        if (reply_to != NULL)
+          sent = natter_ipc_session1_call_send_reply_sync (session, targets[t], reply_to, g_ptr_array_index (lines, i),
+                                                           kind, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+        else
+          sent = natter_ipc_session1_call_send_sync (session, targets[t], g_ptr_array_index (lines, i), kind,
+                                                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+        if (!sent)
           return natter_cli_report_error (cli, error);
       }
 
@@ -100,6 +113,32 @@ natter_cli_message_send (NatterCli              *cli,
 }
 
 /* history, search */
+
+/* "  ↪ reply to bob: the first words…", from @by_msgid (the page), for a
+ * reply; NULL for a message that is none. */
+static char *
+format_quote (GVariant   *message,
+              GHashTable *by_msgid)
+{
+  const char *reply_to = NULL;
+  const char *sender = NULL;
+  const char *text = NULL;
+  GVariant *quoted;
+  g_autofree char *first = NULL;
+
+  if (!g_variant_lookup (message, "reply-to", "&s", &reply_to))
+    return NULL;
+  quoted = g_hash_table_lookup (by_msgid, reply_to);
+  if (quoted == NULL || !g_variant_lookup (quoted, "sender", "&s", &sender) ||
+      !g_variant_lookup (quoted, "text", "&s", &text))
+    /* TRANSLATORS: above a reply to a message older than those shown */
+    return g_strdup_printf (_("  ↪ reply to %s"), reply_to);
+
+  first = g_utf8_substring (text, 0, MIN (g_utf8_strlen (text, -1), 48));
+  /* TRANSLATORS: above a reply: who said what it answers, and the first words of it */
+  return g_strdup_printf (_("  ↪ reply to %s: %s%s"), sender, first,
+                          g_utf8_strlen (text, -1) > 48 ? "…" : "");
+}
 
 /* -n, the most messages to print. */
 #define LIMIT_ENTRY(limit) \
@@ -116,6 +155,7 @@ print_messages (NatterCli         *cli,
                 gboolean           show_target)
 {
   g_autoptr(GVariant) messages = NULL;
+  g_autoptr(GHashTable) by_msgid = NULL;
   GVariantIter iter;
   GVariant *message;
   int status;
@@ -146,13 +186,21 @@ print_messages (NatterCli         *cli,
       return natter_cli_print_builder (builder);
     }
 
+  by_msgid = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_variant_unref);
   g_variant_iter_init (&iter, messages);
   while ((message = g_variant_iter_next_value (&iter)) != NULL)
     {
       g_autofree char *line = natter_cli_format_message (message, show_target, TRUE, natter_cli_get_color (cli));
+      g_autofree char *quote = format_quote (message, by_msgid);
+      const char *msgid;
 
+      if (quote != NULL)
+        g_print ("%s\n", quote);
       g_print ("%s\n", line);
-      g_variant_unref (message);
+      if (g_variant_lookup (message, "msgid", "&s", &msgid))
+        g_hash_table_insert (by_msgid, (gpointer) msgid, message);
+      else
+        g_variant_unref (message);
     }
 
   return NATTER_CLI_EXIT_OK;
@@ -438,6 +486,36 @@ natter_cli_message_delete (NatterCli              *cli,
     return natter_cli_print_json_string ("deleted", argv[1]);
 
   g_print (_("Deleted\n"));
+
+  return NATTER_CLI_EXIT_OK;
+}
+
+/* react: +draft/react, by the msgid `history --json` shows. */
+int
+natter_cli_message_react (NatterCli              *cli,
+                          const NatterCliCommand *command,
+                          int                     argc,
+                          char                  **argv)
+{
+  g_autoptr(GError) error = NULL;
+  NatterIpcSession1 *session;
+  int status;
+
+  if ((status = natter_cli_parse (cli, command, NULL,
+                                  _("Reacts to a message of TARGET by its ID (\"msgid\" in history --json) "
+                                    "with REACTION, an emoji or one short word. The server must offer "
+                                    "message-tags."),
+                                  &argc, &argv, 3, 3)) != 0 ||
+      (session = natter_cli_room_choose_session (cli, (const char *[]) { argv[1], NULL }, &status)) == NULL)
+    return status;
+
+  if (!natter_ipc_session1_call_react_sync (session, argv[1], argv[2], argv[3],
+                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
+    return natter_cli_report_error (cli, error);
+
+  if (natter_cli_get_json (cli))
+    return natter_cli_print_json_dict (g_variant_new_parsed ("{'target': <%s>, 'msgid': <%s>, 'reaction': <%s>}",
+                                                             argv[1], argv[2], argv[3]));
 
   return NATTER_CLI_EXIT_OK;
 }

@@ -474,7 +474,28 @@ natter_cli_format_message (GVariant *message,
   if (!color && highlight)
     g_string_append (line, " [!]");
 
+  natter_cli_append_reactions (line, message);
+
   return g_string_free (line, FALSE);
+}
+
+void
+natter_cli_append_reactions (GString  *line,
+                             GVariant *message)
+{
+  g_autoptr(GVariant) reactions = g_variant_lookup_value (message, "reactions", G_VARIANT_TYPE ("a{sas}"));
+  g_autoptr(GVariantIter) nicks = NULL;
+  GVariantIter iter;
+  const char *reaction;
+
+  if (reactions == NULL)
+    return;
+  g_variant_iter_init (&iter, reactions);
+  while (g_variant_iter_next (&iter, "{&sas}", &reaction, &nicks))
+    {
+      g_string_append_printf (line, " [%s %" G_GSIZE_FORMAT "]", reaction, g_variant_iter_n_children (nicks));
+      g_clear_pointer (&nicks, g_variant_iter_free);
+    }
 }
 
 static void
@@ -514,7 +535,8 @@ natter_cli_json_add_message (JsonBuilder *builder,
   static const char * const strings[] = { "target", "sender", "text", "kind" };
   static const char * const booleans[] = { "own", "highlight", "history" };
   /* null when the message lacks one. */
-  static const char * const nullable[] = { "msgid", "subject" };
+  static const char * const nullable[] = { "msgid", "subject", "reply-to" };
+  g_autoptr(GVariant) reactions = g_variant_lookup_value (message, "reactions", G_VARIANT_TYPE ("a{sas}"));
 
   add_int (builder, "id", lookup_int64 (message, "id"));
   add_string (builder, "time", iso);
@@ -527,11 +549,34 @@ natter_cli_json_add_message (JsonBuilder *builder,
     {
       const char *value = NULL;
 
-      json_builder_set_member_name (builder, nullable[i]);
+      g_autofree char *name = g_strdelimit (g_strdup (nullable[i]), "-", '_');
+
+      json_builder_set_member_name (builder, name);
       if (g_variant_lookup (message, nullable[i], "&s", &value))
         json_builder_add_string_value (builder, value);
       else
         json_builder_add_null_value (builder);
+    }
+  /* "reactions": {"👍": ["bob", "carol"]}, when there are any. */
+  if (reactions != NULL)
+    {
+      g_autofree const char **nicks = NULL;
+      GVariantIter iter;
+      const char *reaction;
+
+      json_builder_set_member_name (builder, "reactions");
+      json_builder_begin_object (builder);
+      g_variant_iter_init (&iter, reactions);
+      while (g_variant_iter_next (&iter, "{&s^a&s}", &reaction, &nicks))
+        {
+          json_builder_set_member_name (builder, reaction);
+          json_builder_begin_array (builder);
+          for (guint i = 0; nicks[i] != NULL; i++)
+            json_builder_add_string_value (builder, nicks[i]);
+          json_builder_end_array (builder);
+          g_clear_pointer (&nicks, g_free);
+        }
+      json_builder_end_object (builder);
     }
 }
 

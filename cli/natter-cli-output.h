@@ -104,6 +104,9 @@ char        *natter_cli_format_message    (GVariant    *message,
                                            gboolean     show_target,
                                            gboolean     long_time,
                                            gboolean     color);
+/* Appends the "reactions" of @message as " [👍 2] [🎉 1]". */
+void         natter_cli_append_reactions  (GString     *line,
+                                           GVariant    *message);
 
 /* Adds the JSON members of a message (see natterctl(1)): id, time, time_us,
  * target, sender, text, kind, own, highlight, history, msgid (or null),

@@ -955,6 +955,7 @@ const NatterCliCommand natter_cli_session_commands[] = {
   { "history", N_("TARGET"), N_("Print the scrollback of a conversation"), natter_cli_message_history },
   { "search", N_("QUERY..."), N_("Search the scrollback"), natter_cli_message_search },
   { "delete", N_("MSGID"), N_("Delete a message (draft/message-redaction)"), natter_cli_message_delete },
+  { "react", N_("TARGET MSGID REACTION"), N_("React to a message (+draft/react)"), natter_cli_message_react },
   { "block", N_("[MASK]"), N_("Ignore a nick or mask, or list those ignored"), cmd_block },
   { "unblock", N_("MASK"), N_("Stop ignoring a nick or mask"), cmd_block },
   { "trust", N_("FINGERPRINT"), N_("Trust the server's TLS certificate"), cmd_trust },

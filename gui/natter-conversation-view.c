@@ -13,6 +13,7 @@
 #include "natter-member-popover.h"
 #include "natter-presence.h"
 #include "natter-message-row.h"
+#include "natter-reply-quote.h"
 #include "natter-session-item.h"
 #include "natter-text.h"
 
@@ -65,6 +66,7 @@ struct _NatterConversationView
   GtkRevealer        *error_revealer;
   GtkLabel           *error_label;
   NatterCompose      *compose;
+  GtkWidget          *reply_bar;   /* NatterReplyQuote: what the next message answers */
 };
 
 enum {
@@ -164,6 +166,69 @@ delete_message_action (GtkWidget  *widget,
   if (session (self) != NULL)
     call (self, session (self), "DeleteMessage",
           g_variant_new ("(ss)", g_variant_get_string (parameter, NULL), ""));
+}
+
+/* Replies and reactions: the message menu's Reply, React and a quote's
+ * click (+draft/reply, +draft/react). */
+static void
+reply_to_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  NatterConversationView *self = NATTER_CONVERSATION_VIEW (widget);
+  const char *msgid = g_variant_get_string (parameter, NULL);
+  guint position = self->model != NULL ? natter_message_model_find_msgid (self->model, msgid) : G_MAXUINT;
+  g_autoptr(NatterMessage) message = NULL;
+
+  if (position == G_MAXUINT)
+    return;
+  message = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+  natter_reply_quote_set (NATTER_REPLY_QUOTE (self->reply_bar), msgid, natter_message_get_sender (message),
+                          natter_message_get_text (message));
+  gtk_widget_grab_focus (GTK_WIDGET (self->compose));
+}
+
+static void
+cancel_reply_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  natter_reply_quote_set (NATTER_REPLY_QUOTE (NATTER_CONVERSATION_VIEW (widget)->reply_bar), NULL, NULL, NULL);
+}
+
+static void
+react_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  NatterConversationView *self = NATTER_CONVERSATION_VIEW (widget);
+  const char *msgid, *reaction;
+
+  g_variant_get (parameter, "(&s&s)", &msgid, &reaction);
+  if (session (self) != NULL)
+    call (self, session (self), "React", g_variant_new ("(sss)", target (self), msgid, reaction));
+}
+
+static void
+show_message_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  NatterConversationView *self = NATTER_CONVERSATION_VIEW (widget);
+  guint position = self->model != NULL ? natter_message_model_find_msgid (self->model,
+                                                                           g_variant_get_string (parameter, NULL))
+                                       : G_MAXUINT;
+  g_autoptr(NatterMessage) message = NULL;
+
+  if (position == G_MAXUINT)
+    {
+      show_inline_error (self, _("The message it answers is not in the scrollback loaded here"));
+      return;
+    }
+  message = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+  self->pinned = FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", position);
+  flash (self, message);
 }
 
 /* Scrolling */
@@ -813,8 +878,16 @@ send_lines (NatterConversationView *self,
             const char * const     *lines,
             const char             *kind)
 {
+  const char *reply_to = natter_reply_quote_get_msgid (NATTER_REPLY_QUOTE (self->reply_bar));
+
   for (guint i = 0; lines[i] != NULL; i++)
-    if (lines[i][0] != '\0')
+    if (lines[i][0] != '\0' && reply_to != NULL)
+      {
+        call (self, session (self), "SendReply", g_variant_new ("(ssss)", target (self), reply_to, lines[i], kind));
+        reply_to = NULL;
+        natter_reply_quote_set (NATTER_REPLY_QUOTE (self->reply_bar), NULL, NULL, NULL);
+      }
+    else if (lines[i][0] != '\0')
       call (self, session (self), "Send", g_variant_new ("(sss)", target (self), lines[i], kind));
 }
 
@@ -1029,6 +1102,7 @@ open_conversation (NatterConversationView *self,
   gboolean same_target = FALSE;
 
   stop_flash (self);
+  natter_reply_quote_set (NATTER_REPLY_QUOTE (self->reply_bar), NULL, NULL, NULL);
 
   if (self->conversation != NULL && conversation != NULL &&
       natter_conversation_get_session (self->conversation) == natter_conversation_get_session (conversation) &&
@@ -1190,6 +1264,10 @@ natter_conversation_view_class_init (NatterConversationViewClass *klass)
 
   object_class->dispose = natter_conversation_view_dispose;
   gtk_widget_class_install_action (widget_class, "view.delete-message", "s", delete_message_action);
+  gtk_widget_class_install_action (widget_class, "view.reply-to", "s", reply_to_action);
+  gtk_widget_class_install_action (widget_class, "view.cancel-reply", NULL, cancel_reply_action);
+  gtk_widget_class_install_action (widget_class, "view.react", "(ss)", react_action);
+  gtk_widget_class_install_action (widget_class, "view.show-message", "s", show_message_action);
   object_class->get_property = natter_conversation_view_get_property;
   object_class->set_property = natter_conversation_view_set_property;
 
@@ -1239,6 +1317,8 @@ natter_conversation_view_init (NatterConversationView *self)
   self->pinned = TRUE;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->reply_bar = natter_reply_quote_new (TRUE);
+  gtk_widget_insert_before (self->reply_bar, GTK_WIDGET (self), GTK_WIDGET (self->compose));
 
   self->selection = gtk_no_selection_new (NULL);
   gtk_list_view_set_model (self->message_list, GTK_SELECTION_MODEL (self->selection));

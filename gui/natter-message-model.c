@@ -23,6 +23,7 @@ struct _NatterMessageModel
   GCancellable       *cancellable;  /* the pending page, if any */
   gulong              message_handler;
   gulong              deleted_handler;
+  gulong              reactions_handler;
   guint               loading : 1;
   guint               has_older : 1;
   guint               has_newer : 1;
@@ -126,11 +127,33 @@ natter_message_model_list_model_init (GListModelInterface *iface)
 
 /* Layout */
 
+/* Replies show what they answer: found by msgid among what is loaded,
+ * whenever more is (a page of older messages may bring it). */
+static void
+resolve_quotes (NatterMessageModel *self)
+{
+  g_autoptr(GHashTable) by_msgid = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < n_items (self); i++)
+    {
+      NatterMessage *message = item_at (self, i);
+      const char *reply_to = natter_message_get_reply_to (message);
+      NatterMessage *quoted;
+
+      if (natter_message_get_msgid (message) != NULL)
+        g_hash_table_insert (by_msgid, (gpointer) natter_message_get_msgid (message), message);
+      if (reply_to != NULL && natter_message_get_quoted_sender (message) == NULL &&
+          (quoted = g_hash_table_lookup (by_msgid, reply_to)) != NULL)
+        natter_message_set_quoted (message, quoted);
+    }
+}
+
 static void
 relayout (NatterMessageModel *self,
           guint               from,
           guint               to)
 {
+  resolve_quotes (self);
   for (guint i = from; i < to && i < n_items (self); i++)
     {
       NatterMessage *message = item_at (self, i);
@@ -262,6 +285,22 @@ on_message_received (NatterIpcSession1  *session,
     return;
 
   append_live (self, message);
+}
+
+/* Someone reacted: the message's counts change in place. */
+static void
+on_reactions_changed (NatterIpcSession1  *session,
+                      const char         *target,
+                      const char         *msgid,
+                      GVariant           *reactions,
+                      NatterMessageModel *self)
+{
+  guint position;
+
+  if (!natter_text_names_equal (target, self->target) ||
+      (position = natter_message_model_find_msgid (self, msgid)) == G_MAXUINT)
+    return;
+  natter_message_set_reactions (item_at (self, position), reactions);
 }
 
 /* natterd deleted a message: its row becomes "message deleted" in place. */
@@ -609,6 +648,7 @@ natter_message_model_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_signal_handler (&self->message_handler, self->session);
   g_clear_signal_handler (&self->deleted_handler, self->session);
+  g_clear_signal_handler (&self->reactions_handler, self->session);
   g_clear_object (&self->session);
   g_clear_object (&self->first_unread);
 
@@ -716,6 +756,8 @@ natter_message_model_new (NatterIpcSession1 *session,
                                             G_CALLBACK (on_message_received), self);
   self->deleted_handler = g_signal_connect (session, "message-deleted",
                                             G_CALLBACK (on_message_deleted), self);
+  self->reactions_handler = g_signal_connect (session, "reactions-changed",
+                                              G_CALLBACK (on_reactions_changed), self);
 
   return self;
 }
@@ -780,6 +822,19 @@ natter_message_model_find_id (NatterMessageModel *self,
     }
   for (guint i = 0; i < n_items (self); i++)
     if (natter_message_get_id (item_at (self, i)) == id)
+      return i;
+
+  return G_MAXUINT;
+}
+
+guint
+natter_message_model_find_msgid (NatterMessageModel *self,
+                                 const char         *msgid)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE_MODEL (self), G_MAXUINT);
+
+  for (guint i = 0; msgid != NULL && i < n_items (self); i++)
+    if (g_strcmp0 (natter_message_get_msgid (item_at (self, i)), msgid) == 0)
       return i;
 
   return G_MAXUINT;

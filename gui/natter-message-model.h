@@ -63,6 +63,9 @@ gboolean            natter_message_model_load_finish        (NatterMessageModel 
 /* The position of message @id, or G_MAXUINT when not loaded. */
 guint               natter_message_model_find_id          (NatterMessageModel  *self,
                                                            gint64               id);
+/* The position of the message @msgid, or G_MAXUINT when not loaded. */
+guint               natter_message_model_find_msgid       (NatterMessageModel  *self,
+                                                           const char          *msgid);
 /* Puts the unread marker before the last @n_unread messages (0: none). */
 void                natter_message_model_set_unread       (NatterMessageModel  *self,
                                                            guint                n_unread);

@@ -7,6 +7,8 @@
 
 #include "natter-application.h"
 #include "natter-message-row.h"
+#include "natter-reactions-bar.h"
+#include "natter-reply-quote.h"
 #include "natter-text.h"
 
 struct _NatterMessageRow
@@ -22,6 +24,8 @@ struct _NatterMessageRow
   GtkLabel      *time_label;
   GtkLabel      *nick_label;
   GtkLabel      *text_label;
+  NatterReplyQuote   *quote;
+  NatterReactionsBar *reactions_bar;
   GtkWidget     *menu;        /* the popover of a right click, while open */
 };
 
@@ -67,6 +71,10 @@ update_layout (NatterMessageRow *self)
       gtk_label_set_label (self->day_label, day);
     }
   gtk_widget_set_visible (self->unread_marker, natter_message_get_first_unread (message));
+  natter_reply_quote_set (self->quote, natter_message_get_reply_to (message),
+                          natter_message_get_quoted_sender (message), natter_message_get_quoted_text (message));
+  natter_reactions_bar_set (self->reactions_bar, natter_message_get_msgid (message),
+                            natter_message_get_reactions (message));
 
   gtk_widget_set_visible (GTK_WIDGET (self->nick_label),
                           !grouped && !natter_message_is_event (message) &&
@@ -206,8 +214,36 @@ on_menu_closed (GtkPopover       *popover,
     self->menu = NULL;
 }
 
-/* What can be done to the message: Delete, with its msgid, for what was
- * said (the server decides whether it is ours to delete). */
+/* The picker's few common reactions; More… opens GTK's emoji chooser. */
+static const char * const common_reactions[] = { "👍", "❤️", "😂", "😮", "😢", "🎉" };
+
+static void
+on_emoji_picked (GtkEmojiChooser  *chooser,
+                 const char       *emoji,
+                 NatterMessageRow *self)
+{
+  const char *msgid = self->message != NULL ? natter_message_get_msgid (self->message) : NULL;
+
+  if (msgid != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "view.react", "(ss)", msgid, emoji);
+}
+
+static void
+react_more_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  NatterMessageRow *self = NATTER_MESSAGE_ROW (widget);
+  GtkWidget *chooser = gtk_emoji_chooser_new ();
+
+  gtk_widget_set_parent (chooser, widget);
+  g_signal_connect (chooser, "emoji-picked", G_CALLBACK (on_emoji_picked), self);
+  g_signal_connect (chooser, "closed", G_CALLBACK (on_menu_closed), self);
+  gtk_popover_popup (GTK_POPOVER (chooser));
+}
+
+/* Reply, React (a few common ones, More…) and Delete, with its msgid, for
+ * what was said (the server decides whether it is ours to delete). */
 static void
 on_secondary_click (GtkGestureClick  *gesture,
                     int               n_press,
@@ -226,6 +262,27 @@ on_secondary_click (GtkGestureClick  *gesture,
   if (gesture != NULL)
     gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
   menu = g_menu_new ();
+  item = g_menu_item_new (_("_Reply"), NULL);
+  g_menu_item_set_action_and_target_value (item, "view.reply-to", g_variant_new_string (msgid));
+  g_menu_append_item (menu, item);
+  g_clear_object (&item);
+  {
+    g_autoptr(GMenu) react = g_menu_new ();
+
+    for (guint i = 0; i < G_N_ELEMENTS (common_reactions); i++)
+      {
+        g_autoptr(GMenuItem) one = g_menu_item_new (common_reactions[i], NULL);
+
+        g_menu_item_set_action_and_target_value (one, "view.react",
+                                                 g_variant_new ("(ss)", msgid, common_reactions[i]));
+        g_menu_append_item (react, one);
+      }
+    item = g_menu_item_new (_("_More…"), NULL);
+    g_menu_item_set_action_and_target_value (item, "row.react-more", g_variant_new_string (msgid));
+    g_menu_append_item (react, item);
+    g_clear_object (&item);
+    g_menu_append_submenu (menu, _("Re_act"), G_MENU_MODEL (react));
+  }
   item = g_menu_item_new (_("_Delete"), NULL);
   g_menu_item_set_action_and_target_value (item, "view.delete-message", g_variant_new_string (msgid));
   g_menu_append_item (menu, item);
@@ -333,6 +390,8 @@ natter_message_row_class_init (NatterMessageRowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (NATTER_TYPE_REPLY_QUOTE);
+  g_type_ensure (NATTER_TYPE_REACTIONS_BAR);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/natter/Natter/natter-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, day_label);
   gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, unread_marker);
@@ -340,6 +399,9 @@ natter_message_row_class_init (NatterMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, nick_label);
   gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, text_label);
+  gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, quote);
+  gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, reactions_bar);
+  gtk_widget_class_install_action (widget_class, "row.react-more", "s", react_more_action);
 
   gtk_widget_class_set_css_name (widget_class, "messagerow");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
@@ -383,6 +445,8 @@ natter_message_row_set_message (NatterMessageRow *self,
       g_signal_connect (message, "notify::day-break", G_CALLBACK (on_layout_notify), self);
       g_signal_connect (message, "notify::first-unread", G_CALLBACK (on_layout_notify), self);
       g_signal_connect (message, "notify::flash", G_CALLBACK (on_layout_notify), self);
+      g_signal_connect (message, "notify::reactions", G_CALLBACK (on_layout_notify), self);
+      g_signal_connect (message, "notify::quoted-sender", G_CALLBACK (on_layout_notify), self);
     }
   update (self);
 

@@ -22,6 +22,10 @@ struct _NatterMessage
   char              *text;
   char              *subject;
   char              *msgid;
+  char              *reply_to;  /* +draft/reply: the msgid it answers */
+  char              *quoted_sender;  /* of the message it answers, once known */
+  char              *quoted_text;
+  GVariant          *reactions; /* a{sas}, or NULL */
   NatterMessageType  kind;
   guint              own : 1;
   guint              highlight : 1;
@@ -45,6 +49,8 @@ enum {
   PROP_DAY_BREAK,
   PROP_FIRST_UNREAD,
   PROP_FLASH,
+  PROP_REACTIONS,
+  PROP_QUOTED_SENDER,
   N_PROPS
 };
 
@@ -62,6 +68,10 @@ natter_message_finalize (GObject *object)
   g_free (self->text);
   g_free (self->subject);
   g_free (self->msgid);
+  g_free (self->reply_to);
+  g_free (self->quoted_sender);
+  g_free (self->quoted_text);
+  g_clear_pointer (&self->reactions, g_variant_unref);
 
   G_OBJECT_CLASS (natter_message_parent_class)->finalize (object);
 }
@@ -112,6 +122,12 @@ natter_message_get_property (GObject    *object,
     case PROP_FLASH:
       g_value_set_boolean (value, self->flash);
       break;
+    case PROP_REACTIONS:
+      g_value_set_variant (value, self->reactions);
+      break;
+    case PROP_QUOTED_SENDER:
+      g_value_set_string (value, self->quoted_sender);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -161,6 +177,12 @@ natter_message_class_init (NatterMessageClass *klass)
   properties[PROP_FLASH] =
     g_param_spec_boolean ("flash", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REACTIONS] =
+    g_param_spec_variant ("reactions", NULL, NULL, G_VARIANT_TYPE ("a{sas}"), NULL,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_QUOTED_SENDER] =
+    g_param_spec_string ("quoted-sender", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -208,6 +230,8 @@ natter_message_new_from_variant (GVariant *dict)
   if (!g_variant_lookup (dict, "subject", "s", &self->subject))
     self->subject = g_strdup ("");
   g_variant_lookup (dict, "msgid", "s", &self->msgid);
+  g_variant_lookup (dict, "reply-to", "s", &self->reply_to);
+  self->reactions = g_variant_lookup_value (dict, "reactions", G_VARIANT_TYPE ("a{sas}"));
   g_variant_lookup (dict, "kind", "&s", &kind);
   /* Anything else (newer natterds may say more) reads as text. */
   self->kind = NATTER_MESSAGE_TYPE_TEXT;
@@ -234,6 +258,61 @@ natter_message_get_msgid (NatterMessage *self)
   return self->msgid;
 }
 
+const char *
+natter_message_get_reply_to (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), NULL);
+  return self->reply_to;
+}
+
+GVariant *
+natter_message_get_reactions (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), NULL);
+  return self->reactions;
+}
+
+void
+natter_message_set_reactions (NatterMessage *self,
+                              GVariant      *reactions)
+{
+  g_return_if_fail (NATTER_IS_MESSAGE (self));
+
+  if (reactions != NULL)
+    g_variant_ref_sink (reactions);
+  g_clear_pointer (&self->reactions, g_variant_unref);
+  self->reactions = reactions;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REACTIONS]);
+}
+
+const char *
+natter_message_get_quoted_sender (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), NULL);
+  return self->quoted_sender;
+}
+
+const char *
+natter_message_get_quoted_text (NatterMessage *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE (self), NULL);
+  return self->quoted_text;
+}
+
+void
+natter_message_set_quoted (NatterMessage *self,
+                           NatterMessage *quoted)
+{
+  g_return_if_fail (NATTER_IS_MESSAGE (self));
+  g_return_if_fail (NATTER_IS_MESSAGE (quoted));
+
+  g_free (self->quoted_text);
+  self->quoted_text = g_strdup (quoted->text);
+  g_free (self->quoted_sender);
+  self->quoted_sender = g_strdup (quoted->sender);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUOTED_SENDER]);
+}
+
 NatterMessage *
 natter_message_new_deleted (NatterMessage *self)
 {
@@ -249,6 +328,7 @@ natter_message_new_deleted (NatterMessage *self)
   deleted->text = g_strdup ("");
   deleted->subject = g_strdup ("");
   deleted->msgid = g_strdup (self->msgid);
+  deleted->reactions = self->reactions != NULL ? g_variant_ref (self->reactions) : NULL;
   deleted->kind = NATTER_MESSAGE_TYPE_DELETED;
   deleted->own = self->own;
   deleted->first_unread = self->first_unread;

@@ -48,6 +48,18 @@ gboolean           natter_message_get_own          (NatterMessage *self);
 gboolean           natter_message_get_highlight    (NatterMessage *self);
 /* The server's msgid, or NULL: what DeleteMessage takes. */
 const char        *natter_message_get_msgid        (NatterMessage *self);
+/* +draft/reply: the msgid @self answers, or NULL. */
+const char        *natter_message_get_reply_to     (NatterMessage *self);
+/* The message it answers, once the model found it ("quoted-sender" is
+ * notified): its sender and text; NULL until then. */
+const char        *natter_message_get_quoted_sender (NatterMessage *self);
+const char        *natter_message_get_quoted_text  (NatterMessage *self);
+void               natter_message_set_quoted       (NatterMessage *self,
+                                                    NatterMessage *quoted);
+/* +draft/react: a{sas} reaction -> nicks, or NULL ("reactions" notified). */
+GVariant          *natter_message_get_reactions    (NatterMessage *self);
+void               natter_message_set_reactions    (NatterMessage *self,
+                                                    GVariant      *reactions);
 /* A copy of @self as natterd has it once deleted: kind deleted, no text. */
 NatterMessage     *natter_message_new_deleted      (NatterMessage *self);
 

@@ -1443,6 +1443,169 @@ test_pending (Fixture       *f,
   assert_call_fails (&send, E_NOT_CONNECTED);
 }
 
+/* Opens a session on @fake, registered with @caps, in #m. */
+static char *
+open_on_fake (Fixture        *f,
+              NatterTestFake *fake,
+              const char     *caps)
+{
+  g_autoptr(GVariant) reply = NULL;
+  char *path = NULL;
+
+  reply = natter_test_bus_call_ok (f->bus, DAEMON_PATH, DAEMON_IFACE, "OpenSession",
+                                   session_options (natter_test_fake_get_port (fake), "alice"));
+  g_variant_get (reply, "(o)", &path);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", caps, NULL);
+  natter_test_bus_wait_signal (f->bus, path, "StateChanged", "('connected', *");
+  natter_test_fake_send (fake, ":alice!a@host JOIN #m");
+  natter_test_fake_send (fake, ":fake.test 366 alice #m :End of NAMES list");
+
+  return path;
+}
+
+/* The message of @page (aa{sv}) whose msgid is @msgid, or NULL. */
+static GVariant *
+find_by_msgid (GVariant   *page,
+               const char *msgid)
+{
+  for (gsize i = 0; i < g_variant_n_children (page); i++)
+    {
+      g_autoptr(GVariant) message = g_variant_get_child_value (page, i);
+      const char *id = NULL;
+
+      if (g_variant_lookup (message, "msgid", "&s", &id) && g_str_equal (id, msgid))
+        return g_steal_pointer (&message);
+    }
+
+  return NULL;
+}
+
+/* Replies and reactions (issue 16): SendReply and React, their named
+ * errors, reply-to and msgid in MessageReceived, History and Search,
+ * reactions in History and ReactionsChanged. */
+static void
+test_replies_reactions (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(NatterTestFake) plain = natter_test_fake_new (NULL);
+  g_autofree char *path = open_on_fake (f, fake, "server-time message-tags echo-message");
+  g_autofree char *plain_path = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) messages = NULL;
+  g_autoptr(GVariant) reactions = NULL;
+  CallWait wait = { 0, };
+  const char *value = NULL;
+  gboolean found_reply = FALSE, found_question = FALSE;
+
+  natter_test_fake_send (fake, "@msgid=b1 :bob!b@h PRIVMSG #m :who wants tea?");
+  natter_test_fake_send (fake, "@msgid=c1;+draft/reply=b1 :carol!c@h PRIVMSG #m :me!");
+  natter_test_bus_wait_signal (f->bus, path, "MessageReceived", "*'msgid': <'c1'>*'reply-to': <'b1'>*");
+
+  call_async (f, path, SESSION_IFACE, "SendReply", g_variant_new ("(ssss)", "#m", "b1", "me too", ""), &wait);
+  natter_test_fake_expect (fake, "@+draft/reply=b1 PRIVMSG #m :me too");
+  natter_test_fake_send (fake, "@msgid=a1;+draft/reply=b1 :alice!a@host PRIVMSG #m :me too");
+  g_assert_true (natter_test_spin_until (call_answered, &wait, NATTER_TEST_TIMEOUT_MS));
+  g_assert_no_error (wait.error);
+
+  reply = natter_test_bus_call_ok (f->bus, path, SESSION_IFACE, "React", g_variant_new ("(sss)", "#m", "b1", "👍"));
+  natter_test_fake_expect (fake, "@+draft/react=👍;+draft/reply=b1 TAGMSG #m");
+  natter_test_fake_send (fake, "@+draft/react=👍;+draft/reply=b1 :alice!a@host TAGMSG #m");
+  natter_test_bus_wait_signal (f->bus, path, "ReactionsChanged", "('#m', 'b1', {'👍': ['alice']})");
+
+  natter_test_bus_call_fails (f->bus, path, SESSION_IFACE, "React", g_variant_new ("(sss)", "#m", "nope", "👍"),
+                              E_NOT_FOUND);
+  natter_test_bus_call_fails (f->bus, path, SESSION_IFACE, "React", g_variant_new ("(sss)", "#m", "b1", "a b"),
+                              E_INVALID);
+  natter_test_bus_call_fails (f->bus, path, SESSION_IFACE, "React", g_variant_new ("(sss)", "#m", "b1", ""),
+                              E_INVALID);
+  natter_test_bus_call_fails (f->bus, path, SESSION_IFACE, "SendReply",
+                              g_variant_new ("(ssss)", "#m", "nope", "hi", ""), E_NOT_FOUND);
+  natter_test_bus_call_fails (f->bus, path, SESSION_IFACE, "SendReply",
+                              g_variant_new ("(ssss)", "#m", "b1", "hi", "shout"), E_INVALID);
+
+  /* History: the link, the msgid and the reactions. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, path, SESSION_IFACE, "History",
+                                   g_variant_new_parsed ("('#m', @a{sv} {})"));
+  messages = g_variant_get_child_value (reply, 0);
+  for (gsize i = 0; i < g_variant_n_children (messages); i++)
+    {
+      g_autoptr(GVariant) message = g_variant_get_child_value (messages, i);
+      const char *msgid = NULL;
+
+      /* Our own join has none. */
+      if (!g_variant_lookup (message, "msgid", "&s", &msgid))
+        continue;
+      if (g_str_equal (msgid, "a1"))
+        {
+          g_assert_true (g_variant_lookup (message, "reply-to", "&s", &value));
+          g_assert_cmpstr (value, ==, "b1");
+          found_reply = TRUE;
+        }
+      if (g_str_equal (msgid, "b1"))
+        {
+          g_autofree char *printed = NULL;
+
+          reactions = g_variant_lookup_value (message, "reactions", G_VARIANT_TYPE ("a{sas}"));
+          g_assert_nonnull (reactions);
+          printed = g_variant_print (reactions, FALSE);
+          g_assert_cmpstr (printed, ==, "{'👍': ['alice']}");
+          g_assert_false (g_variant_lookup (message, "reply-to", "&s", &value));
+          found_question = TRUE;
+        }
+    }
+  g_assert_true (found_reply && found_question);
+
+  /* Search: the link too. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, path, SESSION_IFACE, "Search", g_variant_new_parsed ("('too', @a{sv} {})"));
+  {
+    g_autofree char *printed = g_variant_print (reply, FALSE);
+
+    g_assert_true (g_pattern_match_simple ("*'msgid': <'a1'>*'reply-to': <'b1'>*", printed));
+  }
+
+  /* natterd restarts: History still has the link and the reactions. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, path, SESSION_IFACE, "Save",
+                                   g_variant_new_parsed ("({'name': <'tea'>, 'autoconnect': <true>},)"));
+  natter_test_bus_wait_property (f->bus, path, SESSION_IFACE, "Saved", "true");
+  natter_test_bus_clear_signals (f->bus);
+  natter_test_bus_restart_daemon (f->bus);
+  g_assert_true (natter_test_fake_wait_connection (fake, 2));
+  natter_test_fake_register (fake, "alice", "server-time message-tags echo-message", NULL);
+  natter_test_bus_wait_signal (f->bus, path, "StateChanged", "('connected', *");
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, path, SESSION_IFACE, "History",
+                                   g_variant_new_parsed ("('#m', @a{sv} {'events': <false>})"));
+  {
+    g_autoptr(GVariant) page = g_variant_get_child_value (reply, 0);
+    g_autoptr(GVariant) question = find_by_msgid (page, "b1");
+    g_autoptr(GVariant) answer = find_by_msgid (page, "a1");
+    g_autoptr(GVariant) kept = NULL;
+    g_autofree char *printed = NULL;
+
+    g_assert_nonnull (question);
+    g_assert_nonnull (answer);
+    kept = g_variant_lookup_value (question, "reactions", G_VARIANT_TYPE ("a{sas}"));
+    g_assert_nonnull (kept);
+    printed = g_variant_print (kept, FALSE);
+    g_assert_cmpstr (printed, ==, "{'👍': ['alice']}");
+    g_assert_true (g_variant_lookup (answer, "reply-to", "&s", &value));
+    g_assert_cmpstr (value, ==, "b1");
+  }
+
+  /* A server without message-tags takes no reaction. */
+  plain_path = open_on_fake (f, plain, "server-time");
+  natter_test_fake_send (plain, "@msgid=x1 :bob!b@h PRIVMSG #m :hi");
+  natter_test_bus_wait_signal (f->bus, plain_path, "MessageReceived", "*'hi'*");
+  natter_test_bus_call_fails (f->bus, plain_path, SESSION_IFACE, "React",
+                              g_variant_new ("(sss)", "#m", "x1", "👍"), "org.natter.Error.NotSupported");
+  natter_test_fake_assert_silent (plain, 200);
+}
+
 /* Latency: Send on one session to MessageReceived on another */
 
 typedef struct {
@@ -1654,6 +1817,8 @@ main (int   argc,
               fixture_set_up, test_reconnecting_says_why, fixture_tear_down);
   g_test_add ("/dbus/session/server-refusals-are-named", Fixture, NULL,
               fixture_set_up, test_refusals, fixture_tear_down);
+  g_test_add ("/dbus/session/replies-and-reactions", Fixture, NULL,
+              fixture_set_up, test_replies_reactions, fixture_tear_down);
   g_test_add ("/dbus/session/pending-calls-time-out-or-fail", Fixture, NULL,
               fixture_set_up, test_pending, fixture_tear_down);
   g_test_add ("/dbus/session/open-session-arguments-refused", Fixture, NULL,

@@ -15,6 +15,8 @@
 #include "natter-dbus-error.h"
 #include "natter-host-dialog.h"
 #include "natter-preferences.h"
+#include "natter-reactions-bar.h"
+#include "natter-reply-quote.h"
 #include "natter-session-item.h"
 #include "natter-sidebar-row.h"
 #include "natter-test-gui.h"
@@ -668,9 +670,11 @@ test_message_delete (void)
   popover = natter_message_row_popup_menu (row);
   g_assert_nonnull (popover);
   menu = gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover));
-  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, 1);
-  g_assert_true (g_menu_model_get_item_attribute (menu, 0, G_MENU_ATTRIBUTE_ACTION, "s", &action));
-  target = g_menu_model_get_item_attribute_value (menu, 0, G_MENU_ATTRIBUTE_TARGET, G_VARIANT_TYPE_STRING);
+  /* Reply, React, Delete. */
+  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, 3);
+  g_assert_true (g_menu_model_get_item_attribute (menu, 2, G_MENU_ATTRIBUTE_ACTION, "s", &action));
+  g_assert_cmpstr (action, ==, "view.delete-message");
+  target = g_menu_model_get_item_attribute_value (menu, 2, G_MENU_ATTRIBUTE_TARGET, G_VARIANT_TYPE_STRING);
   g_assert_cmpstr (g_variant_get_string (target, NULL), ==, "m1");
   g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (row), action, target));
   gtk_popover_popdown (GTK_POPOVER (popover));
@@ -709,6 +713,119 @@ test_read_elsewhere (void)
 
   natter_test_fake_send (fake, ":fake.test MARKREAD carol timestamp=2026-03-04T05:06:08.000Z");
   g_assert_true (natter_test_gui_wait (window_unread_is, "carol=0", 5000));
+
+  close_session (path);
+}
+
+/* A message's menu: Reply and React (issue 16) */
+
+static gboolean
+message_flashing (gpointer data)
+{
+  NatterMessageRow *row = natter_test_gui_find_row (f.window, data);
+
+  return row != NULL && natter_message_get_flash (natter_message_row_get_message (row));
+}
+
+static gboolean
+reaction_count_is (gpointer data)
+{
+  const char *expected = data;
+  NatterMessageRow *row = natter_test_gui_find_row (f.window, "who wants tea?");
+  GtkWidget *bar = row != NULL ? natter_test_gui_find (GTK_WIDGET (row), NATTER_TYPE_REACTIONS_BAR) : NULL;
+  GtkWidget *button = bar != NULL ? natter_reactions_bar_find (NATTER_REACTIONS_BAR (bar), "👍") : NULL;
+
+  return button != NULL && gtk_widget_get_visible (bar) &&
+         g_strcmp0 (gtk_button_get_label (GTK_BUTTON (button)), expected) == 0;
+}
+
+static void
+test_message_reply_react (void)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  guint16 port = natter_test_fake_get_port (fake);
+  g_autofree char *path = open_session (port, "dot");
+  g_autofree char *shot = natter_test_gui_screenshot_path ("natter-reply-reactions.png");
+  g_autofree char *action = NULL;
+  g_autoptr(GVariant) target = NULL;
+  NatterMessageRow *row;
+  NatterReplyQuote *bar;
+  NatterReplyQuote *quote;
+  GtkWidget *button;
+  GMenuModel *menu;
+  GtkWidget *popover;
+
+  g_assert_true (natter_test_fake_wait_connection (fake, 1));
+  g_assert_true (natter_test_fake_register (fake, "dot", "server-time message-tags echo-message", NULL));
+  g_assert_true (state_is (path, "connected"));
+  natter_test_fake_send (fake, ":dot!d@host JOIN #tea");
+  natter_test_fake_send (fake, ":fake.test 366 dot #tea :End of NAMES list");
+  g_assert_true (natter_test_gui_wait (conversation_listed, "#tea", 5000));
+  natter_window_open_conversation (f.window, path, "#tea");
+  g_assert_true (natter_test_gui_wait (showing, "#tea", 5000));
+  natter_test_fake_send (fake, "@msgid=m1 :bob!b@h PRIVMSG #tea :who wants tea?");
+  natter_test_fake_send (fake, "@msgid=m2 :carol!c@h PRIVMSG #tea :the kettle is on");
+  g_assert_true (natter_test_gui_wait (message_row_shown, "the kettle is on", 5000));
+
+  /* Reply from the message's menu: a quote bar above the entry, then
+   * the message goes with +draft/reply. */
+  row = natter_test_gui_find_row (f.window, "who wants tea?");
+  popover = natter_message_row_popup_menu (row);
+  menu = gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover));
+  g_assert_true (g_menu_model_get_item_attribute (menu, 0, G_MENU_ATTRIBUTE_ACTION, "s", &action));
+  g_assert_cmpstr (action, ==, "view.reply-to");
+  target = g_menu_model_get_item_attribute_value (menu, 0, G_MENU_ATTRIBUTE_TARGET, G_VARIANT_TYPE_STRING);
+  g_assert_cmpstr (g_variant_get_string (target, NULL), ==, "m1");
+  g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (row), action, target));
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  /* The bar is right above the compose box. */
+  bar = NATTER_REPLY_QUOTE (gtk_widget_get_prev_sibling (natter_test_gui_find (GTK_WIDGET (view ()),
+                                                                               NATTER_TYPE_COMPOSE)));
+  g_assert_cmpstr (natter_reply_quote_get_msgid (bar), ==, "m1");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (bar)));
+  g_assert_cmpstr (natter_reply_quote_get_label (bar), ==, "Replying to bob: who wants tea?");
+
+  natter_test_gui_type_and_enter (f.window, "me please");
+  g_assert_nonnull (natter_test_fake_expect (fake, "@+draft/reply=m1 PRIVMSG #tea :me please"));
+  natter_test_fake_send (fake, "@msgid=d1;+draft/reply=m1 :dot!d@host PRIVMSG #tea :me please");
+  g_assert_true (natter_test_gui_wait (message_row_shown, "me please", 5000));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (bar)));
+
+  /* The reply shows what it answers; a click there shows the original. */
+  row = natter_test_gui_find_row (f.window, "me please");
+  quote = NATTER_REPLY_QUOTE (natter_test_gui_find (GTK_WIDGET (row), NATTER_TYPE_REPLY_QUOTE));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (quote)));
+  g_assert_cmpstr (natter_reply_quote_get_label (quote), ==, "↪ bob: who wants tea?");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (quote), "view.show-message", "s", "m1"));
+  g_assert_true (natter_test_gui_wait (message_flashing, "who wants tea?", 5000));
+
+  /* Reactions: carol's shows a count; a click on it adds ours. */
+  popover = natter_message_row_popup_menu (natter_test_gui_find_row (f.window, "who wants tea?"));
+  menu = gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover));
+  {
+    GMenuModel *react = g_menu_model_get_item_link (menu, 1, G_MENU_LINK_SUBMENU);
+
+    g_assert_nonnull (react);
+    /* The six common ones and More… */
+    g_assert_cmpint (g_menu_model_get_n_items (react), ==, 7);
+    g_object_unref (react);
+  }
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  natter_test_fake_send (fake, "@+draft/react=👍;+draft/reply=m1 :carol!c@h TAGMSG #tea");
+  g_assert_true (natter_test_gui_wait (reaction_count_is, "👍 1", 5000));
+  row = natter_test_gui_find_row (f.window, "who wants tea?");
+  button = natter_reactions_bar_find (NATTER_REACTIONS_BAR (natter_test_gui_find (GTK_WIDGET (row),
+                                                                                   NATTER_TYPE_REACTIONS_BAR)), "👍");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, "carol");
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_nonnull (natter_test_fake_expect (fake, "@+draft/react=👍;+draft/reply=m1 TAGMSG #tea"));
+  natter_test_fake_send (fake, "@+draft/react=👍;+draft/reply=m1 :dot!d@host TAGMSG #tea");
+  g_assert_true (natter_test_gui_wait (reaction_count_is, "👍 2", 5000));
+  natter_test_fake_send (fake, "@+draft/react=🎉;+draft/reply=d1 :bob!b@h TAGMSG #tea");
+  natter_test_gui_settle (300);
+
+  g_assert_cmpuint (natter_test_gui_screenshot (GTK_WIDGET (f.window), shot), >, 10000);
+  g_test_message ("screenshot: %s", shot);
 
   close_session (path);
 }
@@ -1350,6 +1467,7 @@ main (int   argc,
   g_test_add_func ("/gui-dialogs/connect/untrusted-certificate", test_connect_untrusted_certificate);
   g_test_add_func ("/gui-dialogs/connect/refused-says-why-not-saved", test_connect_refused);
   g_test_add_func ("/gui-dialogs/message/delete", test_message_delete);
+  g_test_add_func ("/gui-dialogs/message/reply-react", test_message_reply_react);
   g_test_add_func ("/gui-dialogs/sidebar/read-elsewhere", test_read_elsewhere);
   g_test_add_func ("/gui-dialogs/sidebar/mark-read", test_sidebar_mark_read);
   g_test_add_func ("/gui-dialogs/sidebar/muted", test_sidebar_muted);

@@ -564,6 +564,79 @@ test_delete (Fixture       *f,
   g_assert_nonnull (strstr (err, "No message “no-such-msgid” in the scrollback"));
 }
 
+/* natterctl send --reply-to, react, and history showing both (issue 16),
+ * against the scripted fake offering message-tags. */
+static void
+test_replies_reactions (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", natter_test_fake_get_port (fake));
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(JsonNode) history = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  JsonObject *message;
+  JsonObject *reactions;
+
+  process = natter_test_ctl_spawn ("connect", server, "--nick", "alice", "--join", "#a", NULL);
+  g_assert_true (natter_test_fake_wait_connection (fake, 1));
+  natter_test_fake_register (fake, "alice", "server-time message-tags echo-message", NULL);
+  natter_test_fake_expect (fake, "JOIN #a");
+  natter_test_fake_send (fake, ":alice!a@host JOIN #a");
+  natter_test_fake_send (fake, ":fake.test 366 alice #a :End of NAMES list");
+  g_assert_cmpint (natter_test_ctl_wait (process, NULL, NULL), ==, 0);
+  g_clear_object (&process);
+
+  natter_test_fake_send (fake, "@msgid=b1 :bob!b@h PRIVMSG #a :who wants tea?");
+  g_free (wait_msgid ("#a", "who wants tea?"));
+
+  process = natter_test_ctl_spawn ("send", "--reply-to", "b1", "#a", "me", "please", NULL);
+  natter_test_fake_expect (fake, "@+draft/reply=b1 PRIVMSG #a :me please");
+  natter_test_fake_send (fake, "@msgid=a1;+draft/reply=b1 :alice!a@host PRIVMSG #a :me please");
+  g_assert_cmpint (natter_test_ctl_wait (process, NULL, NULL), ==, 0);
+  g_clear_object (&process);
+
+  process = natter_test_ctl_spawn ("react", "#a", "b1", "👍", NULL);
+  natter_test_fake_expect (fake, "@+draft/react=👍;+draft/reply=b1 TAGMSG #a");
+  natter_test_fake_send (fake, "@+draft/react=👍;+draft/reply=b1 :alice!a@host TAGMSG #a");
+  g_assert_cmpint (natter_test_ctl_wait (process, NULL, NULL), ==, 0);
+  g_clear_object (&process);
+  natter_test_fake_send (fake, "@+draft/react=👍;+draft/reply=b1 :carol!c@h TAGMSG #a");
+  natter_test_fake_send (fake, "@+draft/react=🎉;+draft/reply=b1 :bob!b@h TAGMSG #a");
+  natter_test_fake_send (fake, "@msgid=b2 :bob!b@h PRIVMSG #a :sync");
+  g_free (wait_msgid ("#a", "sync"));
+
+  /* --json: msgid, reply_to and reactions. */
+  history = natter_test_ctl_json ("history", "#a", NULL);
+  message = find_element (member_array (object_of (history), "messages"), "msgid", "a1");
+  g_assert_nonnull (message);
+  g_assert_cmpstr (json_object_get_string_member (message, "reply_to"), ==, "b1");
+  message = find_element (member_array (object_of (history), "messages"), "msgid", "b1");
+  g_assert_nonnull (message);
+  g_assert_true (json_object_get_null_member (message, "reply_to"));
+  reactions = json_object_get_object_member (message, "reactions");
+  g_assert_nonnull (reactions);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (reactions, "👍")), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (reactions, "🎉"), 0), ==, "bob");
+
+  /* The plain output: the quote above the reply, the counts after. */
+  g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "history", "#a", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "<bob> who wants tea? [👍 2] [🎉 1]\n"));
+  g_assert_nonnull (strstr (out, "  ↪ reply to bob: who wants tea?\n"));
+  g_assert_true (strstr (out, "↪ reply to bob") < strstr (out, "<alice> me please"));
+
+  /* Errors, named. */
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "react", "#a", "nope", "👍", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "No message “nope”"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "react", "#a", "b1", "a b", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "spaces"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "send", "--reply-to", "nope", "#a", "hi", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "No message “nope”"));
+}
+
 static void
 test_who_last (Fixture       *f,
                gconstpointer  data)
@@ -1599,6 +1672,8 @@ main (int   argc,
   g_test_add ("/natterctl/session/who-presence", Fixture, NULL, fixture_set_up_hosting, test_who_presence,
               fixture_tear_down);
   g_test_add ("/natterctl/session/delete", Fixture, NULL, fixture_set_up, test_delete, fixture_tear_down);
+  g_test_add ("/natterctl/session/replies-reactions", Fixture, NULL, fixture_set_up, test_replies_reactions,
+              fixture_tear_down);
   g_test_add ("/natterctl/session/room-picks-its-session", Fixture, NULL, fixture_set_up_hosting,
               test_room_picks_session, fixture_tear_down);
   g_test_add ("/natterctl/session/sessions-say-why", Fixture, NULL, fixture_set_up, test_sessions_say_why,

@@ -234,10 +234,13 @@ test_store_migrates_v1 (Fixture       *f,
   natter_test_store_exec (path, v1_sessions_schema);
   store = natter_session_store_new (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 5);
   /* Version 4: the STS policies' table, and no session presents a client certificate. */
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM sts_policies"), ==, 0);
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM sessions WHERE client_cert"), ==, 0);
+  /* Version 5: no message is a reply yet, and none has reactions. */
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM messages WHERE reply_to IS NOT NULL"), ==, 0);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM reactions"), ==, 0);
 
   /* Every version 1 row is there as it was, and still found by search. */
   page = store_history (store, "#a", NATTER_SCROLLBACK_LATEST, 0, 50, TRUE);

@@ -174,6 +174,8 @@ natter_dbus_request_done (GObject      *source,
     { natter_session_invite_async, natter_session_invite_finish },
     { natter_session_send_raw_async, natter_session_send_raw_finish },
     { natter_session_delete_message_async, natter_session_delete_message_finish },
+    { natter_session_send_reply_async, natter_session_send_reply_finish },
+    { natter_session_react_async, natter_session_react_finish },
   };
   g_autoptr(NatterDbusCall) request = user_data;
   g_autoptr(GError) error = NULL;

@@ -50,6 +50,10 @@ natter_dbus_message_to_variant (NatterSessionMessage *message)
     g_variant_dict_insert (&dict, "msgid", "s", message->msgid);
   if (message->subject != NULL)
     g_variant_dict_insert (&dict, "subject", "s", message->subject);
+  if (message->reply_to != NULL)
+    g_variant_dict_insert (&dict, "reply-to", "s", message->reply_to);
+  if (message->reactions != NULL)
+    g_variant_dict_insert_value (&dict, "reactions", message->reactions);
 
   return g_variant_dict_end (&dict);
 }
@@ -849,6 +853,7 @@ natter_dbus_session_iface_init (NatterIpcSession1Iface *iface)
   iface->handle_unblock = natter_dbus_session_handle_unblock;
   iface->handle_save = natter_dbus_session_handle_save;
   iface->handle_trust_certificate = natter_dbus_session_handle_trust_certificate;
+  natter_dbus_session_replies_iface_init (iface);
 }
 
 /* GObject */
@@ -936,6 +941,7 @@ natter_dbus_session_new (NatterSessionManager     *manager,
   g_signal_connect (session, "certificate-offered", G_CALLBACK (on_certificate_offered), self);
   g_signal_connect (session, "message-deleted", G_CALLBACK (on_message_deleted), self);
   natter_dbus_presence_watch (NATTER_IPC_SESSION1 (self), session);
+  natter_dbus_session_replies_connect (self, session);
   g_signal_connect (session, "room-added", G_CALLBACK (on_room_added), self);
   g_signal_connect (session, "room-removed", G_CALLBACK (on_room_removed), self);
 

@@ -29,4 +29,9 @@ void               natter_dbus_session_unexport     (NatterDbusSession        *s
 /* The a{sv} of a message, as MessageReceived, History and Search give it. */
 GVariant          *natter_dbus_message_to_variant   (NatterSessionMessage     *message);
 
+/* natter-dbus-session-replies.c: SendReply, React and ReactionsChanged. */
+void               natter_dbus_session_replies_iface_init (NatterIpcSession1Iface *iface);
+void               natter_dbus_session_replies_connect    (NatterDbusSession      *self,
+                                                           NatterSession          *session);
+
 G_END_DECLS

@@ -256,9 +256,10 @@ connection_pump (NatterSessionConnection *self)
 }
 
 static GBytes *
-format_line (const char         *command,
-             const char * const *params,
-             guint               n_params)
+format_tagged_line (const char         *tags,
+                    const char         *command,
+                    const char * const *params,
+                    guint               n_params)
 {
   GString *line = g_string_new (NULL);
 
@@ -267,10 +268,12 @@ format_line (const char         *command,
   for (guint i = 0; i < n_params; i++)
     g_assert (strpbrk (params[i], "\r\n") == NULL);
 
-  natter_irc_format (line, NULL, NULL, command, params, n_params);
+  natter_irc_format (line, tags, NULL, command, params, n_params);
 
   return g_string_free_to_bytes (line);
 }
+
+#define format_line(command, params, n_params) format_tagged_line (NULL, command, params, n_params)
 
 void
 natter_session_connection_queue (NatterSessionConnection *self,
@@ -286,6 +289,24 @@ natter_session_connection_queue (NatterSessionConnection *self,
     return;
 
   g_queue_push_tail (urgent ? &self->urgent : &self->normal, format_line (command, params, n_params));
+  connection_pump (self);
+}
+
+void
+natter_session_connection_queue_tagged (NatterSessionConnection *self,
+                                        const char              *tags,
+                                        const char              *command,
+                                        const char * const      *params,
+                                        guint                    n_params)
+{
+  g_return_if_fail (NATTER_IS_SESSION_CONNECTION (self));
+  g_return_if_fail (command != NULL);
+  g_return_if_fail (tags == NULL || strpbrk (tags, " \r\n") == NULL);
+
+  if (self->closed)
+    return;
+
+  g_queue_push_tail (&self->normal, format_tagged_line (tags, command, params, n_params));
   connection_pump (self);
 }
 

@@ -619,6 +619,7 @@ session_parse_message (NatterSession    *self,
   message->sender = g_steal_pointer (&sender);
   message->time_us = message_time_us (msg);
   message->msgid = natter_irc_message_dup_tag (msg, "msgid");
+  message->reply_to = _natter_session_dup_reply_to (self, msg);
   message->own = own;
   message->highlight = !own && natter_session_mentions (self, message->text, self->nick);
   message->history = history;
@@ -1097,6 +1098,7 @@ static const Handler handlers[] = {
   { "QUIT",         session_handle_quit,                 TRUE },
   { "REDACT",       _natter_session_handle_redact,       FALSE },
   { "SETNAME",      _natter_session_handle_setname,      FALSE },
+  { "TAGMSG",       _natter_session_handle_react,        FALSE },
   { "TOPIC",        session_handle_topic_change,         TRUE },
 };
 

@@ -15,6 +15,7 @@ _natter_session_batch_free (Batch *batch)
   g_free (batch->type);
   g_free (batch->target);
   g_ptr_array_unref (batch->messages);
+  g_clear_pointer (&batch->reactions, g_ptr_array_unref);
   g_free (batch);
 }
 
@@ -108,6 +109,7 @@ _natter_session_handle_batch (NatterSession    *self,
           natter_session_store_backfill_async (self->store, self->record->id, batch->messages,
                                                on_backfilled, closure);
         }
+      _natter_session_replies_batch_end (self, batch);
       g_hash_table_remove (self->batches, ref);
     }
 }

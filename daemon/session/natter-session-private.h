@@ -59,6 +59,7 @@ typedef struct {
   char      *type;
   char      *target;
   GPtrArray *messages;   /* NatterSessionMessage* */
+  GPtrArray *reactions;  /* chathistory: GStrv {target, msgid, reaction, nick}, stored after the messages; or NULL */
 } Batch;
 
 struct _NatterSession
@@ -132,6 +133,8 @@ struct _NatterSession
   gboolean             metered;       /* backfill one short page */
 
   NatterSessionPresence *presence;    /* natter-session-presence.c */
+  /* natter-session-replies.c: the msgid the message being sent answers. */
+  const char          *out_reply_to;
 };
 
 struct _Request
@@ -180,6 +183,7 @@ enum {
   ROOM_REMOVED,
   CERTIFICATE_OFFERED,
   MESSAGE_DELETED,
+  REACTIONS_CHANGED,
   N_SIGNALS
 };
 
@@ -394,9 +398,30 @@ void      _natter_session_handle_markread (NatterSession    *self,
 /* natter-session-redaction.c: draft/message-redaction */
 void      _natter_session_handle_redact (NatterSession    *self,
                                          NatterIrcMessage *msg);
+/* A msgid as a parameter or tag: short, one word; else _INVALID_ARGUMENT. */
+gboolean  _natter_session_check_msgid   (const char  *msgid,
+                                         GError     **error);
 /* FAIL (standard-replies): for now, a refused REDACT. */
 void      _natter_session_handle_fail   (NatterSession    *self,
                                          NatterIrcMessage *msg);
+
+/* natter-session-replies.c: +draft/reply and +draft/react */
+void      _natter_session_replies_class_init (GObjectClass     *klass);
+/* The valid +draft/reply of @msg, or NULL. */
+char     *_natter_session_dup_reply_to  (NatterSession    *self,
+                                         NatterIrcMessage *msg);
+/* PRIVMSG or NOTICE @target :@text, as a reply to self->out_reply_to
+ * when set (tagged where the server takes client tags). */
+void      _natter_session_queue_message (NatterSession    *self,
+                                         const char       *command,
+                                         const char       *target,
+                                         const char       *text);
+/* A TAGMSG's +draft/react; other tags are not its business. */
+void      _natter_session_handle_react  (NatterSession    *self,
+                                         NatterIrcMessage *msg);
+/* At the end of chathistory @batch: its reactions, once its messages are queued to the store. */
+void      _natter_session_replies_batch_end (NatterSession *self,
+                                             Batch         *batch);
 
 /* natter-session-desktop.c */
 /* The away to tell the server: the user's own, else the desktop's. */

@@ -35,9 +35,9 @@ delete_data_free (DeleteData *data)
   g_free (data);
 }
 
-static gboolean
-check_msgid (const char  *msgid,
-             GError     **error)
+gboolean
+_natter_session_check_msgid (const char  *msgid,
+                             GError     **error)
 {
   if (!natter_session_check_text (msgid, MSGID_MAX, _("message ID"), error))
     return FALSE;
@@ -116,7 +116,7 @@ natter_session_delete_message_async (NatterSession       *self,
 
   if (reason != NULL && reason[0] == '\0')
     reason = NULL;
-  if (check_can_delete (self, &error) && check_msgid (msgid, &error) && reason != NULL)
+  if (check_can_delete (self, &error) && _natter_session_check_msgid (msgid, &error) && reason != NULL)
     natter_session_check_text (reason, 0, _("reason"), &error);
 
   task = _natter_session_task_new (self, natter_session_delete_message_async, g_steal_pointer (&error),
@@ -151,7 +151,7 @@ _natter_session_handle_redact (NatterSession    *self,
   g_autofree char *sender = NULL;
   Request *request;
 
-  if (msg->n_params < 2 || !check_msgid (msg->params[1], NULL))
+  if (msg->n_params < 2 || !_natter_session_check_msgid (msg->params[1], NULL))
     return;
   target = msg->params[0];
   msgid = msg->params[1];

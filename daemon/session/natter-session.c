@@ -679,6 +679,7 @@ natter_session_class_init (NatterSessionClass *klass)
     g_signal_new ("message-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   _natter_session_presence_class_init (object_class);
+  _natter_session_replies_class_init (G_OBJECT_CLASS (klass));
 }
 
 static void
@@ -1216,7 +1217,7 @@ natter_session_send_async (NatterSession       *self,
       g_autofree char *ctcp = action ? g_strdup_printf ("\001ACTION %s\001", piece) : NULL;
       NatterSessionMessage *message;
 
-      _natter_session_queue (self, FALSE, command, target, action ? ctcp : piece, NULL);
+      _natter_session_queue_message (self, command, target, action ? ctcp : piece);
       if (echo)
         continue;
 
@@ -1228,6 +1229,7 @@ natter_session_send_async (NatterSession       *self,
       message->kind = kind;
       message->own = TRUE;
       message->time_us = g_get_real_time ();
+      message->reply_to = g_strdup (self->out_reply_to);
       g_ptr_array_add (request->results, message);
     }
 

@@ -116,6 +116,8 @@ G_DECLARE_FINAL_TYPE (NatterSession, natter_session, NATTER, SESSION, GObject)
  *   room-added (NatterSessionRoom *), room-removed (NatterSessionRoom *)
  *   certificate-offered (fingerprint, subject, issuer, GStrv errors)
  *   message-deleted (const char *target, const char *msgid): redacted
+ *   reactions-changed (const char *target, const char *msgid, GVariant *a{sas}):
+ *     a reaction came to a message of the scrollback (reaction -> nicks)
  */
 
 GQuark              natter_session_error_quark  (void);
@@ -303,6 +305,37 @@ void                natter_session_delete_message_async  (NatterSession        *
 gboolean            natter_session_delete_message_finish (NatterSession        *self,
                                                           GAsyncResult         *result,
                                                           GError              **error);
+
+/* Sends @text to @target as a reply to its message @reply_to (the
+ * +draft/reply tag where the server offers message-tags; plain, with the
+ * link kept in our scrollback, elsewhere), completing as a send does.
+ * _NOT_FOUND when @reply_to is not a message of that conversation. */
+void                natter_session_send_reply_async  (NatterSession        *self,
+                                                      const char           *target,
+                                                      const char           *reply_to,
+                                                      const char           *text,
+                                                      NatterMessageKind     kind,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+gboolean            natter_session_send_reply_finish (NatterSession        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+/* Reacts with @reaction (one word: an emoji, ":)") to the message @msgid
+ * of @target: a TAGMSG with +draft/react, once sent. _NOT_SUPPORTED
+ * without message-tags, _NOT_FOUND for a msgid not in that conversation,
+ * _INVALID_ARGUMENT for an empty or overlong reaction, or one with spaces
+ * or control characters. reactions-changed follows. */
+void                natter_session_react_async       (NatterSession        *self,
+                                                      const char           *target,
+                                                      const char           *msgid,
+                                                      const char           *reaction,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+gboolean            natter_session_react_finish      (NatterSession        *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
 
 /* WHOIS @nick: completes at its end (318); _NOT_FOUND for no such nick. */
 void                natter_session_whois_async  (NatterSession        *self,

@@ -44,6 +44,8 @@ natter_session_message_unref (NatterSessionMessage *self)
   g_free (self->text);
   g_free (self->subject);
   g_free (self->msgid);
+  g_free (self->reply_to);
+  g_clear_pointer (&self->reactions, g_variant_unref);
   g_free (self);
 }
 

@@ -37,6 +37,8 @@ typedef struct {
   char              *text;
   char              *subject;   /* nick and kick: the new nick, the nick kicked; else NULL */
   char              *msgid;     /* the server's msgid tag, or NULL */
+  char              *reply_to;  /* +draft/reply: the msgid this message answers, or NULL */
+  GVariant          *reactions; /* a{sas} reaction -> nicks (history pages only), or NULL */
   NatterMessageKind  kind;
   gboolean           own;
   gboolean           highlight;

@@ -37,8 +37,27 @@ extern const int _natter_session_store_error_codes[NATTER_DATABASE_N_ERRORS];
   natter_database_map_error ((error), NATTER_SESSION_STORE_ERROR, _natter_session_store_error_codes)
 
 /* What _natter_session_store_message_from_row() reads, in order from column 0. */
-#define MESSAGE_COLUMNS "id, target, folded, time, sender, text, kind, own, highlight, msgid, subject"
+#define MESSAGE_COLUMNS "id, target, folded, time, sender, text, kind, own, highlight, msgid, subject, reply_to"
 
 NatterSessionMessage *_natter_session_store_message_from_row (sqlite3_stmt *stmt);
+
+/* Version 4 had no replies or reactions (issue 16, +draft/reply and
+ * +draft/react): the msgid a message answers, and who reacted how to a
+ * message, keyed by its msgid (natter-session-store-reactions.c). */
+#define MIGRATE_REPLIES_REACTIONS_SQL \
+  "ALTER TABLE messages ADD COLUMN reply_to TEXT;" \
+  "CREATE TABLE IF NOT EXISTS reactions (" \
+  "  session INTEGER NOT NULL," \
+  "  msgid TEXT NOT NULL," \
+  "  reaction TEXT NOT NULL," \
+  "  nick TEXT NOT NULL," \
+  "  time INTEGER NOT NULL," \
+  "  PRIMARY KEY (session, msgid, reaction, nick));"
+
+/* On the database thread: gives each message of @messages with a msgid its
+ * reactions (NatterSessionMessage.reactions), if it has any. */
+void _natter_session_store_attach_reactions (NatterDatabase *database,
+                                             gint64          session_id,
+                                             GPtrArray      *messages);
 
 G_END_DECLS

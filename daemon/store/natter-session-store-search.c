@@ -49,7 +49,7 @@ natter_session_found_free (NatterSessionFound *found)
 
 #define FIND_SQL \
   "SELECT m.id, m.target, m.folded, m.time, m.sender, m.text, m.kind," \
-  " m.own, m.highlight, m.msgid, m.subject, m.session" \
+  " m.own, m.highlight, m.msgid, m.subject, m.reply_to, m.session" \
   " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid" \
   " WHERE messages_fts MATCH ?1 ORDER BY messages_fts.rowid DESC"
 
@@ -74,7 +74,7 @@ find_query (NatterDatabase  *database,
   natter_database_bind_text (stmt, 1, query);
   while (found->len < data->limit && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      guint session_id = sqlite3_column_int (stmt, 11);
+      guint session_id = sqlite3_column_int (stmt, 12);
       NatterSessionFound *one;
 
       /* Sessions natterd does not hold cannot be shown: skip them. */

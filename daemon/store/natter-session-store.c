@@ -11,7 +11,7 @@
 
 /* How many queued operations one transaction takes at most. */
 #define BATCH_MAX 512
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 /* Kinds up to this one are messages; after it come room events. */
 #define LAST_MESSAGE_KIND_SQL "2"
@@ -142,6 +142,7 @@ static const char * const migrations[] = {
   MIGRATE_1_SQL SCHEMA_SQL,
   MIGRATE_SECRETS_SQL,
   MIGRATE_CLIENT_AUTH_SQL,
+  MIGRATE_REPLIES_REACTIONS_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
@@ -149,7 +150,7 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
 static const NatterDatabaseSchema schema = {
   .version = SCHEMA_VERSION,
   .steps = migrations,
-  .create = SCHEMA_SQL MIGRATE_CLIENT_AUTH_SQL,
+  .create = SCHEMA_SQL MIGRATE_CLIENT_AUTH_SQL MIGRATE_REPLIES_REACTIONS_SQL,
   .pragmas = "PRAGMA foreign_keys = ON",
 };
 
@@ -295,6 +296,7 @@ _natter_session_store_message_from_row (sqlite3_stmt *stmt)
   message->highlight = sqlite3_column_int (stmt, 8) != 0;
   message->msgid = column_dup (stmt, 9);
   message->subject = column_dup (stmt, 10);
+  message->reply_to = column_dup (stmt, 11);
 
   /* A kind from a newer Natter reads as plain text, without its extras. */
   kind = sqlite3_column_int (stmt, 6);
@@ -316,7 +318,7 @@ store_insert_message (NatterSessionStore   *self,
 {
   sqlite3_stmt *stmt = store_stmt (self,
     "INSERT OR IGNORE INTO messages (" MESSAGE_COLUMNS ", session)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?12)");
 
   if (stmt == NULL)
     return;
@@ -332,6 +334,7 @@ store_insert_message (NatterSessionStore   *self,
   sqlite3_bind_int (stmt, 9, message->highlight);
   bind_text (stmt, 10, message->msgid);
   bind_text (stmt, 11, message->subject);
+  bind_text (stmt, 13, message->reply_to);
   sqlite3_bind_int (stmt, 12, session_id);
 
   store_exec_logged (self, stmt);
@@ -791,6 +794,7 @@ store_history_op (NatterSessionStore *self,
       return_sqlite_error (self, op);
       return;
     }
+  _natter_session_store_attach_reactions (self->database, data->session_id, messages);
 
   if (query->descending)
     for (guint i = 0; i < messages->len / 2; i++)
@@ -840,7 +844,7 @@ natter_session_store_history_finish (GAsyncResult  *result,
  * conversation's rows and matches each (0.9 s in 100,000 rows). */
 #define SEARCH_SQL(and_folded) \
   "SELECT m.id, m.target, m.folded, m.time, m.sender, m.text, m.kind," \
-  " m.own, m.highlight, m.msgid, m.subject" \
+  " m.own, m.highlight, m.msgid, m.subject, m.reply_to" \
   " FROM messages_fts CROSS JOIN messages m ON m.id = messages_fts.rowid" \
   " WHERE messages_fts MATCH ?1 AND m.session = ?2" and_folded \
   " ORDER BY m.time DESC, m.id DESC LIMIT ?3"

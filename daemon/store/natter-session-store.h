@@ -274,6 +274,24 @@ NatterSessionMessage *natter_session_store_find_message_finish (NatterSessionSto
                                                                 GAsyncResult        *result,
                                                                 GError             **error);
 
+/* +draft/react (natter-session-store-reactions.c): adds @nick's
+ * @reaction to the message @msgid of conversation @folded. Answers the
+ * message's reactions after it (a{sas}: reaction -> nicks), or NULL
+ * without an error when nothing changed: already there, no such message
+ * in that conversation, or the message is at its bound of reactions. */
+void                natter_session_store_add_reaction_async  (NatterSessionStore  *self,
+                                                              gint64               session_id,
+                                                              const char          *folded,
+                                                              const char          *msgid,
+                                                              const char          *reaction,
+                                                              const char          *nick,
+                                                              gint64               time_us,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+GVariant           *natter_session_store_add_reaction_finish (NatterSessionStore  *self,
+                                                              GAsyncResult        *result,
+                                                              GError             **error);
+
 /* Waits until everything queued so far is written (for tests and shutdown). */
 void                natter_session_store_sync            (NatterSessionStore  *self);
 
