@@ -848,6 +848,7 @@ natter_dbus_session_iface_init (NatterIpcSession1Iface *iface)
   iface->handle_unblock = natter_dbus_session_handle_unblock;
   iface->handle_save = natter_dbus_session_handle_save;
   iface->handle_trust_certificate = natter_dbus_session_handle_trust_certificate;
+  iface->handle_set_typing = natter_dbus_session_handle_set_typing;
 }
 
 /* GObject */
@@ -936,6 +937,7 @@ natter_dbus_session_new (NatterSessionManager     *manager,
   g_signal_connect (session, "message-deleted", G_CALLBACK (on_message_deleted), self);
   g_signal_connect (session, "room-added", G_CALLBACK (on_room_added), self);
   g_signal_connect (session, "room-removed", G_CALLBACK (on_room_removed), self);
+  natter_dbus_session_relay_typing (self);
 
   /* Everything else as the notify handler sees it. */
   {

@@ -256,7 +256,8 @@ connection_pump (NatterSessionConnection *self)
 }
 
 static GBytes *
-format_line (const char         *command,
+format_line (const char         *tags,
+             const char         *command,
              const char * const *params,
              guint               n_params)
 {
@@ -267,7 +268,7 @@ format_line (const char         *command,
   for (guint i = 0; i < n_params; i++)
     g_assert (strpbrk (params[i], "\r\n") == NULL);
 
-  natter_irc_format (line, NULL, NULL, command, params, n_params);
+  natter_irc_format (line, tags, NULL, command, params, n_params);
 
   return g_string_free_to_bytes (line);
 }
@@ -285,7 +286,24 @@ natter_session_connection_queue (NatterSessionConnection *self,
   if (self->closed)
     return;
 
-  g_queue_push_tail (urgent ? &self->urgent : &self->normal, format_line (command, params, n_params));
+  g_queue_push_tail (urgent ? &self->urgent : &self->normal, format_line (NULL, command, params, n_params));
+  connection_pump (self);
+}
+
+void
+natter_session_connection_queue_tagged (NatterSessionConnection *self,
+                                        const char              *tags,
+                                        const char              *command,
+                                        const char * const      *params,
+                                        guint                    n_params)
+{
+  g_return_if_fail (NATTER_IS_SESSION_CONNECTION (self));
+  g_return_if_fail (command != NULL);
+
+  if (self->closed)
+    return;
+
+  g_queue_push_tail (&self->normal, format_line (tags, command, params, n_params));
   connection_pump (self);
 }
 
@@ -312,7 +330,7 @@ natter_session_connection_queue_async (NatterSessionConnection *self,
     }
 
   awaited = g_new0 (Awaited, 1);
-  awaited->line = format_line (command, params, n_params);
+  awaited->line = format_line (NULL, command, params, n_params);
   awaited->task = g_steal_pointer (&task);
   g_queue_push_tail (&self->awaited, awaited);
   g_queue_push_tail (&self->normal, g_bytes_ref (awaited->line));
@@ -355,7 +373,7 @@ natter_session_connection_queue_barrier (NatterSessionConnection *self,
   if (token == 0)
     token = ++self->next_token;
   param = g_strdup_printf (BARRIER_PREFIX "%" G_GUINT64_FORMAT, token);
-  self->barrier = format_line ("PING", (const char *[]) { param }, 1);
+  self->barrier = format_line (NULL, "PING", (const char *[]) { param }, 1);
   self->barrier_token = token;
   self->barrier_shared = shareable;
   g_queue_push_tail (&self->normal, self->barrier);

@@ -60,6 +60,12 @@ void                     natter_session_connection_queue      (NatterSessionConn
                                                                const char              *command,
                                                                const char * const      *params,
                                                                guint                    n_params);
+/* A normal line with the tag section @tags (escaped, without the '@'). */
+void                     natter_session_connection_queue_tagged (NatterSessionConnection *self,
+                                                                 const char              *tags,
+                                                                 const char              *command,
+                                                                 const char * const      *params,
+                                                                 guint                    n_params);
 /* Queues a normal line and completes once it is written; fails with
  * G_IO_ERROR_CLOSED when the connection closes or drops it first. */
 void                     natter_session_connection_queue_async  (NatterSessionConnection *self,

@@ -413,6 +413,7 @@ _natter_session_deliver (NatterSession        *self,
   message->id = natter_session_store_next_message_id (self->store);
   natter_session_room_add_message (room, message);
   natter_session_store_log (self->store, self->record->id, message);
+  _natter_session_typing_ended (self, message);
   g_signal_emit (self, _natter_session_signals[MESSAGE_RECEIVED], 0, message);
 }
 
@@ -425,6 +426,13 @@ session_is_blocked (NatterSession *self,
       return TRUE;
 
   return FALSE;
+}
+
+gboolean
+_natter_session_is_blocked (NatterSession *self,
+                            const char    *source)
+{
+  return session_is_blocked (self, source);
 }
 
 gboolean
@@ -633,6 +641,8 @@ session_handle_privmsg (NatterSession    *self,
   Batch *batch = _natter_session_history_batch (self, msg);
   NatterSessionMessage *message;
 
+  if (_natter_session_multiline_take (self, msg))
+    return;
   if (notice && batch == NULL && _natter_session_handle_wholast (self, msg))
     return;
 
@@ -1086,6 +1096,7 @@ static const Handler handlers[] = {
   { "PRIVMSG",      session_handle_privmsg_text,         FALSE },
   { "QUIT",         session_handle_quit,                 TRUE },
   { "REDACT",       _natter_session_handle_redact,       FALSE },
+  { "TAGMSG",       _natter_session_handle_tagmsg,       FALSE },
   { "TOPIC",        session_handle_topic_change,         TRUE },
 };
 
