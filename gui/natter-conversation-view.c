@@ -14,6 +14,7 @@
 #include "natter-message-row.h"
 #include "natter-session-item.h"
 #include "natter-text.h"
+#include "natter-typing-indicator.h"
 
 #define MARK_READ_DELAY_MS 400
 /* Load an older page when the view comes this close to the top. */
@@ -64,6 +65,7 @@ struct _NatterConversationView
   GtkRevealer        *error_revealer;
   GtkLabel           *error_label;
   NatterCompose      *compose;
+  NatterTypingIndicator *typing_indicator;
 };
 
 enum {
@@ -825,6 +827,13 @@ send_text (NatterConversationView *self,
   lines = g_strv_builder_end (builder);
   n = g_strv_length (lines);
 
+  /* draft/multiline: one message of several lines, no need to ask. */
+  if (n > 1 && g_strv_contains (natter_ipc_session1_get_capabilities (session (self)), "draft/multiline"))
+    {
+      call (self, session (self), "Send", g_variant_new ("(sss)", target (self), text, "text"));
+      return;
+    }
+
   if (n <= 1)
     {
       send_lines (self, (const char * const *) lines, "text");
@@ -1013,6 +1022,8 @@ open_conversation (NatterConversationView *self,
   g_clear_handle_id (&self->mark_read_source, g_source_remove);
   g_set_object (&self->conversation, conversation);
   hide_inline_error (self);
+  natter_compose_set_typing_target (self->compose, session (self), target (self));
+  natter_typing_indicator_set_conversation (self->typing_indicator, session (self), target (self));
 
   /* The same conversation, now with its room object (a private one that
    * started): keep what is loaded. */
@@ -1176,6 +1187,7 @@ natter_conversation_view_class_init (NatterConversationViewClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (NATTER_TYPE_COMPOSE);
+  g_type_ensure (NATTER_TYPE_TYPING_INDICATOR);
   g_type_ensure (NATTER_TYPE_MESSAGE_ROW);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/natter/Natter/natter-conversation-view.ui");
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, header);
@@ -1196,6 +1208,7 @@ natter_conversation_view_class_init (NatterConversationViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, error_label);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, compose);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, typing_indicator);
 
   gtk_widget_class_install_action (widget_class, "view.jump-to-newest", NULL, action_jump_to_newest);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_End, GDK_CONTROL_MASK, "view.jump-to-newest", NULL);
