@@ -27,6 +27,7 @@ natter_cli_message_send (NatterCli              *cli,
   g_auto(GStrv) split = NULL;
   g_autofree char *joined = NULL;
   NatterIpcSession1 *session;
+  const char * const *caps;
   gboolean multiline;
   const char *target;
   int status;
@@ -91,7 +92,8 @@ natter_cli_message_send (NatterCli              *cli,
   g_ptr_array_add (lines, NULL);
   joined = g_strjoinv ("\n", (char **) lines->pdata);
   g_ptr_array_set_size (lines, lines->len - 1);
-  multiline = g_strv_contains (natter_ipc_session1_get_capabilities (session), "draft/multiline") &&
+  caps = natter_ipc_session1_get_capabilities (session);
+  multiline = caps != NULL && g_strv_contains (caps, "draft/multiline") &&
               strchr (joined, '\n') != NULL && g_strcmp0 (kind, "action") != 0;
   for (guint t = 0; targets[t] != NULL; t++)
     {
@@ -273,6 +275,29 @@ target_equal (const char *a,
   return g_ascii_strcasecmp (a, b) == 0;
 }
 
+/* One line of `follow --json`: {"session": ID, ...}. */
+static JsonBuilder *
+follow_json_begin (NatterIpcSession1 *session)
+{
+  JsonBuilder *builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "session");
+  json_builder_add_int_value (builder, natter_ipc_session1_get_id (session));
+
+  return builder;
+}
+
+static void
+follow_json_print (JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  natter_cli_print_json (root, TRUE);
+}
+
 static void
 on_follow_message (NatterIpcClient   *client,
                    NatterIpcSession1 *session,
@@ -297,16 +322,10 @@ on_follow_message (NatterIpcClient   *client,
 
   if (natter_cli_get_json (follow->cli))
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(JsonBuilder) builder = follow_json_begin (session);
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "session");
-      json_builder_add_int_value (builder, natter_ipc_session1_get_id (session));
       natter_cli_json_add_message (builder, message);
-      json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      natter_cli_print_json (root, TRUE);
+      follow_json_print (builder);
     }
   else
     {
@@ -335,12 +354,8 @@ on_follow_typing (NatterIpcSession1 *session,
 
   if (natter_cli_get_json (follow->cli))
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(JsonBuilder) builder = follow_json_begin (session);
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "session");
-      json_builder_add_int_value (builder, natter_ipc_session1_get_id (session));
       json_builder_set_member_name (builder, "typing");
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "target");
@@ -350,9 +365,7 @@ on_follow_typing (NatterIpcSession1 *session,
       json_builder_set_member_name (builder, "state");
       json_builder_add_string_value (builder, state);
       json_builder_end_object (builder);
-      json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      natter_cli_print_json (root, TRUE);
+      follow_json_print (builder);
     }
   else if (g_strcmp0 (state, "active") == 0)
     /* Translators: a line of `natterctl follow --typing`. */

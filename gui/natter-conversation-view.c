@@ -816,6 +816,7 @@ send_text (NatterConversationView *self,
   g_auto(GStrv) split = g_strsplit (text, "\n", -1);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) lines = NULL;
+  const char * const *caps;
   guint n;
 
   for (guint i = 0; split[i] != NULL; i++)
@@ -828,7 +829,8 @@ send_text (NatterConversationView *self,
   n = g_strv_length (lines);
 
   /* draft/multiline: one message of several lines, no need to ask. */
-  if (n > 1 && g_strv_contains (natter_ipc_session1_get_capabilities (session (self)), "draft/multiline"))
+  caps = natter_ipc_session1_get_capabilities (session (self));
+  if (n > 1 && caps != NULL && g_strv_contains (caps, "draft/multiline"))
     {
       call (self, session (self), "Send", g_variant_new ("(sss)", target (self), text, "text"));
       return;

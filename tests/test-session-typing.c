@@ -13,39 +13,6 @@
  * TAGMSG and its rate limit, the typing signal with its expiry, blocked
  * nicks ignored, nothing logged; a server without message-tags. */
 
-typedef struct {
-  GPtrArray *events;   /* "target nick state" */
-} Typings;
-
-static void
-on_typing (NatterSession *session,
-           const char    *target,
-           const char    *nick,
-           const char    *state,
-           Typings       *typings)
-{
-  g_ptr_array_add (typings->events, g_strdup_printf ("%s %s %s", target, nick, state));
-}
-
-static gboolean
-has_typing (gpointer data)
-{
-  return ((Typings *) data)->events->len > 0;
-}
-
-/* The next typing signal is @expected. */
-static void
-next_typing (Typings    *typings,
-             const char *expected)
-{
-  if (!natter_test_spin_until (has_typing, typings, NATTER_TEST_TIMEOUT_MS))
-    {
-      natter_test_fail ("no typing signal “%s”", expected);
-      return;
-    }
-  g_assert_cmpstr (g_ptr_array_index (typings->events, 0), ==, expected);
-  g_ptr_array_remove_index (typings->events, 0);
-}
 
 /* alice in #m with bob on @fake offering @caps; typing states end after
  * @active_ms ("active") and twice that ("paused"). */
@@ -68,17 +35,6 @@ alice_on_fake (Fixture        *f,
   join_on_fake (f, fake, "#m", "bob carol alice");
 }
 
-/* Messages received that are text, not events (joins and the like). */
-static guint
-count_texts (Fixture *f)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < f->messages->len; i++)
-    if (((NatterSessionMessage *) g_ptr_array_index (f->messages, i))->kind == NATTER_MESSAGE_KIND_TEXT)
-      n++;
-  return n;
-}
 
 static void
 set_typing (Fixture    *f,

@@ -273,12 +273,13 @@ format_line (const char         *tags,
   return g_string_free_to_bytes (line);
 }
 
-void
-natter_session_connection_queue (NatterSessionConnection *self,
-                                 gboolean                 urgent,
-                                 const char              *command,
-                                 const char * const      *params,
-                                 guint                    n_params)
+static void
+connection_queue (NatterSessionConnection *self,
+                  gboolean                 urgent,
+                  const char              *tags,
+                  const char              *command,
+                  const char * const      *params,
+                  guint                    n_params)
 {
   g_return_if_fail (NATTER_IS_SESSION_CONNECTION (self));
   g_return_if_fail (command != NULL);
@@ -286,8 +287,18 @@ natter_session_connection_queue (NatterSessionConnection *self,
   if (self->closed)
     return;
 
-  g_queue_push_tail (urgent ? &self->urgent : &self->normal, format_line (NULL, command, params, n_params));
+  g_queue_push_tail (urgent ? &self->urgent : &self->normal, format_line (tags, command, params, n_params));
   connection_pump (self);
+}
+
+void
+natter_session_connection_queue (NatterSessionConnection *self,
+                                 gboolean                 urgent,
+                                 const char              *command,
+                                 const char * const      *params,
+                                 guint                    n_params)
+{
+  connection_queue (self, urgent, NULL, command, params, n_params);
 }
 
 void
@@ -297,14 +308,7 @@ natter_session_connection_queue_tagged (NatterSessionConnection *self,
                                         const char * const      *params,
                                         guint                    n_params)
 {
-  g_return_if_fail (NATTER_IS_SESSION_CONNECTION (self));
-  g_return_if_fail (command != NULL);
-
-  if (self->closed)
-    return;
-
-  g_queue_push_tail (&self->normal, format_line (tags, command, params, n_params));
-  connection_pump (self);
+  connection_queue (self, FALSE, tags, command, params, n_params);
 }
 
 void
