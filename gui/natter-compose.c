@@ -142,7 +142,11 @@ static void
 on_buffer_changed (GtkTextBuffer *text_buffer,
                    NatterCompose *self)
 {
-  if (gtk_text_buffer_get_char_count (text_buffer) == 0)
+  GtkTextIter start;
+
+  gtk_text_buffer_get_start_iter (text_buffer, &start);
+  /* A command ("/join") is not a message being written. */
+  if (gtk_text_buffer_get_char_count (text_buffer) == 0 || gtk_text_iter_get_char (&start) == '/')
     typing_send (self, "done");
   else if (!self->quiet)
     typing_edited (self);
