@@ -250,6 +250,53 @@ test_send_max_bytes (Fixture       *f,
 }
 
 static void
+test_send_flood_control (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  AsyncWait wait = ANSWER_WAIT (natter_session_send_finish);
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  NatterSessionTuning tuning;
+  gint64 start;
+
+  /* A line every 2 s after a burst of 4. */
+  tuning_fast (&tuning);
+  tuning.flood_burst = 4;
+  tuning.flood_rate = 0.5;
+  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, &tuning, NULL);
+  natter_session_connect (f->session);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", MULTILINE_CAPS, NULL);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  join_on_fake (f, fake, "#m", "bob alice");
+
+  /* Ten lines, one message: one turn of the bucket, not ten (18 s). */
+  for (guint i = 0; i < 10; i++)
+    g_string_append_printf (text, "%sline %u", i > 0 ? "\n" : "", i);
+  natter_session_send_async (f->session, "#m", text->str, NATTER_MESSAGE_KIND_TEXT, NULL, on_answered, &wait);
+  natter_test_fake_expect (fake, "BATCH +* draft/multiline #m");
+  start = g_get_monotonic_time ();
+  natter_test_fake_expect (fake, "@batch=* PRIVMSG #m :line 0");
+  natter_test_fake_expect (fake, "BATCH -*");
+  natter_test_fake_expect (fake, "BATCH +* draft/multiline #m");
+  natter_test_fake_expect (fake, "@batch=* PRIVMSG #m :line 9");
+  natter_test_fake_expect (fake, "BATCH -*");
+  /* max-lines=3: four batches, the bucket's burst. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 9 * G_USEC_PER_SEC);
+  natter_test_fake_send (fake, "@msgid=e1 :alice!a@host BATCH +x draft/multiline #m");
+  natter_test_fake_send (fake, "@batch=x :alice!a@host PRIVMSG #m :line 0");
+  natter_test_fake_send (fake, ":alice!a@host BATCH -x");
+  for (guint i = 0; i < 3; i++)
+    {
+      natter_test_fake_sendf (fake, "@msgid=e%u :alice!a@host BATCH +y%u draft/multiline #m", i + 2, i);
+      natter_test_fake_sendf (fake, "@batch=y%u :alice!a@host PRIVMSG #m :more", i);
+      natter_test_fake_sendf (fake, ":alice!a@host BATCH -y%u", i);
+    }
+  g_assert_true (wait_answer (&wait, "Send", &error));
+}
+
+static void
 test_without_cap (Fixture       *f,
                   gconstpointer  data)
 {
@@ -471,6 +518,8 @@ main (int   argc,
               fixture_set_up, test_send_batches, fixture_tear_down);
   g_test_add ("/session/multiline/send-max-bytes", Fixture, NULL,
               fixture_set_up, test_send_max_bytes, fixture_tear_down);
+  g_test_add ("/session/multiline/send-flood-control", Fixture, NULL,
+              fixture_set_up, test_send_flood_control, fixture_tear_down);
   g_test_add ("/session/multiline/without-cap", Fixture, NULL,
               fixture_set_up, test_without_cap, fixture_tear_down);
   g_test_add ("/session/multiline/receive", Fixture, NULL,

@@ -302,6 +302,20 @@ natter_session_connection_queue (NatterSessionConnection *self,
 }
 
 void
+natter_session_connection_queue_block (NatterSessionConnection *self,
+                                       GBytes                  *lines)
+{
+  g_return_if_fail (NATTER_IS_SESSION_CONNECTION (self));
+  g_return_if_fail (lines != NULL);
+
+  if (self->closed)
+    return;
+
+  g_queue_push_tail (&self->normal, g_bytes_ref (lines));
+  connection_pump (self);
+}
+
+void
 natter_session_connection_queue_tagged (NatterSessionConnection *self,
                                         const char              *tags,
                                         const char              *command,

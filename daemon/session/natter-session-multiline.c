@@ -202,6 +202,9 @@ add_line_pieces (GPtrArray  *lines,
     }
 }
 
+/* The batch goes as one block: the flood bucket counts it once, as
+ * servers count a multiline message (lines taken one by one, a long
+ * paste would wait tens of seconds and time out). */
 static void
 queue_batch (NatterSession *self,
              const char    *command,
@@ -215,17 +218,23 @@ queue_batch (NatterSession *self,
   g_autofree char *close = g_strconcat ("-", ref, NULL);
   g_autofree char *tag = g_strconcat ("batch=", ref, NULL);
   g_autofree char *concat_tags = g_strconcat (tag, ";" CONCAT_TAG, NULL);
+  g_autoptr(GBytes) block = NULL;
+  GString *out = g_string_new (NULL);
 
-  _natter_session_queue (self, FALSE, "BATCH", open, MULTILINE_CAP, target, NULL);
+  natter_irc_format (out, NULL, NULL, "BATCH", (const char *[]) { open, MULTILINE_CAP, target }, 3);
   for (guint i = start; i < end; i++)
     {
       Line *line = g_ptr_array_index (lines, i);
 
       /* A batch never starts with a concatenation: nothing to join to. */
-      _natter_session_queue_tagged (self, line->concat && i > start ? concat_tags : tag, command,
-                                    (const char *[]) { target, line->text }, 2);
+      natter_irc_format (out, line->concat && i > start ? concat_tags : tag, NULL, command,
+                         (const char *[]) { target, line->text }, 2);
     }
-  _natter_session_queue (self, FALSE, "BATCH", close, NULL);
+  natter_irc_format (out, NULL, NULL, "BATCH", (const char *[]) { close }, 1);
+
+  block = g_string_free_to_bytes (out);
+  if (self->connection != NULL)
+    natter_session_connection_queue_block (self->connection, block);
 }
 
 /* The message a batch of @lines [@start, @end) makes, as we log it. */
