@@ -200,6 +200,7 @@ test_preference_off (void)
 static void
 test_multiline (void)
 {
+  g_autofree char *shot = natter_test_gui_screenshot_path ("multiline-message.png");
   const char *line;
 
   open_conversation ("#m");
@@ -226,6 +227,8 @@ test_multiline (void)
   natter_test_fake_send (f.fake, ":bob!b@h BATCH -r");
   g_assert_true (natter_test_gui_wait (has_message, (gpointer) "roses\nviolets", 10000));
   g_assert_false (has_message ((gpointer) "roses"));
+  natter_test_gui_settle (300);
+  g_assert_cmpuint (natter_test_gui_screenshot (GTK_WIDGET (f.window), shot), >, 10000);
 }
 
 /* Setup */
