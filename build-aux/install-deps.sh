@@ -85,6 +85,15 @@ NATTER_DEPS=(
   # WeeChat, a real IRC client over TLS (tests/interop/weechat_tls.py,
   # test-private-room).
   weechat-headless
+  # Hosts nearby (issue 18): Avahi's client and GLib adapter, and for the
+  # tests a real avahi-daemon (it installs without starting), avahi-publish
+  # for a hostile announcer, and ip/unshare for the tests' own network.
+  libavahi-client-dev
+  libavahi-glib-dev
+  avahi-daemon
+  avahi-utils
+  iproute2
+  util-linux
 )
 
 die () {

@@ -61,7 +61,7 @@ static const ChatCommand chat_commands[] = {
   { "/quit", NULL, N_("leave the chat (Ctrl-D too)") },
   { "/help", NULL, N_("this help") },
   { "\\help", NULL, N_("this help") },
-  { "\\connect", N_("[HOST[:PORT]]"), N_("open a session to another server; alone, connect this one again") },
+  { "\\connect", N_("[HOST[:PORT]|NAME]"), N_("open a session to another server or a host nearby; alone, connect this one again or list the hosts nearby") },
   { "\\disconnect", N_("[ROOM]"), N_("leave ROOM, or disconnect from the server") },
 };
 
@@ -159,8 +159,8 @@ tell_history (NatterChat *self,
     }
 }
 
-static void
-on_session_opened (GObject      *source,
+void
+_natter_chat_on_session_opened (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
@@ -169,7 +169,7 @@ on_session_opened (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   self->opening = FALSE;
-  session = natter_ipc_client_open_session_finish (self->client, result, &error);
+  session = natter_client_open_session_finish (self->client, result, &error);
   if (session == NULL)
     {
       _natter_chat_error (self, error);
@@ -214,9 +214,11 @@ command_connect (NatterChat *self,
     }
   if (words[0] == NULL || words[0][0] == '\0')
     {
-      _natter_chat_printf (self, _("Usage: \\connect HOST[:PORT]"));
+      _natter_chat_list_nearby (self);
       return;
     }
+  if (_natter_chat_connect_nearby (self, argument))
+    return;
 
   host = g_strdup (words[0]);
   colon = strrchr (host, ':');
@@ -233,8 +235,9 @@ command_connect (NatterChat *self,
   nick = self->nick != NULL ? self->nick : g_get_user_name ();
   _natter_chat_printf (self, _("Connecting to %s…"), words[0]);
   self->opening = TRUE;
-  natter_ipc_client_open_session (self->client, _natter_chat_open_options (host, port, FALSE, nick),
-                                  NATTER_CLI_OBJECT_TIMEOUT_MS, NULL, on_session_opened, g_object_ref (self));
+  natter_client_open_session (self->client, _natter_chat_open_options (host, port, FALSE, nick),
+                                  NATTER_CLI_OBJECT_TIMEOUT_MS, NULL, _natter_chat_on_session_opened,
+                                  g_object_ref (self));
 }
 
 void
@@ -264,7 +267,7 @@ _natter_chat_switch (NatterChat *self,
       return;
     }
 
-  room = natter_ipc_client_lookup_room (self->client, self->session, argument);
+  room = natter_client_lookup_room (self->client, self->session, argument);
   if (room != NULL)
     _natter_chat_set_current (self, natter_ipc_room1_get_name (room));
   else if (_natter_chat_is_room_name (argument))
@@ -310,7 +313,7 @@ command_topic (NatterChat *self,
   if (!need_current (self))
     return;
 
-  room = natter_ipc_client_lookup_room (self->client, self->session, self->current);
+  room = natter_client_lookup_room (self->client, self->session, self->current);
   if (room == NULL)
     {
       _natter_chat_printf (self, _("You are not in %s"), self->current);
@@ -579,7 +582,7 @@ current_room (NatterChat *self)
   if (!need_current (self))
     return NULL;
 
-  room = natter_ipc_client_lookup_room (self->client, self->session, self->current);
+  room = natter_client_lookup_room (self->client, self->session, self->current);
   if (room == NULL || !_natter_chat_is_room_name (self->current))
     {
       _natter_chat_printf (self, _("%s is not a room you are in"), self->current);
@@ -711,7 +714,7 @@ run_command (NatterChat *self,
           return;
         }
       /* Joined already: just go there. */
-      if (natter_ipc_client_lookup_room (self->client, self->session, words[0]) != NULL)
+      if (natter_client_lookup_room (self->client, self->session, words[0]) != NULL)
         _natter_chat_switch (self, words[0]);
       _natter_chat_join_room (self, words[0], words[1] != NULL ? words[1] : "", TRUE);
     }

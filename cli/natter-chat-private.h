@@ -14,7 +14,7 @@ struct _NatterChat
 {
   GObject            parent_instance;
 
-  NatterIpcClient   *client;
+  NatterClient   *client;
   NatterIpcSession1 *session;
   char              *current;      /* the room or nick plain lines go to */
   char              *switch_to;    /* room to make current once joined */
@@ -22,6 +22,7 @@ struct _NatterChat
   GPtrArray         *watched;      /* NatterIpcRoom1 * with our notify handlers */
   GPtrArray         *windows;      /* room name of each window number - 1; NULL: free */
   GHashTable        *told_topics;  /* folded room name -> topic a topic event printed */
+  GHashTable        *told_presence; /* folded peer -> a{sv} last told (natter-chat-presence.c) */
   char             **pending_rooms;
   /* The quit or nick change last told, and the conversations it came in:
    * one QUIT or NICK is an event in each of them, one after another. */
@@ -113,5 +114,33 @@ GVariant   *_natter_chat_open_options  (const char   *host,
                                         guint16       port,
                                         gboolean      tls,
                                         const char   *nick);
+
+/* natter-chat.c: "12:00 * text", dimmed. */
+void        _natter_chat_print_event   (NatterChat   *self,
+                                        const char   *arrow,
+                                        const char   *text);
+
+/* natter-chat-presence.c */
+/* What a private conversation's peer is now, as told from here on. */
+void        _natter_chat_seed_presence (NatterChat        *self,
+                                        NatterIpcRoom1    *room);
+void        _natter_chat_on_presence_changed (NatterIpcSession1 *session,
+                                              const char        *nick,
+                                              GVariant          *info,
+                                              NatterChat        *self);
+/* "bob (Robert Paulson): away (lunch)", when @name is a peer known of. */
+void        _natter_chat_tell_peer     (NatterChat   *self,
+                                        const char   *name);
+/* natter-chat-nearby.c: \connect alone lists the hosts nearby (or says
+ * why there are none); \connect NAME opens the host nearby called @name,
+ * FALSE when none is. */
+void        _natter_chat_list_nearby    (NatterChat   *self);
+/* OpenSession's answer to \connect: the chat takes the session (a
+ * reference to the chat is the user data). */
+void        _natter_chat_on_session_opened (GObject      *source,
+                                            GAsyncResult *result,
+                                            gpointer      user_data);
+gboolean    _natter_chat_connect_nearby (NatterChat   *self,
+                                         const char   *name);
 
 G_END_DECLS

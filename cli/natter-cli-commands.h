@@ -61,4 +61,15 @@ NatterCliCommandImpl natter_cli_message_delete;
 NatterCliCommandImpl natter_cli_message_search;
 NatterCliCommandImpl natter_cli_message_follow;
 
+/* natter-cli-nearby.c: natterctl nearby; the host nearby called @name
+ * (a{sv}, full reference) or NULL; OpenSession's @options with "nearby"
+ * @name in place of the host, port and TLS (full reference); one line
+ * describing a host. */
+NatterCliCommandImpl natter_cli_nearby;
+GVariant *natter_cli_nearby_lookup   (NatterIpcDaemon1 *daemon,
+                                      const char       *name);
+GVariant *natter_cli_nearby_options  (GVariant         *options,
+                                      const char       *name);
+char     *natter_cli_nearby_describe (GVariant         *host);
+
 G_END_DECLS

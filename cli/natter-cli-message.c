@@ -299,7 +299,7 @@ follow_json_print (JsonBuilder *builder)
 }
 
 static void
-on_follow_message (NatterIpcClient   *client,
+on_follow_message (NatterClient   *client,
                    NatterIpcSession1 *session,
                    GVariant          *message,
                    Follow            *follow)
@@ -387,7 +387,7 @@ follow_typing_of (NatterIpcSession1 *session,
 }
 
 static void
-on_follow_session_added (NatterIpcClient   *client,
+on_follow_session_added (NatterClient      *client,
                          NatterIpcSession1 *session,
                          Follow            *follow)
 {
@@ -395,7 +395,7 @@ on_follow_session_added (NatterIpcClient   *client,
 }
 
 static void
-on_follow_session_removed (NatterIpcClient   *client,
+on_follow_session_removed (NatterClient   *client,
                            NatterIpcSession1 *session,
                            Follow            *follow)
 {
@@ -407,7 +407,7 @@ on_follow_session_removed (NatterIpcClient   *client,
 }
 
 static void
-on_follow_vanished (NatterIpcClient *client,
+on_follow_vanished (NatterClient *client,
                     Follow          *follow)
 {
   g_printerr (_("natterctl: natterd went away\n"));
@@ -440,7 +440,7 @@ natter_cli_message_follow (NatterCli              *cli,
       N_("Also show who starts and stops typing (never counted for --count)"), NULL },
     { NULL }
   };
-  NatterIpcClient *client;
+  NatterClient *client;
   g_autoptr(GPtrArray) sessions = NULL;
   Follow follow = { 0, };
   guint sigint, sigterm;
@@ -467,7 +467,7 @@ natter_cli_message_follow (NatterCli              *cli,
   follow.typing = typing;
   follow.remaining = count > 0 ? count : -1;
 
-  sessions = natter_ipc_client_list_sessions (client);
+  sessions = natter_client_list_sessions (client);
   if (natter_cli_get_session_option (cli) != NULL || sessions->len <= 1)
     {
       follow.session = natter_cli_choose_session (cli, &status);

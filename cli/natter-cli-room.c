@@ -7,6 +7,7 @@
 
 #include "natter-cli-commands.h"
 #include "natter-cli-output.h"
+#include "natter-cli-presence.h"
 
 /* The room noun: join, part, rooms, who. */
 
@@ -17,7 +18,7 @@ natter_cli_room_join_all (NatterCli         *cli,
                           char             **keys,
                           GPtrArray         *joined)
 {
-  NatterIpcClient *client = natter_cli_get_client (cli);
+  NatterClient *client = natter_cli_get_client (cli);
 
   for (guint i = 0; rooms[i] != NULL; i++)
     {
@@ -29,12 +30,12 @@ natter_cli_room_join_all (NatterCli         *cli,
       if (rooms[i][0] == '\0')
         continue;
 
-      natter_ipc_client_join_room (client, session, rooms[i], key, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
+      natter_client_join_room (client, session, rooms[i], key, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
                                    natter_cli_keep_result, &result);
-      room = natter_ipc_client_join_room_finish (client, natter_cli_wait_result (&result), &error);
+      room = natter_client_join_room_finish (client, natter_cli_wait_result (&result), &error);
       /* natterd's reply said joined: a room object late to arrive does not
        * undo that. */
-      if (room == NULL && !g_error_matches (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_PUBLISHED))
+      if (room == NULL && !g_error_matches (error, NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_NOT_PUBLISHED))
         return natter_cli_report_error (cli, error);
       g_ptr_array_add (joined, g_strdup (rooms[i]));
     }
@@ -54,7 +55,7 @@ natter_cli_room_choose_session (NatterCli           *cli,
                                 const char * const  *names,
                                 int                 *status)
 {
-  NatterIpcClient *client;
+  NatterClient *client;
   g_autoptr(GPtrArray) sessions = NULL;
   g_autoptr(GPtrArray) having = NULL;
   g_autoptr(GString) ids = NULL;
@@ -65,7 +66,7 @@ natter_cli_room_choose_session (NatterCli           *cli,
     return NULL;
 
   client = natter_cli_get_client (cli);
-  sessions = natter_ipc_client_list_sessions (client);
+  sessions = natter_client_list_sessions (client);
   having = g_ptr_array_new ();
   for (guint i = 0; i < sessions->len; i++)
     {
@@ -73,7 +74,7 @@ natter_cli_room_choose_session (NatterCli           *cli,
       gboolean all = TRUE;
 
       for (guint n = 0; names[n] != NULL && all; n++)
-        all = natter_ipc_client_lookup_room (client, session, names[n]) != NULL;
+        all = natter_client_lookup_room (client, session, names[n]) != NULL;
       if (all)
         g_ptr_array_add (having, session);
     }
@@ -257,15 +258,14 @@ static void
 add_user_row (NatterCliTable *table,
               GVariant       *user)
 {
-  gboolean away = FALSE;
   g_autofree char *nick = g_strconcat (natter_cli_dict_string (user, "prefix"),
                                        natter_cli_dict_string (user, "nick"), NULL);
+  g_autofree char *presence = natter_cli_presence_describe (user);
 
-  g_variant_lookup (user, "away", "b", &away);
   natter_cli_table_add_row (table, nick,
                             natter_cli_dict_string (user, "user"),
                             natter_cli_dict_string (user, "host"),
-                            away ? _("yes") : _("no"),
+                            presence,
                             natter_cli_dict_string (user, "realname"), NULL);
 }
 
@@ -276,6 +276,7 @@ natter_cli_room_who (NatterCli              *cli,
                      char                  **argv)
 {
   g_autoptr(GVariant) users = NULL;
+  g_autoptr(GVariant) merged = NULL;
   NatterIpcSession1 *session;
   int status;
 
@@ -284,8 +285,14 @@ natter_cli_room_who (NatterCli              *cli,
       (users = natter_cli_call (cli, session, "Who", g_variant_new ("(s)", argv[1]), &status)) == NULL)
     return status;
 
-  return natter_cli_print_list (cli, "users", users,
-                                natter_cli_table_new (_("NICK"), _("USER"), _("HOST"), _("AWAY"), _("REAL NAME"), NULL),
+  /* What natterd knows besides: away messages, accounts, an offline peer. */
+  merged = natter_cli_presence_merge_who (natter_client_lookup_room (natter_cli_get_client (cli), session,
+                                                                         argv[1]),
+                                          users);
+
+  return natter_cli_print_list (cli, "users", merged,
+                                natter_cli_table_new (_("NICK"), _("USER"), _("HOST"), _("PRESENCE"), _("REAL NAME"),
+                                                      NULL),
                                 add_user_row);
 }
 

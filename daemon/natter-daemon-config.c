@@ -623,6 +623,11 @@ natter_daemon_config_save_hosting (NatterDaemonConfig         *self,
       set_or_remove (file, "tls-key", config->tls_key);
       set_or_remove (file, "server-name", config->server_name);
       set_or_remove (file, "network", config->network);
+      set_or_remove (file, "announce-name", config->announce_name);
+      if (config->no_announce)
+        g_key_file_set_boolean (file, GROUP, "no-announce", TRUE);
+      else
+        g_key_file_remove_key (file, GROUP, "no-announce", NULL);
       if (!save_text_file (self, file, "password-file", PASSWORD_FILE, config->password, &local_error) ||
           !save_text_file (self, file, "motd-file", MOTD_FILE, config->motd, &local_error))
         {

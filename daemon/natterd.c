@@ -19,8 +19,10 @@
 #include "natter-database.h"
 #include "natter-dbus-error.h"
 #include "natter-dbus-service.h"
+#include "natter-host-private.h"
 #include "natter-hosting.h"
 #include "natter-idle-monitor.h"
+#include "natter-nearby-announce.h"
 #include "natter-network-watch.h"
 #include "natter-password.h"
 #include "natter-private-files.h"
@@ -65,7 +67,8 @@ typedef struct {
   gboolean              no_config;
   NatterDaemonConfig   *conf;            /* natterd.conf, under the command line */
 
-  NatterHosting        *hosting;
+  NatterHost           *host;            /* libnatter-1's NatterHost: hosting goes through it */
+  NatterHosting        *hosting;         /* the host's, for its store and status */
   gboolean              bound;           /* the command line's hosting started */
   gboolean              host_waiting;    /* the default address was taken: retried, and told */
   guint                 host_retry_id;
@@ -81,6 +84,8 @@ typedef struct {
   NatterIdleMonitor    *idle_monitor;    /* the desktop: idle, locked, the network */
   NatterAutoAway       *auto_away;
   NatterNetworkWatch   *network_watch;
+  NatterNearby         *nearby;          /* hosts nearby, and announcing ours (Avahi) */
+  NatterNearbyAnnounce *announce;
   guint                 owner_id;
   gboolean              name_owned;
 } NatterDaemon;
@@ -111,8 +116,8 @@ natter_daemon_stop (NatterDaemon *daemon,
   daemon->stopping = TRUE;
   daemon->exit_status = status;
 
-  if (natter_hosting_get_server (daemon->hosting) != NULL)
-    natter_hosting_stop (daemon->hosting, "Server shutting down", NULL);
+  if (natter_host_get_running (daemon->host))
+    natter_host_stop_with_reason (daemon->host, "Server shutting down", NULL);
   if (daemon->manager != NULL)
     natter_session_manager_shutdown (daemon->manager, "natterd shutting down");
 
@@ -166,7 +171,7 @@ natter_daemon_host (NatterDaemon  *daemon,
   g_auto(GStrv) addresses = NULL;
   g_auto(GStrv) secure = NULL;
 
-  if (!natter_hosting_start (daemon->hosting, &daemon->config, &local_error))
+  if (!natter_host_start_with_config (daemon->host, &daemon->config, &local_error))
     {
       if (in_use != NULL)
         *in_use = g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
@@ -174,21 +179,21 @@ natter_daemon_host (NatterDaemon  *daemon,
       return FALSE;
     }
 
-  addresses = natter_hosting_dup_addresses (daemon->hosting);
+  addresses = natter_host_dup_bound_addresses (daemon->host);
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print ("natterd: listening on %s\n", addresses[i]);
   g_clear_pointer (&addresses, g_strfreev);
-  addresses = natter_hosting_dup_tls_addresses (daemon->hosting);
+  addresses = natter_host_dup_bound_tls_addresses (daemon->host);
   for (guint i = 0; addresses[i] != NULL; i++)
     g_print ("natterd: TLS on %s, certificate SHA-256 %s\n", addresses[i],
-             natter_hosting_get_tls_fingerprint (daemon->hosting));
+             natter_host_get_tls_fingerprint (daemon->host));
   g_clear_pointer (&addresses, g_strfreev);
-  addresses = natter_hosting_dup_websocket_addresses (daemon->hosting);
+  addresses = natter_host_dup_bound_websocket_addresses (daemon->host);
   secure = natter_hosting_dup_secure_websocket_addresses (daemon->hosting);
   for (guint i = 0; addresses[i] != NULL; i++)
     if (g_strv_contains ((const char * const *) secure, addresses[i]))
       g_print ("natterd: WebSocket TLS on %s, certificate SHA-256 %s\n", addresses[i],
-               natter_hosting_get_tls_fingerprint (daemon->hosting));
+               natter_host_get_tls_fingerprint (daemon->host));
     else
       g_print ("natterd: listening for WebSocket clients on %s\n", addresses[i]);
   fflush (stdout);
@@ -268,7 +273,7 @@ host_retry_cb (gpointer user_data)
 
   if (daemon->stopping)
     return G_SOURCE_CONTINUE;
-  if (natter_hosting_get_server (daemon->hosting) == NULL && !natter_daemon_host (daemon, &in_use, &error))
+  if (!natter_host_get_running (daemon->host) && !natter_daemon_host (daemon, &in_use, &error))
     {
       if (!in_use)
         g_message ("Cannot host yet: %s", error->message);
@@ -377,6 +382,7 @@ natter_daemon_follow_desktop (NatterDaemon *daemon)
   daemon->auto_away = natter_auto_away_new (daemon->manager, daemon->idle_monitor, path);
   natter_dbus_service_set_auto_away (daemon->service, daemon->auto_away);
   daemon->network_watch = natter_network_watch_new (daemon->manager, g_network_monitor_get_default ());
+  natter_dbus_service_set_nearby (daemon->service, daemon->nearby, daemon->announce);
 }
 
 static void natter_daemon_free_options (gpointer options);
@@ -444,7 +450,7 @@ natter_daemon_reload (gpointer   user_data,
 
   fresh = natter_daemon_new_options ();
   if (!natter_daemon_config_load (daemon->conf, fresh, &local_error) ||
-      !natter_hosting_reconfigure (daemon->hosting, &fresh->config, &local_error))
+      !natter_host_reconfigure (daemon->host, &fresh->config, &local_error))
     {
       natter_daemon_free_options (fresh);
       set_config_error (error, local_error);
@@ -553,7 +559,7 @@ on_bus_ready (GObject      *source,
   natter_daemon_open_secrets (daemon);
 
   daemon->manager = natter_session_manager_new (daemon->store);
-  daemon->service = natter_dbus_service_new (daemon->connection, daemon->manager, daemon->hosting);
+  daemon->service = natter_dbus_service_new (daemon->connection, daemon->manager, daemon->host);
   natter_daemon_follow_desktop (daemon);
   natter_dbus_service_set_config_hooks (daemon->service, &daemon_config_hooks, daemon);
   g_signal_connect (daemon->service, "shutdown-requested", G_CALLBACK (on_shutdown_requested), daemon);
@@ -586,6 +592,8 @@ natter_daemon_clear (NatterDaemon *daemon)
     natter_dbus_service_unexport (daemon->service);
   g_clear_object (&daemon->service);
   g_clear_object (&daemon->network_watch);
+  g_clear_object (&daemon->announce);
+  g_clear_object (&daemon->nearby);
   g_clear_object (&daemon->auto_away);
   g_clear_object (&daemon->idle_monitor);
   g_clear_object (&daemon->manager);
@@ -600,6 +608,7 @@ natter_daemon_clear (NatterDaemon *daemon)
     g_dbus_connection_flush_sync (daemon->connection, NULL, NULL);
   g_clear_object (&daemon->connection);
   g_clear_object (&daemon->hosting);
+  g_clear_object (&daemon->host);
   natter_hosting_config_clear (&daemon->config);
   g_clear_object (&daemon->conf);
   g_clear_pointer (&daemon->config_file, g_free);
@@ -743,6 +752,10 @@ natter_daemon_entries (NatterDaemon *daemon)
       N_("IRC operators from FILE: a group per operator, with hash= and optionally certfp="), N_("FILE") },
     { "allow-plaintext-passwords", 0, 0, G_OPTION_ARG_NONE, &config->allow_plaintext_passwords,
       N_("Take passwords (SASL PLAIN, NickServ) over plain TCP from other machines too, not only over TLS"), NULL },
+    { "no-announce", 0, 0, G_OPTION_ARG_NONE, &config->no_announce,
+      N_("Do not announce the hosting on the local network (mDNS/DNS-SD through Avahi)"), NULL },
+    { "announce-name", 0, 0, G_OPTION_ARG_STRING, &config->announce_name,
+      N_("Name the hosting is announced under on the local network (default: “REAL NAME on HOST”)"), N_("NAME") },
     { "hash-password", 0, 0, G_OPTION_ARG_NONE, &daemon->hash_password,
       N_("Read a password (from standard input, or asked for on a terminal), print its hash for --oper and exit"), NULL },
     { "relaxed-limits", 0, 0, G_OPTION_ARG_NONE, &config->relaxed_limits,
@@ -931,7 +944,8 @@ natter_daemon_prepare (NatterDaemon *daemon)
 {
   g_autoptr(GError) error = NULL;
 
-  daemon->hosting = natter_hosting_new ();
+  daemon->host = natter_host_new ();
+  daemon->hosting = g_object_ref (natter_host_get_hosting (daemon->host));
   if (!daemon->memory_only)
     {
       g_autofree char *dir = daemon->data_dir != NULL ? g_strdup (daemon->data_dir)
@@ -1001,6 +1015,10 @@ main (int   argc,
   g_unix_signal_add (SIGINT, on_signal, &daemon);
   g_unix_signal_add (SIGTERM, on_signal, &daemon);
   g_unix_signal_add (SIGHUP, on_reload_signal, &daemon);
+  /* Hosts nearby and the announcement of the hosting: on the system bus,
+   * so with or without a session bus. */
+  daemon.nearby = natter_nearby_new ();
+  daemon.announce = natter_nearby_announce_new (daemon.nearby, daemon.hosting);
 
   /* With --replace the addresses are the old natterd's until it lets go of
    * the bus name: they are bound once the name is ours. */

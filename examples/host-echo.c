@@ -4,7 +4,7 @@
  * what is said in them.
  *
  *   cc host-echo.c $(pkg-config --cflags --libs natter-1) -o host-echo
- *   ./host-echo [ADDRESS]        (default 127.0.0.1:6667; port 0 picks one)
+ *   ./host-echo [ADDRESS [TLS-ADDRESS]]   (default 127.0.0.1:6667; port 0 picks one)
  *
  * Then connect any IRC client to it, join a room and say something.
  */
@@ -51,10 +51,13 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) bound = NULL;
   const char *listen[] = { argc > 1 ? argv[1] : "127.0.0.1:6667", NULL };
+  const char *tls_listen[] = { argc > 2 ? argv[2] : NULL, NULL };
 
   setlocale (LC_ALL, "");
   natter_host_set_listen_addresses (host, listen);
   natter_host_set_server_name (host, "echo.natter");
+  /* TLS with a self-signed certificate: clients pin its fingerprint. */
+  natter_host_set_tls_listen_addresses (host, tls_listen);
   g_signal_connect (host, "message", G_CALLBACK (on_message), NULL);
   g_signal_connect (host, "room-added", G_CALLBACK (on_room_added), NULL);
 
@@ -65,6 +68,8 @@ main (int   argc,
     }
   bound = natter_host_dup_bound_addresses (host);
   g_print ("Listening on %s\n", bound[0]);
+  if (natter_host_get_tls_fingerprint (host) != NULL)
+    g_print ("TLS certificate SHA-256 %s\n", natter_host_get_tls_fingerprint (host));
 
   g_unix_signal_add (SIGINT, on_signal, loop);
   g_unix_signal_add (SIGTERM, on_signal, loop);

@@ -11,6 +11,7 @@
 #include "natter-command.h"
 #include "natter-conversation-view.h"
 #include "natter-member-popover.h"
+#include "natter-presence.h"
 #include "natter-message-row.h"
 #include "natter-session-item.h"
 #include "natter-text.h"
@@ -509,7 +510,17 @@ update_header (NatterConversationView *self)
   adw_window_title_set_title (self->window_title, natter_conversation_get_name (self->conversation));
 
   if (!is_room)
-    adw_window_title_set_subtitle (self->window_title, _("Private conversation"));
+    {
+      g_autofree char *presence = natter_presence_describe_peer (self->conversation);
+      const char *real_name = natter_conversation_get_real_name (self->conversation);
+
+      /* Online is what a conversation is by default: the name says more. */
+      if (presence != NULL && g_strcmp0 (natter_conversation_get_presence (self->conversation), "online") != 0)
+        adw_window_title_set_subtitle (self->window_title, presence);
+      else
+        adw_window_title_set_subtitle (self->window_title, real_name[0] != '\0' ? real_name
+                                                                                : _("Private conversation"));
+    }
   else if (!natter_conversation_get_joined (self->conversation))
     adw_window_title_set_subtitle (self->window_title, _("Not in this room"));
   else
@@ -546,6 +557,8 @@ update_header (NatterConversationView *self)
   }
 }
 
+static const char *row_nick (GtkWidget *box);
+
 static void
 on_conversation_notify (NatterConversation     *conversation,
                         GParamSpec             *pspec,
@@ -555,6 +568,19 @@ on_conversation_notify (NatterConversation     *conversation,
 
   if (g_str_equal (name, "members"))
     update_members (self);
+  else if (g_str_equal (name, "member-info"))
+    {
+      /* In place: a new list would take an open member menu with it. */
+      for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->member_list)); row != NULL;
+           row = gtk_widget_get_next_sibling (row))
+        {
+          GtkWidget *box = gtk_widget_get_first_child (row);
+
+          if (GTK_IS_BOX (box) && gtk_widget_get_first_child (box) != NULL)
+            natter_member_row_show_presence (box, self->conversation, row_nick (box));
+        }
+      update_header (self);
+    }
   else if (g_str_equal (name, "unread-count") || g_str_equal (name, "highlight-count"))
     queue_mark_read (self);
   else
@@ -669,6 +695,7 @@ setup_member (GtkSignalListItemFactory *factory,
   gtk_label_set_ellipsize (GTK_LABEL (nick), PANGO_ELLIPSIZE_END);
   gtk_box_append (GTK_BOX (box), prefix);
   gtk_box_append (GTK_BOX (box), nick);
+  gtk_box_append (GTK_BOX (box), gtk_image_new_from_icon_name ("user-away-symbolic"));
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
   g_signal_connect (click, "pressed", G_CALLBACK (on_member_pressed), self);
   gtk_widget_add_controller (box, GTK_EVENT_CONTROLLER (click));
@@ -693,6 +720,7 @@ bind_member (GtkSignalListItemFactory *factory,
   gtk_label_set_label (GTK_LABEL (prefix_label), prefix);
   gtk_label_set_label (GTK_LABEL (nick_label), nick);
   gtk_widget_set_css_classes (nick_label, (const char *[]) { color, NULL });
+  natter_member_row_show_presence (box, NATTER_CONVERSATION_VIEW (user_data)->conversation, nick);
 }
 
 /* The topic */
@@ -1233,7 +1261,7 @@ natter_conversation_view_init (NatterConversationView *self)
   self->members = gtk_string_list_new (NULL);
   member_factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (member_factory, "setup", G_CALLBACK (setup_member), self);
-  g_signal_connect (member_factory, "bind", G_CALLBACK (bind_member), NULL);
+  g_signal_connect (member_factory, "bind", G_CALLBACK (bind_member), self);
   gtk_list_view_set_factory (self->member_list, member_factory);
   gtk_list_view_set_model (self->member_list,
                            GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->members)))));

@@ -32,6 +32,9 @@ enum {
   PROP_UNREAD_COUNT,
   PROP_HIGHLIGHT_COUNT,
   PROP_NOTIFICATION_LEVEL,
+  PROP_PRESENCE,
+  PROP_REAL_NAME,
+  PROP_MEMBER_INFO,
   N_PROPS
 };
 
@@ -57,6 +60,9 @@ on_room_properties_changed (GDBusProxy         *proxy,
     { "UnreadCount", PROP_UNREAD_COUNT },
     { "HighlightCount", PROP_HIGHLIGHT_COUNT },
     { "NotificationLevel", PROP_NOTIFICATION_LEVEL },
+    { "Presence", PROP_PRESENCE },
+    { "RealName", PROP_REAL_NAME },
+    { "MemberInfo", PROP_MEMBER_INFO },
   };
   GObject *object = G_OBJECT (self);
 
@@ -140,6 +146,15 @@ natter_conversation_get_property (GObject    *object,
     case PROP_NOTIFICATION_LEVEL:
       g_value_set_string (value, natter_conversation_get_notification_level (self));
       break;
+    case PROP_PRESENCE:
+      g_value_set_string (value, natter_conversation_get_presence (self));
+      break;
+    case PROP_REAL_NAME:
+      g_value_set_string (value, natter_conversation_get_real_name (self));
+      break;
+    case PROP_MEMBER_INFO:
+      g_value_set_variant (value, self->room != NULL ? natter_ipc_room1_get_member_info (self->room) : NULL);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -177,6 +192,12 @@ natter_conversation_class_init (NatterConversationClass *klass)
     g_param_spec_uint ("highlight-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_NOTIFICATION_LEVEL] =
     g_param_spec_string ("notification-level", NULL, NULL, "default", flags);
+  properties[PROP_PRESENCE] =
+    g_param_spec_string ("presence", NULL, NULL, "", flags);
+  properties[PROP_REAL_NAME] =
+    g_param_spec_string ("real-name", NULL, NULL, "", flags);
+  properties[PROP_MEMBER_INFO] =
+    g_param_spec_variant ("member-info", NULL, NULL, G_VARIANT_TYPE ("aa{sv}"), NULL, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -370,6 +391,59 @@ natter_conversation_get_notification_level (NatterConversation *self)
   level = self->room != NULL ? natter_ipc_room1_get_notification_level (self->room) : NULL;
 
   return level != NULL && level[0] != '\0' ? level : "default";
+}
+
+const char *
+natter_conversation_get_presence (NatterConversation *self)
+{
+  const char *presence;
+
+  g_return_val_if_fail (NATTER_IS_CONVERSATION (self), NULL);
+
+  presence = self->room != NULL ? natter_ipc_room1_get_presence (self->room) : NULL;
+
+  return presence != NULL ? presence : "";
+}
+
+const char *
+natter_conversation_get_real_name (NatterConversation *self)
+{
+  const char *real_name;
+
+  g_return_val_if_fail (NATTER_IS_CONVERSATION (self), NULL);
+
+  real_name = self->room != NULL ? natter_ipc_room1_get_real_name (self->room) : NULL;
+
+  return real_name != NULL ? real_name : "";
+}
+
+GVariant *
+natter_conversation_lookup_member (NatterConversation *self,
+                                   const char         *nick)
+{
+  GVariant *members;
+  GVariantIter iter;
+  GVariant *info;
+
+  g_return_val_if_fail (NATTER_IS_CONVERSATION (self), NULL);
+  g_return_val_if_fail (nick != NULL, NULL);
+
+  members = self->room != NULL ? natter_ipc_room1_get_member_info (self->room) : NULL;
+  if (members == NULL || !g_variant_is_of_type (members, G_VARIANT_TYPE ("aa{sv}")))
+    return NULL;
+
+  g_variant_iter_init (&iter, members);
+  while ((info = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const char *member = "";
+
+      g_variant_lookup (info, "nick", "&s", &member);
+      if (natter_text_names_equal (member, nick))
+        return info;
+      g_variant_unref (info);
+    }
+
+  return NULL;
 }
 
 int

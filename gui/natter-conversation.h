@@ -19,7 +19,8 @@ G_DECLARE_FINAL_TYPE (NatterConversation, natter_conversation, NATTER, CONVERSAT
  *
  * Properties (read-only, notify): session-item, room, name, is-private,
  * topic, members (GStrv of "prefix" + nick), joined, unread-count,
- * highlight-count, object-path.
+ * highlight-count, object-path, presence and real-name (of a private
+ * conversation's peer), member-info (Room1.MemberInfo).
  */
 
 NatterConversation *natter_conversation_new              (NatterSessionItem  *session_item,
@@ -42,6 +43,13 @@ guint               natter_conversation_get_highlight_count (NatterConversation 
 char              **natter_conversation_dup_members      (NatterConversation *self);
 /* natterd's notification level for it: "default", "all", "mentions" or "none". */
 const char         *natter_conversation_get_notification_level (NatterConversation *self);
+/* A private conversation's peer: "online", "away", "offline", or "" when not known. */
+const char         *natter_conversation_get_presence     (NatterConversation *self);
+const char         *natter_conversation_get_real_name    (NatterConversation *self);
+/* Room1.MemberInfo's entry of @nick (a member, or a private conversation's
+ * peer), or NULL. (transfer full) */
+GVariant           *natter_conversation_lookup_member    (NatterConversation *self,
+                                                          const char         *nick);
 /* Orders rooms before private conversations, then by name. */
 int                 natter_conversation_compare          (gconstpointer       a,
                                                           gconstpointer       b,

@@ -8,6 +8,7 @@
 #include "natter-application.h"
 #include "natter-conversation.h"
 #include "natter-network-dialog.h"
+#include "natter-presence.h"
 #include "natter-session-item.h"
 #include "natter-sidebar-row.h"
 
@@ -75,6 +76,24 @@ update_state_classes (NatterSidebarRow *self,
         gtk_widget_add_css_class (GTK_WIDGET (self->icon), class_name);
       else
         gtk_widget_remove_css_class (GTK_WIDGET (self->icon), class_name);
+    }
+}
+
+/* presence-away, presence-offline: the row dimmed, as the icon says. */
+static void
+update_presence_classes (NatterSidebarRow *self,
+                         const char       *presence)
+{
+  static const char * const presences[] = { "online", "away", "offline" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (presences); i++)
+    {
+      g_autofree char *class_name = g_strconcat ("presence-", presences[i], NULL);
+
+      if (g_strcmp0 (presence, presences[i]) == 0)
+        gtk_widget_add_css_class (GTK_WIDGET (self), class_name);
+      else
+        gtk_widget_remove_css_class (GTK_WIDGET (self), class_name);
     }
 }
 
@@ -151,6 +170,8 @@ update (NatterSidebarRow *self)
       gtk_widget_remove_css_class (widget, "parted");
       gtk_image_set_from_icon_name (self->icon, "network-server-symbolic");
       update_state_classes (self, state);
+      update_presence_classes (self, NULL);
+      gtk_widget_set_tooltip_text (widget, NULL);
       gtk_label_set_label (self->title_label, natter_session_item_get_title (session));
       gtk_label_set_label (self->subtitle_label, subtitle);
       gtk_widget_set_visible (GTK_WIDGET (self->subtitle_label), TRUE);
@@ -179,16 +200,39 @@ update (NatterSidebarRow *self)
         gtk_widget_remove_css_class (widget, "parted");
       else
         gtk_widget_add_css_class (widget, "parted");
-      gtk_image_set_from_icon_name (self->icon,
-                                    natter_conversation_get_is_private (conversation)
-                                      ? "avatar-default-symbolic" : "system-users-symbolic");
+      if (natter_conversation_get_is_private (conversation))
+        {
+          const char *presence = natter_conversation_get_presence (conversation);
+          g_autofree char *tooltip = natter_presence_peer_tooltip (conversation);
+          g_autofree char *said = natter_presence_describe_peer (conversation);
+
+          /* The icon says it to the eye, the tooltip and the label in words. */
+          gtk_image_set_from_icon_name (self->icon, natter_presence_icon_name (presence));
+          gtk_widget_set_tooltip_text (widget, tooltip);
+          update_presence_classes (self, presence);
+          if (said != NULL)
+            {
+              g_autofree char *label = spoken_label (conversation, unread, highlights, muted);
+
+              /* TRANSLATORS: for screen readers: a private conversation's
+               * name (and counts), then whether the person is online, away or offline */
+              description = g_strdup_printf (_("%s, %s"), label, said);
+            }
+        }
+      else
+        {
+          gtk_image_set_from_icon_name (self->icon, "system-users-symbolic");
+          gtk_widget_set_tooltip_text (widget, NULL);
+          update_presence_classes (self, NULL);
+        }
       gtk_label_set_label (self->title_label, natter_conversation_get_name (conversation));
       gtk_widget_set_visible (GTK_WIDGET (self->subtitle_label), FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->muted_icon), muted);
       set_badge (self->unread_badge, highlights > 0 ? 0 : unread);
       set_badge (self->highlight_badge, highlights);
 
-      description = spoken_label (conversation, unread, highlights, muted);
+      if (description == NULL)
+        description = spoken_label (conversation, unread, highlights, muted);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, description,
                                       -1);

@@ -5,8 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "natter-host.h"
-#include "natter-hosting.h"
+#include "natter-host-private.h"
 
 /**
  * NatterHost:
@@ -35,27 +34,15 @@
  * the host keeps nothing: no accounts, no registered rooms, no history. With
  * one it keeps them in `server.db` there, as natterd does.
  *
- * TLS and WebSocket listeners are not offered by this version.
+ * Besides plain IRC it can listen for IRC over TLS
+ * ([property@Natter.Host:tls-listen-addresses], with a certificate of its
+ * own or one it makes; clients pin [property@Natter.Host:tls-fingerprint])
+ * and for IRCv3 WebSocket clients
+ * ([property@Natter.Host:websocket-listen-addresses]), and it bounds what
+ * each client may take ([property@Natter.Host:max-clients-per-address],
+ * [property@Natter.Host:flood-rate] and the other limits).
  */
 
-struct _NatterHost
-{
-  GObject        parent_instance;
-
-  NatterHosting *hosting;
-  GStrv          listen_addresses;
-  char          *server_name;
-  char          *network;
-  char          *data_dir;
-  char          *password;
-  guint          max_clients;
-  gboolean       memory_only;
-  gboolean       store_opened;
-
-  /* Hooks being delivered: a stop asked for meanwhile waits for them. */
-  guint          in_hook;
-  guint          stop_idle;
-};
 
 enum {
   PROP_0,
@@ -211,7 +198,38 @@ notify_state (NatterHost *self)
   g_object_notify_by_pspec (object, properties[PROP_BOUND_ADDRESSES]);
   g_object_notify_by_pspec (object, properties[PROP_N_USERS]);
   g_object_notify_by_pspec (object, properties[PROP_N_ROOMS]);
+  _natter_host_settings_notify_state (self);
   g_object_thaw_notify (object);
+}
+
+static void
+clear_stop_idle (NatterHost *self)
+{
+  if (self->stop_idle != NULL)
+    g_source_destroy (self->stop_idle);
+  g_clear_pointer (&self->stop_idle, g_source_unref);
+}
+
+/* Hosting starts and stops through the host's methods and, in natterd,
+ * through the hosting itself (D-Bus's StartHosting, natterd's retries):
+ * whoever started a server, the host hears it and tells. */
+static void
+on_server_changed (NatterHosting *hosting,
+                   GParamSpec    *pspec,
+                   NatterHost    *self)
+{
+  NatterServer *server = natter_hosting_get_server (hosting);
+
+  if (server != NULL)
+    {
+      NatterServerHooks hooks = host_hooks;
+
+      hooks.data = self;
+      natter_server_set_hooks (server, &hooks);
+    }
+  else
+    clear_stop_idle (self);
+  notify_state (self);
 }
 
 static void
@@ -219,13 +237,12 @@ stop_now (NatterHost *self)
 {
   NatterServer *server = natter_hosting_get_server (self->hosting);
 
-  g_clear_handle_id (&self->stop_idle, g_source_remove);
+  clear_stop_idle (self);
   if (server == NULL)
     return;
 
   natter_server_set_hooks (server, NULL);
   natter_hosting_stop (self->hosting, NULL, NULL);
-  notify_state (self);
 }
 
 static gboolean
@@ -233,7 +250,7 @@ stop_idle_cb (gpointer user_data)
 {
   NatterHost *self = user_data;
 
-  self->stop_idle = 0;
+  g_clear_pointer (&self->stop_idle, g_source_unref);
   stop_now (self);
 
   return G_SOURCE_REMOVE;
@@ -248,7 +265,9 @@ natter_host_dispose (GObject *object)
     {
       NatterServer *server = natter_hosting_get_server (self->hosting);
 
-      g_clear_handle_id (&self->stop_idle, g_source_remove);
+      g_signal_handlers_disconnect_by_data (self->hosting, self);
+
+      clear_stop_idle (self);
       if (server != NULL)
         {
           natter_server_set_hooks (server, NULL);
@@ -270,6 +289,7 @@ natter_host_finalize (GObject *object)
   g_free (self->network);
   g_free (self->data_dir);
   g_free (self->password);
+  _natter_host_settings_finalize (self);
 
   G_OBJECT_CLASS (natter_host_parent_class)->finalize (object);
 }
@@ -318,7 +338,8 @@ natter_host_get_property (GObject    *object,
       g_value_set_uint (value, natter_host_get_n_rooms (self));
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!_natter_host_get_setting (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -354,7 +375,8 @@ natter_host_set_property (GObject      *object,
       natter_host_set_password (self, g_value_get_string (value));
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!_natter_host_set_setting (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -546,6 +568,7 @@ natter_host_class_init (NatterHostClass *klass)
   object_class->set_property = natter_host_set_property;
 
   install_properties (object_class);
+  _natter_host_install_settings (object_class);
   install_signals (object_class);
 }
 
@@ -554,6 +577,8 @@ natter_host_init (NatterHost *self)
 {
   self->hosting = natter_hosting_new ();
   self->memory_only = TRUE;
+  _natter_host_settings_init (self);
+  g_signal_connect (self->hosting, "notify::server", G_CALLBACK (on_server_changed), self);
 }
 
 /**
@@ -581,7 +606,7 @@ fill_config (NatterHost          *self,
   config->password = g_strdup (self->password);
   if (self->max_clients > 0)
     config->max_clients = self->max_clients;
-  /* TLS and WebSocket listeners go here when NatterHostingConfig has them. */
+  _natter_host_settings_fill (self, config);
 }
 
 /**
@@ -600,7 +625,6 @@ natter_host_start (NatterHost  *self,
                    GError     **error)
 {
   g_auto(NatterHostingConfig) config = NATTER_HOSTING_CONFIG_INIT;
-  NatterServerHooks hooks;
 
   g_return_val_if_fail (NATTER_IS_HOST (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -626,16 +650,12 @@ natter_host_start (NatterHost  *self,
         }
       self->store_opened = TRUE;
     }
+  /* on_server_changed() sets the hooks and tells. */
   if (!natter_hosting_start (self->hosting, &config, error))
     {
       map_error (error);
       return FALSE;
     }
-
-  hooks = host_hooks;
-  hooks.data = self;
-  natter_server_set_hooks (natter_hosting_get_server (self->hosting), &hooks);
-  notify_state (self);
 
   return TRUE;
 }
@@ -663,8 +683,13 @@ natter_host_stop (NatterHost *self)
   if (self->in_hook > 0)
     {
       natter_server_set_hooks (server, NULL);
-      if (self->stop_idle == 0)
-        self->stop_idle = g_idle_add (stop_idle_cb, self);
+      /* On the host's context, which need not be the global default one. */
+      if (self->stop_idle == NULL)
+        {
+          self->stop_idle = g_idle_source_new ();
+          g_source_set_callback (self->stop_idle, stop_idle_cb, self, NULL);
+          g_source_attach (self->stop_idle, g_main_context_get_thread_default ());
+        }
       return;
     }
   stop_now (self);
@@ -681,7 +706,7 @@ natter_host_get_running (NatterHost *self)
 {
   g_return_val_if_fail (NATTER_IS_HOST (self), FALSE);
 
-  return natter_hosting_get_server (self->hosting) != NULL && self->stop_idle == 0;
+  return natter_hosting_get_server (self->hosting) != NULL && self->stop_idle == NULL;
 }
 
 /**
@@ -730,18 +755,26 @@ natter_host_post_message (NatterHost  *self,
   return TRUE;
 }
 
-/* Replaces the string *@field with @value, telling @pspec's listeners. */
+void
+_natter_host_set_string (NatterHost  *self,
+                         char       **field,
+                         const char  *value,
+                         GParamSpec  *pspec)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), pspec);
+}
+
 static void
 set_string (NatterHost  *self,
             char       **field,
             const char  *value,
             guint        prop)
 {
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+  _natter_host_set_string (self, field, value, properties[prop]);
 }
 
 /**
@@ -1081,4 +1114,55 @@ natter_host_dup_rooms (NatterHost *self)
         g_strv_builder_add (builder, ((NatterServerRoomInfo *) g_ptr_array_index (rooms, i))->name);
     }
   return g_strv_builder_end (builder);
+}
+
+/* For natterd (natter-host-private.h). */
+
+NatterHosting *
+natter_host_get_hosting (NatterHost *self)
+{
+  g_return_val_if_fail (NATTER_IS_HOST (self), NULL);
+
+  return self->hosting;
+}
+
+gboolean
+natter_host_start_with_config (NatterHost                *self,
+                               const NatterHostingConfig *config,
+                               GError                   **error)
+{
+  g_return_val_if_fail (NATTER_IS_HOST (self), FALSE);
+
+  return natter_hosting_start (self->hosting, config, error);
+}
+
+gboolean
+natter_host_stop_with_reason (NatterHost  *self,
+                              const char  *reason,
+                              GError     **error)
+{
+  NatterServer *server;
+
+  g_return_val_if_fail (NATTER_IS_HOST (self), FALSE);
+
+  server = natter_hosting_get_server (self->hosting);
+  if (server != NULL)
+    natter_server_set_hooks (server, NULL);
+
+  return natter_hosting_stop (self->hosting, reason, error);
+}
+
+gboolean
+natter_host_reconfigure (NatterHost                *self,
+                         const NatterHostingConfig *config,
+                         GError                   **error)
+{
+  g_return_val_if_fail (NATTER_IS_HOST (self), FALSE);
+
+  if (!natter_hosting_reconfigure (self->hosting, config, error))
+    return FALSE;
+  if (natter_hosting_get_server (self->hosting) != NULL)
+    notify_state (self);
+
+  return TRUE;
 }

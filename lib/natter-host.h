@@ -101,6 +101,38 @@ void         natter_host_set_password         (NatterHost          *self,
                                                const char          *password);
 
 NATTER_AVAILABLE_IN_ALL
+const char * const *natter_host_get_tls_listen_addresses (NatterHost *self);
+NATTER_AVAILABLE_IN_ALL
+void         natter_host_set_tls_listen_addresses (NatterHost         *self,
+                                                   const char * const *addresses);
+NATTER_AVAILABLE_IN_ALL
+const char  *natter_host_get_tls_certificate_file (NatterHost         *self);
+NATTER_AVAILABLE_IN_ALL
+void         natter_host_set_tls_certificate_file (NatterHost         *self,
+                                                   const char         *file);
+NATTER_AVAILABLE_IN_ALL
+const char  *natter_host_get_tls_key_file     (NatterHost          *self);
+NATTER_AVAILABLE_IN_ALL
+void         natter_host_set_tls_key_file     (NatterHost          *self,
+                                               const char          *file);
+NATTER_AVAILABLE_IN_ALL
+const char  *natter_host_get_tls_fingerprint  (NatterHost          *self);
+NATTER_AVAILABLE_IN_ALL
+char       **natter_host_dup_bound_tls_addresses (NatterHost       *self);
+NATTER_AVAILABLE_IN_ALL
+const char * const *natter_host_get_websocket_listen_addresses (NatterHost *self);
+NATTER_AVAILABLE_IN_ALL
+void         natter_host_set_websocket_listen_addresses (NatterHost         *self,
+                                                         const char * const *addresses);
+NATTER_AVAILABLE_IN_ALL
+const char * const *natter_host_get_secure_websocket_listen_addresses (NatterHost *self);
+NATTER_AVAILABLE_IN_ALL
+void         natter_host_set_secure_websocket_listen_addresses (NatterHost         *self,
+                                                                const char * const *addresses);
+NATTER_AVAILABLE_IN_ALL
+char       **natter_host_dup_bound_websocket_addresses (NatterHost *self);
+
+NATTER_AVAILABLE_IN_ALL
 char       **natter_host_dup_bound_addresses  (NatterHost          *self);
 NATTER_AVAILABLE_IN_ALL
 guint        natter_host_get_n_users          (NatterHost          *self);

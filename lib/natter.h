@@ -7,5 +7,6 @@
 
 #include "natter-version.h"
 #include "natter-host.h"
+#include "natter-client.h"
 
 #undef NATTER_INSIDE

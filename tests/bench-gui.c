@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <epoxy/gl.h>
 
 #include "natter-compose.h"
 #include "natter-conversation-view.h"
@@ -22,6 +23,8 @@
  *  - the window's resident memory with that conversation open stays under
  *    150 MB;
  *  - typing stays responsive while 100 messages a second arrive.
+ * With --messages=1000000 (issue 19, item 6): a conversation of a million
+ * messages, first page in under 100 ms, the window under 120 MB.
  *
  * natterd's D-Bus service and the IRC server run in this process; the
  * window runs in a child process of its own (this program again, with
@@ -32,12 +35,27 @@
  */
 
 #define N_MESSAGES     100000
+#define MILLION        1000000
 #define N_OPENINGS     7
 #define RATE           100
 #define LOAD_SECONDS   5
 #define KEY_INTERVAL   50
 
 static NatterApplication *app;
+static guint n_messages = N_MESSAGES;
+
+/* The budgets: issue 19's for a million messages, the first ones below. */
+static double
+open_limit_ms (void)
+{
+  return n_messages >= MILLION ? 100 : 200;
+}
+
+static double
+rss_limit_mb (void)
+{
+  return n_messages >= MILLION ? 120 : 150;
+}
 
 /* The window's side */
 
@@ -53,7 +71,7 @@ newest_page_shown (gpointer data)
   NatterConversationView *view = data;
   NatterMessageModel *model = natter_conversation_view_get_model (view);
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (natter_conversation_view_get_scroller (view));
-  g_autofree char *newest = g_strdup_printf ("message %d", N_MESSAGES - 1);
+  g_autofree char *newest = g_strdup_printf ("message %u", n_messages - 1);
 
   if (model == NULL || natter_message_model_get_loading (model))
     return FALSE;
@@ -153,6 +171,24 @@ text_shown (gpointer data)
                                      wait->text) != NULL;
 }
 
+/* Which GL implementation the GL renderer gets (Mesa's llvmpipe on Xvfb). */
+static void
+print_gl_renderer (GtkWidget *window)
+{
+  g_autoptr(GdkGLContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+
+  context = gdk_surface_create_gl_context (gtk_native_get_surface (GTK_NATIVE (window)), &error);
+  if (context == NULL || !gdk_gl_context_realize (context, &error))
+    {
+      printf ("gl-renderer: none (%s)\n", error->message);
+      return;
+    }
+  gdk_gl_context_make_current (context);
+  printf ("gl-renderer: %s, %s\n", (const char *) glGetString (GL_RENDERER), (const char *) glGetString (GL_VERSION));
+  gdk_gl_context_clear_current ();
+}
+
 static int
 run_window (guint16     port,
             const char *session_path,
@@ -191,6 +227,7 @@ run_window (guint16     port,
         }
       ms = (g_get_monotonic_time () - start) / 1000.0;
       g_array_append_val (openings, ms);
+      printf ("  opening %u: %.1f ms\n", i + 1, ms);
       natter_test_gui_settle (300);
       rss_open = natter_test_gui_rss_kib (NULL);
 
@@ -202,12 +239,14 @@ run_window (guint16     port,
         }
     }
 
-  printf ("open-newest-page-ms: median %.1f, max %.1f (%d openings of %d messages; limit 200)\n",
-          percentile (openings, 0.5), percentile (openings, 1.0), N_OPENINGS, N_MESSAGES);
-  printf ("window-rss-mb: %.1f with the conversation open (%.1f before opening it; limit 150)\n",
-          rss_open / 1024.0, rss_before / 1024.0);
+  printf ("open-newest-page-ms: median %.1f, max %.1f (%d openings of %u messages; limit %.0f)\n",
+          percentile (openings, 0.5), percentile (openings, 1.0), N_OPENINGS, n_messages, open_limit_ms ());
+  printf ("window-rss-mb: %.1f with the conversation open (%.1f before opening it; limit %.0f)\n",
+          rss_open / 1024.0, rss_before / 1024.0, rss_limit_mb ());
   /* Mapped library code (libLLVM for llvmpipe, GTK) is shared with every
    * other process; anonymous memory is what this window alone costs. */
+  printf ("renderer-ran: %s\n", G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (window))));
+  print_gl_renderer (GTK_WIDGET (window));
   printf ("window-rss-split-mb: anonymous %.1f, file-backed %.1f, shared memory %.1f\n",
           natter_test_gui_rss_kib ("RssAnon") / 1024.0, natter_test_gui_rss_kib ("RssFile") / 1024.0,
           natter_test_gui_rss_kib ("RssShmem") / 1024.0);
@@ -258,8 +297,8 @@ run_window (guint16     port,
   natter_test_gui_app_free (g_steal_pointer (&app));
 
   /* Figures, not a verdict that fails: say which are over. */
-  printf ("within-limits: open %s, rss %s\n", percentile (openings, 0.5) < 200 ? "yes" : "NO",
-          rss_open < 150 * 1024 ? "yes" : "NO");
+  printf ("within-limits: open %s, rss %s\n", percentile (openings, 0.5) <= open_limit_ms () ? "yes" : "NO",
+          rss_open <= rss_limit_mb () * 1024 ? "yes" : "NO");
 
   return 0;
 }
@@ -349,8 +388,8 @@ run_daemon (const char *self_path,
 
   start = g_get_monotonic_time ();
   session_path = natter_test_gui_fill_scrollback (bus, natter_test_server_get_port (server), "alice", "#big",
-                                                  N_MESSAGES);
-  printf ("scrollback: %d messages written in %.1f s\n", N_MESSAGES, (g_get_monotonic_time () - start) / 1e6);
+                                                  n_messages);
+  printf ("scrollback: %u messages written in %.1f s\n", n_messages, (g_get_monotonic_time () - start) / 1e6);
   fflush (stdout);
 
   bare_rss = measure_bare_window (self_path, display, &bare_anon);
@@ -385,6 +424,18 @@ main (int   argc,
   int status = 0;
 
   setlocale (LC_ALL, "");
+
+  /* --messages=N: the size of the conversation (the window learns it from
+   * NATTER_BENCH_MESSAGES, which its child process inherits). */
+  if (argc > 1 && g_str_has_prefix (argv[1], "--messages="))
+    {
+      g_setenv ("NATTER_BENCH_MESSAGES", argv[1] + strlen ("--messages="), TRUE);
+      argv[1] = argv[0];
+      argv++;
+      argc--;
+    }
+  if (g_getenv ("NATTER_BENCH_MESSAGES") != NULL)
+    n_messages = MAX (1, (guint) g_ascii_strtoull (g_getenv ("NATTER_BENCH_MESSAGES"), NULL, 10));
 
   /* --renderer=cairo|gl: GTK's renderer for the window (and its child). */
   if (argc > 1 && g_str_has_prefix (argv[1], "--renderer="))

@@ -34,6 +34,7 @@ typedef struct {
   GCond         cond;
   gboolean      ready;
   GError       *error;
+  NatterHost   *host;     /* natterd's, once its service is made */
 } DaemonThread;
 
 struct _NatterTestBus
@@ -91,7 +92,7 @@ daemon_thread (gpointer user_data)
   g_autoptr(GDBusConnection) connection = NULL;
   g_autoptr(NatterSessionStore) store = NULL;
   g_autoptr(NatterSessionManager) manager = NULL;
-  g_autoptr(NatterHosting) hosting = natter_hosting_new ();
+  g_autoptr(NatterHost) host = natter_host_new ();
   g_autoptr(NatterDbusService) service = NULL;
   g_autofree char *path = g_build_filename (daemon->data_dir, "sessions.db", NULL);
   g_autoptr(GError) error = NULL;
@@ -113,7 +114,10 @@ daemon_thread (gpointer user_data)
       /* natterd's fallback file: the keyring is tested with natterd itself. */
       natter_session_store_set_secrets (store, secrets);
       manager = natter_session_manager_new (store);
-      service = natter_dbus_service_new (connection, manager, hosting);
+      service = natter_dbus_service_new (connection, manager, host);
+      g_mutex_lock (&daemon->mutex);
+      daemon->host = g_object_ref (host);
+      g_mutex_unlock (&daemon->mutex);
       /* Daemon1.Shutdown ends the loop, as it ends natterd's. */
       g_signal_connect_swapped (service, "shutdown-requested", G_CALLBACK (g_main_loop_quit), daemon->loop);
       if (natter_dbus_service_export (service, &error))
@@ -142,7 +146,11 @@ daemon_thread (gpointer user_data)
     }
 
   g_clear_object (&service);
-  g_clear_object (&hosting);
+  /* The host goes on this thread, where its server runs. */
+  g_mutex_lock (&daemon->mutex);
+  g_clear_object (&daemon->host);
+  g_mutex_unlock (&daemon->mutex);
+  g_clear_object (&host);
   g_clear_object (&manager);
   if (store != NULL)
     natter_session_store_close (store);
@@ -329,6 +337,20 @@ const char *
 natter_test_bus_get_data_dir (NatterTestBus *self)
 {
   return self->data_dir;
+}
+
+NatterHost *
+natter_test_bus_get_host (NatterTestBus *self)
+{
+  NatterHost *host;
+
+  g_assert_nonnull (self->daemon);
+  g_mutex_lock (&self->daemon->mutex);
+  host = self->daemon->host;
+  g_mutex_unlock (&self->daemon->mutex);
+  g_assert_nonnull (host);
+
+  return host;
 }
 
 GVariant *

@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "natter-host-private.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -30,6 +32,9 @@ NatterTestBus    *natter_test_bus_new            (const char    *service_dir,
 void              natter_test_bus_free           (NatterTestBus *self);
 GDBusConnection  *natter_test_bus_get_connection (NatterTestBus *self);
 const char       *natter_test_bus_get_data_dir   (NatterTestBus *self);
+/* The in-process natterd's NatterHost, through which it hosts. It lives on
+ * the daemon's thread: its signals are emitted there. */
+NatterHost       *natter_test_bus_get_host       (NatterTestBus *self);
 /* Stops the in-process daemon (QUIT on every session, store closed) and
  * starts a new one on the same data directory. */
 void              natter_test_bus_restart_daemon (NatterTestBus *self);

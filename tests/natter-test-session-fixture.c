@@ -606,15 +606,25 @@ join_on_fake (Fixture        *f,
 }
 
 void
+alice_on_fake (Fixture                   *f,
+               NatterTestFake            *fake,
+               const char                *caps,
+               const char                *isupport,
+               const NatterSessionTuning *tuning)
+{
+  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, tuning, NULL);
+  natter_session_connect (f->session);
+  natter_test_fake_wait_connection (fake, 1);
+  natter_test_fake_register (fake, "alice", caps, isupport);
+  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+}
+
+void
 alice_in_room_on_fake (Fixture        *f,
                        NatterTestFake *fake,
                        const char     *caps)
 {
-  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, NULL, NULL);
-  natter_session_connect (f->session);
-  natter_test_fake_wait_connection (fake, 1);
-  natter_test_fake_register (fake, "alice", caps, NULL);
-  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  alice_on_fake (f, fake, caps, NULL, NULL);
   join_on_fake (f, fake, "#m", "bob alice");
 }
 

@@ -252,6 +252,14 @@ void join_on_fake (Fixture        *f,
                    const char     *room,
                    const char     *names);
 
+/* alice, registered on @fake with @caps and @isupport (NULL: the fake's
+ * default); NULL @tuning: tuning_fast(). */
+void alice_on_fake (Fixture                   *f,
+                    NatterTestFake            *fake,
+                    const char                *caps,
+                    const char                *isupport,
+                    const NatterSessionTuning *tuning);
+
 /* alice, registered on @fake offering @caps, in #m with bob. */
 void alice_in_room_on_fake (Fixture        *f,
                             NatterTestFake *fake,

@@ -3,14 +3,14 @@
 
 #include "config.h"
 
-#include "natter-ipc-client.h"
+#include "natter-client.h"
 #include "natter-test-bus.h"
 #include "natter-test-client.h"
 #include "natter-test-ctl.h"
 #include "natter-test-fake.h"
 
 /*
- * NatterIpcClient's "do it and wait" calls against natterd's D-Bus service
+ * NatterClient's "do it and wait" calls against natterd's D-Bus service
  * on a private bus, hosting on a loopback port that its sessions connect
  * to: each finishes once its object (or state) is on this side of the bus,
  * after the client's own signal for it, and fails with a GError that says
@@ -19,7 +19,7 @@
 
 typedef struct {
   NatterTestBus   *bus;
-  NatterIpcClient *client;
+  NatterClient *client;
   guint16          port;
   GPtrArray       *events;   /* char*: "session-added", "room-added #x" */
 } Fixture;
@@ -47,7 +47,7 @@ wait_result (GAsyncResult **result)
 }
 
 static void
-on_session_added (NatterIpcClient   *client,
+on_session_added (NatterClient   *client,
                   NatterIpcSession1 *session,
                   Fixture           *f)
 {
@@ -55,7 +55,7 @@ on_session_added (NatterIpcClient   *client,
 }
 
 static void
-on_room_added (NatterIpcClient   *client,
+on_room_added (NatterClient   *client,
                NatterIpcSession1 *session,
                NatterIpcRoom1    *room,
                Fixture           *f)
@@ -74,8 +74,8 @@ fixture_set_up (Fixture       *f,
   f->port = natter_test_ctl_start_hosting (f->bus);
   f->events = g_ptr_array_new_with_free_func (g_free);
 
-  natter_ipc_client_new (natter_test_bus_get_connection (f->bus), NULL, on_result, &result);
-  f->client = natter_ipc_client_new_finish (wait_result (&result), &error);
+  natter_client_new (natter_test_bus_get_connection (f->bus), NULL, on_result, &result);
+  f->client = natter_client_new_finish (wait_result (&result), &error);
   g_assert_no_error (error);
   g_signal_connect (f->client, "session-added", G_CALLBACK (on_session_added), f);
   g_signal_connect (f->client, "room-added", G_CALLBACK (on_room_added), f);
@@ -115,10 +115,10 @@ open_session (Fixture    *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  natter_ipc_client_open_session (f->client, session_options (port, nick), natter_test_ms (5000),
+  natter_client_open_session (f->client, session_options (port, nick), natter_test_ms (5000),
                                   NULL, on_result, &result);
 
-  return natter_ipc_client_open_session_finish (f->client, wait_result (&result), error);
+  return natter_client_open_session_finish (f->client, wait_result (&result), error);
 }
 
 static gboolean
@@ -129,9 +129,9 @@ wait_connected (Fixture            *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  natter_ipc_client_wait_connected (f->client, session, timeout_ms, NULL, on_result, &result);
+  natter_client_wait_connected (f->client, session, timeout_ms, NULL, on_result, &result);
 
-  return natter_ipc_client_wait_connected_finish (f->client, wait_result (&result), error);
+  return natter_client_wait_connected_finish (f->client, wait_result (&result), error);
 }
 
 static void
@@ -157,7 +157,7 @@ test_open_session (Fixture       *f,
   g_assert_no_error (error);
   g_assert_true (NATTER_IPC_IS_SESSION1 (session));
   /* Published, and said so, by the time it finishes. */
-  g_assert_true (natter_ipc_client_lookup_session (f->client, natter_ipc_client_get_path (session)) == session);
+  g_assert_true (natter_client_lookup_session (f->client, natter_client_get_path (session)) == session);
   g_assert_cmpuint (f->events->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (f->events, 0), ==, "session-added");
 
@@ -192,9 +192,9 @@ test_open_session_cancelled (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   g_cancellable_cancel (cancellable);
-  natter_ipc_client_open_session (f->client, session_options (f->port, "alice"), 0,
+  natter_client_open_session (f->client, session_options (f->port, "alice"), 0,
                                   cancellable, on_result, &result);
-  session = natter_ipc_client_open_session_finish (f->client, wait_result (&result), &error);
+  session = natter_client_open_session_finish (f->client, wait_result (&result), &error);
   g_assert_null (session);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
@@ -235,7 +235,7 @@ test_wait_connected_refused (Fixture       *f,
   session = open_session (f, port, "alice", &error);
   g_assert_no_error (error);
   g_assert_false (wait_connected (f, session, natter_test_ms (5000), &error));
-  g_assert_error (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_CONNECTED);
+  g_assert_error (error, NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_NOT_CONNECTED);
   g_assert_cmpstr (error->message, !=, "");
   g_test_message ("refused: %s", error->message);
 }
@@ -266,9 +266,9 @@ join_room (Fixture            *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  natter_ipc_client_join_room (f->client, session, name, NULL, natter_test_ms (5000), NULL, on_result, &result);
+  natter_client_join_room (f->client, session, name, NULL, natter_test_ms (5000), NULL, on_result, &result);
 
-  return natter_ipc_client_join_room_finish (f->client, wait_result (&result), error);
+  return natter_client_join_room_finish (f->client, wait_result (&result), error);
 }
 
 static void
@@ -287,8 +287,8 @@ test_join_room (Fixture       *f,
   room = join_room (f, session, "#Lobby", &error);
   g_assert_no_error (error);
   g_assert_true (NATTER_IPC_IS_ROOM1 (room));
-  g_assert_true (natter_ipc_client_lookup_room (f->client, session, "#lobby") == room);
-  g_assert_true (natter_ipc_client_get_room_session (f->client, room) == session);
+  g_assert_true (natter_client_lookup_room (f->client, session, "#lobby") == room);
+  g_assert_true (natter_client_get_room_session (f->client, room) == session);
   g_assert_cmpuint (f->events->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (f->events, 1), ==, "room-added #Lobby");
 
@@ -316,6 +316,146 @@ test_join_room_refused (Fixture       *f,
   assert_remote_error (error, "org.natter.Error.InvalidArgument");
 }
 
+/* The thin calls: each one D-Bus call, finished with natterd's answer. */
+
+static gboolean
+call_send (Fixture         *f,
+           NatterIpcRoom1  *room,
+           const char      *text,
+           GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  natter_client_send (f->client, room, text, NULL, NULL, on_result, &result);
+
+  return natter_client_send_finish (f->client, wait_result (&result), error);
+}
+
+static gboolean
+unread_is (gpointer data)
+{
+  gpointer *args = data;
+
+  return natter_ipc_room1_get_unread_count (args[0]) == GPOINTER_TO_UINT (args[1]);
+}
+
+static void
+assert_unread (NatterIpcRoom1 *room,
+               guint           count)
+{
+  gpointer args[] = { room, GUINT_TO_POINTER (count) };
+
+  g_assert_true (natter_test_spin_until (unread_is, args, natter_test_ms (10000)));
+}
+
+static const char *
+message_text (GVariant *messages,
+              gsize     i)
+{
+  g_autoptr(GVariant) message = g_variant_get_child_value (messages, i);
+  const char *text = NULL;
+
+  g_assert_true (g_variant_lookup (message, "text", "&s", &text));
+  /* The array keeps the string. */
+  return text;
+}
+
+/* @nick's session, connected, in @name: its room. */
+static NatterIpcRoom1 *
+connected_in (Fixture            *f,
+              const char         *nick,
+              const char         *name,
+              NatterIpcSession1 **session)
+{
+  g_autoptr(GError) error = NULL;
+  NatterIpcRoom1 *room;
+
+  *session = open_session (f, f->port, nick, &error);
+  g_assert_no_error (error);
+  g_assert_true (wait_connected (f, *session, natter_test_ms (5000), &error));
+  room = join_room (f, *session, name, &error);
+  g_assert_no_error (error);
+
+  return room;
+}
+
+static void
+test_calls (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(NatterIpcSession1) alice = NULL;
+  g_autoptr(NatterIpcSession1) bob = NULL;
+  g_autoptr(NatterIpcRoom1) alice_room = NULL;
+  g_autoptr(NatterIpcRoom1) bob_room = NULL;
+  g_autoptr(GAsyncResult) history_result = NULL;
+  g_autoptr(GAsyncResult) search_result = NULL;
+  g_autoptr(GAsyncResult) read_result = NULL;
+  g_autoptr(GVariant) history = NULL;
+  g_autoptr(GVariant) found = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize n;
+
+  alice_room = connected_in (f, "alice", "#calls", &alice);
+  bob_room = connected_in (f, "bob", "#calls", &bob);
+
+  g_assert_true (call_send (f, alice_room, "first words", &error));
+  g_assert_no_error (error);
+  g_assert_true (call_send (f, alice_room, "second words", &error));
+  g_assert_no_error (error);
+  assert_unread (bob_room, 2);
+
+  /* The latest page, oldest first, room events included; then the page
+   * before the second message holds the first and not the second. */
+  natter_client_get_history (f->client, bob_room, 0, 0, NULL, on_result, &history_result);
+  history = natter_client_get_history_finish (f->client, wait_result (&history_result), &error);
+  g_assert_no_error (error);
+  n = g_variant_n_children (history);
+  g_assert_cmpuint (n, >=, 2);
+  g_assert_cmpstr (message_text (history, n - 2), ==, "first words");
+  g_assert_cmpstr (message_text (history, n - 1), ==, "second words");
+  {
+    g_autoptr(GVariant) last = g_variant_get_child_value (history, n - 1);
+    g_autoptr(GAsyncResult) before_result = NULL;
+    g_autoptr(GVariant) before = NULL;
+    gint64 id = 0;
+
+    g_assert_true (g_variant_lookup (last, "id", "x", &id));
+    natter_client_get_history (f->client, bob_room, id, 1, NULL, on_result, &before_result);
+    before = natter_client_get_history_finish (f->client, wait_result (&before_result), &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_variant_n_children (before), ==, 1);
+    g_assert_cmpstr (message_text (before, 0), ==, "first words");
+  }
+
+  natter_client_search (f->client, bob, "second", bob_room, 0, NULL, on_result, &search_result);
+  found = natter_client_search_finish (f->client, wait_result (&search_result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (found), ==, 1);
+  g_assert_cmpstr (message_text (found, 0), ==, "second words");
+
+  natter_client_mark_read (f->client, bob_room, NULL, on_result, &read_result);
+  g_assert_true (natter_client_mark_read_finish (f->client, wait_result (&read_result), &error));
+  g_assert_no_error (error);
+  assert_unread (bob_room, 0);
+}
+
+static void
+test_calls_refused (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(NatterIpcSession1) session = NULL;
+  g_autoptr(NatterIpcRoom1) room = NULL;
+  g_autoptr(GError) error = NULL;
+
+  room = connected_in (f, "alice", "#calls", &session);
+
+  /* natterd's refusal, in NatterClient's domain and without the
+   * "GDBus.Error:" prefix, even with natterd's own domain in the process. */
+  g_assert_false (call_send (f, room, "two\rlines", &error));
+  g_assert_error (error, NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_INVALID_ARGUMENT);
+  g_assert_false (g_str_has_prefix (error->message, "GDBus.Error:"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -338,6 +478,10 @@ main (int   argc,
               fixture_set_up, test_join_room, fixture_tear_down);
   g_test_add ("/ipc-client/join-room/refused", Fixture, NULL,
               fixture_set_up, test_join_room_refused, fixture_tear_down);
+  g_test_add ("/ipc-client/calls/send-history-search-mark-read", Fixture, NULL,
+              fixture_set_up, test_calls, fixture_tear_down);
+  g_test_add ("/ipc-client/calls/refused", Fixture, NULL,
+              fixture_set_up, test_calls_refused, fixture_tear_down);
 
   return g_test_run ();
 }

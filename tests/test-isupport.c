@@ -49,6 +49,8 @@ test_defaults (void)
   g_assert_cmpuint (isupport->awaylen, ==, 200);
   g_assert_cmpuint (isupport->userlen, ==, 10);
   g_assert_cmpuint (isupport->chathistory_max, ==, 0);
+  g_assert_cmpuint (isupport->monitor_max, ==, 0);
+  g_assert_false (isupport->whox);
 }
 
 static const struct {
@@ -71,6 +73,10 @@ static const struct {
   { "USERLEN=12", G_STRUCT_OFFSET (NatterIsupport, userlen), 12 },
   { "CHATHISTORY", G_STRUCT_OFFSET (NatterIsupport, chathistory_max), 100 },
   { "CHATHISTORY=50", G_STRUCT_OFFSET (NatterIsupport, chathistory_max), 50 },
+  { "MONITOR=100", G_STRUCT_OFFSET (NatterIsupport, monitor_max), 100 },
+  { "MONITOR", G_STRUCT_OFFSET (NatterIsupport, monitor_max), 100 },          /* no limit said: ours */
+  { "MONITOR=99999", G_STRUCT_OFFSET (NatterIsupport, monitor_max), 1000 },   /* clamped */
+  { "NICKLEN=9", G_STRUCT_OFFSET (NatterIsupport, monitor_max), 0 },          /* not offered */
   { "MODES=4 NICKLEN=16 SAFELIST", G_STRUCT_OFFSET (NatterIsupport, nicklen), 16 },
 };
 

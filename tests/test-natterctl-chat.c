@@ -1112,6 +1112,38 @@ test_window_numbers (Fixture       *f,
   chat_quit (f);
 }
 
+/* A private peer's presence (issue 16): told as it changes, and when
+ * the conversation becomes the current one. */
+static void
+test_presence (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(NatterTestClient) bob = natter_test_client_new (f->port);
+
+  chat_start_in_a (f);
+  natter_test_client_register (bob, "bob");
+  natter_test_client_send (bob, "JOIN #a");
+  wait_screen (f, "-- bob joined");
+  natter_test_client_send (bob, "SETNAME :Robert Paulson");
+  natter_test_client_send (bob, "PRIVMSG alice :psst");
+  wait_screen (f, "psst");
+
+  natter_test_client_send (bob, "AWAY :at lunch");
+  wait_screen (f, "* bob is away (at lunch)");
+  chat_type (f, "/switch bob\r");
+  wait_screen (f, "* bob (Robert Paulson): away (at lunch)");
+  natter_test_client_send (bob, "AWAY");
+  wait_screen (f, "* bob is back");
+  natter_test_client_send (bob, "QUIT :bye");
+  wait_screen (f, "* bob is offline");
+  natter_test_client_free (g_steal_pointer (&bob));
+  bob = natter_test_client_new (f->port);
+  natter_test_client_register (bob, "bob");
+  wait_screen (f, "* bob is online");
+
+  chat_quit (f);
+}
+
 /* \\disconnect, then \\connect alone or to the same server: the session
  * connects again and rejoins its rooms. */
 static void
@@ -1176,6 +1208,8 @@ main (int   argc,
               fixture_set_up, test_reconnect, fixture_tear_down);
   g_test_add ("/natterctl/chat/window-numbers", Fixture, NULL,
               fixture_set_up, test_window_numbers, fixture_tear_down);
+  g_test_add ("/natterctl/chat/presence", Fixture, NULL,
+              fixture_set_up, test_presence, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -3,7 +3,13 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <linux/tcp.h>   /* tcpi_segs_in: glibc's tcp_info is older */
+#include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "natter-test-server-fixture.h"
 
@@ -302,6 +308,86 @@ test_ircv3_message_tags (Fixture       *f,
   }
 }
 
+/* Reads from @fd into @in until it holds @needle; FALSE on timeout or EOF. */
+static gboolean
+raw_read_until (int         fd,
+                GString    *in,
+                const char *needle)
+{
+  gint64 deadline = g_get_monotonic_time () + natter_test_ms (NATTER_TEST_TIMEOUT_MS) * 1000;
+
+  while (strstr (in->str, needle) == NULL)
+    {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      char buf[65536];
+      gssize n;
+
+      if (g_get_monotonic_time () > deadline ||
+          poll (&p, 1, natter_test_ms (NATTER_TEST_TIMEOUT_MS)) <= 0)
+        return FALSE;
+      n = recv (fd, buf, sizeof buf, 0);
+      if (n <= 0)
+        return FALSE;
+      g_string_append_len (in, buf, n);
+    }
+  return TRUE;
+}
+
+static guint32
+segments_in (int fd)
+{
+  struct tcp_info info = { 0, };
+  socklen_t len = sizeof info;
+
+  g_assert_no_errno (getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &len));
+  return info.tcpi_segs_in;
+}
+
+/*
+ * A paste of 1,000 lines read in one go goes to each member in as few
+ * writes as the kernel takes: not one per 128 lines. The member counts the
+ * TCP segments it receives (TCP_INFO), each write being at least one. Its
+ * own socket, since the test client does not show its descriptor.
+ */
+static void
+test_privmsg_burst_few_writes (Fixture       *f,
+                               gconstpointer  data)
+{
+  const guint n_lines = 1000;
+  Client *alice = new_user (f, "alice");
+  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (f->port) };
+  g_autoptr(GString) in = g_string_new (NULL);
+  g_autoptr(GString) paste = g_string_new (NULL);
+  g_autofree char *last = NULL;
+  const char *hello = "NICK bob\r\nUSER bob 0 * :Bob\r\nJOIN #f\r\n";
+  guint32 before, segments;
+  int fd;
+
+  join_room (alice, "#f", NULL);
+
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  fd = socket (AF_INET, SOCK_STREAM, 0);
+  g_assert_no_errno (connect (fd, (struct sockaddr *)&addr, sizeof addr));
+  g_assert_cmpint (send (fd, hello, strlen (hello), 0), ==, strlen (hello));
+  g_assert_true (raw_read_until (fd, in, " 366 bob #f "));
+  expect (alice, ":bob!bob@127.0.0.1 JOIN #f");
+
+  for (guint i = 1; i <= n_lines; i++)
+    g_string_append_printf (paste, "PRIVMSG #f :line %u\r\n", i);
+  g_string_truncate (in, 0);
+  before = segments_in (fd);
+  natter_test_client_send_raw (alice, paste->str, paste->len);
+
+  last = g_strdup_printf (":alice!alice@127.0.0.1 PRIVMSG #f :line %u\r\n", n_lines);
+  g_assert_true (raw_read_until (fd, in, last));
+  segments = segments_in (fd) - before;
+  g_test_message ("%u lines in %u segments", n_lines, segments);
+  g_assert_true (g_str_has_prefix (in->str, ":alice!alice@127.0.0.1 PRIVMSG #f :line 1\r\n"));
+  g_assert_cmpuint (segments, <, (n_lines + 127) / 128);
+
+  close (fd);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -313,6 +399,7 @@ main (int   argc,
   ADD ("privmsg/multi-target", NULL, test_privmsg_multi_target);
   ADD ("privmsg/too-many-targets", NULL, test_privmsg_too_many_targets);
   ADD ("privmsg/errors", NULL, test_privmsg_errors);
+  ADD ("privmsg/burst-few-writes", NULL, test_privmsg_burst_few_writes);
   ADD ("notice/no-error-replies", NULL, test_notice_no_error_replies);
   ADD ("ircv3/echo-message", NULL, test_ircv3_echo_message);
   ADD ("ircv3/server-time", NULL, test_ircv3_server_time);

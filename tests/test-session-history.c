@@ -3,8 +3,10 @@
 
 #include "config.h"
 
+#include <sqlite3.h>
 #include <string.h>
 
+#include "natter-database.h"
 #include "natter-server-store.h"
 #include "natter-test-fake.h"
 #include "natter-test-session-fixture.h"
@@ -304,6 +306,61 @@ test_store_migrates_v1 (Fixture       *f,
   g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 99);
 }
 
+static void
+on_search (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GPtrArray **found = user_data;
+
+  *found = natter_session_store_search_finish (result, NULL);
+}
+
+static gboolean
+search_done (gpointer data)
+{
+  return *(GPtrArray **) data != NULL;
+}
+
+/* A search in one conversation reads the index's matches, not every row of
+ * the conversation (each asking the index whether it matches): SQLite's
+ * own count of the steps of the statement, never a time. */
+static void
+test_store_search_in_conversation (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(GPtrArray) found = NULL;
+  gint64 base = G_GINT64_CONSTANT (1700000000) * G_USEC_PER_SEC;
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+  int steps = -1;
+
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("line %u%s", i, i == 1500 ? " needle" : "");
+      g_autoptr(NatterSessionMessage) message = make_message (f->store, "#big", base + i * G_USEC_PER_SEC,
+                                                              "bob", text);
+
+      natter_session_store_log (f->store, 1, message);
+    }
+
+  natter_session_store_search_async (f->store, 1, "needle", "#big", 50, on_search, &found);
+  natter_test_spin_until (search_done, &found, NATTER_TEST_TIMEOUT_MS);
+  g_assert_nonnull (found);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (((NatterSessionMessage *) found->pdata[0])->text, ==, "line 1500 needle");
+
+  /* The writer is idle once everything queued is written. */
+  natter_session_store_sync (f->store);
+  db = natter_database_get_handle (natter_session_store_get_database (f->store));
+  for (stmt = sqlite3_next_stmt (db, NULL); stmt != NULL; stmt = sqlite3_next_stmt (db, stmt))
+    if (strstr (sqlite3_sql (stmt), "MATCH") != NULL && strstr (sqlite3_sql (stmt), "m.folded = ?4") != NULL)
+      steps = sqlite3_stmt_status (stmt, SQLITE_STMTSTATUS_VM_STEP, FALSE);
+  g_test_message ("search in #big: %d steps", steps);
+  g_assert_cmpint (steps, >, 0);
+  g_assert_cmpint (steps, <, 1000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -314,6 +371,8 @@ main (int   argc,
               fixture_set_up, test_reconnect_backfill_dedups, fixture_tear_down);
   g_test_add ("/session/store/history-and-search", Fixture, NULL,
               fixture_set_up, test_store_history_search, fixture_tear_down);
+  g_test_add ("/session/store/search-in-a-conversation", Fixture, NULL,
+              fixture_set_up, test_store_search_in_conversation, fixture_tear_down);
   g_test_add ("/session/store/migrates-version-1", Fixture, NULL,
               fixture_set_up, test_store_migrates_v1, fixture_tear_down);
 

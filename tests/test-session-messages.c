@@ -482,20 +482,6 @@ test_room_tracking (Fixture       *f,
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
 }
 
-/* alice, registered on @fake with @caps and @isupport. */
-static void
-alice_on_fake (Fixture        *f,
-               NatterTestFake *fake,
-               const char     *caps,
-               const char     *isupport)
-{
-  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, NULL, NULL);
-  natter_session_connect (f->session);
-  natter_test_fake_wait_connection (fake, 1);
-  natter_test_fake_register (fake, "alice", caps, isupport);
-  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
-}
-
 /* Found by tests/fuzz/fuzz-session: a server's JOIN to a name with a space
  * became a room, and its history request a line natter_irc_format()
  * refused with a critical. */
@@ -506,7 +492,7 @@ test_room_invalid_join_ignored (Fixture       *f,
   g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
 
   alice_on_fake (f, fake, "batch server-time message-tags draft/chathistory",
-                 "NETWORK=Fake CHANTYPES=#: PREFIX=(ov)@+");
+                 "NETWORK=Fake CHANTYPES=#: PREFIX=(ov)@+", NULL);
 
   natter_test_fake_send (fake, ":alice!a@host JOIN :fake.test CAP f#a");
   natter_test_fake_send (fake, ":alice!a@host JOIN :#bad room");
@@ -531,7 +517,7 @@ test_ctcp_from_invalid_nick_ignored (Fixture       *f,
 {
   g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
 
-  alice_on_fake (f, fake, "", NULL);
+  alice_on_fake (f, fake, "", NULL, NULL);
 
   natter_test_fake_send (fake, ":!u@h PRIVMSG alice :\001PING 1\001");
   natter_test_fake_send (fake, "::x!u@h PRIVMSG alice :\001VERSION\001");

@@ -264,11 +264,7 @@ test_send_flood_control (Fixture       *f,
   tuning_fast (&tuning);
   tuning.flood_burst = 4;
   tuning.flood_rate = 0.5;
-  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, &tuning, NULL);
-  natter_session_connect (f->session);
-  natter_test_fake_wait_connection (fake, 1);
-  natter_test_fake_register (fake, "alice", MULTILINE_CAPS, NULL);
-  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  alice_on_fake (f, fake, MULTILINE_CAPS, NULL, &tuning);
   join_on_fake (f, fake, "#m", "bob alice");
 
   /* Ten lines, one message: one turn of the bucket, not ten (18 s). */

@@ -17,24 +17,19 @@
 /* alice in #m with bob on @fake offering @caps; typing states end after
  * @active_ms ("active") and twice that ("paused"). */
 static void
-alice_on_fake (Fixture        *f,
-               NatterTestFake *fake,
-               const char     *caps,
-               guint           active_ms)
+alice_typing_on_fake (Fixture        *f,
+                      NatterTestFake *fake,
+                      const char     *caps,
+                      guint           active_ms)
 {
   NatterSessionTuning tuning;
 
   tuning_fast (&tuning);
   tuning.typing_active_ms = active_ms;
   tuning.typing_paused_ms = active_ms * 2;
-  f->session = session_new (f, natter_test_fake_get_port (fake), "alice", FALSE, &tuning, NULL);
-  natter_session_connect (f->session);
-  natter_test_fake_wait_connection (fake, 1);
-  natter_test_fake_register (fake, "alice", caps, NULL);
-  wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
+  alice_on_fake (f, fake, caps, NULL, &tuning);
   join_on_fake (f, fake, "#m", "bob carol alice");
 }
-
 
 static void
 set_typing (Fixture    *f,
@@ -54,7 +49,7 @@ test_send (Fixture       *f,
   g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
   g_autoptr(GError) error = NULL;
 
-  alice_on_fake (f, fake, "server-time message-tags echo-message", 60000);
+  alice_typing_on_fake (f, fake, "server-time message-tags echo-message", 60000);
 
   set_typing (f, "#m", "active");
   natter_test_fake_expect (fake, "@+typing=active TAGMSG #m");
@@ -92,7 +87,7 @@ test_send_throttle_ends (Fixture       *f,
   g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
   gint64 start;
 
-  alice_on_fake (f, fake, "message-tags", 60000);
+  alice_typing_on_fake (f, fake, "message-tags", 60000);
   set_typing (f, "#m", "active");
   natter_test_fake_expect (fake, "@+typing=active TAGMSG #m");
   start = g_get_monotonic_time ();
@@ -116,7 +111,7 @@ test_receive (Fixture       *f,
   g_autoptr(GPtrArray) page = NULL;
   g_autoptr(GError) error = NULL;
 
-  alice_on_fake (f, fake, "server-time message-tags echo-message", 60000);
+  alice_typing_on_fake (f, fake, "server-time message-tags echo-message", 60000);
   g_signal_connect (f->session, "typing", G_CALLBACK (on_typing), &typings);
   g_assert_true (natter_session_block (f->session, "carol", &error));
   g_assert_no_error (error);
@@ -172,7 +167,7 @@ test_expiry (Fixture       *f,
   Typings typings = { events };
 
   /* "active" lasts 200 ms here, "paused" 400 ms. */
-  alice_on_fake (f, fake, "message-tags", 200);
+  alice_typing_on_fake (f, fake, "message-tags", 200);
   g_signal_connect (f->session, "typing", G_CALLBACK (on_typing), &typings);
 
   natter_test_fake_send (fake, "@+typing=active :bob!b@h TAGMSG #m");
@@ -192,7 +187,7 @@ test_without_tags (Fixture       *f,
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
   Typings typings = { events };
 
-  alice_on_fake (f, fake, "server-time echo-message", 60000);
+  alice_typing_on_fake (f, fake, "server-time echo-message", 60000);
   g_signal_connect (f->session, "typing", G_CALLBACK (on_typing), &typings);
   set_typing (f, "#m", "active");
   set_typing (f, "#m", "done");

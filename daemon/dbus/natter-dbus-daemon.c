@@ -9,6 +9,7 @@
 
 #include "natter-dbus-daemon.h"
 #include "natter-dbus-error.h"
+#include "natter-dbus-nearby.h"
 #include "natter-dbus-options.h"
 #include "natter-dbus-stores.h"
 #include "natter-irc-names.h"
@@ -27,12 +28,15 @@ struct _NatterDbusDaemon
   NatterIpcDaemon1Skeleton  parent_instance;
 
   NatterSessionManager     *manager;
-  NatterHosting            *hosting;
+  NatterHost               *host;      /* natterd hosts through it */
+  NatterHosting            *hosting;   /* the host's */
+  GSource                  *hosting_idle;
   NatterNotifier           *notifier;
   GDBusObjectManagerServer *object_manager;
   GSource                  *hosting_poll;
   NatterDbusConfigHooks     config_hooks;
   gpointer                  config_data;
+  NatterNearby             *nearby;
 };
 
 static void natter_dbus_daemon_iface_init (NatterIpcDaemon1Iface *iface);
@@ -156,13 +160,14 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
     { "sasl-username", "s" }, { "sasl-password", "s" },
     { "ping-interval", "u" }, { "reconnect-min", "u" }, { "reconnect-max", "u" },
     { "flood-burst", "u" }, { "flood-rate", "d" }, { "request-timeout", "u" },
-    { "certfp", "s" }, { "client-certificate", "b" },
+    { "certfp", "s" }, { "client-certificate", "b" }, { "nearby", "s" },
   };
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
   g_autoptr(NatterSessionRecord) record = natter_session_record_new ();
   g_autoptr(GError) error = NULL;
   NatterSessionTuning tuning;
   const char *certfp = NULL;
+  const char *nearby = NULL;
   guint seconds;
 
   natter_session_tuning_init (&tuning);
@@ -170,6 +175,12 @@ natter_dbus_daemon_handle_open_session (NatterIpcDaemon1      *iface,
   if (!natter_dbus_options_validate (options, known, G_N_ELEMENTS (known), &error))
     {
       natter_dbus_error_return (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  /* A host nearby: its address, port and certificate, then back here. */
+  if (g_variant_lookup (options, "nearby", "&s", &nearby))
+    {
+      natter_dbus_nearby_open_session (iface, self->nearby, invocation, options);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 
@@ -405,19 +416,43 @@ update_hosting (NatterDbusDaemon *self)
   g_auto(GStrv) tls_addresses = natter_hosting_dup_tls_addresses (self->hosting);
   g_auto(GStrv) ws_addresses = natter_hosting_dup_websocket_addresses (self->hosting);
   g_autofree char *tls_link = natter_hosting_dup_invite_link (self->hosting, NULL, NULL);
-  guint users, rooms;
 
-  natter_hosting_get_counts (self->hosting, &users, &rooms);
   /* The generated setters only notify (and signal PropertiesChanged) on change. */
-  natter_ipc_daemon1_set_hosting (iface, natter_hosting_get_server (self->hosting) != NULL);
+  natter_ipc_daemon1_set_hosting (iface, natter_host_get_running (self->host));
   natter_ipc_daemon1_set_hosting_addresses (iface, (const char * const *) addresses);
   natter_ipc_daemon1_set_hosting_tls_addresses (iface, (const char * const *) tls_addresses);
   natter_ipc_daemon1_set_hosting_tls_fingerprint (iface, natter_hosting_get_tls_fingerprint (self->hosting));
   natter_ipc_daemon1_set_hosting_tls_self_signed (iface, natter_hosting_get_tls_self_signed (self->hosting));
   natter_ipc_daemon1_set_hosting_websocket_addresses (iface, (const char * const *) ws_addresses);
   natter_ipc_daemon1_set_hosting_tls_link (iface, tls_link != NULL ? tls_link : "");
-  natter_ipc_daemon1_set_hosting_users (iface, users);
-  natter_ipc_daemon1_set_hosting_rooms (iface, rooms);
+  natter_ipc_daemon1_set_hosting_users (iface, natter_host_get_n_users (self->host));
+  natter_ipc_daemon1_set_hosting_rooms (iface, natter_host_get_n_rooms (self->host));
+}
+
+static gboolean
+hosting_idle_cb (gpointer user_data)
+{
+  NatterDbusDaemon *self = user_data;
+
+  g_clear_pointer (&self->hosting_idle, g_source_unref);
+  update_hosting (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* NatterHost tells who comes and goes and which rooms open and end as it
+ * happens: the bus hears it at once, a burst of them once. On the host's
+ * context, which need not be the global default one. */
+static void
+on_host_counts_changed (NatterHost       *host,
+                        GParamSpec       *pspec,
+                        NatterDbusDaemon *self)
+{
+  if (self->hosting_idle != NULL)
+    return;
+  self->hosting_idle = g_idle_source_new ();
+  g_source_set_callback (self->hosting_idle, hosting_idle_cb, self, NULL);
+  g_source_attach (self->hosting_idle, g_main_context_get_thread_default ());
 }
 
 static gboolean
@@ -438,18 +473,20 @@ stop_hosting_poll (NatterDbusDaemon *self)
   g_clear_pointer (&self->hosting_poll, g_source_unref);
 }
 
+/* The poll catches what NatterHost has no event for (rooms that services
+ * register or drop while empty). */
 static void
-on_hosting_changed (NatterHosting    *hosting,
+on_hosting_changed (NatterHost       *host,
                     GParamSpec       *pspec,
                     NatterDbusDaemon *self)
 {
-  if (natter_hosting_get_server (hosting) != NULL && self->hosting_poll == NULL)
+  if (natter_host_get_running (host) && self->hosting_poll == NULL)
     {
       self->hosting_poll = g_timeout_source_new (HOSTING_POLL_MS);
       g_source_set_callback (self->hosting_poll, hosting_poll_cb, self, NULL);
       g_source_attach (self->hosting_poll, g_main_context_get_thread_default ());
     }
-  else if (natter_hosting_get_server (hosting) == NULL)
+  else if (!natter_host_get_running (host))
     stop_hosting_poll (self);
 
   update_hosting (self);
@@ -468,7 +505,9 @@ hosting_config_from_options (GVariant             *options,
     { "listen-tls", "as" }, { "tls-certificate", "s" }, { "tls-key", "s" },
     { "listen-ws", "as" },
     { "allow-plaintext-passwords", "b" },
+    { "announce", "b" }, { "announce-name", "s" },
   };
+  gboolean announce;
 
   if (!natter_dbus_options_validate (options, known, G_N_ELEMENTS (known), error))
     return FALSE;
@@ -483,6 +522,15 @@ hosting_config_from_options (GVariant             *options,
   g_variant_lookup (options, "tls-key", "s", &config->tls_key);
   g_variant_lookup (options, "listen-ws", "^as", &config->listen_ws);
   g_variant_lookup (options, "allow-plaintext-passwords", "b", &config->allow_plaintext_passwords);
+  if (g_variant_lookup (options, "announce", "b", &announce))
+    config->no_announce = !announce;
+  if (g_variant_lookup (options, "announce-name", "s", &config->announce_name) &&
+      !natter_hosting_announce_name_is_valid (config->announce_name))
+    {
+      g_set_error_literal (error, NATTER_DBUS_ERROR, NATTER_DBUS_ERROR_INVALID_ARGUMENT,
+                           _("The announce name must be 1 to 63 bytes of printable text"));
+      return FALSE;
+    }
 
   if (config->password != NULL &&
       (config->password[0] == '\0' || !natter_session_check_text (config->password, 256, _("password"), error)))
@@ -541,7 +589,7 @@ natter_dbus_daemon_handle_start_hosting (NatterIpcDaemon1      *iface,
   if ((natter_hosting_get_server (self->hosting) == NULL &&
        (!load_base_config (self, &config, &error) ||
         !hosting_config_from_options (options, &config, &error))) ||
-      !natter_hosting_start (self->hosting, &config, &error))
+      !natter_host_start_with_config (self->host, &config, &error))
     {
       natter_dbus_error_return (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -563,7 +611,7 @@ natter_dbus_daemon_handle_stop_hosting (NatterIpcDaemon1      *iface,
   NatterDbusDaemon *self = NATTER_DBUS_DAEMON (iface);
   g_autoptr(GError) error = NULL;
 
-  if (natter_hosting_stop (self->hosting, NULL, &error) && self->config_hooks.hosting_changed != NULL)
+  if (natter_host_stop_with_reason (self->host, NULL, &error) && self->config_hooks.hosting_changed != NULL)
     self->config_hooks.hosting_changed (self->config_data, NULL);
   natter_dbus_return (invocation, error);
 
@@ -738,11 +786,18 @@ natter_dbus_daemon_dispose (GObject *object)
 
   if (self->hosting != NULL)
     g_signal_handlers_disconnect_by_data (self->hosting, self);
+  if (self->host != NULL)
+    g_signal_handlers_disconnect_by_data (self->host, self);
   stop_hosting_poll (self);
+  if (self->hosting_idle != NULL)
+    g_source_destroy (self->hosting_idle);
+  g_clear_pointer (&self->hosting_idle, g_source_unref);
   g_clear_object (&self->hosting);
+  g_clear_object (&self->host);
   g_clear_object (&self->notifier);
   g_clear_object (&self->manager);
   g_clear_object (&self->object_manager);
+  g_clear_object (&self->nearby);
 
   G_OBJECT_CLASS (natter_dbus_daemon_parent_class)->dispose (object);
 }
@@ -812,18 +867,21 @@ backend_to_bus (GBinding     *binding,
 
 NatterDbusDaemon *
 natter_dbus_daemon_new (NatterSessionManager     *manager,
-                        NatterHosting            *hosting,
+                        NatterHost               *host,
                         NatterNotifier           *notifier,
                         GDBusObjectManagerServer *object_manager)
 {
   NatterDbusDaemon *self;
+  NatterHosting *hosting;
 
   g_return_val_if_fail (NATTER_IS_SESSION_MANAGER (manager), NULL);
-  g_return_val_if_fail (NATTER_IS_HOSTING (hosting), NULL);
+  g_return_val_if_fail (NATTER_IS_HOST (host), NULL);
   g_return_val_if_fail (G_IS_DBUS_OBJECT_MANAGER_SERVER (object_manager), NULL);
 
   self = g_object_new (NATTER_TYPE_DBUS_DAEMON, NULL);
   self->manager = g_object_ref (manager);
+  self->host = g_object_ref (host);
+  hosting = natter_host_get_hosting (host);
   self->hosting = g_object_ref (hosting);
   self->notifier = g_object_ref (notifier);
   self->object_manager = g_object_ref (object_manager);
@@ -832,13 +890,19 @@ natter_dbus_daemon_new (NatterSessionManager     *manager,
   g_object_bind_property (notifier, "muted-until", self, "muted-until", G_BINDING_SYNC_CREATE);
   g_object_bind_property (notifier, "highlight-words", self, "highlight-words", G_BINDING_SYNC_CREATE);
   natter_ipc_daemon1_set_secrets_backend (NATTER_IPC_DAEMON1 (self), "");
+  /* Nearby hosts and the announcement, until NatterNearby says more. */
+  natter_ipc_daemon1_set_nearby_hosts (NATTER_IPC_DAEMON1 (self), g_variant_new ("aa{sv}", NULL));
+  natter_ipc_daemon1_set_nearby_error (NATTER_IPC_DAEMON1 (self), "");
+  natter_ipc_daemon1_set_hosting_announced_name (NATTER_IPC_DAEMON1 (self), "");
   if (natter_session_store_get_secrets (natter_session_manager_get_store (manager)) != NULL)
     g_object_bind_property_full (natter_session_store_get_secrets (natter_session_manager_get_store (manager)),
                                  "backend", self, "secrets-backend", G_BINDING_SYNC_CREATE,
                                  backend_to_bus, NULL, NULL, NULL);
 
-  g_signal_connect (hosting, "notify::server", G_CALLBACK (on_hosting_changed), self);
-  on_hosting_changed (hosting, NULL, self);
+  g_signal_connect (host, "notify::running", G_CALLBACK (on_hosting_changed), self);
+  g_signal_connect (host, "notify::n-users", G_CALLBACK (on_host_counts_changed), self);
+  g_signal_connect (host, "notify::n-rooms", G_CALLBACK (on_host_counts_changed), self);
+  on_hosting_changed (host, NULL, self);
 
   g_signal_connect (self, "notify::session-store-error", G_CALLBACK (on_store_error), NULL);
   g_signal_connect (self, "notify::hosting-store-error", G_CALLBACK (on_store_error), NULL);
@@ -862,4 +926,16 @@ natter_dbus_daemon_set_config_hooks (NatterDbusDaemon            *self,
 
   self->config_hooks = hooks != NULL ? *hooks : (NatterDbusConfigHooks) { 0 };
   self->config_data = user_data;
+}
+
+void
+natter_dbus_daemon_set_nearby (NatterDbusDaemon     *self,
+                               NatterNearby         *nearby,
+                               NatterNearbyAnnounce *announce)
+{
+  g_return_if_fail (NATTER_IS_DBUS_DAEMON (self));
+  g_return_if_fail (NATTER_IS_NEARBY (nearby));
+
+  g_set_object (&self->nearby, nearby);
+  natter_dbus_nearby_bind (NATTER_IPC_DAEMON1 (self), nearby, announce);
 }

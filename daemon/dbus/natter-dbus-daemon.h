@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "natter-hosting.h"
+#include "natter-host-private.h"
 #include "natter-ipc-generated.h"
+#include "natter-nearby-announce.h"
 #include "natter-notifier.h"
 #include "natter-session-manager.h"
 
@@ -18,12 +19,12 @@ G_DECLARE_FINAL_TYPE (NatterDbusDaemon, natter_dbus_daemon, NATTER, DBUS_DAEMON,
 
 /*
  * org.natter.Daemon1: opens and lists @manager's sessions (their objects
- * are on @object_manager), starts and stops @hosting and publishes its
+ * are on @object_manager), starts and stops @host's hosting and publishes its
  * status, and @notifier's levels, mute and focus. Shutdown is answered, then signalled as "shutdown-requested"
  * (no arguments) for whoever runs the main loop to stop.
  */
 NatterDbusDaemon *natter_dbus_daemon_new (NatterSessionManager     *manager,
-                                          NatterHosting            *hosting,
+                                          NatterHost               *host,
                                           NatterNotifier           *notifier,
                                           GDBusObjectManagerServer *object_manager);
 
@@ -49,5 +50,12 @@ typedef struct {
 void natter_dbus_daemon_set_config_hooks (NatterDbusDaemon            *self,
                                           const NatterDbusConfigHooks *hooks,
                                           gpointer                     user_data);
+
+/* Hosts nearby on Daemon1 (NearbyHosts..., OpenSession's "nearby") and
+ * the announcement of the hosting (HostingAnnounced...). Without it,
+ * NearbyHosts stays empty and "nearby" finds nothing. */
+void natter_dbus_daemon_set_nearby (NatterDbusDaemon     *self,
+                                    NatterNearby         *nearby,
+                                    NatterNearbyAnnounce *announce);
 
 G_END_DECLS

@@ -20,6 +20,7 @@ static const GDBusErrorEntry error_entries[] = {
   { NATTER_DBUS_ERROR_TIMED_OUT, "org.natter.Error.TimedOut" },
   { NATTER_DBUS_ERROR_REFUSED, "org.natter.Error.Refused" },
   { NATTER_DBUS_ERROR_NOT_SUPPORTED, "org.natter.Error.NotSupported" },
+  { NATTER_DBUS_ERROR_CERTIFICATE_MISMATCH, "org.natter.Error.CertificateMismatch" },
 };
 
 GQuark

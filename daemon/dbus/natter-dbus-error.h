@@ -19,6 +19,7 @@ typedef enum {
   NATTER_DBUS_ERROR_TIMED_OUT,         /* org.natter.Error.TimedOut */
   NATTER_DBUS_ERROR_REFUSED,           /* org.natter.Error.Refused */
   NATTER_DBUS_ERROR_NOT_SUPPORTED,     /* org.natter.Error.NotSupported */
+  NATTER_DBUS_ERROR_CERTIFICATE_MISMATCH, /* org.natter.Error.CertificateMismatch */
 } NatterDbusError;
 
 GQuark natter_dbus_error_quark  (void);

@@ -20,7 +20,8 @@ struct _NatterDbusHost
 {
   NatterIpcHost1Skeleton  parent_instance;
 
-  NatterHosting          *hosting;
+  NatterHost             *host;     /* natterd's */
+  NatterHosting          *hosting;  /* the host's */
 };
 
 static void natter_dbus_host_iface_init (NatterIpcHost1Iface *iface);
@@ -302,6 +303,7 @@ natter_dbus_host_dispose (GObject *object)
   NatterDbusHost *self = (NatterDbusHost *) object;
 
   g_clear_object (&self->hosting);
+  g_clear_object (&self->host);
 
   G_OBJECT_CLASS (natter_dbus_host_parent_class)->dispose (object);
 }
@@ -318,14 +320,15 @@ natter_dbus_host_init (NatterDbusHost *self)
 }
 
 NatterDbusHost *
-natter_dbus_host_new (NatterHosting *hosting)
+natter_dbus_host_new (NatterHost *host)
 {
   NatterDbusHost *self;
 
-  g_return_val_if_fail (NATTER_IS_HOSTING (hosting), NULL);
+  g_return_val_if_fail (NATTER_IS_HOST (host), NULL);
 
   self = g_object_new (NATTER_TYPE_DBUS_HOST, NULL);
-  self->hosting = g_object_ref (hosting);
+  self->host = g_object_ref (host);
+  self->hosting = g_object_ref (natter_host_get_hosting (host));
 
   return self;
 }

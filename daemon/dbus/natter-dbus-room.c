@@ -6,7 +6,9 @@
 #include <glib/gi18n.h>
 
 #include "natter-dbus-error.h"
+#include "natter-dbus-presence.h"
 #include "natter-dbus-room.h"
+#include "natter-session-presence.h"
 
 struct _NatterDbusRoom
 {
@@ -15,6 +17,7 @@ struct _NatterDbusRoom
   NatterSession          *session;
   NatterSessionRoom      *room;
   NatterNotifier         *notifier;
+  GSource                *member_info_idle;  /* MemberInfo, once per main-loop turn */
 };
 
 static void natter_dbus_room_iface_init (NatterIpcRoom1Iface *iface);
@@ -40,6 +43,85 @@ members_to_variant (NatterDbusRoom *self)
   return g_variant_builder_end (&builder);
 }
 
+static GVariant *
+member_info_to_variant (NatterDbusRoom *self)
+{
+  g_autoptr(GPtrArray) members = NULL;
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  /* A private conversation's: its peer. */
+  if (natter_session_room_get_kind (self->room) == NATTER_SESSION_ROOM_KIND_PRIVATE)
+    {
+      g_variant_builder_add_value (&builder, natter_dbus_presence_info (self->session,
+                                                                        natter_session_room_get_name (self->room),
+                                                                        "", FALSE));
+      return g_variant_builder_end (&builder);
+    }
+  members = natter_session_room_dup_members (self->room, natter_session_get_prefix_symbols (self->session));
+  for (guint i = 0; i < members->len; i++)
+    {
+      NatterSessionMember *member = g_ptr_array_index (members, i);
+
+      g_variant_builder_add_value (&builder, natter_dbus_presence_info (self->session, member->nick,
+                                                                        member->prefix, TRUE));
+    }
+
+  return g_variant_builder_end (&builder);
+}
+
+static gboolean
+on_member_info_idle (gpointer data)
+{
+  NatterDbusRoom *self = data;
+
+  g_clear_pointer (&self->member_info_idle, g_source_unref);
+  natter_ipc_room1_set_member_info (NATTER_IPC_ROOM1 (self), member_info_to_variant (self));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+member_info_changed (NatterDbusRoom *self)
+{
+  if (self->member_info_idle != NULL)
+    return;
+  self->member_info_idle = g_idle_source_new ();
+  g_source_set_callback (self->member_info_idle, on_member_info_idle, self, NULL);
+  g_source_attach (self->member_info_idle, g_main_context_get_thread_default ());
+}
+
+static void
+update_peer (NatterDbusRoom *self)
+{
+  const NatterSessionPerson *person;
+
+  if (natter_session_room_get_kind (self->room) != NATTER_SESSION_ROOM_KIND_PRIVATE)
+    return;
+  person = natter_session_get_person (self->session, natter_session_room_get_name (self->room));
+  natter_ipc_room1_set_presence (NATTER_IPC_ROOM1 (self),
+                                 natter_presence_to_string (person != NULL ? person->presence
+                                                                           : NATTER_PRESENCE_UNKNOWN));
+  natter_ipc_room1_set_real_name (NATTER_IPC_ROOM1 (self), person != NULL ? person->real_name : "");
+  member_info_changed (self);
+}
+
+static void
+on_presence_changed (NatterSession  *session,
+                     const char     *nick,
+                     NatterDbusRoom *self)
+{
+  g_autofree char *folded = natter_session_casefold (session, nick);
+
+  if (natter_session_room_get_kind (self->room) == NATTER_SESSION_ROOM_KIND_PRIVATE)
+    {
+      if (g_strcmp0 (folded, natter_session_room_get_folded (self->room)) == 0)
+        update_peer (self);
+    }
+  else if (natter_session_room_get_member_prefix (self->room, folded) != NULL)
+    member_info_changed (self);
+}
+
 static void
 on_room_notify (NatterSessionRoom *room,
                 GParamSpec        *pspec,
@@ -57,7 +139,10 @@ on_room_notify (NatterSessionRoom *room,
   else if (g_str_equal (name, "highlight-count"))
     natter_ipc_room1_set_highlight_count (iface, natter_session_room_get_highlight_count (room));
   else if (g_str_equal (name, "members"))
-    natter_ipc_room1_set_members (iface, members_to_variant (self));
+    {
+      natter_ipc_room1_set_members (iface, members_to_variant (self));
+      member_info_changed (self);
+    }
 }
 
 static gboolean
@@ -149,6 +234,11 @@ natter_dbus_room_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->room, self);
   if (self->notifier != NULL)
     g_signal_handlers_disconnect_by_data (self->notifier, self);
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  if (self->member_info_idle != NULL)
+    g_source_destroy (self->member_info_idle);
+  g_clear_pointer (&self->member_info_idle, g_source_unref);
   g_clear_object (&self->notifier);
   g_clear_object (&self->room);
   g_clear_object (&self->session);
@@ -194,6 +284,10 @@ natter_dbus_room_new (NatterSession     *session,
   natter_ipc_room1_set_session (iface, session_path);
   natter_ipc_room1_set_topic (iface, natter_session_room_get_topic (room));
   natter_ipc_room1_set_members (iface, members_to_variant (self));
+  natter_ipc_room1_set_member_info (iface, member_info_to_variant (self));
+  natter_ipc_room1_set_presence (iface, "");
+  natter_ipc_room1_set_real_name (iface, "");
+  update_peer (self);
   natter_ipc_room1_set_joined (iface, natter_session_room_get_joined (room));
   natter_ipc_room1_set_unread_count (iface, natter_session_room_get_unread_count (room));
   natter_ipc_room1_set_highlight_count (iface, natter_session_room_get_highlight_count (room));
@@ -202,6 +296,7 @@ natter_dbus_room_new (NatterSession     *session,
 
   g_signal_connect (room, "notify", G_CALLBACK (on_room_notify), self);
   g_signal_connect (notifier, "levels-changed", G_CALLBACK (on_levels_changed), self);
+  g_signal_connect (session, "presence-changed", G_CALLBACK (on_presence_changed), self);
 
   return self;
 }

@@ -198,7 +198,7 @@ natter_dbus_service_init (NatterDbusService *self)
 NatterDbusService *
 natter_dbus_service_new (GDBusConnection      *connection,
                          NatterSessionManager *manager,
-                         NatterHosting        *hosting)
+                         NatterHost           *host)
 {
   NatterDbusService *self;
   const char *store_path;
@@ -206,7 +206,7 @@ natter_dbus_service_new (GDBusConnection      *connection,
 
   g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), NULL);
   g_return_val_if_fail (NATTER_IS_SESSION_MANAGER (manager), NULL);
-  g_return_val_if_fail (NATTER_IS_HOSTING (hosting), NULL);
+  g_return_val_if_fail (NATTER_IS_HOST (host), NULL);
 
   /* The notification settings beside sessions.db, or in memory with it. */
   store_path = natter_session_store_get_path (natter_session_manager_get_store (manager));
@@ -224,8 +224,8 @@ natter_dbus_service_new (GDBusConnection      *connection,
   self->connection = g_object_ref (connection);
   self->manager = g_object_ref (manager);
   self->notifier = natter_notifier_new (connection, manager, state_path);
-  self->daemon = natter_dbus_daemon_new (manager, hosting, self->notifier, self->object_manager);
-  self->host = natter_dbus_host_new (hosting);
+  self->daemon = natter_dbus_daemon_new (manager, host, self->notifier, self->object_manager);
+  self->host = natter_dbus_host_new (host);
   g_signal_connect_swapped (self->daemon, "shutdown-requested", G_CALLBACK (on_shutdown_requested), self);
 
   g_signal_connect (manager, "session-added", G_CALLBACK (on_session_added), self);
@@ -241,6 +241,16 @@ natter_dbus_service_set_auto_away (NatterDbusService *self,
   g_return_if_fail (NATTER_IS_DBUS_SERVICE (self));
 
   natter_dbus_auto_away_attach (NATTER_IPC_DAEMON1 (self->daemon), auto_away);
+}
+
+void
+natter_dbus_service_set_nearby (NatterDbusService    *self,
+                                NatterNearby         *nearby,
+                                NatterNearbyAnnounce *announce)
+{
+  g_return_if_fail (NATTER_IS_DBUS_SERVICE (self));
+
+  natter_dbus_daemon_set_nearby (self->daemon, nearby, announce);
 }
 
 void

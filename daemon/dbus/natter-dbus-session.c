@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "natter-dbus-error.h"
+#include "natter-dbus-presence.h"
 #include "natter-dbus-options.h"
 #include "natter-dbus-room.h"
 #include "natter-dbus-session.h"
@@ -935,6 +936,7 @@ natter_dbus_session_new (NatterSessionManager     *manager,
   g_signal_connect (session, "state-changed", G_CALLBACK (on_state_changed), self);
   g_signal_connect (session, "certificate-offered", G_CALLBACK (on_certificate_offered), self);
   g_signal_connect (session, "message-deleted", G_CALLBACK (on_message_deleted), self);
+  natter_dbus_presence_watch (NATTER_IPC_SESSION1 (self), session);
   g_signal_connect (session, "room-added", G_CALLBACK (on_room_added), self);
   g_signal_connect (session, "room-removed", G_CALLBACK (on_room_removed), self);
   natter_dbus_session_relay_typing (self);

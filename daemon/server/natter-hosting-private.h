@@ -22,7 +22,16 @@ struct _NatterHosting
   char              *data_dir;   /* of the store; NULL without one */
   char              *tls_fingerprint; /* NULL without a TLS listener */
   gboolean           tls_self_signed;
+  gboolean           announce;
+  char              *announce_name;
 };
+
+/* Keeps @config's announce settings for the running server (and emits
+ * "reconfigured" when @reconfigured). */
+void                 _natter_hosting_take_announce (NatterHosting              *self,
+                                                    const NatterHostingConfig  *config,
+                                                    gboolean                    reconfigured);
+void                 _natter_hosting_announce_class_init (GObjectClass         *object_class);
 
 void                 _natter_hosting_listener_free (NatterHostingListener      *listener);
 /* Checks @config and makes its server, not listening yet, with the files

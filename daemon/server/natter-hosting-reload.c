@@ -184,6 +184,7 @@ natter_hosting_reconfigure (NatterHosting              *self,
   if (tls_addresses->len > 0)
     _natter_hosting_tls_set_sts (config, self->server, natter_server_get_tls_certificate (self->server),
                                  self->tls_self_signed);
+  _natter_hosting_take_announce (self, config, TRUE);
 
   return TRUE;
 }

@@ -54,6 +54,7 @@ natter_hosting_config_clear (NatterHostingConfig *config)
   g_clear_pointer (&config->registered_history, g_free);
   g_clear_pointer (&config->opers, g_strfreev);
   g_clear_pointer (&config->oper_file, g_free);
+  g_clear_pointer (&config->announce_name, g_free);
 }
 
 static gboolean
@@ -362,7 +363,8 @@ _natter_hosting_make_server (const NatterHostingConfig  *config,
       !_natter_hosting_tls_check (config, error) ||
       (*addresses = config_parse_listen (_natter_hosting_config_listen (config), error)) == NULL ||
       (*tls_addresses = config_parse_listen (_natter_hosting_config_listen_tls (config), error)) == NULL ||
-      !config_check_listen_ws (config, error))
+      !config_check_listen_ws (config, error) ||
+      !check_name (config->announce_name, natter_hosting_announce_name_is_valid, _("announce name"), error))
     return NULL;
 
   server = natter_server_new ();
@@ -437,6 +439,7 @@ natter_hosting_dispose (GObject *object)
   g_clear_pointer (&self->listeners, g_ptr_array_unref);
   g_clear_pointer (&self->data_dir, g_free);
   g_clear_pointer (&self->tls_fingerprint, g_free);
+  g_clear_pointer (&self->announce_name, g_free);
 
   G_OBJECT_CLASS (natter_hosting_parent_class)->dispose (object);
 }
@@ -473,6 +476,7 @@ natter_hosting_class_init (NatterHostingClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  _natter_hosting_announce_class_init (object_class);
 }
 
 static void
@@ -697,6 +701,7 @@ natter_hosting_start (NatterHosting              *self,
   _natter_hosting_tls_set_sts (config, server, certificate, self_signed);
   natter_server_start (server);
   self->server = g_steal_pointer (&server);
+  _natter_hosting_take_announce (self, config, FALSE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);
 
   return TRUE;

@@ -57,6 +57,8 @@ typedef struct {
   gboolean   allow_plaintext_passwords; /* SASL PLAIN and NickServ over plain TCP from other machines */
   char     **listen_wss;            /* WebSocket over TLS, with the TLS certificate */
   gint       sts_duration;          /* seconds of the STS policy, with a CA-signed certificate */
+  gboolean   no_announce;           /* publish nothing on the local network (Avahi) */
+  char      *announce_name;         /* the name published; NULL: "REAL NAME on HOST" */
 } NatterHostingConfig;
 
 #define NATTER_HOSTING_CONFIG_INIT                                        \
@@ -163,5 +165,17 @@ char              *natter_hosting_dup_invite_link (NatterHosting            *sel
 void               natter_hosting_get_counts    (NatterHosting              *self,
                                                  guint                      *n_users,
                                                  guint                      *n_rooms);
+/* Announcing on the local network (natter-hosting-announce.c): whether the
+ * running server's configuration asks for it, and under which name (NULL:
+ * the default). "reconfigured" (no arguments) is emitted when a reload
+ * changed the running server's settings. */
+gboolean           natter_hosting_get_announce      (NatterHosting          *self);
+const char        *natter_hosting_get_announce_name (NatterHosting          *self);
+/* What a name announced may be: UTF-8, printable, 1 to 63 bytes. */
+gboolean           natter_hosting_announce_name_is_valid (const char        *name);
+/* @text is 1 to @max bytes of printable UTF-8 (no control characters):
+ * what an announcement may carry. */
+gboolean           natter_hosting_text_is_printable (const char             *text,
+                                                     gsize                   max);
 
 G_END_DECLS

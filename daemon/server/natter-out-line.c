@@ -85,8 +85,42 @@ _natter_out_line_clear (NatterOutLine *line)
     g_clear_pointer (&line->variants[i], g_bytes_unref);
 }
 
+/* Relayed lines are cut from shared chunks, one after the other: the lines
+ * a wake-up queues to a member then lie end to end in memory, and
+ * _natter_irc_client_flush() hands the kernel one iovec for the run instead of
+ * one per line. A chunk lives as long as any line cut from it. */
+#define OUT_ARENA_SIZE (32 * 1024)
+
+static GBytes *
+natter_out_arena_take (NatterServer *server,
+                       GString      *out)
+{
+  char *data;
+  GBytes *line;
+
+  if (out->len > OUT_ARENA_SIZE / 8)
+    return g_string_free_to_bytes (out);
+
+  if (server->out_arena == NULL || server->out_arena_used + out->len > OUT_ARENA_SIZE)
+    {
+      g_clear_pointer (&server->out_arena, g_bytes_unref);
+      server->out_arena = g_bytes_new_take (g_malloc (OUT_ARENA_SIZE), OUT_ARENA_SIZE);
+      server->out_arena_used = 0;
+    }
+
+  /* Only this server writes there, and only past what was cut already. */
+  data = (char *)g_bytes_get_data (server->out_arena, NULL);
+  memcpy (data + server->out_arena_used, out->str, out->len);
+  line = g_bytes_new_from_bytes (server->out_arena, server->out_arena_used, out->len);
+  server->out_arena_used += out->len;
+  g_string_free (out, TRUE);
+
+  return line;
+}
+
 static GBytes *
 natter_out_line_format (NatterOutLine *line,
+                        NatterServer  *server,
                         guint          variant)
 {
   GString *out = g_string_sized_new (128);
@@ -137,13 +171,13 @@ natter_out_line_format (NatterOutLine *line,
   if (tags != NULL)
     g_string_free (tags, TRUE);
 
-  return g_string_free_to_bytes (out);
+  return natter_out_arena_take (server, out);
 }
 
 void
 _natter_out_line_send (NatterOutLine *line,
                        NatterServer  *server,
-                       NatterClient  *to)
+                       NatterIrcClient  *to)
 {
   guint variant = 0;
 
@@ -163,19 +197,19 @@ _natter_out_line_send (NatterOutLine *line,
     variant |= 8;
 
   if (line->variants[variant] == NULL)
-    line->variants[variant] = natter_out_line_format (line, variant);
+    line->variants[variant] = natter_out_line_format (line, server, variant);
 
-  _natter_client_queue (to, line->variants[variant]);
+  _natter_irc_client_queue (to, line->variants[variant]);
 }
 
 void
 _natter_out_line_send_room (NatterOutLine *line,
                             NatterServer  *server,
                             NatterRoom    *room,
-                            NatterClient  *except)
+                            NatterIrcClient  *except)
 {
   GHashTableIter iter;
-  NatterClient *member;
+  NatterIrcClient *member;
 
   g_hash_table_iter_init (&iter, room->members);
   while (g_hash_table_iter_next (&iter, (gpointer *)&member, NULL))
@@ -186,7 +220,7 @@ _natter_out_line_send_room (NatterOutLine *line,
 void
 _natter_out_line_send_peers (NatterOutLine *line,
                              NatterServer  *server,
-                             NatterClient  *client,
+                             NatterIrcClient  *client,
                              gboolean       include_self,
                              guint          cap)
 {
@@ -200,7 +234,7 @@ _natter_out_line_send_peers (NatterOutLine *line,
     {
       NatterRoom *room = g_ptr_array_index (client->rooms, i);
       GHashTableIter iter;
-      NatterClient *member;
+      NatterIrcClient *member;
 
       g_hash_table_iter_init (&iter, room->members);
       while (g_hash_table_iter_next (&iter, (gpointer *)&member, NULL))
@@ -216,7 +250,7 @@ _natter_out_line_send_peers (NatterOutLine *line,
 
 void
 _natter_out_line_tell_peers (NatterServer *server,
-                             NatterClient *client,
+                             NatterIrcClient *client,
                              const char   *command,
                              const char   *param,
                              gboolean      include_self,

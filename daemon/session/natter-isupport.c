@@ -70,6 +70,8 @@ natter_isupport_reset (NatterIsupport *self)
   self->userlen = 10;
   self->chathistory_max = 0;
   self->wholast_max = 0;
+  self->monitor_max = 0;
+  self->whox = FALSE;
 }
 
 static guint
@@ -169,6 +171,11 @@ parse_token (NatterIsupport *self,
     self->chathistory_max = parse_uint (value, CHATHISTORY_DEFAULT);
   else if (strcmp (key, "natter.chat/WHOLAST") == 0)
     self->wholast_max = parse_uint (value, 60);
+  else if (strcmp (key, "MONITOR") == 0)
+    /* Without a value the server says no limit; ours is 100. */
+    self->monitor_max = CLAMP (parse_uint (value, 100), 1, 1000);
+  else if (strcmp (key, "WHOX") == 0)
+    self->whox = TRUE;
   else
     for (guint i = 0; i < G_N_ELEMENTS (limits); i++)
       if (strcmp (key, limits[i].name) == 0)

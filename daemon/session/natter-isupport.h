@@ -34,6 +34,8 @@ typedef struct {
   guint          userlen;
   guint          chathistory_max;  /* 0: not advertised */
   guint          wholast_max;      /* natter.chat/WHOLAST: most minutes; 0: not offered */
+  guint          monitor_max;      /* MONITOR: most nicks watched; 0: not offered */
+  gboolean       whox;             /* WHOX */
 } NatterIsupport;
 
 #define NATTER_TYPE_ISUPPORT (natter_isupport_get_type ())

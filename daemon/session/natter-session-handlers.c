@@ -332,6 +332,7 @@ session_handle_end_of_names (NatterSession    *self,
     {
       natter_session_room_end_names (room);
       session_check_room_key (self, room);
+      _natter_session_presence_names_done (self, room);
     }
 }
 
@@ -782,6 +783,7 @@ session_handle_join (NatterSession    *self,
 
       session_log_event (self, room, msg, NATTER_MESSAGE_KIND_JOIN, nick, NULL, NULL);
       _natter_session_request_backfill (self, name);
+      _natter_session_presence_join (self, msg, room, nick, TRUE);
       return;
     }
 
@@ -790,6 +792,7 @@ session_handle_join (NatterSession    *self,
     {
       natter_session_room_set_member (room, nick_folded, nick, "");
       session_log_event (self, room, msg, NATTER_MESSAGE_KIND_JOIN, nick, NULL, NULL);
+      _natter_session_presence_join (self, msg, room, nick, FALSE);
     }
 }
 
@@ -827,6 +830,7 @@ session_handle_part (NatterSession    *self,
       else if (room != NULL)
         natter_session_room_remove_member (room, nick_folded);
     }
+  _natter_session_presence_prune_soon (self);
 }
 
 static void
@@ -861,6 +865,7 @@ session_handle_kick (NatterSession    *self,
     }
   else if (room != NULL)
     natter_session_room_remove_member (room, nick_folded);
+  _natter_session_presence_prune_soon (self);
 
   if (natter_isupport_equal (self->isupport, kicker, self->nick))
     _natter_session_answer_echo (self, REQUEST_KICK, msg->params[0], msg->params[1]);
@@ -892,6 +897,7 @@ session_handle_quit (NatterSession    *self,
   g_hash_table_iter_init (&iter, self->rooms);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
     natter_session_room_remove_member (room, nick_folded);
+  _natter_session_presence_quit (self, nick);
 }
 
 static void
@@ -921,6 +927,7 @@ session_handle_nick (NatterSession    *self,
   g_hash_table_iter_init (&iter, self->rooms);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
     natter_session_room_rename_member (room, old_folded, new_folded, msg->params[0]);
+  _natter_session_presence_renamed (self, nick, msg->params[0]);
 
   if (natter_isupport_equal (self->isupport, nick, self->nick))
     {
@@ -967,7 +974,7 @@ session_handle_numeric (NatterSession    *self,
                         NatterIrcMessage *msg,
                         guint             numeric)
 {
-  if (_natter_session_handle_reply (self, msg, numeric))
+  if (_natter_session_presence_numeric (self, msg, numeric) || _natter_session_handle_reply (self, msg, numeric))
     return;
 
   switch (numeric)
@@ -1081,9 +1088,12 @@ typedef struct {
 /* Sorted by name, for bsearch(). */
 static const Handler handlers[] = {
   /* name           handler                               room event */
+  { "ACCOUNT",      _natter_session_handle_account,      FALSE },
   { "AUTHENTICATE", _natter_session_handle_authenticate, FALSE },
+  { "AWAY",         _natter_session_handle_away,         FALSE },
   { "BATCH",        _natter_session_handle_batch,        FALSE },
   { "CAP",          _natter_session_handle_cap,          FALSE },
+  { "CHGHOST",      _natter_session_handle_chghost,      FALSE },
   { "ERROR",        session_handle_error,                FALSE },
   { "FAIL",         _natter_session_handle_fail,         FALSE },
   { "JOIN",         session_handle_join,                 TRUE },
@@ -1096,6 +1106,7 @@ static const Handler handlers[] = {
   { "PRIVMSG",      session_handle_privmsg_text,         FALSE },
   { "QUIT",         session_handle_quit,                 TRUE },
   { "REDACT",       _natter_session_handle_redact,       FALSE },
+  { "SETNAME",      _natter_session_handle_setname,      FALSE },
   { "TAGMSG",       _natter_session_handle_tagmsg,       FALSE },
   { "TOPIC",        session_handle_topic_change,         TRUE },
 };

@@ -46,6 +46,7 @@ typedef enum {
 } RequestKind;
 
 typedef struct _Request Request;
+typedef struct _NatterSessionPresence NatterSessionPresence;
 
 /* A room joined with a key: set as its password if we turn out to be
  * its creator, once the server said whether it has a key already. */
@@ -134,6 +135,7 @@ struct _NatterSession
   GHashTable          *typing_sent;   /* folded target -> TypingSent* (natter-session-typing.c) */
   GHashTable          *typing_peers;  /* "folded target folded nick" -> TypingPeer* */
   GHashTable          *multilines;    /* reference -> Multiline* (natter-session-multiline.c) */
+  NatterSessionPresence *presence;    /* natter-session-presence.c */
 };
 
 struct _Request
@@ -463,5 +465,43 @@ gboolean  _natter_session_clear_auto_away (NatterSession *self);
 /* The connection failed for @why while offline: wait, do not retry. */
 void      _natter_session_wait_for_network (NatterSession *self,
                                             const char    *why);
+
+/* natter-session-presence.c: MONITOR, ISON, away-notify, account-notify,
+ * setname, chghost, extended-join and WHOX. */
+void      _natter_session_presence_class_init (GObjectClass *klass);
+NatterSessionPresence *_natter_session_presence_new (NatterSession *self);
+void      _natter_session_presence_free  (NatterSessionPresence *presence);
+/* Welcomed: the peers are watched from now on. */
+void      _natter_session_presence_start (NatterSession *self);
+/* The connection is gone: nobody's state is known. */
+void      _natter_session_presence_reset (NatterSession *self);
+/* 730-734, 303, 302, 354 and ours of 315: TRUE when taken; others' 352,
+ * 311 and 301 are noted and left to the rest. */
+gboolean  _natter_session_presence_numeric (NatterSession    *self,
+                                            NatterIrcMessage *msg,
+                                            guint             numeric);
+/* @nick joined @room (@own: we did, so its WHOX follows its names). */
+void      _natter_session_presence_join  (NatterSession     *self,
+                                          NatterIrcMessage  *msg,
+                                          NatterSessionRoom *room,
+                                          const char        *nick,
+                                          gboolean           own);
+void      _natter_session_presence_names_done (NatterSession     *self,
+                                               NatterSessionRoom *room);
+void      _natter_session_presence_quit  (NatterSession *self,
+                                          const char    *nick);
+void      _natter_session_presence_renamed (NatterSession *self,
+                                            const char    *old_nick,
+                                            const char    *new_nick);
+/* Someone left a room: forget who is in none of ours, soon. */
+void      _natter_session_presence_prune_soon (NatterSession *self);
+void      _natter_session_handle_away    (NatterSession    *self,
+                                          NatterIrcMessage *msg);
+void      _natter_session_handle_account (NatterSession    *self,
+                                          NatterIrcMessage *msg);
+void      _natter_session_handle_setname (NatterSession    *self,
+                                          NatterIrcMessage *msg);
+void      _natter_session_handle_chghost (NatterSession    *self,
+                                          NatterIrcMessage *msg);
 
 G_END_DECLS

@@ -25,6 +25,11 @@ static const char * const wanted_caps[] = {
   "draft/message-redaction",
   "draft/multiline",
   "sasl",
+  "extended-monitor",
+  "account-notify",
+  "setname",
+  "chghost",
+  "extended-join",
 };
 
 void
@@ -188,6 +193,7 @@ _natter_session_rejoin (NatterSession *self)
     }
   self->welcomed = TRUE;
   _natter_session_clear_source (&self->welcome_source);
+  _natter_session_presence_start (self);
 
   if (_natter_session_get_effective_away (self) != NULL)
     _natter_session_queue (self, FALSE, "AWAY", _natter_session_get_effective_away (self), NULL);

@@ -45,6 +45,7 @@ natter_session_tuning_init (NatterSessionTuning *tuning)
   tuning->scram_nonce = NULL;
   tuning->typing_active_ms = 6 * 1000;
   tuning->typing_paused_ms = 30 * 1000;
+  tuning->ison_interval_ms = 60 * 1000;
 }
 
 const char *
@@ -243,6 +244,7 @@ session_teardown (NatterSession *self,
 
   _natter_session_fail_all_requests (self, reason);
   _natter_session_rooms_left (self);
+  _natter_session_presence_reset (self);
 }
 
 static gboolean
@@ -536,6 +538,7 @@ natter_session_finalize (GObject *object)
 {
   NatterSession *self = (NatterSession *) object;
 
+  g_clear_pointer (&self->presence, _natter_session_presence_free);
   g_clear_pointer (&self->requests, g_ptr_array_unref);
   g_clear_pointer (&self->room_keys, g_hash_table_unref);
   g_clear_pointer (&self->batches, g_hash_table_unref);
@@ -679,6 +682,7 @@ natter_session_class_init (NatterSessionClass *klass)
     g_signal_new ("message-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   _natter_session_typing_class_init (object_class);
+  _natter_session_presence_class_init (object_class);
 }
 
 static void
@@ -688,6 +692,7 @@ natter_session_init (NatterSession *self)
   self->room_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) _natter_session_room_key_free);
   self->requests = g_ptr_array_new ();
+  self->presence = _natter_session_presence_new (self);
   self->batches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) _natter_session_batch_free);
   self->caps_offered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->caps_enabled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

@@ -48,6 +48,7 @@ typedef struct {
   const char *scram_nonce;   /* tests only: a fixed SCRAM client nonce; NULL: random */
   guint  typing_active_ms;   /* +typing: someone's "active" ends this long after it came... */
   guint  typing_paused_ms;   /* ...and "paused" this long */
+  guint  ison_interval_ms;   /* ISON polling of private peers where the server has no MONITOR */
 } NatterSessionTuning;
 
 void natter_session_tuning_init (NatterSessionTuning *tuning);

@@ -836,10 +836,12 @@ natter_session_store_history_finish (GAsyncResult  *result,
   return store_propagate_pointer (result, natter_session_store_history_async, error);
 }
 
+/* CROSS JOIN keeps the FTS index outermost: left to choose, SQLite walks a
+ * conversation's rows and matches each (0.9 s in 100,000 rows). */
 #define SEARCH_SQL(and_folded) \
   "SELECT m.id, m.target, m.folded, m.time, m.sender, m.text, m.kind," \
   " m.own, m.highlight, m.msgid, m.subject" \
-  " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid" \
+  " FROM messages_fts CROSS JOIN messages m ON m.id = messages_fts.rowid" \
   " WHERE messages_fts MATCH ?1 AND m.session = ?2" and_folded \
   " ORDER BY m.time DESC, m.id DESC LIMIT ?3"
 

@@ -28,72 +28,12 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "natter-bench-scrollback.h"
 #include "natter-session-store.h"
 
 #define N_SESSIONS 4
 #define N_ROOMS    50
-#define VOCABULARY 5000
 #define RARE_EVERY 50000       /* "zanzibar" once in this many messages */
-
-static const char *syllables[] = {
-  "ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "zi", "pa", "do", "ge", "hu", "ji", "bo", "fe",
-};
-
-/* Pseudo-words, the first ones the most frequent (Zipf): "the" and "and"
- * first, as in chat. */
-static char **
-make_vocabulary (void)
-{
-  char **words = g_new0 (char *, VOCABULARY + 1);
-
-  words[0] = g_strdup ("the");
-  words[1] = g_strdup ("and");
-  words[2] = g_strdup ("hello");
-  for (guint i = 3; i < VOCABULARY; i++)
-    {
-      GString *word = g_string_new (NULL);
-
-      for (guint n = i; n > 0 || word->len < 4; n /= G_N_ELEMENTS (syllables))
-        g_string_append (word, syllables[n % G_N_ELEMENTS (syllables)]);
-      words[i] = g_string_free (word, FALSE);
-    }
-
-  return words;
-}
-
-static double *
-make_zipf (void)
-{
-  double *cumulative = g_new (double, VOCABULARY);
-  double total = 0;
-
-  for (guint i = 0; i < VOCABULARY; i++)
-    total += 1.0 / (i + 1);
-  for (guint i = 0; i < VOCABULARY; i++)
-    cumulative[i] = (i > 0 ? cumulative[i - 1] : 0) + 1.0 / (i + 1) / total;
-
-  return cumulative;
-}
-
-static guint
-pick (GRand        *rand,
-      const double *cumulative)
-{
-  double x = g_rand_double (rand);
-  guint lo = 0, hi = VOCABULARY - 1;
-
-  while (lo < hi)
-    {
-      guint mid = (lo + hi) / 2;
-
-      if (cumulative[mid] < x)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-
-  return lo;
-}
 
 static void
 exec_or_die (sqlite3    *db,
@@ -112,8 +52,6 @@ fill (const char *path,
   g_autoptr(NatterSessionStore) store = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GRand) rand = g_rand_new_with_seed (17);
-  g_auto(GStrv) words = make_vocabulary ();
-  g_autofree double *zipf = make_zipf ();
   gint64 start = g_get_monotonic_time ();
   gint64 now = g_get_real_time ();
   sqlite3 *db;
@@ -152,7 +90,7 @@ fill (const char *path,
         {
           if (w > 0)
             g_string_append_c (text, ' ');
-          g_string_append (text, words[pick (rand, zipf)]);
+          g_string_append (text, natter_bench_pick_word (rand));
         }
       if (i % RARE_EVERY == RARE_EVERY / 2)
         g_string_append (text, " zanzibar");
@@ -176,26 +114,7 @@ fill (const char *path,
               (g_get_monotonic_time () - start) / 1e6);
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static double
-percentile (GArray *times,
-            double  p)
-{
-  guint index;
-
-  g_array_sort (times, compare_doubles);
-  index = (guint) MIN (times->len - 1, p * times->len);
-
-  return g_array_index (times, double, index);
-}
+#define percentile natter_bench_percentile
 
 static GVariant *
 call (GDBusConnection *connection,

@@ -25,6 +25,9 @@ Usage: $0 [OPTIONS]
   --tls            over TLS instead: natterd over TLS, natterd plain, and
                    InspIRCd over TLS (ssl_gnutls) when it is installed
   --inspircd PATH  InspIRCd for --tls (default: /usr/sbin/inspircd)
+  --relay          also measure natter-relay, the ceiling of a room fan-out
+                   (\$NATTER_RELAY, else next to natter-bench), and print
+                   natterd's fan-out as a ratio of the relay's
   -h, --help       this text
 EOF
 }
@@ -40,6 +43,7 @@ bench=${NATTER_BENCH:-}
 ngircd=/usr/sbin/ngircd
 inspircd=/usr/sbin/inspircd
 tls=0
+relay=0
 quick=0
 runs=
 sizes=
@@ -52,6 +56,7 @@ while [ $# -gt 0 ]; do
     --ngircd) ngircd=$2; shift 2 ;;
     --inspircd) inspircd=$2; shift 2 ;;
     --tls) tls=1; shift ;;
+    --relay) relay=1; shift ;;
     --quick) quick=1; shift ;;
     --runs) runs=$2; shift 2 ;;
     --sizes) sizes=$2; shift 2 ;;
@@ -71,6 +76,8 @@ if [ -z "$bench" ]; then
   bench="$(dirname "$natterd")/../tests/bench/natter-bench"
 fi
 [ -x "$bench" ] || die "natter-bench not found: pass --bench PATH"
+relay_bin=${NATTER_RELAY:-$(dirname "$bench")/natter-relay}
+[ $relay = 0 ] || [ -x "$relay_bin" ] || die "natter-relay not found at $relay_bin (set NATTER_RELAY)"
 [ $tls = 1 ] || [ -x "$ngircd" ] || die "ngircd not found at $ngircd (apt-get install ngircd)"
 for tool in taskset ss; do
   command -v $tool >/dev/null || die "$tool is needed"
@@ -242,6 +249,16 @@ EOF
   wait_for_log "$server_pid" "$log" "Now listening on" || return 1
 }
 
+# natter-relay (tests/bench/natter-relay.c): the same load through a relay
+# that does nothing but relay, to show how far natterd is from the ceiling.
+start_relay () {
+  local log=$work/$1.log
+  "${server_pin[@]}" "$relay_bin" --listen 127.0.0.1:0 >"$log" 2>&1 &
+  server_pid=$!
+  wait_for_log "$server_pid" "$log" "listening on 127.0.0.1:" || return 1
+  server_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n1)
+}
+
 stop_server () {
   kill "$server_pid" 2>/dev/null
   wait "$server_pid" 2>/dev/null
@@ -269,6 +286,7 @@ if [ $tls = 1 ]; then
   fi
 else
   servers+=(ngircd)
+  [ $relay = 0 ] || servers+=(relay)
 fi
 
 failures=0
@@ -402,6 +420,23 @@ def tls_table(clients, rooms, servers):
         print("not ok: " + "; ".join(bad))
     print()
 
+def relay_ratios(nat, mem, rel):
+    """Fan-out of natterd (and natterd-memory) as a ratio of the relay's,
+    run by run (each run measures them back to back) and the median."""
+    key = "fanout_deliveries_per_s"
+    by_run = {r.get("run"): r for r in rel}
+    for name, runs in (("natterd", nat), ("natterd-memory", mem)):
+        ratios = []
+        for r in runs:
+            other = by_run.get(r.get("run"))
+            try:
+                ratios.append(float(r[key]) / float(other[key]))
+            except (KeyError, TypeError, ValueError, ZeroDivisionError):
+                pass
+        if ratios:
+            print(f"fan-out {name}/relay per run: " + ", ".join(f"{x:.2f}x" for x in ratios) +
+                  f"; median {statistics.median(ratios):.2f}x")
+
 for (clients, rooms), servers in sorted(results.items()):
     if "natterd-tls" in servers:
         tls_table(clients, rooms, servers)
@@ -409,7 +444,10 @@ for (clients, rooms), servers in sorted(results.items()):
     nat = servers.get("natterd", [])
     mem = servers.get("natterd-memory", [])
     ngi = servers.get("ngircd", [])
+    rel = servers.get("relay", [])
     runs = f"natterd {len(nat)}, " + (f"natterd-memory {len(mem)}, " if mem else "") + f"ngircd {len(ngi)}"
+    if rel:
+        runs += f", relay {len(rel)}"
     print(f"== {clients} clients in {rooms} room(s); runs: {runs}; medians ==")
     head = f"{'figure':<24} {'natterd':>12}"
     if mem:
@@ -417,6 +455,8 @@ for (clients, rooms), servers in sorted(results.items()):
     head += f" {'ngircd':>12} {'natterd/ngircd':>15}"
     if mem:
         head += f" {'memory/ngircd':>14} {'store cost':>11}"
+    if rel:
+        head += f" {'relay':>12} {'natterd/relay':>14}"
     print(head + "  better")
     for key, label, better in FIGURES:
         a, m, b = median(nat, key), median(mem, key), median(ngi, key)
@@ -428,9 +468,13 @@ for (clients, rooms), servers in sorted(results.items()):
         row += f" {fmt(b):>12} {ratio(a, b):>15}"
         if mem:
             row += f" {ratio(m, b):>14} {ratio(a, m):>11}"
+        if rel:
+            row += f" {fmt(median(rel, key)):>12} {ratio(a, median(rel, key)):>14}"
         print(row + f"  {better}")
+    if rel:
+        relay_ratios(nat, mem, rel)
     bad = [f"{r.get('server')} run {r.get('run')}: {r.get('status')}"
-           for r in nat + mem + ngi if r.get("status") != "ok"]
+           for r in nat + mem + ngi + rel if r.get("status") != "ok"]
     if bad:
         print("not ok: " + "; ".join(bad))
     print()

@@ -6,9 +6,10 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-#include "natter-ipc-client.h"
+#include "natter-client.h"
+#include "natter-client-private.h"
 
-struct _NatterIpcClient
+struct _NatterClient
 {
   GObject             parent_instance;
 
@@ -24,7 +25,28 @@ struct _NatterIpcClient
   gboolean            running;
 };
 
-G_DEFINE_FINAL_TYPE (NatterIpcClient, natter_ipc_client, G_TYPE_OBJECT)
+/**
+ * NatterClient:
+ *
+ * natterd as seen from another program: the client the window and
+ * natterctl share.
+ *
+ * It holds the [iface@Natter.IpcDaemon1] and [iface@Natter.IpcHost1] proxies
+ * of `/org/natter/Daemon` and an object manager client that mirrors every
+ * session ([iface@Natter.IpcSession1]) and room ([iface@Natter.IpcRoom1]),
+ * and turns the bus traffic into a few signals. A room's topic, members or
+ * unread count, a session's nick or state are the proxies' properties, with
+ * their notify signals; the proxies' methods are natterd's D-Bus API. The
+ * client stays usable across restarts of natterd:
+ * [signal@Natter.Client::daemon-vanished] and
+ * [signal@Natter.Client::daemon-appeared] tell them.
+ *
+ * Natterd answers a call before its new object (or state) has necessarily
+ * reached this side of the bus: natter_client_open_session(),
+ * natter_client_wait_connected() and natter_client_join_room() finish only
+ * once it has.
+ */
+G_DEFINE_FINAL_TYPE (NatterClient, natter_client, G_TYPE_OBJECT)
 
 enum {
   PROP_0,
@@ -48,19 +70,27 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static const GDBusErrorEntry error_entries[] = {
-  { NATTER_IPC_ERROR_FAILED, "org.natter.Error.Failed" },
-  { NATTER_IPC_ERROR_INVALID_ARGUMENT, "org.natter.Error.InvalidArgument" },
-  { NATTER_IPC_ERROR_NOT_FOUND, "org.natter.Error.NotFound" },
-  { NATTER_IPC_ERROR_NOT_CONNECTED, "org.natter.Error.NotConnected" },
-  { NATTER_IPC_ERROR_NOT_HOSTING, "org.natter.Error.NotHosting" },
-  { NATTER_IPC_ERROR_ALREADY_HOSTING, "org.natter.Error.AlreadyHosting" },
-  { NATTER_IPC_ERROR_EXISTS, "org.natter.Error.Exists" },
-  { NATTER_IPC_ERROR_TIMED_OUT, "org.natter.Error.TimedOut" },
-  { NATTER_IPC_ERROR_REFUSED, "org.natter.Error.Refused" },
+  { NATTER_CLIENT_ERROR_FAILED, "org.natter.Error.Failed" },
+  { NATTER_CLIENT_ERROR_INVALID_ARGUMENT, "org.natter.Error.InvalidArgument" },
+  { NATTER_CLIENT_ERROR_NOT_FOUND, "org.natter.Error.NotFound" },
+  { NATTER_CLIENT_ERROR_NOT_CONNECTED, "org.natter.Error.NotConnected" },
+  { NATTER_CLIENT_ERROR_NOT_HOSTING, "org.natter.Error.NotHosting" },
+  { NATTER_CLIENT_ERROR_ALREADY_HOSTING, "org.natter.Error.AlreadyHosting" },
+  { NATTER_CLIENT_ERROR_EXISTS, "org.natter.Error.Exists" },
+  { NATTER_CLIENT_ERROR_TIMED_OUT, "org.natter.Error.TimedOut" },
+  { NATTER_CLIENT_ERROR_REFUSED, "org.natter.Error.Refused" },
 };
 
+/**
+ * natter_client_error_quark:
+ *
+ * The error domain of [error@Natter.ClientError]: natterd's D-Bus errors
+ * `org.natter.Error.*`, registered with g_dbus_error_register_error().
+ *
+ * Returns: the quark of `NATTER_CLIENT_ERROR`
+ */
 GQuark
-natter_ipc_error_quark (void)
+natter_client_error_quark (void)
 {
   static gsize quark = 0;
 
@@ -68,7 +98,7 @@ natter_ipc_error_quark (void)
    * process (its tests), its own domain has these names already. */
   if (g_once_init_enter (&quark))
     {
-      GQuark domain = g_quark_from_static_string ("natter-ipc-error-quark");
+      GQuark domain = g_quark_from_static_string ("natter-client-error-quark");
 
       for (guint i = 0; i < G_N_ELEMENTS (error_entries); i++)
         g_dbus_error_register_error (domain, error_entries[i].error_code, error_entries[i].dbus_error_name);
@@ -77,6 +107,30 @@ natter_ipc_error_quark (void)
     }
 
   return (GQuark) quark;
+}
+
+G_DEFINE_ENUM_TYPE (NatterClientError, natter_client_error,
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_FAILED, "failed"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_INVALID_ARGUMENT, "invalid-argument"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_NOT_FOUND, "not-found"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_NOT_CONNECTED, "not-connected"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_NOT_HOSTING, "not-hosting"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_ALREADY_HOSTING, "already-hosting"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_EXISTS, "exists"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_TIMED_OUT, "timed-out"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_REFUSED, "refused"),
+  G_DEFINE_ENUM_VALUE (NATTER_CLIENT_ERROR_NOT_PUBLISHED, "not-published"))
+
+/* The NATTER_CLIENT_ERROR code of a remote error's name, or -1: where
+ * natterd's own service runs in the process, its domain has the names. */
+int
+_natter_client_error_code (const char *dbus_error_name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (error_entries); i++)
+    if (g_strcmp0 (error_entries[i].dbus_error_name, dbus_error_name) == 0)
+      return error_entries[i].error_code;
+
+  return -1;
 }
 
 /* IRC's rfc1459 casemapping: A-Z and []\~ fold to a-z and {}|^. */
@@ -98,7 +152,7 @@ irc_name_equal (const char *a,
 }
 
 static NatterIpcSession1 *
-session_of_room_object (NatterIpcClient *self,
+session_of_room_object (NatterClient *self,
                         NatterIpcRoom1  *room)
 {
   const char *session_path = natter_ipc_room1_get_session (room);
@@ -106,16 +160,16 @@ session_of_room_object (NatterIpcClient *self,
   if (session_path == NULL)
     return NULL;
 
-  return natter_ipc_client_lookup_session (self, session_path);
+  return natter_client_lookup_session (self, session_path);
 }
 
 static void
-add_room (NatterIpcClient   *self,
+add_room (NatterClient   *self,
           NatterIpcSession1 *session,
           NatterIpcRoom1    *room)
 {
   g_hash_table_insert (self->room_sessions,
-                       g_strdup (natter_ipc_client_get_path (room)),
+                       g_strdup (natter_client_get_path (room)),
                        g_object_ref (session));
   g_signal_emit (self, signals[ROOM_ADDED], 0, session, room);
 }
@@ -123,14 +177,14 @@ add_room (NatterIpcClient   *self,
 static void
 on_object_added (GDBusObjectManager *manager,
                  GDBusObject        *object,
-                 NatterIpcClient    *self)
+                 NatterClient    *self)
 {
   NatterIpcSession1 *session = natter_ipc_object_peek_session1 (NATTER_IPC_OBJECT (object));
   NatterIpcRoom1 *room = natter_ipc_object_peek_room1 (NATTER_IPC_OBJECT (object));
 
   if (session != NULL)
     {
-      const char *path = natter_ipc_client_get_path (session);
+      const char *path = natter_client_get_path (session);
 
       g_signal_emit (self, signals[SESSION_ADDED], 0, session);
 
@@ -164,14 +218,14 @@ on_object_added (GDBusObjectManager *manager,
 static void
 on_object_removed (GDBusObjectManager *manager,
                    GDBusObject        *object,
-                   NatterIpcClient    *self)
+                   NatterClient    *self)
 {
   NatterIpcSession1 *session = natter_ipc_object_peek_session1 (NATTER_IPC_OBJECT (object));
   NatterIpcRoom1 *room = natter_ipc_object_peek_room1 (NATTER_IPC_OBJECT (object));
 
   if (room != NULL)
     {
-      const char *path = natter_ipc_client_get_path (room);
+      const char *path = natter_client_get_path (room);
       g_autoptr(NatterIpcSession1) owner = NULL;
       g_autofree char *key = NULL;
 
@@ -193,7 +247,7 @@ on_interface_proxy_signal (GDBusObjectManagerClient *manager,
                            const char               *sender,
                            const char               *signal_name,
                            GVariant                 *parameters,
-                           NatterIpcClient          *self)
+                           NatterClient          *self)
 {
   if (!NATTER_IPC_IS_SESSION1 (proxy))
     return;
@@ -218,7 +272,7 @@ on_interface_proxy_signal (GDBusObjectManagerClient *manager,
 static void
 on_name_owner_notify (GDBusObjectManagerClient *manager,
                       GParamSpec               *pspec,
-                      NatterIpcClient          *self)
+                      NatterClient          *self)
 {
   g_autofree char *owner = g_dbus_object_manager_client_get_name_owner (manager);
   gboolean running = owner != NULL;
@@ -234,9 +288,9 @@ on_name_owner_notify (GDBusObjectManagerClient *manager,
 /* GObject */
 
 static void
-natter_ipc_client_dispose (GObject *object)
+natter_client_dispose (GObject *object)
 {
-  NatterIpcClient *self = (NatterIpcClient *) object;
+  NatterClient *self = (NatterClient *) object;
 
   if (self->manager != NULL)
     g_signal_handlers_disconnect_by_data (self->manager, self);
@@ -247,16 +301,16 @@ natter_ipc_client_dispose (GObject *object)
   g_clear_pointer (&self->room_sessions, g_hash_table_unref);
   g_clear_pointer (&self->pending_rooms, g_ptr_array_unref);
 
-  G_OBJECT_CLASS (natter_ipc_client_parent_class)->dispose (object);
+  G_OBJECT_CLASS (natter_client_parent_class)->dispose (object);
 }
 
 static void
-natter_ipc_client_get_property (GObject    *object,
+natter_client_get_property (GObject    *object,
                                 guint       prop_id,
                                 GValue     *value,
                                 GParamSpec *pspec)
 {
-  NatterIpcClient *self = NATTER_IPC_CLIENT (object);
+  NatterClient *self = NATTER_CLIENT (object);
 
   switch (prop_id)
     {
@@ -270,49 +324,117 @@ natter_ipc_client_get_property (GObject    *object,
 }
 
 static void
-natter_ipc_client_class_init (NatterIpcClientClass *klass)
+natter_client_class_init (NatterClientClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->dispose = natter_ipc_client_dispose;
-  object_class->get_property = natter_ipc_client_get_property;
+  object_class->dispose = natter_client_dispose;
+  object_class->get_property = natter_client_get_property;
 
+  /**
+   * NatterClient:running:
+   *
+   * Whether natterd owns its name on the bus.
+   */
   properties[PROP_RUNNING] =
     g_param_spec_boolean ("running", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /**
+   * NatterClient::session-added:
+   * @self: the client
+   * @session: the new session
+   *
+   * A session was opened, or natterd came back with it.
+   */
   signals[SESSION_ADDED] =
     g_signal_new ("session-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, NATTER_IPC_TYPE_SESSION1);
+  /**
+   * NatterClient::session-removed:
+   * @self: the client
+   * @session: the session that went
+   *
+   * A session was closed, or natterd left the bus.
+   */
   signals[SESSION_REMOVED] =
     g_signal_new ("session-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, NATTER_IPC_TYPE_SESSION1);
+  /**
+   * NatterClient::room-added:
+   * @self: the client
+   * @session: the session of @room
+   * @room: the new room or private conversation
+   *
+   * A room was joined, or a private conversation began.
+   */
   signals[ROOM_ADDED] =
     g_signal_new ("room-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, NATTER_IPC_TYPE_SESSION1, NATTER_IPC_TYPE_ROOM1);
+  /**
+   * NatterClient::room-removed:
+   * @self: the client
+   * @session: the session @room belonged to
+   * @room: the room that went
+   *
+   * A room was left (or its session closed).
+   */
   signals[ROOM_REMOVED] =
     g_signal_new ("room-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, NATTER_IPC_TYPE_SESSION1, NATTER_IPC_TYPE_ROOM1);
+  /**
+   * NatterClient::message-received:
+   * @self: the client
+   * @session: the session the message came on
+   * @message: the a{sv} of `Session1.MessageReceived`: "target", "sender",
+   *   "text", "kind", "time", "id", "own", "highlight"...
+   *
+   * A message was said (or sent by us) in a room or private conversation
+   * of @session, or a room event was logged there.
+   */
   signals[MESSAGE_RECEIVED] =
     g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, NATTER_IPC_TYPE_SESSION1, G_TYPE_VARIANT);
+  /**
+   * NatterClient::session-state-changed:
+   * @self: the client
+   * @session: the session
+   * @state: "connecting", "connected", "reconnecting" or "disconnected"
+   * @reason: why, or ""
+   *
+   * @session's state changed.
+   */
   signals[SESSION_STATE_CHANGED] =
     g_signal_new ("session-state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 3, NATTER_IPC_TYPE_SESSION1, G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * NatterClient::daemon-vanished:
+   * @self: the client
+   *
+   * natterd left the bus (it quit or crashed): every
+   * [signal@Natter.Client::session-removed] and
+   * [signal@Natter.Client::room-removed] was emitted before this.
+   */
   signals[DAEMON_VANISHED] =
     g_signal_new ("daemon-vanished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * NatterClient::daemon-appeared:
+   * @self: the client
+   *
+   * natterd is back: its sessions and rooms were added again first.
+   */
   signals[DAEMON_APPEARED] =
     g_signal_new ("daemon-appeared", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
-  /* Remote errors arrive as NATTER_IPC_ERROR from the first call on. */
-  natter_ipc_error_quark ();
+  /* Remote errors arrive as NATTER_CLIENT_ERROR from the first call on. */
+  natter_client_error_quark ();
 }
 
 static void
-natter_ipc_client_init (NatterIpcClient *self)
+natter_client_init (NatterClient *self)
 {
   self->room_sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->pending_rooms = g_ptr_array_new_with_free_func (g_object_unref);
@@ -326,7 +448,7 @@ on_manager_ready (GObject      *source,
                   gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  NatterIpcClient *self = g_task_get_source_object (task);
+  NatterClient *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
   g_autofree char *owner = NULL;
   g_autolist(GDBusObject) objects = NULL;
@@ -349,7 +471,7 @@ on_manager_ready (GObject      *source,
       NatterIpcSession1 *session = room != NULL ? session_of_room_object (self, room) : NULL;
 
       if (session != NULL)
-        g_hash_table_insert (self->room_sessions, g_strdup (natter_ipc_client_get_path (room)),
+        g_hash_table_insert (self->room_sessions, g_strdup (natter_client_get_path (room)),
                              g_object_ref (session));
     }
 
@@ -367,7 +489,7 @@ on_host_ready (GObject      *source,
                gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  NatterIpcClient *self = g_task_get_source_object (task);
+  NatterClient *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
 
   self->host = natter_ipc_host1_proxy_new_finish (result, &error);
@@ -389,7 +511,7 @@ on_daemon_ready (GObject      *source,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  NatterIpcClient *self = g_task_get_source_object (task);
+  NatterClient *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
 
   self->daemon = natter_ipc_daemon1_proxy_new_finish (result, &error);
@@ -407,7 +529,7 @@ on_daemon_ready (GObject      *source,
 static void
 start (GTask *task)
 {
-  NatterIpcClient *self = g_task_get_source_object (task);
+  NatterClient *self = g_task_get_source_object (task);
 
   /* Without DO_NOT_AUTO_START the proxy asks the bus to start natterd. */
   natter_ipc_daemon1_proxy_new (self->connection, G_DBUS_PROXY_FLAGS_NONE,
@@ -421,7 +543,7 @@ on_bus_ready (GObject      *source,
               gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  NatterIpcClient *self = g_task_get_source_object (task);
+  NatterClient *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
 
   self->connection = g_bus_get_finish (result, &error);
@@ -434,21 +556,38 @@ on_bus_ready (GObject      *source,
   start (task);
 }
 
+/**
+ * natter_client_new:
+ * @connection: (nullable): the bus, or %NULL for the session bus
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the client is ready
+ * @user_data: (closure): data for @callback
+ *
+ * Connects to natterd on @connection: its [iface@Natter.IpcDaemon1] and
+ * [iface@Natter.IpcHost1] proxies and an object manager client over its
+ * sessions and rooms. Starts natterd by D-Bus activation when it is not
+ * running. Fails when the bus cannot be reached or natterd cannot be
+ * started; on a bus where natterd is not installed the client is not
+ * [property@Natter.Client:running].
+ *
+ * Everything happens on the thread-default main context of the caller.
+ * Finish with natter_client_new_finish().
+ */
 void
-natter_ipc_client_new (GDBusConnection     *connection,
+natter_client_new (GDBusConnection     *connection,
                        GCancellable        *cancellable,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  g_autoptr(NatterIpcClient) self = NULL;
+  g_autoptr(NatterClient) self = NULL;
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (connection == NULL || G_IS_DBUS_CONNECTION (connection));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  self = g_object_new (NATTER_IPC_TYPE_CLIENT, NULL);
+  self = g_object_new (NATTER_TYPE_CLIENT, NULL);
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, natter_ipc_client_new);
+  g_task_set_source_tag (task, natter_client_new);
 
   if (connection != NULL)
     {
@@ -459,52 +598,99 @@ natter_ipc_client_new (GDBusConnection     *connection,
     g_bus_get (G_BUS_TYPE_SESSION, cancellable, on_bus_ready, g_object_ref (task));
 }
 
-NatterIpcClient *
-natter_ipc_client_new_finish (GAsyncResult  *result,
+/**
+ * natter_client_new_finish:
+ * @result: the result given to the callback of natter_client_new()
+ * @error: return location for a #GError
+ *
+ * Finishes natter_client_new().
+ *
+ * Returns: (transfer full): the client, or %NULL with @error set
+ */
+NatterClient *
+natter_client_new_finish (GAsyncResult  *result,
                               GError       **error)
 {
   g_return_val_if_fail (G_IS_TASK (result), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_ipc_client_new, NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_client_new, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/**
+ * natter_client_get_connection:
+ * @self: a #NatterClient
+ *
+ * Returns: (transfer none): the bus the client talks to natterd on
+ */
 GDBusConnection *
-natter_ipc_client_get_connection (NatterIpcClient *self)
+natter_client_get_connection (NatterClient *self)
 {
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
 
   return self->connection;
 }
 
+/**
+ * natter_client_get_object_manager:
+ * @self: a #NatterClient
+ *
+ * The object manager client that mirrors natterd's sessions
+ * ([iface@Natter.IpcSession1]) and rooms ([iface@Natter.IpcRoom1]).
+ *
+ * Returns: (transfer none): the object manager
+ */
 GDBusObjectManager *
-natter_ipc_client_get_object_manager (NatterIpcClient *self)
+natter_client_get_object_manager (NatterClient *self)
 {
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
 
   return self->manager;
 }
 
+/**
+ * natter_client_get_daemon:
+ * @self: a #NatterClient
+ *
+ * The `org.natter.Daemon1` proxy: open sessions, hosting, notification
+ * levels. Calling a method on it starts natterd again by D-Bus activation.
+ *
+ * Returns: (transfer none): the Daemon1 proxy
+ */
 NatterIpcDaemon1 *
-natter_ipc_client_get_daemon (NatterIpcClient *self)
+natter_client_get_daemon (NatterClient *self)
 {
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
 
   return self->daemon;
 }
 
+/**
+ * natter_client_get_host:
+ * @self: a #NatterClient
+ *
+ * The `org.natter.Host1` proxy: the users and rooms natterd hosts.
+ *
+ * Returns: (transfer none): the Host1 proxy
+ */
 NatterIpcHost1 *
-natter_ipc_client_get_host (NatterIpcClient *self)
+natter_client_get_host (NatterClient *self)
 {
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
 
   return self->host;
 }
 
+/**
+ * natter_client_get_running:
+ * @self: a #NatterClient
+ *
+ * Returns: whether natterd owns its name on the bus now
+ */
 gboolean
-natter_ipc_client_get_running (NatterIpcClient *self)
+natter_client_get_running (NatterClient *self)
 {
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), FALSE);
 
   return self->running;
 }
@@ -519,13 +705,21 @@ compare_sessions (gconstpointer a,
   return id_a < id_b ? -1 : id_a > id_b;
 }
 
+/**
+ * natter_client_list_sessions:
+ * @self: a #NatterClient
+ *
+ * The open sessions, sorted by their Id.
+ *
+ * Returns: (transfer container) (element-type NatterIpcSession1): the sessions
+ */
 GPtrArray *
-natter_ipc_client_list_sessions (NatterIpcClient *self)
+natter_client_list_sessions (NatterClient *self)
 {
   GPtrArray *sessions;
   g_autolist(GDBusObject) objects = NULL;
 
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
 
   sessions = g_ptr_array_new_with_free_func (g_object_unref);
   objects = g_dbus_object_manager_get_objects (self->manager);
@@ -541,13 +735,20 @@ natter_ipc_client_list_sessions (NatterIpcClient *self)
   return sessions;
 }
 
+/**
+ * natter_client_lookup_session:
+ * @self: a #NatterClient
+ * @object_path: a session's object path
+ *
+ * Returns: (transfer none) (nullable): the session at @object_path, or %NULL
+ */
 NatterIpcSession1 *
-natter_ipc_client_lookup_session (NatterIpcClient *self,
+natter_client_lookup_session (NatterClient *self,
                                   const char      *object_path)
 {
   g_autoptr(GDBusObject) object = NULL;
 
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
   g_return_val_if_fail (object_path != NULL, NULL);
 
   if (!g_variant_is_object_path (object_path))
@@ -569,18 +770,27 @@ compare_rooms (gconstpointer a,
                     natter_ipc_room1_get_name (*(NatterIpcRoom1 **) b));
 }
 
+/**
+ * natter_client_list_rooms:
+ * @self: a #NatterClient
+ * @session: a session of @self
+ *
+ * @session's rooms and private conversations, sorted by name.
+ *
+ * Returns: (transfer container) (element-type NatterIpcRoom1): the rooms
+ */
 GPtrArray *
-natter_ipc_client_list_rooms (NatterIpcClient   *self,
+natter_client_list_rooms (NatterClient   *self,
                               NatterIpcSession1 *session)
 {
   GPtrArray *rooms;
   g_autolist(GDBusObject) objects = NULL;
   const char *session_path;
 
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
   g_return_val_if_fail (NATTER_IPC_IS_SESSION1 (session), NULL);
 
-  session_path = natter_ipc_client_get_path (session);
+  session_path = natter_client_get_path (session);
   rooms = g_ptr_array_new_with_free_func (g_object_unref);
   objects = g_dbus_object_manager_get_objects (self->manager);
   for (GList *l = objects; l != NULL; l = l->next)
@@ -595,18 +805,29 @@ natter_ipc_client_list_rooms (NatterIpcClient   *self,
   return rooms;
 }
 
+/**
+ * natter_client_lookup_room:
+ * @self: a #NatterClient
+ * @session: a session of @self
+ * @name: a room's name, or the nick of a private conversation
+ *
+ * Finds @session's room (or private conversation) called @name, compared
+ * as IRC does (case-insensitively, rfc1459).
+ *
+ * Returns: (transfer none) (nullable): the room, or %NULL
+ */
 NatterIpcRoom1 *
-natter_ipc_client_lookup_room (NatterIpcClient   *self,
+natter_client_lookup_room (NatterClient   *self,
                                NatterIpcSession1 *session,
                                const char        *name)
 {
   g_autoptr(GPtrArray) rooms = NULL;
 
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
   g_return_val_if_fail (NATTER_IPC_IS_SESSION1 (session), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  rooms = natter_ipc_client_list_rooms (self, session);
+  rooms = natter_client_list_rooms (self, session);
   for (guint i = 0; i < rooms->len; i++)
     {
       NatterIpcRoom1 *room = g_ptr_array_index (rooms, i);
@@ -620,16 +841,23 @@ natter_ipc_client_lookup_room (NatterIpcClient   *self,
   return NULL;
 }
 
+/**
+ * natter_client_get_room_session:
+ * @self: a #NatterClient
+ * @room: a room of @self
+ *
+ * Returns: (transfer none) (nullable): the session @room belongs to
+ */
 NatterIpcSession1 *
-natter_ipc_client_get_room_session (NatterIpcClient *self,
+natter_client_get_room_session (NatterClient *self,
                                     NatterIpcRoom1  *room)
 {
   NatterIpcSession1 *session;
 
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
   g_return_val_if_fail (NATTER_IPC_IS_ROOM1 (room), NULL);
 
-  session = g_hash_table_lookup (self->room_sessions, natter_ipc_client_get_path (room));
+  session = g_hash_table_lookup (self->room_sessions, natter_client_get_path (room));
   if (session == NULL)
     session = session_of_room_object (self, room);
 
@@ -669,7 +897,7 @@ wait_free (Wait *wait)
 }
 
 static GTask *
-wait_task_new (NatterIpcClient     *self,
+wait_task_new (NatterClient     *self,
                WaitKind             kind,
                NatterIpcSession1   *session,
                guint                timeout_ms,
@@ -707,7 +935,7 @@ wait_return (GTask    *task,
              gpointer  object,
              GError   *error)
 {
-  NatterIpcClient *self = g_task_get_source_object (task);
+  NatterClient *self = g_task_get_source_object (task);
   Wait *wait = g_task_get_task_data (task);
 
   g_clear_signal_handler (&wait->client_handler, self);
@@ -726,7 +954,7 @@ wait_return (GTask    *task,
 /* The object waited for once it is here; NULL while it is not, or with
  * @error when it will not be. @state and @reason: a StateChanged, or NULL. */
 static gpointer
-wait_check (NatterIpcClient  *self,
+wait_check (NatterClient  *self,
             Wait             *wait,
             const char       *state,
             const char       *reason,
@@ -735,16 +963,16 @@ wait_check (NatterIpcClient  *self,
   switch (wait->kind)
     {
     case WAIT_SESSION:
-      return natter_ipc_client_lookup_session (self, wait->path);
+      return natter_client_lookup_session (self, wait->path);
 
     case WAIT_ROOM:
-      return natter_ipc_client_lookup_room (self, wait->session, wait->name);
+      return natter_client_lookup_room (self, wait->session, wait->name);
 
     case WAIT_CONNECTED:
       if (g_strcmp0 (natter_ipc_session1_get_state (wait->session), "connected") == 0)
         return wait->session;
       if (g_strcmp0 (state, "reconnecting") == 0 || g_strcmp0 (state, "disconnected") == 0)
-        g_set_error_literal (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_CONNECTED,
+        g_set_error_literal (error, NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_NOT_CONNECTED,
                              reason != NULL && reason[0] != '\0' ? reason : state);
       return NULL;
 
@@ -772,7 +1000,7 @@ wait_settle (GTask      *task,
 }
 
 static void
-on_wait_session_added (NatterIpcClient   *self,
+on_wait_session_added (NatterClient   *self,
                        NatterIpcSession1 *session,
                        GTask             *task)
 {
@@ -780,7 +1008,7 @@ on_wait_session_added (NatterIpcClient   *self,
 }
 
 static void
-on_wait_room_added (NatterIpcClient   *self,
+on_wait_room_added (NatterClient   *self,
                     NatterIpcSession1 *session,
                     NatterIpcRoom1    *room,
                     GTask             *task)
@@ -789,7 +1017,7 @@ on_wait_room_added (NatterIpcClient   *self,
 }
 
 static void
-on_wait_state_changed (NatterIpcClient   *self,
+on_wait_state_changed (NatterClient   *self,
                        NatterIpcSession1 *session,
                        const char        *state,
                        const char        *reason,
@@ -821,11 +1049,11 @@ on_wait_timeout (gpointer user_data)
   switch (wait->kind)
     {
     case WAIT_SESSION:
-      error = g_error_new_literal (NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_PUBLISHED,
+      error = g_error_new_literal (NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_NOT_PUBLISHED,
                                    _("natterd opened the session but did not publish it"));
       break;
     case WAIT_ROOM:
-      error = g_error_new_literal (NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_PUBLISHED,
+      error = g_error_new_literal (NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_NOT_PUBLISHED,
                                    _("natterd joined the room but did not publish it"));
       break;
     case WAIT_CONNECTED:
@@ -857,7 +1085,7 @@ on_wait_cancelled (GCancellable *cancellable,
 static void
 wait_start (GTask *task)
 {
-  NatterIpcClient *self = g_task_get_source_object (task);
+  NatterClient *self = g_task_get_source_object (task);
   Wait *wait = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
 
@@ -903,12 +1131,12 @@ wait_start (GTask *task)
 }
 
 static gpointer
-wait_finish (NatterIpcClient  *self,
+wait_finish (NatterClient  *self,
              GAsyncResult     *result,
              gpointer          source_tag,
              GError          **error)
 {
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
 
@@ -937,8 +1165,25 @@ on_called (GObject      *source,
     g_task_return_error (task, g_steal_pointer (&error));
 }
 
+/**
+ * natter_client_open_session:
+ * @self: a #NatterClient
+ * @options: the a{sv} of `Daemon1.OpenSession` ("host" and "nick" at least);
+ *   consumed if floating
+ * @timeout_ms: how long to wait for the session after natterd answered, in
+ *   milliseconds (0: no limit)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the session is there
+ * @user_data: (closure): data for @callback
+ *
+ * Opens a session (or finds the open one to the same server and nick) and
+ * waits until its object has reached this side of the bus and every
+ * handler of [signal@Natter.Client::session-added] ran. Past @timeout_ms it
+ * fails with `G_IO_ERROR_TIMED_OUT`; natterd's own refusals are
+ * `NATTER_CLIENT_ERROR`. Finish with natter_client_open_session_finish().
+ */
 void
-natter_ipc_client_open_session (NatterIpcClient     *self,
+natter_client_open_session (NatterClient     *self,
                                 GVariant            *options,
                                 guint                timeout_ms,
                                 GCancellable        *cancellable,
@@ -947,52 +1192,104 @@ natter_ipc_client_open_session (NatterIpcClient     *self,
 {
   GTask *task;
 
-  g_return_if_fail (NATTER_IPC_IS_CLIENT (self));
+  g_return_if_fail (NATTER_IS_CLIENT (self));
   g_return_if_fail (options != NULL && g_variant_is_of_type (options, G_VARIANT_TYPE_VARDICT));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = wait_task_new (self, WAIT_SESSION, NULL, timeout_ms, cancellable, callback, user_data,
-                        natter_ipc_client_open_session);
+                        natter_client_open_session);
   natter_ipc_daemon1_call_open_session (self->daemon, options, G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
                                         on_called, task);
 }
 
+/**
+ * natter_client_open_session_finish:
+ * @self: a #NatterClient
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes natter_client_open_session().
+ *
+ * Returns: (transfer full): the session, or %NULL with @error set
+ */
 NatterIpcSession1 *
-natter_ipc_client_open_session_finish (NatterIpcClient  *self,
+natter_client_open_session_finish (NatterClient  *self,
                                        GAsyncResult     *result,
                                        GError          **error)
 {
-  return wait_finish (self, result, natter_ipc_client_open_session, error);
+  return wait_finish (self, result, natter_client_open_session, error);
 }
 
+/**
+ * natter_client_wait_connected:
+ * @self: a #NatterClient
+ * @session: a session of @self
+ * @timeout_ms: how long to wait, in milliseconds (0: no limit)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when @session is connected, or cannot be
+ * @user_data: (closure): data for @callback
+ *
+ * Waits until @session is connected. Fails with
+ * `NATTER_CLIENT_ERROR_NOT_CONNECTED`, the reason (or the state) as message,
+ * when it goes reconnecting or disconnected first, and with
+ * `G_IO_ERROR_TIMED_OUT` past @timeout_ms. Finish with
+ * natter_client_wait_connected_finish().
+ */
 void
-natter_ipc_client_wait_connected (NatterIpcClient     *self,
+natter_client_wait_connected (NatterClient     *self,
                                   NatterIpcSession1   *session,
                                   guint                timeout_ms,
                                   GCancellable        *cancellable,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  g_return_if_fail (NATTER_IPC_IS_CLIENT (self));
+  g_return_if_fail (NATTER_IS_CLIENT (self));
   g_return_if_fail (NATTER_IPC_IS_SESSION1 (session));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   wait_start (wait_task_new (self, WAIT_CONNECTED, session, timeout_ms, cancellable, callback, user_data,
-                             natter_ipc_client_wait_connected));
+                             natter_client_wait_connected));
 }
 
+/**
+ * natter_client_wait_connected_finish:
+ * @self: a #NatterClient
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes natter_client_wait_connected().
+ *
+ * Returns: %TRUE when the session is connected
+ */
 gboolean
-natter_ipc_client_wait_connected_finish (NatterIpcClient  *self,
+natter_client_wait_connected_finish (NatterClient  *self,
                                          GAsyncResult     *result,
                                          GError          **error)
 {
-  g_autoptr(NatterIpcSession1) session = wait_finish (self, result, natter_ipc_client_wait_connected, error);
+  g_autoptr(NatterIpcSession1) session = wait_finish (self, result, natter_client_wait_connected, error);
 
   return session != NULL;
 }
 
+/**
+ * natter_client_join_room:
+ * @self: a #NatterClient
+ * @session: a connected session of @self
+ * @name: the room to join
+ * @key: (nullable): its key, or %NULL
+ * @timeout_ms: how long to wait for the room after natterd answered, in
+ *   milliseconds (0: no limit)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the room is there
+ * @user_data: (closure): data for @callback
+ *
+ * Joins @name (`Session1.Join`) and waits until the room's object has
+ * reached this side of the bus and every handler of
+ * [signal@Natter.Client::room-added] ran. Finish with
+ * natter_client_join_room_finish().
+ */
 void
-natter_ipc_client_join_room (NatterIpcClient     *self,
+natter_client_join_room (NatterClient     *self,
                              NatterIpcSession1   *session,
                              const char          *name,
                              const char          *key,
@@ -1003,28 +1300,44 @@ natter_ipc_client_join_room (NatterIpcClient     *self,
 {
   GTask *task;
 
-  g_return_if_fail (NATTER_IPC_IS_CLIENT (self));
+  g_return_if_fail (NATTER_IS_CLIENT (self));
   g_return_if_fail (NATTER_IPC_IS_SESSION1 (session));
   g_return_if_fail (name != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = wait_task_new (self, WAIT_ROOM, session, timeout_ms, cancellable, callback, user_data,
-                        natter_ipc_client_join_room);
+                        natter_client_join_room);
   ((Wait *) g_task_get_task_data (task))->name = g_strdup (name);
   natter_ipc_session1_call_join (session, name, key != NULL ? key : "", G_DBUS_CALL_FLAGS_NONE, -1,
                                  cancellable, on_called, task);
 }
 
+/**
+ * natter_client_join_room_finish:
+ * @self: a #NatterClient
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes natter_client_join_room().
+ *
+ * Returns: (transfer full): the room, or %NULL with @error set
+ */
 NatterIpcRoom1 *
-natter_ipc_client_join_room_finish (NatterIpcClient  *self,
+natter_client_join_room_finish (NatterClient  *self,
                                     GAsyncResult     *result,
                                     GError          **error)
 {
-  return wait_finish (self, result, natter_ipc_client_join_room, error);
+  return wait_finish (self, result, natter_client_join_room, error);
 }
 
+/**
+ * natter_client_get_path:
+ * @proxy: (type Gio.DBusProxy): a session's or a room's proxy
+ *
+ * Returns: the object path of @proxy, for comparisons
+ */
 const char *
-natter_ipc_client_get_path (gpointer proxy)
+natter_client_get_path (gpointer proxy)
 {
   g_return_val_if_fail (G_IS_DBUS_PROXY (proxy), NULL);
 

@@ -1,0 +1,781 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The client side at a million messages (issue 19, item 6): natterd with a
+ * sessions.db of MESSAGES messages (default 1,000,000) across 200
+ * conversations of 2 saved sessions (tests/bench/natter-bench-scrollback.c
+ * writes it), on a private session bus. It measures, RUNS times each
+ * (default 7), and prints each median with its budget and PASS or OVER:
+ *
+ *  - start: natterd spawned to org.natter.Daemon owned on the bus;
+ *  - Session1.History, a page of 100: the newest page of the biggest
+ *    conversation, and a page from the middle of it (before-id);
+ *  - Session1.Search: a word in 1 % of the messages, and a rare one (one in
+ *    50,000), over the whole session (newest 50) and in one conversation;
+ *  - write amplification: the bytes natterd writes to disk
+ *    (/proc/PID/io write_bytes: its database file, WAL and everything
+ *    else) per message while WRITE_MESSAGES messages (default 10,000)
+ *    arrive in a room over IRC, from natterd's own server code running in
+ *    this process, until the last one is in History.
+ *
+ *   bench-client-scale [--messages N] [--runs N] [--write-messages N]
+ *                      [--data DIR] [--only start,reads,writes] NATTERD
+ *
+ * With --data, DIR/sessions.db is made there once and reused by later runs
+ * (copied into natterd's data directory each time, so the writes of the
+ * last measure never pile up in it). Everything stays on 127.0.0.1.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "natter-bench-scrollback.h"
+#include "natter-test-client.h"
+
+#define N_SESSIONS      2
+#define N_CONVERSATIONS 200
+#define PAGE            100
+#define CALL_RUNS       21    /* timed calls per figure, after one warm-up */
+#define BUDGET_START_MS 300
+#define BUDGET_PAGE_MS  5
+#define BUDGET_SEARCH_MS 50
+#define BUDGET_WRITE_B  2048
+
+/* Medians and verdicts */
+
+#define percentile natter_bench_percentile
+
+static guint n_over;
+
+static void
+report (const char *figure,
+        GArray     *values,
+        double      budget,
+        const char *unit,
+        const char *note)
+{
+  double median = percentile (values, 0.5);
+  gboolean pass = median <= budget;
+
+  n_over += !pass;
+  printf ("%-44s median %9.2f %-7s (min %.2f, p95 %.2f, %u runs)  budget %6.0f  %s%s%s\n", figure, median, unit,
+          percentile (values, 0.0), percentile (values, 0.95), values->len, budget, pass ? "PASS" : "OVER",
+          note != NULL ? "  " : "", note != NULL ? note : "");
+  fflush (stdout);
+}
+
+/* The bus */
+
+typedef struct {
+  GDBusConnection *connection;
+  gboolean         owned;
+  gint64           owned_at;
+} Bus;
+
+static void
+on_name_appeared (GDBusConnection *connection,
+                  const char      *name,
+                  const char      *owner,
+                  gpointer         data)
+{
+  Bus *bus = data;
+
+  bus->owned = TRUE;
+  bus->owned_at = g_get_monotonic_time ();
+}
+
+static void
+on_name_vanished (GDBusConnection *connection,
+                  const char      *name,
+                  gpointer         data)
+{
+  ((Bus *) data)->owned = FALSE;
+}
+
+static gboolean
+on_timeout (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Spins the main context until the name is (or is not) owned. */
+static void
+wait_owned (Bus      *bus,
+            gboolean  owned)
+{
+  gboolean timed_out = FALSE;
+  guint source = g_timeout_add_seconds (120, on_timeout, &timed_out);
+
+  while (bus->owned != owned && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("natterd never %s org.natter.Daemon", owned ? "took" : "left");
+  g_source_remove (source);
+}
+
+static GVariant *
+call (Bus        *bus,
+      const char *path,
+      const char *interface,
+      const char *method,
+      GVariant   *parameters,
+      double     *ms)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  GVariant *reply = g_dbus_connection_call_sync (bus->connection, "org.natter.Daemon", path, interface, method,
+                                                 parameters, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, 60000, NULL,
+                                                 &error);
+
+  if (reply == NULL)
+    g_error ("%s.%s: %s", interface, method, error->message);
+  if (ms != NULL)
+    *ms = (g_get_monotonic_time () - start) / 1000.0;
+
+  return reply;
+}
+
+/* The object path of the session with store id @id, or NULL. */
+static char *
+find_session (Bus   *bus,
+              guint  id)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) objects = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_sync (bus->connection, "org.natter.Daemon", "/org/natter/Daemon",
+                                       "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL, NULL,
+                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, 60000, NULL, &error);
+  if (reply == NULL)
+    return NULL;
+  objects = g_variant_get_child_value (reply, 0);
+  for (gsize i = 0; i < g_variant_n_children (objects); i++)
+    {
+      g_autoptr(GVariant) entry = g_variant_get_child_value (objects, i);
+      g_autoptr(GVariant) interfaces = g_variant_get_child_value (entry, 1);
+      g_autoptr(GVariant) session = g_variant_lookup_value (interfaces, "org.natter.Session1", NULL);
+      guint session_id;
+      const char *path;
+
+      if (session == NULL || !g_variant_lookup (session, "Id", "u", &session_id) || session_id != id)
+        continue;
+      g_variant_get_child (entry, 0, "&o", &path);
+      return g_strdup (path);
+    }
+
+  return NULL;
+}
+
+static char *
+wait_session (Bus   *bus,
+              guint  id)
+{
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  char *path;
+
+  while ((path = find_session (bus, id)) == NULL)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("natterd never restored session %u", id);
+      g_usleep (20 * 1000);
+    }
+
+  return path;
+}
+
+/* natterd */
+
+static GSubprocess *
+spawn_natterd (const char *natterd,
+               const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  GSubprocess *daemon = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                                          natterd, "--no-listen", "--data-dir", dir, NULL);
+
+  if (daemon == NULL)
+    g_error ("%s", error->message);
+
+  return daemon;
+}
+
+static void
+stop_natterd (Bus         *bus,
+              GSubprocess *daemon)
+{
+  g_subprocess_send_signal (daemon, SIGTERM);
+  g_subprocess_wait (daemon, NULL, NULL);
+  wait_owned (bus, FALSE);
+}
+
+/* Starts natterd RUNS times, timing each to the bus name; the last one
+ * stays up and is returned. */
+static GSubprocess *
+bench_start (Bus        *bus,
+             const char *natterd,
+             const char *dir,
+             guint       runs)
+{
+  g_autoptr(GArray) start_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) restore_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  GSubprocess *daemon = NULL;
+
+  for (guint run = 0; run < runs; run++)
+    {
+      gint64 start;
+      double ms;
+
+      if (daemon != NULL)
+        {
+          stop_natterd (bus, daemon);
+          g_clear_object (&daemon);
+        }
+      start = g_get_monotonic_time ();
+      daemon = spawn_natterd (natterd, dir);
+      wait_owned (bus, TRUE);
+      ms = (bus->owned_at - start) / 1000.0;
+      g_array_append_val (start_ms, ms);
+      for (guint s = 1; s <= N_SESSIONS; s++)
+        g_free (wait_session (bus, s));
+      ms = (g_get_monotonic_time () - start) / 1000.0;
+      g_array_append_val (restore_ms, ms);
+    }
+
+  report ("start: spawn to bus name", start_ms, BUDGET_START_MS, "ms", NULL);
+  printf ("%-44s median %9.2f ms      (no budget: sessions on D-Bus)\n", "start: spawn to every session exported",
+          percentile (restore_ms, 0.5));
+
+  return daemon;
+}
+
+static guint
+n_messages_of (GVariant *reply)
+{
+  g_autoptr(GVariant) messages = g_variant_get_child_value (reply, 0);
+
+  return g_variant_n_children (messages);
+}
+
+/* One call CALL_RUNS times after a warm-up, checking what it returns. */
+static void
+bench_call (Bus        *bus,
+            const char *figure,
+            const char *path,
+            const char *method,
+            GVariant   *parameters,
+            guint       expect,
+            double      budget)
+{
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GVariant) owned = g_variant_ref_sink (parameters);
+  g_autofree char *note = NULL;
+  guint n = 0;
+
+  for (guint run = 0; run <= CALL_RUNS; run++)
+    {
+      g_autoptr(GVariant) reply = NULL;
+      double ms;
+
+      reply = call (bus, path, "org.natter.Session1", method, owned, &ms);
+      n = n_messages_of (reply);
+      if (n != expect)
+        g_error ("%s: %u messages, expected %u", figure, n, expect);
+      /* The first call warms SQLite's page cache: untimed. */
+      if (run > 0)
+        g_array_append_val (times, ms);
+    }
+  note = g_strdup_printf ("(%u messages)", n);
+  report (figure, times, budget, "ms", note);
+}
+
+/* The store's data: what the bench asks for, read before natterd runs. */
+
+typedef struct {
+  char   *room;          /* the biggest conversation of session 1 */
+  guint   n_room;
+  gint64  middle_id;
+  guint   n_common;      /* in session 1 */
+  guint   n_common_room;
+  guint   n_rare;
+} Facts;
+
+static gint64
+query_int (sqlite3    *db,
+           const char *sql,
+           const char *text)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    g_error ("%s: %s", sql, sqlite3_errmsg (db));
+  if (text != NULL)
+    sqlite3_bind_text (stmt, 1, text, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  return value;
+}
+
+static void
+read_facts (const char *db_path,
+            Facts      *facts)
+{
+  sqlite3 *db = NULL;
+  g_autofree char *middle = NULL;
+
+  if (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    g_error ("%s: %s", db_path, sqlite3_errmsg (db));
+  facts->room = natter_bench_conversation_name (0);
+  facts->n_room = query_int (db, "SELECT count(*) FROM messages WHERE session = 1 AND folded = ?1", facts->room);
+  middle = g_strdup_printf ("SELECT id FROM messages WHERE session = 1 AND folded = ?1"
+                            " ORDER BY time, id LIMIT 1 OFFSET %u", facts->n_room / 2);
+  facts->middle_id = query_int (db, middle, facts->room);
+  facts->n_common = query_int (db, "SELECT count(*) FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+                                   " WHERE messages_fts MATCH '" NATTER_BENCH_COMMON_WORD "' AND m.session = 1", NULL);
+  facts->n_common_room = query_int (db, "SELECT count(*) FROM messages_fts JOIN messages m"
+                                        " ON m.id = messages_fts.rowid WHERE messages_fts MATCH '"
+                                        NATTER_BENCH_COMMON_WORD "' AND m.session = 1 AND m.folded = ?1", facts->room);
+  facts->n_rare = query_int (db, "SELECT count(*) FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+                                 " WHERE messages_fts MATCH '" NATTER_BENCH_RARE_WORD "' AND m.session = 1", NULL);
+  sqlite3_close (db);
+}
+
+static void
+bench_reads (Bus         *bus,
+             const Facts *facts)
+{
+  g_autofree char *path = wait_session (bus, 1);
+  g_autofree char *history_newest = g_strdup_printf ("History %s: newest %u", facts->room, PAGE);
+  g_autofree char *history_middle = g_strdup_printf ("History %s: %u from the middle", facts->room, PAGE);
+  g_autofree char *search_room = g_strdup_printf ("Search \"%s\" in %s", NATTER_BENCH_COMMON_WORD, facts->room);
+
+  printf ("# %s: %u messages; session 1: \"%s\" in %u (%u in %s), \"%s\" in %u\n", facts->room, facts->n_room,
+          NATTER_BENCH_COMMON_WORD, facts->n_common, facts->n_common_room, facts->room, NATTER_BENCH_RARE_WORD,
+          facts->n_rare);
+  bench_call (bus, history_newest, path, "History",
+              g_variant_new_parsed ("(%s, {'limit': <%u>})", facts->room, (guint32) PAGE), PAGE, BUDGET_PAGE_MS);
+  bench_call (bus, history_middle, path, "History",
+              g_variant_new_parsed ("(%s, {'before-id': <%x>, 'limit': <%u>})", facts->room, facts->middle_id,
+                                    (guint32) PAGE),
+              PAGE, BUDGET_PAGE_MS);
+  bench_call (bus, "Search \"" NATTER_BENCH_COMMON_WORD "\" (1 %), session", path, "Search",
+              g_variant_new_parsed ("(%s, @a{sv} {})", NATTER_BENCH_COMMON_WORD), MIN (facts->n_common, 50),
+              BUDGET_SEARCH_MS);
+  bench_call (bus, search_room, path, "Search",
+              g_variant_new_parsed ("(%s, {'target': <%s>})", NATTER_BENCH_COMMON_WORD, facts->room),
+              MIN (facts->n_common_room, 50), BUDGET_SEARCH_MS);
+  bench_call (bus, "Search \"" NATTER_BENCH_RARE_WORD "\" (rare), session", path, "Search",
+              g_variant_new_parsed ("(%s, @a{sv} {})", NATTER_BENCH_RARE_WORD), MIN (facts->n_rare, 50),
+              BUDGET_SEARCH_MS);
+}
+
+/* Write amplification */
+
+static guint64
+read_write_bytes (GSubprocess *daemon)
+{
+  g_autofree char *io_path = g_strdup_printf ("/proc/%s/io", g_subprocess_get_identifier (daemon));
+  g_autofree char *io = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *line;
+
+  if (!g_file_get_contents (io_path, &io, NULL, &error))
+    g_error ("%s", error->message);
+  line = strstr (io, "\nwrite_bytes: ");
+  if (line == NULL)
+    g_error ("no write_bytes in %s", io_path);
+
+  return g_ascii_strtoull (line + strlen ("\nwrite_bytes: "), NULL, 10);
+}
+
+static guint64
+file_size (const char *dir,
+           const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? (guint64) st.st_size : 0;
+}
+
+static gboolean
+last_stored (Bus        *bus,
+             const char *path,
+             const char *text)
+{
+  g_autoptr(GVariant) reply = call (bus, path, "org.natter.Session1", "History",
+                                    g_variant_new_parsed ("('#flood', {'limit': <%u>, 'events': <false>})",
+                                                          (guint32) 1), NULL);
+  g_autoptr(GVariant) messages = g_variant_get_child_value (reply, 0);
+  g_autoptr(GVariant) last = NULL;
+  const char *last_text = NULL;
+
+  if (g_variant_n_children (messages) == 0)
+    return FALSE;
+  last = g_variant_get_child_value (messages, 0);
+
+  return g_variant_lookup (last, "text", "&s", &last_text) && g_str_equal (last_text, text);
+}
+
+static void
+wait_state (Bus        *bus,
+            const char *path,
+            const char *state)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(GVariant) reply = call (bus, path, "org.freedesktop.DBus.Properties", "Get",
+                                        g_variant_new ("(ss)", "org.natter.Session1", "State"), NULL);
+      g_autoptr(GVariant) value = NULL;
+
+      g_variant_get (reply, "(v)", &value);
+      if (g_str_equal (g_variant_get_string (value, NULL), state))
+        return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("session %s never %s", path, state);
+      g_usleep (20 * 1000);
+    }
+}
+
+/* The bytes natterd's write calls hand to sessions.db and its WAL, as
+ * strace sees them (when installed): what SQLite writes, whatever the
+ * kernel's writeback does with it. */
+typedef struct {
+  GSubprocess *strace;
+  char        *log;
+} Tracer;
+
+static gboolean
+trace_start (Tracer      *tracer,
+             GSubprocess *daemon,
+             const char  *dir)
+{
+  g_autofree char *strace = g_find_program_in_path ("strace");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  char *line;
+
+  if (strace == NULL)
+    return FALSE;
+  tracer->log = g_build_filename (dir, "strace.log", NULL);
+  tracer->strace = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
+                                     strace, "-f", "-s", "0", "-e", "trace=pwrite64,pwritev,pwritev2,write",
+                                     "-e", "signal=none", "-o", tracer->log,
+                                     "-p", g_subprocess_get_identifier (daemon), NULL);
+  if (tracer->strace == NULL)
+    return FALSE;
+  /* Attached once it says so (a line per thread). */
+  lines = g_data_input_stream_new (g_subprocess_get_stderr_pipe (tracer->strace));
+  while ((line = g_data_input_stream_read_line (lines, NULL, NULL, NULL)) != NULL)
+    {
+      gboolean attached = strstr (line, "attached") != NULL;
+
+      g_free (line);
+      if (attached)
+        return TRUE;
+    }
+  g_clear_object (&tracer->strace);
+
+  return FALSE;
+}
+
+/* Which of natterd's descriptors are sessions.db and its WAL. */
+static GHashTable *
+database_fds (GSubprocess *daemon)
+{
+  g_autofree char *fd_dir = g_strdup_printf ("/proc/%s/fd", g_subprocess_get_identifier (daemon));
+  g_autoptr(GDir) dir = g_dir_open (fd_dir, 0, NULL);
+  GHashTable *fds = g_hash_table_new (NULL, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *link = g_build_filename (fd_dir, name, NULL);
+      g_autofree char *target = g_file_read_link (link, NULL);
+
+      if (target != NULL && (g_str_has_suffix (target, "/sessions.db") || g_str_has_suffix (target, "/sessions.db-wal")))
+        g_hash_table_add (fds, GUINT_TO_POINTER ((guint) atoi (name)));
+    }
+
+  return fds;
+}
+
+/* Stops tracing; the bytes written to the database, or -1. */
+static double
+trace_stop (Tracer      *tracer,
+            GSubprocess *daemon)
+{
+  g_autoptr(GHashTable) fds = database_fds (daemon);
+  g_autoptr(GHashTable) pending = g_hash_table_new (NULL, NULL);  /* thread -> fd */
+  g_autofree char *log = NULL;
+  g_auto(GStrv) lines = NULL;
+  double bytes = 0;
+
+  g_subprocess_send_signal (tracer->strace, SIGINT);
+  g_subprocess_wait (tracer->strace, NULL, NULL);
+  g_clear_object (&tracer->strace);
+  if (!g_file_get_contents (tracer->log, &log, NULL, NULL))
+    return -1;
+  g_unlink (tracer->log);
+  g_clear_pointer (&tracer->log, g_free);
+
+  /* "TID  pwrite64(FD, ..., N, OFFSET) = N", or split in two by another
+   * thread: "TID  pwrite64(FD, ... <unfinished ...>" and
+   * "TID  <... pwrite64 resumed>) = N". */
+  lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *end = NULL;
+      guint tid = (guint) g_ascii_strtoull (lines[i], &end, 10);
+      const char *call = end != NULL ? end + strspn (end, " ") : "";
+      const char *result = strstr (call, ") = ");
+      guint fd;
+
+      if (g_str_has_prefix (call, "<..."))
+        {
+          if (result == NULL || !g_hash_table_contains (pending, GUINT_TO_POINTER (tid)))
+            continue;
+          fd = GPOINTER_TO_UINT (g_hash_table_lookup (pending, GUINT_TO_POINTER (tid)));
+          g_hash_table_remove (pending, GUINT_TO_POINTER (tid));
+        }
+      else
+        {
+          const char *paren = strchr (call, '(');
+
+          if (paren == NULL)
+            continue;
+          fd = (guint) g_ascii_strtoull (paren + 1, NULL, 10);
+          if (strstr (call, "<unfinished") != NULL)
+            {
+              g_hash_table_insert (pending, GUINT_TO_POINTER (tid), GUINT_TO_POINTER (fd));
+              continue;
+            }
+        }
+      if (result != NULL && g_hash_table_contains (fds, GUINT_TO_POINTER (fd)))
+        bytes += MAX (0, g_ascii_strtoll (result + strlen (") = "), NULL, 10));
+    }
+
+  return bytes;
+}
+
+static void
+bench_writes (Bus         *bus,
+              GSubprocess *daemon,
+              const char  *dir,
+              guint        runs,
+              guint        n_messages)
+{
+  g_autoptr(NatterTestServer) server = NULL;
+  g_autoptr(GArray) per_message = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) files_per_message = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) rates = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) traced = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (23);
+  Tracer tracer = { NULL, };
+  g_autofree char *path = NULL;
+  g_autofree char *figure = NULL;
+  NatterTestClient *feeder;
+  GVariantDict options;
+  guint16 port;
+
+  server = natter_test_server_new ("server-name", "irc.test", "flood-rate", 0.0,
+                                   "sendq-max", 64 * 1024 * 1024, NULL);
+  port = natter_test_server_get_port (server);
+
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "host", "s", "127.0.0.1");
+  g_variant_dict_insert (&options, "port", "q", port);
+  g_variant_dict_insert (&options, "nick", "s", "amp");
+  reply = call (bus, "/org/natter/Daemon", "org.natter.Daemon1", "OpenSession",
+                g_variant_new ("(@a{sv})", g_variant_dict_end (&options)), NULL);
+  g_variant_get (reply, "(o)", &path);
+  wait_state (bus, path, "connected");
+
+  feeder = natter_test_client_new (port);
+  natter_test_client_register (feeder, "feeder");
+  natter_test_client_send (feeder, "JOIN #flood");
+  natter_test_client_expect (feeder, ":feeder!* JOIN #flood");
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = call (bus, path, "org.natter.Session1", "Join", g_variant_new ("(ss)", "#flood", ""), NULL);
+  natter_test_client_expect (feeder, ":amp!* JOIN #flood");
+
+  for (guint run = 0; run < runs; run++)
+    {
+      guint64 before = read_write_bytes (daemon), after, settled;
+      guint64 files_before = file_size (dir, "sessions.db") + file_size (dir, "sessions.db-wal");
+      guint64 files_after;
+      g_autofree char *last = NULL;
+      gboolean tracing = trace_start (&tracer, daemon, dir);
+      gint64 start = g_get_monotonic_time ();
+      double value;
+
+      for (guint i = 0; i < n_messages; i++)
+        {
+          g_autofree char *text = natter_bench_make_text (rand);
+
+          if (i + 1 == n_messages)
+            last = g_strdup_printf ("%s (run %u, last)", text, run);
+          natter_test_client_sendf (feeder, "PRIVMSG #flood :%s", i + 1 == n_messages ? last : text);
+        }
+      while (!last_stored (bus, path, last))
+        g_usleep (20 * 1000);
+      value = n_messages / ((g_get_monotonic_time () - start) / 1e6);
+      g_array_append_val (rates, value);
+
+      /* Whatever the last batch still dirties (a checkpoint) counts too. */
+      after = read_write_bytes (daemon);
+      do
+        {
+          settled = after;
+          g_usleep (500 * 1000);
+          after = read_write_bytes (daemon);
+        }
+      while (after != settled);
+
+      value = (double) (after - before) / n_messages;
+      g_array_append_val (per_message, value);
+      printf ("#   run %u: %" G_GUINT64_FORMAT " bytes written, %.0f per message\n", run + 1, after - before, value);
+      files_after = file_size (dir, "sessions.db") + file_size (dir, "sessions.db-wal");
+      value = ((double) files_after - (double) files_before) / n_messages;
+      g_array_append_val (files_per_message, value);
+      if (tracing && (value = trace_stop (&tracer, daemon)) >= 0)
+        {
+          printf ("#   run %u: %.0f bytes written to sessions.db and its WAL, %.0f per message\n", run + 1, value,
+                  value / n_messages);
+          value /= n_messages;
+          g_array_append_val (traced, value);
+        }
+    }
+
+  figure = g_strdup_printf ("write amplification, %u messages", n_messages);
+  report (figure, per_message, BUDGET_WRITE_B, "B/msg", "(/proc/PID/io write_bytes)");
+  if (traced->len > 0)
+    report ("  the same, written to sessions.db + WAL", traced, BUDGET_WRITE_B, "B/msg", "(strace: pwrite64, write)");
+  printf ("%-44s median %9.0f B/msg   (no budget: sessions.db + WAL growth)\n", "  files grown by",
+          percentile (files_per_message, 0.5));
+  printf ("%-44s median %9.0f msg/s   (no budget: sent to in History)\n", "  stored", percentile (rates, 0.5));
+
+  natter_test_client_free (feeder);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  guint n_messages = 1000000, runs = 7, write_messages = 10000;
+  g_autofree char *kept = NULL;
+  g_autofree char *phases = NULL;
+  GOptionEntry entries[] = {
+    { "messages", 0, 0, G_OPTION_ARG_INT, &n_messages, "Messages in the scrollback (default 1,000,000)", "N" },
+    { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "Runs of each measure (default 7, at least 5)", "N" },
+    { "write-messages", 0, 0, G_OPTION_ARG_INT, &write_messages, "Messages per write measure (default 10,000)",
+      "N" },
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &kept, "Keep the generated sessions.db in DIR and reuse it", "DIR" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &phases, "Measure only these: start,reads,writes (default all)",
+      "LIST" },
+    { NULL },
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("NATTERD");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTestDBus) test_bus = NULL;
+  g_autoptr(GSubprocess) daemon = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *db_path = NULL;
+  g_autofree char *source = NULL;
+  NatterBenchShape shape = { 0, N_SESSIONS, N_CONVERSATIONS };
+  Facts facts = { NULL, };
+  Bus bus = { NULL, };
+  guint watch;
+
+  /* For the IRC test client's expectations (they report through GTest). */
+  g_test_init (&argc, &argv, NULL);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2 || n_messages == 0 || runs == 0)
+    {
+      g_printerr ("%s\n", error != NULL ? error->message : g_option_context_get_help (context, TRUE, NULL));
+      return 2;
+    }
+  shape.n_messages = n_messages;
+
+  dir = g_dir_make_tmp ("natter-bench-client-XXXXXX", &error);
+  if (dir == NULL)
+    g_error ("%s", error->message);
+  db_path = g_build_filename (dir, "sessions.db", NULL);
+  /* natterd (and GIO) read and write nothing of the user's. */
+  {
+    g_autofree char *config = g_build_filename (dir, "config", NULL);
+    g_autofree char *data = g_build_filename (dir, "xdg-data", NULL);
+
+    g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+    g_setenv ("XDG_DATA_HOME", data, TRUE);
+    g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  }
+  source = kept != NULL ? g_build_filename (kept, "sessions.db", NULL) : g_strdup (db_path);
+  if (kept == NULL || !g_file_test (source, G_FILE_TEST_EXISTS))
+    {
+      gint64 start = g_get_monotonic_time ();
+
+      if (kept != NULL)
+        g_mkdir_with_parents (kept, 0700);
+      if (!natter_bench_scrollback_fill (source, &shape, &error))
+        g_error ("%s", error->message);
+      printf ("# generated %u messages in %u conversations of %u sessions in %.1f s (%s, %.0f MB)\n", n_messages,
+              N_CONVERSATIONS, N_SESSIONS, (g_get_monotonic_time () - start) / 1e6, source,
+              file_size (kept != NULL ? kept : dir, "sessions.db") / 1e6);
+    }
+  if (kept != NULL)
+    {
+      g_autoptr(GFile) from = g_file_new_for_path (source);
+      g_autoptr(GFile) to = g_file_new_for_path (db_path);
+
+      if (!g_file_copy (from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, &error))
+        g_error ("%s", error->message);
+    }
+  read_facts (db_path, &facts);
+
+  /* A private session bus: never the user's, whose natterd owns the name. */
+  test_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (test_bus);
+  bus.connection = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (test_bus),
+                                                           G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                           G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                           NULL, NULL, &error);
+  if (bus.connection == NULL)
+    g_error ("%s", error->message);
+  watch = g_bus_watch_name_on_connection (bus.connection, "org.natter.Daemon", G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                          on_name_appeared, on_name_vanished, &bus, NULL);
+
+  printf ("# %u messages, %u conversations, %u sessions; natterd %s\n", n_messages, N_CONVERSATIONS, N_SESSIONS,
+          argv[1]);
+  /* natterd is started in any case: the other measures need it. */
+  daemon = bench_start (&bus, argv[1], dir, phases == NULL || strstr (phases, "start") != NULL ? MAX (runs, 5) : 1);
+  if (phases == NULL || strstr (phases, "reads") != NULL)
+    bench_reads (&bus, &facts);
+  if (phases == NULL || strstr (phases, "writes") != NULL)
+    bench_writes (&bus, daemon, dir, MAX (runs, 5), write_messages);
+  printf ("# %s\n", n_over == 0 ? "every figure within its budget" : "some figures OVER their budget");
+
+  stop_natterd (&bus, daemon);
+  g_bus_unwatch_name (watch);
+  g_dbus_connection_close_sync (bus.connection, NULL, NULL);
+  g_clear_object (&bus.connection);
+  g_test_dbus_down (test_bus);
+  natter_test_remove_tree (dir);
+  g_free (facts.room);
+
+  return 0;
+}
