@@ -31,12 +31,17 @@ natter_cli_message_send (NatterCli              *cli,
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) targets = NULL;
   g_auto(GStrv) split = NULL;
+  g_autofree char *joined = NULL;
   NatterIpcSession1 *session;
+  const char * const *caps;
+  gboolean multiline;
   const char *target;
   int status;
 
   if ((status = natter_cli_parse (cli, command, entries,
-                                  _("TEXT is the rest of the command line; “-” reads standard input and sends each line as a message."),
+                                  _("TEXT is the rest of the command line; “-” reads standard input. "
+                                    "Text of several lines goes as one multiline message where the server "
+                                    "offers draft/multiline, else as one message per line."),
                                   &argc, &argv, 2, -1)) != 0)
     return status;
 
@@ -88,26 +93,33 @@ natter_cli_message_send (NatterCli              *cli,
   if ((session = natter_cli_room_choose_session (cli, (const char * const *) targets, &status)) == NULL)
     return status;
 
+  /* All the lines in one Send: natterd makes them one multiline message
+   * where the server offers it, and one message each elsewhere. */
+  g_ptr_array_add (lines, NULL);
+  joined = g_strjoinv ("\n", (char **) lines->pdata);
+  g_ptr_array_set_size (lines, lines->len - 1);
+  caps = natter_ipc_session1_get_capabilities (session);
+  multiline = caps != NULL && g_strv_contains (caps, "draft/multiline") &&
+              strchr (joined, '\n') != NULL && g_strcmp0 (kind, "action") != 0;
   for (guint t = 0; targets[t] != NULL; t++)
-    for (guint i = 0; i < lines->len; i++)
-      {
-        g_autoptr(GError) error = NULL;
+    {
+      g_autoptr(GError) error = NULL;
 
-        gboolean sent;
+      gboolean sent;
 
-        if (reply_to != NULL)
-          sent = natter_ipc_session1_call_send_reply_sync (session, targets[t], reply_to, g_ptr_array_index (lines, i),
-                                                           kind, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-        else
-          sent = natter_ipc_session1_call_send_sync (session, targets[t], g_ptr_array_index (lines, i), kind,
-                                                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-        if (!sent)
-          return natter_cli_report_error (cli, error);
-      }
+      if (reply_to != NULL)
+        sent = natter_ipc_session1_call_send_reply_sync (session, targets[t], reply_to, joined, kind,
+                                                         G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+      else
+        sent = natter_ipc_session1_call_send_sync (session, targets[t], joined, kind,
+                                                   G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+      if (!sent)
+        return natter_cli_report_error (cli, error);
+    }
 
   if (natter_cli_get_json (cli))
-    return natter_cli_print_json_dict (g_variant_new_parsed ("{'target': <%s>, 'sent': <%u>}",
-                                                             target, lines->len));
+    return natter_cli_print_json_dict (g_variant_new_parsed ("{'target': <%s>, 'sent': <%u>, 'multiline': <%b>}",
+                                                             target, lines->len, multiline));
 
   return NATTER_CLI_EXIT_OK;
 }
@@ -296,6 +308,8 @@ typedef struct {
   const char        *target;
   gboolean           no_own;
   gboolean           events;
+  gboolean           typing;
+  GPtrArray         *typing_of;  /* NatterIpcSession1*: whose "typing" is followed */
   int                remaining; /* < 0: no limit */
   gboolean           done;
   int                status;
@@ -307,6 +321,29 @@ target_equal (const char *a,
 {
   /* As IRC compares names (rfc1459), close enough for a filter. */
   return g_ascii_strcasecmp (a, b) == 0;
+}
+
+/* One line of `follow --json`: {"session": ID, ...}. */
+static JsonBuilder *
+follow_json_begin (NatterIpcSession1 *session)
+{
+  JsonBuilder *builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "session");
+  json_builder_add_int_value (builder, natter_ipc_session1_get_id (session));
+
+  return builder;
+}
+
+static void
+follow_json_print (JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  natter_cli_print_json (root, TRUE);
 }
 
 static void
@@ -333,16 +370,10 @@ on_follow_message (NatterClient   *client,
 
   if (natter_cli_get_json (follow->cli))
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(JsonBuilder) builder = follow_json_begin (session);
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "session");
-      json_builder_add_int_value (builder, natter_ipc_session1_get_id (session));
       natter_cli_json_add_message (builder, message);
-      json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      natter_cli_print_json (root, TRUE);
+      follow_json_print (builder);
     }
   else
     {
@@ -355,6 +386,60 @@ on_follow_message (NatterClient   *client,
 
   if (follow->remaining > 0 && --follow->remaining == 0)
     follow->done = TRUE;
+}
+
+/* --typing: who starts and stops typing; never counted for --count. */
+static void
+on_follow_typing (NatterIpcSession1 *session,
+                  const char        *target,
+                  const char        *nick,
+                  const char        *state,
+                  Follow            *follow)
+{
+  if (follow->done || (follow->session != NULL && session != follow->session) ||
+      (follow->target != NULL && !target_equal (target, follow->target)))
+    return;
+
+  if (natter_cli_get_json (follow->cli))
+    {
+      g_autoptr(JsonBuilder) builder = follow_json_begin (session);
+
+      json_builder_set_member_name (builder, "typing");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "target");
+      json_builder_add_string_value (builder, target);
+      json_builder_set_member_name (builder, "nick");
+      json_builder_add_string_value (builder, nick);
+      json_builder_set_member_name (builder, "state");
+      json_builder_add_string_value (builder, state);
+      json_builder_end_object (builder);
+      follow_json_print (builder);
+    }
+  else if (g_strcmp0 (state, "active") == 0)
+    /* Translators: a line of `natterctl follow --typing`. */
+    g_print (_("%s: %s is typing…\n"), target, nick);
+  else if (g_strcmp0 (state, "paused") == 0)
+    g_print (_("%s: %s stopped typing for a while\n"), target, nick);
+  else
+    g_print (_("%s: %s is not typing any more\n"), target, nick);
+}
+
+static void
+follow_typing_of (NatterIpcSession1 *session,
+                  Follow            *follow)
+{
+  if (!follow->typing)
+    return;
+  g_signal_connect (session, "typing", G_CALLBACK (on_follow_typing), follow);
+  g_ptr_array_add (follow->typing_of, g_object_ref (session));
+}
+
+static void
+on_follow_session_added (NatterClient      *client,
+                         NatterIpcSession1 *session,
+                         Follow            *follow)
+{
+  follow_typing_of (session, follow);
 }
 
 static void
@@ -393,18 +478,21 @@ natter_cli_message_follow (NatterCli              *cli,
   int count = 0;
   gboolean no_own = FALSE;
   gboolean events = FALSE;
+  gboolean typing = FALSE;
   const GOptionEntry entries[] = {
     { "count", 'c', 0, G_OPTION_ARG_INT, &count, N_("Exit after N messages"), N_("N") },
     { "no-own", 0, 0, G_OPTION_ARG_NONE, &no_own, N_("Leave out your own messages"), NULL },
     { "events", 0, 0, G_OPTION_ARG_NONE, &events,
       N_("Also show room events, which then count for --count"), NULL },
+    { "typing", 0, 0, G_OPTION_ARG_NONE, &typing,
+      N_("Also show who starts and stops typing (never counted for --count)"), NULL },
     { NULL }
   };
   NatterClient *client;
   g_autoptr(GPtrArray) sessions = NULL;
   Follow follow = { 0, };
   guint sigint, sigterm;
-  gulong handlers[3];
+  gulong handlers[4];
   int status;
 
   if ((status = natter_cli_parse (cli, command, entries,
@@ -424,6 +512,7 @@ natter_cli_message_follow (NatterCli              *cli,
   follow.target = argc == 2 ? argv[1] : NULL;
   follow.no_own = no_own;
   follow.events = events;
+  follow.typing = typing;
   follow.remaining = count > 0 ? count : -1;
 
   sessions = natter_client_list_sessions (client);
@@ -436,10 +525,14 @@ natter_cli_message_follow (NatterCli              *cli,
 
   /* Line by line, also into a pipe. */
   setvbuf (stdout, NULL, _IOLBF, 0);
+  follow.typing_of = g_ptr_array_new_with_free_func (g_object_unref);
 
   handlers[0] = g_signal_connect (client, "message-received", G_CALLBACK (on_follow_message), &follow);
   handlers[1] = g_signal_connect (client, "session-removed", G_CALLBACK (on_follow_session_removed), &follow);
   handlers[2] = g_signal_connect (client, "daemon-vanished", G_CALLBACK (on_follow_vanished), &follow);
+  handlers[3] = g_signal_connect (client, "session-added", G_CALLBACK (on_follow_session_added), &follow);
+  for (guint i = 0; i < sessions->len; i++)
+    follow_typing_of (g_ptr_array_index (sessions, i), &follow);
   sigint = g_unix_signal_add (SIGINT, natter_cli_set_flag, &follow.done);
   sigterm = g_unix_signal_add (SIGTERM, natter_cli_set_flag, &follow.done);
 
@@ -449,6 +542,9 @@ natter_cli_message_follow (NatterCli              *cli,
   g_source_remove (sigterm);
   for (guint i = 0; i < G_N_ELEMENTS (handlers); i++)
     g_signal_handler_disconnect (client, handlers[i]);
+  for (guint i = 0; i < follow.typing_of->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (follow.typing_of, i), &follow);
+  g_ptr_array_unref (follow.typing_of);
 
   return follow.status;
 }

@@ -6,10 +6,15 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "natter-application.h"
 #include "natter-compose.h"
 #include "natter-text.h"
 
 #define HISTORY_MAX 100
+/* +typing, as its specification times it: "active" at most every 3 s
+ * while the text changes, "paused" after 5 s without a change. */
+#define TYPING_ACTIVE_EVERY_US (3 * G_USEC_PER_SEC)
+#define TYPING_PAUSED_AFTER_S  5
 
 struct _NatterCompose
 {
@@ -28,6 +33,14 @@ struct _NatterCompose
 
   /* An input method is composing (Japanese, Chinese…): its keys. */
   gboolean       preedit;
+
+  /* Typing notifications: where they go, what was said last. */
+  NatterIpcSession1 *typing_session;
+  char          *typing_target;
+  const char    *typing_state;   /* "active", "paused", or NULL when done */
+  gint64         typing_active_at;
+  guint          typing_idle_id;
+  gboolean       quiet;          /* the text is set, not typed */
 
   GtkTextView   *text_view;
   GtkLabel      *placeholder;
@@ -66,10 +79,77 @@ update_placeholder (NatterCompose *self)
                           gtk_text_buffer_get_char_count (buffer (self)) == 0);
 }
 
+static gboolean
+typing_wanted (void)
+{
+  GApplication *app = g_application_get_default ();
+
+  return !NATTER_IS_APPLICATION (app) ||
+         g_settings_get_boolean (natter_application_get_settings (NATTER_APPLICATION (app)),
+                                 "send-typing-notifications");
+}
+
+/* Tells the conversation @state; "done" only after something else was. */
+static void
+typing_send (NatterCompose *self,
+             const char    *state)
+{
+  gboolean done = g_strcmp0 (state, "done") == 0;
+
+  if (done)
+    {
+      g_clear_handle_id (&self->typing_idle_id, g_source_remove);
+      self->typing_active_at = 0;
+    }
+  if (self->typing_session == NULL || (done && self->typing_state == NULL))
+    return;
+  if (!done && !typing_wanted ())
+    return;
+
+  self->typing_state = done ? NULL : state;
+  natter_ipc_session1_call_set_typing (self->typing_session, self->typing_target, state,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
+}
+
+static gboolean
+typing_idle_cb (gpointer user_data)
+{
+  NatterCompose *self = user_data;
+
+  self->typing_idle_id = 0;
+  typing_send (self, "paused");
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+typing_edited (NatterCompose *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->typing_session == NULL)
+    return;
+  g_clear_handle_id (&self->typing_idle_id, g_source_remove);
+  self->typing_idle_id = g_timeout_add_seconds (TYPING_PAUSED_AFTER_S, typing_idle_cb, self);
+  if (g_strcmp0 (self->typing_state, "active") != 0 || now - self->typing_active_at >= TYPING_ACTIVE_EVERY_US)
+    {
+      self->typing_active_at = now;
+      typing_send (self, "active");
+    }
+}
+
 static void
 on_buffer_changed (GtkTextBuffer *text_buffer,
                    NatterCompose *self)
 {
+  GtkTextIter start;
+
+  gtk_text_buffer_get_start_iter (text_buffer, &start);
+  /* A command ("/join") is not a message being written. */
+  if (gtk_text_buffer_get_char_count (text_buffer) == 0 || gtk_text_iter_get_char (&start) == '/')
+    typing_send (self, "done");
+  else if (!self->quiet)
+    typing_edited (self);
   update_placeholder (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "compose.send",
                                  gtk_text_buffer_get_char_count (text_buffer) > 0);
@@ -289,6 +369,8 @@ natter_compose_dispose (GObject *object)
 {
   NatterCompose *self = (NatterCompose *) object;
 
+  natter_compose_set_typing_target (self, NULL, NULL);
+
   gtk_widget_dispose_template (GTK_WIDGET (self), NATTER_TYPE_COMPOSE);
   /* Children without an id are not the template's to drop. */
   {
@@ -310,6 +392,7 @@ natter_compose_finalize (GObject *object)
   g_ptr_array_unref (self->history);
   g_ptr_array_unref (self->matches);
   g_free (self->draft);
+  g_free (self->typing_target);
 
   G_OBJECT_CLASS (natter_compose_parent_class)->finalize (object);
 }
@@ -376,7 +459,29 @@ natter_compose_set_text (NatterCompose *self,
 {
   g_return_if_fail (NATTER_IS_COMPOSE (self));
 
+  self->quiet = TRUE;
   set_buffer_text (self, text);
+  self->quiet = FALSE;
+}
+
+void
+natter_compose_set_typing_target (NatterCompose     *self,
+                                  NatterIpcSession1 *session,
+                                  const char        *target)
+{
+  g_return_if_fail (NATTER_IS_COMPOSE (self));
+
+  if (session == self->typing_session && g_strcmp0 (target, self->typing_target) == 0)
+    return;
+
+  /* Leaving a conversation ends what was being written to it. */
+  typing_send (self, "done");
+  self->typing_state = NULL;
+  g_set_object (&self->typing_session, session);
+  g_free (self->typing_target);
+  self->typing_target = target != NULL ? g_strdup (target) : NULL;
+  if (target == NULL)
+    g_clear_object (&self->typing_session);
 }
 
 void

@@ -3,6 +3,8 @@
 
 #include <gtk/gtk.h>
 
+#include "natter-ipc-generated.h"
+
 G_BEGIN_DECLS
 
 #define NATTER_TYPE_COMPOSE (natter_compose_get_type ())
@@ -25,6 +27,12 @@ void        natter_compose_set_nicks       (NatterCompose      *self,
 /* Sends what is typed, as Enter does. */
 void        natter_compose_submit          (NatterCompose      *self);
 GtkTextView *natter_compose_get_text_view  (NatterCompose      *self);
+/* Where typing notifications go (SetTyping): the conversation @target of
+ * @session, or none; the last one is told "done". Sent while the user
+ * edits, unless the "send-typing-notifications" setting is off. */
+void        natter_compose_set_typing_target (NatterCompose     *self,
+                                              NatterIpcSession1 *session,
+                                              const char        *target);
 /* The slash commands it knows, for completion and /help. */
 const char * const *natter_compose_get_commands (void);
 

@@ -16,6 +16,7 @@
 #include "natter-reply-quote.h"
 #include "natter-session-item.h"
 #include "natter-text.h"
+#include "natter-typing-indicator.h"
 
 #define MARK_READ_DELAY_MS 400
 /* Load an older page when the view comes this close to the top. */
@@ -67,6 +68,7 @@ struct _NatterConversationView
   GtkLabel           *error_label;
   NatterCompose      *compose;
   GtkWidget          *reply_bar;   /* NatterReplyQuote: what the next message answers */
+  NatterTypingIndicator *typing_indicator;
 };
 
 enum {
@@ -915,6 +917,7 @@ send_text (NatterConversationView *self,
   g_auto(GStrv) split = g_strsplit (text, "\n", -1);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) lines = NULL;
+  const char * const *caps;
   guint n;
 
   for (guint i = 0; split[i] != NULL; i++)
@@ -925,6 +928,14 @@ send_text (NatterConversationView *self,
     }
   lines = g_strv_builder_end (builder);
   n = g_strv_length (lines);
+
+  /* draft/multiline: one message of several lines, no need to ask. */
+  caps = natter_ipc_session1_get_capabilities (session (self));
+  if (n > 1 && caps != NULL && g_strv_contains (caps, "draft/multiline"))
+    {
+      call (self, session (self), "Send", g_variant_new ("(sss)", target (self), text, "text"));
+      return;
+    }
 
   if (n <= 1)
     {
@@ -1115,6 +1126,8 @@ open_conversation (NatterConversationView *self,
   g_clear_handle_id (&self->mark_read_source, g_source_remove);
   g_set_object (&self->conversation, conversation);
   hide_inline_error (self);
+  natter_compose_set_typing_target (self->compose, session (self), target (self));
+  natter_typing_indicator_set_conversation (self->typing_indicator, session (self), target (self));
 
   /* The same conversation, now with its room object (a private one that
    * started): keep what is loaded. */
@@ -1282,6 +1295,7 @@ natter_conversation_view_class_init (NatterConversationViewClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (NATTER_TYPE_COMPOSE);
+  g_type_ensure (NATTER_TYPE_TYPING_INDICATOR);
   g_type_ensure (NATTER_TYPE_MESSAGE_ROW);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/natter/Natter/natter-conversation-view.ui");
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, header);
@@ -1302,6 +1316,7 @@ natter_conversation_view_class_init (NatterConversationViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, error_label);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, compose);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, typing_indicator);
 
   gtk_widget_class_install_action (widget_class, "view.jump-to-newest", NULL, action_jump_to_newest);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_End, GDK_CONTROL_MASK, "view.jump-to-newest", NULL);

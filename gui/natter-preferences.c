@@ -17,6 +17,7 @@ struct _NatterPreferences
 
   AdwComboRow          *notifications_row;
   GtkSwitch            *events_switch;
+  GtkSwitch            *typing_switch;
   AdwEntryRow          *nick_row;
   AdwEntryRow          *highlight_row;
   AdwComboRow          *style_row;
@@ -132,6 +133,7 @@ natter_preferences_class_init (NatterPreferencesClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/natter/Natter/natter-preferences.ui");
   gtk_widget_class_bind_template_child (widget_class, NatterPreferences, notifications_row);
   gtk_widget_class_bind_template_child (widget_class, NatterPreferences, events_switch);
+  gtk_widget_class_bind_template_child (widget_class, NatterPreferences, typing_switch);
   gtk_widget_class_bind_template_child (widget_class, NatterPreferences, nick_row);
   gtk_widget_class_bind_template_child (widget_class, NatterPreferences, highlight_row);
   gtk_widget_class_bind_template_child (widget_class, NatterPreferences, style_row);
@@ -171,6 +173,7 @@ natter_preferences_new (GSettings        *settings,
                                 G_SETTINGS_BIND_DEFAULT, string_to_index, index_to_string,
                                 (gpointer) color_schemes, NULL);
   g_settings_bind (settings, "show-joins-parts", self->events_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "send-typing-notifications", self->typing_switch, "active", G_SETTINGS_BIND_DEFAULT);
 
   nick = g_settings_get_string (settings, "default-nick");
   gtk_editable_set_text (GTK_EDITABLE (self->nick_row), nick);

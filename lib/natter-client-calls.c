@@ -85,8 +85,10 @@ on_send_done (GObject      *source,
  * took it: its echo, or the answer to a PING after it. Fails with
  * `NATTER_CLIENT_ERROR_REFUSED` (cannot send to the room),
  * `NATTER_CLIENT_ERROR_NOT_FOUND`, `NATTER_CLIENT_ERROR_NOT_CONNECTED` or
- * `NATTER_CLIENT_ERROR_INVALID_ARGUMENT` (a line break in @text). Finish
- * with natter_client_send_finish().
+ * `NATTER_CLIENT_ERROR_INVALID_ARGUMENT` (a CR or NUL in @text). Text of
+ * several lines (LF between them) is one draft/multiline message where the
+ * server offers it, one message per line elsewhere. Finish with
+ * natter_client_send_finish().
  */
 void
 natter_client_send (NatterClient        *self,

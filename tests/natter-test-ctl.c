@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 #include "natter-test-client.h"
 #include "natter-test-ctl.h"
@@ -171,6 +173,39 @@ natter_test_ctl_spawn (const char *first_arg,
   launcher = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
+
+  return process;
+}
+
+GSubprocess *
+natter_test_ctl_spawn_input (const char *input,
+                             const char *first_arg,
+                             ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autofree const char **argv = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+  va_list args;
+  int fd;
+
+  va_start (args, first_arg);
+  argv = collect_args (first_arg, args);
+  va_end (args);
+
+  /* From a file: natterctl reads to its end while the test goes on. */
+  fd = g_file_open_tmp ("natterctl-input-XXXXXX", &path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_file_set_contents (path, input, -1, &error);
+  g_assert_no_error (error);
+
+  launcher = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_stdin_file_path (launcher, path);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_unlink (path);
 
   return process;
 }

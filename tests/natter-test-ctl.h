@@ -38,6 +38,10 @@ JsonNode   *natter_test_ctl_json          (const char   *first_arg,
 /* natterctl ARGS... in the background; natter_test_ctl_wait() collects it. */
 GSubprocess *natter_test_ctl_spawn        (const char   *first_arg,
                                            ...) G_GNUC_NULL_TERMINATED;
+/* The same, with @input on its standard input. */
+GSubprocess *natter_test_ctl_spawn_input  (const char   *input,
+                                           const char   *first_arg,
+                                           ...) G_GNUC_NULL_TERMINATED;
 /* Spins the main context until @process exits (or the test timeout);
  * returns its exit status. */
 int         natter_test_ctl_wait          (GSubprocess  *process,

@@ -629,6 +629,46 @@ alice_in_room_on_fake (Fixture        *f,
 }
 
 void
+on_typing (NatterSession *session,
+           const char    *target,
+           const char    *nick,
+           const char    *state,
+           Typings       *typings)
+{
+  g_ptr_array_add (typings->events, g_strdup_printf ("%s %s %s", target, nick, state));
+}
+
+static gboolean
+has_typing (gpointer data)
+{
+  return ((Typings *) data)->events->len > 0;
+}
+
+void
+next_typing (Typings    *typings,
+             const char *expected)
+{
+  if (!natter_test_spin_until (has_typing, typings, NATTER_TEST_TIMEOUT_MS))
+    {
+      natter_test_fail ("no typing signal “%s”", expected);
+      return;
+    }
+  g_assert_cmpstr (g_ptr_array_index (typings->events, 0), ==, expected);
+  g_ptr_array_remove_index (typings->events, 0);
+}
+
+guint
+count_texts (Fixture *f)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < f->messages->len; i++)
+    if (((NatterSessionMessage *) g_ptr_array_index (f->messages, i))->kind == NATTER_MESSAGE_KIND_TEXT)
+      n++;
+  return n;
+}
+
+void
 on_store_array (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)

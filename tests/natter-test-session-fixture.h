@@ -265,6 +265,24 @@ void alice_in_room_on_fake (Fixture        *f,
                             NatterTestFake *fake,
                             const char     *caps);
 
+/* +typing signals received: "target nick state" each. */
+typedef struct {
+  GPtrArray *events;
+} Typings;
+
+void on_typing (NatterSession *session,
+                const char    *target,
+                const char    *nick,
+                const char    *state,
+                Typings       *typings);
+
+/* The next typing signal is @expected (waits for it). */
+void next_typing (Typings    *typings,
+                  const char *expected);
+
+/* Messages received that are text, not events (joins and the like). */
+guint count_texts (Fixture *f);
+
 void on_store_array (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data);

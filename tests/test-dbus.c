@@ -674,10 +674,14 @@ test_errors (Fixture       *f,
   /* CR and LF anywhere a string reaches the wire. */
   for (guint i = 0; i < G_N_ELEMENTS (injections); i++)
     {
-      natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "Send",
-                                  g_variant_new ("(sss)", "#room", injections[i], ""), E_INVALID);
+      /* LF alone separates the lines of a message's text (below). */
+      if (strchr (injections[i], '\r') != NULL)
+        natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "Send",
+                                    g_variant_new ("(sss)", "#room", injections[i], ""), E_INVALID);
       natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "Send",
                                   g_variant_new ("(sss)", injections[i], "hi", ""), E_INVALID);
+      natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "SetTyping",
+                                  g_variant_new ("(ss)", injections[i], "active"), E_INVALID);
       natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "Join",
                                   g_variant_new ("(ss)", "#room2", injections[i]), E_INVALID);
       natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "Part",
@@ -694,6 +698,16 @@ test_errors (Fixture       *f,
                                   g_variant_new ("(ss)", "bob", injections[i]), E_INVALID);
     }
   natter_test_client_assert_silent (bob, 300);
+  natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "SetTyping",
+                              g_variant_new ("(ss)", "#room", "typing"), E_INVALID);
+
+  /* Lines of text are text, never commands: this server has no
+   * draft/multiline, so one message each. */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = natter_test_bus_call_ok (f->bus, session, SESSION_IFACE, "Send",
+                                   g_variant_new ("(sss)", "#room", "hi\nQUIT :bye", ""));
+  natter_test_client_expect (bob, ":alice!* PRIVMSG #room :hi");
+  natter_test_client_expect_next (bob, ":alice!* PRIVMSG #room :QUIT :bye");
 
   /* Empty, oversize and malformed values. */
   natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "SetNick", g_variant_new ("(s)", ""), E_INVALID);

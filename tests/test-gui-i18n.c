@@ -65,7 +65,7 @@ test_natterd_reply_in_polish (void)
   /* natterd runs in this process here: its refusal comes back translated. */
   path = natter_test_gui_fill_scrollback (bus, natter_test_server_get_port (server), "alice", "#polski", 1);
   reply = natter_test_bus_call (bus, path, "org.natter.Session1", "Send",
-                                g_variant_new ("(sss)", "#polski", "dwa\nwiersze", "text"), &error);
+                                g_variant_new ("(sss)", "#polski", "dwa\rwiersze", "text"), &error);
   g_assert_null (reply);
   g_assert_nonnull (error);
   g_dbus_error_strip_remote_error (error);

@@ -451,7 +451,7 @@ test_calls_refused (Fixture       *f,
 
   /* natterd's refusal, in NatterClient's domain and without the
    * "GDBus.Error:" prefix, even with natterd's own domain in the process. */
-  g_assert_false (call_send (f, room, "two\nlines", &error));
+  g_assert_false (call_send (f, room, "two\rlines", &error));
   g_assert_error (error, NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_INVALID_ARGUMENT);
   g_assert_false (g_str_has_prefix (error->message, "GDBus.Error:"));
 }

@@ -504,6 +504,101 @@ test_host (Fixture       *f,
   g_assert_cmpstr (out, ==, "Not hosting\n");
 }
 
+/* natterctl send with several lines (issue 16): one draft/multiline
+ * message where the server offers it, from standard input or an argument
+ * with line breaks; follow --typing. Against the scripted fake, which
+ * shows the lines natterd sends. */
+static void
+expect_batch (NatterTestFake *fake,
+              const char     *first,
+              const char     *second)
+{
+  g_autofree char *first_line = g_strdup_printf ("@batch=* PRIVMSG #a :%s", first);
+  g_autofree char *second_line = g_strdup_printf ("@batch=* PRIVMSG #a :%s", second);
+
+  natter_test_fake_expect (fake, "BATCH +* draft/multiline #a");
+  natter_test_fake_expect (fake, first_line);
+  natter_test_fake_expect (fake, second_line);
+  natter_test_fake_expect (fake, "BATCH -*");
+}
+
+static void
+test_multiline_and_typing (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", natter_test_fake_get_port (fake));
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *out = NULL;
+  JsonObject *object;
+
+  process = natter_test_ctl_spawn ("connect", server, "--nick", "alice", "--join", "#a", NULL);
+  g_assert_true (natter_test_fake_wait_connection (fake, 1));
+  natter_test_fake_register (fake, "alice", "server-time message-tags batch "
+                                            "draft/multiline=max-bytes=4096,max-lines=10", NULL);
+  natter_test_fake_expect (fake, "JOIN #a");
+  natter_test_fake_send (fake, ":alice!a@host JOIN #a");
+  natter_test_fake_send (fake, ":fake.test 366 alice #a :End of NAMES list");
+  g_assert_cmpint (natter_test_ctl_wait (process, NULL, NULL), ==, 0);
+  g_clear_object (&process);
+
+  /* Standard input: one message of its lines. */
+  process = natter_test_ctl_spawn_input ("line one\r\nline two\n", "--json", "send", "#a", "-", NULL);
+  expect_batch (fake, "line one", "line two");
+  {
+    const char *ping = natter_test_fake_expect (fake, "PING natter-*");
+
+    natter_test_fake_sendf (fake, "PONG fake.test :%s", ping != NULL ? ping + strlen ("PING ") : "");
+  }
+  g_assert_cmpint (natter_test_ctl_wait (process, &out, NULL), ==, 0);
+  json_parser_load_from_data (parser, out, -1, &error);
+  g_assert_no_error (error);
+  object = object_of (json_parser_get_root (parser));
+  g_assert_cmpint (json_object_get_int_member (object, "sent"), ==, 2);
+  g_assert_true (json_object_get_boolean_member (object, "multiline"));
+  g_clear_object (&process);
+  g_clear_pointer (&out, g_free);
+
+  /* An argument with a line break: the same. */
+  process = natter_test_ctl_spawn ("send", "#a", "roses are red\nviolets are blue", NULL);
+  expect_batch (fake, "roses are red", "violets are blue");
+  {
+    const char *ping = natter_test_fake_expect (fake, "PING natter-*");
+
+    natter_test_fake_sendf (fake, "PONG fake.test :%s", ping != NULL ? ping + strlen ("PING ") : "");
+  }
+  g_assert_cmpint (natter_test_ctl_wait (process, NULL, NULL), ==, 0);
+  g_clear_object (&process);
+
+  /* follow --typing: typing events before the message, in --json. */
+  process = natter_test_ctl_spawn ("--json", "follow", "#a", "--typing", "--count", "1", NULL);
+  natter_test_spin (natter_test_ms (1000));
+  natter_test_fake_send (fake, "@+typing=active :bob!b@h TAGMSG #a");
+  natter_test_fake_send (fake, "@msgid=b1 :bob!b@h PRIVMSG #a :hello");
+  g_assert_cmpint (natter_test_ctl_wait (process, &out, NULL), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), >=, 3);
+  g_clear_object (&parser);
+  parser = json_parser_new ();
+  json_parser_load_from_data (parser, lines[0], -1, &error);
+  g_assert_no_error (error);
+  object = json_object_get_object_member (object_of (json_parser_get_root (parser)), "typing");
+  g_assert_nonnull (object);
+  g_assert_cmpstr (json_object_get_string_member (object, "target"), ==, "#a");
+  g_assert_cmpstr (json_object_get_string_member (object, "nick"), ==, "bob");
+  g_assert_cmpstr (json_object_get_string_member (object, "state"), ==, "active");
+  json_parser_load_from_data (parser, lines[1], -1, &error);
+  g_assert_no_error (error);
+  object = json_object_get_object_member (object_of (json_parser_get_root (parser)), "typing");
+  g_assert_cmpstr (json_object_get_string_member (object, "state"), ==, "done");
+  json_parser_load_from_data (parser, lines[2], -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (object_of (json_parser_get_root (parser)), "sender"), ==, "bob");
+}
+
 /* whoelse, wholast and send to a list, against natterd's own host. */
 /* natterctl delete MSGID (issue 16), against a server offering
  * draft/message-redaction: the scripted fake, since the tests' in-process
@@ -1674,6 +1769,8 @@ main (int   argc,
   g_test_add ("/natterctl/session/delete", Fixture, NULL, fixture_set_up, test_delete, fixture_tear_down);
   g_test_add ("/natterctl/session/replies-reactions", Fixture, NULL, fixture_set_up, test_replies_reactions,
               fixture_tear_down);
+  g_test_add ("/natterctl/session/multiline-and-typing", Fixture, NULL, fixture_set_up,
+              test_multiline_and_typing, fixture_tear_down);
   g_test_add ("/natterctl/session/room-picks-its-session", Fixture, NULL, fixture_set_up_hosting,
               test_room_picks_session, fixture_tear_down);
   g_test_add ("/natterctl/session/sessions-say-why", Fixture, NULL, fixture_set_up, test_sessions_say_why,

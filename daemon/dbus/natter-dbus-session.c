@@ -854,6 +854,7 @@ natter_dbus_session_iface_init (NatterIpcSession1Iface *iface)
   iface->handle_save = natter_dbus_session_handle_save;
   iface->handle_trust_certificate = natter_dbus_session_handle_trust_certificate;
   natter_dbus_session_replies_iface_init (iface);
+  iface->handle_set_typing = natter_dbus_session_handle_set_typing;
 }
 
 /* GObject */
@@ -944,6 +945,7 @@ natter_dbus_session_new (NatterSessionManager     *manager,
   natter_dbus_session_replies_connect (self, session);
   g_signal_connect (session, "room-added", G_CALLBACK (on_room_added), self);
   g_signal_connect (session, "room-removed", G_CALLBACK (on_room_removed), self);
+  natter_dbus_session_relay_typing (self);
 
   /* Everything else as the notify handler sees it. */
   {

@@ -26,6 +26,14 @@ char             **natter_dbus_session_dup_room_nodes (NatterDbusSession      *s
 /* Takes the room objects off the bus (before the session's own goes). */
 void               natter_dbus_session_unexport     (NatterDbusSession        *self);
 
+/* natter-dbus-session-typing.c */
+gboolean           natter_dbus_session_handle_set_typing (NatterIpcSession1     *iface,
+                                                          GDBusMethodInvocation *invocation,
+                                                          const char            *target,
+                                                          const char            *state);
+/* Session1.Typing for each "typing" of the session. */
+void               natter_dbus_session_relay_typing (NatterDbusSession      *self);
+
 /* The a{sv} of a message, as MessageReceived, History and Search give it. */
 GVariant          *natter_dbus_message_to_variant   (NatterSessionMessage     *message);
 

@@ -256,10 +256,10 @@ connection_pump (NatterSessionConnection *self)
 }
 
 static GBytes *
-format_tagged_line (const char         *tags,
-                    const char         *command,
-                    const char * const *params,
-                    guint               n_params)
+format_line (const char         *tags,
+             const char         *command,
+             const char * const *params,
+             guint               n_params)
 {
   GString *line = g_string_new (NULL);
 
@@ -273,7 +273,23 @@ format_tagged_line (const char         *tags,
   return g_string_free_to_bytes (line);
 }
 
-#define format_line(command, params, n_params) format_tagged_line (NULL, command, params, n_params)
+static void
+connection_queue (NatterSessionConnection *self,
+                  gboolean                 urgent,
+                  const char              *tags,
+                  const char              *command,
+                  const char * const      *params,
+                  guint                    n_params)
+{
+  g_return_if_fail (NATTER_IS_SESSION_CONNECTION (self));
+  g_return_if_fail (command != NULL);
+
+  if (self->closed)
+    return;
+
+  g_queue_push_tail (urgent ? &self->urgent : &self->normal, format_line (tags, command, params, n_params));
+  connection_pump (self);
+}
 
 void
 natter_session_connection_queue (NatterSessionConnection *self,
@@ -282,13 +298,20 @@ natter_session_connection_queue (NatterSessionConnection *self,
                                  const char * const      *params,
                                  guint                    n_params)
 {
+  connection_queue (self, urgent, NULL, command, params, n_params);
+}
+
+void
+natter_session_connection_queue_block (NatterSessionConnection *self,
+                                       GBytes                  *lines)
+{
   g_return_if_fail (NATTER_IS_SESSION_CONNECTION (self));
-  g_return_if_fail (command != NULL);
+  g_return_if_fail (lines != NULL);
 
   if (self->closed)
     return;
 
-  g_queue_push_tail (urgent ? &self->urgent : &self->normal, format_line (command, params, n_params));
+  g_queue_push_tail (&self->normal, g_bytes_ref (lines));
   connection_pump (self);
 }
 
@@ -299,15 +322,9 @@ natter_session_connection_queue_tagged (NatterSessionConnection *self,
                                         const char * const      *params,
                                         guint                    n_params)
 {
-  g_return_if_fail (NATTER_IS_SESSION_CONNECTION (self));
-  g_return_if_fail (command != NULL);
   g_return_if_fail (tags == NULL || strpbrk (tags, " \r\n") == NULL);
 
-  if (self->closed)
-    return;
-
-  g_queue_push_tail (&self->normal, format_tagged_line (tags, command, params, n_params));
-  connection_pump (self);
+  connection_queue (self, FALSE, tags, command, params, n_params);
 }
 
 void
@@ -333,7 +350,7 @@ natter_session_connection_queue_async (NatterSessionConnection *self,
     }
 
   awaited = g_new0 (Awaited, 1);
-  awaited->line = format_line (command, params, n_params);
+  awaited->line = format_line (NULL, command, params, n_params);
   awaited->task = g_steal_pointer (&task);
   g_queue_push_tail (&self->awaited, awaited);
   g_queue_push_tail (&self->normal, g_bytes_ref (awaited->line));
@@ -376,7 +393,7 @@ natter_session_connection_queue_barrier (NatterSessionConnection *self,
   if (token == 0)
     token = ++self->next_token;
   param = g_strdup_printf (BARRIER_PREFIX "%" G_GUINT64_FORMAT, token);
-  self->barrier = format_line ("PING", (const char *[]) { param }, 1);
+  self->barrier = format_line (NULL, "PING", (const char *[]) { param }, 1);
   self->barrier_token = token;
   self->barrier_shared = shareable;
   g_queue_push_tail (&self->normal, self->barrier);

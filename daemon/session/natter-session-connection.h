@@ -67,6 +67,11 @@ void                     natter_session_connection_queue_tagged (NatterSessionCo
                                                                  const char              *command,
                                                                  const char * const      *params,
                                                                  guint                    n_params);
+/* Formatted lines ("...\r\n" each) that go together as one normal line
+ * of the flood bucket: a draft/multiline batch, which servers count as
+ * one message. */
+void                     natter_session_connection_queue_block  (NatterSessionConnection *self,
+                                                                 GBytes                  *lines);
 /* Queues a normal line and completes once it is written; fails with
  * G_IO_ERROR_CLOSED when the connection closes or drops it first. */
 void                     natter_session_connection_queue_async  (NatterSessionConnection *self,

@@ -414,6 +414,7 @@ _natter_session_deliver (NatterSession        *self,
   message->id = natter_session_store_next_message_id (self->store);
   natter_session_room_add_message (room, message);
   natter_session_store_log (self->store, self->record->id, message);
+  _natter_session_typing_ended (self, message);
   g_signal_emit (self, _natter_session_signals[MESSAGE_RECEIVED], 0, message);
 }
 
@@ -426,6 +427,13 @@ session_is_blocked (NatterSession *self,
       return TRUE;
 
   return FALSE;
+}
+
+gboolean
+_natter_session_is_blocked (NatterSession *self,
+                            const char    *source)
+{
+  return session_is_blocked (self, source);
 }
 
 gboolean
@@ -635,6 +643,8 @@ session_handle_privmsg (NatterSession    *self,
   Batch *batch = _natter_session_history_batch (self, msg);
   NatterSessionMessage *message;
 
+  if (_natter_session_multiline_take (self, msg))
+    return;
   if (notice && batch == NULL && _natter_session_handle_wholast (self, msg))
     return;
 
@@ -1098,7 +1108,7 @@ static const Handler handlers[] = {
   { "QUIT",         session_handle_quit,                 TRUE },
   { "REDACT",       _natter_session_handle_redact,       FALSE },
   { "SETNAME",      _natter_session_handle_setname,      FALSE },
-  { "TAGMSG",       _natter_session_handle_react,        FALSE },
+  { "TAGMSG",       _natter_session_handle_tagmsg,       FALSE },
   { "TOPIC",        session_handle_topic_change,         TRUE },
 };
 

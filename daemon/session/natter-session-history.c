@@ -81,7 +81,7 @@ _natter_session_handle_batch (NatterSession    *self,
 {
   const char *ref;
 
-  if (msg->n_params < 1 || strlen (msg->params[0]) < 2)
+  if (msg->n_params < 1 || strlen (msg->params[0]) < 2 || _natter_session_multiline_batch (self, msg))
     return;
   ref = msg->params[0] + 1;
 

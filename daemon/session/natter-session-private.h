@@ -132,6 +132,10 @@ struct _NatterSession
   gboolean             offline;       /* no network: wait for it instead of retrying */
   gboolean             metered;       /* backfill one short page */
 
+  /* Created when first used, gone with the connection. */
+  GHashTable          *typing_sent;   /* folded target -> TypingSent* (natter-session-typing.c) */
+  GHashTable          *typing_peers;  /* "folded target folded nick" -> TypingPeer* */
+  GHashTable          *multilines;    /* reference -> Multiline* (natter-session-multiline.c) */
   NatterSessionPresence *presence;    /* natter-session-presence.c */
   /* natter-session-replies.c: the msgid the message being sent answers. */
   const char          *out_reply_to;
@@ -184,6 +188,7 @@ enum {
   CERTIFICATE_OFFERED,
   MESSAGE_DELETED,
   REACTIONS_CHANGED,
+  TYPING,
   N_SIGNALS
 };
 
@@ -359,6 +364,9 @@ gboolean  _natter_session_handle_command_reply (NatterSession    *self,
 /* natter-session-handlers.c */
 void      _natter_session_handle_line   (NatterSession    *self,
                                          NatterIrcMessage *msg);
+/* @source (nick!user@host) matches a blocked mask. */
+gboolean  _natter_session_is_blocked    (NatterSession *self,
+                                         const char    *source);
 /* Logs @message in its conversation and publishes it. */
 void      _natter_session_deliver       (NatterSession        *self,
                                          NatterSessionMessage *message);
@@ -422,6 +430,56 @@ void      _natter_session_handle_react  (NatterSession    *self,
 /* At the end of chathistory @batch: its reactions, once its messages are queued to the store. */
 void      _natter_session_replies_batch_end (NatterSession *self,
                                              Batch         *batch);
+/* natter-session-typing.c: +typing */
+void      _natter_session_typing_class_init (GObjectClass *klass);
+void      _natter_session_handle_tagmsg (NatterSession    *self,
+                                         NatterIrcMessage *msg);
+/* @message ends its sender's typing in its conversation. */
+void      _natter_session_typing_ended  (NatterSession        *self,
+                                         NatterSessionMessage *message);
+/* Queues @command with the tag section @tags. */
+void      _natter_session_queue_tagged  (NatterSession      *self,
+                                         const char         *tags,
+                                         const char         *command,
+                                         const char * const *params,
+                                         guint               n_params);
+
+/* natter-session-multiline.c: draft/multiline */
+/* @text may hold LF between lines; CR and NUL are refused. */
+gboolean  _natter_session_check_lines   (const char  *text,
+                                         gsize        max_len,
+                                         GError     **error);
+/* The most bytes of text that fit one line as the server relays it. */
+gsize     _natter_session_max_payload   (NatterSession *self,
+                                         const char    *command,
+                                         const char    *target,
+                                         gboolean       action);
+/* @text's non-blank lines, each cut to fit a line of its own. */
+GPtrArray *_natter_session_split_lines  (NatterSession *self,
+                                         const char    *command,
+                                         const char    *target,
+                                         gboolean       action,
+                                         const char    *text);
+/* Sends @text of several lines as draft/multiline batches for @request,
+ * its messages to log in @request->results without echo-message; FALSE
+ * (nothing sent) when the server does not offer it or it is one line. */
+gboolean  _natter_session_send_batches  (NatterSession     *self,
+                                         Request           *request,
+                                         const char        *command,
+                                         const char        *target,
+                                         const char        *text,
+                                         NatterMessageKind  kind);
+/* BATCH +ref draft/multiline and its end: FALSE for other batches. */
+gboolean  _natter_session_multiline_batch (NatterSession    *self,
+                                           NatterIrcMessage *msg);
+/* A PRIVMSG or NOTICE inside an open multiline batch, kept: TRUE. */
+gboolean  _natter_session_multiline_take (NatterSession    *self,
+                                          NatterIrcMessage *msg);
+/* The open batches' lines, one by one; then none is open. */
+void      _natter_session_multiline_teardown (NatterSession *self);
+/* natter-session-typing.c: forgets the typing and the open batches of
+ * the connection. */
+void      _natter_session_ircv3_teardown (NatterSession *self);
 
 /* natter-session-desktop.c */
 /* The away to tell the server: the user's own, else the desktop's. */

@@ -23,6 +23,7 @@ static const char * const wanted_caps[] = {
   "draft/chathistory",
   "draft/read-marker",
   "draft/message-redaction",
+  "draft/multiline",
   "sasl",
   "extended-monitor",
   "account-notify",

@@ -43,6 +43,8 @@ natter_session_tuning_init (NatterSessionTuning *tuning)
   tuning->flood_burst = 8;
   tuning->flood_rate = 2.0;
   tuning->scram_nonce = NULL;
+  tuning->typing_active_ms = 6 * 1000;
+  tuning->typing_paused_ms = 30 * 1000;
   tuning->ison_interval_ms = 60 * 1000;
 }
 
@@ -237,6 +239,7 @@ session_teardown (NatterSession *self,
       g_object_notify_by_pspec (G_OBJECT (self), _natter_session_properties[PROP_CAPS]);
     }
   g_hash_table_remove_all (self->batches);
+  _natter_session_ircv3_teardown (self);
   _natter_session_sasl_reset (self);
 
   _natter_session_fail_all_requests (self, reason);
@@ -678,6 +681,7 @@ natter_session_class_init (NatterSessionClass *klass)
   _natter_session_signals[MESSAGE_DELETED] =
     g_signal_new ("message-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  _natter_session_typing_class_init (object_class);
   _natter_session_presence_class_init (object_class);
   _natter_session_replies_class_init (G_OBJECT_CLASS (klass));
 }
@@ -1130,30 +1134,6 @@ natter_session_part (NatterSession  *self,
   return TRUE;
 }
 
-/* The most bytes of text that fit one line as the server relays it:
- * ":nick!user@host PRIVMSG target :text\r\n". */
-static gsize
-session_max_payload (NatterSession *self,
-                     const char    *command,
-                     const char    *target,
-                     gboolean       action)
-{
-  gsize source_len;
-  gsize overhead;
-
-  if (self->user_host != NULL)
-    source_len = 1 + strlen (natter_session_get_nick (self)) + 1 + strlen (self->user_host);
-  else
-    source_len = 1 + MAX (strlen (natter_session_get_nick (self)), self->isupport->nicklen) + 1 +
-                 (self->isupport->userlen + 1) + 1 + 63;
-
-  overhead = source_len + 1 + strlen (command) + 1 + strlen (target) + 2 + 2;
-  if (action)
-    overhead += strlen ("\001ACTION \001");
-
-  return self->isupport->linelen > overhead + 64 ? self->isupport->linelen - overhead : 64;
-}
-
 static gboolean
 session_check_send (NatterSession  *self,
                     const char     *target,
@@ -1161,11 +1141,11 @@ session_check_send (NatterSession  *self,
                     GError        **error)
 {
   if (!natter_session_check_text (target, 0, _("target"), error) ||
-      !natter_session_check_text (text, TEXT_MAX, _("text"), error))
+      !_natter_session_check_lines (text, TEXT_MAX, error))
     return FALSE;
   if (strchr (text, '\001') != NULL)
     return set_invalid (error, _("The text contains a CTCP delimiter"));
-  if (text[0] == '\0')
+  if (text[0] == '\0' || (strchr (text, '\n') != NULL && text[strspn (text, " \t\n")] == '\0'))
     return set_invalid (error, _("The text is empty"));
   if (!natter_isupport_target_is_valid (self->isupport, target))
     {
@@ -1202,7 +1182,7 @@ natter_session_send_async (NatterSession       *self,
   if (request == NULL)
     return;
 
-  pieces = natter_session_split_text (text, session_max_payload (self, command, target, action));
+  pieces = _natter_session_split_lines (self, command, target, action, text);
   request->unanswered = pieces->len;
   /* With echo-message the server's copy answers, and is logged with its
    * time and msgid; without, a PING after the lines does. */
@@ -1211,6 +1191,8 @@ natter_session_send_async (NatterSession       *self,
     request->results = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref);
 
   shared = !echo && _natter_session_share_barrier (self, request);
+  if (_natter_session_send_batches (self, request, command, target, text, kind))
+    g_ptr_array_set_size (pieces, 0);
   for (guint i = 0; i < pieces->len; i++)
     {
       const char *piece = g_ptr_array_index (pieces, i);

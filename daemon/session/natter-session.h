@@ -46,6 +46,8 @@ typedef struct {
   guint  flood_burst;        /* lines sent at once */
   double flood_rate;         /* lines per second after that; <= 0: no flood control */
   const char *scram_nonce;   /* tests only: a fixed SCRAM client nonce; NULL: random */
+  guint  typing_active_ms;   /* +typing: someone's "active" ends this long after it came... */
+  guint  typing_paused_ms;   /* ...and "paused" this long */
   guint  ison_interval_ms;   /* ISON polling of private peers where the server has no MONITOR */
 } NatterSessionTuning;
 
@@ -336,6 +338,16 @@ void                natter_session_react_async       (NatterSession        *self
 gboolean            natter_session_react_finish      (NatterSession        *self,
                                                       GAsyncResult         *result,
                                                       GError              **error);
+/* +typing (natter-session-typing.c): tells @target (a conversation of
+ * ours) that we are typing; @state is "active", "paused" or "done",
+ * else _INVALID_ARGUMENT. Nothing is sent without message-tags, outside
+ * a conversation, or for "active" within 3 s of the last to @target.
+ * Signal "typing" (target, nick, state): someone's state, "done" when it
+ * expires. */
+gboolean            natter_session_set_typing   (NatterSession        *self,
+                                                 const char           *target,
+                                                 const char           *state,
+                                                 GError              **error);
 
 /* WHOIS @nick: completes at its end (318); _NOT_FOUND for no such nick. */
 void                natter_session_whois_async  (NatterSession        *self,
