@@ -99,7 +99,7 @@ host_row_new (NatterNearbyList *self,
               const char       *name)
 {
   GtkWidget *row = adw_action_row_new ();
-  GtkWidget *button = gtk_button_new_with_mnemonic (_("_Connect"));
+  GtkWidget *button = gtk_button_new_with_label (_("Connect"));
   /* TRANSLATORS: the accessible name of the Connect button of a host nearby */
   g_autofree char *label = g_strdup_printf (_("Connect to %s"), name);
 
