@@ -56,33 +56,6 @@ daemon_b (void)
   return natter_client_get_daemon (natter_session_list_get_client (session_list ()));
 }
 
-/* "natterd: TLS on ADDR:PORT, certificate SHA-256 AB:CD:...". */
-static guint16
-read_tls_line (NatterTestDaemon *daemon,
-               char            **certfp)
-{
-  g_autofree char *line = natter_test_daemon_read_line (daemon);
-  const char *colon, *sha;
-  GString *hex = g_string_new (NULL);
-  guint64 port = 0;
-  g_autofree char *digits = NULL;
-
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "natterd: TLS on "));
-  colon = strchr (line + strlen ("natterd: TLS on "), ':');
-  g_assert_nonnull (colon);
-  digits = g_strndup (colon + 1, strcspn (colon + 1, ","));
-  g_assert_true (g_ascii_string_to_unsigned (digits, 10, 1, 65535, &port, NULL));
-  sha = strstr (line, "SHA-256 ");
-  g_assert_nonnull (sha);
-  for (const char *p = sha + strlen ("SHA-256 "); *p != '\0'; p++)
-    if (*p != ':')
-      g_string_append_c (hex, g_ascii_tolower (*p));
-  *certfp = g_string_free (hex, FALSE);
-
-  return port;
-}
-
 static GtkWidget *
 child_of (GtkWidget  *widget,
           GType       type,
@@ -226,6 +199,12 @@ error_shown (gpointer data)
   return gtk_revealer_get_reveal_child (GTK_REVEALER (revealer));
 }
 
+static gboolean
+toast_shown (gpointer data)
+{
+  return natter_test_gui_toast_starts (f.window, data);
+}
+
 /* Mallory announces A's TLS port with another fingerprint: refused, the
  * message (both fingerprints) shown, no certificate offered to accept. */
 static void
@@ -267,6 +246,15 @@ test_mismatch (void)
   g_assert_nonnull (natter_test_gui_find_toplevel (NATTER_TYPE_CONNECT_DIALOG));
 
   gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* The same from the sidebar's entry (its action): said in a toast. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.window), "win.connect-nearby", "s", "Mallory"));
+  g_assert_true (natter_test_gui_wait (toast_shown, (gpointer) "“Mallory” announced the certificate SHA-256 00:00:",
+                                       WAIT_MS));
+  natter_test_gui_settle (500);
+  g_assert_null (natter_test_gui_find_toplevel (NATTER_TYPE_CERTIFICATE_DIALOG));
+  g_assert_cmpuint (n_sessions (), ==, before);
+
   g_subprocess_send_signal (mallory, SIGTERM);
   g_subprocess_wait (mallory, NULL, NULL);
 }
@@ -426,7 +414,7 @@ start_a (const char *address)
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", a_address, TRUE);
   f.a = natter_test_daemon_start_full (args);
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", saved, TRUE);
-  f.a_tls_port = read_tls_line (f.a, &f.a_certfp);
+  f.a_tls_port = natter_test_daemon_read_tls_line_on (f.a, address, NULL, &f.a_certfp);
 }
 
 int
