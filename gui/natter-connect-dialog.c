@@ -8,6 +8,7 @@
 
 #include "natter-application.h"
 #include "natter-connect-dialog.h"
+#include "natter-nearby-list.h"
 #include "natter-session-item.h"
 #include "natter-window.h"
 
@@ -36,6 +37,7 @@ struct _NatterConnectDialog
   AdwActionRow      *client_cert_row;
   GtkSwitch         *client_cert_switch;
   AdwPreferencesGroup *suggestions_group;
+  NatterNearbyList  *nearby_list;
 };
 
 /* Well-known networks, for a first connection: name, address, TLS port. */
@@ -76,6 +78,7 @@ update_sensitivity (NatterConnectDialog *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.connect",
                                  host[0] != '\0' && nick[0] != '\0' &&
                                  !self->opening);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.connect-nearby", nick[0] != '\0' && !self->opening);
 }
 
 static void
@@ -166,30 +169,14 @@ on_opened (GObject      *source,
     finish (self, item);
 }
 
+/* The rooms row as a list of room names, into self->rooms. */
 static void
-action_connect (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
+take_rooms (NatterConnectDialog *self)
 {
-  NatterConnectDialog *self = NATTER_CONNECT_DIALOG (widget);
-  NatterClient *client = natter_session_list_get_client (self->session_list);
-  g_autofree char *host = row_text_stripped (self->host_row);
-  g_autofree char *nick = row_text_stripped (self->nick_row);
-  g_autofree char *sasl_account = row_text_stripped (self->sasl_account_row);
   g_autofree char *rooms = row_text_stripped (self->rooms_row);
   g_autoptr(GStrvBuilder) room_list = g_strv_builder_new ();
-  g_auto(GStrv) parts = NULL;
-  GVariantDict options;
+  g_auto(GStrv) parts = g_strsplit_set (rooms, ", ", -1);
 
-  if (self->opening)
-    return;
-  if (client == NULL || !natter_client_get_running (client))
-    {
-      show_error (self, _("The Natter service is not running"));
-      return;
-    }
-
-  parts = g_strsplit_set (rooms, ", ", -1);
   for (guint i = 0; parts[i] != NULL; i++)
     {
       if (parts[i][0] == '\0')
@@ -205,6 +192,64 @@ action_connect (GtkWidget  *widget,
     }
   g_strfreev (self->rooms);
   self->rooms = g_strv_builder_end (room_list);
+}
+
+/* One click on a host nearby: natterd finds its address and port, and pins
+ * the fingerprint it announced; a certificate that differs is refused
+ * (CertificateMismatch, both fingerprints in the message), shown here and
+ * never offered for acceptance. Not saved: its address is the network's
+ * word, good for now. */
+static void
+action_connect_nearby (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  NatterConnectDialog *self = NATTER_CONNECT_DIALOG (widget);
+  NatterClient *client = natter_session_list_get_client (self->session_list);
+  g_autofree char *nick = row_text_stripped (self->nick_row);
+  GVariantDict options;
+
+  if (self->opening || nick[0] == '\0')
+    return;
+  if (client == NULL || !natter_client_get_running (client))
+    {
+      show_error (self, _("The Natter service is not running"));
+      return;
+    }
+
+  take_rooms (self);
+  self->save = FALSE;
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "nearby", "s", g_variant_get_string (parameter, NULL));
+  g_variant_dict_insert (&options, "nick", "s", nick);
+
+  show_error (self, NULL);
+  self->opening = TRUE;
+  update_sensitivity (self);
+  natter_client_open_session (client, g_variant_dict_end (&options), 0, self->cancellable, on_opened, self);
+}
+
+static void
+action_connect (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  NatterConnectDialog *self = NATTER_CONNECT_DIALOG (widget);
+  NatterClient *client = natter_session_list_get_client (self->session_list);
+  g_autofree char *host = row_text_stripped (self->host_row);
+  g_autofree char *nick = row_text_stripped (self->nick_row);
+  g_autofree char *sasl_account = row_text_stripped (self->sasl_account_row);
+  GVariantDict options;
+
+  if (self->opening)
+    return;
+  if (client == NULL || !natter_client_get_running (client))
+    {
+      show_error (self, _("The Natter service is not running"));
+      return;
+    }
+
+  take_rooms (self);
   self->save = gtk_switch_get_active (self->save_switch);
 
   g_variant_dict_init (&options, NULL);
@@ -395,6 +440,7 @@ natter_connect_dialog_class_init (NatterConnectDialogClass *klass)
   object_class->dispose = natter_connect_dialog_dispose;
   object_class->finalize = natter_connect_dialog_finalize;
 
+  g_type_ensure (NATTER_TYPE_NEARBY_LIST);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/natter/Natter/natter-connect-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, connect_button);
   gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, error_revealer);
@@ -411,8 +457,10 @@ natter_connect_dialog_class_init (NatterConnectDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, client_cert_row);
   gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, client_cert_switch);
   gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, suggestions_group);
+  gtk_widget_class_bind_template_child (widget_class, NatterConnectDialog, nearby_list);
 
   gtk_widget_class_install_action (widget_class, "dialog.connect", NULL, action_connect);
+  gtk_widget_class_install_action (widget_class, "dialog.connect-nearby", "s", action_connect_nearby);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
@@ -452,6 +500,7 @@ natter_connect_dialog_new (NatterSessionList *session_list)
 
   self = g_object_new (NATTER_TYPE_CONNECT_DIALOG, NULL);
   self->session_list = g_object_ref (session_list);
+  natter_nearby_list_set_session_list (self->nearby_list, session_list);
   add_suggestions (self);
 
   return self;

@@ -24,6 +24,9 @@ struct _NatterHostDialog
   GStrv              addresses;
   char              *tls_fingerprint;  /* "" without TLS */
   char              *tls_link;         /* ircs://IP:PORT/?certfp=HEX, "" without TLS */
+  gboolean           announced;        /* HostingAnnounced */
+  char              *announced_name;   /* HostingAnnouncedName */
+  gboolean           announce_wanted;  /* the switch, as the user left it */
 
   AdwToast          *toast;  /* the last one */
   AdwToastOverlay   *toast_overlay;
@@ -34,6 +37,8 @@ struct _NatterHostDialog
   GtkSpinButton     *tls_port_spin;
   AdwActionRow      *plain_warning_row;
   AdwPasswordEntryRow *password_row;
+  AdwActionRow      *announce_row;
+  GtkSwitch         *announce_switch;
   AdwActionRow      *address_row;
   AdwActionRow      *fingerprint_row;
   AdwPreferencesGroup *private_group;
@@ -71,6 +76,51 @@ shareable_address (const char *bound)
   return g_strdup (bound);
 }
 
+/* Hosting on loopback alone is never announced (nobody nearby could connect). */
+static gboolean
+loopback_only (NatterHostDialog *self)
+{
+  for (guint i = 0; self->addresses != NULL && self->addresses[i] != NULL; i++)
+    if (!g_str_has_prefix (self->addresses[i], "127.") && !g_str_has_prefix (self->addresses[i], "[::1]:"))
+      return FALSE;
+  /* The TLS listener may be the one on the network. */
+  return self->tls_link == NULL || self->tls_link[0] == '\0' || g_str_has_prefix (self->tls_link, "ircs://127.") ||
+         g_str_has_prefix (self->tls_link, "ircs://[::1]");
+}
+
+/* What the announce row says: whether this computer is announced, and
+ * under which name, which is only as trustworthy as the network. */
+static void
+sync_announce (NatterHostDialog *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->hosting && self->announced && self->announced_name != NULL && self->announced_name[0] != '\0')
+    /* TRANSLATORS: %s is the name this computer is announced under on the local network */
+    text = g_strdup_printf (_("Announced as “%s”: computers nearby see it. A name on the network is only as "
+                              "trustworthy as the network: people can compare the fingerprint."),
+                            self->announced_name);
+  else if (self->hosting && loopback_only (self))
+    text = g_strdup (_("Not announced: only this computer can connect"));
+  else if (self->hosting)
+    text = g_strdup (_("Not announced"));
+  else if (self->announce_wanted)
+    text = g_strdup (_("Computers nearby will see these rooms when you host for the network"));
+  else
+    text = g_strdup (_("Not announced: people need the address to connect"));
+
+  adw_action_row_set_subtitle (self->announce_row, text);
+}
+
+static void
+on_announce_toggled (NatterHostDialog *self)
+{
+  if (self->syncing || self->hosting)
+    return;
+  self->announce_wanted = gtk_switch_get_active (self->announce_switch);
+  sync_announce (self);
+}
+
 static void
 sync_state (NatterHostDialog *self)
 {
@@ -83,13 +133,17 @@ sync_state (NatterHostDialog *self)
   /* While hosting, the switch says whether TLS is on. */
   if (hosting && self->tls_fingerprint != NULL)
     gtk_switch_set_active (self->tls_switch, self->tls_fingerprint[0] != '\0');
+  /* While hosting, whether it is announced; else what the user chose. */
+  gtk_switch_set_active (self->announce_switch, hosting ? self->announced : self->announce_wanted);
   self->syncing = FALSE;
+  sync_announce (self);
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->scope_row), !hosting);
   gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), !hosting);
   gtk_widget_set_sensitive (GTK_WIDGET (self->tls_switch), !hosting);
   gtk_widget_set_sensitive (GTK_WIDGET (self->tls_port_spin), !hosting);
   gtk_widget_set_sensitive (GTK_WIDGET (self->password_row), !hosting);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->announce_row), !hosting);
   gtk_widget_set_visible (GTK_WIDGET (self->plain_warning_row),
                           adw_combo_row_get_selected (self->scope_row) == 1 && !gtk_switch_get_active (self->tls_switch));
   gtk_widget_set_visible (GTK_WIDGET (self->address_row), hosting && addresses != NULL && addresses[0] != NULL);
@@ -158,7 +212,7 @@ on_properties (GObject      *source,
   g_autoptr(GVariant) properties = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree const char **addresses = NULL;
-  const char *fingerprint = NULL, *link = NULL;
+  const char *fingerprint = NULL, *link = NULL, *announced_name = "";
   gboolean hosting = FALSE;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
@@ -171,6 +225,11 @@ on_properties (GObject      *source,
   g_variant_lookup (properties, "HostingAddresses", "^a&s", &addresses);
   g_variant_lookup (properties, "HostingTlsFingerprint", "&s", &fingerprint);
   g_variant_lookup (properties, "HostingTlsLink", "&s", &link);
+  self->announced = FALSE;
+  g_variant_lookup (properties, "HostingAnnounced", "b", &self->announced);
+  g_variant_lookup (properties, "HostingAnnouncedName", "&s", &announced_name);
+  g_free (self->announced_name);
+  self->announced_name = g_strdup (announced_name);
   set_tls (self, fingerprint, link);
   set_hosting (self, hosting, addresses);
 }
@@ -537,6 +596,7 @@ on_switch_state_set (GtkSwitch        *hosting_switch,
         g_variant_dict_insert (&options, "listen-tls", "^as", listen_tls);
       if (password[0] != '\0')
         g_variant_dict_insert (&options, "password", "s", password);
+      g_variant_dict_insert (&options, "announce", "b", self->announce_wanted);
       natter_ipc_daemon1_call_start_hosting (self->daemon, g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
                                              self->cancellable, on_started, self);
     }
@@ -667,6 +727,7 @@ natter_host_dialog_dispose (GObject *object)
   g_clear_pointer (&self->addresses, g_strfreev);
   g_clear_pointer (&self->tls_fingerprint, g_free);
   g_clear_pointer (&self->tls_link, g_free);
+  g_clear_pointer (&self->announced_name, g_free);
   g_clear_object (&self->toast);
   gtk_widget_dispose_template (GTK_WIDGET (self), NATTER_TYPE_HOST_DIALOG);
 
@@ -691,6 +752,8 @@ natter_host_dialog_class_init (NatterHostDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, tls_port_spin);
   gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, plain_warning_row);
   gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, password_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, announce_row);
+  gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, announce_switch);
   gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, fingerprint_row);
   gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, private_group);
   gtk_widget_class_bind_template_child (widget_class, NatterHostDialog, nick_row);
@@ -716,6 +779,8 @@ natter_host_dialog_init (NatterHostDialog *self)
   g_signal_connect_swapped (self->minutes_spin, "value-changed", G_CALLBACK (natter_host_dialog_refresh), self);
   g_signal_connect_swapped (self->scope_row, "notify::selected", G_CALLBACK (on_scope_changed), self);
   g_signal_connect_swapped (self->tls_switch, "notify::active", G_CALLBACK (sync_state), self);
+  self->announce_wanted = TRUE;
+  g_signal_connect_swapped (self->announce_switch, "notify::active", G_CALLBACK (on_announce_toggled), self);
   gtk_editable_set_text (GTK_EDITABLE (self->nick_row), g_get_user_name ());
   self->refresh_source = g_timeout_add_seconds (REFRESH_SECONDS, refresh_timeout, self);
 }
@@ -738,6 +803,8 @@ natter_host_dialog_new (NatterSessionList *session_list)
       g_signal_connect (self->daemon, "g-properties-changed", G_CALLBACK (on_daemon_properties_changed), self);
       set_tls (self, natter_ipc_daemon1_get_hosting_tls_fingerprint (self->daemon),
                natter_ipc_daemon1_get_hosting_tls_link (self->daemon));
+      self->announced = natter_ipc_daemon1_get_hosting_announced (self->daemon);
+      self->announced_name = g_strdup (natter_ipc_daemon1_get_hosting_announced_name (self->daemon));
       set_hosting (self, natter_ipc_daemon1_get_hosting (self->daemon),
                    natter_ipc_daemon1_get_hosting_addresses (self->daemon));
     }

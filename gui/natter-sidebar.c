@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "natter-nearby-list.h"
 #include "natter-session-item.h"
 #include "natter-sidebar.h"
 #include "natter-sidebar-row.h"
@@ -19,6 +20,8 @@ struct _NatterSidebar
 
   GtkScrolledWindow  *scroller;
   GtkListView        *list_view;
+  GtkWidget          *nearby_box;
+  NatterNearbyList   *nearby_list;
 };
 
 enum {
@@ -95,6 +98,16 @@ on_activate (GtkListView   *list_view,
     g_signal_emit (self, signals[ACTIVATED], 0, item);
 }
 
+/* The hosts nearby show while there is no session: a first chat. */
+static void
+update_nearby (NatterSidebar *self)
+{
+  GListModel *sessions = self->session_list != NULL ? natter_session_list_get_sessions (self->session_list) : NULL;
+
+  gtk_widget_set_visible (self->nearby_box, sessions != NULL && g_list_model_get_n_items (sessions) == 0 &&
+                                            natter_nearby_list_get_n_hosts (self->nearby_list) > 0);
+}
+
 static gboolean
 popup_shortcut (GtkWidget *widget,
                 GVariant  *args,
@@ -111,6 +124,8 @@ natter_sidebar_dispose (GObject *object)
 
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
+  if (self->session_list != NULL)
+    g_signal_handlers_disconnect_by_data (natter_session_list_get_sessions (self->session_list), self);
   gtk_widget_dispose_template (GTK_WIDGET (self), NATTER_TYPE_SIDEBAR);
   /* Children without an id are not the template's to drop. */
   {
@@ -188,9 +203,12 @@ natter_sidebar_class_init (NatterSidebarClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_OBJECT);
 
   g_type_ensure (NATTER_TYPE_SIDEBAR_ROW);
+  g_type_ensure (NATTER_TYPE_NEARBY_LIST);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/natter/Natter/natter-sidebar.ui");
   gtk_widget_class_bind_template_child (widget_class, NatterSidebar, scroller);
   gtk_widget_class_bind_template_child (widget_class, NatterSidebar, list_view);
+  gtk_widget_class_bind_template_child (widget_class, NatterSidebar, nearby_box);
+  gtk_widget_class_bind_template_child (widget_class, NatterSidebar, nearby_list);
 
   gtk_widget_class_add_binding (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK, popup_shortcut, NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_Menu, 0, popup_shortcut, NULL);
@@ -201,6 +219,7 @@ natter_sidebar_init (NatterSidebar *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect (self->list_view, "activate", G_CALLBACK (on_activate), self);
+  g_signal_connect_swapped (self->nearby_list, "notify::n-hosts", G_CALLBACK (update_nearby), self);
 }
 
 void
@@ -217,11 +236,16 @@ natter_sidebar_set_session_list (NatterSidebar     *self,
     g_signal_handlers_disconnect_by_data (self->selection, self);
   g_clear_object (&self->selection);
   g_clear_object (&self->tree);
+  if (self->session_list != NULL)
+    g_signal_handlers_disconnect_by_data (natter_session_list_get_sessions (self->session_list), self);
   g_set_object (&self->session_list, session_list);
+  natter_nearby_list_set_session_list (self->nearby_list, session_list);
 
   if (session_list != NULL)
     {
       GListModel *sessions = natter_session_list_get_sessions (session_list);
+
+      g_signal_connect_swapped (sessions, "items-changed", G_CALLBACK (update_nearby), self);
 
       self->tree = gtk_tree_list_model_new (g_object_ref (sessions), FALSE, TRUE,
                                             create_children, NULL, NULL);
@@ -233,6 +257,7 @@ natter_sidebar_set_session_list (NatterSidebar     *self,
                         G_CALLBACK (on_selection_changed), self);
     }
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+  update_nearby (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION_LIST]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_ITEM]);

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "natter-application.h"
 #include "natter-connect-dialog.h"
 #include "natter-host-dialog.h"
 #include "natter-join-dialog.h"
@@ -438,6 +439,59 @@ natter_window_finalize (GObject *object)
 }
 
 static void
+on_nearby_opened (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(NatterWindow) self = user_data;
+  g_autoptr(NatterIpcSession1) session = NULL;
+  g_autoptr(GError) error = NULL;
+  NatterSessionItem *item;
+
+  session = natter_client_open_session_finish (NATTER_CLIENT (source), result, &error);
+  if (error != NULL)
+    {
+      /* A certificate that is not the one announced is refused by natterd,
+       * and said here, both fingerprints in the message: never accepted. */
+      g_dbus_error_strip_remote_error (error);
+      natter_window_show_toast (self, error->message);
+      return;
+    }
+
+  item = natter_session_list_lookup_session (self->session_list, natter_client_get_path (session));
+  if (item != NULL)
+    natter_sidebar_select_item (self->sidebar, G_OBJECT (item));
+}
+
+/* A host nearby, from the empty sidebar: one click, the default nick. */
+static void
+action_connect_nearby (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  NatterWindow *self = NATTER_WINDOW (widget);
+  NatterClient *client = self->session_list != NULL ? natter_session_list_get_client (self->session_list) : NULL;
+  GApplication *app = g_application_get_default ();
+  g_autofree char *nick = NULL;
+  GVariantDict options;
+
+  if (client == NULL)
+    return;
+  if (NATTER_IS_APPLICATION (app))
+    nick = g_settings_get_string (natter_application_get_settings (NATTER_APPLICATION (app)), "default-nick");
+  if (nick == NULL || nick[0] == '\0')
+    {
+      g_free (nick);
+      nick = g_strdup (g_get_user_name ());
+    }
+
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "nearby", "s", g_variant_get_string (parameter, NULL));
+  g_variant_dict_insert (&options, "nick", "s", nick);
+  natter_client_open_session (client, g_variant_dict_end (&options), 0, NULL, on_nearby_opened, g_object_ref (self));
+}
+
+static void
 natter_window_class_init (NatterWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -475,6 +529,7 @@ natter_window_class_init (NatterWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.toggle-session-connection", NULL,
                                    action_toggle_session_connection);
   gtk_widget_class_install_action (widget_class, "win.toggle-members", NULL, action_toggle_members);
+  gtk_widget_class_install_action (widget_class, "win.connect-nearby", "s", action_connect_nearby);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.quick-switcher", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);

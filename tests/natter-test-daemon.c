@@ -453,7 +453,16 @@ natter_test_daemon_read_tls_line (NatterTestDaemon  *self,
                                   char             **fingerprint,
                                   char             **certfp)
 {
-  static const char prefix[] = "natterd: TLS on 127.0.0.1:";
+  return natter_test_daemon_read_tls_line_on (self, "127.0.0.1", fingerprint, certfp);
+}
+
+guint16
+natter_test_daemon_read_tls_line_on (NatterTestDaemon  *self,
+                                     const char        *address,
+                                     char             **fingerprint,
+                                     char             **certfp)
+{
+  g_autofree char *prefix = g_strdup_printf ("natterd: TLS on %s:", address);
   g_autofree char *line = natter_test_daemon_read_line (self);
   g_autofree char *digits = NULL;
   const char *sha;

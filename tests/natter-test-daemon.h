@@ -82,6 +82,11 @@ char                *natter_test_daemon_read_line      (NatterTestDaemon  *self)
 guint16              natter_test_daemon_read_tls_line  (NatterTestDaemon  *self,
                                                         char             **fingerprint,
                                                         char             **certfp);
+/* The same for a TLS listener on @address ("10.77.0.1"). */
+guint16              natter_test_daemon_read_tls_line_on (NatterTestDaemon  *self,
+                                                          const char        *address,
+                                                          char             **fingerprint,
+                                                          char             **certfp);
 /* As printed: "127.0.0.1", "[::1]". */
 const char          *natter_test_daemon_get_address    (NatterTestDaemon  *self,
                                                         guint              i);
