@@ -19,6 +19,7 @@
 #include "natter-reply-quote.h"
 #include "natter-session-item.h"
 #include "natter-sidebar-row.h"
+#include "natter-typing-indicator.h"
 #include "natter-test-gui.h"
 
 /*
@@ -713,6 +714,72 @@ test_read_elsewhere (void)
 
   natter_test_fake_send (fake, ":fake.test MARKREAD carol timestamp=2026-03-04T05:06:08.000Z");
   g_assert_true (natter_test_gui_wait (window_unread_is, "carol=0", 5000));
+
+  close_session (path);
+}
+
+/* One conversation with all of issue 16's message features at once, as
+ * received from a server that offers them: a reply, reactions, a deleted
+ * message and someone typing; the screenshot of the closing note. */
+
+static gboolean
+typing_line_is (gpointer data)
+{
+  GtkWidget *indicator = natter_test_gui_find (GTK_WIDGET (view ()), NATTER_TYPE_TYPING_INDICATOR);
+
+  return indicator != NULL &&
+         g_strcmp0 (natter_typing_indicator_get_text (NATTER_TYPING_INDICATOR (indicator)), data) == 0;
+}
+
+static gboolean
+reactions_shown (gpointer data)
+{
+  NatterMessageRow *row = natter_test_gui_find_row (f.window, data);
+  GtkWidget *bar = row != NULL ? natter_test_gui_find (GTK_WIDGET (row), NATTER_TYPE_REACTIONS_BAR) : NULL;
+
+  return bar != NULL && gtk_widget_get_visible (bar);
+}
+
+static void
+test_message_features_together (void)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autofree char *path = open_session (natter_test_fake_get_port (fake), "dot");
+  g_autofree char *shot = natter_test_gui_screenshot_path ("natter-modern-irc.png");
+  NatterReplyQuote *quote;
+
+  g_assert_true (natter_test_fake_wait_connection (fake, 1));
+  g_assert_true (natter_test_fake_register (fake, "dot",
+                                            "server-time message-tags echo-message draft/message-redaction", NULL));
+  g_assert_true (state_is (path, "connected"));
+  natter_test_fake_send (fake, ":dot!d@host JOIN #garden");
+  natter_test_fake_send (fake, ":fake.test 366 dot #garden :End of NAMES list");
+  g_assert_true (natter_test_gui_wait (conversation_listed, "#garden", 5000));
+  natter_window_open_conversation (f.window, path, "#garden");
+  g_assert_true (natter_test_gui_wait (showing, "#garden", 5000));
+
+  natter_test_fake_send (fake, "@msgid=g1 :bob!b@h PRIVMSG #garden :the tomatoes are ripe");
+  natter_test_fake_send (fake, "@msgid=g2 :erin!e@h PRIVMSG #garden :something I should not have said");
+  natter_test_fake_send (fake, "@msgid=g3;+draft/reply=g1 :carol!c@h PRIVMSG #garden :save me a basket");
+  natter_test_fake_send (fake, "@+draft/react=🍅;+draft/reply=g1 :carol!c@h TAGMSG #garden");
+  natter_test_fake_send (fake, "@+draft/react=🍅;+draft/reply=g1 :dave!d@h TAGMSG #garden");
+  natter_test_fake_send (fake, "@+draft/react=👍;+draft/reply=g3 :bob!b@h TAGMSG #garden");
+  natter_test_fake_send (fake, ":erin!e@h REDACT #garden g2");
+  natter_test_fake_send (fake, "@+typing=active :bob!b@h TAGMSG #garden");
+
+  g_assert_true (natter_test_gui_wait (message_row_shown, "erin: message deleted", 5000));
+  g_assert_null (natter_test_gui_find_row (f.window, "something I should not have said"));
+  g_assert_true (natter_test_gui_wait (reactions_shown, "the tomatoes are ripe", 5000));
+  g_assert_true (natter_test_gui_wait (reactions_shown, "save me a basket", 5000));
+  quote = NATTER_REPLY_QUOTE (natter_test_gui_find (GTK_WIDGET (natter_test_gui_find_row (f.window, "save me a basket")),
+                                                    NATTER_TYPE_REPLY_QUOTE));
+  g_assert_cmpstr (natter_reply_quote_get_label (quote), ==, "↪ bob: the tomatoes are ripe");
+  g_assert_true (natter_test_gui_wait (typing_line_is, "bob is typing…", 5000));
+
+  /* The conversation alone: toasts of the earlier cases would cover it. */
+  natter_test_gui_settle (300);
+  g_assert_cmpuint (natter_test_gui_screenshot (GTK_WIDGET (view ()), shot), >, 10000);
+  g_test_message ("screenshot: %s", shot);
 
   close_session (path);
 }
@@ -1468,6 +1535,7 @@ main (int   argc,
   g_test_add_func ("/gui-dialogs/connect/refused-says-why-not-saved", test_connect_refused);
   g_test_add_func ("/gui-dialogs/message/delete", test_message_delete);
   g_test_add_func ("/gui-dialogs/message/reply-react", test_message_reply_react);
+  g_test_add_func ("/gui-dialogs/message/features-together", test_message_features_together);
   g_test_add_func ("/gui-dialogs/sidebar/read-elsewhere", test_read_elsewhere);
   g_test_add_func ("/gui-dialogs/sidebar/mark-read", test_sidebar_mark_read);
   g_test_add_func ("/gui-dialogs/sidebar/muted", test_sidebar_muted);
