@@ -47,6 +47,8 @@ typedef enum {
 
 typedef struct _Request Request;
 
+#define KIND(kind) (1u << (kind))
+
 /* A room joined with a key: set as its password if we turn out to be
  * its creator, once the server said whether it has a key already. */
 typedef struct {
@@ -392,6 +394,15 @@ void      _natter_session_handle_markread (NatterSession    *self,
 void      _natter_session_handle_redact (NatterSession    *self,
                                          NatterIrcMessage *msg);
 /* FAIL (standard-replies): for now, a refused REDACT. */
+/* natter-session-errors.c: a refusal's sentence, then the server's @server_text. */
+GError   *_natter_session_refusal_new   (NatterSessionError      code,
+                                         const char             *reply,
+                                         RequestKind             kind,
+                                         const char             *target,
+                                         const char             *server_text,
+                                         const NatterIrcMessage *msg);
+void      _natter_session_handle_standard_fail (NatterSession    *self,
+                                                NatterIrcMessage *msg);
 void      _natter_session_handle_fail   (NatterSession    *self,
                                          NatterIrcMessage *msg);
 

@@ -166,8 +166,6 @@ _natter_session_find_request (NatterSession *self,
   return NULL;
 }
 
-#define KIND(kind) (1u << (kind))
-
 /* Whether the server may still answer @request with an echo or a refusal
  * naming it. A send may be refused line by line. */
 static gboolean
@@ -264,6 +262,24 @@ static const Refusal refusals[] = {
   { 696, 1, FALSE, KIND (REQUEST_MODE), NATTER_SESSION_ERROR_INVALID_ARGUMENT },  /* bad mode parameter */
 };
 
+/* Fails @request with the sentence for numeric @msg. "me :text" (501,
+ * 502) names nothing; 441 and 443 are about the nick before the room. */
+static void
+refuse (Request            *request,
+        NatterSessionError  code,
+        NatterIrcMessage   *msg)
+{
+  g_autofree char *server_text = NULL;
+
+  if (msg->n_params > 2)
+    server_text = g_strdup_printf ("%s: %s", msg->params[1], msg->params[msg->n_params - 1]);
+  else
+    server_text = g_strdup (msg->params[1]);
+  request_answered (request, _natter_session_refusal_new (code, msg->command, request->kind,
+                                                          msg->n_params > 2 ? msg->params[1] : NULL,
+                                                          server_text, msg));
+}
+
 /* A numeric refusing what we asked: the oldest request it names fails
  * with the server's text. The server answers in order, and the PING
  * after each request keeps a later one from taking an earlier one's
@@ -292,13 +308,7 @@ _natter_session_handle_refusal (NatterSession    *self,
           if (refusal->param > 0 && g_strcmp0 (folded, refusal->subject ? request->subject : request->key) != 0)
             continue;
 
-          /* "me :text" (501, 502) names nothing. */
-          if (msg->n_params > 2)
-            request_answered (request, g_error_new (NATTER_SESSION_ERROR, refusal->code, "%s: %s",
-                                                    msg->params[1], msg->params[msg->n_params - 1]));
-          else
-            request_answered (request, g_error_new_literal (NATTER_SESSION_ERROR, refusal->code,
-                                                            msg->params[1]));
+          refuse (request, refusal->code, msg);
           return;
         }
     }
@@ -563,9 +573,13 @@ _natter_session_handle_reply (NatterSession    *self,
     case 263: /* try again later */
     case 416: /* too many matches */
       if (msg->n_params >= 2)
-        session_finish_reply (self, g_ascii_strcasecmp (msg->params[1], "LIST") == 0 ? REQUEST_LIST : REQUEST_WHO,
-                              g_error_new_literal (NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED,
-                                                   msg->params[msg->n_params - 1]));
+        {
+          RequestKind kind = g_ascii_strcasecmp (msg->params[1], "LIST") == 0 ? REQUEST_LIST : REQUEST_WHO;
+
+          session_finish_reply (self, kind,
+                                _natter_session_refusal_new (NATTER_SESSION_ERROR_REFUSED, msg->command, kind, NULL,
+                                                             msg->params[msg->n_params - 1], msg));
+        }
       return TRUE;
     default:
       return FALSE;
