@@ -53,7 +53,7 @@ static const Sentence sentences[] = {
   { "482", KIND (REQUEST_KICK), N_("You need to be a room operator to remove people from %s") },
   { "482", KIND (REQUEST_INVITE), N_("You need to be a room operator to invite people to %s") },
   { "482", ANY, N_("You need to be a room operator to change the modes of %s") },
-  { "484", ANY, N_("%s is protected by the server") },
+  { "484", ANY, N_("The server protects that person in %s") },
   { "489", ANY, N_("%s only lets in people connected securely") },
   { "501", ANY, N_("The server does not know that user mode") },
   { "502", ANY, N_("You can only change your own modes") },
