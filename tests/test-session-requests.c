@@ -526,6 +526,8 @@ test_answers_hosted (Fixture       *f,
   wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
   bob = client_new (f, "bob");
   carol = client_new (f, "carol");
+  /* natterd's host offers labeled-response: what follows is labeled. */
+  g_assert_true (natter_session_has_cap (f->session, "labeled-response"));
 
   /* bob runs #ops (+nt) and #ext; alice runs #mine. */
   natter_test_client_send (bob, "JOIN #ops,#ext");
@@ -1084,6 +1086,145 @@ test_readable_error (Fixture       *f,
   g_assert_nonnull (strstr (server_text (error), row->refusal + strlen (row->refusal) - 8));
 }
 
+/* labeled-response: the label the session put on @line ("@label=X ..."). */
+static char *
+label_of (const char *line)
+{
+  g_assert_true (g_str_has_prefix (line, "@label="));
+  return g_strndup (line + strlen ("@label="), strcspn (line + strlen ("@label="), "; "));
+}
+
+/* Reads the labeled line matching @pattern (after "@label=* "); returns
+ * its label. No PING follows it. */
+static char *
+expect_labeled (NatterTestFake *fake,
+                const char     *pattern)
+{
+  g_autofree char *full = g_strconcat ("@label=* ", pattern, NULL);
+  const char *line = natter_test_fake_expect (fake, full);
+
+  g_assert_nonnull (line);
+  return label_of (line);
+}
+
+static void
+test_labels_answer (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *sentence = NULL;
+  AsyncWait wait = { 0, };
+  AsyncWait other = { 0, };
+
+  session_on_fake (f, fake, "batch labeled-response", NULL);
+  g_assert_true (natter_session_has_cap (f->session, "labeled-response"));
+
+  /* One line: the labeled echo of TOPIC. No PING was sent. */
+  ask_async (f, ASK_TOPIC, "#a", "mine", &wait);
+  label = expect_labeled (fake, "TOPIC #a *mine");
+  natter_test_fake_sendf (fake, "@label=%s :alice!a@h TOPIC #a :mine", label);
+  g_assert_true (wait_answer (&wait, "TOPIC", &error));
+  g_assert_no_error (error);
+
+  /* A batch: done at its end, with what was in it. */
+  wait = (AsyncWait) { 0, };
+  g_clear_pointer (&label, g_free);
+  ask_async (f, ASK_NICK, NULL, "alice2", &wait);
+  label = expect_labeled (fake, "NICK alice2");
+  natter_test_fake_sendf (fake, "@label=%s :fake.test BATCH +n1 labeled-response", label);
+  natter_test_fake_send (fake, "@batch=n1 :alice!a@h NICK alice2");
+  natter_test_fake_send (fake, ":fake.test BATCH -n1");
+  g_assert_true (wait_answer (&wait, "NICK", &error));
+  g_assert_cmpstr (natter_session_get_nick (f->session), ==, "alice2");
+
+  /* ACK: a message the server took, logged then (no echo-message). */
+  wait = (AsyncWait) { 0, };
+  g_clear_pointer (&label, g_free);
+  ask_async (f, ASK_SEND, "bob", "acked hello", &wait);
+  label = expect_labeled (fake, "PRIVMSG bob *acked hello");
+  natter_test_fake_sendf (fake, "@label=%s :fake.test ACK", label);
+  g_assert_true (wait_answer (&wait, "PRIVMSG", &error));
+  g_assert_cmpuint (count_messages (f, "acked hello"), ==, 1);
+
+  /* Two at once, answered out of order: each label ends its own call; an
+   * unknown label ends none. */
+  wait = (AsyncWait) { 0, };
+  ask_async (f, ASK_SEND, "ghost", "one", &wait);
+  first = expect_labeled (fake, "PRIVMSG ghost *one");
+  ask_async (f, ASK_SEND, "bob", "two", &other);
+  second = expect_labeled (fake, "PRIVMSG bob *two");
+  natter_test_fake_send (fake, "@label=nl999999 :fake.test ACK");
+  natter_test_fake_send (fake, "@label=someone-else :fake.test ACK");
+  natter_test_fake_sendf (fake, "@label=%s :fake.test ACK", second);
+  g_assert_true (wait_answer (&other, "second", &error));
+  g_assert_false (wait.done);
+  natter_test_fake_sendf (fake, "@label=%s :fake.test 401 alice2 ghost :No such nick/channel", first);
+  g_assert_false (wait_answer (&wait, "first", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "ghost is not online\nghost: No such nick/channel");
+  g_clear_error (&error);
+
+  /* A refusal in a labeled batch fails the call with its sentence. */
+  wait = (AsyncWait) { 0, };
+  g_clear_pointer (&label, g_free);
+  ask_async (f, ASK_KICK, "#a", "bob", &wait);
+  label = expect_labeled (fake, "KICK #a bob *out");
+  natter_test_fake_sendf (fake, "@label=%s :fake.test BATCH +k1 labeled-response", label);
+  natter_test_fake_send (fake, "@batch=k1 :fake.test 482 alice2 #a :You're not channel operator");
+  natter_test_fake_send (fake, ":fake.test BATCH -k1");
+  g_assert_false (wait_answer (&wait, "KICK", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
+  sentence = g_strndup (error->message, strcspn (error->message, "\n"));
+  g_assert_cmpstr (sentence, ==, "You need to be a room operator to remove people from #a");
+  g_clear_error (&error);
+
+  /* No PING went out for any of them. */
+  natter_test_fake_assert_silent (fake, 200);
+}
+
+/* A labeled batch that never ends: the call still times out. */
+static void
+test_labels_batch_times_out (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *label = NULL;
+  AsyncWait wait = { 0, };
+  NatterSessionTuning tuning;
+
+  tuning_fast (&tuning);
+  tuning.request_timeout_ms = natter_test_ms (1000);
+  session_on_fake (f, fake, "batch labeled-response", &tuning);
+
+  ask_async (f, ASK_TOPIC, "#a", "mine", &wait);
+  label = expect_labeled (fake, "TOPIC #a *mine");
+  natter_test_fake_sendf (fake, "@label=%s :fake.test BATCH +t1 labeled-response", label);
+  g_assert_false (wait_answer (&wait, "TOPIC", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_TIMED_OUT);
+}
+
+/* Without labeled-response (batch alone): no label, a PING after. */
+static void
+test_labels_off (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GError) error = NULL;
+  AsyncWait wait = { 0, };
+
+  session_on_fake (f, fake, "batch", NULL);
+  g_assert_false (natter_session_has_cap (f->session, "labeled-response"));
+  ask_async (f, ASK_TOPIC, "#a", "mine", &wait);
+  natter_test_fake_expect (fake, "TOPIC #a *mine");
+  fake_answer (fake, ":alice!a@h TOPIC #a :mine");
+  g_assert_true (wait_answer (&wait, "TOPIC", &error));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1096,6 +1237,12 @@ main (int   argc,
 
       g_test_add (path, Fixture, &readable_errors[i], fixture_set_up, test_readable_error, fixture_tear_down);
     }
+  g_test_add ("/session/labels/answer-the-right-call", Fixture, NULL,
+              fixture_set_up, test_labels_answer, fixture_tear_down);
+  g_test_add ("/session/labels/batch-never-ends-times-out", Fixture, NULL,
+              fixture_set_up, test_labels_batch_times_out, fixture_tear_down);
+  g_test_add ("/session/labels/off-ping-barrier", Fixture, NULL,
+              fixture_set_up, test_labels_off, fixture_tear_down);
   g_test_add ("/session/answers/refusals-named", Fixture, NULL,
               fixture_set_up, test_answers_refusals, fixture_tear_down);
   g_test_add ("/session/answers/accepted", Fixture, NULL,

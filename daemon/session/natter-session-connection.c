@@ -256,9 +256,10 @@ connection_pump (NatterSessionConnection *self)
 }
 
 static GBytes *
-format_line (const char         *command,
-             const char * const *params,
-             guint               n_params)
+format_tagged_line (const char         *tags,
+                    const char         *command,
+                    const char * const *params,
+                    guint               n_params)
 {
   GString *line = g_string_new (NULL);
 
@@ -267,9 +268,42 @@ format_line (const char         *command,
   for (guint i = 0; i < n_params; i++)
     g_assert (strpbrk (params[i], "\r\n") == NULL);
 
-  natter_irc_format (line, NULL, NULL, command, params, n_params);
+  natter_irc_format (line, tags, NULL, command, params, n_params);
 
   return g_string_free_to_bytes (line);
+}
+
+static GBytes *
+format_line (const char         *command,
+             const char * const *params,
+             guint               n_params)
+{
+  return format_tagged_line (NULL, command, params, n_params);
+}
+
+void
+natter_session_connection_queue_tagged (NatterSessionConnection *self,
+                                        const char              *tags,
+                                        const char              *command,
+                                        const char * const      *params,
+                                        guint                    n_params)
+{
+  g_return_if_fail (NATTER_IS_SESSION_CONNECTION (self));
+  g_return_if_fail (command != NULL);
+
+  if (self->closed)
+    return;
+
+  g_queue_push_tail (&self->normal, format_tagged_line (tags, command, params, n_params));
+  connection_pump (self);
+}
+
+guint64
+natter_session_connection_take_token (NatterSessionConnection *self)
+{
+  g_return_val_if_fail (NATTER_IS_SESSION_CONNECTION (self), 0);
+
+  return ++self->next_token;
 }
 
 void

@@ -84,6 +84,14 @@ guint64                  natter_session_connection_queue_barrier   (NatterSessio
  * written yet; 0 when there is none. */
 guint64                  natter_session_connection_tail_barrier    (NatterSessionConnection *self,
                                                                     gboolean                *shareable);
+/* Queues one line with the raw, escaped tag section @tags (no '@'). */
+void                     natter_session_connection_queue_tagged    (NatterSessionConnection *self,
+                                                                    const char              *tags,
+                                                                    const char              *command,
+                                                                    const char * const      *params,
+                                                                    guint                    n_params);
+/* A token no barrier has had, for a label (labeled-response). */
+guint64                  natter_session_connection_take_token      (NatterSessionConnection *self);
 /* Takes that barrier off the queue, to queue it again after more lines. */
 void                     natter_session_connection_unqueue_barrier (NatterSessionConnection *self);
 

@@ -60,6 +60,7 @@ typedef struct {
   char      *type;
   char      *target;
   GPtrArray *messages;   /* NatterSessionMessage* */
+  guint64    label;      /* labeled-response: the request it answers, 0 if none */
 } Batch;
 
 struct _NatterSession
@@ -145,7 +146,9 @@ struct _Request
   GPtrArray     *results;    /* WHO, LIST: what came; SEND without echo-message: the messages to log */
   NatterSessionWhois *whois; /* WHOIS: what came */
   guint          unanswered; /* SEND: lines the server may still echo or refuse */
-  guint64        barrier;    /* the token of the PING after it; its PONG ends the wait */
+  guint64        barrier;    /* the token of the PING after it, or of its label
+                              * (labeled-response); its PONG, or its labeled
+                              * answer, ends the wait */
   GSource       *timeout;
   GSource       *echo_grace; /* SEND with echo-message: until the PING is sent */
 };
@@ -394,6 +397,23 @@ void      _natter_session_handle_markread (NatterSession    *self,
 void      _natter_session_handle_redact (NatterSession    *self,
                                          NatterIrcMessage *msg);
 /* FAIL (standard-replies): for now, a refused REDACT. */
+/* natter-session-labels.c: labeled-response, where the server offers it. */
+gboolean  _natter_session_labels_on     (NatterSession          *self);
+void      _natter_session_queue_labeled (NatterSession          *self,
+                                         Request                *request,
+                                         const char             *command,
+                                         const char * const     *params,
+                                         guint                   n_params);
+void      _natter_session_queue_message_line (NatterSession *self,
+                                              Request       *request,
+                                              const char    *command,
+                                              const char    *target,
+                                              const char    *text);
+guint64   _natter_session_label_answers (NatterSession          *self,
+                                         NatterIrcMessage       *msg);
+void      _natter_session_label_handled (NatterSession          *self,
+                                         NatterIrcMessage       *msg,
+                                         guint64                 token);
 /* natter-session-errors.c: a refusal's sentence, then the server's @server_text. */
 GError   *_natter_session_refusal_new   (NatterSessionError      code,
                                          const char             *reply,

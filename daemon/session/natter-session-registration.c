@@ -24,6 +24,7 @@ static const char * const wanted_caps[] = {
   "draft/read-marker",
   "draft/message-redaction",
   "sasl",
+  "labeled-response",
 };
 
 void

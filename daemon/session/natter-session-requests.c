@@ -441,7 +441,9 @@ _natter_session_queue_barrier (NatterSession *self,
                                                               shared || request->kind == REQUEST_SEND);
 }
 
-/* Sends @command for @request, and waits for the server's answer. */
+/* Sends @command for @request, and waits for the server's answer: its
+ * labeled answer where the server offers labeled-response, else the
+ * PONG to a PING after it. */
 void
 _natter_session_queue_request (NatterSession      *self,
                                Request            *request,
@@ -449,6 +451,11 @@ _natter_session_queue_request (NatterSession      *self,
                                const char * const *params,
                                guint               n_params)
 {
+  if (_natter_session_labels_on (self))
+    {
+      _natter_session_queue_labeled (self, request, command, params, n_params);
+      return;
+    }
   _natter_session_queue_params (self, FALSE, command, params, n_params);
   _natter_session_queue_barrier (self, request, FALSE);
 }
