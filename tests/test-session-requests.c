@@ -1182,6 +1182,21 @@ test_labels_answer (Fixture       *f,
   g_assert_cmpstr (sentence, ==, "You need to be a room operator to remove people from #a");
   g_clear_error (&error);
 
+  /* WHO goes labeled too; its batch brings the entries and the end. */
+  wait = (AsyncWait) { 0, };
+  g_clear_pointer (&label, g_free);
+  natter_session_who_async (f->session, "#a", NULL, on_history_like_who, &wait);
+  label = expect_labeled (fake, "WHO #a");
+  natter_test_fake_sendf (fake, "@label=%s :fake.test BATCH +w1 labeled-response", label);
+  natter_test_fake_send (fake, "@batch=w1 :fake.test 352 alice2 #a b h fake.test bob H@ :0 Bob");
+  natter_test_fake_send (fake, "@batch=w1 :fake.test 315 alice2 #a :End of WHO list");
+  natter_test_fake_send (fake, ":fake.test BATCH -w1");
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_no_error (wait.error);
+  g_assert_nonnull (wait.array);
+  g_assert_cmpuint (wait.array->len, ==, 1);
+  g_clear_pointer (&wait.array, g_ptr_array_unref);
+
   /* No PING went out for any of them. */
   natter_test_fake_assert_silent (fake, 200);
 }

@@ -121,3 +121,19 @@ _natter_session_queue_message_line (NatterSession *self,
   else
     _natter_session_queue_params (self, FALSE, command, params, G_N_ELEMENTS (params));
 }
+
+/* Sends @command for @request, which its own end reply (315, 318, 323)
+ * answers: labeled where the server offers it, so that the end of its
+ * labeled answer ends it too. */
+void
+_natter_session_queue_answered (NatterSession      *self,
+                                Request            *request,
+                                const char         *command,
+                                const char * const *params,
+                                guint               n_params)
+{
+  if (_natter_session_labels_on (self))
+    _natter_session_queue_labeled (self, request, command, params, n_params);
+  else
+    _natter_session_queue_params (self, FALSE, command, params, n_params);
+}

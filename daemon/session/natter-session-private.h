@@ -409,6 +409,11 @@ void      _natter_session_queue_message_line (NatterSession *self,
                                               const char    *command,
                                               const char    *target,
                                               const char    *text);
+void      _natter_session_queue_answered (NatterSession      *self,
+                                          Request            *request,
+                                          const char         *command,
+                                          const char * const *params,
+                                          guint               n_params);
 guint64   _natter_session_label_answers (NatterSession          *self,
                                          NatterIrcMessage       *msg);
 void      _natter_session_label_handled (NatterSession          *self,

@@ -614,7 +614,7 @@ natter_session_list_server_rooms_async (NatterSession       *self,
   if (request == NULL)
     return;
   request->results = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_listed_room_free);
-  _natter_session_queue_params (self, FALSE, "LIST", NULL, 0);
+  _natter_session_queue_answered (self, request, "LIST", NULL, 0);
 }
 
 GPtrArray *
@@ -661,7 +661,7 @@ natter_session_who_async (NatterSession       *self,
   if (request == NULL)
     return;
   request->results = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_who_entry_free);
-  _natter_session_queue (self, FALSE, "WHO", mask, NULL);
+  _natter_session_queue_answered (self, request, "WHO", (const char *[]) { mask }, 1);
 }
 
 GPtrArray *
