@@ -169,7 +169,7 @@ on_session_opened (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   self->opening = FALSE;
-  session = natter_ipc_client_open_session_finish (self->client, result, &error);
+  session = natter_client_open_session_finish (self->client, result, &error);
   if (session == NULL)
     {
       _natter_chat_error (self, error);
@@ -233,7 +233,7 @@ command_connect (NatterChat *self,
   nick = self->nick != NULL ? self->nick : g_get_user_name ();
   _natter_chat_printf (self, _("Connecting to %s…"), words[0]);
   self->opening = TRUE;
-  natter_ipc_client_open_session (self->client, _natter_chat_open_options (host, port, FALSE, nick),
+  natter_client_open_session (self->client, _natter_chat_open_options (host, port, FALSE, nick),
                                   NATTER_CLI_OBJECT_TIMEOUT_MS, NULL, on_session_opened, g_object_ref (self));
 }
 
@@ -264,7 +264,7 @@ _natter_chat_switch (NatterChat *self,
       return;
     }
 
-  room = natter_ipc_client_lookup_room (self->client, self->session, argument);
+  room = natter_client_lookup_room (self->client, self->session, argument);
   if (room != NULL)
     _natter_chat_set_current (self, natter_ipc_room1_get_name (room));
   else if (_natter_chat_is_room_name (argument))
@@ -310,7 +310,7 @@ command_topic (NatterChat *self,
   if (!need_current (self))
     return;
 
-  room = natter_ipc_client_lookup_room (self->client, self->session, self->current);
+  room = natter_client_lookup_room (self->client, self->session, self->current);
   if (room == NULL)
     {
       _natter_chat_printf (self, _("You are not in %s"), self->current);
@@ -579,7 +579,7 @@ current_room (NatterChat *self)
   if (!need_current (self))
     return NULL;
 
-  room = natter_ipc_client_lookup_room (self->client, self->session, self->current);
+  room = natter_client_lookup_room (self->client, self->session, self->current);
   if (room == NULL || !_natter_chat_is_room_name (self->current))
     {
       _natter_chat_printf (self, _("%s is not a room you are in"), self->current);
@@ -711,7 +711,7 @@ run_command (NatterChat *self,
           return;
         }
       /* Joined already: just go there. */
-      if (natter_ipc_client_lookup_room (self->client, self->session, words[0]) != NULL)
+      if (natter_client_lookup_room (self->client, self->session, words[0]) != NULL)
         _natter_chat_switch (self, words[0]);
       _natter_chat_join_room (self, words[0], words[1] != NULL ? words[1] : "", TRUE);
     }

@@ -14,7 +14,7 @@ struct _NatterChat
 {
   GObject            parent_instance;
 
-  NatterIpcClient   *client;
+  NatterClient   *client;
   NatterIpcSession1 *session;
   char              *current;      /* the room or nick plain lines go to */
   char              *switch_to;    /* room to make current once joined */

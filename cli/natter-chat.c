@@ -233,7 +233,7 @@ natter_chat_watch_rooms (NatterChat *self)
   if (self->session == NULL)
     return;
 
-  rooms = natter_ipc_client_list_rooms (self->client, self->session);
+  rooms = natter_client_list_rooms (self->client, self->session);
   for (guint i = 0; i < rooms->len; i++)
     watch_room (self, g_ptr_array_index (rooms, i));
 }
@@ -321,7 +321,7 @@ _natter_chat_list_windows (NatterChat *self)
 }
 
 static void
-on_room_added (NatterIpcClient   *client,
+on_room_added (NatterClient   *client,
                NatterIpcSession1 *session,
                NatterIpcRoom1    *room,
                NatterChat        *self)
@@ -337,7 +337,7 @@ on_room_added (NatterIpcClient   *client,
 }
 
 static void
-on_room_removed (NatterIpcClient   *client,
+on_room_removed (NatterClient   *client,
                  NatterIpcSession1 *session,
                  NatterIpcRoom1    *room,
                  NatterChat        *self)
@@ -448,11 +448,11 @@ on_joined (GObject      *source,
 {
   g_autoptr(NatterChat) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(NatterIpcRoom1) room = natter_ipc_client_join_room_finish (self->client, result, &error);
+  g_autoptr(NatterIpcRoom1) room = natter_client_join_room_finish (self->client, result, &error);
   const char *name = room != NULL ? natter_ipc_room1_get_name (room) : NULL;
 
   /* natterd said joined: a room object late to arrive is told by its event. */
-  if (room == NULL && !g_error_matches (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_PUBLISHED))
+  if (room == NULL && !g_error_matches (error, NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_NOT_PUBLISHED))
     _natter_chat_error (self, error);
   else if (name != NULL && self->switch_to != NULL && g_ascii_strcasecmp (self->switch_to, name) == 0)
     {
@@ -473,7 +473,7 @@ _natter_chat_join_room (NatterChat *self,
       g_free (self->switch_to);
       self->switch_to = g_strdup (name);
     }
-  natter_ipc_client_join_room (self->client, self->session, name, key, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
+  natter_client_join_room (self->client, self->session, name, key, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
                                on_joined, g_object_ref (self));
 }
 
@@ -487,7 +487,7 @@ join_pending_rooms (NatterChat *self)
 }
 
 static void
-on_state_changed (NatterIpcClient   *client,
+on_state_changed (NatterClient   *client,
                   NatterIpcSession1 *session,
                   const char        *state,
                   const char        *reason,
@@ -576,7 +576,7 @@ _natter_chat_tell_blocked (NatterChat *self)
 }
 
 static void
-on_message_received (NatterIpcClient   *client,
+on_message_received (NatterClient   *client,
                      NatterIpcSession1 *session,
                      GVariant          *message,
                      NatterChat        *self)
@@ -612,7 +612,7 @@ on_message_received (NatterIpcClient   *client,
 }
 
 static void
-on_session_removed (NatterIpcClient   *client,
+on_session_removed (NatterClient   *client,
                     NatterIpcSession1 *session,
                     NatterChat        *self)
 {
@@ -626,13 +626,13 @@ on_session_removed (NatterIpcClient   *client,
   g_ptr_array_set_size (self->windows, 0);
 
   /* natterd going away removes every session; it says so itself. */
-  if (natter_ipc_client_get_running (self->client))
+  if (natter_client_get_running (self->client))
     _natter_chat_printf (self, _("The session was closed; \\connect HOST opens another, /quit leaves"));
   _natter_chat_update_prompt (self);
 }
 
 static void
-on_session_added (NatterIpcClient   *client,
+on_session_added (NatterClient   *client,
                   NatterIpcSession1 *session,
                   NatterChat        *self)
 {
@@ -645,14 +645,14 @@ on_session_added (NatterIpcClient   *client,
 }
 
 static void
-on_daemon_vanished (NatterIpcClient *client,
+on_daemon_vanished (NatterClient *client,
                     NatterChat      *self)
 {
   _natter_chat_printf (self, _("natterd went away; waiting for it to come back"));
 }
 
 static void
-on_daemon_appeared (NatterIpcClient *client,
+on_daemon_appeared (NatterClient *client,
                     NatterChat      *self)
 {
   _natter_chat_printf (self, _("natterd is back"));
@@ -763,9 +763,9 @@ word_generator (const char *text,
 
       if (self->session != NULL)
         {
-          g_autoptr(GPtrArray) rooms = natter_ipc_client_list_rooms (self->client, self->session);
+          g_autoptr(GPtrArray) rooms = natter_client_list_rooms (self->client, self->session);
           NatterIpcRoom1 *current = self->current != NULL
-            ? natter_ipc_client_lookup_room (self->client, self->session, self->current) : NULL;
+            ? natter_client_lookup_room (self->client, self->session, self->current) : NULL;
 
           /* Nicks of the current room first, then the rooms. */
           if (current != NULL)
@@ -967,11 +967,11 @@ natter_chat_init (NatterChat *self)
 }
 
 NatterChat *
-natter_chat_new (NatterIpcClient *client)
+natter_chat_new (NatterClient *client)
 {
   NatterChat *self;
 
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (client), NULL);
 
   self = g_object_new (NATTER_TYPE_CHAT, NULL);
   self->client = g_object_ref (client);
@@ -1024,7 +1024,7 @@ natter_chat_set_session (NatterChat        *self,
   g_signal_connect (session, "notify::blocked", G_CALLBACK (on_blocked_changed), self);
   natter_chat_watch_rooms (self);
 
-  rooms = natter_ipc_client_list_rooms (self->client, session);
+  rooms = natter_client_list_rooms (self->client, session);
   g_ptr_array_set_size (self->windows, 0);
   for (guint i = 0; i < rooms->len; i++)
     window_open (self, natter_ipc_room1_get_name (g_ptr_array_index (rooms, i)));
@@ -1065,9 +1065,9 @@ natter_chat_open (NatterChat  *self,
   g_return_val_if_fail (host != NULL, FALSE);
   g_return_val_if_fail (nick != NULL, FALSE);
 
-  natter_ipc_client_open_session (self->client, _natter_chat_open_options (host, port, tls, nick),
+  natter_client_open_session (self->client, _natter_chat_open_options (host, port, tls, nick),
                                   NATTER_CLI_OBJECT_TIMEOUT_MS, NULL, natter_cli_keep_result, &result);
-  session = natter_ipc_client_open_session_finish (self->client, natter_cli_wait_result (&result), error);
+  session = natter_client_open_session_finish (self->client, natter_cli_wait_result (&result), error);
   if (session == NULL)
     return FALSE;
 

@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "natter-ipc-client.h"
+#include "natter-client.h"
 
 G_BEGIN_DECLS
 
@@ -19,7 +19,7 @@ G_DECLARE_FINAL_TYPE (NatterChat, natter_chat, NATTER, CHAT, GObject)
  * Readline is one per process: so is a running NatterChat.
  */
 
-NatterChat        *natter_chat_new         (NatterIpcClient    *client);
+NatterChat        *natter_chat_new         (NatterClient    *client);
 
 /* Close the session when the chat ends (natterctl chat --once). */
 void               natter_chat_set_once    (NatterChat         *self,

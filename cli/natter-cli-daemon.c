@@ -36,7 +36,7 @@ print_stopped (NatterCli *cli,
   return NATTER_CLI_EXIT_OK;
 }
 
-/* Not through NatterIpcClient, which would start natterd to stop it; and
+/* Not through NatterClient, which would start natterd to stop it; and
  * done once natterd has left the bus, so whatever runs next finds it gone. */
 int
 natter_cli_daemon_shutdown (NatterCli              *cli,
@@ -228,7 +228,7 @@ natter_cli_daemon_auto_away (NatterCli              *cli,
 
   if ((status = natter_cli_connect (cli)) != 0)
     return status;
-  wait.daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
+  wait.daemon = natter_client_get_daemon (natter_cli_get_client (cli));
 
   if (wait.enabled >= 0 || wait.without_window >= 0 || wait.delay >= 0 || wait.message != NULL)
     {
@@ -259,7 +259,7 @@ natter_cli_daemon_backup (NatterCli              *cli,
       (status = natter_cli_connect (cli)) != 0)
     return status;
 
-  if (!natter_ipc_daemon1_call_backup_sync (natter_ipc_client_get_daemon (natter_cli_get_client (cli)),
+  if (!natter_ipc_daemon1_call_backup_sync (natter_client_get_daemon (natter_cli_get_client (cli)),
                                             G_DBUS_CALL_FLAGS_NONE, G_MAXINT, &paths, NULL, &error))
     return natter_cli_report_error (cli, error);
 

@@ -91,7 +91,7 @@ print_websocket (NatterIpcDaemon1 *daemon)
 static int
 print_hosting (NatterCli *cli)
 {
-  NatterIpcDaemon1 *daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
+  NatterIpcDaemon1 *daemon = natter_client_get_daemon (natter_cli_get_client (cli));
   const char * const *addresses = natter_ipc_daemon1_get_hosting_addresses (daemon);
   gboolean hosting = natter_ipc_daemon1_get_hosting (daemon);
 
@@ -246,7 +246,7 @@ cmd_host_start (NatterCli              *cli,
   if ((status = natter_cli_connect (cli)) != 0)
     return status;
 
-  daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
+  daemon = natter_client_get_daemon (natter_cli_get_client (cli));
   if (!natter_ipc_daemon1_call_start_hosting_sync (daemon, g_variant_dict_end (&options),
                                                    G_DBUS_CALL_FLAGS_NONE, -1, &addresses, NULL, &error))
     return natter_cli_report_error (cli, error);
@@ -280,7 +280,7 @@ cmd_host_stop (NatterCli              *cli,
       (status = natter_cli_connect (cli)) != 0)
     return status;
 
-  daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
+  daemon = natter_client_get_daemon (natter_cli_get_client (cli));
   if (!natter_ipc_daemon1_call_stop_hosting_sync (daemon, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
     return natter_cli_report_error (cli, error);
 
@@ -313,7 +313,7 @@ cmd_host_reload (NatterCli              *cli,
       (status = natter_cli_connect (cli)) != 0)
     return status;
 
-  daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
+  daemon = natter_client_get_daemon (natter_cli_get_client (cli));
   if (!natter_ipc_daemon1_call_reload_sync (daemon, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
     return natter_cli_report_error (cli, error);
 
@@ -443,7 +443,7 @@ print_host_list (NatterCli      *cli,
   int status;
 
   if ((status = natter_cli_connect (cli)) != 0 ||
-      (elements = natter_cli_call (cli, natter_ipc_client_get_host (natter_cli_get_client (cli)),
+      (elements = natter_cli_call (cli, natter_client_get_host (natter_cli_get_client (cli)),
                                    list->method, owned, &status)) == NULL)
     return status;
 
@@ -509,7 +509,7 @@ cmd_host_kick (NatterCli              *cli,
       (status = natter_cli_connect (cli)) != 0)
     return status;
 
-  host = natter_ipc_client_get_host (natter_cli_get_client (cli));
+  host = natter_client_get_host (natter_cli_get_client (cli));
   if (reason == NULL)
     reason = g_strdup (kick ? "Kicked by the host" : "Room closed by the host");
   if (kick)
@@ -547,7 +547,7 @@ cmd_host_wallops (NatterCli              *cli,
       (status = natter_cli_connect (cli)) != 0)
     return status;
 
-  if (!natter_ipc_host1_call_send_wallops_sync (natter_ipc_client_get_host (natter_cli_get_client (cli)),
+  if (!natter_ipc_host1_call_send_wallops_sync (natter_client_get_host (natter_cli_get_client (cli)),
                                                 argv[1], G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
     return natter_cli_report_error (cli, error);
 
@@ -575,7 +575,7 @@ cmd_host_backup (NatterCli              *cli,
     return status;
 
   /* A large file takes a while: no D-Bus timeout. */
-  if (!natter_ipc_host1_call_backup_sync (natter_ipc_client_get_host (natter_cli_get_client (cli)),
+  if (!natter_ipc_host1_call_backup_sync (natter_client_get_host (natter_cli_get_client (cli)),
                                           G_DBUS_CALL_FLAGS_NONE, G_MAXINT, &path, NULL, &error))
     return natter_cli_report_error (cli, error);
 
@@ -624,7 +624,7 @@ cmd_host_private_room (NatterCli              *cli,
   g_variant_dict_insert (&options, "tls-port", "q", (guint16) tls_port);
   if (argc > 1)
     g_variant_dict_insert (&options, "name", "s", argv[1]);
-  if (!natter_ipc_host1_call_create_private_room_sync (natter_ipc_client_get_host (natter_cli_get_client (cli)),
+  if (!natter_ipc_host1_call_create_private_room_sync (natter_client_get_host (natter_cli_get_client (cli)),
                                                        g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE, -1,
                                                        &room, &key, &link, NULL, &error))
     return natter_cli_report_error (cli, error);

@@ -262,7 +262,7 @@ target_equal (const char *a,
 }
 
 static void
-on_follow_message (NatterIpcClient   *client,
+on_follow_message (NatterClient   *client,
                    NatterIpcSession1 *session,
                    GVariant          *message,
                    Follow            *follow)
@@ -310,7 +310,7 @@ on_follow_message (NatterIpcClient   *client,
 }
 
 static void
-on_follow_session_removed (NatterIpcClient   *client,
+on_follow_session_removed (NatterClient   *client,
                            NatterIpcSession1 *session,
                            Follow            *follow)
 {
@@ -322,7 +322,7 @@ on_follow_session_removed (NatterIpcClient   *client,
 }
 
 static void
-on_follow_vanished (NatterIpcClient *client,
+on_follow_vanished (NatterClient *client,
                     Follow          *follow)
 {
   g_printerr (_("natterctl: natterd went away\n"));
@@ -352,7 +352,7 @@ natter_cli_message_follow (NatterCli              *cli,
       N_("Also show room events, which then count for --count"), NULL },
     { NULL }
   };
-  NatterIpcClient *client;
+  NatterClient *client;
   g_autoptr(GPtrArray) sessions = NULL;
   Follow follow = { 0, };
   guint sigint, sigterm;
@@ -378,7 +378,7 @@ natter_cli_message_follow (NatterCli              *cli,
   follow.events = events;
   follow.remaining = count > 0 ? count : -1;
 
-  sessions = natter_ipc_client_list_sessions (client);
+  sessions = natter_client_list_sessions (client);
   if (natter_cli_get_session_option (cli) != NULL || sessions->len <= 1)
     {
       follow.session = natter_cli_choose_session (cli, &status);

@@ -31,7 +31,7 @@ natter_cli_notify_read (NatterCli              *cli,
 
   for (int i = 1; i < argc; i++)
     {
-      NatterIpcRoom1 *room = natter_ipc_client_lookup_room (natter_cli_get_client (cli), session, argv[i]);
+      NatterIpcRoom1 *room = natter_client_lookup_room (natter_cli_get_client (cli), session, argv[i]);
       g_autoptr(GError) error = NULL;
 
       if (room == NULL)
@@ -123,7 +123,7 @@ natter_cli_notify_mute (NatterCli              *cli,
   if ((status = natter_cli_connect (cli)) != 0)
     return status;
 
-  daemon = natter_ipc_client_get_daemon (natter_cli_get_client (cli));
+  daemon = natter_client_get_daemon (natter_cli_get_client (cli));
   if (!natter_ipc_daemon1_call_mute_sync (daemon, seconds, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error))
     return natter_cli_report_error (cli, error);
   until = seconds == 0 ? 0 : g_get_real_time () + (gint64) seconds * G_USEC_PER_SEC;

@@ -17,7 +17,7 @@ natter_cli_room_join_all (NatterCli         *cli,
                           char             **keys,
                           GPtrArray         *joined)
 {
-  NatterIpcClient *client = natter_cli_get_client (cli);
+  NatterClient *client = natter_cli_get_client (cli);
 
   for (guint i = 0; rooms[i] != NULL; i++)
     {
@@ -29,12 +29,12 @@ natter_cli_room_join_all (NatterCli         *cli,
       if (rooms[i][0] == '\0')
         continue;
 
-      natter_ipc_client_join_room (client, session, rooms[i], key, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
+      natter_client_join_room (client, session, rooms[i], key, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
                                    natter_cli_keep_result, &result);
-      room = natter_ipc_client_join_room_finish (client, natter_cli_wait_result (&result), &error);
+      room = natter_client_join_room_finish (client, natter_cli_wait_result (&result), &error);
       /* natterd's reply said joined: a room object late to arrive does not
        * undo that. */
-      if (room == NULL && !g_error_matches (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_PUBLISHED))
+      if (room == NULL && !g_error_matches (error, NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_NOT_PUBLISHED))
         return natter_cli_report_error (cli, error);
       g_ptr_array_add (joined, g_strdup (rooms[i]));
     }
@@ -54,7 +54,7 @@ natter_cli_room_choose_session (NatterCli           *cli,
                                 const char * const  *names,
                                 int                 *status)
 {
-  NatterIpcClient *client;
+  NatterClient *client;
   g_autoptr(GPtrArray) sessions = NULL;
   g_autoptr(GPtrArray) having = NULL;
   g_autoptr(GString) ids = NULL;
@@ -65,7 +65,7 @@ natter_cli_room_choose_session (NatterCli           *cli,
     return NULL;
 
   client = natter_cli_get_client (cli);
-  sessions = natter_ipc_client_list_sessions (client);
+  sessions = natter_client_list_sessions (client);
   having = g_ptr_array_new ();
   for (guint i = 0; i < sessions->len; i++)
     {
@@ -73,7 +73,7 @@ natter_cli_room_choose_session (NatterCli           *cli,
       gboolean all = TRUE;
 
       for (guint n = 0; names[n] != NULL && all; n++)
-        all = natter_ipc_client_lookup_room (client, session, names[n]) != NULL;
+        all = natter_client_lookup_room (client, session, names[n]) != NULL;
       if (all)
         g_ptr_array_add (having, session);
     }

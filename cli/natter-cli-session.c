@@ -84,7 +84,7 @@ static void
 print_sessions_table (NatterCli *cli,
                       GPtrArray *sessions)
 {
-  NatterIpcClient *client = natter_cli_get_client (cli);
+  NatterClient *client = natter_cli_get_client (cli);
   gboolean color = natter_cli_get_color (cli);
   g_autoptr(NatterCliTable) table = NULL;
 
@@ -92,7 +92,7 @@ print_sessions_table (NatterCli *cli,
   for (guint i = 0; i < sessions->len; i++)
     {
       NatterIpcSession1 *session = g_ptr_array_index (sessions, i);
-      g_autoptr(GPtrArray) rooms = natter_ipc_client_list_rooms (client, session);
+      g_autoptr(GPtrArray) rooms = natter_client_list_rooms (client, session);
       g_autofree char *id = g_strdup_printf ("%u", natter_ipc_session1_get_id (session));
       g_autofree char *server = session_server (session);
       g_autofree char *names = room_names (rooms);
@@ -118,14 +118,14 @@ print_sessions_table (NatterCli *cli,
 /* "sessions": [ ... ] */
 static void
 json_add_sessions (JsonBuilder     *builder,
-                   NatterIpcClient *client,
+                   NatterClient *client,
                    GPtrArray       *sessions)
 {
   json_builder_set_member_name (builder, "sessions");
   json_builder_begin_array (builder);
   for (guint i = 0; i < sessions->len; i++)
     {
-      g_autoptr(GPtrArray) rooms = natter_ipc_client_list_rooms (client, g_ptr_array_index (sessions, i));
+      g_autoptr(GPtrArray) rooms = natter_client_list_rooms (client, g_ptr_array_index (sessions, i));
 
       natter_cli_json_add_session (builder, g_ptr_array_index (sessions, i), rooms);
     }
@@ -150,7 +150,7 @@ cmd_status (NatterCli              *cli,
             int                     argc,
             char                  **argv)
 {
-  NatterIpcClient *client;
+  NatterClient *client;
   NatterIpcDaemon1 *daemon;
   g_autoptr(GPtrArray) sessions = NULL;
   const char * const *addresses;
@@ -161,8 +161,8 @@ cmd_status (NatterCli              *cli,
     return status;
 
   client = natter_cli_get_client (cli);
-  daemon = natter_ipc_client_get_daemon (client);
-  sessions = natter_ipc_client_list_sessions (client);
+  daemon = natter_client_get_daemon (client);
+  sessions = natter_client_list_sessions (client);
   addresses = natter_ipc_daemon1_get_hosting_addresses (daemon);
 
   if (natter_cli_get_json (cli))
@@ -229,7 +229,7 @@ cmd_sessions (NatterCli              *cli,
               int                     argc,
               char                  **argv)
 {
-  NatterIpcClient *client;
+  NatterClient *client;
   g_autoptr(GPtrArray) sessions = NULL;
   int status;
 
@@ -238,7 +238,7 @@ cmd_sessions (NatterCli              *cli,
     return status;
 
   client = natter_cli_get_client (cli);
-  sessions = natter_ipc_client_list_sessions (client);
+  sessions = natter_client_list_sessions (client);
 
   if (natter_cli_get_json (cli))
     {
@@ -440,8 +440,8 @@ open_connected (NatterCli *cli,
                 int        timeout,
                 int       *status)
 {
-  NatterIpcClient *client = natter_cli_get_client (cli);
-  g_autoptr(GPtrArray) before = natter_ipc_client_list_sessions (client);
+  NatterClient *client = natter_cli_get_client (cli);
+  g_autoptr(GPtrArray) before = natter_client_list_sessions (client);
   g_autoptr(NatterIpcSession1) session = NULL;
   g_autoptr(GAsyncResult) opened = NULL;
   g_autoptr(GAsyncResult) connected = NULL;
@@ -451,9 +451,9 @@ open_connected (NatterCli *cli,
   g_autofree char *last_error = NULL;
   gulong handler;
 
-  natter_ipc_client_open_session (client, options, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
+  natter_client_open_session (client, options, NATTER_CLI_OBJECT_TIMEOUT_MS, NULL,
                                   natter_cli_keep_result, &opened);
-  session = natter_ipc_client_open_session_finish (client, natter_cli_wait_result (&opened), &error);
+  session = natter_client_open_session_finish (client, natter_cli_wait_result (&opened), &error);
   if (session == NULL)
     {
       *status = natter_cli_report_error (cli, error);
@@ -461,8 +461,8 @@ open_connected (NatterCli *cli,
     }
 
   handler = g_signal_connect (session, "certificate-offered", G_CALLBACK (on_certificate_offered), &fingerprint);
-  natter_ipc_client_wait_connected (client, session, timeout * 1000, NULL, natter_cli_keep_result, &connected);
-  natter_ipc_client_wait_connected_finish (client, natter_cli_wait_result (&connected), &error);
+  natter_client_wait_connected (client, session, timeout * 1000, NULL, natter_cli_keep_result, &connected);
+  natter_client_wait_connected_finish (client, natter_cli_wait_result (&connected), &error);
   g_signal_handler_disconnect (session, handler);
   if (error == NULL)
     return g_steal_pointer (&session);
@@ -588,7 +588,7 @@ cmd_connect (NatterCli              *cli,
   if (natter_cli_get_json (cli))
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(GPtrArray) session_rooms = natter_ipc_client_list_rooms (natter_cli_get_client (cli), session);
+      g_autoptr(GPtrArray) session_rooms = natter_client_list_rooms (natter_cli_get_client (cli), session);
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "session");

@@ -21,7 +21,7 @@ struct _NatterCli
   char            *session;
 
   gboolean         color;
-  NatterIpcClient *client;
+  NatterClient *client;
   GError          *connect_error;
   gboolean         connect_done;
   GOptionEntry     common_entries[3];
@@ -229,7 +229,7 @@ describe_cause (const GError *error)
     return _("No longer there");
   if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_TIMEOUT) ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
-      g_error_matches (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_PUBLISHED))
+      g_error_matches (error, NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_NOT_PUBLISHED))
     return _("natterd did not answer in time");
 
   return NULL;
@@ -332,7 +332,7 @@ on_client_ready (GObject      *source,
 {
   NatterCli *self = user_data;
 
-  self->client = natter_ipc_client_new_finish (result, &self->connect_error);
+  self->client = natter_client_new_finish (result, &self->connect_error);
   self->connect_done = TRUE;
 }
 
@@ -350,7 +350,7 @@ natter_cli_connect (NatterCli *self)
   if (self->client != NULL)
     return NATTER_CLI_EXIT_OK;
 
-  natter_ipc_client_new (NULL, NULL, on_client_ready, self);
+  natter_client_new (NULL, NULL, on_client_ready, self);
   natter_cli_wait (self, connect_done, self, 0);
 
   if (self->client == NULL)
@@ -362,7 +362,7 @@ natter_cli_connect (NatterCli *self)
       return NATTER_CLI_EXIT_UNREACHABLE;
     }
 
-  if (!natter_ipc_client_get_running (self->client))
+  if (!natter_client_get_running (self->client))
     {
       g_printerr (_("natterctl: natterd is not running and could not be started\n"));
       g_clear_object (&self->client);
@@ -372,7 +372,7 @@ natter_cli_connect (NatterCli *self)
   return NATTER_CLI_EXIT_OK;
 }
 
-NatterIpcClient *
+NatterClient *
 natter_cli_get_client (NatterCli *self)
 {
   g_return_val_if_fail (NATTER_IS_CLI (self), NULL);
@@ -410,7 +410,7 @@ natter_cli_choose_session (NatterCli *self,
   if (*status != NATTER_CLI_EXIT_OK)
     return NULL;
 
-  sessions = natter_ipc_client_list_sessions (self->client);
+  sessions = natter_client_list_sessions (self->client);
 
   if (self->session == NULL)
     {

@@ -4,7 +4,7 @@
 #include <gio/gio.h>
 
 #include "natter-cli-output.h"
-#include "natter-ipc-client.h"
+#include "natter-client.h"
 
 G_BEGIN_DECLS
 
@@ -97,7 +97,7 @@ const char        *natter_cli_get_session_option  (NatterCli              *self)
 /* Connects to natterd (starting it by D-Bus activation). Returns
  * NATTER_CLI_EXIT_OK or NATTER_CLI_EXIT_UNREACHABLE after printing why. */
 int                natter_cli_connect             (NatterCli              *self);
-NatterIpcClient   *natter_cli_get_client          (NatterCli              *self);
+NatterClient   *natter_cli_get_client          (NatterCli              *self);
 
 /* The session named by -s (an id, a saved network's name, a server name or
  * SERVER:PORT), or the only one. NULL with *@status set after printing why. */

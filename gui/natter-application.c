@@ -62,10 +62,10 @@ on_color_scheme_changed (GSettings         *settings,
 static void
 push_highlight_words (NatterApplication *self)
 {
-  NatterIpcClient *client = self->session_list != NULL ? natter_session_list_get_client (self->session_list) : NULL;
+  NatterClient *client = self->session_list != NULL ? natter_session_list_get_client (self->session_list) : NULL;
 
   if (client != NULL)
-    natter_ipc_daemon1_call_set_highlight_words (natter_ipc_client_get_daemon (client),
+    natter_ipc_daemon1_call_set_highlight_words (natter_client_get_daemon (client),
                                                  (const char * const *) self->highlight_words,
                                                  G_DBUS_CALL_FLAGS_NONE, -1, NULL, natter_application_report_call,
                                                  NULL);
@@ -126,7 +126,7 @@ natter_application_report_call (GObject      *source,
 static void
 migrate_notification_levels (NatterApplication *self)
 {
-  NatterIpcClient *client = natter_session_list_get_client (self->session_list);
+  NatterClient *client = natter_session_list_get_client (self->session_list);
   g_autoptr(GVariant) levels = NULL;
   g_autoptr(GVariant) global = NULL;
   NatterIpcDaemon1 *daemon;
@@ -134,7 +134,7 @@ migrate_notification_levels (NatterApplication *self)
   if (client == NULL || g_settings_get_boolean (self->settings, "notifications-migrated"))
     return;
 
-  daemon = natter_ipc_client_get_daemon (client);
+  daemon = natter_client_get_daemon (client);
   levels = g_settings_get_value (self->settings, "room-notifications");
   if (g_variant_n_children (levels) > 0)
     natter_ipc_daemon1_call_import_notification_levels (daemon, levels, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
@@ -245,7 +245,7 @@ on_link_session_opened (GObject      *source,
   g_autoptr(GError) error = NULL;
   NatterSessionItem *item;
 
-  session = natter_ipc_client_open_session_finish (NATTER_IPC_CLIENT (source), result, &error);
+  session = natter_client_open_session_finish (NATTER_CLIENT (source), result, &error);
 
   /* Shut down meanwhile: nothing left to open it in. */
   if (self == NULL || self->session_list == NULL)
@@ -255,7 +255,7 @@ on_link_session_opened (GObject      *source,
       g_free (natter_ipc_error_strip (error));
       report_link_failure (self, link->text, error->message);
     }
-  else if ((item = natter_session_list_lookup_session (self->session_list, natter_ipc_client_get_path (session))) != NULL)
+  else if ((item = natter_session_list_lookup_session (self->session_list, natter_client_get_path (session))) != NULL)
     join_link (self, item, &link->uri);
   else
     report_link_failure (self, link->text, _("The Natter service opened a session but it never appeared"));
@@ -269,7 +269,7 @@ natter_application_open_uri (NatterApplication  *self,
                              GError            **error)
 {
   NatterIrcUri parsed;
-  NatterIpcClient *client;
+  NatterClient *client;
   GListModel *sessions;
   g_autofree char *nick = NULL;
   GVariantDict options;
@@ -337,7 +337,7 @@ natter_application_open_uri (NatterApplication  *self,
   link->cancellable = g_cancellable_new ();
   /* Until its object shows up, or not: then say so rather than wait forever. */
   g_ptr_array_add (self->links, link);
-  natter_ipc_client_open_session (client, g_variant_dict_end (&options), LINK_TIMEOUT_SECONDS * 1000,
+  natter_client_open_session (client, g_variant_dict_end (&options), LINK_TIMEOUT_SECONDS * 1000,
                                   link->cancellable, on_link_session_opened, link);
 
   return TRUE;
@@ -380,9 +380,9 @@ action_preferences (GSimpleAction *action,
                     gpointer       user_data)
 {
   NatterApplication *self = user_data;
-  NatterIpcClient *client = natter_session_list_get_client (self->session_list);
+  NatterClient *client = natter_session_list_get_client (self->session_list);
   NatterPreferences *preferences = natter_preferences_new (self->settings,
-                                                           client != NULL ? natter_ipc_client_get_daemon (client)
+                                                           client != NULL ? natter_client_get_daemon (client)
                                                                           : NULL);
 
   gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (natter_application_get_window (self)));

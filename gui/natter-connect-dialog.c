@@ -147,7 +147,7 @@ on_opened (GObject      *source,
   NatterSessionItem *item;
 
   /* Cancelled: the dialog is gone, self with it. */
-  session = natter_ipc_client_open_session_finish (NATTER_IPC_CLIENT (source), result, &error);
+  session = natter_client_open_session_finish (NATTER_CLIENT (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
@@ -161,7 +161,7 @@ on_opened (GObject      *source,
     }
 
   /* The session list heard of it first. */
-  item = natter_session_list_lookup_session (self->session_list, natter_ipc_client_get_path (session));
+  item = natter_session_list_lookup_session (self->session_list, natter_client_get_path (session));
   if (item != NULL)
     finish (self, item);
 }
@@ -172,7 +172,7 @@ action_connect (GtkWidget  *widget,
                 GVariant   *parameter)
 {
   NatterConnectDialog *self = NATTER_CONNECT_DIALOG (widget);
-  NatterIpcClient *client = natter_session_list_get_client (self->session_list);
+  NatterClient *client = natter_session_list_get_client (self->session_list);
   g_autofree char *host = row_text_stripped (self->host_row);
   g_autofree char *nick = row_text_stripped (self->nick_row);
   g_autofree char *sasl_account = row_text_stripped (self->sasl_account_row);
@@ -183,7 +183,7 @@ action_connect (GtkWidget  *widget,
 
   if (self->opening)
     return;
-  if (client == NULL || !natter_ipc_client_get_running (client))
+  if (client == NULL || !natter_client_get_running (client))
     {
       show_error (self, _("The Natter service is not running"));
       return;
@@ -226,7 +226,7 @@ action_connect (GtkWidget  *widget,
   self->opening = TRUE;
   update_sensitivity (self);
   /* As long as it takes: the dialog stays until the session is there. */
-  natter_ipc_client_open_session (client, g_variant_dict_end (&options), 0, self->cancellable, on_opened, self);
+  natter_client_open_session (client, g_variant_dict_end (&options), 0, self->cancellable, on_opened, self);
 }
 
 /* Suggestions */
@@ -266,14 +266,14 @@ on_suggestion_activated (AdwActionRow        *row,
   const char *host = g_object_get_data (G_OBJECT (row), "natter-host");
   guint16 port = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "natter-port"));
   gboolean tls = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "natter-tls"));
-  NatterIpcClient *client = natter_session_list_get_client (self->session_list);
+  NatterClient *client = natter_session_list_get_client (self->session_list);
 
   natter_connect_dialog_set_values (self, host, port, tls, NULL, NULL);
   gtk_widget_grab_focus (GTK_WIDGET (self->nick_row));
 
   /* This computer's rooms: all of them, as the rooms to join. */
   if (g_object_get_data (G_OBJECT (row), "natter-hosted") != NULL && client != NULL)
-    natter_ipc_host1_call_list_rooms (natter_ipc_client_get_host (client), G_DBUS_CALL_FLAGS_NONE, -1,
+    natter_ipc_host1_call_list_rooms (natter_client_get_host (client), G_DBUS_CALL_FLAGS_NONE, -1,
                                       self->cancellable, on_hosted_rooms, g_object_ref (self));
 }
 
@@ -339,8 +339,8 @@ parse_hosting_address (const char  *address,
 static void
 add_suggestions (NatterConnectDialog *self)
 {
-  NatterIpcClient *client = natter_session_list_get_client (self->session_list);
-  NatterIpcDaemon1 *daemon = client != NULL ? natter_ipc_client_get_daemon (client) : NULL;
+  NatterClient *client = natter_session_list_get_client (self->session_list);
+  NatterIpcDaemon1 *daemon = client != NULL ? natter_client_get_daemon (client) : NULL;
   const char * const *addresses = daemon != NULL ? natter_ipc_daemon1_get_hosting_addresses (daemon) : NULL;
   g_autofree char *host = NULL;
   guint16 port;

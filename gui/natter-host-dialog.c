@@ -724,7 +724,7 @@ NatterHostDialog *
 natter_host_dialog_new (NatterSessionList *session_list)
 {
   NatterHostDialog *self;
-  NatterIpcClient *client;
+  NatterClient *client;
 
   g_return_val_if_fail (NATTER_IS_SESSION_LIST (session_list), NULL);
 
@@ -733,8 +733,8 @@ natter_host_dialog_new (NatterSessionList *session_list)
   client = natter_session_list_get_client (session_list);
   if (client != NULL)
     {
-      self->daemon = g_object_ref (natter_ipc_client_get_daemon (client));
-      self->host = g_object_ref (natter_ipc_client_get_host (client));
+      self->daemon = g_object_ref (natter_client_get_daemon (client));
+      self->host = g_object_ref (natter_client_get_host (client));
       g_signal_connect (self->daemon, "g-properties-changed", G_CALLBACK (on_daemon_properties_changed), self);
       set_tls (self, natter_ipc_daemon1_get_hosting_tls_fingerprint (self->daemon),
                natter_ipc_daemon1_get_hosting_tls_link (self->daemon));

@@ -97,7 +97,7 @@ on_whois (GObject      *source,
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  if (g_error_matches (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_FOUND))
+  if (g_error_matches (error, NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_NOT_FOUND))
     text = g_strdup (_("Not online"));
   else if (error != NULL)
     {

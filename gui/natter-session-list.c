@@ -13,7 +13,7 @@ struct _NatterSessionList
   GObject          parent_instance;
 
   GDBusConnection *connection;    /* the bus, once reached */
-  NatterIpcClient *client;
+  NatterClient *client;
   GListStore      *sessions;
   GListModel      *conversations;  /* flattened over the sessions */
   GCancellable    *cancellable;
@@ -159,7 +159,7 @@ add_room (NatterSessionList *self,
 {
   g_autoptr(NatterSessionItem) item = add_session (self, session);
   GListModel *conversations = natter_session_item_get_conversations (item);
-  const char *path = natter_ipc_client_get_path (room);
+  const char *path = natter_client_get_path (room);
   NatterConversation *conversation;
 
   for (guint i = 0; i < g_list_model_get_n_items (conversations); i++)
@@ -183,7 +183,7 @@ add_room (NatterSessionList *self,
 }
 
 static void
-on_session_added (NatterIpcClient   *client,
+on_session_added (NatterClient   *client,
                   NatterIpcSession1 *session,
                   NatterSessionList *self)
 {
@@ -191,7 +191,7 @@ on_session_added (NatterIpcClient   *client,
 }
 
 static void
-on_session_removed (NatterIpcClient   *client,
+on_session_removed (NatterClient   *client,
                     NatterIpcSession1 *session,
                     NatterSessionList *self)
 {
@@ -207,7 +207,7 @@ on_session_removed (NatterIpcClient   *client,
 }
 
 static void
-on_room_added (NatterIpcClient   *client,
+on_room_added (NatterClient   *client,
                NatterIpcSession1 *session,
                NatterIpcRoom1    *room,
                NatterSessionList *self)
@@ -216,14 +216,14 @@ on_room_added (NatterIpcClient   *client,
 }
 
 static void
-on_room_removed (NatterIpcClient   *client,
+on_room_removed (NatterClient   *client,
                  NatterIpcSession1 *session,
                  NatterIpcRoom1    *room,
                  NatterSessionList *self)
 {
-  NatterSessionItem *item = natter_session_list_lookup_session (self, natter_ipc_client_get_path (session));
+  NatterSessionItem *item = natter_session_list_lookup_session (self, natter_client_get_path (session));
   GListModel *conversations;
-  const char *path = natter_ipc_client_get_path (room);
+  const char *path = natter_client_get_path (room);
   guint n;
 
   if (item == NULL)
@@ -246,12 +246,12 @@ on_room_removed (NatterIpcClient   *client,
 }
 
 static void
-on_message_received (NatterIpcClient   *client,
+on_message_received (NatterClient   *client,
                      NatterIpcSession1 *session,
                      GVariant          *message,
                      NatterSessionList *self)
 {
-  NatterSessionItem *item = natter_session_list_lookup_session (self, natter_ipc_client_get_path (session));
+  NatterSessionItem *item = natter_session_list_lookup_session (self, natter_client_get_path (session));
 
   if (item != NULL)
     g_signal_emit (self, signals[MESSAGE_RECEIVED], 0, item, message);
@@ -272,7 +272,7 @@ resync (gpointer user_data)
   if (self->client == NULL)
     return G_SOURCE_REMOVE;
 
-  sessions = natter_ipc_client_list_sessions (self->client);
+  sessions = natter_client_list_sessions (self->client);
   for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->sessions)); i > 0; i--)
     {
       g_autoptr(NatterSessionItem) item = g_list_model_get_item (G_LIST_MODEL (self->sessions), i - 1);
@@ -285,7 +285,7 @@ resync (gpointer user_data)
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->sessions)); i++)
     {
       g_autoptr(NatterSessionItem) item = g_list_model_get_item (G_LIST_MODEL (self->sessions), i);
-      g_autoptr(GPtrArray) rooms = natter_ipc_client_list_rooms (self->client, natter_session_item_get_session (item));
+      g_autoptr(GPtrArray) rooms = natter_client_list_rooms (self->client, natter_session_item_get_session (item));
       GListModel *conversations = natter_session_item_get_conversations (item);
 
       for (guint j = g_list_model_get_n_items (conversations); j > 0; j--)
@@ -333,12 +333,12 @@ set_error (NatterSessionList *self,
 }
 
 static void
-on_running_changed (NatterIpcClient   *client,
+on_running_changed (NatterClient   *client,
                     GParamSpec        *pspec,
                     NatterSessionList *self)
 {
   /* natterd is back, whatever stood in its way before. */
-  if (natter_ipc_client_get_running (client))
+  if (natter_client_get_running (client))
     set_error (self, NULL);
   queue_resync (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
@@ -347,13 +347,13 @@ on_running_changed (NatterIpcClient   *client,
 static void
 populate (NatterSessionList *self)
 {
-  g_autoptr(GPtrArray) sessions = natter_ipc_client_list_sessions (self->client);
+  g_autoptr(GPtrArray) sessions = natter_client_list_sessions (self->client);
 
   for (guint i = 0; i < sessions->len; i++)
     {
       NatterIpcSession1 *session = g_ptr_array_index (sessions, i);
       g_autoptr(NatterSessionItem) item = add_session (self, session);
-      g_autoptr(GPtrArray) rooms = natter_ipc_client_list_rooms (self->client, session);
+      g_autoptr(GPtrArray) rooms = natter_client_list_rooms (self->client, session);
 
       for (guint j = 0; j < rooms->len; j++)
         add_room (self, session, g_ptr_array_index (rooms, j));
@@ -393,9 +393,9 @@ on_client_ready (GObject      *source,
 {
   g_autoptr(NatterSessionList) self = user_data;
   g_autoptr(GError) error = NULL;
-  NatterIpcClient *client;
+  NatterClient *client;
 
-  client = natter_ipc_client_new_finish (result, &error);
+  client = natter_client_new_finish (result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
@@ -418,14 +418,14 @@ on_client_ready (GObject      *source,
   g_signal_connect_object (client, "message-received", G_CALLBACK (on_message_received), self, 0);
   g_signal_connect_object (client, "notify::running", G_CALLBACK (on_running_changed), self, 0);
   g_signal_connect_object (client, "daemon-appeared", G_CALLBACK (queue_resync), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (natter_ipc_client_get_object_manager (client), "interface-added",
+  g_signal_connect_object (natter_client_get_object_manager (client), "interface-added",
                            G_CALLBACK (on_interfaces_changed), self, 0);
-  g_signal_connect_object (natter_ipc_client_get_object_manager (client), "interface-removed",
+  g_signal_connect_object (natter_client_get_object_manager (client), "interface-removed",
                            G_CALLBACK (on_interfaces_changed), self, 0);
   populate (self);
 
   g_object_freeze_notify (G_OBJECT (self));
-  if (natter_ipc_client_get_running (client))
+  if (natter_client_get_running (client))
     set_error (self, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
@@ -470,7 +470,7 @@ reach (NatterSessionList *self)
   if (self->connection == NULL)
     g_bus_get (G_BUS_TYPE_SESSION, self->cancellable, on_bus_ready, g_object_ref (self));
   else
-    natter_ipc_client_new (self->connection, self->cancellable, on_client_ready, g_object_ref (self));
+    natter_client_new (self->connection, self->cancellable, on_client_ready, g_object_ref (self));
 }
 
 static gpointer
@@ -547,7 +547,7 @@ natter_session_list_class_init (NatterSessionListClass *klass)
   object_class->get_property = natter_session_list_get_property;
 
   properties[PROP_CLIENT] =
-    g_param_spec_object ("client", NULL, NULL, NATTER_IPC_TYPE_CLIENT, flags);
+    g_param_spec_object ("client", NULL, NULL, NATTER_TYPE_CLIENT, flags);
   properties[PROP_RUNNING] =
     g_param_spec_boolean ("running", NULL, NULL, FALSE, flags);
   properties[PROP_ERROR] =
@@ -597,7 +597,7 @@ natter_session_list_new (GDBusConnection *connection)
   return self;
 }
 
-NatterIpcClient *
+NatterClient *
 natter_session_list_get_client (NatterSessionList *self)
 {
   g_return_val_if_fail (NATTER_IS_SESSION_LIST (self), NULL);
@@ -608,7 +608,7 @@ gboolean
 natter_session_list_get_running (NatterSessionList *self)
 {
   g_return_val_if_fail (NATTER_IS_SESSION_LIST (self), FALSE);
-  return self->client != NULL && natter_ipc_client_get_running (self->client);
+  return self->client != NULL && natter_client_get_running (self->client);
 }
 
 const char *

@@ -4,7 +4,7 @@
 #include <gio/gio.h>
 
 #include "natter-conversation.h"
-#include "natter-ipc-client.h"
+#include "natter-client.h"
 #include "natter-session-item.h"
 
 G_BEGIN_DECLS
@@ -14,11 +14,11 @@ G_DECLARE_FINAL_TYPE (NatterSessionList, natter_session_list, NATTER, SESSION_LI
 
 /*
  * natterd's sessions and their conversations as a GListModel of
- * NatterSessionItem, kept in step with the bus through NatterIpcClient. It
+ * NatterSessionItem, kept in step with the bus through NatterClient. It
  * is all the window knows: when natterd goes away the list empties, and it
  * fills again when natterd is back.
  *
- * Properties: client (NatterIpcClient, NULL until connected), running,
+ * Properties: client (NatterClient, NULL until connected), running,
  * error (why natterd could not be reached or started, or NULL).
  * Without a client it tries again whenever natterd appears on the bus.
  * Signals:
@@ -31,7 +31,7 @@ G_DECLARE_FINAL_TYPE (NatterSessionList, natter_session_list, NATTER, SESSION_LI
 
 /* @connection: NULL for the session bus. */
 NatterSessionList  *natter_session_list_new                 (GDBusConnection   *connection);
-NatterIpcClient    *natter_session_list_get_client          (NatterSessionList *self);
+NatterClient    *natter_session_list_get_client          (NatterSessionList *self);
 gboolean            natter_session_list_get_running         (NatterSessionList *self);
 const char         *natter_session_list_get_error           (NatterSessionList *self);
 GListModel         *natter_session_list_get_sessions        (NatterSessionList *self);

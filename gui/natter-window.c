@@ -260,7 +260,7 @@ static void
 update_focus (NatterWindow *self)
 {
   NatterConversation *conversation = natter_conversation_view_get_conversation (self->conversation_view);
-  NatterIpcClient *client = self->session_list != NULL ? natter_session_list_get_client (self->session_list) : NULL;
+  NatterClient *client = self->session_list != NULL ? natter_session_list_get_client (self->session_list) : NULL;
   NatterSessionItem *session = conversation != NULL ? natter_conversation_get_session_item (conversation) : NULL;
   const char *path = "/", *name = "";
   g_autofree char *told = NULL;
@@ -284,7 +284,7 @@ update_focus (NatterWindow *self)
 
   g_free (self->focus_told);
   self->focus_told = g_steal_pointer (&told);
-  natter_ipc_daemon1_call_set_focused_conversation (natter_ipc_client_get_daemon (client), path, name,
+  natter_ipc_daemon1_call_set_focused_conversation (natter_client_get_daemon (client), path, name,
                                                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
 }
 

@@ -251,7 +251,7 @@ test_start_with_tls (void)
   g_object_set_data (G_OBJECT (dialog), "tls-port", tls_port_text);
   g_assert_true (natter_test_gui_wait (tls_link_on, dialog, 10000));
 
-  daemon = natter_ipc_client_get_daemon (natter_session_list_get_client (natter_application_get_session_list (f.app)));
+  daemon = natter_client_get_daemon (natter_session_list_get_client (natter_application_get_session_list (f.app)));
   g_assert_cmpuint (g_strv_length ((char **) natter_ipc_daemon1_get_hosting_addresses (daemon)), ==, 1);
   g_assert_true (g_str_has_prefix (natter_ipc_daemon1_get_hosting_addresses (daemon)[0], "127.0.0.1:"));
 
@@ -275,11 +275,11 @@ test_start_with_tls (void)
 static gboolean
 window_sees_hosting (gpointer data)
 {
-  NatterIpcClient *client = natter_session_list_get_client (natter_application_get_session_list (f.app));
+  NatterClient *client = natter_session_list_get_client (natter_application_get_session_list (f.app));
 
-  return client != NULL && natter_ipc_client_get_running (client) &&
-         natter_ipc_client_get_daemon (client) != NULL &&
-         natter_ipc_daemon1_get_hosting (natter_ipc_client_get_daemon (client));
+  return client != NULL && natter_client_get_running (client) &&
+         natter_client_get_daemon (client) != NULL &&
+         natter_ipc_daemon1_get_hosting (natter_client_get_daemon (client));
 }
 
 static gboolean

@@ -3,14 +3,14 @@
 
 #include "config.h"
 
-#include "natter-ipc-client.h"
+#include "natter-client.h"
 #include "natter-test-bus.h"
 #include "natter-test-client.h"
 #include "natter-test-ctl.h"
 #include "natter-test-fake.h"
 
 /*
- * NatterIpcClient's "do it and wait" calls against natterd's D-Bus service
+ * NatterClient's "do it and wait" calls against natterd's D-Bus service
  * on a private bus, hosting on a loopback port that its sessions connect
  * to: each finishes once its object (or state) is on this side of the bus,
  * after the client's own signal for it, and fails with a GError that says
@@ -19,7 +19,7 @@
 
 typedef struct {
   NatterTestBus   *bus;
-  NatterIpcClient *client;
+  NatterClient *client;
   guint16          port;
   GPtrArray       *events;   /* char*: "session-added", "room-added #x" */
 } Fixture;
@@ -47,7 +47,7 @@ wait_result (GAsyncResult **result)
 }
 
 static void
-on_session_added (NatterIpcClient   *client,
+on_session_added (NatterClient   *client,
                   NatterIpcSession1 *session,
                   Fixture           *f)
 {
@@ -55,7 +55,7 @@ on_session_added (NatterIpcClient   *client,
 }
 
 static void
-on_room_added (NatterIpcClient   *client,
+on_room_added (NatterClient   *client,
                NatterIpcSession1 *session,
                NatterIpcRoom1    *room,
                Fixture           *f)
@@ -74,8 +74,8 @@ fixture_set_up (Fixture       *f,
   f->port = natter_test_ctl_start_hosting (f->bus);
   f->events = g_ptr_array_new_with_free_func (g_free);
 
-  natter_ipc_client_new (natter_test_bus_get_connection (f->bus), NULL, on_result, &result);
-  f->client = natter_ipc_client_new_finish (wait_result (&result), &error);
+  natter_client_new (natter_test_bus_get_connection (f->bus), NULL, on_result, &result);
+  f->client = natter_client_new_finish (wait_result (&result), &error);
   g_assert_no_error (error);
   g_signal_connect (f->client, "session-added", G_CALLBACK (on_session_added), f);
   g_signal_connect (f->client, "room-added", G_CALLBACK (on_room_added), f);
@@ -115,10 +115,10 @@ open_session (Fixture    *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  natter_ipc_client_open_session (f->client, session_options (port, nick), natter_test_ms (5000),
+  natter_client_open_session (f->client, session_options (port, nick), natter_test_ms (5000),
                                   NULL, on_result, &result);
 
-  return natter_ipc_client_open_session_finish (f->client, wait_result (&result), error);
+  return natter_client_open_session_finish (f->client, wait_result (&result), error);
 }
 
 static gboolean
@@ -129,9 +129,9 @@ wait_connected (Fixture            *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  natter_ipc_client_wait_connected (f->client, session, timeout_ms, NULL, on_result, &result);
+  natter_client_wait_connected (f->client, session, timeout_ms, NULL, on_result, &result);
 
-  return natter_ipc_client_wait_connected_finish (f->client, wait_result (&result), error);
+  return natter_client_wait_connected_finish (f->client, wait_result (&result), error);
 }
 
 static void
@@ -157,7 +157,7 @@ test_open_session (Fixture       *f,
   g_assert_no_error (error);
   g_assert_true (NATTER_IPC_IS_SESSION1 (session));
   /* Published, and said so, by the time it finishes. */
-  g_assert_true (natter_ipc_client_lookup_session (f->client, natter_ipc_client_get_path (session)) == session);
+  g_assert_true (natter_client_lookup_session (f->client, natter_client_get_path (session)) == session);
   g_assert_cmpuint (f->events->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (f->events, 0), ==, "session-added");
 
@@ -192,9 +192,9 @@ test_open_session_cancelled (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   g_cancellable_cancel (cancellable);
-  natter_ipc_client_open_session (f->client, session_options (f->port, "alice"), 0,
+  natter_client_open_session (f->client, session_options (f->port, "alice"), 0,
                                   cancellable, on_result, &result);
-  session = natter_ipc_client_open_session_finish (f->client, wait_result (&result), &error);
+  session = natter_client_open_session_finish (f->client, wait_result (&result), &error);
   g_assert_null (session);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
@@ -235,7 +235,7 @@ test_wait_connected_refused (Fixture       *f,
   session = open_session (f, port, "alice", &error);
   g_assert_no_error (error);
   g_assert_false (wait_connected (f, session, natter_test_ms (5000), &error));
-  g_assert_error (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_CONNECTED);
+  g_assert_error (error, NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_NOT_CONNECTED);
   g_assert_cmpstr (error->message, !=, "");
   g_test_message ("refused: %s", error->message);
 }
@@ -266,9 +266,9 @@ join_room (Fixture            *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  natter_ipc_client_join_room (f->client, session, name, NULL, natter_test_ms (5000), NULL, on_result, &result);
+  natter_client_join_room (f->client, session, name, NULL, natter_test_ms (5000), NULL, on_result, &result);
 
-  return natter_ipc_client_join_room_finish (f->client, wait_result (&result), error);
+  return natter_client_join_room_finish (f->client, wait_result (&result), error);
 }
 
 static void
@@ -287,8 +287,8 @@ test_join_room (Fixture       *f,
   room = join_room (f, session, "#Lobby", &error);
   g_assert_no_error (error);
   g_assert_true (NATTER_IPC_IS_ROOM1 (room));
-  g_assert_true (natter_ipc_client_lookup_room (f->client, session, "#lobby") == room);
-  g_assert_true (natter_ipc_client_get_room_session (f->client, room) == session);
+  g_assert_true (natter_client_lookup_room (f->client, session, "#lobby") == room);
+  g_assert_true (natter_client_get_room_session (f->client, room) == session);
   g_assert_cmpuint (f->events->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (f->events, 1), ==, "room-added #Lobby");
 

@@ -6,7 +6,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "natter-ipc-client.h"
+#include "natter-client.h"
 #include "natter-test-bus.h"
 #include "natter-test-client.h"
 #include "natter-tls-certificate.h"
@@ -17,7 +17,7 @@
  * natterctl, every command as a subprocess against natterd's D-Bus service on
  * a private bus (GTestDBus), with natterd hosting on a loopback port and
  * people joining over TCP: text output, --json structure and exit codes,
- * error paths included. And NatterIpcClient, the helper natterctl and the
+ * error paths included. And NatterClient, the helper natterctl and the
  * window share, across a restart of natterd.
  */
 
@@ -1198,10 +1198,10 @@ test_errors (Fixture       *f,
   g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "-s", "2", "join", "#b", NULL), ==, 0);
 }
 
-/* NatterIpcClient */
+/* NatterClient */
 
 typedef struct {
-  NatterIpcClient *client;
+  NatterClient *client;
   GError          *error;
   gboolean         done;
   GPtrArray       *events;   /* char* */
@@ -1215,7 +1215,7 @@ on_client_ready (GObject      *source,
 {
   ClientWatch *watch = user_data;
 
-  watch->client = natter_ipc_client_new_finish (result, &watch->error);
+  watch->client = natter_client_new_finish (result, &watch->error);
   watch->done = TRUE;
 }
 
@@ -1226,7 +1226,7 @@ watch_done (gpointer data)
 }
 
 static void
-on_session_event (NatterIpcClient   *client,
+on_session_event (NatterClient   *client,
                   NatterIpcSession1 *session,
                   ClientWatch       *watch)
 {
@@ -1234,7 +1234,7 @@ on_session_event (NatterIpcClient   *client,
 }
 
 static void
-on_room_event (NatterIpcClient   *client,
+on_room_event (NatterClient   *client,
                NatterIpcSession1 *session,
                NatterIpcRoom1    *room,
                ClientWatch       *watch)
@@ -1244,7 +1244,7 @@ on_room_event (NatterIpcClient   *client,
 }
 
 static void
-on_message (NatterIpcClient   *client,
+on_message (NatterClient   *client,
             NatterIpcSession1 *session,
             GVariant          *message,
             ClientWatch       *watch)
@@ -1253,10 +1253,10 @@ on_message (NatterIpcClient   *client,
 }
 
 static void
-on_daemon_event (NatterIpcClient *client,
+on_daemon_event (NatterClient *client,
                  ClientWatch     *watch)
 {
-  g_ptr_array_add (watch->events, g_strdup (natter_ipc_client_get_running (client) ? "appeared" : "vanished"));
+  g_ptr_array_add (watch->events, g_strdup (natter_client_get_running (client) ? "appeared" : "vanished"));
 }
 
 typedef struct {
@@ -1295,7 +1295,7 @@ wait_event (ClientWatch *watch,
   Find find = { watch->events, wanted };
 
   if (!natter_test_spin_until (has_event, &find, natter_test_ms (5000)))
-    g_test_fail_printf ("no “%s” from NatterIpcClient", wanted);
+    g_test_fail_printf ("no “%s” from NatterClient", wanted);
 }
 
 static void
@@ -1312,11 +1312,11 @@ test_ipc_client (Fixture       *f,
   watch.events = g_ptr_array_new_with_free_func (g_free);
   watch.messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
 
-  natter_ipc_client_new (natter_test_bus_get_connection (f->bus), NULL, on_client_ready, &watch);
+  natter_client_new (natter_test_bus_get_connection (f->bus), NULL, on_client_ready, &watch);
   g_assert_true (natter_test_spin_until (watch_done, &watch, natter_test_ms (5000)));
   g_assert_no_error (watch.error);
-  g_assert_true (natter_ipc_client_get_running (watch.client));
-  g_assert_cmpstr (natter_ipc_daemon1_get_version (natter_ipc_client_get_daemon (watch.client)), ==, PACKAGE_VERSION);
+  g_assert_true (natter_client_get_running (watch.client));
+  g_assert_cmpstr (natter_ipc_daemon1_get_version (natter_client_get_daemon (watch.client)), ==, PACKAGE_VERSION);
 
   g_signal_connect (watch.client, "session-added", G_CALLBACK (on_session_event), &watch);
   g_signal_connect (watch.client, "room-added", G_CALLBACK (on_room_event), &watch);
@@ -1328,14 +1328,14 @@ test_ipc_client (Fixture       *f,
   wait_event (&watch, "session 1");
   wait_event (&watch, "room 1 #a");
 
-  sessions = natter_ipc_client_list_sessions (watch.client);
+  sessions = natter_client_list_sessions (watch.client);
   g_assert_cmpuint (sessions->len, ==, 1);
   session = g_ptr_array_index (sessions, 0);
-  rooms = natter_ipc_client_list_rooms (watch.client, session);
+  rooms = natter_client_list_rooms (watch.client, session);
   g_assert_cmpuint (rooms->len, ==, 1);
-  g_assert_true (natter_ipc_client_lookup_room (watch.client, session, "#A") == g_ptr_array_index (rooms, 0));
-  g_assert_true (natter_ipc_client_get_room_session (watch.client, g_ptr_array_index (rooms, 0)) == session);
-  g_assert_true (natter_ipc_client_lookup_session (watch.client, natter_ipc_client_get_path (session)) == session);
+  g_assert_true (natter_client_lookup_room (watch.client, session, "#A") == g_ptr_array_index (rooms, 0));
+  g_assert_true (natter_client_get_room_session (watch.client, g_ptr_array_index (rooms, 0)) == session);
+  g_assert_true (natter_client_lookup_session (watch.client, natter_client_get_path (session)) == session);
 
   bob = join_over_tcp (f, "bob", "#a");
   natter_test_client_send (bob, "PRIVMSG #a :for the window");
@@ -1346,11 +1346,11 @@ test_ipc_client (Fixture       *f,
   g_variant_lookup (g_ptr_array_index (watch.messages, 0), "kind", "&s", &text);
   g_assert_cmpstr (text, ==, "join");
 
-  /* Errors come back in NATTER_IPC_ERROR. */
+  /* Errors come back in NATTER_CLIENT_ERROR. */
   {
     g_autoptr(GError) error = NULL;
 
-    g_assert_false (natter_ipc_host1_call_kick_user_sync (natter_ipc_client_get_host (watch.client), "nobody", "",
+    g_assert_false (natter_ipc_host1_call_kick_user_sync (natter_client_get_host (watch.client), "nobody", "",
                                                           G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error));
     g_autofree char *name = g_dbus_error_get_remote_error (error);
 
@@ -1364,10 +1364,10 @@ test_ipc_client (Fixture       *f,
   natter_test_bus_restart_daemon (f->bus);
   wait_event (&watch, "vanished");
   wait_event (&watch, "appeared");
-  g_assert_true (natter_ipc_client_get_running (watch.client));
-  sessions = natter_ipc_client_list_sessions (watch.client);
+  g_assert_true (natter_client_get_running (watch.client));
+  sessions = natter_client_list_sessions (watch.client);
   g_assert_cmpuint (sessions->len, ==, 0);
-  g_assert_false (natter_ipc_daemon1_get_hosting (natter_ipc_client_get_daemon (watch.client)));
+  g_assert_false (natter_ipc_daemon1_get_hosting (natter_client_get_daemon (watch.client)));
 
   g_clear_object (&watch.client);
   g_ptr_array_unref (watch.events);

@@ -7,7 +7,7 @@
 
 #include <glib.h>
 
-#include "natter-client-private.h"
+#include "natter-irc-client-private.h"
 #include "natter-room-private.h"
 #include "natter-server-private.h"
 
@@ -16,14 +16,14 @@
  * change does. Rooms and clients with no server and no socket.
  */
 
-static NatterClient *
+static NatterIrcClient *
 client_new (const char *nick)
 {
-  NatterClient *client = g_object_new (NATTER_TYPE_CLIENT, NULL);
+  NatterIrcClient *client = g_object_new (NATTER_TYPE_IRC_CLIENT, NULL);
 
   client->address = g_strdup ("127.0.0.1");
-  _natter_client_set_nick (client, nick);
-  _natter_client_set_user (client, nick, "Real Name");
+  _natter_irc_client_set_nick (client, nick);
+  _natter_irc_client_set_user (client, nick, "Real Name");
   return client;
 }
 
@@ -84,8 +84,8 @@ test_room_join_check (void)
     {
       const JoinCase *c = &join_cases[i];
       g_autoptr(NatterRoom) room = _natter_room_new ("#a", "#a");
-      g_autoptr(NatterClient) alice = client_new ("alice");
-      g_autoptr(NatterClient) bob = client_new ("bob");
+      g_autoptr(NatterIrcClient) alice = client_new ("alice");
+      g_autoptr(NatterIrcClient) bob = client_new ("bob");
       const char *text = NULL;
       const char *numeric;
 
@@ -146,7 +146,7 @@ test_room_can_send (void)
     {
       const SendCase *c = &send_cases[i];
       g_autoptr(NatterRoom) room = _natter_room_new ("#a", "#a");
-      g_autoptr(NatterClient) alice = client_new ("alice");
+      g_autoptr(NatterIrcClient) alice = client_new ("alice");
 
       g_test_message ("%s", c->what);
       room->modes = c->modes;
@@ -194,8 +194,8 @@ test_room_ask (void)
     {
       const AskCase *c = &ask_cases[i];
       g_autoptr(NatterRoom) room = _natter_room_new ("#a", "#a");
-      g_autoptr(NatterClient) alice = client_new ("alice");
-      g_autoptr(NatterClient) bob = client_new ("bob");
+      g_autoptr(NatterIrcClient) alice = client_new ("alice");
+      g_autoptr(NatterIrcClient) bob = client_new ("bob");
       const char *text = NULL;
 
       g_test_message ("%s", c->what);
@@ -273,11 +273,11 @@ test_room_apply_mode (void)
     {
       const ModeCase *c = &mode_cases[i];
       g_autoptr(NatterRoom) room = _natter_room_new ("#a", "#a");
-      g_autoptr(NatterClient) alice = client_new ("alice");
-      g_autoptr(NatterClient) bob = client_new ("bob");
-      g_autoptr(NatterClient) carol = client_new ("carol");
+      g_autoptr(NatterIrcClient) alice = client_new ("alice");
+      g_autoptr(NatterIrcClient) bob = client_new ("bob");
+      g_autoptr(NatterIrcClient) carol = client_new ("carol");
       NatterIrcModeChange change = { c->change[0] == '+', c->change[1], c->arg };
-      NatterClient *target = NULL;
+      NatterIrcClient *target = NULL;
       NatterRoomModeDelta delta;
       g_autofree char *modes = NULL;
       g_autofree char *announced = NULL;
@@ -311,8 +311,8 @@ static void
 test_room_apply_mode_member_flags (void)
 {
   g_autoptr(NatterRoom) room = _natter_room_new ("#a", "#a");
-  g_autoptr(NatterClient) alice = client_new ("alice");
-  g_autoptr(NatterClient) bob = client_new ("bob");
+  g_autoptr(NatterIrcClient) alice = client_new ("alice");
+  g_autoptr(NatterIrcClient) bob = client_new ("bob");
   NatterIrcModeChange op = { TRUE, 'o', "bob" };
   NatterIrcModeChange voice = { TRUE, 'v', "bob" };
   NatterIrcModeChange deop = { FALSE, 'o', "bob" };
@@ -340,7 +340,7 @@ static void
 test_room_apply_mode_ban_list_full (void)
 {
   g_autoptr(NatterRoom) room = _natter_room_new ("#a", "#a");
-  g_autoptr(NatterClient) alice = client_new ("alice");
+  g_autoptr(NatterIrcClient) alice = client_new ("alice");
   NatterRoomModeDelta delta;
   const char *text = NULL;
 

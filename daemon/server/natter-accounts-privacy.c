@@ -133,7 +133,7 @@ record_first_join (NatterServer  *server,
  * leaving room after room does not grow the table. */
 static void
 forget_rooms_left (GHashTable   *joined,
-                   NatterClient *client)
+                   NatterIrcClient *client)
 {
   g_autoptr(GHashTable) current = g_hash_table_new (g_str_hash, g_str_equal);
   GHashTableIter iter;
@@ -150,7 +150,7 @@ forget_rooms_left (GHashTable   *joined,
 void
 _natter_accounts_member_joined (NatterServer *server,
                                 NatterRoom   *room,
-                                NatterClient *client)
+                                NatterIrcClient *client)
 {
   NatterAuth *auth;
   NatterAccount *account;
@@ -159,7 +159,7 @@ _natter_accounts_member_joined (NatterServer *server,
   if (server->store == NULL)
     return;
 
-  auth = _natter_client_get_auth (client);
+  auth = _natter_irc_client_get_auth (client);
   if (auth->joined == NULL)
     auth->joined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   if (g_hash_table_size (auth->joined) > 2 * NATTER_CHANLIMIT)
@@ -174,7 +174,7 @@ _natter_accounts_member_joined (NatterServer *server,
 
 void
 _natter_accounts_privacy_login (NatterServer  *server,
-                                NatterClient  *client,
+                                NatterIrcClient  *client,
                                 NatterAccount *account)
 {
   /* The owner is welcome back on the nick from anywhere. */
@@ -193,7 +193,7 @@ _natter_accounts_privacy_login (NatterServer  *server,
 
 gboolean
 _natter_accounts_history_since (NatterServer *server,
-                                NatterClient *client,
+                                NatterIrcClient *client,
                                 NatterRoom   *room,
                                 gint64       *since_ms)
 {
@@ -228,7 +228,7 @@ _natter_accounts_history_since (NatterServer *server,
 
 NatterAccount *
 _natter_accounts_squatted (NatterServer *server,
-                           NatterClient *holder)
+                           NatterIrcClient *holder)
 {
   NatterAccount *account;
 
@@ -244,7 +244,7 @@ _natter_accounts_squatted (NatterServer *server,
 
 void
 _natter_accounts_remember_eviction (NatterAccount *account,
-                                    NatterClient  *client)
+                                    NatterIrcClient  *client)
 {
   gint64 now = g_get_monotonic_time ();
   gint64 until = now + EVICTION_US;
@@ -262,7 +262,7 @@ _natter_accounts_remember_eviction (NatterAccount *account,
 
 gboolean
 _natter_accounts_nick_refused (NatterServer *server,
-                               NatterClient *client,
+                               NatterIrcClient *client,
                                const char   *nick)
 {
   NatterAccount *account = _natter_accounts_lookup (server, nick);

@@ -32,7 +32,7 @@ typedef struct {
   GPtrArray         *silences;      /* char* */
   GPtrArray         *certfps;       /* char*, lower-case hex SHA-256s for SASL EXTERNAL */
   guint              inbox_pending;
-  GPtrArray         *online;        /* NatterClient* logged in to it, unowned */
+  GPtrArray         *online;        /* NatterIrcClient* logged in to it, unowned */
   GHashTable        *first_joins;   /* registered room key -> gint64* unix ms */
   GHashTable        *read_markers;  /* folded target -> gint64* unix ms (draft/read-marker) */
   GHashTable        *evicted;       /* addresses renamed off its nick -> gint64* expiry (monotonic us) */
@@ -79,40 +79,40 @@ gboolean  _natter_accounts_cap_available    (NatterServer *server,
 /* Extra ISUPPORT tokens, NULL-terminated; empty without a store. */
 const char * const *_natter_accounts_isupport (NatterServer *server);
 void      _natter_accounts_registered       (NatterServer *server,
-                                             NatterClient *client);
+                                             NatterIrcClient *client);
 void      _natter_accounts_nick_changed     (NatterServer *server,
-                                             NatterClient *client);
+                                             NatterIrcClient *client);
 void      _natter_accounts_client_gone      (NatterServer *server,
-                                             NatterClient *client);
+                                             NatterIrcClient *client);
 void      _natter_accounts_remember_seen    (NatterServer *server,
-                                             NatterClient *client);
+                                             NatterIrcClient *client);
 /* The JOIN of @client to every member, with account and realname to those
  * with extended-join. */
 void      _natter_accounts_send_join        (NatterServer *server,
                                              NatterRoom   *room,
-                                             NatterClient *client);
+                                             NatterIrcClient *client);
 gboolean  _natter_accounts_is_founder       (NatterServer *server,
                                              NatterRoom   *room,
-                                             NatterClient *client);
+                                             NatterIrcClient *client);
 void      _natter_accounts_room_created     (NatterServer *server,
                                              NatterRoom   *room,
-                                             NatterClient *client);
+                                             NatterIrcClient *client);
 void      _natter_accounts_room_changed     (NatterServer *server,
                                              NatterRoom   *room);
 /* An empty room that must not vanish: a registered one. */
 gboolean  _natter_accounts_room_persists    (NatterServer *server,
                                              NatterRoom   *room);
 void      _natter_accounts_whois            (NatterServer *server,
-                                             NatterClient *client,
-                                             NatterClient *who);
+                                             NatterIrcClient *client,
+                                             NatterIrcClient *who);
 /* A client logged in to the account named @name, when no one has that nick. */
-NatterClient *_natter_accounts_find_logged_in (NatterServer *server,
+NatterIrcClient *_natter_accounts_find_logged_in (NatterServer *server,
                                                const char   *name);
 
 /* natter-accounts-sasl.c: AUTHENTICATE with PLAIN, SCRAM-SHA-256 and
  * EXTERNAL, and where passwords may be sent in clear. */
 void      _natter_accounts_cmd_authenticate (NatterServer     *server,
-                                             NatterClient     *client,
+                                             NatterIrcClient     *client,
                                              NatterIrcMessage *msg);
 /* Ends an exchange under way, forgetting what it received. */
 void      _natter_sasl_reset                (NatterAuth       *auth);
@@ -122,30 +122,30 @@ void      _natter_sasl_reset                (NatterAuth       *auth);
  * is neither TLS nor from a loopback address, and the server was not told
  * to allow it (allow-plaintext-passwords). */
 gboolean  _natter_accounts_plaintext_refused (NatterServer    *server,
-                                              NatterClient    *client);
+                                              NatterIrcClient    *client);
 /* What a client sending a password there is told (translated). */
 const char *_natter_accounts_plaintext_refusal (void);
 
 /* For the services and history. */
-NatterAuth    *_natter_client_get_auth      (NatterClient *client);
+NatterAuth    *_natter_irc_client_get_auth      (NatterIrcClient *client);
 NatterAccount *_natter_accounts_lookup      (NatterServer *server,
                                              const char   *name);
 NatterAccount *_natter_accounts_of_client   (NatterServer *server,
-                                             NatterClient *client);
+                                             NatterIrcClient *client);
 /* Whom a client is for private history: its account key when logged in,
  * "!nick" for an unidentified holder of a registered nick, else "~nick"
  * (folded nicks). Only the first kind may read private history. */
 char     *_natter_accounts_identity         (NatterServer *server,
-                                             NatterClient *client);
+                                             NatterIrcClient *client);
 /* The same for whom @nick stands for: the account of that name, else the
  * client holding it now, else the nick itself. */
 char     *_natter_accounts_identity_of_nick (NatterServer *server,
                                              const char   *nick);
 void      _natter_accounts_login            (NatterServer  *server,
-                                             NatterClient  *client,
+                                             NatterIrcClient  *client,
                                              NatterAccount *account);
 void      _natter_accounts_logout           (NatterServer *server,
-                                             NatterClient *client);
+                                             NatterIrcClient *client);
 /* @name (nick casing), @hash, @scram (may be NULL), @email: a new
  * account, saved; NULL if taken. */
 NatterAccount *_natter_accounts_create      (NatterServer *server,
@@ -182,20 +182,20 @@ void      _natter_accounts_set_registering  (NatterServer *server,
  * Verifying against @hash: @result is non-NULL when the password matches.
  */
 typedef void (*NatterPasswordDone) (NatterServer *server,
-                                    NatterClient *client,
+                                    NatterIrcClient *client,
                                     const char   *result,
                                     gpointer      user_data);
 /* Hashing: @hash is the new yescrypt hash, or NULL on failure; @scram the
  * SCRAM-SHA-256 credentials derived with it (NULL when the password has
  * none: natter-scram.h). */
 typedef void (*NatterSecretsDone)  (NatterServer *server,
-                                    NatterClient *client,
+                                    NatterIrcClient *client,
                                     const char   *hash,
                                     const char   *scram,
                                     gpointer      user_data);
 
 void      _natter_accounts_hash_password    (NatterServer       *server,
-                                             NatterClient       *client,
+                                             NatterIrcClient       *client,
                                              const char         *password,
                                              NatterSecretsDone   done,
                                              gpointer            user_data,
@@ -204,14 +204,14 @@ void      _natter_accounts_hash_password    (NatterServer       *server,
  * account has no SCRAM credentials yet, derives them on the same thread
  * and keeps them (accounts older than SCRAM get them at their next login). */
 void      _natter_accounts_check_password   (NatterServer       *server,
-                                             NatterClient       *client,
+                                             NatterIrcClient       *client,
                                              NatterAccount      *account,
                                              const char         *password,
                                              NatterPasswordDone  done,
                                              gpointer            user_data,
                                              GDestroyNotify      destroy);
 void      _natter_accounts_verify_password  (NatterServer       *server,
-                                             NatterClient       *client,
+                                             NatterIrcClient       *client,
                                              const char         *password,
                                              const char         *hash,
                                              NatterPasswordDone  done,
@@ -222,7 +222,7 @@ void      _natter_accounts_verify_password  (NatterServer       *server,
  * it, to a Guest nick that is free, and keeps its address off the nick
  * until it logs in. */
 void      _natter_accounts_evict            (NatterServer  *server,
-                                             NatterClient  *client,
+                                             NatterIrcClient  *client,
                                              NatterAccount *account);
 
 /* natter-accounts-register.c: registering the current nick, for NickServ
@@ -240,7 +240,7 @@ typedef enum {
 
 /* @account: the name the outcome is about; @text: translated, for the user. */
 typedef void (*NatterRegisterReply) (NatterServer          *server,
-                                     NatterClient          *client,
+                                     NatterIrcClient          *client,
                                      NatterRegisterOutcome  outcome,
                                      const char            *account,
                                      const char            *text);
@@ -248,7 +248,7 @@ typedef void (*NatterRegisterReply) (NatterServer          *server,
 /* Registers @client's nick with @password (and @email, or NULL) and logs it
  * in; @reply is told the outcome, now or once the password is hashed. */
 void      _natter_accounts_register         (NatterServer        *server,
-                                             NatterClient        *client,
+                                             NatterIrcClient        *client,
                                              const char          *password,
                                              const char          *email,
                                              NatterRegisterReply  reply);
@@ -256,10 +256,10 @@ gboolean  _natter_accounts_email_is_valid   (const char          *email);
 /* The draft/account-registration capability's value, or NULL for none. */
 const char *_natter_accounts_registration_cap_value (NatterServer *server);
 void      _natter_accounts_cmd_register     (NatterServer     *server,
-                                             NatterClient     *client,
+                                             NatterIrcClient     *client,
                                              NatterIrcMessage *msg);
 void      _natter_accounts_cmd_verify       (NatterServer     *server,
-                                             NatterClient     *client,
+                                             NatterIrcClient     *client,
                                              NatterIrcMessage *msg);
 
 /* natter-accounts-privacy.c */
@@ -267,7 +267,7 @@ void      _natter_accounts_privacy_start    (NatterServer *server);
 /* At login: first joins of the rooms @client is in; the eviction of its
  * address forgotten. */
 void      _natter_accounts_privacy_login    (NatterServer  *server,
-                                             NatterClient  *client,
+                                             NatterIrcClient  *client,
                                              NatterAccount *account);
 /* @room is about to be freed: its history goes with it. */
 void      _natter_accounts_room_gone        (NatterServer *server,
@@ -279,38 +279,38 @@ void      _natter_accounts_room_unregistered (NatterServer *server,
  * join of a registered room). */
 void      _natter_accounts_member_joined    (NatterServer *server,
                                              NatterRoom   *room,
-                                             NatterClient *client);
+                                             NatterIrcClient *client);
 /* The earliest time of @room's history @client (a member) may read, in
  * @since_ms; FALSE when it may read none. */
 gboolean  _natter_accounts_history_since    (NatterServer *server,
-                                             NatterClient *client,
+                                             NatterIrcClient *client,
                                              NatterRoom   *room,
                                              gint64       *since_ms);
 /* The account whose nick @holder has without being logged in to it. */
 NatterAccount *_natter_accounts_squatted    (NatterServer *server,
-                                             NatterClient *holder);
+                                             NatterIrcClient *holder);
 void      _natter_accounts_remember_eviction (NatterAccount *account,
-                                              NatterClient  *client);
+                                              NatterIrcClient  *client);
 /* TRUE (and the 433 sent) when @client may not take @nick: it was renamed
  * off that registered nick and has not logged in to it since. */
 gboolean  _natter_accounts_nick_refused     (NatterServer *server,
-                                             NatterClient *client,
+                                             NatterIrcClient *client,
                                              const char   *nick);
 const char *_natter_server_registered_history_name (guint mode);
 
 /* natter-silence.c */
 void      _natter_silence_cmd               (NatterServer     *server,
-                                             NatterClient     *client,
+                                             NatterIrcClient     *client,
                                              NatterIrcMessage *msg);
 /* TRUE when @to silenced @from: drop what @from sends it. */
-gboolean  _natter_silence_blocks            (NatterClient *to,
-                                             NatterClient *from);
+gboolean  _natter_silence_blocks            (NatterIrcClient *to,
+                                             NatterIrcClient *from);
 gboolean  _natter_silence_list_blocks       (GPtrArray    *masks,
                                              const char   *prefix);
 /* Merges the account's stored list into the client's (at login) and saves
  * the union. */
 void      _natter_silence_login             (NatterServer  *server,
-                                             NatterClient  *client,
+                                             NatterIrcClient  *client,
                                              NatterAccount *account);
 
 G_END_DECLS

@@ -43,7 +43,7 @@ registration_free (gpointer data)
 
 static void
 register_hashed (NatterServer *server,
-                 NatterClient *client,
+                 NatterIrcClient *client,
                  const char   *hash,
                  const char   *scram,
                  gpointer      user_data)
@@ -86,7 +86,7 @@ _natter_accounts_email_is_valid (const char *email)
 
 void
 _natter_accounts_register (NatterServer        *server,
-                           NatterClient        *client,
+                           NatterIrcClient        *client,
                            const char          *password,
                            const char          *email,
                            NatterRegisterReply  reply)
@@ -158,7 +158,7 @@ _natter_accounts_registration_cap_value (NatterServer *server)
 
 static void
 register_reply (NatterServer          *server,
-                NatterClient          *client,
+                NatterIrcClient          *client,
                 NatterRegisterOutcome  outcome,
                 const char            *account,
                 const char            *text)
@@ -184,7 +184,7 @@ register_reply (NatterServer          *server,
 
 static void
 fail (NatterServer *server,
-      NatterClient *client,
+      NatterIrcClient *client,
       const char   *command,
       const char   *code,
       const char   *account,
@@ -197,7 +197,7 @@ fail (NatterServer *server,
 /* REGISTER <account|*> <email|*> <password> */
 void
 _natter_accounts_cmd_register (NatterServer     *server,
-                               NatterClient     *client,
+                               NatterIrcClient     *client,
                                NatterIrcMessage *msg)
 {
   const char *name = msg->params[0];
@@ -251,7 +251,7 @@ _natter_accounts_cmd_register (NatterServer     *server,
 /* VERIFY <account> <code>: nothing here ever waits for a code. */
 void
 _natter_accounts_cmd_verify (NatterServer     *server,
-                             NatterClient     *client,
+                             NatterIrcClient     *client,
                              NatterIrcMessage *msg)
 {
   if (server->store == NULL)

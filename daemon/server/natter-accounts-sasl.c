@@ -59,19 +59,19 @@ _natter_sasl_reset (NatterAuth *auth)
 /* 904 with @text (NULL: the usual one); the exchange is over. */
 static void
 sasl_fail (NatterServer *server,
-           NatterClient *client,
+           NatterIrcClient *client,
            const char   *text)
 {
-  _natter_sasl_reset (_natter_client_get_auth (client));
+  _natter_sasl_reset (_natter_irc_client_get_auth (client));
   _natter_server_reply (server, client, "904", text != NULL ? text : _("SASL authentication failed"), NULL);
 }
 
 static void
 sasl_succeed (NatterServer  *server,
-              NatterClient  *client,
+              NatterIrcClient  *client,
               NatterAccount *account)
 {
-  _natter_sasl_reset (_natter_client_get_auth (client));
+  _natter_sasl_reset (_natter_irc_client_get_auth (client));
   _natter_limits_login_succeeded (server, client, account);
   _natter_accounts_login (server, client, account);
   _natter_server_reply (server, client, "903", _("SASL authentication successful"), NULL);
@@ -80,7 +80,7 @@ sasl_succeed (NatterServer  *server,
 /* @message as base64 AUTHENTICATE lines. */
 static void
 send_challenge (NatterServer *server,
-                NatterClient *client,
+                NatterIrcClient *client,
                 const char   *message)
 {
   g_autofree char *encoded = g_base64_encode ((const guchar *)message, strlen (message));
@@ -98,7 +98,7 @@ send_challenge (NatterServer *server,
 
 gboolean
 _natter_accounts_plaintext_refused (NatterServer *server,
-                                    NatterClient *client)
+                                    NatterIrcClient *client)
 {
   g_autoptr(GInetAddress) address = NULL;
 
@@ -173,7 +173,7 @@ decode_payload (GString  *payload,
 
 static void
 plain_verified (NatterServer *server,
-                NatterClient *client,
+                NatterIrcClient *client,
                 const char   *result,
                 gpointer      user_data)
 {
@@ -193,7 +193,7 @@ plain_verified (NatterServer *server,
  * same: the exchange is over). */
 static gboolean
 plain_allowed (NatterServer  *server,
-               NatterClient  *client,
+               NatterIrcClient  *client,
                NatterAccount *account)
 {
   g_autofree char *refusal = NULL;
@@ -208,7 +208,7 @@ plain_allowed (NatterServer  *server,
 
 static void
 sasl_plain (NatterServer *server,
-            NatterClient *client,
+            NatterIrcClient *client,
             const guchar *decoded,
             gsize         len)
 {
@@ -238,7 +238,7 @@ sasl_plain (NatterServer *server,
       return;
     }
 
-  _natter_sasl_reset (_natter_client_get_auth (client));
+  _natter_sasl_reset (_natter_irc_client_get_auth (client));
   _natter_accounts_check_password (server, client, account, password,
                                    plain_verified, g_strdup (account->key), g_free);
 }
@@ -247,7 +247,7 @@ sasl_plain (NatterServer *server,
 
 static void
 scram_first (NatterServer *server,
-             NatterClient *client,
+             NatterIrcClient *client,
              NatterAuth   *auth,
              const char   *message)
 {
@@ -301,7 +301,7 @@ scram_first (NatterServer *server,
 
 static void
 scram_final (NatterServer *server,
-             NatterClient *client,
+             NatterIrcClient *client,
              NatterAuth   *auth,
              const char   *message)
 {
@@ -324,10 +324,10 @@ scram_final (NatterServer *server,
 
 static void
 sasl_scram (NatterServer *server,
-            NatterClient *client,
+            NatterIrcClient *client,
             const char   *message)
 {
-  NatterAuth *auth = _natter_client_get_auth (client);
+  NatterAuth *auth = _natter_irc_client_get_auth (client);
   NatterAccount *account;
 
   switch (auth->scram_step)
@@ -355,7 +355,7 @@ sasl_scram (NatterServer *server,
 
 static void
 sasl_external (NatterServer *server,
-               NatterClient *client,
+               NatterIrcClient *client,
                const char   *authzid)
 {
   NatterAccount *account = _natter_accounts_by_certfp (server, client->certfp);
@@ -381,7 +381,7 @@ sasl_external (NatterServer *server,
 /* AUTHENTICATE <mechanism>: starts an exchange, or says why not. */
 static void
 sasl_start (NatterServer *server,
-            NatterClient *client,
+            NatterIrcClient *client,
             NatterAuth   *auth,
             const char   *name)
 {
@@ -419,7 +419,7 @@ sasl_start (NatterServer *server,
 /* A whole message of the exchange, base64 in @payload. */
 static void
 sasl_step (NatterServer *server,
-           NatterClient *client,
+           NatterIrcClient *client,
            NatterAuth   *auth,
            GString      *payload)
 {
@@ -447,7 +447,7 @@ sasl_step (NatterServer *server,
 
 void
 _natter_accounts_cmd_authenticate (NatterServer     *server,
-                                   NatterClient     *client,
+                                   NatterIrcClient     *client,
                                    NatterIrcMessage *msg)
 {
   const char *param = msg->params[0];
@@ -463,7 +463,7 @@ _natter_accounts_cmd_authenticate (NatterServer     *server,
       return;
     }
 
-  auth = _natter_client_get_auth (client);
+  auth = _natter_irc_client_get_auth (client);
 
   if (g_str_equal (param, "*"))
     {
@@ -472,7 +472,7 @@ _natter_accounts_cmd_authenticate (NatterServer     *server,
       return;
     }
 
-  if (!_natter_client_has_cap (client, NATTER_CAP_SASL))
+  if (!_natter_irc_client_has_cap (client, NATTER_CAP_SASL))
     {
       sasl_fail (server, client, NULL);
       return;

@@ -25,7 +25,7 @@
  *
  * Password hashing is yescrypt from libcrypt, deliberately slow: it runs on
  * the password pool's thread (natter-limits.c) while the client's input
- * waits (_natter_client_pause()).
+ * waits (_natter_irc_client_pause()).
  */
 
 static void
@@ -108,7 +108,7 @@ _natter_auth_free (NatterAuth *auth)
 }
 
 NatterAuth *
-_natter_client_get_auth (NatterClient *client)
+_natter_irc_client_get_auth (NatterIrcClient *client)
 {
   if (client->auth == NULL)
     client->auth = g_new0 (NatterAuth, 1);
@@ -299,7 +299,7 @@ _natter_accounts_lookup (NatterServer *server,
 
 NatterAccount *
 _natter_accounts_of_client (NatterServer *server,
-                            NatterClient *client)
+                            NatterIrcClient *client)
 {
   if (server->accounts == NULL || client->auth == NULL || client->auth->account_key == NULL)
     return NULL;
@@ -308,7 +308,7 @@ _natter_accounts_of_client (NatterServer *server,
 }
 
 static gboolean
-logged_in_as (NatterClient  *client,
+logged_in_as (NatterIrcClient  *client,
               NatterAccount *account)
 {
   return client->auth != NULL && client->auth->account_key != NULL &&
@@ -317,7 +317,7 @@ logged_in_as (NatterClient  *client,
 
 char *
 _natter_accounts_identity (NatterServer *server,
-                           NatterClient *client)
+                           NatterIrcClient *client)
 {
   NatterAccount *account = _natter_accounts_of_client (server, client);
 
@@ -335,7 +335,7 @@ _natter_accounts_identity_of_nick (NatterServer *server,
                                    const char   *nick)
 {
   NatterAccount *account = _natter_accounts_lookup (server, nick);
-  NatterClient *who;
+  NatterIrcClient *who;
 
   /* A registered nick stands for its account, whoever holds it now. */
   if (account != NULL)
@@ -352,7 +352,7 @@ _natter_accounts_identity_of_nick (NatterServer *server,
   }
 }
 
-NatterClient *
+NatterIrcClient *
 _natter_accounts_find_logged_in (NatterServer *server,
                                  const char   *name)
 {
@@ -360,7 +360,7 @@ _natter_accounts_find_logged_in (NatterServer *server,
 
   for (guint i = 0; account != NULL && i < account->online->len; i++)
     {
-      NatterClient *client = g_ptr_array_index (account->online, i);
+      NatterIrcClient *client = g_ptr_array_index (account->online, i);
 
       if (client->registered && !client->dead)
         return client;
@@ -373,7 +373,7 @@ _natter_accounts_find_logged_in (NatterServer *server,
 
 static NatterAccount *
 nick_needs_identify (NatterServer *server,
-                     NatterClient *client)
+                     NatterIrcClient *client)
 {
   NatterAccount *account;
 
@@ -404,7 +404,7 @@ pick_guest_nick (NatterServer *server)
 
 void
 _natter_accounts_evict (NatterServer  *server,
-                        NatterClient  *client,
+                        NatterIrcClient  *client,
                         NatterAccount *account)
 {
   g_autofree char *guest = pick_guest_nick (server);
@@ -419,13 +419,13 @@ _natter_accounts_evict (NatterServer  *server,
 static gboolean
 grace_expired_cb (gpointer user_data)
 {
-  NatterClient *client = user_data;
+  NatterIrcClient *client = user_data;
   NatterServer *server = client->server;
   NatterAccount *account;
 
   g_clear_pointer (&client->auth->grace, g_source_unref);
 
-  if (!_natter_client_is_alive (client) || (account = nick_needs_identify (server, client)) == NULL)
+  if (!_natter_irc_client_is_alive (client) || (account = nick_needs_identify (server, client)) == NULL)
     return G_SOURCE_REMOVE;
 
   _natter_accounts_evict (server, client, account);
@@ -438,7 +438,7 @@ grace_expired_cb (gpointer user_data)
 
 static void
 check_nick (NatterServer *server,
-            NatterClient *client)
+            NatterIrcClient *client)
 {
   NatterAccount *account = nick_needs_identify (server, client);
   NatterAuth *auth;
@@ -448,7 +448,7 @@ check_nick (NatterServer *server,
   if (account == NULL)
     return;
 
-  auth = _natter_client_get_auth (client);
+  auth = _natter_irc_client_get_auth (client);
   seconds = (server->nick_grace_ms + 999) / 1000;
   _natter_services_noticef (server, client,
                             g_dngettext (GETTEXT_PACKAGE,
@@ -464,7 +464,7 @@ check_nick (NatterServer *server,
 
 void
 _natter_accounts_nick_changed (NatterServer *server,
-                               NatterClient *client)
+                               NatterIrcClient *client)
 {
   if (server->store == NULL)
     return;
@@ -474,7 +474,7 @@ _natter_accounts_nick_changed (NatterServer *server,
 
 void
 _natter_accounts_registered (NatterServer *server,
-                             NatterClient *client)
+                             NatterIrcClient *client)
 {
   if (server->store == NULL)
     return;
@@ -498,7 +498,7 @@ _natter_accounts_registered (NatterServer *server,
 
 static void
 send_account_notify (NatterServer *server,
-                     NatterClient *client)
+                     NatterIrcClient *client)
 {
   const char *params[] = { client->account != NULL ? client->account : "*" };
   NatterOutLine line;
@@ -513,10 +513,10 @@ send_account_notify (NatterServer *server,
 
 void
 _natter_accounts_login (NatterServer  *server,
-                        NatterClient  *client,
+                        NatterIrcClient  *client,
                         NatterAccount *account)
 {
-  NatterAuth *auth = _natter_client_get_auth (client);
+  NatterAuth *auth = _natter_irc_client_get_auth (client);
   g_autofree char *text = NULL;
 
   if (logged_in_as (client, account))
@@ -548,7 +548,7 @@ _natter_accounts_login (NatterServer  *server,
 
 static void
 forget_online (NatterServer *server,
-               NatterClient *client)
+               NatterIrcClient *client)
 {
   NatterAccount *account = _natter_accounts_of_client (server, client);
 
@@ -562,7 +562,7 @@ forget_online (NatterServer *server,
 
 void
 _natter_accounts_logout (NatterServer *server,
-                         NatterClient *client)
+                         NatterIrcClient *client)
 {
   if (client->account == NULL)
     return;
@@ -578,7 +578,7 @@ _natter_accounts_logout (NatterServer *server,
 
 void
 _natter_accounts_client_gone (NatterServer *server,
-                              NatterClient *client)
+                              NatterIrcClient *client)
 {
   if (server->store == NULL)
     return;
@@ -589,7 +589,7 @@ _natter_accounts_client_gone (NatterServer *server,
 
 void
 _natter_accounts_remember_seen (NatterServer *server,
-                                NatterClient *client)
+                                NatterIrcClient *client)
 {
   NatterStoredSeen seen;
 
@@ -772,7 +772,7 @@ _natter_accounts_set_registering (NatterServer *server,
 
 typedef struct {
   NatterServer       *server;
-  NatterClient       *client;
+  NatterIrcClient       *client;
   char               *password;
   char               *hash;
   gboolean            verify;
@@ -863,7 +863,7 @@ password_done_cb (GObject      *source_object,
                   gpointer      user_data)
 {
   PasswordJob *job = g_task_get_task_data (G_TASK (result));
-  NatterClient *client = job->client;
+  NatterIrcClient *client = job->client;
   g_autoptr(GError) error = NULL;
   NatterAckMark ack;
 
@@ -878,7 +878,7 @@ password_done_cb (GObject      *source_object,
 
       if (ok)
         keep_derived_scram (job);
-      if (_natter_client_is_alive (client))
+      if (_natter_irc_client_is_alive (client))
         job->done (job->server, client, ok ? "" : NULL, job->user_data);
     }
   else
@@ -887,17 +887,17 @@ password_done_cb (GObject      *source_object,
 
       if (hash == NULL)
         g_warning ("Cannot hash a password: %s", error->message);
-      if (_natter_client_is_alive (client))
+      if (_natter_irc_client_is_alive (client))
         job->secrets_done (job->server, client, hash, hash != NULL ? job->scram : NULL, job->user_data);
     }
 
   _natter_server_ack_end (job->server, client, &ack);
-  _natter_client_resume (client);
+  _natter_irc_client_resume (client);
 }
 
 static PasswordJob *
 password_job_new (NatterServer   *server,
-                  NatterClient   *client,
+                  NatterIrcClient   *client,
                   const char     *password,
                   const char     *hash,
                   gpointer        user_data,
@@ -921,9 +921,9 @@ password_job_run (PasswordJob *job)
 {
   g_autoptr(GTask) task = NULL;
   NatterServer *server = job->server;
-  NatterClient *client = job->client;
+  NatterIrcClient *client = job->client;
 
-  _natter_client_pause (client);
+  _natter_irc_client_pause (client);
 
   task = g_task_new (NULL, NULL, password_done_cb, NULL);
   g_task_set_source_tag (task, password_job_run);
@@ -934,7 +934,7 @@ password_job_run (PasswordJob *job)
 
 void
 _natter_accounts_hash_password (NatterServer       *server,
-                                NatterClient       *client,
+                                NatterIrcClient       *client,
                                 const char         *password,
                                 NatterSecretsDone   done,
                                 gpointer            user_data,
@@ -948,7 +948,7 @@ _natter_accounts_hash_password (NatterServer       *server,
 
 void
 _natter_accounts_verify_password (NatterServer       *server,
-                                  NatterClient       *client,
+                                  NatterIrcClient       *client,
                                   const char         *password,
                                   const char         *hash,
                                   NatterPasswordDone  done,
@@ -966,7 +966,7 @@ _natter_accounts_verify_password (NatterServer       *server,
 
 void
 _natter_accounts_check_password (NatterServer       *server,
-                                 NatterClient       *client,
+                                 NatterIrcClient       *client,
                                  NatterAccount      *account,
                                  const char         *password,
                                  NatterPasswordDone  done,
@@ -986,14 +986,14 @@ _natter_accounts_check_password (NatterServer       *server,
 void
 _natter_accounts_send_join (NatterServer *server,
                             NatterRoom   *room,
-                            NatterClient *client)
+                            NatterIrcClient *client)
 {
   const char *params[] = { room->name, client->account != NULL ? client->account : "*",
                            client->realname };
   const char *away_params[] = { client->away };
   NatterOutLine plain, extended, away;
   GHashTableIter iter;
-  NatterClient *member;
+  NatterIrcClient *member;
 
   _natter_out_line_init (&plain, client->prefix, "JOIN", params, 1, NULL);
   _natter_out_line_init (&extended, client->prefix, "JOIN", params, 3, NULL);
@@ -1003,14 +1003,14 @@ _natter_accounts_send_join (NatterServer *server,
   g_hash_table_iter_init (&iter, room->members);
   while (g_hash_table_iter_next (&iter, (gpointer *)&member, NULL))
     {
-      if (_natter_client_has_cap (member, NATTER_CAP_EXTENDED_JOIN))
+      if (_natter_irc_client_has_cap (member, NATTER_CAP_EXTENDED_JOIN))
         _natter_out_line_send (&extended, server, member);
       else
         _natter_out_line_send (&plain, server, member);
 
       /* away-notify: members learn at once that who joined is away. */
       if (client->away != NULL && member != client &&
-          _natter_client_has_cap (member, NATTER_CAP_AWAY_NOTIFY))
+          _natter_irc_client_has_cap (member, NATTER_CAP_AWAY_NOTIFY))
         _natter_out_line_send (&away, server, member);
     }
 
@@ -1024,7 +1024,7 @@ _natter_accounts_send_join (NatterServer *server,
 gboolean
 _natter_accounts_is_founder (NatterServer *server,
                              NatterRoom   *room,
-                             NatterClient *client)
+                             NatterIrcClient *client)
 {
   NatterAccount *account = _natter_accounts_of_client (server, client);
 
@@ -1034,7 +1034,7 @@ _natter_accounts_is_founder (NatterServer *server,
 void
 _natter_accounts_room_created (NatterServer *server,
                                NatterRoom   *room,
-                               NatterClient *client)
+                               NatterIrcClient *client)
 {
   NatterAccount *account = _natter_accounts_of_client (server, client);
   g_autofree char *refusal = NULL;
@@ -1080,8 +1080,8 @@ _natter_accounts_room_persists (NatterServer *server,
 
 void
 _natter_accounts_whois (NatterServer *server,
-                        NatterClient *client,
-                        NatterClient *who)
+                        NatterIrcClient *client,
+                        NatterIrcClient *who)
 {
   if (who->account != NULL)
     _natter_server_reply (server, client, "330", who->nick, who->account, _("is logged in as"), NULL);

@@ -30,20 +30,20 @@ void      _natter_history_free          (NatterHistory *history);
 /* Gives @line a msgid (written to @msgid), the sender's account and the
  * sender itself (for SILENCE). */
 void      _natter_history_stamp         (NatterServer  *server,
-                                         NatterClient  *client,
+                                         NatterIrcClient  *client,
                                          NatterOutLine *line,
                                          char           msgid[NATTER_MSGID_SIZE]);
 /* Queues @line (a PRIVMSG or NOTICE already sent) to history: to @room, or
  * privately to @to. */
 void      _natter_history_record        (NatterServer  *server,
-                                         NatterClient  *client,
+                                         NatterIrcClient  *client,
                                          NatterOutLine *line,
                                          NatterRoom    *room,
-                                         NatterClient  *to);
+                                         NatterIrcClient  *to);
 /* A PRIVMSG to @target, a registered account with no one logged in: stored
  * for its owner's next login. FALSE when @target is no such account. */
 gboolean  _natter_history_store_offline (NatterServer *server,
-                                         NatterClient *client,
+                                         NatterIrcClient *client,
                                          const char   *target,
                                          const char   *text,
                                          const char   *tags);
@@ -53,21 +53,21 @@ gint64    _natter_history_join_mark     (NatterServer *server);
 /* A PRIVMSG to @target, the nick of @account held by someone not logged in
  * to it: kept in @account's inbox for its owner, and the sender told so. */
 void      _natter_history_keep_for_owner (NatterServer  *server,
-                                          NatterClient  *client,
+                                          NatterIrcClient  *client,
                                           NatterAccount *account,
                                           const char    *target,
                                           const char    *text,
                                           const char    *tags);
 /* Delivers @client's waiting offline messages in a batch. */
 void      _natter_history_deliver_inbox (NatterServer *server,
-                                         NatterClient *client);
+                                         NatterIrcClient *client);
 void      _natter_history_cmd_chathistory (NatterServer     *server,
-                                           NatterClient     *client,
+                                           NatterIrcClient     *client,
                                            NatterIrcMessage *msg);
 /* WHOWAS of a nick the memory does not remember: asks the store, answers
  * later and returns TRUE; FALSE without a store. */
 gboolean  _natter_history_whowas        (NatterServer *server,
-                                         NatterClient *client,
+                                         NatterIrcClient *client,
                                          const char   *nick);
 /* The history key of the private conversation of identities @a and @b. */
 char     *_natter_history_pair_key      (const char *a,

@@ -64,7 +64,7 @@ _natter_history_format_time (gint64 time_ms)
 
 void
 _natter_history_stamp (NatterServer  *server,
-                       NatterClient  *client,
+                       NatterIrcClient  *client,
                        NatterOutLine *line,
                        char           msgid[NATTER_MSGID_SIZE])
 {
@@ -110,10 +110,10 @@ _natter_history_pair_key (const char *a,
 
 void
 _natter_history_record (NatterServer  *server,
-                        NatterClient  *client,
+                        NatterIrcClient  *client,
                         NatterOutLine *line,
                         NatterRoom    *room,
-                        NatterClient  *to)
+                        NatterIrcClient  *to)
 {
   g_autofree char *from_key = NULL;
   g_autofree char *to_key = NULL;
@@ -158,7 +158,7 @@ _natter_history_record (NatterServer  *server,
 /* Offline messages --------------------------------------------------------- */
 
 static void keep_offline (NatterServer  *server,
-                          NatterClient  *client,
+                          NatterIrcClient  *client,
                           NatterAccount *account,
                           const char    *target,
                           const char    *text,
@@ -167,7 +167,7 @@ static void keep_offline (NatterServer  *server,
 
 gboolean
 _natter_history_store_offline (NatterServer *server,
-                               NatterClient *client,
+                               NatterIrcClient *client,
                                const char   *target,
                                const char   *text,
                                const char   *tags)
@@ -193,7 +193,7 @@ _natter_history_store_offline (NatterServer *server,
 
 void
 _natter_history_keep_for_owner (NatterServer  *server,
-                                NatterClient  *client,
+                                NatterIrcClient  *client,
                                 NatterAccount *account,
                                 const char    *target,
                                 const char    *text,
@@ -204,7 +204,7 @@ _natter_history_keep_for_owner (NatterServer  *server,
 
 static void
 keep_offline (NatterServer  *server,
-              NatterClient  *client,
+              NatterIrcClient  *client,
               NatterAccount *account,
               const char    *target,
               const char    *text,
@@ -247,7 +247,7 @@ keep_offline (NatterServer  *server,
   _natter_inbox_added (server, client, account, msgid);
   account->inbox_pending++;
 
-  auth = _natter_client_get_auth (client);
+  auth = _natter_irc_client_get_auth (client);
   if (auth->offline_told == NULL)
     auth->offline_told = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   /* Told at every message: whoever holds the nick may log in any time. */
@@ -260,19 +260,19 @@ keep_offline (NatterServer  *server,
                           _("is offline: your messages will be delivered when they next log in"),
                           NULL);
 
-  if (_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
+  if (_natter_irc_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
     _natter_out_line_send (&line, server, client);
   _natter_out_line_clear (&line);
 }
 
 typedef void (*SendRow) (NatterServer *server,
-                         NatterClient *client,
+                         NatterIrcClient *client,
                          gpointer      row,
                          const char   *batch_tag);
 
 typedef struct {
   NatterServer *server;
-  NatterClient *client;
+  NatterIrcClient *client;
   char         *account_key;
   char         *target;
   char         *subcommand;
@@ -284,7 +284,7 @@ typedef struct {
 
 static Request *
 request_new (NatterServer *server,
-             NatterClient *client)
+             NatterIrcClient *client)
 {
   Request *request = g_new0 (Request, 1);
 
@@ -309,7 +309,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
 
 static void
 send_stored (NatterServer        *server,
-             NatterClient        *client,
+             NatterIrcClient        *client,
              NatterStoredMessage *row,
              const char          *target,
              const char          *text,
@@ -338,7 +338,7 @@ inbox_fetched_cb (GObject      *source_object,
 {
   g_autoptr(Request) request = user_data;
   NatterServer *server = request->server;
-  NatterClient *client = request->client;
+  NatterIrcClient *client = request->client;
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) ids = NULL;
@@ -357,7 +357,7 @@ inbox_fetched_cb (GObject      *source_object,
       g_warning ("Cannot read the inbox of %s: %s", request->account_key, error->message);
       return;
     }
-  if (!_natter_client_is_alive (client) || account == NULL ||
+  if (!_natter_irc_client_is_alive (client) || account == NULL ||
       !g_str_equal (account->identity, request->account_key))
     return;
   if (rows->len == 0)
@@ -382,7 +382,7 @@ inbox_fetched_cb (GObject      *source_object,
       g_autofree char *text = NULL;
 
       /* Without server-time the time can only travel in the text. */
-      if (!_natter_client_has_cap (client, NATTER_CAP_SERVER_TIME))
+      if (!_natter_irc_client_has_cap (client, NATTER_CAP_SERVER_TIME))
         {
           g_autofree char *when = _natter_history_format_time (row->time_ms);
 
@@ -402,7 +402,7 @@ inbox_fetched_cb (GObject      *source_object,
 
 void
 _natter_history_deliver_inbox (NatterServer *server,
-                               NatterClient *client)
+                               NatterIrcClient *client)
 {
   NatterAccount *account = _natter_accounts_of_client (server, client);
   Request *request;
@@ -422,7 +422,7 @@ _natter_history_deliver_inbox (NatterServer *server,
 
 static void
 fail (NatterServer *server,
-      NatterClient *client,
+      NatterIrcClient *client,
       const char   *code,
       const char   *subcommand,
       const char   *target,
@@ -492,7 +492,7 @@ parse_limit (const char *text,
 
 static void
 send_history_row (NatterServer *server,
-                  NatterClient *client,
+                  NatterIrcClient *client,
                   gpointer      data,
                   const char   *batch_tag)
 {
@@ -506,7 +506,7 @@ send_history_row (NatterServer *server,
 
 static void
 send_target_row (NatterServer *server,
-                 NatterClient *client,
+                 NatterIrcClient *client,
                  gpointer      data,
                  const char   *batch_tag)
 {
@@ -531,7 +531,7 @@ page_done_cb (GObject      *source_object,
 {
   g_autoptr(Request) request = user_data;
   NatterServer *server = request->server;
-  NatterClient *client = request->client;
+  NatterIrcClient *client = request->client;
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *batch = NULL;
@@ -540,7 +540,7 @@ page_done_cb (GObject      *source_object,
   _natter_label_continue (client);
   rows = request->finish (NATTER_SERVER_STORE (source_object), result, &error);
 
-  if (_natter_client_is_alive (client) && rows == NULL)
+  if (_natter_irc_client_is_alive (client) && rows == NULL)
     {
       g_warning ("CHATHISTORY %s%s%s: %s", request->subcommand,
                  request->target != NULL ? " " : "", request->target != NULL ? request->target : "",
@@ -548,7 +548,7 @@ page_done_cb (GObject      *source_object,
       fail (server, client, "MESSAGE_ERROR", request->subcommand, request->target,
             _("Messages could not be retrieved"));
     }
-  else if (_natter_client_is_alive (client))
+  else if (_natter_irc_client_is_alive (client))
     {
       batch = _natter_batch_open (server, client, request->batch_type, request->target, &batch_tag);
       for (guint i = 0; i < rows->len; i++)
@@ -556,12 +556,12 @@ page_done_cb (GObject      *source_object,
       _natter_batch_close (server, client, batch);
     }
 
-  _natter_client_resume (client);
+  _natter_irc_client_resume (client);
 }
 
 static void
 chathistory_targets (NatterServer     *server,
-                     NatterClient     *client,
+                     NatterIrcClient     *client,
                      NatterIrcMessage *msg)
 {
   NatterHistoryRef from, to;
@@ -609,7 +609,7 @@ chathistory_targets (NatterServer     *server,
   request->batch_type = "draft/chathistory-targets";
   request->send_row = send_target_row;
 
-  _natter_client_pause (client);
+  _natter_irc_client_pause (client);
   natter_server_store_query_targets_async (server->store, identity,
                                            (const char * const *)room_keys->pdata,
                                            (const gint64 *)(gpointer)room_since->data,
@@ -619,7 +619,7 @@ chathistory_targets (NatterServer     *server,
 
 void
 _natter_history_cmd_chathistory (NatterServer     *server,
-                                 NatterClient     *client,
+                                 NatterIrcClient     *client,
                                  NatterIrcMessage *msg)
 {
   static const struct {
@@ -723,7 +723,7 @@ _natter_history_cmd_chathistory (NatterServer     *server,
   request->batch_type = "chathistory";
   request->send_row = send_history_row;
 
-  _natter_client_pause (client);
+  _natter_irc_client_pause (client);
   natter_server_store_query_history_since_async (server->store, target_key, subcommands[found].query,
                                                  &refs[0], subcommands[found].n_refs > 1 ? &refs[1] : NULL,
                                                  limit, since_ms, NULL, page_done_cb, request);
@@ -738,7 +738,7 @@ whowas_done_cb (GObject      *source_object,
 {
   g_autoptr(Request) request = user_data;
   NatterServer *server = request->server;
-  NatterClient *client = request->client;
+  NatterIrcClient *client = request->client;
   g_autoptr(NatterStoredSeen) seen = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -747,7 +747,7 @@ whowas_done_cb (GObject      *source_object,
   if (error != NULL)
     g_warning ("WHOWAS %s: %s", request->target, error->message);
 
-  if (_natter_client_is_alive (client))
+  if (_natter_irc_client_is_alive (client))
     {
       if (seen != NULL)
         {
@@ -764,12 +764,12 @@ whowas_done_cb (GObject      *source_object,
       _natter_server_reply (server, client, "369", request->target, _("End of WHOWAS"), NULL);
     }
 
-  _natter_client_resume (client);
+  _natter_irc_client_resume (client);
 }
 
 gboolean
 _natter_history_whowas (NatterServer *server,
-                        NatterClient *client,
+                        NatterIrcClient *client,
                         const char   *nick)
 {
   g_autofree char *key = NULL;
@@ -782,7 +782,7 @@ _natter_history_whowas (NatterServer *server,
   request = request_new (server, client);
   request->target = g_strdup (nick);
 
-  _natter_client_pause (client);
+  _natter_irc_client_pause (client);
   natter_server_store_query_seen_async (server->store, key, NULL, NULL, whowas_done_cb, request);
 
   return TRUE;

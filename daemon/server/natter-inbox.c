@@ -65,7 +65,7 @@ add_pending (GPtrArray  *pending,
 
 static char *
 sender_of_client (NatterServer *server,
-                  NatterClient *client)
+                  NatterIrcClient *client)
 {
   if (client->auth != NULL && client->auth->account_key != NULL)
     return g_strconcat ("a:", client->auth->account_key, NULL);
@@ -176,7 +176,7 @@ evict_newest (NatterServer  *server,
 
 gboolean
 _natter_inbox_admit (NatterServer  *server,
-                     NatterClient  *client,
+                     NatterIrcClient  *client,
                      NatterAccount *account)
 {
   GPtrArray *pending = pending_of (server, account->identity, FALSE);
@@ -215,7 +215,7 @@ _natter_inbox_admit (NatterServer  *server,
 
 void
 _natter_inbox_added (NatterServer  *server,
-                     NatterClient  *client,
+                     NatterIrcClient  *client,
                      NatterAccount *account,
                      const char    *msgid)
 {

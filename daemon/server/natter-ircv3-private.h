@@ -17,7 +17,7 @@ NatterCommandFunc _natter_server_cmd_markread;
 void   _natter_read_markers_start (NatterServer *server);
 /* @client (with the capability) has just joined @room: its marker. */
 void   _natter_read_marker_joined (NatterServer *server,
-                                   NatterClient *client,
+                                   NatterIrcClient *client,
                                    NatterRoom   *room);
 
 /* natter-server-ircv3.c */
@@ -25,14 +25,14 @@ NatterCommandFunc _natter_server_cmd_setname;
 /* invite-notify: @inviter's INVITE of @target to @room's members with it. */
 void   _natter_server_invite_notify (NatterServer *server,
                                      NatterRoom   *room,
-                                     NatterClient *inviter,
-                                     NatterClient *target);
+                                     NatterIrcClient *inviter,
+                                     NatterIrcClient *target);
 
 /* natter-server-redaction.c: draft/message-redaction. */
 NatterCommandFunc _natter_server_cmd_redact;
 /* @client sent the message @msgid: without an account, it may redact it
  * while it stays connected. */
-void   _natter_redaction_sent     (NatterClient  *client,
+void   _natter_redaction_sent     (NatterIrcClient  *client,
                                    const char    *msgid);
 
 /* natter-server-multiline.c: draft/multiline batches from clients. */
@@ -47,32 +47,32 @@ NatterCommandFunc _natter_server_cmd_batch;
 /* A stored message with line breaks, sent to @client in @outer_tag's
  * batch: as a multiline batch if it takes them, else line by line. */
 void   _natter_multiline_send_stored (NatterServer        *server,
-                                      NatterClient        *client,
+                                      NatterIrcClient        *client,
                                       NatterStoredMessage *row,
                                       const char          *outer_tag);
 /* A batch is open and its lines take no flood token (up to max-lines). */
-gboolean _natter_multiline_is_open (NatterClient   *client);
+gboolean _natter_multiline_is_open (NatterIrcClient   *client);
 /* TRUE when @msg is a line of @client's open batch: it is taken (or
  * refused) there, not handled as a command. */
 gboolean _natter_multiline_take   (NatterServer     *server,
-                                   NatterClient     *client,
+                                   NatterIrcClient     *client,
                                    NatterIrcMessage *msg);
 
 /* @client is now known by its nick (registration, or a new nick): its
  * watchers get 730. */
 void   _natter_monitor_signon     (NatterServer  *server,
-                                   NatterClient  *client);
+                                   NatterIrcClient  *client);
 /* @client no longer goes by its nick (a quit, or before a new nick): 731. */
 void   _natter_monitor_signoff    (NatterServer  *server,
-                                   NatterClient  *client);
+                                   NatterIrcClient  *client);
 /* Drops @client's own monitor list: it is leaving. */
 void   _natter_monitor_forget     (NatterServer  *server,
-                                   NatterClient  *client);
+                                   NatterIrcClient  *client);
 /* _natter_out_line_send_peers(), then (extended-monitor) to those monitoring
  * @client who share no room with it and have extended-monitor and @cap. */
 void   _natter_monitor_send_peers (NatterOutLine *line,
                                    NatterServer  *server,
-                                   NatterClient  *client,
+                                   NatterIrcClient  *client,
                                    gboolean       include_self,
                                    guint          cap);
 

@@ -29,33 +29,33 @@ void      _natter_limits_registrations_changed (NatterServer *server);
 /* A login attempt (SASL, IDENTIFY, anything checking a password) by
  * @client to @account (NULL: no such account). */
 gboolean  _natter_limits_login_begin          (NatterServer  *server,
-                                               NatterClient  *client,
+                                               NatterIrcClient  *client,
                                                NatterAccount *account,
                                                char         **refusal);
 /* The attempt succeeded: it costs nothing, and @client's address is known
  * to @account from now on. */
 void      _natter_limits_login_succeeded      (NatterServer  *server,
-                                               NatterClient  *client,
+                                               NatterIrcClient  *client,
                                                NatterAccount *account);
 /* @client registered @account: its address is known to it. */
 void      _natter_limits_registered           (NatterServer  *server,
-                                               NatterClient  *client,
+                                               NatterIrcClient  *client,
                                                NatterAccount *account);
 void      _natter_limits_account_dropped      (NatterServer  *server,
                                                NatterAccount *account);
 
 /* A new password for @account (SET PASSWORD). */
 gboolean  _natter_limits_password_change      (NatterServer  *server,
-                                               NatterClient  *client,
+                                               NatterIrcClient  *client,
                                                NatterAccount *account,
                                                char         **refusal);
 /* FALSE when the password pool cannot take @client's work now. */
 gboolean  _natter_limits_password_pool_ready  (NatterServer  *server,
-                                               NatterClient  *client,
+                                               NatterIrcClient  *client,
                                                gboolean       verify,
                                                char         **refusal);
 void      _natter_limits_run_password_task    (NatterServer    *server,
-                                               NatterClient    *client,
+                                               NatterIrcClient    *client,
                                                GTask           *task,
                                                GTaskThreadFunc  func,
                                                gboolean         verify);
@@ -63,14 +63,14 @@ void      _natter_limits_run_password_task    (NatterServer    *server,
 /* A REGISTER from @client's address; _cancelled() gives it back when the
  * registration does not happen. */
 gboolean  _natter_limits_registration_begin   (NatterServer  *server,
-                                               NatterClient  *client,
+                                               NatterIrcClient  *client,
                                                char         **refusal);
 void      _natter_limits_registration_cancelled (NatterServer *server,
-                                                 NatterClient *client);
+                                                 NatterIrcClient *client);
 
 /* Whether the account @client is logged in to may register one more room. */
 gboolean  _natter_limits_room_registration    (NatterServer  *server,
-                                               NatterClient  *client,
+                                               NatterIrcClient  *client,
                                                NatterRoom    *room,
                                                char         **refusal);
 
@@ -82,10 +82,10 @@ void      _natter_inbox_start                 (NatterServer  *server);
  * dropping one of a more prolific sender's); FALSE after telling @client
  * why not. */
 gboolean  _natter_inbox_admit                 (NatterServer  *server,
-                                               NatterClient  *client,
+                                               NatterIrcClient  *client,
                                                NatterAccount *account);
 void      _natter_inbox_added                 (NatterServer  *server,
-                                               NatterClient  *client,
+                                               NatterIrcClient  *client,
                                                NatterAccount *account,
                                                const char    *msgid);
 /* @rows (NatterStoredMessage) left the inbox of the account @identity;

@@ -105,13 +105,13 @@ _natter_limits_registrations_changed (NatterServer *server)
 
 static gboolean
 is_known (NatterLimits  *limits,
-          NatterClient  *client,
+          NatterIrcClient  *client,
           NatterAccount *account)
 {
   GPtrArray *addresses = account != NULL ? g_hash_table_lookup (limits->known, account->identity) : NULL;
 
   for (guint i = 0; addresses != NULL && i < addresses->len; i++)
-    if (g_str_equal (g_ptr_array_index (addresses, i), _natter_client_limit_key (client)))
+    if (g_str_equal (g_ptr_array_index (addresses, i), _natter_irc_client_limit_key (client)))
       return TRUE;
 
   return FALSE;
@@ -131,10 +131,10 @@ forget_address (NatterLimits *limits,
 
 static void
 remember (NatterLimits  *limits,
-          NatterClient  *client,
+          NatterIrcClient  *client,
           NatterAccount *account)
 {
-  const char *address = _natter_client_limit_key (client);
+  const char *address = _natter_irc_client_limit_key (client);
   GPtrArray *addresses;
   guint n;
 
@@ -163,18 +163,18 @@ remember (NatterLimits  *limits,
  * for an address known to the account, that pair's own. */
 static char *
 login_key (NatterLimits  *limits,
-           NatterClient  *client,
+           NatterIrcClient  *client,
            NatterAccount *account)
 {
   if (is_known (limits, client, account))
-    return g_strconcat (_natter_client_limit_key (client), " ", account->identity, NULL);
+    return g_strconcat (_natter_irc_client_limit_key (client), " ", account->identity, NULL);
 
-  return g_strdup (_natter_client_limit_key (client));
+  return g_strdup (_natter_irc_client_limit_key (client));
 }
 
 gboolean
 _natter_limits_login_begin (NatterServer  *server,
-                            NatterClient  *client,
+                            NatterIrcClient  *client,
                             NatterAccount *account,
                             char         **refusal)
 {
@@ -210,7 +210,7 @@ _natter_limits_login_begin (NatterServer  *server,
 
 void
 _natter_limits_login_succeeded (NatterServer  *server,
-                                NatterClient  *client,
+                                NatterIrcClient  *client,
                                 NatterAccount *account)
 {
   NatterLimits *limits = get_limits (server);
@@ -224,7 +224,7 @@ _natter_limits_login_succeeded (NatterServer  *server,
 
 void
 _natter_limits_registered (NatterServer  *server,
-                           NatterClient  *client,
+                           NatterIrcClient  *client,
                            NatterAccount *account)
 {
   remember (get_limits (server), client, account);
@@ -253,7 +253,7 @@ _natter_limits_get_inboxes (NatterServer *server)
 
 gboolean
 _natter_limits_password_change (NatterServer  *server,
-                                NatterClient  *client,
+                                NatterIrcClient  *client,
                                 NatterAccount *account,
                                 char         **refusal)
 {
@@ -279,15 +279,15 @@ _natter_limits_password_change (NatterServer  *server,
 /* Logins from an address that has logged in before go first. */
 static gboolean
 is_urgent (NatterLimits *limits,
-           NatterClient *client,
+           NatterIrcClient *client,
            gboolean      verify)
 {
-  return verify && g_hash_table_contains (limits->known_addresses, _natter_client_limit_key (client));
+  return verify && g_hash_table_contains (limits->known_addresses, _natter_irc_client_limit_key (client));
 }
 
 gboolean
 _natter_limits_password_pool_ready (NatterServer  *server,
-                                    NatterClient  *client,
+                                    NatterIrcClient  *client,
                                     gboolean       verify,
                                     char         **refusal)
 {
@@ -302,7 +302,7 @@ _natter_limits_password_pool_ready (NatterServer  *server,
 
 void
 _natter_limits_run_password_task (NatterServer    *server,
-                                  NatterClient    *client,
+                                  NatterIrcClient    *client,
                                   GTask           *task,
                                   GTaskThreadFunc  func,
                                   gboolean         verify)
@@ -316,14 +316,14 @@ _natter_limits_run_password_task (NatterServer    *server,
 
 gboolean
 _natter_limits_registration_begin (NatterServer  *server,
-                                   NatterClient  *client,
+                                   NatterIrcClient  *client,
                                    char         **refusal)
 {
   NatterLimits *limits = get_limits (server);
   gint64 wait = 0;
   guint minutes;
 
-  if (natter_throttle_take (limits->registrations, _natter_client_limit_key (client), g_get_monotonic_time (), &wait))
+  if (natter_throttle_take (limits->registrations, _natter_irc_client_limit_key (client), g_get_monotonic_time (), &wait))
     return TRUE;
 
   minutes = (natter_throttle_seconds (wait) + 59) / 60;
@@ -339,14 +339,14 @@ _natter_limits_registration_begin (NatterServer  *server,
 
 void
 _natter_limits_registration_cancelled (NatterServer *server,
-                                       NatterClient *client)
+                                       NatterIrcClient *client)
 {
-  natter_throttle_give_back (get_limits (server)->registrations, _natter_client_limit_key (client));
+  natter_throttle_give_back (get_limits (server)->registrations, _natter_irc_client_limit_key (client));
 }
 
 gboolean
 _natter_limits_room_registration (NatterServer  *server,
-                                  NatterClient  *client,
+                                  NatterIrcClient  *client,
                                   NatterRoom    *room,
                                   char         **refusal)
 {

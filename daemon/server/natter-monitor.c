@@ -19,7 +19,7 @@
 /* Comma-joined @items as @numeric replies, as many lines as they need. */
 static void
 send_list (NatterServer *server,
-           NatterClient *client,
+           NatterIrcClient *client,
            const char   *numeric,
            GPtrArray    *items)
 {
@@ -53,7 +53,7 @@ watchers_of (NatterServer *server,
 }
 
 static gssize
-find_entry (NatterClient *client,
+find_entry (NatterIrcClient *client,
             const char   *folded)
 {
   for (guint i = 0; client->monitoring != NULL && i < client->monitoring->len; i++)
@@ -68,7 +68,7 @@ find_entry (NatterClient *client,
 
 static void
 remove_watcher (NatterServer *server,
-                NatterClient *client,
+                NatterIrcClient *client,
                 const char   *folded)
 {
   GPtrArray *watchers = watchers_of (server, folded);
@@ -82,7 +82,7 @@ remove_watcher (NatterServer *server,
 
 static void
 clear_list (NatterServer *server,
-            NatterClient *client)
+            NatterIrcClient *client)
 {
   while (client->monitoring != NULL && client->monitoring->len > 0)
     {
@@ -97,7 +97,7 @@ clear_list (NatterServer *server,
 /* 730 for those of @targets online, 731 for the others. */
 static void
 send_status (NatterServer       *server,
-             NatterClient       *client,
+             NatterIrcClient       *client,
              const char * const *targets,
              guint               n_targets)
 {
@@ -106,7 +106,7 @@ send_status (NatterServer       *server,
 
   for (guint i = 0; i < n_targets; i++)
     {
-      NatterClient *who = _natter_server_find_user (server, targets[i]);
+      NatterIrcClient *who = _natter_server_find_user (server, targets[i]);
 
       if (who != NULL)
         g_ptr_array_add (online, who->prefix);
@@ -120,7 +120,7 @@ send_status (NatterServer       *server,
 
 static void
 monitor_add (NatterServer *server,
-             NatterClient *client,
+             NatterIrcClient *client,
              const char   *list)
 {
   g_auto(GStrv) targets = g_strsplit (list, ",", -1);
@@ -167,7 +167,7 @@ monitor_add (NatterServer *server,
 
 static void
 monitor_remove (NatterServer *server,
-                NatterClient *client,
+                NatterIrcClient *client,
                 const char   *list)
 {
   g_auto(GStrv) targets = g_strsplit (list, ",", -1);
@@ -186,7 +186,7 @@ monitor_remove (NatterServer *server,
 
 void
 _natter_server_cmd_monitor (NatterServer     *server,
-                            NatterClient     *client,
+                            NatterIrcClient     *client,
                             NatterIrcMessage *msg)
 {
   char op = msg->params[0][0];
@@ -228,7 +228,7 @@ _natter_server_cmd_monitor (NatterServer     *server,
  * own nick, as the specification allows, so the bytes are shared. */
 static void
 tell_watchers (NatterServer *server,
-               NatterClient *client,
+               NatterIrcClient *client,
                const char   *numeric,
                const char   *what)
 {
@@ -244,13 +244,13 @@ tell_watchers (NatterServer *server,
   _natter_out_format (out, NULL, server->server_name, numeric, params, 2);
   line = g_string_free_to_bytes (out);
   for (guint i = 0; i < watchers->len; i++)
-    _natter_client_queue (g_ptr_array_index (watchers, i), line);
+    _natter_irc_client_queue (g_ptr_array_index (watchers, i), line);
   g_bytes_unref (line);
 }
 
 void
 _natter_monitor_signon (NatterServer *server,
-                        NatterClient *client)
+                        NatterIrcClient *client)
 {
   if (client->registered)
     tell_watchers (server, client, "730", client->prefix);
@@ -258,7 +258,7 @@ _natter_monitor_signon (NatterServer *server,
 
 void
 _natter_monitor_signoff (NatterServer *server,
-                         NatterClient *client)
+                         NatterIrcClient *client)
 {
   if (client->registered)
     tell_watchers (server, client, "731", client->nick);
@@ -266,7 +266,7 @@ _natter_monitor_signoff (NatterServer *server,
 
 void
 _natter_monitor_forget (NatterServer *server,
-                        NatterClient *client)
+                        NatterIrcClient *client)
 {
   clear_list (server, client);
   g_clear_pointer (&client->monitoring, g_ptr_array_unref);
@@ -275,7 +275,7 @@ _natter_monitor_forget (NatterServer *server,
 void
 _natter_monitor_send_peers (NatterOutLine *line,
                             NatterServer  *server,
-                            NatterClient  *client,
+                            NatterIrcClient  *client,
                             gboolean       include_self,
                             guint          cap)
 {
@@ -292,12 +292,12 @@ _natter_monitor_send_peers (NatterOutLine *line,
   mark = server->mark;
   for (guint i = 0; i < watchers->len; i++)
     {
-      NatterClient *watcher = g_ptr_array_index (watchers, i);
+      NatterIrcClient *watcher = g_ptr_array_index (watchers, i);
 
       if (watcher->mark == mark)
         continue;
       watcher->mark = mark;
-      if (_natter_client_has_cap (watcher, NATTER_CAP_EXTENDED_MONITOR) &&
+      if (_natter_irc_client_has_cap (watcher, NATTER_CAP_EXTENDED_MONITOR) &&
           (cap == 0 || (watcher->caps & cap)))
         _natter_out_line_send (line, server, watcher);
     }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "natter-client-private.h"
+#include "natter-irc-client-private.h"
 #include "natter-room-private.h"
 #include "natter-server.h"
 
@@ -31,7 +31,7 @@ typedef struct {
   const char         *msgid;        /* tag for recipients with message-tags, or NULL */
   const char         *account;      /* tag for recipients with account-tag, or NULL */
   const char         *extra_tags;   /* escaped, sent to every recipient (batch=…), or NULL */
-  NatterClient       *from;         /* the sender of a message, for SILENCE, or NULL */
+  NatterIrcClient       *from;         /* the sender of a message, for SILENCE, or NULL */
   GBytes             *variants[16];
 } NatterOutLine;
 
@@ -45,23 +45,23 @@ void    _natter_out_line_clear (NatterOutLine      *line);
 /* Queues the right variant of @line to @to. */
 void    _natter_out_line_send  (NatterOutLine      *line,
                                 NatterServer       *server,
-                                NatterClient       *to);
+                                NatterIrcClient       *to);
 /* To every member of @room but @except (which may be NULL). */
 void    _natter_out_line_send_room (NatterOutLine  *line,
                                     NatterServer   *server,
                                     NatterRoom     *room,
-                                    NatterClient   *except);
+                                    NatterIrcClient   *except);
 /* To @client (if @include_self) and, once each, everyone sharing a room with
  * it; with @cap non-zero only to those with that capability. */
 void    _natter_out_line_send_peers (NatterOutLine *line,
                                      NatterServer  *server,
-                                     NatterClient  *client,
+                                     NatterIrcClient  *client,
                                      gboolean       include_self,
                                      guint          cap);
 /* @client's own news (NICK, QUIT, AWAY) with @param (or none when NULL),
  * tagged with its account, sent as by _natter_out_line_send_peers(). */
 void    _natter_out_line_tell_peers (NatterServer  *server,
-                                     NatterClient  *client,
+                                     NatterIrcClient  *client,
                                      const char    *command,
                                      const char    *param,
                                      gboolean       include_self,

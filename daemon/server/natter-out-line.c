@@ -143,7 +143,7 @@ natter_out_line_format (NatterOutLine *line,
 void
 _natter_out_line_send (NatterOutLine *line,
                        NatterServer  *server,
-                       NatterClient  *to)
+                       NatterIrcClient  *to)
 {
   guint variant = 0;
 
@@ -165,17 +165,17 @@ _natter_out_line_send (NatterOutLine *line,
   if (line->variants[variant] == NULL)
     line->variants[variant] = natter_out_line_format (line, variant);
 
-  _natter_client_queue (to, line->variants[variant]);
+  _natter_irc_client_queue (to, line->variants[variant]);
 }
 
 void
 _natter_out_line_send_room (NatterOutLine *line,
                             NatterServer  *server,
                             NatterRoom    *room,
-                            NatterClient  *except)
+                            NatterIrcClient  *except)
 {
   GHashTableIter iter;
-  NatterClient *member;
+  NatterIrcClient *member;
 
   g_hash_table_iter_init (&iter, room->members);
   while (g_hash_table_iter_next (&iter, (gpointer *)&member, NULL))
@@ -186,7 +186,7 @@ _natter_out_line_send_room (NatterOutLine *line,
 void
 _natter_out_line_send_peers (NatterOutLine *line,
                              NatterServer  *server,
-                             NatterClient  *client,
+                             NatterIrcClient  *client,
                              gboolean       include_self,
                              guint          cap)
 {
@@ -200,7 +200,7 @@ _natter_out_line_send_peers (NatterOutLine *line,
     {
       NatterRoom *room = g_ptr_array_index (client->rooms, i);
       GHashTableIter iter;
-      NatterClient *member;
+      NatterIrcClient *member;
 
       g_hash_table_iter_init (&iter, room->members);
       while (g_hash_table_iter_next (&iter, (gpointer *)&member, NULL))
@@ -216,7 +216,7 @@ _natter_out_line_send_peers (NatterOutLine *line,
 
 void
 _natter_out_line_tell_peers (NatterServer *server,
-                             NatterClient *client,
+                             NatterIrcClient *client,
                              const char   *command,
                              const char   *param,
                              gboolean      include_self,

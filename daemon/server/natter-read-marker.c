@@ -46,7 +46,7 @@ _natter_read_markers_start (NatterServer *server)
 
 static GHashTable *
 markers_of (NatterServer   *server,
-            NatterClient   *client,
+            NatterIrcClient   *client,
             NatterAccount **account)
 {
   *account = _natter_accounts_of_client (server, client);
@@ -61,7 +61,7 @@ markers_of (NatterServer   *server,
 /* "MARKREAD target timestamp=…", or "*" when nothing is known. */
 static void
 send_marker (NatterServer *server,
-             NatterClient *to,
+             NatterIrcClient *to,
              const char   *target,
              const gint64 *time_ms)
 {
@@ -79,13 +79,13 @@ send_marker (NatterServer *server,
 
 void
 _natter_read_marker_joined (NatterServer *server,
-                            NatterClient *client,
+                            NatterIrcClient *client,
                             NatterRoom   *room)
 {
   NatterAccount *account = _natter_accounts_of_client (server, client);
   GHashTable *markers = account != NULL ? account->read_markers : client->read_markers;
 
-  if (!_natter_client_has_cap (client, NATTER_CAP_READ_MARKER))
+  if (!_natter_irc_client_has_cap (client, NATTER_CAP_READ_MARKER))
     return;
 
   send_marker (server, client, room->name,
@@ -96,7 +96,7 @@ _natter_read_marker_joined (NatterServer *server,
  * is told, and the one that moved it in any case. */
 static void
 tell_moved (NatterServer  *server,
-            NatterClient  *client,
+            NatterIrcClient  *client,
             NatterAccount *account,
             const char    *target,
             gint64         time_ms)
@@ -109,16 +109,16 @@ tell_moved (NatterServer  *server,
 
   for (guint i = 0; i < account->online->len; i++)
     {
-      NatterClient *other = g_ptr_array_index (account->online, i);
+      NatterIrcClient *other = g_ptr_array_index (account->online, i);
 
-      if (other == client || _natter_client_has_cap (other, NATTER_CAP_READ_MARKER))
+      if (other == client || _natter_irc_client_has_cap (other, NATTER_CAP_READ_MARKER))
         send_marker (server, other, target, &time_ms);
     }
 }
 
 void
 _natter_server_cmd_markread (NatterServer     *server,
-                             NatterClient     *client,
+                             NatterIrcClient     *client,
                              NatterIrcMessage *msg)
 {
   const char *target;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "natter-client.h"
+#include "natter-irc-client.h"
 #include "natter-irc-modes.h"
 #include "natter-room.h"
 
@@ -41,7 +41,7 @@ struct _NatterRoom
   char        *key;
   guint        limit;          /* 0: none */
 
-  GHashTable  *members;        /* NatterClient* -> GUINT_TO_POINTER (NatterMemberFlags) */
+  GHashTable  *members;        /* NatterIrcClient* -> GUINT_TO_POINTER (NatterMemberFlags) */
   GPtrArray   *bans;           /* NatterBan* */
   GHashTable  *invited;        /* folded nicks let past +i once */
   char        *founder;        /* account key of a registered room, or NULL */
@@ -50,14 +50,14 @@ struct _NatterRoom
 NatterRoom *_natter_room_new          (const char   *name,
                                        const char   *folded);
 void        _natter_room_add_member   (NatterRoom   *self,
-                                       NatterClient *client,
+                                       NatterIrcClient *client,
                                        guint         flags);
 void        _natter_room_remove_member (NatterRoom  *self,
-                                       NatterClient *client);
+                                       NatterIrcClient *client);
 guint       _natter_room_get_member   (NatterRoom   *self,
-                                       NatterClient *client);
+                                       NatterIrcClient *client);
 void        _natter_room_set_member   (NatterRoom   *self,
-                                       NatterClient *client,
+                                       NatterIrcClient *client,
                                        guint         flags);
 /* "@+" with @multi, else the highest prefix only. */
 const char *_natter_room_prefix       (guint         flags,
@@ -85,27 +85,27 @@ char       *_natter_room_dup_modes    (NatterRoom   *self,
 /* NULL when @client may join with @key, else 471, 473, 474 or 475. A
  * registered room's @founder is let in whatever the modes. */
 const char *_natter_room_check_join   (NatterRoom   *self,
-                                       NatterClient *client,
+                                       NatterIrcClient *client,
                                        const char   *key,
                                        gboolean      founder,
                                        const char  **text);
 /* Moderation, no external messages and bans. */
 gboolean    _natter_room_can_send     (NatterRoom   *self,
-                                       NatterClient *client);
+                                       NatterIrcClient *client);
 /* NULL when @client may set the topic, else 442 or (+t) 482. */
 const char *_natter_room_check_topic  (NatterRoom   *self,
-                                       NatterClient *client,
+                                       NatterIrcClient *client,
                                        const char  **text);
 /* NULL when @client, a member, may invite @target, else 443 or (+i) 482. */
 const char *_natter_room_check_invite (NatterRoom   *self,
-                                       NatterClient *client,
-                                       NatterClient *target,
+                                       NatterIrcClient *client,
+                                       NatterIrcClient *target,
                                        const char  **text);
 /* NULL when @client may kick @target (NULL when there is no such user),
  * else 482 or 441. */
 const char *_natter_room_check_kick   (NatterRoom   *self,
-                                       NatterClient *client,
-                                       NatterClient *target,
+                                       NatterIrcClient *client,
+                                       NatterIrcClient *target,
                                        const char  **text);
 
 /* The changes a MODE made, as announced: "+mk-o" and the parameters. */
@@ -123,9 +123,9 @@ void        _natter_room_mode_delta_clear (NatterRoomModeDelta *delta);
  * delta grows only when the room changed), else the refusal: 401, 441, 478,
  * 482 or 525. */
 const char *_natter_room_apply_mode   (NatterRoom                *self,
-                                       NatterClient              *setter,
+                                       NatterIrcClient              *setter,
                                        const NatterIrcModeChange *change,
-                                       NatterClient              *target,
+                                       NatterIrcClient              *target,
                                        NatterRoomModeDelta       *delta,
                                        const char               **text);
 

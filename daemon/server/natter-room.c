@@ -95,7 +95,7 @@ natter_room_get_n_members (NatterRoom *self)
 
 void
 _natter_room_add_member (NatterRoom   *self,
-                         NatterClient *client,
+                         NatterIrcClient *client,
                          guint         flags)
 {
   g_hash_table_insert (self->members, client, GUINT_TO_POINTER (flags | NATTER_MEMBER_PRESENT));
@@ -106,7 +106,7 @@ _natter_room_add_member (NatterRoom   *self,
 
 void
 _natter_room_remove_member (NatterRoom   *self,
-                            NatterClient *client)
+                            NatterIrcClient *client)
 {
   g_hash_table_remove (self->members, client);
   g_ptr_array_remove_fast (client->rooms, self);
@@ -114,14 +114,14 @@ _natter_room_remove_member (NatterRoom   *self,
 
 guint
 _natter_room_get_member (NatterRoom   *self,
-                         NatterClient *client)
+                         NatterIrcClient *client)
 {
   return GPOINTER_TO_UINT (g_hash_table_lookup (self->members, client));
 }
 
 void
 _natter_room_set_member (NatterRoom   *self,
-                         NatterClient *client,
+                         NatterIrcClient *client,
                          guint         flags)
 {
   g_hash_table_insert (self->members, client, GUINT_TO_POINTER (flags | NATTER_MEMBER_PRESENT));
@@ -258,7 +258,7 @@ natter_room_refuse (const char  *numeric,
 
 const char *
 _natter_room_check_join (NatterRoom   *self,
-                         NatterClient *client,
+                         NatterIrcClient *client,
                          const char   *key,
                          gboolean      founder,
                          const char  **text)
@@ -288,7 +288,7 @@ _natter_room_check_join (NatterRoom   *self,
 
 gboolean
 _natter_room_can_send (NatterRoom   *self,
-                       NatterClient *client)
+                       NatterIrcClient *client)
 {
   guint flags = _natter_room_get_member (self, client);
 
@@ -312,7 +312,7 @@ natter_room_refuse_not_op (const char **text)
 
 const char *
 _natter_room_check_topic (NatterRoom   *self,
-                          NatterClient *client,
+                          NatterIrcClient *client,
                           const char  **text)
 {
   guint flags = _natter_room_get_member (self, client);
@@ -327,8 +327,8 @@ _natter_room_check_topic (NatterRoom   *self,
 
 const char *
 _natter_room_check_invite (NatterRoom   *self,
-                           NatterClient *client,
-                           NatterClient *target,
+                           NatterIrcClient *client,
+                           NatterIrcClient *target,
                            const char  **text)
 {
   if (_natter_room_get_member (self, target))
@@ -342,8 +342,8 @@ _natter_room_check_invite (NatterRoom   *self,
 
 const char *
 _natter_room_check_kick (NatterRoom   *self,
-                         NatterClient *client,
-                         NatterClient *target,
+                         NatterIrcClient *client,
+                         NatterIrcClient *target,
                          const char  **text)
 {
   if (!(_natter_room_get_member (self, client) & NATTER_MEMBER_OP))
@@ -461,7 +461,7 @@ natter_room_apply_limit (NatterRoom                *self,
 static const char *
 natter_room_apply_member (NatterRoom                *self,
                           const NatterIrcModeChange *change,
-                          NatterClient              *target,
+                          NatterIrcClient              *target,
                           NatterRoomModeDelta       *delta,
                           const char               **text)
 {
@@ -483,7 +483,7 @@ natter_room_apply_member (NatterRoom                *self,
 
 static const char *
 natter_room_apply_ban (NatterRoom                *self,
-                       NatterClient              *setter,
+                       NatterIrcClient              *setter,
                        const NatterIrcModeChange *change,
                        NatterRoomModeDelta       *delta,
                        const char               **text)
@@ -509,9 +509,9 @@ natter_room_apply_ban (NatterRoom                *self,
 
 const char *
 _natter_room_apply_mode (NatterRoom                *self,
-                         NatterClient              *setter,
+                         NatterIrcClient              *setter,
                          const NatterIrcModeChange *change,
-                         NatterClient              *target,
+                         NatterIrcClient              *target,
                          NatterRoomModeDelta       *delta,
                          const char               **text)
 {

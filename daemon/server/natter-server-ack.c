@@ -19,7 +19,7 @@
 
 void
 _natter_server_ack_begin (NatterServer *self,
-                          NatterClient *client,
+                          NatterIrcClient *client,
                           NatterAckMark *mark)
 {
   mark->durable = self->store != NULL ? natter_server_store_get_last_durable (self->store) : 0;
@@ -32,7 +32,7 @@ ack_done_cb (GObject      *source_object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  NatterClient *client = user_data;
+  NatterIrcClient *client = user_data;
   g_autoptr(GError) error = NULL;
   gboolean ok = natter_server_store_wait_finish (NATTER_SERVER_STORE (source_object), result, &error);
 
@@ -42,7 +42,7 @@ ack_done_cb (GObject      *source_object,
    * they are refused before they are made. */
   if (!ok && !client->closed && !_natter_server_can_store (client->server))
     {
-      _natter_client_release (client, FALSE);
+      _natter_irc_client_release (client, FALSE);
       _natter_server_storage_note (client->server, client, "*", NULL);
       _natter_server_flush (client->server);
       g_object_unref (client);
@@ -55,7 +55,7 @@ ack_done_cb (GObject      *source_object,
 
   /* The store did not keep it: say nothing of it, and show the client out
    * rather than let it believe it was. */
-  _natter_client_release (client, !ok);
+  _natter_irc_client_release (client, !ok);
   if (!ok && !client->closed)
     {
       _natter_server_kill_client (client->server, client, "Server storage failed", TRUE);
@@ -66,17 +66,17 @@ ack_done_cb (GObject      *source_object,
 
 static void
 ack_wait (NatterServer *self,
-          NatterClient *client,
+          NatterIrcClient *client,
           guint64       seq,
           guint64       from_line)
 {
-  _natter_client_hold (client, from_line);
+  _natter_irc_client_hold (client, from_line);
   natter_server_store_wait_async (self->store, seq, ack_done_cb, g_object_ref (client));
 }
 
 void
 _natter_server_ack_end (NatterServer        *self,
-                        NatterClient        *client,
+                        NatterIrcClient        *client,
                         const NatterAckMark *mark)
 {
   guint64 durable, queued;

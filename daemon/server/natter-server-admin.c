@@ -43,7 +43,7 @@ natter_server_room_info_free (NatterServerRoomInfo *info)
 }
 
 static NatterServerUserInfo *
-user_info_new (NatterClient *client,
+user_info_new (NatterIrcClient *client,
                gint64        now_us)
 {
   NatterServerUserInfo *info = g_new0 (NatterServerUserInfo, 1);
@@ -79,7 +79,7 @@ natter_server_list_users (NatterServer *self)
 {
   GPtrArray *users;
   GHashTableIter iter;
-  NatterClient *client;
+  NatterIrcClient *client;
   gint64 now = g_get_monotonic_time ();
 
   g_return_val_if_fail (NATTER_IS_SERVER (self), NULL);
@@ -90,7 +90,7 @@ natter_server_list_users (NatterServer *self)
 
   g_hash_table_iter_init (&iter, self->clients);
   while (g_hash_table_iter_next (&iter, (gpointer *) &client, NULL))
-    if (client->registered && _natter_client_is_alive (client))
+    if (client->registered && _natter_irc_client_is_alive (client))
       g_ptr_array_add (users, user_info_new (client, now));
   g_ptr_array_sort (users, compare_user_info);
 
@@ -103,7 +103,7 @@ natter_server_list_seen (NatterServer *self,
 {
   GPtrArray *seen;
   GHashTableIter iter;
-  NatterClient *client;
+  NatterIrcClient *client;
   gint64 now_us = g_get_monotonic_time ();
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
@@ -120,7 +120,7 @@ natter_server_list_seen (NatterServer *self,
     {
       NatterServerSeenInfo *info;
 
-      if (!client->registered || !_natter_client_is_alive (client))
+      if (!client->registered || !_natter_irc_client_is_alive (client))
         continue;
       info = g_new0 (NatterServerSeenInfo, 1);
       info->nick = g_strdup (client->nick);
@@ -200,7 +200,7 @@ natter_server_kick_user (NatterServer  *self,
                          const char    *reason,
                          GError       **error)
 {
-  NatterClient *client;
+  NatterIrcClient *client;
   g_autofree char *why = NULL;
 
   g_return_val_if_fail (NATTER_IS_SERVER (self), FALSE);
@@ -232,7 +232,7 @@ natter_server_close_room (NatterServer  *self,
   NatterRoom *room;
   g_autoptr(GPtrArray) members = NULL;
   GHashTableIter iter;
-  NatterClient *client;
+  NatterIrcClient *client;
 
   g_return_val_if_fail (NATTER_IS_SERVER (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);

@@ -24,13 +24,13 @@ GBytes *_natter_batch_start_line  (NatterServer *server,
  * it takes batches: returns its reference and, in @tag, the "batch=ref" its
  * lines carry; NULL for both otherwise. */
 char   *_natter_batch_open        (NatterServer *server,
-                                   NatterClient *client,
+                                   NatterIrcClient *client,
                                    const char   *type,
                                    const char   *param,
                                    char        **tag);
 /* Closes the batch @ref (nothing when NULL). */
 void    _natter_batch_close       (NatterServer *server,
-                                   NatterClient *client,
+                                   NatterIrcClient *client,
                                    const char   *ref);
 /* @line with the tag @tag ("key=value", escaped) added in front of its tags. */
 GBytes *_natter_batch_tag_line    (GBytes       *line,
@@ -49,26 +49,26 @@ typedef struct _NatterLabel NatterLabel;
 
 /* Before a command: starts gathering when @msg has a label @client may get. */
 void     _natter_label_begin      (NatterServer     *server,
-                                   NatterClient     *client,
+                                   NatterIrcClient     *client,
                                    NatterIrcMessage *msg);
 /* After the command (or a step of its continuation): the answer goes out,
  * unless the client is paused, when gathering stops until continued. */
-void     _natter_label_end        (NatterClient     *client);
+void     _natter_label_end        (NatterIrcClient     *client);
 /* An asynchronous command's continuation answers now. */
-void     _natter_label_continue   (NatterClient     *client);
+void     _natter_label_continue   (NatterIrcClient     *client);
 /* A long answer (LIST): the batch opens now and lines go out as they come. */
-void     _natter_label_stream     (NatterClient     *client);
+void     _natter_label_stream     (NatterIrcClient     *client);
 /* Gathers @line if a labelled answer is being gathered: TRUE when taken. */
-gboolean _natter_label_capture    (NatterClient     *client,
+gboolean _natter_label_capture    (NatterIrcClient     *client,
                                    GBytes           *line);
 /* Sends what was gathered unlabelled and forgets the label (the client is
  * leaving). */
-void     _natter_label_drop       (NatterClient     *client);
+void     _natter_label_drop       (NatterIrcClient     *client);
 /* Sends @line to its own sender without the label (a note to oneself
  * without echo-message is a delivery, not the answer). */
 void     _natter_label_send_unlabelled (NatterOutLine *line,
                                         NatterServer  *server,
-                                        NatterClient  *client);
+                                        NatterIrcClient  *client);
 void     _natter_label_free       (NatterLabel      *label);
 
 G_END_DECLS

@@ -30,7 +30,7 @@ _natter_batch_start_line (NatterServer *server,
 
 char *
 _natter_batch_open (NatterServer  *server,
-                    NatterClient  *client,
+                    NatterIrcClient  *client,
                     const char    *type,
                     const char    *param,
                     char         **tag)
@@ -39,20 +39,20 @@ _natter_batch_open (NatterServer  *server,
   char *ref;
 
   *tag = NULL;
-  if (!_natter_client_has_cap (client, NATTER_CAP_BATCH))
+  if (!_natter_irc_client_has_cap (client, NATTER_CAP_BATCH))
     return NULL;
 
   ref = _natter_batch_new_ref (server);
   *tag = g_strconcat ("batch=", ref, NULL);
   start = _natter_batch_start_line (server, NULL, ref, type, param);
-  _natter_client_queue (client, start);
+  _natter_irc_client_queue (client, start);
 
   return ref;
 }
 
 void
 _natter_batch_close (NatterServer *server,
-                     NatterClient *client,
+                     NatterIrcClient *client,
                      const char   *ref)
 {
   g_autofree char *end = NULL;

@@ -40,8 +40,8 @@ _natter_server_dup_uint (guint64 value)
 }
 
 gboolean
-_natter_server_shares_room (NatterClient *a,
-                            NatterClient *b)
+_natter_server_shares_room (NatterIrcClient *a,
+                            NatterIrcClient *b)
 {
   if (a == b)
     return TRUE;
@@ -53,18 +53,18 @@ _natter_server_shares_room (NatterClient *a,
   return FALSE;
 }
 
-NatterClient *
+NatterIrcClient *
 _natter_server_find_user (NatterServer *server,
                           const char   *nick)
 {
-  NatterClient *client = _natter_server_find_nick (server, nick);
+  NatterIrcClient *client = _natter_server_find_nick (server, nick);
 
   return (client != NULL && client->registered) ? client : NULL;
 }
 
 void
 _natter_server_send_reply (NatterServer *server,
-                           NatterClient *client,
+                           NatterIrcClient *client,
                            const char   *type,
                            const char   *command,
                            const char   *code,
@@ -79,17 +79,17 @@ _natter_server_send_reply (NatterServer *server,
 
 void
 _natter_server_standard_reply (NatterServer *server,
-                               NatterClient *client,
+                               NatterIrcClient *client,
                                const char   *type,
                                const char   *command,
                                const char   *code,
                                const char   *context,
                                const char   *text)
 {
-  if (_natter_client_has_cap (client, NATTER_CAP_STANDARD_REPLIES))
+  if (_natter_irc_client_has_cap (client, NATTER_CAP_STANDARD_REPLIES))
     _natter_server_send_reply (server, client, type, command, code, context, text);
   else
-    _natter_server_send (server, client, server->server_name, "NOTICE", _natter_client_target (client),
+    _natter_server_send (server, client, server->server_name, "NOTICE", _natter_irc_client_target (client),
                          text, NULL);
 }
 

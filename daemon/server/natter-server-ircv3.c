@@ -30,7 +30,7 @@ realname_is_valid (const char *realname)
 
 void
 _natter_server_cmd_setname (NatterServer     *server,
-                            NatterClient     *client,
+                            NatterIrcClient     *client,
                             NatterIrcMessage *msg)
 {
   const char *realname = msg->params[0];
@@ -61,13 +61,13 @@ _natter_server_cmd_setname (NatterServer     *server,
 void
 _natter_server_invite_notify (NatterServer *server,
                               NatterRoom   *room,
-                              NatterClient *inviter,
-                              NatterClient *target)
+                              NatterIrcClient *inviter,
+                              NatterIrcClient *target)
 {
   const char *params[] = { target->nick, room->name };
   gboolean ops_only = (room->modes & NATTER_ROOM_MODE_INVITE) != 0;
   GHashTableIter iter;
-  NatterClient *member;
+  NatterIrcClient *member;
   gpointer value;
   NatterOutLine line;
 

@@ -13,9 +13,9 @@
 
 /*
  * The answer to a labelled command is gathered on the side, in its
- * sender's NatterClient.label, rather than marked in its queue: its size
+ * sender's NatterIrcClient.label, rather than marked in its queue: its size
  * decides its form (ACK, one line, a batch), and what other clients send it
- * meanwhile must stay out. _natter_client_queue() compares each recipient
+ * meanwhile must stay out. _natter_irc_client_queue() compares each recipient
  * with NatterServer.capturing, the one client whose answer is being
  * gathered at this moment (while its command or continuation runs): fan-out
  * to everyone else reads nothing more of theirs.
@@ -27,7 +27,7 @@ struct _NatterLabel
   gsize      bytes;
   char      *ref;        /* streaming: the open labeled-response batch */
   char      *batch_tag;  /* and its "batch=ref" */
-  NatterClient *outer;   /* who was gathering before, should commands nest */
+  NatterIrcClient *outer;   /* who was gathering before, should commands nest */
 };
 
 void
@@ -43,7 +43,7 @@ _natter_label_free (NatterLabel *label)
 }
 
 static void
-start_capturing (NatterClient *client)
+start_capturing (NatterIrcClient *client)
 {
   if (client->server->capturing == client)
     return;
@@ -52,7 +52,7 @@ start_capturing (NatterClient *client)
 }
 
 static void
-stop_capturing (NatterClient *client)
+stop_capturing (NatterIrcClient *client)
 {
   if (client->server->capturing == client)
     client->server->capturing = client->label->outer;
@@ -60,14 +60,14 @@ stop_capturing (NatterClient *client)
 
 /* Queues @line to @client past the label. */
 static void
-push (NatterClient *client,
+push (NatterIrcClient *client,
       GBytes       *line)
 {
   NatterServer *server = client->server;
-  NatterClient *capturing = server->capturing;
+  NatterIrcClient *capturing = server->capturing;
 
   server->capturing = NULL;
-  _natter_client_queue (client, line);
+  _natter_irc_client_queue (client, line);
   /* Unless the client was just shown out, and its label dropped. */
   if (client->label != NULL || capturing != client)
     server->capturing = capturing;
@@ -98,7 +98,7 @@ has_batch_tag (GBytes *line)
 /* Pushes @line into the open batch: a line of a batch of its own (a
  * chathistory page) stays in that one, whose BATCH lines are nested. */
 static void
-push_in_batch (NatterClient *client,
+push_in_batch (NatterIrcClient *client,
                NatterLabel  *label,
                GBytes       *line)
 {
@@ -114,7 +114,7 @@ push_in_batch (NatterClient *client,
 }
 
 static void
-open_batch (NatterClient *client,
+open_batch (NatterIrcClient *client,
             NatterLabel  *label)
 {
   g_autoptr(GBytes) start = NULL;
@@ -127,7 +127,7 @@ open_batch (NatterClient *client,
 
 void
 _natter_label_begin (NatterServer     *server,
-                     NatterClient     *client,
+                     NatterIrcClient     *client,
                      NatterIrcMessage *msg)
 {
   g_autofree char *value = NULL;
@@ -135,8 +135,8 @@ _natter_label_begin (NatterServer     *server,
   GString *tag;
 
   if (G_LIKELY (msg->tags == NULL) || client->label != NULL || !client->registered ||
-      !_natter_client_has_cap (client, NATTER_CAP_LABELED_RESPONSE) ||
-      !_natter_client_has_cap (client, NATTER_CAP_BATCH))
+      !_natter_irc_client_has_cap (client, NATTER_CAP_LABELED_RESPONSE) ||
+      !_natter_irc_client_has_cap (client, NATTER_CAP_BATCH))
     return;
 
   value = natter_irc_message_dup_tag (msg, "label");
@@ -153,7 +153,7 @@ _natter_label_begin (NatterServer     *server,
 }
 
 gboolean
-_natter_label_capture (NatterClient *client,
+_natter_label_capture (NatterIrcClient *client,
                        GBytes       *line)
 {
   NatterLabel *label = client->label;
@@ -181,7 +181,7 @@ _natter_label_capture (NatterClient *client,
 }
 
 static void
-finish (NatterClient *client)
+finish (NatterIrcClient *client)
 {
   NatterLabel *label = client->label;
   NatterServer *server = client->server;
@@ -193,13 +193,13 @@ finish (NatterClient *client)
     {
       g_autofree char *ack = g_strdup_printf ("@%s :%s ACK\r\n", label->tag, server->server_name);
 
-      _natter_client_queue_data (client, ack, strlen (ack));
+      _natter_irc_client_queue_data (client, ack, strlen (ack));
     }
   else if (label->ref == NULL && label->lines->len == 1)
     {
       g_autoptr(GBytes) tagged = _natter_batch_tag_line (g_ptr_array_index (label->lines, 0), label->tag);
 
-      _natter_client_queue (client, tagged);
+      _natter_irc_client_queue (client, tagged);
     }
   else
     {
@@ -216,7 +216,7 @@ finish (NatterClient *client)
 }
 
 void
-_natter_label_end (NatterClient *client)
+_natter_label_end (NatterIrcClient *client)
 {
   if (G_LIKELY (client->label == NULL))
     return;
@@ -230,14 +230,14 @@ _natter_label_end (NatterClient *client)
 }
 
 void
-_natter_label_continue (NatterClient *client)
+_natter_label_continue (NatterIrcClient *client)
 {
-  if (client->label != NULL && _natter_client_is_alive (client))
+  if (client->label != NULL && _natter_irc_client_is_alive (client))
     start_capturing (client);
 }
 
 void
-_natter_label_stream (NatterClient *client)
+_natter_label_stream (NatterIrcClient *client)
 {
   NatterLabel *label = client->label;
 
@@ -252,7 +252,7 @@ _natter_label_stream (NatterClient *client)
 }
 
 void
-_natter_label_drop (NatterClient *client)
+_natter_label_drop (NatterIrcClient *client)
 {
   NatterLabel *label = client->label;
 
@@ -262,16 +262,16 @@ _natter_label_drop (NatterClient *client)
   stop_capturing (client);
   client->label = NULL;
   for (guint i = 0; i < label->lines->len; i++)
-    _natter_client_queue (client, g_ptr_array_index (label->lines, i));
+    _natter_irc_client_queue (client, g_ptr_array_index (label->lines, i));
   _natter_label_free (label);
 }
 
 void
 _natter_label_send_unlabelled (NatterOutLine *line,
                                NatterServer  *server,
-                               NatterClient  *client)
+                               NatterIrcClient  *client)
 {
-  NatterClient *capturing = server->capturing;
+  NatterIrcClient *capturing = server->capturing;
 
   server->capturing = NULL;
   _natter_out_line_send (line, server, client);

@@ -27,7 +27,7 @@
 
 struct _NatterListing
 {
-  NatterClient *client;      /* unowned: the client owns its listing */
+  NatterIrcClient *client;      /* unowned: the client owns its listing */
   GPtrArray    *keys;        /* folded room names, when LIST began */
   guint         next;
   gint64        more_than;   /* -1: no condition */
@@ -54,7 +54,7 @@ listing_free (NatterListing *listing)
 }
 
 void
-_natter_server_list_cancel (NatterClient *client)
+_natter_server_list_cancel (NatterIrcClient *client)
 {
   g_clear_pointer (&client->listing, listing_free);
 }
@@ -62,7 +62,7 @@ _natter_server_list_cancel (NatterClient *client)
 static gboolean
 listing_matches (NatterListing *listing,
                  NatterRoom    *room,
-                 NatterClient  *client)
+                 NatterIrcClient  *client)
 {
   guint users = g_hash_table_size (room->members);
   gboolean member = g_hash_table_contains (room->members, client);
@@ -92,7 +92,7 @@ listing_matches (NatterListing *listing,
 
 static void
 send_entry (NatterServer *server,
-            NatterClient *client,
+            NatterIrcClient *client,
             NatterRoom   *room)
 {
   g_autofree char *count = _natter_server_dup_uint (g_hash_table_size (room->members));
@@ -106,13 +106,13 @@ static gboolean listing_idle_cb (gpointer user_data);
 /* Sends the next chunk; at the end, 323 and the client reads again. */
 static void
 listing_step (NatterServer *server,
-              NatterClient *client)
+              NatterIrcClient *client)
 {
   NatterListing *listing = client->listing;
   gsize chunk = MIN (LIST_CHUNK_MAX, server->sendq_max / 4);
 
   while (listing->next < listing->keys->len && client->queue_bytes < chunk &&
-         _natter_client_is_alive (client))
+         _natter_irc_client_is_alive (client))
     {
       const char *key = g_ptr_array_index (listing->keys, listing->next++);
       NatterRoom *room = g_hash_table_lookup (server->rooms, key);
@@ -121,7 +121,7 @@ listing_step (NatterServer *server,
         send_entry (server, client, room);
     }
 
-  if (!_natter_client_is_alive (client))
+  if (!_natter_irc_client_is_alive (client))
     return;
 
   if (listing->next < listing->keys->len)
@@ -132,7 +132,7 @@ listing_step (NatterServer *server,
       if (!listing->paused)
         {
           listing->paused = TRUE;
-          _natter_client_pause (client);
+          _natter_irc_client_pause (client);
         }
       return;
     }
@@ -143,14 +143,14 @@ listing_step (NatterServer *server,
 
     _natter_server_list_cancel (client);
     if (paused)
-      _natter_client_resume (client);
+      _natter_irc_client_resume (client);
   }
 }
 
 static gboolean
 listing_idle_cb (gpointer user_data)
 {
-  NatterClient *client = user_data;
+  NatterIrcClient *client = user_data;
   NatterServer *server = client->server;
 
   g_clear_pointer (&client->listing->idle, g_source_unref);
@@ -163,11 +163,11 @@ listing_idle_cb (gpointer user_data)
 }
 
 void
-_natter_server_list_drained (NatterClient *client)
+_natter_server_list_drained (NatterIrcClient *client)
 {
   NatterListing *listing = client->listing;
 
-  if (!listing->waiting || listing->idle != NULL || !_natter_client_is_alive (client))
+  if (!listing->waiting || listing->idle != NULL || !_natter_irc_client_is_alive (client))
     return;
 
   /* Not from inside the flush: the next chunk comes from the main loop. */
@@ -229,7 +229,7 @@ parse_conditions (NatterListing *listing,
 
 void
 _natter_server_cmd_list (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);

@@ -52,7 +52,7 @@ client_tags (NatterIrcMessage *msg)
 }
 
 char *
-_natter_server_client_tags (NatterClient     *client,
+_natter_server_client_tags (NatterIrcClient     *client,
                             NatterIrcMessage *msg)
 {
   char *tags = client_tags (msg);
@@ -91,10 +91,10 @@ has_tag (const char *tags,
  * delivered, echoed, kept. */
 static void
 deliver (NatterServer *server,
-         NatterClient *client,
+         NatterIrcClient *client,
          const char   *command,
          NatterRoom   *room,
-         NatterClient *to,
+         NatterIrcClient *to,
          const char   *text,
          const char   *tags)
 {
@@ -112,7 +112,7 @@ deliver (NatterServer *server,
   else if (to != client)
     _natter_out_line_send (&line, server, to);
   /* What it receives is not the answer: only an echo carries a label. */
-  else if (!_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
+  else if (!_natter_irc_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
     _natter_label_send_unlabelled (&line, server, to);
   /* A TAGMSG is of the moment (typing), except a reaction, which history
    * keeps for CHATHISTORY to replay. */
@@ -125,14 +125,14 @@ deliver (NatterServer *server,
   if (room != NULL && text != NULL && g_str_equal (command, "PRIVMSG"))
     _natter_server_hook (server, message, room->name, client->nick, text);
 
-  if (_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
+  if (_natter_irc_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
     _natter_out_line_send (&line, server, client);
   _natter_out_line_clear (&line);
 }
 
 static void
 relay_message (NatterServer     *server,
-               NatterClient     *client,
+               NatterIrcClient     *client,
                NatterIrcMessage *msg,
                const char       *command)
 {
@@ -179,7 +179,7 @@ relay_message (NatterServer     *server,
       const char *target = targets[i];
       g_autofree char *folded = natter_irc_casefold (target);
       NatterRoom *room = NULL;
-      NatterClient *to = NULL;
+      NatterIrcClient *to = NULL;
       gboolean dup = FALSE;
 
       if (*target == '\0')
@@ -256,7 +256,7 @@ relay_message (NatterServer     *server,
 
 void
 _natter_server_cmd_privmsg (NatterServer     *server,
-                            NatterClient     *client,
+                            NatterIrcClient     *client,
                             NatterIrcMessage *msg)
 {
   relay_message (server, client, msg, "PRIVMSG");
@@ -264,7 +264,7 @@ _natter_server_cmd_privmsg (NatterServer     *server,
 
 void
 _natter_server_cmd_notice (NatterServer     *server,
-                           NatterClient     *client,
+                           NatterIrcClient     *client,
                            NatterIrcMessage *msg)
 {
   relay_message (server, client, msg, "NOTICE");
@@ -272,7 +272,7 @@ _natter_server_cmd_notice (NatterServer     *server,
 
 void
 _natter_server_cmd_tagmsg (NatterServer     *server,
-                           NatterClient     *client,
+                           NatterIrcClient     *client,
                            NatterIrcMessage *msg)
 {
   relay_message (server, client, msg, "TAGMSG");

@@ -29,7 +29,7 @@ static const NatterIrcModeSpec user_mode_spec = {
 
 /* "+Biw": @client's user modes. */
 static char *
-dup_user_modes (NatterClient *client)
+dup_user_modes (NatterIrcClient *client)
 {
   return g_strdup_printf ("+%s%s%s%s", client->bot ? "B" : "", client->invisible ? "i" : "",
                           client->oper ? "o" : "", client->wallops ? "w" : "");
@@ -38,7 +38,7 @@ dup_user_modes (NatterClient *client)
 /* "-o+w": from the modes @before to @client's now. */
 static char *
 dup_user_mode_delta (const char   *before,
-                     NatterClient *client)
+                     NatterIrcClient *client)
 {
   g_autofree char *after = dup_user_modes (client);
   GString *delta = g_string_new (NULL);
@@ -64,7 +64,7 @@ dup_user_mode_delta (const char   *before,
 
 static void
 send_ban_list (NatterServer *server,
-               NatterClient *client,
+               NatterIrcClient *client,
                NatterRoom   *room)
 {
   for (guint i = 0; i < room->bans->len; i++)
@@ -79,7 +79,7 @@ send_ban_list (NatterServer *server,
 
 static void
 room_mode (NatterServer     *server,
-           NatterClient     *client,
+           NatterIrcClient     *client,
            NatterRoom       *room,
            NatterIrcMessage *msg)
 {
@@ -115,7 +115,7 @@ room_mode (NatterServer     *server,
   for (guint i = 0; i < parse.n_changes; i++)
     {
       NatterIrcModeChange *change = &parse.changes[i];
-      NatterClient *target = NULL;
+      NatterIrcClient *target = NULL;
       const char *numeric;
       const char *text;
 
@@ -172,7 +172,7 @@ room_mode (NatterServer     *server,
 }
 static void
 user_mode (NatterServer     *server,
-           NatterClient     *client,
+           NatterIrcClient     *client,
            NatterIrcMessage *msg)
 {
   NatterIrcModeParse parse;
@@ -218,7 +218,7 @@ user_mode (NatterServer     *server,
 
 void
 _natter_server_cmd_mode (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   if (natter_irc_is_channel (msg->params[0]))

@@ -63,14 +63,14 @@ _natter_multiline_free (NatterMultiline *multiline)
 }
 
 gboolean
-_natter_multiline_is_open (NatterClient *client)
+_natter_multiline_is_open (NatterIrcClient *client)
 {
   return client->multiline != NULL && client->multiline->seen <= NATTER_MULTILINE_MAX_LINES + 1;
 }
 
 static void
 fail_batch (NatterServer *server,
-            NatterClient *client,
+            NatterIrcClient *client,
             const char   *code,
             const char   *param,
             const char   *param2,
@@ -89,7 +89,7 @@ fail_batch (NatterServer *server,
 /* The batch failed: the client is told once, the rest of it dropped. */
 static void
 fail_open (NatterServer    *server,
-           NatterClient    *client,
+           NatterIrcClient    *client,
            NatterMultiline *multiline,
            const char      *code,
            const char      *param,
@@ -104,7 +104,7 @@ fail_open (NatterServer    *server,
 
 gboolean
 _natter_multiline_take (NatterServer     *server,
-                        NatterClient     *client,
+                        NatterIrcClient     *client,
                         NatterIrcMessage *msg)
 {
   NatterMultiline *multiline = client->multiline;
@@ -187,7 +187,7 @@ typedef struct {
 static void
 deliver_to (Delivery     *delivery,
             NatterServer *server,
-            NatterClient *to)
+            NatterIrcClient *to)
 {
   gboolean whole = (to->caps & (NATTER_CAP_MULTILINE | NATTER_CAP_BATCH)) ==
                    (NATTER_CAP_MULTILINE | NATTER_CAP_BATCH);
@@ -214,7 +214,7 @@ deliver_to (Delivery     *delivery,
 static void
 delivery_init (Delivery        *delivery,
                NatterServer    *server,
-               NatterClient    *client,
+               NatterIrcClient    *client,
                NatterMultiline *multiline,
                const char      *target,
                const char      *batch_ref,
@@ -309,10 +309,10 @@ combined_text (NatterMultiline *multiline)
 /* The room or user @multiline goes to, or NULL (and @client told why). */
 static gboolean
 resolve_target (NatterServer     *server,
-                NatterClient     *client,
+                NatterIrcClient     *client,
                 NatterMultiline  *multiline,
                 NatterRoom      **room,
-                NatterClient    **to)
+                NatterIrcClient    **to)
 {
   gboolean is_privmsg = g_str_equal (multiline->command, "PRIVMSG");
   const char *target = multiline->target;
@@ -348,7 +348,7 @@ resolve_target (NatterServer     *server,
 
 static void
 deliver (NatterServer    *server,
-         NatterClient    *client,
+         NatterIrcClient    *client,
          NatterMultiline *multiline)
 {
   g_autofree char *batch_ref = _natter_batch_new_ref (server);
@@ -358,7 +358,7 @@ deliver (NatterServer    *server,
   NatterOutLine whole;
   Delivery delivery;
   NatterRoom *room;
-  NatterClient *to;
+  NatterIrcClient *to;
 
   if (!resolve_target (server, client, multiline, &room, &to))
     return;
@@ -370,16 +370,16 @@ deliver (NatterServer    *server,
   if (room != NULL)
     {
       GHashTableIter iter;
-      NatterClient *member;
+      NatterIrcClient *member;
 
       g_hash_table_iter_init (&iter, room->members);
       while (g_hash_table_iter_next (&iter, (gpointer *)&member, NULL))
         if (member != client)
           deliver_to (&delivery, server, member);
     }
-  else if (to != client || !_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
+  else if (to != client || !_natter_irc_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
     deliver_to (&delivery, server, to);
-  if (_natter_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
+  if (_natter_irc_client_has_cap (client, NATTER_CAP_ECHO_MESSAGE))
     deliver_to (&delivery, server, client);
   if (to != NULL && to->away != NULL && g_str_equal (multiline->command, "PRIVMSG"))
     _natter_server_reply (server, client, "301", to->nick, to->away, NULL);
@@ -406,7 +406,7 @@ deliver (NatterServer    *server,
 /* What the batch cost the flood bucket beyond its BATCH line. */
 static void
 charge (NatterServer    *server,
-        NatterClient    *client,
+        NatterIrcClient    *client,
         NatterMultiline *multiline)
 {
   if (server->flood_rate > 0)
@@ -415,7 +415,7 @@ charge (NatterServer    *server,
 
 static void
 close_batch (NatterServer *server,
-             NatterClient *client,
+             NatterIrcClient *client,
              const char   *ref)
 {
   NatterMultiline *multiline = client->multiline;
@@ -441,7 +441,7 @@ close_batch (NatterServer *server,
 
 void
 _natter_server_cmd_batch (NatterServer     *server,
-                          NatterClient     *client,
+                          NatterIrcClient     *client,
                           NatterIrcMessage *msg)
 {
   const char *ref = msg->params[0];
@@ -456,8 +456,8 @@ _natter_server_cmd_batch (NatterServer     *server,
   /* Only draft/multiline batches come from clients, one at a time. */
   if (ref[0] != '+' || ref[1] == '\0' || msg->n_params < 3 ||
       !g_str_equal (msg->params[1], "draft/multiline") ||
-      !_natter_client_has_cap (client, NATTER_CAP_MULTILINE) ||
-      !_natter_client_has_cap (client, NATTER_CAP_BATCH) || client->multiline != NULL)
+      !_natter_irc_client_has_cap (client, NATTER_CAP_MULTILINE) ||
+      !_natter_irc_client_has_cap (client, NATTER_CAP_BATCH) || client->multiline != NULL)
     {
       g_clear_pointer (&client->multiline, _natter_multiline_free);
       fail_batch (server, client, "MULTILINE_INVALID", NULL, NULL, _("Invalid multiline batch"));
@@ -477,7 +477,7 @@ _natter_server_cmd_batch (NatterServer     *server,
 
 static void
 send_one (NatterServer        *server,
-          NatterClient        *client,
+          NatterIrcClient        *client,
           NatterStoredMessage *row,
           const char          *command,
           const char * const  *params,
@@ -498,7 +498,7 @@ send_one (NatterServer        *server,
 
 void
 _natter_multiline_send_stored (NatterServer        *server,
-                               NatterClient        *client,
+                               NatterIrcClient        *client,
                                NatterStoredMessage *row,
                                const char          *outer_tag)
 {

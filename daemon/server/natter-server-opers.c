@@ -193,7 +193,7 @@ find_block (NatterServer *server,
 
 static void
 become_oper (NatterServer *server,
-             NatterClient *client,
+             NatterIrcClient *client,
              const char   *name)
 {
   gboolean was = client->oper;
@@ -212,7 +212,7 @@ become_oper (NatterServer *server,
 
 static void
 oper_checked (NatterServer *server,
-              NatterClient *client,
+              NatterIrcClient *client,
               const char   *result,
               gpointer      user_data)
 {
@@ -225,7 +225,7 @@ oper_checked (NatterServer *server,
       return;
     }
 
-  natter_throttle_give_back (get_opers (server)->failures, _natter_client_limit_key (client));
+  natter_throttle_give_back (get_opers (server)->failures, _natter_irc_client_limit_key (client));
   become_oper (server, client, name);
 }
 
@@ -233,7 +233,7 @@ oper_checked (NatterServer *server,
  * success gives it back, so only failures count. */
 void
 _natter_server_cmd_oper (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   NatterOpers *opers = get_opers (server);
@@ -241,7 +241,7 @@ _natter_server_cmd_oper (NatterServer     *server,
   g_autofree char *refusal = NULL;
   gint64 wait = 0;
 
-  if (!natter_throttle_take (opers->failures, _natter_client_limit_key (client), g_get_monotonic_time (), &wait))
+  if (!natter_throttle_take (opers->failures, _natter_irc_client_limit_key (client), g_get_monotonic_time (), &wait))
     {
       g_autofree char *text = g_strdup_printf (_("Too many failed attempts from your address; try again in %u s"),
                                                natter_throttle_seconds (wait));
@@ -262,7 +262,7 @@ _natter_server_cmd_oper (NatterServer     *server,
 
   if (!_natter_limits_password_pool_ready (server, client, TRUE, &refusal))
     {
-      natter_throttle_give_back (opers->failures, _natter_client_limit_key (client));
+      natter_throttle_give_back (opers->failures, _natter_irc_client_limit_key (client));
       _natter_server_reply (server, client, "491", refusal, NULL);
       return;
     }
@@ -273,7 +273,7 @@ _natter_server_cmd_oper (NatterServer     *server,
 
 gboolean
 _natter_opers_user_mode (NatterServer *server,
-                         NatterClient *client,
+                         NatterIrcClient *client,
                          char          letter,
                          gboolean      adding)
 {
@@ -299,7 +299,7 @@ _natter_opers_user_mode (NatterServer *server,
 
 static gboolean
 require_oper (NatterServer *server,
-              NatterClient *client)
+              NatterIrcClient *client)
 {
   if (client->oper)
     return TRUE;
@@ -312,10 +312,10 @@ require_oper (NatterServer *server,
  * quit with "Killed (oper (reason))". */
 void
 _natter_server_cmd_kill (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
-  NatterClient *victim;
+  NatterIrcClient *victim;
   g_autofree char *reason = NULL;
   g_autofree char *quit = NULL;
 
@@ -349,17 +349,17 @@ send_wallops (NatterServer *server,
               const char   *text)
 {
   GHashTableIter iter;
-  NatterClient *client;
+  NatterIrcClient *client;
 
   g_hash_table_iter_init (&iter, server->clients);
   while (g_hash_table_iter_next (&iter, (gpointer *) &client, NULL))
-    if (client->registered && client->wallops && _natter_client_is_alive (client))
+    if (client->registered && client->wallops && _natter_irc_client_is_alive (client))
       _natter_server_send (server, client, source, "WALLOPS", text, NULL);
 }
 
 void
 _natter_server_cmd_wallops (NatterServer     *server,
-                            NatterClient     *client,
+                            NatterIrcClient     *client,
                             NatterIrcMessage *msg)
 {
   if (require_oper (server, client))
@@ -383,7 +383,7 @@ natter_server_send_wallops (NatterServer *self,
 /* CLOSEROOM #room [:reason]: what the host's CloseRoom does, for operators. */
 void
 _natter_server_cmd_closeroom (NatterServer     *server,
-                              NatterClient     *client,
+                              NatterIrcClient     *client,
                               NatterIrcMessage *msg)
 {
   g_autofree char *reason = NULL;

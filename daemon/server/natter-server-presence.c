@@ -16,8 +16,8 @@
 
 static void
 send_who_entry (NatterServer *server,
-                NatterClient *client,
-                NatterClient *who,
+                NatterIrcClient *client,
+                NatterIrcClient *who,
                 NatterRoom   *room)
 {
   g_autofree char *flags = NULL;
@@ -26,7 +26,7 @@ send_who_entry (NatterServer *server,
 
   if (room != NULL)
     prefix = _natter_room_prefix (_natter_room_get_member (room, who),
-                                  _natter_client_has_cap (client, NATTER_CAP_MULTI_PREFIX));
+                                  _natter_irc_client_has_cap (client, NATTER_CAP_MULTI_PREFIX));
   /* Modern IRC's order: away, operator, channel prefix, then other flags. */
   flags = g_strdup_printf ("%s%s%s%s", who->away != NULL ? "G" : "H", who->oper ? "*" : "",
                            prefix, who->bot ? "B" : "");
@@ -38,7 +38,7 @@ send_who_entry (NatterServer *server,
 
 void
 _natter_server_cmd_who (NatterServer     *server,
-                        NatterClient     *client,
+                        NatterIrcClient     *client,
                         NatterIrcMessage *msg)
 {
   const char *mask = msg->n_params > 0 ? msg->params[0] : "*";
@@ -54,7 +54,7 @@ _natter_server_cmd_who (NatterServer     *server,
           if (member || !(room->modes & NATTER_ROOM_MODE_SECRET))
             {
               GHashTableIter iter;
-              NatterClient *who;
+              NatterIrcClient *who;
 
               g_hash_table_iter_init (&iter, room->members);
               while (g_hash_table_iter_next (&iter, (gpointer *)&who, NULL))
@@ -65,7 +65,7 @@ _natter_server_cmd_who (NatterServer     *server,
     }
   else if (strpbrk (mask, "*?") == NULL)
     {
-      NatterClient *who = _natter_server_find_user (server, mask);
+      NatterIrcClient *who = _natter_server_find_user (server, mask);
 
       /* Invisibility hides from masks, not from whoever names the nick. */
       if (who != NULL)
@@ -74,7 +74,7 @@ _natter_server_cmd_who (NatterServer     *server,
   else
     {
       GHashTableIter iter;
-      NatterClient *who;
+      NatterIrcClient *who;
       guint n = 0;
 
       g_hash_table_iter_init (&iter, server->clients);
@@ -95,16 +95,16 @@ _natter_server_cmd_who (NatterServer     *server,
 
 void
 _natter_server_cmd_whois (NatterServer     *server,
-                          NatterClient     *client,
+                          NatterIrcClient     *client,
                           NatterIrcMessage *msg)
 {
   const char *nick = msg->n_params > 1 ? msg->params[1] :
                      msg->n_params > 0 ? msg->params[0] : "";
-  NatterClient *who;
+  NatterIrcClient *who;
   g_autofree char *idle = NULL;
   g_autofree char *signon = NULL;
   GString *rooms;
-  gboolean multi = _natter_client_has_cap (client, NATTER_CAP_MULTI_PREFIX);
+  gboolean multi = _natter_irc_client_has_cap (client, NATTER_CAP_MULTI_PREFIX);
 
   if (*nick == '\0')
     {
@@ -171,7 +171,7 @@ _natter_server_cmd_whois (NatterServer     *server,
 
 void
 _natter_server_cmd_whowas (NatterServer     *server,
-                           NatterClient     *client,
+                           NatterIrcClient     *client,
                            NatterIrcMessage *msg)
 {
   const char *nick = msg->params[0];
@@ -214,7 +214,7 @@ _natter_server_cmd_whowas (NatterServer     *server,
 
 void
 _natter_server_cmd_ison (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   GString *online = g_string_new (NULL);
@@ -225,7 +225,7 @@ _natter_server_cmd_ison (NatterServer     *server,
 
       for (guint j = 0; nicks[j] != NULL; j++)
         {
-          NatterClient *who;
+          NatterIrcClient *who;
 
           if (nicks[j][0] == '\0' || online->len > NATTER_NAMES_LINE_MAX)
             continue;
@@ -244,14 +244,14 @@ _natter_server_cmd_ison (NatterServer     *server,
 
 void
 _natter_server_cmd_userhost (NatterServer     *server,
-                             NatterClient     *client,
+                             NatterIrcClient     *client,
                              NatterIrcMessage *msg)
 {
   GString *reply = g_string_new (NULL);
 
   for (guint i = 0; i < msg->n_params && i < 5; i++)
     {
-      NatterClient *who = _natter_server_find_user (server, msg->params[i]);
+      NatterIrcClient *who = _natter_server_find_user (server, msg->params[i]);
 
       if (who == NULL)
         continue;
@@ -267,7 +267,7 @@ _natter_server_cmd_userhost (NatterServer     *server,
 
 void
 _natter_server_cmd_away (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   const char *params[1];

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "natter-client-private.h"
+#include "natter-irc-client-private.h"
 #include "natter-irc-message.h"
 #include "natter-listener.h"
 #include "natter-out-line-private.h"
@@ -86,10 +86,10 @@ struct _NatterServer
   gboolean         told_opers_read_only; /* operators were told the store failed */
   gboolean         shutting_down;
 
-  GHashTable      *clients;       /* NatterClient* set, owns a ref */
-  GHashTable      *nicks;         /* folded nick -> NatterClient* */
+  GHashTable      *clients;       /* NatterIrcClient* set, owns a ref */
+  GHashTable      *nicks;         /* folded nick -> NatterIrcClient* */
   GHashTable      *rooms;         /* folded name -> NatterRoom*, owns */
-  GHashTable      *monitors;      /* folded nick -> GPtrArray of watching NatterClient*, or NULL */
+  GHashTable      *monitors;      /* folded nick -> GPtrArray of watching NatterIrcClient*, or NULL */
   GHashTable      *per_address;   /* limit key -> GUINT_TO_POINTER (count) */
   GQueue           whowas;        /* NatterWhowas*, newest first */
   GPtrArray       *dirty;         /* clients with output to flush */
@@ -98,7 +98,7 @@ struct _NatterServer
   GSource         *tick_source;
   guint32          mark;
   guint64          batch_serial;  /* natter-server-batch.c */
-  NatterClient    *capturing;     /* whose labelled answer is being gathered now, natter-server-label.c */
+  NatterIrcClient    *capturing;     /* whose labelled answer is being gathered now, natter-server-label.c */
   guint            max_registered;
   guint            n_registered;  /* LUSERS counters */
   guint            n_invisible;
@@ -151,7 +151,7 @@ struct _NatterServer
  * limits to @connection from @host (refusing with ERROR and closing it) and
  * otherwise makes it a client, over TLS with @certificate if not NULL;
  * NULL when refused. */
-NatterClient *_natter_server_accept          (NatterServer      *server,
+NatterIrcClient *_natter_server_accept          (NatterServer      *server,
                                               GSocketConnection *connection,
                                               const char        *host,
                                               GTlsCertificate   *certificate);
@@ -169,7 +169,7 @@ void          _natter_websockets_free        (struct _NatterWebsockets *websocke
 /* natter-server-tls.c: the value of the sts capability for @client (port
  * on a plain connection, duration on a TLS one), NULL without a policy. */
 char         *_natter_server_sts_value       (NatterServer      *server,
-                                              NatterClient      *client);
+                                              NatterIrcClient      *client);
 
 /* Calls hook @name if there is one: one test when there is none. */
 #define _natter_server_hook(server, name, ...)                             \
@@ -183,7 +183,7 @@ gboolean      _natter_websockets_unlisten    (NatterServer      *server,
 
 /* A command's handler; each family declares its handlers with this type. */
 typedef void NatterCommandFunc (NatterServer     *server,
-                                NatterClient     *client,
+                                NatterIrcClient     *client,
                                 NatterIrcMessage *msg);
 
 typedef struct {
@@ -200,15 +200,15 @@ char         *_natter_server_dup_truncated (const char   *s,
                                             gsize         max);
 char         *_natter_server_dup_uint      (guint64       value);
 /* A registered client by nick; clients still registering are not addressable. */
-NatterClient *_natter_server_find_user     (NatterServer *server,
+NatterIrcClient *_natter_server_find_user     (NatterServer *server,
                                             const char   *nick);
-gboolean      _natter_server_shares_room   (NatterClient *a,
-                                            NatterClient *b);
+gboolean      _natter_server_shares_room   (NatterIrcClient *a,
+                                            NatterIrcClient *b);
 /* A standard reply @type (FAIL, WARN or NOTE) of @command with @code, its
  * @context (or NULL) and @text: as it is, for a code a specification the
  * client uses defines (CHATHISTORY, SETNAME, MARKREAD). */
 void          _natter_server_send_reply     (NatterServer *server,
-                                             NatterClient *client,
+                                             NatterIrcClient *client,
                                              const char   *type,
                                              const char   *command,
                                              const char   *code,
@@ -217,7 +217,7 @@ void          _natter_server_send_reply     (NatterServer *server,
 /* The same for a code of natterd's own: a client without standard-replies
  * gets @text as a server NOTICE instead. */
 void          _natter_server_standard_reply (NatterServer *server,
-                                             NatterClient *client,
+                                             NatterIrcClient *client,
                                              const char   *type,
                                              const char   *command,
                                              const char   *code,
@@ -226,11 +226,11 @@ void          _natter_server_standard_reply (NatterServer *server,
 
 /* natter-server-registration.c */
 void   _natter_server_try_register   (NatterServer *server,
-                                      NatterClient *client);
+                                      NatterIrcClient *client);
 /* Gives @client @nick, telling its peers when it is registered: the NICK
  * command's work, without its checks. */
 void   _natter_server_rename         (NatterServer *server,
-                                      NatterClient *client,
+                                      NatterIrcClient *client,
                                       const char   *nick);
 NatterCommandFunc _natter_server_cmd_cap, _natter_server_cmd_lusers, _natter_server_cmd_motd,
                   _natter_server_cmd_nick, _natter_server_cmd_pass, _natter_server_cmd_ping,
@@ -244,28 +244,28 @@ NatterCommandFunc _natter_server_cmd_invite, _natter_server_cmd_join, _natter_se
 /* @command with @params from @source (NULL: the server) to every member of @room. */
 void   _natter_server_room_broadcast (NatterServer       *server,
                                       NatterRoom         *room,
-                                      NatterClient       *source,
+                                      NatterIrcClient       *source,
                                       const char         *command,
                                       const char * const *params,
                                       guint               n_params);
 /* Replies @numeric, a refusal by one of @room's rules, with its @text; the
  * user or mask it names is @subject (401, 441, 443, 478). */
 void   _natter_server_reply_refusal  (NatterServer *server,
-                                      NatterClient *client,
+                                      NatterIrcClient *client,
                                       NatterRoom   *room,
                                       const char   *numeric,
                                       const char   *text,
                                       const char   *subject);
 /* The room named @name, or NULL after replying 403. */
 NatterRoom *_natter_server_find_room_or_reply (NatterServer *server,
-                                               NatterClient *client,
+                                               NatterIrcClient *client,
                                                const char   *name);
 
 /* natter-server-list.c: LIST at the pace the client reads. */
 NatterCommandFunc _natter_server_cmd_list;
 /* The client's queue is empty: the next chunk of its LIST may go. */
-void   _natter_server_list_drained   (NatterClient *client);
-void   _natter_server_list_cancel    (NatterClient *client);
+void   _natter_server_list_drained   (NatterIrcClient *client);
+void   _natter_server_list_cancel    (NatterIrcClient *client);
 
 /* natter-server-modes.c */
 NatterCommandFunc _natter_server_cmd_mode;
@@ -274,7 +274,7 @@ NatterCommandFunc _natter_server_cmd_mode;
 NatterCommandFunc _natter_server_cmd_notice, _natter_server_cmd_privmsg, _natter_server_cmd_tagmsg;
 /* The client-only tags of @msg that travel with what @client sends (and
  * the bot tag of a bot), escaped; NULL for none. */
-char  *_natter_server_client_tags    (NatterClient     *client,
+char  *_natter_server_client_tags    (NatterIrcClient     *client,
                                       NatterIrcMessage *msg);
 
 /* natter-server-presence.c */
@@ -299,7 +299,7 @@ char     *_natter_server_normalize_fingerprint (const char *text);
 /* User mode @letter (o or w) of @client set or cleared by MODE: TRUE when
  * it changed. +o is never set this way. */
 gboolean  _natter_opers_user_mode  (NatterServer       *server,
-                                    NatterClient       *client,
+                                    NatterIrcClient       *client,
                                     char                letter,
                                     gboolean            adding);
 
@@ -311,47 +311,47 @@ typedef struct {
 } NatterAckMark;
 
 void   _natter_server_ack_begin      (NatterServer        *server,
-                                      NatterClient        *client,
+                                      NatterIrcClient        *client,
                                       NatterAckMark       *mark);
 /* Holds @client's replies since @mark and its input until what the command
  * wrote durably is committed (or history is back within a batch). */
 void   _natter_server_ack_end        (NatterServer        *server,
-                                      NatterClient        *client,
+                                      NatterIrcClient        *client,
                                       const NatterAckMark *mark);
 
 /* natter-server.c */
 void   _natter_server_handle_line    (NatterServer *self,
-                                      NatterClient *client,
+                                      NatterIrcClient *client,
                                       char         *line,
                                       gsize         len);
 void   _natter_server_mark_dirty     (NatterServer *self,
-                                      NatterClient *client);
+                                      NatterIrcClient *client);
 void   _natter_server_flush          (NatterServer *self);
 /* Condemns @client: it leaves with @reason once the current command is done. */
 void   _natter_server_kill_client    (NatterServer *self,
-                                      NatterClient *client,
+                                      NatterIrcClient *client,
                                       const char   *reason,
                                       gboolean      send_error);
 void   _natter_server_client_closed  (NatterServer *self,
-                                      NatterClient *client);
+                                      NatterIrcClient *client);
 /* The listeners' "incoming" handler; @user_data the server. A connection
  * from the TLS listener handshakes first. */
 void   _natter_server_incoming       (NatterListener    *listener,
                                       GSocketConnection *connection,
                                       gpointer           user_data);
 guint32 _natter_server_next_mark     (NatterServer *self);
-NatterClient *_natter_server_find_nick (NatterServer *self,
+NatterIrcClient *_natter_server_find_nick (NatterServer *self,
                                         const char   *nick);
 NatterRoom   *_natter_server_find_room (NatterServer *self,
                                         const char   *name);
 void   _natter_server_remember_whowas (NatterServer *self,
-                                       NatterClient *client);
+                                       NatterIrcClient *client);
 void   _natter_server_reply          (NatterServer *self,
-                                      NatterClient *client,
+                                      NatterIrcClient *client,
                                       const char   *numeric,
                                       ...) G_GNUC_NULL_TERMINATED;
 void   _natter_server_send           (NatterServer *self,
-                                      NatterClient *client,
+                                      NatterIrcClient *client,
                                       const char   *source,
                                       const char   *command,
                                       ...) G_GNUC_NULL_TERMINATED;
@@ -360,14 +360,14 @@ void   _natter_server_send           (NatterServer *self,
  * a client is told when it is read-only. */
 gboolean _natter_server_can_store    (NatterServer *server);
 void   _natter_server_storage_fail   (NatterServer *server,
-                                      NatterClient *client,
+                                      NatterIrcClient *client,
                                       const char   *command,
                                       const char   *target);
 void   _natter_server_storage_note   (NatterServer *server,
-                                      NatterClient *client,
+                                      NatterIrcClient *client,
                                       const char   *command,
                                       const char   *target);
 /* Tells @client, an operator, that the store is read-only, if it is. */
 void   _natter_server_storage_tell_oper (NatterServer *server,
-                                         NatterClient *client);
+                                         NatterIrcClient *client);
 G_END_DECLS

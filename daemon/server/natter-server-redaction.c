@@ -28,7 +28,7 @@
 #define MSGID_MAX       64
 
 void
-_natter_redaction_sent (NatterClient *client,
+_natter_redaction_sent (NatterIrcClient *client,
                         const char   *msgid)
 {
   if (client->account != NULL || msgid == NULL)
@@ -42,7 +42,7 @@ _natter_redaction_sent (NatterClient *client,
 }
 
 static gboolean
-sent_here (NatterClient *client,
+sent_here (NatterIrcClient *client,
            const char   *msgid)
 {
   if (client->sent_msgids == NULL)
@@ -56,7 +56,7 @@ sent_here (NatterClient *client,
 
 typedef struct {
   NatterServer *server;
-  NatterClient *client;
+  NatterIrcClient *client;
   char         *target;
   char         *msgid;
   char         *reason;
@@ -77,7 +77,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Redaction, redaction_free)
 
 static void
 fail (NatterServer *server,
-      NatterClient *client,
+      NatterIrcClient *client,
       const char   *code,
       const char   *target,
       const char   *msgid,
@@ -92,7 +92,7 @@ fail (NatterServer *server,
 }
 
 static gboolean
-may_redact (NatterClient        *client,
+may_redact (NatterIrcClient        *client,
             NatterRoom          *room,
             NatterStoredMessage *message)
 {
@@ -109,7 +109,7 @@ may_redact (NatterClient        *client,
 /* The REDACT to those of the conversation who have the capability. */
 static void
 relay (NatterServer *server,
-       NatterClient *client,
+       NatterIrcClient *client,
        NatterRoom   *room,
        Redaction    *redaction)
 {
@@ -126,7 +126,7 @@ relay (NatterServer *server,
     _natter_out_line_send_room (&line, server, room, NULL);
   else
     {
-      NatterClient *to = _natter_server_find_user (server, redaction->target);
+      NatterIrcClient *to = _natter_server_find_user (server, redaction->target);
 
       if (to == NULL)
         to = _natter_accounts_find_logged_in (server, redaction->target);
@@ -140,7 +140,7 @@ relay (NatterServer *server,
 /* The looked-up @message (NULL: none) judged, and redacted if allowed. */
 static void
 redact (NatterServer        *server,
-        NatterClient        *client,
+        NatterIrcClient        *client,
         Redaction           *redaction,
         NatterStoredMessage *message)
 {
@@ -177,15 +177,15 @@ looked_up_cb (GObject      *source_object,
                                                        &error);
   if (error != NULL)
     g_warning ("REDACT %s %s: %s", redaction->target, redaction->msgid, error->message);
-  if (_natter_client_is_alive (redaction->client))
+  if (_natter_irc_client_is_alive (redaction->client))
     redact (redaction->server, redaction->client, redaction, message);
 
-  _natter_client_resume (redaction->client);
+  _natter_irc_client_resume (redaction->client);
 }
 
 void
 _natter_server_cmd_redact (NatterServer     *server,
-                           NatterClient     *client,
+                           NatterIrcClient     *client,
                            NatterIrcMessage *msg)
 {
   const char *target = msg->params[0];
@@ -241,7 +241,7 @@ _natter_server_cmd_redact (NatterServer     *server,
   redaction->msgid = g_strdup (msgid);
   redaction->reason = msg->n_params > 2 ? g_strdup (msg->params[2]) : NULL;
 
-  _natter_client_pause (client);
+  _natter_irc_client_pause (client);
   natter_server_store_lookup_message_async (server->store, msgid, target_key, NULL, looked_up_cb,
                                             redaction);
 }

@@ -60,7 +60,7 @@ append_cap_value (NatterServer *server,
 
 static void
 send_isupport (NatterServer *server,
-               NatterClient *client)
+               NatterIrcClient *client)
 {
   g_autofree char *network = g_strdup_printf ("NETWORK=%s", server->network_name);
   const char *tokens[] = {
@@ -106,7 +106,7 @@ send_isupport (NatterServer *server,
       params[n++] = _("are supported by this server");
 
       natter_irc_format (out, NULL, server->server_name, "005", params, n);
-      _natter_client_queue_data (client, out->str, out->len);
+      _natter_irc_client_queue_data (client, out->str, out->len);
       g_string_free (out, TRUE);
     }
 
@@ -125,7 +125,7 @@ send_isupport (NatterServer *server,
 
         params[n++] = _("are supported by this server");
         natter_irc_format (out, NULL, server->server_name, "005", params, n);
-        _natter_client_queue_data (client, out->str, out->len);
+        _natter_irc_client_queue_data (client, out->str, out->len);
         g_string_free (out, TRUE);
       }
   }
@@ -133,7 +133,7 @@ send_isupport (NatterServer *server,
 
 static void
 send_lusers (NatterServer *server,
-             NatterClient *client)
+             NatterIrcClient *client)
 {
   /* Counters, not a walk over every client: LUSERS runs at each registration. */
   guint invisible = server->n_invisible;
@@ -175,7 +175,7 @@ send_lusers (NatterServer *server,
 
 static void
 send_motd (NatterServer *server,
-           NatterClient *client)
+           NatterIrcClient *client)
 {
   g_auto(GStrv) lines = NULL;
   g_autofree char *start = NULL;
@@ -209,7 +209,7 @@ send_motd (NatterServer *server,
 
 void
 _natter_server_try_register (NatterServer *server,
-                             NatterClient *client)
+                             NatterIrcClient *client)
 {
   g_autofree char *welcome = NULL;
   g_autofree char *host = NULL;
@@ -256,7 +256,7 @@ _natter_server_try_register (NatterServer *server,
 
 void
 _natter_server_cmd_pass (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   if (client->registered)
@@ -280,7 +280,7 @@ _natter_server_cmd_pass (NatterServer     *server,
 
 void
 _natter_server_rename (NatterServer *server,
-                       NatterClient *client,
+                       NatterIrcClient *client,
                        const char   *nick)
 {
   g_autofree char *folded = natter_irc_casefold (nick);
@@ -298,7 +298,7 @@ _natter_server_rename (NatterServer *server,
 
   if (client->nick_folded != NULL)
     g_hash_table_remove (server->nicks, client->nick_folded);
-  _natter_client_set_nick (client, nick);
+  _natter_irc_client_set_nick (client, nick);
   g_hash_table_insert (server->nicks, client->nick_folded, client);
   if (renamed)
     _natter_monitor_signon (server, client);
@@ -306,12 +306,12 @@ _natter_server_rename (NatterServer *server,
 
 void
 _natter_server_cmd_nick (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   const char *nick = msg->n_params > 0 ? msg->params[0] : "";
   g_autofree char *folded = NULL;
-  NatterClient *owner;
+  NatterIrcClient *owner;
 
   if (*nick == '\0')
     {
@@ -352,7 +352,7 @@ _natter_server_cmd_nick (NatterServer     *server,
 
 void
 _natter_server_cmd_user (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   g_autofree char *user = NULL;
@@ -382,7 +382,7 @@ _natter_server_cmd_user (NatterServer     *server,
       user = g_strdup ("user");
     }
 
-  _natter_client_set_user (client, user, msg->params[3]);
+  _natter_irc_client_set_user (client, user, msg->params[3]);
   _natter_server_try_register (server, client);
 }
 
@@ -392,12 +392,12 @@ _natter_server_cmd_user (NatterServer     *server,
 
 static void
 send_cap (NatterServer *server,
-          NatterClient *client,
+          NatterIrcClient *client,
           const char   *sub,
           const char   *text)
 {
   _natter_server_send (server, client, server->server_name, "CAP",
-                       _natter_client_target (client), sub, text, NULL);
+                       _natter_irc_client_target (client), sub, text, NULL);
 }
 
 static gboolean
@@ -417,7 +417,7 @@ cap_lookup (NatterServer *server,
 
 void
 _natter_server_cmd_cap (NatterServer     *server,
-                        NatterClient     *client,
+                        NatterIrcClient     *client,
                         NatterIrcMessage *msg)
 {
   g_autofree char *sub = g_ascii_strup (msg->params[0], -1);
@@ -442,7 +442,7 @@ _natter_server_cmd_cap (NatterServer     *server,
           if (client->cap_302 && names->len > CAP_LINE_MAX)
             {
               _natter_server_send (server, client, server->server_name, "CAP",
-                                   _natter_client_target (client), sub, "*", names->str, NULL);
+                                   _natter_irc_client_target (client), sub, "*", names->str, NULL);
               g_string_truncate (names, 0);
             }
           if (names->len > 0)
@@ -511,7 +511,7 @@ _natter_server_cmd_cap (NatterServer     *server,
 
 void
 _natter_server_cmd_ping (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   _natter_server_send (server, client, server->server_name, "PONG",
@@ -520,7 +520,7 @@ _natter_server_cmd_ping (NatterServer     *server,
 
 void
 _natter_server_cmd_pong (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   /* Any line counts as a sign of life; handle_line already noted it. */
@@ -528,7 +528,7 @@ _natter_server_cmd_pong (NatterServer     *server,
 
 void
 _natter_server_cmd_quit (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   g_autofree char *reason = NULL;
@@ -547,7 +547,7 @@ _natter_server_cmd_quit (NatterServer     *server,
 
 void
 _natter_server_cmd_lusers (NatterServer     *server,
-                           NatterClient     *client,
+                           NatterIrcClient     *client,
                            NatterIrcMessage *msg)
 {
   send_lusers (server, client);
@@ -555,7 +555,7 @@ _natter_server_cmd_lusers (NatterServer     *server,
 
 void
 _natter_server_cmd_motd (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   send_motd (server, client);
@@ -564,7 +564,7 @@ _natter_server_cmd_motd (NatterServer     *server,
 /* The server queries take an optional server name: this server's, or 402. */
 static gboolean
 is_this_server_or_reply (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg,
                          guint             index)
 {
@@ -577,7 +577,7 @@ is_this_server_or_reply (NatterServer     *server,
 
 void
 _natter_server_cmd_version (NatterServer     *server,
-                            NatterClient     *client,
+                            NatterIrcClient     *client,
                             NatterIrcMessage *msg)
 {
   g_autofree char *version = g_strdup_printf ("natter-%s", PACKAGE_VERSION);
@@ -592,7 +592,7 @@ _natter_server_cmd_version (NatterServer     *server,
 
 void
 _natter_server_cmd_time (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
@@ -606,7 +606,7 @@ _natter_server_cmd_time (NatterServer     *server,
 
 void
 _natter_server_cmd_info (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   g_autofree char *name = NULL;
@@ -626,7 +626,7 @@ _natter_server_cmd_info (NatterServer     *server,
 
 void
 _natter_server_cmd_admin (NatterServer     *server,
-                          NatterClient     *client,
+                          NatterIrcClient     *client,
                           NatterIrcMessage *msg)
 {
   g_autofree char *network = NULL;
@@ -644,7 +644,7 @@ _natter_server_cmd_admin (NatterServer     *server,
 
 void
 _natter_server_cmd_stats (NatterServer     *server,
-                          NatterClient     *client,
+                          NatterIrcClient     *client,
                           NatterIrcMessage *msg)
 {
   /* Only the query's first letter counts; unknown letters get just the end. */

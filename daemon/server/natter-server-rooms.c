@@ -13,19 +13,19 @@
 
 static void
 send_names (NatterServer *server,
-            NatterClient *client,
+            NatterIrcClient *client,
             NatterRoom   *room)
 {
   gboolean member = _natter_room_get_member (room, client) != 0;
-  gboolean multi = _natter_client_has_cap (client, NATTER_CAP_MULTI_PREFIX);
-  gboolean userhost = _natter_client_has_cap (client, NATTER_CAP_USERHOST_IN_NAMES);
+  gboolean multi = _natter_irc_client_has_cap (client, NATTER_CAP_MULTI_PREFIX);
+  gboolean userhost = _natter_irc_client_has_cap (client, NATTER_CAP_USERHOST_IN_NAMES);
 
   if (member || !(room->modes & NATTER_ROOM_MODE_SECRET))
     {
       const char *symbol = (room->modes & NATTER_ROOM_MODE_SECRET) ? "@" : "=";
       GString *names = g_string_new (NULL);
       GHashTableIter iter;
-      NatterClient *other;
+      NatterIrcClient *other;
       gpointer value;
 
       g_hash_table_iter_init (&iter, room->members);
@@ -58,7 +58,7 @@ send_names (NatterServer *server,
 
 static void
 send_topic (NatterServer *server,
-            NatterClient *client,
+            NatterIrcClient *client,
             NatterRoom   *room,
             gboolean      say_none)
 {
@@ -83,7 +83,7 @@ send_topic (NatterServer *server,
 
 void
 _natter_server_reply_refusal (NatterServer *server,
-                              NatterClient *client,
+                              NatterIrcClient *client,
                               NatterRoom   *room,
                               const char   *numeric,
                               const char   *text,
@@ -102,7 +102,7 @@ _natter_server_reply_refusal (NatterServer *server,
 void
 _natter_server_room_broadcast (NatterServer       *server,
                                NatterRoom         *room,
-                               NatterClient       *source,
+                               NatterIrcClient       *source,
                                const char         *command,
                                const char * const *params,
                                guint               n_params)
@@ -119,7 +119,7 @@ _natter_server_room_broadcast (NatterServer       *server,
 static void
 room_remove (NatterServer *server,
              NatterRoom   *room,
-             NatterClient *client)
+             NatterIrcClient *client)
 {
   _natter_room_remove_member (room, client);
   if (g_hash_table_size (room->members) == 0 && !_natter_accounts_room_persists (server, room))
@@ -132,7 +132,7 @@ room_remove (NatterServer *server,
 
 static void
 part_room (NatterServer *server,
-           NatterClient *client,
+           NatterIrcClient *client,
            NatterRoom   *room,
            const char   *reason)
 {
@@ -144,7 +144,7 @@ part_room (NatterServer *server,
 
 static void
 join_room (NatterServer *server,
-           NatterClient *client,
+           NatterIrcClient *client,
            const char   *name,
            const char   *key)
 {
@@ -196,13 +196,13 @@ join_room (NatterServer *server,
   _natter_accounts_send_join (server, room, client);
   send_topic (server, client, room, FALSE);
   _natter_read_marker_joined (server, client, room);
-  if (!_natter_client_has_cap (client, NATTER_CAP_NO_IMPLICIT_NAMES))
+  if (!_natter_irc_client_has_cap (client, NATTER_CAP_NO_IMPLICIT_NAMES))
     send_names (server, client, room);
 }
 
 void
 _natter_server_cmd_join (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   g_auto(GStrv) names = NULL;
@@ -230,7 +230,7 @@ _natter_server_cmd_join (NatterServer     *server,
 
 NatterRoom *
 _natter_server_find_room_or_reply (NatterServer *server,
-                                   NatterClient *client,
+                                   NatterIrcClient *client,
                                    const char   *name)
 {
   NatterRoom *room = natter_irc_is_channel (name) ? _natter_server_find_room (server, name) : NULL;
@@ -243,7 +243,7 @@ _natter_server_find_room_or_reply (NatterServer *server,
 
 static NatterRoom *
 find_member_room_or_reply (NatterServer *server,
-                           NatterClient *client,
+                           NatterIrcClient *client,
                            const char   *name)
 {
   NatterRoom *room = _natter_server_find_room_or_reply (server, client, name);
@@ -260,7 +260,7 @@ find_member_room_or_reply (NatterServer *server,
 
 void
 _natter_server_cmd_part (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   g_auto(GStrv) names = g_strsplit (msg->params[0], ",", NATTER_CHANLIMIT + 1);
@@ -280,7 +280,7 @@ _natter_server_cmd_part (NatterServer     *server,
 
 void
 _natter_server_cmd_topic (NatterServer     *server,
-                          NatterClient     *client,
+                          NatterIrcClient     *client,
                           NatterIrcMessage *msg)
 {
   NatterRoom *room = _natter_server_find_room_or_reply (server, client, msg->params[0]);
@@ -320,7 +320,7 @@ _natter_server_cmd_topic (NatterServer     *server,
 
 void
 _natter_server_cmd_names (NatterServer     *server,
-                          NatterClient     *client,
+                          NatterIrcClient     *client,
                           NatterIrcMessage *msg)
 {
   g_auto(GStrv) names = NULL;
@@ -344,10 +344,10 @@ _natter_server_cmd_names (NatterServer     *server,
 
 void
 _natter_server_cmd_invite (NatterServer     *server,
-                           NatterClient     *client,
+                           NatterIrcClient     *client,
                            NatterIrcMessage *msg)
 {
-  NatterClient *target = _natter_server_find_user (server, msg->params[0]);
+  NatterIrcClient *target = _natter_server_find_user (server, msg->params[0]);
   NatterRoom *room;
   const char *numeric;
   const char *text;
@@ -382,13 +382,13 @@ _natter_server_cmd_invite (NatterServer     *server,
 
 void
 _natter_server_cmd_kick (NatterServer     *server,
-                         NatterClient     *client,
+                         NatterIrcClient     *client,
                          NatterIrcMessage *msg)
 {
   /* Operators kick from any room, member or not (natter-server-opers.c). */
   NatterRoom *room = client->oper ? _natter_server_find_room_or_reply (server, client, msg->params[0])
                                   : find_member_room_or_reply (server, client, msg->params[0]);
-  NatterClient *target;
+  NatterIrcClient *target;
   g_autofree char *reason = NULL;
   const char *params[3];
   const char *numeric = NULL;

@@ -22,7 +22,7 @@
 
 void
 _natter_server_storage_tell_oper (NatterServer *server,
-                                  NatterClient *client)
+                                  NatterIrcClient *client)
 {
   g_autofree char *failure = NULL;
 
@@ -39,12 +39,12 @@ static void
 tell_opers (NatterServer *server)
 {
   GHashTableIter iter;
-  NatterClient *client;
+  NatterIrcClient *client;
 
   server->told_opers_read_only = TRUE;
   g_hash_table_iter_init (&iter, server->clients);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &client))
-    if (client->registered && _natter_client_is_alive (client))
+    if (client->registered && _natter_irc_client_is_alive (client))
       _natter_server_storage_tell_oper (server, client);
 }
 
@@ -62,7 +62,7 @@ _natter_server_can_store (NatterServer *server)
 
 void
 _natter_server_storage_fail (NatterServer *server,
-                             NatterClient *client,
+                             NatterIrcClient *client,
                              const char   *command,
                              const char   *target)
 {
@@ -74,7 +74,7 @@ _natter_server_storage_fail (NatterServer *server,
 
 void
 _natter_server_storage_note (NatterServer *server,
-                             NatterClient *client,
+                             NatterIrcClient *client,
                              const char   *command,
                              const char   *target)
 {

@@ -98,7 +98,7 @@ natter_server_set_sts (NatterServer *self,
 
 char *
 _natter_server_sts_value (NatterServer *server,
-                          NatterClient *client)
+                          NatterIrcClient *client)
 {
   if (server->sts_port == 0)
     return NULL;

@@ -143,7 +143,7 @@ natter_websockets_handler (SoupServer              *soup_server,
   g_autoptr(NatterWebsocketBridge) bridge = NULL;
   g_autofree char *host = g_strdup (handshake->host);
   gboolean tls = G_IS_TLS_CONNECTION (handshake->stream);
-  NatterClient *client;
+  NatterIrcClient *client;
   GSocket *peer_socket = g_socket_connection_get_socket (handshake->connection);
 
   /* Out of descriptors: the peer is told, as a TCP client would be. */
@@ -257,7 +257,7 @@ ws_handshake_start (WsHandshake      *handshake,
   if (stream == NULL)
     return FALSE;
   /* No client certificates here: no trust list of the system's CAs, as
-   * natter-client-tls.c. */
+   * natter-irc-client-tls.c. */
   if (G_IS_TLS_CONNECTION (stream))
     g_tls_connection_set_database (G_TLS_CONNECTION (stream), NULL);
   handshake->stream = g_object_ref (stream);

@@ -56,12 +56,12 @@ wholast_parse_minutes (const char *text,
 
 static void
 wholast_collect_online (NatterServer *server,
-                        NatterClient *asker,
+                        NatterIrcClient *asker,
                         GArray       *entries,
                         GHashTable   *listed)
 {
   GHashTableIter iter;
-  NatterClient *client;
+  NatterIrcClient *client;
   gint64 now = g_get_monotonic_time ();
 
   g_hash_table_iter_init (&iter, server->clients);
@@ -86,7 +86,7 @@ wholast_collect_online (NatterServer *server,
 
 static void
 wholast_collect_gone (NatterServer *server,
-                      NatterClient *asker,
+                      NatterIrcClient *asker,
                       guint         minutes,
                       GArray       *entries,
                       GHashTable   *listed)
@@ -114,7 +114,7 @@ wholast_collect_gone (NatterServer *server,
 
 void
 _natter_server_cmd_wholast (NatterServer     *server,
-                            NatterClient     *client,
+                            NatterIrcClient     *client,
                             NatterIrcMessage *msg)
 {
   g_autoptr(GArray) entries = g_array_new (FALSE, FALSE, sizeof (WholastEntry));

@@ -97,11 +97,11 @@ natter_server_dispose (GObject *object)
   if (self->clients != NULL)
     {
       GHashTableIter iter;
-      NatterClient *client;
+      NatterIrcClient *client;
 
       g_hash_table_iter_init (&iter, self->clients);
       while (g_hash_table_iter_next (&iter, (gpointer *)&client, NULL))
-        _natter_client_close (client);
+        _natter_irc_client_close (client);
     }
   if (self->websockets != NULL)
     _natter_websockets_close (self);
@@ -619,14 +619,14 @@ natter_server_refuse (GSocketConnection *connection,
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
 }
 
-NatterClient *
+NatterIrcClient *
 _natter_server_accept (NatterServer      *self,
                        GSocketConnection *connection,
                        const char        *host,
                        GTlsCertificate   *certificate)
 {
   g_autofree char *limit_key = NULL;
-  NatterClient *client;
+  NatterIrcClient *client;
   guint count;
   int fd;
 
@@ -650,13 +650,13 @@ _natter_server_accept (NatterServer      *self,
 
   g_debug ("Connection from %s", host);
 
-  client = _natter_client_new (self, connection, host);
+  client = _natter_irc_client_new (self, connection, host);
   client->limit_key = g_steal_pointer (&limit_key);
   g_hash_table_add (self->clients, client);
   if (certificate != NULL)
-    _natter_client_tls_begin (client, certificate);
+    _natter_irc_client_tls_begin (client, certificate);
   else
-    _natter_client_start (client);
+    _natter_irc_client_start (client);
 
   return client;
 }
@@ -707,7 +707,7 @@ natter_server_tick (gpointer user_data)
   gint64 reg_timeout = (gint64)self->registration_timeout_ms * 1000;
   gint64 ping_interval = (gint64)self->ping_interval_ms * 1000;
   GHashTableIter iter;
-  NatterClient *client;
+  NatterIrcClient *client;
 
   g_hash_table_iter_init (&iter, self->clients);
   while (g_hash_table_iter_next (&iter, (gpointer *)&client, NULL))
@@ -767,7 +767,7 @@ static void
 natter_server_client_ready (gpointer data,
                             guint32  events)
 {
-  _natter_client_ready (data, events);
+  _natter_irc_client_ready (data, events);
 }
 
 /* Everything a batch of reads produced, for every recipient, goes out now:
@@ -812,7 +812,7 @@ natter_server_shutdown (NatterServer *self,
                         const char   *reason)
 {
   GHashTableIter iter;
-  NatterClient *client;
+  NatterIrcClient *client;
 
   g_return_if_fail (NATTER_IS_SERVER (self));
 
@@ -848,7 +848,7 @@ natter_server_get_n_clients (NatterServer *self)
 
 void
 _natter_server_handle_line (NatterServer *self,
-                            NatterClient *client,
+                            NatterIrcClient *client,
                             char         *line,
                             gsize         len)
 {
@@ -950,7 +950,7 @@ _natter_server_handle_line (NatterServer *self,
 
 void
 _natter_server_mark_dirty (NatterServer *self,
-                           NatterClient *client)
+                           NatterIrcClient *client)
 {
   if (client->dirty)
     return;
@@ -967,10 +967,10 @@ natter_server_flush_dirty (NatterServer *self)
   self->dirty = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < dirty->len; i++)
     {
-      NatterClient *client = g_ptr_array_index (dirty, i);
+      NatterIrcClient *client = g_ptr_array_index (dirty, i);
 
       client->dirty = FALSE;
-      _natter_client_flush (client);
+      _natter_irc_client_flush (client);
     }
 }
 
@@ -1000,17 +1000,17 @@ natter_server_reap_cb (gpointer user_data)
 
 void
 _natter_server_kill_client (NatterServer *self,
-                            NatterClient *client,
+                            NatterIrcClient *client,
                             const char   *reason,
                             gboolean      send_error)
 {
-  if (!_natter_client_is_alive (client))
+  if (!_natter_irc_client_is_alive (client))
     return;
   /* What a labelled command said so far goes out before the ERROR. */
   if (G_UNLIKELY (client->label != NULL))
     {
       _natter_label_drop (client);
-      if (!_natter_client_is_alive (client))
+      if (!_natter_irc_client_is_alive (client))
         return;
     }
 
@@ -1019,7 +1019,7 @@ _natter_server_kill_client (NatterServer *self,
       g_autofree char *line = g_strdup_printf ("ERROR :Closing Link: %s (%s)\r\n",
                                                client->address, reason);
 
-      _natter_client_queue_data (client, line, strlen (line));
+      _natter_irc_client_queue_data (client, line, strlen (line));
       if (client->dead)
         return; /* the ERROR itself overflowed the send queue */
     }
@@ -1041,7 +1041,7 @@ _natter_server_kill_client (NatterServer *self,
 
 static void
 natter_server_reap_one (NatterServer *self,
-                        NatterClient *client)
+                        NatterIrcClient *client)
 {
   guint count;
 
@@ -1087,7 +1087,7 @@ natter_server_reap_one (NatterServer *self,
   else
     g_hash_table_insert (self->per_address, g_strdup (client->limit_key), GUINT_TO_POINTER (count - 1));
 
-  _natter_client_close (client);
+  _natter_irc_client_close (client);
   g_hash_table_remove (self->clients, client);
 }
 
@@ -1103,7 +1103,7 @@ natter_server_reap (NatterServer *self)
 
 void
 _natter_server_client_closed (NatterServer *self,
-                              NatterClient *client)
+                              NatterIrcClient *client)
 {
   _natter_server_kill_client (self, client, "Connection closed", FALSE);
 }
@@ -1117,7 +1117,7 @@ _natter_server_next_mark (NatterServer *self)
   return self->mark;
 }
 
-NatterClient *
+NatterIrcClient *
 _natter_server_find_nick (NatterServer *self,
                           const char   *nick)
 {
@@ -1143,7 +1143,7 @@ _natter_server_find_room (NatterServer *self,
 
 void
 _natter_server_remember_whowas (NatterServer *self,
-                                NatterClient *client)
+                                NatterIrcClient *client)
 {
   NatterWhowas *entry;
 
@@ -1175,7 +1175,7 @@ natter_server_safe_middle (const char *param)
 
 static void
 natter_server_send_valist (NatterServer *self,
-                           NatterClient *client,
+                           NatterIrcClient *client,
                            const char   *source,
                            const char   *command,
                            const char   *first_param,
@@ -1197,13 +1197,13 @@ natter_server_send_valist (NatterServer *self,
 
   out = g_string_sized_new (128);
   _natter_out_format (out, NULL, source, command, params, n);
-  _natter_client_queue_data (client, out->str, out->len);
+  _natter_irc_client_queue_data (client, out->str, out->len);
   g_string_free (out, TRUE);
 }
 
 void
 _natter_server_reply (NatterServer *self,
-                      NatterClient *client,
+                      NatterIrcClient *client,
                       const char   *numeric,
                       ...)
 {
@@ -1213,13 +1213,13 @@ _natter_server_reply (NatterServer *self,
   va_start (args, numeric);
   first = va_arg (args, const char *);
   natter_server_send_valist (self, client, self->server_name, numeric,
-                             _natter_client_target (client), first, args);
+                             _natter_irc_client_target (client), first, args);
   va_end (args);
 }
 
 void
 _natter_server_send (NatterServer *self,
-                     NatterClient *client,
+                     NatterIrcClient *client,
                      const char   *source,
                      const char   *command,
                      ...)

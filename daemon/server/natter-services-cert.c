@@ -26,7 +26,7 @@
 /* @text (hex, colons allowed) as a fingerprint, or NULL after telling why. */
 static char *
 parse_fingerprint (NatterServer *server,
-                   NatterClient *client,
+                   NatterIrcClient *client,
                    const char   *text)
 {
   g_autofree char *certfp = _natter_server_normalize_fingerprint (text);
@@ -44,7 +44,7 @@ parse_fingerprint (NatterServer *server,
 
 static void
 cert_add (NatterServer  *server,
-          NatterClient  *client,
+          NatterIrcClient  *client,
           NatterAccount *account,
           const char    *text)
 {
@@ -89,7 +89,7 @@ cert_add (NatterServer  *server,
 
 static void
 cert_del (NatterServer  *server,
-          NatterClient  *client,
+          NatterIrcClient  *client,
           NatterAccount *account,
           const char    *text)
 {
@@ -106,7 +106,7 @@ cert_del (NatterServer  *server,
 
 static void
 cert_list (NatterServer  *server,
-           NatterClient  *client,
+           NatterIrcClient  *client,
            NatterAccount *account)
 {
   if (account->certfps->len == 0)
@@ -127,7 +127,7 @@ cert_list (NatterServer  *server,
 
 void
 _natter_services_cmd_cert (NatterServer  *server,
-                           NatterClient  *client,
+                           NatterIrcClient  *client,
                            char         **args)
 {
   const char *sub = args[0];

@@ -44,8 +44,8 @@ reclaim_free (gpointer data)
 
 static void
 do_ghost (NatterServer *server,
-          NatterClient *client,
-          NatterClient *holder)
+          NatterIrcClient *client,
+          NatterIrcClient *holder)
 {
   g_autofree char *reason = g_strdup_printf ("GHOST command used by %s", client->nick);
   g_autofree char *nick = g_strdup (holder->nick);
@@ -57,15 +57,15 @@ do_ghost (NatterServer *server,
 
 static void
 do_regain (NatterServer  *server,
-           NatterClient  *client,
+           NatterIrcClient  *client,
            NatterAccount *account,
-           NatterClient  *holder,
+           NatterIrcClient  *holder,
            const char    *nick)
 {
   if (holder != NULL)
     {
       _natter_accounts_evict (server, holder, account);
-      if (_natter_client_is_alive (holder))
+      if (_natter_irc_client_is_alive (holder))
         _natter_services_noticef (server, holder,
                                   _("The owner of %s took it back: your nick is now %s."),
                                   account->name, holder->nick);
@@ -78,18 +78,18 @@ do_regain (NatterServer  *server,
 
 static void
 reclaim (NatterServer  *server,
-         NatterClient  *client,
+         NatterIrcClient  *client,
          NatterAccount *account,
          Reclaim       *what)
 {
-  NatterClient *holder = _natter_server_find_nick (server, what->nick);
+  NatterIrcClient *holder = _natter_server_find_nick (server, what->nick);
 
   if (holder == client)
     {
       _natter_services_noticef (server, client, _("You are %s already."), client->nick);
       return;
     }
-  if (holder != NULL && !_natter_client_is_alive (holder))
+  if (holder != NULL && !_natter_irc_client_is_alive (holder))
     holder = NULL;
 
   if (what->regain)
@@ -103,7 +103,7 @@ reclaim (NatterServer  *server,
 
 static void
 reclaim_checked (NatterServer *server,
-                 NatterClient *client,
+                 NatterIrcClient *client,
                  const char   *result,
                  gpointer      user_data)
 {
@@ -127,7 +127,7 @@ reclaim_checked (NatterServer *server,
 
 static void
 reclaim_start (NatterServer  *server,
-               NatterClient  *client,
+               NatterIrcClient  *client,
                char         **args,
                gboolean       regain)
 {
@@ -185,7 +185,7 @@ reclaim_start (NatterServer  *server,
 
 void
 _natter_services_cmd_ghost (NatterServer  *server,
-                            NatterClient  *client,
+                            NatterIrcClient  *client,
                             char         **args)
 {
   reclaim_start (server, client, args, FALSE);
@@ -193,7 +193,7 @@ _natter_services_cmd_ghost (NatterServer  *server,
 
 void
 _natter_services_cmd_regain (NatterServer  *server,
-                             NatterClient  *client,
+                             NatterIrcClient  *client,
                              char         **args)
 {
   reclaim_start (server, client, args, TRUE);

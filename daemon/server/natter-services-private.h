@@ -17,32 +17,32 @@ gboolean _natter_services_is_service (NatterServer *server,
                                       const char   *nick);
 /* A PRIVMSG to a service; NOTICEs to services are ignored. */
 void     _natter_services_message    (NatterServer *server,
-                                      NatterClient *client,
+                                      NatterIrcClient *client,
                                       const char   *text);
 /* The NICKSERV and NS commands. */
 void     _natter_services_cmd        (NatterServer     *server,
-                                      NatterClient     *client,
+                                      NatterIrcClient     *client,
                                       NatterIrcMessage *msg);
 /* GHOST and REGAIN (natter-services-ghost.c); @args after the command. */
 void     _natter_services_cmd_ghost  (NatterServer  *server,
-                                      NatterClient  *client,
+                                      NatterIrcClient  *client,
                                       char         **args);
 void     _natter_services_cmd_regain (NatterServer  *server,
-                                      NatterClient  *client,
+                                      NatterIrcClient  *client,
                                       char         **args);
 /* CERT (natter-services-cert.c); @args after the command. */
 void     _natter_services_cmd_cert   (NatterServer  *server,
-                                      NatterClient  *client,
+                                      NatterIrcClient  *client,
                                       char         **args);
 /* TRUE when @client is logged in; else tells it to log in first. */
 gboolean _natter_services_require_login (NatterServer *server,
-                                         NatterClient *client);
+                                         NatterIrcClient *client);
 /* A NOTICE from NickServ to @client. */
 void     _natter_services_notice     (NatterServer *server,
-                                      NatterClient *client,
+                                      NatterIrcClient *client,
                                       const char   *text);
 void     _natter_services_noticef    (NatterServer *server,
-                                      NatterClient *client,
+                                      NatterIrcClient *client,
                                       const char   *format,
                                       ...) G_GNUC_PRINTF (3, 4);
 

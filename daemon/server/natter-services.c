@@ -67,18 +67,18 @@ _natter_services_is_service (NatterServer *server,
 
 void
 _natter_services_notice (NatterServer *server,
-                         NatterClient *client,
+                         NatterIrcClient *client,
                          const char   *text)
 {
   g_autofree char *source = g_strdup_printf ("%s!%s@%s", NATTER_NICKSERV, NATTER_NICKSERV,
                                              server->server_name);
 
-  _natter_server_send (server, client, source, "NOTICE", _natter_client_target (client), text, NULL);
+  _natter_server_send (server, client, source, "NOTICE", _natter_irc_client_target (client), text, NULL);
 }
 
 void
 _natter_services_noticef (NatterServer *server,
-                          NatterClient *client,
+                          NatterIrcClient *client,
                           const char   *format,
                           ...)
 {
@@ -102,7 +102,7 @@ format_date (gint64 unix_time)
 
 static gboolean
 password_ok (NatterServer *server,
-             NatterClient *client,
+             NatterIrcClient *client,
              const char   *password)
 {
   gsize len = strlen (password);
@@ -119,7 +119,7 @@ password_ok (NatterServer *server,
 
 gboolean
 _natter_services_require_login (NatterServer *server,
-                                NatterClient *client)
+                                NatterIrcClient *client)
 {
   if (client->account != NULL)
     return TRUE;
@@ -131,7 +131,7 @@ _natter_services_require_login (NatterServer *server,
 
 static void
 cmd_help (NatterServer  *server,
-          NatterClient  *client,
+          NatterIrcClient  *client,
           char         **args)
 {
   _natter_services_notice (server, client,
@@ -147,7 +147,7 @@ cmd_help (NatterServer  *server,
 
 static void
 register_reply (NatterServer          *server,
-                NatterClient          *client,
+                NatterIrcClient          *client,
                 NatterRegisterOutcome  outcome,
                 const char            *account,
                 const char            *text)
@@ -157,7 +157,7 @@ register_reply (NatterServer          *server,
 
 static void
 cmd_register (NatterServer  *server,
-              NatterClient  *client,
+              NatterIrcClient  *client,
               char         **args)
 {
   const char *password = args[0];
@@ -197,7 +197,7 @@ checked_free (gpointer data)
 
 static void
 password_checked (NatterServer *server,
-                  NatterClient *client,
+                  NatterIrcClient *client,
                   const char   *result,
                   gpointer      user_data)
 {
@@ -239,7 +239,7 @@ password_checked (NatterServer *server,
 
 static void
 check_password (NatterServer  *server,
-                NatterClient  *client,
+                NatterIrcClient  *client,
                 NatterAccount *account,
                 const char    *password,
                 CheckedAction  action)
@@ -264,7 +264,7 @@ check_password (NatterServer  *server,
 
 static void
 cmd_identify (NatterServer  *server,
-              NatterClient  *client,
+              NatterIrcClient  *client,
               char         **args)
 {
   const char *name, *password;
@@ -309,7 +309,7 @@ cmd_identify (NatterServer  *server,
 
 static void
 cmd_drop (NatterServer  *server,
-          NatterClient  *client,
+          NatterIrcClient  *client,
           char         **args)
 {
   NatterAccount *account;
@@ -330,7 +330,7 @@ cmd_drop (NatterServer  *server,
 
 static void
 password_hashed (NatterServer *server,
-                 NatterClient *client,
+                 NatterIrcClient *client,
                  const char   *hash,
                  const char   *scram,
                  gpointer      user_data)
@@ -349,7 +349,7 @@ password_hashed (NatterServer *server,
 
 static void
 cmd_set (NatterServer  *server,
-         NatterClient  *client,
+         NatterIrcClient  *client,
          char         **args)
 {
   g_autofree char *refusal = NULL;
@@ -378,7 +378,7 @@ cmd_set (NatterServer  *server,
 
 static void
 cmd_info (NatterServer  *server,
-          NatterClient  *client,
+          NatterIrcClient  *client,
           char         **args)
 {
   const char *name = args[0] != NULL ? args[0] : (client->account != NULL ? client->account : client->nick);
@@ -418,13 +418,13 @@ cmd_info (NatterServer  *server,
 
 typedef struct {
   NatterServer *server;
-  NatterClient *client;
+  NatterIrcClient *client;
   char         *name;
 } Lookup;
 
 static Lookup *
 lookup_new (NatterServer *server,
-            NatterClient *client,
+            NatterIrcClient *client,
             const char   *name)
 {
   Lookup *lookup = g_new0 (Lookup, 1);
@@ -432,7 +432,7 @@ lookup_new (NatterServer *server,
   lookup->server = g_object_ref (server);
   lookup->client = g_object_ref (client);
   lookup->name = g_strdup (name);
-  _natter_client_pause (client);
+  _natter_irc_client_pause (client);
 
   return lookup;
 }
@@ -440,7 +440,7 @@ lookup_new (NatterServer *server,
 static void
 lookup_finish (Lookup *lookup)
 {
-  _natter_client_resume (lookup->client);
+  _natter_irc_client_resume (lookup->client);
   g_object_unref (lookup->client);
   g_object_unref (lookup->server);
   g_free (lookup->name);
@@ -453,7 +453,7 @@ seen_done_cb (GObject      *source_object,
               gpointer      user_data)
 {
   Lookup *lookup = user_data;
-  NatterClient *client = lookup->client;
+  NatterIrcClient *client = lookup->client;
   g_autoptr(NatterStoredSeen) seen = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -462,7 +462,7 @@ seen_done_cb (GObject      *source_object,
   if (error != NULL)
     g_warning ("SEEN %s: %s", lookup->name, error->message);
 
-  if (_natter_client_is_alive (client))
+  if (_natter_irc_client_is_alive (client))
     {
       if (seen != NULL)
         {
@@ -480,11 +480,11 @@ seen_done_cb (GObject      *source_object,
 
 static void
 cmd_seen (NatterServer  *server,
-          NatterClient  *client,
+          NatterIrcClient  *client,
           char         **args)
 {
   const char *nick = args[0];
-  NatterClient *who;
+  NatterIrcClient *who;
   NatterAccount *account;
   g_autofree char *key = NULL;
 
@@ -519,7 +519,7 @@ inbox_done_cb (GObject      *source_object,
                gpointer      user_data)
 {
   Lookup *lookup = user_data;
-  NatterClient *client = lookup->client;
+  NatterIrcClient *client = lookup->client;
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -528,7 +528,7 @@ inbox_done_cb (GObject      *source_object,
   if (error != NULL)
     g_warning ("INBOX of %s: %s", lookup->name, error->message);
 
-  if (_natter_client_is_alive (client))
+  if (_natter_irc_client_is_alive (client))
     {
       if (rows == NULL || rows->len == 0)
         _natter_services_notice (lookup->server, client, _("Your inbox is empty."));
@@ -556,7 +556,7 @@ inbox_done_cb (GObject      *source_object,
 
 static void
 cmd_inbox (NatterServer  *server,
-           NatterClient  *client,
+           NatterIrcClient  *client,
            char         **args)
 {
   NatterAccount *account;
@@ -585,7 +585,7 @@ cmd_inbox (NatterServer  *server,
 
 static const struct {
   const char *name;
-  void      (*func) (NatterServer *server, NatterClient *client, char **args);
+  void      (*func) (NatterServer *server, NatterIrcClient *client, char **args);
 } service_commands[] = {
   { "HELP", cmd_help },
   { "REGISTER", cmd_register },
@@ -618,7 +618,7 @@ carries_password (char **args)
 
 static void
 dispatch (NatterServer  *server,
-          NatterClient  *client,
+          NatterIrcClient  *client,
           char         **args)
 {
   const char *name = args[0];
@@ -658,7 +658,7 @@ dispatch (NatterServer  *server,
 
 void
 _natter_services_message (NatterServer *server,
-                          NatterClient *client,
+                          NatterIrcClient *client,
                           const char   *text)
 {
   g_auto(GStrv) words = g_strsplit (text, " ", 8);
@@ -680,7 +680,7 @@ _natter_services_message (NatterServer *server,
 
 void
 _natter_services_cmd (NatterServer     *server,
-                      NatterClient     *client,
+                      NatterIrcClient     *client,
                       NatterIrcMessage *msg)
 {
   g_autoptr(GString) text = g_string_new (NULL);

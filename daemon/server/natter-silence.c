@@ -30,8 +30,8 @@ _natter_silence_list_blocks (GPtrArray  *masks,
 }
 
 gboolean
-_natter_silence_blocks (NatterClient *to,
-                        NatterClient *from)
+_natter_silence_blocks (NatterIrcClient *to,
+                        NatterIrcClient *from)
 {
   return to->silences != NULL && to != from &&
          _natter_silence_list_blocks (to->silences, from->prefix);
@@ -54,7 +54,7 @@ list_find (GPtrArray  *masks,
 }
 
 static void
-client_set_list (NatterClient *client,
+client_set_list (NatterIrcClient *client,
                  GPtrArray    *masks)
 {
   g_clear_pointer (&client->silences, g_ptr_array_unref);
@@ -78,7 +78,7 @@ save_account_list (NatterServer  *server,
 
 void
 _natter_silence_login (NatterServer  *server,
-                       NatterClient  *client,
+                       NatterIrcClient  *client,
                        NatterAccount *account)
 {
   gboolean changed = FALSE;
@@ -101,7 +101,7 @@ _natter_silence_login (NatterServer  *server,
 
 static void
 send_list (NatterServer *server,
-           NatterClient *client)
+           NatterIrcClient *client)
 {
   for (guint i = 0; client->silences != NULL && i < client->silences->len; i++)
     _natter_server_reply (server, client, "271", client->nick,
@@ -111,7 +111,7 @@ send_list (NatterServer *server,
 
 void
 _natter_silence_cmd (NatterServer     *server,
-                     NatterClient     *client,
+                     NatterIrcClient     *client,
                      NatterIrcMessage *msg)
 {
   g_auto(GStrv) entries = NULL;

@@ -26,7 +26,7 @@ GTlsCertificate *natter_tls_certificate_load_or_create (const char         *dir,
 /* "AB:CD:...": the upper-case SHA-256 of @certificate's DER, in pairs. */
 char            *natter_tls_certificate_fingerprint    (GTlsCertificate    *certificate);
 /* "abcd...": the same in lower-case hex without colons, as the server
- * keeps a client's (NatterClient.certfp) and --oper's CERTFP reads. */
+ * keeps a client's (NatterIrcClient.certfp) and --oper's CERTFP reads. */
 char            *natter_tls_certificate_fingerprint_hex (GTlsCertificate   *certificate);
 
 G_END_DECLS

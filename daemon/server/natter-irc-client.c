@@ -30,11 +30,11 @@
  * flooder) would otherwise hold the server in that loop for as long. */
 #define CLOSE_DRAIN_MAX (256 * 1024)
 
-G_DEFINE_FINAL_TYPE (NatterClient, natter_client, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (NatterIrcClient, natter_irc_client, G_TYPE_OBJECT)
 
 
 static void
-natter_client_clear_queue (NatterClient *self)
+natter_irc_client_clear_queue (NatterIrcClient *self)
 {
   for (guint i = 0; i < self->queue_len; i++)
     g_bytes_unref (self->queue[(self->queue_head + i) % self->queue_alloc]);
@@ -46,7 +46,7 @@ natter_client_clear_queue (NatterClient *self)
 }
 
 static void
-natter_client_update_watch (NatterClient *self)
+natter_irc_client_update_watch (NatterIrcClient *self)
 {
   guint32 events = (self->watch_in ? EPOLLIN : 0) | (self->watch_out ? EPOLLOUT : 0);
 
@@ -57,7 +57,7 @@ natter_client_update_watch (NatterClient *self)
 }
 
 static void
-natter_client_destroy_sources (NatterClient *self)
+natter_irc_client_destroy_sources (NatterIrcClient *self)
 {
   if (self->flood_timer != NULL)
     {
@@ -78,12 +78,12 @@ natter_client_destroy_sources (NatterClient *self)
 }
 
 static void
-natter_client_finalize (GObject *object)
+natter_irc_client_finalize (GObject *object)
 {
-  NatterClient *self = (NatterClient *)object;
+  NatterIrcClient *self = (NatterIrcClient *)object;
 
-  natter_client_destroy_sources (self);
-  natter_client_clear_queue (self);
+  natter_irc_client_destroy_sources (self);
+  natter_irc_client_clear_queue (self);
   g_free (self->queue);
   if (self->connection != NULL && !self->closed)
     g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
@@ -114,30 +114,30 @@ natter_client_finalize (GObject *object)
   g_clear_pointer (&self->read_markers, g_hash_table_unref);
   _natter_server_list_cancel (self);
 
-  G_OBJECT_CLASS (natter_client_parent_class)->finalize (object);
+  G_OBJECT_CLASS (natter_irc_client_parent_class)->finalize (object);
 }
 
 static void
-natter_client_class_init (NatterClientClass *klass)
+natter_irc_client_class_init (NatterIrcClientClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->finalize = natter_client_finalize;
+  object_class->finalize = natter_irc_client_finalize;
 }
 
 static void
-natter_client_init (NatterClient *self)
+natter_irc_client_init (NatterIrcClient *self)
 {
   self->fd = -1;
   self->rooms = g_ptr_array_new ();
 }
 
-NatterClient *
-_natter_client_new (NatterServer      *server,
+NatterIrcClient *
+_natter_irc_client_new (NatterServer      *server,
                     GSocketConnection *connection,
                     const char        *address)
 {
-  NatterClient *self = g_object_new (NATTER_TYPE_CLIENT, NULL);
+  NatterIrcClient *self = g_object_new (NATTER_TYPE_IRC_CLIENT, NULL);
   GSocket *socket = g_socket_connection_get_socket (connection);
 
   self->server = server;
@@ -157,23 +157,23 @@ _natter_client_new (NatterServer      *server,
 }
 
 const char *
-natter_client_get_nick (NatterClient *self)
+natter_irc_client_get_nick (NatterIrcClient *self)
 {
-  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_IRC_CLIENT (self), NULL);
 
   return self->nick;
 }
 
 const char *
-natter_client_get_address (NatterClient *self)
+natter_irc_client_get_address (NatterIrcClient *self)
 {
-  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_IRC_CLIENT (self), NULL);
 
   return self->address;
 }
 
 static void
-natter_client_rebuild_prefix (NatterClient *self)
+natter_irc_client_rebuild_prefix (NatterIrcClient *self)
 {
   g_free (self->prefix);
   self->prefix = g_strdup_printf ("%s!%s@%s",
@@ -183,18 +183,18 @@ natter_client_rebuild_prefix (NatterClient *self)
 }
 
 void
-_natter_client_set_nick (NatterClient *self,
+_natter_irc_client_set_nick (NatterIrcClient *self,
                          const char   *nick)
 {
   g_free (self->nick);
   g_free (self->nick_folded);
   self->nick = g_strdup (nick);
   self->nick_folded = natter_irc_casefold (nick);
-  natter_client_rebuild_prefix (self);
+  natter_irc_client_rebuild_prefix (self);
 }
 
 void
-_natter_client_set_user (NatterClient *self,
+_natter_irc_client_set_user (NatterIrcClient *self,
                          const char   *user,
                          const char   *realname)
 {
@@ -208,12 +208,12 @@ _natter_client_set_user (NatterClient *self,
       g_free (self->realname);
       self->realname = g_strdup (self->user);
     }
-  natter_client_rebuild_prefix (self);
+  natter_irc_client_rebuild_prefix (self);
 }
 
 /* Input is handled only while nothing holds it back. */
 static gboolean
-natter_client_input_held (NatterClient *self)
+natter_irc_client_input_held (NatterIrcClient *self)
 {
   return self->dead || self->paused || self->holds > 0 || self->flooded;
 }
@@ -221,7 +221,7 @@ natter_client_input_held (NatterClient *self)
 /* Bytes the client sent that are not handled yet: what we read and keep,
  * and what waits in the kernel since we stopped reading. */
 static gsize
-natter_client_backlog (NatterClient *self)
+natter_irc_client_backlog (NatterIrcClient *self)
 {
   int unread = 0;
 
@@ -231,12 +231,12 @@ natter_client_backlog (NatterClient *self)
   return (self->partial != NULL ? self->partial->len : 0) + (gsize) MAX (unread, 0);
 }
 
-static void natter_client_continue (NatterClient *self);
+static void natter_irc_client_continue (NatterIrcClient *self);
 
 static gboolean
-natter_client_flood_cb (gpointer data)
+natter_irc_client_flood_cb (gpointer data)
 {
-  NatterClient *self = data;
+  NatterIrcClient *self = data;
   NatterServer *server = self->server;
 
   /* Returning G_SOURCE_REMOVE destroys it; dispatch holds its own ref. */
@@ -248,10 +248,10 @@ natter_client_flood_cb (gpointer data)
   g_object_ref (self);
   /* Slowing down is for bursts: who keeps sending faster than the rate
    * for long is dropped once what waits exceeds the bound. */
-  if (natter_client_backlog (self) > server->flood_backlog)
+  if (natter_irc_client_backlog (self) > server->flood_backlog)
     _natter_server_kill_client (server, self, "Excess Flood", TRUE);
   else
-    natter_client_continue (self);
+    natter_irc_client_continue (self);
   _natter_server_flush (server);
   g_object_unref (self);
 
@@ -264,7 +264,7 @@ natter_client_flood_cb (gpointer data)
  * a timer set for when the next token is due.
  */
 static gboolean
-natter_client_take_token (NatterClient *self)
+natter_irc_client_take_token (NatterIrcClient *self)
 {
   NatterServer *server = self->server;
   gint64 now = g_get_monotonic_time ();
@@ -277,13 +277,13 @@ natter_client_take_token (NatterClient *self)
   if (self->watch_in)
     {
       self->watch_in = FALSE;
-      natter_client_update_watch (self);
+      natter_irc_client_update_watch (self);
     }
   wait_us = natter_token_bucket_wait_us (&self->flood, server->flood_rate, now);
   g_assert (self->flood_timer == NULL);
   self->flood_timer = g_timeout_source_new ((guint) MIN ((wait_us + 999) / 1000, G_MAXUINT));
   g_source_set_static_name (self->flood_timer, "natter-client-flood");
-  g_source_set_callback (self->flood_timer, natter_client_flood_cb, self, NULL);
+  g_source_set_callback (self->flood_timer, natter_irc_client_flood_cb, self, NULL);
   g_source_attach (self->flood_timer, server->context);
 
   return FALSE;
@@ -295,14 +295,14 @@ natter_client_take_token (NatterClient *self)
  * after the last LF is left for the caller to keep.
  */
 static gsize
-natter_client_process (NatterClient *self,
+natter_irc_client_process (NatterIrcClient *self,
                        char         *data,
                        gsize         len)
 {
   char *p = data;
   char *end = data + len;
 
-  while (p < end && !natter_client_input_held (self))
+  while (p < end && !natter_irc_client_input_held (self))
     {
       char *nl = memchr (p, '\n', end - p);
       gsize line_len;
@@ -315,7 +315,7 @@ natter_client_process (NatterClient *self,
         line_len--;
       /* Checked before the line is cut, so that it can wait whole. */
       if (line_len > 0 && !self->discarding && !_natter_multiline_is_open (self) &&
-          !natter_client_take_token (self))
+          !natter_irc_client_take_token (self))
         break;
       p[line_len] = '\0';
 
@@ -330,19 +330,19 @@ natter_client_process (NatterClient *self,
   return p - data;
 }
 
-static void natter_client_read (NatterClient *self);
+static void natter_irc_client_read (NatterIrcClient *self);
 
 static gboolean
-natter_client_tls_pending_cb (gpointer data)
+natter_irc_client_tls_pending_cb (gpointer data)
 {
-  NatterClient *self = data;
+  NatterIrcClient *self = data;
 
   g_clear_pointer (&self->tls_pending, g_source_unref);
-  if (self->closed || !self->watch_in || natter_client_input_held (self))
+  if (self->closed || !self->watch_in || natter_irc_client_input_held (self))
     return G_SOURCE_REMOVE;
 
   g_object_ref (self);
-  natter_client_read (self);
+  natter_irc_client_read (self);
   _natter_server_flush (self->server);
   g_object_unref (self);
 
@@ -352,20 +352,20 @@ natter_client_tls_pending_cb (gpointer data)
 /* TLS decrypts whole records: what a read left of one waits in TLS, not in
  * the kernel, so epoll will not say it is there. Read it from an idle. */
 static void
-natter_client_check_tls_pending (NatterClient *self)
+natter_irc_client_check_tls_pending (NatterIrcClient *self)
 {
-  if (self->tls_pending != NULL || !self->watch_in || natter_client_input_held (self) ||
-      !_natter_client_tls_pending (self))
+  if (self->tls_pending != NULL || !self->watch_in || natter_irc_client_input_held (self) ||
+      !_natter_irc_client_tls_pending (self))
     return;
 
   self->tls_pending = g_idle_source_new ();
   g_source_set_static_name (self->tls_pending, "natter-client-tls-pending");
-  g_source_set_callback (self->tls_pending, natter_client_tls_pending_cb, self, NULL);
+  g_source_set_callback (self->tls_pending, natter_irc_client_tls_pending_cb, self, NULL);
   g_source_attach (self->tls_pending, self->server->context);
 }
 
 static void
-natter_client_read (NatterClient *self)
+natter_irc_client_read (NatterIrcClient *self)
 {
   NatterServer *server = self->server;
   char *buf = server->read_buffer;
@@ -379,7 +379,7 @@ natter_client_read (NatterClient *self)
     size = MIN (size, (gsize) (MAX (self->flood.tokens, 1.0f) + 1) * NATTER_IRC_LINE_MAX);
 
   if (G_UNLIKELY (self->tls_stream != NULL))
-    n = _natter_client_tls_receive (self, buf, size);
+    n = _natter_irc_client_tls_receive (self, buf, size);
   else
     n = recv (self->fd, buf, size, 0);
   if (n < 0)
@@ -400,7 +400,7 @@ natter_client_read (NatterClient *self)
       gsize consumed;
 
       g_string_append_len (self->partial, buf, n);
-      consumed = natter_client_process (self, self->partial->str, self->partial->len);
+      consumed = natter_irc_client_process (self, self->partial->str, self->partial->len);
       if (consumed == self->partial->len)
         {
           g_string_free (self->partial, TRUE);
@@ -411,14 +411,14 @@ natter_client_read (NatterClient *self)
     }
   else
     {
-      gsize consumed = natter_client_process (self, buf, n);
+      gsize consumed = natter_irc_client_process (self, buf, n);
 
       /* Most reads end on a line boundary; only a cut line costs memory. */
       if (consumed < (gsize)n && !self->dead)
         self->partial = g_string_new_len (buf + consumed, n - consumed);
     }
 
-  if (self->partial != NULL && self->partial->len > INPUT_LINE_MAX && !natter_client_input_held (self))
+  if (self->partial != NULL && self->partial->len > INPUT_LINE_MAX && !natter_irc_client_input_held (self))
     {
       /* No end of line in sight: refuse it now and skip to its end. */
       g_string_free (self->partial, TRUE);
@@ -433,37 +433,37 @@ natter_client_read (NatterClient *self)
     }
 
   if (G_UNLIKELY (self->tls_stream != NULL))
-    natter_client_check_tls_pending (self);
+    natter_irc_client_check_tls_pending (self);
 }
 
 void
-_natter_client_pause (NatterClient *self)
+_natter_irc_client_pause (NatterIrcClient *self)
 {
   self->paused = TRUE;
   if (self->watch_in)
     {
       self->watch_in = FALSE;
-      natter_client_update_watch (self);
+      natter_irc_client_update_watch (self);
     }
 }
 
 /* Handles the input held back, then reads again; unless held again. */
 static void
-natter_client_continue (NatterClient *self)
+natter_irc_client_continue (NatterIrcClient *self)
 {
   NatterServer *server = self->server;
 
-  if (natter_client_input_held (self))
+  if (natter_irc_client_input_held (self))
     return;
 
   if (self->partial != NULL)
     {
-      gsize consumed = natter_client_process (self, self->partial->str, self->partial->len);
+      gsize consumed = natter_irc_client_process (self, self->partial->str, self->partial->len);
 
       g_string_erase (self->partial, 0, consumed);
       if (self->partial->len == 0)
         g_clear_pointer (&self->partial, g_autoptr_cleanup_gstring_free);
-      else if (self->partial->len > INPUT_LINE_MAX && !natter_client_input_held (self))
+      else if (self->partial->len > INPUT_LINE_MAX && !natter_irc_client_input_held (self))
         {
           g_clear_pointer (&self->partial, g_autoptr_cleanup_gstring_free);
           self->discarding = TRUE;
@@ -471,12 +471,12 @@ natter_client_continue (NatterClient *self)
         }
     }
 
-  if (!natter_client_input_held (self) && !self->watch_in)
-    _natter_client_start (self);
+  if (!natter_irc_client_input_held (self) && !self->watch_in)
+    _natter_irc_client_start (self);
 }
 
 void
-_natter_client_resume (NatterClient *self)
+_natter_irc_client_resume (NatterIrcClient *self)
 {
   NatterServer *server = self->server;
 
@@ -491,7 +491,7 @@ _natter_client_resume (NatterClient *self)
       self->paused = FALSE;
       /* The command that waited is done: its labelled answer goes first. */
       _natter_label_end (self);
-      natter_client_continue (self);
+      natter_irc_client_continue (self);
     }
 
   _natter_server_flush (server);
@@ -499,7 +499,7 @@ _natter_client_resume (NatterClient *self)
 }
 
 void
-_natter_client_hold (NatterClient *self,
+_natter_irc_client_hold (NatterIrcClient *self,
                      guint64       from_line)
 {
   self->hold_from = self->holds > 0 ? MIN (self->hold_from, from_line) : from_line;
@@ -507,12 +507,12 @@ _natter_client_hold (NatterClient *self,
   if (self->watch_in)
     {
       self->watch_in = FALSE;
-      natter_client_update_watch (self);
+      natter_irc_client_update_watch (self);
     }
 }
 
 void
-_natter_client_release (NatterClient *self,
+_natter_irc_client_release (NatterIrcClient *self,
                         gboolean      drop)
 {
   NatterServer *server = self->server;
@@ -546,7 +546,7 @@ _natter_client_release (NatterClient *self,
     {
       if (self->queue_len > 0)
         _natter_server_mark_dirty (server, self);
-      natter_client_continue (self);
+      natter_irc_client_continue (self);
     }
 
   _natter_server_flush (server);
@@ -554,36 +554,36 @@ _natter_client_release (NatterClient *self,
 }
 
 void
-_natter_client_start (NatterClient *self)
+_natter_irc_client_start (NatterIrcClient *self)
 {
   g_assert (!self->watch_in);
 
   self->watch_in = TRUE;
-  natter_client_update_watch (self);
+  natter_irc_client_update_watch (self);
   /* Input held back (flood control, a pause) may already be decrypted. */
   if (G_UNLIKELY (self->tls_stream != NULL))
-    natter_client_check_tls_pending (self);
+    natter_irc_client_check_tls_pending (self);
 }
 
 void
-_natter_client_ready (NatterClient *self,
+_natter_irc_client_ready (NatterIrcClient *self,
                       guint32       events)
 {
   /* Output first: it frees queue room before reading adds more. The
    * server flushes everything this batch produced once it is done. */
   if ((events & EPOLLOUT) && self->watch_out)
-    _natter_client_flush (self);
+    _natter_irc_client_flush (self);
   if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && self->watch_in && !self->dead)
-    natter_client_read (self);
+    natter_irc_client_read (self);
 }
 
 gboolean
-_natter_client_queue (NatterClient *self,
+_natter_irc_client_queue (NatterIrcClient *self,
                       GBytes       *line)
 {
   gsize size = g_bytes_get_size (line);
 
-  if (!_natter_client_is_alive (self))
+  if (!_natter_irc_client_is_alive (self))
     return FALSE;
 
   /* Compared with what the server holds anyway: fan-out to others reads
@@ -622,17 +622,17 @@ _natter_client_queue (NatterClient *self,
 }
 
 void
-_natter_client_queue_data (NatterClient *self,
+_natter_irc_client_queue_data (NatterIrcClient *self,
                            const char   *data,
                            gsize         len)
 {
   g_autoptr(GBytes) bytes = g_bytes_new (data, len);
 
-  _natter_client_queue (self, bytes);
+  _natter_irc_client_queue (self, bytes);
 }
 
 static void
-natter_client_drop_sent (NatterClient *self,
+natter_irc_client_drop_sent (NatterIrcClient *self,
                          gsize         written)
 {
   self->queue_bytes -= written;
@@ -657,7 +657,7 @@ natter_client_drop_sent (NatterClient *self,
 }
 
 void
-_natter_client_flush (NatterClient *self)
+_natter_irc_client_flush (NatterIrcClient *self)
 {
   if (self->closed || self->handshaking)
     return;
@@ -697,7 +697,7 @@ _natter_client_flush (NatterClient *self)
       msg.msg_iov = iov;
       msg.msg_iovlen = n;
       if (G_UNLIKELY (self->tls_stream != NULL))
-        written = _natter_client_tls_send (self, iov, n);
+        written = _natter_irc_client_tls_send (self, iov, n);
       else
         written = sendmsg (self->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 
@@ -711,49 +711,49 @@ _natter_client_flush (NatterClient *self)
               if (!self->watch_out)
                 {
                   self->watch_out = TRUE;
-                  natter_client_update_watch (self);
+                  natter_irc_client_update_watch (self);
                 }
               return;
             }
-          natter_client_clear_queue (self);
+          natter_irc_client_clear_queue (self);
           _natter_server_kill_client (self->server, self, "Connection closed", FALSE);
           return;
         }
 
-      natter_client_drop_sent (self, written);
+      natter_irc_client_drop_sent (self, written);
     }
 
   if (self->watch_out)
     {
       self->watch_out = FALSE;
-      natter_client_update_watch (self);
+      natter_irc_client_update_watch (self);
     }
   if (self->listing != NULL)
     _natter_server_list_drained (self);
 }
 
 void
-_natter_client_close (NatterClient *self)
+_natter_irc_client_close (NatterIrcClient *self)
 {
   char drain[4096];
 
   if (self->closed)
     return;
 
-  natter_client_destroy_sources (self);
+  natter_irc_client_destroy_sources (self);
   _natter_server_list_cancel (self);
   if (self->handshaking)
     {
       /* The handshake thread still uses the socket: handshake_cb closes it. */
-      natter_client_clear_queue (self);
-      _natter_client_tls_abort (self);
+      natter_irc_client_clear_queue (self);
+      _natter_irc_client_tls_abort (self);
       self->closed = TRUE;
       return;
     }
   if (self->queue_len > 0 && self->quit_reason != NULL)
-    _natter_client_flush (self);
-  natter_client_destroy_sources (self);
-  natter_client_clear_queue (self);
+    _natter_irc_client_flush (self);
+  natter_irc_client_destroy_sources (self);
+  natter_irc_client_clear_queue (self);
 
   /* Send FIN first and drop what the peer already sent, so that the last
    * line (ERROR) is not lost to a reset caused by unread input. */

@@ -37,7 +37,7 @@ handshake_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(NatterClient) self = user_data;
+  g_autoptr(NatterIrcClient) self = user_data;
   NatterServer *server = self->server;
   g_autoptr(GError) error = NULL;
   gboolean ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error);
@@ -83,14 +83,14 @@ handshake_cb (GObject      *source,
     }
   g_debug ("TLS handshake with %s done%s", self->address, peer != NULL ? ", client certificate" : "");
 
-  if (!_natter_client_is_alive (self))
+  if (!_natter_irc_client_is_alive (self))
     return;
-  _natter_client_start (self);
+  _natter_irc_client_start (self);
   _natter_server_flush (server);
 }
 
 void
-_natter_client_tls_begin (NatterClient    *self,
+_natter_irc_client_tls_begin (NatterIrcClient    *self,
                           GTlsCertificate *certificate)
 {
   g_autoptr(GError) error = NULL;
@@ -122,7 +122,7 @@ _natter_client_tls_begin (NatterClient    *self,
 }
 
 void
-_natter_client_tls_abort (NatterClient *self)
+_natter_irc_client_tls_abort (NatterIrcClient *self)
 {
   g_cancellable_cancel (self->tls_cancellable);
   /* Wakes a handshake waiting for the peer; the descriptor stays valid
@@ -139,7 +139,7 @@ errno_for (const GError *error)
 }
 
 gssize
-_natter_client_tls_receive (NatterClient *self,
+_natter_irc_client_tls_receive (NatterIrcClient *self,
                             char         *buf,
                             gsize         size)
 {
@@ -162,7 +162,7 @@ _natter_client_tls_receive (NatterClient *self,
 }
 
 gssize
-_natter_client_tls_send (NatterClient       *self,
+_natter_irc_client_tls_send (NatterIrcClient       *self,
                          const struct iovec *iov,
                          guint               n)
 {
@@ -201,7 +201,7 @@ _natter_client_tls_send (NatterClient       *self,
 }
 
 gboolean
-_natter_client_tls_pending (NatterClient *self)
+_natter_irc_client_tls_pending (NatterIrcClient *self)
 {
   /* g_pollable_input_stream_is_readable() only asks the socket (in
    * glib-networking 2.74): it does not see a record decrypted in part. */

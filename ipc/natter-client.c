@@ -6,9 +6,9 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-#include "natter-ipc-client.h"
+#include "natter-client.h"
 
-struct _NatterIpcClient
+struct _NatterClient
 {
   GObject             parent_instance;
 
@@ -24,7 +24,7 @@ struct _NatterIpcClient
   gboolean            running;
 };
 
-G_DEFINE_FINAL_TYPE (NatterIpcClient, natter_ipc_client, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (NatterClient, natter_client, G_TYPE_OBJECT)
 
 enum {
   PROP_0,
@@ -48,19 +48,19 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static const GDBusErrorEntry error_entries[] = {
-  { NATTER_IPC_ERROR_FAILED, "org.natter.Error.Failed" },
-  { NATTER_IPC_ERROR_INVALID_ARGUMENT, "org.natter.Error.InvalidArgument" },
-  { NATTER_IPC_ERROR_NOT_FOUND, "org.natter.Error.NotFound" },
-  { NATTER_IPC_ERROR_NOT_CONNECTED, "org.natter.Error.NotConnected" },
-  { NATTER_IPC_ERROR_NOT_HOSTING, "org.natter.Error.NotHosting" },
-  { NATTER_IPC_ERROR_ALREADY_HOSTING, "org.natter.Error.AlreadyHosting" },
-  { NATTER_IPC_ERROR_EXISTS, "org.natter.Error.Exists" },
-  { NATTER_IPC_ERROR_TIMED_OUT, "org.natter.Error.TimedOut" },
-  { NATTER_IPC_ERROR_REFUSED, "org.natter.Error.Refused" },
+  { NATTER_CLIENT_ERROR_FAILED, "org.natter.Error.Failed" },
+  { NATTER_CLIENT_ERROR_INVALID_ARGUMENT, "org.natter.Error.InvalidArgument" },
+  { NATTER_CLIENT_ERROR_NOT_FOUND, "org.natter.Error.NotFound" },
+  { NATTER_CLIENT_ERROR_NOT_CONNECTED, "org.natter.Error.NotConnected" },
+  { NATTER_CLIENT_ERROR_NOT_HOSTING, "org.natter.Error.NotHosting" },
+  { NATTER_CLIENT_ERROR_ALREADY_HOSTING, "org.natter.Error.AlreadyHosting" },
+  { NATTER_CLIENT_ERROR_EXISTS, "org.natter.Error.Exists" },
+  { NATTER_CLIENT_ERROR_TIMED_OUT, "org.natter.Error.TimedOut" },
+  { NATTER_CLIENT_ERROR_REFUSED, "org.natter.Error.Refused" },
 };
 
 GQuark
-natter_ipc_error_quark (void)
+natter_client_error_quark (void)
 {
   static gsize quark = 0;
 
@@ -68,7 +68,7 @@ natter_ipc_error_quark (void)
    * process (its tests), its own domain has these names already. */
   if (g_once_init_enter (&quark))
     {
-      GQuark domain = g_quark_from_static_string ("natter-ipc-error-quark");
+      GQuark domain = g_quark_from_static_string ("natter-client-error-quark");
 
       for (guint i = 0; i < G_N_ELEMENTS (error_entries); i++)
         g_dbus_error_register_error (domain, error_entries[i].error_code, error_entries[i].dbus_error_name);
@@ -98,7 +98,7 @@ irc_name_equal (const char *a,
 }
 
 static NatterIpcSession1 *
-session_of_room_object (NatterIpcClient *self,
+session_of_room_object (NatterClient *self,
                         NatterIpcRoom1  *room)
 {
   const char *session_path = natter_ipc_room1_get_session (room);
@@ -106,16 +106,16 @@ session_of_room_object (NatterIpcClient *self,
   if (session_path == NULL)
     return NULL;
 
-  return natter_ipc_client_lookup_session (self, session_path);
+  return natter_client_lookup_session (self, session_path);
 }
 
 static void
-add_room (NatterIpcClient   *self,
+add_room (NatterClient   *self,
           NatterIpcSession1 *session,
           NatterIpcRoom1    *room)
 {
   g_hash_table_insert (self->room_sessions,
-                       g_strdup (natter_ipc_client_get_path (room)),
+                       g_strdup (natter_client_get_path (room)),
                        g_object_ref (session));
   g_signal_emit (self, signals[ROOM_ADDED], 0, session, room);
 }
@@ -123,14 +123,14 @@ add_room (NatterIpcClient   *self,
 static void
 on_object_added (GDBusObjectManager *manager,
                  GDBusObject        *object,
-                 NatterIpcClient    *self)
+                 NatterClient    *self)
 {
   NatterIpcSession1 *session = natter_ipc_object_peek_session1 (NATTER_IPC_OBJECT (object));
   NatterIpcRoom1 *room = natter_ipc_object_peek_room1 (NATTER_IPC_OBJECT (object));
 
   if (session != NULL)
     {
-      const char *path = natter_ipc_client_get_path (session);
+      const char *path = natter_client_get_path (session);
 
       g_signal_emit (self, signals[SESSION_ADDED], 0, session);
 
@@ -164,14 +164,14 @@ on_object_added (GDBusObjectManager *manager,
 static void
 on_object_removed (GDBusObjectManager *manager,
                    GDBusObject        *object,
-                   NatterIpcClient    *self)
+                   NatterClient    *self)
 {
   NatterIpcSession1 *session = natter_ipc_object_peek_session1 (NATTER_IPC_OBJECT (object));
   NatterIpcRoom1 *room = natter_ipc_object_peek_room1 (NATTER_IPC_OBJECT (object));
 
   if (room != NULL)
     {
-      const char *path = natter_ipc_client_get_path (room);
+      const char *path = natter_client_get_path (room);
       g_autoptr(NatterIpcSession1) owner = NULL;
       g_autofree char *key = NULL;
 
@@ -193,7 +193,7 @@ on_interface_proxy_signal (GDBusObjectManagerClient *manager,
                            const char               *sender,
                            const char               *signal_name,
                            GVariant                 *parameters,
-                           NatterIpcClient          *self)
+                           NatterClient          *self)
 {
   if (!NATTER_IPC_IS_SESSION1 (proxy))
     return;
@@ -218,7 +218,7 @@ on_interface_proxy_signal (GDBusObjectManagerClient *manager,
 static void
 on_name_owner_notify (GDBusObjectManagerClient *manager,
                       GParamSpec               *pspec,
-                      NatterIpcClient          *self)
+                      NatterClient          *self)
 {
   g_autofree char *owner = g_dbus_object_manager_client_get_name_owner (manager);
   gboolean running = owner != NULL;
@@ -234,9 +234,9 @@ on_name_owner_notify (GDBusObjectManagerClient *manager,
 /* GObject */
 
 static void
-natter_ipc_client_dispose (GObject *object)
+natter_client_dispose (GObject *object)
 {
-  NatterIpcClient *self = (NatterIpcClient *) object;
+  NatterClient *self = (NatterClient *) object;
 
   if (self->manager != NULL)
     g_signal_handlers_disconnect_by_data (self->manager, self);
@@ -247,16 +247,16 @@ natter_ipc_client_dispose (GObject *object)
   g_clear_pointer (&self->room_sessions, g_hash_table_unref);
   g_clear_pointer (&self->pending_rooms, g_ptr_array_unref);
 
-  G_OBJECT_CLASS (natter_ipc_client_parent_class)->dispose (object);
+  G_OBJECT_CLASS (natter_client_parent_class)->dispose (object);
 }
 
 static void
-natter_ipc_client_get_property (GObject    *object,
+natter_client_get_property (GObject    *object,
                                 guint       prop_id,
                                 GValue     *value,
                                 GParamSpec *pspec)
 {
-  NatterIpcClient *self = NATTER_IPC_CLIENT (object);
+  NatterClient *self = NATTER_CLIENT (object);
 
   switch (prop_id)
     {
@@ -270,12 +270,12 @@ natter_ipc_client_get_property (GObject    *object,
 }
 
 static void
-natter_ipc_client_class_init (NatterIpcClientClass *klass)
+natter_client_class_init (NatterClientClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->dispose = natter_ipc_client_dispose;
-  object_class->get_property = natter_ipc_client_get_property;
+  object_class->dispose = natter_client_dispose;
+  object_class->get_property = natter_client_get_property;
 
   properties[PROP_RUNNING] =
     g_param_spec_boolean ("running", NULL, NULL, FALSE,
@@ -307,12 +307,12 @@ natter_ipc_client_class_init (NatterIpcClientClass *klass)
     g_signal_new ("daemon-appeared", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
-  /* Remote errors arrive as NATTER_IPC_ERROR from the first call on. */
-  natter_ipc_error_quark ();
+  /* Remote errors arrive as NATTER_CLIENT_ERROR from the first call on. */
+  natter_client_error_quark ();
 }
 
 static void
-natter_ipc_client_init (NatterIpcClient *self)
+natter_client_init (NatterClient *self)
 {
   self->room_sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->pending_rooms = g_ptr_array_new_with_free_func (g_object_unref);
@@ -326,7 +326,7 @@ on_manager_ready (GObject      *source,
                   gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  NatterIpcClient *self = g_task_get_source_object (task);
+  NatterClient *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
   g_autofree char *owner = NULL;
   g_autolist(GDBusObject) objects = NULL;
@@ -349,7 +349,7 @@ on_manager_ready (GObject      *source,
       NatterIpcSession1 *session = room != NULL ? session_of_room_object (self, room) : NULL;
 
       if (session != NULL)
-        g_hash_table_insert (self->room_sessions, g_strdup (natter_ipc_client_get_path (room)),
+        g_hash_table_insert (self->room_sessions, g_strdup (natter_client_get_path (room)),
                              g_object_ref (session));
     }
 
@@ -367,7 +367,7 @@ on_host_ready (GObject      *source,
                gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  NatterIpcClient *self = g_task_get_source_object (task);
+  NatterClient *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
 
   self->host = natter_ipc_host1_proxy_new_finish (result, &error);
@@ -389,7 +389,7 @@ on_daemon_ready (GObject      *source,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  NatterIpcClient *self = g_task_get_source_object (task);
+  NatterClient *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
 
   self->daemon = natter_ipc_daemon1_proxy_new_finish (result, &error);
@@ -407,7 +407,7 @@ on_daemon_ready (GObject      *source,
 static void
 start (GTask *task)
 {
-  NatterIpcClient *self = g_task_get_source_object (task);
+  NatterClient *self = g_task_get_source_object (task);
 
   /* Without DO_NOT_AUTO_START the proxy asks the bus to start natterd. */
   natter_ipc_daemon1_proxy_new (self->connection, G_DBUS_PROXY_FLAGS_NONE,
@@ -421,7 +421,7 @@ on_bus_ready (GObject      *source,
               gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  NatterIpcClient *self = g_task_get_source_object (task);
+  NatterClient *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
 
   self->connection = g_bus_get_finish (result, &error);
@@ -435,20 +435,20 @@ on_bus_ready (GObject      *source,
 }
 
 void
-natter_ipc_client_new (GDBusConnection     *connection,
+natter_client_new (GDBusConnection     *connection,
                        GCancellable        *cancellable,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  g_autoptr(NatterIpcClient) self = NULL;
+  g_autoptr(NatterClient) self = NULL;
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (connection == NULL || G_IS_DBUS_CONNECTION (connection));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  self = g_object_new (NATTER_IPC_TYPE_CLIENT, NULL);
+  self = g_object_new (NATTER_TYPE_CLIENT, NULL);
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, natter_ipc_client_new);
+  g_task_set_source_tag (task, natter_client_new);
 
   if (connection != NULL)
     {
@@ -459,52 +459,52 @@ natter_ipc_client_new (GDBusConnection     *connection,
     g_bus_get (G_BUS_TYPE_SESSION, cancellable, on_bus_ready, g_object_ref (task));
 }
 
-NatterIpcClient *
-natter_ipc_client_new_finish (GAsyncResult  *result,
+NatterClient *
+natter_client_new_finish (GAsyncResult  *result,
                               GError       **error)
 {
   g_return_val_if_fail (G_IS_TASK (result), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_ipc_client_new, NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == natter_client_new, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 GDBusConnection *
-natter_ipc_client_get_connection (NatterIpcClient *self)
+natter_client_get_connection (NatterClient *self)
 {
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
 
   return self->connection;
 }
 
 GDBusObjectManager *
-natter_ipc_client_get_object_manager (NatterIpcClient *self)
+natter_client_get_object_manager (NatterClient *self)
 {
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
 
   return self->manager;
 }
 
 NatterIpcDaemon1 *
-natter_ipc_client_get_daemon (NatterIpcClient *self)
+natter_client_get_daemon (NatterClient *self)
 {
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
 
   return self->daemon;
 }
 
 NatterIpcHost1 *
-natter_ipc_client_get_host (NatterIpcClient *self)
+natter_client_get_host (NatterClient *self)
 {
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
 
   return self->host;
 }
 
 gboolean
-natter_ipc_client_get_running (NatterIpcClient *self)
+natter_client_get_running (NatterClient *self)
 {
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), FALSE);
 
   return self->running;
 }
@@ -520,12 +520,12 @@ compare_sessions (gconstpointer a,
 }
 
 GPtrArray *
-natter_ipc_client_list_sessions (NatterIpcClient *self)
+natter_client_list_sessions (NatterClient *self)
 {
   GPtrArray *sessions;
   g_autolist(GDBusObject) objects = NULL;
 
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
 
   sessions = g_ptr_array_new_with_free_func (g_object_unref);
   objects = g_dbus_object_manager_get_objects (self->manager);
@@ -542,12 +542,12 @@ natter_ipc_client_list_sessions (NatterIpcClient *self)
 }
 
 NatterIpcSession1 *
-natter_ipc_client_lookup_session (NatterIpcClient *self,
+natter_client_lookup_session (NatterClient *self,
                                   const char      *object_path)
 {
   g_autoptr(GDBusObject) object = NULL;
 
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
   g_return_val_if_fail (object_path != NULL, NULL);
 
   if (!g_variant_is_object_path (object_path))
@@ -570,17 +570,17 @@ compare_rooms (gconstpointer a,
 }
 
 GPtrArray *
-natter_ipc_client_list_rooms (NatterIpcClient   *self,
+natter_client_list_rooms (NatterClient   *self,
                               NatterIpcSession1 *session)
 {
   GPtrArray *rooms;
   g_autolist(GDBusObject) objects = NULL;
   const char *session_path;
 
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
   g_return_val_if_fail (NATTER_IPC_IS_SESSION1 (session), NULL);
 
-  session_path = natter_ipc_client_get_path (session);
+  session_path = natter_client_get_path (session);
   rooms = g_ptr_array_new_with_free_func (g_object_unref);
   objects = g_dbus_object_manager_get_objects (self->manager);
   for (GList *l = objects; l != NULL; l = l->next)
@@ -596,17 +596,17 @@ natter_ipc_client_list_rooms (NatterIpcClient   *self,
 }
 
 NatterIpcRoom1 *
-natter_ipc_client_lookup_room (NatterIpcClient   *self,
+natter_client_lookup_room (NatterClient   *self,
                                NatterIpcSession1 *session,
                                const char        *name)
 {
   g_autoptr(GPtrArray) rooms = NULL;
 
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
   g_return_val_if_fail (NATTER_IPC_IS_SESSION1 (session), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  rooms = natter_ipc_client_list_rooms (self, session);
+  rooms = natter_client_list_rooms (self, session);
   for (guint i = 0; i < rooms->len; i++)
     {
       NatterIpcRoom1 *room = g_ptr_array_index (rooms, i);
@@ -621,15 +621,15 @@ natter_ipc_client_lookup_room (NatterIpcClient   *self,
 }
 
 NatterIpcSession1 *
-natter_ipc_client_get_room_session (NatterIpcClient *self,
+natter_client_get_room_session (NatterClient *self,
                                     NatterIpcRoom1  *room)
 {
   NatterIpcSession1 *session;
 
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
   g_return_val_if_fail (NATTER_IPC_IS_ROOM1 (room), NULL);
 
-  session = g_hash_table_lookup (self->room_sessions, natter_ipc_client_get_path (room));
+  session = g_hash_table_lookup (self->room_sessions, natter_client_get_path (room));
   if (session == NULL)
     session = session_of_room_object (self, room);
 
@@ -669,7 +669,7 @@ wait_free (Wait *wait)
 }
 
 static GTask *
-wait_task_new (NatterIpcClient     *self,
+wait_task_new (NatterClient     *self,
                WaitKind             kind,
                NatterIpcSession1   *session,
                guint                timeout_ms,
@@ -707,7 +707,7 @@ wait_return (GTask    *task,
              gpointer  object,
              GError   *error)
 {
-  NatterIpcClient *self = g_task_get_source_object (task);
+  NatterClient *self = g_task_get_source_object (task);
   Wait *wait = g_task_get_task_data (task);
 
   g_clear_signal_handler (&wait->client_handler, self);
@@ -726,7 +726,7 @@ wait_return (GTask    *task,
 /* The object waited for once it is here; NULL while it is not, or with
  * @error when it will not be. @state and @reason: a StateChanged, or NULL. */
 static gpointer
-wait_check (NatterIpcClient  *self,
+wait_check (NatterClient  *self,
             Wait             *wait,
             const char       *state,
             const char       *reason,
@@ -735,16 +735,16 @@ wait_check (NatterIpcClient  *self,
   switch (wait->kind)
     {
     case WAIT_SESSION:
-      return natter_ipc_client_lookup_session (self, wait->path);
+      return natter_client_lookup_session (self, wait->path);
 
     case WAIT_ROOM:
-      return natter_ipc_client_lookup_room (self, wait->session, wait->name);
+      return natter_client_lookup_room (self, wait->session, wait->name);
 
     case WAIT_CONNECTED:
       if (g_strcmp0 (natter_ipc_session1_get_state (wait->session), "connected") == 0)
         return wait->session;
       if (g_strcmp0 (state, "reconnecting") == 0 || g_strcmp0 (state, "disconnected") == 0)
-        g_set_error_literal (error, NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_CONNECTED,
+        g_set_error_literal (error, NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_NOT_CONNECTED,
                              reason != NULL && reason[0] != '\0' ? reason : state);
       return NULL;
 
@@ -772,7 +772,7 @@ wait_settle (GTask      *task,
 }
 
 static void
-on_wait_session_added (NatterIpcClient   *self,
+on_wait_session_added (NatterClient   *self,
                        NatterIpcSession1 *session,
                        GTask             *task)
 {
@@ -780,7 +780,7 @@ on_wait_session_added (NatterIpcClient   *self,
 }
 
 static void
-on_wait_room_added (NatterIpcClient   *self,
+on_wait_room_added (NatterClient   *self,
                     NatterIpcSession1 *session,
                     NatterIpcRoom1    *room,
                     GTask             *task)
@@ -789,7 +789,7 @@ on_wait_room_added (NatterIpcClient   *self,
 }
 
 static void
-on_wait_state_changed (NatterIpcClient   *self,
+on_wait_state_changed (NatterClient   *self,
                        NatterIpcSession1 *session,
                        const char        *state,
                        const char        *reason,
@@ -821,11 +821,11 @@ on_wait_timeout (gpointer user_data)
   switch (wait->kind)
     {
     case WAIT_SESSION:
-      error = g_error_new_literal (NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_PUBLISHED,
+      error = g_error_new_literal (NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_NOT_PUBLISHED,
                                    _("natterd opened the session but did not publish it"));
       break;
     case WAIT_ROOM:
-      error = g_error_new_literal (NATTER_IPC_ERROR, NATTER_IPC_ERROR_NOT_PUBLISHED,
+      error = g_error_new_literal (NATTER_CLIENT_ERROR, NATTER_CLIENT_ERROR_NOT_PUBLISHED,
                                    _("natterd joined the room but did not publish it"));
       break;
     case WAIT_CONNECTED:
@@ -857,7 +857,7 @@ on_wait_cancelled (GCancellable *cancellable,
 static void
 wait_start (GTask *task)
 {
-  NatterIpcClient *self = g_task_get_source_object (task);
+  NatterClient *self = g_task_get_source_object (task);
   Wait *wait = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
 
@@ -903,12 +903,12 @@ wait_start (GTask *task)
 }
 
 static gpointer
-wait_finish (NatterIpcClient  *self,
+wait_finish (NatterClient  *self,
              GAsyncResult     *result,
              gpointer          source_tag,
              GError          **error)
 {
-  g_return_val_if_fail (NATTER_IPC_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (NATTER_IS_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
 
@@ -938,7 +938,7 @@ on_called (GObject      *source,
 }
 
 void
-natter_ipc_client_open_session (NatterIpcClient     *self,
+natter_client_open_session (NatterClient     *self,
                                 GVariant            *options,
                                 guint                timeout_ms,
                                 GCancellable        *cancellable,
@@ -947,52 +947,52 @@ natter_ipc_client_open_session (NatterIpcClient     *self,
 {
   GTask *task;
 
-  g_return_if_fail (NATTER_IPC_IS_CLIENT (self));
+  g_return_if_fail (NATTER_IS_CLIENT (self));
   g_return_if_fail (options != NULL && g_variant_is_of_type (options, G_VARIANT_TYPE_VARDICT));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = wait_task_new (self, WAIT_SESSION, NULL, timeout_ms, cancellable, callback, user_data,
-                        natter_ipc_client_open_session);
+                        natter_client_open_session);
   natter_ipc_daemon1_call_open_session (self->daemon, options, G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
                                         on_called, task);
 }
 
 NatterIpcSession1 *
-natter_ipc_client_open_session_finish (NatterIpcClient  *self,
+natter_client_open_session_finish (NatterClient  *self,
                                        GAsyncResult     *result,
                                        GError          **error)
 {
-  return wait_finish (self, result, natter_ipc_client_open_session, error);
+  return wait_finish (self, result, natter_client_open_session, error);
 }
 
 void
-natter_ipc_client_wait_connected (NatterIpcClient     *self,
+natter_client_wait_connected (NatterClient     *self,
                                   NatterIpcSession1   *session,
                                   guint                timeout_ms,
                                   GCancellable        *cancellable,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  g_return_if_fail (NATTER_IPC_IS_CLIENT (self));
+  g_return_if_fail (NATTER_IS_CLIENT (self));
   g_return_if_fail (NATTER_IPC_IS_SESSION1 (session));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   wait_start (wait_task_new (self, WAIT_CONNECTED, session, timeout_ms, cancellable, callback, user_data,
-                             natter_ipc_client_wait_connected));
+                             natter_client_wait_connected));
 }
 
 gboolean
-natter_ipc_client_wait_connected_finish (NatterIpcClient  *self,
+natter_client_wait_connected_finish (NatterClient  *self,
                                          GAsyncResult     *result,
                                          GError          **error)
 {
-  g_autoptr(NatterIpcSession1) session = wait_finish (self, result, natter_ipc_client_wait_connected, error);
+  g_autoptr(NatterIpcSession1) session = wait_finish (self, result, natter_client_wait_connected, error);
 
   return session != NULL;
 }
 
 void
-natter_ipc_client_join_room (NatterIpcClient     *self,
+natter_client_join_room (NatterClient     *self,
                              NatterIpcSession1   *session,
                              const char          *name,
                              const char          *key,
@@ -1003,28 +1003,28 @@ natter_ipc_client_join_room (NatterIpcClient     *self,
 {
   GTask *task;
 
-  g_return_if_fail (NATTER_IPC_IS_CLIENT (self));
+  g_return_if_fail (NATTER_IS_CLIENT (self));
   g_return_if_fail (NATTER_IPC_IS_SESSION1 (session));
   g_return_if_fail (name != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = wait_task_new (self, WAIT_ROOM, session, timeout_ms, cancellable, callback, user_data,
-                        natter_ipc_client_join_room);
+                        natter_client_join_room);
   ((Wait *) g_task_get_task_data (task))->name = g_strdup (name);
   natter_ipc_session1_call_join (session, name, key != NULL ? key : "", G_DBUS_CALL_FLAGS_NONE, -1,
                                  cancellable, on_called, task);
 }
 
 NatterIpcRoom1 *
-natter_ipc_client_join_room_finish (NatterIpcClient  *self,
+natter_client_join_room_finish (NatterClient  *self,
                                     GAsyncResult     *result,
                                     GError          **error)
 {
-  return wait_finish (self, result, natter_ipc_client_join_room, error);
+  return wait_finish (self, result, natter_client_join_room, error);
 }
 
 const char *
-natter_ipc_client_get_path (gpointer proxy)
+natter_client_get_path (gpointer proxy)
 {
   g_return_val_if_fail (G_IS_DBUS_PROXY (proxy), NULL);
 

@@ -12,35 +12,35 @@ G_BEGIN_DECLS
 
 /*
  * org.natter.Error.* as a GError domain: a method call that natterd answers
- * with one of its errors fails with NATTER_IPC_ERROR and the matching code
+ * with one of its errors fails with NATTER_CLIENT_ERROR and the matching code
  * (the message still starts with the "GDBus.Error:…" prefix, which
  * g_dbus_error_strip_remote_error() removes). In a process that also runs
  * natterd's own D-Bus service (its tests), that service's error domain has
  * the names first; g_dbus_error_get_remote_error() works either way.
  */
-#define NATTER_IPC_ERROR (natter_ipc_error_quark ())
+#define NATTER_CLIENT_ERROR (natter_client_error_quark ())
 
 typedef enum {
-  NATTER_IPC_ERROR_FAILED,            /* org.natter.Error.Failed */
-  NATTER_IPC_ERROR_INVALID_ARGUMENT,  /* org.natter.Error.InvalidArgument */
-  NATTER_IPC_ERROR_NOT_FOUND,         /* org.natter.Error.NotFound */
-  NATTER_IPC_ERROR_NOT_CONNECTED,     /* org.natter.Error.NotConnected */
-  NATTER_IPC_ERROR_NOT_HOSTING,       /* org.natter.Error.NotHosting */
-  NATTER_IPC_ERROR_ALREADY_HOSTING,   /* org.natter.Error.AlreadyHosting */
-  NATTER_IPC_ERROR_EXISTS,            /* org.natter.Error.Exists */
-  NATTER_IPC_ERROR_TIMED_OUT,         /* org.natter.Error.TimedOut */
-  NATTER_IPC_ERROR_REFUSED,           /* org.natter.Error.Refused */
+  NATTER_CLIENT_ERROR_FAILED,            /* org.natter.Error.Failed */
+  NATTER_CLIENT_ERROR_INVALID_ARGUMENT,  /* org.natter.Error.InvalidArgument */
+  NATTER_CLIENT_ERROR_NOT_FOUND,         /* org.natter.Error.NotFound */
+  NATTER_CLIENT_ERROR_NOT_CONNECTED,     /* org.natter.Error.NotConnected */
+  NATTER_CLIENT_ERROR_NOT_HOSTING,       /* org.natter.Error.NotHosting */
+  NATTER_CLIENT_ERROR_ALREADY_HOSTING,   /* org.natter.Error.AlreadyHosting */
+  NATTER_CLIENT_ERROR_EXISTS,            /* org.natter.Error.Exists */
+  NATTER_CLIENT_ERROR_TIMED_OUT,         /* org.natter.Error.TimedOut */
+  NATTER_CLIENT_ERROR_REFUSED,           /* org.natter.Error.Refused */
   /* Not from natterd: a call it answered made no object appear in time. */
-  NATTER_IPC_ERROR_NOT_PUBLISHED,
-} NatterIpcError;
+  NATTER_CLIENT_ERROR_NOT_PUBLISHED,
+} NatterClientError;
 
-GQuark natter_ipc_error_quark (void);
+GQuark natter_client_error_quark (void);
 
-#define NATTER_IPC_TYPE_CLIENT (natter_ipc_client_get_type ())
-G_DECLARE_FINAL_TYPE (NatterIpcClient, natter_ipc_client, NATTER_IPC, CLIENT, GObject)
+#define NATTER_TYPE_CLIENT (natter_client_get_type ())
+G_DECLARE_FINAL_TYPE (NatterClient, natter_client, NATTER, CLIENT, GObject)
 
 /*
- * NatterIpcClient: natterd as seen from a front end (the window, natterctl).
+ * NatterClient: natterd as seen from a front end (the window, natterctl).
  *
  * It holds the org.natter.Daemon1 and org.natter.Host1 proxies of
  * /org/natter/Daemon and the object manager client that mirrors every
@@ -67,43 +67,43 @@ G_DECLARE_FINAL_TYPE (NatterIpcClient, natter_ipc_client, NATTER_IPC, CLIENT, GO
  * method on the Daemon1 proxy starts natterd again by D-Bus activation.
  *
  * Everything happens on the thread-default main context of the thread that
- * called natter_ipc_client_new().
+ * called natter_client_new().
  */
 
 /* @connection: the bus, or NULL for the session bus. Starts natterd by D-Bus
  * activation when it is not running. Fails when the bus cannot be reached
  * or natterd cannot be started; a bus where natterd is not installed gives
  * a client that is not :running. */
-void                natter_ipc_client_new                (GDBusConnection     *connection,
+void                natter_client_new                (GDBusConnection     *connection,
                                                           GCancellable        *cancellable,
                                                           GAsyncReadyCallback  callback,
                                                           gpointer             user_data);
-NatterIpcClient    *natter_ipc_client_new_finish         (GAsyncResult        *result,
+NatterClient    *natter_client_new_finish         (GAsyncResult        *result,
                                                           GError             **error);
 
-GDBusConnection    *natter_ipc_client_get_connection     (NatterIpcClient     *self);
-GDBusObjectManager *natter_ipc_client_get_object_manager (NatterIpcClient     *self);
-NatterIpcDaemon1   *natter_ipc_client_get_daemon         (NatterIpcClient     *self);
-NatterIpcHost1     *natter_ipc_client_get_host           (NatterIpcClient     *self);
-gboolean            natter_ipc_client_get_running        (NatterIpcClient     *self);
+GDBusConnection    *natter_client_get_connection     (NatterClient     *self);
+GDBusObjectManager *natter_client_get_object_manager (NatterClient     *self);
+NatterIpcDaemon1   *natter_client_get_daemon         (NatterClient     *self);
+NatterIpcHost1     *natter_client_get_host           (NatterClient     *self);
+gboolean            natter_client_get_running        (NatterClient     *self);
 
 /* NatterIpcSession1 * of the open sessions, sorted by Id. */
-GPtrArray          *natter_ipc_client_list_sessions      (NatterIpcClient     *self);
+GPtrArray          *natter_client_list_sessions      (NatterClient     *self);
 /* The session at @object_path, or NULL. (transfer none) */
-NatterIpcSession1  *natter_ipc_client_lookup_session     (NatterIpcClient     *self,
+NatterIpcSession1  *natter_client_lookup_session     (NatterClient     *self,
                                                           const char          *object_path);
 
 /* NatterIpcRoom1 * of @session's rooms and private conversations, sorted
  * by name. */
-GPtrArray          *natter_ipc_client_list_rooms         (NatterIpcClient     *self,
+GPtrArray          *natter_client_list_rooms         (NatterClient     *self,
                                                           NatterIpcSession1   *session);
 /* @session's room (or private conversation) called @name, compared as IRC
  * does (case-insensitively, rfc1459), or NULL. (transfer none) */
-NatterIpcRoom1     *natter_ipc_client_lookup_room        (NatterIpcClient     *self,
+NatterIpcRoom1     *natter_client_lookup_room        (NatterClient     *self,
                                                           NatterIpcSession1   *session,
                                                           const char          *name);
 /* The session @room belongs to. (transfer none) */
-NatterIpcSession1  *natter_ipc_client_get_room_session   (NatterIpcClient     *self,
+NatterIpcSession1  *natter_client_get_room_session   (NatterClient     *self,
                                                           NatterIpcRoom1      *room);
 
 /*
@@ -112,38 +112,38 @@ NatterIpcSession1  *natter_ipc_client_get_room_session   (NatterIpcClient     *s
  * it has, and after every handler of the matching signal (session-added,
  * room-added, session-state-changed) ran. @timeout_ms bounds the wait after
  * natterd's answer (0: no limit); past it they fail with
- * G_IO_ERROR_TIMED_OUT. natterd's own refusals are NATTER_IPC_ERROR.
+ * G_IO_ERROR_TIMED_OUT. natterd's own refusals are NATTER_CLIENT_ERROR.
  */
 
 /* Daemon1.OpenSession (@options, the a{sv} it takes; consumed if floating),
  * which may also return an open session to the same server and nick; then
  * waits for the session's object. Returns it. (transfer full) */
-void                natter_ipc_client_open_session       (NatterIpcClient     *self,
+void                natter_client_open_session       (NatterClient     *self,
                                                           GVariant            *options,
                                                           guint                timeout_ms,
                                                           GCancellable        *cancellable,
                                                           GAsyncReadyCallback  callback,
                                                           gpointer             user_data);
-NatterIpcSession1  *natter_ipc_client_open_session_finish (NatterIpcClient    *self,
+NatterIpcSession1  *natter_client_open_session_finish (NatterClient    *self,
                                                           GAsyncResult        *result,
                                                           GError             **error);
 
-/* Waits until @session is connected. Fails with NATTER_IPC_ERROR_NOT_CONNECTED,
+/* Waits until @session is connected. Fails with NATTER_CLIENT_ERROR_NOT_CONNECTED,
  * the reason (or the state) as message, when it goes reconnecting or
  * disconnected first. */
-void                natter_ipc_client_wait_connected     (NatterIpcClient     *self,
+void                natter_client_wait_connected     (NatterClient     *self,
                                                           NatterIpcSession1   *session,
                                                           guint                timeout_ms,
                                                           GCancellable        *cancellable,
                                                           GAsyncReadyCallback  callback,
                                                           gpointer             user_data);
-gboolean            natter_ipc_client_wait_connected_finish (NatterIpcClient  *self,
+gboolean            natter_client_wait_connected_finish (NatterClient  *self,
                                                           GAsyncResult        *result,
                                                           GError             **error);
 
 /* Session1.Join (@name, @key or ""), then waits for the room's object.
  * Returns it. (transfer full) */
-void                natter_ipc_client_join_room          (NatterIpcClient     *self,
+void                natter_client_join_room          (NatterClient     *self,
                                                           NatterIpcSession1   *session,
                                                           const char          *name,
                                                           const char          *key,
@@ -151,11 +151,11 @@ void                natter_ipc_client_join_room          (NatterIpcClient     *s
                                                           GCancellable        *cancellable,
                                                           GAsyncReadyCallback  callback,
                                                           gpointer             user_data);
-NatterIpcRoom1     *natter_ipc_client_join_room_finish   (NatterIpcClient     *self,
+NatterIpcRoom1     *natter_client_join_room_finish   (NatterClient     *self,
                                                           GAsyncResult        *result,
                                                           GError             **error);
 
 /* The object path of @session or @room, for comparisons. */
-const char         *natter_ipc_client_get_path           (gpointer             proxy);
+const char         *natter_client_get_path           (gpointer             proxy);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "natter-client.h"
+#include "natter-irc-client.h"
 #include "natter-server.h"
 #include "natter-token-bucket.h"
 
@@ -9,7 +9,7 @@
 
 G_BEGIN_DECLS
 
-/* IRCv3 capabilities, as bits of NatterClient.caps. */
+/* IRCv3 capabilities, as bits of NatterIrcClient.caps. */
 typedef enum {
   NATTER_CAP_AWAY_NOTIFY  = 1 << 0,
   NATTER_CAP_ECHO_MESSAGE = 1 << 1,
@@ -45,7 +45,7 @@ typedef struct _NatterListing NatterListing;
 /* A labelled command's answer being gathered: natter-server-label.c. */
 typedef struct _NatterLabel NatterLabel;
 
-struct _NatterClient
+struct _NatterIrcClient
 {
   GObject            parent_instance;
 
@@ -90,7 +90,7 @@ struct _NatterClient
   gsize              queue_offset;  /* bytes of the head line already sent */
   gsize              queue_bytes;
   /* Lines ever queued and ever sent whole: an acknowledgement waiting for
-   * the store holds every line from hold_from on (see _natter_client_hold()). */
+   * the store holds every line from hold_from on (see _natter_irc_client_hold()). */
   guint64            lines_queued;
   guint64            lines_sent;
   guint64            hold_from;
@@ -125,7 +125,7 @@ struct _NatterClient
   guint              handshaking    : 1; /* TLS handshake under way: no I/O yet */
   guint              tls_buffered   : 1; /* the last TLS read filled the buffer: more may wait in TLS */
 
-  /* TLS (natter-client-tls.c): reads and writes go through tls_stream's
+  /* TLS (natter-irc-client-tls.c): reads and writes go through tls_stream's
    * pollable streams instead of the socket; NULL on plain TCP and for
    * WebSocket clients, whose TLS ends in the bridge. */
   GIOStream         *tls_stream;
@@ -137,63 +137,63 @@ struct _NatterClient
   GHashTable        *read_markers;  /* without an account: folded target -> gint64* ms, or NULL */
 };
 
-NatterClient *_natter_client_new          (NatterServer      *server,
+NatterIrcClient *_natter_irc_client_new          (NatterServer      *server,
                                            GSocketConnection *connection,
                                            const char        *address);
-/* TLS (natter-client-tls.c): wraps the connection in a GTlsServerConnection
+/* TLS (natter-irc-client-tls.c): wraps the connection in a GTlsServerConnection
  * with @certificate and handshakes in the background; the client is read
  * once it is done, and dropped quietly if it fails. */
-void          _natter_client_tls_begin    (NatterClient      *self,
+void          _natter_irc_client_tls_begin    (NatterIrcClient      *self,
                                            GTlsCertificate   *certificate);
 /* recv() and sendmsg() through TLS: -1 with errno EAGAIN when it would
  * block, another errno on failure. */
-gssize        _natter_client_tls_receive  (NatterClient      *self,
+gssize        _natter_irc_client_tls_receive  (NatterIrcClient      *self,
                                            char              *buf,
                                            gsize              size);
-gssize        _natter_client_tls_send     (NatterClient      *self,
+gssize        _natter_irc_client_tls_send     (NatterIrcClient      *self,
                                            const struct iovec *iov,
                                            guint              n);
 /* TRUE when TLS holds decrypted input that epoll cannot see. */
-gboolean      _natter_client_tls_pending  (NatterClient      *self);
+gboolean      _natter_irc_client_tls_pending  (NatterIrcClient      *self);
 /* Stops a handshake under way; the socket is closed when it has stopped. */
-void          _natter_client_tls_abort    (NatterClient      *self);
+void          _natter_irc_client_tls_abort    (NatterIrcClient      *self);
 /* Starts reading through the server's poller. */
-void          _natter_client_start        (NatterClient      *self);
+void          _natter_irc_client_start        (NatterIrcClient      *self);
 /* The poller's callback: @events are epoll bits. */
-void          _natter_client_ready        (NatterClient      *self,
+void          _natter_irc_client_ready        (NatterIrcClient      *self,
                                            guint32            events);
 /* Queues @line; FALSE if the send queue is full (the client is then condemned). */
-gboolean      _natter_client_queue        (NatterClient      *self,
+gboolean      _natter_irc_client_queue        (NatterIrcClient      *self,
                                            GBytes            *line);
-void          _natter_client_queue_data   (NatterClient      *self,
+void          _natter_irc_client_queue_data   (NatterIrcClient      *self,
                                            const char        *data,
                                            gsize              len);
 /* Holds the client's input (the rest of a read included) until resumed,
  * so that its commands keep their order around an asynchronous one. */
-void          _natter_client_pause        (NatterClient      *self);
+void          _natter_irc_client_pause        (NatterIrcClient      *self);
 /* Handles what was held, reads again and flushes the server's output. */
-void          _natter_client_resume       (NatterClient      *self);
+void          _natter_irc_client_resume       (NatterIrcClient      *self);
 /* Holds the client's input, and its output from its @from_line-th queued
- * line on (a count of lines_queued), until as many _natter_client_release():
+ * line on (a count of lines_queued), until as many _natter_irc_client_release():
  * what acknowledges a write waits until the store has committed it, and the
  * client's next commands wait behind it. Other clients go on. */
-void          _natter_client_hold         (NatterClient      *self,
+void          _natter_irc_client_hold         (NatterIrcClient      *self,
                                            guint64            from_line);
 /* Sends what was held (or with @drop, forgets it) and handles the input. */
-void          _natter_client_release      (NatterClient      *self,
+void          _natter_irc_client_release      (NatterIrcClient      *self,
                                            gboolean           drop);
 /* Writes as much of the queue as the socket takes now. */
-void          _natter_client_flush        (NatterClient      *self);
+void          _natter_irc_client_flush        (NatterIrcClient      *self);
 /* Stops reading, writes what it can and closes the socket. */
-void          _natter_client_close        (NatterClient      *self);
-void          _natter_client_set_nick     (NatterClient      *self,
+void          _natter_irc_client_close        (NatterIrcClient      *self);
+void          _natter_irc_client_set_nick     (NatterIrcClient      *self,
                                            const char        *nick);
-void          _natter_client_set_user     (NatterClient      *self,
+void          _natter_irc_client_set_user     (NatterIrcClient      *self,
                                            const char        *user,
                                            const char        *realname);
 
 static inline gboolean
-_natter_client_has_cap (NatterClient *self,
+_natter_irc_client_has_cap (NatterIrcClient *self,
                         NatterCap     cap)
 {
   return (self->caps & cap) != 0;
@@ -201,21 +201,21 @@ _natter_client_has_cap (NatterClient *self,
 
 /* Neither condemned nor closing: still worth an answer. */
 static inline gboolean
-_natter_client_is_alive (NatterClient *self)
+_natter_irc_client_is_alive (NatterIrcClient *self)
 {
   return !self->dead && !self->closed;
 }
 
 /* What max-clients-per-ip and the abuse limits count @self under. */
 static inline const char *
-_natter_client_limit_key (NatterClient *self)
+_natter_irc_client_limit_key (NatterIrcClient *self)
 {
   return self->limit_key != NULL ? self->limit_key : self->address;
 }
 
 /* Nick for numerics and CAP: "*" until registration completes. */
 static inline const char *
-_natter_client_target (NatterClient *self)
+_natter_irc_client_target (NatterIrcClient *self)
 {
   return self->registered ? self->nick : "*";
 }
