@@ -13,6 +13,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "natter-ipc-error.h"
 #include "natter-chat-private.h"
 #include "natter-cli.h"
 #include "natter-cli-output.h"
@@ -85,7 +86,7 @@ _natter_chat_error (NatterChat   *self,
   g_autofree char *line = NULL;
   g_autofree char *painted = NULL;
 
-  g_dbus_error_strip_remote_error (copy);
+  g_free (natter_ipc_error_strip (copy));
   line = g_strconcat ("!! ", copy->message, NULL);
   painted = natter_cli_paint (self->color, NATTER_CLI_RED, line);
   _natter_chat_print (self, painted);

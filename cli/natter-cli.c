@@ -10,6 +10,7 @@
 
 #include "natter-cli.h"
 #include "natter-cli-output.h"
+#include "natter-ipc-error.h"
 
 struct _NatterCli
 {
@@ -235,18 +236,42 @@ describe_cause (const GError *error)
   return NULL;
 }
 
+/* With --json, for scripts: the sentence, the D-Bus error's name and
+ * the chat server's own text ("" where there is none). */
+static void
+report_error_json (const GError *error,
+                   const char   *message,
+                   const char   *server_text)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *remote = g_dbus_error_get_remote_error (error);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, message);
+  json_builder_set_member_name (builder, "error-name");
+  json_builder_add_string_value (builder, remote != NULL ? remote : "");
+  json_builder_set_member_name (builder, "server-text");
+  json_builder_add_string_value (builder, server_text != NULL ? server_text : "");
+  json_builder_end_object (builder);
+  natter_cli_print_builder (builder);
+}
+
 int
 natter_cli_report_error (NatterCli    *self,
                          const GError *error)
 {
   g_autoptr(GError) copy = NULL;
+  g_autofree char *server_text = NULL;
   const char *cause;
 
   g_return_val_if_fail (NATTER_IS_CLI (self), NATTER_CLI_EXIT_ERROR);
   g_return_val_if_fail (error != NULL, NATTER_CLI_EXIT_ERROR);
 
   copy = g_error_copy (error);
-  g_dbus_error_strip_remote_error (copy);
+  server_text = natter_ipc_error_strip (copy);
+  if (self->json)
+    report_error_json (error, copy->message, server_text);
 
   if (error_means_unreachable (error))
     {

@@ -8,6 +8,7 @@
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
+#include "natter-ipc-error.h"
 #include "natter-application.h"
 #include "natter-certificate-dialog.h"
 #include "natter-connect-dialog.h"
@@ -112,7 +113,7 @@ natter_application_report_call (GObject      *source,
   if (reply != NULL)
     return;
 
-  g_dbus_error_strip_remote_error (error);
+  g_free (natter_ipc_error_strip (error));
   if (NATTER_IS_APPLICATION (app))
     natter_application_show_error (NATTER_APPLICATION (app), error->message);
   else
@@ -251,7 +252,7 @@ on_link_session_opened (GObject      *source,
     ;
   else if (session == NULL)
     {
-      g_dbus_error_strip_remote_error (error);
+      g_free (natter_ipc_error_strip (error));
       report_link_failure (self, link->text, error->message);
     }
   else if ((item = natter_session_list_lookup_session (self->session_list, natter_client_get_path (session))) != NULL)

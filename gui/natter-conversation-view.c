@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "natter-ipc-error.h"
 #include "natter-application.h"
 #include "natter-command.h"
 #include "natter-conversation-view.h"
@@ -129,7 +130,7 @@ on_call_done (GObject      *source,
 
   if (reply == NULL)
     {
-      g_dbus_error_strip_remote_error (error);
+      g_free (natter_ipc_error_strip (error));
       show_error (self, error->message);
     }
 }
@@ -841,7 +842,7 @@ on_topic_set (GObject      *source,
   /* natterd answers once the server has; a refusal comes with its reason. */
   if (!natter_ipc_room1_call_set_topic_finish (NATTER_IPC_ROOM1 (source), result, &error))
     {
-      g_dbus_error_strip_remote_error (error);
+      g_free (natter_ipc_error_strip (error));
       if (self->conversation == request->conversation)
         show_inline_error (self, error->message);
       else

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "natter-ipc-error.h"
 #include "natter-join-dialog.h"
 #include "natter-listed-room.h"
 
@@ -90,7 +91,7 @@ on_joined (GObject      *source,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       self = user_data;
-      g_dbus_error_strip_remote_error (error);
+      g_free (natter_ipc_error_strip (error));
       gtk_label_set_label (self->error_label, error->message);
       gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.join", TRUE);

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "natter-ipc-error.h"
 #include "natter-application.h"
 #include "natter-member-popover.h"
 #include "natter-session-item.h"
@@ -100,7 +101,7 @@ on_whois (GObject      *source,
     text = g_strdup (_("Not online"));
   else if (error != NULL)
     {
-      g_dbus_error_strip_remote_error (error);
+      g_free (natter_ipc_error_strip (error));
       text = g_strdup (error->message);
     }
   else

@@ -383,7 +383,9 @@ send_text (NatterSession      *session,
 }
 
 /* Asks of the session: a message @arg to @where, the topic @arg of the
- * room @where, a kick of @arg from @where, or the nick @arg. */
+ * room @where, a kick of @arg from @where, the nick @arg, to join @where
+ * (with the key @arg), an invite of @arg to @where, or the mode @arg of
+ * @where. */
 void
 ask_async (Fixture    *f,
            Ask         what,
@@ -408,6 +410,22 @@ ask_async (Fixture    *f,
     case ASK_NICK:
       wait->finish = natter_session_set_nick_finish;
       natter_session_set_nick_async (f->session, arg, NULL, on_answered, wait);
+      break;
+    case ASK_JOIN:
+      wait->finish = natter_session_join_finish;
+      natter_session_join_async (f->session, where, arg, NULL, on_answered, wait);
+      break;
+    case ASK_INVITE:
+      wait->finish = natter_session_invite_finish;
+      natter_session_invite_async (f->session, arg, where, NULL, on_answered, wait);
+      break;
+    case ASK_MODE:
+      {
+        const char *modes[] = { arg, NULL };
+
+        wait->finish = natter_session_mode_finish;
+        natter_session_mode_async (f->session, where, modes, NULL, on_answered, wait);
+      }
       break;
     default:
       g_assert_not_reached ();

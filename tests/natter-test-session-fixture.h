@@ -76,6 +76,9 @@ typedef enum {
   ASK_TOPIC,
   ASK_KICK,
   ASK_NICK,
+  ASK_JOIN,
+  ASK_INVITE,
+  ASK_MODE,
 } Ask;
 
 typedef struct {

@@ -1190,22 +1190,22 @@ test_refusals (Fixture       *f,
 
   natter_test_bus_call_fails_saying (f->bus, ops, ROOM_IFACE, "SetTopic",
                                      g_variant_new ("(s)", "alice was here"),
-                                     E_REFUSED, "#ops: You're not channel operator");
+                                     E_REFUSED, "You need to be a room operator to change the topic\n#ops: You're not channel operator");
   natter_test_bus_call_fails_saying (f->bus, ops, ROOM_IFACE, "Kick",
                                      g_variant_new ("(ss)", "bob", ""),
-                                     E_REFUSED, "#ops: You're not channel operator");
+                                     E_REFUSED, "You need to be a room operator to remove people from #ops\n#ops: You're not channel operator");
   natter_test_bus_call_fails_saying (f->bus, mine, ROOM_IFACE, "Kick",
                                      g_variant_new ("(ss)", "bob", ""),
-                                     E_NOT_FOUND, "bob: They aren't on that channel");
+                                     E_NOT_FOUND, "bob is not in that room\nbob: They aren't on that channel");
   natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "SetNick",
                                      g_variant_new ("(s)", "bob"),
-                                     E_EXISTS, "bob: Nickname is already in use");
+                                     E_EXISTS, "That nick is taken\nbob: Nickname is already in use");
   natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "Send",
                                      g_variant_new ("(sss)", "nobody", "hello?", ""),
-                                     E_NOT_FOUND, "nobody: No such nick/channel");
+                                     E_NOT_FOUND, "nobody is not online\nnobody: No such nick/channel");
   natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "Send",
                                      g_variant_new ("(sss)", "#nowhere", "hello?", ""),
-                                     E_NOT_FOUND, "#nowhere: No such channel");
+                                     E_NOT_FOUND, "There is no room #nowhere\n#nowhere: No such channel");
   assert_property (f, session, SESSION_IFACE, "Nick", "'alice'");
   assert_property (f, ops, ROOM_IFACE, "Topic", "''");
 
@@ -1258,7 +1258,7 @@ test_whois_mode_invite_raw (Fixture       *f,
   printed = rooms != NULL ? g_variant_print (rooms, FALSE) : NULL;
   g_assert_cmpstr (printed, ==, "['#room']");
   natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "Whois", g_variant_new ("(s)", "ghost"),
-                                     E_NOT_FOUND, "ghost: No such nick/channel");
+                                     E_NOT_FOUND, "ghost is not online\nghost: No such nick/channel");
   natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "Whois", g_variant_new ("(s)", "bob\r\nQUIT"),
                               E_INVALID);
 
@@ -1274,10 +1274,10 @@ test_whois_mode_invite_raw (Fixture       *f,
   }
   natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "Mode",
                                      g_variant_new ("(s^as)", "#room", (const char *[]) { "+Z", NULL }),
-                                     E_INVALID, "Z: is unknown mode char to me");
+                                     E_INVALID, "The server does not know that room mode\nZ: is unknown mode char to me");
   natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "Mode",
                                      g_variant_new ("(s^as)", "#nowhere", (const char *[]) { "+i", NULL }),
-                                     E_NOT_FOUND, "#nowhere: No such channel");
+                                     E_NOT_FOUND, "There is no room #nowhere\n#nowhere: No such channel");
   natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "Mode",
                               g_variant_new ("(s^as)", "#room", (const char *[]) { "+k", "a\rb", NULL }), E_INVALID);
   natter_test_bus_call_fails (f->bus, session, SESSION_IFACE, "Mode",
@@ -1293,9 +1293,9 @@ test_whois_mode_invite_raw (Fixture       *f,
   natter_test_client_send (carol, "JOIN #room");
   natter_test_client_expect (carol, "* 366 carol #room *");
   natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "Invite", g_variant_new ("(ss)", "bob", "#room"),
-                                     E_REFUSED, "bob: is already on channel");
+                                     E_REFUSED, "bob is already in that room\nbob: is already on channel");
   natter_test_bus_call_fails_saying (f->bus, session, SESSION_IFACE, "Invite", g_variant_new ("(ss)", "ghost", "#room"),
-                                     E_NOT_FOUND, "ghost: No such nick/channel");
+                                     E_NOT_FOUND, "ghost is not online\nghost: No such nick/channel");
 
   /* SendRaw: written as is; what would break the session is refused. */
   g_clear_pointer (&reply, g_variant_unref);

@@ -728,7 +728,7 @@ test_topic_where_allowed (void)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (entry)));
   gtk_editable_set_text (GTK_EDITABLE (entry), "alice was here");
   g_signal_emit_by_name (entry, "activate");
-  g_assert_true (natter_test_gui_wait (inline_error_is, "#ranks: You're not channel operator", 10000));
+  g_assert_true (natter_test_gui_wait (inline_error_is, "You need to be a room operator to change the topic", 10000));
   assert_no_line_with (oscar, "TOPIC", 300);
 
   /* Made an operator: the topic goes out. */
@@ -784,7 +784,7 @@ test_command_msg_and_query (void)
 
   /* To nobody: the server says so. */
   type_and_enter ("/msg nobody are you there?");
-  g_assert_true (natter_test_gui_wait (toast_starts, "nobody: No such nick/channel", 10000));
+  g_assert_true (natter_test_gui_wait (toast_starts, "nobody is not online", 10000));
   g_assert_null (natter_test_gui_find_conversation (f.app, "nobody"));
 
   /* /query opens it without a word sent. */
@@ -828,7 +828,7 @@ test_command_nick_topic_away (void)
   g_assert_true (session_property_is ("Nick", "'alice'"));
   /* Taken: the server says so, and the nick stays. */
   type_and_enter ("/nick bob");
-  g_assert_true (natter_test_gui_wait (toast_starts, "bob: Nickname is already in use", 10000));
+  g_assert_true (natter_test_gui_wait (toast_starts, "That nick is taken", 10000));
   g_assert_true (session_property_is ("Nick", "'alice'"));
 
   /* /topic: the first in #cmds is its operator. */

@@ -255,6 +255,40 @@ test_join_room (void)
   natter_test_client_expect (f.bob, ":bob!* JOIN #natter");
 }
 
+static gboolean
+dialog_says (gpointer data)
+{
+  gpointer *what = data;
+
+  return natter_test_gui_find_label (what[0], what[1]) != NULL;
+}
+
+/* A room with a password, joined without it: the dialog says so in words
+ * a person understands, not the server's. */
+static void
+test_join_refused (void)
+{
+  GtkWindow *dialog;
+  GObject *room_row;
+  gpointer what[2];
+
+  natter_test_client_send (f.bob, "JOIN #vault");
+  natter_test_client_expect (f.bob, ":bob!* JOIN #vault");
+  natter_test_client_send (f.bob, "MODE #vault +k sesame");
+  natter_test_client_expect (f.bob, ":bob!* MODE #vault +k sesame");
+
+  dialog = natter_window_show_join_dialog (f.window);
+  room_row = gtk_widget_get_template_child (GTK_WIDGET (dialog), NATTER_TYPE_JOIN_DIALOG, "room_row");
+  gtk_editable_set_text (GTK_EDITABLE (room_row), "#vault");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.join", NULL));
+
+  what[0] = dialog;
+  what[1] = (gpointer) "This room needs a password";
+  g_assert_true (natter_test_gui_wait (dialog_says, what, 10000));
+  g_assert_null (natter_test_gui_find_conversation (f.app, "#vault"));
+  gtk_window_destroy (dialog);
+}
+
 static void
 test_enter_sends (void)
 {
@@ -1222,6 +1256,7 @@ main (int   argc,
   g_test_add_func ("/gui/connect/dialog-opens-session-in-sidebar", test_connect_dialog);
   g_test_add_func ("/gui/room/join-dialog-joins-and-opens", test_join_room);
   g_test_add_func ("/gui/compose/enter-sends-to-room", test_enter_sends);
+  g_test_add_func ("/gui/room/join-refused-says-why", test_join_refused);
   g_test_add_func ("/gui/messages/raw-client-message-appears", test_raw_client_message_appears);
   g_test_add_func ("/gui/compose/tab-completes-up-recalls", test_compose_keys);
   g_test_add_func ("/gui/compose/several-lines-ask-first", test_multiline_asks);

@@ -270,20 +270,21 @@ test_session (Fixture       *f,
   printed = g_variant_print (reply, FALSE);
   g_assert_true (g_str_has_prefix (printed, "([('#interop', 2, 'Interop in progress')"));
 
-  /* ngircd's refusals, named: a non-operator's topic in a +t room, a
+  /* ngircd's refusals, named, as sentences: a non-operator's topic in a +t room, a
    * taken nick, a message to nobody (no echo-message: PING says when). */
   natter_test_client_send (bob, "MODE #interop +t");
   natter_test_client_expect (bob, ":bob!*MODE #interop +t*");
   natter_test_bus_call_fails_saying (f->bus, room, ROOM_IFACE, "SetTopic",
                                      g_variant_new ("(s)", "alice's topic"),
-                                     "org.natter.Error.Refused", "#interop: ?*");
+                                     "org.natter.Error.Refused",
+                                     "You need to be a room operator to change the topic\n#interop: ?*");
   natter_test_bus_wait_property (f->bus, room, ROOM_IFACE, "Topic", "'Interop in progress'");
   natter_test_bus_call_fails_saying (f->bus, alice, SESSION_IFACE, "SetNick",
                                      g_variant_new ("(s)", "bob"),
-                                     "org.natter.Error.Exists", "bob: ?*");
+                                     "org.natter.Error.Exists", "That nick is taken\nbob: ?*");
   natter_test_bus_call_fails_saying (f->bus, alice, SESSION_IFACE, "Send",
                                      g_variant_new ("(sss)", "nobody", "hello?", ""),
-                                     "org.natter.Error.NotFound", "nobody: ?*");
+                                     "org.natter.Error.NotFound", "nobody is not online\nnobody: ?*");
   g_clear_pointer (&reply, g_variant_unref);
   reply = natter_test_bus_call_ok (f->bus, alice, SESSION_IFACE, "SetNick", g_variant_new ("(s)", "alice2"));
   natter_test_client_expect (bob, ":alice!~alice@127.0.0.1 NICK :alice2");

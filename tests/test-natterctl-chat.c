@@ -853,11 +853,11 @@ test_join_and_msg (Fixture       *f,
   wait_screen (f, "-- Who: ");
   wait_screen (f, " bob");
 
-  /* The server says no: its reason, in the chat. */
+  /* The server says no: why, as a sentence, in the chat. */
   chat_type (f, "/topic mine now\r");
-  wait_screen (f, "!! #b: You're not channel operator");
+  wait_screen (f, "!! You need to be a room operator to change the topic");
   chat_type (f, "/nick bob\r");
-  wait_screen (f, "!! bob: Nickname is already in use");
+  wait_screen (f, "!! That nick is taken");
 
   /* Alt+1 and /switch change the current room. */
   chat_type (f, "\0331");
@@ -1026,7 +1026,7 @@ test_irc_commands (Fixture       *f,
   chat_type (f, "/msg bob,zed,#a hi all\r");
   natter_test_client_expect (bob, ":alice!* PRIVMSG bob :hi all");
   natter_test_client_expect (bob, ":alice!* PRIVMSG #a :hi all");
-  wait_screen (f, "!! zed: No such nick");
+  wait_screen (f, "!! zed is not online");
 
   /* /whoelse and /wholast: the Natter host's WHOLAST, one line each. */
   chat_type (f, "/whoelse\r");
@@ -1063,9 +1063,9 @@ test_irc_commands (Fixture       *f,
   natter_test_client_expect (bob, ":alice!* INVITE bob #a");
   wait_screen (f, "-- Invited bob to #a");
 
-  /* The server's refusal, in its words */
+  /* The server's refusal, as a sentence */
   chat_type (f, "/whois nobody\r");
-  wait_screen (f, "!! nobody: No such nick");
+  wait_screen (f, "!! nobody is not online");
 
   chat_quit (f);
 }

@@ -648,12 +648,12 @@ test_delete (Fixture       *f,
   g_assert_nonnull (strstr (out, "bob: message deleted\n"));
   g_assert_null (strstr (out, "pills"));
 
-  /* The server's refusal, in its words; a msgid natterd never saw. */
+  /* The server's refusal, as a sentence; a msgid natterd never saw. */
   process = natter_test_ctl_spawn ("delete", "b2", NULL);
   natter_test_fake_expect (fake, "REDACT #a b2");
   natter_test_fake_send (fake, ":fake.test FAIL REDACT REDACT_FORBIDDEN #a b2 :You are not authorised to delete this message");
   g_assert_cmpint (natter_test_ctl_wait (process, NULL, &err), ==, 1);
-  g_assert_nonnull (strstr (err, "You are not authorised to delete this message"));
+  g_assert_cmpstr (err, ==, "natterctl: Refused by the server: You may not delete that message\n");
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "delete", "no-such-msgid", NULL), ==, 1);
   g_assert_nonnull (strstr (err, "No message “no-such-msgid” in the scrollback"));
@@ -1313,9 +1313,21 @@ test_errors (Fixture       *f,
   natter_test_client_expect (bob, ":bob!* MODE #k +k secret");
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "join", "#k", NULL), ==, 1);
-  g_assert_true (g_str_has_prefix (err, "natterctl: Refused by the server: "));
-  g_assert_nonnull (strstr (err, "+k"));
-  g_assert_null (strstr (err, "GDBus.Error"));
+  g_assert_cmpstr (err, ==, "natterctl: Refused by the server: This room needs a password\n");
+  /* Scripts get the sentence, the error's name and the server's own text. */
+  {
+    g_autofree char *out = NULL;
+    g_autoptr(JsonNode) node = NULL;
+    JsonObject *object;
+
+    g_assert_cmpint (natter_test_ctl_run (NULL, &out, NULL, "--json", "join", "#k", NULL), ==, 1);
+    node = json_from_string (out, NULL);
+    g_assert_nonnull (node);
+    object = object_of (node);
+    g_assert_cmpstr (json_object_get_string_member (object, "error"), ==, "This room needs a password");
+    g_assert_cmpstr (json_object_get_string_member (object, "error-name"), ==, "org.natter.Error.Refused");
+    g_assert_cmpstr (json_object_get_string_member (object, "server-text"), ==, "#k: Cannot join channel (+k)");
+  }
   g_assert_cmpint (natter_test_ctl_run (NULL, NULL, NULL, "join", "#k", "--key", "secret", NULL), ==, 0);
   natter_test_client_expect (bob, ":alice!* JOIN #k");
 
@@ -1323,13 +1335,13 @@ test_errors (Fixture       *f,
   start = g_get_monotonic_time ();
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "send", "nobody", "hello?", NULL), ==, 1);
-  g_assert_cmpstr (err, ==, "natterctl: Not found: nobody: No such nick/channel\n");
+  g_assert_cmpstr (err, ==, "natterctl: Not found: nobody is not online\n");
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "send", "#nowhere", "hello?", NULL), ==, 1);
-  g_assert_cmpstr (err, ==, "natterctl: Not found: #nowhere: No such channel\n");
+  g_assert_cmpstr (err, ==, "natterctl: Not found: There is no room #nowhere\n");
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (natter_test_ctl_run (NULL, NULL, &err, "nick", "bob", NULL), ==, 1);
-  g_assert_cmpstr (err, ==, "natterctl: Already exists: bob: Nickname is already in use\n");
+  g_assert_cmpstr (err, ==, "natterctl: Already exists: That nick is taken\n");
   /* Not the ten seconds nick used to wait for a change that never came. */
   g_assert_cmpint (g_get_monotonic_time () - start, <, 8 * G_USEC_PER_SEC);
   natter_test_client_assert_silent (bob, 100);

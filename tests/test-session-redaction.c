@@ -17,6 +17,16 @@ typedef struct {
   GPtrArray *deleted;   /* "target msgid" */
 } Deletions;
 
+/* The chat server's own text, after a refusal's sentence. */
+static const char *
+server_text (const GError *error)
+{
+  const char *newline = strchr (error->message, '\n');
+
+  g_assert_nonnull (newline);
+  return newline + 1;
+}
+
 static void
 on_deleted (NatterSession *session,
             const char    *target,
@@ -109,7 +119,7 @@ test_fake_with_cap (Fixture       *f,
   natter_test_fake_send (fake, ":fake.test FAIL REDACT REDACT_FORBIDDEN #m b2 :You are not authorised to delete this message");
   g_assert_false (wait_answer (&wait, "DeleteMessage", &error));
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
-  g_assert_cmpstr (error->message, ==, "You are not authorised to delete this message");
+  g_assert_cmpstr (server_text (error), ==, "You are not authorised to delete this message");
   g_clear_error (&error);
 
   /* Not in the scrollback, or not a msgid: nothing goes. */
@@ -182,12 +192,54 @@ test_fake_without_cap (Fixture       *f,
   natter_test_fake_assert_silent (fake, 200);
 }
 
+/* Readable errors: each FAIL REDACT code natterd knows, as a sentence. */
+static const struct {
+  const char *code;
+  const char *sentence;
+} redact_refusals[] = {
+  { "INVALID_TARGET", "Messages in #m cannot be deleted" },
+  { "REDACT_FORBIDDEN", "You may not delete that message" },
+  { "REDACT_WINDOW_EXPIRED", "That message is too old to delete" },
+  { "UNKNOWN_MSGID", "The server does not know that message" },
+  { "SOMETHING_NEW", "The server refused: Not today" },
+};
+
+static void
+test_refusal_sentence (Fixture       *f,
+                       gconstpointer  data)
+{
+  guint row = GPOINTER_TO_UINT (data);
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  AsyncWait wait = ANSWER_WAIT (natter_session_delete_message_finish);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sentence = NULL;
+
+  alice_in_room_on_fake (f, fake, "server-time message-tags echo-message draft/message-redaction");
+  natter_test_fake_send (fake, "@msgid=b1 :bob!b@h PRIVMSG #m :platypus secrets");
+  g_assert_nonnull (wait_message (f, "platypus secrets"));
+
+  delete_async (f, "b1", NULL, &wait);
+  natter_test_fake_expect (fake, "REDACT #m b1");
+  natter_test_fake_sendf (fake, ":fake.test FAIL REDACT %s #m b1 :Not today", redact_refusals[row].code);
+  g_assert_false (wait_answer (&wait, "DeleteMessage", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
+  sentence = g_strndup (error->message, strcspn (error->message, "\n"));
+  g_assert_cmpstr (sentence, ==, redact_refusals[row].sentence);
+  g_assert_cmpstr (server_text (error), ==, "Not today");
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+  for (guint i = 0; i < G_N_ELEMENTS (redact_refusals); i++)
+    {
+      g_autofree char *path = g_strconcat ("/session/redaction/refusal/", redact_refusals[i].code, NULL);
+
+      g_test_add (path, Fixture, GUINT_TO_POINTER (i), fixture_set_up, test_refusal_sentence, fixture_tear_down);
+    }
   g_test_add ("/session/redaction/fake-with-cap", Fixture, NULL,
               fixture_set_up, test_fake_with_cap, fixture_tear_down);
   g_test_add ("/session/redaction/fake-without-cap", Fixture, NULL,

@@ -10,6 +10,16 @@
 #include "natter-test-session-fixture.h"
 #include "natter-test-store.h"
 
+/* The chat server's own text, after a refusal's sentence. */
+static const char *
+server_text (const GError *error)
+{
+  const char *newline = strchr (error->message, '\n');
+
+  g_assert_nonnull (newline);
+  return newline + 1;
+}
+
 static void
 on_history_like_who (GObject      *source,
                      GAsyncResult *result,
@@ -259,7 +269,7 @@ test_answers_refusals (Fixture       *f,
       fake_answer (fake, refusals[i].refusal);
       g_assert_false (wait_answer (&wait, refusals[i].line, &error));
       g_assert_error (error, NATTER_SESSION_ERROR, refusals[i].code);
-      g_assert_cmpstr (error->message, ==, refusals[i].message);
+      g_assert_cmpstr (server_text (error), ==, refusals[i].message);
       g_clear_error (&error);
     }
 
@@ -516,6 +526,8 @@ test_answers_hosted (Fixture       *f,
   wait_state (f->session, NATTER_SESSION_STATE_CONNECTED);
   bob = client_new (f, "bob");
   carol = client_new (f, "carol");
+  /* natterd's host offers labeled-response: what follows is labeled. */
+  g_assert_true (natter_session_has_cap (f->session, "labeled-response"));
 
   /* bob runs #ops (+nt) and #ext; alice runs #mine. */
   natter_test_client_send (bob, "JOIN #ops,#ext");
@@ -525,32 +537,32 @@ test_answers_hosted (Fixture       *f,
 
   g_assert_false (ask (f, ASK_TOPIC, "#ops", "alice was here", &error));
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
-  g_assert_cmpstr (error->message, ==, "#ops: You're not channel operator");
+  g_assert_cmpstr (server_text (error), ==, "#ops: You're not channel operator");
   g_clear_error (&error);
   g_assert_false (ask (f, ASK_KICK, "#ops", "bob", &error));
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
   g_clear_error (&error);
   g_assert_false (ask (f, ASK_KICK, "#mine", "carol", &error));
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
-  g_assert_cmpstr (error->message, ==, "carol: They aren't on that channel");
+  g_assert_cmpstr (server_text (error), ==, "carol: They aren't on that channel");
   g_clear_error (&error);
   g_assert_false (ask (f, ASK_NICK, NULL, "bob", &error));
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_EXISTS);
-  g_assert_cmpstr (error->message, ==, "bob: Nickname is already in use");
+  g_assert_cmpstr (server_text (error), ==, "bob: Nickname is already in use");
   g_clear_error (&error);
   g_assert_false (ask (f, ASK_NICK, NULL, "NickServ", &error));
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   g_assert_false (send_text (f->session, "nobody", "hello?", NATTER_MESSAGE_KIND_TEXT, &error));
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
-  g_assert_cmpstr (error->message, ==, "nobody: No such nick/channel");
+  g_assert_cmpstr (server_text (error), ==, "nobody: No such nick/channel");
   g_clear_error (&error);
   g_assert_false (send_text (f->session, "#nowhere", "hello?", NATTER_MESSAGE_KIND_TEXT, &error));
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
   g_clear_error (&error);
   g_assert_false (send_text (f->session, "#ext", "from outside", NATTER_MESSAGE_KIND_TEXT, &error));
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
-  g_assert_cmpstr (error->message, ==, "#ext: Cannot send to channel");
+  g_assert_cmpstr (server_text (error), ==, "#ext: Cannot send to channel");
   g_clear_error (&error);
   for (guint i = 0; i < 300; i++)
     g_string_append_printf (long_text, "%sword%u", i > 0 ? " " : "", i);
@@ -624,7 +636,7 @@ test_whois (Fixture       *f,
   natter_test_spin_until (is_done, &found.done, NATTER_TEST_TIMEOUT_MS);
   g_assert_true (ghost.done);
   g_assert_error (ghost.error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
-  g_assert_cmpstr (ghost.error->message, ==, "ghost: No such nick/channel");
+  g_assert_cmpstr (server_text (ghost.error), ==, "ghost: No such nick/channel");
   g_clear_error (&ghost.error);
   g_clear_pointer (&ghost.array, g_ptr_array_unref);
 
@@ -720,7 +732,7 @@ test_mode (Fixture       *f,
       g_assert_false (mode (f, mode_refusals[i].target, mode_refusals[i].modes, &error));
       g_assert_error (error, NATTER_SESSION_ERROR, mode_refusals[i].code);
       if (mode_refusals[i].message != NULL)
-        g_assert_cmpstr (error->message, ==, mode_refusals[i].message);
+        g_assert_cmpstr (server_text (error), ==, mode_refusals[i].message);
       g_clear_error (&error);
     }
   g_assert_cmpint (natter_session_get_state (f->session), ==, NATTER_SESSION_STATE_CONNECTED);
@@ -763,14 +775,14 @@ test_invite (Fixture       *f,
 
   g_assert_false (invite (f, "bob", "#room", &error));
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
-  g_assert_cmpstr (error->message, ==, "bob: is already on channel");
+  g_assert_cmpstr (server_text (error), ==, "bob: is already on channel");
   g_clear_error (&error);
   g_assert_false (invite (f, "ghost", "#room", &error));
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
   g_clear_error (&error);
   g_assert_false (invite (f, "carol", "#bobs", &error));
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
-  g_assert_cmpstr (error->message, ==, "#bobs: You're not on that channel");
+  g_assert_cmpstr (server_text (error), ==, "#bobs: You're not on that channel");
   g_clear_error (&error);
   g_assert_false (invite (f, "carol", "#nowhere", &error));
   g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
@@ -954,12 +966,298 @@ test_join_key_sets_created_room (Fixture       *f,
   }
 }
 
+/* Readable errors: each refusal natterd knows, as the sentence a person
+ * reads (the D-Bus error's message, natterctl's and the window's). */
+typedef struct {
+  const char *name;
+  Ask         what;
+  const char *where;
+  const char *arg;
+  const char *line;      /* what the server reads */
+  const char *refusal;   /* its answer */
+  const char *sentence;
+} ReadableError;
+
+static const ReadableError readable_errors[] = {
+  { "401-send", ASK_SEND, "ghost", "hi", "PRIVMSG ghost *hi", ":fake.test 401 alice ghost :No such nick/channel",
+    "ghost is not online" },
+  { "401-kick", ASK_KICK, "#a", "ghost", "KICK #a ghost *out", ":fake.test 401 alice ghost :No such nick/channel",
+    "ghost is not online" },
+  { "403-send", ASK_SEND, "#gone", "hi", "PRIVMSG #gone *hi", ":fake.test 403 alice #gone :No such channel",
+    "There is no room #gone" },
+  { "403-join", ASK_JOIN, "#gone", NULL, "JOIN #gone", ":fake.test 403 alice #gone :No such channel",
+    "#gone is not a room you can join" },
+  { "404", ASK_SEND, "#a", "hi", "PRIVMSG #a *hi", ":fake.test 404 alice #a :Cannot send to channel",
+    "You cannot send messages to #a" },
+  { "405", ASK_JOIN, "#b", NULL, "JOIN #b", ":fake.test 405 alice #b :You have joined too many channels",
+    "You are in too many rooms to join #b" },
+  { "407", ASK_SEND, "bob", "hi", "PRIVMSG bob *hi", ":fake.test 407 alice bob :Too many recipients",
+    "That message has too many recipients" },
+  { "432", ASK_NICK, NULL, "NickServ", "NICK NickServ", ":fake.test 432 alice NickServ :Erroneous nickname",
+    "NickServ is not a valid nick" },
+  { "433", ASK_NICK, NULL, "bob", "NICK bob", ":fake.test 433 alice bob :Nickname is already in use",
+    "That nick is taken" },
+  { "437-nick", ASK_NICK, NULL, "held", "NICK held", ":fake.test 437 alice held :Nick/channel is temporarily unavailable",
+    "The nick held is not available right now" },
+  { "437-join", ASK_JOIN, "#held", NULL, "JOIN #held", ":fake.test 437 alice #held :Nick/channel is temporarily unavailable",
+    "#held is not available right now" },
+  { "438", ASK_NICK, NULL, "quick", "NICK quick", ":fake.test 438 alice quick :Nick change too fast",
+    "You are changing nicks too fast; wait a moment" },
+  { "441", ASK_KICK, "#a", "carol", "KICK #a carol *out", ":fake.test 441 alice carol #a :They aren't on that channel",
+    "carol is not in that room" },
+  { "442", ASK_TOPIC, "#a", "mine", "TOPIC #a *mine", ":fake.test 442 alice #a :You're not on that channel",
+    "You are not in #a" },
+  { "443", ASK_INVITE, "#a", "bob", "INVITE bob #a", ":fake.test 443 alice bob #a :is already on channel",
+    "bob is already in that room" },
+  { "467", ASK_MODE, "#a", "+t", "MODE #a +t", ":fake.test 467 alice #a :Channel key already set",
+    "#a already has a password" },
+  { "471", ASK_JOIN, "#full", NULL, "JOIN #full", ":fake.test 471 alice #full :Cannot join channel (+l)",
+    "#full is full" },
+  { "472", ASK_MODE, "#a", "+Z", "MODE #a +Z", ":fake.test 472 alice Z :is unknown mode char to me",
+    "The server does not know that room mode" },
+  { "473", ASK_JOIN, "#inv", NULL, "JOIN #inv", ":fake.test 473 alice #inv :Cannot join channel (+i)",
+    "#inv is invite-only" },
+  { "474", ASK_JOIN, "#ban", NULL, "JOIN #ban", ":fake.test 474 alice #ban :Cannot join channel (+b)",
+    "You are banned from #ban" },
+  { "475", ASK_JOIN, "#locked", NULL, "JOIN #locked", ":fake.test 475 alice #locked :Cannot join channel (+k)",
+    "This room needs a password" },
+  { "476", ASK_JOIN, "#bad", NULL, "JOIN #bad", ":fake.test 476 alice #bad :Bad Channel Mask",
+    "#bad is not a valid room name" },
+  { "477", ASK_JOIN, "#reg", NULL, "JOIN #reg", ":fake.test 477 alice #reg :You need a registered nick",
+    "You need a registered nick to join #reg" },
+  { "478", ASK_MODE, "#a", "+t", "MODE #a +t", ":fake.test 478 alice #a *!*@x :Channel ban list is full",
+    "The ban list of #a is full" },
+  { "481", ASK_MODE, "#a", "+t", "MODE #a +t", ":fake.test 481 alice :Permission Denied- You're not an IRC operator",
+    "You need to be a server operator to do that" },
+  { "482-topic", ASK_TOPIC, "#a", "mine", "TOPIC #a *mine", ":fake.test 482 alice #a :You're not channel operator",
+    "You need to be a room operator to change the topic" },
+  { "482-kick", ASK_KICK, "#a", "bob", "KICK #a bob *out", ":fake.test 482 alice #a :You're not channel operator",
+    "You need to be a room operator to remove people from #a" },
+  { "482-invite", ASK_INVITE, "#a", "carol", "INVITE carol #a", ":fake.test 482 alice #a :You're not channel operator",
+    "You need to be a room operator to invite people to #a" },
+  { "482-mode", ASK_MODE, "#a", "+t", "MODE #a +t", ":fake.test 482 alice #a :You're not channel operator",
+    "You need to be a room operator to change the modes of #a" },
+  { "484", ASK_KICK, "#a", "bob", "KICK #a bob *out", ":fake.test 484 alice #a :Cannot kick or deop a network service",
+    "The server protects that person in #a" },
+  { "489", ASK_JOIN, "#tls", NULL, "JOIN #tls", ":fake.test 489 alice #tls :Cannot join channel; SSL users only",
+    "#tls only lets in people connected securely" },
+  { "501", ASK_MODE, "alice", "+Z", "MODE alice +Z", ":fake.test 501 alice :Unknown MODE flag",
+    "The server does not know that user mode" },
+  { "502", ASK_MODE, "bob", "+i", "MODE bob +i", ":fake.test 502 alice :Can't change mode for other users",
+    "You can only change your own modes" },
+  { "525", ASK_MODE, "#a", "+t", "MODE #a +t", ":fake.test 525 alice #a :Key is not well-formed",
+    "That is not a valid room password" },
+  { "696", ASK_MODE, "#a", "+t", "MODE #a +t", ":fake.test 696 alice #a l x :Invalid mode parameter",
+    "That mode’s value is not valid" },
+  { "fail-account-required", ASK_JOIN, "#acct", NULL, "JOIN #acct",
+    ":fake.test FAIL JOIN ACCOUNT_REQUIRED #acct :You must be logged in to join",
+    "You need to be logged in to an account to do that" },
+  { "fail-need-registration", ASK_NICK, NULL, "later", "NICK later",
+    ":fake.test FAIL NICK NEED_REGISTRATION :You have not registered",
+    "Wait until the connection is set up" },
+  { "fail-unknown", ASK_TOPIC, "#a", "mine", "TOPIC #a *mine",
+    ":fake.test FAIL TOPIC SOMETHING_ODD #a :Topics are off today",
+    "The server refused: Topics are off today" },
+};
+
+static void
+test_readable_error (Fixture       *f,
+                     gconstpointer  data)
+{
+  const ReadableError *row = data;
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sentence = NULL;
+  AsyncWait wait = { 0, };
+
+  session_on_fake (f, fake, NULL, NULL);
+  ask_async (f, row->what, row->where, row->arg, &wait);
+  natter_test_fake_expect (fake, row->line);
+  /* A join waits for its echo, without a PING. */
+  if (row->what == ASK_JOIN)
+    natter_test_fake_send (fake, row->refusal);
+  else
+    fake_answer (fake, row->refusal);
+  g_assert_false (wait_answer (&wait, row->line, &error));
+  g_assert_nonnull (error);
+  sentence = g_strndup (error->message, strcspn (error->message, "\n"));
+  g_assert_cmpstr (sentence, ==, row->sentence);
+  /* The server's own text follows, for scripts. */
+  g_assert_nonnull (strstr (server_text (error), row->refusal + strlen (row->refusal) - 8));
+}
+
+/* labeled-response: the label the session put on @line ("@label=X ..."). */
+static char *
+label_of (const char *line)
+{
+  g_assert_true (g_str_has_prefix (line, "@label="));
+  return g_strndup (line + strlen ("@label="), strcspn (line + strlen ("@label="), "; "));
+}
+
+/* Reads the labeled line matching @pattern (after "@label=* "); returns
+ * its label. No PING follows it. */
+static char *
+expect_labeled (NatterTestFake *fake,
+                const char     *pattern)
+{
+  g_autofree char *full = g_strconcat ("@label=* ", pattern, NULL);
+  const char *line = natter_test_fake_expect (fake, full);
+
+  g_assert_nonnull (line);
+  return label_of (line);
+}
+
+static void
+test_labels_answer (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *sentence = NULL;
+  AsyncWait wait = { 0, };
+  AsyncWait other = { 0, };
+
+  session_on_fake (f, fake, "batch labeled-response", NULL);
+  g_assert_true (natter_session_has_cap (f->session, "labeled-response"));
+
+  /* One line: the labeled echo of TOPIC. No PING was sent. */
+  ask_async (f, ASK_TOPIC, "#a", "mine", &wait);
+  label = expect_labeled (fake, "TOPIC #a *mine");
+  natter_test_fake_sendf (fake, "@label=%s :alice!a@h TOPIC #a :mine", label);
+  g_assert_true (wait_answer (&wait, "TOPIC", &error));
+  g_assert_no_error (error);
+
+  /* A batch: done at its end, with what was in it. */
+  wait = (AsyncWait) { 0, };
+  g_clear_pointer (&label, g_free);
+  ask_async (f, ASK_NICK, NULL, "alice2", &wait);
+  label = expect_labeled (fake, "NICK alice2");
+  natter_test_fake_sendf (fake, "@label=%s :fake.test BATCH +n1 labeled-response", label);
+  natter_test_fake_send (fake, "@batch=n1 :alice!a@h NICK alice2");
+  natter_test_fake_send (fake, ":fake.test BATCH -n1");
+  g_assert_true (wait_answer (&wait, "NICK", &error));
+  g_assert_cmpstr (natter_session_get_nick (f->session), ==, "alice2");
+
+  /* ACK: a message the server took, logged then (no echo-message). */
+  wait = (AsyncWait) { 0, };
+  g_clear_pointer (&label, g_free);
+  ask_async (f, ASK_SEND, "bob", "acked hello", &wait);
+  label = expect_labeled (fake, "PRIVMSG bob *acked hello");
+  natter_test_fake_sendf (fake, "@label=%s :fake.test ACK", label);
+  g_assert_true (wait_answer (&wait, "PRIVMSG", &error));
+  g_assert_cmpuint (count_messages (f, "acked hello"), ==, 1);
+
+  /* Two at once, answered out of order: each label ends its own call; an
+   * unknown label ends none. */
+  wait = (AsyncWait) { 0, };
+  ask_async (f, ASK_SEND, "ghost", "one", &wait);
+  first = expect_labeled (fake, "PRIVMSG ghost *one");
+  ask_async (f, ASK_SEND, "bob", "two", &other);
+  second = expect_labeled (fake, "PRIVMSG bob *two");
+  natter_test_fake_send (fake, "@label=nl999999 :fake.test ACK");
+  natter_test_fake_send (fake, "@label=someone-else :fake.test ACK");
+  natter_test_fake_sendf (fake, "@label=%s :fake.test ACK", second);
+  g_assert_true (wait_answer (&other, "second", &error));
+  g_assert_false (wait.done);
+  natter_test_fake_sendf (fake, "@label=%s :fake.test 401 alice2 ghost :No such nick/channel", first);
+  g_assert_false (wait_answer (&wait, "first", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "ghost is not online\nghost: No such nick/channel");
+  g_clear_error (&error);
+
+  /* A refusal in a labeled batch fails the call with its sentence. */
+  wait = (AsyncWait) { 0, };
+  g_clear_pointer (&label, g_free);
+  ask_async (f, ASK_KICK, "#a", "bob", &wait);
+  label = expect_labeled (fake, "KICK #a bob *out");
+  natter_test_fake_sendf (fake, "@label=%s :fake.test BATCH +k1 labeled-response", label);
+  natter_test_fake_send (fake, "@batch=k1 :fake.test 482 alice2 #a :You're not channel operator");
+  natter_test_fake_send (fake, ":fake.test BATCH -k1");
+  g_assert_false (wait_answer (&wait, "KICK", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED);
+  sentence = g_strndup (error->message, strcspn (error->message, "\n"));
+  g_assert_cmpstr (sentence, ==, "You need to be a room operator to remove people from #a");
+  g_clear_error (&error);
+
+  /* WHO goes labeled too; its batch brings the entries and the end. */
+  wait = (AsyncWait) { 0, };
+  g_clear_pointer (&label, g_free);
+  natter_session_who_async (f->session, "#a", NULL, on_history_like_who, &wait);
+  label = expect_labeled (fake, "WHO #a");
+  natter_test_fake_sendf (fake, "@label=%s :fake.test BATCH +w1 labeled-response", label);
+  natter_test_fake_send (fake, "@batch=w1 :fake.test 352 alice2 #a b h fake.test bob H@ :0 Bob");
+  natter_test_fake_send (fake, "@batch=w1 :fake.test 315 alice2 #a :End of WHO list");
+  natter_test_fake_send (fake, ":fake.test BATCH -w1");
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_no_error (wait.error);
+  g_assert_nonnull (wait.array);
+  g_assert_cmpuint (wait.array->len, ==, 1);
+  g_clear_pointer (&wait.array, g_ptr_array_unref);
+
+  /* No PING went out for any of them. */
+  natter_test_fake_assert_silent (fake, 200);
+}
+
+/* A labeled batch that never ends: the call still times out. */
+static void
+test_labels_batch_times_out (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *label = NULL;
+  AsyncWait wait = { 0, };
+  NatterSessionTuning tuning;
+
+  tuning_fast (&tuning);
+  tuning.request_timeout_ms = natter_test_ms (1000);
+  session_on_fake (f, fake, "batch labeled-response", &tuning);
+
+  ask_async (f, ASK_TOPIC, "#a", "mine", &wait);
+  label = expect_labeled (fake, "TOPIC #a *mine");
+  natter_test_fake_sendf (fake, "@label=%s :fake.test BATCH +t1 labeled-response", label);
+  g_assert_false (wait_answer (&wait, "TOPIC", &error));
+  g_assert_error (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_TIMED_OUT);
+}
+
+/* Without labeled-response (batch alone): no label, a PING after. */
+static void
+test_labels_off (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(NatterTestFake) fake = natter_test_fake_new (NULL);
+  g_autoptr(GError) error = NULL;
+  AsyncWait wait = { 0, };
+
+  session_on_fake (f, fake, "batch", NULL);
+  g_assert_false (natter_session_has_cap (f->session, "labeled-response"));
+  ask_async (f, ASK_TOPIC, "#a", "mine", &wait);
+  natter_test_fake_expect (fake, "TOPIC #a *mine");
+  fake_answer (fake, ":alice!a@h TOPIC #a :mine");
+  g_assert_true (wait_answer (&wait, "TOPIC", &error));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+  for (guint i = 0; i < G_N_ELEMENTS (readable_errors); i++)
+    {
+      g_autofree char *path = g_strconcat ("/session/readable-errors/", readable_errors[i].name, NULL);
+
+      g_test_add (path, Fixture, &readable_errors[i], fixture_set_up, test_readable_error, fixture_tear_down);
+    }
+  g_test_add ("/session/labels/answer-the-right-call", Fixture, NULL,
+              fixture_set_up, test_labels_answer, fixture_tear_down);
+  g_test_add ("/session/labels/batch-never-ends-times-out", Fixture, NULL,
+              fixture_set_up, test_labels_batch_times_out, fixture_tear_down);
+  g_test_add ("/session/labels/off-ping-barrier", Fixture, NULL,
+              fixture_set_up, test_labels_off, fixture_tear_down);
   g_test_add ("/session/answers/refusals-named", Fixture, NULL,
               fixture_set_up, test_answers_refusals, fixture_tear_down);
   g_test_add ("/session/answers/accepted", Fixture, NULL,

@@ -179,7 +179,7 @@ natter_session_whois_async (NatterSession       *self,
   request->whois->nick = g_strdup (nick);
   request->whois->rooms = g_ptr_array_new_with_free_func (g_free);
   request->whois->idle = -1;
-  _natter_session_queue (self, FALSE, "WHOIS", nick, NULL);
+  _natter_session_queue_answered (self, request, "WHOIS", (const char *[]) { nick }, 1);
 }
 
 NatterSessionWhois *

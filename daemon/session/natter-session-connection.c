@@ -291,6 +291,15 @@ connection_queue (NatterSessionConnection *self,
   connection_pump (self);
 }
 
+
+guint64
+natter_session_connection_take_token (NatterSessionConnection *self)
+{
+  g_return_val_if_fail (NATTER_IS_SESSION_CONNECTION (self), 0);
+
+  return ++self->next_token;
+}
+
 void
 natter_session_connection_queue (NatterSessionConnection *self,
                                  gboolean                 urgent,

@@ -96,6 +96,8 @@ guint64                  natter_session_connection_queue_barrier   (NatterSessio
  * written yet; 0 when there is none. */
 guint64                  natter_session_connection_tail_barrier    (NatterSessionConnection *self,
                                                                     gboolean                *shareable);
+/* A token no barrier has had, for a label (labeled-response). */
+guint64                  natter_session_connection_take_token      (NatterSessionConnection *self);
 /* Takes that barrier off the queue, to queue it again after more lines. */
 void                     natter_session_connection_unqueue_barrier (NatterSessionConnection *self);
 

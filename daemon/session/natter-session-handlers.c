@@ -1120,9 +1120,9 @@ compare_handler (const void *key,
 }
 
 /* One line from the server, but PING and PONG (the connection's). */
-void
-_natter_session_handle_line (NatterSession    *self,
-                             NatterIrcMessage *msg)
+static void
+session_dispatch_line (NatterSession    *self,
+                       NatterIrcMessage *msg)
 {
   const Handler *handler;
 
@@ -1140,4 +1140,16 @@ _natter_session_handle_line (NatterSession    *self,
     return;
 
   handler->func (self, msg);
+}
+
+/* A labeled answer ends its request once handled (natter-session-labels.c). */
+void
+_natter_session_handle_line (NatterSession    *self,
+                             NatterIrcMessage *msg)
+{
+  guint64 label = _natter_session_label_answers (self, msg);
+
+  session_dispatch_line (self, msg);
+  if (label != 0)
+    _natter_session_label_handled (self, msg, label);
 }

@@ -48,6 +48,8 @@ typedef enum {
 typedef struct _Request Request;
 typedef struct _NatterSessionPresence NatterSessionPresence;
 
+#define KIND(kind) (1u << (kind))
+
 /* A room joined with a key: set as its password if we turn out to be
  * its creator, once the server said whether it has a key already. */
 typedef struct {
@@ -60,6 +62,7 @@ typedef struct {
   char      *target;
   GPtrArray *messages;   /* NatterSessionMessage* */
   GPtrArray *reactions;  /* chathistory: GStrv {target, msgid, reaction, nick}, stored after the messages; or NULL */
+  guint64    label;      /* labeled-response: the request it answers, 0 if none */
 } Batch;
 
 struct _NatterSession
@@ -153,7 +156,9 @@ struct _Request
   GPtrArray     *results;    /* WHO, LIST: what came; SEND without echo-message: the messages to log */
   NatterSessionWhois *whois; /* WHOIS: what came */
   guint          unanswered; /* SEND: lines the server may still echo or refuse */
-  guint64        barrier;    /* the token of the PING after it; its PONG ends the wait */
+  guint64        barrier;    /* the token of the PING after it, or of its label
+                              * (labeled-response); its PONG, or its labeled
+                              * answer, ends the wait */
   GSource       *timeout;
   GSource       *echo_grace; /* SEND with echo-message: until the PING is sent */
 };
@@ -410,6 +415,36 @@ void      _natter_session_handle_redact (NatterSession    *self,
 gboolean  _natter_session_check_msgid   (const char  *msgid,
                                          GError     **error);
 /* FAIL (standard-replies): for now, a refused REDACT. */
+/* natter-session-labels.c: labeled-response, where the server offers it. */
+gboolean  _natter_session_labels_on     (NatterSession          *self);
+void      _natter_session_queue_labeled (NatterSession          *self,
+                                         Request                *request,
+                                         const char             *command,
+                                         const char * const     *params,
+                                         guint                   n_params);
+/* Gives @request a label of its own, appended to the tag section @tags. */
+void      _natter_session_append_label  (NatterSession          *self,
+                                         Request                *request,
+                                         GString                *tags);
+void      _natter_session_queue_answered (NatterSession      *self,
+                                          Request            *request,
+                                          const char         *command,
+                                          const char * const *params,
+                                          guint               n_params);
+guint64   _natter_session_label_answers (NatterSession          *self,
+                                         NatterIrcMessage       *msg);
+void      _natter_session_label_handled (NatterSession          *self,
+                                         NatterIrcMessage       *msg,
+                                         guint64                 token);
+/* natter-session-errors.c: a refusal's sentence, then the server's @server_text. */
+GError   *_natter_session_refusal_new   (NatterSessionError      code,
+                                         const char             *reply,
+                                         RequestKind             kind,
+                                         const char             *target,
+                                         const char             *server_text,
+                                         const NatterIrcMessage *msg);
+void      _natter_session_handle_standard_fail (NatterSession    *self,
+                                                NatterIrcMessage *msg);
 void      _natter_session_handle_fail   (NatterSession    *self,
                                          NatterIrcMessage *msg);
 
@@ -419,8 +454,10 @@ void      _natter_session_replies_class_init (GObjectClass     *klass);
 char     *_natter_session_dup_reply_to  (NatterSession    *self,
                                          NatterIrcMessage *msg);
 /* PRIVMSG or NOTICE @target :@text, as a reply to self->out_reply_to
- * when set (tagged where the server takes client tags). */
+ * when set (tagged where the server takes client tags), with @request's
+ * label when not NULL (labeled-response: its answer ends @request). */
 void      _natter_session_queue_message (NatterSession    *self,
+                                         Request          *request,
                                          const char       *command,
                                          const char       *target,
                                          const char       *text);

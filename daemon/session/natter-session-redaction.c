@@ -172,15 +172,21 @@ _natter_session_handle_redact (NatterSession    *self,
     _natter_session_request_finish (request, NULL);
 }
 
-/* "FAIL REDACT CODE target [msgid] :text": the oldest deletion it names. */
+/* "FAIL REDACT CODE target [msgid] :text": the oldest deletion it names.
+ * Other FAILs: natter-session-errors.c. */
 void
 _natter_session_handle_fail (NatterSession    *self,
                              NatterIrcMessage *msg)
 {
   const char *text;
 
-  if (msg->n_params < 4 || g_ascii_strcasecmp (msg->params[0], "REDACT") != 0)
+  if (msg->n_params < 3)
     return;
+  if (g_ascii_strcasecmp (msg->params[0], "REDACT") != 0 || msg->n_params < 4)
+    {
+      _natter_session_handle_standard_fail (self, msg);
+      return;
+    }
   text = msg->params[msg->n_params - 1];
 
   for (guint i = 0; i < self->requests->len; i++)
@@ -196,8 +202,8 @@ _natter_session_handle_fail (NatterSession    *self,
         continue;
 
       _natter_session_request_finish (request,
-                                      g_error_new (NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED,
-                                                   "%s", text));
+                                      _natter_session_refusal_new (NATTER_SESSION_ERROR_REFUSED, msg->params[1],
+                                                                   REQUEST_REDACT, msg->params[2], text, msg));
       return;
     }
 }

@@ -30,6 +30,7 @@ static const char * const wanted_caps[] = {
   "setname",
   "chghost",
   "extended-join",
+  "labeled-response",
 };
 
 void

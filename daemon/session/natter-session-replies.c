@@ -127,22 +127,28 @@ _natter_session_dup_reply_to (NatterSession    *self,
 
 void
 _natter_session_queue_message (NatterSession *self,
+                               Request       *request,
                                const char    *command,
                                const char    *target,
                                const char    *text)
 {
   const char *params[] = { target, text };
-  g_autoptr(GString) tags = NULL;
+  g_autoptr(GString) tags = g_string_new (NULL);
 
-  if (self->out_reply_to == NULL || !natter_session_has_cap (self, TAGS_CAP))
+  if (self->connection == NULL)
+    return;
+
+  if (self->out_reply_to != NULL && natter_session_has_cap (self, TAGS_CAP))
     {
-      _natter_session_queue_params (self, FALSE, command, params, G_N_ELEMENTS (params));
-      return;
+      g_string_append (tags, "+draft/reply=");
+      natter_irc_escape_tag_value (tags, self->out_reply_to);
     }
+  if (request != NULL)
+    _natter_session_append_label (self, request, tags);
 
-  tags = g_string_new ("+draft/reply=");
-  natter_irc_escape_tag_value (tags, self->out_reply_to);
-  if (self->connection != NULL)
+  if (tags->len == 0)
+    _natter_session_queue_params (self, FALSE, command, params, G_N_ELEMENTS (params));
+  else
     natter_session_connection_queue_tagged (self->connection, tags->str, command,
                                             params, G_N_ELEMENTS (params));
 }

@@ -166,8 +166,6 @@ _natter_session_find_request (NatterSession *self,
   return NULL;
 }
 
-#define KIND(kind) (1u << (kind))
-
 /* Whether the server may still answer @request with an echo or a refusal
  * naming it. A send may be refused line by line. */
 static gboolean
@@ -256,6 +254,9 @@ static const Refusal refusals[] = {
   { 476, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* bad channel mask */
   { 477, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* needs a registered nick */
   { 478, 1, FALSE, KIND (REQUEST_MODE), NATTER_SESSION_ERROR_REFUSED },   /* ban list full */
+  { 481, 0, FALSE, KIND (REQUEST_KICK) | KIND (REQUEST_MODE), NATTER_SESSION_ERROR_REFUSED },  /* not an IRC operator */
+  { 484, 1, FALSE, KIND (REQUEST_KICK) | KIND (REQUEST_MODE), NATTER_SESSION_ERROR_REFUSED },  /* a service */
+  { 489, 1, FALSE, KIND (REQUEST_JOIN), NATTER_SESSION_ERROR_REFUSED },   /* TLS only */
   { 482, 1, FALSE, KIND (REQUEST_TOPIC) | KIND (REQUEST_KICK) | KIND (REQUEST_MODE) | KIND (REQUEST_INVITE),
     NATTER_SESSION_ERROR_REFUSED },  /* not op */
   { 501, 0, FALSE, KIND (REQUEST_MODE), NATTER_SESSION_ERROR_INVALID_ARGUMENT },  /* unknown user mode */
@@ -263,6 +264,24 @@ static const Refusal refusals[] = {
   { 525, 1, FALSE, KIND (REQUEST_MODE), NATTER_SESSION_ERROR_INVALID_ARGUMENT },  /* bad key */
   { 696, 1, FALSE, KIND (REQUEST_MODE), NATTER_SESSION_ERROR_INVALID_ARGUMENT },  /* bad mode parameter */
 };
+
+/* Fails @request with the sentence for numeric @msg. "me :text" (501,
+ * 502) names nothing; 441 and 443 are about the nick before the room. */
+static void
+refuse (Request            *request,
+        NatterSessionError  code,
+        NatterIrcMessage   *msg)
+{
+  g_autofree char *server_text = NULL;
+
+  if (msg->n_params > 2)
+    server_text = g_strdup_printf ("%s: %s", msg->params[1], msg->params[msg->n_params - 1]);
+  else
+    server_text = g_strdup (msg->params[1]);
+  request_answered (request, _natter_session_refusal_new (code, msg->command, request->kind,
+                                                          msg->n_params > 2 ? msg->params[1] : NULL,
+                                                          server_text, msg));
+}
 
 /* A numeric refusing what we asked: the oldest request it names fails
  * with the server's text. The server answers in order, and the PING
@@ -292,13 +311,7 @@ _natter_session_handle_refusal (NatterSession    *self,
           if (refusal->param > 0 && g_strcmp0 (folded, refusal->subject ? request->subject : request->key) != 0)
             continue;
 
-          /* "me :text" (501, 502) names nothing. */
-          if (msg->n_params > 2)
-            request_answered (request, g_error_new (NATTER_SESSION_ERROR, refusal->code, "%s: %s",
-                                                    msg->params[1], msg->params[msg->n_params - 1]));
-          else
-            request_answered (request, g_error_new_literal (NATTER_SESSION_ERROR, refusal->code,
-                                                            msg->params[1]));
+          refuse (request, refusal->code, msg);
           return;
         }
     }
@@ -428,7 +441,9 @@ _natter_session_queue_barrier (NatterSession *self,
                                                               shared || request->kind == REQUEST_SEND);
 }
 
-/* Sends @command for @request, and waits for the server's answer. */
+/* Sends @command for @request, and waits for the server's answer: its
+ * labeled answer where the server offers labeled-response, else the
+ * PONG to a PING after it. */
 void
 _natter_session_queue_request (NatterSession      *self,
                                Request            *request,
@@ -436,6 +451,11 @@ _natter_session_queue_request (NatterSession      *self,
                                const char * const *params,
                                guint               n_params)
 {
+  if (_natter_session_labels_on (self))
+    {
+      _natter_session_queue_labeled (self, request, command, params, n_params);
+      return;
+    }
   _natter_session_queue_params (self, FALSE, command, params, n_params);
   _natter_session_queue_barrier (self, request, FALSE);
 }
@@ -563,9 +583,13 @@ _natter_session_handle_reply (NatterSession    *self,
     case 263: /* try again later */
     case 416: /* too many matches */
       if (msg->n_params >= 2)
-        session_finish_reply (self, g_ascii_strcasecmp (msg->params[1], "LIST") == 0 ? REQUEST_LIST : REQUEST_WHO,
-                              g_error_new_literal (NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_REFUSED,
-                                                   msg->params[msg->n_params - 1]));
+        {
+          RequestKind kind = g_ascii_strcasecmp (msg->params[1], "LIST") == 0 ? REQUEST_LIST : REQUEST_WHO;
+
+          session_finish_reply (self, kind,
+                                _natter_session_refusal_new (NATTER_SESSION_ERROR_REFUSED, msg->command, kind, NULL,
+                                                             msg->params[msg->n_params - 1], msg));
+        }
       return TRUE;
     default:
       return FALSE;
@@ -590,7 +614,7 @@ natter_session_list_server_rooms_async (NatterSession       *self,
   if (request == NULL)
     return;
   request->results = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_listed_room_free);
-  _natter_session_queue_params (self, FALSE, "LIST", NULL, 0);
+  _natter_session_queue_answered (self, request, "LIST", NULL, 0);
 }
 
 GPtrArray *
@@ -637,7 +661,7 @@ natter_session_who_async (NatterSession       *self,
   if (request == NULL)
     return;
   request->results = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_who_entry_free);
-  _natter_session_queue (self, FALSE, "WHO", mask, NULL);
+  _natter_session_queue_answered (self, request, "WHO", (const char *[]) { mask }, 1);
 }
 
 GPtrArray *

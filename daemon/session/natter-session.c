@@ -1170,7 +1170,7 @@ natter_session_send_async (NatterSession       *self,
   g_autoptr(GPtrArray) pieces = NULL;
   const char *command = kind == NATTER_MESSAGE_KIND_NOTICE ? "NOTICE" : "PRIVMSG";
   gboolean action = kind == NATTER_MESSAGE_KIND_ACTION;
-  gboolean echo, shared;
+  gboolean echo, shared, labeled;
   Request *request;
 
   g_return_if_fail (NATTER_IS_SESSION (self));
@@ -1190,16 +1190,22 @@ natter_session_send_async (NatterSession       *self,
   if (!echo)
     request->results = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref);
 
-  shared = !echo && _natter_session_share_barrier (self, request);
+  labeled = _natter_session_labels_on (self);
+  shared = !echo && !labeled && _natter_session_share_barrier (self, request);
+  /* A multiline batch is answered by its echo or the PING after it. */
   if (_natter_session_send_batches (self, request, command, target, text, kind))
-    g_ptr_array_set_size (pieces, 0);
+    {
+      g_ptr_array_set_size (pieces, 0);
+      labeled = FALSE;
+    }
   for (guint i = 0; i < pieces->len; i++)
     {
       const char *piece = g_ptr_array_index (pieces, i);
       g_autofree char *ctcp = action ? g_strdup_printf ("\001ACTION %s\001", piece) : NULL;
       NatterSessionMessage *message;
 
-      _natter_session_queue_message (self, command, target, action ? ctcp : piece);
+      _natter_session_queue_message (self, labeled && i + 1 == pieces->len ? request : NULL,
+                                     command, target, action ? ctcp : piece);
       if (echo)
         continue;
 
@@ -1215,9 +1221,9 @@ natter_session_send_async (NatterSession       *self,
       g_ptr_array_add (request->results, message);
     }
 
-  if (echo)
+  if (echo && !labeled)
     _natter_session_await_echo (self, request);
-  else
+  else if (!labeled)
     _natter_session_queue_barrier (self, request, shared);
 }
 
