@@ -218,12 +218,15 @@ typedef struct {
   guint64  cpu_start;
   guint64  cpu_fanout_start;
   gdouble  cpu_fanout_s;
+  guint64  cpu_phase_start;   /* paced and private phases */
+  gdouble  cpu_paced_s, cpu_private_s;
 
   /* results */
   gdouble  conn_per_s;
   gdouble  reg_p50, reg_p99;
   gdouble  fanout_per_s;
   gdouble  fanout_s;
+  guint64  fanout_deliveries, paced_deliveries, private_deliveries;
   gdouble  paced_p50, paced_p99, paced_max;
   gdouble  private_per_s, private_p50, private_p99;
 } Bench;
@@ -1248,6 +1251,7 @@ bench_fanout_phase (Bench *b)
               b->recv_calls, b->wakeups, b->deliveries / (gdouble)MAX (b->recv_calls, 1));
   b->fanout_s = elapsed_s (b);
   b->fanout_per_s = b->deliveries / b->fanout_s;
+  b->fanout_deliveries = b->deliveries;
   if (b->server_pid > 0)
     b->cpu_fanout_s = (read_cpu_ticks (b) - b->cpu_fanout_start) / (gdouble)sysconf (_SC_CLK_TCK);
   bench_note (b, "fanout: %" G_GUINT64_FORMAT " deliveries of %" G_GUINT64_FORMAT
@@ -1255,6 +1259,24 @@ bench_fanout_phase (Bench *b)
   if (!ok)
     bench_count_missing (b);
   return ok;
+}
+
+/* The server's CPU seconds since cpu_phase_start; NAN without --server-pid. */
+static gdouble
+phase_cpu_s (Bench *b)
+{
+  if (b->server_pid <= 0)
+    return NAN;
+  return (read_cpu_ticks (b) - b->cpu_phase_start) / (gdouble)sysconf (_SC_CLK_TCK);
+}
+
+/* Deliveries per second of server CPU in a phase: what each delivery costs
+ * the server, whatever the wall time. */
+static gdouble
+per_cpu_s (guint64 deliveries,
+           gdouble cpu_s)
+{
+  return deliveries > 0 && cpu_s > 0 ? deliveries / cpu_s : NAN;
 }
 
 static gboolean
@@ -1267,7 +1289,10 @@ bench_paced_phase (Bench *b)
   b->paced_sent = 0;
   for (guint64 i = 0; i < b->paced_lines; i++)
     b->expected += b->rooms[b->senders[i % b->n_senders].room].n_members - 1;
+  b->cpu_phase_start = read_cpu_ticks (b);
   ok = bench_run (b, 0);
+  b->cpu_paced_s = phase_cpu_s (b);
+  b->paced_deliveries = b->deliveries;
   b->paced_p50 = percentile_ms (b->latency, 50);
   b->paced_p99 = percentile_ms (b->latency, 99);
   b->paced_max = percentile_ms (b->latency, 100);
@@ -1296,7 +1321,10 @@ bench_private_phase (Bench *b)
       bench_mark_ready (b, i, &pair->ready);
     }
   b->expected = (guint64)b->n_pairs * 2 * b->private_messages;
+  b->cpu_phase_start = read_cpu_ticks (b);
   ok = bench_run (b, 0);
+  b->cpu_private_s = phase_cpu_s (b);
+  b->private_deliveries = b->deliveries;
   b->private_per_s = b->deliveries / elapsed_s (b);
   b->private_p50 = percentile_ms (b->latency, 50);
   b->private_p99 = percentile_ms (b->latency, 99);
@@ -1502,6 +1530,12 @@ bench_print_result (Bench      *b,
   print_value (out, "cpu_s", cpu_s, 2);
   print_value (out, "fanout_cpu_s", b->do_fanout && b->server_pid > 0 ? b->cpu_fanout_s : NAN, 2);
   print_value (out, "fanout_s", b->fanout_s, 3);
+  print_value (out, "paced_cpu_s", b->cpu_paced_s, 2);
+  print_value (out, "private_cpu_s", b->cpu_private_s, 2);
+  print_value (out, "fanout_per_cpu_s",
+               per_cpu_s (b->fanout_deliveries, b->server_pid > 0 ? b->cpu_fanout_s : NAN), 0);
+  print_value (out, "paced_per_cpu_s", per_cpu_s (b->paced_deliveries, b->cpu_paced_s), 0);
+  print_value (out, "private_per_cpu_s", per_cpu_s (b->private_deliveries, b->cpu_private_s), 0);
   g_string_append_printf (out, " senders=%d window=%d messages=%d paced_rate=%.0f pairs=%d",
                           b->senders_per_room, b->window, b->messages, b->paced_rate, b->n_pairs);
   g_string_append_printf (out, " errors=%" G_GUINT64_FORMAT " lost=%" G_GUINT64_FORMAT " status=%s",
@@ -1536,6 +1570,7 @@ main (int   argc,
     .fanout_per_s = NAN, .fanout_s = NAN,
     .paced_p50 = NAN, .paced_p99 = NAN, .paced_max = NAN,
     .private_per_s = NAN, .private_p50 = NAN, .private_p99 = NAN,
+    .cpu_paced_s = NAN, .cpu_private_s = NAN,
   };
   Bench *b = &bench;
   const GOptionEntry entries[] = {
