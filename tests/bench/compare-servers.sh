@@ -384,6 +384,7 @@ FIGURES = [
     ("rss_idle_kib", "RSS idle KiB", "lower"),
     ("rss_peak_kib", "RSS peak KiB", "lower"),
     ("rss_per_client_kib", "RSS/idle client KiB", "lower"),
+    ("rss_after_kib", "RSS after load KiB", "lower"),
     ("cpu_s", "server CPU s", "lower"),
     ("fanout_cpu_s", "fan-out CPU s", "lower"),
     ("fanout_per_cpu_s", "fan-out deliv/CPU s", "higher"),

@@ -152,6 +152,7 @@ typedef struct {
   gint     join_window;
   gint     text_bytes;
   gdouble  stall_seconds;
+  gdouble  settle_after;
   gdouble  timeout_seconds;
   char    *phases;
   char    *nick_prefix;
@@ -215,6 +216,7 @@ typedef struct {
   guint64  rss_idle;
   guint64  rss_peak;
   guint64  rss_hwm;
+  guint64  rss_after;   /* after the last phase and a quiet --settle-after */
   guint64  cpu_start;
   guint64  cpu_fanout_start;
   gdouble  cpu_fanout_s;
@@ -1279,6 +1281,17 @@ per_cpu_s (guint64 deliveries,
   return deliveries > 0 && cpu_s > 0 ? deliveries / cpu_s : NAN;
 }
 
+/* After the load: does the server give its memory back once quiet? */
+static void
+bench_settle_after (Bench *b)
+{
+  bench_begin (b, PHASE_SETTLE);
+  bench_run (b, b->now + (gint64)(b->settle_after * 1e9));
+  if (read_rss (b, &b->rss_after, NULL))
+    bench_note (b, "server RSS: %" G_GUINT64_FORMAT " KiB %.1f s after the load",
+                b->rss_after, b->settle_after);
+}
+
 static gboolean
 bench_paced_phase (Bench *b)
 {
@@ -1527,6 +1540,7 @@ bench_print_result (Bench      *b,
   print_value (out, "rss_peak_kib", b->rss_peak > 0 ? (gdouble)b->rss_peak : NAN, 0);
   print_value (out, "rss_hwm_kib", b->rss_hwm > 0 ? (gdouble)b->rss_hwm : NAN, 0);
   print_value (out, "rss_per_client_kib", per_client, 2);
+  print_value (out, "rss_after_kib", b->rss_after > 0 ? (gdouble)b->rss_after : NAN, 0);
   print_value (out, "cpu_s", cpu_s, 2);
   print_value (out, "fanout_cpu_s", b->do_fanout && b->server_pid > 0 ? b->cpu_fanout_s : NAN, 2);
   print_value (out, "fanout_s", b->fanout_s, 3);
@@ -1565,6 +1579,7 @@ main (int   argc,
     .join_window = 32,
     .text_bytes = 32,
     .stall_seconds = 15,
+    .settle_after = 3,
     .timeout_seconds = 900,
     .conn_per_s = NAN, .reg_p50 = NAN, .reg_p99 = NAN,
     .fanout_per_s = NAN, .fanout_s = NAN,
@@ -1593,6 +1608,7 @@ main (int   argc,
     { "text-bytes", 0, 0, G_OPTION_ARG_INT, &b->text_bytes, "Padding in each message text (default 32)", "N" },
     { "phases", 0, 0, G_OPTION_ARG_STRING, &b->phases, "Comma-separated: connect,fanout,paced,private (default all)", "LIST" },
     { "nick-prefix", 0, 0, G_OPTION_ARG_STRING, &b->nick_prefix, "Nick prefix (default b)", "PREFIX" },
+    { "settle-after", 0, 0, G_OPTION_ARG_DOUBLE, &b->settle_after, "Quiet seconds after the load before rss_after_kib (default 3, 0: none)", "SECONDS" },
     { "stall-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &b->stall_seconds, "Fail after this long without progress (default 15)", "SECONDS" },
     { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &b->timeout_seconds, "Fail when the whole run takes longer (default 900)", "SECONDS" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &b->quiet, "Print only the RESULT line and errors", NULL },
@@ -1653,6 +1669,8 @@ main (int   argc,
     ok = bench_paced_phase (b);
   if (ok && b->do_private)
     ok = bench_private_phase (b);
+  if (ok && b->server_pid > 0 && b->settle_after > 0)
+    bench_settle_after (b);
 
   if (b->stalled)
     status = "stall";
