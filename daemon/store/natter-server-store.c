@@ -475,7 +475,7 @@ apply_forget_rooms (NatterDatabase *database,
 /* The private conversations the batch being written touched, folded key ->
  * Conversation (database thread only): each is written once, as its last
  * message left it, just before the commit, instead of once per message (that
- * upsert cost a private message as much as its history row). */
+ * upsert was about a third of what storing a private message cost). */
 typedef struct {
   char   *a, *b, *a_nick, *b_nick;
   gint64  last;
