@@ -812,6 +812,75 @@ test_accounts_roundtrip (Fixture       *f,
   g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM inbox"), ==, 0);
 }
 
+/* A private message from @from (nick @nick) to @to (@to_nick). */
+static void
+add_private_message (NatterServerStore *store,
+                     const char        *msgid,
+                     gint64             time_ms,
+                     const char        *from,
+                     const char        *nick,
+                     const char        *to,
+                     const char        *to_nick)
+{
+  g_autofree char *key = strcmp (from, to) <= 0 ? g_strconcat (from, " ", to, NULL)
+                                                : g_strconcat (to, " ", from, NULL);
+  g_autofree char *sender = g_strconcat (nick, "!u@127.0.0.1", NULL);
+  NatterStoredMessage message = {
+    .msgid = (char *)msgid, .time_ms = time_ms, .target_key = key, .target = (char *)to_nick,
+    .sender = sender, .command = (char *)"PRIVMSG", .text = (char *)"hi",
+    .from_key = (char *)from, .to_key = (char *)to,
+  };
+
+  g_assert_true (natter_server_store_add_message (store, &message));
+}
+
+/* A conversation's row is written once per batch, as its last message left
+ * it; an account deleted in the same batch takes it all the same. */
+static void
+test_batch_conversations (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+
+  g_assert_no_error (error);
+  /* One batch: neither the delay nor the rows end it before the flush. */
+  natter_server_store_set_batch_limits (store, 60000, 10000);
+  add_private_message (store, "p1", 1000, "=1", "alice", "=2", "bob");
+  add_private_message (store, "p2", 2000, "=2", "bob", "=1", "alice");
+  add_private_message (store, "p3", 3000, "=1", "alice_", "=2", "bob");
+  add_private_message (store, "q1", 1500, "=3", "carol", "=1", "alice");
+  natter_server_store_flush (store);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM conversations"), ==, 2);
+  g_assert_cmpint (natter_test_store_query_int (f->path,
+                                                "SELECT count(*) FROM conversations WHERE key = '=1 =2'"
+                                                " AND a = '=1' AND b = '=2' AND a_nick = 'alice_'"
+                                                " AND b_nick = 'bob' AND last = 3000"), ==, 1);
+  g_assert_cmpint (natter_test_store_query_int (f->path,
+                                                "SELECT count(*) FROM conversations WHERE key = '=1 =3'"
+                                                " AND a_nick = 'alice' AND b_nick = 'carol'"
+                                                " AND last = 1500"), ==, 1);
+
+  /* The next batch: the conversation goes on; then =1 goes, with what it
+   * said in that very batch. */
+  add_private_message (store, "p4", 4000, "=2", "bobby", "=1", "alice_");
+  g_assert_cmpint (natter_test_store_query_int (f->path,
+                                                "SELECT last FROM conversations WHERE key = '=1 =2'"), ==, 3000);
+  natter_server_store_flush (store);
+  g_assert_cmpint (natter_test_store_query_int (f->path,
+                                                "SELECT count(*) FROM conversations WHERE key = '=1 =2'"
+                                                " AND b_nick = 'bobby' AND last = 4000"), ==, 1);
+  add_private_message (store, "p5", 5000, "=1", "alice_", "=2", "bobby");
+  add_private_message (store, "r1", 5000, "=2", "bobby", "=3", "carol");
+  natter_server_store_delete_account (store, 1);
+  natter_server_store_flush (store);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM conversations"), ==, 1);
+  g_assert_cmpint (natter_test_store_query_int (f->path,
+                                                "SELECT count(*) FROM conversations WHERE key = '=2 =3'"), ==, 1);
+  g_assert_cmpint (natter_test_store_query_int (f->path,
+                                                "SELECT count(*) FROM history WHERE target_key LIKE '%=1%'"), ==, 0);
+}
+
 static void
 test_write_after_close_dropped (Fixture       *f,
                                 gconstpointer  data)
@@ -987,6 +1056,7 @@ main (int   argc,
   ADD ("batch/read-sees-queued-writes", test_read_sees_queued_writes);
   ADD ("batch/write-after-close-dropped", test_write_after_close_dropped);
   ADD ("batch/durable-write-waited-for", test_wait_for_durable);
+  ADD ("batch/conversations-once-per-batch", test_batch_conversations);
   ADD ("history/paging", test_history_paging);
   ADD ("history/same-millisecond", test_history_same_millisecond);
   ADD ("accounts/roundtrip", test_accounts_roundtrip);

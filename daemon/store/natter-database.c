@@ -612,6 +612,8 @@ thread_commit (NatterDatabase *self,
       return FALSE;
     }
 
+  if (self->schema->before_commit != NULL)
+    self->schema->before_commit (self);
   commit = natter_database_prepare (self, "COMMIT", &error);
   if (commit == NULL || !natter_database_step (self, commit, &error))
     {

@@ -37,11 +37,15 @@ typedef enum {
 /* The schema a store writes. steps[v] takes a file from user_version v to
  * v + 1 (NULL: nothing to do); a new file runs @create when there is one,
  * else every step. @pragmas run on every connection. */
+struct _NatterDatabase;
+
 typedef struct {
   guint               version;
   const char * const *steps;
   const char         *create;
   const char         *pragmas;
+  /* On the database thread, last in every write batch, before its commit. */
+  void              (*before_commit) (struct _NatterDatabase *self);
 } NatterDatabaseSchema;
 
 typedef enum {

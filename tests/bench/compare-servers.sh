@@ -24,7 +24,8 @@ Usage: $0 [OPTIONS]
                    (default: ./compare-servers-YYYYmmdd-HHMMSS.results)
   --tls            over TLS instead: natterd over TLS, natterd plain, and
                    InspIRCd over TLS (ssl_gnutls) when it is installed
-  --inspircd PATH  InspIRCd for --tls (default: /usr/sbin/inspircd)
+  --inspircd PATH  InspIRCd, compared beside ngircd and, with --tls, over TLS
+                   (default: /usr/sbin/inspircd; skipped when not installed)
   --relay          also measure natter-relay, the ceiling of a room fan-out
                    (\$NATTER_RELAY, else next to natter-bench), and print
                    natterd's fan-out as a ratio of the relay's
@@ -176,23 +177,28 @@ start_natterd_tls () {
   server_port=$(sed -n 's/.*TLS on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$log" | head -n1)
 }
 
-# InspIRCd 3 on a TLS port (ssl_gnutls), with limits as open as ngircd's:
-# no connection, per-address or channel limits, no fake lag, queues large
-# enough for the fan-out window.
-start_inspircd_tls () {
-  local log=$work/$1.log conf=$work/$1.conf dir=$work/$1.tls
+# InspIRCd 3 (plain, or on a TLS port with ssl_gnutls when $2 is "tls"), with
+# limits as open as ngircd's: no connection, per-address or channel limits,
+# no fake lag, queues large enough for the fan-out window. Always our own
+# instance with its own config and pid file, never the system's service.
+start_inspircd () {
+  local log=$work/$1.log conf=$work/$1.conf dir=$work/$1.tls bind_tls= module=
   server_port=$(free_port)
-  mkdir -p "$dir"
-  certtool --generate-privkey --key-type=ecdsa --outfile "$dir/key.pem" >/dev/null 2>&1 &&
-    printf 'cn = "bench.inspircd.local"\ntls_www_server\nsigning_key\nexpiration_days = 2\n' >"$dir/tmpl" &&
-    certtool --generate-self-signed --load-privkey "$dir/key.pem" --template "$dir/tmpl" \
-      --outfile "$dir/cert.pem" >/dev/null 2>&1 || return 1
+  if [ "${2:-}" = tls ]; then
+    mkdir -p "$dir"
+    certtool --generate-privkey --key-type=ecdsa --outfile "$dir/key.pem" >/dev/null 2>&1 &&
+      printf 'cn = "bench.inspircd.local"\ntls_www_server\nsigning_key\nexpiration_days = 2\n' >"$dir/tmpl" &&
+      certtool --generate-self-signed --load-privkey "$dir/key.pem" --template "$dir/tmpl" \
+        --outfile "$dir/cert.pem" >/dev/null 2>&1 || return 1
+    bind_tls=' sslprofile="bench"'
+    module="<module name=\"ssl_gnutls\">
+<sslprofile name=\"bench\" provider=\"gnutls\" certfile=\"$dir/cert.pem\" keyfile=\"$dir/key.pem\" dhfile=\"\" requestclientcert=\"no\">"
+  fi
   cat >"$conf" <<EOF
 <server name="bench.inspircd.local" description="natter benchmark peer" network="Bench">
 <admin name="natter" nick="natter" email="bench@localhost">
-<bind address="127.0.0.1" port="$server_port" type="clients" sslprofile="bench">
-<module name="ssl_gnutls">
-<sslprofile name="bench" provider="gnutls" certfile="$dir/cert.pem" keyfile="$dir/key.pem" dhfile="" requestclientcert="no">
+<bind address="127.0.0.1" port="$server_port" type="clients"$bind_tls>
+$module
 <connect allow="*" timeout="60" localmax="100000" globalmax="100000" limit="100000" maxchans="100"
          useident="no" resolvehostnames="no" fakelag="no" threshold="1000000" commandrate="100000000" penaltythreshold="1000000"
          recvq="1048576" softsendq="1048576" hardsendq="67108864" pingfreq="120">
@@ -211,6 +217,10 @@ EOF
     sleep 0.1
   done
   return 1
+}
+
+start_inspircd_tls () {
+  start_inspircd "$1" tls
 }
 
 start_ngircd () {
@@ -287,11 +297,16 @@ if [ $tls = 1 ]; then
 else
   servers+=(ngircd)
   [ $relay = 0 ] || servers+=(relay)
+  if [ -x "$inspircd" ]; then
+    servers+=(inspircd)
+  else
+    echo "compare-servers: InspIRCd is not installed ($inspircd, apt-get install inspircd): not compared" >&2
+  fi
 fi
 
 failures=0
 : >"$output"
-echo "compare-servers: servers: ${servers[*]}; natterd=$natterd ngircd=$ngircd runs=$runs sizes=$sizes" >&2
+echo "compare-servers: servers: ${servers[*]}; natterd=$natterd ngircd=$ngircd inspircd=$inspircd runs=$runs sizes=$sizes" >&2
 echo "compare-servers: raw results in $output" >&2
 start_time=$(date +%s)
 
@@ -369,8 +384,12 @@ FIGURES = [
     ("rss_idle_kib", "RSS idle KiB", "lower"),
     ("rss_peak_kib", "RSS peak KiB", "lower"),
     ("rss_per_client_kib", "RSS/idle client KiB", "lower"),
+    ("rss_after_kib", "RSS after load KiB", "lower"),
     ("cpu_s", "server CPU s", "lower"),
     ("fanout_cpu_s", "fan-out CPU s", "lower"),
+    ("fanout_per_cpu_s", "fan-out deliv/CPU s", "higher"),
+    ("paced_per_cpu_s", "paced deliv/CPU s", "higher"),
+    ("private_per_cpu_s", "private msgs/CPU s", "higher"),
     ("errors", "errors", "lower"),
     ("lost", "lost", "lower"),
 ]
@@ -445,7 +464,10 @@ for (clients, rooms), servers in sorted(results.items()):
     mem = servers.get("natterd-memory", [])
     ngi = servers.get("ngircd", [])
     rel = servers.get("relay", [])
+    ins = servers.get("inspircd", [])
     runs = f"natterd {len(nat)}, " + (f"natterd-memory {len(mem)}, " if mem else "") + f"ngircd {len(ngi)}"
+    if ins:
+        runs += f", inspircd {len(ins)}"
     if rel:
         runs += f", relay {len(rel)}"
     print(f"== {clients} clients in {rooms} room(s); runs: {runs}; medians ==")
@@ -455,6 +477,8 @@ for (clients, rooms), servers in sorted(results.items()):
     head += f" {'ngircd':>12} {'natterd/ngircd':>15}"
     if mem:
         head += f" {'memory/ngircd':>14} {'store cost':>11}"
+    if ins:
+        head += f" {'inspircd':>12} {'natterd/insp':>13}"
     if rel:
         head += f" {'relay':>12} {'natterd/relay':>14}"
     print(head + "  better")
@@ -468,13 +492,16 @@ for (clients, rooms), servers in sorted(results.items()):
         row += f" {fmt(b):>12} {ratio(a, b):>15}"
         if mem:
             row += f" {ratio(m, b):>14} {ratio(a, m):>11}"
+        if ins:
+            i = median(ins, key)
+            row += f" {fmt(i):>12} {ratio(a, i):>13}"
         if rel:
             row += f" {fmt(median(rel, key)):>12} {ratio(a, median(rel, key)):>14}"
         print(row + f"  {better}")
     if rel:
         relay_ratios(nat, mem, rel)
     bad = [f"{r.get('server')} run {r.get('run')}: {r.get('status')}"
-           for r in nat + mem + ngi + rel if r.get("status") != "ok"]
+           for r in nat + mem + ngi + ins + rel if r.get("status") != "ok"]
     if bad:
         print("not ok: " + "; ".join(bad))
     print()

@@ -152,6 +152,7 @@ typedef struct {
   gint     join_window;
   gint     text_bytes;
   gdouble  stall_seconds;
+  gdouble  settle_after;
   gdouble  timeout_seconds;
   char    *phases;
   char    *nick_prefix;
@@ -215,15 +216,19 @@ typedef struct {
   guint64  rss_idle;
   guint64  rss_peak;
   guint64  rss_hwm;
+  guint64  rss_after;   /* after the last phase and a quiet --settle-after */
   guint64  cpu_start;
   guint64  cpu_fanout_start;
   gdouble  cpu_fanout_s;
+  guint64  cpu_phase_start;   /* paced and private phases */
+  gdouble  cpu_paced_s, cpu_private_s;
 
   /* results */
   gdouble  conn_per_s;
   gdouble  reg_p50, reg_p99;
   gdouble  fanout_per_s;
   gdouble  fanout_s;
+  guint64  fanout_deliveries, paced_deliveries, private_deliveries;
   gdouble  paced_p50, paced_p99, paced_max;
   gdouble  private_per_s, private_p50, private_p99;
 } Bench;
@@ -1248,6 +1253,7 @@ bench_fanout_phase (Bench *b)
               b->recv_calls, b->wakeups, b->deliveries / (gdouble)MAX (b->recv_calls, 1));
   b->fanout_s = elapsed_s (b);
   b->fanout_per_s = b->deliveries / b->fanout_s;
+  b->fanout_deliveries = b->deliveries;
   if (b->server_pid > 0)
     b->cpu_fanout_s = (read_cpu_ticks (b) - b->cpu_fanout_start) / (gdouble)sysconf (_SC_CLK_TCK);
   bench_note (b, "fanout: %" G_GUINT64_FORMAT " deliveries of %" G_GUINT64_FORMAT
@@ -1255,6 +1261,35 @@ bench_fanout_phase (Bench *b)
   if (!ok)
     bench_count_missing (b);
   return ok;
+}
+
+/* The server's CPU seconds since cpu_phase_start; NAN without --server-pid. */
+static gdouble
+phase_cpu_s (Bench *b)
+{
+  if (b->server_pid <= 0)
+    return NAN;
+  return (read_cpu_ticks (b) - b->cpu_phase_start) / (gdouble)sysconf (_SC_CLK_TCK);
+}
+
+/* Deliveries per second of server CPU in a phase: what each delivery costs
+ * the server, whatever the wall time. */
+static gdouble
+per_cpu_s (guint64 deliveries,
+           gdouble cpu_s)
+{
+  return deliveries > 0 && cpu_s > 0 ? deliveries / cpu_s : NAN;
+}
+
+/* After the load: does the server give its memory back once quiet? */
+static void
+bench_settle_after (Bench *b)
+{
+  bench_begin (b, PHASE_SETTLE);
+  bench_run (b, b->now + (gint64)(b->settle_after * 1e9));
+  if (read_rss (b, &b->rss_after, NULL))
+    bench_note (b, "server RSS: %" G_GUINT64_FORMAT " KiB %.1f s after the load",
+                b->rss_after, b->settle_after);
 }
 
 static gboolean
@@ -1267,7 +1302,10 @@ bench_paced_phase (Bench *b)
   b->paced_sent = 0;
   for (guint64 i = 0; i < b->paced_lines; i++)
     b->expected += b->rooms[b->senders[i % b->n_senders].room].n_members - 1;
+  b->cpu_phase_start = read_cpu_ticks (b);
   ok = bench_run (b, 0);
+  b->cpu_paced_s = phase_cpu_s (b);
+  b->paced_deliveries = b->deliveries;
   b->paced_p50 = percentile_ms (b->latency, 50);
   b->paced_p99 = percentile_ms (b->latency, 99);
   b->paced_max = percentile_ms (b->latency, 100);
@@ -1296,7 +1334,10 @@ bench_private_phase (Bench *b)
       bench_mark_ready (b, i, &pair->ready);
     }
   b->expected = (guint64)b->n_pairs * 2 * b->private_messages;
+  b->cpu_phase_start = read_cpu_ticks (b);
   ok = bench_run (b, 0);
+  b->cpu_private_s = phase_cpu_s (b);
+  b->private_deliveries = b->deliveries;
   b->private_per_s = b->deliveries / elapsed_s (b);
   b->private_p50 = percentile_ms (b->latency, 50);
   b->private_p99 = percentile_ms (b->latency, 99);
@@ -1499,9 +1540,16 @@ bench_print_result (Bench      *b,
   print_value (out, "rss_peak_kib", b->rss_peak > 0 ? (gdouble)b->rss_peak : NAN, 0);
   print_value (out, "rss_hwm_kib", b->rss_hwm > 0 ? (gdouble)b->rss_hwm : NAN, 0);
   print_value (out, "rss_per_client_kib", per_client, 2);
+  print_value (out, "rss_after_kib", b->rss_after > 0 ? (gdouble)b->rss_after : NAN, 0);
   print_value (out, "cpu_s", cpu_s, 2);
   print_value (out, "fanout_cpu_s", b->do_fanout && b->server_pid > 0 ? b->cpu_fanout_s : NAN, 2);
   print_value (out, "fanout_s", b->fanout_s, 3);
+  print_value (out, "paced_cpu_s", b->cpu_paced_s, 2);
+  print_value (out, "private_cpu_s", b->cpu_private_s, 2);
+  print_value (out, "fanout_per_cpu_s",
+               per_cpu_s (b->fanout_deliveries, b->server_pid > 0 ? b->cpu_fanout_s : NAN), 0);
+  print_value (out, "paced_per_cpu_s", per_cpu_s (b->paced_deliveries, b->cpu_paced_s), 0);
+  print_value (out, "private_per_cpu_s", per_cpu_s (b->private_deliveries, b->cpu_private_s), 0);
   g_string_append_printf (out, " senders=%d window=%d messages=%d paced_rate=%.0f pairs=%d",
                           b->senders_per_room, b->window, b->messages, b->paced_rate, b->n_pairs);
   g_string_append_printf (out, " errors=%" G_GUINT64_FORMAT " lost=%" G_GUINT64_FORMAT " status=%s",
@@ -1531,11 +1579,13 @@ main (int   argc,
     .join_window = 32,
     .text_bytes = 32,
     .stall_seconds = 15,
+    .settle_after = 3,
     .timeout_seconds = 900,
     .conn_per_s = NAN, .reg_p50 = NAN, .reg_p99 = NAN,
     .fanout_per_s = NAN, .fanout_s = NAN,
     .paced_p50 = NAN, .paced_p99 = NAN, .paced_max = NAN,
     .private_per_s = NAN, .private_p50 = NAN, .private_p99 = NAN,
+    .cpu_paced_s = NAN, .cpu_private_s = NAN,
   };
   Bench *b = &bench;
   const GOptionEntry entries[] = {
@@ -1558,6 +1608,7 @@ main (int   argc,
     { "text-bytes", 0, 0, G_OPTION_ARG_INT, &b->text_bytes, "Padding in each message text (default 32)", "N" },
     { "phases", 0, 0, G_OPTION_ARG_STRING, &b->phases, "Comma-separated: connect,fanout,paced,private (default all)", "LIST" },
     { "nick-prefix", 0, 0, G_OPTION_ARG_STRING, &b->nick_prefix, "Nick prefix (default b)", "PREFIX" },
+    { "settle-after", 0, 0, G_OPTION_ARG_DOUBLE, &b->settle_after, "Quiet seconds after the load before rss_after_kib (default 3, 0: none)", "SECONDS" },
     { "stall-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &b->stall_seconds, "Fail after this long without progress (default 15)", "SECONDS" },
     { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &b->timeout_seconds, "Fail when the whole run takes longer (default 900)", "SECONDS" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &b->quiet, "Print only the RESULT line and errors", NULL },
@@ -1618,6 +1669,8 @@ main (int   argc,
     ok = bench_paced_phase (b);
   if (ok && b->do_private)
     ok = bench_private_phase (b);
+  if (ok && b->server_pid > 0 && b->settle_after > 0)
+    bench_settle_after (b);
 
   if (b->stalled)
     status = "stall";
