@@ -11,6 +11,7 @@
 #include <gobject/gvaluecollector.h>
 
 #include "natter-test-client.h"
+#include "natter-server-private.h"
 
 #define RECENT_LINES 12
 
@@ -309,6 +310,34 @@ natter_test_server_get_n_clients (NatterTestServer *self)
   run_in_server_thread (self, get_n_clients_in_thread, &n);
 
   return n;
+}
+
+typedef struct
+{
+  const char *nick;
+  guint capacity;
+} QueueCapacity;
+
+static void
+get_queue_capacity_in_thread (NatterTestServer *self,
+                              gpointer          data)
+{
+  QueueCapacity *q = data;
+
+  q->capacity = _natter_server_get_queue_capacity (self->server, q->nick);
+}
+
+guint
+natter_test_server_get_queue_capacity (NatterTestServer *self,
+                                       const char       *nick)
+{
+  QueueCapacity q = { nick, 0 };
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  run_in_server_thread (self, get_queue_capacity_in_thread, &q);
+
+  return q.capacity;
 }
 
 static void

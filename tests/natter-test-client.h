@@ -49,6 +49,9 @@ guint16           natter_test_server_get_port      (NatterTestServer *self);
 guint16           natter_test_server_get_tls_port  (NatterTestServer *self);
 /* Asks the server thread and waits for the answer. */
 guint             natter_test_server_get_n_clients (NatterTestServer *self);
+/* Slots allocated in @nick's send-queue ring, asked as above. */
+guint             natter_test_server_get_queue_capacity (NatterTestServer *self,
+                                                         const char       *nick);
 /* natter_server_shutdown() in the server thread; the loop keeps running so
  * the goodbyes can be written. */
 void              natter_test_server_shutdown      (NatterTestServer *self);

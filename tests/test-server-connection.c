@@ -488,6 +488,37 @@ test_limits_registration_timeout (Fixture       *f,
   expect_next (alice, ":irc.test PONG irc.test :alive");
 }
 
+/* A burst grows the client's send-queue ring; once the queue has been empty
+ * for a while the server's tick frees it, back to a new client's none. */
+static void
+test_limits_idle_queue_shrinks (Fixture       *f,
+                                gconstpointer  data)
+{
+  Client *alice = new_user (f, "alice");
+  g_autoptr(GString) burst = g_string_new (NULL);
+  guint capacity;
+  gint64 deadline;
+
+  /* One write: all 300 answers are queued before the server flushes. */
+  for (guint i = 0; i < 300; i++)
+    g_string_append_printf (burst, "PING :burst%u\r\n", i);
+  g_assert_true (natter_test_client_send_raw (alice, burst->str, burst->len));
+  expect (alice, ":irc.test PONG irc.test :burst299");
+
+  capacity = natter_test_server_get_queue_capacity (f->server, "alice");
+  g_assert_cmpuint (capacity, >, 8);
+
+  deadline = g_get_monotonic_time () + natter_test_ms (10000) * 1000;
+  while (natter_test_server_get_queue_capacity (f->server, "alice") != 0 &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (50 * 1000);
+  g_assert_cmpuint (natter_test_server_get_queue_capacity (f->server, "alice"), ==, 0);
+
+  /* A freed ring is made again on the next line. */
+  say (alice, "PING :again");
+  expect_next (alice, ":irc.test PONG irc.test :again");
+}
+
 static void
 test_limits_half_open (Fixture       *f,
                        gconstpointer  data)
@@ -749,6 +780,7 @@ main (int   argc,
   ADD ("limits/registration-timeout", &registration_timeout_config,
        test_limits_registration_timeout);
   ADD ("limits/half-open", &registration_timeout_config, test_limits_half_open);
+  ADD ("limits/idle-queue-shrinks", NULL, test_limits_idle_queue_shrinks);
   ADD ("limits/ping-timeout", &ping_config, test_limits_ping_timeout);
   ADD ("limits/max-clients-per-ip", &per_ip_config, test_limits_max_clients_per_ip);
   g_test_add_func ("/server/limits/ipv6-per-prefix", test_limits_ipv6_prefix_key);

@@ -89,6 +89,10 @@ struct _NatterIrcClient
   guint              queue_alloc;   /* 0 or a power of two: indexes are masked */
   gsize              queue_offset;  /* bytes of the head line already sent */
   gsize              queue_bytes;
+  /* lines_queued when the tick last saw it change, and when: an empty ring
+   * idle for a while is freed (natter-server-trim.c). */
+  guint64            queue_seen_lines;
+  gint64             queue_seen_us;
   /* Lines ever queued and ever sent whole: an acknowledgement waiting for
    * the store holds every line from hold_from on (see _natter_irc_client_hold()). */
   guint64            lines_queued;

@@ -97,6 +97,8 @@ struct _NatterServer
   GSource         *reap_source;
   GSource         *flush_source;  /* _natter_server_flush_soon() */
   GSource         *tick_source;
+  gsize            trim_released; /* bytes freed since the last malloc_trim(), natter-server-trim.c */
+  gint64           trim_last_us;
   guint32          mark;
   guint64          batch_serial;  /* natter-server-batch.c */
   NatterIrcClient    *capturing;     /* whose labelled answer is being gathered now, natter-server-label.c */
@@ -379,4 +381,15 @@ void   _natter_server_storage_note   (NatterServer *server,
 /* Tells @client, an operator, that the store is read-only, if it is. */
 void   _natter_server_storage_tell_oper (NatterServer *server,
                                          NatterIrcClient *client);
+/* natter-server-trim.c: the tick frees the send-queue ring of a client whose
+ * queue has been empty for a while, and gives freed memory back to the
+ * system now and then. */
+void   _natter_server_trim_client    (NatterServer    *self,
+                                      NatterIrcClient *client,
+                                      gint64           now);
+void   _natter_server_trim_heap      (NatterServer    *self,
+                                      gint64           now);
+/* Slots allocated in @nick's send-queue ring (0: none), for tests. */
+guint  _natter_server_get_queue_capacity (NatterServer *self,
+                                          const char   *nick);
 G_END_DECLS

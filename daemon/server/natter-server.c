@@ -721,6 +721,8 @@ natter_server_tick (gpointer user_data)
       if (client->dead)
         continue;
 
+      _natter_server_trim_client (self, client, now);
+
       if (!client->registered)
         {
           if (now - client->connected_us >= reg_timeout)
@@ -741,6 +743,7 @@ natter_server_tick (gpointer user_data)
     }
 
   _natter_server_flush (self);
+  _natter_server_trim_heap (self, now);
 
   return G_SOURCE_CONTINUE;
 }
