@@ -19,6 +19,13 @@ gboolean _natter_database_file_refuse_empty   (const char  *path,
                                                GError     **error);
 gboolean _natter_database_file_quick_check    (const char  *path,
                                                GError     **error);
+/* natter-database-clean.c: the check, unless the file is exactly as
+ * natterd left it after a clean close (_natter_database_file_mark_clean()). */
+gboolean _natter_database_file_check_unless_clean (const char  *path,
+                                                   GError     **error);
+void     _natter_database_file_mark_clean         (const char  *path);
+/* How many opens skipped the check, for tests. */
+guint    _natter_database_file_get_n_checks_skipped (void);
 /* All of the above but the check, in order, for a file about to be opened. */
 gboolean _natter_database_file_prepare        (const char  *path,
                                                GError     **error);

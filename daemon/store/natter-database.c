@@ -895,6 +895,7 @@ static void
 natter_database_finalize (GObject *object)
 {
   NatterDatabase *self = (NatterDatabase *) object;
+  gboolean clean = self->context != NULL && !natter_database_is_read_only (self);
 
   natter_database_close (self);
   natter_database_set_backup_schedule (self, 0, 0);
@@ -913,6 +914,8 @@ natter_database_finalize (GObject *object)
 
   g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->writer_db, sqlite3_close);
+  if (clean && !_natter_database_is_memory (self->path))
+    _natter_database_file_mark_clean (self->path);
   g_async_queue_unref (self->queue);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
@@ -1123,7 +1126,7 @@ open_file (NatterDatabase  *self,
   /* The schema's pragmas wait until the file is known to be ours. */
   return self->writer_db != NULL &&
          check_file (self, error) &&
-         (memory || (_natter_database_file_quick_check (self->path, error) &&
+         (memory || (_natter_database_file_check_unless_clean (self->path, error) &&
                      set_wal (self, error))) &&
          apply_pragmas (self, self->writer_db, error) &&
          migrate (self, error);
