@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "natter-database.h"
+#include "natter-database-file.h"
 #include "natter-test-store.h"
 
 /*
@@ -697,6 +698,76 @@ test_backup_on_demand (Fixture       *f,
   natter_database_close (database);
 }
 
+/* The integrity check at open is skipped only for a file exactly as it was
+ * left by a clean close; one changed since by anyone else is checked. */
+static void
+test_clean_close_skips_check (Fixture       *f,
+                              gconstpointer  data)
+{
+  NatterDatabase *database = open_database (f);
+  g_autofree char *record = g_strconcat (f->path, ".clean", NULL);
+  guint skipped = _natter_database_file_get_n_checks_skipped ();
+
+  for (gint64 i = 0; i < 200; i++)
+    queue_insert (database, i);
+  natter_database_flush (database);
+  /* Not clean while it is open: a crash now leaves no record. */
+  g_assert_false (g_file_test (record, G_FILE_TEST_EXISTS));
+  g_object_unref (database);
+  g_assert_true (g_file_test (record, G_FILE_TEST_EXISTS));
+
+  database = open_database (f);
+  g_assert_cmpuint (_natter_database_file_get_n_checks_skipped (), ==, skipped + 1);
+  g_assert_false (g_file_test (record, G_FILE_TEST_EXISTS));
+  g_object_unref (database);
+
+  /* Again: the record follows each clean close. */
+  database = open_database (f);
+  g_assert_cmpuint (_natter_database_file_get_n_checks_skipped (), ==, skipped + 2);
+  g_object_unref (database);
+
+  /* A record of another file is no reason to skip. */
+  g_assert_true (g_file_set_contents (record, "natter-clean 1 size=0 mtime=0.0 dev=0 ino=0\n", -1, NULL));
+  database = open_database (f);
+  g_assert_cmpuint (_natter_database_file_get_n_checks_skipped (), ==, skipped + 2);
+  g_assert_cmpint (count_items (f), ==, 200);
+  g_object_unref (database);
+}
+
+static void
+test_clean_close_then_damage (Fixture       *f,
+                              gconstpointer  data)
+{
+  NatterDatabase *database = open_database (f);
+  g_autofree char *record = g_strconcat (f->path, ".clean", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *junk = NULL;
+  gint64 page_size, root;
+  guint skipped;
+  int fd;
+
+  for (gint64 i = 0; i < 200; i++)
+    queue_insert (database, i);
+  natter_database_flush (database);
+  page_size = natter_test_store_query_int (f->path, "PRAGMA page_size");
+  root = natter_test_store_query_int (f->path, "SELECT rootpage FROM sqlite_master WHERE name = 'items'");
+  g_object_unref (database);
+  g_assert_true (g_file_test (record, G_FILE_TEST_EXISTS));
+
+  /* Damage behind its back, the size and the inode unchanged. */
+  junk = g_strnfill (page_size, 'j');
+  fd = g_open (f->path, O_WRONLY, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pwrite (fd, junk, page_size, (root - 1) * page_size), ==, page_size);
+  close (fd);
+
+  skipped = _natter_database_file_get_n_checks_skipped ();
+  database = natter_database_open (f->path, &schema, NATTER_DATABASE_FLAGS_NONE, &error);
+  g_assert_null (database);
+  g_assert_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CORRUPT);
+  g_assert_cmpuint (_natter_database_file_get_n_checks_skipped (), ==, skipped);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -722,6 +793,8 @@ main (int   argc,
   ADD ("close/drains-queue", test_close_drains_queue);
   ADD ("damage/read-only", test_read_only_after_damage);
   ADD ("backup/on-demand", test_backup_on_demand);
+  ADD ("open/clean-close-skips-check", test_clean_close_skips_check);
+  ADD ("open/clean-close-then-damage", test_clean_close_then_damage);
 
   return g_test_run ();
 }
