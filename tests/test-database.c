@@ -698,19 +698,29 @@ test_backup_on_demand (Fixture       *f,
   natter_database_close (database);
 }
 
+/* A database holding 200 items, all committed. */
+static NatterDatabase *
+open_filled (Fixture *f)
+{
+  NatterDatabase *database = open_database (f);
+
+  for (gint64 i = 0; i < 200; i++)
+    queue_insert (database, i);
+  natter_database_flush (database);
+
+  return database;
+}
+
 /* The integrity check at open is skipped only for a file exactly as it was
  * left by a clean close; one changed since by anyone else is checked. */
 static void
 test_clean_close_skips_check (Fixture       *f,
                               gconstpointer  data)
 {
-  NatterDatabase *database = open_database (f);
-  g_autofree char *record = g_strconcat (f->path, ".clean", NULL);
   guint skipped = _natter_database_file_get_n_checks_skipped ();
+  NatterDatabase *database = open_filled (f);
+  g_autofree char *record = g_strconcat (f->path, ".clean", NULL);
 
-  for (gint64 i = 0; i < 200; i++)
-    queue_insert (database, i);
-  natter_database_flush (database);
   /* Not clean while it is open: a crash now leaves no record. */
   g_assert_false (g_file_test (record, G_FILE_TEST_EXISTS));
   g_object_unref (database);
@@ -738,7 +748,7 @@ static void
 test_clean_close_then_damage (Fixture       *f,
                               gconstpointer  data)
 {
-  NatterDatabase *database = open_database (f);
+  NatterDatabase *database = open_filled (f);
   g_autofree char *record = g_strconcat (f->path, ".clean", NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *junk = NULL;
@@ -746,9 +756,6 @@ test_clean_close_then_damage (Fixture       *f,
   guint skipped;
   int fd;
 
-  for (gint64 i = 0; i < 200; i++)
-    queue_insert (database, i);
-  natter_database_flush (database);
   page_size = natter_test_store_query_int (f->path, "PRAGMA page_size");
   root = natter_test_store_query_int (f->path, "SELECT rootpage FROM sqlite_master WHERE name = 'items'");
   g_object_unref (database);
