@@ -10,7 +10,7 @@
 #include "natter-ipc-error.h"
 #include "natter-application.h"
 #include "natter-command.h"
-#include "natter-conversation-view.h"
+#include "natter-conversation-view-private.h"
 #include "natter-member-popover.h"
 #include "natter-presence.h"
 #include "natter-message-row.h"
@@ -24,53 +24,6 @@
 #define LOAD_MARGIN_PAGES 1.0
 /* How long the message a link opened the view at stays highlighted. */
 #define FLASH_MS 3000
-
-struct _NatterConversationView
-{
-  GtkWidget           parent_instance;
-
-  NatterConversation *conversation;
-  NatterMessageModel *model;
-  GtkNoSelection     *selection;
-  GtkStringList      *members;
-  GCancellable       *cancellable;
-  gint64              scroll_to_id;
-  guint               new_below;
-  /* natterd's unread count when the conversation opened: the marker goes
-   * by it even if the count changed before the first page arrived. */
-  guint               unread_at_open;
-  guint               mark_read_source;
-  guint               stick_source;
-  NatterMessage      *flashing;
-  guint               flash_source;
-  double              last_value;
-  guint               pinned : 1;
-  guint               folded : 1;
-  guint               show_events : 1;
-  guint               active : 1;
-  guint               page_shown : 1;
-
-  AdwHeaderBar       *header;
-  GtkMenuButton      *title_button;
-  AdwWindowTitle     *window_title;
-  GtkWidget          *topic_popover;
-  GtkLabel           *topic_label;
-  GtkEntry           *topic_entry;
-  GtkToggleButton    *members_button;
-  GtkRevealer        *members_revealer;
-  GtkLabel           *member_count_label;
-  GtkListView        *member_list;
-  GtkScrolledWindow  *scroller;
-  GtkListView        *message_list;
-  GtkRevealer        *loading_revealer;
-  GtkWidget          *jump_button;
-  GtkLabel           *jump_label;
-  GtkRevealer        *error_revealer;
-  GtkLabel           *error_label;
-  NatterCompose      *compose;
-  GtkWidget          *reply_bar;   /* NatterReplyQuote: what the next message answers */
-  NatterTypingIndicator *typing_indicator;
-};
 
 enum {
   PROP_0,
@@ -89,11 +42,10 @@ static void load_older (NatterConversationView *self);
 static void flash (NatterConversationView *self,
                    NatterMessage          *message);
 static gboolean stick_to_bottom (gpointer user_data);
-static void update_topic_entry (NatterConversationView *self);
 
-static void
-show_error (NatterConversationView *self,
-            const char             *message)
+void
+_natter_conversation_view_show_error (NatterConversationView *self,
+                                      const char             *message)
 {
   GApplication *app = g_application_get_default ();
 
@@ -105,16 +57,16 @@ show_error (NatterConversationView *self,
 
 /* What was typed cannot be done: said under the messages, by the compose
  * box, until the text changes. */
-static void
-show_inline_error (NatterConversationView *self,
-                   const char             *message)
+void
+_natter_conversation_view_show_inline_error (NatterConversationView *self,
+                                             const char             *message)
 {
   gtk_label_set_label (self->error_label, message);
   gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
 }
 
-static void
-hide_inline_error (NatterConversationView *self)
+void
+_natter_conversation_view_hide_inline_error (NatterConversationView *self)
 {
   gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
 }
@@ -131,28 +83,28 @@ on_call_done (GObject      *source,
   if (reply == NULL)
     {
       g_free (natter_ipc_error_strip (error));
-      show_error (self, error->message);
+      _natter_conversation_view_show_error (self, error->message);
     }
 }
 
-static void
-call (NatterConversationView *self,
-      gpointer                proxy,
-      const char             *method,
-      GVariant               *parameters)
+void
+_natter_conversation_view_call (NatterConversationView *self,
+                                gpointer                proxy,
+                                const char             *method,
+                                GVariant               *parameters)
 {
   g_dbus_proxy_call (G_DBUS_PROXY (proxy), method, parameters, G_DBUS_CALL_FLAGS_NONE, -1,
                      NULL, on_call_done, g_object_ref (self));
 }
 
-static NatterIpcSession1 *
-session (NatterConversationView *self)
+NatterIpcSession1 *
+_natter_conversation_view_session (NatterConversationView *self)
 {
   return self->conversation != NULL ? natter_conversation_get_session (self->conversation) : NULL;
 }
 
-static const char *
-target (NatterConversationView *self)
+const char *
+_natter_conversation_view_target (NatterConversationView *self)
 {
   return self->conversation != NULL ? natter_conversation_get_name (self->conversation) : NULL;
 }
@@ -166,9 +118,9 @@ delete_message_action (GtkWidget  *widget,
 {
   NatterConversationView *self = NATTER_CONVERSATION_VIEW (widget);
 
-  if (session (self) != NULL)
-    call (self, session (self), "DeleteMessage",
-          g_variant_new ("(ss)", g_variant_get_string (parameter, NULL), ""));
+  if (_natter_conversation_view_session (self) != NULL)
+    _natter_conversation_view_call (self, _natter_conversation_view_session (self), "DeleteMessage",
+                                    g_variant_new ("(ss)", g_variant_get_string (parameter, NULL), ""));
 }
 
 /* Replies and reactions: the message menu's Reply, React and a quote's
@@ -208,8 +160,8 @@ react_action (GtkWidget  *widget,
   const char *msgid, *reaction;
 
   g_variant_get (parameter, "(&s&s)", &msgid, &reaction);
-  if (session (self) != NULL)
-    call (self, session (self), "React", g_variant_new ("(sss)", target (self), msgid, reaction));
+  if (_natter_conversation_view_session (self) != NULL)
+    _natter_conversation_view_call (self, _natter_conversation_view_session (self), "React", g_variant_new ("(sss)", _natter_conversation_view_target (self), msgid, reaction));
 }
 
 static void
@@ -225,7 +177,7 @@ show_message_action (GtkWidget  *widget,
 
   if (position == G_MAXUINT)
     {
-      show_inline_error (self, _("The message it answers is not in the scrollback loaded here"));
+      _natter_conversation_view_show_inline_error (self, _("The message it answers is not in the scrollback loaded here"));
       return;
     }
   message = g_list_model_get_item (G_LIST_MODEL (self->model), position);
@@ -292,7 +244,7 @@ mark_read_now (gpointer user_data)
 
   self->mark_read_source = 0;
   if (can_mark_read (self))
-    call (self, natter_conversation_get_room (self->conversation), "MarkRead", NULL);
+    _natter_conversation_view_call (self, natter_conversation_get_room (self->conversation), "MarkRead", NULL);
 
   return G_SOURCE_REMOVE;
 }
@@ -350,7 +302,7 @@ on_older_loaded (GObject      *source,
   if (!natter_message_model_load_finish (NATTER_MESSAGE_MODEL (source), result, NULL, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (self, error->message);
+        _natter_conversation_view_show_error (self, error->message);
       return;
     }
   if (NATTER_MESSAGE_MODEL (source) != self->model)
@@ -382,7 +334,7 @@ on_newer_loaded (GObject      *source,
 
   if (!natter_message_model_load_finish (NATTER_MESSAGE_MODEL (source), result, NULL, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_error (self, error->message);
+    _natter_conversation_view_show_error (self, error->message);
   update_jump_button (self);
 }
 
@@ -490,7 +442,7 @@ on_page_loaded (GObject      *source,
           !g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) &&
           !g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) &&
           !g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
-        show_error (self, error->message);
+        _natter_conversation_view_show_error (self, error->message);
       return;
     }
   if (model != self->model)
@@ -554,7 +506,7 @@ update_members (NatterConversationView *self)
     natter_compose_set_nicks (self->compose, (const char * const *) strv);
   }
 
-  update_topic_entry (self);
+  _natter_conversation_view_update_topic_entry (self);
 }
 
 static void
@@ -610,7 +562,7 @@ update_header (NatterConversationView *self)
    * a greyed-out button. */
   gtk_widget_set_can_target (GTK_WIDGET (self->title_button), is_room);
   gtk_widget_set_can_focus (GTK_WIDGET (self->title_button), is_room);
-  update_topic_entry (self);
+  _natter_conversation_view_update_topic_entry (self);
   gtk_widget_set_visible (GTK_WIDGET (self->members_button), is_room);
   if (!is_room)
     gtk_toggle_button_set_active (self->members_button, FALSE);
@@ -670,7 +622,6 @@ on_member_activate (GtkListView            *list_view,
                                 natter_session_item_get_object_path (item), natter_text_member_nick (entry));
 }
 
-static gboolean is_operator (NatterConversationView *self);
 
 static gboolean
 unparent_popover (gpointer data)
@@ -700,7 +651,7 @@ popup_member_menu (NatterConversationView *self,
   if (self->conversation == NULL || natter_conversation_get_is_private (self->conversation))
     return NULL;
 
-  popover = natter_member_popover_new (self->conversation, nick, is_operator (self));
+  popover = natter_member_popover_new (self->conversation, nick, _natter_conversation_view_is_operator (self));
   gtk_widget_set_parent (GTK_WIDGET (popover), parent);
   g_signal_connect (popover, "closed", G_CALLBACK (on_member_popover_closed), NULL);
   gtk_popover_popup (GTK_POPOVER (popover));
@@ -792,265 +743,22 @@ bind_member (GtkSignalListItemFactory *factory,
 /* The topic */
 
 /* Whether we are an operator (or higher) of the room shown. */
-static gboolean
-is_operator (NatterConversationView *self)
+gboolean
+_natter_conversation_view_is_operator (NatterConversationView *self)
 {
   g_auto(GStrv) members = NULL;
   const char *nick;
 
-  if (self->conversation == NULL || session (self) == NULL)
+  if (self->conversation == NULL || _natter_conversation_view_session (self) == NULL)
     return FALSE;
 
-  nick = natter_ipc_session1_get_nick (session (self));
+  nick = natter_ipc_session1_get_nick (_natter_conversation_view_session (self));
   members = natter_conversation_dup_members (self->conversation);
   for (guint i = 0; members[i] != NULL; i++)
     if (natter_text_names_equal (natter_text_member_nick (members[i]), nick))
       return natter_text_member_rank (members[i]) <= NATTER_MEMBER_RANK_OP;
 
   return FALSE;
-}
-
-static void
-update_topic_entry (NatterConversationView *self)
-{
-  gboolean shown = self->conversation != NULL &&
-                   !natter_conversation_get_is_private (self->conversation) &&
-                   natter_conversation_get_joined (self->conversation);
-
-  /* Room1 does not say whether the room is +t: an operator may set the
-   * topic; anyone else may try, and hears if the server refused. */
-  gtk_widget_set_visible (GTK_WIDGET (self->topic_entry), shown);
-  gtk_entry_set_placeholder_text (self->topic_entry,
-                                  is_operator (self) ? _("Set a new topic")
-                                                     : _("Set a new topic, if the room allows it"));
-}
-
-typedef struct {
-  NatterConversationView *self;
-  NatterConversation     *conversation;
-} TopicRequest;
-
-static void
-on_topic_set (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  TopicRequest *request = user_data;
-  NatterConversationView *self = request->self;
-  g_autoptr(GError) error = NULL;
-
-  /* natterd answers once the server has; a refusal comes with its reason. */
-  if (!natter_ipc_room1_call_set_topic_finish (NATTER_IPC_ROOM1 (source), result, &error))
-    {
-      g_free (natter_ipc_error_strip (error));
-      if (self->conversation == request->conversation)
-        show_inline_error (self, error->message);
-      else
-        show_error (self, error->message);
-    }
-
-  g_object_unref (request->conversation);
-  g_object_unref (request->self);
-  g_free (request);
-}
-
-/* Sets the topic of the room shown; says so when the server refused it. */
-static void
-set_topic (NatterConversationView *self,
-           const char             *topic)
-{
-  NatterIpcRoom1 *room = self->conversation != NULL ? natter_conversation_get_room (self->conversation) : NULL;
-  TopicRequest *request;
-
-  if (room == NULL)
-    {
-      show_inline_error (self, _("Only a room has a topic"));
-      return;
-    }
-
-  request = g_new0 (TopicRequest, 1);
-  request->self = g_object_ref (self);
-  request->conversation = g_object_ref (self->conversation);
-  natter_ipc_room1_call_set_topic (room, topic, G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_topic_set, request);
-}
-
-/* Sending */
-
-static void
-send_lines (NatterConversationView *self,
-            const char * const     *lines,
-            const char             *kind)
-{
-  const char *reply_to = natter_reply_quote_get_msgid (NATTER_REPLY_QUOTE (self->reply_bar));
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (lines[i][0] != '\0' && reply_to != NULL)
-      {
-        call (self, session (self), "SendReply", g_variant_new ("(ssss)", target (self), reply_to, lines[i], kind));
-        reply_to = NULL;
-        natter_reply_quote_set (NATTER_REPLY_QUOTE (self->reply_bar), NULL, NULL, NULL);
-      }
-    else if (lines[i][0] != '\0')
-      call (self, session (self), "Send", g_variant_new ("(sss)", target (self), lines[i], kind));
-}
-
-static void
-on_multiline_response (AdwMessageDialog       *dialog,
-                       const char             *response,
-                       NatterConversationView *self)
-{
-  char **lines = g_object_get_data (G_OBJECT (dialog), "lines");
-
-  if (g_strcmp0 (response, "send") == 0 && self->conversation != NULL)
-    send_lines (self, (const char * const *) lines, "text");
-  else if (lines != NULL)
-    {
-      g_autofree char *text = g_strjoinv ("\n", lines);
-
-      natter_compose_set_text (self->compose, text);
-    }
-}
-
-static void
-send_text (NatterConversationView *self,
-           const char             *text)
-{
-  g_auto(GStrv) split = g_strsplit (text, "\n", -1);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) lines = NULL;
-  const char * const *caps;
-  guint n;
-
-  for (guint i = 0; split[i] != NULL; i++)
-    {
-      g_strchomp (split[i]);
-      if (split[i][0] != '\0')
-        g_strv_builder_add (builder, split[i]);
-    }
-  lines = g_strv_builder_end (builder);
-  n = g_strv_length (lines);
-
-  /* draft/multiline: one message of several lines, no need to ask. */
-  caps = natter_ipc_session1_get_capabilities (session (self));
-  if (n > 1 && caps != NULL && g_strv_contains (caps, "draft/multiline"))
-    {
-      call (self, session (self), "Send", g_variant_new ("(sss)", target (self), text, "text"));
-      return;
-    }
-
-  if (n <= 1)
-    {
-      send_lines (self, (const char * const *) lines, "text");
-      return;
-    }
-
-  {
-    GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-    g_autofree char *heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Send %u Line?", "Send %u Lines?", n), n);
-    AdwMessageDialog *dialog;
-
-    dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading,
-                                                         _("Each line goes out as a message of its own.")));
-    adw_message_dialog_add_responses (dialog,
-                                      "cancel", _("_Cancel"),
-                                      "send", _("_Send"),
-                                      NULL);
-    adw_message_dialog_set_response_appearance (dialog, "send", ADW_RESPONSE_SUGGESTED);
-    adw_message_dialog_set_default_response (dialog, "send");
-    adw_message_dialog_set_close_response (dialog, "cancel");
-    g_object_set_data_full (G_OBJECT (dialog), "lines", g_steal_pointer (&lines), (GDestroyNotify) g_strfreev);
-    g_signal_connect_object (dialog, "response", G_CALLBACK (on_multiline_response), self, 0);
-    gtk_window_present (GTK_WINDOW (dialog));
-  }
-}
-
-static void
-show_help (NatterConversationView *self)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  g_autofree char *help = natter_command_dup_help ();
-  GtkWidget *dialog;
-
-  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, _("Commands"), help);
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-on_submit (NatterCompose          *compose,
-           const char             *text,
-           NatterConversationView *self)
-{
-  g_auto(NatterCommand) command = { 0, };
-  g_autoptr(GError) error = NULL;
-  NatterSessionItem *item;
-  const char *session_path;
-
-  if (self->conversation == NULL)
-    return;
-
-  if (!natter_command_parse (text, &command, &error))
-    {
-      /* The line stays, to be corrected. */
-      natter_compose_set_text (compose, text);
-      show_inline_error (self, error->message);
-      return;
-    }
-  hide_inline_error (self);
-
-  item = natter_conversation_get_session_item (self->conversation);
-  session_path = item != NULL ? natter_session_item_get_object_path (item) : "/";
-
-  switch (command.kind)
-    {
-    case NATTER_COMMAND_TEXT:
-      send_text (self, command.text);
-      break;
-    case NATTER_COMMAND_ME:
-      call (self, session (self), "Send", g_variant_new ("(sss)", target (self), command.text, "action"));
-      break;
-    case NATTER_COMMAND_JOIN:
-      call (self, session (self), "Join", g_variant_new ("(ss)", command.arg, command.text ?: ""));
-      gtk_widget_activate_action (GTK_WIDGET (self), "win.open-conversation", "(ss)", session_path, command.arg);
-      break;
-    case NATTER_COMMAND_PART:
-      call (self, session (self), "Part", g_variant_new ("(ss)", command.arg ?: target (self), command.text ?: ""));
-      break;
-    case NATTER_COMMAND_MSG:
-      call (self, session (self), "Send", g_variant_new ("(sss)", command.arg, command.text, "text"));
-      break;
-    case NATTER_COMMAND_QUERY:
-      if (command.text != NULL)
-        call (self, session (self), "Send", g_variant_new ("(sss)", command.arg, command.text, "text"));
-      gtk_widget_activate_action (GTK_WIDGET (self), "win.open-conversation", "(ss)", session_path, command.arg);
-      break;
-    case NATTER_COMMAND_NICK:
-      call (self, session (self), "SetNick", g_variant_new ("(s)", command.arg));
-      break;
-    case NATTER_COMMAND_TOPIC:
-      if (command.text == NULL)
-        gtk_menu_button_popup (self->title_button);
-      else
-        set_topic (self, command.text);
-      break;
-    case NATTER_COMMAND_AWAY:
-      call (self, session (self), "SetAway", g_variant_new ("(s)", command.text ?: ""));
-      break;
-    case NATTER_COMMAND_HELP:
-      show_help (self);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static void
-on_topic_activate (GtkEntry               *entry,
-                   NatterConversationView *self)
-{
-  set_topic (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
-  gtk_editable_set_text (GTK_EDITABLE (entry), "");
-  gtk_popover_popdown (GTK_POPOVER (self->topic_popover));
 }
 
 static void
@@ -1126,9 +834,9 @@ open_conversation (NatterConversationView *self,
     g_signal_handlers_disconnect_by_data (self->conversation, self);
   g_clear_handle_id (&self->mark_read_source, g_source_remove);
   g_set_object (&self->conversation, conversation);
-  hide_inline_error (self);
-  natter_compose_set_typing_target (self->compose, session (self), target (self));
-  natter_typing_indicator_set_conversation (self->typing_indicator, session (self), target (self));
+  _natter_conversation_view_hide_inline_error (self);
+  natter_compose_set_typing_target (self->compose, _natter_conversation_view_session (self), _natter_conversation_view_target (self));
+  natter_typing_indicator_set_conversation (self->typing_indicator, _natter_conversation_view_session (self), _natter_conversation_view_target (self));
 
   /* The same conversation, now with its room object (a private one that
    * started): keep what is loaded. */
@@ -1363,10 +1071,10 @@ natter_conversation_view_init (NatterConversationView *self)
   g_signal_connect (adj, "value-changed", G_CALLBACK (on_value_changed), self);
   g_signal_connect (adj, "changed", G_CALLBACK (on_adjustment_changed), self);
 
-  g_signal_connect (self->compose, "submit", G_CALLBACK (on_submit), self);
+  g_signal_connect (self->compose, "submit", G_CALLBACK (_natter_conversation_view_on_submit), self);
   g_signal_connect_object (gtk_text_view_get_buffer (natter_compose_get_text_view (self->compose)), "changed",
-                           G_CALLBACK (hide_inline_error), self, G_CONNECT_SWAPPED);
-  g_signal_connect (self->topic_entry, "activate", G_CALLBACK (on_topic_activate), self);
+                           G_CALLBACK (_natter_conversation_view_hide_inline_error), self, G_CONNECT_SWAPPED);
+  g_signal_connect (self->topic_entry, "activate", G_CALLBACK (_natter_conversation_view_on_topic_activate), self);
 }
 
 GtkPopover *

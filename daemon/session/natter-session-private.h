@@ -222,6 +222,9 @@ void      _natter_session_lost          (NatterSession *self,
 gboolean  _natter_session_is_open       (NatterSession *self);
 gboolean  _natter_session_check_connected (NatterSession  *self,
                                            GError        **error);
+/* Sets NATTER_SESSION_ERROR_INVALID_ARGUMENT with @message; FALSE. */
+gboolean  _natter_session_set_invalid   (GError     **error,
+                                         const char  *message);
 /* A task for one of the _async functions; NULL, after failing it with
  * @error, when what it was asked to do was found wrong at once. */
 GTask    *_natter_session_task_new      (NatterSession       *self,

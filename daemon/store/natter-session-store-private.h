@@ -60,4 +60,45 @@ void _natter_session_store_attach_reactions (NatterDatabase *database,
                                              gint64          session_id,
                                              GPtrArray      *messages);
 
+/* Kinds up to this one are messages; after it come room events. */
+#define LAST_MESSAGE_KIND_SQL "2"
+G_STATIC_ASSERT (NATTER_MESSAGE_KIND_LAST_MESSAGE == 2);
+
+/* A queued job: reads too run on the database thread, in queue order. */
+typedef struct _StoreOp StoreOp;
+typedef void (*StoreOpFunc) (NatterSessionStore *self,
+                             StoreOp            *op);
+
+struct _StoreOp
+{
+  NatterDatabaseJob   job;
+  NatterSessionStore *store;
+  StoreOpFunc         func;
+  GTask              *task;      /* NULL for fire-and-forget writes */
+  gpointer            data;
+  GDestroyNotify      destroy;
+};
+
+/* Shared with natter-session-store-history.c, the reads. */
+gpointer      _natter_session_store_propagate_pointer (GAsyncResult  *result,
+                                                       gpointer       source_tag,
+                                                       GError       **error);
+/* A cached statement; NULL (logged) when it does not prepare. */
+sqlite3_stmt *_natter_session_store_stmt (NatterSessionStore *self,
+                                          const char         *sql);
+void          _natter_session_store_return_sqlite_error (NatterSessionStore *self,
+                                                         StoreOp            *op);
+/* A cached statement for @op; NULL, with @op answered, when it does not prepare. */
+sqlite3_stmt *_natter_session_store_op_stmt (NatterSessionStore *self,
+                                             StoreOp            *op,
+                                             const char         *sql);
+/* Queues @func for an async call, answering @callback from its task. */
+void          _natter_session_store_push_task (NatterSessionStore  *self,
+                                               StoreOpFunc          func,
+                                               gpointer             source_tag,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data,
+                                               gpointer             data,
+                                               GDestroyNotify       destroy);
+
 G_END_DECLS

@@ -13,27 +13,8 @@
 #define BATCH_MAX 512
 #define SCHEMA_VERSION 5
 
-/* Kinds up to this one are messages; after it come room events. */
-#define LAST_MESSAGE_KIND_SQL "2"
-G_STATIC_ASSERT (NATTER_MESSAGE_KIND_LAST_MESSAGE == 2);
-
 G_DEFINE_FINAL_TYPE (NatterSessionStore, natter_session_store, G_TYPE_OBJECT)
 G_DEFINE_QUARK (natter-session-store-error-quark, natter_session_store_error)
-
-/* A queued job: reads too run on the database thread, in queue order. */
-typedef struct _StoreOp StoreOp;
-typedef void (*StoreOpFunc) (NatterSessionStore *self,
-                             StoreOp            *op);
-
-struct _StoreOp
-{
-  NatterDatabaseJob   job;
-  NatterSessionStore *store;
-  StoreOpFunc         func;
-  GTask              *task;      /* NULL for fire-and-forget writes */
-  gpointer            data;
-  GDestroyNotify      destroy;
-};
 
 /* Search finds what people said: room events (a part or quit reason, a
  * topic) are never indexed by the FTS triggers, so no query can return them. */
@@ -169,10 +150,10 @@ const int _natter_session_store_error_codes[NATTER_DATABASE_N_ERRORS] = {
 
 #define map_error_out(error) _natter_session_store_map_error (error)
 
-static gpointer
-store_propagate_pointer (GAsyncResult  *result,
-                         gpointer       source_tag,
-                         GError       **error)
+gpointer
+_natter_session_store_propagate_pointer (GAsyncResult  *result,
+                                         gpointer       source_tag,
+                                         GError       **error)
 {
   gpointer value;
 
@@ -216,9 +197,9 @@ store_op_run (NatterDatabase    *database,
 }
 
 /* A cached statement; NULL (logged) when it does not prepare. */
-static sqlite3_stmt *
-store_stmt (NatterSessionStore *self,
-            const char         *sql)
+sqlite3_stmt *
+_natter_session_store_stmt (NatterSessionStore *self,
+                            const char         *sql)
 {
   g_autoptr(GError) error = NULL;
   sqlite3_stmt *stmt = natter_database_prepare (self->database, sql, &error);
@@ -245,9 +226,9 @@ store_exec_stmt (NatterSessionStore  *self,
   return natter_database_step (self->database, stmt, error);
 }
 
-static void
-return_sqlite_error (NatterSessionStore *self,
-                     StoreOp            *op)
+void
+_natter_session_store_return_sqlite_error (NatterSessionStore *self,
+                                           StoreOp            *op)
 {
   sqlite3 *db = natter_database_get_handle (self->database);
   GError *error = NULL;
@@ -316,7 +297,7 @@ store_insert_message (NatterSessionStore   *self,
                       guint                 session_id,
                       NatterSessionMessage *message)
 {
-  sqlite3_stmt *stmt = store_stmt (self,
+  sqlite3_stmt *stmt = _natter_session_store_stmt (self,
     "INSERT OR IGNORE INTO messages (" MESSAGE_COLUMNS ", session)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?12)");
 
@@ -371,14 +352,14 @@ store_push (NatterSessionStore *self,
 }
 
 /* Queues @func for an async call, answering @callback from its task. */
-static void
-store_push_task (NatterSessionStore  *self,
-                 StoreOpFunc          func,
-                 gpointer             source_tag,
-                 GAsyncReadyCallback  callback,
-                 gpointer             user_data,
-                 gpointer             data,
-                 GDestroyNotify       destroy)
+void
+_natter_session_store_push_task (NatterSessionStore  *self,
+                                 StoreOpFunc          func,
+                                 gpointer             source_tag,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data,
+                                 gpointer             data,
+                                 GDestroyNotify       destroy)
 {
   g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
 
@@ -387,15 +368,15 @@ store_push_task (NatterSessionStore  *self,
 }
 
 /* A cached statement for @op; NULL, with @op answered, when it does not prepare. */
-static sqlite3_stmt *
-store_op_stmt (NatterSessionStore *self,
-               StoreOp            *op,
-               const char         *sql)
+sqlite3_stmt *
+_natter_session_store_op_stmt (NatterSessionStore *self,
+                               StoreOp            *op,
+                               const char         *sql)
 {
-  sqlite3_stmt *stmt = store_stmt (self, sql);
+  sqlite3_stmt *stmt = _natter_session_store_stmt (self, sql);
 
   if (stmt == NULL)
-    return_sqlite_error (self, op);
+    _natter_session_store_return_sqlite_error (self, op);
   return stmt;
 }
 
@@ -446,7 +427,7 @@ static void
 store_load_last_id_op (NatterSessionStore *self,
                        StoreOp            *op)
 {
-  sqlite3_stmt *stmt = store_stmt (self, "SELECT coalesce(max(id), 0) FROM messages");
+  sqlite3_stmt *stmt = _natter_session_store_stmt (self, "SELECT coalesce(max(id), 0) FROM messages");
 
   if (stmt == NULL)
     return;
@@ -584,7 +565,7 @@ store_has_message (NatterSessionStore   *self,
 
   if (message->msgid != NULL)
     {
-      stmt = store_stmt (self, "SELECT 1 FROM messages WHERE session = ?1 AND msgid = ?2");
+      stmt = _natter_session_store_stmt (self, "SELECT 1 FROM messages WHERE session = ?1 AND msgid = ?2");
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int (stmt, 1, session_id);
@@ -597,10 +578,10 @@ store_has_message (NatterSessionStore   *self,
 
   /* The copy logged live may lack the msgid (no message-tags then): the same
    * words from the same sender at the same moment are the same message. */
-  stmt = store_stmt (self,
-                     "SELECT 1 FROM messages WHERE session = ?1 AND folded = ?2"
-                     " AND time BETWEEN ?3 - 1000000 AND ?3 + 1000000"
-                     " AND sender = ?4 AND text = ?5 AND kind = ?6");
+  stmt = _natter_session_store_stmt (self,
+                                     "SELECT 1 FROM messages WHERE session = ?1 AND folded = ?2"
+                                     " AND time BETWEEN ?3 - 1000000 AND ?3 + 1000000"
+                                     " AND sender = ?4 AND text = ?5 AND kind = ?6");
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int (stmt, 1, session_id);
@@ -666,347 +647,15 @@ natter_session_store_backfill_async (NatterSessionStore  *self,
   data = g_new0 (BackfillData, 1);
   data->session_id = session_id;
   data->messages = g_ptr_array_ref (messages);
-  store_push_task (self, store_backfill_op, natter_session_store_backfill_async, callback, user_data,
-                   data, (GDestroyNotify) backfill_data_free);
+  _natter_session_store_push_task (self, store_backfill_op, natter_session_store_backfill_async, callback, user_data,
+                                   data, (GDestroyNotify) backfill_data_free);
 }
 
 GPtrArray *
 natter_session_store_backfill_finish (GAsyncResult  *result,
                                       GError       **error)
 {
-  return store_propagate_pointer (result, natter_session_store_backfill_async, error);
-}
-
-/* History and search */
-
-typedef struct {
-  guint                session_id;
-  char                *folded;
-  char                *query;
-  NatterScrollbackAnchor  anchor;
-  gint64               value;
-  guint                limit;
-  gboolean             events;
-} QueryData;
-
-static void
-query_data_free (QueryData *data)
-{
-  g_free (data->folded);
-  g_free (data->query);
-  g_free (data);
-}
-
-static QueryData *
-query_data_new (guint       session_id,
-                const char *folded)
-{
-  QueryData *data = g_new0 (QueryData, 1);
-
-  data->session_id = session_id;
-  data->folded = g_strdup (folded);
-
-  return data;
-}
-
-#define HISTORY_SQL(where, order) \
-  "SELECT " MESSAGE_COLUMNS " FROM messages WHERE session = ?1 AND folded = ?2" where \
-  " AND (?6 OR kind <= " LAST_MESSAGE_KIND_SQL ") ORDER BY " order " LIMIT ?3"
-#define NEWEST_FIRST "time DESC, id DESC"
-#define OLDEST_FIRST "time ASC, id ASC"
-
-/* Binds: ?1 session, ?2 folded, ?3 limit, ?4 time, ?5 id, ?6 events too. */
-typedef struct {
-  const char *sql;
-  gboolean    descending;
-} HistoryQuery;
-
-static const HistoryQuery history_queries[] = {
-  [NATTER_SCROLLBACK_LATEST] = { HISTORY_SQL ("", NEWEST_FIRST), TRUE },
-  [NATTER_SCROLLBACK_BEFORE_TIME] = { HISTORY_SQL (" AND time < ?4", NEWEST_FIRST), TRUE },
-  [NATTER_SCROLLBACK_AFTER_TIME] = { HISTORY_SQL (" AND time > ?4", OLDEST_FIRST), FALSE },
-  [NATTER_SCROLLBACK_BEFORE_ID] = { HISTORY_SQL (" AND (time < ?4 OR (time = ?4 AND id < ?5))",
-                                                 NEWEST_FIRST), TRUE },
-  [NATTER_SCROLLBACK_AFTER_ID] = { HISTORY_SQL (" AND (time > ?4 OR (time = ?4 AND id > ?5))",
-                                                OLDEST_FIRST), FALSE },
-};
-
-static void
-store_history_op (NatterSessionStore *self,
-                  StoreOp            *op)
-{
-  QueryData *data = op->data;
-  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref);
-  const HistoryQuery *query;
-  sqlite3_stmt *stmt;
-  gint64 anchor_time = 0;
-  int rc;
-
-  if (data->anchor == NATTER_SCROLLBACK_BEFORE_ID || data->anchor == NATTER_SCROLLBACK_AFTER_ID)
-    {
-      gboolean found;
-
-      stmt = store_op_stmt (self, op,
-                            "SELECT time FROM messages WHERE session = ?1 AND folded = ?2 AND id = ?3");
-      if (stmt == NULL)
-        return;
-      sqlite3_bind_int (stmt, 1, data->session_id);
-      bind_text (stmt, 2, data->folded);
-      sqlite3_bind_int64 (stmt, 3, data->value);
-      found = sqlite3_step (stmt) == SQLITE_ROW;
-      if (found)
-        anchor_time = sqlite3_column_int64 (stmt, 0);
-      sqlite3_reset (stmt);
-      if (!found)
-        {
-          g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, data->value);
-
-          g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_NOT_FOUND,
-                                   _("No message %s in this conversation"), id);
-          return;
-        }
-    }
-
-  /* An anchor this Natter does not know pages forwards, as AFTER_ID did. */
-  query = &history_queries[data->anchor < G_N_ELEMENTS (history_queries) ? data->anchor
-                                                                          : NATTER_SCROLLBACK_AFTER_ID];
-  stmt = store_op_stmt (self, op, query->sql);
-  if (stmt == NULL)
-    return;
-
-  sqlite3_bind_int (stmt, 1, data->session_id);
-  bind_text (stmt, 2, data->folded);
-  sqlite3_bind_int (stmt, 3, data->limit);
-  sqlite3_bind_int (stmt, 6, data->events);
-  if (data->anchor == NATTER_SCROLLBACK_BEFORE_TIME || data->anchor == NATTER_SCROLLBACK_AFTER_TIME)
-    sqlite3_bind_int64 (stmt, 4, data->value);
-  else if (data->anchor != NATTER_SCROLLBACK_LATEST)
-    {
-      sqlite3_bind_int64 (stmt, 4, anchor_time);
-      sqlite3_bind_int64 (stmt, 5, data->value);
-    }
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (messages, _natter_session_store_message_from_row (stmt));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      return_sqlite_error (self, op);
-      return;
-    }
-  _natter_session_store_attach_reactions (self->database, data->session_id, messages);
-
-  if (query->descending)
-    for (guint i = 0; i < messages->len / 2; i++)
-      {
-        gpointer tmp = messages->pdata[i];
-
-        messages->pdata[i] = messages->pdata[messages->len - 1 - i];
-        messages->pdata[messages->len - 1 - i] = tmp;
-      }
-
-  g_task_return_pointer (op->task, g_steal_pointer (&messages), (GDestroyNotify) g_ptr_array_unref);
-}
-
-void
-natter_session_store_history_async (NatterSessionStore  *self,
-                                    guint                session_id,
-                                    const char          *folded,
-                                    NatterScrollbackAnchor  anchor,
-                                    gint64               value,
-                                    guint                limit,
-                                    gboolean             events,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
-{
-  QueryData *data;
-
-  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
-  g_return_if_fail (folded != NULL);
-
-  data = query_data_new (session_id, folded);
-  data->anchor = anchor;
-  data->value = value;
-  data->limit = CLAMP (limit, 1, NATTER_SCROLLBACK_LIMIT_MAX);
-  data->events = events;
-  store_push_task (self, store_history_op, natter_session_store_history_async, callback, user_data,
-                   data, (GDestroyNotify) query_data_free);
-}
-
-GPtrArray *
-natter_session_store_history_finish (GAsyncResult  *result,
-                                     GError       **error)
-{
-  return store_propagate_pointer (result, natter_session_store_history_async, error);
-}
-
-/* CROSS JOIN keeps the FTS index outermost: left to choose, SQLite walks a
- * conversation's rows and matches each (0.9 s in 100,000 rows). */
-#define SEARCH_SQL(and_folded) \
-  "SELECT m.id, m.target, m.folded, m.time, m.sender, m.text, m.kind," \
-  " m.own, m.highlight, m.msgid, m.subject, m.reply_to" \
-  " FROM messages_fts CROSS JOIN messages m ON m.id = messages_fts.rowid" \
-  " WHERE messages_fts MATCH ?1 AND m.session = ?2" and_folded \
-  " ORDER BY m.time DESC, m.id DESC LIMIT ?3"
-
-static void
-store_search_op (NatterSessionStore *self,
-                 StoreOp            *op)
-{
-  QueryData *data = op->data;
-  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref);
-  sqlite3_stmt *stmt;
-  int rc;
-
-  stmt = store_op_stmt (self, op, data->folded != NULL ? SEARCH_SQL (" AND m.folded = ?4") : SEARCH_SQL (""));
-  if (stmt == NULL)
-    return;
-
-  bind_text (stmt, 1, data->query);
-  sqlite3_bind_int (stmt, 2, data->session_id);
-  sqlite3_bind_int (stmt, 3, data->limit);
-  if (data->folded != NULL)
-    bind_text (stmt, 4, data->folded);
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (messages, _natter_session_store_message_from_row (stmt));
-
-  if (rc != SQLITE_DONE)
-    {
-      /* A malformed query is the caller's mistake, not a broken store. */
-      g_task_return_new_error (op->task, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_INVALID_QUERY,
-                               _("Invalid search: %s"),
-                               sqlite3_errmsg (natter_database_get_handle (self->database)));
-      sqlite3_reset (stmt);
-      return;
-    }
-  sqlite3_reset (stmt);
-
-  g_task_return_pointer (op->task, g_steal_pointer (&messages), (GDestroyNotify) g_ptr_array_unref);
-}
-
-void
-natter_session_store_search_async (NatterSessionStore  *self,
-                                   guint                session_id,
-                                   const char          *query,
-                                   const char          *folded,
-                                   guint                limit,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  QueryData *data;
-
-  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
-  g_return_if_fail (query != NULL);
-
-  data = query_data_new (session_id, folded);
-  data->query = g_strdup (query);
-  data->limit = CLAMP (limit, 1, NATTER_SCROLLBACK_LIMIT_MAX);
-  store_push_task (self, store_search_op, natter_session_store_search_async, callback, user_data,
-                   data, (GDestroyNotify) query_data_free);
-}
-
-GPtrArray *
-natter_session_store_search_finish (GAsyncResult  *result,
-                                    GError       **error)
-{
-  return store_propagate_pointer (result, natter_session_store_search_async, error);
-}
-
-/* Read markers */
-
-typedef struct {
-  guint  unread;
-  guint  highlights;
-  gint64 last_id;
-  gint64 last_time_us;
-} Counts;
-
-static void
-store_counts_op (NatterSessionStore *self,
-                 StoreOp            *op)
-{
-  QueryData *data = op->data;
-  Counts *counts = g_new0 (Counts, 1);
-  sqlite3_stmt *stmt;
-
-  stmt = store_stmt (self,
-                     "SELECT count(*), total(highlight) FROM messages"
-                     " WHERE session = ?1 AND folded = ?2 AND own = 0"
-                     " AND kind <= " LAST_MESSAGE_KIND_SQL " AND id >"
-                     " coalesce((SELECT last_read FROM read_markers WHERE session = ?1 AND folded = ?2), 0)");
-  if (stmt != NULL)
-    {
-      sqlite3_bind_int (stmt, 1, data->session_id);
-      bind_text (stmt, 2, data->folded);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          counts->unread = sqlite3_column_int (stmt, 0);
-          counts->highlights = sqlite3_column_int (stmt, 1);
-        }
-      sqlite3_reset (stmt);
-    }
-
-  /* Not events: this time anchors the chathistory backfill, and our own
-   * join, logged just before, must not hide what was missed. */
-  stmt = store_stmt (self, "SELECT max(id), max(time) FROM messages"
-                           " WHERE session = ?1 AND folded = ?2 AND kind <= " LAST_MESSAGE_KIND_SQL);
-  if (stmt != NULL)
-    {
-      sqlite3_bind_int (stmt, 1, data->session_id);
-      bind_text (stmt, 2, data->folded);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          counts->last_id = sqlite3_column_int64 (stmt, 0);
-          counts->last_time_us = sqlite3_column_int64 (stmt, 1);
-        }
-      sqlite3_reset (stmt);
-    }
-
-  g_task_return_pointer (op->task, counts, g_free);
-}
-
-void
-natter_session_store_counts_async (NatterSessionStore  *self,
-                                   guint                session_id,
-                                   const char          *folded,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
-{
-  QueryData *data;
-
-  g_return_if_fail (NATTER_IS_SESSION_STORE (self));
-  g_return_if_fail (folded != NULL);
-
-  data = query_data_new (session_id, folded);
-  store_push_task (self, store_counts_op, natter_session_store_counts_async, callback, user_data,
-                   data, (GDestroyNotify) query_data_free);
-}
-
-gboolean
-natter_session_store_counts_finish (GAsyncResult  *result,
-                                    guint         *unread,
-                                    guint         *highlights,
-                                    gint64        *last_id,
-                                    gint64        *last_time_us,
-                                    GError       **error)
-{
-  g_autofree Counts *counts = NULL;
-
-  counts = store_propagate_pointer (result, natter_session_store_counts_async, error);
-  if (counts == NULL)
-    return FALSE;
-
-  if (unread != NULL)
-    *unread = counts->unread;
-  if (highlights != NULL)
-    *highlights = counts->highlights;
-  if (last_id != NULL)
-    *last_id = counts->last_id;
-  if (last_time_us != NULL)
-    *last_time_us = counts->last_time_us;
-
-  return TRUE;
+  return _natter_session_store_propagate_pointer (result, natter_session_store_backfill_async, error);
 }
 
 /* Small writes */
@@ -1038,7 +687,7 @@ store_write_op (NatterSessionStore *self,
                 StoreOp            *op)
 {
   SmallData *data = op->data;
-  sqlite3_stmt *stmt = store_stmt (self, data->sql);
+  sqlite3_stmt *stmt = _natter_session_store_stmt (self, data->sql);
 
   if (stmt == NULL)
     return;
@@ -1217,7 +866,7 @@ store_load_record_lists (NatterSessionStore  *self,
   g_ptr_array_set_size (record->blocked, 0);
   g_ptr_array_set_size (record->pins, 0);
 
-  stmt = store_stmt (self, "SELECT name, key FROM session_rooms WHERE session = ?1 ORDER BY rowid");
+  stmt = _natter_session_store_stmt (self, "SELECT name, key FROM session_rooms WHERE session = ?1 ORDER BY rowid");
   if (stmt != NULL)
     {
       sqlite3_bind_int (stmt, 1, record->id);
@@ -1232,7 +881,7 @@ store_load_record_lists (NatterSessionStore  *self,
       sqlite3_reset (stmt);
     }
 
-  stmt = store_stmt (self, "SELECT mask FROM blocked WHERE session = ?1 ORDER BY rowid");
+  stmt = _natter_session_store_stmt (self, "SELECT mask FROM blocked WHERE session = ?1 ORDER BY rowid");
   if (stmt != NULL)
     {
       sqlite3_bind_int (stmt, 1, record->id);
@@ -1241,7 +890,7 @@ store_load_record_lists (NatterSessionStore  *self,
       sqlite3_reset (stmt);
     }
 
-  stmt = store_stmt (self, "SELECT fingerprint FROM certificates WHERE host = lower (?1) AND port = ?2");
+  stmt = _natter_session_store_stmt (self, "SELECT fingerprint FROM certificates WHERE host = lower (?1) AND port = ?2");
   if (stmt != NULL)
     {
       bind_text (stmt, 1, record->host);
@@ -1260,7 +909,7 @@ store_open_session_op (NatterSessionStore *self,
   g_autoptr(NatterSessionRecord) record = NULL;
   sqlite3_stmt *stmt;
 
-  stmt = store_op_stmt (self, op, "SELECT " SESSION_COLUMNS " FROM sessions"
+  stmt = _natter_session_store_op_stmt (self, op, "SELECT " SESSION_COLUMNS " FROM sessions"
                               " WHERE host = ?1 COLLATE NOCASE AND port = ?2 AND nick = ?3"
                               " ORDER BY saved DESC, id LIMIT 1");
   if (stmt == NULL)
@@ -1274,7 +923,7 @@ store_open_session_op (NatterSessionStore *self,
 
   if (record == NULL)
     {
-      stmt = store_op_stmt (self, op, "INSERT INTO sessions (host, port, nick) VALUES (?1, ?2, ?3)");
+      stmt = _natter_session_store_op_stmt (self, op, "INSERT INTO sessions (host, port, nick) VALUES (?1, ?2, ?3)");
       if (stmt == NULL)
         return;
       bind_text (stmt, 1, wanted->host);
@@ -1287,7 +936,7 @@ store_open_session_op (NatterSessionStore *self,
     }
 
   /* What was asked for now wins over what was stored. */
-  stmt = store_op_stmt (self, op, "UPDATE sessions SET host = ?2, tls = ?3, username = ?4, realname = ?5,"
+  stmt = _natter_session_store_op_stmt (self, op, "UPDATE sessions SET host = ?2, tls = ?3, username = ?4, realname = ?5,"
                               " sasl_username = ?6, client_cert = ?7 WHERE id = ?1");
   if (stmt == NULL)
     return;
@@ -1323,7 +972,7 @@ store_open_session_op (NatterSessionStore *self,
   /* An unsaved session starts afresh: the rooms of an earlier visit are not rejoined. */
   if (!record->saved)
     {
-      stmt = store_stmt (self, "DELETE FROM session_rooms WHERE session = ?1");
+      stmt = _natter_session_store_stmt (self, "DELETE FROM session_rooms WHERE session = ?1");
       if (stmt != NULL)
         {
           sqlite3_bind_int (stmt, 1, record->id);
@@ -1344,16 +993,16 @@ natter_session_store_open_session_async (NatterSessionStore        *self,
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
   g_return_if_fail (record != NULL && record->host != NULL && record->nick != NULL);
 
-  store_push_task (self, store_open_session_op, natter_session_store_open_session_async,
-                   callback, user_data,
-                   natter_session_record_copy (record), (GDestroyNotify) natter_session_record_free);
+  _natter_session_store_push_task (self, store_open_session_op, natter_session_store_open_session_async,
+                                   callback, user_data,
+                                   natter_session_record_copy (record), (GDestroyNotify) natter_session_record_free);
 }
 
 NatterSessionRecord *
 natter_session_store_open_session_finish (GAsyncResult  *result,
                                           GError       **error)
 {
-  return store_propagate_pointer (result, natter_session_store_open_session_async, error);
+  return _natter_session_store_propagate_pointer (result, natter_session_store_open_session_async, error);
 }
 
 static void
@@ -1364,9 +1013,9 @@ store_save_session_op (NatterSessionStore *self,
   g_autoptr(GError) error = NULL;
   sqlite3_stmt *stmt;
 
-  stmt = store_op_stmt (self, op,
-                        "UPDATE sessions SET name = ?2, saved = 1, autoconnect = ?3, away = ?4"
-                        " WHERE id = ?1");
+  stmt = _natter_session_store_op_stmt (self, op,
+                                        "UPDATE sessions SET name = ?2, saved = 1, autoconnect = ?3, away = ?4"
+                                        " WHERE id = ?1");
   if (stmt == NULL)
     return;
   sqlite3_bind_int (stmt, 1, record->id);
@@ -1396,9 +1045,9 @@ natter_session_store_save_session_async (NatterSessionStore        *self,
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
   g_return_if_fail (record != NULL && record->id > 0 && record->name != NULL);
 
-  store_push_task (self, store_save_session_op, natter_session_store_save_session_async,
-                   callback, user_data,
-                   natter_session_record_copy (record), (GDestroyNotify) natter_session_record_free);
+  _natter_session_store_push_task (self, store_save_session_op, natter_session_store_save_session_async,
+                                   callback, user_data,
+                                   natter_session_record_copy (record), (GDestroyNotify) natter_session_record_free);
 }
 
 gboolean
@@ -1413,9 +1062,9 @@ store_unsave_op (NatterSessionStore *self,
                  StoreOp            *op)
 {
   SmallData *data = op->data;
-  sqlite3_stmt *stmt = store_op_stmt (self, op,
-                                      "UPDATE sessions SET name = NULL, saved = 0, autoconnect = 0"
-                                      " WHERE name = ?1");
+  sqlite3_stmt *stmt = _natter_session_store_op_stmt (self, op,
+                                                      "UPDATE sessions SET name = NULL, saved = 0, autoconnect = 0"
+                                                      " WHERE name = ?1");
 
   if (stmt == NULL)
     return;
@@ -1445,8 +1094,8 @@ natter_session_store_unsave_async (NatterSessionStore  *self,
 
   data = g_new0 (SmallData, 1);
   data->a = g_strdup (name);
-  store_push_task (self, store_unsave_op, natter_session_store_unsave_async, callback, user_data,
-                   data, (GDestroyNotify) small_data_free);
+  _natter_session_store_push_task (self, store_unsave_op, natter_session_store_unsave_async, callback, user_data,
+                                   data, (GDestroyNotify) small_data_free);
 }
 
 gboolean
@@ -1461,9 +1110,9 @@ store_list_saved_op (NatterSessionStore *self,
                      StoreOp            *op)
 {
   g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_record_free);
-  sqlite3_stmt *stmt = store_op_stmt (self, op,
-                                      "SELECT " SESSION_COLUMNS " FROM sessions"
-                                      " WHERE saved = 1 ORDER BY name");
+  sqlite3_stmt *stmt = _natter_session_store_op_stmt (self, op,
+                                                      "SELECT " SESSION_COLUMNS " FROM sessions"
+                                                      " WHERE saved = 1 ORDER BY name");
 
   if (stmt == NULL)
     return;
@@ -1484,13 +1133,13 @@ natter_session_store_list_saved_async (NatterSessionStore  *self,
 {
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
 
-  store_push_task (self, store_list_saved_op, natter_session_store_list_saved_async, callback, user_data,
-                   NULL, NULL);
+  _natter_session_store_push_task (self, store_list_saved_op, natter_session_store_list_saved_async, callback, user_data,
+                                   NULL, NULL);
 }
 
 GPtrArray *
 natter_session_store_list_saved_finish (GAsyncResult  *result,
                                         GError       **error)
 {
-  return store_propagate_pointer (result, natter_session_store_list_saved_async, error);
+  return _natter_session_store_propagate_pointer (result, natter_session_store_list_saved_async, error);
 }
