@@ -57,14 +57,6 @@ reply_data_new (const char        *target,
   return data;
 }
 
-static gboolean
-set_invalid (GError     **error,
-             const char  *message)
-{
-  g_set_error_literal (error, NATTER_SESSION_ERROR, NATTER_SESSION_ERROR_INVALID_ARGUMENT, message);
-  return FALSE;
-}
-
 /* One word of printable UTF-8: an emoji, ":)", "lol". */
 static gboolean
 check_reaction (const char  *reaction,
@@ -73,13 +65,13 @@ check_reaction (const char  *reaction,
   if (!natter_session_check_text (reaction, REACTION_MAX, _("reaction"), error))
     return FALSE;
   if (reaction[0] == '\0')
-    return set_invalid (error, _("The reaction is empty"));
+    return _natter_session_set_invalid (error, _("The reaction is empty"));
   for (const char *p = reaction; *p != '\0'; p = g_utf8_next_char (p))
     {
       gunichar c = g_utf8_get_char (p);
 
       if (g_unichar_isspace (c) || g_unichar_iscntrl (c))
-        return set_invalid (error, _("A reaction cannot contain spaces or control characters"));
+        return _natter_session_set_invalid (error, _("A reaction cannot contain spaces or control characters"));
     }
 
   return TRUE;
