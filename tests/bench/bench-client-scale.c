@@ -238,8 +238,44 @@ stop_natterd (Bus         *bus,
   wait_owned (bus, FALSE);
 }
 
-/* Starts natterd RUNS times, timing each to the bus name; the last one
- * stays up and is returned. */
+/* Stops *@daemon (SIGTERM, or SIGKILL when @kill) if it runs, and starts
+ * it again: the time to the bus name, and (@restore_ms) to every session
+ * on D-Bus. */
+static double
+restart_natterd (Bus          *bus,
+                 const char   *natterd,
+                 const char   *dir,
+                 GSubprocess **daemon,
+                 gboolean      kill,
+                 double       *restore_ms)
+{
+  gint64 start;
+  double ms;
+
+  if (*daemon != NULL && kill)
+    {
+      g_subprocess_force_exit (*daemon);
+      g_subprocess_wait (*daemon, NULL, NULL);
+      wait_owned (bus, FALSE);
+    }
+  else if (*daemon != NULL)
+    stop_natterd (bus, *daemon);
+  g_clear_object (daemon);
+
+  start = g_get_monotonic_time ();
+  *daemon = spawn_natterd (natterd, dir);
+  wait_owned (bus, TRUE);
+  ms = (bus->owned_at - start) / 1000.0;
+  for (guint s = 1; s <= N_SESSIONS; s++)
+    g_free (wait_session (bus, s));
+  *restore_ms = (g_get_monotonic_time () - start) / 1000.0;
+
+  return ms;
+}
+
+/* Starts natterd RUNS times after a clean close, then RUNS times after
+ * SIGKILL (no clean record: the whole file is checked at start), timing
+ * each to the bus name; the last one stays up and is returned. */
 static GSubprocess *
 bench_start (Bus        *bus,
              const char *natterd,
@@ -249,50 +285,23 @@ bench_start (Bus        *bus,
   g_autoptr(GArray) start_ms = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) restore_ms = g_array_new (FALSE, FALSE, sizeof (double));
   GSubprocess *daemon = NULL;
+  double ms, restore;
 
   for (guint run = 0; run < runs; run++)
     {
-      gint64 start;
-      double ms;
-
-      if (daemon != NULL)
-        {
-          stop_natterd (bus, daemon);
-          g_clear_object (&daemon);
-        }
-      start = g_get_monotonic_time ();
-      daemon = spawn_natterd (natterd, dir);
-      wait_owned (bus, TRUE);
-      ms = (bus->owned_at - start) / 1000.0;
+      ms = restart_natterd (bus, natterd, dir, &daemon, FALSE, &restore);
       g_array_append_val (start_ms, ms);
-      for (guint s = 1; s <= N_SESSIONS; s++)
-        g_free (wait_session (bus, s));
-      ms = (g_get_monotonic_time () - start) / 1000.0;
-      g_array_append_val (restore_ms, ms);
+      g_array_append_val (restore_ms, restore);
     }
-
   report ("start: spawn to bus name", start_ms, BUDGET_START_MS, "ms", "(after a clean close)");
   printf ("%-44s median %9.2f ms      (no budget: sessions on D-Bus)\n", "start: spawn to every session exported",
           percentile (restore_ms, 0.5));
 
-  /* Killed: no clean record, so the whole file is checked at start. */
   g_array_set_size (start_ms, 0);
   for (guint run = 0; run < runs; run++)
     {
-      gint64 start;
-      double ms;
-
-      g_subprocess_force_exit (daemon);
-      g_subprocess_wait (daemon, NULL, NULL);
-      wait_owned (bus, FALSE);
-      g_clear_object (&daemon);
-      start = g_get_monotonic_time ();
-      daemon = spawn_natterd (natterd, dir);
-      wait_owned (bus, TRUE);
-      ms = (bus->owned_at - start) / 1000.0;
+      ms = restart_natterd (bus, natterd, dir, &daemon, TRUE, &restore);
       g_array_append_val (start_ms, ms);
-      for (guint s = 1; s <= N_SESSIONS; s++)
-        g_free (wait_session (bus, s));
     }
   report ("start: spawn to bus name, unclean", start_ms, BUDGET_START_MS, "ms", "(after SIGKILL)");
 
