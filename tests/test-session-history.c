@@ -126,6 +126,43 @@ on_counts (GObject      *source,
   counts[2] = TRUE;
 }
 
+typedef struct {
+  guint    unread;
+  guint    highlights;
+  gint64   last_id;
+  gint64   last_time_us;
+  gboolean done;
+} CountsResult;
+
+static void
+on_counts_result (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  CountsResult *got = user_data;
+
+  g_assert_true (natter_session_store_counts_finish (result, &got->unread, &got->highlights, &got->last_id,
+                                                     &got->last_time_us, NULL));
+  got->done = TRUE;
+}
+
+static void
+on_backfilled (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GPtrArray **added = user_data;
+
+  *added = natter_session_store_backfill_finish (result, NULL);
+  g_assert_nonnull (*added);
+}
+
+static gboolean
+backfill_done (gpointer data)
+{
+  return *(GPtrArray **) data != NULL;
+}
+
 static void
 test_store_history_search (Fixture       *f,
                            gconstpointer  data)
@@ -234,7 +271,7 @@ test_store_migrates_v1 (Fixture       *f,
   natter_test_store_exec (path, v1_sessions_schema);
   store = natter_session_store_new (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 5);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 6);
   /* Version 4: the STS policies' table, and no session presents a client certificate. */
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM sts_policies"), ==, 0);
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM sessions WHERE client_cert"), ==, 0);
@@ -364,6 +401,221 @@ test_store_search_in_conversation (Fixture       *f,
   g_assert_cmpint (steps, <, 1000);
 }
 
+/* What version 5 counted, row by row: the oracle the kept counts must match. */
+#define ORACLE_WHERE "session = 1 AND folded = '%s' AND kind <= 2"
+#define ORACLE_UNREAD ORACLE_WHERE " AND own = 0 AND id >" \
+  " coalesce((SELECT last_read FROM read_markers WHERE session = 1 AND folded = '%s'), 0)"
+
+static void
+assert_counts (NatterSessionStore *store,
+               const char         *path,
+               const char         *folded)
+{
+  g_autofree char *unread = g_strdup_printf ("SELECT count(*) FROM messages WHERE " ORACLE_UNREAD, folded, folded);
+  g_autofree char *highlights = g_strdup_printf ("SELECT coalesce(sum(highlight), 0) FROM messages WHERE " ORACLE_UNREAD,
+                                                 folded, folded);
+  g_autofree char *last_id = g_strdup_printf ("SELECT coalesce(max(id), 0) FROM messages WHERE " ORACLE_WHERE, folded);
+  g_autofree char *last_time = g_strdup_printf ("SELECT coalesce(max(time), 0) FROM messages WHERE " ORACLE_WHERE,
+                                                folded);
+  CountsResult got = { 0, };
+
+  natter_session_store_counts_async (store, 1, folded, on_counts_result, &got);
+  natter_test_spin_until (is_done, &got.done, NATTER_TEST_TIMEOUT_MS);
+  natter_session_store_sync (store);
+  g_test_message ("%s: %u unread, %u highlights, last %" G_GINT64_FORMAT, folded, got.unread, got.highlights,
+                  got.last_id);
+  g_assert_cmpint (got.unread, ==, natter_test_store_query_int (path, unread));
+  g_assert_cmpint (got.highlights, ==, natter_test_store_query_int (path, highlights));
+  g_assert_cmpint (got.last_id, ==, natter_test_store_query_int (path, last_id));
+  g_assert_cmpint (got.last_time_us, ==, natter_test_store_query_int (path, last_time));
+}
+
+static NatterSessionMessage *
+log_one (NatterSessionStore *store,
+         const char         *target,
+         gint64              time_us,
+         const char         *sender,
+         const char         *text,
+         const char         *msgid,
+         gboolean            own)
+{
+  NatterSessionMessage *message = make_message (store, target, time_us, sender, text);
+
+  message->msgid = g_strdup (msgid);
+  message->own = own;
+  natter_session_store_log (store, 1, message);
+
+  return message;
+}
+
+/* Opening a room reads its kept counts, never every row of it: SQLite's own
+ * count of the steps of every statement the store ran, never a time. */
+static void
+test_store_counts_read_one_row (Fixture       *f,
+                                gconstpointer  data)
+{
+  gint64 base = G_GINT64_CONSTANT (1700000000) * G_USEC_PER_SEC;
+  CountsResult got = { 0, };
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+  int steps = 0;
+
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("line %u%s", i, i % 100 == 0 ? " alice" : "");
+      g_autoptr(NatterSessionMessage) message = make_message (f->store, "#big", base + i * G_USEC_PER_SEC,
+                                                              "bob", text);
+
+      natter_session_store_log (f->store, 1, message);
+    }
+  natter_session_store_mark_read (f->store, 1, "#big", 1000);
+  natter_session_store_sync (f->store);
+  db = natter_database_get_handle (natter_session_store_get_database (f->store));
+  for (stmt = sqlite3_next_stmt (db, NULL); stmt != NULL; stmt = sqlite3_next_stmt (db, stmt))
+    sqlite3_stmt_status (stmt, SQLITE_STMTSTATUS_VM_STEP, TRUE);
+
+  natter_session_store_counts_async (f->store, 1, "#big", on_counts_result, &got);
+  natter_test_spin_until (is_done, &got.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_cmpuint (got.unread, ==, 2000);
+  g_assert_cmpuint (got.highlights, ==, 20);
+  g_assert_cmpint (got.last_time_us, ==, base + 2999 * (gint64) G_USEC_PER_SEC);
+
+  natter_session_store_sync (f->store);
+  for (stmt = sqlite3_next_stmt (db, NULL); stmt != NULL; stmt = sqlite3_next_stmt (db, stmt))
+    steps += sqlite3_stmt_status (stmt, SQLITE_STMTSTATUS_VM_STEP, FALSE);
+  g_test_message ("counts of #big: %d steps", steps);
+  g_assert_cmpint (steps, >, 0);
+  g_assert_cmpint (steps, <, 200);
+}
+
+/* The kept counts match a count of the rows through every write that
+ * changes them: messages, ours, events, backfill of older ones, partial and
+ * full read markers (ours or another client's: the same marker), deletion
+ * by a redaction, rows deleted by another connection, new rows after all. */
+static void
+test_store_counts_stay_right (Fixture       *f,
+                              gconstpointer  data)
+{
+  const char *path = natter_session_store_get_path (f->store);
+  gint64 base = G_GINT64_CONSTANT (1700000000) * G_USEC_PER_SEC;
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref);
+  g_autoptr(NatterSessionMessage) event = NULL;
+  g_autoptr(GPtrArray) older = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref);
+  g_autoptr(GPtrArray) added = NULL;
+  g_autofree char *sql = NULL;
+
+  assert_counts (f->store, path, "#a");
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("line %u%s", i, i % 7 == 0 ? " alice" : "");
+      g_autofree char *msgid = g_strdup_printf ("a%u", i);
+
+      g_ptr_array_add (kept, log_one (f->store, i % 2 ? "#a" : "#b", base + i * G_USEC_PER_SEC,
+                                      i % 5 == 0 ? "alice" : "bob", text, msgid, i % 5 == 0));
+    }
+  event = make_event (f->store, NATTER_MESSAGE_KIND_PART, "bob", NULL, "so long");
+  natter_session_store_log (f->store, 1, event);
+  assert_counts (f->store, path, "#a");
+  assert_counts (f->store, path, "#b");
+
+  /* Another client read #a up to its 10th message: a marker in the middle. */
+  natter_session_store_mark_read (f->store, 1, "#a", ((NatterSessionMessage *) kept->pdata[21])->id);
+  assert_counts (f->store, path, "#a");
+  /* A marker never goes back. */
+  natter_session_store_mark_read (f->store, 1, "#a", ((NatterSessionMessage *) kept->pdata[3])->id);
+  assert_counts (f->store, path, "#a");
+
+  /* Backfill: older messages, newer ids. */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("older %u alice", i);
+      NatterSessionMessage *message = make_message (f->store, "#a", base - (10 - i) * G_USEC_PER_SEC, "carol", text);
+
+      message->id = 0;
+      message->msgid = g_strdup_printf ("old%u", i);
+      g_ptr_array_add (older, message);
+    }
+  natter_session_store_backfill_async (f->store, 1, older, on_backfilled, &added);
+  natter_test_spin_until (backfill_done, &added, NATTER_TEST_TIMEOUT_MS);
+  g_assert_cmpuint (added->len, ==, 5);
+  assert_counts (f->store, path, "#a");
+
+  /* Deleted (redacted): an unread one, a read one, then the newest. */
+  natter_session_store_redact (f->store, 1, "a35");
+  natter_session_store_redact (f->store, 1, "a5");
+  assert_counts (f->store, path, "#a");
+  natter_session_store_redact (f->store, 1, "a39");
+  assert_counts (f->store, path, "#a");
+
+  /* Rows deleted by another connection: the newest, then the newest by time. */
+  sql = g_strdup_printf ("DELETE FROM messages WHERE id = %" G_GINT64_FORMAT,
+                         ((NatterSessionMessage *) added->pdata[4])->id);
+  natter_test_store_exec (path, sql);
+  assert_counts (f->store, path, "#a");
+  natter_test_store_exec (path, "DELETE FROM messages WHERE msgid = 'a37'");
+  assert_counts (f->store, path, "#a");
+  natter_test_store_exec (path, "DELETE FROM messages WHERE msgid = 'a20'");
+  assert_counts (f->store, path, "#b");
+
+  /* Read to the end, then a new one. */
+  natter_session_store_mark_read (f->store, 1, "#a", ((NatterSessionMessage *) added->pdata[3])->id);
+  assert_counts (f->store, path, "#a");
+  g_ptr_array_add (kept, log_one (f->store, "#a", base + 100 * G_USEC_PER_SEC, "bob", "hi alice", "n1", FALSE));
+  assert_counts (f->store, path, "#a");
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT unread FROM conversation_counts WHERE folded = '#a'"),
+                   ==, 1);
+  assert_counts (f->store, path, "#b");
+  assert_counts (f->store, path, "#none");
+}
+
+/* Version 5 counted at every room opening: migration 6 counts once, and
+ * keeps every row. */
+static void
+test_store_migrates_version_5 (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "v5.db", NULL);
+  g_autoptr(NatterSessionStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 base = G_GINT64_CONSTANT (1700000000) * G_USEC_PER_SEC;
+
+  store = natter_session_store_new (path, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("line %u%s", i, i % 4 == 0 ? " alice" : "");
+      g_autofree char *msgid = g_strdup_printf ("m%u", i);
+
+      natter_session_message_unref (log_one (store, i % 3 == 0 ? "#a" : i % 3 == 1 ? "#b" : "bob",
+                                             base + i * G_USEC_PER_SEC, i % 6 == 0 ? "alice" : "bob", text, msgid,
+                                             i % 6 == 0));
+    }
+  natter_session_store_mark_read (store, 1, "#a", 30);
+  natter_session_store_mark_read (store, 1, "bob", 100);
+  natter_session_store_close (store);
+  g_clear_object (&store);
+  /* Back to what version 5 wrote. */
+  natter_test_store_exec (path, "DROP TRIGGER counts_insert; DROP TRIGGER counts_delete;"
+                                "DROP TRIGGER counts_kind_out; DROP TRIGGER counts_kind_in;"
+                                "DROP TRIGGER counts_marker_insert; DROP TRIGGER counts_marker_update;"
+                                "DROP TABLE conversation_counts;"
+                                "UPDATE messages SET kind = 3, text = '' WHERE msgid = 'm7';"
+                                "PRAGMA user_version = 5;");
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'counts_%'"),
+                   ==, 0);
+
+  store = natter_session_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 6);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM messages"), ==, 60);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM read_markers"), ==, 2);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM conversation_counts"), ==, 3);
+  assert_counts (store, path, "#a");
+  assert_counts (store, path, "#b");
+  assert_counts (store, path, "bob");
+  natter_session_store_close (store);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -378,6 +630,12 @@ main (int   argc,
               fixture_set_up, test_store_search_in_conversation, fixture_tear_down);
   g_test_add ("/session/store/migrates-version-1", Fixture, NULL,
               fixture_set_up, test_store_migrates_v1, fixture_tear_down);
+  g_test_add ("/session/store/counts-read-one-row", Fixture, NULL,
+              fixture_set_up, test_store_counts_read_one_row, fixture_tear_down);
+  g_test_add ("/session/store/counts-stay-right", Fixture, NULL,
+              fixture_set_up, test_store_counts_stay_right, fixture_tear_down);
+  g_test_add ("/session/store/migrates-version-5", Fixture, NULL,
+              fixture_set_up, test_store_migrates_version_5, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -259,6 +259,10 @@ typedef struct {
   gint64 last_time_us;
 } Counts;
 
+/* conversation_counts keeps the figures (migration 6): one row, not a
+ * conversation's every row. The newest time is not of events: it anchors
+ * the chathistory backfill, and our own join, logged just before, must not
+ * hide what was missed. */
 static void
 store_counts_op (NatterSessionStore *self,
                  StoreOp            *op)
@@ -267,11 +271,8 @@ store_counts_op (NatterSessionStore *self,
   Counts *counts = g_new0 (Counts, 1);
   sqlite3_stmt *stmt;
 
-  stmt = _natter_session_store_stmt (self,
-                                     "SELECT count(*), total(highlight) FROM messages"
-                                     " WHERE session = ?1 AND folded = ?2 AND own = 0"
-                                     " AND kind <= " LAST_MESSAGE_KIND_SQL " AND id >"
-                                     " coalesce((SELECT last_read FROM read_markers WHERE session = ?1 AND folded = ?2), 0)");
+  stmt = _natter_session_store_stmt (self, "SELECT unread, highlights, last_id, last_time FROM conversation_counts"
+                                           " WHERE session = ?1 AND folded = ?2");
   if (stmt != NULL)
     {
       sqlite3_bind_int (stmt, 1, data->session_id);
@@ -280,22 +281,8 @@ store_counts_op (NatterSessionStore *self,
         {
           counts->unread = sqlite3_column_int (stmt, 0);
           counts->highlights = sqlite3_column_int (stmt, 1);
-        }
-      sqlite3_reset (stmt);
-    }
-
-  /* Not events: this time anchors the chathistory backfill, and our own
-   * join, logged just before, must not hide what was missed. */
-  stmt = _natter_session_store_stmt (self, "SELECT max(id), max(time) FROM messages"
-                           " WHERE session = ?1 AND folded = ?2 AND kind <= " LAST_MESSAGE_KIND_SQL);
-  if (stmt != NULL)
-    {
-      sqlite3_bind_int (stmt, 1, data->session_id);
-      bind_text (stmt, 2, data->folded);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          counts->last_id = sqlite3_column_int64 (stmt, 0);
-          counts->last_time_us = sqlite3_column_int64 (stmt, 1);
+          counts->last_id = sqlite3_column_int64 (stmt, 2);
+          counts->last_time_us = sqlite3_column_int64 (stmt, 3);
         }
       sqlite3_reset (stmt);
     }

@@ -11,7 +11,7 @@
 
 /* How many queued operations one transaction takes at most. */
 #define BATCH_MAX 512
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 
 G_DEFINE_FINAL_TYPE (NatterSessionStore, natter_session_store, G_TYPE_OBJECT)
 G_DEFINE_QUARK (natter-session-store-error-quark, natter_session_store_error)
@@ -124,6 +124,7 @@ static const char * const migrations[] = {
   MIGRATE_SECRETS_SQL,
   MIGRATE_CLIENT_AUTH_SQL,
   MIGRATE_REPLIES_REACTIONS_SQL,
+  MIGRATE_CONVERSATION_COUNTS_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
@@ -131,7 +132,7 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
 static const NatterDatabaseSchema schema = {
   .version = SCHEMA_VERSION,
   .steps = migrations,
-  .create = SCHEMA_SQL MIGRATE_CLIENT_AUTH_SQL MIGRATE_REPLIES_REACTIONS_SQL,
+  .create = SCHEMA_SQL MIGRATE_CLIENT_AUTH_SQL MIGRATE_REPLIES_REACTIONS_SQL MIGRATE_CONVERSATION_COUNTS_SQL,
   .pragmas = "PRAGMA foreign_keys = ON",
 };
 
