@@ -519,6 +519,37 @@ test_limits_idle_queue_shrinks (Fixture       *f,
   expect_next (alice, ":irc.test PONG irc.test :again");
 }
 
+/* A fan-out burst to a member lies end to end in the server's shared
+ * chunks: its queue keeps a few runs, not a slot per line (300 lines grew
+ * the ring to 512 slots), and the lines still arrive whole and in order. */
+static void
+test_limits_fanout_queue_runs (Fixture       *f,
+                               gconstpointer  data)
+{
+  Client *alice = new_user (f, "alice");
+  Client *bob = new_user (f, "bob");
+  g_autoptr(GString) burst = g_string_new (NULL);
+  guint before;
+
+  join_room (alice, "#q", NULL);
+  join_room (bob, "#q", alice, NULL);
+  /* What registration left (the tick may free it meanwhile). */
+  before = natter_test_server_get_queue_capacity (f->server, "bob");
+
+  /* One write: the server relays all 300 before it flushes. */
+  for (guint i = 0; i < 300; i++)
+    g_string_append_printf (burst, "PRIVMSG #q :burst line %u\r\n", i);
+  g_assert_true (natter_test_client_send_raw (alice, burst->str, burst->len));
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *want = g_strdup_printf (":alice!alice@127.0.0.1 PRIVMSG #q :burst line %u", i);
+
+      expect_next (bob, want);
+    }
+
+  g_assert_cmpuint (natter_test_server_get_queue_capacity (f->server, "bob"), <=, MAX (before, 8));
+}
+
 static void
 test_limits_half_open (Fixture       *f,
                        gconstpointer  data)
@@ -781,6 +812,7 @@ main (int   argc,
        test_limits_registration_timeout);
   ADD ("limits/half-open", &registration_timeout_config, test_limits_half_open);
   ADD ("limits/idle-queue-shrinks", NULL, test_limits_idle_queue_shrinks);
+  ADD ("limits/fanout-queue-runs", NULL, test_limits_fanout_queue_runs);
   ADD ("limits/ping-timeout", &ping_config, test_limits_ping_timeout);
   ADD ("limits/max-clients-per-ip", &per_ip_config, test_limits_max_clients_per_ip);
   g_test_add_func ("/server/limits/ipv6-per-prefix", test_limits_ipv6_prefix_key);
