@@ -341,6 +341,25 @@ natter_test_server_get_queue_capacity (NatterTestServer *self,
 }
 
 static void
+get_trims_in_thread (NatterTestServer *self,
+                     gpointer          data)
+{
+  *(guint *) data = _natter_server_get_trims (self->server);
+}
+
+guint
+natter_test_server_get_trims (NatterTestServer *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  run_in_server_thread (self, get_trims_in_thread, &n);
+
+  return n;
+}
+
+static void
 shutdown_in_thread (NatterTestServer *self,
                     gpointer          data)
 {

@@ -550,6 +550,38 @@ test_limits_fanout_queue_runs (Fixture       *f,
   g_assert_cmpuint (natter_test_server_get_queue_capacity (f->server, "bob"), <=, MAX (before, 8));
 }
 
+/* A load frees what it took line by line, not as rings the tick frees: once
+ * it is over (nothing queued for a while), the server trims the heap, as
+ * it does after freeing rings. */
+static void
+test_limits_trim_after_load (Fixture       *f,
+                             gconstpointer  data)
+{
+  Client *alice = new_user (f, "alice");
+  Client *bob = new_user (f, "bob");
+  g_autoptr(GString) burst = g_string_new (NULL);
+  guint trims;
+  gint64 deadline;
+
+  join_room (alice, "#t", NULL);
+  join_room (bob, "#t", alice, NULL);
+  trims = natter_test_server_get_trims (f->server);
+
+  for (guint i = 0; i < 2000; i++)
+    g_string_append_printf (burst, "PRIVMSG #t :load line %u\r\n", i);
+  g_assert_true (natter_test_client_send_raw (alice, burst->str, burst->len));
+  expect (bob, ":alice!alice@127.0.0.1 PRIVMSG #t :load line 1999");
+
+  deadline = g_get_monotonic_time () + natter_test_ms (10000) * 1000;
+  while (natter_test_server_get_trims (f->server) == trims && g_get_monotonic_time () < deadline)
+    g_usleep (50 * 1000);
+  g_assert_cmpuint (natter_test_server_get_trims (f->server), >, trims);
+
+  /* And the server goes on as before. */
+  say (alice, "PRIVMSG #t :after");
+  expect_next (bob, ":alice!alice@127.0.0.1 PRIVMSG #t :after");
+}
+
 static void
 test_limits_half_open (Fixture       *f,
                        gconstpointer  data)
@@ -813,6 +845,7 @@ main (int   argc,
   ADD ("limits/half-open", &registration_timeout_config, test_limits_half_open);
   ADD ("limits/idle-queue-shrinks", NULL, test_limits_idle_queue_shrinks);
   ADD ("limits/fanout-queue-runs", NULL, test_limits_fanout_queue_runs);
+  ADD ("limits/trim-after-load", NULL, test_limits_trim_after_load);
   ADD ("limits/ping-timeout", &ping_config, test_limits_ping_timeout);
   ADD ("limits/max-clients-per-ip", &per_ip_config, test_limits_max_clients_per_ip);
   g_test_add_func ("/server/limits/ipv6-per-prefix", test_limits_ipv6_prefix_key);
