@@ -305,6 +305,44 @@ test_others_go_on (Fixture       *f,
   g_assert_cmpint (natter_test_daemon_stop (f->daemon, SIGTERM), ==, 0);
 }
 
+/* A room line echoed just before a held acknowledgement lies, in the
+ * sender's queue, in the same run as the held line after it (both cut one
+ * after the other from one chunk): the first goes out now, the held one
+ * once committed. */
+static void
+test_held_within_a_run (Fixture       *f,
+                        gconstpointer  data)
+{
+  static const char burst[] = "PRIVMSG #kept :not held\r\nTOPIC #kept :held topic\r\n";
+  g_autoptr(NatterTestClient) alice = NULL;
+  g_autofree char *path = NULL;
+  sqlite3 *db = NULL;
+
+  if (!natter_test_require_natterd ())
+    return;
+
+  start (f);
+  alice = register_account (f, "alice", "alicepass", "echo-message");
+  natter_test_client_send (alice, "JOIN #kept");
+  natter_test_client_expect (alice, ":NickServ!* NOTICE alice :#kept is registered to your account*");
+
+  path = g_build_filename (f->dir, "server.db", NULL);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, natter_test_ms (5000));
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  natter_test_client_send_raw (alice, burst, strlen (burst));
+  natter_test_client_expect (alice, ":alice!* PRIVMSG #kept :not held");
+  natter_test_client_assert_silent (alice, 300);
+
+  g_assert_cmpint (sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  natter_test_client_expect_next (alice, ":alice!* TOPIC #kept :held topic");
+
+  g_assert_cmpint (natter_test_daemon_stop (f->daemon, SIGTERM), ==, 0);
+}
+
 /* Room messages are echoed before their batch commits, but never more than
  * a batch ahead of the disk. */
 static void
@@ -356,6 +394,7 @@ main (int   argc,
   ADD ("order-kept", test_order_kept, NULL);
   ADD ("others-go-on", test_others_go_on, NULL);
   ADD ("history-within-a-batch", test_history_within_a_batch, NULL);
+  ADD ("held-within-a-run", test_held_within_a_run, NULL);
 
   return g_test_run ();
 }
