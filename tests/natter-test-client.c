@@ -293,23 +293,39 @@ natter_test_server_get_port (NatterTestServer *self)
   return self->port;
 }
 
-static void
-get_n_clients_in_thread (NatterTestServer *self,
-                         gpointer          data)
+/* A count the server keeps, read in its thread. */
+typedef struct
 {
-  *(guint *) data = natter_server_get_n_clients (self->server);
+  guint (*get) (NatterServer *server);
+  guint value;
+} ServerCount;
+
+static void
+get_count_in_thread (NatterTestServer *self,
+                     gpointer          data)
+{
+  ServerCount *count = data;
+
+  count->value = count->get (self->server);
+}
+
+static guint
+get_count (NatterTestServer *self,
+           guint           (*get) (NatterServer *server))
+{
+  ServerCount count = { get, 0 };
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  run_in_server_thread (self, get_count_in_thread, &count);
+
+  return count.value;
 }
 
 guint
 natter_test_server_get_n_clients (NatterTestServer *self)
 {
-  guint n = 0;
-
-  g_return_val_if_fail (self != NULL, 0);
-
-  run_in_server_thread (self, get_n_clients_in_thread, &n);
-
-  return n;
+  return get_count (self, natter_server_get_n_clients);
 }
 
 typedef struct
@@ -338,6 +354,12 @@ natter_test_server_get_queue_capacity (NatterTestServer *self,
   run_in_server_thread (self, get_queue_capacity_in_thread, &q);
 
   return q.capacity;
+}
+
+guint
+natter_test_server_get_trims (NatterTestServer *self)
+{
+  return get_count (self, _natter_server_get_trims);
 }
 
 static void

@@ -52,6 +52,8 @@ guint             natter_test_server_get_n_clients (NatterTestServer *self);
 /* Slots allocated in @nick's send-queue ring, asked as above. */
 guint             natter_test_server_get_queue_capacity (NatterTestServer *self,
                                                          const char       *nick);
+/* Heap trims the server made so far, asked as above. */
+guint             natter_test_server_get_trims          (NatterTestServer *self);
 /* natter_server_shutdown() in the server thread; the loop keeps running so
  * the goodbyes can be written. */
 void              natter_test_server_shutdown      (NatterTestServer *self);

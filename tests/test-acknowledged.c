@@ -258,6 +258,28 @@ test_order_kept (Fixture       *f,
   g_assert_cmpint (natter_test_daemon_stop (f->daemon, SIGTERM), ==, 0);
 }
 
+/* Another process takes server.db's write lock: natterd's writer waits
+ * (5 s) for it. natterd may be committing a batch meanwhile. */
+static sqlite3 *
+lock_store (Fixture *f)
+{
+  g_autofree char *path = g_build_filename (f->dir, "server.db", NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, natter_test_ms (5000));
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  return db;
+}
+
+static void
+unlock_store (sqlite3 *db)
+{
+  g_assert_cmpint (sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
 /* While the disk will not take a write (another process holds server.db's
  * write lock), the offline message's echo and its sender's next line wait;
  * other clients' room messages do not. natterd's writer waits 5 s for the
@@ -269,8 +291,7 @@ test_others_go_on (Fixture       *f,
   g_autoptr(NatterTestClient) alice = NULL;
   g_autoptr(NatterTestClient) carol = NULL;
   g_autoptr(NatterTestClient) dave = NULL;
-  g_autofree char *path = NULL;
-  sqlite3 *db = NULL;
+  sqlite3 *db;
 
   if (!natter_test_require_natterd ())
     return;
@@ -284,11 +305,7 @@ test_others_go_on (Fixture       *f,
   natter_test_client_send (dave, "JOIN #room");
   natter_test_client_expect (dave, ":irc.test 366 dave #room :*");
 
-  path = g_build_filename (f->dir, "server.db", NULL);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  /* natterd may be committing a batch (carol's and dave's joins). */
-  sqlite3_busy_timeout (db, natter_test_ms (5000));
-  g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+  db = lock_store (f);
 
   natter_test_client_send (alice, "PRIVMSG bob :held");
   natter_test_client_send (alice, "PING :after");
@@ -296,11 +313,43 @@ test_others_go_on (Fixture       *f,
   natter_test_client_expect (dave, ":carol!* PRIVMSG #room :not held");
   natter_test_client_assert_silent (alice, 300);
 
-  g_assert_cmpint (sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
+  unlock_store (db);
 
   natter_test_client_expect (alice, ":alice!* PRIVMSG bob :held");
   natter_test_client_expect_next (alice, ":irc.test PONG irc.test :after");
+
+  g_assert_cmpint (natter_test_daemon_stop (f->daemon, SIGTERM), ==, 0);
+}
+
+/* A room line echoed just before a held acknowledgement lies, in the
+ * sender's queue, in the same run as the held line after it (both cut one
+ * after the other from one chunk): the first goes out now, the held one
+ * once committed. */
+static void
+test_held_within_a_run (Fixture       *f,
+                        gconstpointer  data)
+{
+  static const char burst[] = "PRIVMSG #kept :not held\r\nTOPIC #kept :held topic\r\n";
+  g_autoptr(NatterTestClient) alice = NULL;
+  sqlite3 *db;
+
+  if (!natter_test_require_natterd ())
+    return;
+
+  start (f);
+  alice = register_account (f, "alice", "alicepass", "echo-message");
+  natter_test_client_send (alice, "JOIN #kept");
+  natter_test_client_expect (alice, ":NickServ!* NOTICE alice :#kept is registered to your account*");
+
+  db = lock_store (f);
+
+  natter_test_client_send_raw (alice, burst, strlen (burst));
+  natter_test_client_expect (alice, ":alice!* PRIVMSG #kept :not held");
+  natter_test_client_assert_silent (alice, 300);
+
+  unlock_store (db);
+
+  natter_test_client_expect_next (alice, ":alice!* TOPIC #kept :held topic");
 
   g_assert_cmpint (natter_test_daemon_stop (f->daemon, SIGTERM), ==, 0);
 }
@@ -356,6 +405,7 @@ main (int   argc,
   ADD ("order-kept", test_order_kept, NULL);
   ADD ("others-go-on", test_others_go_on, NULL);
   ADD ("history-within-a-batch", test_history_within_a_batch, NULL);
+  ADD ("held-within-a-run", test_held_within_a_run, NULL);
 
   return g_test_run ();
 }

@@ -519,6 +519,74 @@ test_limits_idle_queue_shrinks (Fixture       *f,
   expect_next (alice, ":irc.test PONG irc.test :again");
 }
 
+/* alice and bob in @room; then alice relays @n lines ("@room :load line
+ * i") in one write, which the server reads and relays before it flushes.
+ * @before: bob's queue capacity after joining, or NULL. Returns bob. */
+static Client *
+relay_burst (Fixture    *f,
+             const char *room,
+             guint       n,
+             guint      *before)
+{
+  Client *alice = new_user (f, "alice");
+  Client *bob = new_user (f, "bob");
+  g_autoptr(GString) burst = g_string_new (NULL);
+
+  join_room (alice, room, NULL);
+  join_room (bob, room, alice, NULL);
+  if (before != NULL)
+    *before = natter_test_server_get_queue_capacity (f->server, "bob");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (burst, "PRIVMSG %s :load line %u\r\n", room, i);
+  g_assert_true (natter_test_client_send_raw (alice, burst->str, burst->len));
+
+  return bob;
+}
+
+/* A fan-out burst to a member lies end to end in the server's shared
+ * chunks: its queue keeps a few runs, not a slot per line (300 lines grew
+ * the ring to 512 slots), and the lines still arrive whole and in order. */
+static void
+test_limits_fanout_queue_runs (Fixture       *f,
+                               gconstpointer  data)
+{
+  guint before;   /* what registration left (the tick may free it meanwhile) */
+  Client *bob = relay_burst (f, "#q", 300, &before);
+
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *want = g_strdup_printf (":alice!alice@127.0.0.1 PRIVMSG #q :load line %u", i);
+
+      expect_next (bob, want);
+    }
+
+  g_assert_cmpuint (natter_test_server_get_queue_capacity (f->server, "bob"), <=, MAX (before, 8));
+}
+
+/* A load frees what it took line by line, not as rings the tick frees: once
+ * it is over (nothing queued for a while), the server trims the heap, as
+ * it does after freeing rings. */
+static void
+test_limits_trim_after_load (Fixture       *f,
+                             gconstpointer  data)
+{
+  guint trims = natter_test_server_get_trims (f->server);
+  Client *bob = relay_burst (f, "#t", 2000, NULL);
+  gint64 deadline;
+
+  expect (bob, ":alice!alice@127.0.0.1 PRIVMSG #t :load line 1999");
+
+  deadline = g_get_monotonic_time () + natter_test_ms (10000) * 1000;
+  while (natter_test_server_get_trims (f->server) == trims && g_get_monotonic_time () < deadline)
+    g_usleep (50 * 1000);
+  g_assert_cmpuint (natter_test_server_get_trims (f->server), >, trims);
+
+  /* And the server goes on as before. */
+  say (bob, "PING :on");
+  expect_next (bob, ":irc.test PONG irc.test :on");
+}
+
 static void
 test_limits_half_open (Fixture       *f,
                        gconstpointer  data)
@@ -781,6 +849,8 @@ main (int   argc,
        test_limits_registration_timeout);
   ADD ("limits/half-open", &registration_timeout_config, test_limits_half_open);
   ADD ("limits/idle-queue-shrinks", NULL, test_limits_idle_queue_shrinks);
+  ADD ("limits/fanout-queue-runs", NULL, test_limits_fanout_queue_runs);
+  ADD ("limits/trim-after-load", NULL, test_limits_trim_after_load);
   ADD ("limits/ping-timeout", &ping_config, test_limits_ping_timeout);
   ADD ("limits/max-clients-per-ip", &per_ip_config, test_limits_max_clients_per_ip);
   g_test_add_func ("/server/limits/ipv6-per-prefix", test_limits_ipv6_prefix_key);

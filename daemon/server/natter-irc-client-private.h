@@ -38,6 +38,16 @@ typedef enum {
   NATTER_CAP_READ_MARKER       = 1 << 18,
 } NatterCap;
 
+/* One entry of a send queue: a line, or a run of relayed lines that lie end
+ * to end in one shared chunk (natter-out-line.c), held through the first's
+ * reference. A run holds only whole single lines, so it can be cut at its
+ * line ends; an entry of one may hold several (a welcome burst). */
+typedef struct {
+  GBytes  *bytes;   /* the first line: its data starts the entry */
+  guint32  size;    /* bytes of the whole entry */
+  guint32  lines;
+} NatterQueued;
+
 /* Logins, SASL and nick protection of one client: natter-accounts.c. */
 typedef struct _NatterAuth NatterAuth;
 /* A LIST being sent at the client's pace: natter-server-list.c. */
@@ -82,18 +92,19 @@ struct _NatterIrcClient
   /* Input: a line cut by the end of a read waits here (NULL when none). */
   GString           *partial;
 
-  /* Output: a ring of refcounted lines shared with other recipients. */
-  GBytes           **queue;
+  /* Output: a ring of refcounted lines shared with other recipients; a
+   * fan-out's lines share one entry, not one slot each. */
+  NatterQueued      *queue;
   guint              queue_head;
-  guint              queue_len;
+  guint              queue_len;     /* entries, not lines */
   guint              queue_alloc;   /* 0 or a power of two: indexes are masked */
-  gsize              queue_offset;  /* bytes of the head line already sent */
+  gsize              queue_offset;  /* bytes of the head entry already sent */
   gsize              queue_bytes;
   /* lines_queued when the tick last saw it change, and when: an empty ring
    * idle for a while is freed (natter-server-trim.c). */
   guint64            queue_seen_lines;
   gint64             queue_seen_us;
-  /* Lines ever queued and ever sent whole: an acknowledgement waiting for
+  /* Lines ever queued and ever sent (as whole entries): an acknowledgement waiting for
    * the store holds every line from hold_from on (see _natter_irc_client_hold()). */
   guint64            lines_queued;
   guint64            lines_sent;

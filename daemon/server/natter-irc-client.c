@@ -18,6 +18,7 @@
 #include "natter-irc-message.h"
 #include "natter-irc-names.h"
 #include "natter-ircv3-private.h"
+#include "natter-out-line-private.h"
 #include "natter-poller.h"
 #include "natter-server-batch-private.h"
 #include "natter-server-private.h"
@@ -38,11 +39,55 @@
 G_DEFINE_FINAL_TYPE (NatterIrcClient, natter_irc_client, G_TYPE_OBJECT)
 
 
+static inline NatterQueued *
+natter_irc_client_queued (NatterIrcClient *self,
+                          guint            i)
+{
+  return &self->queue[(self->queue_head + i) & (self->queue_alloc - 1)];
+}
+
+static inline const char *
+natter_queued_data (const NatterQueued *entry)
+{
+  return g_bytes_get_data (entry->bytes, NULL);
+}
+
+/* Bytes of the first @n lines of @entry (a run holds whole single lines). */
+static gsize
+natter_queued_prefix (const NatterQueued *entry,
+                      guint               n)
+{
+  const char *data = natter_queued_data (entry);
+  const char *p = data;
+
+  if (n >= entry->lines)
+    return entry->size;
+  for (guint i = 0; i < n; i++)
+    p = (const char *)memchr (p, '\n', data + entry->size - p) + 1;
+
+  return p - data;
+}
+
+/* Where the last line of @entry starts. */
+static gsize
+natter_queued_last_line (const NatterQueued *entry)
+{
+  const char *data = natter_queued_data (entry);
+  gsize start = entry->size - 1;
+
+  if (entry->lines <= 1)
+    return 0;
+  while (start > 0 && data[start - 1] != '\n')
+    start--;
+
+  return start;
+}
+
 static void
 natter_irc_client_clear_queue (NatterIrcClient *self)
 {
   for (guint i = 0; i < self->queue_len; i++)
-    g_bytes_unref (self->queue[(self->queue_head + i) & (self->queue_alloc - 1)]);
+    g_bytes_unref (natter_irc_client_queued (self, i)->bytes);
   self->queue_head = 0;
   self->queue_len = 0;
   self->queue_offset = 0;
@@ -534,16 +579,23 @@ _natter_irc_client_release (NatterIrcClient *self,
 
   if (drop)
     {
-      /* Unsent lines from hold_from on are forgotten, newest first. */
-      while (self->queue_len > 0 && self->lines_sent + self->queue_len > self->hold_from &&
-             (self->queue_len > 1 || self->queue_offset == 0))
+      /* Unsent lines from hold_from on are forgotten, newest first; a line
+       * partly sent already goes whole. */
+      while (self->queue_len > 0 && self->lines_queued > self->hold_from)
         {
-          guint last = (self->queue_head + self->queue_len - 1) & (self->queue_alloc - 1);
+          NatterQueued *last = natter_irc_client_queued (self, self->queue_len - 1);
+          gsize start = natter_queued_last_line (last);
 
-          self->queue_bytes -= g_bytes_get_size (self->queue[last]);
-          g_bytes_unref (self->queue[last]);
-          self->queue_len--;
+          if (self->queue_len == 1 && start < self->queue_offset)
+            break;
+          self->queue_bytes -= last->size - start;
           self->lines_queued--;
+          last->size = start;
+          if (--last->lines == 0)
+            {
+              g_bytes_unref (last->bytes);
+              self->queue_len--;
+            }
         }
     }
 
@@ -604,24 +656,43 @@ _natter_irc_client_queue (NatterIrcClient *self,
       return FALSE;
     }
 
+  self->lines_queued++;
+  self->queue_bytes += size;
+
+  /* The next line of a fan-out, cut right after the last one: the entry
+   * grows instead of taking a slot (and a reference) per line. */
+  if (self->queue_len > 0)
+    {
+      NatterQueued *last = natter_irc_client_queued (self, self->queue_len - 1);
+
+      if (_natter_out_line_follows (self->server, natter_queued_data (last), last->size, line))
+        {
+          last->size += size;
+          last->lines++;
+          goto queued;
+        }
+    }
+
   if (self->queue_len == self->queue_alloc)
     {
       /* Doubling from 8 keeps it a power of two, for the masks. */
       guint new_alloc = MAX (8, self->queue_alloc * 2);
-      GBytes **q = g_new (GBytes *, new_alloc);
+      NatterQueued *q = g_new (NatterQueued, new_alloc);
 
       for (guint i = 0; i < self->queue_len; i++)
-        q[i] = self->queue[(self->queue_head + i) & (self->queue_alloc - 1)];
+        q[i] = *natter_irc_client_queued (self, i);
       g_free (self->queue);
       self->queue = q;
       self->queue_alloc = new_alloc;
       self->queue_head = 0;
     }
 
-  self->queue[(self->queue_head + self->queue_len) & (self->queue_alloc - 1)] = g_bytes_ref (line);
+  *natter_irc_client_queued (self, self->queue_len) = (NatterQueued) {
+    .bytes = g_bytes_ref (line), .size = size, .lines = 1,
+  };
   self->queue_len++;
-  self->lines_queued++;
-  self->queue_bytes += size;
+
+queued:
 
   if (!self->dirty && !self->watch_out)
     _natter_server_mark_dirty (self->server, self);
@@ -648,15 +719,14 @@ natter_irc_client_drop_sent (NatterIrcClient *self,
 
   while (self->queue_len > 0)
     {
-      GBytes *head = self->queue[self->queue_head];
-      gsize size = g_bytes_get_size (head);
+      NatterQueued *head = natter_irc_client_queued (self, 0);
 
-      if (written < size)
+      if (written < head->size)
         break;
 
-      written -= size;
-      self->lines_sent++;
-      g_bytes_unref (head);
+      written -= head->size;
+      self->lines_sent += head->lines;
+      g_bytes_unref (head->bytes);
       self->queue_head = (self->queue_head + 1) & (self->queue_alloc - 1);
       self->queue_len--;
     }
@@ -676,26 +746,27 @@ _natter_irc_client_flush (NatterIrcClient *self)
       struct msghdr msg = { 0, };
       guint n = MIN (self->queue_len, FLUSH_LINES_MAX);
       guint n_iov = 0;
+      /* What acknowledges a write not yet on disk waits. */
+      guint64 sendable = G_MAXUINT64;
       gssize written;
 
-      /* What acknowledges a write not yet on disk waits. */
       if (self->holds > 0)
+        sendable = self->hold_from > self->lines_sent ? self->hold_from - self->lines_sent : 0;
+
+      for (guint i = 0; i < n && sendable > 0; i++)
         {
-          guint64 sendable = self->hold_from > self->lines_sent ? self->hold_from - self->lines_sent : 0;
+          const NatterQueued *entry = natter_irc_client_queued (self, i);
+          const char *data = natter_queued_data (entry);
+          gsize size = entry->size;
 
-          n = (guint) MIN ((guint64) n, sendable);
-          if (n == 0)
-            break;
-        }
-
-      for (guint i = 0; i < n; i++)
-        {
-          GBytes *bytes = self->queue[(self->queue_head + i) & (self->queue_alloc - 1)];
-          gsize size;
-          const char *data = g_bytes_get_data (bytes, &size);
-
+          if (sendable < entry->lines)
+            size = natter_queued_prefix (entry, (guint) sendable);
+          sendable -= MIN (sendable, entry->lines);
           if (i == 0)
             {
+              /* Held back from the middle of what was sent already. */
+              if (size <= self->queue_offset)
+                break;
               data += self->queue_offset;
               size -= self->queue_offset;
             }
@@ -711,6 +782,8 @@ _natter_irc_client_flush (NatterIrcClient *self)
             break;
         }
 
+      if (n_iov == 0)
+        break;
       msg.msg_iov = iov;
       msg.msg_iovlen = n_iov;
       if (G_UNLIKELY (self->tls_stream != NULL))

@@ -42,6 +42,13 @@ void    _natter_out_line_init  (NatterOutLine      *line,
                                 guint               n_params,
                                 const char         *client_tags);
 void    _natter_out_line_clear (NatterOutLine      *line);
+/* TRUE when @line was cut from the current chunk right after @size bytes
+ * at @data, themselves in that chunk: a send queue then extends the entry
+ * holding @data, whose reference keeps the chunk and so @line alive. */
+gboolean _natter_out_line_follows (NatterServer *server,
+                                   const char   *data,
+                                   gsize         size,
+                                   GBytes       *line);
 /* Queues the right variant of @line to @to. */
 void    _natter_out_line_send  (NatterOutLine      *line,
                                 NatterServer       *server,

@@ -98,7 +98,8 @@ natter_out_arena_take (NatterServer *server,
   char *data;
   GBytes *line;
 
-  if (out->len > OUT_ARENA_SIZE / 8)
+  /* Send queues cut runs of chunk lines at their ends: one line each. */
+  if (out->len > OUT_ARENA_SIZE / 8 || memchr (out->str, '\n', out->len) != out->str + out->len - 1)
     return g_string_free_to_bytes (out);
 
   if (server->out_arena == NULL || server->out_arena_used + out->len > OUT_ARENA_SIZE)
@@ -116,6 +117,25 @@ natter_out_arena_take (NatterServer *server,
   g_string_free (out, TRUE);
 
   return line;
+}
+
+gboolean
+_natter_out_line_follows (NatterServer *server,
+                          const char   *data,
+                          gsize         size,
+                          GBytes       *line)
+{
+  const char *chunk, *next;
+  gsize chunk_size, line_size;
+
+  if (server->out_arena == NULL)
+    return FALSE;
+  chunk = g_bytes_get_data (server->out_arena, &chunk_size);
+  next = g_bytes_get_data (line, &line_size);
+
+  /* Both in the current chunk (so whoever holds @data holds the chunk), and
+   * @line right after @data. */
+  return data >= chunk && data + size == next && next + line_size <= chunk + chunk_size;
 }
 
 static GBytes *

@@ -99,6 +99,9 @@ struct _NatterServer
   GSource         *tick_source;
   gsize            trim_released; /* bytes freed since the last malloc_trim(), natter-server-trim.c */
   gint64           trim_last_us;
+  guint64          trim_lines;    /* lines queued since then */
+  gint64           trim_busy_us;  /* when the tick last saw a line queued */
+  guint            trims;         /* malloc_trim() calls, for tests */
   guint32          mark;
   guint64          batch_serial;  /* natter-server-batch.c */
   NatterIrcClient    *capturing;     /* whose labelled answer is being gathered now, natter-server-label.c */
@@ -392,4 +395,6 @@ void   _natter_server_trim_heap      (NatterServer    *self,
 /* Slots allocated in @nick's send-queue ring (0: none), for tests. */
 guint  _natter_server_get_queue_capacity (NatterServer *self,
                                           const char   *nick);
+/* Heap trims so far, for tests. */
+guint  _natter_server_get_trims          (NatterServer *self);
 G_END_DECLS

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Memory after a load: a send-queue ring grows to the longest burst its
- * client ever got (8 KiB at a 1,024-line window) and was never shrunk, and
- * glibc keeps freed memory in its arenas. The server's tick frees the ring
- * of a client idle for a while and then hands freed pages back. */
+ * client ever got and was never shrunk, and glibc keeps freed memory in its
+ * arenas. The server's tick frees the ring of a client idle for a while,
+ * and hands freed pages back once a load is over. */
 
 #include "config.h"
 
@@ -24,6 +24,10 @@
  * this much was freed. */
 #define TRIM_INTERVAL_US (10 * G_USEC_PER_SEC)
 #define TRIM_MIN_RELEASED (256 * 1024)
+/* A load frees what it took line by line (chunks, GBytes, the store's
+ * batches), not as rings: after this many lines, once nothing was queued
+ * to anyone for QUEUE_IDLE_US, the heap is trimmed too. */
+#define TRIM_MIN_LINES 1024
 
 void
 _natter_server_trim_client (NatterServer    *self,
@@ -32,6 +36,8 @@ _natter_server_trim_client (NatterServer    *self,
 {
   if (client->lines_queued != client->queue_seen_lines)
     {
+      self->trim_lines += client->lines_queued - client->queue_seen_lines;
+      self->trim_busy_us = now;
       client->queue_seen_lines = client->lines_queued;
       client->queue_seen_us = now;
       return;
@@ -53,15 +59,27 @@ void
 _natter_server_trim_heap (NatterServer *self,
                           gint64        now)
 {
-  if (self->trim_released < TRIM_MIN_RELEASED ||
-      (self->trim_last_us != 0 && now - self->trim_last_us < TRIM_INTERVAL_US))
+  gboolean load_over = self->trim_lines >= TRIM_MIN_LINES &&
+                       now - self->trim_busy_us >= QUEUE_IDLE_US;
+  gboolean released = self->trim_released >= TRIM_MIN_RELEASED &&
+                      (self->trim_last_us == 0 || now - self->trim_last_us >= TRIM_INTERVAL_US);
+
+  if (!load_over && !released)
     return;
 
   self->trim_released = 0;
+  self->trim_lines = 0;
   self->trim_last_us = now;
+  self->trims++;
 #ifdef __GLIBC__
   malloc_trim (0);
 #endif
+}
+
+guint
+_natter_server_get_trims (NatterServer *self)
+{
+  return self->trims;
 }
 
 guint

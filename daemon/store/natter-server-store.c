@@ -242,6 +242,7 @@ static const NatterDatabaseSchema schema = {
   .version = NATTER_SERVER_STORE_SCHEMA_VERSION,
   .steps = migrations,
   .before_commit = conversations_write,
+  .pragmas = "PRAGMA cache_size = -512", /* KiB per connection; memory, README "memory" */
 };
 
 /* The one place database errors become this store's: the codes match. */
