@@ -93,6 +93,7 @@ fi
 [ -x "$bench" ] || die "natter-bench not found: pass --bench PATH"
 relay_bin=${NATTER_RELAY:-$(dirname "$bench")/natter-relay}
 [ $relay = 0 ] || [ -x "$relay_bin" ] || die "natter-relay not found at $relay_bin (set NATTER_RELAY)"
+[ $tls = 0 ] || [ $table = 0 ] || die "--table is the plain comparison; --tls prints its own table"
 [ $tls = 1 ] || [ -x "$ngircd" ] || die "ngircd not found at $ngircd (apt-get install ngircd)"
 for tool in taskset ss; do
   command -v $tool >/dev/null || die "$tool is needed"
@@ -129,9 +130,10 @@ for s in "${size_list[@]}"; do load_args "$s" >/dev/null; done
 # registers about this many clients a second: 2,000 keeps 10,000 clients to
 # seconds, within its somaxconn (4096, below). natterd (backlog 4096)
 # registers 3,000+/s with 8 at a time; ngircd's backlog is 10, not configurable.
+# (inspircd-tls, the --tls peer, keeps 8: its handshakes are measured as they were.)
 connect_window () {
   case "$1" in
-    inspircd*) echo 2000 ;;
+    inspircd) echo 2000 ;;
     *) echo 8 ;;
   esac
 }
@@ -409,9 +411,14 @@ if [ $table = 1 ]; then
   exit 0
 fi
 
-"$py" - "$output" <<'EOF'
+"$py" - "$output" "$here" <<'EOF'
+import importlib
 import statistics
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, sys.argv[2])
+fmt = importlib.import_module("compare-table").fmt
 
 # key, label, which way is better
 FIGURES = [
@@ -455,15 +462,6 @@ def median(runs, key):
         except (KeyError, ValueError):
             pass
     return statistics.median(values) if values else None
-
-def fmt(v):
-    if v is None:
-        return "-"
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    if abs(v) >= 10:
-        return f"{v:.1f}"
-    return f"{v:.3f}"
 
 def ratio(a, b):
     return f"{a / b:.2f}x" if a is not None and b not in (None, 0) else "-"

@@ -95,7 +95,10 @@ def fmt(v):
 
 
 def fmt_ratio(v):
-    return "–" if v is None else f"{v:.2f}×"
+    if v is None:
+        return "–"
+    # Two significant digits below 0.1: 0.0036× is not 0.00×.
+    return f"{v:.2g}×" if abs(v) < 0.1 else f"{v:.2f}×"
 
 
 def row(cells):
