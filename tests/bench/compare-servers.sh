@@ -26,6 +26,11 @@ Usage: $0 [OPTIONS]
                    InspIRCd over TLS (ssl_gnutls) when it is installed
   --inspircd PATH  InspIRCd, compared beside ngircd and, with --tls, over TLS
                    (default: /usr/sbin/inspircd; skipped when not installed)
+  --table          the issue's comparison table: sizes 500,2000,10000, three
+                   runs, one Markdown table per size (compare-table.py):
+                   medians, ratios, then every run's raw value
+  --summarize FILE print the Markdown tables of an earlier results file and
+                   exit (no server is started)
   --relay          also measure natter-relay, the ceiling of a room fan-out
                    (\$NATTER_RELAY, else next to natter-bench), and print
                    natterd's fan-out as a ratio of the relay's
@@ -46,6 +51,8 @@ inspircd=/usr/sbin/inspircd
 tls=0
 relay=0
 quick=0
+table=0
+summarize=
 runs=
 sizes=
 output=
@@ -59,6 +66,8 @@ while [ $# -gt 0 ]; do
     --tls) tls=1; shift ;;
     --relay) relay=1; shift ;;
     --quick) quick=1; shift ;;
+    --table) table=1; shift ;;
+    --summarize) summarize=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --sizes) sizes=$2; shift 2 ;;
     --output) output=$2; shift 2 ;;
@@ -66,6 +75,11 @@ while [ $# -gt 0 ]; do
     *) usage >&2; exit 2 ;;
   esac
 done
+
+py=/usr/bin/python3
+if [ -n "$summarize" ]; then
+  exec "$py" "$here/compare-table.py" "$summarize"
+fi
 
 if [ -z "$natterd" ]; then
   for d in "$here/../../_build" "$here/../../build"; do
@@ -79,11 +93,11 @@ fi
 [ -x "$bench" ] || die "natter-bench not found: pass --bench PATH"
 relay_bin=${NATTER_RELAY:-$(dirname "$bench")/natter-relay}
 [ $relay = 0 ] || [ -x "$relay_bin" ] || die "natter-relay not found at $relay_bin (set NATTER_RELAY)"
+[ $tls = 0 ] || [ $table = 0 ] || die "--table is the plain comparison; --tls prints its own table"
 [ $tls = 1 ] || [ -x "$ngircd" ] || die "ngircd not found at $ngircd (apt-get install ngircd)"
 for tool in taskset ss; do
   command -v $tool >/dev/null || die "$tool is needed"
 done
-py=/usr/bin/python3
 [ -x "$py" ] || die "$py is needed for the table"
 
 if [ $quick = 1 ]; then
@@ -103,12 +117,34 @@ load_args () {
     1000)  echo "-n 1000 -c 10 -s 4 -m 200 -w 64 --paced-rate 400 --paced-seconds 2 --pairs 20 --private-messages 500" ;;
     500)   echo "-n 500 -c 1 -s 8 -m 2500 -w 128 --paced-rate 100 --paced-seconds 4 --pairs 50 --private-messages 2000" ;;
     2000)  echo "-n 2000 -c 1 -s 8 -m 1000 -w 128 --paced-rate 25 --paced-seconds 4 --pairs 50 --private-messages 2000" ;;
-    10000) echo "-n 10000 -c 100 -s 4 -m 100 -w 64 --paced-rate 500 --paced-seconds 4 --pairs 100 --private-messages 250" ;;
+    10000) echo "-n 10000 -c 100 -s 4 -m 100 -w 64 --paced-rate 500 --paced-seconds 4 --pairs 100 --private-messages 1000" ;;
     *) die "unknown size $1" ;;
   esac
 }
 IFS=, read -r -a size_list <<<"$sizes"
 for s in "${size_list[@]}"; do load_args "$s" >/dev/null; done
+
+# Clients between connect() and 001 at once. InspIRCd 3 completes a
+# registration only in its once-a-second housekeeping (FullConnect is called
+# from UserManager::DoBackgroundUserStuff, whatever the config says), so it
+# registers about this many clients a second: 2,000 keeps 10,000 clients to
+# seconds, within its somaxconn (4096, below). natterd (backlog 4096)
+# registers 3,000+/s with 8 at a time; ngircd's backlog is 10, not configurable.
+# (inspircd-tls, the --tls peer, keeps 8: its handshakes are measured as they were.)
+connect_window () {
+  case "$1" in
+    inspircd) echo 2000 ;;
+    *) echo 8 ;;
+  esac
+}
+
+# Every server and the generator hold a descriptor per client: raise the
+# limit (as root the hard one too) so that 10,000 clients fit.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+max_size=0
+for s in "${size_list[@]}"; do [ "$s" -gt $max_size ] && max_size=$s; done
+[ "$(ulimit -n)" -ge $((max_size + 1024)) ] ||
+  die "$max_size clients need $((max_size + 1024)) descriptors; ulimit -n is $(ulimit -n) (run as root or raise the hard limit)"
 
 ncpu=$(nproc)
 if [ "$ncpu" -ge 2 ]; then
@@ -319,6 +355,7 @@ for run in $(seq "$runs"); do
     for ((i = ${#servers[@]} - 1; i >= 0; i--)); do order+=("${servers[i]}"); done
   fi
   for size in "${size_list[@]}"; do
+    size_start=$(date +%s)
     for server in "${order[@]}"; do
       tag=$server-$size-$run
       if ! "start_${server//-/_}" "$tag"; then
@@ -335,6 +372,7 @@ for run in $(seq "$runs"); do
       [[ $server == *-tls ]] && tls_flag=(--tls)
       result=$("${bench_pin[@]}" "$bench" --port "$server_port" --server-pid "$server_pid" \
                  --server-name "$server" --stall-seconds 20 --timeout 400 -q "${tls_flag[@]}" \
+                 --connect-concurrency "$(connect_window "$server")" \
                  $(load_args "$size") 2>"$work/$tag.bench-err")
       rc=$?
       sed 's/^/  /' "$work/$tag.bench-err" >&2
@@ -358,15 +396,29 @@ for run in $(seq "$runs"); do
         grep -v -E "listening on|TLS on|Shutting down" "$work/$tag.log" | head -n 10 | sed 's/^/  /' >&2
       fi
     done
+    # What each size costs, so that the table's wall time can be planned.
+    echo "WALL clients=$size run=$run seconds=$(($(date +%s) - size_start))" >>"$output"
   done
 done
 
 echo "compare-servers: done in $(($(date +%s) - start_time)) s" >&2
 echo
 
-"$py" - "$output" <<'EOF'
+if [ $table = 1 ]; then
+  "$py" "$here/compare-table.py" "$output"
+  echo "Raw RESULT lines: $output"
+  [ $failures = 0 ] || { echo "compare-servers: $failures run(s) failed" >&2; exit 1; }
+  exit 0
+fi
+
+"$py" - "$output" "$here" <<'EOF'
+import importlib
 import statistics
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, sys.argv[2])
+fmt = importlib.import_module("compare-table").fmt
 
 # key, label, which way is better
 FIGURES = [
@@ -396,6 +448,8 @@ FIGURES = [
 
 results = {}
 for line in open(sys.argv[1]):
+    if not line.startswith("RESULT "):
+        continue
     fields = dict(f.split("=", 1) for f in line.split()[1:] if "=" in f)
     key = (int(fields.get("clients", 0)), fields.get("rooms", "?"))
     results.setdefault(key, {}).setdefault(fields.get("server"), []).append(fields)
@@ -408,15 +462,6 @@ def median(runs, key):
         except (KeyError, ValueError):
             pass
     return statistics.median(values) if values else None
-
-def fmt(v):
-    if v is None:
-        return "-"
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    if abs(v) >= 10:
-        return f"{v:.1f}"
-    return f"{v:.3f}"
 
 def ratio(a, b):
     return f"{a / b:.2f}x" if a is not None and b not in (None, 0) else "-"
