@@ -382,6 +382,43 @@ stick_to_bottom (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* After GTK allocated the list in this frame, before it is drawn, a page
+ * just in goes to its newest: scroll-to-item before that estimated rows
+ * never measured (GTK 4.8 drew a page laid out after an empty list at its
+ * top, and the bottom only a frame later). The frame clock lays out again
+ * for the move asked here. */
+static void
+on_frame_layout (GdkFrameClock          *clock,
+                 NatterConversationView *self)
+{
+  guint n;
+
+  if (!self->stick_in_layout || !gtk_widget_get_mapped (GTK_WIDGET (self->message_list)))
+    return;
+  if (!self->pinned || self->model == NULL || natter_message_model_get_has_newer (self->model) || at_bottom (self))
+    {
+      self->stick_in_layout = FALSE;
+      return;
+    }
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  if (n > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", n - 1);
+}
+
+static void
+natter_conversation_view_realize (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (natter_conversation_view_parent_class)->realize (widget);
+  g_signal_connect_object (gtk_widget_get_frame_clock (widget), "layout", G_CALLBACK (on_frame_layout), widget, 0);
+}
+
+static void
+natter_conversation_view_unrealize (GtkWidget *widget)
+{
+  g_signal_handlers_disconnect_by_func (gtk_widget_get_frame_clock (widget), on_frame_layout, widget);
+  GTK_WIDGET_CLASS (natter_conversation_view_parent_class)->unrealize (widget);
+}
+
 static void
 on_adjustment_changed (GtkAdjustment          *adj,
                        NatterConversationView *self)
@@ -473,6 +510,7 @@ on_page_loaded (GObject      *source,
   else
     {
       set_pinned (self, TRUE);
+      self->stick_in_layout = TRUE;
       natter_conversation_view_scroll_to_bottom (self);
     }
   queue_mark_read (self);
@@ -985,6 +1023,8 @@ natter_conversation_view_class_init (NatterConversationViewClass *klass)
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
   object_class->dispose = natter_conversation_view_dispose;
+  widget_class->realize = natter_conversation_view_realize;
+  widget_class->unrealize = natter_conversation_view_unrealize;
   gtk_widget_class_install_action (widget_class, "view.delete-message", "s", delete_message_action);
   gtk_widget_class_install_action (widget_class, "view.reply-to", "s", reply_to_action);
   gtk_widget_class_install_action (widget_class, "view.cancel-reply", NULL, cancel_reply_action);

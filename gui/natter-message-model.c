@@ -57,6 +57,7 @@ typedef struct {
   gint64     anchor_id;
   gint64     anchor_time;
   GPtrArray *before;   /* PAGE_AROUND: the first half */
+  guint      limit;    /* asked for: fewer back means no more */
   guint      n_added;
 } PageRequest;
 
@@ -398,7 +399,7 @@ on_history (GObject      *source,
     }
 
   messages = messages_from_variant (variant);
-  full = messages->len >= NATTER_MESSAGE_MODEL_PAGE_SIZE;
+  full = messages->len >= request->limit;
   drop_hidden (self, messages);
 
   switch (request->kind)
@@ -486,8 +487,10 @@ page_fetch (GTask      *task,
             guint       limit)
 {
   NatterMessageModel *self = g_task_get_source_object (task);
+  PageRequest *request = g_task_get_task_data (task);
   GVariantDict query;
 
+  request->limit = limit;
   g_variant_dict_init (&query, NULL);
   if (anchor != NULL)
     g_variant_dict_insert (&query, anchor, "x", value);
@@ -551,7 +554,7 @@ natter_message_model_load_latest_async (NatterMessageModel  *self,
   task = page_task_new (self, PAGE_LATEST, natter_message_model_load_latest_async,
                         cancellable, callback, user_data);
   set_flags (self, TRUE, self->has_older, FALSE);
-  page_fetch (g_steal_pointer (&task), NULL, 0, NATTER_MESSAGE_MODEL_PAGE_SIZE);
+  page_fetch (g_steal_pointer (&task), NULL, 0, NATTER_MESSAGE_MODEL_FIRST_PAGE_SIZE);
 }
 
 void

@@ -9,6 +9,11 @@
 G_BEGIN_DECLS
 
 #define NATTER_MESSAGE_MODEL_PAGE_SIZE 200
+/* The newest page, what opening a conversation fetches: a tall window's
+ * worth, so that the first frame lays out and binds only what it shows
+ * (GtkListView makes a row for every item up to 200); older pages come as
+ * the view is scrolled up. */
+#define NATTER_MESSAGE_MODEL_FIRST_PAGE_SIZE 50
 
 #define NATTER_TYPE_MESSAGE_MODEL (natter_message_model_get_type ())
 G_DECLARE_FINAL_TYPE (NatterMessageModel, natter_message_model, NATTER, MESSAGE_MODEL, GObject)
@@ -31,7 +36,7 @@ gboolean            natter_message_model_get_loading      (NatterMessageModel  *
 gboolean            natter_message_model_get_has_older    (NatterMessageModel  *self);
 gboolean            natter_message_model_get_has_newer    (NatterMessageModel  *self);
 
-/* Replaces the contents with the newest page. */
+/* Replaces the contents with the newest page (the first page, smaller). */
 void                natter_message_model_load_latest_async  (NatterMessageModel  *self,
                                                              GCancellable        *cancellable,
                                                              GAsyncReadyCallback  callback,

@@ -19,12 +19,12 @@ struct _NatterMessageRow
   char          *nick_class;
 
   GtkLabel      *day_label;
-  GtkWidget     *unread_marker;
+  GtkWidget     *unread_marker;  /* made for the first row that needs one */
   GtkWidget     *message_box;
   GtkLabel      *time_label;
   GtkLabel      *nick_label;
   GtkLabel      *text_label;
-  NatterReplyQuote   *quote;
+  NatterReplyQuote   *quote;  /* likewise: most messages answer none */
   NatterReactionsBar *reactions_bar;
   GtkWidget     *menu;        /* the popover of a right click, while open */
 };
@@ -51,6 +51,44 @@ set_class (GtkWidget  *widget,
     gtk_widget_remove_css_class (widget, name);
 }
 
+/* The parts few messages need are made on first use: a list binds up to
+ * 200 rows, and each widget is styled, measured and kept. */
+static void
+ensure_unread_marker (NatterMessageRow *self)
+{
+  GtkWidget *label;
+
+  if (self->unread_marker != NULL)
+    return;
+
+  self->unread_marker = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_widget_add_css_class (self->unread_marker, "unread-marker");
+  for (guint i = 0; i < 2; i++)
+    {
+      GtkWidget *separator = gtk_separator_new (GTK_ORIENTATION_HORIZONTAL);
+
+      gtk_widget_set_hexpand (separator, TRUE);
+      gtk_widget_set_valign (separator, GTK_ALIGN_CENTER);
+      gtk_box_append (GTK_BOX (self->unread_marker), separator);
+    }
+  label = gtk_label_new (_("New messages"));
+  gtk_box_insert_child_after (GTK_BOX (self->unread_marker), label,
+                              gtk_widget_get_first_child (self->unread_marker));
+  gtk_widget_insert_before (self->unread_marker, GTK_WIDGET (self), self->message_box);
+}
+
+static void
+ensure_quote (NatterMessageRow *self)
+{
+  if (self->quote != NULL)
+    return;
+
+  self->quote = NATTER_REPLY_QUOTE (natter_reply_quote_new (FALSE));
+  gtk_widget_set_halign (GTK_WIDGET (self->quote), GTK_ALIGN_START);
+  gtk_widget_insert_before (GTK_WIDGET (self->quote), gtk_widget_get_parent (GTK_WIDGET (self->nick_label)),
+                            GTK_WIDGET (self->nick_label));
+}
+
 static void
 update_layout (NatterMessageRow *self)
 {
@@ -70,9 +108,15 @@ update_layout (NatterMessageRow *self)
 
       gtk_label_set_label (self->day_label, day);
     }
-  gtk_widget_set_visible (self->unread_marker, natter_message_get_first_unread (message));
-  natter_reply_quote_set (self->quote, natter_message_get_reply_to (message),
-                          natter_message_get_quoted_sender (message), natter_message_get_quoted_text (message));
+  if (natter_message_get_first_unread (message))
+    ensure_unread_marker (self);
+  if (self->unread_marker != NULL)
+    gtk_widget_set_visible (self->unread_marker, natter_message_get_first_unread (message));
+  if (natter_message_get_reply_to (message) != NULL)
+    ensure_quote (self);
+  if (self->quote != NULL)
+    natter_reply_quote_set (self->quote, natter_message_get_reply_to (message),
+                            natter_message_get_quoted_sender (message), natter_message_get_quoted_text (message));
   natter_reactions_bar_set (self->reactions_bar, natter_message_get_msgid (message),
                             natter_message_get_reactions (message));
 
@@ -394,12 +438,10 @@ natter_message_row_class_init (NatterMessageRowClass *klass)
   g_type_ensure (NATTER_TYPE_REACTIONS_BAR);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/natter/Natter/natter-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, day_label);
-  gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, unread_marker);
   gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, message_box);
   gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, nick_label);
   gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, text_label);
-  gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, quote);
   gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, reactions_bar);
   gtk_widget_class_install_action (widget_class, "row.react-more", "s", react_more_action);
 

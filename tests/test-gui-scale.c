@@ -12,7 +12,9 @@
 /*
  * Scrollback at scale: a conversation with 100,000 messages opens on its
  * newest page, scrolling up walks every page, and only the rows near the
- * visible part ever have widgets.
+ * visible part ever have widgets. Opening it asks natterd for one small
+ * page, and the first frame that draws it draws its newest message at the
+ * bottom.
  */
 
 #define N_MESSAGES 100000
@@ -90,6 +92,124 @@ test_fill (void)
   app = natter_test_gui_app_new (1000, 680);
 }
 
+/* Opening: what the window asks natterd for, and what its frames draw. */
+
+#define FIRST_PAGE_MAX 60   /* messages: a tall window's worth */
+#define HOLD_MS        300  /* natterd slow to answer: frames come meanwhile */
+
+typedef struct {
+  GMutex  lock;
+  guint   history_calls;
+  guint   largest_limit;
+  gint    hold;            /* atomic: hold History calls back */
+} Requests;
+
+static Requests requests;
+
+typedef struct {
+  NatterConversationView *view;
+  guint                   frames_with_rows;
+  gboolean                first_at_newest;
+  guint                   rows_when_drawn;
+  guint                   calls_when_drawn;
+} Frames;
+
+static GDBusMessage *
+watch_history (GDBusConnection *connection,
+               GDBusMessage    *message,
+               gboolean         incoming,
+               gpointer         user_data)
+{
+  GVariant *body = g_dbus_message_get_body (message);
+  g_autoptr(GVariant) query = NULL;
+  guint limit = 0;
+
+  if (incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL ||
+      g_strcmp0 (g_dbus_message_get_member (message), "History") != 0 || body == NULL)
+    return message;
+
+  query = g_variant_get_child_value (body, 1);
+  g_variant_lookup (query, "limit", "u", &limit);
+  g_mutex_lock (&requests.lock);
+  requests.history_calls++;
+  requests.largest_limit = MAX (requests.largest_limit, limit);
+  g_mutex_unlock (&requests.lock);
+
+  /* GDBus's worker thread: this holds the call back, as a busy natterd. */
+  if (g_atomic_int_get (&requests.hold))
+    g_usleep (HOLD_MS * G_TIME_SPAN_MILLISECOND);
+
+  return message;
+}
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                Frames        *frames)
+{
+  GtkWidget *list = GTK_WIDGET (natter_conversation_view_get_list_view (frames->view));
+
+  if (!gtk_widget_get_mapped (list) || natter_test_gui_count (list, NATTER_TYPE_MESSAGE_ROW) == 0)
+    return;
+  if (frames->frames_with_rows++ > 0)
+    return;
+
+  frames->first_at_newest = newest_page_shown (frames->view);
+  frames->rows_when_drawn = natter_test_gui_count (list, NATTER_TYPE_MESSAGE_ROW);
+  g_mutex_lock (&requests.lock);
+  frames->calls_when_drawn = requests.history_calls;
+  g_mutex_unlock (&requests.lock);
+}
+
+static gboolean
+drawn (gpointer data)
+{
+  return ((Frames *) data)->frames_with_rows > 0;
+}
+
+static void
+test_open_first_page (void)
+{
+  NatterWindow *window;
+  GDBusConnection *connection;
+  GdkFrameClock *clock;
+  Frames frames = { NULL, };
+  gulong paint_handler;
+  guint filter;
+
+  if (app == NULL)
+    {
+      g_test_skip ("the scrollback was not written");
+      return;
+    }
+  window = natter_application_get_window (app);
+  frames.view = natter_window_get_conversation_view (window);
+  g_assert_true (natter_test_gui_wait (room_listed, NULL, 20000));
+
+  connection = g_application_get_dbus_connection (G_APPLICATION (app));
+  filter = g_dbus_connection_add_filter (connection, watch_history, NULL, NULL);
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  paint_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &frames);
+  g_atomic_int_set (&requests.hold, TRUE);
+
+  natter_window_open_conversation (window, session_path, "#big");
+  g_assert_true (natter_test_gui_wait (drawn, &frames, 20000));
+  g_atomic_int_set (&requests.hold, FALSE);
+  g_signal_handler_disconnect (clock, paint_handler);
+  g_dbus_connection_remove_filter (connection, filter);
+
+  g_test_message ("first frame with rows: %u History calls (largest limit %u), %u rows, at the newest: %d",
+                  frames.calls_when_drawn, requests.largest_limit, frames.rows_when_drawn, frames.first_at_newest);
+  /* One page asked for, a small one, and rows made for it alone. */
+  g_assert_cmpuint (frames.calls_when_drawn, ==, 1);
+  g_assert_cmpuint (requests.largest_limit, <=, FIRST_PAGE_MAX);
+  g_assert_cmpuint (frames.rows_when_drawn, <=, FIRST_PAGE_MAX);
+  /* Never the top of the page first, and a jump. */
+  g_assert_true (frames.first_at_newest);
+
+  /* Left open, on its newest page, for the walk. */
+  g_assert_true (natter_test_gui_wait (newest_page_shown, frames.view, 20000));
+}
+
 static guint
 count_messages (GListModel *model)
 {
@@ -103,6 +223,19 @@ count_messages (GListModel *model)
     }
 
   return n;
+}
+
+static gboolean
+oldest_shown (gpointer data)
+{
+  NatterConversationView *view = data;
+  GtkWidget *list = GTK_WIDGET (natter_conversation_view_get_list_view (view));
+
+  if (natter_test_gui_find_label (list, "message 0") != NULL)
+    return TRUE;
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (natter_conversation_view_get_scroller (view)), 0);
+
+  return FALSE;
 }
 
 static void
@@ -131,7 +264,7 @@ test_scrollback_walk (void)
 
   model = natter_conversation_view_get_model (view);
   list = GTK_WIDGET (natter_conversation_view_get_list_view (view));
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, NATTER_MESSAGE_MODEL_PAGE_SIZE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, NATTER_MESSAGE_MODEL_FIRST_PAGE_SIZE);
   g_assert_true (natter_message_model_get_has_older (model));
   rows = natter_test_gui_count (list, NATTER_TYPE_MESSAGE_ROW);
   g_assert_cmpuint (rows, >, 0);
@@ -164,9 +297,9 @@ test_scrollback_walk (void)
                   (g_get_monotonic_time () - opened) / 1e6, max_rows, natter_message_row_get_n_alive ());
   /* Every message written, besides our joins natterd logged. */
   g_assert_cmpuint (count_messages (G_LIST_MODEL (model)), ==, N_MESSAGES);
-  /* Every page but the first (the newest), each once, and one that comes
-   * back empty: 100,000 is a whole number of pages. */
-  g_assert_cmpuint (page_requests, ==, N_MESSAGES / NATTER_MESSAGE_MODEL_PAGE_SIZE);
+  /* Every page but the first (the newest, smaller), each once: the last
+   * one short, or (a whole number of pages) one that comes back empty. */
+  g_assert_cmpuint (page_requests, ==, (N_MESSAGES - NATTER_MESSAGE_MODEL_FIRST_PAGE_SIZE) / NATTER_MESSAGE_MODEL_PAGE_SIZE + 1);
   g_assert_cmpuint (natter_message_row_get_n_alive (), <, MAX_ROWS);
 
   /* The oldest message is the first one, and it is on screen. */
@@ -174,9 +307,9 @@ test_scrollback_walk (void)
     g_autoptr(NatterMessage) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
 
     g_assert_cmpstr (natter_message_get_text (first), ==, "message 0");
-    gtk_adjustment_set_value (adj, 0);
-    natter_test_gui_settle (200);
-    g_assert_nonnull (natter_test_gui_find_label (list, "message 0"));
+    /* The list keeps the row at the top in place when a page goes above
+     * it (the last one, short, may not be laid out yet): to the top again. */
+    g_assert_true (natter_test_gui_wait (oldest_shown, view, 10000));
   }
 }
 
@@ -193,6 +326,7 @@ main (int   argc,
   server = natter_test_server_new ("server-name", "irc.test", NULL);
 
   g_test_add_func ("/gui/scrollback/fill-100000-messages", test_fill);
+  g_test_add_func ("/gui/scrollback/open-asks-one-small-page-drawn-at-the-newest", test_open_first_page);
   g_test_add_func ("/gui/scrollback/100000-messages-newest-first-walk-all-pages", test_scrollback_walk);
   status = g_test_run ();
 
