@@ -15,6 +15,7 @@
 #endif
 
 #include "natter-database.h"
+#include "natter-database-private.h"
 #include "natter-database-backup.h"
 #include "natter-database-file.h"
 #include "natter-database-memory.h"
@@ -22,49 +23,6 @@
 #define BUSY_TIMEOUT_MS 5000
 #define WRITER_NICE     5
 
-struct _NatterDatabase
-{
-  GObject                     parent_instance;
-
-  char                       *path;
-  const NatterDatabaseSchema *schema;
-  NatterDatabaseFlags         flags;
-
-  sqlite3                    *writer_db;      /* the database thread's only */
-  GHashTable                 *statements;     /* SQL (static string) -> sqlite3_stmt* */
-  GThread                    *thread;
-  GThread                    *writer_thread;  /* as the thread sees itself */
-  GAsyncQueue                *queue;          /* NatterDatabaseJob* */
-
-  GMutex                      mutex;
-  GCond                       cond;
-  guint64                     queued_seq;     /* last sequence number handed out */
-  guint64                     committed_seq;  /* last one the thread has committed */
-  gboolean                    closed;
-  gboolean                    thread_done;
-  GPtrArray                  *readers;        /* idle read connections */
-  guint                       dropped;
-  GQueue                      waiters;        /* Waiter*, for natter_database_wait_async() */
-  guint64                     failed_first;   /* the last batch that failed to commit */
-  guint64                     failed_last;
-
-  gint                        batch_delay_ms; /* atomic */
-  gint                        batch_rows;     /* atomic */
-
-  /* Read-only after a write failed as damage (see is_fatal()). */
-  char                       *failure;        /* why, or NULL; under mutex */
-  gboolean                    query_only;     /* the database thread's */
-  guint64                     unkept_from;    /* first job not kept, 0: none; under mutex */
-  GMainContext               *context;        /* of the opener: "failure" is notified there */
-  GSource                    *notify_source;  /* under mutex */
-
-  /* Online backups: the database thread's, but for the schedule. */
-  NatterDatabaseBackup       *backup;         /* being copied */
-  GQueue                      backups_waiting; /* BackupJob* */
-  gint                        backup_keep;    /* atomic */
-  guint                       backup_interval; /* seconds; 0: none */
-  GSource                     *backup_timer;
-};
 
 enum {
   PROP_0,
@@ -246,9 +204,9 @@ natter_database_dup_failure (NatterDatabase *self)
   return failure;
 }
 
-static sqlite3 *
-open_connection (NatterDatabase  *self,
-                 GError         **error)
+sqlite3 *
+_natter_database_open_connection (NatterDatabase  *self,
+                                  GError         **error)
 {
   sqlite3 *db = NULL;
   int rc;
@@ -269,10 +227,10 @@ open_connection (NatterDatabase  *self,
   return db;
 }
 
-static gboolean
-apply_pragmas (NatterDatabase  *self,
-               sqlite3         *db,
-               GError         **error)
+gboolean
+_natter_database_apply_pragmas (NatterDatabase  *self,
+                                sqlite3         *db,
+                                GError         **error)
 {
   int rc;
 
@@ -288,44 +246,6 @@ apply_pragmas (NatterDatabase  *self,
   return TRUE;
 }
 
-static gboolean
-exec_sql (NatterDatabase  *self,
-          const char      *sql,
-          GError         **error)
-{
-  int rc = sqlite3_exec (self->writer_db, sql, NULL, NULL, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      natter_database_set_error (self, NULL, rc, sql, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-query_int (NatterDatabase  *self,
-           const char      *sql,
-           gint64          *value,
-           GError         **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (self->writer_db, sql, -1, &stmt, NULL);
-
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    {
-      *value = sqlite3_column_int64 (stmt, 0);
-      sqlite3_finalize (stmt);
-      return TRUE;
-    }
-
-  natter_database_set_error (self, NULL, rc, sql, error);
-  sqlite3_finalize (stmt);
-  return FALSE;
-}
-
 static sqlite3 *
 reader_acquire (NatterDatabase  *self,
                 GError         **error)
@@ -339,8 +259,8 @@ reader_acquire (NatterDatabase  *self,
 
   if (db == NULL)
     {
-      db = open_connection (self, error);
-      if (db != NULL && !apply_pragmas (self, db, error))
+      db = _natter_database_open_connection (self, error);
+      if (db != NULL && !_natter_database_apply_pragmas (self, db, error))
         g_clear_pointer (&db, sqlite3_close);
     }
 
@@ -984,154 +904,6 @@ natter_database_init (NatterDatabase *self)
   self->thread_done = TRUE;
 }
 
-/* Opening ----------------------------------------------------------------- */
-
-static gboolean
-refuse_newer (NatterDatabase  *self,
-              gint64           version,
-              GError         **error)
-{
-  g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_VERSION,
-               _("The database “%s” has schema version %d, newer than this natterd "
-                 "knows (%d). It was left untouched."),
-               self->path, (int) version, (int) self->schema->version);
-  return FALSE;
-}
-
-/* Checks what is on disk before anything is written to it: reading the
- * header and the schema finds a file that is not a database, or a damaged
- * one; then a newer schema, and someone else's tables. */
-static gboolean
-check_file (NatterDatabase  *self,
-            GError         **error)
-{
-  gint64 version = 0, n_tables = 0;
-
-  if (!query_int (self, "SELECT count(*) FROM sqlite_master", &n_tables, error) ||
-      !query_int (self, "PRAGMA user_version", &version, error))
-    return FALSE;
-
-  if (version > self->schema->version)
-    return refuse_newer (self, version, error);
-  if (version == 0 && n_tables > 0)
-    {
-      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CORRUPT,
-                   _("The database “%s” is not a Natter database. It was left untouched."),
-                   self->path);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gboolean
-set_wal (NatterDatabase  *self,
-         GError         **error)
-{
-  g_autofree char *mode = NULL;
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v2 (self->writer_db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) == SQLITE_OK &&
-      sqlite3_step (stmt) == SQLITE_ROW)
-    mode = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  if (g_strcmp0 (mode, "wal") != 0)
-    {
-      natter_database_set_error (self, NULL, sqlite3_errcode (self->writer_db),
-                                 "PRAGMA journal_mode = WAL", error);
-      return FALSE;
-    }
-
-  /* In WAL mode NORMAL loses nothing committed when the process dies; only
-   * a power cut may cost the last transactions. */
-  return exec_sql (self, "PRAGMA synchronous = NORMAL", error);
-}
-
-static gboolean
-run_steps (NatterDatabase  *self,
-           gint64           version,
-           GError         **error)
-{
-  const NatterDatabaseSchema *schema = self->schema;
-
-  if (version == 0 && schema->create != NULL)
-    return exec_sql (self, schema->create, error);
-
-  for (gint64 v = version; v < schema->version; v++)
-    {
-      g_autoptr(GError) local_error = NULL;
-
-      if (schema->steps[v] != NULL && !exec_sql (self, schema->steps[v], &local_error))
-        {
-          g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
-                       _("Cannot upgrade the database “%s” from schema version %d: %s"),
-                       self->path, (int) v, local_error->message);
-          return FALSE;
-        }
-    }
-
-  return TRUE;
-}
-
-/* Brings the schema up to date in one transaction, reading the version
- * inside it, so that another natterd opening the file meanwhile waits and
- * then finds it done. */
-static gboolean
-migrate (NatterDatabase  *self,
-         GError         **error)
-{
-  g_autofree char *set_version = NULL;
-  gint64 version = 0;
-
-  if (!exec_sql (self, "BEGIN IMMEDIATE", error))
-    return FALSE;
-
-  if (!query_int (self, "PRAGMA user_version", &version, error) ||
-      (version > self->schema->version && !refuse_newer (self, version, error)))
-    {
-      exec_sql (self, "ROLLBACK", NULL);
-      return FALSE;
-    }
-  if (version == self->schema->version)
-    return exec_sql (self, "COMMIT", error);
-
-  set_version = g_strdup_printf ("PRAGMA user_version = %u", self->schema->version);
-  if (!run_steps (self, version, error) ||
-      !exec_sql (self, set_version, error) ||
-      !exec_sql (self, "COMMIT", error))
-    {
-      exec_sql (self, "ROLLBACK", NULL);
-      return FALSE;
-    }
-
-  if (version > 0)
-    g_message ("Upgraded %s from schema version %d to %u", self->path, (int) version,
-               self->schema->version);
-
-  return TRUE;
-}
-
-static gboolean
-open_file (NatterDatabase  *self,
-           GError         **error)
-{
-  /* In memory nothing is on disk: no file to make or check, and no WAL. */
-  gboolean memory = _natter_database_is_memory (self->path);
-
-  if (!memory && !_natter_database_file_prepare (self->path, error))
-    return FALSE;
-
-  self->writer_db = open_connection (self, error);
-
-  /* The schema's pragmas wait until the file is known to be ours. */
-  return self->writer_db != NULL &&
-         check_file (self, error) &&
-         (memory || (_natter_database_file_check_unless_clean (self->path, error) &&
-                     set_wal (self, error))) &&
-         apply_pragmas (self, self->writer_db, error) &&
-         migrate (self, error);
-}
-
 NatterDatabase *
 natter_database_open (const char                 *path,
                       const NatterDatabaseSchema *schema,
@@ -1149,7 +921,7 @@ natter_database_open (const char                 *path,
   self->schema = schema;
   self->flags = flags;
 
-  if (!open_file (self, error))
+  if (!_natter_database_open_file (self, error))
     return NULL;
 
   self->context = g_main_context_ref_thread_default ();
