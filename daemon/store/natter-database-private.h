@@ -22,6 +22,9 @@ struct _NatterDatabase
 
   GMutex                      mutex;
   GCond                       cond;
+  GCond                       writer_cond;    /* wakes the thread in thread_wait() */
+  gboolean                    writer_sleeping; /* in thread_wait(); under mutex */
+  guint64                     writer_wake_seq; /* the job that fills its batch; under mutex */
   guint64                     queued_seq;     /* last sequence number handed out */
   guint64                     committed_seq;  /* last one the thread has committed */
   gboolean                    closed;
@@ -29,6 +32,8 @@ struct _NatterDatabase
   GPtrArray                  *readers;        /* idle read connections */
   guint                       dropped;
   GQueue                      waiters;        /* Waiter*, for natter_database_wait_async() */
+  GQueue                      answered;       /* Waiter*, to answer in answer_source */
+  GSource                    *answer_source;  /* on context; under mutex */
   guint64                     failed_first;   /* the last batch that failed to commit */
   guint64                     failed_last;
 

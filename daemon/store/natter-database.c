@@ -42,8 +42,9 @@ G_DEFINE_QUARK (natter-database-error-quark, natter_database_error)
 
 /* Someone waiting for job @seq to be committed. */
 typedef struct {
-  guint64  seq;
-  GTask   *task;
+  guint64   seq;
+  GTask    *task;
+  gboolean  ok;      /* once answered: committed, not rolled back */
 } Waiter;
 
 /* Errors and connections ------------------------------------------------- */
@@ -317,6 +318,9 @@ job_free (NatterDatabaseJob *job)
     job->free (job);
 }
 
+static void marker_backup (NatterDatabase    *self,
+                           NatterDatabaseJob *job);
+
 static guint64
 queue_locked (NatterDatabase    *self,
               NatterDatabaseJob *job)
@@ -326,6 +330,17 @@ queue_locked (NatterDatabase    *self,
   /* The thread may run and free @job as soon as it is pushed. */
   job->seq = seq;
   g_async_queue_push (self->queue, job);
+
+  /* A thread sleeping through its batch (thread_wait()) wakes for what
+   * ends the batch only, not for every row: on one CPU, a wake-up per row
+   * cost more than the row. */
+  if (self->writer_sleeping &&
+      (seq >= self->writer_wake_seq || job->alone || job->run == marker_flush ||
+       job->run == marker_stop || job->run == marker_soon || job->run == marker_backup))
+    {
+      self->writer_sleeping = FALSE;
+      g_cond_signal (&self->writer_cond);
+    }
   return seq;
 }
 
@@ -566,31 +581,15 @@ thread_sync_log (NatterDatabase *self)
   return FALSE;
 }
 
-/* Answers the waiters of jobs up to @last_seq, now committed (@ok) or
- * rolled back; called with the mutex held, answers after releasing it. */
-static GSList *
-take_waiters_locked (NatterDatabase *self,
-                     guint64         last_seq)
-{
-  GSList *done = NULL;
-
-  while (!g_queue_is_empty (&self->waiters) &&
-         ((Waiter *) g_queue_peek_head (&self->waiters))->seq <= last_seq)
-    done = g_slist_prepend (done, g_queue_pop_head (&self->waiters));
-
-  return g_slist_reverse (done);
-}
-
 static void
 answer_waiters (NatterDatabase *self,
-                GSList         *waiters,
-                gboolean        ok)
+                GList          *waiters)
 {
-  for (GSList *l = waiters; l != NULL; l = l->next)
+  for (GList *l = waiters; l != NULL; l = l->next)
     {
       Waiter *waiter = l->data;
 
-      if (ok)
+      if (waiter->ok)
         g_task_return_boolean (waiter->task, TRUE);
       else
         g_task_return_new_error (waiter->task, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
@@ -598,7 +597,58 @@ answer_waiters (NatterDatabase *self,
       g_object_unref (waiter->task);
       g_free (waiter);
     }
-  g_slist_free (waiters);
+  g_list_free (waiters);
+}
+
+static gboolean
+answer_cb (gpointer user_data)
+{
+  NatterDatabase *self = user_data;
+  GList *waiters;
+
+  g_mutex_lock (&self->mutex);
+  waiters = g_steal_pointer (&self->answered.head);
+  g_queue_init (&self->answered);
+  g_clear_pointer (&self->answer_source, g_source_unref);
+  g_mutex_unlock (&self->mutex);
+  answer_waiters (self, waiters);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The waiters of jobs up to @last_seq, now committed (@ok) or rolled back,
+ * are answered in their context all at once, by one source: answered from
+ * this thread, each GTask attached a source of its own and woke the main
+ * loop, which took the CPU from this thread once per waiter. Mutex held;
+ * returns those of another context, to answer after releasing it. */
+static GList *
+answer_waiters_locked (NatterDatabase *self,
+                       guint64         last_seq,
+                       gboolean        ok)
+{
+  GList *elsewhere = NULL;
+
+  while (!g_queue_is_empty (&self->waiters) &&
+         ((Waiter *) g_queue_peek_head (&self->waiters))->seq <= last_seq)
+    {
+      Waiter *waiter = g_queue_pop_head (&self->waiters);
+      GMainContext *context = g_task_get_context (waiter->task);
+
+      waiter->ok = ok;
+      if (self->answer_source == NULL)
+        {
+          self->answer_source = g_idle_source_new ();
+          g_source_set_priority (self->answer_source, G_PRIORITY_DEFAULT);
+          g_source_set_callback (self->answer_source, answer_cb, self, NULL);
+          g_source_attach (self->answer_source, context);
+        }
+      if (g_source_get_context (self->answer_source) == context)
+        g_queue_push_tail (&self->answered, waiter);
+      else
+        elsewhere = g_list_prepend (elsewhere, waiter);
+    }
+
+  return g_list_reverse (elsewhere);
 }
 
 /* Backups, on the database thread ------------------------------------------ */
@@ -685,11 +735,35 @@ backup_abort_all (NatterDatabase *self)
     backup_job_fail (job, error);
 }
 
+/* With the queue empty in the middle of a batch: sleeps until @deadline,
+ * until @rows_left more jobs would fill the batch, or until a job that ends
+ * it (a marker, a job alone) is queued; then the next job, if any. */
+static NatterDatabaseJob *
+thread_wait (NatterDatabase *self,
+             gint64          deadline,
+             guint           rows_left)
+{
+  g_mutex_lock (&self->mutex);
+  if (g_async_queue_length (self->queue) == 0)
+    {
+      self->writer_wake_seq = self->queued_seq + rows_left;
+      self->writer_sleeping = TRUE;
+      while (self->writer_sleeping &&
+             g_cond_wait_until (&self->writer_cond, &self->mutex, deadline))
+        ;
+      self->writer_sleeping = FALSE;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return g_async_queue_try_pop (self->queue);
+}
+
 static gpointer
 database_thread (gpointer user_data)
 {
   NatterDatabase *self = user_data;
   gboolean stop = FALSE;
+  GList *elsewhere;
 
 #ifdef __linux__
   /* Under load the thread serving clients goes first: the queue absorbs
@@ -708,7 +782,6 @@ database_thread (gpointer user_data)
       guint max_rows = MAX (1, g_atomic_int_get (&self->batch_rows));
       guint rows = 0;
       gboolean soon = FALSE, sync = FALSE, ok = TRUE;
-      GSList *waiters;
 
       /* A backup goes on a chunk at a time, between batches. */
       job = backing_up ? g_async_queue_try_pop (self->queue) : g_async_queue_pop (self->queue);
@@ -725,8 +798,6 @@ database_thread (gpointer user_data)
        * marker_soon, as soon as nothing more is queued). */
       while (job != NULL)
         {
-          gint64 wait;
-
           /* A job alone waits for the batch before it to be committed. */
           if (job->alone && rows > 0)
             {
@@ -766,9 +837,9 @@ database_thread (gpointer user_data)
           if (rows >= max_rows)
             break;
 
-          wait = soon ? 0 : deadline - g_get_monotonic_time ();
-          job = wait > 0 ? g_async_queue_timeout_pop (self->queue, wait)
-                         : g_async_queue_try_pop (self->queue);
+          job = g_async_queue_try_pop (self->queue);
+          if (job == NULL && !soon)
+            job = thread_wait (self, deadline, max_rows - rows);
         }
 
       if (rows > 0)
@@ -784,27 +855,23 @@ database_thread (gpointer user_data)
       if (self->query_only && self->unkept_from == 0 && rows > 0)
         self->unkept_from = first_seq;
       self->committed_seq = MAX (self->committed_seq, last_seq);
-      waiters = take_waiters_locked (self, self->committed_seq);
+      elsewhere = answer_waiters_locked (self, self->committed_seq, ok);
       g_cond_broadcast (&self->cond);
       g_mutex_unlock (&self->mutex);
-      answer_waiters (self, waiters, ok);
+      answer_waiters (self, elsewhere);
 
       if (!stop)
         backup_advance (self);
     }
   backup_abort_all (self);
 
-  {
-    GSList *waiters;
-
-    /* Nothing more will be committed. */
-    g_mutex_lock (&self->mutex);
-    self->thread_done = TRUE;
-    waiters = take_waiters_locked (self, G_MAXUINT64);
-    g_cond_broadcast (&self->cond);
-    g_mutex_unlock (&self->mutex);
-    answer_waiters (self, waiters, FALSE);
-  }
+  /* Nothing more will be committed. */
+  g_mutex_lock (&self->mutex);
+  self->thread_done = TRUE;
+  elsewhere = answer_waiters_locked (self, G_MAXUINT64, FALSE);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+  answer_waiters (self, elsewhere);
 
   return NULL;
 }
@@ -819,11 +886,17 @@ natter_database_finalize (GObject *object)
 
   natter_database_close (self);
   natter_database_set_backup_schedule (self, 0, 0);
-  /* The database thread is gone: nobody else touches the source now. */
+  /* The database thread is gone: nobody else touches the sources now. */
   if (self->notify_source != NULL)
     {
       g_source_destroy (self->notify_source);
       g_clear_pointer (&self->notify_source, g_source_unref);
+    }
+  if (self->answer_source != NULL)
+    {
+      g_source_destroy (self->answer_source);
+      g_clear_pointer (&self->answer_source, g_source_unref);
+      answer_waiters (self, g_steal_pointer (&self->answered.head));
     }
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->failure);
@@ -839,6 +912,7 @@ natter_database_finalize (GObject *object)
   g_async_queue_unref (self->queue);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
+  g_cond_clear (&self->writer_cond);
   g_free (self->path);
 
   G_OBJECT_CLASS (natter_database_parent_class)->finalize (object);
@@ -891,9 +965,11 @@ natter_database_init (NatterDatabase *self)
 {
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
+  g_cond_init (&self->writer_cond);
   self->queue = g_async_queue_new ();
   self->readers = g_ptr_array_new ();
   g_queue_init (&self->waiters);
+  g_queue_init (&self->answered);
   self->failed_first = 1;
   self->statements = g_hash_table_new_full (NULL, NULL, NULL, statement_free);
   self->batch_rows = 1;
