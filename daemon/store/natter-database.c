@@ -736,8 +736,9 @@ backup_abort_all (NatterDatabase *self)
 }
 
 /* With the queue empty in the middle of a batch: sleeps until @deadline,
- * until @rows_left more jobs would fill the batch, or until a job that ends
- * it (a marker, a job alone) is queued; then the next job, if any. */
+ * until half the @rows_left jobs that would fill the batch are queued (it
+ * catches up before a full batch holds its clients back), or until a job
+ * that ends it (a marker, a job alone) is queued; then the next job. */
 static NatterDatabaseJob *
 thread_wait (NatterDatabase *self,
              gint64          deadline,
@@ -746,7 +747,7 @@ thread_wait (NatterDatabase *self,
   g_mutex_lock (&self->mutex);
   if (g_async_queue_length (self->queue) == 0)
     {
-      self->writer_wake_seq = self->queued_seq + rows_left;
+      self->writer_wake_seq = self->queued_seq + MAX (1, rows_left / 2);
       self->writer_sleeping = TRUE;
       while (self->writer_sleeping &&
              g_cond_wait_until (&self->writer_cond, &self->mutex, deadline))
