@@ -1177,6 +1177,27 @@ test_msgid_ids_never_reused (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (natter_server_store_next_message_id (store), >, ahead);
 
+  /* Another server.db opened now (in the same second, as a rule) gives
+   * other ids: a client of both, or of a server whose file was made
+   * again, keeps messages apart by msgid. */
+  {
+    g_autofree char *other_dir = natter_test_store_make_dir ();
+    g_autoptr(NatterServerStore) a = natter_server_store_new (other_dir, &error);
+    gint64 first_a;
+
+    g_assert_no_error (error);
+    first_a = natter_server_store_next_message_id (a);
+    g_clear_object (&a);
+    natter_test_remove_tree (other_dir);
+    g_free (other_dir);
+    other_dir = natter_test_store_make_dir ();
+    a = natter_server_store_new (other_dir, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (natter_server_store_next_message_id (a), !=, first_a);
+    g_clear_object (&a);
+    natter_test_remove_tree (other_dir);
+  }
+
   /* Only what natter_server_store_format_msgid() writes is an id. */
   g_assert_cmpint (natter_server_store_parse_msgid ("00000000000000ff"), ==, 255);
   g_assert_cmpint (natter_server_store_parse_msgid ("00000000000000FF"), ==, 0);

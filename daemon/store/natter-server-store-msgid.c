@@ -9,8 +9,11 @@
  * History msgids since schema version 7: the row's id, in 16 hex digits.
  * The server takes the id before the row is written, so the msgid needs no
  * column and no index of its own (a second B-tree insert per message). An
- * id is the store's opening second << 31 plus a serial, above every id on
- * disk: ids grow across restarts, and a msgid is never given twice.
+ * id is the store's opening second << 31 plus a serial from a random start
+ * below 2^30, above every id on disk: ids grow across restarts, one
+ * server.db never gives a msgid twice, and two stores opened in the same
+ * second (a server.db made again, another server a client also uses)
+ * almost never give the same one, as the old msgids' random part ensured.
  * Older rows keep their msgids ("v1-<id>", 22 hex digits) in the msgid
  * column, found through a partial index that new rows stay out of.
  */
@@ -54,7 +57,7 @@ _natter_server_store_init_ids (NatterServerStore  *self,
     return FALSE;
   /* Past the run that wrote the last row, whatever the clock says. */
   second = MAX (second, (*max >> SERIAL_BITS) + 1);
-  self->next_id = second << SERIAL_BITS;
+  self->next_id = (second << SERIAL_BITS) + g_random_int_range (0, 1 << (SERIAL_BITS - 1));
   self->last_id = self->next_id + ((G_GINT64_CONSTANT (1) << SERIAL_BITS) - 1);
 
   return TRUE;
