@@ -780,7 +780,7 @@ database_thread (gpointer user_data)
       NatterDatabaseJob *job;
       guint64 first_seq, last_seq;
       gint64 deadline;
-      guint max_rows = MAX (1, g_atomic_int_get (&self->batch_rows));
+      guint max_rows;
       guint rows = 0;
       gboolean soon = FALSE, sync = FALSE, ok = TRUE;
 
@@ -792,6 +792,9 @@ database_thread (gpointer user_data)
           continue;
         }
       first_seq = last_seq = job->seq;
+      /* The limits as they are when the batch starts, not when the thread
+       * began to wait for it. */
+      max_rows = MAX (1, g_atomic_int_get (&self->batch_rows));
       deadline = g_get_monotonic_time () + g_atomic_int_get (&self->batch_delay_ms) * 1000;
 
       /* One transaction: until the delay since the first job is over, the
