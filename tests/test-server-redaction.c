@@ -203,6 +203,53 @@ test_room_op_and_private (Fixture       *f,
   expect_nextf (alice, "@msgid=* :alice!alice@127.0.0.1 REDACT bob %s :oops", id);
 }
 
+/* A private message kept before server.db version 7 keeps its msgid (the
+ * migration leaves it in the msgid column, where new rows have none):
+ * history serves it under that msgid and its sender can redact it. */
+static void
+test_old_msgid (Fixture       *f,
+                gconstpointer  data)
+{
+  static const char old[] = "6b17194a170c0000000001";
+  g_autofree char *path = g_build_filename (f->dir, NATTER_SERVER_STORE_FILENAME, NULL);
+  g_autofree char *sql = NULL;
+  g_autofree char *id = NULL;
+  Client *alice, *bob;
+  const char *line;
+
+  natter_test_store_new_account (f->port, "alice", "sesame12");
+  natter_test_store_new_account (f->port, "bob", "sesame12");
+  alice = new_sasl_user (f, "alice", RD_CAPS " batch draft/chathistory");
+  bob = new_sasl_user (f, "bob", RD_CAPS);
+  say (alice, "PRIVMSG bob :from version 6");
+  line = expect (alice, "@msgid=* :alice!alice@127.0.0.1 PRIVMSG bob :from version 6");
+  id = msgid_of (line);
+  g_assert_cmpuint (strlen (id), ==, NATTER_SERVER_STORE_MSGID_SIZE - 1);
+  expect (bob, "* PRIVMSG bob :from version 6");
+
+  /* The row as migration 7 leaves one written before it. */
+  g_clear_pointer (&f->server, natter_test_server_free);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM history WHERE msgid IS NULL"), ==, 1);
+  sql = g_strdup_printf ("UPDATE history SET msgid = '%s' WHERE text = 'from version 6'", old);
+  natter_test_store_exec (path, sql);
+  natter_test_store_fixture_start (f);
+
+  alice = new_sasl_user (f, "alice", RD_CAPS " batch draft/chathistory");
+  bob = new_sasl_user (f, "bob", RD_CAPS);
+  say (alice, "CHATHISTORY LATEST bob * 10");
+  expect_next (alice, ":irc.test BATCH +* chathistory bob");
+  expect_nextf (alice, "@batch=*msgid=%s :alice!*@127.0.0.1 PRIVMSG bob :from version 6", old);
+  expect_next (alice, ":irc.test BATCH -*");
+  say (alice, "REDACT bob %s", id);
+  expectf (alice, ":irc.test FAIL REDACT UNKNOWN_MSGID bob %s :*", id);
+  say (alice, "REDACT bob %s :old", old);
+  expect_nextf (alice, "@msgid=* :alice!alice@127.0.0.1 REDACT bob %s :old", old);
+  expect_nextf (bob, "@msgid=* :alice!alice@127.0.0.1 REDACT bob %s :old", old);
+  say (alice, "CHATHISTORY LATEST bob * 10");
+  expect_next (alice, ":irc.test BATCH +* chathistory bob");
+  expect_next (alice, ":irc.test BATCH -*");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -223,6 +270,7 @@ main (int   argc,
 
   ADD ("redact", test_redact);
   ADD ("room-op-and-private", test_room_op_and_private);
+  ADD ("old-msgid", test_old_msgid);
 
   return g_test_run ();
 }

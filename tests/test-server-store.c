@@ -1023,6 +1023,191 @@ test_inbox_and_seen (Fixture       *f,
   g_assert_cmpint (found->time, ==, 200);
 }
 
+/* Schema version 7 ----------------------------------------------------------- */
+
+/* server.db as natterd wrote it at schema version 6 (before msgids became
+ * row ids), with history under the msgids it gave then. */
+static const char v6_schema[] =
+  "CREATE TABLE rooms (name TEXT PRIMARY KEY, display TEXT NOT NULL, founder TEXT NOT NULL,"
+  "  topic TEXT, topic_setter TEXT, topic_time INTEGER NOT NULL DEFAULT 0, modes INTEGER NOT NULL,"
+  "  created INTEGER NOT NULL, key TEXT, user_limit INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE history (id INTEGER PRIMARY KEY, msgid TEXT NOT NULL UNIQUE,"
+  "  target_key TEXT NOT NULL, target TEXT NOT NULL, sender TEXT NOT NULL, account TEXT,"
+  "  command TEXT NOT NULL, text TEXT NOT NULL, tags TEXT, time INTEGER NOT NULL,"
+  "  redacted INTEGER NOT NULL DEFAULT 0);"
+  "CREATE INDEX history_by_target ON history (target_key, time, id);"
+  "CREATE TABLE conversations (key TEXT PRIMARY KEY, a TEXT NOT NULL, b TEXT NOT NULL,"
+  "  a_nick TEXT NOT NULL, b_nick TEXT NOT NULL, last INTEGER NOT NULL);"
+  "CREATE INDEX conversations_by_a ON conversations (a);"
+  "CREATE INDEX conversations_by_b ON conversations (b);"
+  "CREATE TABLE inbox (id INTEGER PRIMARY KEY, account TEXT NOT NULL, msgid TEXT NOT NULL,"
+  "  target TEXT NOT NULL, sender TEXT NOT NULL, sender_account TEXT, command TEXT NOT NULL,"
+  "  text TEXT NOT NULL, tags TEXT, time INTEGER NOT NULL, delivered INTEGER NOT NULL DEFAULT 0);"
+  "CREATE INDEX inbox_by_account ON inbox (account, delivered, id);"
+  "CREATE TABLE silences (account TEXT NOT NULL, mask TEXT NOT NULL, PRIMARY KEY (account, mask));"
+  "CREATE TABLE seen (nick TEXT PRIMARY KEY, display TEXT NOT NULL, user TEXT, host TEXT,"
+  "  realname TEXT, account TEXT, time INTEGER NOT NULL);"
+  "CREATE INDEX seen_by_account ON seen (account, time);"
+  "CREATE TABLE accounts (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE,"
+  "  display TEXT NOT NULL, hash TEXT NOT NULL, email TEXT, registered INTEGER NOT NULL,"
+  "  last_seen INTEGER NOT NULL DEFAULT 0, scram TEXT);"
+  "CREATE TABLE first_joins (account TEXT NOT NULL, room TEXT NOT NULL, time INTEGER NOT NULL,"
+  "  PRIMARY KEY (account, room));"
+  "CREATE INDEX first_joins_by_room ON first_joins (room);"
+  "CREATE TABLE read_markers (account TEXT NOT NULL, target TEXT NOT NULL, time INTEGER NOT NULL,"
+  "  PRIMARY KEY (account, target));"
+  "CREATE TABLE certfps (certfp TEXT PRIMARY KEY, account TEXT NOT NULL, added INTEGER NOT NULL);"
+  "CREATE INDEX certfps_by_account ON certfps (account);"
+  "INSERT INTO accounts (name, display, hash, registered) VALUES ('alice', 'Alice', '$y$a', 1),"
+  "  ('bob', 'Bob', '$y$b', 1);"
+  "INSERT INTO history (id, msgid, target_key, target, sender, account, command, text, time) VALUES"
+  "  (1, 'v1-1', '#room', '#room', 'Alice!a@h', '=1', 'PRIVMSG', 'from v1', 1000),"
+  "  (2, '6b17194a170c0000000001', '#room', '#room', 'Bob!b@h', '=2', 'PRIVMSG', 'one', 2000),"
+  "  (3, '6b17194a170c0000000002', '#room', '#room', 'Alice!a@h', '=1', 'PRIVMSG', 'two', 3000),"
+  "  (4, '6b17194a170c0000000003', '=1 =2', 'Bob', 'Alice!a@h', '=1', 'PRIVMSG', 'psst', 4000);"
+  "INSERT INTO conversations VALUES ('=1 =2', '=1', '=2', 'Alice', 'Bob', 4000);"
+  "PRAGMA user_version = 6;";
+
+static NatterStoredMessage *
+lookup (NatterServerStore *store,
+        const char        *msgid,
+        const char        *target_key)
+{
+  g_autoptr(GError) error = NULL;
+  NatterTestStoreWait wait = { 0 };
+  NatterStoredMessage *message;
+
+  natter_server_store_lookup_message_async (store, msgid, target_key, NULL,
+                                            natter_test_store_wait_cb, &wait);
+  g_assert_true (natter_test_store_wait (&wait.done, 5000));
+  message = natter_server_store_lookup_message_finish (store, wait.result, &error);
+  g_assert_no_error (error);
+  g_object_unref (wait.result);
+
+  return message;
+}
+
+static void
+assert_found (NatterServerStore *store,
+              const char        *msgid,
+              const char        *target_key,
+              const char        *text)
+{
+  NatterStoredMessage *message = lookup (store, msgid, target_key);
+
+  g_assert_nonnull (message);
+  g_assert_cmpstr (message->msgid, ==, msgid);
+  g_assert_cmpstr (message->text, ==, text);
+  natter_stored_message_free (message);
+}
+
+/* Every row and msgid of a version 6 file is kept; old msgids go on
+ * resolving (paging, replies, redaction) beside the new ones, which are
+ * stored as their row id only. */
+static void
+test_migrate_from_v6 (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = NULL;
+  g_autofree char *expected = NULL;
+  char msgid[NATTER_SERVER_STORE_MSGID_SIZE];
+
+  natter_test_store_exec (f->path, v6_schema);
+  store = natter_server_store_new (f->dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 7);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM history"), ==, 4);
+  g_assert_cmpint (natter_test_store_query_int (f->path,
+                                                "SELECT count(*) FROM history WHERE msgid IS NULL"), ==, 0);
+
+  assert_latest (store, "#room", "v1-1 6b17194a170c0000000001 6b17194a170c0000000002");
+  assert_page (store, NATTER_HISTORY_AFTER, "6b17194a170c0000000001", NULL, 10, "6b17194a170c0000000002");
+  assert_found (store, "6b17194a170c0000000003", "=1 =2", "psst");
+  assert_found (store, "v1-1", "#room", "from v1");
+  g_assert_null (lookup (store, "6b17194a170c0000000003", "#room"));
+
+  /* A new message: its msgid is its row id, after every old one. */
+  natter_server_store_format_msgid (natter_server_store_next_message_id (store), msgid);
+  g_assert_cmpuint (strlen (msgid), ==, 16);
+  g_assert_cmpint (natter_server_store_parse_msgid (msgid), >, 4);
+  add_room_message (store, "#room", msgid, 5000, "three");
+  natter_server_store_flush (store);
+  g_assert_cmpint (natter_test_store_query_int (f->path,
+                                                "SELECT count(*) FROM history WHERE msgid IS NULL"), ==, 1);
+  expected = g_strdup_printf ("v1-1 6b17194a170c0000000001 6b17194a170c0000000002 %s", msgid);
+  assert_latest (store, "#room", expected);
+  assert_page (store, NATTER_HISTORY_AFTER, "6b17194a170c0000000002", NULL, 10, msgid);
+  assert_page (store, NATTER_HISTORY_BEFORE, msgid, NULL, 1, "6b17194a170c0000000002");
+  assert_found (store, msgid, "#room", "three");
+
+  /* Redacted by an old msgid and by a new one. */
+  natter_server_store_redact_message (store, "6b17194a170c0000000001");
+  natter_server_store_redact_message (store, msgid);
+  natter_server_store_flush (store);
+  g_assert_null (lookup (store, "6b17194a170c0000000001", "#room"));
+  g_assert_null (lookup (store, msgid, "#room"));
+  assert_latest (store, "#room", "v1-1 6b17194a170c0000000002");
+  g_assert_cmpint (natter_test_store_query_int (f->path,
+                                                "SELECT count(*) FROM history WHERE redacted = 1"), ==, 2);
+}
+
+/* Ids, so msgids, are never given twice: a reopened store starts past the
+ * last row on disk, even one from a clock ahead of this one. */
+static void
+test_msgid_ids_never_reused (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+  gint64 ahead = (G_GINT64_CONSTANT (4000000000) << 31) + 5;
+  char msgid[NATTER_SERVER_STORE_MSGID_SIZE];
+  gint64 first;
+
+  g_assert_no_error (error);
+  first = natter_server_store_next_message_id (store);
+  g_assert_cmpint (natter_server_store_next_message_id (store), ==, first + 1);
+  g_assert_cmpint (first, >=, (g_get_real_time () / G_USEC_PER_SEC - 60) << 31);
+  natter_server_store_format_msgid (ahead, msgid);
+  g_assert_cmpint (natter_server_store_parse_msgid (msgid), ==, ahead);
+  add_room_message (store, "#room", msgid, 1000, "from the future");
+  g_clear_object (&store);
+
+  store = natter_server_store_new (f->dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (natter_server_store_next_message_id (store), >, ahead);
+
+  /* Another server.db opened now (in the same second, as a rule) gives
+   * other ids: a client of both, or of a server whose file was made
+   * again, keeps messages apart by msgid. */
+  {
+    g_autofree char *other_dir = natter_test_store_make_dir ();
+    g_autoptr(NatterServerStore) a = natter_server_store_new (other_dir, &error);
+    gint64 first_a;
+
+    g_assert_no_error (error);
+    first_a = natter_server_store_next_message_id (a);
+    g_clear_object (&a);
+    natter_test_remove_tree (other_dir);
+    g_free (other_dir);
+    other_dir = natter_test_store_make_dir ();
+    a = natter_server_store_new (other_dir, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (natter_server_store_next_message_id (a), !=, first_a);
+    g_clear_object (&a);
+    natter_test_remove_tree (other_dir);
+  }
+
+  /* Only what natter_server_store_format_msgid() writes is an id. */
+  g_assert_cmpint (natter_server_store_parse_msgid ("00000000000000ff"), ==, 255);
+  g_assert_cmpint (natter_server_store_parse_msgid ("00000000000000FF"), ==, 0);
+  g_assert_cmpint (natter_server_store_parse_msgid ("0000000000000ff"), ==, 0);
+  g_assert_cmpint (natter_server_store_parse_msgid ("00000000000000fff"), ==, 0);
+  g_assert_cmpint (natter_server_store_parse_msgid ("8000000000000000"), ==, 0);
+  g_assert_cmpint (natter_server_store_parse_msgid ("v1-3"), ==, 0);
+  g_assert_cmpint (natter_server_store_parse_msgid ("6b17194a170c0000000001"), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1051,6 +1236,8 @@ main (int   argc,
   ADD ("open/refuses-empty", test_open_refuses_empty);
   ADD ("migrate/from-v1", test_migrate_from_v1);
   ADD ("migrate/from-v2", test_migrate_from_v2);
+  ADD ("migrate/from-v6", test_migrate_from_v6);
+  ADD ("msgid/ids-never-reused", test_msgid_ids_never_reused);
   ADD ("batch/commit-by-rows", test_batch_by_rows);
   ADD ("batch/commit-by-delay", test_batch_by_delay);
   ADD ("batch/read-sees-queued-writes", test_read_sees_queued_writes);

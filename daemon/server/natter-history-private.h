@@ -16,8 +16,6 @@ G_BEGIN_DECLS
 
 struct _NatterHistory
 {
-  char     msgid_prefix[16];
-  guint64  msgid_serial;
   /* Join times and message times never share a millisecond, so that "from
    * when they joined" cuts history exactly at the join. */
   gint64   last_stamp_ms;

@@ -33,14 +33,7 @@
 NatterHistory *
 _natter_history_new (void)
 {
-  NatterHistory *self = g_new0 (NatterHistory, 1);
-
-  /* Seconds since the epoch and some randomness: unique across restarts. */
-  g_snprintf (self->msgid_prefix, sizeof self->msgid_prefix, "%08x%04x",
-              (guint32)(g_get_real_time () / G_USEC_PER_SEC),
-              (guint)g_random_int_range (0, 0x10000));
-
-  return self;
+  return g_new0 (NatterHistory, 1);
 }
 
 void
@@ -71,23 +64,9 @@ _natter_history_stamp (NatterServer  *server,
   if (server->store == NULL)
     return;
 
-  /* Fixed width: msgids sort in the order they were given, which keeps
-   * their index cheap to append to. Written by hand: g_snprintf cost a
-   * private message more than formatting its line. */
-  static const char hex[] = "0123456789abcdef";
-  guint64 serial = ++server->history->msgid_serial;
-  gsize len = strlen (server->history->msgid_prefix);
-
-  if (G_UNLIKELY (serial >> 40 != 0 || len + 11 > NATTER_MSGID_SIZE))
-    g_snprintf (msgid, NATTER_MSGID_SIZE, "%s%010" G_GINT64_MODIFIER "x",
-                server->history->msgid_prefix, serial);
-  else
-    {
-      memcpy (msgid, server->history->msgid_prefix, len);
-      for (int i = 9; i >= 0; i--, serial >>= 4)
-        msgid[len + i] = hex[serial & 0xf];
-      msgid[len + 10] = '\0';
-    }
+  /* The history row's id: unique across restarts, and no index to keep. */
+  G_STATIC_ASSERT (NATTER_SERVER_STORE_MSGID_SIZE <= NATTER_MSGID_SIZE);
+  natter_server_store_format_msgid (natter_server_store_next_message_id (server->store), msgid);
   line->msgid = msgid;
   line->account = client->account;
   line->from = client;

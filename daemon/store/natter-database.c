@@ -15,6 +15,7 @@
 #endif
 
 #include "natter-database.h"
+#include "natter-database-private.h"
 #include "natter-database-backup.h"
 #include "natter-database-file.h"
 #include "natter-database-memory.h"
@@ -22,49 +23,6 @@
 #define BUSY_TIMEOUT_MS 5000
 #define WRITER_NICE     5
 
-struct _NatterDatabase
-{
-  GObject                     parent_instance;
-
-  char                       *path;
-  const NatterDatabaseSchema *schema;
-  NatterDatabaseFlags         flags;
-
-  sqlite3                    *writer_db;      /* the database thread's only */
-  GHashTable                 *statements;     /* SQL (static string) -> sqlite3_stmt* */
-  GThread                    *thread;
-  GThread                    *writer_thread;  /* as the thread sees itself */
-  GAsyncQueue                *queue;          /* NatterDatabaseJob* */
-
-  GMutex                      mutex;
-  GCond                       cond;
-  guint64                     queued_seq;     /* last sequence number handed out */
-  guint64                     committed_seq;  /* last one the thread has committed */
-  gboolean                    closed;
-  gboolean                    thread_done;
-  GPtrArray                  *readers;        /* idle read connections */
-  guint                       dropped;
-  GQueue                      waiters;        /* Waiter*, for natter_database_wait_async() */
-  guint64                     failed_first;   /* the last batch that failed to commit */
-  guint64                     failed_last;
-
-  gint                        batch_delay_ms; /* atomic */
-  gint                        batch_rows;     /* atomic */
-
-  /* Read-only after a write failed as damage (see is_fatal()). */
-  char                       *failure;        /* why, or NULL; under mutex */
-  gboolean                    query_only;     /* the database thread's */
-  guint64                     unkept_from;    /* first job not kept, 0: none; under mutex */
-  GMainContext               *context;        /* of the opener: "failure" is notified there */
-  GSource                    *notify_source;  /* under mutex */
-
-  /* Online backups: the database thread's, but for the schedule. */
-  NatterDatabaseBackup       *backup;         /* being copied */
-  GQueue                      backups_waiting; /* BackupJob* */
-  gint                        backup_keep;    /* atomic */
-  guint                       backup_interval; /* seconds; 0: none */
-  GSource                     *backup_timer;
-};
 
 enum {
   PROP_0,
@@ -84,8 +42,9 @@ G_DEFINE_QUARK (natter-database-error-quark, natter_database_error)
 
 /* Someone waiting for job @seq to be committed. */
 typedef struct {
-  guint64  seq;
-  GTask   *task;
+  guint64   seq;
+  GTask    *task;
+  gboolean  ok;      /* once answered: committed, not rolled back */
 } Waiter;
 
 /* Errors and connections ------------------------------------------------- */
@@ -246,9 +205,9 @@ natter_database_dup_failure (NatterDatabase *self)
   return failure;
 }
 
-static sqlite3 *
-open_connection (NatterDatabase  *self,
-                 GError         **error)
+sqlite3 *
+_natter_database_open_connection (NatterDatabase  *self,
+                                  GError         **error)
 {
   sqlite3 *db = NULL;
   int rc;
@@ -269,10 +228,10 @@ open_connection (NatterDatabase  *self,
   return db;
 }
 
-static gboolean
-apply_pragmas (NatterDatabase  *self,
-               sqlite3         *db,
-               GError         **error)
+gboolean
+_natter_database_apply_pragmas (NatterDatabase  *self,
+                                sqlite3         *db,
+                                GError         **error)
 {
   int rc;
 
@@ -288,44 +247,6 @@ apply_pragmas (NatterDatabase  *self,
   return TRUE;
 }
 
-static gboolean
-exec_sql (NatterDatabase  *self,
-          const char      *sql,
-          GError         **error)
-{
-  int rc = sqlite3_exec (self->writer_db, sql, NULL, NULL, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      natter_database_set_error (self, NULL, rc, sql, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-query_int (NatterDatabase  *self,
-           const char      *sql,
-           gint64          *value,
-           GError         **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (self->writer_db, sql, -1, &stmt, NULL);
-
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    {
-      *value = sqlite3_column_int64 (stmt, 0);
-      sqlite3_finalize (stmt);
-      return TRUE;
-    }
-
-  natter_database_set_error (self, NULL, rc, sql, error);
-  sqlite3_finalize (stmt);
-  return FALSE;
-}
-
 static sqlite3 *
 reader_acquire (NatterDatabase  *self,
                 GError         **error)
@@ -339,8 +260,8 @@ reader_acquire (NatterDatabase  *self,
 
   if (db == NULL)
     {
-      db = open_connection (self, error);
-      if (db != NULL && !apply_pragmas (self, db, error))
+      db = _natter_database_open_connection (self, error);
+      if (db != NULL && !_natter_database_apply_pragmas (self, db, error))
         g_clear_pointer (&db, sqlite3_close);
     }
 
@@ -397,6 +318,9 @@ job_free (NatterDatabaseJob *job)
     job->free (job);
 }
 
+static void marker_backup (NatterDatabase    *self,
+                           NatterDatabaseJob *job);
+
 static guint64
 queue_locked (NatterDatabase    *self,
               NatterDatabaseJob *job)
@@ -406,6 +330,17 @@ queue_locked (NatterDatabase    *self,
   /* The thread may run and free @job as soon as it is pushed. */
   job->seq = seq;
   g_async_queue_push (self->queue, job);
+
+  /* A thread sleeping through its batch (thread_wait()) wakes for what
+   * ends the batch only, not for every row: on one CPU, a wake-up per row
+   * cost more than the row. */
+  if (self->writer_sleeping &&
+      (seq >= self->writer_wake_seq || job->alone || job->run == marker_flush ||
+       job->run == marker_stop || job->run == marker_soon || job->run == marker_backup))
+    {
+      self->writer_sleeping = FALSE;
+      g_cond_signal (&self->writer_cond);
+    }
   return seq;
 }
 
@@ -646,31 +581,15 @@ thread_sync_log (NatterDatabase *self)
   return FALSE;
 }
 
-/* Answers the waiters of jobs up to @last_seq, now committed (@ok) or
- * rolled back; called with the mutex held, answers after releasing it. */
-static GSList *
-take_waiters_locked (NatterDatabase *self,
-                     guint64         last_seq)
-{
-  GSList *done = NULL;
-
-  while (!g_queue_is_empty (&self->waiters) &&
-         ((Waiter *) g_queue_peek_head (&self->waiters))->seq <= last_seq)
-    done = g_slist_prepend (done, g_queue_pop_head (&self->waiters));
-
-  return g_slist_reverse (done);
-}
-
 static void
 answer_waiters (NatterDatabase *self,
-                GSList         *waiters,
-                gboolean        ok)
+                GList          *waiters)
 {
-  for (GSList *l = waiters; l != NULL; l = l->next)
+  for (GList *l = waiters; l != NULL; l = l->next)
     {
       Waiter *waiter = l->data;
 
-      if (ok)
+      if (waiter->ok)
         g_task_return_boolean (waiter->task, TRUE);
       else
         g_task_return_new_error (waiter->task, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
@@ -678,7 +597,58 @@ answer_waiters (NatterDatabase *self,
       g_object_unref (waiter->task);
       g_free (waiter);
     }
-  g_slist_free (waiters);
+  g_list_free (waiters);
+}
+
+static gboolean
+answer_cb (gpointer user_data)
+{
+  NatterDatabase *self = user_data;
+  GList *waiters;
+
+  g_mutex_lock (&self->mutex);
+  waiters = g_steal_pointer (&self->answered.head);
+  g_queue_init (&self->answered);
+  g_clear_pointer (&self->answer_source, g_source_unref);
+  g_mutex_unlock (&self->mutex);
+  answer_waiters (self, waiters);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The waiters of jobs up to @last_seq, now committed (@ok) or rolled back,
+ * are answered in their context all at once, by one source: answered from
+ * this thread, each GTask attached a source of its own and woke the main
+ * loop, which took the CPU from this thread once per waiter. Mutex held;
+ * returns those of another context, to answer after releasing it. */
+static GList *
+answer_waiters_locked (NatterDatabase *self,
+                       guint64         last_seq,
+                       gboolean        ok)
+{
+  GList *elsewhere = NULL;
+
+  while (!g_queue_is_empty (&self->waiters) &&
+         ((Waiter *) g_queue_peek_head (&self->waiters))->seq <= last_seq)
+    {
+      Waiter *waiter = g_queue_pop_head (&self->waiters);
+      GMainContext *context = g_task_get_context (waiter->task);
+
+      waiter->ok = ok;
+      if (self->answer_source == NULL)
+        {
+          self->answer_source = g_idle_source_new ();
+          g_source_set_priority (self->answer_source, G_PRIORITY_DEFAULT);
+          g_source_set_callback (self->answer_source, answer_cb, self, NULL);
+          g_source_attach (self->answer_source, context);
+        }
+      if (g_source_get_context (self->answer_source) == context)
+        g_queue_push_tail (&self->answered, waiter);
+      else
+        elsewhere = g_list_prepend (elsewhere, waiter);
+    }
+
+  return g_list_reverse (elsewhere);
 }
 
 /* Backups, on the database thread ------------------------------------------ */
@@ -765,11 +735,36 @@ backup_abort_all (NatterDatabase *self)
     backup_job_fail (job, error);
 }
 
+/* With the queue empty in the middle of a batch: sleeps until @deadline,
+ * until half the @rows_left jobs that would fill the batch are queued (it
+ * catches up before a full batch holds its clients back), or until a job
+ * that ends it (a marker, a job alone) is queued; then the next job. */
+static NatterDatabaseJob *
+thread_wait (NatterDatabase *self,
+             gint64          deadline,
+             guint           rows_left)
+{
+  g_mutex_lock (&self->mutex);
+  if (g_async_queue_length (self->queue) == 0)
+    {
+      self->writer_wake_seq = self->queued_seq + MAX (1, rows_left / 2);
+      self->writer_sleeping = TRUE;
+      while (self->writer_sleeping &&
+             g_cond_wait_until (&self->writer_cond, &self->mutex, deadline))
+        ;
+      self->writer_sleeping = FALSE;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return g_async_queue_try_pop (self->queue);
+}
+
 static gpointer
 database_thread (gpointer user_data)
 {
   NatterDatabase *self = user_data;
   gboolean stop = FALSE;
+  GList *elsewhere;
 
 #ifdef __linux__
   /* Under load the thread serving clients goes first: the queue absorbs
@@ -785,10 +780,9 @@ database_thread (gpointer user_data)
       NatterDatabaseJob *job;
       guint64 first_seq, last_seq;
       gint64 deadline;
-      guint max_rows = MAX (1, g_atomic_int_get (&self->batch_rows));
+      guint max_rows;
       guint rows = 0;
       gboolean soon = FALSE, sync = FALSE, ok = TRUE;
-      GSList *waiters;
 
       /* A backup goes on a chunk at a time, between batches. */
       job = backing_up ? g_async_queue_try_pop (self->queue) : g_async_queue_pop (self->queue);
@@ -798,6 +792,9 @@ database_thread (gpointer user_data)
           continue;
         }
       first_seq = last_seq = job->seq;
+      /* The limits as they are when the batch starts, not when the thread
+       * began to wait for it. */
+      max_rows = MAX (1, g_atomic_int_get (&self->batch_rows));
       deadline = g_get_monotonic_time () + g_atomic_int_get (&self->batch_delay_ms) * 1000;
 
       /* One transaction: until the delay since the first job is over, the
@@ -805,8 +802,6 @@ database_thread (gpointer user_data)
        * marker_soon, as soon as nothing more is queued). */
       while (job != NULL)
         {
-          gint64 wait;
-
           /* A job alone waits for the batch before it to be committed. */
           if (job->alone && rows > 0)
             {
@@ -846,9 +841,9 @@ database_thread (gpointer user_data)
           if (rows >= max_rows)
             break;
 
-          wait = soon ? 0 : deadline - g_get_monotonic_time ();
-          job = wait > 0 ? g_async_queue_timeout_pop (self->queue, wait)
-                         : g_async_queue_try_pop (self->queue);
+          job = g_async_queue_try_pop (self->queue);
+          if (job == NULL && !soon)
+            job = thread_wait (self, deadline, max_rows - rows);
         }
 
       if (rows > 0)
@@ -864,27 +859,23 @@ database_thread (gpointer user_data)
       if (self->query_only && self->unkept_from == 0 && rows > 0)
         self->unkept_from = first_seq;
       self->committed_seq = MAX (self->committed_seq, last_seq);
-      waiters = take_waiters_locked (self, self->committed_seq);
+      elsewhere = answer_waiters_locked (self, self->committed_seq, ok);
       g_cond_broadcast (&self->cond);
       g_mutex_unlock (&self->mutex);
-      answer_waiters (self, waiters, ok);
+      answer_waiters (self, elsewhere);
 
       if (!stop)
         backup_advance (self);
     }
   backup_abort_all (self);
 
-  {
-    GSList *waiters;
-
-    /* Nothing more will be committed. */
-    g_mutex_lock (&self->mutex);
-    self->thread_done = TRUE;
-    waiters = take_waiters_locked (self, G_MAXUINT64);
-    g_cond_broadcast (&self->cond);
-    g_mutex_unlock (&self->mutex);
-    answer_waiters (self, waiters, FALSE);
-  }
+  /* Nothing more will be committed. */
+  g_mutex_lock (&self->mutex);
+  self->thread_done = TRUE;
+  elsewhere = answer_waiters_locked (self, G_MAXUINT64, FALSE);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+  answer_waiters (self, elsewhere);
 
   return NULL;
 }
@@ -899,11 +890,17 @@ natter_database_finalize (GObject *object)
 
   natter_database_close (self);
   natter_database_set_backup_schedule (self, 0, 0);
-  /* The database thread is gone: nobody else touches the source now. */
+  /* The database thread is gone: nobody else touches the sources now. */
   if (self->notify_source != NULL)
     {
       g_source_destroy (self->notify_source);
       g_clear_pointer (&self->notify_source, g_source_unref);
+    }
+  if (self->answer_source != NULL)
+    {
+      g_source_destroy (self->answer_source);
+      g_clear_pointer (&self->answer_source, g_source_unref);
+      answer_waiters (self, g_steal_pointer (&self->answered.head));
     }
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->failure);
@@ -919,6 +916,7 @@ natter_database_finalize (GObject *object)
   g_async_queue_unref (self->queue);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
+  g_cond_clear (&self->writer_cond);
   g_free (self->path);
 
   G_OBJECT_CLASS (natter_database_parent_class)->finalize (object);
@@ -971,9 +969,11 @@ natter_database_init (NatterDatabase *self)
 {
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
+  g_cond_init (&self->writer_cond);
   self->queue = g_async_queue_new ();
   self->readers = g_ptr_array_new ();
   g_queue_init (&self->waiters);
+  g_queue_init (&self->answered);
   self->failed_first = 1;
   self->statements = g_hash_table_new_full (NULL, NULL, NULL, statement_free);
   self->batch_rows = 1;
@@ -982,154 +982,6 @@ natter_database_init (NatterDatabase *self)
   /* Nothing runs until the file is open. */
   self->closed = TRUE;
   self->thread_done = TRUE;
-}
-
-/* Opening ----------------------------------------------------------------- */
-
-static gboolean
-refuse_newer (NatterDatabase  *self,
-              gint64           version,
-              GError         **error)
-{
-  g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_VERSION,
-               _("The database “%s” has schema version %d, newer than this natterd "
-                 "knows (%d). It was left untouched."),
-               self->path, (int) version, (int) self->schema->version);
-  return FALSE;
-}
-
-/* Checks what is on disk before anything is written to it: reading the
- * header and the schema finds a file that is not a database, or a damaged
- * one; then a newer schema, and someone else's tables. */
-static gboolean
-check_file (NatterDatabase  *self,
-            GError         **error)
-{
-  gint64 version = 0, n_tables = 0;
-
-  if (!query_int (self, "SELECT count(*) FROM sqlite_master", &n_tables, error) ||
-      !query_int (self, "PRAGMA user_version", &version, error))
-    return FALSE;
-
-  if (version > self->schema->version)
-    return refuse_newer (self, version, error);
-  if (version == 0 && n_tables > 0)
-    {
-      g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CORRUPT,
-                   _("The database “%s” is not a Natter database. It was left untouched."),
-                   self->path);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gboolean
-set_wal (NatterDatabase  *self,
-         GError         **error)
-{
-  g_autofree char *mode = NULL;
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v2 (self->writer_db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) == SQLITE_OK &&
-      sqlite3_step (stmt) == SQLITE_ROW)
-    mode = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  if (g_strcmp0 (mode, "wal") != 0)
-    {
-      natter_database_set_error (self, NULL, sqlite3_errcode (self->writer_db),
-                                 "PRAGMA journal_mode = WAL", error);
-      return FALSE;
-    }
-
-  /* In WAL mode NORMAL loses nothing committed when the process dies; only
-   * a power cut may cost the last transactions. */
-  return exec_sql (self, "PRAGMA synchronous = NORMAL", error);
-}
-
-static gboolean
-run_steps (NatterDatabase  *self,
-           gint64           version,
-           GError         **error)
-{
-  const NatterDatabaseSchema *schema = self->schema;
-
-  if (version == 0 && schema->create != NULL)
-    return exec_sql (self, schema->create, error);
-
-  for (gint64 v = version; v < schema->version; v++)
-    {
-      g_autoptr(GError) local_error = NULL;
-
-      if (schema->steps[v] != NULL && !exec_sql (self, schema->steps[v], &local_error))
-        {
-          g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_FAILED,
-                       _("Cannot upgrade the database “%s” from schema version %d: %s"),
-                       self->path, (int) v, local_error->message);
-          return FALSE;
-        }
-    }
-
-  return TRUE;
-}
-
-/* Brings the schema up to date in one transaction, reading the version
- * inside it, so that another natterd opening the file meanwhile waits and
- * then finds it done. */
-static gboolean
-migrate (NatterDatabase  *self,
-         GError         **error)
-{
-  g_autofree char *set_version = NULL;
-  gint64 version = 0;
-
-  if (!exec_sql (self, "BEGIN IMMEDIATE", error))
-    return FALSE;
-
-  if (!query_int (self, "PRAGMA user_version", &version, error) ||
-      (version > self->schema->version && !refuse_newer (self, version, error)))
-    {
-      exec_sql (self, "ROLLBACK", NULL);
-      return FALSE;
-    }
-  if (version == self->schema->version)
-    return exec_sql (self, "COMMIT", error);
-
-  set_version = g_strdup_printf ("PRAGMA user_version = %u", self->schema->version);
-  if (!run_steps (self, version, error) ||
-      !exec_sql (self, set_version, error) ||
-      !exec_sql (self, "COMMIT", error))
-    {
-      exec_sql (self, "ROLLBACK", NULL);
-      return FALSE;
-    }
-
-  if (version > 0)
-    g_message ("Upgraded %s from schema version %d to %u", self->path, (int) version,
-               self->schema->version);
-
-  return TRUE;
-}
-
-static gboolean
-open_file (NatterDatabase  *self,
-           GError         **error)
-{
-  /* In memory nothing is on disk: no file to make or check, and no WAL. */
-  gboolean memory = _natter_database_is_memory (self->path);
-
-  if (!memory && !_natter_database_file_prepare (self->path, error))
-    return FALSE;
-
-  self->writer_db = open_connection (self, error);
-
-  /* The schema's pragmas wait until the file is known to be ours. */
-  return self->writer_db != NULL &&
-         check_file (self, error) &&
-         (memory || (_natter_database_file_check_unless_clean (self->path, error) &&
-                     set_wal (self, error))) &&
-         apply_pragmas (self, self->writer_db, error) &&
-         migrate (self, error);
 }
 
 NatterDatabase *
@@ -1149,7 +1001,7 @@ natter_database_open (const char                 *path,
   self->schema = schema;
   self->flags = flags;
 
-  if (!open_file (self, error))
+  if (!_natter_database_open_file (self, error))
     return NULL;
 
   self->context = g_main_context_ref_thread_default ();

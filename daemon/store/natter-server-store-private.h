@@ -16,7 +16,14 @@ struct _NatterServerStore
   NatterDatabase *database;
   /* The last write acknowledged only once committed (main thread only). */
   guint64         last_durable;
+  /* The next history row id to give, and the last of this run's range
+   * (main thread only; natter-server-store-msgid.c). */
+  gint64          next_id;
+  gint64          last_id;
 };
+
+gboolean _natter_server_store_init_ids (NatterServerStore  *self,
+                                        GError            **error);
 
 /* Database error codes as this store's, indexed by NatterDatabaseError. */
 extern const int _natter_server_store_error_codes[NATTER_DATABASE_N_ERRORS];

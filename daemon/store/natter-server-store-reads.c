@@ -433,6 +433,21 @@ read_finish (NatterServerStore  *self,
 
 #define MESSAGE_COLUMNS "id, msgid, time, target_key, target, sender, account, command, text, tags"
 
+/* A history row by msgid ?1: its id (?3) since schema version 7, else the
+ * msgid it was stored with (natter-server-store-msgid.c). */
+#define BY_MSGID "(msgid = ?1 OR (id = ?3 AND msgid IS NULL))"
+
+static void
+bind_msgid (sqlite3_stmt *stmt,
+            const char   *msgid)
+{
+  gint64 id = natter_server_store_parse_msgid (msgid);
+
+  sqlite3_bind_text (stmt, 1, msgid, -1, SQLITE_STATIC);
+  if (id != 0)
+    sqlite3_bind_int64 (stmt, 3, id);
+}
+
 /* A history or inbox row of MESSAGE_COLUMNS (the inbox has no target_key:
  * it selects NULL there), and the inbox's delivered flag after them. */
 static NatterStoredMessage *
@@ -442,6 +457,12 @@ message_from_row (sqlite3_stmt *stmt)
 
   message->id = sqlite3_column_int64 (stmt, 0);
   message->msgid = column_dup (stmt, 1);
+  if (message->msgid == NULL)
+    {
+      /* A history row since schema version 7: its msgid is its id. */
+      message->msgid = g_malloc (NATTER_SERVER_STORE_MSGID_SIZE);
+      natter_server_store_format_msgid (message->id, message->msgid);
+    }
   message->time_ms = sqlite3_column_int64 (stmt, 2);
   message->target_key = column_dup (stmt, 3);
   message->target = column_dup (stmt, 4);
@@ -554,11 +575,11 @@ resolve_ref (sqlite3    *db,
       return SQLITE_OK;
     }
 
-  rc = sqlite3_prepare_v2 (db, "SELECT time, id FROM history WHERE msgid = ?1 AND target_key = ?2",
+  rc = sqlite3_prepare_v2 (db, "SELECT time, id FROM history WHERE " BY_MSGID " AND target_key = ?2",
                            -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     return rc;
-  sqlite3_bind_text (stmt, 1, msgid, -1, SQLITE_STATIC);
+  bind_msgid (stmt, msgid);
   sqlite3_bind_text (stmt, 2, target_key, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
@@ -926,7 +947,7 @@ lookup_message_read (NatterDatabase  *database,
                      GError         **error)
 {
   static const char sql[] = "SELECT " MESSAGE_COLUMNS " FROM history"
-                            " WHERE msgid = ?1 AND target_key = ?2 AND redacted = 0";
+                            " WHERE " BY_MSGID " AND target_key = ?2 AND redacted = 0";
   ReadData *data = user_data;
   NatterStoredMessage *message = NULL;
   sqlite3_stmt *stmt = NULL;
@@ -935,7 +956,7 @@ lookup_message_read (NatterDatabase  *database,
   rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
-      sqlite3_bind_text (stmt, 1, data->msgid[0], -1, SQLITE_STATIC);
+      bind_msgid (stmt, data->msgid[0]);
       sqlite3_bind_text (stmt, 2, data->target_key, -1, SQLITE_STATIC);
       rc = sqlite3_step (stmt);
       if (rc == SQLITE_ROW)

@@ -74,6 +74,31 @@ G_DEFINE_QUARK (natter-server-store-error-quark, natter_server_store_error)
   "  added INTEGER NOT NULL);" \
   "CREATE INDEX certfps_by_account ON certfps (account);"
 
+/* 6 -> 7: a history row's msgid is its id (natter-server-store-msgid.c),
+ * so new rows store none and skip the msgid index; older rows keep theirs,
+ * indexed only where there is one. */
+#define MIGRATE_MSGID_FROM_ID_SQL \
+  "CREATE TABLE history_v7 (" \
+  "  id INTEGER PRIMARY KEY," \
+  "  msgid TEXT," \
+  "  target_key TEXT NOT NULL," \
+  "  target TEXT NOT NULL," \
+  "  sender TEXT NOT NULL," \
+  "  account TEXT," \
+  "  command TEXT NOT NULL," \
+  "  text TEXT NOT NULL," \
+  "  tags TEXT," \
+  "  time INTEGER NOT NULL," \
+  "  redacted INTEGER NOT NULL DEFAULT 0);" \
+  "INSERT INTO history_v7 (id, msgid, target_key, target, sender, account, command, text, tags," \
+  "                        time, redacted)" \
+  "  SELECT id, msgid, target_key, target, sender, account, command, text, tags, time, redacted" \
+  "  FROM history;" \
+  "DROP TABLE history;" \
+  "ALTER TABLE history_v7 RENAME TO history;" \
+  "CREATE INDEX history_by_target ON history (target_key, time, id);" \
+  "CREATE UNIQUE INDEX history_by_msgid ON history (msgid) WHERE msgid IS NOT NULL;"
+
 /*
  * Schema migrations: migrations[i] takes a file from user_version i to i + 1.
  * An empty file runs them all. Never edit a released step: add one.
@@ -228,6 +253,7 @@ static const char * const migrations[] = {
   MIGRATE_REDACTION_SQL,
   MIGRATE_READ_MARKERS_SQL,
   MIGRATE_SCRAM_EXTERNAL_SQL,
+  MIGRATE_MSGID_FROM_ID_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == NATTER_SERVER_STORE_SCHEMA_VERSION);
@@ -536,10 +562,17 @@ apply_add_message (NatterDatabase *database,
 {
   const char * const *s = op->str;
 
-  natter_database_run (database,
-                       "INSERT OR IGNORE INTO history (msgid, target_key, target, sender, account,"
-                       " command, text, tags, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                       "ssssssssi", s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], op->num[0]);
+  /* A msgid that is an id is not stored (natter-server-store-msgid.c). */
+  if (op->num[1] != 0)
+    natter_database_run (database,
+                         "INSERT OR IGNORE INTO history (id, target_key, target, sender, account,"
+                         " command, text, tags, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                         "isssssssi", op->num[1], s[1], s[2], s[3], s[4], s[5], s[6], s[7], op->num[0]);
+  else
+    natter_database_run (database,
+                         "INSERT OR IGNORE INTO history (msgid, target_key, target, sender, account,"
+                         " command, text, tags, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                         "ssssssssi", s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], op->num[0]);
   if (s[8] != NULL && s[9] != NULL)
     {
       /* A private conversation: remember it for TARGETS. */
@@ -669,7 +702,11 @@ writer_apply (NatterDatabase    *database,
       break;
 
     case OP_REDACT_MESSAGE:
-      natter_database_run (database, "UPDATE history SET redacted = 1 WHERE msgid = ?1", "s", s[0]);
+      if (op->num[0] != 0)
+        natter_database_run (database, "UPDATE history SET redacted = 1 WHERE id = ?1 AND msgid IS NULL",
+                             "i", op->num[0]);
+      else
+        natter_database_run (database, "UPDATE history SET redacted = 1 WHERE msgid = ?1", "s", s[0]);
       break;
 
     case OP_SAVE_SEEN:
@@ -768,6 +805,11 @@ natter_server_store_new (const char  *data_dir,
       return NULL;
     }
   natter_database_set_batch_limits (self->database, DEFAULT_BATCH_DELAY_MS, DEFAULT_BATCH_ROWS);
+  if (!_natter_server_store_init_ids (self, error))
+    {
+      _natter_server_store_map_error (error);
+      return NULL;
+    }
 
   return g_steal_pointer (&self);
 }
@@ -1010,6 +1052,7 @@ natter_server_store_add_message (NatterServerStore         *self,
     op = op_new (OP_ADD_MESSAGE, strings, G_N_ELEMENTS (strings));
   }
   op->num[0] = message->time_ms;
+  op->num[1] = natter_server_store_parse_msgid (message->msgid);
 
   return op_push_full (self, op, TRUE) != 0;
 }
@@ -1122,9 +1165,13 @@ void
 natter_server_store_redact_message (NatterServerStore *self,
                                     const char        *msgid)
 {
+  StoreOp *op;
+
   g_return_if_fail (NATTER_IS_SERVER_STORE (self));
 
-  op_push (self, op_new (OP_REDACT_MESSAGE, &msgid, 1));
+  op = op_new (OP_REDACT_MESSAGE, &msgid, 1);
+  op->num[0] = natter_server_store_parse_msgid (msgid);
+  op_push (self, op);
 }
 
 void

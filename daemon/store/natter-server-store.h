@@ -27,7 +27,7 @@ typedef enum {
 } NatterServerStoreError;
 
 /* The schema this build writes; older files are migrated forward on open. */
-#define NATTER_SERVER_STORE_SCHEMA_VERSION 6
+#define NATTER_SERVER_STORE_SCHEMA_VERSION 7
 #define NATTER_SERVER_STORE_FILENAME "server.db"
 
 #define NATTER_TYPE_SERVER_STORE (natter_server_store_get_type ())
@@ -147,6 +147,18 @@ struct _NatterDatabase *natter_server_store_get_database (NatterServerStore *sel
  */
 #define NATTER_SERVER_STORE_BATCH_DELAY_MS 50
 #define NATTER_SERVER_STORE_BATCH_ROWS     500
+
+/*
+ * History msgids: a message's msgid is its row id in 16 hex digits
+ * (natter-server-store-msgid.c), taken on the main thread before the row
+ * is queued. Msgids of rows from before schema version 7 stay as they were.
+ */
+#define NATTER_SERVER_STORE_MSGID_SIZE 17
+gint64             natter_server_store_next_message_id (NatterServerStore *self);
+void               natter_server_store_format_msgid    (gint64             id,
+                                                        char               msgid[NATTER_SERVER_STORE_MSGID_SIZE]);
+/* The id of a msgid natter_server_store_format_msgid() wrote, else 0. */
+gint64             natter_server_store_parse_msgid     (const char        *msgid);
 
 /* Defaults: the batch bound above. */
 void               natter_server_store_set_batch_limits (NatterServerStore *self,

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "natter-database.h"
+#include "natter-database-backup.h"
+
+G_BEGIN_DECLS
+
+struct _NatterDatabase
+{
+  GObject                     parent_instance;
+
+  char                       *path;
+  const NatterDatabaseSchema *schema;
+  NatterDatabaseFlags         flags;
+
+  sqlite3                    *writer_db;      /* the database thread's only */
+  GHashTable                 *statements;     /* SQL (static string) -> sqlite3_stmt* */
+  GThread                    *thread;
+  GThread                    *writer_thread;  /* as the thread sees itself */
+  GAsyncQueue                *queue;          /* NatterDatabaseJob* */
+
+  GMutex                      mutex;
+  GCond                       cond;
+  GCond                       writer_cond;    /* wakes the thread in thread_wait() */
+  gboolean                    writer_sleeping; /* in thread_wait(); under mutex */
+  guint64                     writer_wake_seq; /* the job that fills its batch; under mutex */
+  guint64                     queued_seq;     /* last sequence number handed out */
+  guint64                     committed_seq;  /* last one the thread has committed */
+  gboolean                    closed;
+  gboolean                    thread_done;
+  GPtrArray                  *readers;        /* idle read connections */
+  guint                       dropped;
+  GQueue                      waiters;        /* Waiter*, for natter_database_wait_async() */
+  GQueue                      answered;       /* Waiter*, to answer in answer_source */
+  GSource                    *answer_source;  /* on context; under mutex */
+  guint64                     failed_first;   /* the last batch that failed to commit */
+  guint64                     failed_last;
+
+  gint                        batch_delay_ms; /* atomic */
+  gint                        batch_rows;     /* atomic */
+
+  /* Read-only after a write failed as damage (see is_fatal()). */
+  char                       *failure;        /* why, or NULL; under mutex */
+  gboolean                    query_only;     /* the database thread's */
+  guint64                     unkept_from;    /* first job not kept, 0: none; under mutex */
+  GMainContext               *context;        /* of the opener: "failure" is notified there */
+  GSource                    *notify_source;  /* under mutex */
+
+  /* Online backups: the database thread's, but for the schedule. */
+  NatterDatabaseBackup       *backup;         /* being copied */
+  GQueue                      backups_waiting; /* BackupJob* */
+  gint                        backup_keep;    /* atomic */
+  guint                       backup_interval; /* seconds; 0: none */
+  GSource                     *backup_timer;
+};
+
+sqlite3  *_natter_database_open_connection (NatterDatabase  *self,
+                                            GError         **error);
+gboolean  _natter_database_apply_pragmas   (NatterDatabase  *self,
+                                            sqlite3         *db,
+                                            GError         **error);
+/* Opens, checks and migrates the writer's connection (natter-database-open.c). */
+gboolean  _natter_database_open_file       (NatterDatabase  *self,
+                                            GError         **error);
+
+G_END_DECLS
