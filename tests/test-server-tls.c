@@ -4,7 +4,10 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <linux/tcp.h>   /* tcpi_segs_in: glibc's tcp_info is older */
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "natter-password.h"
@@ -190,6 +193,118 @@ test_slow_reader (Fixture       *f,
   expect (bob, ":irc.test PONG irc.test :sent");
   for (guint i = 0; i < 30000; i++)
     expect_nextf (alice, ":bob!bob@127.0.0.1 PRIVMSG alice :%u %s", i, filler);
+}
+
+static gboolean
+accept_any (GTlsConnection       *connection,
+            GTlsCertificate      *peer_cert,
+            GTlsCertificateFlags  errors,
+            gpointer              user_data)
+{
+  return TRUE;
+}
+
+/* Reads @tls until @in holds @needle; the socket's timeout bounds each read. */
+static gboolean
+tls_read_until (GIOStream  *tls,
+                GString    *in,
+                const char *needle)
+{
+  while (strstr (in->str, needle) == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      char buf[65536];
+      gssize n = g_input_stream_read (g_io_stream_get_input_stream (tls), buf, sizeof buf, NULL, &error);
+
+      g_assert_no_error (error);
+      if (n <= 0)
+        return FALSE;
+      g_string_append_len (in, buf, n);
+    }
+  return TRUE;
+}
+
+static guint32
+segments_in (int fd)
+{
+  struct tcp_info info = { 0, };
+  socklen_t len = sizeof info;
+
+  g_assert_no_errno (getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &len));
+  return info.tcpi_segs_in;
+}
+
+static void
+cork (int      fd,
+      gboolean on)
+{
+  int value = on;
+
+  g_assert_no_errno (setsockopt (fd, IPPROTO_TCP, TCP_CORK, &value, sizeof value));
+}
+
+/*
+ * Lines that come as many small TLS records at once (a client writing each
+ * line as it has it) are read in one wake-up, and the answers go back in
+ * one write: not a record read, and a reply written, per trip through the
+ * main loop. The client holds its records back with TCP_CORK so that they
+ * arrive together, and counts the TCP segments it receives (TCP_INFO).
+ */
+static void
+test_records_read_together (Fixture       *f,
+                            gconstpointer  data)
+{
+  const guint n_lines = 100;
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) in = g_string_new (NULL);
+  g_autoptr(GString) expected = g_string_new (NULL);
+  g_autofree char *last = NULL;
+  const char *hello = "NICK carol\r\nUSER carol 0 * :Carol\r\nPING :ready\r\n";
+  GOutputStream *output;
+  GSocket *socket;
+  guint32 before, segments;
+  int fd;
+
+  connection = g_socket_client_connect_to_host (socket_client, "127.0.0.1",
+                                                natter_test_server_get_tls_port (f->server), NULL, &error);
+  g_assert_no_error (error);
+  socket = g_socket_connection_get_socket (connection);
+  fd = g_socket_get_fd (socket);
+  g_socket_set_timeout (socket, (natter_test_ms (NATTER_TEST_TIMEOUT_MS) + 999) / 1000);
+  tls = g_tls_client_connection_new (G_IO_STREAM (connection), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any), NULL);
+  g_assert_true (g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error));
+  g_assert_no_error (error);
+
+  output = g_io_stream_get_output_stream (tls);
+  g_assert_true (g_output_stream_write_all (output, hello, strlen (hello), NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (tls_read_until (tls, in, "PONG irc.test :ready\r\n"));
+
+  /* One write, so one TLS record, a line. */
+  cork (fd, TRUE);
+  for (guint i = 0; i < n_lines; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("PING :%u\r\n", i);
+
+      g_assert_true (g_output_stream_write_all (output, line, strlen (line), NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_string_append_printf (expected, ":irc.test PONG irc.test :%u\r\n", i);
+    }
+  g_string_truncate (in, 0);
+  before = segments_in (fd);
+  cork (fd, FALSE);
+
+  last = g_strdup_printf ("PONG irc.test :%u\r\n", n_lines - 1);
+  g_assert_true (tls_read_until (tls, in, last));
+  segments = segments_in (fd) - before;
+  g_test_message ("%u records answered in %u segments", n_lines, segments);
+  g_assert_cmpstr (in->str, ==, expected->str);
+  g_assert_cmpuint (segments, <, n_lines / 10);
 }
 
 /* A client certificate is shown to its owner and operators, not others. */
@@ -450,6 +565,7 @@ main (int   argc,
   ADD_TLS ("tls/tls-and-plain", NULL, test_tls_and_plain);
   ADD_TLS ("tls/record-read-in-parts", &small_reads, test_record_read_in_parts);
   ADD_TLS ("tls/slow-reader", &big_sendq, test_slow_reader);
+  ADD_TLS ("tls/records-read-together", NULL, test_records_read_together);
   ADD_TLS ("tls/client-certificate", NULL, test_client_certificate);
   ADD_TLS ("tls/oper-certificate", NULL, test_oper_certificate);
   ADD_TLS ("tls/half-open", &quick_timeout, test_half_open);

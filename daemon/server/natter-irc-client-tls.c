@@ -144,13 +144,32 @@ _natter_irc_client_tls_receive (NatterIrcClient *self,
                             gsize         size)
 {
   g_autoptr(GError) error = NULL;
-  GInputStream *input = g_io_stream_get_input_stream (self->tls_stream);
-  gssize n;
+  GPollableInputStream *input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (self->tls_stream));
+  gsize got = 0;
+  gssize n = 0;
 
-  n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buf, size, NULL, &error);
-  /* GnuTLS reads from the socket no more than the record it decrypts, and
-   * hands it out no more than asked: only a full read can leave some. */
-  self->tls_buffered = n > 0 && (gsize) n == size;
+  /* GnuTLS hands out one record a read, and a client's lines come in as
+   * many records as it made writes: read every record there is, up to
+   * the buffer, so that what the kernel holds is handled in this wake-up
+   * and not one record a trip through the main loop. */
+  while (got < size)
+    {
+      n = g_pollable_input_stream_read_nonblocking (input, buf + got, size - got, NULL, &error);
+      if (n <= 0)
+        break;
+      got += n;
+    }
+
+  if (got > 0)
+    {
+      /* What stopped the loop (the end, an error) is read again from an
+       * idle: the kernel may have nothing more to wake us with. */
+      self->tls_buffered = got == size || n == 0 ||
+                           (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK));
+      return got;
+    }
+
+  self->tls_buffered = FALSE;
   if (n < 0)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
