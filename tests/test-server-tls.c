@@ -14,6 +14,7 @@
 #include "natter-test-daemon.h"
 #include "natter-test-server-fixture.h"
 #include "natter-tls-certificate.h"
+#include "natter-tls-input-stream.h"
 
 /*
  * TLS hosting (issue 15): a TLS listener beside the plain one, clients of
@@ -307,6 +308,99 @@ test_records_read_together (Fixture       *f,
   g_assert_cmpuint (segments, <, n_lines / 10);
 }
 
+static void
+handshake_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  guint *pending = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error));
+  g_assert_no_error (error);
+  (*pending)--;
+}
+
+/*
+ * What GTlsServerConnection reads through NatterTlsInputStream: 100 records
+ * waiting in the socket come out of one or two recv()s, not two each (a
+ * header, a body), and every byte comes out, in order. The client writes
+ * them all before the server reads any: one thread, a socket pair.
+ */
+static void
+test_read_ahead (void)
+{
+  const guint n_lines = 100;
+  int fds[2];
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) server_socket = NULL;
+  g_autoptr(GSocket) client_socket = NULL;
+  g_autoptr(GSocketConnection) server_connection = NULL;
+  g_autoptr(GSocketConnection) client_connection = NULL;
+  g_autoptr(GInputStream) input = NULL;
+  g_autoptr(GIOStream) base = NULL;
+  g_autoptr(GIOStream) server = NULL;
+  g_autoptr(GIOStream) client = NULL;
+  g_autoptr(GString) expected = g_string_new (NULL);
+  g_autoptr(GString) got = g_string_new (NULL);
+  GPollableInputStream *server_input;
+  guint pending = 2;
+  guint64 before;
+  gint64 deadline;
+
+  g_assert_no_errno (socketpair (AF_UNIX, SOCK_STREAM, 0, fds));
+  server_socket = g_socket_new_from_fd (fds[0], &error);
+  g_assert_no_error (error);
+  client_socket = g_socket_new_from_fd (fds[1], &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (client_socket, (natter_test_ms (NATTER_TEST_TIMEOUT_MS) + 999) / 1000);
+  server_connection = g_socket_connection_factory_create_connection (server_socket);
+  client_connection = g_socket_connection_factory_create_connection (client_socket);
+
+  input = natter_tls_input_stream_new (server_socket);
+  base = g_simple_io_stream_new (input, g_io_stream_get_output_stream (G_IO_STREAM (server_connection)));
+  server = g_tls_server_connection_new (base, server_certificate, &error);
+  g_assert_no_error (error);
+  client = g_tls_client_connection_new (G_IO_STREAM (client_connection), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (client, "accept-certificate", G_CALLBACK (accept_any), NULL);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (server), G_PRIORITY_DEFAULT, NULL, handshake_done, &pending);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (client), G_PRIORITY_DEFAULT, NULL, handshake_done, &pending);
+  deadline = g_get_monotonic_time () + natter_test_ms (NATTER_TEST_TIMEOUT_MS) * 1000;
+  while (pending > 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (pending, ==, 0);
+
+  /* One write, so one TLS record, a line. */
+  for (guint i = 0; i < n_lines; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("PRIVMSG bob :line %u\r\n", i);
+
+      g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (client), line, strlen (line),
+                                                NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_string_append (expected, line);
+    }
+
+  /* The handshake's last reads may have left a ticket's worth read ahead. */
+  before = natter_tls_input_stream_get_receives (NATTER_TLS_INPUT_STREAM (input));
+  server_input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (server));
+  while (got->len < expected->len)
+    {
+      char buf[16384];
+      gssize n = g_pollable_input_stream_read_nonblocking (server_input, buf, sizeof buf, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (n, >, 0);
+      g_string_append_len (got, buf, n);
+    }
+  g_test_message ("%u records in %" G_GUINT64_FORMAT " recv()s",
+                  n_lines, natter_tls_input_stream_get_receives (NATTER_TLS_INPUT_STREAM (input)) - before);
+  g_assert_cmpstr (got->str, ==, expected->str);
+  g_assert_cmpuint (natter_tls_input_stream_get_receives (NATTER_TLS_INPUT_STREAM (input)) - before, <=, 2);
+  g_assert_cmpuint (natter_tls_input_stream_get_buffered (NATTER_TLS_INPUT_STREAM (input)), ==, 0);
+}
+
 /* A client certificate is shown to its owner and operators, not others. */
 static void
 test_client_certificate (Fixture       *f,
@@ -566,6 +660,7 @@ main (int   argc,
   ADD_TLS ("tls/record-read-in-parts", &small_reads, test_record_read_in_parts);
   ADD_TLS ("tls/slow-reader", &big_sendq, test_slow_reader);
   ADD_TLS ("tls/records-read-together", NULL, test_records_read_together);
+  g_test_add_func ("/server/tls/read-ahead", test_read_ahead);
   ADD_TLS ("tls/client-certificate", NULL, test_client_certificate);
   ADD_TLS ("tls/oper-certificate", NULL, test_oper_certificate);
   ADD_TLS ("tls/half-open", &quick_timeout, test_half_open);
