@@ -4,8 +4,8 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
-#include <linux/tcp.h>   /* tcpi_segs_in: glibc's tcp_info is older */
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -225,16 +225,6 @@ tls_read_until (GIOStream  *tls,
   return TRUE;
 }
 
-static guint32
-segments_in (int fd)
-{
-  struct tcp_info info = { 0, };
-  socklen_t len = sizeof info;
-
-  g_assert_no_errno (getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &len));
-  return info.tcpi_segs_in;
-}
-
 static void
 cork (int      fd,
       gboolean on)
@@ -297,12 +287,12 @@ test_records_read_together (Fixture       *f,
       g_string_append_printf (expected, ":irc.test PONG irc.test :%u\r\n", i);
     }
   g_string_truncate (in, 0);
-  before = segments_in (fd);
+  before = natter_test_segments_in (fd);
   cork (fd, FALSE);
 
   last = g_strdup_printf ("PONG irc.test :%u\r\n", n_lines - 1);
   g_assert_true (tls_read_until (tls, in, last));
-  segments = segments_in (fd) - before;
+  segments = natter_test_segments_in (fd) - before;
   g_test_message ("%u records answered in %u segments", n_lines, segments);
   g_assert_cmpstr (in->str, ==, expected->str);
   g_assert_cmpuint (segments, <, n_lines / 10);
