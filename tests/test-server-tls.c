@@ -391,6 +391,48 @@ test_read_ahead (void)
   g_assert_cmpuint (natter_tls_input_stream_get_buffered (NATTER_TLS_INPUT_STREAM (input)), ==, 0);
 }
 
+/*
+ * A client's first lines in the segment that ends its handshake: the
+ * handshake's read takes them ahead, out of the kernel's sight, and they are
+ * still handled. TCP_CORK holds the client's Finished back until its lines
+ * are written too.
+ */
+static void
+test_lines_with_finished (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) in = g_string_new (NULL);
+  const char *hello = "NICK carol\r\nUSER carol 0 * :Carol\r\n";
+  GSocket *socket;
+  int fd;
+
+  connection = g_socket_client_connect_to_host (socket_client, "127.0.0.1",
+                                                natter_test_server_get_tls_port (f->server), NULL, &error);
+  g_assert_no_error (error);
+  socket = g_socket_connection_get_socket (connection);
+  fd = g_socket_get_fd (socket);
+  g_socket_set_timeout (socket, (natter_test_ms (NATTER_TEST_TIMEOUT_MS) + 999) / 1000);
+  tls = g_tls_client_connection_new (G_IO_STREAM (connection), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any), NULL);
+
+  /* The cork holds the ClientHello 200 ms at most; the Finished until the
+   * lines join it. */
+  cork (fd, TRUE);
+  g_assert_true (g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (tls), hello, strlen (hello),
+                                            NULL, NULL, &error));
+  g_assert_no_error (error);
+  cork (fd, FALSE);
+
+  g_assert_true (tls_read_until (tls, in, " 001 carol "));
+}
+
 /* A client certificate is shown to its owner and operators, not others. */
 static void
 test_client_certificate (Fixture       *f,
@@ -651,6 +693,7 @@ main (int   argc,
   ADD_TLS ("tls/slow-reader", &big_sendq, test_slow_reader);
   ADD_TLS ("tls/records-read-together", NULL, test_records_read_together);
   g_test_add_func ("/server/tls/read-ahead", test_read_ahead);
+  ADD_TLS ("tls/lines-with-finished", NULL, test_lines_with_finished);
   ADD_TLS ("tls/client-certificate", NULL, test_client_certificate);
   ADD_TLS ("tls/oper-certificate", NULL, test_oper_certificate);
   ADD_TLS ("tls/half-open", &quick_timeout, test_half_open);
