@@ -478,11 +478,29 @@ def tls_table(clients, rooms, servers):
             continue
         print(f"{label:<24} {fmt(a):>12} {fmt(p):>12} {fmt(i):>12}"
               f" {ratio(a, p):>10} {ratio(a, i):>13}  {better}")
+    tls_per_run(tls, insp)
     bad = [f"{r.get('server')} run {r.get('run')}: {r.get('status')}"
            for r in tls + plain + insp if r.get("status") != "ok"]
     if bad:
         print("not ok: " + "; ".join(bad))
     print()
+
+def tls_per_run(tls, insp):
+    """natterd-tls / inspircd-tls run by run: each run measures both, and the
+    machine's load drifts between runs more than between two servers."""
+    by_run = {r.get("run"): r for r in insp if r.get("status") == "ok"}
+    for key, label in (("fanout_deliveries_per_s", "fan-out"), ("private_msgs_per_s", "private msgs/s"),
+                       ("private_per_cpu_s", "private msgs/CPU s")):
+        ratios = []
+        for r in tls:
+            other = by_run.get(r.get("run"))
+            try:
+                ratios.append(float(r[key]) / float(other[key]))
+            except (KeyError, TypeError, ValueError, ZeroDivisionError):
+                pass
+        if ratios:
+            print(f"{label} natterd-tls/insp per run: " + ", ".join(f"{x:.2f}x" for x in ratios) +
+                  f"; median {statistics.median(ratios):.2f}x")
 
 def relay_ratios(nat, mem, rel):
     """Fan-out of natterd (and natterd-memory) as a ratio of the relay's,
