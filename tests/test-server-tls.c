@@ -225,6 +225,31 @@ tls_read_until (GIOStream  *tls,
   return TRUE;
 }
 
+/* A TLS client of the server's TLS listener on a socket of its own (its
+ * descriptor in @fd), before its handshake. */
+static GIOStream *
+new_raw_tls (Fixture *f,
+             int     *fd)
+{
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  GIOStream *tls;
+  GSocket *socket;
+
+  connection = g_socket_client_connect_to_host (socket_client, "127.0.0.1",
+                                                natter_test_server_get_tls_port (f->server), NULL, &error);
+  g_assert_no_error (error);
+  socket = g_socket_connection_get_socket (connection);
+  *fd = g_socket_get_fd (socket);
+  g_socket_set_timeout (socket, (natter_test_ms (NATTER_TEST_TIMEOUT_MS) + 999) / 1000);
+  tls = g_tls_client_connection_new (G_IO_STREAM (connection), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any), NULL);
+
+  return tls;
+}
+
 static void
 cork (int      fd,
       gboolean on)
@@ -246,8 +271,6 @@ test_records_read_together (Fixture       *f,
                             gconstpointer  data)
 {
   const guint n_lines = 100;
-  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GIOStream) tls = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) in = g_string_new (NULL);
@@ -255,19 +278,10 @@ test_records_read_together (Fixture       *f,
   g_autofree char *last = NULL;
   const char *hello = "NICK carol\r\nUSER carol 0 * :Carol\r\nPING :ready\r\n";
   GOutputStream *output;
-  GSocket *socket;
   guint32 before, segments;
   int fd;
 
-  connection = g_socket_client_connect_to_host (socket_client, "127.0.0.1",
-                                                natter_test_server_get_tls_port (f->server), NULL, &error);
-  g_assert_no_error (error);
-  socket = g_socket_connection_get_socket (connection);
-  fd = g_socket_get_fd (socket);
-  g_socket_set_timeout (socket, (natter_test_ms (NATTER_TEST_TIMEOUT_MS) + 999) / 1000);
-  tls = g_tls_client_connection_new (G_IO_STREAM (connection), NULL, &error);
-  g_assert_no_error (error);
-  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any), NULL);
+  tls = new_raw_tls (f, &fd);
   g_assert_true (g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error));
   g_assert_no_error (error);
 
@@ -401,24 +415,13 @@ static void
 test_lines_with_finished (Fixture       *f,
                           gconstpointer  data)
 {
-  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GIOStream) tls = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) in = g_string_new (NULL);
   const char *hello = "NICK carol\r\nUSER carol 0 * :Carol\r\n";
-  GSocket *socket;
   int fd;
 
-  connection = g_socket_client_connect_to_host (socket_client, "127.0.0.1",
-                                                natter_test_server_get_tls_port (f->server), NULL, &error);
-  g_assert_no_error (error);
-  socket = g_socket_connection_get_socket (connection);
-  fd = g_socket_get_fd (socket);
-  g_socket_set_timeout (socket, (natter_test_ms (NATTER_TEST_TIMEOUT_MS) + 999) / 1000);
-  tls = g_tls_client_connection_new (G_IO_STREAM (connection), NULL, &error);
-  g_assert_no_error (error);
-  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any), NULL);
+  tls = new_raw_tls (f, &fd);
 
   /* The cork holds the ClientHello 200 ms at most; the Finished until the
    * lines join it. */
