@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <linux/tcp.h>   /* tcpi_segs_in: glibc's tcp_info is older */
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -1102,4 +1104,14 @@ natter_test_client_register (NatterTestClient *self,
                              const char       *nick)
 {
   return natter_test_client_register_full (self, nick, nick, "Real Name");
+}
+
+guint32
+natter_test_segments_in (int fd)
+{
+  struct tcp_info info = { 0, };
+  socklen_t len = sizeof info;
+
+  g_assert_no_errno (getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &len));
+  return info.tcpi_segs_in;
 }

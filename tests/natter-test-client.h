@@ -106,6 +106,9 @@ gboolean          natter_test_client_sendf         (NatterTestClient *self,
                                                     const char       *format,
                                                     ...) G_GNUC_PRINTF (2, 3);
 /* Sends @len bytes as they are: nothing appended. */
+/* TCP segments received on @fd so far (TCP_INFO's tcpi_segs_in): each
+ * write of the peer's is at least one. */
+guint32           natter_test_segments_in          (int               fd);
 gboolean          natter_test_client_send_raw      (NatterTestClient *self,
                                                     const void       *data,
                                                     gsize             len);

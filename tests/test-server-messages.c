@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <linux/tcp.h>   /* tcpi_segs_in: glibc's tcp_info is older */
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
@@ -333,16 +332,6 @@ raw_read_until (int         fd,
   return TRUE;
 }
 
-static guint32
-segments_in (int fd)
-{
-  struct tcp_info info = { 0, };
-  socklen_t len = sizeof info;
-
-  g_assert_no_errno (getsockopt (fd, IPPROTO_TCP, TCP_INFO, &info, &len));
-  return info.tcpi_segs_in;
-}
-
 /*
  * A paste of 1,000 lines read in one go goes to each member in as few
  * writes as the kernel takes: not one per 128 lines. The member counts the
@@ -375,12 +364,12 @@ test_privmsg_burst_few_writes (Fixture       *f,
   for (guint i = 1; i <= n_lines; i++)
     g_string_append_printf (paste, "PRIVMSG #f :line %u\r\n", i);
   g_string_truncate (in, 0);
-  before = segments_in (fd);
+  before = natter_test_segments_in (fd);
   natter_test_client_send_raw (alice, paste->str, paste->len);
 
   last = g_strdup_printf (":alice!alice@127.0.0.1 PRIVMSG #f :line %u\r\n", n_lines);
   g_assert_true (raw_read_until (fd, in, last));
-  segments = segments_in (fd) - before;
+  segments = natter_test_segments_in (fd) - before;
   g_test_message ("%u lines in %u segments", n_lines, segments);
   g_assert_true (g_str_has_prefix (in->str, ":alice!alice@127.0.0.1 PRIVMSG #f :line 1\r\n"));
   g_assert_cmpuint (segments, <, (n_lines + 127) / 128);

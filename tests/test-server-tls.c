@@ -4,13 +4,17 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "natter-password.h"
 #include "natter-test-daemon.h"
 #include "natter-test-server-fixture.h"
 #include "natter-tls-certificate.h"
+#include "natter-tls-input-stream.h"
 
 /*
  * TLS hosting (issue 15): a TLS listener beside the plain one, clients of
@@ -190,6 +194,246 @@ test_slow_reader (Fixture       *f,
   expect (bob, ":irc.test PONG irc.test :sent");
   for (guint i = 0; i < 30000; i++)
     expect_nextf (alice, ":bob!bob@127.0.0.1 PRIVMSG alice :%u %s", i, filler);
+}
+
+static gboolean
+accept_any (GTlsConnection       *connection,
+            GTlsCertificate      *peer_cert,
+            GTlsCertificateFlags  errors,
+            gpointer              user_data)
+{
+  return TRUE;
+}
+
+/* Reads @tls until @in holds @needle; the socket's timeout bounds each read. */
+static gboolean
+tls_read_until (GIOStream  *tls,
+                GString    *in,
+                const char *needle)
+{
+  while (strstr (in->str, needle) == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      char buf[65536];
+      gssize n = g_input_stream_read (g_io_stream_get_input_stream (tls), buf, sizeof buf, NULL, &error);
+
+      g_assert_no_error (error);
+      if (n <= 0)
+        return FALSE;
+      g_string_append_len (in, buf, n);
+    }
+  return TRUE;
+}
+
+/* A TLS client of the server's TLS listener on a socket of its own (its
+ * descriptor in @fd), before its handshake. */
+static GIOStream *
+new_raw_tls (Fixture *f,
+             int     *fd)
+{
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  GIOStream *tls;
+  GSocket *socket;
+
+  connection = g_socket_client_connect_to_host (socket_client, "127.0.0.1",
+                                                natter_test_server_get_tls_port (f->server), NULL, &error);
+  g_assert_no_error (error);
+  socket = g_socket_connection_get_socket (connection);
+  *fd = g_socket_get_fd (socket);
+  g_socket_set_timeout (socket, (natter_test_ms (NATTER_TEST_TIMEOUT_MS) + 999) / 1000);
+  tls = g_tls_client_connection_new (G_IO_STREAM (connection), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any), NULL);
+
+  return tls;
+}
+
+static void
+cork (int      fd,
+      gboolean on)
+{
+  int value = on;
+
+  g_assert_no_errno (setsockopt (fd, IPPROTO_TCP, TCP_CORK, &value, sizeof value));
+}
+
+/*
+ * Lines that come as many small TLS records at once (a client writing each
+ * line as it has it) are read in one wake-up, and the answers go back in
+ * one write: not a record read, and a reply written, per trip through the
+ * main loop. The client holds its records back with TCP_CORK so that they
+ * arrive together, and counts the TCP segments it receives (TCP_INFO).
+ */
+static void
+test_records_read_together (Fixture       *f,
+                            gconstpointer  data)
+{
+  const guint n_lines = 100;
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) in = g_string_new (NULL);
+  g_autoptr(GString) expected = g_string_new (NULL);
+  g_autofree char *last = NULL;
+  const char *hello = "NICK carol\r\nUSER carol 0 * :Carol\r\nPING :ready\r\n";
+  GOutputStream *output;
+  guint32 before, segments;
+  int fd;
+
+  tls = new_raw_tls (f, &fd);
+  g_assert_true (g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error));
+  g_assert_no_error (error);
+
+  output = g_io_stream_get_output_stream (tls);
+  g_assert_true (g_output_stream_write_all (output, hello, strlen (hello), NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (tls_read_until (tls, in, "PONG irc.test :ready\r\n"));
+
+  /* One write, so one TLS record, a line. */
+  cork (fd, TRUE);
+  for (guint i = 0; i < n_lines; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("PING :%u\r\n", i);
+
+      g_assert_true (g_output_stream_write_all (output, line, strlen (line), NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_string_append_printf (expected, ":irc.test PONG irc.test :%u\r\n", i);
+    }
+  g_string_truncate (in, 0);
+  before = natter_test_segments_in (fd);
+  cork (fd, FALSE);
+
+  last = g_strdup_printf ("PONG irc.test :%u\r\n", n_lines - 1);
+  g_assert_true (tls_read_until (tls, in, last));
+  segments = natter_test_segments_in (fd) - before;
+  g_test_message ("%u records answered in %u segments", n_lines, segments);
+  g_assert_cmpstr (in->str, ==, expected->str);
+  g_assert_cmpuint (segments, <, n_lines / 10);
+}
+
+static void
+handshake_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  guint *pending = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error));
+  g_assert_no_error (error);
+  (*pending)--;
+}
+
+/*
+ * What GTlsServerConnection reads through NatterTlsInputStream: 100 records
+ * waiting in the socket come out of one or two recv()s, not two each (a
+ * header, a body), and every byte comes out, in order. The client writes
+ * them all before the server reads any: one thread, a socket pair.
+ */
+static void
+test_read_ahead (void)
+{
+  const guint n_lines = 100;
+  int fds[2];
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) server_socket = NULL;
+  g_autoptr(GSocket) client_socket = NULL;
+  g_autoptr(GSocketConnection) server_connection = NULL;
+  g_autoptr(GSocketConnection) client_connection = NULL;
+  g_autoptr(GInputStream) input = NULL;
+  g_autoptr(GIOStream) base = NULL;
+  g_autoptr(GIOStream) server = NULL;
+  g_autoptr(GIOStream) client = NULL;
+  g_autoptr(GString) expected = g_string_new (NULL);
+  g_autoptr(GString) got = g_string_new (NULL);
+  GPollableInputStream *server_input;
+  guint pending = 2;
+  guint64 before;
+  gint64 deadline;
+
+  g_assert_no_errno (socketpair (AF_UNIX, SOCK_STREAM, 0, fds));
+  server_socket = g_socket_new_from_fd (fds[0], &error);
+  g_assert_no_error (error);
+  client_socket = g_socket_new_from_fd (fds[1], &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (client_socket, (natter_test_ms (NATTER_TEST_TIMEOUT_MS) + 999) / 1000);
+  server_connection = g_socket_connection_factory_create_connection (server_socket);
+  client_connection = g_socket_connection_factory_create_connection (client_socket);
+
+  input = natter_tls_input_stream_new (server_socket);
+  base = g_simple_io_stream_new (input, g_io_stream_get_output_stream (G_IO_STREAM (server_connection)));
+  server = g_tls_server_connection_new (base, server_certificate, &error);
+  g_assert_no_error (error);
+  client = g_tls_client_connection_new (G_IO_STREAM (client_connection), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (client, "accept-certificate", G_CALLBACK (accept_any), NULL);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (server), G_PRIORITY_DEFAULT, NULL, handshake_done, &pending);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (client), G_PRIORITY_DEFAULT, NULL, handshake_done, &pending);
+  deadline = g_get_monotonic_time () + natter_test_ms (NATTER_TEST_TIMEOUT_MS) * 1000;
+  while (pending > 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (pending, ==, 0);
+
+  /* One write, so one TLS record, a line. */
+  for (guint i = 0; i < n_lines; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("PRIVMSG bob :line %u\r\n", i);
+
+      g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (client), line, strlen (line),
+                                                NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_string_append (expected, line);
+    }
+
+  /* The handshake's last reads may have left a ticket's worth read ahead. */
+  before = natter_tls_input_stream_get_receives (NATTER_TLS_INPUT_STREAM (input));
+  server_input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (server));
+  while (got->len < expected->len)
+    {
+      char buf[16384];
+      gssize n = g_pollable_input_stream_read_nonblocking (server_input, buf, sizeof buf, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (n, >, 0);
+      g_string_append_len (got, buf, n);
+    }
+  g_test_message ("%u records in %" G_GUINT64_FORMAT " recv()s",
+                  n_lines, natter_tls_input_stream_get_receives (NATTER_TLS_INPUT_STREAM (input)) - before);
+  g_assert_cmpstr (got->str, ==, expected->str);
+  g_assert_cmpuint (natter_tls_input_stream_get_receives (NATTER_TLS_INPUT_STREAM (input)) - before, <=, 2);
+  g_assert_cmpuint (natter_tls_input_stream_get_buffered (NATTER_TLS_INPUT_STREAM (input)), ==, 0);
+}
+
+/*
+ * A client's first lines in the segment that ends its handshake: the
+ * handshake's read takes them ahead, out of the kernel's sight, and they are
+ * still handled. TCP_CORK holds the client's Finished back until its lines
+ * are written too.
+ */
+static void
+test_lines_with_finished (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) in = g_string_new (NULL);
+  const char *hello = "NICK carol\r\nUSER carol 0 * :Carol\r\n";
+  int fd;
+
+  tls = new_raw_tls (f, &fd);
+
+  /* The cork holds the ClientHello 200 ms at most; the Finished until the
+   * lines join it. */
+  cork (fd, TRUE);
+  g_assert_true (g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (tls), hello, strlen (hello),
+                                            NULL, NULL, &error));
+  g_assert_no_error (error);
+  cork (fd, FALSE);
+
+  g_assert_true (tls_read_until (tls, in, " 001 carol "));
 }
 
 /* A client certificate is shown to its owner and operators, not others. */
@@ -450,6 +694,9 @@ main (int   argc,
   ADD_TLS ("tls/tls-and-plain", NULL, test_tls_and_plain);
   ADD_TLS ("tls/record-read-in-parts", &small_reads, test_record_read_in_parts);
   ADD_TLS ("tls/slow-reader", &big_sendq, test_slow_reader);
+  ADD_TLS ("tls/records-read-together", NULL, test_records_read_together);
+  g_test_add_func ("/server/tls/read-ahead", test_read_ahead);
+  ADD_TLS ("tls/lines-with-finished", NULL, test_lines_with_finished);
   ADD_TLS ("tls/client-certificate", NULL, test_client_certificate);
   ADD_TLS ("tls/oper-certificate", NULL, test_oper_certificate);
   ADD_TLS ("tls/half-open", &quick_timeout, test_half_open);

@@ -4,6 +4,7 @@
 #include "natter-irc-client.h"
 #include "natter-server.h"
 #include "natter-token-bucket.h"
+#include "natter-tls-input-stream.h"
 
 #include <sys/uio.h>
 
@@ -144,6 +145,7 @@ struct _NatterIrcClient
    * pollable streams instead of the socket; NULL on plain TCP and for
    * WebSocket clients, whose TLS ends in the bridge. */
   GIOStream         *tls_stream;
+  NatterTlsInputStream *tls_input;  /* what TLS reads records from; tls_stream's, not a reference */
   GCancellable      *tls_cancellable;
   GSource           *tls_pending;   /* reads what TLS decrypted but we did not take yet */
 

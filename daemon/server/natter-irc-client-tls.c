@@ -9,6 +9,7 @@
 
 #include "natter-server-private.h"
 #include "natter-tls-certificate.h"
+#include "natter-tls-input-stream.h"
 
 /* The most plaintext one TLS record holds. */
 #define TLS_RECORD_MAX 16384
@@ -94,10 +95,14 @@ _natter_irc_client_tls_begin (NatterIrcClient    *self,
                           GTlsCertificate *certificate)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) input = natter_tls_input_stream_new (g_socket_connection_get_socket (self->connection));
+  g_autoptr(GIOStream) base = NULL;
   GIOStream *tls;
 
+  /* The socket's own output; its input read ahead, records at a time. */
   self->tls = TRUE;
-  tls = g_tls_server_connection_new (G_IO_STREAM (self->connection), certificate, &error);
+  base = g_simple_io_stream_new (input, g_io_stream_get_output_stream (G_IO_STREAM (self->connection)));
+  tls = g_tls_server_connection_new (base, certificate, &error);
   if (tls == NULL)
     {
       g_warning ("Cannot start TLS for %s: %s", self->address, error->message);
@@ -106,6 +111,7 @@ _natter_irc_client_tls_begin (NatterIrcClient    *self,
     }
 
   self->tls_stream = tls;
+  self->tls_input = NATTER_TLS_INPUT_STREAM (input);
   self->tls_cancellable = g_cancellable_new ();
   self->handshaking = TRUE;
   g_object_set (tls, "authentication-mode", G_TLS_AUTHENTICATION_REQUESTED, NULL);
@@ -144,13 +150,36 @@ _natter_irc_client_tls_receive (NatterIrcClient *self,
                             gsize         size)
 {
   g_autoptr(GError) error = NULL;
-  GInputStream *input = g_io_stream_get_input_stream (self->tls_stream);
-  gssize n;
+  GPollableInputStream *input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (self->tls_stream));
+  gsize got = 0;
+  gssize n = 0;
 
-  n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buf, size, NULL, &error);
-  /* GnuTLS reads from the socket no more than the record it decrypts, and
-   * hands it out no more than asked: only a full read can leave some. */
-  self->tls_buffered = n > 0 && (gsize) n == size;
+  /* GnuTLS hands out one record a read, and a client's lines come in as
+   * many records as it made writes: read every record there is, up to
+   * the buffer, so that what the kernel holds is handled in this wake-up
+   * and not one record a trip through the main loop. Once what was read
+   * ahead is used up, stop: asking the kernel again would mostly hear
+   * EAGAIN, and epoll says when there is more. */
+  while (got < size)
+    {
+      n = g_pollable_input_stream_read_nonblocking (input, buf + got, size - got, NULL, &error);
+      if (n <= 0)
+        break;
+      got += n;
+      if (natter_tls_input_stream_get_buffered (self->tls_input) == 0)
+        break;
+    }
+
+  if (got > 0)
+    {
+      /* What stopped the loop (the end, an error) is read again from an
+       * idle: the kernel may have nothing more to wake us with. */
+      self->tls_buffered = got == size || n == 0 ||
+                           (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK));
+      return got;
+    }
+
+  self->tls_buffered = FALSE;
   if (n < 0)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -205,5 +234,9 @@ _natter_irc_client_tls_pending (NatterIrcClient *self)
 {
   /* g_pollable_input_stream_is_readable() only asks the socket (in
    * glib-networking 2.74): it does not see a record decrypted in part. */
-  return self->tls_stream != NULL && !self->handshaking && self->tls_buffered;
+  if (self->tls_stream == NULL || self->handshaking)
+    return FALSE;
+  /* Also what was read ahead of TLS: the handshake's last read may have
+   * taken the client's first lines with it. */
+  return self->tls_buffered || natter_tls_input_stream_get_buffered (self->tls_input) > 0;
 }

@@ -478,28 +478,40 @@ def tls_table(clients, rooms, servers):
             continue
         print(f"{label:<24} {fmt(a):>12} {fmt(p):>12} {fmt(i):>12}"
               f" {ratio(a, p):>10} {ratio(a, i):>13}  {better}")
+    tls_per_run(tls, insp)
     bad = [f"{r.get('server')} run {r.get('run')}: {r.get('status')}"
            for r in tls + plain + insp if r.get("status") != "ok"]
     if bad:
         print("not ok: " + "; ".join(bad))
     print()
 
+def print_run_ratios(label, runs, peers, key):
+    """runs / peers run by run (each run measures both back to back: the
+    machine's load drifts between runs more than between two servers), and
+    the median."""
+    by_run = {r.get("run"): r for r in peers}
+    ratios = []
+    for r in runs:
+        other = by_run.get(r.get("run"))
+        try:
+            ratios.append(float(r[key]) / float(other[key]))
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            pass
+    if ratios:
+        print(f"{label} per run: " + ", ".join(f"{x:.2f}x" for x in ratios) +
+              f"; median {statistics.median(ratios):.2f}x")
+
+def tls_per_run(tls, insp):
+    """natterd-tls / inspircd-tls run by run, InspIRCd's failed runs left out."""
+    ok = [r for r in insp if r.get("status") == "ok"]
+    for key, label in (("fanout_deliveries_per_s", "fan-out"), ("private_msgs_per_s", "private msgs/s"),
+                       ("private_per_cpu_s", "private msgs/CPU s")):
+        print_run_ratios(f"{label} natterd-tls/insp", tls, ok, key)
+
 def relay_ratios(nat, mem, rel):
-    """Fan-out of natterd (and natterd-memory) as a ratio of the relay's,
-    run by run (each run measures them back to back) and the median."""
-    key = "fanout_deliveries_per_s"
-    by_run = {r.get("run"): r for r in rel}
+    """Fan-out of natterd (and natterd-memory) as a ratio of the relay's."""
     for name, runs in (("natterd", nat), ("natterd-memory", mem)):
-        ratios = []
-        for r in runs:
-            other = by_run.get(r.get("run"))
-            try:
-                ratios.append(float(r[key]) / float(other[key]))
-            except (KeyError, TypeError, ValueError, ZeroDivisionError):
-                pass
-        if ratios:
-            print(f"fan-out {name}/relay per run: " + ", ".join(f"{x:.2f}x" for x in ratios) +
-                  f"; median {statistics.median(ratios):.2f}x")
+        print_run_ratios(f"fan-out {name}/relay", runs, rel, "fanout_deliveries_per_s")
 
 for (clients, rooms), servers in sorted(results.items()):
     if "natterd-tls" in servers:
