@@ -243,7 +243,7 @@ $module
 <pid file="$work/$1.pid">
 <options allowhalfop="no">
 EOF
-  (ulimit -n "$(ulimit -Hn)"; exec "${server_pin[@]}" "$inspircd" --nofork --runasroot --nolog --config "$conf") >"$log" 2>&1 &
+  (ulimit -n "$(ulimit -Hn)"; ulimit -c 0; exec "${server_pin[@]}" "$inspircd" --nofork --runasroot --nolog --config "$conf") >"$log" 2>&1 &
   server_pid=$!
   local i
   for i in $(seq 100); do
