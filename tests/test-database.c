@@ -745,28 +745,22 @@ test_clean_close_skips_check (Fixture       *f,
   g_object_unref (database);
 }
 
+/* Overwrites page @page of the file behind natterd's back, the size and
+ * the inode unchanged: the next open must check it and refuse it. */
 static void
-test_clean_close_then_damage (Fixture       *f,
-                              gconstpointer  data)
+damage_and_refuse (Fixture *f,
+                   gint64   page,
+                   gint64   page_size)
 {
-  NatterDatabase *database = open_filled (f);
-  g_autofree char *record = g_strconcat (f->path, ".clean", NULL);
   g_autoptr(GError) error = NULL;
-  g_autofree char *junk = NULL;
-  gint64 page_size, root;
+  g_autofree char *junk = g_strnfill (page_size, 'j');
+  NatterDatabase *database;
   guint skipped;
   int fd;
 
-  page_size = natter_test_store_query_int (f->path, "PRAGMA page_size");
-  root = natter_test_store_query_int (f->path, "SELECT rootpage FROM sqlite_master WHERE name = 'items'");
-  g_object_unref (database);
-  g_assert_true (g_file_test (record, G_FILE_TEST_EXISTS));
-
-  /* Damage behind its back, the size and the inode unchanged. */
-  junk = g_strnfill (page_size, 'j');
   fd = g_open (f->path, O_WRONLY, 0);
   g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (pwrite (fd, junk, page_size, (root - 1) * page_size), ==, page_size);
+  g_assert_cmpint (pwrite (fd, junk, page_size, (page - 1) * page_size), ==, page_size);
   close (fd);
 
   skipped = _natter_database_file_get_n_checks_skipped ();
@@ -774,6 +768,23 @@ test_clean_close_then_damage (Fixture       *f,
   g_assert_null (database);
   g_assert_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CORRUPT);
   g_assert_cmpuint (_natter_database_file_get_n_checks_skipped (), ==, skipped);
+}
+
+static void
+test_clean_close_then_damage (Fixture       *f,
+                              gconstpointer  data)
+{
+  NatterDatabase *database = open_filled (f);
+  g_autofree char *record = g_strconcat (f->path, ".clean", NULL);
+  gint64 page_size, root;
+
+  page_size = natter_test_store_query_int (f->path, "PRAGMA page_size");
+  root = natter_test_store_query_int (f->path, "SELECT rootpage FROM sqlite_master WHERE name = 'items'");
+  g_object_unref (database);
+  g_assert_true (g_file_test (record, G_FILE_TEST_EXISTS));
+
+  /* Damage behind its back, the size and the inode unchanged. */
+  damage_and_refuse (f, root, page_size);
 }
 
 /* After a process crash ------------------------------------------------- */
@@ -928,14 +939,9 @@ test_crash_then_damage (Fixture       *f,
 {
   g_autofree char *wal_path = g_strconcat (f->path, "-wal", NULL);
   g_autofree char *wal = NULL;
-  g_autofree char *junk = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) in_wal = g_hash_table_new (NULL, NULL);
-  NatterDatabase *database;
   gint64 page_size, n_pages, page = 0;
   gsize wal_size;
-  guint skipped;
-  int fd;
 
   if (g_test_subprocess ())
     {
@@ -958,19 +964,9 @@ test_crash_then_damage (Fixture       *f,
       page = p;
   g_assert_cmpint (page, >, 0);
 
-  /* Damage behind its back, the size and the inode unchanged, as for the
-   * clean record (test_clean_close_then_damage()). */
-  junk = g_strnfill (page_size, 'j');
-  fd = g_open (f->path, O_WRONLY, 0);
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (pwrite (fd, junk, page_size, (page - 1) * page_size), ==, page_size);
-  close (fd);
-
-  skipped = _natter_database_file_get_n_checks_skipped ();
-  database = natter_database_open (f->path, &schema, NATTER_DATABASE_FLAGS_NONE, &error);
-  g_assert_null (database);
-  g_assert_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CORRUPT);
-  g_assert_cmpuint (_natter_database_file_get_n_checks_skipped (), ==, skipped);
+  /* As for the clean record: no stronger claim (a page changed with the
+   * modification time put back would go unseen by either). */
+  damage_and_refuse (f, page, page_size);
 }
 
 /* A checkpoint natterd did not describe (interrupted mid-way, or made by
