@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -744,28 +745,22 @@ test_clean_close_skips_check (Fixture       *f,
   g_object_unref (database);
 }
 
+/* Overwrites page @page of the file behind natterd's back, the size and
+ * the inode unchanged: the next open must check it and refuse it. */
 static void
-test_clean_close_then_damage (Fixture       *f,
-                              gconstpointer  data)
+damage_and_refuse (Fixture *f,
+                   gint64   page,
+                   gint64   page_size)
 {
-  NatterDatabase *database = open_filled (f);
-  g_autofree char *record = g_strconcat (f->path, ".clean", NULL);
   g_autoptr(GError) error = NULL;
-  g_autofree char *junk = NULL;
-  gint64 page_size, root;
+  g_autofree char *junk = g_strnfill (page_size, 'j');
+  NatterDatabase *database;
   guint skipped;
   int fd;
 
-  page_size = natter_test_store_query_int (f->path, "PRAGMA page_size");
-  root = natter_test_store_query_int (f->path, "SELECT rootpage FROM sqlite_master WHERE name = 'items'");
-  g_object_unref (database);
-  g_assert_true (g_file_test (record, G_FILE_TEST_EXISTS));
-
-  /* Damage behind its back, the size and the inode unchanged. */
-  junk = g_strnfill (page_size, 'j');
   fd = g_open (f->path, O_WRONLY, 0);
   g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (pwrite (fd, junk, page_size, (root - 1) * page_size), ==, page_size);
+  g_assert_cmpint (pwrite (fd, junk, page_size, (page - 1) * page_size), ==, page_size);
   close (fd);
 
   skipped = _natter_database_file_get_n_checks_skipped ();
@@ -773,6 +768,222 @@ test_clean_close_then_damage (Fixture       *f,
   g_assert_null (database);
   g_assert_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_CORRUPT);
   g_assert_cmpuint (_natter_database_file_get_n_checks_skipped (), ==, skipped);
+}
+
+static void
+test_clean_close_then_damage (Fixture       *f,
+                              gconstpointer  data)
+{
+  NatterDatabase *database = open_filled (f);
+  g_autofree char *record = g_strconcat (f->path, ".clean", NULL);
+  gint64 page_size, root;
+
+  page_size = natter_test_store_query_int (f->path, "PRAGMA page_size");
+  root = natter_test_store_query_int (f->path, "SELECT rootpage FROM sqlite_master WHERE name = 'items'");
+  g_object_unref (database);
+  g_assert_true (g_file_test (record, G_FILE_TEST_EXISTS));
+
+  /* Damage behind its back, the size and the inode unchanged. */
+  damage_and_refuse (f, root, page_size);
+}
+
+/* After a process crash ------------------------------------------------- */
+
+#define CRASH_PATH_VAR "NATTER_TEST_CRASH_PATH"
+#define CRASH_ROWS     3000  /* one commit each: well past 1,000 WAL pages */
+#define CRASH_MORE     10    /* committed after the last checkpoint */
+
+static gint64
+file_size (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? (gint64) st.st_size : -1;
+}
+
+/* In the child: fills the database named by CRASH_PATH_VAR past an
+ * autocheckpoint, commits a few rows more that stay in the WAL, and dies
+ * without closing anything. */
+static void
+crash_child (Fixture *f)
+{
+  const char *path = g_getenv (CRASH_PATH_VAR);
+  g_autofree char *wal = NULL;
+  NatterDatabase *database;
+  gint64 size_at_open;
+
+  /* Its own fixture's directory is not the one in use. */
+  natter_test_remove_tree (f->dir);
+  g_assert_nonnull (path);
+  g_free (f->path);
+  f->path = g_strdup (path);
+  wal = g_strconcat (path, "-wal", NULL);
+
+  database = open_database (f);
+  size_at_open = file_size (path);
+  for (gint64 i = 0; i < CRASH_ROWS; i++)
+    queue_insert (database, i);
+  natter_database_flush (database);
+  /* A checkpoint copied the rows into the file. */
+  g_assert_cmpint (file_size (path), >, size_at_open);
+
+  for (gint64 i = CRASH_ROWS; i < CRASH_ROWS + CRASH_MORE; i++)
+    queue_insert (database, i);
+  natter_database_flush (database);
+  g_assert_cmpint (file_size (wal), >, 0);
+
+  kill (getpid (), SIGKILL);
+  g_assert_not_reached ();
+}
+
+/* Runs crash_child() in a subprocess on f->path; returns the running
+ * record it left. */
+static char *
+crash (Fixture *f)
+{
+  g_autofree char *record = g_strconcat (f->path, ".running", NULL);
+  g_autofree char *boot_id = NULL;
+  char *contents = NULL;
+
+  g_setenv (CRASH_PATH_VAR, f->path, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_failed ();
+  g_unsetenv (CRASH_PATH_VAR);
+
+  /* The record names this boot. */
+  g_assert_true (g_file_get_contents (record, &contents, NULL, NULL));
+  g_assert_true (g_file_get_contents ("/proc/sys/kernel/random/boot_id", &boot_id, NULL, NULL));
+  g_strstrip (boot_id);
+  g_assert_nonnull (strstr (contents, boot_id));
+  g_assert_true (g_str_has_suffix (contents, " state=running\n"));
+  return contents;
+}
+
+/* The file as natterd last checkpointed it, in the same boot, is trusted
+ * as after a clean close; nothing committed is lost. */
+static void
+test_crash_skips_check (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *record = NULL;
+  NatterDatabase *database;
+  guint skipped;
+
+  if (g_test_subprocess ())
+    {
+      crash_child (f);
+      return;
+    }
+
+  g_free (crash (f));
+  skipped = _natter_database_file_get_n_checks_skipped ();
+  database = open_database (f);
+  g_assert_cmpuint (_natter_database_file_get_n_checks_skipped (), ==, skipped + 1);
+  g_assert_cmpint (count_items (f), ==, CRASH_ROWS + CRASH_MORE);
+
+  /* Described again as soon as it is open: a second crash is as cheap. */
+  record = g_strconcat (f->path, ".running", NULL);
+  g_assert_true (g_file_test (record, G_FILE_TEST_EXISTS));
+  g_object_unref (database);
+}
+
+static void
+open_checked (Fixture *f)
+{
+  guint skipped = _natter_database_file_get_n_checks_skipped ();
+  NatterDatabase *database = open_database (f);
+
+  g_assert_cmpuint (_natter_database_file_get_n_checks_skipped (), ==, skipped);
+  g_assert_cmpint (count_items (f), ==, CRASH_ROWS + CRASH_MORE);
+  g_object_unref (database);
+}
+
+/* After a reboot the page cache may have lost what the record describes;
+ * a record that is not exactly a running one of this file is no reason
+ * either. */
+static void
+test_crash_other_boot (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *boot_path = g_build_filename (f->dir, "boot_id", NULL);
+  g_autofree char *record = g_strconcat (f->path, ".running", NULL);
+  g_autofree char *recorded = NULL;
+  g_autofree char *truncated = NULL;
+
+  if (g_test_subprocess ())
+    {
+      crash_child (f);
+      return;
+    }
+
+  g_free (crash (f));
+  g_assert_true (g_file_set_contents (boot_path, "00000000-0000-4000-8000-000000000000\n", -1, NULL));
+  _natter_database_set_boot_id_path (boot_path);
+  open_checked (f);
+  _natter_database_set_boot_id_path (NULL);
+
+  /* The same boot, but the record cut short; on a new file. */
+  g_free (f->path);
+  f->path = g_build_filename (f->dir, "second.db", NULL);
+  g_free (record);
+  record = g_strconcat (f->path, ".running", NULL);
+  recorded = crash (f);
+  truncated = g_strndup (recorded, strstr (recorded, " boot=") - recorded);
+  g_assert_true (g_file_set_contents (record, truncated, -1, NULL));
+  open_checked (f);
+}
+
+static void
+test_crash_then_damage (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *wal_path = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *wal = NULL;
+  g_autoptr(GHashTable) in_wal = g_hash_table_new (NULL, NULL);
+  gint64 page_size, n_pages, page = 0;
+  gsize wal_size;
+
+  if (g_test_subprocess ())
+    {
+      crash_child (f);
+      return;
+    }
+
+  g_free (crash (f));
+
+  /* A page of the file that the WAL does not shadow: its frames start
+   * after a 32-byte header, each with a 24-byte header of its own that
+   * begins with the page number (big-endian). */
+  page_size = natter_test_store_query_int (f->path, "PRAGMA page_size");
+  g_assert_true (g_file_get_contents (wal_path, &wal, &wal_size, NULL));
+  for (gsize at = 32; at + 24 + page_size <= wal_size; at += 24 + page_size)
+    g_hash_table_add (in_wal, GUINT_TO_POINTER (GUINT32_FROM_BE (*(guint32 *) (wal + at))));
+  n_pages = file_size (f->path) / page_size;
+  for (gint64 p = 2; p <= n_pages && page == 0; p++)
+    if (!g_hash_table_contains (in_wal, GUINT_TO_POINTER ((guint) p)))
+      page = p;
+  g_assert_cmpint (page, >, 0);
+
+  /* As for the clean record: no stronger claim (a page changed with the
+   * modification time put back would go unseen by either). */
+  damage_and_refuse (f, page, page_size);
+}
+
+/* A checkpoint natterd did not describe (interrupted mid-way, or made by
+ * another connection) changes the file: checked. */
+static void
+test_crash_then_file_changed (Fixture       *f,
+                              gconstpointer  data)
+{
+  if (g_test_subprocess ())
+    {
+      crash_child (f);
+      return;
+    }
+
+  g_free (crash (f));
+  natter_test_store_exec (f->path, "PRAGMA wal_checkpoint(PASSIVE)");
+  open_checked (f);
 }
 
 int
@@ -802,6 +1013,10 @@ main (int   argc,
   ADD ("backup/on-demand", test_backup_on_demand);
   ADD ("open/clean-close-skips-check", test_clean_close_skips_check);
   ADD ("open/clean-close-then-damage", test_clean_close_then_damage);
+  ADD ("open/crash-skips-check", test_crash_skips_check);
+  ADD ("open/crash-other-boot", test_crash_other_boot);
+  ADD ("open/crash-then-damage", test_crash_then_damage);
+  ADD ("open/crash-then-file-changed", test_crash_then_file_changed);
 
   return g_test_run ();
 }

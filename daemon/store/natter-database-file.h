@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sqlite3.h>
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,22 @@ gboolean _natter_database_file_quick_check    (const char  *path,
 gboolean _natter_database_file_check_unless_clean (const char  *path,
                                                    GError     **error);
 void     _natter_database_file_mark_clean         (const char  *path);
+/* The writer's autocheckpoint, taken over so that the file is described
+ * (a "running" record) after each checkpoint: see natter-database-clean.c. */
+typedef struct {
+  const char *path;      /* the database's; outlives the connection */
+  int         pages;     /* WAL pages that make a checkpoint */
+  gint        forgotten; /* atomic: found damaged, no record any more */
+} NatterDatabaseCheckpoints;
+void     _natter_database_file_take_over_checkpoints (NatterDatabaseCheckpoints *checkpoints,
+                                                      sqlite3                   *db,
+                                                      const char                *path);
+/* Describes the file as it is now (after opening it, after a checkpoint). */
+void     _natter_database_file_record_running     (NatterDatabaseCheckpoints *checkpoints);
+/* Removes the record for good: the file was found damaged. */
+void     _natter_database_file_forget             (NatterDatabaseCheckpoints *checkpoints);
+/* For tests only: where this boot's id is read from. */
+void     _natter_database_set_boot_id_path        (const char  *path);
 /* How many opens skipped the check, for tests. */
 guint    _natter_database_file_get_n_checks_skipped (void);
 /* All of the above but the check, in order, for a file about to be opened. */

@@ -187,10 +187,21 @@ _natter_database_open_file (NatterDatabase  *self,
   self->writer_db = _natter_database_open_connection (self, error);
 
   /* The schema's pragmas wait until the file is known to be ours. */
-  return self->writer_db != NULL &&
-         check_file (self, error) &&
-         (memory || (_natter_database_file_check_unless_clean (self->path, error) &&
-                     set_wal (self, error))) &&
-         _natter_database_apply_pragmas (self, self->writer_db, error) &&
-         migrate (self, error);
+  if (self->writer_db == NULL ||
+      !check_file (self, error) ||
+      (!memory && !(_natter_database_file_check_unless_clean (self->path, error) &&
+                    set_wal (self, error))) ||
+      !_natter_database_apply_pragmas (self, self->writer_db, error))
+    return FALSE;
+
+  if (memory)
+    return migrate (self, error);
+
+  /* After the pragmas, which might set the threshold; the file is
+   * described once the migrations are in. */
+  _natter_database_file_take_over_checkpoints (&self->checkpoints, self->writer_db, self->path);
+  if (!migrate (self, error))
+    return FALSE;
+  _natter_database_file_record_running (&self->checkpoints);
+  return TRUE;
 }

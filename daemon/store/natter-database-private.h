@@ -3,6 +3,7 @@
 
 #include "natter-database.h"
 #include "natter-database-backup.h"
+#include "natter-database-file.h"
 
 G_BEGIN_DECLS
 
@@ -53,6 +54,8 @@ struct _NatterDatabase
   gint                        backup_keep;    /* atomic */
   guint                       backup_interval; /* seconds; 0: none */
   GSource                     *backup_timer;
+
+  NatterDatabaseCheckpoints   checkpoints;    /* the writer's; natter-database-clean.c */
 };
 
 sqlite3  *_natter_database_open_connection (NatterDatabase  *self,

@@ -149,6 +149,8 @@ enter_read_only (NatterDatabase *self,
                                      "the README to restore a backup."),
                                    self->path, db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
   g_warning ("%s", self->failure);
+  if (!_natter_database_is_memory (self->path))
+    _natter_database_file_forget (&self->checkpoints);
   self->notify_source = g_idle_source_new ();
   g_source_set_callback (self->notify_source, notify_failure_cb, self, NULL);
   g_source_attach (self->notify_source, self->context);
