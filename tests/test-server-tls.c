@@ -66,7 +66,7 @@ setup (Fixture       *f,
                                             ? config->sendq_max : 1024 * 1024,
                                           "registration-timeout",
                                           config != NULL && config->registration_timeout > 0
-                                            ? config->registration_timeout : 30000,
+                                            ? natter_test_ms (config->registration_timeout) : 30000,
                                           NULL);
   f->port = natter_test_server_get_port (f->server);
   f->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_test_client_free);
