@@ -28,9 +28,10 @@ has_unread (gpointer data)
 }
 
 static void
-assert_unread (NatterSession *session,
-               const char    *name,
-               guint          unread)
+assert_unread_at (int            line,
+                  NatterSession *session,
+                  const char    *name,
+                  guint          unread)
 {
   UnreadWait wait = { session, name, unread };
   NatterSessionRoom *room;
@@ -38,9 +39,12 @@ assert_unread (NatterSession *session,
   if (natter_test_spin_until (has_unread, &wait, NATTER_TEST_TIMEOUT_MS))
     return;
   room = natter_session_find_room (session, name);
-  natter_test_fail ("%s has %u unread, not %u", name,
+  natter_test_fail ("line %d: %s has %u unread, not %u", line, name,
                     room != NULL ? natter_session_room_get_unread_count (room) : 0, unread);
 }
+
+/* Which check failed: the test makes the same one on either session. */
+#define assert_unread(session, name, unread) assert_unread_at (__LINE__, session, name, unread)
 
 static void
 test_fake_with_cap (Fixture       *f,
