@@ -359,6 +359,11 @@ test_read_marker (Fixture       *f,
   say (phone, "MARKREAD #M timestamp=2024-01-01T00:00:00.000Z");
   expect_exact (phone, ":irc.test MARKREAD #M timestamp=2024-05-06T07:08:09.123Z");
   silent (alice);
+  /* The same one again is told to all again: a message stamped in the
+   * marker's millisecond but received after it counts as unread until then. */
+  say (alice, "MARKREAD #m timestamp=2024-05-06T07:08:09.123Z");
+  expect_exact (alice, ":irc.test MARKREAD #m timestamp=2024-05-06T07:08:09.123Z");
+  expect_exact (phone, ":irc.test MARKREAD #m timestamp=2024-05-06T07:08:09.123Z");
   /* Get, also by a connection without the capability, and per account. */
   say (old, "MARKREAD #m");
   expect_exact (old, ":irc.test MARKREAD #m timestamp=2024-05-06T07:08:09.123Z");

@@ -167,9 +167,17 @@ _natter_server_cmd_markread (NatterServer     *server,
   /* Nobody has read what is not written yet; an older marker is answered
    * with the newer one kept. */
   time_ms = MIN (time_ms, g_get_real_time () / 1000);
-  if (stored != NULL && time_ms <= *stored)
+  if (stored != NULL && time_ms < *stored)
     {
       send_marker (server, client, target, stored);
+      return;
+    }
+  /* The same one again is told to every connection again: two messages
+   * can share a millisecond, and one that got the second after the marker
+   * counts it unread, though the marker covers it. */
+  if (stored != NULL && time_ms == *stored)
+    {
+      tell_moved (server, client, account, target, time_ms);
       return;
     }
 
