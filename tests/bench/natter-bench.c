@@ -222,6 +222,11 @@ typedef struct {
   gdouble  cpu_fanout_s;
   guint64  cpu_phase_start;   /* paced and private phases */
   gdouble  cpu_paced_s, cpu_private_s;
+  /* /proc schedstat of the server's main thread and of this process at the
+   * start of the private phase: on a shared machine, time spent waiting for
+   * a CPU is told apart from time spent idle, waiting for input. */
+  guint64  sched_server_start[2], sched_bench_start[2];
+  gdouble  private_server_busy, private_server_queued, private_bench_busy, private_bench_queued;
 
   /* results */
   gdouble  conn_per_s;
@@ -1272,6 +1277,68 @@ phase_cpu_s (Bench *b)
   return (read_cpu_ticks (b) - b->cpu_phase_start) / (gdouble)sysconf (_SC_CLK_TCK);
 }
 
+/* Nanoseconds on a CPU ([0]) and waiting for one ([1]) of the thread whose
+ * schedstat(5) file is @path; FALSE when the kernel does not keep them. */
+static gboolean
+read_schedstat (const char *path,
+                guint64     sched[2])
+{
+  g_autofree char *contents = NULL;
+  char *end;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return FALSE;
+  sched[0] = g_ascii_strtoull (contents, &end, 10);
+  sched[1] = g_ascii_strtoull (end, NULL, 10);
+  return TRUE;
+}
+
+static void
+bench_sched_paths (Bench *b,
+                   char   server[64])
+{
+  g_snprintf (server, 64, "/proc/%d/task/%d/schedstat", b->server_pid, b->server_pid);
+}
+
+static void
+bench_sched_start (Bench *b)
+{
+  char server[64];
+
+  bench_sched_paths (b, server);
+  if (b->server_pid <= 0 || !read_schedstat (server, b->sched_server_start))
+    b->sched_server_start[0] = G_MAXUINT64;
+  if (!read_schedstat ("/proc/thread-self/schedstat", b->sched_bench_start))
+    b->sched_bench_start[0] = G_MAXUINT64;
+}
+
+/* Shares of the phase's wall time that the server's main thread and this
+ * generator spent running and waiting for a CPU; the rest they slept. */
+static void
+bench_sched_end (Bench   *b,
+                 gdouble *server_busy,
+                 gdouble *server_queued,
+                 gdouble *bench_busy,
+                 gdouble *bench_queued)
+{
+  char server[64];
+  guint64 now[2];
+  gdouble wall_ns = (gdouble)(b->now - b->phase_start_ns);
+
+  bench_sched_paths (b, server);
+  if (b->sched_server_start[0] != G_MAXUINT64 && read_schedstat (server, now) && wall_ns > 0)
+    {
+      *server_busy = (now[0] - b->sched_server_start[0]) / wall_ns;
+      *server_queued = (now[1] - b->sched_server_start[1]) / wall_ns;
+    }
+  if (b->sched_bench_start[0] != G_MAXUINT64 &&
+      read_schedstat ("/proc/thread-self/schedstat", now) && wall_ns > 0)
+    {
+      *bench_busy = (now[0] - b->sched_bench_start[0]) / wall_ns;
+      *bench_queued = (now[1] - b->sched_bench_start[1]) / wall_ns;
+    }
+}
+
 /* Deliveries per second of server CPU in a phase: what each delivery costs
  * the server, whatever the wall time. */
 static gdouble
@@ -1335,8 +1402,11 @@ bench_private_phase (Bench *b)
     }
   b->expected = (guint64)b->n_pairs * 2 * b->private_messages;
   b->cpu_phase_start = read_cpu_ticks (b);
+  bench_sched_start (b);
   ok = bench_run (b, 0);
   b->cpu_private_s = phase_cpu_s (b);
+  bench_sched_end (b, &b->private_server_busy, &b->private_server_queued,
+                   &b->private_bench_busy, &b->private_bench_queued);
   b->private_deliveries = b->deliveries;
   b->private_per_s = b->deliveries / elapsed_s (b);
   b->private_p50 = percentile_ms (b->latency, 50);
@@ -1550,6 +1620,10 @@ bench_print_result (Bench      *b,
                per_cpu_s (b->fanout_deliveries, b->server_pid > 0 ? b->cpu_fanout_s : NAN), 0);
   print_value (out, "paced_per_cpu_s", per_cpu_s (b->paced_deliveries, b->cpu_paced_s), 0);
   print_value (out, "private_per_cpu_s", per_cpu_s (b->private_deliveries, b->cpu_private_s), 0);
+  print_value (out, "private_server_busy_pct", 100 * b->private_server_busy, 1);
+  print_value (out, "private_server_queued_pct", 100 * b->private_server_queued, 1);
+  print_value (out, "private_bench_busy_pct", 100 * b->private_bench_busy, 1);
+  print_value (out, "private_bench_queued_pct", 100 * b->private_bench_queued, 1);
   g_string_append_printf (out, " senders=%d window=%d messages=%d paced_rate=%.0f pairs=%d",
                           b->senders_per_room, b->window, b->messages, b->paced_rate, b->n_pairs);
   g_string_append_printf (out, " errors=%" G_GUINT64_FORMAT " lost=%" G_GUINT64_FORMAT " status=%s",
@@ -1585,6 +1659,8 @@ main (int   argc,
     .fanout_per_s = NAN, .fanout_s = NAN,
     .paced_p50 = NAN, .paced_p99 = NAN, .paced_max = NAN,
     .private_per_s = NAN, .private_p50 = NAN, .private_p99 = NAN,
+    .private_server_busy = NAN, .private_server_queued = NAN,
+    .private_bench_busy = NAN, .private_bench_queued = NAN,
     .cpu_paced_s = NAN, .cpu_private_s = NAN,
   };
   Bench *b = &bench;
