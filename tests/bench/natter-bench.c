@@ -44,6 +44,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +158,7 @@ typedef struct {
   char    *phases;
   char    *nick_prefix;
   gboolean quiet;
+  gboolean realtime;
   gboolean tls;
   gboolean do_fanout;
   gboolean do_paced;
@@ -1209,6 +1211,42 @@ bench_connect_phase (Bench *b)
   return ok && b->connect_failed == 0;
 }
 
+/* --realtime: the generator and every thread of the server at SCHED_FIFO
+ * priority 1 from here on, so that on a shared machine other processes do
+ * not take their CPUs during the measured phases. Connect and join, the
+ * long part, stay at normal priority. */
+static gboolean
+bench_realtime (Bench *b)
+{
+  struct sched_param param = { .sched_priority = 1 };
+  char path[64];
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *name;
+
+  if (sched_setscheduler (0, SCHED_FIFO, &param) != 0)
+    {
+      g_printerr ("natter-bench: --realtime: %s (root or CAP_SYS_NICE is needed)\n", g_strerror (errno));
+      return FALSE;
+    }
+  g_snprintf (path, sizeof path, "/proc/%d/task", b->server_pid);
+  dir = g_dir_open (path, 0, &error);
+  if (dir == NULL)
+    {
+      g_printerr ("natter-bench: --realtime: %s\n", error->message);
+      return FALSE;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (sched_setscheduler ((pid_t) g_ascii_strtoll (name, NULL, 10), SCHED_FIFO, &param) != 0 &&
+        errno != ESRCH)
+      {
+        g_printerr ("natter-bench: --realtime: server thread %s: %s\n", name, g_strerror (errno));
+        return FALSE;
+      }
+  bench_note (b, "real-time priority for the generator and the server's threads");
+  return TRUE;
+}
+
 static gboolean
 bench_join_phase (Bench *b)
 {
@@ -1488,6 +1526,7 @@ bench_check_options (Bench   *b,
   REQUIRE (b->paced_rate > 0 && b->paced_seconds > 0, "--paced-rate and --paced-seconds must be positive");
   REQUIRE (b->n_pairs >= 1 && b->n_pairs * 2 <= b->n_clients, "--pairs must be 1 to clients/2");
   REQUIRE (b->private_messages >= 1 && b->private_window >= 1, "--private-messages and --private-window must be positive");
+  REQUIRE (!b->realtime || b->server_pid > 0, "--realtime needs --server-pid");
   REQUIRE (b->connect_concurrency >= 1 && b->join_window >= 1, "--connect-concurrency and --join-window must be positive");
   REQUIRE (b->text_bytes >= 0 && b->text_bytes <= 300, "--text-bytes must be 0-300");
   REQUIRE (b->stall_seconds > 0 && b->timeout_seconds > 0, "--stall-seconds and --timeout must be positive");
@@ -1684,6 +1723,7 @@ main (int   argc,
     { "text-bytes", 0, 0, G_OPTION_ARG_INT, &b->text_bytes, "Padding in each message text (default 32)", "N" },
     { "phases", 0, 0, G_OPTION_ARG_STRING, &b->phases, "Comma-separated: connect,fanout,paced,private (default all)", "LIST" },
     { "nick-prefix", 0, 0, G_OPTION_ARG_STRING, &b->nick_prefix, "Nick prefix (default b)", "PREFIX" },
+    { "realtime", 0, 0, G_OPTION_ARG_NONE, &b->realtime, "After the join, SCHED_FIFO 1 for the generator and the server (needs --server-pid and root)", NULL },
     { "settle-after", 0, 0, G_OPTION_ARG_DOUBLE, &b->settle_after, "Quiet seconds after the load before rss_after_kib (default 3, 0: none)", "SECONDS" },
     { "stall-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &b->stall_seconds, "Fail after this long without progress (default 15)", "SECONDS" },
     { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &b->timeout_seconds, "Fail when the whole run takes longer (default 900)", "SECONDS" },
@@ -1739,6 +1779,8 @@ main (int   argc,
     }
 
   ok = bench_connect_phase (b) && bench_join_phase (b);
+  if (ok && b->realtime && !bench_realtime (b))
+    return EXIT_USAGE;
   if (ok && b->do_fanout)
     ok = bench_fanout_phase (b);
   if (ok && b->do_paced)
