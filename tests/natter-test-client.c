@@ -84,6 +84,7 @@ struct _NatterTestServer
   gboolean shut_down;
   GTlsCertificate *tls_certificate;  /* NULL: no TLS listener */
   guint16 tls_port;
+  GSource *iteration_probe;          /* NULL until asked for */
 
   GMutex mutex;
   GCond cond;
@@ -364,6 +365,52 @@ natter_test_server_get_trims (NatterTestServer *self)
   return get_count (self, _natter_server_get_trims);
 }
 
+/* A source that is never ready: its prepare() runs once per iteration of
+ * the server's main context, which is what it counts. */
+typedef struct
+{
+  GSource source;
+  guint iterations;
+} IterationProbe;
+
+static gboolean
+iteration_probe_prepare (GSource *source,
+                         gint    *timeout)
+{
+  ((IterationProbe *) source)->iterations++;
+  *timeout = -1;
+  return FALSE;
+}
+
+static GSourceFuncs iteration_probe_funcs = {
+  .prepare = iteration_probe_prepare,
+};
+
+static void
+get_iterations_in_thread (NatterTestServer *self,
+                          gpointer          data)
+{
+  if (self->iteration_probe == NULL)
+    {
+      self->iteration_probe = g_source_new (&iteration_probe_funcs, sizeof (IterationProbe));
+      g_source_set_static_name (self->iteration_probe, "natter-test-iteration-probe");
+      g_source_attach (self->iteration_probe, self->context);
+    }
+  *(guint *) data = ((IterationProbe *) self->iteration_probe)->iterations;
+}
+
+guint
+natter_test_server_get_iterations (NatterTestServer *self)
+{
+  guint iterations = 0;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  run_in_server_thread (self, get_iterations_in_thread, &iterations);
+
+  return iterations;
+}
+
 static void
 shutdown_in_thread (NatterTestServer *self,
                     gpointer          data)
@@ -386,6 +433,11 @@ stop_in_thread (NatterTestServer *self,
                 gpointer          data)
 {
   shutdown_in_thread (self, NULL);
+  if (self->iteration_probe != NULL)
+    {
+      g_source_destroy (self->iteration_probe);
+      g_clear_pointer (&self->iteration_probe, g_source_unref);
+    }
   g_main_loop_quit (self->loop);
 }
 

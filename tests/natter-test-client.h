@@ -54,6 +54,9 @@ guint             natter_test_server_get_queue_capacity (NatterTestServer *self,
                                                          const char       *nick);
 /* Heap trims the server made so far, asked as above. */
 guint             natter_test_server_get_trims          (NatterTestServer *self);
+/* Iterations of the server's main context so far, counted from the first
+ * call on; asked as above (the asking costs an iteration or two itself). */
+guint             natter_test_server_get_iterations     (NatterTestServer *self);
 /* natter_server_shutdown() in the server thread; the loop keeps running so
  * the goodbyes can be written. */
 void              natter_test_server_shutdown      (NatterTestServer *self);

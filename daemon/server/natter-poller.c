@@ -83,6 +83,12 @@ natter_poller_new (GMainContext     *context,
   self->source = g_source_new (&natter_poller_funcs, sizeof (NatterPollerSource));
   ((NatterPollerSource *)self->source)->poller = self;
   g_source_set_static_name (self->source, "natter-poller");
+  /* GLib takes a source's descriptors out of the poll set while it is
+   * dispatched, unless it may recurse, and each change signals the
+   * context's wake-up eventfd: two write()s per batch, and the next poll()
+   * returning at once for nothing, a spare iteration per batch. natterd
+   * never iterates its context from within a dispatch. */
+  g_source_set_can_recurse (self->source, TRUE);
   self->tag = g_source_add_unix_fd (self->source, epfd, G_IO_IN);
   g_source_attach (self->source, context);
 

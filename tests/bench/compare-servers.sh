@@ -34,6 +34,9 @@ Usage: $0 [OPTIONS]
   --relay          also measure natter-relay, the ceiling of a room fan-out
                    (\$NATTER_RELAY, else next to natter-bench), and print
                    natterd's fan-out as a ratio of the relay's
+  --realtime       after the join, every server and the generator at
+                   SCHED_FIFO 1 (natter-bench --realtime; root): on a shared
+                   machine the other processes then do not decide the figures
   -h, --help       this text
 EOF
 }
@@ -50,6 +53,7 @@ ngircd=/usr/sbin/ngircd
 inspircd=/usr/sbin/inspircd
 tls=0
 relay=0
+realtime=()
 quick=0
 table=0
 summarize=
@@ -65,6 +69,7 @@ while [ $# -gt 0 ]; do
     --inspircd) inspircd=$2; shift 2 ;;
     --tls) tls=1; shift ;;
     --relay) relay=1; shift ;;
+    --realtime) realtime=(--realtime); shift ;;
     --quick) quick=1; shift ;;
     --table) table=1; shift ;;
     --summarize) summarize=$2; shift 2 ;;
@@ -371,7 +376,7 @@ for run in $(seq "$runs"); do
       tls_flag=()
       [[ $server == *-tls ]] && tls_flag=(--tls)
       result=$("${bench_pin[@]}" "$bench" --port "$server_port" --server-pid "$server_pid" \
-                 --server-name "$server" --stall-seconds 20 --timeout 400 -q "${tls_flag[@]}" \
+                 --server-name "$server" --stall-seconds 20 --timeout 400 -q "${tls_flag[@]}" "${realtime[@]}" \
                  --connect-concurrency "$(connect_window "$server")" \
                  $(load_args "$size") 2>"$work/$tag.bench-err")
       rc=$?

@@ -23,6 +23,10 @@ FIGURES = [
     ("paced_p99_ms", "paced latency p99 ms", "lower"),
     ("private_msgs_per_s", "private msgs/s", "higher"),
     ("private_per_cpu_s", "private msgs per server-CPU s", "higher"),
+    # Of the private phase's wall time: on its CPU, and waiting for it
+    # (another process had it); the rest the server slept, waiting for input.
+    ("private_server_busy_pct", "private: server running %", "higher"),
+    ("private_server_queued_pct", "private: server waiting for its CPU %", "lower"),
     ("conn_per_s", "connections/s", "higher"),
     ("rss_per_client_kib", "idle RSS/client KiB", "lower"),
     ("rss_peak_kib", "peak RSS KiB", "lower"),

@@ -44,6 +44,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +158,7 @@ typedef struct {
   char    *phases;
   char    *nick_prefix;
   gboolean quiet;
+  gboolean realtime;
   gboolean tls;
   gboolean do_fanout;
   gboolean do_paced;
@@ -222,6 +224,11 @@ typedef struct {
   gdouble  cpu_fanout_s;
   guint64  cpu_phase_start;   /* paced and private phases */
   gdouble  cpu_paced_s, cpu_private_s;
+  /* /proc schedstat of the server's main thread and of this process at the
+   * start of the private phase: on a shared machine, time spent waiting for
+   * a CPU is told apart from time spent idle, waiting for input. */
+  guint64  sched_server_start[2], sched_bench_start[2];
+  gdouble  private_server_busy, private_server_queued, private_bench_busy, private_bench_queued;
 
   /* results */
   gdouble  conn_per_s;
@@ -1204,6 +1211,42 @@ bench_connect_phase (Bench *b)
   return ok && b->connect_failed == 0;
 }
 
+/* --realtime: the generator and every thread of the server at SCHED_FIFO
+ * priority 1 from here on, so that on a shared machine other processes do
+ * not take their CPUs during the measured phases. Connect and join, the
+ * long part, stay at normal priority. */
+static gboolean
+bench_realtime (Bench *b)
+{
+  struct sched_param param = { .sched_priority = 1 };
+  char path[64];
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *name;
+
+  if (sched_setscheduler (0, SCHED_FIFO, &param) != 0)
+    {
+      g_printerr ("natter-bench: --realtime: %s (root or CAP_SYS_NICE is needed)\n", g_strerror (errno));
+      return FALSE;
+    }
+  g_snprintf (path, sizeof path, "/proc/%d/task", b->server_pid);
+  dir = g_dir_open (path, 0, &error);
+  if (dir == NULL)
+    {
+      g_printerr ("natter-bench: --realtime: %s\n", error->message);
+      return FALSE;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (sched_setscheduler ((pid_t) g_ascii_strtoll (name, NULL, 10), SCHED_FIFO, &param) != 0 &&
+        errno != ESRCH)
+      {
+        g_printerr ("natter-bench: --realtime: server thread %s: %s\n", name, g_strerror (errno));
+        return FALSE;
+      }
+  bench_note (b, "real-time priority for the generator and the server's threads");
+  return TRUE;
+}
+
 static gboolean
 bench_join_phase (Bench *b)
 {
@@ -1272,6 +1315,68 @@ phase_cpu_s (Bench *b)
   return (read_cpu_ticks (b) - b->cpu_phase_start) / (gdouble)sysconf (_SC_CLK_TCK);
 }
 
+/* Nanoseconds on a CPU ([0]) and waiting for one ([1]) of the thread whose
+ * schedstat(5) file is @path; FALSE when the kernel does not keep them. */
+static gboolean
+read_schedstat (const char *path,
+                guint64     sched[2])
+{
+  g_autofree char *contents = NULL;
+  char *end;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return FALSE;
+  sched[0] = g_ascii_strtoull (contents, &end, 10);
+  sched[1] = g_ascii_strtoull (end, NULL, 10);
+  return TRUE;
+}
+
+static void
+bench_sched_paths (Bench *b,
+                   char   server[64])
+{
+  g_snprintf (server, 64, "/proc/%d/task/%d/schedstat", b->server_pid, b->server_pid);
+}
+
+static void
+bench_sched_start (Bench *b)
+{
+  char server[64];
+
+  bench_sched_paths (b, server);
+  if (b->server_pid <= 0 || !read_schedstat (server, b->sched_server_start))
+    b->sched_server_start[0] = G_MAXUINT64;
+  if (!read_schedstat ("/proc/thread-self/schedstat", b->sched_bench_start))
+    b->sched_bench_start[0] = G_MAXUINT64;
+}
+
+/* Shares of the phase's wall time that the server's main thread and this
+ * generator spent running and waiting for a CPU; the rest they slept. */
+static void
+bench_sched_end (Bench   *b,
+                 gdouble *server_busy,
+                 gdouble *server_queued,
+                 gdouble *bench_busy,
+                 gdouble *bench_queued)
+{
+  char server[64];
+  guint64 now[2];
+  gdouble wall_ns = (gdouble)(b->now - b->phase_start_ns);
+
+  bench_sched_paths (b, server);
+  if (b->sched_server_start[0] != G_MAXUINT64 && read_schedstat (server, now) && wall_ns > 0)
+    {
+      *server_busy = (now[0] - b->sched_server_start[0]) / wall_ns;
+      *server_queued = (now[1] - b->sched_server_start[1]) / wall_ns;
+    }
+  if (b->sched_bench_start[0] != G_MAXUINT64 &&
+      read_schedstat ("/proc/thread-self/schedstat", now) && wall_ns > 0)
+    {
+      *bench_busy = (now[0] - b->sched_bench_start[0]) / wall_ns;
+      *bench_queued = (now[1] - b->sched_bench_start[1]) / wall_ns;
+    }
+}
+
 /* Deliveries per second of server CPU in a phase: what each delivery costs
  * the server, whatever the wall time. */
 static gdouble
@@ -1335,8 +1440,11 @@ bench_private_phase (Bench *b)
     }
   b->expected = (guint64)b->n_pairs * 2 * b->private_messages;
   b->cpu_phase_start = read_cpu_ticks (b);
+  bench_sched_start (b);
   ok = bench_run (b, 0);
   b->cpu_private_s = phase_cpu_s (b);
+  bench_sched_end (b, &b->private_server_busy, &b->private_server_queued,
+                   &b->private_bench_busy, &b->private_bench_queued);
   b->private_deliveries = b->deliveries;
   b->private_per_s = b->deliveries / elapsed_s (b);
   b->private_p50 = percentile_ms (b->latency, 50);
@@ -1418,6 +1526,7 @@ bench_check_options (Bench   *b,
   REQUIRE (b->paced_rate > 0 && b->paced_seconds > 0, "--paced-rate and --paced-seconds must be positive");
   REQUIRE (b->n_pairs >= 1 && b->n_pairs * 2 <= b->n_clients, "--pairs must be 1 to clients/2");
   REQUIRE (b->private_messages >= 1 && b->private_window >= 1, "--private-messages and --private-window must be positive");
+  REQUIRE (!b->realtime || b->server_pid > 0, "--realtime needs --server-pid");
   REQUIRE (b->connect_concurrency >= 1 && b->join_window >= 1, "--connect-concurrency and --join-window must be positive");
   REQUIRE (b->text_bytes >= 0 && b->text_bytes <= 300, "--text-bytes must be 0-300");
   REQUIRE (b->stall_seconds > 0 && b->timeout_seconds > 0, "--stall-seconds and --timeout must be positive");
@@ -1550,6 +1659,10 @@ bench_print_result (Bench      *b,
                per_cpu_s (b->fanout_deliveries, b->server_pid > 0 ? b->cpu_fanout_s : NAN), 0);
   print_value (out, "paced_per_cpu_s", per_cpu_s (b->paced_deliveries, b->cpu_paced_s), 0);
   print_value (out, "private_per_cpu_s", per_cpu_s (b->private_deliveries, b->cpu_private_s), 0);
+  print_value (out, "private_server_busy_pct", 100 * b->private_server_busy, 1);
+  print_value (out, "private_server_queued_pct", 100 * b->private_server_queued, 1);
+  print_value (out, "private_bench_busy_pct", 100 * b->private_bench_busy, 1);
+  print_value (out, "private_bench_queued_pct", 100 * b->private_bench_queued, 1);
   g_string_append_printf (out, " senders=%d window=%d messages=%d paced_rate=%.0f pairs=%d",
                           b->senders_per_room, b->window, b->messages, b->paced_rate, b->n_pairs);
   g_string_append_printf (out, " errors=%" G_GUINT64_FORMAT " lost=%" G_GUINT64_FORMAT " status=%s",
@@ -1585,6 +1698,8 @@ main (int   argc,
     .fanout_per_s = NAN, .fanout_s = NAN,
     .paced_p50 = NAN, .paced_p99 = NAN, .paced_max = NAN,
     .private_per_s = NAN, .private_p50 = NAN, .private_p99 = NAN,
+    .private_server_busy = NAN, .private_server_queued = NAN,
+    .private_bench_busy = NAN, .private_bench_queued = NAN,
     .cpu_paced_s = NAN, .cpu_private_s = NAN,
   };
   Bench *b = &bench;
@@ -1608,6 +1723,7 @@ main (int   argc,
     { "text-bytes", 0, 0, G_OPTION_ARG_INT, &b->text_bytes, "Padding in each message text (default 32)", "N" },
     { "phases", 0, 0, G_OPTION_ARG_STRING, &b->phases, "Comma-separated: connect,fanout,paced,private (default all)", "LIST" },
     { "nick-prefix", 0, 0, G_OPTION_ARG_STRING, &b->nick_prefix, "Nick prefix (default b)", "PREFIX" },
+    { "realtime", 0, 0, G_OPTION_ARG_NONE, &b->realtime, "After the join, SCHED_FIFO 1 for the generator and the server (needs --server-pid and root)", NULL },
     { "settle-after", 0, 0, G_OPTION_ARG_DOUBLE, &b->settle_after, "Quiet seconds after the load before rss_after_kib (default 3, 0: none)", "SECONDS" },
     { "stall-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &b->stall_seconds, "Fail after this long without progress (default 15)", "SECONDS" },
     { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &b->timeout_seconds, "Fail when the whole run takes longer (default 900)", "SECONDS" },
@@ -1663,6 +1779,8 @@ main (int   argc,
     }
 
   ok = bench_connect_phase (b) && bench_join_phase (b);
+  if (ok && b->realtime && !bench_realtime (b))
+    return EXIT_USAGE;
   if (ok && b->do_fanout)
     ok = bench_fanout_phase (b);
   if (ok && b->do_paced)
