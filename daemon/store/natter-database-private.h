@@ -7,6 +7,21 @@
 
 G_BEGIN_DECLS
 
+/* When jobs were queued, for natter_database_get_lag(): a mark per
+ * millisecond in which something was queued (natter-database-lag.c). */
+#define NATTER_DATABASE_LAG_MARKS 1024
+
+typedef struct {
+  guint64 seq;   /* the first job queued at or after time */
+  gint64  time;  /* monotonic, in microseconds */
+} NatterDatabaseLagMark;
+
+typedef struct {
+  NatterDatabaseLagMark marks[NATTER_DATABASE_LAG_MARKS];
+  guint                 head;
+  guint                 len;
+} NatterDatabaseLag;
+
 struct _NatterDatabase
 {
   GObject                     parent_instance;
@@ -26,7 +41,8 @@ struct _NatterDatabase
   GCond                       writer_cond;    /* wakes the thread in thread_wait() */
   gboolean                    writer_sleeping; /* in thread_wait(); under mutex */
   guint64                     writer_wake_seq; /* the job that fills its batch; under mutex */
-  guint64                     queued_seq;     /* last sequence number handed out */
+  guint64                     queued_seq;     /* last sequence number handed out; written
+                                               * under mutex, read atomically */
   guint64                     committed_seq;  /* last one the thread has committed */
   gboolean                    closed;
   gboolean                    thread_done;
@@ -37,6 +53,9 @@ struct _NatterDatabase
   GSource                    *answer_source;  /* on context; under mutex */
   guint64                     failed_first;   /* the last batch that failed to commit */
   guint64                     failed_last;
+
+  NatterDatabaseLag           lag;            /* under mutex */
+  gint64                      commit_delay_us; /* test hook: the disk made slow */
 
   gint                        batch_delay_ms; /* atomic */
   gint                        batch_rows;     /* atomic */
@@ -63,6 +82,13 @@ sqlite3  *_natter_database_open_connection (NatterDatabase  *self,
 gboolean  _natter_database_apply_pragmas   (NatterDatabase  *self,
                                             sqlite3         *db,
                                             GError         **error);
+/* natter-database-lag.c; mutex held. */
+void      _natter_database_lag_note        (NatterDatabaseLag *lag,
+                                            guint64            seq);
+void      _natter_database_lag_committed   (NatterDatabaseLag *lag,
+                                            guint64            committed_seq,
+                                            guint64            queued_seq);
+
 /* Opens, checks and migrates the writer's connection (natter-database-open.c). */
 gboolean  _natter_database_open_file       (NatterDatabase  *self,
                                             GError         **error);

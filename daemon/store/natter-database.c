@@ -327,8 +327,11 @@ static guint64
 queue_locked (NatterDatabase    *self,
               NatterDatabaseJob *job)
 {
-  guint64 seq = ++self->queued_seq;
+  guint64 seq = self->queued_seq + 1;
 
+  /* Read without the mutex by natter_database_get_queued_seq(). */
+  __atomic_store_n (&self->queued_seq, seq, __ATOMIC_RELAXED);
+  _natter_database_lag_note (&self->lag, seq);
   /* The thread may run and free @job as soon as it is pushed. */
   job->seq = seq;
   g_async_queue_push (self->queue, job);
@@ -551,6 +554,8 @@ thread_commit (NatterDatabase *self,
 
   if (self->schema->before_commit != NULL)
     self->schema->before_commit (self);
+  if (self->commit_delay_us > 0)
+    g_usleep (self->commit_delay_us);
   commit = natter_database_prepare (self, "COMMIT", &error);
   if (commit == NULL || !natter_database_step (self, commit, &error))
     {
@@ -861,6 +866,7 @@ database_thread (gpointer user_data)
       if (self->query_only && self->unkept_from == 0 && rows > 0)
         self->unkept_from = first_seq;
       self->committed_seq = MAX (self->committed_seq, last_seq);
+      _natter_database_lag_committed (&self->lag, self->committed_seq, self->queued_seq);
       elsewhere = answer_waiters_locked (self, self->committed_seq, ok);
       g_cond_broadcast (&self->cond);
       g_mutex_unlock (&self->mutex);
@@ -1006,6 +1012,9 @@ natter_database_open (const char                 *path,
   if (!_natter_database_open_file (self, error))
     return NULL;
 
+  /* Tests: a disk that takes this long to commit each batch. */
+  if (g_getenv ("NATTER_TEST_COMMIT_DELAY_MS") != NULL)
+    self->commit_delay_us = 1000 * (gint64) g_ascii_strtoull (g_getenv ("NATTER_TEST_COMMIT_DELAY_MS"), NULL, 10);
   self->context = g_main_context_ref_thread_default ();
   self->closed = FALSE;
   self->thread_done = FALSE;
@@ -1100,14 +1109,20 @@ natter_database_get_pending (NatterDatabase *self)
   return (guint) MIN (pending, G_MAXUINT);
 }
 
-static int
-waiter_compare (gconstpointer a,
-                gconstpointer b,
-                gpointer      user_data)
+/* Mutex held. Waiters come mostly in sequence order: searched from the
+ * tail, the usual insertion costs one comparison. */
+static void
+waiter_insert_locked (NatterDatabase *self,
+                      Waiter         *waiter)
 {
-  guint64 sa = ((const Waiter *) a)->seq, sb = ((const Waiter *) b)->seq;
+  GList *after = self->waiters.tail;
 
-  return sa < sb ? -1 : sa > sb;
+  while (after != NULL && ((Waiter *) after->data)->seq > waiter->seq)
+    after = after->prev;
+  if (after == NULL)
+    g_queue_push_head (&self->waiters, waiter);
+  else
+    g_queue_insert_after (&self->waiters, after, waiter);
 }
 
 void
@@ -1140,7 +1155,7 @@ natter_database_wait_async (NatterDatabase      *self,
 
       waiter->seq = seq;
       waiter->task = g_steal_pointer (&task);
-      g_queue_insert_sorted (&self->waiters, waiter, waiter_compare, NULL);
+      waiter_insert_locked (self, waiter);
       if (!self->closed)
         queue_locked (self, marker_new (marker_soon));
     }
@@ -1166,15 +1181,10 @@ natter_database_wait_finish (NatterDatabase  *self,
 guint64
 natter_database_get_queued_seq (NatterDatabase *self)
 {
-  guint64 seq;
-
   g_return_val_if_fail (NATTER_IS_DATABASE (self), 0);
 
-  g_mutex_lock (&self->mutex);
-  seq = self->queued_seq;
-  g_mutex_unlock (&self->mutex);
-
-  return seq;
+  /* Once per command on the server's main thread: no lock. */
+  return __atomic_load_n (&self->queued_seq, __ATOMIC_RELAXED);
 }
 
 /* Reads ------------------------------------------------------------------- */
