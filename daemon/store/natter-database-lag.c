@@ -38,6 +38,8 @@ _natter_database_lag_note (NatterDatabaseLag *lag,
   mark = mark_at (lag, lag->len++);
   mark->seq = seq;
   mark->time = now;
+  if (lag->len == 1)
+    __atomic_store_n (&lag->oldest, now, __ATOMIC_RELEASE);
 }
 
 void
@@ -48,6 +50,7 @@ _natter_database_lag_committed (NatterDatabaseLag *lag,
   if (committed_seq >= queued_seq)
     {
       lag->len = 0;
+      __atomic_store_n (&lag->oldest, 0, __ATOMIC_RELEASE);
       return;
     }
   /* The first job waiting, committed_seq + 1, was queued at or after the
@@ -57,22 +60,27 @@ _natter_database_lag_committed (NatterDatabaseLag *lag,
       lag->head = (lag->head + 1) % NATTER_DATABASE_LAG_MARKS;
       lag->len--;
     }
+  __atomic_store_n (&lag->oldest, mark_at (lag, 0)->time, __ATOMIC_RELEASE);
 }
 
 gint64
 natter_database_get_lag (NatterDatabase *self,
                          guint          *pending)
 {
-  gint64 age = 0;
-  guint64 waiting;
+  guint64 queued, committed, waiting;
+  gint64 oldest, age = 0;
 
   g_return_val_if_fail (NATTER_IS_DATABASE (self), 0);
 
-  g_mutex_lock (&self->mutex);
-  waiting = self->queued_seq - self->committed_seq;
-  if (waiting > 0 && self->lag.len > 0)
-    age = MAX (0, g_get_monotonic_time () - mark_at (&self->lag, 0)->time);
-  g_mutex_unlock (&self->mutex);
+  /* Once per command on the server's main thread: no lock. Read apart,
+   * they may disagree for a moment, only towards more lag: the writer
+   * moves the commit mark on before the oldest time. */
+  oldest = __atomic_load_n (&self->lag.oldest, __ATOMIC_ACQUIRE);
+  committed = __atomic_load_n (&self->committed_seq, __ATOMIC_ACQUIRE);
+  queued = __atomic_load_n (&self->queued_seq, __ATOMIC_RELAXED);
+  waiting = queued > committed ? queued - committed : 0;
+  if (waiting > 0 && oldest != 0)
+    age = MAX (0, g_get_monotonic_time () - oldest);
 
   if (pending != NULL)
     *pending = (guint) MIN (waiting, G_MAXUINT);

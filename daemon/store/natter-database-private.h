@@ -20,6 +20,7 @@ typedef struct {
   NatterDatabaseLagMark marks[NATTER_DATABASE_LAG_MARKS];
   guint                 head;
   guint                 len;
+  gint64                oldest;  /* the first mark's time, 0: none; read atomically */
 } NatterDatabaseLag;
 
 struct _NatterDatabase
@@ -43,7 +44,8 @@ struct _NatterDatabase
   guint64                     writer_wake_seq; /* the job that fills its batch; under mutex */
   guint64                     queued_seq;     /* last sequence number handed out; written
                                                * under mutex, read atomically */
-  guint64                     committed_seq;  /* last one the thread has committed */
+  guint64                     committed_seq;  /* last one the thread has committed; written
+                                               * under mutex, read atomically */
   gboolean                    closed;
   gboolean                    thread_done;
   GPtrArray                  *readers;        /* idle read connections */

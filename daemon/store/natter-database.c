@@ -744,7 +744,8 @@ backup_abort_all (NatterDatabase *self)
 
 /* With the queue empty in the middle of a batch: sleeps until @deadline,
  * until half the @rows_left jobs that would fill the batch are queued (it
- * catches up before a full batch holds its clients back), or until a job
+ * works through a burst as it comes rather than all at the deadline),
+ * or until a job
  * that ends it (a marker, a job alone) is queued; then the next job. */
 static NatterDatabaseJob *
 thread_wait (NatterDatabase *self,
@@ -865,7 +866,7 @@ database_thread (gpointer user_data)
       /* The batch that failed was rolled back, as is all that follows. */
       if (self->query_only && self->unkept_from == 0 && rows > 0)
         self->unkept_from = first_seq;
-      self->committed_seq = MAX (self->committed_seq, last_seq);
+      __atomic_store_n (&self->committed_seq, MAX (self->committed_seq, last_seq), __ATOMIC_RELEASE);
       _natter_database_lag_committed (&self->lag, self->committed_seq, self->queued_seq);
       elsewhere = answer_waiters_locked (self, self->committed_seq, ok);
       g_cond_broadcast (&self->cond);
