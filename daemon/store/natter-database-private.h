@@ -64,6 +64,7 @@ struct _NatterDatabase
 
   /* Read-only after a write failed as damage (see is_fatal()). */
   char                       *failure;        /* why, or NULL; under mutex */
+  gint                        read_only;      /* failure is set; atomic */
   gboolean                    query_only;     /* the database thread's */
   guint64                     unkept_from;    /* first job not kept, 0: none; under mutex */
   GMainContext               *context;        /* of the opener: "failure" is notified there */

@@ -149,6 +149,7 @@ enter_read_only (NatterDatabase *self,
                                      "the README to restore a backup."),
                                    self->path, db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
   g_warning ("%s", self->failure);
+  g_atomic_int_set (&self->read_only, TRUE);
   if (!_natter_database_is_memory (self->path))
     _natter_database_file_forget (&self->checkpoints);
   self->notify_source = g_idle_source_new ();
@@ -168,15 +169,10 @@ enter_read_only (NatterDatabase *self,
 gboolean
 natter_database_is_read_only (NatterDatabase *self)
 {
-  gboolean read_only;
-
   g_return_val_if_fail (NATTER_IS_DATABASE (self), TRUE);
 
-  g_mutex_lock (&self->mutex);
-  read_only = self->failure != NULL;
-  g_mutex_unlock (&self->mutex);
-
-  return read_only;
+  /* Asked before every message the server stores: no lock. */
+  return g_atomic_int_get (&self->read_only);
 }
 
 guint64
