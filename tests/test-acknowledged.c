@@ -98,6 +98,31 @@ count_history (Fixture    *f,
   return natter_test_store_query_int (path, sql);
 }
 
+/* "writer", in #busy. */
+static NatterTestClient *
+join_busy (Fixture    *f,
+           const char *caps)
+{
+  NatterTestClient *writer = connect_as (f, "writer", caps);
+
+  natter_test_client_send (writer, "JOIN #busy");
+  natter_test_client_expect (writer, ":irc.test 366 writer #busy :*");
+  return writer;
+}
+
+/* @n room messages "burst N" and a PING :all, in one write. */
+static void
+send_burst (NatterTestClient *writer,
+            guint             n)
+{
+  g_autoptr(GString) burst = g_string_new (NULL);
+
+  for (guint i = 1; i <= n; i++)
+    g_string_append_printf (burst, "PRIVMSG #busy :burst %u\r\n", i);
+  g_string_append (burst, "PING :all\r\n");
+  natter_test_client_send_raw (writer, burst->str, burst->len);
+}
+
 /* Waits until @n messages to @room_key are committed. */
 static void
 wait_for_history (Fixture    *f,
@@ -418,9 +443,7 @@ test_history_within_the_lag (Fixture       *f,
     return;
 
   start_slow (f);
-  writer = connect_as (f, "writer", "echo-message");
-  natter_test_client_send (writer, "JOIN #busy");
-  natter_test_client_expect (writer, ":irc.test 366 writer #busy :*");
+  writer = join_busy (f, "echo-message");
 
   /* Long enough for holds and commits to come and go; ended right after a
    * quick echo, so that some echoed history is not committed yet. */
@@ -483,9 +506,7 @@ test_history_held_past_the_lag (Fixture       *f,
     return;
 
   start_slow (f);
-  writer = connect_as (f, "writer", "echo-message");
-  natter_test_client_send (writer, "JOIN #busy");
-  natter_test_client_expect (writer, ":irc.test 366 writer #busy :*");
+  writer = join_busy (f, "echo-message");
   /* Then everything is committed (joining may have written too). */
   natter_test_client_send (writer, "PRIVMSG #busy :first");
   line = natter_test_client_read_line (writer, natter_test_ms (4 * SLOW_COMMIT_MS));
@@ -520,7 +541,6 @@ test_history_rows_bound (Fixture       *f,
                          gconstpointer  data)
 {
   g_autoptr(NatterTestClient) writer = NULL;
-  g_autoptr(GString) burst = g_string_new (NULL);
   guint echoed = 0;
 #define ROWS 100
 #define BURST 250
@@ -531,14 +551,9 @@ test_history_rows_bound (Fixture       *f,
   g_setenv ("NATTER_TEST_STORE_LAG_MS", "600000", TRUE);
   g_setenv ("NATTER_TEST_STORE_LAG_ROWS", G_STRINGIFY (ROWS), TRUE);
   start_slow (f);
-  writer = connect_as (f, "writer", "echo-message");
-  natter_test_client_send (writer, "JOIN #busy");
-  natter_test_client_expect (writer, ":irc.test 366 writer #busy :*");
+  writer = join_busy (f, "echo-message");
 
-  for (guint i = 1; i <= BURST; i++)
-    g_string_append_printf (burst, "PRIVMSG #busy :burst %u\r\n", i);
-  g_string_append (burst, "PING :all\r\n");
-  natter_test_client_send_raw (writer, burst->str, burst->len);
+  send_burst (writer, BURST);
 
   /* Until the burst stops: at most ROWS writes waiting, echoed. */
   for (;;)
@@ -577,21 +592,15 @@ test_history_burst_kept (Fixture       *f,
                          gconstpointer  data)
 {
   g_autoptr(NatterTestClient) writer = NULL;
-  g_autoptr(GString) burst = g_string_new (NULL);
   gint64 kept;
 
   if (!natter_test_require_natterd ())
     return;
 
   start (f);
-  writer = connect_as (f, "writer", NULL);
-  natter_test_client_send (writer, "JOIN #busy");
-  natter_test_client_expect (writer, ":irc.test 366 writer #busy :*");
+  writer = join_busy (f, NULL);
 
-  for (guint i = 1; i <= N_HISTORY; i++)
-    g_string_append_printf (burst, "PRIVMSG #busy :burst %u\r\n", i);
-  g_string_append (burst, "PING :all\r\n");
-  natter_test_client_send_raw (writer, burst->str, burst->len);
+  send_burst (writer, N_HISTORY);
   natter_test_client_expect (writer, ":irc.test PONG irc.test :all");
   /* Past the bound and the batch delay: all of it committed. */
   g_usleep (HISTORY_LAG_US + HISTORY_MARGIN_US + NATTER_SERVER_STORE_BATCH_DELAY_MS * 1000);
