@@ -155,9 +155,11 @@ struct _NatterDatabase *natter_server_store_get_database (NatterServerStore *sel
  * their commit (natter_server_store_wait_async()).
  */
 #define NATTER_SERVER_STORE_BATCH_DELAY_MS 50
-#define NATTER_SERVER_STORE_BATCH_ROWS     10000
+#define NATTER_SERVER_STORE_BATCH_ROWS     2000
 #define NATTER_SERVER_STORE_LAG_MS         250
-#define NATTER_SERVER_STORE_LAG_ROWS       20000
+/* A waiting write holds about 340 bytes: 2,500 keep natterd's peak RSS at
+ * 2,000 clients near ngircd's (tests/bench/README.md, "History bound"). */
+#define NATTER_SERVER_STORE_LAG_ROWS       2500
 
 /*
  * History msgids: a message's msgid is its row id in 16 hex digits
