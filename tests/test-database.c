@@ -406,6 +406,65 @@ test_queue_bounded (Fixture       *f,
   natter_database_close (database);
 }
 
+/* A waiter answered: its sequence number goes to 0. */
+static void
+wait_answered_cb (GObject      *source_object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  guint64 *seq = user_data;
+
+  g_assert_true (natter_database_wait_finish (NULL, result, NULL));
+  *seq = 0;
+}
+
+/* How far the disk is behind: the age of the oldest job not committed,
+ * and how many wait; back to none once a wait has them committed, however
+ * the waiters came. */
+static void
+test_lag (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autoptr(NatterDatabase) database = open_database (f);
+  guint64 seqs[3], waiting[3];
+  guint pending = 99;
+  gint64 lag;
+  gboolean done = FALSE;
+
+  natter_database_set_batch_limits (database, 30000, 100000);
+  g_assert_cmpint (natter_database_get_lag (database, &pending), ==, 0);
+  g_assert_cmpuint (pending, ==, 0);
+
+  for (guint i = 0; i < 3; i++)
+    seqs[i] = queue_insert (database, i);
+  g_usleep (200 * 1000);
+  lag = natter_database_get_lag (database, &pending);
+  g_assert_cmpint (lag, >=, 200 * 1000);
+  g_assert_cmpint (lag, <, 30000 * 1000);
+  g_assert_cmpuint (pending, ==, 3);
+
+  /* Out of order: the last, the first, the middle one. */
+  waiting[0] = seqs[2];
+  waiting[1] = seqs[0];
+  waiting[2] = seqs[1];
+  for (guint i = 0; i < 3; i++)
+    natter_database_wait_async (database, waiting[i], wait_answered_cb, &waiting[i]);
+  while (!done)
+    {
+      done = waiting[0] == 0 && waiting[1] == 0 && waiting[2] == 0;
+      if (!done)
+        g_assert_true (g_main_context_iteration (NULL, TRUE));
+    }
+  g_assert_cmpint (count_items (f), ==, 3);
+  g_assert_cmpint (natter_database_get_lag (database, &pending), ==, 0);
+  g_assert_cmpuint (pending, ==, 0);
+
+  /* The next job is as old as itself, not as the first. */
+  queue_insert (database, 4);
+  g_assert_cmpint (natter_database_get_lag (database, &pending), <, 200 * 1000);
+  g_assert_cmpuint (pending, ==, 1);
+}
+
 static void
 test_errors_named (Fixture       *f,
                    gconstpointer  data)
@@ -1000,6 +1059,7 @@ main (int   argc,
   ADD ("open/migrates-from-older", test_open_migrates_from_older);
   ADD ("open/failed-step-rolls-back", test_open_failed_step_rolls_back);
   ADD ("open/refuses-newer", test_open_refuses_newer);
+  ADD ("write/lag", test_lag);
   ADD ("open/refuses-corrupt", test_open_refuses_corrupt);
   ADD ("open/refuses-directory", test_open_refuses_directory);
   ADD ("write/visible-after-flush", test_batch_visible_after_flush);

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "natter-database.h"
 #include "natter-server-private.h"
 
 /*
@@ -11,11 +12,48 @@
  * natter_server_store_get_last_durable()) has its replies and echoes held
  * back, with the client's following commands, until the store has
  * committed it; other clients go on meanwhile. History only has to stay
- * within one batch of the disk: a client whose command leaves more than
- * NATTER_SERVER_STORE_BATCH_ROWS writes waiting has its next commands wait
- * until they are committed (only a client whose command wrote: the others
- * go on).
+ * within NATTER_SERVER_STORE_LAG_MS of the disk: a client whose command
+ * queued history while older history waits longer than that (or while
+ * NATTER_SERVER_STORE_LAG_ROWS writes wait) is held the same way until the
+ * writer has caught up with it (only a client whose command wrote: the
+ * others go on).
  */
+
+typedef struct {
+  gint64 lag_us;
+  guint  rows;
+} AckLimits;
+
+/* The lag bound; tests narrow one side of it to see the other. */
+static const AckLimits *
+ack_limits (void)
+{
+  static AckLimits limits;
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      const char *lag_ms = g_getenv ("NATTER_TEST_STORE_LAG_MS");
+      const char *rows = g_getenv ("NATTER_TEST_STORE_LAG_ROWS");
+
+      limits.lag_us = 1000 * (lag_ms != NULL ? (gint64) g_ascii_strtoull (lag_ms, NULL, 10)
+                                             : NATTER_SERVER_STORE_LAG_MS);
+      limits.rows = rows != NULL ? (guint) g_ascii_strtoull (rows, NULL, 10) : NATTER_SERVER_STORE_LAG_ROWS;
+      g_once_init_leave (&done, 1);
+    }
+  return &limits;
+}
+
+/* History past the lag bound: its writer waits for the disk. */
+static gboolean
+ack_history_behind (NatterServer *self)
+{
+  const AckLimits *limits = ack_limits ();
+  guint pending;
+  gint64 lag = natter_database_get_lag (natter_server_store_get_database (self->store), &pending);
+
+  return lag > limits->lag_us || pending >= limits->rows;
+}
 
 void
 _natter_server_ack_begin (NatterServer *self,
@@ -85,10 +123,13 @@ _natter_server_ack_end (NatterServer        *self,
     return;
 
   durable = natter_server_store_get_last_durable (self->store);
-  queued = natter_server_store_get_last_queued (self->store);
   if (durable > mark->durable)
-    ack_wait (self, client, durable, mark->line);
-  else if (queued > mark->queued &&
-           natter_server_store_get_pending (self->store) >= NATTER_SERVER_STORE_BATCH_ROWS)
-    ack_wait (self, client, queued, client->lines_queued);
+    {
+      ack_wait (self, client, durable, mark->line);
+      return;
+    }
+  /* Its echo waits too: every echo sent finds history within the bound. */
+  queued = natter_server_store_get_last_queued (self->store);
+  if (queued > mark->queued && ack_history_behind (self))
+    ack_wait (self, client, queued, mark->line);
 }

@@ -325,7 +325,7 @@ void   _natter_server_ack_begin      (NatterServer        *server,
                                       NatterIrcClient        *client,
                                       NatterAckMark       *mark);
 /* Holds @client's replies since @mark and its input until what the command
- * wrote durably is committed (or history is back within a batch). */
+ * wrote durably is committed (or, past the lag bound, its history). */
 void   _natter_server_ack_end        (NatterServer        *server,
                                       NatterIrcClient        *client,
                                       const NatterAckMark *mark);

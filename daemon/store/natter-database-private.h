@@ -7,6 +7,22 @@
 
 G_BEGIN_DECLS
 
+/* When jobs were queued, for natter_database_get_lag(): a mark per
+ * millisecond in which something was queued (natter-database-lag.c). */
+#define NATTER_DATABASE_LAG_MARKS 1024
+
+typedef struct {
+  guint64 seq;   /* the first job queued at or after time */
+  gint64  time;  /* monotonic, in microseconds */
+} NatterDatabaseLagMark;
+
+typedef struct {
+  NatterDatabaseLagMark marks[NATTER_DATABASE_LAG_MARKS];
+  guint                 head;
+  guint                 len;
+  gint64                oldest;  /* the first mark's time, 0: none; read atomically */
+} NatterDatabaseLag;
+
 struct _NatterDatabase
 {
   GObject                     parent_instance;
@@ -26,8 +42,10 @@ struct _NatterDatabase
   GCond                       writer_cond;    /* wakes the thread in thread_wait() */
   gboolean                    writer_sleeping; /* in thread_wait(); under mutex */
   guint64                     writer_wake_seq; /* the job that fills its batch; under mutex */
-  guint64                     queued_seq;     /* last sequence number handed out */
-  guint64                     committed_seq;  /* last one the thread has committed */
+  guint64                     queued_seq;     /* last sequence number handed out; written
+                                               * under mutex, read atomically */
+  guint64                     committed_seq;  /* last one the thread has committed; written
+                                               * under mutex, read atomically */
   gboolean                    closed;
   gboolean                    thread_done;
   GPtrArray                  *readers;        /* idle read connections */
@@ -38,11 +56,15 @@ struct _NatterDatabase
   guint64                     failed_first;   /* the last batch that failed to commit */
   guint64                     failed_last;
 
+  NatterDatabaseLag           lag;            /* under mutex */
+  gint64                      commit_delay_us; /* test hook: the disk made slow */
+
   gint                        batch_delay_ms; /* atomic */
   gint                        batch_rows;     /* atomic */
 
   /* Read-only after a write failed as damage (see is_fatal()). */
   char                       *failure;        /* why, or NULL; under mutex */
+  gint                        read_only;      /* failure is set; atomic */
   gboolean                    query_only;     /* the database thread's */
   guint64                     unkept_from;    /* first job not kept, 0: none; under mutex */
   GMainContext               *context;        /* of the opener: "failure" is notified there */
@@ -63,6 +85,13 @@ sqlite3  *_natter_database_open_connection (NatterDatabase  *self,
 gboolean  _natter_database_apply_pragmas   (NatterDatabase  *self,
                                             sqlite3         *db,
                                             GError         **error);
+/* natter-database-lag.c; mutex held. */
+void      _natter_database_lag_note        (NatterDatabaseLag *lag,
+                                            guint64            seq);
+void      _natter_database_lag_committed   (NatterDatabaseLag *lag,
+                                            guint64            committed_seq,
+                                            guint64            queued_seq);
+
 /* Opens, checks and migrates the writer's connection (natter-database-open.c). */
 gboolean  _natter_database_open_file       (NatterDatabase  *self,
                                             GError         **error);

@@ -149,6 +149,7 @@ enter_read_only (NatterDatabase *self,
                                      "the README to restore a backup."),
                                    self->path, db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
   g_warning ("%s", self->failure);
+  g_atomic_int_set (&self->read_only, TRUE);
   if (!_natter_database_is_memory (self->path))
     _natter_database_file_forget (&self->checkpoints);
   self->notify_source = g_idle_source_new ();
@@ -168,15 +169,10 @@ enter_read_only (NatterDatabase *self,
 gboolean
 natter_database_is_read_only (NatterDatabase *self)
 {
-  gboolean read_only;
-
   g_return_val_if_fail (NATTER_IS_DATABASE (self), TRUE);
 
-  g_mutex_lock (&self->mutex);
-  read_only = self->failure != NULL;
-  g_mutex_unlock (&self->mutex);
-
-  return read_only;
+  /* Asked before every message the server stores: no lock. */
+  return g_atomic_int_get (&self->read_only);
 }
 
 guint64
@@ -327,8 +323,11 @@ static guint64
 queue_locked (NatterDatabase    *self,
               NatterDatabaseJob *job)
 {
-  guint64 seq = ++self->queued_seq;
+  guint64 seq = self->queued_seq + 1;
 
+  /* Read without the mutex by natter_database_get_queued_seq(). */
+  __atomic_store_n (&self->queued_seq, seq, __ATOMIC_RELAXED);
+  _natter_database_lag_note (&self->lag, seq);
   /* The thread may run and free @job as soon as it is pushed. */
   job->seq = seq;
   g_async_queue_push (self->queue, job);
@@ -551,6 +550,8 @@ thread_commit (NatterDatabase *self,
 
   if (self->schema->before_commit != NULL)
     self->schema->before_commit (self);
+  if (self->commit_delay_us > 0)
+    g_usleep (self->commit_delay_us);
   commit = natter_database_prepare (self, "COMMIT", &error);
   if (commit == NULL || !natter_database_step (self, commit, &error))
     {
@@ -739,7 +740,8 @@ backup_abort_all (NatterDatabase *self)
 
 /* With the queue empty in the middle of a batch: sleeps until @deadline,
  * until half the @rows_left jobs that would fill the batch are queued (it
- * catches up before a full batch holds its clients back), or until a job
+ * works through a burst as it comes rather than all at the deadline),
+ * or until a job
  * that ends it (a marker, a job alone) is queued; then the next job. */
 static NatterDatabaseJob *
 thread_wait (NatterDatabase *self,
@@ -860,7 +862,8 @@ database_thread (gpointer user_data)
       /* The batch that failed was rolled back, as is all that follows. */
       if (self->query_only && self->unkept_from == 0 && rows > 0)
         self->unkept_from = first_seq;
-      self->committed_seq = MAX (self->committed_seq, last_seq);
+      __atomic_store_n (&self->committed_seq, MAX (self->committed_seq, last_seq), __ATOMIC_RELEASE);
+      _natter_database_lag_committed (&self->lag, self->committed_seq, self->queued_seq);
       elsewhere = answer_waiters_locked (self, self->committed_seq, ok);
       g_cond_broadcast (&self->cond);
       g_mutex_unlock (&self->mutex);
@@ -1006,6 +1009,9 @@ natter_database_open (const char                 *path,
   if (!_natter_database_open_file (self, error))
     return NULL;
 
+  /* Tests: a disk that takes this long to commit each batch. */
+  if (g_getenv ("NATTER_TEST_COMMIT_DELAY_MS") != NULL)
+    self->commit_delay_us = 1000 * (gint64) g_ascii_strtoull (g_getenv ("NATTER_TEST_COMMIT_DELAY_MS"), NULL, 10);
   self->context = g_main_context_ref_thread_default ();
   self->closed = FALSE;
   self->thread_done = FALSE;
@@ -1100,14 +1106,20 @@ natter_database_get_pending (NatterDatabase *self)
   return (guint) MIN (pending, G_MAXUINT);
 }
 
-static int
-waiter_compare (gconstpointer a,
-                gconstpointer b,
-                gpointer      user_data)
+/* Mutex held. Waiters come mostly in sequence order: searched from the
+ * tail, the usual insertion costs one comparison. */
+static void
+waiter_insert_locked (NatterDatabase *self,
+                      Waiter         *waiter)
 {
-  guint64 sa = ((const Waiter *) a)->seq, sb = ((const Waiter *) b)->seq;
+  GList *after = self->waiters.tail;
 
-  return sa < sb ? -1 : sa > sb;
+  while (after != NULL && ((Waiter *) after->data)->seq > waiter->seq)
+    after = after->prev;
+  if (after == NULL)
+    g_queue_push_head (&self->waiters, waiter);
+  else
+    g_queue_insert_after (&self->waiters, after, waiter);
 }
 
 void
@@ -1140,7 +1152,7 @@ natter_database_wait_async (NatterDatabase      *self,
 
       waiter->seq = seq;
       waiter->task = g_steal_pointer (&task);
-      g_queue_insert_sorted (&self->waiters, waiter, waiter_compare, NULL);
+      waiter_insert_locked (self, waiter);
       if (!self->closed)
         queue_locked (self, marker_new (marker_soon));
     }
@@ -1166,15 +1178,10 @@ natter_database_wait_finish (NatterDatabase  *self,
 guint64
 natter_database_get_queued_seq (NatterDatabase *self)
 {
-  guint64 seq;
-
   g_return_val_if_fail (NATTER_IS_DATABASE (self), 0);
 
-  g_mutex_lock (&self->mutex);
-  seq = self->queued_seq;
-  g_mutex_unlock (&self->mutex);
-
-  return seq;
+  /* Once per command on the server's main thread: no lock. */
+  return __atomic_load_n (&self->queued_seq, __ATOMIC_RELAXED);
 }
 
 /* Reads ------------------------------------------------------------------- */

@@ -122,6 +122,11 @@ gboolean        natter_database_is_closed   (NatterDatabase *self);
 guint           natter_database_get_pending (NatterDatabase *self);
 /* The sequence number of the last job queued. */
 guint64         natter_database_get_queued_seq (NatterDatabase *self);
+/* How far the disk is behind: the age, in microseconds, of the oldest job
+ * queued and not yet committed (0: none; overstated by up to a millisecond,
+ * never understated), with in @pending how many jobs wait. */
+gint64          natter_database_get_lag     (NatterDatabase *self,
+                                             guint          *pending);
 
 /* Answers once job @seq (from natter_database_queue()) is committed: TRUE,
  * or an error when its transaction was rolled back or the database closed

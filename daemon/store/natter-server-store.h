@@ -137,16 +137,29 @@ const char        *natter_server_store_get_path    (NatterServerStore *self);
 struct _NatterDatabase *natter_server_store_get_database (NatterServerStore *self);
 
 /*
- * The batch bound: history (room and private messages) is committed at most
- * NATTER_SERVER_STORE_BATCH_DELAY_MS after it was queued, in transactions of
- * at most NATTER_SERVER_STORE_BATCH_ROWS rows. The server holds a client's
- * input while more than a batch of rows waits, so a crash loses at most
- * that much acknowledged history. What is durable (accounts, rooms, inboxes)
- * is waited for with natter_server_store_wait_async() before it is
- * acknowledged.
+ * The batch bound: history (room and private messages) is committed
+ * NATTER_SERVER_STORE_BATCH_DELAY_MS after the first row of its batch was
+ * queued, in transactions of at most NATTER_SERVER_STORE_BATCH_ROWS rows.
+ *
+ * The lag bound, what a crash may lose: history is echoed and delivered
+ * before it is committed, but a client whose command queued history is
+ * held (its replies and its next commands) while the oldest history not
+ * yet committed is more than NATTER_SERVER_STORE_LAG_MS old, or while
+ * NATTER_SERVER_STORE_LAG_ROWS writes wait (a slow disk still bounds
+ * memory); it goes on once the writer has committed what it queued. So
+ * when an echo is sent, no history older than LAG_MS is uncommitted: a
+ * crash (SIGKILL, power loss) loses at most LAG_MS of history whose
+ * echo or delivery was already sent, and with a disk that keeps up,
+ * nothing echoed more than LAG_MS (plus one commit) before it. Accounts,
+ * rooms and offline messages are durable: they are acknowledged only after
+ * their commit (natter_server_store_wait_async()).
  */
 #define NATTER_SERVER_STORE_BATCH_DELAY_MS 50
-#define NATTER_SERVER_STORE_BATCH_ROWS     500
+#define NATTER_SERVER_STORE_BATCH_ROWS     2000
+#define NATTER_SERVER_STORE_LAG_MS         250
+/* A waiting write holds about 340 bytes: 2,500 keep natterd's peak RSS at
+ * 2,000 clients near ngircd's (tests/bench/README.md, "History bound"). */
+#define NATTER_SERVER_STORE_LAG_ROWS       2500
 
 /*
  * History msgids: a message's msgid is its row id in 16 hex digits
