@@ -271,7 +271,7 @@ test_store_migrates_v1 (Fixture       *f,
   natter_test_store_exec (path, v1_sessions_schema);
   store = natter_session_store_new (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 6);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 7);
   /* Version 4: the STS policies' table, and no session presents a client certificate. */
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM sts_policies"), ==, 0);
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM sessions WHERE client_cert"), ==, 0);
@@ -606,7 +606,7 @@ test_store_migrates_version_5 (Fixture       *f,
 
   store = natter_session_store_new (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 6);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 7);
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM messages"), ==, 60);
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM read_markers"), ==, 2);
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM conversation_counts"), ==, 3);

@@ -178,13 +178,17 @@ natter_session_store_history_finish (GAsyncResult  *result,
 }
 
 /* CROSS JOIN keeps the FTS index outermost: left to choose, SQLite walks a
- * conversation's rows and matches each (0.9 s in 100,000 rows). */
-#define SEARCH_SQL(and_folded) \
+ * conversation's rows and matches each (0.9 s in 100,000 rows). The
+ * messages not indexed yet are matched in messages_tail, the same way
+ * (natter-session-store-fts.c). */
+#define SEARCH_PART_SQL(fts, and_folded) \
   "SELECT m.id, m.target, m.folded, m.time, m.sender, m.text, m.kind," \
   " m.own, m.highlight, m.msgid, m.subject, m.reply_to" \
-  " FROM messages_fts CROSS JOIN messages m ON m.id = messages_fts.rowid" \
-  " WHERE messages_fts MATCH ?1 AND m.session = ?2" and_folded \
-  " ORDER BY m.time DESC, m.id DESC LIMIT ?3"
+  " FROM " fts " CROSS JOIN messages m ON m.id = " fts ".rowid" \
+  " WHERE " fts " MATCH ?1 AND m.session = ?2" and_folded
+#define SEARCH_SQL(and_folded) \
+  SEARCH_PART_SQL ("messages_fts", and_folded) " UNION ALL " SEARCH_PART_SQL ("messages_tail", and_folded) \
+  " ORDER BY 4 DESC, 1 DESC LIMIT ?3"
 
 static void
 store_search_op (NatterSessionStore *self,
@@ -193,8 +197,14 @@ store_search_op (NatterSessionStore *self,
   QueryData *data = op->data;
   g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref);
   sqlite3_stmt *stmt;
+  GError *error = NULL;
   int rc;
 
+  if (!_natter_session_store_fts_prepare_tail (self->database, natter_database_get_handle (self->database), &error))
+    {
+      g_task_return_error (op->task, error);
+      return;
+    }
   stmt = _natter_session_store_op_stmt (self, op, data->folded != NULL ? SEARCH_SQL (" AND m.folded = ?4") : SEARCH_SQL (""));
   if (stmt == NULL)
     return;

@@ -19,6 +19,11 @@ struct _NatterSessionStore
   GMutex          id_lock;
   gint64          last_id;
 
+  /* The full-text index in batches (natter-session-store-fts.c): the
+   * database thread's. */
+  gint64          fts_through;     /* fts_state.indexed_through */
+  guint           fts_pending;     /* messages past it */
+
   /* Saved networks' passwords (natter-session-store-secrets.c). */
   NatterSecrets  *secrets;
   GHashTable     *unmoved;         /* "KIND NETWORK" -> a secret version 2 kept, not moved yet */
@@ -126,6 +131,36 @@ NatterSessionMessage *_natter_session_store_message_from_row (sqlite3_stmt *stmt
 void _natter_session_store_attach_reactions (NatterDatabase *database,
                                              gint64          session_id,
                                              GPtrArray      *messages);
+
+/* Version 6 indexed each message for search in its own commit, half the
+ * pages of a one-message commit: fts_state.indexed_through marks how far
+ * messages_fts goes, the rest is indexed in batches
+ * (natter-session-store-fts.c). Every message of a version 6 file is
+ * indexed. The index keeps no text of its own (external content): deleting
+ * a message not indexed yet must not touch it. */
+#define MIGRATE_FTS_BATCH_SQL \
+  "CREATE TABLE IF NOT EXISTS fts_state (" \
+  "  id INTEGER PRIMARY KEY CHECK (id = 0)," \
+  "  indexed_through INTEGER NOT NULL);" \
+  "INSERT OR IGNORE INTO fts_state SELECT 0, coalesce(max(id), 0) FROM messages;" \
+  "DROP TRIGGER IF EXISTS messages_fts_insert;" \
+  "DROP TRIGGER IF EXISTS messages_fts_delete;" \
+  "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages" \
+  "  WHEN old.kind <= " LAST_MESSAGE_KIND_SQL \
+  "  AND old.id <= (SELECT indexed_through FROM fts_state) BEGIN" \
+  "  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);" \
+  "END;"
+
+/* natter-session-store-fts.c, on the database thread. */
+void     _natter_session_store_fts_load         (NatterSessionStore *self);
+void     _natter_session_store_fts_added        (NatterSessionStore *self,
+                                                 gint64              id,
+                                                 const char         *text);
+void     _natter_session_store_fts_index_tail   (NatterSessionStore *self);
+/* On any connection, inside the query's transaction or savepoint. */
+gboolean _natter_session_store_fts_prepare_tail (NatterDatabase     *database,
+                                                 sqlite3            *db,
+                                                 GError            **error);
 
 /* Kinds up to this one are messages; after it come room events. */
 #define LAST_MESSAGE_KIND_SQL "2"
