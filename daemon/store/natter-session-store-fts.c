@@ -6,14 +6,15 @@
 #include "natter-session-store-private.h"
 
 /*
- * The full-text index in batches. Indexing each message in its own commit
- * wrote about five of the ten 4 KiB pages a one-message commit writes (FTS5
- * segment data, its index, the document sizes), for a message of a hundred
- * bytes. So new messages are indexed FTS_BATCH at a time, in the commit of
- * the message that fills the batch, and when the store closes;
- * fts_state.indexed_through says how far the index goes. Every message is
- * still committed on its own before anything waits on it: only the index
- * lags.
+ * The full-text index and the conversation counts in batches. Indexing
+ * each message in its own commit wrote about five of the ten 4 KiB pages a
+ * one-message commit writes (FTS5 segment data, its index, the document
+ * sizes), for a message of a hundred bytes, and counting it one more (its
+ * conversation_counts row). So new messages are indexed and counted
+ * FTS_BATCH at a time, in the commit of the message that fills the batch,
+ * and when the store closes; fts_state.indexed_through says how far both go.
+ * Every message is still committed on its own before anything waits on it:
+ * only the index and the counts lag, and readers add the rest up.
  *
  * Search covers the tail past indexed_through with the same matching rules:
  * the tail's few rows are put in an FTS5 table of the connection's own
@@ -22,8 +23,8 @@
  * simply longer: the next start indexes it.
  *
  * A message whose id is below the mark when it lands (an id taken before a
- * batch ran, its row inserted after) is indexed at once, so the index never
- * has a hole below the mark.
+ * batch ran, its row inserted after) is indexed at once (and counted, by
+ * the counts_insert trigger), so neither has a hole below the mark.
  */
 
 /* How many unindexed messages make a batch. */
@@ -38,18 +39,26 @@ void
 _natter_session_store_fts_index_tail (NatterSessionStore *self)
 {
   sqlite3_stmt *index_stmt;
+  sqlite3_stmt *counts_stmt;
   sqlite3_stmt *mark_stmt;
   g_autoptr(GError) error = NULL;
 
   index_stmt = _natter_session_store_stmt (self, "INSERT INTO messages_fts (rowid, text) " TAIL_SQL " ORDER BY id");
+  counts_stmt = _natter_session_store_stmt (self,
+    "INSERT INTO conversation_counts (session, folded, unread, highlights, last_id, last_time)"
+    " SELECT session, folded, u, h, li, lt FROM (" COUNTS_TAIL_SQL " GROUP BY m.session, m.folded) WHERE true"
+    " ON CONFLICT (session, folded) DO UPDATE SET unread = unread + excluded.unread,"
+    " highlights = highlights + excluded.highlights, last_id = max(last_id, excluded.last_id),"
+    " last_time = max(last_time, excluded.last_time)");
   mark_stmt = _natter_session_store_stmt (self,
     "UPDATE fts_state SET indexed_through = (SELECT coalesce(max(id), 0) FROM messages)"
     " RETURNING indexed_through");
-  if (index_stmt == NULL || mark_stmt == NULL)
+  if (index_stmt == NULL || counts_stmt == NULL || mark_stmt == NULL)
     return;
 
-  /* The batch is part of the writer's transaction: both land or neither. */
-  if (!natter_database_step (self->database, index_stmt, &error))
+  /* The batch is part of the writer's transaction: all lands or nothing. */
+  if (!natter_database_step (self->database, index_stmt, &error)
+      || !natter_database_step (self->database, counts_stmt, &error))
     {
       if (!natter_database_is_read_only (self->database))
         g_warning ("sessions.db: cannot index messages for search: %s", error->message);

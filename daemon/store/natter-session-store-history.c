@@ -270,9 +270,10 @@ typedef struct {
 } Counts;
 
 /* conversation_counts keeps the figures (migration 6): one row, not a
- * conversation's every row. The newest time is not of events: it anchors
- * the chathistory backfill, and our own join, logged just before, must not
- * hide what was missed. */
+ * conversation's every row, plus the few messages after the last batch
+ * (migration 7, natter-session-store-fts.c). The newest time is not of
+ * events: it anchors the chathistory backfill, and our own join, logged
+ * just before, must not hide what was missed. */
 static void
 store_counts_op (NatterSessionStore *self,
                  StoreOp            *op)
@@ -281,8 +282,16 @@ store_counts_op (NatterSessionStore *self,
   Counts *counts = g_new0 (Counts, 1);
   sqlite3_stmt *stmt;
 
-  stmt = _natter_session_store_stmt (self, "SELECT unread, highlights, last_id, last_time FROM conversation_counts"
-                                           " WHERE session = ?1 AND folded = ?2");
+  stmt = _natter_session_store_stmt (self,
+    "SELECT coalesce(c.unread, 0) + t.u, coalesce(c.highlights, 0) + t.h,"
+    " max(coalesce(c.last_id, 0), coalesce(t.li, 0)), max(coalesce(c.last_time, 0), coalesce(t.lt, 0))"
+    " FROM (SELECT coalesce(sum(m.own = 0 AND m.id > r.last_read), 0) AS u,"
+    "   coalesce(sum((m.own = 0 AND m.id > r.last_read) * m.highlight), 0) AS h, max(m.id) AS li, max(m.time) AS lt"
+    "   FROM (SELECT coalesce((SELECT last_read FROM read_markers WHERE session = ?1 AND folded = ?2), 0)"
+    "     AS last_read) r"
+    "   CROSS JOIN messages m WHERE m.id > " FTS_MARK_SQL " AND +m.session = ?1 AND +m.folded = ?2"
+    "   AND m.kind <= " LAST_MESSAGE_KIND_SQL ") t"
+    " LEFT JOIN conversation_counts c ON c.session = ?1 AND c.folded = ?2");
   if (stmt != NULL)
     {
       sqlite3_bind_int (stmt, 1, data->session_id);
