@@ -42,6 +42,7 @@ _natter_session_store_fts_index_tail (NatterSessionStore *self)
   sqlite3_stmt *counts_stmt;
   sqlite3_stmt *mark_stmt;
   g_autoptr(GError) error = NULL;
+  sqlite3 *db;
 
   index_stmt = _natter_session_store_stmt (self, "INSERT INTO messages_fts (rowid, text) " TAIL_SQL " ORDER BY id");
   counts_stmt = _natter_session_store_stmt (self,
@@ -56,20 +57,26 @@ _natter_session_store_fts_index_tail (NatterSessionStore *self)
   if (index_stmt == NULL || counts_stmt == NULL || mark_stmt == NULL)
     return;
 
-  /* The batch is part of the writer's transaction: all lands or nothing. */
+  /* All of the batch or none of it, whatever else the writer's
+   * transaction holds: half a batch would be indexed twice. */
+  db = natter_database_get_handle (self->database);
+  sqlite3_exec (db, "SAVEPOINT natter_fts_batch", NULL, NULL, NULL);
   if (!natter_database_step (self->database, index_stmt, &error)
-      || !natter_database_step (self->database, counts_stmt, &error))
+      || !natter_database_step (self->database, counts_stmt, &error)
+      || sqlite3_step (mark_stmt) != SQLITE_ROW)
     {
+      if (error == NULL)
+        natter_database_set_error (self->database, NULL, sqlite3_errcode (db), "fts_state", &error);
+      sqlite3_reset (mark_stmt);
+      sqlite3_exec (db, "ROLLBACK TO natter_fts_batch; RELEASE natter_fts_batch", NULL, NULL, NULL);
       if (!natter_database_is_read_only (self->database))
         g_warning ("sessions.db: cannot index messages for search: %s", error->message);
       return;
     }
-  if (sqlite3_step (mark_stmt) == SQLITE_ROW)
-    {
-      self->fts_through = sqlite3_column_int64 (mark_stmt, 0);
-      self->fts_pending = 0;
-    }
+  self->fts_through = sqlite3_column_int64 (mark_stmt, 0);
+  self->fts_pending = 0;
   sqlite3_reset (mark_stmt);
+  sqlite3_exec (db, "RELEASE natter_fts_batch", NULL, NULL, NULL);
 }
 
 /* On the database thread, after @id was inserted as a message (kind <= last
@@ -81,8 +88,10 @@ _natter_session_store_fts_added (NatterSessionStore *self,
 {
   if (id <= self->fts_through)
     {
+      /* The mark as committed: a batch rolled back leaves the row to the next. */
       sqlite3_stmt *stmt = _natter_session_store_stmt (self,
-                                                        "INSERT INTO messages_fts (rowid, text) VALUES (?1, ?2)");
+                                                        "INSERT INTO messages_fts (rowid, text) SELECT ?1, ?2"
+                                                        " WHERE ?1 <= (SELECT indexed_through FROM fts_state)");
 
       if (stmt == NULL)
         return;
