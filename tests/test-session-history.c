@@ -495,6 +495,42 @@ test_store_counts_read_one_row (Fixture       *f,
   g_assert_cmpint (steps, <, 200 + 50 * tail);
 }
 
+/* A batch of the index and the counts reads the messages it adds, never
+ * the conversation's every row: SQLite's count of the steps of the
+ * statements the store ran while logging a batch's worth after 10,000. */
+static void
+test_store_batch_reads_its_rows (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "sessions.db", NULL);
+  gint64 base = G_GINT64_CONSTANT (1700000000) * G_USEC_PER_SEC;
+  sqlite3 *db = natter_database_get_handle (natter_session_store_get_database (f->store));
+  sqlite3_stmt *stmt;
+  gint64 steps = 0;
+  gint64 before;
+
+  for (guint i = 0; i < 10000 + 64; i++)
+    {
+      g_autoptr(NatterSessionMessage) message = make_message (f->store, "#big", base + i * G_USEC_PER_SEC, "bob",
+                                                              "line");
+
+      if (i == 10000)
+        {
+          natter_session_store_sync (f->store);
+          for (stmt = sqlite3_next_stmt (db, NULL); stmt != NULL; stmt = sqlite3_next_stmt (db, stmt))
+            sqlite3_stmt_status (stmt, SQLITE_STMTSTATUS_VM_STEP, TRUE);
+        }
+      natter_session_store_log (f->store, 1, message);
+    }
+  natter_session_store_sync (f->store);
+  before = natter_test_store_query_int (path, "SELECT max(id) FROM messages") - 64;
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT indexed_through FROM fts_state"), >, before);
+  for (stmt = sqlite3_next_stmt (db, NULL); stmt != NULL; stmt = sqlite3_next_stmt (db, stmt))
+    steps += sqlite3_stmt_status (stmt, SQLITE_STMTSTATUS_VM_STEP, FALSE);
+  g_test_message ("64 messages and their batch after 10,000: %" G_GINT64_FORMAT " steps", steps);
+  g_assert_cmpint (steps, <, 64 * 300);
+}
+
 /* The kept counts match a count of the rows through every write that
  * changes them: messages, ours, events, backfill of older ones, partial and
  * full read markers (ours or another client's: the same marker), deletion
@@ -947,6 +983,8 @@ main (int   argc,
               fixture_set_up, test_store_migrates_v1, fixture_tear_down);
   g_test_add ("/session/store/counts-read-one-row", Fixture, NULL,
               fixture_set_up, test_store_counts_read_one_row, fixture_tear_down);
+  g_test_add ("/session/store/batch-reads-its-rows", Fixture, NULL,
+              fixture_set_up, test_store_batch_reads_its_rows, fixture_tear_down);
   g_test_add ("/session/store/counts-stay-right", Fixture, NULL,
               fixture_set_up, test_store_counts_stay_right, fixture_tear_down);
   g_test_add ("/session/store/counts-stay-right-across-a-batch", Fixture, GUINT_TO_POINTER (34),
