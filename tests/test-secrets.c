@@ -639,7 +639,7 @@ assert_migrated (Fixture *f)
 
   /* Version 3 took the passwords out; 4 (client authentication) and 5
    * (replies and reactions) keep that. */
-  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 6);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 7);
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM pragma_table_info ('sessions')"
                                                       " WHERE name LIKE '%password%'"), ==, 0);
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM messages"), ==, 1);

@@ -271,7 +271,7 @@ test_store_migrates_v1 (Fixture       *f,
   natter_test_store_exec (path, v1_sessions_schema);
   store = natter_session_store_new (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 6);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 7);
   /* Version 4: the STS policies' table, and no session presents a client certificate. */
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM sts_policies"), ==, 0);
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM sessions WHERE client_cert"), ==, 0);
@@ -449,16 +449,20 @@ log_one (NatterSessionStore *store,
 }
 
 /* Opening a room reads its kept counts, never every row of it: SQLite's own
- * count of the steps of every statement the store ran, never a time. */
+ * count of the steps of every statement the store ran, never a time. The
+ * kept counts stop at the last batch (natter-session-store-fts.c): the
+ * messages after it, fewer than a batch, are read too. */
 static void
 test_store_counts_read_one_row (Fixture       *f,
                                 gconstpointer  data)
 {
   gint64 base = G_GINT64_CONSTANT (1700000000) * G_USEC_PER_SEC;
   CountsResult got = { 0, };
+  g_autofree char *path = g_build_filename (f->dir, "sessions.db", NULL);
   sqlite3 *db;
   sqlite3_stmt *stmt;
   int steps = 0;
+  int tail;
 
   for (guint i = 0; i < 3000; i++)
     {
@@ -483,15 +487,57 @@ test_store_counts_read_one_row (Fixture       *f,
   natter_session_store_sync (f->store);
   for (stmt = sqlite3_next_stmt (db, NULL); stmt != NULL; stmt = sqlite3_next_stmt (db, stmt))
     steps += sqlite3_stmt_status (stmt, SQLITE_STMTSTATUS_VM_STEP, FALSE);
-  g_test_message ("counts of #big: %d steps", steps);
+  tail = natter_test_store_query_int (path, "SELECT count(*) FROM messages"
+                                            " WHERE id > (SELECT indexed_through FROM fts_state)");
+  g_test_message ("counts of #big: %d steps, %d messages after the batch", steps, tail);
+  g_assert_cmpint (tail, <, 64);
   g_assert_cmpint (steps, >, 0);
-  g_assert_cmpint (steps, <, 200);
+  g_assert_cmpint (steps, <, 200 + 50 * tail);
+}
+
+/* A batch of the index and the counts reads the messages it adds, never
+ * the conversation's every row: SQLite's count of the steps of the
+ * statements the store ran while logging a batch's worth after 10,000. */
+static void
+test_store_batch_reads_its_rows (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "sessions.db", NULL);
+  gint64 base = G_GINT64_CONSTANT (1700000000) * G_USEC_PER_SEC;
+  sqlite3 *db = natter_database_get_handle (natter_session_store_get_database (f->store));
+  sqlite3_stmt *stmt;
+  gint64 steps = 0;
+  gint64 before;
+
+  for (guint i = 0; i < 10000 + 64; i++)
+    {
+      g_autoptr(NatterSessionMessage) message = make_message (f->store, "#big", base + i * G_USEC_PER_SEC, "bob",
+                                                              "line");
+
+      if (i == 10000)
+        {
+          natter_session_store_sync (f->store);
+          for (stmt = sqlite3_next_stmt (db, NULL); stmt != NULL; stmt = sqlite3_next_stmt (db, stmt))
+            sqlite3_stmt_status (stmt, SQLITE_STMTSTATUS_VM_STEP, TRUE);
+        }
+      natter_session_store_log (f->store, 1, message);
+    }
+  natter_session_store_sync (f->store);
+  before = natter_test_store_query_int (path, "SELECT max(id) FROM messages") - 64;
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT indexed_through FROM fts_state"), >, before);
+  for (stmt = sqlite3_next_stmt (db, NULL); stmt != NULL; stmt = sqlite3_next_stmt (db, stmt))
+    steps += sqlite3_stmt_status (stmt, SQLITE_STMTSTATUS_VM_STEP, FALSE);
+  g_test_message ("64 messages and their batch after 10,000: %" G_GINT64_FORMAT " steps", steps);
+  g_assert_cmpint (steps, <, 64 * 300);
 }
 
 /* The kept counts match a count of the rows through every write that
  * changes them: messages, ours, events, backfill of older ones, partial and
  * full read markers (ours or another client's: the same marker), deletion
- * by a redaction, rows deleted by another connection, new rows after all. */
+ * by a redaction, rows deleted by another connection, new rows after all.
+ * @data: messages logged in #c first; 34 makes the 30th message of the test
+ * fill a batch (natter-session-store-fts.c), so that what follows touches
+ * kept counts and messages after the batch both. */
 static void
 test_store_counts_stay_right (Fixture       *f,
                               gconstpointer  data)
@@ -503,7 +549,11 @@ test_store_counts_stay_right (Fixture       *f,
   g_autoptr(GPtrArray) older = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref);
   g_autoptr(GPtrArray) added = NULL;
   g_autofree char *sql = NULL;
+  guint before = GPOINTER_TO_UINT (data);
 
+  for (guint i = 0; i < before; i++)
+    natter_session_message_unref (log_one (f->store, "#c", base - 1000 * G_USEC_PER_SEC + i, "bob", "first", NULL,
+                                           FALSE));
   assert_counts (f->store, path, "#a");
   for (guint i = 0; i < 40; i++)
     {
@@ -515,6 +565,10 @@ test_store_counts_stay_right (Fixture       *f,
     }
   event = make_event (f->store, NATTER_MESSAGE_KIND_PART, "bob", NULL, "so long");
   natter_session_store_log (f->store, 1, event);
+  natter_session_store_sync (f->store);
+  if (before > 0)
+    g_assert_cmpint (natter_test_store_query_int (path, "SELECT indexed_through FROM fts_state"), ==,
+                     ((NatterSessionMessage *) kept->pdata[63 - before])->id);
   assert_counts (f->store, path, "#a");
   assert_counts (f->store, path, "#b");
 
@@ -562,8 +616,6 @@ test_store_counts_stay_right (Fixture       *f,
   assert_counts (f->store, path, "#a");
   g_ptr_array_add (kept, log_one (f->store, "#a", base + 100 * G_USEC_PER_SEC, "bob", "hi alice", "n1", FALSE));
   assert_counts (f->store, path, "#a");
-  g_assert_cmpint (natter_test_store_query_int (path, "SELECT unread FROM conversation_counts WHERE folded = '#a'"),
-                   ==, 1);
   assert_counts (f->store, path, "#b");
   assert_counts (f->store, path, "#none");
 }
@@ -606,13 +658,312 @@ test_store_migrates_version_5 (Fixture       *f,
 
   store = natter_session_store_new (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 6);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 7);
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM messages"), ==, 60);
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM read_markers"), ==, 2);
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM conversation_counts"), ==, 3);
   assert_counts (store, path, "#a");
   assert_counts (store, path, "#b");
   assert_counts (store, path, "bob");
+  natter_session_store_close (store);
+}
+
+/* The search index in batches (natter-session-store-fts.c). */
+
+#define FTS_BATCH 64
+
+static void
+on_searched (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+
+  wait->array = natter_session_store_search_finish (result, &wait->error);
+  wait->done = TRUE;
+}
+
+static void
+on_found (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+
+  wait->array = natter_session_store_find_finish (NATTER_SESSION_STORE (source), result, &wait->error);
+  wait->done = TRUE;
+}
+
+/* The ids @query finds, newest first, in session 1 (@folded: in one
+ * conversation) and through the desktop's search over every session: both
+ * must agree. */
+static GArray *
+search_ids (NatterSessionStore *store,
+            const char         *query,
+            const char         *folded,
+            guint               limit)
+{
+  AsyncWait wait = { 0, };
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  guint session_ids[] = { 1 };
+
+  natter_session_store_search_async (store, 1, query, folded, limit, on_searched, &wait);
+  natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+  g_assert_no_error (wait.error);
+  for (guint i = 0; i < wait.array->len; i++)
+    g_array_append_val (ids, ((NatterSessionMessage *) wait.array->pdata[i])->id);
+  g_clear_pointer (&wait.array, g_ptr_array_unref);
+
+  if (folded == NULL)
+    {
+      wait.done = FALSE;
+      natter_session_store_find_async (store, query, NULL, session_ids, 1, limit, NULL, on_found, &wait);
+      natter_test_spin_until (is_done, &wait.done, NATTER_TEST_TIMEOUT_MS);
+      g_assert_no_error (wait.error);
+      g_assert_cmpuint (wait.array->len, ==, ids->len);
+      for (guint i = 0; i < wait.array->len; i++)
+        g_assert_cmpint (((NatterSessionFound *) wait.array->pdata[i])->message->id, ==,
+                         g_array_index (ids, gint64, i));
+      g_clear_pointer (&wait.array, g_ptr_array_unref);
+    }
+
+  return ids;
+}
+
+/* The index holds exactly the messages up to its mark, and SQLite finds it
+ * sound. */
+static void
+assert_index_exact (const char *path)
+{
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM messages_fts_docsize"), ==,
+                   natter_test_store_query_int (path, "SELECT count(*) FROM messages WHERE kind <= 2"
+                                                      " AND id <= (SELECT indexed_through FROM fts_state)"));
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM messages_fts_docsize WHERE id NOT IN"
+                                                      " (SELECT id FROM messages WHERE kind <= 2"
+                                                      "  AND id <= (SELECT indexed_through FROM fts_state))"),
+                   ==, 0);
+  natter_test_store_exec (path, "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')");
+}
+
+static gint64 *
+log_numbered (NatterSessionStore *store,
+              guint               n,
+              const char         *word)
+{
+  gint64 base = G_GINT64_CONSTANT (1700000000) * G_USEC_PER_SEC;
+  gint64 *ids = g_new0 (gint64, n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("%s %u %s", word, i, i % 2 == 0 ? "even" : "odd");
+      g_autofree char *msgid = g_strdup_printf ("%s%u", word, i);
+      g_autoptr(NatterSessionMessage) message = log_one (store, i % 2 == 0 ? "#a" : "#b",
+                                                         base + i * G_USEC_PER_SEC, "bob", text, msgid, FALSE);
+
+      ids[i] = message->id;
+    }
+  natter_session_store_sync (store);
+
+  return ids;
+}
+
+/* A message is committed without touching the search index nor the
+ * conversation's counts (six of the ten pages of a one-message commit), and
+ * search and the counts find it all the same. */
+static void
+test_store_search_before_indexing (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "tail.db", NULL);
+  g_autoptr(NatterSessionStore) store = natter_session_store_new (path, NULL);
+  g_autofree gint64 *ids = log_numbered (store, 10, "fresh");
+  g_autoptr(GArray) found = NULL;
+
+  /* Committed, and not in the index yet. */
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM messages"), ==, 10);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM messages_fts_docsize"), ==, 0);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM conversation_counts"), ==, 0);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT indexed_through FROM fts_state"), <, ids[0]);
+  assert_counts (store, path, "#a");
+  assert_counts (store, path, "#b");
+
+  found = search_ids (store, "fresh", NULL, 50);
+  g_assert_cmpuint (found->len, ==, 10);
+  for (guint i = 0; i < 10; i++)
+    g_assert_cmpint (g_array_index (found, gint64, i), ==, ids[9 - i]);
+  g_clear_pointer (&found, g_array_unref);
+
+  /* The same matching rules as the index: a phrase, NOT, a prefix, a column. */
+  found = search_ids (store, "\"fresh 3\" OR (fresh NOT even) AND text: od*", NULL, 50);
+  g_assert_cmpuint (found->len, ==, 5);
+  g_assert_cmpint (g_array_index (found, gint64, 0), ==, ids[9]);
+  g_clear_pointer (&found, g_array_unref);
+  found = search_ids (store, "even", "#a", 3);
+  g_assert_cmpuint (found->len, ==, 3);
+  g_assert_cmpint (g_array_index (found, gint64, 0), ==, ids[8]);
+  g_clear_pointer (&found, g_array_unref);
+
+  natter_session_store_close (store);
+  assert_index_exact (path);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM messages_fts_docsize"), ==, 10);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT sum(unread) FROM conversation_counts"), ==, 10);
+}
+
+/* The 64th message indexes the batch in its commit; search merges the index
+ * and the tail in order; deleting a message works on either side. */
+static void
+test_store_search_across_batch (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "batch.db", NULL);
+  g_autoptr(NatterSessionStore) store = natter_session_store_new (path, NULL);
+  g_autofree gint64 *ids = log_numbered (store, FTS_BATCH + 6, "word");
+  g_autoptr(GArray) found = NULL;
+
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT indexed_through FROM fts_state"), ==,
+                   ids[FTS_BATCH - 1]);
+  assert_index_exact (path);
+
+  /* Ten newest: six of the tail, then four of the index. */
+  found = search_ids (store, "word", NULL, 10);
+  g_assert_cmpuint (found->len, ==, 10);
+  for (guint i = 0; i < 10; i++)
+    g_assert_cmpint (g_array_index (found, gint64, i), ==, ids[FTS_BATCH + 5 - i]);
+  g_clear_pointer (&found, g_array_unref);
+  found = search_ids (store, "word", "#b", 100);
+  g_assert_cmpuint (found->len, ==, (FTS_BATCH + 6) / 2);
+  g_clear_pointer (&found, g_array_unref);
+
+  /* One deleted from the index, one from the tail. */
+  natter_session_store_redact (store, 1, "word10");
+  natter_session_store_redact (store, 1, "word68");
+  natter_session_store_sync (store);
+  assert_index_exact (path);
+  found = search_ids (store, "word", NULL, 100);
+  g_assert_cmpuint (found->len, ==, FTS_BATCH + 4);
+  for (guint i = 0; i < found->len; i++)
+    {
+      g_assert_cmpint (g_array_index (found, gint64, i), !=, ids[10]);
+      g_assert_cmpint (g_array_index (found, gint64, i), !=, ids[68]);
+    }
+  g_clear_pointer (&found, g_array_unref);
+
+  /* Closing indexes the tail: all but the deleted. */
+  natter_session_store_close (store);
+  assert_index_exact (path);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM messages_fts_docsize"), ==,
+                   FTS_BATCH + 4);
+}
+
+static void
+copy_file (const char *from,
+           const char *to)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_get_contents (from, &contents, &length, &error));
+  g_assert_true (g_file_set_contents (to, contents, length, &error));
+  g_assert_no_error (error);
+}
+
+/* A crash leaves messages past the index: search finds them, and the next
+ * start indexes them. */
+static void
+test_store_search_after_crash (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "live.db", NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *crashed = g_build_filename (f->dir, "crashed.db", NULL);
+  g_autofree char *crashed_wal = g_strconcat (crashed, "-wal", NULL);
+  g_autoptr(NatterSessionStore) store = natter_session_store_new (path, NULL);
+  g_autofree gint64 *first = log_numbered (store, FTS_BATCH + 20, "before");
+  g_autoptr(NatterSessionStore) restarted = NULL;
+  g_autoptr(GArray) found = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The files as a crash leaves them: committed, the last 20 not indexed. */
+  copy_file (path, crashed);
+  copy_file (wal, crashed_wal);
+  natter_session_store_close (store);
+  g_assert_cmpint (natter_test_store_query_int (crashed, "SELECT indexed_through FROM fts_state"), ==,
+                   first[FTS_BATCH - 1]);
+  g_assert_cmpint (natter_test_store_query_int (crashed, "SELECT count(*) FROM messages"), ==, FTS_BATCH + 20);
+
+  restarted = natter_session_store_new (crashed, &error);
+  g_assert_no_error (error);
+  found = search_ids (restarted, "before", NULL, 30);
+  g_assert_cmpuint (found->len, ==, 30);
+  for (guint i = 0; i < 30; i++)
+    g_assert_cmpint (g_array_index (found, gint64, i), ==, first[FTS_BATCH + 19 - i]);
+  g_clear_pointer (&found, g_array_unref);
+
+  /* Indexed and counted at the start, before the store was closed. */
+  g_assert_cmpint (natter_test_store_query_int (crashed, "SELECT indexed_through FROM fts_state"), ==,
+                   first[FTS_BATCH + 19]);
+  assert_index_exact (crashed);
+  g_assert_cmpint (natter_test_store_query_int (crashed, "SELECT sum(unread) FROM conversation_counts"), ==,
+                   FTS_BATCH + 20);
+  assert_counts (restarted, crashed, "#a");
+  assert_counts (restarted, crashed, "#b");
+  natter_session_store_close (restarted);
+}
+
+/* Version 6 indexed each message as it came: migration 7 keeps every row
+ * and the whole index, and new messages wait for their batch. */
+static void
+test_store_migrates_version_6 (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "v6.db", NULL);
+  g_autoptr(NatterSessionStore) store = natter_session_store_new (path, NULL);
+  g_autofree gint64 *ids = log_numbered (store, 100, "old");
+  g_autoptr(NatterSessionMessage) fresh = NULL;
+  g_autoptr(GArray) found = NULL;
+  g_autoptr(GError) error = NULL;
+
+  natter_session_store_close (store);
+  g_clear_object (&store);
+  /* Back to what version 6 wrote. */
+  natter_test_store_exec (path, "DROP TABLE fts_state; DROP TRIGGER messages_fts_delete;"
+                                "DROP TRIGGER counts_insert; DROP TRIGGER counts_delete;"
+                                "DROP TRIGGER counts_kind_out; DROP TRIGGER counts_kind_in;"
+                                "DROP TRIGGER counts_marker_insert; DROP TRIGGER counts_marker_update;"
+                                "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages"
+                                "  WHEN new.kind <= 2 BEGIN"
+                                "  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text); END;"
+                                "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages"
+                                "  WHEN old.kind <= 2 BEGIN"
+                                "  INSERT INTO messages_fts (messages_fts, rowid, text)"
+                                "  VALUES ('delete', old.id, old.text); END;"
+                                "PRAGMA user_version = 6;");
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM messages_fts_docsize"), ==, 100);
+
+  store = natter_session_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 7);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM messages"), ==, 100);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT indexed_through FROM fts_state"), ==, ids[99]);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM sqlite_master"
+                                                      " WHERE name = 'messages_fts_insert'"), ==, 0);
+  assert_index_exact (path);
+  found = search_ids (store, "old", NULL, 200);
+  g_assert_cmpuint (found->len, ==, 100);
+  g_clear_pointer (&found, g_array_unref);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT sum(unread) FROM conversation_counts"), ==, 100);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM sqlite_master"
+                                                      " WHERE name LIKE 'counts_%'"), ==, 6);
+
+  fresh = log_one (store, "#a", G_GINT64_CONSTANT (1800000000) * G_USEC_PER_SEC, "bob", "old and new", "n1", FALSE);
+  natter_session_store_sync (store);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM messages_fts_docsize"), ==, 100);
+  natter_session_store_mark_read (store, 1, "#b", ids[50]);
+  assert_counts (store, path, "#a");
+  assert_counts (store, path, "#b");
+  found = search_ids (store, "old", NULL, 1);
+  g_assert_cmpint (g_array_index (found, gint64, 0), ==, fresh->id);
   natter_session_store_close (store);
 }
 
@@ -632,10 +983,22 @@ main (int   argc,
               fixture_set_up, test_store_migrates_v1, fixture_tear_down);
   g_test_add ("/session/store/counts-read-one-row", Fixture, NULL,
               fixture_set_up, test_store_counts_read_one_row, fixture_tear_down);
+  g_test_add ("/session/store/batch-reads-its-rows", Fixture, NULL,
+              fixture_set_up, test_store_batch_reads_its_rows, fixture_tear_down);
   g_test_add ("/session/store/counts-stay-right", Fixture, NULL,
+              fixture_set_up, test_store_counts_stay_right, fixture_tear_down);
+  g_test_add ("/session/store/counts-stay-right-across-a-batch", Fixture, GUINT_TO_POINTER (34),
               fixture_set_up, test_store_counts_stay_right, fixture_tear_down);
   g_test_add ("/session/store/migrates-version-5", Fixture, NULL,
               fixture_set_up, test_store_migrates_version_5, fixture_tear_down);
+  g_test_add ("/session/store/search-before-indexing", Fixture, NULL,
+              fixture_set_up, test_store_search_before_indexing, fixture_tear_down);
+  g_test_add ("/session/store/search-across-a-batch", Fixture, NULL,
+              fixture_set_up, test_store_search_across_batch, fixture_tear_down);
+  g_test_add ("/session/store/search-after-a-crash", Fixture, NULL,
+              fixture_set_up, test_store_search_after_crash, fixture_tear_down);
+  g_test_add ("/session/store/migrates-version-6", Fixture, NULL,
+              fixture_set_up, test_store_migrates_version_6, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -208,7 +208,7 @@ test_fake_with_tags (Fixture       *f,
   g_assert_no_error (error);
   g_set_object (&f->store, reopened);
   g_object_unref (reopened);
-  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 6);
+  g_assert_cmpint (natter_test_store_query_int (path, "PRAGMA user_version"), ==, 7);
   g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM reactions WHERE msgid = 'c1'"), ==, 64);
 
   page = store_history (f->store, "#m", NATTER_SCROLLBACK_LATEST, 0, 50, FALSE);

@@ -178,13 +178,17 @@ natter_session_store_history_finish (GAsyncResult  *result,
 }
 
 /* CROSS JOIN keeps the FTS index outermost: left to choose, SQLite walks a
- * conversation's rows and matches each (0.9 s in 100,000 rows). */
-#define SEARCH_SQL(and_folded) \
+ * conversation's rows and matches each (0.9 s in 100,000 rows). The
+ * messages not indexed yet are matched in messages_tail, the same way
+ * (natter-session-store-fts.c). */
+#define SEARCH_PART_SQL(fts, and_folded) \
   "SELECT m.id, m.target, m.folded, m.time, m.sender, m.text, m.kind," \
   " m.own, m.highlight, m.msgid, m.subject, m.reply_to" \
-  " FROM messages_fts CROSS JOIN messages m ON m.id = messages_fts.rowid" \
-  " WHERE messages_fts MATCH ?1 AND m.session = ?2" and_folded \
-  " ORDER BY m.time DESC, m.id DESC LIMIT ?3"
+  " FROM " fts " CROSS JOIN messages m ON m.id = " fts ".rowid" \
+  " WHERE " fts " MATCH ?1 AND m.session = ?2" and_folded
+#define SEARCH_SQL(and_folded) \
+  SEARCH_PART_SQL ("messages_fts", and_folded) " UNION ALL " SEARCH_PART_SQL ("messages_tail", and_folded) \
+  " ORDER BY 4 DESC, 1 DESC LIMIT ?3"
 
 static void
 store_search_op (NatterSessionStore *self,
@@ -193,8 +197,14 @@ store_search_op (NatterSessionStore *self,
   QueryData *data = op->data;
   g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_message_unref);
   sqlite3_stmt *stmt;
+  GError *error = NULL;
   int rc;
 
+  if (!_natter_session_store_fts_prepare_tail (self->database, natter_database_get_handle (self->database), &error))
+    {
+      g_task_return_error (op->task, error);
+      return;
+    }
   stmt = _natter_session_store_op_stmt (self, op, data->folded != NULL ? SEARCH_SQL (" AND m.folded = ?4") : SEARCH_SQL (""));
   if (stmt == NULL)
     return;
@@ -260,9 +270,10 @@ typedef struct {
 } Counts;
 
 /* conversation_counts keeps the figures (migration 6): one row, not a
- * conversation's every row. The newest time is not of events: it anchors
- * the chathistory backfill, and our own join, logged just before, must not
- * hide what was missed. */
+ * conversation's every row, plus the few messages after the last batch
+ * (migration 7, natter-session-store-fts.c). The newest time is not of
+ * events: it anchors the chathistory backfill, and our own join, logged
+ * just before, must not hide what was missed. */
 static void
 store_counts_op (NatterSessionStore *self,
                  StoreOp            *op)
@@ -271,8 +282,16 @@ store_counts_op (NatterSessionStore *self,
   Counts *counts = g_new0 (Counts, 1);
   sqlite3_stmt *stmt;
 
-  stmt = _natter_session_store_stmt (self, "SELECT unread, highlights, last_id, last_time FROM conversation_counts"
-                                           " WHERE session = ?1 AND folded = ?2");
+  stmt = _natter_session_store_stmt (self,
+    "SELECT coalesce(c.unread, 0) + t.u, coalesce(c.highlights, 0) + t.h,"
+    " max(coalesce(c.last_id, 0), coalesce(t.li, 0)), max(coalesce(c.last_time, 0), coalesce(t.lt, 0))"
+    " FROM (SELECT coalesce(sum(m.own = 0 AND m.id > r.last_read), 0) AS u,"
+    "   coalesce(sum((m.own = 0 AND m.id > r.last_read) * m.highlight), 0) AS h, max(m.id) AS li, max(m.time) AS lt"
+    "   FROM (SELECT coalesce((SELECT last_read FROM read_markers WHERE session = ?1 AND folded = ?2), 0)"
+    "     AS last_read) r"
+    "   CROSS JOIN messages m WHERE m.id > " FTS_MARK_SQL " AND +m.session = ?1 AND +m.folded = ?2"
+    "   AND m.kind <= " LAST_MESSAGE_KIND_SQL ") t"
+    " LEFT JOIN conversation_counts c ON c.session = ?1 AND c.folded = ?2");
   if (stmt != NULL)
     {
       sqlite3_bind_int (stmt, 1, data->session_id);

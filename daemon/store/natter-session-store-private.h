@@ -19,6 +19,11 @@ struct _NatterSessionStore
   GMutex          id_lock;
   gint64          last_id;
 
+  /* The full-text index in batches (natter-session-store-fts.c): the
+   * database thread's. */
+  gint64          fts_through;     /* fts_state.indexed_through */
+  guint           fts_pending;     /* messages past it */
+
   /* Saved networks' passwords (natter-session-store-secrets.c). */
   NatterSecrets  *secrets;
   GHashTable     *unmoved;         /* "KIND NETWORK" -> a secret version 2 kept, not moved yet */
@@ -72,25 +77,26 @@ NatterSessionMessage *_natter_session_store_message_from_row (sqlite3_stmt *stmt
   " ON CONFLICT (session, folded) DO UPDATE SET unread = unread + excluded.unread," \
   " highlights = highlights + excluded.highlights, last_id = max(last_id, excluded.last_id)," \
   " last_time = max(last_time, excluded.last_time);"
-/* The newest left are found from the end, of the rowids and of the index. */
-#define COUNTS_REMOVE_SQL(row) \
+/* The newest left are found from the end, of the rowids and of the index;
+ * @kept limits the newest time to the rows counted (migration 7). */
+#define COUNTS_REMOVE_SQL(row, kept) \
   "UPDATE conversation_counts SET unread = unread - " COUNTS_UNREAD_SQL (row) "," \
   " highlights = highlights - " COUNTS_UNREAD_SQL (row) " * " row ".highlight," \
   " last_id = CASE WHEN " row ".id < last_id THEN last_id ELSE coalesce((SELECT id FROM messages" \
   "   WHERE id < " row ".id AND +session = " row ".session AND +folded = " row ".folded" \
   "   AND kind <= " LAST_MESSAGE_KIND_SQL " ORDER BY id DESC LIMIT 1), 0) END," \
   " last_time = CASE WHEN " row ".time < last_time THEN last_time ELSE coalesce((SELECT time FROM messages" \
-  "   WHERE session = " row ".session AND folded = " row ".folded AND kind <= " LAST_MESSAGE_KIND_SQL \
+  "   WHERE session = " row ".session AND folded = " row ".folded AND kind <= " LAST_MESSAGE_KIND_SQL kept \
   "   ORDER BY time DESC LIMIT 1), 0) END" \
   " WHERE session = " row ".session AND folded = " row ".folded;"
-#define COUNTS_AFTER_MARKER_SQL(what) \
+#define COUNTS_AFTER_MARKER_SQL(what, kept) \
   "(SELECT " what " FROM messages WHERE id > new.last_read AND +session = new.session" \
-  " AND +folded = new.folded AND own = 0 AND kind <= " LAST_MESSAGE_KIND_SQL ")"
-#define COUNTS_RECOUNT_SQL \
+  " AND +folded = new.folded AND own = 0 AND kind <= " LAST_MESSAGE_KIND_SQL kept ")"
+#define COUNTS_RECOUNT_SQL(kept) \
   "UPDATE conversation_counts SET" \
-  " unread = CASE WHEN new.last_read >= last_id THEN 0 ELSE " COUNTS_AFTER_MARKER_SQL ("count(*)") " END," \
+  " unread = CASE WHEN new.last_read >= last_id THEN 0 ELSE " COUNTS_AFTER_MARKER_SQL ("count(*)", kept) " END," \
   " highlights = CASE WHEN new.last_read >= last_id THEN 0" \
-  "   ELSE " COUNTS_AFTER_MARKER_SQL ("coalesce(sum(highlight), 0)") " END" \
+  "   ELSE " COUNTS_AFTER_MARKER_SQL ("coalesce(sum(highlight), 0)", kept) " END" \
   " WHERE session = new.session AND folded = new.folded;"
 #define MIGRATE_CONVERSATION_COUNTS_SQL \
   "CREATE TABLE IF NOT EXISTS conversation_counts (" \
@@ -109,23 +115,85 @@ NatterSessionMessage *_natter_session_store_message_from_row (sqlite3_stmt *stmt
   "CREATE TRIGGER IF NOT EXISTS counts_insert AFTER INSERT ON messages" \
   "  WHEN new.kind <= " LAST_MESSAGE_KIND_SQL " BEGIN " COUNTS_ADD_SQL ("new") " END;" \
   "CREATE TRIGGER IF NOT EXISTS counts_delete AFTER DELETE ON messages" \
-  "  WHEN old.kind <= " LAST_MESSAGE_KIND_SQL " BEGIN " COUNTS_REMOVE_SQL ("old") " END;" \
+  "  WHEN old.kind <= " LAST_MESSAGE_KIND_SQL " BEGIN " COUNTS_REMOVE_SQL ("old", "") " END;" \
   "CREATE TRIGGER IF NOT EXISTS counts_kind_out AFTER UPDATE OF kind ON messages" \
   "  WHEN old.kind <= " LAST_MESSAGE_KIND_SQL " AND new.kind > " LAST_MESSAGE_KIND_SQL \
-  "  BEGIN " COUNTS_REMOVE_SQL ("old") " END;" \
+  "  BEGIN " COUNTS_REMOVE_SQL ("old", "") " END;" \
   "CREATE TRIGGER IF NOT EXISTS counts_kind_in AFTER UPDATE OF kind ON messages" \
   "  WHEN old.kind > " LAST_MESSAGE_KIND_SQL " AND new.kind <= " LAST_MESSAGE_KIND_SQL \
   "  BEGIN " COUNTS_ADD_SQL ("new") " END;" \
   "CREATE TRIGGER IF NOT EXISTS counts_marker_insert AFTER INSERT ON read_markers" \
-  "  BEGIN " COUNTS_RECOUNT_SQL " END;" \
+  "  BEGIN " COUNTS_RECOUNT_SQL ("") " END;" \
   "CREATE TRIGGER IF NOT EXISTS counts_marker_update AFTER UPDATE OF last_read ON read_markers" \
-  "  WHEN new.last_read != old.last_read BEGIN " COUNTS_RECOUNT_SQL " END;"
+  "  WHEN new.last_read != old.last_read BEGIN " COUNTS_RECOUNT_SQL ("") " END;"
 
 /* On the database thread: gives each message of @messages with a msgid its
  * reactions (NatterSessionMessage.reactions), if it has any. */
 void _natter_session_store_attach_reactions (NatterDatabase *database,
                                              gint64          session_id,
                                              GPtrArray      *messages);
+
+/* Version 6 indexed each message for search, and counted it in
+ * conversation_counts, in its own commit: six of the ten pages of a
+ * one-message commit. fts_state.indexed_through marks how far messages_fts
+ * and conversation_counts go; the messages after it are indexed and counted
+ * in batches (natter-session-store-fts.c), and readers add them up
+ * themselves. Every message of a version 6 file is indexed and counted. The
+ * index keeps no text of its own (external content): deleting a message not
+ * indexed yet must not touch it, nor the counts. */
+#define FTS_MARK_SQL "(SELECT indexed_through FROM fts_state)"
+#define COUNTS_KEPT_SQL " AND id <= " FTS_MARK_SQL
+#define MIGRATE_FTS_BATCH_SQL \
+  "CREATE TABLE IF NOT EXISTS fts_state (" \
+  "  id INTEGER PRIMARY KEY CHECK (id = 0)," \
+  "  indexed_through INTEGER NOT NULL);" \
+  "INSERT OR IGNORE INTO fts_state SELECT 0, coalesce(max(id), 0) FROM messages;" \
+  "DROP TRIGGER IF EXISTS messages_fts_insert;" \
+  "DROP TRIGGER IF EXISTS messages_fts_delete;" \
+  "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages" \
+  "  WHEN old.kind <= " LAST_MESSAGE_KIND_SQL \
+  "  AND old.id <= (SELECT indexed_through FROM fts_state) BEGIN" \
+  "  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);" \
+  "END;" \
+  "DROP TRIGGER IF EXISTS counts_insert; DROP TRIGGER IF EXISTS counts_delete;" \
+  "DROP TRIGGER IF EXISTS counts_kind_out; DROP TRIGGER IF EXISTS counts_kind_in;" \
+  "DROP TRIGGER IF EXISTS counts_marker_insert; DROP TRIGGER IF EXISTS counts_marker_update;" \
+  "CREATE TRIGGER counts_insert AFTER INSERT ON messages" \
+  "  WHEN new.kind <= " LAST_MESSAGE_KIND_SQL " AND new.id <= " FTS_MARK_SQL \
+  "  BEGIN " COUNTS_ADD_SQL ("new") " END;" \
+  "CREATE TRIGGER counts_delete AFTER DELETE ON messages" \
+  "  WHEN old.kind <= " LAST_MESSAGE_KIND_SQL " AND old.id <= " FTS_MARK_SQL \
+  "  BEGIN " COUNTS_REMOVE_SQL ("old", COUNTS_KEPT_SQL) " END;" \
+  "CREATE TRIGGER counts_kind_out AFTER UPDATE OF kind ON messages" \
+  "  WHEN old.kind <= " LAST_MESSAGE_KIND_SQL " AND new.kind > " LAST_MESSAGE_KIND_SQL \
+  "  AND old.id <= " FTS_MARK_SQL " BEGIN " COUNTS_REMOVE_SQL ("old", COUNTS_KEPT_SQL) " END;" \
+  "CREATE TRIGGER counts_kind_in AFTER UPDATE OF kind ON messages" \
+  "  WHEN old.kind > " LAST_MESSAGE_KIND_SQL " AND new.kind <= " LAST_MESSAGE_KIND_SQL \
+  "  AND new.id <= " FTS_MARK_SQL " BEGIN " COUNTS_ADD_SQL ("new") " END;" \
+  "CREATE TRIGGER counts_marker_insert AFTER INSERT ON read_markers" \
+  "  BEGIN " COUNTS_RECOUNT_SQL (COUNTS_KEPT_SQL) " END;" \
+  "CREATE TRIGGER counts_marker_update AFTER UPDATE OF last_read ON read_markers" \
+  "  WHEN new.last_read != old.last_read BEGIN " COUNTS_RECOUNT_SQL (COUNTS_KEPT_SQL) " END;"
+
+/* The messages after the mark, by conversation, for the batch to add to
+ * the kept counts. NOT INDEXED: left to choose, SQLite reads the whole
+ * conversation index for the GROUP BY's order (300 ms at a million rows)
+ * instead of the few rowids after the mark. */
+#define COUNTS_TAIL_SQL \
+  "SELECT m.session, m.folded, coalesce(sum(" COUNTS_UNREAD_SQL ("m") "), 0) AS u," \
+  " coalesce(sum(" COUNTS_UNREAD_SQL ("m") " * m.highlight), 0) AS h, max(m.id) AS li, max(m.time) AS lt" \
+  " FROM messages AS m NOT INDEXED WHERE m.id > " FTS_MARK_SQL " AND m.kind <= " LAST_MESSAGE_KIND_SQL
+
+/* natter-session-store-fts.c, on the database thread. */
+void     _natter_session_store_fts_load         (NatterSessionStore *self);
+void     _natter_session_store_fts_added        (NatterSessionStore *self,
+                                                 gint64              id,
+                                                 const char         *text);
+void     _natter_session_store_fts_index_tail   (NatterSessionStore *self);
+/* On any connection, inside the query's transaction or savepoint. */
+gboolean _natter_session_store_fts_prepare_tail (NatterDatabase     *database,
+                                                 sqlite3            *db,
+                                                 GError            **error);
 
 /* Kinds up to this one are messages; after it come room events. */
 #define LAST_MESSAGE_KIND_SQL "2"

@@ -9,7 +9,8 @@
  * Deleted messages (IRCv3 draft/message-redaction): the row stays, so the
  * scrollback shows where a message was, but as kind "deleted" with its text
  * gone, and its full-text row goes (the FTS table is external-content: an
- * UPDATE does not reach it, so the old text is deleted from it first).
+ * UPDATE does not reach it, so the old text is deleted from it first, if
+ * it was indexed yet: natter-session-store-fts.c).
  */
 
 typedef struct {
@@ -42,7 +43,8 @@ redact_write_run (NatterDatabase    *database,
   natter_database_run (database,
                        "INSERT INTO messages_fts (messages_fts, rowid, text)"
                        " SELECT 'delete', id, text FROM messages"
-                       " WHERE session = ?1 AND msgid = ?2 AND kind <= ?3",
+                       " WHERE session = ?1 AND msgid = ?2 AND kind <= ?3"
+                       " AND id <= (SELECT indexed_through FROM fts_state)",
                        "isi", write->session_id, write->msgid, (gint64) NATTER_MESSAGE_KIND_LAST_MESSAGE);
   natter_database_run (database,
                        "UPDATE messages SET kind = ?3, text = '', subject = NULL"

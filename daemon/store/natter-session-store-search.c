@@ -47,28 +47,35 @@ natter_session_found_free (NatterSessionFound *found)
   g_free (found);
 }
 
-#define FIND_SQL \
+/* The messages not indexed yet (messages_tail, natter-session-store-fts.c)
+ * are all newer than the indexed ones: they come first. */
+#define FIND_SQL(fts) \
   "SELECT m.id, m.target, m.folded, m.time, m.sender, m.text, m.kind," \
   " m.own, m.highlight, m.msgid, m.subject, m.reply_to, m.session" \
-  " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid" \
-  " WHERE messages_fts MATCH ?1 ORDER BY messages_fts.rowid DESC"
+  " FROM " fts " JOIN messages m ON m.id = " fts ".rowid" \
+  " WHERE " fts " MATCH ?1 ORDER BY " fts ".rowid DESC"
 
-static GPtrArray *
-find_query (NatterDatabase  *database,
-            sqlite3         *db,
-            FindData        *data,
-            const char      *query,
-            GError         **error)
+static const char * const find_sql[] = { FIND_SQL ("messages_tail"), FIND_SQL ("messages_fts") };
+
+static gboolean
+find_query_in (NatterDatabase  *database,
+               sqlite3         *db,
+               FindData        *data,
+               const char      *sql,
+               const char      *query,
+               GPtrArray       *found,
+               GError         **error)
 {
-  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_found_free);
   sqlite3_stmt *stmt = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2 (db, FIND_SQL, -1, &stmt, NULL);
+  if (found->len >= data->limit)
+    return TRUE;
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     {
       natter_database_set_error (database, db, rc, "search", error);
-      return NULL;
+      return FALSE;
     }
 
   natter_database_bind_text (stmt, 1, query);
@@ -93,9 +100,25 @@ find_query (NatterDatabase  *database,
       g_set_error (error, NATTER_SESSION_STORE_ERROR, NATTER_SESSION_STORE_ERROR_INVALID_QUERY,
                    _("Invalid search: %s"), sqlite3_errmsg (db));
       sqlite3_finalize (stmt);
-      return NULL;
+      return FALSE;
     }
   sqlite3_finalize (stmt);
+
+  return TRUE;
+}
+
+static GPtrArray *
+find_query (NatterDatabase  *database,
+            sqlite3         *db,
+            FindData        *data,
+            const char      *query,
+            GError         **error)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) natter_session_found_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (find_sql); i++)
+    if (!find_query_in (database, db, data, find_sql[i], query, found, error))
+      return NULL;
 
   return g_steal_pointer (&found);
 }
@@ -107,13 +130,25 @@ find_read (NatterDatabase  *database,
            GError         **error)
 {
   FindData *data = user_data;
-  g_autoptr(GPtrArray) found = find_query (database, db, data, data->query, error);
+  g_autoptr(GPtrArray) found = NULL;
 
+  /* One snapshot for the tail and the index: a batch indexed in between
+   * would otherwise be missed or found twice. */
+  if (sqlite3_exec (db, "SAVEPOINT natter_find", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      natter_database_set_error (database, db, sqlite3_errcode (db), "search", error);
+      return NULL;
+    }
+
+  if (_natter_session_store_fts_prepare_tail (database, db, error))
+    found = find_query (database, db, data, data->query, error);
   if (found != NULL && found->len == 0 && data->fallback != NULL)
     {
       g_clear_pointer (&found, g_ptr_array_unref);
       found = find_query (database, db, data, data->fallback, error);
     }
+
+  sqlite3_exec (db, "RELEASE natter_find", NULL, NULL, NULL);
 
   return g_steal_pointer (&found);
 }

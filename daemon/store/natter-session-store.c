@@ -11,7 +11,7 @@
 
 /* How many queued operations one transaction takes at most. */
 #define BATCH_MAX 512
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 
 G_DEFINE_FINAL_TYPE (NatterSessionStore, natter_session_store, G_TYPE_OBJECT)
 G_DEFINE_QUARK (natter-session-store-error-quark, natter_session_store_error)
@@ -125,6 +125,7 @@ static const char * const migrations[] = {
   MIGRATE_CLIENT_AUTH_SQL,
   MIGRATE_REPLIES_REACTIONS_SQL,
   MIGRATE_CONVERSATION_COUNTS_SQL,
+  MIGRATE_FTS_BATCH_SQL,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
@@ -132,8 +133,10 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
 static const NatterDatabaseSchema schema = {
   .version = SCHEMA_VERSION,
   .steps = migrations,
-  .create = SCHEMA_SQL MIGRATE_CLIENT_AUTH_SQL MIGRATE_REPLIES_REACTIONS_SQL MIGRATE_CONVERSATION_COUNTS_SQL,
-  .pragmas = "PRAGMA foreign_keys = ON",
+  .create = SCHEMA_SQL MIGRATE_CLIENT_AUTH_SQL MIGRATE_REPLIES_REACTIONS_SQL MIGRATE_CONVERSATION_COUNTS_SQL
+            MIGRATE_FTS_BATCH_SQL,
+  /* temp: the search's table of messages not indexed yet, never on disk. */
+  .pragmas = "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY",
 };
 
 
@@ -239,15 +242,18 @@ _natter_session_store_return_sqlite_error (NatterSessionStore *self,
 }
 
 /* For writes nobody waits for: a failure can only be logged. */
-static void
+static gboolean
 store_exec_logged (NatterSessionStore *self,
                    sqlite3_stmt       *stmt)
 {
   g_autoptr(GError) error = NULL;
 
+  if (store_exec_stmt (self, stmt, &error))
+    return TRUE;
   /* Once read-only, every write fails: that was said once. */
-  if (!store_exec_stmt (self, stmt, &error) && !natter_database_is_read_only (self->database))
+  if (!natter_database_is_read_only (self->database))
     g_warning ("sessions.db write failed: %s", error->message);
+  return FALSE;
 }
 
 static gint64
@@ -319,7 +325,9 @@ store_insert_message (NatterSessionStore   *self,
   bind_text (stmt, 13, message->reply_to);
   sqlite3_bind_int (stmt, 12, session_id);
 
-  store_exec_logged (self, stmt);
+  if (store_exec_logged (self, stmt) && message->kind <= NATTER_MESSAGE_KIND_LAST_MESSAGE
+      && sqlite3_changes (natter_database_get_handle (self->database)) > 0)
+    _natter_session_store_fts_added (self, message->id, message->text);
 }
 
 /* Queues @func with @data. @task, when given, is answered by @func; tasks
@@ -439,6 +447,16 @@ store_load_last_id_op (NatterSessionStore *self,
       g_mutex_unlock (&self->id_lock);
     }
   sqlite3_reset (stmt);
+
+  _natter_session_store_fts_load (self);
+}
+
+static void
+store_index_tail_op (NatterSessionStore *self,
+                     StoreOp            *op)
+{
+  if (self->fts_pending > 0)
+    _natter_session_store_fts_index_tail (self);
 }
 
 NatterSessionStore *
@@ -484,6 +502,9 @@ natter_session_store_close (NatterSessionStore *self)
 {
   g_return_if_fail (NATTER_IS_SESSION_STORE (self));
 
+  /* What waits for the search index goes in before the file closes. */
+  if (!natter_database_is_closed (self->database))
+    store_push (self, store_index_tail_op, NULL, NULL, NULL);
   natter_database_close (self->database);
 }
 

@@ -615,6 +615,7 @@ wait_state (Bus        *bus,
 typedef struct {
   GSubprocess *strace;
   char        *log;
+  char        *errors;
 } Tracer;
 
 static gboolean
@@ -623,29 +624,34 @@ trace_start (Tracer      *tracer,
              const char  *dir)
 {
   g_autofree char *strace = g_find_program_in_path ("strace");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) lines = NULL;
-  char *line;
+  g_autofree char *said = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
   if (strace == NULL)
     return FALSE;
   tracer->log = g_build_filename (dir, "strace.log", NULL);
-  tracer->strace = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
-                                     strace, "-f", "-s", "0", "-e", "trace=pwrite64,pwritev,pwritev2,write",
-                                     "-e", "signal=none", "-o", tracer->log,
-                                     "-p", g_subprocess_get_identifier (daemon), NULL);
+  tracer->errors = g_build_filename (dir, "strace.err", NULL);
+  /* strace's own messages to a file: a pipe nobody reads once it attached
+   * (a line for each thread natterd starts) stopped it mid-run. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_set_stderr_file_path (launcher, tracer->errors);
+  tracer->strace = g_subprocess_launcher_spawn (launcher, &error, strace, "-f", "-ttt", "-s", "0",
+                                                "-e", "trace=pwrite64,pwritev,pwritev2,write",
+                                                "-e", "signal=none", "-o", tracer->log,
+                                                "-p", g_subprocess_get_identifier (daemon), NULL);
   if (tracer->strace == NULL)
     return FALSE;
-  /* Attached once it says so (a line per thread). */
-  lines = g_data_input_stream_new (g_subprocess_get_stderr_pipe (tracer->strace));
-  while ((line = g_data_input_stream_read_line (lines, NULL, NULL, NULL)) != NULL)
+  /* Attached once it says so. */
+  while (g_get_monotonic_time () < deadline)
     {
-      gboolean attached = strstr (line, "attached") != NULL;
-
-      g_free (line);
-      if (attached)
+      g_clear_pointer (&said, g_free);
+      if (g_file_get_contents (tracer->errors, &said, NULL, NULL) && strstr (said, "attached") != NULL)
         return TRUE;
+      g_usleep (10 * 1000);
     }
+  g_subprocess_force_exit (tracer->strace);
   g_clear_object (&tracer->strace);
 
   return FALSE;
@@ -682,7 +688,12 @@ typedef struct {
   double wal;       /* bytes to the WAL */
   double touched;   /* 4 KiB filesystem blocks each write call covers, summed, in bytes */
   double distinct;  /* distinct 4 KiB blocks written, in bytes */
+  double commits;   /* runs of WAL writes with COMMIT_GAP_S between them */
 } Traced;
+
+/* At chat pace a commit's frames are written within a few milliseconds and
+ * the next message is 200 ms later: a gap this long starts a new commit. */
+#define COMMIT_GAP_S 0.1
 
 #define FS_BLOCK 4096
 
@@ -697,6 +708,7 @@ trace_stop (Tracer      *tracer,
   g_autoptr(GHashTable) blocks = g_hash_table_new (NULL, NULL);  /* (block * 2 + is WAL) + 1 */
   g_autofree char *log = NULL;
   g_auto(GStrv) lines = NULL;
+  double last_wal = 0;
 
   memset (traced, 0, sizeof *traced);
   g_subprocess_send_signal (tracer->strace, SIGINT);
@@ -706,17 +718,23 @@ trace_stop (Tracer      *tracer,
     return FALSE;
   g_unlink (tracer->log);
   g_clear_pointer (&tracer->log, g_free);
+  g_unlink (tracer->errors);
+  g_clear_pointer (&tracer->errors, g_free);
 
-  /* "TID  pwrite64(FD, ..., N, OFFSET) = N", or split in two by another
-   * thread: "TID  pwrite64(FD, ..., N, OFFSET <unfinished ...>" and
-   * "TID  <... pwrite64 resumed>) = N". */
+  /* "TID  TIME pwrite64(FD, ..., N, OFFSET) = N", or split in two by
+   * another thread: "TID  TIME pwrite64(FD, ..., N, OFFSET <unfinished ...>"
+   * and "TID  TIME <... pwrite64 resumed>) = N". */
   lines = g_strsplit (log, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       char *end = NULL;
       guint tid = (guint) g_ascii_strtoull (lines[i], &end, 10);
       const char *call = end != NULL ? end + strspn (end, " ") : "";
-      const char *result = strstr (call, ") = ");
+      double time = g_ascii_strtod (call, &end);
+      const char *result;
+
+      call = end != NULL ? end + strspn (end, " ") : "";
+      result = strstr (call, ") = ");
       const char *paren, *comma, *limit;
       guint fd, kind;
       gint64 n, offset = -1;
@@ -742,6 +760,10 @@ trace_stop (Tracer      *tracer,
       if (kind == 0)
         continue;
       n = MAX (0, g_ascii_strtoll (result + strlen (") = "), NULL, 10));
+      if (kind == WAL_FD && n > 0 && time - last_wal > COMMIT_GAP_S)
+        traced->commits++;
+      if (kind == WAL_FD && n > 0)
+        last_wal = time;
       if (kind == WAL_FD)
         traced->wal += n;
       else
@@ -774,6 +796,7 @@ typedef struct {
   GArray *db_bytes;     /* checkpoints into sessions.db, per message */
   GArray *touched;      /* 4 KiB blocks each write covers, per message */
   GArray *distinct;     /* distinct 4 KiB blocks written, per message */
+  GArray *per_commit;   /* paced: WAL frames per commit */
   GArray *files;        /* growth of sessions.db + WAL */
   GArray *rates;
 } WriteFigures;
@@ -782,7 +805,8 @@ static void
 write_figures_init (WriteFigures *figures)
 {
   GArray **arrays[] = { &figures->per_message, &figures->traced, &figures->wal_frames, &figures->db_bytes,
-                        &figures->touched, &figures->distinct, &figures->files, &figures->rates };
+                        &figures->touched, &figures->distinct, &figures->files, &figures->rates,
+                        &figures->per_commit };
 
   for (guint i = 0; i < G_N_ELEMENTS (arrays); i++)
     *arrays[i] = g_array_new (FALSE, FALSE, sizeof (double));
@@ -793,7 +817,8 @@ write_figures_report (WriteFigures *figures,
                       const char   *figure)
 {
   GArray **arrays[] = { &figures->per_message, &figures->traced, &figures->wal_frames, &figures->db_bytes,
-                        &figures->touched, &figures->distinct, &figures->files, &figures->rates };
+                        &figures->touched, &figures->distinct, &figures->files, &figures->rates,
+                        &figures->per_commit };
 
   /* What natterd hands the kernel, the figure with the budget; the
    * kernel's own count is no measure of the disk here (README). */
@@ -808,6 +833,9 @@ write_figures_report (WriteFigures *figures,
               percentile (figures->wal_frames, 0.5));
       printf ("%-44s median %9.0f B/msg   (checkpoints)\n", "  written to sessions.db",
               percentile (figures->db_bytes, 0.5));
+      if (figures->per_commit->len > 0)
+        printf ("%-44s median %9.2f fr/commit (a commit: WAL writes %.0f ms from the last)\n",
+                "  WAL frames per commit", percentile (figures->per_commit, 0.5), COMMIT_GAP_S * 1000);
     }
   else
     printf ("%-44s (strace is not installed: no figure)\n", figure);
@@ -887,8 +915,13 @@ write_run (Bus              *bus,
   g_array_append_val (figures->files, value);
   if (tracing && trace_stop (&tracer, daemon, &traced))
     {
-      printf ("#   run %u: %.0f bytes written to sessions.db, %.0f to its WAL (%.2f frames per message)\n", run + 1,
-              traced.db, traced.wal, traced.wal / (4096 + 24) / n);
+      printf ("#   run %u: %.0f bytes written to sessions.db, %.0f to its WAL (%.2f frames per message,"
+              " %.0f commits)\n", run + 1, traced.db, traced.wal, traced.wal / (4096 + 24) / n, traced.commits);
+      if (pace > 0 && traced.commits > 0)
+        {
+          value = traced.wal / (4096 + 24) / traced.commits;
+          g_array_append_val (figures->per_commit, value);
+        }
       value = (traced.db + traced.wal) / n;
       g_array_append_val (figures->traced, value);
       value = traced.db / n;
