@@ -269,6 +269,7 @@ static const NatterDatabaseSchema schema = {
   .steps = migrations,
   .before_commit = conversations_write,
   .pragmas = "PRAGMA cache_size = -512", /* KiB per connection; memory, README "memory" */
+  .gather_log_writes = TRUE,
 };
 
 /* The one place database errors become this store's: the codes match. */
