@@ -1176,6 +1176,18 @@ assert_found (NatterServerStore *store,
 /* Every row and msgid of a version 6 file is kept; old msgids go on
  * resolving (paging, replies, redaction) beside the new ones, which are
  * stored as their row id only. */
+/* Since version 8 the history index ends with the time: the id is the
+ * rowid every entry ends with. */
+static void
+assert_history_index (const char *path)
+{
+  g_autofree char *columns = natter_test_store_query_text (path,
+                                                           "SELECT group_concat (name, ' ')"
+                                                           " FROM pragma_index_info ('history_by_target')");
+
+  g_assert_cmpstr (columns, ==, "target_key time");
+}
+
 static void
 test_migrate_from_v6 (Fixture       *f,
                       gconstpointer  data)
@@ -1188,7 +1200,9 @@ test_migrate_from_v6 (Fixture       *f,
   natter_test_store_exec (f->path, v6_schema);
   store = natter_server_store_new (f->dir, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 7);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==,
+                   NATTER_SERVER_STORE_SCHEMA_VERSION);
+  assert_history_index (f->path);
   g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM history"), ==, 4);
   g_assert_cmpint (natter_test_store_query_int (f->path,
                                                 "SELECT count(*) FROM history WHERE msgid IS NULL"), ==, 0);
@@ -1222,6 +1236,63 @@ test_migrate_from_v6 (Fixture       *f,
   assert_latest (store, "#room", "v1-1 6b17194a170c0000000002");
   g_assert_cmpint (natter_test_store_query_int (f->path,
                                                 "SELECT count(*) FROM history WHERE redacted = 1"), ==, 2);
+}
+
+/* A version 7 file (its history index ends with the id) keeps every row and
+ * msgid, and pages the same, on a shorter index. */
+static void
+test_migrate_from_v7 (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+  g_autoptr(GString) all = g_string_new (NULL);
+  g_autofree char *first = NULL, *last = NULL, *before = NULL, *after = NULL, *latest = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  g_assert_no_error (error);
+  /* Rows in the same millisecond too: their order is their ids'. */
+  for (guint i = 0; i < 30; i++)
+    {
+      char msgid[NATTER_SERVER_STORE_MSGID_SIZE];
+
+      natter_server_store_format_msgid (natter_server_store_next_message_id (store), msgid);
+      add_private_message (store, msgid, 1000 + i / 3, i % 2 ? "=1" : "=2", "a", i % 2 ? "=2" : "=1", "b");
+      g_string_append_printf (all, "%s%s", i > 0 ? " " : "", msgid);
+      if (i == 10)
+        first = g_strdup (msgid);
+      if (i == 19)
+        last = g_strdup (msgid);
+    }
+  add_room_message (store, "#room", "6b17194a170c0000000001", 500, "an old msgid");
+  natter_server_store_flush (store);
+  g_clear_object (&store);
+  natter_test_store_exec (f->path,
+                          "DROP INDEX history_by_target;"
+                          "CREATE INDEX history_by_target ON history (target_key, time, id);"
+                          "PRAGMA user_version = 7;");
+
+  store = natter_server_store_new (f->dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==,
+                   NATTER_SERVER_STORE_SCHEMA_VERSION);
+  assert_history_index (f->path);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM history"), ==, 31);
+  rows = query (store, "=1 =2", NATTER_HISTORY_LATEST, "*", NULL, 100);
+  latest = msgids (rows);
+  g_assert_cmpstr (latest, ==, all->str);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = query (store, "=1 =2", NATTER_HISTORY_BETWEEN, first, last, 100);
+  before = msgids (rows);
+  g_assert_cmpuint (rows->len, ==, 8);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = query (store, "=1 =2", NATTER_HISTORY_BEFORE, last, NULL, 8);
+  after = msgids (rows);
+  g_assert_cmpstr (after, ==, before);
+  /* The eight rows strictly between, in the order they were written. */
+  g_assert_true (strstr (all->str, before) == strstr (all->str, first) + strlen (first) + 1);
+  assert_found (store, "6b17194a170c0000000001", "#room", "an old msgid");
+  assert_found (store, last, "=1 =2", "hi");
 }
 
 /* Ids, so msgids, are never given twice: a reopened store starts past the
@@ -1309,6 +1380,7 @@ main (int   argc,
   ADD ("migrate/from-v1", test_migrate_from_v1);
   ADD ("migrate/from-v2", test_migrate_from_v2);
   ADD ("migrate/from-v6", test_migrate_from_v6);
+  ADD ("migrate/from-v7", test_migrate_from_v7);
   ADD ("msgid/ids-never-reused", test_msgid_ids_never_reused);
   ADD ("batch/commit-by-rows", test_batch_by_rows);
   ADD ("batch/commit-by-delay", test_batch_by_delay);

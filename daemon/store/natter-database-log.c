@@ -25,8 +25,8 @@
  */
 
 #define LOG_VFS_NAME    "natter-log"
-/* A flush every 31 frames of 4 KiB pages; the buffer stays allocated. */
-#define LOG_BUFFER_SIZE (128 * 1024)
+/* A flush every 15 frames of 4 KiB pages; the buffer stays allocated. */
+#define LOG_BUFFER_SIZE (64 * 1024)
 #define FRAME_HEADER    24
 
 typedef struct {
