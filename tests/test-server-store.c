@@ -1036,6 +1036,66 @@ test_reopen_after_crash (Fixture       *f,
   g_assert_cmpstr (((NatterStoredMessage *)g_ptr_array_index (rows, 0))->msgid, ==, "after");
 }
 
+/* The child commits batches whose dirty pages do not fit the page cache
+ * (300 conversations, 250 rows a batch), so that pages spilled to the log
+ * are written again in place and the checksums after them rewritten after
+ * the commit frame, and dies by SIGKILL. */
+static void
+crash_log_child (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  NatterServerStore *store = natter_server_store_new (dir, &error);
+  g_autofree char *text = g_strnfill (200, 'x');
+
+  g_assert_no_error (error);
+  natter_server_store_set_batch_limits (store, 60000, 250);
+  for (guint i = 0; i < 20000; i++)
+    {
+      char msgid[NATTER_SERVER_STORE_MSGID_SIZE];
+      g_autofree char *from = g_strdup_printf ("=%u", 1 + i % 300 * 2);
+      g_autofree char *to = g_strdup_printf ("=%u", 2 + i % 300 * 2);
+      g_autofree char *key = g_strconcat (from, " ", to, NULL);
+      NatterStoredMessage message = {
+        .msgid = msgid, .time_ms = 1000 + i, .target_key = key, .target = (char *)"b",
+        .sender = (char *)"a!u@127.0.0.1", .command = (char *)"PRIVMSG", .text = text,
+        .from_key = from, .to_key = to,
+      };
+
+      natter_server_store_format_msgid (natter_server_store_next_message_id (store), msgid);
+      g_assert_true (natter_server_store_add_message (store, &message));
+    }
+  natter_server_store_flush (store);
+  raise (SIGKILL);
+}
+
+/* What the log VFS holds back is never needed to replay a commit. */
+static void
+test_reopen_after_crash_rewritten_log (Fixture       *f,
+                                       gconstpointer  data)
+{
+  const char *dir = g_getenv ("NATTER_CRASH_LOG_DIR");
+  g_autofree char *path = g_build_filename (dir, NATTER_SERVER_STORE_FILENAME, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = NULL;
+  g_autofree char *check = NULL;
+
+  if (g_test_subprocess ())
+    {
+      crash_log_child (dir);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+
+  store = natter_server_store_new (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM history"), ==, 20000);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM conversations"), ==, 300);
+  check = natter_test_store_query_text (path, "PRAGMA integrity_check");
+  g_assert_cmpstr (check, ==, "ok");
+}
+
 static void
 test_inbox_and_seen (Fixture       *f,
                      gconstpointer  data)
@@ -1356,6 +1416,7 @@ main (int   argc,
       char *argv[])
 {
   g_autofree char *crash_dir = NULL;
+  g_autofree char *crash_log_dir = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
@@ -1365,6 +1426,11 @@ main (int   argc,
     {
       crash_dir = natter_test_store_make_dir ();
       g_setenv ("NATTER_CRASH_DIR", crash_dir, TRUE);
+    }
+  if (g_getenv ("NATTER_CRASH_LOG_DIR") == NULL)
+    {
+      crash_log_dir = natter_test_store_make_dir ();
+      g_setenv ("NATTER_CRASH_LOG_DIR", crash_log_dir, TRUE);
     }
 
 #define ADD(path, func) \
@@ -1394,9 +1460,11 @@ main (int   argc,
   ADD ("accounts/roundtrip", test_accounts_roundtrip);
   ADD ("inbox-and-seen", test_inbox_and_seen);
   ADD ("crash/reopen", test_reopen_after_crash);
+  ADD ("crash/reopen-rewritten-log", test_reopen_after_crash_rewritten_log);
 
   ret = g_test_run ();
   natter_test_remove_tree (crash_dir);
+  natter_test_remove_tree (crash_log_dir);
 
   return ret;
 }

@@ -21,6 +21,11 @@
  * above all, with the frame that commits a transaction: SQLite publishes a
  * transaction in the shared index only after writing that frame, so another
  * connection never looks for a committed frame that is still in the buffer.
+ * Only appended frames wait: a write over what is already in the file (a
+ * page written again in the same transaction, the checksums SQLite then
+ * rewrites after the commit frame, the log's header when it starts over)
+ * goes through at once, after what waited, as without this VFS, so a crash
+ * never finds a committed transaction whose checksums are not all there.
  * The file's bytes are the ones SQLite writes, in its order.
  */
 
@@ -37,6 +42,7 @@ typedef struct {
   guchar        *buffer;
   int            length;
   sqlite3_int64  start;       /* the file offset of buffer[0] */
+  sqlite3_int64  end;         /* the end of what was written, buffered or not */
 } LogFile;
 
 static sqlite3_vfs log_vfs;
@@ -103,8 +109,16 @@ log_write (sqlite3_file *base,
       if (rc != SQLITE_OK)
         return rc;
     }
-  if (amount > LOG_BUFFER_SIZE)
-    return file->real->pMethods->xWrite (file->real, data, amount, offset);
+  /* The log's header: it starts over, what follows is old. Over what is
+   * written, or too big: through at once. */
+  if (offset == 0)
+    file->end = 0;
+  if (offset < file->end || offset == 0 || amount > LOG_BUFFER_SIZE)
+    {
+      file->end = MAX (file->end, offset + amount);
+      return file->real->pMethods->xWrite (file->real, data, amount, offset);
+    }
+  file->end = offset + amount;
 
   if (file->buffer == NULL)
     file->buffer = g_malloc (LOG_BUFFER_SIZE);
@@ -123,6 +137,8 @@ log_truncate (sqlite3_file *base,
 {
   LogFile *file = (LogFile *) base;
   int rc = log_flush (file);
+
+  file->end = MIN (file->end, size);
 
   return rc != SQLITE_OK ? rc : file->real->pMethods->xTruncate (file->real, size);
 }
