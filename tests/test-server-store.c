@@ -898,6 +898,78 @@ test_write_after_close_dropped (Fixture       *f,
   g_assert_cmpint (count_history (f), ==, 1);
 }
 
+/* Write system calls of this process so far (/proc/self/io), or -1. */
+static gint64
+count_write_calls (void)
+{
+  g_autofree char *io = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/io", &io, NULL, NULL) ||
+      (line = strstr (io, "syscw: ")) == NULL)
+    return -1;
+  return g_ascii_strtoll (line + strlen ("syscw: "), NULL, 10);
+}
+
+/* A batch of private messages in many conversations reaches the write-ahead
+ * log in a few large writes, not two per page (natter-database-log.c), and
+ * the files as the kernel holds them after the commit have every row. */
+static void
+test_batch_log_writes (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+  g_autofree char *log_path = g_strconcat (f->path, "-wal", NULL);
+  g_autofree char *copy_dir = natter_test_store_make_dir ();
+  g_autofree char *copy_path = g_build_filename (copy_dir, "copy.db", NULL);
+  g_autofree char *copy_log = g_strconcat (copy_path, "-wal", NULL);
+  g_autofree char *contents = NULL;
+  gsize length;
+  GStatBuf st;
+  gint64 writes, frames;
+
+  g_assert_no_error (error);
+  if (count_write_calls () < 0)
+    {
+      g_test_skip ("no /proc/self/io");
+      natter_test_remove_tree (copy_dir);
+      return;
+    }
+  natter_server_store_flush (store);
+  natter_server_store_set_batch_limits (store, 60000, 1000000);
+  for (guint i = 0; i < 2000; i++)
+    {
+      char msgid[NATTER_SERVER_STORE_MSGID_SIZE];
+      g_autofree char *from = g_strdup_printf ("=%u", 1 + i % 50 * 2);
+      g_autofree char *to = g_strdup_printf ("=%u", 2 + i % 50 * 2);
+
+      natter_server_store_format_msgid (natter_server_store_next_message_id (store), msgid);
+      add_private_message (store, msgid, 1000 + i, from, "a", to, "b");
+    }
+  writes = count_write_calls ();
+  natter_server_store_flush (store);
+  writes = count_write_calls () - writes;
+
+  /* Two writes a frame before; a frame is a 24-byte header and a page. */
+  g_assert_cmpint (g_stat (log_path, &st), ==, 0);
+  frames = (st.st_size - 32) / (24 + 4096);
+  g_test_message ("%" G_GINT64_FORMAT " frames, %" G_GINT64_FORMAT " writes", frames, writes);
+  g_assert_cmpint (frames, >=, 40);
+  g_assert_cmpint (writes, <, frames / 4);
+
+  /* What a crash now would leave: the file and its log, read without the
+   * shared index, which recovery rebuilds from committed frames only. */
+  g_assert_true (g_file_get_contents (f->path, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (copy_path, contents, length, NULL));
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (log_path, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (copy_log, contents, length, NULL));
+  g_assert_cmpint (natter_test_store_query_int (copy_path, "SELECT count(*) FROM history"), ==, 2000);
+  g_assert_cmpint (natter_test_store_query_int (copy_path, "SELECT count(*) FROM conversations"), ==, 50);
+  natter_test_remove_tree (copy_dir);
+}
+
 /* The child writes, commits, writes an open batch and dies by SIGKILL. */
 static void
 crash_child (const char *dir)
@@ -962,6 +1034,66 @@ test_reopen_after_crash (Fixture       *f,
   g_clear_pointer (&rows, g_ptr_array_unref);
   rows = query (store, "#room", NATTER_HISTORY_LATEST, "*", NULL, 1);
   g_assert_cmpstr (((NatterStoredMessage *)g_ptr_array_index (rows, 0))->msgid, ==, "after");
+}
+
+/* The child commits batches whose dirty pages do not fit the page cache
+ * (300 conversations, 250 rows a batch), so that pages spilled to the log
+ * are written again in place and the checksums after them rewritten after
+ * the commit frame, and dies by SIGKILL. */
+static void
+crash_log_child (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  NatterServerStore *store = natter_server_store_new (dir, &error);
+  g_autofree char *text = g_strnfill (200, 'x');
+
+  g_assert_no_error (error);
+  natter_server_store_set_batch_limits (store, 60000, 250);
+  for (guint i = 0; i < 20000; i++)
+    {
+      char msgid[NATTER_SERVER_STORE_MSGID_SIZE];
+      g_autofree char *from = g_strdup_printf ("=%u", 1 + i % 300 * 2);
+      g_autofree char *to = g_strdup_printf ("=%u", 2 + i % 300 * 2);
+      g_autofree char *key = g_strconcat (from, " ", to, NULL);
+      NatterStoredMessage message = {
+        .msgid = msgid, .time_ms = 1000 + i, .target_key = key, .target = (char *)"b",
+        .sender = (char *)"a!u@127.0.0.1", .command = (char *)"PRIVMSG", .text = text,
+        .from_key = from, .to_key = to,
+      };
+
+      natter_server_store_format_msgid (natter_server_store_next_message_id (store), msgid);
+      g_assert_true (natter_server_store_add_message (store, &message));
+    }
+  natter_server_store_flush (store);
+  raise (SIGKILL);
+}
+
+/* What the log VFS holds back is never needed to replay a commit. */
+static void
+test_reopen_after_crash_rewritten_log (Fixture       *f,
+                                       gconstpointer  data)
+{
+  const char *dir = g_getenv ("NATTER_CRASH_LOG_DIR");
+  g_autofree char *path = g_build_filename (dir, NATTER_SERVER_STORE_FILENAME, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = NULL;
+  g_autofree char *check = NULL;
+
+  if (g_test_subprocess ())
+    {
+      crash_log_child (dir);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+
+  store = natter_server_store_new (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM history"), ==, 20000);
+  g_assert_cmpint (natter_test_store_query_int (path, "SELECT count(*) FROM conversations"), ==, 300);
+  check = natter_test_store_query_text (path, "PRAGMA integrity_check");
+  g_assert_cmpstr (check, ==, "ok");
 }
 
 static void
@@ -1104,6 +1236,18 @@ assert_found (NatterServerStore *store,
 /* Every row and msgid of a version 6 file is kept; old msgids go on
  * resolving (paging, replies, redaction) beside the new ones, which are
  * stored as their row id only. */
+/* Since version 8 the history index ends with the time: the id is the
+ * rowid every entry ends with. */
+static void
+assert_history_index (const char *path)
+{
+  g_autofree char *columns = natter_test_store_query_text (path,
+                                                           "SELECT group_concat (name, ' ')"
+                                                           " FROM pragma_index_info ('history_by_target')");
+
+  g_assert_cmpstr (columns, ==, "target_key time");
+}
+
 static void
 test_migrate_from_v6 (Fixture       *f,
                       gconstpointer  data)
@@ -1116,7 +1260,9 @@ test_migrate_from_v6 (Fixture       *f,
   natter_test_store_exec (f->path, v6_schema);
   store = natter_server_store_new (f->dir, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==, 7);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==,
+                   NATTER_SERVER_STORE_SCHEMA_VERSION);
+  assert_history_index (f->path);
   g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM history"), ==, 4);
   g_assert_cmpint (natter_test_store_query_int (f->path,
                                                 "SELECT count(*) FROM history WHERE msgid IS NULL"), ==, 0);
@@ -1150,6 +1296,63 @@ test_migrate_from_v6 (Fixture       *f,
   assert_latest (store, "#room", "v1-1 6b17194a170c0000000002");
   g_assert_cmpint (natter_test_store_query_int (f->path,
                                                 "SELECT count(*) FROM history WHERE redacted = 1"), ==, 2);
+}
+
+/* A version 7 file (its history index ends with the id) keeps every row and
+ * msgid, and pages the same, on a shorter index. */
+static void
+test_migrate_from_v7 (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NatterServerStore) store = natter_server_store_new (f->dir, &error);
+  g_autoptr(GString) all = g_string_new (NULL);
+  g_autofree char *first = NULL, *last = NULL, *before = NULL, *after = NULL, *latest = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  g_assert_no_error (error);
+  /* Rows in the same millisecond too: their order is their ids'. */
+  for (guint i = 0; i < 30; i++)
+    {
+      char msgid[NATTER_SERVER_STORE_MSGID_SIZE];
+
+      natter_server_store_format_msgid (natter_server_store_next_message_id (store), msgid);
+      add_private_message (store, msgid, 1000 + i / 3, i % 2 ? "=1" : "=2", "a", i % 2 ? "=2" : "=1", "b");
+      g_string_append_printf (all, "%s%s", i > 0 ? " " : "", msgid);
+      if (i == 10)
+        first = g_strdup (msgid);
+      if (i == 19)
+        last = g_strdup (msgid);
+    }
+  add_room_message (store, "#room", "6b17194a170c0000000001", 500, "an old msgid");
+  natter_server_store_flush (store);
+  g_clear_object (&store);
+  natter_test_store_exec (f->path,
+                          "DROP INDEX history_by_target;"
+                          "CREATE INDEX history_by_target ON history (target_key, time, id);"
+                          "PRAGMA user_version = 7;");
+
+  store = natter_server_store_new (f->dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "PRAGMA user_version"), ==,
+                   NATTER_SERVER_STORE_SCHEMA_VERSION);
+  assert_history_index (f->path);
+  g_assert_cmpint (natter_test_store_query_int (f->path, "SELECT count(*) FROM history"), ==, 31);
+  rows = query (store, "=1 =2", NATTER_HISTORY_LATEST, "*", NULL, 100);
+  latest = msgids (rows);
+  g_assert_cmpstr (latest, ==, all->str);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = query (store, "=1 =2", NATTER_HISTORY_BETWEEN, first, last, 100);
+  before = msgids (rows);
+  g_assert_cmpuint (rows->len, ==, 8);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = query (store, "=1 =2", NATTER_HISTORY_BEFORE, last, NULL, 8);
+  after = msgids (rows);
+  g_assert_cmpstr (after, ==, before);
+  /* The eight rows strictly between, in the order they were written. */
+  g_assert_true (strstr (all->str, before) == strstr (all->str, first) + strlen (first) + 1);
+  assert_found (store, "6b17194a170c0000000001", "#room", "an old msgid");
+  assert_found (store, last, "=1 =2", "hi");
 }
 
 /* Ids, so msgids, are never given twice: a reopened store starts past the
@@ -1213,6 +1416,7 @@ main (int   argc,
       char *argv[])
 {
   g_autofree char *crash_dir = NULL;
+  g_autofree char *crash_log_dir = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
@@ -1222,6 +1426,11 @@ main (int   argc,
     {
       crash_dir = natter_test_store_make_dir ();
       g_setenv ("NATTER_CRASH_DIR", crash_dir, TRUE);
+    }
+  if (g_getenv ("NATTER_CRASH_LOG_DIR") == NULL)
+    {
+      crash_log_dir = natter_test_store_make_dir ();
+      g_setenv ("NATTER_CRASH_LOG_DIR", crash_log_dir, TRUE);
     }
 
 #define ADD(path, func) \
@@ -1237,6 +1446,7 @@ main (int   argc,
   ADD ("migrate/from-v1", test_migrate_from_v1);
   ADD ("migrate/from-v2", test_migrate_from_v2);
   ADD ("migrate/from-v6", test_migrate_from_v6);
+  ADD ("migrate/from-v7", test_migrate_from_v7);
   ADD ("msgid/ids-never-reused", test_msgid_ids_never_reused);
   ADD ("batch/commit-by-rows", test_batch_by_rows);
   ADD ("batch/commit-by-delay", test_batch_by_delay);
@@ -1244,14 +1454,17 @@ main (int   argc,
   ADD ("batch/write-after-close-dropped", test_write_after_close_dropped);
   ADD ("batch/durable-write-waited-for", test_wait_for_durable);
   ADD ("batch/conversations-once-per-batch", test_batch_conversations);
+  ADD ("batch/few-log-writes", test_batch_log_writes);
   ADD ("history/paging", test_history_paging);
   ADD ("history/same-millisecond", test_history_same_millisecond);
   ADD ("accounts/roundtrip", test_accounts_roundtrip);
   ADD ("inbox-and-seen", test_inbox_and_seen);
   ADD ("crash/reopen", test_reopen_after_crash);
+  ADD ("crash/reopen-rewritten-log", test_reopen_after_crash_rewritten_log);
 
   ret = g_test_run ();
   natter_test_remove_tree (crash_dir);
+  natter_test_remove_tree (crash_log_dir);
 
   return ret;
 }

@@ -80,6 +80,8 @@ struct _NatterDatabase
   NatterDatabaseCheckpoints   checkpoints;    /* the writer's; natter-database-clean.c */
 };
 
+/* natter-database-log.c: the VFS that gathers writes to a log, or NULL. */
+const char *_natter_database_log_vfs      (void);
 sqlite3  *_natter_database_open_connection (NatterDatabase  *self,
                                             GError         **error);
 gboolean  _natter_database_apply_pragmas   (NatterDatabase  *self,

@@ -210,7 +210,8 @@ _natter_database_open_connection (NatterDatabase  *self,
   sqlite3 *db = NULL;
   int rc;
 
-  rc = sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  rc = sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        self->schema->gather_log_writes ? _natter_database_log_vfs () : NULL);
   if (rc != SQLITE_OK)
     {
       g_set_error (error, NATTER_DATABASE_ERROR, NATTER_DATABASE_ERROR_OPEN,

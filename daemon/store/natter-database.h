@@ -46,6 +46,9 @@ typedef struct {
   const char         *pragmas;
   /* On the database thread, last in every write batch, before its commit. */
   void              (*before_commit) (struct _NatterDatabase *self);
+  /* Write each transaction's log frames in few large writes
+   * (natter-database-log.c). */
+  gboolean            gather_log_writes;
 } NatterDatabaseSchema;
 
 typedef enum {

@@ -27,7 +27,7 @@ typedef enum {
 } NatterServerStoreError;
 
 /* The schema this build writes; older files are migrated forward on open. */
-#define NATTER_SERVER_STORE_SCHEMA_VERSION 7
+#define NATTER_SERVER_STORE_SCHEMA_VERSION 8
 #define NATTER_SERVER_STORE_FILENAME "server.db"
 
 #define NATTER_TYPE_SERVER_STORE (natter_server_store_get_type ())
