@@ -898,17 +898,43 @@ test_write_after_close_dropped (Fixture       *f,
   g_assert_cmpint (count_history (f), ==, 1);
 }
 
-/* Write system calls of this process so far (/proc/self/io), or -1. */
+/* Write system calls of the store's writer threads so far
+ * (/proc/self/task/TID/io), or -1: only theirs, since a tool the test runs
+ * under (valgrind) writes its own output from this process. */
 static gint64
 count_write_calls (void)
 {
-  g_autofree char *io = NULL;
-  const char *line;
+  g_autoptr(GDir) tasks = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+  gint64 total = -1;
 
-  if (!g_file_get_contents ("/proc/self/io", &io, NULL, NULL) ||
-      (line = strstr (io, "syscw: ")) == NULL)
-    return -1;
-  return g_ascii_strtoll (line + strlen ("syscw: "), NULL, 10);
+  while (tasks != NULL && (tid = g_dir_read_name (tasks)) != NULL)
+    {
+      g_autofree char *comm_path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
+      g_autofree char *io_path = g_strdup_printf ("/proc/self/task/%s/io", tid);
+      g_autofree char *comm = NULL;
+      g_autofree char *io = NULL;
+      const char *line;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL) ||
+          !g_str_has_prefix (comm, "natter-database") ||
+          !g_file_get_contents (io_path, &io, NULL, NULL) ||
+          (line = strstr (io, "syscw: ")) == NULL)
+        continue;
+      total = MAX (total, 0) + g_ascii_strtoll (line + strlen ("syscw: "), NULL, 10);
+    }
+  return total;
+}
+
+/* Under valgrind, whose scheduler writes to a pipe from every thread it
+ * switches to, a thread's write count is not the program's. */
+static gboolean
+running_under_valgrind (void)
+{
+  g_autofree char *maps = NULL;
+
+  return g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL) &&
+         strstr (maps, "vgpreload_") != NULL;
 }
 
 /* A batch of private messages in many conversations reaches the write-ahead
@@ -930,13 +956,14 @@ test_batch_log_writes (Fixture       *f,
   gint64 writes, frames;
 
   g_assert_no_error (error);
+  /* The writer has run (and named itself) once this returns. */
+  natter_server_store_flush (store);
   if (count_write_calls () < 0)
     {
-      g_test_skip ("no /proc/self/io");
+      g_test_skip ("no I/O counts of the writer thread");
       natter_test_remove_tree (copy_dir);
       return;
     }
-  natter_server_store_flush (store);
   natter_server_store_set_batch_limits (store, 60000, 1000000);
   for (guint i = 0; i < 2000; i++)
     {
@@ -956,7 +983,8 @@ test_batch_log_writes (Fixture       *f,
   frames = (st.st_size - 32) / (24 + 4096);
   g_test_message ("%" G_GINT64_FORMAT " frames, %" G_GINT64_FORMAT " writes", frames, writes);
   g_assert_cmpint (frames, >=, 40);
-  g_assert_cmpint (writes, <, frames / 4);
+  if (!running_under_valgrind ())
+    g_assert_cmpint (writes, <, frames / 4);
 
   /* What a crash now would leave: the file and its log, read without the
    * shared index, which recovery rebuilds from committed frames only. */
