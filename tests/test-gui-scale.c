@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 
 #include "natter-conversation-view.h"
 #include "natter-message-row.h"
@@ -349,6 +351,33 @@ test_scrollback_walk (void)
   }
 }
 
+/* The window draws its icons without librsvg (6 MB resident): GTK's own
+ * are pre-rendered, and so is the empty page's; the session page's,
+ * from the icon theme, is set only when that page is shown. */
+static void
+test_no_svg_loader (void)
+{
+  g_autofree char *maps = NULL;
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gdk_display_get_default ());
+
+  if (app == NULL)
+    {
+      g_test_skip ("the scrollback was not written");
+      return;
+    }
+  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+  g_assert_null (strstr (maps, "librsvg"));
+  /* ...and the empty page's is found, not GTK's "image missing". */
+  {
+    g_autoptr(GtkIconPaintable) icon = gtk_icon_theme_lookup_icon (theme, "org.natter.Natter-status-symbolic", NULL,
+                                                                   128, 1, GTK_TEXT_DIR_LTR, 0);
+    g_autoptr(GFile) file = gtk_icon_paintable_get_file (icon);
+    g_autofree char *uri = file != NULL ? g_file_get_uri (file) : NULL;
+
+    g_assert_nonnull (strstr (uri != NULL ? uri : "", "org.natter.Natter-status-symbolic.symbolic.png"));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -363,6 +392,7 @@ main (int   argc,
 
   g_test_add_func ("/gui/scrollback/fill-100000-messages", test_fill);
   g_test_add_func ("/gui/scrollback/open-asks-one-small-page-drawn-at-the-newest", test_open_first_page);
+  g_test_add_func ("/gui/scrollback/icons-drawn-without-librsvg", test_no_svg_loader);
   g_test_add_func ("/gui/scrollback/100000-messages-newest-first-walk-all-pages", test_scrollback_walk);
   status = g_test_run ();
 
