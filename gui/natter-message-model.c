@@ -396,38 +396,17 @@ older_page_size (NatterMessageModel *self)
                 NATTER_MESSAGE_MODEL_PAGE_SIZE);
 }
 
+/* Replaces the list with @messages; with @fit, the newest page, only
+ * what the view says fills it goes in, the rest held for the view's
+ * first call for older messages. */
 static void
 replace_all (NatterMessageModel *self,
-             GPtrArray          *messages)
-{
-  guint removed = n_items (self) - self->n_held;
-
-  self->n_held = 0;
-  if (self->first_unread != NULL)
-    natter_message_set_first_unread (self->first_unread, FALSE);
-  g_clear_object (&self->first_unread);
-  g_ptr_array_set_size (self->older, 0);
-  g_ptr_array_set_size (self->newer, 0);
-  for (guint i = 0; i < messages->len; i++)
-    g_ptr_array_add (self->newer, g_object_ref (g_ptr_array_index (messages, i)));
-  relayout (self, 0, n_items (self));
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, n_items (self));
-}
-
-/* The newest page in the list: only what the view says fills it, the rest
- * held for the view's first call for older messages. */
-static void
-replace_all_fitted (NatterMessageModel *self,
-                    GPtrArray          *messages)
+             GPtrArray          *messages,
+             gboolean            fit)
 {
   guint removed = n_items (self) - self->n_held;
   guint shown;
 
-  if (self->first_fit == NULL)
-    {
-      replace_all (self, messages);
-      return;
-    }
   self->n_held = 0;
   if (self->first_unread != NULL)
     natter_message_set_first_unread (self->first_unread, FALSE);
@@ -437,7 +416,9 @@ replace_all_fitted (NatterMessageModel *self,
   for (guint i = 0; i < messages->len; i++)
     g_ptr_array_add (self->newer, g_object_ref (g_ptr_array_index (messages, i)));
   relayout (self, 0, n_items (self));
-  shown = MIN (MAX (self->first_fit (self->newer, self->first_fit_data), 1), n_items (self));
+  shown = n_items (self);
+  if (fit && self->first_fit != NULL)
+    shown = MIN (MAX (self->first_fit (self->newer, self->first_fit_data), 1), shown);
   self->n_held = n_items (self) - shown;
   g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, shown);
 }
@@ -474,7 +455,7 @@ on_history (GObject      *source,
   switch (request->kind)
     {
     case PAGE_LATEST:
-      replace_all_fitted (self, messages);
+      replace_all (self, messages, TRUE);
       set_flags (self, FALSE, full, FALSE);
       request->n_added = messages->len;
       break;
@@ -530,7 +511,7 @@ on_history (GObject      *source,
         gboolean newer = messages->len >= NATTER_MESSAGE_MODEL_PAGE_SIZE / 2;
 
         g_ptr_array_extend (request->before, messages, (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
-        replace_all (self, request->before);
+        replace_all (self, request->before, FALSE);
         request->n_added = request->before->len;
         set_flags (self, FALSE, older, newer);
       }
