@@ -390,6 +390,7 @@ typedef struct {
 
 static Opening opening;
 static gint64 last_paint_us;
+static guint n_paints;
 
 static gboolean
 newest_page_shown (NatterConversationView *view)
@@ -489,6 +490,7 @@ on_after_paint (GdkFrameClock *clock,
   gint64 now = g_get_monotonic_time ();
 
   last_paint_us = now;
+  n_paints++;
   if (first_frame_us == 0)
     first_frame_us = now;
   if (!opening.timing || opening.painted != 0)
@@ -674,6 +676,11 @@ time_openings (const char *session_path)
           "window's own thread (the rest waits for llvmpipe's threads); %.0f messages in the list then\n",
           percentile (to_frame, 0.5), percentile (layouts, 0.5), percentile (renders, 0.5), percentile (render_cpus, 0.5),
           percentile (rows, 0.5));
+  /* A window left alone draws nothing: frames here are an animation or
+   * a layout that never settles, and each costs a GL frame. */
+  n_paints = 0;
+  natter_test_gui_settle (1000);
+  printf ("b idle: %u frames drawn in 1 s with the conversation open and nothing happening\n", n_paints);
   {
     double floor_ms = time_repaints ();
 
