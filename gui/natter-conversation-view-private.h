@@ -52,6 +52,7 @@ struct _NatterConversationView
   GtkScrolledWindow  *scroller;
   GtkListView        *message_list;
   GtkRevealer        *loading_revealer;
+  GtkSpinner         *loading_spinner;
   GtkWidget          *jump_button;
   GtkLabel           *jump_label;
   GtkRevealer        *error_revealer;

@@ -532,14 +532,23 @@ on_message_appended (NatterMessageModel     *model,
     }
 }
 
+/* The spinner spins only while shown: a spinning one, even hidden, keeps
+ * its CSS animation going, and with it a frame of the whole window every
+ * 16 ms, for as long as the window is open. */
+static void
+show_loading (NatterConversationView *self,
+              gboolean                loading)
+{
+  gtk_revealer_set_reveal_child (self->loading_revealer, loading);
+  gtk_spinner_set_spinning (self->loading_spinner, loading);
+}
+
 static void
 on_loading_changed (NatterMessageModel     *model,
                     GParamSpec             *pspec,
                     NatterConversationView *self)
 {
-  gtk_revealer_set_reveal_child (self->loading_revealer,
-                                 natter_message_model_get_loading (model) &&
-                                 g_list_model_get_n_items (G_LIST_MODEL (model)) > 0);
+  show_loading (self, natter_message_model_get_loading (model) && g_list_model_get_n_items (G_LIST_MODEL (model)) > 0);
 }
 
 static void
@@ -969,6 +978,7 @@ open_conversation (NatterConversationView *self,
           natter_message_model_set_first_page_fit (self->model, NULL, NULL);
         }
       g_clear_object (&self->model);
+      show_loading (self, FALSE);
       self->new_below = 0;
       self->page_shown = FALSE;
       self->page_painted = FALSE;
@@ -1147,6 +1157,7 @@ natter_conversation_view_class_init (NatterConversationViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, scroller);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, message_list);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, loading_revealer);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, jump_button);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, jump_label);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, error_revealer);

@@ -300,7 +300,7 @@ test_scrollback_walk (void)
 
   model = natter_conversation_view_get_model (view);
   list = GTK_WIDGET (natter_conversation_view_get_list_view (view));
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), <=, NATTER_MESSAGE_MODEL_FIRST_PAGE_SIZE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), <=, NATTER_MESSAGE_MODEL_PAGE_SIZE);
   g_assert_true (natter_message_model_get_has_older (model));
   rows = natter_test_gui_count (list, NATTER_TYPE_MESSAGE_ROW);
   g_assert_cmpuint (rows, >, 0);
@@ -378,6 +378,55 @@ test_no_svg_loader (void)
   }
 }
 
+static void
+on_idle_paint (GdkFrameClock *clock,
+               guint         *frames)
+{
+  (*frames)++;
+}
+
+/* A window left alone draws nothing: no animation runs out of sight (a
+ * hidden spinner that spins), each of whose frames would be a GL frame of
+ * the whole window. (The compose box's blinking cursor draws too, for
+ * GTK's blink timeout after each key or focus: blinking is off here.) */
+static void
+test_idle_window_draws_nothing (void)
+{
+  NatterWindow *window;
+  GdkFrameClock *clock;
+  guint frames = 0;
+  gulong handler;
+
+  if (app == NULL)
+    {
+      g_test_skip ("the scrollback was not written");
+      return;
+    }
+  window = natter_application_get_window (app);
+  g_assert_true (natter_test_gui_wait (room_listed, NULL, 20000));
+  if (!newest_page_shown (natter_window_get_conversation_view (window)))
+    natter_window_open_conversation (window, session_path, "#big");
+  g_assert_true (natter_test_gui_wait (newest_page_shown, natter_window_get_conversation_view (window), 20000));
+  g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
+  gtk_window_set_focus (GTK_WINDOW (window), NULL);
+
+  /* What the opening set going (older pages, the read marker) settles
+   * within seconds; an animation out of sight never does. */
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_idle_paint), &frames);
+  for (guint second = 0; second < 30; second += 2)
+    {
+      frames = 0;
+      natter_test_gui_settle (2000);
+      if (frames <= 4)
+        break;
+    }
+  g_signal_handler_disconnect (clock, handler);
+
+  g_test_message ("%u frames in 2 s of a window left alone", frames);
+  g_assert_cmpuint (frames, <=, 4);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -393,6 +442,7 @@ main (int   argc,
   g_test_add_func ("/gui/scrollback/fill-100000-messages", test_fill);
   g_test_add_func ("/gui/scrollback/open-asks-one-small-page-drawn-at-the-newest", test_open_first_page);
   g_test_add_func ("/gui/scrollback/icons-drawn-without-librsvg", test_no_svg_loader);
+  g_test_add_func ("/gui/scrollback/idle-window-draws-nothing", test_idle_window_draws_nothing);
   g_test_add_func ("/gui/scrollback/100000-messages-newest-first-walk-all-pages", test_scrollback_walk);
   status = g_test_run ();
 
