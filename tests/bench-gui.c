@@ -294,6 +294,7 @@ print_gl_renderer (GtkWidget *window)
 /* The peers: what any GTK 4 / libadwaita window of this size costs here. */
 
 static gint64 first_frame_us;
+static guint peer_paints;
 
 static void
 on_first_paint (GdkFrameClock *clock,
@@ -301,6 +302,7 @@ on_first_paint (GdkFrameClock *clock,
 {
   if (first_frame_us == 0)
     first_frame_us = g_get_monotonic_time ();
+  peer_paints++;
 }
 
 static void
@@ -360,6 +362,9 @@ run_peer (const char *kind)
   figure ("first-frame-ms", since_spawn_ms (first_frame_us));
   natter_test_gui_settle (SETTLE_MS);
   report_rss (kind);
+  peer_paints = 0;
+  natter_test_gui_settle (1000);
+  printf ("  %s idle: %u frames drawn in 1 s\n", kind, peer_paints);
   gtk_window_destroy (GTK_WINDOW (peer_window));
 
   return 0;
@@ -681,6 +686,9 @@ time_openings (const char *session_path)
   n_paints = 0;
   natter_test_gui_settle (1000);
   printf ("b idle: %u frames drawn in 1 s with the conversation open and nothing happening\n", n_paints);
+  fflush (stdout);
+  if (g_getenv ("NATTER_BENCH_IDLE_S") != NULL)
+    natter_test_gui_settle (1000 * atoi (g_getenv ("NATTER_BENCH_IDLE_S")));
   {
     double floor_ms = time_repaints ();
 
