@@ -36,6 +36,7 @@ struct _NatterConversationView
   guint               show_events : 1;
   guint               active : 1;
   guint               page_shown : 1;
+  guint               page_painted : 1;     /* the first page drawn: older ones may come */
   guint               stick_in_layout : 1;  /* a page just in, pinned */
 
   AdwHeaderBar       *header;
@@ -51,6 +52,7 @@ struct _NatterConversationView
   GtkScrolledWindow  *scroller;
   GtkListView        *message_list;
   GtkRevealer        *loading_revealer;
+  GtkSpinner         *loading_spinner;
   GtkWidget          *jump_button;
   GtkLabel           *jump_label;
   GtkRevealer        *error_revealer;

@@ -316,7 +316,9 @@ on_older_loaded (GObject      *source,
 static void
 load_older (NatterConversationView *self)
 {
-  if (self->model == NULL ||
+  /* Not before the newest page is on screen: the older one would hold
+   * up its frame with rows out of sight (see on_frame_after_paint()). */
+  if (self->model == NULL || !self->page_painted ||
       !natter_message_model_get_has_older (self->model) ||
       natter_message_model_get_loading (self->model))
     return;
@@ -405,17 +407,96 @@ on_frame_layout (GdkFrameClock          *clock,
     gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", n - 1);
 }
 
+/* The first page drawn: now what is above it, if the view is near its
+ * top (a first page is only what the list shows). */
+static void
+on_frame_after_paint (GdkFrameClock          *clock,
+                      NatterConversationView *self)
+{
+  if (self->page_painted || !self->page_shown || !gtk_widget_get_mapped (GTK_WIDGET (self->message_list)))
+    return;
+
+  self->page_painted = TRUE;
+  if (gtk_adjustment_get_value (vadjustment (self)) < gtk_adjustment_get_page_size (vadjustment (self)) * LOAD_MARGIN_PAGES)
+    load_older (self);
+}
+
+/* The height of a line of the list's text, in pixels. */
+static int
+line_height (NatterConversationView *self)
+{
+  PangoFontMetrics *metrics;
+  int line;
+
+  metrics = pango_context_get_metrics (gtk_widget_get_pango_context (GTK_WIDGET (self->message_list)), NULL, NULL);
+  line = MAX (PANGO_PIXELS (pango_font_metrics_get_height (metrics)), 6);
+  pango_font_metrics_unref (metrics);
+
+  return line;
+}
+
+/* Enough messages to fill the list with the shortest rows there are (a
+ * join, in the smaller font, unpadded). */
+static guint
+first_page_size (NatterConversationView *self)
+{
+  int height = gtk_widget_get_height (GTK_WIDGET (self->scroller));
+
+  if (height <= 0)
+    return NATTER_MESSAGE_MODEL_FIRST_PAGE_SIZE;
+
+  return CLAMP ((guint) (height / (line_height (self) * 5 / 6)) + 2, 8, NATTER_MESSAGE_MODEL_FIRST_PAGE_SIZE);
+}
+
+/* Of the newest page, the messages that fill the list, counted by the
+ * least height each row can have (style.css: an event one line of the
+ * smaller font; a message a line and 4 px; a sender's first one its nick
+ * line and 10 px more; a day separator or the unread marker a small line):
+ * what the first frame shows, and no rows out of sight for it to make
+ * and lay out. The rest come in after that frame (on_frame_after_paint). */
+static guint
+fit_first_page (GPtrArray *messages,
+                gpointer   user_data)
+{
+  NatterConversationView *self = user_data;
+  int height = gtk_widget_get_height (GTK_WIDGET (self->scroller));
+  int line = line_height (self), small = line * 5 / 6, filled = 0;
+  guint n = 0;
+
+  if (height <= 0)
+    return messages->len;
+  for (guint i = messages->len; i > 0 && filled < height; i--, n++)
+    {
+      NatterMessage *message = g_ptr_array_index (messages, i - 1);
+
+      if (natter_message_is_event (message))
+        filled += small;
+      else if (natter_message_get_grouped (message) || natter_message_get_kind (message) == NATTER_MESSAGE_TYPE_ACTION)
+        filled += line + 4;
+      else
+        filled += 2 * line + 10;
+      if (natter_message_get_day_break (message))
+        filled += small;
+    }
+
+  /* One more: the row at the top, part in sight. */
+  return n + 1;
+}
+
 static void
 natter_conversation_view_realize (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (natter_conversation_view_parent_class)->realize (widget);
   g_signal_connect_object (gtk_widget_get_frame_clock (widget), "layout", G_CALLBACK (on_frame_layout), widget, 0);
+  g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint", G_CALLBACK (on_frame_after_paint),
+                           widget, 0);
 }
 
 static void
 natter_conversation_view_unrealize (GtkWidget *widget)
 {
   g_signal_handlers_disconnect_by_func (gtk_widget_get_frame_clock (widget), on_frame_layout, widget);
+  g_signal_handlers_disconnect_by_func (gtk_widget_get_frame_clock (widget), on_frame_after_paint, widget);
   GTK_WIDGET_CLASS (natter_conversation_view_parent_class)->unrealize (widget);
 }
 
@@ -451,14 +532,23 @@ on_message_appended (NatterMessageModel     *model,
     }
 }
 
+/* The spinner spins only while shown: a spinning one, even hidden, keeps
+ * its CSS animation going, and with it a frame of the whole window every
+ * 16 ms, for as long as the window is open. */
+static void
+show_loading (NatterConversationView *self,
+              gboolean                loading)
+{
+  gtk_revealer_set_reveal_child (self->loading_revealer, loading);
+  gtk_spinner_set_spinning (self->loading_spinner, loading);
+}
+
 static void
 on_loading_changed (NatterMessageModel     *model,
                     GParamSpec             *pspec,
                     NatterConversationView *self)
 {
-  gtk_revealer_set_reveal_child (self->loading_revealer,
-                                 natter_message_model_get_loading (model) &&
-                                 g_list_model_get_n_items (G_LIST_MODEL (model)) > 0);
+  show_loading (self, natter_message_model_get_loading (model) && g_list_model_get_n_items (G_LIST_MODEL (model)) > 0);
 }
 
 static void
@@ -883,10 +973,15 @@ open_conversation (NatterConversationView *self,
       g_cancellable_cancel (self->cancellable);
       g_clear_object (&self->cancellable);
       if (self->model != NULL)
-        g_signal_handlers_disconnect_by_data (self->model, self);
+        {
+          g_signal_handlers_disconnect_by_data (self->model, self);
+          natter_message_model_set_first_page_fit (self->model, NULL, NULL);
+        }
       g_clear_object (&self->model);
+      show_loading (self, FALSE);
       self->new_below = 0;
       self->page_shown = FALSE;
+      self->page_painted = FALSE;
       self->unread_at_open = conversation != NULL ? natter_conversation_get_unread_count (conversation) : 0;
 
       if (conversation != NULL)
@@ -895,6 +990,8 @@ open_conversation (NatterConversationView *self,
           self->model = natter_message_model_new (natter_conversation_get_session (conversation),
                                                   natter_conversation_get_name (conversation));
           natter_message_model_set_show_membership (self->model, self->show_events);
+          natter_message_model_set_first_page_size (self->model, first_page_size (self));
+          natter_message_model_set_first_page_fit (self->model, fit_first_page, self);
           g_signal_connect (self->model, "message-appended", G_CALLBACK (on_message_appended), self);
           g_signal_connect (self->model, "notify::loading", G_CALLBACK (on_loading_changed), self);
           self->scroll_to_id = id;
@@ -1060,6 +1157,7 @@ natter_conversation_view_class_init (NatterConversationViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, scroller);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, message_list);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, loading_revealer);
+  gtk_widget_class_bind_template_child (widget_class, NatterConversationView, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, jump_button);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, jump_label);
   gtk_widget_class_bind_template_child (widget_class, NatterConversationView, error_revealer);
@@ -1071,10 +1169,40 @@ natter_conversation_view_class_init (NatterConversationViewClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_End, GDK_CONTROL_MASK, "view.jump-to-newest", NULL);
 }
 
+/* Message rows are made in code: a GtkBuilder per row, parsing a
+ * template and watching an expression, cost more than the row itself. */
+static void
+setup_message (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  gtk_list_item_set_activatable (item, FALSE);
+  gtk_list_item_set_selectable (item, FALSE);
+  gtk_list_item_set_child (item, natter_message_row_new ());
+}
+
+static void
+bind_message (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              gpointer                  user_data)
+{
+  natter_message_row_set_message (NATTER_MESSAGE_ROW (gtk_list_item_get_child (item)),
+                                  gtk_list_item_get_item (item));
+}
+
+static void
+unbind_message (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                gpointer                  user_data)
+{
+  natter_message_row_set_message (NATTER_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
 static void
 natter_conversation_view_init (NatterConversationView *self)
 {
   g_autoptr(GtkListItemFactory) member_factory = NULL;
+  g_autoptr(GtkListItemFactory) message_factory = NULL;
   GtkAdjustment *adj;
 
   self->show_events = TRUE;
@@ -1085,6 +1213,11 @@ natter_conversation_view_init (NatterConversationView *self)
   gtk_widget_insert_before (self->reply_bar, GTK_WIDGET (self), GTK_WIDGET (self->compose));
 
   self->selection = gtk_no_selection_new (NULL);
+  message_factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (message_factory, "setup", G_CALLBACK (setup_message), self);
+  g_signal_connect (message_factory, "bind", G_CALLBACK (bind_message), self);
+  g_signal_connect (message_factory, "unbind", G_CALLBACK (unbind_message), self);
+  gtk_list_view_set_factory (self->message_list, message_factory);
   gtk_list_view_set_model (self->message_list, GTK_SELECTION_MODEL (self->selection));
 
   self->members = gtk_string_list_new (NULL);

@@ -24,6 +24,13 @@ struct _NatterMessageModel
   gulong              message_handler;
   gulong              deleted_handler;
   gulong              reactions_handler;
+  guint               first_page_size;
+  /* The oldest messages loaded but not in the list yet: the newest page
+   * shows only what fills the view (first_fit says how many) until the
+   * view asks for older ones, after its first frame. */
+  guint               n_held;
+  NatterMessageModelFitFunc first_fit;
+  gpointer            first_fit_data;
   guint               loading : 1;
   guint               has_older : 1;
   guint               has_newer : 1;
@@ -103,7 +110,9 @@ natter_message_model_get_item_type (GListModel *model)
 static guint
 natter_message_model_get_n_items (GListModel *model)
 {
-  return n_items (NATTER_MESSAGE_MODEL (model));
+  NatterMessageModel *self = NATTER_MESSAGE_MODEL (model);
+
+  return n_items (self) - self->n_held;
 }
 
 static gpointer
@@ -112,10 +121,10 @@ natter_message_model_get_item (GListModel *model,
 {
   NatterMessageModel *self = NATTER_MESSAGE_MODEL (model);
 
-  if (position >= n_items (self))
+  if (position >= n_items (self) - self->n_held)
     return NULL;
 
-  return g_object_ref (item_at (self, position));
+  return g_object_ref (item_at (self, position + self->n_held));
 }
 
 static void
@@ -124,6 +133,23 @@ natter_message_model_list_model_init (GListModelInterface *iface)
   iface->get_item_type = natter_message_model_get_item_type;
   iface->get_n_items = natter_message_model_get_n_items;
   iface->get_item = natter_message_model_get_item;
+}
+
+/* Items changed at @position of all that is loaded: the list hears of
+ * it past the held messages; a held one removed is one fewer held. */
+static void
+changed (NatterMessageModel *self,
+         guint               position,
+         guint               removed,
+         guint               added)
+{
+  if (position < self->n_held)
+    {
+      g_assert (removed <= 1 && added <= removed);
+      self->n_held -= removed - added;
+      return;
+    }
+  g_list_model_items_changed (G_LIST_MODEL (self), position - self->n_held, removed, added);
 }
 
 /* Layout */
@@ -244,7 +270,7 @@ append_live (NatterMessageModel *self,
 
   g_ptr_array_add (self->newer, g_object_ref (message));
   relayout (self, position, position + 1);
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
+  changed (self, position, 0, 1);
   g_signal_emit (self, signals[MESSAGE_APPENDED], 0, message);
 }
 
@@ -298,10 +324,14 @@ on_reactions_changed (NatterIpcSession1  *session,
 {
   guint position;
 
-  if (!natter_text_names_equal (target, self->target) ||
-      (position = natter_message_model_find_msgid (self, msgid)) == G_MAXUINT)
+  if (!natter_text_names_equal (target, self->target))
     return;
-  natter_message_set_reactions (item_at (self, position), reactions);
+  for (position = 0; position < n_items (self); position++)
+    if (g_strcmp0 (natter_message_get_msgid (item_at (self, position)), msgid) == 0)
+      {
+        natter_message_set_reactions (item_at (self, position), reactions);
+        return;
+      }
 }
 
 /* natterd deleted a message: its row becomes "message deleted" in place. */
@@ -330,7 +360,7 @@ on_message_deleted (NatterIpcSession1  *session,
         g_set_object (&self->first_unread, *slot);
       g_object_unref (message);
       relayout (self, i, i + 2);
-      g_list_model_items_changed (G_LIST_MODEL (self), i, 1, 1);
+      changed (self, i, 1, 1);
       return;
     }
 }
@@ -356,12 +386,28 @@ messages_from_variant (GVariant *messages)
 
 static void page_fetch (GTask *task, const char *anchor, gint64 value, guint limit);
 
+/* As many as the list has, up to a page: GtkListView makes a row for each
+ * message it gets (up to 200), so the pages after a small first one stay
+ * small, and so do the frames that lay them out. */
+static guint
+older_page_size (NatterMessageModel *self)
+{
+  return CLAMP (n_items (self) - self->n_held, NATTER_MESSAGE_MODEL_FIRST_PAGE_SIZE / 2,
+                NATTER_MESSAGE_MODEL_PAGE_SIZE);
+}
+
+/* Replaces the list with @messages; with @fit, the newest page, only
+ * what the view says fills it goes in, the rest held for the view's
+ * first call for older messages. */
 static void
 replace_all (NatterMessageModel *self,
-             GPtrArray          *messages)
+             GPtrArray          *messages,
+             gboolean            fit)
 {
-  guint removed = n_items (self);
+  guint removed = n_items (self) - self->n_held;
+  guint shown;
 
+  self->n_held = 0;
   if (self->first_unread != NULL)
     natter_message_set_first_unread (self->first_unread, FALSE);
   g_clear_object (&self->first_unread);
@@ -370,7 +416,11 @@ replace_all (NatterMessageModel *self,
   for (guint i = 0; i < messages->len; i++)
     g_ptr_array_add (self->newer, g_object_ref (g_ptr_array_index (messages, i)));
   relayout (self, 0, n_items (self));
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, n_items (self));
+  shown = n_items (self);
+  if (fit && self->first_fit != NULL)
+    shown = MIN (MAX (self->first_fit (self->newer, self->first_fit_data), 1), shown);
+  self->n_held = n_items (self) - shown;
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, shown);
 }
 
 static void
@@ -405,7 +455,7 @@ on_history (GObject      *source,
   switch (request->kind)
     {
     case PAGE_LATEST:
-      replace_all (self, messages);
+      replace_all (self, messages, TRUE);
       set_flags (self, FALSE, full, FALSE);
       request->n_added = messages->len;
       break;
@@ -418,7 +468,7 @@ on_history (GObject      *source,
       relayout (self, 0, messages->len + 1);
       set_flags (self, FALSE, full, self->has_newer);
       if (messages->len > 0)
-        g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, messages->len);
+        changed (self, 0, 0, messages->len);
       break;
 
     case PAGE_NEWER:
@@ -430,7 +480,7 @@ on_history (GObject      *source,
         relayout (self, position, n_items (self));
         request->n_added = messages->len;
         set_flags (self, FALSE, self->has_older, full);
-        g_list_model_items_changed (G_LIST_MODEL (self), position, 0, messages->len);
+        changed (self, position, 0, messages->len);
       }
       break;
 
@@ -461,7 +511,7 @@ on_history (GObject      *source,
         gboolean newer = messages->len >= NATTER_MESSAGE_MODEL_PAGE_SIZE / 2;
 
         g_ptr_array_extend (request->before, messages, (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
-        replace_all (self, request->before);
+        replace_all (self, request->before, FALSE);
         request->n_added = request->before->len;
         set_flags (self, FALSE, older, newer);
       }
@@ -554,7 +604,27 @@ natter_message_model_load_latest_async (NatterMessageModel  *self,
   task = page_task_new (self, PAGE_LATEST, natter_message_model_load_latest_async,
                         cancellable, callback, user_data);
   set_flags (self, TRUE, self->has_older, FALSE);
-  page_fetch (g_steal_pointer (&task), NULL, 0, NATTER_MESSAGE_MODEL_FIRST_PAGE_SIZE);
+  page_fetch (g_steal_pointer (&task), NULL, 0, self->first_page_size);
+}
+
+void
+natter_message_model_set_first_page_fit (NatterMessageModel        *self,
+                                         NatterMessageModelFitFunc  fit,
+                                         gpointer                   user_data)
+{
+  g_return_if_fail (NATTER_IS_MESSAGE_MODEL (self));
+
+  self->first_fit = fit;
+  self->first_fit_data = user_data;
+}
+
+void
+natter_message_model_set_first_page_size (NatterMessageModel *self,
+                                          guint               n_messages)
+{
+  g_return_if_fail (NATTER_IS_MESSAGE_MODEL (self));
+
+  self->first_page_size = CLAMP (n_messages, 1, NATTER_MESSAGE_MODEL_PAGE_SIZE);
 }
 
 void
@@ -578,6 +648,28 @@ natter_message_model_load_around_async (NatterMessageModel  *self,
   page_fetch (g_steal_pointer (&task), "before-id", id, NATTER_MESSAGE_MODEL_PAGE_SIZE / 2);
 }
 
+/* Older messages the newest page held back: into the list at once, as
+ * many as an older page from natterd would bring. */
+static void
+release_held (NatterMessageModel  *self,
+              gpointer             source_tag,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  PageRequest *request = g_new0 (PageRequest, 1);
+  guint n = MIN (self->n_held, older_page_size (self));
+
+  request->kind = PAGE_OLDER;
+  request->n_added = n;
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, request, (GDestroyNotify) page_request_free);
+  self->n_held -= n;
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, n);
+  g_task_return_boolean (task, TRUE);
+}
+
 void
 natter_message_model_load_older_async (NatterMessageModel  *self,
                                        GCancellable        *cancellable,
@@ -589,6 +681,11 @@ natter_message_model_load_older_async (NatterMessageModel  *self,
 
   g_return_if_fail (NATTER_IS_MESSAGE_MODEL (self));
 
+  if (self->n_held > 0 && !self->loading)
+    {
+      release_held (self, natter_message_model_load_older_async, cancellable, callback, user_data);
+      return;
+    }
   oldest = oldest_id (self);
   if (!self->has_older || oldest == 0 || self->loading)
     {
@@ -598,7 +695,7 @@ natter_message_model_load_older_async (NatterMessageModel  *self,
 
   task = page_task_new (self, PAGE_OLDER, natter_message_model_load_older_async,
                         cancellable, callback, user_data);
-  page_fetch (g_steal_pointer (&task), "before-id", oldest, NATTER_MESSAGE_MODEL_PAGE_SIZE);
+  page_fetch (g_steal_pointer (&task), "before-id", oldest, older_page_size (self));
 }
 
 void
@@ -741,6 +838,7 @@ natter_message_model_init (NatterMessageModel *self)
   self->older = g_ptr_array_new_with_free_func (g_object_unref);
   self->newer = g_ptr_array_new_with_free_func (g_object_unref);
   self->pending = g_ptr_array_new_with_free_func (g_object_unref);
+  self->first_page_size = NATTER_MESSAGE_MODEL_FIRST_PAGE_SIZE;
 }
 
 NatterMessageModel *
@@ -790,7 +888,7 @@ gboolean
 natter_message_model_get_has_older (NatterMessageModel *self)
 {
   g_return_val_if_fail (NATTER_IS_MESSAGE_MODEL (self), FALSE);
-  return self->has_older;
+  return self->has_older || self->n_held > 0;
 }
 
 gboolean
@@ -817,15 +915,15 @@ natter_message_model_find_id (NatterMessageModel *self,
       gint64 mid_id = natter_message_get_id (item_at (self, mid));
 
       if (mid_id == id)
-        return mid;
+        return mid >= self->n_held ? mid - self->n_held : G_MAXUINT;
       if (mid_id != 0 && mid_id < id)
         lo = mid + 1;
       else
         hi = mid;
     }
-  for (guint i = 0; i < n_items (self); i++)
+  for (guint i = self->n_held; i < n_items (self); i++)
     if (natter_message_get_id (item_at (self, i)) == id)
-      return i;
+      return i - self->n_held;
 
   return G_MAXUINT;
 }
@@ -836,9 +934,9 @@ natter_message_model_find_msgid (NatterMessageModel *self,
 {
   g_return_val_if_fail (NATTER_IS_MESSAGE_MODEL (self), G_MAXUINT);
 
-  for (guint i = 0; msgid != NULL && i < n_items (self); i++)
+  for (guint i = self->n_held; msgid != NULL && i < n_items (self); i++)
     if (g_strcmp0 (natter_message_get_msgid (item_at (self, i)), msgid) == 0)
-      return i;
+      return i - self->n_held;
 
   return G_MAXUINT;
 }
@@ -902,7 +1000,7 @@ natter_message_model_set_show_membership (NatterMessageModel *self,
         g_ptr_array_remove_index (self->older, self->older->len - 1 - i);
       else
         g_ptr_array_remove_index (self->newer, i - self->older->len);
-      g_list_model_items_changed (G_LIST_MODEL (self), i, 1, 0);
+      changed (self, i, 1, 0);
       relayout (self, i, i + 1);
     }
 }

@@ -9,10 +9,12 @@
 G_BEGIN_DECLS
 
 #define NATTER_MESSAGE_MODEL_PAGE_SIZE 200
-/* The newest page, what opening a conversation fetches: a tall window's
- * worth, so that the first frame lays out and binds only what it shows
- * (GtkListView makes a row for every item up to 200); older pages come as
- * the view is scrolled up. */
+/* The newest page, what opening a conversation fetches unless the view
+ * says how many it shows (natter_message_model_set_first_page_size()): a
+ * tall window's worth, so that the first frame lays out and binds only
+ * what it shows (GtkListView makes a row for every item up to 200); older
+ * pages come as the view is scrolled up, each as big as what is loaded
+ * (at least half this), up to NATTER_MESSAGE_MODEL_PAGE_SIZE. */
 #define NATTER_MESSAGE_MODEL_FIRST_PAGE_SIZE 50
 
 #define NATTER_TYPE_MESSAGE_MODEL (natter_message_model_get_type ())
@@ -36,6 +38,20 @@ gboolean            natter_message_model_get_loading      (NatterMessageModel  *
 gboolean            natter_message_model_get_has_older    (NatterMessageModel  *self);
 gboolean            natter_message_model_get_has_newer    (NatterMessageModel  *self);
 
+/* How many messages the newest page holds (what the view shows);
+ * NATTER_MESSAGE_MODEL_FIRST_PAGE_SIZE unless set. */
+void                natter_message_model_set_first_page_size (NatterMessageModel *self,
+                                                              guint               n_messages);
+/* How many of a newest page's @messages (oldest first) the view shows,
+ * counting back from the newest. */
+typedef guint (*NatterMessageModelFitFunc) (GPtrArray *messages,
+                                            gpointer   user_data);
+/* The newest page puts only what @fit says the view shows in the list;
+ * the older messages of the page come with the next load_older, at
+ * once. NULL: all of them. */
+void                natter_message_model_set_first_page_fit  (NatterMessageModel        *self,
+                                                              NatterMessageModelFitFunc  fit,
+                                                              gpointer                   user_data);
 /* Replaces the contents with the newest page (the first page, smaller). */
 void                natter_message_model_load_latest_async  (NatterMessageModel  *self,
                                                              GCancellable        *cancellable,

@@ -18,14 +18,14 @@ struct _NatterMessageRow
   NatterMessage *message;
   char          *nick_class;
 
-  GtkLabel      *day_label;
-  GtkWidget     *unread_marker;  /* made for the first row that needs one */
+  GtkLabel      *day_label;      /* made for the first row that needs one */
+  GtkWidget     *unread_marker;  /* likewise */
   GtkWidget     *message_box;
   GtkLabel      *time_label;
   GtkLabel      *nick_label;
   GtkLabel      *text_label;
   NatterReplyQuote   *quote;  /* likewise: most messages answer none */
-  NatterReactionsBar *reactions_bar;
+  NatterReactionsBar *reactions_bar;  /* likewise: most have no reactions */
   GtkWidget     *menu;        /* the popover of a right click, while open */
 };
 
@@ -53,6 +53,29 @@ set_class (GtkWidget  *widget,
 
 /* The parts few messages need are made on first use: a list binds up to
  * 200 rows, and each widget is styled, measured and kept. */
+static void
+ensure_day_label (NatterMessageRow *self)
+{
+  if (self->day_label != NULL)
+    return;
+
+  self->day_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_set_halign (GTK_WIDGET (self->day_label), GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (GTK_WIDGET (self->day_label), "day-separator");
+  gtk_widget_insert_after (GTK_WIDGET (self->day_label), GTK_WIDGET (self), NULL);
+}
+
+static void
+ensure_reactions_bar (NatterMessageRow *self)
+{
+  if (self->reactions_bar != NULL)
+    return;
+
+  self->reactions_bar = NATTER_REACTIONS_BAR (natter_reactions_bar_new ());
+  gtk_widget_insert_after (GTK_WIDGET (self->reactions_bar), gtk_widget_get_parent (GTK_WIDGET (self->text_label)),
+                           GTK_WIDGET (self->text_label));
+}
+
 static void
 ensure_unread_marker (NatterMessageRow *self)
 {
@@ -101,13 +124,15 @@ update_layout (NatterMessageRow *self)
   grouped = natter_message_get_grouped (message);
   day_break = natter_message_get_day_break (message);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->day_label), day_break);
   if (day_break)
     {
       g_autofree char *day = natter_text_format_day (natter_message_get_time (message));
 
+      ensure_day_label (self);
       gtk_label_set_label (self->day_label, day);
     }
+  if (self->day_label != NULL)
+    gtk_widget_set_visible (GTK_WIDGET (self->day_label), day_break);
   if (natter_message_get_first_unread (message))
     ensure_unread_marker (self);
   if (self->unread_marker != NULL)
@@ -117,8 +142,11 @@ update_layout (NatterMessageRow *self)
   if (self->quote != NULL)
     natter_reply_quote_set (self->quote, natter_message_get_reply_to (message),
                             natter_message_get_quoted_sender (message), natter_message_get_quoted_text (message));
-  natter_reactions_bar_set (self->reactions_bar, natter_message_get_msgid (message),
-                            natter_message_get_reactions (message));
+  if (natter_message_get_reactions (message) != NULL && g_variant_n_children (natter_message_get_reactions (message)) > 0)
+    ensure_reactions_bar (self);
+  if (self->reactions_bar != NULL)
+    natter_reactions_bar_set (self->reactions_bar, natter_message_get_msgid (message),
+                              natter_message_get_reactions (message));
 
   gtk_widget_set_visible (GTK_WIDGET (self->nick_label),
                           !grouped && !natter_message_is_event (message) &&
@@ -437,12 +465,10 @@ natter_message_row_class_init (NatterMessageRowClass *klass)
   g_type_ensure (NATTER_TYPE_REPLY_QUOTE);
   g_type_ensure (NATTER_TYPE_REACTIONS_BAR);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/natter/Natter/natter-message-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, day_label);
   gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, message_box);
   gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, nick_label);
   gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, text_label);
-  gtk_widget_class_bind_template_child (widget_class, NatterMessageRow, reactions_bar);
   gtk_widget_class_install_action (widget_class, "row.react-more", "s", react_more_action);
 
   gtk_widget_class_set_css_name (widget_class, "messagerow");
@@ -459,6 +485,23 @@ natter_message_row_init (NatterMessageRow *self)
   g_signal_connect (click, "pressed", G_CALLBACK (on_secondary_click), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
   n_alive++;
+}
+
+GtkWidget *
+natter_message_row_new (void)
+{
+  return g_object_new (NATTER_TYPE_MESSAGE_ROW, NULL);
+}
+
+const char *
+natter_message_row_get_day (NatterMessageRow *self)
+{
+  g_return_val_if_fail (NATTER_IS_MESSAGE_ROW (self), NULL);
+
+  if (self->day_label == NULL || !gtk_widget_get_visible (GTK_WIDGET (self->day_label)))
+    return NULL;
+
+  return gtk_label_get_label (self->day_label);
 }
 
 NatterMessage *

@@ -18,7 +18,10 @@ G_DECLARE_FINAL_TYPE (NatterMessageRow, natter_message_row, NATTER, MESSAGE_ROW,
  * the message has them. Rows are recycled by the list view.
  */
 
+GtkWidget     *natter_message_row_new         (void);
 NatterMessage *natter_message_row_get_message (NatterMessageRow *self);
+/* The day the separator above the message shows, or NULL for none. */
+const char    *natter_message_row_get_day     (NatterMessageRow *self);
 void           natter_message_row_set_message (NatterMessageRow *self,
                                                NatterMessage    *message);
 /* The message's menu (Delete), as a right click opens it; NULL for a

@@ -75,6 +75,10 @@ update_session_page (NatterWindow      *self,
 
   const char *reason = natter_session_item_get_state_reason (item);
 
+  /* Set here, not in the template: the stack measures its hidden pages
+   * too, and this icon at this size is an SVG the theme has no image
+   * for, which loads librsvg (6 MB resident) into every window. */
+  adw_status_page_set_icon_name (self->session_page, "network-server-symbolic");
   adw_status_page_set_title (self->session_page, natter_session_item_get_title (item));
   adw_status_page_set_description (self->session_page, subtitle);
   gtk_button_set_label (self->session_connect_button, connected ? _("_Disconnect") : _("_Reconnect"));

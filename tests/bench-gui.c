@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <adwaita.h>
 #include <epoxy/gl.h>
@@ -60,6 +61,7 @@
 
 static NatterApplication *app;
 static guint n_messages = N_MESSAGES;
+static guint n_openings = N_OPENINGS;
 static gint64 spawned_us;
 
 /* The budgets: issue 19's for a million messages, the first ones below. */
@@ -117,9 +119,24 @@ percentile (GArray *values,
 typedef struct {
   const char *name;
   guint64     kib;
+  guint64     pss_kib;
 } RssPart;
 
-/* Where a mapping's resident pages belong. */
+/* The machine's load when a figure was taken (other programs share it). */
+static void
+print_load (const char *when)
+{
+  g_autofree char *loadavg = NULL;
+  g_auto(GStrv) fields = NULL;
+
+  if (!g_file_get_contents ("/proc/loadavg", &loadavg, NULL, NULL))
+    return;
+  fields = g_strsplit (loadavg, " ", 4);
+  if (g_strv_length (fields) >= 3)
+    printf ("load average %s: %s %s %s (1, 5, 15 min; 2 CPUs)\n", when, fields[0], fields[1], fields[2]);
+}
+
+/* Where a mapping's resident pages belong: the index in print_rss_split()'s parts. */
 static guint
 rss_part_of (const char *path)
 {
@@ -128,40 +145,68 @@ rss_part_of (const char *path)
   if (strstr (path, "dri") != NULL || strstr (path, "libgallium") != NULL || strstr (path, "libGL") != NULL ||
       strstr (path, "libEGL") != NULL || strstr (path, "libglapi") != NULL || strstr (path, "libepoxy") != NULL)
     return 1;
-  if (strstr (path, "libgtk") != NULL || strstr (path, "libadwaita") != NULL)
+  if (strstr (path, "libgtk") != NULL)
     return 2;
-  if (strstr (path, ".so") != NULL)
+  if (strstr (path, "libadwaita") != NULL)
     return 3;
-  if (g_str_equal (path, "[heap]"))
+  if (strstr (path, "libglib") != NULL || strstr (path, "libgio") != NULL || strstr (path, "libgobject") != NULL ||
+      strstr (path, "libpango") != NULL || strstr (path, "libharfbuzz") != NULL || strstr (path, "libcairo") != NULL ||
+      strstr (path, "libfreetype") != NULL || strstr (path, "libfontconfig") != NULL || strstr (path, "libpixman") != NULL)
     return 4;
-  if (*path == '\0')
+  if (strstr (path, ".so") != NULL)
     return 5;
-  if (strstr (path, "/fonts/") != NULL || g_str_has_suffix (path, ".ttf") || g_str_has_suffix (path, ".otf"))
+  if (g_str_equal (path, "[heap]"))
     return 6;
+  if (*path == '\0')
+    return 7;
+  if (strstr (path, "/fonts/") != NULL || g_str_has_suffix (path, ".ttf") || g_str_has_suffix (path, ".otf"))
+    return 8;
   if (strstr (path, "fontconfig") != NULL || strstr (path, "icon-theme.cache") != NULL ||
       g_str_has_suffix (path, ".cache") || strstr (path, "gschemas") != NULL || strstr (path, "locale") != NULL)
-    return 7;
+    return 9;
   if (strstr (path, "memfd") != NULL || strstr (path, "/dev/") != NULL || strstr (path, "SYSV") != NULL)
-    return 8;
+    return 10;
 
-  return 9;
+  return 11;
 }
 
-/* The resident set by what maps it (/proc/self/smaps), and malloc's own
- * count of what is in use. */
+typedef struct {
+  char    *path;
+  guint64  kib;
+} Mapping;
+
+static int
+compare_mappings (gconstpointer a,
+                  gconstpointer b)
+{
+  const Mapping *ma = a, *mb = b;
+
+  return ma->kib < mb->kib ? 1 : ma->kib > mb->kib ? -1 : 0;
+}
+
+/* The resident set by what maps it (/proc/self/smaps: Rss, and Pss, the
+ * share of pages other processes map too), malloc's own count of what is
+ * in use, and the largest of the "other libraries". */
 static void
 print_rss_split (const char *who)
 {
   RssPart parts[] = {
-    { "libLLVM (llvmpipe's compiler)", 0 }, { "Mesa/GL/epoxy libraries", 0 }, { "GTK + libadwaita code", 0 },
-    { "other libraries", 0 }, { "[heap] (brk malloc)", 0 }, { "anonymous (malloc arenas, GL buffers, glyph atlas)", 0 },
-    { "font files", 0 }, { "fontconfig/icon/schema caches, locale", 0 }, { "shared memory (X, memfd)", 0 },
-    { "other (stack, executable, vdso)", 0 },
+    { "libLLVM (llvmpipe's compiler)", 0, 0 }, { "Mesa/GL/epoxy libraries", 0, 0 }, { "GTK code", 0, 0 },
+    { "libadwaita code", 0, 0 }, { "GLib, Pango, HarfBuzz, cairo, FreeType, fontconfig code", 0, 0 },
+    { "other libraries", 0, 0 }, { "[heap] (brk malloc)", 0, 0 },
+    { "anonymous (malloc arenas, GL buffers, glyph atlas)", 0, 0 }, { "font files", 0, 0 },
+    { "fontconfig/icon/schema caches, locale", 0, 0 }, { "shared memory (X, memfd)", 0, 0 },
+    { "other (stack, executable, vdso)", 0, 0 },
   };
+  g_autoptr(GHashTable) others = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GArray) largest = g_array_new (FALSE, FALSE, sizeof (Mapping));
   g_autofree char *smaps = NULL;
   g_auto(GStrv) lines = NULL;
-  guint part = 9;
+  const char *path = "";
+  guint part = 11;
   struct mallinfo2 info = mallinfo2 ();
+  GHashTableIter iter;
+  gpointer key, value;
 
   if (!g_file_get_contents ("/proc/self/smaps", &smaps, NULL, NULL))
     return;
@@ -177,17 +222,45 @@ print_rss_split (const char *who)
 
           for (guint field = 0; field < 5 && p != NULL; field++)
             p = strchr (p, ' '), p = p != NULL ? p + strspn (p, " ") : NULL;
-          part = rss_part_of (p != NULL ? p : "");
+          path = p != NULL ? p : "";
+          part = rss_part_of (path);
         }
       else if (g_str_has_prefix (line, "Rss:"))
-        parts[part].kib += g_ascii_strtoull (line + 4, NULL, 10);
+        {
+          guint64 kib = g_ascii_strtoull (line + 4, NULL, 10);
+
+          parts[part].kib += kib;
+          if (part == 5 && kib > 0)
+            {
+              const char *base = strrchr (path, '/') != NULL ? strrchr (path, '/') + 1 : path;
+
+              g_hash_table_insert (others, g_strdup (base),
+                                   GSIZE_TO_POINTER (GPOINTER_TO_SIZE (g_hash_table_lookup (others, base)) + kib));
+            }
+        }
+      else if (g_str_has_prefix (line, "Pss:"))
+        parts[part].pss_kib += g_ascii_strtoull (line + 4, NULL, 10);
     }
 
-  printf ("  %s rss by mapping:", who);
+  printf ("  %s rss (pss) by mapping:", who);
   for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
-    printf ("%s %s %.1f MB", i > 0 ? "," : "", parts[i].name, parts[i].kib / 1024.0);
+    printf ("%s %s %.1f (%.1f) MB", i > 0 ? "," : "", parts[i].name, parts[i].kib / 1024.0, parts[i].pss_kib / 1024.0);
   printf ("; malloc in use %.1f MB of %.1f MB held\n", (info.uordblks + info.hblkhd) / 1048576.0,
           (info.arena + info.hblkhd) / 1048576.0);
+
+  g_hash_table_iter_init (&iter, others);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Mapping mapping = { key, GPOINTER_TO_SIZE (value) };
+
+      g_array_append_val (largest, mapping);
+    }
+  g_array_sort (largest, compare_mappings);
+  printf ("  %s other libraries, the largest:", who);
+  for (guint i = 0; i < MIN (largest->len, 10); i++)
+    printf ("%s %s %.1f MB", i > 0 ? "," : "", g_array_index (largest, Mapping, i).path,
+            g_array_index (largest, Mapping, i).kib / 1024.0);
+  printf ("\n");
 }
 
 static void
@@ -221,6 +294,7 @@ print_gl_renderer (GtkWidget *window)
 /* The peers: what any GTK 4 / libadwaita window of this size costs here. */
 
 static gint64 first_frame_us;
+static guint peer_paints;
 
 static void
 on_first_paint (GdkFrameClock *clock,
@@ -228,6 +302,7 @@ on_first_paint (GdkFrameClock *clock,
 {
   if (first_frame_us == 0)
     first_frame_us = g_get_monotonic_time ();
+  peer_paints++;
 }
 
 static void
@@ -287,6 +362,9 @@ run_peer (const char *kind)
   figure ("first-frame-ms", since_spawn_ms (first_frame_us));
   natter_test_gui_settle (SETTLE_MS);
   report_rss (kind);
+  peer_paints = 0;
+  natter_test_gui_settle (1000);
+  printf ("  %s idle: %u frames drawn in 1 s\n", kind, peer_paints);
   gtk_window_destroy (GTK_WINDOW (peer_window));
 
   return 0;
@@ -303,12 +381,21 @@ typedef struct {
   gint64                  fetched;   /* its page in the model */
   gint64                  shown;     /* bound at the bottom, seen after a paint */
   gint64                  painted;
+  gint64                  items;     /* the page's rows made (items-changed) */
+  gint64                  update;    /* the painting frame: its update phase, */
+  gint64                  layout;    /* the end of its layout (CSS, measure, allocate) */
+  gint64                  paint;     /* and of its paint (snapshot, render) */
+  gint64                  layout_cpu, paint_cpu;  /* this thread's CPU time at those */
   guint                   frames;    /* painted since the opening */
+  guint                   n_items;   /* messages in the model when painted */
+  double                  upper;     /* the list's height then, */
+  double                  page;      /* and the part of it shown */
   gboolean                timing;
 } Opening;
 
 static Opening opening;
 static gint64 last_paint_us;
+static guint n_paints;
 
 static gboolean
 newest_page_shown (NatterConversationView *view)
@@ -335,6 +422,17 @@ on_loading (NatterMessageModel *model,
 }
 
 static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  gpointer    data)
+{
+  if (opening.timing && opening.items == 0 && model == G_LIST_MODEL (opening.model) && added > 0)
+    opening.items = g_get_monotonic_time ();
+}
+
+static void
 on_conversation_shown (NatterConversationView *view,
                        GParamSpec             *pspec,
                        gpointer                data)
@@ -346,6 +444,47 @@ on_conversation_shown (NatterConversationView *view,
   opening.model = model;
   opening.selected = g_get_monotonic_time ();
   g_signal_connect (model, "notify::loading", G_CALLBACK (on_loading), NULL);
+  g_signal_connect_after (model, "items-changed", G_CALLBACK (on_items_changed), NULL);
+}
+
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* The phases of each frame (after GTK's own handlers of each). */
+static void
+on_frame_update (GdkFrameClock *clock,
+                 gpointer       data)
+{
+  if (opening.timing && opening.painted == 0)
+    opening.update = g_get_monotonic_time ();
+}
+
+static void
+on_frame_layout (GdkFrameClock *clock,
+                 gpointer       data)
+{
+  if (opening.timing && opening.painted == 0)
+    {
+      opening.layout = g_get_monotonic_time ();
+      opening.layout_cpu = thread_cpu_us ();
+    }
+}
+
+static void
+on_frame_paint (GdkFrameClock *clock,
+                gpointer       data)
+{
+  if (opening.timing && opening.painted == 0)
+    {
+      opening.paint = g_get_monotonic_time ();
+      opening.paint_cpu = thread_cpu_us ();
+    }
 }
 
 /* The frame that drew the newest message, at the bottom. */
@@ -356,13 +495,21 @@ on_after_paint (GdkFrameClock *clock,
   gint64 now = g_get_monotonic_time ();
 
   last_paint_us = now;
+  n_paints++;
   if (first_frame_us == 0)
     first_frame_us = now;
   if (!opening.timing || opening.painted != 0)
     return;
   opening.frames++;
   if (newest_page_shown (opening.view))
-    opening.painted = now;
+    {
+      GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (natter_conversation_view_get_scroller (opening.view));
+
+      opening.painted = now;
+      opening.n_items = g_list_model_get_n_items (G_LIST_MODEL (natter_conversation_view_get_model (opening.view)));
+      opening.upper = gtk_adjustment_get_upper (adj);
+      opening.page = gtk_adjustment_get_page_size (adj);
+    }
 }
 
 static gboolean
@@ -384,7 +531,7 @@ time_repaints (void)
 {
   g_autoptr(GArray) repaints = g_array_new (FALSE, FALSE, sizeof (double));
 
-  for (guint i = 0; i < N_OPENINGS; i++)
+  for (guint i = 0; i < n_openings; i++)
     {
       gint64 start = g_get_monotonic_time ();
       double ms;
@@ -407,6 +554,7 @@ start_timing (gint64 start)
   opening.model = NULL;
   opening.opened = start;
   opening.selected = opening.fetched = opening.painted = 0;
+  opening.items = opening.update = opening.layout = opening.paint = 0;
   opening.frames = 0;
   opening.timing = TRUE;
 }
@@ -430,6 +578,12 @@ start_natter (const char *session_path)
   gtk_widget_realize (GTK_WIDGET (opening.window));
   g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (opening.window)), "after-paint",
                     G_CALLBACK (on_after_paint), NULL);
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (opening.window)), "update",
+                    G_CALLBACK (on_frame_update), NULL);
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (opening.window)), "layout",
+                    G_CALLBACK (on_frame_layout), NULL);
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (opening.window)), "paint",
+                    G_CALLBACK (on_frame_paint), NULL);
 
   /* natter started to show #big (a notification's action, a link): it
    * opens as soon as natterd lists it. */
@@ -463,9 +617,14 @@ time_openings (const char *session_path)
   g_autoptr(GArray) openings = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) fetches = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) paints = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) to_frame = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) layouts = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) renders = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) render_cpus = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (double));
   guint64 rss_before = natter_test_gui_rss_kib (NULL);
 
-  for (guint i = 0; i < N_OPENINGS; i++)
+  for (guint i = 0; i < n_openings; i++)
     {
       double ms;
 
@@ -486,18 +645,50 @@ time_openings (const char *session_path)
       g_array_append_val (fetches, ms);
       ms = (opening.painted - opening.fetched) / 1000.0;
       g_array_append_val (paints, ms);
+      ms = (opening.update - opening.fetched) / 1000.0;
+      g_array_append_val (to_frame, ms);
+      ms = (opening.layout - opening.update) / 1000.0;
+      g_array_append_val (layouts, ms);
+      ms = (opening.paint - opening.layout) / 1000.0;
+      g_array_append_val (renders, ms);
+      ms = (opening.paint_cpu - opening.layout_cpu) / 1000.0;
+      g_array_append_val (render_cpus, ms);
+      ms = opening.n_items;
+      g_array_append_val (rows, ms);
       printf ("  opening %u: %.1f ms to the newest page painted (page in the model after %.1f ms, "
               "then %.1f ms and %u frames to paint it; %u message rows)\n", i + 1, (opening.painted - opening.opened) / 1000.0,
               (opening.fetched - opening.opened) / 1000.0, (opening.painted - opening.fetched) / 1000.0,
               opening.frames, natter_message_row_get_n_alive ());
+      printf ("    model made %.1f, rows made for the page %.1f, page in the model %.1f; its frame: "
+              "update %.1f, layout (CSS, measure, allocate) %.1f ms, paint (snapshot, render) %.1f ms (%.1f on this thread's CPU), "
+              "after-paint %.1f; %u messages, %.0f px of rows in a %.0f px view\n", (opening.selected - opening.opened) / 1000.0,
+              (opening.items - opening.opened) / 1000.0, (opening.fetched - opening.opened) / 1000.0,
+              (opening.update - opening.opened) / 1000.0, (opening.layout - opening.update) / 1000.0,
+              (opening.paint - opening.layout) / 1000.0, (opening.paint_cpu - opening.layout_cpu) / 1000.0,
+              (opening.painted - opening.opened) / 1000.0,
+              opening.n_items, opening.upper, opening.page);
     }
   natter_test_gui_settle (300);
 
+  print_load ("during b");
   printf ("b open-newest-page-ms: median %.1f, max %.1f (%d openings of %u messages; budget %.0f) %s\n",
-          percentile (openings, 0.5), percentile (openings, 1.0), N_OPENINGS, n_messages, open_limit_ms (),
+          percentile (openings, 0.5), percentile (openings, 1.0), n_openings, n_messages, open_limit_ms (),
           percentile (openings, 0.5) <= open_limit_ms () ? "PASS" : "OVER");
   printf ("  of which: History page fetched and in the model, median %.1f ms; laying out and painting it, "
           "median %.1f ms\n", percentile (fetches, 0.5), percentile (paints, 0.5));
+  printf ("  the painting frame, medians: %.1f ms from the page in the model to the frame's start, its layout "
+          "(CSS, measure, allocate) %.1f ms, its paint (snapshot, GL render, swap) %.1f ms of which %.1f ms on the "
+          "window's own thread (the rest waits for llvmpipe's threads); %.0f messages in the list then\n",
+          percentile (to_frame, 0.5), percentile (layouts, 0.5), percentile (renders, 0.5), percentile (render_cpus, 0.5),
+          percentile (rows, 0.5));
+  /* A window left alone draws nothing: frames here are an animation or
+   * a layout that never settles, and each costs a GL frame. */
+  n_paints = 0;
+  natter_test_gui_settle (1000);
+  printf ("b idle: %u frames drawn in 1 s with the conversation open and nothing happening\n", n_paints);
+  fflush (stdout);
+  if (g_getenv ("NATTER_BENCH_IDLE_S") != NULL)
+    natter_test_gui_settle (1000 * atoi (g_getenv ("NATTER_BENCH_IDLE_S")));
   {
     double floor_ms = time_repaints ();
 
@@ -823,6 +1014,7 @@ run_daemon (const char *self_path,
 
   if (n_runs == 0)
     goto openings;
+  print_load ("after the starts");
   printf ("figures: medians of %u runs, each starting an empty GtkWindow, an empty AdwApplicationWindow and "
           "natter in turn, with cold and with warm caches; %u messages in #big\n", n_runs, n_messages);
   print_start (&runs, "cold");
@@ -877,6 +1069,9 @@ main (int   argc,
     }
   if (g_getenv ("NATTER_BENCH_MESSAGES") != NULL)
     n_messages = MAX (1, (guint) g_ascii_strtoull (g_getenv ("NATTER_BENCH_MESSAGES"), NULL, 10));
+  /* NATTER_BENCH_OPENINGS=N: more openings of "b", for a profiler. */
+  if (g_getenv ("NATTER_BENCH_OPENINGS") != NULL)
+    n_openings = MAX (1, (guint) g_ascii_strtoull (g_getenv ("NATTER_BENCH_OPENINGS"), NULL, 10));
   g_test_init (&argc, &argv, NULL);
 
   if (!natter_test_gui_init (&argc, &argv))

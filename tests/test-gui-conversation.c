@@ -264,13 +264,12 @@ test_days_and_grouping (void)
   /* On screen: the separator row says which day, grouped rows no nick. */
   row = natter_test_gui_find_row (f.window, "new one");
   g_assert_nonnull (row);
-  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row_child (row, "day_label"))));
-  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (row_child (row, "day_label"))), ==, "Today");
+  g_assert_cmpstr (natter_message_row_get_day (row), ==, "Today");
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row_child (row, "nick_label"))));
   row = natter_test_gui_find_row (f.window, "old two");
   g_assert_nonnull (row);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (row_child (row, "nick_label"))));
-  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (row_child (row, "day_label"))));
+  g_assert_null (natter_message_row_get_day (row));
   row = natter_test_gui_find_row (f.window, "old three");
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row_child (row, "nick_label"))));
   g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (row_child (row, "nick_label"))), ==, "dave");
